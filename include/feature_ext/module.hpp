@@ -1,0 +1,14 @@
+// feature_ext: module-wide settings and initialisation entry points.
+#pragma once
+
+#define FE_VERSION "0.1.0"
+
+namespace fe {
+extern bool g_preloaded;
+extern int g_memory_limit_mb;   // feature_ext.memory_limit (MB)
+extern int g_ttl_gc_interval_s; // feature_ext.ttl_gc_interval (s)
+extern bool g_jit;              // feature_ext.jit
+
+// Storage engine: shmem hooks, xact callbacks, background worker (storage.cpp).
+void storage_init();
+}  // namespace fe

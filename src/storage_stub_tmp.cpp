@@ -1,0 +1,2 @@
+#include "feature_ext/module.hpp"
+namespace fe { void storage_init() {} }

@@ -1,0 +1,54 @@
+# Shared helpers for feature_ext test and demo scripts (sourced, not run).
+# The server refuses to run as root, so everything that starts a server runs
+# as the `postgres` OS user on a temp data directory, a private port and a
+# unix socket in /tmp.
+
+PG_BINDIR=$(pg_config --bindir)
+PGXS_DIR=$(dirname "$(pg_config --pgxs)")/..
+PG_REGRESS="$PGXS_DIR/test/regress/pg_regress"
+PG_ISOLATION_REGRESS="$PGXS_DIR/test/isolation/pg_isolation_regress"
+RUN_AS=(runuser -u postgres --)
+[ "$(id -u)" != 0 ] && RUN_AS=()
+
+# A work directory the postgres user can write into.
+fe_workdir() {
+    local d
+    d=$(mktemp -d /tmp/feature_ext.XXXXXX)
+    chmod 755 "$d"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$d"
+    echo "$d"
+}
+
+# Make the checkout readable by the postgres user (pg_regress reads sql/ and expected/).
+fe_make_readable() {
+    local dir=$1
+    chmod -R a+rX "$dir" 2>/dev/null || true
+    local p=$dir
+    while [ "$p" != / ]; do chmod a+x "$p" 2>/dev/null || true; p=$(dirname "$p"); done
+}
+
+# fe_start_server DATADIR PORT [extra conf lines...]
+fe_start_server() {
+    local data=$1 port=$2; shift 2
+    "${RUN_AS[@]}" "$PG_BINDIR/initdb" -D "$data" -A trust -U postgres --no-sync >/dev/null
+    {
+        echo "port = $port"
+        echo "listen_addresses = ''"
+        echo "unix_socket_directories = '/tmp'"
+        echo "fsync = off"
+        cat "$FE_ROOT/test/regress.conf"
+        for l in "$@"; do echo "$l"; done
+    } >> "$data/postgresql.conf"
+    "${RUN_AS[@]}" "$PG_BINDIR/pg_ctl" -D "$data" -l "$data/server.log" -w start >/dev/null
+}
+
+fe_stop_server() {
+    local data=$1 mode=${2:-fast}
+    "${RUN_AS[@]}" "$PG_BINDIR/pg_ctl" -D "$data" -m "$mode" -w stop >/dev/null 2>&1 || true
+}
+
+# fe_psql PORT [psql args...]
+fe_psql() {
+    local port=$1; shift
+    "${RUN_AS[@]}" "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h /tmp -p "$port" -U postgres -d postgres "$@"
+}
