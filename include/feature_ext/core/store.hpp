@@ -1,0 +1,353 @@
+// feature_ext core: the in-memory skiplist store, one region of memory shared
+// by every backend.  Pure C++: no PostgreSQL headers (unit-tested without a
+// server, see test/unit/test_store.cpp).
+//
+// ---------------------------------------------------------------- layout
+// The region is addressed by Ref: a 32-bit offset from the region base in
+// 8-byte units (regions up to 32 GiB).  Nothing stores a raw pointer, so the
+// region may be mapped at different addresses in different processes.
+//
+//   Region  = StoreHeader | reader epoch slots | IndexSlot[max_slots] | heap
+//   heap    = size-class allocator (bump pointer + one free list per class)
+//   index   = IndexSlot -> bucket array -> chains of KeyEntry
+//   key     = KeyEntry  -> newest-first skiplist of RowNode
+//             ordered by (order desc, seq desc): among equal order values the
+//             row published later (larger seq) is newer.
+//
+// ---------------------------------------------------------------- locking
+// * Readers take no lock.  They announce an epoch (Store::ReadGuard) and
+//   follow atomic links with acquire loads.
+// * Writers of one key serialise on KeyEntry::lock (a spinlock held for a few
+//   pointer updates).  A node is fully initialised before the release store
+//   that makes it reachable; links are changed top-down on unlink and
+//   bottom-up on insert, so a reader always sees a well-formed list.
+// * Creating a key takes one of the slot's stripe locks (by hash).  Keys are
+//   pushed at the head of their bucket chain with a release store.
+// * The slot directory and the allocator's free lists have spinlocks of their
+//   own; none of these locks is ever held while taking another, except
+//   stripe lock -> allocator lock and key lock -> allocator/limbo lock.
+//
+// ---------------------------------------------------------------- reclamation
+// Epoch-based: a reader stores the global epoch in its slot on entry and 0 on
+// exit.  An unlinked node, chain or key is pushed (intrusively, no allocation)
+// on the limbo list of the current epoch E (E % 3).  The epoch advances from E
+// to E+1 only when every active reader has announced E; at that moment the
+// limbo list of E-1 can have no reader left and is freed.  Advancing and
+// pushing are serialised by limbo_lock.  A reader that dies clears its slot
+// (the PostgreSQL layer does it in on_shmem_exit; a crash resets all memory).
+// A dropped index is marked kDropped with the epoch of its drop and freed
+// whole once the epoch has advanced twice past it.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace fe::core {
+
+using Ref = uint32_t;  // offset / 8 from the region base; 0 = null
+
+constexpr int kMaxHeight = 12;
+
+struct SpinLock {
+    std::atomic<uint32_t> v{0};
+    void lock() noexcept;
+    void unlock() noexcept { v.store(0, std::memory_order_release); }
+};
+
+class SpinGuard {
+public:
+    explicit SpinGuard(SpinLock &l) noexcept : l_(l) { l_.lock(); }
+    ~SpinGuard() { l_.unlock(); }
+    SpinGuard(const SpinGuard &) = delete;
+    SpinGuard &operator=(const SpinGuard &) = delete;
+
+private:
+    SpinLock &l_;
+};
+
+// ---------------------------------------------------------------- rows
+// 24-byte header, the tower of `height` links, then the payload.
+struct RowNode {
+    int64_t order;        // order value in the index's native unit
+    uint64_t seq_len;     // publish sequence << 16 | payload length
+    uint32_t tid_block;   // heap TID (block); reused as limbo link once unlinked
+    uint16_t tid_off;     // heap TID (offset)
+    uint8_t height;
+    uint8_t flags;        // kNodeChain: limbo entry frees the whole level-0 chain
+    std::atomic<Ref> next[1];  // really next[height]
+
+    uint64_t seq() const noexcept { return seq_len >> 16; }
+    uint32_t payload_len() const noexcept { return uint32_t(seq_len & 0xffff); }
+    const uint8_t *payload() const noexcept { return reinterpret_cast<const uint8_t *>(next + height); }
+    uint8_t *payload() noexcept { return reinterpret_cast<uint8_t *>(next + height); }
+    static size_t size_for(int height, uint32_t payload_len) noexcept
+    {
+        return (offsetof(RowNode, next) + sizeof(Ref) * height + payload_len + 7) & ~size_t(7);
+    }
+};
+constexpr uint8_t kNodeChain = 1;
+constexpr uint32_t kMaxPayload = 0xffff;
+
+// ---------------------------------------------------------------- keys
+struct KeyEntry {
+    std::atomic<Ref> chain_next;  // bucket chain
+    uint32_t hash;
+    SpinLock lock;                // serialises writers of this key
+    uint16_t keylen;
+    uint8_t flags;
+    uint8_t top;                  // highest level in use (0..kMaxHeight-1)
+    std::atomic<int64_t> nrows;
+    std::atomic<int64_t> newest_order;  // largest order value ever published (event clock)
+    std::atomic<uint32_t> pins;   // pending publishers (keeps the key alive)
+    Ref limbo_next;
+    std::atomic<Ref> head[kMaxHeight];
+    uint8_t key[1];               // really key[keylen]
+
+    static size_t size_for(uint32_t keylen) noexcept
+    {
+        return (offsetof(KeyEntry, key) + keylen + 7) & ~size_t(7);
+    }
+};
+
+// ---------------------------------------------------------------- TTL
+enum class TtlType : uint32_t { kNone = 0, kAbsolute, kLatest, kAbsOrLat, kAbsAndLat };
+
+struct TtlRule {
+    TtlType type = TtlType::kNone;
+    bool event_clock = false;
+    int64_t abs_ttl = 0;      // in order units (> 0 when the type has an absolute part)
+    int64_t wall_cutoff = 0;  // wall clock "now - ttl" in order units (wall clock only)
+    int64_t rows = 0;         // ttl_rows (> 0 when the type has a row part)
+
+    bool has_abs() const { return type == TtlType::kAbsolute || type == TtlType::kAbsOrLat || type == TtlType::kAbsAndLat; }
+    bool has_rows() const { return type == TtlType::kLatest || type == TtlType::kAbsOrLat || type == TtlType::kAbsAndLat; }
+    // Cutoff for one key: rows with order < cutoff are past the absolute limit.
+    int64_t cutoff_for(const KeyEntry *k) const
+    {
+        if (!has_abs())
+            return INT64_MIN;
+        if (event_clock) {
+            int64_t newest = k->newest_order.load(std::memory_order_acquire);
+            return newest == INT64_MIN ? INT64_MIN : newest - abs_ttl;
+        }
+        return wall_cutoff;
+    }
+    // Is the row at 0-based position pos with order value o expired?
+    bool expired(int64_t pos, int64_t o, int64_t cutoff) const
+    {
+        switch (type) {
+        case TtlType::kNone: return false;
+        case TtlType::kAbsolute: return o < cutoff;
+        case TtlType::kLatest: return pos >= rows;
+        case TtlType::kAbsOrLat: return o < cutoff || pos >= rows;
+        case TtlType::kAbsAndLat: return o < cutoff && pos >= rows;
+        }
+        return false;
+    }
+};
+
+// ---------------------------------------------------------------- indexes
+enum SlotState : uint32_t { kSlotFree = 0, kSlotBuilding, kSlotReady, kSlotDropped };
+
+struct SlotId {
+    uint32_t db = 0, index = 0, relfilenode = 0;
+    bool operator==(const SlotId &o) const { return db == o.db && index == o.index && relfilenode == o.relfilenode; }
+};
+
+constexpr int kStripes = 64;
+
+struct IndexSlot {
+    std::atomic<uint32_t> state;
+    SlotId id;
+    uint32_t heap;                 // table oid (for monitoring)
+    uint32_t order_kind;           // opaque to the core (PostgreSQL layer's order type)
+    std::atomic<uint64_t> generation;  // bumped at every (re)use of the slot
+    uint64_t drop_epoch;
+    Ref buckets;
+    uint32_t nbuckets;             // power of two
+    SpinLock stripes[kStripes];
+    // TTL settings (written by the PostgreSQL layer when options change).
+    std::atomic<uint32_t> ttl_type;
+    std::atomic<uint32_t> ttl_event_clock;
+    std::atomic<int64_t> ttl_abs;
+    std::atomic<int64_t> ttl_rows;
+    // Statistics.
+    std::atomic<int64_t> keys, rows, bytes, expired;
+    std::atomic<int64_t> last_gc;  // caller's time unit; 0 = never
+    uint32_t builder_pid;
+};
+
+// ---------------------------------------------------------------- allocator
+constexpr int kNumClasses = 104;
+
+struct StoreHeader {
+    uint64_t magic;
+    uint64_t region_size;
+    std::atomic<uint64_t> bump;    // byte offset of the first never-used byte
+    std::atomic<uint64_t> used;    // bytes in live allocations (size-class rounded)
+    uint64_t heap_start;
+    SpinLock class_lock[kNumClasses];
+    Ref free_head[kNumClasses];
+    // directory
+    SpinLock dir_lock;
+    uint32_t max_slots;
+    Ref slots;
+    // epochs
+    std::atomic<uint64_t> epoch;
+    uint32_t nreaders;
+    Ref readers;                   // ReaderSlot[nreaders]
+    SpinLock limbo_lock;
+    Ref limbo_nodes[3];
+    Ref limbo_keys[3];
+    std::atomic<int64_t> limbo_bytes;
+    std::atomic<uint64_t> seq;     // publish sequence
+};
+
+struct ReaderSlot {
+    std::atomic<uint64_t> epoch;   // 0 = not reading
+    uint64_t depth;                // nesting, touched only by the owner
+};
+
+struct MemoryUsage {
+    uint64_t region_bytes, heap_bytes, used_bytes, free_bytes, limbo_bytes;
+    uint32_t indexes;
+};
+
+// A reader's view of one row.
+struct RowView {
+    int64_t order;
+    uint64_t seq;
+    const uint8_t *payload;
+    uint32_t payload_len;
+    uint32_t tid_block;
+    uint16_t tid_off;
+};
+
+class Store {
+public:
+    // Size needed for a region of `bytes` usable bytes with these limits.
+    static size_t region_size(size_t bytes) { return bytes; }
+    // Lay out a fresh region (memory must be zero or garbage; it is cleared).
+    static Store init(void *base, size_t bytes, uint32_t max_slots, uint32_t nreaders);
+    // Attach to an initialised region.
+    static Store attach(void *base) { return Store(static_cast<uint8_t *>(base)); }
+
+    Store() = default;
+    bool valid() const { return base_ != nullptr; }
+    StoreHeader *hdr() const { return reinterpret_cast<StoreHeader *>(base_); }
+
+    template <typename T>
+    T *at(Ref r) const { return r ? reinterpret_cast<T *>(base_ + (uint64_t(r) << 3)) : nullptr; }
+    Ref ref_of(const void *p) const { return Ref((static_cast<const uint8_t *>(p) - base_) >> 3); }
+
+    // ---- allocator: returns 0 when the region is full (after trying to reclaim).
+    Ref alloc(size_t bytes);
+    void free(Ref r, size_t bytes);
+    static size_t class_size(size_t bytes);
+    MemoryUsage usage() const;
+
+    // ---- epochs
+    void reader_enter(uint32_t reader) const;
+    void reader_exit(uint32_t reader) const;
+    // Try to advance the epoch and free what became unreachable; returns bytes freed.
+    uint64_t reclaim();
+
+    // ---- directory
+    IndexSlot *slot(uint32_t i) const { return at<IndexSlot>(hdr()->slots) + i; }
+    uint32_t max_slots() const { return hdr()->max_slots; }
+    // Find a slot in any state but free; nullptr if none.
+    IndexSlot *find_slot(const SlotId &id) const;
+    // Create a slot in state kSlotBuilding (replacing none); nullptr when the
+    // directory or memory is full.  nbuckets is rounded up to a power of two.
+    IndexSlot *create_slot(const SlotId &id, uint32_t heap, uint32_t nbuckets, uint32_t order_kind);
+    // Mark dropped (memory freed later by reclaim()).
+    void drop_slot(IndexSlot *s);
+
+    // ---- keys
+    static uint32_t hash_key(const uint8_t *key, uint32_t len);
+    KeyEntry *find_key(const IndexSlot *s, uint32_t hash, const uint8_t *key, uint32_t len) const;
+    // Find or create; pins the key (unpin_key when published or abandoned).
+    // Returns nullptr when memory is full.
+    KeyEntry *pin_key(IndexSlot *s, uint32_t hash, const uint8_t *key, uint32_t len);
+    void unpin_key(KeyEntry *k) { k->pins.fetch_sub(1, std::memory_order_acq_rel); }
+
+    // ---- rows
+    // Allocate an unlinked node with room for the payload; 0 when full.
+    Ref alloc_node(uint32_t payload_len, int64_t order, uint32_t tid_block, uint16_t tid_off);
+    void free_node(Ref node);
+    // Link a node (allocated by alloc_node) under key k, assigning its sequence.
+    // Never fails.  Applies the slot's row-count TTL at once (latest/absorlat).
+    void publish(IndexSlot *s, KeyEntry *k, Ref node, const TtlRule &rule);
+    // Unlink the row (order, tid) from key k; returns false if not present.
+    bool remove(IndexSlot *s, KeyEntry *k, int64_t order, uint32_t tid_block, uint16_t tid_off);
+    // Cut rows expired under `rule` from key k; returns rows cut.
+    int64_t expire(IndexSlot *s, KeyEntry *k, const TtlRule &rule);
+    // Expire across a whole index; returns rows cut.
+    int64_t expire_index(IndexSlot *s, const TtlRule &rule);
+    // Visit every key of the index (readers must be inside an epoch).
+    template <typename F>
+    void for_each_key(const IndexSlot *s, F &&f) const
+    {
+        const std::atomic<Ref> *b = at<std::atomic<Ref>>(s->buckets);
+        for (uint32_t i = 0; i < s->nbuckets; i++)
+            for (Ref r = b[i].load(std::memory_order_acquire); r;) {
+                const KeyEntry *k = at<KeyEntry>(r);
+                f(k);
+                r = k->chain_next.load(std::memory_order_acquire);
+            }
+    }
+
+    // ---- reading: newest-first iteration from the first row with order <= upto.
+    class Cursor {
+    public:
+        Cursor() = default;
+        // Position on the newest visible row with order <= upto.
+        void seek(const Store &st, const KeyEntry *k, int64_t upto, const TtlRule &rule);
+        bool valid() const { return cur_ != nullptr; }
+        RowView row() const
+        {
+            return RowView{cur_->order, cur_->seq(), cur_->payload(), cur_->payload_len(), cur_->tid_block, cur_->tid_off};
+        }
+        const RowNode *node() const { return cur_; }
+        void next();
+        int64_t position() const { return pos_; }  // 0-based position from the key's newest row
+
+    private:
+        void check_ttl();
+        const Store *st_ = nullptr;
+        const RowNode *cur_ = nullptr;
+        int64_t pos_ = 0;
+        int64_t cutoff_ = INT64_MIN;
+        TtlRule rule_;
+    };
+
+    // Random tower height (p = 1/4).
+    static int random_height();
+
+private:
+    explicit Store(uint8_t *base) : base_(base) {}
+    void retire_node_locked(Ref node);  // limbo_lock held
+    void retire_chain(IndexSlot *s, Ref first);
+    void free_chain(Ref first);
+    void free_slot_memory(IndexSlot *s);
+    // Link predecessors for (order, seq) at every level (key lock held).
+    void find_preds(const KeyEntry *k, int64_t order, uint64_t seq, std::atomic<Ref> *preds[kMaxHeight]) const;
+    uint8_t *base_ = nullptr;
+};
+
+// RAII epoch guard for readers.
+class ReadGuard {
+public:
+    ReadGuard(const Store &st, uint32_t reader) : st_(st), reader_(reader) { st_.reader_enter(reader_); }
+    ~ReadGuard() { st_.reader_exit(reader_); }
+    ReadGuard(const ReadGuard &) = delete;
+    ReadGuard &operator=(const ReadGuard &) = delete;
+
+private:
+    const Store &st_;
+    uint32_t reader_;
+};
+
+}  // namespace fe::core

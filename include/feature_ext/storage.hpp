@@ -1,0 +1,124 @@
+// feature_ext: PostgreSQL side of the storage engine (feature_store table AM +
+// skiplist index AM).  Shared by src/storage*.cpp, src/skiplist_am.cpp,
+// src/feature_store_am.cpp and the request engine.
+//
+// Error style of the storage files: they are "C-style zones": no function in
+// them owns a C++ object with a non-trivial destructor while it calls a
+// PostgreSQL function, so an ereport longjmp never skips a destructor.  Every
+// entry from PostgreSQL still goes through fe::pg_entry (see pg_guard.hpp).
+#pragma once
+
+#include "feature_ext/pg_guard.hpp"
+#include "feature_ext/core/store.hpp"
+
+extern "C" {
+#include "access/tupdesc.h"
+#include "executor/tuptable.h"
+#include "storage/itemptr.h"
+#include "utils/rel.h"
+}
+
+namespace fe {
+
+// Order column kinds (stored in IndexSlot::order_kind).
+enum OrderKind : uint32_t {
+    kOrderInt2 = 1, kOrderInt4, kOrderInt8,  // epoch milliseconds
+    kOrderDate,                              // days since 2000-01-01
+    kOrderTimestamp, kOrderTimestamptz       // microseconds since 2000-01-01
+};
+
+struct ColInfo {
+    AttrNumber attno;  // heap attribute number (1-based)
+    Oid typid;
+    int16 typlen;
+    bool typbyval;
+    bool bpchar;       // trailing blanks are insignificant
+    int fixed_off;     // offset in the fixed section (typlen > 0), else -1
+};
+
+struct TtlConfig {
+    core::TtlType type = core::TtlType::kNone;
+    bool event_clock = false;
+    int64 abs_us = 0;   // absolute TTL in microseconds
+    int64 rows = 0;     // ttl_rows
+};
+
+// Everything a backend needs to encode rows for one skiplist index, cached
+// per backend and rebuilt on relcache invalidation.
+struct IndexMeta {
+    Oid indexoid;
+    Oid heapoid;
+    core::SlotId id;
+    char name[NAMEDATALEN];
+    int nkeys;                         // partition key columns
+    ColInfo keys[INDEX_MAX_KEYS];
+    int key_fixed;                     // fixed section size of the key encoding
+    ColInfo order;
+    OrderKind order_kind;
+    int nstored;                       // columns held in the payload
+    ColInfo *stored;
+    int stored_fixed;                  // fixed section size of the payload
+    bool include_all;                  // no INCLUDE: all heap columns are held
+    TtlConfig ttl;
+    int nbuckets;
+};
+
+// ---- shared memory store
+core::Store &store();
+uint32 reader_id();
+bool store_ready();
+
+// ---- index metadata (skiplist_am.cpp)
+Oid skiplist_am_oid();
+// Build the metadata for an open skiplist index (palloc'd in `cxt`).
+IndexMeta *build_index_meta(Relation index, Relation heap, MemoryContext cxt);
+// Parsed options of an open index.
+TtlConfig index_ttl(Relation index, int *nbuckets);
+
+// ---- order values
+int64 order_from_datum(OrderKind kind, Datum d);
+Datum order_to_datum(OrderKind kind, int64 v);
+int64 order_units_from_us(OrderKind kind, int64 us);   // a duration
+int64 order_now(OrderKind kind, TimestampTz now);      // wall clock in order units
+// Rule for reading or expiring a slot now.
+core::TtlRule slot_rule(const core::IndexSlot *s, TimestampTz now);
+// Publish the index's TTL settings into its slot when they differ.
+void sync_slot_ttl(core::IndexSlot *s, const IndexMeta *m);
+
+// ---- encoding (storage_codec.cpp); buffers are palloc'd in CurrentMemoryContext
+// Key bytes of a heap row (values/isnull by heap attribute).
+uint32 encode_key(const IndexMeta *m, const Datum *values, const bool *isnull, uint8 **out);
+// Key bytes from key column values given in key order.
+uint32 encode_key_values(const IndexMeta *m, const Datum *keyvals, const bool *keynulls, uint8 **out);
+uint32 payload_size(const IndexMeta *m, const Datum *values, const bool *isnull);
+void encode_payload(const IndexMeta *m, const Datum *values, const bool *isnull, uint8 *dst);
+// Decode payload column i (0-based among stored columns).
+Datum decode_stored(const IndexMeta *m, const uint8 *payload, int i, bool *isnull);
+// Decode key column i (0-based) from key bytes.
+Datum decode_key(const IndexMeta *m, const uint8 *key, int i, bool *isnull);
+
+// ---- mirroring (storage_xact.cpp): called by the feature_store table AM
+// after the heap has accepted the change.
+void mirror_insert(Relation heap, TupleTableSlot *slot);
+void mirror_delete(Relation heap, ItemPointer tid, TupleTableSlot *oldslot);
+// Skiplist indexes of a heap relation (cached); nullptr-terminated count.
+int heap_skiplist_indexes(Relation heap, IndexMeta ***out);
+// Remember that this transaction created (ambuild) a slot.
+void note_created_slot(const core::SlotId &id);
+// Discard this transaction's pending changes for an index (it is being rebuilt).
+void forget_pending(Oid indexoid);
+// Insert one heap row straight into a slot (ambuild / rebuild).  false = out of memory.
+bool direct_insert(core::IndexSlot *s, const IndexMeta *m, const Datum *values, const bool *isnull,
+                   ItemPointer tid, const core::TtlRule &rule);
+
+// ---- lookup for readers: the slot of an index, built from the table first
+// if this server has not loaded it yet.  Never returns an incomplete index.
+core::IndexSlot *ready_slot(Relation index, const IndexMeta **meta);
+
+// ---- background GC (storage_gc.cpp)
+int64 run_gc_all(TimestampTz now);
+void register_gc_worker();
+
+[[noreturn]] void report_memory_full(const char *what);
+
+}  // namespace fe

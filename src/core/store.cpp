@@ -1,0 +1,626 @@
+// feature_ext core: the in-memory skiplist store.  The locking and memory
+// reclamation protocol is described at the top of include/feature_ext/core/store.hpp.
+#include "feature_ext/core/store.hpp"
+
+#include <chrono>
+#include <new>
+#include <thread>
+
+namespace fe::core {
+
+namespace {
+constexpr uint64_t kMagic = 0x4645535452453031ull;  // "FESTRE01"
+
+inline size_t align8(size_t n) { return (n + 7) & ~size_t(7); }
+
+// Size classes: 8..256 by 8 (32 classes), then four per power of two up to 64 MiB.
+int class_of(size_t bytes)
+{
+    if (bytes == 0)
+        bytes = 8;
+    if (bytes <= 256)
+        return int((bytes + 7) / 8) - 1;
+    int p = 63 - __builtin_clzll(uint64_t(bytes - 1));  // 2^p < bytes <= 2^(p+1)
+    size_t step = size_t(1) << (p - 2);
+    size_t q = (bytes - (size_t(1) << p) + step - 1) / step;  // 1..4
+    int c = 32 + (p - 8) * 4 + int(q) - 1;
+    return c < kNumClasses ? c : -1;
+}
+
+size_t size_of_class(int c)
+{
+    if (c < 32)
+        return size_t(c + 1) * 8;
+    int k = c - 32;
+    int p = 8 + k / 4;
+    size_t q = size_t(k % 4) + 1;
+    return (size_t(1) << p) + q * (size_t(1) << (p - 2));
+}
+
+inline size_t node_size(const RowNode *n) { return RowNode::size_for(n->height, n->payload_len()); }
+}  // namespace
+
+void SpinLock::lock() noexcept
+{
+    for (int spins = 0;; spins++) {
+        uint32_t expected = 0;
+        if (v.load(std::memory_order_relaxed) == 0 &&
+            v.compare_exchange_weak(expected, 1, std::memory_order_acquire, std::memory_order_relaxed))
+            return;
+        if (spins > 100)
+            std::this_thread::yield();
+    }
+}
+
+size_t Store::class_size(size_t bytes)
+{
+    int c = class_of(bytes);
+    return c < 0 ? 0 : size_of_class(c);
+}
+
+Store Store::init(void *base, size_t bytes, uint32_t max_slots, uint32_t nreaders)
+{
+    auto *b = static_cast<uint8_t *>(base);
+    size_t hdr = align8(sizeof(StoreHeader));
+    size_t rd = align8(sizeof(ReaderSlot) * nreaders);
+    size_t sl = align8(sizeof(IndexSlot) * max_slots);
+    memset(b, 0, hdr + rd + sl);
+    auto *h = reinterpret_cast<StoreHeader *>(b);
+    new (h) StoreHeader();
+    h->magic = kMagic;
+    h->region_size = bytes;
+    h->readers = Ref(hdr >> 3);
+    h->nreaders = nreaders;
+    h->slots = Ref((hdr + rd) >> 3);
+    h->max_slots = max_slots;
+    h->heap_start = hdr + rd + sl;
+    h->bump.store(h->heap_start);
+    h->used.store(0);
+    h->epoch.store(1);
+    h->seq.store(0);
+    Store st(b);
+    for (uint32_t i = 0; i < nreaders; i++)
+        new (st.at<ReaderSlot>(h->readers) + i) ReaderSlot();
+    for (uint32_t i = 0; i < max_slots; i++)
+        new (st.slot(i)) IndexSlot();
+    return st;
+}
+
+// ---------------------------------------------------------------- allocator
+
+Ref Store::alloc(size_t bytes)
+{
+    int c = class_of(bytes);
+    if (c < 0)
+        return 0;
+    size_t sz = size_of_class(c);
+    StoreHeader *h = hdr();
+    for (int attempt = 0; attempt < 4; attempt++) {
+        {
+            SpinGuard g(h->class_lock[c]);
+            Ref r = h->free_head[c];
+            if (r) {
+                h->free_head[c] = *at<Ref>(r);
+                h->used.fetch_add(sz, std::memory_order_relaxed);
+                return r;
+            }
+        }
+        uint64_t off = h->bump.load(std::memory_order_relaxed);
+        while (off + sz <= h->region_size) {
+            if (h->bump.compare_exchange_weak(off, off + sz, std::memory_order_relaxed)) {
+                h->used.fetch_add(sz, std::memory_order_relaxed);
+                return Ref(off >> 3);
+            }
+        }
+        // Full: free what readers no longer see, then retry.
+        if (reclaim() == 0 && attempt >= 2)
+            break;
+    }
+    return 0;
+}
+
+void Store::free(Ref r, size_t bytes)
+{
+    if (!r)
+        return;
+    int c = class_of(bytes);
+    size_t sz = size_of_class(c);
+    StoreHeader *h = hdr();
+    SpinGuard g(h->class_lock[c]);
+    *at<Ref>(r) = h->free_head[c];
+    h->free_head[c] = r;
+    h->used.fetch_sub(sz, std::memory_order_relaxed);
+}
+
+MemoryUsage Store::usage() const
+{
+    const StoreHeader *h = hdr();
+    MemoryUsage u{};
+    u.region_bytes = h->region_size;
+    u.heap_bytes = h->region_size - h->heap_start;
+    u.used_bytes = h->used.load();
+    u.free_bytes = u.heap_bytes - u.used_bytes;
+    u.limbo_bytes = uint64_t(h->limbo_bytes.load());
+    for (uint32_t i = 0; i < h->max_slots; i++)
+        if (slot(i)->state.load() != kSlotFree)
+            u.indexes++;
+    return u;
+}
+
+// ---------------------------------------------------------------- epochs
+
+void Store::reader_enter(uint32_t reader) const
+{
+    ReaderSlot &rs = at<ReaderSlot>(hdr()->readers)[reader];
+    if (rs.depth++ == 0)
+        rs.epoch.store(hdr()->epoch.load(std::memory_order_seq_cst), std::memory_order_seq_cst);
+}
+
+void Store::reader_exit(uint32_t reader) const
+{
+    ReaderSlot &rs = at<ReaderSlot>(hdr()->readers)[reader];
+    if (rs.depth > 0 && --rs.depth == 0)
+        rs.epoch.store(0, std::memory_order_release);
+}
+
+void Store::retire_node_locked(Ref node)
+{
+    StoreHeader *h = hdr();
+    uint64_t e = h->epoch.load(std::memory_order_seq_cst);
+    RowNode *n = at<RowNode>(node);
+    n->tid_block = h->limbo_nodes[e % 3];
+    h->limbo_nodes[e % 3] = node;
+}
+
+void Store::free_chain(Ref first)
+{
+    for (Ref r = first; r;) {
+        RowNode *n = at<RowNode>(r);
+        Ref nx = n->next[0].load(std::memory_order_relaxed);
+        free(r, node_size(n));
+        r = nx;
+    }
+}
+
+uint64_t Store::reclaim()
+{
+    StoreHeader *h = hdr();
+    SpinGuard g(h->limbo_lock);
+    uint64_t e = h->epoch.load(std::memory_order_seq_cst);
+    const ReaderSlot *rs = at<ReaderSlot>(h->readers);
+    for (uint32_t i = 0; i < h->nreaders; i++) {
+        uint64_t re = rs[i].epoch.load(std::memory_order_seq_cst);
+        if (re != 0 && re != e)
+            return 0;  // a reader still runs in an older epoch
+    }
+    uint64_t before = h->used.load();
+    // Everything retired in epoch e-1 is unreachable for every reader now.
+    int victim = int((e + 2) % 3);
+    Ref nodes = h->limbo_nodes[victim];
+    Ref keys = h->limbo_keys[victim];
+    h->limbo_nodes[victim] = 0;
+    h->limbo_keys[victim] = 0;
+    h->epoch.store(e + 1, std::memory_order_seq_cst);
+    while (nodes) {
+        RowNode *n = at<RowNode>(nodes);
+        Ref nx = n->tid_block;
+        if (n->flags & kNodeChain)
+            free_chain(nodes);
+        else
+            free(nodes, node_size(n));
+        nodes = nx;
+    }
+    while (keys) {
+        KeyEntry *k = at<KeyEntry>(keys);
+        Ref nx = k->limbo_next;
+        free(keys, KeyEntry::size_for(k->keylen));
+        keys = nx;
+    }
+    // Dropped indexes whose drop every reader has moved past.
+    for (uint32_t i = 0; i < h->max_slots; i++) {
+        IndexSlot *s = slot(i);
+        if (s->state.load(std::memory_order_acquire) == kSlotDropped && e >= s->drop_epoch + 1)
+            free_slot_memory(s);
+    }
+    uint64_t after = h->used.load();
+    uint64_t freed = before > after ? before - after : 0;
+    h->limbo_bytes.fetch_sub(int64_t(freed), std::memory_order_relaxed);
+    if (h->limbo_bytes.load() < 0)
+        h->limbo_bytes.store(0);
+    return freed + 1;  // non-zero: the epoch advanced
+}
+
+// ---------------------------------------------------------------- directory
+
+IndexSlot *Store::find_slot(const SlotId &id) const
+{
+    for (uint32_t i = 0; i < hdr()->max_slots; i++) {
+        IndexSlot *s = slot(i);
+        uint32_t st = s->state.load(std::memory_order_acquire);
+        if (st != kSlotFree && st != kSlotDropped && s->id == id)
+            return s;
+    }
+    return nullptr;
+}
+
+IndexSlot *Store::create_slot(const SlotId &id, uint32_t heap, uint32_t nbuckets, uint32_t order_kind)
+{
+    uint32_t n = 16;
+    while (n < nbuckets && n < (1u << 24))
+        n <<= 1;
+    size_t bbytes = sizeof(Ref) * n;
+    Ref buckets = alloc(bbytes);
+    if (!buckets)
+        return nullptr;
+    memset(at<uint8_t>(buckets), 0, bbytes);
+    StoreHeader *h = hdr();
+    SpinGuard g(h->dir_lock);
+    for (uint32_t i = 0; i < h->max_slots; i++) {
+        IndexSlot *s = slot(i);
+        if (s->state.load(std::memory_order_acquire) != kSlotFree)
+            continue;
+        s->id = id;
+        s->heap = heap;
+        s->order_kind = order_kind;
+        s->drop_epoch = 0;
+        s->buckets = buckets;
+        s->nbuckets = n;
+        for (auto &l : s->stripes)
+            l.v.store(0);
+        s->ttl_type.store(0);
+        s->ttl_event_clock.store(0);
+        s->ttl_abs.store(0);
+        s->ttl_rows.store(0);
+        s->keys.store(0);
+        s->rows.store(0);
+        s->bytes.store(int64_t(class_size(bbytes)));
+        s->expired.store(0);
+        s->last_gc.store(0);
+        s->builder_pid = 0;
+        s->generation.fetch_add(1);
+        s->state.store(kSlotBuilding, std::memory_order_release);
+        return s;
+    }
+    free(buckets, bbytes);
+    return nullptr;
+}
+
+void Store::drop_slot(IndexSlot *s)
+{
+    StoreHeader *h = hdr();
+    SpinGuard g(h->limbo_lock);
+    s->drop_epoch = h->epoch.load(std::memory_order_seq_cst);
+    s->state.store(kSlotDropped, std::memory_order_seq_cst);
+}
+
+void Store::free_slot_memory(IndexSlot *s)
+{
+    auto *b = at<std::atomic<Ref>>(s->buckets);
+    for (uint32_t i = 0; i < s->nbuckets; i++) {
+        for (Ref r = b[i].load(); r;) {
+            KeyEntry *k = at<KeyEntry>(r);
+            Ref nx = k->chain_next.load();
+            free_chain(k->head[0].load());
+            free(r, KeyEntry::size_for(k->keylen));
+            r = nx;
+        }
+    }
+    free(s->buckets, sizeof(Ref) * s->nbuckets);
+    s->buckets = 0;
+    s->nbuckets = 0;
+    s->id = SlotId{};
+    s->state.store(kSlotFree, std::memory_order_release);
+}
+
+// ---------------------------------------------------------------- keys
+
+uint32_t Store::hash_key(const uint8_t *key, uint32_t len)
+{
+    // FNV-1a over 8-byte words with a final avalanche (fast for short keys).
+    uint64_t h = 0xcbf29ce484222325ull ^ len;
+    uint32_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, key + i, 8);
+        h = (h ^ w) * 0x100000001b3ull;
+        h ^= h >> 29;
+    }
+    for (; i < len; i++)
+        h = (h ^ key[i]) * 0x100000001b3ull;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return uint32_t(h);
+}
+
+KeyEntry *Store::find_key(const IndexSlot *s, uint32_t hash, const uint8_t *key, uint32_t len) const
+{
+    const auto *b = at<std::atomic<Ref>>(s->buckets);
+    for (Ref r = b[hash & (s->nbuckets - 1)].load(std::memory_order_acquire); r;) {
+        KeyEntry *k = at<KeyEntry>(r);
+        if (k->hash == hash && k->keylen == len && memcmp(k->key, key, len) == 0)
+            return k;
+        r = k->chain_next.load(std::memory_order_acquire);
+    }
+    return nullptr;
+}
+
+KeyEntry *Store::pin_key(IndexSlot *s, uint32_t hash, const uint8_t *key, uint32_t len)
+{
+    if (KeyEntry *k = find_key(s, hash, key, len)) {
+        k->pins.fetch_add(1, std::memory_order_acq_rel);
+        return k;
+    }
+    SpinGuard g(s->stripes[hash % kStripes]);
+    if (KeyEntry *k = find_key(s, hash, key, len)) {
+        k->pins.fetch_add(1, std::memory_order_acq_rel);
+        return k;
+    }
+    size_t sz = KeyEntry::size_for(len);
+    Ref r = alloc(sz);
+    if (!r)
+        return nullptr;
+    auto *k = at<KeyEntry>(r);
+    memset(static_cast<void *>(k), 0, sz);
+    k->hash = hash;
+    k->keylen = uint16_t(len);
+    k->newest_order.store(INT64_MIN);
+    k->pins.store(1);
+    memcpy(k->key, key, len);
+    auto *b = at<std::atomic<Ref>>(s->buckets);
+    std::atomic<Ref> &bucket = b[hash & (s->nbuckets - 1)];
+    k->chain_next.store(bucket.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    bucket.store(r, std::memory_order_release);
+    s->keys.fetch_add(1, std::memory_order_relaxed);
+    s->bytes.fetch_add(int64_t(class_size(sz)), std::memory_order_relaxed);
+    return k;
+}
+
+// ---------------------------------------------------------------- rows
+
+int Store::random_height()
+{
+    thread_local uint64_t state = 0;
+    if (state == 0) {
+        uint64_t seed = uint64_t(reinterpret_cast<uintptr_t>(&state)) ^
+                        uint64_t(std::chrono::steady_clock::now().time_since_epoch().count());
+        state = seed | 1;
+    }
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    uint64_t r = state * 0x2545F4914F6CDD1Dull;
+    int h = 1;
+    while ((r & 3) == 0 && h < kMaxHeight) {
+        h++;
+        r >>= 2;
+    }
+    return h;
+}
+
+Ref Store::alloc_node(uint32_t payload_len, int64_t order, uint32_t tid_block, uint16_t tid_off)
+{
+    int h = random_height();
+    size_t sz = RowNode::size_for(h, payload_len);
+    Ref r = alloc(sz);
+    if (!r)
+        return 0;
+    RowNode *n = at<RowNode>(r);
+    n->order = order;
+    n->seq_len = payload_len;
+    n->tid_block = tid_block;
+    n->tid_off = tid_off;
+    n->height = uint8_t(h);
+    n->flags = 0;
+    for (int l = 0; l < h; l++)
+        new (&n->next[l]) std::atomic<Ref>(0);
+    return r;
+}
+
+void Store::free_node(Ref node)
+{
+    if (node)
+        free(node, node_size(at<RowNode>(node)));
+}
+
+void Store::find_preds(const KeyEntry *k, int64_t order, uint64_t seq, std::atomic<Ref> *preds[kMaxHeight]) const
+{
+    auto *x = const_cast<std::atomic<Ref> *>(k->head);
+    for (int l = kMaxHeight - 1; l >= 0; l--) {
+        for (;;) {
+            Ref nx = x[l].load(std::memory_order_acquire);
+            if (!nx)
+                break;
+            RowNode *n = at<RowNode>(nx);
+            if (n->order > order || (n->order == order && n->seq() > seq))
+                x = n->next;
+            else
+                break;
+        }
+        preds[l] = &x[l];
+    }
+}
+
+void Store::publish(IndexSlot *s, KeyEntry *k, Ref node, const TtlRule &rule)
+{
+    RowNode *n = at<RowNode>(node);
+    std::atomic<Ref> *preds[kMaxHeight];
+    {
+        SpinGuard g(k->lock);
+        uint64_t seq = hdr()->seq.fetch_add(1, std::memory_order_relaxed) + 1;
+        n->seq_len = (seq << 16) | n->payload_len();
+        find_preds(k, n->order, seq, preds);
+        for (int l = 0; l < n->height; l++)
+            n->next[l].store(preds[l]->load(std::memory_order_relaxed), std::memory_order_relaxed);
+        for (int l = 0; l < n->height; l++)
+            preds[l]->store(node, std::memory_order_release);
+        k->nrows.fetch_add(1, std::memory_order_relaxed);
+        if (n->order > k->newest_order.load(std::memory_order_relaxed))
+            k->newest_order.store(n->order, std::memory_order_release);
+        s->rows.fetch_add(1, std::memory_order_relaxed);
+        s->bytes.fetch_add(int64_t(class_size(node_size(n))), std::memory_order_relaxed);
+    }
+    // The row-count part of latest/absorlat can be applied at once.
+    if ((rule.type == TtlType::kLatest || rule.type == TtlType::kAbsOrLat) &&
+        k->nrows.load(std::memory_order_relaxed) > rule.rows)
+        expire(s, k, rule);
+}
+
+bool Store::remove(IndexSlot *s, KeyEntry *k, int64_t order, uint32_t tid_block, uint16_t tid_off)
+{
+    std::atomic<Ref> *preds[kMaxHeight];
+    SpinGuard g(k->lock);
+    find_preds(k, order, UINT64_MAX >> 16, preds);
+    Ref found = 0;
+    for (Ref r = preds[0]->load(std::memory_order_acquire); r;) {
+        RowNode *n = at<RowNode>(r);
+        if (n->order != order)
+            break;
+        if (n->tid_block == tid_block && n->tid_off == tid_off) {
+            found = r;
+            break;
+        }
+        r = n->next[0].load(std::memory_order_acquire);
+    }
+    if (!found)
+        return false;
+    RowNode *f = at<RowNode>(found);
+    find_preds(k, order, f->seq(), preds);
+    for (int l = f->height - 1; l >= 0; l--)
+        if (preds[l]->load(std::memory_order_relaxed) == found)
+            preds[l]->store(f->next[l].load(std::memory_order_relaxed), std::memory_order_release);
+    k->nrows.fetch_sub(1, std::memory_order_relaxed);
+    s->rows.fetch_sub(1, std::memory_order_relaxed);
+    int64_t sz = int64_t(class_size(node_size(f)));
+    s->bytes.fetch_sub(sz, std::memory_order_relaxed);
+    StoreHeader *h = hdr();
+    SpinGuard lg(h->limbo_lock);
+    f->flags = 0;
+    retire_node_locked(found);
+    h->limbo_bytes.fetch_add(sz, std::memory_order_relaxed);
+    return true;
+}
+
+int64_t Store::expire(IndexSlot *s, KeyEntry *k, const TtlRule &rule)
+{
+    if (rule.type == TtlType::kNone)
+        return 0;
+    std::atomic<Ref> *preds[kMaxHeight];
+    SpinGuard g(k->lock);
+    int64_t cutoff = rule.cutoff_for(k);
+    Ref first = 0;
+    int64_t pos = 0;
+    if (rule.type == TtlType::kAbsolute) {
+        // Skiplist search: the first row with order < cutoff.
+        find_preds(k, cutoff, UINT64_MAX >> 16, preds);
+        for (Ref r = preds[0]->load(std::memory_order_acquire); r;) {
+            RowNode *n = at<RowNode>(r);
+            if (n->order < cutoff) {
+                first = r;
+                break;
+            }
+            r = n->next[0].load(std::memory_order_acquire);
+        }
+    } else {
+        for (Ref r = k->head[0].load(std::memory_order_acquire); r; pos++) {
+            RowNode *n = at<RowNode>(r);
+            if (rule.expired(pos, n->order, cutoff)) {
+                first = r;
+                break;
+            }
+            r = n->next[0].load(std::memory_order_acquire);
+        }
+    }
+    if (!first)
+        return 0;
+    RowNode *f = at<RowNode>(first);
+    find_preds(k, f->order, f->seq(), preds);
+    for (int l = kMaxHeight - 1; l >= 0; l--)
+        if (preds[l]->load(std::memory_order_relaxed) != 0)
+            preds[l]->store(0, std::memory_order_release);
+    int64_t count = 0, bytes = 0;
+    for (Ref r = first; r;) {
+        RowNode *n = at<RowNode>(r);
+        count++;
+        bytes += int64_t(class_size(node_size(n)));
+        r = n->next[0].load(std::memory_order_relaxed);
+    }
+    k->nrows.fetch_sub(count, std::memory_order_relaxed);
+    s->rows.fetch_sub(count, std::memory_order_relaxed);
+    s->bytes.fetch_sub(bytes, std::memory_order_relaxed);
+    s->expired.fetch_add(count, std::memory_order_relaxed);
+    StoreHeader *h = hdr();
+    SpinGuard lg(h->limbo_lock);
+    f->flags = kNodeChain;
+    retire_node_locked(first);
+    h->limbo_bytes.fetch_add(bytes, std::memory_order_relaxed);
+    return count;
+}
+
+int64_t Store::expire_index(IndexSlot *s, const TtlRule &rule)
+{
+    if (rule.type == TtlType::kNone)
+        return 0;
+    int64_t total = 0;
+    auto *b = at<std::atomic<Ref>>(s->buckets);
+    for (uint32_t i = 0; i < s->nbuckets; i++)
+        for (Ref r = b[i].load(std::memory_order_acquire); r;) {
+            KeyEntry *k = at<KeyEntry>(r);
+            total += expire(s, k, rule);
+            r = k->chain_next.load(std::memory_order_acquire);
+        }
+    return total;
+}
+
+// ---------------------------------------------------------------- cursor
+
+void Store::Cursor::seek(const Store &st, const KeyEntry *k, int64_t upto, const TtlRule &rule)
+{
+    st_ = &st;
+    rule_ = rule;
+    cutoff_ = rule.cutoff_for(k);
+    pos_ = 0;
+    cur_ = nullptr;
+    if (rule.has_rows()) {
+        // Positions count from the key's newest row: walk level 0.
+        for (Ref r = k->head[0].load(std::memory_order_acquire); r; pos_++) {
+            const RowNode *n = st.at<RowNode>(r);
+            if (n->order <= upto) {
+                cur_ = n;
+                break;
+            }
+            r = n->next[0].load(std::memory_order_acquire);
+        }
+    } else {
+        const std::atomic<Ref> *x = k->head;
+        for (int l = kMaxHeight - 1; l >= 0; l--) {
+            for (;;) {
+                Ref nx = x[l].load(std::memory_order_acquire);
+                if (!nx)
+                    break;
+                const RowNode *n = st.at<RowNode>(nx);
+                if (n->order > upto)
+                    x = n->next;
+                else
+                    break;
+            }
+        }
+        cur_ = st.at<RowNode>(x[0].load(std::memory_order_acquire));
+    }
+    check_ttl();
+}
+
+void Store::Cursor::check_ttl()
+{
+    if (cur_ && rule_.expired(pos_, cur_->order, cutoff_))
+        cur_ = nullptr;
+}
+
+void Store::Cursor::next()
+{
+    cur_ = st_->at<RowNode>(cur_->next[0].load(std::memory_order_acquire));
+    pos_++;
+    check_ttl();
+}
+
+}  // namespace fe::core

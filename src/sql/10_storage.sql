@@ -1,0 +1,70 @@
+-- Storage engine: feature_store table AM + skiplist index AM (SPEC §2).
+
+CREATE FUNCTION feature_ext.feature_store_handler(internal) RETURNS table_am_handler
+  AS 'MODULE_PATHNAME', 'fe_feature_store_handler' LANGUAGE C STRICT;
+CREATE ACCESS METHOD feature_store TYPE TABLE HANDLER feature_ext.feature_store_handler;
+COMMENT ON ACCESS METHOD feature_store IS
+  'heap storage whose rows are mirrored into TTL''d in-memory skiplist indexes';
+
+CREATE FUNCTION feature_ext.skiplist_handler(internal) RETURNS index_am_handler
+  AS 'MODULE_PATHNAME', 'fe_skiplist_handler' LANGUAGE C STRICT;
+CREATE ACCESS METHOD skiplist TYPE INDEX HANDLER feature_ext.skiplist_handler;
+COMMENT ON ACCESS METHOD skiplist IS
+  'in-memory newest-first index (key columns..., order column) with TTL, for feature requests';
+
+-- Operator classes: the skiplist AM compares keys by their bytes and orders
+-- rows by the order column, so an opclass only declares the accepted types.
+CREATE OPERATOR CLASS feature_ext.skiplist_int2_ops DEFAULT FOR TYPE int2 USING skiplist AS STORAGE int2;
+CREATE OPERATOR CLASS feature_ext.skiplist_int4_ops DEFAULT FOR TYPE int4 USING skiplist AS STORAGE int4;
+CREATE OPERATOR CLASS feature_ext.skiplist_int8_ops DEFAULT FOR TYPE int8 USING skiplist AS STORAGE int8;
+CREATE OPERATOR CLASS feature_ext.skiplist_text_ops DEFAULT FOR TYPE text USING skiplist AS STORAGE text;
+CREATE OPERATOR CLASS feature_ext.skiplist_bpchar_ops DEFAULT FOR TYPE bpchar USING skiplist AS STORAGE bpchar;
+CREATE OPERATOR CLASS feature_ext.skiplist_bytea_ops DEFAULT FOR TYPE bytea USING skiplist AS STORAGE bytea;
+CREATE OPERATOR CLASS feature_ext.skiplist_bool_ops DEFAULT FOR TYPE bool USING skiplist AS STORAGE bool;
+CREATE OPERATOR CLASS feature_ext.skiplist_date_ops DEFAULT FOR TYPE date USING skiplist AS STORAGE date;
+CREATE OPERATOR CLASS feature_ext.skiplist_timestamp_ops DEFAULT FOR TYPE timestamp USING skiplist AS STORAGE timestamp;
+CREATE OPERATOR CLASS feature_ext.skiplist_timestamptz_ops DEFAULT FOR TYPE timestamptz USING skiplist AS STORAGE timestamptz;
+CREATE OPERATOR CLASS feature_ext.skiplist_uuid_ops DEFAULT FOR TYPE uuid USING skiplist AS STORAGE uuid;
+CREATE OPERATOR CLASS feature_ext.skiplist_oid_ops DEFAULT FOR TYPE oid USING skiplist AS STORAGE oid;
+CREATE OPERATOR CLASS feature_ext.skiplist_char_ops DEFAULT FOR TYPE "char" USING skiplist AS STORAGE "char";
+CREATE OPERATOR CLASS feature_ext.skiplist_name_ops DEFAULT FOR TYPE name USING skiplist AS STORAGE name;
+CREATE OPERATOR CLASS feature_ext.skiplist_enum_ops DEFAULT FOR TYPE anyenum USING skiplist AS STORAGE anyenum;
+
+-- Monitoring -------------------------------------------------------------
+
+CREATE FUNCTION feature_ext.index_stats_raw(
+    OUT index_oid oid, OUT table_oid oid, OUT keys bigint, OUT rows_in_memory bigint,
+    OUT bytes_used bigint, OUT rows_expired bigint, OUT last_gc timestamptz, OUT state text)
+  RETURNS SETOF record AS 'MODULE_PATHNAME', 'fe_index_stats_raw' LANGUAGE C STRICT VOLATILE;
+
+-- One row per skiplist index of the current database; an index not yet
+-- loaded on this server run (after a restart) shows state 'not loaded'.
+CREATE VIEW feature_ext.index_stats AS
+SELECT i.indexrelid::regclass AS index_name,
+       i.indrelid::regclass   AS table_name,
+       coalesce(s.keys, 0)            AS keys,
+       coalesce(s.rows_in_memory, 0)  AS rows_in_memory,
+       coalesce(s.bytes_used, 0)      AS bytes_used,
+       coalesce(s.rows_expired, 0)    AS rows_expired,
+       s.last_gc,
+       coalesce(s.state, 'not loaded') AS state
+  FROM pg_catalog.pg_index i
+  JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+  JOIN pg_catalog.pg_am am ON am.oid = c.relam AND am.amname = 'skiplist'
+  LEFT JOIN feature_ext.index_stats_raw() s ON s.index_oid = i.indexrelid;
+
+CREATE FUNCTION feature_ext.memory_usage(
+    OUT total_bytes bigint, OUT used_bytes bigint, OUT free_bytes bigint,
+    OUT reclaimable_bytes bigint, OUT indexes int)
+  RETURNS record AS 'MODULE_PATHNAME', 'fe_memory_usage' LANGUAGE C STRICT VOLATILE;
+
+-- Expire rows past their TTL in every index now; returns the rows expired.
+CREATE FUNCTION feature_ext.run_gc() RETURNS bigint
+  AS 'MODULE_PATHNAME', 'fe_run_gc' LANGUAGE C STRICT VOLATILE;
+
+-- The rows of one key as a request sees them: newest first, from the newest
+-- row with order value <= upto (NULL: from the newest), TTL applied.
+CREATE FUNCTION feature_ext.index_scan(index regclass, keys text[], upto text DEFAULT NULL,
+                                       max_rows int DEFAULT NULL)
+  RETURNS TABLE(order_value text, row_data text)
+  AS 'MODULE_PATHNAME', 'fe_index_scan' LANGUAGE C CALLED ON NULL INPUT VOLATILE;

@@ -1,0 +1,250 @@
+// feature_ext: the shared memory region of the skiplist store, its one
+// registration path (shmem_request_hook / shmem_startup_hook), order-value
+// conversions, TTL rules, and the TTL background worker.
+//
+// Protocol of the region: see include/feature_ext/core/store.hpp.  Each
+// backend reads as reader number MyProc->pgprocno; its reader slot is cleared
+// on exit (on_shmem_exit) and at transaction abort, so a backend that errors
+// out or exits mid-read never pins memory.  A crashed backend makes the
+// postmaster re-create the whole region (empty): indexes are then rebuilt from
+// their tables on first use (ready_slot, storage_xact.cpp).
+#include "feature_ext/storage.hpp"
+#include "feature_ext/module.hpp"
+
+extern "C" {
+#include "access/twophase.h"
+#include "datatype/timestamp.h"
+#include "utils/date.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "storage/shmem.h"
+#include "utils/timestamp.h"
+#include "tcop/tcopprot.h"
+PGDLLEXPORT void fe_gc_worker_main(Datum arg);
+}
+
+namespace fe {
+
+namespace {
+core::Store g_store;
+shmem_request_hook_type prev_shmem_request = nullptr;
+shmem_startup_hook_type prev_shmem_startup = nullptr;
+constexpr uint32 kMaxIndexes = 1024;
+
+uint32 reader_count() { return uint32(MaxBackends + NUM_AUXILIARY_PROCS + max_prepared_xacts + 1); }
+Size region_bytes() { return Size(g_memory_limit_mb) * 1024 * 1024; }
+
+void fe_shmem_request()
+{
+    if (prev_shmem_request)
+        prev_shmem_request();
+    RequestAddinShmemSpace(region_bytes() + 4096);
+}
+
+void fe_shmem_exit(int, Datum)
+{
+    if (!g_store.valid() || !MyProc)
+        return;
+    auto *rs = g_store.at<core::ReaderSlot>(g_store.hdr()->readers) + MyProc->pgprocno;
+    rs->depth = 0;
+    rs->epoch.store(0);
+}
+
+void fe_shmem_startup()
+{
+    if (prev_shmem_startup)
+        prev_shmem_startup();
+    bool found = false;
+    LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+    void *base = ShmemInitStruct("feature_ext skiplist store", region_bytes() + 4096, &found);
+    // Align the region to 4 KiB inside the segment.
+    auto aligned = reinterpret_cast<void *>((reinterpret_cast<uintptr_t>(base) + 4095) & ~uintptr_t(4095));
+    if (!found)
+        g_store = core::Store::init(aligned, region_bytes(), kMaxIndexes, reader_count());
+    else
+        g_store = core::Store::attach(aligned);
+    LWLockRelease(AddinShmemInitLock);
+    if (!IsUnderPostmaster)
+        return;
+    on_shmem_exit(fe_shmem_exit, 0);
+}
+}  // namespace
+
+core::Store &store()
+{
+    if (!g_store.valid())
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("feature_ext shared memory is not available"),
+                        errhint("Add 'feature_ext' to shared_preload_libraries and restart the server.")));
+    return g_store;
+}
+
+bool store_ready() { return g_store.valid(); }
+
+uint32 reader_id() { return uint32(MyProc->pgprocno); }
+
+void report_memory_full(const char *what)
+{
+    core::MemoryUsage u = g_store.usage();
+    ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
+                    errmsg("feature_ext memory limit reached while storing %s", what),
+                    errdetail("%llu of %llu bytes of feature_ext.memory_limit are in use.",
+                              (unsigned long long) u.used_bytes, (unsigned long long) u.heap_bytes),
+                    errhint("Raise feature_ext.memory_limit (needs a restart), shorten index TTLs, or delete "
+                            "rows; nothing already stored was lost.")));
+}
+
+// ---------------------------------------------------------------- order values
+
+static constexpr int64 kUnixEpochUs = int64(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+
+int64 order_from_datum(OrderKind kind, Datum d)
+{
+    switch (kind) {
+    case kOrderInt2: return DatumGetInt16(d);
+    case kOrderInt4: return DatumGetInt32(d);
+    case kOrderInt8: return DatumGetInt64(d);
+    case kOrderDate: return DatumGetDateADT(d);
+    case kOrderTimestamp: return DatumGetTimestamp(d);
+    case kOrderTimestamptz: return DatumGetTimestampTz(d);
+    }
+    return 0;
+}
+
+Datum order_to_datum(OrderKind kind, int64 v)
+{
+    switch (kind) {
+    case kOrderInt2: return Int16GetDatum(int16(v));
+    case kOrderInt4: return Int32GetDatum(int32(v));
+    case kOrderInt8: return Int64GetDatum(v);
+    case kOrderDate: return DateADTGetDatum(DateADT(v));
+    case kOrderTimestamp: return TimestampGetDatum(v);
+    case kOrderTimestamptz: return TimestampTzGetDatum(v);
+    }
+    return 0;
+}
+
+int64 order_units_from_us(OrderKind kind, int64 us)
+{
+    switch (kind) {
+    case kOrderInt2:
+    case kOrderInt4:
+    case kOrderInt8: return us / 1000;
+    case kOrderDate: return us / USECS_PER_DAY;
+    default: return us;
+    }
+}
+
+int64 order_now(OrderKind kind, TimestampTz now)
+{
+    switch (kind) {
+    case kOrderInt2:
+    case kOrderInt4:
+    case kOrderInt8: return (now + kUnixEpochUs) / 1000;
+    case kOrderDate: return now / USECS_PER_DAY;
+    default: return now;
+    }
+}
+
+core::TtlRule slot_rule(const core::IndexSlot *s, TimestampTz now)
+{
+    core::TtlRule r;
+    r.type = core::TtlType(s->ttl_type.load(std::memory_order_acquire));
+    r.event_clock = s->ttl_event_clock.load(std::memory_order_relaxed) != 0;
+    r.abs_ttl = s->ttl_abs.load(std::memory_order_relaxed);
+    r.rows = s->ttl_rows.load(std::memory_order_relaxed);
+    if (r.has_abs() && !r.event_clock)
+        r.wall_cutoff = order_now(OrderKind(s->order_kind), now) - r.abs_ttl;
+    return r;
+}
+
+void sync_slot_ttl(core::IndexSlot *s, const IndexMeta *m)
+{
+    int64 abs_units = m->ttl.abs_us > 0 ? order_units_from_us(m->order_kind, m->ttl.abs_us) : 0;
+    if (m->ttl.abs_us > 0 && abs_units < 1)
+        abs_units = 1;
+    if (s->ttl_type.load() == uint32(m->ttl.type) && s->ttl_event_clock.load() == uint32(m->ttl.event_clock) &&
+        s->ttl_abs.load() == abs_units && s->ttl_rows.load() == m->ttl.rows)
+        return;
+    s->ttl_abs.store(abs_units);
+    s->ttl_rows.store(m->ttl.rows);
+    s->ttl_event_clock.store(m->ttl.event_clock ? 1 : 0);
+    s->ttl_type.store(uint32(m->ttl.type), std::memory_order_release);
+}
+
+// ---------------------------------------------------------------- GC
+
+int64 run_gc_all(TimestampTz now)
+{
+    core::Store &st = store();
+    int64 total = 0;
+    for (uint32 i = 0; i < st.max_slots(); i++) {
+        core::IndexSlot *s = st.slot(i);
+        st.reader_enter(reader_id());
+        if (s->state.load(std::memory_order_acquire) == core::kSlotReady) {
+            core::TtlRule rule = slot_rule(s, now);
+            total += st.expire_index(s, rule);
+            s->last_gc.store(now);
+        }
+        st.reader_exit(reader_id());
+    }
+    // Two advances free what this pass retired, unless a reader is still
+    // inside an older epoch (then the next pass does).
+    st.reclaim();
+    st.reclaim();
+    st.reclaim();
+    return total;
+}
+
+void register_gc_worker()
+{
+    BackgroundWorker w;
+    memset(&w, 0, sizeof(w));
+    w.bgw_flags = BGWORKER_SHMEM_ACCESS;
+    w.bgw_start_time = BgWorkerStart_RecoveryFinished;
+    w.bgw_restart_time = 10;
+    snprintf(w.bgw_library_name, BGW_MAXLEN, "feature_ext");
+    snprintf(w.bgw_function_name, BGW_MAXLEN, "fe_gc_worker_main");
+    snprintf(w.bgw_name, BGW_MAXLEN, "feature_ext TTL reclaimer");
+    snprintf(w.bgw_type, BGW_MAXLEN, "feature_ext TTL reclaimer");
+    RegisterBackgroundWorker(&w);
+}
+
+void storage_init()
+{
+    prev_shmem_request = shmem_request_hook;
+    shmem_request_hook = fe_shmem_request;
+    prev_shmem_startup = shmem_startup_hook;
+    shmem_startup_hook = fe_shmem_startup;
+    register_gc_worker();
+    void register_xact_callbacks();
+    register_xact_callbacks();
+}
+
+}  // namespace fe
+
+// The TTL reclaimer: no database connection, wakes every
+// feature_ext.ttl_gc_interval and expires rows of every ready index.
+extern "C" void fe_gc_worker_main(Datum)
+{
+    pqsignal(SIGHUP, SignalHandlerForConfigReload);
+    pqsignal(SIGTERM, die);
+    BackgroundWorkerUnblockSignals();
+    for (;;) {
+        (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+                         long(fe::g_ttl_gc_interval_s) * 1000L, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        CHECK_FOR_INTERRUPTS();
+        if (ConfigReloadPending) {
+            ConfigReloadPending = false;
+            ProcessConfigFile(PGC_SIGHUP);
+        }
+        int64 n = fe::run_gc_all(GetCurrentTimestamp());
+        if (n > 0)
+            elog(DEBUG1, "feature_ext: TTL reclaimer expired %lld rows", (long long) n);
+    }
+}

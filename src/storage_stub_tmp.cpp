@@ -1,2 +1,0 @@
-#include "feature_ext/module.hpp"
-namespace fe { void storage_init() {} }
