@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite (what CI and the README run):
+#   1. C++ unit tests (no server)          make unit
+#   2. pg_regress                          test/run_regress.sh
+#   3. isolation specs                     test/run_isolation.sh
+#   4. restart / crash / limit scripts     test/scripts/*.sh (each exits 0 = pass)
+# Ends with one line "N passed, M failed".  Run as root (servers run as the
+# postgres OS user) after scripts/setup.sh has installed the build.
+set -uo pipefail
+FE_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$FE_ROOT"
+passed=0; failed=0; failures=()
+step() {
+    local name=$1; shift
+    echo "=== $name"
+    if "$@"; then passed=$((passed + 1)); echo "--- ok: $name"
+    else failed=$((failed + 1)); failures+=("$name"); echo "--- FAILED: $name"; fi
+}
+step "unit tests" make -s unit
+step "pg_regress" bash test/run_regress.sh
+[ -x test/run_isolation.sh ] && step "isolation" bash test/run_isolation.sh
+for s in test/scripts/*.sh; do
+    [ -e "$s" ] || continue
+    step "script $(basename "$s" .sh)" bash "$s"
+done
+echo
+[ $failed -gt 0 ] && echo "failed steps: ${failures[*]}"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
