@@ -142,7 +142,7 @@ MemoryUsage Store::usage() const
     u.free_bytes = u.heap_bytes - u.used_bytes;
     u.limbo_bytes = uint64_t(h->limbo_bytes.load());
     for (uint32_t i = 0; i < h->max_slots; i++)
-        if (slot(i)->state.load() != kSlotFree)
+        if (slot(i)->state.load() == kSlotReady || slot(i)->state.load() == kSlotBuilding)
             u.indexes++;
     return u;
 }

@@ -1,0 +1,52 @@
+-- TTL: absolute, latest, absorlat, absandlat; wall and event clock.  Expired
+-- rows are invisible at once; run_gc() reclaims them.
+SET client_min_messages = warning;
+CREATE TABLE tt (k text, v int, ts timestamptz) USING feature_store;
+-- wall clock: rows 1..5 are i days old
+INSERT INTO tt SELECT 'a', i, now() - i * interval '1 day' + interval '1 hour' FROM generate_series(0, 5) i;
+CREATE INDEX tt_abs ON tt USING skiplist (k, ts) WITH (ttl = '3 days');
+CREATE INDEX tt_lat ON tt USING skiplist (k, ts) WITH (ttl_type = 'latest', ttl_rows = 2);
+CREATE INDEX tt_or ON tt USING skiplist (k, ts) WITH (ttl_type = 'absorlat', ttl = '3 days', ttl_rows = 2);
+CREATE INDEX tt_and ON tt USING skiplist (k, ts) WITH (ttl_type = 'absandlat', ttl = '3 days', ttl_rows = 2);
+CREATE INDEX tt_and2 ON tt USING skiplist (k, ts) WITH (ttl_type = 'absandlat', ttl = '1 day', ttl_rows = 4);
+CREATE INDEX tt_none ON tt USING skiplist (k, ts);
+SELECT 'abs' AS idx, string_agg(split_part(row_data, '=', 2), ',') FROM feature_ext.index_scan('tt_abs', '{a}')
+UNION ALL SELECT 'latest', string_agg(split_part(row_data, '=', 2), ',') FROM feature_ext.index_scan('tt_lat', '{a}')
+UNION ALL SELECT 'absorlat', string_agg(split_part(row_data, '=', 2), ',') FROM feature_ext.index_scan('tt_or', '{a}')
+UNION ALL SELECT 'absandlat', string_agg(split_part(row_data, '=', 2), ',') FROM feature_ext.index_scan('tt_and', '{a}')
+UNION ALL SELECT 'absandlat2', string_agg(split_part(row_data, '=', 2), ',') FROM feature_ext.index_scan('tt_and2', '{a}')
+UNION ALL SELECT 'none', string_agg(split_part(row_data, '=', 2), ',') FROM feature_ext.index_scan('tt_none', '{a}');
+-- latest and absorlat drop rows past ttl_rows at insert time already.
+SELECT index_name, rows_in_memory, rows_expired FROM feature_ext.index_stats WHERE table_name = 'tt'::regclass ORDER BY 1;
+SELECT feature_ext.run_gc() >= 5 AS reclaimed;
+SELECT index_name, rows_in_memory, rows_expired, last_gc IS NOT NULL AS gc_ran
+  FROM feature_ext.index_stats WHERE table_name = 'tt'::regclass ORDER BY 1;
+-- the table itself keeps every row (the offline history)
+SELECT count(*) FROM tt;
+-- A late row older than the TTL is never visible.
+INSERT INTO tt VALUES ('a', 100, now() - interval '10 days');
+SELECT count(*) FROM feature_ext.index_scan('tt_abs', '{a}') WHERE row_data = 'v=100';
+-- Changing the TTL applies at once.
+ALTER INDEX tt_abs SET (ttl = '2 hours');
+SELECT string_agg(split_part(row_data, '=', 2), ',') FROM feature_ext.index_scan('tt_abs', '{a}');
+
+-- Event clock: the TTL counts back from the newest order value of the key,
+-- so replaying old events keeps them.
+CREATE TABLE te (k text, v int, ts int8) USING feature_store;
+CREATE INDEX te_ev ON te USING skiplist (k, ts) WITH (ttl = '10s', ttl_clock = 'event');
+CREATE INDEX te_wall ON te USING skiplist (k, ts) WITH (ttl = '10s');
+INSERT INTO te VALUES ('a', 1, 1000), ('a', 2, 5000), ('a', 3, 12000), ('b', 1, 1000);
+SELECT * FROM feature_ext.index_scan('te_ev', '{a}');
+SELECT * FROM feature_ext.index_scan('te_ev', '{b}');
+SELECT count(*) FROM feature_ext.index_scan('te_wall', '{a}');  -- 1970: long expired by the wall clock
+INSERT INTO te VALUES ('a', 4, 16000);
+SELECT * FROM feature_ext.index_scan('te_ev', '{a}');
+SELECT feature_ext.run_gc() > 0 AS reclaimed;
+SELECT index_name, rows_in_memory FROM feature_ext.index_stats WHERE table_name = 'te'::regclass ORDER BY 1;
+
+-- date order column: ttl in whole days
+CREATE TABLE td (k int, d date) USING feature_store;
+INSERT INTO td SELECT 1, current_date - i FROM generate_series(0, 9) i;
+CREATE INDEX td_k ON td USING skiplist (k, d) WITH (ttl = '5 days');
+SELECT count(*) FROM feature_ext.index_scan('td_k', '{1}');
+DROP TABLE tt, te, td;
