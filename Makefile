@@ -45,6 +45,7 @@ CORE_SRCS   = $(sort $(wildcard src/core/*.cpp src/agg/*.cpp))
 UNIT_CXX    = $(CXX) -std=c++17 -O2 -g -Wall -Wno-missing-field-initializers -I$(CURDIR)/include -pthread
 
 test/unit/unit_tests: $(UNIT_SRCS) $(CORE_SRCS) $(wildcard include/feature_ext/*/*.hpp)
+	@mkdir -p test/unit
 	$(UNIT_CXX) -o $@ $(UNIT_SRCS) $(CORE_SRCS) -lgtest -lgtest_main -lpthread
 
 .PHONY: unit
