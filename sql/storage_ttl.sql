@@ -46,7 +46,8 @@ SELECT index_name, rows_in_memory FROM feature_ext.index_stats WHERE table_name 
 
 -- date order column: ttl in whole days
 CREATE TABLE td (k int, d date) USING feature_store;
-INSERT INTO td SELECT 1, current_date - i FROM generate_series(0, 9) i;
+-- the wall clock of a date column is the UTC date
+INSERT INTO td SELECT 1, (now() AT TIME ZONE 'UTC')::date - i FROM generate_series(0, 9) i;
 CREATE INDEX td_k ON td USING skiplist (k, d) WITH (ttl = '5 days');
 SELECT count(*) FROM feature_ext.index_scan('td_k', '{1}');
 DROP TABLE tt, te, td;

@@ -1,0 +1,113 @@
+// feature_ext: deployed request-mode plans.
+//
+// A deployment is a window query over one feature_store table.  Its plan is
+// flat and typed: index groups (one per skiplist index + key, read once for
+// all windows on it), windows (frame rules as numbers), aggregates (a
+// PostgreSQL aggregate with its argument expressions and FILTER), and the
+// output projection (PostgreSQL expressions in which every window function
+// result is a PARAM_EXEC).  The interpreter (deploy_exec.cpp) runs it with
+// PostgreSQL's own aggregate transition functions, so every result has
+// PostgreSQL's semantics and type.  Storage files' error style applies
+// (C-style zone, see storage.hpp).
+#pragma once
+
+#include "feature_ext/storage.hpp"
+
+extern "C" {
+#include "executor/execExpr.h"
+#include "nodes/execnodes.h"
+#include "nodes/parsenodes.h"
+}
+
+namespace fe {
+
+// Frame bound kinds, relative to the request row (the last row, position N).
+enum BoundKind : uint8 { kUnbounded, kPreceding, kCurrent, kFollowing };
+enum FrameMode : uint8 { kRows, kRange, kGroups };
+enum Exclusion : uint8 { kExclNone, kExclCurrent, kExclGroup, kExclTies };
+
+struct WindowPlan {
+    int group;                 // index group it reads
+    FrameMode mode;
+    BoundKind start_kind, end_kind;
+    int64 start_rows, end_rows;        // ROWS / GROUPS offsets
+    Datum start_off, end_off;          // RANGE offsets (order column type or interval)
+    bool start_off_null, end_off_null;
+    Exclusion excl;
+    int winref;
+    FmgrInfo start_inrange, end_inrange;  // RANGE offsets: PostgreSQL's in_range support
+    Oid inrange_coll;
+};
+
+struct AggPlan {
+    int window;
+    Oid aggfnoid;
+    bool is_agg;               // plain aggregate used as a window function
+    int nargs;
+    ExprState **args;          // evaluated on the row slot
+    ExprState *filter;         // FILTER (WHERE ...) or nullptr
+    Oid transtype;
+    int16 transtyplen;
+    bool transtypbyval;
+    FmgrInfo transfn;
+    bool trans_strict;
+    bool has_final;
+    FmgrInfo finalfn;
+    bool final_strict;
+    bool final_extra;
+    int nfinalargs;
+    bool init_null;
+    Datum init_value;          // in the plan's context
+    Oid result_type;
+    int16 result_typlen;
+    bool result_typbyval;
+};
+
+struct GroupPlan {
+    Oid indexoid;
+    int nkeys;
+    AttrNumber key_attnos[INDEX_MAX_KEYS];  // request columns in index key order
+    AttrNumber order_attno;
+    OrderKind order_kind;
+    Oid order_type;
+    // What the largest frame needs: newest rows, or rows down to a bound.
+    bool need_all;
+    int64 need_rows;           // ROWS/GROUPS: stored rows needed (groups: peer groups)
+    bool need_groups;
+    bool need_range;           // any RANGE window with an offset
+};
+
+struct DeployPlan {
+    MemoryContext cxt;         // owns everything below
+    Oid heapoid;
+    int natts;                 // table columns (incl. dropped)
+    TupleDesc heap_desc;
+    int nparams;               // request parameters (non-dropped columns)
+    AttrNumber *param_attnos;
+    int ngroups;
+    GroupPlan *groups;
+    int nwindows;
+    WindowPlan *windows;
+    int naggs;
+    AggPlan *aggs;
+    int nout;
+    ExprState **outputs;
+    TupleDesc out_desc;
+    ParamExecData *params;     // one per aggregate (PARAM_EXEC ids)
+    ExprContext *econtext;
+    TupleTableSlot *req_slot;
+    TupleTableSlot *row_slot;
+    bool *cols_needed;         // table columns the aggregates read (by attno-1)
+    MemoryContext call_cxt;    // reset after every call
+    AggState *fake_agg;        // context for transition functions
+    const char *name;
+};
+
+// Parse, check and plan a query (deploy.cpp).  Errors with positions.
+DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext parent, bool check_only,
+                            StringInfo explain);
+// Run one request: values/isnull by table attribute number.  Returns the
+// output tuple as a Datum (composite) in the caller's context.
+Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull);
+
+}  // namespace fe

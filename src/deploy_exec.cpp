@@ -1,0 +1,356 @@
+// feature_ext: running a deployed plan for one request row (interpreter).
+//
+// For each index group: read the key's rows newest first from the skiplist
+// store, once, as far back as the widest window needs, copying the needed
+// column values out of shared memory.  Then, per window, compute the frame
+// as positions in ascending order (stored rows oldest..newest, then the
+// request row, which is the last row and the current row), apply the
+// exclusion, and feed the rows in ascending order to PostgreSQL's transition
+// functions (so float sums add up in the same order as PostgreSQL's own
+// window executor).  Finally evaluate the output expressions with the
+// aggregate results as PARAM_EXEC values and the request as the scan row.
+#include "feature_ext/deploy.hpp"
+
+extern "C" {
+#include "executor/executor.h"
+#include "fmgr.h"
+#include "access/genam.h"
+#include "funcapi.h"
+#include "utils/datum.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+}
+
+namespace fe {
+
+namespace {
+
+struct Rows {
+    int n;            // stored rows collected (newest first)
+    int64 *order;     // order values
+    Datum *orderd;    // as Datums of the order type
+    Datum *values;    // n * natts, by attribute
+    bool *isnull;
+};
+
+// in_range(val, base, offset, sub, less) of the window's order type.
+inline bool in_range(FmgrInfo *f, Oid coll, Datum val, Datum base, Datum off, bool sub, bool less)
+{
+    return DatumGetBool(FunctionCall5Coll(f, coll, val, base, off, BoolGetDatum(sub), BoolGetDatum(less)));
+}
+
+void collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, int64 base, Datum based,
+             Rows *out)
+{
+    const IndexMeta *m;
+    Relation index = index_open(g->indexoid, AccessShareLock);
+    core::IndexSlot *s = ready_slot(index, &m);
+    index_close(index, NoLock);
+    Datum kv[INDEX_MAX_KEYS];
+    bool kn[INDEX_MAX_KEYS];
+    for (int k = 0; k < g->nkeys; k++) {
+        kv[k] = reqv[g->key_attnos[k] - 1];
+        kn[k] = reqn[g->key_attnos[k] - 1];
+    }
+    uint8 *key;
+    uint32 klen = encode_key_values(m, kv, kn, &key);
+    uint32 hash = core::Store::hash_key(key, klen);
+    core::Store &st = store();
+    core::TtlRule rule = slot_rule(s, GetCurrentTimestamp());
+    int cap = 16;
+    out->n = 0;
+    out->order = static_cast<int64 *>(palloc(sizeof(int64) * cap));
+    out->orderd = static_cast<Datum *>(palloc(sizeof(Datum) * cap));
+    out->values = static_cast<Datum *>(palloc(sizeof(Datum) * cap * p->natts));
+    out->isnull = static_cast<bool *>(palloc(sizeof(bool) * cap * p->natts));
+    // Which stored columns to decode.
+    int natts = p->natts;
+    st.reader_enter(reader_id());
+    if (const core::KeyEntry *k = st.find_key(s, hash, key, klen)) {
+        core::Store::Cursor c;
+        for (c.seek(st, k, base, rule); c.valid(); c.next()) {
+            core::RowView r = c.row();
+            bool want = g->need_all || out->n < g->need_rows || r.order == base;
+            Datum od = order_to_datum(g->order_kind, r.order);
+            if (!want && g->need_range) {
+                // Rows inside any RANGE window's start bound are wanted.
+                for (int w = 0; w < p->nwindows && !want; w++) {
+                    WindowPlan *wp = &p->windows[w];
+                    if (&p->groups[wp->group] != g || wp->mode != kRange)
+                        continue;
+                    if (wp->start_kind == kPreceding)
+                        want = in_range(&wp->start_inrange, wp->inrange_coll, od, based, wp->start_off, true, false);
+                    else if (wp->start_kind == kCurrent)
+                        want = r.order == base;
+                }
+            }
+            if (!want)
+                break;
+            if (out->n == cap) {
+                cap *= 2;
+                out->order = static_cast<int64 *>(repalloc(out->order, sizeof(int64) * cap));
+                out->orderd = static_cast<Datum *>(repalloc(out->orderd, sizeof(Datum) * cap));
+                out->values = static_cast<Datum *>(repalloc(out->values, sizeof(Datum) * cap * natts));
+                out->isnull = static_cast<bool *>(repalloc(out->isnull, sizeof(bool) * cap * natts));
+            }
+            int i = out->n++;
+            out->order[i] = r.order;
+            out->orderd[i] = od;
+            Datum *v = out->values + size_t(i) * natts;
+            bool *nl = out->isnull + size_t(i) * natts;
+            for (int a = 0; a < natts; a++) {
+                v[a] = reqv[a];
+                nl[a] = true;
+            }
+            for (int kk = 0; kk < g->nkeys; kk++) {
+                v[g->key_attnos[kk] - 1] = reqv[g->key_attnos[kk] - 1];
+                nl[g->key_attnos[kk] - 1] = reqn[g->key_attnos[kk] - 1];
+            }
+            v[g->order_attno - 1] = od;
+            nl[g->order_attno - 1] = false;
+            for (int sc = 0; sc < m->nstored; sc++) {
+                AttrNumber a = m->stored[sc].attno;
+                if (!p->cols_needed[a - 1])
+                    continue;
+                v[a - 1] = decode_stored(m, r.payload, sc, &nl[a - 1]);
+            }
+        }
+    }
+    st.reader_exit(reader_id());
+}
+
+// Frame of a window as ascending positions [from, to] over 0..n (n = request),
+// plus exclusions.  Returns false when the frame is empty.
+struct Frame {
+    int from, to;
+    bool skip_request;
+    int peers_from;  // first ascending position with order == base (peers), n if none
+    bool skip_peers;
+};
+
+int asc_to_idx(int n, int pos) { return n - 1 - pos; }  // ascending position -> newest-first index
+
+void compute_frame(WindowPlan *w, const Rows *r, int64 base, Datum based, Frame *f)
+{
+    int n = r->n;
+    // peers: stored rows with the request's order value (they are the newest rows)
+    int peers = 0;
+    while (peers < n && r->order[peers] == base)
+        peers++;
+    f->peers_from = n - peers;
+    switch (w->mode) {
+    case kRows:
+        f->from = w->start_kind == kUnbounded ? 0
+                  : w->start_kind == kPreceding ? int(Max(int64(n) - w->start_rows, 0))
+                  : w->start_kind == kCurrent ? n
+                  : int(Min(int64(n) + w->start_rows, int64(n) + 1));
+        f->to = w->end_kind == kPreceding ? int(int64(n) - Min(w->end_rows, int64(n) + 1)) : n;
+        break;
+    case kGroups: {
+        // group index of each ascending position: current group = peers + request
+        auto group_start = [&](int64 back) -> int {  // first position of the group `back` groups before current
+            int pos = f->peers_from;
+            for (int64 gnum = 0; gnum < back; gnum++) {
+                if (pos == 0)
+                    return -1;
+                int64 ov = r->order[asc_to_idx(n, pos - 1)];
+                pos--;
+                while (pos > 0 && r->order[asc_to_idx(n, pos - 1)] == ov)
+                    pos--;
+            }
+            return pos;
+        };
+        if (w->start_kind == kUnbounded)
+            f->from = 0;
+        else if (w->start_kind == kPreceding) {
+            int s = group_start(w->start_rows);
+            f->from = s < 0 ? 0 : s;
+        } else if (w->start_kind == kCurrent)
+            f->from = f->peers_from;
+        else
+            f->from = w->start_rows == 0 ? f->peers_from : n + 1;
+        if (w->end_kind == kPreceding) {
+            if (w->end_rows == 0)
+                f->to = n;
+            else {
+                int s = group_start(w->end_rows - 1);  // start of group (end_rows-1) back = one past the end group
+                f->to = s < 0 ? -1 : s - 1;
+            }
+        } else
+            f->to = n;
+        break;
+    }
+    case kRange: {
+        Oid coll = w->inrange_coll;
+        if (w->start_kind == kUnbounded)
+            f->from = 0;
+        else if (w->start_kind == kCurrent)
+            f->from = f->peers_from;
+        else {
+            bool sub = w->start_kind == kPreceding;
+            int pos = n;  // request row is in range iff base >= base -/+ off
+            for (int i = 0; i < n; i++) {  // i: newest-first index
+                if (!in_range(&w->start_inrange, coll, r->orderd[i], based, w->start_off, sub, false))
+                    break;
+                pos = n - 1 - i;
+            }
+            bool req_in = in_range(&w->start_inrange, coll, based, based, w->start_off, sub, false);
+            f->from = req_in ? pos : n + 1;
+        }
+        if (w->end_kind == kPreceding || w->end_kind == kFollowing) {
+            bool sub = w->end_kind == kPreceding;
+            bool req_in = in_range(&w->end_inrange, coll, based, based, w->end_off, sub, true);
+            if (req_in)
+                f->to = n;
+            else {
+                int to = -1;
+                for (int i = 0; i < n; i++)
+                    if (in_range(&w->end_inrange, coll, r->orderd[i], based, w->end_off, sub, true)) {
+                        to = n - 1 - i;
+                        break;
+                    }
+                f->to = to;
+            }
+        } else
+            f->to = n;
+        break;
+    }
+    }
+    f->skip_request = w->excl == kExclCurrent || w->excl == kExclGroup;
+    f->skip_peers = w->excl == kExclGroup || w->excl == kExclTies;
+}
+
+void set_row_slot(DeployPlan *p, const Rows *r, int idx)
+{
+    TupleTableSlot *s = p->row_slot;
+    ExecClearTuple(s);
+    memcpy(s->tts_values, r->values + size_t(idx) * p->natts, sizeof(Datum) * p->natts);
+    memcpy(s->tts_isnull, r->isnull + size_t(idx) * p->natts, sizeof(bool) * p->natts);
+    ExecStoreVirtualTuple(s);
+}
+
+}  // namespace
+
+Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
+{
+    MemoryContext caller = CurrentMemoryContext;
+    MemoryContextReset(p->call_cxt);
+    MemoryContext old = MemoryContextSwitchTo(p->call_cxt);
+    ExprContext *ec = p->econtext;
+
+    // The request row.
+    ExecClearTuple(p->req_slot);
+    memcpy(p->req_slot->tts_values, values, sizeof(Datum) * p->natts);
+    memcpy(p->req_slot->tts_isnull, isnull, sizeof(bool) * p->natts);
+    ExecStoreVirtualTuple(p->req_slot);
+
+    for (int g = 0; g < p->ngroups; g++) {
+        GroupPlan *gp = &p->groups[g];
+        if (isnull[gp->order_attno - 1])
+            ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                            errmsg("request value for order column \"%s\" must not be NULL",
+                                   NameStr(TupleDescAttr(p->heap_desc, gp->order_attno - 1)->attname))));
+        for (int k = 0; k < gp->nkeys; k++)
+            if (isnull[gp->key_attnos[k] - 1])
+                ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                                errmsg("request value for key column \"%s\" must not be NULL",
+                                       NameStr(TupleDescAttr(p->heap_desc, gp->key_attnos[k] - 1)->attname))));
+    }
+    for (int g = 0; g < p->ngroups; g++) {
+        GroupPlan *gp = &p->groups[g];
+        Datum based = values[gp->order_attno - 1];
+        int64 base = order_from_datum(gp->order_kind, based);
+        Rows rows;
+        collect(p, gp, values, isnull, base, based, &rows);
+        for (int w = 0; w < p->nwindows; w++) {
+            WindowPlan *wp = &p->windows[w];
+            if (wp->group != g)
+                continue;
+            Frame f;
+            compute_frame(wp, &rows, base, based, &f);
+            for (int k = 0; k < p->naggs; k++) {
+                AggPlan *a = &p->aggs[k];
+                if (a->window != w)
+                    continue;
+                Datum state = a->init_null ? Datum(0) : datumCopy(a->init_value, a->transtypbyval, a->transtyplen);
+                bool state_null = a->init_null;
+                LOCAL_FCINFO(fc, FUNC_MAX_ARGS);
+                InitFunctionCallInfoData(*fc, &a->transfn, a->nargs + 1, InvalidOid,
+                                         reinterpret_cast<Node *>(p->fake_agg), nullptr);
+                for (int pos = Max(f.from, 0); pos <= Min(f.to, rows.n); pos++) {
+                    bool is_req = pos == rows.n;
+                    if (is_req && f.skip_request)
+                        continue;
+                    if (!is_req && f.skip_peers && pos >= f.peers_from)
+                        continue;
+                    if (is_req)
+                        ec->ecxt_scantuple = p->req_slot;
+                    else {
+                        set_row_slot(p, &rows, asc_to_idx(rows.n, pos));
+                        ec->ecxt_scantuple = p->row_slot;
+                    }
+                    if (a->filter) {
+                        bool fnull;
+                        Datum fv = ExecEvalExpr(a->filter, ec, &fnull);
+                        if (fnull || !DatumGetBool(fv))
+                            continue;
+                    }
+                    bool anynull = false;
+                    for (int i = 0; i < a->nargs; i++) {
+                        fc->args[i + 1].value = ExecEvalExpr(a->args[i], ec, &fc->args[i + 1].isnull);
+                        anynull |= fc->args[i + 1].isnull;
+                    }
+                    if (a->trans_strict) {
+                        if (anynull)
+                            continue;
+                        if (state_null) {
+                            // First non-null input becomes the state (as nodeAgg does).
+                            state = datumCopy(fc->args[1].value, a->transtypbyval, a->transtyplen);
+                            state_null = false;
+                            continue;
+                        }
+                    }
+                    fc->args[0].value = state;
+                    fc->args[0].isnull = state_null;
+                    fc->isnull = false;
+                    state = FunctionCallInvoke(fc);
+                    state_null = fc->isnull;
+                }
+                ParamExecData *pr = &p->params[k];
+                if (a->has_final) {
+                    if (a->final_strict && state_null) {
+                        pr->value = 0;
+                        pr->isnull = true;
+                    } else {
+                        LOCAL_FCINFO(ff, FUNC_MAX_ARGS);
+                        InitFunctionCallInfoData(*ff, &a->finalfn, a->nfinalargs, InvalidOid,
+                                                 reinterpret_cast<Node *>(p->fake_agg), nullptr);
+                        ff->args[0].value = state;
+                        ff->args[0].isnull = state_null;
+                        for (int i = 1; i < a->nfinalargs; i++) {
+                            ff->args[i].value = 0;
+                            ff->args[i].isnull = true;
+                        }
+                        pr->value = FunctionCallInvoke(ff);
+                        pr->isnull = ff->isnull;
+                    }
+                } else {
+                    pr->value = state;
+                    pr->isnull = state_null;
+                }
+            }
+        }
+    }
+    // Output row.
+    ec->ecxt_scantuple = p->req_slot;
+    Datum *ov = static_cast<Datum *>(palloc(sizeof(Datum) * p->nout));
+    bool *on = static_cast<bool *>(palloc(sizeof(bool) * p->nout));
+    for (int i = 0; i < p->nout; i++)
+        ov[i] = ExecEvalExpr(p->outputs[i], ec, &on[i]);
+    MemoryContextSwitchTo(caller);
+    HeapTuple t = heap_form_tuple(p->out_desc, ov, on);
+    (void) old;
+    return HeapTupleGetDatum(t);
+}
+
+}  // namespace fe

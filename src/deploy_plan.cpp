@@ -1,0 +1,532 @@
+// feature_ext: from a deployment's SQL text to a request-mode plan.
+//
+// PostgreSQL's own parser and analyser read the query, so types, function
+// resolution and operators are PostgreSQL's.  This file checks that the
+// query is a window query over one feature_store table whose windows each
+// match a skiplist index, and flattens it into a DeployPlan (deploy.hpp).
+// Errors point into the deployment's query text (internalerrposition).
+#include "feature_ext/deploy.hpp"
+
+extern "C" {
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/pg_aggregate.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/analyze.h"
+#include "parser/parse_agg.h"
+#include "funcapi.h"
+#include "utils/regproc.h"
+#include "parser/parse_node.h"
+#include "parser/parsetree.h"
+#include "tcop/tcopprot.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+}
+
+namespace fe {
+
+const TableAmRoutine *feature_store_routine();
+
+namespace {
+
+struct PlanBuild {
+    const char *query;
+    Query *q;
+    Relation heap;
+    DeployPlan *p;
+    List *winfuncs;      // WindowFunc nodes in PARAM_EXEC order
+    IndexMeta **metas;
+    int nmetas;
+};
+
+[[noreturn]] void fail(PlanBuild *b, int sqlstate, int location, const char *msg, const char *hint)
+{
+    ereport(ERROR, (errcode(sqlstate), errmsg("%s", msg), hint ? errhint("%s", hint) : 0,
+                    location >= 0 ? internalerrposition(location + 1) : 0, internalerrquery(b->query)));
+    pg_unreachable();
+}
+
+const char *attname_of(PlanBuild *b, AttrNumber a)
+{
+    return NameStr(TupleDescAttr(RelationGetDescr(b->heap), a - 1)->attname);
+}
+
+struct WinLoc {
+    Index winref;
+    int loc;
+};
+
+bool find_winfunc(Node *node, void *ctx)
+{
+    if (!node)
+        return false;
+    auto *wl = static_cast<WinLoc *>(ctx);
+    if (IsA(node, WindowFunc) && reinterpret_cast<WindowFunc *>(node)->winref == wl->winref) {
+        wl->loc = reinterpret_cast<WindowFunc *>(node)->location;
+        return true;
+    }
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(find_winfunc), ctx);
+}
+
+// Where the first function using a window appears (PG15 keeps no window location).
+int window_location(PlanBuild *b, Index winref)
+{
+    WinLoc wl{winref, -1};
+    ListCell *lc;
+    foreach (lc, b->q->targetList)
+        if (find_winfunc(reinterpret_cast<Node *>(lfirst_node(TargetEntry, lc)->expr), &wl))
+            break;
+    return wl.loc;
+}
+
+// The column a partition / order clause entry refers to.
+AttrNumber clause_column(PlanBuild *b, SortGroupClause *sgc, const char *what)
+{
+    TargetEntry *tle = get_sortgroupclause_tle(sgc, b->q->targetList);
+    Node *e = reinterpret_cast<Node *>(tle->expr);
+    while (IsA(e, RelabelType))
+        e = reinterpret_cast<Node *>(reinterpret_cast<RelabelType *>(e)->arg);
+    if (!IsA(e, Var) || reinterpret_cast<Var *>(e)->varlevelsup != 0 || reinterpret_cast<Var *>(e)->varattno <= 0)
+        fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(e),
+             psprintf("%s must be a plain column of the table", what),
+             "Window PARTITION BY and ORDER BY name columns of the table, matching a skiplist index.");
+    return reinterpret_cast<Var *>(e)->varattno;
+}
+
+// Evaluate a frame offset (a constant expression).
+Datum offset_value(PlanBuild *b, Node *off, bool *isnull)
+{
+    Node *e = eval_const_expressions(nullptr, off);
+    if (!IsA(e, Const))
+        fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(off), "frame offsets must be constants", nullptr);
+    Const *c = reinterpret_cast<Const *>(e);
+    *isnull = c->constisnull;
+    if (c->constisnull)
+        fail(b, ERRCODE_INVALID_PRECEDING_OR_FOLLOWING_SIZE, exprLocation(off), "frame offset must not be null",
+             nullptr);
+    MemoryContext old = MemoryContextSwitchTo(b->p->cxt);
+    Datum d = datumCopy(c->constvalue, c->constbyval, c->constlen);
+    MemoryContextSwitchTo(old);
+    return d;
+}
+
+const char *create_index_hint(PlanBuild *b, List *keys, AttrNumber order)
+{
+    StringInfoData s;
+    initStringInfo(&s);
+    appendStringInfo(&s, "CREATE INDEX ON %s USING skiplist (",
+                     quote_qualified_identifier(get_namespace_name(RelationGetNamespace(b->heap)),
+                                                RelationGetRelationName(b->heap)));
+    ListCell *lc;
+    foreach (lc, keys)
+        appendStringInfo(&s, "%s, ", quote_identifier(attname_of(b, AttrNumber(lfirst_int(lc)))));
+    appendStringInfo(&s, "%s);", quote_identifier(attname_of(b, order)));
+    return s.data;
+}
+
+// Find (or add) the index group serving a window.
+int group_for(PlanBuild *b, WindowClause *wc)
+{
+    List *keys = NIL;
+    ListCell *lc;
+    foreach (lc, wc->partitionClause)
+        keys = lappend_int(keys, clause_column(b, lfirst_node(SortGroupClause, lc), "PARTITION BY"));
+    if (list_length(wc->orderClause) != 1)
+        fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, window_location(b, wc->winref),
+             psprintf("window \"%s\" must be ordered by exactly one column", wc->name ? wc->name : ""),
+             "Order each window by the order column of a skiplist index, e.g. ORDER BY txn_time.");
+    SortGroupClause *osc = linitial_node(SortGroupClause, wc->orderClause);
+    AttrNumber order = clause_column(b, osc, "ORDER BY");
+    Oid opfamily, opcintype;
+    int16 strategy;
+    if (!get_ordering_op_properties(osc->sortop, &opfamily, &opcintype, &strategy) ||
+        strategy != BTLessStrategyNumber)
+        fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, window_location(b, wc->winref), "windows must be ordered ascending (ORDER BY col ASC)",
+             "A request is the newest row of its window: drop DESC.");
+    for (int i = 0; i < b->nmetas; i++) {
+        IndexMeta *m = b->metas[i];
+        if (m->order.attno != order || m->nkeys != list_length(keys))
+            continue;
+        bool all = true;
+        foreach (lc, keys) {
+            bool found = false;
+            for (int k = 0; k < m->nkeys; k++)
+                found |= m->keys[k].attno == lfirst_int(lc);
+            all &= found;
+        }
+        if (!all)
+            continue;
+        for (int g = 0; g < b->p->ngroups; g++)
+            if (b->p->groups[g].indexoid == m->indexoid)
+                return g;
+        GroupPlan *gp = &b->p->groups[b->p->ngroups];
+        memset(gp, 0, sizeof(*gp));
+        gp->indexoid = m->indexoid;
+        gp->nkeys = m->nkeys;
+        for (int k = 0; k < m->nkeys; k++)
+            gp->key_attnos[k] = m->keys[k].attno;
+        gp->order_attno = order;
+        gp->order_kind = m->order_kind;
+        gp->order_type = m->order.typid;
+        return b->p->ngroups++;
+    }
+    fail(b, ERRCODE_UNDEFINED_OBJECT, window_location(b, wc->winref),
+         psprintf("no skiplist index on \"%s\" matches window \"%s\" (PARTITION BY ... ORDER BY %s)",
+                  RelationGetRelationName(b->heap), wc->name ? wc->name : "", attname_of(b, order)),
+         psprintf("Create it: %s", create_index_hint(b, keys, order)));
+}
+
+// Stored rows a ROWS/GROUPS offset reaches back.
+void plan_window(PlanBuild *b, WindowClause *wc, WindowPlan *w)
+{
+    memset(w, 0, sizeof(*w));
+    w->winref = int(wc->winref);
+    w->group = group_for(b, wc);
+    int fo = wc->frameOptions;
+    w->mode = (fo & FRAMEOPTION_ROWS) ? kRows : (fo & FRAMEOPTION_GROUPS) ? kGroups : kRange;
+    if (fo & FRAMEOPTION_START_UNBOUNDED_PRECEDING)
+        w->start_kind = kUnbounded;
+    else if (fo & FRAMEOPTION_START_OFFSET_PRECEDING)
+        w->start_kind = kPreceding;
+    else if (fo & FRAMEOPTION_START_OFFSET_FOLLOWING)
+        w->start_kind = kFollowing;
+    else
+        w->start_kind = kCurrent;
+    if (fo & FRAMEOPTION_END_UNBOUNDED_FOLLOWING)
+        w->end_kind = kUnbounded;
+    else if (fo & FRAMEOPTION_END_OFFSET_PRECEDING)
+        w->end_kind = kPreceding;
+    else if (fo & FRAMEOPTION_END_OFFSET_FOLLOWING)
+        w->end_kind = kFollowing;
+    else
+        w->end_kind = kCurrent;
+    if (w->start_kind == kPreceding || w->start_kind == kFollowing) {
+        Datum d = offset_value(b, wc->startOffset, &w->start_off_null);
+        if (w->mode == kRange)
+            w->start_off = d;
+        else
+            w->start_rows = DatumGetInt64(d);
+    }
+    if (w->end_kind == kPreceding || w->end_kind == kFollowing) {
+        Datum d = offset_value(b, wc->endOffset, &w->end_off_null);
+        if (w->mode == kRange)
+            w->end_off = d;
+        else
+            w->end_rows = DatumGetInt64(d);
+    }
+    if (w->mode == kRange && (w->start_kind == kPreceding || w->start_kind == kFollowing ||
+                              w->end_kind == kPreceding || w->end_kind == kFollowing)) {
+        // PostgreSQL resolved the in_range support functions already.
+        if (OidIsValid(wc->startInRangeFunc))
+            fmgr_info_cxt(wc->startInRangeFunc, &w->start_inrange, b->p->cxt);
+        if (OidIsValid(wc->endInRangeFunc))
+            fmgr_info_cxt(wc->endInRangeFunc, &w->end_inrange, b->p->cxt);
+        w->inrange_coll = wc->inRangeColl;
+    }
+    if (fo & FRAMEOPTION_EXCLUDE_CURRENT_ROW)
+        w->excl = kExclCurrent;
+    else if (fo & FRAMEOPTION_EXCLUDE_GROUP)
+        w->excl = kExclGroup;
+    else if (fo & FRAMEOPTION_EXCLUDE_TIES)
+        w->excl = kExclTies;
+    // What the group must read for this window.
+    GroupPlan *g = &b->p->groups[w->group];
+    if (w->start_kind == kUnbounded || w->mode == kGroups)
+        g->need_all = true;
+    else if (w->mode == kRows && w->start_kind == kPreceding)
+        g->need_rows = Max(g->need_rows, w->start_rows);
+    else if (w->mode == kRange)
+        g->need_range = true;
+    if (w->excl == kExclGroup || w->excl == kExclTies)
+        g->need_range = true;  // peers of the request
+}
+
+// Replace window functions by PARAM_EXEC references, collecting them.
+Node *replace_winfuncs(Node *node, void *ctx)
+{
+    if (!node)
+        return nullptr;
+    if (IsA(node, WindowFunc)) {
+        auto *b = static_cast<PlanBuild *>(ctx);
+        WindowFunc *wf = reinterpret_cast<WindowFunc *>(node);
+        Param *p = makeNode(Param);
+        p->paramkind = PARAM_EXEC;
+        p->paramid = list_length(b->winfuncs);
+        p->paramtype = wf->wintype;
+        p->paramtypmod = -1;
+        p->paramcollid = wf->wincollid;
+        p->location = wf->location;
+        b->winfuncs = lappend(b->winfuncs, wf);
+        return reinterpret_cast<Node *>(p);
+    }
+    return expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(replace_winfuncs), ctx);
+}
+
+bool mark_columns(Node *node, void *ctx)
+{
+    if (!node)
+        return false;
+    if (IsA(node, Var)) {
+        auto *b = static_cast<PlanBuild *>(ctx);
+        Var *v = reinterpret_cast<Var *>(node);
+        if (v->varattno > 0)
+            b->p->cols_needed[v->varattno - 1] = true;
+        return false;
+    }
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(mark_columns), ctx);
+}
+
+void plan_agg(PlanBuild *b, WindowFunc *wf, AggPlan *a)
+{
+    memset(a, 0, sizeof(*a));
+    int w = -1;
+    for (int i = 0; i < b->p->nwindows; i++)
+        if (b->p->windows[i].winref == int(wf->winref))
+            w = i;
+    a->window = w;
+    a->aggfnoid = wf->winfnoid;
+    if (!wf->winagg)
+        fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, wf->location,
+             psprintf("window function %s() is not supported in deployments yet", get_func_name(wf->winfnoid)),
+             "Aggregate functions (count, sum, avg, min, max, ... and feature_ext's) are supported.");
+    HeapTuple tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(wf->winfnoid));
+    if (!HeapTupleIsValid(tup))
+        elog(ERROR, "cache lookup failed for aggregate %u", wf->winfnoid);
+    Form_pg_aggregate agg = reinterpret_cast<Form_pg_aggregate>(GETSTRUCT(tup));
+    if (agg->aggkind != AGGKIND_NORMAL)
+        fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, wf->location, "ordered-set aggregates are not supported", nullptr);
+    // Resolve a polymorphic transition type as the executor does.
+    Oid inputTypes[FUNC_MAX_ARGS];
+    int nargs = list_length(wf->args);
+    ListCell *lc;
+    int i = 0;
+    foreach (lc, wf->args)
+        inputTypes[i++] = exprType(static_cast<Node *>(lfirst(lc)));
+    a->transtype = resolve_aggregate_transtype(wf->winfnoid, agg->aggtranstype, inputTypes, nargs);
+    get_typlenbyval(a->transtype, &a->transtyplen, &a->transtypbyval);
+    MemoryContext old = MemoryContextSwitchTo(b->p->cxt);
+    fmgr_info(agg->aggtransfn, &a->transfn);
+    a->trans_strict = a->transfn.fn_strict;
+    a->has_final = OidIsValid(agg->aggfinalfn);
+    if (a->has_final) {
+        fmgr_info(agg->aggfinalfn, &a->finalfn);
+        a->final_strict = a->finalfn.fn_strict;
+        a->final_extra = agg->aggfinalextra;
+        a->nfinalargs = a->final_extra ? nargs + 1 : 1;
+    }
+    bool initnull;
+    Datum init = SysCacheGetAttr(AGGFNOID, tup, Anum_pg_aggregate_agginitval, &initnull);
+    a->init_null = initnull;
+    if (!initnull) {
+        Oid infunc, ioparam;
+        getTypeInputInfo(a->transtype, &infunc, &ioparam);
+        a->init_value = OidInputFunctionCall(infunc, TextDatumGetCString(init), ioparam, -1);
+    }
+    ReleaseSysCache(tup);
+    a->result_type = wf->wintype;
+    get_typlenbyval(a->result_type, &a->result_typlen, &a->result_typbyval);
+    a->nargs = nargs;
+    a->args = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * (nargs + 1)));
+    i = 0;
+    foreach (lc, wf->args) {
+        Expr *e = static_cast<Expr *>(lfirst(lc));
+        mark_columns(reinterpret_cast<Node *>(e), b);
+        a->args[i++] = ExecInitExpr(e, nullptr);
+    }
+    if (wf->aggfilter) {
+        mark_columns(reinterpret_cast<Node *>(wf->aggfilter), b);
+        a->filter = ExecInitExpr(wf->aggfilter, nullptr);
+    }
+    MemoryContextSwitchTo(old);
+}
+
+}  // namespace
+
+DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext parent, bool check_only,
+                            StringInfo explain)
+{
+    MemoryContext cxt = AllocSetContextCreate(parent, "feature_ext deployment", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext old = MemoryContextSwitchTo(cxt);
+    PlanBuild bb;
+    memset(&bb, 0, sizeof(bb));
+    PlanBuild *b = &bb;
+    b->query = pstrdup(query);
+    auto *p = static_cast<DeployPlan *>(palloc0(sizeof(DeployPlan)));
+    b->p = p;
+    p->cxt = cxt;
+    p->name = pstrdup(name);
+
+    List *raw = pg_parse_query(b->query);
+    if (list_length(raw) != 1 || !IsA(linitial_node(RawStmt, raw)->stmt, SelectStmt))
+        fail(b, ERRCODE_SYNTAX_ERROR, -1, "a deployment is exactly one SELECT statement", nullptr);
+    Query *q = parse_analyze_fixedparams(linitial_node(RawStmt, raw), b->query, nullptr, 0, nullptr);
+    b->q = q;
+    if (q->commandType != CMD_SELECT || q->utilityStmt)
+        fail(b, ERRCODE_SYNTAX_ERROR, -1, "a deployment is exactly one SELECT statement", nullptr);
+    if (q->setOperations || q->cteList || q->hasSubLinks || q->hasTargetSRFs || q->hasRecursive)
+        fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
+             "set operations, WITH, subqueries and set-returning functions are not supported in deployments",
+             nullptr);
+    if (q->groupClause || q->hasAggs || q->havingQual || q->groupingSets)
+        fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
+             "GROUP BY and plain aggregates are not supported in deployments",
+             "Compute features with window functions: agg(...) OVER w.");
+    if (q->sortClause || q->limitCount || q->limitOffset || q->distinctClause)
+        fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
+             "ORDER BY, LIMIT, OFFSET and DISTINCT are not supported in deployments",
+             "A deployment returns one row per request.");
+    if (list_length(q->rtable) != 1 || linitial_node(RangeTblEntry, q->rtable)->rtekind != RTE_RELATION)
+        fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1, "a deployment reads exactly one table",
+             "Joins (LAST JOIN) and WINDOW UNION are not supported yet.");
+    if (q->jointree->quals)
+        fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(q->jointree->quals),
+             "WHERE is not supported in deployments", "Use FILTER (WHERE ...) on the aggregates.");
+    if (!q->hasWindowFuncs)
+        fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1, "a deployment computes window functions",
+             "Add features such as sum(amount) OVER w.");
+    RangeTblEntry *rte = linitial_node(RangeTblEntry, q->rtable);
+    Relation heap = table_open(rte->relid, AccessShareLock);
+    b->heap = heap;
+    if (heap->rd_rel->relkind != RELKIND_RELATION || heap->rd_tableam != feature_store_routine())
+        fail(b, ERRCODE_WRONG_OBJECT_TYPE, -1,
+             psprintf("table \"%s\" is not a feature_store table", RelationGetRelationName(heap)),
+             "Deployments read tables created with USING feature_store.");
+    if (pg_class_aclcheck(rte->relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("permission denied for table %s", RelationGetRelationName(heap))));
+    if (heap->rd_rel->relrowsecurity)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("table \"%s\" has row-level security enabled", RelationGetRelationName(heap)),
+                        errdetail("Deployments cannot enforce row-level security policies yet, and never bypass them."),
+                        errhint("Disable row-level security on the table or deploy over a table without policies.")));
+    p->heapoid = rte->relid;
+    p->heap_desc = CreateTupleDescCopy(RelationGetDescr(heap));
+    p->natts = p->heap_desc->natts;
+    p->cols_needed = static_cast<bool *>(palloc0(sizeof(bool) * p->natts));
+    p->param_attnos = static_cast<AttrNumber *>(palloc(sizeof(AttrNumber) * p->natts));
+    for (int a = 0; a < p->natts; a++)
+        if (!TupleDescAttr(p->heap_desc, a)->attisdropped)
+            p->param_attnos[p->nparams++] = AttrNumber(a + 1);
+    b->nmetas = heap_skiplist_indexes(heap, &b->metas);
+
+    // Windows.
+    int nwc = list_length(q->windowClause);
+    p->windows = static_cast<WindowPlan *>(palloc0(sizeof(WindowPlan) * nwc));
+    p->groups = static_cast<GroupPlan *>(palloc0(sizeof(GroupPlan) * nwc));
+    ListCell *lc;
+    foreach (lc, q->windowClause)
+        plan_window(b, lfirst_node(WindowClause, lc), &p->windows[p->nwindows++]);
+
+    // Outputs: expressions with window functions replaced by params.
+    int nout = 0;
+    foreach (lc, q->targetList)
+        if (!lfirst_node(TargetEntry, lc)->resjunk)
+            nout++;
+    p->out_desc = CreateTemplateTupleDesc(nout);
+    p->outputs = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * nout));
+    List *outexprs = NIL;
+    foreach (lc, q->targetList) {
+        TargetEntry *tle = lfirst_node(TargetEntry, lc);
+        if (tle->resjunk)
+            continue;
+        Node *e = replace_winfuncs(reinterpret_cast<Node *>(tle->expr), b);
+        outexprs = lappend(outexprs, e);
+        p->nout++;
+        TupleDescInitEntry(p->out_desc, AttrNumber(p->nout), tle->resname ? tle->resname : "?column?",
+                           exprType(e), exprTypmod(e), 0);
+        TupleDescInitEntryCollation(p->out_desc, AttrNumber(p->nout), exprCollation(e));
+    }
+    p->naggs = list_length(b->winfuncs);
+    p->aggs = static_cast<AggPlan *>(palloc0(sizeof(AggPlan) * Max(p->naggs, 1)));
+    int i = 0;
+    foreach (lc, b->winfuncs)
+        plan_agg(b, static_cast<WindowFunc *>(lfirst(lc)), &p->aggs[i++]);
+    // Columns aggregates read must be held by the index of their window.
+    for (int a = 0; a < p->natts; a++) {
+        if (!p->cols_needed[a])
+            continue;
+        for (int g = 0; g < p->ngroups; g++) {
+            const IndexMeta *m = nullptr;
+            for (int j = 0; j < b->nmetas; j++)
+                if (b->metas[j]->indexoid == p->groups[g].indexoid)
+                    m = b->metas[j];
+            bool held = m->order.attno == a + 1;
+            for (int k = 0; k < m->nkeys; k++)
+                held |= m->keys[k].attno == a + 1;
+            for (int k = 0; k < m->nstored; k++)
+                held |= m->stored[k].attno == a + 1;
+            if (!held)
+                fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
+                     psprintf("column \"%s\" is not held by skiplist index \"%s\"", attname_of(b, AttrNumber(a + 1)),
+                              m->name),
+                     "Add the column to the index's INCLUDE (...) list, or drop INCLUDE to hold all columns.");
+        }
+    }
+    // Execution state.
+    i = 0;
+    foreach (lc, outexprs)
+        p->outputs[i++] = ExecInitExpr(static_cast<Expr *>(lfirst(lc)), nullptr);
+    p->params = static_cast<ParamExecData *>(palloc0(sizeof(ParamExecData) * Max(p->naggs, 1)));
+    p->econtext = CreateStandaloneExprContext();
+    p->econtext->ecxt_param_exec_vals = p->params;
+    p->req_slot = MakeSingleTupleTableSlot(p->heap_desc, &TTSOpsVirtual);
+    p->row_slot = MakeSingleTupleTableSlot(p->heap_desc, &TTSOpsVirtual);
+    p->out_desc = BlessTupleDesc(p->out_desc);
+    p->call_cxt = AllocSetContextCreate(cxt, "feature_ext request", ALLOCSET_DEFAULT_SIZES);
+    p->fake_agg = makeNode(AggState);
+    ExprContext *aggcxt = makeNode(ExprContext);
+    aggcxt->ecxt_per_tuple_memory = p->call_cxt;
+    p->fake_agg->curaggcontext = aggcxt;
+    p->fake_agg->tmpcontext = aggcxt;
+
+    if (explain) {
+        appendStringInfo(explain, "deployment %s over table %s\n", name, RelationGetRelationName(heap));
+        for (int g = 0; g < p->ngroups; g++) {
+            GroupPlan *gp = &p->groups[g];
+            appendStringInfo(explain, "  read index %s once per request: ", get_rel_name(gp->indexoid));
+            if (gp->need_all)
+                appendStringInfoString(explain, "all rows of the key\n");
+            else if (gp->need_range)
+                appendStringInfo(explain, "rows within the widest RANGE offset%s\n",
+                                 gp->need_rows ? psprintf(" and at least %lld newest rows", (long long) gp->need_rows) : "");
+            else
+                appendStringInfo(explain, "the %lld newest rows\n", (long long) gp->need_rows);
+            for (int w = 0; w < p->nwindows; w++) {
+                WindowPlan *wp = &p->windows[w];
+                if (wp->group != g)
+                    continue;
+                static const char *modes[] = {"ROWS", "RANGE", "GROUPS"};
+                static const char *excl[] = {"", " EXCLUDE CURRENT ROW", " EXCLUDE GROUP", " EXCLUDE TIES"};
+                appendStringInfo(explain, "    window %d: %s frame%s; aggregates:", wp->winref, modes[wp->mode], excl[wp->excl]);
+                for (int k = 0; k < p->naggs; k++)
+                    if (p->aggs[k].window == w)
+                        appendStringInfo(explain, " %s", format_procedure(p->aggs[k].aggfnoid));
+                appendStringInfoChar(explain, '\n');
+            }
+        }
+        appendStringInfo(explain, "  outputs: %d columns; executor: interpreter (PostgreSQL transition functions)\n",
+                         p->nout);
+    }
+    table_close(heap, NoLock);
+    MemoryContextSwitchTo(old);
+    if (check_only) {
+        MemoryContextDelete(cxt);
+        return nullptr;
+    }
+    return p;
+}
+
+}  // namespace fe

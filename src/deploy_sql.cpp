@@ -1,0 +1,389 @@
+// feature_ext: deploy(), undeploy(), explain() and the entry point of every
+// generated feature function.
+//
+// A deployment is a row in feature_ext.deployment (dumped by pg_dump as an
+// extension configuration table), a composite type <name>_result and two C
+// functions <name>(<one parameter per table column>) and <name>(<table row
+// type>), both bound to fe_deploy_call.  The functions find their deployment
+// by their own schema and name, so a dump restores into a working state.
+// Creating C functions needs superuser rights: _deploy checks the caller's
+// privileges (CREATE on the schema, SELECT on the table) and then creates the
+// objects as the bootstrap superuser, owned by the caller.
+#include "feature_ext/deploy.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/regproc.h"
+#include "utils/varlena.h"
+#include "utils/syscache.h"
+#include "utils/typcache.h"
+}
+
+namespace fe {
+
+namespace {
+
+// ---- per-backend plan cache, by function oid
+struct PlanEntry {
+    Oid fnoid;  // key
+    DeployPlan *plan;
+    bool valid;
+    Oid heapoid;
+};
+HTAB *g_plans = nullptr;
+
+void drop_plan(PlanEntry *e)
+{
+    if (e->plan) {
+        MemoryContextDelete(e->plan->cxt);
+        e->plan = nullptr;
+    }
+    e->valid = false;
+}
+
+void plans_inval_proc(Datum, int, uint32)
+{
+    if (!g_plans)
+        return;
+    HASH_SEQ_STATUS st;
+    hash_seq_init(&st, g_plans);
+    while (auto *e = static_cast<PlanEntry *>(hash_seq_search(&st)))
+        e->valid = false;  // freed on next use (not inside the callback)
+}
+
+void plans_inval_rel(Datum, Oid relid)
+{
+    if (!g_plans)
+        return;
+    HASH_SEQ_STATUS st;
+    hash_seq_init(&st, g_plans);
+    while (auto *e = static_cast<PlanEntry *>(hash_seq_search(&st)))
+        if (relid == InvalidOid || e->heapoid == relid)
+            e->valid = false;
+}
+
+void ensure_plan_cache()
+{
+    if (g_plans)
+        return;
+    HASHCTL ctl;
+    memset(&ctl, 0, sizeof(ctl));
+    ctl.keysize = sizeof(Oid);
+    ctl.entrysize = sizeof(PlanEntry);
+    ctl.hcxt = CacheMemoryContext;
+    g_plans = hash_create("feature_ext plans", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+    CacheRegisterSyscacheCallback(PROCOID, plans_inval_proc, 0);
+    CacheRegisterRelcacheCallback(plans_inval_rel, 0);
+}
+
+// The deployment query of schema.name, or nullptr.
+char *lookup_query(const char *schema, const char *name)
+{
+    char *result = nullptr;
+    MemoryContext caller = CurrentMemoryContext;
+    SPI_connect();
+    Oid types[2] = {NAMEOID, NAMEOID};
+    Datum vals[2] = {CStringGetDatum(schema), CStringGetDatum(name)};
+    // name values must be Name datums
+    NameData s, n;
+    namestrcpy(&s, schema);
+    namestrcpy(&n, name);
+    vals[0] = NameGetDatum(&s);
+    vals[1] = NameGetDatum(&n);
+    if (SPI_execute_with_args("SELECT query FROM feature_ext.deployment WHERE schema_name = $1 AND name = $2", 2,
+                              types, vals, nullptr, true, 1) == SPI_OK_SELECT &&
+        SPI_processed == 1) {
+        char *q = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+        MemoryContext old = MemoryContextSwitchTo(caller);
+        result = pstrdup(q);
+        MemoryContextSwitchTo(old);
+    }
+    SPI_finish();
+    return result;
+}
+
+DeployPlan *plan_for(FunctionCallInfo fcinfo)
+{
+    ensure_plan_cache();
+    Oid fn = fcinfo->flinfo->fn_oid;
+    bool found;
+    auto *e = static_cast<PlanEntry *>(hash_search(g_plans, &fn, HASH_ENTER, &found));
+    if (!found) {
+        e->plan = nullptr;
+        e->valid = false;
+    }
+    if (e->valid && e->plan)
+        return e->plan;
+    drop_plan(e);
+    char *fname = get_func_name(fn);
+    char *schema = get_namespace_name(get_func_namespace(fn));
+    char *query = lookup_query(schema, fname);
+    if (!query)
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+                        errmsg("deployment \"%s.%s\" does not exist", schema, fname),
+                        errhint("The function outlived its deployment: redeploy it with feature_ext.deploy() or "
+                                "drop the function.")));
+    DeployPlan *p = plan_deployment(psprintf("%s.%s", schema, fname), query, CacheMemoryContext, false, nullptr);
+    // Return the function's declared row type.
+    TupleDesc rd;
+    if (get_call_result_type(fcinfo, nullptr, &rd) != TYPEFUNC_COMPOSITE || rd->natts != p->out_desc->natts) {
+        MemoryContextDelete(p->cxt);
+        ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                        errmsg("deployment \"%s.%s\" no longer matches its function", schema, fname),
+                        errhint("The table or query changed: redeploy with feature_ext.deploy(..., '{\"replace\": true}').")));
+    }
+    for (int i = 0; i < rd->natts; i++)
+        if (TupleDescAttr(rd, i)->atttypid != TupleDescAttr(p->out_desc, i)->atttypid) {
+            MemoryContextDelete(p->cxt);
+            ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                            errmsg("deployment \"%s.%s\" no longer matches its function", schema, fname),
+                            errhint("Redeploy with feature_ext.deploy(..., '{\"replace\": true}').")));
+        }
+    MemoryContext old = MemoryContextSwitchTo(p->cxt);
+    p->out_desc = BlessTupleDesc(CreateTupleDescCopy(rd));
+    MemoryContextSwitchTo(old);
+    e->plan = p;
+    e->heapoid = p->heapoid;
+    e->valid = true;
+    return p;
+}
+
+void spi_exec(const char *sql)
+{
+    int rc = SPI_execute(sql, false, 0);
+    if (rc < 0)
+        elog(ERROR, "feature_ext: SPI_execute failed (%d): %s", rc, sql);
+}
+
+}  // namespace
+}  // namespace fe
+
+// The body of every deployed feature function.
+FE_FUNCTION(fe_deploy_call)
+{
+    fe::DeployPlan *p = fe::plan_for(fcinfo);
+    if (pg_class_aclcheck(p->heapoid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("permission denied for table %s", get_rel_name(p->heapoid))));
+    if (get_rel_relkind(p->heapoid) == '\0')
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("the table of deployment %s was dropped", p->name)));
+    Datum *values = static_cast<Datum *>(palloc0(sizeof(Datum) * p->natts));
+    bool *isnull = static_cast<bool *>(palloc(sizeof(bool) * p->natts));
+    for (int a = 0; a < p->natts; a++)
+        isnull[a] = true;
+    if (PG_NARGS() == 1 && p->nparams != 1) {
+        // name(<table row>)
+        if (PG_ARGISNULL(0))
+            ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("request row must not be NULL")));
+        HeapTupleHeader th = PG_GETARG_HEAPTUPLEHEADER(0);
+        HeapTupleData tup;
+        tup.t_len = HeapTupleHeaderGetDatumLength(th);
+        ItemPointerSetInvalid(&tup.t_self);
+        tup.t_tableOid = InvalidOid;
+        tup.t_data = th;
+        if (HeapTupleHeaderGetNatts(th) > p->natts)
+            ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH), errmsg("request row has too many columns")));
+        heap_deform_tuple(&tup, p->heap_desc, values, isnull);
+    } else {
+        if (PG_NARGS() != p->nparams)
+            ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                            errmsg("deployment %s expects %d request values, got %d", p->name, p->nparams, PG_NARGS()),
+                            errhint("The table changed since deployment: redeploy it.")));
+        for (int i = 0; i < p->nparams; i++) {
+            values[p->param_attnos[i] - 1] = PG_GETARG_DATUM(i);
+            isnull[p->param_attnos[i] - 1] = PG_ARGISNULL(i);
+        }
+    }
+    return fe::run_request(p, values, isnull);
+}
+
+// _deploy(name text, query text, options jsonb, replace bool) -> text (the function name)
+FE_FUNCTION(fe_deploy)
+{
+    text *name_t = PG_GETARG_TEXT_PP(0);
+    char *query = text_to_cstring(PG_GETARG_TEXT_PP(1));
+    Datum options = PG_GETARG_DATUM(2);
+    bool replace = PG_GETARG_BOOL(3);
+    List *names = textToQualifiedNameList(name_t);
+    char *fname;
+    Oid nsp = QualifiedNameGetCreationNamespace(names, &fname);
+    char *schema = get_namespace_name(nsp);
+    if (pg_namespace_aclcheck(nsp, GetUserId(), ACL_CREATE) != ACLCHECK_OK)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for schema %s", schema),
+                        errhint("Deploying needs CREATE on the target schema.")));
+    if (strlen(fname) > NAMEDATALEN - 8)
+        ereport(ERROR, (errcode(ERRCODE_NAME_TOO_LONG), errmsg("deployment name \"%s\" is too long", fname)));
+    // Check and plan as the caller (SELECT on the table, indexes, types).
+    StringInfoData explain;
+    initStringInfo(&explain);
+    fe::DeployPlan *p = fe::plan_deployment(fname, query, CurrentMemoryContext, false, &explain);
+    Oid heapoid = p->heapoid;
+    Oid rowtype = get_rel_type_id(heapoid);
+    StringInfoData cols, params;
+    initStringInfo(&cols);
+    initStringInfo(&params);
+    for (int i = 0; i < p->nout; i++) {
+        Form_pg_attribute a = TupleDescAttr(p->out_desc, i);
+        appendStringInfo(&cols, "%s%s %s", i ? ", " : "", quote_identifier(NameStr(a->attname)),
+                         format_type_with_typemod(a->atttypid, a->atttypmod));
+    }
+    for (int i = 0; i < p->nparams; i++) {
+        Form_pg_attribute a = TupleDescAttr(p->heap_desc, p->param_attnos[i] - 1);
+        appendStringInfo(&params, "%s%s %s", i ? ", " : "", quote_identifier(NameStr(a->attname)),
+                         format_type_with_typemod(a->atttypid, a->atttypmod));
+    }
+    char *qfn = quote_qualified_identifier(schema, fname);
+    char *qtype = quote_qualified_identifier(schema, psprintf("%s_result", fname));
+    char *owner = GetUserNameFromId(GetUserId(), false);
+    Oid save_user;
+    int save_sec;
+    GetUserIdAndSecContext(&save_user, &save_sec);
+    SPI_connect();
+    // Existing deployment?
+    Oid argtypes[2] = {NAMEOID, NAMEOID};
+    NameData sn, fnn;
+    namestrcpy(&sn, schema);
+    namestrcpy(&fnn, fname);
+    Datum args[2] = {NameGetDatum(&sn), NameGetDatum(&fnn)};
+    SPI_execute_with_args("SELECT 1 FROM feature_ext.deployment WHERE schema_name = $1 AND name = $2", 2, argtypes,
+                          args, nullptr, true, 1);
+    bool exists = SPI_processed > 0;
+    if (exists && !replace)
+        ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT), errmsg("deployment %s already exists", qfn),
+                        errhint("Pass options '{\"replace\": true}' to redeploy it, or undeploy it first.")));
+    if (exists) {
+        // Only the owner of the deployed functions may replace them.
+        SPI_execute(psprintf("SELECT oid FROM pg_proc WHERE proname = %s AND pronamespace = %u AND prosrc = 'fe_deploy_call'",
+                             quote_literal_cstr(fname), nsp),
+                    true, 0);
+        for (uint64 i = 0; i < SPI_processed; i++) {
+            bool n;
+            Oid fnoid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &n));
+            if (!pg_proc_ownercheck(fnoid, GetUserId()))
+                ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                                errmsg("must be owner of deployment %s to replace it", qfn)));
+        }
+    }
+    SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+    if (exists) {
+        fe::spi_exec(psprintf("DROP FUNCTION IF EXISTS %s(%s)", qfn, format_type_be_qualified(rowtype)));
+        fe::spi_exec(psprintf("DROP FUNCTION IF EXISTS %s(%s)", qfn, params.data));
+        fe::spi_exec(psprintf("DROP TYPE IF EXISTS %s", qtype));
+        SPI_execute_with_args("DELETE FROM feature_ext.deployment WHERE schema_name = $1 AND name = $2", 2, argtypes,
+                              args, nullptr, false, 0);
+    }
+    fe::spi_exec(psprintf("CREATE TYPE %s AS (%s)", qtype, cols.data));
+    fe::spi_exec(psprintf("CREATE FUNCTION %s(%s) RETURNS %s LANGUAGE c VOLATILE PARALLEL RESTRICTED "
+                          "AS '$libdir/feature_ext', 'fe_deploy_call'",
+                          qfn, params.data, qtype));
+    if (p->nparams != 1)
+        fe::spi_exec(psprintf("CREATE FUNCTION %s(%s) RETURNS %s LANGUAGE c VOLATILE PARALLEL RESTRICTED "
+                              "AS '$libdir/feature_ext', 'fe_deploy_call'",
+                              qfn, format_type_be_qualified(rowtype), qtype));
+    fe::spi_exec(psprintf("COMMENT ON FUNCTION %s(%s) IS %s", qfn, params.data,
+                          quote_literal_cstr(psprintf("feature_ext deployment over %s", get_rel_name(heapoid)))));
+    fe::spi_exec(psprintf("ALTER TYPE %s OWNER TO %s", qtype, quote_identifier(owner)));
+    fe::spi_exec(psprintf("ALTER FUNCTION %s(%s) OWNER TO %s", qfn, params.data, quote_identifier(owner)));
+    if (p->nparams != 1)
+        fe::spi_exec(psprintf("ALTER FUNCTION %s(%s) OWNER TO %s", qfn, format_type_be_qualified(rowtype),
+                              quote_identifier(owner)));
+    Oid ins_types[5] = {NAMEOID, NAMEOID, TEXTOID, JSONBOID, NAMEOID};
+    NameData on;
+    namestrcpy(&on, owner);
+    Datum ins[5] = {NameGetDatum(&sn), NameGetDatum(&fnn), CStringGetTextDatum(query), options, NameGetDatum(&on)};
+    SPI_execute_with_args("INSERT INTO feature_ext.deployment (schema_name, name, query, options, owner) "
+                          "VALUES ($1, $2, $3, $4, $5)",
+                          5, ins_types, ins, nullptr, false, 0);
+    SetUserIdAndSecContext(save_user, save_sec);
+    SPI_finish();
+    MemoryContextDelete(p->cxt);
+    PG_RETURN_TEXT_P(cstring_to_text(qfn));
+}
+
+// _undeploy(name text) -> void
+FE_FUNCTION(fe_undeploy)
+{
+    List *names = textToQualifiedNameList(PG_GETARG_TEXT_PP(0));
+    char *schema = nullptr, *fname = nullptr;
+    DeconstructQualifiedName(names, &schema, &fname);
+    Oid nsp = schema ? get_namespace_oid(schema, false) : InvalidOid;
+    SPI_connect();
+    Oid argtypes[1] = {NAMEOID};
+    NameData fnn;
+    namestrcpy(&fnn, fname);
+    Datum args[1] = {NameGetDatum(&fnn)};
+    const char *sql = OidIsValid(nsp)
+                          ? psprintf("SELECT schema_name, query FROM feature_ext.deployment WHERE name = $1 AND schema_name = %s",
+                                     quote_literal_cstr(schema))
+                          : "SELECT d.schema_name, d.query FROM feature_ext.deployment d "
+                            "JOIN unnest(current_schemas(false)) WITH ORDINALITY s(n, i) ON s.n = d.schema_name "
+                            "WHERE d.name = $1 ORDER BY s.i LIMIT 1";
+    SPI_execute_with_args(sql, 1, argtypes, args, nullptr, true, 1);
+    if (SPI_processed != 1)
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("deployment \"%s\" does not exist", fname),
+                        errhint("See SELECT name FROM feature_ext.deployments.")));
+    char *sch = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+    char *qfn = quote_qualified_identifier(sch, fname);
+    char *qtype = quote_qualified_identifier(sch, psprintf("%s_result", fname));
+    // Dropping needs ownership of the functions (checked by DROP itself).
+    SPI_execute(psprintf("SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.proname = %s AND p.pronamespace = %s::regnamespace "
+                         "AND p.prosrc = 'fe_deploy_call'",
+                         quote_literal_cstr(fname), quote_literal_cstr(quote_identifier(sch))),
+                true, 0);
+    int nf = int(SPI_processed);
+    char **fns = static_cast<char **>(palloc(sizeof(char *) * (nf + 1)));
+    for (int i = 0; i < nf; i++)
+        fns[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+    for (int i = 0; i < nf; i++)
+        fe::spi_exec(psprintf("DROP FUNCTION %s", fns[i]));
+    fe::spi_exec(psprintf("DROP TYPE IF EXISTS %s", qtype));
+    Oid save_user;
+    int save_sec;
+    GetUserIdAndSecContext(&save_user, &save_sec);
+    SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+    Oid dtypes[2] = {NAMEOID, NAMEOID};
+    NameData sn;
+    namestrcpy(&sn, sch);
+    Datum dargs[2] = {NameGetDatum(&sn), NameGetDatum(&fnn)};
+    SPI_execute_with_args("DELETE FROM feature_ext.deployment WHERE schema_name = $1 AND name = $2", 2, dtypes, dargs,
+                          nullptr, false, 0);
+    SetUserIdAndSecContext(save_user, save_sec);
+    SPI_finish();
+    (void) qfn;
+    PG_RETURN_VOID();
+}
+
+// explain(name text) -> text
+FE_FUNCTION(fe_explain)
+{
+    List *names = textToQualifiedNameList(PG_GETARG_TEXT_PP(0));
+    char *schema = nullptr, *fname = nullptr;
+    DeconstructQualifiedName(names, &schema, &fname);
+    if (!schema) {
+        Oid nsp = QualifiedNameGetCreationNamespace(names, &fname);
+        schema = get_namespace_name(nsp);
+    }
+    char *query = fe::lookup_query(schema, fname);
+    if (!query)
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("deployment \"%s.%s\" does not exist", schema, fname)));
+    StringInfoData s;
+    initStringInfo(&s);
+    fe::plan_deployment(psprintf("%s.%s", schema, fname), query, CurrentMemoryContext, true, &s);
+    PG_RETURN_TEXT_P(cstring_to_text(s.data));
+}

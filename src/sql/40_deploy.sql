@@ -1,0 +1,54 @@
+-- deploy(): request-mode feature functions (SPEC §4).
+
+-- One row per deployment; dumped by pg_dump with the extension, so a restore
+-- brings deployments back (their functions and result types are dumped as
+-- ordinary objects and find their row by schema and name).
+CREATE TABLE feature_ext.deployment (
+    schema_name name        NOT NULL,
+    name        name        NOT NULL,
+    query       text        NOT NULL,
+    options     jsonb       NOT NULL DEFAULT '{}',
+    owner       name        NOT NULL,
+    created     timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (schema_name, name)
+);
+SELECT pg_catalog.pg_extension_config_dump('feature_ext.deployment', '');
+REVOKE ALL ON feature_ext.deployment FROM PUBLIC;
+GRANT SELECT ON feature_ext.deployment TO PUBLIC;
+
+CREATE FUNCTION feature_ext._deploy(name text, query text, options jsonb, replace bool) RETURNS text
+  AS 'MODULE_PATHNAME', 'fe_deploy' LANGUAGE C STRICT VOLATILE;
+CREATE FUNCTION feature_ext._undeploy(name text) RETURNS void
+  AS 'MODULE_PATHNAME', 'fe_undeploy' LANGUAGE C STRICT VOLATILE;
+
+-- deploy(name, query, options): compile a feature query into a function name(...).
+-- Options: replace (bool) redeploys under the same name.
+CREATE FUNCTION feature_ext.deploy(name text, query text, options jsonb DEFAULT '{}') RETURNS text
+LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
+DECLARE
+    bad text;
+BEGIN
+    IF jsonb_typeof(options) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'deploy options must be a JSON object' USING ERRCODE = '22023',
+              HINT = 'For example ''{"replace": true}''.';
+    END IF;
+    SELECT string_agg(k, ', ') INTO bad FROM jsonb_object_keys(options) k WHERE k NOT IN ('replace');
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'unknown deploy option: %', bad USING ERRCODE = '22023',
+              HINT = 'Supported options: replace.';
+    END IF;
+    RETURN feature_ext._deploy(name, query, options, coalesce((options->>'replace')::bool, false));
+END $$;
+-- deploy() must resolve unqualified names in the caller's search_path.
+ALTER FUNCTION feature_ext.deploy(text, text, jsonb) RESET search_path;
+
+CREATE FUNCTION feature_ext.undeploy(name text) RETURNS void
+  LANGUAGE sql VOLATILE AS $$ SELECT feature_ext._undeploy(name) $$;
+
+CREATE FUNCTION feature_ext.explain(name text) RETURNS text
+  AS 'MODULE_PATHNAME', 'fe_explain' LANGUAGE C STRICT VOLATILE;
+
+CREATE VIEW feature_ext.deployments AS
+SELECT format('%I.%I', d.schema_name, d.name) AS name, d.query, d.options, d.owner, d.created
+  FROM feature_ext.deployment d;
+GRANT SELECT ON feature_ext.deployments TO PUBLIC;
