@@ -74,3 +74,12 @@ CLUSTER st_txn USING st_txn_btree;
 REINDEX TABLE st_txn;
 SELECT * FROM feature_ext.index_scan('st_card', '{aaa}');
 SELECT index_name, rows_in_memory, state FROM feature_ext.index_stats ORDER BY 1;
+-- Re-creating the extension in the same session (new AM OIDs) keeps working.
+DROP TABLE st_txn;
+DROP EXTENSION feature_ext CASCADE;
+CREATE EXTENSION feature_ext;
+CREATE TABLE st_re (k text, ts int8) USING feature_store;
+CREATE INDEX st_re_k ON st_re USING skiplist (k, ts);
+INSERT INTO st_re VALUES ('a', 1);
+SELECT * FROM feature_ext.index_scan('st_re_k', '{a}');
+DROP TABLE st_re;

@@ -201,12 +201,11 @@ TtlConfig index_ttl(Relation index, int *nbuckets)
 
 // ---------------------------------------------------------------- metadata
 
+// Not cached: DROP EXTENSION + CREATE EXTENSION gives the AM a new OID
+// within one backend's life.  Only called off the request path.
 Oid skiplist_am_oid()
 {
-    static Oid oid = InvalidOid;
-    if (!OidIsValid(oid))
-        oid = get_index_am_oid("skiplist", true);
-    return oid;
+    return get_index_am_oid("skiplist", true);
 }
 
 static bool key_type_ok(Oid t)
