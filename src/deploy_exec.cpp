@@ -42,10 +42,26 @@ inline bool in_range(FmgrInfo *f, Oid coll, Datum val, Datum base, Datum off, bo
 void collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, int64 base, Datum based,
              Rows *out)
 {
-    const IndexMeta *m;
-    Relation index = index_open(g->indexoid, AccessShareLock);
-    core::IndexSlot *s = ready_slot(index, &m);
-    index_close(index, NoLock);
+    // The slot resolved last time is still the index's if its generation and
+    // identity match (slots are reused only after their index was dropped).
+    core::IndexSlot *s = g->slot;
+    if (!s || s->state.load(std::memory_order_acquire) != core::kSlotReady ||
+        s->generation.load(std::memory_order_acquire) != g->slot_generation || !(s->id == g->meta->id)) {
+        const IndexMeta *cm;
+        Relation index = index_open(g->indexoid, AccessShareLock);
+        s = ready_slot(index, &cm);
+        index_close(index, NoLock);
+        MemoryContext old = MemoryContextSwitchTo(p->cxt);
+        IndexMeta *m2 = static_cast<IndexMeta *>(palloc(sizeof(IndexMeta)));
+        *m2 = *cm;
+        m2->stored = static_cast<ColInfo *>(palloc(sizeof(ColInfo) * (cm->nstored + 1)));
+        memcpy(m2->stored, cm->stored, sizeof(ColInfo) * cm->nstored);
+        MemoryContextSwitchTo(old);
+        g->meta = m2;
+        g->slot = s;
+        g->slot_generation = s->generation.load(std::memory_order_acquire);
+    }
+    const IndexMeta *m = g->meta;
     Datum kv[INDEX_MAX_KEYS];
     bool kn[INDEX_MAX_KEYS];
     for (int k = 0; k < g->nkeys; k++) {

@@ -75,6 +75,10 @@ struct GroupPlan {
     int64 need_rows;           // ROWS/GROUPS: stored rows needed (groups: peer groups)
     bool need_groups;
     bool need_range;           // any RANGE window with an offset
+    // Resolved on first use and re-checked on every call (generation + state).
+    IndexMeta *meta;           // copy in the plan's context
+    core::IndexSlot *slot;
+    uint64 slot_generation;
 };
 
 struct DeployPlan {
