@@ -87,3 +87,17 @@ DROP TABLE incoming;
 SELECT feature_ext.undeploy('d_rows_excl');
 SELECT feature_ext.undeploy('fraud_v1');
 DROP TABLE dtxn, ftxn;
+-- Call statistics.
+CREATE TABLE dst (k text, v float8, ts int8) USING feature_store;
+CREATE INDEX dst_k ON dst USING skiplist (k, ts);
+SELECT feature_ext.deploy('d_stats', $$SELECT sum(v) OVER w AS s FROM dst
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 3 PRECEDING)$$);
+SELECT name, calls, mean_us IS NULL AS no_mean FROM feature_ext.deployments WHERE name = 'public.d_stats';
+SELECT count(*) FROM generate_series(1, 5) g, LATERAL d_stats('a', g, g) f;
+SELECT name, calls, mean_us > 0 AS has_mean, p99_us >= mean_us AS p99_ok FROM feature_ext.deployments
+ WHERE name = 'public.d_stats';
+SELECT feature_ext.deploy('d_stats', $$SELECT sum(v) OVER w AS s FROM dst
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 2 PRECEDING)$$, '{"replace": true}');
+SELECT calls FROM feature_ext.deployments WHERE name = 'public.d_stats';
+SELECT feature_ext.undeploy('d_stats');
+DROP TABLE dst;

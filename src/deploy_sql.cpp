@@ -10,6 +10,7 @@
 // privileges (CREATE on the schema, SELECT on the table) and then creates the
 // objects as the bootstrap superuser, owned by the caller.
 #include "feature_ext/deploy.hpp"
+#include "feature_ext/deploy_stats.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -33,6 +34,7 @@ extern "C" {
 #include "utils/varlena.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
+#include "portability/instr_time.h"
 }
 
 namespace fe {
@@ -158,6 +160,7 @@ DeployPlan *plan_for(FunctionCallInfo fcinfo)
     MemoryContext old = MemoryContextSwitchTo(p->cxt);
     p->out_desc = BlessTupleDesc(CreateTupleDescCopy(rd));
     MemoryContextSwitchTo(old);
+    p->stats = deploy_stats_entry(psprintf("%s.%s", schema, fname), false);
     e->plan = p;
     e->heapoid = p->heapoid;
     e->valid = true;
@@ -177,6 +180,8 @@ void spi_exec(const char *sql)
 // The body of every deployed feature function.
 FE_FUNCTION(fe_deploy_call)
 {
+    instr_time t0, t1;
+    INSTR_TIME_SET_CURRENT(t0);
     fe::DeployPlan *p = fe::plan_for(fcinfo);
     if (pg_class_aclcheck(p->heapoid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -210,7 +215,11 @@ FE_FUNCTION(fe_deploy_call)
             isnull[p->param_attnos[i] - 1] = PG_ARGISNULL(i);
         }
     }
-    return fe::run_request(p, values, isnull);
+    Datum result = fe::run_request(p, values, isnull);
+    INSTR_TIME_SET_CURRENT(t1);
+    INSTR_TIME_SUBTRACT(t1, t0);
+    fe::deploy_stats_record(p->stats, uint64(t1.tv_sec) * 1000000000ull + uint64(t1.tv_nsec));
+    return result;
 }
 
 // _deploy(name text, query text, options jsonb, replace bool) -> text (the function name)
@@ -313,6 +322,7 @@ FE_FUNCTION(fe_deploy)
     SetUserIdAndSecContext(save_user, save_sec);
     SPI_finish();
     MemoryContextDelete(p->cxt);
+    fe::deploy_stats_entry(psprintf("%s.%s", schema, fname), true);
     PG_RETURN_TEXT_P(cstring_to_text(qfn));
 }
 
@@ -365,6 +375,7 @@ FE_FUNCTION(fe_undeploy)
                           nullptr, false, 0);
     SetUserIdAndSecContext(save_user, save_sec);
     SPI_finish();
+    fe::deploy_stats_forget(psprintf("%s.%s", sch, fname));
     (void) qfn;
     PG_RETURN_VOID();
 }

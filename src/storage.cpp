@@ -10,6 +10,7 @@
 // their tables on first use (ready_slot, storage_xact.cpp).
 #include "feature_ext/storage.hpp"
 #include "feature_ext/module.hpp"
+#include "feature_ext/deploy_stats.hpp"
 
 extern "C" {
 #include "access/twophase.h"
@@ -43,6 +44,7 @@ void fe_shmem_request()
     if (prev_shmem_request)
         prev_shmem_request();
     RequestAddinShmemSpace(region_bytes() + 4096);
+    RequestAddinShmemSpace(MAXALIGN(deploy_stats_shmem_size()));
 }
 
 void fe_shmem_exit(int, Datum)
@@ -67,6 +69,9 @@ void fe_shmem_startup()
         g_store = core::Store::init(aligned, region_bytes(), kMaxIndexes, reader_count());
     else
         g_store = core::Store::attach(aligned);
+    bool stats_found = false;
+    void *stats = ShmemInitStruct("feature_ext deployment stats", deploy_stats_shmem_size(), &stats_found);
+    deploy_stats_shmem_init(stats, stats_found);
     LWLockRelease(AddinShmemInitLock);
     if (!IsUnderPostmaster)
         return;

@@ -105,6 +105,7 @@ struct DeployPlan {
     MemoryContext call_cxt;    // reset after every call
     AggState *fake_agg;        // context for transition functions
     const char *name;
+    struct DeployStats *stats; // shared call statistics (may be nullptr)
 };
 
 // Parse, check and plan a query (deploy.cpp).  Errors with positions.

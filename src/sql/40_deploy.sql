@@ -48,7 +48,15 @@ CREATE FUNCTION feature_ext.undeploy(name text) RETURNS void
 CREATE FUNCTION feature_ext.explain(name text) RETURNS text
   AS 'MODULE_PATHNAME', 'fe_explain' LANGUAGE C STRICT VOLATILE;
 
+CREATE FUNCTION feature_ext.deployment_stats(OUT name text, OUT calls bigint, OUT mean_us float8, OUT p99_us float8)
+  RETURNS SETOF record AS 'MODULE_PATHNAME', 'fe_deployment_stats' LANGUAGE C STRICT VOLATILE;
+
+-- Deployments with their call statistics since server start or (re)deploy:
+-- mean and p99 server-side latency in microseconds (p99 is the upper bound
+-- of a log-scale histogram bucket, within 19%).
 CREATE VIEW feature_ext.deployments AS
-SELECT format('%I.%I', d.schema_name, d.name) AS name, d.query, d.options, d.owner, d.created
-  FROM feature_ext.deployment d;
+SELECT format('%s.%s', d.schema_name, d.name) AS name, d.query, d.options, d.owner, d.created,
+       coalesce(s.calls, 0) AS calls, s.mean_us, s.p99_us
+  FROM feature_ext.deployment d
+  LEFT JOIN feature_ext.deployment_stats() s ON s.name = format('%s.%s', d.schema_name, d.name);
 GRANT SELECT ON feature_ext.deployments TO PUBLIC;
