@@ -10,6 +10,7 @@ extern "C" {
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -108,6 +109,9 @@ FE_FUNCTION(fe_index_scan)
     if (index->rd_rel->relam != fe::skiplist_am_oid())
         ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
                         errmsg("\"%s\" is not a skiplist index", RelationGetRelationName(index))));
+    if (pg_class_aclcheck(index->rd_index->indrelid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("permission denied for table %s", get_rel_name(index->rd_index->indrelid))));
     const fe::IndexMeta *m;
     fe::core::IndexSlot *s = fe::ready_slot(index, &m);
 

@@ -8,3 +8,8 @@ SELECT feature_ext.check_preloaded();
 
 CREATE FUNCTION feature_ext.version() RETURNS text
   AS 'MODULE_PATHNAME', 'fe_version' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- Every role may use the extension's functions; each checks the privileges
+-- of what it touches (deploy: CREATE on the target schema and SELECT on the
+-- table; calls and index_scan: SELECT on the table).
+GRANT USAGE ON SCHEMA feature_ext TO PUBLIC;
