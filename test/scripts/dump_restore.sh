@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# pg_dump / pg_restore keep feature_store tables, skiplist indexes and
+# deployments working: the restored database answers requests exactly as the
+# original does.
+set -euo pipefail
+FE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$FE_ROOT/test/lib.sh"
+DIR=$(fe_workdir)
+PORT=55471
+trap 'fe_stop_server "$DIR/data" immediate; rm -rf "$DIR"' EXIT
+fe_start_server "$DIR/data" "$PORT"
+psql_db() { local db=$1; shift; "${RUN_AS[@]}" "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h /tmp -p "$PORT" -U postgres -d "$db" "$@"; }
+"${RUN_AS[@]}" "$PG_BINDIR/createdb" -h /tmp -p "$PORT" -U postgres src
+psql_db src >/dev/null <<'SQL'
+CREATE EXTENSION feature_ext;
+CREATE TABLE txn (card_id text, amount float8, merchant text, txn_time timestamptz NOT NULL) USING feature_store;
+CREATE INDEX txn_card ON txn USING skiplist (card_id, txn_time) WITH (ttl = '36500 days');
+CREATE INDEX txn_card_merchant ON txn USING skiplist (card_id, merchant, txn_time) INCLUDE (amount)
+  WITH (ttl_type = 'absandlat', ttl = '36500 days', ttl_rows = 10);
+INSERT INTO txn SELECT 'c' || (g % 10), g, 'm' || (g % 3), '2024-01-01'::timestamptz + g * interval '1 hour'
+  FROM generate_series(1, 500) g;
+CREATE SCHEMA feats;
+SELECT feature_ext.deploy('feats.f1', $$
+  SELECT card_id, sum(amount) OVER w3 AS s3, count(*) OVER w1d AS c1d, max(amount) OVER w1d AS m1d
+    FROM txn
+  WINDOW w3 AS (PARTITION BY card_id ORDER BY txn_time ROWS BETWEEN 2 PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW),
+         w1d AS (PARTITION BY card_id ORDER BY txn_time RANGE BETWEEN INTERVAL '1 day' PRECEDING AND CURRENT ROW)$$);
+SELECT feature_ext.deploy('f2', $$
+  SELECT avg(amount) OVER w AS a FROM txn WINDOW w AS (PARTITION BY card_id, merchant ORDER BY txn_time ROWS 5 PRECEDING)$$);
+SELECT feature_ext.deploy('f2', $$
+  SELECT avg(amount) OVER w AS a, count(*) OVER w AS n FROM txn
+  WINDOW w AS (PARTITION BY card_id, merchant ORDER BY txn_time ROWS 5 PRECEDING)$$, '{"replace": true}');
+SQL
+query="SELECT f.*, g.* FROM generate_series(0, 9) k,
+         LATERAL feats.f1('c' || k, 1, 'm1', '2024-01-20') f, LATERAL f2('c' || k, 1, 'm1', '2024-01-20') g"
+psql_db src -At -c "$query" > "$DIR/before.txt"
+"${RUN_AS[@]}" "$PG_BINDIR/pg_dump" -h /tmp -p "$PORT" -U postgres -Fc -f "$DIR/src.dump" src
+"${RUN_AS[@]}" "$PG_BINDIR/createdb" -h /tmp -p "$PORT" -U postgres dst
+"${RUN_AS[@]}" "$PG_BINDIR/pg_restore" -h /tmp -p "$PORT" -U postgres -d dst "$DIR/src.dump"
+psql_db dst -At -c "$query" > "$DIR/after.txt"
+if ! cmp -s "$DIR/before.txt" "$DIR/after.txt"; then
+    echo "FAIL: features differ after restore"; diff "$DIR/before.txt" "$DIR/after.txt" | head; exit 1
+fi
+[ "$(wc -l < "$DIR/after.txt")" = 10 ] || { echo "FAIL: expected 10 rows"; cat "$DIR/after.txt"; exit 1; }
+names=$(psql_db dst -At -c "SELECT string_agg(name, ',' ORDER BY name) FROM feature_ext.deployments")
+[ "$names" = "feats.f1,public.f2" ] || { echo "FAIL: deployments after restore: $names"; exit 1; }
+psql_db dst -At -c "SELECT feature_ext.explain('feats.f1')" | grep -q "read index txn_card" \
+    || { echo "FAIL: explain after restore"; exit 1; }
+# a restored deployment can be replaced and undeployed
+psql_db dst -c "SELECT feature_ext.undeploy('f2')" >/dev/null
+psql_db dst -c "SELECT feature_ext.deploy('feats.f1', \$\$SELECT count(*) OVER w AS n FROM txn
+  WINDOW w AS (PARTITION BY card_id ORDER BY txn_time ROWS 3 PRECEDING)\$\$, '{\"replace\": true}')" >/dev/null
+n=$(psql_db dst -At -c "SELECT n FROM feats.f1('c1', 1, 'm1', '2024-01-20')")
+[ "$n" = 4 ] || { echo "FAIL: redeployed function returned $n"; exit 1; }
+echo "dump/restore: ok"
