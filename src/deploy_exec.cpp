@@ -17,6 +17,7 @@ extern "C" {
 #include "access/genam.h"
 #include "funcapi.h"
 #include "utils/datum.h"
+#include "utils/float.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 }
@@ -245,6 +246,128 @@ void set_row_slot(DeployPlan *p, const Rows *r, int idx)
     ExecStoreVirtualTuple(s);
 }
 
+inline int64 int_of(Oid t, Datum d)
+{
+    return t == INT2OID ? DatumGetInt16(d) : t == INT4OID ? DatumGetInt32(d) : DatumGetInt64(d);
+}
+
+inline Datum int_datum(Oid t, int64 v)
+{
+    return t == INT2OID ? Int16GetDatum(int16(v)) : t == INT4OID ? Int32GetDatum(int32(v)) : Int64GetDatum(v);
+}
+
+// A built-in aggregate over the frame, in ascending order, exactly as its
+// PostgreSQL transition function would compute it.
+void run_fast(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f, const Datum *reqv, const bool *reqn,
+              ParamExecData *out)
+{
+    int n = r->n, natts = p->natts, col = a->fast_attno - 1;
+    int64 cnt = 0;
+    double sx = 0, sxx = 0, fstate = 0;
+    int64 istate = 0;
+    bool have = false;
+    for (int pos = Max(f.from, 0); pos <= Min(f.to, n); pos++) {
+        bool is_req = pos == n;
+        if (is_req && f.skip_request)
+            continue;
+        if (!is_req && f.skip_peers && pos >= f.peers_from)
+            continue;
+        if (a->fast == kFastCountStar) {
+            cnt++;
+            continue;
+        }
+        size_t idx = is_req ? 0 : size_t(n - 1 - pos) * natts + col;
+        bool isnull = is_req ? reqn[col] : r->isnull[idx];
+        if (isnull)
+            continue;
+        Datum d = is_req ? reqv[col] : r->values[idx];
+        switch (a->fast) {
+        case kFastCount:
+            cnt++;
+            break;
+        case kFastSumF8: {
+            double v = DatumGetFloat8(d);
+            fstate = have ? float8_pl(fstate, v) : v;
+            break;
+        }
+        case kFastAvgF8: {  // float8_accum
+            double v = DatumGetFloat8(d);
+            double n0 = double(cnt);
+            cnt++;
+            double N = double(cnt);
+            double oldsx = sx;
+            sx += v;
+            if (n0 > 0.0) {
+                double tmp = v * N - sx;
+                sxx += tmp * tmp / (N * n0);
+                if (isinf(sx) || isinf(sxx)) {
+                    if (!isinf(oldsx) && !isinf(v))
+                        float_overflow_error();
+                    sxx = get_float8_nan();
+                }
+            } else if (isnan(v) || isinf(v)) {
+                sxx = get_float8_nan();
+            }
+            break;
+        }
+        case kFastMaxF8: {
+            double v = DatumGetFloat8(d);
+            fstate = !have ? v : (float8_gt(fstate, v) ? fstate : v);
+            break;
+        }
+        case kFastMinF8: {
+            double v = DatumGetFloat8(d);
+            fstate = !have ? v : (float8_lt(fstate, v) ? fstate : v);
+            break;
+        }
+        case kFastSumInt:
+            istate += int_of(a->fast_argtype, d);
+            break;
+        case kFastMaxInt: {
+            int64 v = int_of(a->fast_argtype, d);
+            istate = !have ? v : (istate > v ? istate : v);
+            break;
+        }
+        case kFastMinInt: {
+            int64 v = int_of(a->fast_argtype, d);
+            istate = !have ? v : (istate < v ? istate : v);
+            break;
+        }
+        default:
+            break;
+        }
+        have = true;
+    }
+    out->isnull = false;
+    switch (a->fast) {
+    case kFastCountStar:
+    case kFastCount:
+        out->value = Int64GetDatum(cnt);
+        break;
+    case kFastSumF8:
+    case kFastMaxF8:
+    case kFastMinF8:
+        out->isnull = !have;
+        out->value = Float8GetDatum(fstate);
+        break;
+    case kFastAvgF8:
+        out->isnull = cnt == 0;
+        out->value = Float8GetDatum(cnt ? sx / double(cnt) : 0);
+        break;
+    case kFastSumInt:
+        out->isnull = !have;
+        out->value = Int64GetDatum(istate);
+        break;
+    case kFastMaxInt:
+    case kFastMinInt:
+        out->isnull = !have;
+        out->value = int_datum(a->fast_argtype, istate);
+        break;
+    default:
+        break;
+    }
+}
+
 }  // namespace
 
 Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
@@ -288,6 +411,10 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
                 AggPlan *a = &p->aggs[k];
                 if (a->window != w)
                     continue;
+                if (a->fast) {
+                    run_fast(p, a, &rows, f, values, isnull, &p->params[k]);
+                    continue;
+                }
                 Datum state = a->init_null ? Datum(0) : datumCopy(a->init_value, a->transtypbyval, a->transtyplen);
                 bool state_null = a->init_null;
                 LOCAL_FCINFO(fc, FUNC_MAX_ARGS);

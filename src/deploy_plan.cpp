@@ -12,6 +12,7 @@ extern "C" {
 #include "access/tableam.h"
 #include "catalog/pg_aggregate.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
@@ -289,6 +290,39 @@ bool mark_columns(Node *node, void *ctx)
     return expression_tree_walker(node, reinterpret_cast<bool (*)()>(mark_columns), ctx);
 }
 
+// Which built-in aggregate a window function is, if it has a typed loop.
+FastAgg fast_kind(WindowFunc *wf, AttrNumber *attno, Oid *argtype)
+{
+    if (wf->aggfilter || get_func_namespace(wf->winfnoid) != PG_CATALOG_NAMESPACE)
+        return kFastNone;
+    const char *fn = get_func_name(wf->winfnoid);
+    if (wf->winstar && list_length(wf->args) == 0)
+        return strcmp(fn, "count") == 0 ? kFastCountStar : kFastNone;
+    if (list_length(wf->args) != 1 || !IsA(linitial(wf->args), Var))
+        return kFastNone;
+    Var *v = linitial_node(Var, wf->args);
+    if (v->varattno <= 0)
+        return kFastNone;
+    *attno = v->varattno;
+    *argtype = v->vartype;
+    Oid t = v->vartype;
+    bool is_int = t == INT2OID || t == INT4OID || t == INT8OID;
+    if (strcmp(fn, "count") == 0)
+        return kFastCount;
+    if (t == FLOAT8OID) {
+        if (strcmp(fn, "sum") == 0) return kFastSumF8;
+        if (strcmp(fn, "avg") == 0) return kFastAvgF8;
+        if (strcmp(fn, "max") == 0) return kFastMaxF8;
+        if (strcmp(fn, "min") == 0) return kFastMinF8;
+    }
+    if (is_int) {
+        if (strcmp(fn, "sum") == 0 && t != INT8OID) return kFastSumInt;
+        if (strcmp(fn, "max") == 0) return kFastMaxInt;
+        if (strcmp(fn, "min") == 0) return kFastMinInt;
+    }
+    return kFastNone;
+}
+
 void plan_agg(PlanBuild *b, WindowFunc *wf, AggPlan *a)
 {
     memset(a, 0, sizeof(*a));
@@ -338,6 +372,7 @@ void plan_agg(PlanBuild *b, WindowFunc *wf, AggPlan *a)
     ReleaseSysCache(tup);
     a->result_type = wf->wintype;
     get_typlenbyval(a->result_type, &a->result_typlen, &a->result_typbyval);
+    a->fast = fast_kind(wf, &a->fast_attno, &a->fast_argtype);
     a->nargs = nargs;
     a->args = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * (nargs + 1)));
     i = 0;
@@ -513,11 +548,12 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
                 appendStringInfo(explain, "    window %d: %s frame%s; aggregates:", wp->winref, modes[wp->mode], excl[wp->excl]);
                 for (int k = 0; k < p->naggs; k++)
                     if (p->aggs[k].window == w)
-                        appendStringInfo(explain, " %s", format_procedure(p->aggs[k].aggfnoid));
+                        appendStringInfo(explain, " %s%s", format_procedure(p->aggs[k].aggfnoid),
+                                         p->aggs[k].fast ? " [typed]" : "");
                 appendStringInfoChar(explain, '\n');
             }
         }
-        appendStringInfo(explain, "  outputs: %d columns; executor: interpreter (PostgreSQL transition functions)\n",
+        appendStringInfo(explain, "  outputs: %d columns; executor: interpreter ([typed] = built-in loop, others PostgreSQL transition functions)\n",
                          p->nout);
     }
     table_close(heap, NoLock);

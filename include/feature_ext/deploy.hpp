@@ -39,8 +39,20 @@ struct WindowPlan {
     Oid inrange_coll;
 };
 
+// Built-in aggregates computed by typed loops instead of fmgr calls; each
+// reproduces PostgreSQL's transition function bit for bit (same order of
+// additions, NaN ordering, overflow errors).
+enum FastAgg : uint8 {
+    kFastNone, kFastCountStar, kFastCount, kFastSumF8, kFastAvgF8, kFastMaxF8, kFastMinF8,
+    kFastSumInt,   // sum(int2|int4) -> int8
+    kFastMaxInt, kFastMinInt  // int2, int4, int8
+};
+
 struct AggPlan {
     int window;
+    FastAgg fast;
+    AttrNumber fast_attno;     // argument column of a fast aggregate
+    Oid fast_argtype;
     Oid aggfnoid;
     bool is_agg;               // plain aggregate used as a window function
     int nargs;
