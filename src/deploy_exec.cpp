@@ -20,6 +20,8 @@ extern "C" {
 #include "utils/float.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
+#include "catalog/pg_type.h"
+#include "utils/fmgrprotos.h"
 }
 
 namespace fe {
@@ -34,11 +36,79 @@ struct Rows {
     bool *isnull;
 };
 
-// in_range(val, base, offset, sub, less) of the window's order type.
-inline bool in_range(FmgrInfo *f, Oid coll, Datum val, Datum base, Datum off, bool sub, bool less)
+inline int64 int_of(Oid t, Datum d)
 {
-    return DatumGetBool(FunctionCall5Coll(f, coll, val, base, off, BoolGetDatum(sub), BoolGetDatum(less)));
+    return t == INT2OID ? DatumGetInt16(d) : t == INT4OID ? DatumGetInt32(d) : DatumGetInt64(d);
 }
+
+// base -/+ off for one bound, as PostgreSQL's in_range functions compute it.
+bool fast_bound(const GroupPlan *g, const WindowPlan *w, Datum based, int64 base, Datum off, bool sub, int64 *out)
+{
+    Oid ot = w->offset_type;
+    switch (g->order_kind) {
+    case kOrderInt2: case kOrderInt4: case kOrderInt8: {
+        if (ot != INT2OID && ot != INT4OID && ot != INT8OID)
+            return false;
+        int64 o = int_of(ot, off);
+        int64 r;
+        // in_range_intN_intM: on overflow every value is in range on that side.
+        if (sub ? __builtin_sub_overflow(base, o, &r) : __builtin_add_overflow(base, o, &r))
+            r = sub ? INT64_MIN : INT64_MAX;
+        *out = r;
+        return true;
+    }
+    case kOrderTimestamptz:
+        if (ot != INTERVALOID)
+            return false;
+        *out = DatumGetTimestampTz(DirectFunctionCall2(sub ? timestamptz_mi_interval : timestamptz_pl_interval,
+                                                       based, off));
+        return true;
+    case kOrderTimestamp:
+        if (ot != INTERVALOID)
+            return false;
+        *out = DatumGetTimestamp(DirectFunctionCall2(sub ? timestamp_mi_interval : timestamp_pl_interval, based, off));
+        return true;
+    default:
+        return false;
+    }
+}
+
+void prepare_bounds(DeployPlan *p, int group, Datum based, int64 base)
+{
+    for (int w = 0; w < p->nwindows; w++) {
+        WindowPlan *wp = &p->windows[w];
+        wp->bound_fast = false;
+        if (wp->group != group || wp->mode != kRange)
+            continue;
+        GroupPlan *g = &p->groups[group];
+        bool ok = true;
+        wp->start_bound = INT64_MIN;
+        wp->end_bound = INT64_MAX;
+        if (wp->start_kind == kPreceding || wp->start_kind == kFollowing)
+            ok &= fast_bound(g, wp, based, base, wp->start_off, wp->start_kind == kPreceding, &wp->start_bound);
+        if (ok && (wp->end_kind == kPreceding || wp->end_kind == kFollowing))
+            ok &= fast_bound(g, wp, based, base, wp->end_off, wp->end_kind == kPreceding, &wp->end_bound);
+        wp->bound_fast = ok;
+    }
+}
+
+// val >= bound (start) / val <= bound (end), PostgreSQL's in_range.
+inline bool in_start(WindowPlan *w, int64 v, Datum vd, Datum based, bool sub)
+{
+    if (w->bound_fast)
+        return v >= w->start_bound;
+    return DatumGetBool(FunctionCall5Coll(&w->start_inrange, w->inrange_coll, vd, based, w->start_off,
+                                          BoolGetDatum(sub), BoolGetDatum(false)));
+}
+
+inline bool in_end(WindowPlan *w, int64 v, Datum vd, Datum based, bool sub)
+{
+    if (w->bound_fast)
+        return v <= w->end_bound;
+    return DatumGetBool(FunctionCall5Coll(&w->end_inrange, w->inrange_coll, vd, based, w->end_off,
+                                          BoolGetDatum(sub), BoolGetDatum(true)));
+}
+
 
 void collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, int64 base, Datum based,
              Rows *out)
@@ -96,7 +166,7 @@ void collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, i
                     if (&p->groups[wp->group] != g || wp->mode != kRange)
                         continue;
                     if (wp->start_kind == kPreceding)
-                        want = in_range(&wp->start_inrange, wp->inrange_coll, od, based, wp->start_off, true, false);
+                        want = in_start(wp, r.order, od, based, true);
                     else if (wp->start_kind == kCurrent)
                         want = r.order == base;
                 }
@@ -198,7 +268,6 @@ void compute_frame(WindowPlan *w, const Rows *r, int64 base, Datum based, Frame 
         break;
     }
     case kRange: {
-        Oid coll = w->inrange_coll;
         if (w->start_kind == kUnbounded)
             f->from = 0;
         else if (w->start_kind == kCurrent)
@@ -207,22 +276,22 @@ void compute_frame(WindowPlan *w, const Rows *r, int64 base, Datum based, Frame 
             bool sub = w->start_kind == kPreceding;
             int pos = n;  // request row is in range iff base >= base -/+ off
             for (int i = 0; i < n; i++) {  // i: newest-first index
-                if (!in_range(&w->start_inrange, coll, r->orderd[i], based, w->start_off, sub, false))
+                if (!in_start(w, r->order[i], r->orderd[i], based, sub))
                     break;
                 pos = n - 1 - i;
             }
-            bool req_in = in_range(&w->start_inrange, coll, based, based, w->start_off, sub, false);
+            bool req_in = in_start(w, base, based, based, sub);
             f->from = req_in ? pos : n + 1;
         }
         if (w->end_kind == kPreceding || w->end_kind == kFollowing) {
             bool sub = w->end_kind == kPreceding;
-            bool req_in = in_range(&w->end_inrange, coll, based, based, w->end_off, sub, true);
+            bool req_in = in_end(w, base, based, based, sub);
             if (req_in)
                 f->to = n;
             else {
                 int to = -1;
                 for (int i = 0; i < n; i++)
-                    if (in_range(&w->end_inrange, coll, r->orderd[i], based, w->end_off, sub, true)) {
+                    if (in_end(w, r->order[i], r->orderd[i], based, sub)) {
                         to = n - 1 - i;
                         break;
                     }
@@ -246,10 +315,6 @@ void set_row_slot(DeployPlan *p, const Rows *r, int idx)
     ExecStoreVirtualTuple(s);
 }
 
-inline int64 int_of(Oid t, Datum d)
-{
-    return t == INT2OID ? DatumGetInt16(d) : t == INT4OID ? DatumGetInt32(d) : DatumGetInt64(d);
-}
 
 inline Datum int_datum(Oid t, int64 v)
 {
@@ -400,6 +465,7 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
         Datum based = values[gp->order_attno - 1];
         int64 base = order_from_datum(gp->order_kind, based);
         Rows rows;
+        prepare_bounds(p, g, based, base);
         collect(p, gp, values, isnull, base, based, &rows);
         for (int w = 0; w < p->nwindows; w++) {
             WindowPlan *wp = &p->windows[w];

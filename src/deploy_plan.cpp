@@ -214,6 +214,10 @@ void plan_window(PlanBuild *b, WindowClause *wc, WindowPlan *w)
         w->end_kind = kFollowing;
     else
         w->end_kind = kCurrent;
+    if (w->start_kind == kPreceding || w->start_kind == kFollowing)
+        w->offset_type = exprType(wc->startOffset);
+    else if (w->end_kind == kPreceding || w->end_kind == kFollowing)
+        w->offset_type = exprType(wc->endOffset);
     if (w->start_kind == kPreceding || w->start_kind == kFollowing) {
         Datum d = offset_value(b, wc->startOffset, &w->start_off_null);
         if (w->mode == kRange)

@@ -37,6 +37,12 @@ struct WindowPlan {
     int winref;
     FmgrInfo start_inrange, end_inrange;  // RANGE offsets: PostgreSQL's in_range support
     Oid inrange_coll;
+    Oid offset_type;
+    // Per request: in_range(val, base, off) is "val >= base -/+ off" (start)
+    // or "val <= base -/+ off" (end); for integer and timestamp order columns
+    // the bound is computed once and rows compare as int64.
+    bool bound_fast;
+    int64 start_bound, end_bound;
 };
 
 // Built-in aggregates computed by typed loops instead of fmgr calls; each
