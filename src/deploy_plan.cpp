@@ -35,6 +35,8 @@ extern "C" {
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
+#include "datatype/timestamp.h"
 }
 
 namespace fe {
@@ -51,6 +53,8 @@ struct PlanBuild {
     List *winfuncs;      // WindowFunc nodes in PARAM_EXEC order
     IndexMeta **metas;
     int nmetas;
+    int fix_flags;
+    List *fixes;  // DDL (char *) that would make the query deployable
 };
 
 [[noreturn]] void fail(PlanBuild *b, int sqlstate, int location, const char *msg, const char *hint)
@@ -184,10 +188,119 @@ int group_for(PlanBuild *b, WindowClause *wc)
         gp->order_type = m->order.typid;
         return b->p->ngroups++;
     }
+    if (b->fix_flags & kFixCreateIndex) {
+        b->fixes = lappend(b->fixes, const_cast<char *>(create_index_hint(b, keys, order)));
+        return -1;
+    }
     fail(b, ERRCODE_UNDEFINED_OBJECT, window_location(b, wc->winref),
          psprintf("no skiplist index on \"%s\" matches window \"%s\" (PARTITION BY ... ORDER BY %s)",
                   RelationGetRelationName(b->heap), wc->name ? wc->name : "", attname_of(b, order)),
-         psprintf("Create it: %s", create_index_hint(b, keys, order)));
+         psprintf("Create it: %s  (or deploy with options '{\"create_index\": true}')",
+                  create_index_hint(b, keys, order)));
+}
+
+int64 range_offset_us(Datum off)
+{
+    Interval *iv = DatumGetIntervalP(off);
+    return int64(__int128(iv->time) + __int128(iv->day) * USECS_PER_DAY + __int128(iv->month) * 30 * USECS_PER_DAY);
+}
+
+// Microseconds (timestamps) / milliseconds (integers) / days (dates) of a RANGE offset.
+int64 range_offset_units(GroupPlan *g, WindowPlan *w, Datum off)
+{
+    if (w->offset_type == INTERVALOID) {
+        Interval *iv = DatumGetIntervalP(off);
+        __int128 us = __int128(iv->time) + __int128(iv->day) * USECS_PER_DAY + __int128(iv->month) * 30 * USECS_PER_DAY;
+        return order_units_from_us(g->order_kind, int64(us));
+    }
+    if (w->offset_type == INT8OID) return DatumGetInt64(off);
+    if (w->offset_type == INT4OID) return DatumGetInt32(off);
+    if (w->offset_type == INT2OID) return DatumGetInt16(off);
+    return -1;  // unknown unit: not checked
+}
+
+// A duration as ttl text, independent of IntervalStyle ("1 day", "90 minutes").
+const char *duration_text(int64 us)
+{
+    static const struct { int64 unit; const char *name; } units[] = {
+        {USECS_PER_DAY, "day"}, {USECS_PER_HOUR, "hour"}, {USECS_PER_MINUTE, "minute"},
+        {USECS_PER_SEC, "second"}, {1000, "millisecond"}, {1, "microsecond"}};
+    for (const auto &u : units)
+        if (us % u.unit == 0)
+            return psprintf("%lld %s%s", (long long) (us / u.unit), u.name, us / u.unit == 1 ? "" : "s");
+    return psprintf("%lld microseconds", (long long) us);
+}
+
+// The index's TTL must keep what the window reads: ROWS/GROUPS windows are
+// checked against the row limit, RANGE windows against the time limit (as
+// OpenMLDB does); an unbounded frame needs no limit in its dimension.
+void check_ttl(PlanBuild *b, WindowClause *wc, WindowPlan *w)
+{
+    GroupPlan *g = &b->p->groups[w->group];
+    const IndexMeta *m = nullptr;
+    for (int i = 0; i < b->nmetas; i++)
+        if (b->metas[i]->indexoid == g->indexoid)
+            m = b->metas[i];
+    const TtlConfig &t = m->ttl;
+    bool has_rows = t.type == core::TtlType::kLatest || t.type == core::TtlType::kAbsOrLat ||
+                    t.type == core::TtlType::kAbsAndLat;
+    bool has_abs = t.type == core::TtlType::kAbsolute || t.type == core::TtlType::kAbsOrLat ||
+                   t.type == core::TtlType::kAbsAndLat;
+    const char *iname = quote_identifier(m->name);
+    if (w->mode == kRows || w->mode == kGroups) {
+        if (!has_rows)
+            return;
+        if (w->start_kind == kUnbounded || w->mode == kGroups) {
+            if (b->fix_flags & kFixAdjustTtl) {
+                b->fixes = lappend(b->fixes, psprintf("ALTER INDEX %s RESET (ttl_rows, ttl_type)", iname));
+                return;
+            }
+            fail(b, ERRCODE_INVALID_PARAMETER_VALUE, window_location(b, wc->winref),
+                 psprintf("window \"%s\" reads every row of a key but index \"%s\" keeps only the %lld newest",
+                          wc->name ? wc->name : "", m->name, (long long) t.rows),
+                 "Bound the frame, remove ttl_rows from the index, or deploy with options '{\"adjust_ttl\": true}'.");
+        }
+        if (w->start_kind == kPreceding && w->start_rows > t.rows) {
+            if (b->fix_flags & kFixAdjustTtl) {
+                b->fixes = lappend(b->fixes, psprintf("ALTER INDEX %s SET (ttl_rows = %lld)", iname, (long long) w->start_rows));
+                return;
+            }
+            fail(b, ERRCODE_INVALID_PARAMETER_VALUE, window_location(b, wc->winref),
+                 psprintf("window \"%s\" reads %lld rows back but index \"%s\" keeps only the %lld newest rows of a key",
+                          wc->name ? wc->name : "", (long long) w->start_rows, m->name, (long long) t.rows),
+                 psprintf("ALTER INDEX %s SET (ttl_rows = %lld), or deploy with options '{\"adjust_ttl\": true}'.",
+                          iname, (long long) w->start_rows));
+        }
+        return;
+    }
+    if (!has_abs)
+        return;
+    int64 ttl_units = order_units_from_us(g->order_kind, t.abs_us);
+    if (w->start_kind == kUnbounded) {
+        if (b->fix_flags & kFixAdjustTtl) {
+            b->fixes = lappend(b->fixes, psprintf("ALTER INDEX %s RESET (ttl, ttl_type)", iname));
+            return;
+        }
+        fail(b, ERRCODE_INVALID_PARAMETER_VALUE, window_location(b, wc->winref),
+             psprintf("window \"%s\" reads all history but index \"%s\" has a ttl", wc->name ? wc->name : "", m->name),
+             "Bound the frame, remove the ttl from the index, or deploy with options '{\"adjust_ttl\": true}'.");
+    }
+    if (w->start_kind == kPreceding) {
+        int64 need = range_offset_units(g, w, w->start_off);
+        if (need > ttl_units) {
+            const char *ttl_text = duration_text(w->offset_type == INTERVALOID ? range_offset_us(w->start_off)
+                                                                                : need * 1000);
+            if (b->fix_flags & kFixAdjustTtl) {
+                b->fixes = lappend(b->fixes, psprintf("ALTER INDEX %s SET (ttl = %s)", iname, quote_literal_cstr(ttl_text)));
+                return;
+            }
+            fail(b, ERRCODE_INVALID_PARAMETER_VALUE, window_location(b, wc->winref),
+                 psprintf("window \"%s\" reads back %s but the ttl of index \"%s\" is shorter",
+                          wc->name ? wc->name : "", ttl_text, m->name),
+                 psprintf("ALTER INDEX %s SET (ttl = %s), or deploy with options '{\"adjust_ttl\": true}'.", iname,
+                          quote_literal_cstr(ttl_text)));
+        }
+    }
 }
 
 // Stored rows a ROWS/GROUPS offset reaches back.
@@ -196,6 +309,8 @@ void plan_window(PlanBuild *b, WindowClause *wc, WindowPlan *w)
     memset(w, 0, sizeof(*w));
     w->winref = int(wc->winref);
     w->group = group_for(b, wc);
+    if (w->group < 0)
+        return;  // index to be created (create_index)
     int fo = wc->frameOptions;
     w->mode = (fo & FRAMEOPTION_ROWS) ? kRows : (fo & FRAMEOPTION_GROUPS) ? kGroups : kRange;
     if (fo & FRAMEOPTION_START_UNBOUNDED_PRECEDING)
@@ -257,6 +372,7 @@ void plan_window(PlanBuild *b, WindowClause *wc, WindowPlan *w)
         g->need_range = true;
     if (w->excl == kExclGroup || w->excl == kExclTies)
         g->need_range = true;  // peers of the request
+    check_ttl(b, wc, w);
 }
 
 // Replace window functions by PARAM_EXEC references, collecting them.
@@ -395,7 +511,7 @@ void plan_agg(PlanBuild *b, WindowFunc *wf, AggPlan *a)
 }  // namespace
 
 DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext parent, bool check_only,
-                            StringInfo explain)
+                            StringInfo explain, int fix_flags, List **fixes)
 {
     MemoryContext cxt = AllocSetContextCreate(parent, "feature_ext deployment", ALLOCSET_DEFAULT_SIZES);
     MemoryContext old = MemoryContextSwitchTo(cxt);
@@ -403,6 +519,7 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
     memset(&bb, 0, sizeof(bb));
     PlanBuild *b = &bb;
     b->query = pstrdup(query);
+    b->fix_flags = fix_flags;
     auto *p = static_cast<DeployPlan *>(palloc0(sizeof(DeployPlan)));
     b->p = p;
     p->cxt = cxt;
@@ -468,6 +585,14 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
     ListCell *lc;
     foreach (lc, q->windowClause)
         plan_window(b, lfirst_node(WindowClause, lc), &p->windows[p->nwindows++]);
+    if (b->fixes != NIL) {
+        table_close(heap, NoLock);
+        MemoryContextSwitchTo(old);
+        *fixes = NIL;
+        foreach (lc, b->fixes)
+            *fixes = list_append_unique(*fixes, makeString(pstrdup(static_cast<char *>(lfirst(lc)))));
+        return nullptr;
+    }
 
     // Outputs: expressions with window functions replaced by params.
     int nout = 0;

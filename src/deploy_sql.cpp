@@ -14,6 +14,8 @@
 
 extern "C" {
 #include "access/htup_details.h"
+#include "access/xact.h"
+#include "nodes/value.h"
 #include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
@@ -222,13 +224,15 @@ FE_FUNCTION(fe_deploy_call)
     return result;
 }
 
-// _deploy(name text, query text, options jsonb, replace bool) -> text (the function name)
+// _deploy(name text, query text, options jsonb, replace bool, create_index bool, adjust_ttl bool)
+//   -> text (the function name)
 FE_FUNCTION(fe_deploy)
 {
     text *name_t = PG_GETARG_TEXT_PP(0);
     char *query = text_to_cstring(PG_GETARG_TEXT_PP(1));
     Datum options = PG_GETARG_DATUM(2);
     bool replace = PG_GETARG_BOOL(3);
+    int fix_flags = (PG_GETARG_BOOL(4) ? fe::kFixCreateIndex : 0) | (PG_GETARG_BOOL(5) ? fe::kFixAdjustTtl : 0);
     List *names = textToQualifiedNameList(name_t);
     char *fname;
     Oid nsp = QualifiedNameGetCreationNamespace(names, &fname);
@@ -241,6 +245,24 @@ FE_FUNCTION(fe_deploy)
     // Check and plan as the caller (SELECT on the table, indexes, types).
     StringInfoData explain;
     initStringInfo(&explain);
+    // Options create_index / adjust_ttl: run the DDL planning asks for (as the
+    // caller, who needs the usual rights for it), then plan again.
+    if (fix_flags) {
+        List *fixes = NIL;
+        fe::DeployPlan *p0 = fe::plan_deployment(fname, query, CurrentMemoryContext, false, nullptr, fix_flags, &fixes);
+        if (p0)
+            MemoryContextDelete(p0->cxt);
+        if (fixes != NIL) {
+            SPI_connect();
+            ListCell *lc;
+            foreach (lc, fixes) {
+                ereport(NOTICE, (errmsg("feature_ext.deploy: %s", strVal(lfirst(lc)))));
+                fe::spi_exec(strVal(lfirst(lc)));
+            }
+            SPI_finish();
+            CommandCounterIncrement();
+        }
+    }
     fe::DeployPlan *p = fe::plan_deployment(fname, query, CurrentMemoryContext, false, &explain);
     Oid heapoid = p->heapoid;
     Oid rowtype = get_rel_type_id(heapoid);

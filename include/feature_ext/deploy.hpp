@@ -126,9 +126,14 @@ struct DeployPlan {
     struct DeployStats *stats; // shared call statistics (may be nullptr)
 };
 
-// Parse, check and plan a query (deploy.cpp).  Errors with positions.
+// deploy() options that let planning fix what it would otherwise refuse.
+enum PlanFixes { kFixNone = 0, kFixCreateIndex = 1, kFixAdjustTtl = 2 };
+
+// Parse, check and plan a query (deploy_plan.cpp).  Errors with positions.
+// With fix flags, missing indexes / short TTLs are not errors: the DDL that
+// fixes them is appended to *fixes and nullptr is returned (run it, plan again).
 DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext parent, bool check_only,
-                            StringInfo explain);
+                            StringInfo explain, int fix_flags = kFixNone, List **fixes = nullptr);
 // Run one request: values/isnull by table attribute number.  Returns the
 // output tuple as a Datum (composite) in the caller's context.
 Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull);

@@ -16,13 +16,16 @@ SELECT pg_catalog.pg_extension_config_dump('feature_ext.deployment', '');
 REVOKE ALL ON feature_ext.deployment FROM PUBLIC;
 GRANT SELECT ON feature_ext.deployment TO PUBLIC;
 
-CREATE FUNCTION feature_ext._deploy(name text, query text, options jsonb, replace bool) RETURNS text
+CREATE FUNCTION feature_ext._deploy(name text, query text, options jsonb, replace bool,
+                                    create_index bool, adjust_ttl bool) RETURNS text
   AS 'MODULE_PATHNAME', 'fe_deploy' LANGUAGE C STRICT VOLATILE;
 CREATE FUNCTION feature_ext._undeploy(name text) RETURNS void
   AS 'MODULE_PATHNAME', 'fe_undeploy' LANGUAGE C STRICT VOLATILE;
 
 -- deploy(name, query, options): compile a feature query into a function name(...).
--- Options: replace (bool) redeploys under the same name.
+-- Options: replace (bool) redeploys under the same name; create_index (bool)
+-- creates missing skiplist indexes; adjust_ttl (bool) widens index TTLs that
+-- are shorter than a window needs (never narrows; each change is a NOTICE).
 CREATE FUNCTION feature_ext.deploy(name text, query text, options jsonb DEFAULT '{}') RETURNS text
 LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
 DECLARE
@@ -32,12 +35,14 @@ BEGIN
         RAISE EXCEPTION 'deploy options must be a JSON object' USING ERRCODE = '22023',
               HINT = 'For example ''{"replace": true}''.';
     END IF;
-    SELECT string_agg(k, ', ') INTO bad FROM jsonb_object_keys(options) k WHERE k NOT IN ('replace');
+    SELECT string_agg(k, ', ') INTO bad FROM jsonb_object_keys(options) k WHERE k NOT IN ('replace', 'create_index', 'adjust_ttl');
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'unknown deploy option: %', bad USING ERRCODE = '22023',
-              HINT = 'Supported options: replace.';
+              HINT = 'Supported options: replace, create_index, adjust_ttl.';
     END IF;
-    RETURN feature_ext._deploy(name, query, options, coalesce((options->>'replace')::bool, false));
+    RETURN feature_ext._deploy(name, query, options, coalesce((options->>'replace')::bool, false),
+                               coalesce((options->>'create_index')::bool, false),
+                               coalesce((options->>'adjust_ttl')::bool, false));
 END $$;
 -- deploy() must resolve unqualified names in the caller's search_path.
 ALTER FUNCTION feature_ext.deploy(text, text, jsonb) RESET search_path;
