@@ -11,6 +11,8 @@
 // aggregate results as PARAM_EXEC values and the request as the scan row.
 #include "feature_ext/deploy.hpp"
 
+#include <algorithm>
+
 extern "C" {
 #include "executor/executor.h"
 #include "fmgr.h"
@@ -19,6 +21,8 @@ extern "C" {
 #include "utils/datum.h"
 #include "utils/float.h"
 #include "utils/memutils.h"
+#include "utils/tuplestore.h"
+#include "access/table.h"
 #include "utils/timestamp.h"
 #include "catalog/pg_type.h"
 #include "utils/fmgrprotos.h"
@@ -435,6 +439,96 @@ void run_fast(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f, co
 
 }  // namespace
 
+// Evaluate every window of group g over `rows` (stored rows, newest first)
+// and the request row in p->req_slot; results go to p->params.
+void eval_group(DeployPlan *p, int g, const Rows &rows, int64 base, Datum based, const Datum *values,
+                const bool *isnull)
+{
+    ExprContext *ec = p->econtext;
+    for (int w = 0; w < p->nwindows; w++) {
+        WindowPlan *wp = &p->windows[w];
+        if (wp->group != g)
+            continue;
+        Frame f;
+        compute_frame(wp, &rows, base, based, &f);
+        for (int k = 0; k < p->naggs; k++) {
+            AggPlan *a = &p->aggs[k];
+            if (a->window != w)
+                continue;
+            if (a->fast) {
+                run_fast(p, a, &rows, f, values, isnull, &p->params[k]);
+                continue;
+            }
+            Datum state = a->init_null ? Datum(0) : datumCopy(a->init_value, a->transtypbyval, a->transtyplen);
+            bool state_null = a->init_null;
+            LOCAL_FCINFO(fc, FUNC_MAX_ARGS);
+            InitFunctionCallInfoData(*fc, &a->transfn, a->nargs + 1, InvalidOid,
+                                     reinterpret_cast<Node *>(p->fake_agg), nullptr);
+            for (int pos = Max(f.from, 0); pos <= Min(f.to, rows.n); pos++) {
+                bool is_req = pos == rows.n;
+                if (is_req && f.skip_request)
+                    continue;
+                if (!is_req && f.skip_peers && pos >= f.peers_from)
+                    continue;
+                if (is_req)
+                    ec->ecxt_scantuple = p->req_slot;
+                else {
+                    set_row_slot(p, &rows, asc_to_idx(rows.n, pos));
+                    ec->ecxt_scantuple = p->row_slot;
+                }
+                if (a->filter) {
+                    bool fnull;
+                    Datum fv = ExecEvalExpr(a->filter, ec, &fnull);
+                    if (fnull || !DatumGetBool(fv))
+                        continue;
+                }
+                bool anynull = false;
+                for (int i = 0; i < a->nargs; i++) {
+                    fc->args[i + 1].value = ExecEvalExpr(a->args[i], ec, &fc->args[i + 1].isnull);
+                    anynull |= fc->args[i + 1].isnull;
+                }
+                if (a->trans_strict) {
+                    if (anynull)
+                        continue;
+                    if (state_null) {
+                        // First non-null input becomes the state (as nodeAgg does).
+                        state = datumCopy(fc->args[1].value, a->transtypbyval, a->transtyplen);
+                        state_null = false;
+                        continue;
+                    }
+                }
+                fc->args[0].value = state;
+                fc->args[0].isnull = state_null;
+                fc->isnull = false;
+                state = FunctionCallInvoke(fc);
+                state_null = fc->isnull;
+            }
+            ParamExecData *pr = &p->params[k];
+            if (a->has_final) {
+                if (a->final_strict && state_null) {
+                    pr->value = 0;
+                    pr->isnull = true;
+                } else {
+                    LOCAL_FCINFO(ff, FUNC_MAX_ARGS);
+                    InitFunctionCallInfoData(*ff, &a->finalfn, a->nfinalargs, InvalidOid,
+                                             reinterpret_cast<Node *>(p->fake_agg), nullptr);
+                    ff->args[0].value = state;
+                    ff->args[0].isnull = state_null;
+                    for (int i = 1; i < a->nfinalargs; i++) {
+                        ff->args[i].value = 0;
+                        ff->args[i].isnull = true;
+                    }
+                    pr->value = FunctionCallInvoke(ff);
+                    pr->isnull = ff->isnull;
+                }
+            } else {
+                pr->value = state;
+                pr->isnull = state_null;
+            }
+        }
+    }
+}
+
 Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
 {
     MemoryContext caller = CurrentMemoryContext;
@@ -467,88 +561,7 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
         Rows rows;
         prepare_bounds(p, g, based, base);
         collect(p, gp, values, isnull, base, based, &rows);
-        for (int w = 0; w < p->nwindows; w++) {
-            WindowPlan *wp = &p->windows[w];
-            if (wp->group != g)
-                continue;
-            Frame f;
-            compute_frame(wp, &rows, base, based, &f);
-            for (int k = 0; k < p->naggs; k++) {
-                AggPlan *a = &p->aggs[k];
-                if (a->window != w)
-                    continue;
-                if (a->fast) {
-                    run_fast(p, a, &rows, f, values, isnull, &p->params[k]);
-                    continue;
-                }
-                Datum state = a->init_null ? Datum(0) : datumCopy(a->init_value, a->transtypbyval, a->transtyplen);
-                bool state_null = a->init_null;
-                LOCAL_FCINFO(fc, FUNC_MAX_ARGS);
-                InitFunctionCallInfoData(*fc, &a->transfn, a->nargs + 1, InvalidOid,
-                                         reinterpret_cast<Node *>(p->fake_agg), nullptr);
-                for (int pos = Max(f.from, 0); pos <= Min(f.to, rows.n); pos++) {
-                    bool is_req = pos == rows.n;
-                    if (is_req && f.skip_request)
-                        continue;
-                    if (!is_req && f.skip_peers && pos >= f.peers_from)
-                        continue;
-                    if (is_req)
-                        ec->ecxt_scantuple = p->req_slot;
-                    else {
-                        set_row_slot(p, &rows, asc_to_idx(rows.n, pos));
-                        ec->ecxt_scantuple = p->row_slot;
-                    }
-                    if (a->filter) {
-                        bool fnull;
-                        Datum fv = ExecEvalExpr(a->filter, ec, &fnull);
-                        if (fnull || !DatumGetBool(fv))
-                            continue;
-                    }
-                    bool anynull = false;
-                    for (int i = 0; i < a->nargs; i++) {
-                        fc->args[i + 1].value = ExecEvalExpr(a->args[i], ec, &fc->args[i + 1].isnull);
-                        anynull |= fc->args[i + 1].isnull;
-                    }
-                    if (a->trans_strict) {
-                        if (anynull)
-                            continue;
-                        if (state_null) {
-                            // First non-null input becomes the state (as nodeAgg does).
-                            state = datumCopy(fc->args[1].value, a->transtypbyval, a->transtyplen);
-                            state_null = false;
-                            continue;
-                        }
-                    }
-                    fc->args[0].value = state;
-                    fc->args[0].isnull = state_null;
-                    fc->isnull = false;
-                    state = FunctionCallInvoke(fc);
-                    state_null = fc->isnull;
-                }
-                ParamExecData *pr = &p->params[k];
-                if (a->has_final) {
-                    if (a->final_strict && state_null) {
-                        pr->value = 0;
-                        pr->isnull = true;
-                    } else {
-                        LOCAL_FCINFO(ff, FUNC_MAX_ARGS);
-                        InitFunctionCallInfoData(*ff, &a->finalfn, a->nfinalargs, InvalidOid,
-                                                 reinterpret_cast<Node *>(p->fake_agg), nullptr);
-                        ff->args[0].value = state;
-                        ff->args[0].isnull = state_null;
-                        for (int i = 1; i < a->nfinalargs; i++) {
-                            ff->args[i].value = 0;
-                            ff->args[i].isnull = true;
-                        }
-                        pr->value = FunctionCallInvoke(ff);
-                        pr->isnull = ff->isnull;
-                    }
-                } else {
-                    pr->value = state;
-                    pr->isnull = state_null;
-                }
-            }
-        }
+        eval_group(p, g, rows, base, based, values, isnull);
     }
     // Output row.
     ec->ecxt_scantuple = p->req_slot;
@@ -560,6 +573,164 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
     HeapTuple t = heap_form_tuple(p->out_desc, ov, on);
     (void) old;
     return HeapTupleGetDatum(t);
+}
+
+
+// ---------------------------------------------------------------- batch
+//
+// Offline mode: the features of every source row, computed as if it were a
+// request against the source rows before it (same key; smaller order value,
+// or equal and earlier in the source), with the same plan and the same
+// eval_group() as requests.  Per index group the rows are sorted by (key,
+// order, source position); within a key, the rows before row t are a
+// contiguous run of a newest-first array, so each row's window is a view,
+// not a copy.  v1 holds the source in memory.
+
+namespace {
+
+struct SortCtx {
+    uint8 **keys;
+    uint32 *klen;
+    int64 *order;
+};
+
+SortCtx *g_sort;
+
+bool row_less(int a, int b)
+{
+    uint32 la = g_sort->klen[a], lb = g_sort->klen[b];
+    int c = memcmp(g_sort->keys[a], g_sort->keys[b], Min(la, lb));
+    if (c != 0)
+        return c < 0;
+    if (la != lb)
+        return la < lb;
+    if (g_sort->order[a] != g_sort->order[b])
+        return g_sort->order[a] < g_sort->order[b];
+    return a < b;
+}
+
+}  // namespace
+
+void run_batch(DeployPlan *p, int nrows, const Datum *vals, const bool *nulls, Tuplestorestate *ts, TupleDesc out)
+{
+    int natts = p->natts, naggs = p->naggs;
+    auto *res = static_cast<Datum *>(palloc0(sizeof(Datum) * size_t(nrows) * Max(naggs, 1)));
+    auto *resn = static_cast<bool *>(palloc0(sizeof(bool) * size_t(nrows) * Max(naggs, 1)));
+    Relation heap = table_open(p->heapoid, AccessShareLock);
+    IndexMeta **metas;
+    int nmetas = heap_skiplist_indexes(heap, &metas);
+    for (int g = 0; g < p->ngroups; g++) {
+        GroupPlan *gp = &p->groups[g];
+        const IndexMeta *m = nullptr;
+        for (int i = 0; i < nmetas; i++)
+            if (metas[i]->indexoid == gp->indexoid)
+                m = metas[i];
+        if (!m)
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("an index of deployment %s is gone", p->name),
+                            errhint("Redeploy it.")));
+        SortCtx sc;
+        sc.keys = static_cast<uint8 **>(palloc(sizeof(uint8 *) * nrows));
+        sc.klen = static_cast<uint32 *>(palloc(sizeof(uint32) * nrows));
+        sc.order = static_cast<int64 *>(palloc(sizeof(int64) * nrows));
+        int *perm = static_cast<int *>(palloc(sizeof(int) * nrows));
+        for (int r = 0; r < nrows; r++) {
+            const Datum *v = vals + size_t(r) * natts;
+            const bool *nl = nulls + size_t(r) * natts;
+            if (nl[gp->order_attno - 1])
+                ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                                errmsg("source row %d has a NULL order column \"%s\"", r + 1,
+                                       NameStr(TupleDescAttr(p->heap_desc, gp->order_attno - 1)->attname))));
+            for (int k = 0; k < gp->nkeys; k++)
+                if (nl[gp->key_attnos[k] - 1])
+                    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                                    errmsg("source row %d has a NULL key column \"%s\"", r + 1,
+                                           NameStr(TupleDescAttr(p->heap_desc, gp->key_attnos[k] - 1)->attname))));
+            sc.klen[r] = encode_key(m, v, nl, &sc.keys[r]);
+            sc.order[r] = order_from_datum(gp->order_kind, v[gp->order_attno - 1]);
+            perm[r] = r;
+        }
+        g_sort = &sc;
+        std::sort(perm, perm + nrows, row_less);
+        // Newest-first arrays of the whole sorted run, per key partition.
+        Rows all;
+        all.order = static_cast<int64 *>(palloc(sizeof(int64) * Max(nrows, 1)));
+        all.orderd = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nrows, 1)));
+        all.values = static_cast<Datum *>(palloc(sizeof(Datum) * size_t(Max(nrows, 1)) * natts));
+        all.isnull = static_cast<bool *>(palloc(sizeof(bool) * size_t(Max(nrows, 1)) * natts));
+        for (int i0 = 0; i0 < nrows;) {
+            int i1 = i0 + 1;
+            while (i1 < nrows && sc.klen[perm[i1]] == sc.klen[perm[i0]] &&
+                   memcmp(sc.keys[perm[i1]], sc.keys[perm[i0]], sc.klen[perm[i0]]) == 0)
+                i1++;
+            int mlen = i1 - i0;
+            // partition rows in descending order at [i0, i1)
+            for (int j = 0; j < mlen; j++) {
+                int r = perm[i1 - 1 - j];
+                all.order[i0 + j] = sc.order[r];
+                all.orderd[i0 + j] = vals[size_t(r) * natts + gp->order_attno - 1];
+                memcpy(all.values + size_t(i0 + j) * natts, vals + size_t(r) * natts, sizeof(Datum) * natts);
+                memcpy(all.isnull + size_t(i0 + j) * natts, nulls + size_t(r) * natts, sizeof(bool) * natts);
+            }
+            for (int t = 0; t < mlen; t++) {  // t: ascending position of the request within its key
+                int r = perm[i0 + t];
+                const Datum *v = vals + size_t(r) * natts;
+                const bool *nl = nulls + size_t(r) * natts;
+                // rows before it: descending indexes (mlen - t) .. (mlen - 1)
+                int off = i0 + (mlen - t);
+                Rows view;
+                view.n = t;
+                if (!gp->need_all && !gp->need_range && view.n > gp->need_rows)
+                    view.n = int(gp->need_rows);
+                view.order = all.order + off;
+                view.orderd = all.orderd + off;
+                view.values = all.values + size_t(off) * natts;
+                view.isnull = all.isnull + size_t(off) * natts;
+                MemoryContext old = MemoryContextSwitchTo(p->call_cxt);
+                ExecClearTuple(p->req_slot);
+                memcpy(p->req_slot->tts_values, v, sizeof(Datum) * natts);
+                memcpy(p->req_slot->tts_isnull, nl, sizeof(bool) * natts);
+                ExecStoreVirtualTuple(p->req_slot);
+                Datum based = v[gp->order_attno - 1];
+                int64 base = sc.order[r];
+                prepare_bounds(p, g, based, base);
+                eval_group(p, g, view, base, based, v, nl);
+                MemoryContextSwitchTo(old);
+                for (int k = 0; k < naggs; k++) {
+                    AggPlan *a = &p->aggs[k];
+                    if (p->windows[a->window].group != g)
+                        continue;
+                    size_t ri = size_t(r) * naggs + k;
+                    resn[ri] = p->params[k].isnull;
+                    res[ri] = resn[ri] ? Datum(0)
+                                       : datumCopy(p->params[k].value, a->result_typbyval, a->result_typlen);
+                }
+                MemoryContextReset(p->call_cxt);
+            }
+            i0 = i1;
+        }
+    }
+    table_close(heap, NoLock);
+    // Output rows in source order.
+    ExprContext *ec = p->econtext;
+    Datum *ov = static_cast<Datum *>(palloc(sizeof(Datum) * p->nout));
+    bool *on = static_cast<bool *>(palloc(sizeof(bool) * p->nout));
+    for (int r = 0; r < nrows; r++) {
+        for (int k = 0; k < naggs; k++) {
+            p->params[k].value = res[size_t(r) * naggs + k];
+            p->params[k].isnull = resn[size_t(r) * naggs + k];
+        }
+        MemoryContext old = MemoryContextSwitchTo(p->call_cxt);
+        ExecClearTuple(p->req_slot);
+        memcpy(p->req_slot->tts_values, vals + size_t(r) * natts, sizeof(Datum) * natts);
+        memcpy(p->req_slot->tts_isnull, nulls + size_t(r) * natts, sizeof(bool) * natts);
+        ExecStoreVirtualTuple(p->req_slot);
+        ec->ecxt_scantuple = p->req_slot;
+        for (int i = 0; i < p->nout; i++)
+            ov[i] = ExecEvalExpr(p->outputs[i], ec, &on[i]);
+        MemoryContextSwitchTo(old);
+        tuplestore_putvalues(ts, out, ov, on);
+        MemoryContextReset(p->call_cxt);
+    }
 }
 
 }  // namespace fe

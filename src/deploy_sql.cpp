@@ -122,7 +122,9 @@ char *lookup_query(const char *schema, const char *name)
     return result;
 }
 
-DeployPlan *plan_for(FunctionCallInfo fcinfo)
+// The plan of the deployment a function call belongs to: by the function's
+// own name, minus `suffix` ("_batch" for the batch functions).
+DeployPlan *plan_for(FunctionCallInfo fcinfo, const char *suffix = "")
 {
     ensure_plan_cache();
     Oid fn = fcinfo->flinfo->fn_oid;
@@ -137,6 +139,9 @@ DeployPlan *plan_for(FunctionCallInfo fcinfo)
     drop_plan(e);
     char *fname = get_func_name(fn);
     char *schema = get_namespace_name(get_func_namespace(fn));
+    size_t sl = strlen(suffix), fl = strlen(fname);
+    if (sl && fl > sl && strcmp(fname + fl - sl, suffix) == 0)
+        fname[fl - sl] = '\0';
     char *query = lookup_query(schema, fname);
     if (!query)
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -146,7 +151,14 @@ DeployPlan *plan_for(FunctionCallInfo fcinfo)
     DeployPlan *p = plan_deployment(psprintf("%s.%s", schema, fname), query, CacheMemoryContext, false, nullptr);
     // Return the function's declared row type.
     TupleDesc rd;
-    if (get_call_result_type(fcinfo, nullptr, &rd) != TYPEFUNC_COMPOSITE || rd->natts != p->out_desc->natts) {
+    TypeFuncClass tfc = get_call_result_type(fcinfo, nullptr, &rd);
+    if (tfc == TYPEFUNC_RECORD) {
+        // feature_ext.batch(...) AS (...): the caller's column list
+        auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+        rd = rsi && rsi->expectedDesc ? rsi->expectedDesc : nullptr;
+        tfc = rd ? TYPEFUNC_COMPOSITE : tfc;
+    }
+    if (tfc != TYPEFUNC_COMPOSITE || rd->natts != p->out_desc->natts) {
         MemoryContextDelete(p->cxt);
         ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
                         errmsg("deployment \"%s.%s\" no longer matches its function", schema, fname),
@@ -222,6 +234,101 @@ FE_FUNCTION(fe_deploy_call)
     INSTR_TIME_SUBTRACT(t1, t0);
     fe::deploy_stats_record(p->stats, uint64(t1.tv_sec) * 1000000000ull + uint64(t1.tv_nsec));
     return result;
+}
+
+namespace {
+
+// Run the deployment over `source` (a table name, a query, or NULL for the
+// deployment's table) into the SRF's tuplestore.
+void batch_into(FunctionCallInfo fcinfo, fe::DeployPlan *p, text *source)
+{
+    InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+    auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    if (pg_class_aclcheck(p->heapoid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("permission denied for table %s", get_rel_name(p->heapoid))));
+    char *src = source ? text_to_cstring(source) : nullptr;
+    const char *sql;
+    if (!src)
+        sql = psprintf("SELECT * FROM %s", quote_qualified_identifier(get_namespace_name(get_rel_namespace(p->heapoid)),
+                                                                       get_rel_name(p->heapoid)));
+    else if (strpbrk(src, " \t\n(") == nullptr)
+        sql = psprintf("SELECT * FROM %s", src);  // a (possibly qualified) table name, quoted by the caller
+    else
+        sql = psprintf("SELECT * FROM (%s) AS feature_ext_source", src);
+    MemoryContext per_query = CurrentMemoryContext;
+    SPI_connect();
+    if (SPI_execute(sql, true, 0) != SPI_OK_SELECT)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("batch source must be a table or a SELECT")));
+    TupleDesc sd = SPI_tuptable->tupdesc;
+    if (sd->natts != p->nparams)
+        ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                        errmsg("batch source has %d columns but table %s has %d", sd->natts, get_rel_name(p->heapoid),
+                               p->nparams),
+                        errhint("The source must have the columns of the deployment's table, in order.")));
+    for (int i = 0; i < p->nparams; i++) {
+        Oid want = TupleDescAttr(p->heap_desc, p->param_attnos[i] - 1)->atttypid;
+        if (TupleDescAttr(sd, i)->atttypid != want)
+            ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                            errmsg("batch source column %d is %s but table column \"%s\" is %s", i + 1,
+                                   format_type_be(TupleDescAttr(sd, i)->atttypid),
+                                   NameStr(TupleDescAttr(p->heap_desc, p->param_attnos[i] - 1)->attname),
+                                   format_type_be(want))));
+    }
+    int nrows = int(SPI_processed);
+    int natts = p->natts;
+    auto *vals = static_cast<Datum *>(palloc0(sizeof(Datum) * size_t(Max(nrows, 1)) * natts));
+    auto *nulls = static_cast<bool *>(palloc(sizeof(bool) * size_t(Max(nrows, 1)) * natts));
+    memset(nulls, true, sizeof(bool) * size_t(Max(nrows, 1)) * natts);
+    for (int r = 0; r < nrows; r++)
+        for (int i = 0; i < p->nparams; i++) {
+            AttrNumber a = p->param_attnos[i];
+            vals[size_t(r) * natts + a - 1] =
+                SPI_getbinval(SPI_tuptable->vals[r], sd, i + 1, &nulls[size_t(r) * natts + a - 1]);
+        }
+    (void) per_query;
+    fe::run_batch(p, nrows, vals, nulls, rsi->setResult, rsi->setDesc);
+    SPI_finish();
+}
+
+}  // namespace
+
+// <name>_batch(source text DEFAULT NULL) -> SETOF <name>_result
+FE_FUNCTION(fe_batch_call)
+{
+    fe::DeployPlan *p = fe::plan_for(fcinfo, "_batch");
+    batch_into(fcinfo, p, PG_ARGISNULL(0) ? nullptr : PG_GETARG_TEXT_PP(0));
+    return Datum(0);
+}
+
+// feature_ext.batch(deployment text, source text) -> SETOF record (with a column list)
+FE_FUNCTION(fe_batch_named)
+{
+    if (PG_ARGISNULL(0))
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("deployment name must not be NULL")));
+    List *names = textToQualifiedNameList(PG_GETARG_TEXT_PP(0));
+    char *schema = nullptr, *fname = nullptr;
+    DeconstructQualifiedName(names, &schema, &fname);
+    if (!schema)
+        schema = get_namespace_name(QualifiedNameGetCreationNamespace(names, &fname));
+    char *query = fe::lookup_query(schema, fname);
+    if (!query)
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("deployment \"%s.%s\" does not exist", schema, fname)));
+    fe::DeployPlan *p = fe::plan_deployment(psprintf("%s.%s", schema, fname), query, CurrentMemoryContext, false, nullptr);
+    auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    if (!rsi || !rsi->expectedDesc || rsi->expectedDesc->natts != p->nout)
+        ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                        errmsg("feature_ext.batch needs a column list matching deployment %s.%s", schema, fname),
+                        errhint("Call %s.%s_batch(source) for typed rows, or add AS (...) with the %d output columns.",
+                                quote_identifier(schema), quote_identifier(fname), p->nout)));
+    for (int i = 0; i < p->nout; i++)
+        if (TupleDescAttr(rsi->expectedDesc, i)->atttypid != TupleDescAttr(p->out_desc, i)->atttypid)
+            ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                            errmsg("column %d of the column list is %s but deployment %s.%s returns %s", i + 1,
+                                   format_type_be(TupleDescAttr(rsi->expectedDesc, i)->atttypid), schema, fname,
+                                   format_type_be(TupleDescAttr(p->out_desc, i)->atttypid))));
+    batch_into(fcinfo, p, PG_ARGISNULL(1) ? nullptr : PG_GETARG_TEXT_PP(1));
+    return Datum(0);
 }
 
 // _deploy(name text, query text, options jsonb, replace bool, create_index bool, adjust_ttl bool)
@@ -315,6 +422,8 @@ FE_FUNCTION(fe_deploy)
     if (exists) {
         fe::spi_exec(psprintf("DROP FUNCTION IF EXISTS %s(%s)", qfn, format_type_be_qualified(rowtype)));
         fe::spi_exec(psprintf("DROP FUNCTION IF EXISTS %s(%s)", qfn, params.data));
+        fe::spi_exec(psprintf("DROP FUNCTION IF EXISTS %s(text)",
+                              quote_qualified_identifier(schema, psprintf("%s_batch", fname))));
         fe::spi_exec(psprintf("DROP TYPE IF EXISTS %s", qtype));
         SPI_execute_with_args("DELETE FROM feature_ext.deployment WHERE schema_name = $1 AND name = $2", 2, argtypes,
                               args, nullptr, false, 0);
@@ -327,6 +436,11 @@ FE_FUNCTION(fe_deploy)
         fe::spi_exec(psprintf("CREATE FUNCTION %s(%s) RETURNS %s LANGUAGE c VOLATILE PARALLEL RESTRICTED "
                               "AS '$libdir/feature_ext', 'fe_deploy_call'",
                               qfn, format_type_be_qualified(rowtype), qtype));
+    char *qbatch = quote_qualified_identifier(schema, psprintf("%s_batch", fname));
+    fe::spi_exec(psprintf("CREATE FUNCTION %s(source text DEFAULT NULL) RETURNS SETOF %s LANGUAGE c VOLATILE "
+                          "AS '$libdir/feature_ext', 'fe_batch_call'",
+                          qbatch, qtype));
+    fe::spi_exec(psprintf("ALTER FUNCTION %s(text) OWNER TO %s", qbatch, quote_identifier(owner)));
     fe::spi_exec(psprintf("COMMENT ON FUNCTION %s(%s) IS %s", qfn, params.data,
                           quote_literal_cstr(psprintf("feature_ext deployment over %s", get_rel_name(heapoid)))));
     fe::spi_exec(psprintf("ALTER TYPE %s OWNER TO %s", qtype, quote_identifier(owner)));
@@ -374,9 +488,11 @@ FE_FUNCTION(fe_undeploy)
     char *qfn = quote_qualified_identifier(sch, fname);
     char *qtype = quote_qualified_identifier(sch, psprintf("%s_result", fname));
     // Dropping needs ownership of the functions (checked by DROP itself).
-    SPI_execute(psprintf("SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.proname = %s AND p.pronamespace = %s::regnamespace "
-                         "AND p.prosrc = 'fe_deploy_call'",
-                         quote_literal_cstr(fname), quote_literal_cstr(quote_identifier(sch))),
+    SPI_execute(psprintf("SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.pronamespace = %s::regnamespace "
+                         "AND ((p.proname = %s AND p.prosrc = 'fe_deploy_call') "
+                         "  OR (p.proname = %s AND p.prosrc = 'fe_batch_call'))",
+                         quote_literal_cstr(quote_identifier(sch)), quote_literal_cstr(fname),
+                         quote_literal_cstr(psprintf("%s_batch", fname))),
                 true, 0);
     int nf = int(SPI_processed);
     char **fns = static_cast<char **>(palloc(sizeof(char *) * (nf + 1)));

@@ -17,6 +17,7 @@ extern "C" {
 #include "executor/execExpr.h"
 #include "nodes/execnodes.h"
 #include "nodes/parsenodes.h"
+#include "utils/tuplestore.h"
 }
 
 namespace fe {
@@ -137,5 +138,8 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
 // Run one request: values/isnull by table attribute number.  Returns the
 // output tuple as a Datum (composite) in the caller's context.
 Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull);
+// Offline: features of each source row (nrows x natts values, by attribute)
+// against the source rows before it, appended to ts in source order.
+void run_batch(DeployPlan *p, int nrows, const Datum *vals, const bool *nulls, Tuplestorestate *ts, TupleDesc out);
 
 }  // namespace fe

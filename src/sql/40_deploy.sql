@@ -65,3 +65,10 @@ SELECT format('%s.%s', d.schema_name, d.name) AS name, d.query, d.options, d.own
   FROM feature_ext.deployment d
   LEFT JOIN feature_ext.deployment_stats() s ON s.name = format('%s.%s', d.schema_name, d.name);
 GRANT SELECT ON feature_ext.deployments TO PUBLIC;
+
+-- Offline features: for every source row, the deployment's features as if it
+-- were a request against the source rows before it.  Each deployment also
+-- has <name>_batch(source text DEFAULT NULL) returning typed rows; this form
+-- needs a column list: SELECT * FROM feature_ext.batch('f', 'txn') AS (...).
+CREATE FUNCTION feature_ext.batch(deployment text, source text DEFAULT NULL) RETURNS SETOF record
+  AS 'MODULE_PATHNAME', 'fe_batch_named' LANGUAGE C CALLED ON NULL INPUT VOLATILE;

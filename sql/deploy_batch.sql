@@ -1,0 +1,71 @@
+-- batch(): offline features equal request mode replayed row by row
+-- (OpenMLDB's protocol: request row i, then insert row i).
+SET client_min_messages = warning;
+CREATE TABLE bsrc (id serial, k text, v int, f float8, ts int8);
+INSERT INTO bsrc (k, v, f, ts)
+SELECT 'k' || (g % 4), CASE WHEN g % 9 = 0 THEN NULL ELSE (g * 31) % 47 END,
+       CASE WHEN g % 13 = 0 THEN NULL ELSE ((g * 7919) % 1000) / 7.0 END,
+       (g / 3) * 10 + (g % 2) * 5
+  FROM generate_series(1, 120) g;
+CREATE TABLE bt (k text, v int, f float8, ts int8) USING feature_store;
+CREATE INDEX bt_k ON bt USING skiplist (k, ts);
+
+CREATE TABLE online (frame text, id int, feats text);
+
+-- Replay: for each source row, in order, request its features, then insert
+-- it (each in its own transaction, as a live system would).
+CREATE PROCEDURE replay(frame text) LANGUAGE plpgsql AS $f$
+DECLARE r record;
+BEGIN
+  TRUNCATE bt;
+  PERFORM feature_ext.deploy('bfeat', format($q$
+    SELECT k, sum(v) OVER w AS s, count(*) OVER w AS c, max(f) OVER w AS mx, avg(f) OVER w AS af,
+           avg(v) OVER w AS av, string_agg(v::text, ',') OVER w AS vs,
+           count(*) FILTER (WHERE v > 20) OVER w AS big
+      FROM bt WINDOW w AS (PARTITION BY k ORDER BY ts %s)$q$, frame), '{"replace": true}');
+  COMMIT;
+  FOR r IN SELECT * FROM bsrc ORDER BY id LOOP
+    INSERT INTO online SELECT frame, r.id, row(x.*)::text FROM bfeat(r.k, r.v, r.f, r.ts) x;
+    INSERT INTO bt VALUES (r.k, r.v, r.f, r.ts);
+    COMMIT;
+  END LOOP;
+END $f$;
+
+CREATE FUNCTION compare_batch(fr text) RETURNS TABLE(rows_compared bigint, differences bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY
+  SELECT count(*), count(*) FILTER (WHERE o.feats IS DISTINCT FROM b.feats)
+    FROM online o
+    JOIN (SELECT row_number() OVER () AS id, row(x.*)::text AS feats FROM bfeat_batch('bt') x) b USING (id)
+   WHERE o.frame = fr;
+END $$;
+
+CALL replay('ROWS BETWEEN 3 PRECEDING AND CURRENT ROW');
+SELECT * FROM compare_batch('ROWS BETWEEN 3 PRECEDING AND CURRENT ROW');
+CALL replay('ROWS BETWEEN 5 PRECEDING AND 1 PRECEDING EXCLUDE CURRENT ROW');
+SELECT * FROM compare_batch('ROWS BETWEEN 5 PRECEDING AND 1 PRECEDING EXCLUDE CURRENT ROW');
+CALL replay('RANGE BETWEEN 25 PRECEDING AND CURRENT ROW');
+SELECT * FROM compare_batch('RANGE BETWEEN 25 PRECEDING AND CURRENT ROW');
+CALL replay('RANGE BETWEEN 25 PRECEDING AND CURRENT ROW EXCLUDE GROUP');
+SELECT * FROM compare_batch('RANGE BETWEEN 25 PRECEDING AND CURRENT ROW EXCLUDE GROUP');
+CALL replay('GROUPS BETWEEN 2 PRECEDING AND CURRENT ROW EXCLUDE TIES');
+SELECT * FROM compare_batch('GROUPS BETWEEN 2 PRECEDING AND CURRENT ROW EXCLUDE TIES');
+CALL replay('');
+SELECT * FROM compare_batch('');
+
+-- A sample of the offline output, a query as the source, and the generic form.
+SELECT * FROM bfeat_batch('bt') LIMIT 5;
+SELECT count(*) FROM bfeat_batch('SELECT * FROM bt WHERE k = ''k1''');
+SELECT * FROM feature_ext.batch('bfeat', 'bt')
+  AS (k text, s bigint, c bigint, mx float8, af float8, av numeric, vs text, big bigint) LIMIT 2;
+-- errors
+SELECT * FROM feature_ext.batch('bfeat', 'bt');
+SELECT * FROM feature_ext.batch('bfeat', 'bt') AS (k text);
+SELECT * FROM bfeat_batch('SELECT k, v FROM bt');
+SELECT * FROM bfeat_batch('SELECT k, v, f, ts::int4 FROM bt');
+SELECT * FROM feature_ext.batch('nope', 'bt') AS (k text);
+SELECT feature_ext.undeploy('bfeat');
+DROP PROCEDURE replay(text);
+DROP FUNCTION compare_batch(text);
+DROP TABLE online, bt, bsrc;
