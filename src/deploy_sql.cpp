@@ -490,7 +490,7 @@ FE_FUNCTION(fe_undeploy)
     // Dropping needs ownership of the functions (checked by DROP itself).
     SPI_execute(psprintf("SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.pronamespace = %s::regnamespace "
                          "AND ((p.proname = %s AND p.prosrc = 'fe_deploy_call') "
-                         "  OR (p.proname = %s AND p.prosrc = 'fe_batch_call'))",
+                         "  OR (p.proname = %s AND p.prosrc = 'fe_batch_call')) ORDER BY p.oid",
                          quote_literal_cstr(quote_identifier(sch)), quote_literal_cstr(fname),
                          quote_literal_cstr(psprintf("%s_batch", fname))),
                 true, 0);
