@@ -172,14 +172,18 @@ void Store::retire_node_locked(Ref node)
     h->limbo_nodes[e % 3] = node;
 }
 
-void Store::free_chain(Ref first)
+uint64_t Store::free_chain(Ref first)
 {
+    uint64_t bytes = 0;
     for (Ref r = first; r;) {
         RowNode *n = at<RowNode>(r);
         Ref nx = n->next[0].load(std::memory_order_relaxed);
-        free(r, node_size(n));
+        size_t sz = node_size(n);
+        bytes += class_size(sz);
+        free(r, sz);
         r = nx;
     }
+    return bytes;
 }
 
 uint64_t Store::reclaim()
@@ -193,7 +197,6 @@ uint64_t Store::reclaim()
         if (re != 0 && re != e)
             return 0;  // a reader still runs in an older epoch
     }
-    uint64_t before = h->used.load();
     // Everything retired in epoch e-1 is unreachable for every reader now.
     int victim = int((e + 2) % 3);
     Ref nodes = h->limbo_nodes[victim];
@@ -201,32 +204,38 @@ uint64_t Store::reclaim()
     h->limbo_nodes[victim] = 0;
     h->limbo_keys[victim] = 0;
     h->epoch.store(e + 1, std::memory_order_seq_cst);
+    // Count what is freed here (not the change of h->used, which other
+    // threads move concurrently and which would also count dropped indexes,
+    // never part of limbo_bytes).
+    uint64_t limbo_freed = 0;
     while (nodes) {
         RowNode *n = at<RowNode>(nodes);
         Ref nx = n->tid_block;
-        if (n->flags & kNodeChain)
-            free_chain(nodes);
-        else
-            free(nodes, node_size(n));
+        if (n->flags & kNodeChain) {
+            limbo_freed += free_chain(nodes);
+        } else {
+            size_t sz = node_size(n);
+            limbo_freed += class_size(sz);
+            free(nodes, sz);
+        }
         nodes = nx;
     }
     while (keys) {
         KeyEntry *k = at<KeyEntry>(keys);
         Ref nx = k->limbo_next;
-        free(keys, KeyEntry::size_for(k->keylen));
+        size_t sz = KeyEntry::size_for(k->keylen);
+        limbo_freed += class_size(sz);
+        free(keys, sz);
         keys = nx;
     }
+    uint64_t freed = limbo_freed;
     // Dropped indexes whose drop every reader has moved past.
     for (uint32_t i = 0; i < h->max_slots; i++) {
         IndexSlot *s = slot(i);
         if (s->state.load(std::memory_order_acquire) == kSlotDropped && e >= s->drop_epoch + 1)
-            free_slot_memory(s);
+            freed += free_slot_memory(s);
     }
-    uint64_t after = h->used.load();
-    uint64_t freed = before > after ? before - after : 0;
-    h->limbo_bytes.fetch_sub(int64_t(freed), std::memory_order_relaxed);
-    if (h->limbo_bytes.load() < 0)
-        h->limbo_bytes.store(0);
+    h->limbo_bytes.fetch_sub(int64_t(limbo_freed), std::memory_order_relaxed);
     return freed + 1;  // non-zero: the epoch advanced
 }
 
@@ -293,23 +302,28 @@ void Store::drop_slot(IndexSlot *s)
     s->state.store(kSlotDropped, std::memory_order_seq_cst);
 }
 
-void Store::free_slot_memory(IndexSlot *s)
+uint64_t Store::free_slot_memory(IndexSlot *s)
 {
+    uint64_t bytes = 0;
     auto *b = at<std::atomic<Ref>>(s->buckets);
     for (uint32_t i = 0; i < s->nbuckets; i++) {
         for (Ref r = b[i].load(); r;) {
             KeyEntry *k = at<KeyEntry>(r);
             Ref nx = k->chain_next.load();
-            free_chain(k->head[0].load());
-            free(r, KeyEntry::size_for(k->keylen));
+            bytes += free_chain(k->head[0].load());
+            size_t sz = KeyEntry::size_for(k->keylen);
+            bytes += class_size(sz);
+            free(r, sz);
             r = nx;
         }
     }
+    bytes += class_size(sizeof(Ref) * s->nbuckets);
     free(s->buckets, sizeof(Ref) * s->nbuckets);
     s->buckets = 0;
     s->nbuckets = 0;
     s->id = SlotId{};
     s->state.store(kSlotFree, std::memory_order_release);
+    return bytes;
 }
 
 // ---------------------------------------------------------------- keys
@@ -369,8 +383,13 @@ KeyEntry *Store::pin_key(IndexSlot *s, uint32_t hash, const uint8_t *key, uint32
     memcpy(k->key, key, len);
     auto *b = at<std::atomic<Ref>>(s->buckets);
     std::atomic<Ref> &bucket = b[hash & (s->nbuckets - 1)];
-    k->chain_next.store(bucket.load(std::memory_order_relaxed), std::memory_order_relaxed);
-    bucket.store(r, std::memory_order_release);
+    // The stripe lock serialises creators of this hash, not of this bucket
+    // (with fewer than kStripes buckets two stripes share a bucket): push
+    // with a CAS so that a concurrent push to the same bucket is not lost.
+    Ref head = bucket.load(std::memory_order_relaxed);
+    do {
+        k->chain_next.store(head, std::memory_order_relaxed);
+    } while (!bucket.compare_exchange_weak(head, r, std::memory_order_release, std::memory_order_relaxed));
     s->keys.fetch_add(1, std::memory_order_relaxed);
     s->bytes.fetch_add(int64_t(class_size(sz)), std::memory_order_relaxed);
     return k;
@@ -592,10 +611,15 @@ void Store::Cursor::seek(const Store &st, const KeyEntry *k, int64_t upto, const
             r = n->next[0].load(std::memory_order_acquire);
         }
     } else {
+        // Land on the level-0 successor loaded (and checked) by the search
+        // itself: re-reading x[0] afterwards could return a row inserted in
+        // between, with order > upto.
         const std::atomic<Ref> *x = k->head;
+        Ref found = 0;
         for (int l = kMaxHeight - 1; l >= 0; l--) {
             for (;;) {
                 Ref nx = x[l].load(std::memory_order_acquire);
+                found = nx;
                 if (!nx)
                     break;
                 const RowNode *n = st.at<RowNode>(nx);
@@ -605,7 +629,7 @@ void Store::Cursor::seek(const Store &st, const KeyEntry *k, int64_t upto, const
                     break;
             }
         }
-        cur_ = st.at<RowNode>(x[0].load(std::memory_order_acquire));
+        cur_ = st.at<RowNode>(found);
     }
     check_ttl();
 }

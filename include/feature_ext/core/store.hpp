@@ -22,7 +22,8 @@
 //   that makes it reachable; links are changed top-down on unlink and
 //   bottom-up on insert, so a reader always sees a well-formed list.
 // * Creating a key takes one of the slot's stripe locks (by hash).  Keys are
-//   pushed at the head of their bucket chain with a release store.
+//   pushed at the head of their bucket chain with a release CAS (a bucket may
+//   be shared by several stripes when nbuckets < kStripes).
 // * The slot directory and the allocator's free lists have spinlocks of their
 //   own; none of these locks is ever held while taking another, except
 //   stripe lock -> allocator lock and key lock -> allocator/limbo lock.
@@ -330,8 +331,8 @@ private:
     explicit Store(uint8_t *base) : base_(base) {}
     void retire_node_locked(Ref node);  // limbo_lock held
     void retire_chain(IndexSlot *s, Ref first);
-    void free_chain(Ref first);
-    void free_slot_memory(IndexSlot *s);
+    uint64_t free_chain(Ref first);        // returns bytes freed (class sizes)
+    uint64_t free_slot_memory(IndexSlot *s);  // returns bytes freed
     // Link predecessors for (order, seq) at every level (key lock held).
     void find_preds(const KeyEntry *k, int64_t order, uint64_t seq, std::atomic<Ref> *preds[kMaxHeight]) const;
     uint8_t *base_ = nullptr;
