@@ -152,8 +152,14 @@ MemoryUsage Store::usage() const
 void Store::reader_enter(uint32_t reader) const
 {
     ReaderSlot &rs = at<ReaderSlot>(hdr()->readers)[reader];
-    if (rs.depth++ == 0)
+    if (rs.depth++ == 0) {
         rs.epoch.store(hdr()->epoch.load(std::memory_order_seq_cst), std::memory_order_seq_cst);
+        // The announcement must be visible before any link the reader loads
+        // next (acquire loads may be hoisted above a seq_cst store, e.g.
+        // LDAPR on ARMv8.3+); otherwise reclaim() can miss this reader and
+        // free a node it is about to reach.
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+    }
 }
 
 void Store::reader_exit(uint32_t reader) const

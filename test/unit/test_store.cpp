@@ -967,6 +967,20 @@ TEST_F(StoreTest, EventClockCutoffFollowsNewestOrder)
     // Removing the newest row does not move the clock back either.
     EXPECT_TRUE(st.remove(s, k, 105, 105, 0));
     EXPECT_EQ(r.cutoff_for(k), 95);
+
+    // Order values near INT64_MIN (e.g. -infinity): the cutoff saturates
+    // instead of overflowing (UBSan checks this).
+    KeyEntry *lo = key(s, "low");
+    r.abs_ttl = 1000;
+    ASSERT_TRUE(put(s, lo, INT64_MIN + 5, 1, 0, 8, r));
+    ASSERT_TRUE(put(s, lo, INT64_MIN, 2, 0, 8, r));
+    EXPECT_EQ(r.cutoff_for(lo), INT64_MIN);
+    EXPECT_EQ(scan(lo, INT64_MAX, r).size(), 2u);
+    EXPECT_EQ(st.expire(s, lo, r), 0);
+    ASSERT_TRUE(put(s, lo, INT64_MIN + 1003, 3, 0, 8, r));
+    EXPECT_EQ(r.cutoff_for(lo), INT64_MIN + 3);
+    EXPECT_EQ(st.expire(s, lo, r), 1);  // only INT64_MIN
+    EXPECT_EQ(scan(lo, INT64_MAX, r).size(), 2u);
 }
 
 TEST_F(StoreTest, LatestAppliedAtPublish)

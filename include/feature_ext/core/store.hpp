@@ -131,7 +131,12 @@ struct TtlRule {
             return INT64_MIN;
         if (event_clock) {
             int64_t newest = k->newest_order.load(std::memory_order_acquire);
-            return newest == INT64_MIN ? INT64_MIN : newest - abs_ttl;
+            int64_t c;
+            // Saturate: newest - abs_ttl overflows for order values near
+            // INT64_MIN (e.g. -infinity timestamps).
+            if (newest == INT64_MIN || __builtin_sub_overflow(newest, abs_ttl, &c))
+                return INT64_MIN;
+            return c;
         }
         return wall_cutoff;
     }
