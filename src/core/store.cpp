@@ -174,7 +174,7 @@ void Store::retire_node_locked(Ref node)
     StoreHeader *h = hdr();
     uint64_t e = h->epoch.load(std::memory_order_seq_cst);
     RowNode *n = at<RowNode>(node);
-    n->tid_block = h->limbo_nodes[e % 3];
+    n->limbo_next = h->limbo_nodes[e % 3];
     h->limbo_nodes[e % 3] = node;
 }
 
@@ -216,7 +216,7 @@ uint64_t Store::reclaim()
     uint64_t limbo_freed = 0;
     while (nodes) {
         RowNode *n = at<RowNode>(nodes);
-        Ref nx = n->tid_block;
+        Ref nx = n->limbo_next;
         if (n->flags & kNodeChain) {
             limbo_freed += free_chain(nodes);
         } else {
@@ -437,6 +437,7 @@ Ref Store::alloc_node(uint32_t payload_len, int64_t order, uint32_t tid_block, u
     n->tid_off = tid_off;
     n->height = uint8_t(h);
     n->flags = 0;
+    n->limbo_next = 0;
     for (int l = 0; l < h; l++)
         new (&n->next[l]) std::atomic<Ref>(0);
     return r;

@@ -63,8 +63,8 @@ bool payload_ok(int64_t order, uint32_t tid_block, uint16_t tid_off, const uint8
     return len == 0 || memcmp(want.data(), p, len) == 0;
 }
 
-// In the concurrent test readers must not look at tid (see NOTE in the stress
-// test), so the payload there embeds order and a per-row id instead.
+// Payload of the concurrent test: order and a per-row id (also the row's
+// tid_block), checked by readers.
 struct StressPayload {
     int64_t order;
     uint64_t id;
@@ -1046,7 +1046,9 @@ TEST_F(StoreTest, RetiredNodesWaitForReaders)
     for (; c.valid(); c.next()) {
         RowView r = c.row();
         EXPECT_EQ(r.order, expect);
-        // (tid_block of the removed row is not checked: see report)
+        // Unlinked rows keep their heap TID (the limbo link has its own field).
+        EXPECT_EQ(r.tid_block, uint32_t(expect));
+        EXPECT_EQ(r.tid_off, 0);
         std::vector<uint8_t> p = make_payload(r.order, uint32_t(r.order), 0, 100);
         EXPECT_EQ(memcmp(p.data(), r.payload, 100), 0);
         expect--;
@@ -1302,20 +1304,19 @@ TEST_F(StoreTest, ConcurrentWritersReadersExpirer)
             uint64_t ps = UINT64_MAX;
             bool first = true;
             for (c.seek(st, k, upto, vis); c.valid(); c.next()) {
-                // NOTE: RowView::tid_block of a row removed concurrently is
-                // the limbo link (see report), so readers look at order, seq
-                // and payload only.
-                const RowNode *n = c.node();
-                int64_t o = n->order;
-                uint64_t sq = n->seq();
-                uint32_t len = n->payload_len();
+                RowView rv = c.row();
+                int64_t o = rv.order;
+                uint64_t sq = rv.seq;
+                uint32_t len = rv.payload_len;
                 StressPayload sp;
                 if (len < sizeof sp) {
                     errors++;
                     break;
                 }
-                memcpy(&sp, n->payload(), sizeof sp);
-                if (sp.order != o || sp.check != stress_check(sp.order, sp.id)) {
+                memcpy(&sp, rv.payload, sizeof sp);
+                // Rows removed or cut concurrently must still read intact,
+                // heap TID included.
+                if (sp.order != o || sp.check != stress_check(sp.order, sp.id) || rv.tid_block != uint32_t(sp.id)) {
                     errors++;
                     payload_errors++;
                     break;
@@ -1430,6 +1431,41 @@ TEST_F(StoreTest, ConcurrentSeekNeverPassesUpto)
     stop = true;
     w.join();
     EXPECT_EQ(bad.load(), 0) << "of " << seeks.load() << " seeks";
+}
+
+// Readers positioned on a row while it is removed still see its heap TID
+// (the limbo link used to overwrite tid_block).
+TEST_F(StoreTest, ConcurrentRemoveKeepsTidForReaders)
+{
+    IndexSlot *s = new_slot(1, 16);
+    KeyEntry *k = key(s, "k");
+    std::atomic<bool> stop{false};
+    std::atomic<int64_t> bad{0}, seen{0};
+    std::thread w([&]() {
+        for (uint32_t i = 1; i < 100000; i++) {
+            Ref r = st.alloc_node(0, 10, 7, 7);
+            st.publish(s, k, r, TtlRule());
+            st.remove(s, k, 10, 7, 7);
+            if (i % 16 == 0)
+                st.reclaim();
+        }
+        stop = true;
+    });
+    std::thread rd([&]() {
+        while (!stop.load(std::memory_order_relaxed)) {
+            ReadGuard g(st, 1);
+            Store::Cursor c;
+            for (c.seek(st, k, INT64_MAX, TtlRule()); c.valid(); c.next()) {
+                RowView v = c.row();
+                if (v.tid_block != 7 || v.tid_off != 7 || v.order != 10)
+                    bad++;
+                seen++;
+            }
+        }
+    });
+    w.join();
+    rd.join();
+    EXPECT_EQ(bad.load(), 0) << "of " << seen.load();
 }
 
 // Many threads creating the same keys at once: one entry per key.

@@ -69,14 +69,18 @@ private:
 };
 
 // ---------------------------------------------------------------- rows
-// 24-byte header, the tower of `height` links, then the payload.
+// 28-byte header, the tower of `height` links, then the payload.
 struct RowNode {
     int64_t order;        // order value in the index's native unit
     uint64_t seq_len;     // publish sequence << 16 | payload length
-    uint32_t tid_block;   // heap TID (block); reused as limbo link once unlinked
+    uint32_t tid_block;   // heap TID (block)
     uint16_t tid_off;     // heap TID (offset)
     uint8_t height;
     uint8_t flags;        // kNodeChain: limbo entry frees the whole level-0 chain
+    // Limbo list link once unlinked.  Its own field: a reader may still be
+    // positioned on an unlinked row and read every other field (a limbo link
+    // kept in tid_block showed those readers a garbage heap TID).
+    Ref limbo_next;
     std::atomic<Ref> next[1];  // really next[height]
 
     uint64_t seq() const noexcept { return seq_len >> 16; }
