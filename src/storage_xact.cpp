@@ -119,11 +119,6 @@ void ensure_cache()
     CacheRegisterRelcacheCallback(invalidate_cache, 0);
 }
 
-core::TtlRule current_rule(core::IndexSlot *s)
-{
-    return slot_rule(s, GetCurrentTimestamp());
-}
-
 void free_op(PendingOp &op)
 {
     if (op.insert) {
