@@ -83,7 +83,7 @@ bool find_winfunc(Node *node, void *ctx)
         wl->loc = reinterpret_cast<WindowFunc *>(node)->location;
         return true;
     }
-    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(find_winfunc), ctx);
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(find_winfunc)), ctx);
 }
 
 // Where the first function using a window appears (PG15 keeps no window location).
@@ -393,7 +393,7 @@ Node *replace_winfuncs(Node *node, void *ctx)
         b->winfuncs = lappend(b->winfuncs, wf);
         return reinterpret_cast<Node *>(p);
     }
-    return expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(replace_winfuncs), ctx);
+    return expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(reinterpret_cast<void (*)()>(replace_winfuncs)), ctx);
 }
 
 bool mark_columns(Node *node, void *ctx)
@@ -407,7 +407,7 @@ bool mark_columns(Node *node, void *ctx)
             b->p->cols_needed[v->varattno - 1] = true;
         return false;
     }
-    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(mark_columns), ctx);
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(mark_columns)), ctx);
 }
 
 // Which built-in aggregate a window function is, if it has a typed loop.
