@@ -348,6 +348,9 @@ int64 fill_slot(Relation heap, const IndexMeta *m, core::IndexSlot *s, Snapshot 
     }
     if (progress)
         pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, n);
+    // Rows of a key arrived interleaved with other keys: lay each key's rows
+    // out contiguously so windows read sequential memory.
+    store().compact_index(s, false);
     MemoryContextSwitchTo(old);
     MemoryContextDelete(tmp);
     table_endscan(scan);

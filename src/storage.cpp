@@ -193,6 +193,7 @@ int64 run_gc_all(TimestampTz now)
         if (s->state.load(std::memory_order_acquire) == core::kSlotReady) {
             core::TtlRule rule = slot_rule(s, now);
             total += st.expire_index(s, rule);
+            st.compact_index(s, false);  // keys whose rows became scattered
             s->last_gc.store(now);
         }
         st.reader_exit(reader_id());

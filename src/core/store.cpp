@@ -119,6 +119,22 @@ Ref Store::alloc(size_t bytes)
     return 0;
 }
 
+Ref Store::alloc_run(size_t bytes)
+{
+    StoreHeader *h = hdr();
+    bytes = (bytes + 7) & ~size_t(7);
+    uint64_t off = h->bump.load(std::memory_order_relaxed);
+    // Keep a reserve of never-used memory for ordinary allocations.
+    uint64_t reserve = (h->region_size - h->heap_start) / 8;
+    while (off + bytes + reserve <= h->region_size) {
+        if (h->bump.compare_exchange_weak(off, off + bytes, std::memory_order_relaxed)) {
+            h->used.fetch_add(bytes, std::memory_order_relaxed);
+            return Ref(off >> 3);
+        }
+    }
+    return 0;
+}
+
 void Store::free(Ref r, size_t bytes)
 {
     if (!r)
@@ -596,6 +612,84 @@ int64_t Store::expire_index(IndexSlot *s, const TtlRule &rule)
             r = k->chain_next.load(std::memory_order_acquire);
         }
     return total;
+}
+
+// ---------------------------------------------------------------- compaction
+
+bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force)
+{
+    constexpr int64_t kMinRows = 16;
+    SpinGuard g(k->lock);
+    // Count rows, their bytes, and how many are not right after their predecessor.
+    int64_t n = 0, scattered = 0;
+    size_t total = 0;
+    for (Ref r = k->head[0].load(std::memory_order_acquire), prev = 0; r;) {
+        RowNode *nd = at<RowNode>(r);
+        size_t sz = class_size(node_size(nd));
+        if (prev && uint64_t(r) != uint64_t(prev) + (class_size(node_size(at<RowNode>(prev))) >> 3))
+            scattered++;
+        total += sz;
+        n++;
+        prev = r;
+        r = nd->next[0].load(std::memory_order_relaxed);
+    }
+    if (n < kMinRows || (!force && scattered * 4 < n))
+        return false;
+    Ref run = alloc_run(total);
+    if (!run)
+        return false;
+    // Copy in list order; remember each old node's copy in its limbo link
+    // (free while the node is linked).
+    uint64_t pos = run;
+    for (Ref r = k->head[0].load(std::memory_order_relaxed); r;) {
+        RowNode *old = at<RowNode>(r);
+        size_t sz = node_size(old);
+        memcpy(at<uint8_t>(Ref(pos)), old, sz);
+        old->limbo_next = Ref(pos);
+        pos += class_size(sz) >> 3;
+        r = old->next[0].load(std::memory_order_relaxed);
+    }
+    // Relink the copies among themselves.
+    for (Ref r = k->head[0].load(std::memory_order_relaxed); r;) {
+        RowNode *old = at<RowNode>(r);
+        RowNode *cp = at<RowNode>(old->limbo_next);
+        cp->flags = 0;
+        cp->limbo_next = 0;
+        for (int l = 0; l < old->height; l++) {
+            Ref nx = old->next[l].load(std::memory_order_relaxed);
+            cp->next[l].store(nx ? at<RowNode>(nx)->limbo_next : 0, std::memory_order_relaxed);
+        }
+        r = old->next[0].load(std::memory_order_relaxed);
+    }
+    // Publish: readers either follow the old chain (kept intact until
+    // reclaimed) or the new one from here on.
+    Ref first_old = k->head[0].load(std::memory_order_relaxed);
+    for (int l = kMaxHeight - 1; l >= 0; l--) {
+        Ref h0 = k->head[l].load(std::memory_order_relaxed);
+        if (h0)
+            k->head[l].store(at<RowNode>(h0)->limbo_next, std::memory_order_release);
+    }
+    StoreHeader *h = hdr();
+    SpinGuard lg(h->limbo_lock);
+    RowNode *f = at<RowNode>(first_old);
+    f->flags = kNodeChain;
+    retire_node_locked(first_old);
+    h->limbo_bytes.fetch_add(int64_t(total), std::memory_order_relaxed);
+    (void) s;
+    return true;
+}
+
+int64_t Store::compact_index(IndexSlot *s, bool force)
+{
+    int64_t done = 0;
+    auto *b = at<std::atomic<Ref>>(s->buckets);
+    for (uint32_t i = 0; i < s->nbuckets; i++)
+        for (Ref r = b[i].load(std::memory_order_acquire); r;) {
+            KeyEntry *k = at<KeyEntry>(r);
+            done += compact_key(s, k, force) ? 1 : 0;
+            r = k->chain_next.load(std::memory_order_acquire);
+        }
+    return done;
 }
 
 // ---------------------------------------------------------------- cursor

@@ -254,6 +254,10 @@ public:
 
     // ---- allocator: returns 0 when the region is full (after trying to reclaim).
     Ref alloc(size_t bytes);
+    // `bytes` (a multiple of 8) of never-used memory from the bump pointer,
+    // with no size class of its own: the caller carves it into blocks of
+    // exact class sizes, each of which may later be freed alone.  0 if short.
+    Ref alloc_run(size_t bytes);
     void free(Ref r, size_t bytes);
     static size_t class_size(size_t bytes);
     MemoryUsage usage() const;
@@ -296,6 +300,14 @@ public:
     int64_t expire(IndexSlot *s, KeyEntry *k, const TtlRule &rule);
     // Expire across a whole index; returns rows cut.
     int64_t expire_index(IndexSlot *s, const TtlRule &rule);
+    // Copy key k's rows into one contiguous run of memory (newest first), so
+    // that reading a window walks sequential memory; the old nodes are
+    // retired.  Each node keeps a slot of its own size class inside the run,
+    // so it can later be freed alone.  Returns false when the key is too
+    // short, already contiguous enough (unless force), or memory is short.
+    bool compact_key(IndexSlot *s, KeyEntry *k, bool force = false);
+    // compact_key over every key of the index; returns keys compacted.
+    int64_t compact_index(IndexSlot *s, bool force = false);
     // Visit every key of the index (readers must be inside an epoch).
     template <typename F>
     void for_each_key(const IndexSlot *s, F &&f) const
