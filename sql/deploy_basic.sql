@@ -101,3 +101,12 @@ SELECT feature_ext.deploy('d_stats', $$SELECT sum(v) OVER w AS s FROM dst
 SELECT calls FROM feature_ext.deployments WHERE name = 'public.d_stats';
 SELECT feature_ext.undeploy('d_stats');
 DROP TABLE dst;
+-- Deployments depend on the extension: DROP EXTENSION refuses without CASCADE.
+CREATE TABLE ddep (k text, ts int8) USING feature_store;
+CREATE INDEX ddep_k ON ddep USING skiplist (k, ts);
+SELECT feature_ext.deploy('d_dep', $$SELECT count(*) OVER w AS n FROM ddep WINDOW w AS (PARTITION BY k ORDER BY ts)$$);
+\set VERBOSITY terse
+DROP EXTENSION feature_ext;
+\set VERBOSITY default
+SELECT feature_ext.undeploy('d_dep');
+DROP TABLE ddep;

@@ -18,6 +18,11 @@ extern "C" {
 #include "nodes/value.h"
 #include "access/table.h"
 #include "catalog/namespace.h"
+#include "catalog/dependency.h"
+#include "catalog/objectaddress.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_proc.h"
+#include "commands/extension.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
@@ -448,6 +453,26 @@ FE_FUNCTION(fe_deploy)
     if (p->nparams != 1)
         fe::spi_exec(psprintf("ALTER FUNCTION %s(%s) OWNER TO %s", qfn, format_type_be_qualified(rowtype),
                               quote_identifier(owner)));
+    // The generated objects depend on the extension (normal dependency: they
+    // are not members, so pg_dump still dumps them): DROP EXTENSION refuses
+    // without CASCADE and removes them with it.
+    {
+        ObjectAddress ext;
+        ObjectAddressSet(ext, ExtensionRelationId, get_extension_oid("feature_ext", false));
+        SPI_execute(psprintf("SELECT oid, 'p' FROM pg_proc WHERE pronamespace = %u AND prosrc IN ('fe_deploy_call', "
+                             "'fe_batch_call') AND proname IN (%s, %s) UNION ALL SELECT %s::regtype::oid, 't'",
+                             nsp, quote_literal_cstr(fname), quote_literal_cstr(psprintf("%s_batch", fname)),
+                             quote_literal_cstr(qtype)),
+                    true, 0);
+        for (uint64 i = 0; i < SPI_processed; i++) {
+            bool n1, n2;
+            Oid o = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &n1));
+            char kind = DatumGetChar(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &n2));
+            ObjectAddress obj;
+            ObjectAddressSet(obj, kind == 'p' ? ProcedureRelationId : TypeRelationId, o);
+            recordDependencyOn(&obj, &ext, DEPENDENCY_NORMAL);
+        }
+    }
     Oid ins_types[5] = {NAMEOID, NAMEOID, TEXTOID, JSONBOID, NAMEOID};
     NameData on;
     namestrcpy(&on, owner);
