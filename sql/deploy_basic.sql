@@ -110,3 +110,14 @@ DROP EXTENSION feature_ext;
 \set VERBOSITY default
 SELECT feature_ext.undeploy('d_dep');
 DROP TABLE ddep;
+-- Deploy, replace and undeploy inside one transaction.
+CREATE TABLE dtx (k text, ts int8) USING feature_store;
+CREATE INDEX dtx_k ON dtx USING skiplist (k, ts);
+BEGIN;
+SELECT feature_ext.deploy('d_tx', $$SELECT count(*) OVER w AS n FROM dtx WINDOW w AS (PARTITION BY k ORDER BY ts)$$);
+SELECT feature_ext.deploy('d_tx', $$SELECT max(ts) OVER w AS n FROM dtx WINDOW w AS (PARTITION BY k ORDER BY ts)$$, '{"replace": true}');
+SELECT * FROM d_tx('a', 5);
+SELECT feature_ext.undeploy('d_tx');
+COMMIT;
+SELECT count(*) FROM pg_proc WHERE proname LIKE 'd_tx%';
+DROP TABLE dtx;

@@ -414,7 +414,7 @@ FE_FUNCTION(fe_deploy)
         // Only the owner of the deployed functions may replace them.
         SPI_execute(psprintf("SELECT oid FROM pg_proc WHERE proname = %s AND pronamespace = %u AND prosrc = 'fe_deploy_call'",
                              quote_literal_cstr(fname), nsp),
-                    true, 0);
+                    false, 0);
         for (uint64 i = 0; i < SPI_processed; i++) {
             bool n;
             Oid fnoid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &n));
@@ -459,11 +459,11 @@ FE_FUNCTION(fe_deploy)
     {
         ObjectAddress ext;
         ObjectAddressSet(ext, ExtensionRelationId, get_extension_oid("feature_ext", false));
-        SPI_execute(psprintf("SELECT oid, 'p' FROM pg_proc WHERE pronamespace = %u AND prosrc IN ('fe_deploy_call', "
-                             "'fe_batch_call') AND proname IN (%s, %s) UNION ALL SELECT %s::regtype::oid, 't'",
+        SPI_execute(psprintf("SELECT oid, 'p'::\"char\" FROM pg_proc WHERE pronamespace = %u AND prosrc IN ('fe_deploy_call', "
+                             "'fe_batch_call') AND proname IN (%s, %s) UNION ALL SELECT %s::regtype::oid, 't'::\"char\"",
                              nsp, quote_literal_cstr(fname), quote_literal_cstr(psprintf("%s_batch", fname)),
                              quote_literal_cstr(qtype)),
-                    true, 0);
+                    false, 0);  // not read-only: must see the functions just created
         for (uint64 i = 0; i < SPI_processed; i++) {
             bool n1, n2;
             Oid o = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &n1));
@@ -518,7 +518,7 @@ FE_FUNCTION(fe_undeploy)
                          "  OR (p.proname = %s AND p.prosrc = 'fe_batch_call')) ORDER BY p.oid",
                          quote_literal_cstr(quote_identifier(sch)), quote_literal_cstr(fname),
                          quote_literal_cstr(psprintf("%s_batch", fname))),
-                true, 0);
+                false, 0);
     int nf = int(SPI_processed);
     char **fns = static_cast<char **>(palloc(sizeof(char *) * (nf + 1)));
     for (int i = 0; i < nf; i++)
