@@ -1,0 +1,152 @@
+// Unit tests of the OpenMLDB -> PostgreSQL dialect translator
+// (include/feature_ext/dialect.hpp).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "feature_ext/dialect.hpp"
+
+using fe::OrderType;
+
+namespace {
+
+std::string tr(const std::string &q, OrderType t = OrderType::kEpochMs) { return fe::translate_openmldb(q, t); }
+
+// The error a translation raises: "SQLSTATE|message|position".
+std::string err(const std::string &q, OrderType t = OrderType::kEpochMs)
+{
+    try {
+        fe::translate_openmldb(q, t);
+    } catch (const fe::DialectError &e) {
+        return std::string(e.sqlstate()) + "|" + e.what() + "|" + std::to_string(e.position());
+    }
+    return "no error";
+}
+
+const std::string kHead = "SELECT sum(c4) OVER w AS s FROM t WINDOW w AS (PARTITION BY c1 ORDER BY c7 ";
+
+}  // namespace
+
+TEST(Dialect, Detects)
+{
+    EXPECT_TRUE(fe::looks_openmldb(kHead + "ROWS_RANGE BETWEEN 3d PRECEDING AND CURRENT ROW)"));
+    EXPECT_TRUE(fe::looks_openmldb("SELECT `a` FROM t"));
+    EXPECT_TRUE(fe::looks_openmldb(kHead + "ROWS BETWEEN 3 OPEN PRECEDING AND CURRENT ROW)"));
+    EXPECT_TRUE(fe::looks_openmldb(kHead + "ROWS BETWEEN 3 PRECEDING AND CURRENT ROW EXCLUDE CURRENT_ROW)"));
+    EXPECT_TRUE(fe::looks_openmldb("SELECT * FROM a LAST JOIN b ON a.x = b.x"));
+    EXPECT_TRUE(fe::looks_openmldb("SELECT sum(x) OVER w FROM t WINDOW w AS (UNION t2 PARTITION BY k ORDER BY ts)"));
+    EXPECT_FALSE(fe::looks_openmldb(kHead + "ROWS BETWEEN 3 PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW)"));
+    EXPECT_FALSE(fe::looks_openmldb(kHead + "RANGE BETWEEN INTERVAL '3 days' PRECEDING AND CURRENT ROW)"));
+    EXPECT_FALSE(fe::looks_openmldb("SELECT 'ROWS_RANGE 3d', \"MAXSIZE\", current_time FROM t -- ROWS_RANGE"));
+}
+
+TEST(Dialect, RowsRangeUnits)
+{
+    EXPECT_EQ(tr(kHead + "ROWS_RANGE BETWEEN 3d PRECEDING AND CURRENT ROW)"),
+              "SELECT feature_ext.sum_where(c4, true) OVER w AS s FROM t WINDOW w AS (PARTITION BY c1 ORDER BY c7 "
+              "RANGE BETWEEN 259200000 PRECEDING AND CURRENT ROW)");
+    EXPECT_NE(tr(kHead + "ROWS_RANGE BETWEEN 2s PRECEDING AND CURRENT ROW)").find("RANGE BETWEEN 2000 PRECEDING"),
+              std::string::npos);
+    EXPECT_NE(tr(kHead + "ROWS_RANGE BETWEEN 5m PRECEDING AND CURRENT ROW)").find("RANGE BETWEEN 300000 PRECEDING"),
+              std::string::npos);
+    EXPECT_NE(tr(kHead + "ROWS_RANGE BETWEEN 1h PRECEDING AND CURRENT ROW)").find("RANGE BETWEEN 3600000 PRECEDING"),
+              std::string::npos);
+    EXPECT_NE(tr(kHead + "ROWS_RANGE BETWEEN 6 PRECEDING AND CURRENT ROW)").find("RANGE BETWEEN 6 PRECEDING AND"),
+              std::string::npos);
+    EXPECT_NE(tr(kHead + "ROWS_RANGE BETWEEN 3d PRECEDING AND CURRENT ROW)", OrderType::kTimestamp)
+                  .find("RANGE BETWEEN INTERVAL '72 hours' PRECEDING AND CURRENT ROW"),
+              std::string::npos);
+    EXPECT_NE(tr(kHead + "ROWS_RANGE BETWEEN 6 PRECEDING AND 2s PRECEDING)", OrderType::kTimestamp)
+                  .find("RANGE BETWEEN INTERVAL '6 milliseconds' PRECEDING AND INTERVAL '2 seconds' PRECEDING"),
+              std::string::npos);
+    EXPECT_NE(tr(kHead + "ROWS_RANGE UNBOUNDED PRECEDING)").find("RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"),
+              std::string::npos);
+}
+
+TEST(Dialect, OpenBounds)
+{
+    EXPECT_NE(tr(kHead + "ROWS_RANGE BETWEEN 4s OPEN PRECEDING AND CURRENT ROW)").find("RANGE BETWEEN 3999 PRECEDING"),
+              std::string::npos);
+    EXPECT_NE(tr(kHead + "ROWS_RANGE BETWEEN 4s OPEN PRECEDING AND CURRENT ROW)", OrderType::kTimestamp)
+                  .find("RANGE BETWEEN INTERVAL '3999999 microseconds' PRECEDING"),
+              std::string::npos);
+    EXPECT_NE(tr(kHead + "ROWS BETWEEN 3 OPEN PRECEDING AND 0 OPEN PRECEDING)").find("ROWS BETWEEN 2 PRECEDING AND 1 PRECEDING"),
+              std::string::npos);
+    EXPECT_NE(tr(kHead + "ROWS_RANGE BETWEEN 5s PRECEDING AND 1s OPEN PRECEDING)").find("RANGE BETWEEN 5000 PRECEDING AND 1001 PRECEDING"),
+              std::string::npos);
+    EXPECT_EQ(err(kHead + "ROWS BETWEEN 0 OPEN PRECEDING AND CURRENT ROW)").substr(0, 6), "0A000|");
+}
+
+TEST(Dialect, Exclusions)
+{
+    EXPECT_NE(tr(kHead + "ROWS BETWEEN 2 PRECEDING AND CURRENT ROW EXCLUDE CURRENT_ROW)")
+                  .find("ROWS BETWEEN 2 PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW)"),
+              std::string::npos);
+    EXPECT_NE(tr(kHead + "ROWS_RANGE BETWEEN 4s OPEN PRECEDING AND CURRENT ROW EXCLUDE CURRENT_TIME)")
+                  .find("RANGE BETWEEN 3999 PRECEDING AND CURRENT ROW EXCLUDE TIES)"),
+              std::string::npos);
+    EXPECT_NE(tr(kHead + "ROWS_RANGE BETWEEN 4s PRECEDING AND CURRENT ROW EXCLUDE CURRENT_ROW EXCLUDE CURRENT_TIME)")
+                  .find("EXCLUDE GROUP)"),
+              std::string::npos);
+    EXPECT_NE(tr(kHead + "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE CURRENT_TIME)").find("EXCLUDE TIES)"),
+              std::string::npos);
+    std::string q = kHead + "ROWS BETWEEN 7 OPEN PRECEDING AND CURRENT ROW EXCLUDE CURRENT_TIME)";
+    std::string e = err(q);
+    EXPECT_EQ(e.substr(0, 6), "0A000|") << e;
+    EXPECT_NE(e.find("EXCLUDE CURRENT_TIME"), std::string::npos) << e;
+    EXPECT_NE(e.find("|" + std::to_string(q.find("EXCLUDE CURRENT_TIME") + 1)), std::string::npos) << e;
+}
+
+TEST(Dialect, Refusals)
+{
+    std::string q = kHead + "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW MAXSIZE 2)";
+    std::string e = err(q);
+    EXPECT_EQ(e, "0A000|MAXSIZE is not supported yet (at character " + std::to_string(q.find("MAXSIZE") + 1) + ")|" +
+                     std::to_string(q.find("MAXSIZE") + 1));
+    EXPECT_NE(err("SELECT sum(x) OVER w FROM t WINDOW w AS (UNION t2 PARTITION BY k ORDER BY ts ROWS 2 PRECEDING)")
+                  .find("WINDOW ... UNION is not supported yet"),
+              std::string::npos);
+    EXPECT_NE(err("SELECT t.x FROM t LAST JOIN u ORDER BY u.ts ON t.k = u.k").find("LAST JOIN is not supported yet"),
+              std::string::npos);
+    EXPECT_NE(err(kHead + "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW INSTANCE_NOT_IN_WINDOW)")
+                  .find("INSTANCE_NOT_IN_WINDOW"),
+              std::string::npos);
+    EXPECT_EQ(err(kHead + "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW)", OrderType::kOther).substr(0, 6), "0A000|");
+    EXPECT_EQ(err(kHead + "ROWS BETWEEN 3s PRECEDING AND CURRENT ROW)").substr(0, 6), "42601|");
+    EXPECT_EQ(err("SELECT `a FROM t").substr(0, 6), "42601|");
+}
+
+TEST(Dialect, Lexical)
+{
+    EXPECT_EQ(tr("SELECT `id`, `val1`, count(val1) OVER w AS n, FROM `t1` WINDOW w AS (PARTITION BY `g` ORDER BY `ts` "
+                 "ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)"),
+              "SELECT \"id\", \"val1\", count(val1) OVER w AS n FROM \"t1\" WINDOW w AS (PARTITION BY \"g\" ORDER BY \"ts\" "
+              "ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)");
+    EXPECT_EQ(tr("SELECT case when c1 == \"a'a\" then 1 end FROM t"), "SELECT case when c1 = 'a''a' then 1 end FROM t");
+    EXPECT_EQ(fe::openmldb_table("SELECT a, b FROM `T1` WINDOW w AS (PARTITION BY a ORDER BY b)"), "T1");
+    EXPECT_EQ(fe::openmldb_table("select x from S.Tab"), "s.tab");
+    EXPECT_EQ(fe::openmldb_table("select (select 1 from z) from tab"), "tab");
+}
+
+TEST(Dialect, Functions)
+{
+    std::string w = " FROM t WINDOW w AS (PARTITION BY t.c1 ORDER BY t.c7 ROWS BETWEEN 2 PRECEDING AND CURRENT ROW "
+                    "EXCLUDE CURRENT_ROW)";
+    std::string r = tr("SELECT avg(c3) OVER w AS a, distinct_count(c1) OVER w AS d, min(c3) OVER w AS m, "
+                       "count(*) OVER w AS n, first_value(c3) OVER w AS f, last_value(c3) OVER w AS l" + w);
+    EXPECT_NE(r.find("feature_ext.avg_where(c3, true) OVER w"), std::string::npos) << r;
+    EXPECT_NE(r.find("feature_ext.distinct_count(c1) OVER w"), std::string::npos) << r;
+    EXPECT_NE(r.find("min(c3) OVER w"), std::string::npos) << r;
+    EXPECT_NE(r.find("count(*) OVER w"), std::string::npos) << r;
+    EXPECT_NE(r.find("feature_ext.nth_value_where(c3, 1, true) OVER w"), std::string::npos) << r;
+    EXPECT_NE(r.find("feature_ext.latest_value(c3) OVER w"), std::string::npos) << r;
+    r = tr("SELECT lag(c4, 2) OVER w AS l, at(c4, 2) OVER w AS a, count_where(*, c3 > 1) OVER w AS c" + w);
+    EXPECT_NE(r.find("feature_ext.at(c4, 2) OVER \"w__lag2\" AS l, feature_ext.at(c4, 2) OVER \"w__lag2\" AS a"),
+              std::string::npos) << r;
+    EXPECT_NE(r.find("feature_ext.count_where(c3 > 1)"), std::string::npos) << r;
+    EXPECT_NE(r.find("EXCLUDE CURRENT ROW), \"w__lag2\" AS (PARTITION BY t.c1 ORDER BY t.c7 ROWS BETWEEN 2 PRECEDING "
+                     "AND CURRENT ROW)"),
+              std::string::npos) << r;
+    EXPECT_EQ(err("SELECT lag(c4, x) OVER w" + w).substr(0, 6), "0A000|");
+    EXPECT_EQ(tr("SELECT feature_ext.sum_where(a, b) FROM t"), "SELECT feature_ext.sum_where(a, b) FROM t");
+}
