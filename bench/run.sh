@@ -1,0 +1,484 @@
+#!/usr/bin/env bash
+# feature_ext benchmark (SPEC §6): feature_ext vs PostgreSQL side by side, one
+# server, one run.  Builds nothing: run `make install` first.
+#
+#   bash bench/run.sh [--scale N] [--duration S] [--reps N] [--port P]
+#
+#   --scale N      N × 1,000 rows per key (1,000 keys; default 1 = 1M rows).
+#                  The density stays ~16.7 rows/day, so the data span is 60·N days.
+#   --duration S   seconds per pgbench run (default 10; scaling runs use S/2)
+#   --reps N       pgbench repetitions per measurement; medians reported (default 3)
+#   --port P       server port (default 55471, or $BENCH_PORT)
+#
+# Starts ONE throwaway server as the postgres OS user (test/lib.sh), with
+# shared_preload_libraries=feature_ext, feature_ext.memory_limit=2GB,
+# shared_buffers=512MB and fsync=off (nothing here measures durability; COPY
+# numbers would be lower with fsync on for both sides).  Prints the machine,
+# each measurement as feature_ext vs baseline and their ratio, writes
+# bench/results/latest.json and bench/results/latency_vs_window.png (gnuplot).
+# The server is stopped and the temp dir removed on exit.  docs/BENCH.md
+# explains every line.
+set -euo pipefail
+FE_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$FE_ROOT/test/lib.sh"
+
+SCALE=1
+DURATION=10
+REPS=3
+PORT=${BENCH_PORT:-55471}
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --scale) SCALE=$2; shift 2 ;;
+        --duration) DURATION=$2; shift 2 ;;
+        --reps) REPS=$2; shift 2 ;;
+        --port) PORT=$2; shift 2 ;;
+        -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "unknown option: $1 (try --help)" >&2; exit 2 ;;
+    esac
+done
+KEYS=1000
+RPK=$((1000 * SCALE))            # rows per key
+ROWS=$((KEYS * RPK))
+STEP=5184                        # seconds between a key's rows: 60 days / 1000
+SDUR=$(( DURATION / 2 > 2 ? DURATION / 2 : 2 ))   # duration of the window-scaling runs
+RESULTS="$FE_ROOT/bench/results"
+mkdir -p "$RESULTS"
+T_START=$(date +%s)
+
+work=$(fe_workdir)
+DATA="$work/data"
+cleanup() {
+    fe_stop_server "$DATA" immediate
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$work/pgb"
+
+log() { printf '%s\n' "$*"; }
+sec() { printf '\n== %s ==\n' "$*"; }
+psqlc() { fe_psql "$PORT" -At "$@"; }
+# sql_ms SQL -> server round-trip time of SQL in ms (psql \timing)
+sql_ms() {
+    psqlc -c '\timing on' -c "$1" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# ---------------------------------------------------------------- results
+declare -A R                      # flat key -> value, written to JSON at the end
+declare -a JKEYS=()
+put() { [ -z "${R[$1]+x}" ] && JKEYS+=("$1"); R[$1]=$2; }
+
+# ---------------------------------------------------------------- machine
+PGVER_CLI=$(pg_config --version)
+sec "machine"
+log "date        $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+log "nproc       $(nproc)"
+log "memory      $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+log "cpu         $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
+log "git         $(git -C "$FE_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?') (installed library: $(date -u -r "$(pg_config --pkglibdir)/feature_ext.so" '+%Y-%m-%d %H:%M UTC'))"
+log "load avg    $(cut -d' ' -f1-3 /proc/loadavg)  (other jobs on this machine make numbers noisy)"
+put machine.date "$(date -u '+%Y-%m-%dT%H:%M:%SZ')"
+put machine.nproc "$(nproc)"
+put machine.mem_kb "$(awk '/MemTotal/ { print $2 }' /proc/meminfo)"
+put machine.loadavg_start "$(cut -d' ' -f1 /proc/loadavg)"
+put run.command "bash bench/run.sh --scale $SCALE --duration $DURATION --reps $REPS"
+
+fe_start_server "$DATA" "$PORT" \
+    "feature_ext.memory_limit = '2GB'" \
+    "shared_buffers = '512MB'" \
+    "work_mem = '256MB'" \
+    "max_connections = 20"
+PGVER=$(psqlc -c "SHOW server_version")
+log "postgresql  $PGVER  (fsync=off, shared_buffers=512MB, work_mem=256MB, jit=$(psqlc -c 'SHOW jit'))"
+put machine.postgresql "$PGVER"
+psqlc -c "CREATE EXTENSION feature_ext" >/dev/null
+
+# ---------------------------------------------------------------- dataset
+sec "dataset"
+# Key k = 'c<k>', its j-th row at 2025-01-01 + j·5184 s + (k·7919 + j·104729) mod 5000 s:
+# strictly increasing per key (no ties on (card_id, txn_time)), ~16.7 rows/day, so a
+# 1-day window holds ~17 rows and a 30-day window ~500.  Rows are written in global
+# time order (interleaved across keys, as a live stream would arrive).
+BASE="2025-01-01 00:00:00+00"
+REQ_TS=$(psqlc -c "SELECT (timestamptz '$BASE' + make_interval(secs => $RPK::float8 * $STEP))::text")
+CSV="$work/txn.csv"
+t0=$(date +%s.%N)
+psqlc -c "COPY (
+  SELECT 'c' || k, (abs(hashint8(k::bigint * 1000003 + j)) % 100000) / 100.0::float8,
+         'm' || (abs(hashint8(k::bigint * 7 + j * 13)) % 10),
+         timestamptz '$BASE' + make_interval(secs => j::float8 * $STEP + (k::bigint * 7919 + j::bigint * 104729) % 5000) AS t
+    FROM generate_series(0, $((KEYS - 1))) k, generate_series(0, $((RPK - 1))) j
+   ORDER BY t, 1) TO '$CSV' WITH (FORMAT csv)"
+psqlc >/dev/null <<SQL
+CREATE TABLE txn (card_id text, amount float8, merchant text, txn_time timestamptz NOT NULL)
+  USING feature_store;
+CREATE INDEX txn_card ON txn USING skiplist (card_id, txn_time);     -- no TTL: all rows in memory
+COPY txn FROM '$CSV' WITH (FORMAT csv);
+CREATE TABLE txn_heap (card_id text, amount float8, merchant text, txn_time timestamptz NOT NULL);
+COPY txn_heap FROM '$CSV' WITH (FORMAT csv);
+CREATE INDEX txn_heap_card ON txn_heap (card_id, txn_time);
+VACUUM ANALYZE txn;
+VACUUM ANALYZE txn_heap;
+SQL
+log "$KEYS keys x $RPK rows = $ROWS rows, request time $REQ_TS (end of data)  [$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f s", b - a }')]"
+log "txn:      feature_store + skiplist (card_id, txn_time), no TTL"
+log "txn_heap: heap + btree (card_id, txn_time)"
+put dataset.keys "$KEYS"; put dataset.rows_per_key "$RPK"; put dataset.rows "$ROWS"
+
+# ---------------------------------------------------------------- queries
+# Feature list shared by the deployment, the native window query and the
+# plain-PostgreSQL request queries.
+FEATS="sum(amount) OVER w100 AS amount_sum_100,
+         avg(amount) OVER w100 AS amount_avg_100,
+         max(amount) OVER w100 AS amount_max_100,
+         count(*)    OVER w1d  AS txn_count_1d,
+         sum(amount) OVER w1d  AS amount_sum_1d,
+         min(amount) OVER w1d  AS amount_min_1d,
+         max(amount) OVER w1d  AS amount_max_1d,
+         count(*)    OVER w30d AS txn_count_30d,
+         avg(amount) OVER w30d AS amount_avg_30d,
+         count(*) FILTER (WHERE merchant = 'm1') OVER w30d AS m1_count_30d"
+FCOLS="amount_sum_100, amount_avg_100, amount_max_100, txn_count_1d, amount_sum_1d, amount_min_1d, amount_max_1d, txn_count_30d, amount_avg_30d, m1_count_30d"
+WINS="WINDOW w100 AS (PARTITION BY card_id ORDER BY txn_time ROWS BETWEEN 100 PRECEDING AND CURRENT ROW),
+         w1d  AS (PARTITION BY card_id ORDER BY txn_time RANGE BETWEEN INTERVAL '1 day' PRECEDING AND CURRENT ROW),
+         w30d AS (PARTITION BY card_id ORDER BY txn_time RANGE BETWEEN INTERVAL '30 days' PRECEDING AND CURRENT ROW)"
+DEPLOY_Q="SELECT card_id,
+         $FEATS
+  FROM txn
+  $WINS"
+
+# Request queries use placeholders @KEY@ @AMT@ @MER@ @TS@, instantiated for
+# PREPARE ($1..$4) and for pgbench (:k and literals).
+# (a) plain PG, window formulation = DEPLOY.md's definition: the request row
+#     (last of its peers) UNION ALL the key's stored rows up to its time, the
+#     window query over them, keep the request row's output.
+PG_WIN_Q="SELECT card_id, $FCOLS FROM (
+  SELECT card_id, is_req,
+         $FEATS
+    FROM (SELECT card_id, amount, merchant, txn_time, false AS is_req
+            FROM txn_heap WHERE card_id = @KEY@ AND txn_time <= @TS@
+          UNION ALL SELECT @KEY@, @AMT@, @MER@, @TS@, true) s
+  WINDOW w100 AS (PARTITION BY card_id ORDER BY txn_time, is_req ROWS BETWEEN 100 PRECEDING AND CURRENT ROW),
+         w1d  AS (PARTITION BY card_id ORDER BY txn_time RANGE BETWEEN INTERVAL '1 day' PRECEDING AND CURRENT ROW),
+         w30d AS (PARTITION BY card_id ORDER BY txn_time RANGE BETWEEN INTERVAL '30 days' PRECEDING AND CURRENT ROW)
+  ) w WHERE is_req"
+# (b) plain PG, hand-optimised single pass: the same rows, one aggregate per
+#     feature with FILTER for its frame, rows fed oldest first (so float sums
+#     add in the window executor's order).  A stronger baseline than (a),
+#     which computes every row's frames and throws all but one away.
+PG_AGG_Q="SELECT @KEY@ AS card_id,
+       sum(amount) FILTER (WHERE rn <= 101) AS amount_sum_100,
+       avg(amount) FILTER (WHERE rn <= 101) AS amount_avg_100,
+       max(amount) FILTER (WHERE rn <= 101) AS amount_max_100,
+       count(*)    FILTER (WHERE txn_time >= @TS@ - interval '1 day') AS txn_count_1d,
+       sum(amount) FILTER (WHERE txn_time >= @TS@ - interval '1 day') AS amount_sum_1d,
+       min(amount) FILTER (WHERE txn_time >= @TS@ - interval '1 day') AS amount_min_1d,
+       max(amount) FILTER (WHERE txn_time >= @TS@ - interval '1 day') AS amount_max_1d,
+       count(*)    FILTER (WHERE txn_time >= @TS@ - interval '30 days') AS txn_count_30d,
+       avg(amount) FILTER (WHERE txn_time >= @TS@ - interval '30 days') AS amount_avg_30d,
+       count(*)    FILTER (WHERE txn_time >= @TS@ - interval '30 days' AND merchant = 'm1') AS m1_count_30d
+  FROM (SELECT amount, merchant, txn_time,
+               row_number() OVER (ORDER BY txn_time DESC, is_req DESC) AS rn
+          FROM (SELECT amount, merchant, txn_time, false AS is_req
+                  FROM txn_heap WHERE card_id = @KEY@ AND txn_time <= @TS@
+                UNION ALL SELECT @AMT@, @MER@, @TS@, true) u
+         ORDER BY txn_time, is_req) s"
+FE_Q="SELECT * FROM fe_req(@KEY@, @AMT@, @MER@, @TS@)"
+
+as_prepared() { sed -e 's/@KEY@/$1::text/g' -e 's/@AMT@/$2::float8/g' -e 's/@MER@/$3::text/g' -e 's/@TS@/$4::timestamptz/g' <<<"$1"; }
+# pgbench script: random key per transaction, request time = end of data
+pgb_script() {   # NAME QUERY
+    {
+        echo "\\set k random(0, $((KEYS - 1)))"
+        sed -e "s/@KEY@/('c' || :k)/g" -e 's/@AMT@/42.5::float8/g' -e "s/@MER@/'m1'::text/g" \
+            -e "s/@TS@/'$REQ_TS'::timestamptz/g" <<<"$2" | tr '\n' ' '
+        echo ";"
+    } > "$work/pgb/$1.sql"
+}
+
+psqlc -c "SELECT feature_ext.deploy('fe_req', \$q\$ $DEPLOY_Q \$q\$)" >/dev/null
+
+# ---------------------------------------------------------------- correctness check
+sec "check: plain-PostgreSQL queries return the deployed function's values"
+mid_ts=$(psqlc -c "SELECT (timestamptz '$BASE' + make_interval(secs => $RPK::float8 * $STEP / 2))::text")
+checks=0; bad=0
+check_one() {   # KEY AMT MER TS -> prints OK/MISMATCH line, sets rc
+    local k=$1 a=$2 m=$3 t=$4 out fe pgw pga
+    out=$(psqlc <<SQL
+PREPARE fe(text, float8, text, timestamptz) AS $(as_prepared "$FE_Q");
+PREPARE pgw(text, float8, text, timestamptz) AS $(as_prepared "$PG_WIN_Q");
+PREPARE pga(text, float8, text, timestamptz) AS $(as_prepared "$PG_AGG_Q");
+EXECUTE fe('$k', $a, '$m', '$t');
+EXECUTE pgw('$k', $a, '$m', '$t');
+EXECUTE pga('$k', $a, '$m', '$t');
+SQL
+)
+    fe=$(sed -n 1p <<<"$out"); pgw=$(sed -n 2p <<<"$out"); pga=$(sed -n 3p <<<"$out")
+    checks=$((checks + 1))
+    if [ -n "$fe" ] && [ "$fe" = "$pgw" ] && [ "$fe" = "$pga" ]; then
+        log "OK        $k @ $t: $fe"
+    else
+        bad=$((bad + 1))
+        log "MISMATCH  $k @ $t"
+        log "   feature_ext   : $fe"
+        log "   plain window  : $pgw"
+        log "   plain 1-pass  : $pga"
+    fi
+}
+check_one c0 42.5 m1 "$REQ_TS"
+check_one c123 999.99 m1 "$REQ_TS"
+check_one c500 0 m3 "$REQ_TS"
+check_one c999 17.25 m1 "$mid_ts"
+check_one c42 500 m2 "$mid_ts"
+# a request exactly at a stored row's time (the request is the last of its peers)
+tie_ts=$(psqlc -c "SELECT txn_time::text FROM txn_heap WHERE card_id = 'c7' ORDER BY txn_time OFFSET $((RPK / 2)) LIMIT 1")
+check_one c7 1.5 m1 "$tie_ts"
+put check.requests "$checks"; put check.mismatches "$bad"
+[ "$bad" = 0 ] && log "check: OK ($checks requests, all 10 features bit-identical)" || log "check: MISMATCH in $bad of $checks requests"
+
+# ---------------------------------------------------------------- pgbench helper
+# bench NAME SCRIPT CLIENTS DURATION -> sets B_TPS B_P50 B_P99 (medians over REPS; ms)
+bench() {
+    local name=$1 script=$2 c=$3 d=$4 i out tps p50 p99 tl="" l50="" l99=""
+    for i in $(seq 1 "$REPS"); do
+        rm -f "$work/pgb/log."*
+        out=$(pgbench -h /tmp -p "$PORT" -U postgres -n -M prepared -c "$c" -j "$c" -T "$d" \
+                  --log --log-prefix="$work/pgb/log" -f "$work/pgb/$script.sql" postgres 2>&1) || {
+            echo "$out" >&2; echo "pgbench failed: $name" >&2; exit 1; }
+        tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' <<<"$out")
+        # latency = interval between consecutive completions on one connection (-j = -c:
+        # one client per log file).  pgbench's own latency column reads a lazily
+        # refreshed clock and logs 0 us for many sub-0.1 ms transactions here.
+        read -r p50 p99 < <(for f in "$work/pgb/log."*; do
+                awk '{ t = $5 * 1000000 + $6; if (NR > 1) print t - p; p = t }' "$f"; done | sort -n |
+            awk '{ v[NR] = $1 } END { i50 = int(NR * 0.50 + 0.999); i99 = int(NR * 0.99 + 0.999);
+                   printf "%.3f %.3f\n", v[i50] / 1000, v[i99] / 1000 }')
+        tl+=" $tps"; l50+=" $p50"; l99+=" $p99"
+    done
+    B_TPS=$(median <<<"$tl"); B_P50=$(median <<<"$l50"); B_P99=$(median <<<"$l99")
+    put "$name.tps" "$B_TPS"; put "$name.p50_ms" "$B_P50"; put "$name.p99_ms" "$B_P99"
+    put "$name.tps_reps" "$(sed 's/^ //' <<<"$tl")"
+}
+fmt_line() {   # LABEL TPS P50 P99
+    printf '  %-34s %10.0f tps   p50 %8.3f ms   p99 %8.3f ms\n' "$1" "$2" "$3" "$4"
+}
+
+# ---------------------------------------------------------------- 1. request
+sec "1. request: 10 features, 3 windows (ROWS 100, RANGE 1 day, RANGE 30 days); pgbench -M prepared, ${DURATION}s x $REPS, medians"
+echo "SELECT 1;" > "$work/pgb/select1.sql"
+pgb_script fe "$FE_Q"
+pgb_script pgw "$PG_WIN_Q"
+pgb_script pga "$PG_AGG_Q"
+for c in 1 2; do
+    bench "request.c$c.select1" select1 "$c" "$DURATION"; s1=$B_TPS
+    fmt_line "SELECT 1 (protocol floor)" "$B_TPS" "$B_P50" "$B_P99"
+    bench "request.c$c.feature_ext" fe "$c" "$DURATION"; fe=$B_TPS; fe50=$B_P50
+    fmt_line "feature_ext fe_req(...)" "$B_TPS" "$B_P50" "$B_P99"
+    bench "request.c$c.pg_window" pgw "$c" "$DURATION"; pw=$B_TPS; pw50=$B_P50
+    fmt_line "plain PG, window query" "$B_TPS" "$B_P50" "$B_P99"
+    bench "request.c$c.pg_1pass" pga "$c" "$DURATION"; pa=$B_TPS; pa50=$B_P50
+    fmt_line "plain PG, 1-pass aggregate" "$B_TPS" "$B_P50" "$B_P99"
+    put "request.c$c.ratio_vs_select1" "$(ratio "$fe" "$s1")"
+    put "request.c$c.ratio_vs_pg_window" "$(ratio "$fe" "$pw")"
+    put "request.c$c.ratio_vs_pg_1pass" "$(ratio "$fe" "$pa")"
+    log "  => $c client(s): feature_ext/SELECT 1 = $(ratio "$fe" "$s1")x (target >= 0.8);" \
+        "feature_ext/plain PG = $(ratio "$fe" "$pw")x window query, $(ratio "$fe" "$pa")x 1-pass (target >= 5)"
+done
+
+# ---------------------------------------------------------------- 2. window scaling
+WSIZES="10 100 1000"
+[ "$RPK" -ge 10000 ] && WSIZES+=" 10000"
+sec "2. window-size scaling: single ROWS window (n PRECEDING), 6 features, 1 client, ${SDUR}s x $REPS, medians"
+log "  plain PG here = 1-pass aggregate over the key's newest n rows (btree, ORDER BY txn_time DESC LIMIT n) + the request row"
+printf '%s\n' "# n fe_p50 pg_p50 fe_p99 pg_p99 fe_tps pg_tps" > "$work/scaling.dat"
+for n in $WSIZES; do
+    psqlc -c "SELECT feature_ext.deploy('fe_rows_$n', \$q\$
+      SELECT card_id, count(*) OVER w AS c, sum(amount) OVER w AS s, avg(amount) OVER w AS a,
+             max(amount) OVER w AS mx, min(amount) OVER w AS mn,
+             count(*) FILTER (WHERE merchant = 'm1') OVER w AS m1
+        FROM txn WINDOW w AS (PARTITION BY card_id ORDER BY txn_time ROWS BETWEEN $n PRECEDING AND CURRENT ROW) \$q\$)" >/dev/null
+    FEN_Q="SELECT * FROM fe_rows_$n(@KEY@, @AMT@, @MER@, @TS@)"
+    PGN_Q="SELECT @KEY@ AS card_id, count(*) AS c, sum(amount) AS s, avg(amount) AS a, max(amount) AS mx, min(amount) AS mn,
+             count(*) FILTER (WHERE merchant = 'm1') AS m1
+        FROM (SELECT amount, merchant, txn_time, o FROM (
+                SELECT amount, merchant, txn_time, 0 AS o FROM (
+                    SELECT amount, merchant, txn_time FROM txn_heap WHERE card_id = @KEY@ AND txn_time <= @TS@
+                     ORDER BY txn_time DESC LIMIT $n) r
+                UNION ALL SELECT @AMT@, @MER@, @TS@, 1) u ORDER BY txn_time, o) s"
+    out=$(psqlc <<SQL
+PREPARE a(text, float8, text, timestamptz) AS $(as_prepared "$FEN_Q");
+PREPARE b(text, float8, text, timestamptz) AS $(as_prepared "$PGN_Q");
+EXECUTE a('c7', 42.5, 'm1', '$REQ_TS');
+EXECUTE b('c7', 42.5, 'm1', '$REQ_TS');
+SQL
+)
+    if [ "$(sed -n 1p <<<"$out")" = "$(sed -n 2p <<<"$out")" ]; then chk=OK; else chk=MISMATCH; bad=$((bad + 1)); fi
+    pgb_script "fen$n" "$FEN_Q"; pgb_script "pgn$n" "$PGN_Q"
+    bench "scaling.rows$n.feature_ext" "fen$n" 1 "$SDUR"; f50=$B_P50; f99=$B_P99; ft=$B_TPS
+    bench "scaling.rows$n.pg_1pass" "pgn$n" 1 "$SDUR"; g50=$B_P50; g99=$B_P99; gt=$B_TPS
+    put "scaling.rows$n.check" "$chk"
+    put "scaling.rows$n.ratio_tps" "$(ratio "$ft" "$gt")"
+    printf '  ROWS %-6s feature_ext p50 %7.3f ms p99 %7.3f ms | plain PG p50 %7.3f ms p99 %7.3f ms | tps ratio %6sx | check %s\n' \
+        "$n" "$f50" "$f99" "$g50" "$g99" "$(ratio "$ft" "$gt")" "$chk"
+    echo "$n $f50 $g50 $f99 $g99 $ft $gt" >> "$work/scaling.dat"
+done
+cp "$work/scaling.dat" "$RESULTS/scaling.dat"
+
+# ---------------------------------------------------------------- 4. memory (before ingest adds tables)
+sec "4. memory: skiplist index bytes per row vs raw column bytes"
+read -r keys rim bytes < <(psqlc -F ' ' -c "SELECT keys, rows_in_memory, bytes_used FROM feature_ext.index_stats WHERE index_name = 'txn_card'::regclass")
+raw=$(psqlc -c "SELECT round(avg(octet_length(card_id) + 8 + octet_length(merchant) + 8), 2) FROM txn")
+bpr=$(awk -v b="$bytes" -v r="$rim" 'BEGIN { printf "%.2f", b / r }')
+ovh=$(awk -v a="$bpr" -v b="$raw" 'BEGIN { printf "%.2f", a - b }')
+heapb=$(psqlc -c "SELECT round(pg_relation_size('txn_heap_card')::numeric / $ROWS, 2)")
+log "  txn_card: $keys keys, $rim rows, $bytes bytes = $bpr bytes/row; raw column bytes $raw/row"
+log "  => overhead beyond column bytes $ovh bytes/row (target <= 48; OpenMLDB ~70); btree (card_id, txn_time) on disk: $heapb bytes/row"
+put memory.bytes_per_row "$bpr"; put memory.raw_bytes_per_row "$raw"; put memory.overhead_per_row "$ovh"
+put memory.btree_bytes_per_row "$heapb"
+
+# ---------------------------------------------------------------- 6. offline
+sec "6. offline: fe_req_batch('txn') vs PostgreSQL's native window query, whole table ($ROWS rows)"
+CHK="count(*) || ' ' || sum(txn_count_1d) || ' ' || sum(txn_count_30d) || ' ' || sum(m1_count_30d) || ' ' ||
+     sum(amount_sum_100::numeric) || ' ' || sum(amount_avg_30d::numeric) || ' ' || sum(amount_min_1d::numeric)"
+t0=$(date +%s.%N)
+cb=$(psqlc -c "SELECT $CHK FROM fe_req_batch('txn')")
+t1=$(date +%s.%N)
+cn=$(psqlc -c "SELECT $CHK FROM ($DEPLOY_Q) s")
+t2=$(date +%s.%N)
+tb=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+tn=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.2f", b - a }')
+[ "$cb" = "$cn" ] && ochk=OK || { ochk=MISMATCH; bad=$((bad + 1)); }
+log "  batch  $tb s   native $tn s   => native/batch = $(ratio "$tn" "$tb")x (target >= 3)"
+log "  check (row count and checksums of 6 features): $ochk  [$cb]"
+[ "$ochk" = OK ] || log "  native: [$cn]"
+put offline.batch_s "$tb"; put offline.native_s "$tn"; put offline.ratio "$(ratio "$tn" "$tb")"; put offline.check "$ochk"
+
+# ---------------------------------------------------------------- 3. ingest
+sec "3. ingest: COPY into feature_store + skiplist vs heap + btree"
+ING_DONE=0
+if [ -f "$FE_ROOT/bench/ingest.sh" ]; then
+    log "  running bench/ingest.sh (its own server on port $((PORT + 1)))"
+    if out=$(BENCH_PORT=$((PORT + 1)) timeout 600 bash "$FE_ROOT/bench/ingest.sh" 2>&1); then
+        sed 's/^/  | /' <<<"$out"
+        r=$(grep -Eio '[0-9]+(\.[0-9]+)? ?x' <<<"$out" | tail -1 | tr -d ' xX' || true)
+        put ingest.source "bench/ingest.sh"; put ingest.ratio "${r:-see output}"
+        ING_DONE=1
+    else
+        sed 's/^/  | /' <<<"$out" | tail -5
+        log "  bench/ingest.sh failed; measuring here instead"
+    fi
+else
+    log "  bench/ingest.sh not present; measuring here"
+fi
+if [ "$ING_DONE" = 0 ]; then
+    ICSV="$work/ingest.csv"
+    head -n 1000000 "$CSV" > "$ICSV"; chown postgres "$ICSV" 2>/dev/null || true
+    IROWS=$(wc -l < "$ICSV")
+    tf=""; th=""
+    for i in $(seq 1 "$REPS"); do
+        psqlc -c "SET client_min_messages = warning" -c "DROP TABLE IF EXISTS ing_fs, ing_heap" -c "CREATE TABLE ing_fs (LIKE txn) USING feature_store" \
+              -c "CREATE INDEX ON ing_fs USING skiplist (card_id, txn_time)" \
+              -c "CREATE TABLE ing_heap (LIKE txn) USING heap" -c "CREATE INDEX ON ing_heap (card_id, txn_time)" -c CHECKPOINT >/dev/null
+        tf+=" $(sql_ms "COPY ing_fs FROM '$ICSV' WITH (FORMAT csv)")"
+        th+=" $(sql_ms "COPY ing_heap FROM '$ICSV' WITH (FORMAT csv)")"
+    done
+    psqlc -c "DROP TABLE IF EXISTS ing_fs, ing_heap" >/dev/null
+    mf=$(median <<<"$tf"); mh=$(median <<<"$th")
+    rf=$(awk -v n="$IROWS" -v t="$mf" 'BEGIN { printf "%.0f", n / t * 1000 }')
+    rh=$(awk -v n="$IROWS" -v t="$mh" 'BEGIN { printf "%.0f", n / t * 1000 }')
+    log "  COPY $IROWS rows (time-ordered, 1,000 keys), median of $REPS:"
+    log "  feature_store + skiplist $rf rows/s   heap + btree $rh rows/s   => $(ratio "$rf" "$rh")x (target >= 0.8)"
+    put ingest.source "bench/run.sh"; put ingest.fs_rows_per_s "$rf"; put ingest.heap_rows_per_s "$rh"
+    put ingest.ratio "$(ratio "$rf" "$rh")"
+fi
+
+# ---------------------------------------------------------------- 5. restart
+sec "5. restart: stop, start, time the first request (rebuilds the index from the table)"
+# sql_ms2 SQL -> "first second" times (ms) of SQL run twice in one new session
+sql_ms2() {
+    psqlc -c '\timing on' -c "$1" -c "$1" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -2 | tr '\n' ' '
+}
+RQ="SELECT * FROM fe_req('c7', 42.5, 'm1', '$REQ_TS')"
+read -r b1 b2 < <(sql_ms2 "$RQ")
+loglines=$(wc -l < "$DATA/server.log")
+"${RUN_AS[@]}" "$PG_BINDIR/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null
+"${RUN_AS[@]}" "$PG_BINDIR/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w start >/dev/null
+state=$(psqlc -c "SELECT state FROM feature_ext.index_stats WHERE index_name = 'txn_card'::regclass")
+read -r first after < <(sql_ms2 "$RQ")
+line=$(tail -n +"$((loglines + 1))" "$DATA/server.log" | grep 'loaded skiplist index' | tail -1 || true)
+rps=$(sed -n 's/.*(\([0-9.]*\) rows\/s).*/\1/p' <<<"$line")
+log "  index state after restart: $state; first request $first ms (includes the rebuild), second $after ms"
+log "  (before the restart, a new session: first request $b1 ms, second $b2 ms: the first call of a session plans the deployment)"
+log "  server log: ${line#*LOG:  }"
+log "  => rebuild $(awk -v r="${rps:-0}" 'BEGIN { printf "%.2f", r / 1e6 }') M rows/s (target >= 1 M rows/s)"
+put restart.first_request_ms "$first"; put restart.second_request_ms "$after"
+put session.first_call_ms "$b1"; put session.second_call_ms "$b2"; put restart.rows_per_s "${rps:-}"
+
+# ---------------------------------------------------------------- 7. JIT
+sec "7. JIT"
+log "  n/a (no JIT yet)"
+put jit "n/a (no JIT yet)"
+
+# ---------------------------------------------------------------- summary, JSON, plot
+put machine.loadavg_end "$(cut -d' ' -f1 /proc/loadavg)"
+put run.seconds "$(( $(date +%s) - T_START ))"
+put run.mismatches "$bad"
+sec "summary (ratio = feature_ext / baseline, higher is better; targets from SPEC §6)"
+printf '  %-52s %9s  %s\n' "measurement" "ratio" "target"
+printf '  %-52s %9s  %s\n' "request TPS vs SELECT 1, 1 client" "${R[request.c1.ratio_vs_select1]}x" ">= 0.8"
+printf '  %-52s %9s  %s\n' "request TPS vs SELECT 1, 2 clients" "${R[request.c2.ratio_vs_select1]}x" ">= 0.8"
+printf '  %-52s %9s  %s\n' "request TPS vs plain PG window query, 1 client" "${R[request.c1.ratio_vs_pg_window]}x" ">= 5"
+printf '  %-52s %9s  %s\n' "request TPS vs plain PG window query, 2 clients" "${R[request.c2.ratio_vs_pg_window]}x" ">= 5"
+printf '  %-52s %9s  %s\n' "request TPS vs plain PG 1-pass aggregate, 1 client" "${R[request.c1.ratio_vs_pg_1pass]}x" "(stronger baseline)"
+printf '  %-52s %9s  %s\n' "request TPS vs plain PG 1-pass aggregate, 2 clients" "${R[request.c2.ratio_vs_pg_1pass]}x" "(stronger baseline)"
+for n in $WSIZES; do
+printf '  %-52s %9s  %s\n' "ROWS $n window TPS vs plain PG (1 client)" "${R[scaling.rows$n.ratio_tps]}x" ""
+done
+printf '  %-52s %9s  %s\n' "ingest COPY rows/s vs heap + btree" "${R[ingest.ratio]}x" ">= 0.8"
+printf '  %-52s %9s  %s\n' "memory: bytes/row beyond column bytes" "${R[memory.overhead_per_row]}" "<= 48"
+printf '  %-52s %9s  %s\n' "restart: index rebuild rows/s" "${R[restart.rows_per_s]}" ">= 1000000"
+printf '  %-52s %9s  %s\n' "offline batch vs native window query (time ratio)" "${R[offline.ratio]}x" ">= 3"
+printf '  %-52s %9s  %s\n' "JIT vs interpreter" "n/a" ">= 2 (no JIT yet)"
+log "  correctness checks: $([ "$bad" = 0 ] && echo "all OK" || echo "$bad MISMATCH")"
+
+json="$RESULTS/latest.json"
+{
+    echo "{"
+    n=${#JKEYS[@]}; i=0
+    for k in "${JKEYS[@]}"; do
+        i=$((i + 1)); v=${R[$k]}
+        if [[ "$v" =~ ^-?[0-9]+(\.[0-9]+)?$ ]]; then q="$v"; else q="\"${v//\"/\\\"}\""; fi
+        printf '  "%s": %s%s\n' "$k" "$q" "$([ $i -lt $n ] && echo ,)"
+    done
+    echo "}"
+} > "$json"
+log "wrote $json"
+
+if ! command -v gnuplot >/dev/null 2>&1; then
+    log "gnuplot missing: installing gnuplot-nox"
+    { apt-get install -y -qq gnuplot-nox >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq gnuplot-nox >/dev/null 2>&1; }; } || true
+fi
+if command -v gnuplot >/dev/null 2>&1; then
+    png="$RESULTS/latency_vs_window.png"
+    gnuplot <<GP
+set terminal pngcairo size 900,600 font ",11"
+set output "$png"
+set title "Request latency vs window size (ROWS n PRECEDING, 6 features, 1 client, $ROWS rows)\n$(date -u '+%Y-%m-%d'), $(nproc) cores, PostgreSQL $PGVER, shared machine (noisy)"
+set xlabel "window size n (rows)"
+set ylabel "latency (ms)"
+set logscale xy
+set grid
+set key top left
+set xtics ($(tr ' ' '\n' <<<"$WSIZES" | awk '{ printf "%s\"%s\" %s", (NR > 1 ? ", " : ""), $1, $1 }'))
+plot "$work/scaling.dat" using 1:2 with linespoints lw 2 pt 7 title "feature_ext p50", \
+     "" using 1:4 with linespoints lw 1 dt 2 pt 6 title "feature_ext p99", \
+     "" using 1:3 with linespoints lw 2 pt 5 title "plain PostgreSQL p50 (heap+btree, 1-pass)", \
+     "" using 1:5 with linespoints lw 1 dt 2 pt 4 title "plain PostgreSQL p99"
+GP
+    log "wrote $png"
+else
+    log "gnuplot not available: no plot"
+fi
+log "total $(( $(date +%s) - T_START )) s"
