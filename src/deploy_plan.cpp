@@ -7,7 +7,13 @@
 // Errors point into the deployment's query text (internalerrposition).
 #include "feature_ext/deploy.hpp"
 
+#include <cstdlib>
+#include <cstring>
+
+#include "feature_ext/dialect.hpp"
+
 extern "C" {
+#include "catalog/namespace.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/pg_aggregate.h"
@@ -481,6 +487,17 @@ void plan_agg(PlanBuild *b, WindowFunc *wf, AggPlan *a)
         a->final_extra = agg->aggfinalextra;
         a->nfinalargs = a->final_extra ? nargs + 1 : 1;
     }
+    // Argument types for get_fn_expr_argtype() (polymorphic transition
+    // functions such as feature_ext's aggregates need them), as nodeAgg does.
+    Expr *transexpr = nullptr, *invexpr = nullptr, *finalexpr = nullptr;
+    build_aggregate_transfn_expr(inputTypes, nargs, 0, false,
+                                 a->transtype, wf->inputcollid, agg->aggtransfn, InvalidOid, &transexpr, &invexpr);
+    fmgr_info_set_expr(reinterpret_cast<Node *>(transexpr), &a->transfn);
+    if (a->has_final) {
+        build_aggregate_finalfn_expr(inputTypes, a->nfinalargs, a->transtype, wf->wintype, wf->inputcollid,
+                                     agg->aggfinalfn, &finalexpr);
+        fmgr_info_set_expr(reinterpret_cast<Node *>(finalexpr), &a->finalfn);
+    }
     bool initnull;
     Datum init = SysCacheGetAttr(AGGFNOID, tup, Anum_pg_aggregate_agginitval, &initnull);
     a->init_null = initnull;
@@ -508,6 +525,124 @@ void plan_agg(PlanBuild *b, WindowFunc *wf, AggPlan *a)
     MemoryContextSwitchTo(old);
 }
 
+
+// ---- OpenMLDB dialect (dialect.hpp): the query is translated into
+// PostgreSQL's dialect before planning; the catalog keeps the original text.
+// The translator is pure C++: it runs in noexcept helpers that own every C++
+// object and hand back malloc'd C strings, so the PostgreSQL side below keeps
+// no C++ object alive when it ereports (CONTRIBUTING.md, C-style zones).
+struct DialectOut {
+    char *text;        // table name (step 1) or translated query (step 2)
+    bool failed;
+    char sqlstate[6];
+    char *message;
+    char *hint;
+    int position;      // 1-based, 0 = none
+};
+
+void dialect_fail(DialectOut *o, const char *sqlstate, const char *msg, const char *hint, int position) noexcept
+{
+    o->failed = true;
+    memcpy(o->sqlstate, sqlstate, 5);
+    o->sqlstate[5] = '\0';
+    o->message = strdup(msg);
+    o->hint = hint && *hint ? strdup(hint) : nullptr;
+    o->position = position;
+}
+
+bool dialect_looks(const char *query) noexcept
+{
+    try {
+        return looks_openmldb(query);
+    } catch (...) {
+        return false;
+    }
+}
+
+// step 1: the table; step 2 (ncols >= 0): the translation, each column's
+// order type given by name.
+void dialect_run(const char *query, int ncols, const char *const *names, const int *kinds, DialectOut *o) noexcept
+{
+    try {
+        std::string r;
+        if (ncols < 0)
+            r = openmldb_table(query);
+        else
+            r = translate_openmldb(query, [&](const std::string &col) {
+                for (int i = 0; i < ncols; i++)
+                    if (col == names[i])
+                        return OrderType(kinds[i]);
+                return OrderType::kOther;
+            });
+        o->text = strdup(r.c_str());
+        if (!o->text)
+            dialect_fail(o, "53200", "out of memory", nullptr, 0);
+    } catch (const DialectError &e) {
+        dialect_fail(o, e.sqlstate(), e.what(), e.hint().c_str(), e.position());
+    } catch (const Error &e) {
+        dialect_fail(o, e.sqlstate(), e.what(), e.hint().c_str(), 0);
+    } catch (const std::bad_alloc &) {
+        dialect_fail(o, "53200", "out of memory", nullptr, 0);
+    } catch (...) {
+        dialect_fail(o, "XX000", "internal error in the OpenMLDB dialect translator", nullptr, 0);
+    }
+}
+
+// palloc'd copy of the malloc'd result; ereports the translator's error.
+char *dialect_result(const char *query, DialectOut *o)
+{
+    if (o->failed) {
+        char *msg = pstrdup(o->message);
+        char *hint = o->hint ? pstrdup(o->hint) : nullptr;
+        free(o->message);
+        free(o->hint);
+        ereport(ERROR, (errcode(MAKE_SQLSTATE(o->sqlstate[0], o->sqlstate[1], o->sqlstate[2], o->sqlstate[3],
+                                              o->sqlstate[4])),
+                        errmsg("%s", msg), hint ? errhint("%s", hint) : 0,
+                        o->position > 0 ? internalerrposition(o->position) : 0, internalerrquery(query)));
+    }
+    char *r = pstrdup(o->text);
+    free(o->text);
+    return r;
+}
+
+// The PostgreSQL-dialect text of an OpenMLDB-dialect deployment query.
+const char *translate_openmldb_query(const char *query)
+{
+    DialectOut o;
+    memset(&o, 0, sizeof(o));
+    dialect_run(query, -1, nullptr, nullptr, &o);
+    char *table = dialect_result(query, &o);
+    char *dot = strchr(table, '.');
+    if (dot)
+        *dot = '\0';
+    RangeVar *rv = makeRangeVar(dot ? table : nullptr, dot ? dot + 1 : table, -1);
+    Oid relid = *table ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
+    int ncols = 0;
+    const char **names = nullptr;
+    int *kinds = nullptr;
+    if (OidIsValid(relid)) {  // otherwise planning the translation reports the missing table
+        Relation rel = table_open(relid, AccessShareLock);
+        TupleDesc d = RelationGetDescr(rel);
+        names = static_cast<const char **>(palloc(sizeof(char *) * d->natts));
+        kinds = static_cast<int *>(palloc(sizeof(int) * d->natts));
+        for (int a = 0; a < d->natts; a++) {
+            Form_pg_attribute att = TupleDescAttr(d, a);
+            if (att->attisdropped)
+                continue;
+            Oid t = att->atttypid;
+            names[ncols] = pstrdup(NameStr(att->attname));
+            kinds[ncols++] = int(t == INT2OID || t == INT4OID || t == INT8OID ? OrderType::kEpochMs
+                                 : t == TIMESTAMPOID || t == TIMESTAMPTZOID  ? OrderType::kTimestamp
+                                                                             : OrderType::kOther);
+        }
+        table_close(rel, AccessShareLock);
+    }
+    memset(&o, 0, sizeof(o));
+    dialect_run(query, ncols, names, kinds, &o);
+    return dialect_result(query, &o);
+}
+
 }  // namespace
 
 DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext parent, bool check_only,
@@ -518,7 +653,8 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
     PlanBuild bb;
     memset(&bb, 0, sizeof(bb));
     PlanBuild *b = &bb;
-    b->query = pstrdup(query);
+    const char *openmldb = dialect_looks(query) ? pstrdup(query) : nullptr;
+    b->query = openmldb ? translate_openmldb_query(openmldb) : pstrdup(query);
     b->fix_flags = fix_flags;
     auto *p = static_cast<DeployPlan *>(palloc0(sizeof(DeployPlan)));
     b->p = p;
@@ -658,6 +794,8 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
 
     if (explain) {
         appendStringInfo(explain, "deployment %s over table %s\n", name, RelationGetRelationName(heap));
+        if (openmldb)
+            appendStringInfo(explain, "  OpenMLDB dialect, planned as: %s\n", b->query);
         for (int g = 0; g < p->ngroups; g++) {
             GroupPlan *gp = &p->groups[g];
             appendStringInfo(explain, "  read index %s once per request: ", get_rel_name(gp->indexoid));
