@@ -105,8 +105,15 @@ FE_FUNCTION(fe_index_scan)
     InitMaterializedSRF(fcinfo, 0);
     auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
 
-    Relation index = index_open(indexoid, AccessShareLock);
-    if (index->rd_rel->relam != fe::skiplist_am_oid())
+    // try_relation_open: an index dropped concurrently (its name was resolved
+    // before DROP INDEX committed) or a stale OID gets a clear 42P01, not
+    // "could not open relation with OID" (XX000).
+    Relation index = try_relation_open(indexoid, AccessShareLock);
+    if (index == nullptr)
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+                        errmsg("index with OID %u does not exist", indexoid),
+                        errhint("It may have been dropped concurrently.")));
+    if (index->rd_rel->relkind != RELKIND_INDEX || index->rd_rel->relam != fe::skiplist_am_oid())
         ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
                         errmsg("\"%s\" is not a skiplist index", RelationGetRelationName(index))));
     if (pg_class_aclcheck(index->rd_index->indrelid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
