@@ -45,7 +45,10 @@ RESULTS="$FE_ROOT/bench/results"
 mkdir -p "$RESULTS"
 T_START=$(date +%s)
 
-work=$(fe_workdir)
+# own temp dir name (not /tmp/feature_ext.*: other jobs on a shared machine may sweep those)
+work=$(mktemp -d /tmp/fe_bench_run.XXXXXX)
+chmod 755 "$work"
+[ "$(id -u)" = 0 ] && chown postgres:postgres "$work"
 DATA="$work/data"
 cleanup() {
     fe_stop_server "$DATA" immediate
