@@ -4,7 +4,7 @@
 # Run as root.  Used by scripts/demo.sh, scripts/test.sh and docker/Dockerfile.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PKGS=(postgresql-15 postgresql-server-dev-15 g++ make libboost-dev libgtest-dev)
+PKGS=(postgresql-15 postgresql-server-dev-15 g++ make libboost-dev libgtest-dev python3-yaml python3-psycopg)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

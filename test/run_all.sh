@@ -3,7 +3,8 @@
 #   1. C++ unit tests (no server)          make unit
 #   2. pg_regress                          test/run_regress.sh
 #   3. isolation specs                     test/run_isolation.sh
-#   4. restart / crash / limit scripts     test/scripts/*.sh (each exits 0 = pass)
+#   4. OpenMLDB conformance cases          test/conformance/run.py (docs/CONFORMANCE.md)
+#   5. restart / crash / limit scripts     test/scripts/*.sh (each exits 0 = pass)
 # Ends with one line "N passed, M failed".  Run as root (servers run as the
 # postgres OS user) after scripts/setup.sh has installed the build.
 set -uo pipefail
@@ -19,6 +20,7 @@ step() {
 step "unit tests" make -s unit
 step "pg_regress" bash test/run_regress.sh
 [ -x test/run_isolation.sh ] && step "isolation" bash test/run_isolation.sh
+step "openmldb conformance" python3 test/conformance/run.py
 for s in test/scripts/*.sh; do
     [ -e "$s" ] || continue
     step "script $(basename "$s" .sh)" bash "$s"

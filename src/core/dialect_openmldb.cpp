@@ -268,14 +268,10 @@ public:
                 return true;
             if (t.kind == TK::kNum && std::isalpha(static_cast<unsigned char>(t.text.back())))
                 return true;
-            if (is_kw(t, "WINDOW") || is_kw(t, "OVER")) {
-                // WINDOW w AS (UNION ...)
-                size_t j = i + 1;
-                while (j < toks_.size() && !is_op(toks_[j], "(") && j < i + 4)
-                    j++;
-                if (j + 1 < toks_.size() && is_op(toks_[j], "(") && is_kw(toks_[j + 1], "UNION"))
-                    return true;
-            }
+            // WINDOW w AS (UNION ...), OVER (UNION ...)
+            if (is_op(t, "(") && i > 0 && (is_kw(toks_[i - 1], "AS") || is_kw(toks_[i - 1], "OVER")) &&
+                i + 1 < toks_.size() && is_kw(toks_[i + 1], "UNION"))
+                return true;
         }
         return false;
     }
@@ -405,7 +401,9 @@ private:
                 b.open = true;
                 i++;
             }
-        } else
+        } else if (is_op(toks_[i], "-"))
+            refuse("a negative frame offset (a bound after the current row) is not supported", b.pos);
+        else
             syntax("frame bound expected", b.pos);
         if (i < end && is_kw(toks_[i], "PRECEDING"))
             b.preceding = true;

@@ -35,6 +35,8 @@ TEST(Dialect, Detects)
     EXPECT_TRUE(fe::looks_openmldb(kHead + "ROWS BETWEEN 3 PRECEDING AND CURRENT ROW EXCLUDE CURRENT_ROW)"));
     EXPECT_TRUE(fe::looks_openmldb("SELECT * FROM a LAST JOIN b ON a.x = b.x"));
     EXPECT_TRUE(fe::looks_openmldb("SELECT sum(x) OVER w FROM t WINDOW w AS (UNION t2 PARTITION BY k ORDER BY ts)"));
+    EXPECT_TRUE(fe::looks_openmldb("SELECT sum(x) OVER w FROM t WINDOW v AS (PARTITION BY k ORDER BY ts), "
+                                   "w AS (UNION t2 PARTITION BY k ORDER BY ts)"));
     EXPECT_FALSE(fe::looks_openmldb(kHead + "ROWS BETWEEN 3 PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW)"));
     EXPECT_FALSE(fe::looks_openmldb(kHead + "RANGE BETWEEN INTERVAL '3 days' PRECEDING AND CURRENT ROW)"));
     EXPECT_FALSE(fe::looks_openmldb("SELECT 'ROWS_RANGE 3d', \"MAXSIZE\", current_time FROM t -- ROWS_RANGE"));
@@ -114,6 +116,7 @@ TEST(Dialect, Refusals)
     EXPECT_EQ(err(kHead + "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW)", OrderType::kOther).substr(0, 6), "0A000|");
     EXPECT_EQ(err(kHead + "ROWS BETWEEN 3s PRECEDING AND CURRENT ROW)").substr(0, 6), "42601|");
     EXPECT_EQ(err("SELECT `a FROM t").substr(0, 6), "42601|");
+    EXPECT_EQ(err(kHead + "ROWS_RANGE BETWEEN 2 PRECEDING AND -1 PRECEDING)").substr(0, 6), "0A000|");
 }
 
 TEST(Dialect, Lexical)
