@@ -52,3 +52,10 @@ fe_psql() {
     local port=$1; shift
     "${RUN_AS[@]}" "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h /tmp -p "$port" -U postgres -d postgres "$@"
 }
+
+# fe_free_port START: the first port from START with no socket in /tmp.
+fe_free_port() {
+    local p=$1
+    while [ -e "/tmp/.s.PGSQL.$p" ] || [ -e "/tmp/.s.PGSQL.$p.lock" ]; do p=$((p + 1)); done
+    echo "$p"
+}

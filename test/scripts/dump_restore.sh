@@ -6,7 +6,7 @@ set -euo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$FE_ROOT/test/lib.sh"
 DIR=$(fe_workdir)
-PORT=55471
+PORT=$(fe_free_port 55471)
 trap 'fe_stop_server "$DIR/data" immediate; rm -rf "$DIR"' EXIT
 fe_start_server "$DIR/data" "$PORT"
 psql_db() { local db=$1; shift; "${RUN_AS[@]}" "$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -h /tmp -p "$PORT" -U postgres -d "$db" "$@"; }
