@@ -401,7 +401,7 @@ fi
 sec "5. restart: stop, start, time the first request (rebuilds the index from the table)"
 # sql_ms2 SQL -> "first second" times (ms) of SQL run twice in one new session
 sql_ms2() {
-    psqlc -c '\timing on' -c "$1" -c "$1" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -2 | tr '\n' ' '
+    psqlc -c '\timing on' -c "$1" -c "$1" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -2 | paste -sd' '
 }
 RQ="SELECT * FROM fe_req('c7', 42.5, 'm1', '$REQ_TS')"
 read -r b1 b2 < <(sql_ms2 "$RQ")
