@@ -112,9 +112,51 @@ Ref Store::alloc(size_t bytes)
                 return Ref(off >> 3);
             }
         }
+        // Never-used memory is gone: split a free block of a larger class
+        // (free lists do not coalesce, so without this memory freed by
+        // DELETE/TTL/compaction could only serve its own class: e.g. no new
+        // key entry could be created however much was freed).
+        if (Ref r = split_larger(c))
+            return r;
         // Full: free what readers no longer see, then retry.
         if (reclaim() == 0 && attempt >= 2)
             break;
+    }
+    return 0;
+}
+
+Ref Store::split_larger(int c)
+{
+    StoreHeader *h = hdr();
+    size_t sz = size_of_class(c);
+    for (int c2 = c + 1; c2 < kNumClasses; c2++) {
+        Ref r = 0;
+        {
+            SpinGuard g(h->class_lock[c2]);
+            r = h->free_head[c2];
+            if (r)
+                h->free_head[c2] = *at<Ref>(r);
+        }
+        if (!r)
+            continue;
+        h->used.fetch_add(sz, std::memory_order_relaxed);
+        // The tail goes back to the free lists in exact class-sized blocks
+        // (every multiple of 8 is a sum of class sizes; 8 bytes is class 0).
+        uint64_t off = (uint64_t(r) << 3) + sz;
+        size_t rest = size_of_class(c2) - sz;
+        while (rest > 0) {
+            int rc = class_of(rest);
+            if (size_of_class(rc) > rest)
+                rc--;
+            size_t piece = size_of_class(rc);
+            Ref p = Ref(off >> 3);
+            SpinGuard g(h->class_lock[rc]);
+            *at<Ref>(p) = h->free_head[rc];
+            h->free_head[rc] = p;
+            off += piece;
+            rest -= piece;
+        }
+        return r;
     }
     return 0;
 }

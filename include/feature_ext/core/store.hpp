@@ -254,6 +254,9 @@ public:
 
     // ---- allocator: returns 0 when the region is full (after trying to reclaim).
     Ref alloc(size_t bytes);
+    // Class-c block carved from the front of a free block of a larger class
+    // (the rest returns to the free lists); 0 if no larger block is free.
+    Ref split_larger(int c);
     // `bytes` (a multiple of 8) of never-used memory from the bump pointer,
     // with no size class of its own: the caller carves it into blocks of
     // exact class sizes, each of which may later be freed alone.  0 if short.
