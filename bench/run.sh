@@ -365,8 +365,13 @@ if [ -f "$FE_ROOT/bench/ingest.sh" ]; then
     log "  running bench/ingest.sh (its own server on port $((PORT + 1)))"
     if out=$(BENCH_PORT=$((PORT + 1)) timeout 600 bash "$FE_ROOT/bench/ingest.sh" 2>&1); then
         sed 's/^/  | /' <<<"$out"
-        r=$(grep -Eio '[0-9]+(\.[0-9]+)? ?x' <<<"$out" | tail -1 | tr -d ' xX' || true)
-        put ingest.source "bench/ingest.sh"; put ingest.ratio "${r:-see output}"
+        r=$(sed -n 's|.*ratio feature_store / heap *\([0-9.]*\).*|\1|p' <<<"$out" | tail -1)
+        rf=$(sed -n 's|.*COPY feature_store + skiplist.* \([0-9]*\) rows/s.*|\1|p' <<<"$out" | head -1)
+        rh=$(sed -n 's|.*COPY heap + btree (card_id, txn_time) *\([0-9]*\) rows/s.*|\1|p' <<<"$out" | head -1)
+        put ingest.source "bench/ingest.sh"; put ingest.ratio "${r:-n/a}"
+        [ -n "$rf" ] && put ingest.fs_rows_per_s "$rf"
+        [ -n "$rh" ] && put ingest.heap_rows_per_s "$rh"
+        log "  => feature_store/heap = ${r:-n/a}x (target >= 0.8)"
         ING_DONE=1
     else
         sed 's/^/  | /' <<<"$out" | tail -5
