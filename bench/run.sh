@@ -471,19 +471,20 @@ fi
 if command -v gnuplot >/dev/null 2>&1; then
     png="$RESULTS/latency_vs_window.png"
     gnuplot <<GP
-set terminal pngcairo size 900,600 font ",11"
+set terminal pngcairo size 900,600 font ",11" noenhanced
 set output "$png"
 set title "Request latency vs window size (ROWS n PRECEDING, 6 features, 1 client, $ROWS rows)\n$(date -u '+%Y-%m-%d'), $(nproc) cores, PostgreSQL $PGVER, shared machine (noisy)"
 set xlabel "window size n (rows)"
-set ylabel "latency (ms)"
+set ylabel "latency per request (ms)"
 set logscale xy
+set xrange [$(awk 'NR > 1 { if (min == "" || $1 < min) min = $1; if ($1 > max) max = $1 } END { printf "%g:%g", min / 2, max * 2 }' "$work/scaling.dat")]
 set grid
 set key top left
 set xtics ($(tr ' ' '\n' <<<"$WSIZES" | awk '{ printf "%s\"%s\" %s", (NR > 1 ? ", " : ""), $1, $1 }'))
-plot "$work/scaling.dat" using 1:2 with linespoints lw 2 pt 7 title "feature_ext p50", \
-     "" using 1:4 with linespoints lw 1 dt 2 pt 6 title "feature_ext p99", \
-     "" using 1:3 with linespoints lw 2 pt 5 title "plain PostgreSQL p50 (heap+btree, 1-pass)", \
-     "" using 1:5 with linespoints lw 1 dt 2 pt 4 title "plain PostgreSQL p99"
+plot "$work/scaling.dat" using 1:2 with linespoints lw 2 pt 7 lc rgb "#1f77b4" title "feature_ext p50", \
+     "" using 1:4 with linespoints lw 1 dt 2 pt 6 lc rgb "#1f77b4" title "feature_ext p99", \
+     "" using 1:3 with linespoints lw 2 pt 5 lc rgb "#d62728" title "plain PostgreSQL p50 (heap + btree, 1-pass aggregate)", \
+     "" using 1:5 with linespoints lw 1 dt 2 pt 4 lc rgb "#d62728" title "plain PostgreSQL p99"
 GP
     log "wrote $png"
 else
