@@ -486,6 +486,13 @@ Ref Store::alloc_node(uint32_t payload_len, int64_t order, uint32_t tid_block, u
     int h = random_height();
     size_t sz = RowNode::size_for(h, payload_len);
     Ref r = alloc(sz);
+    // Region full: a shorter node is just as correct (the height only speeds
+    // up searches), and freed blocks may all be smaller than a rare tall node.
+    while (!r && h > 1) {
+        h--;
+        sz = RowNode::size_for(h, payload_len);
+        r = alloc(sz);
+    }
     if (!r)
         return 0;
     RowNode *n = at<RowNode>(r);
