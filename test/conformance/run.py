@@ -337,13 +337,12 @@ class Runner:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--cases", default=os.path.join(ROOT, "..", "shared", "conformance", "openmldb-cases"))
+    ap.add_argument("--cases", default=os.path.join(ROOT, "test", "conformance", "openmldb-cases"),
+                    help="root of OpenMLDB's cases (default: the vendored window cases)")
     ap.add_argument("--update", action="store_true", help="rewrite passing.txt with the cases that pass")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every failing and skipped case")
     ap.add_argument("--port", type=int, default=None, help="use a running server on this port (/tmp socket)")
     args = ap.parse_args()
-    if not os.path.isdir(os.path.join(args.cases, "cases")) and os.path.isdir("/work/shared/conformance/openmldb-cases"):
-        args.cases = "/work/shared/conformance/openmldb-cases"
     if not os.path.isdir(os.path.join(args.cases, "cases")):
         print("no OpenMLDB cases at %s (use --cases)" % args.cases)
         return 1
