@@ -604,9 +604,7 @@ bool row_less(int a, int b)
         return c < 0;
     if (la != lb)
         return la < lb;
-    if (g_sort->order[a] != g_sort->order[b])
-        return g_sort->order[a] < g_sort->order[b];
-    return a < b;
+    return a < b;  // within a key: source (insertion) order
 }
 
 }  // namespace
@@ -651,7 +649,11 @@ void run_batch(DeployPlan *p, int nrows, const Datum *vals, const bool *nulls, T
         }
         g_sort = &sc;
         std::sort(perm, perm + nrows, row_less);
-        // Newest-first arrays of the whole sorted run, per key partition.
+        // Per key, rows are taken in source order.  A newest-first buffer
+        // holds the rows inserted so far, filled from its end towards its
+        // start: row t sees exactly the buffered rows with order <= its own
+        // (a contiguous run), then is inserted after the buffered rows that
+        // are newer than it (an append in the usual time-ordered case).
         Rows all;
         all.order = static_cast<int64 *>(palloc(sizeof(int64) * Max(nrows, 1)));
         all.orderd = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nrows, 1)));
@@ -662,36 +664,36 @@ void run_batch(DeployPlan *p, int nrows, const Datum *vals, const bool *nulls, T
             while (i1 < nrows && sc.klen[perm[i1]] == sc.klen[perm[i0]] &&
                    memcmp(sc.keys[perm[i1]], sc.keys[perm[i0]], sc.klen[perm[i0]]) == 0)
                 i1++;
-            int mlen = i1 - i0;
-            // partition rows in descending order at [i0, i1)
-            for (int j = 0; j < mlen; j++) {
-                int r = perm[i1 - 1 - j];
-                all.order[i0 + j] = sc.order[r];
-                all.orderd[i0 + j] = vals[size_t(r) * natts + gp->order_attno - 1];
-                memcpy(all.values + size_t(i0 + j) * natts, vals + size_t(r) * natts, sizeof(Datum) * natts);
-                memcpy(all.isnull + size_t(i0 + j) * natts, nulls + size_t(r) * natts, sizeof(bool) * natts);
-            }
-            for (int t = 0; t < mlen; t++) {  // t: ascending position of the request within its key
-                int r = perm[i0 + t];
+            int front = i1;  // buffer = [front, i1), newest first
+            for (int t = i0; t < i1; t++) {
+                int r = perm[t];
                 const Datum *v = vals + size_t(r) * natts;
                 const bool *nl = nulls + size_t(r) * natts;
-                // rows before it: descending indexes (mlen - t) .. (mlen - 1)
-                int off = i0 + (mlen - t);
+                int64 base = sc.order[r];
+                // p: buffered rows newer than this one (order > base)
+                int lo = front, hi = i1;
+                while (lo < hi) {
+                    int mid = (lo + hi) / 2;
+                    if (all.order[mid] > base)
+                        lo = mid + 1;
+                    else
+                        hi = mid;
+                }
+                int first_older = lo;
                 Rows view;
-                view.n = t;
+                view.n = i1 - first_older;
                 if (!gp->need_all && !gp->need_range && view.n > gp->need_rows)
                     view.n = int(gp->need_rows);
-                view.order = all.order + off;
-                view.orderd = all.orderd + off;
-                view.values = all.values + size_t(off) * natts;
-                view.isnull = all.isnull + size_t(off) * natts;
+                view.order = all.order + first_older;
+                view.orderd = all.orderd + first_older;
+                view.values = all.values + size_t(first_older) * natts;
+                view.isnull = all.isnull + size_t(first_older) * natts;
                 MemoryContext old = MemoryContextSwitchTo(p->call_cxt);
                 ExecClearTuple(p->req_slot);
                 memcpy(p->req_slot->tts_values, v, sizeof(Datum) * natts);
                 memcpy(p->req_slot->tts_isnull, nl, sizeof(bool) * natts);
                 ExecStoreVirtualTuple(p->req_slot);
                 Datum based = v[gp->order_attno - 1];
-                int64 base = sc.order[r];
                 prepare_bounds(p, g, based, base);
                 eval_group(p, g, view, base, based, v, nl);
                 MemoryContextSwitchTo(old);
@@ -705,6 +707,22 @@ void run_batch(DeployPlan *p, int nrows, const Datum *vals, const bool *nulls, T
                                        : datumCopy(p->params[k].value, a->result_typbyval, a->result_typlen);
                 }
                 MemoryContextReset(p->call_cxt);
+                // Insert: shift the newer rows one slot towards the start.
+                int nnewer = first_older - front;
+                if (nnewer > 0) {
+                    memmove(all.order + front - 1, all.order + front, sizeof(int64) * nnewer);
+                    memmove(all.orderd + front - 1, all.orderd + front, sizeof(Datum) * nnewer);
+                    memmove(all.values + size_t(front - 1) * natts, all.values + size_t(front) * natts,
+                            sizeof(Datum) * natts * nnewer);
+                    memmove(all.isnull + size_t(front - 1) * natts, all.isnull + size_t(front) * natts,
+                            sizeof(bool) * natts * nnewer);
+                }
+                front--;
+                int at = first_older - 1;
+                all.order[at] = base;
+                all.orderd[at] = based;
+                memcpy(all.values + size_t(at) * natts, v, sizeof(Datum) * natts);
+                memcpy(all.isnull + size_t(at) * natts, nl, sizeof(bool) * natts);
             }
             i0 = i1;
         }

@@ -4,9 +4,12 @@
 #   2. pg_regress                          test/run_regress.sh
 #   3. isolation specs                     test/run_isolation.sh
 #   4. OpenMLDB conformance cases          test/conformance/run.py (docs/CONFORMANCE.md)
-#   5. restart / crash / limit scripts     test/scripts/*.sh (each exits 0 = pass)
+#   5. differential: random deployments,   test/differential/run.py (fixed seeds;
+#      request = batch = PostgreSQL native   --long SECONDS runs random seeds)
+#   6. dump/restore, memory limit,         test/scripts/*.sh (each exits 0 = pass)
+#      restart / crash scripts
 # Ends with one line "N passed, M failed".  Run as root (servers run as the
-# postgres OS user) after scripts/setup.sh has installed the build.
+# postgres OS user) after scripts/install.sh has installed the build.
 set -uo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$FE_ROOT"
@@ -21,6 +24,7 @@ step "unit tests" make -s unit
 step "pg_regress" bash test/run_regress.sh
 [ -x test/run_isolation.sh ] && step "isolation" bash test/run_isolation.sh
 step "openmldb conformance" python3 test/conformance/run.py
+step "differential (request = batch = native)" python3 test/differential/run.py
 for s in test/scripts/*.sh; do
     [ -e "$s" ] || continue
     step "script $(basename "$s" .sh)" bash "$s"
