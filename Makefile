@@ -10,8 +10,8 @@ EXTVERSION  = 0.1.0
 MODULE_big  = feature_ext
 
 # C++ sources: everything under src/ (pure cores in src/core and src/agg,
-# PostgreSQL glue in src/*.cpp).
-CPP_SRCS    = $(sort $(wildcard src/*.cpp src/core/*.cpp src/agg/*.cpp))
+# the LLVM code generator in src/jit, PostgreSQL glue in src/*.cpp).
+CPP_SRCS    = $(sort $(wildcard src/*.cpp src/core/*.cpp src/agg/*.cpp src/jit/*.cpp))
 OBJS        = $(CPP_SRCS:.cpp=.o)
 
 # The install script is assembled from src/sql/*.sql in name order, so that
@@ -33,6 +33,14 @@ override with_llvm = no
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# The deploy JIT links the libLLVM PostgreSQL itself is built with (its
+# Makefile.global's LLVM_CONFIG), so feature_ext and llvmjit.so share one.
+LLVM_CONFIG ?= llvm-config-14
+JIT_CPPFLAGS = $(filter-out -std=%,$(shell $(LLVM_CONFIG) --cppflags))
+JIT_LIBS     = $(shell $(LLVM_CONFIG) --ldflags) -lLLVM-$(shell $(LLVM_CONFIG) --version | cut -d. -f1)
+SHLIB_LINK  += $(JIT_LIBS)
+src/jit/%.o: CPPFLAGS += $(JIT_CPPFLAGS)
+
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PIECES)
 	cat $^ > $@
 
@@ -41,12 +49,12 @@ $(OBJS): $(wildcard include/feature_ext/*.hpp include/feature_ext/*/*.hpp)
 
 # ---------------------------------------------------------------- unit tests
 UNIT_SRCS   = $(sort $(wildcard test/unit/*.cpp))
-CORE_SRCS   = $(sort $(wildcard src/core/*.cpp src/agg/*.cpp))
+CORE_SRCS   = $(sort $(wildcard src/core/*.cpp src/agg/*.cpp src/jit/*.cpp))
 UNIT_CXX    = $(CXX) -std=c++17 -O2 -g -Wall -Wno-missing-field-initializers -I$(CURDIR)/include -pthread
 
 test/unit/unit_tests: $(UNIT_SRCS) $(CORE_SRCS) $(wildcard include/feature_ext/*/*.hpp)
 	@mkdir -p test/unit
-	$(UNIT_CXX) -o $@ $(UNIT_SRCS) $(CORE_SRCS) -lgtest -lgtest_main -lpthread
+	$(UNIT_CXX) $(JIT_CPPFLAGS) -o $@ $(UNIT_SRCS) $(CORE_SRCS) -lgtest -lgtest_main -lpthread $(JIT_LIBS)
 
 .PHONY: unit
 unit: test/unit/unit_tests

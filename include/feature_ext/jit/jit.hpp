@@ -1,0 +1,51 @@
+// feature_ext JIT: compile a ModuleSpec to a relocatable object with LLVM,
+// load objects into this process, find the group kernels.
+//
+// Pure C++ (no PostgreSQL headers; LLVM types stay inside src/jit).  Every
+// function is noexcept and returns plain data: callers in PostgreSQL glue keep
+// no C++ object alive (CONTRIBUTING.md).  Buffers returned here are malloc'd
+// and freed with jit::free_buffer().
+//
+// LLVM sections run with LLVM's fatal-error and bad-alloc handlers and the
+// C++ new-handler pointing at the handler set by set_fatal_handler(), as
+// PostgreSQL's own JIT does (out of memory inside LLVM ends the process via
+// that handler; LLVM cannot recover from it).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "feature_ext/jit/spec.hpp"
+
+namespace fe::jit {
+
+using FatalFn = void (*)(const char *reason);
+void set_fatal_handler(FatalFn fn) noexcept;
+
+// "triple/cpu/features/llvm-version" of this process: objects compiled for
+// another target are not loaded.  malloc'd.
+char *target_id() noexcept;
+
+struct CompileResult {
+    bool ok;
+    char *object;        // malloc'd ELF object (ok)
+    size_t object_len;
+    char *error;         // malloc'd message (!ok)
+    double ms;           // wall time of code generation + optimisation + emission
+};
+CompileResult compile(const ModuleSpec &spec) noexcept;
+
+struct Loaded;  // opaque: one loaded object
+// Load an object with `ngroups` group kernels; nullptr + *error (malloc'd) on failure.
+Loaded *load(const char *object, size_t len, int ngroups, char **error) noexcept;
+// Kernel of group g, or nullptr when the group has no compiled aggregates.
+GroupFn group_fn(const Loaded *l, int g) noexcept;
+// Frees the code and data of a loaded object.
+void release(Loaded *l) noexcept;
+
+void free_buffer(void *p) noexcept;
+
+// Symbol name of group g's kernel.
+void kernel_name(int g, char *buf, size_t len) noexcept;
+
+}  // namespace fe::jit

@@ -1,0 +1,125 @@
+// feature_ext JIT: what a compiled deployment computes, as plain data.
+//
+// Pure C++ (no PostgreSQL, no LLVM headers).  The PostgreSQL side
+// (src/deploy_jit.cpp) translates a deployment plan into a ModuleSpec; the
+// code generator (src/jit/codegen.cpp) turns it into one native function per
+// index group; unit tests build specs by hand and compare the compiled code
+// with a reference evaluator.
+//
+// A group kernel sees the key's stored rows newest first (payload pointers in
+// the skiplist store's row format, see src/storage_codec.cpp) plus the
+// request row encoded the same way, and the frame of every window of the
+// group as ascending positions 0..n (n = the request row).  It runs one fused
+// loop over the union of the frames, evaluates every aggregate's FILTER and
+// argument with types fixed at compile time and updates all aggregate states
+// together, then writes each aggregate's result as a Datum-compatible 64-bit
+// word plus a null flag.  Arithmetic and comparisons reproduce PostgreSQL's
+// built-in functions exactly (overflow checks, float NaN ordering); errors are
+// returned as codes, never raised, so the kernel is safe to run inside a store
+// read section.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fe::jit {
+
+enum class Ty : uint8_t { kBool, kI16, kI32, kI64, kF64, kText };
+
+// Where a column's value comes from, for stored rows and the request row alike.
+struct ColSpec {
+    enum Src : uint8_t {
+        kFixed,   // fixed-width value in the payload at `offset`
+        kVar,     // variable-length value: 2-byte length + bytes in the var section
+        kOrder,   // the row's order value (int64)
+        kParam,   // same for every row: params[param] (key columns)
+    };
+    Src src = kFixed;
+    Ty ty = Ty::kI64;
+    int32_t null_bit = -1;               // bit in the payload's null bitmap; -1 = never null
+    int32_t offset = 0;                  // kFixed: value offset; kVar: var section offset
+    std::vector<int32_t> prior_var_bits; // kVar: null bits of the var columns before it
+    int32_t param = 0;                   // kParam
+};
+
+enum class Op : uint8_t {
+    kCol, kConst, kParam,
+    kAdd, kSub, kMul, kDiv, kMod, kNeg,
+    kEq, kNe, kLt, kLe, kGt, kGe,
+    kAnd, kOr, kNot, kIsNull, kIsNotNull,
+    kCast,  // to `ty` from the child's type: int widening/narrowing, int -> float8
+};
+
+struct ExprSpec {
+    Op op = Op::kConst;
+    Ty ty = Ty::kI64;        // result type (kBool for predicates)
+    std::vector<int32_t> args;  // child expressions (kAnd/kOr: any number)
+    int32_t col = -1;        // kCol: index into the group's columns
+    int32_t param = -1;      // kParam: index into params (request values)
+    bool null = false;       // kConst NULL
+    int64_t ival = 0;        // kConst of an integer / bool type
+    double fval = 0;         // kConst float8
+    std::string sval;        // kConst text (bytes, no terminator)
+};
+
+enum class AggKind : uint8_t {
+    kCountStar, kCount,    // -> int8
+    kSumInt,               // sum(int2|int4) -> int8
+    kSumF8, kAvgF8,        // float8_pl / float8_accum + float8_avg
+    kMaxF8, kMinF8,        // float8larger / float8smaller
+    kMaxInt, kMinInt,      // int2/int4/int8 larger / smaller
+};
+
+struct AggSpec {
+    AggKind kind = AggKind::kCountStar;
+    int32_t window = 0;   // index into the group's frames
+    int32_t arg = -1;     // expression index (not for count(*))
+    int32_t filter = -1;  // expression index or -1
+    Ty arg_ty = Ty::kI64;
+    int32_t out = 0;      // result slot
+};
+
+struct GroupSpec {
+    int32_t nwindows = 0;
+    std::vector<ColSpec> cols;
+    std::vector<ExprSpec> exprs;
+    std::vector<AggSpec> aggs;
+};
+
+struct ModuleSpec {
+    std::vector<GroupSpec> groups;  // groups without aggregates compile to nothing
+};
+
+// Frame of one window, as ascending positions over the stored rows (0..n-1)
+// and the request row (n).  Mirrors the interpreter's Frame.
+struct KFrame {
+    int32_t from, to;        // inclusive; empty when from > to
+    int32_t peers_from;      // first stored position with the request's order value
+    int32_t flags;           // kSkipRequest | kSkipPeers
+};
+constexpr int32_t kSkipRequest = 1;
+constexpr int32_t kSkipPeers = 2;
+
+// Kernel error codes (0 = ok); the caller raises the matching PostgreSQL error.
+enum KernelError : int32_t {
+    kOk = 0,
+    kErrFloatOverflow = 1,   // 22003 value out of range: overflow
+    kErrFloatUnderflow = 2,  // 22003 value out of range: underflow
+    kErrDivByZero = 3,       // 22012 division by zero
+    kErrInt2Range = 4,       // 22003 smallint out of range
+    kErrInt4Range = 5,       // 22003 integer out of range
+    kErrInt8Range = 6,       // 22003 bigint out of range
+};
+
+// int32_t kernel(rows, order, n, req, req_order, frames, params, param_nulls, out, out_null)
+//   rows/order: the n stored rows, newest first; req/req_order: the request row.
+using GroupFn = int32_t (*)(const uint8_t *const *rows, const int64_t *order, int32_t n, const uint8_t *req,
+                            int64_t req_order, const KFrame *frames, const uint64_t *params,
+                            const uint8_t *param_nulls, uint64_t *out, uint8_t *out_null);
+
+// A stable text form of a spec (for hashing and explain).
+std::string serialize(const ModuleSpec &m);
+uint64_t hash64(const std::string &s);
+
+}  // namespace fe::jit

@@ -1,0 +1,966 @@
+// feature_ext JIT: LLVM code generation for deployment group kernels.
+//
+// One function per index group (see spec.hpp for the kernel's contract).
+// Aggregates are split into chunks of at most kChunk; each chunk is one
+// fused loop (its own internal function, so optimisation time stays linear
+// in the number of features).  Semantics follow PostgreSQL's built-ins:
+//   float8 + - * /   float8pl/mi/mul/div: overflow, underflow, 0-division errors
+//   intN + - * / %   overflow checked at the operands' width
+//   float8 compare   NaN equals NaN and sorts above everything
+//   AND / OR         three-valued, evaluated left to right, short-circuit
+//   sum/avg/min/max  float8_pl, float8_accum + float8_avg, float8larger/smaller
+#include "feature_ext/jit/jit.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+
+#include <llvm/ADT/SmallVector.h>
+#include <llvm/Analysis/CGSCCPassManager.h>
+#include <llvm/Analysis/LoopAnalysisManager.h>
+#include <llvm/Config/llvm-config.h>
+#include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
+#include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/LegacyPassManager.h>
+#include <llvm/IR/MDBuilder.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/ErrorHandling.h>
+#include <llvm/Support/Host.h>
+#include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+
+namespace fe::jit {
+
+namespace {
+
+constexpr size_t kChunk = 32;
+
+FatalFn g_fatal = nullptr;
+
+void on_fatal(const char *reason)
+{
+    if (g_fatal)
+        g_fatal(reason);
+    std::abort();
+}
+
+void llvm_fatal(void *, const char *reason, bool) { on_fatal(reason); }
+void llvm_bad_alloc(void *, const char *reason, bool) { on_fatal(reason); }
+void new_handler() { on_fatal("out of memory in LLVM"); }
+
+// LLVM section: fatal handlers installed for its duration (not nested).
+struct LlvmSection {
+    std::new_handler old_new;
+    LlvmSection()
+    {
+        old_new = std::set_new_handler(new_handler);
+        llvm::install_fatal_error_handler(llvm_fatal, nullptr);
+        llvm::install_bad_alloc_error_handler(llvm_bad_alloc, nullptr);
+    }
+    ~LlvmSection()
+    {
+        llvm::remove_bad_alloc_error_handler();
+        llvm::remove_fatal_error_handler();
+        std::set_new_handler(old_new);
+    }
+};
+
+void init_llvm()
+{
+    static bool done = false;
+    if (done)
+        return;
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    llvm::InitializeNativeTargetAsmParser();
+    done = true;
+}
+
+char *dup(const std::string &s)
+{
+    char *p = static_cast<char *>(std::malloc(s.size() + 1));
+    if (p) {
+        std::memcpy(p, s.data(), s.size());
+        p[s.size()] = '\0';
+    }
+    return p;
+}
+
+std::unique_ptr<llvm::TargetMachine> host_machine(std::string *err)
+{
+    auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
+    if (!jtmb) {
+        *err = llvm::toString(jtmb.takeError());
+        return nullptr;
+    }
+    jtmb->setCodeGenOptLevel(llvm::CodeGenOpt::Default);
+    jtmb->setRelocationModel(llvm::Reloc::PIC_);
+    jtmb->setCodeModel(llvm::CodeModel::Small);
+    auto tm = jtmb->createTargetMachine();
+    if (!tm) {
+        *err = llvm::toString(tm.takeError());
+        return nullptr;
+    }
+    return std::move(*tm);
+}
+
+// ------------------------------------------------------------------ codegen
+
+using llvm::BasicBlock;
+using llvm::Value;
+
+struct Val {
+    Value *v = nullptr;     // value (i1/i16/i32/i64/double) or data pointer (text)
+    Value *null = nullptr;  // i1
+    Value *len = nullptr;   // text length (i32)
+};
+
+class Gen {
+public:
+    Gen(llvm::LLVMContext &c, llvm::Module &m) : ctx(c), mod(m), b(c) {}
+
+    void group(const GroupSpec &g, int gi);
+
+private:
+    llvm::LLVMContext &ctx;
+    llvm::Module &mod;
+    llvm::IRBuilder<> b;
+    llvm::Function *fn = nullptr;
+    const GroupSpec *gs = nullptr;
+    BasicBlock *err_blocks[8] = {};
+    std::vector<Val> cols;
+
+    llvm::Type *ty(Ty t)
+    {
+        switch (t) {
+        case Ty::kBool: return b.getInt1Ty();
+        case Ty::kI16: return b.getInt16Ty();
+        case Ty::kI32: return b.getInt32Ty();
+        case Ty::kI64: return b.getInt64Ty();
+        case Ty::kF64: return b.getDoubleTy();
+        case Ty::kText: return b.getInt8PtrTy();
+        }
+        return b.getInt64Ty();
+    }
+    int bits(Ty t) { return t == Ty::kI16 ? 16 : t == Ty::kI32 ? 32 : 64; }
+    bool is_int(Ty t) { return t == Ty::kI16 || t == Ty::kI32 || t == Ty::kI64; }
+
+    BasicBlock *err_block(KernelError code)
+    {
+        if (!err_blocks[code]) {
+            auto *save = b.GetInsertBlock();
+            err_blocks[code] = BasicBlock::Create(ctx, "err", fn);
+            b.SetInsertPoint(err_blocks[code]);
+            b.CreateRet(b.getInt32(code));
+            b.SetInsertPoint(save);
+        }
+        return err_blocks[code];
+    }
+    // Branch to the error `code` when cond holds.
+    void check(Value *cond, KernelError code)
+    {
+        BasicBlock *ok = BasicBlock::Create(ctx, "ok", fn);
+        b.CreateCondBr(cond, err_block(code), ok, weights_unlikely());
+        b.SetInsertPoint(ok);
+    }
+    llvm::MDNode *weights_unlikely() { return llvm::MDBuilder(ctx).createBranchWeights(1, 1 << 20); }
+
+    Value *load_at(Value *base, int64_t off, llvm::Type *t)
+    {
+        Value *p = b.CreateGEP(b.getInt8Ty(), base, b.getInt64(off));
+        p = b.CreateBitCast(p, t->getPointerTo());
+        auto *ld = b.CreateAlignedLoad(t, p, llvm::MaybeAlign(1));
+        return ld;
+    }
+    Value *null_bit(Value *row, int32_t bit)
+    {
+        if (bit < 0)
+            return b.getFalse();
+        Value *byte = load_at(row, bit / 8, b.getInt8Ty());
+        return b.CreateICmpNE(b.CreateAnd(byte, b.getInt8(uint8_t(1u << (bit % 8)))), b.getInt8(0));
+    }
+    Value *isnan(Value *d) { return b.CreateFCmpUNO(d, d); }
+    Value *isinf(Value *d)
+    {
+        auto *fabs = llvm::Intrinsic::getDeclaration(&mod, llvm::Intrinsic::fabs, {b.getDoubleTy()});
+        return b.CreateFCmpOEQ(b.CreateCall(fabs, {d}), llvm::ConstantFP::getInfinity(b.getDoubleTy()));
+    }
+
+    Val load_col(const ColSpec &c, Value *row, Value *ord, Value *params, Value *pnulls);
+    Val expr(int i, Value *params, Value *pnulls);
+    Val arith(const ExprSpec &e, Val x, Val y);
+    Value *cmp_values(Op op, Ty t, Val x, Val y);
+    Val cast(Ty to, Ty from, Val x);
+    void chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f);
+};
+
+Val Gen::load_col(const ColSpec &c, Value *row, Value *ord, Value *params, Value *pnulls)
+{
+    Val r;
+    switch (c.src) {
+    case ColSpec::kOrder:
+        r.null = b.getFalse();
+        r.v = c.ty == Ty::kI64 ? ord : b.CreateTrunc(ord, ty(c.ty));
+        return r;
+    case ColSpec::kParam: {
+        Value *pv = b.CreateLoad(b.getInt64Ty(), b.CreateGEP(b.getInt64Ty(), params, b.getInt64(c.param)));
+        Value *pn = b.CreateLoad(b.getInt8Ty(), b.CreateGEP(b.getInt8Ty(), pnulls, b.getInt64(c.param)));
+        r.null = b.CreateICmpNE(pn, b.getInt8(0));
+        if (c.ty == Ty::kF64)
+            r.v = b.CreateBitCast(pv, b.getDoubleTy());
+        else if (c.ty == Ty::kBool)
+            r.v = b.CreateICmpNE(pv, b.getInt64(0));
+        else
+            r.v = c.ty == Ty::kI64 ? pv : b.CreateTrunc(pv, ty(c.ty));
+        return r;
+    }
+    case ColSpec::kFixed:
+        r.null = null_bit(row, c.null_bit);
+        if (c.ty == Ty::kBool)
+            r.v = b.CreateICmpNE(load_at(row, c.offset, b.getInt8Ty()), b.getInt8(0));
+        else
+            r.v = load_at(row, c.offset, ty(c.ty));
+        return r;
+    case ColSpec::kVar: {
+        Value *p = b.CreateGEP(b.getInt8Ty(), row, b.getInt64(c.offset));
+        for (int32_t bit : c.prior_var_bits) {
+            Value *n = null_bit(row, bit);
+            Value *len = b.CreateZExt(load_at(p, 0, b.getInt16Ty()), b.getInt64Ty());
+            Value *skip = b.CreateSelect(n, b.getInt64(0), b.CreateAdd(len, b.getInt64(2)));
+            p = b.CreateGEP(b.getInt8Ty(), p, skip);
+        }
+        r.null = null_bit(row, c.null_bit);
+        // A NULL value has no bytes: its length reads as 0 (never used).
+        Value *len = b.CreateZExt(load_at(p, 0, b.getInt16Ty()), b.getInt32Ty());
+        r.len = b.CreateSelect(r.null, b.getInt32(0), len);
+        r.v = b.CreateGEP(b.getInt8Ty(), p, b.getInt64(2));
+        return r;
+    }
+    }
+    return r;
+}
+
+Val Gen::cast(Ty to, Ty from, Val x)
+{
+    Val r = x;
+    if (to == from)
+        return r;
+    if (to == Ty::kF64 && is_int(from)) {
+        r.v = b.CreateSIToFP(x.v, b.getDoubleTy());
+        return r;
+    }
+    if (is_int(to) && is_int(from)) {
+        if (bits(to) > bits(from)) {
+            r.v = b.CreateSExt(x.v, ty(to));
+            return r;
+        }
+        // Narrowing (int84, int82, i4toi2): range checked.
+        r.v = b.CreateTrunc(x.v, ty(to));
+        Value *back = b.CreateSExt(r.v, ty(from));
+        Value *bad = b.CreateAnd(b.CreateNot(x.null), b.CreateICmpNE(back, x.v));
+        check(bad, to == Ty::kI16 ? kErrInt2Range : kErrInt4Range);
+        return r;
+    }
+    return r;  // translation never asks for other casts
+}
+
+Val Gen::arith(const ExprSpec &e, Val x, Val y)
+{
+    Val r;
+    r.null = b.CreateOr(x.null, y.null);
+    Value *live = b.CreateNot(r.null);
+    if (e.ty == Ty::kF64) {
+        Value *a = x.v, *c = y.v;
+        switch (e.op) {
+        case Op::kAdd: case Op::kSub: {
+            Value *s = e.op == Op::kAdd ? b.CreateFAdd(a, c) : b.CreateFSub(a, c);
+            check(b.CreateAnd(live, b.CreateAnd(isinf(s), b.CreateAnd(b.CreateNot(isinf(a)), b.CreateNot(isinf(c))))),
+                  kErrFloatOverflow);
+            r.v = s;
+            return r;
+        }
+        case Op::kMul: {
+            Value *s = b.CreateFMul(a, c);
+            check(b.CreateAnd(live, b.CreateAnd(isinf(s), b.CreateAnd(b.CreateNot(isinf(a)), b.CreateNot(isinf(c))))),
+                  kErrFloatOverflow);
+            Value *zero = llvm::ConstantFP::get(b.getDoubleTy(), 0.0);
+            check(b.CreateAnd(live, b.CreateAnd(b.CreateFCmpOEQ(s, zero),
+                                                b.CreateAnd(b.CreateFCmpUNE(a, zero), b.CreateFCmpUNE(c, zero)))),
+                  kErrFloatUnderflow);
+            r.v = s;
+            return r;
+        }
+        case Op::kDiv: {
+            Value *zero = llvm::ConstantFP::get(b.getDoubleTy(), 0.0);
+            check(b.CreateAnd(live, b.CreateAnd(b.CreateFCmpOEQ(c, zero), b.CreateNot(isnan(a)))), kErrDivByZero);
+            Value *s = b.CreateFDiv(a, c);
+            check(b.CreateAnd(live, b.CreateAnd(isinf(s), b.CreateNot(isinf(a)))), kErrFloatOverflow);
+            check(b.CreateAnd(live, b.CreateAnd(b.CreateFCmpOEQ(s, zero),
+                                                b.CreateAnd(b.CreateFCmpUNE(a, zero), b.CreateNot(isinf(c))))),
+                  kErrFloatUnderflow);
+            r.v = s;
+            return r;
+        }
+        default:
+            break;
+        }
+        r.v = llvm::ConstantFP::get(b.getDoubleTy(), 0.0);
+        return r;
+    }
+    // Integers at the operands' width.
+    KernelError range = e.ty == Ty::kI16 ? kErrInt2Range : e.ty == Ty::kI32 ? kErrInt4Range : kErrInt8Range;
+    llvm::Type *t = ty(e.ty);
+    Value *a = x.v, *c = y.v;
+    auto with_ov = [&](llvm::Intrinsic::ID id) {
+        auto *f = llvm::Intrinsic::getDeclaration(&mod, id, {t});
+        Value *res = b.CreateCall(f, {a, c});
+        check(b.CreateAnd(live, b.CreateExtractValue(res, 1)), range);
+        return b.CreateExtractValue(res, 0);
+    };
+    switch (e.op) {
+    case Op::kAdd: r.v = with_ov(llvm::Intrinsic::sadd_with_overflow); return r;
+    case Op::kSub: r.v = with_ov(llvm::Intrinsic::ssub_with_overflow); return r;
+    case Op::kMul: r.v = with_ov(llvm::Intrinsic::smul_with_overflow); return r;
+    case Op::kDiv: case Op::kMod: {
+        Value *zero = llvm::ConstantInt::get(t, 0), *m1 = llvm::ConstantInt::getSigned(t, -1);
+        check(b.CreateAnd(live, b.CreateICmpEQ(c, zero)), kErrDivByZero);
+        Value *is_m1 = b.CreateICmpEQ(c, m1);
+        Value *safe = b.CreateSelect(b.CreateOr(is_m1, b.CreateICmpEQ(c, zero)), llvm::ConstantInt::get(t, 1), c);
+        if (e.op == Op::kMod) {
+            // intNmod: x % -1 is 0 (no overflow for the minimum value)
+            r.v = b.CreateSelect(is_m1, zero, b.CreateSRem(a, safe));
+            return r;
+        }
+        // intNdiv: x / -1 is -x, which overflows for the minimum value
+        Value *minv = llvm::ConstantInt::get(t, llvm::APInt::getSignedMinValue(bits(e.ty)));
+        check(b.CreateAnd(live, b.CreateAnd(is_m1, b.CreateICmpEQ(a, minv))), range);
+        r.v = b.CreateSelect(is_m1, b.CreateNeg(a), b.CreateSDiv(a, safe));
+        return r;
+    }
+    default:
+        r.v = llvm::ConstantInt::get(t, 0);
+        return r;
+    }
+}
+
+Value *Gen::cmp_values(Op op, Ty t, Val x, Val y)
+{
+    if (t == Ty::kText) {
+        // texteq/textne under a deterministic collation: same length, same bytes.
+        Value *same_len = b.CreateICmpEQ(x.len, y.len);
+        llvm::FunctionCallee memcmp_fn = mod.getOrInsertFunction("memcmp", b.getInt32Ty(), b.getInt8PtrTy(), b.getInt8PtrTy(),
+                                                  b.getInt64Ty());
+        BasicBlock *cur = b.GetInsertBlock();
+        BasicBlock *cmpb = BasicBlock::Create(ctx, "txtcmp", fn);
+        BasicBlock *done = BasicBlock::Create(ctx, "txtdone", fn);
+        b.CreateCondBr(same_len, cmpb, done);
+        b.SetInsertPoint(cmpb);
+        Value *c = b.CreateCall(memcmp_fn, {x.v, y.v, b.CreateZExt(x.len, b.getInt64Ty())});
+        Value *eqb = b.CreateICmpEQ(c, b.getInt32(0));
+        BasicBlock *cmp_end = b.GetInsertBlock();
+        b.CreateBr(done);
+        b.SetInsertPoint(done);
+        auto *phi = b.CreatePHI(b.getInt1Ty(), 2);
+        phi->addIncoming(b.getFalse(), cur);
+        phi->addIncoming(eqb, cmp_end);
+        return op == Op::kEq ? static_cast<Value *>(phi) : b.CreateNot(phi);
+    }
+    if (t == Ty::kF64) {
+        Value *a = x.v, *c = y.v;
+        Value *na = isnan(a), *nc = isnan(c);
+        switch (op) {
+        case Op::kEq: return b.CreateSelect(na, nc, b.CreateAnd(b.CreateNot(nc), b.CreateFCmpOEQ(a, c)));
+        case Op::kNe: return b.CreateNot(b.CreateSelect(na, nc, b.CreateAnd(b.CreateNot(nc), b.CreateFCmpOEQ(a, c))));
+        case Op::kLt: return b.CreateAnd(b.CreateNot(na), b.CreateOr(nc, b.CreateFCmpOLT(a, c)));
+        case Op::kLe: return b.CreateOr(nc, b.CreateAnd(b.CreateNot(na), b.CreateFCmpOLE(a, c)));
+        case Op::kGt: return b.CreateAnd(b.CreateNot(nc), b.CreateOr(na, b.CreateFCmpOGT(a, c)));
+        case Op::kGe: return b.CreateOr(na, b.CreateAnd(b.CreateNot(nc), b.CreateFCmpOGE(a, c)));
+        default: return b.getFalse();
+        }
+    }
+    switch (op) {  // integers and booleans (booleans compare false < true)
+    case Op::kEq: return b.CreateICmpEQ(x.v, y.v);
+    case Op::kNe: return b.CreateICmpNE(x.v, y.v);
+    case Op::kLt: return t == Ty::kBool ? b.CreateICmpULT(x.v, y.v) : b.CreateICmpSLT(x.v, y.v);
+    case Op::kLe: return t == Ty::kBool ? b.CreateICmpULE(x.v, y.v) : b.CreateICmpSLE(x.v, y.v);
+    case Op::kGt: return t == Ty::kBool ? b.CreateICmpUGT(x.v, y.v) : b.CreateICmpSGT(x.v, y.v);
+    case Op::kGe: return t == Ty::kBool ? b.CreateICmpUGE(x.v, y.v) : b.CreateICmpSGE(x.v, y.v);
+    default: return b.getFalse();
+    }
+}
+
+Val Gen::expr(int i, Value *params, Value *pnulls)
+{
+    const ExprSpec &e = gs->exprs[size_t(i)];
+    Val r;
+    switch (e.op) {
+    case Op::kCol:
+        return cols[size_t(e.col)];
+    case Op::kParam: {
+        ColSpec c;
+        c.src = ColSpec::kParam;
+        c.ty = e.ty;
+        c.param = e.param;
+        return load_col(c, nullptr, nullptr, params, pnulls);
+    }
+    case Op::kConst:
+        r.null = b.getInt1(e.null);
+        switch (e.ty) {
+        case Ty::kF64: r.v = llvm::ConstantFP::get(b.getDoubleTy(), e.fval); break;
+        case Ty::kText: {
+            auto *gv = b.CreateGlobalString(e.sval, "txt", 0, &mod);
+            r.v = b.CreateBitCast(gv, b.getInt8PtrTy());
+            r.len = b.getInt32(uint32_t(e.sval.size()));
+            break;
+        }
+        case Ty::kBool: r.v = b.getInt1(e.ival != 0); break;
+        default: r.v = llvm::ConstantInt::getSigned(ty(e.ty), e.ival); break;
+        }
+        return r;
+    case Op::kAdd: case Op::kSub: case Op::kMul: case Op::kDiv: case Op::kMod: {
+        Val x = expr(e.args[0], params, pnulls);
+        Val y = expr(e.args[1], params, pnulls);
+        return arith(e, x, y);
+    }
+    case Op::kNeg: {
+        Val x = expr(e.args[0], params, pnulls);
+        r.null = x.null;
+        if (e.ty == Ty::kF64) {
+            r.v = b.CreateFNeg(x.v);
+            return r;
+        }
+        Value *minv = llvm::ConstantInt::get(ty(e.ty), llvm::APInt::getSignedMinValue(bits(e.ty)));
+        check(b.CreateAnd(b.CreateNot(x.null), b.CreateICmpEQ(x.v, minv)),
+              e.ty == Ty::kI16 ? kErrInt2Range : e.ty == Ty::kI32 ? kErrInt4Range : kErrInt8Range);
+        r.v = b.CreateNeg(x.v);
+        return r;
+    }
+    case Op::kEq: case Op::kNe: case Op::kLt: case Op::kLe: case Op::kGt: case Op::kGe: {
+        Val x = expr(e.args[0], params, pnulls);
+        Val y = expr(e.args[1], params, pnulls);
+        Ty t = gs->exprs[size_t(e.args[0])].ty;
+        r.null = b.CreateOr(x.null, y.null);
+        r.v = cmp_values(e.op, t, x, y);
+        return r;
+    }
+    case Op::kNot: {
+        Val x = expr(e.args[0], params, pnulls);
+        r.null = x.null;
+        r.v = b.CreateNot(x.v);
+        return r;
+    }
+    case Op::kIsNull: case Op::kIsNotNull: {
+        Val x = expr(e.args[0], params, pnulls);
+        r.null = b.getFalse();
+        r.v = e.op == Op::kIsNull ? x.null : b.CreateNot(x.null);
+        return r;
+    }
+    case Op::kCast: {
+        Val x = expr(e.args[0], params, pnulls);
+        return cast(e.ty, gs->exprs[size_t(e.args[0])].ty, x);
+    }
+    case Op::kAnd: case Op::kOr: {
+        // Left to right; stop at the first FALSE (AND) / TRUE (OR).
+        bool is_and = e.op == Op::kAnd;
+        BasicBlock *done = BasicBlock::Create(ctx, is_and ? "and_done" : "or_done", fn);
+        auto *save = b.GetInsertBlock();
+        b.SetInsertPoint(done);
+        auto *pv = b.CreatePHI(b.getInt1Ty(), unsigned(e.args.size() + 1));
+        auto *pn = b.CreatePHI(b.getInt1Ty(), unsigned(e.args.size() + 1));
+        b.SetInsertPoint(save);
+        Value *any_null = b.getFalse();
+        for (size_t k = 0; k < e.args.size(); k++) {
+            Val x = expr(e.args[k], params, pnulls);
+            Value *decisive = b.CreateAnd(b.CreateNot(x.null), is_and ? b.CreateNot(x.v) : x.v);
+            any_null = b.CreateOr(any_null, x.null);
+            BasicBlock *next = BasicBlock::Create(ctx, "bool_next", fn);
+            pv->addIncoming(b.getInt1(!is_and), b.GetInsertBlock());
+            pn->addIncoming(b.getFalse(), b.GetInsertBlock());
+            b.CreateCondBr(decisive, done, next);
+            b.SetInsertPoint(next);
+        }
+        pv->addIncoming(b.getInt1(is_and), b.GetInsertBlock());
+        pn->addIncoming(any_null, b.GetInsertBlock());
+        b.CreateBr(done);
+        b.SetInsertPoint(done);
+        r.v = pv;
+        r.null = pn;
+        return r;
+    }
+    }
+    return r;
+}
+
+// One fused loop over the frames' union for aggregates [first, last).
+void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f)
+{
+    fn = f;
+    for (auto &e : err_blocks)
+        e = nullptr;
+    auto ai = f->arg_begin();
+    Value *rows = &*ai++, *order = &*ai++, *n = &*ai++, *req = &*ai++, *req_order = &*ai++, *frames = &*ai++,
+          *params = &*ai++, *pnulls = &*ai++, *out = &*ai++, *out_null = &*ai++;
+    BasicBlock *entry = BasicBlock::Create(ctx, "entry", f);
+    b.SetInsertPoint(entry);
+    llvm::Type *i32 = b.getInt32Ty();
+    // Frames of the windows this chunk uses.
+    int nw = g.nwindows;
+    const size_t nws = size_t(nw);
+    std::vector<Value *> wf(nws), wt(nws), wp(nws), wsr(nws), wsp(nws);
+    std::vector<bool> used(size_t(nw), false);
+    for (size_t k = first; k < last; k++)
+        used[size_t(g.aggs[k].window)] = true;
+    Value *lo = n, *hi = b.getInt32(-1);
+    for (int w = 0; w < nw; w++) {
+        if (!used[size_t(w)])
+            continue;
+        auto field = [&](int i) {
+            return b.CreateLoad(i32, b.CreateGEP(i32, frames, b.getInt64(int64_t(w) * 4 + i)));
+        };
+        Value *from = field(0), *to = field(1), *peers = field(2), *flags = field(3);
+        Value *fr = b.CreateSelect(b.CreateICmpSLT(from, b.getInt32(0)), b.getInt32(0), from);
+        Value *tt = b.CreateSelect(b.CreateICmpSGT(to, n), n, to);
+        wf[size_t(w)] = fr;
+        wt[size_t(w)] = tt;
+        wp[size_t(w)] = peers;
+        wsr[size_t(w)] = b.CreateICmpNE(b.CreateAnd(flags, b.getInt32(kSkipRequest)), b.getInt32(0));
+        wsp[size_t(w)] = b.CreateICmpNE(b.CreateAnd(flags, b.getInt32(kSkipPeers)), b.getInt32(0));
+        Value *nonempty = b.CreateICmpSLE(fr, tt);
+        lo = b.CreateSelect(b.CreateAnd(nonempty, b.CreateICmpSLT(fr, lo)), fr, lo);
+        hi = b.CreateSelect(b.CreateAnd(nonempty, b.CreateICmpSGT(tt, hi)), tt, hi);
+    }
+    // Aggregate states.
+    struct St {
+        llvm::AllocaInst *cnt, *have, *f, *sx, *sxx, *i;
+    };
+    std::vector<St> st(last - first);
+    for (size_t k = first; k < last; k++) {
+        St &s = st[k - first];
+        s.cnt = b.CreateAlloca(b.getInt64Ty());
+        s.have = b.CreateAlloca(b.getInt1Ty());
+        s.f = b.CreateAlloca(b.getDoubleTy());
+        s.sx = b.CreateAlloca(b.getDoubleTy());
+        s.sxx = b.CreateAlloca(b.getDoubleTy());
+        s.i = b.CreateAlloca(b.getInt64Ty());
+        b.CreateStore(b.getInt64(0), s.cnt);
+        b.CreateStore(b.getFalse(), s.have);
+        b.CreateStore(llvm::ConstantFP::get(b.getDoubleTy(), 0.0), s.f);
+        b.CreateStore(llvm::ConstantFP::get(b.getDoubleTy(), 0.0), s.sx);
+        b.CreateStore(llvm::ConstantFP::get(b.getDoubleTy(), 0.0), s.sxx);
+        b.CreateStore(b.getInt64(0), s.i);
+    }
+    auto *pos_slot = b.CreateAlloca(i32);
+    b.CreateStore(lo, pos_slot);
+    BasicBlock *cond = BasicBlock::Create(ctx, "cond", f);
+    BasicBlock *body = BasicBlock::Create(ctx, "body", f);
+    BasicBlock *exit = BasicBlock::Create(ctx, "exit", f);
+    b.CreateBr(cond);
+    b.SetInsertPoint(cond);
+    Value *pos = b.CreateLoad(i32, pos_slot);
+    b.CreateCondBr(b.CreateICmpSLE(pos, hi), body, exit);
+    b.SetInsertPoint(body);
+    Value *is_req = b.CreateICmpEQ(pos, n);
+    Value *idx = b.CreateSExt(b.CreateSub(b.CreateSub(n, b.getInt32(1)), pos), b.getInt64Ty());
+    Value *safe_idx = b.CreateSelect(is_req, b.getInt64(0), idx);
+    // For the request position the stored arrays are not read (n may be 0).
+    BasicBlock *ld_row = BasicBlock::Create(ctx, "ld_row", f);
+    BasicBlock *ld_done = BasicBlock::Create(ctx, "ld_done", f);
+    BasicBlock *pre = b.GetInsertBlock();
+    b.CreateCondBr(is_req, ld_done, ld_row);
+    b.SetInsertPoint(ld_row);
+    Value *rowp_s = b.CreateLoad(b.getInt8PtrTy(), b.CreateGEP(b.getInt8PtrTy(), rows, safe_idx));
+    Value *ord_s = b.CreateLoad(b.getInt64Ty(), b.CreateGEP(b.getInt64Ty(), order, safe_idx));
+    b.CreateBr(ld_done);
+    b.SetInsertPoint(ld_done);
+    auto *rowp = b.CreatePHI(b.getInt8PtrTy(), 2);
+    rowp->addIncoming(req, pre);
+    rowp->addIncoming(rowp_s, ld_row);
+    auto *ordv = b.CreatePHI(b.getInt64Ty(), 2);
+    ordv->addIncoming(req_order, pre);
+    ordv->addIncoming(ord_s, ld_row);
+    // Window membership of this position.
+    std::vector<Value *> in(size_t(nw), nullptr);
+    for (int w = 0; w < nw; w++) {
+        if (!used[size_t(w)])
+            continue;
+        Value *inr = b.CreateAnd(b.CreateICmpSGE(pos, wf[size_t(w)]), b.CreateICmpSLE(pos, wt[size_t(w)]));
+        Value *skip = b.CreateSelect(is_req, wsr[size_t(w)],
+                                     b.CreateAnd(wsp[size_t(w)], b.CreateICmpSGE(pos, wp[size_t(w)])));
+        in[size_t(w)] = b.CreateAnd(inr, b.CreateNot(skip));
+    }
+    // Columns (no errors possible: loaded once for all aggregates).
+    cols.clear();
+    for (const ColSpec &c : g.cols)
+        cols.push_back(load_col(c, rowp, ordv, params, pnulls));
+    Value *zero = llvm::ConstantFP::get(b.getDoubleTy(), 0.0);
+    for (size_t k = first; k < last; k++) {
+        const AggSpec &a = g.aggs[k];
+        St &s = st[k - first];
+        BasicBlock *doit = BasicBlock::Create(ctx, "agg", f);
+        BasicBlock *next = BasicBlock::Create(ctx, "agg_next", f);
+        b.CreateCondBr(in[size_t(a.window)], doit, next);
+        b.SetInsertPoint(doit);
+        if (a.filter >= 0) {
+            Val fv = expr(a.filter, params, pnulls);
+            BasicBlock *pass = BasicBlock::Create(ctx, "filter_pass", f);
+            b.CreateCondBr(b.CreateAnd(b.CreateNot(fv.null), fv.v), pass, next);
+            b.SetInsertPoint(pass);
+        }
+        if (a.kind == AggKind::kCountStar) {
+            b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt64Ty(), s.cnt), b.getInt64(1)), s.cnt);
+            b.CreateBr(next);
+            b.SetInsertPoint(next);
+            continue;
+        }
+        Val v = expr(a.arg, params, pnulls);
+        BasicBlock *nn = BasicBlock::Create(ctx, "notnull", f);
+        b.CreateCondBr(v.null, next, nn);
+        b.SetInsertPoint(nn);
+        Value *have = b.CreateLoad(b.getInt1Ty(), s.have);
+        switch (a.kind) {
+        case AggKind::kCount:
+            b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt64Ty(), s.cnt), b.getInt64(1)), s.cnt);
+            break;
+        case AggKind::kSumInt: {
+            Value *x = b.CreateSExt(v.v, b.getInt64Ty());
+            Value *old = b.CreateLoad(b.getInt64Ty(), s.i);
+            b.CreateStore(b.CreateSelect(have, b.CreateAdd(old, x), x), s.i);
+            break;
+        }
+        case AggKind::kMaxInt: case AggKind::kMinInt: {
+            Value *x = b.CreateSExt(v.v, b.getInt64Ty());
+            Value *old = b.CreateLoad(b.getInt64Ty(), s.i);
+            Value *keep = a.kind == AggKind::kMaxInt ? b.CreateICmpSGT(old, x) : b.CreateICmpSLT(old, x);
+            b.CreateStore(b.CreateSelect(b.CreateAnd(have, keep), old, x), s.i);
+            break;
+        }
+        case AggKind::kSumF8: {
+            Value *old = b.CreateLoad(b.getDoubleTy(), s.f);
+            Value *sum = b.CreateFAdd(old, v.v);
+            // float8_pl's overflow check, only once there is a state
+            check(b.CreateAnd(have, b.CreateAnd(isinf(sum), b.CreateAnd(b.CreateNot(isinf(old)),
+                                                                        b.CreateNot(isinf(v.v))))),
+                  kErrFloatOverflow);
+            b.CreateStore(b.CreateSelect(have, sum, v.v), s.f);
+            break;
+        }
+        case AggKind::kMaxF8: case AggKind::kMinF8: {
+            Val o;
+            o.v = b.CreateLoad(b.getDoubleTy(), s.f);
+            Value *keep = cmp_values(a.kind == AggKind::kMaxF8 ? Op::kGt : Op::kLt, Ty::kF64, o, v);
+            b.CreateStore(b.CreateSelect(b.CreateAnd(have, keep), o.v, v.v), s.f);
+            break;
+        }
+        case AggKind::kAvgF8: {  // float8_accum
+            Value *n0i = b.CreateLoad(b.getInt64Ty(), s.cnt);
+            Value *n1i = b.CreateAdd(n0i, b.getInt64(1));
+            b.CreateStore(n1i, s.cnt);
+            Value *n0 = b.CreateSIToFP(n0i, b.getDoubleTy()), *N = b.CreateSIToFP(n1i, b.getDoubleTy());
+            Value *oldsx = b.CreateLoad(b.getDoubleTy(), s.sx);
+            Value *sxx = b.CreateLoad(b.getDoubleTy(), s.sxx);
+            Value *sx = b.CreateFAdd(oldsx, v.v);
+            b.CreateStore(sx, s.sx);
+            Value *nan = llvm::ConstantFP::getNaN(b.getDoubleTy());
+            BasicBlock *more = BasicBlock::Create(ctx, "accum_more", f);
+            BasicBlock *first_v = BasicBlock::Create(ctx, "accum_first", f);
+            BasicBlock *acc_done = BasicBlock::Create(ctx, "accum_done", f);
+            b.CreateCondBr(b.CreateFCmpOGT(n0, zero), more, first_v);
+            b.SetInsertPoint(more);
+            Value *tmp = b.CreateFSub(b.CreateFMul(v.v, N), sx);
+            Value *nsxx = b.CreateFAdd(sxx, b.CreateFDiv(b.CreateFMul(tmp, tmp), b.CreateFMul(N, n0)));
+            Value *bad = b.CreateOr(isinf(sx), isinf(nsxx));
+            check(b.CreateAnd(bad, b.CreateAnd(b.CreateNot(isinf(oldsx)), b.CreateNot(isinf(v.v)))),
+                  kErrFloatOverflow);
+            b.CreateStore(b.CreateSelect(bad, nan, nsxx), s.sxx);
+            b.CreateBr(acc_done);
+            b.SetInsertPoint(first_v);
+            b.CreateStore(b.CreateSelect(b.CreateOr(isnan(v.v), isinf(v.v)), nan, sxx), s.sxx);
+            b.CreateBr(acc_done);
+            b.SetInsertPoint(acc_done);
+            break;
+        }
+        default:
+            break;
+        }
+        b.CreateStore(b.getTrue(), s.have);
+        b.CreateBr(next);
+        b.SetInsertPoint(next);
+    }
+    b.CreateStore(b.CreateAdd(pos, b.getInt32(1)), pos_slot);
+    b.CreateBr(cond);
+    // Results.
+    b.SetInsertPoint(exit);
+    for (size_t k = first; k < last; k++) {
+        const AggSpec &a = g.aggs[k];
+        St &s = st[k - first];
+        Value *have = b.CreateLoad(b.getInt1Ty(), s.have);
+        Value *val = nullptr, *isnull = nullptr;
+        switch (a.kind) {
+        case AggKind::kCountStar: case AggKind::kCount:
+            val = b.CreateLoad(b.getInt64Ty(), s.cnt);
+            isnull = b.getFalse();
+            break;
+        case AggKind::kSumInt: case AggKind::kMaxInt: case AggKind::kMinInt:
+            val = b.CreateLoad(b.getInt64Ty(), s.i);
+            isnull = b.CreateNot(have);
+            break;
+        case AggKind::kSumF8: case AggKind::kMaxF8: case AggKind::kMinF8:
+            val = b.CreateBitCast(b.CreateLoad(b.getDoubleTy(), s.f), b.getInt64Ty());
+            isnull = b.CreateNot(have);
+            break;
+        case AggKind::kAvgF8: {
+            Value *c = b.CreateLoad(b.getInt64Ty(), s.cnt);
+            Value *avg = b.CreateFDiv(b.CreateLoad(b.getDoubleTy(), s.sx), b.CreateSIToFP(c, b.getDoubleTy()));
+            isnull = b.CreateICmpEQ(c, b.getInt64(0));
+            val = b.CreateBitCast(b.CreateSelect(isnull, zero, avg), b.getInt64Ty());
+            break;
+        }
+        }
+        b.CreateStore(val, b.CreateGEP(b.getInt64Ty(), out, b.getInt64(a.out)));
+        b.CreateStore(b.CreateZExt(isnull, b.getInt8Ty()), b.CreateGEP(b.getInt8Ty(), out_null, b.getInt64(a.out)));
+    }
+    b.CreateRet(b.getInt32(0));
+}
+
+void Gen::group(const GroupSpec &g, int gi)
+{
+    gs = &g;
+    llvm::Type *i32 = b.getInt32Ty(), *i64 = b.getInt64Ty(), *p8 = b.getInt8PtrTy();
+    llvm::FunctionType *ft = llvm::FunctionType::get(
+        i32, {p8->getPointerTo(), i64->getPointerTo(), i32, p8, i64, i32->getPointerTo(), i64->getPointerTo(), p8,
+              i64->getPointerTo(), p8},
+        false);
+    char name[64];
+    kernel_name(gi, name, sizeof(name));
+    auto *top = llvm::Function::Create(ft, llvm::Function::ExternalLinkage, name, mod);
+    std::vector<llvm::Function *> chunks;
+    for (size_t first = 0; first < g.aggs.size(); first += kChunk) {
+        size_t last = std::min(g.aggs.size(), first + kChunk);
+        auto *cf = llvm::Function::Create(ft, llvm::Function::InternalLinkage,
+                                          std::string(name) + "_c" + std::to_string(first / kChunk), mod);
+        cf->addFnAttr(llvm::Attribute::NoInline);
+        chunk(g, first, last, cf);
+        chunks.push_back(cf);
+    }
+    // The kernel: run each chunk, stop at the first error.
+    fn = top;
+    BasicBlock *entry = BasicBlock::Create(ctx, "entry", top);
+    b.SetInsertPoint(entry);
+    std::vector<Value *> args;
+    for (auto &a : top->args())
+        args.push_back(&a);
+    for (auto *cf : chunks) {
+        Value *rc = b.CreateCall(cf, args);
+        BasicBlock *ok = BasicBlock::Create(ctx, "ok", top);
+        BasicBlock *bad = BasicBlock::Create(ctx, "bad", top);
+        b.CreateCondBr(b.CreateICmpEQ(rc, b.getInt32(0)), ok, bad);
+        b.SetInsertPoint(bad);
+        b.CreateRet(rc);
+        b.SetInsertPoint(ok);
+    }
+    b.CreateRet(b.getInt32(0));
+}
+
+// ------------------------------------------------------------------ loading
+
+struct Jit {
+    std::unique_ptr<llvm::orc::LLJIT> lljit;
+    uint64_t next_id = 0;
+};
+Jit *g_jit = nullptr;
+
+}  // namespace
+
+struct Loaded {
+    llvm::orc::JITDylib *jd;
+    std::vector<GroupFn> fns;
+};
+
+void set_fatal_handler(FatalFn fn) noexcept { g_fatal = fn; }
+
+void kernel_name(int g, char *buf, size_t len) noexcept { snprintf(buf, len, "fe_group_%d", g); }
+
+void free_buffer(void *p) noexcept { std::free(p); }
+
+char *target_id() noexcept
+{
+    try {
+        LlvmSection s;
+        init_llvm();
+        std::string id = llvm::sys::getProcessTriple() + "/" + llvm::sys::getHostCPUName().str() + "/";
+        llvm::StringMap<bool> feats;
+        if (llvm::sys::getHostCPUFeatures(feats)) {
+            std::vector<std::string> on;
+            for (auto &f : feats)
+                if (f.second)
+                    on.push_back(f.first().str());
+            std::sort(on.begin(), on.end());
+            for (auto &f : on)
+                id += f + ",";
+        }
+        id += "/llvm" LLVM_VERSION_STRING;
+        return dup(id);
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+CompileResult compile(const ModuleSpec &spec) noexcept
+{
+    CompileResult r{false, nullptr, 0, nullptr, 0};
+    try {
+        LlvmSection s;
+        auto t0 = std::chrono::steady_clock::now();
+        init_llvm();
+        std::string err;
+        auto tm = host_machine(&err);
+        if (!tm) {
+            r.error = dup("no LLVM target for this host: " + err);
+            return r;
+        }
+        llvm::LLVMContext ctx;
+        llvm::Module mod("feature_ext_deployment", ctx);
+        mod.setDataLayout(tm->createDataLayout());
+        mod.setTargetTriple(tm->getTargetTriple().str());
+        Gen gen(ctx, mod);
+        for (size_t g = 0; g < spec.groups.size(); g++)
+            if (!spec.groups[g].aggs.empty())
+                gen.group(spec.groups[g], int(g));
+        std::string verr;
+        llvm::raw_string_ostream vos(verr);
+        if (llvm::verifyModule(mod, &vos)) {
+            r.error = dup("internal error: invalid generated code: " + vos.str());
+            return r;
+        }
+        {  // optimise (O2, as PostgreSQL's JIT does for expensive queries)
+            llvm::LoopAnalysisManager lam;
+            llvm::FunctionAnalysisManager fam;
+            llvm::CGSCCAnalysisManager cgam;
+            llvm::ModuleAnalysisManager mam;
+            llvm::PassBuilder pb(tm.get());
+            pb.registerModuleAnalyses(mam);
+            pb.registerCGSCCAnalyses(cgam);
+            pb.registerFunctionAnalyses(fam);
+            pb.registerLoopAnalyses(lam);
+            pb.crossRegisterProxies(lam, fam, cgam, mam);
+            llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
+            mpm.run(mod, mam);
+        }
+        llvm::SmallVector<char, 0> buf;
+        {
+            llvm::raw_svector_ostream os(buf);
+            llvm::legacy::PassManager pm;
+            if (tm->addPassesToEmitFile(pm, os, nullptr, llvm::CGFT_ObjectFile)) {
+                r.error = dup("LLVM cannot emit object code for this target");
+                return r;
+            }
+            pm.run(mod);
+        }
+        r.object = static_cast<char *>(std::malloc(buf.size() ? buf.size() : 1));
+        if (!r.object) {
+            r.error = dup("out of memory");
+            return r;
+        }
+        std::memcpy(r.object, buf.data(), buf.size());
+        r.object_len = buf.size();
+        r.ok = true;
+        r.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    } catch (const std::exception &e) {
+        r.error = dup(std::string("JIT compilation failed: ") + e.what());
+    } catch (...) {
+        r.error = dup("JIT compilation failed");
+    }
+    return r;
+}
+
+Loaded *load(const char *object, size_t len, int ngroups, char **error) noexcept
+{
+    *error = nullptr;
+    try {
+        LlvmSection s;
+        init_llvm();
+        if (!g_jit) {
+            auto j = llvm::orc::LLJITBuilder().create();
+            if (!j) {
+                *error = dup(llvm::toString(j.takeError()));
+                return nullptr;
+            }
+            auto *jit = new Jit;
+            jit->lljit = std::move(*j);
+            g_jit = jit;
+        }
+        auto &lj = *g_jit->lljit;
+        auto jd = lj.createJITDylib("feature_ext_" + std::to_string(g_jit->next_id++));
+        if (!jd) {
+            *error = dup(llvm::toString(jd.takeError()));
+            return nullptr;
+        }
+        // memcmp and friends come from the process.
+        auto gen = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(lj.getDataLayout().getGlobalPrefix());
+        if (!gen) {
+            *error = dup(llvm::toString(gen.takeError()));
+            return nullptr;
+        }
+        jd->addGenerator(std::move(*gen));
+        auto mb = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(object, len), "feature_ext_deployment");
+        if (auto e = lj.addObjectFile(*jd, std::move(mb))) {
+            *error = dup(llvm::toString(std::move(e)));
+            (void) lj.getExecutionSession().removeJITDylib(*jd);
+            return nullptr;
+        }
+        auto *l = new Loaded;
+        l->jd = &*jd;
+        l->fns.assign(size_t(ngroups), nullptr);
+        for (int g = 0; g < ngroups; g++) {
+            char name[64];
+            kernel_name(g, name, sizeof(name));
+            auto sym = lj.lookup(*jd, name);
+            if (!sym) {
+                llvm::consumeError(sym.takeError());  // group without compiled aggregates
+                continue;
+            }
+            l->fns[size_t(g)] = reinterpret_cast<GroupFn>(static_cast<uintptr_t>(sym->getAddress()));
+        }
+        return l;
+    } catch (const std::exception &e) {
+        *error = dup(e.what());
+    } catch (...) {
+        *error = dup("JIT load failed");
+    }
+    return nullptr;
+}
+
+GroupFn group_fn(const Loaded *l, int g) noexcept
+{
+    if (!l || g < 0 || size_t(g) >= l->fns.size())
+        return nullptr;
+    return l->fns[size_t(g)];
+}
+
+void release(Loaded *l) noexcept
+{
+    if (!l)
+        return;
+    try {
+        LlvmSection s;
+        if (g_jit)
+            llvm::consumeError(g_jit->lljit->getExecutionSession().removeJITDylib(*l->jd));
+    } catch (...) {
+    }
+    delete l;
+}
+
+}  // namespace fe::jit

@@ -1,0 +1,79 @@
+// feature_ext JIT: stable text form of a spec (the identity of a compiled
+// object, stored next to it in the deployment catalog).
+#include "feature_ext/jit/spec.hpp"
+
+#include <cstdio>
+
+namespace fe::jit {
+
+namespace {
+
+void put(std::string &s, long long v)
+{
+    s += std::to_string(v);
+    s += ',';
+}
+
+}  // namespace
+
+std::string serialize(const ModuleSpec &m)
+{
+    std::string s = "v1;";
+    for (const GroupSpec &g : m.groups) {
+        s += "G";
+        put(s, g.nwindows);
+        for (const ColSpec &c : g.cols) {
+            s += "c";
+            put(s, c.src);
+            put(s, int(c.ty));
+            put(s, c.null_bit);
+            put(s, c.offset);
+            put(s, c.param);
+            for (int32_t b : c.prior_var_bits)
+                put(s, b);
+            s += ';';
+        }
+        for (const ExprSpec &e : g.exprs) {
+            s += "e";
+            put(s, int(e.op));
+            put(s, int(e.ty));
+            put(s, e.col);
+            put(s, e.param);
+            put(s, e.null);
+            put(s, e.ival);
+            char buf[40];
+            snprintf(buf, sizeof(buf), "%a,", e.fval);
+            s += buf;
+            put(s, (long long) e.sval.size());
+            s += e.sval;
+            s += ':';
+            for (int32_t a : e.args)
+                put(s, a);
+            s += ';';
+        }
+        for (const AggSpec &a : g.aggs) {
+            s += "a";
+            put(s, int(a.kind));
+            put(s, a.window);
+            put(s, a.arg);
+            put(s, a.filter);
+            put(s, int(a.arg_ty));
+            put(s, a.out);
+            s += ';';
+        }
+        s += '|';
+    }
+    return s;
+}
+
+uint64_t hash64(const std::string &s)
+{
+    uint64_t h = 1469598103934665603ull;  // FNV-1a
+    for (unsigned char c : s) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+}  // namespace fe::jit

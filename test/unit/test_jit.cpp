@@ -1,0 +1,715 @@
+// Unit tests of the deploy JIT (src/jit): compiled group kernels against a
+// straightforward reference evaluator of the same spec, on random rows,
+// frames, expressions and aggregates, plus hand-written PostgreSQL semantics
+// cases (NaN ordering, overflow errors, three-valued logic).  No server.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <set>
+
+#include "feature_ext/jit/jit.hpp"
+
+using namespace fe::jit;
+
+namespace {
+
+// Test row layout: null bitmap (1 byte), fixed: f8 @1, i32 @9, i64 @13, i16 @21, bool @23; var: text.
+constexpr int kFixedEnd = 24;
+struct TRow {
+    double f8;
+    int32_t i32;
+    int64_t i64;
+    int16_t i16;
+    bool bo;
+    std::string txt;
+    uint8_t nulls;  // bit 0 f8, 1 i32, 2 i64, 3 i16, 4 bool, 5 text
+    std::vector<uint8_t> bytes;
+    void encode()
+    {
+        bytes.assign(kFixedEnd, 0);
+        bytes[0] = nulls;
+        if (!(nulls & 1)) memcpy(&bytes[1], &f8, 8);
+        if (!(nulls & 2)) memcpy(&bytes[9], &i32, 4);
+        if (!(nulls & 4)) memcpy(&bytes[13], &i64, 8);
+        if (!(nulls & 8)) memcpy(&bytes[21], &i16, 2);
+        if (!(nulls & 16)) bytes[23] = bo;
+        if (!(nulls & 32)) {
+            uint16_t l = uint16_t(txt.size());
+            bytes.push_back(uint8_t(l & 0xff));
+            bytes.push_back(uint8_t(l >> 8));
+            bytes.insert(bytes.end(), txt.begin(), txt.end());
+        }
+    }
+};
+
+std::vector<ColSpec> test_cols()
+{
+    std::vector<ColSpec> c(7);
+    c[0].src = ColSpec::kFixed; c[0].ty = Ty::kF64; c[0].null_bit = 0; c[0].offset = 1;
+    c[1].src = ColSpec::kFixed; c[1].ty = Ty::kI32; c[1].null_bit = 1; c[1].offset = 9;
+    c[2].src = ColSpec::kFixed; c[2].ty = Ty::kI64; c[2].null_bit = 2; c[2].offset = 13;
+    c[3].src = ColSpec::kFixed; c[3].ty = Ty::kI16; c[3].null_bit = 3; c[3].offset = 21;
+    c[4].src = ColSpec::kFixed; c[4].ty = Ty::kBool; c[4].null_bit = 4; c[4].offset = 23;
+    c[5].src = ColSpec::kVar; c[5].ty = Ty::kText; c[5].null_bit = 5; c[5].offset = kFixedEnd;
+    c[6].src = ColSpec::kOrder; c[6].ty = Ty::kI64;
+    return c;
+}
+
+// ---------------------------------------------------------------- reference
+
+struct RV {
+    bool null = true;
+    Ty ty = Ty::kI64;
+    int64_t i = 0;
+    double f = 0;
+    std::string s;
+};
+
+struct Ref {
+    const GroupSpec &g;
+    std::set<int> *errs;
+    bool failed = false;
+    void fail(int code)
+    {
+        errs->insert(code);
+        failed = true;
+    }
+    static bool f_lt(double a, double b) { return !std::isnan(a) && (std::isnan(b) || a < b); }
+    static bool f_gt(double a, double b) { return !std::isnan(b) && (std::isnan(a) || a > b); }
+    static bool f_eq(double a, double b) { return std::isnan(a) ? std::isnan(b) : !std::isnan(b) && a == b; }
+
+    RV col(int c, const TRow &r, int64_t ord)
+    {
+        RV v;
+        v.ty = g.cols[size_t(c)].ty;
+        switch (c) {
+        case 0: v.null = r.nulls & 1; v.f = r.f8; break;
+        case 1: v.null = r.nulls & 2; v.i = r.i32; break;
+        case 2: v.null = r.nulls & 4; v.i = r.i64; break;
+        case 3: v.null = r.nulls & 8; v.i = r.i16; break;
+        case 4: v.null = r.nulls & 16; v.i = r.bo; break;
+        case 5: v.null = r.nulls & 32; v.s = r.txt; break;
+        default: v.null = false; v.i = ord; break;
+        }
+        return v;
+    }
+    int range_err(Ty t) { return t == Ty::kI16 ? kErrInt2Range : t == Ty::kI32 ? kErrInt4Range : kErrInt8Range; }
+    bool fits(Ty t, __int128 v)
+    {
+        int bits = t == Ty::kI16 ? 16 : t == Ty::kI32 ? 32 : 64;
+        __int128 lo = -(__int128(1) << (bits - 1)), hi = (__int128(1) << (bits - 1)) - 1;
+        return v >= lo && v <= hi;
+    }
+    // Returns false on error (recorded).
+    bool eval(int i, const TRow &r, int64_t ord, RV *out)
+    {
+        const ExprSpec &e = g.exprs[size_t(i)];
+        RV v;
+        v.ty = e.ty;
+        switch (e.op) {
+        case Op::kCol: *out = col(e.col, r, ord); return true;
+        case Op::kConst:
+            v.null = e.null; v.i = e.ival; v.f = e.fval; v.s = e.sval;
+            *out = v;
+            return true;
+        case Op::kAdd: case Op::kSub: case Op::kMul: case Op::kDiv: case Op::kMod: {
+            RV a, b;
+            if (!eval(e.args[0], r, ord, &a) || !eval(e.args[1], r, ord, &b)) return false;
+            if (a.null || b.null) { *out = v; return true; }
+            v.null = false;
+            if (e.ty == Ty::kF64) {
+                double x = a.f, y = b.f, s = 0;
+                switch (e.op) {
+                case Op::kAdd: s = x + y; if (std::isinf(s) && !std::isinf(x) && !std::isinf(y)) { fail(kErrFloatOverflow); return false; } break;
+                case Op::kSub: s = x - y; if (std::isinf(s) && !std::isinf(x) && !std::isinf(y)) { fail(kErrFloatOverflow); return false; } break;
+                case Op::kMul:
+                    s = x * y;
+                    if (std::isinf(s) && !std::isinf(x) && !std::isinf(y)) { fail(kErrFloatOverflow); return false; }
+                    if (s == 0.0 && x != 0.0 && y != 0.0) { fail(kErrFloatUnderflow); return false; }
+                    break;
+                default:
+                    if (y == 0.0 && !std::isnan(x)) { fail(kErrDivByZero); return false; }
+                    s = x / y;
+                    if (std::isinf(s) && !std::isinf(x)) { fail(kErrFloatOverflow); return false; }
+                    if (s == 0.0 && x != 0.0 && !std::isinf(y)) { fail(kErrFloatUnderflow); return false; }
+                    break;
+                }
+                v.f = s;
+            } else {
+                __int128 x = a.i, y = b.i, s = 0;
+                switch (e.op) {
+                case Op::kAdd: s = x + y; break;
+                case Op::kSub: s = x - y; break;
+                case Op::kMul: s = x * y; break;
+                case Op::kDiv: if (y == 0) { fail(kErrDivByZero); return false; } s = x / y; break;
+                default: if (y == 0) { fail(kErrDivByZero); return false; } s = y == -1 ? 0 : x % y; break;
+                }
+                if (!fits(e.ty, s)) { fail(range_err(e.ty)); return false; }
+                v.i = int64_t(s);
+            }
+            *out = v;
+            return true;
+        }
+        case Op::kNeg: {
+            RV a;
+            if (!eval(e.args[0], r, ord, &a)) return false;
+            v.null = a.null;
+            if (!a.null) {
+                if (e.ty == Ty::kF64) v.f = -a.f;
+                else {
+                    if (!fits(e.ty, -__int128(a.i))) { fail(range_err(e.ty)); return false; }
+                    v.i = -a.i;
+                }
+            }
+            *out = v;
+            return true;
+        }
+        case Op::kEq: case Op::kNe: case Op::kLt: case Op::kLe: case Op::kGt: case Op::kGe: {
+            RV a, b;
+            if (!eval(e.args[0], r, ord, &a) || !eval(e.args[1], r, ord, &b)) return false;
+            v.ty = Ty::kBool;
+            if (a.null || b.null) { *out = v; return true; }
+            v.null = false;
+            int c;  // -1, 0, 1
+            Ty t = g.exprs[size_t(e.args[0])].ty;
+            if (t == Ty::kF64) c = f_eq(a.f, b.f) ? 0 : f_lt(a.f, b.f) ? -1 : 1;
+            else if (t == Ty::kText) c = a.s == b.s ? 0 : 1;  // only = and <> are generated
+            else c = a.i == b.i ? 0 : a.i < b.i ? -1 : 1;
+            switch (e.op) {
+            case Op::kEq: v.i = c == 0; break;
+            case Op::kNe: v.i = c != 0; break;
+            case Op::kLt: v.i = c < 0; break;
+            case Op::kLe: v.i = c <= 0; break;
+            case Op::kGt: v.i = c > 0; break;
+            default: v.i = c >= 0; break;
+            }
+            *out = v;
+            return true;
+        }
+        case Op::kNot: {
+            RV a;
+            if (!eval(e.args[0], r, ord, &a)) return false;
+            v.null = a.null; v.i = !a.i;
+            *out = v;
+            return true;
+        }
+        case Op::kIsNull: case Op::kIsNotNull: {
+            RV a;
+            if (!eval(e.args[0], r, ord, &a)) return false;
+            v.null = false; v.i = (e.op == Op::kIsNull) == a.null;
+            *out = v;
+            return true;
+        }
+        case Op::kCast: {
+            RV a;
+            if (!eval(e.args[0], r, ord, &a)) return false;
+            v.null = a.null;
+            if (!a.null) {
+                if (e.ty == Ty::kF64) v.f = double(a.i);
+                else {
+                    if (!fits(e.ty, a.i)) { fail(range_err(e.ty)); return false; }
+                    v.i = a.i;
+                }
+            }
+            *out = v;
+            return true;
+        }
+        case Op::kAnd: case Op::kOr: {
+            bool is_and = e.op == Op::kAnd, any_null = false;
+            for (int32_t k : e.args) {
+                RV a;
+                if (!eval(k, r, ord, &a)) return false;
+                if (a.null) { any_null = true; continue; }
+                if (bool(a.i) != is_and) { v.null = false; v.i = !is_and; *out = v; return true; }
+            }
+            v.null = any_null; v.i = is_and;
+            *out = v;
+            return true;
+        }
+        default: return false;
+        }
+    }
+};
+
+struct Case {
+    GroupSpec g;
+    std::vector<TRow> rows;  // newest first
+    TRow req;
+    std::vector<int64_t> order;
+    int64_t req_order;
+    std::vector<KFrame> frames;
+};
+
+bool one_agg(Ref &ref, const Case &c, const AggSpec &a, std::vector<uint64_t> &out, std::vector<uint8_t> &outn);
+
+// Reference results; returns false if an error was recorded.
+bool reference(const Case &c, std::vector<uint64_t> &out, std::vector<uint8_t> &outn, std::set<int> &errs)
+{
+    Ref ref{c.g, &errs};
+    int n = int(c.rows.size());
+    out.assign(c.g.aggs.size(), 0);
+    outn.assign(c.g.aggs.size(), 1);
+    // Each aggregate's first error is recorded (the kernel stops at the first
+    // error in its own order, which is the first error of some aggregate).
+    bool all_ok = true;
+    for (const AggSpec &a : c.g.aggs) {
+        if (!one_agg(ref, c, a, out, outn))
+            all_ok = false;
+    }
+    return all_ok;
+}
+
+bool one_agg(Ref &ref, const Case &c, const AggSpec &a, std::vector<uint64_t> &out, std::vector<uint8_t> &outn)
+{
+    int n = int(c.rows.size());
+    {
+        const KFrame &f = c.frames[size_t(a.window)];
+        int64_t cnt = 0, istate = 0;
+        double fs = 0, sx = 0, sxx = 0;
+        bool have = false;
+        for (int pos = std::max(f.from, 0); pos <= std::min(f.to, n); pos++) {
+            bool is_req = pos == n;
+            if (is_req && (f.flags & kSkipRequest)) continue;
+            if (!is_req && (f.flags & kSkipPeers) && pos >= f.peers_from) continue;
+            const TRow &r = is_req ? c.req : c.rows[size_t(n - 1 - pos)];
+            int64_t ord = is_req ? c.req_order : c.order[size_t(n - 1 - pos)];
+            if (a.filter >= 0) {
+                RV fv;
+                if (!ref.eval(a.filter, r, ord, &fv)) return false;
+                if (fv.null || !fv.i) continue;
+            }
+            if (a.kind == AggKind::kCountStar) { cnt++; continue; }
+            RV v;
+            if (!ref.eval(a.arg, r, ord, &v)) return false;
+            if (v.null) continue;
+            switch (a.kind) {
+            case AggKind::kCount: cnt++; break;
+            case AggKind::kSumInt: istate = have ? istate + v.i : v.i; break;
+            case AggKind::kMaxInt: istate = have && istate > v.i ? istate : v.i; break;
+            case AggKind::kMinInt: istate = have && istate < v.i ? istate : v.i; break;
+            case AggKind::kSumF8: {
+                if (have) {
+                    double s = fs + v.f;
+                    if (std::isinf(s) && !std::isinf(fs) && !std::isinf(v.f)) { ref.fail(kErrFloatOverflow); return false; }
+                    fs = s;
+                } else fs = v.f;
+                break;
+            }
+            case AggKind::kMaxF8: fs = have && Ref::f_gt(fs, v.f) ? fs : v.f; break;
+            case AggKind::kMinF8: fs = have && Ref::f_lt(fs, v.f) ? fs : v.f; break;
+            case AggKind::kAvgF8: {
+                double n0 = double(cnt);
+                cnt++;
+                double N = double(cnt), oldsx = sx;
+                sx += v.f;
+                if (n0 > 0) {
+                    double tmp = v.f * N - sx;
+                    sxx += tmp * tmp / (N * n0);
+                    if (std::isinf(sx) || std::isinf(sxx)) {
+                        if (!std::isinf(oldsx) && !std::isinf(v.f)) { ref.fail(kErrFloatOverflow); return false; }
+                        sxx = std::nan("");
+                    }
+                } else if (std::isnan(v.f) || std::isinf(v.f)) sxx = std::nan("");
+                break;
+            }
+            default: break;
+            }
+            have = true;
+        }
+        uint64_t w = 0;
+        bool isnull = true;
+        switch (a.kind) {
+        case AggKind::kCountStar: case AggKind::kCount: w = uint64_t(cnt); isnull = false; break;
+        case AggKind::kSumInt: case AggKind::kMaxInt: case AggKind::kMinInt: w = uint64_t(istate); isnull = !have; break;
+        case AggKind::kSumF8: case AggKind::kMaxF8: case AggKind::kMinF8: memcpy(&w, &fs, 8); isnull = !have; break;
+        case AggKind::kAvgF8: {
+            double avg = cnt ? sx / double(cnt) : 0;
+            memcpy(&w, &avg, 8);
+            isnull = cnt == 0;
+            break;
+        }
+        }
+        out[size_t(a.out)] = isnull ? 0 : w;
+        outn[size_t(a.out)] = isnull;
+    }
+    return true;
+}
+
+// Compile + run; returns the kernel's code.
+int run_kernel(const Case &c, std::vector<uint64_t> &out, std::vector<uint8_t> &outn, double *compile_ms = nullptr)
+{
+    ModuleSpec m;
+    m.groups.push_back(c.g);
+    CompileResult cr = compile(m);
+    EXPECT_TRUE(cr.ok) << (cr.error ? cr.error : "");
+    if (!cr.ok) return -1;
+    if (compile_ms) *compile_ms = cr.ms;
+    char *err = nullptr;
+    Loaded *l = load(cr.object, cr.object_len, 1, &err);
+    free_buffer(cr.object);
+    EXPECT_NE(l, nullptr) << (err ? err : "");
+    if (!l) return -1;
+    GroupFn fn = group_fn(l, 0);
+    std::vector<const uint8_t *> ptrs;
+    for (auto &r : c.rows) ptrs.push_back(r.bytes.data());
+    out.assign(c.g.aggs.size(), 0xdead);
+    outn.assign(c.g.aggs.size(), 7);
+    int rc = fn(ptrs.data(), c.order.data(), int32_t(c.rows.size()), c.req.bytes.data(), c.req_order, c.frames.data(),
+                nullptr, nullptr, out.data(), outn.data());
+    release(l);
+    return rc;
+}
+
+// ---------------------------------------------------------------- random specs
+
+struct Rng {
+    std::mt19937_64 g;
+    explicit Rng(uint64_t s) : g(s) {}
+    int64_t in(int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(g); }
+    bool p(double x) { return std::uniform_real_distribution<double>(0, 1)(g) < x; }
+};
+
+double rand_f8(Rng &r)
+{
+    switch (r.in(0, 12)) {
+    case 0: return std::nan("");
+    case 1: return std::numeric_limits<double>::infinity();
+    case 2: return -std::numeric_limits<double>::infinity();
+    case 3: return 1e300 * (r.p(0.5) ? 1 : -1);
+    case 4: return 1e-300;
+    case 5: return 0.0;
+    default: return double(r.in(-1000, 1000)) / 8.0;
+    }
+}
+
+TRow rand_row(Rng &r)
+{
+    TRow t;
+    t.nulls = 0;
+    for (int b = 0; b < 6; b++)
+        if (r.p(0.15)) t.nulls |= uint8_t(1 << b);
+    t.f8 = rand_f8(r);
+    t.i32 = r.p(0.05) ? std::numeric_limits<int32_t>::max() - int32_t(r.in(0, 2)) : int32_t(r.in(-50, 50));
+    t.i64 = r.p(0.05) ? std::numeric_limits<int64_t>::min() : r.in(-100000, 100000);
+    t.i16 = r.p(0.05) ? int16_t(-32768) : int16_t(r.in(-300, 300));
+    t.bo = r.p(0.5);
+    static const char *words[] = {"", "m1", "m2", "merchant_long_name", "m1 "};
+    t.txt = words[r.in(0, 4)];
+    t.encode();
+    return t;
+}
+
+struct ExprGen {
+    Rng &r;
+    GroupSpec &g;
+    int add(ExprSpec e)
+    {
+        g.exprs.push_back(e);
+        return int(g.exprs.size() - 1);
+    }
+    int leaf(Ty t)
+    {
+        ExprSpec e;
+        e.ty = t;
+        if (r.p(0.7)) {
+            e.op = Op::kCol;
+            switch (t) {
+            case Ty::kF64: e.col = 0; break;
+            case Ty::kI32: e.col = 1; break;
+            case Ty::kI64: e.col = r.p(0.5) ? 2 : 6; break;
+            case Ty::kI16: e.col = 3; break;
+            case Ty::kBool: e.col = 4; break;
+            default: e.col = 5; break;
+            }
+            return add(e);
+        }
+        e.op = Op::kConst;
+        e.null = r.p(0.05);
+        switch (t) {
+        case Ty::kF64: e.fval = rand_f8(r); break;
+        case Ty::kText: e.sval = r.p(0.5) ? "m1" : "m2"; break;
+        case Ty::kBool: e.ival = r.in(0, 1); break;
+        default: e.ival = r.in(-3, 3); break;
+        }
+        return add(e);
+    }
+    int num(Ty t, int depth)
+    {
+        if (depth <= 0 || r.p(0.4)) {
+            if (t != Ty::kI16 && r.p(0.2)) {  // widening cast
+                ExprSpec c;
+                c.op = Op::kCast;
+                c.ty = t;
+                Ty from = t == Ty::kF64 ? (r.p(0.5) ? Ty::kI32 : Ty::kI64) : Ty::kI16;
+                c.args = {leaf(from)};
+                return add(c);
+            }
+            return leaf(t);
+        }
+        ExprSpec e;
+        e.ty = t;
+        int k = int(r.in(0, 6));
+        if (k == 6) {
+            e.op = Op::kNeg;
+            e.args = {num(t, depth - 1)};
+            return add(e);
+        }
+        if (k == 5 && t != Ty::kF64 && t != Ty::kI64) {  // narrowing cast from int8
+            e.op = Op::kCast;
+            e.args = {num(Ty::kI64, depth - 1)};
+            return add(e);
+        }
+        static const Op ops[] = {Op::kAdd, Op::kSub, Op::kMul, Op::kDiv, Op::kMod};
+        e.op = ops[k % 5];
+        if (t == Ty::kF64 && e.op == Op::kMod) e.op = Op::kAdd;
+        e.args = {num(t, depth - 1), num(t, depth - 1)};
+        return add(e);
+    }
+    int pred(int depth)
+    {
+        ExprSpec e;
+        e.ty = Ty::kBool;
+        int k = int(r.in(0, depth > 0 ? 5 : 2));
+        if (k == 0) {  // comparison
+            static const Op ops[] = {Op::kEq, Op::kNe, Op::kLt, Op::kLe, Op::kGt, Op::kGe};
+            static const Ty tys[] = {Ty::kF64, Ty::kI32, Ty::kI64, Ty::kI16, Ty::kText, Ty::kBool};
+            Ty t = tys[r.in(0, 5)];
+            e.op = t == Ty::kText ? (r.p(0.5) ? Op::kEq : Op::kNe) : ops[r.in(0, 5)];
+            if (t == Ty::kText || t == Ty::kBool) e.args = {leaf(t), leaf(t)};
+            else e.args = {num(t, depth), num(t, depth)};
+            return add(e);
+        }
+        if (k == 1) {
+            e.op = r.p(0.5) ? Op::kIsNull : Op::kIsNotNull;
+            static const Ty tys[] = {Ty::kF64, Ty::kI32, Ty::kText};
+            e.args = {leaf(tys[r.in(0, 2)])};
+            return add(e);
+        }
+        if (k == 2) return leaf(Ty::kBool);
+        if (k == 3) {
+            e.op = Op::kNot;
+            e.args = {pred(depth - 1)};
+            return add(e);
+        }
+        e.op = k == 4 ? Op::kAnd : Op::kOr;
+        int na = int(r.in(2, 3));
+        for (int i = 0; i < na; i++) e.args.push_back(pred(depth - 1));
+        return add(e);
+    }
+};
+
+Case random_case(Rng &r)
+{
+    Case c;
+    c.g.cols = test_cols();
+    int n = int(r.in(0, 40));
+    c.g.nwindows = int(r.in(1, 3));
+    int64_t ord = 1000;
+    for (int i = 0; i < n; i++) {  // newest first: decreasing order values, some ties
+        c.rows.push_back(rand_row(r));
+        c.order.push_back(ord);
+        if (r.p(0.7)) ord -= r.in(1, 5);
+    }
+    c.req = rand_row(r);
+    c.req_order = 1000 + (r.p(0.5) ? 0 : 3);
+    int peers = 0;
+    while (peers < n && c.order[size_t(peers)] == c.req_order) peers++;
+    for (int w = 0; w < c.g.nwindows; w++) {
+        KFrame f;
+        f.from = int32_t(r.in(-2, n + 1));
+        f.to = int32_t(r.p(0.7) ? n : r.in(-1, n + 1));
+        f.peers_from = n - peers;
+        f.flags = int32_t(r.in(0, 3));
+        c.frames.push_back(f);
+    }
+    ExprGen eg{r, c.g};
+    int naggs = int(r.in(1, 40));  // > one chunk sometimes
+    for (int k = 0; k < naggs; k++) {
+        AggSpec a;
+        a.window = int32_t(r.in(0, c.g.nwindows - 1));
+        a.out = k;
+        a.kind = AggKind(r.in(0, 8));
+        if (r.p(0.4)) a.filter = eg.pred(2);
+        switch (a.kind) {
+        case AggKind::kCountStar: break;
+        case AggKind::kCount: a.arg_ty = Ty::kText; a.arg = eg.leaf(Ty::kText); break;
+        case AggKind::kSumInt: a.arg_ty = r.p(0.5) ? Ty::kI32 : Ty::kI16; a.arg = eg.num(a.arg_ty, 2); break;
+        case AggKind::kMaxInt: case AggKind::kMinInt:
+            a.arg_ty = r.p(0.5) ? Ty::kI64 : Ty::kI32; a.arg = eg.num(a.arg_ty, 2); break;
+        default: a.arg_ty = Ty::kF64; a.arg = eg.num(Ty::kF64, 2); break;
+        }
+        c.g.aggs.push_back(a);
+    }
+    return c;
+}
+
+void expect_same(const Case &c, uint64_t seed)
+{
+    std::vector<uint64_t> ro, ko;
+    std::vector<uint8_t> rn, kn;
+    std::set<int> errs;
+    bool ok = reference(c, ro, rn, errs);
+    int rc = run_kernel(c, ko, kn);
+    if (!ok) {
+        EXPECT_NE(rc, 0) << "seed " << seed << ": reference raised an error, kernel did not";
+        EXPECT_TRUE(errs.count(rc)) << "seed " << seed << ": kernel error " << rc;
+        return;
+    }
+    ASSERT_EQ(rc, 0) << "seed " << seed;
+    for (size_t k = 0; k < ro.size(); k++) {
+        EXPECT_EQ(rn[k], kn[k]) << "seed " << seed << " agg " << k;
+        if (rn[k] || ro[k] == ko[k])
+            continue;
+        // NaNs are equal whatever their sign bit (constant folding may pick another one; SQL cannot tell).
+        double x, y;
+        memcpy(&x, &ro[k], 8);
+        memcpy(&y, &ko[k], 8);
+        AggKind kd = c.g.aggs[k].kind;
+        bool is_f = kd == AggKind::kSumF8 || kd == AggKind::kAvgF8 || kd == AggKind::kMaxF8 || kd == AggKind::kMinF8;
+        EXPECT_TRUE(is_f && std::isnan(x) && std::isnan(y))
+            << "seed " << seed << " agg " << k << " kind " << int(kd) << ": " << ro[k] << " vs " << ko[k];
+    }
+}
+
+}  // namespace
+
+TEST(Jit, RandomKernelsMatchReference)
+{
+    const char *env = getenv("FE_JIT_SEEDS");  // more seeds: FE_JIT_SEEDS=5000
+    uint64_t seeds = env ? strtoull(env, nullptr, 10) : 120;
+    for (uint64_t seed = 1; seed <= seeds; seed++) {
+        Rng r(seed);
+        Case c = random_case(r);
+        expect_same(c, seed);
+        if (HasFailure()) break;
+    }
+}
+
+TEST(Jit, FloatSemantics)
+{
+    Case c;
+    c.g.cols = test_cols();
+    c.g.nwindows = 1;
+    double vals[] = {1.5, std::nan(""), -2.0, std::numeric_limits<double>::infinity()};
+    for (double v : vals) {
+        TRow t{};
+        t.f8 = v;
+        t.nulls = 0x3e;  // only f8 set
+        t.encode();
+        c.rows.push_back(t);
+        c.order.push_back(int64_t(c.rows.size()));
+    }
+    c.req = c.rows[0];
+    c.req.nulls = 0x3f;
+    c.req.encode();
+    c.req_order = 10;
+    c.frames.push_back(KFrame{0, 4, 4, 0});
+    Rng r1(1);
+    ExprGen eg{r1, c.g};
+    AggKind kinds[] = {AggKind::kMaxF8, AggKind::kMinF8, AggKind::kSumF8, AggKind::kAvgF8, AggKind::kCount};
+    for (int k = 0; k < 5; k++) {
+        AggSpec a;
+        a.kind = kinds[k];
+        ExprSpec col;
+        col.op = Op::kCol; col.ty = Ty::kF64; col.col = 0;
+        a.arg = eg.add(col);
+        a.out = k;
+        c.g.aggs.push_back(a);
+    }
+    std::vector<uint64_t> out;
+    std::vector<uint8_t> on;
+    ASSERT_EQ(run_kernel(c, out, on), 0);
+    double mx, mn, sm;
+    memcpy(&mx, &out[0], 8);
+    memcpy(&mn, &out[1], 8);
+    memcpy(&sm, &out[2], 8);
+    EXPECT_TRUE(std::isnan(mx));        // NaN sorts above everything
+    EXPECT_EQ(mn, -2.0);
+    EXPECT_TRUE(std::isnan(sm));
+    EXPECT_EQ(out[4], 4u);             // the request's NULL is not counted
+    EXPECT_FALSE(on[3]);
+}
+
+TEST(Jit, OverflowIsAnError)
+{
+    Case c;
+    c.g.cols = test_cols();
+    c.g.nwindows = 1;
+    TRow t{};
+    t.f8 = 1e308;
+    t.nulls = 0x3e;
+    t.encode();
+    c.rows = {t, t};
+    c.order = {2, 1};
+    c.req = t;
+    c.req_order = 3;
+    c.frames.push_back(KFrame{0, 2, 3, 0});
+    AggSpec a;
+    a.kind = AggKind::kSumF8;
+    ExprSpec col;
+    col.op = Op::kCol; col.ty = Ty::kF64; col.col = 0;
+    c.g.exprs.push_back(col);
+    a.arg = 0;
+    c.g.aggs.push_back(a);
+    std::vector<uint64_t> out;
+    std::vector<uint8_t> on;
+    EXPECT_EQ(run_kernel(c, out, on), kErrFloatOverflow);
+}
+
+TEST(Jit, EmptyFramesAndNoRows)
+{
+    Rng r(7);
+    Case c = random_case(r);
+    c.rows.clear();
+    c.order.clear();
+    for (auto &f : c.frames) {
+        f.from = 1;
+        f.to = 0;
+        f.peers_from = 0;
+    }
+    expect_same(c, 0);
+}
+
+TEST(Jit, ThousandFeatures)
+{
+    // 1,000 features compile into one module (chunked loops) and run.
+    Case c;
+    c.g.cols = test_cols();
+    c.g.nwindows = 3;
+    for (int w = 0; w < 3; w++) c.frames.push_back(KFrame{0, 0, 0, 0});
+    Rng r3(3);
+    c.req = rand_row(r3);
+    c.req_order = 1;
+    Rng r(11);
+    ExprGen eg{r, c.g};
+    for (int k = 0; k < 1000; k++) {
+        AggSpec a;
+        a.window = k % 3;
+        a.out = k;
+        a.kind = AggKind::kSumF8;
+        a.arg = eg.leaf(Ty::kF64);
+        if (k % 4 == 0) a.filter = eg.pred(1);
+        c.g.aggs.push_back(a);
+    }
+    std::vector<uint64_t> out;
+    std::vector<uint8_t> on;
+    double ms = 0;
+    int rc = run_kernel(c, out, on, &ms);
+    EXPECT_GE(rc, 0);  // compiled, loaded and ran (bench/jit.sh measures the time)
+    EXPECT_EQ(on.size(), 1000u);
+}
+
+TEST(Jit, SerializeIsStable)
+{
+    Rng r(5);
+    Case c = random_case(r);
+    ModuleSpec a, b;
+    a.groups.push_back(c.g);
+    b.groups.push_back(c.g);
+    EXPECT_EQ(hash64(serialize(a)), hash64(serialize(b)));
+    b.groups[0].aggs[0].window ^= 1;
+    EXPECT_NE(serialize(a), serialize(b));
+}
