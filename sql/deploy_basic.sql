@@ -53,7 +53,7 @@ SELECT * FROM fraud_v1(ROW('aaa', 23.0, 'm1', '2021-11-15 18:13:20+00')::ftxn);
 -- output types are PostgreSQL's
 SELECT format_type(atttypid, atttypmod), attname FROM pg_attribute
  WHERE attrelid = 'fraud_v1_result'::regclass ORDER BY attnum;
-SELECT feature_ext.explain('fraud_v1');
+SELECT feature_ext.explain('fraud_v1', timing => false);
 
 -- LATERAL over many request rows, and compute-then-insert in one statement.
 CREATE TABLE incoming (card_id text, amount float8, merchant text, txn_time timestamptz);

@@ -23,7 +23,7 @@ SELECT format_type(atttypid, atttypmod), attname FROM pg_attribute
  WHERE attrelid = 'dom_w_result'::regclass ORDER BY attnum;
 -- the catalog keeps the OpenMLDB text; explain shows the translation
 SELECT query LIKE '%ROWS_RANGE%' AS original_kept FROM feature_ext.deployments WHERE name = 'public.dom_w';
-SELECT feature_ext.explain('dom_w');
+SELECT feature_ext.explain('dom_w', timing => false);
 
 -- timestamp order column: offsets become intervals (a day is 24 hours)
 CREATE TABLE dts (k text, v int8, ts timestamp) USING feature_store;

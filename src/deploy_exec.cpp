@@ -10,6 +10,8 @@
 // window executor).  Finally evaluate the output expressions with the
 // aggregate results as PARAM_EXEC values and the request as the scan row.
 #include "feature_ext/deploy.hpp"
+#include "feature_ext/jit/spec.hpp"
+#include "feature_ext/module.hpp"
 
 #include <algorithm>
 
@@ -38,6 +40,7 @@ struct Rows {
     Datum *orderd;    // as Datums of the order type
     Datum *values;    // n * natts, by attribute
     bool *isnull;
+    const uint8 **payloads;  // JIT groups: the stored rows' payloads (valid in the read section)
 };
 
 inline int64 int_of(Oid t, Datum d)
@@ -114,8 +117,14 @@ inline bool in_end(WindowPlan *w, int64 v, Datum vd, Datum based, bool sub)
 }
 
 
-void collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, int64 base, Datum based,
-             Rows *out)
+int run_jit_group(DeployPlan *p, int gi, const Rows *r, int64 base, Datum based, const Datum *reqv,
+                  const bool *reqn);
+
+// Read the key's rows.  With `jit_group` >= 0 the group's compiled kernel runs
+// on the payloads inside the read section; its error code is returned (0 = ok)
+// and raised by the caller after the section.
+int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, int64 base, Datum based,
+            Rows *out, int jit_group = -1)
 {
     // The slot resolved last time is still the index's if its generation and
     // identity match (slots are reused only after their index was dropped).
@@ -154,8 +163,11 @@ void collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, i
     out->orderd = static_cast<Datum *>(palloc(sizeof(Datum) * cap));
     out->values = static_cast<Datum *>(palloc(sizeof(Datum) * cap * p->natts));
     out->isnull = static_cast<bool *>(palloc(sizeof(bool) * cap * p->natts));
-    // Which stored columns to decode.
+    bool use_jit = jit_group >= 0;
+    bool decode = !use_jit || !p->jit->groups[jit_group].all_jitted;
+    out->payloads = use_jit ? static_cast<const uint8 **>(palloc(sizeof(uint8 *) * cap)) : nullptr;
     int natts = p->natts;
+    int rc = 0;
     st.reader_enter(reader_id());
     if (const core::KeyEntry *k = st.find_key(s, hash, key, klen)) {
         core::Store::Cursor c;
@@ -183,10 +195,16 @@ void collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, i
                 out->orderd = static_cast<Datum *>(repalloc(out->orderd, sizeof(Datum) * cap));
                 out->values = static_cast<Datum *>(repalloc(out->values, sizeof(Datum) * cap * natts));
                 out->isnull = static_cast<bool *>(repalloc(out->isnull, sizeof(bool) * cap * natts));
+                if (use_jit)
+                    out->payloads = static_cast<const uint8 **>(repalloc(out->payloads, sizeof(uint8 *) * cap));
             }
             int i = out->n++;
             out->order[i] = r.order;
             out->orderd[i] = od;
+            if (use_jit)
+                out->payloads[i] = r.payload;
+            if (!decode)
+                continue;
             Datum *v = out->values + size_t(i) * natts;
             bool *nl = out->isnull + size_t(i) * natts;
             for (int a = 0; a < natts; a++) {
@@ -207,7 +225,10 @@ void collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, i
             }
         }
     }
+    if (use_jit)
+        rc = run_jit_group(p, jit_group, out, base, based, reqv, reqn);
     st.reader_exit(reader_id());
+    return rc;
 }
 
 // Frame of a window as ascending positions [from, to] over 0..n (n = request),
@@ -308,6 +329,54 @@ void compute_frame(WindowPlan *w, const Rows *r, int64 base, Datum based, Frame 
     }
     f->skip_request = w->excl == kExclCurrent || w->excl == kExclGroup;
     f->skip_peers = w->excl == kExclGroup || w->excl == kExclTies;
+}
+
+// The group's compiled kernel over the collected rows (inside the read
+// section: payload pointers are valid, nothing here may keep them).
+int run_jit_group(DeployPlan *p, int gi, const Rows *r, int64 base, Datum based, const Datum *reqv,
+                  const bool *reqn)
+{
+    JitPlan *jp = p->jit;
+    JitGroup *jg = &jp->groups[gi];
+    GroupPlan *g = &p->groups[gi];
+    const IndexMeta *m = g->meta;
+    if (m->nstored != jg->nstored || m->stored_fixed != jg->stored_fixed)
+        return -1;  // the index changed under the plan: interpreter (caller retries)
+    auto *frames = static_cast<jit::KFrame *>(palloc(sizeof(jit::KFrame) * Max(jg->nwin, 1)));
+    for (int s = 0; s < jg->nwin; s++) {
+        Frame f;
+        compute_frame(&p->windows[jg->windows[s]], r, base, based, &f);
+        frames[s].from = f.from;
+        frames[s].to = f.to;
+        frames[s].peers_from = f.peers_from;
+        frames[s].flags = (f.skip_request ? jit::kSkipRequest : 0) | (f.skip_peers ? jit::kSkipPeers : 0);
+    }
+    uint32 sz = payload_size(m, reqv, reqn);
+    auto *req = static_cast<uint8 *>(palloc(sz));
+    encode_payload(m, reqv, reqn, req);
+    auto fn = reinterpret_cast<jit::GroupFn>(jg->fn);
+    static_assert(sizeof(Datum) == sizeof(uint64_t) && sizeof(bool) == sizeof(uint8_t), "kernel ABI");
+    return fn(r->payloads, r->order, r->n, req, base, frames, reinterpret_cast<const uint64_t *>(reqv),
+              reinterpret_cast<const uint8_t *>(reqn), jp->out, jp->out_null);
+}
+
+[[noreturn]] void raise_kernel_error(int rc)
+{
+    int code = ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
+    const char *msg = rc == jit::kErrFloatOverflow    ? "value out of range: overflow"
+                      : rc == jit::kErrFloatUnderflow ? "value out of range: underflow"
+                      : rc == jit::kErrInt2Range      ? "smallint out of range"
+                      : rc == jit::kErrInt4Range      ? "integer out of range"
+                      : rc == jit::kErrInt8Range      ? "bigint out of range"
+                                                      : nullptr;
+    if (rc == jit::kErrDivByZero) {
+        code = ERRCODE_DIVISION_BY_ZERO;
+        msg = "division by zero";
+    }
+    if (!msg)
+        elog(ERROR, "feature_ext: compiled deployment returned code %d", rc);
+    ereport(ERROR, (errcode(code), errmsg("%s", msg)));
+    pg_unreachable();
 }
 
 void set_row_slot(DeployPlan *p, const Rows *r, int idx)
@@ -442,7 +511,7 @@ void run_fast(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f, co
 // Evaluate every window of group g over `rows` (stored rows, newest first)
 // and the request row in p->req_slot; results go to p->params.
 void eval_group(DeployPlan *p, int g, const Rows &rows, int64 base, Datum based, const Datum *values,
-                const bool *isnull)
+                const bool *isnull, const bool *skip = nullptr)
 {
     ExprContext *ec = p->econtext;
     for (int w = 0; w < p->nwindows; w++) {
@@ -453,7 +522,7 @@ void eval_group(DeployPlan *p, int g, const Rows &rows, int64 base, Datum based,
         compute_frame(wp, &rows, base, based, &f);
         for (int k = 0; k < p->naggs; k++) {
             AggPlan *a = &p->aggs[k];
-            if (a->window != w)
+            if (a->window != w || (skip && skip[k]))
                 continue;
             if (a->fast) {
                 run_fast(p, a, &rows, f, values, isnull, &p->params[k]);
@@ -560,6 +629,23 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
         int64 base = order_from_datum(gp->order_kind, based);
         Rows rows;
         prepare_bounds(p, g, based, base);
+        JitPlan *jp = p->jit;
+        if (g_jit && jp && jp->groups[g].fn) {
+            int rc = collect(p, gp, values, isnull, base, based, &rows, g);
+            if (rc == 0) {
+                for (int k = 0; k < p->naggs; k++)
+                    if (jp->agg_jitted[k] && p->windows[p->aggs[k].window].group == g) {
+                        p->params[k].value = Datum(jp->out[k]);
+                        p->params[k].isnull = jp->out_null[k] != 0;
+                    }
+                if (!jp->groups[g].all_jitted)
+                    eval_group(p, g, rows, base, based, values, isnull, jp->agg_jitted);
+                continue;
+            }
+            if (rc > 0)
+                raise_kernel_error(rc);
+            jp->groups[g].fn = nullptr;  // layout changed: interpreter from now on
+        }
         collect(p, gp, values, isnull, base, based, &rows);
         eval_group(p, g, rows, base, based, values, isnull);
     }

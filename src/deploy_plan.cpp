@@ -750,6 +750,7 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
         TupleDescInitEntryCollation(p->out_desc, AttrNumber(p->nout), exprCollation(e));
     }
     p->naggs = list_length(b->winfuncs);
+    p->agg_exprs = b->winfuncs;  // in the plan's context
     p->aggs = static_cast<AggPlan *>(palloc0(sizeof(AggPlan) * Max(p->naggs, 1)));
     int i = 0;
     foreach (lc, b->winfuncs)
@@ -820,7 +821,7 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
                 appendStringInfoChar(explain, '\n');
             }
         }
-        appendStringInfo(explain, "  outputs: %d columns; executor: interpreter ([typed] = built-in loop, others PostgreSQL transition functions)\n",
+        appendStringInfo(explain, "  outputs: %d columns; interpreter: [typed] = built-in loop, others PostgreSQL transition functions\n",
                          p->nout);
     }
     table_close(heap, NoLock);

@@ -10,6 +10,7 @@
 // privileges (CREATE on the schema, SELECT on the table) and then creates the
 // objects as the bootstrap superuser, owned by the caller.
 #include "feature_ext/deploy.hpp"
+#include "feature_ext/module.hpp"
 #include "feature_ext/deploy_stats.hpp"
 
 extern "C" {
@@ -101,30 +102,61 @@ void ensure_plan_cache()
     CacheRegisterRelcacheCallback(plans_inval_rel, 0);
 }
 
-// The deployment query of schema.name, or nullptr.
-char *lookup_query(const char *schema, const char *name)
+// The deployment query of schema.name, or nullptr; with `jo`, also its
+// compiled object (palloc'd in the caller's context).
+char *lookup_query(const char *schema, const char *name, JitObject *jo = nullptr)
 {
     char *result = nullptr;
     MemoryContext caller = CurrentMemoryContext;
+    if (jo)
+        memset(jo, 0, sizeof(*jo));
     SPI_connect();
     Oid types[2] = {NAMEOID, NAMEOID};
-    Datum vals[2] = {CStringGetDatum(schema), CStringGetDatum(name)};
-    // name values must be Name datums
     NameData s, n;
     namestrcpy(&s, schema);
     namestrcpy(&n, name);
-    vals[0] = NameGetDatum(&s);
-    vals[1] = NameGetDatum(&n);
-    if (SPI_execute_with_args("SELECT query FROM feature_ext.deployment WHERE schema_name = $1 AND name = $2", 2,
-                              types, vals, nullptr, true, 1) == SPI_OK_SELECT &&
+    Datum vals[2] = {NameGetDatum(&s), NameGetDatum(&n)};
+    if (SPI_execute_with_args(jo ? "SELECT query, jit_object, jit_hash, jit_compile_ms FROM feature_ext.deployment "
+                                   "WHERE schema_name = $1 AND name = $2"
+                                 : "SELECT query FROM feature_ext.deployment WHERE schema_name = $1 AND name = $2",
+                              2, types, vals, nullptr, true, 1) == SPI_OK_SELECT &&
         SPI_processed == 1) {
-        char *q = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+        HeapTuple tup = SPI_tuptable->vals[0];
+        TupleDesc td = SPI_tuptable->tupdesc;
+        char *q = SPI_getvalue(tup, td, 1);
         MemoryContext old = MemoryContextSwitchTo(caller);
         result = pstrdup(q);
+        if (jo) {
+            bool n1, n2, n3;
+            Datum obj = SPI_getbinval(tup, td, 2, &n1);
+            Datum h = SPI_getbinval(tup, td, 3, &n2);
+            Datum ms = SPI_getbinval(tup, td, 4, &n3);
+            if (!n1 && !n2) {
+                bytea *b = DatumGetByteaPP(obj);
+                jo->len = VARSIZE_ANY_EXHDR(b);
+                jo->object = static_cast<char *>(palloc(jo->len));
+                memcpy(jo->object, VARDATA_ANY(b), jo->len);
+                jo->hash = uint64(DatumGetInt64(h));
+                jo->compile_ms = n3 ? 0 : DatumGetFloat8(ms);
+            }
+        }
         MemoryContextSwitchTo(old);
     }
     SPI_finish();
     return result;
+}
+
+// Compiled code for a cached plan (feature_ext.jit on), once per plan.
+void ensure_jit(DeployPlan *p, const char *schema, const char *fname)
+{
+    if (!g_jit || p->jit_tried)
+        return;
+    JitObject jo;
+    if (!lookup_query(schema, fname, &jo)) {
+        p->jit_tried = true;
+        return;
+    }
+    jit_attach(p, &jo);
 }
 
 // The plan of the deployment a function call belongs to: by the function's
@@ -139,14 +171,18 @@ DeployPlan *plan_for(FunctionCallInfo fcinfo, const char *suffix = "")
         e->plan = nullptr;
         e->valid = false;
     }
-    if (e->valid && e->plan)
+    if (e->valid && e->plan && (!g_jit || e->plan->jit_tried || *suffix))
         return e->plan;
-    drop_plan(e);
     char *fname = get_func_name(fn);
     char *schema = get_namespace_name(get_func_namespace(fn));
     size_t sl = strlen(suffix), fl = strlen(fname);
     if (sl && fl > sl && strcmp(fname + fl - sl, suffix) == 0)
         fname[fl - sl] = '\0';
+    if (e->valid && e->plan) {  // feature_ext.jit was turned on after planning
+        ensure_jit(e->plan, schema, fname);
+        return e->plan;
+    }
+    drop_plan(e);
     char *query = lookup_query(schema, fname);
     if (!query)
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -183,6 +219,8 @@ DeployPlan *plan_for(FunctionCallInfo fcinfo, const char *suffix = "")
     e->plan = p;
     e->heapoid = p->heapoid;
     e->valid = true;
+    if (!*suffix)  // requests only: batch runs the interpreter
+        ensure_jit(p, schema, fname);
     return p;
 }
 
@@ -376,6 +414,8 @@ FE_FUNCTION(fe_deploy)
         }
     }
     fe::DeployPlan *p = fe::plan_deployment(fname, query, CurrentMemoryContext, false, &explain);
+    // Native code, compiled once here and kept in the catalog (docs/DEPLOY.md, JIT).
+    fe::JitObject jo = fe::jit_compile_plan(p);
     Oid heapoid = p->heapoid;
     Oid rowtype = get_rel_type_id(heapoid);
     StringInfoData cols, params;
@@ -473,13 +513,22 @@ FE_FUNCTION(fe_deploy)
             recordDependencyOn(&obj, &ext, DEPENDENCY_NORMAL);
         }
     }
-    Oid ins_types[5] = {NAMEOID, NAMEOID, TEXTOID, JSONBOID, NAMEOID};
+    Oid ins_types[9] = {NAMEOID, NAMEOID, TEXTOID, JSONBOID, NAMEOID, BYTEAOID, INT8OID, FLOAT8OID, INT4OID};
     NameData on;
     namestrcpy(&on, owner);
-    Datum ins[5] = {NameGetDatum(&sn), NameGetDatum(&fnn), CStringGetTextDatum(query), options, NameGetDatum(&on)};
-    SPI_execute_with_args("INSERT INTO feature_ext.deployment (schema_name, name, query, options, owner) "
-                          "VALUES ($1, $2, $3, $4, $5)",
-                          5, ins_types, ins, nullptr, false, 0);
+    bytea *objb = nullptr;
+    if (jo.object) {
+        objb = static_cast<bytea *>(palloc(VARHDRSZ + jo.len));
+        SET_VARSIZE(objb, VARHDRSZ + jo.len);
+        memcpy(VARDATA(objb), jo.object, jo.len);
+    }
+    Datum ins[9] = {NameGetDatum(&sn), NameGetDatum(&fnn), CStringGetTextDatum(query), options, NameGetDatum(&on),
+                    PointerGetDatum(objb), Int64GetDatum(int64(jo.hash)), Float8GetDatum(jo.compile_ms),
+                    Int32GetDatum(jo.njitted)};
+    const char ins_nulls[9] = {' ', ' ', ' ', ' ', ' ', objb ? ' ' : 'n', objb ? ' ' : 'n', objb ? ' ' : 'n', ' '};
+    SPI_execute_with_args("INSERT INTO feature_ext.deployment (schema_name, name, query, options, owner, "
+                          "jit_object, jit_hash, jit_compile_ms, jit_aggregates) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                          9, ins_types, ins, ins_nulls, false, 0);
     SetUserIdAndSecContext(save_user, save_sec);
     SPI_finish();
     MemoryContextDelete(p->cxt);
@@ -556,8 +605,39 @@ FE_FUNCTION(fe_explain)
     char *query = fe::lookup_query(schema, fname);
     if (!query)
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("deployment \"%s.%s\" does not exist", schema, fname)));
+    bool timing = PG_NARGS() < 2 || PG_GETARG_BOOL(1);
     StringInfoData s;
     initStringInfo(&s);
-    fe::plan_deployment(psprintf("%s.%s", schema, fname), query, CurrentMemoryContext, true, &s);
+    fe::DeployPlan *p = fe::plan_deployment(psprintf("%s.%s", schema, fname), query, CurrentMemoryContext, false, &s);
+    fe::jit_explain(p, &s);
+    fe::JitObject jo;
+    fe::lookup_query(schema, fname, &jo);
+    if (jo.object)
+        appendStringInfo(&s, "  JIT: compiled at deploy time%s (%s of object code, kept in feature_ext.deployment)\n",
+                         timing ? psprintf(" in %.1f ms", jo.compile_ms) : "",
+                         timing ? psprintf("%zu bytes", jo.len) : "some bytes");
+    else
+        appendStringInfoString(&s, "  JIT: no compiled code stored (nothing compiles, or deployed by an older version)\n");
+    // This session's cached plan, if it ran.
+    if (fe::g_plans) {
+        HASH_SEQ_STATUS st;
+        hash_seq_init(&st, fe::g_plans);
+        while (auto *e = static_cast<fe::PlanEntry *>(hash_seq_search(&st))) {
+            if (!e->valid || !e->plan || strcmp(e->plan->name, p->name) != 0)
+                continue;
+            fe::JitPlan *jp = e->plan->jit;
+            if (jp)
+                appendStringInfo(&s, "  JIT in this session: %s, %d aggregates native, loaded%s %s\n",
+                                 fe::g_jit ? "on" : "off (feature_ext.jit)", jp->njitted,
+                                 timing ? psprintf(" in %.2f ms", jp->load_ms) : "",
+                                 jp->from_catalog ? "from the catalog" : "after compiling in this session");
+            else
+                appendStringInfo(&s, "  JIT in this session: not used (%s)\n",
+                                 !fe::g_jit ? "feature_ext.jit is off" : "nothing compiled");
+            hash_seq_term(&st);
+            break;
+        }
+    }
+    MemoryContextDelete(p->cxt);
     PG_RETURN_TEXT_P(cstring_to_text(s.data));
 }

@@ -100,6 +100,27 @@ struct GroupPlan {
     uint64 slot_generation;
 };
 
+// Compiled code attached to a plan (deploy_jit.cpp); nullptr = interpreter.
+struct JitGroup {
+    void *fn;                  // jit::GroupFn, nullptr when no aggregate of the group compiled
+    int nwin;                  // kernel frame slots
+    int *windows;              // plan window index of each slot
+    bool all_jitted;           // every aggregate of the group is compiled
+    int nstored, stored_fixed; // payload layout the kernel was compiled for
+};
+
+struct JitPlan {
+    void *loaded;              // jit::Loaded (released with the plan's memory context)
+    int ngroups;
+    JitGroup *groups;
+    bool *agg_jitted;          // per plan aggregate
+    int njitted;
+    uint64 *out;               // kernel results, per plan aggregate
+    uint8 *out_null;
+    double load_ms, compile_ms;
+    bool from_catalog;         // object loaded from feature_ext.deployment
+};
+
 struct DeployPlan {
     MemoryContext cxt;         // owns everything below
     Oid heapoid;
@@ -125,6 +146,9 @@ struct DeployPlan {
     AggState *fake_agg;        // context for transition functions
     const char *name;
     struct DeployStats *stats; // shared call statistics (may be nullptr)
+    List *agg_exprs;           // the WindowFunc of each aggregate (for the JIT)
+    JitPlan *jit;              // compiled kernels, or nullptr
+    bool jit_tried;            // jit_attach() ran (whatever its outcome)
 };
 
 // deploy() options that let planning fix what it would otherwise refuse.
@@ -141,5 +165,23 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull);
 // Offline: features of each source row (nrows x natts values, by attribute)
 // against the source rows before it, appended to ts in source order.
 void run_batch(DeployPlan *p, int nrows, const Datum *vals, const bool *nulls, Tuplestorestate *ts, TupleDesc out);
+
+// ---- JIT (deploy_jit.cpp).  The object compiled at deploy time is kept in
+// feature_ext.deployment (jit_object, jit_hash); a backend loads it on its first
+// call instead of compiling.
+struct JitObject {
+    char *object;              // palloc'd, or nullptr
+    size_t len;
+    uint64 hash;               // identity: plan spec + target
+    int njitted, naggs;
+    double compile_ms;
+};
+// Compile a plan for the catalog (deploy time).  object = nullptr when nothing compiles.
+JitObject jit_compile_plan(DeployPlan *p);
+// Attach compiled kernels to a plan: load `stored` if it matches the plan and
+// this host, else compile now.  Leaves p->jit nullptr when nothing compiles.
+void jit_attach(DeployPlan *p, const JitObject *stored);
+// One line per aggregate group for explain(): which aggregates compile.
+void jit_explain(DeployPlan *p, StringInfo out);
 
 }  // namespace fe

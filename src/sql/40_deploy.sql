@@ -10,6 +10,12 @@ CREATE TABLE feature_ext.deployment (
     options     jsonb       NOT NULL DEFAULT '{}',
     owner       name        NOT NULL,
     created     timestamptz NOT NULL DEFAULT now(),
+    -- Native code compiled at deploy time (feature_ext.jit); loaded by each
+    -- backend on its first call when jit_hash matches its plan and CPU.
+    jit_object     bytea,
+    jit_hash       bigint,
+    jit_compile_ms float8,
+    jit_aggregates int,
     PRIMARY KEY (schema_name, name)
 );
 SELECT pg_catalog.pg_extension_config_dump('feature_ext.deployment', '');
@@ -50,7 +56,9 @@ ALTER FUNCTION feature_ext.deploy(text, text, jsonb) RESET search_path;
 CREATE FUNCTION feature_ext.undeploy(name text) RETURNS void
   LANGUAGE sql VOLATILE AS $$ SELECT feature_ext._undeploy(name) $$;
 
-CREATE FUNCTION feature_ext.explain(name text) RETURNS text
+-- explain(name, timing): the plan, which aggregates run as native code, and
+-- compile / load times (timing => false leaves the times out, for tests).
+CREATE FUNCTION feature_ext.explain(name text, timing boolean DEFAULT true) RETURNS text
   AS 'MODULE_PATHNAME', 'fe_explain' LANGUAGE C STRICT VOLATILE;
 
 CREATE FUNCTION feature_ext.deployment_stats(OUT name text, OUT calls bigint, OUT mean_us float8, OUT p99_us float8)

@@ -1,0 +1,92 @@
+-- JIT-compiled deployments (feature_ext.jit): native code gives the same
+-- results as the interpreter, raises the same errors, and explain() says what
+-- is compiled.
+CREATE TABLE jt (card int, ts bigint, amount float8, qty int, small int2, big int8, merchant text, note varchar)
+  USING feature_store;
+CREATE INDEX jt_idx ON jt USING skiplist (card, ts);
+INSERT INTO jt
+SELECT i % 4, i, CASE WHEN i % 29 = 0 THEN NULL WHEN i % 31 = 0 THEN 'NaN' ELSE (i * 37 % 101) / 4.0 END,
+       CASE WHEN i % 13 = 0 THEN NULL ELSE i % 17 END, (i % 7)::int2, i * 1000003::int8,
+       CASE WHEN i % 11 = 0 THEN NULL ELSE 'm' || (i % 3) END, 'n' || (i % 2)
+  FROM generate_series(1, 400) i;
+
+SELECT feature_ext.deploy('jit_f', $$
+SELECT card,
+       sum(amount) OVER w AS s, avg(amount) OVER w AS a, max(amount) OVER w AS mx, min(amount) OVER w AS mn,
+       count(amount) OVER w AS ca, count(*) OVER w AS n,
+       sum(qty) OVER w AS sq, max(qty) OVER w AS mq, min(small) OVER w AS ms, max(big) OVER w AS mb,
+       sum(small) OVER w AS ss,
+       count(*) FILTER (WHERE merchant = 'm1') OVER w AS c_m1,
+       count(*) FILTER (WHERE note <> 'n1' AND (qty > 3 OR qty IS NULL)) OVER w AS c_mix,
+       sum(amount * 2 - qty) FILTER (WHERE NOT (merchant = 'm2')) OVER w AS s_expr,
+       avg(qty::float8 / 4) OVER w2 AS a_cast,
+       max(ts % 7 + big / 1000003) OVER w2 AS m_mod,
+       count(*) OVER w2 AS n2,
+       sum(amount) OVER w3 AS s3,
+       count(*) FILTER (WHERE merchant IS NULL) OVER w3 AS c_null,
+       string_agg(merchant, ',') OVER w3 AS interp_only
+  FROM jt
+WINDOW w AS (PARTITION BY card ORDER BY ts ROWS BETWEEN 20 PRECEDING AND CURRENT ROW),
+       w2 AS (PARTITION BY card ORDER BY ts RANGE BETWEEN 40 PRECEDING AND 3 PRECEDING),
+       w3 AS (PARTITION BY card ORDER BY ts ROWS BETWEEN 5 PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW)
+$$);
+SELECT feature_ext.explain('jit_f', timing => false);
+
+-- Same answers with and without native code, for many requests (including
+-- keys without rows and NULL request values).
+CREATE TABLE jit_req AS
+SELECT k AS card, 400 + t AS ts, CASE WHEN t % 3 = 0 THEN NULL ELSE t * 1.5 END AS amount,
+       CASE WHEN t % 4 = 0 THEN NULL ELSE t END AS qty, (t % 5)::int2 AS small, t::int8 AS big,
+       CASE WHEN t % 2 = 0 THEN 'm1' END AS merchant, 'n0'::varchar AS note
+  FROM generate_series(0, 5) k, generate_series(1, 6) t;
+SET feature_ext.jit = on;
+CREATE TABLE with_jit AS
+SELECT r.card AS rc, r.ts AS rts, f.* FROM jit_req r, LATERAL jit_f(r.card, r.ts, r.amount, r.qty, r.small, r.big, r.merchant, r.note) f;
+SET feature_ext.jit = off;
+CREATE TABLE without_jit AS
+SELECT r.card AS rc, r.ts AS rts, f.* FROM jit_req r, LATERAL jit_f(r.card, r.ts, r.amount, r.qty, r.small, r.big, r.merchant, r.note) f;
+SELECT count(*) AS requests FROM with_jit;
+SELECT count(*) AS differences
+  FROM ((SELECT * FROM with_jit EXCEPT ALL SELECT * FROM without_jit)
+        UNION ALL (SELECT * FROM without_jit EXCEPT ALL SELECT * FROM with_jit)) d;
+SELECT * FROM with_jit WHERE rc = 1 ORDER BY rts LIMIT 3;
+RESET feature_ext.jit;
+SELECT replace(feature_ext.explain('jit_f', timing => false), 'off (feature_ext.jit)', 'on')
+       ~ 'JIT in this session: on, 19 aggregates native' AS jit_used_in_session;
+
+-- Errors inside native code are PostgreSQL's errors.
+SELECT feature_ext.deploy('jit_err', $$
+SELECT card, sum(amount * '1e300'::float8) OVER w AS big, sum(qty / (qty - qty)) FILTER (WHERE card = 99) OVER w AS z,
+       sum(qty * 2147483647) FILTER (WHERE card = 98) OVER w AS ov
+  FROM jt WINDOW w AS (PARTITION BY card ORDER BY ts ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)
+$$);
+SELECT big FROM jit_err(1, 1000, 1e10, 1, 1::int2, 1, 'm', 'n');  -- float8mul overflow
+SET feature_ext.jit = off;
+SELECT big FROM jit_err(1, 1000, 1e10, 1, 1::int2, 1, 'm', 'n');
+RESET feature_ext.jit;
+INSERT INTO jt VALUES (99, 1000, 1, 5, 1, 1, 'm', 'n');
+SELECT z FROM jit_err(99, 1001, 1, 5, 1::int2, 1, 'm', 'n');  -- division by zero
+INSERT INTO jt VALUES (98, 1000, 1, 5, 1, 1, 'm', 'n');
+SELECT ov FROM jit_err(98, 1001, 1, 5, 1::int2, 1, 'm', 'n');  -- integer out of range
+SET feature_ext.jit = off;
+SELECT ov FROM jit_err(98, 1001, 1, 5, 1::int2, 1, 'm', 'n');
+RESET feature_ext.jit;
+
+-- Redeploying replaces the code; the new plan is compiled, the old released.
+SELECT feature_ext.deploy('jit_err', $$
+SELECT card, count(*) OVER w AS n FROM jt
+WINDOW w AS (PARTITION BY card ORDER BY ts ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)
+$$, '{"replace": true}');
+SELECT n FROM jit_err(98, 1001, 1, 5, 1::int2, 1, 'm', 'n');
+SELECT jit_aggregates, jit_object IS NOT NULL AS has_object FROM feature_ext.deployment WHERE name = 'jit_err';
+
+-- A stale object (other plan or CPU) is never loaded: it is recompiled.
+UPDATE feature_ext.deployment SET jit_hash = jit_hash + 1 WHERE name = 'jit_f';
+\c
+SELECT count(*) AS same FROM with_jit w, jit_req r, LATERAL jit_f(r.card, r.ts, r.amount, r.qty, r.small, r.big, r.merchant, r.note) f
+ WHERE w.rc = r.card AND w.rts = r.ts AND (w.s, w.a, w.n, w.c_mix, w.s_expr) IS NOT DISTINCT FROM (f.s, f.a, f.n, f.c_mix, f.s_expr);
+SELECT feature_ext.explain('jit_f', timing => false) ~ 'after compiling in this session' AS recompiled;
+
+SELECT feature_ext.undeploy('jit_f');
+SELECT feature_ext.undeploy('jit_err');
+DROP TABLE jt, jit_req, with_jit, without_jit;

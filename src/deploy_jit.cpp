@@ -1,0 +1,646 @@
+// feature_ext: deployment plans -> JIT kernels (glue between deploy plans and
+// the pure code generator in src/jit).
+//
+// Translation picks, per index group, the aggregates the code generator can
+// reproduce exactly: count(*), count/sum/avg/min/max of int2/int4/int8/float8
+// (the built-in aggregate OIDs, see agg_kind), with arguments and FILTERs
+// built from columns held by the index, constants, the built-in arithmetic,
+// comparison and cast functions listed in kFuncs (identified by their C
+// symbol, pg_proc.prosrc, for internal-language functions only), AND / OR /
+// NOT and IS [NOT] NULL.  Everything else stays with the interpreter, for
+// that aggregate only.
+//
+// This file mixes C++ objects (the spec) with PostgreSQL calls, so it follows
+// rule 2 of CONTRIBUTING.md: every PostgreSQL call that can ereport runs in
+// fe::pg_call, and callers (C-style zones) only see plain data.
+#include "feature_ext/deploy.hpp"
+
+#include "feature_ext/jit/jit.hpp"
+#include "feature_ext/module.hpp"
+#include "feature_ext/pg_guard.hpp"
+
+#include <cstring>
+
+extern "C" {
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/pg_aggregate.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_language.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "nodes/nodeFuncs.h"
+#include "portability/instr_time.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+}
+
+namespace fe {
+
+namespace {
+
+using jit::Op;
+using jit::Ty;
+
+bool ty_of(Oid t, Ty *out)
+{
+    switch (t) {
+    case INT2OID: *out = Ty::kI16; return true;
+    case INT4OID: *out = Ty::kI32; return true;
+    case INT8OID: *out = Ty::kI64; return true;
+    case FLOAT8OID: *out = Ty::kF64; return true;
+    case BOOLOID: *out = Ty::kBool; return true;
+    case TEXTOID: case VARCHAROID: *out = Ty::kText; return true;
+    default: return false;
+    }
+}
+
+// Built-in functions by C symbol: arithmetic, comparisons, casts.
+struct FuncInfo {
+    const char *prosrc;
+    Op op;
+};
+
+bool func_op(const char *src, Op *op)
+{
+    static const struct {
+        const char *suffix;
+        Op op;
+    } ops[] = {{"pl", Op::kAdd}, {"mi", Op::kSub}, {"mul", Op::kMul}, {"div", Op::kDiv}, {"mod", Op::kMod},
+               {"um", Op::kNeg}, {"eq", Op::kEq}, {"ne", Op::kNe}, {"lt", Op::kLt}, {"le", Op::kLe},
+               {"gt", Op::kGt}, {"ge", Op::kGe}};
+    static const char *prefixes[] = {"int2", "int4", "int8", "int24", "int42", "int48", "int84", "int28",
+                                     "int82", "float8", "bool", "text"};
+    for (const char *pre : prefixes) {
+        size_t pl = strlen(pre);
+        if (strncmp(src, pre, pl) != 0)
+            continue;
+        for (auto &o : ops)
+            if (strcmp(src + pl, o.suffix) == 0) {
+                // mod / um only for single-type integer and float8 symbols
+                *op = o.op;
+                return true;
+            }
+    }
+    // casts
+    static const char *casts[] = {"i2toi4", "int28", "int48", "int84", "int82", "i4toi2", "i4tod", "i2tod",
+                                  "i8tod"};
+    for (const char *c : casts)
+        if (strcmp(src, c) == 0) {
+            *op = Op::kCast;
+            return true;
+        }
+    return false;
+}
+
+// pg_proc.prosrc of an internal-language function, or "" (palloc'd).
+const char *internal_symbol(Oid fn)
+{
+    const char *result = "";
+    pg_call([&]() {
+        HeapTuple tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+        if (!HeapTupleIsValid(tup))
+            return;
+        auto *pf = reinterpret_cast<Form_pg_proc>(GETSTRUCT(tup));
+        if (pf->prolang == INTERNALlanguageId) {
+            bool isnull;
+            Datum d = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_prosrc, &isnull);
+            if (!isnull)
+                result = TextDatumGetCString(d);
+        }
+        ReleaseSysCache(tup);
+    });
+    return result;
+}
+
+struct Translator {
+    DeployPlan *p;
+    const GroupPlan *g;
+    const IndexMeta *m;
+    jit::GroupSpec *gs;
+
+    int add(jit::ExprSpec e)
+    {
+        gs->exprs.push_back(std::move(e));
+        return int(gs->exprs.size() - 1);
+    }
+
+    // Column of attribute `attno`, or -1.
+    int column(AttrNumber attno, Oid type)
+    {
+        Ty t;
+        if (!ty_of(type, &t))
+            return -1;
+        jit::ColSpec c;
+        c.ty = t;
+        bool key = false;
+        for (int k = 0; k < g->nkeys; k++)
+            key |= g->key_attnos[k] == attno;
+        if (attno == g->order_attno) {
+            if (g->order_kind != kOrderInt2 && g->order_kind != kOrderInt4 && g->order_kind != kOrderInt8)
+                return -1;
+            c.src = jit::ColSpec::kOrder;
+        } else if (key) {
+            if (t == Ty::kText)
+                return -1;  // keys come from the request as Datums: by-value types only
+            c.src = jit::ColSpec::kParam;
+            c.param = attno - 1;
+        } else {
+            int sc = -1;
+            for (int i = 0; i < m->nstored; i++)
+                if (m->stored[i].attno == attno)
+                    sc = i;
+            if (sc < 0)
+                return -1;
+            const ColInfo &ci = m->stored[sc];
+            int bitmap = (m->nstored + 7) / 8;
+            c.null_bit = sc;
+            if (t == Ty::kText) {
+                if (ci.typlen != -1 || ci.bpchar)
+                    return -1;
+                c.src = jit::ColSpec::kVar;
+                c.offset = bitmap + m->stored_fixed;
+                for (int j = 0; j < sc; j++)
+                    if (m->stored[j].typlen <= 0)
+                        c.prior_var_bits.push_back(j);
+            } else {
+                if (ci.typlen <= 0 || !ci.typbyval)
+                    return -1;
+                c.src = jit::ColSpec::kFixed;
+                c.offset = bitmap + ci.fixed_off;
+            }
+        }
+        for (size_t i = 0; i < gs->cols.size(); i++) {
+            const jit::ColSpec &o = gs->cols[i];
+            if (o.src == c.src && o.ty == c.ty && o.offset == c.offset && o.param == c.param &&
+                o.null_bit == c.null_bit)
+                return int(i);
+        }
+        gs->cols.push_back(c);
+        return int(gs->cols.size() - 1);
+    }
+
+    int cast_to(int e, Ty to)
+    {
+        if (e < 0 || gs->exprs[size_t(e)].ty == to)
+            return e;
+        jit::ExprSpec c;
+        c.op = Op::kCast;
+        c.ty = to;
+        c.args = {e};
+        return add(c);
+    }
+
+    static int rank(Ty t) { return t == Ty::kI16 ? 1 : t == Ty::kI32 ? 2 : t == Ty::kI64 ? 3 : t == Ty::kF64 ? 4 : 0; }
+
+    // Expression index, or -1 when the node cannot be compiled.
+    int expr(Node *n)
+    {
+        if (!n)
+            return -1;
+        switch (nodeTag(n)) {
+        case T_Var: {
+            Var *v = reinterpret_cast<Var *>(n);
+            if (v->varattno <= 0 || v->varlevelsup != 0)
+                return -1;
+            int c = column(v->varattno, v->vartype);
+            if (c < 0)
+                return -1;
+            jit::ExprSpec e;
+            e.op = Op::kCol;
+            e.ty = gs->cols[size_t(c)].ty;
+            e.col = c;
+            return add(e);
+        }
+        case T_Const: {
+            Const *k = reinterpret_cast<Const *>(n);
+            jit::ExprSpec e;
+            if (!ty_of(k->consttype, &e.ty))
+                return -1;
+            e.op = Op::kConst;
+            e.null = k->constisnull;
+            if (!e.null) {
+                switch (e.ty) {
+                case Ty::kI16: e.ival = DatumGetInt16(k->constvalue); break;
+                case Ty::kI32: e.ival = DatumGetInt32(k->constvalue); break;
+                case Ty::kI64: e.ival = DatumGetInt64(k->constvalue); break;
+                case Ty::kBool: e.ival = DatumGetBool(k->constvalue); break;
+                case Ty::kF64: e.fval = DatumGetFloat8(k->constvalue); break;
+                case Ty::kText: {
+                    const char *data = nullptr;
+                    int len = 0;
+                    Datum d = k->constvalue;
+                    pg_call([&]() {
+                        text *t = DatumGetTextPP(d);
+                        data = VARDATA_ANY(t);
+                        len = VARSIZE_ANY_EXHDR(t);
+                    });
+                    e.sval.assign(data, size_t(len));
+                    break;
+                }
+                }
+            }
+            return add(e);
+        }
+        case T_RelabelType: {
+            auto *r = reinterpret_cast<RelabelType *>(n);
+            Ty a, b;
+            Oid argt = InvalidOid;
+            pg_call([&]() { argt = exprType(reinterpret_cast<Node *>(r->arg)); });
+            if (!ty_of(r->resulttype, &a) || !ty_of(argt, &b) || a != b)
+                return -1;
+            return expr(reinterpret_cast<Node *>(r->arg));
+        }
+        case T_OpExpr:
+        case T_FuncExpr: {
+            Oid fn;
+            List *args;
+            Oid rettype, collid;
+            if (IsA(n, OpExpr)) {
+                auto *o = reinterpret_cast<OpExpr *>(n);
+                fn = o->opfuncid;
+                if (!OidIsValid(fn))
+                    pg_call([&]() { fn = get_opcode(o->opno); });
+                args = o->args;
+                rettype = o->opresulttype;
+                collid = o->inputcollid;
+                if (o->opretset)
+                    return -1;
+            } else {
+                auto *f = reinterpret_cast<FuncExpr *>(n);
+                if (f->funcretset || f->funcvariadic)
+                    return -1;
+                fn = f->funcid;
+                args = f->args;
+                rettype = f->funcresulttype;
+                collid = f->inputcollid;
+            }
+            const char *sym = internal_symbol(fn);
+            Op op;
+            if (!*sym || !func_op(sym, &op))
+                return -1;
+            Ty rt;
+            if (!ty_of(rettype, &rt))
+                return -1;
+            int nargs = list_length(args);
+            int a[2] = {-1, -1};
+            for (int i = 0; i < nargs && i < 2; i++)
+                if ((a[i] = expr(static_cast<Node *>(list_nth(args, i)))) < 0)
+                    return -1;
+            jit::ExprSpec e;
+            e.op = op;
+            e.ty = rt;
+            if (op == Op::kCast || op == Op::kNeg) {
+                if (nargs != 1)
+                    return -1;
+                if (op == Op::kNeg && gs->exprs[size_t(a[0])].ty != rt)
+                    return -1;
+                if (op == Op::kCast && (rt == Ty::kText || rt == Ty::kBool))
+                    return -1;
+                e.args = {a[0]};
+                return add(e);
+            }
+            if (nargs != 2)
+                return -1;
+            Ty t0 = gs->exprs[size_t(a[0])].ty, t1 = gs->exprs[size_t(a[1])].ty;
+            bool cmp = op == Op::kEq || op == Op::kNe || op == Op::kLt || op == Op::kLe || op == Op::kGt ||
+                       op == Op::kGe;
+            if (cmp) {
+                if (rt != Ty::kBool)
+                    return -1;
+                if (t0 == Ty::kText || t1 == Ty::kText) {
+                    // texteq/textne: byte equality only under a deterministic collation
+                    bool det = false;
+                    pg_call([&]() { det = OidIsValid(collid) && get_collation_isdeterministic(collid); });
+                    if (t0 != t1 || !det || (op != Op::kEq && op != Op::kNe))
+                        return -1;
+                } else if (t0 == Ty::kBool || t1 == Ty::kBool) {
+                    if (t0 != t1)
+                        return -1;
+                } else {
+                    Ty w = rank(t0) >= rank(t1) ? t0 : t1;
+                    a[0] = cast_to(a[0], w);
+                    a[1] = cast_to(a[1], w);
+                }
+            } else {
+                if (rt == Ty::kText || rt == Ty::kBool || rank(t0) > rank(rt) || rank(t1) > rank(rt))
+                    return -1;
+                if (op == Op::kMod && rt == Ty::kF64)
+                    return -1;
+                a[0] = cast_to(a[0], rt);
+                a[1] = cast_to(a[1], rt);
+            }
+            e.args = {a[0], a[1]};
+            return add(e);
+        }
+        case T_BoolExpr: {
+            auto *be = reinterpret_cast<BoolExpr *>(n);
+            jit::ExprSpec e;
+            e.ty = Ty::kBool;
+            e.op = be->boolop == AND_EXPR ? Op::kAnd : be->boolop == OR_EXPR ? Op::kOr : Op::kNot;
+            ListCell *lc;
+            foreach (lc, be->args) {
+                int x = expr(static_cast<Node *>(lfirst(lc)));
+                if (x < 0 || gs->exprs[size_t(x)].ty != Ty::kBool)
+                    return -1;
+                e.args.push_back(x);
+            }
+            return add(e);
+        }
+        case T_NullTest: {
+            auto *nt = reinterpret_cast<NullTest *>(n);
+            if (nt->argisrow)
+                return -1;
+            int x = expr(reinterpret_cast<Node *>(nt->arg));
+            if (x < 0)
+                return -1;
+            jit::ExprSpec e;
+            e.ty = Ty::kBool;
+            e.op = nt->nulltesttype == IS_NULL ? Op::kIsNull : Op::kIsNotNull;
+            e.args = {x};
+            return add(e);
+        }
+        default:
+            return -1;
+        }
+    }
+};
+
+// The kernel kind of a built-in aggregate over an argument of type t.
+bool agg_kind(Oid aggfn, int nargs, Ty t, jit::AggKind *k)
+{
+    using jit::AggKind;
+    if (aggfn == F_COUNT_ && nargs == 0) { *k = AggKind::kCountStar; return true; }
+    if (nargs != 1)
+        return false;
+    switch (aggfn) {
+    case F_COUNT_ANY: *k = AggKind::kCount; return t != Ty::kBool || true;
+    case F_SUM_INT2: case F_SUM_INT4: *k = AggKind::kSumInt; return true;
+    case F_SUM_FLOAT8: *k = AggKind::kSumF8; return true;
+    case F_AVG_FLOAT8: *k = AggKind::kAvgF8; return true;
+    case F_MAX_FLOAT8: *k = AggKind::kMaxF8; return true;
+    case F_MIN_FLOAT8: *k = AggKind::kMinF8; return true;
+    case F_MAX_INT2: case F_MAX_INT4: case F_MAX_INT8: *k = AggKind::kMaxInt; return true;
+    case F_MIN_INT2: case F_MIN_INT4: case F_MIN_INT8: *k = AggKind::kMinInt; return true;
+    default: return false;
+    }
+}
+
+// Build the spec of a plan; jitted[k] says which aggregates it covers.
+void build_spec(DeployPlan *p, jit::ModuleSpec *spec, bool *jitted, int *winmap /* ngroups x nwindows */,
+                int *layout /* ngroups x 2 */)
+{
+    IndexMeta **metas = nullptr;
+    int nmetas = 0;
+    Oid heapoid = p->heapoid;
+    pg_call([&]() {
+        Relation heap = table_open(heapoid, AccessShareLock);
+        nmetas = heap_skiplist_indexes(heap, &metas);
+        table_close(heap, NoLock);
+    });
+    spec->groups.resize(size_t(p->ngroups));
+    for (int g = 0; g < p->ngroups; g++) {
+        const GroupPlan *gp = &p->groups[g];
+        const IndexMeta *m = nullptr;
+        for (int i = 0; i < nmetas; i++)
+            if (metas[i]->indexoid == gp->indexoid)
+                m = metas[i];
+        int *wm = winmap + size_t(g) * p->nwindows;
+        for (int w = 0; w < p->nwindows; w++)
+            wm[w] = -1;
+        layout[2 * g] = layout[2 * g + 1] = -1;
+        if (!m)
+            continue;
+        layout[2 * g] = m->nstored;
+        layout[2 * g + 1] = m->stored_fixed;
+        jit::GroupSpec &gs = spec->groups[size_t(g)];
+        Translator tr{p, gp, m, &gs};
+        for (int k = 0; k < p->naggs; k++) {
+            AggPlan *a = &p->aggs[k];
+            if (p->windows[a->window].group != g)
+                continue;
+            jitted[k] = false;
+            auto *wf = static_cast<WindowFunc *>(list_nth(p->agg_exprs, k));
+            // Work on a copy of the spec so a failed translation leaves no trace.
+            size_t ncols = gs.cols.size(), nexprs = gs.exprs.size();
+            jit::AggSpec as;
+            int nargs = list_length(wf->args);
+            int arg = nargs == 1 ? tr.expr(static_cast<Node *>(linitial(wf->args))) : -1;
+            Ty at = arg >= 0 ? gs.exprs[size_t(arg)].ty : Ty::kI64;
+            bool ok = agg_kind(wf->winfnoid, nargs, at, &as.kind) && (nargs == 0 || arg >= 0);
+            if (ok && wf->aggfilter) {
+                as.filter = tr.expr(reinterpret_cast<Node *>(wf->aggfilter));
+                ok = as.filter >= 0 && gs.exprs[size_t(as.filter)].ty == Ty::kBool;
+            }
+            if (!ok) {
+                gs.cols.resize(ncols);
+                gs.exprs.resize(nexprs);
+                continue;
+            }
+            as.arg = arg;
+            as.arg_ty = at;
+            as.out = k;
+            if (wm[a->window] < 0)
+                wm[a->window] = gs.nwindows++;
+            as.window = wm[a->window];
+            gs.aggs.push_back(as);
+            jitted[k] = true;
+        }
+    }
+}
+
+// Target id of this process, once per backend (malloc'd, kept).
+const char *target()
+{
+    static char *id = nullptr;
+    if (!id)
+        id = jit::target_id();
+    return id ? id : "unknown";
+}
+
+uint64 spec_hash(const jit::ModuleSpec &spec)
+{
+    return jit::hash64(jit::serialize(spec) + "@" + target());
+}
+
+void fatal_in_llvm(const char *reason)
+{
+    ereport(FATAL, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("fatal error in LLVM: %s", reason)));
+}
+
+void release_cb(void *arg)
+{
+    jit::release(static_cast<jit::Loaded *>(arg));
+}
+
+// Spec of a plan, its identity and (optionally) its object code: everything
+// that needs the C++ spec happens here, so callers hold no C++ object.
+struct Built {
+    int njitted;
+    uint64 hash;
+    bool compiled;
+    jit::CompileResult cr;   // malloc'd buffers (compiled)
+};
+
+Built build_and_compile(DeployPlan *p, bool *jitted, int *winmap, int *group_nwin, int *layout, bool compile,
+                        uint64 skip_if_hash)
+{
+    Built b{0, 0, false, {false, nullptr, 0, nullptr, 0}};
+    jit::ModuleSpec spec;
+    build_spec(p, &spec, jitted, winmap, layout);
+    for (int k = 0; k < p->naggs; k++)
+        b.njitted += jitted[k];
+    for (int g = 0; g < p->ngroups; g++)
+        group_nwin[g] = spec.groups[size_t(g)].aggs.empty() ? 0 : spec.groups[size_t(g)].nwindows;
+    if (b.njitted == 0)
+        return b;
+    b.hash = spec_hash(spec);
+    if (compile && b.hash != skip_if_hash) {
+        b.cr = jit::compile(spec);  // noexcept
+        b.compiled = true;
+    }
+    return b;
+}
+
+}  // namespace
+
+JitObject jit_compile_plan(DeployPlan *p)
+{
+    JitObject r{nullptr, 0, 0, 0, p->naggs, 0};
+    jit::set_fatal_handler(fatal_in_llvm);
+    bool *jitted = static_cast<bool *>(palloc0(sizeof(bool) * Max(p->naggs, 1)));
+    int *winmap = static_cast<int *>(palloc(sizeof(int) * Max(p->ngroups * p->nwindows, 1)));
+    int *gnw = static_cast<int *>(palloc(sizeof(int) * Max(p->ngroups, 1)));
+    int *layout = static_cast<int *>(palloc(sizeof(int) * 2 * Max(p->ngroups, 1)));
+    Built b = build_and_compile(p, jitted, winmap, gnw, layout, true, 0);
+    r.njitted = b.njitted;
+    r.hash = b.hash;
+    if (!b.compiled)
+        return r;
+    if (!b.cr.ok) {  // the interpreter still runs it: not a reason to refuse the deployment
+        char msg[512];
+        strlcpy(msg, b.cr.error ? b.cr.error : "unknown error", sizeof(msg));
+        jit::free_buffer(b.cr.error);
+        ereport(WARNING, (errmsg("feature_ext: could not compile deployment %s: %s", p->name, msg),
+                          errdetail("It runs with the interpreter.")));
+        r.njitted = 0;
+        return r;
+    }
+    r.compile_ms = b.cr.ms;
+    r.len = b.cr.object_len;
+    r.object = static_cast<char *>(palloc(b.cr.object_len));
+    memcpy(r.object, b.cr.object, b.cr.object_len);
+    jit::free_buffer(b.cr.object);
+    return r;
+}
+
+void jit_attach(DeployPlan *p, const JitObject *stored)
+{
+    p->jit_tried = true;
+    jit::set_fatal_handler(fatal_in_llvm);
+    MemoryContext old = MemoryContextSwitchTo(p->cxt);
+    bool *jitted = static_cast<bool *>(palloc0(sizeof(bool) * Max(p->naggs, 1)));
+    int *winmap = static_cast<int *>(palloc(sizeof(int) * Max(p->ngroups * p->nwindows, 1)));
+    int *gnw = static_cast<int *>(palloc(sizeof(int) * Max(p->ngroups, 1)));
+    int *slot2win = static_cast<int *>(palloc0(sizeof(int) * Max(p->ngroups * p->nwindows, 1)));
+    int *layout = static_cast<int *>(palloc(sizeof(int) * 2 * Max(p->ngroups, 1)));
+    auto *jp = static_cast<JitPlan *>(palloc0(sizeof(JitPlan)));
+    jp->groups = static_cast<JitGroup *>(palloc0(sizeof(JitGroup) * Max(p->ngroups, 1)));
+    jp->out = static_cast<uint64 *>(palloc0(sizeof(uint64) * Max(p->naggs, 1)));
+    jp->out_null = static_cast<uint8 *>(palloc0(sizeof(uint8) * Max(p->naggs, 1)));
+    auto *cb = static_cast<MemoryContextCallback *>(palloc0(sizeof(MemoryContextCallback)));
+    MemoryContextSwitchTo(old);
+    instr_time t0, t1;
+    INSTR_TIME_SET_CURRENT(t0);
+    uint64 stored_hash = stored && stored->object ? stored->hash : 0;
+    Built b = build_and_compile(p, jitted, winmap, gnw, layout, true, stored_hash);
+    if (b.njitted == 0)
+        return;
+    const char *obj;
+    size_t len;
+    if (!b.compiled) {  // the catalog's object matches this plan and host
+        obj = stored->object;
+        len = stored->len;
+        jp->compile_ms = stored->compile_ms;
+        jp->from_catalog = true;
+    } else if (!b.cr.ok) {
+        char msg[512];
+        strlcpy(msg, b.cr.error ? b.cr.error : "?", sizeof(msg));
+        jit::free_buffer(b.cr.error);
+        ereport(WARNING, (errmsg("feature_ext: could not compile deployment %s, using the interpreter: %s", p->name,
+                                 msg)));
+        return;
+    } else {
+        obj = b.cr.object;
+        len = b.cr.object_len;
+        jp->compile_ms = b.cr.ms;
+    }
+    char *err = nullptr;
+    jit::Loaded *l = jit::load(obj, len, p->ngroups, &err);
+    if (b.compiled)
+        jit::free_buffer(b.cr.object);
+    if (!l) {
+        char msg[512];
+        strlcpy(msg, err ? err : "?", sizeof(msg));
+        jit::free_buffer(err);
+        ereport(WARNING, (errmsg("feature_ext: could not load compiled deployment %s, using the interpreter: %s",
+                                 p->name, msg)));
+        return;
+    }
+    INSTR_TIME_SET_CURRENT(t1);
+    INSTR_TIME_SUBTRACT(t1, t0);
+    // The code lives as long as the plan.
+    cb->func = release_cb;
+    cb->arg = l;
+    MemoryContextRegisterResetCallback(p->cxt, cb);
+    jp->loaded = l;
+    jp->ngroups = p->ngroups;
+    jp->agg_jitted = jitted;
+    jp->njitted = b.njitted;
+    jp->load_ms = INSTR_TIME_GET_MILLISEC(t1);
+    for (int g = 0; g < p->ngroups; g++) {
+        JitGroup *jg = &jp->groups[g];
+        jg->fn = gnw[g] > 0 ? reinterpret_cast<void *>(jit::group_fn(l, g)) : nullptr;
+        if (!jg->fn)
+            continue;
+        jg->nwin = gnw[g];
+        jg->windows = slot2win + size_t(g) * p->nwindows;
+        const int *wm = winmap + size_t(g) * p->nwindows;
+        for (int w = 0; w < p->nwindows; w++)
+            if (wm[w] >= 0)
+                jg->windows[wm[w]] = w;
+        jg->all_jitted = true;
+        for (int k = 0; k < p->naggs; k++)
+            if (p->windows[p->aggs[k].window].group == g && !jitted[k])
+                jg->all_jitted = false;
+        jg->nstored = layout[2 * g];  // the executor checks the index still has this layout
+        jg->stored_fixed = layout[2 * g + 1];
+    }
+    p->jit = jp;
+}
+
+void jit_explain(DeployPlan *p, StringInfo out)
+{
+    bool *jitted = static_cast<bool *>(palloc0(sizeof(bool) * Max(p->naggs, 1)));
+    int *winmap = static_cast<int *>(palloc(sizeof(int) * Max(p->ngroups * p->nwindows, 1)));
+    int *gnw = static_cast<int *>(palloc(sizeof(int) * Max(p->ngroups, 1)));
+    int *layout = static_cast<int *>(palloc(sizeof(int) * 2 * Max(p->ngroups, 1)));
+    (void) build_and_compile(p, jitted, winmap, gnw, layout, false, 0);
+    int n = 0;
+    for (int k = 0; k < p->naggs; k++)
+        n += jitted[k];
+    appendStringInfo(out, "  JIT: %d of %d aggregates compile to native code", n, p->naggs);
+    if (n < p->naggs) {
+        appendStringInfoString(out, " (interpreted:");
+        for (int k = 0; k < p->naggs; k++)
+            if (!jitted[k])
+                appendStringInfo(out, " #%d", k + 1);
+        appendStringInfoChar(out, ')');
+    }
+    appendStringInfoChar(out, '\n');
+}
+
+}  // namespace fe
