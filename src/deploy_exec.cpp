@@ -157,17 +157,47 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
     uint32 hash = core::Store::hash_key(key, klen);
     core::Store &st = store();
     core::TtlRule rule = slot_rule(s, GetCurrentTimestamp());
-    int cap = 16;
-    out->n = 0;
-    out->order = static_cast<int64 *>(palloc(sizeof(int64) * cap));
-    out->orderd = static_cast<Datum *>(palloc(sizeof(Datum) * cap));
-    out->values = static_cast<Datum *>(palloc(sizeof(Datum) * cap * p->natts));
-    out->isnull = static_cast<bool *>(palloc(sizeof(bool) * cap * p->natts));
     bool use_jit = jit_group >= 0;
     bool decode = !use_jit || !p->jit->groups[jit_group].all_jitted;
-    out->payloads = use_jit ? static_cast<const uint8 **>(palloc(sizeof(uint8 *) * cap)) : nullptr;
     int natts = p->natts;
     int rc = 0;
+    // Buffers live in the plan: sized for the widest ROWS window up front.
+    int want_cap = Max(g->buf_cap, 16);
+    if (!g->need_all && !g->need_range && g->need_rows + 1 > want_cap)
+        want_cap = int(Min(g->need_rows + 1, int64(1) << 24));
+    auto grow = [&](int cap) {
+        MemoryContext old = MemoryContextSwitchTo(p->cxt);
+        if (g->buf_cap == 0) {
+            g->buf_order = static_cast<int64 *>(palloc(sizeof(int64) * cap));
+            g->buf_orderd = static_cast<Datum *>(palloc(sizeof(Datum) * cap));
+            g->buf_payloads = static_cast<const uint8 **>(palloc(sizeof(uint8 *) * cap));
+        } else {
+            g->buf_order = static_cast<int64 *>(repalloc(g->buf_order, sizeof(int64) * cap));
+            g->buf_orderd = static_cast<Datum *>(repalloc(g->buf_orderd, sizeof(Datum) * cap));
+            g->buf_payloads = static_cast<const uint8 **>(repalloc(g->buf_payloads, sizeof(uint8 *) * cap));
+        }
+        g->buf_cap = cap;
+        MemoryContextSwitchTo(old);
+    };
+    auto grow_values = [&](int cap) {
+        MemoryContext old = MemoryContextSwitchTo(p->cxt);
+        if (g->buf_values_cap)
+            pfree(g->buf_values), pfree(g->buf_isnull);
+        g->buf_values = static_cast<Datum *>(palloc(sizeof(Datum) * size_t(cap) * natts));
+        g->buf_isnull = static_cast<bool *>(palloc(sizeof(bool) * size_t(cap) * natts));
+        g->buf_values_cap = cap;
+        MemoryContextSwitchTo(old);
+    };
+    if (want_cap > g->buf_cap)
+        grow(want_cap);
+    if (decode && g->buf_values_cap < g->buf_cap)
+        grow_values(g->buf_cap);
+    out->n = 0;
+    out->order = g->buf_order;
+    out->orderd = g->buf_orderd;
+    out->payloads = g->buf_payloads;
+    out->values = decode ? g->buf_values : nullptr;
+    out->isnull = decode ? g->buf_isnull : nullptr;
     st.reader_enter(reader_id());
     if (const core::KeyEntry *k = st.find_key(s, hash, key, klen)) {
         core::Store::Cursor c;
@@ -189,20 +219,27 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
             }
             if (!want)
                 break;
-            if (out->n == cap) {
-                cap *= 2;
-                out->order = static_cast<int64 *>(repalloc(out->order, sizeof(int64) * cap));
-                out->orderd = static_cast<Datum *>(repalloc(out->orderd, sizeof(Datum) * cap));
-                out->values = static_cast<Datum *>(repalloc(out->values, sizeof(Datum) * cap * natts));
-                out->isnull = static_cast<bool *>(repalloc(out->isnull, sizeof(bool) * cap * natts));
-                if (use_jit)
-                    out->payloads = static_cast<const uint8 **>(repalloc(out->payloads, sizeof(uint8 *) * cap));
+            if (out->n == g->buf_cap) {
+                // Values were copied from shared memory already; payload
+                // pointers stay valid within the read section.
+                grow(g->buf_cap * 2);
+                out->order = g->buf_order;
+                out->orderd = g->buf_orderd;
+                out->payloads = g->buf_payloads;
+                if (decode) {
+                    MemoryContext old = MemoryContextSwitchTo(p->cxt);
+                    g->buf_values = static_cast<Datum *>(repalloc(g->buf_values, sizeof(Datum) * size_t(g->buf_cap) * natts));
+                    g->buf_isnull = static_cast<bool *>(repalloc(g->buf_isnull, sizeof(bool) * size_t(g->buf_cap) * natts));
+                    g->buf_values_cap = g->buf_cap;
+                    MemoryContextSwitchTo(old);
+                    out->values = g->buf_values;
+                    out->isnull = g->buf_isnull;
+                }
             }
             int i = out->n++;
             out->order[i] = r.order;
             out->orderd[i] = od;
-            if (use_jit)
-                out->payloads[i] = r.payload;
+            out->payloads[i] = r.payload;
             if (!decode)
                 continue;
             Datum *v = out->values + size_t(i) * natts;

@@ -98,6 +98,15 @@ struct GroupPlan {
     IndexMeta *meta;           // copy in the plan's context
     core::IndexSlot *slot;
     uint64 slot_generation;
+    // Row buffers reused by every request (plan context, grow only): no
+    // allocation or page faults per call once warm.
+    int buf_cap;
+    int64 *buf_order;
+    Datum *buf_orderd;
+    Datum *buf_values;         // buf_cap * natts, allocated only when some aggregate is interpreted
+    bool *buf_isnull;
+    int buf_values_cap;
+    const uint8 **buf_payloads;
 };
 
 // Compiled code attached to a plan (deploy_jit.cpp); nullptr = interpreter.

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# feature_ext JIT benchmark (issue 7, SPEC §6): request latency with native
+# code vs the interpreter, and compile / load cost per deployment size.
+#
+#   bash bench/jit.sh [--duration S] [--reps N] [--port P]
+#
+#   1. request: 10 features over one ROWS window of 100, 1,000 and 10,000
+#      rows (20 keys x 10,000 rows), pgbench -M prepared, 1 client, S seconds
+#      (default 5) x N reps (default 3), medians; feature_ext.jit on vs off in
+#      the same server, results checked equal.
+#   2. compile: deploy() of 10, 100 and 1,000 features; the code generator's
+#      own time (jit_compile_ms in feature_ext.deployment), deploy()'s wall
+#      time, and a new connection's first call with the stored object vs
+#      with feature_ext.jit = off (plan only).
+# Writes bench/results/jit.json.  Run `make install` first.
+set -euo pipefail
+FE_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$FE_ROOT/test/lib.sh"
+
+DURATION=5
+REPS=3
+PORT=${BENCH_PORT:-$(fe_free_port 55491)}
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --duration) DURATION=$2; shift 2 ;;
+        --reps) REPS=$2; shift 2 ;;
+        --port) PORT=$2; shift 2 ;;
+        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "unknown option: $1 (try --help)" >&2; exit 2 ;;
+    esac
+done
+RESULTS="$FE_ROOT/bench/results"
+mkdir -p "$RESULTS"
+work=$(mktemp -d /tmp/fe_bench_jit.XXXXXX)
+chmod 755 "$work"
+[ "$(id -u)" = 0 ] && chown postgres:postgres "$work"
+DATA="$work/data"
+cleanup() { fe_stop_server "$DATA" immediate; rm -rf "$work"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+psqlc() { fe_psql "$PORT" -At "$@"; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
+json=()
+
+echo "machine: $(nproc) cores, $(pg_config --version), $(llvm-config-14 --version 2>/dev/null | sed 's/^/LLVM /'), load $(cut -d' ' -f1 /proc/loadavg)"
+fe_start_server "$DATA" "$PORT" "shared_buffers = 256MB" "feature_ext.memory_limit = '1GB'" "max_connections = 20"
+psqlc <<'SQL' >/dev/null
+CREATE EXTENSION feature_ext;
+CREATE TABLE jtx (k int, ts bigint, amount float8, qty int, merchant text) USING feature_store;
+CREATE INDEX jtx_idx ON jtx USING skiplist (k, ts);
+INSERT INTO jtx SELECT i % 20, i, (i * 37 % 1009) / 8.0, i % 17, 'm' || (i % 5) FROM generate_series(1, 200000) i;
+SQL
+
+feats() {  # N WINDOWS -> N feature expressions cycling over kinds and windows
+    local n=$1 nw=$2 i w out=""
+    local kinds=("sum(amount)" "avg(amount)" "max(amount)" "min(amount)" "count(*)"
+                 "count(*) FILTER (WHERE merchant = 'm1')" "sum(qty)" "max(qty)"
+                 "sum(amount * 2 - qty) FILTER (WHERE qty > 3)" "avg(amount) FILTER (WHERE merchant <> 'm2')")
+    for i in $(seq 0 $((n - 1))); do
+        w=$((i % nw))
+        out+="${out:+, }${kinds[$((i % 10))]} OVER w$w AS f$i"
+    done
+    echo "$out"
+}
+windows() {  # NW ROWS -> WINDOW clause
+    local nw=$1 rows=$2 i out=""
+    for i in $(seq 0 $((nw - 1))); do
+        out+="${out:+, }w$i AS (PARTITION BY k ORDER BY ts ROWS BETWEEN $((rows + i)) PRECEDING AND CURRENT ROW)"
+    done
+    echo "$out"
+}
+
+echo
+echo "== 1. request latency, 10 features, one ROWS window; jit on vs off (1 client, ${DURATION}s x $REPS, medians)"
+printf '%s\n' "\\set k random(0, 19)" "SELECT * FROM jw_@N@(:k, 300000, 12.5, 3, 'm1');" > "$work/req.tmpl"
+for n in 100 1000 10000; do
+    psqlc -c "SELECT feature_ext.deploy('jw_$n', \$q\$ SELECT k, $(feats 10 1) FROM jtx WINDOW $(windows 1 "$n") \$q\$)" >/dev/null
+    sed "s/@N@/$n/" "$work/req.tmpl" > "$work/req_$n.sql"
+    on=$(PGOPTIONS='-c feature_ext.jit=on' psqlc -c "SELECT * FROM jw_$n(7, 300000, 12.5, 3, 'm1')")
+    off=$(PGOPTIONS='-c feature_ext.jit=off' psqlc -c "SELECT * FROM jw_$n(7, 300000, 12.5, 3, 'm1')")
+    [ "$on" = "$off" ] && chk=same || chk=DIFFERENT
+    declare -A T=()
+    for mode in on off; do
+        tl=""
+        for r in $(seq 1 "$REPS"); do
+            out=$(PGOPTIONS="-c feature_ext.jit=$mode" pgbench -h /tmp -p "$PORT" -U postgres -n -M prepared -c 1 -j 1 \
+                      -T "$DURATION" -f "$work/req_$n.sql" postgres 2>&1)
+            tl+=" $(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' <<<"$out")"
+        done
+        T[$mode]=$(median <<<"$tl")
+    done
+    lat_on=$(awk -v t="${T[on]}" 'BEGIN { printf "%.3f", 1000 / t }')
+    lat_off=$(awk -v t="${T[off]}" 'BEGIN { printf "%.3f", 1000 / t }')
+    printf '  ROWS %-6s jit on %8.0f tps (%s ms) | jit off %8.0f tps (%s ms) | speedup %sx | results %s\n' \
+        "$n" "${T[on]}" "$lat_on" "${T[off]}" "$lat_off" "$(ratio "${T[on]}" "${T[off]}")" "$chk"
+    json+=("\"request.rows$n\": {\"jit_on_tps\": ${T[on]}, \"jit_off_tps\": ${T[off]}, \"speedup\": $(ratio "${T[on]}" "${T[off]}"), \"check\": \"$chk\"}")
+done
+
+echo
+echo "== 2. compile and load cost per deployment (3 windows)"
+for nf in 10 100 1000; do
+    q="SELECT k, $(feats "$nf" 3) FROM jtx WINDOW $(windows 3 100)"
+    dep_ms=$(psqlc -c '\timing on' -c "SELECT feature_ext.deploy('jc_$nf', \$q\$ $q \$q\$)" |
+             sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
+    read -r cms nagg bytes < <(psqlc -F ' ' -c "SELECT round(jit_compile_ms::numeric, 1), jit_aggregates, octet_length(jit_object) FROM feature_ext.deployment WHERE name = 'jc_$nf'")
+    first_on=$(PGOPTIONS='-c feature_ext.jit=on' psqlc -c '\timing on' -c "SELECT 1 FROM jc_$nf(7, 300000, 12.5, 3, 'm1')" |
+               sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
+    first_off=$(PGOPTIONS='-c feature_ext.jit=off' psqlc -c '\timing on' -c "SELECT 1 FROM jc_$nf(7, 300000, 12.5, 3, 'm1')" |
+                sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
+    printf '  %4s features: compile %8s ms (%s aggregates native, %s bytes) | deploy() %8s ms | first call in a new connection: jit on %7s ms, jit off %7s ms\n' \
+        "$nf" "$cms" "$nagg" "$bytes" "$dep_ms" "$first_on" "$first_off"
+    json+=("\"compile.features$nf\": {\"compile_ms\": $cms, \"deploy_ms\": $dep_ms, \"object_bytes\": $bytes, \"first_call_jit_on_ms\": $first_on, \"first_call_jit_off_ms\": $first_off}")
+done
+
+{
+    echo "{"
+    echo "  \"date\": \"$(date -u +%FT%TZ)\", \"cores\": $(nproc),"
+    for i in "${!json[@]}"; do
+        sep=,; [ "$i" = $((${#json[@]} - 1)) ] && sep=
+        echo "  ${json[$i]}$sep"
+    done
+    echo "}"
+} > "$RESULTS/jit.json"
+echo
+echo "wrote bench/results/jit.json"
