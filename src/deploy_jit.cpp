@@ -452,13 +452,14 @@ void build_spec(DeployPlan *p, jit::ModuleSpec *spec, bool *jitted, int *winmap 
     }
 }
 
-// Target id of this process, once per backend (malloc'd, kept).
+// Target id of this process (malloc'd, kept; computed in the postmaster
+// when preloaded, see jit_preload).
+char *g_target_id = nullptr;
 const char *target()
 {
-    static char *id = nullptr;
-    if (!id)
-        id = jit::target_id();
-    return id ? id : "unknown";
+    if (!g_target_id)
+        g_target_id = jit::target_id();
+    return g_target_id ? g_target_id : "unknown";
 }
 
 uint64 spec_hash(const jit::ModuleSpec &spec)
@@ -506,6 +507,13 @@ Built build_and_compile(DeployPlan *p, bool *jitted, int *winmap, int *group_nwi
 }
 
 }  // namespace
+
+void jit_preload()
+{
+    jit::set_fatal_handler(fatal_in_llvm);
+    (void) target();
+    (void) jit::warm_up();
+}
 
 JitObject jit_compile_plan(DeployPlan *p)
 {

@@ -1,6 +1,7 @@
 // feature_ext: module entry (_PG_init), GUCs, and version/preload checks.
 #include "feature_ext/pg_guard.hpp"
 #include "feature_ext/module.hpp"
+#include "feature_ext/deploy.hpp"
 
 extern "C" {
 #include "utils/guc.h"
@@ -40,6 +41,9 @@ extern "C" void _PG_init(void)
     MarkGUCPrefixReserved("feature_ext");
 
     fe::storage_init();
+    // LLVM set up once here; backends inherit it (their first call only loads code).
+    if (fe::g_jit)
+        fe::jit_preload();
 }
 
 FE_FUNCTION(fe_check_preloaded)

@@ -190,6 +190,9 @@ JitObject jit_compile_plan(DeployPlan *p);
 // Attach compiled kernels to a plan: load `stored` if it matches the plan and
 // this host, else compile now.  Leaves p->jit nullptr when nothing compiles.
 void jit_attach(DeployPlan *p, const JitObject *stored);
+// Postmaster start (shared_preload_libraries): LLVM and the loader set up
+// once, inherited by every backend.
+void jit_preload();
 // One line per aggregate group for explain(): which aggregates compile.
 void jit_explain(DeployPlan *p, StringInfo out);
 

@@ -886,22 +886,47 @@ CompileResult compile(const ModuleSpec &spec) noexcept
     return r;
 }
 
+namespace {
+
+// The process's loader (one LLJIT; each object gets its own JITDylib).
+bool ensure_loader(char **error)
+{
+    if (g_jit)
+        return true;
+    init_llvm();
+    auto j = llvm::orc::LLJITBuilder().create();
+    if (!j) {
+        *error = dup(llvm::toString(j.takeError()));
+        return false;
+    }
+    auto *jit = new Jit;
+    jit->lljit = std::move(*j);
+    g_jit = jit;
+    return true;
+}
+
+}  // namespace
+
+bool warm_up() noexcept
+{
+    try {
+        LlvmSection s;
+        char *err = nullptr;
+        bool ok = ensure_loader(&err);
+        free(err);
+        return ok;
+    } catch (...) {
+        return false;
+    }
+}
+
 Loaded *load(const char *object, size_t len, int ngroups, char **error) noexcept
 {
     *error = nullptr;
     try {
         LlvmSection s;
-        init_llvm();
-        if (!g_jit) {
-            auto j = llvm::orc::LLJITBuilder().create();
-            if (!j) {
-                *error = dup(llvm::toString(j.takeError()));
-                return nullptr;
-            }
-            auto *jit = new Jit;
-            jit->lljit = std::move(*j);
-            g_jit = jit;
-        }
+        if (!ensure_loader(error))
+            return nullptr;
         auto &lj = *g_jit->lljit;
         auto jd = lj.createJITDylib("feature_ext_" + std::to_string(g_jit->next_id++));
         if (!jd) {

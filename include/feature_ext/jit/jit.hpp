@@ -45,6 +45,11 @@ void release(Loaded *l) noexcept;
 
 void free_buffer(void *p) noexcept;
 
+// Initialise LLVM, the loader and the target id ahead of time (in the
+// postmaster, so every backend inherits them and its first load is cheap).
+// Creates no thread.  Returns false when LLVM is unusable here.
+bool warm_up() noexcept;
+
 // Symbol name of group g's kernel.
 void kernel_name(int g, char *buf, size_t len) noexcept;
 
