@@ -425,9 +425,15 @@ put restart.first_request_ms "$first"; put restart.second_request_ms "$after"
 put session.first_call_ms "$b1"; put session.second_call_ms "$b2"; put restart.rows_per_s "${rps:-}"
 
 # ---------------------------------------------------------------- 7. JIT
-sec "7. JIT"
-log "  n/a (no JIT yet)"
-put jit "n/a (no JIT yet)"
+sec "7. JIT: the same requests with feature_ext.jit on vs off (1 client, ${SDUR}s x $REPS, medians; bench/jit.sh has more)"
+for pair in "fe:10 features, 3 windows" "fen1000:ROWS 1000 window, 6 features"; do
+    scr=${pair%%:*}; label=${pair#*:}
+    PGOPTIONS='-c feature_ext.jit=on' bench "jit.$scr.on" "$scr" 1 "$SDUR"; jon=$B_TPS; jon50=$B_P50
+    PGOPTIONS='-c feature_ext.jit=off' bench "jit.$scr.off" "$scr" 1 "$SDUR"; joff=$B_TPS; joff50=$B_P50
+    put "jit.$scr.ratio" "$(ratio "$jon" "$joff")"
+    printf '  %-34s jit on %8.0f tps (p50 %6.3f ms) | off %8.0f tps (p50 %6.3f ms) | %sx\n' \
+        "$label" "$jon" "$jon50" "$joff" "$joff50" "$(ratio "$jon" "$joff")"
+done
 
 # ---------------------------------------------------------------- summary, JSON, plot
 put machine.loadavg_end "$(cut -d' ' -f1 /proc/loadavg)"
@@ -448,7 +454,8 @@ printf '  %-52s %9s  %s\n' "ingest COPY rows/s vs heap + btree" "${R[ingest.rati
 printf '  %-52s %9s  %s\n' "memory: bytes/row beyond column bytes" "${R[memory.overhead_per_row]}" "<= 48"
 printf '  %-52s %9s  %s\n' "restart: index rebuild rows/s" "${R[restart.rows_per_s]}" ">= 1000000"
 printf '  %-52s %9s  %s\n' "offline batch vs native window query (time ratio)" "${R[offline.ratio]}x" ">= 3"
-printf '  %-52s %9s  %s\n' "JIT vs interpreter" "n/a" ">= 2 (no JIT yet)"
+printf '  %-52s %9s  %s\n' "JIT vs interpreter, ROWS 1000 window" "${R[jit.fen1000.ratio]}x" ">= 2"
+printf '  %-52s %9s  %s\n' "JIT vs interpreter, 10-feature deployment" "${R[jit.fe.ratio]}x" ""
 log "  correctness checks: $([ "$bad" = 0 ] && echo "all OK" || echo "$bad MISMATCH")"
 
 json="$RESULTS/latest.json"
