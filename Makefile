@@ -27,7 +27,7 @@ SHLIB_LINK  = -lstdc++
 EXTRA_CLEAN = $(DATA_built) test/unit/unit_tests $(wildcard src/*.o src/*/*.o test/unit/*.o)
 
 # PostgreSQL's own JIT inlining bitcode is not built for our C++ code; the
-# deploy JIT generates its own IR (see docs/ARCHITECTURE.md).
+# deploy JIT generates its own IR (see docs/DEPLOY.md, JIT).
 override with_llvm = no
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
