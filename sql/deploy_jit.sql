@@ -90,3 +90,22 @@ SELECT feature_ext.explain('jit_f', timing => false) ~ 'after compiling in this 
 SELECT feature_ext.undeploy('jit_f');
 SELECT feature_ext.undeploy('jit_err');
 DROP TABLE jt, jit_req, with_jit, without_jit;
+
+-- feature_ext.count_where compiles too (it is count(...) FILTER (WHERE ...)).
+CREATE TABLE jcw (k int, ts bigint, v float8, tag text) USING feature_store;
+CREATE INDEX ON jcw USING skiplist (k, ts);
+INSERT INTO jcw SELECT i % 3, i, CASE WHEN i % 5 = 0 THEN NULL ELSE i END,
+                       CASE WHEN i % 7 = 0 THEN NULL ELSE 't' || (i % 2) END
+  FROM generate_series(1, 60) i;
+SELECT feature_ext.deploy('jit_cw', $$
+SELECT k, feature_ext.count_where(v, tag = 't1') OVER w AS c2, feature_ext.count_where(v > 10) OVER w AS c1,
+       feature_ext.count_where(v * 2, tag = 't0') OVER w AS interpreted
+  FROM jcw WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 10 PRECEDING AND CURRENT ROW)
+$$);
+SELECT feature_ext.explain('jit_cw', timing => false) ~ '2 of 3 aggregates compile' AS two_of_three;
+SELECT * FROM jit_cw(1, 100, 50, 't1');
+SET feature_ext.jit = off;
+SELECT * FROM jit_cw(1, 100, 50, 't1');
+RESET feature_ext.jit;
+SELECT feature_ext.undeploy('jit_cw');
+DROP TABLE jcw;

@@ -389,6 +389,18 @@ bool agg_kind(Oid aggfn, int nargs, Ty t, jit::AggKind *k)
     }
 }
 
+// feature_ext.count_where(...) (either arity)?
+bool is_count_where(Oid fn)
+{
+    bool yes = false;
+    pg_call([&]() {
+        char *name = get_func_name(fn);
+        char *nsp = get_namespace_name(get_func_namespace(fn));
+        yes = name && nsp && strcmp(name, "count_where") == 0 && strcmp(nsp, "feature_ext") == 0;
+    });
+    return yes;
+}
+
 // Build the spec of a plan; jitted[k] says which aggregates it covers.
 void build_spec(DeployPlan *p, jit::ModuleSpec *spec, bool *jitted, int *winmap /* ngroups x nwindows */,
                 int *layout /* ngroups x 2 */)
@@ -424,17 +436,34 @@ void build_spec(DeployPlan *p, jit::ModuleSpec *spec, bool *jitted, int *winmap 
                 continue;
             jitted[k] = false;
             auto *wf = static_cast<WindowFunc *>(list_nth(p->agg_exprs, k));
-            // Work on a copy of the spec so a failed translation leaves no trace.
+            // Failed translations are rolled back (columns and expressions added).
             size_t ncols = gs.cols.size(), nexprs = gs.exprs.size();
             jit::AggSpec as;
             int nargs = list_length(wf->args);
-            int arg = nargs == 1 ? tr.expr(static_cast<Node *>(linitial(wf->args))) : -1;
-            Ty at = arg >= 0 ? gs.exprs[size_t(arg)].ty : Ty::kI64;
-            bool ok = agg_kind(wf->winfnoid, nargs, at, &as.kind) && (nargs == 0 || arg >= 0);
-            if (ok && wf->aggfilter) {
-                as.filter = tr.expr(reinterpret_cast<Node *>(wf->aggfilter));
-                ok = as.filter >= 0 && gs.exprs[size_t(as.filter)].ty == Ty::kBool;
+            int arg = -1;
+            bool ok;
+            if (is_count_where(wf->winfnoid) && !wf->aggfilter) {
+                // count_where(value, cond) = count(value) FILTER (WHERE cond), and
+                // count_where(cond) = count(*) FILTER (WHERE cond), when evaluating
+                // value cannot fail (a column): PostgreSQL evaluates it on every row.
+                Node *cond = static_cast<Node *>(llast(wf->args));
+                Node *val = nargs == 2 ? static_cast<Node *>(linitial(wf->args)) : nullptr;
+                as.kind = nargs == 2 ? jit::AggKind::kCount : jit::AggKind::kCountStar;
+                ok = nargs == 1 || (nargs == 2 && IsA(val, Var) && (arg = tr.expr(val)) >= 0);
+                if (ok) {
+                    as.filter = tr.expr(cond);
+                    ok = as.filter >= 0 && gs.exprs[size_t(as.filter)].ty == Ty::kBool;
+                }
+            } else {
+                arg = nargs == 1 ? tr.expr(static_cast<Node *>(linitial(wf->args))) : -1;
+                Ty at0 = arg >= 0 ? gs.exprs[size_t(arg)].ty : Ty::kI64;
+                ok = agg_kind(wf->winfnoid, nargs, at0, &as.kind) && (nargs == 0 || arg >= 0);
+                if (ok && wf->aggfilter) {
+                    as.filter = tr.expr(reinterpret_cast<Node *>(wf->aggfilter));
+                    ok = as.filter >= 0 && gs.exprs[size_t(as.filter)].ty == Ty::kBool;
+                }
             }
+            Ty at = arg >= 0 ? gs.exprs[size_t(arg)].ty : Ty::kI64;
             if (!ok) {
                 gs.cols.resize(ncols);
                 gs.exprs.resize(nexprs);
