@@ -57,11 +57,30 @@ struct PlanEntry {
     Oid heapoid;
 };
 HTAB *g_plans = nullptr;
+bool g_plans_stale = false;  // some entry was invalidated: sweep on next use
+
+// Plans replaced while a request may still run on them (a nested call) are
+// freed at the end of the transaction, when no request runs.
+List *g_retired = NIL;  // MemoryContexts, list in TopMemoryContext
+
+void free_retired(XactEvent event, void *)
+{
+    if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT && event != XACT_EVENT_PARALLEL_COMMIT &&
+        event != XACT_EVENT_PARALLEL_ABORT && event != XACT_EVENT_PREPARE)
+        return;
+    ListCell *lc;
+    foreach (lc, g_retired)
+        MemoryContextDelete(static_cast<MemoryContext>(lfirst(lc)));
+    list_free(g_retired);
+    g_retired = NIL;
+}
 
 void drop_plan(PlanEntry *e)
 {
     if (e->plan) {
-        MemoryContextDelete(e->plan->cxt);
+        MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+        g_retired = lappend(g_retired, e->plan->cxt);
+        MemoryContextSwitchTo(old);
         e->plan = nullptr;
     }
     e->valid = false;
@@ -75,6 +94,7 @@ void plans_inval_proc(Datum, int, uint32)
     hash_seq_init(&st, g_plans);
     while (auto *e = static_cast<PlanEntry *>(hash_seq_search(&st)))
         e->valid = false;  // freed on next use (not inside the callback)
+    g_plans_stale = true;
 }
 
 void plans_inval_rel(Datum, Oid relid)
@@ -84,8 +104,10 @@ void plans_inval_rel(Datum, Oid relid)
     HASH_SEQ_STATUS st;
     hash_seq_init(&st, g_plans);
     while (auto *e = static_cast<PlanEntry *>(hash_seq_search(&st)))
-        if (relid == InvalidOid || e->heapoid == relid)
+        if (relid == InvalidOid || e->heapoid == relid) {
             e->valid = false;
+            g_plans_stale = true;
+        }
 }
 
 void ensure_plan_cache()
@@ -100,6 +122,7 @@ void ensure_plan_cache()
     g_plans = hash_create("feature_ext plans", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
     CacheRegisterSyscacheCallback(PROCOID, plans_inval_proc, 0);
     CacheRegisterRelcacheCallback(plans_inval_rel, 0);
+    RegisterXactCallback(free_retired, nullptr);
 }
 
 // The deployment query of schema.name, or nullptr; with `jo`, also its
@@ -164,6 +187,18 @@ void ensure_jit(DeployPlan *p, const char *schema, const char *fname)
 DeployPlan *plan_for(FunctionCallInfo fcinfo, const char *suffix = "")
 {
     ensure_plan_cache();
+    if (g_plans_stale) {
+        // Free what invalidations marked (plans of replaced or dropped
+        // functions would otherwise stay until the backend exits).
+        g_plans_stale = false;
+        HASH_SEQ_STATUS st;
+        hash_seq_init(&st, g_plans);
+        while (auto *e = static_cast<PlanEntry *>(hash_seq_search(&st)))
+            if (!e->valid) {
+                drop_plan(e);
+                hash_search(g_plans, &e->fnoid, HASH_REMOVE, nullptr);
+            }
+    }
     Oid fn = fcinfo->flinfo->fn_oid;
     bool found;
     auto *e = static_cast<PlanEntry *>(hash_search(g_plans, &fn, HASH_ENTER, &found));
@@ -415,7 +450,11 @@ FE_FUNCTION(fe_deploy)
     }
     fe::DeployPlan *p = fe::plan_deployment(fname, query, CurrentMemoryContext, false, &explain);
     // Native code, compiled once here and kept in the catalog (docs/DEPLOY.md, JIT).
-    fe::JitObject jo = fe::jit_compile_plan(p);
+    // (feature_ext.jit = off: no LLVM at all; a later session with it on compiles.)
+    fe::JitObject jo;
+    memset(&jo, 0, sizeof(jo));
+    if (fe::g_jit)
+        jo = fe::jit_compile_plan(p);
     Oid heapoid = p->heapoid;
     Oid rowtype = get_rel_type_id(heapoid);
     StringInfoData cols, params;
