@@ -24,7 +24,11 @@ SELECT card,
        count(*) OVER w2 AS n2,
        sum(amount) OVER w3 AS s3,
        count(*) FILTER (WHERE merchant IS NULL) OVER w3 AS c_null,
-       string_agg(merchant, ',') OVER w3 AS interp_only
+       string_agg(merchant, ',') OVER w3 AS interp_only,
+       sum(amount) OVER w / nullif(count(*) OVER w, 0) AS proj_div,
+       count(*) OVER w2 + card AS proj_add,
+       max(amount) OVER w > 10 AND card <> 2 AS proj_bool,
+       card * 2 AS proj_req
   FROM jt
 WINDOW w AS (PARTITION BY card ORDER BY ts ROWS BETWEEN 20 PRECEDING AND CURRENT ROW),
        w2 AS (PARTITION BY card ORDER BY ts RANGE BETWEEN 40 PRECEDING AND 3 PRECEDING),
@@ -52,7 +56,7 @@ SELECT count(*) AS differences
 SELECT * FROM with_jit WHERE rc = 1 ORDER BY rts LIMIT 3;
 RESET feature_ext.jit;
 SELECT replace(feature_ext.explain('jit_f', timing => false), 'off (feature_ext.jit)', 'on')
-       ~ 'JIT in this session: on, 19 aggregates native' AS jit_used_in_session;
+       ~ 'JIT in this session: on, 23 aggregates native' AS jit_used_in_session;
 
 -- Errors inside native code are PostgreSQL's errors.
 SELECT feature_ext.deploy('jit_err', $$
@@ -102,7 +106,7 @@ SELECT k, feature_ext.count_where(v, tag = 't1') OVER w AS c2, feature_ext.count
        feature_ext.count_where(v * 2, tag = 't0') OVER w AS interpreted
   FROM jcw WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 10 PRECEDING AND CURRENT ROW)
 $$);
-SELECT feature_ext.explain('jit_cw', timing => false) ~ '2 of 3 aggregates compile' AS two_of_three;
+SELECT feature_ext.explain('jit_cw', timing => false) ~ '2 of 3 aggregates and 4 of 4 output columns compile' AS two_of_three;
 SELECT * FROM jit_cw(1, 100, 50, 't1');
 SET feature_ext.jit = off;
 SELECT * FROM jit_cw(1, 100, 50, 't1');

@@ -690,8 +690,26 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
     ec->ecxt_scantuple = p->req_slot;
     Datum *ov = static_cast<Datum *>(palloc(sizeof(Datum) * p->nout));
     bool *on = static_cast<bool *>(palloc(sizeof(bool) * p->nout));
-    for (int i = 0; i < p->nout; i++)
-        ov[i] = ExecEvalExpr(p->outputs[i], ec, &on[i]);
+    JitPlan *jp = p->jit;
+    bool proj = g_jit && jp && jp->proj;
+    if (proj) {
+        for (int k = 0; k < p->naggs; k++) {
+            jp->aggw[k] = uint64(p->params[k].value);
+            jp->aggn[k] = p->params[k].isnull;
+        }
+        auto fn = reinterpret_cast<jit::ProjFn>(jp->proj);
+        int rc = fn(reinterpret_cast<const uint64_t *>(values), reinterpret_cast<const uint8_t *>(isnull), jp->aggw,
+                    jp->aggn, jp->outw, jp->outn);
+        if (rc != 0)
+            raise_kernel_error(rc);
+    }
+    for (int i = 0; i < p->nout; i++) {
+        if (proj && jp->out_jitted[i]) {
+            ov[i] = Datum(jp->outw[i]);
+            on[i] = jp->outn[i] != 0;
+        } else
+            ov[i] = ExecEvalExpr(p->outputs[i], ec, &on[i]);
+    }
     MemoryContextSwitchTo(caller);
     HeapTuple t = heap_form_tuple(p->out_desc, ov, on);
     (void) old;

@@ -128,6 +128,18 @@ struct Translator {
         return int(gs->exprs.size() - 1);
     }
 
+    int add_col(const jit::ColSpec &c)
+    {
+        for (size_t i = 0; i < gs->cols.size(); i++) {
+            const jit::ColSpec &o = gs->cols[i];
+            if (o.src == c.src && o.ty == c.ty && o.offset == c.offset && o.param == c.param &&
+                o.null_bit == c.null_bit)
+                return int(i);
+        }
+        gs->cols.push_back(c);
+        return int(gs->cols.size() - 1);
+    }
+
     // Column of attribute `attno`, or -1.
     int column(AttrNumber attno, Oid type)
     {
@@ -136,6 +148,13 @@ struct Translator {
             return -1;
         jit::ColSpec c;
         c.ty = t;
+        if (!g) {  // projection: the request's value (by-value types)
+            if (t == Ty::kText)
+                return -1;
+            c.src = jit::ColSpec::kParam;
+            c.param = attno - 1;
+            return add_col(c);
+        }
         bool key = false;
         for (int k = 0; k < g->nkeys; k++)
             key |= g->key_attnos[k] == attno;
@@ -173,14 +192,7 @@ struct Translator {
                 c.offset = bitmap + ci.fixed_off;
             }
         }
-        for (size_t i = 0; i < gs->cols.size(); i++) {
-            const jit::ColSpec &o = gs->cols[i];
-            if (o.src == c.src && o.ty == c.ty && o.offset == c.offset && o.param == c.param &&
-                o.null_bit == c.null_bit)
-                return int(i);
-        }
-        gs->cols.push_back(c);
-        return int(gs->cols.size() - 1);
+        return add_col(c);
     }
 
     int cast_to(int e, Ty to)
@@ -243,6 +255,21 @@ struct Translator {
                 }
                 }
             }
+            return add(e);
+        }
+        case T_Param: {  // projection: an aggregate's result
+            auto *pr = reinterpret_cast<Param *>(n);
+            Ty t;
+            if (g || pr->paramkind != PARAM_EXEC || !ty_of(pr->paramtype, &t) || t == Ty::kText)
+                return -1;
+            jit::ColSpec c;
+            c.src = jit::ColSpec::kAgg;
+            c.ty = t;
+            c.param = pr->paramid;
+            jit::ExprSpec e;
+            e.op = Op::kCol;
+            e.ty = t;
+            e.col = add_col(c);
             return add(e);
         }
         case T_RelabelType: {
@@ -506,6 +533,31 @@ void release_cb(void *arg)
     jit::release(static_cast<jit::Loaded *>(arg));
 }
 
+// Output columns that compile (by-value results only).
+void build_proj(DeployPlan *p, jit::ModuleSpec *spec, bool *out_jitted)
+{
+    Translator tr{p, nullptr, nullptr, &spec->proj.exprs};
+    int i = 0;
+    ListCell *lc;
+    foreach (lc, p->out_exprs) {
+        out_jitted[i] = false;
+        Node *e = static_cast<Node *>(lfirst(lc));
+        Ty want;
+        Oid t = InvalidOid;
+        pg_call([&]() { t = exprType(e); });
+        size_t ncols = tr.gs->cols.size(), nexprs = tr.gs->exprs.size();
+        int x = ty_of(t, &want) && want != Ty::kText ? tr.expr(e) : -1;
+        if (x >= 0 && tr.gs->exprs[size_t(x)].ty == want) {
+            spec->proj.outs.push_back({x, i});
+            out_jitted[i] = true;
+        } else {
+            tr.gs->cols.resize(ncols);
+            tr.gs->exprs.resize(nexprs);
+        }
+        i++;
+    }
+}
+
 // Spec of a plan, its identity and (optionally) its object code: everything
 // that needs the C++ spec happens here, so callers hold no C++ object.
 struct Built {
@@ -516,16 +568,17 @@ struct Built {
 };
 
 Built build_and_compile(DeployPlan *p, bool *jitted, int *winmap, int *group_nwin, int *layout, bool compile,
-                        uint64 skip_if_hash)
+                        uint64 skip_if_hash, bool *out_jitted)
 {
     Built b{0, 0, false, {false, nullptr, 0, nullptr, 0}};
     jit::ModuleSpec spec;
     build_spec(p, &spec, jitted, winmap, layout);
+    build_proj(p, &spec, out_jitted);
     for (int k = 0; k < p->naggs; k++)
         b.njitted += jitted[k];
     for (int g = 0; g < p->ngroups; g++)
         group_nwin[g] = spec.groups[size_t(g)].aggs.empty() ? 0 : spec.groups[size_t(g)].nwindows;
-    if (b.njitted == 0)
+    if (b.njitted == 0 && spec.proj.outs.empty())
         return b;
     b.hash = spec_hash(spec);
     if (compile && b.hash != skip_if_hash) {
@@ -552,7 +605,8 @@ JitObject jit_compile_plan(DeployPlan *p)
     int *winmap = static_cast<int *>(palloc(sizeof(int) * Max(p->ngroups * p->nwindows, 1)));
     int *gnw = static_cast<int *>(palloc(sizeof(int) * Max(p->ngroups, 1)));
     int *layout = static_cast<int *>(palloc(sizeof(int) * 2 * Max(p->ngroups, 1)));
-    Built b = build_and_compile(p, jitted, winmap, gnw, layout, true, 0);
+    bool *outj = static_cast<bool *>(palloc0(sizeof(bool) * Max(p->nout, 1)));
+    Built b = build_and_compile(p, jitted, winmap, gnw, layout, true, 0, outj);
     r.njitted = b.njitted;
     r.hash = b.hash;
     if (!b.compiled)
@@ -589,12 +643,20 @@ void jit_attach(DeployPlan *p, const JitObject *stored)
     jp->out = static_cast<uint64 *>(palloc0(sizeof(uint64) * Max(p->naggs, 1)));
     jp->out_null = static_cast<uint8 *>(palloc0(sizeof(uint8) * Max(p->naggs, 1)));
     auto *cb = static_cast<MemoryContextCallback *>(palloc0(sizeof(MemoryContextCallback)));
+    bool *outj = static_cast<bool *>(palloc0(sizeof(bool) * Max(p->nout, 1)));
+    jp->aggw = static_cast<uint64 *>(palloc0(sizeof(uint64) * Max(p->naggs, 1)));
+    jp->aggn = static_cast<uint8 *>(palloc0(sizeof(uint8) * Max(p->naggs, 1)));
+    jp->outw = static_cast<uint64 *>(palloc0(sizeof(uint64) * Max(p->nout, 1)));
+    jp->outn = static_cast<uint8 *>(palloc0(sizeof(uint8) * Max(p->nout, 1)));
     MemoryContextSwitchTo(old);
     instr_time t0, t1;
     INSTR_TIME_SET_CURRENT(t0);
     uint64 stored_hash = stored && stored->object ? stored->hash : 0;
-    Built b = build_and_compile(p, jitted, winmap, gnw, layout, true, stored_hash);
-    if (b.njitted == 0)
+    Built b = build_and_compile(p, jitted, winmap, gnw, layout, true, stored_hash, outj);
+    int nout_jit = 0;
+    for (int i = 0; i < p->nout; i++)
+        nout_jit += outj[i];
+    if (b.njitted == 0 && nout_jit == 0)
         return;
     const char *obj;
     size_t len;
@@ -638,6 +700,9 @@ void jit_attach(DeployPlan *p, const JitObject *stored)
     jp->agg_jitted = jitted;
     jp->njitted = b.njitted;
     jp->load_ms = INSTR_TIME_GET_MILLISEC(t1);
+    jp->proj = nout_jit ? reinterpret_cast<void *>(jit::projection_fn(l)) : nullptr;
+    jp->out_jitted = outj;
+    jp->nout_jitted = jp->proj ? nout_jit : 0;
     for (int g = 0; g < p->ngroups; g++) {
         JitGroup *jg = &jp->groups[g];
         jg->fn = gnw[g] > 0 ? reinterpret_cast<void *>(jit::group_fn(l, g)) : nullptr;
@@ -665,11 +730,16 @@ void jit_explain(DeployPlan *p, StringInfo out)
     int *winmap = static_cast<int *>(palloc(sizeof(int) * Max(p->ngroups * p->nwindows, 1)));
     int *gnw = static_cast<int *>(palloc(sizeof(int) * Max(p->ngroups, 1)));
     int *layout = static_cast<int *>(palloc(sizeof(int) * 2 * Max(p->ngroups, 1)));
-    (void) build_and_compile(p, jitted, winmap, gnw, layout, false, 0);
+    bool *outj = static_cast<bool *>(palloc0(sizeof(bool) * Max(p->nout, 1)));
+    (void) build_and_compile(p, jitted, winmap, gnw, layout, false, 0, outj);
     int n = 0;
     for (int k = 0; k < p->naggs; k++)
         n += jitted[k];
-    appendStringInfo(out, "  JIT: %d of %d aggregates compile to native code", n, p->naggs);
+    int no = 0;
+    for (int i = 0; i < p->nout; i++)
+        no += outj[i];
+    appendStringInfo(out, "  JIT: %d of %d aggregates and %d of %d output columns compile to native code", n,
+                     p->naggs, no, p->nout);
     if (n < p->naggs) {
         appendStringInfoString(out, " (interpreted:");
         for (int k = 0; k < p->naggs; k++)

@@ -780,6 +780,7 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
     i = 0;
     foreach (lc, outexprs)
         p->outputs[i++] = ExecInitExpr(static_cast<Expr *>(lfirst(lc)), nullptr);
+    p->out_exprs = outexprs;  // in the plan's context (for the JIT)
     p->params = static_cast<ParamExecData *>(palloc0(sizeof(ParamExecData) * Max(p->naggs, 1)));
     p->econtext = CreateStandaloneExprContext();
     p->econtext->ecxt_param_exec_vals = p->params;

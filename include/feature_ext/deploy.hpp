@@ -128,6 +128,11 @@ struct JitPlan {
     uint8 *out_null;
     double load_ms, compile_ms;
     bool from_catalog;         // object loaded from feature_ext.deployment
+    void *proj;                // jit::ProjFn, or nullptr: outputs by PostgreSQL's evaluator
+    bool *out_jitted;          // per output column
+    int nout_jitted;
+    uint64 *aggw, *outw;       // projection inputs / outputs
+    uint8 *aggn, *outn;
 };
 
 struct DeployPlan {
@@ -156,6 +161,7 @@ struct DeployPlan {
     const char *name;
     struct DeployStats *stats; // shared call statistics (may be nullptr)
     List *agg_exprs;           // the WindowFunc of each aggregate (for the JIT)
+    List *out_exprs;           // output expressions, window functions as PARAM_EXEC (for the JIT)
     JitPlan *jit;              // compiled kernels, or nullptr
     bool jit_tried;            // jit_attach() ran (whatever its outcome)
 };

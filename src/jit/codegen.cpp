@@ -142,6 +142,12 @@ private:
     const GroupSpec *gs = nullptr;
     BasicBlock *err_blocks[8] = {};
     std::vector<Val> cols;
+    Value *aggv = nullptr, *aggn = nullptr;  // projection: aggregate results
+
+public:
+    void projection(const ProjSpec &p);
+
+private:
 
     llvm::Type *ty(Ty t)
     {
@@ -215,9 +221,11 @@ Val Gen::load_col(const ColSpec &c, Value *row, Value *ord, Value *params, Value
         r.null = b.getFalse();
         r.v = c.ty == Ty::kI64 ? ord : b.CreateTrunc(ord, ty(c.ty));
         return r;
-    case ColSpec::kParam: {
-        Value *pv = b.CreateLoad(b.getInt64Ty(), b.CreateGEP(b.getInt64Ty(), params, b.getInt64(c.param)));
-        Value *pn = b.CreateLoad(b.getInt8Ty(), b.CreateGEP(b.getInt8Ty(), pnulls, b.getInt64(c.param)));
+    case ColSpec::kParam:
+    case ColSpec::kAgg: {
+        Value *vals = c.src == ColSpec::kAgg ? aggv : params, *nulls = c.src == ColSpec::kAgg ? aggn : pnulls;
+        Value *pv = b.CreateLoad(b.getInt64Ty(), b.CreateGEP(b.getInt64Ty(), vals, b.getInt64(c.param)));
+        Value *pn = b.CreateLoad(b.getInt8Ty(), b.CreateGEP(b.getInt8Ty(), nulls, b.getInt64(c.param)));
         r.null = b.CreateICmpNE(pn, b.getInt8(0));
         if (c.ty == Ty::kF64)
             r.v = b.CreateBitCast(pv, b.getDoubleTy());
@@ -735,6 +743,43 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
     b.CreateRet(b.getInt32(0));
 }
 
+// The output projection: straight-line code, one Datum word per output.
+void Gen::projection(const ProjSpec &ps)
+{
+    gs = &ps.exprs;
+    llvm::Type *i32 = b.getInt32Ty(), *i64 = b.getInt64Ty(), *p8 = b.getInt8PtrTy();
+    llvm::FunctionType *ft = llvm::FunctionType::get(
+        i32, {i64->getPointerTo(), p8, i64->getPointerTo(), p8, i64->getPointerTo(), p8}, false);
+    fn = llvm::Function::Create(ft, llvm::Function::ExternalLinkage, kProjName, mod);
+    for (auto &e : err_blocks)
+        e = nullptr;
+    auto ai = fn->arg_begin();
+    Value *params = &*ai++, *pnulls = &*ai++;
+    aggv = &*ai++;
+    aggn = &*ai++;
+    Value *out = &*ai++, *out_null = &*ai++;
+    b.SetInsertPoint(BasicBlock::Create(ctx, "entry", fn));
+    cols.clear();
+    for (const ColSpec &c : ps.exprs.cols)
+        cols.push_back(load_col(c, nullptr, nullptr, params, pnulls));
+    for (const ProjOut &o : ps.outs) {
+        Val v = expr(o.expr, params, pnulls);
+        Ty t = ps.exprs.exprs[size_t(o.expr)].ty;
+        Value *w;
+        if (t == Ty::kF64)
+            w = b.CreateBitCast(v.v, i64);
+        else if (t == Ty::kBool)
+            w = b.CreateZExt(v.v, i64);
+        else
+            w = t == Ty::kI64 ? v.v : b.CreateSExt(v.v, i64);
+        w = b.CreateSelect(v.null, b.getInt64(0), w);
+        b.CreateStore(w, b.CreateGEP(i64, out, b.getInt64(o.out)));
+        b.CreateStore(b.CreateZExt(v.null, b.getInt8Ty()), b.CreateGEP(b.getInt8Ty(), out_null, b.getInt64(o.out)));
+    }
+    b.CreateRet(b.getInt32(0));
+    aggv = aggn = nullptr;
+}
+
 void Gen::group(const GroupSpec &g, int gi)
 {
     gs = &g;
@@ -787,6 +832,7 @@ Jit *g_jit = nullptr;
 struct Loaded {
     llvm::orc::JITDylib *jd;
     std::vector<GroupFn> fns;
+    ProjFn proj = nullptr;
 };
 
 void set_fatal_handler(FatalFn fn) noexcept { g_fatal = fn; }
@@ -839,6 +885,8 @@ CompileResult compile(const ModuleSpec &spec) noexcept
         for (size_t g = 0; g < spec.groups.size(); g++)
             if (!spec.groups[g].aggs.empty())
                 gen.group(spec.groups[g], int(g));
+        if (!spec.proj.outs.empty())
+            gen.projection(spec.proj);
         std::string verr;
         llvm::raw_string_ostream vos(verr);
         if (llvm::verifyModule(mod, &vos)) {
@@ -959,6 +1007,10 @@ Loaded *load(const char *object, size_t len, int ngroups, char **error) noexcept
             }
             l->fns[size_t(g)] = reinterpret_cast<GroupFn>(static_cast<uintptr_t>(sym->getAddress()));
         }
+        if (auto sym = lj.lookup(*jd, kProjName))
+            l->proj = reinterpret_cast<ProjFn>(static_cast<uintptr_t>(sym->getAddress()));
+        else
+            llvm::consumeError(sym.takeError());  // no compiled output
         return l;
     } catch (const std::exception &e) {
         *error = dup(e.what());
@@ -967,6 +1019,8 @@ Loaded *load(const char *object, size_t len, int ngroups, char **error) noexcept
     }
     return nullptr;
 }
+
+ProjFn projection_fn(const Loaded *l) noexcept { return l ? l->proj : nullptr; }
 
 GroupFn group_fn(const Loaded *l, int g) noexcept
 {

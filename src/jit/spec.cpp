@@ -16,10 +16,9 @@ void put(std::string &s, long long v)
 
 }  // namespace
 
-std::string serialize(const ModuleSpec &m)
+static void put_group(std::string &s, const GroupSpec &g)
 {
-    std::string s = "v1;";
-    for (const GroupSpec &g : m.groups) {
+    {
         s += "G";
         put(s, g.nwindows);
         for (const ColSpec &c : g.cols) {
@@ -62,6 +61,19 @@ std::string serialize(const ModuleSpec &m)
             s += ';';
         }
         s += '|';
+    }
+}
+
+std::string serialize(const ModuleSpec &m)
+{
+    std::string s = "v2;";
+    for (const GroupSpec &g : m.groups)
+        put_group(s, g);
+    s += "P";
+    put_group(s, m.proj.exprs);
+    for (const ProjOut &o : m.proj.outs) {
+        put(s, o.expr);
+        put(s, o.out);
     }
     return s;
 }

@@ -713,3 +713,72 @@ TEST(Jit, SerializeIsStable)
     b.groups[0].aggs[0].window ^= 1;
     EXPECT_NE(serialize(a), serialize(b));
 }
+
+TEST(Jit, Projection)
+{
+    // outputs: a0 / a1 (float8), a2 + p0 (int8), a0 > 1.5 (bool), p1 (int4, NULL)
+    ModuleSpec m;
+    GroupSpec &g = m.proj.exprs;
+    auto col = [&](ColSpec::Src src, Ty t, int idx) {
+        ColSpec c;
+        c.src = src;
+        c.ty = t;
+        c.param = idx;
+        g.cols.push_back(c);
+        ExprSpec e;
+        e.op = Op::kCol;
+        e.ty = t;
+        e.col = int(g.cols.size() - 1);
+        g.exprs.push_back(e);
+        return int(g.exprs.size() - 1);
+    };
+    auto bin = [&](Op op, Ty t, int a, int b) {
+        ExprSpec e;
+        e.op = op;
+        e.ty = t;
+        e.args = {a, b};
+        g.exprs.push_back(e);
+        return int(g.exprs.size() - 1);
+    };
+    int a0 = col(ColSpec::kAgg, Ty::kF64, 0), a1 = col(ColSpec::kAgg, Ty::kF64, 1);
+    int a2 = col(ColSpec::kAgg, Ty::kI64, 2), p0 = col(ColSpec::kParam, Ty::kI64, 0);
+    int p1 = col(ColSpec::kParam, Ty::kI32, 1);
+    ExprSpec k;
+    k.op = Op::kConst;
+    k.ty = Ty::kF64;
+    k.fval = 1.5;
+    g.exprs.push_back(k);
+    int c15 = int(g.exprs.size() - 1);
+    m.proj.outs = {{bin(Op::kDiv, Ty::kF64, a0, a1), 0}, {bin(Op::kAdd, Ty::kI64, a2, p0), 1},
+                   {bin(Op::kGt, Ty::kBool, a0, c15), 2}, {p1, 3}};
+    CompileResult cr = compile(m);
+    ASSERT_TRUE(cr.ok) << (cr.error ? cr.error : "");
+    char *err = nullptr;
+    Loaded *l = load(cr.object, cr.object_len, 0, &err);
+    free_buffer(cr.object);
+    ASSERT_NE(l, nullptr) << (err ? err : "");
+    ProjFn fn = projection_fn(l);
+    ASSERT_NE(fn, nullptr);
+    double x = 3.0, y = 2.0;
+    uint64_t aggv[3], params[2] = {40, uint64_t(int64_t(-7))}, out[4];
+    uint8_t aggn[3] = {0, 0, 0}, pn[2] = {0, 1}, on[4];
+    memcpy(&aggv[0], &x, 8);
+    memcpy(&aggv[1], &y, 8);
+    aggv[2] = 2;
+    ASSERT_EQ(fn(params, pn, aggv, aggn, out, on), 0);
+    double q;
+    memcpy(&q, &out[0], 8);
+    EXPECT_EQ(q, 1.5);
+    EXPECT_EQ(out[1], 42u);
+    EXPECT_EQ(out[2], 1u);
+    EXPECT_EQ(on[3], 1);
+    y = 0.0;  // float8div by zero
+    memcpy(&aggv[1], &y, 8);
+    EXPECT_EQ(fn(params, pn, aggv, aggn, out, on), kErrDivByZero);
+    aggn[1] = 1;  // NULL divisor: NULL, no error
+    ASSERT_EQ(fn(params, pn, aggv, aggn, out, on), 0);
+    EXPECT_EQ(on[0], 1);
+    aggv[2] = uint64_t(INT64_MAX);  // int8pl overflow
+    EXPECT_EQ(fn(params, pn, aggv, aggn, out, on), kErrInt8Range);
+    release(l);
+}

@@ -40,6 +40,8 @@ struct Loaded;  // opaque: one loaded object
 Loaded *load(const char *object, size_t len, int ngroups, char **error) noexcept;
 // Kernel of group g, or nullptr when the group has no compiled aggregates.
 GroupFn group_fn(const Loaded *l, int g) noexcept;
+// The output projection, or nullptr when no output column compiled.
+ProjFn projection_fn(const Loaded *l) noexcept;
 // Frees the code and data of a loaded object.
 void release(Loaded *l) noexcept;
 

@@ -33,7 +33,8 @@ struct ColSpec {
         kFixed,   // fixed-width value in the payload at `offset`
         kVar,     // variable-length value: 2-byte length + bytes in the var section
         kOrder,   // the row's order value (int64)
-        kParam,   // same for every row: params[param] (key columns)
+        kParam,   // same for every row: params[param] (key columns; request values)
+        kAgg,     // projection only: aggregate result `param` (aggv / aggn)
     };
     Src src = kFixed;
     Ty ty = Ty::kI64;
@@ -87,8 +88,20 @@ struct GroupSpec {
     std::vector<AggSpec> aggs;
 };
 
+// The output projection: expressions over aggregate results (kAgg columns)
+// and request values (kParam columns), one per compiled output column.
+struct ProjOut {
+    int32_t expr;
+    int32_t out;  // output column
+};
+struct ProjSpec {
+    GroupSpec exprs;              // cols + exprs (aggs and nwindows unused)
+    std::vector<ProjOut> outs;    // empty: no projection function
+};
+
 struct ModuleSpec {
     std::vector<GroupSpec> groups;  // groups without aggregates compile to nothing
+    ProjSpec proj;
 };
 
 // Frame of one window, as ascending positions over the stored rows (0..n-1)
@@ -117,6 +130,12 @@ enum KernelError : int32_t {
 using GroupFn = int32_t (*)(const uint8_t *const *rows, const int64_t *order, int32_t n, const uint8_t *req,
                             int64_t req_order, const KFrame *frames, const uint64_t *params,
                             const uint8_t *param_nulls, uint64_t *out, uint8_t *out_null);
+
+// int32_t projection(params, param_nulls, aggv, aggn, out, out_null): every
+// compiled output column as a Datum-compatible word + null flag.
+using ProjFn = int32_t (*)(const uint64_t *params, const uint8_t *param_nulls, const uint64_t *aggv,
+                           const uint8_t *aggn, uint64_t *out, uint8_t *out_null);
+constexpr const char *kProjName = "fe_projection";
 
 // A stable text form of a spec (for hashing and explain).
 std::string serialize(const ModuleSpec &m);
