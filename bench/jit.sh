@@ -51,6 +51,7 @@ CREATE EXTENSION feature_ext;
 CREATE TABLE jtx (k int, ts bigint, amount float8, qty int, merchant text) USING feature_store;
 CREATE INDEX jtx_idx ON jtx USING skiplist (k, ts);
 INSERT INTO jtx SELECT i % 20, i, (i * 37 % 1009) / 8.0, i % 17, 'm' || (i % 5) FROM generate_series(1, 200000) i;
+SELECT feature_ext.run_gc();  -- steady state: the worker's pass compacts interleaved keys
 SQL
 
 feats() {  # N WINDOWS -> N feature expressions cycling over kinds and windows

@@ -148,6 +148,7 @@ public:
     void projection(const ProjSpec &p);
 
 private:
+    void projection_part(const ProjSpec &ps, size_t first, size_t last, llvm::Function *f);
 
     llvm::Type *ty(Ty t)
     {
@@ -743,14 +744,43 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
     b.CreateRet(b.getInt32(0));
 }
 
-// The output projection: straight-line code, one Datum word per output.
+// The output projection: straight-line code, one Datum word per output, in
+// internal functions of at most 2 * kChunk outputs (compile time stays linear).
 void Gen::projection(const ProjSpec &ps)
 {
-    gs = &ps.exprs;
     llvm::Type *i32 = b.getInt32Ty(), *i64 = b.getInt64Ty(), *p8 = b.getInt8PtrTy();
     llvm::FunctionType *ft = llvm::FunctionType::get(
         i32, {i64->getPointerTo(), p8, i64->getPointerTo(), p8, i64->getPointerTo(), p8}, false);
-    fn = llvm::Function::Create(ft, llvm::Function::ExternalLinkage, kProjName, mod);
+    std::vector<llvm::Function *> parts;
+    for (size_t first = 0; first < ps.outs.size(); first += 2 * kChunk) {
+        auto *f = llvm::Function::Create(ft, llvm::Function::InternalLinkage,
+                                         std::string(kProjName) + "_" + std::to_string(parts.size()), mod);
+        f->addFnAttr(llvm::Attribute::NoInline);
+        projection_part(ps, first, std::min(ps.outs.size(), first + 2 * kChunk), f);
+        parts.push_back(f);
+    }
+    auto *top = llvm::Function::Create(ft, llvm::Function::ExternalLinkage, kProjName, mod);
+    b.SetInsertPoint(BasicBlock::Create(ctx, "entry", top));
+    std::vector<Value *> args;
+    for (auto &a : top->args())
+        args.push_back(&a);
+    for (auto *f : parts) {
+        Value *rc = b.CreateCall(f, args);
+        BasicBlock *ok = BasicBlock::Create(ctx, "ok", top);
+        BasicBlock *bad = BasicBlock::Create(ctx, "bad", top);
+        b.CreateCondBr(b.CreateICmpEQ(rc, b.getInt32(0)), ok, bad);
+        b.SetInsertPoint(bad);
+        b.CreateRet(rc);
+        b.SetInsertPoint(ok);
+    }
+    b.CreateRet(b.getInt32(0));
+}
+
+void Gen::projection_part(const ProjSpec &ps, size_t first, size_t last, llvm::Function *f)
+{
+    gs = &ps.exprs;
+    llvm::Type *i64 = b.getInt64Ty();
+    fn = f;
     for (auto &e : err_blocks)
         e = nullptr;
     auto ai = fn->arg_begin();
@@ -760,9 +790,10 @@ void Gen::projection(const ProjSpec &ps)
     Value *out = &*ai++, *out_null = &*ai++;
     b.SetInsertPoint(BasicBlock::Create(ctx, "entry", fn));
     cols.clear();
-    for (const ColSpec &c : ps.exprs.cols)
+    for (const ColSpec &c : ps.exprs.cols)  // unused loads are removed by the optimiser
         cols.push_back(load_col(c, nullptr, nullptr, params, pnulls));
-    for (const ProjOut &o : ps.outs) {
+    for (size_t i = first; i < last; i++) {
+        const ProjOut &o = ps.outs[i];
         Val v = expr(o.expr, params, pnulls);
         Ty t = ps.exprs.exprs[size_t(o.expr)].ty;
         Value *w;
