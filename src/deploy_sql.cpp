@@ -218,7 +218,10 @@ DeployPlan *plan_for(FunctionCallInfo fcinfo, const char *suffix = "")
         return e->plan;
     }
     drop_plan(e);
-    char *query = lookup_query(schema, fname);
+    // One catalog read for the query and (requests, JIT on) the stored object.
+    JitObject jo;
+    bool want_jit = g_jit && !*suffix;
+    char *query = lookup_query(schema, fname, want_jit ? &jo : nullptr);
     if (!query)
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
                         errmsg("deployment \"%s.%s\" does not exist", schema, fname),
@@ -254,8 +257,8 @@ DeployPlan *plan_for(FunctionCallInfo fcinfo, const char *suffix = "")
     e->plan = p;
     e->heapoid = p->heapoid;
     e->valid = true;
-    if (!*suffix)  // requests only: batch runs the interpreter
-        ensure_jit(p, schema, fname);
+    if (want_jit)  // requests only: batch runs the interpreter
+        jit_attach(p, &jo);
     return p;
 }
 

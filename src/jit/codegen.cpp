@@ -25,6 +25,7 @@
 #include <llvm/Analysis/LoopAnalysisManager.h>
 #include <llvm/Config/llvm-config.h>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
+#include <llvm/ExecutionEngine/Orc/Mangling.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/IR/IRBuilder.h>
@@ -1012,13 +1013,27 @@ Loaded *load(const char *object, size_t len, int ngroups, char **error) noexcept
             *error = dup(llvm::toString(jd.takeError()));
             return nullptr;
         }
-        // memcmp and friends come from the process.
-        auto gen = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(lj.getDataLayout().getGlobalPrefix());
-        if (!gen) {
-            *error = dup(llvm::toString(gen.takeError()));
-            return nullptr;
+        // The only outside symbols generated code may call (memcmp for text
+        // equality; the mem* functions LLVM itself may emit).  Defined
+        // directly: no search of the process's libraries, so looking up an
+        // absent kernel fails fast and nothing else can bind.
+        {
+            llvm::orc::MangleAndInterner mangle(lj.getExecutionSession(), lj.getDataLayout());
+            llvm::orc::SymbolMap syms;
+            auto def = [&](const char *name, void *addr) {
+                syms[mangle(name)] = llvm::JITEvaluatedSymbol(llvm::pointerToJITTargetAddress(addr),
+                                                              llvm::JITSymbolFlags::Exported);
+            };
+            def("memcmp", reinterpret_cast<void *>(&memcmp));
+            def("memcpy", reinterpret_cast<void *>(&memcpy));
+            def("memmove", reinterpret_cast<void *>(&memmove));
+            def("memset", reinterpret_cast<void *>(&memset));
+            if (auto e = jd->define(llvm::orc::absoluteSymbols(std::move(syms)))) {
+                *error = dup(llvm::toString(std::move(e)));
+                (void) lj.getExecutionSession().removeJITDylib(*jd);
+                return nullptr;
+            }
         }
-        jd->addGenerator(std::move(*gen));
         auto mb = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(object, len), "feature_ext_deployment");
         if (auto e = lj.addObjectFile(*jd, std::move(mb))) {
             *error = dup(llvm::toString(std::move(e)));
