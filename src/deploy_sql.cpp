@@ -55,6 +55,7 @@ struct PlanEntry {
     DeployPlan *plan;
     bool valid;
     Oid heapoid;
+    bool batch;  // the plan of <name>_batch (never compiled)
 };
 HTAB *g_plans = nullptr;
 bool g_plans_stale = false;  // some entry was invalidated: sweep on next use
@@ -257,6 +258,7 @@ DeployPlan *plan_for(FunctionCallInfo fcinfo, const char *suffix = "")
     e->plan = p;
     e->heapoid = p->heapoid;
     e->valid = true;
+    e->batch = *suffix != '\0';
     if (want_jit)  // requests only: batch runs the interpreter
         jit_attach(p, &jo);
     return p;
@@ -665,7 +667,7 @@ FE_FUNCTION(fe_explain)
         HASH_SEQ_STATUS st;
         hash_seq_init(&st, fe::g_plans);
         while (auto *e = static_cast<fe::PlanEntry *>(hash_seq_search(&st))) {
-            if (!e->valid || !e->plan || strcmp(e->plan->name, p->name) != 0)
+            if (!e->valid || !e->plan || e->batch || strcmp(e->plan->name, p->name) != 0)
                 continue;
             fe::JitPlan *jp = e->plan->jit;
             if (jp)

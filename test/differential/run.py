@@ -13,9 +13,12 @@ insertion order:
   batch    <name>_batch over the whole table
   native   PostgreSQL's own window executor over rows 0..i-1 with order value
            <= row i's, in insertion order, plus row i as the last of its peers
+  jit off  the request again with SET feature_ext.jit = off (the interpreter;
+           the first request runs the compiled code, the default)
 
-All three must agree: floats with a relative tolerance of 1e-9, everything
-else exactly.  A failure prints a minimal reproducing SQL script.
+All must agree: floats with a relative tolerance of 1e-9, everything else
+exactly; JIT on and off exactly (NaN = NaN).  A failure prints a minimal
+reproducing SQL script.
 
   python3 test/differential/run.py               fixed seeds (CI)
   python3 test/differential/run.py --long 600    random seeds for 600 s
@@ -37,6 +40,7 @@ spec.loader.exec_module(conf)  # reuses its server start and psycopg import
 psycopg = conf.psycopg
 
 CI_SEEDS = list(range(1, 201))
+JIT_USED = [0]  # seeds whose requests ran compiled code (the comparison must not be vacuous)
 
 AGGS = [
     ("sum(v)", "v"), ("count(*)", None), ("count(f)", "f"), ("avg(f)", "f"), ("max(v)", "v"),
@@ -44,6 +48,11 @@ AGGS = [
     ("count(*) FILTER (WHERE v > 20)", "v"), ("max(f) FILTER (WHERE v % 2 = 0)", "f"),
     ("sum(v * 2 + 1)", "v"), ("stddev(f)", "f"), ("bool_or(v > 40)", "v"),
     ("feature_ext.count_where(v, v > 10)", "v"), ("feature_ext.distinct_count(v)", "v"),
+    # expressions the JIT compiles (arithmetic, casts, text and NULL tests, AND/OR/NOT)
+    ("sum(f * 2 - v) FILTER (WHERE k <> 'k1' AND f > 0)", "f"), ("max(v / 3 + ts % 7)", "v"),
+    ("min(v) FILTER (WHERE f IS NULL OR v < 25)", "v"), ("count(f) FILTER (WHERE NOT (v % 3 = 0))", "f"),
+    ("avg(f / 4 + v) FILTER (WHERE v IS NOT NULL)", "f"), ("sum(-v::int8 * 3)", "v"),
+    ("feature_ext.count_where(f, k = 'k0')", "f"),
 ]
 
 
@@ -89,6 +98,8 @@ def rand_case(seed):
         feats.append("%s OVER w%d AS x%d" % (agg, w, j))
     if rng.random() < 0.3:
         feats.append("coalesce(count(*) OVER w0, 0) + v AS expr")
+    if rng.random() < 0.3:
+        feats.append("sum(f) OVER w0 * 2 + count(*) OVER w0 - v AS proj")
     return rows, frames, feats
 
 
@@ -124,6 +135,12 @@ def same(a, b):
     return a == b
 
 
+def exact(a, b):
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return a == b
+
+
 def norm(row):
     out = []
     for x in row:
@@ -143,6 +160,7 @@ def run_seed(cur, seed, verbose=False):
     q = "SELECT %s FROM dt WINDOW %s" % (", ".join(feats), wins)
     cur.execute("SELECT feature_ext.deploy('dfeat', $fe$%s$fe$, '{\"replace\": true}')" % q)
     online = []
+    interp = []
     native = []
     values = ", ".join("(%s::text, %s::int, %s::float8, %s::int8, %d)" % tuple([sql_value(y) for y in rr] + [j])
                        for j, rr in enumerate(rows))
@@ -150,6 +168,10 @@ def run_seed(cur, seed, verbose=False):
         args = ", ".join(sql_value(x) for x in r)
         cur.execute("SELECT * FROM dfeat(%s)" % args)  # literal SQL: no placeholders
         online.append(norm(cur.fetchone()))
+        cur.execute("SET feature_ext.jit = off")
+        cur.execute("SELECT * FROM dfeat(%s)" % args)
+        interp.append(norm(cur.fetchone()))
+        cur.execute("SET feature_ext.jit = on")
         # native: this key's earlier rows up to the request's order value, in
         # insertion order among equal values, then the request last
         cur.execute(
@@ -166,8 +188,12 @@ def run_seed(cur, seed, verbose=False):
         cur.connection.commit()
     cur.execute("SELECT * FROM dfeat_batch('dt')")
     batch = [norm(t) for t in cur.fetchall()]
+    cur.execute("SELECT feature_ext.explain('dfeat', false) LIKE '%JIT in this session: on,%'")
+    JIT_USED[0] += cur.fetchone()[0]
     problems = []
     for i in range(len(rows)):
+        if len(interp[i]) != len(online[i]) or not all(exact(a, b) for a, b in zip(online[i], interp[i])):
+            problems.append((i, "jit off", online[i], interp[i]))
         for name, other in (("batch", batch[i] if i < len(batch) else None), ("native", native[i])):
             if other is None or len(other) != len(online[i]) or not all(same(a, b) for a, b in zip(online[i], other)):
                 problems.append((i, name, online[i], other))
@@ -229,7 +255,11 @@ def main():
         cur.execute("DROP TABLE IF EXISTS dt")
         con.commit()
         con.close()
-        print("differential: %d seeds, %.1fs" % (passed + failed, time.time() - t0))
+        print("differential: %d seeds, %.1fs; requests ran compiled code in %d seeds" % (
+            passed + failed, time.time() - t0, JIT_USED[0]))
+        if passed + failed >= 20 and JIT_USED[0] < (passed + failed) // 2:
+            print("FAIL: the JIT ran in too few seeds for jit on = off to mean anything")
+            failed += 1
         print("%d passed, %d failed" % (passed, failed))
     finally:
         if stop:
