@@ -800,6 +800,28 @@ void run_batch(DeployPlan *p, int nrows, const Datum *vals, const bool *nulls, T
         all.orderd = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nrows, 1)));
         all.values = static_cast<Datum *>(palloc(sizeof(Datum) * size_t(Max(nrows, 1)) * natts));
         all.isnull = static_cast<bool *>(palloc(sizeof(bool) * size_t(Max(nrows, 1)) * natts));
+        // Compiled kernel of this group (the same code as requests): every
+        // source row encoded once in the index's payload format.
+        JitPlan *jp = g_jit ? p->jit : nullptr;
+        JitGroup *jg = jp && jp->groups[g].fn && m->nstored == jp->groups[g].nstored &&
+                               m->stored_fixed == jp->groups[g].stored_fixed
+                           ? &jp->groups[g]
+                           : nullptr;
+        const uint8 **prow = nullptr;
+        jit::KFrame *kframes = nullptr;
+        all.payloads = nullptr;
+        if (jg) {
+            prow = static_cast<const uint8 **>(palloc(sizeof(uint8 *) * Max(nrows, 1)));
+            for (int r = 0; r < nrows; r++) {
+                const Datum *v = vals + size_t(r) * natts;
+                const bool *nl = nulls + size_t(r) * natts;
+                auto *buf = static_cast<uint8 *>(palloc(payload_size(m, v, nl)));
+                encode_payload(m, v, nl, buf);
+                prow[r] = buf;
+            }
+            all.payloads = static_cast<const uint8 **>(palloc(sizeof(uint8 *) * Max(nrows, 1)));
+            kframes = static_cast<jit::KFrame *>(palloc(sizeof(jit::KFrame) * Max(jg->nwin, 1)));
+        }
         for (int i0 = 0; i0 < nrows;) {
             int i1 = i0 + 1;
             while (i1 < nrows && sc.klen[perm[i1]] == sc.klen[perm[i0]] &&
@@ -829,6 +851,7 @@ void run_batch(DeployPlan *p, int nrows, const Datum *vals, const bool *nulls, T
                 view.orderd = all.orderd + first_older;
                 view.values = all.values + size_t(first_older) * natts;
                 view.isnull = all.isnull + size_t(first_older) * natts;
+                view.payloads = jg ? all.payloads + first_older : nullptr;
                 MemoryContext old = MemoryContextSwitchTo(p->call_cxt);
                 ExecClearTuple(p->req_slot);
                 memcpy(p->req_slot->tts_values, v, sizeof(Datum) * natts);
@@ -836,7 +859,30 @@ void run_batch(DeployPlan *p, int nrows, const Datum *vals, const bool *nulls, T
                 ExecStoreVirtualTuple(p->req_slot);
                 Datum based = v[gp->order_attno - 1];
                 prepare_bounds(p, g, based, base);
-                eval_group(p, g, view, base, based, v, nl);
+                if (jg) {
+                    for (int s = 0; s < jg->nwin; s++) {
+                        Frame f;
+                        compute_frame(&p->windows[jg->windows[s]], &view, base, based, &f);
+                        kframes[s].from = f.from;
+                        kframes[s].to = f.to;
+                        kframes[s].peers_from = f.peers_from;
+                        kframes[s].flags = (f.skip_request ? jit::kSkipRequest : 0) | (f.skip_peers ? jit::kSkipPeers : 0);
+                    }
+                    auto fn = reinterpret_cast<jit::GroupFn>(jg->fn);
+                    int rc = fn(view.payloads, view.order, view.n, prow[r], base, kframes,
+                                reinterpret_cast<const uint64_t *>(v), reinterpret_cast<const uint8_t *>(nl), jp->out,
+                                jp->out_null);
+                    if (rc != 0)
+                        raise_kernel_error(rc);
+                    for (int k = 0; k < naggs; k++)
+                        if (jp->agg_jitted[k] && p->windows[p->aggs[k].window].group == g) {
+                            p->params[k].value = Datum(jp->out[k]);
+                            p->params[k].isnull = jp->out_null[k] != 0;
+                        }
+                    if (!jg->all_jitted)
+                        eval_group(p, g, view, base, based, v, nl, jp->agg_jitted);
+                } else
+                    eval_group(p, g, view, base, based, v, nl);
                 MemoryContextSwitchTo(old);
                 for (int k = 0; k < naggs; k++) {
                     AggPlan *a = &p->aggs[k];
@@ -857,6 +903,8 @@ void run_batch(DeployPlan *p, int nrows, const Datum *vals, const bool *nulls, T
                             sizeof(Datum) * natts * nnewer);
                     memmove(all.isnull + size_t(front - 1) * natts, all.isnull + size_t(front) * natts,
                             sizeof(bool) * natts * nnewer);
+                    if (jg)
+                        memmove(all.payloads + front - 1, all.payloads + front, sizeof(uint8 *) * nnewer);
                 }
                 front--;
                 int at = first_older - 1;
@@ -864,6 +912,8 @@ void run_batch(DeployPlan *p, int nrows, const Datum *vals, const bool *nulls, T
                 all.orderd[at] = based;
                 memcpy(all.values + size_t(at) * natts, v, sizeof(Datum) * natts);
                 memcpy(all.isnull + size_t(at) * natts, nl, sizeof(bool) * natts);
+                if (jg)
+                    all.payloads[at] = prow[r];
             }
             i0 = i1;
         }
@@ -884,8 +934,26 @@ void run_batch(DeployPlan *p, int nrows, const Datum *vals, const bool *nulls, T
         memcpy(p->req_slot->tts_isnull, nulls + size_t(r) * natts, sizeof(bool) * natts);
         ExecStoreVirtualTuple(p->req_slot);
         ec->ecxt_scantuple = p->req_slot;
-        for (int i = 0; i < p->nout; i++)
-            ov[i] = ExecEvalExpr(p->outputs[i], ec, &on[i]);
+        JitPlan *jp = p->jit;
+        bool proj = g_jit && jp && jp->proj;
+        if (proj) {
+            for (int k = 0; k < naggs; k++) {
+                jp->aggw[k] = uint64(p->params[k].value);
+                jp->aggn[k] = p->params[k].isnull;
+            }
+            int rc = reinterpret_cast<jit::ProjFn>(jp->proj)(
+                reinterpret_cast<const uint64_t *>(vals + size_t(r) * natts),
+                reinterpret_cast<const uint8_t *>(nulls + size_t(r) * natts), jp->aggw, jp->aggn, jp->outw, jp->outn);
+            if (rc != 0)
+                raise_kernel_error(rc);
+        }
+        for (int i = 0; i < p->nout; i++) {
+            if (proj && jp->out_jitted[i]) {
+                ov[i] = Datum(jp->outw[i]);
+                on[i] = jp->outn[i] != 0;
+            } else
+                ov[i] = ExecEvalExpr(p->outputs[i], ec, &on[i]);
+        }
         MemoryContextSwitchTo(old);
         tuplestore_putvalues(ts, out, ov, on);
         MemoryContextReset(p->call_cxt);

@@ -207,7 +207,7 @@ DeployPlan *plan_for(FunctionCallInfo fcinfo, const char *suffix = "")
         e->plan = nullptr;
         e->valid = false;
     }
-    if (e->valid && e->plan && (!g_jit || e->plan->jit_tried || *suffix))
+    if (e->valid && e->plan && (!g_jit || e->plan->jit_tried))
         return e->plan;
     char *fname = get_func_name(fn);
     char *schema = get_namespace_name(get_func_namespace(fn));
@@ -221,7 +221,7 @@ DeployPlan *plan_for(FunctionCallInfo fcinfo, const char *suffix = "")
     drop_plan(e);
     // One catalog read for the query and (requests, JIT on) the stored object.
     JitObject jo;
-    bool want_jit = g_jit && !*suffix;
+    bool want_jit = g_jit;  // requests and batch run the same compiled code
     char *query = lookup_query(schema, fname, want_jit ? &jo : nullptr);
     if (!query)
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
@@ -259,7 +259,7 @@ DeployPlan *plan_for(FunctionCallInfo fcinfo, const char *suffix = "")
     e->heapoid = p->heapoid;
     e->valid = true;
     e->batch = *suffix != '\0';
-    if (want_jit)  // requests only: batch runs the interpreter
+    if (want_jit)
         jit_attach(p, &jo);
     return p;
 }
