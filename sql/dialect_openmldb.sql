@@ -37,8 +37,6 @@ SELECT * FROM dts_w('a', 8, '2021-01-03 00:00:00');
 
 -- refused constructs name themselves and their position
 \set VERBOSITY default
-SELECT feature_ext.deploy('dom_bad', $$SELECT sum(c4) OVER w AS s FROM dom WINDOW w AS (PARTITION BY c1 ORDER BY c7 ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW MAXSIZE 2)$$);
-SELECT feature_ext.deploy('dom_bad', $$SELECT sum(c4) OVER w AS s FROM dom WINDOW w AS (PARTITION BY c1 ORDER BY c7 ROWS BETWEEN 3 PRECEDING AND CURRENT ROW EXCLUDE CURRENT_TIME)$$);
 SELECT feature_ext.deploy('dom_bad', $$SELECT sum(c4) OVER w AS s FROM dom WINDOW w AS (UNION dts PARTITION BY c1 ORDER BY c7 ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW)$$);
 SELECT feature_ext.deploy('dom_bad', $$SELECT sum(v) OVER w AS s FROM dts WINDOW w AS (PARTITION BY k ORDER BY k ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW)$$);
 SELECT name FROM feature_ext.deployments WHERE name LIKE 'public.d%' ORDER BY 1;

@@ -201,9 +201,13 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
     st.reader_enter(reader_id());
     if (const core::KeyEntry *k = st.find_key(s, hash, key, klen)) {
         core::Store::Cursor c;
+        int npeers = 0;  // rows with the request's order value (the newest ones)
         for (c.seek(st, k, base, rule); c.valid(); c.next()) {
             core::RowView r = c.row();
-            bool want = g->need_all || out->n < g->need_rows || r.order == base;
+            // ROWS windows count need_rows past the peers (EXCLUDE CURRENT_TIME
+            // drops the peers before counting).
+            bool want = g->need_all || out->n - npeers < g->need_rows || r.order == base;
+            npeers += r.order == base;
             Datum od = order_to_datum(g->order_kind, r.order);
             if (!want && g->need_range) {
                 // Rows inside any RANGE window's start bound are wanted.
@@ -289,6 +293,17 @@ void compute_frame(WindowPlan *w, const Rows *r, int64 base, Datum based, Frame 
     f->peers_from = n - peers;
     switch (w->mode) {
     case kRows:
+        if (w->time_first) {
+            // The stored peers are dropped before counting: the request sits
+            // right above the older rows 0..peers_from-1.
+            int v = f->peers_from;
+            f->from = w->start_kind == kUnbounded ? 0
+                      : w->start_kind == kPreceding ? int(Max(int64(v) - w->start_rows, 0))
+                      : w->start_kind == kCurrent ? n
+                      : w->start_rows == 0 ? n : n + 1;
+            f->to = w->end_kind == kPreceding && w->end_rows > 0 ? int(Max(int64(v) - w->end_rows, int64(-1))) : n;
+            break;
+        }
         f->from = w->start_kind == kUnbounded ? 0
                   : w->start_kind == kPreceding ? int(Max(int64(n) - w->start_rows, 0))
                   : w->start_kind == kCurrent ? n
@@ -365,7 +380,34 @@ void compute_frame(WindowPlan *w, const Rows *r, int64 base, Datum based, Frame 
     }
     }
     f->skip_request = w->excl == kExclCurrent || w->excl == kExclGroup;
-    f->skip_peers = w->excl == kExclGroup || w->excl == kExclTies;
+    f->skip_peers = w->excl == kExclGroup || w->excl == kExclTies || w->time_first;
+    if (w->maxsize > 0 && f->from <= f->to) {
+        // MAXSIZE: the newest maxsize rows that are in the frame after the
+        // exclusions (excluded rows are the top ones: request, then peers).
+        int64 need = w->maxsize;
+        int p = f->to;
+        if (p == n) {
+            if (!f->skip_request)
+                need--;
+            p = n - 1;
+        }
+        int lo = Max(f->from, f->peers_from);
+        if (need > 0 && p >= lo) {
+            if (!f->skip_peers) {
+                int64 k = p - lo + 1;
+                if (k >= need) {
+                    f->from = Max(f->from, int(p - need + 1));
+                    need = 0;
+                } else
+                    need -= k;
+            }
+            p = lo - 1;
+        }
+        if (need == 0)
+            f->from = Max(f->from, p + 1);
+        else if (p - f->from + 1 > need)
+            f->from = int(p - need + 1);
+    }
 }
 
 // The group's compiled kernel over the collected rows (inside the read

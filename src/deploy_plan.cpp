@@ -310,10 +310,54 @@ void check_ttl(PlanBuild *b, WindowClause *wc, WindowPlan *w)
 }
 
 // Stored rows a ROWS/GROUPS offset reaches back.
+// Deploy-only window modifiers written as calls in PARTITION BY:
+// feature_ext.maxsize(n) and feature_ext.exclude_current_time().  They are
+// taken out of the partition list (which must then name index key columns
+// only) and recorded in the window's plan.
+void window_modifiers(PlanBuild *b, WindowClause *wc, WindowPlan *w)
+{
+    List *keep = NIL;
+    ListCell *lc;
+    foreach (lc, wc->partitionClause) {
+        SortGroupClause *sgc = lfirst_node(SortGroupClause, lc);
+        Node *e = reinterpret_cast<Node *>(get_sortgroupclause_tle(sgc, b->q->targetList)->expr);
+        const char *name = nullptr;
+        if (IsA(e, FuncExpr)) {
+            Oid fid = reinterpret_cast<FuncExpr *>(e)->funcid;
+            char *nsp = get_namespace_name(get_func_namespace(fid));
+            if (nsp && strcmp(nsp, "feature_ext") == 0)
+                name = get_func_name(fid);
+        }
+        if (!name || (strcmp(name, "maxsize") != 0 && strcmp(name, "exclude_current_time") != 0)) {
+            keep = lappend(keep, sgc);
+            continue;
+        }
+        FuncExpr *fe = reinterpret_cast<FuncExpr *>(e);
+        if (strcmp(name, "exclude_current_time") == 0) {
+            w->time_first = true;
+            continue;
+        }
+        Node *arg = eval_const_expressions(nullptr, reinterpret_cast<Node *>(linitial(fe->args)));
+        if (!IsA(arg, Const) || reinterpret_cast<Const *>(arg)->constisnull)
+            fail(b, ERRCODE_INVALID_PARAMETER_VALUE, fe->location, "feature_ext.maxsize() needs a constant number of rows",
+                 "Write the number itself, e.g. feature_ext.maxsize(100).");
+        int64 n = DatumGetInt32(reinterpret_cast<Const *>(arg)->constvalue);
+        if (n <= 0)
+            fail(b, ERRCODE_INVALID_PARAMETER_VALUE, fe->location,
+                 psprintf("MAXSIZE must be positive, not %lld", (long long) n),
+                 "feature_ext.maxsize(n) keeps at most the n newest rows of the window's frame.");
+        if (w->maxsize && w->maxsize != n)
+            fail(b, ERRCODE_SYNTAX_ERROR, fe->location, "MAXSIZE given twice for one window", nullptr);
+        w->maxsize = n;
+    }
+    wc->partitionClause = keep;
+}
+
 void plan_window(PlanBuild *b, WindowClause *wc, WindowPlan *w)
 {
     memset(w, 0, sizeof(*w));
     w->winref = int(wc->winref);
+    window_modifiers(b, wc, w);
     w->group = group_for(b, wc);
     if (w->group < 0)
         return;  // index to be created (create_index)
@@ -376,7 +420,7 @@ void plan_window(PlanBuild *b, WindowClause *wc, WindowPlan *w)
         g->need_rows = Max(g->need_rows, w->start_rows);
     else if (w->mode == kRange)
         g->need_range = true;
-    if (w->excl == kExclGroup || w->excl == kExclTies)
+    if (w->excl == kExclGroup || w->excl == kExclTies || w->time_first)
         g->need_range = true;  // peers of the request
     check_ttl(b, wc, w);
 }
@@ -814,7 +858,11 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
                     continue;
                 static const char *modes[] = {"ROWS", "RANGE", "GROUPS"};
                 static const char *excl[] = {"", " EXCLUDE CURRENT ROW", " EXCLUDE GROUP", " EXCLUDE TIES"};
-                appendStringInfo(explain, "    window %d: %s frame%s; aggregates:", wp->winref, modes[wp->mode], excl[wp->excl]);
+                appendStringInfo(explain, "    window %d: %s frame%s%s", wp->winref, modes[wp->mode],
+                                 wp->time_first ? " EXCLUDE CURRENT_TIME (before counting)" : "", excl[wp->excl]);
+                if (wp->maxsize)
+                    appendStringInfo(explain, " MAXSIZE %lld", (long long) wp->maxsize);
+                appendStringInfoString(explain, "; aggregates:");
                 for (int k = 0; k < p->naggs; k++)
                     if (p->aggs[k].window == w)
                         appendStringInfo(explain, " %s%s", format_procedure(p->aggs[k].aggfnoid),

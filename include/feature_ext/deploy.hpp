@@ -35,6 +35,12 @@ struct WindowPlan {
     Datum start_off, end_off;          // RANGE offsets (order column type or interval)
     bool start_off_null, end_off_null;
     Exclusion excl;
+    // Deploy-only window modifiers (feature_ext.maxsize(n) /
+    // feature_ext.exclude_current_time() in PARTITION BY; OpenMLDB's MAXSIZE
+    // and EXCLUDE CURRENT_TIME on ROWS frames):
+    int64 maxsize;             // > 0: at most this many newest rows of the frame
+    bool time_first;           // stored rows with the request's order value are
+                               // dropped before a ROWS frame counts its rows
     int winref;
     FmgrInfo start_inrange, end_inrange;  // RANGE offsets: PostgreSQL's in_range support
     Oid inrange_coll;

@@ -11,6 +11,8 @@
 //   n OPEN PRECEDING (end)       -> ROWS n+1 / RANGE ms+1 (or interval + 1us)
 //   EXCLUDE CURRENT_ROW          -> EXCLUDE CURRENT ROW
 //   EXCLUDE CURRENT_TIME         -> EXCLUDE TIES  (RANGE, or ROWS from UNBOUNDED)
+//   EXCLUDE CURRENT_TIME (bounded ROWS) -> feature_ext.exclude_current_time() in PARTITION BY
+//   MAXSIZE n                    -> feature_ext.maxsize(n) in PARTITION BY
 //   both                         -> EXCLUDE GROUP
 //   sum(x) / avg(x)              -> feature_ext.sum_where(x, true) / avg_where(x, true)
 //   first_value(x) / last_value(x) -> feature_ext.nth_value_where(x, 1, true) / latest_value(x)
@@ -200,6 +202,7 @@ struct Window {
     std::string partition;  // translated text
     std::string order;      // translated text
     std::string order_col;
+    bool excl_time = false;  // EXCLUDE CURRENT_TIME: lag()/at() skip the peers too
 };
 
 class Translator {
@@ -260,7 +263,9 @@ public:
                 (t.up == "ROWS_RANGE" || t.up == "MAXSIZE" || t.up == "INSTANCE_NOT_IN_WINDOW" ||
                  t.up == "CURRENT_ROW" || t.up == "CURRENT_TIME"))
                 // CURRENT_TIME is also a PostgreSQL function; only after EXCLUDE is it OpenMLDB's.
-                if (t.up != "CURRENT_TIME" || (i > 0 && is_kw(toks_[i - 1], "EXCLUDE")))
+                // feature_ext.maxsize(n) is the PostgreSQL dialect's modifier, not the keyword.
+                if ((t.up != "CURRENT_TIME" || (i > 0 && is_kw(toks_[i - 1], "EXCLUDE"))) &&
+                    !(i > 0 && is_op(toks_[i - 1], ".")) && !(i + 1 < toks_.size() && is_op(toks_[i + 1], "(")))
                     return true;
             if (is_kw(t, "OPEN") && i + 1 < toks_.size() && is_kw(toks_[i + 1], "PRECEDING"))
                 return true;
@@ -286,9 +291,6 @@ private:
                        "Deployments read one table; join the data before inserting it.");
             if (is_kw(t, "INSTANCE_NOT_IN_WINDOW"))
                 refuse("INSTANCE_NOT_IN_WINDOW is not supported yet", t.pos);
-            if (is_kw(t, "MAXSIZE"))
-                refuse("MAXSIZE is not supported yet", t.pos,
-                       "Use a ROWS frame, or a ROWS_RANGE frame without MAXSIZE.");
         }
     }
 
@@ -522,10 +524,31 @@ private:
             s = bound(j, end, rows);
         }
         bool excl_row = false, excl_time = false;
-        size_t time_pos = 0;
+        std::string maxsize;
         while (j < end) {
             const Tok &t = toks_[j];
-            if (is_kw(t, "EXCLUDE") && j + 1 < end && is_kw(toks_[j + 1], "CURRENT_ROW")) {
+            if (is_kw(t, "MAXSIZE")) {
+                // OpenMLDB: ROWS_RANGE frames only, right after the bounds.
+                if (rows)
+                    syntax("MAXSIZE is only allowed on ROWS_RANGE frames", t.pos);
+                if (excl_row || excl_time)
+                    syntax("MAXSIZE must come before EXCLUDE", t.pos);
+                size_t k = j + 1;
+                bool neg = k < end && is_op(toks_[k], "-");
+                if (neg)
+                    k++;
+                if (k >= end || toks_[k].kind != TK::kNum ||
+                    toks_[k].text.find_first_not_of("0123456789") != std::string::npos)
+                    syntax("MAXSIZE needs a whole number of rows", t.pos);
+                if (neg || toks_[k].text.find_first_not_of('0') == std::string::npos ||
+                    toks_[k].text.size() > 9)
+                    throw DialectError("22023",
+                                       "MAXSIZE must be between 1 and 999999999 (at character " +
+                                           std::to_string(t.pos + 1) + ")",
+                                       int(t.pos + 1), "MAXSIZE n keeps at most the n newest rows of the frame.");
+                maxsize = toks_[k].text;
+                j = k + 1;
+            } else if (is_kw(t, "EXCLUDE") && j + 1 < end && is_kw(toks_[j + 1], "CURRENT_ROW")) {
                 excl_row = true;
                 j += 2;
             } else if (is_kw(t, "EXCLUDE") && j + 2 < end && is_kw(toks_[j + 1], "CURRENT") &&
@@ -534,7 +557,6 @@ private:
                 j += 3;
             } else if (is_kw(t, "EXCLUDE") && j + 1 < end && is_kw(toks_[j + 1], "CURRENT_TIME")) {
                 excl_time = true;
-                time_pos = t.pos;
                 j += 2;
             } else
                 refuse("frame option \"" + t.text + "\" is not supported", t.pos);
@@ -543,10 +565,23 @@ private:
         // before a ROWS frame counts its rows (OpenMLDB's
         // test_window_exclude_current_time.yaml ids 3, 4): PostgreSQL's
         // EXCLUDE TIES drops them after counting.  Equal only when nothing is
-        // counted (an unbounded start).
-        if (excl_time && rows && s.kind != Bound::kUnbounded)
-            refuse("EXCLUDE CURRENT_TIME with a bounded ROWS frame is not supported yet", time_pos,
-                   "OpenMLDB excludes the rows with the current time before counting ROWS; use ROWS_RANGE.");
+        // counted (an unbounded start).  Otherwise the deploy engine's
+        // modifier feature_ext.exclude_current_time() in PARTITION BY does it;
+        // MAXSIZE n becomes feature_ext.maxsize(n) the same way.
+        std::string modifiers;
+        w.excl_time = excl_time;
+        if (excl_time && rows && s.kind != Bound::kUnbounded) {
+            modifiers += ", feature_ext.exclude_current_time()";
+            excl_time = false;
+        }
+        if (!maxsize.empty())
+            modifiers += ", feature_ext.maxsize(" + maxsize + ")";
+        if (!modifiers.empty()) {
+            if (!ord)
+                syntax("a window with MAXSIZE or EXCLUDE CURRENT_TIME needs ORDER BY", toks_[frame].pos);
+            Tok &o = toks_[ord - 2];
+            o.out = (part ? modifiers : "PARTITION BY " + modifiers.substr(2)) + " " + o.out;
+        }
         std::string f = rows ? "ROWS BETWEEN " : "RANGE BETWEEN ";
         f += pg_bound(s, rows, true, ot) + " AND " + pg_bound(e, rows, false, ot);
         if (excl_row && excl_time)
@@ -638,8 +673,11 @@ private:
                 toks_[close + 2].out = quote(gname, '"');
                 if (generated.insert(gname).second) {
                     extra += ", " + quote(gname, '"') + " AS (";
-                    if (!w->partition.empty())
-                        extra += "PARTITION BY " + w->partition + " ";
+                    std::string part = w->partition;
+                    if (w->excl_time)  // OpenMLDB: the equal-time rows are not "before" the request
+                        part += std::string(part.empty() ? "" : ", ") + "feature_ext.exclude_current_time()";
+                    if (!part.empty())
+                        extra += "PARTITION BY " + part + " ";
                     extra += "ORDER BY " + w->order + " ROWS BETWEEN " + n + " PRECEDING AND CURRENT ROW)";
                 }
             } else if (fe_aggs.count(name)) {

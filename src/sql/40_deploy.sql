@@ -56,6 +56,29 @@ ALTER FUNCTION feature_ext.deploy(text, text, jsonb) RESET search_path;
 CREATE FUNCTION feature_ext.undeploy(name text) RETURNS void
   LANGUAGE sql VOLATILE AS $$ SELECT feature_ext._undeploy(name) $$;
 
+-- Window modifiers of deployed queries, written in a window's PARTITION BY:
+--   PARTITION BY card_id, feature_ext.maxsize(100)          at most the 100 newest rows of the frame
+--   PARTITION BY card_id, feature_ext.exclude_current_time() ROWS frames count rows past the
+--                                                            stored rows with the request's order value
+-- (OpenMLDB's MAXSIZE and EXCLUDE CURRENT_TIME).  deploy() takes them out of the
+-- partition; executed anywhere else they raise an error rather than silently
+-- partitioning by a constant.
+CREATE FUNCTION feature_ext.maxsize(n integer) RETURNS integer
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    RAISE EXCEPTION 'feature_ext.maxsize() only has a meaning in the PARTITION BY of a deployed query'
+        USING ERRCODE = '0A000',
+              HINT = 'Deploy the query with feature_ext.deploy(), or use feature_ext.batch() for offline features.';
+END $$;
+
+CREATE FUNCTION feature_ext.exclude_current_time() RETURNS integer
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    RAISE EXCEPTION 'feature_ext.exclude_current_time() only has a meaning in the PARTITION BY of a deployed query'
+        USING ERRCODE = '0A000',
+              HINT = 'Deploy the query with feature_ext.deploy(), or use feature_ext.batch() for offline features.';
+END $$;
+
 -- explain(name, timing): the plan, which aggregates run as native code, and
 -- compile / load times (timing => false leaves the times out, for tests).
 CREATE FUNCTION feature_ext.explain(name text, timing boolean DEFAULT true) RETURNS text

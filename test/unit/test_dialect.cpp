@@ -40,6 +40,7 @@ TEST(Dialect, Detects)
     EXPECT_FALSE(fe::looks_openmldb(kHead + "ROWS BETWEEN 3 PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW)"));
     EXPECT_FALSE(fe::looks_openmldb(kHead + "RANGE BETWEEN INTERVAL '3 days' PRECEDING AND CURRENT ROW)"));
     EXPECT_FALSE(fe::looks_openmldb("SELECT 'ROWS_RANGE 3d', \"MAXSIZE\", current_time FROM t -- ROWS_RANGE"));
+    EXPECT_FALSE(fe::looks_openmldb("SELECT sum(v) OVER (PARTITION BY k, feature_ext.maxsize(2) ORDER BY ts) FROM t"));
 }
 
 TEST(Dialect, RowsRangeUnits)
@@ -92,19 +93,35 @@ TEST(Dialect, Exclusions)
               std::string::npos);
     EXPECT_NE(tr(kHead + "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE CURRENT_TIME)").find("EXCLUDE TIES)"),
               std::string::npos);
-    std::string q = kHead + "ROWS BETWEEN 7 OPEN PRECEDING AND CURRENT ROW EXCLUDE CURRENT_TIME)";
+    // Bounded ROWS: the peers go before counting, a deploy-engine modifier.
+    std::string t = tr(kHead + "ROWS BETWEEN 7 OPEN PRECEDING AND CURRENT ROW EXCLUDE CURRENT_TIME)");
+    EXPECT_NE(t.find(", feature_ext.exclude_current_time() ORDER BY"), std::string::npos) << t;
+    EXPECT_NE(t.find("ROWS BETWEEN 6 PRECEDING AND CURRENT ROW)"), std::string::npos) << t;
+    t = tr(kHead + "ROWS BETWEEN 2 PRECEDING AND CURRENT ROW EXCLUDE CURRENT_TIME EXCLUDE CURRENT_ROW)");
+    EXPECT_NE(t.find("feature_ext.exclude_current_time()"), std::string::npos) << t;
+    EXPECT_NE(t.find("CURRENT ROW EXCLUDE CURRENT ROW)"), std::string::npos) << t;
+}
+
+TEST(Dialect, Maxsize)
+{
+    std::string t = tr(kHead + "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW MAXSIZE 2 EXCLUDE CURRENT_ROW)");
+    EXPECT_NE(t.find(", feature_ext.maxsize(2) ORDER BY"), std::string::npos) << t;
+    EXPECT_NE(t.find("RANGE BETWEEN 3000 PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW)"), std::string::npos) << t;
+    t = tr("SELECT sum(x) OVER w FROM t WINDOW w AS (ORDER BY ts ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW MAXSIZE 5)");
+    EXPECT_NE(t.find("(PARTITION BY feature_ext.maxsize(5) ORDER BY ts"), std::string::npos) << t;
+    std::string q = kHead + "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW MAXSIZE 0)";
     std::string e = err(q);
-    EXPECT_EQ(e.substr(0, 6), "0A000|") << e;
-    EXPECT_NE(e.find("EXCLUDE CURRENT_TIME"), std::string::npos) << e;
-    EXPECT_NE(e.find("|" + std::to_string(q.find("EXCLUDE CURRENT_TIME") + 1)), std::string::npos) << e;
+    EXPECT_EQ(e.substr(0, 6), "22023|") << e;
+    EXPECT_NE(e.find("|" + std::to_string(q.find("MAXSIZE") + 1)), std::string::npos) << e;
+    EXPECT_EQ(err(kHead + "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW MAXSIZE -1)").substr(0, 6), "22023|");
+    EXPECT_EQ(err(kHead + "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW MAXSIZE x)").substr(0, 6), "42601|");
+    EXPECT_EQ(err(kHead + "ROWS BETWEEN 6 PRECEDING AND CURRENT ROW MAXSIZE 3)").substr(0, 6), "42601|");
+    EXPECT_EQ(err(kHead + "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW EXCLUDE CURRENT_ROW MAXSIZE 2)").substr(0, 6),
+              "42601|");
 }
 
 TEST(Dialect, Refusals)
 {
-    std::string q = kHead + "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW MAXSIZE 2)";
-    std::string e = err(q);
-    EXPECT_EQ(e, "0A000|MAXSIZE is not supported yet (at character " + std::to_string(q.find("MAXSIZE") + 1) + ")|" +
-                     std::to_string(q.find("MAXSIZE") + 1));
     EXPECT_NE(err("SELECT sum(x) OVER w FROM t WINDOW w AS (UNION t2 PARTITION BY k ORDER BY ts ROWS 2 PRECEDING)")
                   .find("WINDOW ... UNION is not supported yet"),
               std::string::npos);
