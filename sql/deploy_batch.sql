@@ -65,6 +65,30 @@ SELECT * FROM feature_ext.batch('bfeat', 'bt') AS (k text);
 SELECT * FROM bfeat_batch('SELECT k, v FROM bt');
 SELECT * FROM bfeat_batch('SELECT k, v, f, ts::int4 FROM bt');
 SELECT * FROM feature_ext.batch('nope', 'bt') AS (k text);
+
+-- Two index groups, 20,000 rows, sorted externally (work_mem 64kB): equal to
+-- PostgreSQL's own window executor, rows in source order.
+CREATE TABLE b2 (k text, k2 int, v int, ts int8) USING feature_store;
+CREATE INDEX b2_k ON b2 USING skiplist (k, ts);
+CREATE INDEX b2_k2 ON b2 USING skiplist (k2, ts);
+INSERT INTO b2 SELECT 'k' || (g % 37), g % 11, (g * 7919) % 1000, g FROM generate_series(1, 20000) g;
+SELECT feature_ext.deploy('b2f', $$
+SELECT k, k2, ts, sum(v) OVER w1 AS s1, count(*) OVER w2 AS c2, max(v) OVER w2 AS m2,
+       sum(v) OVER w1 + count(*) OVER w2 AS mix
+  FROM b2 WINDOW w1 AS (PARTITION BY k ORDER BY ts ROWS 20 PRECEDING),
+                 w2 AS (PARTITION BY k2 ORDER BY ts RANGE 500 PRECEDING)$$);
+SET work_mem = '64kB';
+SELECT count(*) AS rows_compared, count(*) FILTER (WHERE row(b.*)::text IS DISTINCT FROM row(n.*)::text) AS differences
+  FROM b2f_batch('b2') b
+  JOIN (SELECT k, k2, ts, sum(v) OVER w1 AS s1, count(*) OVER w2 AS c2, max(v) OVER w2 AS m2,
+               sum(v) OVER w1 + count(*) OVER w2 AS mix
+          FROM b2 WINDOW w1 AS (PARTITION BY k ORDER BY ts ROWS 20 PRECEDING),
+                         w2 AS (PARTITION BY k2 ORDER BY ts RANGE 500 PRECEDING)) n USING (ts);
+SELECT bool_and(ts = pos) AS source_order FROM (SELECT ts, row_number() OVER () AS pos FROM b2f_batch('b2')) s;
+RESET work_mem;
+SELECT feature_ext.undeploy('b2f');
+DROP TABLE b2;
+
 SELECT feature_ext.undeploy('bfeat');
 DROP PROCEDURE replay(text);
 DROP FUNCTION compare_batch(text);

@@ -24,6 +24,9 @@ extern "C" {
 #include "utils/float.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
+#include "utils/tuplesort.h"
+#include "catalog/pg_operator_d.h"
+#include "miscadmin.h"
 #include "access/table.h"
 #include "utils/timestamp.h"
 #include "catalog/pg_type.h"
@@ -763,229 +766,387 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
 //
 // Offline mode: the features of every source row, computed as if it were a
 // request against the source rows before it (same key; smaller order value,
-// or equal and earlier in the source), with the same plan and the same
-// eval_group() as requests.  Per index group the rows are sorted by (key,
-// order, source position); within a key, the rows before row t are a
-// contiguous run of a newest-first array, so each row's window is a view,
-// not a copy.  v1 holds the source in memory.
+// or equal and earlier in the source), with the same plan, the same
+// eval_group() and the same compiled kernels as requests.
+//
+// Memory is bounded: one pass over the source feeds, per index group, a
+// tuplesort by (encoded key, source position) (PostgreSQL's external sort,
+// work_mem each).  Reading a group's sort, only the current key's rows are
+// held: a newest-first buffer filled from its end towards its start, so that
+// row t sees exactly the buffered rows with order <= its own (a contiguous
+// run: a view, not a copy) and is then inserted after the buffered rows newer
+// than it (an append in the usual time-ordered case).  Each row's aggregate
+// results go to one more tuplesort by source position, which is read back in
+// source order to evaluate the output projection into the result store.
 
 namespace {
 
-struct SortCtx {
-    uint8 **keys;
-    uint32 *klen;
+// Attribute layout of the per-group sort: the table's columns, key, position.
+TupleDesc batch_sort_desc(DeployPlan *p)
+{
+    TupleDesc d = CreateTemplateTupleDesc(p->natts + 2);
+    for (int a = 0; a < p->natts; a++) {
+        Form_pg_attribute att = TupleDescAttr(p->heap_desc, a);
+        TupleDescInitEntry(d, AttrNumber(a + 1), nullptr, att->attisdropped ? INT4OID : att->atttypid,
+                           att->atttypmod, 0);
+    }
+    TupleDescInitEntry(d, AttrNumber(p->natts + 1), nullptr, BYTEAOID, -1, 0);
+    TupleDescInitEntry(d, AttrNumber(p->natts + 2), nullptr, INT8OID, -1, 0);
+    return d;
+}
+
+// The result sort: position, group, the table's columns (group 0 only), the
+// aggregate results of that group.
+TupleDesc batch_result_desc(DeployPlan *p)
+{
+    TupleDesc d = CreateTemplateTupleDesc(2 + p->natts + p->naggs);
+    TupleDescInitEntry(d, 1, nullptr, INT8OID, -1, 0);
+    TupleDescInitEntry(d, 2, nullptr, INT4OID, -1, 0);
+    for (int a = 0; a < p->natts; a++) {
+        Form_pg_attribute att = TupleDescAttr(p->heap_desc, a);
+        TupleDescInitEntry(d, AttrNumber(3 + a), nullptr, att->attisdropped ? INT4OID : att->atttypid,
+                           att->atttypmod, 0);
+    }
+    for (int k = 0; k < p->naggs; k++)
+        TupleDescInitEntry(d, AttrNumber(3 + p->natts + k), nullptr, p->aggs[k].result_type, -1, 0);
+    return d;
+}
+
+// The current key's rows, newest first in [front, cap).
+struct KeyBuf {
+    int cap, front;
     int64 *order;
+    Datum *orderd;
+    Datum *values;
+    bool *isnull;
+    const uint8 **payloads;
 };
 
-SortCtx *g_sort;
-
-bool row_less(int a, int b)
+void keybuf_reset(KeyBuf *b, int natts, bool payloads, int cap)
 {
-    uint32 la = g_sort->klen[a], lb = g_sort->klen[b];
-    int c = memcmp(g_sort->keys[a], g_sort->keys[b], Min(la, lb));
-    if (c != 0)
-        return c < 0;
-    if (la != lb)
-        return la < lb;
-    return a < b;  // within a key: source (insertion) order
+    b->cap = cap;
+    b->front = cap;
+    b->order = static_cast<int64 *>(palloc(sizeof(int64) * cap));
+    b->orderd = static_cast<Datum *>(palloc(sizeof(Datum) * cap));
+    b->values = static_cast<Datum *>(palloc(sizeof(Datum) * size_t(cap) * natts));
+    b->isnull = static_cast<bool *>(palloc(sizeof(bool) * size_t(cap) * natts));
+    b->payloads = payloads ? static_cast<const uint8 **>(palloc(sizeof(uint8 *) * cap)) : nullptr;
+}
+
+// Double the buffer, keeping its rows at the end.
+void keybuf_grow(KeyBuf *b, int natts)
+{
+    KeyBuf o = *b;
+    int n = o.cap - o.front;
+    keybuf_reset(b, natts, o.payloads != nullptr, o.cap * 2);
+    b->front = b->cap - n;
+    memcpy(b->order + b->front, o.order + o.front, sizeof(int64) * n);
+    memcpy(b->orderd + b->front, o.orderd + o.front, sizeof(Datum) * n);
+    memcpy(b->values + size_t(b->front) * natts, o.values + size_t(o.front) * natts, sizeof(Datum) * n * natts);
+    memcpy(b->isnull + size_t(b->front) * natts, o.isnull + size_t(o.front) * natts, sizeof(bool) * n * natts);
+    if (o.payloads)
+        memcpy(b->payloads + b->front, o.payloads + o.front, sizeof(uint8 *) * n);
+    pfree(o.order), pfree(o.orderd), pfree(o.values), pfree(o.isnull);
+    if (o.payloads)
+        pfree(o.payloads);
+}
+
+// Compute group g for the row (v, nl) against the buffered rows of its key,
+// leaving the results in p->params (call_cxt current).
+void batch_eval_row(DeployPlan *p, int g, const IndexMeta *m, JitGroup *jg, jit::KFrame *kframes, KeyBuf *kb,
+                    int first_older, const Datum *v, const bool *nl, int64 base, const uint8 *payload)
+{
+    GroupPlan *gp = &p->groups[g];
+    int natts = p->natts;
+    Rows view;
+    view.n = kb->cap - first_older;
+    if (!gp->need_all && !gp->need_range && view.n > gp->need_rows)
+        view.n = int(gp->need_rows);
+    view.order = kb->order + first_older;
+    view.orderd = kb->orderd + first_older;
+    view.values = kb->values + size_t(first_older) * natts;
+    view.isnull = kb->isnull + size_t(first_older) * natts;
+    view.payloads = jg ? kb->payloads + first_older : nullptr;
+    ExecClearTuple(p->req_slot);
+    memcpy(p->req_slot->tts_values, v, sizeof(Datum) * natts);
+    memcpy(p->req_slot->tts_isnull, nl, sizeof(bool) * natts);
+    ExecStoreVirtualTuple(p->req_slot);
+    Datum based = v[gp->order_attno - 1];
+    prepare_bounds(p, g, based, base);
+    if (!jg) {
+        eval_group(p, g, view, base, based, v, nl);
+        return;
+    }
+    JitPlan *jp = p->jit;
+    for (int s = 0; s < jg->nwin; s++) {
+        Frame f;
+        compute_frame(&p->windows[jg->windows[s]], &view, base, based, &f);
+        kframes[s].from = f.from;
+        kframes[s].to = f.to;
+        kframes[s].peers_from = f.peers_from;
+        kframes[s].flags = (f.skip_request ? jit::kSkipRequest : 0) | (f.skip_peers ? jit::kSkipPeers : 0);
+    }
+    auto fn = reinterpret_cast<jit::GroupFn>(jg->fn);
+    int rc = fn(view.payloads, view.order, view.n, payload, base, kframes, reinterpret_cast<const uint64_t *>(v),
+                reinterpret_cast<const uint8_t *>(nl), jp->out, jp->out_null);
+    if (rc != 0)
+        raise_kernel_error(rc);
+    for (int k = 0; k < p->naggs; k++)
+        if (jp->agg_jitted[k] && p->windows[p->aggs[k].window].group == g) {
+            p->params[k].value = Datum(jp->out[k]);
+            p->params[k].isnull = jp->out_null[k] != 0;
+        }
+    if (!jg->all_jitted)
+        eval_group(p, g, view, base, based, v, nl, jp->agg_jitted);
 }
 
 }  // namespace
 
-void run_batch(DeployPlan *p, int nrows, const Datum *vals, const bool *nulls, Tuplestorestate *ts, TupleDesc out)
+void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, TupleDesc out)
 {
-    int natts = p->natts, naggs = p->naggs;
-    auto *res = static_cast<Datum *>(palloc0(sizeof(Datum) * size_t(nrows) * Max(naggs, 1)));
-    auto *resn = static_cast<bool *>(palloc0(sizeof(bool) * size_t(nrows) * Max(naggs, 1)));
+    int natts = p->natts, naggs = p->naggs, ngroups = p->ngroups;
     Relation heap = table_open(p->heapoid, AccessShareLock);
     IndexMeta **metas;
     int nmetas = heap_skiplist_indexes(heap, &metas);
-    for (int g = 0; g < p->ngroups; g++) {
-        GroupPlan *gp = &p->groups[g];
-        const IndexMeta *m = nullptr;
+    const IndexMeta **gm = static_cast<const IndexMeta **>(palloc(sizeof(IndexMeta *) * Max(ngroups, 1)));
+    for (int g = 0; g < ngroups; g++) {
+        gm[g] = nullptr;
         for (int i = 0; i < nmetas; i++)
-            if (metas[i]->indexoid == gp->indexoid)
-                m = metas[i];
-        if (!m)
+            if (metas[i]->indexoid == p->groups[g].indexoid)
+                gm[g] = metas[i];
+        if (!gm[g])
             ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("an index of deployment %s is gone", p->name),
                             errhint("Redeploy it.")));
-        SortCtx sc;
-        sc.keys = static_cast<uint8 **>(palloc(sizeof(uint8 *) * nrows));
-        sc.klen = static_cast<uint32 *>(palloc(sizeof(uint32) * nrows));
-        sc.order = static_cast<int64 *>(palloc(sizeof(int64) * nrows));
-        int *perm = static_cast<int *>(palloc(sizeof(int) * nrows));
-        for (int r = 0; r < nrows; r++) {
-            const Datum *v = vals + size_t(r) * natts;
-            const bool *nl = nulls + size_t(r) * natts;
+    }
+    MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "feature_ext batch", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext rowcxt = AllocSetContextCreate(work, "feature_ext batch row", ALLOCSET_SMALL_SIZES);
+    MemoryContext keycxt = AllocSetContextCreate(work, "feature_ext batch key", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext old = MemoryContextSwitchTo(work);
+
+    TupleDesc sdesc = batch_sort_desc(p);
+    TupleDesc rdesc = batch_result_desc(p);
+    TupleTableSlot *sslot = MakeSingleTupleTableSlot(sdesc, &TTSOpsVirtual);
+    TupleTableSlot *rslot = MakeSingleTupleTableSlot(rdesc, &TTSOpsVirtual);
+    AttrNumber skeys[2] = {AttrNumber(natts + 1), AttrNumber(natts + 2)};
+    Oid sops[2] = {ByteaLessOperator, Int8LessOperator};
+    Oid scoll[2] = {InvalidOid, InvalidOid};
+    bool snf[2] = {false, false};
+    AttrNumber rkeys[2] = {1, 2};
+    Oid rops[2] = {Int8LessOperator, Int4LessOperator};
+    Tuplesortstate **sorts = static_cast<Tuplesortstate **>(palloc(sizeof(Tuplesortstate *) * Max(ngroups, 1)));
+    for (int g = 0; g < ngroups; g++)
+        sorts[g] = tuplesort_begin_heap(sdesc, 2, skeys, sops, scoll, snf, work_mem, nullptr, TUPLESORT_NONE);
+    Tuplesortstate *rsort = tuplesort_begin_heap(rdesc, 2, rkeys, rops, scoll, snf, work_mem, nullptr, TUPLESORT_NONE);
+
+    // ---- 1. one pass over the source
+    Datum *v = static_cast<Datum *>(palloc(sizeof(Datum) * natts));
+    bool *nl = static_cast<bool *>(palloc(sizeof(bool) * natts));
+    int64 nrows = 0;
+    for (;;) {
+        MemoryContextReset(rowcxt);
+        MemoryContextSwitchTo(rowcxt);
+        for (int a = 0; a < natts; a++) {
+            v[a] = Datum(0);
+            nl[a] = true;
+        }
+        if (!next(arg, v, nl)) {
+            MemoryContextSwitchTo(work);
+            break;
+        }
+        int64 seq = nrows++;
+        if (ngroups == 0) {  // no window: projection only
+            ExecClearTuple(rslot);
+            memset(rslot->tts_isnull, true, sizeof(bool) * rdesc->natts);
+            rslot->tts_values[0] = Int64GetDatum(seq);
+            rslot->tts_isnull[0] = false;
+            rslot->tts_values[1] = Int32GetDatum(0);
+            rslot->tts_isnull[1] = false;
+            memcpy(rslot->tts_values + 2, v, sizeof(Datum) * natts);
+            memcpy(rslot->tts_isnull + 2, nl, sizeof(bool) * natts);
+            ExecStoreVirtualTuple(rslot);
+            tuplesort_puttupleslot(rsort, rslot);
+        }
+        for (int g = 0; g < ngroups; g++) {
+            GroupPlan *gp = &p->groups[g];
             if (nl[gp->order_attno - 1])
                 ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-                                errmsg("source row %d has a NULL order column \"%s\"", r + 1,
+                                errmsg("source row %lld has a NULL order column \"%s\"", (long long) seq + 1,
                                        NameStr(TupleDescAttr(p->heap_desc, gp->order_attno - 1)->attname))));
             for (int k = 0; k < gp->nkeys; k++)
                 if (nl[gp->key_attnos[k] - 1])
                     ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-                                    errmsg("source row %d has a NULL key column \"%s\"", r + 1,
+                                    errmsg("source row %lld has a NULL key column \"%s\"", (long long) seq + 1,
                                            NameStr(TupleDescAttr(p->heap_desc, gp->key_attnos[k] - 1)->attname))));
-            sc.klen[r] = encode_key(m, v, nl, &sc.keys[r]);
-            sc.order[r] = order_from_datum(gp->order_kind, v[gp->order_attno - 1]);
-            perm[r] = r;
+            uint8 *key;
+            uint32 klen = encode_key(gm[g], v, nl, &key);
+            bytea *kb = static_cast<bytea *>(palloc(VARHDRSZ + klen));
+            SET_VARSIZE(kb, VARHDRSZ + klen);
+            memcpy(VARDATA(kb), key, klen);
+            ExecClearTuple(sslot);
+            memcpy(sslot->tts_values, v, sizeof(Datum) * natts);
+            memcpy(sslot->tts_isnull, nl, sizeof(bool) * natts);
+            sslot->tts_values[natts] = PointerGetDatum(kb);
+            sslot->tts_isnull[natts] = false;
+            sslot->tts_values[natts + 1] = Int64GetDatum(seq);
+            sslot->tts_isnull[natts + 1] = false;
+            ExecStoreVirtualTuple(sslot);
+            tuplesort_puttupleslot(sorts[g], sslot);
         }
-        g_sort = &sc;
-        std::sort(perm, perm + nrows, row_less);
-        // Per key, rows are taken in source order.  A newest-first buffer
-        // holds the rows inserted so far, filled from its end towards its
-        // start: row t sees exactly the buffered rows with order <= its own
-        // (a contiguous run), then is inserted after the buffered rows that
-        // are newer than it (an append in the usual time-ordered case).
-        Rows all;
-        all.order = static_cast<int64 *>(palloc(sizeof(int64) * Max(nrows, 1)));
-        all.orderd = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nrows, 1)));
-        all.values = static_cast<Datum *>(palloc(sizeof(Datum) * size_t(Max(nrows, 1)) * natts));
-        all.isnull = static_cast<bool *>(palloc(sizeof(bool) * size_t(Max(nrows, 1)) * natts));
-        // Compiled kernel of this group (the same code as requests): every
-        // source row encoded once in the index's payload format.
+    }
+
+    // ---- 2. per group: keys in turn, rows in source order
+    TupleTableSlot *gslot = MakeSingleTupleTableSlot(sdesc, &TTSOpsMinimalTuple);
+    for (int g = 0; g < ngroups; g++) {
+        GroupPlan *gp = &p->groups[g];
+        const IndexMeta *m = gm[g];
         JitPlan *jp = g_jit ? p->jit : nullptr;
         JitGroup *jg = jp && jp->groups[g].fn && m->nstored == jp->groups[g].nstored &&
                                m->stored_fixed == jp->groups[g].stored_fixed
                            ? &jp->groups[g]
                            : nullptr;
-        const uint8 **prow = nullptr;
-        jit::KFrame *kframes = nullptr;
-        all.payloads = nullptr;
-        if (jg) {
-            prow = static_cast<const uint8 **>(palloc(sizeof(uint8 *) * Max(nrows, 1)));
-            for (int r = 0; r < nrows; r++) {
-                const Datum *v = vals + size_t(r) * natts;
-                const bool *nl = nulls + size_t(r) * natts;
-                auto *buf = static_cast<uint8 *>(palloc(payload_size(m, v, nl)));
-                encode_payload(m, v, nl, buf);
-                prow[r] = buf;
+        jit::KFrame *kframes = jg ? static_cast<jit::KFrame *>(palloc(sizeof(jit::KFrame) * Max(jg->nwin, 1))) : nullptr;
+        tuplesort_performsort(sorts[g]);
+        KeyBuf kb;
+        bytea *curkey = nullptr;
+        bool have_key = false;
+        while (tuplesort_gettupleslot(sorts[g], true, false, gslot, nullptr)) {
+            CHECK_FOR_INTERRUPTS();
+            slot_getallattrs(gslot);
+            bytea *key = DatumGetByteaPP(gslot->tts_values[natts]);
+            int64 seq = DatumGetInt64(gslot->tts_values[natts + 1]);
+            if (!have_key || VARSIZE_ANY_EXHDR(key) != VARSIZE_ANY_EXHDR(curkey) ||
+                memcmp(VARDATA_ANY(key), VARDATA_ANY(curkey), VARSIZE_ANY_EXHDR(key)) != 0) {
+                MemoryContextReset(keycxt);
+                MemoryContextSwitchTo(keycxt);
+                curkey = static_cast<bytea *>(PG_DETOAST_DATUM_COPY(PointerGetDatum(key)));
+                keybuf_reset(&kb, natts, jg != nullptr, 64);
+                have_key = true;
             }
-            all.payloads = static_cast<const uint8 **>(palloc(sizeof(uint8 *) * Max(nrows, 1)));
-            kframes = static_cast<jit::KFrame *>(palloc(sizeof(jit::KFrame) * Max(jg->nwin, 1)));
-        }
-        for (int i0 = 0; i0 < nrows;) {
-            int i1 = i0 + 1;
-            while (i1 < nrows && sc.klen[perm[i1]] == sc.klen[perm[i0]] &&
-                   memcmp(sc.keys[perm[i1]], sc.keys[perm[i0]], sc.klen[perm[i0]]) == 0)
-                i1++;
-            int front = i1;  // buffer = [front, i1), newest first
-            for (int t = i0; t < i1; t++) {
-                int r = perm[t];
-                const Datum *v = vals + size_t(r) * natts;
-                const bool *nl = nulls + size_t(r) * natts;
-                int64 base = sc.order[r];
-                // p: buffered rows newer than this one (order > base)
-                int lo = front, hi = i1;
-                while (lo < hi) {
-                    int mid = (lo + hi) / 2;
-                    if (all.order[mid] > base)
-                        lo = mid + 1;
-                    else
-                        hi = mid;
+            // The row's values, owned by the key's context.
+            MemoryContextSwitchTo(keycxt);
+            if (kb.front == 0)
+                keybuf_grow(&kb, natts);
+            int slot_at = kb.front - 1;  // scratch slot for the values before placement
+            Datum *rv = kb.values + size_t(slot_at) * natts;
+            bool *rn = kb.isnull + size_t(slot_at) * natts;
+            for (int a = 0; a < natts; a++) {
+                Form_pg_attribute att = TupleDescAttr(sdesc, a);
+                rn[a] = gslot->tts_isnull[a];
+                rv[a] = rn[a] || att->attbyval ? gslot->tts_values[a]
+                                                : datumCopy(gslot->tts_values[a], false, att->attlen);
+            }
+            const uint8 *payload = nullptr;
+            if (jg) {
+                auto *buf = static_cast<uint8 *>(palloc(payload_size(m, rv, rn)));
+                encode_payload(m, rv, rn, buf);
+                payload = buf;
+            }
+            int64 base = order_from_datum(gp->order_kind, rv[gp->order_attno - 1]);
+            // first buffered row not newer than this one
+            int lo = kb.front, hi = kb.cap;
+            while (lo < hi) {
+                int mid = (lo + hi) / 2;
+                if (kb.order[mid] > base)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            int first_older = lo;
+            MemoryContextSwitchTo(p->call_cxt);
+            batch_eval_row(p, g, m, jg, kframes, &kb, first_older, rv, rn, base, payload);
+            // The group's results (and, for group 0, the row) into the result sort.
+            ExecClearTuple(rslot);
+            memset(rslot->tts_isnull, true, sizeof(bool) * rdesc->natts);
+            rslot->tts_values[0] = Int64GetDatum(seq);
+            rslot->tts_isnull[0] = false;
+            rslot->tts_values[1] = Int32GetDatum(g);
+            rslot->tts_isnull[1] = false;
+            if (g == 0) {
+                memcpy(rslot->tts_values + 2, rv, sizeof(Datum) * natts);
+                memcpy(rslot->tts_isnull + 2, rn, sizeof(bool) * natts);
+            }
+            for (int k = 0; k < naggs; k++)
+                if (p->windows[p->aggs[k].window].group == g) {
+                    rslot->tts_values[2 + natts + k] = p->params[k].value;
+                    rslot->tts_isnull[2 + natts + k] = p->params[k].isnull;
                 }
-                int first_older = lo;
-                Rows view;
-                view.n = i1 - first_older;
-                if (!gp->need_all && !gp->need_range && view.n > gp->need_rows)
-                    view.n = int(gp->need_rows);
-                view.order = all.order + first_older;
-                view.orderd = all.orderd + first_older;
-                view.values = all.values + size_t(first_older) * natts;
-                view.isnull = all.isnull + size_t(first_older) * natts;
-                view.payloads = jg ? all.payloads + first_older : nullptr;
-                MemoryContext old = MemoryContextSwitchTo(p->call_cxt);
-                ExecClearTuple(p->req_slot);
-                memcpy(p->req_slot->tts_values, v, sizeof(Datum) * natts);
-                memcpy(p->req_slot->tts_isnull, nl, sizeof(bool) * natts);
-                ExecStoreVirtualTuple(p->req_slot);
-                Datum based = v[gp->order_attno - 1];
-                prepare_bounds(p, g, based, base);
-                if (jg) {
-                    for (int s = 0; s < jg->nwin; s++) {
-                        Frame f;
-                        compute_frame(&p->windows[jg->windows[s]], &view, base, based, &f);
-                        kframes[s].from = f.from;
-                        kframes[s].to = f.to;
-                        kframes[s].peers_from = f.peers_from;
-                        kframes[s].flags = (f.skip_request ? jit::kSkipRequest : 0) | (f.skip_peers ? jit::kSkipPeers : 0);
-                    }
-                    auto fn = reinterpret_cast<jit::GroupFn>(jg->fn);
-                    int rc = fn(view.payloads, view.order, view.n, prow[r], base, kframes,
-                                reinterpret_cast<const uint64_t *>(v), reinterpret_cast<const uint8_t *>(nl), jp->out,
-                                jp->out_null);
-                    if (rc != 0)
-                        raise_kernel_error(rc);
-                    for (int k = 0; k < naggs; k++)
-                        if (jp->agg_jitted[k] && p->windows[p->aggs[k].window].group == g) {
-                            p->params[k].value = Datum(jp->out[k]);
-                            p->params[k].isnull = jp->out_null[k] != 0;
-                        }
-                    if (!jg->all_jitted)
-                        eval_group(p, g, view, base, based, v, nl, jp->agg_jitted);
-                } else
-                    eval_group(p, g, view, base, based, v, nl);
-                MemoryContextSwitchTo(old);
-                for (int k = 0; k < naggs; k++) {
-                    AggPlan *a = &p->aggs[k];
-                    if (p->windows[a->window].group != g)
-                        continue;
-                    size_t ri = size_t(r) * naggs + k;
-                    resn[ri] = p->params[k].isnull;
-                    res[ri] = resn[ri] ? Datum(0)
-                                       : datumCopy(p->params[k].value, a->result_typbyval, a->result_typlen);
-                }
-                MemoryContextReset(p->call_cxt);
-                // Insert: shift the newer rows one slot towards the start.
-                int nnewer = first_older - front;
-                if (nnewer > 0) {
-                    memmove(all.order + front - 1, all.order + front, sizeof(int64) * nnewer);
-                    memmove(all.orderd + front - 1, all.orderd + front, sizeof(Datum) * nnewer);
-                    memmove(all.values + size_t(front - 1) * natts, all.values + size_t(front) * natts,
-                            sizeof(Datum) * natts * nnewer);
-                    memmove(all.isnull + size_t(front - 1) * natts, all.isnull + size_t(front) * natts,
-                            sizeof(bool) * natts * nnewer);
-                    if (jg)
-                        memmove(all.payloads + front - 1, all.payloads + front, sizeof(uint8 *) * nnewer);
-                }
-                front--;
-                int at = first_older - 1;
-                all.order[at] = base;
-                all.orderd[at] = based;
-                memcpy(all.values + size_t(at) * natts, v, sizeof(Datum) * natts);
-                memcpy(all.isnull + size_t(at) * natts, nl, sizeof(bool) * natts);
+            ExecStoreVirtualTuple(rslot);
+            tuplesort_puttupleslot(rsort, rslot);
+            MemoryContextReset(p->call_cxt);
+            // Insert: the newer rows move one slot towards the start (the
+            // scratch slot is front - 1, so save the row first).
+            MemoryContextSwitchTo(keycxt);
+            int nnewer = first_older - kb.front;
+            if (nnewer > 0) {
+                Datum *tv = static_cast<Datum *>(palloc(sizeof(Datum) * natts));
+                bool *tn = static_cast<bool *>(palloc(sizeof(bool) * natts));
+                memcpy(tv, rv, sizeof(Datum) * natts);
+                memcpy(tn, rn, sizeof(bool) * natts);
+                int f = kb.front;
+                memmove(kb.order + f - 1, kb.order + f, sizeof(int64) * nnewer);
+                memmove(kb.orderd + f - 1, kb.orderd + f, sizeof(Datum) * nnewer);
+                memmove(kb.values + size_t(f - 1) * natts, kb.values + size_t(f) * natts, sizeof(Datum) * natts * nnewer);
+                memmove(kb.isnull + size_t(f - 1) * natts, kb.isnull + size_t(f) * natts, sizeof(bool) * natts * nnewer);
                 if (jg)
-                    all.payloads[at] = prow[r];
+                    memmove(kb.payloads + f - 1, kb.payloads + f, sizeof(uint8 *) * nnewer);
+                memcpy(kb.values + size_t(first_older - 1) * natts, tv, sizeof(Datum) * natts);
+                memcpy(kb.isnull + size_t(first_older - 1) * natts, tn, sizeof(bool) * natts);
+                pfree(tv), pfree(tn);
             }
-            i0 = i1;
+            kb.front--;
+            int at = first_older - 1;
+            kb.order[at] = base;
+            kb.orderd[at] = kb.values[size_t(at) * natts + gp->order_attno - 1];
+            if (jg)
+                kb.payloads[at] = payload;
+            MemoryContextSwitchTo(work);
         }
+        tuplesort_end(sorts[g]);
+        MemoryContextReset(keycxt);
     }
     table_close(heap, NoLock);
-    // Output rows in source order.
+
+    // ---- 3. rows in source order: the output projection
+    tuplesort_performsort(rsort);
+    int nparts = Max(ngroups, 1);
+    TupleTableSlot **parts = static_cast<TupleTableSlot **>(palloc(sizeof(TupleTableSlot *) * nparts));
+    for (int g = 0; g < nparts; g++)
+        parts[g] = MakeSingleTupleTableSlot(rdesc, &TTSOpsMinimalTuple);
     ExprContext *ec = p->econtext;
-    Datum *ov = static_cast<Datum *>(palloc(sizeof(Datum) * p->nout));
-    bool *on = static_cast<bool *>(palloc(sizeof(bool) * p->nout));
-    for (int r = 0; r < nrows; r++) {
-        for (int k = 0; k < naggs; k++) {
-            p->params[k].value = res[size_t(r) * naggs + k];
-            p->params[k].isnull = resn[size_t(r) * naggs + k];
+    Datum *ov = static_cast<Datum *>(palloc(sizeof(Datum) * Max(p->nout, 1)));
+    bool *on = static_cast<bool *>(palloc(sizeof(bool) * Max(p->nout, 1)));
+    JitPlan *jp = p->jit;
+    bool proj = g_jit && jp && jp->proj;
+    for (int64 r = 0; r < nrows; r++) {
+        CHECK_FOR_INTERRUPTS();
+        for (int g = 0; g < nparts; g++) {
+            if (!tuplesort_gettupleslot(rsort, true, true, parts[g], nullptr))
+                elog(ERROR, "feature_ext: batch result sort ended early");
+            slot_getallattrs(parts[g]);
+            if (DatumGetInt64(parts[g]->tts_values[0]) != r || DatumGetInt32(parts[g]->tts_values[1]) != g)
+                elog(ERROR, "feature_ext: batch result sort out of step");
         }
-        MemoryContext old = MemoryContextSwitchTo(p->call_cxt);
+        for (int k = 0; k < naggs; k++) {
+            TupleTableSlot *s = parts[p->windows[p->aggs[k].window].group];
+            p->params[k].value = s->tts_values[2 + natts + k];
+            p->params[k].isnull = s->tts_isnull[2 + natts + k];
+        }
+        const Datum *rv = parts[0]->tts_values + 2;
+        const bool *rn = parts[0]->tts_isnull + 2;
+        MemoryContextSwitchTo(p->call_cxt);
         ExecClearTuple(p->req_slot);
-        memcpy(p->req_slot->tts_values, vals + size_t(r) * natts, sizeof(Datum) * natts);
-        memcpy(p->req_slot->tts_isnull, nulls + size_t(r) * natts, sizeof(bool) * natts);
+        memcpy(p->req_slot->tts_values, rv, sizeof(Datum) * natts);
+        memcpy(p->req_slot->tts_isnull, rn, sizeof(bool) * natts);
         ExecStoreVirtualTuple(p->req_slot);
         ec->ecxt_scantuple = p->req_slot;
-        JitPlan *jp = p->jit;
-        bool proj = g_jit && jp && jp->proj;
         if (proj) {
             for (int k = 0; k < naggs; k++) {
                 jp->aggw[k] = uint64(p->params[k].value);
                 jp->aggn[k] = p->params[k].isnull;
             }
-            int rc = reinterpret_cast<jit::ProjFn>(jp->proj)(
-                reinterpret_cast<const uint64_t *>(vals + size_t(r) * natts),
-                reinterpret_cast<const uint8_t *>(nulls + size_t(r) * natts), jp->aggw, jp->aggn, jp->outw, jp->outn);
+            int rc = reinterpret_cast<jit::ProjFn>(jp->proj)(reinterpret_cast<const uint64_t *>(rv),
+                                                             reinterpret_cast<const uint8_t *>(rn), jp->aggw,
+                                                             jp->aggn, jp->outw, jp->outn);
             if (rc != 0)
                 raise_kernel_error(rc);
         }
@@ -996,10 +1157,13 @@ void run_batch(DeployPlan *p, int nrows, const Datum *vals, const bool *nulls, T
             } else
                 ov[i] = ExecEvalExpr(p->outputs[i], ec, &on[i]);
         }
-        MemoryContextSwitchTo(old);
+        MemoryContextSwitchTo(work);
         tuplestore_putvalues(ts, out, ov, on);
         MemoryContextReset(p->call_cxt);
     }
+    tuplesort_end(rsort);
+    MemoryContextSwitchTo(old);
+    MemoryContextDelete(work);
 }
 
 }  // namespace fe

@@ -321,6 +321,35 @@ FE_FUNCTION(fe_deploy_call)
 
 namespace {
 
+struct BatchCursor {
+    Portal portal;
+    fe::DeployPlan *p;
+    uint64 pos, n;
+};
+
+// BatchNext over an SPI cursor: the values stay valid until the next fetch,
+// by which time run_batch has copied them into its sorts.
+bool batch_next(void *arg, Datum *vals, bool *nulls)
+{
+    auto *c = static_cast<BatchCursor *>(arg);
+    if (c->pos == c->n) {
+        if (SPI_tuptable)
+            SPI_freetuptable(SPI_tuptable);
+        SPI_cursor_fetch(c->portal, true, 1000);
+        c->pos = 0;
+        c->n = SPI_processed;
+        if (c->n == 0)
+            return false;
+    }
+    HeapTuple t = SPI_tuptable->vals[c->pos++];
+    TupleDesc sd = SPI_tuptable->tupdesc;
+    for (int i = 0; i < c->p->nparams; i++) {
+        AttrNumber a = c->p->param_attnos[i];
+        vals[a - 1] = SPI_getbinval(t, sd, i + 1, &nulls[a - 1]);
+    }
+    return true;
+}
+
 // Run the deployment over `source` (a table name, a query, or NULL for the
 // deployment's table) into the SRF's tuplestore.
 void batch_into(FunctionCallInfo fcinfo, fe::DeployPlan *p, text *source)
@@ -339,11 +368,14 @@ void batch_into(FunctionCallInfo fcinfo, fe::DeployPlan *p, text *source)
         sql = psprintf("SELECT * FROM %s", src);  // a (possibly qualified) table name, quoted by the caller
     else
         sql = psprintf("SELECT * FROM (%s) AS feature_ext_source", src);
-    MemoryContext per_query = CurrentMemoryContext;
     SPI_connect();
-    if (SPI_execute(sql, true, 0) != SPI_OK_SELECT)
+    SPIPlanPtr plan = SPI_prepare(sql, 0, nullptr);
+    if (!plan)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("batch source must be a table or a SELECT")));
-    TupleDesc sd = SPI_tuptable->tupdesc;
+    Portal portal = SPI_cursor_open(nullptr, plan, nullptr, nullptr, true);
+    TupleDesc sd = portal->tupDesc;
+    if (!sd)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("batch source must be a table or a SELECT")));
     if (sd->natts != p->nparams)
         ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
                         errmsg("batch source has %d columns but table %s has %d", sd->natts, get_rel_name(p->heapoid),
@@ -358,19 +390,10 @@ void batch_into(FunctionCallInfo fcinfo, fe::DeployPlan *p, text *source)
                                    NameStr(TupleDescAttr(p->heap_desc, p->param_attnos[i] - 1)->attname),
                                    format_type_be(want))));
     }
-    int nrows = int(SPI_processed);
-    int natts = p->natts;
-    auto *vals = static_cast<Datum *>(palloc0(sizeof(Datum) * size_t(Max(nrows, 1)) * natts));
-    auto *nulls = static_cast<bool *>(palloc(sizeof(bool) * size_t(Max(nrows, 1)) * natts));
-    memset(nulls, true, sizeof(bool) * size_t(Max(nrows, 1)) * natts);
-    for (int r = 0; r < nrows; r++)
-        for (int i = 0; i < p->nparams; i++) {
-            AttrNumber a = p->param_attnos[i];
-            vals[size_t(r) * natts + a - 1] =
-                SPI_getbinval(SPI_tuptable->vals[r], sd, i + 1, &nulls[size_t(r) * natts + a - 1]);
-        }
-    (void) per_query;
-    fe::run_batch(p, nrows, vals, nulls, rsi->setResult, rsi->setDesc);
+    // Streamed through the cursor, a thousand rows at a time.
+    BatchCursor bc{portal, p, 0, 0};
+    fe::run_batch(p, batch_next, &bc, rsi->setResult, rsi->setDesc);
+    SPI_cursor_close(portal);
     SPI_finish();
 }
 

@@ -185,7 +185,10 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
 Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull);
 // Offline: features of each source row (nrows x natts values, by attribute)
 // against the source rows before it, appended to ts in source order.
-void run_batch(DeployPlan *p, int nrows, const Datum *vals, const bool *nulls, Tuplestorestate *ts, TupleDesc out);
+// Batch source: fills vals/nulls (table attribute layout, natts) with the
+// next source row, allocated in the current memory context; false at the end.
+typedef bool (*BatchNext)(void *arg, Datum *vals, bool *nulls);
+void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, TupleDesc out);
 
 // ---- JIT (deploy_jit.cpp).  The object compiled at deploy time is kept in
 // feature_ext.deployment (jit_object, jit_hash); a backend loads it on its first
