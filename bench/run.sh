@@ -9,6 +9,8 @@
 #   --duration S   seconds per pgbench run (default 10; scaling runs use S/2)
 #   --reps N       pgbench repetitions per measurement; medians reported (default 3)
 #   --port P       server port (default 55471, or $BENCH_PORT)
+#   --only LIST    run only these sections (comma list of check,1,2,3,4,5,6,7);
+#                  results go to bench/results/partial.json, no plot
 #
 # Starts ONE throwaway server as the postgres OS user (test/lib.sh), with
 # shared_preload_libraries=feature_ext, feature_ext.memory_limit=2GB,
@@ -23,6 +25,7 @@ FE_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$FE_ROOT/test/lib.sh"
 
 SCALE=1
+ONLY=
 DURATION=10
 REPS=3
 PORT=${BENCH_PORT:-55471}
@@ -32,7 +35,8 @@ while [ $# -gt 0 ]; do
         --duration) DURATION=$2; shift 2 ;;
         --reps) REPS=$2; shift 2 ;;
         --port) PORT=$2; shift 2 ;;
-        -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --only) ONLY=$2; shift 2 ;;
+        -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1 (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -59,6 +63,9 @@ trap 'exit 130' INT TERM
 mkdir -p "$work/pgb"
 
 log() { printf '%s\n' "$*"; }
+bad=0
+want() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
+WSIZES="10 100 1000"
 sec() { printf '\n== %s ==\n' "$*"; }
 psqlc() { fe_psql "$PORT" -At "$@"; }
 # sql_ms SQL -> server round-trip time of SQL in ms (psql \timing)
@@ -207,9 +214,10 @@ pgb_script() {   # NAME QUERY
 psqlc -c "SELECT feature_ext.deploy('fe_req', \$q\$ $DEPLOY_Q \$q\$)" >/dev/null
 
 # ---------------------------------------------------------------- correctness check
+if want check; then
 sec "check: plain-PostgreSQL queries return the deployed function's values"
 mid_ts=$(psqlc -c "SELECT (timestamptz '$BASE' + make_interval(secs => $RPK::float8 * $STEP / 2))::text")
-checks=0; bad=0
+checks=0
 check_one() {   # KEY AMT MER TS -> prints OK/MISMATCH line, sets rc
     local k=$1 a=$2 m=$3 t=$4 out fe pgw pga
     out=$(psqlc <<SQL
@@ -244,6 +252,7 @@ check_one c7 1.5 m1 "$tie_ts"
 put check.requests "$checks"; put check.mismatches "$bad"
 [ "$bad" = 0 ] && log "check: OK ($checks requests, all 10 features bit-identical)" || log "check: MISMATCH in $bad of $checks requests"
 
+fi
 # ---------------------------------------------------------------- pgbench helper
 # bench NAME SCRIPT CLIENTS DURATION -> sets B_TPS B_P50 B_P99 (medians over REPS; ms)
 bench() {
@@ -272,6 +281,7 @@ fmt_line() {   # LABEL TPS P50 P99
 }
 
 # ---------------------------------------------------------------- 1. request
+if want 1; then
 sec "1. request: 10 features, 3 windows (ROWS 100, RANGE 1 day, RANGE 30 days); pgbench -M prepared, ${DURATION}s x $REPS, medians"
 echo "SELECT 1;" > "$work/pgb/select1.sql"
 pgb_script fe "$FE_Q"
@@ -293,8 +303,9 @@ for c in 1 2; do
         "feature_ext/plain PG = $(ratio "$fe" "$pw")x window query, $(ratio "$fe" "$pa")x 1-pass (target >= 5)"
 done
 
+fi
 # ---------------------------------------------------------------- 2. window scaling
-WSIZES="10 100 1000"
+if want 2; then
 [ "$RPK" -ge 10000 ] && WSIZES+=" 10000"
 sec "2. window-size scaling: single ROWS window (n PRECEDING), 6 features, 1 client, ${SDUR}s x $REPS, medians"
 log "  plain PG here = 1-pass aggregate over the key's newest n rows (btree, ORDER BY txn_time DESC LIMIT n) + the request row"
@@ -332,7 +343,9 @@ SQL
 done
 cp "$work/scaling.dat" "$RESULTS/scaling.dat"
 
+fi
 # ---------------------------------------------------------------- 4. memory (before ingest adds tables)
+if want 4; then
 sec "4. memory: skiplist index bytes per row vs raw column bytes"
 read -r keys rim bytes < <(psqlc -F ' ' -c "SELECT keys, rows_in_memory, bytes_used FROM feature_ext.index_stats WHERE index_name = 'txn_card'::regclass")
 raw=$(psqlc -c "SELECT round(avg(octet_length(card_id) + 8 + octet_length(merchant) + 8), 2) FROM txn")
@@ -344,7 +357,9 @@ log "  => overhead beyond column bytes $ovh bytes/row (target <= 48; OpenMLDB ~7
 put memory.bytes_per_row "$bpr"; put memory.raw_bytes_per_row "$raw"; put memory.overhead_per_row "$ovh"
 put memory.btree_bytes_per_row "$heapb"
 
+fi
 # ---------------------------------------------------------------- 6. offline
+if want 6; then
 sec "6. offline: fe_req_batch('txn') vs PostgreSQL's native window query, whole table ($ROWS rows)"
 CHK="count(*) || ' ' || sum(txn_count_1d) || ' ' || sum(txn_count_30d) || ' ' || sum(m1_count_30d) || ' ' ||
      sum(amount_sum_100::numeric) || ' ' || sum(amount_avg_30d::numeric) || ' ' || sum(amount_min_1d::numeric)"
@@ -361,7 +376,9 @@ log "  check (row count and checksums of 6 features): $ochk  [$cb]"
 [ "$ochk" = OK ] || log "  native: [$cn]"
 put offline.batch_s "$tb"; put offline.native_s "$tn"; put offline.ratio "$(ratio "$tn" "$tb")"; put offline.check "$ochk"
 
+fi
 # ---------------------------------------------------------------- 3. ingest
+if want 3; then
 sec "3. ingest: COPY into feature_store + skiplist vs heap + btree"
 ING_DONE=0
 if [ -f "$FE_ROOT/bench/ingest.sh" ]; then
@@ -405,7 +422,9 @@ if [ "$ING_DONE" = 0 ]; then
     put ingest.ratio "$(ratio "$rf" "$rh")"
 fi
 
+fi
 # ---------------------------------------------------------------- 5. restart
+if want 5; then
 sec "5. restart: stop, start, time the first request (rebuilds the index from the table)"
 # sql_ms2 SQL -> "first second" times (ms) of SQL run twice in one new session
 sql_ms2() {
@@ -427,7 +446,9 @@ log "  => rebuild $(awk -v r="${rps:-0}" 'BEGIN { printf "%.2f", r / 1e6 }') M r
 put restart.first_request_ms "$first"; put restart.second_request_ms "$after"
 put session.first_call_ms "$b1"; put session.second_call_ms "$b2"; put restart.rows_per_s "${rps:-}"
 
+fi
 # ---------------------------------------------------------------- 7. JIT
+if want 7; then
 sec "7. JIT: the same requests with feature_ext.jit on vs off (1 client, ${SDUR}s x $REPS, medians; bench/jit.sh has more)"
 for pair in "fe:10 features, 3 windows" "fen1000:ROWS 1000 window, 6 features"; do
     scr=${pair%%:*}; label=${pair#*:}
@@ -438,6 +459,7 @@ for pair in "fe:10 features, 3 windows" "fen1000:ROWS 1000 window, 6 features"; 
         "$label" "$jon" "$jon50" "$joff" "$joff50" "$(ratio "$jon" "$joff")"
 done
 
+fi
 # ---------------------------------------------------------------- summary, JSON, plot
 put machine.loadavg_end "$(cut -d' ' -f1 /proc/loadavg)"
 put run.seconds "$(( $(date +%s) - T_START ))"
@@ -462,6 +484,7 @@ printf '  %-52s %9s  %s\n' "JIT vs interpreter, 10-feature deployment" "${R[jit.
 log "  correctness checks: $([ "$bad" = 0 ] && echo "all OK" || echo "$bad MISMATCH")"
 
 json="$RESULTS/latest.json"
+[ -n "$ONLY" ] && json="$RESULTS/partial.json"
 {
     echo "{"
     n=${#JKEYS[@]}; i=0
@@ -474,11 +497,13 @@ json="$RESULTS/latest.json"
 } > "$json"
 log "wrote $json"
 
-if ! command -v gnuplot >/dev/null 2>&1; then
+if [ -z "$ONLY" ] && ! command -v gnuplot >/dev/null 2>&1; then
     log "gnuplot missing: installing gnuplot-nox"
     { apt-get install -y -qq gnuplot-nox >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq gnuplot-nox >/dev/null 2>&1; }; } || true
 fi
-if command -v gnuplot >/dev/null 2>&1; then
+if [ -n "$ONLY" ]; then
+    log "--only: no plot"
+elif command -v gnuplot >/dev/null 2>&1; then
     png="$RESULTS/latency_vs_window.png"
     gnuplot <<GP
 set terminal pngcairo size 900,600 font ",11" noenhanced

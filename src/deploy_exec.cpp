@@ -781,17 +781,20 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
 
 namespace {
 
-// Attribute layout of the per-group sort: the table's columns, key, position.
+// Attribute layout of the per-group sort: position, key, the table's
+// columns.  The sort keys (key, position) come first so that comparisons
+// find them at fixed offsets (no walk over variable-width columns).
+constexpr int kSortCols = 2;
 TupleDesc batch_sort_desc(DeployPlan *p)
 {
-    TupleDesc d = CreateTemplateTupleDesc(p->natts + 2);
+    TupleDesc d = CreateTemplateTupleDesc(p->natts + kSortCols);
+    TupleDescInitEntry(d, 1, nullptr, INT8OID, -1, 0);
+    TupleDescInitEntry(d, 2, nullptr, BYTEAOID, -1, 0);
     for (int a = 0; a < p->natts; a++) {
         Form_pg_attribute att = TupleDescAttr(p->heap_desc, a);
-        TupleDescInitEntry(d, AttrNumber(a + 1), nullptr, att->attisdropped ? INT4OID : att->atttypid,
+        TupleDescInitEntry(d, AttrNumber(kSortCols + a + 1), nullptr, att->attisdropped ? INT4OID : att->atttypid,
                            att->atttypmod, 0);
     }
-    TupleDescInitEntry(d, AttrNumber(p->natts + 1), nullptr, BYTEAOID, -1, 0);
-    TupleDescInitEntry(d, AttrNumber(p->natts + 2), nullptr, INT8OID, -1, 0);
     return d;
 }
 
@@ -927,7 +930,7 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
     TupleDesc rdesc = batch_result_desc(p);
     TupleTableSlot *sslot = MakeSingleTupleTableSlot(sdesc, &TTSOpsVirtual);
     TupleTableSlot *rslot = MakeSingleTupleTableSlot(rdesc, &TTSOpsVirtual);
-    AttrNumber skeys[2] = {AttrNumber(natts + 1), AttrNumber(natts + 2)};
+    AttrNumber skeys[2] = {2, 1};
     Oid sops[2] = {ByteaLessOperator, Int8LessOperator};
     Oid scoll[2] = {InvalidOid, InvalidOid};
     bool snf[2] = {false, false};
@@ -983,12 +986,12 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
             SET_VARSIZE(kb, VARHDRSZ + klen);
             memcpy(VARDATA(kb), key, klen);
             ExecClearTuple(sslot);
-            memcpy(sslot->tts_values, v, sizeof(Datum) * natts);
-            memcpy(sslot->tts_isnull, nl, sizeof(bool) * natts);
-            sslot->tts_values[natts] = PointerGetDatum(kb);
-            sslot->tts_isnull[natts] = false;
-            sslot->tts_values[natts + 1] = Int64GetDatum(seq);
-            sslot->tts_isnull[natts + 1] = false;
+            sslot->tts_values[0] = Int64GetDatum(seq);
+            sslot->tts_isnull[0] = false;
+            sslot->tts_values[1] = PointerGetDatum(kb);
+            sslot->tts_isnull[1] = false;
+            memcpy(sslot->tts_values + kSortCols, v, sizeof(Datum) * natts);
+            memcpy(sslot->tts_isnull + kSortCols, nl, sizeof(bool) * natts);
             ExecStoreVirtualTuple(sslot);
             tuplesort_puttupleslot(sorts[g], sslot);
         }
@@ -1012,8 +1015,8 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
         while (tuplesort_gettupleslot(sorts[g], true, false, gslot, nullptr)) {
             CHECK_FOR_INTERRUPTS();
             slot_getallattrs(gslot);
-            bytea *key = DatumGetByteaPP(gslot->tts_values[natts]);
-            int64 seq = DatumGetInt64(gslot->tts_values[natts + 1]);
+            bytea *key = DatumGetByteaPP(gslot->tts_values[1]);
+            int64 seq = DatumGetInt64(gslot->tts_values[0]);
             if (!have_key || VARSIZE_ANY_EXHDR(key) != VARSIZE_ANY_EXHDR(curkey) ||
                 memcmp(VARDATA_ANY(key), VARDATA_ANY(curkey), VARSIZE_ANY_EXHDR(key)) != 0) {
                 MemoryContextReset(keycxt);
@@ -1030,10 +1033,10 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
             Datum *rv = kb.values + size_t(slot_at) * natts;
             bool *rn = kb.isnull + size_t(slot_at) * natts;
             for (int a = 0; a < natts; a++) {
-                Form_pg_attribute att = TupleDescAttr(sdesc, a);
-                rn[a] = gslot->tts_isnull[a];
-                rv[a] = rn[a] || att->attbyval ? gslot->tts_values[a]
-                                                : datumCopy(gslot->tts_values[a], false, att->attlen);
+                Form_pg_attribute att = TupleDescAttr(sdesc, kSortCols + a);
+                Datum d = gslot->tts_values[kSortCols + a];
+                rn[a] = gslot->tts_isnull[kSortCols + a];
+                rv[a] = rn[a] || att->attbyval ? d : datumCopy(d, false, att->attlen);
             }
             const uint8 *payload = nullptr;
             if (jg) {

@@ -325,6 +325,8 @@ struct BatchCursor {
     Portal portal;
     fe::DeployPlan *p;
     uint64 pos, n;
+    Datum *v;   // deformed source row
+    bool *n_;
 };
 
 // BatchNext over an SPI cursor: the values stay valid until the next fetch,
@@ -343,9 +345,11 @@ bool batch_next(void *arg, Datum *vals, bool *nulls)
     }
     HeapTuple t = SPI_tuptable->vals[c->pos++];
     TupleDesc sd = SPI_tuptable->tupdesc;
+    heap_deform_tuple(t, sd, c->v, c->n_);  // once per row (attribute by attribute is quadratic)
     for (int i = 0; i < c->p->nparams; i++) {
         AttrNumber a = c->p->param_attnos[i];
-        vals[a - 1] = SPI_getbinval(t, sd, i + 1, &nulls[a - 1]);
+        vals[a - 1] = c->v[i];
+        nulls[a - 1] = c->n_[i];
     }
     return true;
 }
@@ -391,7 +395,8 @@ void batch_into(FunctionCallInfo fcinfo, fe::DeployPlan *p, text *source)
                                    format_type_be(want))));
     }
     // Streamed through the cursor, a thousand rows at a time.
-    BatchCursor bc{portal, p, 0, 0};
+    BatchCursor bc{portal, p, 0, 0, static_cast<Datum *>(palloc(sizeof(Datum) * sd->natts)),
+                   static_cast<bool *>(palloc(sizeof(bool) * sd->natts))};
     fe::run_batch(p, batch_next, &bc, rsi->setResult, rsi->setDesc);
     SPI_cursor_close(portal);
     SPI_finish();
