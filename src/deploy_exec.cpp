@@ -201,6 +201,24 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
     out->payloads = g->buf_payloads;
     out->values = decode ? g->buf_values : nullptr;
     out->isnull = decode ? g->buf_isnull : nullptr;
+    // The lowest order value a RANGE window of the group reaches, when every
+    // such bound is a plain int64 (prepare_bounds); the order value as a Datum
+    // is needed only by decoding and by PostgreSQL's in_range functions.
+    int64 range_lo = INT64_MAX;
+    bool range_fast = true;
+    for (int w = 0; w < p->nwindows; w++) {
+        WindowPlan *wp = &p->windows[w];
+        if (&p->groups[wp->group] != g || wp->mode != kRange)
+            continue;
+        if (!wp->bound_fast && (wp->start_kind != kUnbounded || wp->end_kind == kPreceding ||
+                                wp->end_kind == kFollowing))
+            range_fast = false;
+        if (wp->start_kind == kPreceding || wp->start_kind == kFollowing)
+            range_lo = Min(range_lo, wp->start_bound);
+        else if (wp->start_kind == kCurrent)
+            range_lo = Min(range_lo, base);
+    }
+    bool need_od = decode || !range_fast;
     st.reader_enter(reader_id());
     if (const core::KeyEntry *k = st.find_key(s, hash, key, klen)) {
         core::Store::Cursor c;
@@ -209,10 +227,11 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
             core::RowView r = c.row();
             // ROWS windows count need_rows past the peers (EXCLUDE CURRENT_TIME
             // drops the peers before counting).
-            bool want = g->need_all || out->n - npeers < g->need_rows || r.order == base;
+            bool want = g->need_all || out->n - npeers < g->need_rows || r.order == base ||
+                        (g->need_range && range_fast && r.order >= range_lo);
             npeers += r.order == base;
-            Datum od = order_to_datum(g->order_kind, r.order);
-            if (!want && g->need_range) {
+            Datum od = need_od ? order_to_datum(g->order_kind, r.order) : Datum(0);
+            if (!want && g->need_range && !range_fast) {
                 // Rows inside any RANGE window's start bound are wanted.
                 for (int w = 0; w < p->nwindows && !want; w++) {
                     WindowPlan *wp = &p->windows[w];
@@ -355,11 +374,24 @@ void compute_frame(WindowPlan *w, const Rows *r, int64 base, Datum based, Frame 
         else {
             bool sub = w->start_kind == kPreceding;
             int pos = n;  // request row is in range iff base >= base -/+ off
-            for (int i = 0; i < n; i++) {  // i: newest-first index
-                if (!in_start(w, r->order[i], r->orderd[i], based, sub))
-                    break;
-                pos = n - 1 - i;
-            }
+            if (w->bound_fast) {
+                // rows are newest first (order non-increasing): binary search
+                // for the first row below the bound
+                int lo = 0, hi = n;
+                while (lo < hi) {
+                    int mid = (lo + hi) / 2;
+                    if (r->order[mid] >= w->start_bound)
+                        lo = mid + 1;
+                    else
+                        hi = mid;
+                }
+                pos = n - lo;
+            } else
+                for (int i = 0; i < n; i++) {  // i: newest-first index
+                    if (!in_start(w, r->order[i], r->orderd[i], based, sub))
+                        break;
+                    pos = n - 1 - i;
+                }
             bool req_in = in_start(w, base, based, based, sub);
             f->from = req_in ? pos : n + 1;
         }
@@ -368,7 +400,17 @@ void compute_frame(WindowPlan *w, const Rows *r, int64 base, Datum based, Frame 
             bool req_in = in_end(w, base, based, based, sub);
             if (req_in)
                 f->to = n;
-            else {
+            else if (w->bound_fast) {
+                int lo = 0, hi = n;  // first (newest-first) row at or below the bound
+                while (lo < hi) {
+                    int mid = (lo + hi) / 2;
+                    if (r->order[mid] > w->end_bound)
+                        lo = mid + 1;
+                    else
+                        hi = mid;
+                }
+                f->to = lo < n ? n - 1 - lo : -1;
+            } else {
                 int to = -1;
                 for (int i = 0; i < n; i++)
                     if (in_end(w, r->order[i], r->orderd[i], based, sub)) {

@@ -790,11 +790,5 @@ void Store::Cursor::check_ttl()
         cur_ = nullptr;
 }
 
-void Store::Cursor::next()
-{
-    cur_ = st_->at<RowNode>(cur_->next[0].load(std::memory_order_acquire));
-    pos_++;
-    check_ttl();
-}
 
 }  // namespace fe::core

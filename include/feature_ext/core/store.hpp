@@ -336,7 +336,13 @@ public:
             return RowView{cur_->order, cur_->seq(), cur_->payload(), cur_->payload_len(), cur_->tid_block, cur_->tid_off};
         }
         const RowNode *node() const { return cur_; }
-        void next();
+        void next()  // inline: the hot loop of every request
+        {
+            cur_ = st_->at<RowNode>(cur_->next[0].load(std::memory_order_acquire));
+            pos_++;
+            if (rule_.type != TtlType::kNone)
+                check_ttl();
+        }
         int64_t position() const { return pos_; }  // 0-based position from the key's newest row
 
     private:
