@@ -13,7 +13,6 @@ SELECT feature_ext.deploy('e1', $$SELECT sum(v) FROM de GROUP BY k$$);
 SELECT feature_ext.deploy('e1', $$SELECT sum(v) OVER w FROM de WINDOW w AS (PARTITION BY k ORDER BY ts) ORDER BY 1$$);
 SELECT feature_ext.deploy('e1', $$SELECT sum(d.v) OVER w FROM de d JOIN de_heap h USING (k) WINDOW w AS (PARTITION BY d.k ORDER BY d.ts)$$);
 SELECT feature_ext.deploy('e1', $$SELECT sum(v) OVER w FROM de_heap WINDOW w AS (PARTITION BY k ORDER BY ts)$$);
-SELECT feature_ext.deploy('e1', $$SELECT row_number() OVER w FROM de WINDOW w AS (PARTITION BY k ORDER BY ts)$$);
 SELECT feature_ext.deploy('e1', $$SELECT sum(v) OVER w FROM de WINDOW w AS (PARTITION BY k ORDER BY ts DESC)$$);
 SELECT feature_ext.deploy('e1', $$SELECT sum(v) OVER w FROM de WINDOW w AS (PARTITION BY k)$$);
 SELECT feature_ext.deploy('e1', $$SELECT sum(v) OVER w FROM de WINDOW w AS (PARTITION BY lower(k) ORDER BY ts)$$);

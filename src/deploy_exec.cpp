@@ -634,6 +634,158 @@ void run_fast(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f, co
 
 // Evaluate every window of group g over `rows` (stored rows, newest first)
 // and the request row in p->req_slot; results go to p->params.
+// Evaluate argument i of a window function on ascending position pos (n =
+// the request).
+Datum winfn_arg(DeployPlan *p, AggPlan *a, const Rows *rows, int pos, int i, bool *isnull)
+{
+    ExprContext *ec = p->econtext;
+    if (pos == rows->n)
+        ec->ecxt_scantuple = p->req_slot;
+    else {
+        set_row_slot(p, rows, asc_to_idx(rows->n, pos));
+        ec->ecxt_scantuple = p->row_slot;
+    }
+    return ExecEvalExpr(a->args[i], ec, isnull);
+}
+
+// A non-aggregate window function (WinKind) for the request row: the
+// partition is the stored rows 0..n-1 (ascending) and the request at n, the
+// last of its peers (stored rows peers_from..n-1 share its order value).
+void eval_winfn(DeployPlan *p, AggPlan *a, const Rows *rows, const Frame &f, ParamExecData *out)
+{
+    int n = rows->n;
+    int64 N = int64(n) + 1;  // partition rows
+    out->isnull = false;
+    auto int8_out = [&](int64 v) { out->value = Int64GetDatum(v); };
+    auto copy_out = [&](Datum d, bool null) {
+        out->isnull = null;
+        out->value = null ? Datum(0) : datumCopy(d, a->result_typbyval, a->result_typlen);
+    };
+    switch (a->wkind) {
+    case kWinRowNumber:
+        int8_out(N);
+        return;
+    case kWinRank:
+        int8_out(int64(f.peers_from) + 1);
+        return;
+    case kWinDenseRank: {
+        int64 groups = 0;  // distinct order values below the request's
+        for (int pos = 0; pos < f.peers_from; pos++)
+            groups += pos == 0 || rows->order[asc_to_idx(n, pos)] != rows->order[asc_to_idx(n, pos - 1)];
+        int8_out(groups + 1);
+        return;
+    }
+    case kWinPercentRank:
+        out->value = Float8GetDatum(N > 1 ? double(f.peers_from) / double(N - 1) : 0.0);
+        return;
+    case kWinCumeDist:
+        out->value = Float8GetDatum(1.0);  // every partition row is at or before the request
+        return;
+    case kWinNtile: {
+        // PostgreSQL's window_ntile, stepped to the last row; the argument is
+        // read on the partition's first row, as PostgreSQL does.
+        bool anull;
+        Datum d = winfn_arg(p, a, rows, 0, 0, &anull);
+        if (anull) {
+            out->isnull = true;
+            return;
+        }
+        int32 nb = DatumGetInt32(d);
+        if (nb <= 0)
+            ereport(ERROR, (errcode(ERRCODE_INVALID_ARGUMENT_FOR_NTILE),
+                            errmsg("argument of ntile must be greater than zero")));
+        int64 boundary = N / nb, remainder = 0;
+        if (boundary <= 0)
+            boundary = 1;
+        else {
+            remainder = N % nb;
+            if (remainder != 0)
+                boundary++;
+        }
+        int32 ntile = 1;
+        int64 per = 0;
+        for (int64 r = 0; r < N; r++) {
+            per++;
+            if (boundary < per) {
+                if (remainder != 0 && ntile == remainder) {
+                    remainder = 0;
+                    boundary -= 1;
+                }
+                ntile++;
+                per = 1;
+            }
+        }
+        out->value = Int32GetDatum(ntile);
+        return;
+    }
+    case kWinLag:
+    case kWinLead: {
+        int64 off = 1;
+        if (a->nargs > 1) {
+            bool onull;
+            Datum od = winfn_arg(p, a, rows, n, 1, &onull);
+            if (onull) {
+                out->isnull = true;
+                return;
+            }
+            off = DatumGetInt32(od);
+        }
+        int64 pos = a->wkind == kWinLag ? int64(n) - off : int64(n) + off;
+        bool vnull;
+        Datum v;
+        if (pos >= 0 && pos <= n)
+            v = winfn_arg(p, a, rows, int(pos), 0, &vnull);
+        else if (a->nargs > 2)
+            v = winfn_arg(p, a, rows, n, 2, &vnull);  // the default, on the current row
+        else {
+            out->isnull = true;
+            return;
+        }
+        copy_out(v, vnull);
+        return;
+    }
+    default: {
+        // first_value / last_value / nth_value: the frame's rows after exclusions.
+        int64 nth = 1;
+        if (a->wkind == kWinNthValue) {
+            bool nnull;
+            Datum nd = winfn_arg(p, a, rows, n, 1, &nnull);
+            if (nnull) {
+                out->isnull = true;
+                return;
+            }
+            nth = DatumGetInt32(nd);
+            if (nth <= 0)
+                ereport(ERROR, (errcode(ERRCODE_INVALID_ARGUMENT_FOR_NTH_VALUE),
+                                errmsg("argument of nth_value must be greater than zero")));
+        }
+        auto included = [&](int pos) {
+            return !(pos == n && f.skip_request) && !(pos < n && f.skip_peers && pos >= f.peers_from);
+        };
+        int lo = Max(f.from, 0), hi = Min(f.to, n);
+        int found = -1;
+        if (a->wkind == kWinLastValue) {
+            for (int pos = hi; pos >= lo && found < 0; pos--)
+                if (included(pos))
+                    found = pos;
+        } else {
+            int64 seen = 0;
+            for (int pos = lo; pos <= hi && found < 0; pos++)
+                if (included(pos) && ++seen == nth)
+                    found = pos;
+        }
+        if (found < 0) {
+            out->isnull = true;
+            return;
+        }
+        bool vnull;
+        Datum v = winfn_arg(p, a, rows, found, 0, &vnull);
+        copy_out(v, vnull);
+        return;
+    }
+    }
+}
+
 void eval_group(DeployPlan *p, int g, const Rows &rows, int64 base, Datum based, const Datum *values,
                 const bool *isnull, const bool *skip = nullptr)
 {
@@ -648,6 +800,10 @@ void eval_group(DeployPlan *p, int g, const Rows &rows, int64 base, Datum based,
             AggPlan *a = &p->aggs[k];
             if (a->window != w || (skip && skip[k]))
                 continue;
+            if (a->wkind != kWinAgg) {
+                eval_winfn(p, a, &rows, f, &p->params[k]);
+                continue;
+            }
             if (a->fast) {
                 run_fast(p, a, &rows, f, values, isnull, &p->params[k]);
                 continue;

@@ -493,6 +493,68 @@ FastAgg fast_kind(WindowFunc *wf, AttrNumber *attno, Oid *argtype)
     return kFastNone;
 }
 
+// A non-aggregate window function: PostgreSQL's built-ins only.
+void plan_winfn(PlanBuild *b, WindowFunc *wf, AggPlan *a)
+{
+    static const struct { const char *name; WinKind kind; } fns[] = {
+        {"row_number", kWinRowNumber}, {"rank", kWinRank}, {"dense_rank", kWinDenseRank},
+        {"percent_rank", kWinPercentRank}, {"cume_dist", kWinCumeDist}, {"ntile", kWinNtile},
+        {"lag", kWinLag}, {"lead", kWinLead}, {"first_value", kWinFirstValue},
+        {"last_value", kWinLastValue}, {"nth_value", kWinNthValue}};
+    const char *name = get_func_name(wf->winfnoid);
+    if (get_func_namespace(wf->winfnoid) == PG_CATALOG_NAMESPACE)
+        for (const auto &f : fns)
+            if (strcmp(name, f.name) == 0)
+                a->wkind = f.kind;
+    if (a->wkind == kWinAgg)
+        fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, wf->location,
+             psprintf("window function %s() is not supported in deployments", name),
+             "Aggregates and PostgreSQL's built-in window functions (row_number, rank, lag, first_value, ...) are.");
+    if (wf->aggfilter)
+        fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, wf->location, "FILTER is not implemented for non-aggregate window functions",
+             nullptr);
+    a->result_type = wf->wintype;
+    get_typlenbyval(a->result_type, &a->result_typlen, &a->result_typbyval);
+    a->nargs = list_length(wf->args);
+    MemoryContext old = MemoryContextSwitchTo(b->p->cxt);
+    a->args = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * (a->nargs + 1)));
+    int i = 0;
+    ListCell *lc;
+    foreach (lc, wf->args) {
+        Expr *e = static_cast<Expr *>(lfirst(lc));
+        mark_columns(reinterpret_cast<Node *>(e), b);
+        a->args[i++] = ExecInitExpr(e, nullptr);
+    }
+    MemoryContextSwitchTo(old);
+    // What the group must read: the whole partition for the rank family and
+    // ntile (they count it), the offset's rows for lag.
+    if (a->window < 0)
+        return;
+    GroupPlan *g = &b->p->groups[b->p->windows[a->window].group];
+    switch (a->wkind) {
+    case kWinRowNumber: case kWinRank: case kWinDenseRank: case kWinPercentRank: case kWinCumeDist: case kWinNtile:
+        g->need_all = true;
+        break;
+    case kWinLag: case kWinLead: {
+        Node *off = a->nargs > 1 ? eval_const_expressions(nullptr, static_cast<Node *>(lsecond(wf->args))) : nullptr;
+        int64 k = 1;
+        if (off && (!IsA(off, Const) || reinterpret_cast<Const *>(off)->constisnull))
+            g->need_all = true;  // a per-row offset: any row may be needed
+        else {
+            if (off)
+                k = DatumGetInt32(reinterpret_cast<Const *>(off)->constvalue);
+            if (a->wkind == kWinLead)
+                k = -k;
+            if (k > 0)
+                g->need_rows = Max(g->need_rows, k);
+        }
+        break;
+    }
+    default:
+        break;  // frame-based: the window's frame is read already
+    }
+}
+
 void plan_agg(PlanBuild *b, WindowFunc *wf, AggPlan *a)
 {
     memset(a, 0, sizeof(*a));
@@ -502,10 +564,10 @@ void plan_agg(PlanBuild *b, WindowFunc *wf, AggPlan *a)
             w = i;
     a->window = w;
     a->aggfnoid = wf->winfnoid;
-    if (!wf->winagg)
-        fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, wf->location,
-             psprintf("window function %s() is not supported in deployments yet", get_func_name(wf->winfnoid)),
-             "Aggregate functions (count, sum, avg, min, max, ... and feature_ext's) are supported.");
+    if (!wf->winagg) {
+        plan_winfn(b, wf, a);
+        return;
+    }
     HeapTuple tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(wf->winfnoid));
     if (!HeapTupleIsValid(tup))
         elog(ERROR, "cache lookup failed for aggregate %u", wf->winfnoid);

@@ -61,8 +61,17 @@ enum FastAgg : uint8 {
     kFastMaxInt, kFastMinInt  // int2, int4, int8
 };
 
+// Non-aggregate window functions (PostgreSQL's built-ins), evaluated over the
+// request's partition = the stored rows up to its order value + the request
+// (last of its peers); frame-based ones over the window's frame.
+enum WinKind : uint8 {
+    kWinAgg = 0, kWinRowNumber, kWinRank, kWinDenseRank, kWinPercentRank, kWinCumeDist, kWinNtile,
+    kWinLag, kWinLead, kWinFirstValue, kWinLastValue, kWinNthValue
+};
+
 struct AggPlan {
     int window;
+    WinKind wkind;             // kWinAgg: an aggregate (everything below)
     FastAgg fast;
     AttrNumber fast_attno;     // argument column of a fast aggregate
     Oid fast_argtype;
