@@ -193,9 +193,13 @@ void commit_all()
             op.key = nullptr;
             op.node = 0;
         } else {
+            // Inside an epoch: the GC removes keys left without rows, so an
+            // unpinned key found by find_key may be retired meanwhile.
+            st.reader_enter(reader_id());
             core::KeyEntry *k = st.find_key(op.slot, op.hash, g_keybytes.data() + op.key_off, op.key_len);
             if (k)
                 st.remove(op.slot, k, op.order, op.tid_block, op.tid_off);
+            st.reader_exit(reader_id());
         }
     }
     // A rebuilt index (TRUNCATE, REINDEX, VACUUM FULL) replaces older versions.

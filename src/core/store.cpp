@@ -9,7 +9,7 @@
 namespace fe::core {
 
 namespace {
-constexpr uint64_t kMagic = 0x4645535452453031ull;  // "FESTRE01"
+constexpr uint64_t kMagic = 0x4645535452453032ull;  // "FESTRE02"
 
 inline size_t align8(size_t n) { return (n + 7) & ~size_t(7); }
 
@@ -38,6 +38,24 @@ size_t size_of_class(int c)
 }
 
 inline size_t node_size(const RowNode *n) { return RowNode::size_for(n->height, n->payload_len()); }
+
+// Largest class whose size is <= bytes (bytes >= 8, a multiple of 8).
+int class_at_most(size_t bytes)
+{
+    int c = class_of(bytes);
+    if (c < 0)
+        return kNumClasses - 1;
+    if (size_of_class(c) > bytes)
+        c--;
+    return c;
+}
+
+// A free block as coalesce() sees it: the free-list link, then its size.
+struct FreeBlock {
+    Ref next;
+    uint32_t units;  // size in 8-byte units
+};
+static_assert(sizeof(FreeBlock) == 8, "a free block must fit the smallest class");
 }  // namespace
 
 void SpinLock::lock() noexcept
@@ -95,7 +113,8 @@ Ref Store::alloc(size_t bytes)
         return 0;
     size_t sz = size_of_class(c);
     StoreHeader *h = hdr();
-    for (int attempt = 0; attempt < 4; attempt++) {
+    int reclaims = 0, coalesces = 0;
+    for (int attempt = 0; attempt < 16; attempt++) {
         {
             SpinGuard g(h->class_lock[c]);
             Ref r = h->free_head[c];
@@ -113,13 +132,24 @@ Ref Store::alloc(size_t bytes)
             }
         }
         // Never-used memory is gone: split a free block of a larger class
-        // (free lists do not coalesce, so without this memory freed by
-        // DELETE/TTL/compaction could only serve its own class: e.g. no new
-        // key entry could be created however much was freed).
+        // (without this memory freed by DELETE/TTL/compaction could only
+        // serve its own class: e.g. no new key entry could be created
+        // however much was freed).
         if (Ref r = split_larger(c))
             return r;
+        // No larger block: merge adjacent free blocks (only if something
+        // was freed since the last pass; at most once per reclaim round, so
+        // that concurrent frees cannot keep one allocation coalescing), then
+        // retry.
+        if (coalesces <= reclaims && coalesce()) {
+            coalesces++;
+            continue;
+        }
         // Full: free what readers no longer see, then retry.
-        if (reclaim() == 0 && attempt >= 2)
+        if (reclaims == 4)
+            break;
+        reclaims++;
+        if (reclaim() == 0 && reclaims >= 3)
             break;
     }
     return 0;
@@ -145,9 +175,7 @@ Ref Store::split_larger(int c)
         uint64_t off = (uint64_t(r) << 3) + sz;
         size_t rest = size_of_class(c2) - sz;
         while (rest > 0) {
-            int rc = class_of(rest);
-            if (size_of_class(rc) > rest)
-                rc--;
+            int rc = class_at_most(rest);
             size_t piece = size_of_class(rc);
             Ref p = Ref(off >> 3);
             SpinGuard g(h->class_lock[rc]);
@@ -188,6 +216,108 @@ void Store::free(Ref r, size_t bytes)
     *at<Ref>(r) = h->free_head[c];
     h->free_head[c] = r;
     h->used.fetch_sub(sz, std::memory_order_relaxed);
+    h->freed_total.fetch_add(sz, std::memory_order_relaxed);
+}
+
+bool Store::coalesce(bool force)
+{
+    StoreHeader *h = hdr();
+    if (!force && h->freed_total.load(std::memory_order_relaxed) == h->coalesce_mark.load(std::memory_order_relaxed))
+        return false;
+    for (int c = 0; c < kNumClasses; c++)
+        h->class_lock[c].lock();
+    // freed_total only moves under a class lock: stable from here on.
+    uint64_t mark = h->freed_total.load(std::memory_order_relaxed);
+    bool run = force || mark != h->coalesce_mark.load(std::memory_order_relaxed);
+    if (run) {
+        h->coalesce_mark.store(mark, std::memory_order_relaxed);
+        auto blk = [this](Ref r) { return at<FreeBlock>(r); };
+        // Gather every free block into one list, recording its size.
+        Ref list = 0;
+        for (int c = 0; c < kNumClasses; c++) {
+            uint32_t units = uint32_t(size_of_class(c) >> 3);
+            for (Ref r = h->free_head[c]; r;) {
+                FreeBlock *b = blk(r);
+                Ref nx = b->next;
+                b->units = units;
+                b->next = list;
+                list = r;
+                r = nx;
+            }
+            h->free_head[c] = 0;
+        }
+        // Sort by address, highest first (so that the lowest blocks end up
+        // at the heads of the free lists and are reused first): bottom-up
+        // merge sort of the linked list.
+        for (size_t k = 1; list; k *= 2) {
+            Ref p = list, tail = 0;
+            list = 0;
+            size_t merges = 0;
+            while (p) {
+                merges++;
+                Ref q = p;
+                size_t psize = 0, qsize = k;
+                while (psize < k && q) {
+                    psize++;
+                    q = blk(q)->next;
+                }
+                while (psize > 0 || (qsize > 0 && q)) {
+                    Ref e;
+                    if (psize == 0 || (qsize > 0 && q && q > p)) {
+                        e = q;
+                        q = blk(q)->next;
+                        qsize--;
+                    } else {
+                        e = p;
+                        p = blk(p)->next;
+                        psize--;
+                    }
+                    if (tail)
+                        blk(tail)->next = e;
+                    else
+                        list = e;
+                    tail = e;
+                }
+                p = q;
+            }
+            blk(tail)->next = 0;
+            if (merges <= 1)
+                break;
+        }
+        // Merge address-adjacent blocks into runs; re-file each run.
+        bool first = true;
+        for (Ref r = list; r;) {
+            uint64_t start = r, units = blk(r)->units;
+            Ref nx = blk(r)->next;
+            while (nx && uint64_t(nx) + blk(nx)->units == start) {
+                start = nx;
+                units += blk(nx)->units;
+                nx = blk(nx)->next;
+            }
+            r = nx;
+            // The highest run may end where never-used memory begins: give
+            // it back to the bump pointer (a concurrent bump allocation
+            // makes the CAS fail; then it is filed like any other run).
+            uint64_t end = (start + units) << 3;
+            if (first && h->bump.compare_exchange_strong(end, start << 3, std::memory_order_relaxed)) {
+                first = false;
+                continue;
+            }
+            first = false;
+            uint64_t off = start;
+            while (units > 0) {
+                int c = class_at_most(size_t(units) << 3);
+                uint64_t piece = size_of_class(c) >> 3;
+                blk(Ref(off))->next = h->free_head[c];
+                h->free_head[c] = Ref(off);
+                off += piece;
+                units -= piece;
+            }
+        }
+    }
+    for (int c = kNumClasses - 1; c >= 0; c--)
+        h->class_lock[c].unlock();
+    return run;
 }
 
 MemoryUsage Store::usage() const
@@ -423,12 +553,31 @@ KeyEntry *Store::find_key(const IndexSlot *s, uint32_t hash, const uint8_t *key,
     return nullptr;
 }
 
+void Store::lock_bucket(IndexSlot *s, uint32_t b)
+{
+    // Stripe st serves bucket st & (nbuckets-1) (both powers of two).
+    if (s->nbuckets >= uint32_t(kStripes))
+        s->stripes[b % kStripes].lock();
+    else
+        for (uint32_t st = b; st < uint32_t(kStripes); st += s->nbuckets)
+            s->stripes[st].lock();
+}
+
+void Store::unlock_bucket(IndexSlot *s, uint32_t b)
+{
+    if (s->nbuckets >= uint32_t(kStripes))
+        s->stripes[b % kStripes].unlock();
+    else
+        for (uint32_t st = b; st < uint32_t(kStripes); st += s->nbuckets)
+            s->stripes[st].unlock();
+}
+
 KeyEntry *Store::pin_key(IndexSlot *s, uint32_t hash, const uint8_t *key, uint32_t len)
 {
-    if (KeyEntry *k = find_key(s, hash, key, len)) {
-        k->pins.fetch_add(1, std::memory_order_acq_rel);
-        return k;
-    }
+    // Look up and pin under the stripe lock: expire_index unlinks a key only
+    // with every stripe of its bucket held and only when it has no pin, so
+    // the key found here is linked and stays so once pinned, and the walk
+    // needs no epoch (no key of this chain can be freed meanwhile).
     SpinGuard g(s->stripes[hash % kStripes]);
     if (KeyEntry *k = find_key(s, hash, key, len)) {
         k->pins.fetch_add(1, std::memory_order_acq_rel);
@@ -650,16 +799,50 @@ int64_t Store::expire(IndexSlot *s, KeyEntry *k, const TtlRule &rule)
 
 int64_t Store::expire_index(IndexSlot *s, const TtlRule &rule)
 {
-    if (rule.type == TtlType::kNone)
-        return 0;
     int64_t total = 0;
+    StoreHeader *h = hdr();
     auto *b = at<std::atomic<Ref>>(s->buckets);
-    for (uint32_t i = 0; i < s->nbuckets; i++)
-        for (Ref r = b[i].load(std::memory_order_acquire); r;) {
+    for (uint32_t i = 0; i < s->nbuckets; i++) {
+        if (!b[i].load(std::memory_order_acquire))
+            continue;  // a key pushed from now on has a pin or a row
+        // Every stripe of the bucket: no push, pin or other unlink on this
+        // chain meanwhile (see the header comment).
+        lock_bucket(s, i);
+        std::atomic<Ref> *link = &b[i];
+        for (Ref r = link->load(std::memory_order_acquire); r;) {
             KeyEntry *k = at<KeyEntry>(r);
             total += expire(s, k, rule);
-            r = k->chain_next.load(std::memory_order_acquire);
+            Ref nx = k->chain_next.load(std::memory_order_acquire);
+            bool dead = false;
+            {
+                SpinGuard kg(k->lock);
+                if (k->nrows.load(std::memory_order_relaxed) == 0 && k->pins.load(std::memory_order_acquire) == 0) {
+                    __atomic_store_n(&k->flags, uint8_t(k->flags | kKeyDead), __ATOMIC_RELEASE);
+                    dead = true;
+                }
+            }
+            if (!dead) {
+                link = &k->chain_next;
+                r = nx;
+                continue;
+            }
+            // Unlink (k->chain_next stays: a reader on k goes on to nx) and
+            // retire; k is not touched again here.
+            link->store(nx, std::memory_order_release);
+            int64_t sz = int64_t(class_size(KeyEntry::size_for(k->keylen)));
+            s->keys.fetch_sub(1, std::memory_order_relaxed);
+            s->bytes.fetch_sub(sz, std::memory_order_relaxed);
+            {
+                SpinGuard lg(h->limbo_lock);
+                uint64_t e = h->epoch.load(std::memory_order_seq_cst);
+                k->limbo_next = h->limbo_keys[e % 3];
+                h->limbo_keys[e % 3] = r;
+                h->limbo_bytes.fetch_add(sz, std::memory_order_relaxed);
+            }
+            r = nx;
         }
+        unlock_bucket(s, i);
+    }
     return total;
 }
 

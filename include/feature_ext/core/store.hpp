@@ -21,12 +21,66 @@
 //   pointer updates).  A node is fully initialised before the release store
 //   that makes it reachable; links are changed top-down on unlink and
 //   bottom-up on insert, so a reader always sees a well-formed list.
-// * Creating a key takes one of the slot's stripe locks (by hash).  Keys are
-//   pushed at the head of their bucket chain with a release CAS (a bucket may
-//   be shared by several stripes when nbuckets < kStripes).
+// * Bucket chains are guarded by the slot's stripe locks.  A key hashes to
+//   stripe hash % kStripes and to bucket hash & (nbuckets-1); the stripes of
+//   bucket b are those with stripe % nbuckets == b (one when nbuckets >=
+//   kStripes, kStripes/nbuckets otherwise: a bucket may be shared by several
+//   stripes).  Creating a key takes its one stripe lock and pushes the key at
+//   the head of its chain with a release CAS (another stripe of the same
+//   bucket may push concurrently).  Unlinking a key takes *every* stripe of
+//   its bucket, so no push and no other unlink can run on that chain: the
+//   unlink is a plain release store of the successor into the predecessor's
+//   link.  Hence a thread holding any stripe lock of a bucket may walk that
+//   chain without an epoch: no key on it can be unlinked (and so freed)
+//   meanwhile.
+// * pin_key looks the key up and raises KeyEntry::pins under its stripe
+//   lock; it needs no epoch.  A pinned key is never unlinked, and publish is
+//   only called on a pinned key, so no row is ever linked into an unlinked
+//   key.
+// * Key removal (expire_index, the GC pass): with every stripe of the bucket
+//   held, and then the key lock, a key with nrows == 0 and pins == 0 is
+//   marked kKeyDead, unlinked from its chain and retired on limbo_keys.  Rows
+//   only enter a key under a pin (pins are raised under the stripe lock,
+//   excluded here), and nrows only changes under the key lock, so the key is
+//   empty and unpinned for good.  A reader still on it (find_key,
+//   for_each_key, Cursor) sees an empty key whose chain_next still leads
+//   back into the live chain; it is freed once those readers have left.  A
+//   writer looking for the key afterwards does not find it and creates a
+//   fresh one (the old key's newest_order, the event clock, is lost: it had
+//   nothing left to cut).  remove()/expire() never unlink keys (they hold
+//   the key lock, which comes after the stripe locks): a key emptied by them
+//   goes at the next expire_index pass.  Walks over the chains that hold no
+//   stripe lock (find_key, for_each_key, compact_index) must run inside an
+//   epoch while keys may be removed, and so must the use of the key found.
 // * The slot directory and the allocator's free lists have spinlocks of their
-//   own; none of these locks is ever held while taking another, except
-//   stripe lock -> allocator lock and key lock -> allocator/limbo lock.
+//   own.  Lock order (a thread holding one may only take those after it):
+//     stripe locks of a bucket (ascending stripe index)
+//       -> KeyEntry::lock
+//       -> dir_lock or limbo_lock (never held together)
+//       -> class locks (ascending class index; only coalesce() holds more
+//          than one, and it holds all of them).
+//   pin_key allocates (possibly reclaiming and coalescing) under its stripe
+//   lock; reclaim() frees under limbo_lock.
+//
+// ---------------------------------------------------------------- allocator
+// Every block has the size of its class (8..256 by 8, then four classes per
+// power of two).  alloc: the class's free list, else the bump pointer, else
+// split_larger (carve the block from the front of a free block of a larger
+// class, the tail returns to the free lists as exact class-sized blocks),
+// else coalesce(), else reclaim() (each followed by a retry).  A free block
+// holds its free-list link in its first 4 bytes; coalesce() writes the
+// block's size (8-byte units) into the next 4 (every block has >= 8 bytes).
+// coalesce() takes every class lock in ascending order, gathers all free
+// blocks into one list, sorts it by address (merge sort of the linked list:
+// no allocation), merges address-adjacent blocks, gives a merged run that
+// ends at the bump pointer back to it (CAS; only coalesce lowers it and
+// passes are serialised by the class locks) and re-files every other run as
+// blocks of exact class sizes (greedy, largest class first).  It runs only
+// when bytes were freed since the last pass (freed_total vs coalesce_mark),
+// so a truly full region does not coalesce on every failed alloc.  used
+// (bytes in live allocations) is untouched by splitting and coalescing.
+// alloc_run (compaction) takes never-used memory from the bump pointer with
+// no class; the caller carves it into class-sized slots, each freed alone.
 //
 // ---------------------------------------------------------------- reclamation
 // Epoch-based: a reader stores the global epoch in its slot on entry and 0 on
@@ -96,12 +150,16 @@ constexpr uint8_t kNodeChain = 1;
 constexpr uint32_t kMaxPayload = 0xffff;
 
 // ---------------------------------------------------------------- keys
+// KeyEntry::flags: unlinked from its bucket chain by expire_index (set under
+// the key lock and the bucket's stripe locks; the key is empty for good).
+constexpr uint8_t kKeyDead = 1;
+
 struct KeyEntry {
     std::atomic<Ref> chain_next;  // bucket chain
     uint32_t hash;
     SpinLock lock;                // serialises writers of this key
     uint16_t keylen;
-    uint8_t flags;
+    uint8_t flags;                // kKeyDead
     uint8_t top;                  // highest level in use (0..kMaxHeight-1)
     std::atomic<int64_t> nrows;
     std::atomic<int64_t> newest_order;  // largest order value ever published (event clock)
@@ -109,6 +167,8 @@ struct KeyEntry {
     Ref limbo_next;
     std::atomic<Ref> head[kMaxHeight];
     uint8_t key[1];               // really key[keylen]
+
+    bool dead() const noexcept { return __atomic_load_n(&flags, __ATOMIC_ACQUIRE) & kKeyDead; }
 
     static size_t size_for(uint32_t keylen) noexcept
     {
@@ -200,6 +260,8 @@ struct StoreHeader {
     uint64_t heap_start;
     SpinLock class_lock[kNumClasses];
     Ref free_head[kNumClasses];
+    std::atomic<uint64_t> freed_total;    // bytes ever put on the free lists by free() (under a class lock)
+    std::atomic<uint64_t> coalesce_mark;  // freed_total at the last coalesce() pass
     // directory
     SpinLock dir_lock;
     uint32_t max_slots;
@@ -262,6 +324,12 @@ public:
     // exact class sizes, each of which may later be freed alone.  0 if short.
     Ref alloc_run(size_t bytes);
     void free(Ref r, size_t bytes);
+    // Merge address-adjacent free blocks of all classes, give a merged run
+    // at the end of the used heap back to the bump pointer and re-file the
+    // rest in exact class sizes (see the header comment).  Called by alloc
+    // before it gives up.  Runs only if bytes were freed since the last pass
+    // (or force); returns whether a pass ran.
+    bool coalesce(bool force = false);
     static size_t class_size(size_t bytes);
     MemoryUsage usage() const;
 
@@ -286,7 +354,8 @@ public:
     static uint32_t hash_key(const uint8_t *key, uint32_t len);
     KeyEntry *find_key(const IndexSlot *s, uint32_t hash, const uint8_t *key, uint32_t len) const;
     // Find or create; pins the key (unpin_key when published or abandoned).
-    // Returns nullptr when memory is full.
+    // A pinned key is never removed.  Needs no epoch (the lookup runs under
+    // the key's stripe lock).  Returns nullptr when memory is full.
     KeyEntry *pin_key(IndexSlot *s, uint32_t hash, const uint8_t *key, uint32_t len);
     void unpin_key(KeyEntry *k) { k->pins.fetch_sub(1, std::memory_order_acq_rel); }
 
@@ -301,7 +370,9 @@ public:
     bool remove(IndexSlot *s, KeyEntry *k, int64_t order, uint32_t tid_block, uint16_t tid_off);
     // Cut rows expired under `rule` from key k; returns rows cut.
     int64_t expire(IndexSlot *s, KeyEntry *k, const TtlRule &rule);
-    // Expire across a whole index; returns rows cut.
+    // Expire across a whole index (GC pass); returns rows cut.  Also removes
+    // every key left with no row and no pin (whatever the rule, kNone
+    // included: keys emptied by remove() go here), see the header comment.
     int64_t expire_index(IndexSlot *s, const TtlRule &rule);
     // Copy key k's rows into one contiguous run of memory (newest first), so
     // that reading a window walks sequential memory; the old nodes are
@@ -310,6 +381,7 @@ public:
     // short, already contiguous enough (unless force), or memory is short.
     bool compact_key(IndexSlot *s, KeyEntry *k, bool force = false);
     // compact_key over every key of the index; returns keys compacted.
+    // Inside an epoch when expire_index may run concurrently.
     int64_t compact_index(IndexSlot *s, bool force = false);
     // Visit every key of the index (readers must be inside an epoch).
     template <typename F>
@@ -361,6 +433,9 @@ private:
     explicit Store(uint8_t *base) : base_(base) {}
     void retire_node_locked(Ref node);  // limbo_lock held
     void retire_chain(IndexSlot *s, Ref first);
+    // The stripe locks of bucket b (ascending) / their release.
+    void lock_bucket(IndexSlot *s, uint32_t b);
+    void unlock_bucket(IndexSlot *s, uint32_t b);
     uint64_t free_chain(Ref first);        // returns bytes freed (class sizes)
     uint64_t free_slot_memory(IndexSlot *s);  // returns bytes freed
     // Link predecessors for (order, seq) at every level (key lock held).
