@@ -4,29 +4,53 @@
 For every seed: a random feature_store table (a few keys, ties on the order
 column, NULLs), a random PostgreSQL-dialect deployment drawn from the
 supported grammar (ROWS / RANGE / GROUPS frames, offsets, UNBOUNDED,
-`... AND n PRECEDING`, EXCLUDE CURRENT ROW | GROUP | TIES, built-in and
-feature_ext aggregates, FILTER, expressions), and for each source row i, in
-insertion order:
+`... AND n PRECEDING`, EXCLUDE CURRENT ROW | GROUP | TIES, the window
+modifiers feature_ext.maxsize(n) and feature_ext.exclude_current_time() in
+PARTITION BY, built-in and feature_ext aggregates, FILTER, expressions), and
+for each source row i, in insertion order:
 
   request  the deployed function called with row i while the table holds rows
            0..i-1 (then row i is inserted and committed: OpenMLDB's protocol)
   batch    <name>_batch over the whole table
   native   PostgreSQL's own window executor over rows 0..i-1 with order value
            <= row i's, in insertion order, plus row i as the last of its peers
+  model    for features over a window with a modifier (PostgreSQL has no
+           syntax for them: the functions raise outside deploy): a Python frame
+           model (model_frame) picks the frame's rows, and PostgreSQL
+           evaluates the feature over exactly those rows, the aggregate called
+           with ORDER BY (ts, insertion) inside the call, so PostgreSQL's own
+           aggregate semantics and float summation order are the reference.
+           Some windows without modifiers go through the model too, and the
+           model must then equal the native executor ("model check"): the
+           model itself is tested.
   jit off  the request again with SET feature_ext.jit = off (the interpreter;
            the first request runs the compiled code, the default)
 
 All must agree: floats with a relative tolerance of 1e-9, everything else
-exactly; JIT on and off exactly (NaN = NaN).  A failure prints a minimal
-reproducing SQL script.
+exactly; JIT on and off exactly (NaN = NaN).
+
+A failing seed is shrunk: earlier rows, features and windows (and window
+modifiers / exclusions) are dropped greedily while the same discrepancy (same
+kind, a same feature column, same error message) still reproduces, each
+candidate re-run standalone exactly as the printed script does (CREATE TABLE
+and INDEX, INSERTs, deploy, the request, then the reference); the minimal SQL
+script is printed.  The first 3 failing seeds of a run are shrunk (at most
+60 s each); --no-shrink prints the unshrunk script.
 
   python3 test/differential/run.py               fixed seeds (CI)
   python3 test/differential/run.py --long 600    random seeds for 600 s
   python3 test/differential/run.py --seed 17     one seed, verbose
+
+Self-test of the shrinker (never set it in a real run; the run then fails):
+  FE_DIFF_SELFTEST=native|model|batch|jit python3 test/differential/run.py --seed 17
+injects a fake discrepancy: the first numeric value of the named answer
+(native reference, model reference, batch, jit off) is changed by +1 on every
+request whose key already holds >= 3 stored rows with order value <= its own.
+The shrinker should then print a script with exactly 3 earlier rows, one
+feature and one window.  Without the variable nothing is perturbed.
 """
 import argparse
 import importlib.util
-import json
 import math
 import os
 import random
@@ -41,6 +65,13 @@ psycopg = conf.psycopg
 
 CI_SEEDS = list(range(1, 201))
 JIT_USED = [0]  # seeds whose requests ran compiled code (the comparison must not be vacuous)
+SELFTEST = os.environ.get("FE_DIFF_SELFTEST", "")  # fake discrepancy for testing the shrinker (see above)
+if SELFTEST == "1":
+    SELFTEST = "native"
+if SELFTEST and SELFTEST not in ("native", "model", "batch", "jit"):
+    sys.exit("FE_DIFF_SELFTEST must be native, model, batch or jit")
+SHRINK_MAX = 3      # failing seeds shrunk per run
+SHRINK_SECONDS = 60  # per failing seed
 
 AGGS = [
     ("sum(v)", "v"), ("count(*)", None), ("count(f)", "f"), ("avg(f)", "f"), ("max(v)", "v"),
@@ -56,25 +87,35 @@ AGGS = [
 ]
 
 
-def rand_frame(rng):
+# ---------------------------------------------------------------- random cases
+# A window is a dict: mode, start and end bounds ("UNB" | "CUR" | "P", offset),
+# excl ("" | "CURRENT ROW" | "GROUP" | "TIES"), maxsize (0 = none), ect
+# (exclude_current_time), mod_first (modifiers written before k), check (a
+# window without modifiers whose features also go through the frame model).
+# A feature is a dict: alias, tmpl (SQL with {0}, {1} for its window
+# aggregates), aggs [(aggregate call, window id)].
+def rand_frame(rng, wid):
+    # the same draws, in the same order, as before the modifiers existed
     mode = rng.choice(["ROWS", "RANGE", "GROUPS"])
 
     def off():
         return rng.choice([0, 1, 2, 3, 5, 8]) if mode != "RANGE" else rng.choice([0, 5, 10, 20, 35])
 
-    start = rng.choice(["UNBOUNDED PRECEDING", "P", "CURRENT ROW"])
+    start = rng.choice(["UNB", "P", "CUR"])
     if start == "P":
         a = off()
-        start = "%d PRECEDING" % a
-        end = rng.choice(["CURRENT ROW", "E"])
-        if end == "E":
-            end = "%d PRECEDING" % rng.randint(0, a)
-    elif start == "CURRENT ROW":
-        end = "CURRENT ROW"
+        start = ("P", a)
+        end = rng.choice(["CUR", "E"])
+        end = ("P", rng.randint(0, a)) if end == "E" else ("CUR", None)
+    elif start == "CUR":
+        start, end = ("CUR", None), ("CUR", None)
     else:
-        end = rng.choice(["CURRENT ROW", "%d PRECEDING" % off()])
-    excl = rng.choice(["", "", " EXCLUDE CURRENT ROW", " EXCLUDE GROUP", " EXCLUDE TIES"])
-    return "%s BETWEEN %s AND %s%s" % (mode, start, end, excl)
+        o = off()
+        start = ("UNB", None)
+        end = rng.choice([("CUR", None), ("P", o)])
+    excl = rng.choice(["", "", "CURRENT ROW", "GROUP", "TIES"])
+    return {"id": wid, "mode": mode, "start": start, "end": end, "excl": excl,
+            "maxsize": 0, "ect": False, "mod_first": False, "check": False}
 
 
 def rand_case(seed):
@@ -90,19 +131,36 @@ def rand_case(seed):
         ts = rng.randint(0, span) * 10
         rows.append((k, v, f, ts))
     nwin = rng.randint(1, 3)
-    frames = [rand_frame(rng) for _ in range(nwin)]
+    wins = [rand_frame(rng, j) for j in range(nwin)]
     feats = []
     for j in range(rng.randint(2, 6)):
         agg, _ = rng.choice(AGGS)
         w = rng.randrange(nwin)
-        feats.append("%s OVER w%d AS x%d" % (agg, w, j))
+        feats.append({"alias": "x%d" % j, "tmpl": "{0}", "aggs": [(agg, w)]})
     if rng.random() < 0.3:
-        feats.append("coalesce(count(*) OVER w0, 0) + v AS expr")
+        feats.append({"alias": "expr", "tmpl": "coalesce({0}, 0) + v", "aggs": [("count(*)", 0)]})
     if rng.random() < 0.3:
-        feats.append("sum(f) OVER w0 * 2 + count(*) OVER w0 - v AS proj")
-    return rows, frames, feats
+        feats.append({"alias": "proj", "tmpl": "{0} * 2 + {1} - v", "aggs": [("sum(f)", 0), ("count(*)", 0)]})
+    # Modifiers from their own stream: a seed's table, frames and features are
+    # the ones it had before the modifiers were added to the grammar.
+    mrng = random.Random(seed * 1000003 + 17)
+    for w in wins:
+        if mrng.random() < 0.2:
+            w["maxsize"] = mrng.randint(1, 6)
+        if mrng.random() < (0.15 if w["mode"] == "ROWS" else 0.05):
+            w["ect"] = True
+        w["mod_first"] = mrng.random() < 0.3
+        w["check"] = not modified(w) and mrng.random() < 0.25
+    if nwin >= 2 and mrng.random() < 0.25:  # two windows in one expression
+        feats.append({"alias": "mix", "tmpl": "{0} - {1} * 2", "aggs": [("sum(v)", nwin - 1), ("count(*)", 0)]})
+    return rows, wins, feats
 
 
+def modified(w):
+    return bool(w["maxsize"] or w["ect"])
+
+
+# ---------------------------------------------------------------- SQL text
 def sql_value(x):
     if x is None:
         return "NULL"
@@ -111,17 +169,155 @@ def sql_value(x):
     return repr(x)
 
 
-def repro(rows, frames, feats, i):
-    lines = ["CREATE EXTENSION IF NOT EXISTS feature_ext;",
-             "CREATE TABLE dt (k text, v int, f float8, ts int8) USING feature_store;",
-             "CREATE INDEX dt_k ON dt USING skiplist (k, ts);"]
-    for r in rows[:i]:
-        lines.append("INSERT INTO dt VALUES (%s);" % ", ".join(sql_value(x) for x in r))
-    lines.append("SELECT feature_ext.deploy('dfeat', $$SELECT %s FROM dt WINDOW %s$$);"
-                 % (", ".join(feats), ", ".join("w%d AS (PARTITION BY k ORDER BY ts %s)" % (j, fr)
-                                                 for j, fr in enumerate(frames))))
-    lines.append("SELECT * FROM dfeat(%s);" % ", ".join(sql_value(x) for x in rows[i]))
-    return "\n".join(lines)
+def typed_row(r, extra=()):
+    return "(%s::text, %s::int, %s::float8, %s::int8%s)" % (
+        tuple(sql_value(x) for x in r) + ("".join(", %d" % e for e in extra),))
+
+
+def bound_sql(b):
+    return {"UNB": "UNBOUNDED PRECEDING", "CUR": "CURRENT ROW"}.get(b[0]) or "%d PRECEDING" % b[1]
+
+
+def frame_sql(w):
+    return "%s BETWEEN %s AND %s%s" % (w["mode"], bound_sql(w["start"]), bound_sql(w["end"]),
+                                       " EXCLUDE " + w["excl"] if w["excl"] else "")
+
+
+def window_sql(w, native=False):
+    if native:  # one key's rows only; never with modifiers
+        return "w%d AS (ORDER BY ts %s)" % (w["id"], frame_sql(w))
+    mods = []
+    if w["maxsize"]:
+        mods.append("feature_ext.maxsize(%d)" % w["maxsize"])
+    if w["ect"]:
+        mods.append("feature_ext.exclude_current_time()")
+    part = mods + ["k"] if w["mod_first"] else ["k"] + mods
+    return "w%d AS (PARTITION BY %s ORDER BY ts %s)" % (w["id"], ", ".join(part), frame_sql(w))
+
+
+def feature_sql(ft, render):
+    return ft["tmpl"].format(*[render(a, w) for a, w in ft["aggs"]])
+
+
+def over(agg, w):
+    return "%s OVER w%d" % (agg, w)
+
+
+def deploy_query(wins, feats):
+    return "SELECT %s FROM dt WINDOW %s" % (
+        ", ".join("%s AS %s" % (feature_sql(ft, over), ft["alias"]) for ft in feats),
+        ", ".join(window_sql(w) for w in wins))
+
+
+def ordered_call(agg):
+    """agg with ORDER BY ts, pos inside its call (count(*) takes none)."""
+    a = agg.index("(")
+    depth = 0
+    for j in range(a, len(agg)):
+        depth += {"(": 1, ")": -1}.get(agg[j], 0)
+        if depth == 0:
+            break
+    if agg[a + 1:j].strip() == "*":
+        return agg
+    return agg[:j] + " ORDER BY ts, pos" + agg[j:]
+
+
+# ---------------------------------------------------------------- frame model
+def model_frame(w, cands):
+    """Positions (insertion numbers) of the rows in w's frame, in frame order.
+
+    cands: the key's stored rows with ts <= the request's, as (row, pos),
+    sorted by (ts, pos), then the request itself (the newest row, last of its
+    peers)."""
+    req = cands[-1][0]
+    rts = req[3]
+    rows = cands
+    if w["ect"] and w["mode"] == "ROWS":
+        # the stored peers are dropped before the ROWS frame counts its rows
+        rows = [c for c in cands[:-1] if c[0][3] != rts] + [cands[-1]]
+    c = len(rows) - 1
+    ts = [r[0][3] for r in rows]
+    if w["mode"] == "ROWS":
+        key = list(range(len(rows)))
+        cur = c
+    elif w["mode"] == "RANGE":
+        key = ts
+        cur = rts
+    else:  # GROUPS: the number of the row's peer group
+        groups = sorted(set(ts))
+        key = [groups.index(t) for t in ts]
+        cur = key[c]
+    s_kind, s_off = w["start"]
+    e_kind, e_off = w["end"]
+    lo = None if s_kind == "UNB" else cur if s_kind == "CUR" else cur - s_off
+    hi = cur if e_kind == "CUR" else cur - e_off
+    idx = [j for j in range(len(rows)) if (lo is None or key[j] >= lo) and key[j] <= hi]
+    if w["excl"] == "CURRENT ROW":
+        idx = [j for j in idx if j != c]
+    elif w["excl"] == "GROUP":
+        idx = [j for j in idx if ts[j] != rts]
+    elif w["excl"] == "TIES":
+        idx = [j for j in idx if j == c or ts[j] != rts]
+    if w["ect"] and w["mode"] != "ROWS":  # RANGE / GROUPS: EXCLUDE TIES
+        idx = [j for j in idx if j == c or ts[j] != rts]
+    if w["maxsize"]:
+        idx = idx[-w["maxsize"]:]  # the newest rows after the exclusions
+    return [rows[j][1] for j in idx]
+
+
+# ---------------------------------------------------------------- references
+def reference(rows, i, wins, feats):
+    """The reference query for request i (rows 0..i-1 stored) and a function
+    turning its result row into ({alias: native value}, {alias: model value}).
+
+    Features over a window with a modifier go through the model only, features
+    over a model-checked window through both, all others natively only."""
+    r = rows[i]
+    cands = sorted(((rows[j], j) for j in range(i) if rows[j][0] == r[0] and rows[j][3] <= r[3]),
+                   key=lambda c: (c[0][3], c[1])) + [(r, i)]
+    win = {w["id"]: w for w in wins}
+    nat = [ft for ft in feats if not any(modified(win[w]) for _, w in ft["aggs"])]
+    mod = [ft for ft in feats if any(modified(win[w]) or win[w]["check"] for _, w in ft["aggs"])]
+    frames = {w["id"]: model_frame(w, cands) for w in wins if any(w["id"] == x for ft in mod for _, x in ft["aggs"])}
+
+    def sub(agg, w):
+        return "(SELECT %s FROM c WHERE %s)" % (
+            ordered_call(agg), "pos IN (%s)" % ", ".join(map(str, frames[w])) if frames[w] else "false")
+
+    cols = ["n.%s" % ft["alias"] for ft in nat] + ["%s AS m_%s" % (feature_sql(ft, sub), ft["alias"]) for ft in mod]
+    src = "(VALUES %s) r(k, v, f, ts)" % typed_row(r)
+    if nat:
+        src = ("(SELECT %s, pos AS pos_ FROM (SELECT * FROM c ORDER BY ts, pos) x WINDOW %s) n, %s WHERE n.pos_ = %d"
+               % (", ".join("%s AS %s" % (feature_sql(ft, over), ft["alias"]) for ft in nat),
+                  ", ".join(window_sql(w, native=True) for w in wins), src, i))
+    sql = "WITH c(k, v, f, ts, pos) AS (VALUES %s)\nSELECT %s\n  FROM %s" % (
+        ", ".join(typed_row(rr, (p,)) for rr, p in cands), ", ".join(cols), src)
+
+    def parse(row):
+        out = norm(row)
+        natv = {ft["alias"]: x for ft, x in zip(nat, out)}
+        modv = {ft["alias"]: x for ft, x in zip(mod, out[len(nat):])}
+        perturb("native", len(cands) - 1, natv)
+        perturb("model", len(cands) - 1, modv)
+        return natv, modv
+    return sql, parse
+
+
+def perturb(kind, ncand, vals):
+    """FE_DIFF_SELFTEST only: a fake discrepancy in the named answer."""
+    if SELFTEST != kind or ncand < 3:
+        return vals
+    keys = list(vals) if isinstance(vals, dict) else range(len(vals))
+    for key in keys:
+        x = vals[key]
+        if isinstance(x, (int, float)) and not isinstance(x, bool):
+            vals[key] = x + 1
+            break
+    return vals
+
+
+def stored_before(rows, i):
+    return sum(1 for j in range(i) if rows[j][0] == rows[i][0] and rows[j][3] <= rows[i][3])
 
 
 def same(a, b):
@@ -150,54 +346,298 @@ def norm(row):
     return out
 
 
-def run_seed(cur, seed, verbose=False):
-    rows, frames, feats = rand_case(seed)
-    wins = ", ".join("w%d AS (PARTITION BY k ORDER BY ts %s)" % (j, fr) for j, fr in enumerate(frames))
-    nwins = ", ".join("w%d AS (ORDER BY ts %s)" % (j, fr) for j, fr in enumerate(frames))
+def problem(i, kind, cols, got, other, msg=None):
+    return {"i": i, "kind": kind, "cols": cols, "got": got, "other": other, "msg": msg}
+
+
+def check_row(i, feats, online, interp, batch, natv, modv):
+    """The discrepancies of request i: one problem per kind, with the feature columns that differ."""
+    aliases = [ft["alias"] for ft in feats]
+    out = []
+
+    def cmp(kind, other, eq):
+        if other is None or len(other) != len(online):
+            out.append(problem(i, kind, aliases, online, other))
+            return
+        cols = [a for a, x, y in zip(aliases, online, other) if not eq(x, y)]
+        if cols:
+            out.append(problem(i, kind, cols, online, other))
+
+    cmp("jit off", interp, exact)
+    cmp("batch", batch, same)
+    for kind, vals in (("native", natv), ("model", modv)):
+        cols = [a for a, x in zip(aliases, online) if a in vals and not same(x, vals[a])]
+        if cols:
+            out.append(problem(i, kind, cols, online, [vals.get(a, "-") for a in aliases]))
+    cols = [a for a in aliases if a in natv and a in modv and not same(natv[a], modv[a])]
+    if cols:  # the frame model disagrees with PostgreSQL's window executor
+        out.append(problem(i, "model check", cols, [natv.get(a, "-") for a in aliases],
+                           [modv.get(a, "-") for a in aliases]))
+    return out
+
+
+def error_problem(i, phase, e):
+    msg = str(e).strip().split("\n")[0]
+    return problem(i, "error in " + phase, [], None, None, msg)
+
+
+# ---------------------------------------------------------------- runs
+def create_table(cur):
     cur.execute("DROP TABLE IF EXISTS dt CASCADE")
     cur.execute("CREATE TABLE dt (k text, v int, f float8, ts int8) USING feature_store")
     cur.execute("CREATE INDEX dt_k ON dt USING skiplist (k, ts)")
-    q = "SELECT %s FROM dt WINDOW %s" % (", ".join(feats), wins)
-    cur.execute("SELECT feature_ext.deploy('dfeat', $fe$%s$fe$, '{\"replace\": true}')" % q)
-    online = []
-    interp = []
-    native = []
-    values = ", ".join("(%s::text, %s::int, %s::float8, %s::int8, %d)" % tuple([sql_value(y) for y in rr] + [j])
-                       for j, rr in enumerate(rows))
-    for i, r in enumerate(rows):
-        args = ", ".join(sql_value(x) for x in r)
-        cur.execute("SELECT * FROM dfeat(%s)" % args)  # literal SQL: no placeholders
-        online.append(norm(cur.fetchone()))
-        cur.execute("SET feature_ext.jit = off")
-        cur.execute("SELECT * FROM dfeat(%s)" % args)
-        interp.append(norm(cur.fetchone()))
-        cur.execute("SET feature_ext.jit = on")
-        # native: this key's earlier rows up to the request's order value, in
-        # insertion order among equal values, then the request last
-        cur.execute(
-            "SELECT %s, seq FROM ("
-            "  SELECT * FROM ("
-            "    SELECT * FROM (VALUES %s) s(k, v, f, ts, seq) WHERE k = %s AND ts <= %s AND seq < %d"
-            "    UNION ALL SELECT %s, %d"
-            "  ) u ORDER BY ts, seq"
-            ") x WINDOW %s" % (", ".join(feats), values, sql_value(r[0]), r[3], i,
-                               "%s::text, %s::int, %s::float8, %s::int8" % tuple(sql_value(x) for x in r), i, nwins))
-        res = [norm(t) for t in cur.fetchall()]
-        native.append([t[:-1] for t in res if t[-1] == i][0])
-        cur.execute("INSERT INTO dt VALUES (%s)" % args)
-        cur.connection.commit()
-    cur.execute("SELECT * FROM dfeat_batch('dt')")
-    batch = [norm(t) for t in cur.fetchall()]
-    cur.execute("SELECT feature_ext.explain('dfeat', false) LIKE '%JIT in this session: on,%'")
-    JIT_USED[0] += cur.fetchone()[0]
+
+
+def deploy(cur, wins, feats):
+    cur.execute("SELECT feature_ext.deploy('dfeat', $fe$%s$fe$, '{\"replace\": true}')" % deploy_query(wins, feats))
+
+
+def request_row(cur, rows, i, wins, feats, stepwise=False):
+    """Request i (jit on, then off), its reference, then row i inserted and
+    committed: one transaction, sent as one string (autocommit connection).
+    Returns (online, interp, reference sql, natv, modv); on an error the row
+    is run again statement by statement to name the failing step."""
+    args = ", ".join(sql_value(x) for x in rows[i])
+    ref_sql, parse = reference(rows, i, wins, feats)
+    steps = [("request", "SELECT * FROM dfeat(%s)" % args),  # literal SQL: no placeholders
+             ("request (jit off)", "SET feature_ext.jit = off"),
+             ("request (jit off)", "SELECT * FROM dfeat(%s)" % args),
+             ("request (jit off)", "SET feature_ext.jit = on"),
+             ("reference", ref_sql),
+             ("insert", "INSERT INTO dt VALUES (%s)" % args)]
+    if not stepwise:
+        try:
+            cur.execute(";\n".join(q for _, q in steps))
+        except psycopg.Error:
+            cur.connection.rollback()
+            return request_row(cur, rows, i, wins, feats, stepwise=True)
+        online = norm(cur.fetchone())
+        cur.nextset()
+        cur.nextset()
+        interp = norm(cur.fetchone())
+        cur.nextset()
+        cur.nextset()
+        ref = cur.fetchone()
+    else:
+        res = []
+        with cur.connection.transaction():
+            for phase, q in steps:
+                try:
+                    cur.execute(q)
+                except psycopg.Error as e:
+                    raise RowError(phase, e)
+                res.append(cur.fetchone() if cur.description else None)
+        online, interp, ref = norm(res[0]), norm(res[2]), res[4]
+    perturb("jit", stored_before(rows, i), interp)
+    return (online, interp, ref_sql) + parse(ref)
+
+
+class RowError(Exception):
+    def __init__(self, phase, e):
+        Exception.__init__(self, str(e))
+        self.phase = phase
+        self.error = e
+
+
+def run_seed(cur, seed, verbose=False):
+    rows, wins, feats = rand_case(seed)
+    if verbose:
+        print(deploy_query(wins, feats))
+        for w in wins:
+            print("w%d: %s%s" % (w["id"], "modifiers (model reference)" if modified(w) else "no modifiers",
+                                 ", model checked against the executor" if w["check"] else ""))
+    phase, i = "deploy", 0
+    res = []
+    try:
+        cur.execute("RESET feature_ext.jit")
+        create_table(cur)
+        deploy(cur, wins, feats)
+        for i in range(len(rows)):
+            res.append(request_row(cur, rows, i, wins, feats))
+        phase = "batch"
+        cur.execute("SELECT * FROM dfeat_batch('dt')")
+        batch = [perturb("batch", stored_before(rows, j), norm(t)) for j, t in enumerate(cur.fetchall())]
+        cur.execute("SELECT feature_ext.explain('dfeat', false) LIKE '%JIT in this session: on,%'")
+        JIT_USED[0] += cur.fetchone()[0]
+    except RowError as e:
+        return rows, wins, feats, [error_problem(i, e.phase, e.error)]
+    except psycopg.Error as e:
+        cur.connection.rollback()
+        return rows, wins, feats, [error_problem(i, phase, e)]
     problems = []
-    for i in range(len(rows)):
-        if len(interp[i]) != len(online[i]) or not all(exact(a, b) for a, b in zip(online[i], interp[i])):
-            problems.append((i, "jit off", online[i], interp[i]))
-        for name, other in (("batch", batch[i] if i < len(batch) else None), ("native", native[i])):
-            if other is None or len(other) != len(online[i]) or not all(same(a, b) for a, b in zip(online[i], other)):
-                problems.append((i, name, online[i], other))
-    return rows, frames, feats, problems
+    for i, (online, interp, _, natv, modv) in enumerate(res):
+        problems += check_row(i, feats, online, interp, batch[i] if i < len(batch) else None, natv, modv)
+    return rows, wins, feats, problems
+
+
+def check_case(cur, rows, wins, feats):
+    """Runs the printed script for the last row standalone: its problems, and its reference SQL."""
+    i = len(rows) - 1
+    phase = "deploy"
+    try:
+        cur.execute("RESET feature_ext.jit")
+        create_table(cur)
+        for r in rows[:-1]:
+            cur.execute("INSERT INTO dt VALUES (%s)" % ", ".join(sql_value(x) for x in r))
+        deploy(cur, wins, feats)
+        online, interp, sql, natv, modv = request_row(cur, rows, i, wins, feats)
+        phase = "batch"
+        cur.execute("SELECT * FROM dfeat_batch('dt')")
+        res = cur.fetchall()
+        batch = perturb("batch", stored_before(rows, i), norm(res[-1])) if len(res) == len(rows) else None
+    except RowError as e:
+        return [error_problem(i, e.phase, e.error)], reference(rows, i, wins, feats)[0]
+    except psycopg.Error as e:
+        cur.connection.rollback()
+        return [error_problem(i, phase, e)], None
+    return check_row(i, feats, online, interp, batch, natv, modv), sql
+
+
+def matches(p, target):
+    if p["kind"] != target["kind"]:
+        return False
+    if target["msg"] is not None:
+        return p["msg"] == target["msg"]
+    return bool(set(p["cols"]) & set(target["cols"]))
+
+
+def shrink(cur, rows, wins, feats, target):
+    """Greedy: the smallest case found within SHRINK_SECONDS that still shows target."""
+    t0 = time.time()
+    tries = [0]
+    last = rows[target["i"]]
+    earlier = list(rows[:target["i"]])
+    wins = [dict(w) for w in wins]
+    feats = list(feats)
+
+    def ok(e, w, f):
+        if time.time() - t0 > SHRINK_SECONDS:
+            return False
+        tries[0] += 1
+        probs, _ = check_case(cur, e + [last], w, f)
+        return any(matches(p, target) for p in probs)
+
+    if not ok(earlier, wins, feats):
+        return None, tries[0], time.time() - t0
+    used = set(target["cols"])
+    # features: first everything that does not differ at once, then one by one
+    keep = [ft for ft in feats if ft["alias"] in used]
+    if keep != feats and keep and ok(earlier, wins, keep):
+        feats = keep
+    j = 0
+    while j < len(feats) and len(feats) > 1:
+        cand = feats[:j] + feats[j + 1:]
+        if ok(earlier, wins, cand):
+            feats = cand
+        else:
+            j += 1
+    changed = True
+    while changed and time.time() - t0 < SHRINK_SECONDS:
+        changed = False
+        # windows no feature uses
+        for w in list(wins):
+            if len(wins) > 1 and not any(x == w["id"] for ft in feats for _, x in ft["aggs"]):
+                cand = [x for x in wins if x is not w]
+                if ok(earlier, cand, feats):
+                    wins = cand
+        # rows: the other keys at once, then halves, quarters, ... single rows
+        other = [r for r in earlier if r[0] == last[0]]
+        if len(other) < len(earlier) and ok(other, wins, feats):
+            earlier = other
+            changed = True
+        chunk = max(len(earlier) // 2, 1)
+        while earlier:
+            j = 0
+            while j < len(earlier):
+                cand = earlier[:j] + earlier[j + chunk:]
+                if ok(cand, wins, feats):
+                    earlier = cand
+                    changed = True
+                else:
+                    j += chunk
+            if chunk == 1:
+                break
+            chunk = max(chunk // 2, 1)
+        # simpler windows: no modifier, no exclusion, no model check
+        for n, w in enumerate(wins):
+            for field, plain in (("maxsize", 0), ("ect", False), ("excl", ""), ("check", False)):
+                if w[field] != plain:
+                    cand = list(wins)
+                    cand[n] = dict(w, **{field: plain})
+                    if ok(earlier, cand, feats):
+                        wins = cand
+                        w = cand[n]
+                        changed = True
+    return (earlier + [last], wins, feats), tries[0], time.time() - t0
+
+
+def fmt_vals(feats, vals):
+    if vals is None:
+        return "(no row)"
+    return ", ".join("%s=%r" % (ft["alias"], x) for ft, x in zip(feats, vals))
+
+
+def repro(rows, wins, feats, p=None, ref_sql=None):
+    """SQL script: the table, rows 0..n-2, the deployment, the request of the last row."""
+    lines = ["CREATE EXTENSION IF NOT EXISTS feature_ext;",
+             "CREATE TABLE dt (k text, v int, f float8, ts int8) USING feature_store;",
+             "CREATE INDEX dt_k ON dt USING skiplist (k, ts);"]
+    for r in rows[:-1]:
+        lines.append("INSERT INTO dt VALUES (%s);" % ", ".join(sql_value(x) for x in r))
+    lines.append("SELECT feature_ext.deploy('dfeat', $$%s$$);" % deploy_query(wins, feats))
+    args = ", ".join(sql_value(x) for x in rows[-1])
+    lines.append("SELECT * FROM dfeat(%s);" % args)
+    if p is None:
+        return "\n".join(lines)
+    if p["msg"] is not None:
+        lines.append("-- %s: %s" % (p["kind"], p["msg"]))
+        if p["kind"] == "error in batch":
+            lines += ["INSERT INTO dt VALUES (%s);" % args, "SELECT * FROM dfeat_batch('dt');"]
+        elif p["kind"] == "error in request (jit off)":
+            lines += ["SET feature_ext.jit = off;", "SELECT * FROM dfeat(%s);" % args]
+        elif p["kind"] == "error in reference" and ref_sql:
+            lines.append(ref_sql + ";")
+        return "\n".join(lines)
+    got = "-- model: " if p["kind"] == "model check" else "-- request gives: "
+    lines.append(got + fmt_vals(feats, p["got"]))
+    if p["kind"] == "jit off":
+        lines += ["SET feature_ext.jit = off;", "SELECT * FROM dfeat(%s);" % args,
+                  "-- with jit off: " + fmt_vals(feats, p["other"])]
+    elif p["kind"] == "batch":
+        lines += ["INSERT INTO dt VALUES (%s);" % args, "SELECT * FROM dfeat_batch('dt');",
+                  "-- batch, last row: " + fmt_vals(feats, p["other"])]
+    else:
+        what = {"native": "PostgreSQL's window executor",
+                "model": "PostgreSQL's aggregates over the frame model's rows",
+                "model check": "frame model vs PostgreSQL's window executor"}[p["kind"]]
+        lines.append("-- reference (%s; n.* = executor, m_* = frame model):" % what)
+        if ref_sql:
+            lines.append(ref_sql + ";")
+        lines.append("-- which gives: " + fmt_vals(feats, p["other"]))
+    lines.append("-- differing: %s" % ", ".join(p["cols"]))
+    return "\n".join(lines)
+
+
+def report(cur, seed, rows, wins, feats, problems, do_shrink):
+    p = problems[0]
+    kinds = {}
+    for q in problems:
+        kinds[q["kind"]] = kinds.get(q["kind"], 0) + 1
+    print("seed %d: %d discrepancies (%s); first: row %d, %s%s: request %s, %s %s" % (
+        seed, len(problems), ", ".join("%s %d" % kv for kv in kinds.items()), p["i"], p["kind"], " (%s)" % ", ".join(p["cols"]) if p["cols"] else "",
+        p["got"], p["kind"], p["other"] if p["msg"] is None else p["msg"]))
+    case = rows[:p["i"] + 1], wins, feats
+    if do_shrink:
+        small, tries, secs = shrink(cur, rows, wins, feats, p)
+        if small is None:
+            print("-- (the standalone script below does not show it; unshrunk, from the run)")
+        else:
+            print("-- shrunk in %.1fs, %d candidates: %d -> %d rows, %d -> %d features, %d -> %d windows" % (
+                secs, tries, p["i"] + 1, len(small[0]), len(feats), len(small[2]), len(wins), len(small[1])))
+            case = small
+    probs, ref_sql = check_case(cur, *case)
+    shown = next((q for q in probs if matches(q, p)), None)
+    print("-- reproduce:\n" + repro(*case, p=shown or p, ref_sql=ref_sql))
 
 
 def main():
@@ -205,20 +645,25 @@ def main():
     ap.add_argument("--seed", type=int, help="run one seed")
     ap.add_argument("--long", type=int, metavar="SECONDS", help="random seeds for this many seconds")
     ap.add_argument("--port", type=int, help="use a running server on this port (/tmp socket)")
+    ap.add_argument("--no-shrink", action="store_true", help="print failing cases unshrunk")
     args = ap.parse_args()
+    if SELFTEST:
+        print("FE_DIFF_SELFTEST=%s: a fake discrepancy is injected into the %s answers (shrinker self-test)"
+              % (SELFTEST, SELFTEST))
     stop = None
     port = args.port
     if port is None:
         port = conf.free_port()
         stop = conf.start_server(port)
     failed = passed = 0
+    stats = {"modified": 0, "checked": 0}
     try:
-        con = psycopg.connect(host="/tmp", port=port, user="postgres", dbname="postgres")
+        # autocommit: each statement (or multi-statement string) is one transaction
+        con = psycopg.connect(host="/tmp", port=port, user="postgres", dbname="postgres", autocommit=True)
         con.prepare_threshold = None  # redeploys change result types; no client-side prepared statements
         cur = con.cursor()
         cur.execute("SET client_min_messages = warning")
         cur.execute("CREATE EXTENSION IF NOT EXISTS feature_ext")
-        con.commit()
         if args.seed is not None:
             seeds = [args.seed]
         elif args.long:
@@ -237,26 +682,20 @@ def main():
                     break
                 seed = random.randrange(1 << 30)
             i += 1
-            try:
-                rows, frames, feats, problems = run_seed(cur, seed)
-            except psycopg.Error as e:
-                con.rollback()
-                rows, frames, feats = rand_case(seed)
-                problems = [(-1, "error", str(e).strip(), None)]
+            rows, wins, feats, problems = run_seed(cur, seed, verbose=args.seed is not None)
+            stats["modified"] += any(modified(w) for w in wins)
+            stats["checked"] += any(w["check"] for w in wins)
             if problems:
                 failed += 1
-                r0 = problems[0]
-                print("seed %d: %d rows differ; first: row %d vs %s: request %s, %s %s" % (
-                    seed, len(problems), r0[0], r0[1], r0[2], r0[1], r0[3]))
-                print("-- reproduce:\n" + repro(rows, frames, feats, max(r0[0], 0)))
+                report(cur, seed, rows, wins, feats, problems, not args.no_shrink and failed <= SHRINK_MAX)
             else:
                 passed += 1
         cur.execute("SELECT feature_ext.undeploy('dfeat') FROM feature_ext.deployments WHERE name = 'public.dfeat'")
         cur.execute("DROP TABLE IF EXISTS dt")
-        con.commit()
         con.close()
-        print("differential: %d seeds, %.1fs; requests ran compiled code in %d seeds" % (
-            passed + failed, time.time() - t0, JIT_USED[0]))
+        print("differential: %d seeds, %.1fs; requests ran compiled code in %d seeds; window modifiers in %d seeds, "
+              "frame model checked against the executor in %d" % (
+                  passed + failed, time.time() - t0, JIT_USED[0], stats["modified"], stats["checked"]))
         if passed + failed >= 20 and JIT_USED[0] < (passed + failed) // 2:
             print("FAIL: the JIT ran in too few seeds for jit on = off to mean anything")
             failed += 1
