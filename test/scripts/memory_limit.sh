@@ -110,16 +110,11 @@ expected=$((committed - deleted))
 half=$((deleted / 2))
 tryq "INSERT INTO t $(rows 1000001 $((1000000 + half)))" || fail "INSERT of $half rows after DELETE + run_gc failed: $out"
 expected=$((expected + half))
-# rows under keys never seen before (new key entries from reused memory)
-# KNOWN LIMIT (strict expected failure, see the end of this script): fails
-# with 53200 "while storing new keys at commit" although megabytes are free.
-known_bug=""
-if tryq "INSERT INTO t $(rows 2000001 2000400 newkey_)"; then
-    expected=$((expected + 400))
-else
-    expect_53200 "INSERT under new keys"
-    known_bug="INSERT of 400 rows under 200 new keys failed with 53200 after DELETE + run_gc had freed $((u0 - u1)) bytes (memory_usage free_bytes $(q "SELECT free_bytes FROM feature_ext.memory_usage()") of 8 MB): $(head -1 <<<"$out")"
-fi
+# rows under keys never seen before (new key entries from reused memory: the
+# allocator coalesces the freed row blocks into blocks of other size classes)
+tryq "INSERT INTO t $(rows 2000001 2000400 newkey_)" ||
+    fail "INSERT of 400 rows under 200 new keys failed after DELETE + run_gc had freed $((u0 - u1)) bytes: $out"
+expected=$((expected + 400))
 n=$(check "after DELETE + run_gc + reuse")
 [ "$n" = "$expected" ] || fail "heap has $n rows, expected $expected"
 
@@ -160,33 +155,12 @@ q "DELETE FROM t" >/dev/null
 q "SELECT feature_ext.run_gc()" >/dev/null
 q "SELECT feature_ext.run_gc()" >/dev/null
 "${RUN_AS[@]}" bash -c "head -50000 '$DIR/big.tsv' > '$DIR/small.tsv'"
-# KNOWN LIMIT (strict expected failure): the free lists hold blocks of the
-# old rows' size classes only, so the last few thousand rows may not fit.
-if tryq "COPY t FROM '$DIR/small.tsv'"; then
-    n=$(check "after emptying and COPY")
-    [ "$n" = 50000 ] || fail "heap has $n rows, expected 50000"
-    copy_ok=1
-else
-    expect_53200 "COPY into an emptied region"
-    n=$(check "after the failed COPY into an emptied region")
-    [ "$n" = 0 ] || fail "heap has $n rows after a failed COPY into an empty table"
-    known_bug="$known_bug${known_bug:+; }COPY of 50000 rows into the emptied region failed: $(head -1 <<<"$out")"
-    copy_ok=0
-fi
+tryq "COPY t FROM '$DIR/small.tsv'" || fail "COPY of 50000 rows into the emptied region failed: $out"
+n=$(check "after emptying and COPY")
+[ "$n" = 50000 ] || fail "heap has $n rows, expected 50000"
 
 grep -Eq "PANIC|terminated by signal|server process .* was terminated" "$DATA/server.log" && fail "server log shows a crash"
-# Free memory does not coalesce: after the region was once full, DELETE +
-# run_gc() return row nodes to per-size-class free lists; a key entry or a row
-# of another size needs a block of its own class, and with the never-used
-# memory gone it may find none.  Open work (issue: storage engine, memory
-# item).  When it shows, both checks above must still fail cleanly (53200,
-# nothing lost, the data checked); when the allocator coalesces they pass and
-# become ordinary checks again.
-if [ -n "$known_bug" ]; then
-    echo "memory_limit: ok; known allocator limit (free blocks do not coalesce) showed: $known_bug"
-else
-    echo "memory_limit: ok"
-fi
+echo "memory_limit: ok"
 fe_stop_server "$DATA"
 trap - EXIT
 rm -rf "$DIR"
