@@ -38,6 +38,7 @@ extern "C" void _PG_init(void)
     DefineCustomBoolVariable("feature_ext.jit", "Use LLVM-compiled deployment plans.",
                              "off runs the interpreter, with identical results.", &fe::g_jit, true, PGC_USERSET, 0,
                              nullptr, nullptr, nullptr);
+    fe::retention_init();  // defines feature_ext.retention_interval
     MarkGUCPrefixReserved("feature_ext");
 
     fe::storage_init();

@@ -11,4 +11,7 @@ extern bool g_jit;              // feature_ext.jit
 
 // Storage engine: shmem hooks, xact callbacks, background worker (storage.cpp).
 void storage_init();
+// Table option `retention`: reloptions, GUC, launcher worker (retention.cpp).
+extern int g_retention_interval_s;  // feature_ext.retention_interval (s)
+void retention_init();
 }  // namespace fe

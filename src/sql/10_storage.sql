@@ -62,6 +62,32 @@ CREATE FUNCTION feature_ext.memory_usage(
 CREATE FUNCTION feature_ext.run_gc() RETURNS bigint
   AS 'MODULE_PATHNAME', 'fe_run_gc' LANGUAGE C STRICT VOLATILE;
 
+-- Table options retention / retention_column of feature_store tables (taken
+-- out of CREATE TABLE / ALTER TABLE by feature_ext's utility hook; dumped by
+-- pg_dump after the tables).
+CREATE TABLE feature_ext.table_options (
+    relid regclass PRIMARY KEY,
+    retention interval,
+    retention_column name
+);
+SELECT pg_catalog.pg_extension_config_dump('feature_ext.table_options', '');
+GRANT SELECT ON feature_ext.table_options TO PUBLIC;
+-- A dropped table's options go with it (its OID may be reused).
+CREATE FUNCTION feature_ext._forget_dropped_tables() RETURNS event_trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+BEGIN
+  DELETE FROM feature_ext.table_options o USING pg_event_trigger_dropped_objects() d
+   WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND o.relid::oid = d.objid;
+END $$;
+CREATE EVENT TRIGGER feature_ext_forget_dropped_tables ON sql_drop
+  EXECUTE FUNCTION feature_ext._forget_dropped_tables();
+
+-- run_retention(): delete now, in this database and as the caller, the rows
+-- of feature_store tables older than their table option `retention` (the
+-- background launcher does it every feature_ext.retention_interval).
+CREATE FUNCTION feature_ext.run_retention() RETURNS bigint
+  AS 'MODULE_PATHNAME', 'fe_run_retention' LANGUAGE C STRICT VOLATILE;
+
 -- The rows of one key as a request sees them: newest first, from the newest
 -- row with order value <= upto (NULL: from the newest), TTL applied.
 CREATE FUNCTION feature_ext.index_scan(index regclass, keys text[], upto text DEFAULT NULL,

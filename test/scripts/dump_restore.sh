@@ -19,6 +19,8 @@ CREATE INDEX txn_card_merchant ON txn USING skiplist (card_id, merchant, txn_tim
   WITH (ttl_type = 'absandlat', ttl = '36500 days', ttl_rows = 10);
 INSERT INTO txn SELECT 'c' || (g % 10), g, 'm' || (g % 3), '2024-01-01'::timestamptz + g * interval '1 hour'
   FROM generate_series(1, 500) g;
+CREATE TABLE old_rows (k text, ts timestamptz NOT NULL) USING feature_store WITH (retention = '90 days');
+CREATE INDEX old_rows_k ON old_rows USING skiplist (k, ts);
 CREATE SCHEMA feats;
 SELECT feature_ext.deploy('feats.f1', $$
   SELECT card_id, sum(amount) OVER w3 AS s3, count(*) OVER w1d AS c1d, max(amount) OVER w1d AS m1d
@@ -52,4 +54,7 @@ psql_db dst -c "SELECT feature_ext.deploy('feats.f1', \$\$SELECT count(*) OVER w
   WINDOW w AS (PARTITION BY card_id ORDER BY txn_time ROWS 3 PRECEDING)\$\$, '{\"replace\": true}')" >/dev/null
 n=$(psql_db dst -At -c "SELECT n FROM feats.f1('c1', 1, 'm1', '2024-01-20')")
 [ "$n" = 4 ] || { echo "FAIL: redeployed function returned $n"; exit 1; }
+# the table option retention (feature_ext.table_options) comes back with its table
+opt=$(psql_db dst -At -c "SELECT relid::text || ' ' || retention FROM feature_ext.table_options")
+[ "$opt" = "old_rows 90 days" ] || { echo "FAIL: table options after restore: '$opt'"; exit 1; }
 echo "dump/restore: ok"
