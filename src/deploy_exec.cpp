@@ -979,15 +979,18 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
 
 namespace {
 
-// Attribute layout of the per-group sort: position, key, the table's
-// columns.  The sort keys (key, position) come first so that comparisons
-// find them at fixed offsets (no walk over variable-width columns).
-constexpr int kSortCols = 2;
+// Attribute layout of the per-group sort: position, key hash, key, the
+// table's columns.  The sort keys (hash, key, position) come first so that
+// comparisons find them at fixed offsets (no walk over variable-width
+// columns), and most comparisons are decided by the int8 hash alone (keys
+// only need grouping, not an order).
+constexpr int kSortCols = 3;
 TupleDesc batch_sort_desc(DeployPlan *p)
 {
     TupleDesc d = CreateTemplateTupleDesc(p->natts + kSortCols);
     TupleDescInitEntry(d, 1, nullptr, INT8OID, -1, 0);
-    TupleDescInitEntry(d, 2, nullptr, BYTEAOID, -1, 0);
+    TupleDescInitEntry(d, 2, nullptr, INT8OID, -1, 0);
+    TupleDescInitEntry(d, 3, nullptr, BYTEAOID, -1, 0);
     for (int a = 0; a < p->natts; a++) {
         Form_pg_attribute att = TupleDescAttr(p->heap_desc, a);
         TupleDescInitEntry(d, AttrNumber(kSortCols + a + 1), nullptr, att->attisdropped ? INT4OID : att->atttypid,
@@ -1128,15 +1131,15 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
     TupleDesc rdesc = batch_result_desc(p);
     TupleTableSlot *sslot = MakeSingleTupleTableSlot(sdesc, &TTSOpsVirtual);
     TupleTableSlot *rslot = MakeSingleTupleTableSlot(rdesc, &TTSOpsVirtual);
-    AttrNumber skeys[2] = {2, 1};
-    Oid sops[2] = {ByteaLessOperator, Int8LessOperator};
-    Oid scoll[2] = {InvalidOid, InvalidOid};
-    bool snf[2] = {false, false};
+    AttrNumber skeys[3] = {2, 3, 1};
+    Oid sops[3] = {Int8LessOperator, ByteaLessOperator, Int8LessOperator};
+    Oid scoll[3] = {InvalidOid, InvalidOid, InvalidOid};
+    bool snf[3] = {false, false, false};
     AttrNumber rkeys[2] = {1, 2};
     Oid rops[2] = {Int8LessOperator, Int4LessOperator};
     Tuplesortstate **sorts = static_cast<Tuplesortstate **>(palloc(sizeof(Tuplesortstate *) * Max(ngroups, 1)));
     for (int g = 0; g < ngroups; g++)
-        sorts[g] = tuplesort_begin_heap(sdesc, 2, skeys, sops, scoll, snf, work_mem, nullptr, TUPLESORT_NONE);
+        sorts[g] = tuplesort_begin_heap(sdesc, 3, skeys, sops, scoll, snf, work_mem, nullptr, TUPLESORT_NONE);
     Tuplesortstate *rsort = tuplesort_begin_heap(rdesc, 2, rkeys, rops, scoll, snf, work_mem, nullptr, TUPLESORT_NONE);
 
     // ---- 1. one pass over the source
@@ -1186,8 +1189,10 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
             ExecClearTuple(sslot);
             sslot->tts_values[0] = Int64GetDatum(seq);
             sslot->tts_isnull[0] = false;
-            sslot->tts_values[1] = PointerGetDatum(kb);
+            sslot->tts_values[1] = Int64GetDatum(int64(core::Store::hash_key(key, klen)));
             sslot->tts_isnull[1] = false;
+            sslot->tts_values[2] = PointerGetDatum(kb);
+            sslot->tts_isnull[2] = false;
             memcpy(sslot->tts_values + kSortCols, v, sizeof(Datum) * natts);
             memcpy(sslot->tts_isnull + kSortCols, nl, sizeof(bool) * natts);
             ExecStoreVirtualTuple(sslot);
@@ -1213,7 +1218,7 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
         while (tuplesort_gettupleslot(sorts[g], true, false, gslot, nullptr)) {
             CHECK_FOR_INTERRUPTS();
             slot_getallattrs(gslot);
-            bytea *key = DatumGetByteaPP(gslot->tts_values[1]);
+            bytea *key = DatumGetByteaPP(gslot->tts_values[2]);
             int64 seq = DatumGetInt64(gslot->tts_values[0]);
             if (!have_key || VARSIZE_ANY_EXHDR(key) != VARSIZE_ANY_EXHDR(curkey) ||
                 memcmp(VARDATA_ANY(key), VARDATA_ANY(curkey), VARSIZE_ANY_EXHDR(key)) != 0) {
@@ -1230,11 +1235,15 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
             int slot_at = kb.front - 1;  // scratch slot for the values before placement
             Datum *rv = kb.values + size_t(slot_at) * natts;
             bool *rn = kb.isnull + size_t(slot_at) * natts;
+            // Older rows' values are read again only by the interpreter; with
+            // every aggregate compiled, by-reference values need not outlive
+            // this row (the kernels read the encoded payloads).
+            bool keep_values = !jg || !jg->all_jitted;
             for (int a = 0; a < natts; a++) {
                 Form_pg_attribute att = TupleDescAttr(sdesc, kSortCols + a);
                 Datum d = gslot->tts_values[kSortCols + a];
                 rn[a] = gslot->tts_isnull[kSortCols + a];
-                rv[a] = rn[a] || att->attbyval ? d : datumCopy(d, false, att->attlen);
+                rv[a] = rn[a] || att->attbyval || !keep_values ? d : datumCopy(d, false, att->attlen);
             }
             const uint8 *payload = nullptr;
             if (jg) {
