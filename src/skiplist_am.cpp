@@ -349,8 +349,10 @@ int64 fill_slot(Relation heap, const IndexMeta *m, core::IndexSlot *s, Snapshot 
     if (progress)
         pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, n);
     // Rows of a key arrived interleaved with other keys: lay each key's rows
-    // out contiguously so windows read sequential memory.
-    store().compact_index(s, false);
+    // out contiguously so windows read sequential memory (CREATE INDEX; a
+    // load after restart compacts once the index is ready, see ready_slot).
+    if (progress)
+        store().compact_index(s, false);
     MemoryContextSwitchTo(old);
     MemoryContextDelete(tmp);
     table_endscan(scan);

@@ -78,6 +78,7 @@ std::vector<uint8> g_keybytes;
 std::vector<SlotEvent> g_created;   // slots built by ambuild in this transaction
 std::vector<SlotEvent> g_dropped;   // indexes dropped in this transaction (id.relfilenode unused)
 core::IndexSlot *g_building = nullptr;  // slot being filled by ready_slot()
+core::IndexSlot *g_loaded_here = nullptr;  // slot ready_slot() just loaded (to compact)
 object_access_hook_type prev_object_access = nullptr;
 
 // ---- per-backend cache: skiplist indexes of each feature_store table
@@ -515,6 +516,7 @@ core::IndexSlot *ready_slot(Relation index, const IndexMeta **meta_out)
         UnregisterSnapshot(snap);
         s->state.store(core::kSlotReady, std::memory_order_release);
         g_building = nullptr;
+        g_loaded_here = s;
         long secs;
         int usecs;
         TimestampDifference(t0, GetCurrentTimestamp(), &secs, &usecs);
@@ -522,8 +524,24 @@ core::IndexSlot *ready_slot(Relation index, const IndexMeta **meta_out)
         ereport(LOG, (errmsg("feature_ext: loaded skiplist index \"%s\": %lld rows in %.1f ms (%.0f rows/s)",
                              m->name, (long long) rows, ms, ms > 0 ? rows / (ms / 1000.0) : 0.0)));
     }
+    bool loaded = g_loaded_here == s;
+    g_loaded_here = nullptr;
     UnlockRelationOid(m->indexoid, ShareUpdateExclusiveLock);
     UnlockRelationOid(m->heapoid, ShareLock);
+    if (loaded) {
+        // Ready and unlocked: writers and other readers go on while this
+        // backend lays each key's rows out contiguously (compaction is safe
+        // beside them; inside an epoch, as the GC may remove keys).
+        TimestampTz t0 = GetCurrentTimestamp();
+        st.reader_enter(reader_id());
+        int64 keys = st.compact_index(s, false);
+        st.reader_exit(reader_id());
+        long secs;
+        int usecs;
+        TimestampDifference(t0, GetCurrentTimestamp(), &secs, &usecs);
+        ereport(DEBUG1, (errmsg("feature_ext: compacted %lld keys of skiplist index \"%s\" in %.1f ms",
+                                (long long) keys, m->name, secs * 1000.0 + usecs / 1000.0)));
+    }
     sync_slot_ttl(s, m);
     table_close(heap, NoLock);
     return s;
