@@ -19,7 +19,9 @@
 // * A launcher background worker (connected to no database; it reads the
 //   shared catalog pg_database) wakes every feature_ext.retention_interval and,
 //   one database at a time, starts a short-lived worker connected to it, which
-//   runs the deletion there (if the extension is installed) and exits.
+//   runs the deletion there (if the extension is installed) and exits.  The
+//   launcher, which sees every database, also drops the in-memory indexes of
+//   databases dropped since its last round (storage.hpp, mark_slots).
 // * The deletion is an ordinary DELETE per table, in one transaction per
 //   table: WAL-logged, visible to VACUUM and replication, and the in-memory
 //   indexes drop the rows at commit like any DELETE.
@@ -30,6 +32,7 @@
 // so PostgreSQL errors may unwind through these functions.
 #include "feature_ext/pg_guard.hpp"
 #include "feature_ext/module.hpp"
+#include "feature_ext/storage.hpp"
 
 extern "C" {
 #include "postgres.h"
@@ -463,21 +466,35 @@ extern "C" void fe_retention_launcher_main(Datum)
             }
         }
         last = GetCurrentTimestamp();
+        // The in-memory indexes of databases dropped since: marked before the
+        // catalog scan below starts (see drop_slots_of_dropped_dbs).
+        static fe::SlotMark marks[4096];
+        int nmarks = fe::mark_slots(marks, 4096);
         // The databases (as autovacuum's launcher lists them).
-        Oid dbs[256];
-        int ndbs = 0;
+        Oid dbs[256], live[1024];
+        int ndbs = 0, nlive = 0;
         StartTransactionCommand();
         Relation rel = table_open(DatabaseRelationId, AccessShareLock);
         TableScanDesc scan = table_beginscan_catalog(rel, 0, nullptr);
         HeapTuple tup;
-        while ((tup = heap_getnext(scan, ForwardScanDirection)) != nullptr && ndbs < 256) {
+        bool all_listed = true;
+        while ((tup = heap_getnext(scan, ForwardScanDirection)) != nullptr) {
             Form_pg_database db = reinterpret_cast<Form_pg_database>(GETSTRUCT(tup));
-            if (db->datallowconn && !db->datistemplate)
+            if (nlive < 1024)
+                live[nlive++] = db->oid;
+            else
+                all_listed = false;
+            if (db->datallowconn && !db->datistemplate && ndbs < 256)
                 dbs[ndbs++] = db->oid;
         }
         table_endscan(scan);
         table_close(rel, AccessShareLock);
         CommitTransactionCommand();
+        if (all_listed) {
+            int n = fe::drop_slots_of_dropped_dbs(marks, nmarks, live, nlive);
+            if (n > 0)
+                ereport(LOG, (errmsg("feature_ext: freed %d in-memory indexes of dropped databases", n)));
+        }
         for (int i = 0; i < ndbs; i++) {
             BackgroundWorker w;
             memset(&w, 0, sizeof(w));

@@ -206,6 +206,40 @@ int64 run_gc_all(TimestampTz now)
     return total;
 }
 
+int mark_slots(SlotMark *out, int max)
+{
+    core::Store &st = store();
+    int n = 0;
+    for (uint32 i = 0; i < st.max_slots() && n < max; i++) {
+        core::IndexSlot *s = st.slot(i);
+        uint32 state = s->state.load(std::memory_order_acquire);
+        if (state == core::kSlotReady || state == core::kSlotBuilding)
+            out[n++] = SlotMark{i, s->generation.load(std::memory_order_acquire), s->id.db};
+    }
+    return n;
+}
+
+int drop_slots_of_dropped_dbs(const SlotMark *marks, int n, const Oid *live, int nlive)
+{
+    core::Store &st = store();
+    int dropped = 0;
+    for (int i = 0; i < n; i++) {
+        bool alive = false;
+        for (int j = 0; j < nlive && !alive; j++)
+            alive = live[j] == marks[i].db;
+        if (alive)
+            continue;
+        core::IndexSlot *s = st.slot(marks[i].index);
+        uint32 state = s->state.load(std::memory_order_acquire);
+        if ((state == core::kSlotReady || state == core::kSlotBuilding) &&
+            s->generation.load(std::memory_order_acquire) == marks[i].generation && s->id.db == marks[i].db) {
+            st.drop_slot(s);  // memory freed by reclaim() once no reader can be in it
+            dropped++;
+        }
+    }
+    return dropped;
+}
+
 void register_gc_worker()
 {
     BackgroundWorker w;

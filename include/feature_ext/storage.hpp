@@ -117,6 +117,13 @@ core::IndexSlot *ready_slot(Relation index, const IndexMeta **meta);
 
 // ---- background GC (storage_gc.cpp)
 int64 run_gc_all(TimestampTz now);
+// Indexes of dropped databases (DROP DATABASE drops no index one by one).
+// Take the marks, then list every database OID with a catalog scan that
+// starts afterwards: a marked slot whose database is not listed belongs to a
+// dropped database (its slots existed while it did) and is dropped.
+struct SlotMark { uint32 index; uint64 generation; uint32 db; };
+int mark_slots(SlotMark *out, int max);
+int drop_slots_of_dropped_dbs(const SlotMark *marks, int n, const Oid *live, int nlive);
 void register_gc_worker();
 
 [[noreturn]] void report_memory_full(const char *what);

@@ -3,7 +3,8 @@
 # in every database that has the extension, rows of feature_store tables past
 # their table option `retention` disappear without anyone calling
 # run_retention(); tables without the option and databases without the
-# extension are left alone; DROP DATABASE still works while the launcher runs.
+# extension are left alone; DROP DATABASE still works while the launcher runs,
+# and the launcher frees the dropped database's in-memory indexes.
 set -euo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$FE_ROOT/test/lib.sh"
@@ -45,5 +46,13 @@ for i in 1 2 3; do
     sleep 1
 done
 [ -z "$(psql_db postgres -c "SELECT 1 FROM pg_database WHERE datname = 'b'")" ] || fail "DROP DATABASE b failed"
+# the launcher also frees the in-memory indexes of the dropped database
+for i in $(seq 1 30); do
+    grep -q "feature_ext: freed 1 in-memory indexes of dropped databases" "$DATA/server.log" && break
+    sleep 0.5
+done
+grep -q "feature_ext: freed 1 in-memory indexes of dropped databases" "$DATA/server.log" ||
+    fail "the index of the dropped database was not freed"
+[ "$(psql_db a -c "SELECT indexes FROM feature_ext.memory_usage()")" = 1 ] || fail "memory_usage still counts the dropped database's index"
 grep -Eq "PANIC|terminated by signal" "$DATA/server.log" && fail "server log shows a crash"
 echo "retention: ok"
