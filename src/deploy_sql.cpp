@@ -285,10 +285,17 @@ FE_FUNCTION(fe_deploy_call)
                         errmsg("permission denied for table %s", get_rel_name(p->heapoid))));
     if (get_rel_relkind(p->heapoid) == '\0')
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("the table of deployment %s was dropped", p->name)));
-    Datum *values = static_cast<Datum *>(palloc0(sizeof(Datum) * p->natts));
-    bool *isnull = static_cast<bool *>(palloc(sizeof(bool) * p->natts));
-    for (int a = 0; a < p->natts; a++)
+    // The request row lives in the plan: nothing is allocated per call here.
+    if (!p->req_values) {
+        p->req_values = static_cast<Datum *>(MemoryContextAlloc(p->cxt, sizeof(Datum) * Max(p->natts, 1)));
+        p->req_isnull = static_cast<bool *>(MemoryContextAlloc(p->cxt, sizeof(bool) * Max(p->natts, 1)));
+    }
+    Datum *values = p->req_values;
+    bool *isnull = p->req_isnull;
+    for (int a = 0; a < p->natts; a++) {
+        values[a] = Datum(0);
         isnull[a] = true;
+    }
     if (PG_NARGS() == 1 && p->nparams != 1) {
         // name(<table row>)
         if (PG_ARGISNULL(0))

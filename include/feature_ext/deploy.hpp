@@ -157,6 +157,8 @@ struct DeployPlan {
     TupleDesc heap_desc;
     int nparams;               // request parameters (non-dropped columns)
     AttrNumber *param_attnos;
+    Datum *req_values;         // the request row, reused by every call (natts)
+    bool *req_isnull;
     int ngroups;
     GroupPlan *groups;
     int nwindows;
