@@ -249,7 +249,6 @@ bool one_agg(Ref &ref, const Case &c, const AggSpec &a, std::vector<uint64_t> &o
 bool reference(const Case &c, std::vector<uint64_t> &out, std::vector<uint8_t> &outn, std::set<int> &errs)
 {
     Ref ref{c.g, &errs};
-    int n = int(c.rows.size());
     out.assign(c.g.aggs.size(), 0);
     outn.assign(c.g.aggs.size(), 1);
     // Each aggregate's first error is recorded (the kernel stops at the first
