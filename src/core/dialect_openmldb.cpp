@@ -16,6 +16,7 @@
 //   both                         -> EXCLUDE GROUP
 //   sum(x) / avg(x)              -> feature_ext.sum_where(x, true) / avg_where(x, true)
 //   first_value(x) / last_value(x) -> feature_ext.nth_value_where(x, 1, true) / latest_value(x)
+//   first_value(x, b) / last_value(x, b) -> nth_value_where(x, 1 | -1, true | (x) IS NOT NULL)
 //   lag(x, n) / at(x, n) OVER w  -> feature_ext.at(x, n) OVER w__lag<n>  (a ROWS n PRECEDING
 //                                   window on w's partition and order: relative to the current row)
 //   OpenMLDB aggregates          -> feature_ext.<name>
@@ -333,6 +334,21 @@ private:
         return r;
     }
 
+    // The first comma at depth 0 between the parentheses open..close; 0 if none.
+    size_t top_comma(size_t open, size_t close) const
+    {
+        int depth = 0;
+        for (size_t k = open + 1; k < close; k++) {
+            if (is_op(toks_[k], "("))
+                depth++;
+            else if (is_op(toks_[k], ")"))
+                depth--;
+            else if (depth == 0 && is_op(toks_[k], ","))
+                return k;
+        }
+        return 0;
+    }
+
     void windows()
     {
         int depth = 0;
@@ -634,6 +650,17 @@ private:
                 // OpenMLDB: sum keeps the argument's type, avg is double.
                 t.out = name == "sum" ? "feature_ext.sum_where" : "feature_ext.avg_where";
                 toks_[close].out = ", true)";
+            } else if ((name == "first_value" || name == "last_value") && top_comma(i + 1, close)) {
+                // first_value(x, ignore_null) / last_value(x, ignore_null):
+                // the oldest / newest row (with a non-NULL x when ignore_null).
+                size_t comma = top_comma(i + 1, close);
+                if (comma + 2 != close || !(is_kw(toks_[comma + 1], "TRUE") || is_kw(toks_[comma + 1], "FALSE")))
+                    refuse(name + "() takes a constant true or false as its second argument", t.pos);
+                bool ignore_null = is_kw(toks_[comma + 1], "TRUE");
+                std::string x = text(i + 2, comma);
+                t.out = "feature_ext.nth_value_where";
+                toks_[comma].out = std::string(", ") + (name == "first_value" ? "1" : "-1") + ",";
+                toks_[comma + 1].out = ignore_null ? "(" + x + ") IS NOT NULL" : "true";
             } else if (name == "first_value") {
                 // OpenMLDB >= 0.9: the oldest row of the frame (docs/AGGREGATES.md).
                 t.out = "feature_ext.nth_value_where";

@@ -102,6 +102,17 @@ TEST(Dialect, Exclusions)
     EXPECT_NE(t.find("CURRENT ROW EXCLUDE CURRENT ROW)"), std::string::npos) << t;
 }
 
+TEST(Dialect, FirstLastValueIgnoreNull)
+{
+    std::string t = tr("SELECT first_value(val1, true) OVER w AS a, last_value(val1, true) OVER w AS b, "
+                       "last_value(val1, false) OVER w AS c FROM t WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 3 PRECEDING)");
+    EXPECT_NE(t.find("feature_ext.nth_value_where(val1, 1, (val1) IS NOT NULL)"), std::string::npos) << t;
+    EXPECT_NE(t.find("feature_ext.nth_value_where(val1, -1, (val1) IS NOT NULL)"), std::string::npos) << t;
+    EXPECT_NE(t.find("feature_ext.nth_value_where(val1, -1, true)"), std::string::npos) << t;
+    EXPECT_EQ(err("SELECT first_value(v, 1) OVER w FROM t WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 3 PRECEDING)")
+                  .substr(0, 6), "0A000|");
+}
+
 TEST(Dialect, Maxsize)
 {
     std::string t = tr(kHead + "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW MAXSIZE 2 EXCLUDE CURRENT_ROW)");
