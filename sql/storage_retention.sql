@@ -48,6 +48,8 @@ CREATE TABLE rbad (ts timestamptz) USING feature_store WITH (retention = 'soon')
 CREATE TABLE rbad (ts timestamptz) USING feature_store WITH (retention = '-1 day');
 CREATE TABLE rbad (ts timestamptz) USING feature_store WITH (retention = '0');
 ALTER TABLE rt SET (retention_column = '');
+ALTER TABLE IF EXISTS no_such_table SET (retention = '1 day');
+ALTER TABLE no_such_table SET (retention = '1 day');
 
 -- non-owners may not set it
 CREATE ROLE rt_other;

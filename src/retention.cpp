@@ -405,10 +405,12 @@ void fe_utility(PlannedStmt *pstmt, const char *query, bool read_only_tree, Proc
                 target = as->relation;
                 if (!cmds) {
                     // Only our options: no PostgreSQL command to run.
-                    Oid rel = RangeVarGetRelidExtended(target, AccessExclusiveLock, 0, nullptr, nullptr);
-                    if (!OidIsValid(rel))
-                        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
-                                        errmsg("relation \"%s\" does not exist", target->relname)));
+                    Oid rel = RangeVarGetRelidExtended(target, AccessExclusiveLock,
+                                                       as->missing_ok ? RVR_MISSING_OK : 0, nullptr, nullptr);
+                    if (!OidIsValid(rel)) {  // ALTER TABLE IF EXISTS
+                        ereport(NOTICE, (errmsg("relation \"%s\" does not exist, skipping", target->relname)));
+                        return;
+                    }
                     apply_options(rel, ours, reset);
                     return;
                 }
