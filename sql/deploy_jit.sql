@@ -113,3 +113,37 @@ SELECT * FROM jit_cw(1, 100, 50, 't1');
 RESET feature_ext.jit;
 SELECT feature_ext.undeploy('jit_cw');
 DROP TABLE jcw;
+
+-- The OpenMLDB dialect's sum / avg over integer columns (sum_where /
+-- avg_where: 128-bit sums, sum in the argument's type) compile too; equal to
+-- the interpreter, overflow included.  avg of a bigint stays interpreted (its
+-- float8 cast rounds before feature_ext's exact sum).
+CREATE TABLE jsw (k int, ts bigint, s int2, i int4, b int8) USING feature_store;
+CREATE INDEX ON jsw USING skiplist (k, ts);
+INSERT INTO jsw SELECT i % 2, i, CASE WHEN i % 6 = 0 THEN NULL ELSE (i * 37 % 200 - 100) END, i * 1000,
+                       CASE WHEN i % 4 = 0 THEN NULL ELSE 4611686018427387904 - i END
+  FROM generate_series(1, 40) i;
+SELECT feature_ext.deploy('jit_sw', $$
+SELECT k, sum(s) OVER w AS s_sum, avg(s) OVER w AS s_avg, sum(i) OVER w AS i_sum,
+       avg(b) OVER w AS b_avg, sum_where(i, s > 0) OVER w AS i_pos, avg_where(b, i > 20000) OVER w AS b_big
+  FROM jsw WINDOW w AS (PARTITION BY `k` ORDER BY `ts` ROWS_RANGE BETWEEN 30 PRECEDING AND CURRENT ROW)
+$$);
+SELECT substring(feature_ext.explain('jit_sw', timing => false) FROM 'JIT: [^\n]*\(interpreted: [^)]*\)') AS compiled;
+CREATE TEMP TABLE jsw_on AS SELECT g, f.* FROM generate_series(1, 45) g, LATERAL jit_sw(g % 2, g, 1::int2, 1, 1) f;
+SET feature_ext.jit = off;
+SELECT count(*) AS requests, count(*) FILTER (WHERE row(x.*)::text IS DISTINCT FROM row(o.*)::text) AS differences
+  FROM (SELECT g, f.* FROM generate_series(1, 45) g, LATERAL jit_sw(g % 2, g, 1::int2, 1, 1) f) x
+  JOIN jsw_on o USING (g);
+RESET feature_ext.jit;
+SELECT s_sum, s_avg, i_sum, b_avg, i_pos, b_big FROM jit_sw(0, 41, 5::int2, 7, 9);
+-- the sum of bigints leaves bigint: the same error compiled or not
+SELECT feature_ext.deploy('jit_sw2', $$
+SELECT sum(b) OVER w AS b_sum FROM jsw WINDOW w AS (PARTITION BY `k` ORDER BY `ts` ROWS_RANGE BETWEEN 30 PRECEDING AND CURRENT ROW)
+$$);
+SELECT * FROM jit_sw2(0, 41, 5::int2, 7, 9);
+SET feature_ext.jit = off;
+SELECT * FROM jit_sw2(0, 41, 5::int2, 7, 9);
+RESET feature_ext.jit;
+SELECT feature_ext.undeploy('jit_sw');
+SELECT feature_ext.undeploy('jit_sw2');
+DROP TABLE jsw;

@@ -416,16 +416,40 @@ bool agg_kind(Oid aggfn, int nargs, Ty t, jit::AggKind *k)
     }
 }
 
-// feature_ext.count_where(...) (either arity)?
-bool is_count_where(Oid fn)
+// Is fn feature_ext.<name>(...)?
+bool is_fe_agg(Oid fn, const char *name)
 {
     bool yes = false;
     pg_call([&]() {
-        char *name = get_func_name(fn);
+        char *n = get_func_name(fn);
         char *nsp = get_namespace_name(get_func_namespace(fn));
-        yes = name && nsp && strcmp(name, "count_where") == 0 && strcmp(nsp, "feature_ext") == 0;
+        yes = n && nsp && strcmp(n, name) == 0 && strcmp(nsp, "feature_ext") == 0;
     });
     return yes;
+}
+bool is_count_where(Oid fn) { return is_fe_agg(fn, "count_where"); }
+
+// The integer column of sum_where(col, cond) (int2/int4/int8: the sum keeps
+// its type) or avg_where(col::float8, cond) (int2/int4 only: their float8
+// casts are exact, so feature_ext's exact float sum is the integer sum);
+// nullptr otherwise.
+Node *where_int_column(WindowFunc *wf)
+{
+    Node *a = static_cast<Node *>(linitial(wf->args));
+    auto is_int_col = [](Node *n, bool wide) {
+        Oid t = exprType(n);
+        return IsA(n, Var) && (t == INT2OID || t == INT4OID || (wide && t == INT8OID));
+    };
+    if (is_int_col(a, true) && is_fe_agg(wf->winfnoid, "sum_where"))
+        return a;
+    if (IsA(a, FuncExpr) && list_length(reinterpret_cast<FuncExpr *>(a)->args) == 1 &&
+        (reinterpret_cast<FuncExpr *>(a)->funcid == F_FLOAT8_INT4 ||
+         reinterpret_cast<FuncExpr *>(a)->funcid == F_FLOAT8_INT2)) {
+        Node *in = static_cast<Node *>(linitial(reinterpret_cast<FuncExpr *>(a)->args));
+        if (is_int_col(in, false) && is_fe_agg(wf->winfnoid, "avg_where"))
+            return in;
+    }
+    return nullptr;
 }
 
 // Build the spec of a plan; jitted[k] says which aggregates it covers.
@@ -481,6 +505,16 @@ void build_spec(DeployPlan *p, jit::ModuleSpec *spec, bool *jitted, int *winmap 
                     as.filter = tr.expr(cond);
                     ok = as.filter >= 0 && gs.exprs[size_t(as.filter)].ty == Ty::kBool;
                 }
+            } else if (Node *col = nargs == 2 && !wf->aggfilter ? where_int_column(wf) : nullptr) {
+                // sum_where(int column, cond) / avg_where(int2|int4 column, cond):
+                // a 128-bit sum of the rows where cond holds (the OpenMLDB
+                // dialect's sum / avg of integers).
+                as.kind = exprType(col) == exprType(static_cast<Node *>(linitial(wf->args)))
+                              ? jit::AggKind::kSumWhereInt
+                              : jit::AggKind::kAvgWhereInt;
+                arg = tr.expr(col);
+                as.filter = arg >= 0 ? tr.expr(static_cast<Node *>(lsecond(wf->args))) : -1;
+                ok = arg >= 0 && as.filter >= 0 && gs.exprs[size_t(as.filter)].ty == Ty::kBool;
             } else {
                 arg = nargs == 1 ? tr.expr(static_cast<Node *>(linitial(wf->args))) : -1;
                 Ty at0 = arg >= 0 ? gs.exprs[size_t(arg)].ty : Ty::kI64;

@@ -177,6 +177,32 @@ private:
         }
         return err_blocks[code];
     }
+    // (double) of a 128-bit integer, correctly rounded like the C++ cast,
+    // without the __floattidf library call the loader does not bind: values
+    // in int64 range convert directly; larger ones keep their top 64 bits
+    // with a sticky bit for what is shifted out (the rounding stays exact),
+    // then scale by the power of two.
+    Value *i128_to_double(Value *w)
+    {
+        llvm::Type *i128 = b.getInt128Ty(), *i64 = b.getInt64Ty(), *dbl = b.getDoubleTy();
+        Value *lo = b.CreateTrunc(w, i64);
+        Value *fits = b.CreateICmpEQ(b.CreateSExt(lo, i128), w);
+        Value *small = b.CreateSIToFP(lo, dbl);
+        Value *neg = b.CreateICmpSLT(w, b.getIntN(128, 0));
+        Value *m = b.CreateSelect(neg, b.CreateNeg(w), w);
+        llvm::Function *ctlz = llvm::Intrinsic::getDeclaration(&mod, llvm::Intrinsic::ctlz, {i128});
+        Value *lz = b.CreateCall(ctlz, {m, b.getFalse()});
+        Value *sh = b.CreateSelect(b.CreateICmpULT(lz, b.getIntN(128, 64)), b.CreateSub(b.getIntN(128, 64), lz),
+                                   b.getIntN(128, 0));
+        Value *top = b.CreateTrunc(b.CreateLShr(m, sh), i64);
+        Value *mask = b.CreateSub(b.CreateShl(b.getIntN(128, 1), sh), b.getIntN(128, 1));
+        Value *sticky = b.CreateICmpNE(b.CreateAnd(m, mask), b.getIntN(128, 0));
+        Value *d = b.CreateUIToFP(b.CreateOr(top, b.CreateZExt(sticky, i64)), dbl);
+        Value *scale = b.CreateBitCast(b.CreateShl(b.CreateAdd(b.CreateTrunc(sh, i64), b.getInt64(1023)), 52), dbl);
+        Value *big = b.CreateFMul(d, scale);
+        big = b.CreateSelect(neg, b.CreateFNeg(big), big);
+        return b.CreateSelect(fits, small, big);
+    }
     // Branch to the error `code` when cond holds.
     void check(Value *cond, KernelError code)
     {
@@ -554,7 +580,7 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
     }
     // Aggregate states.
     struct St {
-        llvm::AllocaInst *cnt, *have, *f, *sx, *sxx, *i;
+        llvm::AllocaInst *cnt, *have, *f, *sx, *sxx, *i, *w;
     };
     std::vector<St> st(last - first);
     for (size_t k = first; k < last; k++) {
@@ -565,6 +591,8 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
         s.sx = b.CreateAlloca(b.getDoubleTy());
         s.sxx = b.CreateAlloca(b.getDoubleTy());
         s.i = b.CreateAlloca(b.getInt64Ty());
+        s.w = b.CreateAlloca(b.getInt128Ty());
+        b.CreateStore(b.getIntN(128, 0), s.w);
         b.CreateStore(b.getInt64(0), s.cnt);
         b.CreateStore(b.getFalse(), s.have);
         b.CreateStore(llvm::ConstantFP::get(b.getDoubleTy(), 0.0), s.f);
@@ -650,6 +678,12 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
             b.CreateStore(b.CreateSelect(have, b.CreateAdd(old, x), x), s.i);
             break;
         }
+        case AggKind::kSumWhereInt: case AggKind::kAvgWhereInt: {
+            Value *x = b.CreateSExt(v.v, b.getInt128Ty());
+            b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt128Ty(), s.w), x), s.w);
+            b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt64Ty(), s.cnt), b.getInt64(1)), s.cnt);
+            break;
+        }
         case AggKind::kMaxInt: case AggKind::kMinInt: {
             Value *x = b.CreateSExt(v.v, b.getInt64Ty());
             Value *old = b.CreateLoad(b.getInt64Ty(), s.i);
@@ -731,6 +765,27 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
             val = b.CreateBitCast(b.CreateLoad(b.getDoubleTy(), s.f), b.getInt64Ty());
             isnull = b.CreateNot(have);
             break;
+        case AggKind::kSumWhereInt: {
+            // The argument's range (feature_ext's make_datum).
+            Value *w = b.CreateLoad(b.getInt128Ty(), s.w);
+            int bits = a.arg_ty == Ty::kI16 ? 16 : a.arg_ty == Ty::kI32 ? 32 : 64;
+            llvm::APInt lo = llvm::APInt::getSignedMinValue(bits).sext(128);
+            llvm::APInt hi = llvm::APInt::getSignedMaxValue(bits).sext(128);
+            Value *bad = b.CreateOr(b.CreateICmpSLT(w, b.getInt(lo)), b.CreateICmpSGT(w, b.getInt(hi)));
+            isnull = b.CreateNot(have);
+            check(b.CreateAnd(have, bad),
+                  a.arg_ty == Ty::kI16 ? kErrInt2Range : a.arg_ty == Ty::kI32 ? kErrInt4Range : kErrInt8Range);
+            val = b.CreateTrunc(w, b.getInt64Ty());
+            break;
+        }
+        case AggKind::kAvgWhereInt: {
+            Value *c = b.CreateLoad(b.getInt64Ty(), s.cnt);
+            Value *avg = b.CreateFDiv(i128_to_double(b.CreateLoad(b.getInt128Ty(), s.w)),
+                                      b.CreateSIToFP(c, b.getDoubleTy()));
+            isnull = b.CreateICmpEQ(c, b.getInt64(0));
+            val = b.CreateBitCast(b.CreateSelect(isnull, zero, avg), b.getInt64Ty());
+            break;
+        }
         case AggKind::kAvgF8: {
             Value *c = b.CreateLoad(b.getInt64Ty(), s.cnt);
             Value *avg = b.CreateFDiv(b.CreateLoad(b.getDoubleTy(), s.sx), b.CreateSIToFP(c, b.getDoubleTy()));

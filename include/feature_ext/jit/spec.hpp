@@ -70,6 +70,10 @@ enum class AggKind : uint8_t {
     kSumF8, kAvgF8,        // float8_pl / float8_accum + float8_avg
     kMaxF8, kMinF8,        // float8larger / float8smaller
     kMaxInt, kMinInt,      // int2/int4/int8 larger / smaller
+    // feature_ext.sum_where / avg_where over an int2/int4/int8 column (the
+    // condition is the filter): a 128-bit sum; sum's result has the
+    // argument's type (22003 when it does not fit), avg's is float8.
+    kSumWhereInt, kAvgWhereInt,
 };
 
 struct AggSpec {
