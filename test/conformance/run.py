@@ -342,6 +342,9 @@ def main():
     ap.add_argument("--update", action="store_true", help="rewrite passing.txt with the cases that pass")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every failing and skipped case")
     ap.add_argument("--port", type=int, default=None, help="use a running server on this port (/tmp socket)")
+    ap.add_argument("--jit", choices=["on", "off", "both"], default="both",
+                    help="feature_ext.jit for the requests; both (default): every case runs with the compiled "
+                         "code and with the interpreter, and passes only if it passes both ways")
     args = ap.parse_args()
     if not os.path.isdir(os.path.join(args.cases, "cases")):
         print("no OpenMLDB cases at %s (use --cases)" % args.cases)
@@ -370,24 +373,38 @@ def main():
         passed, failed, skipped = [], [], []
         reasons = collections.Counter()
         details = []
-        for rel, cid, case, sql, expect in load_cases(args.cases):
+        modes = ["on", "off"] if args.jit == "both" else [args.jit]
+        cases = list(load_cases(args.cases))
+        for rel, cid, case, sql, expect in cases:
             g = groups.setdefault(rel, [0, 0, 0])
-            try:
-                runner.run_case(case, sql, expect)
+            outcome = None
+            for mode in modes:  # a case passes only if it passes in every mode
+                with conn.cursor() as cur:
+                    cur.execute("SET feature_ext.jit = %s" % mode)
+                conn.commit()
+                try:
+                    runner.run_case(case, sql, expect)
+                    continue
+                except Skip as e:
+                    outcome = ("skip", str(e))
+                except (Fail, psycopg.Error) as e:
+                    if isinstance(e, psycopg.Error):
+                        e = "%s: %s" % (e.sqlstate, (e.diag.message_primary or str(e)).strip())
+                        conn.rollback()
+                    outcome = ("fail", "%s%s" % ("[jit %s] " % mode if len(modes) > 1 else "", e))
+                break
+            if outcome is None:
                 passed.append(cid)
                 g[0] += 1
-            except Skip as e:
+            elif outcome[0] == "skip":
                 skipped.append(cid)
-                reasons[str(e)] += 1
+                reasons[outcome[1]] += 1
                 g[2] += 1
-                details.append("skip %s: %s" % (cid, e))
-            except (Fail, psycopg.Error) as e:
-                if isinstance(e, psycopg.Error):
-                    e = "%s: %s" % (e.sqlstate, (e.diag.message_primary or str(e)).strip())
-                    conn.rollback()
+                details.append("skip %s: %s" % (cid, outcome[1]))
+            else:
                 failed.append(cid)
                 g[1] += 1
-                details.append("FAIL %s: %s" % (cid, e))
+                details.append("FAIL %s: %s" % (cid, outcome[1]))
         conn.close()
     finally:
         if stop:
@@ -410,6 +427,7 @@ def main():
         print("no longer passing (listed in test/conformance/passing.txt):")
         for c in regressions:
             print("  " + next((d for d in details if d.split(" ", 2)[1].rstrip(":") == c), c))
+    print("feature_ext.jit: %s" % " and ".join(modes))
     print("time: %.1fs" % (time.time() - t0))
     print("%d passed, %d failed, %d skipped" % (len(passed), len(failed), len(skipped)))
     return 1 if regressions and not args.update else 0
