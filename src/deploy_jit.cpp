@@ -437,8 +437,10 @@ Node *where_int_column(WindowFunc *wf)
 {
     Node *a = static_cast<Node *>(linitial(wf->args));
     auto is_int_col = [](Node *n, bool wide) {
-        Oid t = exprType(n);
-        return IsA(n, Var) && (t == INT2OID || t == INT4OID || (wide && t == INT8OID));
+        if (!IsA(n, Var))
+            return false;
+        Oid t = reinterpret_cast<Var *>(n)->vartype;
+        return t == INT2OID || t == INT4OID || (wide && t == INT8OID);
     };
     if (is_int_col(a, true) && is_fe_agg(wf->winfnoid, "sum_where"))
         return a;
@@ -509,9 +511,7 @@ void build_spec(DeployPlan *p, jit::ModuleSpec *spec, bool *jitted, int *winmap 
                 // sum_where(int column, cond) / avg_where(int2|int4 column, cond):
                 // a 128-bit sum of the rows where cond holds (the OpenMLDB
                 // dialect's sum / avg of integers).
-                as.kind = exprType(col) == exprType(static_cast<Node *>(linitial(wf->args)))
-                              ? jit::AggKind::kSumWhereInt
-                              : jit::AggKind::kAvgWhereInt;
+                as.kind = col == linitial(wf->args) ? jit::AggKind::kSumWhereInt : jit::AggKind::kAvgWhereInt;
                 arg = tr.expr(col);
                 as.filter = arg >= 0 ? tr.expr(static_cast<Node *>(lsecond(wf->args))) : -1;
                 ok = arg >= 0 && as.filter >= 0 && gs.exprs[size_t(as.filter)].ty == Ty::kBool;

@@ -203,6 +203,23 @@ private:
         big = b.CreateSelect(neg, b.CreateFNeg(big), big);
         return b.CreateSelect(fits, small, big);
     }
+    // The 2-byte length of a variable-width value at p, 0 (and not read) when
+    // the value is NULL.
+    Value *var_len(Value *p, Value *isnull, llvm::Type *t)
+    {
+        BasicBlock *cur = b.GetInsertBlock();
+        BasicBlock *ld = BasicBlock::Create(ctx, "var_len", fn);
+        BasicBlock *done = BasicBlock::Create(ctx, "var_len_done", fn);
+        b.CreateCondBr(isnull, done, ld);
+        b.SetInsertPoint(ld);
+        Value *v = b.CreateZExt(load_at(p, 0, b.getInt16Ty()), t);
+        b.CreateBr(done);
+        b.SetInsertPoint(done);
+        llvm::PHINode *phi = b.CreatePHI(t, 2);
+        phi->addIncoming(llvm::ConstantInt::get(t, 0), cur);
+        phi->addIncoming(v, ld);
+        return phi;
+    }
     // Branch to the error `code` when cond holds.
     void check(Value *cond, KernelError code)
     {
@@ -271,17 +288,17 @@ Val Gen::load_col(const ColSpec &c, Value *row, Value *ord, Value *params, Value
             r.v = load_at(row, c.offset, ty(c.ty));
         return r;
     case ColSpec::kVar: {
+        // A NULL value has no bytes (not even a length): its length is read
+        // only when it is not NULL (it may be the row's last bytes).
         Value *p = b.CreateGEP(b.getInt8Ty(), row, b.getInt64(c.offset));
         for (int32_t bit : c.prior_var_bits) {
             Value *n = null_bit(row, bit);
-            Value *len = b.CreateZExt(load_at(p, 0, b.getInt16Ty()), b.getInt64Ty());
+            Value *len = var_len(p, n, b.getInt64Ty());
             Value *skip = b.CreateSelect(n, b.getInt64(0), b.CreateAdd(len, b.getInt64(2)));
             p = b.CreateGEP(b.getInt8Ty(), p, skip);
         }
         r.null = null_bit(row, c.null_bit);
-        // A NULL value has no bytes: its length reads as 0 (never used).
-        Value *len = b.CreateZExt(load_at(p, 0, b.getInt16Ty()), b.getInt32Ty());
-        r.len = b.CreateSelect(r.null, b.getInt32(0), len);
+        r.len = var_len(p, r.null, b.getInt32Ty());
         r.v = b.CreateGEP(b.getInt8Ty(), p, b.getInt64(2));
         return r;
     }
