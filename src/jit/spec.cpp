@@ -66,7 +66,11 @@ static void put_group(std::string &s, const GroupSpec &g)
 
 std::string serialize(const ModuleSpec &m)
 {
-    std::string s = "v2;";
+    // The version of the generated code's meaning: bumped whenever the code
+    // generator changes what a spec compiles to, so that objects stored in
+    // feature_ext.deployment by an older generator are not loaded (v3: the
+    // length of a NULL variable-width value is no longer read).
+    std::string s = "v3;";
     for (const GroupSpec &g : m.groups)
         put_group(s, g);
     s += "P";
