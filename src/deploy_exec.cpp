@@ -457,6 +457,67 @@ void compute_frame(WindowPlan *w, const Rows *r, int64 base, Datum based, Frame 
 
 // The group's compiled kernel over the collected rows (inside the read
 // section: payload pointers are valid, nothing here may keep them).
+[[noreturn]] void raise_kernel_error(int rc);
+
+// The frames of the group's compiled windows, then its kernel (requests and
+// batch alike); the kernel's error code is returned.
+int call_group_kernel(DeployPlan *p, JitGroup *jg, const Rows *r, int64 base, Datum based, const uint8 *req,
+                      const Datum *reqv, const bool *reqn, jit::KFrame *frames)
+{
+    for (int s = 0; s < jg->nwin; s++) {
+        Frame f;
+        compute_frame(&p->windows[jg->windows[s]], r, base, based, &f);
+        frames[s].from = f.from;
+        frames[s].to = f.to;
+        frames[s].peers_from = f.peers_from;
+        frames[s].flags = (f.skip_request ? jit::kSkipRequest : 0) | (f.skip_peers ? jit::kSkipPeers : 0);
+    }
+    auto fn = reinterpret_cast<jit::GroupFn>(jg->fn);
+    static_assert(sizeof(Datum) == sizeof(uint64_t) && sizeof(bool) == sizeof(uint8_t), "kernel ABI");
+    return fn(r->payloads, r->order, r->n, req, base, frames, reinterpret_cast<const uint64_t *>(reqv),
+              reinterpret_cast<const uint8_t *>(reqn), p->jit->out, p->jit->out_null);
+}
+
+// The compiled aggregates' results of group g into the plan's params.
+void take_jit_results(DeployPlan *p, int g)
+{
+    JitPlan *jp = p->jit;
+    for (int k = 0; k < p->naggs; k++)
+        if (jp->agg_jitted[k] && p->windows[p->aggs[k].window].group == g) {
+            p->params[k].value = Datum(jp->out[k]);
+            p->params[k].isnull = jp->out_null[k] != 0;
+        }
+}
+
+// The output columns of one row (request or batch source row): compiled
+// projection where it exists, PostgreSQL's evaluator for the rest.  The
+// aggregate results are in p->params; the row must be in p->req_slot.
+void project_row(DeployPlan *p, const Datum *values, const bool *isnull, Datum *ov, bool *on)
+{
+    ExprContext *ec = p->econtext;
+    ec->ecxt_scantuple = p->req_slot;
+    JitPlan *jp = p->jit;
+    bool proj = g_jit && jp && jp->proj;
+    if (proj) {
+        for (int k = 0; k < p->naggs; k++) {
+            jp->aggw[k] = uint64(p->params[k].value);
+            jp->aggn[k] = p->params[k].isnull;
+        }
+        int rc = reinterpret_cast<jit::ProjFn>(jp->proj)(reinterpret_cast<const uint64_t *>(values),
+                                                         reinterpret_cast<const uint8_t *>(isnull), jp->aggw,
+                                                         jp->aggn, jp->outw, jp->outn);
+        if (rc != 0)
+            raise_kernel_error(rc);
+    }
+    for (int i = 0; i < p->nout; i++) {
+        if (proj && jp->out_jitted[i]) {
+            ov[i] = Datum(jp->outw[i]);
+            on[i] = jp->outn[i] != 0;
+        } else
+            ov[i] = ExecEvalExpr(p->outputs[i], ec, &on[i]);
+    }
+}
+
 int run_jit_group(DeployPlan *p, int gi, const Rows *r, int64 base, Datum based, const Datum *reqv,
                   const bool *reqn)
 {
@@ -467,21 +528,10 @@ int run_jit_group(DeployPlan *p, int gi, const Rows *r, int64 base, Datum based,
     if (m->nstored != jg->nstored || m->stored_fixed != jg->stored_fixed)
         return -1;  // the index changed under the plan: interpreter (caller retries)
     auto *frames = static_cast<jit::KFrame *>(palloc(sizeof(jit::KFrame) * Max(jg->nwin, 1)));
-    for (int s = 0; s < jg->nwin; s++) {
-        Frame f;
-        compute_frame(&p->windows[jg->windows[s]], r, base, based, &f);
-        frames[s].from = f.from;
-        frames[s].to = f.to;
-        frames[s].peers_from = f.peers_from;
-        frames[s].flags = (f.skip_request ? jit::kSkipRequest : 0) | (f.skip_peers ? jit::kSkipPeers : 0);
-    }
     uint32 sz = payload_size(m, reqv, reqn);
     auto *req = static_cast<uint8 *>(palloc(sz));
     encode_payload(m, reqv, reqn, req);
-    auto fn = reinterpret_cast<jit::GroupFn>(jg->fn);
-    static_assert(sizeof(Datum) == sizeof(uint64_t) && sizeof(bool) == sizeof(uint8_t), "kernel ABI");
-    return fn(r->payloads, r->order, r->n, req, base, frames, reinterpret_cast<const uint64_t *>(reqv),
-              reinterpret_cast<const uint8_t *>(reqn), jp->out, jp->out_null);
+    return call_group_kernel(p, jg, r, base, based, req, reqv, reqn, frames);
 }
 
 [[noreturn]] void raise_kernel_error(int rc)
@@ -883,7 +933,6 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
     MemoryContext caller = CurrentMemoryContext;
     MemoryContextReset(p->call_cxt);
     MemoryContext old = MemoryContextSwitchTo(p->call_cxt);
-    ExprContext *ec = p->econtext;
 
     // The request row.
     ExecClearTuple(p->req_slot);
@@ -913,11 +962,7 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
         if (g_jit && jp && jp->groups[g].fn) {
             int rc = collect(p, gp, values, isnull, base, based, &rows, g);
             if (rc == 0) {
-                for (int k = 0; k < p->naggs; k++)
-                    if (jp->agg_jitted[k] && p->windows[p->aggs[k].window].group == g) {
-                        p->params[k].value = Datum(jp->out[k]);
-                        p->params[k].isnull = jp->out_null[k] != 0;
-                    }
+                take_jit_results(p, g);
                 if (!jp->groups[g].all_jitted)
                     eval_group(p, g, rows, base, based, values, isnull, jp->agg_jitted);
                 continue;
@@ -930,29 +975,9 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
         eval_group(p, g, rows, base, based, values, isnull);
     }
     // Output row.
-    ec->ecxt_scantuple = p->req_slot;
     Datum *ov = static_cast<Datum *>(palloc(sizeof(Datum) * p->nout));
     bool *on = static_cast<bool *>(palloc(sizeof(bool) * p->nout));
-    JitPlan *jp = p->jit;
-    bool proj = g_jit && jp && jp->proj;
-    if (proj) {
-        for (int k = 0; k < p->naggs; k++) {
-            jp->aggw[k] = uint64(p->params[k].value);
-            jp->aggn[k] = p->params[k].isnull;
-        }
-        auto fn = reinterpret_cast<jit::ProjFn>(jp->proj);
-        int rc = fn(reinterpret_cast<const uint64_t *>(values), reinterpret_cast<const uint8_t *>(isnull), jp->aggw,
-                    jp->aggn, jp->outw, jp->outn);
-        if (rc != 0)
-            raise_kernel_error(rc);
-    }
-    for (int i = 0; i < p->nout; i++) {
-        if (proj && jp->out_jitted[i]) {
-            ov[i] = Datum(jp->outw[i]);
-            on[i] = jp->outn[i] != 0;
-        } else
-            ov[i] = ExecEvalExpr(p->outputs[i], ec, &on[i]);
-    }
+    project_row(p, values, isnull, ov, on);
     MemoryContextSwitchTo(caller);
     HeapTuple t = heap_form_tuple(p->out_desc, ov, on);
     (void) old;
@@ -1081,27 +1106,12 @@ void batch_eval_row(DeployPlan *p, int g, const IndexMeta *m, JitGroup *jg, jit:
         eval_group(p, g, view, base, based, v, nl);
         return;
     }
-    JitPlan *jp = p->jit;
-    for (int s = 0; s < jg->nwin; s++) {
-        Frame f;
-        compute_frame(&p->windows[jg->windows[s]], &view, base, based, &f);
-        kframes[s].from = f.from;
-        kframes[s].to = f.to;
-        kframes[s].peers_from = f.peers_from;
-        kframes[s].flags = (f.skip_request ? jit::kSkipRequest : 0) | (f.skip_peers ? jit::kSkipPeers : 0);
-    }
-    auto fn = reinterpret_cast<jit::GroupFn>(jg->fn);
-    int rc = fn(view.payloads, view.order, view.n, payload, base, kframes, reinterpret_cast<const uint64_t *>(v),
-                reinterpret_cast<const uint8_t *>(nl), jp->out, jp->out_null);
+    int rc = call_group_kernel(p, jg, &view, base, based, payload, v, nl, kframes);
     if (rc != 0)
         raise_kernel_error(rc);
-    for (int k = 0; k < p->naggs; k++)
-        if (jp->agg_jitted[k] && p->windows[p->aggs[k].window].group == g) {
-            p->params[k].value = Datum(jp->out[k]);
-            p->params[k].isnull = jp->out_null[k] != 0;
-        }
+    take_jit_results(p, g);
     if (!jg->all_jitted)
-        eval_group(p, g, view, base, based, v, nl, jp->agg_jitted);
+        eval_group(p, g, view, base, based, v, nl, p->jit->agg_jitted);
 }
 
 }  // namespace
@@ -1322,11 +1332,8 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
     TupleTableSlot **parts = static_cast<TupleTableSlot **>(palloc(sizeof(TupleTableSlot *) * nparts));
     for (int g = 0; g < nparts; g++)
         parts[g] = MakeSingleTupleTableSlot(rdesc, &TTSOpsMinimalTuple);
-    ExprContext *ec = p->econtext;
     Datum *ov = static_cast<Datum *>(palloc(sizeof(Datum) * Max(p->nout, 1)));
     bool *on = static_cast<bool *>(palloc(sizeof(bool) * Max(p->nout, 1)));
-    JitPlan *jp = p->jit;
-    bool proj = g_jit && jp && jp->proj;
     for (int64 r = 0; r < nrows; r++) {
         CHECK_FOR_INTERRUPTS();
         for (int g = 0; g < nparts; g++) {
@@ -1348,25 +1355,7 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
         memcpy(p->req_slot->tts_values, rv, sizeof(Datum) * natts);
         memcpy(p->req_slot->tts_isnull, rn, sizeof(bool) * natts);
         ExecStoreVirtualTuple(p->req_slot);
-        ec->ecxt_scantuple = p->req_slot;
-        if (proj) {
-            for (int k = 0; k < naggs; k++) {
-                jp->aggw[k] = uint64(p->params[k].value);
-                jp->aggn[k] = p->params[k].isnull;
-            }
-            int rc = reinterpret_cast<jit::ProjFn>(jp->proj)(reinterpret_cast<const uint64_t *>(rv),
-                                                             reinterpret_cast<const uint8_t *>(rn), jp->aggw,
-                                                             jp->aggn, jp->outw, jp->outn);
-            if (rc != 0)
-                raise_kernel_error(rc);
-        }
-        for (int i = 0; i < p->nout; i++) {
-            if (proj && jp->out_jitted[i]) {
-                ov[i] = Datum(jp->outw[i]);
-                on[i] = jp->outn[i] != 0;
-            } else
-                ov[i] = ExecEvalExpr(p->outputs[i], ec, &on[i]);
-        }
+        project_row(p, rv, rn, ov, on);
         MemoryContextSwitchTo(work);
         tuplestore_putvalues(ts, out, ov, on);
         MemoryContextReset(p->call_cxt);

@@ -510,9 +510,7 @@ void plan_winfn(PlanBuild *b, WindowFunc *wf, AggPlan *a)
         fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, wf->location,
              psprintf("window function %s() is not supported in deployments", name),
              "Aggregates and PostgreSQL's built-in window functions (row_number, rank, lag, first_value, ...) are.");
-    if (wf->aggfilter)
-        fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, wf->location, "FILTER is not implemented for non-aggregate window functions",
-             nullptr);
+    // (FILTER on them is refused by PostgreSQL's parser already.)
     a->result_type = wf->wintype;
     get_typlenbyval(a->result_type, &a->result_typlen, &a->result_typbyval);
     a->nargs = list_length(wf->args);

@@ -334,19 +334,24 @@ private:
         return r;
     }
 
-    // The first comma at depth 0 between the parentheses open..close; 0 if none.
-    size_t top_comma(size_t open, size_t close) const
+    // The first (or last) comma at depth 0 between the parentheses
+    // open..close; 0 if none.
+    size_t top_comma(size_t open, size_t close, bool last = false) const
     {
         int depth = 0;
+        size_t found = 0;
         for (size_t k = open + 1; k < close; k++) {
             if (is_op(toks_[k], "("))
                 depth++;
             else if (is_op(toks_[k], ")"))
                 depth--;
-            else if (depth == 0 && is_op(toks_[k], ","))
-                return k;
+            else if (depth == 0 && is_op(toks_[k], ",")) {
+                found = k;
+                if (!last)
+                    break;
+            }
         }
-        return 0;
+        return found;
     }
 
     void windows()
@@ -675,16 +680,7 @@ private:
             } else if (name == "lag" || name == "at") {
                 // Relative to the current row whatever the window's frame:
                 // at() over ROWS n PRECEDING on the same partition and order.
-                size_t comma = 0;
-                int depth = 0;
-                for (size_t k = i + 2; k < close; k++) {
-                    if (is_op(toks_[k], "("))
-                        depth++;
-                    else if (is_op(toks_[k], ")"))
-                        depth--;
-                    else if (depth == 0 && is_op(toks_[k], ","))
-                        comma = k;
-                }
+                size_t comma = top_comma(i + 1, close, true);
                 if (!comma || comma + 2 != close || toks_[comma + 1].kind != TK::kNum ||
                     !std::isdigit(static_cast<unsigned char>(toks_[comma + 1].text.back())))
                     refuse(name + "() needs a constant row offset as its second argument", t.pos);
