@@ -241,14 +241,8 @@ int64 run_retention_here(bool own_xacts)
 void register_launcher()
 {
     BackgroundWorker w;
-    memset(&w, 0, sizeof(w));
-    w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-    w.bgw_start_time = BgWorkerStart_RecoveryFinished;
-    w.bgw_restart_time = 10;
-    snprintf(w.bgw_library_name, BGW_MAXLEN, "feature_ext");
-    snprintf(w.bgw_function_name, BGW_MAXLEN, "fe_retention_launcher_main");
-    snprintf(w.bgw_name, BGW_MAXLEN, "feature_ext retention launcher");
-    snprintf(w.bgw_type, BGW_MAXLEN, "feature_ext retention launcher");
+    fill_worker(&w, BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION, 10, "fe_retention_launcher_main",
+                "feature_ext retention launcher");
     RegisterBackgroundWorker(&w);
 }
 
@@ -499,14 +493,8 @@ extern "C" void fe_retention_launcher_main(Datum)
         }
         for (int i = 0; i < ndbs; i++) {
             BackgroundWorker w;
-            memset(&w, 0, sizeof(w));
-            w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-            w.bgw_start_time = BgWorkerStart_RecoveryFinished;
-            w.bgw_restart_time = BGW_NEVER_RESTART;
-            snprintf(w.bgw_library_name, BGW_MAXLEN, "feature_ext");
-            snprintf(w.bgw_function_name, BGW_MAXLEN, "fe_retention_db_main");
-            snprintf(w.bgw_name, BGW_MAXLEN, "feature_ext retention worker");
-            snprintf(w.bgw_type, BGW_MAXLEN, "feature_ext retention worker");
+            fe::fill_worker(&w, BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION, BGW_NEVER_RESTART,
+                            "fe_retention_db_main", "feature_ext retention worker");
             w.bgw_main_arg = ObjectIdGetDatum(dbs[i]);
             w.bgw_notify_pid = MyProcPid;
             BackgroundWorkerHandle *h;

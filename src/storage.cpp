@@ -240,17 +240,22 @@ int drop_slots_of_dropped_dbs(const SlotMark *marks, int n, const Oid *live, int
     return dropped;
 }
 
+void fill_worker(BackgroundWorker *w, int flags, int restart_s, const char *function, const char *name)
+{
+    memset(w, 0, sizeof(*w));
+    w->bgw_flags = flags;
+    w->bgw_start_time = BgWorkerStart_RecoveryFinished;
+    w->bgw_restart_time = restart_s;
+    snprintf(w->bgw_library_name, BGW_MAXLEN, "feature_ext");
+    snprintf(w->bgw_function_name, BGW_MAXLEN, "%s", function);
+    snprintf(w->bgw_name, BGW_MAXLEN, "%s", name);
+    snprintf(w->bgw_type, BGW_MAXLEN, "%s", name);
+}
+
 void register_gc_worker()
 {
     BackgroundWorker w;
-    memset(&w, 0, sizeof(w));
-    w.bgw_flags = BGWORKER_SHMEM_ACCESS;
-    w.bgw_start_time = BgWorkerStart_RecoveryFinished;
-    w.bgw_restart_time = 10;
-    snprintf(w.bgw_library_name, BGW_MAXLEN, "feature_ext");
-    snprintf(w.bgw_function_name, BGW_MAXLEN, "fe_gc_worker_main");
-    snprintf(w.bgw_name, BGW_MAXLEN, "feature_ext TTL reclaimer");
-    snprintf(w.bgw_type, BGW_MAXLEN, "feature_ext TTL reclaimer");
+    fill_worker(&w, BGWORKER_SHMEM_ACCESS, 10, "fe_gc_worker_main", "feature_ext TTL reclaimer");
     RegisterBackgroundWorker(&w);
 }
 

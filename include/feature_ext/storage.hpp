@@ -16,6 +16,7 @@ extern "C" {
 #include "executor/tuptable.h"
 #include "storage/itemptr.h"
 #include "utils/rel.h"
+#include "postmaster/bgworker.h"
 }
 
 namespace fe {
@@ -125,6 +126,8 @@ struct SlotMark { uint32 index; uint64 generation; uint32 db; };
 int mark_slots(SlotMark *out, int max);
 int drop_slots_of_dropped_dbs(const SlotMark *marks, int n, const Oid *live, int nlive);
 void register_gc_worker();
+// A background worker of this library (storage.cpp), started once recovery finished.
+void fill_worker(BackgroundWorker *w, int flags, int restart_s, const char *function, const char *name);
 
 [[noreturn]] void report_memory_full(const char *what);
 
