@@ -89,6 +89,54 @@ RESET work_mem;
 SELECT feature_ext.undeploy('b2f');
 DROP TABLE b2;
 
+-- Sliding aggregates: batch() keeps count, int sums and min/max of filtered
+-- rows incrementally.  Source rows out of time order (the key buffer shifts),
+-- ties, 0.0 / -0.0 (PostgreSQL keeps the later of equal values) and NaN;
+-- a FILTER that could raise an error (division) is evaluated per frame, as
+-- in request mode.  Compared with the request-then-insert replay.
+CREATE TABLE ssrc (id serial, k text, v int, f float8, ts int8);
+INSERT INTO ssrc (k, v, f, ts)
+SELECT 'k' || (g % 3), CASE WHEN g % 7 = 0 THEN NULL ELSE (g * 37) % 23 - 11 END,
+       (ARRAY['0', '-0', '-1.5', '-0', '0', NULL, '-0', '0', 'NaN', '1.5']::float8[])[1 + (g * 7) % 10],
+       ((g * 7) % 50) * 3
+  FROM generate_series(1, 150) g;
+CREATE TABLE st (k text, v int, f float8, ts int8) USING feature_store;
+CREATE INDEX st_k ON st USING skiplist (k, ts);
+SELECT feature_ext.deploy('sfeat', $$
+SELECT k, count(*) OVER w1 AS c1, count(v) FILTER (WHERE v > 0 AND f IS NOT NULL) OVER w1 AS cf,
+       sum(v) OVER w1 AS s1, max(f) OVER w1 AS mxf, min(f) OVER w1 AS mnf,
+       max(v) OVER w2 AS mxv, min(v) FILTER (WHERE v <> 3) OVER w2 AS mnv, max(f) OVER w2 AS mxf2,
+       sum(v) FILTER (WHERE 100 / (v + 12) > 3) OVER w2 AS sdiv,
+       count(f) OVER w3 AS c3, min(f) OVER w3 AS mnf3, sum(v) OVER w3 AS s3
+  FROM st WINDOW w1 AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 4 PRECEDING AND CURRENT ROW EXCLUDE TIES),
+                 w2 AS (PARTITION BY k ORDER BY ts RANGE BETWEEN 20 PRECEDING AND 3 PRECEDING),
+                 w3 AS (PARTITION BY k, feature_ext.maxsize(3) ORDER BY ts
+                        RANGE BETWEEN 30 PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW)$$);
+CREATE TABLE sonline (id int, feats text);
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT * FROM ssrc ORDER BY id LOOP
+    INSERT INTO sonline SELECT r.id, row(x.*)::text FROM sfeat(r.k, r.v, r.f, r.ts) x;
+    INSERT INTO st VALUES (r.k, r.v, r.f, r.ts);
+    COMMIT;  -- rows are visible to requests once committed
+  END LOOP;
+END $$;
+SELECT count(*) AS rows_compared, count(*) FILTER (WHERE o.feats IS DISTINCT FROM b.feats) AS differences,
+       count(*) FILTER (WHERE b.feats ~ ',-0[,)]') > 0 AS saw_minus_zero,
+       count(*) FILTER (WHERE b.feats LIKE '%NaN%') > 0 AS saw_nan
+  FROM sonline o
+  JOIN (SELECT row_number() OVER () AS id, row(x.*)::text AS feats
+          FROM sfeat_batch('SELECT k, v, f, ts FROM ssrc ORDER BY id') x) b USING (id);
+SET feature_ext.jit = off;
+SELECT count(*) AS rows_compared, count(*) FILTER (WHERE o.feats IS DISTINCT FROM b.feats) AS differences
+  FROM sonline o
+  JOIN (SELECT row_number() OVER () AS id, row(x.*)::text AS feats
+          FROM sfeat_batch('SELECT k, v, f, ts FROM ssrc ORDER BY id') x) b USING (id);
+RESET feature_ext.jit;
+SELECT feature_ext.undeploy('sfeat');
+DROP TABLE ssrc, st, sonline;
+
 SELECT feature_ext.undeploy('bfeat');
 DROP PROCEDURE replay(text);
 DROP FUNCTION compare_batch(text);

@@ -147,3 +147,25 @@ RESET feature_ext.jit;
 SELECT feature_ext.undeploy('jit_sw');
 SELECT feature_ext.undeploy('jit_sw2');
 DROP TABLE jsw;
+
+-- avg(float8): compiled code computes Sx / N and hands frames holding a value
+-- beyond +/-1e100 (or inf / NaN) to the interpreter, whose float8_accum
+-- raises the overflow of the sum of squares as PostgreSQL does.
+CREATE TABLE javg (k int, ts bigint, v float8) USING feature_store;
+CREATE INDEX ON javg USING skiplist (k, ts);
+INSERT INTO javg VALUES (1, 1, 1e150), (1, 2, 2e150), (2, 1, 1e200), (2, 2, -1e200),
+                        (3, 1, 'Infinity'), (3, 2, 1), (4, 1, 'NaN'), (5, 1, 0.1), (5, 2, 0.2);
+SELECT feature_ext.deploy('jit_avg', $$
+SELECT avg(v) OVER w AS a, count(*) OVER w AS n FROM javg
+WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 5 PRECEDING AND CURRENT ROW)$$);
+SELECT feature_ext.explain('jit_avg', timing => false) ~ '2 of 2 aggregates compile' AS avg_compiled;
+SELECT k, (jit_avg(k, 3, 0.7)).* FROM generate_series(1, 5) k WHERE k <> 2;
+SELECT * FROM jit_avg(2, 3, 0.7);
+SELECT * FROM jit_avg_batch('SELECT * FROM javg WHERE k <> 2');
+SELECT * FROM jit_avg_batch('javg');
+SET feature_ext.jit = off;
+SELECT k, (jit_avg(k, 3, 0.7)).* FROM generate_series(1, 5) k WHERE k <> 2;
+SELECT * FROM jit_avg(2, 3, 0.7);
+RESET feature_ext.jit;
+SELECT feature_ext.undeploy('jit_avg');
+DROP TABLE javg;

@@ -10,6 +10,7 @@
 // window executor).  Finally evaluate the output expressions with the
 // aggregate results as PARAM_EXEC values and the request as the scan row.
 #include "feature_ext/deploy.hpp"
+#include "feature_ext/deploy_internal.hpp"
 #include "feature_ext/jit/spec.hpp"
 #include "feature_ext/module.hpp"
 
@@ -35,16 +36,6 @@ extern "C" {
 
 namespace fe {
 
-namespace {
-
-struct Rows {
-    int n;            // stored rows collected (newest first)
-    int64 *order;     // order values
-    Datum *orderd;    // as Datums of the order type
-    Datum *values;    // n * natts, by attribute
-    bool *isnull;
-    const uint8 **payloads;  // JIT groups: the stored rows' payloads (valid in the read section)
-};
 
 inline int64 int_of(Oid t, Datum d)
 {
@@ -294,16 +285,7 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
     return rc;
 }
 
-// Frame of a window as ascending positions [from, to] over 0..n (n = request),
-// plus exclusions.  Returns false when the frame is empty.
-struct Frame {
-    int from, to;
-    bool skip_request;
-    int peers_from;  // first ascending position with order == base (peers), n if none
-    bool skip_peers;
-};
 
-int asc_to_idx(int n, int pos) { return n - 1 - pos; }  // ascending position -> newest-first index
 
 void compute_frame(WindowPlan *w, const Rows *r, int64 base, Datum based, Frame *f)
 {
@@ -455,14 +437,10 @@ void compute_frame(WindowPlan *w, const Rows *r, int64 base, Datum based, Frame 
     }
 }
 
-// The group's compiled kernel over the collected rows (inside the read
-// section: payload pointers are valid, nothing here may keep them).
-[[noreturn]] void raise_kernel_error(int rc);
-
 // The frames of the group's compiled windows, then its kernel (requests and
 // batch alike); the kernel's error code is returned.
-int call_group_kernel(DeployPlan *p, JitGroup *jg, const Rows *r, int64 base, Datum based, const uint8 *req,
-                      const Datum *reqv, const bool *reqn, jit::KFrame *frames)
+int call_group_kernel(DeployPlan *p, JitPlan *jp, JitGroup *jg, const Rows *r, int64 base, Datum based,
+                      const uint8 *req, const Datum *reqv, const bool *reqn, jit::KFrame *frames)
 {
     for (int s = 0; s < jg->nwin; s++) {
         Frame f;
@@ -475,13 +453,12 @@ int call_group_kernel(DeployPlan *p, JitGroup *jg, const Rows *r, int64 base, Da
     auto fn = reinterpret_cast<jit::GroupFn>(jg->fn);
     static_assert(sizeof(Datum) == sizeof(uint64_t) && sizeof(bool) == sizeof(uint8_t), "kernel ABI");
     return fn(r->payloads, r->order, r->n, req, base, frames, reinterpret_cast<const uint64_t *>(reqv),
-              reinterpret_cast<const uint8_t *>(reqn), p->jit->out, p->jit->out_null);
+              reinterpret_cast<const uint8_t *>(reqn), jp->out, jp->out_null);
 }
 
 // The compiled aggregates' results of group g into the plan's params.
-void take_jit_results(DeployPlan *p, int g)
+void take_jit_results(DeployPlan *p, JitPlan *jp, int g)
 {
-    JitPlan *jp = p->jit;
     for (int k = 0; k < p->naggs; k++)
         if (jp->agg_jitted[k] && p->windows[p->aggs[k].window].group == g) {
             p->params[k].value = Datum(jp->out[k]);
@@ -531,7 +508,7 @@ int run_jit_group(DeployPlan *p, int gi, const Rows *r, int64 base, Datum based,
     uint32 sz = payload_size(m, reqv, reqn);
     auto *req = static_cast<uint8 *>(palloc(sz));
     encode_payload(m, reqv, reqn, req);
-    return call_group_kernel(p, jg, r, base, based, req, reqv, reqn, frames);
+    return call_group_kernel(p, jp, jg, r, base, based, req, reqv, reqn, frames);
 }
 
 [[noreturn]] void raise_kernel_error(int rc)
@@ -679,8 +656,6 @@ void run_fast(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f, co
         break;
     }
 }
-
-}  // namespace
 
 // Evaluate every window of group g over `rows` (stored rows, newest first)
 // and the request row in p->req_slot; results go to p->params.
@@ -837,7 +812,7 @@ void eval_winfn(DeployPlan *p, AggPlan *a, const Rows *rows, const Frame &f, Par
 }
 
 void eval_group(DeployPlan *p, int g, const Rows &rows, int64 base, Datum based, const Datum *values,
-                const bool *isnull, const bool *skip = nullptr)
+                const bool *isnull, const bool *skip)
 {
     ExprContext *ec = p->econtext;
     for (int w = 0; w < p->nwindows; w++) {
@@ -962,9 +937,14 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
         if (g_jit && jp && jp->groups[g].fn) {
             int rc = collect(p, gp, values, isnull, base, based, &rows, g);
             if (rc == 0) {
-                take_jit_results(p, g);
+                take_jit_results(p, jp, g);
                 if (!jp->groups[g].all_jitted)
                     eval_group(p, g, rows, base, based, values, isnull, jp->agg_jitted);
+                continue;
+            }
+            if (rc == jit::kNeedInterpreter) {  // this request only: values the kernel leaves to the interpreter
+                collect(p, gp, values, isnull, base, based, &rows);
+                eval_group(p, g, rows, base, based, values, isnull);
                 continue;
             }
             if (rc > 0)
@@ -982,387 +962,6 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
     HeapTuple t = heap_form_tuple(p->out_desc, ov, on);
     (void) old;
     return HeapTupleGetDatum(t);
-}
-
-
-// ---------------------------------------------------------------- batch
-//
-// Offline mode: the features of every source row, computed as if it were a
-// request against the source rows before it (same key; smaller order value,
-// or equal and earlier in the source), with the same plan, the same
-// eval_group() and the same compiled kernels as requests.
-//
-// Memory is bounded: one pass over the source feeds, per index group, a
-// tuplesort by (encoded key, source position) (PostgreSQL's external sort,
-// work_mem each).  Reading a group's sort, only the current key's rows are
-// held: a newest-first buffer filled from its end towards its start, so that
-// row t sees exactly the buffered rows with order <= its own (a contiguous
-// run: a view, not a copy) and is then inserted after the buffered rows newer
-// than it (an append in the usual time-ordered case).  Each row's aggregate
-// results go to one more tuplesort by source position, which is read back in
-// source order to evaluate the output projection into the result store.
-
-namespace {
-
-// Attribute layout of the per-group sort: position, key hash, key, the
-// table's columns.  The sort keys (hash, key, position) come first so that
-// comparisons find them at fixed offsets (no walk over variable-width
-// columns), and most comparisons are decided by the int8 hash alone (keys
-// only need grouping, not an order).
-constexpr int kSortCols = 3;
-TupleDesc batch_sort_desc(DeployPlan *p)
-{
-    TupleDesc d = CreateTemplateTupleDesc(p->natts + kSortCols);
-    TupleDescInitEntry(d, 1, nullptr, INT8OID, -1, 0);
-    TupleDescInitEntry(d, 2, nullptr, INT8OID, -1, 0);
-    TupleDescInitEntry(d, 3, nullptr, BYTEAOID, -1, 0);
-    for (int a = 0; a < p->natts; a++) {
-        Form_pg_attribute att = TupleDescAttr(p->heap_desc, a);
-        TupleDescInitEntry(d, AttrNumber(kSortCols + a + 1), nullptr, att->attisdropped ? INT4OID : att->atttypid,
-                           att->atttypmod, 0);
-    }
-    return d;
-}
-
-// The result sort: position, group, the table's columns (group 0 only), the
-// aggregate results of that group.
-TupleDesc batch_result_desc(DeployPlan *p)
-{
-    TupleDesc d = CreateTemplateTupleDesc(2 + p->natts + p->naggs);
-    TupleDescInitEntry(d, 1, nullptr, INT8OID, -1, 0);
-    TupleDescInitEntry(d, 2, nullptr, INT4OID, -1, 0);
-    for (int a = 0; a < p->natts; a++) {
-        Form_pg_attribute att = TupleDescAttr(p->heap_desc, a);
-        TupleDescInitEntry(d, AttrNumber(3 + a), nullptr, att->attisdropped ? INT4OID : att->atttypid,
-                           att->atttypmod, 0);
-    }
-    for (int k = 0; k < p->naggs; k++)
-        TupleDescInitEntry(d, AttrNumber(3 + p->natts + k), nullptr, p->aggs[k].result_type, -1, 0);
-    return d;
-}
-
-// The current key's rows, newest first in [front, cap).
-struct KeyBuf {
-    int cap, front;
-    int64 *order;
-    Datum *orderd;
-    Datum *values;
-    bool *isnull;
-    const uint8 **payloads;
-};
-
-void keybuf_reset(KeyBuf *b, int natts, bool payloads, int cap)
-{
-    b->cap = cap;
-    b->front = cap;
-    b->order = static_cast<int64 *>(palloc(sizeof(int64) * cap));
-    b->orderd = static_cast<Datum *>(palloc(sizeof(Datum) * cap));
-    b->values = static_cast<Datum *>(palloc(sizeof(Datum) * size_t(cap) * natts));
-    b->isnull = static_cast<bool *>(palloc(sizeof(bool) * size_t(cap) * natts));
-    b->payloads = payloads ? static_cast<const uint8 **>(palloc(sizeof(uint8 *) * cap)) : nullptr;
-}
-
-// Double the buffer, keeping its rows at the end.
-void keybuf_grow(KeyBuf *b, int natts)
-{
-    KeyBuf o = *b;
-    int n = o.cap - o.front;
-    keybuf_reset(b, natts, o.payloads != nullptr, o.cap * 2);
-    b->front = b->cap - n;
-    memcpy(b->order + b->front, o.order + o.front, sizeof(int64) * n);
-    memcpy(b->orderd + b->front, o.orderd + o.front, sizeof(Datum) * n);
-    memcpy(b->values + size_t(b->front) * natts, o.values + size_t(o.front) * natts, sizeof(Datum) * n * natts);
-    memcpy(b->isnull + size_t(b->front) * natts, o.isnull + size_t(o.front) * natts, sizeof(bool) * n * natts);
-    if (o.payloads)
-        memcpy(b->payloads + b->front, o.payloads + o.front, sizeof(uint8 *) * n);
-    pfree(o.order), pfree(o.orderd), pfree(o.values), pfree(o.isnull);
-    if (o.payloads)
-        pfree(o.payloads);
-}
-
-// Compute group g for the row (v, nl) against the buffered rows of its key,
-// leaving the results in p->params (call_cxt current).
-void batch_eval_row(DeployPlan *p, int g, const IndexMeta *m, JitGroup *jg, jit::KFrame *kframes, KeyBuf *kb,
-                    int first_older, const Datum *v, const bool *nl, int64 base, const uint8 *payload)
-{
-    GroupPlan *gp = &p->groups[g];
-    int natts = p->natts;
-    Rows view;
-    view.n = kb->cap - first_older;
-    if (!gp->need_all && !gp->need_range && view.n > gp->need_rows)
-        view.n = int(gp->need_rows);
-    view.order = kb->order + first_older;
-    view.orderd = kb->orderd + first_older;
-    view.values = kb->values + size_t(first_older) * natts;
-    view.isnull = kb->isnull + size_t(first_older) * natts;
-    view.payloads = jg ? kb->payloads + first_older : nullptr;
-    ExecClearTuple(p->req_slot);
-    memcpy(p->req_slot->tts_values, v, sizeof(Datum) * natts);
-    memcpy(p->req_slot->tts_isnull, nl, sizeof(bool) * natts);
-    ExecStoreVirtualTuple(p->req_slot);
-    Datum based = v[gp->order_attno - 1];
-    prepare_bounds(p, g, based, base);
-    if (!jg) {
-        eval_group(p, g, view, base, based, v, nl);
-        return;
-    }
-    int rc = call_group_kernel(p, jg, &view, base, based, payload, v, nl, kframes);
-    if (rc != 0)
-        raise_kernel_error(rc);
-    take_jit_results(p, g);
-    if (!jg->all_jitted)
-        eval_group(p, g, view, base, based, v, nl, p->jit->agg_jitted);
-}
-
-}  // namespace
-
-void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, TupleDesc out)
-{
-    int natts = p->natts, naggs = p->naggs, ngroups = p->ngroups;
-    Relation heap = table_open(p->heapoid, AccessShareLock);
-    IndexMeta **metas;
-    int nmetas = heap_skiplist_indexes(heap, &metas);
-    const IndexMeta **gm = static_cast<const IndexMeta **>(palloc(sizeof(IndexMeta *) * Max(ngroups, 1)));
-    for (int g = 0; g < ngroups; g++) {
-        gm[g] = nullptr;
-        for (int i = 0; i < nmetas; i++)
-            if (metas[i]->indexoid == p->groups[g].indexoid)
-                gm[g] = metas[i];
-        if (!gm[g])
-            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("an index of deployment %s is gone", p->name),
-                            errhint("Redeploy it.")));
-    }
-    MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "feature_ext batch", ALLOCSET_DEFAULT_SIZES);
-    MemoryContext rowcxt = AllocSetContextCreate(work, "feature_ext batch row", ALLOCSET_SMALL_SIZES);
-    MemoryContext keycxt = AllocSetContextCreate(work, "feature_ext batch key", ALLOCSET_DEFAULT_SIZES);
-    MemoryContext old = MemoryContextSwitchTo(work);
-
-    TupleDesc sdesc = batch_sort_desc(p);
-    TupleDesc rdesc = batch_result_desc(p);
-    TupleTableSlot *sslot = MakeSingleTupleTableSlot(sdesc, &TTSOpsVirtual);
-    TupleTableSlot *rslot = MakeSingleTupleTableSlot(rdesc, &TTSOpsVirtual);
-    AttrNumber skeys[3] = {2, 3, 1};
-    Oid sops[3] = {Int8LessOperator, ByteaLessOperator, Int8LessOperator};
-    Oid scoll[3] = {InvalidOid, InvalidOid, InvalidOid};
-    bool snf[3] = {false, false, false};
-    AttrNumber rkeys[2] = {1, 2};
-    Oid rops[2] = {Int8LessOperator, Int4LessOperator};
-    Tuplesortstate **sorts = static_cast<Tuplesortstate **>(palloc(sizeof(Tuplesortstate *) * Max(ngroups, 1)));
-    for (int g = 0; g < ngroups; g++)
-        sorts[g] = tuplesort_begin_heap(sdesc, 3, skeys, sops, scoll, snf, work_mem, nullptr, TUPLESORT_NONE);
-    Tuplesortstate *rsort = tuplesort_begin_heap(rdesc, 2, rkeys, rops, scoll, snf, work_mem, nullptr, TUPLESORT_NONE);
-
-    // ---- 1. one pass over the source
-    Datum *v = static_cast<Datum *>(palloc(sizeof(Datum) * natts));
-    bool *nl = static_cast<bool *>(palloc(sizeof(bool) * natts));
-    int64 nrows = 0;
-    for (;;) {
-        MemoryContextReset(rowcxt);
-        MemoryContextSwitchTo(rowcxt);
-        for (int a = 0; a < natts; a++) {
-            v[a] = Datum(0);
-            nl[a] = true;
-        }
-        if (!next(arg, v, nl)) {
-            MemoryContextSwitchTo(work);
-            break;
-        }
-        int64 seq = nrows++;
-        if (ngroups == 0) {  // no window: projection only
-            ExecClearTuple(rslot);
-            memset(rslot->tts_isnull, true, sizeof(bool) * rdesc->natts);
-            rslot->tts_values[0] = Int64GetDatum(seq);
-            rslot->tts_isnull[0] = false;
-            rslot->tts_values[1] = Int32GetDatum(0);
-            rslot->tts_isnull[1] = false;
-            memcpy(rslot->tts_values + 2, v, sizeof(Datum) * natts);
-            memcpy(rslot->tts_isnull + 2, nl, sizeof(bool) * natts);
-            ExecStoreVirtualTuple(rslot);
-            tuplesort_puttupleslot(rsort, rslot);
-        }
-        for (int g = 0; g < ngroups; g++) {
-            GroupPlan *gp = &p->groups[g];
-            if (nl[gp->order_attno - 1])
-                ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-                                errmsg("source row %lld has a NULL order column \"%s\"", (long long) seq + 1,
-                                       NameStr(TupleDescAttr(p->heap_desc, gp->order_attno - 1)->attname))));
-            for (int k = 0; k < gp->nkeys; k++)
-                if (nl[gp->key_attnos[k] - 1])
-                    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-                                    errmsg("source row %lld has a NULL key column \"%s\"", (long long) seq + 1,
-                                           NameStr(TupleDescAttr(p->heap_desc, gp->key_attnos[k] - 1)->attname))));
-            uint8 *key;
-            uint32 klen = encode_key(gm[g], v, nl, &key);
-            bytea *kb = static_cast<bytea *>(palloc(VARHDRSZ + klen));
-            SET_VARSIZE(kb, VARHDRSZ + klen);
-            memcpy(VARDATA(kb), key, klen);
-            ExecClearTuple(sslot);
-            sslot->tts_values[0] = Int64GetDatum(seq);
-            sslot->tts_isnull[0] = false;
-            sslot->tts_values[1] = Int64GetDatum(int64(core::Store::hash_key(key, klen)));
-            sslot->tts_isnull[1] = false;
-            sslot->tts_values[2] = PointerGetDatum(kb);
-            sslot->tts_isnull[2] = false;
-            memcpy(sslot->tts_values + kSortCols, v, sizeof(Datum) * natts);
-            memcpy(sslot->tts_isnull + kSortCols, nl, sizeof(bool) * natts);
-            ExecStoreVirtualTuple(sslot);
-            tuplesort_puttupleslot(sorts[g], sslot);
-        }
-    }
-
-    // ---- 2. per group: keys in turn, rows in source order
-    TupleTableSlot *gslot = MakeSingleTupleTableSlot(sdesc, &TTSOpsMinimalTuple);
-    for (int g = 0; g < ngroups; g++) {
-        GroupPlan *gp = &p->groups[g];
-        const IndexMeta *m = gm[g];
-        JitPlan *jp = g_jit ? p->jit : nullptr;
-        JitGroup *jg = jp && jp->groups[g].fn && m->nstored == jp->groups[g].nstored &&
-                               m->stored_fixed == jp->groups[g].stored_fixed
-                           ? &jp->groups[g]
-                           : nullptr;
-        jit::KFrame *kframes = jg ? static_cast<jit::KFrame *>(palloc(sizeof(jit::KFrame) * Max(jg->nwin, 1))) : nullptr;
-        tuplesort_performsort(sorts[g]);
-        KeyBuf kb;
-        bytea *curkey = nullptr;
-        bool have_key = false;
-        while (tuplesort_gettupleslot(sorts[g], true, false, gslot, nullptr)) {
-            CHECK_FOR_INTERRUPTS();
-            slot_getallattrs(gslot);
-            bytea *key = DatumGetByteaPP(gslot->tts_values[2]);
-            int64 seq = DatumGetInt64(gslot->tts_values[0]);
-            if (!have_key || VARSIZE_ANY_EXHDR(key) != VARSIZE_ANY_EXHDR(curkey) ||
-                memcmp(VARDATA_ANY(key), VARDATA_ANY(curkey), VARSIZE_ANY_EXHDR(key)) != 0) {
-                MemoryContextReset(keycxt);
-                MemoryContextSwitchTo(keycxt);
-                curkey = static_cast<bytea *>(PG_DETOAST_DATUM_COPY(PointerGetDatum(key)));
-                keybuf_reset(&kb, natts, jg != nullptr, 64);
-                have_key = true;
-            }
-            // The row's values, owned by the key's context.
-            MemoryContextSwitchTo(keycxt);
-            if (kb.front == 0)
-                keybuf_grow(&kb, natts);
-            int slot_at = kb.front - 1;  // scratch slot for the values before placement
-            Datum *rv = kb.values + size_t(slot_at) * natts;
-            bool *rn = kb.isnull + size_t(slot_at) * natts;
-            // Older rows' values are read again only by the interpreter; with
-            // every aggregate compiled, by-reference values need not outlive
-            // this row (the kernels read the encoded payloads).
-            bool keep_values = !jg || !jg->all_jitted;
-            for (int a = 0; a < natts; a++) {
-                Form_pg_attribute att = TupleDescAttr(sdesc, kSortCols + a);
-                Datum d = gslot->tts_values[kSortCols + a];
-                rn[a] = gslot->tts_isnull[kSortCols + a];
-                rv[a] = rn[a] || att->attbyval || !keep_values ? d : datumCopy(d, false, att->attlen);
-            }
-            const uint8 *payload = nullptr;
-            if (jg) {
-                auto *buf = static_cast<uint8 *>(palloc(payload_size(m, rv, rn)));
-                encode_payload(m, rv, rn, buf);
-                payload = buf;
-            }
-            int64 base = order_from_datum(gp->order_kind, rv[gp->order_attno - 1]);
-            // first buffered row not newer than this one
-            int lo = kb.front, hi = kb.cap;
-            while (lo < hi) {
-                int mid = (lo + hi) / 2;
-                if (kb.order[mid] > base)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            int first_older = lo;
-            MemoryContextSwitchTo(p->call_cxt);
-            batch_eval_row(p, g, m, jg, kframes, &kb, first_older, rv, rn, base, payload);
-            // The group's results (and, for group 0, the row) into the result sort.
-            ExecClearTuple(rslot);
-            memset(rslot->tts_isnull, true, sizeof(bool) * rdesc->natts);
-            rslot->tts_values[0] = Int64GetDatum(seq);
-            rslot->tts_isnull[0] = false;
-            rslot->tts_values[1] = Int32GetDatum(g);
-            rslot->tts_isnull[1] = false;
-            if (g == 0) {
-                memcpy(rslot->tts_values + 2, rv, sizeof(Datum) * natts);
-                memcpy(rslot->tts_isnull + 2, rn, sizeof(bool) * natts);
-            }
-            for (int k = 0; k < naggs; k++)
-                if (p->windows[p->aggs[k].window].group == g) {
-                    rslot->tts_values[2 + natts + k] = p->params[k].value;
-                    rslot->tts_isnull[2 + natts + k] = p->params[k].isnull;
-                }
-            ExecStoreVirtualTuple(rslot);
-            tuplesort_puttupleslot(rsort, rslot);
-            MemoryContextReset(p->call_cxt);
-            // Insert: the newer rows move one slot towards the start (the
-            // scratch slot is front - 1, so save the row first).
-            MemoryContextSwitchTo(keycxt);
-            int nnewer = first_older - kb.front;
-            if (nnewer > 0) {
-                Datum *tv = static_cast<Datum *>(palloc(sizeof(Datum) * natts));
-                bool *tn = static_cast<bool *>(palloc(sizeof(bool) * natts));
-                memcpy(tv, rv, sizeof(Datum) * natts);
-                memcpy(tn, rn, sizeof(bool) * natts);
-                int f = kb.front;
-                memmove(kb.order + f - 1, kb.order + f, sizeof(int64) * nnewer);
-                memmove(kb.orderd + f - 1, kb.orderd + f, sizeof(Datum) * nnewer);
-                memmove(kb.values + size_t(f - 1) * natts, kb.values + size_t(f) * natts, sizeof(Datum) * natts * nnewer);
-                memmove(kb.isnull + size_t(f - 1) * natts, kb.isnull + size_t(f) * natts, sizeof(bool) * natts * nnewer);
-                if (jg)
-                    memmove(kb.payloads + f - 1, kb.payloads + f, sizeof(uint8 *) * nnewer);
-                memcpy(kb.values + size_t(first_older - 1) * natts, tv, sizeof(Datum) * natts);
-                memcpy(kb.isnull + size_t(first_older - 1) * natts, tn, sizeof(bool) * natts);
-                pfree(tv), pfree(tn);
-            }
-            kb.front--;
-            int at = first_older - 1;
-            kb.order[at] = base;
-            kb.orderd[at] = kb.values[size_t(at) * natts + gp->order_attno - 1];
-            if (jg)
-                kb.payloads[at] = payload;
-            MemoryContextSwitchTo(work);
-        }
-        tuplesort_end(sorts[g]);
-        MemoryContextReset(keycxt);
-    }
-    table_close(heap, NoLock);
-
-    // ---- 3. rows in source order: the output projection
-    tuplesort_performsort(rsort);
-    int nparts = Max(ngroups, 1);
-    TupleTableSlot **parts = static_cast<TupleTableSlot **>(palloc(sizeof(TupleTableSlot *) * nparts));
-    for (int g = 0; g < nparts; g++)
-        parts[g] = MakeSingleTupleTableSlot(rdesc, &TTSOpsMinimalTuple);
-    Datum *ov = static_cast<Datum *>(palloc(sizeof(Datum) * Max(p->nout, 1)));
-    bool *on = static_cast<bool *>(palloc(sizeof(bool) * Max(p->nout, 1)));
-    for (int64 r = 0; r < nrows; r++) {
-        CHECK_FOR_INTERRUPTS();
-        for (int g = 0; g < nparts; g++) {
-            if (!tuplesort_gettupleslot(rsort, true, true, parts[g], nullptr))
-                elog(ERROR, "feature_ext: batch result sort ended early");
-            slot_getallattrs(parts[g]);
-            if (DatumGetInt64(parts[g]->tts_values[0]) != r || DatumGetInt32(parts[g]->tts_values[1]) != g)
-                elog(ERROR, "feature_ext: batch result sort out of step");
-        }
-        for (int k = 0; k < naggs; k++) {
-            TupleTableSlot *s = parts[p->windows[p->aggs[k].window].group];
-            p->params[k].value = s->tts_values[2 + natts + k];
-            p->params[k].isnull = s->tts_isnull[2 + natts + k];
-        }
-        const Datum *rv = parts[0]->tts_values + 2;
-        const bool *rn = parts[0]->tts_isnull + 2;
-        MemoryContextSwitchTo(p->call_cxt);
-        ExecClearTuple(p->req_slot);
-        memcpy(p->req_slot->tts_values, rv, sizeof(Datum) * natts);
-        memcpy(p->req_slot->tts_isnull, rn, sizeof(bool) * natts);
-        ExecStoreVirtualTuple(p->req_slot);
-        project_row(p, rv, rn, ov, on);
-        MemoryContextSwitchTo(work);
-        tuplestore_putvalues(ts, out, ov, on);
-        MemoryContextReset(p->call_cxt);
-    }
-    tuplesort_end(rsort);
-    MemoryContextSwitchTo(old);
-    MemoryContextDelete(work);
 }
 
 }  // namespace fe

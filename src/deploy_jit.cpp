@@ -456,7 +456,7 @@ Node *where_int_column(WindowFunc *wf)
 
 // Build the spec of a plan; jitted[k] says which aggregates it covers.
 void build_spec(DeployPlan *p, jit::ModuleSpec *spec, bool *jitted, int *winmap /* ngroups x nwindows */,
-                int *layout /* ngroups x 2 */)
+                int *layout /* ngroups x 2 */, const bool *exclude /* per aggregate, or nullptr */)
 {
     IndexMeta **metas = nullptr;
     int nmetas = 0;
@@ -488,6 +488,8 @@ void build_spec(DeployPlan *p, jit::ModuleSpec *spec, bool *jitted, int *winmap 
             if (p->windows[a->window].group != g)
                 continue;
             jitted[k] = false;
+            if (exclude && exclude[k])
+                continue;
             auto *wf = static_cast<WindowFunc *>(list_nth(p->agg_exprs, k));
             // Failed translations are rolled back (columns and expressions added).
             size_t ncols = gs.cols.size(), nexprs = gs.exprs.size();
@@ -606,12 +608,13 @@ struct Built {
 };
 
 Built build_and_compile(DeployPlan *p, bool *jitted, int *winmap, int *group_nwin, int *layout, bool compile,
-                        uint64 skip_if_hash, bool *out_jitted)
+                        uint64 skip_if_hash, bool *out_jitted, const bool *exclude = nullptr)
 {
     Built b{0, 0, false, {false, nullptr, 0, nullptr, 0}};
     jit::ModuleSpec spec;
-    build_spec(p, &spec, jitted, winmap, layout);
-    build_proj(p, &spec, out_jitted);
+    build_spec(p, &spec, jitted, winmap, layout, exclude);
+    if (!exclude)  // a variant for batch() runs the plan's own projection
+        build_proj(p, &spec, out_jitted);
     for (int k = 0; k < p->naggs; k++)
         b.njitted += jitted[k];
     for (int g = 0; g < p->ngroups; g++)
@@ -666,9 +669,12 @@ JitObject jit_compile_plan(DeployPlan *p)
     return r;
 }
 
-void jit_attach(DeployPlan *p, const JitObject *stored)
+namespace {
+
+// Compiled kernels for a plan (nullptr when nothing compiles), from `stored`
+// when it matches; `exclude` leaves those aggregates out (a variant).
+JitPlan *attach(DeployPlan *p, const JitObject *stored, const bool *exclude)
 {
-    p->jit_tried = true;
     jit::set_fatal_handler(fatal_in_llvm);
     MemoryContext old = MemoryContextSwitchTo(p->cxt);
     bool *jitted = static_cast<bool *>(palloc0(sizeof(bool) * Max(p->naggs, 1)));
@@ -690,12 +696,12 @@ void jit_attach(DeployPlan *p, const JitObject *stored)
     instr_time t0, t1;
     INSTR_TIME_SET_CURRENT(t0);
     uint64 stored_hash = stored && stored->object ? stored->hash : 0;
-    Built b = build_and_compile(p, jitted, winmap, gnw, layout, true, stored_hash, outj);
+    Built b = build_and_compile(p, jitted, winmap, gnw, layout, true, stored_hash, outj, exclude);
     int nout_jit = 0;
     for (int i = 0; i < p->nout; i++)
         nout_jit += outj[i];
     if (b.njitted == 0 && nout_jit == 0)
-        return;
+        return nullptr;
     const char *obj;
     size_t len;
     if (!b.compiled) {  // the catalog's object matches this plan and host
@@ -709,7 +715,7 @@ void jit_attach(DeployPlan *p, const JitObject *stored)
         jit::free_buffer(b.cr.error);
         ereport(WARNING, (errmsg("feature_ext: could not compile deployment %s, using the interpreter: %s", p->name,
                                  msg)));
-        return;
+        return nullptr;
     } else {
         obj = b.cr.object;
         len = b.cr.object_len;
@@ -725,7 +731,7 @@ void jit_attach(DeployPlan *p, const JitObject *stored)
         jit::free_buffer(err);
         ereport(WARNING, (errmsg("feature_ext: could not load compiled deployment %s, using the interpreter: %s",
                                  p->name, msg)));
-        return;
+        return nullptr;
     }
     INSTR_TIME_SET_CURRENT(t1);
     INSTR_TIME_SUBTRACT(t1, t0);
@@ -759,7 +765,20 @@ void jit_attach(DeployPlan *p, const JitObject *stored)
         jg->nstored = layout[2 * g];  // the executor checks the index still has this layout
         jg->stored_fixed = layout[2 * g + 1];
     }
-    p->jit = jp;
+    return jp;
+}
+
+}  // namespace
+
+void jit_attach(DeployPlan *p, const JitObject *stored)
+{
+    p->jit_tried = true;
+    p->jit = attach(p, stored, nullptr);
+}
+
+JitPlan *jit_variant(DeployPlan *p, const bool *exclude)
+{
+    return attach(p, nullptr, exclude);
 }
 
 void jit_explain(DeployPlan *p, StringInfo out)

@@ -181,6 +181,8 @@ struct DeployPlan {
     List *out_exprs;           // output expressions, window functions as PARAM_EXEC (for the JIT)
     JitPlan *jit;              // compiled kernels, or nullptr
     bool jit_tried;            // jit_attach() ran (whatever its outcome)
+    JitPlan *jit_batch;        // batch(): kernels without the sliding aggregates
+    bool jit_batch_tried;
 };
 
 // deploy() options that let planning fix what it would otherwise refuse.
@@ -216,6 +218,9 @@ JitObject jit_compile_plan(DeployPlan *p);
 // Attach compiled kernels to a plan: load `stored` if it matches the plan and
 // this host, else compile now.  Leaves p->jit nullptr when nothing compiles.
 void jit_attach(DeployPlan *p, const JitObject *stored);
+// Kernels for the plan without the aggregates marked in exclude (compiled
+// now, not stored); nullptr when nothing compiles.
+JitPlan *jit_variant(DeployPlan *p, const bool *exclude);
 // Postmaster start (shared_preload_libraries): LLVM and the loader set up
 // once, inherited by every backend.
 void jit_preload();

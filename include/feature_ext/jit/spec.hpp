@@ -127,6 +127,10 @@ enum KernelError : int32_t {
     kErrInt2Range = 4,       // 22003 smallint out of range
     kErrInt4Range = 5,       // 22003 integer out of range
     kErrInt8Range = 6,       // 22003 bigint out of range
+    // Not an error: an avg(float8) frame holds a value beyond +/-1e100, inf
+    // or NaN, where float8_accum's overflow checks need its sum of squares;
+    // the caller computes the group with the interpreter instead.
+    kNeedInterpreter = 8,
 };
 
 // int32_t kernel(rows, order, n, req, req_order, frames, params, param_nulls, out, out_null)

@@ -1,0 +1,53 @@
+// feature_ext: what the request executor (deploy_exec.cpp) shares with the
+// batch executor (deploy_batch.cpp).  C-style zone (see storage.hpp): these
+// functions may ereport.
+#pragma once
+
+#include "feature_ext/deploy.hpp"
+#include "feature_ext/jit/spec.hpp"
+
+namespace fe {
+
+// The stored rows of one key that a request (or a batch source row) sees,
+// newest first.
+struct Rows {
+    int n;            // stored rows (newest first)
+    int64 *order;     // order values
+    Datum *orderd;    // as Datums of the order type
+    Datum *values;    // n * natts, by attribute
+    bool *isnull;
+    const uint8 **payloads;  // JIT groups: the stored rows' payloads
+};
+
+// Frame of a window as ascending positions [from, to] over 0..n (n = the
+// request row), plus exclusions.  Empty when from > to.  Excluded stored
+// peers are always the top of the stored rows, so the stored part of a frame
+// is one contiguous run: [from, min(to, n - 1, skip_peers ? peers_from - 1 : n - 1)].
+struct Frame {
+    int from, to;
+    bool skip_request;
+    int peers_from;  // first ascending position with order == base (peers), n if none
+    bool skip_peers;
+};
+
+inline int asc_to_idx(int n, int pos) { return n - 1 - pos; }  // ascending position -> newest-first index
+
+// Per request: RANGE bounds of group `group`'s windows as int64 where the
+// order type allows.
+void prepare_bounds(DeployPlan *p, int group, Datum based, int64 base);
+void compute_frame(WindowPlan *w, const Rows *r, int64 base, Datum based, Frame *f);
+// Every window of group g over rows + the request row in p->req_slot;
+// results to p->params.  skip[k]: aggregate k is computed elsewhere.
+void eval_group(DeployPlan *p, int g, const Rows &rows, int64 base, Datum based, const Datum *values,
+                const bool *isnull, const bool *skip = nullptr);
+// The frames of a compiled group's windows, then its kernel (results in
+// jp->out); returns the kernel's error code.
+int call_group_kernel(DeployPlan *p, JitPlan *jp, JitGroup *jg, const Rows *r, int64 base, Datum based,
+                      const uint8 *req, const Datum *reqv, const bool *reqn, jit::KFrame *frames);
+// Group g's compiled results from jp into p->params.
+void take_jit_results(DeployPlan *p, JitPlan *jp, int g);
+[[noreturn]] void raise_kernel_error(int rc);
+// Output columns of a row in p->req_slot, aggregate results in p->params.
+void project_row(DeployPlan *p, const Datum *values, const bool *isnull, Datum *ov, bool *on);
+
+}  // namespace fe

@@ -1,0 +1,803 @@
+// feature_ext: batch() — offline features with the request plan.
+//
+// The features of every source row, computed as if it were a request against
+// the source rows before it (same key; smaller order value, or equal and
+// earlier in the source), with the same plan, frames, interpreter and
+// compiled kernels as requests (deploy_exec.cpp, deploy_internal.hpp).
+//
+// Memory is bounded: one pass over the source feeds, per index group, a
+// tuplesort by (encoded key, source position) (PostgreSQL's external sort,
+// work_mem each).  Reading a group's sort, only the current key's rows are
+// held: a newest-first buffer filled from its end towards its start, so that
+// row t sees exactly the buffered rows with order <= its own (a contiguous
+// run: a view, not a copy) and is then inserted after the buffered rows newer
+// than it (an append in the usual time-ordered case).  Each row's aggregate
+// results go to one more tuplesort by source position, which is read back in
+// source order to evaluate the output projection into the result store.
+//
+// Sliding aggregates.  Consecutive rows of a key see overlapping frames, so
+// the aggregates whose result does not depend on the order their rows are
+// added in are not recomputed per row: count, sum of int2/int4 (int8 sums
+// of one row's contribution each: exact, so any grouping gives PostgreSQL's
+// result) and min/max of int2/int4/int8/float8 (a total order; ties go to the
+// newest row, as PostgreSQL's transition function keeps the later of two
+// equal values, which matters for 0.0 vs -0.0).  Each row's contribution
+// (FILTER and argument evaluated once, when the row arrives) is kept beside
+// the key's buffer: counts and sums as suffix sums over the buffer, so any
+// frame is one subtraction; min/max through a monotonic deque over the
+// frame's stored run, which moves forward row after row (rebuilt when it does
+// not).  Only FILTERs and arguments that cannot raise an error slide
+// (columns, constants, AND/OR/NOT, IS NULL and leakproof operators such as
+// comparisons), so evaluating one for a row that no frame includes changes
+// nothing.  Float sums and averages are not: PostgreSQL adds them in frame
+// order and the rounding depends on it, so they stay with the kernels.
+#include "feature_ext/deploy.hpp"
+#include "feature_ext/deploy_internal.hpp"
+#include "feature_ext/module.hpp"
+
+extern "C" {
+#include "access/table.h"
+#include "catalog/pg_operator_d.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "utils/datum.h"
+#include "utils/float.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/tuplesort.h"
+#include "utils/tuplestore.h"
+}
+
+namespace fe {
+
+namespace {
+
+// Attribute layout of the per-group sort: position, key hash, key, the
+// table's columns.  The sort keys (hash, key, position) come first so that
+// comparisons find them at fixed offsets (no walk over variable-width
+// columns), and most comparisons are decided by the int8 hash alone (keys
+// only need grouping, not an order).
+constexpr int kSortCols = 3;
+TupleDesc batch_sort_desc(DeployPlan *p)
+{
+    TupleDesc d = CreateTemplateTupleDesc(p->natts + kSortCols);
+    TupleDescInitEntry(d, 1, nullptr, INT8OID, -1, 0);
+    TupleDescInitEntry(d, 2, nullptr, INT8OID, -1, 0);
+    TupleDescInitEntry(d, 3, nullptr, BYTEAOID, -1, 0);
+    for (int a = 0; a < p->natts; a++) {
+        Form_pg_attribute att = TupleDescAttr(p->heap_desc, a);
+        TupleDescInitEntry(d, AttrNumber(kSortCols + a + 1), nullptr, att->attisdropped ? INT4OID : att->atttypid,
+                           att->atttypmod, 0);
+    }
+    return d;
+}
+
+// The result sort: position, group, the table's columns (group 0 only), the
+// aggregate results of that group.
+TupleDesc batch_result_desc(DeployPlan *p)
+{
+    TupleDesc d = CreateTemplateTupleDesc(2 + p->natts + p->naggs);
+    TupleDescInitEntry(d, 1, nullptr, INT8OID, -1, 0);
+    TupleDescInitEntry(d, 2, nullptr, INT4OID, -1, 0);
+    for (int a = 0; a < p->natts; a++) {
+        Form_pg_attribute att = TupleDescAttr(p->heap_desc, a);
+        TupleDescInitEntry(d, AttrNumber(3 + a), nullptr, att->attisdropped ? INT4OID : att->atttypid,
+                           att->atttypmod, 0);
+    }
+    for (int k = 0; k < p->naggs; k++)
+        TupleDescInitEntry(d, AttrNumber(3 + p->natts + k), nullptr, p->aggs[k].result_type, -1, 0);
+    return d;
+}
+
+// ---- sliding aggregates (see the top of the file)
+
+enum SlideKind : uint8 { kSlideNone, kSlideCount, kSlideSumInt, kSlideMaxF8, kSlideMinF8, kSlideMaxInt, kSlideMinInt };
+
+// Can evaluating e raise an error for some row?  Columns, constants, boolean
+// connectives, null tests and leakproof (hence error-free) non-volatile
+// functions cannot.
+bool cannot_fail(Node *e)
+{
+    if (!e)
+        return true;
+    switch (nodeTag(e)) {
+    case T_Var:
+        return reinterpret_cast<Var *>(e)->varattno > 0;
+    case T_Const:
+        return true;
+    case T_RelabelType:
+        return cannot_fail(reinterpret_cast<Node *>(reinterpret_cast<RelabelType *>(e)->arg));
+    case T_NullTest:
+        return cannot_fail(reinterpret_cast<Node *>(reinterpret_cast<NullTest *>(e)->arg));
+    case T_BooleanTest:
+        return cannot_fail(reinterpret_cast<Node *>(reinterpret_cast<BooleanTest *>(e)->arg));
+    case T_BoolExpr: {
+        ListCell *lc;
+        foreach (lc, reinterpret_cast<BoolExpr *>(e)->args)
+            if (!cannot_fail(static_cast<Node *>(lfirst(lc))))
+                return false;
+        return true;
+    }
+    case T_OpExpr:
+    case T_FuncExpr: {
+        Oid fn = IsA(e, OpExpr) ? reinterpret_cast<OpExpr *>(e)->opfuncid : reinterpret_cast<FuncExpr *>(e)->funcid;
+        if (IsA(e, OpExpr) && !OidIsValid(fn))
+            fn = get_opcode(reinterpret_cast<OpExpr *>(e)->opno);
+        if (!get_func_leakproof(fn) || func_volatile(fn) == PROVOLATILE_VOLATILE)
+            return false;
+        List *args = IsA(e, OpExpr) ? reinterpret_cast<OpExpr *>(e)->args : reinterpret_cast<FuncExpr *>(e)->args;
+        ListCell *lc;
+        foreach (lc, args)
+            if (!cannot_fail(static_cast<Node *>(lfirst(lc))))
+                return false;
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+bool is_feature_ext_fn(Oid fn, const char *name)
+{
+    char *n = get_func_name(fn);
+    char *nsp = get_namespace_name(get_func_namespace(fn));
+    return n && nsp && strcmp(n, name) == 0 && strcmp(nsp, "feature_ext") == 0;
+}
+
+// One sliding aggregate and its per-key state, by buffer slot (the KeyBuf
+// layout: newest first in [front, cap)).
+struct Slide {
+    int agg;
+    SlideKind kind;
+    ExprState *arg;        // nullptr: count(*)
+    ExprState *filter;     // FILTER or count_where's condition; nullptr: none
+    Oid argtype;
+    bool minmax;
+    // count / sum: suffix sums over slots [i, cap): rows contributing, their sum (cap + 1 entries)
+    int64 *cnt, *sum;
+    // min / max: each row's value and whether it contributes; a deque of row
+    // ids (id = cap - 1 - slot, stable while rows are appended) over [qa, qb]
+    int64 *val;            // int value, or float8 bits
+    bool *has;
+    int64 *dq;             // ring of cap entries
+    int dq_head, dq_len;
+    int64 qa, qb;
+    bool dq_valid;
+};
+
+// Which aggregates of the plan slide (slide[k] = index into *out, or -1).
+int plan_slides(DeployPlan *p, Slide **out, int *slide_of)
+{
+    Slide *s = static_cast<Slide *>(palloc0(sizeof(Slide) * Max(p->naggs, 1)));
+    int ns = 0;
+    for (int k = 0; k < p->naggs; k++) {
+        slide_of[k] = -1;
+        AggPlan *a = &p->aggs[k];
+        if (a->wkind != kWinAgg)
+            continue;
+        auto *wf = static_cast<WindowFunc *>(list_nth(p->agg_exprs, k));
+        int nargs = list_length(wf->args);
+        Node *arg0 = nargs >= 1 ? static_cast<Node *>(linitial(wf->args)) : nullptr;
+        Oid t = arg0 ? exprType(arg0) : InvalidOid;
+        SlideKind kind = kSlideNone;
+        ExprState *arg = nullptr, *filter = a->filter;
+        bool ok = cannot_fail(reinterpret_cast<Node *>(wf->aggfilter));
+        switch (wf->winfnoid) {
+        case F_COUNT_: kind = nargs == 0 ? kSlideCount : kSlideNone; break;
+        case F_COUNT_ANY: kind = kSlideCount; break;
+        case F_SUM_INT2: case F_SUM_INT4: kind = kSlideSumInt; break;
+        case F_MAX_FLOAT8: kind = kSlideMaxF8; break;
+        case F_MIN_FLOAT8: kind = kSlideMinF8; break;
+        case F_MAX_INT2: case F_MAX_INT4: case F_MAX_INT8: kind = kSlideMaxInt; break;
+        case F_MIN_INT2: case F_MIN_INT4: case F_MIN_INT8: kind = kSlideMinInt; break;
+        default:
+            // count_where(cond) = count(*) FILTER (cond); count_where(v, cond) = count(v) FILTER (cond)
+            if (!wf->aggfilter && (nargs == 1 || nargs == 2) && is_feature_ext_fn(wf->winfnoid, "count_where")) {
+                kind = kSlideCount;
+                filter = a->args[nargs - 1];
+                arg = nargs == 2 ? a->args[0] : nullptr;
+                ok = cannot_fail(static_cast<Node *>(llast(wf->args))) && (nargs == 1 || cannot_fail(arg0));
+                if (!ok)
+                    kind = kSlideNone;
+                t = InvalidOid;
+            }
+            break;
+        }
+        if (kind == kSlideNone || !ok)
+            continue;
+        if (wf->winfnoid != F_COUNT_ && !is_feature_ext_fn(wf->winfnoid, "count_where")) {
+            if (nargs != 1 || !cannot_fail(arg0))
+                continue;
+            arg = a->args[0];
+        }
+        Slide &x = s[ns];
+        x.agg = k;
+        x.kind = kind;
+        x.arg = arg;
+        x.filter = filter;
+        x.argtype = t;
+        x.minmax = kind >= kSlideMaxF8;
+        slide_of[k] = ns++;
+    }
+    *out = s;
+    return ns;
+}
+
+void slide_alloc(Slide *x, int cap)
+{
+    if (x->minmax) {
+        x->val = static_cast<int64 *>(palloc(sizeof(int64) * cap));
+        x->has = static_cast<bool *>(palloc(sizeof(bool) * cap));
+        x->dq = static_cast<int64 *>(palloc(sizeof(int64) * cap));
+    } else {
+        x->cnt = static_cast<int64 *>(palloc(sizeof(int64) * (cap + 1)));
+        x->sum = static_cast<int64 *>(palloc(sizeof(int64) * (cap + 1)));
+    }
+}
+
+// New key: empty state for a buffer of cap slots.
+void slide_reset(Slide *x, int cap)
+{
+    slide_alloc(x, cap);
+    if (!x->minmax)
+        x->cnt[cap] = x->sum[cap] = 0;
+    x->dq_len = x->dq_head = 0;
+    x->dq_valid = false;
+}
+
+// The buffer doubled (rows kept at its end): same for the state.
+void slide_grow(Slide *x, int old_cap, int front, int cap)
+{
+    Slide o = *x;
+    slide_alloc(x, cap);
+    int n = old_cap - front, nf = cap - n;
+    if (x->minmax) {
+        memcpy(x->val + nf, o.val + front, sizeof(int64) * n);
+        memcpy(x->has + nf, o.has + front, sizeof(bool) * n);
+        pfree(o.val), pfree(o.has), pfree(o.dq);
+        x->dq_valid = false;  // the ring's size changed
+        x->dq_len = x->dq_head = 0;
+    } else {
+        memcpy(x->cnt + nf, o.cnt + front, sizeof(int64) * (n + 1));
+        memcpy(x->sum + nf, o.sum + front, sizeof(int64) * (n + 1));
+        pfree(o.cnt), pfree(o.sum);
+    }
+}
+
+// A row's contribution: whether it counts and its value.  The row is in
+// p->row_slot.
+bool slide_contrib(DeployPlan *p, const Slide *x, int64 *v)
+{
+    ExprContext *ec = p->econtext;
+    ec->ecxt_scantuple = p->row_slot;
+    bool isnull;
+    if (x->filter) {
+        Datum f = ExecEvalExpr(x->filter, ec, &isnull);
+        if (isnull || !DatumGetBool(f))
+            return false;
+    }
+    *v = 0;
+    if (!x->arg)
+        return true;
+    Datum d = ExecEvalExpr(x->arg, ec, &isnull);
+    if (isnull)
+        return false;
+    switch (x->kind) {
+    case kSlideCount:
+        break;
+    case kSlideMaxF8: case kSlideMinF8: {
+        double f = DatumGetFloat8(d);
+        memcpy(v, &f, sizeof f);
+        break;
+    }
+    default:
+        *v = x->argtype == INT2OID ? DatumGetInt16(d) : x->argtype == INT4OID ? DatumGetInt32(d) : DatumGetInt64(d);
+        break;
+    }
+    return true;
+}
+
+inline double as_f8(int64 v)
+{
+    double f;
+    memcpy(&f, &v, sizeof f);
+    return f;
+}
+
+// Does a (older) lose to b (newer) for x's kind?  Ties go to the newer row.
+inline bool slide_beaten(const Slide *x, int64 a, int64 b)
+{
+    switch (x->kind) {
+    case kSlideMaxF8: return !float8_gt(as_f8(a), as_f8(b));
+    case kSlideMinF8: return !float8_lt(as_f8(a), as_f8(b));
+    case kSlideMaxInt: return a <= b;
+    default: return a >= b;  // kSlideMinInt
+    }
+}
+
+// Place the contribution of the row at buffer slot `at` (just inserted;
+// slots front..at-1 hold the rows newer than it, moved one slot down).
+void slide_insert(Slide *x, int front, int at, bool has, int64 v)
+{
+    if (x->minmax) {
+        memmove(x->val + front, x->val + front + 1, sizeof(int64) * (at - front));
+        memmove(x->has + front, x->has + front + 1, sizeof(bool) * (at - front));
+        x->val[at] = v;
+        x->has[at] = has;
+        if (at != front)
+            x->dq_valid = false;  // the newer rows' ids changed
+        return;
+    }
+    int64 c = has ? 1 : 0, s = has ? v : 0;
+    for (int i = front; i < at; i++) {  // newer rows: their suffixes now include this row
+        x->cnt[i] = x->cnt[i + 1] + c;
+        x->sum[i] = x->sum[i + 1] + s;
+    }
+    x->cnt[at] = x->cnt[at + 1] + c;
+    x->sum[at] = x->sum[at + 1] + s;
+}
+
+// Result of x over the stored slots [lo, hi] (lo newest; empty when lo > hi)
+// plus the request row's contribution (req_has, req_v) when it is in the frame.
+void slide_result(Slide *x, int cap, int lo, int hi, bool req_in, bool req_has, int64 req_v, ParamExecData *out)
+{
+    bool have = false;
+    int64 r = 0;
+    if (!x->minmax) {
+        int64 c = lo <= hi ? x->cnt[lo] - x->cnt[hi + 1] : 0;
+        int64 s = lo <= hi ? x->sum[lo] - x->sum[hi + 1] : 0;
+        if (req_in && req_has)
+            c++, s += req_v;
+        out->isnull = x->kind == kSlideSumInt && c == 0;
+        out->value = Int64GetDatum(x->kind == kSlideCount ? c : s);
+        return;
+    }
+    if (lo <= hi) {
+        int64 ida = cap - 1 - hi, idb = cap - 1 - lo;  // ascending ids of the run
+        auto id_val = [&](int64 id) { return x->val[cap - 1 - id]; };
+        int64 from = ida;
+        if (x->dq_valid && ida >= x->qa && idb >= x->qb && ida <= x->qb + 1)
+            from = x->qb + 1;  // the run moved forward: push the new rows only
+        else
+            x->dq_len = x->dq_head = 0;
+        for (int64 id = from; id <= idb; id++) {
+            if (!x->has[cap - 1 - id])
+                continue;
+            int64 v = id_val(id);
+            while (x->dq_len > 0 && slide_beaten(x, id_val(x->dq[(x->dq_head + x->dq_len - 1) % cap]), v))
+                x->dq_len--;
+            x->dq[(x->dq_head + x->dq_len) % cap] = id;
+            x->dq_len++;
+        }
+        while (x->dq_len > 0 && x->dq[x->dq_head] < ida) {
+            x->dq_head = (x->dq_head + 1) % cap;
+            x->dq_len--;
+        }
+        x->qa = ida;
+        x->qb = idb;
+        x->dq_valid = true;
+        if (x->dq_len > 0) {
+            have = true;
+            r = id_val(x->dq[x->dq_head]);
+        }
+    }
+    if (req_in && req_has) {
+        // PostgreSQL adds the request row last: it wins ties
+        r = have && !slide_beaten(x, r, req_v) ? r : req_v;
+        have = true;
+    }
+    out->isnull = !have;
+    switch (x->kind) {
+    case kSlideMaxF8: case kSlideMinF8: out->value = Float8GetDatum(as_f8(r)); break;
+    default:
+        out->value = x->argtype == INT2OID ? Int16GetDatum(int16(r)) : x->argtype == INT4OID ? Int32GetDatum(int32(r))
+                                                                                            : Int64GetDatum(r);
+        break;
+    }
+}
+
+// The current key's rows, newest first in [front, cap), and the sliding
+// aggregates' state beside them.
+struct KeyBuf {
+    int cap, front;
+    int64 *order;
+    Datum *orderd;
+    Datum *values;
+    bool *isnull;
+    const uint8 **payloads;
+    Slide *slides;
+    int nslides;
+};
+
+void keybuf_reset(KeyBuf *b, int natts, bool payloads, int cap)
+{
+    for (int i = 0; i < b->nslides; i++)
+        slide_reset(&b->slides[i], cap);
+    b->cap = cap;
+    b->front = cap;
+    b->order = static_cast<int64 *>(palloc(sizeof(int64) * cap));
+    b->orderd = static_cast<Datum *>(palloc(sizeof(Datum) * cap));
+    b->values = static_cast<Datum *>(palloc(sizeof(Datum) * size_t(cap) * natts));
+    b->isnull = static_cast<bool *>(palloc(sizeof(bool) * size_t(cap) * natts));
+    b->payloads = payloads ? static_cast<const uint8 **>(palloc(sizeof(uint8 *) * cap)) : nullptr;
+}
+
+// Double the buffer, keeping its rows at the end.
+void keybuf_grow(KeyBuf *b, int natts)
+{
+    KeyBuf o = *b;
+    int n = o.cap - o.front;
+    for (int i = 0; i < b->nslides; i++)
+        slide_grow(&b->slides[i], o.cap, o.front, o.cap * 2);
+    int ns = b->nslides;
+    b->nslides = 0;  // grown above
+    keybuf_reset(b, natts, o.payloads != nullptr, o.cap * 2);
+    b->nslides = ns;
+    b->front = b->cap - n;
+    memcpy(b->order + b->front, o.order + o.front, sizeof(int64) * n);
+    memcpy(b->orderd + b->front, o.orderd + o.front, sizeof(Datum) * n);
+    memcpy(b->values + size_t(b->front) * natts, o.values + size_t(o.front) * natts, sizeof(Datum) * n * natts);
+    memcpy(b->isnull + size_t(b->front) * natts, o.isnull + size_t(o.front) * natts, sizeof(bool) * n * natts);
+    if (o.payloads)
+        memcpy(b->payloads + b->front, o.payloads + o.front, sizeof(uint8 *) * n);
+    pfree(o.order), pfree(o.orderd), pfree(o.values), pfree(o.isnull);
+    if (o.payloads)
+        pfree(o.payloads);
+}
+
+// Compute group g for the row (v, nl) against the buffered rows of its key,
+// leaving the results in p->params (call_cxt current).  done[k]: aggregate k
+// is compiled in jp or slides; req_has/req_v: the row's sliding contributions.
+void batch_eval_row(DeployPlan *p, int g, JitPlan *jp, JitGroup *jg, const bool *done, const bool *slid, bool interp,
+                    jit::KFrame *kframes, KeyBuf *kb, int first_older, const Datum *v, const bool *nl, int64 base,
+                    const uint8 *payload, const bool *req_has, const int64 *req_v)
+{
+    GroupPlan *gp = &p->groups[g];
+    int natts = p->natts;
+    Rows view;
+    view.n = kb->cap - first_older;
+    if (!gp->need_all && !gp->need_range && view.n > gp->need_rows)
+        view.n = int(gp->need_rows);
+    view.order = kb->order + first_older;
+    view.orderd = kb->orderd + first_older;
+    view.values = kb->values + size_t(first_older) * natts;
+    view.isnull = kb->isnull + size_t(first_older) * natts;
+    view.payloads = jg ? kb->payloads + first_older : nullptr;
+    ExecClearTuple(p->req_slot);
+    memcpy(p->req_slot->tts_values, v, sizeof(Datum) * natts);
+    memcpy(p->req_slot->tts_isnull, nl, sizeof(bool) * natts);
+    ExecStoreVirtualTuple(p->req_slot);
+    Datum based = v[gp->order_attno - 1];
+    prepare_bounds(p, g, based, base);
+    int rc = jg ? call_group_kernel(p, jp, jg, &view, base, based, payload, v, nl, kframes) : 0;
+    if (rc == jit::kNeedInterpreter) {
+        // this row only: everything but the sliding aggregates by the interpreter
+        eval_group(p, g, view, base, based, v, nl, kb->nslides ? slid : nullptr);
+    } else {
+        if (rc != 0)
+            raise_kernel_error(rc);
+        if (jg)
+            take_jit_results(p, jp, g);
+        if (interp)
+            eval_group(p, g, view, base, based, v, nl, done);
+    }
+    int last_window = -1;
+    Frame f;
+    for (int i = 0; i < kb->nslides; i++) {
+        Slide *x = &kb->slides[i];
+        int w = p->aggs[x->agg].window;
+        if (w != last_window)
+            compute_frame(&p->windows[w], &view, base, based, &f);
+        last_window = w;
+        int n = view.n;
+        int lo_pos = Max(f.from, 0), hi_pos = Min(f.to, n - 1);  // the stored run, ascending
+        if (f.skip_peers)
+            hi_pos = Min(hi_pos, f.peers_from - 1);
+        bool req_in = f.from <= n && f.to >= n && !f.skip_request;
+        slide_result(x, kb->cap, first_older + (n - 1 - hi_pos), first_older + (n - 1 - lo_pos), req_in, req_has[i],
+                     req_v[i], &p->params[x->agg]);
+    }
+}
+
+}  // namespace
+
+void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, TupleDesc out)
+{
+    int natts = p->natts, naggs = p->naggs, ngroups = p->ngroups;
+    Relation heap = table_open(p->heapoid, AccessShareLock);
+    IndexMeta **metas;
+    int nmetas = heap_skiplist_indexes(heap, &metas);
+    const IndexMeta **gm = static_cast<const IndexMeta **>(palloc(sizeof(IndexMeta *) * Max(ngroups, 1)));
+    for (int g = 0; g < ngroups; g++) {
+        gm[g] = nullptr;
+        for (int i = 0; i < nmetas; i++)
+            if (metas[i]->indexoid == p->groups[g].indexoid)
+                gm[g] = metas[i];
+        if (!gm[g])
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("an index of deployment %s is gone", p->name),
+                            errhint("Redeploy it.")));
+    }
+    MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "feature_ext batch", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext rowcxt = AllocSetContextCreate(work, "feature_ext batch row", ALLOCSET_SMALL_SIZES);
+    MemoryContext keycxt = AllocSetContextCreate(work, "feature_ext batch key", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext old = MemoryContextSwitchTo(work);
+
+    TupleDesc sdesc = batch_sort_desc(p);
+    TupleDesc rdesc = batch_result_desc(p);
+    TupleTableSlot *sslot = MakeSingleTupleTableSlot(sdesc, &TTSOpsVirtual);
+    TupleTableSlot *rslot = MakeSingleTupleTableSlot(rdesc, &TTSOpsVirtual);
+    AttrNumber skeys[3] = {2, 3, 1};
+    Oid sops[3] = {Int8LessOperator, ByteaLessOperator, Int8LessOperator};
+    Oid scoll[3] = {InvalidOid, InvalidOid, InvalidOid};
+    bool snf[3] = {false, false, false};
+    AttrNumber rkeys[2] = {1, 2};
+    Oid rops[2] = {Int8LessOperator, Int4LessOperator};
+    Tuplesortstate **sorts = static_cast<Tuplesortstate **>(palloc(sizeof(Tuplesortstate *) * Max(ngroups, 1)));
+    for (int g = 0; g < ngroups; g++)
+        sorts[g] = tuplesort_begin_heap(sdesc, 3, skeys, sops, scoll, snf, work_mem, nullptr, TUPLESORT_NONE);
+    Tuplesortstate *rsort = tuplesort_begin_heap(rdesc, 2, rkeys, rops, scoll, snf, work_mem, nullptr, TUPLESORT_NONE);
+
+    // ---- 1. one pass over the source
+    Datum *v = static_cast<Datum *>(palloc(sizeof(Datum) * natts));
+    bool *nl = static_cast<bool *>(palloc(sizeof(bool) * natts));
+    int64 nrows = 0;
+    for (;;) {
+        MemoryContextReset(rowcxt);
+        MemoryContextSwitchTo(rowcxt);
+        for (int a = 0; a < natts; a++) {
+            v[a] = Datum(0);
+            nl[a] = true;
+        }
+        if (!next(arg, v, nl)) {
+            MemoryContextSwitchTo(work);
+            break;
+        }
+        int64 seq = nrows++;
+        if (ngroups == 0) {  // no window: projection only
+            ExecClearTuple(rslot);
+            memset(rslot->tts_isnull, true, sizeof(bool) * rdesc->natts);
+            rslot->tts_values[0] = Int64GetDatum(seq);
+            rslot->tts_isnull[0] = false;
+            rslot->tts_values[1] = Int32GetDatum(0);
+            rslot->tts_isnull[1] = false;
+            memcpy(rslot->tts_values + 2, v, sizeof(Datum) * natts);
+            memcpy(rslot->tts_isnull + 2, nl, sizeof(bool) * natts);
+            ExecStoreVirtualTuple(rslot);
+            tuplesort_puttupleslot(rsort, rslot);
+        }
+        for (int g = 0; g < ngroups; g++) {
+            GroupPlan *gp = &p->groups[g];
+            if (nl[gp->order_attno - 1])
+                ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                                errmsg("source row %lld has a NULL order column \"%s\"", (long long) seq + 1,
+                                       NameStr(TupleDescAttr(p->heap_desc, gp->order_attno - 1)->attname))));
+            for (int k = 0; k < gp->nkeys; k++)
+                if (nl[gp->key_attnos[k] - 1])
+                    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                                    errmsg("source row %lld has a NULL key column \"%s\"", (long long) seq + 1,
+                                           NameStr(TupleDescAttr(p->heap_desc, gp->key_attnos[k] - 1)->attname))));
+            uint8 *key;
+            uint32 klen = encode_key(gm[g], v, nl, &key);
+            bytea *kb = static_cast<bytea *>(palloc(VARHDRSZ + klen));
+            SET_VARSIZE(kb, VARHDRSZ + klen);
+            memcpy(VARDATA(kb), key, klen);
+            ExecClearTuple(sslot);
+            sslot->tts_values[0] = Int64GetDatum(seq);
+            sslot->tts_isnull[0] = false;
+            sslot->tts_values[1] = Int64GetDatum(int64(core::Store::hash_key(key, klen)));
+            sslot->tts_isnull[1] = false;
+            sslot->tts_values[2] = PointerGetDatum(kb);
+            sslot->tts_isnull[2] = false;
+            memcpy(sslot->tts_values + kSortCols, v, sizeof(Datum) * natts);
+            memcpy(sslot->tts_isnull + kSortCols, nl, sizeof(bool) * natts);
+            ExecStoreVirtualTuple(sslot);
+            tuplesort_puttupleslot(sorts[g], sslot);
+        }
+    }
+
+    // ---- 2. per group: keys in turn, rows in source order
+    // Sliding aggregates, and kernels compiled without them (once per plan).
+    Slide *slides;
+    int *slide_of = static_cast<int *>(palloc(sizeof(int) * Max(naggs, 1)));
+    int nslides = plan_slides(p, &slides, slide_of);
+    bool *slid = static_cast<bool *>(palloc(sizeof(bool) * Max(naggs, 1)));
+    for (int k = 0; k < naggs; k++)
+        slid[k] = slide_of[k] >= 0;
+    JitPlan *jp = nullptr;
+    if (g_jit && nslides == 0)
+        jp = p->jit;
+    else if (g_jit && p->jit) {
+        if (!p->jit_batch_tried) {
+            p->jit_batch = jit_variant(p, slid);
+            p->jit_batch_tried = true;
+        }
+        jp = p->jit_batch;
+    }
+    bool *done = static_cast<bool *>(palloc(sizeof(bool) * Max(naggs, 1)));
+
+    bool *req_has = static_cast<bool *>(palloc(sizeof(bool) * Max(nslides, 1)));
+    int64 *req_v = static_cast<int64 *>(palloc(sizeof(int64) * Max(nslides, 1)));
+    TupleTableSlot *gslot = MakeSingleTupleTableSlot(sdesc, &TTSOpsMinimalTuple);
+    for (int g = 0; g < ngroups; g++) {
+        GroupPlan *gp = &p->groups[g];
+        const IndexMeta *m = gm[g];
+        JitGroup *jg = jp && jp->groups[g].fn && m->nstored == jp->groups[g].nstored &&
+                               m->stored_fixed == jp->groups[g].stored_fixed
+                           ? &jp->groups[g]
+                           : nullptr;
+        jit::KFrame *kframes = jg ? static_cast<jit::KFrame *>(palloc(sizeof(jit::KFrame) * Max(jg->nwin, 1))) : nullptr;
+        // What the interpreter still computes for this group; it may also
+        // have to take over a compiled avg(float8) (kNeedInterpreter).
+        bool interp = false, may_defer = false;
+        for (int k = 0; k < naggs; k++) {
+            done[k] = slide_of[k] >= 0 || (jg && jp->agg_jitted[k]);
+            bool in_g = p->windows[p->aggs[k].window].group == g;
+            interp |= !done[k] && in_g;
+            may_defer |= in_g && jg && jp->agg_jitted[k] && p->aggs[k].aggfnoid == F_AVG_FLOAT8;
+        }
+        tuplesort_performsort(sorts[g]);
+        KeyBuf kb;
+        kb.slides = static_cast<Slide *>(palloc(sizeof(Slide) * Max(nslides, 1)));
+        kb.nslides = 0;
+        for (int i = 0; i < nslides; i++)
+            if (p->windows[p->aggs[slides[i].agg].window].group == g)
+                kb.slides[kb.nslides++] = slides[i];
+        bytea *curkey = nullptr;
+        bool have_key = false;
+        while (tuplesort_gettupleslot(sorts[g], true, false, gslot, nullptr)) {
+            CHECK_FOR_INTERRUPTS();
+            slot_getallattrs(gslot);
+            bytea *key = DatumGetByteaPP(gslot->tts_values[2]);
+            int64 seq = DatumGetInt64(gslot->tts_values[0]);
+            if (!have_key || VARSIZE_ANY_EXHDR(key) != VARSIZE_ANY_EXHDR(curkey) ||
+                memcmp(VARDATA_ANY(key), VARDATA_ANY(curkey), VARSIZE_ANY_EXHDR(key)) != 0) {
+                MemoryContextReset(keycxt);
+                MemoryContextSwitchTo(keycxt);
+                curkey = static_cast<bytea *>(PG_DETOAST_DATUM_COPY(PointerGetDatum(key)));
+                keybuf_reset(&kb, natts, jg != nullptr, 64);
+                have_key = true;
+            }
+            // The row's values, owned by the key's context.
+            MemoryContextSwitchTo(keycxt);
+            if (kb.front == 0)
+                keybuf_grow(&kb, natts);
+            int slot_at = kb.front - 1;  // scratch slot for the values before placement
+            Datum *rv = kb.values + size_t(slot_at) * natts;
+            bool *rn = kb.isnull + size_t(slot_at) * natts;
+            // Older rows' values are read again only by the interpreter; when
+            // it has nothing to do, by-reference values need not outlive this
+            // row (kernels read the encoded payloads, sliding aggregates their
+            // contributions).
+            bool keep_values = interp || may_defer;
+            for (int a = 0; a < natts; a++) {
+                Form_pg_attribute att = TupleDescAttr(sdesc, kSortCols + a);
+                Datum d = gslot->tts_values[kSortCols + a];
+                rn[a] = gslot->tts_isnull[kSortCols + a];
+                rv[a] = rn[a] || att->attbyval || !keep_values ? d : datumCopy(d, false, att->attlen);
+            }
+            const uint8 *payload = nullptr;
+            if (jg) {
+                auto *buf = static_cast<uint8 *>(palloc(payload_size(m, rv, rn)));
+                encode_payload(m, rv, rn, buf);
+                payload = buf;
+            }
+            int64 base = order_from_datum(gp->order_kind, rv[gp->order_attno - 1]);
+            // first buffered row not newer than this one
+            int lo = kb.front, hi = kb.cap;
+            while (lo < hi) {
+                int mid = (lo + hi) / 2;
+                if (kb.order[mid] > base)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            int first_older = lo;
+            MemoryContextSwitchTo(p->call_cxt);
+            if (kb.nslides > 0) {  // the row's contributions
+                ExecClearTuple(p->row_slot);
+                memcpy(p->row_slot->tts_values, rv, sizeof(Datum) * natts);
+                memcpy(p->row_slot->tts_isnull, rn, sizeof(bool) * natts);
+                ExecStoreVirtualTuple(p->row_slot);
+                for (int i = 0; i < kb.nslides; i++)
+                    req_has[i] = slide_contrib(p, &kb.slides[i], &req_v[i]);
+            }
+            batch_eval_row(p, g, jp, jg, done, slid, interp, kframes, &kb, first_older, rv, rn, base, payload, req_has,
+                           req_v);
+            // The group's results (and, for group 0, the row) into the result sort.
+            ExecClearTuple(rslot);
+            memset(rslot->tts_isnull, true, sizeof(bool) * rdesc->natts);
+            rslot->tts_values[0] = Int64GetDatum(seq);
+            rslot->tts_isnull[0] = false;
+            rslot->tts_values[1] = Int32GetDatum(g);
+            rslot->tts_isnull[1] = false;
+            if (g == 0) {
+                memcpy(rslot->tts_values + 2, rv, sizeof(Datum) * natts);
+                memcpy(rslot->tts_isnull + 2, rn, sizeof(bool) * natts);
+            }
+            for (int k = 0; k < naggs; k++)
+                if (p->windows[p->aggs[k].window].group == g) {
+                    rslot->tts_values[2 + natts + k] = p->params[k].value;
+                    rslot->tts_isnull[2 + natts + k] = p->params[k].isnull;
+                }
+            ExecStoreVirtualTuple(rslot);
+            tuplesort_puttupleslot(rsort, rslot);
+            MemoryContextReset(p->call_cxt);
+            // Insert: the newer rows move one slot towards the start (the
+            // scratch slot is front - 1, so save the row first).
+            MemoryContextSwitchTo(keycxt);
+            int nnewer = first_older - kb.front;
+            if (nnewer > 0) {
+                Datum *tv = static_cast<Datum *>(palloc(sizeof(Datum) * natts));
+                bool *tn = static_cast<bool *>(palloc(sizeof(bool) * natts));
+                memcpy(tv, rv, sizeof(Datum) * natts);
+                memcpy(tn, rn, sizeof(bool) * natts);
+                int f = kb.front;
+                memmove(kb.order + f - 1, kb.order + f, sizeof(int64) * nnewer);
+                memmove(kb.orderd + f - 1, kb.orderd + f, sizeof(Datum) * nnewer);
+                memmove(kb.values + size_t(f - 1) * natts, kb.values + size_t(f) * natts, sizeof(Datum) * natts * nnewer);
+                memmove(kb.isnull + size_t(f - 1) * natts, kb.isnull + size_t(f) * natts, sizeof(bool) * natts * nnewer);
+                if (jg)
+                    memmove(kb.payloads + f - 1, kb.payloads + f, sizeof(uint8 *) * nnewer);
+                memcpy(kb.values + size_t(first_older - 1) * natts, tv, sizeof(Datum) * natts);
+                memcpy(kb.isnull + size_t(first_older - 1) * natts, tn, sizeof(bool) * natts);
+                pfree(tv), pfree(tn);
+            }
+            kb.front--;
+            int at = first_older - 1;
+            for (int i = 0; i < kb.nslides; i++)
+                slide_insert(&kb.slides[i], kb.front, at, req_has[i], req_v[i]);
+            kb.order[at] = base;
+            kb.orderd[at] = kb.values[size_t(at) * natts + gp->order_attno - 1];
+            if (jg)
+                kb.payloads[at] = payload;
+            MemoryContextSwitchTo(work);
+        }
+        tuplesort_end(sorts[g]);
+        MemoryContextReset(keycxt);
+    }
+    table_close(heap, NoLock);
+
+    // ---- 3. rows in source order: the output projection
+    tuplesort_performsort(rsort);
+    int nparts = Max(ngroups, 1);
+    TupleTableSlot **parts = static_cast<TupleTableSlot **>(palloc(sizeof(TupleTableSlot *) * nparts));
+    for (int g = 0; g < nparts; g++)
+        parts[g] = MakeSingleTupleTableSlot(rdesc, &TTSOpsMinimalTuple);
+    Datum *ov = static_cast<Datum *>(palloc(sizeof(Datum) * Max(p->nout, 1)));
+    bool *on = static_cast<bool *>(palloc(sizeof(bool) * Max(p->nout, 1)));
+    for (int64 r = 0; r < nrows; r++) {
+        CHECK_FOR_INTERRUPTS();
+        for (int g = 0; g < nparts; g++) {
+            if (!tuplesort_gettupleslot(rsort, true, true, parts[g], nullptr))
+                elog(ERROR, "feature_ext: batch result sort ended early");
+            slot_getallattrs(parts[g]);
+            if (DatumGetInt64(parts[g]->tts_values[0]) != r || DatumGetInt32(parts[g]->tts_values[1]) != g)
+                elog(ERROR, "feature_ext: batch result sort out of step");
+        }
+        for (int k = 0; k < naggs; k++) {
+            TupleTableSlot *s = parts[p->windows[p->aggs[k].window].group];
+            p->params[k].value = s->tts_values[2 + natts + k];
+            p->params[k].isnull = s->tts_isnull[2 + natts + k];
+        }
+        const Datum *rv = parts[0]->tts_values + 2;
+        const bool *rn = parts[0]->tts_isnull + 2;
+        MemoryContextSwitchTo(p->call_cxt);
+        ExecClearTuple(p->req_slot);
+        memcpy(p->req_slot->tts_values, rv, sizeof(Datum) * natts);
+        memcpy(p->req_slot->tts_isnull, rn, sizeof(bool) * natts);
+        ExecStoreVirtualTuple(p->req_slot);
+        project_row(p, rv, rn, ov, on);
+        MemoryContextSwitchTo(work);
+        tuplestore_putvalues(ts, out, ov, on);
+        MemoryContextReset(p->call_cxt);
+    }
+    tuplesort_end(rsort);
+    MemoryContextSwitchTo(old);
+    MemoryContextDelete(work);
+}
+
+}  // namespace fe
