@@ -6,6 +6,7 @@
 #   4. OpenMLDB conformance cases          test/conformance/run.py (docs/CONFORMANCE.md)
 #   5. differential: random deployments,   test/differential/run.py (fixed seeds;
 #      request = batch = PostgreSQL native   --long SECONDS runs random seeds)
+#      (OpenMLDB dialect: = a Python model)
 #   6. dump/restore, memory limit,         test/scripts/*.sh (each exits 0 = pass)
 #      restart / crash scripts
 # Ends with one line "N passed, M failed".  Run as root (servers run as the
