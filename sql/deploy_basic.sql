@@ -121,3 +121,17 @@ SELECT feature_ext.undeploy('d_tx');
 COMMIT;
 SELECT count(*) FROM pg_proc WHERE proname LIKE 'd_tx%';
 DROP TABLE dtx;
+-- Replace after the table was re-created with another order column type:
+-- the old functions go whatever their signature.
+CREATE TABLE drt (k text, ts int8) USING feature_store;
+CREATE INDEX drt_k ON drt USING skiplist (k, ts);
+SELECT feature_ext.deploy('d_rt', $$SELECT count(*) OVER w AS n FROM drt WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 2 PRECEDING)$$);
+DROP TABLE drt CASCADE;
+CREATE TABLE drt (k text, ts timestamp) USING feature_store;
+CREATE INDEX drt_k ON drt USING skiplist (k, ts);
+SELECT feature_ext.deploy('d_rt', $$SELECT count(*) OVER w AS n FROM drt WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 2 PRECEDING)$$,
+                          '{"replace": true}');
+SELECT p.oid::regprocedure FROM pg_proc p WHERE proname LIKE 'd_rt%' ORDER BY 1::text;
+SELECT * FROM d_rt('a', '2026-01-01');
+SELECT feature_ext.undeploy('d_rt');
+DROP TABLE drt;

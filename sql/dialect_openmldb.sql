@@ -35,6 +35,19 @@ SELECT feature_ext.deploy('dts_w', $$SELECT k, sum(v) OVER w AS s, sum(v) OVER w
          w2 AS (PARTITION BY k ORDER BY ts ROWS_RANGE BETWEEN 1d OPEN PRECEDING AND CURRENT ROW)$$);
 SELECT * FROM dts_w('a', 8, '2021-01-03 00:00:00');
 
+-- OpenMLDB function names alone select the dialect (no other OpenMLDB syntax)
+SELECT feature_ext.deploy('dts_fn', $$SELECT k, sum_where(v, v > 1) OVER w AS s, distinct_count(v) OVER w AS d,
+  first_value(v, true) OVER w AS f FROM dts WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$);
+SELECT * FROM dts_fn('a', 8, '2021-01-03 00:00:00');
+SELECT feature_ext.undeploy('dts_fn');
+-- ROWS from UNBOUNDED to n PRECEDING with EXCLUDE CURRENT_TIME: the request's
+-- same-time rows go before the rows are counted back
+INSERT INTO dts VALUES ('b', 1, '2021-01-01 00:00:00'), ('b', 2, '2021-01-02 00:00:00');
+SELECT feature_ext.deploy('dts_ect', $$SELECT count(v) OVER w AS n, sum(v) OVER w AS s FROM dts
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND 1 OPEN PRECEDING EXCLUDE CURRENT_TIME)$$);
+SELECT * FROM dts_ect('b', 5, '2021-01-02 00:00:00');
+SELECT feature_ext.undeploy('dts_ect');
+
 -- refused constructs name themselves and their position
 \set VERBOSITY default
 SELECT feature_ext.deploy('dom_bad', $$SELECT sum(c4) OVER w AS s FROM dom WINDOW w AS (UNION dts PARTITION BY c1 ORDER BY c7 ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW)$$);

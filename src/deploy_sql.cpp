@@ -544,10 +544,19 @@ FE_FUNCTION(fe_deploy)
     }
     SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID, save_sec | SECURITY_LOCAL_USERID_CHANGE);
     if (exists) {
-        fe::spi_exec(psprintf("DROP FUNCTION IF EXISTS %s(%s)", qfn, format_type_be_qualified(rowtype)));
-        fe::spi_exec(psprintf("DROP FUNCTION IF EXISTS %s(%s)", qfn, params.data));
-        fe::spi_exec(psprintf("DROP FUNCTION IF EXISTS %s(text)",
-                              quote_qualified_identifier(schema, psprintf("%s_batch", fname))));
+        // The deployed functions as they are in the catalog: their signature
+        // may differ from the new one (the table was re-created with other types).
+        SPI_execute(psprintf("SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.pronamespace = %u "
+                             "AND ((p.proname = %s AND p.prosrc = 'fe_deploy_call') "
+                             "  OR (p.proname = %s AND p.prosrc = 'fe_batch_call'))",
+                             nsp, quote_literal_cstr(fname), quote_literal_cstr(psprintf("%s_batch", fname))),
+                    false, 0);
+        int nold = int(SPI_processed);
+        char **old_fns = static_cast<char **>(palloc(sizeof(char *) * (nold + 1)));
+        for (int i = 0; i < nold; i++)
+            old_fns[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+        for (int i = 0; i < nold; i++)
+            fe::spi_exec(psprintf("DROP FUNCTION %s", old_fns[i]));
         fe::spi_exec(psprintf("DROP TYPE IF EXISTS %s", qtype));
         SPI_execute_with_args("DELETE FROM feature_ext.deployment WHERE schema_name = $1 AND name = $2", 2, argtypes,
                               args, nullptr, false, 0);

@@ -10,8 +10,8 @@
 //   n OPEN PRECEDING (start)     -> ROWS n-1 / RANGE ms-1 (or interval - 1us)
 //   n OPEN PRECEDING (end)       -> ROWS n+1 / RANGE ms+1 (or interval + 1us)
 //   EXCLUDE CURRENT_ROW          -> EXCLUDE CURRENT ROW
-//   EXCLUDE CURRENT_TIME         -> EXCLUDE TIES  (RANGE, or ROWS from UNBOUNDED)
-//   EXCLUDE CURRENT_TIME (bounded ROWS) -> feature_ext.exclude_current_time() in PARTITION BY
+//   EXCLUDE CURRENT_TIME         -> EXCLUDE TIES  (RANGE, or ROWS UNBOUNDED .. CURRENT ROW)
+//   EXCLUDE CURRENT_TIME (other ROWS) -> feature_ext.exclude_current_time() in PARTITION BY
 //   MAXSIZE n                    -> feature_ext.maxsize(n) in PARTITION BY
 //   both                         -> EXCLUDE GROUP
 //   sum(x) / avg(x)              -> feature_ext.sum_where(x, true) / avg_where(x, true)
@@ -206,6 +206,22 @@ struct Window {
     bool excl_time = false;  // EXCLUDE CURRENT_TIME: lag()/at() skip the peers too
 };
 
+// feature_ext's aggregates that OpenMLDB queries call unqualified.
+const std::set<std::string> &openmldb_functions()
+{
+    static const std::set<std::string> names = {
+        "count_where", "sum_where", "avg_where", "min_where", "max_where", "distinct_count",
+        "count_cate", "sum_cate", "avg_cate", "min_cate", "max_cate", "count_cate_where",
+        "sum_cate_where", "avg_cate_where", "min_cate_where", "max_cate_where",
+        "top_n_key_count_cate_where", "top_n_key_sum_cate_where", "top_n_key_avg_cate_where",
+        "top_n_key_min_cate_where", "top_n_key_max_cate_where", "top_n_value_count_cate_where",
+        "top_n_value_sum_cate_where", "top_n_value_avg_cate_where", "top_n_value_min_cate_where",
+        "top_n_value_max_cate_where", "top_n_key_ratio_cate", "top_n_value_ratio_cate", "top",
+        "topn_frequency", "top1_ratio", "nth_value_where", "median", "ew_avg", "drawdown", "entropy",
+        "window_split", "window_split_by_key", "window_split_by_value", "latest_value"};
+    return names;
+}
+
 class Translator {
 public:
     Translator(const std::string &q, const OrderTypeOf *type_of) : q_(q), type_of_(type_of)
@@ -270,6 +286,17 @@ public:
                     return true;
             if (is_kw(t, "OPEN") && i + 1 < toks_.size() && is_kw(toks_[i + 1], "PRECEDING"))
                 return true;
+            if (is_op(t, ",") && i + 1 < toks_.size() && is_kw(toks_[i + 1], "FROM"))
+                return true;  // SELECT a, b, FROM t
+            // feature_ext's aggregates called unqualified, at(), and
+            // first_value / last_value with OpenMLDB's ignore_null argument
+            if (t.kind == TK::kIdent && i + 1 < toks_.size() && is_op(toks_[i + 1], "(") &&
+                !(i > 0 && is_op(toks_[i - 1], "."))) {
+                std::string name = lower(t.text);
+                if (openmldb_functions().count(name) || name == "at" ||
+                    ((name == "first_value" || name == "last_value") && top_comma(i + 1, match(i + 1))))
+                    return true;
+            }
             if (is_kw(t, "LAST") && i + 1 < toks_.size() && is_kw(toks_[i + 1], "JOIN"))
                 return true;
             if (t.kind == TK::kNum && std::isalpha(static_cast<unsigned char>(t.text.back())))
@@ -586,12 +613,12 @@ private:
         // before a ROWS frame counts its rows (OpenMLDB's
         // test_window_exclude_current_time.yaml ids 3, 4): PostgreSQL's
         // EXCLUDE TIES drops them after counting.  Equal only when nothing is
-        // counted (an unbounded start).  Otherwise the deploy engine's
+        // counted (an unbounded start up to the current row).  Otherwise the deploy engine's
         // modifier feature_ext.exclude_current_time() in PARTITION BY does it;
         // MAXSIZE n becomes feature_ext.maxsize(n) the same way.
         std::string modifiers;
         w.excl_time = excl_time;
-        if (excl_time && rows && s.kind != Bound::kUnbounded) {
+        if (excl_time && rows && !(s.kind == Bound::kUnbounded && e.kind == Bound::kCurrent)) {
             modifiers += ", feature_ext.exclude_current_time()";
             excl_time = false;
         }
@@ -629,16 +656,7 @@ private:
 
     void functions()
     {
-        static const std::set<std::string> fe_aggs = {
-            "count_where", "sum_where", "avg_where", "min_where", "max_where", "distinct_count",
-            "count_cate", "sum_cate", "avg_cate", "min_cate", "max_cate", "count_cate_where",
-            "sum_cate_where", "avg_cate_where", "min_cate_where", "max_cate_where",
-            "top_n_key_count_cate_where", "top_n_key_sum_cate_where", "top_n_key_avg_cate_where",
-            "top_n_key_min_cate_where", "top_n_key_max_cate_where", "top_n_value_count_cate_where",
-            "top_n_value_sum_cate_where", "top_n_value_avg_cate_where", "top_n_value_min_cate_where",
-            "top_n_value_max_cate_where", "top_n_key_ratio_cate", "top_n_value_ratio_cate", "top",
-            "topn_frequency", "top1_ratio", "nth_value_where", "median", "ew_avg", "drawdown", "entropy",
-            "window_split", "window_split_by_key", "window_split_by_value", "latest_value"};
+        const std::set<std::string> &fe_aggs = openmldb_functions();
         std::string extra;  // generated windows for lag / at
         std::set<std::string> generated;
         for (size_t i = 0; i + 1 < toks_.size(); i++) {

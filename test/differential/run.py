@@ -36,8 +36,7 @@ semantics (om_model: the frame selection and the aggregates, written from
 OpenMLDB's YAML cases, independent of the translator), so a translation error
 shows as a "model" discrepancy; request, batch and jit off are compared as
 above (no native answer).  The generator keeps away from the deliberate
-differences of docs/CONFORMANCE.md and from the known bugs listed at
-KNOWN_BUGS (--known-bugs lifts that and fails).
+differences of docs/CONFORMANCE.md.
 
 All must agree: floats with a relative tolerance of 1e-9, everything else
 exactly; JIT on and off exactly (NaN = NaN).
@@ -73,7 +72,6 @@ import importlib.util
 import math
 import os
 import random
-import re
 import sys
 import time
 
@@ -339,23 +337,6 @@ def model_frame(w, cands):
 # as a start).
 EPOCH = datetime.datetime(1970, 1, 1)
 
-# KNOWN BUGS of feature_ext found by this generator, not fixed yet.  The fixed
-# seeds and --long steer around them; --known-bugs turns the steering off and
-# then these seeds fail (never in CI):
-#  1. --known-bugs --seed openmldb:38 (also :65, :79): a query whose only
-#     OpenMLDB-isms are function names (sum_where, distinct_count, at,
-#     count_where(*, c), first_value(x, true), a comma before FROM) is planned
-#     as the PostgreSQL dialect and fails at deploy ("function at(integer,
-#     integer) does not exist"), although docs/DEPLOY.md counts OpenMLDB
-#     function names among what selects the dialect.  Steering: such a query
-#     gets backquoted columns in its first window (om_deploy_query).
-#  2. --known-bugs --seed openmldb:359732273: ROWS BETWEEN UNBOUNDED PRECEDING
-#     AND n [OPEN] PRECEDING EXCLUDE CURRENT_TIME is translated to EXCLUDE TIES,
-#     which drops the request's stored peers after the n rows are counted back;
-#     OpenMLDB drops them before (RequestUnionWindow seeks to ts - 1, the rows
-#     end is cut from that list), as for bounded starts.  Steering: no EXCLUDE
-#     CURRENT_TIME on such frames (om_frame_rand).
-KNOWN_BUGS = [False]
 
 
 class Stamp(int):
@@ -436,8 +417,6 @@ def om_frame_rand(rng, wid, grid):
          "excl": "CURRENT_ROW" if rng.random() < 0.25 else "", "ect": rng.random() < 0.25,
          "ect_first": rng.random() < 0.5, "check": False, "mod_first": False,
          "col": rng.choice(["", "", "`", "dt."]), "lower": rng.random() < 0.2}
-    if not KNOWN_BUGS[0] and mode == "ROWS" and start[0] == "UNB" and end[0] == "P":
-        w["ect"] = False  # KNOWN BUG 2 (see KNOWN_BUGS)
     return w
 
 
@@ -518,10 +497,6 @@ def om_window_sql(w):
     return "w%d AS (PARTITION BY %s ORDER BY %s %s)" % (w["id"], col("k"), col("ts"), frame)
 
 
-# What makes feature_ext translate a query (looks_openmldb() in dialect_openmldb.cpp).
-OM_SYNTAX = re.compile(r"ROWS_RANGE|MAXSIZE|CURRENT_ROW|EXCLUDE\s+CURRENT_TIME|OPEN\s+PRECEDING|`|==|\b\d+[smhd]\b", re.I)
-
-
 def om_deploy_query(wins, feats):
     comma = "," if len(feats) % 3 == 0 else ""  # OpenMLDB accepts a comma before FROM
 
@@ -530,8 +505,6 @@ def om_deploy_query(wins, feats):
             ", ".join("%s AS %s" % (feature_sql(ft, over), ft["alias"]) for ft in feats), comma,
             ", ".join(om_window_sql(w) for w in ws))
     q = text(wins)
-    if not KNOWN_BUGS[0] and not OM_SYNTAX.search(q):
-        q = text([dict(wins[0], col="`")] + wins[1:])
     return q
 
 
@@ -746,11 +719,8 @@ def table_ddl(rows):
 
 
 def create_table(cur, rows):
-    # Undeploy first: deploy(..., replace) after the table was re-created with
-    # another order column type (bigint / timestamp) fails with "cannot drop
-    # type dfeat_result" (it drops the old request function by the new
-    # signature): reported, worked around here.
-    cur.execute("SELECT feature_ext.undeploy('dfeat') FROM feature_ext.deployments WHERE name = 'public.dfeat'")
+    # The deployment stays: deploy(..., replace) below drops its functions
+    # even when the re-created table's order column has another type.
     cur.execute("DROP TABLE IF EXISTS dt CASCADE")
     cur.execute(table_ddl(rows))
     cur.execute("CREATE INDEX dt_k ON dt USING skiplist (k, ts)")
@@ -1038,11 +1008,8 @@ def main():
     ap.add_argument("--dialect", choices=["both", "pg", "openmldb"], default="both",
                     help="the deployments' dialect (fixed and --long seeds; default both)")
     ap.add_argument("--port", type=int, help="use a running server on this port (/tmp socket)")
-    ap.add_argument("--known-bugs", action="store_true",
-                    help="do not steer the generator around known bugs (see KNOWN_BUGS; fails)")
     ap.add_argument("--no-shrink", action="store_true", help="print failing cases unshrunk")
     args = ap.parse_args()
-    KNOWN_BUGS[0] = args.known_bugs
     if SELFTEST:
         print("FE_DIFF_SELFTEST=%s: a fake discrepancy is injected into the %s answers (shrinker self-test)"
               % (SELFTEST, SELFTEST))

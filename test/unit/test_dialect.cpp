@@ -41,6 +41,17 @@ TEST(Dialect, Detects)
     EXPECT_FALSE(fe::looks_openmldb(kHead + "RANGE BETWEEN INTERVAL '3 days' PRECEDING AND CURRENT ROW)"));
     EXPECT_FALSE(fe::looks_openmldb("SELECT 'ROWS_RANGE 3d', \"MAXSIZE\", current_time FROM t -- ROWS_RANGE"));
     EXPECT_FALSE(fe::looks_openmldb("SELECT sum(v) OVER (PARTITION BY k, feature_ext.maxsize(2) ORDER BY ts) FROM t"));
+    // OpenMLDB's function names alone (unqualified; feature_ext.count_where(...) is the PostgreSQL dialect)
+    std::string rows = " OVER w FROM t WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)";
+    EXPECT_TRUE(fe::looks_openmldb("SELECT sum_where(v, v > 1)" + rows));
+    EXPECT_TRUE(fe::looks_openmldb("SELECT DISTINCT_COUNT(v)" + rows));
+    EXPECT_TRUE(fe::looks_openmldb("SELECT at(v, 1)" + rows));
+    EXPECT_TRUE(fe::looks_openmldb("SELECT count_where(*, v > 1)" + rows));
+    EXPECT_TRUE(fe::looks_openmldb("SELECT first_value(v, true)" + rows));
+    EXPECT_FALSE(fe::looks_openmldb("SELECT first_value(v)" + rows));
+    EXPECT_TRUE(fe::looks_openmldb("SELECT sum(v) OVER w AS s, FROM t WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 2 PRECEDING)"));
+    EXPECT_FALSE(fe::looks_openmldb("SELECT feature_ext.count_where(v > 1)" + rows));
+    EXPECT_FALSE(fe::looks_openmldb("SELECT sum(v), count(*), lag(v, 1)" + rows));
 }
 
 TEST(Dialect, RowsRangeUnits)
@@ -93,6 +104,10 @@ TEST(Dialect, Exclusions)
               std::string::npos);
     EXPECT_NE(tr(kHead + "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE CURRENT_TIME)").find("EXCLUDE TIES)"),
               std::string::npos);
+    // ... but not when the end is counted back: the peers go first (OpenMLDB reads from ts - 1)
+    std::string u = tr(kHead + "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 OPEN PRECEDING EXCLUDE CURRENT_TIME)");
+    EXPECT_NE(u.find(", feature_ext.exclude_current_time() ORDER BY"), std::string::npos) << u;
+    EXPECT_EQ(u.find("EXCLUDE TIES"), std::string::npos) << u;
     // Bounded ROWS: the peers go before counting, a deploy-engine modifier.
     std::string t = tr(kHead + "ROWS BETWEEN 7 OPEN PRECEDING AND CURRENT ROW EXCLUDE CURRENT_TIME)");
     EXPECT_NE(t.find(", feature_ext.exclude_current_time() ORDER BY"), std::string::npos) << t;
