@@ -68,9 +68,9 @@ std::string serialize(const ModuleSpec &m)
 {
     // The version of the generated code's meaning: bumped whenever the code
     // generator changes what a spec compiles to, so that objects stored in
-    // feature_ext.deployment by an older generator are not loaded (v3: the
-    // length of a NULL variable-width value is no longer read).
-    std::string s = "v3;";
+    // feature_ext.deployment by an older generator are not loaded (v4: exact
+    // float8 sum_where / avg_where, which call fe_jit_exact_sum_value).
+    std::string s = "v4;";
     for (const GroupSpec &g : m.groups)
         put_group(s, g);
     s += "P";

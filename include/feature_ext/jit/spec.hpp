@@ -74,7 +74,14 @@ enum class AggKind : uint8_t {
     // condition is the filter): a 128-bit sum; sum's result has the
     // argument's type (22003 when it does not fit), avg's is float8.
     kSumWhereInt, kAvgWhereInt,
+    // feature_ext.sum_where / avg_where over a float8 argument: the exact
+    // sum of agg::ExactSum (correctly rounded, order-independent, never an
+    // error: NaN / inf as ExactSum::value); avg divides it by the count.
+    kSumWhereF8, kAvgWhereF8,
 };
+// feature_ext.min_where / max_where(x, cond) are kMin* / kMax* with cond as
+// the filter: both keep the newest of equal values, NaN sorting highest.
+
 
 struct AggSpec {
     AggKind kind = AggKind::kCountStar;
