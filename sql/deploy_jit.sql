@@ -75,6 +75,24 @@ SELECT ov FROM jit_err(98, 1001, 1, 5, 1::int2, 1, 'm', 'n');  -- integer out of
 SET feature_ext.jit = off;
 SELECT ov FROM jit_err(98, 1001, 1, 5, 1::int2, 1, 'm', 'n');
 RESET feature_ext.jit;
+-- Two aggregates fail in one request (ov on a stored row, big on the later
+-- request row): the error is that of the first in the query, as the
+-- interpreter raises it, with or without interpreted aggregates in the group.
+SELECT big, ov FROM jit_err(98, 1001, 1e10, 5, 1::int2, 1, 'm', 'n');
+SET feature_ext.jit = off;
+SELECT big, ov FROM jit_err(98, 1001, 1e10, 5, 1::int2, 1, 'm', 'n');
+RESET feature_ext.jit;
+SELECT feature_ext.deploy('jit_err2', $$
+SELECT card, sum(amount * '1e300'::float8) FILTER (WHERE merchant ~ '^m') OVER w AS interp,
+       sum(qty * 2147483647) FILTER (WHERE card = 98) OVER w AS ov
+  FROM jt WINDOW w AS (PARTITION BY card ORDER BY ts ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)
+$$);
+SELECT substring(feature_ext.explain('jit_err2', timing => false) FROM 'JIT: [^;]*') AS compiled;
+SELECT * FROM jit_err2(98, 1001, 1e10, 5, 1::int2, 1, 'm', 'n');
+SET feature_ext.jit = off;
+SELECT * FROM jit_err2(98, 1001, 1e10, 5, 1::int2, 1, 'm', 'n');
+RESET feature_ext.jit;
+SELECT feature_ext.undeploy('jit_err2');
 
 -- Redeploying replaces the code; the new plan is compiled, the old released.
 SELECT feature_ext.deploy('jit_err', $$

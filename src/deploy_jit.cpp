@@ -21,6 +21,7 @@
 #include "feature_ext/module.hpp"
 #include "feature_ext/pg_guard.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 extern "C" {
@@ -576,6 +577,11 @@ void build_spec(DeployPlan *p, jit::ModuleSpec *spec, bool *jitted, int *winmap 
             gs.aggs.push_back(as);
             jitted[k] = true;
         }
+        // The interpreter's order (window, then aggregate): a kernel reports
+        // the error of the first failing aggregate in spec order.
+        std::stable_sort(gs.aggs.begin(), gs.aggs.end(), [p](const jit::AggSpec &x, const jit::AggSpec &y) {
+            return p->aggs[x.out].window < p->aggs[y.out].window;
+        });
     }
 }
 

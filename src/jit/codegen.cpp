@@ -155,6 +155,11 @@ private:
     llvm::Function *fn = nullptr;
     const GroupSpec *gs = nullptr;
     BasicBlock *err_blocks[8] = {};
+    // While an aggregate's rows are generated: errors are recorded in its
+    // slot and end its row (agg_next) instead of returning.
+    llvm::AllocaInst *agg_err = nullptr;
+    BasicBlock *agg_next = nullptr;
+    int32_t err_tag = 0;  // results: (1 + result slot) << 8 of the aggregate (kernel_failed_out)
     std::vector<Val> cols;
     Value *aggv = nullptr, *aggn = nullptr;  // projection: aggregate results
 
@@ -185,7 +190,11 @@ private:
             auto *save = b.GetInsertBlock();
             err_blocks[code] = BasicBlock::Create(ctx, "err", fn);
             b.SetInsertPoint(err_blocks[code]);
-            b.CreateRet(b.getInt32(code));
+            if (agg_err) {
+                b.CreateStore(b.getInt32(code), agg_err);
+                b.CreateBr(agg_next);
+            } else
+                b.CreateRet(b.getInt32(code | err_tag));
             b.SetInsertPoint(save);
         }
         return err_blocks[code];
@@ -655,6 +664,7 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
     struct St {
         llvm::AllocaInst *cnt, *have, *f, *sx, *sxx, *i, *w;
         llvm::AllocaInst *xc = nullptr, *xs = nullptr;  // exact sum: chunks; +inf, -inf, NaN counts
+        llvm::AllocaInst *err;  // its first error (0: none)
     };
     std::vector<St> st(last - first);
     for (size_t k = first; k < last; k++) {
@@ -672,6 +682,8 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
         s.sxx = b.CreateAlloca(b.getDoubleTy());
         s.i = b.CreateAlloca(b.getInt64Ty());
         s.w = b.CreateAlloca(b.getInt128Ty());
+        s.err = b.CreateAlloca(i32);
+        b.CreateStore(b.getInt32(0), s.err);
         b.CreateStore(b.getIntN(128, 0), s.w);
         b.CreateStore(b.getInt64(0), s.cnt);
         b.CreateStore(b.getFalse(), s.have);
@@ -729,7 +741,15 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
         St &s = st[k - first];
         BasicBlock *doit = BasicBlock::Create(ctx, "agg", f);
         BasicBlock *next = BasicBlock::Create(ctx, "agg_next", f);
-        b.CreateCondBr(in[size_t(a.window)], doit, next);
+        // An aggregate stops at its first error; the others go on, so that
+        // the error reported is that of the first failing aggregate in spec
+        // order (the interpreter's order), whichever row fails first.
+        for (auto &e : err_blocks)
+            e = nullptr;
+        agg_err = s.err;
+        agg_next = next;
+        Value *live = b.CreateICmpEQ(b.CreateLoad(i32, s.err), b.getInt32(0));
+        b.CreateCondBr(b.CreateAnd(in[size_t(a.window)], live), doit, next);
         b.SetInsertPoint(doit);
         if (a.filter >= 0) {
             Val fv = expr(a.filter, params, pnulls);
@@ -829,11 +849,27 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
     }
     b.CreateStore(b.CreateAdd(pos, b.getInt32(1)), pos_slot);
     b.CreateBr(cond);
-    // Results.
+    agg_err = nullptr;
+    agg_next = nullptr;
+    for (auto &e : err_blocks)
+        e = nullptr;
+    // Results, in spec order: an aggregate's recorded error or its result's.
     b.SetInsertPoint(exit);
     for (size_t k = first; k < last; k++) {
         const AggSpec &a = g.aggs[k];
         St &s = st[k - first];
+        err_tag = (a.out + 1) << 8;
+        for (auto &e : err_blocks)
+            e = nullptr;
+        {
+            Value *e = b.CreateLoad(i32, s.err);
+            BasicBlock *failed = BasicBlock::Create(ctx, "agg_failed", f);
+            BasicBlock *ok = BasicBlock::Create(ctx, "agg_ok", f);
+            b.CreateCondBr(b.CreateICmpNE(e, b.getInt32(0)), failed, ok, weights_unlikely());
+            b.SetInsertPoint(failed);
+            b.CreateRet(b.CreateOr(e, b.getInt32(err_tag)));
+            b.SetInsertPoint(ok);
+        }
         Value *have = b.CreateLoad(b.getInt1Ty(), s.have);
         Value *val = nullptr, *isnull = nullptr;
         switch (a.kind) {
@@ -894,6 +930,7 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
         b.CreateStore(val, b.CreateGEP(b.getInt64Ty(), out, b.getInt64(a.out)));
         b.CreateStore(b.CreateZExt(isnull, b.getInt8Ty()), b.CreateGEP(b.getInt8Ty(), out_null, b.getInt64(a.out)));
     }
+    err_tag = 0;
     b.CreateRet(b.getInt32(0));
 }
 

@@ -69,7 +69,8 @@ std::string serialize(const ModuleSpec &m)
     // The version of the generated code's meaning: bumped whenever the code
     // generator changes what a spec compiles to, so that objects stored in
     // feature_ext.deployment by an older generator are not loaded (v4: exact
-    // float8 sum_where / avg_where, which call fe_jit_exact_sum_value).
+    // float8 sum_where / avg_where, which call fe_jit_exact_sum_value; group
+    // kernels return the failing aggregate with the error, see kernel_code).
     std::string s = "v4;";
     for (const GroupSpec &g : m.groups)
         put_group(s, g);

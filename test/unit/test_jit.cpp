@@ -249,17 +249,22 @@ struct Case {
 bool one_agg(Ref &ref, const Case &c, const AggSpec &a, std::vector<uint64_t> &out, std::vector<uint8_t> &outn);
 
 // Reference results; returns false if an error was recorded.
-bool reference(const Case &c, std::vector<uint64_t> &out, std::vector<uint8_t> &outn, std::set<int> &errs)
+bool reference(const Case &c, std::vector<uint64_t> &out, std::vector<uint8_t> &outn, std::set<int> &errs,
+               int *failed_out = nullptr)
 {
-    Ref ref{c.g, &errs};
     out.assign(c.g.aggs.size(), 0);
     outn.assign(c.g.aggs.size(), 1);
-    // Each aggregate's first error is recorded (the kernel stops at the first
-    // error in its own order, which is the first error of some aggregate).
+    // The error is that of the first failing aggregate in spec order (the
+    // interpreter's order: aggregate by aggregate, each over its rows).
     bool all_ok = true;
     for (const AggSpec &a : c.g.aggs) {
-        if (!one_agg(ref, c, a, out, outn))
+        std::set<int> mine;
+        Ref ref{c.g, &mine};
+        if (!one_agg(ref, c, a, out, outn) && all_ok) {
             all_ok = false;
+            errs = mine;
+            if (failed_out) *failed_out = a.out;
+        }
     }
     return all_ok;
 }
@@ -388,7 +393,7 @@ struct Kernel {
         fn = l ? group_fn(l, 0) : nullptr;
     }
     ~Kernel() { release(l); }
-    // Runs on c's rows and frames; returns the kernel's code.
+    // Runs on c's rows and frames; returns the kernel's result (kernel_code, kernel_failed_out).
     int run(const Case &c, std::vector<uint64_t> &out, std::vector<uint8_t> &outn) const
     {
         if (!fn) return -1;
@@ -406,7 +411,7 @@ int run_kernel(const Case &c, std::vector<uint64_t> &out, std::vector<uint8_t> &
 {
     Kernel k(c.g);
     if (compile_ms) *compile_ms = k.ms;
-    return k.run(c, out, outn);
+    return kernel_code(k.run(c, out, outn));
 }
 
 // ---------------------------------------------------------------- random specs
@@ -615,11 +620,14 @@ void expect_same(const Case &c, uint64_t seed, const Kernel *k = nullptr)
     std::vector<uint64_t> ro, ko;
     std::vector<uint8_t> rn, kn;
     std::set<int> errs;
-    bool ok = reference(c, ro, rn, errs);
-    int rc = k ? k->run(c, ko, kn) : run_kernel(c, ko, kn);
+    int failed = -1;
+    bool ok = reference(c, ro, rn, errs, &failed);
+    int raw = k ? k->run(c, ko, kn) : Kernel(c.g).run(c, ko, kn);
+    int rc = kernel_code(raw);
     if (!ok) {
         EXPECT_NE(rc, 0) << "seed " << seed << ": reference raised an error, kernel did not";
         EXPECT_TRUE(errs.count(rc)) << "seed " << seed << ": kernel error " << rc;
+        EXPECT_EQ(kernel_failed_out(raw), failed) << "seed " << seed << ": the failing aggregate";
         return;
     }
     ASSERT_EQ(rc, 0) << "seed " << seed;

@@ -136,6 +136,12 @@ enum KernelError : int32_t {
     kErrInt8Range = 6,       // 22003 bigint out of range
 };
 
+// A group kernel's nonzero result: the KernelError in the low byte, above it
+// 1 + the result slot (AggSpec::out) of the aggregate that failed, the first
+// failing one in spec order.  Projections return the KernelError only.
+inline int32_t kernel_code(int32_t rc) { return rc & 0xff; }
+inline int32_t kernel_failed_out(int32_t rc) { return (rc >> 8) - 1; }
+
 // int32_t kernel(rows, order, n, req, req_order, frames, params, param_nulls, out, out_null)
 //   rows/order: the n stored rows, newest first; req/req_order: the request row.
 using GroupFn = int32_t (*)(const uint8_t *const *rows, const int64_t *order, int32_t n, const uint8_t *req,
