@@ -12,6 +12,8 @@
 #      own time (jit_compile_ms in feature_ext.deployment), deploy()'s wall
 #      time, and a new connection's first call with the stored object vs
 #      with feature_ext.jit = off (plan only).
+#   3. request: as 1, with 10 OpenMLDB-dialect features (sum / avg of
+#      float8 and bigint, min_where / max_where, sum_where / avg_where).
 # Writes bench/results/jit.json.  Run `make install` first.
 set -euo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -113,6 +115,38 @@ for nf in 10 100 1000; do
     printf '  %4s features: compile %8s ms (%s aggregates native, %s bytes) | deploy() %8s ms | first call in a new connection: jit on %7s ms, jit off %7s ms\n' \
         "$nf" "$cms" "$nagg" "$bytes" "$dep_ms" "$first_on" "$first_off"
     json+=("\"compile.features$nf\": {\"compile_ms\": $cms, \"deploy_ms\": $dep_ms, \"object_bytes\": $bytes, \"first_call_jit_on_ms\": $first_on, \"first_call_jit_off_ms\": $first_off}")
+done
+
+echo
+echo "== 3. request latency, 10 OpenMLDB-dialect features, one ROWS window; jit on vs off (1 client, ${DURATION}s x $REPS, medians)"
+omfeats() {
+    local kinds=("sum(amount)" "avg(amount)" "min_where(amount, qty > 3)" "max_where(amount, merchant == \"m1\")"
+                 "sum_where(amount, qty > 5)" "avg_where(amount, merchant != \"m2\")" "min_where(qty, qty > 2)"
+                 "max_where(qty, merchant == \"m0\")" "sum(qty)" "avg(ts)")
+    local i out=""
+    for i in "${!kinds[@]}"; do out+="${out:+, }${kinds[$i]} OVER w AS o$i"; done
+    echo "$out"
+}
+for n in 100 1000 10000; do
+    psqlc -c "SELECT feature_ext.deploy('jo_$n', \$q\$ SELECT k, $(omfeats) FROM jtx WINDOW w AS (PARTITION BY \`k\` ORDER BY \`ts\` ROWS BETWEEN $n PRECEDING AND CURRENT ROW) \$q\$)" >/dev/null
+    nat=$(psqlc -c "SELECT substring(feature_ext.explain('jo_$n', timing => false) FROM 'JIT: ([0-9]+ of [0-9]+)')")
+    sed "s/jw_@N@/jo_$n/" "$work/req.tmpl" > "$work/reqo_$n.sql"
+    on=$(PGOPTIONS='-c feature_ext.jit=on' psqlc -c "SELECT * FROM jo_$n(7, 300000, 12.5, 3, 'm1')")
+    off=$(PGOPTIONS='-c feature_ext.jit=off' psqlc -c "SELECT * FROM jo_$n(7, 300000, 12.5, 3, 'm1')")
+    [ "$on" = "$off" ] && chk=same || chk=DIFFERENT
+    declare -A T=()
+    for mode in on off; do
+        tl=""
+        for r in $(seq 1 "$REPS"); do
+            out=$(PGOPTIONS="-c feature_ext.jit=$mode" pgbench -h /tmp -p "$PORT" -U postgres -n -M prepared -c 1 -j 1 \
+                      -T "$DURATION" -f "$work/reqo_$n.sql" postgres 2>&1)
+            tl+=" $(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' <<<"$out")"
+        done
+        T[$mode]=$(median <<<"$tl")
+    done
+    printf '  ROWS %-6s jit on %8.0f tps | jit off %8.0f tps | speedup %sx | %s aggregates native | results %s\n' \
+        "$n" "${T[on]}" "${T[off]}" "$(ratio "${T[on]}" "${T[off]}")" "$nat" "$chk"
+    json+=("\"openmldb.rows$n\": {\"jit_on_tps\": ${T[on]}, \"jit_off_tps\": ${T[off]}, \"speedup\": $(ratio "${T[on]}" "${T[off]}"), \"native\": \"$nat\", \"check\": \"$chk\"}")
 done
 
 {

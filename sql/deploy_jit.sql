@@ -75,6 +75,24 @@ SELECT ov FROM jit_err(98, 1001, 1, 5, 1::int2, 1, 'm', 'n');  -- integer out of
 SET feature_ext.jit = off;
 SELECT ov FROM jit_err(98, 1001, 1, 5, 1::int2, 1, 'm', 'n');
 RESET feature_ext.jit;
+-- Two aggregates fail in one request (ov on a stored row, big on the later
+-- request row): the error is that of the first in the query, as the
+-- interpreter raises it, with or without interpreted aggregates in the group.
+SELECT big, ov FROM jit_err(98, 1001, 1e10, 5, 1::int2, 1, 'm', 'n');
+SET feature_ext.jit = off;
+SELECT big, ov FROM jit_err(98, 1001, 1e10, 5, 1::int2, 1, 'm', 'n');
+RESET feature_ext.jit;
+SELECT feature_ext.deploy('jit_err2', $$
+SELECT card, sum(amount * '1e300'::float8) FILTER (WHERE merchant ~ '^m') OVER w AS interp,
+       sum(qty * 2147483647) FILTER (WHERE card = 98) OVER w AS ov
+  FROM jt WINDOW w AS (PARTITION BY card ORDER BY ts ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)
+$$);
+SELECT substring(feature_ext.explain('jit_err2', timing => false) FROM 'JIT: [^;]*') AS compiled;
+SELECT * FROM jit_err2(98, 1001, 1e10, 5, 1::int2, 1, 'm', 'n');
+SET feature_ext.jit = off;
+SELECT * FROM jit_err2(98, 1001, 1e10, 5, 1::int2, 1, 'm', 'n');
+RESET feature_ext.jit;
+SELECT feature_ext.undeploy('jit_err2');
 
 -- Redeploying replaces the code; the new plan is compiled, the old released.
 SELECT feature_ext.deploy('jit_err', $$
@@ -116,8 +134,8 @@ DROP TABLE jcw;
 
 -- The OpenMLDB dialect's sum / avg over integer columns (sum_where /
 -- avg_where: 128-bit sums, sum in the argument's type) compile too; equal to
--- the interpreter, overflow included.  avg of a bigint stays interpreted (its
--- float8 cast rounds before feature_ext's exact sum).
+-- the interpreter, overflow included.  avg of a bigint takes the exact float
+-- sum of its float8 casts (which round), as the interpreter does.
 CREATE TABLE jsw (k int, ts bigint, s int2, i int4, b int8) USING feature_store;
 CREATE INDEX ON jsw USING skiplist (k, ts);
 INSERT INTO jsw SELECT i % 2, i, CASE WHEN i % 6 = 0 THEN NULL ELSE (i * 37 % 200 - 100) END, i * 1000,
@@ -128,7 +146,7 @@ SELECT k, sum(s) OVER w AS s_sum, avg(s) OVER w AS s_avg, sum(i) OVER w AS i_sum
        avg(b) OVER w AS b_avg, sum_where(i, s > 0) OVER w AS i_pos, avg_where(b, i > 20000) OVER w AS b_big
   FROM jsw WINDOW w AS (PARTITION BY `k` ORDER BY `ts` ROWS_RANGE BETWEEN 30 PRECEDING AND CURRENT ROW)
 $$);
-SELECT substring(feature_ext.explain('jit_sw', timing => false) FROM 'JIT: [^\n]*\(interpreted: [^)]*\)') AS compiled;
+SELECT substring(feature_ext.explain('jit_sw', timing => false) FROM 'JIT: [^;]*') AS compiled;
 CREATE TEMP TABLE jsw_on AS SELECT g, f.* FROM generate_series(1, 45) g, LATERAL jit_sw(g % 2, g, 1::int2, 1, 1) f;
 SET feature_ext.jit = off;
 SELECT count(*) AS requests, count(*) FILTER (WHERE row(x.*)::text IS DISTINCT FROM row(o.*)::text) AS differences
@@ -169,3 +187,65 @@ SELECT * FROM jit_avg(2, 3, 0.7);
 RESET feature_ext.jit;
 SELECT feature_ext.undeploy('jit_avg');
 DROP TABLE javg;
+
+-- feature_ext's min_where / max_where (int2/int4/int8/float8) and float8
+-- sum_where / avg_where (feature_ext's exact sum) compile too, including the
+-- OpenMLDB dialect's sum / avg of float8 and bigint; equal to the
+-- interpreter with NaN, +-Infinity, -0, NULLs, cancellation and empty
+-- frames.  float4 values stay interpreted.
+CREATE TABLE jmw (k int, ts bigint, x float8, s int2, i int4, b int8, r float4, tag text) USING feature_store;
+CREATE INDEX ON jmw USING skiplist (k, ts);
+INSERT INTO jmw
+SELECT i % 3, i,
+       CASE i % 3
+         WHEN 0 THEN (ARRAY[1e16, 1.5, -1e16, 0.1])[i / 3 % 4 + 1]
+         WHEN 1 THEN CASE WHEN i % 23 = 1 THEN 'NaN' WHEN i % 17 = 1 THEN 'Infinity' WHEN i % 13 = 1 THEN '-Infinity'
+                          WHEN i % 5 = 1 THEN '-0' WHEN i % 7 = 1 THEN NULL WHEN i % 11 = 1 THEN 1e308
+                          ELSE -(i % 9) * 0.25 END
+       END,
+       CASE WHEN i % 8 = 0 THEN NULL ELSE (i * 7 % 11 - 5) END, i * 37 % 1000 - 500,
+       CASE WHEN i % 6 = 0 THEN NULL ELSE 4611686018427387904 - i * 12345 END, (i % 10) / 3.0,
+       CASE WHEN i % 9 = 0 THEN NULL ELSE (ARRAY['a', 'b', 'c'])[i % 3 + 1] END
+  FROM generate_series(1, 120) i;
+SELECT feature_ext.deploy('jit_mw', $$
+SELECT k, sum(x) OVER w AS x_sum, avg(x) OVER w AS x_avg, min_where(x, tag == "a") OVER w AS x_min,
+       max_where(x, tag != "c") OVER w AS x_max, sum_where(x, s > 0) OVER w AS x_sum_c,
+       avg_where(x, i > 0) OVER w2 AS x_avg2, min_where(s, i > 100) OVER w AS s_min, max_where(i, tag == "b") OVER w AS i_max,
+       min_where(b, s < 2) OVER w2 AS b_min, avg(b) OVER w AS b_avg, max_where(x, s > 4) OVER w2 AS x_max2,
+       sum(r) OVER w AS r_sum, max_where(r, true) OVER w AS r_max
+  FROM jmw
+WINDOW w AS (PARTITION BY `k` ORDER BY `ts` ROWS BETWEEN 9 PRECEDING AND CURRENT ROW),
+       w2 AS (PARTITION BY `k` ORDER BY `ts` ROWS BETWEEN 5 PRECEDING AND CURRENT ROW EXCLUDE CURRENT_ROW)
+$$);
+SELECT substring(feature_ext.explain('jit_mw', timing => false) FROM 'JIT: [^\n]*\(interpreted: [^)]*\)') AS compiled;
+-- requests at ts 100..130 for keys 0..2 and a key without rows, with NULL,
+-- NaN, -0, huge and plain request values
+CREATE TEMP TABLE jmw_req AS
+SELECT row_number() OVER () AS g, k, ts, (ARRAY[NULL, 'NaN', '-0', 1e308, 2.5]::float8[])[ts % 5 + 1] AS x,
+       (ts % 9 - 4)::int2 AS s, (ts * 13 % 300 - 150)::int4 AS i, ts * 1000::int8 AS b, 1.5::float4 AS r,
+       (ARRAY['a', 'b', NULL])[ts % 3 + 1] AS tag
+  FROM generate_series(0, 3) k, generate_series(100, 130) ts;
+SET feature_ext.jit = on;
+CREATE TEMP TABLE jmw_on AS SELECT q.g, f.* FROM jmw_req q, LATERAL jit_mw(q.k, q.ts, q.x, q.s, q.i, q.b, q.r, q.tag) f;
+SET feature_ext.jit = off;
+SELECT count(*) AS requests, count(*) FILTER (WHERE row(x.*)::text IS DISTINCT FROM row(o.*)::text) AS differences
+  FROM (SELECT q.g, f.* FROM jmw_req q, LATERAL jit_mw(q.k, q.ts, q.x, q.s, q.i, q.b, q.r, q.tag) f) x
+  JOIN jmw_on o USING (g);
+RESET feature_ext.jit;
+-- what the comparison covered
+SELECT count(*) FILTER (WHERE x_sum = 'NaN') AS nan_sums, count(*) FILTER (WHERE x_max = 'NaN') AS nan_max,
+       count(*) FILTER (WHERE x_sum IN ('Infinity', '-Infinity')) AS inf_sums,
+       count(*) FILTER (WHERE x_min IS NULL) AS null_min, count(*) FILTER (WHERE x_avg2 IS NULL) AS empty_w2,
+       count(*) FILTER (WHERE x_max::text = '-0') AS neg_zero_max
+  FROM jmw_on;
+-- exact sums: 1e16 + 1.5 - 1e16 + 0.1 + ... is not a left-to-right double sum
+SELECT x_sum, x_avg, x_min, x_max, x_sum_c, x_avg2, s_min, i_max, b_min, b_avg, x_max2, r_sum, r_max
+  FROM jit_mw(0, 200, 0.1, 1::int2, 5, 7, 1, 'a');
+SET feature_ext.jit = off;
+SELECT x_sum, x_avg, x_min, x_max, x_sum_c, x_avg2, s_min, i_max, b_min, b_avg, x_max2, r_sum, r_max
+  FROM jit_mw(0, 200, 0.1, 1::int2, 5, 7, 1, 'a');
+RESET feature_ext.jit;
+SELECT x_sum, x_avg, x_min, x_max, x_avg2, b_min FROM jit_mw(1, 200, NULL, 1::int2, 5, 7, 1, 'a');
+SELECT x_sum, x_avg, x_min, x_max, x_avg2, b_min FROM jit_mw(3, 200, NULL, 1::int2, 5, 7, 1, 'a');
+SELECT feature_ext.undeploy('jit_mw');
+DROP TABLE jmw;

@@ -479,7 +479,7 @@ void batch_eval_row(DeployPlan *p, int g, JitPlan *jp, JitGroup *jg, const bool 
         eval_group(p, g, view, base, based, v, nl, kb->nslides ? slid : nullptr);
     } else {
         if (rc != 0)
-            raise_kernel_error(rc);
+            raise_group_error(p, jp, g, view, base, based, v, nl, rc, slid);
         if (jg)
             take_jit_results(p, jp, g);
         if (interp)

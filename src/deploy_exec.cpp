@@ -513,6 +513,7 @@ int run_jit_group(DeployPlan *p, int gi, const Rows *r, int64 base, Datum based,
 
 [[noreturn]] void raise_kernel_error(int rc)
 {
+    rc = jit::kernel_code(rc);
     int code = ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
     const char *msg = rc == jit::kErrFloatOverflow    ? "value out of range: overflow"
                       : rc == jit::kErrFloatUnderflow ? "value out of range: underflow"
@@ -903,6 +904,24 @@ void eval_group(DeployPlan *p, int g, const Rows &rows, int64 base, Datum based,
     }
 }
 
+// Group g's kernel failed with rc: the interpreted aggregates of the group
+// that come before the failing one in eval_group's order (window, then
+// aggregate) run first, so that the error raised is the interpreter's.
+void raise_group_error(DeployPlan *p, JitPlan *jp, int g, const Rows &rows, int64 base, Datum based,
+                       const Datum *values, const bool *isnull, int rc, const bool *done)
+{
+    int fk = jit::kernel_failed_out(rc);
+    if (!jp->groups[g].all_jitted && fk >= 0 && fk < p->naggs) {
+        bool *skip = static_cast<bool *>(palloc(sizeof(bool) * p->naggs));
+        int fw = p->aggs[fk].window;
+        for (int k = 0; k < p->naggs; k++)
+            skip[k] = jp->agg_jitted[k] || (done && done[k]) || p->aggs[k].window > fw ||
+                      (p->aggs[k].window == fw && k > fk);
+        eval_group(p, g, rows, base, based, values, isnull, skip);
+    }
+    raise_kernel_error(rc);
+}
+
 Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
 {
     MemoryContext caller = CurrentMemoryContext;
@@ -948,7 +967,7 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
                 continue;
             }
             if (rc > 0)
-                raise_kernel_error(rc);
+                raise_group_error(p, jp, g, rows, base, based, values, isnull, rc);
             jp->groups[g].fn = nullptr;  // layout changed: interpreter from now on
         }
         collect(p, gp, values, isnull, base, based, &rows);

@@ -3,7 +3,9 @@
 //
 // Translation picks, per index group, the aggregates the code generator can
 // reproduce exactly: count(*), count/sum/avg/min/max of int2/int4/int8/float8
-// (the built-in aggregate OIDs, see agg_kind), with arguments and FILTERs
+// (the built-in aggregate OIDs, see agg_kind), feature_ext's count_where and
+// sum/avg/min/max_where over int2/int4/int8/float8 columns (where_agg),
+// with arguments and FILTERs
 // built from columns held by the index, constants, the built-in arithmetic,
 // comparison and cast functions listed in kFuncs (identified by their C
 // symbol, pg_proc.prosrc, for internal-language functions only), AND / OR /
@@ -19,6 +21,7 @@
 #include "feature_ext/module.hpp"
 #include "feature_ext/pg_guard.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 extern "C" {
@@ -429,29 +432,65 @@ bool is_fe_agg(Oid fn, const char *name)
 }
 bool is_count_where(Oid fn) { return is_fe_agg(fn, "count_where"); }
 
-// The integer column of sum_where(col, cond) (int2/int4/int8: the sum keeps
-// its type) or avg_where(col::float8, cond) (int2/int4 only: their float8
-// casts are exact, so feature_ext's exact float sum is the integer sum);
-// nullptr otherwise.
-Node *where_int_column(WindowFunc *wf)
+// Name of a function in schema feature_ext into buf, or false.
+bool fe_agg_name(Oid fn, char *buf, size_t len)
 {
+    bool yes = false;
+    pg_call([&]() {
+        char *n = get_func_name(fn);
+        char *nsp = get_namespace_name(get_func_namespace(fn));
+        if (n && nsp && strcmp(nsp, "feature_ext") == 0) {
+            strlcpy(buf, n, len);
+            yes = true;
+        }
+    });
+    return yes;
+}
+
+// feature_ext.{sum,avg,min,max}_where(value, cond) without FILTER whose value
+// cannot fail: a column of the index, or one cast to float8 (PostgreSQL
+// evaluates it on every row, the kernel only where cond holds).  Sets the
+// kernel kind and the value node to compile (the integer column itself for
+// avg_where(int2|int4 column): their float8 casts are exact, so feature_ext's
+// exact float sum is the 128-bit integer sum).  float4 values stay
+// interpreted (no float4 type in the spec).
+bool where_agg(WindowFunc *wf, jit::AggKind *kind, Node **value)
+{
+    using jit::AggKind;
+    char name[NAMEDATALEN];
+    if (list_length(wf->args) != 2 || wf->aggfilter || !fe_agg_name(wf->winfnoid, name, sizeof(name)))
+        return false;
     Node *a = static_cast<Node *>(linitial(wf->args));
-    auto is_int_col = [](Node *n, bool wide) {
-        if (!IsA(n, Var))
-            return false;
-        Oid t = reinterpret_cast<Var *>(n)->vartype;
-        return t == INT2OID || t == INT4OID || (wide && t == INT8OID);
-    };
-    if (is_int_col(a, true) && is_fe_agg(wf->winfnoid, "sum_where"))
-        return a;
-    if (IsA(a, FuncExpr) && list_length(reinterpret_cast<FuncExpr *>(a)->args) == 1 &&
-        (reinterpret_cast<FuncExpr *>(a)->funcid == F_FLOAT8_INT4 ||
-         reinterpret_cast<FuncExpr *>(a)->funcid == F_FLOAT8_INT2)) {
-        Node *in = static_cast<Node *>(linitial(reinterpret_cast<FuncExpr *>(a)->args));
-        if (is_int_col(in, false) && is_fe_agg(wf->winfnoid, "avg_where"))
-            return in;
-    }
-    return nullptr;
+    Node *col = a;
+    bool cast = IsA(a, FuncExpr) && list_length(reinterpret_cast<FuncExpr *>(a)->args) == 1 &&
+                (reinterpret_cast<FuncExpr *>(a)->funcid == F_FLOAT8_INT2 ||
+                 reinterpret_cast<FuncExpr *>(a)->funcid == F_FLOAT8_INT4 ||
+                 reinterpret_cast<FuncExpr *>(a)->funcid == F_FLOAT8_INT8);
+    if (cast)
+        col = static_cast<Node *>(linitial(reinterpret_cast<FuncExpr *>(a)->args));
+    if (!IsA(col, Var))
+        return false;
+    Oid t = reinterpret_cast<Var *>(col)->vartype;
+    bool is_int = !cast && (t == INT2OID || t == INT4OID || t == INT8OID);
+    bool is_f8 = cast || t == FLOAT8OID;
+    if (!is_int && !is_f8)
+        return false;
+    *value = a;
+    if (strcmp(name, "sum_where") == 0)
+        *kind = is_int ? AggKind::kSumWhereInt : AggKind::kSumWhereF8;
+    else if (strcmp(name, "avg_where") == 0) {
+        if (cast && t != INT8OID) {
+            *kind = AggKind::kAvgWhereInt;
+            *value = col;
+        } else
+            *kind = AggKind::kAvgWhereF8;
+    } else if (strcmp(name, "min_where") == 0)
+        *kind = is_int ? AggKind::kMinInt : AggKind::kMinF8;
+    else if (strcmp(name, "max_where") == 0)
+        *kind = is_int ? AggKind::kMaxInt : AggKind::kMaxF8;
+    else
+        return false;
+    return true;
 }
 
 // Build the spec of a plan; jitted[k] says which aggregates it covers.
@@ -509,12 +548,11 @@ void build_spec(DeployPlan *p, jit::ModuleSpec *spec, bool *jitted, int *winmap 
                     as.filter = tr.expr(cond);
                     ok = as.filter >= 0 && gs.exprs[size_t(as.filter)].ty == Ty::kBool;
                 }
-            } else if (Node *col = nargs == 2 && !wf->aggfilter ? where_int_column(wf) : nullptr) {
-                // sum_where(int column, cond) / avg_where(int2|int4 column, cond):
-                // a 128-bit sum of the rows where cond holds (the OpenMLDB
-                // dialect's sum / avg of integers).
-                as.kind = col == linitial(wf->args) ? jit::AggKind::kSumWhereInt : jit::AggKind::kAvgWhereInt;
-                arg = tr.expr(col);
+            } else if (Node *val = nullptr; where_agg(wf, &as.kind, &val)) {
+                // sum/avg/min/max_where(value, cond): the aggregate of value
+                // over the rows where cond holds (the OpenMLDB dialect's sum /
+                // avg and its *_where aggregates).
+                arg = tr.expr(val);
                 as.filter = arg >= 0 ? tr.expr(static_cast<Node *>(lsecond(wf->args))) : -1;
                 ok = arg >= 0 && as.filter >= 0 && gs.exprs[size_t(as.filter)].ty == Ty::kBool;
             } else {
@@ -541,6 +579,11 @@ void build_spec(DeployPlan *p, jit::ModuleSpec *spec, bool *jitted, int *winmap 
             gs.aggs.push_back(as);
             jitted[k] = true;
         }
+        // The interpreter's order (window, then aggregate): a kernel reports
+        // the error of the first failing aggregate in spec order.
+        std::stable_sort(gs.aggs.begin(), gs.aggs.end(), [p](const jit::AggSpec &x, const jit::AggSpec &y) {
+            return p->aggs[x.out].window < p->aggs[y.out].window;
+        });
     }
 }
 

@@ -47,6 +47,11 @@ int call_group_kernel(DeployPlan *p, JitPlan *jp, JitGroup *jg, const Rows *r, i
 // Group g's compiled results from jp into p->params.
 void take_jit_results(DeployPlan *p, JitPlan *jp, int g);
 [[noreturn]] void raise_kernel_error(int rc);
+// Group g's kernel (in jp) failed with rc: first the group's interpreted
+// aggregates that come before the failing one (not those in done[], which is
+// optional), so that the error raised is the interpreter's, then rc's error.
+[[noreturn]] void raise_group_error(DeployPlan *p, JitPlan *jp, int g, const Rows &rows, int64 base, Datum based,
+                                    const Datum *values, const bool *isnull, int rc, const bool *done = nullptr);
 // Output columns of a row in p->req_slot, aggregate results in p->params.
 void project_row(DeployPlan *p, const Datum *values, const bool *isnull, Datum *ov, bool *on);
 

@@ -131,6 +131,16 @@ double ExactSum::value() const noexcept
     return negative ? -r : r;
 }
 
+double ExactSum::value_of(const int64_t *chunks, int64_t pos_inf, int64_t neg_inf, int64_t nan) noexcept
+{
+    ExactSum a;
+    std::memcpy(a.chunk_, chunks, sizeof(a.chunk_));
+    a.pos_inf_ = pos_inf;
+    a.neg_inf_ = neg_inf;
+    a.nan_ = nan;
+    return a.value();
+}
+
 // ------------------------------------------------------------------ Formatter
 void Formatter::append_int(std::string &out, int64_t v)
 {

@@ -9,7 +9,11 @@
 //   float8 compare   NaN equals NaN and sorts above everything
 //   AND / OR         three-valued, evaluated left to right, short-circuit
 //   sum/avg/min/max  float8_pl, float8_accum + float8_avg, float8larger/smaller
+//   float8 sum_where / avg_where  agg::ExactSum's fixed-point sum, inline; its
+//                    rounding is one call to fe_jit_exact_sum_value per result
 #include "feature_ext/jit/jit.hpp"
+
+#include "feature_ext/agg/common.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -43,11 +47,20 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 
+// The one function of this library generated code calls (bound by load()):
+// the correctly rounded value of an exact sum kept by the kernel.
+extern "C" double fe_jit_exact_sum_value(const int64_t *chunks, const int64_t *special) noexcept
+{
+    return fe::agg::ExactSum::value_of(chunks, special[0], special[1], special[2]);
+}
+
 namespace fe::jit {
 
 namespace {
 
 constexpr size_t kChunk = 32;
+constexpr const char *kExactValueName = "fe_jit_exact_sum_value";
+constexpr int kXChunks = agg::ExactSum::kChunks;
 
 FatalFn g_fatal = nullptr;
 
@@ -142,6 +155,11 @@ private:
     llvm::Function *fn = nullptr;
     const GroupSpec *gs = nullptr;
     BasicBlock *err_blocks[16] = {};
+    // While an aggregate's rows are generated: errors are recorded in its
+    // slot and end its row (agg_next) instead of returning.
+    llvm::AllocaInst *agg_err = nullptr;
+    BasicBlock *agg_next = nullptr;
+    int32_t err_tag = 0;  // results: (1 + result slot) << 8 of the aggregate (kernel_failed_out)
     std::vector<Val> cols;
     Value *aggv = nullptr, *aggn = nullptr;  // projection: aggregate results
 
@@ -172,7 +190,11 @@ private:
             auto *save = b.GetInsertBlock();
             err_blocks[code] = BasicBlock::Create(ctx, "err", fn);
             b.SetInsertPoint(err_blocks[code]);
-            b.CreateRet(b.getInt32(code));
+            if (agg_err) {
+                b.CreateStore(b.getInt32(code), agg_err);
+                b.CreateBr(agg_next);
+            } else
+                b.CreateRet(b.getInt32(code | err_tag));
             b.SetInsertPoint(save);
         }
         return err_blocks[code];
@@ -250,6 +272,7 @@ private:
         return b.CreateFCmpOEQ(b.CreateCall(fabs, {d}), llvm::ConstantFP::getInfinity(b.getDoubleTy()));
     }
 
+    void exact_add(Value *x, Value *chunks, Value *special);
     Val load_col(const ColSpec &c, Value *row, Value *ord, Value *params, Value *pnulls);
     Val expr(int i, Value *params, Value *pnulls);
     Val arith(const ExprSpec &e, Val x, Val y);
@@ -257,6 +280,48 @@ private:
     Val cast(Ty to, Ty from, Val x);
     void chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f);
 };
+
+// ExactSum::add(x) on a kernel-local state: x = mag * 2^(pos - 1074) with
+// mag < 2^53 goes into the 32-bit chunks pos/32 .. pos/32 + 2 (with x's sign);
+// infinities and NaN are counted.  At most 2^31 adds per call (the positions
+// are int32), so no chunk overflows and no normalisation is needed here.
+void Gen::exact_add(Value *x, Value *chunks, Value *special)
+{
+    llvm::Type *i64 = b.getInt64Ty(), *i128 = b.getInt128Ty();
+    llvm::Type *arr = llvm::ArrayType::get(i64, kXChunks), *sarr = llvm::ArrayType::get(i64, 3);
+    Value *bits = b.CreateBitCast(x, i64);
+    Value *e = b.CreateAnd(b.CreateLShr(bits, 52), b.getInt64(0x7ff));
+    Value *frac = b.CreateAnd(bits, b.getInt64((int64_t(1) << 52) - 1));
+    Value *neg = b.CreateICmpSLT(bits, b.getInt64(0));
+    BasicBlock *special_bb = BasicBlock::Create(ctx, "xsum_special", fn);
+    BasicBlock *finite_bb = BasicBlock::Create(ctx, "xsum_finite", fn);
+    BasicBlock *done = BasicBlock::Create(ctx, "xsum_done", fn);
+    b.CreateCondBr(b.CreateICmpEQ(e, b.getInt64(0x7ff)), special_bb, finite_bb, weights_unlikely());
+    b.SetInsertPoint(special_bb);
+    {  // [0] +inf, [1] -inf, [2] NaN
+        Value *slot = b.CreateSelect(b.CreateICmpNE(frac, b.getInt64(0)), b.getInt64(2),
+                                     b.CreateSelect(neg, b.getInt64(1), b.getInt64(0)));
+        Value *p = b.CreateGEP(sarr, special, {b.getInt64(0), slot});
+        b.CreateStore(b.CreateAdd(b.CreateLoad(i64, p), b.getInt64(1)), p);
+        b.CreateBr(done);
+    }
+    b.SetInsertPoint(finite_bb);
+    Value *sub = b.CreateICmpEQ(e, b.getInt64(0));  // subnormal or zero
+    Value *mag = b.CreateSelect(sub, frac, b.CreateOr(frac, b.getInt64(int64_t(1) << 52)));
+    Value *pos = b.CreateSelect(sub, b.getInt64(0), b.CreateSub(e, b.getInt64(1)));
+    Value *idx = b.CreateLShr(pos, 5);
+    Value *v = b.CreateShl(b.CreateZExt(mag, i128), b.CreateZExt(b.CreateAnd(pos, b.getInt64(31)), i128));
+    for (int j = 0; j < 3; j++) {
+        Value *c = b.CreateTrunc(b.CreateLShr(v, uint64_t(32 * j)), i64);
+        if (j < 2)
+            c = b.CreateAnd(c, b.getInt64(0xffffffff));
+        Value *p = b.CreateGEP(arr, chunks, {b.getInt64(0), b.CreateAdd(idx, b.getInt64(j))});
+        Value *old = b.CreateLoad(i64, p);
+        b.CreateStore(b.CreateSelect(neg, b.CreateSub(old, c), b.CreateAdd(old, c)), p);
+    }
+    b.CreateBr(done);
+    b.SetInsertPoint(done);
+}
 
 Val Gen::load_col(const ColSpec &c, Value *row, Value *ord, Value *params, Value *pnulls)
 {
@@ -598,10 +663,18 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
     // Aggregate states.
     struct St {
         llvm::AllocaInst *cnt, *have, *f, *sx, *i, *w, *big;
+        llvm::AllocaInst *xc = nullptr, *xs = nullptr;  // exact sum: chunks; +inf, -inf, NaN counts
+        llvm::AllocaInst *err;  // its first error (0: none)
     };
     std::vector<St> st(last - first);
     for (size_t k = first; k < last; k++) {
         St &s = st[k - first];
+        if (g.aggs[k].kind == AggKind::kSumWhereF8 || g.aggs[k].kind == AggKind::kAvgWhereF8) {
+            s.xc = b.CreateAlloca(llvm::ArrayType::get(b.getInt64Ty(), kXChunks));
+            s.xs = b.CreateAlloca(llvm::ArrayType::get(b.getInt64Ty(), 3));
+            b.CreateMemSet(s.xc, b.getInt8(0), b.getInt64(8 * kXChunks), llvm::MaybeAlign(8));
+            b.CreateMemSet(s.xs, b.getInt8(0), b.getInt64(8 * 3), llvm::MaybeAlign(8));
+        }
         s.cnt = b.CreateAlloca(b.getInt64Ty());
         s.have = b.CreateAlloca(b.getInt1Ty());
         s.f = b.CreateAlloca(b.getDoubleTy());
@@ -609,6 +682,8 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
         s.big = b.CreateAlloca(b.getInt1Ty());
         s.i = b.CreateAlloca(b.getInt64Ty());
         s.w = b.CreateAlloca(b.getInt128Ty());
+        s.err = b.CreateAlloca(i32);
+        b.CreateStore(b.getInt32(0), s.err);
         b.CreateStore(b.getIntN(128, 0), s.w);
         b.CreateStore(b.getInt64(0), s.cnt);
         b.CreateStore(b.getFalse(), s.have);
@@ -666,7 +741,15 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
         St &s = st[k - first];
         BasicBlock *doit = BasicBlock::Create(ctx, "agg", f);
         BasicBlock *next = BasicBlock::Create(ctx, "agg_next", f);
-        b.CreateCondBr(in[size_t(a.window)], doit, next);
+        // An aggregate stops at its first error; the others go on, so that
+        // the error reported is that of the first failing aggregate in spec
+        // order (the interpreter's order), whichever row fails first.
+        for (auto &e : err_blocks)
+            e = nullptr;
+        agg_err = s.err;
+        agg_next = next;
+        Value *live = b.CreateICmpEQ(b.CreateLoad(i32, s.err), b.getInt32(0));
+        b.CreateCondBr(b.CreateAnd(in[size_t(a.window)], live), doit, next);
         b.SetInsertPoint(doit);
         if (a.filter >= 0) {
             Val fv = expr(a.filter, params, pnulls);
@@ -701,6 +784,10 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
             b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt64Ty(), s.cnt), b.getInt64(1)), s.cnt);
             break;
         }
+        case AggKind::kSumWhereF8: case AggKind::kAvgWhereF8:
+            exact_add(v.v, s.xc, s.xs);
+            b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt64Ty(), s.cnt), b.getInt64(1)), s.cnt);
+            break;
         case AggKind::kMaxInt: case AggKind::kMinInt: {
             Value *x = b.CreateSExt(v.v, b.getInt64Ty());
             Value *old = b.CreateLoad(b.getInt64Ty(), s.i);
@@ -747,7 +834,11 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
     }
     b.CreateStore(b.CreateAdd(pos, b.getInt32(1)), pos_slot);
     b.CreateBr(cond);
-    // Results.
+    agg_err = nullptr;
+    agg_next = nullptr;
+    for (auto &e : err_blocks)
+        e = nullptr;
+    // Results, in spec order: an aggregate's recorded error or its result's.
     b.SetInsertPoint(exit);
     for (size_t k = first; k < last; k++)
         if (g.aggs[k].kind == AggKind::kAvgF8)
@@ -755,6 +846,18 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
     for (size_t k = first; k < last; k++) {
         const AggSpec &a = g.aggs[k];
         St &s = st[k - first];
+        err_tag = (a.out + 1) << 8;
+        for (auto &e : err_blocks)
+            e = nullptr;
+        {
+            Value *e = b.CreateLoad(i32, s.err);
+            BasicBlock *failed = BasicBlock::Create(ctx, "agg_failed", f);
+            BasicBlock *ok = BasicBlock::Create(ctx, "agg_ok", f);
+            b.CreateCondBr(b.CreateICmpNE(e, b.getInt32(0)), failed, ok, weights_unlikely());
+            b.SetInsertPoint(failed);
+            b.CreateRet(b.CreateOr(e, b.getInt32(err_tag)));
+            b.SetInsertPoint(ok);
+        }
         Value *have = b.CreateLoad(b.getInt1Ty(), s.have);
         Value *val = nullptr, *isnull = nullptr;
         switch (a.kind) {
@@ -791,6 +894,19 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
             val = b.CreateBitCast(b.CreateSelect(isnull, zero, avg), b.getInt64Ty());
             break;
         }
+        case AggKind::kSumWhereF8: case AggKind::kAvgWhereF8: {
+            Value *c = b.CreateLoad(b.getInt64Ty(), s.cnt);
+            llvm::FunctionCallee value_fn = mod.getOrInsertFunction(
+                kExactValueName, llvm::FunctionType::get(b.getDoubleTy(), {s.xc->getType(), s.xs->getType()}, false));
+            if (auto *vf = llvm::dyn_cast<llvm::Function>(value_fn.getCallee()))
+                vf->addFnAttr(llvm::Attribute::NoUnwind);
+            Value *sum = b.CreateCall(value_fn, {s.xc, s.xs});
+            if (a.kind == AggKind::kAvgWhereF8)
+                sum = b.CreateFDiv(sum, b.CreateSIToFP(c, b.getDoubleTy()));
+            isnull = b.CreateICmpEQ(c, b.getInt64(0));
+            val = b.CreateBitCast(b.CreateSelect(isnull, zero, sum), b.getInt64Ty());
+            break;
+        }
         case AggKind::kAvgF8: {
             Value *c = b.CreateLoad(b.getInt64Ty(), s.cnt);
             Value *avg = b.CreateFDiv(b.CreateLoad(b.getDoubleTy(), s.sx), b.CreateSIToFP(c, b.getDoubleTy()));
@@ -802,6 +918,7 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
         b.CreateStore(val, b.CreateGEP(b.getInt64Ty(), out, b.getInt64(a.out)));
         b.CreateStore(b.CreateZExt(isnull, b.getInt8Ty()), b.CreateGEP(b.getInt8Ty(), out_null, b.getInt64(a.out)));
     }
+    err_tag = 0;
     b.CreateRet(b.getInt32(0));
 }
 
@@ -1074,9 +1191,10 @@ Loaded *load(const char *object, size_t len, int ngroups, char **error) noexcept
             return nullptr;
         }
         // The only outside symbols generated code may call (memcmp for text
-        // equality; the mem* functions LLVM itself may emit).  Defined
-        // directly: no search of the process's libraries, so looking up an
-        // absent kernel fails fast and nothing else can bind.
+        // equality, fe_jit_exact_sum_value for exact sums; the mem* functions
+        // LLVM itself may emit).  Defined directly: no search of the
+        // process's libraries, so looking up an absent kernel fails fast and
+        // nothing else can bind.
         {
             llvm::orc::MangleAndInterner mangle(lj.getExecutionSession(), lj.getDataLayout());
             llvm::orc::SymbolMap syms;
@@ -1088,6 +1206,7 @@ Loaded *load(const char *object, size_t len, int ngroups, char **error) noexcept
             def("memcpy", reinterpret_cast<void *>(&memcpy));
             def("memmove", reinterpret_cast<void *>(&memmove));
             def("memset", reinterpret_cast<void *>(&memset));
+            def(kExactValueName, reinterpret_cast<void *>(&fe_jit_exact_sum_value));
             if (auto e = jd->define(llvm::orc::absoluteSymbols(std::move(syms)))) {
                 *error = dup(llvm::toString(std::move(e)));
                 (void) lj.getExecutionSession().removeJITDylib(*jd);

@@ -69,9 +69,11 @@ std::string serialize(const ModuleSpec &m)
     // The version of the generated code's meaning: bumped whenever the code
     // generator changes what a spec compiles to, so that objects stored in
     // feature_ext.deployment by an older generator are not loaded (v3: the
-    // length of a NULL variable-width value is no longer read; v4: avg(float8)
-    // defers frames with values beyond +/-1e100 to the interpreter).
-    std::string s = "v4;";
+    // length of a NULL variable-width value is no longer read; v5: exact
+    // float8 sum_where / avg_where calling fe_jit_exact_sum_value, group
+    // kernels return the failing aggregate with the error (kernel_code), and
+    // avg(float8) hands frames with values beyond +/-1e100 to the interpreter).
+    std::string s = "v5;";
     for (const GroupSpec &g : m.groups)
         put_group(s, g);
     s += "P";

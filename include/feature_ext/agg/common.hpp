@@ -127,6 +127,10 @@ public:
     void clear() noexcept { *this = ExactSum(); }
 
     static constexpr int kChunks = 68;
+    // value() of a state kept outside this class (the JIT's generated code):
+    // chunks[j] holds bits 32j..32j+31 of the fixed-point sum, with carries
+    // and any sign; the counts are those of +inf, -inf and NaN added.
+    static double value_of(const int64_t *chunks, int64_t pos_inf, int64_t neg_inf, int64_t nan) noexcept;
 
 private:
     void accumulate(double x, int sign) noexcept;

@@ -74,7 +74,14 @@ enum class AggKind : uint8_t {
     // condition is the filter): a 128-bit sum; sum's result has the
     // argument's type (22003 when it does not fit), avg's is float8.
     kSumWhereInt, kAvgWhereInt,
+    // feature_ext.sum_where / avg_where over a float8 argument: the exact
+    // sum of agg::ExactSum (correctly rounded, order-independent, never an
+    // error: NaN / inf as ExactSum::value); avg divides it by the count.
+    kSumWhereF8, kAvgWhereF8,
 };
+// feature_ext.min_where / max_where(x, cond) are kMin* / kMax* with cond as
+// the filter: both keep the newest of equal values, NaN sorting highest.
+
 
 struct AggSpec {
     AggKind kind = AggKind::kCountStar;
@@ -132,6 +139,12 @@ enum KernelError : int32_t {
     // the caller computes the group with the interpreter instead.
     kNeedInterpreter = 8,
 };
+
+// A group kernel's nonzero result: the KernelError in the low byte, above it
+// 1 + the result slot (AggSpec::out) of the aggregate that failed, the first
+// failing one in spec order.  Projections return the KernelError only.
+inline int32_t kernel_code(int32_t rc) { return rc & 0xff; }
+inline int32_t kernel_failed_out(int32_t rc) { return (rc >> 8) - 1; }
 
 // int32_t kernel(rows, order, n, req, req_order, frames, params, param_nulls, out, out_null)
 //   rows/order: the n stored rows, newest first; req/req_order: the request row.
