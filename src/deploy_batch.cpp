@@ -26,9 +26,11 @@
 // the key's buffer: counts and sums as suffix sums over the buffer, so any
 // frame is one subtraction; min/max through a monotonic deque over the
 // frame's stored run, which moves forward row after row (rebuilt when it does
-// not).  Only FILTERs and arguments that cannot raise an error slide
-// (columns, constants, AND/OR/NOT, IS NULL and leakproof operators such as
-// comparisons), so evaluating one for a row that no frame includes changes
+// not, or when an out-of-order row shifted the buffer: such rows cost a pass
+// over the frame, as without sliding).  Only FILTERs and arguments that
+// cannot raise an error slide (columns, constants, AND/OR/NOT, IS NULL and
+// leakproof functions such as comparisons, text ones under a deterministic
+// collation), so evaluating one for a row that no frame includes changes
 // nothing.  Float sums and averages are not: PostgreSQL adds them in frame
 // order and the rounding depends on it, so they stay with the kernels.
 #include "feature_ext/deploy.hpp"
@@ -129,11 +131,21 @@ bool cannot_fail(Node *e)
             fn = get_opcode(reinterpret_cast<OpExpr *>(e)->opno);
         if (!get_func_leakproof(fn) || func_volatile(fn) == PROVOLATILE_VOLATILE)
             return false;
+        // Leakproof only means no error depends on the values: collation
+        // checks still fail (no collation, or a nondeterministic one for
+        // functions such as starts_with), so text inputs need a
+        // deterministic input collation.
+        Oid incoll = IsA(e, OpExpr) ? reinterpret_cast<OpExpr *>(e)->inputcollid
+                                    : reinterpret_cast<FuncExpr *>(e)->inputcollid;
         List *args = IsA(e, OpExpr) ? reinterpret_cast<OpExpr *>(e)->args : reinterpret_cast<FuncExpr *>(e)->args;
         ListCell *lc;
-        foreach (lc, args)
-            if (!cannot_fail(static_cast<Node *>(lfirst(lc))))
+        foreach (lc, args) {
+            Node *a = static_cast<Node *>(lfirst(lc));
+            if (!cannot_fail(a))
                 return false;
+            if (type_is_collatable(exprType(a)) && (!OidIsValid(incoll) || !get_collation_isdeterministic(incoll)))
+                return false;
+        }
         return true;
     }
     default:
