@@ -75,6 +75,22 @@ windows() {  # NW ROWS -> WINDOW clause
     echo "$out"
 }
 
+# onoff_tps SCRIPT -> T[on], T[off]: median pgbench TPS (1 client) with
+# feature_ext.jit on and off
+declare -A T=()
+onoff_tps() {
+    local mode r tl out
+    for mode in on off; do
+        tl=""
+        for r in $(seq 1 "$REPS"); do
+            out=$(PGOPTIONS="-c feature_ext.jit=$mode" pgbench -h /tmp -p "$PORT" -U postgres -n -M prepared -c 1 -j 1 \
+                      -T "$DURATION" -f "$1" postgres 2>&1)
+            tl+=" $(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' <<<"$out")"
+        done
+        T[$mode]=$(median <<<"$tl")
+    done
+}
+
 echo
 echo "== 1. request latency, 10 features, one ROWS window; jit on vs off (1 client, ${DURATION}s x $REPS, medians)"
 printf '%s\n' "\\set k random(0, 19)" "SELECT * FROM jw_@N@(:k, 300000, 12.5, 3, 'm1');" > "$work/req.tmpl"
@@ -84,16 +100,7 @@ for n in 100 1000 10000; do
     on=$(PGOPTIONS='-c feature_ext.jit=on' psqlc -c "SELECT * FROM jw_$n(7, 300000, 12.5, 3, 'm1')")
     off=$(PGOPTIONS='-c feature_ext.jit=off' psqlc -c "SELECT * FROM jw_$n(7, 300000, 12.5, 3, 'm1')")
     [ "$on" = "$off" ] && chk=same || chk=DIFFERENT
-    declare -A T=()
-    for mode in on off; do
-        tl=""
-        for r in $(seq 1 "$REPS"); do
-            out=$(PGOPTIONS="-c feature_ext.jit=$mode" pgbench -h /tmp -p "$PORT" -U postgres -n -M prepared -c 1 -j 1 \
-                      -T "$DURATION" -f "$work/req_$n.sql" postgres 2>&1)
-            tl+=" $(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' <<<"$out")"
-        done
-        T[$mode]=$(median <<<"$tl")
-    done
+    onoff_tps "$work/req_$n.sql"
     lat_on=$(awk -v t="${T[on]}" 'BEGIN { printf "%.3f", 1000 / t }')
     lat_off=$(awk -v t="${T[off]}" 'BEGIN { printf "%.3f", 1000 / t }')
     printf '  ROWS %-6s jit on %8.0f tps (%s ms) | jit off %8.0f tps (%s ms) | speedup %sx | results %s\n' \
@@ -134,16 +141,7 @@ for n in 100 1000 10000; do
     on=$(PGOPTIONS='-c feature_ext.jit=on' psqlc -c "SELECT * FROM jo_$n(7, 300000, 12.5, 3, 'm1')")
     off=$(PGOPTIONS='-c feature_ext.jit=off' psqlc -c "SELECT * FROM jo_$n(7, 300000, 12.5, 3, 'm1')")
     [ "$on" = "$off" ] && chk=same || chk=DIFFERENT
-    declare -A T=()
-    for mode in on off; do
-        tl=""
-        for r in $(seq 1 "$REPS"); do
-            out=$(PGOPTIONS="-c feature_ext.jit=$mode" pgbench -h /tmp -p "$PORT" -U postgres -n -M prepared -c 1 -j 1 \
-                      -T "$DURATION" -f "$work/reqo_$n.sql" postgres 2>&1)
-            tl+=" $(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' <<<"$out")"
-        done
-        T[$mode]=$(median <<<"$tl")
-    done
+    onoff_tps "$work/reqo_$n.sql"
     printf '  ROWS %-6s jit on %8.0f tps | jit off %8.0f tps | speedup %sx | %s aggregates native | results %s\n' \
         "$n" "${T[on]}" "${T[off]}" "$(ratio "${T[on]}" "${T[off]}")" "$nat" "$chk"
     json+=("\"openmldb.rows$n\": {\"jit_on_tps\": ${T[on]}, \"jit_off_tps\": ${T[off]}, \"speedup\": $(ratio "${T[on]}" "${T[off]}"), \"native\": \"$nat\", \"check\": \"$chk\"}")

@@ -409,6 +409,24 @@ void batch_into(FunctionCallInfo fcinfo, fe::DeployPlan *p, text *source)
     SPI_finish();
 }
 
+// Drop deployment fname's request and batch functions in namespace nsp as
+// the catalog lists them (their signatures may differ from a new plan's, if
+// the table was re-created with other types).  SPI connected.
+void drop_deployed_functions(Oid nsp, const char *fname)
+{
+    SPI_execute(psprintf("SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.pronamespace = %u "
+                         "AND ((p.proname = %s AND p.prosrc = 'fe_deploy_call') "
+                         "  OR (p.proname = %s AND p.prosrc = 'fe_batch_call')) ORDER BY p.oid",
+                         nsp, quote_literal_cstr(fname), quote_literal_cstr(psprintf("%s_batch", fname))),
+                false, 0);
+    int nf = int(SPI_processed);
+    char **fns = static_cast<char **>(palloc(sizeof(char *) * (nf + 1)));
+    for (int i = 0; i < nf; i++)
+        fns[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+    for (int i = 0; i < nf; i++)
+        fe::spi_exec(psprintf("DROP FUNCTION %s", fns[i]));
+}
+
 }  // namespace
 
 // <name>_batch(source text DEFAULT NULL) -> SETOF <name>_result
@@ -544,19 +562,7 @@ FE_FUNCTION(fe_deploy)
     }
     SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID, save_sec | SECURITY_LOCAL_USERID_CHANGE);
     if (exists) {
-        // The deployed functions as they are in the catalog: their signature
-        // may differ from the new one (the table was re-created with other types).
-        SPI_execute(psprintf("SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.pronamespace = %u "
-                             "AND ((p.proname = %s AND p.prosrc = 'fe_deploy_call') "
-                             "  OR (p.proname = %s AND p.prosrc = 'fe_batch_call'))",
-                             nsp, quote_literal_cstr(fname), quote_literal_cstr(psprintf("%s_batch", fname))),
-                    false, 0);
-        int nold = int(SPI_processed);
-        char **old_fns = static_cast<char **>(palloc(sizeof(char *) * (nold + 1)));
-        for (int i = 0; i < nold; i++)
-            old_fns[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-        for (int i = 0; i < nold; i++)
-            fe::spi_exec(psprintf("DROP FUNCTION %s", old_fns[i]));
+        drop_deployed_functions(nsp, fname);
         fe::spi_exec(psprintf("DROP TYPE IF EXISTS %s", qtype));
         SPI_execute_with_args("DELETE FROM feature_ext.deployment WHERE schema_name = $1 AND name = $2", 2, argtypes,
                               args, nullptr, false, 0);
@@ -650,18 +656,7 @@ FE_FUNCTION(fe_undeploy)
     char *qfn = quote_qualified_identifier(sch, fname);
     char *qtype = quote_qualified_identifier(sch, psprintf("%s_result", fname));
     // Dropping needs ownership of the functions (checked by DROP itself).
-    SPI_execute(psprintf("SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.pronamespace = %s::regnamespace "
-                         "AND ((p.proname = %s AND p.prosrc = 'fe_deploy_call') "
-                         "  OR (p.proname = %s AND p.prosrc = 'fe_batch_call')) ORDER BY p.oid",
-                         quote_literal_cstr(quote_identifier(sch)), quote_literal_cstr(fname),
-                         quote_literal_cstr(psprintf("%s_batch", fname))),
-                false, 0);
-    int nf = int(SPI_processed);
-    char **fns = static_cast<char **>(palloc(sizeof(char *) * (nf + 1)));
-    for (int i = 0; i < nf; i++)
-        fns[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-    for (int i = 0; i < nf; i++)
-        fe::spi_exec(psprintf("DROP FUNCTION %s", fns[i]));
+    drop_deployed_functions(get_namespace_oid(sch, false), fname);
     fe::spi_exec(psprintf("DROP TYPE IF EXISTS %s", qtype));
     Oid save_user;
     int save_sec;

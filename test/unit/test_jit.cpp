@@ -719,6 +719,38 @@ TEST(Jit, FloatSemantics)
     EXPECT_EQ(out[4], 4u);             // the request's NULL is not counted
 }
 
+// One aggregate of `kind` over the float8 column of stored rows `vals`
+// (newest first) and a request row `req`, all in one frame.
+Case one_f8_agg(const std::vector<double> &vals, double req, AggKind kind)
+{
+    Case c;
+    c.g.cols = test_cols();
+    c.g.nwindows = 1;
+    int n = int(vals.size());
+    for (int i = 0; i < n; i++) {
+        TRow t{};
+        t.f8 = vals[size_t(i)];
+        t.nulls = 0x3e;  // only f8 set
+        t.encode();
+        c.rows.push_back(t);
+        c.order.push_back(int64_t(n - i));
+    }
+    c.req = TRow{};
+    c.req.f8 = req;
+    c.req.nulls = 0x3e;
+    c.req.encode();
+    c.req_order = n + 1;
+    c.frames.push_back(KFrame{0, n, n, 0});
+    ExprSpec col;
+    col.op = Op::kCol; col.ty = Ty::kF64; col.col = 0;
+    c.g.exprs.push_back(col);
+    AggSpec a;
+    a.kind = kind;
+    a.arg = 0;
+    c.g.aggs.push_back(a);
+    return c;
+}
+
 // avg(float8) leaves frames holding a value beyond +/-1e100, inf or NaN to
 // the interpreter (float8_accum's overflow checks need its sum of squares),
 // and computes Sx / N itself otherwise.
@@ -729,27 +761,7 @@ TEST(Jit, AvgDefersExtremeValues)
         {1.5, false}, {-1e100, false}, {1e100, false}, {1.0000001e100, true}, {-1e101, true},
         {inf, true}, {-inf, true}, {std::nan(""), true}};
     for (auto &k : cases) {
-        Case c;
-        c.g.cols = test_cols();
-        c.g.nwindows = 1;
-        for (double v : {2.0, k.v, 0.25}) {
-            TRow t{};
-            t.f8 = v;
-            t.nulls = 0x3e;
-            t.encode();
-            c.rows.push_back(t);
-            c.order.push_back(int64_t(c.rows.size()));
-        }
-        c.req = c.rows[0];
-        c.req_order = 10;
-        c.frames.push_back(KFrame{0, 3, 3, 0});
-        AggSpec a;
-        a.kind = AggKind::kAvgF8;
-        ExprSpec col;
-        col.op = Op::kCol; col.ty = Ty::kF64; col.col = 0;
-        c.g.exprs.push_back(col);
-        a.arg = 0;
-        c.g.aggs.push_back(a);
+        Case c = one_f8_agg({2.0, k.v, 0.25}, 2.0, AggKind::kAvgF8);
         std::vector<uint64_t> out;
         std::vector<uint8_t> on;
         int rc = run_kernel(c, out, on);
@@ -757,7 +769,7 @@ TEST(Jit, AvgDefersExtremeValues)
         if (rc == 0) {
             double avg;
             memcpy(&avg, &out[0], 8);
-            // rows newest first: 0.25, v, 2.0, then the request (2.0)
+            // added oldest first: 0.25, v, 2.0, then the request (2.0)
             EXPECT_EQ(avg, (((0.25 + k.v) + 2.0) + 2.0) / 4.0) << k.v;
         }
     }
@@ -765,25 +777,7 @@ TEST(Jit, AvgDefersExtremeValues)
 
 TEST(Jit, OverflowIsAnError)
 {
-    Case c;
-    c.g.cols = test_cols();
-    c.g.nwindows = 1;
-    TRow t{};
-    t.f8 = 1e308;
-    t.nulls = 0x3e;
-    t.encode();
-    c.rows = {t, t};
-    c.order = {2, 1};
-    c.req = t;
-    c.req_order = 3;
-    c.frames.push_back(KFrame{0, 2, 3, 0});
-    AggSpec a;
-    a.kind = AggKind::kSumF8;
-    ExprSpec col;
-    col.op = Op::kCol; col.ty = Ty::kF64; col.col = 0;
-    c.g.exprs.push_back(col);
-    a.arg = 0;
-    c.g.aggs.push_back(a);
+    Case c = one_f8_agg({1e308, 1e308}, 1e308, AggKind::kSumF8);
     std::vector<uint64_t> out;
     std::vector<uint8_t> on;
     EXPECT_EQ(run_kernel(c, out, on), kErrFloatOverflow);
