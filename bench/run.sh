@@ -485,7 +485,7 @@ printf '  %-52s %9s  %s\n' "ingest COPY rows/s vs heap + btree" "${R[ingest.rati
 printf '  %-52s %9s  %s\n' "memory: bytes/row beyond column bytes" "${R[memory.overhead_per_row]:-}" "<= 48"
 printf '  %-52s %9s  %s\n' "restart: index rebuild rows/s" "${R[restart.rows_per_s]:-}" ">= 1000000"
 printf '  %-52s %9s  %s\n' "offline batch vs native window query (time ratio)" "${R[offline.ratio]:-}x" ">= 3"
-printf '  %-52s %9s  %s\n' "JIT vs interpreter, ROWS 1000 window" "${R[jit.fen1000.ratio]:-}x" ">= 2"
+printf '  %-52s %9s  %s\n' "JIT vs interpreter, ROWS 1000 window, 6 features" "${R[jit.fen1000.ratio]:-}x" "(SPEC's >= 2 is for 10 features: bench/jit.sh)"
 printf '  %-52s %9s  %s\n' "JIT vs interpreter, 10-feature deployment" "${R[jit.fe.ratio]:-}x" ""
 log "  correctness checks: $([ "$bad" = 0 ] && echo "all OK" || echo "$bad MISMATCH")"
 
