@@ -254,27 +254,47 @@ put check.requests "$checks"; put check.mismatches "$bad"
 
 fi
 # ---------------------------------------------------------------- pgbench helper
+# bench_once SCRIPT CLIENTS DURATION -> prints "tps p50 p99" of one pgbench run (ms)
+bench_once() {
+    local script=$1 c=$2 d=$3 out tps
+    rm -f "$work/pgb/log."*
+    out=$(pgbench -h /tmp -p "$PORT" -U postgres -n -M prepared -c "$c" -j "$c" -T "$d" \
+              --log --log-prefix="$work/pgb/log" -f "$work/pgb/$script.sql" postgres 2>&1) || {
+        echo "$out" >&2; echo "pgbench failed: $script" >&2; exit 1; }
+    tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' <<<"$out")
+    # latency = interval between consecutive completions on one connection (-j = -c:
+    # one client per log file).  pgbench's own latency column reads a lazily
+    # refreshed clock and logs 0 us for many sub-0.1 ms transactions here.
+    for f in "$work/pgb/log."*; do
+        awk '{ t = $5 * 1000000 + $6; if (NR > 1) print t - p; p = t }' "$f"; done | sort -n |
+        awk -v tps="$tps" '{ v[NR] = $1 } END { i50 = int(NR * 0.50 + 0.999); i99 = int(NR * 0.99 + 0.999);
+               printf "%s %.3f %.3f\n", tps, v[i50] / 1000, v[i99] / 1000 }'
+}
 # bench NAME SCRIPT CLIENTS DURATION -> sets B_TPS B_P50 B_P99 (medians over REPS; ms)
 bench() {
-    local name=$1 script=$2 c=$3 d=$4 i out tps p50 p99 tl="" l50="" l99=""
+    local name=$1 script=$2 c=$3 d=$4 i tps p50 p99 tl="" l50="" l99=""
     for i in $(seq 1 "$REPS"); do
-        rm -f "$work/pgb/log."*
-        out=$(pgbench -h /tmp -p "$PORT" -U postgres -n -M prepared -c "$c" -j "$c" -T "$d" \
-                  --log --log-prefix="$work/pgb/log" -f "$work/pgb/$script.sql" postgres 2>&1) || {
-            echo "$out" >&2; echo "pgbench failed: $name" >&2; exit 1; }
-        tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' <<<"$out")
-        # latency = interval between consecutive completions on one connection (-j = -c:
-        # one client per log file).  pgbench's own latency column reads a lazily
-        # refreshed clock and logs 0 us for many sub-0.1 ms transactions here.
-        read -r p50 p99 < <(for f in "$work/pgb/log."*; do
-                awk '{ t = $5 * 1000000 + $6; if (NR > 1) print t - p; p = t }' "$f"; done | sort -n |
-            awk '{ v[NR] = $1 } END { i50 = int(NR * 0.50 + 0.999); i99 = int(NR * 0.99 + 0.999);
-                   printf "%.3f %.3f\n", v[i50] / 1000, v[i99] / 1000 }')
+        read -r tps p50 p99 < <(bench_once "$script" "$c" "$d")
+        [ -n "$tps" ] || { echo "pgbench failed: $name" >&2; exit 1; }
         tl+=" $tps"; l50+=" $p50"; l99+=" $p99"
     done
     B_TPS=$(median <<<"$tl"); B_P50=$(median <<<"$l50"); B_P99=$(median <<<"$l99")
     put "$name.tps" "$B_TPS"; put "$name.p50_ms" "$B_P50"; put "$name.p99_ms" "$B_P99"
     put "$name.tps_reps" "$(sed 's/^ //' <<<"$tl")"
+}
+# bench_pairs NAME SCRIPT BASE_SCRIPT CLIENTS DURATION -> sets P_RATIO: the
+# median over REPS of TPS(SCRIPT) / TPS(BASE_SCRIPT), each pair run back to
+# back (the machine's drift between the two sides of a pair is small)
+bench_pairs() {
+    local name=$1 script=$2 base=$3 c=$4 d=$5 i a b x rl=""
+    for i in $(seq 1 "$REPS"); do
+        read -r b x x < <(bench_once "$base" "$c" "$d")
+        read -r a x x < <(bench_once "$script" "$c" "$d")
+        [ -n "$a" ] && [ -n "$b" ] || { echo "pgbench failed: $name" >&2; exit 1; }
+        rl+=" $(ratio "$a" "$b")"
+    done
+    P_RATIO=$(median <<<"$rl")
+    put "$name.pair_ratio" "$P_RATIO"; put "$name.pair_ratios" "$(sed 's/^ //' <<<"$rl")"
 }
 fmt_line() {   # LABEL TPS P50 P99
     printf '  %-34s %10.0f tps   p50 %8.3f ms   p99 %8.3f ms\n' "$1" "$2" "$3" "$4"
@@ -307,6 +327,8 @@ for c in 1 2; do
     put "request.c$c.ratio_vs_pg_1pass" "$(ratio "$fe" "$pa")"
     log "  => $c client(s): feature_ext/SELECT 1 = $(ratio "$fe" "$s1")x (target >= 0.8; the result's shape alone: $(ratio "$sh" "$s1")x);" \
         "feature_ext/plain PG = $(ratio "$fe" "$pw")x window query, $(ratio "$fe" "$pa")x 1-pass (target >= 5)"
+    bench_pairs "request.c$c.fe_vs_select1" fe select1 "$c" "$DURATION"
+    log "     paired runs (SELECT 1 then fe_req, back to back, x$REPS): feature_ext/SELECT 1 = ${P_RATIO}x (median; runs: ${R[request.c$c.fe_vs_select1.pair_ratios]})"
 done
 
 fi
@@ -474,6 +496,8 @@ sec "summary (ratio = feature_ext / baseline, higher is better; targets from SPE
 printf '  %-52s %9s  %s\n' "measurement" "ratio" "target"
 printf '  %-52s %9s  %s\n' "request TPS vs SELECT 1, 1 client" "${R[request.c1.ratio_vs_select1]:-}x" ">= 0.8"
 printf '  %-52s %9s  %s\n' "request TPS vs SELECT 1, 2 clients" "${R[request.c2.ratio_vs_select1]:-}x" ">= 0.8"
+printf '  %-52s %9s  %s\n' "  the same, paired back-to-back runs, 1 client" "${R[request.c1.fe_vs_select1.pair_ratio]:-}x" ">= 0.8"
+printf '  %-52s %9s  %s\n' "  the same, paired back-to-back runs, 2 clients" "${R[request.c2.fe_vs_select1.pair_ratio]:-}x" ">= 0.8"
 printf '  %-52s %9s  %s\n' "request TPS vs plain PG window query, 1 client" "${R[request.c1.ratio_vs_pg_window]:-}x" ">= 5"
 printf '  %-52s %9s  %s\n' "request TPS vs plain PG window query, 2 clients" "${R[request.c2.ratio_vs_pg_window]:-}x" ">= 5"
 printf '  %-52s %9s  %s\n' "request TPS vs plain PG 1-pass aggregate, 1 client" "${R[request.c1.ratio_vs_pg_1pass]:-}x" "(stronger baseline)"
