@@ -202,11 +202,11 @@ FE_Q="SELECT * FROM fe_req(@KEY@, @AMT@, @MER@, @TS@)"
 
 as_prepared() { sed -e 's/@KEY@/$1::text/g' -e 's/@AMT@/$2::float8/g' -e 's/@MER@/$3::text/g' -e 's/@TS@/$4::timestamptz/g' <<<"$1"; }
 # pgbench script: random key per transaction, request time = end of data
-pgb_script() {   # NAME QUERY
+pgb_script() {   # NAME QUERY [KEYS REQUEST_TIME]
     {
-        echo "\\set k random(0, $((KEYS - 1)))"
+        echo "\\set k random(0, $((${3:-$KEYS} - 1)))"
         sed -e "s/@KEY@/('c' || :k)/g" -e 's/@AMT@/42.5::float8/g' -e "s/@MER@/'m1'::text/g" \
-            -e "s/@TS@/'$REQ_TS'::timestamptz/g" <<<"$2" | tr '\n' ' '
+            -e "s/@TS@/'${4:-$REQ_TS}'::timestamptz/g" <<<"$2" | tr '\n' ' '
         echo ";"
     } > "$work/pgb/$1.sql"
 }
@@ -334,33 +334,53 @@ done
 fi
 # ---------------------------------------------------------------- 2. window scaling
 if want 2; then
-[ "$RPK" -ge 10000 ] && WSIZES+=" 10000"
+WSIZES+=" 10000"
+if [ "$RPK" -lt 10000 ]; then
+    # A 10,000-row window needs keys with 10,000 rows: a side table of 20 such
+    # keys from the same row generator (both sides read it).
+    BIG_TS=$(psqlc -c "SELECT (timestamptz '$BASE' + make_interval(secs => 10000::float8 * $STEP))::text")
+    psqlc >/dev/null <<SQL
+CREATE TABLE txn10k (card_id text, amount float8, merchant text, txn_time timestamptz NOT NULL) USING feature_store;
+CREATE INDEX txn10k_card ON txn10k USING skiplist (card_id, txn_time);
+INSERT INTO txn10k
+SELECT 'c' || k, (abs(hashint8(k::bigint * 1000003 + j)) % 100000) / 100.0::float8,
+       'm' || (abs(hashint8(k::bigint * 7 + j * 13)) % 10),
+       timestamptz '$BASE' + make_interval(secs => j::float8 * $STEP + (k::bigint * 7919 + j::bigint * 104729) % 5000) AS t
+  FROM generate_series(0, 19) k, generate_series(0, 9999) j ORDER BY t, 1;
+CREATE TABLE txn10k_heap AS SELECT * FROM txn10k;
+CREATE INDEX txn10k_heap_card ON txn10k_heap (card_id, txn_time);
+VACUUM ANALYZE txn10k; VACUUM ANALYZE txn10k_heap;
+SELECT feature_ext.run_gc();
+SQL
+fi
 sec "2. window-size scaling: single ROWS window (n PRECEDING), 6 features, 1 client, ${SDUR}s x $REPS, medians"
 log "  plain PG here = 1-pass aggregate over the key's newest n rows (btree, ORDER BY txn_time DESC LIMIT n) + the request row"
 printf '%s\n' "# n fe_p50 pg_p50 fe_p99 pg_p99 fe_tps pg_tps" > "$work/scaling.dat"
 for n in $WSIZES; do
+    tb=txn; th=txn_heap; nk=$KEYS; ts=$REQ_TS
+    [ "$n" -gt "$RPK" ] && { tb=txn10k; th=txn10k_heap; nk=20; ts=$BIG_TS; }
     psqlc -c "SELECT feature_ext.deploy('fe_rows_$n', \$q\$
       SELECT card_id, count(*) OVER w AS c, sum(amount) OVER w AS s, avg(amount) OVER w AS a,
              max(amount) OVER w AS mx, min(amount) OVER w AS mn,
              count(*) FILTER (WHERE merchant = 'm1') OVER w AS m1
-        FROM txn WINDOW w AS (PARTITION BY card_id ORDER BY txn_time ROWS BETWEEN $n PRECEDING AND CURRENT ROW) \$q\$)" >/dev/null
+        FROM $tb WINDOW w AS (PARTITION BY card_id ORDER BY txn_time ROWS BETWEEN $n PRECEDING AND CURRENT ROW) \$q\$)" >/dev/null
     FEN_Q="SELECT * FROM fe_rows_$n(@KEY@, @AMT@, @MER@, @TS@)"
     PGN_Q="SELECT @KEY@ AS card_id, count(*) AS c, sum(amount) AS s, avg(amount) AS a, max(amount) AS mx, min(amount) AS mn,
              count(*) FILTER (WHERE merchant = 'm1') AS m1
         FROM (SELECT amount, merchant, txn_time, o FROM (
                 SELECT amount, merchant, txn_time, 0 AS o FROM (
-                    SELECT amount, merchant, txn_time FROM txn_heap WHERE card_id = @KEY@ AND txn_time <= @TS@
+                    SELECT amount, merchant, txn_time FROM $th WHERE card_id = @KEY@ AND txn_time <= @TS@
                      ORDER BY txn_time DESC LIMIT $n) r
                 UNION ALL SELECT @AMT@, @MER@, @TS@, 1) u ORDER BY txn_time, o) s"
     out=$(psqlc <<SQL
 PREPARE a(text, float8, text, timestamptz) AS $(as_prepared "$FEN_Q");
 PREPARE b(text, float8, text, timestamptz) AS $(as_prepared "$PGN_Q");
-EXECUTE a('c7', 42.5, 'm1', '$REQ_TS');
-EXECUTE b('c7', 42.5, 'm1', '$REQ_TS');
+EXECUTE a('c7', 42.5, 'm1', '$ts');
+EXECUTE b('c7', 42.5, 'm1', '$ts');
 SQL
 )
     if [ "$(sed -n 1p <<<"$out")" = "$(sed -n 2p <<<"$out")" ]; then chk=OK; else chk=MISMATCH; bad=$((bad + 1)); fi
-    pgb_script "fen$n" "$FEN_Q"; pgb_script "pgn$n" "$PGN_Q"
+    pgb_script "fen$n" "$FEN_Q" "$nk" "$ts"; pgb_script "pgn$n" "$PGN_Q" "$nk" "$ts"
     bench "scaling.rows$n.feature_ext" "fen$n" 1 "$SDUR"; f50=$B_P50; f99=$B_P99; ft=$B_TPS
     bench "scaling.rows$n.pg_1pass" "pgn$n" 1 "$SDUR"; g50=$B_P50; g99=$B_P99; gt=$B_TPS
     put "scaling.rows$n.check" "$chk"
