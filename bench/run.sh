@@ -469,6 +469,28 @@ if [ "$ING_DONE" = 0 ]; then
     put ingest.source "bench/run.sh"; put ingest.fs_rows_per_s "$rf"; put ingest.heap_rows_per_s "$rh"
     put ingest.ratio "$(ratio "$rf" "$rh")"
 fi
+# single-row INSERTs, one per transaction (autocommit), random key, the
+# current time as order value: feature_store + skiplist vs heap + btree
+psqlc >/dev/null <<SQL
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS ins_fs, ins_heap;
+CREATE TABLE ins_fs (LIKE txn) USING feature_store;
+CREATE INDEX ins_fs_card ON ins_fs USING skiplist (card_id, txn_time);
+CREATE TABLE ins_heap (LIKE txn) USING heap;
+CREATE INDEX ins_heap_card ON ins_heap (card_id, txn_time);
+SQL
+for t in fs heap; do
+    printf '%s\n' "\\set k random(0, $((KEYS - 1)))" \
+        "INSERT INTO ins_$t VALUES ('c' || :k, 12.5, 'm1', clock_timestamp());" > "$work/pgb/ins_$t.sql"
+done
+for c in 1 2; do
+    bench "insert.c$c.feature_store" ins_fs "$c" "$SDUR"; fi_fs=$B_TPS
+    bench "insert.c$c.heap" ins_heap "$c" "$SDUR"; fi_h=$B_TPS
+    put "insert.c$c.ratio" "$(ratio "$fi_fs" "$fi_h")"
+    log "  single-row INSERT, $c client(s) (pgbench -M prepared, ${SDUR}s x $REPS, medians): feature_store + skiplist" \
+        "$(printf '%.0f' "$fi_fs") tps, heap + btree $(printf '%.0f' "$fi_h") tps => $(ratio "$fi_fs" "$fi_h")x"
+done
+psqlc -c "DROP TABLE ins_fs, ins_heap" >/dev/null
 
 fi
 # ---------------------------------------------------------------- 5. restart
@@ -526,6 +548,7 @@ for n in $WSIZES; do
 printf '  %-52s %9s  %s\n' "ROWS $n window TPS vs plain PG (1 client)" "${R[scaling.rows$n.ratio_tps]:-}x" ""
 done
 printf '  %-52s %9s  %s\n' "ingest COPY rows/s vs heap + btree" "${R[ingest.ratio]:-}x" ">= 0.8"
+printf '  %-52s %9s  %s\n' "single-row INSERT TPS vs heap + btree, 1 / 2 clients" "${R[insert.c1.ratio]:-}x / ${R[insert.c2.ratio]:-}x" ""
 printf '  %-52s %9s  %s\n' "memory: bytes/row beyond column bytes" "${R[memory.overhead_per_row]:-}" "<= 48"
 printf '  %-52s %9s  %s\n' "restart: index rebuild rows/s" "${R[restart.rows_per_s]:-}" ">= 1000000"
 printf '  %-52s %9s  %s\n' "offline batch vs native window query (time ratio)" "${R[offline.ratio]:-}x" ">= 3"
