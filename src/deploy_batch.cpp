@@ -412,6 +412,28 @@ void slide_result(Slide *x, int cap, int lo, int hi, bool req_in, bool req_has, 
     }
 }
 
+// Table columns the output projection reads: only these travel through the
+// result sort (a whole-row reference needs them all).
+struct OutColumns {
+    bool *need;  // by attno - 1
+    int natts;
+};
+bool mark_out_columns(Node *node, void *ctx)
+{
+    if (!node)
+        return false;
+    if (IsA(node, Var)) {
+        auto *oc = static_cast<OutColumns *>(ctx);
+        AttrNumber a = reinterpret_cast<Var *>(node)->varattno;
+        for (int i = 0; i < oc->natts; i++)
+            if (a == 0 || a == i + 1)
+                oc->need[i] = true;
+        return false;
+    }
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(mark_out_columns)),
+                                  ctx);
+}
+
 // The current key's rows, newest first in [front, cap), and the sliding
 // aggregates' state beside them.
 struct KeyBuf {
@@ -630,6 +652,11 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
         jp = p->jit_batch;
     }
     bool *done = static_cast<bool *>(palloc(sizeof(bool) * Max(naggs, 1)));
+    OutColumns oc{static_cast<bool *>(palloc0(sizeof(bool) * Max(natts, 1))), natts};
+    ListCell *olc;
+    foreach (olc, p->out_exprs)
+        mark_out_columns(static_cast<Node *>(lfirst(olc)), &oc);
+    const bool *out_need = oc.need;
 
     bool *req_has = static_cast<bool *>(palloc(sizeof(bool) * Max(nslides, 1)));
     int64 *req_v = static_cast<int64 *>(palloc(sizeof(int64) * Max(nslides, 1)));
@@ -726,10 +753,12 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
             rslot->tts_isnull[0] = false;
             rslot->tts_values[1] = Int32GetDatum(g);
             rslot->tts_isnull[1] = false;
-            if (g == 0) {
-                memcpy(rslot->tts_values + 2, rv, sizeof(Datum) * natts);
-                memcpy(rslot->tts_isnull + 2, rn, sizeof(bool) * natts);
-            }
+            if (g == 0)
+                for (int a = 0; a < natts; a++)
+                    if (out_need[a]) {
+                        rslot->tts_values[2 + a] = rv[a];
+                        rslot->tts_isnull[2 + a] = rn[a];
+                    }
             for (int k = 0; k < naggs; k++)
                 if (p->windows[p->aggs[k].window].group == g) {
                     rslot->tts_values[2 + natts + k] = p->params[k].value;
@@ -784,7 +813,8 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
     for (int64 r = 0; r < nrows; r++) {
         CHECK_FOR_INTERRUPTS();
         for (int g = 0; g < nparts; g++) {
-            if (!tuplesort_gettupleslot(rsort, true, true, parts[g], nullptr))
+            // one part is used before the next get: no copy needed
+            if (!tuplesort_gettupleslot(rsort, true, nparts > 1, parts[g], nullptr))
                 elog(ERROR, "feature_ext: batch result sort ended early");
             slot_getallattrs(parts[g]);
             if (DatumGetInt64(parts[g]->tts_values[0]) != r || DatumGetInt32(parts[g]->tts_values[1]) != g)
