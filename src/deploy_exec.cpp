@@ -687,6 +687,14 @@ void eval_winfn(DeployPlan *p, AggPlan *a, const Rows *rows, const Frame &f, Par
         out->isnull = null;
         out->value = null ? Datum(0) : datumCopy(d, a->result_typbyval, a->result_typlen);
     };
+    // integer argument i (evaluated on the current row); false when NULL
+    auto int_arg = [&](int i, int64 *v) {
+        bool isnull;
+        Datum d = winfn_arg(p, a, rows, n, i, &isnull);
+        if (!isnull)
+            *v = DatumGetInt32(d);
+        return !isnull;
+    };
     switch (a->wkind) {
     case kWinRowNumber:
         int8_out(N);
@@ -747,14 +755,9 @@ void eval_winfn(DeployPlan *p, AggPlan *a, const Rows *rows, const Frame &f, Par
     case kWinLag:
     case kWinLead: {
         int64 off = 1;
-        if (a->nargs > 1) {
-            bool onull;
-            Datum od = winfn_arg(p, a, rows, n, 1, &onull);
-            if (onull) {
-                out->isnull = true;
-                return;
-            }
-            off = DatumGetInt32(od);
+        if (a->nargs > 1 && !int_arg(1, &off)) {
+            out->isnull = true;
+            return;
         }
         int64 pos = a->wkind == kWinLag ? int64(n) - off : int64(n) + off;
         bool vnull;
@@ -774,13 +777,10 @@ void eval_winfn(DeployPlan *p, AggPlan *a, const Rows *rows, const Frame &f, Par
         // first_value / last_value / nth_value: the frame's rows after exclusions.
         int64 nth = 1;
         if (a->wkind == kWinNthValue) {
-            bool nnull;
-            Datum nd = winfn_arg(p, a, rows, n, 1, &nnull);
-            if (nnull) {
+            if (!int_arg(1, &nth)) {
                 out->isnull = true;
                 return;
             }
-            nth = DatumGetInt32(nd);
             if (nth <= 0)
                 ereport(ERROR, (errcode(ERRCODE_INVALID_ARGUMENT_FOR_NTH_VALUE),
                                 errmsg("argument of nth_value must be greater than zero")));

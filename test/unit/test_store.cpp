@@ -71,6 +71,19 @@ struct StressPayload {
     uint64_t check;
 };
 uint64_t stress_check(int64_t order, uint64_t id) { return uint64_t(order) * 31 + id * 0x9E3779B97F4A7C15ull + 7; }
+// A row of len bytes: a StressPayload for (order, id), then filler; 0 when
+// the store is out of memory.
+Ref stress_row(Store &st, uint32_t len, int64_t order, uint64_t id, uint32_t tb, uint16_t to)
+{
+    Ref r = st.alloc_node(len, order, tb, to);
+    if (!r)
+        return r;
+    RowNode *n = st.at<RowNode>(r);
+    StressPayload sp{order, id, stress_check(order, id)};
+    memcpy(n->payload(), &sp, sizeof sp);
+    memset(n->payload() + sizeof sp, int(id & 0xff), len - sizeof sp);
+    return r;
+}
 
 struct Row {
     int64_t order;
@@ -1256,16 +1269,12 @@ TEST_F(StoreTest, ConcurrentWritersReadersExpirer)
             uint32_t tb = uint32_t(id);
             uint16_t to = uint16_t(w);
             uint32_t len = sizeof(StressPayload) + uint32_t(rng() % 100);
-            Ref r = st.alloc_node(len, o, tb, to);
+            Ref r = stress_row(st, len, o, id, tb, to);
             if (!r) {
                 st.unpin_key(k);
                 alloc_fail++;
                 continue;
             }
-            RowNode *n = st.at<RowNode>(r);
-            StressPayload sp{o, id, stress_check(o, id)};
-            memcpy(n->payload(), &sp, sizeof sp);
-            memset(n->payload() + sizeof sp, int(id & 0xff), len - sizeof sp);
             st.publish(s, k, r, ki >= kKeys ? latest : TtlRule());
             st.unpin_key(k);
             published++;
@@ -1965,16 +1974,12 @@ TEST_F(StoreTest, ConcurrentKeyRemovalRacesWritersAndReaders)
             int64_t o = clock.fetch_add(1);
             uint32_t tb = uint32_t(o);
             uint32_t len = sizeof(StressPayload) + uint32_t(rng() % 64);
-            Ref r = st.alloc_node(len, o, tb, uint16_t(w));
+            Ref r = stress_row(st, len, o, tb, tb, uint16_t(w));
             if (!r) {
                 st.unpin_key(k);
                 alloc_fail++;
                 continue;
             }
-            RowNode *n = st.at<RowNode>(r);
-            StressPayload sp{o, tb, stress_check(o, tb)};
-            memcpy(n->payload(), &sp, sizeof sp);
-            memset(n->payload() + sizeof sp, int(tb & 0xff), len - sizeof sp);
             st.publish(s, k, r, TtlRule());
             st.unpin_key(k);
             published++;
