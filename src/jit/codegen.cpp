@@ -2,8 +2,8 @@
 //
 // One function per index group (see spec.hpp for the kernel's contract).
 // Aggregates are split into chunks of at most kChunk; each chunk is one
-// fused loop (its own internal function, so optimisation time stays linear
-// in the number of features).  Semantics follow PostgreSQL's built-ins:
+// internal function (so optimisation time stays linear in the number of
+// features) with one loop per window over that window's frame.  Semantics follow PostgreSQL's built-ins:
 //   float8 + - * /   float8pl/mi/mul/div: overflow, underflow, 0-division errors
 //   intN + - * / %   overflow checked at the operands' width
 //   float8 compare   NaN equals NaN and sorts above everything
@@ -622,7 +622,7 @@ Val Gen::expr(int i, Value *params, Value *pnulls)
     return r;
 }
 
-// One fused loop over the frames' union for aggregates [first, last).
+// The aggregates [first, last): one loop per window over its frame.
 void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f)
 {
     fn = f;
@@ -641,7 +641,6 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
     std::vector<bool> used(size_t(nw), false);
     for (size_t k = first; k < last; k++)
         used[size_t(g.aggs[k].window)] = true;
-    Value *lo = n, *hi = b.getInt32(-1);
     for (int w = 0; w < nw; w++) {
         if (!used[size_t(w)])
             continue;
@@ -656,9 +655,6 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
         wp[size_t(w)] = peers;
         wsr[size_t(w)] = b.CreateICmpNE(b.CreateAnd(flags, b.getInt32(kSkipRequest)), b.getInt32(0));
         wsp[size_t(w)] = b.CreateICmpNE(b.CreateAnd(flags, b.getInt32(kSkipPeers)), b.getInt32(0));
-        Value *nonempty = b.CreateICmpSLE(fr, tt);
-        lo = b.CreateSelect(b.CreateAnd(nonempty, b.CreateICmpSLT(fr, lo)), fr, lo);
-        hi = b.CreateSelect(b.CreateAnd(nonempty, b.CreateICmpSGT(tt, hi)), tt, hi);
     }
     // Aggregate states.
     struct St {
@@ -692,148 +688,166 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
         b.CreateStore(b.getFalse(), s.big);
         b.CreateStore(b.getInt64(0), s.i);
     }
+    // One loop per window over its frame, in ascending positions (oldest
+    // stored row first, the request row last): each aggregate belongs to one
+    // window, so it sees exactly the rows, in the order, of a fused loop over
+    // the frames' union, while the loop body has no membership tests and only
+    // that window's aggregates.  Stored positions of a frame are contiguous:
+    // [from, min(to, n - 1)], cut below the stored peers when they are
+    // skipped; the request position n follows when the frame holds it.
     auto *pos_slot = b.CreateAlloca(i32);
-    b.CreateStore(lo, pos_slot);
-    BasicBlock *cond = BasicBlock::Create(ctx, "cond", f);
-    BasicBlock *body = BasicBlock::Create(ctx, "body", f);
     BasicBlock *exit = BasicBlock::Create(ctx, "exit", f);
-    b.CreateBr(cond);
-    b.SetInsertPoint(cond);
-    Value *pos = b.CreateLoad(i32, pos_slot);
-    b.CreateCondBr(b.CreateICmpSLE(pos, hi), body, exit);
-    b.SetInsertPoint(body);
-    Value *is_req = b.CreateICmpEQ(pos, n);
-    Value *idx = b.CreateSExt(b.CreateSub(b.CreateSub(n, b.getInt32(1)), pos), b.getInt64Ty());
-    Value *safe_idx = b.CreateSelect(is_req, b.getInt64(0), idx);
-    // For the request position the stored arrays are not read (n may be 0).
-    BasicBlock *ld_row = BasicBlock::Create(ctx, "ld_row", f);
-    BasicBlock *ld_done = BasicBlock::Create(ctx, "ld_done", f);
-    BasicBlock *pre = b.GetInsertBlock();
-    b.CreateCondBr(is_req, ld_done, ld_row);
-    b.SetInsertPoint(ld_row);
-    Value *rowp_s = b.CreateLoad(b.getInt8PtrTy(), b.CreateGEP(b.getInt8PtrTy(), rows, safe_idx));
-    Value *ord_s = b.CreateLoad(b.getInt64Ty(), b.CreateGEP(b.getInt64Ty(), order, safe_idx));
-    b.CreateBr(ld_done);
-    b.SetInsertPoint(ld_done);
-    auto *rowp = b.CreatePHI(b.getInt8PtrTy(), 2);
-    rowp->addIncoming(req, pre);
-    rowp->addIncoming(rowp_s, ld_row);
-    auto *ordv = b.CreatePHI(b.getInt64Ty(), 2);
-    ordv->addIncoming(req_order, pre);
-    ordv->addIncoming(ord_s, ld_row);
-    // Window membership of this position.
-    std::vector<Value *> in(size_t(nw), nullptr);
+    Value *zero = llvm::ConstantFP::get(b.getDoubleTy(), 0.0);
+    Value *n_end = b.CreateAdd(n, b.getInt32(1));  // past the last position
     for (int w = 0; w < nw; w++) {
         if (!used[size_t(w)])
             continue;
-        Value *inr = b.CreateAnd(b.CreateICmpSGE(pos, wf[size_t(w)]), b.CreateICmpSLE(pos, wt[size_t(w)]));
-        Value *skip = b.CreateSelect(is_req, wsr[size_t(w)],
-                                     b.CreateAnd(wsp[size_t(w)], b.CreateICmpSGE(pos, wp[size_t(w)])));
-        in[size_t(w)] = b.CreateAnd(inr, b.CreateNot(skip));
-    }
-    // Columns (no errors possible: loaded once for all aggregates).
-    cols.clear();
-    for (const ColSpec &c : g.cols)
-        cols.push_back(load_col(c, rowp, ordv, params, pnulls));
-    Value *zero = llvm::ConstantFP::get(b.getDoubleTy(), 0.0);
-    for (size_t k = first; k < last; k++) {
-        const AggSpec &a = g.aggs[k];
-        St &s = st[k - first];
-        BasicBlock *doit = BasicBlock::Create(ctx, "agg", f);
-        BasicBlock *next = BasicBlock::Create(ctx, "agg_next", f);
-        // An aggregate stops at its first error; the others go on, so that
-        // the error reported is that of the first failing aggregate in spec
-        // order (the interpreter's order), whichever row fails first.
-        for (auto &e : err_blocks)
-            e = nullptr;
-        agg_err = s.err;
-        agg_next = next;
-        Value *live = b.CreateICmpEQ(b.CreateLoad(i32, s.err), b.getInt32(0));
-        b.CreateCondBr(b.CreateAnd(in[size_t(a.window)], live), doit, next);
-        b.SetInsertPoint(doit);
-        if (a.filter >= 0) {
-            Val fv = expr(a.filter, params, pnulls);
-            BasicBlock *pass = BasicBlock::Create(ctx, "filter_pass", f);
-            b.CreateCondBr(b.CreateAnd(b.CreateNot(fv.null), fv.v), pass, next);
-            b.SetInsertPoint(pass);
-        }
-        if (a.kind == AggKind::kCountStar) {
-            b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt64Ty(), s.cnt), b.getInt64(1)), s.cnt);
+        const size_t ws = size_t(w);
+        Value *last_s = b.CreateSub(n, b.getInt32(1));
+        last_s = b.CreateSelect(b.CreateICmpSLT(wt[ws], last_s), wt[ws], last_s);
+        Value *below_peers = b.CreateSub(wp[ws], b.getInt32(1));
+        last_s = b.CreateSelect(b.CreateAnd(wsp[ws], b.CreateICmpSLT(below_peers, last_s)), below_peers, last_s);
+        Value *req_in = b.CreateAnd(b.CreateAnd(b.CreateICmpSLE(wf[ws], n), b.CreateICmpSGE(wt[ws], n)),
+                                    b.CreateNot(wsr[ws]));
+        Value *after_s = b.CreateSelect(req_in, n, n_end);  // next position after the stored ones
+        b.CreateStore(b.CreateSelect(b.CreateICmpSLE(wf[ws], last_s), wf[ws], after_s), pos_slot);
+        BasicBlock *cond = BasicBlock::Create(ctx, "cond", f);
+        BasicBlock *body = BasicBlock::Create(ctx, "body", f);
+        BasicBlock *done = BasicBlock::Create(ctx, "win_done", f);
+        b.CreateBr(cond);
+        b.SetInsertPoint(cond);
+        Value *pos = b.CreateLoad(i32, pos_slot);
+        b.CreateCondBr(b.CreateICmpSLE(pos, n), body, done);
+        b.SetInsertPoint(body);
+        Value *is_req = b.CreateICmpEQ(pos, n);
+        Value *idx = b.CreateSExt(b.CreateSub(b.CreateSub(n, b.getInt32(1)), pos), b.getInt64Ty());
+        Value *safe_idx = b.CreateSelect(is_req, b.getInt64(0), idx);
+        // For the request position the stored arrays are not read (n may be 0).
+        BasicBlock *ld_row = BasicBlock::Create(ctx, "ld_row", f);
+        BasicBlock *ld_done = BasicBlock::Create(ctx, "ld_done", f);
+        BasicBlock *pre = b.GetInsertBlock();
+        b.CreateCondBr(is_req, ld_done, ld_row);
+        b.SetInsertPoint(ld_row);
+        Value *rowp_s = b.CreateLoad(b.getInt8PtrTy(), b.CreateGEP(b.getInt8PtrTy(), rows, safe_idx));
+        Value *ord_s = b.CreateLoad(b.getInt64Ty(), b.CreateGEP(b.getInt64Ty(), order, safe_idx));
+        b.CreateBr(ld_done);
+        b.SetInsertPoint(ld_done);
+        auto *rowp = b.CreatePHI(b.getInt8PtrTy(), 2);
+        rowp->addIncoming(req, pre);
+        rowp->addIncoming(rowp_s, ld_row);
+        auto *ordv = b.CreatePHI(b.getInt64Ty(), 2);
+        ordv->addIncoming(req_order, pre);
+        ordv->addIncoming(ord_s, ld_row);
+        // Columns (no errors possible: loaded once for all aggregates).
+        // (unused loads are removed by the optimiser)
+        cols.clear();
+        for (const ColSpec &c : g.cols)
+            cols.push_back(load_col(c, rowp, ordv, params, pnulls));
+        for (size_t k = first; k < last; k++) {
+            const AggSpec &a = g.aggs[k];
+            if (a.window != w)
+                continue;
+            St &s = st[k - first];
+            BasicBlock *doit = BasicBlock::Create(ctx, "agg", f);
+            BasicBlock *next = BasicBlock::Create(ctx, "agg_next", f);
+            // An aggregate stops at its first error; the others go on, so that
+            // the error reported is that of the first failing aggregate in spec
+            // order (the interpreter's order), whichever row fails first.
+            for (auto &e : err_blocks)
+                e = nullptr;
+            agg_err = s.err;
+            agg_next = next;
+            Value *live = b.CreateICmpEQ(b.CreateLoad(i32, s.err), b.getInt32(0));
+            b.CreateCondBr(live, doit, next);
+            b.SetInsertPoint(doit);
+            if (a.filter >= 0) {
+                Val fv = expr(a.filter, params, pnulls);
+                BasicBlock *pass = BasicBlock::Create(ctx, "filter_pass", f);
+                b.CreateCondBr(b.CreateAnd(b.CreateNot(fv.null), fv.v), pass, next);
+                b.SetInsertPoint(pass);
+            }
+            if (a.kind == AggKind::kCountStar) {
+                b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt64Ty(), s.cnt), b.getInt64(1)), s.cnt);
+                b.CreateBr(next);
+                b.SetInsertPoint(next);
+                continue;
+            }
+            Val v = expr(a.arg, params, pnulls);
+            BasicBlock *nn = BasicBlock::Create(ctx, "notnull", f);
+            b.CreateCondBr(v.null, next, nn);
+            b.SetInsertPoint(nn);
+            Value *have = b.CreateLoad(b.getInt1Ty(), s.have);
+            switch (a.kind) {
+            case AggKind::kCount:
+                b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt64Ty(), s.cnt), b.getInt64(1)), s.cnt);
+                break;
+            case AggKind::kSumInt: {
+                Value *x = b.CreateSExt(v.v, b.getInt64Ty());
+                Value *old = b.CreateLoad(b.getInt64Ty(), s.i);
+                b.CreateStore(b.CreateSelect(have, b.CreateAdd(old, x), x), s.i);
+                break;
+            }
+            case AggKind::kSumWhereInt: case AggKind::kAvgWhereInt: {
+                Value *x = b.CreateSExt(v.v, b.getInt128Ty());
+                b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt128Ty(), s.w), x), s.w);
+                b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt64Ty(), s.cnt), b.getInt64(1)), s.cnt);
+                break;
+            }
+            case AggKind::kSumWhereF8: case AggKind::kAvgWhereF8:
+                exact_add(v.v, s.xc, s.xs);
+                b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt64Ty(), s.cnt), b.getInt64(1)), s.cnt);
+                break;
+            case AggKind::kMaxInt: case AggKind::kMinInt: {
+                Value *x = b.CreateSExt(v.v, b.getInt64Ty());
+                Value *old = b.CreateLoad(b.getInt64Ty(), s.i);
+                Value *keep = a.kind == AggKind::kMaxInt ? b.CreateICmpSGT(old, x) : b.CreateICmpSLT(old, x);
+                b.CreateStore(b.CreateSelect(b.CreateAnd(have, keep), old, x), s.i);
+                break;
+            }
+            case AggKind::kSumF8: {
+                Value *old = b.CreateLoad(b.getDoubleTy(), s.f);
+                Value *sum = b.CreateFAdd(old, v.v);
+                // float8_pl's overflow check, only once there is a state
+                check(b.CreateAnd(have, b.CreateAnd(isinf(sum), b.CreateAnd(b.CreateNot(isinf(old)),
+                                                                            b.CreateNot(isinf(v.v))))),
+                      kErrFloatOverflow);
+                b.CreateStore(b.CreateSelect(have, sum, v.v), s.f);
+                break;
+            }
+            case AggKind::kMaxF8: case AggKind::kMinF8: {
+                Val o;
+                o.v = b.CreateLoad(b.getDoubleTy(), s.f);
+                Value *keep = cmp_values(a.kind == AggKind::kMaxF8 ? Op::kGt : Op::kLt, Ty::kF64, o, v);
+                b.CreateStore(b.CreateSelect(b.CreateAnd(have, keep), o.v, v.v), s.f);
+                break;
+            }
+            case AggKind::kAvgF8: {
+                // float8_accum's N and Sx (avg = Sx / N).  Its Sxx only matters
+                // through the overflow error and the NaN it can turn into, which
+                // need a value beyond +/-1e100 (or inf/NaN) in the frame: with
+                // |v| <= 1e100 and N < 2^53, Sx and Sxx stay far below DBL_MAX.
+                // Such a frame is left to the interpreter (kNeedInterpreter).
+                b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt64Ty(), s.cnt), b.getInt64(1)), s.cnt);
+                b.CreateStore(b.CreateFAdd(b.CreateLoad(b.getDoubleTy(), s.sx), v.v), s.sx);
+                auto *fabs = llvm::Intrinsic::getDeclaration(&mod, llvm::Intrinsic::fabs, {b.getDoubleTy()});
+                Value *big = b.CreateFCmpUGT(b.CreateCall(fabs, {v.v}), llvm::ConstantFP::get(b.getDoubleTy(), 1e100));
+                b.CreateStore(b.CreateOr(b.CreateLoad(b.getInt1Ty(), s.big), big), s.big);
+                break;
+            }
+            default:
+                break;
+            }
+            b.CreateStore(b.getTrue(), s.have);
             b.CreateBr(next);
             b.SetInsertPoint(next);
-            continue;
         }
-        Val v = expr(a.arg, params, pnulls);
-        BasicBlock *nn = BasicBlock::Create(ctx, "notnull", f);
-        b.CreateCondBr(v.null, next, nn);
-        b.SetInsertPoint(nn);
-        Value *have = b.CreateLoad(b.getInt1Ty(), s.have);
-        switch (a.kind) {
-        case AggKind::kCount:
-            b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt64Ty(), s.cnt), b.getInt64(1)), s.cnt);
-            break;
-        case AggKind::kSumInt: {
-            Value *x = b.CreateSExt(v.v, b.getInt64Ty());
-            Value *old = b.CreateLoad(b.getInt64Ty(), s.i);
-            b.CreateStore(b.CreateSelect(have, b.CreateAdd(old, x), x), s.i);
-            break;
-        }
-        case AggKind::kSumWhereInt: case AggKind::kAvgWhereInt: {
-            Value *x = b.CreateSExt(v.v, b.getInt128Ty());
-            b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt128Ty(), s.w), x), s.w);
-            b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt64Ty(), s.cnt), b.getInt64(1)), s.cnt);
-            break;
-        }
-        case AggKind::kSumWhereF8: case AggKind::kAvgWhereF8:
-            exact_add(v.v, s.xc, s.xs);
-            b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt64Ty(), s.cnt), b.getInt64(1)), s.cnt);
-            break;
-        case AggKind::kMaxInt: case AggKind::kMinInt: {
-            Value *x = b.CreateSExt(v.v, b.getInt64Ty());
-            Value *old = b.CreateLoad(b.getInt64Ty(), s.i);
-            Value *keep = a.kind == AggKind::kMaxInt ? b.CreateICmpSGT(old, x) : b.CreateICmpSLT(old, x);
-            b.CreateStore(b.CreateSelect(b.CreateAnd(have, keep), old, x), s.i);
-            break;
-        }
-        case AggKind::kSumF8: {
-            Value *old = b.CreateLoad(b.getDoubleTy(), s.f);
-            Value *sum = b.CreateFAdd(old, v.v);
-            // float8_pl's overflow check, only once there is a state
-            check(b.CreateAnd(have, b.CreateAnd(isinf(sum), b.CreateAnd(b.CreateNot(isinf(old)),
-                                                                        b.CreateNot(isinf(v.v))))),
-                  kErrFloatOverflow);
-            b.CreateStore(b.CreateSelect(have, sum, v.v), s.f);
-            break;
-        }
-        case AggKind::kMaxF8: case AggKind::kMinF8: {
-            Val o;
-            o.v = b.CreateLoad(b.getDoubleTy(), s.f);
-            Value *keep = cmp_values(a.kind == AggKind::kMaxF8 ? Op::kGt : Op::kLt, Ty::kF64, o, v);
-            b.CreateStore(b.CreateSelect(b.CreateAnd(have, keep), o.v, v.v), s.f);
-            break;
-        }
-        case AggKind::kAvgF8: {
-            // float8_accum's N and Sx (avg = Sx / N).  Its Sxx only matters
-            // through the overflow error and the NaN it can turn into, which
-            // need a value beyond +/-1e100 (or inf/NaN) in the frame: with
-            // |v| <= 1e100 and N < 2^53, Sx and Sxx stay far below DBL_MAX.
-            // Such a frame is left to the interpreter (kNeedInterpreter).
-            b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt64Ty(), s.cnt), b.getInt64(1)), s.cnt);
-            b.CreateStore(b.CreateFAdd(b.CreateLoad(b.getDoubleTy(), s.sx), v.v), s.sx);
-            auto *fabs = llvm::Intrinsic::getDeclaration(&mod, llvm::Intrinsic::fabs, {b.getDoubleTy()});
-            Value *big = b.CreateFCmpUGT(b.CreateCall(fabs, {v.v}), llvm::ConstantFP::get(b.getDoubleTy(), 1e100));
-            b.CreateStore(b.CreateOr(b.CreateLoad(b.getInt1Ty(), s.big), big), s.big);
-            break;
-        }
-        default:
-            break;
-        }
-        b.CreateStore(b.getTrue(), s.have);
-        b.CreateBr(next);
-        b.SetInsertPoint(next);
+        Value *nxt = b.CreateAdd(pos, b.getInt32(1));
+        nxt = b.CreateSelect(b.CreateICmpSGT(nxt, last_s), b.CreateSelect(is_req, n_end, after_s), nxt);
+        b.CreateStore(nxt, pos_slot);
+        b.CreateBr(cond);
+        b.SetInsertPoint(done);
     }
-    b.CreateStore(b.CreateAdd(pos, b.getInt32(1)), pos_slot);
-    b.CreateBr(cond);
+    b.CreateBr(exit);
     agg_err = nullptr;
     agg_next = nullptr;
     for (auto &e : err_blocks)

@@ -9,10 +9,10 @@
 // A group kernel sees the key's stored rows newest first (payload pointers in
 // the skiplist store's row format, see src/storage_codec.cpp) plus the
 // request row encoded the same way, and the frame of every window of the
-// group as ascending positions 0..n (n = the request row).  It runs one fused
-// loop over the union of the frames, evaluates every aggregate's FILTER and
-// argument with types fixed at compile time and updates all aggregate states
-// together, then writes each aggregate's result as a Datum-compatible 64-bit
+// group as ascending positions 0..n (n = the request row).  It runs one loop
+// per window over that window's frame (oldest row first, the request row
+// last), evaluates the window's aggregates' FILTERs and arguments with types
+// fixed at compile time and updates their states, then writes each aggregate's result as a Datum-compatible 64-bit
 // word plus a null flag.  Arithmetic and comparisons reproduce PostgreSQL's
 // built-in functions exactly (overflow checks, float NaN ordering); errors are
 // returned as codes, never raised, so the kernel is safe to run inside a store
