@@ -9,7 +9,7 @@
 #   --duration S   seconds per pgbench run (default 10; scaling runs use S/2)
 #   --reps N       pgbench repetitions per measurement; medians reported (default 3)
 #   --port P       server port (default 55471, or $BENCH_PORT)
-#   --only LIST    run only these sections (comma list of check,1,2,3,4,5,6,7);
+#   --only LIST    run only these sections (comma list of check,1,2,3,4,5,6,7,8);
 #                  results go to bench/results/partial.json, no plot
 #
 # Starts ONE throwaway server as the postgres OS user (test/lib.sh), with
@@ -212,11 +212,13 @@ pgb_script() {   # NAME QUERY [KEYS REQUEST_TIME]
 }
 
 psqlc -c "SELECT feature_ext.deploy('fe_req', \$q\$ $DEPLOY_Q \$q\$)" >/dev/null
+echo "SELECT 1;" > "$work/pgb/select1.sql"
+pgb_script fe "$FE_Q"
+pgb_script pgw "$PG_WIN_Q"
+pgb_script pga "$PG_AGG_Q"
+NSTREAM=20   # section 8
 
 # ---------------------------------------------------------------- correctness check
-if want check; then
-sec "check: plain-PostgreSQL queries return the deployed function's values"
-mid_ts=$(psqlc -c "SELECT (timestamptz '$BASE' + make_interval(secs => $RPK::float8 * $STEP / 2))::text")
 checks=0
 check_one() {   # KEY AMT MER TS -> prints OK/MISMATCH line, sets rc
     local k=$1 a=$2 m=$3 t=$4 out fe pgw pga
@@ -241,6 +243,9 @@ SQL
         log "   plain 1-pass  : $pga"
     fi
 }
+if want check; then
+sec "check: plain-PostgreSQL queries return the deployed function's values"
+mid_ts=$(psqlc -c "SELECT (timestamptz '$BASE' + make_interval(secs => $RPK::float8 * $STEP / 2))::text")
 check_one c0 42.5 m1 "$REQ_TS"
 check_one c123 999.99 m1 "$REQ_TS"
 check_one c500 0 m3 "$REQ_TS"
@@ -303,21 +308,31 @@ fmt_line() {   # LABEL TPS P50 P99
 # ---------------------------------------------------------------- 1. request
 if want 1; then
 sec "1. request: 10 features, 3 windows (ROWS 100, RANGE 1 day, RANGE 30 days); pgbench -M prepared, ${DURATION}s x $REPS, medians"
-echo "SELECT 1;" > "$work/pgb/select1.sql"
-pgb_script fe "$FE_Q"
-pgb_script pgw "$PG_WIN_Q"
-pgb_script pga "$PG_AGG_Q"
 # the output floor: one stored row with the request's 11 result columns and values
 psqlc -c "SET client_min_messages = warning; DROP TABLE IF EXISTS req_shape; CREATE TABLE req_shape AS SELECT * FROM fe_req('c7', 42.5, 'm1', '$REQ_TS')" >/dev/null
 echo "SELECT * FROM req_shape;" > "$work/pgb/shape.sql"
+# the call floor: the same deployment with windows that hold only the request
+# row (ROWS 1, RANGE 1 and 2 seconds; stored rows are minutes apart): the same
+# output, the same call path, almost no rows to read
+FLOOR_Q=$(sed -e 's/100 PRECEDING/1 PRECEDING/' -e "s/INTERVAL '1 day'/INTERVAL '1 second'/" \
+              -e "s/INTERVAL '30 days'/INTERVAL '2 seconds'/" <<<"$DEPLOY_Q")
+psqlc -c "SELECT feature_ext.deploy('fe_floor', \$q\$ $FLOOR_Q \$q\$)" >/dev/null
+pgb_script floor "${FE_Q/fe_req/fe_floor}"
+us() { awk -v t="$1" 'BEGIN { printf "%.1f", 1000000 / t }'; }
 for c in 1 2; do
     bench "request.c$c.select1" select1 "$c" "$DURATION"; s1=$B_TPS
     fmt_line "SELECT 1 (protocol floor)" "$B_TPS" "$B_P50" "$B_P99"
     bench "request.c$c.shape" shape "$c" "$DURATION"; sh=$B_TPS
     fmt_line "SELECT * of the result's shape" "$B_TPS" "$B_P50" "$B_P99"
     put "request.c$c.shape_vs_select1" "$(ratio "$sh" "$s1")"
+    bench "request.c$c.call_floor" floor "$c" "$DURATION"; fl=$B_TPS
+    fmt_line "fe_floor(...): 1-row windows" "$B_TPS" "$B_P50" "$B_P99"
+    put "request.c$c.call_floor_vs_select1" "$(ratio "$fl" "$s1")"
     bench "request.c$c.feature_ext" fe "$c" "$DURATION"; fe=$B_TPS; fe50=$B_P50
     fmt_line "feature_ext fe_req(...)" "$B_TPS" "$B_P50" "$B_P99"
+    log "     1e6/TPS (us per transaction): SELECT 1 $(us "$s1"), shape $(us "$sh"), fe_floor $(us "$fl")," \
+        "fe_req $(us "$fe") => reading and aggregating the windows' rows:" \
+        "$(awk -v a="$fe" -v b="$fl" 'BEGIN { printf "%.1f", 1000000 / a - 1000000 / b }') us"
     bench "request.c$c.pg_window" pgw "$c" "$DURATION"; pw=$B_TPS; pw50=$B_P50
     fmt_line "plain PG, window query" "$B_TPS" "$B_P50" "$B_P99"
     bench "request.c$c.pg_1pass" pga "$c" "$DURATION"; pa=$B_TPS; pa50=$B_P50
@@ -325,7 +340,7 @@ for c in 1 2; do
     put "request.c$c.ratio_vs_select1" "$(ratio "$fe" "$s1")"
     put "request.c$c.ratio_vs_pg_window" "$(ratio "$fe" "$pw")"
     put "request.c$c.ratio_vs_pg_1pass" "$(ratio "$fe" "$pa")"
-    log "  => $c client(s): feature_ext/SELECT 1 = $(ratio "$fe" "$s1")x (target >= 0.8; the result's shape alone: $(ratio "$sh" "$s1")x);" \
+    log "  => $c client(s): feature_ext/SELECT 1 = $(ratio "$fe" "$s1")x (target >= 0.8; the result's shape alone: $(ratio "$sh" "$s1")x, fe_floor: $(ratio "$fl" "$s1")x);" \
         "feature_ext/plain PG = $(ratio "$fe" "$pw")x window query, $(ratio "$fe" "$pa")x 1-pass (target >= 5)"
     bench_pairs "request.c$c.fe_vs_select1" fe select1 "$c" "$DURATION"
     log "     paired runs (SELECT 1 then fe_req, back to back, x$REPS): feature_ext/SELECT 1 = ${P_RATIO}x (median; runs: ${R[request.c$c.fe_vs_select1.pair_ratios]})"
@@ -530,6 +545,35 @@ for pair in "fe:10 features, 3 windows" "fen1000:ROWS 1000 window, 6 features"; 
 done
 
 fi
+# ---------------------------------------------------------------- 8. live stream
+if want 8; then
+sec "8. after a live stream: $NSTREAM rounds of one new row per key (interleaved across keys, as a stream arrives), a GC pass after each"
+# Rows of one key arriving one at a time are allocated among other keys'
+# rows; each lands alone, away from the key's run.  The GC pass (every
+# feature_ext.ttl_gc_interval) compacts the newest runs (docs/STORAGE.md).
+# The same rows go into txn_heap, so both sides still hold the same data
+# (half-second times: no ties with the stored rows, which have whole seconds).
+for r in $(seq 1 "$NSTREAM"); do
+    psqlc >/dev/null <<SQL
+CREATE TEMP TABLE s AS SELECT 'c' || k AS card_id, 10.0::float8 + $r AS amount, 'm' || (k % 10) AS merchant,
+       timestamptz '$REQ_TS' - interval '1 day' + make_interval(secs => $r * 60 + k % 50 + 0.5) AS txn_time
+  FROM generate_series(0, $((KEYS - 1))) k;
+INSERT INTO txn SELECT * FROM s;
+INSERT INTO txn_heap SELECT * FROM s;
+SELECT feature_ext.run_gc();
+SQL
+done
+check_one c0 42.5 m1 "$REQ_TS"
+check_one c321 7.5 m1 "$REQ_TS"
+bench "stream.c1.select1" select1 1 "$SDUR"; s1=$B_TPS
+fmt_line "SELECT 1 (protocol floor)" "$B_TPS" "$B_P50" "$B_P99"
+bench "stream.c1.feature_ext" fe 1 "$SDUR"; fe=$B_TPS
+fmt_line "feature_ext fe_req(...)" "$B_TPS" "$B_P50" "$B_P99"
+put "stream.c1.ratio_vs_select1" "$(ratio "$fe" "$s1")"
+log "  => after the stream: feature_ext/SELECT 1 = $(ratio "$fe" "$s1")x at 1 client" \
+    "(section 1, on freshly compacted keys: ${R[request.c1.ratio_vs_select1]:-n/a}x)"
+
+fi
 # ---------------------------------------------------------------- summary, JSON, plot
 put machine.loadavg_end "$(cut -d' ' -f1 /proc/loadavg)"
 put run.seconds "$(( $(date +%s) - T_START ))"
@@ -540,6 +584,9 @@ printf '  %-52s %9s  %s\n' "request TPS vs SELECT 1, 1 client" "${R[request.c1.r
 printf '  %-52s %9s  %s\n' "request TPS vs SELECT 1, 2 clients" "${R[request.c2.ratio_vs_select1]:-}x" ">= 0.8"
 printf '  %-52s %9s  %s\n' "  the same, paired back-to-back runs, 1 client" "${R[request.c1.fe_vs_select1.pair_ratio]:-}x" ">= 0.8"
 printf '  %-52s %9s  %s\n' "  the same, paired back-to-back runs, 2 clients" "${R[request.c2.fe_vs_select1.pair_ratio]:-}x" ">= 0.8"
+printf '  %-52s %9s  %s\n' "  floors: result's shape / fe_floor (1-row windows), 1 client" "${R[request.c1.shape_vs_select1]:-}x / ${R[request.c1.call_floor_vs_select1]:-}x" ""
+printf '  %-52s %9s  %s\n' "  floors: result's shape / fe_floor (1-row windows), 2 clients" "${R[request.c2.shape_vs_select1]:-}x / ${R[request.c2.call_floor_vs_select1]:-}x" ""
+printf '  %-52s %9s  %s\n' "  after a live stream ($NSTREAM rows/key, GC after each), 1 client" "${R[stream.c1.ratio_vs_select1]:-}x" ">= 0.8"
 printf '  %-52s %9s  %s\n' "request TPS vs plain PG window query, 1 client" "${R[request.c1.ratio_vs_pg_window]:-}x" ">= 5"
 printf '  %-52s %9s  %s\n' "request TPS vs plain PG window query, 2 clients" "${R[request.c2.ratio_vs_pg_window]:-}x" ">= 5"
 printf '  %-52s %9s  %s\n' "request TPS vs plain PG 1-pass aggregate, 1 client" "${R[request.c1.ratio_vs_pg_1pass]:-}x" "(stronger baseline)"

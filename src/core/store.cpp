@@ -848,32 +848,70 @@ int64_t Store::expire_index(IndexSlot *s, const TtlRule &rule)
 
 // ---------------------------------------------------------------- compaction
 
+// A key's rows form runs: maximal sequences laid out one right after the
+// other (newest first).  Each run boundary costs a request that walks across
+// it a cache (and often TLB) miss plus a restart of the hardware prefetcher.
+// Two shapes of scattering, two remedies:
+//  - rows loaded in bulk, interleaved with other keys: a quarter or more of
+//    the rows start a run (or `force`): the whole chain is copied;
+//  - a live stream: each new row lands alone, far away, at the head.  Runs
+//    newest first have sizes s_0, s_1, ...; with j the last run where s_j <
+//    kGrowth * (s_0 + ... + s_{j-1}), runs 0..j are copied into one (j = the
+//    last run: the whole chain).  Run sizes then grow geometrically toward
+//    the tail, so a key keeps about log_8(rows) boundaries and each row is
+//    copied O(log rows) times (a stream of single rows onto 1,000 stored
+//    ones: at most 3 boundaries, 2 on average, 20 row copies per new row).
 bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force)
 {
     constexpr int64_t kMinRows = 16;
+    constexpr int64_t kGrowth = 8;
     SpinGuard g(k->lock);
-    // Count rows, their bytes, and how many are not right after their predecessor.
-    int64_t n = 0, scattered = 0;
-    size_t total = 0;
+    // One pass: rows, bytes, run starts, and the prefix the rule copies.
+    int64_t n = 0, scattered = 0, runs = 0, run = 0, before = 0, cut = 0;
+    size_t total = 0, run_bytes = 0, bytes_before = 0, cut_bytes = 0;
+    auto end_run = [&] {
+        if (runs > 0 && run < kGrowth * before) {
+            cut = before + run;
+            cut_bytes = bytes_before + run_bytes;
+        }
+        runs++;
+        before += run;
+        bytes_before += run_bytes;
+        run = 0;
+        run_bytes = 0;
+    };
     for (Ref r = k->head[0].load(std::memory_order_acquire), prev = 0; r;) {
         RowNode *nd = at<RowNode>(r);
         size_t sz = class_size(node_size(nd));
-        if (prev && uint64_t(r) != uint64_t(prev) + (class_size(node_size(at<RowNode>(prev))) >> 3))
+        if (prev && uint64_t(r) != uint64_t(prev) + (class_size(node_size(at<RowNode>(prev))) >> 3)) {
             scattered++;
+            end_run();
+        }
         total += sz;
+        run++;
+        run_bytes += sz;
         n++;
         prev = r;
         r = nd->next[0].load(std::memory_order_relaxed);
     }
-    if (n < kMinRows || (!force && scattered * 4 < n))
+    if (run)
+        end_run();
+    if (n < kMinRows)
         return false;
-    Ref run = alloc_run(total);
-    if (!run)
+    bool whole = force || scattered * 4 >= n || cut == n;
+    if (!whole && cut == 0)
         return false;
-    // Copy in list order; remember each old node's copy in its limbo link
-    // (free while the node is linked).
-    uint64_t pos = run;
-    for (Ref r = k->head[0].load(std::memory_order_relaxed); r;) {
+    int64_t m = whole ? n : cut;
+    size_t bytes = whole ? total : cut_bytes;
+    Ref run_ref = alloc_run(bytes);
+    if (!run_ref)
+        return false;
+    // Copy the first m rows in list order; remember each old node's copy in
+    // its limbo link (free while the node is linked: 0 on every linked node,
+    // which is how the relinking below tells moved rows from the tail's).
+    uint64_t pos = run_ref;
+    Ref r = k->head[0].load(std::memory_order_relaxed);
+    for (int64_t i = 0; i < m; i++) {
         RowNode *old = at<RowNode>(r);
         size_t sz = node_size(old);
         memcpy(at<uint8_t>(Ref(pos)), old, sz);
@@ -881,32 +919,44 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force)
         pos += class_size(sz) >> 3;
         r = old->next[0].load(std::memory_order_relaxed);
     }
-    // Relink the copies among themselves.
-    for (Ref r = k->head[0].load(std::memory_order_relaxed); r;) {
+    // Relink the copies: to each other's copies, or to the rows that stay.
+    auto moved = [&](Ref x) -> Ref { return x && at<RowNode>(x)->limbo_next ? at<RowNode>(x)->limbo_next : x; };
+    r = k->head[0].load(std::memory_order_relaxed);
+    for (int64_t i = 0; i < m; i++) {
         RowNode *old = at<RowNode>(r);
         RowNode *cp = at<RowNode>(old->limbo_next);
         cp->flags = 0;
         cp->limbo_next = 0;
-        for (int l = 0; l < old->height; l++) {
-            Ref nx = old->next[l].load(std::memory_order_relaxed);
-            cp->next[l].store(nx ? at<RowNode>(nx)->limbo_next : 0, std::memory_order_relaxed);
-        }
+        for (int l = 0; l < old->height; l++)
+            cp->next[l].store(moved(old->next[l].load(std::memory_order_relaxed)), std::memory_order_relaxed);
         r = old->next[0].load(std::memory_order_relaxed);
     }
-    // Publish: readers either follow the old chain (kept intact until
-    // reclaimed) or the new one from here on.
+    // Publish: readers either follow the old nodes (kept intact until
+    // reclaimed; the old prefix still leads into the rows that stay) or the
+    // copies from here on.  Only heads pointing at moved rows change: links
+    // go from newer to older rows, so nothing else points into the prefix.
     Ref first_old = k->head[0].load(std::memory_order_relaxed);
     for (int l = kMaxHeight - 1; l >= 0; l--) {
         Ref h0 = k->head[l].load(std::memory_order_relaxed);
-        if (h0)
-            k->head[l].store(at<RowNode>(h0)->limbo_next, std::memory_order_release);
+        if (h0 != moved(h0))
+            k->head[l].store(moved(h0), std::memory_order_release);
     }
     StoreHeader *h = hdr();
     SpinGuard lg(h->limbo_lock);
-    RowNode *f = at<RowNode>(first_old);
-    f->flags = kNodeChain;
-    retire_node_locked(first_old);
-    h->limbo_bytes.fetch_add(int64_t(total), std::memory_order_relaxed);
+    if (whole) {
+        RowNode *f = at<RowNode>(first_old);
+        f->flags = kNodeChain;
+        retire_node_locked(first_old);
+    } else {
+        // The old prefix ends in rows that stay linked: retire it node by node.
+        r = first_old;
+        for (int64_t i = 0; i < m; i++) {
+            Ref nx = at<RowNode>(r)->next[0].load(std::memory_order_relaxed);
+            retire_node_locked(r);
+            r = nx;
+        }
+    }
+    h->limbo_bytes.fetch_add(int64_t(bytes), std::memory_order_relaxed);
     (void) s;
     return true;
 }

@@ -2246,6 +2246,88 @@ TEST_F(CompactFixture, CompactionKeepsContentAndMakesRowsContiguous)
     EXPECT_FALSE(st.compact_key(slot, small, true));
 }
 
+TEST_F(CompactFixture, StreamedRowsAreCompactedAsAPrefix)
+{
+    // A key laid out in one run, then a live stream: one new row at a time,
+    // allocated among other keys' rows, a GC pass (compact_key) after each.
+    fe::core::KeyEntry *k = key(1), *other = key(2);
+    for (int i = 0; i < 500; i++)
+        add(k, i, uint32_t(i), uint32_t(i));
+    ASSERT_TRUE(st.compact_key(slot, k, true));
+    ASSERT_EQ(scattered(k), 0);
+    for (int i = 0; i < 3; i++)
+        st.reclaim();
+    uint64_t used_start = st.usage().used_bytes;
+    int64_t max_scattered = 0, prefix_passes = 0;
+    for (int i = 500; i < 1500; i++) {
+        add(other, i, uint32_t(i), 0);
+        add(k, i, uint32_t(i), uint32_t(i));
+        auto before = rows(k);
+        st.reader_enter(1);
+        fe::core::Store::Cursor held;  // a reader inside the old prefix
+        held.seek(st, k, INT64_MAX, fe::core::TtlRule{});
+        prefix_passes += st.compact_key(slot, k) ? 1 : 0;
+        int64_t seen = 0;
+        for (; held.valid(); held.next())
+            seen++;
+        st.reader_exit(1);
+        EXPECT_EQ(seen, int64_t(before.size()));
+        ASSERT_EQ(rows(k), before);
+        max_scattered = std::max(max_scattered, scattered(k));
+        st.reclaim();
+    }
+    // Never more than a few run boundaries (the whole-chain rule alone would
+    // have let 166 scattered rows pile up before copying 666 rows at once).
+    EXPECT_LE(max_scattered, 4);
+    EXPECT_GT(prefix_passes, 100);
+    auto all = rows(k);
+    ASSERT_EQ(all.size(), 1500u);
+    for (size_t i = 0; i < all.size(); i++)
+        EXPECT_EQ(std::get<3>(all[i]), uint32_t(1499 - i));
+    for (int i = 0; i < 3; i++)
+        st.reclaim();
+    // Every retired node was freed: only the 1,000 new rows of each key remain
+    // beyond what was there (node sizes are equal, so this is exact).
+    size_t node = fe::core::Store::class_size(fe::core::RowNode::size_for(1, 4));
+    uint64_t used_end = st.usage().used_bytes;
+    EXPECT_LE(used_end - used_start, 2000 * fe::core::Store::class_size(fe::core::RowNode::size_for(fe::core::kMaxHeight, 4)));
+    EXPECT_GE(used_end - used_start, 2000 * node);
+}
+
+TEST_F(CompactFixture, PrefixCompactionRacesWithReaders)
+{
+    fe::core::KeyEntry *k = key(7), *other = key(8);
+    for (int i = 0; i < 300; i++)
+        add(k, i, uint32_t(i), 0);
+    st.compact_key(slot, k, true);
+    std::atomic<bool> stop{false};
+    std::atomic<int64_t> reads{0};
+    std::thread reader([&] {
+        while (!stop.load()) {
+            fe::core::ReadGuard g(st, 2);
+            fe::core::Store::Cursor c;
+            int64_t last_o = INT64_MAX, n = 0;
+            for (c.seek(st, k, INT64_MAX, fe::core::TtlRule{}); c.valid(); c.next(), n++) {
+                ASSERT_LT(c.row().order, last_o);
+                last_o = c.row().order;
+            }
+            ASSERT_GE(n, 300);
+            reads++;
+        }
+    });
+    for (int i = 300; i < 3300; i++) {
+        add(other, i, uint32_t(i), 0);
+        add(k, i, uint32_t(i), 0);
+        st.compact_key(slot, k);
+        st.reclaim();
+    }
+    stop = true;
+    reader.join();
+    EXPECT_GT(reads.load(), 0);
+    EXPECT_EQ(rows(k).size(), 3300u);
+    EXPECT_LE(scattered(k), 4);
+}
+
 TEST_F(CompactFixture, CompactionRacesWithReadersAndWriters)
 {
     fe::core::KeyEntry *k = key(7), *other = key(8);

@@ -374,11 +374,14 @@ public:
     // every key left with no row and no pin (whatever the rule, kNone
     // included: keys emptied by remove() go here), see the header comment.
     int64_t expire_index(IndexSlot *s, const TtlRule &rule);
-    // Copy key k's rows into one contiguous run of memory (newest first), so
-    // that reading a window walks sequential memory; the old nodes are
-    // retired.  Each node keeps a slot of its own size class inside the run,
-    // so it can later be freed alone.  Returns false when the key is too
-    // short, already contiguous enough (unless force), or memory is short.
+    // Copy key k's rows, or its newest ones, into one contiguous run of
+    // memory (newest first), so that reading a window walks sequential
+    // memory; the old nodes are retired.  The whole chain when a quarter of
+    // its rows are scattered (or force), else the newest runs while they are
+    // short next to what is newer (the rule at its definition).  Each node
+    // keeps a slot of its own size class inside the run, so it can later be
+    // freed alone.  Returns false when the key is too short, already
+    // contiguous enough (unless force), or memory is short.
     bool compact_key(IndexSlot *s, KeyEntry *k, bool force = false);
     // compact_key over every key of the index; returns keys compacted.
     // Inside an epoch when expire_index may run concurrently.
