@@ -2191,6 +2191,37 @@ struct CompactFixture : public ::testing::Test {
         }
         return n;
     }
+    // Runs `writer` while a thread walks key k over and over, checking that
+    // every walk sees rows newest first and at least min_rows of them;
+    // returns the number of walks.
+    template <typename W>
+    int64_t with_reader(const fe::core::KeyEntry *k, int64_t min_rows, W &&writer)
+    {
+        std::atomic<bool> stop{false};
+        std::atomic<int64_t> reads{0};
+        std::thread reader([&] {
+            while (!stop.load()) {
+                fe::core::ReadGuard g(st, 2);
+                fe::core::Store::Cursor c;
+                int64_t last_o = INT64_MAX, n = 0;
+                uint64_t last_s = UINT64_MAX;
+                bool ordered = true;
+                for (c.seek(st, k, INT64_MAX, fe::core::TtlRule{}); c.valid(); c.next(), n++) {
+                    auto r = c.row();
+                    ordered = ordered && (r.order < last_o || (r.order == last_o && r.seq < last_s));
+                    last_o = r.order;
+                    last_s = r.seq;
+                }
+                EXPECT_TRUE(ordered);
+                EXPECT_GE(n, min_rows);
+                reads++;
+            }
+        });
+        writer();
+        stop = true;
+        reader.join();
+        return reads.load();
+    }
 };
 
 }  // namespace
@@ -2300,30 +2331,15 @@ TEST_F(CompactFixture, PrefixCompactionRacesWithReaders)
     for (int i = 0; i < 300; i++)
         add(k, i, uint32_t(i), 0);
     st.compact_key(slot, k, true);
-    std::atomic<bool> stop{false};
-    std::atomic<int64_t> reads{0};
-    std::thread reader([&] {
-        while (!stop.load()) {
-            fe::core::ReadGuard g(st, 2);
-            fe::core::Store::Cursor c;
-            int64_t last_o = INT64_MAX, n = 0;
-            for (c.seek(st, k, INT64_MAX, fe::core::TtlRule{}); c.valid(); c.next(), n++) {
-                ASSERT_LT(c.row().order, last_o);
-                last_o = c.row().order;
-            }
-            ASSERT_GE(n, 300);
-            reads++;
+    int64_t reads = with_reader(k, 300, [&] {
+        for (int i = 300; i < 3300; i++) {
+            add(other, i, uint32_t(i), 0);
+            add(k, i, uint32_t(i), 0);
+            st.compact_key(slot, k);
+            st.reclaim();
         }
     });
-    for (int i = 300; i < 3300; i++) {
-        add(other, i, uint32_t(i), 0);
-        add(k, i, uint32_t(i), 0);
-        st.compact_key(slot, k);
-        st.reclaim();
-    }
-    stop = true;
-    reader.join();
-    EXPECT_GT(reads.load(), 0);
+    EXPECT_GT(reads, 0);
     EXPECT_EQ(rows(k).size(), 3300u);
     EXPECT_LE(scattered(k), 4);
 }
@@ -2331,34 +2347,17 @@ TEST_F(CompactFixture, PrefixCompactionRacesWithReaders)
 TEST_F(CompactFixture, CompactionRacesWithReadersAndWriters)
 {
     fe::core::KeyEntry *k = key(7), *other = key(8);
-    std::atomic<bool> stop{false};
-    std::atomic<int64_t> reads{0};
-    std::thread reader([&] {
-        while (!stop.load()) {
-            fe::core::ReadGuard g(st, 2);
-            fe::core::Store::Cursor c;
-            int64_t last_o = INT64_MAX;
-            uint64_t last_s = UINT64_MAX;
-            for (c.seek(st, k, INT64_MAX, fe::core::TtlRule{}); c.valid(); c.next()) {
-                auto r = c.row();
-                ASSERT_TRUE(r.order < last_o || (r.order == last_o && r.seq < last_s));
-                last_o = r.order;
-                last_s = r.seq;
+    int64_t reads = with_reader(k, 0, [&] {
+        for (int round = 0; round < 200; round++) {
+            for (int i = 0; i < 20; i++) {
+                add(k, (round * 20 + i) % 97, uint32_t(round * 20 + i), 0);
+                add(other, i, uint32_t(i), 0);
             }
-            reads++;
+            st.compact_key(slot, k, true);
+            st.reclaim();
         }
     });
-    for (int round = 0; round < 200; round++) {
-        for (int i = 0; i < 20; i++) {
-            add(k, (round * 20 + i) % 97, uint32_t(round * 20 + i), 0);
-            add(other, i, uint32_t(i), 0);
-        }
-        st.compact_key(slot, k, true);
-        st.reclaim();
-    }
-    stop = true;
-    reader.join();
-    EXPECT_GT(reads.load(), 0);
+    EXPECT_GT(reads, 0);
     EXPECT_EQ(k->nrows.load(), 4000);
     EXPECT_EQ(rows(k).size(), 4000u);
 }
