@@ -18,6 +18,8 @@ SELECT feature_ext.deploy('e1', $$SELECT sum(v) OVER w FROM de WINDOW w AS (PART
 SELECT feature_ext.deploy('e1', $$SELECT sum(v) OVER w FROM de WINDOW w AS (PARTITION BY lower(k) ORDER BY ts)$$);
 SELECT feature_ext.deploy('e1', $$SELECT sum(v) OVER w FROM de WINDOW w AS (PARTITION BY v ORDER BY ts)$$);
 SELECT feature_ext.deploy('e1', $$SELECT no_such_fn(v) OVER w FROM de WINDOW w AS (PARTITION BY k ORDER BY ts)$$);
+-- two features left with the same default name
+SELECT feature_ext.deploy('e1', $$SELECT sum(v) OVER w, sum(v) FILTER (WHERE v > 0) OVER w FROM de WINDOW w AS (PARTITION BY k ORDER BY ts)$$);
 SELECT feature_ext.deploy('e1', $$SELECT sum(nope) OVER w FROM de WINDOW w AS (PARTITION BY k ORDER BY ts)$$);
 -- a column the index does not hold (INCLUDE (v) only)
 SELECT feature_ext.deploy('e1', $$SELECT count(note) OVER w FROM de WINDOW w AS (PARTITION BY k ORDER BY ts)$$);

@@ -507,6 +507,14 @@ FE_FUNCTION(fe_deploy)
         }
     }
     fe::DeployPlan *p = fe::plan_deployment(fname, query, CurrentMemoryContext, false, &explain);
+    // The result type needs distinct column names (say so before CREATE TYPE does).
+    for (int i = 0; i < p->nout; i++)
+        for (int j = 0; j < i; j++)
+            if (strcmp(NameStr(TupleDescAttr(p->out_desc, i)->attname), NameStr(TupleDescAttr(p->out_desc, j)->attname)) == 0)
+                ereport(ERROR, (errcode(ERRCODE_DUPLICATE_COLUMN),
+                                errmsg("deployment output column \"%s\" appears more than once",
+                                       NameStr(TupleDescAttr(p->out_desc, i)->attname)),
+                                errhint("Give each output column its own name with AS.")));
     // Native code, compiled once here and kept in the catalog (docs/DEPLOY.md, JIT).
     // (feature_ext.jit = off: no LLVM at all; a later session with it on compiles.)
     fe::JitObject jo;
