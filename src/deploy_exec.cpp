@@ -215,6 +215,13 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
         core::Store::Cursor c;
         int npeers = 0;  // rows with the request's order value (the newest ones)
         for (c.seek(st, k, base, rule); c.valid(); c.next()) {
+            // A compacted key's rows lie at ascending addresses in walk order:
+            // ask for the memory 2 kB (~40 rows) ahead while this row is used
+            // (bench data, 100,000 requests, medians of 5 alternating runs:
+            // 0.94 s -> 0.84 s; 512 bytes ahead was slower than none, 1.5 to
+            // 4 kB alike).  Prefetches never fault; on a scattered key they
+            // fetch some unrelated bytes.
+            __builtin_prefetch(reinterpret_cast<const char *>(c.node()) + 2048);
             core::RowView r = c.row();
             // ROWS windows count need_rows past the peers (EXCLUDE CURRENT_TIME
             // drops the peers before counting).
