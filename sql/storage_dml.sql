@@ -121,3 +121,21 @@ PREPARE TRANSACTION 'fe_p1';
 SELECT count(*) FROM feature_ext.index_scan('sd_k', '{p}');
 DROP TABLE sd;
 DROP TABLE sd2;
+
+-- A commit that publishes 10,000 rows or more wakes the GC worker (it
+-- compacts keys whose rows arrived interleaved) instead of leaving them to
+-- the next feature_ext.ttl_gc_interval (an hour in these tests).
+CREATE TABLE sd_bulk (k int, ts int8) USING feature_store;
+CREATE INDEX sd_bulk_k ON sd_bulk USING skiplist (k, ts);
+SELECT last_gc IS NULL AS no_pass_yet FROM feature_ext.index_stats WHERE index_name = 'sd_bulk_k'::regclass;
+INSERT INTO sd_bulk SELECT g % 100, g FROM generate_series(1, 10000) g;
+DO $$
+BEGIN
+  FOR i IN 1..600 LOOP  -- up to 30 s
+    EXIT WHEN (SELECT last_gc IS NOT NULL FROM feature_ext.index_stats WHERE index_name = 'sd_bulk_k'::regclass);
+    PERFORM pg_sleep(0.05);
+  END LOOP;
+END $$;
+SELECT last_gc IS NOT NULL AS gc_ran, rows_in_memory FROM feature_ext.index_stats
+ WHERE index_name = 'sd_bulk_k'::regclass;
+DROP TABLE sd_bulk;

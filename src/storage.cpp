@@ -32,6 +32,11 @@ namespace fe {
 
 namespace {
 core::Store g_store;
+// The GC worker's process number (-1: none running), for wake_gc_worker().
+struct GcWorkerShared {
+    std::atomic<int> procno;
+};
+GcWorkerShared *g_gc_worker = nullptr;
 shmem_request_hook_type prev_shmem_request = nullptr;
 shmem_startup_hook_type prev_shmem_startup = nullptr;
 constexpr uint32 kMaxIndexes = 1024;
@@ -45,6 +50,7 @@ void fe_shmem_request()
         prev_shmem_request();
     RequestAddinShmemSpace(region_bytes() + 4096);
     RequestAddinShmemSpace(MAXALIGN(deploy_stats_shmem_size()));
+    RequestAddinShmemSpace(MAXALIGN(sizeof(GcWorkerShared)));
 }
 
 void fe_shmem_exit(int, Datum)
@@ -72,6 +78,11 @@ void fe_shmem_startup()
     bool stats_found = false;
     void *stats = ShmemInitStruct("feature_ext deployment stats", deploy_stats_shmem_size(), &stats_found);
     deploy_stats_shmem_init(stats, stats_found);
+    bool gc_found = false;
+    g_gc_worker = static_cast<GcWorkerShared *>(ShmemInitStruct("feature_ext gc worker", sizeof(GcWorkerShared),
+                                                                &gc_found));
+    if (!gc_found)
+        new (g_gc_worker) GcWorkerShared{{-1}};
     LWLockRelease(AddinShmemInitLock);
     if (!IsUnderPostmaster)
         return;
@@ -259,6 +270,21 @@ void register_gc_worker()
     RegisterBackgroundWorker(&w);
 }
 
+void wake_gc_worker()
+{
+    int procno = g_gc_worker ? g_gc_worker->procno.load() : -1;
+    if (procno >= 0)
+        SetLatch(&ProcGlobal->allProcs[procno].procLatch);
+}
+
+namespace {
+void gc_worker_exit(int, Datum)
+{
+    if (g_gc_worker)
+        g_gc_worker->procno.store(-1);
+}
+}  // namespace
+
 void storage_init()
 {
     prev_shmem_request = shmem_request_hook;
@@ -273,22 +299,41 @@ void storage_init()
 }  // namespace fe
 
 // The TTL reclaimer: no database connection, wakes every
-// feature_ext.ttl_gc_interval and expires rows of every ready index.
+// feature_ext.ttl_gc_interval (and soon after a commit that published
+// kWakeGcRows rows or more), expires rows of every ready index and compacts
+// keys whose rows are scattered.
 extern "C" void fe_gc_worker_main(Datum)
 {
     pqsignal(SIGHUP, SignalHandlerForConfigReload);
     pqsignal(SIGTERM, die);
     BackgroundWorkerUnblockSignals();
+    // Bulk commits wake the worker (wake_gc_worker); passes they cause are
+    // at least kMinWakeGapMs apart (a pass visits every key).
+    constexpr long kMinWakeGapMs = 5000;
+    before_shmem_exit(fe::gc_worker_exit, 0);
+    fe::g_gc_worker->procno.store(MyProc->pgprocno);
+    TimestampTz last = 0;
     for (;;) {
-        (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-                         long(fe::g_ttl_gc_interval_s) * 1000L, PG_WAIT_EXTENSION);
+        int rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+                           long(fe::g_ttl_gc_interval_s) * 1000L, PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);
         CHECK_FOR_INTERRUPTS();
+        if ((rc & WL_LATCH_SET) && !(rc & WL_TIMEOUT) && last != 0) {
+            long secs;
+            int usecs;
+            TimestampDifference(last, GetCurrentTimestamp(), &secs, &usecs);
+            long since_ms = secs * 1000L + usecs / 1000;
+            if (since_ms < kMinWakeGapMs)
+                (void) WaitLatch(MyLatch, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, kMinWakeGapMs - since_ms,
+                                 PG_WAIT_EXTENSION);
+            CHECK_FOR_INTERRUPTS();
+        }
         if (ConfigReloadPending) {
             ConfigReloadPending = false;
             ProcessConfigFile(PGC_SIGHUP);
         }
-        int64 n = fe::run_gc_all(GetCurrentTimestamp());
+        last = GetCurrentTimestamp();
+        int64 n = fe::run_gc_all(last);
         if (n > 0)
             elog(DEBUG1, "feature_ext: TTL reclaimer expired %lld rows", (long long) n);
     }

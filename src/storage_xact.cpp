@@ -183,12 +183,14 @@ void commit_all()
 {
     core::Store &st = store();
     TimestampTz now = GetCurrentTimestamp();
+    int64 published = 0;
     for (PendingOp &op : g_ops) {
         if (!op.slot) {
             free_op(op);
             continue;
         }
         if (op.insert) {
+            published++;
             st.publish(op.slot, op.key, op.node, slot_rule(op.slot, now));
             st.unpin_key(op.key);
             op.key = nullptr;
@@ -221,6 +223,8 @@ void commit_all()
                 st.drop_slot(s);
         }
     reset_state();
+    if (published >= kWakeGcRows)
+        wake_gc_worker();
 }
 
 void xact_callback(XactEvent event, void *)

@@ -126,6 +126,11 @@ struct SlotMark { uint32 index; uint64 generation; uint32 db; };
 int mark_slots(SlotMark *out, int max);
 int drop_slots_of_dropped_dbs(const SlotMark *marks, int n, const Oid *live, int nlive);
 void register_gc_worker();
+// Wake the GC worker now (a commit published a bulk of rows that arrived
+// interleaved across keys: compacting them soon makes requests read
+// sequential memory again).  Never fails; no-op without a running worker.
+void wake_gc_worker();
+constexpr int64 kWakeGcRows = 10000;  // rows one commit publishes to wake it
 // A background worker of this library (storage.cpp), started once recovery finished.
 void fill_worker(BackgroundWorker *w, int flags, int restart_s, const char *function, const char *name);
 
