@@ -537,6 +537,8 @@ if want 7; then
 sec "7. JIT: the same requests with feature_ext.jit on vs off (1 client, ${SDUR}s x $REPS, medians; bench/jit.sh has more)"
 for pair in "fe:10 features, 3 windows" "fen1000:ROWS 1000 window, 6 features"; do
     scr=${pair%%:*}; label=${pair#*:}
+    if [ ! -f "$work/pgb/$scr.sql" ]; then   # fen1000 comes from section 2
+        log "  $label: skipped (its deployment is made by section 2)"; continue; fi
     PGOPTIONS='-c feature_ext.jit=on' bench "jit.$scr.on" "$scr" 1 "$SDUR"; jon=$B_TPS; jon50=$B_P50
     PGOPTIONS='-c feature_ext.jit=off' bench "jit.$scr.off" "$scr" 1 "$SDUR"; joff=$B_TPS; joff50=$B_P50
     put "jit.$scr.ratio" "$(ratio "$jon" "$joff")"
