@@ -3,7 +3,8 @@
 // One function per index group (see spec.hpp for the kernel's contract).
 // Aggregates are split into chunks of at most kChunk; each chunk is one
 // internal function (so optimisation time stays linear in the number of
-// features) with one loop per window over that window's frame.  Semantics follow PostgreSQL's built-ins:
+// features) with one loop per window over that window's frame.  Semantics
+// follow PostgreSQL's built-ins:
 //   float8 + - * /   float8pl/mi/mul/div: overflow, underflow, 0-division errors
 //   intN + - * / %   overflow checked at the operands' width
 //   float8 compare   NaN equals NaN and sorts above everything
@@ -738,8 +739,8 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
         auto *ordv = b.CreatePHI(b.getInt64Ty(), 2);
         ordv->addIncoming(req_order, pre);
         ordv->addIncoming(ord_s, ld_row);
-        // Columns (no errors possible: loaded once for all aggregates).
-        // (unused loads are removed by the optimiser)
+        // Columns, once per row for the window's aggregates (no errors
+        // possible; loads no aggregate uses are removed by the optimiser).
         cols.clear();
         for (const ColSpec &c : g.cols)
             cols.push_back(load_col(c, rowp, ordv, params, pnulls));

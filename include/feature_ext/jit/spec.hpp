@@ -12,8 +12,8 @@
 // group as ascending positions 0..n (n = the request row).  It runs one loop
 // per window over that window's frame (oldest row first, the request row
 // last), evaluates the window's aggregates' FILTERs and arguments with types
-// fixed at compile time and updates their states, then writes each aggregate's result as a Datum-compatible 64-bit
-// word plus a null flag.  Arithmetic and comparisons reproduce PostgreSQL's
+// fixed at compile time and updates their states, then writes each
+// aggregate's result as a Datum-compatible 64-bit word plus a null flag.  Arithmetic and comparisons reproduce PostgreSQL's
 // built-in functions exactly (overflow checks, float NaN ordering); errors are
 // returned as codes, never raised, so the kernel is safe to run inside a store
 // read section.
