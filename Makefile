@@ -9,9 +9,14 @@ EXTENSION   = feature_ext
 EXTVERSION  = 0.1.0
 MODULE_big  = feature_ext
 
-# C++ sources: everything under src/ (pure cores in src/core and src/agg,
-# the LLVM code generator in src/jit, PostgreSQL glue in src/*.cpp).
-CPP_SRCS    = $(sort $(wildcard src/*.cpp src/core/*.cpp src/agg/*.cpp src/jit/*.cpp))
+# C++ sources: one folder per concern under src/ (base, storage, dialect,
+# agg, deploy, jit), headers mirrored under include/feature_ext/.  Files
+# named *_pg.cpp / *_pg.hpp are PostgreSQL glue; every other source is a pure
+# core that includes no PostgreSQL header and is unit-tested without a server
+# (`make check-layout` enforces it; `make unit` compiles them without the
+# server include path).
+CONCERNS    = base storage dialect agg deploy jit
+CPP_SRCS    = $(sort $(foreach d,$(CONCERNS),$(wildcard src/$(d)/*.cpp)))
 OBJS        = $(CPP_SRCS:.cpp=.o)
 
 # The install script is assembled from src/sql/*.sql in name order, so that
@@ -45,17 +50,25 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PIECES)
 	cat $^ > $@
 
 # Objects depend on all project headers (small project; keeps rebuilds honest).
-$(OBJS): $(wildcard include/feature_ext/*.hpp include/feature_ext/*/*.hpp)
+$(OBJS): $(wildcard include/feature_ext/*/*.hpp)
 
 # ---------------------------------------------------------------- unit tests
 UNIT_SRCS   = $(sort $(wildcard test/unit/*.cpp))
-CORE_SRCS   = $(sort $(wildcard src/core/*.cpp src/agg/*.cpp src/jit/*.cpp))
+CORE_SRCS   = $(filter-out %_pg.cpp,$(CPP_SRCS))
 UNIT_CXX    = $(CXX) -std=c++17 -O2 -g -Wall -Wno-missing-field-initializers -I$(CURDIR)/include -pthread
 
 test/unit/unit_tests: $(UNIT_SRCS) $(CORE_SRCS) $(wildcard include/feature_ext/*/*.hpp)
 	@mkdir -p test/unit
 	$(UNIT_CXX) $(JIT_CPPFLAGS) -o $@ $(UNIT_SRCS) $(CORE_SRCS) -lgtest -lgtest_main -lpthread $(JIT_LIBS)
 
-.PHONY: unit
-unit: test/unit/unit_tests
+.PHONY: unit check-layout
+unit: check-layout test/unit/unit_tests
 	./test/unit/unit_tests
+
+# A pure core (not *_pg) includes neither a PostgreSQL header nor a glue header.
+PG_HEADER_RE = ^\#include *[<"](postgres|fmgr|funcapi|miscadmin|pgstat|access/|catalog/|commands/|executor/|lib/|nodes/|parser/|storage/|tcop/|utils/|optimizer/|postmaster/|port|datatype/|feature_ext/.*_pg\.hpp)
+check-layout:
+	@bad=$$(grep -lE '$(PG_HEADER_RE)' $(CORE_SRCS) $(filter-out %_pg.hpp,$(wildcard include/feature_ext/*/*.hpp)) || true); \
+	if [ -n "$$bad" ]; then echo "pure core files include PostgreSQL or glue headers: $$bad"; exit 1; fi; \
+	stray=$$(ls src/*.cpp include/feature_ext/*.hpp 2>/dev/null || true); \
+	if [ -n "$$stray" ]; then echo "sources outside a concern folder: $$stray"; exit 1; fi

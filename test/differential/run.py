@@ -302,7 +302,7 @@ def model_frame(w, cands):
 # lag / at) plus plain columns, spelled with OpenMLDB's lexical forms
 # (backquotes, "text" strings, ==, qualified columns, lower case keywords, a
 # comma before FROM).  The reference is om_model below: OpenMLDB's semantics
-# written down independently of the translator (src/core/dialect_openmldb.cpp),
+# written down independently of the translator (src/dialect/openmldb.cpp),
 # from OpenMLDB's YAML cases (test/conformance/openmldb-cases):
 #   * candidates: the key's stored rows with ts <= the request's, oldest first
 #     (ties in insertion order), then the request, the newest of its peers;

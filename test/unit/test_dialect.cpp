@@ -1,10 +1,10 @@
 // Unit tests of the OpenMLDB -> PostgreSQL dialect translator
-// (include/feature_ext/dialect.hpp).
+// (include/feature_ext/dialect/openmldb.hpp).
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "feature_ext/dialect.hpp"
+#include "feature_ext/dialect/openmldb.hpp"
 
 using fe::OrderType;
 

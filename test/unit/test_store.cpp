@@ -1,11 +1,11 @@
-// Unit tests of the shared-memory skiplist store (include/feature_ext/core/store.hpp):
+// Unit tests of the shared-memory skiplist store (include/feature_ext/storage/store.hpp):
 // allocator, newest-first ordering against a brute-force model, remove, TTL
 // rules (cursor visibility and expiry), epoch-based reclamation, index drop,
 // and a multi-threaded stress test (writers, readers, expirer).
 //
 // Local sanitizer run:
 //   g++ -std=c++17 -O1 -g -fsanitize=address,undefined -Iinclude -pthread
-//       test/unit/test_store.cpp src/core/store.cpp -lgtest -lgtest_main -o /tmp/ts && /tmp/ts
+//       test/unit/test_store.cpp src/storage/store.cpp -lgtest -lgtest_main -o /tmp/ts && /tmp/ts
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -21,7 +21,7 @@
 #include <tuple>
 #include <vector>
 
-#include "feature_ext/core/store.hpp"
+#include "feature_ext/storage/store.hpp"
 
 using namespace fe::core;
 

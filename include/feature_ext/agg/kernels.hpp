@@ -1,5 +1,5 @@
 // feature_ext aggregate kernels: one implementation of every OpenMLDB window
-// aggregate, shared by the PostgreSQL aggregates (src/agg_pg.cpp), the request
+// aggregate, shared by the PostgreSQL aggregates (src/agg/functions_pg.cpp), the request
 // engine and the JIT.  Pure C++: no PostgreSQL types.
 //
 // Every kernel is a small state object:
@@ -27,7 +27,7 @@
 #include <boost/container/small_vector.hpp>
 
 #include "feature_ext/agg/common.hpp"
-#include "feature_ext/error.hpp"
+#include "feature_ext/base/error.hpp"
 
 namespace fe {
 namespace agg {

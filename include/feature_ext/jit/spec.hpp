@@ -1,13 +1,13 @@
 // feature_ext JIT: what a compiled deployment computes, as plain data.
 //
 // Pure C++ (no PostgreSQL, no LLVM headers).  The PostgreSQL side
-// (src/deploy_jit.cpp) translates a deployment plan into a ModuleSpec; the
+// (src/jit/jit_pg.cpp) translates a deployment plan into a ModuleSpec; the
 // code generator (src/jit/codegen.cpp) turns it into one native function per
 // index group; unit tests build specs by hand and compare the compiled code
 // with a reference evaluator.
 //
 // A group kernel sees the key's stored rows newest first (payload pointers in
-// the skiplist store's row format, see src/storage_codec.cpp) plus the
+// the skiplist store's row format, see src/storage/codec_pg.cpp) plus the
 // request row encoded the same way, and the frame of every window of the
 // group as ascending positions 0..n (n = the request row).  It runs one loop
 // per window over that window's frame (oldest row first, the request row

@@ -9,10 +9,10 @@
 // functions (so float sums add up in the same order as PostgreSQL's own
 // window executor).  Finally evaluate the output expressions with the
 // aggregate results as PARAM_EXEC values and the request as the scan row.
-#include "feature_ext/deploy.hpp"
-#include "feature_ext/deploy_internal.hpp"
+#include "feature_ext/deploy/deploy_pg.hpp"
+#include "feature_ext/deploy/internal_pg.hpp"
 #include "feature_ext/jit/spec.hpp"
-#include "feature_ext/module.hpp"
+#include "feature_ext/base/module_pg.hpp"
 
 #include <algorithm>
 

@@ -1,11 +1,11 @@
 // feature_ext: the `skiplist` index access method.
 //
 // The index has no on-disk pages: its contents live in the shared memory
-// store (core/store.hpp), mirrored from the table by the feature_store table
-// AM at commit (storage_xact.cpp).  This file holds the AM handler, the
+// store (storage/store.hpp), mirrored from the table by the feature_store table
+// AM at commit (storage/xact_pg.cpp).  This file holds the AM handler, the
 // reloptions (ttl, ttl_rows, ttl_type, ttl_clock, buckets), the per-index
 // metadata, and ambuild (CREATE INDEX, REINDEX, TRUNCATE, VACUUM FULL).
-#include "feature_ext/storage.hpp"
+#include "feature_ext/storage/storage_pg.hpp"
 
 extern "C" {
 #include "access/amapi.h"

@@ -1,7 +1,7 @@
 // feature_ext: module entry (_PG_init), GUCs, and version/preload checks.
-#include "feature_ext/pg_guard.hpp"
-#include "feature_ext/module.hpp"
-#include "feature_ext/deploy.hpp"
+#include "feature_ext/base/guard_pg.hpp"
+#include "feature_ext/base/module_pg.hpp"
+#include "feature_ext/deploy/deploy_pg.hpp"
 
 extern "C" {
 #include "utils/guc.h"

@@ -1,4 +1,4 @@
-// feature_ext: OpenMLDB dialect -> PostgreSQL dialect (see dialect.hpp).
+// feature_ext: OpenMLDB dialect -> PostgreSQL dialect (see dialect/openmldb.hpp).
 //
 // A small tokenizer keeps every token's original position and the text in
 // front of it (whitespace, comments), so the translation changes only what
@@ -21,7 +21,7 @@
 //                                   window on w's partition and order: relative to the current row)
 //   OpenMLDB aggregates          -> feature_ext.<name>
 //   a comma right before FROM    -> dropped (OpenMLDB accepts it)
-#include "feature_ext/dialect.hpp"
+#include "feature_ext/dialect/openmldb.hpp"
 
 #include <cctype>
 #include <cstdint>

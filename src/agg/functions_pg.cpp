@@ -10,7 +10,7 @@
 //
 // The SQL declarations are in src/sql/30_aggregates.sql; docs/AGGREGATES.md
 // documents the semantics.
-#include "feature_ext/pg_guard.hpp"
+#include "feature_ext/base/guard_pg.hpp"
 
 extern "C" {
 #include "catalog/pg_type.h"

@@ -15,11 +15,11 @@
 // This file mixes C++ objects (the spec) with PostgreSQL calls, so it follows
 // rule 2 of CONTRIBUTING.md: every PostgreSQL call that can ereport runs in
 // fe::pg_call, and callers (C-style zones) only see plain data.
-#include "feature_ext/deploy.hpp"
+#include "feature_ext/deploy/deploy_pg.hpp"
 
 #include "feature_ext/jit/jit.hpp"
-#include "feature_ext/module.hpp"
-#include "feature_ext/pg_guard.hpp"
+#include "feature_ext/base/module_pg.hpp"
+#include "feature_ext/base/guard_pg.hpp"
 
 #include <algorithm>
 #include <cstring>

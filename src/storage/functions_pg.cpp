@@ -1,7 +1,7 @@
 // feature_ext: SQL-callable functions of the storage engine: monitoring
 // (index_stats, memory_usage), on-demand TTL reclamation (run_gc), and
 // index_scan, the SQL face of the read API used by tests and operators.
-#include "feature_ext/storage.hpp"
+#include "feature_ext/storage/storage_pg.hpp"
 
 extern "C" {
 #include "access/genam.h"

@@ -3,14 +3,14 @@
 // PostgreSQL's own parser and analyser read the query, so types, function
 // resolution and operators are PostgreSQL's.  This file checks that the
 // query is a window query over one feature_store table whose windows each
-// match a skiplist index, and flattens it into a DeployPlan (deploy.hpp).
+// match a skiplist index, and flattens it into a DeployPlan (deploy/deploy_pg.hpp).
 // Errors point into the deployment's query text (internalerrposition).
-#include "feature_ext/deploy.hpp"
+#include "feature_ext/deploy/deploy_pg.hpp"
 
 #include <cstdlib>
 #include <cstring>
 
-#include "feature_ext/dialect.hpp"
+#include "feature_ext/dialect/openmldb.hpp"
 
 extern "C" {
 #include "catalog/namespace.h"
@@ -630,7 +630,7 @@ void plan_agg(PlanBuild *b, WindowFunc *wf, AggPlan *a)
 }
 
 
-// ---- OpenMLDB dialect (dialect.hpp): the query is translated into
+// ---- OpenMLDB dialect (dialect/openmldb.hpp): the query is translated into
 // PostgreSQL's dialect before planning; the catalog keeps the original text.
 // The translator is pure C++: it runs in noexcept helpers that own every C++
 // object and hand back malloc'd C strings, so the PostgreSQL side below keeps

@@ -1,9 +1,9 @@
-// feature_ext: what the request executor (deploy_exec.cpp) shares with the
-// batch executor (deploy_batch.cpp).  C-style zone (see storage.hpp): these
+// feature_ext: what the request executor (deploy/exec_pg.cpp) shares with the
+// batch executor (deploy/batch_pg.cpp).  C-style zone (see storage/storage_pg.hpp): these
 // functions may ereport.
 #pragma once
 
-#include "feature_ext/deploy.hpp"
+#include "feature_ext/deploy/deploy_pg.hpp"
 #include "feature_ext/jit/spec.hpp"
 
 namespace fe {

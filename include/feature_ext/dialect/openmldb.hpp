@@ -15,7 +15,7 @@
 #include <functional>
 #include <string>
 
-#include "feature_ext/error.hpp"
+#include "feature_ext/base/error.hpp"
 
 namespace fe {
 

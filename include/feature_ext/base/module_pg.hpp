@@ -9,9 +9,9 @@ extern int g_memory_limit_mb;   // feature_ext.memory_limit (MB)
 extern int g_ttl_gc_interval_s; // feature_ext.ttl_gc_interval (s)
 extern bool g_jit;              // feature_ext.jit
 
-// Storage engine: shmem hooks, xact callbacks, background worker (storage.cpp).
+// Storage engine: shmem hooks, xact callbacks, background worker (storage/shmem_pg.cpp).
 void storage_init();
-// Table option `retention`: reloptions, GUC, launcher worker (retention.cpp).
+// Table option `retention`: reloptions, GUC, launcher worker (storage/retention_pg.cpp).
 extern int g_retention_interval_s;  // feature_ext.retention_interval (s)
 void retention_init();
 }  // namespace fe

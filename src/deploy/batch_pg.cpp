@@ -3,7 +3,7 @@
 // The features of every source row, computed as if it were a request against
 // the source rows before it (same key; smaller order value, or equal and
 // earlier in the source), with the same plan, frames, interpreter and
-// compiled kernels as requests (deploy_exec.cpp, deploy_internal.hpp).
+// compiled kernels as requests (deploy/exec_pg.cpp, deploy/internal_pg.hpp).
 //
 // Memory is bounded: one pass over the source feeds, per index group, a
 // tuplesort by (encoded key, source position) (PostgreSQL's external sort,
@@ -33,9 +33,9 @@
 // collation), so evaluating one for a row that no frame includes changes
 // nothing.  Float sums and averages are not: PostgreSQL adds them in frame
 // order and the rounding depends on it, so they stay with the kernels.
-#include "feature_ext/deploy.hpp"
-#include "feature_ext/deploy_internal.hpp"
-#include "feature_ext/module.hpp"
+#include "feature_ext/deploy/deploy_pg.hpp"
+#include "feature_ext/deploy/internal_pg.hpp"
+#include "feature_ext/base/module_pg.hpp"
 
 extern "C" {
 #include "access/table.h"

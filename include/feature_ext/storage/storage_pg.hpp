@@ -1,15 +1,15 @@
 // feature_ext: PostgreSQL side of the storage engine (feature_store table AM +
-// skiplist index AM).  Shared by src/storage*.cpp, src/skiplist_am.cpp,
-// src/feature_store_am.cpp and the request engine.
+// skiplist index AM).  Shared by src/storage/*_pg.cpp and the
+// request engine.
 //
 // Error style of the storage files: they are "C-style zones": no function in
 // them owns a C++ object with a non-trivial destructor while it calls a
 // PostgreSQL function, so an ereport longjmp never skips a destructor.  Every
-// entry from PostgreSQL still goes through fe::pg_entry (see pg_guard.hpp).
+// entry from PostgreSQL still goes through fe::pg_entry (see base/guard_pg.hpp).
 #pragma once
 
-#include "feature_ext/pg_guard.hpp"
-#include "feature_ext/core/store.hpp"
+#include "feature_ext/base/guard_pg.hpp"
+#include "feature_ext/storage/store.hpp"
 
 extern "C" {
 #include "access/tupdesc.h"
@@ -69,7 +69,7 @@ core::Store &store();
 uint32 reader_id();
 bool store_ready();
 
-// ---- index metadata (skiplist_am.cpp)
+// ---- index metadata (storage/index_am_pg.cpp)
 Oid skiplist_am_oid();
 // Build the metadata for an open skiplist index (palloc'd in `cxt`).
 IndexMeta *build_index_meta(Relation index, Relation heap, MemoryContext cxt);
@@ -86,7 +86,7 @@ core::TtlRule slot_rule(const core::IndexSlot *s, TimestampTz now);
 // Publish the index's TTL settings into its slot when they differ.
 void sync_slot_ttl(core::IndexSlot *s, const IndexMeta *m);
 
-// ---- encoding (storage_codec.cpp); buffers are palloc'd in CurrentMemoryContext
+// ---- encoding (storage/codec_pg.cpp); buffers are palloc'd in CurrentMemoryContext
 // Key bytes of a heap row (values/isnull by heap attribute).
 uint32 encode_key(const IndexMeta *m, const Datum *values, const bool *isnull, uint8 **out);
 // Key bytes from key column values given in key order.
@@ -98,7 +98,7 @@ Datum decode_stored(const IndexMeta *m, const uint8 *payload, int i, bool *isnul
 // Decode key column i (0-based) from key bytes.
 Datum decode_key(const IndexMeta *m, const uint8 *key, int i, bool *isnull);
 
-// ---- mirroring (storage_xact.cpp): called by the feature_store table AM
+// ---- mirroring (storage/xact_pg.cpp): called by the feature_store table AM
 // after the heap has accepted the change.
 void mirror_insert(Relation heap, TupleTableSlot *slot);
 void mirror_delete(Relation heap, ItemPointer tid, TupleTableSlot *oldslot);
@@ -131,7 +131,7 @@ void register_gc_worker();
 // sequential memory again).  Never fails; no-op without a running worker.
 void wake_gc_worker();
 constexpr int64 kWakeGcRows = 10000;  // rows one commit publishes to wake it
-// A background worker of this library (storage.cpp), started once recovery finished.
+// A background worker of this library (storage/shmem_pg.cpp), started once recovery finished.
 void fill_worker(BackgroundWorker *w, int flags, int restart_s, const char *function, const char *name);
 
 [[noreturn]] void report_memory_full(const char *what);

@@ -1,8 +1,8 @@
 // feature_ext: the error type of the pure C++ parts.
 //
-// Pure C++ code (src/core, src/agg, codegen) never includes PostgreSQL headers
+// Pure C++ code (every source not named *_pg) never includes PostgreSQL headers
 // and reports failures by throwing fe::Error.  The PostgreSQL boundary
-// (pg_guard.hpp) turns it into an ereport with the same SQLSTATE, message,
+// (base/guard_pg.hpp) turns it into an ereport with the same SQLSTATE, message,
 // detail and hint once every C++ frame has been unwound.
 #pragma once
 

@@ -1,7 +1,7 @@
-// feature_ext: per-deployment call statistics (deploy_stats.cpp).
+// feature_ext: per-deployment call statistics (deploy/stats_pg.cpp).
 #pragma once
 
-#include "feature_ext/pg_guard.hpp"
+#include "feature_ext/base/guard_pg.hpp"
 
 namespace fe {
 struct DeployStats;  // opaque entry in shared memory

@@ -1,6 +1,6 @@
 // feature_ext core: the in-memory skiplist store.  The locking and memory
-// reclamation protocol is described at the top of include/feature_ext/core/store.hpp.
-#include "feature_ext/core/store.hpp"
+// reclamation protocol is described at the top of include/feature_ext/storage/store.hpp.
+#include "feature_ext/storage/store.hpp"
 
 #include <chrono>
 #include <new>

@@ -1,5 +1,5 @@
 // feature_ext: raising errors captured at the C++ / PostgreSQL boundary.
-#include "feature_ext/pg_guard.hpp"
+#include "feature_ext/base/guard_pg.hpp"
 
 namespace fe {
 

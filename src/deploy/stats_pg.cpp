@@ -7,8 +7,8 @@
 // histogram (4 buckets per power of two of nanoseconds, so p99 is reported
 // as the upper bound of its bucket, within 19%).  Counters start at zero
 // on server start and when a deployment is (re)deployed.
-#include "feature_ext/deploy.hpp"
-#include "feature_ext/deploy_stats.hpp"
+#include "feature_ext/deploy/deploy_pg.hpp"
+#include "feature_ext/deploy/stats_pg.hpp"
 
 #include <atomic>
 

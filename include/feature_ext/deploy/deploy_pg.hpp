@@ -5,13 +5,13 @@
 // all windows on it), windows (frame rules as numbers), aggregates (a
 // PostgreSQL aggregate with its argument expressions and FILTER), and the
 // output projection (PostgreSQL expressions in which every window function
-// result is a PARAM_EXEC).  The interpreter (deploy_exec.cpp) runs it with
+// result is a PARAM_EXEC).  The interpreter (deploy/exec_pg.cpp) runs it with
 // PostgreSQL's own aggregate transition functions, so every result has
 // PostgreSQL's semantics and type.  Storage files' error style applies
-// (C-style zone, see storage.hpp).
+// (C-style zone, see storage/storage_pg.hpp).
 #pragma once
 
-#include "feature_ext/storage.hpp"
+#include "feature_ext/storage/storage_pg.hpp"
 
 extern "C" {
 #include "executor/execExpr.h"
@@ -124,7 +124,7 @@ struct GroupPlan {
     const uint8 **buf_payloads;
 };
 
-// Compiled code attached to a plan (deploy_jit.cpp); nullptr = interpreter.
+// Compiled code attached to a plan (jit/jit_pg.cpp); nullptr = interpreter.
 struct JitGroup {
     void *fn;                  // jit::GroupFn, nullptr when no aggregate of the group compiled
     int nwin;                  // kernel frame slots
@@ -188,7 +188,7 @@ struct DeployPlan {
 // deploy() options that let planning fix what it would otherwise refuse.
 enum PlanFixes { kFixNone = 0, kFixCreateIndex = 1, kFixAdjustTtl = 2 };
 
-// Parse, check and plan a query (deploy_plan.cpp).  Errors with positions.
+// Parse, check and plan a query (deploy/plan_pg.cpp).  Errors with positions.
 // With fix flags, missing indexes / short TTLs are not errors: the DDL that
 // fixes them is appended to *fixes and nullptr is returned (run it, plan again).
 DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext parent, bool check_only,
@@ -203,7 +203,7 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull);
 typedef bool (*BatchNext)(void *arg, Datum *vals, bool *nulls);
 void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, TupleDesc out);
 
-// ---- JIT (deploy_jit.cpp).  The object compiled at deploy time is kept in
+// ---- JIT (jit/jit_pg.cpp).  The object compiled at deploy time is kept in
 // feature_ext.deployment (jit_object, jit_hash); a backend loads it on its first
 // call instead of compiling.
 struct JitObject {

@@ -21,7 +21,7 @@
 //   one database at a time, starts a short-lived worker connected to it, which
 //   runs the deletion there (if the extension is installed) and exits.  The
 //   launcher, which sees every database, also drops the in-memory indexes of
-//   databases dropped since its last round (storage.hpp, mark_slots).
+//   databases dropped since its last round (storage/storage_pg.hpp, mark_slots).
 // * The deletion is an ordinary DELETE per table, in one transaction per
 //   table: WAL-logged, visible to VACUUM and replication, and the in-memory
 //   indexes drop the rows at commit like any DELETE.
@@ -30,9 +30,9 @@
 //
 // C-style zone (CONTRIBUTING.md): no C++ object with a destructor lives here,
 // so PostgreSQL errors may unwind through these functions.
-#include "feature_ext/pg_guard.hpp"
-#include "feature_ext/module.hpp"
-#include "feature_ext/storage.hpp"
+#include "feature_ext/base/guard_pg.hpp"
+#include "feature_ext/base/module_pg.hpp"
+#include "feature_ext/storage/storage_pg.hpp"
 
 extern "C" {
 #include "postgres.h"

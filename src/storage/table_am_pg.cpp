@@ -3,8 +3,8 @@
 // Rows are stored exactly as heap rows (PostgreSQL's heap AM does the work:
 // WAL, VACUUM, pg_dump, COPY, replication all keep working).  On top of it,
 // every insert, update and delete is mirrored into the table's skiplist
-// indexes as a pending operation published at commit (storage_xact.cpp).
-#include "feature_ext/storage.hpp"
+// indexes as a pending operation published at commit (storage/xact_pg.cpp).
+#include "feature_ext/storage/storage_pg.hpp"
 
 extern "C" {
 #include "access/heapam.h"

@@ -31,7 +31,7 @@ extern "C" {
 #include <new>
 #include <utility>
 
-#include "feature_ext/error.hpp"
+#include "feature_ext/base/error.hpp"
 
 namespace fe {
 

@@ -9,9 +9,9 @@
 // Creating C functions needs superuser rights: _deploy checks the caller's
 // privileges (CREATE on the schema, SELECT on the table) and then creates the
 // objects as the bootstrap superuser, owned by the caller.
-#include "feature_ext/deploy.hpp"
-#include "feature_ext/module.hpp"
-#include "feature_ext/deploy_stats.hpp"
+#include "feature_ext/deploy/deploy_pg.hpp"
+#include "feature_ext/base/module_pg.hpp"
+#include "feature_ext/deploy/stats_pg.hpp"
 
 extern "C" {
 #include "access/htup_details.h"

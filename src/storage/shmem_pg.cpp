@@ -2,15 +2,15 @@
 // registration path (shmem_request_hook / shmem_startup_hook), order-value
 // conversions, TTL rules, and the TTL background worker.
 //
-// Protocol of the region: see include/feature_ext/core/store.hpp.  Each
+// Protocol of the region: see include/feature_ext/storage/store.hpp.  Each
 // backend reads as reader number MyProc->pgprocno; its reader slot is cleared
 // on exit (on_shmem_exit) and at transaction abort, so a backend that errors
 // out or exits mid-read never pins memory.  A crashed backend makes the
 // postmaster re-create the whole region (empty): indexes are then rebuilt from
-// their tables on first use (ready_slot, storage_xact.cpp).
-#include "feature_ext/storage.hpp"
-#include "feature_ext/module.hpp"
-#include "feature_ext/deploy_stats.hpp"
+// their tables on first use (ready_slot, storage/xact_pg.cpp).
+#include "feature_ext/storage/storage_pg.hpp"
+#include "feature_ext/base/module_pg.hpp"
+#include "feature_ext/deploy/stats_pg.hpp"
 
 extern "C" {
 #include "access/twophase.h"

@@ -22,7 +22,7 @@
 // A writer whose index is not loaded at commit skips it: the next build
 // reads its rows from the table, and no build can run between its insert
 // and its commit because it holds RowExclusiveLock on the table.
-#include "feature_ext/storage.hpp"
+#include "feature_ext/storage/storage_pg.hpp"
 
 #include <vector>
 

@@ -7,7 +7,7 @@
 // keeps its zeroed bytes), so a reader reaches any of them in O(1).  Each
 // variable-length column adds a 2-byte length and its bytes (detoasted, no
 // varlena header; bpchar without trailing blanks in keys) to the var section.
-#include "feature_ext/storage.hpp"
+#include "feature_ext/storage/storage_pg.hpp"
 
 extern "C" {
 #include "access/detoast.h"
