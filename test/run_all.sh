@@ -3,6 +3,7 @@
 #   1. C++ unit tests (no server)          make unit
 #   2. pg_regress                          test/run_regress.sh
 #   3. isolation specs                     test/run_isolation.sh
+#   3b. security suite                    test/security/run.sh (docs/SECURITY.md)
 #   4. OpenMLDB conformance cases          test/conformance/run.py (docs/CONFORMANCE.md)
 #   5. differential: random deployments,   test/differential/run.py (fixed seeds;
 #      request = batch = PostgreSQL native   --long SECONDS runs random seeds)
@@ -24,6 +25,7 @@ step() {
 step "unit tests" make -s unit
 step "pg_regress" bash test/run_regress.sh
 [ -x test/run_isolation.sh ] && step "isolation" bash test/run_isolation.sh
+step "security suite" bash test/security/run.sh
 step "openmldb conformance" python3 test/conformance/run.py
 step "differential (request = batch = native)" python3 test/differential/run.py
 for s in test/scripts/*.sh; do

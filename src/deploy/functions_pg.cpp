@@ -12,6 +12,7 @@
 #include "feature_ext/deploy/deploy_pg.hpp"
 #include "feature_ext/base/module_pg.hpp"
 #include "feature_ext/deploy/stats_pg.hpp"
+#include "feature_ext/base/secure_pg.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -26,6 +27,15 @@ extern "C" {
 #include "commands/extension.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
+#include "catalog/pg_language.h"
+#include "catalog/pg_depend.h"
+#include "catalog/indexing.h"
+#include "access/genam.h"
+#include "catalog/pg_collation.h"
+#include "commands/comment.h"
+#include "commands/typecmds.h"
+#include "nodes/makefuncs.h"
+#include "storage/lmgr.h"
 #include "commands/dbcommands.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -40,6 +50,7 @@ extern "C" {
 #include "utils/memutils.h"
 #include "utils/regproc.h"
 #include "utils/varlena.h"
+#include "utils/catcache.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 #include "portability/instr_time.h"
@@ -126,48 +137,97 @@ void ensure_plan_cache()
     RegisterXactCallback(free_retired, nullptr);
 }
 
-// The deployment query of schema.name, or nullptr; with `jo`, also its
-// compiled object (palloc'd in the caller's context).
-char *lookup_query(const char *schema, const char *name, JitObject *jo = nullptr)
+// A deployment's catalog row.  feature_ext.deployment is readable by its
+// owner only, so it is read as the extension's owner under a pinned
+// search_path (base/secure_pg.hpp).  Strings palloc'd in the caller's context.
+struct DeploymentRow {
+    char *query;  // as the user wrote it
+    char *bound;  // the bound query plans are made from
+    Oid relid;    // its table
+    char *owner;
+    JitObject jo;
+};
+
+bool lookup_deployment(const char *schema, const char *name, DeploymentRow *row, bool want_jit)
 {
-    char *result = nullptr;
+    memset(row, 0, sizeof(*row));
     MemoryContext caller = CurrentMemoryContext;
-    if (jo)
-        memset(jo, 0, sizeof(*jo));
-    SPI_connect();
     Oid types[2] = {NAMEOID, NAMEOID};
     NameData s, n;
     namestrcpy(&s, schema);
     namestrcpy(&n, name);
     Datum vals[2] = {NameGetDatum(&s), NameGetDatum(&n)};
-    if (SPI_execute_with_args(jo ? "SELECT query, jit_object, jit_hash, jit_compile_ms FROM feature_ext.deployment "
-                                   "WHERE schema_name = $1 AND name = $2"
-                                 : "SELECT query FROM feature_ext.deployment WHERE schema_name = $1 AND name = $2",
+    bool found = false;
+    SafeScope sc;
+    safe_enter(&sc, extension_owner(), SECURITY_LOCAL_USERID_CHANGE);
+    SPI_connect();
+    if (SPI_execute_with_args("SELECT d.query, d.bound_query, d.relid, d.owner, d.jit_object, d.jit_hash, "
+                              "       d.jit_compile_ms FROM feature_ext.deployment d "
+                              " WHERE d.schema_name OPERATOR(pg_catalog.=) $1 AND d.name OPERATOR(pg_catalog.=) $2",
                               2, types, vals, nullptr, true, 1) == SPI_OK_SELECT &&
         SPI_processed == 1) {
+        found = true;
         HeapTuple tup = SPI_tuptable->vals[0];
         TupleDesc td = SPI_tuptable->tupdesc;
+        bool isnull;
         char *q = SPI_getvalue(tup, td, 1);
+        char *bq = SPI_getvalue(tup, td, 2);
+        Datum rel = SPI_getbinval(tup, td, 3, &isnull);
+        char *ow = SPI_getvalue(tup, td, 4);
         MemoryContext old = MemoryContextSwitchTo(caller);
-        result = pstrdup(q);
-        if (jo) {
+        row->query = pstrdup(q);
+        row->bound = bq ? pstrdup(bq) : nullptr;
+        row->relid = isnull ? InvalidOid : DatumGetObjectId(rel);
+        row->owner = ow ? pstrdup(ow) : nullptr;
+        if (want_jit) {
             bool n1, n2, n3;
-            Datum obj = SPI_getbinval(tup, td, 2, &n1);
-            Datum h = SPI_getbinval(tup, td, 3, &n2);
-            Datum ms = SPI_getbinval(tup, td, 4, &n3);
+            Datum obj = SPI_getbinval(tup, td, 5, &n1);
+            Datum h = SPI_getbinval(tup, td, 6, &n2);
+            Datum ms = SPI_getbinval(tup, td, 7, &n3);
             if (!n1 && !n2) {
                 bytea *b = DatumGetByteaPP(obj);
-                jo->len = VARSIZE_ANY_EXHDR(b);
-                jo->object = static_cast<char *>(palloc(jo->len));
-                memcpy(jo->object, VARDATA_ANY(b), jo->len);
-                jo->hash = uint64(DatumGetInt64(h));
-                jo->compile_ms = n3 ? 0 : DatumGetFloat8(ms);
+                row->jo.len = VARSIZE_ANY_EXHDR(b);
+                row->jo.object = static_cast<char *>(palloc(row->jo.len));
+                memcpy(row->jo.object, VARDATA_ANY(b), row->jo.len);
+                row->jo.hash = uint64(DatumGetInt64(h));
+                row->jo.compile_ms = n3 ? 0 : DatumGetFloat8(ms);
             }
         }
         MemoryContextSwitchTo(old);
     }
     SPI_finish();
-    return result;
+    safe_leave(&sc);
+    return found;
+}
+
+// The plan of a deployment row: its bound query, its table by OID.
+DeployPlan *plan_row(const char *qname, const DeploymentRow *row, MemoryContext cxt, StringInfo explain)
+{
+    if (!row->bound)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("deployment %s has no bound query", qname),
+                        errhint("Redeploy it with feature_ext.deploy(..., '{\"replace\": true}').")));
+    return plan_deployment(qname, row->bound, cxt, false, explain, kPlanBound, nullptr, row->relid);
+}
+
+// The request function's arguments must be the table's columns as they are
+// now: values are handed to the plan by position and type.
+bool signature_matches(Oid fn, DeployPlan *p)
+{
+    HeapTuple tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+    if (!HeapTupleIsValid(tup))
+        elog(ERROR, "cache lookup failed for function %u", fn);
+    auto *f = reinterpret_cast<Form_pg_proc>(GETSTRUCT(tup));
+    bool ok;
+    if (f->pronargs == 1 && p->nparams != 1)
+        ok = f->proargtypes.values[0] == get_rel_type_id(p->heapoid);
+    else {
+        ok = f->pronargs == p->nparams;
+        for (int i = 0; ok && i < p->nparams; i++)
+            ok = f->proargtypes.values[i] == TupleDescAttr(p->heap_desc, p->param_attnos[i] - 1)->atttypid;
+    }
+    ReleaseSysCache(tup);
+    return ok;
 }
 
 // Compiled code for a cached plan (feature_ext.jit on), once per plan.
@@ -175,12 +235,12 @@ void ensure_jit(DeployPlan *p, const char *schema, const char *fname)
 {
     if (!g_jit || p->jit_tried)
         return;
-    JitObject jo;
-    if (!lookup_query(schema, fname, &jo)) {
+    DeploymentRow row;
+    if (!lookup_deployment(schema, fname, &row, true)) {
         p->jit_tried = true;
         return;
     }
-    jit_attach(p, &jo);
+    jit_attach(p, &row.jo);
 }
 
 // The plan of the deployment a function call belongs to: by the function's
@@ -220,15 +280,22 @@ DeployPlan *plan_for(FunctionCallInfo fcinfo, const char *suffix = "")
     }
     drop_plan(e);
     // One catalog read for the query and (requests, JIT on) the stored object.
-    JitObject jo;
+    DeploymentRow row;
     bool want_jit = g_jit;  // requests and batch run the same compiled code
-    char *query = lookup_query(schema, fname, want_jit ? &jo : nullptr);
-    if (!query)
+    if (!lookup_deployment(schema, fname, &row, want_jit))
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
                         errmsg("deployment \"%s.%s\" does not exist", schema, fname),
                         errhint("The function outlived its deployment: redeploy it with feature_ext.deploy() or "
                                 "drop the function.")));
-    DeployPlan *p = plan_deployment(psprintf("%s.%s", schema, fname), query, CacheMemoryContext, false, nullptr);
+    DeployPlan *p = plan_row(psprintf("%s.%s", schema, fname), &row, CacheMemoryContext, nullptr);
+    if (!*suffix && !signature_matches(fn, p)) {
+        MemoryContextDelete(p->cxt);
+        ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                        errmsg("deployment \"%s.%s\" no longer matches its table", schema, fname),
+                        errdetail("The columns of table %s changed since the deployment was made.",
+                                  get_rel_name(p->heapoid)),
+                        errhint("Redeploy it with feature_ext.deploy(..., '{\"replace\": true}').")));
+    }
     // Return the function's declared row type.
     TupleDesc rd;
     TypeFuncClass tfc = get_call_result_type(fcinfo, nullptr, &rd);
@@ -260,7 +327,7 @@ DeployPlan *plan_for(FunctionCallInfo fcinfo, const char *suffix = "")
     e->valid = true;
     e->batch = *suffix != '\0';
     if (want_jit)
-        jit_attach(p, &jo);
+        jit_attach(p, &row.jo);
     return p;
 }
 
@@ -409,22 +476,139 @@ void batch_into(FunctionCallInfo fcinfo, fe::DeployPlan *p, text *source)
     SPI_finish();
 }
 
-// Drop deployment fname's request and batch functions in namespace nsp as
+// The request and batch functions of deployment fname in namespace nsp, as
 // the catalog lists them (their signatures may differ from a new plan's, if
-// the table was re-created with other types).  SPI connected.
-void drop_deployed_functions(Oid nsp, const char *fname)
+// the table was re-created with other types): C functions of this library
+// bound to fe_deploy_call / fe_batch_call.  At most 3.
+int deployed_functions(Oid nsp, const char *fname, Oid *out)
 {
-    SPI_execute(psprintf("SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.pronamespace = %u "
-                         "AND ((p.proname = %s AND p.prosrc = 'fe_deploy_call') "
-                         "  OR (p.proname = %s AND p.prosrc = 'fe_batch_call')) ORDER BY p.oid",
-                         nsp, quote_literal_cstr(fname), quote_literal_cstr(psprintf("%s_batch", fname))),
-                false, 0);
-    int nf = int(SPI_processed);
-    char **fns = static_cast<char **>(palloc(sizeof(char *) * (nf + 1)));
+    int n = 0;
+    const char *names[2] = {fname, psprintf("%s_batch", fname)};
+    const char *symbols[2] = {"fe_deploy_call", "fe_batch_call"};
+    for (int k = 0; k < 2; k++) {
+        CatCList *list = SearchSysCacheList1(PROCNAMEARGSNSP, CStringGetDatum(names[k]));
+        for (int i = 0; i < list->n_members; i++) {
+            HeapTuple tup = &list->members[i]->tuple;
+            auto *f = reinterpret_cast<Form_pg_proc>(GETSTRUCT(tup));
+            if (f->pronamespace != nsp || f->prolang != ClanguageId)
+                continue;
+            bool isnull;
+            Datum src = SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_prosrc, &isnull);
+            if (!isnull && strcmp(TextDatumGetCString(src), symbols[k]) == 0 && n < 3)
+                out[n++] = f->oid;
+        }
+        ReleaseSysCacheList(list);
+    }
+    return n;
+}
+
+// The composite result type of deployment fname, or InvalidOid.
+Oid result_type(Oid nsp, const char *fname)
+{
+    return GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum(psprintf("%s_result", fname)),
+                           ObjectIdGetDatum(nsp));
+}
+
+// Drop a deployment's functions and result type as the caller, who must own
+// them (as DROP FUNCTION / DROP TYPE would check), then its catalog row.
+void drop_deployment(const char *schema, Oid nsp, const char *fname, const char *row_owner, bool row_exists)
+{
+    Oid fns[3];
+    int nf = deployed_functions(nsp, fname, fns);
     for (int i = 0; i < nf; i++)
-        fns[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
-    for (int i = 0; i < nf; i++)
-        fe::spi_exec(psprintf("DROP FUNCTION %s", fns[i]));
+        if (!pg_proc_ownercheck(fns[i], GetUserId()))
+            ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                            errmsg("must be owner of deployment %s", quote_qualified_identifier(schema, fname)),
+                            errdetail("Function %s belongs to another role.", format_procedure(fns[i]))));
+    if (nf == 0 && row_exists && !superuser()) {
+        // Functions already gone: the row's owner (or a member) may clear it.
+        Oid owner = row_owner ? get_role_oid(row_owner, true) : InvalidOid;
+        if (!OidIsValid(owner) || !has_privs_of_role(GetUserId(), owner))
+            ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                            errmsg("must be owner of deployment %s", quote_qualified_identifier(schema, fname))));
+    }
+    Oid typ = result_type(nsp, fname);
+    if (OidIsValid(typ) && !pg_type_ownercheck(typ, GetUserId()))
+        aclcheck_error_type(ACLCHECK_NOT_OWNER, typ);
+    ObjectAddresses *objs = new_object_addresses();
+    for (int i = 0; i < nf; i++) {
+        ObjectAddress a;
+        ObjectAddressSet(a, ProcedureRelationId, fns[i]);
+        LockDatabaseObject(ProcedureRelationId, fns[i], 0, AccessExclusiveLock);
+        add_exact_object_address(&a, objs);
+    }
+    if (OidIsValid(typ)) {
+        ObjectAddress a;
+        ObjectAddressSet(a, TypeRelationId, typ);
+        LockDatabaseObject(TypeRelationId, typ, 0, AccessExclusiveLock);
+        add_exact_object_address(&a, objs);
+    }
+    performMultipleDeletions(objs, DROP_RESTRICT, 0);
+    free_object_addresses(objs);
+    if (row_exists) {
+        Oid types[2] = {NAMEOID, NAMEOID};
+        NameData sn, fnn;
+        namestrcpy(&sn, schema);
+        namestrcpy(&fnn, fname);
+        Datum args[2] = {NameGetDatum(&sn), NameGetDatum(&fnn)};
+        fe::catalog_exec("DELETE FROM feature_ext.deployment d "
+                     " WHERE d.schema_name OPERATOR(pg_catalog.=) $1 AND d.name OPERATOR(pg_catalog.=) $2",
+                     2, types, args, nullptr, false);
+    }
+    CommandCounterIncrement();
+}
+
+// The result type a deployment left behind when its functions were dropped
+// without it (DROP TABLE ... CASCADE): created by deploy() (it depends on the
+// extension) and owned by the caller.  Dropped before deploying the name again.
+void drop_leftover_type(Oid nsp, const char *fname)
+{
+    Oid typ = result_type(nsp, fname);
+    if (!OidIsValid(typ) || !pg_type_ownercheck(typ, GetUserId()))
+        return;
+    Oid ext = get_extension_oid("feature_ext", false);
+    bool ours = false;
+    Relation dep = table_open(DependRelationId, AccessShareLock);
+    ScanKeyData key[2];
+    ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(TypeRelationId));
+    ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(typ));
+    SysScanDesc scan = systable_beginscan(dep, DependDependerIndexId, true, nullptr, 2, key);
+    HeapTuple tup;
+    while (HeapTupleIsValid(tup = systable_getnext(scan))) {
+        auto *d = reinterpret_cast<Form_pg_depend>(GETSTRUCT(tup));
+        ours |= d->refclassid == ExtensionRelationId && d->refobjid == ext && d->deptype == DEPENDENCY_NORMAL;
+    }
+    systable_endscan(scan);
+    table_close(dep, AccessShareLock);
+    if (!ours)
+        return;
+    ObjectAddress a;
+    ObjectAddressSet(a, TypeRelationId, typ);
+    LockDatabaseObject(TypeRelationId, typ, 0, AccessExclusiveLock);
+    performDeletion(&a, DROP_RESTRICT, 0);
+    CommandCounterIncrement();
+}
+
+// A C function of this library, created as the caller and owned by them.
+// (CREATE FUNCTION ... LANGUAGE c needs superuser rights because it can bind
+// any symbol of any library; this binds only our own entry points, so the
+// catalog routine is called directly, without the language check and
+// without any SQL.)
+Oid create_function(const char *name, Oid nsp, Oid rettype, bool retset, int nargs, const Oid *argtypes,
+                    const char *const *argnames, const char *symbol, char parallel, List *defaults)
+{
+    Datum *nd = static_cast<Datum *>(palloc(sizeof(Datum) * Max(nargs, 1)));
+    for (int i = 0; i < nargs; i++)
+        nd[i] = CStringGetTextDatum(argnames[i]);
+    ArrayType *names = construct_array(nd, nargs, TEXTOID, -1, false, TYPALIGN_INT);
+    ObjectAddress a = ProcedureCreate(name, nsp, false, retset, rettype, GetUserId(), ClanguageId, InvalidOid, symbol,
+                                      "$libdir/feature_ext", nullptr, PROKIND_FUNCTION, false, false, false,
+                                      PROVOLATILE_VOLATILE, parallel, buildoidvector(argtypes, nargs),
+                                      PointerGetDatum(nullptr), PointerGetDatum(nullptr), PointerGetDatum(names),
+                                      defaults, PointerGetDatum(nullptr), PointerGetDatum(nullptr), InvalidOid, 1,
+                                      retset ? 1000 : 0);
+    CommandCounterIncrement();
+    return a.objectId;
 }
 
 }  // namespace
@@ -447,10 +631,10 @@ FE_FUNCTION(fe_batch_named)
     DeconstructQualifiedName(names, &schema, &fname);
     if (!schema)
         schema = get_namespace_name(QualifiedNameGetCreationNamespace(names, &fname));
-    char *query = fe::lookup_query(schema, fname);
-    if (!query)
+    fe::DeploymentRow row;
+    if (!fe::lookup_deployment(schema, fname, &row, false))
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("deployment \"%s.%s\" does not exist", schema, fname)));
-    fe::DeployPlan *p = fe::plan_deployment(psprintf("%s.%s", schema, fname), query, CurrentMemoryContext, false, nullptr);
+    fe::DeployPlan *p = fe::plan_row(psprintf("%s.%s", schema, fname), &row, CurrentMemoryContext, nullptr);
     auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
     if (!rsi || !rsi->expectedDesc || rsi->expectedDesc->natts != p->nout)
         ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -480,6 +664,10 @@ FE_FUNCTION(fe_deploy)
     char *fname;
     Oid nsp = QualifiedNameGetCreationNamespace(names, &fname);
     char *schema = get_namespace_name(nsp);
+    if (isAnyTempNamespace(nsp))
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("deployments cannot be created in a temporary schema"),
+                        errhint("A deployment is called from every session: deploy it into a permanent schema.")));
     if (pg_namespace_aclcheck(nsp, GetUserId(), ACL_CREATE) != ACLCHECK_OK)
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for schema %s", schema),
                         errhint("Deploying needs CREATE on the target schema.")));
@@ -523,100 +711,72 @@ FE_FUNCTION(fe_deploy)
         jo = fe::jit_compile_plan(p);
     Oid heapoid = p->heapoid;
     Oid rowtype = get_rel_type_id(heapoid);
-    StringInfoData cols, params;
-    initStringInfo(&cols);
-    initStringInfo(&params);
-    for (int i = 0; i < p->nout; i++) {
-        Form_pg_attribute a = TupleDescAttr(p->out_desc, i);
-        appendStringInfo(&cols, "%s%s %s", i ? ", " : "", quote_identifier(NameStr(a->attname)),
-                         format_type_with_typemod(a->atttypid, a->atttypmod));
-    }
-    for (int i = 0; i < p->nparams; i++) {
-        Form_pg_attribute a = TupleDescAttr(p->heap_desc, p->param_attnos[i] - 1);
-        appendStringInfo(&params, "%s%s %s", i ? ", " : "", quote_identifier(NameStr(a->attname)),
-                         format_type_with_typemod(a->atttypid, a->atttypmod));
-    }
     char *qfn = quote_qualified_identifier(schema, fname);
-    char *qtype = quote_qualified_identifier(schema, psprintf("%s_result", fname));
-    char *owner = GetUserNameFromId(GetUserId(), false);
-    Oid save_user;
-    int save_sec;
-    GetUserIdAndSecContext(&save_user, &save_sec);
-    SPI_connect();
-    // Existing deployment?
-    Oid argtypes[2] = {NAMEOID, NAMEOID};
-    NameData sn, fnn;
-    namestrcpy(&sn, schema);
-    namestrcpy(&fnn, fname);
-    Datum args[2] = {NameGetDatum(&sn), NameGetDatum(&fnn)};
-    SPI_execute_with_args("SELECT 1 FROM feature_ext.deployment WHERE schema_name = $1 AND name = $2", 2, argtypes,
-                          args, nullptr, true, 1);
-    bool exists = SPI_processed > 0;
+    // An existing deployment is replaced only on request, and only by the
+    // owner of its functions (checked by drop_deployment).
+    fe::DeploymentRow old;
+    bool exists = fe::lookup_deployment(schema, fname, &old, false);
     if (exists && !replace)
         ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT), errmsg("deployment %s already exists", qfn),
                         errhint("Pass options '{\"replace\": true}' to redeploy it, or undeploy it first.")));
-    if (exists) {
-        // Only the owner of the deployed functions may replace them.
-        SPI_execute(psprintf("SELECT oid FROM pg_proc WHERE proname = %s AND pronamespace = %u AND prosrc = 'fe_deploy_call'",
-                             quote_literal_cstr(fname), nsp),
-                    false, 0);
-        for (uint64 i = 0; i < SPI_processed; i++) {
-            bool n;
-            Oid fnoid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &n));
-            if (!pg_proc_ownercheck(fnoid, GetUserId()))
-                ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                                errmsg("must be owner of deployment %s to replace it", qfn)));
-        }
+    if (exists)
+        drop_deployment(schema, nsp, fname, old.owner, true);
+    else
+        drop_leftover_type(nsp, fname);
+    // Everything below is created as the caller, owned by the caller, bound
+    // by OID (types of the result and the arguments), without SQL.
+    List *coldefs = NIL;
+    for (int i = 0; i < p->nout; i++) {
+        Form_pg_attribute a = TupleDescAttr(p->out_desc, i);
+        coldefs = lappend(coldefs, makeColumnDef(NameStr(a->attname), a->atttypid, a->atttypmod, a->attcollation));
     }
-    SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID, save_sec | SECURITY_LOCAL_USERID_CHANGE);
-    if (exists) {
-        drop_deployed_functions(nsp, fname);
-        fe::spi_exec(psprintf("DROP TYPE IF EXISTS %s", qtype));
-        SPI_execute_with_args("DELETE FROM feature_ext.deployment WHERE schema_name = $1 AND name = $2", 2, argtypes,
-                              args, nullptr, false, 0);
+    ObjectAddress typaddr = DefineCompositeType(makeRangeVar(schema, psprintf("%s_result", fname), -1), coldefs);
+    CommandCounterIncrement();
+    Oid *argtypes = static_cast<Oid *>(palloc(sizeof(Oid) * Max(p->nparams, 1)));
+    const char **argnames = static_cast<const char **>(palloc(sizeof(char *) * Max(p->nparams, 1)));
+    for (int i = 0; i < p->nparams; i++) {
+        Form_pg_attribute a = TupleDescAttr(p->heap_desc, p->param_attnos[i] - 1);
+        argtypes[i] = a->atttypid;
+        argnames[i] = pstrdup(NameStr(a->attname));
     }
-    fe::spi_exec(psprintf("CREATE TYPE %s AS (%s)", qtype, cols.data));
-    fe::spi_exec(psprintf("CREATE FUNCTION %s(%s) RETURNS %s LANGUAGE c VOLATILE PARALLEL RESTRICTED "
-                          "AS '$libdir/feature_ext', 'fe_deploy_call'",
-                          qfn, params.data, qtype));
-    if (p->nparams != 1)
-        fe::spi_exec(psprintf("CREATE FUNCTION %s(%s) RETURNS %s LANGUAGE c VOLATILE PARALLEL RESTRICTED "
-                              "AS '$libdir/feature_ext', 'fe_deploy_call'",
-                              qfn, format_type_be_qualified(rowtype), qtype));
-    char *qbatch = quote_qualified_identifier(schema, psprintf("%s_batch", fname));
-    fe::spi_exec(psprintf("CREATE FUNCTION %s(source text DEFAULT NULL) RETURNS SETOF %s LANGUAGE c VOLATILE "
-                          "AS '$libdir/feature_ext', 'fe_batch_call'",
-                          qbatch, qtype));
-    fe::spi_exec(psprintf("ALTER FUNCTION %s(text) OWNER TO %s", qbatch, quote_identifier(owner)));
-    fe::spi_exec(psprintf("COMMENT ON FUNCTION %s(%s) IS %s", qfn, params.data,
-                          quote_literal_cstr(psprintf("feature_ext deployment over %s", get_rel_name(heapoid)))));
-    fe::spi_exec(psprintf("ALTER TYPE %s OWNER TO %s", qtype, quote_identifier(owner)));
-    fe::spi_exec(psprintf("ALTER FUNCTION %s(%s) OWNER TO %s", qfn, params.data, quote_identifier(owner)));
-    if (p->nparams != 1)
-        fe::spi_exec(psprintf("ALTER FUNCTION %s(%s) OWNER TO %s", qfn, format_type_be_qualified(rowtype),
-                              quote_identifier(owner)));
-    // The generated objects depend on the extension (normal dependency: they
-    // are not members, so pg_dump still dumps them): DROP EXTENSION refuses
-    // without CASCADE and removes them with it.
+    Oid fns[3];
+    int nf = 0;
+    fns[nf++] = create_function(fname, nsp, typaddr.objectId, false, p->nparams, argtypes, argnames,
+                                    "fe_deploy_call", PROPARALLEL_RESTRICTED, NIL);
+    CreateComments(fns[0], ProcedureRelationId, 0, psprintf("feature_ext deployment over %s", get_rel_name(heapoid)));
+    if (p->nparams != 1) {
+        const char *rowname = "request";
+        fns[nf++] = create_function(fname, nsp, typaddr.objectId, false, 1, &rowtype, &rowname, "fe_deploy_call",
+                                        PROPARALLEL_RESTRICTED, NIL);
+    }
+    {
+        Oid texttype = TEXTOID;
+        const char *srcname = "source";
+        List *defaults = list_make1(makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1, Datum(0), true, false));
+        fns[nf++] = create_function(psprintf("%s_batch", fname), nsp, typaddr.objectId, true, 1, &texttype,
+                                        &srcname, "fe_batch_call", PROPARALLEL_UNSAFE, defaults);
+    }
+    // Dependencies: on the extension (DROP EXTENSION refuses without CASCADE;
+    // normal, not membership, so pg_dump still dumps them), and, as a view's,
+    // on every table, column, function, operator and type the query uses:
+    // DROP TABLE / DROP COLUMN / ALTER COLUMN TYPE refuse while it exists.
     {
         ObjectAddress ext;
         ObjectAddressSet(ext, ExtensionRelationId, get_extension_oid("feature_ext", false));
-        SPI_execute(psprintf("SELECT oid, 'p'::\"char\" FROM pg_proc WHERE pronamespace = %u AND prosrc IN ('fe_deploy_call', "
-                             "'fe_batch_call') AND proname IN (%s, %s) UNION ALL SELECT %s::regtype::oid, 't'::\"char\"",
-                             nsp, quote_literal_cstr(fname), quote_literal_cstr(psprintf("%s_batch", fname)),
-                             quote_literal_cstr(qtype)),
-                    false, 0);  // not read-only: must see the functions just created
-        for (uint64 i = 0; i < SPI_processed; i++) {
-            bool n1, n2;
-            Oid o = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &n1));
-            char kind = DatumGetChar(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &n2));
+        recordDependencyOn(&typaddr, &ext, DEPENDENCY_NORMAL);
+        for (int i = 0; i < nf; i++) {
             ObjectAddress obj;
-            ObjectAddressSet(obj, kind == 'p' ? ProcedureRelationId : TypeRelationId, o);
+            ObjectAddressSet(obj, ProcedureRelationId, fns[i]);
             recordDependencyOn(&obj, &ext, DEPENDENCY_NORMAL);
+            recordDependencyOnExpr(&obj, reinterpret_cast<Node *>(p->analyzed), NIL, DEPENDENCY_NORMAL);
         }
     }
-    Oid ins_types[9] = {NAMEOID, NAMEOID, TEXTOID, JSONBOID, NAMEOID, BYTEAOID, INT8OID, FLOAT8OID, INT4OID};
-    NameData on;
+    char *owner = GetUserNameFromId(GetUserId(), false);
+    Oid ins_types[11] = {NAMEOID, NAMEOID, TEXTOID, JSONBOID, NAMEOID, BYTEAOID, INT8OID, FLOAT8OID, INT4OID,
+                         TEXTOID, REGCLASSOID};
+    NameData sn, fnn, on;
+    namestrcpy(&sn, schema);
+    namestrcpy(&fnn, fname);
     namestrcpy(&on, owner);
     bytea *objb = nullptr;
     if (jo.object) {
@@ -624,62 +784,49 @@ FE_FUNCTION(fe_deploy)
         SET_VARSIZE(objb, VARHDRSZ + jo.len);
         memcpy(VARDATA(objb), jo.object, jo.len);
     }
-    Datum ins[9] = {NameGetDatum(&sn), NameGetDatum(&fnn), CStringGetTextDatum(query), options, NameGetDatum(&on),
-                    PointerGetDatum(objb), Int64GetDatum(int64(jo.hash)), Float8GetDatum(jo.compile_ms),
-                    Int32GetDatum(jo.njitted)};
-    const char ins_nulls[9] = {' ', ' ', ' ', ' ', ' ', objb ? ' ' : 'n', objb ? ' ' : 'n', objb ? ' ' : 'n', ' '};
-    SPI_execute_with_args("INSERT INTO feature_ext.deployment (schema_name, name, query, options, owner, "
-                          "jit_object, jit_hash, jit_compile_ms, jit_aggregates) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                          9, ins_types, ins, ins_nulls, false, 0);
-    SetUserIdAndSecContext(save_user, save_sec);
-    SPI_finish();
+    Datum ins[11] = {NameGetDatum(&sn), NameGetDatum(&fnn), CStringGetTextDatum(query), options, NameGetDatum(&on),
+                     PointerGetDatum(objb), Int64GetDatum(int64(jo.hash)), Float8GetDatum(jo.compile_ms),
+                     Int32GetDatum(jo.njitted), CStringGetTextDatum(p->bound_query), ObjectIdGetDatum(heapoid)};
+    const char ins_nulls[11] = {' ', ' ', ' ', ' ', ' ', objb ? ' ' : 'n', objb ? ' ' : 'n', objb ? ' ' : 'n', ' ',
+                                ' ', ' '};
+    fe::catalog_exec("INSERT INTO feature_ext.deployment (schema_name, name, query, options, owner, jit_object, "
+                     "  jit_hash, jit_compile_ms, jit_aggregates, bound_query, relid) "
+                     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                     11, ins_types, ins, ins_nulls, false);
     MemoryContextDelete(p->cxt);
     fe::deploy_stats_entry(psprintf("%s.%s", schema, fname), true);
     PG_RETURN_TEXT_P(cstring_to_text(qfn));
 }
 
-// _undeploy(name text) -> void
+// _undeploy(name text) -> void: a qualified name, or the first schema of the
+// caller's search_path that has a deployment of that name.
 FE_FUNCTION(fe_undeploy)
 {
     List *names = textToQualifiedNameList(PG_GETARG_TEXT_PP(0));
     char *schema = nullptr, *fname = nullptr;
     DeconstructQualifiedName(names, &schema, &fname);
-    Oid nsp = schema ? get_namespace_oid(schema, false) : InvalidOid;
-    SPI_connect();
-    Oid argtypes[1] = {NAMEOID};
-    NameData fnn;
-    namestrcpy(&fnn, fname);
-    Datum args[1] = {NameGetDatum(&fnn)};
-    const char *sql = OidIsValid(nsp)
-                          ? psprintf("SELECT schema_name, query FROM feature_ext.deployment WHERE name = $1 AND schema_name = %s",
-                                     quote_literal_cstr(schema))
-                          : "SELECT d.schema_name, d.query FROM feature_ext.deployment d "
-                            "JOIN unnest(current_schemas(false)) WITH ORDINALITY s(n, i) ON s.n = d.schema_name "
-                            "WHERE d.name = $1 ORDER BY s.i LIMIT 1";
-    SPI_execute_with_args(sql, 1, argtypes, args, nullptr, true, 1);
-    if (SPI_processed != 1)
+    fe::DeploymentRow row;
+    char *sch = nullptr;
+    if (schema) {
+        (void) get_namespace_oid(schema, false);
+        if (fe::lookup_deployment(schema, fname, &row, false))
+            sch = schema;
+    } else {
+        List *path = fetch_search_path(false);
+        ListCell *lc;
+        foreach (lc, path) {
+            char *n = get_namespace_name(lfirst_oid(lc));
+            if (n && fe::lookup_deployment(n, fname, &row, false)) {
+                sch = n;
+                break;
+            }
+        }
+    }
+    if (!sch)
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("deployment \"%s\" does not exist", fname),
                         errhint("See SELECT name FROM feature_ext.deployments.")));
-    char *sch = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-    char *qfn = quote_qualified_identifier(sch, fname);
-    char *qtype = quote_qualified_identifier(sch, psprintf("%s_result", fname));
-    // Dropping needs ownership of the functions (checked by DROP itself).
-    drop_deployed_functions(get_namespace_oid(sch, false), fname);
-    fe::spi_exec(psprintf("DROP TYPE IF EXISTS %s", qtype));
-    Oid save_user;
-    int save_sec;
-    GetUserIdAndSecContext(&save_user, &save_sec);
-    SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID, save_sec | SECURITY_LOCAL_USERID_CHANGE);
-    Oid dtypes[2] = {NAMEOID, NAMEOID};
-    NameData sn;
-    namestrcpy(&sn, sch);
-    Datum dargs[2] = {NameGetDatum(&sn), NameGetDatum(&fnn)};
-    SPI_execute_with_args("DELETE FROM feature_ext.deployment WHERE schema_name = $1 AND name = $2", 2, dtypes, dargs,
-                          nullptr, false, 0);
-    SetUserIdAndSecContext(save_user, save_sec);
-    SPI_finish();
+    drop_deployment(sch, get_namespace_oid(sch, false), fname, row.owner, true);
     fe::deploy_stats_forget(psprintf("%s.%s", sch, fname));
-    (void) qfn;
     PG_RETURN_VOID();
 }
 
@@ -693,16 +840,15 @@ FE_FUNCTION(fe_explain)
         Oid nsp = QualifiedNameGetCreationNamespace(names, &fname);
         schema = get_namespace_name(nsp);
     }
-    char *query = fe::lookup_query(schema, fname);
-    if (!query)
+    fe::DeploymentRow row;
+    if (!fe::lookup_deployment(schema, fname, &row, true))
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("deployment \"%s.%s\" does not exist", schema, fname)));
     bool timing = PG_NARGS() < 2 || PG_GETARG_BOOL(1);
     StringInfoData s;
     initStringInfo(&s);
-    fe::DeployPlan *p = fe::plan_deployment(psprintf("%s.%s", schema, fname), query, CurrentMemoryContext, false, &s);
+    fe::DeployPlan *p = fe::plan_row(psprintf("%s.%s", schema, fname), &row, CurrentMemoryContext, &s);
     fe::jit_explain(p, &s);
-    fe::JitObject jo;
-    fe::lookup_query(schema, fname, &jo);
+    fe::JitObject jo = row.jo;
     if (jo.object)
         appendStringInfo(&s, "  JIT: compiled at deploy time%s (%s of object code, kept in feature_ext.deployment)\n",
                          timing ? psprintf(" in %.1f ms", jo.compile_ms) : "",

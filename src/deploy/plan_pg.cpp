@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "feature_ext/base/secure_pg.hpp"
 #include "feature_ext/dialect/openmldb.hpp"
 
 extern "C" {
@@ -31,6 +32,7 @@ extern "C" {
 #include "parser/parse_agg.h"
 #include "funcapi.h"
 #include "utils/regproc.h"
+#include "utils/ruleutils.h"
 #include "parser/parse_node.h"
 #include "parser/parsetree.h"
 #include "tcop/tcopprot.h"
@@ -750,14 +752,21 @@ const char *translate_openmldb_query(const char *query)
 }  // namespace
 
 DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext parent, bool check_only,
-                            StringInfo explain, int fix_flags, List **fixes)
+                            StringInfo explain, int fix_flags, List **fixes, Oid bind_relid)
 {
+    bool bound = (fix_flags & kPlanBound) != 0;
+    // A bound query names every object with its schema; the search_path is
+    // pinned as well, so nothing the caller created can stand in for them
+    // (docs/SECURITY.md, "How a deployment is bound").
+    SafeScope pinned;
+    if (bound)
+        safe_enter(&pinned, InvalidOid, 0);
     MemoryContext cxt = AllocSetContextCreate(parent, "feature_ext deployment", ALLOCSET_DEFAULT_SIZES);
     MemoryContext old = MemoryContextSwitchTo(cxt);
     PlanBuild bb;
     memset(&bb, 0, sizeof(bb));
     PlanBuild *b = &bb;
-    const char *openmldb = dialect_looks(query) ? pstrdup(query) : nullptr;
+    const char *openmldb = !bound && dialect_looks(query) ? pstrdup(query) : nullptr;
     b->query = openmldb ? translate_openmldb_query(openmldb) : pstrdup(query);
     b->fix_flags = fix_flags;
     auto *p = static_cast<DeployPlan *>(palloc0(sizeof(DeployPlan)));
@@ -768,8 +777,33 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
     List *raw = pg_parse_query(b->query);
     if (list_length(raw) != 1 || !IsA(linitial_node(RawStmt, raw)->stmt, SelectStmt))
         fail(b, ERRCODE_SYNTAX_ERROR, -1, "a deployment is exactly one SELECT statement", nullptr);
+    if (bound && OidIsValid(bind_relid)) {
+        // The table by OID: its current schema and name replace the ones the
+        // bound text was written with.
+        auto *sel = reinterpret_cast<SelectStmt *>(linitial_node(RawStmt, raw)->stmt);
+        char *relname = get_rel_name(bind_relid);
+        if (!relname)
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("the table of deployment %s was dropped", name),
+                            errhint("Undeploy it, or redeploy it over the new table with '{\"replace\": true}'.")));
+        if (list_length(sel->fromClause) == 1 && IsA(linitial(sel->fromClause), RangeVar)) {
+            RangeVar *rv = linitial_node(RangeVar, sel->fromClause);
+            rv->catalogname = nullptr;
+            rv->schemaname = get_namespace_name(get_rel_namespace(bind_relid));
+            rv->relname = relname;
+        }
+    }
     Query *q = parse_analyze_fixedparams(linitial_node(RawStmt, raw), b->query, nullptr, 0, nullptr);
     b->q = q;
+    if (!bound) {
+        // What later plans parse: the analysed query deparsed with every
+        // object qualified (nothing is "visible" under the pinned path but
+        // pg_catalog), checked and planned below like the original.
+        SafeScope s;
+        p->analyzed = static_cast<Query *>(copyObjectImpl(q));
+        safe_enter(&s, InvalidOid, 0);
+        p->bound_query = pg_get_querydef(static_cast<Query *>(copyObjectImpl(q)), false);
+        safe_leave(&s);
+    }
     if (q->commandType != CMD_SELECT || q->utilityStmt)
         fail(b, ERRCODE_SYNTAX_ERROR, -1, "a deployment is exactly one SELECT statement", nullptr);
     if (q->setOperations || q->cteList || q->hasSubLinks || q->hasTargetSRFs || q->hasRecursive)
@@ -800,6 +834,13 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
         fail(b, ERRCODE_WRONG_OBJECT_TYPE, -1,
              psprintf("table \"%s\" is not a feature_store table", RelationGetRelationName(heap)),
              "Deployments read tables created with USING feature_store.");
+    if (heap->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
+        fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
+             psprintf("table \"%s\" is a temporary table", RelationGetRelationName(heap)),
+             "A deployment is called from other sessions, which cannot read this session's temporary tables: "
+             "deploy over a permanent or unlogged feature_store table.");
+    if (bound && OidIsValid(bind_relid) && rte->relid != bind_relid)
+        elog(ERROR, "feature_ext: deployment %s read another table than its own", name);
     if (pg_class_aclcheck(rte->relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                         errmsg("permission denied for table %s", RelationGetRelationName(heap))));
@@ -902,6 +943,8 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
         appendStringInfo(explain, "deployment %s over table %s\n", name, RelationGetRelationName(heap));
         if (openmldb)
             appendStringInfo(explain, "  OpenMLDB dialect, planned as: %s\n", b->query);
+        if (bound)
+            appendStringInfo(explain, "  bound query: %s\n", b->query);
         for (int g = 0; g < p->ngroups; g++) {
             GroupPlan *gp = &p->groups[g];
             appendStringInfo(explain, "  read index %s once per request: ", get_rel_name(gp->indexoid));
@@ -935,6 +978,8 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
     }
     table_close(heap, NoLock);
     MemoryContextSwitchTo(old);
+    if (bound)
+        safe_leave(&pinned);
     if (check_only) {
         MemoryContextDelete(cxt);
         return nullptr;

@@ -16,11 +16,19 @@ CREATE TABLE feature_ext.deployment (
     jit_hash       bigint,
     jit_compile_ms float8,
     jit_aggregates int,
+    -- The binding (docs/SECURITY.md): the query as PostgreSQL analysed it at
+    -- deploy time, deparsed with every object qualified, and its table by
+    -- OID (regclass: dumped by name, follows RENAME / SET SCHEMA).  Plans are
+    -- made from these under a pinned search_path, never from `query`.
+    bound_query text,
+    relid       regclass,
     PRIMARY KEY (schema_name, name)
 );
 SELECT pg_catalog.pg_extension_config_dump('feature_ext.deployment', '');
+-- Query texts and object code are not for everyone: read through
+-- feature_ext.deployments, which shows a role the deployments it owns and
+-- those over tables it may read.
 REVOKE ALL ON feature_ext.deployment FROM PUBLIC;
-GRANT SELECT ON feature_ext.deployment TO PUBLIC;
 
 CREATE FUNCTION feature_ext._deploy(name text, query text, options jsonb, replace bool,
                                     create_index bool, adjust_ttl bool) RETURNS text
@@ -37,6 +45,10 @@ LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
 DECLARE
     bad text;
 BEGIN
+    IF name IS NULL OR query IS NULL OR options IS NULL THEN
+        RAISE EXCEPTION 'deploy() arguments must not be NULL' USING ERRCODE = '22004',
+              HINT = 'feature_ext.deploy(''schema.name'', ''SELECT ...'', ''{}'').';
+    END IF;
     IF jsonb_typeof(options) IS DISTINCT FROM 'object' THEN
         RAISE EXCEPTION 'deploy options must be a JSON object' USING ERRCODE = '22023',
               HINT = 'For example ''{"replace": true}''.';
@@ -90,12 +102,34 @@ CREATE FUNCTION feature_ext.deployment_stats(OUT name text, OUT calls bigint, OU
 -- Deployments with their call statistics since server start or (re)deploy:
 -- mean and p99 server-side latency in microseconds (p99 is the upper bound
 -- of a log-scale histogram bucket, within 19%).
-CREATE VIEW feature_ext.deployments AS
-SELECT format('%s.%s', d.schema_name, d.name) AS name, d.query, d.options, d.owner, d.created,
-       coalesce(s.calls, 0) AS calls, s.mean_us, s.p99_us
+-- A role sees the deployments it owns (or whose owner it is a member of)
+-- and those over tables it may SELECT from.
+CREATE VIEW feature_ext.deployments WITH (security_barrier) AS
+SELECT pg_catalog.format('%s.%s', d.schema_name, d.name) AS name, d.query, d.options, d.owner, d.created,
+       COALESCE(s.calls, 0) AS calls, s.mean_us, s.p99_us
   FROM feature_ext.deployment d
-  LEFT JOIN feature_ext.deployment_stats() s ON s.name = format('%s.%s', d.schema_name, d.name);
+  LEFT JOIN feature_ext.deployment_stats() s
+         ON s.name OPERATOR(pg_catalog.=) pg_catalog.format('%s.%s', d.schema_name, d.name)
+ WHERE pg_catalog.pg_has_role(d.owner, 'USAGE')
+    OR (d.relid IS NOT NULL AND pg_catalog.has_table_privilege(d.relid, 'SELECT'));
 GRANT SELECT ON feature_ext.deployments TO PUBLIC;
+
+-- DROP TABLE ... CASCADE (or DROP FUNCTION) removed a deployment's request
+-- function: its catalog row goes too (the result type stays, owned by the
+-- deployment's owner, who may drop it).
+CREATE FUNCTION feature_ext._forget_dropped_deployments() RETURNS event_trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger_dropped_objects() o
+              WHERE o.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass) THEN
+    DELETE FROM feature_ext.deployment d
+     WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+                        WHERE n.nspname OPERATOR(pg_catalog.=) d.schema_name AND p.proname OPERATOR(pg_catalog.=) d.name
+                          AND p.prosrc OPERATOR(pg_catalog.=) 'fe_deploy_call');
+  END IF;
+END $$;
+CREATE EVENT TRIGGER feature_ext_forget_dropped_deployments ON sql_drop
+  EXECUTE FUNCTION feature_ext._forget_dropped_deployments();
 
 -- Offline features: for every source row, the deployment's features as if it
 -- were a request against the source rows before it.  Each deployment also

@@ -311,6 +311,22 @@ IndexMeta *build_index_meta(Relation index, Relation heap, MemoryContext cxt)
         }
     }
     m->stored_fixed = layout_fixed(m->stored, m->nstored);
+    if (m->include_all) {
+        // An index holding "every other column" changes its row layout when
+        // a column is added or dropped without a rewrite (the relfilenode
+        // stays).  The layout is part of the slot's identity, so rows stored
+        // under the old layout are never decoded with the new one: the new
+        // identity has no slot yet and is loaded from the table on first use,
+        // and that load's commit drops the old version (as after TRUNCATE).
+        uint32 h = 2166136261u;
+        auto mix = [&h](uint32 v) { h = (h ^ v) * 16777619u; };
+        for (int i = 0; i < m->nstored; i++) {
+            mix(uint32(m->stored[i].attno));
+            mix(uint32(m->stored[i].typid));
+        }
+        mix(uint32(htd->natts));
+        m->id.relfilenode ^= h | 1u;  // never the bare relfilenode
+    }
     m->ttl = index_ttl(index, &m->nbuckets);
     return m;
 }

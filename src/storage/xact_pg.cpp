@@ -509,6 +509,7 @@ core::IndexSlot *ready_slot(Relation index, const IndexMeta **meta_out)
         s = st.create_slot(m->id, m->heapoid, uint32(m->nbuckets), m->order_kind);
         if (!s)
             report_memory_full("an index being loaded");
+        note_created_slot(m->id);  // a version under an older row layout goes at commit
         s->builder_pid = uint32(MyProcPid);
         g_building = s;
         sync_slot_ttl(s, m);

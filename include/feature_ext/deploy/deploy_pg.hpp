@@ -183,16 +183,27 @@ struct DeployPlan {
     bool jit_tried;            // jit_attach() ran (whatever its outcome)
     JitPlan *jit_batch;        // batch(): kernels without the sliding aggregates
     bool jit_batch_tried;
+    // Deploy time only (not kPlanBound): the query as PostgreSQL analysed it,
+    // deparsed with every object qualified (what later plans parse), and that
+    // analysed query (its objects are recorded as the deployment's
+    // dependencies).
+    char *bound_query;
+    Query *analyzed;
 };
 
 // deploy() options that let planning fix what it would otherwise refuse.
 enum PlanFixes { kFixNone = 0, kFixCreateIndex = 1, kFixAdjustTtl = 2 };
+// kPlanBound: `query` is a deployment's bound query (PostgreSQL dialect, every
+// object qualified), parsed under a pinned search_path, with its one table
+// re-bound to bind_relid (so RENAME / SET SCHEMA of the table keep working).
+enum PlanMode { kPlanBound = 8 };
 
 // Parse, check and plan a query (deploy/plan_pg.cpp).  Errors with positions.
 // With fix flags, missing indexes / short TTLs are not errors: the DDL that
 // fixes them is appended to *fixes and nullptr is returned (run it, plan again).
 DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext parent, bool check_only,
-                            StringInfo explain, int fix_flags = kFixNone, List **fixes = nullptr);
+                            StringInfo explain, int fix_flags = kFixNone, List **fixes = nullptr,
+                            Oid bind_relid = InvalidOid);
 // Run one request: values/isnull by table attribute number.  Returns the
 // output tuple as a Datum (composite) in the caller's context.
 Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull);
