@@ -155,10 +155,12 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
     bool decode = !use_jit || !p->jit->groups[jit_group].all_jitted;
     int natts = p->natts;
     int rc = 0;
-    // Buffers live in the plan: sized for the widest ROWS window up front.
+    // Buffers live in the plan: sized for the widest ROWS window up front,
+    // up to 4,096 rows; beyond that they grow with the rows actually read
+    // (ROWS 100000000 PRECEDING over a key of ten rows allocates ten).
     int want_cap = Max(g->buf_cap, 16);
     if (!g->need_all && !g->need_range && g->need_rows + 1 > want_cap)
-        want_cap = int(Min(g->need_rows + 1, int64(1) << 24));
+        want_cap = int(Min(g->need_rows + 1, int64(4096)));
     auto grow = [&](int cap) {
         MemoryContext old = MemoryContextSwitchTo(p->cxt);
         if (g->buf_cap == 0) {

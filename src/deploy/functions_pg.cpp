@@ -331,6 +331,20 @@ DeployPlan *plan_for(FunctionCallInfo fcinfo, const char *suffix = "")
     return p;
 }
 
+// Deployed functions share per-plan and per-backend buffers: one runs at a
+// time.  A call made while another runs (an aggregate argument that calls a
+// user function that calls a deployment) is refused instead of answering
+// with the outer request's row.
+int g_running = 0;
+
+void refuse_reentry()
+{
+    if (g_running > 0)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("a deployed feature function cannot be called while another one is running"),
+                        errhint("Call it in its own query, or compute the value before the request.")));
+}
+
 void spi_exec(const char *sql)
 {
     int rc = SPI_execute(sql, false, 0);
@@ -346,6 +360,7 @@ FE_FUNCTION(fe_deploy_call)
 {
     instr_time t0, t1;
     INSTR_TIME_SET_CURRENT(t0);
+    fe::refuse_reentry();  // before anything touches a plan's request row
     fe::DeployPlan *p = fe::plan_for(fcinfo);
     if (pg_class_aclcheck(p->heapoid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -386,7 +401,17 @@ FE_FUNCTION(fe_deploy_call)
             isnull[p->param_attnos[i] - 1] = PG_ARGISNULL(i);
         }
     }
-    Datum result = fe::run_request(p, values, isnull);
+    volatile Datum result = Datum(0);
+    fe::g_running++;
+    PG_TRY();
+    {
+        result = fe::run_request(p, values, isnull);
+    }
+    PG_FINALLY();
+    {
+        fe::g_running--;
+    }
+    PG_END_TRY();
     INSTR_TIME_SET_CURRENT(t1);
     INSTR_TIME_SUBTRACT(t1, t0);
     fe::deploy_stats_record(p->stats, uint64(t1.tv_sec) * 1000000000ull + uint64(t1.tv_nsec));
@@ -471,7 +496,17 @@ void batch_into(FunctionCallInfo fcinfo, fe::DeployPlan *p, text *source)
     // Streamed through the cursor, a thousand rows at a time.
     BatchCursor bc{portal, p, 0, 0, static_cast<Datum *>(palloc(sizeof(Datum) * sd->natts)),
                    static_cast<bool *>(palloc(sizeof(bool) * sd->natts))};
-    fe::run_batch(p, batch_next, &bc, rsi->setResult, rsi->setDesc);
+    fe::refuse_reentry();
+    fe::g_running++;
+    PG_TRY();
+    {
+        fe::run_batch(p, batch_next, &bc, rsi->setResult, rsi->setDesc);
+    }
+    PG_FINALLY();
+    {
+        fe::g_running--;
+    }
+    PG_END_TRY();
     SPI_cursor_close(portal);
     SPI_finish();
 }

@@ -7,6 +7,7 @@
 // Errors point into the deployment's query text (internalerrposition).
 #include "feature_ext/deploy/deploy_pg.hpp"
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
@@ -16,6 +17,8 @@
 extern "C" {
 #include "catalog/namespace.h"
 #include "access/table.h"
+#include "access/xact.h"
+#include "utils/resowner.h"
 #include "access/tableam.h"
 #include "catalog/pg_aggregate.h"
 #include "catalog/pg_class.h"
@@ -44,6 +47,7 @@ extern "C" {
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
+#include "utils/numeric.h"
 #include "datatype/timestamp.h"
 }
 
@@ -134,6 +138,40 @@ Datum offset_value(PlanBuild *b, Node *off, bool *isnull)
     Datum d = datumCopy(c->constvalue, c->constbyval, c->constlen);
     MemoryContextSwitchTo(old);
     return d;
+}
+
+// Negative frame offsets fail as PostgreSQL's window executor fails them
+// (same SQLSTATE and message), at deploy time instead of at every row.
+void check_offset_sign(PlanBuild *b, Node *off, int mode, Datum d, bool start)
+{
+    bool neg = false;
+    if (mode != kRange)
+        neg = DatumGetInt64(d) < 0;
+    else
+        switch (exprType(off)) {
+        case INT2OID: neg = DatumGetInt16(d) < 0; break;
+        case INT4OID: neg = DatumGetInt32(d) < 0; break;
+        case INT8OID: neg = DatumGetInt64(d) < 0; break;
+        case FLOAT4OID: neg = DatumGetFloat4(d) < 0 || std::isnan(DatumGetFloat4(d)); break;
+        case FLOAT8OID: neg = DatumGetFloat8(d) < 0 || std::isnan(DatumGetFloat8(d)); break;
+        case INTERVALOID: {
+            Interval *iv = DatumGetIntervalP(d);
+            neg = iv->time < 0 || iv->day < 0 || iv->month < 0;
+            break;
+        }
+        case NUMERICOID:
+            neg = DatumGetBool(DirectFunctionCall2(numeric_lt, d, DirectFunctionCall1(int4_numeric, Int32GetDatum(0)))) ||
+                  numeric_is_nan(DatumGetNumeric(d));
+            break;
+        default: break;  // the in_range function checks at run time
+        }
+    if (!neg)
+        return;
+    if (mode == kRange)
+        fail(b, ERRCODE_INVALID_PRECEDING_OR_FOLLOWING_SIZE, exprLocation(off),
+             "invalid preceding or following size in window function", nullptr);
+    fail(b, ERRCODE_INVALID_PRECEDING_OR_FOLLOWING_SIZE, exprLocation(off),
+         start ? "frame starting offset must not be negative" : "frame ending offset must not be negative", nullptr);
 }
 
 const char *create_index_hint(PlanBuild *b, List *keys, AttrNumber order)
@@ -387,6 +425,7 @@ void plan_window(PlanBuild *b, WindowClause *wc, WindowPlan *w)
         w->offset_type = exprType(wc->endOffset);
     if (w->start_kind == kPreceding || w->start_kind == kFollowing) {
         Datum d = offset_value(b, wc->startOffset, &w->start_off_null);
+        check_offset_sign(b, wc->startOffset, w->mode, d, true);
         if (w->mode == kRange)
             w->start_off = d;
         else
@@ -394,6 +433,7 @@ void plan_window(PlanBuild *b, WindowClause *wc, WindowPlan *w)
     }
     if (w->end_kind == kPreceding || w->end_kind == kFollowing) {
         Datum d = offset_value(b, wc->endOffset, &w->end_off_null);
+        check_offset_sign(b, wc->endOffset, w->mode, d, false);
         if (w->mode == kRange)
             w->end_off = d;
         else
@@ -656,13 +696,51 @@ void dialect_fail(DialectOut *o, const char *sqlstate, const char *msg, const ch
     o->position = position;
 }
 
-bool dialect_looks(const char *query) noexcept
+int dialect_signal(const char *query) noexcept
 {
     try {
-        return looks_openmldb(query);
+        return openmldb_signal(query);
     } catch (...) {
-        return false;
+        return 0;
     }
+}
+
+// Does the text parse and analyse as PostgreSQL (in a subtransaction, so a
+// failure leaves nothing behind)?
+bool analyses_as_postgres(const char *query)
+{
+    MemoryContext cxt = CurrentMemoryContext;
+    ResourceOwner owner = CurrentResourceOwner;
+    volatile bool ok = false;
+    BeginInternalSubTransaction(nullptr);
+    MemoryContextSwitchTo(cxt);
+    PG_TRY();
+    {
+        List *raw = pg_parse_query(query);
+        if (list_length(raw) == 1 && IsA(linitial_node(RawStmt, raw)->stmt, SelectStmt)) {
+            (void) parse_analyze_fixedparams(linitial_node(RawStmt, raw), query, nullptr, 0, nullptr);
+            ok = true;
+        }
+        ReleaseCurrentSubTransaction();
+    }
+    PG_CATCH();
+    {
+        MemoryContextSwitchTo(cxt);
+        FlushErrorState();
+        RollbackAndReleaseCurrentSubTransaction();
+    }
+    PG_END_TRY();
+    MemoryContextSwitchTo(cxt);
+    CurrentResourceOwner = owner;
+    return ok;
+}
+
+// OpenMLDB's dialect when its syntax is used, or when only its function
+// names are and the text is not a valid PostgreSQL query.
+bool dialect_looks(const char *query)
+{
+    int s = dialect_signal(query);
+    return s == 2 || (s == 1 && !analyses_as_postgres(query));
 }
 
 // step 1: the table; step 2 (ncols >= 0): the translation, each column's

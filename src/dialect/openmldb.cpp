@@ -270,12 +270,17 @@ public:
         return {};
     }
 
-    bool looks() const
+    // 2: a construct only OpenMLDB has; 1: only OpenMLDB function names
+    // (feature_ext's aggregates unqualified, at(), first_value(v, true)),
+    // which a PostgreSQL query with feature_ext on its search_path may also
+    // use; 0: nothing of OpenMLDB's.
+    int signal() const
     {
+        bool names = false;
         for (size_t i = 0; i < toks_.size(); i++) {
             const Tok &t = toks_[i];
             if (t.kind == TK::kQIdent || is_op(t, "=="))
-                return true;
+                return 2;
             if (t.kind == TK::kIdent &&
                 (t.up == "ROWS_RANGE" || t.up == "MAXSIZE" || t.up == "INSTANCE_NOT_IN_WINDOW" ||
                  t.up == "CURRENT_ROW" || t.up == "CURRENT_TIME"))
@@ -283,11 +288,11 @@ public:
                 // feature_ext.maxsize(n) is the PostgreSQL dialect's modifier, not the keyword.
                 if ((t.up != "CURRENT_TIME" || (i > 0 && is_kw(toks_[i - 1], "EXCLUDE"))) &&
                     !(i > 0 && is_op(toks_[i - 1], ".")) && !(i + 1 < toks_.size() && is_op(toks_[i + 1], "(")))
-                    return true;
+                    return 2;
             if (is_kw(t, "OPEN") && i + 1 < toks_.size() && is_kw(toks_[i + 1], "PRECEDING"))
-                return true;
+                return 2;
             if (is_op(t, ",") && i + 1 < toks_.size() && is_kw(toks_[i + 1], "FROM"))
-                return true;  // SELECT a, b, FROM t
+                return 2;  // SELECT a, b, FROM t
             // feature_ext's aggregates called unqualified, at(), and
             // first_value / last_value with OpenMLDB's ignore_null argument
             if (t.kind == TK::kIdent && i + 1 < toks_.size() && is_op(toks_[i + 1], "(") &&
@@ -295,18 +300,18 @@ public:
                 std::string name = lower(t.text);
                 if (openmldb_functions().count(name) || name == "at" ||
                     ((name == "first_value" || name == "last_value") && top_comma(i + 1, match(i + 1))))
-                    return true;
+                    names = true;
             }
             if (is_kw(t, "LAST") && i + 1 < toks_.size() && is_kw(toks_[i + 1], "JOIN"))
-                return true;
+                return 2;
             if (t.kind == TK::kNum && std::isalpha(static_cast<unsigned char>(t.text.back())))
-                return true;
+                return 2;
             // WINDOW w AS (UNION ...), OVER (UNION ...)
             if (is_op(t, "(") && i > 0 && (is_kw(toks_[i - 1], "AS") || is_kw(toks_[i - 1], "OVER")) &&
                 i + 1 < toks_.size() && is_kw(toks_[i + 1], "UNION"))
-                return true;
+                return 2;
         }
-        return false;
+        return names ? 1 : 0;
     }
 
 private:
@@ -441,7 +446,7 @@ private:
                 b.unit = char(std::tolower(static_cast<unsigned char>(s.back())));
                 s.pop_back();
             }
-            if (s.empty() || s.find('.') != std::string::npos || s.size() > 15)
+            if (s.empty() || s.find('.') != std::string::npos)
                 syntax("frame offsets are non-negative integers", b.pos);
             if (rows && b.unit)
                 syntax("a ROWS frame offset is a number of rows, without a time unit", b.pos);
@@ -475,7 +480,24 @@ private:
         // An open bound excludes the row at exactly the offset: one step
         // (row, millisecond, microsecond) nearer to the current row at the
         // start of the frame, one step farther at its end.
-        int64_t v = std::stoll(b.num);
+        // Offsets are int64 in OpenMLDB; every scaling below is checked
+        // (213503982335d in milliseconds is beyond int64).
+        auto out_of_range = [&]() {
+            throw DialectError("22003", "frame offset " + b.num + (b.unit ? std::string(1, b.unit) : "") +
+                                            " is out of range",
+                               b.pos, "Offsets must fit in 64 bits once converted to microseconds.");
+        };
+        int64_t v = 0;
+        for (char c : b.num) {
+            if (c < '0' || c > '9' || __builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, c - '0', &v))
+                out_of_range();
+        }
+        auto mul = [&](int64_t a, int64_t m) {
+            int64_t r;
+            if (__builtin_mul_overflow(a, m, &r))
+                out_of_range();
+            return r;
+        };
         int64_t step = 0;
         if (b.open) {
             if (!b.preceding)
@@ -491,7 +513,8 @@ private:
         }
         int64_t ms_per = b.unit == 's' ? 1000 : b.unit == 'm' ? 60000 : b.unit == 'h' ? 3600000
                        : b.unit == 'd' ? 86400000 : 1;
-        int64_t ms = v * ms_per;
+        int64_t ms = mul(v, ms_per);
+        (void) mul(ms, 1000);  // PostgreSQL keeps intervals in microseconds
         if (ot == OrderType::kEpochMs) {
             ms += step;
             if (ms < 0)
@@ -503,12 +526,12 @@ private:
                    "(epoch milliseconds)", b.pos);
         std::string iv;
         if (step != 0) {
-            int64_t us = ms * 1000 + step;
+            int64_t us = mul(ms, 1000) + step;
             if (us < 0)
                 refuse("an empty frame (0 OPEN PRECEDING as the start) is not supported", b.pos);
             iv = std::to_string(us) + " microseconds";
         } else if (b.unit == 'd')
-            iv = std::to_string(v * 24) + " hours";   // a day is 24 hours in OpenMLDB (no calendar days)
+            iv = std::to_string(mul(v, 24)) + " hours";   // a day is 24 hours in OpenMLDB (no calendar days)
         else if (b.unit == 'h')
             iv = std::to_string(v) + " hours";
         else if (b.unit == 'm')
@@ -738,14 +761,16 @@ private:
 
 }  // namespace
 
-bool looks_openmldb(const std::string &query)
+int openmldb_signal(const std::string &query)
 {
     try {
-        return Translator(query, nullptr).looks();
+        return Translator(query, nullptr).signal();
     } catch (const DialectError &) {
-        return false;
+        return 0;
     }
 }
+
+bool looks_openmldb(const std::string &query) { return openmldb_signal(query) > 0; }
 
 std::string openmldb_table(const std::string &query)
 {

@@ -37,21 +37,25 @@ CREATE FUNCTION feature_ext.index_stats_raw(
     OUT bytes_used bigint, OUT rows_expired bigint, OUT last_gc timestamptz, OUT state text)
   RETURNS SETOF record AS 'MODULE_PATHNAME', 'fe_index_stats_raw' LANGUAGE C STRICT VOLATILE;
 
--- One row per skiplist index of the current database; an index not yet
+-- One row per skiplist index of the current database on a table the caller
+-- may SELECT (index_stats_raw() filters the same way); an index not yet
 -- loaded on this server run (after a restart) shows state 'not loaded'.
 CREATE VIEW feature_ext.index_stats AS
-SELECT i.indexrelid::regclass AS index_name,
-       i.indrelid::regclass   AS table_name,
+SELECT i.indexrelid::pg_catalog.regclass AS index_name,
+       i.indrelid::pg_catalog.regclass   AS table_name,
        coalesce(s.keys, 0)            AS keys,
        coalesce(s.rows_in_memory, 0)  AS rows_in_memory,
        coalesce(s.bytes_used, 0)      AS bytes_used,
        coalesce(s.rows_expired, 0)    AS rows_expired,
        s.last_gc,
-       coalesce(s.state, 'not loaded') AS state
+       coalesce(s.state, 'not loaded'::pg_catalog.text) AS state
   FROM pg_catalog.pg_index i
-  JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
-  JOIN pg_catalog.pg_am am ON am.oid = c.relam AND am.amname = 'skiplist'
-  LEFT JOIN feature_ext.index_stats_raw() s ON s.index_oid = i.indexrelid;
+  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid
+  JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) c.relam
+                          AND am.amname OPERATOR(pg_catalog.=) 'skiplist'::pg_catalog.name
+  LEFT JOIN feature_ext.index_stats_raw() s ON s.index_oid OPERATOR(pg_catalog.=) i.indexrelid
+ WHERE pg_catalog.has_table_privilege(i.indrelid, 'SELECT'::pg_catalog.text);
+GRANT SELECT ON feature_ext.index_stats TO PUBLIC;
 
 CREATE FUNCTION feature_ext.memory_usage(
     OUT total_bytes bigint, OUT used_bytes bigint, OUT free_bytes bigint,
@@ -59,8 +63,11 @@ CREATE FUNCTION feature_ext.memory_usage(
   RETURNS record AS 'MODULE_PATHNAME', 'fe_memory_usage' LANGUAGE C STRICT VOLATILE;
 
 -- Expire rows past their TTL in every index now; returns the rows expired.
+-- It walks every index of the server (a pass slows requests down), so it is
+-- for superusers and the roles the DBA grants it to, not PUBLIC.
 CREATE FUNCTION feature_ext.run_gc() RETURNS bigint
   AS 'MODULE_PATHNAME', 'fe_run_gc' LANGUAGE C STRICT VOLATILE;
+REVOKE EXECUTE ON FUNCTION feature_ext.run_gc() FROM PUBLIC;
 
 -- Table options retention / retention_column of feature_store tables (taken
 -- out of CREATE TABLE / ALTER TABLE by feature_ext's utility hook; dumped by
@@ -72,19 +79,27 @@ CREATE TABLE feature_ext.table_options (
 );
 SELECT pg_catalog.pg_extension_config_dump('feature_ext.table_options', '');
 GRANT SELECT ON feature_ext.table_options TO PUBLIC;
--- A dropped table's options go with it (its OID may be reused).
+-- A dropped table's options go with it (its OID may be reused).  SECURITY
+-- DEFINER, run by whoever drops something: search_path pinned with pg_temp
+-- last and every name qualified, so no temporary relation or type of the
+-- caller's stands in for pg_catalog's.
 CREATE FUNCTION feature_ext._forget_dropped_tables() RETURNS event_trigger
-  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  DELETE FROM feature_ext.table_options o USING pg_event_trigger_dropped_objects() d
-   WHERE d.classid = 'pg_class'::regclass AND d.objsubid = 0 AND o.relid::oid = d.objid;
+  DELETE FROM feature_ext.table_options o USING pg_catalog.pg_event_trigger_dropped_objects() d
+   WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+     AND d.objsubid OPERATOR(pg_catalog.=) 0
+     AND o.relid::pg_catalog.oid OPERATOR(pg_catalog.=) d.objid;
 END $$;
 CREATE EVENT TRIGGER feature_ext_forget_dropped_tables ON sql_drop
   EXECUTE FUNCTION feature_ext._forget_dropped_tables();
 
--- run_retention(): delete now, in this database and as the caller, the rows
--- of feature_store tables older than their table option `retention` (the
--- background launcher does it every feature_ext.retention_interval).
+-- run_retention(): delete now, in this database, the rows of the caller's own
+-- feature_store tables (every table for a superuser) older than their table
+-- option `retention`, each as the table's owner in a security-restricted
+-- operation, as VACUUM does (the background launcher does it for every table
+-- every feature_ext.retention_interval).  PUBLIC: it touches only the
+-- caller's own tables.
 CREATE FUNCTION feature_ext.run_retention() RETURNS bigint
   AS 'MODULE_PATHNAME', 'fe_run_retention' LANGUAGE C STRICT VOLATILE;
 

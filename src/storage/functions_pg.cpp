@@ -7,6 +7,8 @@ extern "C" {
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "catalog/index.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
@@ -14,6 +16,7 @@ extern "C" {
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/rls.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 }
@@ -27,6 +30,11 @@ FE_FUNCTION(fe_index_stats_raw)
         fe::core::IndexSlot *s = st.slot(i);
         uint32 state = s->state.load(std::memory_order_acquire);
         if ((state != fe::core::kSlotReady && state != fe::core::kSlotBuilding) || s->id.db != MyDatabaseId)
+            continue;
+        // Only indexes of tables the caller may read (a dropped table's slot
+        // not reclaimed yet shows to nobody).
+        bool missing = false;
+        if (pg_class_aclcheck_ext(s->heap, GetUserId(), ACL_SELECT, &missing) != ACLCHECK_OK || missing)
             continue;
         Datum v[8];
         bool n[8] = {false, false, false, false, false, false, false, false};
@@ -83,6 +91,13 @@ char *output_value(Oid typid, Datum d)
     return OidOutputFunctionCall(outfunc, d);
 }
 
+[[noreturn]] void index_gone(Oid indexoid)
+{
+    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("index with OID %u does not exist", indexoid),
+                    errhint("It may have been dropped concurrently.")));
+    pg_unreachable();
+}
+
 struct RawRow {
     int64 order;
     uint32 len;
@@ -105,20 +120,44 @@ FE_FUNCTION(fe_index_scan)
     InitMaterializedSRF(fcinfo, 0);
     auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
 
-    // try_relation_open: an index dropped concurrently (its name was resolved
-    // before DROP INDEX committed) or a stale OID gets a clear 42P01, not
-    // "could not open relation with OID" (XX000).
+    // Lock order as PostgreSQL's: the table first, then the index (locking
+    // the index first deadlocks against VACUUM FULL, TRUNCATE, DROP INDEX).
+    // An index dropped concurrently (its name was resolved before DROP INDEX
+    // committed) or a stale OID gets a clear 42P01, not "could not open
+    // relation with OID" (XX000).
+    Oid heapoid = IndexGetRelation(indexoid, true);
+    if (!OidIsValid(heapoid)) {
+        char *name = get_rel_name(indexoid);
+        if (!name)
+            index_gone(indexoid);
+        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE), errmsg("\"%s\" is not a skiplist index", name)));
+    }
+    // SELECT on the table, checked before its lock is queued for.
+    bool missing = false;
+    AclResult acl = pg_class_aclcheck_ext(heapoid, GetUserId(), ACL_SELECT, &missing);
+    if (missing)
+        index_gone(indexoid);
+    if (acl != ACLCHECK_OK)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("permission denied for table %s", get_rel_name(heapoid))));
+    Relation heap = try_relation_open(heapoid, AccessShareLock);
+    if (heap == nullptr)
+        index_gone(indexoid);
     Relation index = try_relation_open(indexoid, AccessShareLock);
-    if (index == nullptr)
-        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
-                        errmsg("index with OID %u does not exist", indexoid),
-                        errhint("It may have been dropped concurrently.")));
+    if (index == nullptr || !index->rd_index || index->rd_index->indrelid != heapoid)
+        index_gone(indexoid);  // dropped (its OID perhaps reused) while we waited for the table
     if (index->rd_rel->relkind != RELKIND_INDEX || index->rd_rel->relam != fe::skiplist_am_oid())
         ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
                         errmsg("\"%s\" is not a skiplist index", RelationGetRelationName(index))));
-    if (pg_class_aclcheck(index->rd_index->indrelid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+    // index_scan reads the index, not the table: it cannot apply row-level
+    // security policies, so it refuses when they apply to the caller (as
+    // deploy() does); the owner, superusers and BYPASSRLS roles read as before.
+    if (check_enable_rls(heapoid, InvalidOid, false) == RLS_ENABLED)
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                        errmsg("permission denied for table %s", get_rel_name(index->rd_index->indrelid))));
+                        errmsg("index_scan cannot read table \"%s\": row-level security applies to it",
+                               RelationGetRelationName(heap)),
+                        errdetail("index_scan reads the in-memory index and cannot apply the table's policies."),
+                        errhint("Query the table with SELECT, which applies the policies.")));
     const fe::IndexMeta *m;
     fe::core::IndexSlot *s = fe::ready_slot(index, &m);
 
@@ -165,7 +204,6 @@ FE_FUNCTION(fe_index_scan)
     }
     st.reader_exit(fe::reader_id());
 
-    Relation heap = relation_open(m->heapoid, AccessShareLock);
     TupleDesc htd = RelationGetDescr(heap);
     for (int i = 0; i < nrows; i++) {
         StringInfoData buf;
@@ -182,7 +220,7 @@ FE_FUNCTION(fe_index_scan)
         v[1] = CStringGetTextDatum(buf.data);
         tuplestore_putvalues(rsi->setResult, rsi->setDesc, v, n);
     }
-    relation_close(heap, AccessShareLock);
     index_close(index, AccessShareLock);
+    relation_close(heap, AccessShareLock);
     return Datum(0);
 }

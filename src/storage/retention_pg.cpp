@@ -25,21 +25,29 @@
 // * The deletion is an ordinary DELETE per table, in one transaction per
 //   table: WAL-logged, visible to VACUUM and replication, and the in-memory
 //   indexes drop the rows at commit like any DELETE.
-//   feature_ext.run_retention() does the same in the current database, as the
-//   caller, on demand.
+//   Each table's DELETE runs as the table's owner inside a security-restricted
+//   operation with search_path pinned (base/secure_pg.hpp), as VACUUM does:
+//   the owner's triggers, defaults and policies never run with the worker's
+//   superuser rights.  feature_ext.run_retention() does the same on demand in
+//   the current database for the tables the caller owns (all for a superuser).
 //
 // C-style zone (CONTRIBUTING.md): no C++ object with a destructor lives here,
 // so PostgreSQL errors may unwind through these functions.
 #include "feature_ext/base/guard_pg.hpp"
 #include "feature_ext/base/module_pg.hpp"
+#include "feature_ext/base/secure_pg.hpp"
 #include "feature_ext/storage/storage_pg.hpp"
 
 extern "C" {
 #include "postgres.h"
 #include "access/heapam.h"
+#include "access/relation.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "commands/extension.h"
+#include "utils/syscache.h"
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_authid.h"
 #include "utils/acl.h"
 #include "commands/defrem.h"
 #include "nodes/parsenodes.h"
@@ -93,95 +101,188 @@ void validate_retention_column(const char *value)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("retention_column must name a column")));
 }
 
+// The tables with the option, read as the extension's owner under a pinned
+// search_path (every name qualified; OIDs sort by oid's default opclass).
 const char *k_tables_sql =
-    "SELECT o.relid::oid, o.retention::text, o.retention_column::text "
-    "  FROM feature_ext.table_options o JOIN pg_class c ON c.oid = o.relid "
-    " ORDER BY o.relid::oid";
+    "SELECT o.relid::pg_catalog.oid, o.retention::pg_catalog.text, o.retention_column::pg_catalog.text "
+    "  FROM feature_ext.table_options o ORDER BY 1";
 
-// The age column of a table: retention_column, else the skiplist indexes'
-// common order column.  nullptr (with a WARNING) when there is none.
-char *age_column(Oid rel, const char *given, Oid *type)
+// The age column of an open table: retention_column, else the skiplist
+// indexes' common order column.  nullptr (with a WARNING) when there is none.
+// Syscache and relcache only: no SQL, no name resolved through a search_path.
+char *age_column(Relation r, const char *given, Oid *type)
 {
-    StringInfoData q;
-    initStringInfo(&q);
-    if (given)
-        appendStringInfo(&q,
-                         "SELECT attname::text, atttypid FROM pg_attribute WHERE attrelid = %u AND attname = %s "
-                         "AND attnum > 0 AND NOT attisdropped",
-                         rel, quote_literal_cstr(given));
-    else
-        appendStringInfo(&q,
-                         "SELECT DISTINCT a.attname::text, a.atttypid FROM pg_index i "
-                         "  JOIN pg_class ic ON ic.oid = i.indexrelid "
-                         "  JOIN pg_am am ON am.oid = ic.relam AND am.amname = 'skiplist' "
-                         "  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[i.indnkeyatts - 1] "
-                         " WHERE i.indrelid = %u",
-                         rel);
-    if (SPI_execute(q.data, true, 0) != SPI_OK_SELECT)
-        elog(ERROR, "feature_ext: retention catalog query failed");
-    if (SPI_processed != 1) {
-        if (given)
+    Oid rel = RelationGetRelid(r);
+    AttrNumber att = InvalidAttrNumber;
+    if (given) {
+        att = get_attnum(rel, given);
+        if (att <= 0) {  // missing, dropped, or a system column
             ereport(WARNING, (errcode(ERRCODE_UNDEFINED_COLUMN),
                               errmsg("retention of table %s: column \"%s\" does not exist", get_rel_name(rel), given)));
-        else
+            return nullptr;
+        }
+    } else {
+        Oid am = skiplist_am_oid();
+        int distinct = 0;  // order columns seen: 0, 1, or 2 meaning "more than one"
+        List *indexes = RelationGetIndexList(r);
+        ListCell *lc;
+        foreach (lc, indexes) {
+            Oid io = lfirst_oid(lc);
+            HeapTuple ct = SearchSysCache1(RELOID, ObjectIdGetDatum(io));
+            if (!HeapTupleIsValid(ct))
+                continue;
+            bool skiplist = OidIsValid(am) && reinterpret_cast<Form_pg_class>(GETSTRUCT(ct))->relam == am;
+            ReleaseSysCache(ct);
+            if (!skiplist)
+                continue;
+            HeapTuple it = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(io));
+            if (!HeapTupleIsValid(it))
+                continue;
+            Form_pg_index ix = reinterpret_cast<Form_pg_index>(GETSTRUCT(it));
+            AttrNumber a = ix->indnkeyatts > 0 ? ix->indkey.values[ix->indnkeyatts - 1] : InvalidAttrNumber;
+            ReleaseSysCache(it);
+            if (a <= 0)
+                continue;
+            if (distinct == 0) {
+                att = a;
+                distinct = 1;
+            } else if (a != att)
+                distinct = 2;
+        }
+        list_free(indexes);
+        if (distinct != 1) {
             ereport(WARNING,
                     (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                      errmsg("retention of table %s skipped: %s", get_rel_name(rel),
-                            SPI_processed == 0 ? "it has no skiplist index to take the order column from"
-                                               : "its skiplist indexes have different order columns"),
+                            distinct == 0 ? "it has no skiplist index to take the order column from"
+                                          : "its skiplist indexes have different order columns"),
                      errhint("Name the column: ALTER TABLE %s SET (retention_column = '...').", get_rel_name(rel))));
-        return nullptr;
+            return nullptr;
+        }
     }
-    bool isnull;
-    char *col = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-    *type = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-    return col;
+    *type = get_atttype(rel, att);
+    return get_attname(rel, att, false);
 }
 
-// The DELETE for one table, or nullptr (WARNING) when its column type has no age.
-char *delete_sql(Oid rel, const char *retention, const char *col, Oid type)
+// The DELETE for one table, or nullptr (WARNING) when its column type has no
+// age.  Every name is qualified (it runs as the table's owner, whose objects
+// must not stand in for pg_catalog's).
+char *delete_sql(Relation r, const char *retention, const char *col, Oid type)
 {
     const char *c = quote_identifier(col);
-    const char *iv = quote_literal_cstr(retention);
+    const char *bound0 = psprintf("(pg_catalog.now() OPERATOR(pg_catalog.-) %s::pg_catalog.interval)",
+                                  quote_literal_cstr(retention));
     const char *bound;
     switch (type) {
-    case TIMESTAMPTZOID: bound = psprintf("now() - %s::interval", iv); break;
-    case TIMESTAMPOID: bound = psprintf("(now() - %s::interval)::timestamp", iv); break;
-    case DATEOID: bound = psprintf("(now() - %s::interval)::date", iv); break;
+    case TIMESTAMPTZOID: bound = bound0; break;
+    case TIMESTAMPOID: bound = psprintf("%s::pg_catalog.timestamp", bound0); break;
+    case DATEOID: bound = psprintf("%s::pg_catalog.date", bound0); break;
     case INT2OID: case INT4OID: case INT8OID:
-        bound = psprintf("floor(extract(epoch FROM now() - %s::interval) * 1000)::bigint", iv);
+        bound = psprintf("pg_catalog.floor(pg_catalog.extract('epoch', %s) OPERATOR(pg_catalog.*) 1000)::pg_catalog.int8",
+                         bound0);
         break;
     default:
         ereport(WARNING, (errcode(ERRCODE_DATATYPE_MISMATCH),
-                          errmsg("retention of table %s skipped: column \"%s\" is %s", get_rel_name(rel), col,
+                          errmsg("retention of table %s skipped: column \"%s\" is %s", RelationGetRelationName(r), col,
                                  format_type_be(type)),
                           errhint("retention needs a timestamptz, timestamp, date or integer (epoch ms) column.")));
         return nullptr;
     }
-    char *nsp = get_namespace_name(get_rel_namespace(rel));
-    return psprintf("DELETE FROM %s WHERE %s < %s", quote_qualified_identifier(nsp, get_rel_name(rel)), c, bound);
+    char *nsp = get_namespace_name(RelationGetNamespace(r));
+    return psprintf("DELETE FROM %s WHERE %s OPERATOR(pg_catalog.<) %s",
+                    quote_qualified_identifier(nsp, RelationGetRelationName(r)), c, bound);
 }
 
-// Every feature_store table with retention in this database; one transaction
-// per table when `own_xacts` (the background worker), else all in the
-// caller's.  Returns rows deleted.
+struct Item {
+    Oid rel;
+    char *retention;
+    char *column;
+};
+
+void retention_errcontext(void *arg)
+{
+    errcontext("feature_ext retention of table %s", static_cast<const char *>(arg));
+}
+
+bool caller_owns(Oid rel)  // as pg_class_ownercheck, but false for a dropped table
+{
+    HeapTuple t = SearchSysCache1(RELOID, ObjectIdGetDatum(rel));
+    if (!HeapTupleIsValid(t))
+        return false;
+    Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(t))->relowner;
+    ReleaseSysCache(t);
+    return has_privs_of_role(GetUserId(), owner);  // true for superusers
+}
+
+// One table, in the current transaction: its DELETE runs as the table's
+// owner inside a security-restricted operation with a pinned search_path (as
+// VACUUM runs index functions), so the owner's triggers, defaults and
+// policies get the owner's rights and no more.  With `own_tables_only`
+// (run_retention()), tables the caller does not own are skipped before they
+// are locked.  Returns rows deleted.
+int64 retention_one(const Item *it, bool own_tables_only, int elevel)
+{
+    if (own_tables_only && !caller_owns(it->rel))
+        return 0;
+    Relation r = try_relation_open(it->rel, RowExclusiveLock);
+    if (!r)
+        return 0;  // dropped meanwhile
+    if (r->rd_rel->relkind != RELKIND_RELATION || (own_tables_only && !caller_owns(it->rel))) {
+        relation_close(r, RowExclusiveLock);
+        return 0;
+    }
+    Oid owner = r->rd_rel->relowner;
+    Oid type = InvalidOid;
+    char *col = age_column(r, it->column, &type);
+    char *sql = col ? delete_sql(r, it->retention, col, type) : nullptr;
+    int64 n = 0;
+    if (sql) {
+        char *qname = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(r)), RelationGetRelationName(r));
+        ErrorContextCallback cb;
+        cb.callback = retention_errcontext;
+        cb.arg = qname;
+        cb.previous = error_context_stack;
+        error_context_stack = &cb;
+        SafeScope s;
+        safe_enter(&s, owner, SECURITY_RESTRICTED_OPERATION);
+        SPI_connect();
+        if (SPI_execute(sql, false, 0) != SPI_OK_DELETE)
+            elog(ERROR, "feature_ext: retention DELETE failed: %s", sql);
+        n = int64(SPI_processed);
+        SPI_finish();
+        safe_leave(&s);
+        error_context_stack = cb.previous;
+        if (n > 0)
+            ereport(elevel, (errmsg("feature_ext: retention deleted %llu rows older than %s from %s",
+                                    (unsigned long long) n, it->retention, RelationGetRelationName(r))));
+    }
+    relation_close(r, NoLock);  // the lock is kept to the end of the transaction
+    return n;
+}
+
+// Every feature_store table with retention in this database: the background
+// worker (`own_xacts`) does each in a transaction of its own, and an error in
+// one (say the owner's trigger fails) is logged and does not stop the others;
+// run_retention() does the caller's own tables in the caller's transaction.
+// Returns rows deleted.
 int64 run_retention_here(bool own_xacts)
 {
-    int64 total = 0;
-    // The list of tables, read once.
-    struct Item { Oid rel; char *retention; char *column; };
+    volatile int64 total = 0;
     Item *items = nullptr;
     int n = 0;
-    MemoryContext keep = CurrentMemoryContext;
+    MemoryContext keep = own_xacts ? TopMemoryContext : CurrentMemoryContext;
+    // The list of tables, read once.
     if (own_xacts) {
         StartTransactionCommand();
         PushActiveSnapshot(GetTransactionSnapshot());
     }
+    SafeScope s;
+    safe_enter(&s, extension_owner(), SECURITY_LOCAL_USERID_CHANGE);
     SPI_connect();
     if (SPI_execute(k_tables_sql, true, 0) != SPI_OK_SELECT)
         elog(ERROR, "feature_ext: retention catalog query failed");
     n = int(SPI_processed);
-    items = static_cast<Item *>(MemoryContextAllocZero(own_xacts ? TopMemoryContext : keep, sizeof(Item) * Max(n, 1)));
+    items = static_cast<Item *>(MemoryContextAllocZero(keep, sizeof(Item) * Max(n, 1)));
     for (int i = 0; i < n; i++) {
         bool isnull;
         HeapTuple t = SPI_tuptable->vals[i];
@@ -189,46 +290,46 @@ int64 run_retention_here(bool own_xacts)
         items[i].rel = DatumGetObjectId(SPI_getbinval(t, d, 1, &isnull));
         char *r = SPI_getvalue(t, d, 2);
         char *c = SPI_getvalue(t, d, 3);
-        MemoryContext mc = own_xacts ? TopMemoryContext : keep;
-        items[i].retention = MemoryContextStrdup(mc, r);
-        items[i].column = c ? MemoryContextStrdup(mc, c) : nullptr;
+        items[i].retention = r ? MemoryContextStrdup(keep, r) : nullptr;
+        items[i].column = c ? MemoryContextStrdup(keep, c) : nullptr;
     }
     SPI_finish();
+    safe_leave(&s);
     if (own_xacts) {
         PopActiveSnapshot();
         CommitTransactionCommand();
     }
     for (int i = 0; i < n; i++) {
-        if (own_xacts) {
+        if (!items[i].retention)
+            continue;  // only retention_column set
+        if (!own_xacts) {
+            total += retention_one(&items[i], true, DEBUG1);
+            continue;
+        }
+        PG_TRY();
+        {
             StartTransactionCommand();
             PushActiveSnapshot(GetTransactionSnapshot());
             pgstat_report_activity(STATE_RUNNING, "feature_ext retention");
-        }
-        SPI_connect();
-        Oid type = InvalidOid;
-        if (get_rel_name(items[i].rel)) {  // not dropped meanwhile
-            char *col = age_column(items[i].rel, items[i].column, &type);
-            char *sql = col ? delete_sql(items[i].rel, items[i].retention, col, type) : nullptr;
-            if (sql) {
-                if (SPI_execute(sql, false, 0) != SPI_OK_DELETE)
-                    elog(ERROR, "feature_ext: retention DELETE failed: %s", sql);
-                total += int64(SPI_processed);
-                if (SPI_processed > 0)
-                    ereport(own_xacts ? LOG : DEBUG1,
-                            (errmsg("feature_ext: retention deleted %llu rows older than %s from %s",
-                                    (unsigned long long) SPI_processed, items[i].retention,
-                                    get_rel_name(items[i].rel))));
-            }
-        }
-        SPI_finish();
-        if (own_xacts) {
+            total += retention_one(&items[i], false, LOG);
             PopActiveSnapshot();
             CommitTransactionCommand();
         }
+        PG_CATCH();
+        {
+            // As autovacuum does for one table: report, clean up, go on.
+            HOLD_INTERRUPTS();
+            EmitErrorReport();
+            AbortOutOfAnyTransaction();
+            FlushErrorState();
+            RESUME_INTERRUPTS();
+        }
+        PG_END_TRY();
     }
     if (own_xacts) {
         for (int i = 0; i < n; i++) {
-            pfree(items[i].retention);
+            if (items[i].retention)
+                pfree(items[i].retention);
             if (items[i].column)
                 pfree(items[i].column);
         }
@@ -311,34 +412,29 @@ void apply_options(Oid rel, List *opts, bool reset)
             column = v;
         }
     }
-    // The catalog is the extension's: written with its owner's rights once
-    // the caller is known to own the table.
-    Oid save_uid;
-    int save_ctx;
-    GetUserIdAndSecContext(&save_uid, &save_ctx);
-    SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID, save_ctx | SECURITY_LOCAL_USERID_CHANGE);
-    SPI_connect();
+    // The catalog is the extension's: written as its owner once the caller is
+    // known to own the table, under a pinned search_path and with every name
+    // qualified (the caller's temporary types must not stand in for ours).
     Datum args[3] = {ObjectIdGetDatum(rel), retention ? CStringGetTextDatum(retention) : Datum(0),
                      column ? CStringGetTextDatum(column) : Datum(0)};
     char nulls[3] = {' ', retention ? ' ' : 'n', column ? ' ' : 'n'};
     Oid types[3] = {OIDOID, TEXTOID, TEXTOID};
-    const char *sql;
     if (reset)
-        sql = psprintf("UPDATE feature_ext.table_options SET %s%s%s WHERE relid = $1::oid::regclass "
-                       "AND $2 IS NULL AND $3 IS NULL",
-                       reset_ret ? "retention = NULL" : "", reset_ret && reset_col ? ", " : "",
-                       reset_col ? "retention_column = NULL" : "");
+        (void) catalog_exec(psprintf("UPDATE feature_ext.table_options SET %s%s%s "
+                                     " WHERE relid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
+                                     reset_ret ? "retention = NULL" : "", reset_ret && reset_col ? ", " : "",
+                                     reset_col ? "retention_column = NULL" : ""),
+                            1, types, args, nulls, false);
     else
-        sql = "INSERT INTO feature_ext.table_options AS o VALUES ($1::oid::regclass, $2::interval, $3::name) "
-              "ON CONFLICT (relid) DO UPDATE SET retention = coalesce(excluded.retention, o.retention), "
-              "  retention_column = coalesce(excluded.retention_column, o.retention_column)";
-    if (SPI_execute_with_args(sql, 3, types, args, nulls, false, 0) < 0)
-        elog(ERROR, "feature_ext: could not store table options");
-    SPI_execute_with_args("DELETE FROM feature_ext.table_options WHERE relid = $1::oid::regclass "
-                          "AND retention IS NULL AND retention_column IS NULL",
-                          1, types, args, nulls, false, 0);
-    SPI_finish();
-    SetUserIdAndSecContext(save_uid, save_ctx);
+        (void) catalog_exec(
+            "INSERT INTO feature_ext.table_options AS o (relid, retention, retention_column) "
+            "VALUES ($1::pg_catalog.regclass, $2::pg_catalog.interval, $3::pg_catalog.name) "
+            "ON CONFLICT (relid) DO UPDATE SET retention = coalesce(excluded.retention, o.retention), "
+            "  retention_column = coalesce(excluded.retention_column, o.retention_column)",
+            3, types, args, nulls, false);
+    (void) catalog_exec("DELETE FROM feature_ext.table_options WHERE relid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass "
+                        "AND retention IS NULL AND retention_column IS NULL",
+                        1, types, args, nulls, false);
 }
 
 void fe_utility(PlannedStmt *pstmt, const char *query, bool read_only_tree, ProcessUtilityContext context,
@@ -516,20 +612,15 @@ extern "C" void fe_retention_db_main(Datum arg)
     BackgroundWorkerUnblockSignals();
     BackgroundWorkerInitializeConnectionByOid(DatumGetObjectId(arg), InvalidOid, 0);
     StartTransactionCommand();
-    PushActiveSnapshot(GetTransactionSnapshot());
-    SPI_connect();
-    bool installed = SPI_execute("SELECT 1 FROM pg_extension WHERE extname = 'feature_ext'", true, 1) == SPI_OK_SELECT &&
-                     SPI_processed == 1;
-    SPI_finish();
-    PopActiveSnapshot();
+    bool installed = OidIsValid(get_extension_oid("feature_ext", true));
     CommitTransactionCommand();
     if (installed)
         (void) fe::run_retention_here(true);
     proc_exit(0);
 }
 
-// feature_ext.run_retention() -> bigint: rows deleted now in this database,
-// as the caller.
+// feature_ext.run_retention() -> bigint: rows deleted now in this database
+// from the tables the caller owns, each as its owner.
 FE_FUNCTION(fe_run_retention)
 {
     PG_RETURN_INT64(fe::run_retention_here(false));

@@ -52,6 +52,12 @@ TEST(Dialect, Detects)
     EXPECT_TRUE(fe::looks_openmldb("SELECT sum(v) OVER w AS s, FROM t WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 2 PRECEDING)"));
     EXPECT_FALSE(fe::looks_openmldb("SELECT feature_ext.count_where(v > 1)" + rows));
     EXPECT_FALSE(fe::looks_openmldb("SELECT sum(v), count(*), lag(v, 1)" + rows));
+    // Function names alone are a weak sign; syntax is a strong one.
+    EXPECT_EQ(fe::openmldb_signal("SELECT count_where(\"Note\", v > 1)" + rows), 1);
+    EXPECT_EQ(fe::openmldb_signal("SELECT at(v, 1)" + rows), 1);
+    EXPECT_EQ(fe::openmldb_signal("SELECT count_where(v, v > 1) OVER w FROM t WINDOW w AS "
+                                  "(PARTITION BY k ORDER BY ts ROWS_RANGE BETWEEN 3d PRECEDING AND CURRENT ROW)"), 2);
+    EXPECT_EQ(fe::openmldb_signal("SELECT sum(v)" + rows), 0);
 }
 
 TEST(Dialect, RowsRangeUnits)
@@ -196,3 +202,24 @@ TEST(Dialect, Functions)
     EXPECT_EQ(err("SELECT lag(c4, x) OVER w" + w).substr(0, 6), "0A000|");
     EXPECT_EQ(tr("SELECT feature_ext.sum_where(a, b) FROM t"), "SELECT feature_ext.sum_where(a, b) FROM t");
 }
+
+TEST(Dialect, OffsetsOutOfRange)
+{
+    // 213503982335 days are beyond int64 microseconds (and milliseconds): 22003, not a wrapped offset.
+    for (const char *q : {"ROWS_RANGE BETWEEN 213503982335d PRECEDING AND CURRENT ROW)",
+                          "ROWS_RANGE BETWEEN 99999999999999999999 PRECEDING AND CURRENT ROW)",
+                          "ROWS BETWEEN 99999999999999999999 PRECEDING AND CURRENT ROW)"}) {
+        try {
+            fe::translate_openmldb(kHead + q, fe::OrderType::kTimestamp);
+            ADD_FAILURE() << q;
+        } catch (const fe::DialectError &e) {
+            EXPECT_STREQ(e.sqlstate(), "22003") << q;
+        }
+    }
+    // The largest representable day count still translates.
+    EXPECT_NE(fe::translate_openmldb(kHead + "ROWS_RANGE BETWEEN 106751991d PRECEDING AND CURRENT ROW)",
+                                     fe::OrderType::kTimestamp)
+                  .find("2562047784 hours"),
+              std::string::npos);
+}
+

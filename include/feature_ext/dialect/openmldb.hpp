@@ -47,6 +47,12 @@ private:
 // with a time unit such as 3d).  Strings, quoted identifiers and comments are
 // not looked into.
 bool looks_openmldb(const std::string &query);
+// 2 when a construct only OpenMLDB has is used; 1 when the only sign is an
+// OpenMLDB function name (count_where(...), at(...), first_value(v, true)
+// unqualified), which a PostgreSQL-dialect query may also call with
+// feature_ext on its search_path (the caller tries PostgreSQL first then);
+// 0 otherwise.
+int openmldb_signal(const std::string &query);
 
 // The table named after the top-level FROM, as written (backquotes removed,
 // schema qualification kept as "schema.table"); empty if none is found.

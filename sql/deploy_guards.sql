@@ -1,0 +1,64 @@
+-- Wrong results and unclear errors once found by hand, each now a clear
+-- error or the right answer.
+CREATE TABLE gd (k text, "Note" text, v float8, ts timestamptz NOT NULL) USING feature_store;
+CREATE INDEX gd_k ON gd USING skiplist (k, ts);
+INSERT INTO gd VALUES ('a', 'x', 1, '2026-01-01 00:00+00'), ('a', 'y', 2, '2026-01-01 00:01+00');
+
+-- Negative frame offsets: PostgreSQL's own errors (they once answered NULL
+-- or wrong counts).
+SELECT feature_ext.deploy('gd_neg', $$SELECT k, count(*) OVER w AS c FROM gd
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN -1 PRECEDING AND CURRENT ROW)$$);
+SELECT feature_ext.deploy('gd_neg', $$SELECT k, count(*) OVER w AS c FROM gd
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND -1 FOLLOWING)$$);
+SELECT feature_ext.deploy('gd_neg', $$SELECT k, count(*) OVER w AS c FROM gd
+  WINDOW w AS (PARTITION BY k ORDER BY ts RANGE BETWEEN INTERVAL '-1 day' PRECEDING AND CURRENT ROW)$$);
+-- ... as PostgreSQL's executor says for the same windows:
+SELECT count(*) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN -1 PRECEDING AND CURRENT ROW) FROM gd;
+SELECT count(*) OVER (PARTITION BY k ORDER BY ts RANGE BETWEEN INTERVAL '-1 day' PRECEDING AND CURRENT ROW) FROM gd;
+
+-- A huge ROWS offset allocates for the rows read, not for the offset (it
+-- once failed every call with "invalid memory alloc request size").
+SELECT feature_ext.deploy('gd_big', $$SELECT k, count(*) OVER w AS c, sum(v) OVER w AS s FROM gd
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 100000000 PRECEDING AND CURRENT ROW)$$);
+SELECT * FROM gd_big('a', 'z', 4, '2026-01-01 00:02+00');
+SET feature_ext.jit = off;
+SELECT * FROM gd_big('a', 'z', 4, '2026-01-01 00:02+00');
+RESET feature_ext.jit;
+
+-- A deployed function called from inside another request (through a user
+-- function in an aggregate's argument) is refused: it once answered with
+-- the outer request's row.
+CREATE FUNCTION gd_inner(t timestamptz) RETURNS float8 LANGUAGE sql
+  AS $$ SELECT s FROM gd_big('a', 'z', 100, t) $$;
+SELECT feature_ext.deploy('gd_outer', $$SELECT k, sum(gd_inner(ts)) OVER w AS s FROM gd
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$);
+SELECT * FROM gd_outer('a', 'z', 4, '2026-01-01 00:02+00');
+SELECT * FROM gd_big('a', 'z', 4, '2026-01-01 00:02+00');   -- still fine afterwards
+SELECT feature_ext.undeploy('gd_outer');
+DROP FUNCTION gd_inner(timestamptz);
+
+-- A PostgreSQL-dialect query calling an OpenMLDB aggregate unqualified (with
+-- feature_ext on the search_path) stays PostgreSQL: "Note" is a column, not
+-- the string 'Note'.
+SET search_path = public, feature_ext;
+SELECT feature_ext.deploy('gd_pg', $$SELECT k, count_where("Note", "Note" = 'x') OVER w AS nx FROM gd
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$);
+SELECT * FROM gd_pg('a', 'x', 4, '2026-01-01 00:02+00');
+RESET search_path;
+-- Without feature_ext on the search_path the same text is OpenMLDB's (where
+-- "Note" is a string): one count per row.
+SELECT feature_ext.deploy('gd_om', $$SELECT k, count_where(v, "Note" = 'Note') OVER w AS n FROM gd
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$);
+SELECT * FROM gd_om('a', 'x', 4, '2026-01-01 00:02+00');
+
+-- OpenMLDB offsets beyond int64 once wrapped silently (213503982335d became
+-- RANGE 34448384 PRECEDING): 22003 now.
+\set VERBOSITY terse
+SELECT feature_ext.deploy('gd_ovf', $$SELECT k, sum(v) OVER w AS s FROM gd
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS_RANGE BETWEEN 213503982335d PRECEDING AND CURRENT ROW)$$);
+\set VERBOSITY default
+
+SELECT feature_ext.undeploy('gd_big');
+SELECT feature_ext.undeploy('gd_pg');
+SELECT feature_ext.undeploy('gd_om');
+DROP TABLE gd;
