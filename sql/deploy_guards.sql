@@ -58,6 +58,11 @@ SELECT feature_ext.deploy('gd_ovf', $$SELECT k, sum(v) OVER w AS s FROM gd
   WINDOW w AS (PARTITION BY k ORDER BY ts ROWS_RANGE BETWEEN 213503982335d PRECEDING AND CURRENT ROW)$$);
 \set VERBOSITY default
 
+-- batch() skips source rows with a NULL key or order value, and says how
+-- many (it once failed as a whole).
+SELECT * FROM gd_big_batch($$SELECT * FROM (VALUES ('a', 'p', 1::float8, '2026-01-01 00:00+00'::timestamptz),
+    (NULL, 'q', 2, '2026-01-01 00:01+00'), ('a', 'r', 3, NULL), ('a', 's', 4, '2026-01-01 00:02+00')) v$$);
+
 SELECT feature_ext.undeploy('gd_big');
 SELECT feature_ext.undeploy('gd_pg');
 SELECT feature_ext.undeploy('gd_om');

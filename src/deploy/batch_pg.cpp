@@ -578,7 +578,7 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
     // ---- 1. one pass over the source
     Datum *v = static_cast<Datum *>(palloc(sizeof(Datum) * natts));
     bool *nl = static_cast<bool *>(palloc(sizeof(bool) * natts));
-    int64 nrows = 0;
+    int64 nrows = 0, nskipped = 0;
     for (;;) {
         MemoryContextReset(rowcxt);
         MemoryContextSwitchTo(rowcxt);
@@ -589,6 +589,21 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
         if (!next(arg, v, nl)) {
             MemoryContextSwitchTo(work);
             break;
+        }
+        // A row whose key or order value is NULL can be neither a request
+        // (that is an error, 22004) nor an earlier row of one (the index
+        // leaves NULL order values out, and no request has a NULL key): it
+        // is skipped, and counted in a NOTICE at the end.
+        bool null_key = false;
+        for (int g = 0; g < ngroups && !null_key; g++) {
+            GroupPlan *gp = &p->groups[g];
+            null_key = nl[gp->order_attno - 1];
+            for (int k = 0; k < gp->nkeys; k++)
+                null_key |= nl[gp->key_attnos[k] - 1];
+        }
+        if (null_key) {
+            nskipped++;
+            continue;
         }
         int64 seq = nrows++;
         if (ngroups == 0) {  // no window: projection only
@@ -604,16 +619,6 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
             tuplesort_puttupleslot(rsort, rslot);
         }
         for (int g = 0; g < ngroups; g++) {
-            GroupPlan *gp = &p->groups[g];
-            if (nl[gp->order_attno - 1])
-                ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-                                errmsg("source row %lld has a NULL order column \"%s\"", (long long) seq + 1,
-                                       NameStr(TupleDescAttr(p->heap_desc, gp->order_attno - 1)->attname))));
-            for (int k = 0; k < gp->nkeys; k++)
-                if (nl[gp->key_attnos[k] - 1])
-                    ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-                                    errmsg("source row %lld has a NULL key column \"%s\"", (long long) seq + 1,
-                                           NameStr(TupleDescAttr(p->heap_desc, gp->key_attnos[k] - 1)->attname))));
             uint8 *key;
             uint32 klen = encode_key(gm[g], v, nl, &key);
             bytea *kb = static_cast<bytea *>(palloc(VARHDRSZ + klen));
@@ -840,6 +845,9 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
     tuplesort_end(rsort);
     MemoryContextSwitchTo(old);
     MemoryContextDelete(work);
+    if (nskipped > 0)
+        ereport(NOTICE, (errmsg("batch skipped %lld source rows with a NULL key or order value", (long long) nskipped),
+                         errdetail("Such rows are neither requests nor rows a request reads.")));
 }
 
 }  // namespace fe

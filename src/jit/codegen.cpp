@@ -1088,9 +1088,16 @@ char *target_id() noexcept
     }
 }
 
+namespace {
+InterruptFn g_interrupt = nullptr;
+bool interrupted() { return g_interrupt && g_interrupt(); }
+}  // namespace
+
+void set_interrupt_check(InterruptFn fn) noexcept { g_interrupt = fn; }
+
 CompileResult compile(const ModuleSpec &spec) noexcept
 {
-    CompileResult r{false, nullptr, 0, nullptr, 0};
+    CompileResult r{false, nullptr, 0, nullptr, 0, false};
     try {
         LlvmSection s;
         auto t0 = std::chrono::steady_clock::now();
@@ -1106,9 +1113,14 @@ CompileResult compile(const ModuleSpec &spec) noexcept
         mod.setDataLayout(tm->createDataLayout());
         mod.setTargetTriple(tm->getTargetTriple().str());
         Gen gen(ctx, mod);
-        for (size_t g = 0; g < spec.groups.size(); g++)
+        for (size_t g = 0; g < spec.groups.size(); g++) {
+            if (interrupted()) {
+                r.cancelled = true;
+                return r;
+            }
             if (!spec.groups[g].aggs.empty())
                 gen.group(spec.groups[g], int(g));
+        }
         if (!spec.proj.outs.empty())
             gen.projection(spec.proj);
         std::string verr;
@@ -1122,7 +1134,15 @@ CompileResult compile(const ModuleSpec &spec) noexcept
             llvm::FunctionAnalysisManager fam;
             llvm::CGSCCAnalysisManager cgam;
             llvm::ModuleAnalysisManager mam;
-            llvm::PassBuilder pb(tm.get());
+            // Every optional pass asks first: once interrupted, the rest are
+            // skipped and the compile returns cancelled below.
+            llvm::PassInstrumentationCallbacks pic;
+            pic.registerShouldRunOptionalPassCallback([&r](llvm::StringRef, llvm::Any) {
+                if (!r.cancelled && interrupted())
+                    r.cancelled = true;
+                return !r.cancelled;
+            });
+            llvm::PassBuilder pb(tm.get(), llvm::PipelineTuningOptions(), {}, &pic);
             pb.registerModuleAnalyses(mam);
             pb.registerCGSCCAnalyses(cgam);
             pb.registerFunctionAnalyses(fam);
@@ -1131,6 +1151,14 @@ CompileResult compile(const ModuleSpec &spec) noexcept
             llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
             mpm.run(mod, mam);
         }
+        if (r.cancelled || interrupted()) {
+            r.cancelled = true;
+            return r;
+        }
+        auto t_opt = std::chrono::steady_clock::now();
+        if (std::getenv("FE_JIT_PHASES"))
+            std::fprintf(stderr, "feature_ext jit: generate+optimise %.1f ms\n",
+                         std::chrono::duration<double, std::milli>(t_opt - t0).count());
         llvm::SmallVector<char, 0> buf;
         {
             llvm::raw_svector_ostream os(buf);
@@ -1141,6 +1169,9 @@ CompileResult compile(const ModuleSpec &spec) noexcept
             }
             pm.run(mod);
         }
+        if (std::getenv("FE_JIT_PHASES"))
+            std::fprintf(stderr, "feature_ext jit: emit %.1f ms\n",
+                         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_opt).count());
         r.object = static_cast<char *>(std::malloc(buf.size() ? buf.size() : 1));
         if (!r.object) {
             r.error = dup("out of memory");

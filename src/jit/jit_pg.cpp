@@ -650,10 +650,27 @@ struct Built {
     jit::CompileResult cr;   // malloc'd buffers (compiled)
 };
 
+// The JIT's interrupt check: a statement_timeout, cancel or terminate is
+// pending (flags set by PostgreSQL's signal handlers; read, never cleared).
+bool interrupt_pending()
+{
+    return InterruptPending && (QueryCancelPending || ProcDiePending) && !QueryCancelHoldoffCount &&
+           !InterruptHoldoffCount && !CritSectionCount;
+}
+
+// After a compile stopped by the interrupt check: raise the pending
+// interrupt (statement timeout, cancel: 57014; terminate: 57P01).  Called
+// with no C++ object alive.
+void raise_cancelled(const char *name)
+{
+    CHECK_FOR_INTERRUPTS();
+    ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED), errmsg("compiling deployment %s was canceled", name)));
+}
+
 Built build_and_compile(DeployPlan *p, bool *jitted, int *winmap, int *group_nwin, int *layout, bool compile,
                         uint64 skip_if_hash, bool *out_jitted, const bool *exclude = nullptr)
 {
-    Built b{0, 0, false, {false, nullptr, 0, nullptr, 0}};
+    Built b{0, 0, false, {false, nullptr, 0, nullptr, 0, false}};
     jit::ModuleSpec spec;
     build_spec(p, &spec, jitted, winmap, layout, exclude);
     if (!exclude)  // a variant for batch() runs the plan's own projection
@@ -666,6 +683,7 @@ Built build_and_compile(DeployPlan *p, bool *jitted, int *winmap, int *group_nwi
         return b;
     b.hash = spec_hash(spec);
     if (compile && b.hash != skip_if_hash) {
+        jit::set_interrupt_check(interrupt_pending);
         b.cr = jit::compile(spec);  // noexcept
         b.compiled = true;
     }
@@ -695,6 +713,8 @@ JitObject jit_compile_plan(DeployPlan *p)
     r.hash = b.hash;
     if (!b.compiled)
         return r;
+    if (b.cr.cancelled)
+        raise_cancelled(p->name);
     if (!b.cr.ok) {  // the interpreter still runs it: not a reason to refuse the deployment
         char msg[512];
         strlcpy(msg, b.cr.error ? b.cr.error : "unknown error", sizeof(msg));
@@ -752,6 +772,9 @@ JitPlan *attach(DeployPlan *p, const JitObject *stored, const bool *exclude)
         len = stored->len;
         jp->compile_ms = stored->compile_ms;
         jp->from_catalog = true;
+    } else if (b.cr.cancelled) {
+        raise_cancelled(p->name);
+        return nullptr;
     } else if (!b.cr.ok) {
         char msg[512];
         strlcpy(msg, b.cr.error ? b.cr.error : "?", sizeof(msg));

@@ -175,6 +175,13 @@ core::TtlRule slot_rule(const core::IndexSlot *s, TimestampTz now)
     r.rows = s->ttl_rows.load(std::memory_order_relaxed);
     if (r.has_abs() && !r.event_clock)
         r.wall_cutoff = order_now(OrderKind(s->order_kind), now) - r.abs_ttl;
+    if (r.event_clock) {
+        // docs/STORAGE.md, TTL: rows dated more than a day past the wall
+        // clock do not move the event clock.
+        int64 day = order_units_from_us(OrderKind(s->order_kind), USECS_PER_DAY);
+        if (__builtin_add_overflow(order_now(OrderKind(s->order_kind), now), day, &r.clock_ceiling))
+            r.clock_ceiling = INT64_MAX;
+    }
     return r;
 }
 

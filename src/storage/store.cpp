@@ -695,7 +695,7 @@ void Store::publish(IndexSlot *s, KeyEntry *k, Ref node, const TtlRule &rule)
         for (int l = 0; l < n->height; l++)
             preds[l]->store(node, std::memory_order_release);
         k->nrows.fetch_add(1, std::memory_order_relaxed);
-        if (n->order > k->newest_order.load(std::memory_order_relaxed))
+        if (n->order > k->newest_order.load(std::memory_order_relaxed) && n->order <= rule.clock_ceiling)
             k->newest_order.store(n->order, std::memory_order_release);
         s->rows.fetch_add(1, std::memory_order_relaxed);
         s->bytes.fetch_add(int64_t(class_size(node_size(n))), std::memory_order_relaxed);

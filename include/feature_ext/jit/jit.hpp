@@ -26,12 +26,21 @@ void set_fatal_handler(FatalFn fn) noexcept;
 // another target are not loaded.  malloc'd.
 char *target_id() noexcept;
 
+// Polled during a compile (between groups, before every optimisation pass
+// on every function, and between the emission of functions); true stops the
+// compile, which then returns cancelled.  The glue passes a function that
+// reads PostgreSQL's pending-interrupt flags (statement_timeout, cancel,
+// terminate), so a long compile honours them within one pass.
+using InterruptFn = bool (*)();
+void set_interrupt_check(InterruptFn fn) noexcept;
+
 struct CompileResult {
     bool ok;
     char *object;        // malloc'd ELF object (ok)
     size_t object_len;
     char *error;         // malloc'd message (!ok)
     double ms;           // wall time of code generation + optimisation + emission
+    bool cancelled;      // stopped by the interrupt check (!ok, no error)
 };
 CompileResult compile(const ModuleSpec &spec) noexcept;
 

@@ -185,6 +185,10 @@ struct TtlRule {
     int64_t abs_ttl = 0;      // in order units (> 0 when the type has an absolute part)
     int64_t wall_cutoff = 0;  // wall clock "now - ttl" in order units (wall clock only)
     int64_t rows = 0;         // ttl_rows (> 0 when the type has a row part)
+    // Event clock: a row published with an order value past this (the wall
+    // clock plus one day, in order units) does not advance its key's clock,
+    // so one future-dated row cannot expire the key's history.
+    int64_t clock_ceiling = INT64_MAX;
 
     bool has_abs() const { return type == TtlType::kAbsolute || type == TtlType::kAbsOrLat || type == TtlType::kAbsAndLat; }
     bool has_rows() const { return type == TtlType::kLatest || type == TtlType::kAbsOrLat || type == TtlType::kAbsAndLat; }
