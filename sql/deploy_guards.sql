@@ -4,14 +4,24 @@ CREATE TABLE gd (k text, "Note" text, v float8, ts timestamptz NOT NULL) USING f
 CREATE INDEX gd_k ON gd USING skiplist (k, ts);
 INSERT INTO gd VALUES ('a', 'x', 1, '2026-01-01 00:00+00'), ('a', 'y', 2, '2026-01-01 00:01+00');
 
--- Negative frame offsets: PostgreSQL's own errors (they once answered NULL
--- or wrong counts).
+-- Negative frame offsets in the PostgreSQL dialect: PostgreSQL's own errors
+-- (they once answered NULL or wrong counts).
 SELECT feature_ext.deploy('gd_neg', $$SELECT k, count(*) OVER w AS c FROM gd
-  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN -1 PRECEDING AND CURRENT ROW)$$);
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN (-1) PRECEDING AND CURRENT ROW)$$);
 SELECT feature_ext.deploy('gd_neg', $$SELECT k, count(*) OVER w AS c FROM gd
-  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND -1 FOLLOWING)$$);
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND (0 - 1) FOLLOWING)$$);
 SELECT feature_ext.deploy('gd_neg', $$SELECT k, count(*) OVER w AS c FROM gd
   WINDOW w AS (PARTITION BY k ORDER BY ts RANGE BETWEEN INTERVAL '-1 day' PRECEDING AND CURRENT ROW)$$);
+-- Written as a bare -n, it is OpenMLDB's bound on the other side of the
+-- current row (-1 FOLLOWING = 1 PRECEDING; 2 PRECEDING AND -1 PRECEDING ends
+-- after the request row, i.e. at it), as in OpenMLDB's own cases.
+SELECT feature_ext.deploy('gd_neg', $$SELECT k, count(*) OVER w AS c, sum(v) OVER w AS s FROM gd
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND -1 FOLLOWING)$$);
+SELECT * FROM gd_neg('a', 'z', 4, '2026-01-01 00:02+00');
+SELECT feature_ext.deploy('gd_neg', $$SELECT k, count(*) OVER w AS c, sum(v) OVER w AS s FROM gd
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND -1 PRECEDING)$$, '{"replace": true}');
+SELECT * FROM gd_neg('a', 'z', 4, '2026-01-01 00:02+00');
+SELECT feature_ext.undeploy('gd_neg');
 -- ... as PostgreSQL's executor says for the same windows:
 SELECT count(*) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN -1 PRECEDING AND CURRENT ROW) FROM gd;
 SELECT count(*) OVER (PARTITION BY k ORDER BY ts RANGE BETWEEN INTERVAL '-1 day' PRECEDING AND CURRENT ROW) FROM gd;

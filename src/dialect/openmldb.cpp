@@ -233,6 +233,7 @@ public:
     {
         refuse_global();
         lexical();
+        named_window_refs();
         windows();
         functions();
         std::string r;
@@ -290,6 +291,11 @@ public:
                     !(i > 0 && is_op(toks_[i - 1], ".")) && !(i + 1 < toks_.size() && is_op(toks_[i + 1], "(")))
                     return 2;
             if (is_kw(t, "OPEN") && i + 1 < toks_.size() && is_kw(toks_[i + 1], "PRECEDING"))
+                return 2;
+            // -n PRECEDING / FOLLOWING: OpenMLDB's bound on the other side of
+            // the current row; PostgreSQL always rejects a negative offset.
+            if (is_op(t, "-") && i + 2 < toks_.size() && toks_[i + 1].kind == TK::kNum &&
+                (is_kw(toks_[i + 2], "PRECEDING") || is_kw(toks_[i + 2], "FOLLOWING")))
                 return 2;
             if (is_op(t, ",") && i + 1 < toks_.size() && is_kw(toks_[i + 1], "FROM"))
                 return 2;  // SELECT a, b, FROM t
@@ -386,6 +392,25 @@ private:
         return found;
     }
 
+    // OVER (w) names window w in OpenMLDB's documentation (OVER w in SQL):
+    // written without the parentheses, which in PostgreSQL would copy w and
+    // refuse its frame clause.
+    void named_window_refs()
+    {
+        for (size_t i = 0; i + 3 < toks_.size(); i++) {
+            if (!is_kw(toks_[i], "OVER") || !is_op(toks_[i + 1], "(") || !is_op(toks_[i + 3], ")"))
+                continue;
+            const Tok &n = toks_[i + 2];
+            if (n.kind != TK::kQIdent && !(n.kind == TK::kIdent && n.up != "PARTITION" && n.up != "ORDER" &&
+                                           n.up != "ROWS" && n.up != "ROWS_RANGE" && n.up != "RANGE" &&
+                                           n.up != "UNION"))
+                continue;
+            toks_[i + 2].ws = toks_[i + 1].ws.empty() ? " " : toks_[i + 1].ws;
+            toks_.erase(toks_.begin() + long(i + 3));
+            toks_.erase(toks_.begin() + long(i + 1));
+        }
+    }
+
     void windows()
     {
         int depth = 0;
@@ -439,6 +464,14 @@ private:
         } else if (is_kw(toks_[i], "CURRENT") && i + 1 < end && is_kw(toks_[i + 1], "ROW")) {
             b.kind = Bound::kCurrent;
             return i += 2, b;
+        }
+        bool negative = false;
+        if (b.kind != Bound::kUnbounded && is_op(toks_[i], "-") && i + 1 < end && toks_[i + 1].kind == TK::kNum) {
+            negative = true;
+            i++;
+        }
+        if (b.kind == Bound::kUnbounded) {
+            // UNBOUNDED PRECEDING / FOLLOWING below
         } else if (toks_[i].kind == TK::kNum) {
             b.kind = Bound::kOffset;
             std::string s = toks_[i].text;
@@ -456,9 +489,7 @@ private:
                 b.open = true;
                 i++;
             }
-        } else if (is_op(toks_[i], "-"))
-            refuse("a negative frame offset (a bound after the current row) is not supported", b.pos);
-        else
+        } else
             syntax("frame bound expected", b.pos);
         if (i < end && is_kw(toks_[i], "PRECEDING"))
             b.preceding = true;
@@ -466,6 +497,8 @@ private:
             b.preceding = false;
         else
             syntax("PRECEDING or FOLLOWING expected", i < end ? toks_[i].pos : toks_[end].pos);
+        if (negative)  // OpenMLDB: -n PRECEDING is n FOLLOWING, and -n FOLLOWING is n PRECEDING
+            b.preceding = !b.preceding;
         i++;
         return b;
     }

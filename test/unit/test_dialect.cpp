@@ -165,7 +165,9 @@ TEST(Dialect, Refusals)
     EXPECT_EQ(err(kHead + "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW)", OrderType::kOther).substr(0, 6), "0A000|");
     EXPECT_EQ(err(kHead + "ROWS BETWEEN 3s PRECEDING AND CURRENT ROW)").substr(0, 6), "42601|");
     EXPECT_EQ(err("SELECT `a FROM t").substr(0, 6), "42601|");
-    EXPECT_EQ(err(kHead + "ROWS_RANGE BETWEEN 2 PRECEDING AND -1 PRECEDING)").substr(0, 6), "0A000|");
+    // (a negative offset is OpenMLDB's bound past the current row: translated, see NegativeOffsets)
+    EXPECT_NE(tr(kHead + "ROWS_RANGE BETWEEN 2 PRECEDING AND -1 PRECEDING)").find("2 PRECEDING AND 1 FOLLOWING"),
+              std::string::npos);
 }
 
 TEST(Dialect, Lexical)
@@ -221,5 +223,30 @@ TEST(Dialect, OffsetsOutOfRange)
                                      fe::OrderType::kTimestamp)
                   .find("2562047784 hours"),
               std::string::npos);
+}
+
+TEST(Dialect, OverParenthesisedName)
+{
+    // OpenMLDB's documentation writes sum(x) OVER (w1) for a named window with a frame.
+    std::string q = "SELECT card_id, sum(amount) OVER (w1) AS s FROM txn WINDOW w1 AS (PARTITION BY card_id "
+                    "ORDER BY txn_time ROWS BETWEEN 2 PRECEDING AND CURRENT ROW EXCLUDE CURRENT_ROW)";
+    std::string out = tr(q);
+    EXPECT_NE(out.find("OVER w1 AS s"), std::string::npos) << out;
+    EXPECT_EQ(out.find("OVER (w1)"), std::string::npos) << out;
+    // An inline window is left alone.
+    std::string inl = tr("SELECT sum(amount) OVER (PARTITION BY card_id ORDER BY txn_time ROWS_RANGE BETWEEN 3d "
+                         "PRECEDING AND CURRENT ROW) AS s FROM txn");
+    EXPECT_NE(inl.find("OVER (PARTITION BY"), std::string::npos) << inl;
+}
+
+TEST(Dialect, NegativeOffsets)
+{
+    // OpenMLDB's -n PRECEDING is n FOLLOWING (PostgreSQL rejects negative offsets, so it is a sign of the dialect).
+    std::string q = kHead + "ROWS BETWEEN 2 PRECEDING AND -1 PRECEDING)";
+    EXPECT_EQ(fe::openmldb_signal(q), 2);
+    EXPECT_NE(tr(q).find("ROWS BETWEEN 2 PRECEDING AND 1 FOLLOWING"), std::string::npos) << tr(q);
+    EXPECT_NE(tr(kHead + "ROWS BETWEEN -3 FOLLOWING AND CURRENT ROW)").find("ROWS BETWEEN 3 PRECEDING AND CURRENT ROW"),
+              std::string::npos);
+    EXPECT_EQ(fe::openmldb_signal(kHead + "RANGE BETWEEN INTERVAL '-1 day' PRECEDING AND CURRENT ROW)"), 0);
 }
 
