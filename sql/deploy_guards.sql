@@ -68,6 +68,20 @@ SELECT feature_ext.deploy('gd_ovf', $$SELECT k, sum(v) OVER w AS s FROM gd
   WINDOW w AS (PARTITION BY k ORDER BY ts ROWS_RANGE BETWEEN 213503982335d PRECEDING AND CURRENT ROW)$$);
 \set VERBOSITY default
 
+-- min/max of a text column (a collation-aware aggregate) and COLLATE
+-- clauses: every call once failed (42P22 "could not determine which
+-- collation", "unrecognized node type").
+SELECT feature_ext.deploy('gd_txt', $$SELECT k, min("Note") OVER w AS lo, max("Note") OVER w AS hi,
+    max("Note" COLLATE "C") OVER w AS hi_c, lower("Note") COLLATE "C" AS low_c,
+    count(*) FILTER (WHERE "Note" COLLATE "C" < 'y') OVER w AS below_y FROM gd
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 5 PRECEDING AND CURRENT ROW)$$);
+SELECT * FROM gd_txt('a', 'z', 4, '2026-01-01 00:02+00');
+SELECT * FROM gd_txt_batch() ORDER BY lo, hi;
+SET feature_ext.jit = off;
+SELECT * FROM gd_txt('a', 'z', 4, '2026-01-01 00:02+00');
+RESET feature_ext.jit;
+SELECT feature_ext.undeploy('gd_txt');
+
 -- batch() skips source rows with a NULL key or order value, and says how
 -- many (it once failed as a whole).
 SELECT * FROM gd_big_batch($$SELECT * FROM (VALUES ('a', 'p', 1::float8, '2026-01-01 00:00+00'::timestamptz),

@@ -846,7 +846,7 @@ void eval_group(DeployPlan *p, int g, const Rows &rows, int64 base, Datum based,
             Datum state = a->init_null ? Datum(0) : datumCopy(a->init_value, a->transtypbyval, a->transtyplen);
             bool state_null = a->init_null;
             LOCAL_FCINFO(fc, FUNC_MAX_ARGS);
-            InitFunctionCallInfoData(*fc, &a->transfn, a->nargs + 1, InvalidOid,
+            InitFunctionCallInfoData(*fc, &a->transfn, a->nargs + 1, a->collation,
                                      reinterpret_cast<Node *>(p->fake_agg), nullptr);
             for (int pos = Max(f.from, 0); pos <= Min(f.to, rows.n); pos++) {
                 bool is_req = pos == rows.n;
@@ -894,7 +894,7 @@ void eval_group(DeployPlan *p, int g, const Rows &rows, int64 base, Datum based,
                     pr->isnull = true;
                 } else {
                     LOCAL_FCINFO(ff, FUNC_MAX_ARGS);
-                    InitFunctionCallInfoData(*ff, &a->finalfn, a->nfinalargs, InvalidOid,
+                    InitFunctionCallInfoData(*ff, &a->finalfn, a->nfinalargs, a->collation,
                                              reinterpret_cast<Node *>(p->fake_agg), nullptr);
                     ff->args[0].value = state;
                     ff->args[0].isnull = state_null;

@@ -468,6 +468,22 @@ void plan_window(PlanBuild *b, WindowClause *wc, WindowPlan *w)
 }
 
 // Replace window functions by PARAM_EXEC references, collecting them.
+// COLLATE clauses as the planner leaves them (eval_const_expressions): the
+// executor does not run CollateExpr nodes; the collation is already in the
+// nodes above, and the value passes through as a RelabelType.
+Node *strip_collate(Node *node, void *ctx)
+{
+    if (!node)
+        return nullptr;
+    if (IsA(node, CollateExpr)) {
+        auto *c = reinterpret_cast<CollateExpr *>(node);
+        Node *arg = strip_collate(reinterpret_cast<Node *>(c->arg), ctx);
+        return reinterpret_cast<Node *>(makeRelabelType(static_cast<Expr *>(static_cast<void *>(arg)), exprType(arg),
+                                                        exprTypmod(arg), c->collOid, COERCE_IMPLICIT_CAST));
+    }
+    return expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(strip_collate), ctx);
+}
+
 Node *replace_winfuncs(Node *node, void *ctx)
 {
     if (!node)
@@ -604,6 +620,7 @@ void plan_agg(PlanBuild *b, WindowFunc *wf, AggPlan *a)
             w = i;
     a->window = w;
     a->aggfnoid = wf->winfnoid;
+    a->collation = wf->inputcollid;
     if (!wf->winagg) {
         plan_winfn(b, wf, a);
         return;
@@ -881,6 +898,13 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
         safe_enter(&s, InvalidOid, 0);
         p->bound_query = pg_get_querydef(static_cast<Query *>(copyObjectImpl(q)), false);
         safe_leave(&s);
+    }
+    {  // after the bound text and the dependencies were taken from q
+        ListCell *tl;
+        foreach (tl, q->targetList) {
+            TargetEntry *tle = lfirst_node(TargetEntry, tl);
+            tle->expr = reinterpret_cast<Expr *>(strip_collate(reinterpret_cast<Node *>(tle->expr), nullptr));
+        }
     }
     if (q->commandType != CMD_SELECT || q->utilityStmt)
         fail(b, ERRCODE_SYNTAX_ERROR, -1, "a deployment is exactly one SELECT statement", nullptr);

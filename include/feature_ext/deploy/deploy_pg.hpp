@@ -76,6 +76,7 @@ struct AggPlan {
     AttrNumber fast_attno;     // argument column of a fast aggregate
     Oid fast_argtype;
     Oid aggfnoid;
+    Oid collation;             // the aggregate call's input collation (min/max of text, ...)
     bool is_agg;               // plain aggregate used as a window function
     int nargs;
     ExprState **args;          // evaluated on the row slot
