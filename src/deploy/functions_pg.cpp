@@ -10,6 +10,7 @@
 // privileges (CREATE on the schema, SELECT on the table) and then creates the
 // objects as the bootstrap superuser, owned by the caller.
 #include "feature_ext/deploy/deploy_pg.hpp"
+#include "feature_ext/base/compat_pg.hpp"
 #include "feature_ext/base/module_pg.hpp"
 #include "feature_ext/deploy/stats_pg.hpp"
 #include "feature_ext/base/secure_pg.hpp"
@@ -42,6 +43,7 @@ extern "C" {
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
@@ -414,7 +416,7 @@ FE_FUNCTION(fe_deploy_call)
     PG_END_TRY();
     INSTR_TIME_SET_CURRENT(t1);
     INSTR_TIME_SUBTRACT(t1, t0);
-    fe::deploy_stats_record(p->stats, uint64(t1.tv_sec) * 1000000000ull + uint64(t1.tv_nsec));
+    fe::deploy_stats_record(p->stats, fe::compat::instr_time_ns(t1));
     return result;
 }
 
@@ -551,7 +553,7 @@ void drop_deployment(const char *schema, Oid nsp, const char *fname, const char 
     Oid fns[3];
     int nf = deployed_functions(nsp, fname, fns);
     for (int i = 0; i < nf; i++)
-        if (!pg_proc_ownercheck(fns[i], GetUserId()))
+        if (!object_ownercheck(ProcedureRelationId, fns[i], GetUserId()))
             ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                             errmsg("must be owner of deployment %s", quote_qualified_identifier(schema, fname)),
                             errdetail("Function %s belongs to another role.", format_procedure(fns[i]))));
@@ -563,7 +565,7 @@ void drop_deployment(const char *schema, Oid nsp, const char *fname, const char 
                             errmsg("must be owner of deployment %s", quote_qualified_identifier(schema, fname))));
     }
     Oid typ = result_type(nsp, fname);
-    if (OidIsValid(typ) && !pg_type_ownercheck(typ, GetUserId()))
+    if (OidIsValid(typ) && !object_ownercheck(TypeRelationId, typ, GetUserId()))
         aclcheck_error_type(ACLCHECK_NOT_OWNER, typ);
     ObjectAddresses *objs = new_object_addresses();
     for (int i = 0; i < nf; i++) {
@@ -599,7 +601,7 @@ void drop_deployment(const char *schema, Oid nsp, const char *fname, const char 
 void drop_leftover_type(Oid nsp, const char *fname)
 {
     Oid typ = result_type(nsp, fname);
-    if (!OidIsValid(typ) || !pg_type_ownercheck(typ, GetUserId()))
+    if (!OidIsValid(typ) || !object_ownercheck(TypeRelationId, typ, GetUserId()))
         return;
     Oid ext = get_extension_oid("feature_ext", false);
     bool ours = false;
@@ -636,12 +638,11 @@ Oid create_function(const char *name, Oid nsp, Oid rettype, bool retset, int nar
     for (int i = 0; i < nargs; i++)
         nd[i] = CStringGetTextDatum(argnames[i]);
     ArrayType *names = construct_array(nd, nargs, TEXTOID, -1, false, TYPALIGN_INT);
-    ObjectAddress a = ProcedureCreate(name, nsp, false, retset, rettype, GetUserId(), ClanguageId, InvalidOid, symbol,
-                                      "$libdir/feature_ext", nullptr, PROKIND_FUNCTION, false, false, false,
-                                      PROVOLATILE_VOLATILE, parallel, buildoidvector(argtypes, nargs),
-                                      PointerGetDatum(nullptr), PointerGetDatum(nullptr), PointerGetDatum(names),
-                                      defaults, PointerGetDatum(nullptr), PointerGetDatum(nullptr), InvalidOid, 1,
-                                      retset ? 1000 : 0);
+    ObjectAddress a = fe::compat::procedure_create(
+        name, nsp, false, retset, rettype, GetUserId(), ClanguageId, InvalidOid, symbol, "$libdir/feature_ext",
+        nullptr, PROKIND_FUNCTION, false, false, false, PROVOLATILE_VOLATILE, parallel,
+        buildoidvector(argtypes, nargs), PointerGetDatum(nullptr), PointerGetDatum(nullptr), PointerGetDatum(names),
+        defaults, PointerGetDatum(nullptr), PointerGetDatum(nullptr), InvalidOid, 1, retset ? 1000 : 0);
     CommandCounterIncrement();
     return a.objectId;
 }
@@ -703,7 +704,7 @@ FE_FUNCTION(fe_deploy)
         ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                         errmsg("deployments cannot be created in a temporary schema"),
                         errhint("A deployment is called from every session: deploy it into a permanent schema.")));
-    if (pg_namespace_aclcheck(nsp, GetUserId(), ACL_CREATE) != ACLCHECK_OK)
+    if (object_aclcheck(NamespaceRelationId, nsp, GetUserId(), ACL_CREATE) != ACLCHECK_OK)
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for schema %s", schema),
                         errhint("Deploying needs CREATE on the target schema.")));
     if (strlen(fname) > NAMEDATALEN - 8)

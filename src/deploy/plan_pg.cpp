@@ -6,6 +6,7 @@
 // match a skiplist index, and flattens it into a DeployPlan (deploy/deploy_pg.hpp).
 // Errors point into the deployment's query text (internalerrposition).
 #include "feature_ext/deploy/deploy_pg.hpp"
+#include "feature_ext/base/compat_pg.hpp"
 
 #include <cmath>
 #include <cstdlib>
@@ -201,10 +202,7 @@ int group_for(PlanBuild *b, WindowClause *wc)
              "Order each window by the order column of a skiplist index, e.g. ORDER BY txn_time.");
     SortGroupClause *osc = linitial_node(SortGroupClause, wc->orderClause);
     AttrNumber order = clause_column(b, osc, "ORDER BY");
-    Oid opfamily, opcintype;
-    int16 strategy;
-    if (!get_ordering_op_properties(osc->sortop, &opfamily, &opcintype, &strategy) ||
-        strategy != BTLessStrategyNumber)
+    if (!fe::compat::is_ascending_ordering_op(osc->sortop))
         fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, window_location(b, wc->winref), "windows must be ordered ascending (ORDER BY col ASC)",
              "A request is the newest row of its window: drop DESC.");
     for (int i = 0; i < b->nmetas; i++) {

@@ -6,6 +6,7 @@
 // reloptions (ttl, ttl_rows, ttl_type, ttl_clock, buckets), the per-index
 // metadata, and ambuild (CREATE INDEX, REINDEX, TRUNCATE, VACUUM FULL).
 #include "feature_ext/storage/storage_pg.hpp"
+#include "feature_ext/base/compat_pg.hpp"
 
 extern "C" {
 #include "access/amapi.h"
@@ -264,7 +265,7 @@ IndexMeta *build_index_meta(Relation index, Relation heap, MemoryContext cxt)
     auto *m = static_cast<IndexMeta *>(MemoryContextAllocZero(cxt, sizeof(IndexMeta)));
     m->indexoid = RelationGetRelid(index);
     m->heapoid = RelationGetRelid(heap);
-    m->id = core::SlotId{MyDatabaseId, RelationGetRelid(index), index->rd_node.relNode};
+    m->id = core::SlotId{MyDatabaseId, RelationGetRelid(index), fe::compat::rel_file_number(index)};
     strlcpy(m->name, RelationGetRelationName(index), NAMEDATALEN);
     for (int i = 0; i < natts; i++)
         if (ind->indkey.values[i] == 0)

@@ -33,6 +33,7 @@
 //
 // C-style zone (CONTRIBUTING.md): no C++ object with a destructor lives here,
 // so PostgreSQL errors may unwind through these functions.
+#include "feature_ext/base/compat_pg.hpp"
 #include "feature_ext/base/guard_pg.hpp"
 #include "feature_ext/base/module_pg.hpp"
 #include "feature_ext/base/secure_pg.hpp"
@@ -204,7 +205,7 @@ void retention_errcontext(void *arg)
     errcontext("feature_ext retention of table %s", static_cast<const char *>(arg));
 }
 
-bool caller_owns(Oid rel)  // as pg_class_ownercheck, but false for a dropped table
+bool caller_owns(Oid rel)  // as object_ownercheck, but false for a dropped table
 {
     HeapTuple t = SearchSysCache1(RELOID, ObjectIdGetDatum(rel));
     if (!HeapTupleIsValid(t))
@@ -389,7 +390,7 @@ void apply_options(Oid rel, List *opts, bool reset)
                         errmsg("table option retention needs the feature_ext extension in this database"),
                         errhint("CREATE EXTENSION feature_ext;")));
     require_feature_store(rel);
-    if (!pg_class_ownercheck(rel, GetUserId()))
+    if (!object_ownercheck(RelationRelationId, rel, GetUserId()))
         aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(rel));
     const char *retention = nullptr, *column = nullptr;
     bool reset_ret = false, reset_col = false;

@@ -3,12 +3,13 @@
 // conversions, TTL rules, and the TTL background worker.
 //
 // Protocol of the region: see include/feature_ext/storage/store.hpp.  Each
-// backend reads as reader number MyProc->pgprocno; its reader slot is cleared
+// backend reads as reader number proc_number(MyProc); its reader slot is cleared
 // on exit (on_shmem_exit) and at transaction abort, so a backend that errors
 // out or exits mid-read never pins memory.  A crashed backend makes the
 // postmaster re-create the whole region (empty): indexes are then rebuilt from
 // their tables on first use (ready_slot, storage/xact_pg.cpp).
 #include "feature_ext/storage/storage_pg.hpp"
+#include "feature_ext/base/compat_pg.hpp"
 #include "feature_ext/base/module_pg.hpp"
 #include "feature_ext/deploy/stats_pg.hpp"
 
@@ -57,7 +58,7 @@ void fe_shmem_exit(int, Datum)
 {
     if (!g_store.valid() || !MyProc)
         return;
-    auto *rs = g_store.at<core::ReaderSlot>(g_store.hdr()->readers) + MyProc->pgprocno;
+    auto *rs = g_store.at<core::ReaderSlot>(g_store.hdr()->readers) + fe::compat::proc_number(MyProc);
     rs->depth = 0;
     rs->epoch.store(0);
 }
@@ -101,7 +102,7 @@ core::Store &store()
 
 bool store_ready() { return g_store.valid(); }
 
-uint32 reader_id() { return uint32(MyProc->pgprocno); }
+uint32 reader_id() { return uint32(fe::compat::proc_number(MyProc)); }
 
 void report_memory_full(const char *what)
 {
@@ -318,7 +319,7 @@ extern "C" void fe_gc_worker_main(Datum)
     // at least kMinWakeGapMs apart (a pass visits every key).
     constexpr long kMinWakeGapMs = 5000;
     before_shmem_exit(fe::gc_worker_exit, 0);
-    fe::g_gc_worker->procno.store(MyProc->pgprocno);
+    fe::g_gc_worker->procno.store(fe::compat::proc_number(MyProc));
     TimestampTz last = 0;
     for (;;) {
         int rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,

@@ -5,6 +5,7 @@
 // every insert, update and delete is mirrored into the table's skiplist
 // indexes as a pending operation published at commit (storage/xact_pg.cpp).
 #include "feature_ext/storage/storage_pg.hpp"
+#include "feature_ext/base/compat_pg.hpp"
 
 extern "C" {
 #include "access/heapam.h"
@@ -81,7 +82,7 @@ TM_Result fs_tuple_delete(Relation rel, ItemPointer tid, CommandId cid, Snapshot
 
 TM_Result fs_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot, CommandId cid, Snapshot snapshot,
                           Snapshot crosscheck, bool wait, TM_FailureData *tmfd, LockTupleMode *lockmode,
-                          bool *update_indexes)
+                          compat::UpdateIndexes *update_indexes)
 {
     TupleTableSlot *old = has_indexes(rel) ? fetch_old(rel, otid) : nullptr;
     ItemPointerData oldtid = *otid;
