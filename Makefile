@@ -26,7 +26,7 @@ DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 
 PG_CONFIG  ?= pg_config
 PG_CPPFLAGS = -I$(CURDIR)/include
-PG_CXXFLAGS = -std=c++17 -fPIC -Wno-register -Wno-missing-field-initializers
+PG_CXXFLAGS = -std=c++17 -fPIC -Wno-register -Wno-missing-field-initializers -Wno-cast-function-type
 SHLIB_LINK  = -lstdc++
 
 EXTRA_CLEAN = $(DATA_built) test/unit/unit_tests $(wildcard src/*.o src/*/*.o test/unit/*.o)
@@ -38,10 +38,13 @@ override with_llvm = no
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# The deploy JIT links the libLLVM PostgreSQL itself is built with (its
-# Makefile.global's LLVM_CONFIG), so feature_ext and llvmjit.so share one.
-LLVM_CONFIG ?= llvm-config-14
-JIT_CPPFLAGS = $(filter-out -std=%,$(shell $(LLVM_CONFIG) --cppflags))
+# The deploy JIT links the libLLVM PostgreSQL itself is built with, so
+# feature_ext and llvmjit.so share one: Makefile.global names it by
+# LLVM_CONFIG (PostgreSQL 15) or only by LLVM_BINPATH (16+; LLVM 14 for
+# Debian 12's PostgreSQL 15, LLVM 19 for Debian 13's 17 and 18).
+LLVM_CONFIG ?= $(if $(LLVM_BINPATH),$(LLVM_BINPATH)/llvm-config,llvm-config)
+# (-isystem: warnings inside LLVM's own headers are not ours to fix)
+JIT_CPPFLAGS = $(patsubst -I%,-isystem %,$(filter-out -std=%,$(shell $(LLVM_CONFIG) --cppflags)))
 JIT_LIBS     = $(shell $(LLVM_CONFIG) --ldflags) -lLLVM-$(shell $(LLVM_CONFIG) --version | cut -d. -f1)
 SHLIB_LINK  += $(JIT_LIBS)
 src/jit/%.o: CPPFLAGS += $(JIT_CPPFLAGS)

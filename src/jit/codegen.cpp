@@ -42,11 +42,15 @@
 #include <llvm/IR/Verifier.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/ErrorHandling.h>
-#include <llvm/Support/Host.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
+#if LLVM_VERSION_MAJOR >= 17
+#include <llvm/TargetParser/Host.h>
+#else
+#include <llvm/Support/Host.h>
+#endif
 
 // The one function of this library generated code calls (bound by load()):
 // the correctly rounded value of an exact sum kept by the kernel.
@@ -58,6 +62,92 @@ extern "C" double fe_jit_exact_sum_value(const int64_t *chunks, const int64_t *s
 namespace fe::jit {
 
 namespace {
+
+// ---- LLVM versions: 14 (PostgreSQL 15 on Debian 12), 19 (17 on Debian 13),
+// 21 (18 on Debian unstable).  Their differences stay in this section.
+#if LLVM_VERSION_MAJOR >= 18
+constexpr auto kOptDefault = llvm::CodeGenOptLevel::Default;
+constexpr auto kObjectFile = llvm::CodeGenFileType::ObjectFile;
+#else
+constexpr auto kOptDefault = llvm::CodeGenOpt::Default;
+constexpr auto kObjectFile = llvm::CGFT_ObjectFile;
+#endif
+
+// A data pointer: i8* while LLVM has typed pointers, the opaque `ptr` after
+// (getInt8PtrTy and Type::getPointerTo are gone).
+llvm::Type *data_ptr_ty(llvm::LLVMContext &c)
+{
+#if LLVM_VERSION_MAJOR >= 18
+    return llvm::PointerType::getUnqual(c);
+#else
+    return llvm::Type::getInt8PtrTy(c);
+#endif
+}
+
+llvm::Type *ptr_to(llvm::Type *t)
+{
+#if LLVM_VERSION_MAJOR >= 18
+    return llvm::PointerType::getUnqual(t->getContext());
+#else
+    return t->getPointerTo();
+#endif
+}
+
+llvm::Function *intrinsic(llvm::Module *m, llvm::Intrinsic::ID id, llvm::ArrayRef<llvm::Type *> types)
+{
+#if LLVM_VERSION_MAJOR >= 20
+    return llvm::Intrinsic::getOrInsertDeclaration(m, id, types);
+#else
+    return llvm::Intrinsic::getDeclaration(m, id, types);
+#endif
+}
+
+// An absolute symbol for the loader, and the address a lookup found.
+#if LLVM_VERSION_MAJOR >= 17
+llvm::orc::ExecutorSymbolDef absolute_symbol(void *addr)
+{
+    return {llvm::orc::ExecutorAddr::fromPtr(addr), llvm::JITSymbolFlags::Exported};
+}
+#else
+llvm::JITEvaluatedSymbol absolute_symbol(void *addr)
+{
+    return {llvm::pointerToJITTargetAddress(addr), llvm::JITSymbolFlags::Exported};
+}
+#endif
+
+template <typename Sym>
+uintptr_t symbol_address(const Sym &s)
+{
+#if LLVM_VERSION_MAJOR >= 15
+    return static_cast<uintptr_t>(s.getValue());
+#else
+    return static_cast<uintptr_t>(s.getAddress());
+#endif
+}
+
+void set_target_triple(llvm::Module &m, const llvm::Triple &t)
+{
+#if LLVM_VERSION_MAJOR >= 21
+    m.setTargetTriple(t);
+#else
+    m.setTargetTriple(t.str());
+#endif
+}
+
+// The host CPU's features (empty when LLVM cannot tell).
+llvm::StringMap<bool> host_cpu_features()
+{
+#if LLVM_VERSION_MAJOR >= 19
+    return llvm::sys::getHostCPUFeatures();
+#else
+    llvm::StringMap<bool> f;
+    if (!llvm::sys::getHostCPUFeatures(f))
+        f.clear();
+    return f;
+#endif
+}
+
+// ---- end of LLVM version differences
 
 constexpr size_t kChunk = 32;
 constexpr const char *kExactValueName = "fe_jit_exact_sum_value";
@@ -121,7 +211,7 @@ std::unique_ptr<llvm::TargetMachine> host_machine(std::string *err)
         *err = llvm::toString(jtmb.takeError());
         return nullptr;
     }
-    jtmb->setCodeGenOptLevel(llvm::CodeGenOpt::Default);
+    jtmb->setCodeGenOptLevel(kOptDefault);
     jtmb->setRelocationModel(llvm::Reloc::PIC_);
     jtmb->setCodeModel(llvm::CodeModel::Small);
     auto tm = jtmb->createTargetMachine();
@@ -178,7 +268,7 @@ private:
         case Ty::kI32: return b.getInt32Ty();
         case Ty::kI64: return b.getInt64Ty();
         case Ty::kF64: return b.getDoubleTy();
-        case Ty::kText: return b.getInt8PtrTy();
+        case Ty::kText: return data_ptr_ty(ctx);
         }
         return b.getInt64Ty();
     }
@@ -213,7 +303,7 @@ private:
         Value *small = b.CreateSIToFP(lo, dbl);
         Value *neg = b.CreateICmpSLT(w, b.getIntN(128, 0));
         Value *m = b.CreateSelect(neg, b.CreateNeg(w), w);
-        llvm::Function *ctlz = llvm::Intrinsic::getDeclaration(&mod, llvm::Intrinsic::ctlz, {i128});
+        llvm::Function *ctlz = intrinsic(&mod, llvm::Intrinsic::ctlz, {i128});
         Value *lz = b.CreateCall(ctlz, {m, b.getFalse()});
         Value *sh = b.CreateSelect(b.CreateICmpULT(lz, b.getIntN(128, 64)), b.CreateSub(b.getIntN(128, 64), lz),
                                    b.getIntN(128, 0));
@@ -255,7 +345,7 @@ private:
     Value *load_at(Value *base, int64_t off, llvm::Type *t)
     {
         Value *p = b.CreateGEP(b.getInt8Ty(), base, b.getInt64(off));
-        p = b.CreateBitCast(p, t->getPointerTo());
+        p = b.CreateBitCast(p, ptr_to(t));
         auto *ld = b.CreateAlignedLoad(t, p, llvm::MaybeAlign(1));
         return ld;
     }
@@ -269,7 +359,7 @@ private:
     Value *isnan(Value *d) { return b.CreateFCmpUNO(d, d); }
     Value *isinf(Value *d)
     {
-        auto *fabs = llvm::Intrinsic::getDeclaration(&mod, llvm::Intrinsic::fabs, {b.getDoubleTy()});
+        auto *fabs = intrinsic(&mod, llvm::Intrinsic::fabs, {b.getDoubleTy()});
         return b.CreateFCmpOEQ(b.CreateCall(fabs, {d}), llvm::ConstantFP::getInfinity(b.getDoubleTy()));
     }
 
@@ -444,7 +534,7 @@ Val Gen::arith(const ExprSpec &e, Val x, Val y)
     llvm::Type *t = ty(e.ty);
     Value *a = x.v, *c = y.v;
     auto with_ov = [&](llvm::Intrinsic::ID id) {
-        auto *f = llvm::Intrinsic::getDeclaration(&mod, id, {t});
+        auto *f = intrinsic(&mod, id, {t});
         Value *res = b.CreateCall(f, {a, c});
         check(b.CreateAnd(live, b.CreateExtractValue(res, 1)), range);
         return b.CreateExtractValue(res, 0);
@@ -480,8 +570,8 @@ Value *Gen::cmp_values(Op op, Ty t, Val x, Val y)
     if (t == Ty::kText) {
         // texteq/textne under a deterministic collation: same length, same bytes.
         Value *same_len = b.CreateICmpEQ(x.len, y.len);
-        llvm::FunctionCallee memcmp_fn = mod.getOrInsertFunction("memcmp", b.getInt32Ty(), b.getInt8PtrTy(), b.getInt8PtrTy(),
-                                                  b.getInt64Ty());
+        llvm::FunctionCallee memcmp_fn =
+            mod.getOrInsertFunction("memcmp", b.getInt32Ty(), data_ptr_ty(ctx), data_ptr_ty(ctx), b.getInt64Ty());
         BasicBlock *cur = b.GetInsertBlock();
         BasicBlock *cmpb = BasicBlock::Create(ctx, "txtcmp", fn);
         BasicBlock *done = BasicBlock::Create(ctx, "txtdone", fn);
@@ -541,7 +631,7 @@ Val Gen::expr(int i, Value *params, Value *pnulls)
         case Ty::kF64: r.v = llvm::ConstantFP::get(b.getDoubleTy(), e.fval); break;
         case Ty::kText: {
             auto *gv = b.CreateGlobalString(e.sval, "txt", 0, &mod);
-            r.v = b.CreateBitCast(gv, b.getInt8PtrTy());
+            r.v = b.CreateBitCast(gv, data_ptr_ty(ctx));
             r.len = b.getInt32(uint32_t(e.sval.size()));
             break;
         }
@@ -729,11 +819,11 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
         BasicBlock *pre = b.GetInsertBlock();
         b.CreateCondBr(is_req, ld_done, ld_row);
         b.SetInsertPoint(ld_row);
-        Value *rowp_s = b.CreateLoad(b.getInt8PtrTy(), b.CreateGEP(b.getInt8PtrTy(), rows, safe_idx));
+        Value *rowp_s = b.CreateLoad(data_ptr_ty(ctx), b.CreateGEP(data_ptr_ty(ctx), rows, safe_idx));
         Value *ord_s = b.CreateLoad(b.getInt64Ty(), b.CreateGEP(b.getInt64Ty(), order, safe_idx));
         b.CreateBr(ld_done);
         b.SetInsertPoint(ld_done);
-        auto *rowp = b.CreatePHI(b.getInt8PtrTy(), 2);
+        auto *rowp = b.CreatePHI(data_ptr_ty(ctx), 2);
         rowp->addIncoming(req, pre);
         rowp->addIncoming(rowp_s, ld_row);
         auto *ordv = b.CreatePHI(b.getInt64Ty(), 2);
@@ -830,7 +920,7 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
                 // Such a frame is left to the interpreter (kNeedInterpreter).
                 b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt64Ty(), s.cnt), b.getInt64(1)), s.cnt);
                 b.CreateStore(b.CreateFAdd(b.CreateLoad(b.getDoubleTy(), s.sx), v.v), s.sx);
-                auto *fabs = llvm::Intrinsic::getDeclaration(&mod, llvm::Intrinsic::fabs, {b.getDoubleTy()});
+                auto *fabs = intrinsic(&mod, llvm::Intrinsic::fabs, {b.getDoubleTy()});
                 Value *big = b.CreateFCmpUGT(b.CreateCall(fabs, {v.v}), llvm::ConstantFP::get(b.getDoubleTy(), 1e100));
                 b.CreateStore(b.CreateOr(b.CreateLoad(b.getInt1Ty(), s.big), big), s.big);
                 break;
@@ -941,9 +1031,9 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
 // internal functions of at most 2 * kChunk outputs (compile time stays linear).
 void Gen::projection(const ProjSpec &ps)
 {
-    llvm::Type *i32 = b.getInt32Ty(), *i64 = b.getInt64Ty(), *p8 = b.getInt8PtrTy();
+    llvm::Type *i32 = b.getInt32Ty(), *i64 = b.getInt64Ty(), *p8 = data_ptr_ty(ctx);
     llvm::FunctionType *ft = llvm::FunctionType::get(
-        i32, {i64->getPointerTo(), p8, i64->getPointerTo(), p8, i64->getPointerTo(), p8}, false);
+        i32, {ptr_to(i64), p8, ptr_to(i64), p8, ptr_to(i64), p8}, false);
     std::vector<llvm::Function *> parts;
     for (size_t first = 0; first < ps.outs.size(); first += 2 * kChunk) {
         auto *f = llvm::Function::Create(ft, llvm::Function::InternalLinkage,
@@ -1007,10 +1097,10 @@ void Gen::projection_part(const ProjSpec &ps, size_t first, size_t last, llvm::F
 void Gen::group(const GroupSpec &g, int gi)
 {
     gs = &g;
-    llvm::Type *i32 = b.getInt32Ty(), *i64 = b.getInt64Ty(), *p8 = b.getInt8PtrTy();
+    llvm::Type *i32 = b.getInt32Ty(), *i64 = b.getInt64Ty(), *p8 = data_ptr_ty(ctx);
     llvm::FunctionType *ft = llvm::FunctionType::get(
-        i32, {p8->getPointerTo(), i64->getPointerTo(), i32, p8, i64, i32->getPointerTo(), i64->getPointerTo(), p8,
-              i64->getPointerTo(), p8},
+        i32, {ptr_to(p8), ptr_to(i64), i32, p8, i64, ptr_to(i32), ptr_to(i64), p8,
+              ptr_to(i64), p8},
         false);
     char name[64];
     kernel_name(gi, name, sizeof(name));
@@ -1071,16 +1161,13 @@ char *target_id() noexcept
         LlvmSection s;
         init_llvm();
         std::string id = llvm::sys::getProcessTriple() + "/" + llvm::sys::getHostCPUName().str() + "/";
-        llvm::StringMap<bool> feats;
-        if (llvm::sys::getHostCPUFeatures(feats)) {
-            std::vector<std::string> on;
-            for (auto &f : feats)
-                if (f.second)
-                    on.push_back(f.first().str());
-            std::sort(on.begin(), on.end());
-            for (auto &f : on)
-                id += f + ",";
-        }
+        std::vector<std::string> on;
+        for (auto &f : host_cpu_features())
+            if (f.second)
+                on.push_back(f.first().str());
+        std::sort(on.begin(), on.end());
+        for (auto &f : on)
+            id += f + ",";
         id += "/llvm" LLVM_VERSION_STRING;
         return dup(id);
     } catch (...) {
@@ -1111,7 +1198,7 @@ CompileResult compile(const ModuleSpec &spec) noexcept
         llvm::LLVMContext ctx;
         llvm::Module mod("feature_ext_deployment", ctx);
         mod.setDataLayout(tm->createDataLayout());
-        mod.setTargetTriple(tm->getTargetTriple().str());
+        set_target_triple(mod, tm->getTargetTriple());
         Gen gen(ctx, mod);
         for (size_t g = 0; g < spec.groups.size(); g++) {
             if (interrupted()) {
@@ -1163,7 +1250,7 @@ CompileResult compile(const ModuleSpec &spec) noexcept
         {
             llvm::raw_svector_ostream os(buf);
             llvm::legacy::PassManager pm;
-            if (tm->addPassesToEmitFile(pm, os, nullptr, llvm::CGFT_ObjectFile)) {
+            if (tm->addPassesToEmitFile(pm, os, nullptr, kObjectFile)) {
                 r.error = dup("LLVM cannot emit object code for this target");
                 return r;
             }
@@ -1245,8 +1332,7 @@ Loaded *load(const char *object, size_t len, int ngroups, char **error) noexcept
             llvm::orc::MangleAndInterner mangle(lj.getExecutionSession(), lj.getDataLayout());
             llvm::orc::SymbolMap syms;
             auto def = [&](const char *name, void *addr) {
-                syms[mangle(name)] = llvm::JITEvaluatedSymbol(llvm::pointerToJITTargetAddress(addr),
-                                                              llvm::JITSymbolFlags::Exported);
+                syms[mangle(name)] = absolute_symbol(addr);
             };
             def("memcmp", reinterpret_cast<void *>(&memcmp));
             def("memcpy", reinterpret_cast<void *>(&memcpy));
@@ -1276,10 +1362,10 @@ Loaded *load(const char *object, size_t len, int ngroups, char **error) noexcept
                 llvm::consumeError(sym.takeError());  // group without compiled aggregates
                 continue;
             }
-            l->fns[size_t(g)] = reinterpret_cast<GroupFn>(static_cast<uintptr_t>(sym->getAddress()));
+            l->fns[size_t(g)] = reinterpret_cast<GroupFn>(symbol_address(*sym));
         }
         if (auto sym = lj.lookup(*jd, kProjName))
-            l->proj = reinterpret_cast<ProjFn>(static_cast<uintptr_t>(sym->getAddress()));
+            l->proj = reinterpret_cast<ProjFn>(symbol_address(*sym));
         else
             llvm::consumeError(sym.takeError());  // no compiled output
         return l;
