@@ -82,6 +82,35 @@ SELECT * FROM gd_txt('a', 'z', 4, '2026-01-01 00:02+00');
 RESET feature_ext.jit;
 SELECT feature_ext.undeploy('gd_txt');
 
+-- adjust_ttl on a table outside the search_path (the fix once named the
+-- index unqualified: 42P01, or another schema's index of the same name).
+CREATE SCHEMA gd_s;
+CREATE TABLE gd_s.t (k text, v int, ts timestamptz NOT NULL) USING feature_store;
+CREATE INDEX gd_k2 ON gd_s.t USING skiplist (k, ts) WITH (ttl = '1 hour');
+SELECT feature_ext.deploy('gd_s.f', $$SELECT k, sum(v) OVER w AS x FROM gd_s.t WINDOW w AS
+  (PARTITION BY k ORDER BY ts RANGE BETWEEN INTERVAL '1 day' PRECEDING AND CURRENT ROW)$$, '{"adjust_ttl": true}');
+SELECT feature_ext.undeploy('gd_s.f');
+DROP SCHEMA gd_s CASCADE;
+
+-- A redeploy with the same result columns and arguments keeps the functions
+-- and the result type, so prepared statements and clients that cached the
+-- row type go on working; other changes re-create them.
+SELECT feature_ext.deploy('gd_re', $$SELECT k, count(*) OVER w AS c FROM gd
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)$$);
+SELECT 'gd_re_result'::regtype::oid AS typ0, 'gd_re(gd)'::regprocedure::oid AS fn0 \gset
+PREPARE gd_call AS SELECT gd_re('a', 'z', 4, '2026-01-01 00:02+00');
+EXECUTE gd_call;
+SELECT feature_ext.deploy('gd_re', $$SELECT k, count(*) OVER w AS c FROM gd
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 5 PRECEDING AND CURRENT ROW)$$, '{"replace": true}');
+SELECT 'gd_re_result'::regtype::oid = :typ0 AS same_type, 'gd_re(gd)'::regprocedure::oid = :fn0 AS same_function;
+EXECUTE gd_call;   -- the new frame, same statement
+SELECT feature_ext.deploy('gd_re', $$SELECT k, count(*) OVER w AS c, sum(v) OVER w AS s FROM gd
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 5 PRECEDING AND CURRENT ROW)$$, '{"replace": true}');
+SELECT 'gd_re_result'::regtype::oid = :typ0 AS same_type;
+SELECT * FROM gd_re('a', 'z', 4, '2026-01-01 00:02+00');
+DEALLOCATE gd_call;
+SELECT feature_ext.undeploy('gd_re');
+
 -- batch() skips source rows with a NULL key or order value, and says how
 -- many (it once failed as a whole).
 SELECT * FROM gd_big_batch($$SELECT * FROM (VALUES ('a', 'p', 1::float8, '2026-01-01 00:00+00'::timestamptz),

@@ -55,6 +55,8 @@ extern "C" {
 #include "utils/catcache.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_operator.h"
 #include "portability/instr_time.h"
 }
 
@@ -626,6 +628,83 @@ void drop_leftover_type(Oid nsp, const char *fname)
     CommandCounterIncrement();
 }
 
+// Redeploying with the same result columns and request signature keeps the
+// functions and the result type (their OIDs): prepared statements and
+// clients that cached the row type go on working.  Only the dependencies on
+// what the query uses are replaced, and cached plans of the old and new
+// table are invalidated.  False (nothing changed) when anything differs.
+bool reuse_deployment(const char *schema, Oid nsp, const char *fname, fe::DeployPlan *p, Oid rowtype,
+                      const Oid *argtypes, Oid old_relid, Oid *fns, int *nf_out, Oid *typ_out)
+{
+    int nf = deployed_functions(nsp, fname, fns);
+    Oid typ = result_type(nsp, fname);
+    if (!OidIsValid(typ) || nf != (p->nparams != 1 ? 3 : 2) || !object_ownercheck(TypeRelationId, typ, GetUserId()))
+        return false;
+    TupleDesc td = lookup_rowtype_tupdesc_noerror(typ, -1, true);
+    if (!td)
+        return false;
+    bool same = td->natts == p->nout;
+    for (int i = 0; same && i < p->nout; i++) {
+        Form_pg_attribute a = TupleDescAttr(td, i), b = TupleDescAttr(p->out_desc, i);
+        same = !a->attisdropped && strcmp(NameStr(a->attname), NameStr(b->attname)) == 0 &&
+               a->atttypid == b->atttypid && a->atttypmod == b->atttypmod && a->attcollation == b->attcollation;
+    }
+    ReleaseTupleDesc(td);
+    bool have_req = false, have_row = p->nparams == 1, have_batch = false;
+    for (int i = 0; same && i < nf; i++) {
+        HeapTuple tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fns[i]));
+        if (!HeapTupleIsValid(tup))
+            return false;
+        auto *f = reinterpret_cast<Form_pg_proc>(GETSTRUCT(tup));
+        bool owned = object_ownercheck(ProcedureRelationId, fns[i], GetUserId());
+        bool batch = f->proretset;
+        bool req = !batch && f->pronargs == p->nparams;
+        for (int k = 0; req && k < p->nparams; k++)
+            req = f->proargtypes.values[k] == argtypes[k];
+        bool row = !batch && !req && f->pronargs == 1 && f->proargtypes.values[0] == rowtype;
+        same = owned && f->prorettype == typ && (req || row || (batch && f->pronargs == 1));
+        have_req |= req;
+        have_row |= row;
+        have_batch |= batch;
+        ReleaseSysCache(tup);
+    }
+    if (!same || !have_req || !have_row || !have_batch)
+        return false;
+    static const Oid query_classes[] = {RelationRelationId, ProcedureRelationId, OperatorRelationId, TypeRelationId,
+                                        CollationRelationId};
+    for (int i = 0; i < nf; i++) {
+        for (Oid c : query_classes)
+            deleteDependencyRecordsForClass(ProcedureRelationId, fns[i], c, DEPENDENCY_NORMAL);
+        // The signature's own types, as ProcedureCreate recorded them.
+        ObjectAddress fa, ta;
+        ObjectAddressSet(fa, ProcedureRelationId, fns[i]);
+        HeapTuple tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fns[i]));
+        auto *f = reinterpret_cast<Form_pg_proc>(GETSTRUCT(tup));
+        ObjectAddressSet(ta, TypeRelationId, f->prorettype);
+        recordDependencyOn(&fa, &ta, DEPENDENCY_NORMAL);
+        for (int k = 0; k < f->pronargs; k++) {
+            ObjectAddressSet(ta, TypeRelationId, f->proargtypes.values[k]);
+            recordDependencyOn(&fa, &ta, DEPENDENCY_NORMAL);
+        }
+        ReleaseSysCache(tup);
+    }
+    if (OidIsValid(old_relid))
+        CacheInvalidateRelcacheByRelid(old_relid);
+    CacheInvalidateRelcacheByRelid(p->heapoid);
+    Oid types[2] = {NAMEOID, NAMEOID};
+    NameData sn, fnn;
+    namestrcpy(&sn, schema);
+    namestrcpy(&fnn, fname);
+    Datum args[2] = {NameGetDatum(&sn), NameGetDatum(&fnn)};
+    fe::catalog_exec("DELETE FROM feature_ext.deployment d "
+                     " WHERE d.schema_name OPERATOR(pg_catalog.=) $1 AND d.name OPERATOR(pg_catalog.=) $2",
+                     2, types, args, nullptr, false);
+    CommandCounterIncrement();
+    *nf_out = nf;
+    *typ_out = typ;
+    return true;
+}
+
 // A C function of this library, created as the caller and owned by them.
 // (CREATE FUNCTION ... LANGUAGE c needs superuser rights because it can bind
 // any symbol of any library; this binds only our own entry points, so the
@@ -755,19 +834,6 @@ FE_FUNCTION(fe_deploy)
     if (exists && !replace)
         ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT), errmsg("deployment %s already exists", qfn),
                         errhint("Pass options '{\"replace\": true}' to redeploy it, or undeploy it first.")));
-    if (exists)
-        drop_deployment(schema, nsp, fname, old.owner, true);
-    else
-        drop_leftover_type(nsp, fname);
-    // Everything below is created as the caller, owned by the caller, bound
-    // by OID (types of the result and the arguments), without SQL.
-    List *coldefs = NIL;
-    for (int i = 0; i < p->nout; i++) {
-        Form_pg_attribute a = TupleDescAttr(p->out_desc, i);
-        coldefs = lappend(coldefs, makeColumnDef(NameStr(a->attname), a->atttypid, a->atttypmod, a->attcollation));
-    }
-    ObjectAddress typaddr = DefineCompositeType(makeRangeVar(schema, psprintf("%s_result", fname), -1), coldefs);
-    CommandCounterIncrement();
     Oid *argtypes = static_cast<Oid *>(palloc(sizeof(Oid) * Max(p->nparams, 1)));
     const char **argnames = static_cast<const char **>(palloc(sizeof(char *) * Max(p->nparams, 1)));
     for (int i = 0; i < p->nparams; i++) {
@@ -777,33 +843,54 @@ FE_FUNCTION(fe_deploy)
     }
     Oid fns[3];
     int nf = 0;
-    fns[nf++] = create_function(fname, nsp, typaddr.objectId, false, p->nparams, argtypes, argnames,
-                                    "fe_deploy_call", PROPARALLEL_RESTRICTED, NIL);
-    CreateComments(fns[0], ProcedureRelationId, 0, psprintf("feature_ext deployment over %s", get_rel_name(heapoid)));
-    if (p->nparams != 1) {
-        const char *rowname = "request";
-        fns[nf++] = create_function(fname, nsp, typaddr.objectId, false, 1, &rowtype, &rowname, "fe_deploy_call",
+    Oid typoid = InvalidOid;
+    bool reused = exists && reuse_deployment(schema, nsp, fname, p, rowtype, argtypes, old.relid, fns, &nf, &typoid);
+    if (exists && !reused)
+        drop_deployment(schema, nsp, fname, old.owner, true);
+    else if (!exists)
+        drop_leftover_type(nsp, fname);
+    if (!reused) {
+        // Everything below is created as the caller, owned by the caller, bound
+        // by OID (types of the result and the arguments), without SQL.
+        List *coldefs = NIL;
+        for (int i = 0; i < p->nout; i++) {
+            Form_pg_attribute a = TupleDescAttr(p->out_desc, i);
+            coldefs = lappend(coldefs, makeColumnDef(NameStr(a->attname), a->atttypid, a->atttypmod, a->attcollation));
+        }
+        typoid = DefineCompositeType(makeRangeVar(schema, psprintf("%s_result", fname), -1), coldefs).objectId;
+        CommandCounterIncrement();
+        fns[nf++] = create_function(fname, nsp, typoid, false, p->nparams, argtypes, argnames, "fe_deploy_call",
+                                    PROPARALLEL_RESTRICTED, NIL);
+        if (p->nparams != 1) {
+            const char *rowname = "request";
+            fns[nf++] = create_function(fname, nsp, typoid, false, 1, &rowtype, &rowname, "fe_deploy_call",
                                         PROPARALLEL_RESTRICTED, NIL);
-    }
-    {
+        }
         Oid texttype = TEXTOID;
         const char *srcname = "source";
         List *defaults = list_make1(makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1, Datum(0), true, false));
-        fns[nf++] = create_function(psprintf("%s_batch", fname), nsp, typaddr.objectId, true, 1, &texttype,
-                                        &srcname, "fe_batch_call", PROPARALLEL_UNSAFE, defaults);
+        fns[nf++] = create_function(psprintf("%s_batch", fname), nsp, typoid, true, 1, &texttype, &srcname,
+                                    "fe_batch_call", PROPARALLEL_UNSAFE, defaults);
     }
+    for (int i = 0; i < nf; i++)
+        if (!get_func_retset(fns[i]) && get_func_nargs(fns[i]) == p->nparams)
+            CreateComments(fns[i], ProcedureRelationId, 0,
+                           psprintf("feature_ext deployment over %s", get_rel_name(heapoid)));
     // Dependencies: on the extension (DROP EXTENSION refuses without CASCADE;
     // normal, not membership, so pg_dump still dumps them), and, as a view's,
     // on every table, column, function, operator and type the query uses:
     // DROP TABLE / DROP COLUMN / ALTER COLUMN TYPE refuse while it exists.
     {
-        ObjectAddress ext;
+        ObjectAddress ext, typaddr;
         ObjectAddressSet(ext, ExtensionRelationId, get_extension_oid("feature_ext", false));
-        recordDependencyOn(&typaddr, &ext, DEPENDENCY_NORMAL);
+        ObjectAddressSet(typaddr, TypeRelationId, typoid);
+        if (!reused)
+            recordDependencyOn(&typaddr, &ext, DEPENDENCY_NORMAL);
         for (int i = 0; i < nf; i++) {
             ObjectAddress obj;
             ObjectAddressSet(obj, ProcedureRelationId, fns[i]);
-            recordDependencyOn(&obj, &ext, DEPENDENCY_NORMAL);
+            if (!reused)
+                recordDependencyOn(&obj, &ext, DEPENDENCY_NORMAL);
             recordDependencyOnExpr(&obj, reinterpret_cast<Node *>(p->analyzed), NIL, DEPENDENCY_NORMAL);
         }
     }

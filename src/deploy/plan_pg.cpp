@@ -290,7 +290,7 @@ void check_ttl(PlanBuild *b, WindowClause *wc, WindowPlan *w)
                     t.type == core::TtlType::kAbsAndLat;
     bool has_abs = t.type == core::TtlType::kAbsolute || t.type == core::TtlType::kAbsOrLat ||
                    t.type == core::TtlType::kAbsAndLat;
-    const char *iname = quote_identifier(m->name);
+    const char *iname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(m->indexoid)), m->name);
     if (w->mode == kRows || w->mode == kGroups) {
         if (!has_rows)
             return;
