@@ -41,7 +41,7 @@ include $(PGXS)
 # The deploy JIT links the libLLVM PostgreSQL itself is built with, so
 # feature_ext and llvmjit.so share one: Makefile.global names it by
 # LLVM_CONFIG (PostgreSQL 15) or only by LLVM_BINPATH (16+; LLVM 14 for
-# Debian 12's PostgreSQL 15, LLVM 19 for Debian 13's 17 and 18).
+# Debian 12's PostgreSQL 15, 19 for Debian 13's 17, 21 for unstable's 18).
 LLVM_CONFIG ?= $(if $(LLVM_BINPATH),$(LLVM_BINPATH)/llvm-config,llvm-config)
 # (-isystem: warnings inside LLVM's own headers are not ours to fix)
 JIT_CPPFLAGS = $(patsubst -I%,-isystem %,$(filter-out -std=%,$(shell $(LLVM_CONFIG) --cppflags)))

@@ -3,8 +3,12 @@
 # as the `postgres` OS user on a temp data directory, a private port and a
 # unix socket in /tmp.
 
-PG_BINDIR=$(pg_config --bindir)
-PGXS_DIR=$(dirname "$(pg_config --pgxs)")/..
+# The PostgreSQL under test: $PG_CONFIG if set, else the pg_config on PATH
+# (scripts/test.sh: PostgreSQL 15; scripts/pg_major.sh: 17 or 18 in its root).
+PG_CONFIG=${PG_CONFIG:-pg_config}
+PG_BINDIR=$("$PG_CONFIG" --bindir)
+PGXS_DIR=$(dirname "$("$PG_CONFIG" --pgxs)")/..
+FE_PG_MAJOR=$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
 PG_REGRESS="$PGXS_DIR/test/regress/pg_regress"
 PG_ISOLATION_REGRESS="$PGXS_DIR/test/isolation/pg_isolation_regress"
 RUN_AS=(runuser -u postgres --)

@@ -75,7 +75,8 @@ def free_port():
 
 
 def start_server(port):
-    bindir = subprocess.check_output(["pg_config", "--bindir"], text=True).strip()
+    pg_config = os.environ.get("PG_CONFIG", "pg_config")  # as test/lib.sh
+    bindir = subprocess.check_output([pg_config, "--bindir"], text=True).strip()
     work = tempfile.mkdtemp(prefix="feature_ext.conf.")
     os.chmod(work, 0o755)
     if os.geteuid() == 0:

@@ -12,6 +12,11 @@ DIR=$(fe_workdir)
 PORT=$(fe_free_port 55490)
 trap 'fe_stop_server "$DIR/data" immediate; rm -rf "$DIR"' EXIT
 fail() { echo "FAIL (docker_steps): $*"; exit 1; }
+image_major=$(sed -n 's/^ARG PG_MAJOR=//p' "$FE_ROOT/docker/Dockerfile")
+if [ "$FE_PG_MAJOR" != "$image_major" ]; then  # scripts/pg_major.sh runs the suite on other majors
+    echo "docker_steps: skipped: the image is PostgreSQL $image_major on Debian 12, this is PostgreSQL $FE_PG_MAJOR"
+    exit 77
+fi
 
 grep -q '^FROM postgres:${PG_MAJOR}-bookworm AS build$' "$FE_ROOT/docker/Dockerfile" || fail "builder stage not pinned to bookworm"
 [ "$(grep -c '^FROM postgres:${PG_MAJOR}-bookworm' "$FE_ROOT/docker/Dockerfile")" = 2 ] || fail "runtime stage not pinned to bookworm"
