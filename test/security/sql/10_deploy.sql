@@ -164,6 +164,8 @@ RESET ROLE;
 -- 6. CREATE EXTENSION into a schema another role prepared is refused.
 CREATE DATABASE sec_schema;
 \c sec_schema
+-- (no CONTEXT lines: PostgreSQL 18 adds the extension script's statement to them)
+\set SHOW_CONTEXT never
 CREATE SCHEMA feature_ext AUTHORIZATION mallory;
 CREATE EXTENSION feature_ext;
 DROP SCHEMA feature_ext;
@@ -173,6 +175,7 @@ CREATE EXTENSION feature_ext;
 DROP SCHEMA feature_ext;
 CREATE EXTENSION feature_ext;
 SELECT feature_ext.version();
+\set SHOW_CONTEXT errors
 \c security_regression
 DROP DATABASE sec_schema;
 SELECT public.mallory_is_superuser();
