@@ -10,6 +10,8 @@
 #      (OpenMLDB dialect: = a Python model)
 #   6. dump/restore, memory limit,         test/scripts/*.sh (each exits 0 = pass,
 #      restart / crash scripts               77 = skipped, saying why)
+#   6b. clients: psycopg, pgJDBC,          test/clients/run.sh (docs/CLIENTS.md; on the
+#      node-postgres, libpq, PgBouncer       host's PostgreSQL only)
 #   7. the same suite on PostgreSQL 17     scripts/pg_major.sh MAJOR (one step each;
 #      and 18, each in a Debian root         skipped where its root cannot be made)
 # All of it runs against the PostgreSQL of $PG_CONFIG, else of the pg_config
@@ -41,6 +43,9 @@ for s in test/scripts/*.sh; do
     [ -e "$s" ] || continue
     step "script $(basename "$s" .sh)" bash "$s"
 done
+# Clients (psycopg, pgJDBC, node-postgres, libpq, PgBouncer): once, on the
+# host's PostgreSQL (not again inside the roots of step 7).
+[ -z "${FE_OTHER_MAJORS+x}" ] && step "clients (test/clients/run.sh)" bash test/clients/run.sh
 majors=$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
 for m in ${FE_OTHER_MAJORS-17 18}; do
     before=$skipped
