@@ -548,6 +548,19 @@ Oid result_type(Oid nsp, const char *fname)
                            ObjectIdGetDatum(nsp));
 }
 
+// Delete deployment schema.fname's catalog row (as the extension owner).
+void delete_catalog_row(const char *schema, const char *fname)
+{
+    Oid types[2] = {NAMEOID, NAMEOID};
+    NameData sn, fnn;
+    namestrcpy(&sn, schema);
+    namestrcpy(&fnn, fname);
+    Datum args[2] = {NameGetDatum(&sn), NameGetDatum(&fnn)};
+    fe::catalog_exec("DELETE FROM feature_ext.deployment d "
+                     " WHERE d.schema_name OPERATOR(pg_catalog.=) $1 AND d.name OPERATOR(pg_catalog.=) $2",
+                     2, types, args, nullptr, false);
+}
+
 // Drop a deployment's functions and result type as the caller, who must own
 // them (as DROP FUNCTION / DROP TYPE would check), then its catalog row.
 void drop_deployment(const char *schema, Oid nsp, const char *fname, const char *row_owner, bool row_exists)
@@ -584,16 +597,8 @@ void drop_deployment(const char *schema, Oid nsp, const char *fname, const char 
     }
     performMultipleDeletions(objs, DROP_RESTRICT, 0);
     free_object_addresses(objs);
-    if (row_exists) {
-        Oid types[2] = {NAMEOID, NAMEOID};
-        NameData sn, fnn;
-        namestrcpy(&sn, schema);
-        namestrcpy(&fnn, fname);
-        Datum args[2] = {NameGetDatum(&sn), NameGetDatum(&fnn)};
-        fe::catalog_exec("DELETE FROM feature_ext.deployment d "
-                     " WHERE d.schema_name OPERATOR(pg_catalog.=) $1 AND d.name OPERATOR(pg_catalog.=) $2",
-                     2, types, args, nullptr, false);
-    }
+    if (row_exists)
+        delete_catalog_row(schema, fname);
     CommandCounterIncrement();
 }
 
@@ -691,14 +696,7 @@ bool reuse_deployment(const char *schema, Oid nsp, const char *fname, fe::Deploy
     if (OidIsValid(old_relid))
         CacheInvalidateRelcacheByRelid(old_relid);
     CacheInvalidateRelcacheByRelid(p->heapoid);
-    Oid types[2] = {NAMEOID, NAMEOID};
-    NameData sn, fnn;
-    namestrcpy(&sn, schema);
-    namestrcpy(&fnn, fname);
-    Datum args[2] = {NameGetDatum(&sn), NameGetDatum(&fnn)};
-    fe::catalog_exec("DELETE FROM feature_ext.deployment d "
-                     " WHERE d.schema_name OPERATOR(pg_catalog.=) $1 AND d.name OPERATOR(pg_catalog.=) $2",
-                     2, types, args, nullptr, false);
+    delete_catalog_row(schema, fname);
     CommandCounterIncrement();
     *nf_out = nf;
     *typ_out = typ;
