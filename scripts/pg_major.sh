@@ -105,6 +105,7 @@ make_root() {
     [ -x "$part$BINDIR/pg_config" ] || skip "Debian $RELEASE has no postgresql-server-dev-$MAJOR"
     printf '%s\n' "${PKGS[@]}" > "$part/.feature_ext-packages"
     mv "$part" "$ROOT"
+    echo "PostgreSQL $MAJOR: root made in $((SECONDS - t0)) s ($(du -sh --one-file-system "$ROOT" | cut -f1))"
 }
 
 # A root made by an older version of this script lacks newly listed packages.
@@ -118,6 +119,7 @@ update_root() {
     fi
 }
 
+t0=$SECONDS
 [ -d "$ROOT" ] || make_root
 release_root "$ROOT"   # anything a killed earlier run left
 mount_root
@@ -141,6 +143,7 @@ fi
 
 echo "building feature_ext for $(in_root pg_config --version) with $(in_root "$llvm_bin/llvm-config" --version | sed 's/^/LLVM /')"
 out=$CACHE/pg$MAJOR-suite.log
+t1=$SECONDS
 # In the background and waited for, so that an interrupt runs the cleanup at
 # once (bash defers traps until a foreground command ends).
 (in_root bash -c 'cd /build/feature_ext && make -s -j"$(nproc)" >/dev/null && make -s install >/dev/null &&
@@ -148,6 +151,7 @@ out=$CACHE/pg$MAJOR-suite.log
 rc=0
 wait $! || rc=$?
 closing=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
+echo "PostgreSQL $MAJOR: build and suite took $((SECONDS - t1)) s"
 echo "PostgreSQL $MAJOR: ${closing:-build failed (exit $rc), no closing line}"
 [ $rc = 0 ] && [ -n "$closing" ] && exit 0
 exit 1
