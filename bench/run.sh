@@ -510,7 +510,7 @@ psqlc -c "DROP TABLE ins_fs, ins_heap" >/dev/null
 fi
 # ---------------------------------------------------------------- 5. restart
 if want 5; then
-sec "5. restart: stop, start, time the first request (rebuilds the index from the table)"
+sec "5. restart: stop, start, time the first request (waits for the background load)"
 # sql_ms2 SQL -> "first second" times (ms) of SQL run twice in one new session
 sql_ms2() {
     psqlc -c '\timing on' -c "$1" -c "$1" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -2 | paste -sd' '
@@ -524,7 +524,7 @@ state=$(psqlc -c "SELECT state FROM feature_ext.index_stats WHERE index_name = '
 read -r first after < <(sql_ms2 "$RQ")
 line=$(tail -n +"$((loglines + 1))" "$DATA/server.log" | grep 'loaded skiplist index' | tail -1 || true)
 rps=$(sed -n 's/.*(\([0-9.]*\) rows\/s).*/\1/p' <<<"$line")
-log "  index state after restart: $state; first request $first ms (includes the rebuild), second $after ms"
+log "  index state after restart: $state; first request $first ms (waits for the load), second $after ms"
 log "  (before the restart, a new session: first request $b1 ms, second $b2 ms: the first call of a session plans the deployment)"
 log "  server log: ${line#*LOG:  }"
 log "  => rebuild $(awk -v r="${rps:-0}" 'BEGIN { printf "%.2f", r / 1e6 }') M rows/s (target >= 1 M rows/s)"

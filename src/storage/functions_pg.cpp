@@ -29,7 +29,7 @@ FE_FUNCTION(fe_index_stats_raw)
     for (uint32 i = 0; i < st.max_slots(); i++) {
         fe::core::IndexSlot *s = st.slot(i);
         uint32 state = s->state.load(std::memory_order_acquire);
-        if ((state != fe::core::kSlotReady && state != fe::core::kSlotBuilding) || s->id.db != MyDatabaseId)
+        if (!fe::core::slot_in_use(state) || s->id.db != MyDatabaseId)
             continue;
         // Only indexes of tables the caller may read (a dropped table's slot
         // not reclaimed yet shows to nobody).
@@ -47,7 +47,10 @@ FE_FUNCTION(fe_index_stats_raw)
         int64 lg = s->last_gc.load();
         v[6] = TimestampTzGetDatum(lg);
         n[6] = lg == 0;
-        v[7] = CStringGetTextDatum(state == fe::core::kSlotReady ? "ready" : "building");
+        v[7] = CStringGetTextDatum(state == fe::core::kSlotReady    ? "ready"
+                                   : state == fe::core::kSlotFailed ? "failed"
+                                   : s->loading                     ? "loading"
+                                                                    : "building");
         tuplestore_putvalues(rsi->setResult, rsi->setDesc, v, n);
     }
     return Datum(0);

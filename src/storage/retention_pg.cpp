@@ -529,6 +529,7 @@ void retention_init()
                             "How often rows past a feature_store table's retention are deleted.", nullptr,
                             &g_retention_interval_s, 60, 1, 7 * 24 * 3600, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr,
                             nullptr);
+    loader_init();
     register_launcher();
 }
 
@@ -541,11 +542,19 @@ extern "C" void fe_retention_launcher_main(Datum)
     pqsignal(SIGTERM, die);
     BackgroundWorkerUnblockSignals();
     BackgroundWorkerInitializeConnection(nullptr, nullptr, 0);  // shared catalogs only
+    // After every start the in-memory indexes are empty: load them now
+    // (storage/loader_pg.cpp), and again whenever a backend asks.
+    fe::set_launcher_proc();
+    (void) fe::load_requested();
+    fe::run_load_round();
     TimestampTz last = GetCurrentTimestamp();
     for (;;) {
         // Sleep until a full interval after the last round started (the
-        // latch is also set by our workers' exits and by reloads).
+        // latch is also set by our workers' exits, by reloads and by
+        // request_load()).
         for (;;) {
+            if (fe::load_requested())
+                fe::run_load_round();
             long left = long(fe::g_retention_interval_s) * 1000L -
                         long((GetCurrentTimestamp() - last) / 1000);
             if (left <= 0)

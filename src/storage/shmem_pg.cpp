@@ -33,9 +33,13 @@ namespace fe {
 
 namespace {
 core::Store g_store;
-// The GC worker's process number (-1: none running), for wake_gc_worker().
+// The GC worker's process number (-1: none running), for wake_gc_worker(),
+// and the launcher's, for request_load() (storage/loader_pg.cpp).
 struct GcWorkerShared {
     std::atomic<int> procno;
+    std::atomic<int> launcher_procno;
+    std::atomic<uint32> load_wanted;
+    std::atomic<uint32> load_failures;
 };
 GcWorkerShared *g_gc_worker = nullptr;
 shmem_request_hook_type prev_shmem_request = nullptr;
@@ -83,7 +87,7 @@ void fe_shmem_startup()
     g_gc_worker = static_cast<GcWorkerShared *>(ShmemInitStruct("feature_ext gc worker", sizeof(GcWorkerShared),
                                                                 &gc_found));
     if (!gc_found)
-        new (g_gc_worker) GcWorkerShared{{-1}};
+        new (g_gc_worker) GcWorkerShared{{-1}, {-1}, {0}, {0}};
     LWLockRelease(AddinShmemInitLock);
     if (!IsUnderPostmaster)
         return;
@@ -232,7 +236,7 @@ int mark_slots(SlotMark *out, int max)
     for (uint32 i = 0; i < st.max_slots() && n < max; i++) {
         core::IndexSlot *s = st.slot(i);
         uint32 state = s->state.load(std::memory_order_acquire);
-        if (state == core::kSlotReady || state == core::kSlotBuilding)
+        if (core::slot_in_use(state))
             out[n++] = SlotMark{i, s->generation.load(std::memory_order_acquire), s->id.db};
     }
     return n;
@@ -250,7 +254,7 @@ int drop_slots_of_dropped_dbs(const SlotMark *marks, int n, const Oid *live, int
             continue;
         core::IndexSlot *s = st.slot(marks[i].index);
         uint32 state = s->state.load(std::memory_order_acquire);
-        if ((state == core::kSlotReady || state == core::kSlotBuilding) &&
+        if (core::slot_in_use(state) &&
             s->generation.load(std::memory_order_acquire) == marks[i].generation && s->id.db == marks[i].db) {
             st.drop_slot(s);  // memory freed by reclaim() once no reader can be in it
             dropped++;
@@ -283,6 +287,34 @@ void wake_gc_worker()
     int procno = g_gc_worker ? g_gc_worker->procno.load() : -1;
     if (procno >= 0)
         SetLatch(&ProcGlobal->allProcs[procno].procLatch);
+}
+
+void request_load()
+{
+    if (!g_gc_worker)
+        return;
+    g_gc_worker->load_wanted.store(1);
+    int procno = g_gc_worker->launcher_procno.load();
+    if (procno >= 0)
+        SetLatch(&ProcGlobal->allProcs[procno].procLatch);
+}
+
+bool load_requested() { return g_gc_worker && g_gc_worker->load_wanted.exchange(0) != 0; }
+void note_load_failure() { g_gc_worker->load_failures.fetch_add(1); }
+uint32 load_failures() { return g_gc_worker->load_failures.load(); }
+
+namespace {
+void launcher_exit(int, Datum)
+{
+    if (g_gc_worker)
+        g_gc_worker->launcher_procno.store(-1);
+}
+}  // namespace
+
+void set_launcher_proc()
+{
+    before_shmem_exit(launcher_exit, 0);
+    g_gc_worker->launcher_procno.store(fe::compat::proc_number(MyProc));
 }
 
 namespace {

@@ -446,7 +446,8 @@ IndexSlot *Store::find_slot(const SlotId &id) const
     return nullptr;
 }
 
-IndexSlot *Store::create_slot(const SlotId &id, uint32_t heap, uint32_t nbuckets, uint32_t order_kind)
+IndexSlot *Store::create_slot(const SlotId &id, uint32_t heap, uint32_t nbuckets, uint32_t order_kind,
+                              bool loading)
 {
     uint32_t n = 16;
     while (n < nbuckets && n < (1u << 24))
@@ -480,16 +481,74 @@ IndexSlot *Store::create_slot(const SlotId &id, uint32_t heap, uint32_t nbuckets
         s->expired.store(0);
         s->last_gc.store(0);
         s->builder_pid = 0;
-        s->generation.fetch_add(1);
-        s->state.store(kSlotBuilding, std::memory_order_release);
+        {
+            SpinGuard q(s->queue_lock);
+            s->loading = loading ? 1 : 0;
+            s->queue_writers = 0;
+            s->queue_head = s->queue_tail = 0;
+            s->generation.fetch_add(1);
+        }
+        s->queued.store(0);
+        s->state.store(kSlotBuilding, std::memory_order_seq_cst);
         return s;
     }
     free(buckets, bbytes);
     return nullptr;
 }
 
+IndexSlot *Store::mark_failed(const SlotId &id, uint32_t heap)
+{
+    StoreHeader *h = hdr();
+    SpinGuard g(h->dir_lock);
+    for (uint32_t i = 0; i < h->max_slots; i++) {
+        IndexSlot *s = slot(i);
+        if (s->state.load(std::memory_order_acquire) != kSlotFree)
+            continue;
+        s->id = id;
+        s->heap = heap;
+        s->drop_epoch = 0;
+        s->buckets = 0;
+        s->nbuckets = 0;
+        s->keys.store(0);
+        s->rows.store(0);
+        s->bytes.store(0);
+        s->expired.store(0);
+        s->last_gc.store(0);
+        s->builder_pid = 0;
+        {
+            SpinGuard q(s->queue_lock);
+            s->loading = 0;
+            s->queue_writers = 0;
+            s->queue_head = s->queue_tail = 0;
+            s->generation.fetch_add(1);
+        }
+        s->state.store(kSlotFailed, std::memory_order_seq_cst);
+        return s;
+    }
+    return nullptr;
+}
+
 void Store::drop_slot(IndexSlot *s)
 {
+    // A loading slot: no new reservation, then wait for the reserved writers
+    // (each between its pre-commit and its commit) to append or release.
+    Ref queue = 0;
+    for (int spins = 0;; spins++) {
+        {
+            SpinGuard q(s->queue_lock);
+            s->loading = 0;
+            if (s->queue_writers == 0) {
+                queue = s->queue_head;
+                s->queue_head = s->queue_tail = 0;
+                break;
+            }
+        }
+        if (spins < 100)
+            std::this_thread::yield();
+        else
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    free_catchup(queue);
     StoreHeader *h = hdr();
     SpinGuard g(h->limbo_lock);
     s->drop_epoch = h->epoch.load(std::memory_order_seq_cst);
@@ -511,13 +570,145 @@ uint64_t Store::free_slot_memory(IndexSlot *s)
             r = nx;
         }
     }
-    bytes += class_size(sizeof(Ref) * s->nbuckets);
-    free(s->buckets, sizeof(Ref) * s->nbuckets);
+    if (s->buckets) {  // a kSlotFailed marker has none
+        bytes += class_size(sizeof(Ref) * s->nbuckets);
+        free(s->buckets, sizeof(Ref) * s->nbuckets);
+    }
     s->buckets = 0;
     s->nbuckets = 0;
     s->id = SlotId{};
     s->state.store(kSlotFree, std::memory_order_release);
     return bytes;
+}
+
+// ---------------------------------------------------------------- catch-up
+
+void Store::gate_enter(uint32_t gate)
+{
+    hdr()->gates[gate].fetch_add(1, std::memory_order_seq_cst);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+}
+
+bool Store::gate_clear(uint32_t gate) const
+{
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    return hdr()->gates[gate].load(std::memory_order_seq_cst) == 0;
+}
+
+bool Store::catchup_reserve(IndexSlot *s, uint64_t generation)
+{
+    SpinGuard q(s->queue_lock);
+    if (!s->loading || s->generation.load(std::memory_order_relaxed) != generation)
+        return false;
+    s->queue_writers++;
+    return true;
+}
+
+Ref Store::alloc_catchup(bool insert, Ref node, int64_t order, uint32_t tid_block, uint16_t tid_off, uint32_t hash,
+                         const uint8_t *key, uint32_t key_len)
+{
+    Ref r = alloc(CatchupOp::size_for(key_len));
+    if (!r)
+        return 0;
+    auto *op = at<CatchupOp>(r);
+    op->next = 0;
+    op->insert = insert ? 1 : 0;
+    op->node = node;
+    op->tid_block = tid_block;
+    op->order = order;
+    op->tid_off = tid_off;
+    op->key_len = uint16_t(key_len);
+    op->hash = hash;
+    memcpy(op->key, key, key_len);
+    return r;
+}
+
+void Store::free_catchup(Ref list)
+{
+    while (list) {
+        auto *op = at<CatchupOp>(list);
+        Ref nx = op->next;
+        if (op->insert)
+            free_node(op->node);
+        free(list, CatchupOp::size_for(op->key_len));
+        list = nx;
+    }
+}
+
+void Store::catchup_append(IndexSlot *s, uint64_t generation, Ref head, Ref tail)
+{
+    {
+        SpinGuard q(s->queue_lock);
+        if (s->generation.load(std::memory_order_relaxed) == generation) {
+            s->queue_writers--;
+            // loading is cleared only by drop_slot (which waits for us) or
+            // by catchup_take (which waits for us as well): still set.
+            if (s->loading) {
+                if (!head)
+                    return;
+                int64_t n = 0;
+                for (Ref r = head; r; r = at<CatchupOp>(r)->next)
+                    n++;
+                if (s->queue_tail)
+                    at<CatchupOp>(s->queue_tail)->next = head;
+                else
+                    s->queue_head = head;
+                s->queue_tail = tail;
+                s->queued.fetch_add(n, std::memory_order_relaxed);
+                return;
+            }
+        }
+    }
+    free_catchup(head);
+}
+
+void Store::catchup_release(IndexSlot *s, uint64_t generation)
+{
+    SpinGuard q(s->queue_lock);
+    if (s->generation.load(std::memory_order_relaxed) == generation)
+        s->queue_writers--;
+}
+
+Ref Store::catchup_take(IndexSlot *s, bool *ready)
+{
+    *ready = false;
+    SpinGuard q(s->queue_lock);
+    Ref list = s->queue_head;
+    if (list) {
+        s->queue_head = s->queue_tail = 0;
+        return list;
+    }
+    if (s->queue_writers == 0) {
+        s->loading = 0;
+        s->state.store(kSlotReady, std::memory_order_seq_cst);
+        *ready = true;
+    }
+    return 0;
+}
+
+bool Store::catchup_apply(IndexSlot *s, Ref list, const TtlRule &rule)
+{
+    while (list) {
+        auto *op = at<CatchupOp>(list);
+        Ref nx = op->next;
+        KeyEntry *k = nullptr;
+        if (op->insert) {
+            k = pin_key(s, op->hash, op->key, op->key_len);
+            if (!k) {
+                free_catchup(list);
+                return false;
+            }
+            if (!publish(s, k, op->node, rule, true))
+                free_node(op->node);
+            unpin_key(k);
+        } else if ((k = find_key(s, op->hash, op->key, op->key_len)) != nullptr) {
+            remove(s, k, op->order, op->tid_block, op->tid_off);
+        }
+        op->insert = 0;  // the node is linked or freed
+        free(list, CatchupOp::size_for(op->key_len));
+        list = nx;
+    }
+    return true;
 }
 
 // ---------------------------------------------------------------- keys
@@ -681,12 +872,29 @@ void Store::find_preds(const KeyEntry *k, int64_t order, uint64_t seq, std::atom
     }
 }
 
-void Store::publish(IndexSlot *s, KeyEntry *k, Ref node, const TtlRule &rule)
+Ref Store::find_row_locked(const KeyEntry *k, int64_t order, uint32_t tid_block, uint16_t tid_off) const
+{
+    std::atomic<Ref> *preds[kMaxHeight];
+    find_preds(k, order, UINT64_MAX >> 16, preds);
+    for (Ref r = preds[0]->load(std::memory_order_acquire); r;) {
+        const RowNode *n = at<RowNode>(r);
+        if (n->order != order)
+            break;
+        if (n->tid_block == tid_block && n->tid_off == tid_off)
+            return r;
+        r = n->next[0].load(std::memory_order_acquire);
+    }
+    return 0;
+}
+
+bool Store::publish(IndexSlot *s, KeyEntry *k, Ref node, const TtlRule &rule, bool unique)
 {
     RowNode *n = at<RowNode>(node);
     std::atomic<Ref> *preds[kMaxHeight];
     {
         SpinGuard g(k->lock);
+        if (unique && find_row_locked(k, n->order, n->tid_block, n->tid_off))
+            return false;
         uint64_t seq = hdr()->seq.fetch_add(1, std::memory_order_relaxed) + 1;
         n->seq_len = (seq << 16) | n->payload_len();
         find_preds(k, n->order, seq, preds);
@@ -704,24 +912,14 @@ void Store::publish(IndexSlot *s, KeyEntry *k, Ref node, const TtlRule &rule)
     if ((rule.type == TtlType::kLatest || rule.type == TtlType::kAbsOrLat) &&
         k->nrows.load(std::memory_order_relaxed) > rule.rows)
         expire(s, k, rule);
+    return true;
 }
 
 bool Store::remove(IndexSlot *s, KeyEntry *k, int64_t order, uint32_t tid_block, uint16_t tid_off)
 {
     std::atomic<Ref> *preds[kMaxHeight];
     SpinGuard g(k->lock);
-    find_preds(k, order, UINT64_MAX >> 16, preds);
-    Ref found = 0;
-    for (Ref r = preds[0]->load(std::memory_order_acquire); r;) {
-        RowNode *n = at<RowNode>(r);
-        if (n->order != order)
-            break;
-        if (n->tid_block == tid_block && n->tid_off == tid_off) {
-            found = r;
-            break;
-        }
-        r = n->next[0].load(std::memory_order_acquire);
-    }
+    Ref found = find_row_locked(k, order, tid_block, tid_off);
     if (!found)
         return false;
     RowNode *f = at<RowNode>(found);

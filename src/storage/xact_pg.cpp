@@ -4,24 +4,32 @@
 // Per transaction, each backend keeps an ordered list of pending operations
 // (insert: a node already allocated in shared memory, so running out of
 // memory fails the inserting statement; delete: key + order + TID).  At
-// XACT_EVENT_PRE_COMMIT the keys of pending inserts are found or created and
-// pinned (the last step that can fail); at XACT_EVENT_COMMIT the operations
-// are applied in order (linking and unlinking cannot fail); at abort the
-// nodes are freed.  A rolled-back subtransaction drops its own operations.
+// XACT_EVENT_PRE_COMMIT each index the transaction changed gets one decision
+// (the last step that can fail), under the index's commit gate:
+//   ready slot    -> the keys of pending inserts are found or created and
+//                    pinned; at XACT_EVENT_COMMIT the operations are applied
+//                    in order (linking and unlinking cannot fail);
+//   loading slot  -> a reservation, and one catch-up record per operation
+//                    (memory-limited like any insert); at commit they are
+//                    queued for the loader (store.hpp, "catch-up");
+//   no slot       -> nothing is kept in memory and the gate stays held
+//                    until the commit is visible (XACT_EVENT_COMMIT runs
+//                    after ProcArrayEndTransaction), so a load starting now
+//                    waits for it and then reads it from the table.
+// At abort the nodes and records are freed and reservations released.  A
+// rolled-back subtransaction drops its own operations.
 //
 // Index lifetime follows the catalog: ambuild creates a slot for
 // (database, index, relfilenode); at commit older relfilenodes of the same
 // index are dropped, at abort the new slot is.  DROP INDEX / DROP TABLE are
 // seen by object_access_hook and applied at commit.
 //
-// After a restart the store is empty.  ready_slot() builds a slot from the
-// table on first use, holding ShareLock on the table (so no writer is in
-// flight) and a self-conflicting lock on the index (one builder), with a
-// snapshot that sees committed rows only: the builder's own uncommitted
-// changes are still pending operations and are applied at its commit.
-// A writer whose index is not loaded at commit skips it: the next build
-// reads its rows from the table, and no build can run between its insert
-// and its commit because it holds RowExclusiveLock on the table.
+// After a restart the store is empty.  The background loader
+// (storage/loader_pg.cpp) loads every skiplist index with load_index()
+// beside the writers: slot created loading, gate waited for, snapshot taken,
+// table read, queue drained until the slot turns ready.  A request that
+// finds its index not ready waits up to feature_ext.load_wait
+// (ready_slot) and never reads a partial index.
 #include "feature_ext/storage/storage_pg.hpp"
 
 #include <vector>
@@ -31,6 +39,11 @@ extern "C" {
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "access/xlog.h"
+#include "catalog/index.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
 #include "catalog/objectaccess.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
@@ -47,6 +60,7 @@ extern "C" {
 namespace fe {
 
 int64 fill_slot(Relation heap, const IndexMeta *m, core::IndexSlot *s, Snapshot snap, bool progress);
+const TableAmRoutine *feature_store_routine();
 void register_skiplist_reloptions();
 
 namespace {
@@ -58,9 +72,9 @@ struct PendingOp {
     core::SlotId id;
     uint32 hash;
     uint32 key_off, key_len;      // in g_keybytes
-    core::Ref node;               // insert: the allocated node
+    core::Ref node;               // insert: the allocated node (0 once a catch-up record owns it)
     core::KeyEntry *key;          // insert: pinned at pre-commit
-    core::IndexSlot *slot;        // resolved at pre-commit (nullptr: not loaded)
+    core::IndexSlot *slot;        // ready slot resolved at pre-commit (nullptr: queued or not kept)
     int64 order;                  // delete
     uint32 tid_block;             // delete
     uint16 tid_off;               // delete
@@ -71,14 +85,25 @@ struct SlotEvent {
     SubTransactionId subid;
 };
 
+// Pre-commit's decision for one index this transaction changed.
+struct IndexDecision {
+    core::SlotId id;
+    core::IndexSlot *slot;        // ready or loading slot; nullptr: not kept
+    bool queue;                   // loading: records go to its catch-up queue
+    uint64 generation;            // of the loading slot (reservation)
+    core::Ref head, tail;         // catch-up records, in operation order
+    int gate;                     // commit gate held until commit/abort, or -1
+    bool failed;                  // its load failed for memory: inserts refused
+};
+
 // Backend-local, cleared at the end of every transaction.  (Static storage:
 // no C++ object here lives in a stack frame an ereport could unwind.)
 std::vector<PendingOp> g_ops;
 std::vector<uint8> g_keybytes;
 std::vector<SlotEvent> g_created;   // slots built by ambuild in this transaction
 std::vector<SlotEvent> g_dropped;   // indexes dropped in this transaction (id.relfilenode unused)
-core::IndexSlot *g_building = nullptr;  // slot being filled by ready_slot()
-core::IndexSlot *g_loaded_here = nullptr;  // slot ready_slot() just loaded (to compact)
+std::vector<IndexDecision> g_decisions;  // made at pre-commit
+core::IndexSlot *g_building = nullptr;  // slot being filled by load_index()
 object_access_hook_type prev_object_access = nullptr;
 
 // ---- per-backend cache: skiplist indexes of each feature_store table
@@ -138,7 +163,31 @@ void reset_state()
     g_keybytes.clear();
     g_created.clear();
     g_dropped.clear();
+    g_decisions.clear();
     g_building = nullptr;
+}
+
+// After commit or abort: queued records handed over or freed, reservations
+// released, gates opened (the commit, if any, is visible by now).
+void finish_decisions(bool committed)
+{
+    core::Store &st = store();
+    for (IndexDecision &d : g_decisions) {
+        if (d.queue) {
+            if (committed) {
+                st.catchup_append(d.slot, d.generation, d.head, d.tail);
+            } else {
+                st.free_catchup(d.head);
+                st.catchup_release(d.slot, d.generation);
+            }
+            d.queue = false;
+            d.head = d.tail = 0;
+        }
+        if (d.gate >= 0) {
+            st.gate_exit(uint32(d.gate));
+            d.gate = -1;
+        }
+    }
 }
 
 // Abort: give back every allocation and drop slots this transaction created.
@@ -149,6 +198,7 @@ void abort_all()
     core::Store &st = store();
     for (PendingOp &op : g_ops)
         free_op(op);
+    finish_decisions(false);
     for (const SlotEvent &c : g_created)
         if (core::IndexSlot *s = st.find_slot(c.id))
             st.drop_slot(s);
@@ -163,13 +213,71 @@ void abort_all()
     reset_state();
 }
 
-// Pre-commit: pin the key of every pending insert (may fail: out of memory).
+// The decision for the index of op (made once per index, see the header).
+IndexDecision &decide(const PendingOp &op)
+{
+    for (IndexDecision &d : g_decisions)
+        if (d.id == op.id)
+            return d;
+    core::Store &st = store();
+    IndexDecision d{op.id, nullptr, false, 0, 0, 0, -1, false};
+    uint32 gate = core::Store::gate_of(op.id.index);
+    st.gate_enter(gate);
+    if (core::IndexSlot *s = st.find_slot(op.id)) {
+        uint32 state = s->state.load(std::memory_order_seq_cst);
+        uint64 gen = s->generation.load(std::memory_order_acquire);
+        if (state == core::kSlotBuilding && st.catchup_reserve(s, gen)) {
+            d.slot = s;
+            d.queue = true;
+            d.generation = gen;
+        } else if (s->state.load(std::memory_order_acquire) == core::kSlotReady) {
+            d.slot = s;
+        } else if (state == core::kSlotFailed) {
+            d.failed = true;
+        }
+    }
+    if (d.slot)
+        st.gate_exit(gate);
+    else
+        d.gate = int(gate);
+    g_decisions.push_back(d);
+    return g_decisions.back();
+}
+
+// Pre-commit: decide per index; pin the key of every pending insert into a
+// ready index, record every change to a loading one (may fail: out of memory).
 void pre_commit()
 {
     core::Store &st = store();
     for (PendingOp &op : g_ops) {
-        core::IndexSlot *s = st.find_slot(op.id);
-        op.slot = (s && s->state.load(std::memory_order_acquire) == core::kSlotReady) ? s : nullptr;
+        IndexDecision &d = decide(op);
+        op.slot = nullptr;
+        if (d.queue) {
+            core::Ref rec = st.alloc_catchup(op.insert, op.node, op.order, op.tid_block, op.tid_off, op.hash,
+                                             g_keybytes.data() + op.key_off, op.key_len);
+            if (!rec)
+                report_memory_full("changes to an index being loaded");
+            op.node = 0;  // the record owns it
+            if (d.tail)
+                st.at<core::CatchupOp>(d.tail)->next = rec;
+            else
+                d.head = rec;
+            d.tail = rec;
+            continue;
+        }
+        op.slot = d.slot;
+        if (d.failed && op.insert) {
+            Relation idx = RelationIdGetRelation(op.indexoid);
+            const char *name = RelationIsValid(idx) ? pstrdup(RelationGetRelationName(idx)) : "?";
+            if (RelationIsValid(idx))
+                RelationClose(idx);
+            ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
+                            errmsg("skiplist index \"%s\" could not be loaded within feature_ext.memory_limit", name),
+                            errdetail("Rows are not added to its table until the index fits: it must hold every "
+                                      "row it keeps."),
+                            errhint("Raise feature_ext.memory_limit (needs a restart), shorten the index TTL, or "
+                                    "delete rows; the index is loaded again when a request needs it.")));
+        }
         if (!op.insert || !op.slot)
             continue;
         op.key = st.pin_key(op.slot, op.hash, g_keybytes.data() + op.key_off, op.key_len);
@@ -210,7 +318,7 @@ void commit_all()
         for (uint32 i = 0; i < st.max_slots(); i++) {
             core::IndexSlot *s = st.slot(i);
             uint32 state = s->state.load(std::memory_order_acquire);
-            if ((state == core::kSlotReady || state == core::kSlotBuilding) && s->id.db == c.id.db &&
+            if (core::slot_in_use(state) && s->id.db == c.id.db &&
                 s->id.index == c.id.index && s->id.relfilenode != c.id.relfilenode)
                 st.drop_slot(s);
         }
@@ -218,10 +326,11 @@ void commit_all()
         for (uint32 i = 0; i < st.max_slots(); i++) {
             core::IndexSlot *s = st.slot(i);
             uint32 state = s->state.load(std::memory_order_acquire);
-            if ((state == core::kSlotReady || state == core::kSlotBuilding) && s->id.db == d.id.db &&
+            if (core::slot_in_use(state) && s->id.db == d.id.db &&
                 s->id.index == d.id.index)
                 st.drop_slot(s);
         }
+    finish_decisions(true);
     reset_state();
     if (published >= kWakeGcRows)
         wake_gc_worker();
@@ -236,7 +345,7 @@ void xact_callback(XactEvent event, void *)
                 pre_commit();
             break;
         case XACT_EVENT_COMMIT:
-            if (!g_ops.empty() || !g_created.empty() || !g_dropped.empty())
+            if (!g_ops.empty() || !g_created.empty() || !g_dropped.empty() || !g_decisions.empty())
                 commit_all();
             g_building = nullptr;
             break;
@@ -474,15 +583,29 @@ void mirror_delete(Relation heap, ItemPointer tid, TupleTableSlot *oldslot)
     }
 }
 
+// The metadata of a skiplist index of an open heap (the cached entry).
+static const IndexMeta *meta_of(Relation heap, Oid indexoid)
+{
+    IndexMeta **metas;
+    int n = heap_skiplist_indexes(heap, &metas);
+    for (int i = 0; i < n; i++)
+        if (metas[i]->indexoid == indexoid)
+            return metas[i];
+    return nullptr;
+}
+
+static double ms_since(TimestampTz t0)
+{
+    long secs;
+    int usecs;
+    TimestampDifference(t0, GetCurrentTimestamp(), &secs, &usecs);
+    return secs * 1000.0 + usecs / 1000.0;
+}
+
 core::IndexSlot *ready_slot(Relation index, const IndexMeta **meta_out)
 {
     Relation heap = table_open(index->rd_index->indrelid, AccessShareLock);
-    IndexMeta **metas;
-    int n = heap_skiplist_indexes(heap, &metas);
-    const IndexMeta *m = nullptr;
-    for (int i = 0; i < n; i++)
-        if (metas[i]->indexoid == RelationGetRelid(index))
-            m = metas[i];
+    const IndexMeta *m = meta_of(heap, RelationGetRelid(index));
     if (!m) {
         table_close(heap, NoLock);
         ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
@@ -491,65 +614,150 @@ core::IndexSlot *ready_slot(Relation index, const IndexMeta **meta_out)
     *meta_out = m;
     core::Store &st = store();
     core::IndexSlot *s = st.find_slot(m->id);
-    if (s && s->state.load(std::memory_order_acquire) == core::kSlotReady) {
-        sync_slot_ttl(s, m);
-        table_close(heap, NoLock);
-        return s;
-    }
-    // Not loaded on this server run (restart or crash): build it from the table.
-    LockRelationOid(m->heapoid, ShareLock);
-    LockRelationOid(m->indexoid, ShareUpdateExclusiveLock);
-    s = st.find_slot(m->id);
     if (!s || s->state.load(std::memory_order_acquire) != core::kSlotReady) {
-        if (s)
-            st.drop_slot(s);  // left over from a failed build
+        if (RecoveryInProgress())
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("skiplist index \"%s\" is not available on a standby", m->name),
+                            errdetail("In-memory indexes are loaded on the primary only."),
+                            errhint("Send feature requests to the primary.")));
+        // Not loaded on this server run yet (restart, crash, a database
+        // copied from a template): the background loader does it
+        // (storage/loader_pg.cpp); wait for it, up to feature_ext.load_wait.
         TimestampTz t0 = GetCurrentTimestamp();
-        ereport(LOG, (errmsg("feature_ext: loading skiplist index \"%s\" from table \"%s\"", m->name,
-                             RelationGetRelationName(heap))));
-        s = st.create_slot(m->id, m->heapoid, uint32(m->nbuckets), m->order_kind);
-        if (!s)
-            report_memory_full("an index being loaded");
-        note_created_slot(m->id);  // a version under an older row layout goes at commit
-        s->builder_pid = uint32(MyProcPid);
-        g_building = s;
-        sync_slot_ttl(s, m);
-        // Committed rows only: this transaction's own changes are pending
-        // operations and reach the index at its commit.
-        Snapshot snap = RegisterSnapshot(GetLatestSnapshot());  // a private copy
-        snap->curcid = FirstCommandId;
-        int64 rows = fill_slot(heap, m, s, snap, false);
-        UnregisterSnapshot(snap);
-        s->state.store(core::kSlotReady, std::memory_order_release);
-        g_building = nullptr;
-        g_loaded_here = s;
-        long secs;
-        int usecs;
-        TimestampDifference(t0, GetCurrentTimestamp(), &secs, &usecs);
-        double ms = secs * 1000.0 + usecs / 1000.0;
-        ereport(LOG, (errmsg("feature_ext: loaded skiplist index \"%s\": %lld rows in %.1f ms (%.0f rows/s)",
-                             m->name, (long long) rows, ms, ms > 0 ? rows / (ms / 1000.0) : 0.0)));
-    }
-    bool loaded = g_loaded_here == s;
-    g_loaded_here = nullptr;
-    UnlockRelationOid(m->indexoid, ShareUpdateExclusiveLock);
-    UnlockRelationOid(m->heapoid, ShareLock);
-    if (loaded) {
-        // Ready and unlocked: writers and other readers go on while this
-        // backend lays each key's rows out contiguously (compaction is safe
-        // beside them; inside an epoch, as the GC may remove keys).
-        TimestampTz t0 = GetCurrentTimestamp();
-        st.reader_enter(reader_id());
-        int64 keys = st.compact_index(s, false);
-        st.reader_exit(reader_id());
-        long secs;
-        int usecs;
-        TimestampDifference(t0, GetCurrentTimestamp(), &secs, &usecs);
-        ereport(DEBUG1, (errmsg("feature_ext: compacted %lld keys of skiplist index \"%s\" in %.1f ms",
-                                (long long) keys, m->name, secs * 1000.0 + usecs / 1000.0)));
+        bool asked = false;
+        for (;;) {
+            s = st.find_slot(m->id);
+            uint32 state = s ? s->state.load(std::memory_order_acquire) : uint32(core::kSlotFree);
+            if (state == core::kSlotReady)
+                break;
+            if (state != core::kSlotBuilding && !asked) {
+                request_load();
+                asked = true;
+            }
+            if (ms_since(t0) >= g_load_wait_ms) {
+                if (state == core::kSlotBuilding)
+                    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                                    errmsg("skiplist index \"%s\" is still being loaded", m->name),
+                                    errdetail("%lld rows loaded so far; the request waited %d ms.",
+                                              (long long) s->rows.load(), g_load_wait_ms),
+                                    errhint("Retry shortly: progress is in feature_ext.index_stats (state "
+                                            "'loading'); feature_ext.load_wait sets how long a request waits.")));
+                ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                                errmsg("skiplist index \"%s\" is not loaded", m->name),
+                                errdetail("The background loader has not loaded it within feature_ext.load_wait "
+                                          "(%d ms).", g_load_wait_ms),
+                                errhint("The server log says why a load failed (for example "
+                                        "feature_ext.memory_limit); REINDEX INDEX rebuilds it now.")));
+            }
+            (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 10, PG_WAIT_EXTENSION);
+            ResetLatch(MyLatch);
+            CHECK_FOR_INTERRUPTS();
+        }
     }
     sync_slot_ttl(s, m);
     table_close(heap, NoLock);
     return s;
+}
+
+static core::SlotId g_loading_id;
+static Oid g_loading_heap = InvalidOid;
+
+void mark_load_failed()
+{
+    if (!OidIsValid(g_loading_heap))
+        return;
+    core::Store &st = store();
+    if (!st.find_slot(g_loading_id) && st.mark_failed(g_loading_id, g_loading_heap))
+        ereport(LOG, (errmsg("feature_ext: inserts into table %u are refused until its skiplist index %u fits "
+                             "in feature_ext.memory_limit", g_loading_heap, g_loading_id.index)));
+    g_loading_heap = InvalidOid;
+}
+
+int64 load_index(Oid indexoid)
+{
+    g_loading_heap = InvalidOid;
+    // Table before index, as PostgreSQL locks them.  AccessShareLock on
+    // the table keeps it from being dropped or rewritten; the index's
+    // ShareUpdateExclusiveLock admits one loader and keeps DROP / REINDEX out.
+    Oid heapoid = IndexGetRelation(indexoid, true);
+    if (!OidIsValid(heapoid))
+        return -1;
+    Relation heap = try_table_open(heapoid, AccessShareLock);
+    if (!heap)
+        return -1;
+    LockRelationOid(indexoid, ShareUpdateExclusiveLock);
+    const IndexMeta *m = heap->rd_tableam == feature_store_routine() ? meta_of(heap, indexoid) : nullptr;
+    core::Store &st = store();
+    core::IndexSlot *s = m ? st.find_slot(m->id) : nullptr;
+    if (!m || (s && s->state.load(std::memory_order_acquire) == core::kSlotReady)) {
+        UnlockRelationOid(indexoid, ShareUpdateExclusiveLock);
+        table_close(heap, AccessShareLock);
+        return -1;
+    }
+    if (s)
+        st.drop_slot(s);  // left over from a failed load
+    TimestampTz t0 = GetCurrentTimestamp();
+    ereport(LOG, (errmsg("feature_ext: loading skiplist index \"%s\" of table \"%s\"", m->name,
+                         RelationGetRelationName(heap))));
+    g_loading_id = m->id;
+    g_loading_heap = m->heapoid;
+    s = st.create_slot(m->id, m->heapoid, uint32(m->nbuckets), m->order_kind, true);
+    if (!s)
+        report_memory_full("an index being loaded");
+    note_created_slot(m->id);  // a version under an older row layout goes at commit
+    s->builder_pid = uint32(MyProcPid);
+    g_building = s;
+    sync_slot_ttl(s, m);
+    // Writers that found no slot at their pre-commit hold the gate until
+    // their commit is visible: once it is clear, each writer has either
+    // committed (the snapshot below sees it) or will queue (header comment).
+    uint32 gate = core::Store::gate_of(m->id.index);
+    for (int waits = 0; !st.gate_clear(gate); waits++) {
+        if (waits == 10000)
+            ereport(LOG, (errmsg("feature_ext: loading \"%s\" waits for commits in progress", m->name)));
+        (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        CHECK_FOR_INTERRUPTS();
+    }
+    Snapshot snap = RegisterSnapshot(GetLatestSnapshot());
+    int64 rows = fill_slot(heap, m, s, snap, false);
+    UnregisterSnapshot(snap);
+    // Catch up with what writers queued meanwhile, until nothing is left.
+    for (;;) {
+        bool ready = false;
+        core::Ref list = st.catchup_take(s, &ready);
+        if (ready)
+            break;
+        if (list) {
+            st.reader_enter(reader_id());
+            bool ok = st.catchup_apply(s, list, slot_rule(s, GetCurrentTimestamp()));
+            st.reader_exit(reader_id());
+            if (!ok)
+                report_memory_full("changes to an index being loaded");
+            continue;
+        }
+        (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        CHECK_FOR_INTERRUPTS();
+    }
+    int64 applied = s->queued.load();
+    g_building = nullptr;
+    g_loading_heap = InvalidOid;
+    double ms = ms_since(t0);
+    ereport(LOG, (errmsg("feature_ext: loaded skiplist index \"%s\": %lld rows in %.1f ms (%.0f rows/s), "
+                         "%lld changes caught up",
+                         m->name, (long long) rows, ms, ms > 0 ? rows / (ms / 1000.0) : 0.0, (long long) applied)));
+    UnlockRelationOid(indexoid, ShareUpdateExclusiveLock);
+    // Ready: lay each key's rows out contiguously beside writers and readers
+    // (inside an epoch, as the GC may remove keys).
+    t0 = GetCurrentTimestamp();
+    st.reader_enter(reader_id());
+    int64 keys = st.compact_index(s, false);
+    st.reader_exit(reader_id());
+    ereport(DEBUG1, (errmsg("feature_ext: compacted %lld keys of skiplist index \"%s\" in %.1f ms",
+                            (long long) keys, m->name, ms_since(t0))));
+    table_close(heap, AccessShareLock);
+    return rows;
 }
 
 }  // namespace fe

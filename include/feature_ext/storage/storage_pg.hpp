@@ -112,9 +112,32 @@ void forget_pending(Oid indexoid);
 bool direct_insert(core::IndexSlot *s, const IndexMeta *m, const Datum *values, const bool *isnull,
                    ItemPointer tid, const core::TtlRule &rule);
 
-// ---- lookup for readers: the slot of an index, built from the table first
-// if this server has not loaded it yet.  Never returns an incomplete index.
+// ---- lookup for readers: the slot of an index.  If this server has not
+// loaded it yet, asks the background loader and waits for it up to
+// feature_ext.load_wait, then fails.  Never returns an incomplete index.
 core::IndexSlot *ready_slot(Relation index, const IndexMeta **meta);
+
+// ---- loading after a restart (storage/loader_pg.cpp, storage/xact_pg.cpp)
+extern int g_load_wait_ms;  // feature_ext.load_wait
+// Load one index beside writers, in the current transaction (the loader
+// worker).  Rows loaded, or -1 when there was nothing to load.
+int64 load_index(Oid indexoid);
+// After load_index failed for memory (its transaction aborted): leave a
+// kSlotFailed marker so inserts into the table fail with 53200 until a load
+// fits (it would otherwise grow past what the index can ever hold).
+void mark_load_failed();
+// Ask the loader to load this database's missing indexes (never fails).
+void request_load();
+// The loader's round: every database's missing indexes (the launcher, at
+// start and when asked).
+void loader_init();
+void run_load_round();
+// Shared flags (storage/shmem_pg.cpp): a round was asked for (and clears
+// it); the launcher's latch; failed loads so far.
+bool load_requested();
+void set_launcher_proc();
+void note_load_failure();
+uint32 load_failures();
 
 // ---- background GC (storage_gc.cpp)
 int64 run_gc_all(TimestampTz now);

@@ -92,6 +92,27 @@
 // (the PostgreSQL layer does it in on_shmem_exit; a crash resets all memory).
 // A dropped index is marked kDropped with the epoch of its drop and freed
 // whole once the epoch has advanced twice past it.
+//
+// ---------------------------------------------------------------- catch-up
+// A load (after a restart) fills a slot from the table while writers go on;
+// the PostgreSQL layer (storage/xact_pg.cpp) decides at each writer's
+// pre-commit, per index, under the index's commit gate:
+//   ready slot       -> the changes are published at commit (as always);
+//   loading slot     -> catchup_reserve; at commit the changes are appended
+//                       to the slot's queue (never applied directly);
+//   no usable slot   -> the changes are skipped and the gate is held until
+//                       the commit is visible to new snapshots.
+// The loader creates the slot with loading set, waits once for the gate to
+// be clear (a Dekker pair: gate_enter is a seq_cst RMW followed by the
+// writer's read of the slot; the loader's slot creation is followed by a
+// seq_cst fence and its read of the gate), takes its snapshot, fills the
+// slot, then drains the queue with catchup_take / catchup_apply until a take
+// finds it empty with no reservation left, which makes the slot ready under
+// queue_lock.  So every change is in the snapshot (skipped writers committed
+// before it), in the queue, or both (inserts: deduplicated by order + TID
+// when applied; deletes of rows the snapshot did not see find nothing).
+// Reservations pin the decision: the slot turns ready, or is dropped, only
+// with no writer between reserve and append.
 #pragma once
 
 #include <atomic>
@@ -223,7 +244,14 @@ struct TtlRule {
 };
 
 // ---------------------------------------------------------------- indexes
-enum SlotState : uint32_t { kSlotFree = 0, kSlotBuilding, kSlotReady, kSlotDropped };
+// kSlotFailed: a marker without memory for an index whose load failed
+// (the PostgreSQL layer refuses inserts into its table until a load works).
+enum SlotState : uint32_t { kSlotFree = 0, kSlotBuilding, kSlotReady, kSlotDropped, kSlotFailed };
+// A slot that stands for an index (dropped with it).
+inline bool slot_in_use(uint32_t state)
+{
+    return state == kSlotBuilding || state == kSlotReady || state == kSlotFailed;
+}
 
 struct SlotId {
     uint32_t db = 0, index = 0, relfilenode = 0;
@@ -251,7 +279,39 @@ struct IndexSlot {
     std::atomic<int64_t> keys, rows, bytes, expired;
     std::atomic<int64_t> last_gc;  // caller's time unit; 0 = never
     uint32_t builder_pid;
+    // Catch-up queue of a load that runs beside writers (see "catch-up"
+    // in the header comment).  All fields under queue_lock, which
+    // create_slot never resets (a writer of an older use of the slot may
+    // still take it; it then sees another generation).
+    SpinLock queue_lock;
+    uint32_t loading;              // writers queue their changes
+    uint32_t queue_writers;        // writers between catchup_reserve and append/release
+    Ref queue_head, queue_tail;    // CatchupOp FIFO
+    std::atomic<int64_t> queued;   // operations ever queued (monitoring)
 };
+
+// One change queued for an index being loaded: an insert (its node, allocated
+// by the writer) or a delete (order + TID); both carry the key.
+struct CatchupOp {
+    Ref next;
+    uint32_t insert;
+    Ref node;                      // insert
+    uint32_t tid_block;            // delete
+    int64_t order;                 // delete
+    uint16_t tid_off;              // delete
+    uint16_t key_len;
+    uint32_t hash;
+    uint8_t key[1];                // really key[key_len]
+    static size_t size_for(uint32_t keylen) noexcept
+    {
+        return (offsetof(CatchupOp, key) + keylen + 7) & ~size_t(7);
+    }
+};
+
+// Commit gates (see "catch-up"): a writer that finds no slot to take its
+// changes holds the gate of the index from its pre-commit until its commit is
+// visible; a load waits for the gate to be clear once after its slot exists.
+constexpr uint32_t kCommitGates = 4096;
 
 // ---------------------------------------------------------------- allocator
 constexpr int kNumClasses = 104;
@@ -279,6 +339,7 @@ struct StoreHeader {
     Ref limbo_keys[3];
     std::atomic<int64_t> limbo_bytes;
     std::atomic<uint64_t> seq;     // publish sequence
+    std::atomic<uint32_t> gates[kCommitGates];
 };
 
 struct ReaderSlot {
@@ -350,9 +411,45 @@ public:
     IndexSlot *find_slot(const SlotId &id) const;
     // Create a slot in state kSlotBuilding (replacing none); nullptr when the
     // directory or memory is full.  nbuckets is rounded up to a power of two.
-    IndexSlot *create_slot(const SlotId &id, uint32_t heap, uint32_t nbuckets, uint32_t order_kind);
-    // Mark dropped (memory freed later by reclaim()).
+    // loading: writers queue their changes (catch-up) until catchup_take
+    // makes the slot ready.
+    IndexSlot *create_slot(const SlotId &id, uint32_t heap, uint32_t nbuckets, uint32_t order_kind,
+                           bool loading = false);
+    // A kSlotFailed marker for id (nullptr when the directory is full).
+    IndexSlot *mark_failed(const SlotId &id, uint32_t heap);
+    // Mark dropped (memory freed later by reclaim()).  A loading slot first
+    // stops taking reservations and waits for reserved writers to append or
+    // release, and its queue is freed.
     void drop_slot(IndexSlot *s);
+
+    // ---- catch-up: a load beside writers (header comment)
+    static uint32_t gate_of(uint32_t index) { return (index * 2654435761u) % kCommitGates; }
+    void gate_enter(uint32_t gate);   // full fence after
+    void gate_exit(uint32_t gate) { hdr()->gates[gate].fetch_sub(1, std::memory_order_seq_cst); }
+    bool gate_clear(uint32_t gate) const;  // full fence before
+    // Writer at pre-commit: true when the slot is loading (the writer must
+    // then queue every change to it with catchup_append, or
+    // catchup_release at abort); false when it is not (ready or dropped).
+    bool catchup_reserve(IndexSlot *s, uint64_t generation);
+    // An operation record for catchup_append; 0 when memory is full.  An
+    // insert's node goes with it (freed with the record if never applied).
+    Ref alloc_catchup(bool insert, Ref node, int64_t order, uint32_t tid_block, uint16_t tid_off, uint32_t hash,
+                      const uint8_t *key, uint32_t key_len);
+    // Writer at commit (never fails): queue the chain head..tail (linked by
+    // CatchupOp::next; head 0: none) and end the reservation; freed instead
+    // when the slot was dropped or reused meanwhile.
+    void catchup_append(IndexSlot *s, uint64_t generation, Ref head, Ref tail);
+    // Writer at abort after catchup_reserve.
+    void catchup_release(IndexSlot *s, uint64_t generation);
+    // Loader: the queued operations (oldest first, taken off the queue), or
+    // 0.  When nothing is queued and no writer holds a reservation, the slot
+    // turns kSlotReady and *ready is set.
+    Ref catchup_take(IndexSlot *s, bool *ready);
+    // Apply taken operations in order (an insert whose row, same order and
+    // TID, is already there is dropped: the load read it from the table),
+    // freeing them.  False when memory ran out (the rest is freed).
+    bool catchup_apply(IndexSlot *s, Ref list, const TtlRule &rule);
+    void free_catchup(Ref list);
 
     // ---- keys
     static uint32_t hash_key(const uint8_t *key, uint32_t len);
@@ -369,7 +466,9 @@ public:
     void free_node(Ref node);
     // Link a node (allocated by alloc_node) under key k, assigning its sequence.
     // Never fails.  Applies the slot's row-count TTL at once (latest/absorlat).
-    void publish(IndexSlot *s, KeyEntry *k, Ref node, const TtlRule &rule);
+    // unique: a row with the same order and TID already there wins; returns
+    // false and leaves the node unlinked (the caller frees it).
+    bool publish(IndexSlot *s, KeyEntry *k, Ref node, const TtlRule &rule, bool unique = false);
     // Unlink the row (order, tid) from key k; returns false if not present.
     bool remove(IndexSlot *s, KeyEntry *k, int64_t order, uint32_t tid_block, uint16_t tid_off);
     // Cut rows expired under `rule` from key k; returns rows cut.
@@ -447,6 +546,8 @@ private:
     uint64_t free_slot_memory(IndexSlot *s);  // returns bytes freed
     // Link predecessors for (order, seq) at every level (key lock held).
     void find_preds(const KeyEntry *k, int64_t order, uint64_t seq, std::atomic<Ref> *preds[kMaxHeight]) const;
+    // The row (order, TID) of key k, or 0 (key lock held).
+    Ref find_row_locked(const KeyEntry *k, int64_t order, uint32_t tid_block, uint16_t tid_off) const;
     uint8_t *base_ = nullptr;
 };
 
