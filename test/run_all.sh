@@ -15,11 +15,17 @@
 #   7. the same suite on PostgreSQL 17     scripts/pg_major.sh MAJOR (one step each;
 #      and 18, each in a Debian root         skipped where its root cannot be made)
 # All of it runs against the PostgreSQL of $PG_CONFIG, else of the pg_config
-# on PATH.  FE_OTHER_MAJORS lists the majors of step 7 (default "17 18"; empty:
-# none, as pg_major.sh sets it inside a root).  Prints the majors that ran,
-# then ends with one line "N passed, M failed, K skipped".  Run as root
-# (servers run as the postgres OS user) after scripts/install.sh has installed
-# the build.
+# on PATH.  Variables:
+#   FE_OTHER_MAJORS   the majors of step 7 (default "17 18"; empty: none,
+#                     e.g. `FE_OTHER_MAJORS= bash test/run_all.sh`)
+#   FE_IN_MAJOR_ROOT  1: this is the suite inside a root of scripts/pg_major.sh
+#                     (it sets it): no step 7, and step 6b reports skipped
+#                     (the clients run once, on the host's PostgreSQL)
+# Prints the majors that ran, then ends with one line
+# "N passed, M failed, K skipped": a step counts as skipped when it could not
+# run here and said why (exit 77), e.g. a major whose root cannot be made.
+# Run as root (servers run as the postgres OS user) after scripts/install.sh
+# has installed the build.
 set -uo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$FE_ROOT"
@@ -33,6 +39,9 @@ step() {
     elif [ $rc = 77 ]; then skipped=$((skipped + 1)); skips+=("$name"); echo "--- skipped: $name"
     else failed=$((failed + 1)); failures+=("$name"); echo "--- FAILED: $name"; fi
 }
+# skip_because WHY: a step's command that does not run here (prints why, exits 77).
+skip_because() { echo "skipped: $*"; return 77; }
+in_major_root=${FE_IN_MAJOR_ROOT:-}
 step "unit tests" make -s unit
 step "pg_regress" bash test/run_regress.sh
 [ -x test/run_isolation.sh ] && step "isolation" bash test/run_isolation.sh
@@ -45,9 +54,15 @@ for s in test/scripts/*.sh; do
 done
 # Clients (psycopg, pgJDBC, node-postgres, libpq, PgBouncer): once, on the
 # host's PostgreSQL (not again inside the roots of step 7).
-[ -z "${FE_OTHER_MAJORS+x}" ] && step "clients (test/clients/run.sh)" bash test/clients/run.sh
+if [ "$in_major_root" = 1 ]; then
+    step "clients (test/clients/run.sh)" skip_because "the clients run on the host's PostgreSQL only"
+else
+    step "clients (test/clients/run.sh)" bash test/clients/run.sh
+fi
 majors=$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
-for m in ${FE_OTHER_MAJORS-17 18}; do
+other_majors=${FE_OTHER_MAJORS-17 18}
+[ "$in_major_root" = 1 ] && other_majors=
+for m in $other_majors; do
     before=$skipped
     step "PostgreSQL $m (scripts/pg_major.sh $m)" bash scripts/pg_major.sh "$m"
     if [ $skipped = "$before" ]; then majors+=" $m"; else majors+=" ($m skipped)"; fi
