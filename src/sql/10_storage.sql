@@ -38,8 +38,10 @@ CREATE FUNCTION feature_ext.index_stats_raw(
   RETURNS SETOF record AS 'MODULE_PATHNAME', 'fe_index_stats_raw' LANGUAGE C STRICT VOLATILE;
 
 -- One row per skiplist index of the current database on a table the caller
--- may SELECT (index_stats_raw() filters the same way); an index not yet
--- loaded on this server run (after a restart) shows state 'not loaded'.
+-- may SELECT (index_stats_raw() filters the same way).  state: 'ready';
+-- after a restart 'not loaded', then 'loading' (rows_in_memory grows) while
+-- the background loader reads it; 'failed' when it did not fit in
+-- feature_ext.memory_limit (inserts into its table then fail with 53200).
 CREATE VIEW feature_ext.index_stats AS
 SELECT i.indexrelid::pg_catalog.regclass AS index_name,
        i.indrelid::pg_catalog.regclass   AS table_name,

@@ -384,6 +384,14 @@ static IndexBuildResult *skiplist_build(Relation heap, Relation index, IndexInfo
                         errmsg("skiplist indexes are only supported on feature_store tables"),
                         errdetail("Table \"%s\" uses another table access method.", RelationGetRelationName(heap)),
                         errhint("Create the table with CREATE TABLE ... USING feature_store.")));
+    // The in-memory index lives in memory shared by every session; a
+    // temporary table is one session's (and TEMP is granted to PUBLIC, so it
+    // would let any role use up feature_ext.memory_limit).  docs/SECURITY.md.
+    if (heap->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("skiplist indexes cannot be created on temporary tables"),
+                        errdetail("Their rows would be held in memory shared by all sessions of the server."),
+                        errhint("Use a regular (or unlogged) feature_store table.")));
     if (info->ii_Concurrent)
         ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                         errmsg("skiplist indexes cannot be built CONCURRENTLY"),

@@ -553,8 +553,12 @@ extern "C" void fe_retention_launcher_main(Datum)
         // latch is also set by our workers' exits, by reloads and by
         // request_load()).
         for (;;) {
-            if (fe::load_requested())
+            // The round's own waits may consume a request's latch: the flag
+            // is checked again before sleeping.
+            if (fe::load_requested()) {
                 fe::run_load_round();
+                continue;
+            }
             long left = long(fe::g_retention_interval_s) * 1000L -
                         long((GetCurrentTimestamp() - last) / 1000);
             if (left <= 0)

@@ -331,8 +331,11 @@ void commit_all()
                 st.drop_slot(s);
         }
     finish_decisions(true);
+    bool dropped = !g_dropped.empty() || !g_created.empty();
     reset_state();
-    if (published >= kWakeGcRows)
+    // A bulk of rows to compact, or dropped indexes whose memory the GC
+    // worker's reclaim() gives back (within its 5 s minimum gap).
+    if (published >= kWakeGcRows || dropped)
         wake_gc_worker();
 }
 
@@ -685,6 +688,10 @@ int64 load_index(Oid indexoid)
     Relation heap = try_table_open(heapoid, AccessShareLock);
     if (!heap)
         return -1;
+    if (heap->rd_rel->relpersistence == RELPERSISTENCE_TEMP) {  // another session's (left by a crash)
+        table_close(heap, AccessShareLock);
+        return -1;
+    }
     LockRelationOid(indexoid, ShareUpdateExclusiveLock);
     const IndexMeta *m = heap->rd_tableam == feature_store_routine() ? meta_of(heap, indexoid) : nullptr;
     core::Store &st = store();

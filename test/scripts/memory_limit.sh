@@ -29,6 +29,21 @@ q "CREATE EXTENSION feature_ext" >/dev/null
 q "CREATE TABLE t (card_id text, amount float8, merchant text, txn_time timestamptz NOT NULL) USING feature_store" >/dev/null
 q "CREATE INDEX t_card ON t USING skiplist (card_id, txn_time)" >/dev/null
 
+# ------------------------------------------------------------ 0. a dropped index gives its memory back soon
+# (its commit wakes the TTL worker, whose pass reclaims it; no run_gc() here)
+u6=$(used)
+q "CREATE TABLE d (k text, ts timestamptz NOT NULL) USING feature_store" >/dev/null
+q "CREATE INDEX d_k ON d USING skiplist (k, ts) WITH (buckets = 1024)" >/dev/null
+q "INSERT INTO d SELECT 'k' || (i % 100), now() FROM generate_series(1, 2000) i" >/dev/null
+[ "$(used)" -gt $((u6 + 50000)) ] || fail "an index with 2,000 rows uses $(( $(used) - u6 )) bytes"
+q "DROP TABLE d" >/dev/null
+for i in $(seq 1 100); do [ "$(used)" -le "$u6" ] && break; sleep 0.2; done
+[ "$(used)" -le "$u6" ] || fail "a dropped index's memory was not given back within 20 s: used $u6 -> $(used)"
+# A skiplist index on a temporary table is refused (shared memory; docs/SECURITY.md).
+tryq "CREATE TEMP TABLE tt (k text, ts timestamptz) USING feature_store; CREATE INDEX ON tt USING skiplist (k, ts)" &&
+    fail "a skiplist index on a temporary table was created"
+grep -q "0A000: skiplist indexes cannot be created on temporary tables" <<<"$out" || fail "temp table error: $out"
+
 # rows SEQ_FROM SEQ_TO [KEYPREFIX]: 200 keys
 rows() { echo "SELECT '${3:-c}' || (i % 200), i * 0.5, 'merchant_' || (i % 10), timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second' FROM generate_series($1, $2) i"; }
 

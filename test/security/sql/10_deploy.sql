@@ -62,6 +62,8 @@ RESET search_path;
 SELECT feature_ext.deploy('pg_temp.f1', $q$SELECT k, count(*) OVER w AS c FROM public.mev
   WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 2 PRECEDING)$q$, '{"replace": true}');
 -- So is a deployment over a temporary table: other sessions cannot read it.
+-- (A skiplist index on a temporary table is refused first: its rows would sit
+-- in memory shared by every session, and TEMP is granted to PUBLIC.)
 CREATE TEMP TABLE tev (k text, ts timestamptz) USING feature_store;
 CREATE INDEX ON tev USING skiplist (k, ts);
 SELECT feature_ext.deploy('public.t1', $q$SELECT k, count(*) OVER w AS c FROM tev
