@@ -147,6 +147,7 @@ void ensure_plan_cache()
 struct DeploymentRow {
     char *query;  // as the user wrote it
     char *bound;  // the bound query plans are made from
+    char *tree;   // the analysed query by OID (see current_bound_query)
     Oid relid;    // its table
     char *owner;
     JitObject jo;
@@ -166,7 +167,7 @@ bool lookup_deployment(const char *schema, const char *name, DeploymentRow *row,
     safe_enter(&sc, extension_owner(), SECURITY_LOCAL_USERID_CHANGE);
     SPI_connect();
     if (SPI_execute_with_args("SELECT d.query, d.bound_query, d.relid, d.owner, d.jit_object, d.jit_hash, "
-                              "       d.jit_compile_ms FROM feature_ext.deployment d "
+                              "       d.jit_compile_ms, d.bound_tree FROM feature_ext.deployment d "
                               " WHERE d.schema_name OPERATOR(pg_catalog.=) $1 AND d.name OPERATOR(pg_catalog.=) $2",
                               2, types, vals, nullptr, true, 1) == SPI_OK_SELECT &&
         SPI_processed == 1) {
@@ -178,9 +179,11 @@ bool lookup_deployment(const char *schema, const char *name, DeploymentRow *row,
         char *bq = SPI_getvalue(tup, td, 2);
         Datum rel = SPI_getbinval(tup, td, 3, &isnull);
         char *ow = SPI_getvalue(tup, td, 4);
+        char *bt = SPI_getvalue(tup, td, 8);
         MemoryContext old = MemoryContextSwitchTo(caller);
         row->query = pstrdup(q);
         row->bound = bq ? pstrdup(bq) : nullptr;
+        row->tree = bt ? pstrdup(bt) : nullptr;
         row->relid = isnull ? InvalidOid : DatumGetObjectId(rel);
         row->owner = ow ? pstrdup(ow) : nullptr;
         if (want_jit) {
@@ -211,7 +214,8 @@ DeployPlan *plan_row(const char *qname, const DeploymentRow *row, MemoryContext 
         ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                         errmsg("deployment %s has no bound query", qname),
                         errhint("Redeploy it with feature_ext.deploy(..., '{\"replace\": true}').")));
-    return plan_deployment(qname, row->bound, cxt, false, explain, kPlanBound, nullptr, row->relid);
+    return plan_deployment(qname, current_bound_query(row->bound, row->tree, row->relid), cxt, false, explain,
+                           kPlanBound, nullptr, row->relid);
 }
 
 // The request function's arguments must be the table's columns as they are
@@ -893,8 +897,8 @@ FE_FUNCTION(fe_deploy)
         }
     }
     char *owner = GetUserNameFromId(GetUserId(), false);
-    Oid ins_types[11] = {NAMEOID, NAMEOID, TEXTOID, JSONBOID, NAMEOID, BYTEAOID, INT8OID, FLOAT8OID, INT4OID,
-                         TEXTOID, REGCLASSOID};
+    Oid ins_types[12] = {NAMEOID, NAMEOID, TEXTOID, JSONBOID, NAMEOID, BYTEAOID, INT8OID, FLOAT8OID, INT4OID,
+                         TEXTOID, REGCLASSOID, TEXTOID};
     NameData sn, fnn, on;
     namestrcpy(&sn, schema);
     namestrcpy(&fnn, fname);
@@ -905,15 +909,16 @@ FE_FUNCTION(fe_deploy)
         SET_VARSIZE(objb, VARHDRSZ + jo.len);
         memcpy(VARDATA(objb), jo.object, jo.len);
     }
-    Datum ins[11] = {NameGetDatum(&sn), NameGetDatum(&fnn), CStringGetTextDatum(query), options, NameGetDatum(&on),
+    Datum ins[12] = {NameGetDatum(&sn), NameGetDatum(&fnn), CStringGetTextDatum(query), options, NameGetDatum(&on),
                      PointerGetDatum(objb), Int64GetDatum(int64(jo.hash)), Float8GetDatum(jo.compile_ms),
-                     Int32GetDatum(jo.njitted), CStringGetTextDatum(p->bound_query), ObjectIdGetDatum(heapoid)};
-    const char ins_nulls[11] = {' ', ' ', ' ', ' ', ' ', objb ? ' ' : 'n', objb ? ' ' : 'n', objb ? ' ' : 'n', ' ',
-                                ' ', ' '};
+                     Int32GetDatum(jo.njitted), CStringGetTextDatum(p->bound_query), ObjectIdGetDatum(heapoid),
+                     CStringGetTextDatum(p->bound_tree)};
+    const char ins_nulls[12] = {' ', ' ', ' ', ' ', ' ', objb ? ' ' : 'n', objb ? ' ' : 'n', objb ? ' ' : 'n', ' ',
+                                ' ', ' ', ' '};
     fe::catalog_exec("INSERT INTO feature_ext.deployment (schema_name, name, query, options, owner, jit_object, "
-                     "  jit_hash, jit_compile_ms, jit_aggregates, bound_query, relid) "
-                     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                     11, ins_types, ins, ins_nulls, false);
+                     "  jit_hash, jit_compile_ms, jit_aggregates, bound_query, relid, bound_tree) "
+                     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                     12, ins_types, ins, ins_nulls, false);
     MemoryContextDelete(p->cxt);
     fe::deploy_stats_entry(psprintf("%s.%s", schema, fname), true);
     PG_RETURN_TEXT_P(cstring_to_text(qfn));

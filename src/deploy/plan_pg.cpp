@@ -19,6 +19,8 @@ extern "C" {
 #include "catalog/namespace.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "access/xlog.h"
+#include "nodes/readfuncs.h"
 #include "utils/resowner.h"
 #include "access/tableam.h"
 #include "catalog/pg_aggregate.h"
@@ -844,6 +846,34 @@ const char *translate_openmldb_query(const char *query)
 
 }  // namespace
 
+const char *bound_tree_key()
+{
+    return psprintf("%llu/%u/%d:", (unsigned long long) GetSystemIdentifier(), MyDatabaseId, PG_VERSION_NUM / 100);
+}
+
+const char *current_bound_query(const char *bound, const char *tree, Oid relid)
+{
+    const char *key = bound_tree_key();
+    size_t kl = strlen(key);
+    if (!tree || strncmp(tree, key, kl) != 0)
+        return bound;
+    Node *n = static_cast<Node *>(stringToNode(tree + kl));
+    if (!n || !IsA(n, Query))
+        return bound;
+    Query *q = reinterpret_cast<Query *>(n);
+    if (list_length(q->rtable) != 1 || linitial_node(RangeTblEntry, q->rtable)->rtekind != RTE_RELATION ||
+        linitial_node(RangeTblEntry, q->rtable)->relid != relid)
+        return bound;
+    // Every object the tree names is a dependency of the deployment's
+    // functions (recordDependencyOnExpr at deploy): none can be dropped
+    // without them, so each OID still resolves.
+    SafeScope s;
+    safe_enter(&s, InvalidOid, 0);
+    const char *text = pg_get_querydef(q, false);
+    safe_leave(&s);
+    return text;
+}
+
 DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext parent, bool check_only,
                             StringInfo explain, int fix_flags, List **fixes, Oid bind_relid)
 {
@@ -896,6 +926,7 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
         safe_enter(&s, InvalidOid, 0);
         p->bound_query = pg_get_querydef(static_cast<Query *>(copyObjectImpl(q)), false);
         safe_leave(&s);
+        p->bound_tree = psprintf("%s%s", bound_tree_key(), nodeToString(q));
     }
     {  // after the bound text and the dependencies were taken from q
         ListCell *tl;

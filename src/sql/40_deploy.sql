@@ -20,8 +20,14 @@ CREATE TABLE feature_ext.deployment (
     -- deploy time, deparsed with every object qualified, and its table by
     -- OID (regclass: dumped by name, follows RENAME / SET SCHEMA).  Plans are
     -- made from these under a pinned search_path, never from `query`.
+    -- bound_tree: the analysed query itself (objects by OID, as a view's
+    -- rule), prefixed "system identifier/database OID/major:"; in this
+    -- database on this server it is deparsed afresh for each plan, so renamed
+    -- columns, functions and schemas follow; elsewhere (a restore, pg_upgrade)
+    -- bound_query is used.
     bound_query text,
     relid       regclass,
+    bound_tree  text,
     PRIMARY KEY (schema_name, name)
 );
 SELECT pg_catalog.pg_extension_config_dump('feature_ext.deployment', '');

@@ -189,6 +189,7 @@ struct DeployPlan {
     // analysed query (its objects are recorded as the deployment's
     // dependencies).
     char *bound_query;
+    char *bound_tree;          // the analysed query by OID (bound_tree_key() prefix)
     Query *analyzed;
 };
 
@@ -198,6 +199,14 @@ enum PlanFixes { kFixNone = 0, kFixCreateIndex = 1, kFixAdjustTtl = 2 };
 // object qualified), parsed under a pinned search_path, with its one table
 // re-bound to bind_relid (so RENAME / SET SCHEMA of the table keep working).
 enum PlanMode { kPlanBound = 8 };
+// The prefix of a bound tree written here: "system identifier/database
+// OID/major:" (a tree holds OIDs, valid in this database of this server only).
+const char *bound_tree_key();
+// The text a deployment's plans parse: its bound tree deparsed now (current
+// names of its columns, functions, types and schemas: they follow renames, as
+// a view's do) when the tree was written here for this table, else the bound
+// text stored at deploy time (after a restore or pg_upgrade).
+const char *current_bound_query(const char *bound, const char *tree, Oid relid);
 
 // Parse, check and plan a query (deploy/plan_pg.cpp).  Errors with positions.
 // With fix flags, missing indexes / short TTLs are not errors: the DDL that

@@ -131,6 +131,15 @@ SELECT * FROM alice.f('a', 8, 'x', '2026-01-01 00:03+00');
 SELECT count(*) FROM alice.f_batch();
 ALTER TABLE alice2.ev2 SET SCHEMA alice;
 ALTER TABLE alice.ev2 RENAME TO ev;
+-- Columns it reads renamed: followed, as in a view (the plan is made from the
+-- analysed query by OID, deparsed with today's names).
+ALTER TABLE alice.ev RENAME COLUMN v TO amount;
+ALTER TABLE alice.ev RENAME COLUMN note TO memo;
+SELECT * FROM alice.f('a', 8, 'x', '2026-01-01 00:03+00');
+SELECT count(*) FROM alice.f_batch();
+SELECT pg_catalog.strpos(explain, 'amount') > 0 AS new_names_in_plan FROM feature_ext.explain('alice.f');
+ALTER TABLE alice.ev RENAME COLUMN amount TO v;
+ALTER TABLE alice.ev RENAME COLUMN memo TO note;
 ALTER TABLE alice.ev ADD COLUMN extra int;             -- the request's columns changed
 SELECT * FROM alice.f('a', 8, 'x', '2026-01-01 00:03+00');
 SELECT * FROM alice.f(ROW('a', 8, 'x', '2026-01-01 00:03+00', 1)::alice.ev);
