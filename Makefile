@@ -6,7 +6,7 @@
 #   bash test/run_all.sh the whole suite (what CI and the README run)
 
 EXTENSION   = feature_ext
-EXTVERSION  = 0.1.0
+EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" feature_ext.control)
 MODULE_big  = feature_ext
 
 # C++ sources: one folder per concern under src/ (base, storage, dialect,
@@ -23,9 +23,12 @@ OBJS        = $(CPP_SRCS:.cpp=.o)
 # independent features own independent files.
 SQL_PIECES  = $(sort $(wildcard src/sql/*.sql))
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
+# ALTER EXTENSION feature_ext UPDATE: one script per release step
+# (test/scripts/upgrade.sh updates a frozen 0.1.0 install holding data).
+DATA        = $(sort $(wildcard src/sql/upgrade/$(EXTENSION)--*--*.sql))
 
 PG_CONFIG  ?= pg_config
-PG_CPPFLAGS = -I$(CURDIR)/include
+PG_CPPFLAGS = -I$(CURDIR)/include -DFE_VERSION='"$(EXTVERSION)"'
 PG_CXXFLAGS = -std=c++17 -fPIC -Wno-register -Wno-missing-field-initializers -Wno-cast-function-type
 SHLIB_LINK  = -lstdc++
 

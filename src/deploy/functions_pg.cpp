@@ -153,6 +153,17 @@ struct DeploymentRow {
     JitObject jo;
 };
 
+// Whether the catalog has 0.2.0's bound_tree column: the library also serves
+// a database whose extension is still at 0.1.0 (between installing a new
+// package and ALTER EXTENSION feature_ext UPDATE); deployments there are
+// read and written without it.
+bool catalog_has_bound_tree()
+{
+    Oid ns = get_namespace_oid("feature_ext", true);
+    Oid rel = OidIsValid(ns) ? get_relname_relid("deployment", ns) : InvalidOid;
+    return OidIsValid(rel) && get_attnum(rel, "bound_tree") != InvalidAttrNumber;
+}
+
 bool lookup_deployment(const char *schema, const char *name, DeploymentRow *row, bool want_jit)
 {
     memset(row, 0, sizeof(*row));
@@ -166,8 +177,12 @@ bool lookup_deployment(const char *schema, const char *name, DeploymentRow *row,
     SafeScope sc;
     safe_enter(&sc, extension_owner(), SECURITY_LOCAL_USERID_CHANGE);
     SPI_connect();
-    if (SPI_execute_with_args("SELECT d.query, d.bound_query, d.relid, d.owner, d.jit_object, d.jit_hash, "
-                              "       d.jit_compile_ms, d.bound_tree FROM feature_ext.deployment d "
+    bool has_tree = catalog_has_bound_tree();
+    if (SPI_execute_with_args(has_tree ? "SELECT d.query, d.bound_query, d.relid, d.owner, d.jit_object, d.jit_hash, "
+                                         "       d.jit_compile_ms, d.bound_tree FROM feature_ext.deployment d "
+                                         " WHERE d.schema_name OPERATOR(pg_catalog.=) $1 AND d.name OPERATOR(pg_catalog.=) $2"
+                                       : "SELECT d.query, d.bound_query, d.relid, d.owner, d.jit_object, d.jit_hash, "
+                                         "       d.jit_compile_ms, NULL::pg_catalog.text FROM feature_ext.deployment d "
                               " WHERE d.schema_name OPERATOR(pg_catalog.=) $1 AND d.name OPERATOR(pg_catalog.=) $2",
                               2, types, vals, nullptr, true, 1) == SPI_OK_SELECT &&
         SPI_processed == 1) {
@@ -915,10 +930,14 @@ FE_FUNCTION(fe_deploy)
                      CStringGetTextDatum(p->bound_tree)};
     const char ins_nulls[12] = {' ', ' ', ' ', ' ', ' ', objb ? ' ' : 'n', objb ? ' ' : 'n', objb ? ' ' : 'n', ' ',
                                 ' ', ' ', ' '};
-    fe::catalog_exec("INSERT INTO feature_ext.deployment (schema_name, name, query, options, owner, jit_object, "
-                     "  jit_hash, jit_compile_ms, jit_aggregates, bound_query, relid, bound_tree) "
-                     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                     12, ins_types, ins, ins_nulls, false);
+    bool has_tree = fe::catalog_has_bound_tree();
+    fe::catalog_exec(has_tree ? "INSERT INTO feature_ext.deployment (schema_name, name, query, options, owner, "
+                                "  jit_object, jit_hash, jit_compile_ms, jit_aggregates, bound_query, relid, bound_tree) "
+                                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                              : "INSERT INTO feature_ext.deployment (schema_name, name, query, options, owner, "
+                                "  jit_object, jit_hash, jit_compile_ms, jit_aggregates, bound_query, relid) "
+                                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                     has_tree ? 12 : 11, ins_types, ins, ins_nulls, false);
     MemoryContextDelete(p->cxt);
     fe::deploy_stats_entry(psprintf("%s.%s", schema, fname), true);
     PG_RETURN_TEXT_P(cstring_to_text(qfn));

@@ -1,7 +1,9 @@
 // feature_ext: module-wide settings and initialisation entry points.
 #pragma once
 
-#define FE_VERSION "0.1.0"
+#ifndef FE_VERSION  // the Makefile passes default_version of feature_ext.control
+#define FE_VERSION "unknown"
+#endif
 
 namespace fe {
 extern bool g_preloaded;
