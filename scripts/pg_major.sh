@@ -15,7 +15,7 @@
 # clients run once, on the host's PostgreSQL); so does docker_steps (the
 # image is PostgreSQL 15).
 # Prints the suite's output, then its closing line prefixed with the major
-# ("PostgreSQL 17: 11 passed, 0 failed, 2 skipped").  Exit status: the
+# ("PostgreSQL 17: 12 passed, 0 failed, 2 skipped").  Exit status: the
 # suite's (0 passed, 1 failed), 2 usage, 77 skipped: the root cannot be made
 # here (not root, no debootstrap, no space, the mirror lacks the release);
 # the reason is printed as "PostgreSQL MAJOR: skipped: ...".
