@@ -120,3 +120,36 @@ SELECT feature_ext.undeploy('gd_big');
 SELECT feature_ext.undeploy('gd_pg');
 SELECT feature_ext.undeploy('gd_om');
 DROP TABLE gd;
+
+-- Lifecycle: a deployment goes with its table, whatever drops it, and leaves
+-- no function, result type or catalog row behind (the same name deploys
+-- again at once).  Here the table's schema is dropped; the deployment lives
+-- in another schema.
+CREATE SCHEMA gd_tab;
+CREATE SCHEMA gd_dep;
+CREATE TABLE gd_tab.t (k text, v int, ts timestamptz NOT NULL) USING feature_store;
+CREATE INDEX ON gd_tab.t USING skiplist (k, ts);
+SELECT feature_ext.deploy('gd_dep.f', $$SELECT k, sum(v) OVER w AS x FROM gd_tab.t
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 2 PRECEDING)$$);
+\set VERBOSITY terse
+DROP SCHEMA gd_tab CASCADE;
+\set VERBOSITY default
+SELECT (SELECT count(*) FROM pg_proc WHERE pronamespace = 'gd_dep'::regnamespace) AS functions,
+       (SELECT count(*) FROM pg_type WHERE typnamespace = 'gd_dep'::regnamespace) AS types,
+       (SELECT count(*) FROM feature_ext.deployments WHERE name = 'gd_dep.f') AS rows;
+-- DROP OWNED of the owner of table and deployment.
+CREATE ROLE gd_owner;
+GRANT USAGE, CREATE ON SCHEMA gd_dep TO gd_owner;
+GRANT USAGE ON SCHEMA feature_ext TO gd_owner;
+SET ROLE gd_owner;
+CREATE TABLE gd_dep.t2 (k text, v int, ts timestamptz NOT NULL) USING feature_store;
+CREATE INDEX ON gd_dep.t2 USING skiplist (k, ts);
+SELECT feature_ext.deploy('gd_dep.f', $$SELECT k, sum(v) OVER w AS x FROM gd_dep.t2
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 2 PRECEDING)$$);
+RESET ROLE;
+DROP OWNED BY gd_owner;
+SELECT (SELECT count(*) FROM pg_proc WHERE pronamespace = 'gd_dep'::regnamespace) AS functions,
+       (SELECT count(*) FROM pg_type WHERE typnamespace = 'gd_dep'::regnamespace) AS types,
+       (SELECT count(*) FROM feature_ext.deployments WHERE name = 'gd_dep.f') AS rows;
+DROP ROLE gd_owner;
+DROP SCHEMA gd_dep;

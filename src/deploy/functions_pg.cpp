@@ -903,6 +903,15 @@ FE_FUNCTION(fe_deploy)
         ObjectAddressSet(typaddr, TypeRelationId, typoid);
         if (!reused)
             recordDependencyOn(&typaddr, &ext, DEPENDENCY_NORMAL);
+        // The result type goes with its table too (DROP TABLE / SCHEMA ...
+        // CASCADE, DROP OWNED of the table's owner), not only with the
+        // functions that return it: a type left behind blocks deploying the
+        // same name again.
+        ObjectAddress tab;
+        ObjectAddressSet(tab, RelationRelationId, heapoid);
+        if (reused)
+            deleteDependencyRecordsForClass(TypeRelationId, typoid, RelationRelationId, DEPENDENCY_NORMAL);
+        recordDependencyOn(&typaddr, &tab, DEPENDENCY_NORMAL);
         for (int i = 0; i < nf; i++) {
             ObjectAddress obj;
             ObjectAddressSet(obj, ProcedureRelationId, fns[i]);
