@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Installs what feature_ext needs on Debian 12 (or the official postgres:15
-# image), then builds and installs the extension into PostgreSQL 15.
-# Run as root.  Used by scripts/demo.sh, scripts/test.sh and docker/Dockerfile.
+# Installs what feature_ext needs on Debian 12 (or the official
+# postgres:<major>-bookworm image), then builds and installs the extension
+# into PostgreSQL $PG_MAJOR (default 15: Debian 12's; the image's Dockerfile
+# passes its own major, whose packages come from the image's PGDG sources).
+# Run as root.  Used by scripts/demo.sh, scripts/test.sh and docker/build.sh.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PKGS=(postgresql-15 postgresql-server-dev-15 g++ make libboost-dev libgtest-dev python3-yaml python3-psycopg)
+M=${PG_MAJOR:-15}
+PKGS=(postgresql-$M postgresql-server-dev-$M g++ make libboost-dev libgtest-dev python3-yaml python3-psycopg)
 install_missing() {
     local missing=() p
     for p in "$@"; do
@@ -18,13 +21,16 @@ install_missing() {
     fi
 }
 install_missing "${PKGS[@]}"
-# The deploy JIT builds against the LLVM PostgreSQL itself was built with
-# (LLVM_CONFIG in PGXS's Makefile.global; llvm-config-14 on Debian 12).
-PGXS_MK=$(/usr/lib/postgresql/15/bin/pg_config --pgxs)
-LLVM_VER=$(sed -n 's/^LLVM_CONFIG *= *.*llvm-config-\([0-9]*\).*/\1/p' "$(dirname "$PGXS_MK")/../Makefile.global")
+# The deploy JIT builds against the LLVM PostgreSQL itself was built with:
+# PGXS's Makefile.global names it by LLVM_CONFIG (15: llvm-config-14 on
+# Debian 12) or only by LLVM_BINPATH (16+, e.g. /usr/lib/llvm-19/bin).
+BIN=/usr/lib/postgresql/$M/bin
+GLOBAL_MK=$(dirname "$("$BIN/pg_config" --pgxs)")/../Makefile.global
+LLVM_VER=$(sed -n 's/^LLVM_CONFIG *= *.*llvm-config-\([0-9]*\).*/\1/p' "$GLOBAL_MK")
+[ -n "$LLVM_VER" ] || LLVM_VER=$(sed -n 's|^LLVM_BINPATH *= *.*/llvm-\([0-9]*\)/bin.*|\1|p' "$GLOBAL_MK")
 install_missing "llvm-${LLVM_VER:-14}-dev"
-export PATH=/usr/lib/postgresql/15/bin:$PATH
+export PATH=$BIN:$PATH
 cd "$ROOT"
-make -s -j"$(nproc)" PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config >/dev/null
-make -s install PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config >/dev/null
-echo "feature_ext built and installed into $(/usr/lib/postgresql/15/bin/pg_config --pkglibdir)"
+make -s -j"$(nproc)" PG_CONFIG="$BIN/pg_config" >/dev/null
+make -s install PG_CONFIG="$BIN/pg_config" >/dev/null
+echo "feature_ext built and installed into $("$BIN/pg_config" --pkglibdir) (PostgreSQL $M, LLVM ${LLVM_VER:-14})"

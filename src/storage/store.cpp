@@ -1148,7 +1148,7 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force)
     } else {
         // The old prefix ends in rows that stay linked: retire it node by node.
         r = first_old;
-        for (int64_t i = 0; i < m; i++) {
+        for (int64_t i = 0; i < m && r; i++) {  // (r is never 0 here; the test keeps g++ 14+ from warning)
             Ref nx = at<RowNode>(r)->next[0].load(std::memory_order_relaxed);
             retire_node_locked(r);
             r = nx;
