@@ -391,7 +391,7 @@ static IndexBuildResult *skiplist_build(Relation heap, Relation index, IndexInfo
         ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                         errmsg("skiplist indexes cannot be created on temporary tables"),
                         errdetail("Their rows would be held in memory shared by all sessions of the server."),
-                        errhint("Use a regular (or unlogged) feature_store table.")));
+                        errhint("Use a regular feature_store table.")));
     if (info->ii_Concurrent)
         ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                         errmsg("skiplist indexes cannot be built CONCURRENTLY"),

@@ -87,27 +87,35 @@ void loader_init()
 void run_load_round()
 {
     // A round asked for right after one that failed waits (see the header).
-    if (g_last_round_failed) {
+    // (Latch-driven, so a shutdown is seen at once.)
+    while (g_last_round_failed) {
         long secs;
         int usecs;
         TimestampDifference(g_last_round, GetCurrentTimestamp(), &secs, &usecs);
         long left = kRetryAfterFailureMs - (secs * 1000L + usecs / 1000);
-        if (left > 0)
-            (void) WaitLatch(MyLatch, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, left, PG_WAIT_EXTENSION);
+        if (left <= 0)
+            break;
+        (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, left, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
         CHECK_FOR_INTERRUPTS();
     }
     g_last_round = GetCurrentTimestamp();
     uint32 failures0 = load_failures();
-    Oid dbs[256];
-    int ndbs = 0;
+    int cap = 64, ndbs = 0;
+    Oid *dbs = static_cast<Oid *>(palloc(sizeof(Oid) * cap));
     StartTransactionCommand();
     Relation rel = table_open(DatabaseRelationId, AccessShareLock);
     TableScanDesc scan = table_beginscan_catalog(rel, 0, nullptr);
     HeapTuple tup;
     while ((tup = heap_getnext(scan, ForwardScanDirection)) != nullptr) {
         Form_pg_database db = reinterpret_cast<Form_pg_database>(GETSTRUCT(tup));
-        if (db->datallowconn && !db->datistemplate && ndbs < 256)
-            dbs[ndbs++] = db->oid;
+        if (!db->datallowconn || db->datistemplate)
+            continue;
+        if (ndbs == cap) {
+            cap *= 2;
+            dbs = static_cast<Oid *>(repalloc(dbs, sizeof(Oid) * cap));
+        }
+        dbs[ndbs++] = db->oid;
     }
     table_endscan(scan);
     table_close(rel, AccessShareLock);
@@ -146,6 +154,7 @@ void run_load_round()
         CHECK_FOR_INTERRUPTS();
     }
     g_last_round_failed = load_failures() != failures0;
+    pfree(dbs);
 }
 
 }  // namespace fe
@@ -181,27 +190,55 @@ extern "C" void fe_loader_db_main(Datum arg)
         table_close(rel, AccessShareLock);
     }
     CommitTransactionCommand();
-    for (int i = 0; i < n; i++) {
-        PG_TRY();
-        {
-            StartTransactionCommand();
-            (void) fe::load_index(ids[i]);
-            CommitTransactionCommand();
+    // Indexes whose table or index is locked are retried, for up to
+    // kBusyRetryMs; then the worker leaves them to a later round (it asks
+    // the launcher for one) so that one locked table does not hold up the
+    // round, other databases or retention.
+    constexpr long kBusyRetryMs = 10000;
+    TimestampTz started = GetCurrentTimestamp();
+    for (int pass = 0; n > 0; pass++) {
+        int busy = 0;
+        for (int i = 0; i < n; i++) {
+            volatile int64 rc = fe::kLoadNothing;
+            PG_TRY();
+            {
+                StartTransactionCommand();
+                rc = fe::pg_entry([&]() { return fe::load_index(ids[i]); });
+                CommitTransactionCommand();
+            }
+            PG_CATCH();
+            {
+                // As autovacuum does for one table: report, clean up, go on.
+                HOLD_INTERRUPTS();
+                bool no_memory = geterrcode() == ERRCODE_OUT_OF_MEMORY;
+                int64 used = fe::loading_bytes();
+                EmitErrorReport();
+                AbortOutOfAnyTransaction();  // drops the partial slot
+                FlushErrorState();
+                if (no_memory)
+                    fe::mark_load_failed(used);  // inserts refused until a load fits
+                RESUME_INTERRUPTS();
+                fe::note_load_failure();
+            }
+            PG_END_TRY();
+            if (rc == fe::kLoadBusy)
+                ids[busy++] = ids[i];
         }
-        PG_CATCH();
-        {
-            // As autovacuum does for one table: report, clean up, go on.
-            HOLD_INTERRUPTS();
-            bool no_memory = geterrcode() == ERRCODE_OUT_OF_MEMORY;
-            EmitErrorReport();
-            AbortOutOfAnyTransaction();  // drops the partial slot
-            FlushErrorState();
-            if (no_memory)
-                fe::mark_load_failed();  // inserts refused until a load fits
-            RESUME_INTERRUPTS();
-            fe::note_load_failure();
+        n = busy;
+        if (n == 0)
+            break;
+        long secs;
+        int usecs;
+        TimestampDifference(started, GetCurrentTimestamp(), &secs, &usecs);
+        if (secs * 1000L + usecs / 1000 >= kBusyRetryMs) {
+            ereport(LOG, (errmsg("feature_ext: %d skiplist indexes of locked tables are left to a later load round",
+                                 n)));
+            fe::request_load();
+            break;
         }
-        PG_END_TRY();
+        (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 200, PG_WAIT_EXTENSION);
+        ResetLatch(MyLatch);
+        CHECK_FOR_INTERRUPTS();
     }
     pgstat_report_activity(STATE_IDLE, nullptr);
     proc_exit(0);

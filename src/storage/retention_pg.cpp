@@ -553,16 +553,16 @@ extern "C" void fe_retention_launcher_main(Datum)
         // latch is also set by our workers' exits, by reloads and by
         // request_load()).
         for (;;) {
+            long left = long(fe::g_retention_interval_s) * 1000L -
+                        long((GetCurrentTimestamp() - last) / 1000);
+            if (left <= 0)
+                break;  // retention is due: load rounds asked for meanwhile wait for it
             // The round's own waits may consume a request's latch: the flag
             // is checked again before sleeping.
             if (fe::load_requested()) {
                 fe::run_load_round();
                 continue;
             }
-            long left = long(fe::g_retention_interval_s) * 1000L -
-                        long((GetCurrentTimestamp() - last) / 1000);
-            if (left <= 0)
-                break;
             (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, left, PG_WAIT_EXTENSION);
             ResetLatch(MyLatch);
             CHECK_FOR_INTERRUPTS();

@@ -483,7 +483,7 @@ IndexSlot *Store::create_slot(const SlotId &id, uint32_t heap, uint32_t nbuckets
         s->builder_pid = 0;
         {
             SpinGuard q(s->queue_lock);
-            s->loading = loading ? 1 : 0;
+            s->loading = loading ? kCatchupOpen : 0;
             s->queue_writers = 0;
             s->queue_head = s->queue_tail = 0;
             s->generation.fetch_add(1);
@@ -496,10 +496,13 @@ IndexSlot *Store::create_slot(const SlotId &id, uint32_t heap, uint32_t nbuckets
     return nullptr;
 }
 
-IndexSlot *Store::mark_failed(const SlotId &id, uint32_t heap)
+IndexSlot *Store::mark_failed(const SlotId &id, uint32_t heap, int64_t needed_bytes)
 {
     StoreHeader *h = hdr();
     SpinGuard g(h->dir_lock);
+    for (uint32_t i = 0; i < h->max_slots; i++)
+        if (slot_in_use(slot(i)->state.load(std::memory_order_acquire)) && slot(i)->id == id)
+            return nullptr;
     for (uint32_t i = 0; i < h->max_slots; i++) {
         IndexSlot *s = slot(i);
         if (s->state.load(std::memory_order_acquire) != kSlotFree)
@@ -511,7 +514,7 @@ IndexSlot *Store::mark_failed(const SlotId &id, uint32_t heap)
         s->nbuckets = 0;
         s->keys.store(0);
         s->rows.store(0);
-        s->bytes.store(0);
+        s->bytes.store(needed_bytes);
         s->expired.store(0);
         s->last_gc.store(0);
         s->builder_pid = 0;
@@ -530,6 +533,8 @@ IndexSlot *Store::mark_failed(const SlotId &id, uint32_t heap)
 
 void Store::drop_slot(IndexSlot *s)
 {
+    if (!slot_in_use(s->state.load(std::memory_order_acquire)))
+        return;
     // A loading slot: no new reservation, then wait for the reserved writers
     // (each between its pre-commit and its commit) to append or release.
     Ref queue = 0;
@@ -595,13 +600,22 @@ bool Store::gate_clear(uint32_t gate) const
     return hdr()->gates[gate].load(std::memory_order_seq_cst) == 0;
 }
 
-bool Store::catchup_reserve(IndexSlot *s, uint64_t generation)
+Store::Reserve Store::catchup_reserve(IndexSlot *s, uint64_t generation)
 {
     SpinGuard q(s->queue_lock);
     if (!s->loading || s->generation.load(std::memory_order_relaxed) != generation)
-        return false;
+        return kNotLoading;
+    if (s->loading == kCatchupClosing)
+        return kClosing;
     s->queue_writers++;
-    return true;
+    return kReserved;
+}
+
+void Store::catchup_close(IndexSlot *s)
+{
+    SpinGuard q(s->queue_lock);
+    if (s->loading)
+        s->loading = kCatchupClosing;
 }
 
 Ref Store::alloc_catchup(bool insert, Ref node, int64_t order, uint32_t tid_block, uint16_t tid_off, uint32_t hash,
@@ -669,10 +683,14 @@ void Store::catchup_release(IndexSlot *s, uint64_t generation)
         s->queue_writers--;
 }
 
-Ref Store::catchup_take(IndexSlot *s, bool *ready)
+Ref Store::catchup_take(IndexSlot *s, bool *ready, bool *gone)
 {
     *ready = false;
     SpinGuard q(s->queue_lock);
+    if (gone)
+        *gone = !s->loading;
+    if (!s->loading)
+        return 0;
     Ref list = s->queue_head;
     if (list) {
         s->queue_head = s->queue_tail = 0;

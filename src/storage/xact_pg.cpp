@@ -65,6 +65,16 @@ void register_skiplist_reloptions();
 
 namespace {
 
+// Key lengths are 16-bit in shared memory (KeyEntry, CatchupOp).
+void check_key_len(uint32 len)
+{
+    if (len > 0xffff)
+        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                        errmsg("skiplist index key of %u bytes is too long", len),
+                        errdetail("The key columns of a row take at most 65535 bytes in a skiplist index."),
+                        errhint("Key the index by shorter values (an id, or a hash of the long value).")));
+}
+
 struct PendingOp {
     bool insert;
     SubTransactionId subid;
@@ -219,29 +229,44 @@ IndexDecision &decide(const PendingOp &op)
     for (IndexDecision &d : g_decisions)
         if (d.id == op.id)
             return d;
+    g_decisions.reserve(g_decisions.size() + 1);  // no allocation once the gate is entered
     core::Store &st = store();
     IndexDecision d{op.id, nullptr, false, 0, 0, 0, -1, false};
-    uint32 gate = core::Store::gate_of(op.id.index);
+    uint32 gate = core::Store::gate_of(op.id.db, op.id.index);
     st.gate_enter(gate);
-    if (core::IndexSlot *s = st.find_slot(op.id)) {
+    g_decisions.push_back(d);  // from here on, abort opens the gate (finish_decisions)
+    IndexDecision &dd = g_decisions.back();
+    dd.gate = int(gate);
+    for (;;) {
+        core::IndexSlot *s = st.find_slot(op.id);
+        if (!s)
+            break;
         uint32 state = s->state.load(std::memory_order_seq_cst);
         uint64 gen = s->generation.load(std::memory_order_acquire);
-        if (state == core::kSlotBuilding && st.catchup_reserve(s, gen)) {
-            d.slot = s;
-            d.queue = true;
-            d.generation = gen;
+        core::Store::Reserve r = state == core::kSlotBuilding ? st.catchup_reserve(s, gen) : core::Store::kNotLoading;
+        if (r == core::Store::kReserved) {
+            dd.slot = s;
+            dd.queue = true;
+            dd.generation = gen;
+        } else if (r == core::Store::kClosing) {
+            // The loader is finishing: it only waits for writers already
+            // reserved.  Wait for ready (or a drop) and decide again.
+            (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1, PG_WAIT_EXTENSION);
+            ResetLatch(MyLatch);
+            CHECK_FOR_INTERRUPTS();
+            continue;
         } else if (s->state.load(std::memory_order_acquire) == core::kSlotReady) {
-            d.slot = s;
+            dd.slot = s;
         } else if (state == core::kSlotFailed) {
-            d.failed = true;
+            dd.failed = true;
         }
+        break;
     }
-    if (d.slot)
+    if (dd.slot) {
         st.gate_exit(gate);
-    else
-        d.gate = int(gate);
-    g_decisions.push_back(d);
-    return g_decisions.back();
+        dd.gate = -1;
+    }
+    return dd;
 }
 
 // Pre-commit: decide per index; pin the key of every pending insert into a
@@ -425,6 +450,7 @@ void object_access(ObjectAccessType access, Oid classId, Oid objectId, int subId
 
 void push_key(PendingOp &op, const uint8 *key, uint32 len)
 {
+    check_key_len(len);
     op.key_off = uint32(g_keybytes.size());
     op.key_len = len;
     op.hash = core::Store::hash_key(key, len);
@@ -520,6 +546,7 @@ bool direct_insert(core::IndexSlot *s, const IndexMeta *m, const Datum *values, 
         return false;
     uint8 *key;
     uint32 klen = encode_key(m, values, isnull, &key);
+    check_key_len(klen);
     core::Store &st = store();
     core::KeyEntry *k = st.pin_key(s, core::Store::hash_key(key, klen), key, klen);
     if (!k) {
@@ -623,6 +650,17 @@ core::IndexSlot *ready_slot(Relation index, const IndexMeta **meta_out)
                             errmsg("skiplist index \"%s\" is not available on a standby", m->name),
                             errdetail("In-memory indexes are loaded on the primary only."),
                             errhint("Send feature requests to the primary.")));
+        // The loader needs AccessShareLock on the table and
+        // ShareUpdateExclusiveLock on the index: if this transaction holds a
+        // lock that excludes them (it changed the table's definition, say),
+        // waiting could only time out.
+        if (CheckRelationLockedByMe(heap, AccessExclusiveLock, false) ||
+            CheckRelationLockedByMe(index, ShareUpdateExclusiveLock, true))
+            ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                            errmsg("skiplist index \"%s\" is not loaded", m->name),
+                            errdetail("This transaction holds a lock that keeps the background loader from "
+                                      "loading it (the table's definition changed in this transaction?)."),
+                            errhint("Commit first; the index is loaded in the background.")));
         // Not loaded on this server run yet (restart, crash, a database
         // copied from a template): the background loader does it
         // (storage/loader_pg.cpp); wait for it, up to feature_ext.load_wait.
@@ -665,44 +703,65 @@ core::IndexSlot *ready_slot(Relation index, const IndexMeta **meta_out)
 static core::SlotId g_loading_id;
 static Oid g_loading_heap = InvalidOid;
 
-void mark_load_failed()
+int64 loading_bytes()
+{
+    return g_building ? g_building->bytes.load() : 0;
+}
+
+void mark_load_failed(int64 needed_bytes)
 {
     if (!OidIsValid(g_loading_heap))
         return;
-    core::Store &st = store();
-    if (!st.find_slot(g_loading_id) && st.mark_failed(g_loading_id, g_loading_heap))
+    if (store().mark_failed(g_loading_id, g_loading_heap, needed_bytes))
         ereport(LOG, (errmsg("feature_ext: inserts into table %u are refused until its skiplist index %u fits "
-                             "in feature_ext.memory_limit", g_loading_heap, g_loading_id.index)));
+                             "in feature_ext.memory_limit (the load stopped after %lld bytes)",
+                             g_loading_heap, g_loading_id.index, (long long) needed_bytes)));
     g_loading_heap = InvalidOid;
 }
 
 int64 load_index(Oid indexoid)
 {
     g_loading_heap = InvalidOid;
-    // Table before index, as PostgreSQL locks them.  AccessShareLock on
-    // the table keeps it from being dropped or rewritten; the index's
-    // ShareUpdateExclusiveLock admits one loader and keeps DROP / REINDEX out.
+    // Table before index, as PostgreSQL locks them, both kept to the end of
+    // the transaction.  AccessShareLock on the table keeps it from being
+    // dropped or rewritten; the index's ShareUpdateExclusiveLock admits one
+    // loader and keeps DROP / REINDEX out.  Conditional: a table someone
+    // holds locked is retried later instead of stopping the round.
     Oid heapoid = IndexGetRelation(indexoid, true);
     if (!OidIsValid(heapoid))
-        return -1;
-    Relation heap = try_table_open(heapoid, AccessShareLock);
+        return kLoadNothing;
+    if (!ConditionalLockRelationOid(heapoid, AccessShareLock))
+        return kLoadBusy;
+    Relation heap = try_table_open(heapoid, NoLock);
     if (!heap)
-        return -1;
+        return kLoadNothing;
     if (heap->rd_rel->relpersistence == RELPERSISTENCE_TEMP) {  // another session's (left by a crash)
-        table_close(heap, AccessShareLock);
-        return -1;
+        table_close(heap, NoLock);
+        return kLoadNothing;
     }
-    LockRelationOid(indexoid, ShareUpdateExclusiveLock);
+    if (!ConditionalLockRelationOid(indexoid, ShareUpdateExclusiveLock)) {
+        table_close(heap, NoLock);
+        return kLoadBusy;
+    }
     const IndexMeta *m = heap->rd_tableam == feature_store_routine() ? meta_of(heap, indexoid) : nullptr;
     core::Store &st = store();
     core::IndexSlot *s = m ? st.find_slot(m->id) : nullptr;
-    if (!m || (s && s->state.load(std::memory_order_acquire) == core::kSlotReady)) {
-        UnlockRelationOid(indexoid, ShareUpdateExclusiveLock);
-        table_close(heap, AccessShareLock);
-        return -1;
+    uint32 state = s ? s->state.load(std::memory_order_acquire) : uint32(core::kSlotFree);
+    // A failed load is retried only when the memory it had used is free.
+    bool no_room = state == core::kSlotFailed &&
+                   int64(st.usage().free_bytes) < s->bytes.load() + s->bytes.load() / 10;
+    if (!m || state == core::kSlotReady || no_room) {
+        table_close(heap, NoLock);
+        return kLoadNothing;
     }
-    if (s)
-        st.drop_slot(s);  // left over from a failed load
+    // Under the index lock no build of it runs: every slot of this index
+    // (a failed or stopped load, an older row layout or relfilenode) goes.
+    for (uint32 i = 0; i < st.max_slots(); i++) {
+        core::IndexSlot *o = st.slot(i);
+        if (core::slot_in_use(o->state.load(std::memory_order_acquire)) && o->id.db == m->id.db &&
+            o->id.index == m->id.index)
+            st.drop_slot(o);
+    }
     TimestampTz t0 = GetCurrentTimestamp();
     ereport(LOG, (errmsg("feature_ext: loading skiplist index \"%s\" of table \"%s\"", m->name,
                          RelationGetRelationName(heap))));
@@ -711,14 +770,13 @@ int64 load_index(Oid indexoid)
     s = st.create_slot(m->id, m->heapoid, uint32(m->nbuckets), m->order_kind, true);
     if (!s)
         report_memory_full("an index being loaded");
-    note_created_slot(m->id);  // a version under an older row layout goes at commit
     s->builder_pid = uint32(MyProcPid);
-    g_building = s;
+    g_building = s;  // dropped at abort until it is ready
     sync_slot_ttl(s, m);
     // Writers that found no slot at their pre-commit hold the gate until
     // their commit is visible: once it is clear, each writer has either
     // committed (the snapshot below sees it) or will queue (header comment).
-    uint32 gate = core::Store::gate_of(m->id.index);
+    uint32 gate = core::Store::gate_of(m->id.db, m->id.index);
     for (int waits = 0; !st.gate_clear(gate); waits++) {
         if (waits == 10000)
             ereport(LOG, (errmsg("feature_ext: loading \"%s\" waits for commits in progress", m->name)));
@@ -729,12 +787,17 @@ int64 load_index(Oid indexoid)
     Snapshot snap = RegisterSnapshot(GetLatestSnapshot());
     int64 rows = fill_slot(heap, m, s, snap, false);
     UnregisterSnapshot(snap);
-    // Catch up with what writers queued meanwhile, until nothing is left.
+    // Catch up with what writers queued meanwhile: drain once with the queue
+    // open, then close it to new writers (they wait for ready) and drain
+    // what the writers already reserved queue, until nothing is left.
+    bool closed = false;
     for (;;) {
-        bool ready = false;
-        core::Ref list = st.catchup_take(s, &ready);
+        bool ready = false, gone = false;
+        core::Ref list = st.catchup_take(s, &ready, &gone);
         if (ready)
             break;
+        if (gone)
+            elog(ERROR, "feature_ext: skiplist index \"%s\" was dropped while loading", m->name);
         if (list) {
             st.reader_enter(reader_id());
             bool ok = st.catchup_apply(s, list, slot_rule(s, GetCurrentTimestamp()));
@@ -743,19 +806,25 @@ int64 load_index(Oid indexoid)
                 report_memory_full("changes to an index being loaded");
             continue;
         }
+        if (!closed) {
+            st.catchup_close(s);
+            closed = true;
+            continue;
+        }
         (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1, PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);
         CHECK_FOR_INTERRUPTS();
     }
-    int64 applied = s->queued.load();
+    // Ready and exact: nothing below may drop it (an interrupt here aborts
+    // the transaction, which no longer owns the slot).
     g_building = nullptr;
     g_loading_heap = InvalidOid;
+    int64 applied = s->queued.load();
     double ms = ms_since(t0);
     ereport(LOG, (errmsg("feature_ext: loaded skiplist index \"%s\": %lld rows in %.1f ms (%.0f rows/s), "
                          "%lld changes caught up",
                          m->name, (long long) rows, ms, ms > 0 ? rows / (ms / 1000.0) : 0.0, (long long) applied)));
-    UnlockRelationOid(indexoid, ShareUpdateExclusiveLock);
-    // Ready: lay each key's rows out contiguously beside writers and readers
+    // Lay each key's rows out contiguously beside writers and readers
     // (inside an epoch, as the GC may remove keys).
     t0 = GetCurrentTimestamp();
     st.reader_enter(reader_id());
@@ -763,7 +832,7 @@ int64 load_index(Oid indexoid)
     st.reader_exit(reader_id());
     ereport(DEBUG1, (errmsg("feature_ext: compacted %lld keys of skiplist index \"%s\" in %.1f ms",
                             (long long) keys, m->name, ms_since(t0))));
-    table_close(heap, AccessShareLock);
+    table_close(heap, NoLock);
     return rows;
 }
 

@@ -14,6 +14,8 @@
 #   2. memory_limit too small for the table: the load fails, index_stats says
 #      'failed', INSERT fails with 53200, DELETE works, a request fails with
 #      55000; restarted with room, the index loads and equals the heap.
+#   3. A table held locked in one database does not keep a load round from
+#      serving a request in a database created afterwards.
 set -euo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$FE_ROOT/test/lib.sh"
@@ -119,4 +121,29 @@ pgctl restart -m fast
 n2=$(check "after a restart with room")
 [ "$n2" -lt "$n" ] || fail "DELETE removed nothing"
 q "INSERT INTO t VALUES ('c1', 1, now())" >/dev/null || fail "INSERT after the load"
+# ------------------------------------------------------------ 3. a locked table does not stop other loads
+# Databases copied from a template have no index loaded.  A load round stuck
+# on a table someone holds locked leaves it to a later round: a request in a
+# database created afterwards is served within its load_wait.
+q "CREATE DATABASE tmpl" >/dev/null
+fe_psql "$PORT" -d tmpl -q -c "CREATE EXTENSION feature_ext" \
+  -c "CREATE TABLE e (k text, ts timestamptz NOT NULL) USING feature_store" \
+  -c "CREATE INDEX e_k ON e USING skiplist (k, ts)" -c "INSERT INTO e VALUES ('a', now())" >/dev/null
+q "CREATE DATABASE locked TEMPLATE tmpl" >/dev/null
+fe_psql "$PORT" -d locked -q -c "BEGIN" -c "LOCK TABLE e IN ACCESS EXCLUSIVE MODE" -c "SELECT pg_sleep(45)" \
+  -c "COMMIT" >/dev/null 2>&1 & lockpid=$!
+sleep 0.5
+served() {  # DB: a request there, waiting up to 30 s for the load; echoes the seconds it took
+    local t0=$SECONDS out
+    q "CREATE DATABASE $1 TEMPLATE tmpl" >/dev/null
+    out=$(fe_psql "$PORT" -d "$1" -At -c "SET feature_ext.load_wait = 30000" \
+          -c "SELECT count(*) FROM feature_ext.index_scan('e_k', ARRAY['a'])" 2>&1) ||
+        fail "request in database $1 while a table is locked in another: $out"
+    [ "$out" = 1 ] || fail "index_scan in database $1: $out"
+    echo $((SECONDS - t0))
+}
+s1=$(served other1)   # round 1: 'locked' cannot load, other1 does
+s2=$(served other2)   # round 2 must not wait for round 1's locked table
+say "a table held locked in one database: requests in new databases served after $s1 s and $s2 s"
+kill $lockpid 2>/dev/null || true; wait $lockpid 2>/dev/null || true
 say "ok"

@@ -782,7 +782,7 @@ protected:
     void queue(IndexSlot *s, bool insert, const std::string &name, int64_t order, uint32_t tb, uint16_t to)
     {
         uint64_t gen = s->generation.load();
-        ASSERT_TRUE(st.catchup_reserve(s, gen));
+        ASSERT_EQ(st.catchup_reserve(s, gen), Store::kReserved);
         Ref op = record(s, insert, name, order, tb, to);
         ASSERT_NE(op, 0u);
         st.catchup_append(s, gen, op, op);
@@ -819,7 +819,7 @@ TEST_F(CatchupTest, QueueAppliedAfterLoadExactly)
     ASSERT_TRUE(put(s, a, 5, 3, 1));
     // A writer between pre-commit and commit holds the slot back.
     uint64_t gen = s->generation.load();
-    ASSERT_TRUE(st.catchup_reserve(s, gen));
+    ASSERT_EQ(st.catchup_reserve(s, gen), Store::kReserved);
     bool ready = false;
     Ref list = st.catchup_take(s, &ready);
     ASSERT_NE(list, 0u);
@@ -839,7 +839,7 @@ TEST_F(CatchupTest, QueueAppliedAfterLoadExactly)
     EXPECT_TRUE(ready);
     EXPECT_EQ(s->state.load(), uint32_t(kSlotReady));
     // Ready: no more reservations.
-    EXPECT_FALSE(st.catchup_reserve(s, s->generation.load()));
+    EXPECT_NE(st.catchup_reserve(s, s->generation.load()), Store::kReserved);
     EXPECT_EQ(tids(s, "a"), (std::vector<uint32_t>{2, 1}));
     EXPECT_EQ(tids(s, "b"), (std::vector<uint32_t>{5}));
     EXPECT_TRUE(tids(s, "c").empty());
@@ -859,7 +859,7 @@ TEST_F(CatchupTest, DropWaitsForReservedWriters)
     IndexSlot *s = st.create_slot(SlotId{1, 7, 8}, 42, 64, 0, true);
     queue(s, true, "a", 1, 1, 1);
     uint64_t gen = s->generation.load();
-    ASSERT_TRUE(st.catchup_reserve(s, gen));
+    ASSERT_EQ(st.catchup_reserve(s, gen), Store::kReserved);
     Ref op = record(s, true, "a", 2, 2, 1);
     std::atomic<bool> dropped{false};
     std::thread t([&] {
@@ -868,7 +868,7 @@ TEST_F(CatchupTest, DropWaitsForReservedWriters)
     });
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     EXPECT_FALSE(dropped.load()) << "drop must wait for the reservation";
-    EXPECT_FALSE(st.catchup_reserve(s, gen)) << "no new reservation once a drop began";
+    EXPECT_NE(st.catchup_reserve(s, gen), Store::kReserved) << "no new reservation once a drop began";
     st.catchup_append(s, gen, op, op);  // freed: the slot is no longer loading
     t.join();
     EXPECT_TRUE(dropped.load());
@@ -890,6 +890,38 @@ TEST_F(CatchupTest, DropWaitsForReservedWriters)
     EXPECT_EQ(st.usage().used_bytes, baseline);
 }
 
+// Closing: after a first drain the loader stops new reservations, so the
+// slot turns ready once the writers already reserved have appended, however
+// many more keep coming (they wait for ready instead).
+TEST_F(CatchupTest, ClosingStopsNewReservations)
+{
+    IndexSlot *s = st.create_slot(SlotId{1, 7, 8}, 42, 64, 0, true);
+    uint64_t gen = s->generation.load();
+    ASSERT_EQ(st.catchup_reserve(s, gen), Store::kReserved);
+    st.catchup_close(s);
+    EXPECT_EQ(st.catchup_reserve(s, gen), Store::kClosing);
+    bool ready = false, gone = true;
+    EXPECT_EQ(st.catchup_take(s, &ready, &gone), 0u);
+    EXPECT_FALSE(ready);
+    EXPECT_FALSE(gone);
+    Ref op = record(s, true, "a", 1, 1, 1);
+    st.catchup_append(s, gen, op, op);  // the reserved writer still queues
+    Ref list = st.catchup_take(s, &ready, &gone);
+    ASSERT_NE(list, 0u);
+    ASSERT_TRUE(st.catchup_apply(s, list, TtlRule()));
+    EXPECT_EQ(st.catchup_take(s, &ready, &gone), 0u);
+    EXPECT_TRUE(ready);
+    EXPECT_EQ(st.catchup_reserve(s, gen), Store::kNotLoading);
+    EXPECT_EQ(tids(s, "a"), (std::vector<uint32_t>{1}));
+    // Dropping twice is harmless; a take on a dropped slot says so.
+    IndexSlot *s2 = st.create_slot(SlotId{1, 9, 9}, 42, 64, 0, true);
+    st.drop_slot(s2);
+    st.drop_slot(s2);
+    EXPECT_EQ(st.catchup_take(s2, &ready, &gone), 0u);
+    EXPECT_TRUE(gone);
+    EXPECT_FALSE(ready);
+}
+
 // Writers racing the drain: every insert lands exactly once.
 TEST_F(CatchupTest, ConcurrentWritersAndDrain)
 {
@@ -902,7 +934,7 @@ TEST_F(CatchupTest, ConcurrentWritersAndDrain)
             for (int i = 0; i < kRows; i++) {
                 std::string name = "k" + std::to_string(i % 50);
                 uint64_t gen = s->generation.load();
-                if (st.catchup_reserve(s, gen)) {
+                if (st.catchup_reserve(s, gen) == Store::kReserved) {
                     Ref op = record(s, true, name, i, uint32_t(w + 1), uint16_t(i));
                     Ref op2 = record(s, false, name, -1, 0, 0);  // a chain of two
                     st.at<CatchupOp>(op)->next = op2;

@@ -120,12 +120,18 @@ core::IndexSlot *ready_slot(Relation index, const IndexMeta **meta);
 // ---- loading after a restart (storage/loader_pg.cpp, storage/xact_pg.cpp)
 extern int g_load_wait_ms;  // feature_ext.load_wait
 // Load one index beside writers, in the current transaction (the loader
-// worker).  Rows loaded, or -1 when there was nothing to load.
+// worker).  Rows loaded, kLoadNothing (ready already, dropped, or a failed
+// load that still has no room), or kLoadBusy (its table or index is locked:
+// retry later).
+constexpr int64 kLoadNothing = -1, kLoadBusy = -2;
 int64 load_index(Oid indexoid);
+// Bytes the load in progress has used (before its transaction aborts).
+int64 loading_bytes();
 // After load_index failed for memory (its transaction aborted): leave a
 // kSlotFailed marker so inserts into the table fail with 53200 until a load
-// fits (it would otherwise grow past what the index can ever hold).
-void mark_load_failed();
+// fits (it would otherwise grow past what the index can ever hold); it is
+// retried only when needed_bytes are free.
+void mark_load_failed(int64 needed_bytes);
 // Ask the loader to load this database's missing indexes (never fails).
 void request_load();
 // The loader's round: every database's missing indexes (the launcher, at

@@ -284,7 +284,7 @@ struct IndexSlot {
     // create_slot never resets (a writer of an older use of the slot may
     // still take it; it then sees another generation).
     SpinLock queue_lock;
-    uint32_t loading;              // writers queue their changes
+    uint32_t loading;              // writers queue their changes (kCatchupOpen/kCatchupClosing)
     uint32_t queue_writers;        // writers between catchup_reserve and append/release
     Ref queue_head, queue_tail;    // CatchupOp FIFO
     std::atomic<int64_t> queued;   // operations ever queued (monitoring)
@@ -312,6 +312,7 @@ struct CatchupOp {
 // changes holds the gate of the index from its pre-commit until its commit is
 // visible; a load waits for the gate to be clear once after its slot exists.
 constexpr uint32_t kCommitGates = 4096;
+constexpr uint32_t kCatchupOpen = 1, kCatchupClosing = 2;  // IndexSlot::loading
 
 // ---------------------------------------------------------------- allocator
 constexpr int kNumClasses = 104;
@@ -415,22 +416,34 @@ public:
     // makes the slot ready.
     IndexSlot *create_slot(const SlotId &id, uint32_t heap, uint32_t nbuckets, uint32_t order_kind,
                            bool loading = false);
-    // A kSlotFailed marker for id (nullptr when the directory is full).
-    IndexSlot *mark_failed(const SlotId &id, uint32_t heap);
-    // Mark dropped (memory freed later by reclaim()).  A loading slot first
+    // A kSlotFailed marker for id recording the bytes the failed load had
+    // used (nullptr when the directory is full or id has a slot in use).
+    IndexSlot *mark_failed(const SlotId &id, uint32_t heap, int64_t needed_bytes);
+    // Mark dropped (memory freed later by reclaim()); nothing when the slot
+    // is not in use (dropped twice).  A loading slot first
     // stops taking reservations and waits for reserved writers to append or
     // release, and its queue is freed.
     void drop_slot(IndexSlot *s);
 
     // ---- catch-up: a load beside writers (header comment)
-    static uint32_t gate_of(uint32_t index) { return (index * 2654435761u) % kCommitGates; }
+    // Per (database, index): databases copied from one template share index OIDs.
+    static uint32_t gate_of(uint32_t db, uint32_t index)
+    {
+        return uint32_t(((uint64_t(db) << 32 | index) * 0x9E3779B97F4A7C15ull) >> 40) % kCommitGates;
+    }
     void gate_enter(uint32_t gate);   // full fence after
     void gate_exit(uint32_t gate) { hdr()->gates[gate].fetch_sub(1, std::memory_order_seq_cst); }
     bool gate_clear(uint32_t gate) const;  // full fence before
-    // Writer at pre-commit: true when the slot is loading (the writer must
-    // then queue every change to it with catchup_append, or
-    // catchup_release at abort); false when it is not (ready or dropped).
-    bool catchup_reserve(IndexSlot *s, uint64_t generation);
+    // Writer at pre-commit: kReserved when the slot is loading (the writer
+    // must then queue every change to it with catchup_append, or
+    // catchup_release at abort); kClosing when the loader is finishing (the
+    // writer waits until the slot is ready: a bounded wait, for writers
+    // already between pre-commit and commit); kNotLoading otherwise.
+    enum Reserve { kReserved, kClosing, kNotLoading };
+    Reserve catchup_reserve(IndexSlot *s, uint64_t generation);
+    // Loader, after a first drain: no new reservations (see kClosing), so
+    // steady writers cannot keep the load from finishing.
+    void catchup_close(IndexSlot *s);
     // An operation record for catchup_append; 0 when memory is full.  An
     // insert's node goes with it (freed with the record if never applied).
     Ref alloc_catchup(bool insert, Ref node, int64_t order, uint32_t tid_block, uint16_t tid_off, uint32_t hash,
@@ -443,8 +456,9 @@ public:
     void catchup_release(IndexSlot *s, uint64_t generation);
     // Loader: the queued operations (oldest first, taken off the queue), or
     // 0.  When nothing is queued and no writer holds a reservation, the slot
-    // turns kSlotReady and *ready is set.
-    Ref catchup_take(IndexSlot *s, bool *ready);
+    // turns kSlotReady and *ready is set.  *gone: the slot is no longer a
+    // loading one (dropped meanwhile).
+    Ref catchup_take(IndexSlot *s, bool *ready, bool *gone = nullptr);
     // Apply taken operations in order (an insert whose row, same order and
     // TID, is already there is dropped: the load read it from the table),
     // freeing them.  False when memory ran out (the rest is freed).
