@@ -446,6 +446,48 @@ IndexSlot *Store::find_slot(const SlotId &id) const
     return nullptr;
 }
 
+// A free slot of the directory set up for id (dir_lock held); nullptr when
+// the directory is full.
+IndexSlot *Store::claim_slot_locked(const SlotId &id, uint32_t heap, uint32_t order_kind, Ref buckets,
+                                    uint32_t nbuckets, int64_t bytes, uint32_t loading, uint32_t state)
+{
+    StoreHeader *h = hdr();
+    for (uint32_t i = 0; i < h->max_slots; i++) {
+        IndexSlot *s = slot(i);
+        if (s->state.load(std::memory_order_acquire) != kSlotFree)
+            continue;
+        s->id = id;
+        s->heap = heap;
+        s->order_kind = order_kind;
+        s->drop_epoch = 0;
+        s->buckets = buckets;
+        s->nbuckets = nbuckets;
+        for (auto &l : s->stripes)
+            l.v.store(0);
+        s->ttl_type.store(0);
+        s->ttl_event_clock.store(0);
+        s->ttl_abs.store(0);
+        s->ttl_rows.store(0);
+        s->keys.store(0);
+        s->rows.store(0);
+        s->bytes.store(bytes);
+        s->expired.store(0);
+        s->last_gc.store(0);
+        s->builder_pid = 0;
+        {
+            SpinGuard q(s->queue_lock);
+            s->loading = loading;
+            s->queue_writers = 0;
+            s->queue_head = s->queue_tail = 0;
+            s->generation.fetch_add(1);
+        }
+        s->queued.store(0);
+        s->state.store(state, std::memory_order_seq_cst);
+        return s;
+    }
+    return nullptr;
+}
+
 IndexSlot *Store::create_slot(const SlotId &id, uint32_t heap, uint32_t nbuckets, uint32_t order_kind,
                               bool loading)
 {
@@ -457,43 +499,15 @@ IndexSlot *Store::create_slot(const SlotId &id, uint32_t heap, uint32_t nbuckets
     if (!buckets)
         return nullptr;
     memset(at<uint8_t>(buckets), 0, bbytes);
-    StoreHeader *h = hdr();
-    SpinGuard g(h->dir_lock);
-    for (uint32_t i = 0; i < h->max_slots; i++) {
-        IndexSlot *s = slot(i);
-        if (s->state.load(std::memory_order_acquire) != kSlotFree)
-            continue;
-        s->id = id;
-        s->heap = heap;
-        s->order_kind = order_kind;
-        s->drop_epoch = 0;
-        s->buckets = buckets;
-        s->nbuckets = n;
-        for (auto &l : s->stripes)
-            l.v.store(0);
-        s->ttl_type.store(0);
-        s->ttl_event_clock.store(0);
-        s->ttl_abs.store(0);
-        s->ttl_rows.store(0);
-        s->keys.store(0);
-        s->rows.store(0);
-        s->bytes.store(int64_t(class_size(bbytes)));
-        s->expired.store(0);
-        s->last_gc.store(0);
-        s->builder_pid = 0;
-        {
-            SpinGuard q(s->queue_lock);
-            s->loading = loading ? kCatchupOpen : 0;
-            s->queue_writers = 0;
-            s->queue_head = s->queue_tail = 0;
-            s->generation.fetch_add(1);
-        }
-        s->queued.store(0);
-        s->state.store(kSlotBuilding, std::memory_order_seq_cst);
-        return s;
+    IndexSlot *s;
+    {
+        SpinGuard g(hdr()->dir_lock);
+        s = claim_slot_locked(id, heap, order_kind, buckets, n, int64_t(class_size(bbytes)),
+                              loading ? kCatchupOpen : 0, kSlotBuilding);
     }
-    free(buckets, bbytes);
-    return nullptr;
+    if (!s)
+        free(buckets, bbytes);
+    return s;
 }
 
 IndexSlot *Store::mark_failed(const SlotId &id, uint32_t heap, int64_t needed_bytes)
@@ -503,32 +517,7 @@ IndexSlot *Store::mark_failed(const SlotId &id, uint32_t heap, int64_t needed_by
     for (uint32_t i = 0; i < h->max_slots; i++)
         if (slot_in_use(slot(i)->state.load(std::memory_order_acquire)) && slot(i)->id == id)
             return nullptr;
-    for (uint32_t i = 0; i < h->max_slots; i++) {
-        IndexSlot *s = slot(i);
-        if (s->state.load(std::memory_order_acquire) != kSlotFree)
-            continue;
-        s->id = id;
-        s->heap = heap;
-        s->drop_epoch = 0;
-        s->buckets = 0;
-        s->nbuckets = 0;
-        s->keys.store(0);
-        s->rows.store(0);
-        s->bytes.store(needed_bytes);
-        s->expired.store(0);
-        s->last_gc.store(0);
-        s->builder_pid = 0;
-        {
-            SpinGuard q(s->queue_lock);
-            s->loading = 0;
-            s->queue_writers = 0;
-            s->queue_head = s->queue_tail = 0;
-            s->generation.fetch_add(1);
-        }
-        s->state.store(kSlotFailed, std::memory_order_seq_cst);
-        return s;
-    }
-    return nullptr;
+    return claim_slot_locked(id, heap, 0, 0, 0, needed_bytes, 0, kSlotFailed);
 }
 
 void Store::drop_slot(IndexSlot *s)

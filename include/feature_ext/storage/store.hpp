@@ -560,6 +560,8 @@ private:
     uint64_t free_slot_memory(IndexSlot *s);  // returns bytes freed
     // Link predecessors for (order, seq) at every level (key lock held).
     void find_preds(const KeyEntry *k, int64_t order, uint64_t seq, std::atomic<Ref> *preds[kMaxHeight]) const;
+    IndexSlot *claim_slot_locked(const SlotId &id, uint32_t heap, uint32_t order_kind, Ref buckets,
+                                 uint32_t nbuckets, int64_t bytes, uint32_t loading, uint32_t state);
     // The row (order, TID) of key k, or 0 (key lock held).
     Ref find_row_locked(const KeyEntry *k, int64_t order, uint32_t tid_block, uint16_t tid_off) const;
     uint8_t *base_ = nullptr;
