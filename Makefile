@@ -32,7 +32,7 @@ PG_CPPFLAGS = -I$(CURDIR)/include -DFE_VERSION='"$(EXTVERSION)"'
 PG_CXXFLAGS = -std=c++17 -fPIC -Wno-register -Wno-missing-field-initializers -Wno-cast-function-type
 SHLIB_LINK  = -lstdc++
 
-EXTRA_CLEAN = $(DATA_built) test/unit/unit_tests $(wildcard src/*.o src/*/*.o test/unit/*.o)
+EXTRA_CLEAN = $(DATA_built) test/unit/unit_tests bench/jit_compile $(wildcard src/*.o src/*/*.o test/unit/*.o)
 
 # PostgreSQL's own JIT inlining bitcode is not built for our C++ code; the
 # deploy JIT generates its own IR (see docs/DEPLOY.md, JIT).
@@ -67,9 +67,15 @@ test/unit/unit_tests: $(UNIT_SRCS) $(CORE_SRCS) $(wildcard include/feature_ext/*
 	@mkdir -p test/unit
 	$(UNIT_CXX) $(JIT_CPPFLAGS) -o $@ $(UNIT_SRCS) $(CORE_SRCS) -lgtest -lgtest_main -lpthread $(JIT_LIBS)
 
-.PHONY: unit check-layout
+.PHONY: unit check-layout bench-jit-compile
 unit: check-layout test/unit/unit_tests
 	./test/unit/unit_tests
+
+# The JIT's compile time and cancel delay without a server (bench/jit_compile.cpp).
+JIT_CORE_SRCS = $(filter src/jit/% src/agg/%,$(CORE_SRCS))
+bench/jit_compile: bench/jit_compile.cpp $(JIT_CORE_SRCS) $(wildcard include/feature_ext/*/*.hpp)
+	$(UNIT_CXX) $(JIT_CPPFLAGS) -o $@ bench/jit_compile.cpp $(JIT_CORE_SRCS) $(JIT_LIBS)
+bench-jit-compile: bench/jit_compile
 
 # A pure core (not *_pg) includes neither a PostgreSQL header nor a glue header.
 PG_HEADER_RE = ^\#include *[<"](postgres|fmgr|funcapi|miscadmin|pgstat|access/|catalog/|commands/|executor/|lib/|nodes/|parser/|storage/|tcop/|utils/|optimizer/|postmaster/|port|datatype/|feature_ext/.*_pg\.hpp)

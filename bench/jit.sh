@@ -2,16 +2,17 @@
 # feature_ext JIT benchmark (issue 7, SPEC §6): request latency with native
 # code vs the interpreter, and compile / load cost per deployment size.
 #
-#   bash bench/jit.sh [--duration S] [--reps N] [--port P]
+#   bash bench/jit.sh [--duration S] [--reps N] [--port P] [--compile-only] [--features "10 100 1000"]
 #
 #   1. request: 10 features over one ROWS window of 100, 1,000 and 10,000
 #      rows (20 keys x 10,000 rows), pgbench -M prepared, 1 client, S seconds
 #      (default 5) x N reps (default 3), medians; feature_ext.jit on vs off in
 #      the same server, results checked equal.
-#   2. compile: deploy() of 10, 100 and 1,000 features; the code generator's
-#      own time (jit_compile_ms in feature_ext.deployment), deploy()'s wall
-#      time, and a new connection's first call with the stored object vs
-#      with feature_ext.jit = off (plan only).
+#   2. compile: deploy() of 10, 100 and 1,000 features (--features); the
+#      code generator's own time (jit_compile_ms in feature_ext.deployment),
+#      deploy()'s wall time, and a new connection's first call with the
+#      stored object vs with feature_ext.jit = off (plan only).
+#      --compile-only runs this section alone.
 #   3. request: as 1, with 10 OpenMLDB-dialect features (sum / avg of
 #      float8 and bigint, min_where / max_where, sum_where / avg_where).
 # Writes bench/results/jit.json.  Run `make install` first.
@@ -21,13 +22,17 @@ FE_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 DURATION=5
 REPS=3
+ONLY_COMPILE=0
+FEATURES="10 100 1000"
 PORT=${BENCH_PORT:-$(fe_free_port 55491)}
 while [ $# -gt 0 ]; do
     case "$1" in
         --duration) DURATION=$2; shift 2 ;;
         --reps) REPS=$2; shift 2 ;;
         --port) PORT=$2; shift 2 ;;
-        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --compile-only) ONLY_COMPILE=1; shift ;;
+        --features) FEATURES=$2; shift 2 ;;
+        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1 (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -91,6 +96,7 @@ onoff_tps() {
     done
 }
 
+if [ "$ONLY_COMPILE" = 0 ]; then
 echo
 echo "== 1. request latency, 10 features, one ROWS window; jit on vs off (1 client, ${DURATION}s x $REPS, medians)"
 printf '%s\n' "\\set k random(0, 19)" "SELECT * FROM jw_@N@(:k, 300000, 12.5, 3, 'm1');" > "$work/req.tmpl"
@@ -108,9 +114,11 @@ for n in 100 1000 10000; do
     json+=("\"request.rows$n\": {\"jit_on_tps\": ${T[on]}, \"jit_off_tps\": ${T[off]}, \"speedup\": $(ratio "${T[on]}" "${T[off]}"), \"check\": \"$chk\"}")
 done
 
+fi
+
 echo
 echo "== 2. compile and load cost per deployment (3 windows)"
-for nf in 10 100 1000; do
+for nf in $FEATURES; do
     q="SELECT k, $(feats "$nf" 3) FROM jtx WINDOW $(windows 3 100)"
     dep_ms=$(psqlc -c '\timing on' -c "SELECT feature_ext.deploy('jc_$nf', \$q\$ $q \$q\$)" |
              sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
@@ -124,6 +132,7 @@ for nf in 10 100 1000; do
     json+=("\"compile.features$nf\": {\"compile_ms\": $cms, \"deploy_ms\": $dep_ms, \"object_bytes\": $bytes, \"first_call_jit_on_ms\": $first_on, \"first_call_jit_off_ms\": $first_off}")
 done
 
+if [ "$ONLY_COMPILE" = 0 ]; then
 echo
 echo "== 3. request latency, 10 OpenMLDB-dialect features, one ROWS window; jit on vs off (1 client, ${DURATION}s x $REPS, medians)"
 omfeats() {
@@ -146,6 +155,7 @@ for n in 100 1000 10000; do
         "$n" "${T[on]}" "${T[off]}" "$(ratio "${T[on]}" "${T[off]}")" "$nat" "$chk"
     json+=("\"openmldb.rows$n\": {\"jit_on_tps\": ${T[on]}, \"jit_off_tps\": ${T[off]}, \"speedup\": $(ratio "${T[on]}" "${T[off]}"), \"native\": \"$nat\", \"check\": \"$chk\"}")
 done
+fi
 
 {
     echo "{"

@@ -2,8 +2,11 @@
 //
 // One function per index group (see spec.hpp for the kernel's contract).
 // Aggregates are split into chunks of at most kChunk; each chunk is one
-// internal function (so optimisation time stays linear in the number of
-// features) with one loop per window over that window's frame.  Semantics
+// function (so optimisation time stays linear in the number of features)
+// with one loop per window over that window's frame, called by the group's
+// kernel.  The functions are compiled in modules of about one chunk each,
+// optimised and emitted one after the other with the interrupt check in
+// between (Modules, below), and loaded into one JITDylib.  Semantics
 // follow PostgreSQL's built-ins:
 //   float8 + - * /   float8pl/mi/mul/div: overflow, underflow, 0-division errors
 //   intN + - * / %   overflow checked at the operands' width
@@ -24,6 +27,7 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <vector>
 
 #include <llvm/ADT/SmallVector.h>
 #include <llvm/Analysis/CGSCCPassManager.h>
@@ -149,7 +153,8 @@ llvm::StringMap<bool> host_cpu_features()
 
 // ---- end of LLVM version differences
 
-constexpr size_t kChunk = 32;
+constexpr size_t kChunk = 32;          // aggregates per chunk function
+constexpr size_t kProjPart = 2 * kChunk;  // outputs per projection part
 constexpr const char *kExactValueName = "fe_jit_exact_sum_value";
 constexpr int kXChunks = agg::ExactSum::kChunks;
 
@@ -233,15 +238,26 @@ struct Val {
     Value *len = nullptr;   // text length (i32)
 };
 
+// Generates one function at a time into the module set by set_module: the
+// functions of a group or of the projection may end up in different modules
+// (see Modules in compile()), the code of each is the same wherever it goes.
 class Gen {
 public:
-    Gen(llvm::LLVMContext &c, llvm::Module &m) : ctx(c), mod(m), b(c) {}
+    explicit Gen(llvm::LLVMContext &c) : ctx(c), b(c) {}
 
-    void group(const GroupSpec &g, int gi);
+    void set_module(llvm::Module *m) { mod = m; }
+    // Group gi's chunk k: aggregates [k * kChunk, (k + 1) * kChunk), an
+    // internal function of the current module (compile() makes it external
+    // when its kernel goes to another module).
+    llvm::Function *group_chunk(const GroupSpec &g, int gi, size_t k);
+    // Group gi's kernel: runs its nchunks chunks in order, stops at the first
+    // error; a chunk not in the current module is declared.
+    llvm::Function *group_kernel(int gi, size_t nchunks);
+    static size_t group_chunks(const GroupSpec &g) { return (g.aggs.size() + kChunk - 1) / kChunk; }
 
 private:
     llvm::LLVMContext &ctx;
-    llvm::Module &mod;
+    llvm::Module *mod = nullptr;
     llvm::IRBuilder<> b;
     llvm::Function *fn = nullptr;
     const GroupSpec *gs = nullptr;
@@ -255,10 +271,19 @@ private:
     Value *aggv = nullptr, *aggn = nullptr;  // projection: aggregate results
 
 public:
-    void projection(const ProjSpec &p);
+    // The output projection's part k (outputs [k * kProjPart, ...)) and the
+    // function calling the nparts parts, as for a group's chunks and kernel.
+    llvm::Function *projection_part(const ProjSpec &ps, size_t k);
+    llvm::Function *projection_top(size_t nparts);
+    static size_t projection_parts(const ProjSpec &ps) { return (ps.outs.size() + kProjPart - 1) / kProjPart; }
 
 private:
-    void projection_part(const ProjSpec &ps, size_t first, size_t last, llvm::Function *f);
+    llvm::FunctionType *group_type();
+    llvm::FunctionType *projection_type();
+    // A function of the current module calling `names` in order with its own
+    // arguments and returning the first nonzero result.
+    llvm::Function *caller(llvm::FunctionType *ft, const std::string &name, const std::vector<std::string> &names);
+    void gen_projection_part(const ProjSpec &ps, size_t first, size_t last, llvm::Function *f);
 
     llvm::Type *ty(Ty t)
     {
@@ -303,7 +328,7 @@ private:
         Value *small = b.CreateSIToFP(lo, dbl);
         Value *neg = b.CreateICmpSLT(w, b.getIntN(128, 0));
         Value *m = b.CreateSelect(neg, b.CreateNeg(w), w);
-        llvm::Function *ctlz = intrinsic(&mod, llvm::Intrinsic::ctlz, {i128});
+        llvm::Function *ctlz = intrinsic(mod, llvm::Intrinsic::ctlz, {i128});
         Value *lz = b.CreateCall(ctlz, {m, b.getFalse()});
         Value *sh = b.CreateSelect(b.CreateICmpULT(lz, b.getIntN(128, 64)), b.CreateSub(b.getIntN(128, 64), lz),
                                    b.getIntN(128, 0));
@@ -359,7 +384,7 @@ private:
     Value *isnan(Value *d) { return b.CreateFCmpUNO(d, d); }
     Value *isinf(Value *d)
     {
-        auto *fabs = intrinsic(&mod, llvm::Intrinsic::fabs, {b.getDoubleTy()});
+        auto *fabs = intrinsic(mod, llvm::Intrinsic::fabs, {b.getDoubleTy()});
         return b.CreateFCmpOEQ(b.CreateCall(fabs, {d}), llvm::ConstantFP::getInfinity(b.getDoubleTy()));
     }
 
@@ -534,7 +559,7 @@ Val Gen::arith(const ExprSpec &e, Val x, Val y)
     llvm::Type *t = ty(e.ty);
     Value *a = x.v, *c = y.v;
     auto with_ov = [&](llvm::Intrinsic::ID id) {
-        auto *f = intrinsic(&mod, id, {t});
+        auto *f = intrinsic(mod, id, {t});
         Value *res = b.CreateCall(f, {a, c});
         check(b.CreateAnd(live, b.CreateExtractValue(res, 1)), range);
         return b.CreateExtractValue(res, 0);
@@ -571,7 +596,7 @@ Value *Gen::cmp_values(Op op, Ty t, Val x, Val y)
         // texteq/textne under a deterministic collation: same length, same bytes.
         Value *same_len = b.CreateICmpEQ(x.len, y.len);
         llvm::FunctionCallee memcmp_fn =
-            mod.getOrInsertFunction("memcmp", b.getInt32Ty(), data_ptr_ty(ctx), data_ptr_ty(ctx), b.getInt64Ty());
+            mod->getOrInsertFunction("memcmp", b.getInt32Ty(), data_ptr_ty(ctx), data_ptr_ty(ctx), b.getInt64Ty());
         BasicBlock *cur = b.GetInsertBlock();
         BasicBlock *cmpb = BasicBlock::Create(ctx, "txtcmp", fn);
         BasicBlock *done = BasicBlock::Create(ctx, "txtdone", fn);
@@ -630,7 +655,7 @@ Val Gen::expr(int i, Value *params, Value *pnulls)
         switch (e.ty) {
         case Ty::kF64: r.v = llvm::ConstantFP::get(b.getDoubleTy(), e.fval); break;
         case Ty::kText: {
-            auto *gv = b.CreateGlobalString(e.sval, "txt", 0, &mod);
+            auto *gv = b.CreateGlobalString(e.sval, "txt", 0, mod);
             r.v = b.CreateBitCast(gv, data_ptr_ty(ctx));
             r.len = b.getInt32(uint32_t(e.sval.size()));
             break;
@@ -920,7 +945,7 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
                 // Such a frame is left to the interpreter (kNeedInterpreter).
                 b.CreateStore(b.CreateAdd(b.CreateLoad(b.getInt64Ty(), s.cnt), b.getInt64(1)), s.cnt);
                 b.CreateStore(b.CreateFAdd(b.CreateLoad(b.getDoubleTy(), s.sx), v.v), s.sx);
-                auto *fabs = intrinsic(&mod, llvm::Intrinsic::fabs, {b.getDoubleTy()});
+                auto *fabs = intrinsic(mod, llvm::Intrinsic::fabs, {b.getDoubleTy()});
                 Value *big = b.CreateFCmpUGT(b.CreateCall(fabs, {v.v}), llvm::ConstantFP::get(b.getDoubleTy(), 1e100));
                 b.CreateStore(b.CreateOr(b.CreateLoad(b.getInt1Ty(), s.big), big), s.big);
                 break;
@@ -1001,7 +1026,7 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
         }
         case AggKind::kSumWhereF8: case AggKind::kAvgWhereF8: {
             Value *c = b.CreateLoad(b.getInt64Ty(), s.cnt);
-            llvm::FunctionCallee value_fn = mod.getOrInsertFunction(
+            llvm::FunctionCallee value_fn = mod->getOrInsertFunction(
                 kExactValueName, llvm::FunctionType::get(b.getDoubleTy(), {s.xc->getType(), s.xs->getType()}, false));
             if (auto *vf = llvm::dyn_cast<llvm::Function>(value_fn.getCallee()))
                 vf->addFnAttr(llvm::Attribute::NoUnwind);
@@ -1027,27 +1052,31 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
     b.CreateRet(b.getInt32(0));
 }
 
-// The output projection: straight-line code, one Datum word per output, in
-// internal functions of at most 2 * kChunk outputs (compile time stays linear).
-void Gen::projection(const ProjSpec &ps)
+llvm::FunctionType *Gen::group_type()
 {
     llvm::Type *i32 = b.getInt32Ty(), *i64 = b.getInt64Ty(), *p8 = data_ptr_ty(ctx);
-    llvm::FunctionType *ft = llvm::FunctionType::get(
-        i32, {ptr_to(i64), p8, ptr_to(i64), p8, ptr_to(i64), p8}, false);
-    std::vector<llvm::Function *> parts;
-    for (size_t first = 0; first < ps.outs.size(); first += 2 * kChunk) {
-        auto *f = llvm::Function::Create(ft, llvm::Function::InternalLinkage,
-                                         std::string(kProjName) + "_" + std::to_string(parts.size()), mod);
-        f->addFnAttr(llvm::Attribute::NoInline);
-        projection_part(ps, first, std::min(ps.outs.size(), first + 2 * kChunk), f);
-        parts.push_back(f);
-    }
-    auto *top = llvm::Function::Create(ft, llvm::Function::ExternalLinkage, kProjName, mod);
+    return llvm::FunctionType::get(
+        i32, {ptr_to(p8), ptr_to(i64), i32, p8, i64, ptr_to(i32), ptr_to(i64), p8, ptr_to(i64), p8}, false);
+}
+
+llvm::FunctionType *Gen::projection_type()
+{
+    llvm::Type *i32 = b.getInt32Ty(), *i64 = b.getInt64Ty(), *p8 = data_ptr_ty(ctx);
+    return llvm::FunctionType::get(i32, {ptr_to(i64), p8, ptr_to(i64), p8, ptr_to(i64), p8}, false);
+}
+
+llvm::Function *Gen::caller(llvm::FunctionType *ft, const std::string &name, const std::vector<std::string> &names)
+{
+    auto *top = llvm::Function::Create(ft, llvm::Function::ExternalLinkage, name, mod);
+    fn = top;
     b.SetInsertPoint(BasicBlock::Create(ctx, "entry", top));
     std::vector<Value *> args;
     for (auto &a : top->args())
         args.push_back(&a);
-    for (auto *f : parts) {
+    for (const std::string &callee : names) {
+        llvm::Function *f = mod->getFunction(callee);
+        if (!f)  // in a module emitted before this one: same JITDylib
+            f = llvm::Function::Create(ft, llvm::Function::ExternalLinkage, callee, mod);
         Value *rc = b.CreateCall(f, args);
         BasicBlock *ok = BasicBlock::Create(ctx, "ok", top);
         BasicBlock *bad = BasicBlock::Create(ctx, "bad", top);
@@ -1057,9 +1086,30 @@ void Gen::projection(const ProjSpec &ps)
         b.SetInsertPoint(ok);
     }
     b.CreateRet(b.getInt32(0));
+    return top;
 }
 
-void Gen::projection_part(const ProjSpec &ps, size_t first, size_t last, llvm::Function *f)
+// The output projection: straight-line code, one Datum word per output, in
+// functions of at most kProjPart outputs (compile time stays linear).
+llvm::Function *Gen::projection_part(const ProjSpec &ps, size_t k)
+{
+    auto *f = llvm::Function::Create(projection_type(), llvm::Function::InternalLinkage,
+                                     std::string(kProjName) + "_" + std::to_string(k), mod);
+    f->addFnAttr(llvm::Attribute::NoInline);
+    size_t first = k * kProjPart;
+    gen_projection_part(ps, first, std::min(ps.outs.size(), first + kProjPart), f);
+    return f;
+}
+
+llvm::Function *Gen::projection_top(size_t nparts)
+{
+    std::vector<std::string> names;
+    for (size_t k = 0; k < nparts; k++)
+        names.push_back(std::string(kProjName) + "_" + std::to_string(k));
+    return caller(projection_type(), kProjName, names);
+}
+
+void Gen::gen_projection_part(const ProjSpec &ps, size_t first, size_t last, llvm::Function *f)
 {
     gs = &ps.exprs;
     llvm::Type *i64 = b.getInt64Ty();
@@ -1094,43 +1144,31 @@ void Gen::projection_part(const ProjSpec &ps, size_t first, size_t last, llvm::F
     aggv = aggn = nullptr;
 }
 
-void Gen::group(const GroupSpec &g, int gi)
+std::string chunk_name(int gi, size_t k)
 {
-    gs = &g;
-    llvm::Type *i32 = b.getInt32Ty(), *i64 = b.getInt64Ty(), *p8 = data_ptr_ty(ctx);
-    llvm::FunctionType *ft = llvm::FunctionType::get(
-        i32, {ptr_to(p8), ptr_to(i64), i32, p8, i64, ptr_to(i32), ptr_to(i64), p8,
-              ptr_to(i64), p8},
-        false);
     char name[64];
     kernel_name(gi, name, sizeof(name));
-    auto *top = llvm::Function::Create(ft, llvm::Function::ExternalLinkage, name, mod);
-    std::vector<llvm::Function *> chunks;
-    for (size_t first = 0; first < g.aggs.size(); first += kChunk) {
-        size_t last = std::min(g.aggs.size(), first + kChunk);
-        auto *cf = llvm::Function::Create(ft, llvm::Function::InternalLinkage,
-                                          std::string(name) + "_c" + std::to_string(first / kChunk), mod);
-        cf->addFnAttr(llvm::Attribute::NoInline);
-        chunk(g, first, last, cf);
-        chunks.push_back(cf);
-    }
-    // The kernel: run each chunk, stop at the first error.
-    fn = top;
-    BasicBlock *entry = BasicBlock::Create(ctx, "entry", top);
-    b.SetInsertPoint(entry);
-    std::vector<Value *> args;
-    for (auto &a : top->args())
-        args.push_back(&a);
-    for (auto *cf : chunks) {
-        Value *rc = b.CreateCall(cf, args);
-        BasicBlock *ok = BasicBlock::Create(ctx, "ok", top);
-        BasicBlock *bad = BasicBlock::Create(ctx, "bad", top);
-        b.CreateCondBr(b.CreateICmpEQ(rc, b.getInt32(0)), ok, bad);
-        b.SetInsertPoint(bad);
-        b.CreateRet(rc);
-        b.SetInsertPoint(ok);
-    }
-    b.CreateRet(b.getInt32(0));
+    return std::string(name) + "_c" + std::to_string(k);
+}
+
+llvm::Function *Gen::group_chunk(const GroupSpec &g, int gi, size_t k)
+{
+    gs = &g;
+    auto *cf = llvm::Function::Create(group_type(), llvm::Function::InternalLinkage, chunk_name(gi, k), mod);
+    cf->addFnAttr(llvm::Attribute::NoInline);
+    size_t first = k * kChunk;
+    chunk(g, first, std::min(g.aggs.size(), first + kChunk), cf);
+    return cf;
+}
+
+llvm::Function *Gen::group_kernel(int gi, size_t nchunks)
+{
+    char name[64];
+    kernel_name(gi, name, sizeof(name));
+    std::vector<std::string> names;
+    for (size_t k = 0; k < nchunks; k++)
+        names.push_back(chunk_name(gi, k));
+    return caller(group_type(), name, names);
 }
 
 // ------------------------------------------------------------------ loading
@@ -1178,6 +1216,133 @@ char *target_id() noexcept
 namespace {
 InterruptFn g_interrupt = nullptr;
 bool interrupted() { return g_interrupt && g_interrupt(); }
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+
+// Instructions (before optimisation) from which a module is closed: a chunk
+// of 32 aggregates (~600 to ~2,000 instructions, emitted in tens of
+// milliseconds) mostly gets a module of its own; small functions (kernels,
+// short chunks, projection parts) share one.  One module per function costs
+// no more CPU than a single module (bench/jit_compile, docs/DEPLOY.md).
+constexpr size_t kModuleInsts = 1000;
+
+// The modules of one compile.  Functions are generated into the open module
+// until it holds kModuleInsts instructions; then it is verified, optimised
+// (O2, as PostgreSQL's JIT does for expensive queries) and emitted to an
+// object of its own, and freed.  The interrupt check runs before every
+// function is generated, before every optimisation pass and before every
+// emission, so a cancel waits at most for one pass over one function or one
+// module's emission.  The split changes no function's code: a chunk whose
+// kernel (its only caller) lands in a later module is made external and
+// declared there; all objects are loaded into one JITDylib (load()).
+class Modules {
+public:
+    Modules(llvm::LLVMContext &c, llvm::TargetMachine &t, CompileResult &res) : ctx(c), tm(t), r(res) {}
+
+    // The open module (a new one if none is open).
+    llvm::Module *open()
+    {
+        if (!mod) {
+            mod = std::make_unique<llvm::Module>("feature_ext_deployment_" + std::to_string(nmods++), ctx);
+            mod->setDataLayout(tm.createDataLayout());
+            set_target_triple(*mod, tm.getTargetTriple());
+        }
+        return mod.get();
+    }
+    // f was generated in the open module; called_later: its caller is not
+    // generated yet.  False: stop (r says why).
+    bool added(llvm::Function *f, bool called_later)
+    {
+        if (called_later)
+            pending.push_back(f);
+        else
+            pending.clear();  // its callees in this module stay internal
+        insts += f->getInstructionCount();
+        return insts < kModuleInsts || close();
+    }
+    // Optimise and emit the open module, if any.  False: stop (r says why).
+    bool close()
+    {
+        if (!mod)
+            return true;
+        std::unique_ptr<llvm::Module> m = std::move(mod);
+        for (llvm::Function *f : pending)
+            f->setLinkage(llvm::Function::ExternalLinkage);
+        pending.clear();
+        insts = 0;
+        std::string verr;
+        llvm::raw_string_ostream vos(verr);
+        if (llvm::verifyModule(*m, &vos)) {
+            r.error = dup("internal error: invalid generated code: " + vos.str());
+            return false;
+        }
+        auto t0 = Clock::now();
+        {
+            llvm::LoopAnalysisManager lam;
+            llvm::FunctionAnalysisManager fam;
+            llvm::CGSCCAnalysisManager cgam;
+            llvm::ModuleAnalysisManager mam;
+            // Every optional pass asks first: once interrupted, the rest are
+            // skipped and the compile returns cancelled below.
+            llvm::PassInstrumentationCallbacks pic;
+            CompileResult *res = &r;
+            pic.registerShouldRunOptionalPassCallback([res](llvm::StringRef, llvm::Any) {
+                if (!res->cancelled && interrupted())
+                    res->cancelled = true;
+                return !res->cancelled;
+            });
+            llvm::PassBuilder pb(&tm, llvm::PipelineTuningOptions(), {}, &pic);
+            pb.registerModuleAnalyses(mam);
+            pb.registerCGSCCAnalyses(cgam);
+            pb.registerFunctionAnalyses(fam);
+            pb.registerLoopAnalyses(lam);
+            pb.crossRegisterProxies(lam, fam, cgam, mam);
+            llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
+            mpm.run(*m, mam);
+        }
+        opt_ms += ms_since(t0);
+        if (r.cancelled || interrupted()) {
+            r.cancelled = true;
+            return false;
+        }
+        auto t1 = Clock::now();
+        objs.emplace_back();
+        {
+            llvm::raw_svector_ostream os(objs.back());
+            llvm::legacy::PassManager pm;
+            if (tm.addPassesToEmitFile(pm, os, nullptr, kObjectFile)) {
+                r.error = dup("LLVM cannot emit object code for this target");
+                return false;
+            }
+            pm.run(*m);
+        }
+        double e = ms_since(t1);
+        emit_ms += e;
+        max_emit_ms = std::max(max_emit_ms, e);
+        return true;
+    }
+
+    std::vector<llvm::SmallVector<char, 0>> objs;
+    int nmods = 0;
+    double opt_ms = 0, emit_ms = 0, max_emit_ms = 0;
+
+private:
+    llvm::LLVMContext &ctx;
+    llvm::TargetMachine &tm;
+    CompileResult &r;
+    std::unique_ptr<llvm::Module> mod;
+    std::vector<llvm::Function *> pending;  // functions of mod whose caller is not generated yet
+    size_t insts = 0;
+};
+
+// The objects of one compile in one buffer (what the catalog keeps): the
+// magic, a u32 count, then per object a u64 length and its bytes (host byte
+// order: an object is only loaded on the target it was compiled for).  A
+// buffer without the magic is a single object, as compiled before the
+// split (catalog rows of earlier versions).
+constexpr char kObjMagic[8] = {'F', 'E', 'J', 'I', 'T', 'O', 'B', 'J'};
+
 }  // namespace
 
 void set_interrupt_check(InterruptFn fn) noexcept { g_interrupt = fn; }
@@ -1187,7 +1352,7 @@ CompileResult compile(const ModuleSpec &spec) noexcept
     CompileResult r{false, nullptr, 0, nullptr, 0, false};
     try {
         LlvmSection s;
-        auto t0 = std::chrono::steady_clock::now();
+        auto t0 = Clock::now();
         init_llvm();
         std::string err;
         auto tm = host_machine(&err);
@@ -1196,78 +1361,69 @@ CompileResult compile(const ModuleSpec &spec) noexcept
             return r;
         }
         llvm::LLVMContext ctx;
-        llvm::Module mod("feature_ext_deployment", ctx);
-        mod.setDataLayout(tm->createDataLayout());
-        set_target_triple(mod, tm->getTargetTriple());
-        Gen gen(ctx, mod);
-        for (size_t g = 0; g < spec.groups.size(); g++) {
+        Gen gen(ctx);
+        Modules mods(ctx, *tm, r);
+        double gen_ms = 0;
+        // Generates one function into the open module (after the interrupt check).
+        auto add = [&](auto make, bool called_later) {
             if (interrupted()) {
                 r.cancelled = true;
-                return r;
+                return false;
             }
-            if (!spec.groups[g].aggs.empty())
-                gen.group(spec.groups[g], int(g));
-        }
-        if (!spec.proj.outs.empty())
-            gen.projection(spec.proj);
-        std::string verr;
-        llvm::raw_string_ostream vos(verr);
-        if (llvm::verifyModule(mod, &vos)) {
-            r.error = dup("internal error: invalid generated code: " + vos.str());
-            return r;
-        }
-        {  // optimise (O2, as PostgreSQL's JIT does for expensive queries)
-            llvm::LoopAnalysisManager lam;
-            llvm::FunctionAnalysisManager fam;
-            llvm::CGSCCAnalysisManager cgam;
-            llvm::ModuleAnalysisManager mam;
-            // Every optional pass asks first: once interrupted, the rest are
-            // skipped and the compile returns cancelled below.
-            llvm::PassInstrumentationCallbacks pic;
-            pic.registerShouldRunOptionalPassCallback([&r](llvm::StringRef, llvm::Any) {
-                if (!r.cancelled && interrupted())
-                    r.cancelled = true;
-                return !r.cancelled;
-            });
-            llvm::PassBuilder pb(tm.get(), llvm::PipelineTuningOptions(), {}, &pic);
-            pb.registerModuleAnalyses(mam);
-            pb.registerCGSCCAnalyses(cgam);
-            pb.registerFunctionAnalyses(fam);
-            pb.registerLoopAnalyses(lam);
-            pb.crossRegisterProxies(lam, fam, cgam, mam);
-            llvm::ModulePassManager mpm = pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2);
-            mpm.run(mod, mam);
-        }
-        if (r.cancelled || interrupted()) {
-            r.cancelled = true;
-            return r;
-        }
-        auto t_opt = std::chrono::steady_clock::now();
-        if (std::getenv("FE_JIT_PHASES"))
-            std::fprintf(stderr, "feature_ext jit: generate+optimise %.1f ms\n",
-                         std::chrono::duration<double, std::milli>(t_opt - t0).count());
-        llvm::SmallVector<char, 0> buf;
-        {
-            llvm::raw_svector_ostream os(buf);
-            llvm::legacy::PassManager pm;
-            if (tm->addPassesToEmitFile(pm, os, nullptr, kObjectFile)) {
-                r.error = dup("LLVM cannot emit object code for this target");
+            auto tg = Clock::now();
+            gen.set_module(mods.open());
+            llvm::Function *f = make();
+            gen_ms += ms_since(tg);
+            return mods.added(f, called_later);
+        };
+        for (size_t g = 0; g < spec.groups.size(); g++) {
+            const GroupSpec &gs = spec.groups[g];
+            size_t n = Gen::group_chunks(gs);
+            if (n == 0)
+                continue;
+            for (size_t k = 0; k < n; k++)
+                if (!add([&] { return gen.group_chunk(gs, int(g), k); }, true))
+                    return r;
+            if (!add([&] { return gen.group_kernel(int(g), n); }, false))
                 return r;
-            }
-            pm.run(mod);
         }
+        size_t np = Gen::projection_parts(spec.proj);
+        for (size_t k = 0; k < np; k++)
+            if (!add([&] { return gen.projection_part(spec.proj, k); }, true))
+                return r;
+        if (np && !add([&] { return gen.projection_top(np); }, false))
+            return r;
+        if (!mods.close())
+            return r;
         if (std::getenv("FE_JIT_PHASES"))
-            std::fprintf(stderr, "feature_ext jit: emit %.1f ms\n",
-                         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_opt).count());
-        r.object = static_cast<char *>(std::malloc(buf.size() ? buf.size() : 1));
+            std::fprintf(stderr,
+                         "feature_ext jit: %d modules: generate %.1f ms, optimise %.1f ms, emit %.1f ms "
+                         "(longest emission %.1f ms)\n",
+                         mods.nmods, gen_ms, mods.opt_ms, mods.emit_ms, mods.max_emit_ms);
+        size_t len = sizeof(kObjMagic) + sizeof(uint32_t);
+        for (auto &o : mods.objs)
+            len += sizeof(uint64_t) + o.size();
+        r.object = static_cast<char *>(std::malloc(len));
         if (!r.object) {
             r.error = dup("out of memory");
             return r;
         }
-        std::memcpy(r.object, buf.data(), buf.size());
-        r.object_len = buf.size();
+        char *p = r.object;
+        std::memcpy(p, kObjMagic, sizeof(kObjMagic));
+        p += sizeof(kObjMagic);
+        uint32_t count = uint32_t(mods.objs.size());
+        std::memcpy(p, &count, sizeof(count));
+        p += sizeof(count);
+        for (auto &o : mods.objs) {
+            uint64_t n = o.size();
+            std::memcpy(p, &n, sizeof(n));
+            p += sizeof(n);
+            std::memcpy(p, o.data(), o.size());
+            p += o.size();
+        }
+        r.object_len = len;
         r.ok = true;
-        r.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        r.ms = ms_since(t0);
     } catch (const std::exception &e) {
         r.error = dup(std::string("JIT compilation failed: ") + e.what());
     } catch (...) {
@@ -1293,6 +1449,33 @@ bool ensure_loader(char **error)
     jit->lljit = std::move(*j);
     g_jit = jit;
     return true;
+}
+
+// The objects in a buffer compile() made (or one object without the magic).
+bool split_objects(const char *buf, size_t len, std::vector<llvm::StringRef> *out)
+{
+    if (len < sizeof(kObjMagic) || std::memcmp(buf, kObjMagic, sizeof(kObjMagic)) != 0) {
+        out->push_back(llvm::StringRef(buf, len));
+        return true;
+    }
+    size_t pos = sizeof(kObjMagic);
+    uint32_t count;
+    if (len - pos < sizeof(count))
+        return false;
+    std::memcpy(&count, buf + pos, sizeof(count));
+    pos += sizeof(count);
+    for (uint32_t i = 0; i < count; i++) {
+        uint64_t n;
+        if (len - pos < sizeof(n))
+            return false;
+        std::memcpy(&n, buf + pos, sizeof(n));
+        pos += sizeof(n);
+        if (len - pos < n)
+            return false;
+        out->push_back(llvm::StringRef(buf + pos, size_t(n)));
+        pos += size_t(n);
+    }
+    return pos == len;
 }
 
 }  // namespace
@@ -1345,11 +1528,19 @@ Loaded *load(const char *object, size_t len, int ngroups, char **error) noexcept
                 return nullptr;
             }
         }
-        auto mb = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(object, len), "feature_ext_deployment");
-        if (auto e = lj.addObjectFile(*jd, std::move(mb))) {
-            *error = dup(llvm::toString(std::move(e)));
+        std::vector<llvm::StringRef> objs;
+        if (!split_objects(object, len, &objs)) {
+            *error = dup("the stored object code is damaged");
             (void) lj.getExecutionSession().removeJITDylib(*jd);
             return nullptr;
+        }
+        for (size_t i = 0; i < objs.size(); i++) {
+            auto mb = llvm::MemoryBuffer::getMemBufferCopy(objs[i], "feature_ext_deployment_" + std::to_string(i));
+            if (auto e = lj.addObjectFile(*jd, std::move(mb))) {
+                *error = dup(llvm::toString(std::move(e)));
+                (void) lj.getExecutionSession().removeJITDylib(*jd);
+                return nullptr;
+            }
         }
         auto *l = new Loaded;
         l->jd = &*jd;

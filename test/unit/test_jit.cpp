@@ -835,7 +835,7 @@ TEST(Jit, EmptyFramesAndNoRows)
 
 TEST(Jit, ThousandFeatures)
 {
-    // 1,000 features compile into one module (chunked loops) and run.
+    // 1,000 features compile (chunked loops, a module per chunk) and run.
     Case c;
     c.g.cols = test_cols();
     c.g.nwindows = 3;
@@ -1183,4 +1183,200 @@ TEST(Jit, WhereAggregatesMatchAggKernels)
         }
         if (HasFailure()) break;
     }
+}
+
+// ---------------------------------------------------------------- modules and cancel
+//
+// compile() splits a deployment into modules of about one chunk of
+// aggregates each (optimised and emitted one by one, the interrupt check
+// between them) and returns their objects in one buffer: "FEJITOBJ", a u32
+// count, then per object a u64 length and its bytes.
+
+namespace {
+
+std::vector<std::pair<const char *, size_t>> objects_in(const CompileResult &cr)
+{
+    std::vector<std::pair<const char *, size_t>> objs;
+    if (cr.object_len < 12 || memcmp(cr.object, "FEJITOBJ", 8) != 0) return objs;
+    uint32_t n;
+    memcpy(&n, cr.object + 8, 4);
+    size_t pos = 12;
+    for (uint32_t i = 0; i < n && pos + 8 <= cr.object_len; i++) {
+        uint64_t len;
+        memcpy(&len, cr.object + pos, 8);
+        objs.push_back({cr.object + pos + 8, size_t(len)});
+        pos += 8 + size_t(len);
+    }
+    return objs;
+}
+
+// A case with `naggs` random aggregates (several chunks, so several modules).
+Case many_aggs_case(Rng &r, int naggs)
+{
+    Case c = random_case(r);
+    ExprGen eg{r, c.g};
+    for (int k = int(c.g.aggs.size()); k < naggs; k++) {
+        AggSpec a;
+        a.window = int32_t(r.in(0, c.g.nwindows - 1));
+        a.out = k;
+        a.kind = r.p(0.5) ? AggKind::kSumF8 : AggKind::kMaxInt;
+        if (r.p(0.4)) a.filter = eg.pred(2);
+        a.arg_ty = a.kind == AggKind::kSumF8 ? Ty::kF64 : Ty::kI32;
+        a.arg = eg.num(a.arg_ty, 2);
+        c.g.aggs.push_back(a);
+    }
+    return c;
+}
+
+int g_polls = 0, g_cancel_at = 0;
+bool count_polls()
+{
+    return ++g_polls == g_cancel_at;
+}
+
+}  // namespace
+
+TEST(Jit, ManyModulesMatchReference)
+{
+    for (uint64_t seed = 1; seed <= 12; seed++) {
+        Rng r(1000 + seed);
+        Case c = many_aggs_case(r, int(r.in(70, 200)));
+        ModuleSpec m;
+        m.groups.push_back(c.g);
+        CompileResult cr = compile(m);
+        ASSERT_TRUE(cr.ok) << (cr.error ? cr.error : "");
+        EXPECT_GE(objects_in(cr).size(), 3u) << "seed " << seed;  // one per chunk of 32 aggregates, about
+        free_buffer(cr.object);
+        expect_same(c, seed);
+        if (HasFailure()) break;
+    }
+}
+
+TEST(Jit, ManyModulesProjection)
+{
+    // 150 outputs (parts of 64 in their own modules) over 3 aggregate results
+    // and a group of 100 aggregates in the same compile.
+    Rng r(77);
+    Case c = many_aggs_case(r, 100);
+    ModuleSpec m;
+    m.groups.push_back(c.g);
+    GroupSpec &g = m.proj.exprs;
+    for (int i = 0; i < 3; i++) {
+        ColSpec a;
+        a.src = ColSpec::kAgg;
+        a.ty = Ty::kI64;
+        a.param = i;
+        g.cols.push_back(a);
+    }
+    for (int i = 0; i < 150; i++) {
+        ExprSpec k;
+        k.op = Op::kConst;
+        k.ty = Ty::kI64;
+        k.ival = i;
+        g.exprs.push_back(k);
+        g.exprs.push_back(col_expr(i % 3, Ty::kI64));
+        ExprSpec add;
+        add.op = Op::kAdd;
+        add.ty = Ty::kI64;
+        add.args = {int32_t(g.exprs.size() - 1), int32_t(g.exprs.size() - 2)};
+        g.exprs.push_back(add);
+        m.proj.outs.push_back({int32_t(g.exprs.size() - 1), i});
+    }
+    CompileResult cr = compile(m);
+    ASSERT_TRUE(cr.ok) << (cr.error ? cr.error : "");
+    EXPECT_GE(objects_in(cr).size(), 4u);
+    char *err = nullptr;
+    Loaded *l = load(cr.object, cr.object_len, 1, &err);
+    free_buffer(cr.object);
+    ASSERT_NE(l, nullptr) << (err ? err : "");
+    ASSERT_NE(group_fn(l, 0), nullptr);
+    ProjFn fn = projection_fn(l);
+    ASSERT_NE(fn, nullptr);
+    uint64_t aggv[3] = {1000, 2000, 3000}, out[150];
+    uint8_t aggn[3] = {0, 0, 0}, on[150];
+    ASSERT_EQ(fn(nullptr, nullptr, aggv, aggn, out, on), 0);
+    for (int i = 0; i < 150; i++) {
+        EXPECT_EQ(out[i], uint64_t(1000 * (i % 3 + 1) + i)) << i;
+        EXPECT_EQ(on[i], 0) << i;
+    }
+    release(l);
+}
+
+TEST(Jit, CancelAtAnyPoll)
+{
+    // The interrupt check turns true at its k-th call: the compile stops
+    // with cancelled (no object, no error), wherever k falls (generation,
+    // any optimisation pass, before any module's emission).
+    Rng r(5);
+    Case c = many_aggs_case(r, 100);
+    ModuleSpec m;
+    m.groups.push_back(c.g);
+    g_polls = 0;
+    g_cancel_at = -1;
+    set_interrupt_check(count_polls);
+    CompileResult full = compile(m);
+    int polls = g_polls;
+    ASSERT_TRUE(full.ok) << (full.error ? full.error : "");
+    ASSERT_FALSE(full.cancelled);
+    size_t nobj = objects_in(full).size();
+    EXPECT_GE(nobj, 4u);
+    free_buffer(full.object);
+    for (int i = 0; i <= 12; i++) {
+        g_polls = 0;
+        g_cancel_at = 1 + (polls - 1) * i / 12;  // the first to the last poll
+        CompileResult cr = compile(m);
+        EXPECT_TRUE(cr.cancelled) << "cancel at poll " << g_cancel_at << " of " << polls;
+        EXPECT_FALSE(cr.ok);
+        EXPECT_EQ(cr.object, nullptr);
+        EXPECT_EQ(cr.error, nullptr);
+        EXPECT_EQ(g_polls, g_cancel_at) << "polled again after the cancel";
+        free_buffer(cr.object);
+        free_buffer(cr.error);
+    }
+    set_interrupt_check(nullptr);
+}
+
+TEST(Jit, LoadsSingleObjectsAndRefusesDamagedBuffers)
+{
+    // Catalog rows written before the split hold one ELF object (no magic):
+    // still loaded.  A damaged buffer is refused with an error.
+    Rng r(9);
+    Case c = random_case(r);
+    c.g.aggs.resize(1);
+    c.g.aggs[0].kind = AggKind::kCountStar;
+    c.g.aggs[0].filter = -1;
+    c.g.aggs[0].window = 0;
+    ModuleSpec m;
+    m.groups.push_back(c.g);
+    CompileResult cr = compile(m);
+    ASSERT_TRUE(cr.ok) << (cr.error ? cr.error : "");
+    auto objs = objects_in(cr);
+    ASSERT_EQ(objs.size(), 1u);
+    char *err = nullptr;
+    Loaded *l = load(objs[0].first, objs[0].second, 1, &err);
+    ASSERT_NE(l, nullptr) << (err ? err : "");
+    ASSERT_NE(group_fn(l, 0), nullptr);
+    std::vector<uint64_t> out;
+    std::vector<uint8_t> outn;
+    std::vector<const uint8_t *> ptrs;
+    for (auto &row : c.rows) ptrs.push_back(row.bytes.data());
+    out.assign(1, 0xdead);
+    outn.assign(1, 7);
+    int rc = group_fn(l, 0)(ptrs.data(), c.order.data(), int32_t(c.rows.size()), c.req.bytes.data(), c.req_order,
+                            c.frames.data(), nullptr, nullptr, out.data(), outn.data());
+    EXPECT_EQ(rc, 0);
+    std::vector<uint64_t> ro;
+    std::vector<uint8_t> rn;
+    std::set<int> errs;
+    int failed = -1;
+    ASSERT_TRUE(reference(c, ro, rn, errs, &failed));
+    EXPECT_EQ(out[0], ro[0]);
+    release(l);
+    for (size_t cut : {cr.object_len - 1, size_t(13), size_t(10)}) {
+        err = nullptr;
+        EXPECT_EQ(load(cr.object, cut, 1, &err), nullptr) << cut;
+        EXPECT_NE(err, nullptr);
+        free_buffer(err);
+    }
+    free_buffer(cr.object);
 }

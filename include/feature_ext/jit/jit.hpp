@@ -1,5 +1,5 @@
-// feature_ext JIT: compile a ModuleSpec to a relocatable object with LLVM,
-// load objects into this process, find the group kernels.
+// feature_ext JIT: compile a ModuleSpec to relocatable objects with LLVM,
+// load them into this process, find the group kernels.
 //
 // Pure C++ (no PostgreSQL headers; LLVM types stay inside src/jit).  Every
 // function is noexcept and returns plain data: callers in PostgreSQL glue keep
@@ -26,17 +26,20 @@ void set_fatal_handler(FatalFn fn) noexcept;
 // another target are not loaded.  malloc'd.
 char *target_id() noexcept;
 
-// Polled during a compile (between groups, before every optimisation pass
-// on every function, and between the emission of functions); true stops the
-// compile, which then returns cancelled.  The glue passes a function that
-// reads PostgreSQL's pending-interrupt flags (statement_timeout, cancel,
-// terminate), so a long compile honours them within one pass.
+// Polled during a compile (before every generated function, before every
+// optimisation pass on every function, and before each module's emission:
+// a deployment compiles as modules of about 32 aggregates, each optimised
+// and emitted on its own); true stops the compile, which then returns
+// cancelled.  The glue passes a function that reads PostgreSQL's
+// pending-interrupt flags (statement_timeout, cancel, terminate), so a long
+// compile honours them within one pass or one module's emission (tens of
+// milliseconds).
 using InterruptFn = bool (*)();
 void set_interrupt_check(InterruptFn fn) noexcept;
 
 struct CompileResult {
     bool ok;
-    char *object;        // malloc'd ELF object (ok)
+    char *object;        // malloc'd: the modules' ELF objects, for load() (ok)
     size_t object_len;
     char *error;         // malloc'd message (!ok)
     double ms;           // wall time of code generation + optimisation + emission
@@ -45,7 +48,9 @@ struct CompileResult {
 CompileResult compile(const ModuleSpec &spec) noexcept;
 
 struct Loaded;  // opaque: one loaded object
-// Load an object with `ngroups` group kernels; nullptr + *error (malloc'd) on failure.
+// Load compile()'s objects (or a single ELF object, as compiled before
+// deployments were split into modules) into one JITDylib, with `ngroups`
+// group kernels; nullptr + *error (malloc'd) on failure.
 Loaded *load(const char *object, size_t len, int ngroups, char **error) noexcept;
 // Kernel of group g, or nullptr when the group has no compiled aggregates.
 GroupFn group_fn(const Loaded *l, int g) noexcept;
