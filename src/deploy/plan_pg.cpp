@@ -961,6 +961,7 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
     RangeTblEntry *rte = linitial_node(RangeTblEntry, q->rtable);
     Relation heap = table_open(rte->relid, AccessShareLock);
     b->heap = heap;
+    refuse_citus_shell(heap, "a deployment");
     if (heap->rd_rel->relkind != RELKIND_RELATION || heap->rd_tableam != feature_store_routine())
         fail(b, ERRCODE_WRONG_OBJECT_TYPE, -1,
              psprintf("table \"%s\" is not a feature_store table", RelationGetRelationName(heap)),

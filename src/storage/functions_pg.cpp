@@ -161,6 +161,7 @@ FE_FUNCTION(fe_index_scan)
                                RelationGetRelationName(heap)),
                         errdetail("index_scan reads the in-memory index and cannot apply the table's policies."),
                         errhint("Query the table with SELECT, which applies the policies.")));
+    fe::refuse_citus_shell(heap, "index_scan");
     const fe::IndexMeta *m;
     fe::core::IndexSlot *s = fe::ready_slot(index, &m);
 

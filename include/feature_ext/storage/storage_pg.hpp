@@ -165,4 +165,9 @@ void fill_worker(BackgroundWorker *w, int flags, int restart_s, const char *func
 
 [[noreturn]] void report_memory_full(const char *what);
 
+// ---- Citus (storage/citus_pg.cpp): a table Citus distributes is an empty
+// shell where its catalog lists it; reading it would be silently wrong.
+bool is_citus_shell(Oid relid);
+void refuse_citus_shell(Relation heap, const char *what);  // ERROR 0A000 for such a table
+
 }  // namespace fe

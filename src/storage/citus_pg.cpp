@@ -1,0 +1,60 @@
+// feature_ext: what it must not do on Citus yet (SPEC §9, issue "Scale out on
+// Citus").  On a Citus coordinator (and on workers with synced metadata) a
+// distributed, reference or Citus-managed local table is an empty shell: its
+// rows live in shard tables.  A deployment or index_scan over the shell would
+// read nothing and answer with the request row alone, silently wrong, so both
+// refuse such tables until distributed deployments exist.  Shard tables on a
+// worker are ordinary tables and stay usable.
+//
+// No SQL: pg_dist_partition (Citus's catalog, in pg_catalog) is scanned
+// directly, and only when the citus extension is installed here.
+//
+// C-style zone (CONTRIBUTING.md): no C++ object with a destructor lives here.
+#include "feature_ext/storage/storage_pg.hpp"
+
+extern "C" {
+#include "access/genam.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
+#include "commands/extension.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+}
+
+namespace fe {
+
+bool is_citus_shell(Oid relid)
+{
+    if (!OidIsValid(get_extension_oid("citus", true)))
+        return false;
+    Oid dist = get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE);
+    if (!OidIsValid(dist))
+        return false;
+    AttrNumber col = get_attnum(dist, "logicalrelid");
+    if (col == InvalidAttrNumber)
+        return false;
+    Relation rel = table_open(dist, AccessShareLock);
+    ScanKeyData key;
+    ScanKeyInit(&key, col, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+    SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, nullptr, 1, &key);
+    bool found = HeapTupleIsValid(systable_getnext(scan));
+    systable_endscan(scan);
+    table_close(rel, AccessShareLock);
+    return found;
+}
+
+void refuse_citus_shell(Relation heap, const char *what)
+{
+    if (is_citus_shell(RelationGetRelid(heap)))
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("%s cannot read table \"%s\": it is a Citus distributed table", what,
+                               RelationGetRelationName(heap)),
+                        errdetail("Its rows live in shard tables on the worker nodes; here it is an empty shell, "
+                                  "and features computed from it would miss every stored row."),
+                        errhint("Distributed deployments are not supported yet; on a worker, a deployment over "
+                                "its shard table reads that shard's rows.")));
+}
+
+}  // namespace fe
