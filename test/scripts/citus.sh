@@ -18,8 +18,12 @@ FE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 [ "${FE_IN_MAJOR_ROOT:-}" = 1 ] && { echo "citus: skipped: Citus is built for the host's PostgreSQL only"; exit 77; }
 LIBDIR=$("$PG_CONFIG" --pkglibdir)
 if [ ! -e "$LIBDIR/citus.so" ]; then
-    TARBALL=${FE_CITUS_TARBALL:-$FE_ROOT/../shared/vendor/citus-13.2.2.tar.gz}
-    [ -f "$TARBALL" ] || { echo "citus: skipped: Citus is not installed and $TARBALL is missing"; exit 77; }
+    TARBALL=${FE_CITUS_TARBALL:-}
+    for t in "$FE_ROOT/../shared/vendor/citus-13.2.2.tar.gz" /work/shared/vendor/citus-13.2.2.tar.gz; do
+        [ -n "$TARBALL" ] || { [ -f "$t" ] && TARBALL=$t; } || true
+    done
+    [ -n "$TARBALL" ] && [ -f "$TARBALL" ] ||
+        { echo "citus: skipped: Citus is not installed and its source (shared/vendor/citus-13.2.2.tar.gz, or FE_CITUS_TARBALL) is not here"; exit 77; }
     CACHE=${FE_PG_CACHE:-/var/cache/feature_ext}/citus-13.2.2-pg$FE_PG_MAJOR
     if [ ! -e "$CACHE/src/src/backend/distributed/citus.so" ]; then
         echo "citus: building Citus 13.2.2 into $CACHE (once per machine)"
