@@ -12,7 +12,8 @@
 #      the distributed table fails on the coordinator (its table there is an
 #      empty shell: the issue's "silently wrong" case, count 1), while a
 #      deployment over a shard on the worker that holds it is exact;
-#   4. TRUNCATE and DROP TABLE through the coordinator.
+#   4. retention (table option) applied by the coordinator's DELETE on every
+#      shard; 5. TRUNCATE and DROP TABLE through the coordinator.
 # Citus comes from the
 # PostgreSQL install if present, else it is built once from
 # ../shared/vendor/citus-13.2.2.tar.gz (or FE_CITUS_TARBALL) and installed;
@@ -147,7 +148,19 @@ SQL
 got=$(fe_psql "$wport" -At -c "SET citus.override_table_visibility = off" -c "SELECT c FROM fs('k3', 3, '2027-01-01')")
 [ "$got" = 6 ] || fail "deployment over shard $shard answered '$got', expected 6 (5 stored rows + the request)"
 
-# ---------------------------------------------------------------- 4. TRUNCATE and DROP TABLE
+# ---------------------------------------------------------------- 4. retention through the coordinator
+# Rows older than the retention are deleted by the coordinator's DELETE on
+# the distributed table (Citus runs it on every shard, two-phase), and leave
+# every shard's index.
+q "ALTER TABLE txn SET (retention = '30 days')" >/dev/null || fail "ALTER TABLE ... SET (retention)"
+q "INSERT INTO txn SELECT 'k' || (i % 10), i, now() - interval '1 hour' * i FROM generate_series(1, 50) i" >/dev/null
+old_rows=$(q "SELECT count(*) FROM txn WHERE ts < now() - interval '30 days'")
+deleted=$(q "SELECT feature_ext.run_retention()") || fail "run_retention on the coordinator"
+[ "$deleted" = "$old_rows" ] || fail "run_retention deleted $deleted rows, expected $old_rows"
+[ "$(q "SELECT count(*) FROM txn")" = 50 ] || fail "retention left $(q "SELECT count(*) FROM txn") rows, expected the 50 recent ones"
+check "retention"
+
+# ---------------------------------------------------------------- 5. TRUNCATE and DROP TABLE
 q "TRUNCATE txn" >/dev/null
 check "TRUNCATE"
 q "DROP TABLE txn" >/dev/null
