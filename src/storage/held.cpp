@@ -147,7 +147,7 @@ void Held::drop_slots(uint32_t db, uint32_t index, const SlotId *keep)
     }
 }
 
-bool Held::commit(HeldEntry *e, const TtlRule &rule, uint32_t reader)
+bool Held::commit(HeldEntry *e, const TtlRule &rule, uint32_t reader, bool loader)
 {
     if (e->kind == kHeldCreated) {
         drop_slots(e->id.db, e->id.index, &e->id);
@@ -169,6 +169,34 @@ bool Held::commit(HeldEntry *e, const TtlRule &rule, uint32_t reader)
         case Store::kClosing:
             return false;
         case Store::kReserved:
+            if (loader) {
+                // Inserts now, ahead of the queue; deletes queued after
+                // whatever inserted their rows.
+                Ref dhead = 0, dtail = 0;
+                for (Ref r = e->head; r;) {
+                    CatchupOp *op = st_.at<CatchupOp>(r);
+                    Ref nx = op->next;
+                    if (op->insert) {
+                        KeyEntry *k = st_.find_key(s, op->hash, op->key, op->key_len);  // pinned
+                        if (!k || !st_.publish(s, k, op->node, rule, true))
+                            st_.free_node(op->node);
+                        if (k)
+                            st_.unpin_key(k);
+                        st_.free(r, CatchupOp::size_for(op->key_len));
+                    } else {
+                        op->next = 0;
+                        if (dtail)
+                            st_.at<CatchupOp>(dtail)->next = r;
+                        else
+                            dhead = r;
+                        dtail = r;
+                    }
+                    r = nx;
+                }
+                st_.catchup_append(s, e->generation, dhead, dtail);
+                e->head = e->tail = 0;
+                return true;
+            }
             // The loader applies the chain after its table scan (and pins
             // keys itself).
             unpin_inserts(s, e, reader);

@@ -60,7 +60,7 @@ core::Held held_list() { return core::Held(store(), g_held_header); }
 // Apply (or discard) a taken chain of entries.  Cannot fail: the only wait
 // is for a load that is closing its queue (bounded by its reserved
 // writers), and it checks no interrupts (the chain would be lost).
-void resolve_chain(core::Ref list, bool commit)
+void resolve_chain(core::Ref list, bool commit, const core::IndexSlot *loader_slot)
 {
     core::Store &st = store();
     core::Held h = held_list();
@@ -70,7 +70,8 @@ void resolve_chain(core::Ref list, bool commit)
         if (commit) {
             const core::IndexSlot *s = st.find_slot(e->id);
             core::TtlRule rule = s ? slot_rule(s, GetCurrentTimestamp()) : core::TtlRule();
-            while (!h.commit(e, rule, reader_id())) {
+            bool loader = loader_slot && s == loader_slot;
+            while (!h.commit(e, rule, reader_id(), loader)) {
                 (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1, PG_WAIT_EXTENSION);
                 ResetLatch(MyLatch);
             }
@@ -135,11 +136,13 @@ void held_forget() { g_tracked.clear(); }
 
 void held_abort(TransactionId xid)
 {
-    if (g_tracked.empty() || !store_ready() || !g_held_header)
+    if ((g_tracked.empty() && !TransactionIdIsValid(xid)) || !store_ready() || !g_held_header)
         return;
     core::Held h = held_list();
+    // Attached by pre_prepare (the PREPARE failed after it): ours to roll
+    // back now; no resolver applies an aborted transaction's entries.
     if (TransactionIdIsValid(xid))
-        (void) h.take(uint32(xid));  // the same entries as g_tracked, if attached
+        resolve_chain(h.take(uint32(xid)), false, nullptr);
     for (core::Ref r : g_tracked) {
         h.rollback(h.entry(r), reader_id());
         h.release(r);
@@ -147,27 +150,40 @@ void held_abort(TransactionId xid)
     g_tracked.clear();
 }
 
-void resolve_prepared()
+void resolve_prepared(const core::IndexSlot *loader_slot)
 {
     if (!store_ready() || !g_held_header || g_held_header->entries.load(std::memory_order_relaxed) == 0)
         return;
     core::Held h = held_list();
-    uint32 xids[64];
+    // Every distinct xid on the list (entries >= distinct xids).
+    int cap = int(g_held_header->entries.load(std::memory_order_relaxed)) + 16, n;
+    uint32 *xids;
     for (;;) {
-        int n = h.xids(xids, 64);
-        int done = 0;
-        for (int i = 0; i < n; i++) {
-            TransactionId x = xids[i];
-            if (TransactionIdIsInProgress(x))
-                continue;
-            // Not running: committed, or rolled back (or lost in a crash).
-            bool commit = TransactionIdDidCommit(x);
-            resolve_chain(h.take(uint32(x)), commit);
-            done++;
-        }
-        if (n < 64 || done == 0)
+        xids = static_cast<uint32 *>(palloc(sizeof(uint32) * cap));
+        n = h.xids(xids, cap);
+        if (n < cap)
             break;
+        pfree(xids);
+        cap *= 2;
     }
+    for (int i = 0; i < n; i++) {
+        TransactionId x = xids[i];
+        if (TransactionIdIsInProgress(x))
+            continue;
+        // Only a final state in the commit log decides: outside a
+        // transaction (the GC worker) TransactionIdIsInProgress compares
+        // with RecentXmin = FirstNormalTransactionId and calls every xid
+        // past 2^31 finished.
+        bool commit;
+        if (TransactionIdDidCommit(x))
+            commit = true;
+        else if (TransactionIdDidAbort(x))
+            commit = false;
+        else
+            continue;  // still prepared (or running)
+        resolve_chain(h.take(uint32(x)), commit, loader_slot);
+    }
+    pfree(xids);
 }
 
 // Transactions of this database that are prepared now (pg_prepared_xact()).

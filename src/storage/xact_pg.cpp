@@ -901,8 +901,10 @@ int64 load_index(Oid indexoid)
         prepared_changes(heap, m, s, snap, prepared, nprepared);
     UnregisterSnapshot(snap);
     // Those that finished meanwhile (their COMMIT PREPARED found no entry
-    // here yet): committed ones go through this slot's queue.
-    resolve_prepared();
+    // here yet): committed ones' rows are published now, ahead of the
+    // queue, where writers that saw the commit may have queued deletes of
+    // them; their deletes are queued.
+    resolve_prepared(s);
     // Catch up with what writers queued meanwhile: drain once with the queue
     // open, then close it to new writers (they wait for ready) and drain
     // what the writers already reserved queue, until nothing is left.

@@ -190,6 +190,42 @@ TEST_F(HeldTest, CommitIntoLoadingSlot)
     EXPECT_EQ(st.usage().used_bytes, baseline);
 }
 
+// The loader resolving a transaction that committed during its table scan:
+// a writer that saw the commit deleted the row and queued the delete before
+// the loader took the entry.  The insert goes in at once, ahead of the
+// queue, so the queued delete removes it (queued, it came after the delete
+// and the row stayed in the index for good); the transaction's own deletes
+// still go through the queue, after inserts queued earlier.
+TEST_F(HeldTest, LoaderPublishesInsertsAheadOfTheQueue)
+{
+    IndexSlot *s = st.create_slot(SlotId{1, 7, 70}, 42, 64, 0, true);
+    uint64_t gen = s->generation.load();
+    put(s, "b", 10, 1);  // read by the load's table scan
+    Ref e = held().make(kHeldOps, 500, s->id, gen);
+    add_insert(e, s, "a", 20, 2);
+    add_delete(e, "b", 10, 1);
+    held().attach(e);
+    // A writer deletes (a, 20, tid 2) after the commit; queued.
+    ASSERT_EQ(st.catchup_reserve(s, gen), Store::kReserved);
+    Ref w = st.alloc_catchup(false, 0, 20, 2, 1, kh("a"), kp("a"), 1);
+    st.catchup_append(s, gen, w, w);
+    Ref taken = held().take(500);
+    ASSERT_TRUE(held().commit(held().entry(taken), TtlRule(), 1, true));
+    held().release(taken);
+    EXPECT_EQ(tids(s, "a"), (std::vector<uint32_t>{2}));  // published at once
+    EXPECT_EQ(pins(s, "a"), 0u);
+    EXPECT_EQ(s->queued.load(), 2);  // the writer's delete, then the transaction's
+    bool ready = false;
+    Ref list = st.catchup_take(s, &ready);
+    ASSERT_TRUE(st.catchup_apply(s, list, TtlRule()));
+    EXPECT_EQ(st.catchup_take(s, &ready), 0u);
+    EXPECT_TRUE(ready);
+    EXPECT_TRUE(tids(s, "a").empty());
+    EXPECT_TRUE(tids(s, "b").empty());
+    drop_and_reclaim(s);
+    EXPECT_EQ(st.usage().used_bytes, baseline);
+}
+
 // The slot went (and its directory entry was reused): nothing is applied to
 // the new slot, everything held is freed.
 TEST_F(HeldTest, SlotDroppedMeanwhile)

@@ -24,7 +24,10 @@
 // Commit into a ready slot publishes each row (unique: a row already there
 // wins) and applies each delete; into a loading slot it appends the chain to
 // the slot's catch-up queue like a committing writer (catchup_reserve; on
-// kClosing the caller retries until the slot is ready).
+// kClosing the caller retries until the slot is ready).  The loader itself,
+// between its table scan and its drain, publishes the inserts at once and
+// queues the deletes: a transaction that committed during the scan may have
+// had its rows deleted by writers whose changes are queued already.
 // After a restart the list is empty: the loader finds the rows of
 // transactions still prepared in the table itself and attaches entries for
 // them (xact_pg.cpp, load_index).
@@ -78,7 +81,11 @@ public:
 
     // Resolve one taken entry.  Commit returns false (nothing done) when its
     // slot is closing a load: retry shortly.  reader: the caller's epoch slot.
-    bool commit(HeldEntry *e, const TtlRule &rule, uint32_t reader);
+    // loader: the caller is the loader of e's slot, its table scan done and
+    // its queue not drained yet: inserts are published at once (before every
+    // queued change, among them deletes of these very rows by writers that
+    // saw the commit), deletes still go through the queue.
+    bool commit(HeldEntry *e, const TtlRule &rule, uint32_t reader, bool loader = false);
     void rollback(HeldEntry *e, uint32_t reader);
     // Free an entry (after commit or rollback).
     void release(Ref entry);

@@ -178,7 +178,9 @@ void held_attach_tracked();          // put them on the list
 void held_forget();                  // prepared: they belong to the prepared transaction
 void held_abort(TransactionId xid);  // take them back and roll them back
 // Apply or discard the entries of every transaction no longer running.
-void resolve_prepared();
+// loader_slot: the caller loads this slot, its table scan done, its queue
+// not drained yet (Held::commit, loader).
+void resolve_prepared(const core::IndexSlot *loader_slot = nullptr);
 // Prepared transactions of this database (SPI; palloc'd in TopTransactionContext).
 int prepared_xids(TransactionId **out);
 // The load's table scan is done (snap): hold the changes of transactions in
