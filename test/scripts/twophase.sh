@@ -145,7 +145,7 @@ writer_2pc() {  # WRITER ID
 BEGIN;
 INSERT INTO t SELECT 'k' || (i % 50), 'm' || (i % 3), $w * 10000000 + $n * 100 + i, $w * 10000000 + $n * 100 + i
   FROM generate_series(1, 20) i;
-DELETE FROM t WHERE v = $w * 10000000 + ($n - 1) * 100 + 1;
+DELETE FROM t WHERE v = $w * 10000000 + ($n - 2) * 100 + 1;  -- committed by now (n - 1 is still prepared)
 PREPARE TRANSACTION 'w${w}_$n';
 SQL
         # the previous one is decided from another session, as a
