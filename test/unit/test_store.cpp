@@ -1791,16 +1791,28 @@ size_t size_of_class_for_test(int c)
     return sizes[size_t(c)];
 }
 
-// Free bytes accounted exactly: what the free lists hold plus never-used
-// memory above the bump pointer is what usage() calls free.
+// Free bytes accounted exactly: what the free lists hold, never-used memory
+// between the bump pointer and the lowest row segment, free segments and
+// the unused bytes of row segments are what usage() calls free.
 void expect_free_accounting(const Store &st)
 {
     uint64_t lists = 0;
-    for (int c = 0; c < kNumClasses; c++)
+    uint64_t by_class[kNumClasses];
+    st.free_list_by_class(by_class);
+    uint64_t listed = 0;
+    for (int c = 0; c < kNumClasses; c++) {
         for (Ref r = st.hdr()->free_head[c]; r; r = *st.at<Ref>(r))
             lists += size_of_class_for_test(c);
+        listed += by_class[c];
+    }
     MemoryUsage u = st.usage();
-    EXPECT_EQ(lists + (u.region_bytes - st.hdr()->bump.load()), u.free_bytes);
+    EXPECT_EQ(listed, lists);
+    EXPECT_EQ(u.free_list_bytes, lists);
+    EXPECT_EQ(u.never_used_bytes, st.hdr()->bump_limit.load() - st.hdr()->bump.load());
+    EXPECT_EQ(u.free_bytes, u.never_used_bytes + u.free_list_bytes + u.free_segment_bytes + u.segment_open_bytes +
+                                u.segment_dead_bytes);
+    EXPECT_EQ(u.free_bytes, u.heap_bytes - u.used_bytes);
+    EXPECT_LE(u.segment_live_bytes, u.used_bytes);
 }
 
 TEST_F(StoreTest, CoalesceMergesSmallFreeBlocksForLargerClasses)
@@ -2379,7 +2391,8 @@ struct CompactFixture : public ::testing::Test {
         int64_t n = 0;
         fe::core::Ref prev = 0;
         for (fe::core::Ref r = k->head[0].load(); r; r = st.at<fe::core::RowNode>(r)->next[0].load()) {
-            if (prev) {
+            // A run spread over two segment pieces is one run (kNodeCont).
+            if (prev && !(st.at<fe::core::RowNode>(r)->flags & fe::core::kNodeCont)) {
                 auto *p = st.at<fe::core::RowNode>(prev);
                 size_t sz = fe::core::Store::class_size(fe::core::RowNode::size_for(p->height, p->payload_len()));
                 if (uint64_t(r) != uint64_t(prev) + (sz >> 3))
