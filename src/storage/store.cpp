@@ -2,6 +2,7 @@
 // reclamation protocol is described at the top of include/feature_ext/storage/store.hpp.
 #include "feature_ext/storage/store.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <new>
 #include <thread>
@@ -102,6 +103,10 @@ Store Store::init(void *base, size_t bytes, uint32_t max_slots, uint32_t nreader
     h->bump.store(h->heap_start);
     h->used.store(0);
     h->nsegs = nsegs;
+    // The cleaner's reserve: never-used memory + free segments the class
+    // area does not take (regions too small for it have none).
+    uint64_t heap_bytes = top - heap_start;
+    h->seg_reserve = nsegs >= 16 ? std::max<uint64_t>(4 * kSegBytes, heap_bytes / 64) : 0;
     h->segs = Ref(fixed >> 3);
     h->seg_base = top - (uint64_t(nsegs) << kSegShift);
     h->seg_floor = nsegs;
@@ -208,8 +213,10 @@ Ref Store::bump_alloc(size_t sz)
 {
     StoreHeader *h = hdr();
     SpinGuard g(h->bump_lock);
-    uint64_t off = h->bump.load(std::memory_order_relaxed);
-    if (off + sz > h->bump_limit.load(std::memory_order_relaxed))
+    uint64_t off = h->bump.load(std::memory_order_relaxed), limit = h->bump_limit.load(std::memory_order_relaxed);
+    // The cleaner's reserve (never-used memory + free segments) stays.
+    uint64_t segs_free = uint64_t(h->seg_free_count.load(std::memory_order_relaxed)) * kSegBytes;
+    if (off + sz > limit || limit - off - sz + segs_free < h->seg_reserve)
         return 0;
     h->bump.store(off + sz, std::memory_order_relaxed);
     h->used.fetch_add(sz, std::memory_order_relaxed);
@@ -307,10 +314,11 @@ bool Store::coalesce(bool force)
                 nx = blk(nx)->next;
             }
             r = nx;
-            // The highest run may end where never-used memory begins: give
-            // it back to the bump pointer (after a concurrent bump
-            // allocation it is filed like any other run).
-            if (first) {
+            // The highest run of the class area below the row segments may
+            // end where never-used memory begins: give it back to the bump
+            // pointer (after a concurrent bump allocation it is filed like
+            // any other run).
+            if (first && (start + units) << 3 <= h->bump_limit.load(std::memory_order_relaxed)) {
                 first = false;
                 SpinGuard b(h->bump_lock);
                 if (h->bump.load(std::memory_order_relaxed) == (start + units) << 3) {
@@ -358,6 +366,20 @@ void Store::file_free_range(uint64_t start, uint64_t units)
 
 // ---------------------------------------------------------------- row segments
 
+bool Store::run_continues(Ref prev, Ref r) const
+{
+    uint64_t a = (uint64_t(prev) << 3) + class_size(node_size(at<RowNode>(prev))), b = uint64_t(r) << 3;
+    if (a == b)
+        return true;
+    // A run spread over two segments: prev ended its segment but for less
+    // than r needed, and r starts the next piece at a segment's start.
+    const StoreHeader *h = hdr();
+    if (b < h->seg_base || ((b - h->seg_base) & (kSegBytes - 1)) != 0 || !in_segment(prev) || !in_segment(r))
+        return false;
+    uint64_t seg_end = seg_start(uint32_t(((a - 1) - h->seg_base) >> kSegShift)) + kSegBytes;
+    return seg_end - a < class_size(node_size(at<RowNode>(r)));
+}
+
 bool Store::in_segment(Ref r) const
 {
     const StoreHeader *h = hdr();
@@ -368,21 +390,26 @@ bool Store::in_segment(Ref r) const
     return segs()[(off - h->seg_base) >> kSegShift].state.load(std::memory_order_acquire) == kSegRows;
 }
 
-uint32_t Store::take_segment(bool keep_reserve)
+bool Store::compaction_room() const
+{
+    const StoreHeader *h = hdr();
+    uint64_t heap = h->region_size - h->heap_start;
+    uint64_t bump = h->bump.load(std::memory_order_relaxed), limit = h->bump_limit.load(std::memory_order_relaxed);
+    uint64_t room = (limit > bump ? limit - bump : 0) +
+                    uint64_t(h->seg_free_count.load(std::memory_order_relaxed)) * kSegBytes;
+    // Beyond the cleaner's reserve, and 1/8 of the heap left for inserts
+    // (class free lists count: inserts allocate there).
+    return room >= kSegBytes + h->seg_reserve &&
+           room + h->listed.load(std::memory_order_relaxed) >= kSegBytes + h->seg_reserve + heap / 8;
+}
+
+uint32_t Store::take_segment(bool cleaner)
 {
     StoreHeader *h = hdr();
     SegInfo *sg = segs();
     SpinGuard g(h->seg_lock);
-    if (keep_reserve) {
-        // Leave memory for inserts (which allocate in the class area).
-        uint64_t heap = h->region_size - h->heap_start;
-        uint64_t avail = uint64_t(h->seg_free_count.load(std::memory_order_relaxed)) * kSegBytes +
-                         h->listed.load(std::memory_order_relaxed);
-        uint64_t bump = h->bump.load(std::memory_order_relaxed), limit = h->bump_limit.load(std::memory_order_relaxed);
-        avail += limit > bump ? limit - bump : 0;
-        if (avail < kSegBytes + heap / 8)
-            return 0;
-    }
+    if (!cleaner && !compaction_room())
+        return 0;
     uint32_t i;
     if (h->seg_free_head) {
         i = h->seg_free_head - 1;
@@ -450,7 +477,10 @@ bool Store::borrow_segment()
     uint32_t i;
     {
         SpinGuard g(h->seg_lock);
-        if (!h->seg_free_head)
+        uint64_t bump = h->bump.load(std::memory_order_relaxed), limit = h->bump_limit.load(std::memory_order_relaxed);
+        uint64_t rest = (limit > bump ? limit - bump : 0) +
+                        uint64_t(h->seg_free_count.load(std::memory_order_relaxed) - 1) * kSegBytes;
+        if (!h->seg_free_head || rest < h->seg_reserve)
             return false;
         i = h->seg_free_head - 1;
         h->seg_free_head = sg[i].next;
@@ -506,7 +536,7 @@ uint32_t Store::mark_victims()
     return n;
 }
 
-bool Store::run_piece(size_t min, size_t want, uint64_t *pos, uint64_t *end)
+bool Store::run_piece(size_t min, size_t want, bool cleaner, uint64_t *pos, uint64_t *end)
 {
     StoreHeader *h = hdr();
     SpinGuard g(h->run_lock);
@@ -529,7 +559,7 @@ bool Store::run_piece(size_t min, size_t want, uint64_t *pos, uint64_t *end)
             if (segs()[i].live.fetch_sub(kSegOpenBias, std::memory_order_acq_rel) == kSegOpenBias)
                 release_segment(i);
         }
-        uint32_t t = take_segment(true);
+        uint32_t t = take_segment(cleaner);
         if (!t)
             return false;
         h->run_seg = t;
@@ -1383,8 +1413,7 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
     for (Ref r = k->head[0].load(std::memory_order_acquire), prev = 0; r;) {
         RowNode *nd = at<RowNode>(r);
         size_t sz = class_size(node_size(nd));
-        if (prev && !(nd->flags & kNodeCont) &&
-            uint64_t(r) != uint64_t(prev) + (class_size(node_size(at<RowNode>(prev))) >> 3)) {
+        if (prev && !run_continues(prev, r)) {
             scattered++;
             end_run();
         }
@@ -1402,6 +1431,11 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
         *runs_out = n ? scattered + 1 : 0;
     bool whole = n >= kMinRows && (force || scattered * 4 >= n || cut == n);
     int64_t prefix = whole ? n : n >= kMinRows ? cut : 0;
+    // Short of memory, only the cleaner's moves go on (into its reserve):
+    // each frees more than it takes.
+    bool cleaner = !compaction_room();
+    if (cleaner)
+        prefix = 0;
     if (prefix == 0 && victims == 0)
         return false;
     // The set M: the prefix (or everything) and the rows in victim
@@ -1430,30 +1464,22 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
     bool ok = true;
     {
         int64_t i = 0;
-        bool prev_moved = false;
         for (Ref r = first_old; r; i++) {
             RowNode *old = at<RowNode>(r);
-            bool mv = moves(i, r, old);
-            if (mv) {
+            if (moves(i, r, old)) {
                 size_t nsz = node_size(old), sz = class_size(nsz);
-                bool piece = pos + sz > end;
-                if (piece) {
+                if (pos + sz > end) {
                     give_back(pos, end);
-                    if (!run_piece(sz, want, &pos, &end)) {
+                    if (!run_piece(sz, want, cleaner, &pos, &end)) {
                         ok = false;
                         break;
                     }
                 }
-                RowNode *cp = at<RowNode>(Ref(pos >> 3));
-                memcpy(static_cast<void *>(cp), old, nsz);
-                // A new piece right after the previous row's copy continues
-                // its run (not a boundary for the rules above).
-                cp->flags = piece && prev_moved ? kNodeCont : 0;
+                memcpy(at<uint8_t>(Ref(pos >> 3)), old, nsz);
                 old->limbo_next = Ref(pos >> 3);
                 pos += sz;
                 want -= sz;
             }
-            prev_moved = mv;
             r = old->next[0].load(std::memory_order_relaxed);
         }
     }
@@ -1476,6 +1502,7 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
         RowNode *old = at<RowNode>(r);
         if (old->limbo_next) {
             RowNode *cp = at<RowNode>(old->limbo_next);
+            cp->flags = 0;
             cp->limbo_next = 0;
             for (int l = 0; l < old->height; l++)
                 cp->next[l].store(moved(old->next[l].load(std::memory_order_relaxed)), std::memory_order_relaxed);
@@ -1535,8 +1562,7 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
         int64_t rn = 0;
         for (Ref r = k->head[0].load(std::memory_order_relaxed), prev = 0; r;) {
             RowNode *nd = at<RowNode>(r);
-            if (!prev || (!(nd->flags & kNodeCont) &&
-                          uint64_t(r) != uint64_t(prev) + (class_size(node_size(at<RowNode>(prev))) >> 3)))
+            if (!prev || !run_continues(prev, r))
                 rn++;
             prev = r;
             r = nd->next[0].load(std::memory_order_relaxed);

@@ -202,7 +202,7 @@ struct RowNode {
     uint32_t tid_block;   // heap TID (block)
     uint16_t tid_off;     // heap TID (offset)
     uint8_t height;
-    uint8_t flags;        // kNodeChain (retired), kNodeCont (linked)
+    uint8_t flags;        // kNodeChain: limbo entry frees the whole level-0 chain
     // Limbo list link once unlinked.  Its own field: a reader may still be
     // positioned on an unlinked row and read every other field (a limbo link
     // kept in tid_block showed those readers a garbage heap TID).
@@ -218,10 +218,7 @@ struct RowNode {
         return (offsetof(RowNode, next) + sizeof(Ref) * height + payload_len + 7) & ~size_t(7);
     }
 };
-constexpr uint8_t kNodeChain = 1;  // retired: the limbo entry frees the whole level-0 chain
-// Linked: the first row of a run segment piece that continues the run of the
-// row before it (compaction spread one run over pieces); not a run boundary.
-constexpr uint8_t kNodeCont = 2;
+constexpr uint8_t kNodeChain = 1;
 constexpr uint32_t kMaxPayload = 0xffff;
 
 // ---------------------------------------------------------------- keys
@@ -409,6 +406,7 @@ struct StoreHeader {
     uint32_t seg_floor;            // lowest taken segment (nsegs: none taken)
     uint32_t seg_free_head;        // index + 1 (0: none)
     std::atomic<uint32_t> seg_free_count;
+    uint64_t seg_reserve;          // bytes of never-used memory + free segments the class area leaves to the cleaner
     SpinLock run_lock;             // the open run segment:
     uint32_t run_seg;              //   index + 1 (0: none)
     std::atomic<uint64_t> run_pos; //   byte offset of its first unused byte
@@ -489,6 +487,10 @@ public:
     void free_row(Ref r, size_t bytes);
     // Is r inside a row segment (a compaction run)?
     bool in_segment(Ref r) const;
+    // Does row r (linked after prev) continue prev's run: right after it, or
+    // at the start of a segment when prev ended the one before for lack of
+    // room (one run spread over two pieces)?
+    bool run_continues(Ref prev, Ref r) const;
     // Mark sealed row segments less than half live as victims (done by
     // compact_index); returns how many segments are victims now.
     uint32_t mark_victims();
@@ -670,12 +672,16 @@ private:
     uint64_t seg_start(uint32_t i) const { return hdr()->seg_base + (uint64_t(i) << kSegShift); }
     Ref bump_alloc(size_t sz);
     void file_free_range(uint64_t off, uint64_t units);  // class locks held
-    uint32_t take_segment(bool keep_reserve);   // index + 1, 0 if none
+    // Room for compaction beyond the cleaner's reserve and the inserts' 1/8.
+    bool compaction_room() const;
+    // A segment for runs (index + 1; 0 if none): the cleaner may use the
+    // reserve, other compaction only while compaction_room().
+    uint32_t take_segment(bool cleaner);
     void release_segment(uint32_t i);
     bool borrow_segment();
     // A piece of the open run segment: at least min bytes, at most want;
     // false when no segment can be had.
-    bool run_piece(size_t min, size_t want, uint64_t *pos, uint64_t *end);
+    bool run_piece(size_t min, size_t want, bool cleaner, uint64_t *pos, uint64_t *end);
     void give_back(uint64_t pos, uint64_t end);
     uint64_t free_slot_memory(IndexSlot *s);  // returns bytes freed
     // Link predecessors for (order, seq) at every level (key lock held).
