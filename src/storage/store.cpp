@@ -1575,15 +1575,10 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
 
 int64_t Store::compact_index(IndexSlot *s, bool force)
 {
-    StoreHeader *h = hdr();
     mark_victims();
     // Short of room for runs while the class area may have a free top: give
     // it back first (coalesce() runs only if something was freed since).
-    uint64_t heap = h->region_size - h->heap_start;
-    uint64_t bump = h->bump.load(std::memory_order_relaxed), limit = h->bump_limit.load(std::memory_order_relaxed);
-    uint64_t room = (limit > bump ? limit - bump : 0) +
-                    uint64_t(h->seg_free_count.load(std::memory_order_relaxed)) * kSegBytes;
-    if (room < heap / 4)
+    if (!compaction_room())
         coalesce();
     int64_t done = 0, keys = 0, total = 0, most = 0;
     auto *b = at<std::atomic<Ref>>(s->buckets);

@@ -111,9 +111,14 @@
 // Cleaner: each compact_index pass marks sealed segments less than half
 // live as victims (under seg_lock); compact_key moves every row it finds in
 // a victim segment (beside the rows its own rules move), so such segments
-// empty and are released once the moved rows are reclaimed.  Compaction
-// takes a segment only while the memory left for inserts (never-used, free
-// segments, class free lists) stays above a reserve of 1/8 of the heap.
+// empty and are released once the moved rows are reclaimed.  Moving a
+// victim's rows costs less than half a segment and frees a whole one, so
+// the cleaner gains as long as it can get a segment: the class area leaves
+// it seg_reserve bytes of never-used memory + free segments (bump_alloc and
+// borrow_segment stop short of it).  Other compaction takes a segment only
+// while compaction_room(): that reserve plus 1/8 of the heap for inserts
+// (class free lists count) stays free; without room, compact_key moves the
+// victims' rows only.
 // used (bytes in live allocations) counts class blocks at their class size
 // and rows in segments at their class size too; splitting, coalescing and
 // borrowing leave it unchanged.
