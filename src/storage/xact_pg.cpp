@@ -31,6 +31,7 @@
 // finds its index not ready waits up to feature_ext.load_wait
 // (ready_slot) and never reads a partial index.
 #include "feature_ext/storage/storage_pg.hpp"
+#include "feature_ext/storage/held.hpp"
 
 #include <vector>
 
@@ -60,6 +61,7 @@ extern "C" {
 namespace fe {
 
 int64 fill_slot(Relation heap, const IndexMeta *m, core::IndexSlot *s, Snapshot snap, bool progress);
+core::Ref make_node(const IndexMeta *m, const Datum *values, const bool *isnull, ItemPointer tid, int64 *order_out);
 const TableAmRoutine *feature_store_routine();
 void register_skiplist_reloptions();
 
@@ -114,6 +116,7 @@ std::vector<SlotEvent> g_created;   // slots built by ambuild in this transactio
 std::vector<SlotEvent> g_dropped;   // indexes dropped in this transaction (id.relfilenode unused)
 std::vector<IndexDecision> g_decisions;  // made at pre-commit
 core::IndexSlot *g_building = nullptr;  // slot being filled by load_index()
+TransactionId g_prepare_xid = InvalidTransactionId;  // set at pre-prepare
 object_access_hook_type prev_object_access = nullptr;
 
 // ---- per-backend cache: skiplist indexes of each feature_store table
@@ -206,6 +209,10 @@ void abort_all()
     if (!store_ready())
         return;
     core::Store &st = store();
+    // A prepare that failed after pre-prepare, or a load that found rows of
+    // prepared transactions: the entries made go (twophase_pg.cpp).
+    held_abort(g_prepare_xid);
+    g_prepare_xid = InvalidTransactionId;
     for (PendingOp &op : g_ops)
         free_op(op);
     finish_decisions(false);
@@ -269,6 +276,21 @@ IndexDecision &decide(const PendingOp &op)
     return dd;
 }
 
+// An insert into a table whose index could not be loaded (kSlotFailed).
+[[noreturn]] void refuse_failed_index(Oid indexoid)
+{
+    Relation idx = RelationIdGetRelation(indexoid);
+    const char *name = RelationIsValid(idx) ? pstrdup(RelationGetRelationName(idx)) : "?";
+    if (RelationIsValid(idx))
+        RelationClose(idx);
+    ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
+                    errmsg("skiplist index \"%s\" could not be loaded within feature_ext.memory_limit", name),
+                    errdetail("Rows are not added to its table until the index fits: it must hold every "
+                              "row it keeps."),
+                    errhint("Raise feature_ext.memory_limit (needs a restart), shorten the index TTL, or "
+                            "delete rows; the index is loaded again when a request needs it.")));
+}
+
 // Pre-commit: decide per index; pin the key of every pending insert into a
 // ready index, record every change to a loading one (may fail: out of memory).
 void pre_commit()
@@ -291,24 +313,107 @@ void pre_commit()
             continue;
         }
         op.slot = d.slot;
-        if (d.failed && op.insert) {
-            Relation idx = RelationIdGetRelation(op.indexoid);
-            const char *name = RelationIsValid(idx) ? pstrdup(RelationGetRelationName(idx)) : "?";
-            if (RelationIsValid(idx))
-                RelationClose(idx);
-            ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
-                            errmsg("skiplist index \"%s\" could not be loaded within feature_ext.memory_limit", name),
-                            errdetail("Rows are not added to its table until the index fits: it must hold every "
-                                      "row it keeps."),
-                            errhint("Raise feature_ext.memory_limit (needs a restart), shorten the index TTL, or "
-                                    "delete rows; the index is loaded again when a request needs it.")));
-        }
+        if (d.failed && op.insert)
+            refuse_failed_index(op.indexoid);
         if (!op.insert || !op.slot)
             continue;
         op.key = st.pin_key(op.slot, op.hash, g_keybytes.data() + op.key_off, op.key_len);
         if (!op.key)
             report_memory_full("new keys at commit");
     }
+}
+
+// Pre-prepare (PREPARE TRANSACTION): every change becomes an entry held in
+// shared memory until COMMIT PREPARED / ROLLBACK PREPARED (storage/held.hpp).
+// Per index, under its commit gate, which stays held until the prepare is
+// complete (XACT_EVENT_PREPARE): a load that starts meanwhile waits for it
+// and then finds the transaction among the prepared ones, so whichever slot
+// the decision saw, the changes are held for the slot that will serve.
+//   ready or loading slot -> an ops entry: records in operation order, each
+//                            insert's node moved into its record and its key
+//                            pinned (so applying at commit cannot fail);
+//   failed load           -> inserts refused (as at commit), deletes not kept;
+//   no slot               -> nothing kept: the load finds the rows in the
+//                            table (prepared_changes).
+// Slots built and indexes dropped by the transaction become entries too.
+void pre_prepare()
+{
+    core::Store &st = store();
+    core::Held h(st, held_header());
+    g_prepare_xid = GetTopTransactionIdIfAny();
+    if (!TransactionIdIsValid(g_prepare_xid))
+        return;  // changed nothing durable
+    uint32 xid = uint32(g_prepare_xid);
+    for (PendingOp &op : g_ops) {
+        IndexDecision *d = nullptr;
+        for (IndexDecision &x : g_decisions)
+            if (x.id == op.id)
+                d = &x;
+        if (!d) {
+            g_decisions.reserve(g_decisions.size() + 1);
+            uint32 gate = core::Store::gate_of(op.id.db, op.id.index);
+            st.gate_enter(gate);
+            g_decisions.push_back(IndexDecision{op.id, nullptr, false, 0, 0, 0, int(gate), false});
+            d = &g_decisions.back();
+            core::IndexSlot *s = st.find_slot(op.id);
+            uint32 state = s ? s->state.load(std::memory_order_seq_cst) : uint32(core::kSlotFree);
+            if (state == core::kSlotReady || state == core::kSlotBuilding) {
+                d->slot = s;
+                d->generation = s->generation.load(std::memory_order_acquire);
+                d->head = h.make(core::kHeldOps, xid, op.id, d->generation);  // the entry
+                if (!d->head)
+                    report_memory_full("changes of a prepared transaction");
+                held_track(d->head);
+            } else if (state == core::kSlotFailed) {
+                d->failed = true;
+            }
+        }
+        op.slot = nullptr;
+        if (d->failed && op.insert)
+            refuse_failed_index(op.indexoid);
+        if (!d->slot)
+            continue;
+        if (op.insert) {
+            op.key = st.pin_key(d->slot, op.hash, g_keybytes.data() + op.key_off, op.key_len);
+            if (!op.key)
+                report_memory_full("new keys of a prepared transaction");
+        }
+        core::Ref rec = st.alloc_catchup(op.insert, op.node, op.order, op.tid_block, op.tid_off, op.hash,
+                                         g_keybytes.data() + op.key_off, op.key_len);
+        if (!rec)
+            report_memory_full("changes of a prepared transaction");
+        h.add_op(d->head, rec);  // the entry owns the node and the pin
+        op.node = 0;
+        op.key = nullptr;
+    }
+    for (const SlotEvent &c : g_created) {
+        core::IndexSlot *s = st.find_slot(c.id);
+        if (!s)
+            continue;
+        core::Ref e = h.make(core::kHeldCreated, xid, c.id, s->generation.load(std::memory_order_acquire));
+        if (!e)
+            report_memory_full("changes of a prepared transaction");
+        held_track(e);
+    }
+    for (const SlotEvent &dr : g_dropped) {
+        core::Ref e = h.make(core::kHeldDropped, xid, dr.id, 0);
+        if (!e)
+            report_memory_full("changes of a prepared transaction");
+        held_track(e);
+    }
+    held_attach_tracked();
+}
+
+// Prepared: the entries are the prepared transaction's; open the gates,
+// free what was not kept, forget the rest (created slots stay).
+void after_prepare()
+{
+    held_forget();
+    g_prepare_xid = InvalidTransactionId;
+    for (PendingOp &op : g_ops)
+        free_op(op);
+    finish_decisions(true);  // gates only: no catch-up reservations were taken
+    reset_state();
 }
 
 // Commit: apply everything.  Nothing here can fail.
@@ -382,9 +487,10 @@ void xact_callback(XactEvent event, void *)
             break;
         case XACT_EVENT_PRE_PREPARE:
             if (!g_ops.empty() || !g_created.empty() || !g_dropped.empty())
-                ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                                errmsg("cannot PREPARE a transaction that changed a feature_store table"),
-                                errhint("Commit it directly: in-memory skiplist indexes are published at commit.")));
+                pre_prepare();
+            break;
+        case XACT_EVENT_PREPARE:
+            after_prepare();
             break;
         default:
             break;
@@ -464,6 +570,7 @@ void register_xact_callbacks()
     register_skiplist_reloptions();
     RegisterXactCallback(xact_callback, nullptr);
     RegisterSubXactCallback(subxact_callback, nullptr);
+    register_twophase();
     prev_object_access = object_access_hook;
     object_access_hook = object_access;
 }
@@ -517,8 +624,7 @@ void forget_pending(Oid indexoid)
     g_ops.resize(keep);
 }
 
-static core::Ref make_node(const IndexMeta *m, const Datum *values, const bool *isnull, ItemPointer tid,
-                           int64 *order_out)
+core::Ref make_node(const IndexMeta *m, const Datum *values, const bool *isnull, ItemPointer tid, int64 *order_out)
 {
     int64 order = order_from_datum(m->order_kind, values[m->order.attno - 1]);
     uint32 plen = payload_size(m, values, isnull);
@@ -784,9 +890,19 @@ int64 load_index(Oid indexoid)
         ResetLatch(MyLatch);
         CHECK_FOR_INTERRUPTS();
     }
+    // Transactions prepared now (after the gate: one that decided without
+    // this slot held it until prepared): their changes are not in the
+    // snapshot below, and their entries, if any, name another slot.
+    TransactionId *prepared;
+    int nprepared = prepared_xids(&prepared);
     Snapshot snap = RegisterSnapshot(GetLatestSnapshot());
     int64 rows = fill_slot(heap, m, s, snap, false);
+    if (nprepared > 0)
+        prepared_changes(heap, m, s, snap, prepared, nprepared);
     UnregisterSnapshot(snap);
+    // Those that finished meanwhile (their COMMIT PREPARED found no entry
+    // here yet): committed ones go through this slot's queue.
+    resolve_prepared();
     // Catch up with what writers queued meanwhile: drain once with the queue
     // open, then close it to new writers (they wait for ready) and drain
     // what the writers already reserved queue, until nothing is left.
