@@ -59,9 +59,16 @@ SELECT i.indexrelid::pg_catalog.regclass AS index_name,
  WHERE pg_catalog.has_table_privilege(i.indrelid, 'SELECT'::pg_catalog.text);
 GRANT SELECT ON feature_ext.index_stats TO PUBLIC;
 
+-- Totals of the shared region.  Where free_bytes is (docs/STORAGE.md,
+-- "Memory"): never-used memory, class free lists, whole free row segments,
+-- and bytes in row segments that only the cleaner makes usable again
+-- (segment_dead_bytes: the fragmentation figure); runs per key after the last
+-- compaction pass (every ready index).
 CREATE FUNCTION feature_ext.memory_usage(
     OUT total_bytes bigint, OUT used_bytes bigint, OUT free_bytes bigint,
-    OUT reclaimable_bytes bigint, OUT indexes int)
+    OUT reclaimable_bytes bigint, OUT indexes int,
+    OUT never_used_bytes bigint, OUT free_list_bytes bigint, OUT free_segment_bytes bigint,
+    OUT segment_dead_bytes bigint, OUT runs_per_key_max bigint, OUT runs_per_key_avg float8)
   RETURNS record AS 'MODULE_PATHNAME', 'fe_memory_usage' LANGUAGE C STRICT VOLATILE;
 
 -- Expire rows past their TTL in every index now; returns the rows expired.
