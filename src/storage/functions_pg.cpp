@@ -17,8 +17,24 @@ extern "C" {
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rls.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
+}
+
+// Is this relation a skiplist index?  By the syscache, not by a query on
+// pg_class: Citus hides its shards' rows of pg_class from ordinary clients,
+// which would hide a worker's shard indexes from index_stats.
+FE_FUNCTION(fe_is_skiplist_index)
+{
+    Oid relid = PG_GETARG_OID(0);
+    HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+    if (!HeapTupleIsValid(tup))
+        PG_RETURN_BOOL(false);
+    auto *form = reinterpret_cast<Form_pg_class>(GETSTRUCT(tup));
+    bool yes = form->relkind == RELKIND_INDEX && OidIsValid(form->relam) && form->relam == fe::skiplist_am_oid();
+    ReleaseSysCache(tup);
+    PG_RETURN_BOOL(yes);
 }
 
 FE_FUNCTION(fe_index_stats_raw)

@@ -102,6 +102,12 @@ q "INSERT INTO txn SELECT 'k' || (i % 10), i, '2026-01-01'::timestamptz + i * in
 q "CREATE INDEX txn_k ON txn USING skiplist (k, ts)" >/dev/null
 tryq "SET citus.shard_count = 8; SELECT create_distributed_table('txn', 'k')" || fail "create_distributed_table: $out"
 check "create_distributed_table"
+# index_stats on a worker shows its shard indexes (Citus hides shards from
+# pg_class queries of ordinary clients; the view does not depend on that).
+for p in "${PORTS[1]}" "${PORTS[2]}"; do
+    [ "$(fe_psql "$p" -At -c "SELECT count(*) FROM feature_ext.index_stats WHERE index_name::text ~ '^txn_k_[0-9]+$'")" = 4 ] ||
+        fail "index_stats on port $p does not show the worker's 4 shard indexes"
+done
 q "INSERT INTO txn SELECT 'k' || (i % 10), i, '2026-02-01'::timestamptz + i * interval '1 min' FROM generate_series(1, 1000) i" >/dev/null
 q "COPY txn FROM PROGRAM 'seq 1 100 | awk ''{print \"k\" (\$1 % 7) \"\t\" \$1 \"\t2026-03-01\"}'''" >/dev/null
 check "INSERT and COPY"
