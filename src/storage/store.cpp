@@ -1470,6 +1470,7 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
                 size_t nsz = node_size(old), sz = class_size(nsz);
                 if (pos + sz > end) {
                     give_back(pos, end);
+                    pos = end = 0;  // given back: not again after the loop
                     if (!run_piece(sz, want, cleaner, &pos, &end)) {
                         ok = false;
                         break;

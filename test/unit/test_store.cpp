@@ -3019,3 +3019,43 @@ TEST_F(StoreTest, ConcurrentStreamCompactionCleanerReaders)
     EXPECT_EQ(int64_t(u.used_bytes), s->bytes.load());
     expect_free_accounting(st);
 }
+
+// Review (reviewseg): compact_key gives the open segment's remainder back
+// before asking run_piece for the next piece; when no next piece can be had
+// (take_segment refuses: room fell under compaction_room() after the first
+// segment), the same remainder was given back a second time after the loop,
+// taking its bytes off used and the segment's live count twice.
+TEST_F(StoreTest, CompactionShortOfSegmentGivesBackOnce)
+{
+    make(1 << 20);
+    ASSERT_EQ(st.hdr()->seg_reserve, 0u);  // a small region: no cleaner reserve
+    IndexSlot *s = new_slot(1, 64);
+    KeyEntry *k = key(s, "k");
+    // About 100 kB of rows: a whole-chain compaction needs two segments.
+    for (int j = 0; j < 2000; j++)
+        ASSERT_TRUE(put(s, k, j, uint32_t(j), 0, 16));
+    // Leave just enough never-used memory for compaction_room() to hold for
+    // the first segment only (room >= 64 kB + heap / 8, less once it is taken).
+    const StoreHeader *h = st.hdr();
+    uint64_t heap = h->region_size - h->heap_start;
+    std::vector<Ref> filler;
+    while (h->bump_limit.load() - h->bump.load() >= kSegBytes + heap / 8 + 8 * 1024) {
+        Ref r = st.alloc(8);
+        ASSERT_NE(r, 0u);
+        filler.push_back(r);
+    }
+    MemoryUsage u0 = st.usage();
+    ASSERT_GE(u0.never_used_bytes, kSegBytes + heap / 8);
+    EXPECT_FALSE(st.compact_key(s, k, true));  // second segment refused
+    reclaim_all();
+    MemoryUsage u1 = st.usage();
+    EXPECT_EQ(u1.used_bytes, u0.used_bytes);
+    EXPECT_EQ(u1.segment_live_bytes, 0u);
+    EXPECT_EQ(all(k).size(), 2000u);
+    check_structure(k);
+    expect_free_accounting(st);
+    for (uint32_t i = 0; i < h->nsegs; i++) {
+        int64_t live = seg_table(st)[i].live.load();
+        EXPECT_TRUE(live == 0 || live == kSegOpenBias) << "segment " << i << " live " << live;
+    }
+}
