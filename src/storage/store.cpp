@@ -85,6 +85,11 @@ Store Store::init(void *base, size_t bytes, uint32_t max_slots, uint32_t nreader
     size_t sl = align8(sizeof(IndexSlot) * max_slots);
     // Row segments tile the heap's end; their table sits before the heap.
     size_t fixed = hdr + rd + sl;
+    // A Ref reaches 32 GiB (feature_ext.memory_limit accepts more): the
+    // region stops there, or row segments, at its top, would get truncated
+    // Refs.
+    if (uint64_t(bytes) > kMaxRegionBytes)
+        bytes = size_t(kMaxRegionBytes);
     uint64_t top = uint64_t(bytes) & ~uint64_t(7);
     uint64_t est = top > fixed ? (top - fixed) >> kSegShift : 0;
     size_t sg = align8(sizeof(SegInfo) * est);
@@ -1459,7 +1464,9 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
     // (1) Copy M in list order into pieces of the open run segment; each old
     // node's limbo link (0 on every linked node) records its copy.
     Ref first_old = k->head[0].load(std::memory_order_relaxed);
-    const size_t bytes = want;
+    // Bytes actually copied: a segment marked as a victim since the walk
+    // above (mark_victims of another compact_index) adds rows to M.
+    size_t bytes = 0;
     uint64_t pos = 0, end = 0;
     bool ok = true;
     {
@@ -1470,7 +1477,8 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
                 size_t nsz = node_size(old), sz = class_size(nsz);
                 if (pos + sz > end) {
                     give_back(pos, end);
-                    if (!run_piece(sz, want, cleaner, &pos, &end)) {
+                    pos = end = 0;  // given back: not again after the loop
+                    if (!run_piece(sz, std::max(want, sz), cleaner, &pos, &end)) {
                         ok = false;
                         break;
                     }
@@ -1478,7 +1486,8 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
                 memcpy(at<uint8_t>(Ref(pos >> 3)), old, nsz);
                 old->limbo_next = Ref(pos >> 3);
                 pos += sz;
-                want -= sz;
+                want = want > sz ? want - sz : 0;
+                bytes += sz;
             }
             r = old->next[0].load(std::memory_order_relaxed);
         }

@@ -7,6 +7,7 @@
 //   g++ -std=c++17 -O1 -g -fsanitize=address,undefined -Iinclude -pthread
 //       test/unit/test_store.cpp src/storage/store.cpp -lgtest -lgtest_main -o /tmp/ts && /tmp/ts
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <atomic>
@@ -3018,4 +3019,273 @@ TEST_F(StoreTest, ConcurrentStreamCompactionCleanerReaders)
     EXPECT_EQ(s->bytes.load(), index_bytes(s));
     EXPECT_EQ(int64_t(u.used_bytes), s->bytes.load());
     expect_free_accounting(st);
+}
+
+// Review (reviewseg): compact_key gives the open segment's remainder back
+// before asking run_piece for the next piece; when no next piece can be had
+// (take_segment refuses: room fell under compaction_room() after the first
+// segment), the same remainder was given back a second time after the loop,
+// taking its bytes off used and the segment's live count twice.
+TEST_F(StoreTest, CompactionShortOfSegmentGivesBackOnce)
+{
+    make(1 << 20);
+    ASSERT_EQ(st.hdr()->seg_reserve, 0u);  // a small region: no cleaner reserve
+    IndexSlot *s = new_slot(1, 64);
+    KeyEntry *k = key(s, "k");
+    // About 100 kB of rows: a whole-chain compaction needs two segments.
+    for (int j = 0; j < 2000; j++)
+        ASSERT_TRUE(put(s, k, j, uint32_t(j), 0, 16));
+    // Leave just enough never-used memory for compaction_room() to hold for
+    // the first segment only (room >= 64 kB + heap / 8, less once it is taken).
+    const StoreHeader *h = st.hdr();
+    uint64_t heap = h->region_size - h->heap_start;
+    std::vector<Ref> filler;
+    while (h->bump_limit.load() - h->bump.load() >= kSegBytes + heap / 8 + 8 * 1024) {
+        Ref r = st.alloc(8);
+        ASSERT_NE(r, 0u);
+        filler.push_back(r);
+    }
+    MemoryUsage u0 = st.usage();
+    ASSERT_GE(u0.never_used_bytes, kSegBytes + heap / 8);
+    EXPECT_FALSE(st.compact_key(s, k, true));  // second segment refused
+    reclaim_all();
+    MemoryUsage u1 = st.usage();
+    EXPECT_EQ(u1.used_bytes, u0.used_bytes);
+    EXPECT_EQ(u1.segment_live_bytes, 0u);
+    EXPECT_EQ(all(k).size(), 2000u);
+    check_structure(k);
+    expect_free_accounting(st);
+    for (uint32_t i = 0; i < h->nsegs; i++) {
+        int64_t live = seg_table(st)[i].live.load();
+        EXPECT_TRUE(live == 0 || live == kSegOpenBias) << "segment " << i << " live " << live;
+    }
+}
+
+// Review (reviewseg) stress: writers (publish, unique re-publish, remove)
+// into pinned keys of two indexes with a row TTL, readers seeking and
+// walking every index, a GC thread (expire_index + compact_index inside an
+// epoch, reclaim) and a thread that fills, compacts and drops a third index
+// over and over, in a region small enough that segments are recycled,
+// cleaned and borrowed all along.  Every key ends with exactly its model's
+// rows, readers never see a damaged or out-of-order row, and once everything
+// is dropped the memory is all back.
+TEST_F(StoreTest, ReviewStressWritersReadersGcDrops)
+{
+    make(3 << 20);
+    const int kWriters = 2, kKeysPer = 12, kKeep = 120, kRowsPer = 40000;
+    TtlRule rule;
+    rule.type = TtlType::kLatest;
+    rule.rows = kKeep;
+    IndexSlot *ps[2] = {new_slot(1, 16), new_slot(2, 64)};
+    std::atomic<IndexSlot *> dslot{nullptr};
+    std::vector<std::vector<KeyEntry *>> keys(kWriters);
+    for (int w = 0; w < kWriters; w++)
+        for (int i = 0; i < kKeysPer; i++) {
+            std::string name = "w" + std::to_string(w) + "-" + std::to_string(i);
+            auto *p = reinterpret_cast<const uint8_t *>(name.data());
+            keys[size_t(w)].push_back(st.pin_key(ps[w], Store::hash_key(p, uint32_t(name.size())), p,
+                                                 uint32_t(name.size())));  // pinned for good
+        }
+    std::vector<std::vector<std::vector<int64_t>>> model(kWriters, std::vector<std::vector<int64_t>>(kKeysPer));
+    std::atomic<bool> stop{false};
+    std::atomic<int> writers_done{0};
+    std::atomic<int64_t> walks{0}, passes{0}, drops{0}, full{0};
+    std::vector<std::thread> th;
+    for (int w = 0; w < kWriters; w++)
+        th.emplace_back([&, w] {
+            std::mt19937 rng(uint32_t(w) + 11);
+            IndexSlot *s = ps[w];
+            for (int64_t n = 0; n < kRowsPer; n++) {
+                int i = int(rng() % kKeysPer);
+                KeyEntry *k = keys[size_t(w)][size_t(i)];
+                auto &m = model[size_t(w)][size_t(i)];
+                uint32_t len = 16 + uint32_t(rng() % 64);
+                Ref r = st.alloc_node(len, n, uint32_t(n), uint16_t(i));
+                if (!r) {
+                    full++;
+                    std::this_thread::yield();
+                    n--;
+                    continue;
+                }
+                std::vector<uint8_t> p = make_payload(n, uint32_t(n), uint16_t(i), len);
+                memcpy(st.at<RowNode>(r)->payload(), p.data(), len);
+                EXPECT_TRUE(st.publish(s, k, r, rule, true));
+                m.insert(m.begin(), n);
+                if (m.size() > size_t(kKeep))
+                    m.resize(kKeep);
+                if (rng() % 7 == 0 && m.size() > 1) {  // a duplicate loses (unique)
+                    int64_t o = m[rng() % m.size()];
+                    Ref d = st.alloc_node(len, o, uint32_t(o), uint16_t(i));
+                    if (d) {
+                        EXPECT_FALSE(st.publish(s, k, d, rule, true));
+                        st.free_node(d);
+                    }
+                }
+                if (rng() % 4 == 0 && m.size() > 1) {
+                    size_t j = rng() % m.size();
+                    int64_t o = m[j];
+                    EXPECT_TRUE(st.remove(s, k, o, uint32_t(o), uint16_t(i)));
+                    m.erase(m.begin() + long(j));
+                }
+            }
+            writers_done++;
+        });
+    for (int rd = 0; rd < 2; rd++)
+        th.emplace_back([&, rd] {
+            std::mt19937 rng(uint32_t(rd) + 77);
+            while (!stop.load()) {
+                ReadGuard g(st, uint32_t(3 + rd));
+                int which = int(rng() % 3);
+                IndexSlot *s = which < 2 ? ps[which] : dslot.load();
+                if (!s || s->state.load(std::memory_order_acquire) != kSlotReady)
+                    continue;
+                std::string name = which < 2 ? "w" + std::to_string(which) + "-" + std::to_string(rng() % kKeysPer)
+                                             : "d" + std::to_string(rng() % 30);
+                auto *p = reinterpret_cast<const uint8_t *>(name.data());
+                const KeyEntry *k = st.find_key(s, Store::hash_key(p, uint32_t(name.size())), p, uint32_t(name.size()));
+                if (!k)
+                    continue;
+                int64_t upto = rng() % 2 ? INT64_MAX : int64_t(rng() % kRowsPer);
+                Store::Cursor c;
+                int64_t last = INT64_MAX;
+                for (c.seek(st, k, upto, TtlRule()); c.valid(); c.next()) {
+                    RowView v = c.row();
+                    EXPECT_LE(v.order, upto);
+                    EXPECT_LT(v.order, last);
+                    last = v.order;
+                    EXPECT_TRUE(payload_ok(v.order, v.tid_block, v.tid_off, v.payload, v.payload_len)) << v.order;
+                }
+                walks++;
+            }
+        });
+    th.emplace_back([&] {  // the dropper
+        std::mt19937 rng(5);
+        for (uint32_t round = 0; !stop.load(); round++) {
+            IndexSlot *s = st.create_slot(SlotId{7, 100 + round, round}, 0, 32, 0);
+            if (!s) {
+                st.reclaim();
+                continue;
+            }
+            s->state.store(kSlotReady);
+            dslot.store(s);
+            for (int j = 0; j < 3000; j++) {
+                std::string name = "d" + std::to_string(rng() % 30);
+                auto *p = reinterpret_cast<const uint8_t *>(name.data());
+                KeyEntry *k = st.pin_key(s, Store::hash_key(p, uint32_t(name.size())), p, uint32_t(name.size()));
+                if (!k)
+                    break;
+                uint32_t len = 16 + uint32_t(rng() % 48);
+                Ref r = st.alloc_node(len, j, uint32_t(j), 0);
+                if (r) {
+                    std::vector<uint8_t> pl = make_payload(j, uint32_t(j), 0, len);
+                    memcpy(st.at<RowNode>(r)->payload(), pl.data(), len);
+                    st.publish(s, k, r, TtlRule());
+                }
+                st.unpin_key(k);
+                if (!r)
+                    break;
+            }
+            st.reader_enter(6);
+            st.compact_index(s, rng() % 2 == 0);
+            st.reader_exit(6);
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            st.drop_slot(s);
+            drops++;
+        }
+    });
+    th.emplace_back([&] {  // the GC
+        while (!stop.load()) {
+            for (uint32_t i = 0; i < st.max_slots(); i++) {
+                IndexSlot *s = st.slot(i);
+                st.reader_enter(8);
+                if (s->state.load(std::memory_order_acquire) == kSlotReady) {
+                    st.expire_index(s, s == ps[0] || s == ps[1] ? rule : TtlRule());
+                    st.compact_index(s);
+                }
+                st.reader_exit(8);
+            }
+            for (int j = 0; j < 3; j++)
+                st.reclaim();
+            passes++;
+        }
+    });
+    while (writers_done.load() < kWriters)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    stop = true;
+    for (auto &t : th)
+        t.join();
+    std::printf("    review stress: %lld GC passes, %lld walks, %lld drops, %lld allocation failures\n",
+                (long long) passes.load(), (long long) walks.load(), (long long) drops.load(),
+                (long long) full.load());
+    EXPECT_GT(passes.load(), 5);
+    EXPECT_GT(drops.load(), 2);
+    for (int w = 0; w < kWriters; w++) {
+        st.compact_index(ps[w]);
+        for (int i = 0; i < kKeysPer; i++) {
+            std::vector<Row> got = all(keys[size_t(w)][size_t(i)]);
+            const auto &m = model[size_t(w)][size_t(i)];
+            ASSERT_EQ(got.size(), m.size()) << w << "/" << i;
+            for (size_t j = 0; j < m.size(); j++)
+                ASSERT_EQ(got[j].order, m[j]);
+            check_structure(keys[size_t(w)][size_t(i)]);
+        }
+    }
+    reclaim_all();
+    reclaim_all();
+    EXPECT_EQ(ps[0]->bytes.load(), index_bytes(ps[0]));
+    EXPECT_EQ(ps[1]->bytes.load(), index_bytes(ps[1]));
+    EXPECT_EQ(int64_t(st.usage().used_bytes), ps[0]->bytes.load() + ps[1]->bytes.load());
+    expect_free_accounting(st);
+    // Everything dropped: all memory back.
+    st.drop_slot(ps[0]);
+    st.drop_slot(ps[1]);
+    reclaim_all();
+    reclaim_all();
+    st.coalesce(true);
+    MemoryUsage u = st.usage();
+    EXPECT_EQ(u.used_bytes, 0u);
+    EXPECT_EQ(u.limbo_bytes, 0u);
+    EXPECT_EQ(u.segment_live_bytes, 0u);
+    EXPECT_LE(u.segments, 1u);  // the open run segment
+    for (uint32_t i = 0; i < st.hdr()->nsegs; i++) {
+        int64_t live = seg_table(st)[i].live.load();
+        EXPECT_TRUE(live == 0 || live == kSegOpenBias) << "segment " << i << " live " << live;
+    }
+    expect_free_accounting(st);
+}
+
+// Review (reviewseg): a Ref addresses 32 GiB, while feature_ext.memory_limit
+// accepts up to 1 TiB.  Row segments sit at the region's top, so with a
+// region above 32 GiB the first compaction wrote its copies at truncated
+// Refs (the region's start: its header).  The usable region must stop at
+// what a Ref reaches.
+TEST(StoreLarge, RegionAbove32GiBKeepsRowsAddressable)
+{
+    const size_t bytes = (size_t(34) << 30);
+    void *mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (mem == MAP_FAILED)
+        GTEST_SKIP() << "cannot map 34 GiB of address space";
+    Store st = Store::init(mem, bytes, 8, 8);
+    const StoreHeader *h = st.hdr();
+    EXPECT_LE(h->seg_base + (uint64_t(h->nsegs) << kSegShift), uint64_t(1) << 35);
+    EXPECT_LE(h->region_size, uint64_t(1) << 35);
+    IndexSlot *s = st.create_slot(SlotId{1, 1, 1}, 1, 16, 0);
+    ASSERT_NE(s, nullptr);
+    s->state.store(kSlotReady);
+    const uint8_t key[1] = {'k'};
+    KeyEntry *k = st.pin_key(s, Store::hash_key(key, 1), key, 1);
+    ASSERT_NE(k, nullptr);
+    for (int j = 0; j < 100; j++) {
+        Ref r = st.alloc_node(8, j, uint32_t(j), 0);
+        ASSERT_NE(r, 0u);
+        st.publish(s, k, r, TtlRule());
+    }
+    uint64_t magic = h->magic;
+    EXPECT_TRUE(st.compact_key(s, k, true));
+    EXPECT_EQ(h->magic, magic);
+    int n = 0;
+    for (Ref r = k->head[0].load(); r && n < 1000; r = st.at<RowNode>(r)->next[0].load(), n++)
+        EXPECT_TRUE(st.in_segment(r)) << "row " << n << " at offset " << (uint64_t(r) << 3);
+    EXPECT_EQ(n, 100);
+    munmap(mem, bytes);
 }

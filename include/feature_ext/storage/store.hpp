@@ -179,6 +179,8 @@
 namespace fe::core {
 
 using Ref = uint32_t;  // offset / 8 from the region base; 0 = null
+// The largest region a Ref addresses whole (Store::init uses no more).
+constexpr uint64_t kMaxRegionBytes = (uint64_t(1) << 35) - 8;
 
 constexpr int kMaxHeight = 12;
 
