@@ -1021,8 +1021,12 @@ int64 load_index(Oid indexoid)
     core::IndexSlot *s = m ? st.find_slot(m->id) : nullptr;
     uint32 state = s ? s->state.load(std::memory_order_acquire) : uint32(core::kSlotFree);
     // A failed load is retried only when the memory it had used is free.
-    bool no_room = state == core::kSlotFailed &&
-                   int64(st.usage().free_bytes) < s->bytes.load() + s->bytes.load() / 10;
+    // Usable room only: never-used memory, free lists and whole free
+    // segments, less the cleaner's reserve (free_bytes also counts segment
+    // space only the cleaner can make usable).
+    core::MemoryUsage u = st.usage();
+    int64 usable = int64(u.never_used_bytes + u.free_list_bytes + u.free_segment_bytes) - int64(st.hdr()->seg_reserve);
+    bool no_room = state == core::kSlotFailed && usable < s->bytes.load() + s->bytes.load() / 10;
     if (!m || state == core::kSlotReady || no_room) {
         table_close(heap, NoLock);
         return kLoadNothing;
