@@ -293,12 +293,25 @@ private:
         case Ty::kI32: return b.getInt32Ty();
         case Ty::kI64: return b.getInt64Ty();
         case Ty::kF64: return b.getDoubleTy();
+        case Ty::kF32: return b.getFloatTy();
         case Ty::kText: return data_ptr_ty(ctx);
         }
         return b.getInt64Ty();
     }
     int bits(Ty t) { return t == Ty::kI16 ? 16 : t == Ty::kI32 ? 32 : 64; }
     bool is_int(Ty t) { return t == Ty::kI16 || t == Ty::kI32 || t == Ty::kI64; }
+    static bool is_float(Ty t) { return t == Ty::kF64 || t == Ty::kF32; }
+    // A result word: float8 bits; float4 bits and int2/int4 sign-extended (Float4GetDatum, Int32GetDatum).
+    Value *to_word(Value *v, Ty t)
+    {
+        switch (t) {
+        case Ty::kF64: return b.CreateBitCast(v, b.getInt64Ty());
+        case Ty::kF32: return b.CreateSExt(b.CreateBitCast(v, b.getInt32Ty()), b.getInt64Ty());
+        case Ty::kBool: return b.CreateZExt(v, b.getInt64Ty());
+        case Ty::kI64: return v;
+        default: return b.CreateSExt(v, b.getInt64Ty());
+        }
+    }
 
     BasicBlock *err_block(KernelError code)
     {
@@ -384,8 +397,8 @@ private:
     Value *isnan(Value *d) { return b.CreateFCmpUNO(d, d); }
     Value *isinf(Value *d)
     {
-        auto *fabs = intrinsic(mod, llvm::Intrinsic::fabs, {b.getDoubleTy()});
-        return b.CreateFCmpOEQ(b.CreateCall(fabs, {d}), llvm::ConstantFP::getInfinity(b.getDoubleTy()));
+        auto *fabs = intrinsic(mod, llvm::Intrinsic::fabs, {d->getType()});
+        return b.CreateFCmpOEQ(b.CreateCall(fabs, {d}), llvm::ConstantFP::getInfinity(d->getType()));
     }
 
     void exact_add(Value *x, Value *chunks, Value *special);
@@ -455,6 +468,8 @@ Val Gen::load_col(const ColSpec &c, Value *row, Value *ord, Value *params, Value
         r.null = b.CreateICmpNE(pn, b.getInt8(0));
         if (c.ty == Ty::kF64)
             r.v = b.CreateBitCast(pv, b.getDoubleTy());
+        else if (c.ty == Ty::kF32)
+            r.v = b.CreateBitCast(b.CreateTrunc(pv, b.getInt32Ty()), b.getFloatTy());
         else if (c.ty == Ty::kBool)
             r.v = b.CreateICmpNE(pv, b.getInt64(0));
         else
@@ -492,8 +507,21 @@ Val Gen::cast(Ty to, Ty from, Val x)
     Val r = x;
     if (to == from)
         return r;
-    if (to == Ty::kF64 && is_int(from)) {
-        r.v = b.CreateSIToFP(x.v, b.getDoubleTy());
+    if (is_float(to) && is_int(from)) {  // i2tod .. i8tof: the C conversion (round to nearest)
+        r.v = b.CreateSIToFP(x.v, ty(to));
+        return r;
+    }
+    if (to == Ty::kF64 && from == Ty::kF32) {  // ftod: exact
+        r.v = b.CreateFPExt(x.v, b.getDoubleTy());
+        return r;
+    }
+    if (to == Ty::kF32 && from == Ty::kF64) {  // dtof
+        r.v = b.CreateFPTrunc(x.v, b.getFloatTy());
+        Value *live = b.CreateNot(x.null);
+        check(b.CreateAnd(live, b.CreateAnd(isinf(r.v), b.CreateNot(isinf(x.v)))), kErrFloatOverflow);
+        check(b.CreateAnd(live, b.CreateAnd(b.CreateFCmpOEQ(r.v, llvm::ConstantFP::get(b.getFloatTy(), 0.0)),
+                                            b.CreateFCmpUNE(x.v, llvm::ConstantFP::get(b.getDoubleTy(), 0.0)))),
+              kErrFloatUnderflow);
         return r;
     }
     if (is_int(to) && is_int(from)) {
@@ -516,8 +544,9 @@ Val Gen::arith(const ExprSpec &e, Val x, Val y)
     Val r;
     r.null = b.CreateOr(x.null, y.null);
     Value *live = b.CreateNot(r.null);
-    if (e.ty == Ty::kF64) {
+    if (is_float(e.ty)) {  // float4pl .. float8div: the same checks at either width
         Value *a = x.v, *c = y.v;
+        llvm::Type *ft = ty(e.ty);
         switch (e.op) {
         case Op::kAdd: case Op::kSub: {
             Value *s = e.op == Op::kAdd ? b.CreateFAdd(a, c) : b.CreateFSub(a, c);
@@ -530,7 +559,7 @@ Val Gen::arith(const ExprSpec &e, Val x, Val y)
             Value *s = b.CreateFMul(a, c);
             check(b.CreateAnd(live, b.CreateAnd(isinf(s), b.CreateAnd(b.CreateNot(isinf(a)), b.CreateNot(isinf(c))))),
                   kErrFloatOverflow);
-            Value *zero = llvm::ConstantFP::get(b.getDoubleTy(), 0.0);
+            Value *zero = llvm::ConstantFP::get(ft, 0.0);
             check(b.CreateAnd(live, b.CreateAnd(b.CreateFCmpOEQ(s, zero),
                                                 b.CreateAnd(b.CreateFCmpUNE(a, zero), b.CreateFCmpUNE(c, zero)))),
                   kErrFloatUnderflow);
@@ -538,7 +567,7 @@ Val Gen::arith(const ExprSpec &e, Val x, Val y)
             return r;
         }
         case Op::kDiv: {
-            Value *zero = llvm::ConstantFP::get(b.getDoubleTy(), 0.0);
+            Value *zero = llvm::ConstantFP::get(ft, 0.0);
             check(b.CreateAnd(live, b.CreateAnd(b.CreateFCmpOEQ(c, zero), b.CreateNot(isnan(a)))), kErrDivByZero);
             Value *s = b.CreateFDiv(a, c);
             check(b.CreateAnd(live, b.CreateAnd(isinf(s), b.CreateNot(isinf(a)))), kErrFloatOverflow);
@@ -551,7 +580,7 @@ Val Gen::arith(const ExprSpec &e, Val x, Val y)
         default:
             break;
         }
-        r.v = llvm::ConstantFP::get(b.getDoubleTy(), 0.0);
+        r.v = llvm::ConstantFP::get(ft, 0.0);
         return r;
     }
     // Integers at the operands' width.
@@ -612,7 +641,7 @@ Value *Gen::cmp_values(Op op, Ty t, Val x, Val y)
         phi->addIncoming(eqb, cmp_end);
         return op == Op::kEq ? static_cast<Value *>(phi) : b.CreateNot(phi);
     }
-    if (t == Ty::kF64) {
+    if (is_float(t)) {
         Value *a = x.v, *c = y.v;
         Value *na = isnan(a), *nc = isnan(c);
         switch (op) {
@@ -654,6 +683,7 @@ Val Gen::expr(int i, Value *params, Value *pnulls)
         r.null = b.getInt1(e.null);
         switch (e.ty) {
         case Ty::kF64: r.v = llvm::ConstantFP::get(b.getDoubleTy(), e.fval); break;
+        case Ty::kF32: r.v = llvm::ConstantFP::get(b.getFloatTy(), double(float(e.fval))); break;
         case Ty::kText: {
             auto *gv = b.CreateGlobalString(e.sval, "txt", 0, mod);
             r.v = b.CreateBitCast(gv, data_ptr_ty(ctx));
@@ -672,7 +702,7 @@ Val Gen::expr(int i, Value *params, Value *pnulls)
     case Op::kNeg: {
         Val x = expr(e.args[0], params, pnulls);
         r.null = x.null;
-        if (e.ty == Ty::kF64) {
+        if (is_float(e.ty)) {
             r.v = b.CreateFNeg(x.v);
             return r;
         }
@@ -774,7 +804,7 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
     }
     // Aggregate states.
     struct St {
-        llvm::AllocaInst *cnt, *have, *f, *sx, *i, *w, *big;
+        llvm::AllocaInst *cnt, *have, *f, *sx, *i, *w, *big, *f4;
         llvm::AllocaInst *xc = nullptr, *xs = nullptr;  // exact sum: chunks; +inf, -inf, NaN counts
         llvm::AllocaInst *err;  // its first error (0: none)
     };
@@ -791,6 +821,8 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
         s.have = b.CreateAlloca(b.getInt1Ty());
         s.f = b.CreateAlloca(b.getDoubleTy());
         s.sx = b.CreateAlloca(b.getDoubleTy());
+        s.f4 = b.CreateAlloca(b.getFloatTy());
+        b.CreateStore(llvm::ConstantFP::get(b.getFloatTy(), 0.0), s.f4);
         s.big = b.CreateAlloca(b.getInt1Ty());
         s.i = b.CreateAlloca(b.getInt64Ty());
         s.w = b.CreateAlloca(b.getInt128Ty());
@@ -937,6 +969,45 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
                 b.CreateStore(b.CreateSelect(b.CreateAnd(have, keep), o.v, v.v), s.f);
                 break;
             }
+            case AggKind::kSumF4: {
+                Value *old = b.CreateLoad(b.getFloatTy(), s.f4);
+                Value *sum = b.CreateFAdd(old, v.v);
+                // float4pl's overflow check, once there is a state
+                check(b.CreateAnd(have, b.CreateAnd(isinf(sum), b.CreateAnd(b.CreateNot(isinf(old)),
+                                                                            b.CreateNot(isinf(v.v))))),
+                      kErrFloatOverflow);
+                b.CreateStore(b.CreateSelect(have, sum, v.v), s.f4);
+                break;
+            }
+            case AggKind::kVarSampF8: case AggKind::kVarPopF8: case AggKind::kStddevSampF8:
+            case AggKind::kStddevPopF8: case AggKind::kAvgAccF8: {
+                // float8_accum: N += 1; Sx += v; from the second value on
+                // tmp = v * N - Sx, Sxx += tmp * tmp / (N * N_old), an
+                // overflow error when finite inputs make Sx or Sxx infinite,
+                // else Sxx NaN; a first value inf / NaN makes Sxx NaN.
+                // (N in an int64: exact as a double below 2^53 rows.)
+                llvm::Type *dbl = b.getDoubleTy();
+                Value *c0 = b.CreateLoad(b.getInt64Ty(), s.cnt);
+                Value *c1 = b.CreateAdd(c0, b.getInt64(1));
+                b.CreateStore(c1, s.cnt);
+                Value *n0 = b.CreateSIToFP(c0, dbl), *nn = b.CreateSIToFP(c1, dbl);
+                Value *osx = b.CreateLoad(dbl, s.sx);
+                Value *sx = b.CreateFAdd(osx, v.v);
+                b.CreateStore(sx, s.sx);
+                Value *osxx = b.CreateLoad(dbl, s.f);
+                Value *tmp = b.CreateFSub(b.CreateFMul(v.v, nn), sx);
+                Value *sxx = b.CreateFAdd(osxx, b.CreateFDiv(b.CreateFMul(tmp, tmp), b.CreateFMul(nn, n0)));
+                Value *later = b.CreateICmpNE(c0, b.getInt64(0));
+                Value *inf = b.CreateOr(isinf(sx), isinf(sxx));
+                check(b.CreateAnd(later, b.CreateAnd(inf, b.CreateAnd(b.CreateNot(isinf(osx)),
+                                                                      b.CreateNot(isinf(v.v))))),
+                      kErrFloatOverflow);
+                Value *nan = llvm::ConstantFP::getNaN(dbl);
+                sxx = b.CreateSelect(inf, nan, sxx);
+                Value *first = b.CreateSelect(b.CreateOr(isnan(v.v), isinf(v.v)), nan, osxx);
+                b.CreateStore(b.CreateSelect(later, sxx, first), s.f);
+                break;
+            }
             case AggKind::kAvgF8: {
                 // float8_accum's N and Sx (avg = Sx / N).  Its Sxx only matters
                 // through the overflow error and the NaN it can turn into, which
@@ -999,10 +1070,42 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
             val = b.CreateLoad(b.getInt64Ty(), s.i);
             isnull = b.CreateNot(have);
             break;
-        case AggKind::kSumF8: case AggKind::kMaxF8: case AggKind::kMinF8:
-            val = b.CreateBitCast(b.CreateLoad(b.getDoubleTy(), s.f), b.getInt64Ty());
+        case AggKind::kSumF8: case AggKind::kMaxF8: case AggKind::kMinF8: {
+            Value *f = b.CreateLoad(b.getDoubleTy(), s.f);
+            // max / min(float4): the float4 value, exact
+            val = a.arg_ty == Ty::kF32 && a.kind != AggKind::kSumF8
+                      ? to_word(b.CreateFPTrunc(f, b.getFloatTy()), Ty::kF32)
+                      : to_word(f, Ty::kF64);
             isnull = b.CreateNot(have);
             break;
+        }
+        case AggKind::kSumF4:
+            val = to_word(b.CreateLoad(b.getFloatTy(), s.f4), Ty::kF32);
+            isnull = b.CreateNot(have);
+            break;
+        case AggKind::kVarSampF8: case AggKind::kVarPopF8: case AggKind::kStddevSampF8:
+        case AggKind::kStddevPopF8: {
+            // float8_var_samp / _pop, float8_stddev_samp / _pop: NULL below
+            // 2 (samp) or 1 (pop) values; Sxx / (N - 1) or Sxx / N; sqrt.
+            llvm::Type *dbl = b.getDoubleTy();
+            bool samp = a.kind == AggKind::kVarSampF8 || a.kind == AggKind::kStddevSampF8;
+            Value *c = b.CreateLoad(b.getInt64Ty(), s.cnt);
+            Value *nn = b.CreateSIToFP(c, dbl);
+            Value *d = samp ? b.CreateFSub(nn, llvm::ConstantFP::get(dbl, 1.0)) : nn;
+            Value *var = b.CreateFDiv(b.CreateLoad(dbl, s.f), d);
+            if (a.kind == AggKind::kStddevSampF8 || a.kind == AggKind::kStddevPopF8)
+                var = b.CreateCall(intrinsic(mod, llvm::Intrinsic::sqrt, {dbl}), {var});
+            isnull = samp ? b.CreateICmpSLE(c, b.getInt64(1)) : b.CreateICmpEQ(c, b.getInt64(0));
+            val = b.CreateBitCast(b.CreateSelect(isnull, zero, var), b.getInt64Ty());
+            break;
+        }
+        case AggKind::kAvgAccF8: {  // float8_avg: Sx / N
+            Value *c = b.CreateLoad(b.getInt64Ty(), s.cnt);
+            Value *avg = b.CreateFDiv(b.CreateLoad(b.getDoubleTy(), s.sx), b.CreateSIToFP(c, b.getDoubleTy()));
+            isnull = b.CreateICmpEQ(c, b.getInt64(0));
+            val = b.CreateBitCast(b.CreateSelect(isnull, zero, avg), b.getInt64Ty());
+            break;
+        }
         case AggKind::kSumWhereInt: {
             // The argument's range (feature_ext's make_datum).
             Value *w = b.CreateLoad(b.getInt128Ty(), s.w);
@@ -1129,13 +1232,7 @@ void Gen::gen_projection_part(const ProjSpec &ps, size_t first, size_t last, llv
         const ProjOut &o = ps.outs[i];
         Val v = expr(o.expr, params, pnulls);
         Ty t = ps.exprs.exprs[size_t(o.expr)].ty;
-        Value *w;
-        if (t == Ty::kF64)
-            w = b.CreateBitCast(v.v, i64);
-        else if (t == Ty::kBool)
-            w = b.CreateZExt(v.v, i64);
-        else
-            w = t == Ty::kI64 ? v.v : b.CreateSExt(v.v, i64);
+        Value *w = to_word(v.v, t);
         w = b.CreateSelect(v.null, b.getInt64(0), w);
         b.CreateStore(w, b.CreateGEP(i64, out, b.getInt64(o.out)));
         b.CreateStore(b.CreateZExt(v.null, b.getInt8Ty()), b.CreateGEP(b.getInt8Ty(), out_null, b.getInt64(o.out)));

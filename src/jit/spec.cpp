@@ -73,8 +73,9 @@ std::string serialize(const ModuleSpec &m)
     // float8 sum_where / avg_where calling fe_jit_exact_sum_value, group
     // kernels return the failing aggregate with the error (kernel_code), and
     // avg(float8) hands frames with values beyond +/-1e100 to the interpreter;
-    // v6: one loop per window instead of one fused loop, same results).
-    std::string s = "v6;";
+    // v6: one loop per window instead of one fused loop, same results; v7:
+    // float4 values and the variance family).
+    std::string s = "v7;";
     for (const GroupSpec &g : m.groups)
         put_group(s, g);
     s += "P";
