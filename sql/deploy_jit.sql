@@ -314,3 +314,56 @@ SELECT r_sum FROM jit_var(5, 3, 1, 3e38::float4, 3);
 RESET feature_ext.jit;
 SELECT feature_ext.undeploy('jit_var');
 DROP TABLE jvar;
+
+-- feature_ext's map / list aggregates (distinct_count, median, entropy,
+-- top1_ratio, ew_avg, drawdown) run the library's kernels from the compiled
+-- loop: same answers as the interpreter with NULL keys (a value of
+-- distinct_count's own), NaN, -0 and 0, text keys, FILTER, empty frames, and
+-- in batch().
+CREATE TABLE jnat (k int, ts bigint, x float8, r float4, i int4, s text, b bool) USING feature_store;
+CREATE INDEX ON jnat USING skiplist (k, ts);
+INSERT INTO jnat
+SELECT i % 4, i,
+       CASE WHEN i % 9 = 0 THEN NULL WHEN i % 17 = 0 THEN 'NaN' WHEN i % 19 = 0 THEN '-0'
+            WHEN i % 5 = 0 THEN 0 ELSE (i * 37 % 23) / 4.0 END,
+       CASE WHEN i % 10 = 0 THEN NULL ELSE (i % 6) / 2.0 END, i % 7,
+       CASE WHEN i % 8 = 0 THEN NULL ELSE (ARRAY['a', 'bb', 'merchant_with_a_long_name'])[i % 3 + 1] END,
+       CASE WHEN i % 11 = 0 THEN NULL ELSE i % 2 = 0 END
+  FROM generate_series(1, 160) i;
+SELECT feature_ext.deploy('jit_nat', $$
+SELECT k, feature_ext.distinct_count(s) OVER w AS d_s, feature_ext.distinct_count(x) OVER w AS d_x,
+       feature_ext.distinct_count(i) OVER w AS d_i, feature_ext.distinct_count(b) OVER w2 AS d_b,
+       feature_ext.distinct_count(r) FILTER (WHERE i > 2) OVER w AS d_r, feature_ext.median(x) OVER w AS med,
+       feature_ext.median(i) OVER w2 AS med_i, feature_ext.entropy(s) OVER w AS ent, feature_ext.entropy(x) OVER w2 AS ent_x,
+       feature_ext.top1_ratio(s) OVER w AS top1, feature_ext.top1_ratio(i) OVER w2 AS top1_i,
+       feature_ext.ew_avg(x, 0.25) OVER w AS ew, feature_ext.drawdown(x) OVER w AS dd
+  FROM jnat
+WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 12 PRECEDING AND CURRENT ROW),
+       w2 AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING)
+$$);
+SELECT substring(feature_ext.explain('jit_nat', timing => false) FROM 'JIT: [^;]*') AS compiled;
+CREATE TEMP TABLE jnat_req AS
+SELECT row_number() OVER () AS g, k, ts, (ARRAY[NULL, 'NaN', '-0', 2.5, 0]::float8[])[ts % 5 + 1] AS x,
+       (ARRAY[NULL, 1.5, 0]::float4[])[ts % 3 + 1] AS r, (ts % 7)::int4 AS i,
+       (ARRAY[NULL, 'a', 'zz'])[ts % 3 + 1] AS s, (ARRAY[NULL, true, false])[ts % 3 + 1] AS b
+  FROM generate_series(0, 4) k, generate_series(200, 230) ts;
+SET feature_ext.jit = on;
+CREATE TEMP TABLE jnat_on AS SELECT q.g, f.* FROM jnat_req q, LATERAL jit_nat(q.k, q.ts, q.x, q.r, q.i, q.s, q.b) f;
+SET feature_ext.jit = off;
+SELECT count(*) AS requests, count(*) FILTER (WHERE row(x.*)::text IS DISTINCT FROM row(o.*)::text) AS differences
+  FROM (SELECT q.g, f.* FROM jnat_req q, LATERAL jit_nat(q.k, q.ts, q.x, q.r, q.i, q.s, q.b) f) x
+  JOIN jnat_on o USING (g);
+RESET feature_ext.jit;
+-- what the comparison covered
+SELECT count(*) FILTER (WHERE med = 'NaN') AS nan_med, count(*) FILTER (WHERE med_i IS NULL) AS empty_w2,
+       count(DISTINCT d_s) AS d_s_values, count(*) FILTER (WHERE ent IS NULL) AS null_ent, max(d_b) AS max_d_b
+  FROM jnat_on;
+SELECT d_s, d_x, d_i, d_b, d_r, med, med_i, ent, top1, ew, dd FROM jit_nat(1, 300, 2.5, 1.5, 3, 'a', true);
+CREATE TEMP TABLE jnat_b AS SELECT row(b.*)::text AS r FROM jit_nat_batch('jnat') b;
+SET feature_ext.jit = off;
+SELECT (SELECT count(*) FROM jnat_b) AS batch_rows, count(*) AS differences
+  FROM ((SELECT r FROM jnat_b EXCEPT ALL SELECT row(b.*)::text FROM jit_nat_batch('jnat') b)
+        UNION ALL (SELECT row(b.*)::text FROM jit_nat_batch('jnat') b EXCEPT ALL SELECT r FROM jnat_b)) d;
+RESET feature_ext.jit;
+SELECT feature_ext.undeploy('jit_nat');
+DROP TABLE jnat;

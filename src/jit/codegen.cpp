@@ -15,9 +15,13 @@
 //   sum/avg/min/max  float8_pl, float8_accum + float8_avg, float8larger/smaller
 //   float8 sum_where / avg_where  agg::ExactSum's fixed-point sum, inline; its
 //                    rounding is one call to fe_jit_exact_sum_value per result
+//   variance family  float8_accum's N, Sx, Sxx and the built-in final functions
+//   distinct_count, median, entropy, top1_ratio, ew_avg, drawdown
+//                    the library's kernels, called (native.hpp)
 #include "feature_ext/jit/jit.hpp"
 
 #include "feature_ext/agg/common.hpp"
+#include "feature_ext/jit/native.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -402,6 +406,23 @@ private:
     }
 
     void exact_add(Value *x, Value *chunks, Value *special);
+    static bool is_native(AggKind k)
+    {
+        return k == AggKind::kDistinctCount || k == AggKind::kMedian || k == AggKind::kEntropy ||
+               k == AggKind::kTop1Ratio || k == AggKind::kEwAvg || k == AggKind::kDrawdown;
+    }
+    // A call of one of native.hpp's functions (declared in the current module).
+    Value *call_native(const char *name, llvm::Type *ret, llvm::ArrayRef<Value *> args)
+    {
+        std::vector<llvm::Type *> types;
+        for (Value *a : args)
+            types.push_back(a->getType());
+        llvm::FunctionCallee f = mod->getOrInsertFunction(name, llvm::FunctionType::get(ret, types, false));
+        if (auto *fd = llvm::dyn_cast<llvm::Function>(f.getCallee()))
+            fd->addFnAttr(llvm::Attribute::NoUnwind);
+        return b.CreateCall(f, args);
+    }
+    void native_add(const AggSpec &a, Value *state, const Val &v, Ty t, Value *params, Value *pnulls);
     Val load_col(const ColSpec &c, Value *row, Value *ord, Value *params, Value *pnulls);
     Val expr(int i, Value *params, Value *pnulls);
     Val arith(const ExprSpec &e, Val x, Val y);
@@ -768,6 +789,29 @@ Val Gen::expr(int i, Value *params, Value *pnulls)
     return r;
 }
 
+// One row of a native kernel: the value (and its NULL flag) in the kernel's
+// physical type, and ew_avg's alpha.
+void Gen::native_add(const AggSpec &a, Value *state, const Val &v, Ty t, Value *params, Value *pnulls)
+{
+    Value *isnull = b.CreateZExt(v.null, b.getInt32Ty());
+    llvm::Type *vt = b.getVoidTy();
+    if (a.kind == AggKind::kEwAvg) {
+        Val alpha = expr(a.arg2, params, pnulls);  // float8, as the value (the translator checks)
+        call_native(kNativeAddF64F64, vt, {state, isnull, v.v, b.CreateZExt(alpha.null, b.getInt32Ty()), alpha.v});
+        return;
+    }
+    if (t == Ty::kText) {
+        call_native(kNativeAddStr, vt, {state, isnull, v.v, v.len});
+    } else if (is_float(t)) {
+        call_native(kNativeAddF64, vt, {state, isnull, t == Ty::kF32 ? b.CreateFPExt(v.v, b.getDoubleTy()) : v.v});
+    } else {
+        Value *x = t == Ty::kBool ? b.CreateZExt(v.v, b.getInt64Ty())
+                   : t == Ty::kI64 ? v.v
+                                   : b.CreateSExt(v.v, b.getInt64Ty());
+        call_native(kNativeAddI64, vt, {state, isnull, x});
+    }
+}
+
 // The aggregates [first, last): one loop per window over its frame.
 void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f)
 {
@@ -806,6 +850,7 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
     struct St {
         llvm::AllocaInst *cnt, *have, *f, *sx, *i, *w, *big, *f4;
         llvm::AllocaInst *xc = nullptr, *xs = nullptr;  // exact sum: chunks; +inf, -inf, NaN counts
+        Value *nk = nullptr;  // native kernel state (native.hpp)
         llvm::AllocaInst *err;  // its first error (0: none)
     };
     std::vector<St> st(last - first);
@@ -828,6 +873,17 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
         s.w = b.CreateAlloca(b.getInt128Ty());
         s.err = b.CreateAlloca(i32);
         b.CreateStore(b.getInt32(0), s.err);
+        if (is_native(g.aggs[k].kind)) {
+            Ty t = g.exprs[size_t(g.aggs[k].arg)].ty;
+            int phys = is_float(t) ? 1 : t == Ty::kText ? 2 : 0;
+            NativeKind nk = g.aggs[k].kind == AggKind::kDistinctCount ? NativeKind(int(NativeKind::kDistinctI64) + phys)
+                            : g.aggs[k].kind == AggKind::kEntropy     ? NativeKind(int(NativeKind::kEntropyI64) + phys)
+                            : g.aggs[k].kind == AggKind::kTop1Ratio   ? NativeKind(int(NativeKind::kTop1I64) + phys)
+                            : g.aggs[k].kind == AggKind::kMedian      ? NativeKind::kMedian
+                            : g.aggs[k].kind == AggKind::kEwAvg       ? NativeKind::kEwAvg
+                                                                      : NativeKind::kDrawdown;
+            s.nk = call_native(kNativeOpen, data_ptr_ty(ctx), {b.getInt32(int32_t(nk)), b.getInt32(int32_t(k - first))});
+        }
         b.CreateStore(b.getIntN(128, 0), s.w);
         b.CreateStore(b.getInt64(0), s.cnt);
         b.CreateStore(b.getFalse(), s.have);
@@ -921,6 +977,12 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
                 continue;
             }
             Val v = expr(a.arg, params, pnulls);
+            if (is_native(a.kind)) {  // NULLs too: distinct_count counts them, the others skip them
+                native_add(a, s.nk, v, g.exprs[size_t(a.arg)].ty, params, pnulls);
+                b.CreateBr(next);
+                b.SetInsertPoint(next);
+                continue;
+            }
             BasicBlock *nn = BasicBlock::Create(ctx, "notnull", f);
             b.CreateCondBr(v.null, next, nn);
             b.SetInsertPoint(nn);
@@ -1059,6 +1121,18 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
             b.CreateRet(b.CreateOr(e, b.getInt32(err_tag)));
             b.SetInsertPoint(ok);
         }
+        if (is_native(a.kind)) {  // the kernel writes the word and flag; 0 or kErrOutOfMemory
+            Value *rc = call_native(kNativeResult, i32,
+                                    {s.nk, b.CreateGEP(b.getInt64Ty(), out, b.getInt64(a.out)),
+                                     b.CreateGEP(b.getInt8Ty(), out_null, b.getInt64(a.out))});
+            BasicBlock *failed = BasicBlock::Create(ctx, "native_failed", f);
+            BasicBlock *ok = BasicBlock::Create(ctx, "native_ok", f);
+            b.CreateCondBr(b.CreateICmpNE(rc, b.getInt32(0)), failed, ok, weights_unlikely());
+            b.SetInsertPoint(failed);
+            b.CreateRet(b.CreateOr(rc, b.getInt32(err_tag)));
+            b.SetInsertPoint(ok);
+            continue;
+        }
         Value *have = b.CreateLoad(b.getInt1Ty(), s.have);
         Value *val = nullptr, *isnull = nullptr;
         switch (a.kind) {
@@ -1147,6 +1221,8 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
             val = b.CreateBitCast(b.CreateSelect(isnull, zero, avg), b.getInt64Ty());
             break;
         }
+        default:  // native kernels: above
+            break;
         }
         b.CreateStore(val, b.CreateGEP(b.getInt64Ty(), out, b.getInt64(a.out)));
         b.CreateStore(b.CreateZExt(isnull, b.getInt8Ty()), b.CreateGEP(b.getInt8Ty(), out_null, b.getInt64(a.out)));
@@ -1619,6 +1695,12 @@ Loaded *load(const char *object, size_t len, int ngroups, char **error) noexcept
             def("memmove", reinterpret_cast<void *>(&memmove));
             def("memset", reinterpret_cast<void *>(&memset));
             def(kExactValueName, reinterpret_cast<void *>(&fe_jit_exact_sum_value));
+            def(kNativeOpen, reinterpret_cast<void *>(&fe_jit_native_open));
+            def(kNativeAddI64, reinterpret_cast<void *>(&fe_jit_native_add_i64));
+            def(kNativeAddF64, reinterpret_cast<void *>(&fe_jit_native_add_f64));
+            def(kNativeAddStr, reinterpret_cast<void *>(&fe_jit_native_add_str));
+            def(kNativeAddF64F64, reinterpret_cast<void *>(&fe_jit_native_add_f64_f64));
+            def(kNativeResult, reinterpret_cast<void *>(&fe_jit_native_result));
             if (auto e = jd->define(llvm::orc::absoluteSymbols(std::move(syms)))) {
                 *error = dup(llvm::toString(std::move(e)));
                 (void) lj.getExecutionSession().removeJITDylib(*jd);

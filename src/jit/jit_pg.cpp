@@ -7,7 +7,9 @@
 // compiled), var_samp/variance/var_pop/stddev_samp/stddev/stddev_pop of
 // float4/float8 (the built-in aggregate OIDs, see agg_kind), feature_ext's
 // count_where and sum/avg/min/max_where over int2/int4/int8/float8 columns
-// (where_agg), with arguments and FILTERs built from columns held by the
+// (where_agg), distinct_count / entropy / top1_ratio / median / ew_avg /
+// drawdown (native_agg: the library's kernels called from the generated
+// loop), with arguments and FILTERs built from columns held by the
 // index, constants (and built-in immutable calls on constants, folded), the
 // built-in arithmetic, comparison and cast functions func_op knows
 // (identified by their C symbol, pg_proc.prosrc, for internal-language
@@ -556,6 +558,31 @@ bool where_agg(WindowFunc *wf, jit::AggKind *kind, Node **value)
     return true;
 }
 
+// feature_ext's aggregates the library's kernels compute from generated code
+// (native.hpp): distinct_count / entropy / top1_ratio(x) over bool, integer,
+// float and text values, median / drawdown(float8), ew_avg(float8, float8).
+bool native_agg(WindowFunc *wf, jit::AggKind *kind)
+{
+    using jit::AggKind;
+    char name[NAMEDATALEN];
+    int nargs = list_length(wf->args);
+    if (nargs < 1 || nargs > 2 || !fe_agg_name(wf->winfnoid, name, sizeof(name)))
+        return false;
+    static const struct {
+        const char *name;
+        int nargs;
+        AggKind kind;
+    } aggs[] = {{"distinct_count", 1, AggKind::kDistinctCount}, {"median", 1, AggKind::kMedian},
+                {"entropy", 1, AggKind::kEntropy}, {"top1_ratio", 1, AggKind::kTop1Ratio},
+                {"ew_avg", 2, AggKind::kEwAvg}, {"drawdown", 1, AggKind::kDrawdown}};
+    for (auto &a : aggs)
+        if (strcmp(name, a.name) == 0 && nargs == a.nargs) {
+            *kind = a.kind;
+            return true;
+        }
+    return false;
+}
+
 // Build the spec of a plan; jitted[k] says which aggregates it covers.
 void build_spec(DeployPlan *p, jit::ModuleSpec *spec, bool *jitted, int *winmap /* ngroups x nwindows */,
                 int *layout /* ngroups x 2 */, const bool *exclude /* per aggregate, or nullptr */)
@@ -618,6 +645,22 @@ void build_spec(DeployPlan *p, jit::ModuleSpec *spec, bool *jitted, int *winmap 
                 arg = tr.expr(val);
                 as.filter = arg >= 0 ? tr.expr(static_cast<Node *>(lsecond(wf->args))) : -1;
                 ok = arg >= 0 && as.filter >= 0 && gs.exprs[size_t(as.filter)].ty == Ty::kBool;
+            } else if (native_agg(wf, &as.kind)) {
+                // distinct_count, median, entropy, top1_ratio, ew_avg,
+                // drawdown: the library's kernels called from the loop
+                arg = tr.expr(static_cast<Node *>(linitial(wf->args)));
+                Ty t = arg >= 0 ? gs.exprs[size_t(arg)].ty : Ty::kI64;
+                bool keyed = as.kind == jit::AggKind::kDistinctCount || as.kind == jit::AggKind::kEntropy ||
+                             as.kind == jit::AggKind::kTop1Ratio;
+                ok = arg >= 0 && (keyed || t == Ty::kF64);
+                if (ok && as.kind == jit::AggKind::kEwAvg) {
+                    as.arg2 = tr.expr(static_cast<Node *>(lsecond(wf->args)));
+                    ok = as.arg2 >= 0 && gs.exprs[size_t(as.arg2)].ty == Ty::kF64;
+                }
+                if (ok && wf->aggfilter) {
+                    as.filter = tr.expr(reinterpret_cast<Node *>(wf->aggfilter));
+                    ok = as.filter >= 0 && gs.exprs[size_t(as.filter)].ty == Ty::kBool;
+                }
             } else {
                 arg = nargs == 1 ? tr.expr(static_cast<Node *>(linitial(wf->args))) : -1;
                 Ty at0 = arg >= 0 ? gs.exprs[size_t(arg)].ty : Ty::kI64;

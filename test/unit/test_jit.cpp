@@ -14,6 +14,7 @@
 #include "feature_ext/agg/common.hpp"
 #include "feature_ext/agg/kernels.hpp"
 #include "feature_ext/jit/jit.hpp"
+#include "feature_ext/jit/native.hpp"
 
 using namespace fe::jit;
 
@@ -279,6 +280,63 @@ struct Case {
 
 bool one_agg(Ref &ref, const Case &c, const AggSpec &a, std::vector<uint64_t> &out, std::vector<uint8_t> &outn);
 
+// feature_ext's map / list aggregates over one frame: the kernel classes the
+// interpreter's transition functions use (std::string keys for text), fed
+// the reference's values.
+struct NativeRef {
+    fe::agg::DistinctCount<int64_t> di;
+    fe::agg::DistinctCount<double> df;
+    fe::agg::DistinctCount<std::string> ds;
+    fe::agg::Entropy<int64_t> ei;
+    fe::agg::Entropy<double> ef;
+    fe::agg::Entropy<std::string> es;
+    fe::agg::Top1Ratio<int64_t> ti;
+    fe::agg::Top1Ratio<double> tf;
+    fe::agg::Top1Ratio<std::string> ts;
+    fe::agg::Median median;
+    fe::agg::EwAvg ew;
+    fe::agg::Drawdown dd;
+    void add(AggKind k, const RV &v, const RV &alpha)
+    {
+        bool fl = v.ty == Ty::kF64 || v.ty == Ty::kF32, tx = v.ty == Ty::kText;
+        switch (k) {
+        case AggKind::kDistinctCount:
+            if (tx) ds.add(v.null, v.s); else if (fl) df.add(v.null, v.f); else di.add(v.null, v.i);
+            break;
+        case AggKind::kEntropy:
+            if (tx) es.add(v.null, v.s); else if (fl) ef.add(v.null, v.f); else ei.add(v.null, v.i);
+            break;
+        case AggKind::kTop1Ratio:
+            if (tx) ts.add(v.null, v.s); else if (fl) tf.add(v.null, v.f); else ti.add(v.null, v.i);
+            break;
+        case AggKind::kMedian: median.add(v.null, v.f); break;
+        case AggKind::kEwAvg: ew.add(v.null, v.f, alpha.null, alpha.f); break;
+        default: dd.add(v.null, v.f); break;
+        }
+    }
+    void result(AggKind k, Ty t, uint64_t *w, bool *isnull) const
+    {
+        bool fl = t == Ty::kF64 || t == Ty::kF32, tx = t == Ty::kText;
+        double d = 0;
+        *isnull = false;
+        switch (k) {
+        case AggKind::kDistinctCount:
+            *w = uint64_t(tx ? ds.result() : fl ? df.result() : di.result());
+            return;
+        case AggKind::kEntropy:
+            *isnull = !(tx ? es.has_result() : fl ? ef.has_result() : ei.has_result());
+            if (!*isnull) d = tx ? es.result() : fl ? ef.result() : ei.result();
+            break;
+        case AggKind::kTop1Ratio: d = tx ? ts.result() : fl ? tf.result() : ti.result(); break;
+        case AggKind::kMedian: *isnull = !median.has_result(); if (!*isnull) d = median.result(); break;
+        case AggKind::kEwAvg: *isnull = !ew.has_result(); if (!*isnull) d = ew.result(); break;
+        default: *isnull = !dd.has_result(); if (!*isnull) d = dd.result(); break;
+        }
+        memcpy(w, &d, 8);
+        if (*isnull) *w = 0;
+    }
+};
+
 // Float4GetDatum: the bits, sign-extended from 32.
 uint64_t f4_word(float f)
 {
@@ -324,6 +382,7 @@ bool one_agg(Ref &ref, const Case &c, const AggSpec &a, std::vector<uint64_t> &o
         double fs = 0, sx = 0, sxx = 0;
         float f4 = 0;
         bool have = false;
+        NativeRef nat;
         for (int pos = std::max(f.from, 0); pos <= std::min(f.to, n); pos++) {
             bool is_req = pos == n;
             if (is_req && (f.flags & kSkipRequest)) continue;
@@ -338,6 +397,12 @@ bool one_agg(Ref &ref, const Case &c, const AggSpec &a, std::vector<uint64_t> &o
             if (a.kind == AggKind::kCountStar) { cnt++; continue; }
             RV v;
             if (!ref.eval(a.arg, r, ord, &v)) return false;
+            if (a.kind >= AggKind::kDistinctCount) {  // the library's kernels, as the interpreter runs them
+                RV alpha;
+                if (a.kind == AggKind::kEwAvg && !ref.eval(a.arg2, r, ord, &alpha)) return false;
+                nat.add(a.kind, v, alpha);
+                continue;
+            }
             if (v.null) continue;
             switch (a.kind) {
             case AggKind::kCount: cnt++; break;
@@ -408,6 +473,8 @@ bool one_agg(Ref &ref, const Case &c, const AggSpec &a, std::vector<uint64_t> &o
         }
         uint64_t w = 0;
         bool isnull = true;
+        if (a.kind >= AggKind::kDistinctCount)
+            nat.result(a.kind, c.g.exprs[size_t(a.arg)].ty, &w, &isnull);
         switch (a.kind) {
         case AggKind::kCountStar: case AggKind::kCount: w = uint64_t(cnt); isnull = false; break;
         case AggKind::kSumInt: case AggKind::kMaxInt: case AggKind::kMinInt: w = uint64_t(istate); isnull = !have; break;
@@ -441,6 +508,8 @@ bool one_agg(Ref &ref, const Case &c, const AggSpec &a, std::vector<uint64_t> &o
             isnull = cnt == 0;
             break;
         }
+        default:  // native kernels: above
+            break;
         case AggKind::kVarSampF8: case AggKind::kVarPopF8: case AggKind::kStddevSampF8:
         case AggKind::kStddevPopF8: {  // float8_var_samp .. float8_stddev_pop
             double N = double(cnt), x;
@@ -715,7 +784,7 @@ Case random_case(Rng &r)
         AggSpec a;
         a.window = int32_t(r.in(0, c.g.nwindows - 1));
         a.out = k;
-        a.kind = AggKind(r.in(0, int(AggKind::kAvgAccF8)));
+        a.kind = AggKind(r.in(0, int(AggKind::kDrawdown)));
         if (r.p(0.4)) a.filter = eg.pred(2);
         switch (a.kind) {
         case AggKind::kCountStar: break;
@@ -726,6 +795,15 @@ Case random_case(Rng &r)
         case AggKind::kSumWhereInt: case AggKind::kAvgWhereInt:
             a.arg_ty = r.p(0.4) ? Ty::kI64 : r.p(0.5) ? Ty::kI32 : Ty::kI16; a.arg = eg.num(a.arg_ty, 2); break;
         case AggKind::kSumF4: a.arg_ty = Ty::kF32; a.arg = eg.num(Ty::kF32, 2); break;
+        case AggKind::kDistinctCount: case AggKind::kEntropy: case AggKind::kTop1Ratio: {
+            // keys of every physical type, few distinct values (repeats matter)
+            static const Ty tys[] = {Ty::kI16, Ty::kI32, Ty::kI64, Ty::kBool, Ty::kF64, Ty::kF32, Ty::kText};
+            a.arg_ty = tys[r.in(0, 6)];
+            a.arg = a.arg_ty == Ty::kBool || a.arg_ty == Ty::kText || r.p(0.6) ? eg.leaf(a.arg_ty) : eg.num(a.arg_ty, 1);
+            break;
+        }
+        case AggKind::kEwAvg: a.arg_ty = Ty::kF64; a.arg = eg.num(Ty::kF64, 1); a.arg2 = eg.leaf(Ty::kF64); break;
+        case AggKind::kMedian: case AggKind::kDrawdown: a.arg_ty = Ty::kF64; a.arg = eg.num(Ty::kF64, 2); break;
         case AggKind::kMaxF8: case AggKind::kMinF8: case AggKind::kAvgF8: case AggKind::kVarSampF8:
         case AggKind::kVarPopF8: case AggKind::kStddevSampF8: case AggKind::kStddevPopF8: case AggKind::kAvgAccF8:
             if (r.p(0.3)) {  // a float4 argument, cast to float8 as the translator does
@@ -781,7 +859,9 @@ void expect_same(const Case &c, uint64_t seed, const Kernel *k = nullptr)
         AggKind kd = c.g.aggs[k].kind;
         bool is_f = kd == AggKind::kSumF8 || kd == AggKind::kAvgF8 || kd == AggKind::kMaxF8 || kd == AggKind::kMinF8 ||
                     kd == AggKind::kVarSampF8 || kd == AggKind::kVarPopF8 || kd == AggKind::kStddevSampF8 ||
-                    kd == AggKind::kStddevPopF8 || kd == AggKind::kSumF4 || kd == AggKind::kAvgAccF8;
+                    kd == AggKind::kStddevPopF8 || kd == AggKind::kSumF4 || kd == AggKind::kAvgAccF8 ||
+                    kd == AggKind::kMedian || kd == AggKind::kEntropy || kd == AggKind::kTop1Ratio ||
+                    kd == AggKind::kEwAvg || kd == AggKind::kDrawdown;
         bool f4 = kd == AggKind::kSumF4 || c.g.aggs[k].arg_ty == Ty::kF32;
         if (f4) {  // float4 words: the NaN test on the low 32 bits
             float fx, fy;
@@ -1084,6 +1164,87 @@ TEST(Jit, Float4Casts)
     std::vector<uint8_t> on;
     ASSERT_EQ(run_kernel(c, out, on), 0);
     EXPECT_EQ(out[0], f4_word(float(t.i64)));
+}
+
+// distinct_count / entropy / top1_ratio / median / ew_avg / drawdown run the
+// library's kernels from generated code: known values, NULL handling, text
+// keys read from the rows, and pooled states reset between calls.
+TEST(Jit, NativeKernels)
+{
+    Case c;
+    c.g.cols = test_cols();
+    c.g.nwindows = 1;
+    struct R { const char *txt; double f8; int32_t i32; uint8_t nulls; };
+    // newest first; the request row is the last value
+    const R rows[] = {{"m2", 4.0, 7, 0}, {"merchant_long_name", -0.0, 7, 0}, {nullptr, 0.0, 0, 32 | 1 | 2},
+                      {"m1", 1.0, 3, 0}, {"merchant_long_name", 2.0, 3, 0}};
+    for (size_t i = 0; i < 5; i++) {
+        TRow t{};
+        t.txt = rows[i].txt ? rows[i].txt : "";
+        t.f8 = rows[i].f8;
+        t.i32 = rows[i].i32;
+        t.nulls = uint8_t(rows[i].nulls | 4 | 8 | 16 | 64);
+        t.encode();
+        c.rows.push_back(t);
+        c.order.push_back(int64_t(10 - i));
+    }
+    c.req = c.rows[3];  // m1, 1.0, 3
+    c.req_order = 11;
+    c.frames.push_back(KFrame{0, 5, 5, 0});
+    auto col = [&](int k, Ty t) {
+        ExprSpec e;
+        e.op = Op::kCol; e.col = k; e.ty = t;
+        c.g.exprs.push_back(e);
+        return int32_t(c.g.exprs.size() - 1);
+    };
+    int32_t txt = col(5, Ty::kText), f8 = col(0, Ty::kF64), i32 = col(1, Ty::kI32);
+    ExprSpec half;
+    half.op = Op::kConst; half.ty = Ty::kF64; half.fval = 0.5;
+    c.g.exprs.push_back(half);
+    int32_t alpha = int32_t(c.g.exprs.size() - 1);
+    auto agg = [&](AggKind k, int32_t arg) {
+        AggSpec a;
+        a.kind = k; a.arg = arg; a.out = int32_t(c.g.aggs.size());
+        if (k == AggKind::kEwAvg) a.arg2 = alpha;
+        c.g.aggs.push_back(a);
+    };
+    agg(AggKind::kDistinctCount, txt);  // m2, long, NULL, m1, long, m1: 4 (NULL is one)
+    agg(AggKind::kDistinctCount, f8);   // 4, -0, NULL, 1, 2, 1: -0 is 0: 5
+    agg(AggKind::kDistinctCount, i32);  // 7, 7, NULL, 3, 3, 3: 3
+    agg(AggKind::kMedian, f8);          // 2, 1, 0, 4, 1 (oldest first, NULL skipped): 1
+    agg(AggKind::kTop1Ratio, txt);      // m1 2, long 2, m2 1 of 5: 0.4
+    agg(AggKind::kEntropy, i32);        // 3 x3, 7 x2
+    agg(AggKind::kEwAvg, f8);
+    agg(AggKind::kDrawdown, f8);
+    expect_same(c, 0);
+    Kernel k(c.g);
+    std::vector<uint64_t> out;
+    std::vector<uint8_t> on;
+    for (int round = 0; round < 3; round++) {  // pooled states start empty each call
+        ASSERT_EQ(kernel_code(k.run(c, out, on)), 0);
+        EXPECT_EQ(out[0], 4u);
+        EXPECT_EQ(out[1], 5u);
+        EXPECT_EQ(out[2], 3u);
+        double d;
+        memcpy(&d, &out[3], 8);
+        EXPECT_EQ(d, 1.0);
+        memcpy(&d, &out[4], 8);
+        EXPECT_EQ(d, 0.4);
+        memcpy(&d, &out[5], 8);
+        EXPECT_NEAR(d, -(0.6 * std::log2(0.6) + 0.4 * std::log2(0.4)), 1e-15);
+        for (int j = 0; j < 8; j++) EXPECT_EQ(on[size_t(j)], 0) << j;
+    }
+    // empty frame: distinct_count 0, top1_ratio 0, the others NULL
+    c.frames[0] = KFrame{1, 0, 5, 0};
+    expect_same(c, 1);
+    ASSERT_EQ(kernel_code(k.run(c, out, on)), 0);
+    EXPECT_EQ(out[0], 0u);
+    EXPECT_EQ(on[0], 0);
+    EXPECT_EQ(on[3], 1);
+    EXPECT_EQ(on[4], 0);
+    EXPECT_EQ(on[5], 1);
+    fe_jit_native_release();
+    ASSERT_EQ(kernel_code(k.run(c, out, on)), 0);  // a released pool is made again
 }
 
 TEST(Jit, OverflowIsAnError)

@@ -92,6 +92,17 @@ enum class AggKind : uint8_t {
     // its overflow error and NaN need no interpreter: never kNeedInterpreter,
     // which batch() prepares for with avg(float8) only), then Sx / N.
     kAvgAccF8,
+    // feature_ext's map / list aggregates, run by the library's kernels
+    // through native.hpp (the state opened per chunk, rows added oldest
+    // first with typed values, the result word read at the end).  The key's
+    // physical type follows the argument: bool / int2 / int4 / int8 as int8,
+    // float4 / float8 as float8, text as bytes.
+    kDistinctCount,  // distinct_count(x): int8; NULL is a value of its own
+    kMedian,         // median(float8): float8
+    kEntropy,        // entropy(x): float8
+    kTop1Ratio,      // top1_ratio(x): float8
+    kEwAvg,          // ew_avg(x float8, alpha float8): arg2 is alpha
+    kDrawdown,       // drawdown(x float8): float8
 };
 // feature_ext.min_where / max_where(x, cond) are kMin* / kMax* with cond as
 // the filter: both keep the newest of equal values, NaN sorting highest.
@@ -108,6 +119,7 @@ struct AggSpec {
     int32_t window = 0;   // index into the group's frames
     int32_t arg = -1;     // expression index (not for count(*))
     int32_t filter = -1;  // expression index or -1
+    int32_t arg2 = -1;    // second argument (kEwAvg) or -1
     Ty arg_ty = Ty::kI64;
     int32_t out = 0;      // result slot
 };
@@ -158,6 +170,7 @@ enum KernelError : int32_t {
     // or NaN, where float8_accum's overflow checks need its sum of squares;
     // the caller computes the group with the interpreter instead.
     kNeedInterpreter = 8,
+    kErrOutOfMemory = 9,     // 53200 out of memory (a native kernel's allocation failed)
 };
 
 // A group kernel's nonzero result: the KernelError in the low byte, above it
