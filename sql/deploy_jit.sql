@@ -249,3 +249,121 @@ SELECT x_sum, x_avg, x_min, x_max, x_avg2, b_min FROM jit_mw(1, 200, NULL, 1::in
 SELECT x_sum, x_avg, x_min, x_max, x_avg2, b_min FROM jit_mw(3, 200, NULL, 1::int2, 5, 7, 1, 'a');
 SELECT feature_ext.undeploy('jit_mw');
 DROP TABLE jmw;
+
+-- The variance family (float8_accum's Youngs-Cramer state and the built-in
+-- final functions) and float4 values compile: sum(float4) in float4
+-- arithmetic, max / min(float4), avg / stddev of float4 (float4_accum),
+-- float4 expressions and casts, numeric constants folded.  Same answers
+-- with NaN, +-Infinity, one-row and empty frames, and the same errors.
+CREATE TABLE jvar (k int, ts bigint, x float8, r float4, i int4) USING feature_store;
+CREATE INDEX ON jvar USING skiplist (k, ts);
+INSERT INTO jvar
+SELECT i % 4, i,
+       CASE WHEN i % 4 = 3 AND i % 5 = 0 THEN 'NaN' WHEN i % 4 = 3 AND i % 7 = 0 THEN 'Infinity'
+            WHEN i % 9 = 0 THEN NULL ELSE (i * 37 % 101) / 7.0 END,
+       CASE WHEN i % 11 = 0 THEN NULL WHEN i % 4 = 2 AND i % 5 = 0 THEN '-Infinity' ELSE (i * 13 % 29) / 3.0 END,
+       i % 11
+  FROM generate_series(1, 120) i;
+INSERT INTO jvar VALUES (5, 1, 1e300, 3e38, 1), (5, 2, -1e300, 3e38, 2);
+SELECT feature_ext.deploy('jit_var', $$
+SELECT k, stddev_samp(x) OVER w AS sd, stddev(x) OVER w AS sd2, stddev_pop(x) OVER w AS sdp,
+       var_samp(x) OVER w AS vs, variance(x) OVER w AS v2, var_pop(x) OVER w AS vp,
+       stddev_samp(x * 2 - i) FILTER (WHERE i > 3) OVER w2 AS sd_expr, var_pop(x) OVER w2 AS vp2,
+       sum(r) OVER w AS r_sum, avg(r) OVER w AS r_avg, max(r) OVER w AS r_max, min(r * 2) OVER w AS r_min,
+       variance(r) OVER w AS r_var, stddev_pop(r) OVER w2 AS r_sdp, sum(x::real) OVER w2 AS xr_sum,
+       max(r::float8 + 0.5) FILTER (WHERE r > 1.5) OVER w AS r_mix, count(r) OVER w AS r_cnt,
+       sum(r - i::real) OVER w2 AS r_i
+  FROM jvar
+WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 9 PRECEDING AND CURRENT ROW),
+       w2 AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW)
+$$);
+SELECT substring(feature_ext.explain('jit_var', timing => false) FROM 'JIT: [^;]*') AS compiled;
+CREATE TEMP TABLE jvar_req AS
+SELECT row_number() OVER () AS g, k, ts, (ARRAY[NULL, 'NaN', '-0', 2.5, 'Infinity']::float8[])[ts % 5 + 1] AS x,
+       (ARRAY[NULL, 1.25, '-0', 'NaN']::float4[])[ts % 4 + 1] AS r, (ts % 7)::int4 AS i
+  FROM generate_series(0, 4) k, generate_series(100, 130) ts;
+SET feature_ext.jit = on;
+CREATE TEMP TABLE jvar_on AS SELECT q.g, f.* FROM jvar_req q, LATERAL jit_var(q.k, q.ts, q.x, q.r, q.i) f;
+SET feature_ext.jit = off;
+SELECT count(*) AS requests, count(*) FILTER (WHERE row(x.*)::text IS DISTINCT FROM row(o.*)::text) AS differences
+  FROM (SELECT q.g, f.* FROM jvar_req q, LATERAL jit_var(q.k, q.ts, q.x, q.r, q.i) f) x
+  JOIN jvar_on o USING (g);
+RESET feature_ext.jit;
+-- what the comparison covered
+SELECT count(*) FILTER (WHERE sd = 'NaN') AS nan_sd, count(*) FILTER (WHERE vp2 IS NULL) AS null_vp2,
+       count(*) FILTER (WHERE sd IS NOT NULL AND sd <> 'NaN') AS finite_sd,
+       count(*) FILTER (WHERE r_sum = '-Infinity') AS inf_r_sum, count(*) FILTER (WHERE r_max = 'NaN') AS nan_r_max
+  FROM jvar_on;
+SELECT sd, vp, r_sum, r_avg, r_max, r_min, r_var FROM jit_var(1, 200, 2.5, 1.25::float4, 3);
+-- batch() runs the same kernels (avg(float4) never hands a row back)
+CREATE TEMP TABLE jvar_b AS SELECT row(b.*)::text AS r FROM jit_var_batch('SELECT * FROM jvar WHERE k <> 5') b;
+SET feature_ext.jit = off;
+SELECT (SELECT count(*) FROM jvar_b) AS batch_rows, count(*) AS differences
+  FROM ((SELECT r FROM jvar_b EXCEPT ALL SELECT row(b.*)::text FROM jit_var_batch('SELECT * FROM jvar WHERE k <> 5') b)
+        UNION ALL (SELECT row(b.*)::text FROM jit_var_batch('SELECT * FROM jvar WHERE k <> 5') b
+                   EXCEPT ALL SELECT r FROM jvar_b)) d;
+RESET feature_ext.jit;
+-- a sum of squares (float8_accum) and a float4 sum (float4pl) that overflow
+SELECT vp FROM jit_var(5, 3, 1e300, 1, 3);
+SET feature_ext.jit = off;
+SELECT vp FROM jit_var(5, 3, 1e300, 1, 3);
+RESET feature_ext.jit;
+SELECT r_sum FROM jit_var(5, 3, 1, 3e38::float4, 3);
+SET feature_ext.jit = off;
+SELECT r_sum FROM jit_var(5, 3, 1, 3e38::float4, 3);
+RESET feature_ext.jit;
+SELECT feature_ext.undeploy('jit_var');
+DROP TABLE jvar;
+
+-- feature_ext's map / list aggregates (distinct_count, median, entropy,
+-- top1_ratio, ew_avg, drawdown) run the library's kernels from the compiled
+-- loop: same answers as the interpreter with NULL keys (a value of
+-- distinct_count's own), NaN, -0 and 0, text keys, FILTER, empty frames, and
+-- in batch().
+CREATE TABLE jnat (k int, ts bigint, x float8, r float4, i int4, s text, b bool) USING feature_store;
+CREATE INDEX ON jnat USING skiplist (k, ts);
+INSERT INTO jnat
+SELECT i % 4, i,
+       CASE WHEN i % 9 = 0 THEN NULL WHEN i % 17 = 0 THEN 'NaN' WHEN i % 19 = 0 THEN '-0'
+            WHEN i % 5 = 0 THEN 0 ELSE (i * 37 % 23) / 4.0 END,
+       CASE WHEN i % 10 = 0 THEN NULL ELSE (i % 6) / 2.0 END, i % 7,
+       CASE WHEN i % 8 = 0 THEN NULL ELSE (ARRAY['a', 'bb', 'merchant_with_a_long_name'])[i % 3 + 1] END,
+       CASE WHEN i % 11 = 0 THEN NULL ELSE i % 2 = 0 END
+  FROM generate_series(1, 160) i;
+SELECT feature_ext.deploy('jit_nat', $$
+SELECT k, feature_ext.distinct_count(s) OVER w AS d_s, feature_ext.distinct_count(x) OVER w AS d_x,
+       feature_ext.distinct_count(i) OVER w AS d_i, feature_ext.distinct_count(b) OVER w2 AS d_b,
+       feature_ext.distinct_count(r) FILTER (WHERE i > 2) OVER w AS d_r, feature_ext.median(x) OVER w AS med,
+       feature_ext.median(i) OVER w2 AS med_i, feature_ext.entropy(s) OVER w AS ent, feature_ext.entropy(x) OVER w2 AS ent_x,
+       feature_ext.top1_ratio(s) OVER w AS top1, feature_ext.top1_ratio(i) OVER w2 AS top1_i,
+       feature_ext.ew_avg(x, 0.25) OVER w AS ew, feature_ext.drawdown(x) OVER w AS dd
+  FROM jnat
+WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 12 PRECEDING AND CURRENT ROW),
+       w2 AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING)
+$$);
+SELECT substring(feature_ext.explain('jit_nat', timing => false) FROM 'JIT: [^;]*') AS compiled;
+CREATE TEMP TABLE jnat_req AS
+SELECT row_number() OVER () AS g, k, ts, (ARRAY[NULL, 'NaN', '-0', 2.5, 0]::float8[])[ts % 5 + 1] AS x,
+       (ARRAY[NULL, 1.5, 0]::float4[])[ts % 3 + 1] AS r, (ts % 7)::int4 AS i,
+       (ARRAY[NULL, 'a', 'zz'])[ts % 3 + 1] AS s, (ARRAY[NULL, true, false])[ts % 3 + 1] AS b
+  FROM generate_series(0, 4) k, generate_series(200, 230) ts;
+SET feature_ext.jit = on;
+CREATE TEMP TABLE jnat_on AS SELECT q.g, f.* FROM jnat_req q, LATERAL jit_nat(q.k, q.ts, q.x, q.r, q.i, q.s, q.b) f;
+SET feature_ext.jit = off;
+SELECT count(*) AS requests, count(*) FILTER (WHERE row(x.*)::text IS DISTINCT FROM row(o.*)::text) AS differences
+  FROM (SELECT q.g, f.* FROM jnat_req q, LATERAL jit_nat(q.k, q.ts, q.x, q.r, q.i, q.s, q.b) f) x
+  JOIN jnat_on o USING (g);
+RESET feature_ext.jit;
+-- what the comparison covered
+SELECT count(*) FILTER (WHERE med = 'NaN') AS nan_med, count(*) FILTER (WHERE med_i IS NULL) AS empty_w2,
+       count(DISTINCT d_s) AS d_s_values, count(*) FILTER (WHERE ent IS NULL) AS null_ent, max(d_b) AS max_d_b
+  FROM jnat_on;
+SELECT d_s, d_x, d_i, d_b, d_r, med, med_i, ent, top1, ew, dd FROM jit_nat(1, 300, 2.5, 1.5, 3, 'a', true);
+CREATE TEMP TABLE jnat_b AS SELECT row(b.*)::text AS r FROM jit_nat_batch('jnat') b;
+SET feature_ext.jit = off;
+SELECT (SELECT count(*) FROM jnat_b) AS batch_rows, count(*) AS differences
+  FROM ((SELECT r FROM jnat_b EXCEPT ALL SELECT row(b.*)::text FROM jit_nat_batch('jnat') b)
+        UNION ALL (SELECT row(b.*)::text FROM jit_nat_batch('jnat') b EXCEPT ALL SELECT r FROM jnat_b)) d;
+RESET feature_ext.jit;
+SELECT feature_ext.undeploy('jit_nat');
+DROP TABLE jnat;

@@ -534,6 +534,10 @@ int run_jit_group(DeployPlan *p, int gi, const Rows *r, int64 base, Datum based,
         code = ERRCODE_DIVISION_BY_ZERO;
         msg = "division by zero";
     }
+    if (rc == jit::kErrOutOfMemory) {  // a native aggregate kernel's allocation
+        code = ERRCODE_OUT_OF_MEMORY;
+        msg = "out of memory";
+    }
     if (!msg)
         elog(ERROR, "feature_ext: compiled deployment returned code %d", rc);
     ereport(ERROR, (errcode(code), errmsg("%s", msg)));

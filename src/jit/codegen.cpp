@@ -15,9 +15,13 @@
 //   sum/avg/min/max  float8_pl, float8_accum + float8_avg, float8larger/smaller
 //   float8 sum_where / avg_where  agg::ExactSum's fixed-point sum, inline; its
 //                    rounding is one call to fe_jit_exact_sum_value per result
+//   variance family  float8_accum's N, Sx, Sxx and the built-in final functions
+//   distinct_count, median, entropy, top1_ratio, ew_avg, drawdown
+//                    the library's kernels, called (native.hpp)
 #include "feature_ext/jit/jit.hpp"
 
 #include "feature_ext/agg/common.hpp"
+#include "feature_ext/jit/native.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -293,12 +297,25 @@ private:
         case Ty::kI32: return b.getInt32Ty();
         case Ty::kI64: return b.getInt64Ty();
         case Ty::kF64: return b.getDoubleTy();
+        case Ty::kF32: return b.getFloatTy();
         case Ty::kText: return data_ptr_ty(ctx);
         }
         return b.getInt64Ty();
     }
     int bits(Ty t) { return t == Ty::kI16 ? 16 : t == Ty::kI32 ? 32 : 64; }
     bool is_int(Ty t) { return t == Ty::kI16 || t == Ty::kI32 || t == Ty::kI64; }
+    static bool is_float(Ty t) { return t == Ty::kF64 || t == Ty::kF32; }
+    // A result word: float8 bits; float4 bits and int2/int4 sign-extended (Float4GetDatum, Int32GetDatum).
+    Value *to_word(Value *v, Ty t)
+    {
+        switch (t) {
+        case Ty::kF64: return b.CreateBitCast(v, b.getInt64Ty());
+        case Ty::kF32: return b.CreateSExt(b.CreateBitCast(v, b.getInt32Ty()), b.getInt64Ty());
+        case Ty::kBool: return b.CreateZExt(v, b.getInt64Ty());
+        case Ty::kI64: return v;
+        default: return b.CreateSExt(v, b.getInt64Ty());
+        }
+    }
 
     BasicBlock *err_block(KernelError code)
     {
@@ -384,11 +401,28 @@ private:
     Value *isnan(Value *d) { return b.CreateFCmpUNO(d, d); }
     Value *isinf(Value *d)
     {
-        auto *fabs = intrinsic(mod, llvm::Intrinsic::fabs, {b.getDoubleTy()});
-        return b.CreateFCmpOEQ(b.CreateCall(fabs, {d}), llvm::ConstantFP::getInfinity(b.getDoubleTy()));
+        auto *fabs = intrinsic(mod, llvm::Intrinsic::fabs, {d->getType()});
+        return b.CreateFCmpOEQ(b.CreateCall(fabs, {d}), llvm::ConstantFP::getInfinity(d->getType()));
     }
 
     void exact_add(Value *x, Value *chunks, Value *special);
+    static bool is_native(AggKind k)
+    {
+        return k == AggKind::kDistinctCount || k == AggKind::kMedian || k == AggKind::kEntropy ||
+               k == AggKind::kTop1Ratio || k == AggKind::kEwAvg || k == AggKind::kDrawdown;
+    }
+    // A call of one of native.hpp's functions (declared in the current module).
+    Value *call_native(const char *name, llvm::Type *ret, llvm::ArrayRef<Value *> args)
+    {
+        std::vector<llvm::Type *> types;
+        for (Value *a : args)
+            types.push_back(a->getType());
+        llvm::FunctionCallee f = mod->getOrInsertFunction(name, llvm::FunctionType::get(ret, types, false));
+        if (auto *fd = llvm::dyn_cast<llvm::Function>(f.getCallee()))
+            fd->addFnAttr(llvm::Attribute::NoUnwind);
+        return b.CreateCall(f, args);
+    }
+    void native_add(const AggSpec &a, Value *state, const Val &v, Ty t, Value *params, Value *pnulls);
     Val load_col(const ColSpec &c, Value *row, Value *ord, Value *params, Value *pnulls);
     Val expr(int i, Value *params, Value *pnulls);
     Val arith(const ExprSpec &e, Val x, Val y);
@@ -455,6 +489,8 @@ Val Gen::load_col(const ColSpec &c, Value *row, Value *ord, Value *params, Value
         r.null = b.CreateICmpNE(pn, b.getInt8(0));
         if (c.ty == Ty::kF64)
             r.v = b.CreateBitCast(pv, b.getDoubleTy());
+        else if (c.ty == Ty::kF32)
+            r.v = b.CreateBitCast(b.CreateTrunc(pv, b.getInt32Ty()), b.getFloatTy());
         else if (c.ty == Ty::kBool)
             r.v = b.CreateICmpNE(pv, b.getInt64(0));
         else
@@ -492,8 +528,21 @@ Val Gen::cast(Ty to, Ty from, Val x)
     Val r = x;
     if (to == from)
         return r;
-    if (to == Ty::kF64 && is_int(from)) {
-        r.v = b.CreateSIToFP(x.v, b.getDoubleTy());
+    if (is_float(to) && is_int(from)) {  // i2tod .. i8tof: the C conversion (round to nearest)
+        r.v = b.CreateSIToFP(x.v, ty(to));
+        return r;
+    }
+    if (to == Ty::kF64 && from == Ty::kF32) {  // ftod: exact
+        r.v = b.CreateFPExt(x.v, b.getDoubleTy());
+        return r;
+    }
+    if (to == Ty::kF32 && from == Ty::kF64) {  // dtof
+        r.v = b.CreateFPTrunc(x.v, b.getFloatTy());
+        Value *live = b.CreateNot(x.null);
+        check(b.CreateAnd(live, b.CreateAnd(isinf(r.v), b.CreateNot(isinf(x.v)))), kErrFloatOverflow);
+        check(b.CreateAnd(live, b.CreateAnd(b.CreateFCmpOEQ(r.v, llvm::ConstantFP::get(b.getFloatTy(), 0.0)),
+                                            b.CreateFCmpUNE(x.v, llvm::ConstantFP::get(b.getDoubleTy(), 0.0)))),
+              kErrFloatUnderflow);
         return r;
     }
     if (is_int(to) && is_int(from)) {
@@ -516,8 +565,9 @@ Val Gen::arith(const ExprSpec &e, Val x, Val y)
     Val r;
     r.null = b.CreateOr(x.null, y.null);
     Value *live = b.CreateNot(r.null);
-    if (e.ty == Ty::kF64) {
+    if (is_float(e.ty)) {  // float4pl .. float8div: the same checks at either width
         Value *a = x.v, *c = y.v;
+        llvm::Type *ft = ty(e.ty);
         switch (e.op) {
         case Op::kAdd: case Op::kSub: {
             Value *s = e.op == Op::kAdd ? b.CreateFAdd(a, c) : b.CreateFSub(a, c);
@@ -530,7 +580,7 @@ Val Gen::arith(const ExprSpec &e, Val x, Val y)
             Value *s = b.CreateFMul(a, c);
             check(b.CreateAnd(live, b.CreateAnd(isinf(s), b.CreateAnd(b.CreateNot(isinf(a)), b.CreateNot(isinf(c))))),
                   kErrFloatOverflow);
-            Value *zero = llvm::ConstantFP::get(b.getDoubleTy(), 0.0);
+            Value *zero = llvm::ConstantFP::get(ft, 0.0);
             check(b.CreateAnd(live, b.CreateAnd(b.CreateFCmpOEQ(s, zero),
                                                 b.CreateAnd(b.CreateFCmpUNE(a, zero), b.CreateFCmpUNE(c, zero)))),
                   kErrFloatUnderflow);
@@ -538,7 +588,7 @@ Val Gen::arith(const ExprSpec &e, Val x, Val y)
             return r;
         }
         case Op::kDiv: {
-            Value *zero = llvm::ConstantFP::get(b.getDoubleTy(), 0.0);
+            Value *zero = llvm::ConstantFP::get(ft, 0.0);
             check(b.CreateAnd(live, b.CreateAnd(b.CreateFCmpOEQ(c, zero), b.CreateNot(isnan(a)))), kErrDivByZero);
             Value *s = b.CreateFDiv(a, c);
             check(b.CreateAnd(live, b.CreateAnd(isinf(s), b.CreateNot(isinf(a)))), kErrFloatOverflow);
@@ -551,7 +601,7 @@ Val Gen::arith(const ExprSpec &e, Val x, Val y)
         default:
             break;
         }
-        r.v = llvm::ConstantFP::get(b.getDoubleTy(), 0.0);
+        r.v = llvm::ConstantFP::get(ft, 0.0);
         return r;
     }
     // Integers at the operands' width.
@@ -612,7 +662,7 @@ Value *Gen::cmp_values(Op op, Ty t, Val x, Val y)
         phi->addIncoming(eqb, cmp_end);
         return op == Op::kEq ? static_cast<Value *>(phi) : b.CreateNot(phi);
     }
-    if (t == Ty::kF64) {
+    if (is_float(t)) {
         Value *a = x.v, *c = y.v;
         Value *na = isnan(a), *nc = isnan(c);
         switch (op) {
@@ -654,6 +704,7 @@ Val Gen::expr(int i, Value *params, Value *pnulls)
         r.null = b.getInt1(e.null);
         switch (e.ty) {
         case Ty::kF64: r.v = llvm::ConstantFP::get(b.getDoubleTy(), e.fval); break;
+        case Ty::kF32: r.v = llvm::ConstantFP::get(b.getFloatTy(), double(float(e.fval))); break;
         case Ty::kText: {
             auto *gv = b.CreateGlobalString(e.sval, "txt", 0, mod);
             r.v = b.CreateBitCast(gv, data_ptr_ty(ctx));
@@ -672,7 +723,7 @@ Val Gen::expr(int i, Value *params, Value *pnulls)
     case Op::kNeg: {
         Val x = expr(e.args[0], params, pnulls);
         r.null = x.null;
-        if (e.ty == Ty::kF64) {
+        if (is_float(e.ty)) {
             r.v = b.CreateFNeg(x.v);
             return r;
         }
@@ -738,6 +789,29 @@ Val Gen::expr(int i, Value *params, Value *pnulls)
     return r;
 }
 
+// One row of a native kernel: the value (and its NULL flag) in the kernel's
+// physical type, and ew_avg's alpha.
+void Gen::native_add(const AggSpec &a, Value *state, const Val &v, Ty t, Value *params, Value *pnulls)
+{
+    Value *isnull = b.CreateZExt(v.null, b.getInt32Ty());
+    llvm::Type *vt = b.getVoidTy();
+    if (a.kind == AggKind::kEwAvg) {
+        Val alpha = expr(a.arg2, params, pnulls);  // float8, as the value (the translator checks)
+        call_native(kNativeAddF64F64, vt, {state, isnull, v.v, b.CreateZExt(alpha.null, b.getInt32Ty()), alpha.v});
+        return;
+    }
+    if (t == Ty::kText) {
+        call_native(kNativeAddStr, vt, {state, isnull, v.v, v.len});
+    } else if (is_float(t)) {
+        call_native(kNativeAddF64, vt, {state, isnull, t == Ty::kF32 ? b.CreateFPExt(v.v, b.getDoubleTy()) : v.v});
+    } else {
+        Value *x = t == Ty::kBool ? b.CreateZExt(v.v, b.getInt64Ty())
+                   : t == Ty::kI64 ? v.v
+                                   : b.CreateSExt(v.v, b.getInt64Ty());
+        call_native(kNativeAddI64, vt, {state, isnull, x});
+    }
+}
+
 // The aggregates [first, last): one loop per window over its frame.
 void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f)
 {
@@ -774,8 +848,9 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
     }
     // Aggregate states.
     struct St {
-        llvm::AllocaInst *cnt, *have, *f, *sx, *i, *w, *big;
+        llvm::AllocaInst *cnt, *have, *f, *sx, *i, *w, *big, *f4;
         llvm::AllocaInst *xc = nullptr, *xs = nullptr;  // exact sum: chunks; +inf, -inf, NaN counts
+        Value *nk = nullptr;  // native kernel state (native.hpp)
         llvm::AllocaInst *err;  // its first error (0: none)
     };
     std::vector<St> st(last - first);
@@ -791,11 +866,24 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
         s.have = b.CreateAlloca(b.getInt1Ty());
         s.f = b.CreateAlloca(b.getDoubleTy());
         s.sx = b.CreateAlloca(b.getDoubleTy());
+        s.f4 = b.CreateAlloca(b.getFloatTy());
+        b.CreateStore(llvm::ConstantFP::get(b.getFloatTy(), 0.0), s.f4);
         s.big = b.CreateAlloca(b.getInt1Ty());
         s.i = b.CreateAlloca(b.getInt64Ty());
         s.w = b.CreateAlloca(b.getInt128Ty());
         s.err = b.CreateAlloca(i32);
         b.CreateStore(b.getInt32(0), s.err);
+        if (is_native(g.aggs[k].kind)) {
+            Ty t = g.exprs[size_t(g.aggs[k].arg)].ty;
+            int phys = is_float(t) ? 1 : t == Ty::kText ? 2 : 0;
+            NativeKind nk = g.aggs[k].kind == AggKind::kDistinctCount ? NativeKind(int(NativeKind::kDistinctI64) + phys)
+                            : g.aggs[k].kind == AggKind::kEntropy     ? NativeKind(int(NativeKind::kEntropyI64) + phys)
+                            : g.aggs[k].kind == AggKind::kTop1Ratio   ? NativeKind(int(NativeKind::kTop1I64) + phys)
+                            : g.aggs[k].kind == AggKind::kMedian      ? NativeKind::kMedian
+                            : g.aggs[k].kind == AggKind::kEwAvg       ? NativeKind::kEwAvg
+                                                                      : NativeKind::kDrawdown;
+            s.nk = call_native(kNativeOpen, data_ptr_ty(ctx), {b.getInt32(int32_t(nk)), b.getInt32(int32_t(k - first))});
+        }
         b.CreateStore(b.getIntN(128, 0), s.w);
         b.CreateStore(b.getInt64(0), s.cnt);
         b.CreateStore(b.getFalse(), s.have);
@@ -889,6 +977,12 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
                 continue;
             }
             Val v = expr(a.arg, params, pnulls);
+            if (is_native(a.kind)) {  // NULLs too: distinct_count counts them, the others skip them
+                native_add(a, s.nk, v, g.exprs[size_t(a.arg)].ty, params, pnulls);
+                b.CreateBr(next);
+                b.SetInsertPoint(next);
+                continue;
+            }
             BasicBlock *nn = BasicBlock::Create(ctx, "notnull", f);
             b.CreateCondBr(v.null, next, nn);
             b.SetInsertPoint(nn);
@@ -935,6 +1029,45 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
                 o.v = b.CreateLoad(b.getDoubleTy(), s.f);
                 Value *keep = cmp_values(a.kind == AggKind::kMaxF8 ? Op::kGt : Op::kLt, Ty::kF64, o, v);
                 b.CreateStore(b.CreateSelect(b.CreateAnd(have, keep), o.v, v.v), s.f);
+                break;
+            }
+            case AggKind::kSumF4: {
+                Value *old = b.CreateLoad(b.getFloatTy(), s.f4);
+                Value *sum = b.CreateFAdd(old, v.v);
+                // float4pl's overflow check, once there is a state
+                check(b.CreateAnd(have, b.CreateAnd(isinf(sum), b.CreateAnd(b.CreateNot(isinf(old)),
+                                                                            b.CreateNot(isinf(v.v))))),
+                      kErrFloatOverflow);
+                b.CreateStore(b.CreateSelect(have, sum, v.v), s.f4);
+                break;
+            }
+            case AggKind::kVarSampF8: case AggKind::kVarPopF8: case AggKind::kStddevSampF8:
+            case AggKind::kStddevPopF8: case AggKind::kAvgAccF8: {
+                // float8_accum: N += 1; Sx += v; from the second value on
+                // tmp = v * N - Sx, Sxx += tmp * tmp / (N * N_old), an
+                // overflow error when finite inputs make Sx or Sxx infinite,
+                // else Sxx NaN; a first value inf / NaN makes Sxx NaN.
+                // (N in an int64: exact as a double below 2^53 rows.)
+                llvm::Type *dbl = b.getDoubleTy();
+                Value *c0 = b.CreateLoad(b.getInt64Ty(), s.cnt);
+                Value *c1 = b.CreateAdd(c0, b.getInt64(1));
+                b.CreateStore(c1, s.cnt);
+                Value *n0 = b.CreateSIToFP(c0, dbl), *nn = b.CreateSIToFP(c1, dbl);
+                Value *osx = b.CreateLoad(dbl, s.sx);
+                Value *sx = b.CreateFAdd(osx, v.v);
+                b.CreateStore(sx, s.sx);
+                Value *osxx = b.CreateLoad(dbl, s.f);
+                Value *tmp = b.CreateFSub(b.CreateFMul(v.v, nn), sx);
+                Value *sxx = b.CreateFAdd(osxx, b.CreateFDiv(b.CreateFMul(tmp, tmp), b.CreateFMul(nn, n0)));
+                Value *later = b.CreateICmpNE(c0, b.getInt64(0));
+                Value *inf = b.CreateOr(isinf(sx), isinf(sxx));
+                check(b.CreateAnd(later, b.CreateAnd(inf, b.CreateAnd(b.CreateNot(isinf(osx)),
+                                                                      b.CreateNot(isinf(v.v))))),
+                      kErrFloatOverflow);
+                Value *nan = llvm::ConstantFP::getNaN(dbl);
+                sxx = b.CreateSelect(inf, nan, sxx);
+                Value *first = b.CreateSelect(b.CreateOr(isnan(v.v), isinf(v.v)), nan, osxx);
+                b.CreateStore(b.CreateSelect(later, sxx, first), s.f);
                 break;
             }
             case AggKind::kAvgF8: {
@@ -988,6 +1121,18 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
             b.CreateRet(b.CreateOr(e, b.getInt32(err_tag)));
             b.SetInsertPoint(ok);
         }
+        if (is_native(a.kind)) {  // the kernel writes the word and flag; 0 or kErrOutOfMemory
+            Value *rc = call_native(kNativeResult, i32,
+                                    {s.nk, b.CreateGEP(b.getInt64Ty(), out, b.getInt64(a.out)),
+                                     b.CreateGEP(b.getInt8Ty(), out_null, b.getInt64(a.out))});
+            BasicBlock *failed = BasicBlock::Create(ctx, "native_failed", f);
+            BasicBlock *ok = BasicBlock::Create(ctx, "native_ok", f);
+            b.CreateCondBr(b.CreateICmpNE(rc, b.getInt32(0)), failed, ok, weights_unlikely());
+            b.SetInsertPoint(failed);
+            b.CreateRet(b.CreateOr(rc, b.getInt32(err_tag)));
+            b.SetInsertPoint(ok);
+            continue;
+        }
         Value *have = b.CreateLoad(b.getInt1Ty(), s.have);
         Value *val = nullptr, *isnull = nullptr;
         switch (a.kind) {
@@ -999,10 +1144,42 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
             val = b.CreateLoad(b.getInt64Ty(), s.i);
             isnull = b.CreateNot(have);
             break;
-        case AggKind::kSumF8: case AggKind::kMaxF8: case AggKind::kMinF8:
-            val = b.CreateBitCast(b.CreateLoad(b.getDoubleTy(), s.f), b.getInt64Ty());
+        case AggKind::kSumF8: case AggKind::kMaxF8: case AggKind::kMinF8: {
+            Value *f = b.CreateLoad(b.getDoubleTy(), s.f);
+            // max / min(float4): the float4 value, exact
+            val = a.arg_ty == Ty::kF32 && a.kind != AggKind::kSumF8
+                      ? to_word(b.CreateFPTrunc(f, b.getFloatTy()), Ty::kF32)
+                      : to_word(f, Ty::kF64);
             isnull = b.CreateNot(have);
             break;
+        }
+        case AggKind::kSumF4:
+            val = to_word(b.CreateLoad(b.getFloatTy(), s.f4), Ty::kF32);
+            isnull = b.CreateNot(have);
+            break;
+        case AggKind::kVarSampF8: case AggKind::kVarPopF8: case AggKind::kStddevSampF8:
+        case AggKind::kStddevPopF8: {
+            // float8_var_samp / _pop, float8_stddev_samp / _pop: NULL below
+            // 2 (samp) or 1 (pop) values; Sxx / (N - 1) or Sxx / N; sqrt.
+            llvm::Type *dbl = b.getDoubleTy();
+            bool samp = a.kind == AggKind::kVarSampF8 || a.kind == AggKind::kStddevSampF8;
+            Value *c = b.CreateLoad(b.getInt64Ty(), s.cnt);
+            Value *nn = b.CreateSIToFP(c, dbl);
+            Value *d = samp ? b.CreateFSub(nn, llvm::ConstantFP::get(dbl, 1.0)) : nn;
+            Value *var = b.CreateFDiv(b.CreateLoad(dbl, s.f), d);
+            if (a.kind == AggKind::kStddevSampF8 || a.kind == AggKind::kStddevPopF8)
+                var = b.CreateCall(intrinsic(mod, llvm::Intrinsic::sqrt, {dbl}), {var});
+            isnull = samp ? b.CreateICmpSLE(c, b.getInt64(1)) : b.CreateICmpEQ(c, b.getInt64(0));
+            val = b.CreateBitCast(b.CreateSelect(isnull, zero, var), b.getInt64Ty());
+            break;
+        }
+        case AggKind::kAvgAccF8: {  // float8_avg: Sx / N
+            Value *c = b.CreateLoad(b.getInt64Ty(), s.cnt);
+            Value *avg = b.CreateFDiv(b.CreateLoad(b.getDoubleTy(), s.sx), b.CreateSIToFP(c, b.getDoubleTy()));
+            isnull = b.CreateICmpEQ(c, b.getInt64(0));
+            val = b.CreateBitCast(b.CreateSelect(isnull, zero, avg), b.getInt64Ty());
+            break;
+        }
         case AggKind::kSumWhereInt: {
             // The argument's range (feature_ext's make_datum).
             Value *w = b.CreateLoad(b.getInt128Ty(), s.w);
@@ -1044,6 +1221,8 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
             val = b.CreateBitCast(b.CreateSelect(isnull, zero, avg), b.getInt64Ty());
             break;
         }
+        default:  // native kernels: above
+            break;
         }
         b.CreateStore(val, b.CreateGEP(b.getInt64Ty(), out, b.getInt64(a.out)));
         b.CreateStore(b.CreateZExt(isnull, b.getInt8Ty()), b.CreateGEP(b.getInt8Ty(), out_null, b.getInt64(a.out)));
@@ -1129,13 +1308,7 @@ void Gen::gen_projection_part(const ProjSpec &ps, size_t first, size_t last, llv
         const ProjOut &o = ps.outs[i];
         Val v = expr(o.expr, params, pnulls);
         Ty t = ps.exprs.exprs[size_t(o.expr)].ty;
-        Value *w;
-        if (t == Ty::kF64)
-            w = b.CreateBitCast(v.v, i64);
-        else if (t == Ty::kBool)
-            w = b.CreateZExt(v.v, i64);
-        else
-            w = t == Ty::kI64 ? v.v : b.CreateSExt(v.v, i64);
+        Value *w = to_word(v.v, t);
         w = b.CreateSelect(v.null, b.getInt64(0), w);
         b.CreateStore(w, b.CreateGEP(i64, out, b.getInt64(o.out)));
         b.CreateStore(b.CreateZExt(v.null, b.getInt8Ty()), b.CreateGEP(b.getInt8Ty(), out_null, b.getInt64(o.out)));
@@ -1522,6 +1695,12 @@ Loaded *load(const char *object, size_t len, int ngroups, char **error) noexcept
             def("memmove", reinterpret_cast<void *>(&memmove));
             def("memset", reinterpret_cast<void *>(&memset));
             def(kExactValueName, reinterpret_cast<void *>(&fe_jit_exact_sum_value));
+            def(kNativeOpen, reinterpret_cast<void *>(&fe_jit_native_open));
+            def(kNativeAddI64, reinterpret_cast<void *>(&fe_jit_native_add_i64));
+            def(kNativeAddF64, reinterpret_cast<void *>(&fe_jit_native_add_f64));
+            def(kNativeAddStr, reinterpret_cast<void *>(&fe_jit_native_add_str));
+            def(kNativeAddF64F64, reinterpret_cast<void *>(&fe_jit_native_add_f64_f64));
+            def(kNativeResult, reinterpret_cast<void *>(&fe_jit_native_result));
             if (auto e = jd->define(llvm::orc::absoluteSymbols(std::move(syms)))) {
                 *error = dup(llvm::toString(std::move(e)));
                 (void) lj.getExecutionSession().removeJITDylib(*jd);

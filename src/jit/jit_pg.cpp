@@ -2,15 +2,19 @@
 // the pure code generator in src/jit).
 //
 // Translation picks, per index group, the aggregates the code generator can
-// reproduce exactly: count(*), count/sum/avg/min/max of int2/int4/int8/float8
-// (the built-in aggregate OIDs, see agg_kind), feature_ext's count_where and
-// sum/avg/min/max_where over int2/int4/int8/float8 columns (where_agg),
-// with arguments and FILTERs
-// built from columns held by the index, constants, the built-in arithmetic,
-// comparison and cast functions listed in kFuncs (identified by their C
-// symbol, pg_proc.prosrc, for internal-language functions only), AND / OR /
-// NOT and IS [NOT] NULL.  Everything else stays with the interpreter, for
-// that aggregate only.
+// reproduce exactly: count(*), count/sum/avg/min/max of int2/int4/int8/
+// float4/float8 (sum of int8 and avg of integers return numeric: not
+// compiled), var_samp/variance/var_pop/stddev_samp/stddev/stddev_pop of
+// float4/float8 (the built-in aggregate OIDs, see agg_kind), feature_ext's
+// count_where and sum/avg/min/max_where over int2/int4/int8/float8 columns
+// (where_agg), distinct_count / entropy / top1_ratio / median / ew_avg /
+// drawdown (native_agg: the library's kernels called from the generated
+// loop), with arguments and FILTERs built from columns held by the
+// index, constants (and built-in immutable calls on constants, folded), the
+// built-in arithmetic, comparison and cast functions func_op knows
+// (identified by their C symbol, pg_proc.prosrc, for internal-language
+// functions only), AND / OR / NOT and IS [NOT] NULL.  Everything else stays
+// with the interpreter, for that aggregate only.
 //
 // This file mixes C++ objects (the spec) with PostgreSQL calls, so it follows
 // rule 2 of CONTRIBUTING.md: every PostgreSQL call that can ereport runs in
@@ -33,6 +37,7 @@ extern "C" {
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
 #include "portability/instr_time.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -55,6 +60,7 @@ bool ty_of(Oid t, Ty *out)
     case INT4OID: *out = Ty::kI32; return true;
     case INT8OID: *out = Ty::kI64; return true;
     case FLOAT8OID: *out = Ty::kF64; return true;
+    case FLOAT4OID: *out = Ty::kF32; return true;
     case BOOLOID: *out = Ty::kBool; return true;
     case TEXTOID: case VARCHAROID: *out = Ty::kText; return true;
     default: return false;
@@ -76,7 +82,7 @@ bool func_op(const char *src, Op *op)
                {"um", Op::kNeg}, {"eq", Op::kEq}, {"ne", Op::kNe}, {"lt", Op::kLt}, {"le", Op::kLe},
                {"gt", Op::kGt}, {"ge", Op::kGe}};
     static const char *prefixes[] = {"int2", "int4", "int8", "int24", "int42", "int48", "int84", "int28",
-                                     "int82", "float8", "bool", "text"};
+                                     "int82", "float8", "float4", "float48", "float84", "bool", "text"};
     for (const char *pre : prefixes) {
         size_t pl = strlen(pre);
         if (strncmp(src, pre, pl) != 0)
@@ -90,7 +96,7 @@ bool func_op(const char *src, Op *op)
     }
     // casts
     static const char *casts[] = {"i2toi4", "int28", "int48", "int84", "int82", "i4toi2", "i4tod", "i2tod",
-                                  "i8tod"};
+                                  "i8tod", "i2tof", "i4tof", "i8tof", "ftod", "dtof"};
     for (const char *c : casts)
         if (strcmp(src, c) == 0) {
             *op = Op::kCast;
@@ -209,7 +215,33 @@ struct Translator {
         return add(c);
     }
 
-    static int rank(Ty t) { return t == Ty::kI16 ? 1 : t == Ty::kI32 ? 2 : t == Ty::kI64 ? 3 : t == Ty::kF64 ? 4 : 0; }
+    // Widening order of the numeric types (float48pl and the like widen their float4 operand).
+    static int rank(Ty t)
+    {
+        return t == Ty::kI16 ? 1 : t == Ty::kI32 ? 2 : t == Ty::kI64 ? 3 : t == Ty::kF32 ? 4 : t == Ty::kF64 ? 5 : 0;
+    }
+
+    // A call of a built-in immutable function on constants that has no
+    // operation of its own (numeric_float8 of `x > 1.5`, float8_numeric ...):
+    // its value, folded as the planner folds it.  A failing call is left to
+    // the interpreter, which raises its error.
+    int fold(Node *n, const char *sym)
+    {
+        if (!*sym)
+            return -1;  // not an internal-language function
+        List *args = IsA(n, OpExpr) ? reinterpret_cast<OpExpr *>(n)->args : reinterpret_cast<FuncExpr *>(n)->args;
+        ListCell *lc;
+        foreach (lc, args)
+            if (!IsA(lfirst(lc), Const))
+                return -1;
+        Node *folded = nullptr;
+        try {
+            pg_call([&]() { folded = eval_const_expressions(nullptr, n); });
+        } catch (const PgException &) {
+            return -1;
+        }
+        return folded && IsA(folded, Const) ? expr(folded) : -1;
+    }
 
     // Expression index, or -1 when the node cannot be compiled.
     int expr(Node *n)
@@ -244,6 +276,7 @@ struct Translator {
                 case Ty::kI64: e.ival = DatumGetInt64(k->constvalue); break;
                 case Ty::kBool: e.ival = DatumGetBool(k->constvalue); break;
                 case Ty::kF64: e.fval = DatumGetFloat8(k->constvalue); break;
+                case Ty::kF32: e.fval = DatumGetFloat4(k->constvalue); break;
                 case Ty::kText: {
                     const char *data = nullptr;
                     int len = 0;
@@ -311,7 +344,7 @@ struct Translator {
             const char *sym = internal_symbol(fn);
             Op op;
             if (!*sym || !func_op(sym, &op))
-                return -1;
+                return fold(n, sym);
             Ty rt;
             if (!ty_of(rettype, &rt))
                 return -1;
@@ -358,7 +391,7 @@ struct Translator {
             } else {
                 if (rt == Ty::kText || rt == Ty::kBool || rank(t0) > rank(rt) || rank(t1) > rank(rt))
                     return -1;
-                if (op == Op::kMod && rt == Ty::kF64)
+                if (op == Op::kMod && (rt == Ty::kF64 || rt == Ty::kF32))
                     return -1;
                 a[0] = cast_to(a[0], rt);
                 a[1] = cast_to(a[1], rt);
@@ -415,7 +448,39 @@ bool agg_kind(Oid aggfn, int nargs, Ty t, jit::AggKind *k)
     case F_MIN_FLOAT8: *k = AggKind::kMinF8; return true;
     case F_MAX_INT2: case F_MAX_INT4: case F_MAX_INT8: *k = AggKind::kMaxInt; return true;
     case F_MIN_INT2: case F_MIN_INT4: case F_MIN_INT8: *k = AggKind::kMinInt; return true;
+    // float8_accum and the built-in final functions (float8_var_samp, ...)
+    case F_VAR_SAMP_FLOAT8: case F_VARIANCE_FLOAT8: *k = AggKind::kVarSampF8; return true;
+    case F_VAR_POP_FLOAT8: *k = AggKind::kVarPopF8; return true;
+    case F_STDDEV_SAMP_FLOAT8: case F_STDDEV_FLOAT8: *k = AggKind::kStddevSampF8; return true;
+    case F_STDDEV_POP_FLOAT8: *k = AggKind::kStddevPopF8; return true;
+    // float4: float4pl; float4larger / smaller; float4_accum (the value
+    // widened to float8, then float8_accum's steps): see float4_kind
+    case F_SUM_FLOAT4: *k = AggKind::kSumF4; return true;
+    case F_AVG_FLOAT4: *k = AggKind::kAvgAccF8; return true;
+    case F_MAX_FLOAT4: *k = AggKind::kMaxF8; return true;
+    case F_MIN_FLOAT4: *k = AggKind::kMinF8; return true;
+    case F_VAR_SAMP_FLOAT4: case F_VARIANCE_FLOAT4: *k = AggKind::kVarSampF8; return true;
+    case F_VAR_POP_FLOAT4: *k = AggKind::kVarPopF8; return true;
+    case F_STDDEV_SAMP_FLOAT4: case F_STDDEV_FLOAT4: *k = AggKind::kStddevSampF8; return true;
+    case F_STDDEV_POP_FLOAT4: *k = AggKind::kStddevPopF8; return true;
     default: return false;
+    }
+}
+
+// The argument type a built-in aggregate kind of agg_kind() is declared for.
+Ty agg_arg_type(Oid aggfn, Ty t)
+{
+    switch (aggfn) {
+    case F_SUM_FLOAT4: case F_AVG_FLOAT4: case F_MAX_FLOAT4: case F_MIN_FLOAT4: case F_VAR_SAMP_FLOAT4:
+    case F_VARIANCE_FLOAT4: case F_VAR_POP_FLOAT4: case F_STDDEV_SAMP_FLOAT4: case F_STDDEV_FLOAT4:
+    case F_STDDEV_POP_FLOAT4:
+        return Ty::kF32;
+    case F_SUM_FLOAT8: case F_AVG_FLOAT8: case F_MAX_FLOAT8: case F_MIN_FLOAT8: case F_VAR_SAMP_FLOAT8:
+    case F_VARIANCE_FLOAT8: case F_VAR_POP_FLOAT8: case F_STDDEV_SAMP_FLOAT8: case F_STDDEV_FLOAT8:
+    case F_STDDEV_POP_FLOAT8:
+        return Ty::kF64;
+    default:
+        return t;  // count(any), the integer aggregates: as given
     }
 }
 
@@ -493,6 +558,31 @@ bool where_agg(WindowFunc *wf, jit::AggKind *kind, Node **value)
     return true;
 }
 
+// feature_ext's aggregates the library's kernels compute from generated code
+// (native.hpp): distinct_count / entropy / top1_ratio(x) over bool, integer,
+// float and text values, median / drawdown(float8), ew_avg(float8, float8).
+bool native_agg(WindowFunc *wf, jit::AggKind *kind)
+{
+    using jit::AggKind;
+    char name[NAMEDATALEN];
+    int nargs = list_length(wf->args);
+    if (nargs < 1 || nargs > 2 || !fe_agg_name(wf->winfnoid, name, sizeof(name)))
+        return false;
+    static const struct {
+        const char *name;
+        int nargs;
+        AggKind kind;
+    } aggs[] = {{"distinct_count", 1, AggKind::kDistinctCount}, {"median", 1, AggKind::kMedian},
+                {"entropy", 1, AggKind::kEntropy}, {"top1_ratio", 1, AggKind::kTop1Ratio},
+                {"ew_avg", 2, AggKind::kEwAvg}, {"drawdown", 1, AggKind::kDrawdown}};
+    for (auto &a : aggs)
+        if (strcmp(name, a.name) == 0 && nargs == a.nargs) {
+            *kind = a.kind;
+            return true;
+        }
+    return false;
+}
+
 // Build the spec of a plan; jitted[k] says which aggregates it covers.
 void build_spec(DeployPlan *p, jit::ModuleSpec *spec, bool *jitted, int *winmap /* ngroups x nwindows */,
                 int *layout /* ngroups x 2 */, const bool *exclude /* per aggregate, or nullptr */)
@@ -535,7 +625,7 @@ void build_spec(DeployPlan *p, jit::ModuleSpec *spec, bool *jitted, int *winmap 
             jit::AggSpec as;
             int nargs = list_length(wf->args);
             int arg = -1;
-            bool ok;
+            bool ok, f4_result = false;
             if (is_count_where(wf->winfnoid) && !wf->aggfilter) {
                 // count_where(value, cond) = count(value) FILTER (WHERE cond), and
                 // count_where(cond) = count(*) FILTER (WHERE cond), when evaluating
@@ -555,16 +645,39 @@ void build_spec(DeployPlan *p, jit::ModuleSpec *spec, bool *jitted, int *winmap 
                 arg = tr.expr(val);
                 as.filter = arg >= 0 ? tr.expr(static_cast<Node *>(lsecond(wf->args))) : -1;
                 ok = arg >= 0 && as.filter >= 0 && gs.exprs[size_t(as.filter)].ty == Ty::kBool;
+            } else if (native_agg(wf, &as.kind)) {
+                // distinct_count, median, entropy, top1_ratio, ew_avg,
+                // drawdown: the library's kernels called from the loop
+                arg = tr.expr(static_cast<Node *>(linitial(wf->args)));
+                Ty t = arg >= 0 ? gs.exprs[size_t(arg)].ty : Ty::kI64;
+                bool keyed = as.kind == jit::AggKind::kDistinctCount || as.kind == jit::AggKind::kEntropy ||
+                             as.kind == jit::AggKind::kTop1Ratio;
+                ok = arg >= 0 && (keyed || t == Ty::kF64);
+                if (ok && as.kind == jit::AggKind::kEwAvg) {
+                    as.arg2 = tr.expr(static_cast<Node *>(lsecond(wf->args)));
+                    ok = as.arg2 >= 0 && gs.exprs[size_t(as.arg2)].ty == Ty::kF64;
+                }
+                if (ok && wf->aggfilter) {
+                    as.filter = tr.expr(reinterpret_cast<Node *>(wf->aggfilter));
+                    ok = as.filter >= 0 && gs.exprs[size_t(as.filter)].ty == Ty::kBool;
+                }
             } else {
                 arg = nargs == 1 ? tr.expr(static_cast<Node *>(linitial(wf->args))) : -1;
                 Ty at0 = arg >= 0 ? gs.exprs[size_t(arg)].ty : Ty::kI64;
-                ok = agg_kind(wf->winfnoid, nargs, at0, &as.kind) && (nargs == 0 || arg >= 0);
+                ok = agg_kind(wf->winfnoid, nargs, at0, &as.kind) && (nargs == 0 || arg >= 0) &&
+                     (nargs == 0 || agg_arg_type(wf->winfnoid, at0) == at0);
+                if (ok && at0 == Ty::kF32 && as.kind != jit::AggKind::kSumF4) {
+                    // float4_accum and the float8 kernels over the exactly
+                    // widened value; max / min keep a float4 result (f4_result)
+                    arg = tr.cast_to(arg, Ty::kF64);
+                    f4_result = as.kind == jit::AggKind::kMaxF8 || as.kind == jit::AggKind::kMinF8;
+                }
                 if (ok && wf->aggfilter) {
                     as.filter = tr.expr(reinterpret_cast<Node *>(wf->aggfilter));
                     ok = as.filter >= 0 && gs.exprs[size_t(as.filter)].ty == Ty::kBool;
                 }
             }
-            Ty at = arg >= 0 ? gs.exprs[size_t(arg)].ty : Ty::kI64;
+            Ty at = f4_result ? Ty::kF32 : arg >= 0 ? gs.exprs[size_t(arg)].ty : Ty::kI64;
             if (!ok) {
                 gs.cols.resize(ncols);
                 gs.exprs.resize(nexprs);

@@ -56,6 +56,7 @@ static void put_group(std::string &s, const GroupSpec &g)
             put(s, a.window);
             put(s, a.arg);
             put(s, a.filter);
+            put(s, a.arg2);
             put(s, int(a.arg_ty));
             put(s, a.out);
             s += ';';
@@ -73,8 +74,10 @@ std::string serialize(const ModuleSpec &m)
     // float8 sum_where / avg_where calling fe_jit_exact_sum_value, group
     // kernels return the failing aggregate with the error (kernel_code), and
     // avg(float8) hands frames with values beyond +/-1e100 to the interpreter;
-    // v6: one loop per window instead of one fused loop, same results).
-    std::string s = "v6;";
+    // v6: one loop per window instead of one fused loop, same results; v7:
+    // float4 values, the variance family, native kernels of feature_ext's
+    // map / list aggregates).
+    std::string s = "v7;";
     for (const GroupSpec &g : m.groups)
         put_group(s, g);
     s += "P";

@@ -104,6 +104,18 @@ AGGS = [
     ("avg(f / 4 + v) FILTER (WHERE v IS NOT NULL)", "f"), ("sum(-v::int8 * 3)", "v"),
     ("feature_ext.count_where(f, k = 'k0')", "f"),
 ]
+# Drawn from a stream of their own (rand_case), so that the seeds above keep
+# their cases: the variance family, float4 values and feature_ext's map /
+# list aggregates (compiled since v7 of the JIT).
+AGGS_X = [
+    "stddev_samp(f)", "stddev_pop(f)", "var_samp(f)", "var_pop(f)", "variance(f * 2 - v)",
+    "stddev(f) FILTER (WHERE v > 10)", "sum(f::real)", "avg(f::real)", "max(f::float4)", "min(v::real)",
+    "stddev_samp(f::real)", "var_pop(f::real) FILTER (WHERE f::real > 0)", "sum(f::real * 2)",
+    "max(f::real) FILTER (WHERE v % 2 = 0)", "count(f::real)", "sum(f::real - v::real)",
+    "stddev_pop(v::float8 / 4)", "feature_ext.median(f)", "feature_ext.entropy(v)", "feature_ext.top1_ratio(k)",
+    "feature_ext.ew_avg(f, 0.3)", "feature_ext.drawdown(f)", "feature_ext.distinct_count(k)",
+    "feature_ext.distinct_count(f) FILTER (WHERE v > 5)", "feature_ext.entropy(f::real)",
+]
 
 
 # ---------------------------------------------------------------- random cases
@@ -172,6 +184,9 @@ def rand_case(seed):
         w["check"] = not modified(w) and mrng.random() < 0.25
     if nwin >= 2 and mrng.random() < 0.25:  # two windows in one expression
         feats.append({"alias": "mix", "tmpl": "{0} - {1} * 2", "aggs": [("sum(v)", nwin - 1), ("count(*)", 0)]})
+    xrng = random.Random(seed * 7919 + 101)
+    for j in range(xrng.choice([0, 1, 1, 2, 3])):
+        feats.append({"alias": "y%d" % j, "tmpl": "{0}", "aggs": [(xrng.choice(AGGS_X), xrng.randrange(nwin))]})
     return rows, wins, feats
 
 

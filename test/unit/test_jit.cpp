@@ -14,13 +14,15 @@
 #include "feature_ext/agg/common.hpp"
 #include "feature_ext/agg/kernels.hpp"
 #include "feature_ext/jit/jit.hpp"
+#include "feature_ext/jit/native.hpp"
 
 using namespace fe::jit;
 
 namespace {
 
-// Test row layout: null bitmap (1 byte), fixed: f8 @1, i32 @9, i64 @13, i16 @21, bool @23; var: text.
-constexpr int kFixedEnd = 24;
+// Test row layout: null bitmap (1 byte), fixed: f8 @1, i32 @9, i64 @13, i16 @21, bool @23, f4 @24;
+// var: text.
+constexpr int kFixedEnd = 28;
 struct TRow {
     double f8;
     int32_t i32;
@@ -28,7 +30,8 @@ struct TRow {
     int16_t i16;
     bool bo;
     std::string txt;
-    uint8_t nulls;  // bit 0 f8, 1 i32, 2 i64, 3 i16, 4 bool, 5 text
+    uint8_t nulls;  // bit 0 f8, 1 i32, 2 i64, 3 i16, 4 bool, 5 text, 6 f4
+    float f4 = 0;
     std::vector<uint8_t> bytes;
     void encode()
     {
@@ -39,6 +42,7 @@ struct TRow {
         if (!(nulls & 4)) memcpy(&bytes[13], &i64, 8);
         if (!(nulls & 8)) memcpy(&bytes[21], &i16, 2);
         if (!(nulls & 16)) bytes[23] = bo;
+        if (!(nulls & 64)) memcpy(&bytes[24], &f4, 4);
         if (!(nulls & 32)) {
             uint16_t l = uint16_t(txt.size());
             bytes.push_back(uint8_t(l & 0xff));
@@ -50,7 +54,7 @@ struct TRow {
 
 std::vector<ColSpec> test_cols()
 {
-    std::vector<ColSpec> c(7);
+    std::vector<ColSpec> c(8);
     c[0].src = ColSpec::kFixed; c[0].ty = Ty::kF64; c[0].null_bit = 0; c[0].offset = 1;
     c[1].src = ColSpec::kFixed; c[1].ty = Ty::kI32; c[1].null_bit = 1; c[1].offset = 9;
     c[2].src = ColSpec::kFixed; c[2].ty = Ty::kI64; c[2].null_bit = 2; c[2].offset = 13;
@@ -58,6 +62,7 @@ std::vector<ColSpec> test_cols()
     c[4].src = ColSpec::kFixed; c[4].ty = Ty::kBool; c[4].null_bit = 4; c[4].offset = 23;
     c[5].src = ColSpec::kVar; c[5].ty = Ty::kText; c[5].null_bit = 5; c[5].offset = kFixedEnd;
     c[6].src = ColSpec::kOrder; c[6].ty = Ty::kI64;
+    c[7].src = ColSpec::kFixed; c[7].ty = Ty::kF32; c[7].null_bit = 6; c[7].offset = 24;
     return c;
 }
 
@@ -95,6 +100,7 @@ struct Ref {
         case 3: v.null = r.nulls & 8; v.i = r.i16; break;
         case 4: v.null = r.nulls & 16; v.i = r.bo; break;
         case 5: v.null = r.nulls & 32; v.s = r.txt; break;
+        case 7: v.null = r.nulls & 64; v.f = r.f4; break;
         default: v.null = false; v.i = ord; break;
         }
         return v;
@@ -115,7 +121,7 @@ struct Ref {
         switch (e.op) {
         case Op::kCol: *out = col(e.col, r, ord); return true;
         case Op::kConst:
-            v.null = e.null; v.i = e.ival; v.f = e.fval; v.s = e.sval;
+            v.null = e.null; v.i = e.ival; v.f = e.ty == Ty::kF32 ? double(float(e.fval)) : e.fval; v.s = e.sval;
             *out = v;
             return true;
         case Op::kAdd: case Op::kSub: case Op::kMul: case Op::kDiv: case Op::kMod: {
@@ -123,7 +129,25 @@ struct Ref {
             if (!eval(e.args[0], r, ord, &a) || !eval(e.args[1], r, ord, &b)) return false;
             if (a.null || b.null) { *out = v; return true; }
             v.null = false;
-            if (e.ty == Ty::kF64) {
+            if (e.ty == Ty::kF32) {  // float4pl .. float4div in float4 arithmetic
+                float x = float(a.f), y = float(b.f), s = 0;
+                switch (e.op) {
+                case Op::kAdd: s = x + y; if (std::isinf(s) && !std::isinf(x) && !std::isinf(y)) { fail(kErrFloatOverflow); return false; } break;
+                case Op::kSub: s = x - y; if (std::isinf(s) && !std::isinf(x) && !std::isinf(y)) { fail(kErrFloatOverflow); return false; } break;
+                case Op::kMul:
+                    s = x * y;
+                    if (std::isinf(s) && !std::isinf(x) && !std::isinf(y)) { fail(kErrFloatOverflow); return false; }
+                    if (s == 0.0f && x != 0.0f && y != 0.0f) { fail(kErrFloatUnderflow); return false; }
+                    break;
+                default:
+                    if (y == 0.0f && !std::isnan(x)) { fail(kErrDivByZero); return false; }
+                    s = x / y;
+                    if (std::isinf(s) && !std::isinf(x)) { fail(kErrFloatOverflow); return false; }
+                    if (s == 0.0f && x != 0.0f && !std::isinf(y)) { fail(kErrFloatUnderflow); return false; }
+                    break;
+                }
+                v.f = s;
+            } else if (e.ty == Ty::kF64) {
                 double x = a.f, y = b.f, s = 0;
                 switch (e.op) {
                 case Op::kAdd: s = x + y; if (std::isinf(s) && !std::isinf(x) && !std::isinf(y)) { fail(kErrFloatOverflow); return false; } break;
@@ -161,7 +185,7 @@ struct Ref {
             if (!eval(e.args[0], r, ord, &a)) return false;
             v.null = a.null;
             if (!a.null) {
-                if (e.ty == Ty::kF64) v.f = -a.f;
+                if (e.ty == Ty::kF64 || e.ty == Ty::kF32) v.f = -a.f;
                 else {
                     if (!fits(e.ty, -__int128(a.i))) { fail(range_err(e.ty)); return false; }
                     v.i = -a.i;
@@ -178,7 +202,7 @@ struct Ref {
             v.null = false;
             int c;  // -1, 0, 1
             Ty t = g.exprs[size_t(e.args[0])].ty;
-            if (t == Ty::kF64) c = f_eq(a.f, b.f) ? 0 : f_lt(a.f, b.f) ? -1 : 1;
+            if (t == Ty::kF64 || t == Ty::kF32) c = f_eq(a.f, b.f) ? 0 : f_lt(a.f, b.f) ? -1 : 1;
             else if (t == Ty::kText) c = a.s == b.s ? 0 : 1;  // only = and <> are generated
             else c = a.i == b.i ? 0 : a.i < b.i ? -1 : 1;
             switch (e.op) {
@@ -210,8 +234,16 @@ struct Ref {
             RV a;
             if (!eval(e.args[0], r, ord, &a)) return false;
             v.null = a.null;
+            Ty from = g.exprs[size_t(e.args[0])].ty;
             if (!a.null) {
-                if (e.ty == Ty::kF64) v.f = double(a.i);
+                if (e.ty == Ty::kF64 && from == Ty::kF32) v.f = a.f;  // ftod
+                else if (e.ty == Ty::kF32 && from == Ty::kF64) {     // dtof
+                    float x = float(a.f);
+                    if (std::isinf(x) && !std::isinf(a.f)) { fail(kErrFloatOverflow); return false; }
+                    if (x == 0.0f && a.f != 0.0) { fail(kErrFloatUnderflow); return false; }
+                    v.f = x;
+                } else if (e.ty == Ty::kF32) v.f = float(a.i);
+                else if (e.ty == Ty::kF64) v.f = double(a.i);
                 else {
                     if (!fits(e.ty, a.i)) { fail(range_err(e.ty)); return false; }
                     v.i = a.i;
@@ -248,6 +280,71 @@ struct Case {
 
 bool one_agg(Ref &ref, const Case &c, const AggSpec &a, std::vector<uint64_t> &out, std::vector<uint8_t> &outn);
 
+// feature_ext's map / list aggregates over one frame: the kernel classes the
+// interpreter's transition functions use (std::string keys for text), fed
+// the reference's values.
+struct NativeRef {
+    fe::agg::DistinctCount<int64_t> di;
+    fe::agg::DistinctCount<double> df;
+    fe::agg::DistinctCount<std::string> ds;
+    fe::agg::Entropy<int64_t> ei;
+    fe::agg::Entropy<double> ef;
+    fe::agg::Entropy<std::string> es;
+    fe::agg::Top1Ratio<int64_t> ti;
+    fe::agg::Top1Ratio<double> tf;
+    fe::agg::Top1Ratio<std::string> ts;
+    fe::agg::Median median;
+    fe::agg::EwAvg ew;
+    fe::agg::Drawdown dd;
+    void add(AggKind k, const RV &v, const RV &alpha)
+    {
+        bool fl = v.ty == Ty::kF64 || v.ty == Ty::kF32, tx = v.ty == Ty::kText;
+        switch (k) {
+        case AggKind::kDistinctCount:
+            if (tx) ds.add(v.null, v.s); else if (fl) df.add(v.null, v.f); else di.add(v.null, v.i);
+            break;
+        case AggKind::kEntropy:
+            if (tx) es.add(v.null, v.s); else if (fl) ef.add(v.null, v.f); else ei.add(v.null, v.i);
+            break;
+        case AggKind::kTop1Ratio:
+            if (tx) ts.add(v.null, v.s); else if (fl) tf.add(v.null, v.f); else ti.add(v.null, v.i);
+            break;
+        case AggKind::kMedian: median.add(v.null, v.f); break;
+        case AggKind::kEwAvg: ew.add(v.null, v.f, alpha.null, alpha.f); break;
+        default: dd.add(v.null, v.f); break;
+        }
+    }
+    void result(AggKind k, Ty t, uint64_t *w, bool *isnull) const
+    {
+        bool fl = t == Ty::kF64 || t == Ty::kF32, tx = t == Ty::kText;
+        double d = 0;
+        *isnull = false;
+        switch (k) {
+        case AggKind::kDistinctCount:
+            *w = uint64_t(tx ? ds.result() : fl ? df.result() : di.result());
+            return;
+        case AggKind::kEntropy:
+            *isnull = !(tx ? es.has_result() : fl ? ef.has_result() : ei.has_result());
+            if (!*isnull) d = tx ? es.result() : fl ? ef.result() : ei.result();
+            break;
+        case AggKind::kTop1Ratio: d = tx ? ts.result() : fl ? tf.result() : ti.result(); break;
+        case AggKind::kMedian: *isnull = !median.has_result(); if (!*isnull) d = median.result(); break;
+        case AggKind::kEwAvg: *isnull = !ew.has_result(); if (!*isnull) d = ew.result(); break;
+        default: *isnull = !dd.has_result(); if (!*isnull) d = dd.result(); break;
+        }
+        memcpy(w, &d, 8);
+        if (*isnull) *w = 0;
+    }
+};
+
+// Float4GetDatum: the bits, sign-extended from 32.
+uint64_t f4_word(float f)
+{
+    int32_t b;
+    memcpy(&b, &f, 4);
+    return uint64_t(int64_t(b));
+}
+
 // Reference results; returns false if an error was recorded.
 bool reference(const Case &c, std::vector<uint64_t> &out, std::vector<uint8_t> &outn, std::set<int> &errs,
                int *failed_out = nullptr)
@@ -283,7 +380,9 @@ bool one_agg(Ref &ref, const Case &c, const AggSpec &a, std::vector<uint64_t> &o
         __int128 wsum = 0;
         fe::agg::ExactSum xsum;
         double fs = 0, sx = 0, sxx = 0;
+        float f4 = 0;
         bool have = false;
+        NativeRef nat;
         for (int pos = std::max(f.from, 0); pos <= std::min(f.to, n); pos++) {
             bool is_req = pos == n;
             if (is_req && (f.flags & kSkipRequest)) continue;
@@ -298,6 +397,12 @@ bool one_agg(Ref &ref, const Case &c, const AggSpec &a, std::vector<uint64_t> &o
             if (a.kind == AggKind::kCountStar) { cnt++; continue; }
             RV v;
             if (!ref.eval(a.arg, r, ord, &v)) return false;
+            if (a.kind >= AggKind::kDistinctCount) {  // the library's kernels, as the interpreter runs them
+                RV alpha;
+                if (a.kind == AggKind::kEwAvg && !ref.eval(a.arg2, r, ord, &alpha)) return false;
+                nat.add(a.kind, v, alpha);
+                continue;
+            }
             if (v.null) continue;
             switch (a.kind) {
             case AggKind::kCount: cnt++; break;
@@ -312,6 +417,34 @@ bool one_agg(Ref &ref, const Case &c, const AggSpec &a, std::vector<uint64_t> &o
                     if (std::isinf(s) && !std::isinf(fs) && !std::isinf(v.f)) { ref.fail(kErrFloatOverflow); return false; }
                     fs = s;
                 } else fs = v.f;
+                break;
+            }
+            case AggKind::kSumF4: {  // float4pl
+                float x = float(v.f);
+                if (have) {
+                    float s = f4 + x;
+                    if (std::isinf(s) && !std::isinf(f4) && !std::isinf(x)) { ref.fail(kErrFloatOverflow); return false; }
+                    f4 = s;
+                } else f4 = x;
+                break;
+            }
+            case AggKind::kVarSampF8: case AggKind::kVarPopF8: case AggKind::kStddevSampF8:
+            case AggKind::kStddevPopF8: case AggKind::kAvgAccF8: {  // float8_accum, as PostgreSQL writes it
+                double N = double(cnt), Sx = sx, Sxx = sxx, newval = v.f;
+                N += 1.0;
+                Sx += newval;
+                if (double(cnt) > 0.0) {
+                    double tmp = newval * N - Sx;
+                    Sxx += tmp * tmp / (N * double(cnt));
+                    if (std::isinf(Sx) || std::isinf(Sxx)) {
+                        if (!std::isinf(sx) && !std::isinf(newval)) { ref.fail(kErrFloatOverflow); return false; }
+                        Sxx = std::nan("");
+                    }
+                } else if (std::isnan(newval) || std::isinf(newval))
+                    Sxx = std::nan("");
+                cnt++;
+                sx = Sx;
+                sxx = Sxx;
                 break;
             }
             case AggKind::kMaxF8: fs = have && Ref::f_gt(fs, v.f) ? fs : v.f; break;
@@ -340,6 +473,8 @@ bool one_agg(Ref &ref, const Case &c, const AggSpec &a, std::vector<uint64_t> &o
         }
         uint64_t w = 0;
         bool isnull = true;
+        if (a.kind >= AggKind::kDistinctCount)
+            nat.result(a.kind, c.g.exprs[size_t(a.arg)].ty, &w, &isnull);
         switch (a.kind) {
         case AggKind::kCountStar: case AggKind::kCount: w = uint64_t(cnt); isnull = false; break;
         case AggKind::kSumInt: case AggKind::kMaxInt: case AggKind::kMinInt: w = uint64_t(istate); isnull = !have; break;
@@ -360,7 +495,31 @@ bool one_agg(Ref &ref, const Case &c, const AggSpec &a, std::vector<uint64_t> &o
             isnull = cnt == 0;
             break;
         }
-        case AggKind::kSumF8: case AggKind::kMaxF8: case AggKind::kMinF8: memcpy(&w, &fs, 8); isnull = !have; break;
+        case AggKind::kSumF8: memcpy(&w, &fs, 8); isnull = !have; break;
+        case AggKind::kMaxF8: case AggKind::kMinF8:
+            if (a.arg_ty == Ty::kF32) w = f4_word(float(fs));
+            else memcpy(&w, &fs, 8);
+            isnull = !have;
+            break;
+        case AggKind::kSumF4: w = f4_word(f4); isnull = !have; break;
+        case AggKind::kAvgAccF8: {  // float8_avg
+            double x = sx / double(cnt);
+            memcpy(&w, &x, 8);
+            isnull = cnt == 0;
+            break;
+        }
+        default:  // native kernels: above
+            break;
+        case AggKind::kVarSampF8: case AggKind::kVarPopF8: case AggKind::kStddevSampF8:
+        case AggKind::kStddevPopF8: {  // float8_var_samp .. float8_stddev_pop
+            double N = double(cnt), x;
+            bool samp = a.kind == AggKind::kVarSampF8 || a.kind == AggKind::kStddevSampF8;
+            isnull = samp ? N <= 1.0 : N == 0.0;
+            x = samp ? sxx / (N - 1.0) : sxx / N;
+            if (a.kind == AggKind::kStddevSampF8 || a.kind == AggKind::kStddevPopF8) x = std::sqrt(x);
+            memcpy(&w, &x, 8);
+            break;
+        }
         case AggKind::kSumWhereF8: case AggKind::kAvgWhereF8: {
             double x = xsum.value();
             if (a.kind == AggKind::kAvgWhereF8) x /= double(cnt);
@@ -446,6 +605,21 @@ double rand_f8(Rng &r)
     }
 }
 
+float rand_f4(Rng &r)
+{
+    switch (r.in(0, 12)) {
+    case 0: return std::nanf("");
+    case 1: return std::numeric_limits<float>::infinity();
+    case 2: return -std::numeric_limits<float>::infinity();
+    case 3: return 3e38f * (r.p(0.5) ? 1 : -1);
+    case 4: return 1e-38f;
+    case 5: return r.p(0.5) ? 0.0f : -0.0f;
+    case 6: return std::numeric_limits<float>::max() * (r.p(0.5) ? 1 : -1);
+    case 7: return std::numeric_limits<float>::denorm_min() * float(r.in(-5, 5));
+    default: return float(r.in(-1000, 1000)) / 8.0f + (r.p(0.3) ? 0.1f : 0.0f);
+    }
+}
+
 // Any finite double (random sign, mantissa and exponent, subnormals
 // included), or now and then a special value.
 double rand_wide_f8(Rng &r)
@@ -463,9 +637,10 @@ TRow rand_row(Rng &r)
 {
     TRow t;
     t.nulls = 0;
-    for (int b = 0; b < 6; b++)
+    for (int b = 0; b < 7; b++)
         if (r.p(0.15)) t.nulls |= uint8_t(1 << b);
     t.f8 = rand_f8(r);
+    t.f4 = rand_f4(r);
     t.i32 = r.p(0.05) ? std::numeric_limits<int32_t>::max() - int32_t(r.in(0, 2)) : int32_t(r.in(-50, 50));
     t.i64 = r.p(0.05) ? std::numeric_limits<int64_t>::min() : r.in(-100000, 100000);
     t.i16 = r.p(0.05) ? int16_t(-32768) : int16_t(r.in(-300, 300));
@@ -496,6 +671,7 @@ struct ExprGen {
             case Ty::kI64: e.col = r.p(0.5) ? 2 : 6; break;
             case Ty::kI16: e.col = 3; break;
             case Ty::kBool: e.col = 4; break;
+            case Ty::kF32: e.col = 7; break;
             default: e.col = 5; break;
             }
             return add(e);
@@ -504,6 +680,7 @@ struct ExprGen {
         e.null = r.p(0.05);
         switch (t) {
         case Ty::kF64: e.fval = rand_f8(r); break;
+        case Ty::kF32: e.fval = double(rand_f4(r)); break;
         case Ty::kText: e.sval = r.p(0.5) ? "m1" : "m2"; break;
         case Ty::kBool: e.ival = r.in(0, 1); break;
         default: e.ival = r.in(-3, 3); break;
@@ -517,7 +694,9 @@ struct ExprGen {
                 ExprSpec c;
                 c.op = Op::kCast;
                 c.ty = t;
-                Ty from = t == Ty::kF64 ? (r.p(0.5) ? Ty::kI32 : Ty::kI64) : Ty::kI16;
+                static const Ty to_float[] = {Ty::kI16, Ty::kI32, Ty::kI64, Ty::kF32};
+                Ty from = t == Ty::kF64 ? to_float[r.in(0, 3)]
+                          : t == Ty::kF32 ? to_float[r.in(0, 2)] : Ty::kI16;
                 c.args = {leaf(from)};
                 return add(c);
             }
@@ -531,14 +710,14 @@ struct ExprGen {
             e.args = {num(t, depth - 1)};
             return add(e);
         }
-        if (k == 5 && t != Ty::kF64 && t != Ty::kI64) {  // narrowing cast from int8
+        if (k == 5 && t != Ty::kF64 && t != Ty::kI64) {  // narrowing cast from int8 (float4: dtof)
             e.op = Op::kCast;
-            e.args = {num(Ty::kI64, depth - 1)};
+            e.args = {num(t == Ty::kF32 ? Ty::kF64 : Ty::kI64, depth - 1)};
             return add(e);
         }
         static const Op ops[] = {Op::kAdd, Op::kSub, Op::kMul, Op::kDiv, Op::kMod};
         e.op = ops[k % 5];
-        if (t == Ty::kF64 && e.op == Op::kMod) e.op = Op::kAdd;
+        if ((t == Ty::kF64 || t == Ty::kF32) && e.op == Op::kMod) e.op = Op::kAdd;
         e.args = {num(t, depth - 1), num(t, depth - 1)};
         return add(e);
     }
@@ -549,8 +728,8 @@ struct ExprGen {
         int k = int(r.in(0, depth > 0 ? 5 : 2));
         if (k == 0) {  // comparison
             static const Op ops[] = {Op::kEq, Op::kNe, Op::kLt, Op::kLe, Op::kGt, Op::kGe};
-            static const Ty tys[] = {Ty::kF64, Ty::kI32, Ty::kI64, Ty::kI16, Ty::kText, Ty::kBool};
-            Ty t = tys[r.in(0, 5)];
+            static const Ty tys[] = {Ty::kF64, Ty::kI32, Ty::kI64, Ty::kI16, Ty::kText, Ty::kBool, Ty::kF32};
+            Ty t = tys[r.in(0, 6)];
             e.op = t == Ty::kText ? (r.p(0.5) ? Op::kEq : Op::kNe) : ops[r.in(0, 5)];
             if (t == Ty::kText || t == Ty::kBool) e.args = {leaf(t), leaf(t)};
             else e.args = {num(t, depth), num(t, depth)};
@@ -558,8 +737,8 @@ struct ExprGen {
         }
         if (k == 1) {
             e.op = r.p(0.5) ? Op::kIsNull : Op::kIsNotNull;
-            static const Ty tys[] = {Ty::kF64, Ty::kI32, Ty::kText};
-            e.args = {leaf(tys[r.in(0, 2)])};
+            static const Ty tys[] = {Ty::kF64, Ty::kI32, Ty::kText, Ty::kF32};
+            e.args = {leaf(tys[r.in(0, 3)])};
             return add(e);
         }
         if (k == 2) return leaf(Ty::kBool);
@@ -605,7 +784,7 @@ Case random_case(Rng &r)
         AggSpec a;
         a.window = int32_t(r.in(0, c.g.nwindows - 1));
         a.out = k;
-        a.kind = AggKind(r.in(0, 12));
+        a.kind = AggKind(r.in(0, int(AggKind::kDrawdown)));
         if (r.p(0.4)) a.filter = eg.pred(2);
         switch (a.kind) {
         case AggKind::kCountStar: break;
@@ -615,6 +794,29 @@ Case random_case(Rng &r)
             a.arg_ty = r.p(0.5) ? Ty::kI64 : Ty::kI32; a.arg = eg.num(a.arg_ty, 2); break;
         case AggKind::kSumWhereInt: case AggKind::kAvgWhereInt:
             a.arg_ty = r.p(0.4) ? Ty::kI64 : r.p(0.5) ? Ty::kI32 : Ty::kI16; a.arg = eg.num(a.arg_ty, 2); break;
+        case AggKind::kSumF4: a.arg_ty = Ty::kF32; a.arg = eg.num(Ty::kF32, 2); break;
+        case AggKind::kDistinctCount: case AggKind::kEntropy: case AggKind::kTop1Ratio: {
+            // keys of every physical type, few distinct values (repeats matter)
+            static const Ty tys[] = {Ty::kI16, Ty::kI32, Ty::kI64, Ty::kBool, Ty::kF64, Ty::kF32, Ty::kText};
+            a.arg_ty = tys[r.in(0, 6)];
+            a.arg = a.arg_ty == Ty::kBool || a.arg_ty == Ty::kText || r.p(0.6) ? eg.leaf(a.arg_ty) : eg.num(a.arg_ty, 1);
+            break;
+        }
+        case AggKind::kEwAvg: a.arg_ty = Ty::kF64; a.arg = eg.num(Ty::kF64, 1); a.arg2 = eg.leaf(Ty::kF64); break;
+        case AggKind::kMedian: case AggKind::kDrawdown: a.arg_ty = Ty::kF64; a.arg = eg.num(Ty::kF64, 2); break;
+        case AggKind::kMaxF8: case AggKind::kMinF8: case AggKind::kAvgF8: case AggKind::kVarSampF8:
+        case AggKind::kVarPopF8: case AggKind::kStddevSampF8: case AggKind::kStddevPopF8: case AggKind::kAvgAccF8:
+            if (r.p(0.3)) {  // a float4 argument, cast to float8 as the translator does
+                ExprSpec c;
+                c.op = Op::kCast;
+                c.ty = Ty::kF64;
+                c.args = {eg.num(Ty::kF32, 2)};
+                a.arg = eg.add(c);
+                // min / max keep the float4 result
+                a.arg_ty = a.kind == AggKind::kMaxF8 || a.kind == AggKind::kMinF8 ? Ty::kF32 : Ty::kF64;
+                break;
+            }
+            a.arg_ty = Ty::kF64; a.arg = eg.num(Ty::kF64, 2); break;
         default: a.arg_ty = Ty::kF64; a.arg = eg.num(Ty::kF64, 2); break;
         }
         c.g.aggs.push_back(a);
@@ -655,7 +857,20 @@ void expect_same(const Case &c, uint64_t seed, const Kernel *k = nullptr)
         memcpy(&y, &ko[k], 8);
         // (Not for the exact sums: both sides take ExactSum's NaN.)
         AggKind kd = c.g.aggs[k].kind;
-        bool is_f = kd == AggKind::kSumF8 || kd == AggKind::kAvgF8 || kd == AggKind::kMaxF8 || kd == AggKind::kMinF8;
+        bool is_f = kd == AggKind::kSumF8 || kd == AggKind::kAvgF8 || kd == AggKind::kMaxF8 || kd == AggKind::kMinF8 ||
+                    kd == AggKind::kVarSampF8 || kd == AggKind::kVarPopF8 || kd == AggKind::kStddevSampF8 ||
+                    kd == AggKind::kStddevPopF8 || kd == AggKind::kSumF4 || kd == AggKind::kAvgAccF8 ||
+                    kd == AggKind::kMedian || kd == AggKind::kEntropy || kd == AggKind::kTop1Ratio ||
+                    kd == AggKind::kEwAvg || kd == AggKind::kDrawdown;
+        bool f4 = kd == AggKind::kSumF4 || c.g.aggs[k].arg_ty == Ty::kF32;
+        if (f4) {  // float4 words: the NaN test on the low 32 bits
+            float fx, fy;
+            uint32_t bx = uint32_t(ro[k]), by = uint32_t(ko[k]);
+            memcpy(&fx, &bx, 4);
+            memcpy(&fy, &by, 4);
+            x = fx;
+            y = fy;
+        }
         EXPECT_TRUE(is_f && std::isnan(x) && std::isnan(y))
             << "seed " << seed << " agg " << k << " kind " << int(kd) << ": " << ro[k] << " vs " << ko[k];
     }
@@ -773,6 +988,263 @@ TEST(Jit, AvgDefersExtremeValues)
             EXPECT_EQ(avg, (((0.25 + k.v) + 2.0) + 2.0) / 4.0) << k.v;
         }
     }
+}
+
+// The variance family: float8_accum's Youngs-Cramer state and the built-in
+// final functions, known values and the special cases.
+TEST(Jit, VarianceFamily)
+{
+    const AggKind kinds[] = {AggKind::kVarSampF8, AggKind::kVarPopF8, AggKind::kStddevSampF8, AggKind::kStddevPopF8};
+    auto run = [&](const std::vector<double> &vals, double req, AggKind k, double *out, bool *isnull) {
+        Case c = one_f8_agg(vals, req, k);
+        expect_same(c, 0);
+        std::vector<uint64_t> o;
+        std::vector<uint8_t> on;
+        int rc = run_kernel(c, o, on);
+        if (rc == 0) {
+            memcpy(out, &o[0], 8);
+            *isnull = on[0];
+        }
+        return rc;
+    };
+    double v;
+    bool isnull;
+    // 2 4 4 4 5 5 7 9: population variance 4, sample variance 32 / 7
+    std::vector<double> eight = {4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0};
+    ASSERT_EQ(run(eight, 2.0, AggKind::kVarPopF8, &v, &isnull), 0);
+    EXPECT_EQ(v, 4.0);
+    ASSERT_EQ(run(eight, 2.0, AggKind::kStddevPopF8, &v, &isnull), 0);
+    EXPECT_EQ(v, 2.0);
+    ASSERT_EQ(run(eight, 2.0, AggKind::kVarSampF8, &v, &isnull), 0);
+    EXPECT_EQ(v, 32.0 / 7.0);
+    ASSERT_EQ(run(eight, 2.0, AggKind::kStddevSampF8, &v, &isnull), 0);
+    EXPECT_EQ(v, std::sqrt(32.0 / 7.0));
+    // one value: the sample forms are NULL, the population forms 0
+    for (AggKind k : kinds) {
+        ASSERT_EQ(run({}, 3.5, k, &v, &isnull), 0);
+        bool samp = k == AggKind::kVarSampF8 || k == AggKind::kStddevSampF8;
+        EXPECT_EQ(isnull, samp);
+        if (!samp) {
+            EXPECT_EQ(v, 0.0);
+        }
+    }
+    double inf = std::numeric_limits<double>::infinity();
+    for (AggKind k : kinds) {
+        // finite values whose sum of squares overflows: an error
+        EXPECT_EQ(run({1e300, -1e300}, 1e300, k, &v, &isnull), kErrFloatOverflow);
+        // an infinite input: NaN, no error (also as the first value)
+        ASSERT_EQ(run({1.0, inf}, 2.0, k, &v, &isnull), 0);
+        EXPECT_TRUE(std::isnan(v));
+        ASSERT_EQ(run({2.0, 1.0}, inf, k, &v, &isnull), 0);  // the request row is the last value
+        EXPECT_TRUE(std::isnan(v));
+        ASSERT_EQ(run({std::nan("")}, 1.0, k, &v, &isnull), 0);
+        EXPECT_TRUE(std::isnan(v));
+    }
+}
+
+// One aggregate over the float4 column (stored rows `vals`, newest first,
+// then the request row), the argument cast to float8 when `widen`.
+Case one_f4_agg(const std::vector<float> &vals, float req, AggKind kind, bool widen)
+{
+    Case c;
+    c.g.cols = test_cols();
+    c.g.nwindows = 1;
+    int n = int(vals.size());
+    for (int i = 0; i <= n; i++) {
+        TRow t{};
+        t.f4 = i < n ? vals[size_t(i)] : req;
+        t.nulls = 0x3f;  // only f4 set
+        t.encode();
+        if (i < n) {
+            c.rows.push_back(t);
+            c.order.push_back(int64_t(n - i));
+        } else
+            c.req = t;
+    }
+    c.req_order = n + 1;
+    c.frames.push_back(KFrame{0, n, n, 0});
+    ExprSpec col;
+    col.op = Op::kCol; col.ty = Ty::kF32; col.col = 7;
+    c.g.exprs.push_back(col);
+    AggSpec a;
+    a.kind = kind;
+    a.arg = 0;
+    a.arg_ty = Ty::kF32;
+    if (widen) {
+        ExprSpec cast;
+        cast.op = Op::kCast; cast.ty = Ty::kF64; cast.args = {0};
+        c.g.exprs.push_back(cast);
+        a.arg = 1;
+        if (kind != AggKind::kMaxF8 && kind != AggKind::kMinF8) a.arg_ty = Ty::kF64;
+    }
+    c.g.aggs.push_back(a);
+    return c;
+}
+
+TEST(Jit, Float4Aggregates)
+{
+    std::vector<uint64_t> out;
+    std::vector<uint8_t> on;
+    auto word_f4 = [](uint64_t w) {
+        float f;
+        uint32_t b = uint32_t(w);
+        memcpy(&f, &b, 4);
+        return f;
+    };
+    // sum(float4) adds in float4: 0.1f ten times is not (float) of the double sum
+    std::vector<float> tenth(9, 0.1f);
+    Case c = one_f4_agg(tenth, 0.1f, AggKind::kSumF4, false);
+    expect_same(c, 0);
+    ASSERT_EQ(run_kernel(c, out, on), 0);
+    float fs = 0.1f;
+    for (int i = 0; i < 9; i++) fs += 0.1f;
+    EXPECT_EQ(word_f4(out[0]), fs);
+    EXPECT_EQ(out[0], f4_word(fs));  // sign-extended word
+    // float4pl's overflow error
+    c = one_f4_agg({3e38f, 3e38f}, 1.0f, AggKind::kSumF4, false);
+    EXPECT_EQ(run_kernel(c, out, on), kErrFloatOverflow);
+    // max / min of float4: NaN highest, the float4 value comes back
+    c = one_f4_agg({-1.5f, std::nanf(""), 2.0f}, -3.0f, AggKind::kMaxF8, true);
+    ASSERT_EQ(run_kernel(c, out, on), 0);
+    EXPECT_TRUE(std::isnan(word_f4(out[0])));
+    c = one_f4_agg({-1.5f, std::nanf(""), 2.0f}, -3.0f, AggKind::kMinF8, true);
+    ASSERT_EQ(run_kernel(c, out, on), 0);
+    EXPECT_EQ(out[0], f4_word(-3.0f));
+    // avg / stddev of float4: float8 arithmetic over the widened values
+    c = one_f4_agg({0.1f, 0.2f}, 0.3f, AggKind::kAvgAccF8, true);
+    ASSERT_EQ(run_kernel(c, out, on), 0);
+    double avg;
+    memcpy(&avg, &out[0], 8);
+    EXPECT_EQ(avg, ((double(0.2f) + double(0.1f)) + double(0.3f)) / 3.0);
+    c = one_f4_agg({0.1f, 0.2f}, 0.3f, AggKind::kStddevSampF8, true);
+    expect_same(c, 0);
+}
+
+// float4 casts: dtof's overflow and underflow errors, int -> float4 rounding.
+TEST(Jit, Float4Casts)
+{
+    for (double d : {1e300, -1e39, 1e-300, -1e-50, 3.0e38, 1.25}) {
+        Case c = one_f8_agg({d}, 0.5, AggKind::kSumF4);
+        ExprSpec cast;
+        cast.op = Op::kCast; cast.ty = Ty::kF32; cast.args = {0};
+        c.g.exprs.push_back(cast);
+        c.g.aggs[0].arg = 1;
+        c.g.aggs[0].arg_ty = Ty::kF32;
+        std::vector<uint64_t> out;
+        std::vector<uint8_t> on;
+        int rc = run_kernel(c, out, on);
+        float f = float(d);
+        int want = std::isinf(f) ? kErrFloatOverflow : f == 0.0f ? kErrFloatUnderflow : 0;
+        EXPECT_EQ(rc, want) << d;
+        expect_same(c, 0);
+    }
+    // int8 -> float4: one rounding (2^60 + 2^36 + 1 is not halfway once rounded to float)
+    Case c;
+    c.g.cols = test_cols();
+    c.g.nwindows = 1;
+    TRow t{};
+    t.i64 = (int64_t(1) << 60) + (int64_t(1) << 36) + 1;
+    t.nulls = 0x7b;
+    t.encode();
+    c.req = t;
+    c.req_order = 1;
+    c.frames.push_back(KFrame{0, 0, 0, 0});
+    ExprSpec col;
+    col.op = Op::kCol; col.ty = Ty::kI64; col.col = 2;
+    c.g.exprs.push_back(col);
+    ExprSpec cast;
+    cast.op = Op::kCast; cast.ty = Ty::kF32; cast.args = {0};
+    c.g.exprs.push_back(cast);
+    AggSpec a;
+    a.kind = AggKind::kSumF4;
+    a.arg = 1;
+    a.arg_ty = Ty::kF32;
+    c.g.aggs.push_back(a);
+    std::vector<uint64_t> out;
+    std::vector<uint8_t> on;
+    ASSERT_EQ(run_kernel(c, out, on), 0);
+    EXPECT_EQ(out[0], f4_word(float(t.i64)));
+}
+
+// distinct_count / entropy / top1_ratio / median / ew_avg / drawdown run the
+// library's kernels from generated code: known values, NULL handling, text
+// keys read from the rows, and pooled states reset between calls.
+TEST(Jit, NativeKernels)
+{
+    Case c;
+    c.g.cols = test_cols();
+    c.g.nwindows = 1;
+    struct R { const char *txt; double f8; int32_t i32; uint8_t nulls; };
+    // newest first; the request row is the last value
+    const R rows[] = {{"m2", 4.0, 7, 0}, {"merchant_long_name", -0.0, 7, 0}, {nullptr, 0.0, 0, 32 | 1 | 2},
+                      {"m1", 1.0, 3, 0}, {"merchant_long_name", 2.0, 3, 0}};
+    for (size_t i = 0; i < 5; i++) {
+        TRow t{};
+        t.txt = rows[i].txt ? rows[i].txt : "";
+        t.f8 = rows[i].f8;
+        t.i32 = rows[i].i32;
+        t.nulls = uint8_t(rows[i].nulls | 4 | 8 | 16 | 64);
+        t.encode();
+        c.rows.push_back(t);
+        c.order.push_back(int64_t(10 - i));
+    }
+    c.req = c.rows[3];  // m1, 1.0, 3
+    c.req_order = 11;
+    c.frames.push_back(KFrame{0, 5, 5, 0});
+    auto col = [&](int k, Ty t) {
+        ExprSpec e;
+        e.op = Op::kCol; e.col = k; e.ty = t;
+        c.g.exprs.push_back(e);
+        return int32_t(c.g.exprs.size() - 1);
+    };
+    int32_t txt = col(5, Ty::kText), f8 = col(0, Ty::kF64), i32 = col(1, Ty::kI32);
+    ExprSpec half;
+    half.op = Op::kConst; half.ty = Ty::kF64; half.fval = 0.5;
+    c.g.exprs.push_back(half);
+    int32_t alpha = int32_t(c.g.exprs.size() - 1);
+    auto agg = [&](AggKind k, int32_t arg) {
+        AggSpec a;
+        a.kind = k; a.arg = arg; a.out = int32_t(c.g.aggs.size());
+        if (k == AggKind::kEwAvg) a.arg2 = alpha;
+        c.g.aggs.push_back(a);
+    };
+    agg(AggKind::kDistinctCount, txt);  // m2, long, NULL, m1, long, m1: 4 (NULL is one)
+    agg(AggKind::kDistinctCount, f8);   // 4, -0, NULL, 1, 2, 1: -0 is 0: 5
+    agg(AggKind::kDistinctCount, i32);  // 7, 7, NULL, 3, 3, 3: 3
+    agg(AggKind::kMedian, f8);          // 2, 1, 0, 4, 1 (oldest first, NULL skipped): 1
+    agg(AggKind::kTop1Ratio, txt);      // m1 2, long 2, m2 1 of 5: 0.4
+    agg(AggKind::kEntropy, i32);        // 3 x3, 7 x2
+    agg(AggKind::kEwAvg, f8);
+    agg(AggKind::kDrawdown, f8);
+    expect_same(c, 0);
+    Kernel k(c.g);
+    std::vector<uint64_t> out;
+    std::vector<uint8_t> on;
+    for (int round = 0; round < 3; round++) {  // pooled states start empty each call
+        ASSERT_EQ(kernel_code(k.run(c, out, on)), 0);
+        EXPECT_EQ(out[0], 4u);
+        EXPECT_EQ(out[1], 5u);
+        EXPECT_EQ(out[2], 3u);
+        double d;
+        memcpy(&d, &out[3], 8);
+        EXPECT_EQ(d, 1.0);
+        memcpy(&d, &out[4], 8);
+        EXPECT_EQ(d, 0.4);
+        memcpy(&d, &out[5], 8);
+        EXPECT_NEAR(d, -(0.6 * std::log2(0.6) + 0.4 * std::log2(0.4)), 1e-15);
+        for (int j = 0; j < 8; j++) EXPECT_EQ(on[size_t(j)], 0) << j;
+    }
+    // empty frame: distinct_count 0, top1_ratio 0, the others NULL
+    c.frames[0] = KFrame{1, 0, 5, 0};
+    expect_same(c, 1);
+    ASSERT_EQ(kernel_code(k.run(c, out, on)), 0);
+    EXPECT_EQ(out[0], 0u);
+    EXPECT_EQ(on[0], 0);
+    EXPECT_EQ(on[3], 1);
+    EXPECT_EQ(on[4], 0);
+    EXPECT_EQ(on[5], 1);
+    fe_jit_native_release();
+    ASSERT_EQ(kernel_code(k.run(c, out, on)), 0);  // a released pool is made again
 }
 
 TEST(Jit, OverflowIsAnError)

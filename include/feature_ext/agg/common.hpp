@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -59,6 +60,9 @@ inline double canonical_key(double d) noexcept
 }
 inline int64_t canonical_key(int64_t v) noexcept { return v; }
 inline const std::string &canonical_key(const std::string &s) noexcept { return s; }
+// Text keys the JIT's native kernels keep as views of the rows they read
+// (valid for one kernel call): the same bytes, order and equality as std::string.
+inline std::string_view canonical_key(std::string_view s) noexcept { return s; }
 
 // ------------------------------------------------------------------ ring buffer
 // A growable FIFO ring (power-of-two capacity): push_back / pop_front / index.

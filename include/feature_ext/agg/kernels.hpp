@@ -179,6 +179,12 @@ public:
             map_.erase(it);
     }
     int64_t result() const noexcept { return static_cast<int64_t>(map_.size()) + (nulls_ > 0 ? 1 : 0); }
+    // Empty again, keeping the hash table's buckets (the JIT's pooled states).
+    void clear() noexcept
+    {
+        map_.clear();
+        nulls_ = 0;
+    }
 
 private:
     HashCount<K> map_;
@@ -209,6 +215,11 @@ public:
         total_--;
     }
     bool has_result() const noexcept { return total_ > 0; }
+    void clear() noexcept
+    {
+        map_.clear();
+        total_ = 0;
+    }
     double result() const
     {
         double agg = 0.0, cnt = static_cast<double>(total_);
@@ -260,6 +271,12 @@ public:
     double result() const noexcept
     {
         return total_ == 0 ? 0.0 : static_cast<double>(max_) / static_cast<double>(total_);
+    }
+    void clear() noexcept
+    {
+        map_.clear();
+        freq_.clear();
+        max_ = total_ = 0;
     }
 
 private:
@@ -382,6 +399,11 @@ public:
     void add(bool null, double v);
     void remove(bool null, double v);
     bool has_result() const noexcept { return !lo_.empty(); }
+    void clear() noexcept
+    {
+        lo_.clear();
+        hi_.clear();
+    }
     double result() const noexcept
     {
         if (lo_.size() == hi_.size())

@@ -25,7 +25,9 @@
 
 namespace fe::jit {
 
-enum class Ty : uint8_t { kBool, kI16, kI32, kI64, kF64, kText };
+// kF32 (float4) was added after the others: the values are part of the
+// serialized spec (spec.cpp), so new types go at the end.
+enum class Ty : uint8_t { kBool, kI16, kI32, kI64, kF64, kText, kF32 };
 
 // Where a column's value comes from, for stored rows and the request row alike.
 struct ColSpec {
@@ -49,7 +51,8 @@ enum class Op : uint8_t {
     kAdd, kSub, kMul, kDiv, kMod, kNeg,
     kEq, kNe, kLt, kLe, kGt, kGe,
     kAnd, kOr, kNot, kIsNull, kIsNotNull,
-    kCast,  // to `ty` from the child's type: int widening/narrowing, int -> float8
+    kCast,  // to `ty` from the child's type: int widening/narrowing, int -> float4/float8,
+            // float4 -> float8 (ftod), float8 -> float4 (dtof: overflow/underflow checked)
 };
 
 struct ExprSpec {
@@ -60,7 +63,7 @@ struct ExprSpec {
     int32_t param = -1;      // kParam: index into params (request values)
     bool null = false;       // kConst NULL
     int64_t ival = 0;        // kConst of an integer / bool type
-    double fval = 0;         // kConst float8
+    double fval = 0;         // kConst float8 / float4 (exact)
     std::string sval;        // kConst text (bytes, no terminator)
 };
 
@@ -78,9 +81,37 @@ enum class AggKind : uint8_t {
     // sum of agg::ExactSum (correctly rounded, order-independent, never an
     // error: NaN / inf as ExactSum::value); avg divides it by the count.
     kSumWhereF8, kAvgWhereF8,
+    // var_samp / variance, var_pop, stddev_samp / stddev, stddev_pop over a
+    // float8 argument (float4 arguments arrive cast to float8, as
+    // float4_accum does): float8_accum's Youngs-Cramer N, Sx, Sxx with its
+    // overflow error and NaN rules, then the built-in final function.
+    kVarSampF8, kVarPopF8, kStddevSampF8, kStddevPopF8,
+    // sum(float4): float4pl in float4 arithmetic, result float4.
+    kSumF4,
+    // avg(float4): float4_accum's whole state (as the variance family, so
+    // its overflow error and NaN need no interpreter: never kNeedInterpreter,
+    // which batch() prepares for with avg(float8) only), then Sx / N.
+    kAvgAccF8,
+    // feature_ext's map / list aggregates, run by the library's kernels
+    // through native.hpp (the state opened per chunk, rows added oldest
+    // first with typed values, the result word read at the end).  The key's
+    // physical type follows the argument: bool / int2 / int4 / int8 as int8,
+    // float4 / float8 as float8, text as bytes.
+    kDistinctCount,  // distinct_count(x): int8; NULL is a value of its own
+    kMedian,         // median(float8): float8
+    kEntropy,        // entropy(x): float8
+    kTop1Ratio,      // top1_ratio(x): float8
+    kEwAvg,          // ew_avg(x float8, alpha float8): arg2 is alpha
+    kDrawdown,       // drawdown(x float8): float8
 };
 // feature_ext.min_where / max_where(x, cond) are kMin* / kMax* with cond as
 // the filter: both keep the newest of equal values, NaN sorting highest.
+// max / min(float4) are kMaxF8 / kMinF8 over the argument cast to float8
+// (exact, same order) with arg_ty kF32: the result is the float4 value.
+//
+// Result words: float8 bits; float4 bits sign-extended from 32 bits and
+// int2 / int4 values sign-extended (as Float4GetDatum / Int32GetDatum build
+// a Datum); int8 as is.
 
 
 struct AggSpec {
@@ -88,6 +119,7 @@ struct AggSpec {
     int32_t window = 0;   // index into the group's frames
     int32_t arg = -1;     // expression index (not for count(*))
     int32_t filter = -1;  // expression index or -1
+    int32_t arg2 = -1;    // second argument (kEwAvg) or -1
     Ty arg_ty = Ty::kI64;
     int32_t out = 0;      // result slot
 };
@@ -138,6 +170,7 @@ enum KernelError : int32_t {
     // or NaN, where float8_accum's overflow checks need its sum of squares;
     // the caller computes the group with the interpreter instead.
     kNeedInterpreter = 8,
+    kErrOutOfMemory = 9,     // 53200 out of memory (a native kernel's allocation failed)
 };
 
 // A group kernel's nonzero result: the KernelError in the low byte, above it
