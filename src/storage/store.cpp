@@ -561,7 +561,15 @@ bool Store::run_piece(size_t min, size_t want, bool cleaner, uint64_t *pos, uint
             }
             // Seal it; the unused tail is dead until the segment empties.
             h->run_seg = 0;
-            if (segs()[i].live.fetch_sub(kSegOpenBias, std::memory_order_acq_rel) == kSegOpenBias)
+            // A CAS loop, not fetch_sub(...) == kSegOpenBias: GCC 16 (Debian
+            // sid, PostgreSQL 18's root) fails with an internal error on
+            // that pattern with a 64-bit constant.  Sealing is rare.
+            std::atomic<int64_t> &live = segs()[i].live;
+            int64_t v = live.load(std::memory_order_relaxed);
+            while (!live.compare_exchange_weak(v, v - kSegOpenBias, std::memory_order_acq_rel,
+                                               std::memory_order_relaxed)) {
+            }
+            if (v == kSegOpenBias)
                 release_segment(i);
         }
         uint32_t t = take_segment(cleaner);
