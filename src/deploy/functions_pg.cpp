@@ -167,8 +167,8 @@ bool catalog_has_bound_tree()
     return OidIsValid(rel) && get_attnum(rel, "bound_tree") != InvalidAttrNumber;
 }
 
-// The deployment catalog and its primary key (schema_name, name), or
-// InvalidOid when the extension's catalog is not there.
+// The deployment catalog, or InvalidOid when the extension's catalog is not
+// there.
 Oid deployment_catalog()
 {
     Oid ns = get_namespace_oid("feature_ext", true);
@@ -217,8 +217,8 @@ Datum row_datum(HeapTuple tup, TupleDesc td, const char *name, bool *isnull)
     return att > 0 ? heap_getattr(tup, att, td, isnull) : Datum(0);
 }
 
-// One row of feature_ext.deployment, read by its primary key with the
-// statement's snapshot.  The table is readable by the extension's owner
+// One row of feature_ext.deployment, read by its primary key (schema_name,
+// name) with the statement's snapshot.  The table is readable by the extension's owner
 // only; this reads it the way PostgreSQL reads its own catalogs (no SQL, no
 // name resolution beyond the catalog itself, no privilege check: nothing read
 // here goes back to the caller but what the deployment's own functions do

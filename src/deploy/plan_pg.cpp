@@ -312,13 +312,14 @@ void check_ttl(PlanBuild *b, WindowClause *wc, WindowPlan *w)
                     t.type == core::TtlType::kAbsAndLat;
     bool has_abs = t.type == core::TtlType::kAbsolute || t.type == core::TtlType::kAbsOrLat ||
                    t.type == core::TtlType::kAbsAndLat;
-    const char *iname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(m->indexoid)), m->name);
+    // (the index's qualified name, for messages and fixes only)
+    auto iname = [m]() { return quote_qualified_identifier(get_namespace_name(get_rel_namespace(m->indexoid)), m->name); };
     if (w->mode == kRows || w->mode == kGroups) {
         if (!has_rows)
             return;
         if (w->start_kind == kUnbounded || w->mode == kGroups) {
             if (b->fix_flags & kFixAdjustTtl) {
-                b->fixes = lappend(b->fixes, psprintf("ALTER INDEX %s RESET (ttl_rows, ttl_type)", iname));
+                b->fixes = lappend(b->fixes, psprintf("ALTER INDEX %s RESET (ttl_rows, ttl_type)", iname()));
                 return;
             }
             fail(b, ERRCODE_INVALID_PARAMETER_VALUE, window_location(b, wc->winref),
@@ -328,14 +329,14 @@ void check_ttl(PlanBuild *b, WindowClause *wc, WindowPlan *w)
         }
         if (w->start_kind == kPreceding && w->start_rows > t.rows) {
             if (b->fix_flags & kFixAdjustTtl) {
-                b->fixes = lappend(b->fixes, psprintf("ALTER INDEX %s SET (ttl_rows = %lld)", iname, (long long) w->start_rows));
+                b->fixes = lappend(b->fixes, psprintf("ALTER INDEX %s SET (ttl_rows = %lld)", iname(), (long long) w->start_rows));
                 return;
             }
             fail(b, ERRCODE_INVALID_PARAMETER_VALUE, window_location(b, wc->winref),
                  psprintf("window \"%s\" reads %lld rows back but index \"%s\" keeps only the %lld newest rows of a key",
                           wc->name ? wc->name : "", (long long) w->start_rows, m->name, (long long) t.rows),
                  psprintf("ALTER INDEX %s SET (ttl_rows = %lld), or deploy with options '{\"adjust_ttl\": true}'.",
-                          iname, (long long) w->start_rows));
+                          iname(), (long long) w->start_rows));
         }
         return;
     }
@@ -344,7 +345,7 @@ void check_ttl(PlanBuild *b, WindowClause *wc, WindowPlan *w)
     int64 ttl_units = order_units_from_us(g->order_kind, t.abs_us);
     if (w->start_kind == kUnbounded) {
         if (b->fix_flags & kFixAdjustTtl) {
-            b->fixes = lappend(b->fixes, psprintf("ALTER INDEX %s RESET (ttl, ttl_type)", iname));
+            b->fixes = lappend(b->fixes, psprintf("ALTER INDEX %s RESET (ttl, ttl_type)", iname()));
             return;
         }
         fail(b, ERRCODE_INVALID_PARAMETER_VALUE, window_location(b, wc->winref),
@@ -357,13 +358,13 @@ void check_ttl(PlanBuild *b, WindowClause *wc, WindowPlan *w)
             const char *ttl_text = duration_text(w->offset_type == INTERVALOID ? range_offset_us(w->start_off)
                                                                                 : need * 1000);
             if (b->fix_flags & kFixAdjustTtl) {
-                b->fixes = lappend(b->fixes, psprintf("ALTER INDEX %s SET (ttl = %s)", iname, quote_literal_cstr(ttl_text)));
+                b->fixes = lappend(b->fixes, psprintf("ALTER INDEX %s SET (ttl = %s)", iname(), quote_literal_cstr(ttl_text)));
                 return;
             }
             fail(b, ERRCODE_INVALID_PARAMETER_VALUE, window_location(b, wc->winref),
                  psprintf("window \"%s\" reads back %s but the ttl of index \"%s\" is shorter",
                           wc->name ? wc->name : "", ttl_text, m->name),
-                 psprintf("ALTER INDEX %s SET (ttl = %s), or deploy with options '{\"adjust_ttl\": true}'.", iname,
+                 psprintf("ALTER INDEX %s SET (ttl = %s), or deploy with options '{\"adjust_ttl\": true}'.", iname(),
                           quote_literal_cstr(ttl_text)));
         }
     }
@@ -1153,7 +1154,9 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
     RangeTblEntry *rte = linitial_node(RangeTblEntry, q->rtable);
     Relation heap = table_open(rte->relid, AccessShareLock);
     b->heap = heap;
-    refuse_citus_shell(heap, "a deployment");
+    // (A Citus shell needs Citus's catalog; without it, no pg_extension scan.)
+    if (OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
+        refuse_citus_shell(heap, "a deployment");
     if (heap->rd_rel->relkind != RELKIND_RELATION || heap->rd_tableam != feature_store_routine())
         fail(b, ERRCODE_WRONG_OBJECT_TYPE, -1,
              psprintf("table \"%s\" is not a feature_store table", RelationGetRelationName(heap)),
