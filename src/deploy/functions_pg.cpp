@@ -148,8 +148,7 @@ void ensure_plan_cache()
 // owner only, so it is read as the extension's owner under a pinned
 // search_path (base/secure_pg.hpp).  Strings palloc'd in the caller's context.
 struct DeploymentRow {
-    char *query;  // as the user wrote it
-    char *bound;  // the bound query plans are made from
+    char *bound;  // the bound query plans are made from where the tree does not apply
     char *tree;   // the analysed query by OID (see plan_bound)
     Oid relid;    // its table
     char *owner;
@@ -250,7 +249,6 @@ bool lookup_deployment(const char *schema, const char *name, DeploymentRow *row,
     bool found = HeapTupleIsValid(tup);
     if (found) {
         bool isnull;
-        row->query = row_text(tup, td, "query");
         row->bound = row_text(tup, td, "bound_query");
         row->tree = row_long_text(tup, td, "bound_tree");  // absent before 0.2.0
         Datum rel_d = row_datum(tup, td, "relid", &isnull);

@@ -75,6 +75,7 @@ struct PlanBuild {
     int nmetas;
     int fix_flags;
     List *fixes;  // DDL (char *) that would make the query deployable
+    List *execute_checked;  // functions EXECUTE was checked on (check_execute)
 };
 
 const char *deparse_tree(const char *tree);
@@ -637,11 +638,16 @@ void plan_winfn(PlanBuild *b, WindowFunc *wf, AggPlan *a)
 // comparison and hash functions).  Aggregates' arguments and FILTERs get
 // their states on first interpreted use (agg_ready), which compiled
 // aggregates never need, so the check is made here, at plan time, as before.
-void check_execute(Oid fn)
+// (*checked: the functions already allowed while planning, for the same
+// user at the same moment; the object-access hook still sees every call.)
+void check_execute(Oid fn, List **checked)
 {
-    AclResult r = object_aclcheck(ProcedureRelationId, fn, GetUserId(), ACL_EXECUTE);
-    if (r != ACLCHECK_OK)
-        aclcheck_error(r, OBJECT_FUNCTION, get_func_name(fn));
+    if (!list_member_oid(*checked, fn)) {
+        AclResult r = object_aclcheck(ProcedureRelationId, fn, GetUserId(), ACL_EXECUTE);
+        if (r != ACLCHECK_OK)
+            aclcheck_error(r, OBJECT_FUNCTION, get_func_name(fn));
+        *checked = lappend_oid(*checked, fn);
+    }
     InvokeFunctionExecuteHook(fn);
 }
 
@@ -649,24 +655,25 @@ bool check_execute_walker(Node *node, void *ctx)
 {
     if (!node)
         return false;
+    auto *checked = static_cast<List **>(ctx);
     switch (nodeTag(node)) {
     case T_FuncExpr:
-        check_execute(reinterpret_cast<FuncExpr *>(node)->funcid);
+        check_execute(reinterpret_cast<FuncExpr *>(node)->funcid, checked);
         break;
     case T_OpExpr:
     case T_DistinctExpr:
     case T_NullIfExpr: {
         auto *op = reinterpret_cast<OpExpr *>(node);
         set_opfuncid(op);
-        check_execute(op->opfuncid);
+        check_execute(op->opfuncid, checked);
         break;
     }
     case T_ScalarArrayOpExpr: {
         auto *op = reinterpret_cast<ScalarArrayOpExpr *>(node);
         set_sa_opfuncid(op);
-        check_execute(op->opfuncid);
+        check_execute(op->opfuncid, checked);
         if (OidIsValid(op->hashfuncid))
-            check_execute(op->hashfuncid);
+            check_execute(op->hashfuncid, checked);
         break;
     }
     default:
@@ -797,8 +804,8 @@ void plan_agg(PlanBuild *b, WindowFunc *wf, AggPlan *a, int k)
         agg_ready(b->p, a);
     else {
         for (int j = 0; j < nargs; j++)
-            (void) check_execute_walker(reinterpret_cast<Node *>(a->arg_exprs[j]), nullptr);
-        (void) check_execute_walker(reinterpret_cast<Node *>(a->filter_expr), nullptr);
+            (void) check_execute_walker(reinterpret_cast<Node *>(a->arg_exprs[j]), &b->execute_checked);
+        (void) check_execute_walker(reinterpret_cast<Node *>(a->filter_expr), &b->execute_checked);
     }
 }
 
