@@ -23,7 +23,9 @@
 #      own floor), and the deployment's first call with feature_ext.jit on
 #      and off; each call's extra time is its time minus the round's
 #      `SELECT 1` (psql's \timing of the query, not the connection); median
-#      and p90 over the rounds.  --first-only runs this section alone.
+#      and p90 over the rounds; and the pages the call's backend touched
+#      beyond a `SELECT 1` backend's (Linux: /proc/self/stat, superuser).
+#      --first-only runs this section alone.
 # Writes bench/results/jit.json.  Run `make install` first.
 set -euo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -211,9 +213,16 @@ for nf in $FIRST_FEATURES; do
     read -r off_med off_p90 <<<"$(stats <<<"$d_off")"
     read -r ton_med _ <<<"$(stats <<<"$t_on")"
     read -r toff_med _ <<<"$(stats <<<"$t_off")"
-    printf '  %4s features: first call +%s ms (p90 %s) with jit on, +%s ms (p90 %s) with jit off | SELECT 1 %s ms (p90 %s); a first plain query on the table +%s ms (p90 %s) | target +5 ms\n' \
-        "$nf" "$on_med" "$on_p90" "$off_med" "$off_p90" "$s_med" "$s_p90" "$p_med" "$p_p90"
-    json+=("\"first_call.features$nf\": {\"conns\": $CONNS, \"extra_jit_on_ms\": $on_med, \"extra_jit_on_p90_ms\": $on_p90, \"extra_jit_off_ms\": $off_med, \"extra_jit_off_p90_ms\": $off_p90, \"select1_ms\": $s_med, \"plain_table_extra_ms\": $p_med, \"first_call_jit_on_ms\": $ton_med, \"first_call_jit_off_ms\": $toff_med}")
+    # Pages the backend touched for the first time (minor faults, from
+    # /proc/self/stat after the query) beyond SELECT 1's: each costs a few
+    # microseconds on a virtual machine.
+    pages() { PGOPTIONS="$1" psqlc -c "$2" -c "SELECT split_part(pg_read_file('/proc/self/stat'), ' ', 10)" 2>/dev/null | tail -1; }
+    f_sel=$(pages "" "SELECT 1"); f_on=$(pages "-c feature_ext.jit=on" "$call"); f_off=$(pages "-c feature_ext.jit=off" "$call")
+    pg_on=$(awk -v a="$f_on" -v b="$f_sel" 'BEGIN { if (a == "" || b == "") print "n/a"; else print a - b }')
+    pg_off=$(awk -v a="$f_off" -v b="$f_sel" 'BEGIN { if (a == "" || b == "") print "n/a"; else print a - b }')
+    printf '  %4s features: first call +%s ms (p90 %s) with jit on, +%s ms (p90 %s) with jit off | SELECT 1 %s ms (p90 %s); a first plain query on the table +%s ms (p90 %s) | target +5 ms | pages touched beyond SELECT 1: %s / %s\n' \
+        "$nf" "$on_med" "$on_p90" "$off_med" "$off_p90" "$s_med" "$s_p90" "$p_med" "$p_p90" "$pg_on" "$pg_off"
+    json+=("\"first_call.features$nf\": {\"conns\": $CONNS, \"extra_jit_on_ms\": $on_med, \"extra_jit_on_p90_ms\": $on_p90, \"extra_jit_off_ms\": $off_med, \"extra_jit_off_p90_ms\": $off_p90, \"select1_ms\": $s_med, \"plain_table_extra_ms\": $p_med, \"first_call_jit_on_ms\": $ton_med, \"first_call_jit_off_ms\": $toff_med, \"pages_jit_on\": \"$pg_on\", \"pages_jit_off\": \"$pg_off\"}")
 done
 fi
 
