@@ -3,6 +3,7 @@
 # code vs the interpreter, and compile / load cost per deployment size.
 #
 #   bash bench/jit.sh [--duration S] [--reps N] [--port P] [--compile-only] [--features "10 100 1000"]
+#                     [--first-only] [--first-features "10 100"] [--conns N]
 #
 #   1. request: 10 features over one ROWS window of 100, 1,000 and 10,000
 #      rows (20 keys x 10,000 rows), pgbench -M prepared, 1 client, S seconds
@@ -15,6 +16,16 @@
 #      --compile-only runs this section alone.
 #   3. request: as 1, with 10 OpenMLDB-dialect features (sum / avg of
 #      float8 and bigint, min_where / max_where, sum_where / avg_where).
+#   4. first call in a new connection (SPEC §6: <= 5 ms): for 10 and 100
+#      features (--first-features; section 2's deployments), N rounds
+#      (--conns, default 30) of four new connections each: the first query
+#      `SELECT 1`, a first plain query on the deployment's table (PostgreSQL's
+#      own floor), and the deployment's first call with feature_ext.jit on
+#      and off; each call's extra time is its time minus the round's
+#      `SELECT 1` (psql's \timing of the query, not the connection); median
+#      and p90 over the rounds; and the pages the call's backend touched
+#      beyond a `SELECT 1` backend's (Linux: /proc/self/stat, superuser).
+#      --first-only runs this section alone.
 # Writes bench/results/jit.json.  Run `make install` first.
 set -euo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,7 +34,10 @@ FE_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DURATION=5
 REPS=3
 ONLY_COMPILE=0
+ONLY_FIRST=0
 FEATURES="10 100 1000"
+FIRST_FEATURES="10 100"
+CONNS=30
 PORT=${BENCH_PORT:-$(fe_free_port 55491)}
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -32,10 +46,14 @@ while [ $# -gt 0 ]; do
         --port) PORT=$2; shift 2 ;;
         --compile-only) ONLY_COMPILE=1; shift ;;
         --features) FEATURES=$2; shift 2 ;;
-        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --first-only) ONLY_FIRST=1; shift ;;
+        --first-features) FIRST_FEATURES=$2; shift 2 ;;
+        --conns) CONNS=$2; shift 2 ;;
+        -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1 (try --help)" >&2; exit 2 ;;
     esac
 done
+DEPLOYED=""
 RESULTS="$FE_ROOT/bench/results"
 mkdir -p "$RESULTS"
 work=$(mktemp -d /tmp/fe_bench_jit.XXXXXX)
@@ -96,7 +114,7 @@ onoff_tps() {
     done
 }
 
-if [ "$ONLY_COMPILE" = 0 ]; then
+if [ "$ONLY_COMPILE" = 0 ] && [ "$ONLY_FIRST" = 0 ]; then
 echo
 echo "== 1. request latency, 10 features, one ROWS window; jit on vs off (1 client, ${DURATION}s x $REPS, medians)"
 printf '%s\n' "\\set k random(0, 19)" "SELECT * FROM jw_@N@(:k, 300000, 12.5, 3, 'm1');" > "$work/req.tmpl"
@@ -116,12 +134,17 @@ done
 
 fi
 
+deploy_jc() {  # NF -> deployment jc_NF (3 windows), once
+    psqlc -c "SELECT feature_ext.deploy('jc_$1', \$q\$ SELECT k, $(feats "$1" 3) FROM jtx WINDOW $(windows 3 100) \$q\$)"
+}
+if [ "$ONLY_FIRST" = 0 ]; then
 echo
 echo "== 2. compile and load cost per deployment (3 windows)"
 for nf in $FEATURES; do
     q="SELECT k, $(feats "$nf" 3) FROM jtx WINDOW $(windows 3 100)"
     dep_ms=$(psqlc -c '\timing on' -c "SELECT feature_ext.deploy('jc_$nf', \$q\$ $q \$q\$)" |
              sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
+    DEPLOYED+=" $nf"
     read -r cms nagg bytes < <(psqlc -F ' ' -c "SELECT round(jit_compile_ms::numeric, 1), jit_aggregates, octet_length(jit_object) FROM feature_ext.deployment WHERE name = 'jc_$nf'")
     first_on=$(PGOPTIONS='-c feature_ext.jit=on' psqlc -c '\timing on' -c "SELECT 1 FROM jc_$nf(7, 300000, 12.5, 3, 'm1')" |
                sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
@@ -131,8 +154,9 @@ for nf in $FEATURES; do
         "$nf" "$cms" "$nagg" "$bytes" "$dep_ms" "$first_on" "$first_off"
     json+=("\"compile.features$nf\": {\"compile_ms\": $cms, \"deploy_ms\": $dep_ms, \"object_bytes\": $bytes, \"first_call_jit_on_ms\": $first_on, \"first_call_jit_off_ms\": $first_off}")
 done
+fi
 
-if [ "$ONLY_COMPILE" = 0 ]; then
+if [ "$ONLY_COMPILE" = 0 ] && [ "$ONLY_FIRST" = 0 ]; then
 echo
 echo "== 3. request latency, 10 OpenMLDB-dialect features, one ROWS window; jit on vs off (1 client, ${DURATION}s x $REPS, medians)"
 omfeats() {
@@ -154,6 +178,51 @@ for n in 100 1000 10000; do
     printf '  ROWS %-6s jit on %8.0f tps | jit off %8.0f tps | speedup %sx | %s aggregates native | results %s\n' \
         "$n" "${T[on]}" "${T[off]}" "$(ratio "${T[on]}" "${T[off]}")" "$nat" "$chk"
     json+=("\"openmldb.rows$n\": {\"jit_on_tps\": ${T[on]}, \"jit_off_tps\": ${T[off]}, \"speedup\": $(ratio "${T[on]}" "${T[off]}"), \"native\": \"$nat\", \"check\": \"$chk\"}")
+done
+fi
+
+if [ "$ONLY_COMPILE" = 0 ]; then
+echo
+echo "== 4. first call in a new connection, extra time over the first query \`SELECT 1\` ($CONNS rounds of new connections; median / p90 ms)"
+# first_ms PGOPTIONS SQL -> the query's time (ms) as the first of a new connection
+first_ms() { PGOPTIONS="$1" psqlc -c '\timing on' -c "$2" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | head -1; }
+# stats "d1 d2 ..." -> "median p90"
+stats() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f %.2f", v[int((NR + 1) / 2)], v[int(NR * 0.9 + 0.999)] }'; }
+psqlc -c "SELECT 1 FROM jtx WHERE k = 7 LIMIT 1" >/dev/null  # the index is loaded
+for nf in $FIRST_FEATURES; do
+    case " $DEPLOYED " in *" $nf "*) ;; *) deploy_jc "$nf" >/dev/null ;; esac
+    call="SELECT 1 FROM jc_$nf(7, 300000, 12.5, 3, 'm1')"
+    psqlc -c "$call" >/dev/null  # (not timed) anything first of all in the server
+    sel="" plain="" d_plain="" d_on="" d_off="" t_on="" t_off=""
+    for r in $(seq 1 "$CONNS"); do
+        s1=$(first_ms "" "SELECT 1")
+        pl=$(first_ms "" "SELECT count(*) FROM jtx WHERE k = 7 AND false")
+        if [ $((r % 2)) = 0 ]; then  # alternate which of the two goes first
+            on=$(first_ms "-c feature_ext.jit=on" "$call"); off=$(first_ms "-c feature_ext.jit=off" "$call")
+        else
+            off=$(first_ms "-c feature_ext.jit=off" "$call"); on=$(first_ms "-c feature_ext.jit=on" "$call")
+        fi
+        sel+=" $s1"; t_on+=" $on"; t_off+=" $off"
+        d_plain+=" $(awk -v a="$pl" -v b="$s1" 'BEGIN { print a - b }')"
+        d_on+=" $(awk -v a="$on" -v b="$s1" 'BEGIN { print a - b }')"
+        d_off+=" $(awk -v a="$off" -v b="$s1" 'BEGIN { print a - b }')"
+    done
+    read -r s_med s_p90 <<<"$(stats <<<"$sel")"
+    read -r p_med p_p90 <<<"$(stats <<<"$d_plain")"
+    read -r on_med on_p90 <<<"$(stats <<<"$d_on")"
+    read -r off_med off_p90 <<<"$(stats <<<"$d_off")"
+    read -r ton_med _ <<<"$(stats <<<"$t_on")"
+    read -r toff_med _ <<<"$(stats <<<"$t_off")"
+    # Pages the backend touched for the first time (minor faults, from
+    # /proc/self/stat after the query) beyond SELECT 1's: each costs a few
+    # microseconds on a virtual machine.
+    pages() { PGOPTIONS="$1" psqlc -c "$2" -c "SELECT split_part(pg_read_file('/proc/self/stat'), ' ', 10)" 2>/dev/null | tail -1; }
+    f_sel=$(pages "" "SELECT 1"); f_on=$(pages "-c feature_ext.jit=on" "$call"); f_off=$(pages "-c feature_ext.jit=off" "$call")
+    pg_on=$(awk -v a="$f_on" -v b="$f_sel" 'BEGIN { if (a == "" || b == "") print "n/a"; else print a - b }')
+    pg_off=$(awk -v a="$f_off" -v b="$f_sel" 'BEGIN { if (a == "" || b == "") print "n/a"; else print a - b }')
+    printf '  %4s features: first call +%s ms (p90 %s) with jit on, +%s ms (p90 %s) with jit off | SELECT 1 %s ms (p90 %s); a first plain query on the table +%s ms (p90 %s) | target +5 ms | pages touched beyond SELECT 1: %s / %s\n' \
+        "$nf" "$on_med" "$on_p90" "$off_med" "$off_p90" "$s_med" "$s_p90" "$p_med" "$p_p90" "$pg_on" "$pg_off"
+    json+=("\"first_call.features$nf\": {\"conns\": $CONNS, \"extra_jit_on_ms\": $on_med, \"extra_jit_on_p90_ms\": $on_p90, \"extra_jit_off_ms\": $off_med, \"extra_jit_off_p90_ms\": $off_p90, \"select1_ms\": $s_med, \"plain_table_extra_ms\": $p_med, \"first_call_jit_on_ms\": $ton_med, \"first_call_jit_off_ms\": $toff_med, \"pages_jit_on\": \"$pg_on\", \"pages_jit_off\": \"$pg_off\"}")
 done
 fi
 

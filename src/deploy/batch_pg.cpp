@@ -192,6 +192,7 @@ int plan_slides(DeployPlan *p, Slide **out, int *slide_of)
         if (a->wkind != kWinAgg)
             continue;
         auto *wf = static_cast<WindowFunc *>(list_nth(p->agg_exprs, k));
+        agg_ready(p, a);
         int nargs = list_length(wf->args);
         Node *arg0 = nargs >= 1 ? static_cast<Node *>(linitial(wf->args)) : nullptr;
         Oid t = arg0 ? exprType(arg0) : InvalidOid;

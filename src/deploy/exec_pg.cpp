@@ -850,6 +850,7 @@ void eval_group(DeployPlan *p, int g, const Rows &rows, int64 base, Datum based,
                 run_fast(p, a, &rows, f, values, isnull, &p->params[k]);
                 continue;
             }
+            agg_ready(p, a);
             Datum state = a->init_null ? Datum(0) : datumCopy(a->init_value, a->transtypbyval, a->transtyplen);
             bool state_null = a->init_null;
             LOCAL_FCINFO(fc, FUNC_MAX_ARGS);

@@ -148,8 +148,7 @@ void ensure_plan_cache()
 // owner only, so it is read as the extension's owner under a pinned
 // search_path (base/secure_pg.hpp).  Strings palloc'd in the caller's context.
 struct DeploymentRow {
-    char *query;  // as the user wrote it
-    char *bound;  // the bound query plans are made from
+    char *bound;  // the bound query plans are made from where the tree does not apply
     char *tree;   // the analysed query by OID (see plan_bound)
     Oid relid;    // its table
     char *owner;
@@ -167,8 +166,8 @@ bool catalog_has_bound_tree()
     return OidIsValid(rel) && get_attnum(rel, "bound_tree") != InvalidAttrNumber;
 }
 
-// The deployment catalog and its primary key (schema_name, name), or
-// InvalidOid when the extension's catalog is not there.
+// The deployment catalog, or InvalidOid when the extension's catalog is not
+// there.
 Oid deployment_catalog()
 {
     Oid ns = get_namespace_oid("feature_ext", true);
@@ -217,8 +216,8 @@ Datum row_datum(HeapTuple tup, TupleDesc td, const char *name, bool *isnull)
     return att > 0 ? heap_getattr(tup, att, td, isnull) : Datum(0);
 }
 
-// One row of feature_ext.deployment, read by its primary key with the
-// statement's snapshot.  The table is readable by the extension's owner
+// One row of feature_ext.deployment, read by its primary key (schema_name,
+// name) with the statement's snapshot.  The table is readable by the extension's owner
 // only; this reads it the way PostgreSQL reads its own catalogs (no SQL, no
 // name resolution beyond the catalog itself, no privilege check: nothing read
 // here goes back to the caller but what the deployment's own functions do
@@ -250,7 +249,6 @@ bool lookup_deployment(const char *schema, const char *name, DeploymentRow *row,
     bool found = HeapTupleIsValid(tup);
     if (found) {
         bool isnull;
-        row->query = row_text(tup, td, "query");
         row->bound = row_text(tup, td, "bound_query");
         row->tree = row_long_text(tup, td, "bound_tree");  // absent before 0.2.0
         Datum rel_d = row_datum(tup, td, "relid", &isnull);

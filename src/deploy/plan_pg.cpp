@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "feature_ext/base/module_pg.hpp"
 #include "feature_ext/base/secure_pg.hpp"
 #include "feature_ext/dialect/openmldb.hpp"
 
@@ -24,6 +25,7 @@ extern "C" {
 #include "utils/resowner.h"
 #include "access/tableam.h"
 #include "catalog/pg_aggregate.h"
+#include "catalog/objectaccess.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
@@ -73,6 +75,7 @@ struct PlanBuild {
     int nmetas;
     int fix_flags;
     List *fixes;  // DDL (char *) that would make the query deployable
+    List *execute_checked;  // functions EXECUTE was checked on (check_execute)
 };
 
 const char *deparse_tree(const char *tree);
@@ -310,13 +313,14 @@ void check_ttl(PlanBuild *b, WindowClause *wc, WindowPlan *w)
                     t.type == core::TtlType::kAbsAndLat;
     bool has_abs = t.type == core::TtlType::kAbsolute || t.type == core::TtlType::kAbsOrLat ||
                    t.type == core::TtlType::kAbsAndLat;
-    const char *iname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(m->indexoid)), m->name);
+    // (the index's qualified name, for messages and fixes only)
+    auto iname = [m]() { return quote_qualified_identifier(get_namespace_name(get_rel_namespace(m->indexoid)), m->name); };
     if (w->mode == kRows || w->mode == kGroups) {
         if (!has_rows)
             return;
         if (w->start_kind == kUnbounded || w->mode == kGroups) {
             if (b->fix_flags & kFixAdjustTtl) {
-                b->fixes = lappend(b->fixes, psprintf("ALTER INDEX %s RESET (ttl_rows, ttl_type)", iname));
+                b->fixes = lappend(b->fixes, psprintf("ALTER INDEX %s RESET (ttl_rows, ttl_type)", iname()));
                 return;
             }
             fail(b, ERRCODE_INVALID_PARAMETER_VALUE, window_location(b, wc->winref),
@@ -326,14 +330,14 @@ void check_ttl(PlanBuild *b, WindowClause *wc, WindowPlan *w)
         }
         if (w->start_kind == kPreceding && w->start_rows > t.rows) {
             if (b->fix_flags & kFixAdjustTtl) {
-                b->fixes = lappend(b->fixes, psprintf("ALTER INDEX %s SET (ttl_rows = %lld)", iname, (long long) w->start_rows));
+                b->fixes = lappend(b->fixes, psprintf("ALTER INDEX %s SET (ttl_rows = %lld)", iname(), (long long) w->start_rows));
                 return;
             }
             fail(b, ERRCODE_INVALID_PARAMETER_VALUE, window_location(b, wc->winref),
                  psprintf("window \"%s\" reads %lld rows back but index \"%s\" keeps only the %lld newest rows of a key",
                           wc->name ? wc->name : "", (long long) w->start_rows, m->name, (long long) t.rows),
                  psprintf("ALTER INDEX %s SET (ttl_rows = %lld), or deploy with options '{\"adjust_ttl\": true}'.",
-                          iname, (long long) w->start_rows));
+                          iname(), (long long) w->start_rows));
         }
         return;
     }
@@ -342,7 +346,7 @@ void check_ttl(PlanBuild *b, WindowClause *wc, WindowPlan *w)
     int64 ttl_units = order_units_from_us(g->order_kind, t.abs_us);
     if (w->start_kind == kUnbounded) {
         if (b->fix_flags & kFixAdjustTtl) {
-            b->fixes = lappend(b->fixes, psprintf("ALTER INDEX %s RESET (ttl, ttl_type)", iname));
+            b->fixes = lappend(b->fixes, psprintf("ALTER INDEX %s RESET (ttl, ttl_type)", iname()));
             return;
         }
         fail(b, ERRCODE_INVALID_PARAMETER_VALUE, window_location(b, wc->winref),
@@ -355,13 +359,13 @@ void check_ttl(PlanBuild *b, WindowClause *wc, WindowPlan *w)
             const char *ttl_text = duration_text(w->offset_type == INTERVALOID ? range_offset_us(w->start_off)
                                                                                 : need * 1000);
             if (b->fix_flags & kFixAdjustTtl) {
-                b->fixes = lappend(b->fixes, psprintf("ALTER INDEX %s SET (ttl = %s)", iname, quote_literal_cstr(ttl_text)));
+                b->fixes = lappend(b->fixes, psprintf("ALTER INDEX %s SET (ttl = %s)", iname(), quote_literal_cstr(ttl_text)));
                 return;
             }
             fail(b, ERRCODE_INVALID_PARAMETER_VALUE, window_location(b, wc->winref),
                  psprintf("window \"%s\" reads back %s but the ttl of index \"%s\" is shorter",
                           wc->name ? wc->name : "", ttl_text, m->name),
-                 psprintf("ALTER INDEX %s SET (ttl = %s), or deploy with options '{\"adjust_ttl\": true}'.", iname,
+                 psprintf("ALTER INDEX %s SET (ttl = %s), or deploy with options '{\"adjust_ttl\": true}'.", iname(),
                           quote_literal_cstr(ttl_text)));
         }
     }
@@ -629,7 +633,72 @@ void plan_winfn(PlanBuild *b, WindowFunc *wf, AggPlan *a)
     }
 }
 
-void plan_agg(PlanBuild *b, WindowFunc *wf, AggPlan *a)
+// What ExecInitExpr checks when it builds an expression's state: EXECUTE
+// on each function the expression calls (ExecInitFunc; a ScalarArrayOpExpr's
+// comparison and hash functions).  Aggregates' arguments and FILTERs get
+// their states on first interpreted use (agg_ready), which compiled
+// aggregates never need, so the check is made here, at plan time, as before.
+// (*checked: the functions already allowed while planning, for the same
+// user at the same moment; the object-access hook still sees every call.)
+void check_execute(Oid fn, List **checked)
+{
+    if (!list_member_oid(*checked, fn)) {
+        AclResult r = object_aclcheck(ProcedureRelationId, fn, GetUserId(), ACL_EXECUTE);
+        if (r != ACLCHECK_OK)
+            aclcheck_error(r, OBJECT_FUNCTION, get_func_name(fn));
+        *checked = lappend_oid(*checked, fn);
+    }
+    InvokeFunctionExecuteHook(fn);
+}
+
+bool check_execute_walker(Node *node, void *ctx)
+{
+    if (!node)
+        return false;
+    auto *checked = static_cast<List **>(ctx);
+    switch (nodeTag(node)) {
+    case T_FuncExpr:
+        check_execute(reinterpret_cast<FuncExpr *>(node)->funcid, checked);
+        break;
+    case T_OpExpr:
+    case T_DistinctExpr:
+    case T_NullIfExpr: {
+        auto *op = reinterpret_cast<OpExpr *>(node);
+        set_opfuncid(op);
+        check_execute(op->opfuncid, checked);
+        break;
+    }
+    case T_ScalarArrayOpExpr: {
+        auto *op = reinterpret_cast<ScalarArrayOpExpr *>(node);
+        set_sa_opfuncid(op);
+        check_execute(op->opfuncid, checked);
+        if (OidIsValid(op->hashfuncid))
+            check_execute(op->hashfuncid, checked);
+        break;
+    }
+    default:
+        break;
+    }
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(check_execute_walker)),
+                                  ctx);
+}
+
+// Aggregates with the same function, argument types and collation share
+// their catalog-derived parts (transition / final functions, initial
+// value): a wide deployment repeats a few aggregates many times.
+bool same_signature(const AggPlan *x, const WindowFunc *xf, const WindowFunc *wf)
+{
+    if (xf->winfnoid != wf->winfnoid || xf->inputcollid != wf->inputcollid || xf->wintype != wf->wintype ||
+        list_length(xf->args) != list_length(wf->args) || x->wkind != kWinAgg)
+        return false;
+    ListCell *a, *b;
+    forboth (a, xf->args, b, wf->args)
+        if (exprType(static_cast<Node *>(lfirst(a))) != exprType(static_cast<Node *>(lfirst(b))))
+            return false;
+    return true;
+}
+
+void plan_agg(PlanBuild *b, WindowFunc *wf, AggPlan *a, int k)
 {
     memset(a, 0, sizeof(*a));
     int w = -1;
@@ -640,72 +709,122 @@ void plan_agg(PlanBuild *b, WindowFunc *wf, AggPlan *a)
     a->aggfnoid = wf->winfnoid;
     a->collation = wf->inputcollid;
     if (!wf->winagg) {
-        plan_winfn(b, wf, a);
+        plan_winfn(b, wf, a);  // (its argument states are made now)
+        a->ready = true;
+        a->sig_first = -1;
         return;
     }
-    HeapTuple tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(wf->winfnoid));
-    if (!HeapTupleIsValid(tup))
-        elog(ERROR, "cache lookup failed for aggregate %u", wf->winfnoid);
-    Form_pg_aggregate agg = reinterpret_cast<Form_pg_aggregate>(GETSTRUCT(tup));
-    if (agg->aggkind != AGGKIND_NORMAL)
-        fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, wf->location, "ordered-set aggregates are not supported", nullptr);
-    // Resolve a polymorphic transition type as the executor does.
-    Oid inputTypes[FUNC_MAX_ARGS];
     int nargs = list_length(wf->args);
     ListCell *lc;
     int i = 0;
-    foreach (lc, wf->args)
-        inputTypes[i++] = exprType(static_cast<Node *>(lfirst(lc)));
-    a->transtype = resolve_aggregate_transtype(wf->winfnoid, agg->aggtranstype, inputTypes, nargs);
-    get_typlenbyval(a->transtype, &a->transtyplen, &a->transtypbyval);
+    const AggPlan *same = nullptr;
+    for (int j = 0; j < k && !same; j++)
+        if (b->p->aggs[j].sig_first == j &&
+            same_signature(&b->p->aggs[j], static_cast<WindowFunc *>(list_nth(b->winfuncs, j)), wf))
+            same = &b->p->aggs[j];
     MemoryContext old = MemoryContextSwitchTo(b->p->cxt);
-    fmgr_info(agg->aggtransfn, &a->transfn);
-    a->trans_strict = a->transfn.fn_strict;
-    a->has_final = OidIsValid(agg->aggfinalfn);
-    if (a->has_final) {
-        fmgr_info(agg->aggfinalfn, &a->finalfn);
-        a->final_strict = a->finalfn.fn_strict;
-        a->final_extra = agg->aggfinalextra;
-        a->nfinalargs = a->final_extra ? nargs + 1 : 1;
+    if (same) {
+        a->sig_first = same->sig_first;
+        a->transtype = same->transtype;
+        a->transtyplen = same->transtyplen;
+        a->transtypbyval = same->transtypbyval;
+        a->transfn = same->transfn;  // (fn_extra is still unset: nothing ran)
+        a->trans_strict = same->trans_strict;
+        a->has_final = same->has_final;
+        a->finalfn = same->finalfn;
+        a->final_strict = same->final_strict;
+        a->final_extra = same->final_extra;
+        a->nfinalargs = same->nfinalargs;
+        a->init_null = same->init_null;
+        a->init_value = same->init_value;  // copied before each use
+    } else {
+        a->sig_first = k;
+        HeapTuple tup = SearchSysCache1(AGGFNOID, ObjectIdGetDatum(wf->winfnoid));
+        if (!HeapTupleIsValid(tup))
+            elog(ERROR, "cache lookup failed for aggregate %u", wf->winfnoid);
+        Form_pg_aggregate agg = reinterpret_cast<Form_pg_aggregate>(GETSTRUCT(tup));
+        if (agg->aggkind != AGGKIND_NORMAL)
+            fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, wf->location, "ordered-set aggregates are not supported", nullptr);
+        // Resolve a polymorphic transition type as the executor does.
+        Oid inputTypes[FUNC_MAX_ARGS];
+        foreach (lc, wf->args)
+            inputTypes[i++] = exprType(static_cast<Node *>(lfirst(lc)));
+        a->transtype = resolve_aggregate_transtype(wf->winfnoid, agg->aggtranstype, inputTypes, nargs);
+        get_typlenbyval(a->transtype, &a->transtyplen, &a->transtypbyval);
+        fmgr_info(agg->aggtransfn, &a->transfn);
+        a->trans_strict = a->transfn.fn_strict;
+        a->has_final = OidIsValid(agg->aggfinalfn);
+        if (a->has_final) {
+            fmgr_info(agg->aggfinalfn, &a->finalfn);
+            a->final_strict = a->finalfn.fn_strict;
+            a->final_extra = agg->aggfinalextra;
+            a->nfinalargs = a->final_extra ? nargs + 1 : 1;
+        }
+        // Argument types for get_fn_expr_argtype() (polymorphic transition
+        // functions such as feature_ext's aggregates need them), as nodeAgg does.
+        Expr *transexpr = nullptr, *invexpr = nullptr, *finalexpr = nullptr;
+        build_aggregate_transfn_expr(inputTypes, nargs, 0, false,
+                                     a->transtype, wf->inputcollid, agg->aggtransfn, InvalidOid, &transexpr, &invexpr);
+        fmgr_info_set_expr(reinterpret_cast<Node *>(transexpr), &a->transfn);
+        if (a->has_final) {
+            build_aggregate_finalfn_expr(inputTypes, a->nfinalargs, a->transtype, wf->wintype, wf->inputcollid,
+                                         agg->aggfinalfn, &finalexpr);
+            fmgr_info_set_expr(reinterpret_cast<Node *>(finalexpr), &a->finalfn);
+        }
+        bool initnull;
+        Datum init = SysCacheGetAttr(AGGFNOID, tup, Anum_pg_aggregate_agginitval, &initnull);
+        a->init_null = initnull;
+        if (!initnull) {
+            Oid infunc, ioparam;
+            getTypeInputInfo(a->transtype, &infunc, &ioparam);
+            a->init_value = OidInputFunctionCall(infunc, TextDatumGetCString(init), ioparam, -1);
+        }
+        ReleaseSysCache(tup);
     }
-    // Argument types for get_fn_expr_argtype() (polymorphic transition
-    // functions such as feature_ext's aggregates need them), as nodeAgg does.
-    Expr *transexpr = nullptr, *invexpr = nullptr, *finalexpr = nullptr;
-    build_aggregate_transfn_expr(inputTypes, nargs, 0, false,
-                                 a->transtype, wf->inputcollid, agg->aggtransfn, InvalidOid, &transexpr, &invexpr);
-    fmgr_info_set_expr(reinterpret_cast<Node *>(transexpr), &a->transfn);
-    if (a->has_final) {
-        build_aggregate_finalfn_expr(inputTypes, a->nfinalargs, a->transtype, wf->wintype, wf->inputcollid,
-                                     agg->aggfinalfn, &finalexpr);
-        fmgr_info_set_expr(reinterpret_cast<Node *>(finalexpr), &a->finalfn);
-    }
-    bool initnull;
-    Datum init = SysCacheGetAttr(AGGFNOID, tup, Anum_pg_aggregate_agginitval, &initnull);
-    a->init_null = initnull;
-    if (!initnull) {
-        Oid infunc, ioparam;
-        getTypeInputInfo(a->transtype, &infunc, &ioparam);
-        a->init_value = OidInputFunctionCall(infunc, TextDatumGetCString(init), ioparam, -1);
-    }
-    ReleaseSysCache(tup);
     a->result_type = wf->wintype;
     get_typlenbyval(a->result_type, &a->result_typlen, &a->result_typbyval);
     a->fast = fast_kind(wf, &a->fast_attno, &a->fast_argtype);
     a->nargs = nargs;
     a->args = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * (nargs + 1)));
+    a->arg_exprs = static_cast<Expr **>(palloc0(sizeof(Expr *) * (nargs + 1)));
     i = 0;
     foreach (lc, wf->args) {
         Expr *e = static_cast<Expr *>(lfirst(lc));
         mark_columns(reinterpret_cast<Node *>(e), b);
-        a->args[i++] = ExecInitExpr(e, nullptr);
+        a->arg_exprs[i++] = e;
     }
     if (wf->aggfilter) {
         mark_columns(reinterpret_cast<Node *>(wf->aggfilter), b);
-        a->filter = ExecInitExpr(wf->aggfilter, nullptr);
+        a->filter_expr = wf->aggfilter;
     }
     MemoryContextSwitchTo(old);
+    // States now when the interpreter will run (feature_ext.jit off);
+    // else on first interpreted use, after the check ExecInitExpr makes.
+    if (!g_jit)
+        agg_ready(b->p, a);
+    else {
+        for (int j = 0; j < nargs; j++)
+            (void) check_execute_walker(reinterpret_cast<Node *>(a->arg_exprs[j]), &b->execute_checked);
+        (void) check_execute_walker(reinterpret_cast<Node *>(a->filter_expr), &b->execute_checked);
+    }
 }
 
+}  // namespace
+
+void agg_ready(DeployPlan *p, AggPlan *a)
+{
+    if (a->ready)
+        return;
+    MemoryContext old = MemoryContextSwitchTo(p->cxt);
+    for (int i = 0; i < a->nargs; i++)
+        a->args[i] = ExecInitExpr(a->arg_exprs[i], nullptr);
+    if (a->filter_expr)
+        a->filter = ExecInitExpr(a->filter_expr, nullptr);
+    MemoryContextSwitchTo(old);
+    a->ready = true;
+}
+
+namespace {
 
 // ---- OpenMLDB dialect (dialect/openmldb.hpp): the query is translated into
 // PostgreSQL's dialect before planning; the catalog keeps the original text.
@@ -1042,7 +1161,9 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
     RangeTblEntry *rte = linitial_node(RangeTblEntry, q->rtable);
     Relation heap = table_open(rte->relid, AccessShareLock);
     b->heap = heap;
-    refuse_citus_shell(heap, "a deployment");
+    // (A Citus shell needs Citus's catalog; without it, no pg_extension scan.)
+    if (OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
+        refuse_citus_shell(heap, "a deployment");
     if (heap->rd_rel->relkind != RELKIND_RELATION || heap->rd_tableam != feature_store_routine())
         fail(b, ERRCODE_WRONG_OBJECT_TYPE, -1,
              psprintf("table \"%s\" is not a feature_store table", RelationGetRelationName(heap)),
@@ -1111,8 +1232,10 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
     p->agg_exprs = b->winfuncs;  // in the plan's context
     p->aggs = static_cast<AggPlan *>(palloc0(sizeof(AggPlan) * Max(p->naggs, 1)));
     int i = 0;
-    foreach (lc, b->winfuncs)
-        plan_agg(b, static_cast<WindowFunc *>(lfirst(lc)), &p->aggs[i++]);
+    foreach (lc, b->winfuncs) {
+        plan_agg(b, static_cast<WindowFunc *>(lfirst(lc)), &p->aggs[i], i);
+        i++;
+    }
     // Columns aggregates read must be held by the index of their window.
     for (int a = 0; a < p->natts; a++) {
         if (!p->cols_needed[a])

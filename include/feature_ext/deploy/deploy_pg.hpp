@@ -81,6 +81,12 @@ struct AggPlan {
     int nargs;
     ExprState **args;          // evaluated on the row slot
     ExprState *filter;         // FILTER (WHERE ...) or nullptr
+    // args / filter are made from these on first interpreted use
+    // (agg_ready): compiled aggregates never need them.
+    Expr **arg_exprs;
+    Expr *filter_expr;
+    bool ready;
+    int sig_first;             // first aggregate of the plan with the same signature
     Oid transtype;
     int16 transtyplen;
     bool transtypbyval;
@@ -219,6 +225,9 @@ DeployPlan *plan_bound(const char *name, const char *bound, const char *tree, Oi
 DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext parent, bool check_only,
                             StringInfo explain, int fix_flags = kFixNone, List **fixes = nullptr,
                             Oid bind_relid = InvalidOid);
+// The states of aggregate a's arguments and FILTER (a->args, a->filter),
+// made on first use, in the plan's context.
+void agg_ready(DeployPlan *p, AggPlan *a);
 // Run one request: values/isnull by table attribute number.  Returns the
 // output tuple as a Datum (composite) in the caller's context.
 Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull);

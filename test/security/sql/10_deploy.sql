@@ -108,6 +108,26 @@ SELECT * FROM alice.f('a', 8, 'x', '2026-01-01 00:03+00');
 RESET search_path;
 RESET ROLE;
 SELECT public.mallory_is_superuser();
+-- EXECUTE on the functions a deployment's expressions call is checked when
+-- a session plans it, as PostgreSQL's executor checks it, also where the
+-- JIT computes them without calling the function (a compiled FILTER needs
+-- none of the interpreter's expression states, which made that check).
+SET ROLE alice;
+SELECT feature_ext.deploy('alice.fx', $q$SELECT k, sum(v) FILTER (WHERE v > '1.5') OVER w AS s
+  FROM alice.ev WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 5 PRECEDING AND CURRENT ROW)$q$);
+SELECT substring(feature_ext.explain('alice.fx', timing => false) FROM 'JIT: [0-9]+ of [0-9]+ aggregates compile');
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION pg_catalog.float8gt(float8, float8) FROM PUBLIC;
+\c -
+SET ROLE mallory;
+SELECT * FROM alice.fx('a', 8, 'x', '2026-01-01 00:03+00');
+RESET ROLE;
+GRANT EXECUTE ON FUNCTION pg_catalog.float8gt(float8, float8) TO PUBLIC;
+SET ROLE mallory;
+SELECT * FROM alice.fx('a', 8, 'x', '2026-01-01 00:03+00');
+SET ROLE alice;
+SELECT feature_ext.undeploy('alice.fx');
+RESET ROLE;
 
 -- 4. Replacing or dropping another role's deployment is refused.
 SET ROLE mallory;
