@@ -61,6 +61,12 @@ DROP TABLE st_ev;
 SELECT count(*) FROM feature_ext.index_stats WHERE index_name::text LIKE 'st_ev%';
 SELECT indexes >= 2 AS has_indexes, used_bytes > 0 AS uses_memory, total_bytes = used_bytes + free_bytes AS adds_up
   FROM feature_ext.memory_usage();
+-- where the free memory is (never-used, free lists, whole free segments,
+-- not yet reusable): the parts never exceed the free bytes
+SELECT never_used_bytes > 0 AS has_never_used,
+       never_used_bytes + free_list_bytes + free_segment_bytes + segment_dead_bytes <= free_bytes AS parts_within_free,
+       runs_per_key_max >= 0 AND runs_per_key_avg >= 0 AS runs_reported
+  FROM feature_ext.memory_usage();
 
 -- A rolled-back CREATE INDEX leaves nothing behind.
 BEGIN;

@@ -114,11 +114,28 @@ SELECT k, (SELECT count(*) FROM feature_ext.index_scan('sd_k', ARRAY[k])) = coun
   FROM sd GROUP BY k ORDER BY k;
 SELECT rows_in_memory = (SELECT count(*) FROM sd) AS same FROM feature_ext.index_stats WHERE index_name = 'sd_k'::regclass;
 
--- PREPARE TRANSACTION is refused when it changed a feature_store table.
+-- Two-phase commit: prepared changes stay out of the index until COMMIT
+-- PREPARED (then in, as at COMMIT) or ROLLBACK PREPARED (never).
 BEGIN;
-INSERT INTO sd VALUES ('p', 1, 1);
+INSERT INTO sd VALUES ('p', 1, 1), ('p', 2, 2);
+SAVEPOINT s1;
+INSERT INTO sd VALUES ('p', 3, 3);
+ROLLBACK TO s1;
+DELETE FROM sd WHERE k = 'k1' AND v = 1;
 PREPARE TRANSACTION 'fe_p1';
 SELECT count(*) FROM feature_ext.index_scan('sd_k', '{p}');
+SELECT count(*) FROM feature_ext.index_scan('sd_k', '{k1}') AS k1_before;
+COMMIT PREPARED 'fe_p1';
+SELECT order_value, row_data FROM feature_ext.index_scan('sd_k', '{p}');
+SELECT count(*) FROM feature_ext.index_scan('sd_k', '{k1}') AS k1_after;
+BEGIN;
+INSERT INTO sd VALUES ('p', 4, 4);
+DELETE FROM sd WHERE k = 'p' AND v = 1;
+PREPARE TRANSACTION 'fe_p2';
+ROLLBACK PREPARED 'fe_p2';
+SELECT order_value, row_data FROM feature_ext.index_scan('sd_k', '{p}');
+SELECT k, (SELECT count(*) FROM feature_ext.index_scan('sd_k', ARRAY[k])) = count(*) AS same
+  FROM sd GROUP BY k ORDER BY k;
 DROP TABLE sd;
 DROP TABLE sd2;
 

@@ -28,8 +28,8 @@ extern "C" void _PG_init(void)
 
     DefineCustomIntVariable("feature_ext.memory_limit",
                             "Shared memory reserved for all skiplist indexes.",
-                            "Set at server start. Reaching it fails the inserting statement with SQLSTATE 53200.",
-                            &fe::g_memory_limit_mb, 256, 8, 1024 * 1024, PGC_POSTMASTER, GUC_UNIT_MB, nullptr,
+                            "Set at server start (at most 32767MB: the store addresses 32 GiB). Reaching it fails the inserting statement with SQLSTATE 53200.",
+                            &fe::g_memory_limit_mb, 256, 8, 32767, PGC_POSTMASTER, GUC_UNIT_MB, nullptr,
                             nullptr, nullptr);
     DefineCustomIntVariable("feature_ext.ttl_gc_interval",
                             "How often the background worker reclaims expired rows.", nullptr,

@@ -499,6 +499,9 @@ void project_row(DeployPlan *p, const Datum *values, const bool *isnull, Datum *
         if (proj && jp->out_jitted[i]) {
             ov[i] = Datum(jp->outw[i]);
             on[i] = jp->outn[i] != 0;
+        } else if (p->out_param[i] >= 0) {  // a bare window function
+            ov[i] = p->params[p->out_param[i]].value;
+            on[i] = p->params[p->out_param[i]].isnull;
         } else
             ov[i] = ExecEvalExpr(p->outputs[i], ec, &on[i]);
     }

@@ -55,6 +55,9 @@ extern "C" {
 #include "utils/catcache.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
+#include "utils/snapmgr.h"
+#include "access/skey.h"
+#include "access/detoast.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_operator.h"
 #include "portability/instr_time.h"
@@ -147,7 +150,7 @@ void ensure_plan_cache()
 struct DeploymentRow {
     char *query;  // as the user wrote it
     char *bound;  // the bound query plans are made from
-    char *tree;   // the analysed query by OID (see current_bound_query)
+    char *tree;   // the analysed query by OID (see plan_bound)
     Oid relid;    // its table
     char *owner;
     JitObject jo;
@@ -164,48 +167,101 @@ bool catalog_has_bound_tree()
     return OidIsValid(rel) && get_attnum(rel, "bound_tree") != InvalidAttrNumber;
 }
 
+// The deployment catalog and its primary key (schema_name, name), or
+// InvalidOid when the extension's catalog is not there.
+Oid deployment_catalog()
+{
+    Oid ns = get_namespace_oid("feature_ext", true);
+    return OidIsValid(ns) ? get_relname_relid("deployment", ns) : InvalidOid;
+}
+
+// Column `name` of a catalog row (by name: a catalog updated from an older
+// version has its columns in another order), copied as text / bytea.
+char *row_text(HeapTuple tup, TupleDesc td, const char *name)
+{
+    int att = SPI_fnumber(td, name);
+    if (att <= 0)
+        return nullptr;
+    bool isnull;
+    Datum d = heap_getattr(tup, att, td, &isnull);
+    return isnull ? nullptr : TextDatumGetCString(d);
+}
+
+// The same for a long text (the bound tree): a compressed or out-of-line
+// value is detoasted into a copy that becomes the C string in place, so
+// that it is copied once (each page a new connection touches costs).
+char *row_long_text(HeapTuple tup, TupleDesc td, const char *name)
+{
+    int att = SPI_fnumber(td, name);
+    if (att <= 0)
+        return nullptr;
+    bool isnull;
+    Datum d = heap_getattr(tup, att, td, &isnull);
+    if (isnull)
+        return nullptr;
+    auto *v = reinterpret_cast<struct varlena *>(DatumGetPointer(d));
+    if (!VARATT_IS_EXTENDED(v))
+        return TextDatumGetCString(d);
+    struct varlena *t = detoast_attr(v);  // a new 4-byte-header copy
+    Size n = VARSIZE(t) - VARHDRSZ;
+    char *s = static_cast<char *>(repalloc(t, VARSIZE(t) + 1));
+    memmove(s, s + VARHDRSZ, n);
+    s[n] = '\0';
+    return s;
+}
+
+Datum row_datum(HeapTuple tup, TupleDesc td, const char *name, bool *isnull)
+{
+    int att = SPI_fnumber(td, name);
+    *isnull = true;
+    return att > 0 ? heap_getattr(tup, att, td, isnull) : Datum(0);
+}
+
+// One row of feature_ext.deployment, read by its primary key with the
+// statement's snapshot.  The table is readable by the extension's owner
+// only; this reads it the way PostgreSQL reads its own catalogs (no SQL, no
+// name resolution beyond the catalog itself, no privilege check: nothing read
+// here goes back to the caller but what the deployment's own functions do
+// with it), which is what a new connection's first call needs to be cheap.
 bool lookup_deployment(const char *schema, const char *name, DeploymentRow *row, bool want_jit)
 {
     memset(row, 0, sizeof(*row));
-    MemoryContext caller = CurrentMemoryContext;
-    Oid types[2] = {NAMEOID, NAMEOID};
+    Oid catrel = deployment_catalog();
+    if (!OidIsValid(catrel))
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("extension \"feature_ext\" is not installed"),
+                        errhint("CREATE EXTENSION feature_ext;")));
+    Relation rel = table_open(catrel, AccessShareLock);
+    list_free(RelationGetIndexList(rel));  // sets rd_pkindex
+    Oid pk = rel->rd_pkindex;
+    if (!OidIsValid(pk))
+        elog(ERROR, "feature_ext: feature_ext.deployment has no primary key");
     NameData s, n;
     namestrcpy(&s, schema);
     namestrcpy(&n, name);
-    Datum vals[2] = {NameGetDatum(&s), NameGetDatum(&n)};
-    bool found = false;
-    SafeScope sc;
-    safe_enter(&sc, extension_owner(), SECURITY_LOCAL_USERID_CHANGE);
-    SPI_connect();
-    bool has_tree = catalog_has_bound_tree();
-    if (SPI_execute_with_args(has_tree ? "SELECT d.query, d.bound_query, d.relid, d.owner, d.jit_object, d.jit_hash, "
-                                         "       d.jit_compile_ms, d.bound_tree FROM feature_ext.deployment d "
-                                         " WHERE d.schema_name OPERATOR(pg_catalog.=) $1 AND d.name OPERATOR(pg_catalog.=) $2"
-                                       : "SELECT d.query, d.bound_query, d.relid, d.owner, d.jit_object, d.jit_hash, "
-                                         "       d.jit_compile_ms, NULL::pg_catalog.text FROM feature_ext.deployment d "
-                              " WHERE d.schema_name OPERATOR(pg_catalog.=) $1 AND d.name OPERATOR(pg_catalog.=) $2",
-                              2, types, vals, nullptr, true, 1) == SPI_OK_SELECT &&
-        SPI_processed == 1) {
-        found = true;
-        HeapTuple tup = SPI_tuptable->vals[0];
-        TupleDesc td = SPI_tuptable->tupdesc;
+    TupleDesc td = RelationGetDescr(rel);
+    ScanKeyData key[2];
+    ScanKeyInit(&key[0], AttrNumber(SPI_fnumber(td, "schema_name")), BTEqualStrategyNumber, F_NAMEEQ,
+                NameGetDatum(&s));
+    ScanKeyInit(&key[1], AttrNumber(SPI_fnumber(td, "name")), BTEqualStrategyNumber, F_NAMEEQ, NameGetDatum(&n));
+    // The statement's snapshot, as the SQL this replaces saw the table.
+    Snapshot snap = ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot();
+    SysScanDesc scan = systable_beginscan(rel, pk, true, snap, 2, key);
+    HeapTuple tup = systable_getnext(scan);
+    bool found = HeapTupleIsValid(tup);
+    if (found) {
         bool isnull;
-        char *q = SPI_getvalue(tup, td, 1);
-        char *bq = SPI_getvalue(tup, td, 2);
-        Datum rel = SPI_getbinval(tup, td, 3, &isnull);
-        char *ow = SPI_getvalue(tup, td, 4);
-        char *bt = SPI_getvalue(tup, td, 8);
-        MemoryContext old = MemoryContextSwitchTo(caller);
-        row->query = pstrdup(q);
-        row->bound = bq ? pstrdup(bq) : nullptr;
-        row->tree = bt ? pstrdup(bt) : nullptr;
-        row->relid = isnull ? InvalidOid : DatumGetObjectId(rel);
-        row->owner = ow ? pstrdup(ow) : nullptr;
+        row->query = row_text(tup, td, "query");
+        row->bound = row_text(tup, td, "bound_query");
+        row->tree = row_long_text(tup, td, "bound_tree");  // absent before 0.2.0
+        Datum rel_d = row_datum(tup, td, "relid", &isnull);
+        row->relid = isnull ? InvalidOid : DatumGetObjectId(rel_d);
+        Datum ow = row_datum(tup, td, "owner", &isnull);
+        row->owner = isnull ? nullptr : pstrdup(NameStr(*DatumGetName(ow)));
         if (want_jit) {
             bool n1, n2, n3;
-            Datum obj = SPI_getbinval(tup, td, 5, &n1);
-            Datum h = SPI_getbinval(tup, td, 6, &n2);
-            Datum ms = SPI_getbinval(tup, td, 7, &n3);
+            Datum obj = row_datum(tup, td, "jit_object", &n1);
+            Datum h = row_datum(tup, td, "jit_hash", &n2);
+            Datum ms = row_datum(tup, td, "jit_compile_ms", &n3);
             if (!n1 && !n2) {
                 bytea *b = DatumGetByteaPP(obj);
                 row->jo.len = VARSIZE_ANY_EXHDR(b);
@@ -215,22 +271,16 @@ bool lookup_deployment(const char *schema, const char *name, DeploymentRow *row,
                 row->jo.compile_ms = n3 ? 0 : DatumGetFloat8(ms);
             }
         }
-        MemoryContextSwitchTo(old);
     }
-    SPI_finish();
-    safe_leave(&sc);
+    systable_endscan(scan);
+    table_close(rel, AccessShareLock);
     return found;
 }
 
-// The plan of a deployment row: its bound query, its table by OID.
+// The plan of a deployment row: its bound tree or query, its table by OID.
 DeployPlan *plan_row(const char *qname, const DeploymentRow *row, MemoryContext cxt, StringInfo explain)
 {
-    if (!row->bound)
-        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                        errmsg("deployment %s has no bound query", qname),
-                        errhint("Redeploy it with feature_ext.deploy(..., '{\"replace\": true}').")));
-    return plan_deployment(qname, current_bound_query(row->bound, row->tree, row->relid), cxt, false, explain,
-                           kPlanBound, nullptr, row->relid);
+    return plan_bound(qname, row->bound, row->tree, row->relid, cxt, explain);
 }
 
 // The request function's arguments must be the table's columns as they are

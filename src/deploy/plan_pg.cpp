@@ -61,7 +61,10 @@ const TableAmRoutine *feature_store_routine();
 namespace {
 
 struct PlanBuild {
-    const char *query;
+    const char *query;   // the text planned; nullptr: the bound tree (no text, no positions)
+    const char *name;
+    const char *tree;    // the bound tree planned, or nullptr
+    Oid bind_relid;
     Query *q;
     Relation heap;
     DeployPlan *p;
@@ -72,8 +75,23 @@ struct PlanBuild {
     List *fixes;  // DDL (char *) that would make the query deployable
 };
 
+const char *deparse_tree(const char *tree);
+DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Query *tq, MemoryContext parent,
+                      bool check_only, StringInfo explain, int fix_flags, List **fixes, Oid bind_relid);
+
 [[noreturn]] void fail(PlanBuild *b, int sqlstate, int location, const char *msg, const char *hint)
 {
+    if (!b->query) {
+        // Planned from the bound tree, which keeps neither text nor
+        // positions: plan its deparsed text, as every plan did before the
+        // tree was used directly, so that the error is the same as then,
+        // with the text and the position.  (Should the text plan, the error
+        // is raised here with the text and no position.)
+        const char *text = deparse_tree(b->tree);
+        (void) plan_impl(b->name, text, nullptr, nullptr, CurrentMemoryContext, true, nullptr, kPlanBound, nullptr,
+                         b->bind_relid);
+        ereport(ERROR, (errcode(sqlstate), errmsg("%s", msg), hint ? errhint("%s", hint) : 0, internalerrquery(text)));
+    }
     ereport(ERROR, (errcode(sqlstate), errmsg("%s", msg), hint ? errhint("%s", hint) : 0,
                     location >= 0 ? internalerrposition(location + 1) : 0, internalerrquery(b->query)));
     pg_unreachable();
@@ -851,22 +869,34 @@ const char *bound_tree_key()
     return psprintf("%llu/%u/%d:", (unsigned long long) GetSystemIdentifier(), MyDatabaseId, PG_VERSION_NUM / 100);
 }
 
-const char *current_bound_query(const char *bound, const char *tree, Oid relid)
+namespace {
+
+// The analysed query a bound tree holds, when it was written here (this
+// server, this database, this major) for this table; else nullptr.
+Query *bound_tree_query(const char *tree, Oid relid)
 {
     const char *key = bound_tree_key();
     size_t kl = strlen(key);
     if (!tree || strncmp(tree, key, kl) != 0)
-        return bound;
+        return nullptr;
     Node *n = static_cast<Node *>(stringToNode(tree + kl));
     if (!n || !IsA(n, Query))
-        return bound;
+        return nullptr;
     Query *q = reinterpret_cast<Query *>(n);
     if (list_length(q->rtable) != 1 || linitial_node(RangeTblEntry, q->rtable)->rtekind != RTE_RELATION ||
         linitial_node(RangeTblEntry, q->rtable)->relid != relid)
-        return bound;
-    // Every object the tree names is a dependency of the deployment's
-    // functions (recordDependencyOnExpr at deploy): none can be dropped
-    // without them, so each OID still resolves.
+        return nullptr;
+    return q;
+}
+
+// A bound tree as text that names each object as it is called now, every
+// object outside pg_catalog with its schema (deparsed under the pinned
+// path).  Every object the tree names is a dependency of the deployment's
+// functions (recordDependencyOnExpr at deploy): none can be dropped without
+// them, so each OID still resolves.
+const char *deparse_tree(const char *tree)
+{
+    Query *q = static_cast<Query *>(stringToNode(tree + strlen(bound_tree_key())));
     SafeScope s;
     safe_enter(&s, InvalidOid, 0);
     const char *text = pg_get_querydef(q, false);
@@ -874,29 +904,10 @@ const char *current_bound_query(const char *bound, const char *tree, Oid relid)
     return text;
 }
 
-DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext parent, bool check_only,
-                            StringInfo explain, int fix_flags, List **fixes, Oid bind_relid)
+// Parse and analyse b->query; a bound query's table is re-bound to
+// bind_relid.
+Query *parse_text(PlanBuild *b, bool bound, Oid bind_relid)
 {
-    bool bound = (fix_flags & kPlanBound) != 0;
-    // A bound query names every object with its schema; the search_path is
-    // pinned as well, so nothing the caller created can stand in for them
-    // (docs/SECURITY.md, "How a deployment is bound").
-    SafeScope pinned;
-    if (bound)
-        safe_enter(&pinned, InvalidOid, 0);
-    MemoryContext cxt = AllocSetContextCreate(parent, "feature_ext deployment", ALLOCSET_DEFAULT_SIZES);
-    MemoryContext old = MemoryContextSwitchTo(cxt);
-    PlanBuild bb;
-    memset(&bb, 0, sizeof(bb));
-    PlanBuild *b = &bb;
-    const char *openmldb = !bound && dialect_looks(query) ? pstrdup(query) : nullptr;
-    b->query = openmldb ? translate_openmldb_query(openmldb) : pstrdup(query);
-    b->fix_flags = fix_flags;
-    auto *p = static_cast<DeployPlan *>(palloc0(sizeof(DeployPlan)));
-    b->p = p;
-    p->cxt = cxt;
-    p->name = pstrdup(name);
-
     List *raw = pg_parse_query(b->query);
     if (list_length(raw) != 1 || !IsA(linitial_node(RawStmt, raw)->stmt, SelectStmt))
         fail(b, ERRCODE_SYNTAX_ERROR, -1, "a deployment is exactly one SELECT statement", nullptr);
@@ -906,7 +917,7 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
         auto *sel = reinterpret_cast<SelectStmt *>(linitial_node(RawStmt, raw)->stmt);
         char *relname = get_rel_name(bind_relid);
         if (!relname)
-            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("the table of deployment %s was dropped", name),
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("the table of deployment %s was dropped", b->name),
                             errhint("Undeploy it, or redeploy it over the new table with '{\"replace\": true}'.")));
         if (list_length(sel->fromClause) == 1 && IsA(linitial(sel->fromClause), RangeVar)) {
             RangeVar *rv = linitial_node(RangeVar, sel->fromClause);
@@ -915,7 +926,77 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
             rv->relname = relname;
         }
     }
-    Query *q = parse_analyze_fixedparams(linitial_node(RawStmt, raw), b->query, nullptr, 0, nullptr);
+    return parse_analyze_fixedparams(linitial_node(RawStmt, raw), b->query, nullptr, 0, nullptr);
+}
+
+}  // namespace
+
+DeployPlan *plan_bound(const char *name, const char *bound, const char *tree, Oid relid, MemoryContext parent,
+                       StringInfo explain)
+{
+    // The tree itself where it applies: it holds every object by OID, as a
+    // view's rule does, so renames are followed without deparsing it and
+    // parsing the text again (most of what a new connection's first call
+    // paid for its plan).
+    // The tree is read into a context of its own that the plan then keeps:
+    // the plan's expression states point into it.
+    MemoryContext tcxt = AllocSetContextCreate(CurrentMemoryContext, "feature_ext bound tree", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext old = MemoryContextSwitchTo(tcxt);
+    Query *q = bound_tree_query(tree, relid);
+    MemoryContextSwitchTo(old);
+    if (q) {
+        DeployPlan *p = plan_impl(name, nullptr, tree, q, parent, false, explain, kPlanBound, nullptr, relid);
+        MemoryContextSetParent(tcxt, p->cxt);
+        return p;
+    }
+    MemoryContextDelete(tcxt);
+    // Elsewhere (a restore, pg_upgrade): the bound text, its table by OID.
+    if (!bound)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("deployment %s has no bound query", name),
+                        errhint("Redeploy it with feature_ext.deploy(..., '{\"replace\": true}').")));
+    return plan_impl(name, bound, nullptr, nullptr, parent, false, explain, kPlanBound, nullptr, relid);
+}
+
+DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext parent, bool check_only,
+                            StringInfo explain, int fix_flags, List **fixes, Oid bind_relid)
+{
+    return plan_impl(name, query, nullptr, nullptr, parent, check_only, explain, fix_flags, fixes, bind_relid);
+}
+
+namespace {
+
+// Plan the text `query`, or (query == nullptr) the analysed query tq read
+// from the bound tree `tree`.
+DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Query *tq, MemoryContext parent,
+                      bool check_only, StringInfo explain, int fix_flags, List **fixes, Oid bind_relid)
+{
+    bool bound = (fix_flags & kPlanBound) != 0;
+    // A bound query names every object with its schema (a bound tree by
+    // OID); the search_path is pinned as well, so nothing the caller created
+    // can stand in for them (docs/SECURITY.md, "How a deployment is bound").
+    SafeScope pinned;
+    if (bound)
+        safe_enter(&pinned, InvalidOid, 0);
+    // Made under the caller's context and moved under `parent` once planned:
+    // an error on the way frees it with the statement.
+    MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "feature_ext deployment", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext old = MemoryContextSwitchTo(cxt);
+    PlanBuild bb;
+    memset(&bb, 0, sizeof(bb));
+    PlanBuild *b = &bb;
+    const char *openmldb = query && !bound && dialect_looks(query) ? pstrdup(query) : nullptr;
+    b->query = openmldb ? translate_openmldb_query(openmldb) : query ? pstrdup(query) : nullptr;
+    b->name = pstrdup(name);
+    b->tree = tree;
+    b->bind_relid = bind_relid;
+    b->fix_flags = fix_flags;
+    auto *p = static_cast<DeployPlan *>(palloc0(sizeof(DeployPlan)));
+    b->p = p;
+    p->cxt = cxt;
+    p->name = pstrdup(name);
+
+    Query *q = tq ? tq : parse_text(b, bound, bind_relid);
     b->q = q;
     if (!bound) {
         // What later plans parse: the analysed query deparsed with every
@@ -1054,9 +1135,18 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
         }
     }
     // Execution state.
+    // A bare window function's output is its result as computed (no
+    // expression state: ~2.5 kB each, most of a wide deployment's plan).
+    p->out_param = static_cast<int *>(palloc(sizeof(int) * Max(nout, 1)));
     i = 0;
-    foreach (lc, outexprs)
-        p->outputs[i++] = ExecInitExpr(static_cast<Expr *>(lfirst(lc)), nullptr);
+    foreach (lc, outexprs) {
+        Node *e = static_cast<Node *>(lfirst(lc));
+        p->out_param[i] = IsA(e, Param) && reinterpret_cast<Param *>(e)->paramkind == PARAM_EXEC
+                              ? reinterpret_cast<Param *>(e)->paramid
+                              : -1;
+        p->outputs[i] = p->out_param[i] >= 0 ? nullptr : ExecInitExpr(reinterpret_cast<Expr *>(e), nullptr);
+        i++;
+    }
     p->out_exprs = outexprs;  // in the plan's context (for the JIT)
     p->params = static_cast<ParamExecData *>(palloc0(sizeof(ParamExecData) * Max(p->naggs, 1)));
     p->econtext = CreateStandaloneExprContext();
@@ -1076,7 +1166,7 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
         if (openmldb)
             appendStringInfo(explain, "  OpenMLDB dialect, planned as: %s\n", b->query);
         if (bound)
-            appendStringInfo(explain, "  bound query: %s\n", b->query);
+            appendStringInfo(explain, "  bound query: %s\n", b->query ? b->query : deparse_tree(b->tree));
         for (int g = 0; g < p->ngroups; g++) {
             GroupPlan *gp = &p->groups[g];
             appendStringInfo(explain, "  read index %s once per request: ", get_rel_name(gp->indexoid));
@@ -1116,7 +1206,9 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
         MemoryContextDelete(cxt);
         return nullptr;
     }
+    MemoryContextSetParent(cxt, parent);
     return p;
 }
 
+}  // namespace
 }  // namespace fe

@@ -22,6 +22,7 @@
 #include "feature_ext/deploy/deploy_pg.hpp"
 
 #include "feature_ext/jit/jit.hpp"
+#include "feature_ext/jit/loader.hpp"
 #include "feature_ext/base/module_pg.hpp"
 #include "feature_ext/base/guard_pg.hpp"
 
@@ -725,6 +726,11 @@ void release_cb(void *arg)
     jit::release(static_cast<jit::Loaded *>(arg));
 }
 
+void release_image_cb(void *arg)
+{
+    jit::image_release(static_cast<jit::Image *>(arg));
+}
+
 // Output columns that compile (by-value results only).
 void build_proj(DeployPlan *p, jit::ModuleSpec *spec, bool *out_jitted)
 {
@@ -900,11 +906,23 @@ JitPlan *attach(DeployPlan *p, const JitObject *stored, const bool *exclude)
         len = b.cr.object_len;
         jp->compile_ms = b.cr.ms;
     }
+    // Linked by jit/loader.cpp (a few pages touched: a new connection's
+    // first call stays cheap); through LLVM when that linker cannot (another
+    // architecture, a relocation or symbol it does not know).
     char *err = nullptr;
-    jit::Loaded *l = jit::load(obj, len, p->ngroups, &err);
+    jit::Image *im = jit::link_image(obj, len, p->ngroups, &err);
+    jit::Loaded *l = nullptr;
+    if (!im) {
+        char why[512];
+        strlcpy(why, err ? err : "?", sizeof(why));
+        jit::free_buffer(err);
+        err = nullptr;
+        ereport(DEBUG1, (errmsg_internal("feature_ext: deployment %s loaded through LLVM: %s", p->name, why)));
+        l = jit::load(obj, len, p->ngroups, &err);
+    }
     if (b.compiled)
         jit::free_buffer(b.cr.object);
-    if (!l) {
+    if (!im && !l) {
         char msg[512];
         strlcpy(msg, err ? err : "?", sizeof(msg));
         jit::free_buffer(err);
@@ -915,20 +933,20 @@ JitPlan *attach(DeployPlan *p, const JitObject *stored, const bool *exclude)
     INSTR_TIME_SET_CURRENT(t1);
     INSTR_TIME_SUBTRACT(t1, t0);
     // The code lives as long as the plan.
-    cb->func = release_cb;
-    cb->arg = l;
+    cb->func = im ? release_image_cb : release_cb;
+    cb->arg = im ? static_cast<void *>(im) : static_cast<void *>(l);
     MemoryContextRegisterResetCallback(p->cxt, cb);
-    jp->loaded = l;
+    jp->loaded = cb->arg;
     jp->ngroups = p->ngroups;
     jp->agg_jitted = jitted;
     jp->njitted = b.njitted;
     jp->load_ms = INSTR_TIME_GET_MILLISEC(t1);
-    jp->proj = nout_jit ? reinterpret_cast<void *>(jit::projection_fn(l)) : nullptr;
+    jp->proj = nout_jit ? reinterpret_cast<void *>(im ? jit::image_projection_fn(im) : jit::projection_fn(l)) : nullptr;
     jp->out_jitted = outj;
     jp->nout_jitted = jp->proj ? nout_jit : 0;
     for (int g = 0; g < p->ngroups; g++) {
         JitGroup *jg = &jp->groups[g];
-        jg->fn = gnw[g] > 0 ? reinterpret_cast<void *>(jit::group_fn(l, g)) : nullptr;
+        jg->fn = gnw[g] > 0 ? reinterpret_cast<void *>(im ? jit::image_group_fn(im, g) : jit::group_fn(l, g)) : nullptr;
         if (!jg->fn)
             continue;
         jg->nwin = gnw[g];

@@ -42,6 +42,10 @@ CREATE FUNCTION feature_ext.index_stats_raw(
 -- after a restart 'not loaded', then 'loading' (rows_in_memory grows) while
 -- the background loader reads it; 'failed' when it did not fit in
 -- feature_ext.memory_limit (inserts into its table then fail with 53200).
+-- (Skiplist indexes found by is_skiplist_index(), not by a join with
+-- pg_class: Citus hides its shards' pg_class rows, see functions_pg.cpp.)
+CREATE FUNCTION feature_ext.is_skiplist_index(pg_catalog.oid) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'fe_is_skiplist_index' LANGUAGE C STRICT STABLE PARALLEL SAFE;
 CREATE VIEW feature_ext.index_stats AS
 SELECT i.indexrelid::pg_catalog.regclass AS index_name,
        i.indrelid::pg_catalog.regclass   AS table_name,
@@ -52,16 +56,21 @@ SELECT i.indexrelid::pg_catalog.regclass AS index_name,
        s.last_gc,
        coalesce(s.state, 'not loaded'::pg_catalog.text) AS state
   FROM pg_catalog.pg_index i
-  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid
-  JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) c.relam
-                          AND am.amname OPERATOR(pg_catalog.=) 'skiplist'::pg_catalog.name
   LEFT JOIN feature_ext.index_stats_raw() s ON s.index_oid OPERATOR(pg_catalog.=) i.indexrelid
- WHERE pg_catalog.has_table_privilege(i.indrelid, 'SELECT'::pg_catalog.text);
+ WHERE feature_ext.is_skiplist_index(i.indexrelid)
+   AND pg_catalog.has_table_privilege(i.indrelid, 'SELECT'::pg_catalog.text);
 GRANT SELECT ON feature_ext.index_stats TO PUBLIC;
 
+-- Totals of the shared region.  Where free_bytes is (docs/STORAGE.md,
+-- "Memory"): never-used memory, class free lists, whole free row segments,
+-- and bytes in row segments that only the cleaner makes usable again
+-- (segment_dead_bytes: the fragmentation figure); runs per key after the last
+-- compaction pass (every ready index).
 CREATE FUNCTION feature_ext.memory_usage(
     OUT total_bytes bigint, OUT used_bytes bigint, OUT free_bytes bigint,
-    OUT reclaimable_bytes bigint, OUT indexes int)
+    OUT reclaimable_bytes bigint, OUT indexes int,
+    OUT never_used_bytes bigint, OUT free_list_bytes bigint, OUT free_segment_bytes bigint,
+    OUT segment_dead_bytes bigint, OUT runs_per_key_max bigint, OUT runs_per_key_avg float8)
   RETURNS record AS 'MODULE_PATHNAME', 'fe_memory_usage' LANGUAGE C STRICT VOLATILE;
 
 -- Expire rows past their TTL in every index now; returns the rows expired.

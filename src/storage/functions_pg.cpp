@@ -17,8 +17,24 @@ extern "C" {
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rls.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
+}
+
+// Is this relation a skiplist index?  By the syscache, not by a query on
+// pg_class: Citus hides its shards' rows of pg_class from ordinary clients,
+// which would hide a worker's shard indexes from index_stats.
+FE_FUNCTION(fe_is_skiplist_index)
+{
+    Oid relid = PG_GETARG_OID(0);
+    HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+    if (!HeapTupleIsValid(tup))
+        PG_RETURN_BOOL(false);
+    auto *form = reinterpret_cast<Form_pg_class>(GETSTRUCT(tup));
+    bool yes = form->relkind == RELKIND_INDEX && OidIsValid(form->relam) && form->relam == fe::skiplist_am_oid();
+    ReleaseSysCache(tup);
+    PG_RETURN_BOOL(yes);
 }
 
 FE_FUNCTION(fe_index_stats_raw)
@@ -62,13 +78,22 @@ FE_FUNCTION(fe_memory_usage)
     if (get_call_result_type(fcinfo, nullptr, &td) != TYPEFUNC_COMPOSITE)
         elog(ERROR, "return type must be a row type");
     fe::core::MemoryUsage u = fe::store().usage();
-    Datum v[5];
-    bool n[5] = {false, false, false, false, false};
+    Datum v[11];
+    bool n[11] = {false, false, false, false, false, false, false, false, false, false, false};
     v[0] = Int64GetDatum(int64(u.heap_bytes));
     v[1] = Int64GetDatum(int64(u.used_bytes));
     v[2] = Int64GetDatum(int64(u.free_bytes));
     v[3] = Int64GetDatum(int64(u.limbo_bytes));
     v[4] = Int32GetDatum(int32(u.indexes));
+    v[5] = Int64GetDatum(int64(u.never_used_bytes));
+    v[6] = Int64GetDatum(int64(u.free_list_bytes));
+    v[7] = Int64GetDatum(int64(u.free_segment_bytes));
+    v[8] = Int64GetDatum(int64(u.segment_dead_bytes));
+    v[9] = Int64GetDatum(u.runs_max);
+    v[10] = Float8GetDatum(u.runs_keys > 0 ? double(u.runs_total) / double(u.runs_keys) : 0.0);
+    // A 0.1.0 catalog (before ALTER EXTENSION UPDATE) declares the first 5.
+    if (td->natts != 5 && td->natts != 11)
+        elog(ERROR, "feature_ext.memory_usage() declares %d columns; expected 5 or 11", td->natts);
     PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(td), v, n)));
 }
 

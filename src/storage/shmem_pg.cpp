@@ -56,6 +56,7 @@ void fe_shmem_request()
     RequestAddinShmemSpace(region_bytes() + 4096);
     RequestAddinShmemSpace(MAXALIGN(deploy_stats_shmem_size()));
     RequestAddinShmemSpace(MAXALIGN(sizeof(GcWorkerShared)));
+    RequestAddinShmemSpace(held_shmem_size());
 }
 
 void fe_shmem_exit(int, Datum)
@@ -88,6 +89,8 @@ void fe_shmem_startup()
                                                                 &gc_found));
     if (!gc_found)
         new (g_gc_worker) GcWorkerShared{{-1}, {-1}, {0}, {0}};
+    bool held_found = false;
+    held_shmem_init(ShmemInitStruct("feature_ext prepared changes", held_shmem_size(), &held_found), held_found);
     LWLockRelease(AddinShmemInitLock);
     if (!IsUnderPostmaster)
         return;
@@ -209,6 +212,9 @@ void sync_slot_ttl(core::IndexSlot *s, const IndexMeta *m)
 int64 run_gc_all(TimestampTz now)
 {
     core::Store &st = store();
+    // Prepared transactions finished without their entries resolved (the
+    // session that ran COMMIT PREPARED does it; this is the safety net).
+    resolve_prepared();
     int64 total = 0;
     for (uint32 i = 0; i < st.max_slots(); i++) {
         core::IndexSlot *s = st.slot(i);

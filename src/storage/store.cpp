@@ -2,6 +2,7 @@
 // reclamation protocol is described at the top of include/feature_ext/storage/store.hpp.
 #include "feature_ext/storage/store.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <new>
 #include <thread>
@@ -9,7 +10,7 @@
 namespace fe::core {
 
 namespace {
-constexpr uint64_t kMagic = 0x4645535452453032ull;  // "FESTRE02"
+constexpr uint64_t kMagic = 0x4645535452453033ull;  // "FESTRE03"
 
 inline size_t align8(size_t n) { return (n + 7) & ~size_t(7); }
 
@@ -82,7 +83,19 @@ Store Store::init(void *base, size_t bytes, uint32_t max_slots, uint32_t nreader
     size_t hdr = align8(sizeof(StoreHeader));
     size_t rd = align8(sizeof(ReaderSlot) * nreaders);
     size_t sl = align8(sizeof(IndexSlot) * max_slots);
-    memset(b, 0, hdr + rd + sl);
+    // Row segments tile the heap's end; their table sits before the heap.
+    size_t fixed = hdr + rd + sl;
+    // A Ref reaches 32 GiB (feature_ext.memory_limit accepts more): the
+    // region stops there, or row segments, at its top, would get truncated
+    // Refs.
+    if (uint64_t(bytes) > kMaxRegionBytes)
+        bytes = size_t(kMaxRegionBytes);
+    uint64_t top = uint64_t(bytes) & ~uint64_t(7);
+    uint64_t est = top > fixed ? (top - fixed) >> kSegShift : 0;
+    size_t sg = align8(sizeof(SegInfo) * est);
+    uint64_t heap_start = fixed + sg;
+    uint32_t nsegs = top > heap_start ? uint32_t((top - heap_start) >> kSegShift) : 0;
+    memset(b, 0, fixed + sg);
     auto *h = reinterpret_cast<StoreHeader *>(b);
     new (h) StoreHeader();
     h->magic = kMagic;
@@ -91,9 +104,18 @@ Store Store::init(void *base, size_t bytes, uint32_t max_slots, uint32_t nreader
     h->nreaders = nreaders;
     h->slots = Ref((hdr + rd) >> 3);
     h->max_slots = max_slots;
-    h->heap_start = hdr + rd + sl;
+    h->heap_start = heap_start;
     h->bump.store(h->heap_start);
     h->used.store(0);
+    h->nsegs = nsegs;
+    // The cleaner's reserve: never-used memory + free segments the class
+    // area does not take (regions too small for it have none).
+    uint64_t heap_bytes = top - heap_start;
+    h->seg_reserve = nsegs >= 16 ? std::max<uint64_t>(4 * kSegBytes, heap_bytes / 64) : 0;
+    h->segs = Ref(fixed >> 3);
+    h->seg_base = top - (uint64_t(nsegs) << kSegShift);
+    h->seg_floor = nsegs;
+    h->bump_limit.store(top);
     h->epoch.store(1);
     h->seq.store(0);
     Store st(b);
@@ -101,6 +123,8 @@ Store Store::init(void *base, size_t bytes, uint32_t max_slots, uint32_t nreader
         new (st.at<ReaderSlot>(h->readers) + i) ReaderSlot();
     for (uint32_t i = 0; i < max_slots; i++)
         new (st.slot(i)) IndexSlot();
+    for (uint32_t i = 0; i < nsegs; i++)
+        new (st.segs() + i) SegInfo();
     return st;
 }
 
@@ -121,16 +145,12 @@ Ref Store::alloc(size_t bytes)
             if (r) {
                 h->free_head[c] = *at<Ref>(r);
                 h->used.fetch_add(sz, std::memory_order_relaxed);
+                h->listed.fetch_sub(sz, std::memory_order_relaxed);
                 return r;
             }
         }
-        uint64_t off = h->bump.load(std::memory_order_relaxed);
-        while (off + sz <= h->region_size) {
-            if (h->bump.compare_exchange_weak(off, off + sz, std::memory_order_relaxed)) {
-                h->used.fetch_add(sz, std::memory_order_relaxed);
-                return Ref(off >> 3);
-            }
-        }
+        if (Ref r = bump_alloc(sz))
+            return r;
         // Never-used memory is gone: split a free block of a larger class
         // (without this memory freed by DELETE/TTL/compaction could only
         // serve its own class: e.g. no new key entry could be created
@@ -145,6 +165,10 @@ Ref Store::alloc(size_t bytes)
             coalesces++;
             continue;
         }
+        // A free row segment, whole, as a class block (given back by a
+        // later coalesce() once it is entirely free again).
+        if (sz <= kSegBytes && borrow_segment())
+            continue;
         // Full: free what readers no longer see, then retry.
         if (reclaims == 4)
             break;
@@ -170,6 +194,7 @@ Ref Store::split_larger(int c)
         if (!r)
             continue;
         h->used.fetch_add(sz, std::memory_order_relaxed);
+        h->listed.fetch_sub(sz, std::memory_order_relaxed);  // the tail stays listed
         // The tail goes back to the free lists in exact class-sized blocks
         // (every multiple of 8 is a sum of class sizes; 8 bytes is class 0).
         uint64_t off = (uint64_t(r) << 3) + sz;
@@ -189,20 +214,18 @@ Ref Store::split_larger(int c)
     return 0;
 }
 
-Ref Store::alloc_run(size_t bytes)
+Ref Store::bump_alloc(size_t sz)
 {
     StoreHeader *h = hdr();
-    bytes = (bytes + 7) & ~size_t(7);
-    uint64_t off = h->bump.load(std::memory_order_relaxed);
-    // Keep a reserve of never-used memory for ordinary allocations.
-    uint64_t reserve = (h->region_size - h->heap_start) / 8;
-    while (off + bytes + reserve <= h->region_size) {
-        if (h->bump.compare_exchange_weak(off, off + bytes, std::memory_order_relaxed)) {
-            h->used.fetch_add(bytes, std::memory_order_relaxed);
-            return Ref(off >> 3);
-        }
-    }
-    return 0;
+    SpinGuard g(h->bump_lock);
+    uint64_t off = h->bump.load(std::memory_order_relaxed), limit = h->bump_limit.load(std::memory_order_relaxed);
+    // The cleaner's reserve (never-used memory + free segments) stays.
+    uint64_t segs_free = uint64_t(h->seg_free_count.load(std::memory_order_relaxed)) * kSegBytes;
+    if (off + sz > limit || limit - off - sz + segs_free < h->seg_reserve)
+        return 0;
+    h->bump.store(off + sz, std::memory_order_relaxed);
+    h->used.fetch_add(sz, std::memory_order_relaxed);
+    return Ref(off >> 3);
 }
 
 void Store::free(Ref r, size_t bytes)
@@ -216,6 +239,7 @@ void Store::free(Ref r, size_t bytes)
     *at<Ref>(r) = h->free_head[c];
     h->free_head[c] = r;
     h->used.fetch_sub(sz, std::memory_order_relaxed);
+    h->listed.fetch_add(sz, std::memory_order_relaxed);
     h->freed_total.fetch_add(sz, std::memory_order_relaxed);
 }
 
@@ -295,29 +319,295 @@ bool Store::coalesce(bool force)
                 nx = blk(nx)->next;
             }
             r = nx;
-            // The highest run may end where never-used memory begins: give
-            // it back to the bump pointer (a concurrent bump allocation
-            // makes the CAS fail; then it is filed like any other run).
-            uint64_t end = (start + units) << 3;
-            if (first && h->bump.compare_exchange_strong(end, start << 3, std::memory_order_relaxed)) {
+            // The highest run of the class area below the row segments may
+            // end where never-used memory begins: give it back to the bump
+            // pointer (after a concurrent bump allocation it is filed like
+            // any other run).
+            if (first && (start + units) << 3 <= h->bump_limit.load(std::memory_order_relaxed)) {
                 first = false;
-                continue;
+                SpinGuard b(h->bump_lock);
+                if (h->bump.load(std::memory_order_relaxed) == (start + units) << 3) {
+                    h->bump.store(start << 3, std::memory_order_relaxed);
+                    h->listed.fetch_sub(units << 3, std::memory_order_relaxed);
+                    continue;
+                }
             }
-            first = false;
-            uint64_t off = start;
-            while (units > 0) {
-                int c = class_at_most(size_t(units) << 3);
-                uint64_t piece = size_of_class(c) >> 3;
-                blk(Ref(off))->next = h->free_head[c];
-                h->free_head[c] = Ref(off);
-                off += piece;
-                units -= piece;
-            }
+            file_free_range(start, units);
         }
     }
     for (int c = kNumClasses - 1; c >= 0; c--)
         h->class_lock[c].unlock();
     return run;
+}
+
+void Store::file_free_range(uint64_t start, uint64_t units)
+{
+    StoreHeader *h = hdr();
+    auto file = [&](uint64_t from, uint64_t to) {
+        for (uint64_t off = from >> 3, u = (to - from) >> 3; u > 0;) {
+            int c = class_at_most(size_t(u) << 3);
+            uint64_t piece = size_of_class(c) >> 3;
+            at<FreeBlock>(Ref(off))->next = h->free_head[c];
+            h->free_head[c] = Ref(off);
+            off += piece;
+            u -= piece;
+        }
+    };
+    uint64_t a = start << 3, b = (start + units) << 3, cur = a;
+    // Borrowed segments the run covers whole go back to the row segments.
+    if (b - a >= kSegBytes && b > h->seg_base) {
+        uint64_t i = a <= h->seg_base ? 0 : (a - h->seg_base + kSegBytes - 1) >> kSegShift;
+        for (; i < h->nsegs && seg_start(uint32_t(i)) + kSegBytes <= b; i++) {
+            if (segs()[i].state.load(std::memory_order_acquire) != kSegClass)
+                continue;
+            file(cur, seg_start(uint32_t(i)));
+            h->listed.fetch_sub(kSegBytes, std::memory_order_relaxed);
+            release_segment(uint32_t(i));
+            cur = seg_start(uint32_t(i)) + kSegBytes;
+        }
+    }
+    file(cur, b);
+}
+
+// ---------------------------------------------------------------- row segments
+
+bool Store::run_continues(Ref prev, Ref r) const
+{
+    uint64_t a = (uint64_t(prev) << 3) + class_size(node_size(at<RowNode>(prev))), b = uint64_t(r) << 3;
+    if (a == b)
+        return true;
+    // A run spread over two segments: prev ended its segment but for less
+    // than r needed, and r starts the next piece at a segment's start.
+    const StoreHeader *h = hdr();
+    if (b < h->seg_base || ((b - h->seg_base) & (kSegBytes - 1)) != 0 || !in_segment(prev) || !in_segment(r))
+        return false;
+    uint64_t seg_end = seg_start(uint32_t(((a - 1) - h->seg_base) >> kSegShift)) + kSegBytes;
+    return seg_end - a < class_size(node_size(at<RowNode>(r)));
+}
+
+bool Store::in_segment(Ref r) const
+{
+    const StoreHeader *h = hdr();
+    uint64_t off = uint64_t(r) << 3;
+    if (off < h->seg_base)
+        return false;
+    // A segment holding a live row stays kSegRows while the row lives.
+    return segs()[(off - h->seg_base) >> kSegShift].state.load(std::memory_order_acquire) == kSegRows;
+}
+
+bool Store::compaction_room() const
+{
+    const StoreHeader *h = hdr();
+    uint64_t heap = h->region_size - h->heap_start;
+    uint64_t bump = h->bump.load(std::memory_order_relaxed), limit = h->bump_limit.load(std::memory_order_relaxed);
+    uint64_t room = (limit > bump ? limit - bump : 0) +
+                    uint64_t(h->seg_free_count.load(std::memory_order_relaxed)) * kSegBytes;
+    // Beyond the cleaner's reserve, and 1/8 of the heap left for inserts
+    // (class free lists count: inserts allocate there).
+    return room >= kSegBytes + h->seg_reserve &&
+           room + h->listed.load(std::memory_order_relaxed) >= kSegBytes + h->seg_reserve + heap / 8;
+}
+
+uint32_t Store::take_segment(bool cleaner)
+{
+    StoreHeader *h = hdr();
+    SegInfo *sg = segs();
+    SpinGuard g(h->seg_lock);
+    if (!cleaner && !compaction_room())
+        return 0;
+    uint32_t i;
+    if (h->seg_free_head) {
+        i = h->seg_free_head - 1;
+        h->seg_free_head = sg[i].next;
+        if (sg[i].next)
+            sg[sg[i].next - 1].prev = 0;
+        h->seg_free_count.fetch_sub(1, std::memory_order_relaxed);
+    } else {
+        if (h->seg_floor == 0)
+            return 0;
+        uint64_t start = seg_start(h->seg_floor - 1);
+        SpinGuard b(h->bump_lock);
+        if (h->bump.load(std::memory_order_relaxed) > start)
+            return 0;
+        h->bump_limit.store(start, std::memory_order_relaxed);
+        i = --h->seg_floor;
+    }
+    sg[i].prev = sg[i].next = 0;
+    sg[i].victim.store(0, std::memory_order_relaxed);
+    sg[i].live.store(kSegOpenBias, std::memory_order_relaxed);
+    sg[i].state.store(kSegRows, std::memory_order_release);
+    return i + 1;
+}
+
+void Store::release_segment(uint32_t i)
+{
+    StoreHeader *h = hdr();
+    SegInfo *sg = segs();
+    SpinGuard g(h->seg_lock);
+    sg[i].victim.store(0, std::memory_order_relaxed);
+    sg[i].live.store(0, std::memory_order_relaxed);
+    if (i != h->seg_floor) {
+        sg[i].state.store(kSegFree, std::memory_order_release);
+        sg[i].prev = 0;
+        sg[i].next = h->seg_free_head;
+        if (h->seg_free_head)
+            sg[h->seg_free_head - 1].prev = i + 1;
+        h->seg_free_head = i + 1;
+        h->seg_free_count.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    // At the floor: back to never-used memory, and every free segment above.
+    sg[i].state.store(kSegUntaken, std::memory_order_release);
+    uint32_t f = i + 1;
+    while (f < h->nsegs && sg[f].state.load(std::memory_order_relaxed) == kSegFree) {
+        if (sg[f].prev)
+            sg[sg[f].prev - 1].next = sg[f].next;
+        else
+            h->seg_free_head = sg[f].next;
+        if (sg[f].next)
+            sg[sg[f].next - 1].prev = sg[f].prev;
+        sg[f].prev = sg[f].next = 0;
+        sg[f].state.store(kSegUntaken, std::memory_order_release);
+        h->seg_free_count.fetch_sub(1, std::memory_order_relaxed);
+        f++;
+    }
+    h->seg_floor = f;
+    h->bump_limit.store(seg_start(f), std::memory_order_relaxed);
+}
+
+bool Store::borrow_segment()
+{
+    StoreHeader *h = hdr();
+    SegInfo *sg = segs();
+    uint32_t i;
+    {
+        SpinGuard g(h->seg_lock);
+        uint64_t bump = h->bump.load(std::memory_order_relaxed), limit = h->bump_limit.load(std::memory_order_relaxed);
+        uint64_t rest = (limit > bump ? limit - bump : 0) +
+                        uint64_t(h->seg_free_count.load(std::memory_order_relaxed) - 1) * kSegBytes;
+        if (!h->seg_free_head || rest < h->seg_reserve)
+            return false;
+        i = h->seg_free_head - 1;
+        h->seg_free_head = sg[i].next;
+        if (sg[i].next)
+            sg[sg[i].next - 1].prev = 0;
+        sg[i].prev = sg[i].next = 0;
+        h->seg_free_count.fetch_sub(1, std::memory_order_relaxed);
+        sg[i].state.store(kSegClass, std::memory_order_release);
+    }
+    int c = class_of(kSegBytes);
+    Ref r = Ref(seg_start(i) >> 3);
+    SpinGuard g(h->class_lock[c]);
+    *at<Ref>(r) = h->free_head[c];
+    h->free_head[c] = r;
+    h->listed.fetch_add(kSegBytes, std::memory_order_relaxed);
+    return true;
+}
+
+void Store::free_row(Ref r, size_t bytes)
+{
+    if (!r)
+        return;
+    StoreHeader *h = hdr();
+    uint64_t off = uint64_t(r) << 3;
+    if (off >= h->seg_base) {
+        uint32_t i = uint32_t((off - h->seg_base) >> kSegShift);
+        SegInfo &g = segs()[i];
+        if (g.state.load(std::memory_order_acquire) == kSegRows) {
+            int64_t sz = int64_t(class_size(bytes));
+            h->used.fetch_sub(uint64_t(sz), std::memory_order_relaxed);
+            if (g.live.fetch_sub(sz, std::memory_order_acq_rel) == sz)
+                release_segment(i);
+            return;
+        }
+    }
+    free(r, bytes);
+}
+
+uint32_t Store::mark_victims()
+{
+    StoreHeader *h = hdr();
+    SegInfo *sg = segs();
+    SpinGuard g(h->seg_lock);
+    uint32_t n = 0;
+    for (uint32_t i = h->seg_floor; i < h->nsegs; i++) {
+        if (sg[i].state.load(std::memory_order_relaxed) != kSegRows)
+            continue;
+        int64_t live = sg[i].live.load(std::memory_order_relaxed);
+        if (!sg[i].victim.load(std::memory_order_relaxed) && live < kSegOpenBias && uint64_t(live) * 2 < kSegBytes)
+            sg[i].victim.store(1, std::memory_order_relaxed);
+        n += sg[i].victim.load(std::memory_order_relaxed);
+    }
+    return n;
+}
+
+bool Store::run_piece(size_t min, size_t want, bool cleaner, uint64_t *pos, uint64_t *end)
+{
+    StoreHeader *h = hdr();
+    SpinGuard g(h->run_lock);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (h->run_seg) {
+            uint32_t i = h->run_seg - 1;
+            uint64_t p = h->run_pos.load(std::memory_order_relaxed);
+            uint64_t avail = seg_start(i) + kSegBytes - p;
+            if (avail >= min) {
+                uint64_t take = avail < want ? avail : want;
+                *pos = p;
+                *end = p + take;
+                h->run_pos.store(p + take, std::memory_order_relaxed);
+                segs()[i].live.fetch_add(int64_t(take), std::memory_order_relaxed);
+                h->used.fetch_add(take, std::memory_order_relaxed);
+                return true;
+            }
+            // Seal it; the unused tail is dead until the segment empties.
+            h->run_seg = 0;
+            // A CAS loop, not fetch_sub(...) == kSegOpenBias: GCC 16 (Debian
+            // sid, PostgreSQL 18's root) fails with an internal error on
+            // that pattern with a 64-bit constant.  Sealing is rare.
+            std::atomic<int64_t> &live = segs()[i].live;
+            int64_t v = live.load(std::memory_order_relaxed);
+            while (!live.compare_exchange_weak(v, v - kSegOpenBias, std::memory_order_acq_rel,
+                                               std::memory_order_relaxed)) {
+            }
+            if (v == kSegOpenBias)
+                release_segment(i);
+        }
+        uint32_t t = take_segment(cleaner);
+        if (!t)
+            return false;
+        h->run_seg = t;
+        h->run_pos.store(seg_start(t - 1), std::memory_order_relaxed);
+    }
+    return false;
+}
+
+void Store::give_back(uint64_t pos, uint64_t end)
+{
+    if (end <= pos)
+        return;
+    StoreHeader *h = hdr();
+    uint32_t i = uint32_t((pos - h->seg_base) >> kSegShift);
+    SpinGuard g(h->run_lock);
+    // Still the end of what the open segment handed out: unhand it.
+    if (h->run_seg == i + 1 && h->run_pos.load(std::memory_order_relaxed) == end)
+        h->run_pos.store(pos, std::memory_order_relaxed);
+    h->used.fetch_sub(end - pos, std::memory_order_relaxed);
+    if (segs()[i].live.fetch_sub(int64_t(end - pos), std::memory_order_acq_rel) == int64_t(end - pos))
+        release_segment(i);
+}
+
+void Store::free_list_by_class(uint64_t *out) const
+{
+    StoreHeader *h = hdr();
+    for (int c = 0; c < kNumClasses; c++) {
+        uint64_t n = 0;
+        {
+            SpinGuard g(h->class_lock[c]);
+            for (Ref r = h->free_head[c]; r; r = *at<Ref>(r))
+                n++;
+        }
+        out[c] = n * size_of_class(c);
+    }
 }
 
 MemoryUsage Store::usage() const
@@ -329,9 +619,45 @@ MemoryUsage Store::usage() const
     u.used_bytes = h->used.load();
     u.free_bytes = u.heap_bytes - u.used_bytes;
     u.limbo_bytes = uint64_t(h->limbo_bytes.load());
-    for (uint32_t i = 0; i < h->max_slots; i++)
-        if (slot(i)->state.load() == kSlotReady || slot(i)->state.load() == kSlotBuilding)
+    for (uint32_t i = 0; i < h->max_slots; i++) {
+        const IndexSlot *s = slot(i);
+        uint32_t st = s->state.load();
+        if (st == kSlotReady || st == kSlotBuilding)
             u.indexes++;
+        if (st == kSlotReady) {
+            u.runs_keys += s->runs_keys.load(std::memory_order_relaxed);
+            u.runs_total += s->runs_total.load(std::memory_order_relaxed);
+            int64_t m = s->runs_max.load(std::memory_order_relaxed);
+            u.runs_max = m > u.runs_max ? m : u.runs_max;
+        }
+    }
+    // A snapshot without locks: exact when nothing runs concurrently.
+    uint64_t bump = h->bump.load(), limit = h->bump_limit.load();
+    u.never_used_bytes = limit > bump ? limit - bump : 0;
+    u.free_list_bytes = h->listed.load();
+    uint32_t open = h->run_seg;
+    uint64_t run_pos = h->run_pos.load();
+    const SegInfo *sg = segs();
+    for (uint32_t i = 0; i < h->nsegs; i++) {
+        uint32_t state = sg[i].state.load(std::memory_order_relaxed);
+        if (state == kSegFree) {
+            u.segments_free++;
+            u.free_segment_bytes += kSegBytes;
+        } else if (state == kSegRows) {
+            u.segments++;
+            u.segment_bytes += kSegBytes;
+            int64_t live = sg[i].live.load(std::memory_order_relaxed);
+            if (live >= kSegOpenBias) {
+                live -= kSegOpenBias;
+                if (open == i + 1 && run_pos >= seg_start(i) && run_pos <= seg_start(i) + kSegBytes)
+                    u.segment_open_bytes += seg_start(i) + kSegBytes - run_pos;
+            }
+            u.segment_live_bytes += uint64_t(live);
+            u.segments_victim += sg[i].victim.load(std::memory_order_relaxed);
+        }
+    }
+    uint64_t unused = u.segment_bytes - u.segment_live_bytes;
+    u.segment_dead_bytes = unused > u.segment_open_bytes ? unused - u.segment_open_bytes : 0;
     return u;
 }
 
@@ -374,7 +700,7 @@ uint64_t Store::free_chain(Ref first)
         Ref nx = n->next[0].load(std::memory_order_relaxed);
         size_t sz = node_size(n);
         bytes += class_size(sz);
-        free(r, sz);
+        free_row(r, sz);
         r = nx;
     }
     return bytes;
@@ -410,7 +736,7 @@ uint64_t Store::reclaim()
         } else {
             size_t sz = node_size(n);
             limbo_freed += class_size(sz);
-            free(nodes, sz);
+            free_row(nodes, sz);
         }
         nodes = nx;
     }
@@ -858,7 +1184,7 @@ Ref Store::alloc_node(uint32_t payload_len, int64_t order, uint32_t tid_block, u
 void Store::free_node(Ref node)
 {
     if (node)
-        free(node, node_size(at<RowNode>(node)));
+        free_row(node, node_size(at<RowNode>(node)));
 }
 
 void Store::find_preds(const KeyEntry *k, int64_t order, uint64_t seq, std::atomic<Ref> *preds[kMaxHeight]) const
@@ -1066,13 +1392,25 @@ int64_t Store::expire_index(IndexSlot *s, const TtlRule &rule)
 //    the tail, so a key keeps about log_8(rows) boundaries and each row is
 //    copied O(log rows) times (a stream of single rows onto 1,000 stored
 //    ones: at most 3 boundaries, 2 on average, 20 row copies per new row).
-bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force)
+bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out)
 {
     constexpr int64_t kMinRows = 16;
     constexpr int64_t kGrowth = 8;
+    StoreHeader *h = hdr();
+    const SegInfo *sg = segs();
+    auto victim = [&](Ref r) {
+        uint64_t off = uint64_t(r) << 3;
+        if (off < h->seg_base)
+            return false;
+        const SegInfo &g = sg[(off - h->seg_base) >> kSegShift];
+        return g.state.load(std::memory_order_relaxed) == kSegRows && g.victim.load(std::memory_order_relaxed) &&
+               g.live.load(std::memory_order_relaxed) < kSegOpenBias;
+    };
+    auto movable = [&](const RowNode *nd) { return node_size(nd) <= kSegMaxNode; };
     SpinGuard g(k->lock);
-    // One pass: rows, bytes, run starts, and the prefix the rule copies.
-    int64_t n = 0, scattered = 0, runs = 0, run = 0, before = 0, cut = 0;
+    // One pass: rows, bytes, run starts, rows in victim segments, and the
+    // prefix the rule copies.
+    int64_t n = 0, scattered = 0, runs = 0, run = 0, before = 0, cut = 0, victims = 0;
     size_t total = 0, run_bytes = 0, bytes_before = 0, cut_bytes = 0;
     auto end_run = [&] {
         if (runs > 0 && run < kGrowth * before) {
@@ -1088,10 +1426,11 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force)
     for (Ref r = k->head[0].load(std::memory_order_acquire), prev = 0; r;) {
         RowNode *nd = at<RowNode>(r);
         size_t sz = class_size(node_size(nd));
-        if (prev && uint64_t(r) != uint64_t(prev) + (class_size(node_size(at<RowNode>(prev))) >> 3)) {
+        if (prev && !run_continues(prev, r)) {
             scattered++;
             end_run();
         }
+        victims += victim(r) ? 1 : 0;
         total += sz;
         run++;
         run_bytes += sz;
@@ -1101,81 +1440,178 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force)
     }
     if (run)
         end_run();
-    if (n < kMinRows)
+    if (runs_out)
+        *runs_out = n ? scattered + 1 : 0;
+    bool whole = n >= kMinRows && (force || scattered * 4 >= n || cut == n);
+    int64_t prefix = whole ? n : n >= kMinRows ? cut : 0;
+    // Short of memory, only the cleaner's moves go on (into its reserve):
+    // each frees more than it takes.
+    bool cleaner = !compaction_room();
+    if (cleaner)
+        prefix = 0;
+    if (prefix == 0 && victims == 0)
         return false;
-    bool whole = force || scattered * 4 >= n || cut == n;
-    if (!whole && cut == 0)
-        return false;
-    int64_t m = whole ? n : cut;
-    size_t bytes = whole ? total : cut_bytes;
-    Ref run_ref = alloc_run(bytes);
-    if (!run_ref)
-        return false;
-    // Copy the first m rows in list order; remember each old node's copy in
-    // its limbo link (free while the node is linked: 0 on every linked node,
-    // which is how the relinking below tells moved rows from the tail's).
-    uint64_t pos = run_ref;
-    Ref r = k->head[0].load(std::memory_order_relaxed);
-    for (int64_t i = 0; i < m; i++) {
-        RowNode *old = at<RowNode>(r);
-        size_t sz = node_size(old);
-        memcpy(at<uint8_t>(Ref(pos)), old, sz);
-        old->limbo_next = Ref(pos);
-        pos += class_size(sz) >> 3;
-        r = old->next[0].load(std::memory_order_relaxed);
+    // The set M: the prefix (or everything) and the rows in victim
+    // segments; rows too large for a segment stay where they are.
+    auto moves = [&](int64_t i, Ref r, const RowNode *nd) { return (i < prefix || victim(r)) && movable(nd); };
+    size_t want = 0;
+    int64_t m = 0;
+    {
+        int64_t i = 0;
+        for (Ref r = k->head[0].load(std::memory_order_relaxed); r; i++) {
+            RowNode *nd = at<RowNode>(r);
+            if (moves(i, r, nd)) {
+                want += class_size(node_size(nd));
+                m++;
+            }
+            r = nd->next[0].load(std::memory_order_relaxed);
+        }
     }
-    // Relink the copies: to each other's copies, or to the rows that stay.
-    auto moved = [&](Ref x) -> Ref { return x && at<RowNode>(x)->limbo_next ? at<RowNode>(x)->limbo_next : x; };
-    r = k->head[0].load(std::memory_order_relaxed);
-    for (int64_t i = 0; i < m; i++) {
-        RowNode *old = at<RowNode>(r);
-        RowNode *cp = at<RowNode>(old->limbo_next);
-        cp->flags = 0;
-        cp->limbo_next = 0;
-        for (int l = 0; l < old->height; l++)
-            cp->next[l].store(moved(old->next[l].load(std::memory_order_relaxed)), std::memory_order_relaxed);
-        r = old->next[0].load(std::memory_order_relaxed);
-    }
-    // Publish: readers either follow the old nodes (kept intact until
-    // reclaimed; the old prefix still leads into the rows that stay) or the
-    // copies from here on.  Only heads pointing at moved rows change: links
-    // go from newer to older rows, so nothing else points into the prefix.
+    if (m == 0)
+        return false;
+    // (1) Copy M in list order into pieces of the open run segment; each old
+    // node's limbo link (0 on every linked node) records its copy.
     Ref first_old = k->head[0].load(std::memory_order_relaxed);
+    // Bytes actually copied: a segment marked as a victim since the walk
+    // above (mark_victims of another compact_index) adds rows to M.
+    size_t bytes = 0;
+    uint64_t pos = 0, end = 0;
+    bool ok = true;
+    {
+        int64_t i = 0;
+        for (Ref r = first_old; r; i++) {
+            RowNode *old = at<RowNode>(r);
+            if (moves(i, r, old)) {
+                size_t nsz = node_size(old), sz = class_size(nsz);
+                if (pos + sz > end) {
+                    give_back(pos, end);
+                    pos = end = 0;  // given back: not again after the loop
+                    if (!run_piece(sz, std::max(want, sz), cleaner, &pos, &end)) {
+                        ok = false;
+                        break;
+                    }
+                }
+                memcpy(at<uint8_t>(Ref(pos >> 3)), old, nsz);
+                old->limbo_next = Ref(pos >> 3);
+                pos += sz;
+                want = want > sz ? want - sz : 0;
+                bytes += sz;
+            }
+            r = old->next[0].load(std::memory_order_relaxed);
+        }
+    }
+    give_back(pos, end);
+    if (!ok) {
+        // Memory is short: drop the copies made so far (never reachable).
+        for (Ref r = first_old; r;) {
+            RowNode *old = at<RowNode>(r);
+            if (old->limbo_next) {
+                free_row(old->limbo_next, node_size(old));
+                old->limbo_next = 0;
+            }
+            r = old->next[0].load(std::memory_order_relaxed);
+        }
+        return false;
+    }
+    auto moved = [&](Ref x) -> Ref { return x && at<RowNode>(x)->limbo_next ? at<RowNode>(x)->limbo_next : x; };
+    // (2) Link the copies: to each other's copies, or to the rows that stay.
+    for (Ref r = first_old; r;) {
+        RowNode *old = at<RowNode>(r);
+        if (old->limbo_next) {
+            RowNode *cp = at<RowNode>(old->limbo_next);
+            cp->flags = 0;
+            cp->limbo_next = 0;
+            for (int l = 0; l < old->height; l++)
+                cp->next[l].store(moved(old->next[l].load(std::memory_order_relaxed)), std::memory_order_relaxed);
+        }
+        r = old->next[0].load(std::memory_order_relaxed);
+    }
+    // (3) Publish: the heads, then each link of a row that stays, that
+    // points into M.  Readers follow either the old nodes (intact until
+    // reclaimed, leading on into the same rows) or the copies.  Links point
+    // from newer to older rows only, so once the walk reaches an old node of
+    // M nothing points to it any more: it goes on the retire list (its
+    // limbo link is free again), unless the whole chain moves (one chain
+    // entry below).
     for (int l = kMaxHeight - 1; l >= 0; l--) {
         Ref h0 = k->head[l].load(std::memory_order_relaxed);
         if (h0 != moved(h0))
             k->head[l].store(moved(h0), std::memory_order_release);
     }
-    StoreHeader *h = hdr();
-    SpinGuard lg(h->limbo_lock);
-    if (whole) {
-        RowNode *f = at<RowNode>(first_old);
-        f->flags = kNodeChain;
-        retire_node_locked(first_old);
-    } else {
-        // The old prefix ends in rows that stay linked: retire it node by node.
-        r = first_old;
-        for (int64_t i = 0; i < m && r; i++) {  // (r is never 0 here; the test keeps g++ 14+ from warning)
-            Ref nx = at<RowNode>(r)->next[0].load(std::memory_order_relaxed);
-            retire_node_locked(r);
-            r = nx;
+    bool all = m == n;
+    Ref ret_first = 0, ret_last = 0;
+    for (Ref r = first_old; r;) {
+        RowNode *x = at<RowNode>(r);
+        Ref nx = x->next[0].load(std::memory_order_relaxed);  // before any update of x
+        if (x->limbo_next) {
+            if (!all) {
+                x->flags = 0;
+                x->limbo_next = 0;
+                if (ret_last)
+                    at<RowNode>(ret_last)->limbo_next = r;
+                else
+                    ret_first = r;
+                ret_last = r;
+            }
+        } else {
+            for (int l = 0; l < x->height; l++) {
+                Ref y = x->next[l].load(std::memory_order_relaxed);
+                if (y != moved(y))
+                    x->next[l].store(moved(y), std::memory_order_release);
+            }
         }
+        r = nx;
     }
-    h->limbo_bytes.fetch_add(int64_t(bytes), std::memory_order_relaxed);
+    h->moved_bytes.fetch_add(bytes, std::memory_order_relaxed);
+    {
+        SpinGuard lg(h->limbo_lock);
+        uint64_t e = h->epoch.load(std::memory_order_seq_cst);
+        if (all) {
+            at<RowNode>(first_old)->flags = kNodeChain;
+            retire_node_locked(first_old);
+        } else {
+            at<RowNode>(ret_last)->limbo_next = h->limbo_nodes[e % 3];
+            h->limbo_nodes[e % 3] = ret_first;
+        }
+        h->limbo_bytes.fetch_add(int64_t(bytes), std::memory_order_relaxed);
+    }
+    if (runs_out) {
+        int64_t rn = 0;
+        for (Ref r = k->head[0].load(std::memory_order_relaxed), prev = 0; r;) {
+            RowNode *nd = at<RowNode>(r);
+            if (!prev || !run_continues(prev, r))
+                rn++;
+            prev = r;
+            r = nd->next[0].load(std::memory_order_relaxed);
+        }
+        *runs_out = rn;
+    }
     (void) s;
     return true;
 }
 
 int64_t Store::compact_index(IndexSlot *s, bool force)
 {
-    int64_t done = 0;
+    mark_victims();
+    // Short of room for runs while the class area may have a free top: give
+    // it back first (coalesce() runs only if something was freed since).
+    if (!compaction_room())
+        coalesce();
+    int64_t done = 0, keys = 0, total = 0, most = 0;
     auto *b = at<std::atomic<Ref>>(s->buckets);
     for (uint32_t i = 0; i < s->nbuckets; i++)
         for (Ref r = b[i].load(std::memory_order_acquire); r;) {
             KeyEntry *k = at<KeyEntry>(r);
-            done += compact_key(s, k, force) ? 1 : 0;
+            int64_t runs = 0;
+            done += compact_key(s, k, force, &runs) ? 1 : 0;
+            keys += runs > 0 ? 1 : 0;
+            total += runs;
+            most = runs > most ? runs : most;
             r = k->chain_next.load(std::memory_order_acquire);
         }
+    s->runs_keys.store(keys, std::memory_order_relaxed);
+    s->runs_total.store(total, std::memory_order_relaxed);
+    s->runs_max.store(most, std::memory_order_relaxed);
     return done;
 }
 

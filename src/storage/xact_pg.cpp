@@ -31,6 +31,7 @@
 // finds its index not ready waits up to feature_ext.load_wait
 // (ready_slot) and never reads a partial index.
 #include "feature_ext/storage/storage_pg.hpp"
+#include "feature_ext/storage/held.hpp"
 
 #include <vector>
 
@@ -43,7 +44,9 @@ extern "C" {
 #include "catalog/index.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "storage/buffile.h"
 #include "storage/latch.h"
+#include "utils/resowner.h"
 #include "catalog/objectaccess.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
@@ -60,6 +63,7 @@ extern "C" {
 namespace fe {
 
 int64 fill_slot(Relation heap, const IndexMeta *m, core::IndexSlot *s, Snapshot snap, bool progress);
+core::Ref make_node(const IndexMeta *m, const Datum *values, const bool *isnull, ItemPointer tid, int64 *order_out);
 const TableAmRoutine *feature_store_routine();
 void register_skiplist_reloptions();
 
@@ -114,6 +118,7 @@ std::vector<SlotEvent> g_created;   // slots built by ambuild in this transactio
 std::vector<SlotEvent> g_dropped;   // indexes dropped in this transaction (id.relfilenode unused)
 std::vector<IndexDecision> g_decisions;  // made at pre-commit
 core::IndexSlot *g_building = nullptr;  // slot being filled by load_index()
+TransactionId g_prepare_xid = InvalidTransactionId;  // set at pre-prepare
 object_access_hook_type prev_object_access = nullptr;
 
 // ---- per-backend cache: skiplist indexes of each feature_store table
@@ -155,6 +160,143 @@ void ensure_cache()
     CacheRegisterRelcacheCallback(invalidate_cache, 0);
 }
 
+// ---- spilling (bounded backend memory for big transactions)
+// Pending operations live in g_ops / g_keybytes up to maintenance_work_mem;
+// beyond it they go, in order, to a temporary file (g_spill) as records
+// "PendingOp, then its key bytes".  The first pass over all operations
+// (pre-commit or pre-prepare) reads them back one at a time and writes those
+// that still own something (a node, a pinned key, a slot to apply to) to a
+// second file (g_done), which commit reads; in-memory operations follow the
+// spilled ones (they are later).  A rolled-back subtransaction or a rebuilt
+// index cannot edit the file: they record which spilled operations to drop
+// (g_discards, g_forgets), applied when the first pass reads them.
+struct Discard {
+    SubTransactionId lo, hi;  // subtransaction ids dropped
+    int64 upto;               // among the first `upto` spilled operations
+};
+struct Forget {
+    Oid indexoid;
+    int64 upto;
+};
+BufFile *g_spill = nullptr;
+BufFile *g_done = nullptr;
+int64 g_spilled = 0;                 // operations written to g_spill
+int64 g_spill_read = 0;              // ... read back by the first pass
+SubTransactionId g_max_subid = 0;    // largest subid among pending operations
+std::vector<Discard> g_discards;
+std::vector<Forget> g_forgets;
+PendingOp g_cur;                     // spilled operation being processed
+bool g_cur_valid = false;
+std::vector<uint8> g_cur_key;
+int64 g_spills = 0;                  // files written (monitoring/tests: DEBUG1)
+
+BufFile *spill_file()
+{
+    MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+    ResourceOwner oldowner = CurrentResourceOwner;
+    CurrentResourceOwner = TopTransactionResourceOwner;  // survives subtransaction aborts
+    BufFile *f = BufFileCreateTemp(false);
+    CurrentResourceOwner = oldowner;
+    MemoryContextSwitchTo(old);
+    return f;
+}
+
+void write_op(BufFile *f, const PendingOp &op, const uint8 *key)
+{
+    BufFileWrite(f, const_cast<PendingOp *>(&op), sizeof(PendingOp));
+    if (op.key_len)
+        BufFileWrite(f, const_cast<uint8 *>(key), op.key_len);
+}
+
+// Read the next record into g_cur / g_cur_key; false at the end.
+bool read_op(BufFile *f)
+{
+    size_t n = BufFileRead(f, &g_cur, sizeof(PendingOp));
+    if (n == 0)
+        return false;
+    if (n != sizeof(PendingOp))
+        ereport(ERROR, (errcode_for_file_access(), errmsg("feature_ext: could not read pending changes from a temporary file")));
+    g_cur_key.resize(g_cur.key_len);
+    if (g_cur.key_len && BufFileRead(f, g_cur_key.data(), g_cur.key_len) != g_cur.key_len)
+        ereport(ERROR, (errcode_for_file_access(), errmsg("feature_ext: could not read pending changes from a temporary file")));
+    return true;
+}
+
+// Move the in-memory operations to the spill file.
+void spill_ops()
+{
+    if (!g_spill)
+        g_spill = spill_file();
+    for (const PendingOp &op : g_ops)
+        write_op(g_spill, op, g_keybytes.data() + op.key_off);
+    g_spilled += int64(g_ops.size());
+    g_ops.clear();
+    g_keybytes.clear();
+    g_spills++;
+}
+
+void maybe_spill()
+{
+    if (int64(g_ops.size() * sizeof(PendingOp) + g_keybytes.size()) > int64(maintenance_work_mem) * 1024L)
+        spill_ops();
+}
+
+bool dropped_spilled(const PendingOp &op, int64 i)
+{
+    for (const Discard &d : g_discards)
+        if (i < d.upto && op.subid >= d.lo && op.subid <= d.hi)
+            return true;
+    for (const Forget &f : g_forgets)
+        if (i < f.upto && op.indexoid == f.indexoid)
+            return true;
+    return false;
+}
+
+void free_op(PendingOp &op);
+
+// The first pass over every pending operation, in order (pre-commit,
+// pre-prepare).  fn may fail; abort then frees what each operation owns
+// wherever it is (g_done, g_cur, the rest of g_spill, g_ops).
+template <typename F>
+void first_pass(F fn)
+{
+    if (g_spill) {
+        if (BufFileSeek(g_spill, 0, 0, SEEK_SET) != 0)
+            ereport(ERROR, (errcode_for_file_access(), errmsg("feature_ext: could not rewind a temporary file")));
+        g_done = spill_file();
+        g_spill_read = 0;
+        while (read_op(g_spill)) {
+            int64 i = g_spill_read++;
+            g_cur_valid = true;
+            if (dropped_spilled(g_cur, i)) {
+                free_op(g_cur);
+            } else {
+                fn(g_cur, g_cur_key.data());
+                if (g_cur.node || g_cur.key || g_cur.slot)
+                    write_op(g_done, g_cur, g_cur_key.data());
+            }
+            g_cur_valid = false;
+        }
+    }
+    for (PendingOp &op : g_ops)
+        fn(op, g_keybytes.data() + op.key_off);
+}
+
+// The last pass (commit, after prepare): what the first pass kept, then the
+// in-memory operations.  fn cannot fail.
+template <typename F>
+void last_pass(F fn)
+{
+    if (g_done) {
+        if (BufFileSeek(g_done, 0, 0, SEEK_SET) != 0)
+            ereport(PANIC, (errcode_for_file_access(), errmsg("feature_ext: could not rewind a temporary file")));
+        while (read_op(g_done))
+            fn(g_cur, g_cur_key.data());
+    }
+    for (PendingOp &op : g_ops)
+        fn(op, g_keybytes.data() + op.key_off);
+}
+
 void free_op(PendingOp &op)
 {
     if (op.insert) {
@@ -169,6 +311,16 @@ void free_op(PendingOp &op)
 
 void reset_state()
 {
+    if (g_spill)
+        BufFileClose(g_spill);
+    if (g_done)
+        BufFileClose(g_done);
+    g_spill = g_done = nullptr;
+    g_spilled = g_spill_read = 0;
+    g_max_subid = 0;
+    g_discards.clear();
+    g_forgets.clear();
+    g_cur_valid = false;
     g_ops.clear();
     g_keybytes.clear();
     g_created.clear();
@@ -206,6 +358,21 @@ void abort_all()
     if (!store_ready())
         return;
     core::Store &st = store();
+    // A prepare that failed after pre-prepare, or a load that found rows of
+    // prepared transactions: the entries made go (twophase_pg.cpp).
+    held_abort(g_prepare_xid);
+    g_prepare_xid = InvalidTransactionId;
+    // Every operation, wherever it is: kept by a first pass (g_done), being
+    // processed (g_cur), not read yet (the rest of g_spill), in memory.
+    if (g_done && BufFileSeek(g_done, 0, 0, SEEK_SET) == 0)
+        while (read_op(g_done))
+            free_op(g_cur);
+    if (g_cur_valid)
+        free_op(g_cur);
+    g_cur_valid = false;
+    if (g_spill && (g_done || BufFileSeek(g_spill, 0, 0, SEEK_SET) == 0))
+        while (read_op(g_spill))
+            free_op(g_cur);
     for (PendingOp &op : g_ops)
         free_op(op);
     finish_decisions(false);
@@ -269,17 +436,32 @@ IndexDecision &decide(const PendingOp &op)
     return dd;
 }
 
+// An insert into a table whose index could not be loaded (kSlotFailed).
+[[noreturn]] void refuse_failed_index(Oid indexoid)
+{
+    Relation idx = RelationIdGetRelation(indexoid);
+    const char *name = RelationIsValid(idx) ? pstrdup(RelationGetRelationName(idx)) : "?";
+    if (RelationIsValid(idx))
+        RelationClose(idx);
+    ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
+                    errmsg("skiplist index \"%s\" could not be loaded within feature_ext.memory_limit", name),
+                    errdetail("Rows are not added to its table until the index fits: it must hold every "
+                              "row it keeps."),
+                    errhint("Raise feature_ext.memory_limit (needs a restart), shorten the index TTL, or "
+                            "delete rows; the index is loaded again when a request needs it.")));
+}
+
 // Pre-commit: decide per index; pin the key of every pending insert into a
 // ready index, record every change to a loading one (may fail: out of memory).
 void pre_commit()
 {
     core::Store &st = store();
-    for (PendingOp &op : g_ops) {
+    first_pass([&](PendingOp &op, const uint8 *kb) {
         IndexDecision &d = decide(op);
         op.slot = nullptr;
         if (d.queue) {
             core::Ref rec = st.alloc_catchup(op.insert, op.node, op.order, op.tid_block, op.tid_off, op.hash,
-                                             g_keybytes.data() + op.key_off, op.key_len);
+                                             kb, op.key_len);
             if (!rec)
                 report_memory_full("changes to an index being loaded");
             op.node = 0;  // the record owns it
@@ -288,27 +470,109 @@ void pre_commit()
             else
                 d.head = rec;
             d.tail = rec;
-            continue;
+            return;
         }
         op.slot = d.slot;
-        if (d.failed && op.insert) {
-            Relation idx = RelationIdGetRelation(op.indexoid);
-            const char *name = RelationIsValid(idx) ? pstrdup(RelationGetRelationName(idx)) : "?";
-            if (RelationIsValid(idx))
-                RelationClose(idx);
-            ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
-                            errmsg("skiplist index \"%s\" could not be loaded within feature_ext.memory_limit", name),
-                            errdetail("Rows are not added to its table until the index fits: it must hold every "
-                                      "row it keeps."),
-                            errhint("Raise feature_ext.memory_limit (needs a restart), shorten the index TTL, or "
-                                    "delete rows; the index is loaded again when a request needs it.")));
-        }
+        if (d.failed && op.insert)
+            refuse_failed_index(op.indexoid);
         if (!op.insert || !op.slot)
-            continue;
-        op.key = st.pin_key(op.slot, op.hash, g_keybytes.data() + op.key_off, op.key_len);
+            return;
+        op.key = st.pin_key(op.slot, op.hash, kb, op.key_len);
         if (!op.key)
             report_memory_full("new keys at commit");
+    });
+}
+
+// Pre-prepare (PREPARE TRANSACTION): every change becomes an entry held in
+// shared memory until COMMIT PREPARED / ROLLBACK PREPARED (storage/held.hpp).
+// Per index, under its commit gate, which stays held until the prepare is
+// complete (XACT_EVENT_PREPARE): a load that starts meanwhile waits for it
+// and then finds the transaction among the prepared ones, so whichever slot
+// the decision saw, the changes are held for the slot that will serve.
+//   ready or loading slot -> an ops entry: records in operation order, each
+//                            insert's node moved into its record and its key
+//                            pinned (so applying at commit cannot fail);
+//   failed load           -> inserts refused (as at commit), deletes not kept;
+//   no slot               -> nothing kept: the load finds the rows in the
+//                            table (prepared_changes).
+// Slots built and indexes dropped by the transaction become entries too.
+void pre_prepare()
+{
+    core::Store &st = store();
+    core::Held h(st, held_header());
+    g_prepare_xid = GetTopTransactionIdIfAny();
+    if (!TransactionIdIsValid(g_prepare_xid))
+        return;  // changed nothing durable
+    uint32 xid = uint32(g_prepare_xid);
+    first_pass([&](PendingOp &op, const uint8 *kb) {
+        IndexDecision *d = nullptr;
+        for (IndexDecision &x : g_decisions)
+            if (x.id == op.id)
+                d = &x;
+        if (!d) {
+            g_decisions.reserve(g_decisions.size() + 1);
+            uint32 gate = core::Store::gate_of(op.id.db, op.id.index);
+            st.gate_enter(gate);
+            g_decisions.push_back(IndexDecision{op.id, nullptr, false, 0, 0, 0, int(gate), false});
+            d = &g_decisions.back();
+            core::IndexSlot *s = st.find_slot(op.id);
+            uint32 state = s ? s->state.load(std::memory_order_seq_cst) : uint32(core::kSlotFree);
+            if (state == core::kSlotReady || state == core::kSlotBuilding) {
+                d->slot = s;
+                d->generation = s->generation.load(std::memory_order_acquire);
+                d->head = h.make(core::kHeldOps, xid, op.id, d->generation);  // the entry
+                if (!d->head)
+                    report_memory_full("changes of a prepared transaction");
+                held_track(d->head);
+            } else if (state == core::kSlotFailed) {
+                d->failed = true;
+            }
+        }
+        op.slot = nullptr;
+        if (d->failed && op.insert)
+            refuse_failed_index(op.indexoid);
+        if (!d->slot)
+            return;
+        if (op.insert) {
+            op.key = st.pin_key(d->slot, op.hash, kb, op.key_len);
+            if (!op.key)
+                report_memory_full("new keys of a prepared transaction");
+        }
+        core::Ref rec = st.alloc_catchup(op.insert, op.node, op.order, op.tid_block, op.tid_off, op.hash,
+                                         kb, op.key_len);
+        if (!rec)
+            report_memory_full("changes of a prepared transaction");
+        h.add_op(d->head, rec);  // the entry owns the node and the pin
+        op.node = 0;
+        op.key = nullptr;
+    });
+    for (const SlotEvent &c : g_created) {
+        core::IndexSlot *s = st.find_slot(c.id);
+        if (!s)
+            continue;
+        core::Ref e = h.make(core::kHeldCreated, xid, c.id, s->generation.load(std::memory_order_acquire));
+        if (!e)
+            report_memory_full("changes of a prepared transaction");
+        held_track(e);
     }
+    for (const SlotEvent &dr : g_dropped) {
+        core::Ref e = h.make(core::kHeldDropped, xid, dr.id, 0);
+        if (!e)
+            report_memory_full("changes of a prepared transaction");
+        held_track(e);
+    }
+    held_attach_tracked();
+}
+
+// Prepared: the entries are the prepared transaction's; open the gates,
+// free what was not kept, forget the rest (created slots stay).
+void after_prepare()
+{
+    held_forget();
+    g_prepare_xid = InvalidTransactionId;
+    last_pass([&](PendingOp &op, const uint8 *) { free_op(op); });
+    finish_decisions(true);  // gates only: no catch-up reservations were taken
+    reset_state();
 }
 
 // Commit: apply everything.  Nothing here can fail.
@@ -317,10 +581,10 @@ void commit_all()
     core::Store &st = store();
     TimestampTz now = GetCurrentTimestamp();
     int64 published = 0;
-    for (PendingOp &op : g_ops) {
+    last_pass([&](PendingOp &op, const uint8 *kb) {
         if (!op.slot) {
             free_op(op);
-            continue;
+            return;
         }
         if (op.insert) {
             published++;
@@ -332,12 +596,12 @@ void commit_all()
             // Inside an epoch: the GC removes keys left without rows, so an
             // unpinned key found by find_key may be retired meanwhile.
             st.reader_enter(reader_id());
-            core::KeyEntry *k = st.find_key(op.slot, op.hash, g_keybytes.data() + op.key_off, op.key_len);
+            core::KeyEntry *k = st.find_key(op.slot, op.hash, kb, op.key_len);
             if (k)
                 st.remove(op.slot, k, op.order, op.tid_block, op.tid_off);
             st.reader_exit(reader_id());
         }
-    }
+    });
     // A rebuilt index (TRUNCATE, REINDEX, VACUUM FULL) replaces older versions.
     for (const SlotEvent &c : g_created)
         for (uint32 i = 0; i < st.max_slots(); i++) {
@@ -382,9 +646,10 @@ void xact_callback(XactEvent event, void *)
             break;
         case XACT_EVENT_PRE_PREPARE:
             if (!g_ops.empty() || !g_created.empty() || !g_dropped.empty())
-                ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                                errmsg("cannot PREPARE a transaction that changed a feature_store table"),
-                                errhint("Commit it directly: in-memory skiplist indexes are published at commit.")));
+                pre_prepare();
+            break;
+        case XACT_EVENT_PREPARE:
+            after_prepare();
             break;
         default:
             break;
@@ -406,6 +671,8 @@ void subxact_callback(SubXactEvent event, SubTransactionId mySubid, SubTransacti
                 g_ops[keep++] = g_ops[i];
         }
         g_ops.resize(keep);
+        if (g_spilled > 0)  // spilled operations of it go when read back
+            g_discards.push_back(Discard{mySubid, g_max_subid, g_spilled});
         core::Store &st = store();
         keep = 0;
         for (size_t i = 0; i < g_created.size(); i++) {
@@ -464,6 +731,7 @@ void register_xact_callbacks()
     register_skiplist_reloptions();
     RegisterXactCallback(xact_callback, nullptr);
     RegisterSubXactCallback(subxact_callback, nullptr);
+    register_twophase();
     prev_object_access = object_access_hook;
     object_access_hook = object_access;
 }
@@ -515,10 +783,11 @@ void forget_pending(Oid indexoid)
             g_ops[keep++] = g_ops[i];
     }
     g_ops.resize(keep);
+    if (g_spilled > 0)
+        g_forgets.push_back(Forget{indexoid, g_spilled});
 }
 
-static core::Ref make_node(const IndexMeta *m, const Datum *values, const bool *isnull, ItemPointer tid,
-                           int64 *order_out)
+core::Ref make_node(const IndexMeta *m, const Datum *values, const bool *isnull, ItemPointer tid, int64 *order_out)
 {
     int64 order = order_from_datum(m->order_kind, values[m->order.attno - 1]);
     uint32 plen = payload_size(m, values, isnull);
@@ -583,7 +852,9 @@ void mirror_insert(Relation heap, TupleTableSlot *slot)
         push_key(op, key, klen);
         pfree(key);
         g_ops.push_back(op);
+        g_max_subid = Max(g_max_subid, op.subid);
     }
+    maybe_spill();
 }
 
 void mirror_delete(Relation heap, ItemPointer tid, TupleTableSlot *oldslot)
@@ -610,7 +881,9 @@ void mirror_delete(Relation heap, ItemPointer tid, TupleTableSlot *oldslot)
         push_key(op, key, klen);
         pfree(key);
         g_ops.push_back(op);
+        g_max_subid = Max(g_max_subid, op.subid);
     }
+    maybe_spill();
 }
 
 // The metadata of a skiplist index of an open heap (the cached entry).
@@ -748,8 +1021,12 @@ int64 load_index(Oid indexoid)
     core::IndexSlot *s = m ? st.find_slot(m->id) : nullptr;
     uint32 state = s ? s->state.load(std::memory_order_acquire) : uint32(core::kSlotFree);
     // A failed load is retried only when the memory it had used is free.
-    bool no_room = state == core::kSlotFailed &&
-                   int64(st.usage().free_bytes) < s->bytes.load() + s->bytes.load() / 10;
+    // Usable room only: never-used memory, free lists and whole free
+    // segments, less the cleaner's reserve (free_bytes also counts segment
+    // space only the cleaner can make usable).
+    core::MemoryUsage u = st.usage();
+    int64 usable = int64(u.never_used_bytes + u.free_list_bytes + u.free_segment_bytes) - int64(st.hdr()->seg_reserve);
+    bool no_room = state == core::kSlotFailed && usable < s->bytes.load() + s->bytes.load() / 10;
     if (!m || state == core::kSlotReady || no_room) {
         table_close(heap, NoLock);
         return kLoadNothing;
@@ -784,9 +1061,21 @@ int64 load_index(Oid indexoid)
         ResetLatch(MyLatch);
         CHECK_FOR_INTERRUPTS();
     }
+    // Transactions prepared now (after the gate: one that decided without
+    // this slot held it until prepared): their changes are not in the
+    // snapshot below, and their entries, if any, name another slot.
+    TransactionId *prepared;
+    int nprepared = prepared_xids(&prepared);
     Snapshot snap = RegisterSnapshot(GetLatestSnapshot());
     int64 rows = fill_slot(heap, m, s, snap, false);
+    if (nprepared > 0)
+        prepared_changes(heap, m, s, snap, prepared, nprepared);
     UnregisterSnapshot(snap);
+    // Those that finished meanwhile (their COMMIT PREPARED found no entry
+    // here yet): committed ones' rows are published now, ahead of the
+    // queue, where writers that saw the commit may have queued deletes of
+    // them; their deletes are queued.
+    resolve_prepared(s);
     // Catch up with what writers queued meanwhile: drain once with the queue
     // open, then close it to new writers (they wait for ready) and drain
     // what the writers already reserved queue, until nothing is left.

@@ -7,6 +7,7 @@
 //   g++ -std=c++17 -O1 -g -fsanitize=address,undefined -Iinclude -pthread
 //       test/unit/test_store.cpp src/storage/store.cpp -lgtest -lgtest_main -o /tmp/ts && /tmp/ts
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <atomic>
@@ -1791,16 +1792,28 @@ size_t size_of_class_for_test(int c)
     return sizes[size_t(c)];
 }
 
-// Free bytes accounted exactly: what the free lists hold plus never-used
-// memory above the bump pointer is what usage() calls free.
+// Free bytes accounted exactly: what the free lists hold, never-used memory
+// between the bump pointer and the lowest row segment, free segments and
+// the unused bytes of row segments are what usage() calls free.
 void expect_free_accounting(const Store &st)
 {
     uint64_t lists = 0;
-    for (int c = 0; c < kNumClasses; c++)
+    uint64_t by_class[kNumClasses];
+    st.free_list_by_class(by_class);
+    uint64_t listed = 0;
+    for (int c = 0; c < kNumClasses; c++) {
         for (Ref r = st.hdr()->free_head[c]; r; r = *st.at<Ref>(r))
             lists += size_of_class_for_test(c);
+        listed += by_class[c];
+    }
     MemoryUsage u = st.usage();
-    EXPECT_EQ(lists + (u.region_bytes - st.hdr()->bump.load()), u.free_bytes);
+    EXPECT_EQ(listed, lists);
+    EXPECT_EQ(u.free_list_bytes, lists);
+    EXPECT_EQ(u.never_used_bytes, st.hdr()->bump_limit.load() - st.hdr()->bump.load());
+    EXPECT_EQ(u.free_bytes, u.never_used_bytes + u.free_list_bytes + u.free_segment_bytes + u.segment_open_bytes +
+                                u.segment_dead_bytes);
+    EXPECT_EQ(u.free_bytes, u.heap_bytes - u.used_bytes);
+    EXPECT_LE(u.segment_live_bytes, u.used_bytes);
 }
 
 TEST_F(StoreTest, CoalesceMergesSmallFreeBlocksForLargerClasses)
@@ -2379,12 +2392,9 @@ struct CompactFixture : public ::testing::Test {
         int64_t n = 0;
         fe::core::Ref prev = 0;
         for (fe::core::Ref r = k->head[0].load(); r; r = st.at<fe::core::RowNode>(r)->next[0].load()) {
-            if (prev) {
-                auto *p = st.at<fe::core::RowNode>(prev);
-                size_t sz = fe::core::Store::class_size(fe::core::RowNode::size_for(p->height, p->payload_len()));
-                if (uint64_t(r) != uint64_t(prev) + (sz >> 3))
-                    n++;
-            }
+            // A run spread over two segments is one run.
+            if (prev && !st.run_continues(prev, r))
+                n++;
             prev = r;
         }
         return n;
@@ -2558,4 +2568,724 @@ TEST_F(CompactFixture, CompactionRacesWithReadersAndWriters)
     EXPECT_GT(reads, 0);
     EXPECT_EQ(k->nrows.load(), 4000);
     EXPECT_EQ(rows(k).size(), 4000u);
+}
+
+// ---------------------------------------------------------------- row segments
+
+namespace {
+SegInfo *seg_table(Store &st) { return st.at<SegInfo>(st.hdr()->segs); }
+// Memory taken for good: the class area up to its bump pointer and every
+// row segment in use (what is neither never-used nor a free segment).
+uint64_t taken_bytes(const Store &st)
+{
+    MemoryUsage u = st.usage();
+    return u.heap_bytes - u.never_used_bytes - u.free_segment_bytes;
+}
+}  // namespace
+
+// A live stream with a row TTL for many times the region's size: each round
+// publishes one row per key (allocated among the other keys' rows), then a
+// GC pass as the worker runs it (expire_index, compact_index, reclaim).
+// The memory taken stays flat, runs per key stay bounded, compaction never
+// stops, and every key reads exactly its newest rows.
+TEST_F(StoreTest, StreamWithTtlKeepsMemoryFlatAndRunsBounded)
+{
+    make(16 << 20);
+    IndexSlot *s = new_slot(1, 256);
+    const int kKeys = 200, kKeep = 300, kRounds = 1500, kWarm = 100;
+    TtlRule rule;
+    rule.type = TtlType::kLatest;
+    rule.rows = kKeep;
+    std::vector<KeyEntry *> keys;
+    for (int i = 0; i < kKeys; i++)
+        keys.push_back(key(s, "stream-" + std::to_string(i)));
+    auto pass = [&] {
+        st.expire_index(s, rule);
+        st.compact_index(s);
+        reclaim_all();
+    };
+    for (int j = 0; j < kKeep; j++)
+        for (int i = 0; i < kKeys; i++)
+            ASSERT_TRUE(put(s, keys[i], j, uint32_t(j), uint16_t(i), 24, rule));
+    pass();
+    uint64_t heap = st.usage().heap_bytes;
+    uint64_t moved0 = st.hdr()->moved_bytes.load(), taken_warm = 0, taken_max = 0, used_max = 0, used_min = UINT64_MAX;
+    int64_t runs_max = 0;
+    for (int r = kKeep; r < kKeep + kRounds; r++) {
+        for (int i = 0; i < kKeys; i++)
+            ASSERT_TRUE(put(s, keys[i], r, uint32_t(r), uint16_t(i), 24, rule)) << "round " << r;
+        pass();
+        ASSERT_EQ(s->rows.load(), int64_t(kKeys) * kKeep);
+        if (r - kKeep == kWarm)
+            taken_warm = taken_bytes(st);
+        if (r - kKeep > kWarm) {
+            taken_max = std::max(taken_max, taken_bytes(st));
+            used_max = std::max(used_max, st.usage().used_bytes);
+            used_min = std::min(used_min, st.usage().used_bytes);
+            runs_max = std::max(runs_max, s->runs_max.load());
+        }
+        if (r % 500 == 0) {
+            expect_free_accounting(st);
+            for (int i = 0; i < kKeys; i += 37) {
+                std::vector<Row> got = all(keys[i]);  // payloads checked by scan()
+                ASSERT_EQ(got.size(), size_t(kKeep));
+                for (int j = 0; j < kKeep; j++)
+                    ASSERT_EQ(got[size_t(j)].order, r - j);
+                check_structure(keys[i]);
+            }
+        }
+    }
+    uint64_t moved = st.hdr()->moved_bytes.load() - moved0;
+    MemoryUsage u = st.usage();
+    std::printf("    stream: heap %llu, taken after warm-up %llu, max %llu; used %llu..%llu; moved %llu; runs/key max "
+                "%lld avg %.2f; segments %u (victims %u), dead %llu\n",
+                (unsigned long long) heap, (unsigned long long) taken_warm, (unsigned long long) taken_max,
+                (unsigned long long) used_min, (unsigned long long) used_max, (unsigned long long) moved,
+                (long long) runs_max, double(u.runs_total) / double(u.runs_keys), u.segments, u.segments_victim,
+                (unsigned long long) u.segment_dead_bytes);
+    // Compaction went on all along: it copied many times the region.
+    EXPECT_GT(moved, 8 * heap);
+    // Flat: the memory taken does not creep up with the stream.
+    EXPECT_LE(taken_max, taken_warm + taken_warm / 5);
+    EXPECT_LE(used_max - used_min, used_min / 10);
+    EXPECT_LE(runs_max, 5);
+    EXPECT_EQ(u.runs_keys, kKeys);
+    EXPECT_LE(double(u.runs_total) / double(u.runs_keys), 3.0);
+    EXPECT_EQ(s->bytes.load(), index_bytes(s));
+    EXPECT_EQ(int64_t(u.used_bytes), s->bytes.load());
+    expect_free_accounting(st);
+}
+
+// Fill the region (rows interleaved across keys, a GC pass every few
+// thousand rows as the worker runs), delete two rows of three all over it,
+// then GC passes: the half-empty segments are cleaned and given back whole,
+// so blocks of 4 kB and of a whole segment fit, and as many rows as were
+// deleted fit again.
+TEST_F(StoreTest, LargeBlockAfterFillDeleteReload)
+{
+    make(8 << 20);
+    IndexSlot *s = new_slot(1, 256);
+    const int kKeys = 64;
+    std::vector<KeyEntry *> keys;
+    for (int i = 0; i < kKeys; i++)
+        keys.push_back(key(s, "frag-" + std::to_string(i)));
+    auto pass = [&] {
+        st.expire_index(s, TtlRule());
+        st.compact_index(s);
+        reclaim_all();
+    };
+    std::vector<std::vector<int64_t>> rows(kKeys);
+    int64_t n = 0;
+    for (int fails = 0; fails < 20; n++) {
+        int i = int(n % kKeys);
+        if (put(s, keys[size_t(i)], n, uint32_t(n), 0, 40)) {
+            rows[size_t(i)].push_back(n);
+            fails = 0;
+        } else {
+            fails++;
+            pass();
+        }
+        if (n % 4000 == 3999)  // (not before every key has rows: empty keys go)
+            pass();
+    }
+    int64_t stored = s->rows.load();
+    MemoryUsage full = st.usage();
+    ASSERT_GT(stored, 50000);
+    EXPECT_EQ(st.alloc(4096), 0u);
+    EXPECT_LT(full.free_bytes, full.heap_bytes / 8);
+    int64_t deleted = 0;
+    for (int i = 0; i < kKeys; i++) {
+        std::vector<int64_t> kept;
+        for (size_t j = 0; j < rows[size_t(i)].size(); j++) {
+            int64_t o = rows[size_t(i)][j];
+            if (j % 3 != 0) {
+                ASSERT_TRUE(st.remove(s, keys[size_t(i)], o, uint32_t(o), 0));
+                deleted++;
+            } else {
+                kept.push_back(o);
+            }
+        }
+        rows[size_t(i)] = kept;
+    }
+    reclaim_all();
+    // GC passes: each cleans what the memory left allows, so the first ones
+    // free segments that the next ones use.
+    MemoryUsage u;
+    int passes = 0;
+    do {
+        pass();
+        passes++;
+        u = st.usage();
+        std::printf("    fill/delete: %lld rows, %lld deleted; pass %d: free %llu of %llu: never-used %llu, free "
+                    "segments %llu, free lists %llu, dead %llu\n",
+                    (long long) stored, (long long) deleted, passes, (unsigned long long) u.free_bytes,
+                    (unsigned long long) u.heap_bytes, (unsigned long long) u.never_used_bytes,
+                    (unsigned long long) u.free_segment_bytes, (unsigned long long) u.free_list_bytes,
+                    (unsigned long long) u.segment_dead_bytes);
+    } while (passes < 10 && u.never_used_bytes + u.free_segment_bytes <= u.heap_bytes / 3);
+    EXPECT_LE(passes, 4);
+    // Segments came back whole: at least a third of the heap is free in
+    // pieces of at least a segment.
+    EXPECT_GT(u.never_used_bytes + u.free_segment_bytes, u.heap_bytes / 3);
+    expect_free_accounting(st);
+    Ref a = st.alloc(4096);
+    ASSERT_NE(a, 0u);
+    Ref b = st.alloc(kSegBytes);
+    ASSERT_NE(b, 0u);
+    memset(st.at<uint8_t>(a), 1, 4096);
+    memset(st.at<uint8_t>(b), 2, kSegBytes);
+    st.free(a, 4096);
+    st.free(b, kSegBytes);
+    // Reload until full again (GC passes between, as in the fill): nearly
+    // as many rows as were deleted fit (row heights are random).
+    int64_t reloaded = 0;
+    for (int fails = 0; fails < 20; n++) {
+        int i = int(n % kKeys);
+        if (put(s, keys[size_t(i)], n, uint32_t(n), 0, 40)) {
+            rows[size_t(i)].push_back(n);
+            reloaded++;
+            fails = 0;
+        } else {
+            fails++;
+            pass();
+        }
+        if (n % 4000 == 3999)
+            pass();
+    }
+    std::printf("    reload: %lld rows fit again (%lld deleted)\n", (long long) reloaded, (long long) deleted);
+    EXPECT_GT(reloaded, deleted * 9 / 10);
+    pass();
+    for (int i = 0; i < kKeys; i += 9) {
+        std::vector<Row> got = all(keys[size_t(i)]);
+        ASSERT_EQ(got.size(), rows[size_t(i)].size());
+        for (size_t j = 0; j < got.size(); j++)
+            ASSERT_EQ(got[j].order, rows[size_t(i)][rows[size_t(i)].size() - 1 - j]);
+        check_structure(keys[size_t(i)]);
+    }
+    EXPECT_EQ(s->bytes.load(), index_bytes(s));
+    expect_free_accounting(st);
+}
+
+// The cleaner moves only the rows of a victim segment, in the middle of a
+// key's chain, while readers walk it: links into the moved rows are
+// redirected, the rest stays in place, and readers always see every row.
+TEST_F(StoreTest, VictimRowsMovedFromTheMiddleWhileReadersWalk)
+{
+    make(8 << 20);
+    IndexSlot *s = new_slot(1, 64);
+    KeyEntry *k = key(s, "long");
+    KeyEntry *other = key(s, "other");
+    const int kRows = 6000;
+    for (int j = 0; j < kRows; j++) {
+        ASSERT_TRUE(put(s, k, j, uint32_t(j), 0, 16));
+        ASSERT_TRUE(put(s, other, j, uint32_t(j), 0, 16));
+    }
+    ASSERT_TRUE(st.compact_key(s, k, true));
+    reclaim_all();
+    // Segments holding the key's rows, newest first.
+    std::vector<uint32_t> segs_of_k;
+    for (Ref r = k->head[0].load(); r; r = st.at<RowNode>(r)->next[0].load()) {
+        ASSERT_TRUE(st.in_segment(r));
+        uint32_t i = uint32_t(((uint64_t(r) << 3) - st.hdr()->seg_base) >> kSegShift);
+        if (segs_of_k.empty() || segs_of_k.back() != i)
+            segs_of_k.push_back(i);
+    }
+    ASSERT_GE(segs_of_k.size(), 4u);
+    uint32_t mid = segs_of_k[segs_of_k.size() / 2];
+    int64_t runs = 0;
+    EXPECT_FALSE(st.compact_key(s, k, false, &runs));  // nothing to do
+    EXPECT_EQ(runs, 1);
+    std::vector<Row> before = all(k);
+    std::vector<Ref> stay, in_mid;
+    for (Ref r = k->head[0].load(); r; r = st.at<RowNode>(r)->next[0].load())
+        (uint32_t(((uint64_t(r) << 3) - st.hdr()->seg_base) >> kSegShift) == mid ? in_mid : stay).push_back(r);
+    ASSERT_GT(in_mid.size(), 100u);
+    std::atomic<bool> stop{false};
+    std::atomic<int64_t> walks{0};
+    std::thread reader([&] {
+        while (!stop.load()) {
+            ReadGuard g(st, 5);
+            Store::Cursor c;
+            int64_t last = INT64_MAX, seen = 0;
+            for (c.seek(st, k, INT64_MAX, TtlRule()); c.valid(); c.next(), seen++) {
+                EXPECT_LT(c.row().order, last);
+                last = c.row().order;
+                EXPECT_TRUE(payload_ok(c.row().order, c.row().tid_block, c.row().tid_off, c.row().payload,
+                                       c.row().payload_len));
+            }
+            EXPECT_EQ(seen, kRows);
+            walks++;
+        }
+    });
+    while (walks.load() < 3)
+        std::this_thread::yield();
+    seg_table(st)[mid].victim.store(1);
+    ASSERT_TRUE(st.compact_key(s, k, false, &runs));
+    EXPECT_EQ(runs, 3);  // before, the moved rows, after
+    int64_t w = walks.load();
+    while (walks.load() < w + 3)
+        std::this_thread::yield();
+    stop = true;
+    reader.join();
+    EXPECT_EQ(all(k), before);
+    check_structure(k);
+    std::set<Ref> now;
+    for (Ref r = k->head[0].load(); r; r = st.at<RowNode>(r)->next[0].load())
+        now.insert(r);
+    for (Ref r : stay)
+        EXPECT_TRUE(now.count(r)) << "a row outside the victim moved";
+    for (Ref r : in_mid)
+        EXPECT_FALSE(now.count(r)) << "a row of the victim stayed";
+    // Once reclaimed, the victim segment is empty and released.
+    reclaim_all();
+    EXPECT_NE(seg_table(st)[mid].state.load(), uint32_t(kSegRows));
+    EXPECT_EQ(s->bytes.load(), index_bytes(s));
+    expect_free_accounting(st);
+}
+
+// The class area borrows a free segment when it has nothing else and
+// coalesce() gives it back once it is entirely free; segments freed at the
+// floor go back to never-used memory.
+TEST_F(StoreTest, SegmentsBorrowedAndGivenBack)
+{
+    make(8 << 20);
+    IndexSlot *s = new_slot(1, 64);
+    KeyEntry *k = key(s, "k");
+    for (int j = 0; j < 20000; j++)
+        ASSERT_TRUE(put(s, k, j, uint32_t(j), 0, 24));
+    MemoryUsage u0 = st.usage();
+    ASSERT_TRUE(st.compact_key(s, k, true));
+    reclaim_all();
+    MemoryUsage u1 = st.usage();
+    EXPECT_GT(u1.segments, 5u);
+    EXPECT_EQ(u1.segment_live_bytes, uint64_t(level0_bytes(k)));
+    EXPECT_LT(u1.never_used_bytes, u0.never_used_bytes);
+    expect_free_accounting(st);
+    // Fill the class area with 64-byte blocks until nothing is left.
+    std::vector<Ref> blocks;
+    for (Ref r; (r = st.alloc(64)) != 0;)
+        blocks.push_back(r);
+    // Every row expires: the segments empty (the highest ones go back to
+    // never-used memory as the floor rises, up to the bump pointer).
+    TtlRule gone;
+    gone.type = TtlType::kAbsolute;
+    gone.wall_cutoff = INT64_MAX;
+    EXPECT_EQ(st.expire(s, k, gone), 20000);
+    reclaim_all();
+    MemoryUsage u2 = st.usage();
+    EXPECT_EQ(u2.segments, 1u);  // the open run segment
+    EXPECT_EQ(u2.segment_live_bytes, 0u);
+    expect_free_accounting(st);
+    // More class blocks: now they come from borrowed segments.
+    size_t before = blocks.size();
+    for (Ref r; (r = st.alloc(64)) != 0;)
+        blocks.push_back(r);
+    EXPECT_GT(blocks.size() - before, size_t(u2.free_segment_bytes / 64 / 2));
+    uint32_t borrowed = 0;
+    for (uint32_t i = 0; i < st.hdr()->nsegs; i++)
+        borrowed += seg_table(st)[i].state.load() == kSegClass;
+    EXPECT_GT(borrowed, 0u);
+    expect_free_accounting(st);
+    // Free them all: coalesce() returns the borrowed segments.
+    for (Ref r : blocks)
+        st.free(r, 64);
+    EXPECT_TRUE(st.coalesce());
+    for (uint32_t i = 0; i < st.hdr()->nsegs; i++)
+        EXPECT_NE(seg_table(st)[i].state.load(), uint32_t(kSegClass)) << i;
+    expect_free_accounting(st);
+    MemoryUsage u3 = st.usage();
+    EXPECT_EQ(u3.used_bytes, uint64_t(s->bytes.load()));
+    EXPECT_GT(u3.never_used_bytes + u3.free_segment_bytes, u3.heap_bytes * 9 / 10);
+}
+
+// Writers streaming into their own keys (row TTL at publish) and deleting
+// some of their rows, readers walking keys, and a GC thread (expire_index +
+// compact_index inside an epoch, then reclaim) in a region small enough
+// that segments are recycled and cleaned all along: every key ends with
+// exactly its model's rows, readers never see a row out of order or a
+// damaged payload.
+TEST_F(StoreTest, ConcurrentStreamCompactionCleanerReaders)
+{
+    make(4 << 20);
+    IndexSlot *s = new_slot(1, 64);
+    const int kWriters = 2, kKeysPer = 20, kKeep = 150, kRowsPer = 60000;
+    TtlRule rule;
+    rule.type = TtlType::kLatest;
+    rule.rows = kKeep;
+    std::vector<std::vector<KeyEntry *>> keys(kWriters);
+    for (int w = 0; w < kWriters; w++)
+        for (int i = 0; i < kKeysPer; i++)
+            keys[size_t(w)].push_back(key(s, "w" + std::to_string(w) + "-" + std::to_string(i)));
+    // Keep every key non-empty (the GC removes empty keys; writers here use
+    // their KeyEntry pointers): one row per key that is never deleted.
+    for (int w = 0; w < kWriters; w++)
+        for (int i = 0; i < kKeysPer; i++)
+            ASSERT_TRUE(put(s, keys[size_t(w)][size_t(i)], -1, 0, uint16_t(w * 100 + i), 16));
+    std::vector<std::vector<std::vector<int64_t>>> model(kWriters, std::vector<std::vector<int64_t>>(kKeysPer));
+    for (int w = 0; w < kWriters; w++)
+        for (int i = 0; i < kKeysPer; i++)
+            model[size_t(w)][size_t(i)].push_back(-1);
+    std::atomic<bool> stop{false};
+    std::atomic<int> writers_done{0};
+    std::atomic<int64_t> passes{0}, walks{0};
+    std::vector<std::thread> th;
+    for (int w = 0; w < kWriters; w++)
+        th.emplace_back([&, w] {
+            std::mt19937 rng(uint32_t(w) + 5);
+            for (int64_t n = 0; n < kRowsPer; n++) {
+                if (n % 2000 == 1999) {  // let a GC pass run every 2,000 rows
+                    int64_t p = passes.load();
+                    while (passes.load() < p + 1)
+                        std::this_thread::yield();
+                }
+                int i = int(rng() % kKeysPer);
+                KeyEntry *k = keys[size_t(w)][size_t(i)];
+                auto &m = model[size_t(w)][size_t(i)];  // newest first
+                uint32_t len = 16 + uint32_t(rng() % 48);
+                Ref r = st.alloc_node(len, n, uint32_t(n), uint16_t(w * 100 + i));
+                if (!r) {
+                    std::this_thread::yield();
+                    n--;
+                    continue;
+                }
+                std::vector<uint8_t> p = make_payload(n, uint32_t(n), uint16_t(w * 100 + i), len);
+                memcpy(st.at<RowNode>(r)->payload(), p.data(), len);
+                st.publish(s, k, r, rule);
+                m.insert(m.begin(), n);
+                if (m.size() > size_t(kKeep))
+                    m.resize(kKeep);
+                if (rng() % 5 == 0 && m.size() > 2) {
+                    size_t j = 1 + rng() % (m.size() - 2);  // never the oldest (-1 stays)
+                    int64_t o = m[j];
+                    EXPECT_TRUE(st.remove(s, k, o, uint32_t(o), uint16_t(w * 100 + i)));
+                    m.erase(m.begin() + long(j));
+                }
+            }
+            writers_done++;
+        });
+    th.emplace_back([&] {
+        std::mt19937 rng(99);
+        while (!stop.load()) {
+            int w = int(rng() % kWriters), i = int(rng() % kKeysPer);
+            ReadGuard g(st, 7);
+            Store::Cursor c;
+            int64_t last = INT64_MAX;
+            for (c.seek(st, keys[size_t(w)][size_t(i)], INT64_MAX, TtlRule()); c.valid(); c.next()) {
+                RowView v = c.row();
+                EXPECT_LT(v.order, last);
+                last = v.order;
+                EXPECT_TRUE(payload_ok(v.order, v.tid_block, v.tid_off, v.payload, v.payload_len));
+            }
+            walks++;
+        }
+    });
+    th.emplace_back([&] {
+        while (writers_done.load() < kWriters) {
+            st.reader_enter(8);
+            st.expire_index(s, rule);
+            st.compact_index(s);
+            st.reader_exit(8);
+            for (int j = 0; j < 3; j++)
+                st.reclaim();
+            passes++;
+        }
+    });
+    while (writers_done.load() < kWriters)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    th.back().join();
+    th.pop_back();
+    stop = true;
+    for (auto &t : th)
+        t.join();
+    st.compact_index(s);
+    reclaim_all();
+    EXPECT_GT(passes.load(), 5);
+    EXPECT_GT(walks.load(), 10);
+    MemoryUsage u = st.usage();
+    std::printf("    concurrent: %lld GC passes, %lld walks, moved %llu bytes (heap %llu), runs/key max %lld\n",
+                (long long) passes.load(), (long long) walks.load(),
+                (unsigned long long) st.hdr()->moved_bytes.load(), (unsigned long long) u.heap_bytes,
+                (long long) u.runs_max);
+    EXPECT_GT(st.hdr()->moved_bytes.load(), u.heap_bytes);
+    for (int w = 0; w < kWriters; w++)
+        for (int i = 0; i < kKeysPer; i++) {
+            std::vector<Row> got = all(keys[size_t(w)][size_t(i)]);
+            const auto &m = model[size_t(w)][size_t(i)];
+            ASSERT_EQ(got.size(), m.size()) << w << "/" << i;
+            for (size_t j = 0; j < m.size(); j++)
+                ASSERT_EQ(got[j].order, m[j]);
+            check_structure(keys[size_t(w)][size_t(i)]);
+        }
+    EXPECT_EQ(s->bytes.load(), index_bytes(s));
+    EXPECT_EQ(int64_t(u.used_bytes), s->bytes.load());
+    expect_free_accounting(st);
+}
+
+// Review (reviewseg): compact_key gives the open segment's remainder back
+// before asking run_piece for the next piece; when no next piece can be had
+// (take_segment refuses: room fell under compaction_room() after the first
+// segment), the same remainder was given back a second time after the loop,
+// taking its bytes off used and the segment's live count twice.
+TEST_F(StoreTest, CompactionShortOfSegmentGivesBackOnce)
+{
+    make(1 << 20);
+    ASSERT_EQ(st.hdr()->seg_reserve, 0u);  // a small region: no cleaner reserve
+    IndexSlot *s = new_slot(1, 64);
+    KeyEntry *k = key(s, "k");
+    // About 100 kB of rows: a whole-chain compaction needs two segments.
+    for (int j = 0; j < 2000; j++)
+        ASSERT_TRUE(put(s, k, j, uint32_t(j), 0, 16));
+    // Leave just enough never-used memory for compaction_room() to hold for
+    // the first segment only (room >= 64 kB + heap / 8, less once it is taken).
+    const StoreHeader *h = st.hdr();
+    uint64_t heap = h->region_size - h->heap_start;
+    std::vector<Ref> filler;
+    while (h->bump_limit.load() - h->bump.load() >= kSegBytes + heap / 8 + 8 * 1024) {
+        Ref r = st.alloc(8);
+        ASSERT_NE(r, 0u);
+        filler.push_back(r);
+    }
+    MemoryUsage u0 = st.usage();
+    ASSERT_GE(u0.never_used_bytes, kSegBytes + heap / 8);
+    EXPECT_FALSE(st.compact_key(s, k, true));  // second segment refused
+    reclaim_all();
+    MemoryUsage u1 = st.usage();
+    EXPECT_EQ(u1.used_bytes, u0.used_bytes);
+    EXPECT_EQ(u1.segment_live_bytes, 0u);
+    EXPECT_EQ(all(k).size(), 2000u);
+    check_structure(k);
+    expect_free_accounting(st);
+    for (uint32_t i = 0; i < h->nsegs; i++) {
+        int64_t live = seg_table(st)[i].live.load();
+        EXPECT_TRUE(live == 0 || live == kSegOpenBias) << "segment " << i << " live " << live;
+    }
+}
+
+// Review (reviewseg) stress: writers (publish, unique re-publish, remove)
+// into pinned keys of two indexes with a row TTL, readers seeking and
+// walking every index, a GC thread (expire_index + compact_index inside an
+// epoch, reclaim) and a thread that fills, compacts and drops a third index
+// over and over, in a region small enough that segments are recycled,
+// cleaned and borrowed all along.  Every key ends with exactly its model's
+// rows, readers never see a damaged or out-of-order row, and once everything
+// is dropped the memory is all back.
+TEST_F(StoreTest, ReviewStressWritersReadersGcDrops)
+{
+    make(3 << 20);
+    const int kWriters = 2, kKeysPer = 12, kKeep = 120, kRowsPer = 40000;
+    TtlRule rule;
+    rule.type = TtlType::kLatest;
+    rule.rows = kKeep;
+    IndexSlot *ps[2] = {new_slot(1, 16), new_slot(2, 64)};
+    std::atomic<IndexSlot *> dslot{nullptr};
+    std::vector<std::vector<KeyEntry *>> keys(kWriters);
+    for (int w = 0; w < kWriters; w++)
+        for (int i = 0; i < kKeysPer; i++) {
+            std::string name = "w" + std::to_string(w) + "-" + std::to_string(i);
+            auto *p = reinterpret_cast<const uint8_t *>(name.data());
+            keys[size_t(w)].push_back(st.pin_key(ps[w], Store::hash_key(p, uint32_t(name.size())), p,
+                                                 uint32_t(name.size())));  // pinned for good
+        }
+    std::vector<std::vector<std::vector<int64_t>>> model(kWriters, std::vector<std::vector<int64_t>>(kKeysPer));
+    std::atomic<bool> stop{false};
+    std::atomic<int> writers_done{0};
+    std::atomic<int64_t> walks{0}, passes{0}, drops{0}, full{0};
+    std::vector<std::thread> th;
+    for (int w = 0; w < kWriters; w++)
+        th.emplace_back([&, w] {
+            std::mt19937 rng(uint32_t(w) + 11);
+            IndexSlot *s = ps[w];
+            for (int64_t n = 0; n < kRowsPer; n++) {
+                int i = int(rng() % kKeysPer);
+                KeyEntry *k = keys[size_t(w)][size_t(i)];
+                auto &m = model[size_t(w)][size_t(i)];
+                uint32_t len = 16 + uint32_t(rng() % 64);
+                Ref r = st.alloc_node(len, n, uint32_t(n), uint16_t(i));
+                if (!r) {
+                    full++;
+                    std::this_thread::yield();
+                    n--;
+                    continue;
+                }
+                std::vector<uint8_t> p = make_payload(n, uint32_t(n), uint16_t(i), len);
+                memcpy(st.at<RowNode>(r)->payload(), p.data(), len);
+                EXPECT_TRUE(st.publish(s, k, r, rule, true));
+                m.insert(m.begin(), n);
+                if (m.size() > size_t(kKeep))
+                    m.resize(kKeep);
+                if (rng() % 7 == 0 && m.size() > 1) {  // a duplicate loses (unique)
+                    int64_t o = m[rng() % m.size()];
+                    Ref d = st.alloc_node(len, o, uint32_t(o), uint16_t(i));
+                    if (d) {
+                        EXPECT_FALSE(st.publish(s, k, d, rule, true));
+                        st.free_node(d);
+                    }
+                }
+                if (rng() % 4 == 0 && m.size() > 1) {
+                    size_t j = rng() % m.size();
+                    int64_t o = m[j];
+                    EXPECT_TRUE(st.remove(s, k, o, uint32_t(o), uint16_t(i)));
+                    m.erase(m.begin() + long(j));
+                }
+            }
+            writers_done++;
+        });
+    for (int rd = 0; rd < 2; rd++)
+        th.emplace_back([&, rd] {
+            std::mt19937 rng(uint32_t(rd) + 77);
+            while (!stop.load()) {
+                ReadGuard g(st, uint32_t(3 + rd));
+                int which = int(rng() % 3);
+                IndexSlot *s = which < 2 ? ps[which] : dslot.load();
+                if (!s || s->state.load(std::memory_order_acquire) != kSlotReady)
+                    continue;
+                std::string name = which < 2 ? "w" + std::to_string(which) + "-" + std::to_string(rng() % kKeysPer)
+                                             : "d" + std::to_string(rng() % 30);
+                auto *p = reinterpret_cast<const uint8_t *>(name.data());
+                const KeyEntry *k = st.find_key(s, Store::hash_key(p, uint32_t(name.size())), p, uint32_t(name.size()));
+                if (!k)
+                    continue;
+                int64_t upto = rng() % 2 ? INT64_MAX : int64_t(rng() % kRowsPer);
+                Store::Cursor c;
+                int64_t last = INT64_MAX;
+                for (c.seek(st, k, upto, TtlRule()); c.valid(); c.next()) {
+                    RowView v = c.row();
+                    EXPECT_LE(v.order, upto);
+                    EXPECT_LT(v.order, last);
+                    last = v.order;
+                    EXPECT_TRUE(payload_ok(v.order, v.tid_block, v.tid_off, v.payload, v.payload_len)) << v.order;
+                }
+                walks++;
+            }
+        });
+    th.emplace_back([&] {  // the dropper
+        std::mt19937 rng(5);
+        for (uint32_t round = 0; !stop.load(); round++) {
+            IndexSlot *s = st.create_slot(SlotId{7, 100 + round, round}, 0, 32, 0);
+            if (!s) {
+                st.reclaim();
+                continue;
+            }
+            s->state.store(kSlotReady);
+            dslot.store(s);
+            for (int j = 0; j < 3000; j++) {
+                std::string name = "d" + std::to_string(rng() % 30);
+                auto *p = reinterpret_cast<const uint8_t *>(name.data());
+                KeyEntry *k = st.pin_key(s, Store::hash_key(p, uint32_t(name.size())), p, uint32_t(name.size()));
+                if (!k)
+                    break;
+                uint32_t len = 16 + uint32_t(rng() % 48);
+                Ref r = st.alloc_node(len, j, uint32_t(j), 0);
+                if (r) {
+                    std::vector<uint8_t> pl = make_payload(j, uint32_t(j), 0, len);
+                    memcpy(st.at<RowNode>(r)->payload(), pl.data(), len);
+                    st.publish(s, k, r, TtlRule());
+                }
+                st.unpin_key(k);
+                if (!r)
+                    break;
+            }
+            st.reader_enter(6);
+            st.compact_index(s, rng() % 2 == 0);
+            st.reader_exit(6);
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            st.drop_slot(s);
+            drops++;
+        }
+    });
+    th.emplace_back([&] {  // the GC
+        while (!stop.load()) {
+            for (uint32_t i = 0; i < st.max_slots(); i++) {
+                IndexSlot *s = st.slot(i);
+                st.reader_enter(8);
+                if (s->state.load(std::memory_order_acquire) == kSlotReady) {
+                    st.expire_index(s, s == ps[0] || s == ps[1] ? rule : TtlRule());
+                    st.compact_index(s);
+                }
+                st.reader_exit(8);
+            }
+            for (int j = 0; j < 3; j++)
+                st.reclaim();
+            passes++;
+        }
+    });
+    while (writers_done.load() < kWriters)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    stop = true;
+    for (auto &t : th)
+        t.join();
+    std::printf("    review stress: %lld GC passes, %lld walks, %lld drops, %lld allocation failures\n",
+                (long long) passes.load(), (long long) walks.load(), (long long) drops.load(),
+                (long long) full.load());
+    EXPECT_GT(passes.load(), 5);
+    EXPECT_GT(drops.load(), 2);
+    for (int w = 0; w < kWriters; w++) {
+        st.compact_index(ps[w]);
+        for (int i = 0; i < kKeysPer; i++) {
+            std::vector<Row> got = all(keys[size_t(w)][size_t(i)]);
+            const auto &m = model[size_t(w)][size_t(i)];
+            ASSERT_EQ(got.size(), m.size()) << w << "/" << i;
+            for (size_t j = 0; j < m.size(); j++)
+                ASSERT_EQ(got[j].order, m[j]);
+            check_structure(keys[size_t(w)][size_t(i)]);
+        }
+    }
+    reclaim_all();
+    reclaim_all();
+    EXPECT_EQ(ps[0]->bytes.load(), index_bytes(ps[0]));
+    EXPECT_EQ(ps[1]->bytes.load(), index_bytes(ps[1]));
+    EXPECT_EQ(int64_t(st.usage().used_bytes), ps[0]->bytes.load() + ps[1]->bytes.load());
+    expect_free_accounting(st);
+    // Everything dropped: all memory back.
+    st.drop_slot(ps[0]);
+    st.drop_slot(ps[1]);
+    reclaim_all();
+    reclaim_all();
+    st.coalesce(true);
+    MemoryUsage u = st.usage();
+    EXPECT_EQ(u.used_bytes, 0u);
+    EXPECT_EQ(u.limbo_bytes, 0u);
+    EXPECT_EQ(u.segment_live_bytes, 0u);
+    EXPECT_LE(u.segments, 1u);  // the open run segment
+    for (uint32_t i = 0; i < st.hdr()->nsegs; i++) {
+        int64_t live = seg_table(st)[i].live.load();
+        EXPECT_TRUE(live == 0 || live == kSegOpenBias) << "segment " << i << " live " << live;
+    }
+    expect_free_accounting(st);
+}
+
+// Review (reviewseg): a Ref addresses 32 GiB, while feature_ext.memory_limit
+// accepts up to 1 TiB.  Row segments sit at the region's top, so with a
+// region above 32 GiB the first compaction wrote its copies at truncated
+// Refs (the region's start: its header).  The usable region must stop at
+// what a Ref reaches.
+TEST(StoreLarge, RegionAbove32GiBKeepsRowsAddressable)
+{
+    const size_t bytes = (size_t(34) << 30);
+    void *mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (mem == MAP_FAILED)
+        GTEST_SKIP() << "cannot map 34 GiB of address space";
+    Store st = Store::init(mem, bytes, 8, 8);
+    const StoreHeader *h = st.hdr();
+    EXPECT_LE(h->seg_base + (uint64_t(h->nsegs) << kSegShift), uint64_t(1) << 35);
+    EXPECT_LE(h->region_size, uint64_t(1) << 35);
+    IndexSlot *s = st.create_slot(SlotId{1, 1, 1}, 1, 16, 0);
+    ASSERT_NE(s, nullptr);
+    s->state.store(kSlotReady);
+    const uint8_t key[1] = {'k'};
+    KeyEntry *k = st.pin_key(s, Store::hash_key(key, 1), key, 1);
+    ASSERT_NE(k, nullptr);
+    for (int j = 0; j < 100; j++) {
+        Ref r = st.alloc_node(8, j, uint32_t(j), 0);
+        ASSERT_NE(r, 0u);
+        st.publish(s, k, r, TtlRule());
+    }
+    uint64_t magic = h->magic;
+    EXPECT_TRUE(st.compact_key(s, k, true));
+    EXPECT_EQ(h->magic, magic);
+    int n = 0;
+    for (Ref r = k->head[0].load(); r && n < 1000; r = st.at<RowNode>(r)->next[0].load(), n++)
+        EXPECT_TRUE(st.in_segment(r)) << "row " << n << " at offset " << (uint64_t(r) << 3);
+    EXPECT_EQ(n, 100);
+    munmap(mem, bytes);
 }

@@ -135,7 +135,8 @@ struct JitGroup {
 };
 
 struct JitPlan {
-    void *loaded;              // jit::Loaded (released with the plan's memory context)
+    void *loaded;              // jit::Image (jit/loader.cpp) or, where that linker cannot, jit::Loaded;
+                               // released with the plan's memory context
     int ngroups;
     JitGroup *groups;
     bool *agg_jitted;          // per plan aggregate
@@ -167,7 +168,8 @@ struct DeployPlan {
     int naggs;
     AggPlan *aggs;
     int nout;
-    ExprState **outputs;
+    ExprState **outputs;       // nullptr where out_param >= 0
+    int *out_param;            // output i is aggregate out_param[i]'s result as is, or -1
     TupleDesc out_desc;
     ParamExecData *params;     // one per aggregate (PARAM_EXEC ids)
     ExprContext *econtext;
@@ -202,11 +204,14 @@ enum PlanMode { kPlanBound = 8 };
 // The prefix of a bound tree written here: "system identifier/database
 // OID/major:" (a tree holds OIDs, valid in this database of this server only).
 const char *bound_tree_key();
-// The text a deployment's plans parse: its bound tree deparsed now (current
-// names of its columns, functions, types and schemas: they follow renames, as
-// a view's do) when the tree was written here for this table, else the bound
-// text stored at deploy time (after a restore or pg_upgrade).
-const char *current_bound_query(const char *bound, const char *tree, Oid relid);
+// The plan of a deployment's catalog row: its bound tree (the analysed
+// query, every object by OID: renames of its columns, functions, types and
+// schemas are followed, as a view's are) when the tree was written here for
+// table relid, else the bound text stored at deploy time (after a restore or
+// pg_upgrade), parsed as kPlanBound.  Errors are those of planning the
+// tree's deparsed text (with its positions).
+DeployPlan *plan_bound(const char *name, const char *bound, const char *tree, Oid relid, MemoryContext parent,
+                       StringInfo explain);
 
 // Parse, check and plan a query (deploy/plan_pg.cpp).  Errors with positions.
 // With fix flags, missing indexes / short TTLs are not errors: the DDL that

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "feature_ext/base/guard_pg.hpp"
+#include "feature_ext/storage/held.hpp"
 #include "feature_ext/storage/store.hpp"
 
 extern "C" {
@@ -16,6 +17,7 @@ extern "C" {
 #include "executor/tuptable.h"
 #include "storage/itemptr.h"
 #include "utils/rel.h"
+#include "utils/snapshot.h"
 #include "postmaster/bgworker.h"
 }
 
@@ -164,6 +166,27 @@ constexpr int64 kWakeGcRows = 10000;  // rows one commit publishes to wake it
 void fill_worker(BackgroundWorker *w, int flags, int restart_s, const char *function, const char *name);
 
 [[noreturn]] void report_memory_full(const char *what);
+
+// ---- two-phase commit (storage/twophase_pg.cpp; protocol in held.hpp)
+Size held_shmem_size();
+void held_shmem_init(void *p, bool found);
+core::HeldHeader *held_header();
+void register_twophase();
+// This backend's entries not yet on the shared list / handed over.
+void held_track(core::Ref entry);
+void held_attach_tracked();          // put them on the list
+void held_forget();                  // prepared: they belong to the prepared transaction
+void held_abort(TransactionId xid);  // take them back and roll them back
+// Apply or discard the entries of every transaction no longer running.
+// loader_slot: the caller loads this slot, its table scan done, its queue
+// not drained yet (Held::commit, loader).
+void resolve_prepared(const core::IndexSlot *loader_slot = nullptr);
+// Prepared transactions of this database (SPI; palloc'd in TopTransactionContext).
+int prepared_xids(TransactionId **out);
+// The load's table scan is done (snap): hold the changes of transactions in
+// xids that are still prepared (see twophase_pg.cpp).
+void prepared_changes(Relation heap, const IndexMeta *m, core::IndexSlot *s, Snapshot snap,
+                      const TransactionId *xids, int n);
 
 // ---- Citus (storage/citus_pg.cpp): a table Citus distributes is an empty
 // shell where its catalog lists it; reading it would be silently wrong.

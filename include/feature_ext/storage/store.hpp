@@ -7,8 +7,12 @@
 // 8-byte units (regions up to 32 GiB).  Nothing stores a raw pointer, so the
 // region may be mapped at different addresses in different processes.
 //
-//   Region  = StoreHeader | reader epoch slots | IndexSlot[max_slots] | heap
-//   heap    = size-class allocator (bump pointer + one free list per class)
+//   Region  = StoreHeader | reader epoch slots | IndexSlot[max_slots]
+//             | SegInfo[nsegs] | heap
+//   heap    = class area, growing up from heap_start (size-class allocator:
+//             bump pointer + one free list per class), then never-used
+//             memory, then row segments of kSegBytes taken from the top down
+//             (the compaction runs; see "allocator")
 //   index   = IndexSlot -> bucket array -> chains of KeyEntry
 //   key     = KeyEntry  -> newest-first skiplist of RowNode
 //             ordered by (order desc, seq desc): among equal order values the
@@ -52,35 +56,87 @@
 //   goes at the next expire_index pass.  Walks over the chains that hold no
 //   stripe lock (find_key, for_each_key, compact_index) must run inside an
 //   epoch while keys may be removed, and so must the use of the key found.
-// * The slot directory and the allocator's free lists have spinlocks of their
-//   own.  Lock order (a thread holding one may only take those after it):
+// * The slot directory and the allocator have spinlocks of their own.  Lock
+//   order (a thread holding one may only take those after it):
 //     stripe locks of a bucket (ascending stripe index)
 //       -> KeyEntry::lock
 //       -> dir_lock or limbo_lock (never held together)
+//       -> run_lock (the open run segment; compaction only)
 //       -> class locks (ascending class index; only coalesce() holds more
-//          than one, and it holds all of them).
+//          than one, and it holds all of them)
+//       -> seg_lock (segment states, free list, floor)
+//       -> bump_lock (the class area's bump pointer and its limit).
 //   pin_key allocates (possibly reclaiming and coalescing) under its stripe
-//   lock; reclaim() frees under limbo_lock.
+//   lock; reclaim() frees under limbo_lock (a row segment whose last row goes
+//   is released under seg_lock from there).
 //
 // ---------------------------------------------------------------- allocator
-// Every block has the size of its class (8..256 by 8, then four classes per
-// power of two).  alloc: the class's free list, else the bump pointer, else
-// split_larger (carve the block from the front of a free block of a larger
-// class, the tail returns to the free lists as exact class-sized blocks),
-// else coalesce(), else reclaim() (each followed by a retry).  A free block
-// holds its free-list link in its first 4 bytes; coalesce() writes the
-// block's size (8-byte units) into the next 4 (every block has >= 8 bytes).
-// coalesce() takes every class lock in ascending order, gathers all free
-// blocks into one list, sorts it by address (merge sort of the linked list:
-// no allocation), merges address-adjacent blocks, gives a merged run that
-// ends at the bump pointer back to it (CAS; only coalesce lowers it and
-// passes are serialised by the class locks) and re-files every other run as
+// Two kinds of memory share the heap.
+//
+// The class area (key entries, bucket arrays, catch-up records, rows as
+// they are published) grows up from heap_start.  Every block has the size
+// of its class (8..256 by 8, then four classes per power of two).  alloc:
+// the class's free list, else the bump pointer (up to bump_limit, the
+// lowest row segment taken), else split_larger (carve the block from the
+// front of a free block of a larger class, the tail returns to the free
+// lists as exact class-sized blocks), else coalesce(), else a free row
+// segment borrowed whole as a class block (state kSegClass), else reclaim()
+// (each followed by a retry).  A free block holds its free-list link in its
+// first 4 bytes; coalesce() writes the block's size (8-byte units) into the
+// next 4 (every block has >= 8 bytes).  coalesce() takes every class lock in
+// ascending order, gathers all free blocks into one list, sorts it by
+// address (merge sort of the linked list: no allocation), merges
+// address-adjacent blocks, gives a merged run that ends at the bump pointer
+// back to it (under bump_lock), gives every borrowed segment that a merged
+// run covers whole back to the row segments, and re-files the rest as
 // blocks of exact class sizes (greedy, largest class first).  It runs only
 // when bytes were freed since the last pass (freed_total vs coalesce_mark),
-// so a truly full region does not coalesce on every failed alloc.  used
-// (bytes in live allocations) is untouched by splitting and coalescing.
-// alloc_run (compaction) takes never-used memory from the bump pointer with
-// no class; the caller carves it into class-sized slots, each freed alone.
+// so a truly full region does not coalesce on every failed alloc.
+//
+// Row segments (kSegBytes each, aligned on the region's end) hold the runs
+// that compaction writes.  Segment i covers [seg_base + i * kSegBytes, ...);
+// those at or above seg_floor are taken (kSegRows, kSegFree or kSegClass),
+// those below are not (kSegUntaken: never-used memory the class area may
+// grow into).  take_segment: the free list, else the segment below the floor
+// when the bump pointer is not above it (the floor and bump_limit move down
+// under seg_lock + bump_lock).  A taken segment is filled by a bump cursor
+// (run_lock) and counts its live bytes (SegInfo::live; kSegOpenBias is
+// added while it is the open run segment).  A row in a segment is freed
+// alone (free_row: the row's bytes come off live); whoever brings live to 0
+// -- the last free of a sealed segment, or sealing an empty one -- releases
+// the segment: onto the free list, or, at the floor, back to never-used
+// memory (the floor rises over every free segment above it).  No free list
+// of small blocks, no coalescing: a segment is recycled whole, so memory
+// freed by TTL, deletes and replaced runs always becomes runs again.
+// Cleaner: each compact_index pass marks sealed segments less than half
+// live as victims (under seg_lock); compact_key moves every row it finds in
+// a victim segment (beside the rows its own rules move), so such segments
+// empty and are released once the moved rows are reclaimed.  Moving a
+// victim's rows costs less than half a segment and frees a whole one, so
+// the cleaner gains as long as it can get a segment: the class area leaves
+// it seg_reserve bytes of never-used memory + free segments (bump_alloc and
+// borrow_segment stop short of it).  Other compaction takes a segment only
+// while compaction_room(): that reserve plus 1/8 of the heap for inserts
+// (class free lists count) stays free; without room, compact_key moves the
+// victims' rows only.
+// used (bytes in live allocations) counts class blocks at their class size
+// and rows in segments at their class size too; splitting, coalescing and
+// borrowing leave it unchanged.
+//
+// ---------------------------------------------------------------- compaction
+// compact_key moves a set M of a key's rows (a prefix, the whole chain,
+// rows in victim segments; see compact_key) under the key lock: (1) each
+// row of M is copied, in list order, into pieces of the open run segment,
+// and the old node's limbo_next (0 on every linked node) records its copy;
+// (2) each copy's links are set to the copies of their targets (or to the
+// targets that stay); (3) the heads, then every row that stays, get each
+// link that points into M replaced by a release store of the copy.  Links
+// only point from newer to older rows, so when the walk of (3) reaches an
+// old row of M nothing will point to it any more and it is retired (one by
+// one, or as a chain when M is the whole chain).  Every version of a link
+// leads to a node standing for the same row, so a reader sees the same list
+// whichever mix of old and new links it follows; old nodes stay intact until
+// the epoch protocol frees them.
 //
 // ---------------------------------------------------------------- reclamation
 // Epoch-based: a reader stores the global epoch in its slot on entry and 0 on
@@ -123,6 +179,8 @@
 namespace fe::core {
 
 using Ref = uint32_t;  // offset / 8 from the region base; 0 = null
+// The largest region a Ref addresses whole (Store::init uses no more).
+constexpr uint64_t kMaxRegionBytes = (uint64_t(1) << 35) - 8;
 
 constexpr int kMaxHeight = 12;
 
@@ -278,6 +336,9 @@ struct IndexSlot {
     // Statistics.
     std::atomic<int64_t> keys, rows, bytes, expired;
     std::atomic<int64_t> last_gc;  // caller's time unit; 0 = never
+    // Run boundaries per key after the last compact_index pass (monitoring):
+    // keys with rows, sum of their runs, the largest number of runs.
+    std::atomic<int64_t> runs_keys, runs_total, runs_max;
     uint32_t builder_pid;
     // Catch-up queue of a load that runs beside writers (see "catch-up"
     // in the header comment).  All fields under queue_lock, which
@@ -317,6 +378,20 @@ constexpr uint32_t kCatchupOpen = 1, kCatchupClosing = 2;  // IndexSlot::loading
 // ---------------------------------------------------------------- allocator
 constexpr int kNumClasses = 104;
 
+// Row segments (header comment, "allocator").
+constexpr uint32_t kSegShift = 16;
+constexpr uint64_t kSegBytes = uint64_t(1) << kSegShift;  // 64 KiB
+constexpr size_t kSegMaxNode = kSegBytes / 4;              // larger rows are never moved
+constexpr int64_t kSegOpenBias = int64_t(1) << 40;        // live while the open run segment
+enum SegState : uint32_t { kSegUntaken = 0, kSegFree, kSegRows, kSegClass };
+
+struct SegInfo {
+    std::atomic<int64_t> live;     // bytes of rows handed out and not freed (+ kSegOpenBias while open)
+    std::atomic<uint32_t> state;   // SegState (changed under seg_lock)
+    std::atomic<uint32_t> victim;  // the cleaner moves its rows out (under seg_lock)
+    uint32_t prev, next;           // free list: index + 1, 0 = none (under seg_lock)
+};
+
 struct StoreHeader {
     uint64_t magic;
     uint64_t region_size;
@@ -327,6 +402,22 @@ struct StoreHeader {
     Ref free_head[kNumClasses];
     std::atomic<uint64_t> freed_total;    // bytes ever put on the free lists by free() (under a class lock)
     std::atomic<uint64_t> coalesce_mark;  // freed_total at the last coalesce() pass
+    std::atomic<uint64_t> listed;         // bytes on the class free lists
+    SpinLock bump_lock;                   // bump moves and bump_limit going down
+    std::atomic<uint64_t> bump_limit;     // the class area ends here: start of segment seg_floor
+    // row segments
+    uint64_t seg_base;             // byte offset of segment 0
+    uint32_t nsegs;
+    Ref segs;                      // SegInfo[nsegs]
+    SpinLock seg_lock;
+    uint32_t seg_floor;            // lowest taken segment (nsegs: none taken)
+    uint32_t seg_free_head;        // index + 1 (0: none)
+    std::atomic<uint32_t> seg_free_count;
+    uint64_t seg_reserve;          // bytes of never-used memory + free segments the class area leaves to the cleaner
+    SpinLock run_lock;             // the open run segment:
+    uint32_t run_seg;              //   index + 1 (0: none)
+    std::atomic<uint64_t> run_pos; //   byte offset of its first unused byte
+    std::atomic<uint64_t> moved_bytes;  // bytes ever copied by compaction (monitoring)
     // directory
     SpinLock dir_lock;
     uint32_t max_slots;
@@ -351,6 +442,18 @@ struct ReaderSlot {
 struct MemoryUsage {
     uint64_t region_bytes, heap_bytes, used_bytes, free_bytes, limbo_bytes;
     uint32_t indexes;
+    // Where free_bytes is: free_bytes = never_used_bytes + free_list_bytes +
+    // free_segment_bytes + segment_open_bytes + segment_dead_bytes.
+    uint64_t never_used_bytes;    // between the class area's bump pointer and the lowest row segment
+    uint64_t free_list_bytes;     // class free lists (free_list_by_class: per class, same order)
+    uint64_t free_segment_bytes;  // whole free row segments
+    uint64_t segment_bytes;       // row segments holding runs (kSegRows)
+    uint64_t segment_live_bytes;  // live rows in them
+    uint64_t segment_open_bytes;  // not handed out yet in the open run segment
+    uint64_t segment_dead_bytes;  // neither live nor reusable until the cleaner empties the segment
+    uint32_t segments, segments_free, segments_victim;
+    // Runs per key after the last compaction pass, over every ready index.
+    int64_t runs_keys, runs_total, runs_max;
 };
 
 // A reader's view of one row.
@@ -385,11 +488,22 @@ public:
     // Class-c block carved from the front of a free block of a larger class
     // (the rest returns to the free lists); 0 if no larger block is free.
     Ref split_larger(int c);
-    // `bytes` (a multiple of 8) of never-used memory from the bump pointer,
-    // with no size class of its own: the caller carves it into blocks of
-    // exact class sizes, each of which may later be freed alone.  0 if short.
-    Ref alloc_run(size_t bytes);
     void free(Ref r, size_t bytes);
+    // Free a row node of node_size bytes wherever it lives (a row segment or
+    // the class area).
+    void free_row(Ref r, size_t bytes);
+    // Is r inside a row segment (a compaction run)?
+    bool in_segment(Ref r) const;
+    // Does row r (linked after prev) continue prev's run: right after it, or
+    // at the start of a segment when prev ended the one before for lack of
+    // room (one run spread over two pieces)?
+    bool run_continues(Ref prev, Ref r) const;
+    // Mark sealed row segments less than half live as victims (done by
+    // compact_index); returns how many segments are victims now.
+    uint32_t mark_victims();
+    // Bytes on each class's free list (walks them under the class locks; for
+    // monitoring).  out[kNumClasses].
+    void free_list_by_class(uint64_t *out) const;
     // Merge address-adjacent free blocks of all classes, give a merged run
     // at the end of the used heap back to the bump pointer and re-file the
     // rest in exact class sizes (see the header comment).  Called by alloc
@@ -491,17 +605,20 @@ public:
     // every key left with no row and no pin (whatever the rule, kNone
     // included: keys emptied by remove() go here), see the header comment.
     int64_t expire_index(IndexSlot *s, const TtlRule &rule);
-    // Copy key k's rows, or its newest ones, into one contiguous run of
-    // memory (newest first), so that reading a window walks sequential
-    // memory; the old nodes are retired.  The whole chain when a quarter of
-    // its rows are scattered (or force), else the newest runs while they are
-    // short next to what is newer (the rule at its definition).  Each node
-    // keeps a slot of its own size class inside the run, so it can later be
-    // freed alone.  Returns false when the key is too short, already
-    // contiguous enough (unless force), or memory is short.
-    bool compact_key(IndexSlot *s, KeyEntry *k, bool force = false);
-    // compact_key over every key of the index; returns keys compacted.
-    // Inside an epoch when expire_index may run concurrently.
+    // Copy key k's rows, or its newest ones, into a run of row segments
+    // (newest first), so that reading a window walks sequential memory; the
+    // old nodes are retired (header comment, "compaction").  The whole chain
+    // when a quarter of its rows are scattered (or force), else the newest
+    // runs while they are short next to what is newer (the rule at its
+    // definition); and, whatever the key's length, every row in a victim
+    // segment.  Each node keeps its own class-sized slot inside the run, so
+    // it can later be freed alone.  Returns false when nothing was moved (too
+    // short, contiguous enough, or memory short).  runs, if given, gets the
+    // key's number of runs afterwards.
+    bool compact_key(IndexSlot *s, KeyEntry *k, bool force = false, int64_t *runs = nullptr);
+    // mark_victims, then compact_key over every key of the index; records the
+    // runs per key in the slot; returns keys compacted.  Inside an epoch
+    // when expire_index may run concurrently.
     int64_t compact_index(IndexSlot *s, bool force = false);
     // Visit every key of the index (readers must be inside an epoch).
     template <typename F>
@@ -557,6 +674,22 @@ private:
     void lock_bucket(IndexSlot *s, uint32_t b);
     void unlock_bucket(IndexSlot *s, uint32_t b);
     uint64_t free_chain(Ref first);        // returns bytes freed (class sizes)
+    // ---- allocator internals (header comment, "allocator")
+    SegInfo *segs() const { return at<SegInfo>(hdr()->segs); }
+    uint64_t seg_start(uint32_t i) const { return hdr()->seg_base + (uint64_t(i) << kSegShift); }
+    Ref bump_alloc(size_t sz);
+    void file_free_range(uint64_t off, uint64_t units);  // class locks held
+    // Room for compaction beyond the cleaner's reserve and the inserts' 1/8.
+    bool compaction_room() const;
+    // A segment for runs (index + 1; 0 if none): the cleaner may use the
+    // reserve, other compaction only while compaction_room().
+    uint32_t take_segment(bool cleaner);
+    void release_segment(uint32_t i);
+    bool borrow_segment();
+    // A piece of the open run segment: at least min bytes, at most want;
+    // false when no segment can be had.
+    bool run_piece(size_t min, size_t want, bool cleaner, uint64_t *pos, uint64_t *end);
+    void give_back(uint64_t pos, uint64_t end);
     uint64_t free_slot_memory(IndexSlot *s);  // returns bytes freed
     // Link predecessors for (order, seq) at every level (key lock held).
     void find_preds(const KeyEntry *k, int64_t order, uint64_t seq, std::atomic<Ref> *preds[kMaxHeight]) const;
