@@ -2,8 +2,8 @@
 # feature_ext JIT benchmark (issue 7, SPEC §6): request latency with native
 # code vs the interpreter, and compile / load cost per deployment size.
 #
-#   bash bench/jit.sh [--duration S] [--reps N] [--port P] [--compile-only] [--features "10 100 1000"]
-#                     [--first-only] [--first-features "10 100"] [--conns N]
+#   bash bench/jit.sh [--duration S] [--reps N] [--port P] [--compile-only | --first-only | --mix-only]
+#                     [--features "10 100 1000"] [--first-features "10 100"] [--conns N]
 #
 #   1. request: 10 features over one ROWS window of 100, 1,000 and 10,000
 #      rows (20 keys x 10,000 rows), pgbench -M prepared, 1 client, S seconds
@@ -26,6 +26,10 @@
 #      and p90 over the rounds; and the pages the call's backend touched
 #      beyond a `SELECT 1` backend's (Linux: /proc/self/stat, superuser).
 #      --first-only runs this section alone.
+#   5. request: a realistic 10-feature mix over ROWS 1,000 (issue 17): sum,
+#      avg of an expression, max of an expression, min, a filtered count, a
+#      bigint sum, stddev_samp, a CASE sum, count, avg; jit on vs off, the
+#      ratio and how many aggregates compile (--mix-only: this section alone).
 # Writes bench/results/jit.json.  Run `make install` first.
 set -euo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,6 +39,7 @@ DURATION=5
 REPS=3
 ONLY_COMPILE=0
 ONLY_FIRST=0
+ONLY_MIX=0
 FEATURES="10 100 1000"
 FIRST_FEATURES="10 100"
 CONNS=30
@@ -45,11 +50,12 @@ while [ $# -gt 0 ]; do
         --reps) REPS=$2; shift 2 ;;
         --port) PORT=$2; shift 2 ;;
         --compile-only) ONLY_COMPILE=1; shift ;;
+        --mix-only) ONLY_MIX=1; shift ;;
         --features) FEATURES=$2; shift 2 ;;
         --first-only) ONLY_FIRST=1; shift ;;
         --first-features) FIRST_FEATURES=$2; shift 2 ;;
         --conns) CONNS=$2; shift 2 ;;
-        -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1 (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -76,6 +82,11 @@ CREATE EXTENSION feature_ext;
 CREATE TABLE jtx (k int, ts bigint, amount float8, qty int, merchant text) USING feature_store;
 CREATE INDEX jtx_idx ON jtx USING skiplist (k, ts);
 INSERT INTO jtx SELECT i % 20, i, (i * 37 % 1009) / 8.0, i % 17, 'm' || (i % 5) FROM generate_series(1, 200000) i;
+-- section 4: jtx plus a bigint column
+CREATE TABLE jmix (k int, ts bigint, amount float8, qty int, merchant text, cents bigint) USING feature_store;
+CREATE INDEX jmix_idx ON jmix USING skiplist (k, ts);
+INSERT INTO jmix SELECT i % 20, i, (i * 37 % 1009) / 8.0, i % 17, 'm' || (i % 5), i * 7919 % 100003
+  FROM generate_series(1, 200000) i;
 SELECT feature_ext.run_gc();  -- steady state: the worker's pass compacts interleaved keys
 SQL
 
@@ -114,7 +125,7 @@ onoff_tps() {
     done
 }
 
-if [ "$ONLY_COMPILE" = 0 ] && [ "$ONLY_FIRST" = 0 ]; then
+if [ "$ONLY_COMPILE" = 0 ] && [ "$ONLY_FIRST" = 0 ] && [ "$ONLY_MIX" = 0 ]; then
 echo
 echo "== 1. request latency, 10 features, one ROWS window; jit on vs off (1 client, ${DURATION}s x $REPS, medians)"
 printf '%s\n' "\\set k random(0, 19)" "SELECT * FROM jw_@N@(:k, 300000, 12.5, 3, 'm1');" > "$work/req.tmpl"
@@ -137,7 +148,7 @@ fi
 deploy_jc() {  # NF -> deployment jc_NF (3 windows), once
     psqlc -c "SELECT feature_ext.deploy('jc_$1', \$q\$ SELECT k, $(feats "$1" 3) FROM jtx WINDOW $(windows 3 100) \$q\$)"
 }
-if [ "$ONLY_FIRST" = 0 ]; then
+if [ "$ONLY_FIRST" = 0 ] && [ "$ONLY_MIX" = 0 ]; then
 echo
 echo "== 2. compile and load cost per deployment (3 windows)"
 for nf in $FEATURES; do
@@ -156,7 +167,7 @@ for nf in $FEATURES; do
 done
 fi
 
-if [ "$ONLY_COMPILE" = 0 ] && [ "$ONLY_FIRST" = 0 ]; then
+if [ "$ONLY_COMPILE" = 0 ] && [ "$ONLY_FIRST" = 0 ] && [ "$ONLY_MIX" = 0 ]; then
 echo
 echo "== 3. request latency, 10 OpenMLDB-dialect features, one ROWS window; jit on vs off (1 client, ${DURATION}s x $REPS, medians)"
 omfeats() {
@@ -183,6 +194,7 @@ fi
 
 if [ "$ONLY_COMPILE" = 0 ]; then
 echo
+if [ "$ONLY_MIX" = 0 ]; then
 echo "== 4. first call in a new connection, extra time over the first query \`SELECT 1\` ($CONNS rounds of new connections; median / p90 ms)"
 # first_ms PGOPTIONS SQL -> the query's time (ms) as the first of a new connection
 first_ms() { PGOPTIONS="$1" psqlc -c '\timing on' -c "$2" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | head -1; }
@@ -224,6 +236,28 @@ for nf in $FIRST_FEATURES; do
         "$nf" "$on_med" "$on_p90" "$off_med" "$off_p90" "$s_med" "$s_p90" "$p_med" "$p_p90" "$pg_on" "$pg_off"
     json+=("\"first_call.features$nf\": {\"conns\": $CONNS, \"extra_jit_on_ms\": $on_med, \"extra_jit_on_p90_ms\": $on_p90, \"extra_jit_off_ms\": $off_med, \"extra_jit_off_p90_ms\": $off_p90, \"select1_ms\": $s_med, \"plain_table_extra_ms\": $p_med, \"first_call_jit_on_ms\": $ton_med, \"first_call_jit_off_ms\": $toff_med, \"pages_jit_on\": \"$pg_on\", \"pages_jit_off\": \"$pg_off\"}")
 done
+fi
+
+if [ "$ONLY_FIRST" = 0 ]; then
+echo
+echo "== 5. request latency, a realistic 10-feature mix over ROWS 1,000; jit on vs off (1 client, ${DURATION}s x $REPS, medians)"
+MIX="sum(amount) OVER w AS f0, avg(amount * 1.1) OVER w AS f1, max(amount - qty) OVER w AS f2,
+     min(amount) OVER w AS f3, count(*) FILTER (WHERE merchant = 'm1') OVER w AS f4, sum(cents) OVER w AS f5,
+     stddev_samp(amount) OVER w AS f6, sum(CASE WHEN qty > 5 THEN amount ELSE 0 END) OVER w AS f7,
+     count(*) OVER w AS f8, avg(amount) OVER w AS f9"
+psqlc -c "SELECT feature_ext.deploy('jmix', \$q\$ SELECT k, $MIX FROM jmix
+          WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 1000 PRECEDING AND CURRENT ROW) \$q\$)" >/dev/null
+nat=$(psqlc -c "SELECT substring(feature_ext.explain('jmix', timing => false) FROM 'JIT: ([0-9]+ of [0-9]+)')")
+printf '%s\n' "\\set k random(0, 19)" "SELECT * FROM jmix(:k, 300000, 12.5, 3, 'm1', 500);" > "$work/reqm.sql"
+on=$(PGOPTIONS='-c feature_ext.jit=on' psqlc -c "SELECT * FROM jmix(7, 300000, 12.5, 3, 'm1', 500)")
+off=$(PGOPTIONS='-c feature_ext.jit=off' psqlc -c "SELECT * FROM jmix(7, 300000, 12.5, 3, 'm1', 500)")
+[ "$on" = "$off" ] && chk=same || chk=DIFFERENT
+onoff_tps "$work/reqm.sql"
+printf '  ROWS 1000  jit on %8.0f tps (%s ms) | jit off %8.0f tps (%s ms) | speedup %sx (target >= 2) | %s aggregates native | results %s\n' \
+    "${T[on]}" "$(awk -v t="${T[on]}" 'BEGIN { printf "%.3f", 1000 / t }')" "${T[off]}" \
+    "$(awk -v t="${T[off]}" 'BEGIN { printf "%.3f", 1000 / t }')" "$(ratio "${T[on]}" "${T[off]}")" "$nat" "$chk"
+json+=("\"mix.rows1000\": {\"jit_on_tps\": ${T[on]}, \"jit_off_tps\": ${T[off]}, \"speedup\": $(ratio "${T[on]}" "${T[off]}"), \"native\": \"$nat\", \"check\": \"$chk\"}")
+fi
 fi
 
 {

@@ -1,7 +1,8 @@
 // bench/jit_compile: the deploy JIT's compile time and how soon it stops
 // after a cancel, without a server (`make bench-jit-compile`, then
-// `bench/jit_compile [--reps N] [--points K] [--shape bench|cancel] [N...]`,
-// default 3 reps, 20 points, both shapes, 100 1000 1500 features).
+// `bench/jit_compile [--reps N] [--points K] [--shape bench|cancel|mix]
+// [--kernel-rows R] [N...]`, default 3 reps, 20 points, the bench and cancel
+// shapes, a 1,000-row kernel timing (0: none), 100 1000 1500 features).
 //
 // Two deployment shapes, specs built by hand like those the server builds:
 //   bench   bench/jit.sh section 2: ten kinds of features cycling over three
@@ -10,6 +11,8 @@
 //           argument with an int FILTER, avg with a text <> FILTER)
 //   cancel  test/security/cancel_compile.sh: sum/avg/min/max/count of
 //           v(i % 8) FILTER (WHERE v((i + 1) % 8) > i % 7) over one window
+//   mix     bench/jit.sh section 4's realistic 10-feature mix (the parts
+//           that compile), cycling over one window
 // For each shape and size: the compile's wall time (median of --reps, and
 // min/max; and the median CPU time, which other load on the machine
 // disturbs less), the object's size, load()'s time and resident memory, the
@@ -20,7 +23,10 @@
 // and finishes counts with its remaining time).  Finally the kernels run on
 // random rows and frames and a checksum of every result word, null flag and
 // return code is printed: the same checksum before and after a change of
-// how the code is compiled means the same results.
+// how the code is compiled means the same results, and the kernel's time
+// per call over an R-row window (the fastest of 15 runs of 20 ms): what a
+// request spends in the compiled code, so a faster compile can be weighed
+// against slower code.
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
@@ -141,6 +147,50 @@ ModuleSpec bench_shape(int n)
     return m;
 }
 
+// bench/jit.sh section 4's realistic mix, as far as it compiles: sum,
+// avg of an expression, max of an expression, min, a filtered count, an
+// int4 sum (its bigint sum is numeric, interpreted), stddev_samp, a sum
+// with a FILTER (its CASE sum is interpreted), count, avg; one window.
+ModuleSpec mix_shape(int n)
+{
+    ModuleSpec m;
+    m.groups.resize(1);
+    GroupSpec &g = m.groups[0];
+    add_cols(g);
+    g.nwindows = 1;
+    Builder b{g};
+    for (int i = 0; i < n; i++) {
+        AggSpec a;
+        a.window = 0;
+        a.out = i;
+        switch (i % 10) {
+        case 0: a.kind = AggKind::kSumF8; a.arg = b.col(0); break;
+        case 1: a.kind = AggKind::kAvgF8; a.arg = b.op(Op::kMul, Ty::kF64, b.col(0), b.cnst_f(1.1)); break;
+        case 2:
+            a.kind = AggKind::kMaxF8;
+            a.arg = b.op(Op::kSub, Ty::kF64, b.col(0), b.op(Op::kCast, Ty::kF64, b.col(8)));
+            break;
+        case 3: a.kind = AggKind::kMinF8; a.arg = b.col(0); break;
+        case 4:
+            a.kind = AggKind::kCountStar;
+            a.filter = b.op(Op::kEq, Ty::kBool, b.col(9), b.cnst_s("m1"));
+            break;
+        case 5: a.kind = AggKind::kSumInt; a.arg = b.col(8); break;
+        case 6: a.kind = AggKind::kStddevSampF8; a.arg = b.col(0); break;
+        case 7:
+            a.kind = AggKind::kSumF8;
+            a.arg = b.col(1);
+            a.filter = b.op(Op::kGt, Ty::kBool, b.col(8), b.cnst_i(5));
+            break;
+        case 8: a.kind = AggKind::kCountStar; break;
+        default: a.kind = AggKind::kAvgF8; a.arg = b.col(0); break;
+        }
+        if (a.arg >= 0) a.arg_ty = g.exprs[size_t(a.arg)].ty;
+        g.aggs.push_back(a);
+    }
+    return m;
+}
+
 ModuleSpec cancel_shape(int n)
 {
     ModuleSpec m;
@@ -226,6 +276,45 @@ std::vector<uint8_t> rand_row(std::mt19937_64 &r)
     return row;
 }
 
+// Microseconds per kernel call over windows of `rows` rows (requests over
+// 1,000 stored rows; the kernel's own time, what a request spends in it).
+double kernel_us(const ModuleSpec &spec, GroupFn fn, int rows)
+{
+    std::mt19937_64 r{42};
+    const GroupSpec &g = spec.groups[0];
+    int n = rows;
+    std::vector<std::vector<uint8_t>> data;
+    std::vector<const uint8_t *> ptrs;
+    std::vector<int64_t> order;
+    for (int i = 0; i < n; i++) {
+        data.push_back(rand_row(r));
+        order.push_back(int64_t(100000 - i));
+    }
+    for (auto &x : data) ptrs.push_back(x.data());
+    std::vector<uint8_t> rq = rand_row(r);
+    std::vector<KFrame> frames;
+    for (int w = 0; w < g.nwindows; w++) frames.push_back(KFrame{0, n, n, 0});
+    std::vector<uint64_t> out(g.aggs.size());
+    std::vector<uint8_t> outn(g.aggs.size());
+    auto once = [&] {
+        return fn(ptrs.data(), order.data(), n, rq.data(), 200000, frames.data(), nullptr, nullptr, out.data(),
+                  outn.data());
+    };
+    once();
+    // the fastest of 15 runs of 20 ms: other load on the machine only slows runs down
+    double best = 1e300;
+    for (int rep = 0; rep < 15; rep++) {
+        int calls = 0;
+        auto t0 = Clock::now();
+        do {
+            once();
+            calls++;
+        } while (ms_between(t0, Clock::now()) < 20);
+        best = std::min(best, ms_between(t0, Clock::now()) * 1000.0 / calls);
+    }
+    return best;
+}
+
 uint64_t checksum(const ModuleSpec &spec, GroupFn fn, int seed)
 {
     std::mt19937_64 r{static_cast<uint64_t>(seed)};
@@ -268,9 +357,13 @@ uint64_t checksum(const ModuleSpec &spec, GroupFn fn, int seed)
     return h;
 }
 
+int g_kernel_rows = 1000;  // --kernel-rows: the window of the kernel timing (0: none)
+
 int run(const char *shape, int n, int reps, int points)
 {
-    ModuleSpec spec = std::strcmp(shape, "bench") == 0 ? bench_shape(n) : cancel_shape(n);
+    ModuleSpec spec = std::strcmp(shape, "bench") == 0 ? bench_shape(n)
+                      : std::strcmp(shape, "mix") == 0 ? mix_shape(n)
+                                                       : cancel_shape(n);
     std::vector<double> times, cpus, gaps;
     size_t npolls = 0, bytes = 0;
     CompileResult keep{};
@@ -328,15 +421,17 @@ int run(const char *shape, int n, int reps, int points)
         return 1;
     }
     uint64_t sum = checksum(spec, group_fn(l, 0), n);
+    double us = g_kernel_rows > 0 ? kernel_us(spec, group_fn(l, 0), g_kernel_rows) : 0.0;
     release(l);
     std::printf("%-6s %5d features: compile %8.1f ms (min %.1f, max %.1f, %d reps; CPU %.1f ms) | object %zu bytes, load %.1f ms +%ld kB | %zu polls, "
                 "longest gap %.1f ms (median over reps %.1f) | cancel at %d points: delay max %.1f ms, median %.1f ms%s"
-                " | results %016" PRIx64 "\n",
+                " | results %016" PRIx64 " | kernel %.1f us per call over %d rows\n",
                 shape, n, med, *std::min_element(times.begin(), times.end()),
                 *std::max_element(times.begin(), times.end()), reps, median(cpus), bytes, load_ms, load_kb, npolls,
                 *std::max_element(gaps.begin(), gaps.end()), median(gaps), points,
                 delays.empty() ? 0.0 : *std::max_element(delays.begin(), delays.end()), median(delays),
-                not_cancelled ? (" (" + std::to_string(not_cancelled) + " ran to the end)").c_str() : "", sum);
+                not_cancelled ? (" (" + std::to_string(not_cancelled) + " ran to the end)").c_str() : "", sum, us,
+                g_kernel_rows);
     std::fflush(stdout);
     return 0;
 }
@@ -355,10 +450,14 @@ int main(int argc, char **argv)
             points = std::atoi(argv[++i]);
         else if (!std::strcmp(argv[i], "--shape") && i + 1 < argc)
             shapes.push_back(argv[++i]);
+        else if (!std::strcmp(argv[i], "--kernel-rows") && i + 1 < argc)
+            g_kernel_rows = std::atoi(argv[++i]);
         else if (argv[i][0] >= '0' && argv[i][0] <= '9')
             sizes.push_back(std::atoi(argv[i]));
         else {
-            std::fprintf(stderr, "usage: %s [--reps N] [--points K] [--shape bench|cancel]... [N_FEATURES...]\n",
+            std::fprintf(stderr,
+                         "usage: %s [--reps N] [--points K] [--shape bench|cancel|mix]... [--kernel-rows R] "
+                         "[N_FEATURES...]\n",
                          argv[0]);
             return 2;
         }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "feature_ext/jit/jit.hpp"
+#include "feature_ext/jit/native.hpp"
 
 // Defined in codegen.cpp: the exact float sum's rounding, called by kernels.
 extern "C" double fe_jit_exact_sum_value(const int64_t *chunks, const int64_t *special) noexcept;
@@ -57,11 +58,18 @@ char *dup(const std::string &s)
 // object, and the caller loads it with jit::load().
 void *outside_symbol(const std::string &name)
 {
-    if (name == "memcmp") return reinterpret_cast<void *>(&memcmp);
+    if (name == "memcmp" || name == "bcmp") return reinterpret_cast<void *>(&memcmp);
     if (name == "memcpy") return reinterpret_cast<void *>(&memcpy);
     if (name == "memmove") return reinterpret_cast<void *>(&memmove);
     if (name == "memset") return reinterpret_cast<void *>(&memset);
     if (name == "fe_jit_exact_sum_value") return reinterpret_cast<void *>(&fe_jit_exact_sum_value);
+    // the native aggregate kernels (native.hpp)
+    if (name == kNativeOpen) return reinterpret_cast<void *>(&fe_jit_native_open);
+    if (name == kNativeAddI64) return reinterpret_cast<void *>(&fe_jit_native_add_i64);
+    if (name == kNativeAddF64) return reinterpret_cast<void *>(&fe_jit_native_add_f64);
+    if (name == kNativeAddStr) return reinterpret_cast<void *>(&fe_jit_native_add_str);
+    if (name == kNativeAddF64F64) return reinterpret_cast<void *>(&fe_jit_native_add_f64_f64);
+    if (name == kNativeResult) return reinterpret_cast<void *>(&fe_jit_native_result);
     return nullptr;
 }
 

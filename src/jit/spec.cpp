@@ -76,8 +76,9 @@ std::string serialize(const ModuleSpec &m)
     // avg(float8) hands frames with values beyond +/-1e100 to the interpreter;
     // v6: one loop per window instead of one fused loop, same results; v7:
     // float4 values, the variance family, native kernels of feature_ext's
-    // map / list aggregates).
-    std::string s = "v7;";
+    // map / list aggregates; v8: error tests without branches, grouped
+    // aggregates, the light pipeline of large deployments, same results).
+    std::string s = "v8;";
     for (const GroupSpec &g : m.groups)
         put_group(s, g);
     s += "P";

@@ -754,36 +754,13 @@ struct ExprGen {
     }
 };
 
-Case random_case(Rng &r)
+// One aggregate of a random kind with random FILTER and argument expressions.
+AggSpec random_agg(Rng &r, ExprGen &eg, int nwindows, int out)
 {
-    Case c;
-    c.g.cols = test_cols();
-    int n = int(r.in(0, 40));
-    c.g.nwindows = int(r.in(1, 3));
-    int64_t ord = 1000;
-    for (int i = 0; i < n; i++) {  // newest first: decreasing order values, some ties
-        c.rows.push_back(rand_row(r));
-        c.order.push_back(ord);
-        if (r.p(0.7)) ord -= r.in(1, 5);
-    }
-    c.req = rand_row(r);
-    c.req_order = 1000 + (r.p(0.5) ? 0 : 3);
-    int peers = 0;
-    while (peers < n && c.order[size_t(peers)] == c.req_order) peers++;
-    for (int w = 0; w < c.g.nwindows; w++) {
-        KFrame f;
-        f.from = int32_t(r.in(-2, n + 1));
-        f.to = int32_t(r.p(0.7) ? n : r.in(-1, n + 1));
-        f.peers_from = n - peers;
-        f.flags = int32_t(r.in(0, 3));
-        c.frames.push_back(f);
-    }
-    ExprGen eg{r, c.g};
-    int naggs = int(r.in(1, 40));  // > one chunk sometimes
-    for (int k = 0; k < naggs; k++) {
+    {
         AggSpec a;
-        a.window = int32_t(r.in(0, c.g.nwindows - 1));
-        a.out = k;
+        a.window = int32_t(r.in(0, nwindows - 1));
+        a.out = out;
         a.kind = AggKind(r.in(0, int(AggKind::kDrawdown)));
         if (r.p(0.4)) a.filter = eg.pred(2);
         switch (a.kind) {
@@ -819,8 +796,38 @@ Case random_case(Rng &r)
             a.arg_ty = Ty::kF64; a.arg = eg.num(Ty::kF64, 2); break;
         default: a.arg_ty = Ty::kF64; a.arg = eg.num(Ty::kF64, 2); break;
         }
-        c.g.aggs.push_back(a);
+        return a;
     }
+}
+
+Case random_case(Rng &r)
+{
+    Case c;
+    c.g.cols = test_cols();
+    int n = int(r.in(0, 40));
+    c.g.nwindows = int(r.in(1, 3));
+    int64_t ord = 1000;
+    for (int i = 0; i < n; i++) {  // newest first: decreasing order values, some ties
+        c.rows.push_back(rand_row(r));
+        c.order.push_back(ord);
+        if (r.p(0.7)) ord -= r.in(1, 5);
+    }
+    c.req = rand_row(r);
+    c.req_order = 1000 + (r.p(0.5) ? 0 : 3);
+    int peers = 0;
+    while (peers < n && c.order[size_t(peers)] == c.req_order) peers++;
+    for (int w = 0; w < c.g.nwindows; w++) {
+        KFrame f;
+        f.from = int32_t(r.in(-2, n + 1));
+        f.to = int32_t(r.p(0.7) ? n : r.in(-1, n + 1));
+        f.peers_from = n - peers;
+        f.flags = int32_t(r.in(0, 3));
+        c.frames.push_back(f);
+    }
+    ExprGen eg{r, c.g};
+    int naggs = int(r.in(1, 40));  // > one chunk sometimes
+    for (int k = 0; k < naggs; k++)
+        c.g.aggs.push_back(random_agg(r, eg, c.g.nwindows, k));
     return c;
 }
 
@@ -1719,6 +1726,63 @@ TEST(Jit, ManyModulesMatchReference)
         ASSERT_TRUE(cr.ok) << (cr.error ? cr.error : "");
         EXPECT_GE(objects_in(cr).size(), 3u) << "seed " << seed;  // one per chunk of 32 aggregates, about
         free_buffer(cr.object);
+        expect_same(c, seed);
+        if (HasFailure()) break;
+    }
+}
+
+// Deployments of more than 200 aggregates get the light pipeline: the same
+// results and errors, for aggregates of every kind.
+TEST(Jit, LightPipelineMatchesReference)
+{
+    for (uint64_t seed = 1; seed <= 6; seed++) {
+        Rng r(5000 + seed);
+        Case c = random_case(r);
+        ExprGen eg{r, c.g};
+        for (int k = int(c.g.aggs.size()); k < 230; k++)
+            c.g.aggs.push_back(random_agg(r, eg, c.g.nwindows, k));
+        expect_same(c, seed);
+        if (HasFailure()) break;
+    }
+}
+
+// Window loops of more than 16 aggregates evaluate a FILTER and argument
+// shared by several aggregates once per row: the same results and errors
+// (the first failing aggregate in spec order) when the shared expressions
+// fail, are NULL or filter rows out.
+TEST(Jit, GroupedAggregatesMatchReference)
+{
+    const AggKind f8_kinds[] = {AggKind::kSumF8, AggKind::kAvgF8, AggKind::kMaxF8, AggKind::kMinF8,
+                                AggKind::kCount, AggKind::kVarSampF8, AggKind::kStddevPopF8, AggKind::kAvgAccF8,
+                                AggKind::kCountStar, AggKind::kMedian, AggKind::kDistinctCount};
+    const AggKind int_kinds[] = {AggKind::kSumInt, AggKind::kMaxInt, AggKind::kMinInt, AggKind::kSumWhereInt,
+                                 AggKind::kAvgWhereInt, AggKind::kCount};
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        Rng r(9000 + seed);
+        Case c = random_case(r);
+        c.g.aggs.clear();
+        c.g.nwindows = 1;
+        c.frames.resize(1);
+        ExprGen eg{r, c.g};
+        int f8[2] = {eg.num(Ty::kF64, 2), eg.num(Ty::kF64, 1)}, i32 = eg.num(Ty::kI32, 2);
+        int filters[3] = {-1, eg.pred(2), eg.pred(1)};
+        int n = int(r.in(17, 40));
+        for (int k = 0; k < n; k++) {
+            AggSpec a;
+            a.out = k;
+            a.filter = filters[r.in(0, 2)];
+            if (r.p(0.7)) {
+                a.kind = f8_kinds[r.in(0, 10)];
+                a.arg = f8[r.in(0, 1)];
+                a.arg_ty = Ty::kF64;
+            } else {
+                a.kind = int_kinds[r.in(0, 5)];
+                a.arg = i32;
+                a.arg_ty = Ty::kI32;
+            }
+            if (a.kind == AggKind::kCountStar) a.arg = -1;
+            c.g.aggs.push_back(a);
+        }
         expect_same(c, seed);
         if (HasFailure()) break;
     }

@@ -432,3 +432,32 @@ TEST(JitLoader, RefusesDamagedAndForeignObjects)
     EXPECT_NE(std::string(err).find("unknown symbol fe_jit_exact_sum_valuX"), std::string::npos) << err;
     free_buffer(err);
 }
+
+// Kernels calling the native aggregate kernels (native.hpp), text equality
+// (bcmp after instcombine) and the variance family link without LLVM too,
+// with the same results.
+TEST(JitLoader, NativeKernelsLink)
+{
+    Builder b;
+    b.g.nwindows = 2;
+    int eq = b.op(Op::kEq, Ty::kBool, b.col(3), b.text("m1"));
+    b.agg(AggKind::kDistinctCount, 0, b.col(3), Ty::kText, -1);
+    b.agg(AggKind::kMedian, 1, b.col(0), Ty::kF64, eq);
+    b.agg(AggKind::kEntropy, 0, b.col(1), Ty::kI32, -1);
+    b.agg(AggKind::kTop1Ratio, 1, b.col(0), Ty::kF64, -1);
+    b.agg(AggKind::kDrawdown, 0, b.col(0), Ty::kF64, -1);
+    b.agg(AggKind::kStddevSampF8, 1, b.col(0), Ty::kF64, eq);
+    b.agg(AggKind::kCountStar, 0, -1, Ty::kI64, eq);
+    ModuleSpec m;
+    m.groups.push_back(b.g);
+    Compiled c(m);
+    ASSERT_NE(c.object, nullptr);
+    char *err = nullptr;
+    Image *im = link_image(c.object, c.len, 1, &err);
+    ASSERT_NE(im, nullptr) << (err ? err : "");
+    Loaded *l = load(c.object, c.len, 1, &err);
+    ASSERT_NE(l, nullptr) << (err ? err : "");
+    same_results(image_group_fn(im, 0), group_fn(l, 0), m.groups[0], 500, 11);
+    image_release(im);
+    release(l);
+}
