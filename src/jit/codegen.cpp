@@ -33,6 +33,7 @@
 
 #include "feature_ext/agg/common.hpp"
 #include "feature_ext/jit/native.hpp"
+#include "feature_ext/jit/loader.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -1873,9 +1874,8 @@ Loaded *load(const char *object, size_t len, int ngroups, char **error) noexcept
             *error = dup(llvm::toString(jd.takeError()));
             return nullptr;
         }
-        // The only outside symbols generated code may call (memcmp / bcmp for text
-        // equality, fe_jit_exact_sum_value for exact sums; the mem* functions
-        // LLVM itself may emit).  Defined directly: no search of the
+        // The only outside symbols generated code may call (outside_symbols(),
+        // loader.hpp: link_image() binds the same).  Defined directly: no search of the
         // process's libraries, so looking up an absent kernel fails fast and
         // nothing else can bind.
         {
@@ -1884,18 +1884,10 @@ Loaded *load(const char *object, size_t len, int ngroups, char **error) noexcept
             auto def = [&](const char *name, void *addr) {
                 syms[mangle(name)] = absolute_symbol(addr);
             };
-            def("memcmp", reinterpret_cast<void *>(&memcmp));
-            def("bcmp", reinterpret_cast<void *>(&memcmp));  // what instcombine makes of memcmp() == 0
-            def("memcpy", reinterpret_cast<void *>(&memcpy));
-            def("memmove", reinterpret_cast<void *>(&memmove));
-            def("memset", reinterpret_cast<void *>(&memset));
-            def(kExactValueName, reinterpret_cast<void *>(&fe_jit_exact_sum_value));
-            def(kNativeOpen, reinterpret_cast<void *>(&fe_jit_native_open));
-            def(kNativeAddI64, reinterpret_cast<void *>(&fe_jit_native_add_i64));
-            def(kNativeAddF64, reinterpret_cast<void *>(&fe_jit_native_add_f64));
-            def(kNativeAddStr, reinterpret_cast<void *>(&fe_jit_native_add_str));
-            def(kNativeAddF64F64, reinterpret_cast<void *>(&fe_jit_native_add_f64_f64));
-            def(kNativeResult, reinterpret_cast<void *>(&fe_jit_native_result));
+            size_t nsyms;
+            const OutsideSymbol *outside = outside_symbols(&nsyms);
+            for (size_t i = 0; i < nsyms; i++)
+                def(outside[i].name, outside[i].addr);
             if (auto e = jd->define(llvm::orc::absoluteSymbols(std::move(syms)))) {
                 *error = dup(llvm::toString(std::move(e)));
                 (void) lj.getExecutionSession().removeJITDylib(*jd);
