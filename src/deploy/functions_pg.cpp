@@ -14,6 +14,7 @@
 #include "feature_ext/base/module_pg.hpp"
 #include "feature_ext/deploy/stats_pg.hpp"
 #include "feature_ext/base/secure_pg.hpp"
+#include "feature_ext/storage/storage_pg.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -314,6 +315,189 @@ void ensure_jit(DeployPlan *p, const char *schema, const char *fname)
     jit_attach(p, &row.jo);
 }
 
+// ---------------------------------------------------------------- Citus
+// A deployment over a Citus hash-distributed table (SPEC §9) is planned
+// against the table (on a node with Citus metadata an empty shell with the
+// same columns and indexes); each request is routed by its key to a plan of
+// the shard that holds it, made on first use from the bound query with the
+// shard as its table (plan_bound's re-binding, as after a restore).  The
+// shard is found as Citus finds it: the distribution column's standard hash
+// function and collation, then the shard whose hash range holds the value
+// (pg_dist_shard, read once per plan: Citus invalidates the table's relcache
+// entry when its shards change, which drops the plan).  A key whose shard
+// is not on this node is an error naming the node that holds it.
+}  // namespace
+
+struct CitusRoute {
+    AttrNumber dist_attno;     // of the planned table
+    FmgrInfo hash;
+    Oid collation;
+    int nshards;
+    int32 *minv, *maxv;        // sorted by minv
+    int64 *shardid;
+    Oid *relid;                // the shard table here, or InvalidOid
+    DeployPlan **plans;        // per shard, made on first use (contexts under the table plan's)
+    char *schema, *fname;      // the deployment
+};
+
+namespace {
+
+// Citus's metadata for p's table, or nullptr when it is not hash-distributed.
+CitusRoute *citus_route_build(DeployPlan *p, const char *schema, const char *fname)
+{
+    if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)) ||
+        citus_dist_method(p->heapoid) != 'h')
+        return nullptr;
+    // Citus's catalogs and functions, qualified, under the pinned path, as the
+    // caller (they are readable by everyone); the OID as a parameter.
+    SafeScope pinned;
+    safe_enter(&pinned, InvalidOid, 0);
+    SPI_connect();
+    Oid argt[1] = {OIDOID};
+    Datum args[1] = {ObjectIdGetDatum(p->heapoid)};
+    if (SPI_execute_with_args("SELECT pg_catalog.column_to_column_name(logicalrelid, partkey) "
+                              "FROM pg_catalog.pg_dist_partition WHERE logicalrelid OPERATOR(pg_catalog.=) $1",
+                              1, argt, args, nullptr, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+        elog(ERROR, "feature_ext: no Citus distribution column for table %u", p->heapoid);
+    char *col = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+    AttrNumber attno = col ? get_attnum(p->heapoid, col) : InvalidAttrNumber;
+    if (attno == InvalidAttrNumber)
+        elog(ERROR, "feature_ext: Citus distribution column \"%s\" not found", col ? col : "?");
+    if (SPI_execute_with_args("SELECT s.shardid, s.shardminvalue::pg_catalog.int4, s.shardmaxvalue::pg_catalog.int4, "
+                              "pg_catalog.shard_name(s.logicalrelid, s.shardid) "
+                              "FROM pg_catalog.pg_dist_shard s WHERE s.logicalrelid OPERATOR(pg_catalog.=) $1 "
+                              "ORDER BY 2",
+                              1, argt, args, nullptr, true, 0) != SPI_OK_SELECT)
+        elog(ERROR, "feature_ext: could not read the shards of table %u", p->heapoid);
+    MemoryContext old = MemoryContextSwitchTo(p->cxt);
+    auto *r = static_cast<CitusRoute *>(palloc0(sizeof(CitusRoute)));
+    int n = int(SPI_processed);
+    r->dist_attno = attno;
+    r->nshards = n;
+    r->minv = static_cast<int32 *>(palloc(sizeof(int32) * Max(n, 1)));
+    r->maxv = static_cast<int32 *>(palloc(sizeof(int32) * Max(n, 1)));
+    r->shardid = static_cast<int64 *>(palloc(sizeof(int64) * Max(n, 1)));
+    r->relid = static_cast<Oid *>(palloc(sizeof(Oid) * Max(n, 1)));
+    r->plans = static_cast<DeployPlan **>(palloc0(sizeof(DeployPlan *) * Max(n, 1)));
+    for (int i = 0; i < n; i++) {
+        HeapTuple t = SPI_tuptable->vals[i];
+        bool n0, n1, n2, n3;
+        r->shardid[i] = DatumGetInt64(SPI_getbinval(t, SPI_tuptable->tupdesc, 1, &n0));
+        r->minv[i] = DatumGetInt32(SPI_getbinval(t, SPI_tuptable->tupdesc, 2, &n1));
+        r->maxv[i] = DatumGetInt32(SPI_getbinval(t, SPI_tuptable->tupdesc, 3, &n2));
+        // The shard table is in the table's schema; shard_name() qualifies
+        // it or not depending on the schema (and Citus hides shards from
+        // pg_class queries): its last name part, looked up by the syscache.
+        char *sn = SPI_getvalue(t, SPI_tuptable->tupdesc, 4);
+        List *parts = NIL;
+        n3 = !sn || !SplitIdentifierString(sn, '.', &parts) || parts == NIL;
+        r->relid[i] = n3 ? InvalidOid
+                         : get_relname_relid(static_cast<char *>(llast(parts)), get_rel_namespace(p->heapoid));
+        if (n0 || n1 || n2)
+            elog(ERROR, "feature_ext: shard of table %u without a hash range", p->heapoid);
+    }
+    Form_pg_attribute a = TupleDescAttr(p->heap_desc, attno - 1);
+    TypeCacheEntry *tc = lookup_type_cache(a->atttypid, TYPECACHE_HASH_PROC_FINFO);
+    if (!OidIsValid(tc->hash_proc))
+        elog(ERROR, "feature_ext: no hash function for the distribution column's type %u", a->atttypid);
+    fmgr_info_copy(&r->hash, &tc->hash_proc_finfo, p->cxt);
+    r->collation = a->attcollation;
+    r->schema = pstrdup(schema);
+    r->fname = pstrdup(fname);
+    MemoryContextSwitchTo(old);
+    SPI_finish();
+    safe_leave(&pinned);
+    return r;
+}
+
+// The node that holds shard `shardid` (for the error below).
+char *citus_shard_node(int64 shardid)
+{
+    SafeScope pinned;
+    safe_enter(&pinned, InvalidOid, 0);
+    SPI_connect();
+    Oid argt[1] = {INT8OID};
+    Datum args[1] = {Int64GetDatum(shardid)};
+    char *node = nullptr;
+    if (SPI_execute_with_args("SELECT n.nodename OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) n.nodeport "
+                              "FROM pg_catalog.pg_dist_placement p JOIN pg_catalog.pg_dist_node n "
+                              "ON n.groupid OPERATOR(pg_catalog.=) p.groupid "
+                              "WHERE p.shardid OPERATOR(pg_catalog.=) $1 AND n.isactive "
+                              "ORDER BY n.nodeid LIMIT 1",
+                              1, argt, args, nullptr, true, 1) == SPI_OK_SELECT && SPI_processed == 1) {
+        char *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+        node = v ? MemoryContextStrdup(CurTransactionContext, v) : nullptr;
+    }
+    SPI_finish();
+    safe_leave(&pinned);
+    return node ? node : pstrdup("(unknown)");
+}
+
+// The plan of the shard that holds the request's key (values of the table
+// plan p); made on first use.
+DeployPlan *citus_route_plan(DeployPlan *p, const Datum *values, const bool *isnull)
+{
+    CitusRoute *r = p->route;
+    AttrNumber a = r->dist_attno;
+    if (isnull[a - 1])
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                        errmsg("the distribution column \"%s\" of the request must not be NULL",
+                               NameStr(TupleDescAttr(p->heap_desc, a - 1)->attname)),
+                        errdetail("Table %s is distributed by Citus on that column.", get_rel_name(p->heapoid))));
+    int32 h = DatumGetInt32(FunctionCall1Coll(&r->hash, r->collation, values[a - 1]));
+    int lo = 0, hi = r->nshards - 1, at = -1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (h < r->minv[mid])
+            hi = mid - 1;
+        else if (h > r->maxv[mid])
+            lo = mid + 1;
+        else {
+            at = mid;
+            break;
+        }
+    }
+    if (at < 0)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("no shard of table %s holds this key", get_rel_name(p->heapoid))));
+    if (!OidIsValid(r->relid[at]) || get_rel_relkind(r->relid[at]) == '\0')
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("the key of this request is held by node %s (shard %lld of table %s), not by this node",
+                               citus_shard_node(r->shardid[at]), (long long) r->shardid[at], get_rel_name(p->heapoid)),
+                        errhint("Call %s on that node (feature_ext.key_owner() names it for a key), or through the "
+                                "coordinator with the call delegated to the key's node (create_distributed_function).",
+                                p->name)));
+    if (!r->plans[at]) {
+        DeploymentRow row;
+        if (!lookup_deployment(r->schema, r->fname, &row, g_jit))
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+                            errmsg("deployment \"%s.%s\" does not exist", r->schema, r->fname)));
+        // The bound query with the shard as its table (the tree names the
+        // distributed table: plan_bound parses the text re-bound to relid).
+        DeployPlan *sp = plan_bound(p->name, row.bound, nullptr, r->relid[at], p->cxt, nullptr);
+        if (sp->natts != p->natts || sp->nparams != p->nparams ||
+            memcmp(sp->param_attnos, p->param_attnos, sizeof(AttrNumber) * p->nparams) != 0)
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("shard %lld of table %s has another column layout than the table",
+                                   (long long) r->shardid[at], get_rel_name(p->heapoid)),
+                            errdetail("The table has dropped columns that its shards do not have."),
+                            errhint("Deploy over the shard table on its node instead.")));
+        MemoryContext old = MemoryContextSwitchTo(sp->cxt);
+        sp->out_desc = BlessTupleDesc(CreateTupleDescCopy(p->out_desc));
+        sp->req_values = static_cast<Datum *>(palloc(sizeof(Datum) * Max(sp->natts, 1)));
+        sp->req_isnull = static_cast<bool *>(palloc(sizeof(bool) * Max(sp->natts, 1)));
+        MemoryContextSwitchTo(old);
+        sp->stats = p->stats;
+        if (g_jit)
+            jit_attach(sp, &row.jo);
+        r->plans[at] = sp;
+    }
+    DeployPlan *sp = r->plans[at];
+    memcpy(sp->req_values, values, sizeof(Datum) * p->natts);
+    memcpy(sp->req_isnull, isnull, sizeof(bool) * p->natts);
+    return sp;
+}
+
 // The plan of the deployment a function call belongs to: by the function's
 // own name, minus `suffix` ("_batch" for the batch functions).
 DeployPlan *plan_for(FunctionCallInfo fcinfo, const char *suffix = "")
@@ -393,6 +577,7 @@ DeployPlan *plan_for(FunctionCallInfo fcinfo, const char *suffix = "")
     p->out_desc = BlessTupleDesc(CreateTupleDescCopy(rd));
     MemoryContextSwitchTo(old);
     p->stats = deploy_stats_entry(psprintf("%s.%s", schema, fname), false);
+    p->route = citus_route_build(p, schema, fname);
     e->plan = p;
     e->heapoid = p->heapoid;
     e->valid = true;
@@ -472,11 +657,12 @@ FE_FUNCTION(fe_deploy_call)
             isnull[p->param_attnos[i] - 1] = PG_ARGISNULL(i);
         }
     }
+    fe::DeployPlan *run = p->route ? fe::citus_route_plan(p, values, isnull) : p;
     volatile Datum result = Datum(0);
     fe::g_running++;
     PG_TRY();
     {
-        result = fe::run_request(p, values, isnull);
+        result = fe::run_request(run, run->req_values, run->req_isnull);
     }
     PG_FINALLY();
     {

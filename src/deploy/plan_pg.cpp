@@ -1162,7 +1162,11 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
     Relation heap = table_open(rte->relid, AccessShareLock);
     b->heap = heap;
     // (A Citus shell needs Citus's catalog; without it, no pg_extension scan.)
-    if (OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
+    // A hash-distributed table's deployment routes each request to the
+    // plan of the shard that holds its key (functions_pg.cpp, CitusRoute);
+    // other Citus tables (reference, local) are refused.
+    if (OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)) &&
+        citus_dist_method(RelationGetRelid(heap)) != 'h')
         refuse_citus_shell(heap, "a deployment");
     if (heap->rd_rel->relkind != RELKIND_RELATION || heap->rd_tableam != feature_store_routine())
         fail(b, ERRCODE_WRONG_OBJECT_TYPE, -1,

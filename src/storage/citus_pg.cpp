@@ -14,6 +14,7 @@
 
 extern "C" {
 #include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "catalog/namespace.h"
@@ -25,24 +26,33 @@ extern "C" {
 
 namespace fe {
 
-bool is_citus_shell(Oid relid)
+bool is_citus_shell(Oid relid) { return citus_dist_method(relid) != '\0'; }
+
+char citus_dist_method(Oid relid)
 {
     if (!OidIsValid(get_extension_oid("citus", true)))
-        return false;
+        return '\0';
     Oid dist = get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE);
     if (!OidIsValid(dist))
-        return false;
+        return '\0';
     AttrNumber col = get_attnum(dist, "logicalrelid");
-    if (col == InvalidAttrNumber)
-        return false;
+    AttrNumber method = get_attnum(dist, "partmethod");
+    if (col == InvalidAttrNumber || method == InvalidAttrNumber)
+        return '\0';
     Relation rel = table_open(dist, AccessShareLock);
     ScanKeyData key;
     ScanKeyInit(&key, col, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
     SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, nullptr, 1, &key);
-    bool found = HeapTupleIsValid(systable_getnext(scan));
+    HeapTuple tup = systable_getnext(scan);
+    char m = '\0';
+    if (HeapTupleIsValid(tup)) {
+        bool isnull;
+        Datum d = heap_getattr(tup, method, RelationGetDescr(rel), &isnull);
+        m = isnull ? '?' : DatumGetChar(d);
+    }
     systable_endscan(scan);
     table_close(rel, AccessShareLock);
-    return found;
+    return m;
 }
 
 void refuse_citus_shell(Relation heap, const char *what)

@@ -149,13 +149,33 @@ q "SELECT recover_prepared_transactions()" >/dev/null
 check "recover_prepared_transactions"
 
 # ---------------------------------------------------------------- 3. deployments
-WIN="count(*) OVER w AS c FROM %s WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 5 PRECEDING)"
-tryq "SELECT feature_ext.deploy('public.f', \$q\$SELECT k, $(printf "$WIN" txn)\$q\$)" &&
-    fail "deploy over a distributed table succeeded (its shell is empty: features would be wrong)"
-grep -q 'is a Citus distributed table' <<<"$out" || fail "deploy error: $out"
+WIN="count(*) OVER w AS c, sum(v) OVER w AS s FROM %s WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 5 PRECEDING)"
+# index_scan still refuses the coordinator's empty shell.
 tryq "SELECT * FROM feature_ext.index_scan('txn_k', ARRAY['k3'])" && fail "index_scan read the empty shell: $out"
 grep -q 'is a Citus distributed table' <<<"$out" || fail "index_scan error: $out"
-# The shard that holds key 'k3' is an ordinary table on its worker: a deployment over it is exact.
+# A deployment over the distributed table, on every node: each request is
+# routed to the plan of the shard that holds its key; a node without that
+# shard says which node has it (never an answer from the empty shell).
+q "SELECT feature_ext.deploy('public.fd', \$q\$SELECT k, $(printf "$WIN" txn)\$q\$)" >/dev/null || fail "deploy on the coordinator"
+for p in "${PORTS[1]}" "${PORTS[2]}"; do
+    fe_psql "$p" -At -c "SELECT feature_ext.deploy('public.fd', \$q\$SELECT k, $(printf "$WIN" txn)\$q\$)" >/dev/null ||
+        fail "deploy on worker $p"
+done
+tryq "SELECT c FROM fd('k3', 3, '2027-01-01')" && fail "a call on the coordinator (no shards here) answered: $out"
+grep -q 'is held by node' <<<"$out" || fail "coordinator call error: $out"
+for i in 0 1 2 3 4 5 6 7 8 9; do
+    IFS='|' read -r osid oshard ohost oport <<<"$(q "SELECT * FROM feature_ext.key_owner('txn', 'k$i'::text)")"
+    want=$(q "SELECT count(*) + 1 || '|' || sum(v) + 3.5 FROM (SELECT v FROM txn WHERE k = 'k$i' AND ts <= '2026-02-15' ORDER BY ts DESC LIMIT 5) x")
+    got=$(fe_psql "$oport" -At -c "SELECT c || '|' || s FROM fd('k$i', 3.5, '2026-02-15')") || fail "call of key k$i on its node $oport: $(fe_psql "$oport" -At -c "SET search_path = pg_catalog, pg_temp" -c "SELECT s.shardid, pg_catalog.shard_name(s.logicalrelid, s.shardid), pg_catalog.to_regclass(pg_catalog.shard_name(s.logicalrelid, s.shardid)) FROM pg_dist_shard s WHERE s.shardid = $osid" 2>&1)"
+    [ "$got" = "$want" ] || fail "fd('k$i') on its node $oport: $got, expected $want"
+    other=${PORTS[1]}; [ "$oport" = "${PORTS[1]}" ] && other=${PORTS[2]}
+    out=$(fe_psql "$other" -At -c "SELECT c FROM fd('k$i', 3.5, '2026-02-15')" 2>&1) && fail "fd('k$i') on port $other (not its node) answered: $out"
+    grep -q "is held by node .*:$oport" <<<"$out" || fail "fd('k$i') on port $other: $out"
+done
+# A deployment over one shard on the worker that holds it stays exact too.
+sid=$(q "SELECT get_shard_id_for_distribution_column('txn', 'k3')")
+shard=$(q "SELECT shard_name('txn'::regclass, $sid)")
+wport=$(q "SELECT nodeport FROM pg_dist_placement JOIN pg_dist_node USING (groupid) WHERE shardid = $sid")
 fe_psql "$wport" -q <<SQL >/dev/null || fail "deploy over shard $shard"
 SET citus.override_table_visibility = off;
 SELECT feature_ext.deploy('public.fs', \$q\$SELECT k, $(printf "$WIN" "$shard")\$q\$);
@@ -194,6 +214,10 @@ check "retention"
 # ---------------------------------------------------------------- 5. TRUNCATE and DROP TABLE
 q "TRUNCATE txn" >/dev/null
 check "TRUNCATE"
+for p in "$C" "${PORTS[1]}" "${PORTS[2]}"; do
+    fe_psql "$p" -At -c "SELECT feature_ext.undeploy('public.fd')" >/dev/null || fail "undeploy on port $p"
+done
+fe_psql "$wport" -At -c "SELECT feature_ext.undeploy('public.fs')" >/dev/null || fail "undeploy of fs"
 q "DROP TABLE txn" >/dev/null
 for p in "${PORTS[1]}" "${PORTS[2]}"; do
     [ "$(fe_psql "$p" -At -c "SELECT count(*) FROM feature_ext.index_stats")" = 0 ] || fail "DROP TABLE left indexes on port $p"

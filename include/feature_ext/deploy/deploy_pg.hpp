@@ -186,6 +186,7 @@ struct DeployPlan {
     AggState *fake_agg;        // context for transition functions
     const char *name;
     struct DeployStats *stats; // shared call statistics (may be nullptr)
+    struct CitusRoute *route;  // a Citus distributed table: shard plans by key (functions_pg.cpp), or nullptr
     List *agg_exprs;           // the WindowFunc of each aggregate (for the JIT)
     List *out_exprs;           // output expressions, window functions as PARAM_EXEC (for the JIT)
     JitPlan *jit;              // compiled kernels, or nullptr

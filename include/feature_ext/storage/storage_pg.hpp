@@ -191,6 +191,7 @@ void prepared_changes(Relation heap, const IndexMeta *m, core::IndexSlot *s, Sna
 // ---- Citus (storage/citus_pg.cpp): a table Citus distributes is an empty
 // shell where its catalog lists it; reading it would be silently wrong.
 bool is_citus_shell(Oid relid);
+char citus_dist_method(Oid relid);  // pg_dist_partition.partmethod ('h' hash, 'n' none, ...), '\0' when not Citus's
 void refuse_citus_shell(Relation heap, const char *what);  // ERROR 0A000 for such a table
 
 }  // namespace fe
