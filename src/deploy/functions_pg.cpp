@@ -1181,6 +1181,21 @@ FE_FUNCTION(fe_deploy)
                                 "  jit_object, jit_hash, jit_compile_ms, jit_aggregates, bound_query, relid) "
                                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                      has_tree ? 12 : 11, ins_types, ins, ins_nulls, false);
+    // On a Citus coordinator, over a distributed table: on every worker too,
+    // with calls delegated to the key's worker (deploy/citus_deploy_pg.cpp).
+    if (fe::citus_dist_method(heapoid) == 'h' && fe::citus_is_coordinator()) {
+        AttrNumber da = fe::citus_dist_attno(heapoid);
+        int dist_arg = 0;
+        for (int i = 0; i < p->nparams; i++)
+            if (p->param_attnos[i] == da)
+                dist_arg = i + 1;
+        Oid reqfn = InvalidOid;
+        for (int i = 0; i < nf; i++)
+            if (!get_func_retset(fns[i]) && get_func_nargs(fns[i]) == p->nparams && p->nparams > 1)
+                reqfn = fns[i];
+        fe::citus_deploy_workers(qfn, p->bound_query, DatumGetCString(DirectFunctionCall1(jsonb_out, options)),
+                                 heapoid, reqfn, dist_arg);
+    }
     MemoryContextDelete(p->cxt);
     fe::deploy_stats_entry(psprintf("%s.%s", schema, fname), true);
     PG_RETURN_TEXT_P(cstring_to_text(qfn));
@@ -1213,6 +1228,8 @@ FE_FUNCTION(fe_undeploy)
     if (!sch)
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("deployment \"%s\" does not exist", fname),
                         errhint("See SELECT name FROM feature_ext.deployments.")));
+    if (OidIsValid(row.relid) && fe::citus_dist_method(row.relid) == 'h' && fe::citus_is_coordinator())
+        fe::citus_undeploy_workers(psprintf("%s.%s", sch, fname));
     drop_deployment(sch, get_namespace_oid(sch, false), fname, row.owner, true);
     fe::deploy_stats_forget(psprintf("%s.%s", sch, fname));
     PG_RETURN_VOID();

@@ -1,10 +1,11 @@
-// feature_ext: what it must not do on Citus yet (SPEC §9, issue "Scale out on
-// Citus").  On a Citus coordinator (and on workers with synced metadata) a
-// distributed, reference or Citus-managed local table is an empty shell: its
-// rows live in shard tables.  A deployment or index_scan over the shell would
-// read nothing and answer with the request row alone, silently wrong, so both
-// refuse such tables until distributed deployments exist.  Shard tables on a
-// worker are ordinary tables and stay usable.
+// feature_ext: Citus tables (SPEC §9).  On a Citus coordinator (and on
+// workers with synced metadata) a distributed, reference or Citus-managed
+// local table is an empty shell: its rows live in shard tables.  index_scan
+// over the shell, and deployments over anything but a hash-distributed table
+// (whose requests are routed to their shard: deploy/functions_pg.cpp,
+// CitusRoute), would read nothing and answer with the request row alone,
+// silently wrong, so they refuse such tables.  Shard tables on a worker are
+// ordinary tables and stay usable.
 //
 // No SQL: pg_dist_partition (Citus's catalog, in pg_catalog) is scanned
 // directly, and only when the citus extension is installed here.
@@ -63,8 +64,8 @@ void refuse_citus_shell(Relation heap, const char *what)
                                RelationGetRelationName(heap)),
                         errdetail("Its rows live in shard tables on the worker nodes; here it is an empty shell, "
                                   "and features computed from it would miss every stored row."),
-                        errhint("Distributed deployments are not supported yet; on a worker, a deployment over "
-                                "its shard table reads that shard's rows.")));
+                        errhint("feature_ext.key_owner() names the worker that holds a key; read the shard's "
+                                "index there.  Deployments over the table route each request to its shard.")));
 }
 
 }  // namespace fe

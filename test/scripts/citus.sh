@@ -8,10 +8,13 @@
 #   2. a transaction Citus left prepared on a worker is committed by
 #      recover_prepared_transactions() (its recovery daemon's path) and its
 #      rows reach the shard's index;
-#   3. until distributed deployments exist, a deployment or index_scan over
-#      the distributed table fails on the coordinator (its table there is an
-#      empty shell: the issue's "silently wrong" case, count 1), while a
-#      deployment over a shard on the worker that holds it is exact;
+#   3. deploy() over the distributed table on the coordinator makes the
+#      deployment on every worker; calls on any node (Citus delegates them to
+#      the key's worker) and on the key's worker are exact for 10 keys, a
+#      call Citus does not delegate (the row form) on another worker names
+#      the key's node; rows inserted through the coordinator are in the next
+#      answer; undeploy() removes it everywhere; index_scan still refuses
+#      the coordinator's empty shell; a deployment over a shard is exact;
 #      key_owner() names the shard and worker that hold a key;
 #      cluster_index_stats() / cluster_memory_usage() show every node's;
 #   4. retention (table option) applied by the coordinator's DELETE on every
@@ -156,22 +159,42 @@ grep -q 'is a Citus distributed table' <<<"$out" || fail "index_scan error: $out
 # A deployment over the distributed table, on every node: each request is
 # routed to the plan of the shard that holds its key; a node without that
 # shard says which node has it (never an answer from the empty shell).
-q "SELECT feature_ext.deploy('public.fd', \$q\$SELECT k, $(printf "$WIN" txn)\$q\$)" >/dev/null || fail "deploy on the coordinator"
+# deploy() on the coordinator makes it on every worker (catalog row
+# included) and has Citus delegate `SELECT fd(...)` to the key's worker.
+tryq "SELECT feature_ext.deploy('public.fd', \$q\$SELECT k, $(printf "$WIN" txn)\$q\$)" || fail "deploy on the coordinator: $out"
 for p in "${PORTS[1]}" "${PORTS[2]}"; do
-    fe_psql "$p" -At -c "SELECT feature_ext.deploy('public.fd', \$q\$SELECT k, $(printf "$WIN" txn)\$q\$)" >/dev/null ||
-        fail "deploy on worker $p"
+    [ "$(fe_psql "$p" -At -c "SELECT count(*) FROM feature_ext.deployments WHERE name = 'public.fd'")" = 1 ] ||
+        fail "deploy on the coordinator did not reach worker $p"
 done
-tryq "SELECT c FROM fd('k3', 3, '2027-01-01')" && fail "a call on the coordinator (no shards here) answered: $out"
-grep -q 'is held by node' <<<"$out" || fail "coordinator call error: $out"
 for i in 0 1 2 3 4 5 6 7 8 9; do
     IFS='|' read -r osid oshard ohost oport <<<"$(q "SELECT * FROM feature_ext.key_owner('txn', 'k$i'::text)")"
     want=$(q "SELECT count(*) + 1 || '|' || sum(v) + 3.5 FROM (SELECT v FROM txn WHERE k = 'k$i' AND ts <= '2026-02-15' ORDER BY ts DESC LIMIT 5) x")
     got=$(fe_psql "$oport" -At -c "SELECT c || '|' || s FROM fd('k$i', 3.5, '2026-02-15')") || fail "call of key k$i on its node $oport: $(fe_psql "$oport" -At -c "SET search_path = pg_catalog, pg_temp" -c "SELECT s.shardid, pg_catalog.shard_name(s.logicalrelid, s.shardid), pg_catalog.to_regclass(pg_catalog.shard_name(s.logicalrelid, s.shardid)) FROM pg_dist_shard s WHERE s.shardid = $osid" 2>&1)"
     [ "$got" = "$want" ] || fail "fd('k$i') on its node $oport: $got, expected $want"
+    # through the coordinator (Citus delegates the call to the key's worker)
+    got=$(q "SELECT c || '|' || s FROM fd('k$i', 3.5, '2026-02-15')" 2>&1) || fail "fd('k$i') on the coordinator: $got"
+    [ "$got" = "$want" ] || fail "fd('k$i') on the coordinator: $got, expected $want"
+    got=$(q "SELECT fd('k$i', 3.5, '2026-02-15')" 2>&1) || fail "SELECT fd('k$i') on the coordinator: $got"
+    [ "$got" = "(k$i,${want%%|*},${want#*|})" ] || fail "SELECT fd('k$i') on the coordinator: $got, expected (k$i,${want%%|*},${want#*|})"
     other=${PORTS[1]}; [ "$oport" = "${PORTS[1]}" ] && other=${PORTS[2]}
-    out=$(fe_psql "$other" -At -c "SELECT c FROM fd('k$i', 3.5, '2026-02-15')" 2>&1) && fail "fd('k$i') on port $other (not its node) answered: $out"
-    grep -q "is held by node .*:$oport" <<<"$out" || fail "fd('k$i') on port $other: $out"
+    # on the other worker Citus delegates the call as well ...
+    got=$(fe_psql "$other" -At -c "SELECT c || '|' || s FROM fd('k$i', 3.5, '2026-02-15')" 2>&1) || fail "fd('k$i') on port $other: $got"
+    [ "$got" = "$want" ] || fail "fd('k$i') on port $other (not its node): $got, expected $want"
+    # ... but not the row form: that node holds no shard of the key and says whose it is
+    out=$(fe_psql "$other" -At -c "SELECT c FROM fd(ROW('k$i', 3.5, '2026-02-15')::txn)" 2>&1) &&
+        fail "fd(row of 'k$i') on port $other (not its node) answered: $out"
+    grep -q "is held by node .*:$oport" <<<"$out" || fail "fd(row of 'k$i') on port $other: $out"
 done
+# A row streamed in through the coordinator is in the next answer; the
+# deployment can be removed and made again under the same name.
+q "INSERT INTO txn VALUES ('k3', 100000, '2026-02-14 12:00')" >/dev/null
+want=$(q "SELECT count(*) + 1 || '|' || sum(v) + 3.5 FROM (SELECT v FROM txn WHERE k = 'k3' AND ts <= '2026-02-15' ORDER BY ts DESC LIMIT 5) x")
+got=$(q "SELECT c || '|' || s FROM fd('k3', 3.5, '2026-02-15')")
+[ "$got" = "$want" ] || fail "fd('k3') after an insert: $got, expected $want"
+q "SELECT feature_ext.undeploy('public.fd')" >/dev/null || fail "undeploy"
+tryq "SELECT feature_ext.deploy('public.fd', \$q\$SELECT k, $(printf "$WIN" txn)\$q\$)" || fail "deploy again: $out"
+got=$(q "SELECT c || '|' || s FROM fd('k3', 3.5, '2026-02-15')")
+[ "$got" = "$want" ] || fail "fd('k3') deployed again: $got, expected $want"
 # A deployment over one shard on the worker that holds it stays exact too.
 sid=$(q "SELECT get_shard_id_for_distribution_column('txn', 'k3')")
 shard=$(q "SELECT shard_name('txn'::regclass, $sid)")
@@ -214,12 +237,14 @@ check "retention"
 # ---------------------------------------------------------------- 5. TRUNCATE and DROP TABLE
 q "TRUNCATE txn" >/dev/null
 check "TRUNCATE"
-for p in "$C" "${PORTS[1]}" "${PORTS[2]}"; do
-    fe_psql "$p" -At -c "SELECT feature_ext.undeploy('public.fd')" >/dev/null || fail "undeploy on port $p"
+q "SELECT feature_ext.undeploy('public.fd')" >/dev/null || fail "undeploy on the coordinator"
+for p in "${PORTS[1]}" "${PORTS[2]}"; do
+    [ "$(fe_psql "$p" -At -c "SELECT count(*) FROM feature_ext.deployments WHERE name = 'public.fd'")" = 0 ] ||
+        fail "undeploy on the coordinator left it on worker $p"
 done
 fe_psql "$wport" -At -c "SELECT feature_ext.undeploy('public.fs')" >/dev/null || fail "undeploy of fs"
 q "DROP TABLE txn" >/dev/null
 for p in "${PORTS[1]}" "${PORTS[2]}"; do
     [ "$(fe_psql "$p" -At -c "SELECT count(*) FROM feature_ext.index_stats")" = 0 ] || fail "DROP TABLE left indexes on port $p"
 done
-echo "citus: ok (Citus $(q "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), coordinator + 2 workers: skiplist indexes, INSERT, COPY, UPDATE, DELETE, TRUNCATE, DROP through the coordinator (two-phase commit) exact on every shard; Citus's recovery commits a prepared transaction into its index; deploy and index_scan refuse the distributed table on the coordinator; a deployment over a shard is exact on its worker; key_owner() names the worker and shard that hold a key)"
+echo "citus: ok (Citus $(q "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), coordinator + 2 workers: skiplist indexes, INSERT, COPY, UPDATE, DELETE, TRUNCATE, DROP through the coordinator (two-phase commit) exact on every shard; Citus's recovery commits a prepared transaction into its index; deployments over the distributed table made on every node from the coordinator, exact through the coordinator and on each worker (10 keys), a node without the key's shard names its node; index_scan refuses the coordinator's shell; a deployment over a shard is exact on its worker; key_owner() names the worker and shard that hold a key)"

@@ -254,6 +254,14 @@ JitObject jit_compile_plan(DeployPlan *p);
 // Attach compiled kernels to a plan: load `stored` if it matches the plan and
 // this host, else compile now.  Leaves p->jit nullptr when nothing compiles.
 void jit_attach(DeployPlan *p, const JitObject *stored);
+
+// Citus (deploy/citus_deploy_pg.cpp): this node is a Citus coordinator; a
+// deployment over a distributed table made / removed on every worker.
+bool citus_is_coordinator();
+AttrNumber citus_dist_attno(Oid relid);  // the distribution column (InvalidAttrNumber: none)
+void citus_deploy_workers(const char *qfn, const char *bound_query, const char *options_json, Oid heapoid,
+                          Oid request_fn, int dist_arg);
+void citus_undeploy_workers(const char *qfn);
 // Kernels for the plan without the aggregates marked in exclude (compiled
 // now, not stored); nullptr when nothing compiles.
 JitPlan *jit_variant(DeployPlan *p, const bool *exclude);

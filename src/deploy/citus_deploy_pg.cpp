@@ -1,0 +1,137 @@
+// feature_ext: deployments over Citus distributed tables, from the
+// coordinator (SPEC §9).  deploy() on the coordinator makes the deployment
+// exist on every worker too (each worker's request function routes a key to
+// the shard it holds: functions_pg.cpp, CitusRoute), then has Citus delegate
+// calls of the request function to the worker that holds the key
+// (create_distributed_function, colocated with the table, distributed by
+// the argument of the table's distribution column).  undeploy() removes it
+// from the workers first.
+//
+// Everything here runs as the caller (Citus connects to the workers as the
+// current user, so the workers check the caller's rights), under a pinned
+// search_path, with Citus's functions qualified and every value quoted or
+// passed as a parameter.  The worker commands are not part of the
+// coordinator's transaction (run_command_on_workers commits each on its
+// own): a deploy that fails after them leaves the workers' copies, which
+// the next deploy (always with "replace" on the workers) overwrites.
+//
+// C-style zone (CONTRIBUTING.md): no C++ object with a destructor here.
+#include "feature_ext/deploy/deploy_pg.hpp"
+#include "feature_ext/base/secure_pg.hpp"
+#include "feature_ext/storage/storage_pg.hpp"
+
+extern "C" {
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+}
+
+namespace fe {
+
+namespace {
+
+// Run `cmd` on every worker (pg_catalog.run_command_on_workers); an error
+// naming the first node that failed.
+void on_workers(const char *cmd, const char *what)
+{
+    Oid argt[1] = {TEXTOID};
+    Datum args[1] = {CStringGetTextDatum(cmd)};
+    if (SPI_execute_with_args("SELECT nodename OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) nodeport, "
+                              "success, result FROM pg_catalog.run_command_on_workers($1)",
+                              1, argt, args, nullptr, false, 0) != SPI_OK_SELECT)
+        elog(ERROR, "feature_ext: run_command_on_workers failed");
+    for (uint64 i = 0; i < SPI_processed; i++) {
+        bool isnull;
+        bool ok = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+        if (!ok)
+            ereport(ERROR, (errcode(ERRCODE_CONNECTION_FAILURE),
+                            errmsg("%s failed on Citus worker %s: %s", what,
+                                   SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1),
+                                   SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3))));
+    }
+}
+
+}  // namespace
+
+bool citus_is_coordinator()
+{
+    if (!OidIsValid(get_relname_relid("pg_dist_local_group", PG_CATALOG_NAMESPACE)))
+        return false;
+    SafeScope pinned;
+    safe_enter(&pinned, InvalidOid, 0);
+    SPI_connect();
+    bool coord = SPI_execute("SELECT groupid OPERATOR(pg_catalog.=) 0 FROM pg_catalog.pg_dist_local_group", true, 1) ==
+                     SPI_OK_SELECT &&
+                 SPI_processed == 1;
+    if (coord) {
+        bool isnull;
+        coord = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) && !isnull;
+    }
+    SPI_finish();
+    safe_leave(&pinned);
+    return coord;
+}
+
+AttrNumber citus_dist_attno(Oid relid)
+{
+    SafeScope pinned;
+    safe_enter(&pinned, InvalidOid, 0);
+    SPI_connect();
+    Oid argt[1] = {OIDOID};
+    Datum args[1] = {ObjectIdGetDatum(relid)};
+    AttrNumber attno = InvalidAttrNumber;
+    if (SPI_execute_with_args("SELECT pg_catalog.column_to_column_name(logicalrelid, partkey) "
+                              "FROM pg_catalog.pg_dist_partition WHERE logicalrelid OPERATOR(pg_catalog.=) $1",
+                              1, argt, args, nullptr, true, 1) == SPI_OK_SELECT && SPI_processed == 1) {
+        char *col = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+        if (col)
+            attno = get_attnum(relid, col);
+    }
+    SPI_finish();
+    safe_leave(&pinned);
+    return attno;
+}
+
+void citus_deploy_workers(const char *qfn, const char *bound_query, const char *options_json, Oid heapoid,
+                          Oid request_fn, int dist_arg)
+{
+    SafeScope pinned;
+    safe_enter(&pinned, InvalidOid, 0);
+    SPI_connect();
+    // The bound query (every object qualified) replaces the worker's copy.
+    const char *cmd = psprintf("SELECT feature_ext.deploy(%s, %s, %s::jsonb OPERATOR(pg_catalog.||) '{\"replace\": true}')",
+                               quote_literal_cstr(qfn), quote_literal_cstr(bound_query),
+                               quote_literal_cstr(options_json));
+    on_workers(cmd, "deploy()");
+    if (OidIsValid(request_fn) && dist_arg > 0) {
+        // Calls of the request function on the coordinator go to the worker
+        // that holds the key.
+        Oid argt[3] = {REGPROCEDUREOID, TEXTOID, TEXTOID};
+        Datum args[3] = {ObjectIdGetDatum(request_fn), CStringGetTextDatum(psprintf("$%d", dist_arg)),
+                         CStringGetTextDatum(quote_qualified_identifier(get_namespace_name(get_rel_namespace(heapoid)),
+                                                                        get_rel_name(heapoid)))};
+        if (SPI_execute_with_args("SELECT pg_catalog.create_distributed_function($1, $2, colocate_with => $3)", 3,
+                                  argt, args, nullptr, false, 0) != SPI_OK_SELECT)
+            elog(ERROR, "feature_ext: create_distributed_function failed");
+    }
+    SPI_finish();
+    safe_leave(&pinned);
+}
+
+void citus_undeploy_workers(const char *qfn)
+{
+    SafeScope pinned;
+    safe_enter(&pinned, InvalidOid, 0);
+    SPI_connect();
+    // A worker without it (a node added later, a failed deploy) is fine.
+    on_workers(psprintf("SELECT feature_ext.undeploy(d.name) FROM feature_ext.deployments d "
+                        "WHERE d.name OPERATOR(pg_catalog.=) %s",
+                        quote_literal_cstr(qfn)),
+               "undeploy()");
+    SPI_finish();
+    safe_leave(&pinned);
+}
+
+}  // namespace fe
