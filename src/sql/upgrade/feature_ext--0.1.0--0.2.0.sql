@@ -40,3 +40,10 @@ CREATE FUNCTION feature_ext.memory_usage(
     OUT never_used_bytes bigint, OUT free_list_bytes bigint, OUT free_segment_bytes bigint,
     OUT segment_dead_bytes bigint, OUT runs_per_key_max bigint, OUT runs_per_key_avg float8)
   RETURNS record AS 'MODULE_PATHNAME', 'fe_memory_usage' LANGUAGE C STRICT VOLATILE;
+
+-- Training sets from a label table (SPEC §5.1; src/sql/45_training.sql).
+CREATE FUNCTION feature_ext.training_set(deployment text, source text, mode text DEFAULT 'as_of',
+                                         progress bigint DEFAULT 1000000) RETURNS SETOF record
+  AS 'MODULE_PATHNAME', 'fe_training_set' LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+CREATE FUNCTION feature_ext.training_set_columns(deployment text, source text) RETURNS text
+  AS 'MODULE_PATHNAME', 'fe_training_set_columns' LANGUAGE C CALLED ON NULL INPUT VOLATILE;
