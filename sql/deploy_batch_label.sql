@@ -201,6 +201,14 @@ SELECT * FROM feature_ext.training_set('lt_f', 'lt', progress => -1) AS t(id int
 SELECT * FROM feature_ext.training_set('nope', 'lt') AS t(id int);
 SELECT * FROM feature_ext.training_set('lt_f', 'no_such_table') AS t(id int);
 SELECT feature_ext.training_set_columns('lt_f', 'SELECT card, ts, 1 AS label FROM lt');
+-- a quoted table name
+CREATE TABLE "Odd Labels" (card text, ts timestamptz, "Label" bool);
+INSERT INTO "Odd Labels" VALUES ('c1', '2026-11-01 12:00+00', true);
+SELECT feature_ext.training_set_columns('lt_f', '"Odd Labels"');
+SELECT * FROM feature_ext.training_set('lt_f', 'public."Odd Labels"')
+  AS t(card text, ts timestamptz, "Label" bool, card_feature text, s3 double precision, c1d bigint, mx1d integer,
+       a2h double precision, c5 bigint, sg bigint);
+DROP TABLE "Odd Labels";
 
 SELECT feature_ext.undeploy('ltx_f');
 SELECT feature_ext.undeploy('lt_f');

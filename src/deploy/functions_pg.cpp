@@ -892,7 +892,16 @@ const char *source_sql(fe::DeployPlan *p, text *source)
     if (!src)
         return psprintf("SELECT * FROM %s", quote_qualified_identifier(get_namespace_name(get_rel_namespace(p->heapoid)),
                                                                        get_rel_name(p->heapoid)));
-    if (strpbrk(src, " \t\r\n(") == nullptr) {
+    // A (possibly qualified, possibly quoted) table name: identifier characters only.
+    bool is_name = *src != '\0', quoted = false;
+    for (const char *c = src; *c && is_name; c++) {
+        if (*c == '"')
+            quoted = !quoted;
+        else if (!quoted)
+            is_name = isalnum(static_cast<unsigned char>(*c)) || *c == '_' || *c == '$' || *c == '.' ||
+                      static_cast<unsigned char>(*c) >= 0x80;
+    }
+    if (is_name && !quoted) {
         Oid rel = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(src)), NoLock, false);
         return psprintf("SELECT * FROM %s",
                         quote_qualified_identifier(get_namespace_name(get_rel_namespace(rel)), get_rel_name(rel)));
