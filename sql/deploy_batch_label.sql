@@ -48,6 +48,22 @@ SELECT * FROM feature_ext.training_set('ltx_f', 'ltx_labels')
   AS t(label_id int, card_id text, txn_time timestamptz, is_fraud bool,
        card_id_feature text, amount_sum_3 float8, txn_count_1d bigint, amount_max_1d float8);
 SET client_min_messages = warning;
+-- typed rows without a column list: a row type (a table's or CREATE TYPE's)
+-- names the columns wanted, taken by name from the source and the features
+CREATE TABLE ltx_train (label_id int, is_fraud bool, txn_time timestamptz, amount_sum_3 float8,
+                        txn_count_1d bigint, card_id text);
+INSERT INTO ltx_train SELECT * FROM feature_ext.training_set('ltx_f', 'ltx_labels', NULL::ltx_train, progress => 0);
+SELECT * FROM ltx_train ORDER BY label_id;
+CREATE TYPE ltx_row AS (id int, card_id_feature text, amount_sum_3 float8, amount_max_1d float8);
+SELECT * FROM feature_ext.training_set('ltx_f', 'ltx', NULL::ltx_row) ORDER BY id;
+SELECT (r).id, (r).amount_sum_3 FROM feature_ext.training_set('ltx_f', 'ltx', NULL::ltx_row, mode => 'insertion') r;
+SELECT * FROM feature_ext.training_set('ltx_f', 'ltx', NULL::int);
+CREATE TYPE ltx_bad AS (id int, nope text);
+SELECT * FROM feature_ext.training_set('ltx_f', 'ltx', NULL::ltx_bad);
+CREATE TYPE ltx_bad2 AS (id bigint);
+SELECT * FROM feature_ext.training_set('ltx_f', 'ltx', NULL::ltx_bad2);
+DROP TYPE ltx_row, ltx_bad, ltx_bad2;
+DROP TABLE ltx_train;
 -- the table joined with its labels: each row counts once (its stored copy is the request)
 SELECT t.id, t.is_fraud, t.amount_sum_3, t.txn_count_1d
   FROM feature_ext.training_set('ltx_f', $$SELECT x.*, l.is_fraud FROM ltx x JOIN ltx_labels l USING (card_id, txn_time)$$)

@@ -1238,6 +1238,8 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
     int nout = p->nout;
     Datum *ov = static_cast<Datum *>(palloc(sizeof(Datum) * (nsrc + nout + 1)));
     bool *on = static_cast<bool *>(palloc(sizeof(bool) * (nsrc + nout + 1)));
+    Datum *pv = static_cast<Datum *>(palloc(sizeof(Datum) * (out->natts + 1)));
+    bool *pn = static_cast<bool *>(palloc(sizeof(bool) * (out->natts + 1)));
     for (int64 r = 0; r < nlabels; r++) {
         CHECK_FOR_INTERRUPTS();
         if (!tuplestore_gettupleslot(lstore, true, false, lslot))
@@ -1277,7 +1279,15 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
             }
         }
         MemoryContextSwitchTo(work);
-        tuplestore_putvalues(ts, out, ov, on);
+        if (ta->out_map) {
+            for (int i = 0; i < out->natts; i++) {
+                int m = ta->out_map[i];
+                pv[i] = m >= 0 ? ov[m] : Datum(0);
+                pn[i] = m < 0 || on[m];
+            }
+            tuplestore_putvalues(ts, out, pv, pn);
+        } else
+            tuplestore_putvalues(ts, out, ov, on);
         MemoryContextReset(p->call_cxt);
         if (prog > 0 && (r + 1) % prog == 0)
             progress_notice("returned", r + 1, nlabels, t0);

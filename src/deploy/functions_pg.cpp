@@ -998,22 +998,31 @@ int *map_source(fe::DeployPlan *p, TupleDesc sd)
 
 }  // namespace
 
-// feature_ext.training_set(deployment text, source text, mode text DEFAULT 'as_of',
-//                          progress bigint DEFAULT 1000000) -> SETOF record (a column list:
-//   the source's columns, then the deployment's output columns)
-FE_FUNCTION(fe_training_set)
+namespace {
+
+// Both forms of training_set(): with a column list (typed = false; the
+// source's columns then the features), or into the composite type of the
+// argument row_type (typed; its columns by name from the source's columns
+// and the features).
+Datum training_call(FunctionCallInfo fcinfo, bool typed)
 {
+    int amode = typed ? 3 : 2, aprogress = amode + 1;
     if (PG_ARGISNULL(0))
         ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("deployment name must not be NULL")));
-    const char *mode = PG_ARGISNULL(2) ? "as_of" : text_to_cstring(PG_GETARG_TEXT_PP(2));
+    const char *mode = PG_ARGISNULL(amode) ? "as_of" : text_to_cstring(PG_GETARG_TEXT_PP(amode));
     bool as_of = strcmp(mode, "as_of") == 0;
     if (!as_of && strcmp(mode, "insertion") != 0)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown training_set mode \"%s\"", mode),
                         errhint("mode => 'as_of' (each row against the table's rows up to its time, the default) "
                                 "or mode => 'insertion' (each row against the source rows before it).")));
-    int64 progress = PG_ARGISNULL(3) ? 0 : PG_GETARG_INT64(3);
+    int64 progress = PG_ARGISNULL(aprogress) ? 0 : PG_GETARG_INT64(aprogress);
     if (progress < 0)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("progress must be 0 (none) or a number of rows")));
+    TupleDesc rowdesc = nullptr;
+    if (typed && get_call_result_type(fcinfo, nullptr, &rowdesc) != TYPEFUNC_COMPOSITE)
+        ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH), errmsg("training_set's row_type must be a composite type"),
+                        errhint("Pass NULL::a_table or NULL::a_type whose columns are named like the source's "
+                                "columns and the features.")));
     fe::DeploymentRow row;
     fe::DeployPlan *p = plan_named(PG_GETARG_TEXT_PP(0), &row, fe::g_jit);
     auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
@@ -1021,22 +1030,56 @@ FE_FUNCTION(fe_training_set)
     Portal lp = open_source(source_sql(p, PG_ARGISNULL(1) ? nullptr : PG_GETARG_TEXT_PP(1)));
     TupleDesc sd = lp->tupDesc;
     int *map = map_source(p, sd);
-    TupleDesc want = rsi ? rsi->expectedDesc : nullptr;
-    bool fits = want && want->natts == sd->natts + p->nout;
-    for (int i = 0; fits && i < want->natts; i++) {
-        Oid t = i < sd->natts ? TupleDescAttr(sd, i)->atttypid : TupleDescAttr(p->out_desc, i - sd->natts)->atttypid;
-        fits = TupleDescAttr(want, i)->atttypid == t;
+    int *out_map = nullptr;
+    if (typed) {
+        // each column of the row type: a source column of that name, else a
+        // feature of that name (or of that name + "_feature", as
+        // training_set_columns() spells a feature named like a source column)
+        out_map = static_cast<int *>(palloc(sizeof(int) * Max(rowdesc->natts, 1)));
+        for (int i = 0; i < rowdesc->natts; i++) {
+            Form_pg_attribute a = TupleDescAttr(rowdesc, i);
+            out_map[i] = -1;
+            if (a->attisdropped)
+                continue;
+            Oid t = InvalidOid;
+            for (int j = 0; j < sd->natts && out_map[i] < 0; j++)
+                if (strcmp(NameStr(TupleDescAttr(sd, j)->attname), NameStr(a->attname)) == 0)
+                    out_map[i] = j, t = TupleDescAttr(sd, j)->atttypid;
+            for (int k = 0; k < p->nout && out_map[i] < 0; k++) {
+                const char *fn = NameStr(TupleDescAttr(p->out_desc, k)->attname);
+                if (strcmp(fn, NameStr(a->attname)) == 0 ||
+                    strcmp(psprintf("%s_feature", fn), NameStr(a->attname)) == 0)
+                    out_map[i] = sd->natts + k, t = TupleDescAttr(p->out_desc, k)->atttypid;
+            }
+            if (out_map[i] < 0)
+                ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                                errmsg("column \"%s\" of %s is neither a source column nor a feature of deployment %s",
+                                       NameStr(a->attname), format_type_be(rowdesc->tdtypeid), p->name),
+                                errhint("The columns training_set() returns: %s.", training_columns(p, sd))));
+            if (t != a->atttypid)
+                ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                                errmsg("column \"%s\" of %s is %s but training_set() gives %s", NameStr(a->attname),
+                                       format_type_be(rowdesc->tdtypeid), format_type_be(a->atttypid),
+                                       format_type_be(t))));
+        }
+    } else {
+        TupleDesc want = rsi ? rsi->expectedDesc : nullptr;
+        bool fits = want && want->natts == sd->natts + p->nout;
+        for (int i = 0; fits && i < want->natts; i++) {
+            Oid t = i < sd->natts ? TupleDescAttr(sd, i)->atttypid : TupleDescAttr(p->out_desc, i - sd->natts)->atttypid;
+            fits = TupleDescAttr(want, i)->atttypid == t;
+        }
+        if (!fits)
+            ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                            errmsg("feature_ext.training_set needs a column list: the source's %d columns, then the "
+                                   "deployment's %d",
+                                   sd->natts, p->nout),
+                            errhint("AS t%s (feature_ext.training_set_columns(deployment, source) returns it).",
+                                    training_columns(p, sd))));
     }
-    if (!fits)
-        ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-                        errmsg("feature_ext.training_set needs a column list: the source's %d columns, then the "
-                               "deployment's %d",
-                               sd->natts, p->nout),
-                        errhint("AS t%s (feature_ext.training_set_columns(deployment, source) returns it).",
-                                training_columns(p, sd))));
     if (fe::g_jit)
         fe::jit_attach(p, &row.jo);
-    InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+    InitMaterializedSRF(fcinfo, typed ? 0 : MAT_SRF_USE_EXPECTED_DESC);
     LabelCursor lc{lp, p, 0, 0, sd->natts, map};
     BatchCursor hc{nullptr, p, 0, 0, nullptr, nullptr};
     if (as_of) {
@@ -1044,7 +1087,7 @@ FE_FUNCTION(fe_training_set)
         hc.v = static_cast<Datum *>(palloc(sizeof(Datum) * hc.portal->tupDesc->natts));
         hc.n_ = static_cast<bool *>(palloc(sizeof(bool) * hc.portal->tupDesc->natts));
     }
-    fe::TrainingArgs ta{as_of, batch_next, &hc, label_next, &lc, CreateTupleDescCopy(sd), progress};
+    fe::TrainingArgs ta{as_of, batch_next, &hc, label_next, &lc, CreateTupleDescCopy(sd), progress, out_map};
     fe::refuse_reentry();
     fe::g_running++;
     PG_TRY();
@@ -1062,6 +1105,24 @@ FE_FUNCTION(fe_training_set)
     SPI_finish();
     MemoryContextDelete(p->cxt);
     return Datum(0);
+}
+
+}  // namespace
+
+// feature_ext.training_set(deployment text, source text, mode text DEFAULT 'as_of',
+//                          progress bigint DEFAULT 1000000) -> SETOF record (a column list:
+//   the source's columns, then the deployment's output columns)
+FE_FUNCTION(fe_training_set)
+{
+    return training_call(fcinfo, false);
+}
+
+// feature_ext.training_set(deployment text, source text, row_type anyelement,
+//                          mode text DEFAULT 'as_of', progress bigint DEFAULT 1000000)
+//   -> SETOF anyelement (row_type's columns by name)
+FE_FUNCTION(fe_training_set_typed)
+{
+    return training_call(fcinfo, true);
 }
 
 // feature_ext.training_set_columns(deployment text, source text) -> text: the

@@ -251,6 +251,8 @@ struct TrainingArgs {
     void *larg;
     TupleDesc src_desc;    // the source's columns
     int64 progress;        // a NOTICE every this many rows (0: none)
+    const int *out_map;    // nullptr: out is the source's columns then the features; else, per
+                           // column of out, its index in that list (-1: NULL)
 };
 void run_training(DeployPlan *p, const TrainingArgs *a, Tuplestorestate *ts, TupleDesc out);
 

@@ -47,3 +47,9 @@ CREATE FUNCTION feature_ext.training_set(deployment text, source text, mode text
   AS 'MODULE_PATHNAME', 'fe_training_set' LANGUAGE C CALLED ON NULL INPUT VOLATILE;
 CREATE FUNCTION feature_ext.training_set_columns(deployment text, source text) RETURNS text
   AS 'MODULE_PATHNAME', 'fe_training_set_columns' LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+-- Typed rows without a column list: row_type (NULL::a_table or NULL::a_type)
+-- names the columns wanted, from the source's columns and the features by name:
+--   INSERT INTO train SELECT * FROM feature_ext.training_set('fraud_v1', 'labels', NULL::train);
+CREATE FUNCTION feature_ext.training_set(deployment text, source text, row_type anyelement, mode text DEFAULT 'as_of',
+                                         progress bigint DEFAULT 1000000) RETURNS SETOF anyelement
+  AS 'MODULE_PATHNAME', 'fe_training_set_typed' LANGUAGE C CALLED ON NULL INPUT VOLATILE;
