@@ -902,7 +902,7 @@ const char *source_sql(fe::DeployPlan *p, text *source)
                       static_cast<unsigned char>(*c) >= 0x80;
     }
     if (is_name && !quoted) {
-        Oid rel = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(src)), NoLock, false);
+        Oid rel = RangeVarGetRelid(makeRangeVarFromNameList(fe::compat::string_to_qualified_names(src)), NoLock, false);
         return psprintf("SELECT * FROM %s",
                         quote_qualified_identifier(get_namespace_name(get_rel_namespace(rel)), get_rel_name(rel)));
     }
