@@ -159,6 +159,21 @@ SELECT count(*) AS rows_compared,
                w1d AS (PARTITION BY card ORDER BY ts RANGE BETWEEN INTERVAL '1 day' PRECEDING AND CURRENT ROW),
                wr AS (PARTITION BY card ORDER BY ts RANGE BETWEEN INTERVAL '2 hours' PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW),
                w5 AS (PARTITION BY card ORDER BY ts, id ROWS 5 PRECEDING)) n USING (id);
+-- PostgreSQL's built-in window functions see the same partition: rank()
+-- for every row, row_number() and lag() where the row has no peer
+SELECT feature_ext.deploy('lt_w', $$
+  SELECT card, row_number() OVER w AS rn, rank() OVER w AS rk, lag(n) OVER w AS lg, dense_rank() OVER w AS dr
+    FROM lt WINDOW w AS (PARTITION BY card ORDER BY ts)$$);
+SELECT count(*) AS rows_compared, count(*) FILTER (WHERE (o.rk, o.dr) IS DISTINCT FROM (n.rk, n.dr)) AS rank_differences,
+       count(*) FILTER (WHERE NOT n.tied) AS untied,
+       count(*) FILTER (WHERE NOT n.tied AND (o.rn, o.lg) IS DISTINCT FROM (n.rn, n.lg)) AS untied_differences
+  FROM feature_ext.training_set('lt_w', 'lt', progress => 0)
+    AS o(id int, card text, amount float8, n int, ts timestamptz, card_feature text, rn bigint, rk bigint, lg int, dr bigint)
+  JOIN (SELECT id, row_number() OVER (PARTITION BY card ORDER BY ts, id) AS rn, rank() OVER w AS rk,
+               lag(n) OVER (PARTITION BY card ORDER BY ts, id) AS lg, dense_rank() OVER w AS dr,
+               count(*) OVER (PARTITION BY card, ts) > 1 AS tied
+          FROM lt WHERE ts IS NOT NULL WINDOW w AS (PARTITION BY card ORDER BY ts)) n USING (id);
+SELECT feature_ext.undeploy('lt_w');
 -- label rows that are not stored rows: between stored times, on them (ties),
 -- before any, for a key without rows, for the NULL key
 CREATE TABLE lt_labels AS
