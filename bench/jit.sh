@@ -82,7 +82,7 @@ CREATE EXTENSION feature_ext;
 CREATE TABLE jtx (k int, ts bigint, amount float8, qty int, merchant text) USING feature_store;
 CREATE INDEX jtx_idx ON jtx USING skiplist (k, ts);
 INSERT INTO jtx SELECT i % 20, i, (i * 37 % 1009) / 8.0, i % 17, 'm' || (i % 5) FROM generate_series(1, 200000) i;
--- section 4: jtx plus a bigint column
+-- section 5: jtx plus a bigint column
 CREATE TABLE jmix (k int, ts bigint, amount float8, qty int, merchant text, cents bigint) USING feature_store;
 CREATE INDEX jmix_idx ON jmix USING skiplist (k, ts);
 INSERT INTO jmix SELECT i % 20, i, (i * 37 % 1009) / 8.0, i % 17, 'm' || (i % 5), i * 7919 % 100003

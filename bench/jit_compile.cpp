@@ -11,7 +11,7 @@
 //           argument with an int FILTER, avg with a text <> FILTER)
 //   cancel  test/security/cancel_compile.sh: sum/avg/min/max/count of
 //           v(i % 8) FILTER (WHERE v((i + 1) % 8) > i % 7) over one window
-//   mix     bench/jit.sh section 4's realistic 10-feature mix (the parts
+//   mix     bench/jit.sh section 5's realistic 10-feature mix (the parts
 //           that compile), cycling over one window
 // For each shape and size: the compile's wall time (median of --reps, and
 // min/max; and the median CPU time, which other load on the machine
@@ -147,7 +147,7 @@ ModuleSpec bench_shape(int n)
     return m;
 }
 
-// bench/jit.sh section 4's realistic mix, as far as it compiles: sum,
+// bench/jit.sh section 5's realistic mix, as far as it compiles: sum,
 // avg of an expression, max of an expression, min, a filtered count, an
 // int4 sum (its bigint sum is numeric, interpreted), stddev_samp, a sum
 // with a FILTER (its CASE sum is interpreted), count, avg; one window.

@@ -33,6 +33,7 @@
 
 #include "feature_ext/agg/common.hpp"
 #include "feature_ext/jit/native.hpp"
+#include "feature_ext/jit/loader.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -1064,7 +1065,7 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
             }
         }
         for (const std::vector<size_t> &grp : groups) {
-            const AggSpec &a = g.aggs[grp[0]];
+            const AggSpec &lead = g.aggs[grp[0]];
             // The row's tests record their first error without a branch
             // (check()): the FILTER's and the argument's in row_code (the
             // group's), a member's own update tests in its member code.  One
@@ -1082,8 +1083,8 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
             std::vector<int> member_checks(grp.size(), 0);
             for (size_t k : grp)
                 b.CreateStore(b.getInt32(0), member_code[k - first]);
-            if (a.filter >= 0) {
-                Val fv = expr(a.filter, params, pnulls);
+            if (lead.filter >= 0) {
+                Val fv = expr(lead.filter, params, pnulls);
                 BasicBlock *pass = BasicBlock::Create(ctx, "filter_pass", f);
                 b.CreateCondBr(b.CreateAnd(b.CreateNot(fv.null), fv.v), pass, next);
                 b.SetInsertPoint(pass);
@@ -1121,7 +1122,7 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
                 b.CreateBr(cont);
                 b.SetInsertPoint(cont);
             };
-            if (a.kind == AggKind::kCountStar) {
+            if (lead.kind == AggKind::kCountStar) {
                 group_checks = nchecks;
                 for (size_t k : grp) {
                     Value *cnt = st[k - first].cnt;
@@ -1130,9 +1131,9 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
                 flush();
                 continue;
             }
-            Val v = expr(a.arg, params, pnulls);
-            if (is_native(a.kind)) {  // NULLs too: distinct_count counts them, the others skip them
-                native_add(a, st[grp[0] - first].nk, v, g.exprs[size_t(a.arg)].ty, params, pnulls);
+            Val v = expr(lead.arg, params, pnulls);
+            if (is_native(lead.kind)) {  // NULLs too: distinct_count counts them, the others skip them
+                native_add(lead, st[grp[0] - first].nk, v, g.exprs[size_t(lead.arg)].ty, params, pnulls);
                 group_checks = nchecks;
                 flush();
                 continue;
@@ -1210,7 +1211,6 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
                     // overflow error when finite inputs make Sx or Sxx infinite,
                     // else Sxx NaN; a first value inf / NaN makes Sxx NaN.
                     // (N in an int64: exact as a double below 2^53 rows.)
-                    llvm::Type *dbl = b.getDoubleTy();
                     Value *c0 = b.CreateLoad(b.getInt64Ty(), s.cnt);
                     Value *c1 = b.CreateAdd(c0, b.getInt64(1));
                     Value *n0 = b.CreateSIToFP(c0, dbl), *nn = b.CreateSIToFP(c1, dbl);
@@ -1328,7 +1328,6 @@ void Gen::chunk(const GroupSpec &g, size_t first, size_t last, llvm::Function *f
         case AggKind::kStddevPopF8: {
             // float8_var_samp / _pop, float8_stddev_samp / _pop: NULL below
             // 2 (samp) or 1 (pop) values; Sxx / (N - 1) or Sxx / N; sqrt.
-            llvm::Type *dbl = b.getDoubleTy();
             bool samp = a.kind == AggKind::kVarSampF8 || a.kind == AggKind::kStddevSampF8;
             Value *c = b.CreateLoad(b.getInt64Ty(), s.cnt);
             Value *nn = b.CreateSIToFP(c, dbl);
@@ -1875,9 +1874,8 @@ Loaded *load(const char *object, size_t len, int ngroups, char **error) noexcept
             *error = dup(llvm::toString(jd.takeError()));
             return nullptr;
         }
-        // The only outside symbols generated code may call (memcmp / bcmp for text
-        // equality, fe_jit_exact_sum_value for exact sums; the mem* functions
-        // LLVM itself may emit).  Defined directly: no search of the
+        // The only outside symbols generated code may call (outside_symbols(),
+        // loader.hpp: link_image() binds the same).  Defined directly: no search of the
         // process's libraries, so looking up an absent kernel fails fast and
         // nothing else can bind.
         {
@@ -1886,18 +1884,10 @@ Loaded *load(const char *object, size_t len, int ngroups, char **error) noexcept
             auto def = [&](const char *name, void *addr) {
                 syms[mangle(name)] = absolute_symbol(addr);
             };
-            def("memcmp", reinterpret_cast<void *>(&memcmp));
-            def("bcmp", reinterpret_cast<void *>(&memcmp));  // what instcombine makes of memcmp() == 0
-            def("memcpy", reinterpret_cast<void *>(&memcpy));
-            def("memmove", reinterpret_cast<void *>(&memmove));
-            def("memset", reinterpret_cast<void *>(&memset));
-            def(kExactValueName, reinterpret_cast<void *>(&fe_jit_exact_sum_value));
-            def(kNativeOpen, reinterpret_cast<void *>(&fe_jit_native_open));
-            def(kNativeAddI64, reinterpret_cast<void *>(&fe_jit_native_add_i64));
-            def(kNativeAddF64, reinterpret_cast<void *>(&fe_jit_native_add_f64));
-            def(kNativeAddStr, reinterpret_cast<void *>(&fe_jit_native_add_str));
-            def(kNativeAddF64F64, reinterpret_cast<void *>(&fe_jit_native_add_f64_f64));
-            def(kNativeResult, reinterpret_cast<void *>(&fe_jit_native_result));
+            size_t nsyms;
+            const OutsideSymbol *outside = outside_symbols(&nsyms);
+            for (size_t i = 0; i < nsyms; i++)
+                def(outside[i].name, outside[i].addr);
             if (auto e = jd->define(llvm::orc::absoluteSymbols(std::move(syms)))) {
                 *error = dup(llvm::toString(std::move(e)));
                 (void) lj.getExecutionSession().removeJITDylib(*jd);

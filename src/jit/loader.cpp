@@ -53,24 +53,14 @@ char *dup(const std::string &s)
     return p;
 }
 
-// Outside functions generated code may call: the same list jit::load()
-// defines (codegen.cpp); a name missing here makes link_image() refuse the
-// object, and the caller loads it with jit::load().
 void *outside_symbol(const std::string &name)
 {
-    if (name == "memcmp" || name == "bcmp") return reinterpret_cast<void *>(&memcmp);
-    if (name == "memcpy") return reinterpret_cast<void *>(&memcpy);
-    if (name == "memmove") return reinterpret_cast<void *>(&memmove);
-    if (name == "memset") return reinterpret_cast<void *>(&memset);
-    if (name == "fe_jit_exact_sum_value") return reinterpret_cast<void *>(&fe_jit_exact_sum_value);
-    // the native aggregate kernels (native.hpp)
-    if (name == kNativeOpen) return reinterpret_cast<void *>(&fe_jit_native_open);
-    if (name == kNativeAddI64) return reinterpret_cast<void *>(&fe_jit_native_add_i64);
-    if (name == kNativeAddF64) return reinterpret_cast<void *>(&fe_jit_native_add_f64);
-    if (name == kNativeAddStr) return reinterpret_cast<void *>(&fe_jit_native_add_str);
-    if (name == kNativeAddF64F64) return reinterpret_cast<void *>(&fe_jit_native_add_f64_f64);
-    if (name == kNativeResult) return reinterpret_cast<void *>(&fe_jit_native_result);
-    return nullptr;
+    size_t n;
+    const OutsideSymbol *syms = outside_symbols(&n);
+    for (size_t i = 0; i < n; i++)
+        if (name == syms[i].name)
+            return syms[i].addr;
+    return nullptr;  // link_image() refuses the object; the caller uses load()
 }
 
 bool in_bounds(uint64_t off, uint64_t n, uint64_t len) { return off <= len && n <= len - off; }
@@ -498,6 +488,26 @@ void image_release(Image *im) noexcept
     if (im->base)
         munmap(im->base, im->size);
     delete im;
+}
+
+const OutsideSymbol *outside_symbols(size_t *n) noexcept
+{
+    static const OutsideSymbol syms[] = {
+        {"memcmp", reinterpret_cast<void *>(&memcmp)},
+        {"bcmp", reinterpret_cast<void *>(&memcmp)},  // what instcombine makes of memcmp() == 0
+        {"memcpy", reinterpret_cast<void *>(&memcpy)},
+        {"memmove", reinterpret_cast<void *>(&memmove)},
+        {"memset", reinterpret_cast<void *>(&memset)},
+        {"fe_jit_exact_sum_value", reinterpret_cast<void *>(&fe_jit_exact_sum_value)},  // codegen.cpp kExactValueName
+        {kNativeOpen, reinterpret_cast<void *>(&fe_jit_native_open)},
+        {kNativeAddI64, reinterpret_cast<void *>(&fe_jit_native_add_i64)},
+        {kNativeAddF64, reinterpret_cast<void *>(&fe_jit_native_add_f64)},
+        {kNativeAddStr, reinterpret_cast<void *>(&fe_jit_native_add_str)},
+        {kNativeAddF64F64, reinterpret_cast<void *>(&fe_jit_native_add_f64_f64)},
+        {kNativeResult, reinterpret_cast<void *>(&fe_jit_native_result)},
+    };
+    *n = sizeof(syms) / sizeof(syms[0]);
+    return syms;
 }
 
 }  // namespace fe::jit

@@ -22,9 +22,9 @@ CREATE TABLE feature_ext.deployment (
     -- made from these under a pinned search_path, never from `query`.
     -- bound_tree: the analysed query itself (objects by OID, as a view's
     -- rule), prefixed "system identifier/database OID/major:"; in this
-    -- database on this server it is deparsed afresh for each plan, so renamed
-    -- columns, functions and schemas follow; elsewhere (a restore, pg_upgrade)
-    -- bound_query is used.
+    -- database on this server every plan is made from it (renamed columns,
+    -- functions and schemas follow, as in a view); elsewhere (a restore,
+    -- pg_upgrade) bound_query is used.
     bound_query text,
     relid       regclass,
     bound_tree  text,

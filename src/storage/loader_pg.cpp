@@ -196,7 +196,7 @@ extern "C" void fe_loader_db_main(Datum arg)
     // round, other databases or retention.
     constexpr long kBusyRetryMs = 10000;
     TimestampTz started = GetCurrentTimestamp();
-    for (int pass = 0; n > 0; pass++) {
+    while (n > 0) {
         int busy = 0;
         for (int i = 0; i < n; i++) {
             volatile int64 rc = fe::kLoadNothing;

@@ -1411,7 +1411,7 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
     // One pass: rows, bytes, run starts, rows in victim segments, and the
     // prefix the rule copies.
     int64_t n = 0, scattered = 0, runs = 0, run = 0, before = 0, cut = 0, victims = 0;
-    size_t total = 0, run_bytes = 0, bytes_before = 0, cut_bytes = 0;
+    size_t run_bytes = 0, bytes_before = 0, cut_bytes = 0;
     auto end_run = [&] {
         if (runs > 0 && run < kGrowth * before) {
             cut = before + run;
@@ -1431,7 +1431,6 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
             end_run();
         }
         victims += victim(r) ? 1 : 0;
-        total += sz;
         run++;
         run_bytes += sz;
         n++;

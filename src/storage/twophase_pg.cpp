@@ -219,10 +219,12 @@ namespace {
 // The prepared transaction (of xids) that xid belongs to, if it was still
 // running at snap (and so its change is not in what snap shows); else
 // InvalidTransactionId.  Subtransactions map to their top level.
+// XidInMVCCSnapshot decides alone: an xid at or past snap->xmax is running
+// for snap too (a transaction prepared after the last completed one is
+// exactly that, and its rows are in no scan).
 TransactionId prepared_owner(TransactionId xid, Snapshot snap, const TransactionId *xids, int n)
 {
-    if (!TransactionIdIsNormal(xid) || TransactionIdPrecedes(xid, snap->xmin) ||
-        !TransactionIdPrecedes(xid, snap->xmax) || !XidInMVCCSnapshot(xid, snap))
+    if (!TransactionIdIsNormal(xid) || !XidInMVCCSnapshot(xid, snap))
         return InvalidTransactionId;
     TransactionId top = SubTransGetTopmostTransaction(xid);
     for (int i = 0; i < n; i++)

@@ -12,6 +12,8 @@
 #      the distributed table fails on the coordinator (its table there is an
 #      empty shell: the issue's "silently wrong" case, count 1), while a
 #      deployment over a shard on the worker that holds it is exact;
+#      key_owner() names the shard and worker that hold a key;
+#      cluster_index_stats() / cluster_memory_usage() show every node's;
 #   4. retention (table option) applied by the coordinator's DELETE on every
 #      shard; 5. TRUNCATE and DROP TABLE through the coordinator.
 # Citus comes from the
@@ -108,6 +110,13 @@ for p in "${PORTS[1]}" "${PORTS[2]}"; do
     [ "$(fe_psql "$p" -At -c "SELECT count(*) FROM feature_ext.index_stats WHERE index_name::text ~ '^txn_k_[0-9]+$'")" = 4 ] ||
         fail "index_stats on port $p does not show the worker's 4 shard indexes"
 done
+# ... and the coordinator sees every node's: cluster_index_stats() lists the 8
+# shard indexes (4 per worker) holding the table's rows; cluster_memory_usage()
+# one row per node.
+[ "$(q "SELECT count(*) || '/' || count(DISTINCT node_port) || '/' || sum(rows_in_memory) FROM feature_ext.cluster_index_stats() WHERE index_name ~ '^txn_k_[0-9]+$'")" = "8/2/$(q "SELECT count(*) FROM txn")" ] ||
+    fail "cluster_index_stats: $(q "SELECT string_agg(node_port || ':' || index_name || ':' || rows_in_memory, ' ') FROM feature_ext.cluster_index_stats()")"
+[ "$(q "SELECT count(*) FROM feature_ext.cluster_memory_usage() WHERE used_bytes > 0")" = 3 ] ||
+    fail "cluster_memory_usage: $(q "SELECT string_agg(node_port || ':' || used_bytes, ' ') FROM feature_ext.cluster_memory_usage()")"
 q "INSERT INTO txn SELECT 'k' || (i % 10), i, '2026-02-01'::timestamptz + i * interval '1 min' FROM generate_series(1, 1000) i" >/dev/null
 q "COPY txn FROM PROGRAM 'seq 1 100 | awk ''{print \"k\" (\$1 % 7) \"\t\" \$1 \"\t2026-03-01\"}'''" >/dev/null
 check "INSERT and COPY"
@@ -154,6 +163,22 @@ SQL
 got=$(fe_psql "$wport" -At -c "SET citus.override_table_visibility = off" -c "SELECT c FROM fs('k3', 3, '2027-01-01')")
 [ "$got" = 6 ] || fail "deployment over shard $shard answered '$got', expected 6 (5 stored rows + the request)"
 
+# key_owner(): the shard and worker that hold a key; that worker's shard
+# table and shard index hold exactly the key's rows.
+for i in 0 3 7; do
+    IFS='|' read -r osid oshard ohost oport <<<"$(q "SELECT * FROM feature_ext.key_owner('txn', 'k$i'::text)")"
+    [ -n "$ohost" ] && [ -n "$oport" ] || fail "key_owner('k$i'): no node"
+    want=$(q "SELECT count(*) FROM txn WHERE k = 'k$i'")
+    got=$(fe_psql "$oport" -At -c "SET citus.override_table_visibility = off" -c "SELECT count(*) FROM $oshard WHERE k = 'k$i'")
+    [ "$got" = "$want" ] || fail "key_owner('k$i') named $oshard on port $oport holding $got rows, the table has $want"
+    got=$(fe_psql "$oport" -At -c "SELECT count(*) FROM feature_ext.index_scan('txn_k_$osid', ARRAY['k$i'])")
+    [ "$got" = "$want" ] || fail "key_owner('k$i'): index txn_k_$osid on port $oport holds $got rows, expected $want"
+done
+q "CREATE TABLE loc (k text, ts int8) USING feature_store" >/dev/null
+tryq "SELECT * FROM feature_ext.key_owner('loc', 'a'::text)" && fail "key_owner of a local table answered: $out"
+grep -q 'not a hash-distributed or reference Citus table' <<<"$out" || fail "key_owner error: $out"
+q "DROP TABLE loc" >/dev/null
+
 # ---------------------------------------------------------------- 4. retention through the coordinator
 # Rows older than the retention are deleted by the coordinator's DELETE on
 # the distributed table (Citus runs it on every shard, two-phase), and leave
@@ -173,4 +198,4 @@ q "DROP TABLE txn" >/dev/null
 for p in "${PORTS[1]}" "${PORTS[2]}"; do
     [ "$(fe_psql "$p" -At -c "SELECT count(*) FROM feature_ext.index_stats")" = 0 ] || fail "DROP TABLE left indexes on port $p"
 done
-echo "citus: ok (Citus $(q "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), coordinator + 2 workers: skiplist indexes, INSERT, COPY, UPDATE, DELETE, TRUNCATE, DROP through the coordinator (two-phase commit) exact on every shard; Citus's recovery commits a prepared transaction into its index; deploy and index_scan refuse the distributed table on the coordinator; a deployment over a shard is exact on its worker)"
+echo "citus: ok (Citus $(q "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), coordinator + 2 workers: skiplist indexes, INSERT, COPY, UPDATE, DELETE, TRUNCATE, DROP through the coordinator (two-phase commit) exact on every shard; Citus's recovery commits a prepared transaction into its index; deploy and index_scan refuse the distributed table on the coordinator; a deployment over a shard is exact on its worker; key_owner() names the worker and shard that hold a key)"

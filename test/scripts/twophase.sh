@@ -51,9 +51,19 @@ check_index() {
                FROM h JOIN i USING (key)") || fail "$label: verification of $idx failed"
     local bad inmem total
     IFS='|' read -r bad inmem total <<<"$res"
-    [ "$bad" = 0 ] || fail "$label: $bad keys of $idx differ from the table"
+    [ "$bad" = 0 ] || fail "$label: $bad keys of $idx differ from the table; first rows that differ (v, in table, in index):
+$(diff_rows "$idx" "$cols")"
     [ "$inmem" = "$total" ] || fail "$label: $idx holds $inmem rows, the table $total"
     say "$label: $idx = table ($total rows)"
+}
+# Up to 10 rows (v) present on one side only, for the failure message.
+diff_rows() {
+    q "WITH h AS (SELECT ARRAY[$2] AS key, v FROM t),
+            i AS (SELECT k.key, substring(x.row_data from 'v=([0-9]+)')::int AS v
+                    FROM (SELECT DISTINCT key FROM h) k, feature_ext.index_scan('$1', k.key) x)
+       SELECT coalesce(h.v, i.v), h.v IS NOT NULL, i.v IS NOT NULL
+         FROM h FULL JOIN i ON h.key = i.key AND h.v = i.v
+        WHERE h.v IS NULL OR i.v IS NULL ORDER BY 1 LIMIT 10" 2>&1 || true
 }
 check() {
     check_index "$1" t_k "k"

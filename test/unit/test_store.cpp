@@ -951,8 +951,9 @@ TEST_F(CatchupTest, ConcurrentWritersAndDrain)
         });
     for (bool ready = false; !ready;) {
         Ref list = st.catchup_take(s, &ready);
-        if (list)
+        if (list) {
             ASSERT_TRUE(st.catchup_apply(s, list, TtlRule()));
+        }
     }
     for (auto &t : ws)
         t.join();

@@ -46,4 +46,14 @@ size_t image_bytes(const Image *im) noexcept;
 // Unmaps the image.
 void image_release(Image *im) noexcept;
 
+// The outside functions generated code may call, and nothing else: both
+// link_image() and load() (codegen.cpp) bind exactly these (memcmp / bcmp
+// for text equality, the mem* functions LLVM itself may emit, the exact-sum
+// value and the native aggregate kernels).
+struct OutsideSymbol {
+    const char *name;
+    void *addr;
+};
+const OutsideSymbol *outside_symbols(size_t *n) noexcept;
+
 }  // namespace fe::jit

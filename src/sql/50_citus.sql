@@ -1,0 +1,113 @@
+-- Citus (SPEC §9): which node holds a key of a distributed table, so that a
+-- high-rate client can send the key's requests and writes to that worker
+-- directly (test/clients/citus_route.py routes by it).  Citus's own
+-- functions and catalogs, schema-qualified, under a pinned search_path;
+-- runs with the caller's rights (Citus's catalogs are readable by all).
+-- Not a Citus table (or no Citus here): SQLSTATE 0A000 with a hint.
+CREATE FUNCTION feature_ext.key_owner(tab regclass, key anyelement,
+                                      OUT shard_id bigint, OUT shard_table text,
+                                      OUT node_name text, OUT node_port integer)
+  RETURNS record LANGUAGE plpgsql STABLE
+  SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  kind "char";
+BEGIN
+  IF tab IS NULL THEN
+    RETURN;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'citus') THEN
+    RAISE EXCEPTION 'table "%" is not distributed: Citus is not installed in this database', tab
+      USING ERRCODE = 'feature_not_supported',
+            HINT = 'key_owner() answers for Citus distributed tables; on a single server every key is here.';
+  END IF;
+  EXECUTE 'SELECT partmethod FROM pg_catalog.pg_dist_partition WHERE logicalrelid OPERATOR(pg_catalog.=) $1'
+    INTO kind USING tab;
+  IF kind IS NULL OR kind NOT IN ('h', 'n') THEN
+    RAISE EXCEPTION 'table "%" is not a hash-distributed or reference Citus table', tab
+      USING ERRCODE = 'feature_not_supported',
+            HINT = 'Distribute it with create_distributed_table(); a local table''s keys are all on this node.';
+  END IF;
+  EXECUTE 'SELECT pg_catalog.get_shard_id_for_distribution_column($1, $2)' INTO shard_id USING tab, key;
+  EXECUTE 'SELECT pg_catalog.shard_name($1, $2)' INTO shard_table USING tab, shard_id;
+  -- The active primary that holds the shard (a reference table's: the first
+  -- by node id; every primary holds one).
+  EXECUTE 'SELECT n.nodename::text, n.nodeport
+             FROM pg_catalog.pg_dist_placement p
+             JOIN pg_catalog.pg_dist_node n ON n.groupid OPERATOR(pg_catalog.=) p.groupid
+            WHERE p.shardid OPERATOR(pg_catalog.=) $1 AND n.isactive AND n.noderole OPERATOR(pg_catalog.=) ''primary''
+            ORDER BY n.nodeid LIMIT 1'
+    INTO node_name, node_port USING shard_id;
+  RETURN;
+END
+$fn$;
+
+-- The cluster's skiplist indexes and shared memory, from any node of a
+-- Citus cluster (the coordinator: every worker's shard indexes): index_stats
+-- and memory_usage() of every active primary node, run there as the caller
+-- (Citus connects as the current user: each node's grants decide which
+-- indexes are listed).  A node that cannot be reached is an error.
+-- cluster_run(command): the command's one-value result from every active
+-- primary node, as the caller (what Citus's run_command_on_all_nodes does,
+-- with the node's name and port).
+CREATE FUNCTION feature_ext.cluster_run(command text, OUT node_name text, OUT node_port integer, OUT result text)
+  RETURNS SETOF record LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  r record;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname OPERATOR(pg_catalog.=) 'citus') THEN
+    RAISE EXCEPTION 'Citus is not installed in this database'
+      USING ERRCODE = 'feature_not_supported',
+            HINT = 'On a single server, read feature_ext.index_stats and feature_ext.memory_usage().';
+  END IF;
+  FOR r IN EXECUTE
+    'SELECT coalesce(n.nodename, pg_catalog.current_setting(''citus.local_hostname'')) AS name,
+            coalesce(n.nodeport, pg_catalog.current_setting(''port'')::pg_catalog.int4) AS port,
+            a.success, a.result
+       FROM pg_catalog.run_command_on_all_nodes($1) a
+       LEFT JOIN pg_catalog.pg_dist_node n ON n.nodeid OPERATOR(pg_catalog.=) a.nodeid
+      ORDER BY 1, 2' USING command
+  LOOP
+    IF NOT r.success THEN
+      RAISE EXCEPTION 'node %:% did not answer: %', r.name, r.port, r.result
+        USING ERRCODE = 'connection_failure';
+    END IF;
+    node_name := r.name;
+    node_port := r.port;
+    result := r.result;
+    RETURN NEXT;
+  END LOOP;
+END
+$fn$;
+
+CREATE FUNCTION feature_ext.cluster_index_stats(
+    OUT node_name text, OUT node_port integer, OUT index_name text, OUT table_name text,
+    OUT keys bigint, OUT rows_in_memory bigint, OUT bytes_used bigint, OUT rows_expired bigint,
+    OUT last_gc timestamptz, OUT state text)
+  RETURNS SETOF record LANGUAGE sql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+  SELECT c.node_name, c.node_port, x.index_name, x.table_name, x.keys, x.rows_in_memory, x.bytes_used,
+         x.rows_expired, x.last_gc, x.state
+    FROM feature_ext.cluster_run('SELECT coalesce(pg_catalog.json_agg(s), ''[]'') FROM feature_ext.index_stats s') c,
+         pg_catalog.json_to_recordset(c.result::pg_catalog.json)
+           AS x(index_name text, table_name text, keys bigint, rows_in_memory bigint, bytes_used bigint,
+                rows_expired bigint, last_gc timestamptz, state text)
+   ORDER BY 1, 2, 3;
+END;
+
+CREATE FUNCTION feature_ext.cluster_memory_usage(
+    OUT node_name text, OUT node_port integer,
+    OUT total_bytes bigint, OUT used_bytes bigint, OUT free_bytes bigint,
+    OUT reclaimable_bytes bigint, OUT indexes int)
+  RETURNS SETOF record LANGUAGE sql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+  SELECT c.node_name, c.node_port, x.total_bytes, x.used_bytes, x.free_bytes, x.reclaimable_bytes, x.indexes
+    FROM feature_ext.cluster_run('SELECT pg_catalog.row_to_json(m) FROM feature_ext.memory_usage() m') c,
+         pg_catalog.json_to_record(c.result::pg_catalog.json)
+           AS x(total_bytes bigint, used_bytes bigint, free_bytes bigint, reclaimable_bytes bigint, indexes int)
+   ORDER BY 1, 2;
+END;
