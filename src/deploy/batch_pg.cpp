@@ -988,6 +988,7 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
     MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "feature_ext training", ALLOCSET_DEFAULT_SIZES);
     MemoryContext rowcxt = AllocSetContextCreate(work, "feature_ext training row", ALLOCSET_SMALL_SIZES);
     MemoryContext keycxt = AllocSetContextCreate(work, "feature_ext training key", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext labcxt = AllocSetContextCreate(work, "feature_ext training label", ALLOCSET_SMALL_SIZES);
     MemoryContext old = MemoryContextSwitchTo(work);
 
     // The label rows in source order: answerable?, the table's columns, the source's.
@@ -1158,11 +1159,15 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
             int slot_at = kb.front - 1;  // scratch slot
             Datum *rv = kb.values + size_t(slot_at) * natts;
             bool *rn = kb.isnull + size_t(slot_at) * natts;
+            // Rows that stay in the buffer are copied into the key's context
+            // (compared with labels, read by the interpreter); an as_of
+            // label's values only live until its evaluation.
+            MemoryContextReset(labcxt);
+            MemoryContextSwitchTo(kind == kTrainLabel ? labcxt : keycxt);
             for (int a = 0; a < natts; a++) {
                 Form_pg_attribute att = TupleDescAttr(sdesc, kTrainCols + a);
                 Datum d = gslot->tts_values[kTrainCols + a];
                 rn[a] = gslot->tts_isnull[kTrainCols + a];
-                // stored rows are compared with labels and read by the interpreter: copied
                 rv[a] = rn[a] || att->attbyval ? d : datumCopy(d, false, att->attlen);
             }
             const uint8 *payload = nullptr;
@@ -1171,6 +1176,7 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
                 encode_payload(m, rv, rn, buf);
                 payload = buf;
             }
+            MemoryContextSwitchTo(keycxt);
             int64 base = order_from_datum(gp->order_kind, rv[gp->order_attno - 1]);
             int lo = kb.front, hi = kb.cap;  // first buffered row not newer than this one
             while (lo < hi) {
