@@ -52,6 +52,7 @@ extern "C" {
 #include "utils/memutils.h"
 #include "utils/tuplesort.h"
 #include "utils/tuplestore.h"
+#include "portability/instr_time.h"
 }
 
 namespace fe {
@@ -849,6 +850,462 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
     if (nskipped > 0)
         ereport(NOTICE, (errmsg("batch skipped %lld source rows with a NULL key or order value", (long long) nskipped),
                          errdetail("Such rows are neither requests nor rows a request reads.")));
+}
+
+// ---- training sets (SPEC §5.1)
+//
+// Label rows are requests; by default (as_of) against the deployment's
+// table: every stored row of the label's key with an order value up to the
+// label's, whatever the order the rows were inserted in, the label row last
+// among its peers (the PostgreSQL window executor's answer for a request row
+// with that time).  A stored row equal to the label row in every column is
+// that row itself (a training set built from the table, or from the table
+// joined with its labels): it is left out of the stored rows for that label,
+// so the row counts once, as the request.  One tuplesort per index group by
+// (key, order, stored before labels, position); reading it, stored rows are
+// appended to the key's buffer and each label is evaluated against the
+// buffer as it stands.  The other mode (!as_of) is batch()'s insertion-order
+// replay of the source itself.  A label row whose order value is NULL (or, in
+// the replay, key) gets NULL features; NULL keys are a partition of their
+// own in as_of (as PostgreSQL's PARTITION BY makes them).
+namespace {
+
+constexpr int kTrainCols = 5;  // position, key hash, key, order, kind
+enum TrainKind : int32 { kTrainStored = 0, kTrainLabel = 1, kTrainReplay = 2 };
+
+TupleDesc train_sort_desc(DeployPlan *p)
+{
+    TupleDesc d = CreateTemplateTupleDesc(p->natts + kTrainCols);
+    TupleDescInitEntry(d, 1, nullptr, INT8OID, -1, 0);
+    TupleDescInitEntry(d, 2, nullptr, INT8OID, -1, 0);
+    TupleDescInitEntry(d, 3, nullptr, BYTEAOID, -1, 0);
+    TupleDescInitEntry(d, 4, nullptr, INT8OID, -1, 0);
+    TupleDescInitEntry(d, 5, nullptr, INT4OID, -1, 0);
+    for (int a = 0; a < p->natts; a++) {
+        Form_pg_attribute att = TupleDescAttr(p->heap_desc, a);
+        TupleDescInitEntry(d, AttrNumber(kTrainCols + a + 1), nullptr, att->attisdropped ? INT4OID : att->atttypid,
+                           att->atttypmod, 0);
+    }
+    return d;
+}
+
+// Every column equal (NULL equals NULL), by binary image: the same stored row.
+bool same_row(DeployPlan *p, const Datum *a, const bool *an, const Datum *b, const bool *bn)
+{
+    for (int i = 0; i < p->natts; i++) {
+        Form_pg_attribute att = TupleDescAttr(p->heap_desc, i);
+        if (att->attisdropped)
+            continue;
+        if (an[i] != bn[i])
+            return false;
+        if (!an[i] && !datum_image_eq(a[i], b[i], att->attbyval, att->attlen))
+            return false;
+    }
+    return true;
+}
+
+void move_elem(void *base, size_t esz, int from, int to)
+{
+    char *b = static_cast<char *>(base);
+    char *tmp = static_cast<char *>(palloc(esz));
+    memcpy(tmp, b + size_t(from) * esz, esz);
+    if (from > to)
+        memmove(b + size_t(to + 1) * esz, b + size_t(to) * esz, size_t(from - to) * esz);
+    else
+        memmove(b + size_t(from) * esz, b + size_t(from + 1) * esz, size_t(to - from) * esz);
+    memcpy(b + size_t(to) * esz, tmp, esz);
+    pfree(tmp);
+}
+
+// Move buffered row `from` to slot `to`, the rows between shifting by one.
+void keybuf_move(KeyBuf *kb, int natts, int from, int to)
+{
+    if (from == to)
+        return;
+    move_elem(kb->order, sizeof(int64), from, to);
+    move_elem(kb->orderd, sizeof(Datum), from, to);
+    move_elem(kb->values, sizeof(Datum) * natts, from, to);
+    move_elem(kb->isnull, sizeof(bool) * natts, from, to);
+    if (kb->payloads)
+        move_elem(kb->payloads, sizeof(uint8 *), from, to);
+}
+
+// Insert the row in the scratch slot (front - 1) before buffered row
+// first_older (the rows newer than it move one slot towards the start).
+void keybuf_insert(KeyBuf *kb, int natts, int first_older, AttrNumber order_attno, int64 base, const uint8 *payload)
+{
+    int f = kb->front;
+    int nnewer = first_older - f;
+    if (nnewer > 0) {
+        // the scratch slot's row goes to first_older - 1
+        keybuf_move(kb, natts, f - 1, first_older - 1);
+    }
+    kb->front--;
+    int at = first_older - 1;
+    kb->order[at] = base;
+    kb->orderd[at] = kb->values[size_t(at) * natts + order_attno - 1];
+    if (kb->payloads)
+        kb->payloads[at] = payload;
+}
+
+void progress_notice(const char *phase, int64 done, int64 total, instr_time t0)
+{
+    instr_time t;
+    INSTR_TIME_SET_CURRENT(t);
+    INSTR_TIME_SUBTRACT(t, t0);
+    if (total > 0)
+        ereport(NOTICE, (errmsg("training_set: %s %lld of %lld rows (%d%%)", phase, (long long) done,
+                                (long long) total, int(done * 100 / total)),
+                         errdetail("%.1f s since the start.", INSTR_TIME_GET_DOUBLE(t))));
+    else
+        ereport(NOTICE, (errmsg("training_set: %s %lld rows", phase, (long long) done),
+                         errdetail("%.1f s since the start.", INSTR_TIME_GET_DOUBLE(t))));
+}
+
+}  // namespace
+
+void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, TupleDesc out)
+{
+    int natts = p->natts, naggs = p->naggs, ngroups = p->ngroups;
+    int nsrc = ta->src_desc->natts;
+    bool as_of = ta->as_of;
+    int64 prog = ta->progress;
+    instr_time t0;
+    INSTR_TIME_SET_CURRENT(t0);
+    Relation heap = table_open(p->heapoid, AccessShareLock);
+    IndexMeta **metas;
+    int nmetas = heap_skiplist_indexes(heap, &metas);
+    const IndexMeta **gm = static_cast<const IndexMeta **>(palloc(sizeof(IndexMeta *) * Max(ngroups, 1)));
+    for (int g = 0; g < ngroups; g++) {
+        gm[g] = nullptr;
+        for (int i = 0; i < nmetas; i++)
+            if (metas[i]->indexoid == p->groups[g].indexoid)
+                gm[g] = metas[i];
+        if (!gm[g])
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("an index of deployment %s is gone", p->name),
+                            errhint("Redeploy it.")));
+    }
+    MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "feature_ext training", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext rowcxt = AllocSetContextCreate(work, "feature_ext training row", ALLOCSET_SMALL_SIZES);
+    MemoryContext keycxt = AllocSetContextCreate(work, "feature_ext training key", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext labcxt = AllocSetContextCreate(work, "feature_ext training label", ALLOCSET_SMALL_SIZES);
+    MemoryContext old = MemoryContextSwitchTo(work);
+
+    // The label rows in source order: answerable?, the table's columns, the source's.
+    TupleDesc ldesc = CreateTemplateTupleDesc(1 + natts + nsrc);
+    TupleDescInitEntry(ldesc, 1, nullptr, BOOLOID, -1, 0);
+    for (int a = 0; a < natts; a++) {
+        Form_pg_attribute att = TupleDescAttr(p->heap_desc, a);
+        TupleDescInitEntry(ldesc, AttrNumber(2 + a), nullptr, att->attisdropped ? INT4OID : att->atttypid,
+                           att->atttypmod, 0);
+    }
+    for (int a = 0; a < nsrc; a++) {
+        Form_pg_attribute att = TupleDescAttr(ta->src_desc, a);
+        TupleDescInitEntry(ldesc, AttrNumber(2 + natts + a), nullptr, att->attisdropped ? INT4OID : att->atttypid,
+                           att->atttypmod, 0);
+    }
+    Tuplestorestate *lstore = tuplestore_begin_heap(false, false, work_mem);
+    TupleDesc sdesc = train_sort_desc(p);
+    TupleDesc rdesc = CreateTemplateTupleDesc(2 + naggs);
+    TupleDescInitEntry(rdesc, 1, nullptr, INT8OID, -1, 0);
+    TupleDescInitEntry(rdesc, 2, nullptr, INT4OID, -1, 0);
+    for (int k = 0; k < naggs; k++)
+        TupleDescInitEntry(rdesc, AttrNumber(3 + k), nullptr, p->aggs[k].result_type, -1, 0);
+    TupleTableSlot *sslot = MakeSingleTupleTableSlot(sdesc, &TTSOpsVirtual);
+    TupleTableSlot *rslot = MakeSingleTupleTableSlot(rdesc, &TTSOpsVirtual);
+    AttrNumber skeys[5] = {2, 3, 4, 5, 1};
+    Oid sops[5] = {Int8LessOperator, ByteaLessOperator, Int8LessOperator, Int4LessOperator, Int8LessOperator};
+    Oid scoll[5] = {InvalidOid, InvalidOid, InvalidOid, InvalidOid, InvalidOid};
+    bool snf[5] = {false, false, false, false, false};
+    AttrNumber rkeys[2] = {1, 2};
+    Oid rops[2] = {Int8LessOperator, Int4LessOperator};
+    Tuplesortstate **sorts = static_cast<Tuplesortstate **>(palloc(sizeof(Tuplesortstate *) * Max(ngroups, 1)));
+    int64 *nsorted = static_cast<int64 *>(palloc0(sizeof(int64) * Max(ngroups, 1)));
+    for (int g = 0; g < ngroups; g++)
+        sorts[g] = tuplesort_begin_heap(sdesc, 5, skeys, sops, scoll, snf, work_mem, nullptr, TUPLESORT_NONE);
+    Tuplesortstate *rsort = tuplesort_begin_heap(rdesc, 2, rkeys, rops, scoll, snf, work_mem, nullptr, TUPLESORT_NONE);
+
+    auto put_sorted = [&](int g, int64 seq, int32 kind, const Datum *v, const bool *nl) {
+        GroupPlan *gp = &p->groups[g];
+        uint8 *key;
+        uint32 klen = encode_key(gm[g], v, nl, &key);
+        bytea *kb = static_cast<bytea *>(palloc(VARHDRSZ + klen));
+        SET_VARSIZE(kb, VARHDRSZ + klen);
+        memcpy(VARDATA(kb), key, klen);
+        ExecClearTuple(sslot);
+        sslot->tts_values[0] = Int64GetDatum(seq);
+        sslot->tts_values[1] = Int64GetDatum(int64(core::Store::hash_key(key, klen)));
+        sslot->tts_values[2] = PointerGetDatum(kb);
+        sslot->tts_values[3] = Int64GetDatum(as_of ? order_from_datum(gp->order_kind, v[gp->order_attno - 1]) : 0);
+        sslot->tts_values[4] = Int32GetDatum(kind);
+        for (int i = 0; i < kTrainCols; i++)
+            sslot->tts_isnull[i] = false;
+        memcpy(sslot->tts_values + kTrainCols, v, sizeof(Datum) * natts);
+        memcpy(sslot->tts_isnull + kTrainCols, nl, sizeof(bool) * natts);
+        ExecStoreVirtualTuple(sslot);
+        tuplesort_puttupleslot(sorts[g], sslot);
+        nsorted[g]++;
+    };
+
+    // ---- 1. the label rows, then (as_of) the table's rows
+    Datum *lv = static_cast<Datum *>(palloc(sizeof(Datum) * (1 + natts + nsrc)));
+    bool *ln = static_cast<bool *>(palloc(sizeof(bool) * (1 + natts + nsrc)));
+    Datum *v = lv + 1, *sv = lv + 1 + natts;
+    bool *nl = ln + 1, *sn = ln + 1 + natts;
+    int64 nlabels = 0, nnull = 0, nstored = 0;
+    for (;;) {
+        CHECK_FOR_INTERRUPTS();
+        MemoryContextReset(rowcxt);
+        MemoryContextSwitchTo(rowcxt);
+        for (int a = 0; a < natts + nsrc; a++) {
+            v[a] = Datum(0);
+            nl[a] = true;
+        }
+        bool more = ta->labels(ta->larg, v, nl, sv, sn);
+        MemoryContextSwitchTo(work);
+        if (!more)
+            break;
+        int64 seq = nlabels++;
+        bool ok = true;
+        for (int g = 0; g < ngroups; g++) {
+            GroupPlan *gp = &p->groups[g];
+            ok &= !nl[gp->order_attno - 1];
+            for (int k = 0; !as_of && k < gp->nkeys; k++)
+                ok &= !nl[gp->key_attnos[k] - 1];
+        }
+        lv[0] = BoolGetDatum(ok);
+        ln[0] = false;
+        MemoryContextSwitchTo(rowcxt);
+        tuplestore_putvalues(lstore, ldesc, lv, ln);
+        if (ok)
+            for (int g = 0; g < ngroups; g++)
+                put_sorted(g, seq, as_of ? kTrainLabel : kTrainReplay, v, nl);
+        else
+            nnull++;
+        MemoryContextSwitchTo(work);
+        if (prog > 0 && nlabels % prog == 0)
+            progress_notice("read source:", nlabels, 0, t0);
+    }
+    if (as_of) {
+        for (;;) {
+            CHECK_FOR_INTERRUPTS();
+            MemoryContextReset(rowcxt);
+            MemoryContextSwitchTo(rowcxt);
+            for (int a = 0; a < natts; a++) {
+                v[a] = Datum(0);
+                nl[a] = true;
+            }
+            bool more = ta->history(ta->harg, v, nl);
+            if (!more) {
+                MemoryContextSwitchTo(work);
+                break;
+            }
+            int64 seq = nstored++;
+            // Stored rows without an order value are in no request's window
+            // (the index leaves them out; PostgreSQL sorts them last).
+            for (int g = 0; g < ngroups; g++)
+                if (!nl[p->groups[g].order_attno - 1])
+                    put_sorted(g, seq, kTrainStored, v, nl);
+            MemoryContextSwitchTo(work);
+            if (prog > 0 && nstored % prog == 0)
+                progress_notice("read table:", nstored, 0, t0);
+        }
+    }
+
+    // ---- 2. per group: keys in turn, rows by order (as_of) or source position
+    JitPlan *jp = g_jit ? p->jit : nullptr;
+    bool *done = static_cast<bool *>(palloc(sizeof(bool) * Max(naggs, 1)));
+    bool *slid = static_cast<bool *>(palloc0(sizeof(bool) * Max(naggs, 1)));
+    int64 total = 0, progressed = 0;
+    for (int g = 0; g < ngroups; g++)
+        total += nsorted[g];
+    TupleTableSlot *gslot = MakeSingleTupleTableSlot(sdesc, &TTSOpsMinimalTuple);
+    for (int g = 0; g < ngroups; g++) {
+        GroupPlan *gp = &p->groups[g];
+        const IndexMeta *m = gm[g];
+        JitGroup *jg = jp && jp->groups[g].fn && m->nstored == jp->groups[g].nstored &&
+                               m->stored_fixed == jp->groups[g].stored_fixed
+                           ? &jp->groups[g]
+                           : nullptr;
+        jit::KFrame *kframes = jg ? static_cast<jit::KFrame *>(palloc(sizeof(jit::KFrame) * Max(jg->nwin, 1))) : nullptr;
+        bool interp = false;
+        for (int k = 0; k < naggs; k++) {
+            done[k] = jg && jp->agg_jitted[k];
+            interp |= !done[k] && p->windows[p->aggs[k].window].group == g;
+        }
+        tuplesort_performsort(sorts[g]);
+        KeyBuf kb;
+        kb.slides = nullptr;
+        kb.nslides = 0;
+        bytea *curkey = nullptr;
+        bool have_key = false;
+        while (tuplesort_gettupleslot(sorts[g], true, false, gslot, nullptr)) {
+            CHECK_FOR_INTERRUPTS();
+            slot_getallattrs(gslot);
+            bytea *key = DatumGetByteaPP(gslot->tts_values[2]);
+            int64 seq = DatumGetInt64(gslot->tts_values[0]);
+            int32 kind = DatumGetInt32(gslot->tts_values[4]);
+            if (!have_key || VARSIZE_ANY_EXHDR(key) != VARSIZE_ANY_EXHDR(curkey) ||
+                memcmp(VARDATA_ANY(key), VARDATA_ANY(curkey), VARSIZE_ANY_EXHDR(key)) != 0) {
+                MemoryContextReset(keycxt);
+                MemoryContextSwitchTo(keycxt);
+                curkey = static_cast<bytea *>(PG_DETOAST_DATUM_COPY(PointerGetDatum(key)));
+                keybuf_reset(&kb, natts, jg != nullptr, 64);
+                have_key = true;
+            }
+            MemoryContextSwitchTo(keycxt);
+            if (kb.front == 0)
+                keybuf_grow(&kb, natts);
+            int slot_at = kb.front - 1;  // scratch slot
+            Datum *rv = kb.values + size_t(slot_at) * natts;
+            bool *rn = kb.isnull + size_t(slot_at) * natts;
+            // Rows that stay in the buffer are copied into the key's context
+            // (compared with labels, read by the interpreter); an as_of
+            // label's values only live until its evaluation.
+            MemoryContextReset(labcxt);
+            MemoryContextSwitchTo(kind == kTrainLabel ? labcxt : keycxt);
+            for (int a = 0; a < natts; a++) {
+                Form_pg_attribute att = TupleDescAttr(sdesc, kTrainCols + a);
+                Datum d = gslot->tts_values[kTrainCols + a];
+                rn[a] = gslot->tts_isnull[kTrainCols + a];
+                rv[a] = rn[a] || att->attbyval ? d : datumCopy(d, false, att->attlen);
+            }
+            const uint8 *payload = nullptr;
+            if (jg) {
+                auto *buf = static_cast<uint8 *>(palloc(payload_size(m, rv, rn)));
+                encode_payload(m, rv, rn, buf);
+                payload = buf;
+            }
+            MemoryContextSwitchTo(keycxt);
+            int64 base = order_from_datum(gp->order_kind, rv[gp->order_attno - 1]);
+            int lo = kb.front, hi = kb.cap;  // first buffered row not newer than this one
+            while (lo < hi) {
+                int mid = (lo + hi) / 2;
+                if (kb.order[mid] > base)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            int first_older = lo;
+            if (kind == kTrainStored) {
+                keybuf_insert(&kb, natts, first_older, gp->order_attno, base, payload);
+            } else {
+                // as_of: the label's stored copy (if any) stands aside, at the front
+                int self = -1;
+                if (kind == kTrainLabel)
+                    for (int i = kb.front; i < kb.cap && kb.order[i] == base; i++)
+                        if (same_row(p, kb.values + size_t(i) * natts, kb.isnull + size_t(i) * natts, rv, rn)) {
+                            self = i;
+                            break;
+                        }
+                if (self >= 0) {
+                    keybuf_move(&kb, natts, self, kb.front);
+                    first_older = kb.front + 1;
+                }
+                MemoryContextSwitchTo(p->call_cxt);
+                batch_eval_row(p, g, jp, jg, done, slid, interp, kframes, &kb, first_older, rv, rn, base, payload,
+                               nullptr, nullptr);
+                ExecClearTuple(rslot);
+                memset(rslot->tts_isnull, true, sizeof(bool) * rdesc->natts);
+                rslot->tts_values[0] = Int64GetDatum(seq);
+                rslot->tts_isnull[0] = false;
+                rslot->tts_values[1] = Int32GetDatum(g);
+                rslot->tts_isnull[1] = false;
+                for (int k = 0; k < naggs; k++)
+                    if (p->windows[p->aggs[k].window].group == g) {
+                        rslot->tts_values[2 + k] = p->params[k].value;
+                        rslot->tts_isnull[2 + k] = p->params[k].isnull;
+                    }
+                ExecStoreVirtualTuple(rslot);
+                tuplesort_puttupleslot(rsort, rslot);
+                MemoryContextReset(p->call_cxt);
+                MemoryContextSwitchTo(keycxt);
+                if (self >= 0)
+                    keybuf_move(&kb, natts, kb.front, self);
+                if (kind == kTrainReplay)
+                    keybuf_insert(&kb, natts, first_older, gp->order_attno, base, payload);
+            }
+            MemoryContextSwitchTo(work);
+            if (prog > 0 && ++progressed % prog == 0)
+                progress_notice("computed", progressed, total, t0);
+        }
+        tuplesort_end(sorts[g]);
+        MemoryContextReset(keycxt);
+    }
+    table_close(heap, NoLock);
+
+    // ---- 3. label rows in source order: their columns, then the output projection
+    tuplesort_performsort(rsort);
+    int nparts = Max(ngroups, 1);
+    TupleTableSlot **parts = static_cast<TupleTableSlot **>(palloc(sizeof(TupleTableSlot *) * nparts));
+    for (int g = 0; g < nparts; g++)
+        parts[g] = MakeSingleTupleTableSlot(rdesc, &TTSOpsMinimalTuple);
+    TupleTableSlot *lslot = MakeSingleTupleTableSlot(ldesc, &TTSOpsMinimalTuple);
+    int nout = p->nout;
+    Datum *ov = static_cast<Datum *>(palloc(sizeof(Datum) * (nsrc + nout + 1)));
+    bool *on = static_cast<bool *>(palloc(sizeof(bool) * (nsrc + nout + 1)));
+    Datum *pv = static_cast<Datum *>(palloc(sizeof(Datum) * (out->natts + 1)));
+    bool *pn = static_cast<bool *>(palloc(sizeof(bool) * (out->natts + 1)));
+    for (int64 r = 0; r < nlabels; r++) {
+        CHECK_FOR_INTERRUPTS();
+        if (!tuplestore_gettupleslot(lstore, true, false, lslot))
+            elog(ERROR, "feature_ext: training label store ended early");
+        slot_getallattrs(lslot);
+        bool ok = DatumGetBool(lslot->tts_values[0]);
+        memcpy(ov, lslot->tts_values + 1 + natts, sizeof(Datum) * nsrc);
+        memcpy(on, lslot->tts_isnull + 1 + natts, sizeof(bool) * nsrc);
+        if (ok && ngroups > 0) {
+            for (int g = 0; g < nparts; g++) {
+                // (copies in `work` when several parts are held at once)
+                if (!tuplesort_gettupleslot(rsort, true, nparts > 1, parts[g], nullptr))
+                    elog(ERROR, "feature_ext: training result sort ended early");
+                slot_getallattrs(parts[g]);
+                if (DatumGetInt64(parts[g]->tts_values[0]) != r || DatumGetInt32(parts[g]->tts_values[1]) != g)
+                    elog(ERROR, "feature_ext: training result sort out of step");
+            }
+            for (int k = 0; k < naggs; k++) {
+                TupleTableSlot *s = parts[p->windows[p->aggs[k].window].group];
+                p->params[k].value = s->tts_values[2 + k];
+                p->params[k].isnull = s->tts_isnull[2 + k];
+            }
+        }
+        MemoryContextSwitchTo(p->call_cxt);
+        if (ok) {
+            const Datum *rv = lslot->tts_values + 1;
+            const bool *rn = lslot->tts_isnull + 1;
+            ExecClearTuple(p->req_slot);
+            memcpy(p->req_slot->tts_values, rv, sizeof(Datum) * natts);
+            memcpy(p->req_slot->tts_isnull, rn, sizeof(bool) * natts);
+            ExecStoreVirtualTuple(p->req_slot);
+            project_row(p, rv, rn, ov + nsrc, on + nsrc);
+        } else {
+            for (int i = 0; i < nout; i++) {
+                ov[nsrc + i] = Datum(0);
+                on[nsrc + i] = true;
+            }
+        }
+        MemoryContextSwitchTo(work);
+        if (ta->out_map) {
+            for (int i = 0; i < out->natts; i++) {
+                int m = ta->out_map[i];
+                pv[i] = m >= 0 ? ov[m] : Datum(0);
+                pn[i] = m < 0 || on[m];
+            }
+            tuplestore_putvalues(ts, out, pv, pn);
+        } else
+            tuplestore_putvalues(ts, out, ov, on);
+        MemoryContextReset(p->call_cxt);
+        if (prog > 0 && (r + 1) % prog == 0)
+            progress_notice("returned", r + 1, nlabels, t0);
+    }
+    tuplesort_end(rsort);
+    tuplestore_end(lstore);
+    MemoryContextSwitchTo(old);
+    MemoryContextDelete(work);
+    if (nnull > 0)
+        ereport(NOTICE, (errmsg("training_set: %lld source rows have no features (NULL %s)", (long long) nnull,
+                                as_of ? "order value" : "key or order value"),
+                         errdetail("Such a row is returned with NULL feature columns.")));
 }
 
 }  // namespace fe

@@ -1017,6 +1017,319 @@ FE_FUNCTION(fe_batch_named)
     return Datum(0);
 }
 
+namespace {
+
+// ---- training_set() (SPEC §5.1): label rows in, their columns plus features out
+
+struct LabelCursor {
+    Portal portal;
+    fe::DeployPlan *p;
+    uint64 pos, n;
+    int nsrc;
+    const int *map;  // per request parameter: the source column, or -1
+};
+
+bool label_next(void *arg, Datum *vals, bool *nulls, Datum *src, bool *srcnulls)
+{
+    auto *c = static_cast<LabelCursor *>(arg);
+    if (c->pos == c->n) {
+        if (SPI_tuptable)
+            SPI_freetuptable(SPI_tuptable);
+        SPI_cursor_fetch(c->portal, true, 1000);
+        c->pos = 0;
+        c->n = SPI_processed;
+        if (c->n == 0)
+            return false;
+    }
+    HeapTuple t = SPI_tuptable->vals[c->pos++];
+    heap_deform_tuple(t, SPI_tuptable->tupdesc, src, srcnulls);
+    for (int i = 0; i < c->p->nparams; i++)
+        if (c->map[i] >= 0) {
+            AttrNumber a = c->p->param_attnos[i];
+            vals[a - 1] = src[c->map[i]];
+            nulls[a - 1] = srcnulls[c->map[i]];
+        }
+    return true;
+}
+
+// The deployment named by a text argument (schema-qualified or the creation
+// schema of the search_path, as feature_ext.batch()).
+fe::DeployPlan *plan_named(text *name, fe::DeploymentRow *row, bool want_jit)
+{
+    List *names = textToQualifiedNameList(name);
+    char *schema = nullptr, *fname = nullptr;
+    DeconstructQualifiedName(names, &schema, &fname);
+    if (!schema)
+        schema = get_namespace_name(QualifiedNameGetCreationNamespace(names, &fname));
+    if (!fe::lookup_deployment(schema, fname, row, want_jit))
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("deployment \"%s.%s\" does not exist", schema, fname)));
+    fe::DeployPlan *p = fe::plan_row(psprintf("%s.%s", schema, fname), row, CurrentMemoryContext, nullptr);
+    if (pg_class_aclcheck(p->heapoid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("permission denied for table %s", get_rel_name(p->heapoid))));
+    return p;
+}
+
+// The SQL reading a source: a table name (resolved in the caller's
+// search_path, then quoted), a query, or NULL for the deployment's table.
+const char *source_sql(fe::DeployPlan *p, text *source)
+{
+    char *src = source ? text_to_cstring(source) : nullptr;
+    if (!src)
+        return psprintf("SELECT * FROM %s", quote_qualified_identifier(get_namespace_name(get_rel_namespace(p->heapoid)),
+                                                                       get_rel_name(p->heapoid)));
+    // A (possibly qualified, possibly quoted) table name: identifier characters only.
+    bool is_name = *src != '\0', quoted = false;
+    for (const char *c = src; *c && is_name; c++) {
+        if (*c == '"')
+            quoted = !quoted;
+        else if (!quoted)
+            is_name = isalnum(static_cast<unsigned char>(*c)) || *c == '_' || *c == '$' || *c == '.' ||
+                      static_cast<unsigned char>(*c) >= 0x80;
+    }
+    if (is_name && !quoted) {
+        Oid rel = RangeVarGetRelid(makeRangeVarFromNameList(fe::compat::string_to_qualified_names(src)), NoLock, false);
+        return psprintf("SELECT * FROM %s",
+                        quote_qualified_identifier(get_namespace_name(get_rel_namespace(rel)), get_rel_name(rel)));
+    }
+    return psprintf("SELECT * FROM (%s) AS feature_ext_source", src);
+}
+
+Portal open_source(const char *sql)
+{
+    SPIPlanPtr plan = SPI_prepare(sql, 0, nullptr);
+    if (!plan)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("training_set source must be a table or a SELECT")));
+    Portal portal = SPI_cursor_open(nullptr, plan, nullptr, nullptr, true);
+    if (!portal->tupDesc)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("training_set source must be a table or a SELECT")));
+    return portal;
+}
+
+// The column definition list of training_set(p, source): the source's
+// columns, then the features (a feature named like a source column gets the
+// suffix _feature, so that the names stay distinct).
+char *training_columns(fe::DeployPlan *p, TupleDesc sd)
+{
+    StringInfoData b;
+    initStringInfo(&b);
+    appendStringInfoChar(&b, '(');
+    bool first = true;
+    for (int i = 0; i < sd->natts; i++) {
+        Form_pg_attribute a = TupleDescAttr(sd, i);
+        if (a->attisdropped)
+            continue;
+        appendStringInfo(&b, "%s%s %s", first ? "" : ", ", quote_identifier(NameStr(a->attname)),
+                         format_type_with_typemod(a->atttypid, a->atttypmod));
+        first = false;
+    }
+    for (int i = 0; i < p->nout; i++) {
+        Form_pg_attribute a = TupleDescAttr(p->out_desc, i);
+        const char *name = NameStr(a->attname);
+        for (int j = 0; j < sd->natts; j++)
+            if (strcmp(NameStr(TupleDescAttr(sd, j)->attname), name) == 0)
+                name = psprintf("%s_feature", name);
+        appendStringInfo(&b, "%s%s %s", first ? "" : ", ", quote_identifier(name),
+                         format_type_with_typemod(a->atttypid, a->atttypmod));
+        first = false;
+    }
+    appendStringInfoChar(&b, ')');
+    return b.data;
+}
+
+// Which source column feeds each request parameter (by name), checked: the
+// keys and order columns of every window must be there, with the table's
+// types; other columns the source lacks are NULL in the request row.
+int *map_source(fe::DeployPlan *p, TupleDesc sd)
+{
+    int *map = static_cast<int *>(palloc(sizeof(int) * Max(p->nparams, 1)));
+    for (int i = 0; i < p->nparams; i++) {
+        AttrNumber att = p->param_attnos[i];
+        Form_pg_attribute ta = TupleDescAttr(p->heap_desc, att - 1);
+        map[i] = -1;
+        for (int j = 0; j < sd->natts; j++) {
+            Form_pg_attribute sa = TupleDescAttr(sd, j);
+            if (sa->attisdropped || strcmp(NameStr(sa->attname), NameStr(ta->attname)) != 0)
+                continue;
+            if (map[i] >= 0)
+                ereport(ERROR, (errcode(ERRCODE_AMBIGUOUS_COLUMN),
+                                errmsg("training_set source has more than one column named \"%s\"", NameStr(ta->attname)),
+                                errhint("Select the table's columns once, e.g. SELECT t.*, l.label FROM ...")));
+            if (sa->atttypid != ta->atttypid)
+                ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                                errmsg("training_set source column \"%s\" is %s but table %s has %s",
+                                       NameStr(ta->attname), format_type_be(sa->atttypid), get_rel_name(p->heapoid),
+                                       format_type_be(ta->atttypid)),
+                                errhint("Cast it in the source query: %s::%s.", quote_identifier(NameStr(ta->attname)),
+                                        format_type_be(ta->atttypid))));
+            map[i] = j;
+        }
+        if (map[i] >= 0)
+            continue;
+        for (int g = 0; g < p->ngroups; g++) {
+            bool needed = p->groups[g].order_attno == att;
+            for (int k = 0; k < p->groups[g].nkeys; k++)
+                needed |= p->groups[g].key_attnos[k] == att;
+            if (needed)
+                ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                                errmsg("training_set source has no column \"%s\"", NameStr(ta->attname)),
+                                errdetail("Each source row is a request: it needs the key and order columns of the "
+                                          "deployment's windows, named as in table %s.",
+                                          get_rel_name(p->heapoid)),
+                                errhint("Columns the source lacks otherwise are NULL in the request row.")));
+        }
+    }
+    return map;
+}
+
+}  // namespace
+
+namespace {
+
+// Both forms of training_set(): with a column list (typed = false; the
+// source's columns then the features), or into the composite type of the
+// argument row_type (typed; its columns by name from the source's columns
+// and the features).
+Datum training_call(FunctionCallInfo fcinfo, bool typed)
+{
+    int amode = typed ? 3 : 2, aprogress = amode + 1;
+    if (PG_ARGISNULL(0))
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("deployment name must not be NULL")));
+    const char *mode = PG_ARGISNULL(amode) ? "as_of" : text_to_cstring(PG_GETARG_TEXT_PP(amode));
+    bool as_of = strcmp(mode, "as_of") == 0;
+    if (!as_of && strcmp(mode, "insertion") != 0)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown training_set mode \"%s\"", mode),
+                        errhint("mode => 'as_of' (each row against the table's rows up to its time, the default) "
+                                "or mode => 'insertion' (each row against the source rows before it).")));
+    int64 progress = PG_ARGISNULL(aprogress) ? 0 : PG_GETARG_INT64(aprogress);
+    if (progress < 0)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("progress must be 0 (none) or a number of rows")));
+    TupleDesc rowdesc = nullptr;
+    if (typed && get_call_result_type(fcinfo, nullptr, &rowdesc) != TYPEFUNC_COMPOSITE)
+        ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH), errmsg("training_set's row_type must be a composite type"),
+                        errhint("Pass NULL::a_table or NULL::a_type whose columns are named like the source's "
+                                "columns and the features.")));
+    fe::DeploymentRow row;
+    fe::DeployPlan *p = plan_named(PG_GETARG_TEXT_PP(0), &row, fe::g_jit);
+    auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    SPI_connect();
+    Portal lp = open_source(source_sql(p, PG_ARGISNULL(1) ? nullptr : PG_GETARG_TEXT_PP(1)));
+    TupleDesc sd = lp->tupDesc;
+    int *map = map_source(p, sd);
+    int *out_map = nullptr;
+    if (typed) {
+        // each column of the row type: a source column of that name, else a
+        // feature of that name (or of that name + "_feature", as
+        // training_set_columns() spells a feature named like a source column)
+        out_map = static_cast<int *>(palloc(sizeof(int) * Max(rowdesc->natts, 1)));
+        for (int i = 0; i < rowdesc->natts; i++) {
+            Form_pg_attribute a = TupleDescAttr(rowdesc, i);
+            out_map[i] = -1;
+            if (a->attisdropped)
+                continue;
+            Oid t = InvalidOid;
+            for (int j = 0; j < sd->natts && out_map[i] < 0; j++)
+                if (strcmp(NameStr(TupleDescAttr(sd, j)->attname), NameStr(a->attname)) == 0)
+                    out_map[i] = j, t = TupleDescAttr(sd, j)->atttypid;
+            for (int k = 0; k < p->nout && out_map[i] < 0; k++) {
+                const char *fn = NameStr(TupleDescAttr(p->out_desc, k)->attname);
+                if (strcmp(fn, NameStr(a->attname)) == 0 ||
+                    strcmp(psprintf("%s_feature", fn), NameStr(a->attname)) == 0)
+                    out_map[i] = sd->natts + k, t = TupleDescAttr(p->out_desc, k)->atttypid;
+            }
+            if (out_map[i] < 0)
+                ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                                errmsg("column \"%s\" of %s is neither a source column nor a feature of deployment %s",
+                                       NameStr(a->attname), format_type_be(rowdesc->tdtypeid), p->name),
+                                errhint("The columns training_set() returns: %s.", training_columns(p, sd))));
+            if (t != a->atttypid)
+                ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                                errmsg("column \"%s\" of %s is %s but training_set() gives %s", NameStr(a->attname),
+                                       format_type_be(rowdesc->tdtypeid), format_type_be(a->atttypid),
+                                       format_type_be(t))));
+        }
+    } else {
+        TupleDesc want = rsi ? rsi->expectedDesc : nullptr;
+        bool fits = want && want->natts == sd->natts + p->nout;
+        for (int i = 0; fits && i < want->natts; i++) {
+            Oid t = i < sd->natts ? TupleDescAttr(sd, i)->atttypid : TupleDescAttr(p->out_desc, i - sd->natts)->atttypid;
+            fits = TupleDescAttr(want, i)->atttypid == t;
+        }
+        if (!fits)
+            ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                            errmsg("feature_ext.training_set needs a column list: the source's %d columns, then the "
+                                   "deployment's %d",
+                                   sd->natts, p->nout),
+                            errhint("AS t%s (feature_ext.training_set_columns(deployment, source) returns it).",
+                                    training_columns(p, sd))));
+    }
+    if (fe::g_jit)
+        fe::jit_attach(p, &row.jo);
+    InitMaterializedSRF(fcinfo, typed ? 0 : MAT_SRF_USE_EXPECTED_DESC);
+    LabelCursor lc{lp, p, 0, 0, sd->natts, map};
+    BatchCursor hc{nullptr, p, 0, 0, nullptr, nullptr};
+    if (as_of) {
+        hc.portal = open_source(source_sql(p, nullptr));
+        hc.v = static_cast<Datum *>(palloc(sizeof(Datum) * hc.portal->tupDesc->natts));
+        hc.n_ = static_cast<bool *>(palloc(sizeof(bool) * hc.portal->tupDesc->natts));
+    }
+    fe::TrainingArgs ta{as_of, batch_next, &hc, label_next, &lc, CreateTupleDescCopy(sd), progress, out_map};
+    fe::refuse_reentry();
+    fe::g_running++;
+    PG_TRY();
+    {
+        fe::run_training(p, &ta, rsi->setResult, rsi->setDesc);
+    }
+    PG_FINALLY();
+    {
+        fe::g_running--;
+    }
+    PG_END_TRY();
+    if (hc.portal)
+        SPI_cursor_close(hc.portal);
+    SPI_cursor_close(lp);
+    SPI_finish();
+    MemoryContextDelete(p->cxt);
+    return Datum(0);
+}
+
+}  // namespace
+
+// feature_ext.training_set(deployment text, source text, mode text DEFAULT 'as_of',
+//                          progress bigint DEFAULT 1000000) -> SETOF record (a column list:
+//   the source's columns, then the deployment's output columns)
+FE_FUNCTION(fe_training_set)
+{
+    return training_call(fcinfo, false);
+}
+
+// feature_ext.training_set(deployment text, source text, row_type anyelement,
+//                          mode text DEFAULT 'as_of', progress bigint DEFAULT 1000000)
+//   -> SETOF anyelement (row_type's columns by name)
+FE_FUNCTION(fe_training_set_typed)
+{
+    return training_call(fcinfo, true);
+}
+
+// feature_ext.training_set_columns(deployment text, source text) -> text: the
+// column definition list training_set() needs for this source.
+FE_FUNCTION(fe_training_set_columns)
+{
+    if (PG_ARGISNULL(0))
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("deployment name must not be NULL")));
+    fe::DeploymentRow row;
+    fe::DeployPlan *p = plan_named(PG_GETARG_TEXT_PP(0), &row, false);
+    MemoryContext caller = CurrentMemoryContext;
+    SPI_connect();
+    Portal lp = open_source(source_sql(p, PG_ARGISNULL(1) ? nullptr : PG_GETARG_TEXT_PP(1)));
+    map_source(p, lp->tupDesc);
+    char *cols = MemoryContextStrdup(caller, training_columns(p, lp->tupDesc));
+    SPI_cursor_close(lp);
+    SPI_finish();
+    MemoryContextDelete(p->cxt);
+    PG_RETURN_TEXT_P(cstring_to_text(cols));
+}
+
 // _deploy(name text, query text, options jsonb, replace bool, create_index bool, adjust_ttl bool)
 //   -> text (the function name)
 FE_FUNCTION(fe_deploy)

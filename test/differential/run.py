@@ -25,6 +25,11 @@ for each source row i, in insertion order:
            model itself is tested.
   jit off  the request again with SET feature_ext.jit = off (the interpreter;
            the first request runs the compiled code, the default)
+  as-of    (PostgreSQL dialect) feature_ext.training_set over the whole table
+           once all rows are in: row i against every row of its key with
+           order value <= its own, whatever the insertion order (its stored
+           copy left out), row i last of its peers; checked against native
+           and model references over exactly those rows (asof_candidates)
 
 OpenMLDB-dialect seeds (openmldb:N) deploy a random query in OpenMLDB's
 dialect instead (ROWS / ROWS_RANGE frames with time units s/m/h/d or bare ms,
@@ -607,9 +612,25 @@ def om_explain(rows, i, wins, feats):
 
 
 # ---------------------------------------------------------------- references
-def reference(rows, i, wins, feats):
+ASOF_POS = 1000000  # the label row's position in an as-of reference: last of its peers
+
+
+def asof_candidates(rows, i):
+    """training_set()'s history for row i of the table: every row of its key
+    with order value <= its own, but its stored copy (the newest-inserted
+    row equal to it in every column), in (ts, insertion) order, then the
+    row itself as the request."""
+    r = rows[i]
+    self_j = max(j for j in range(len(rows)) if repr(rows[j]) == repr(r))
+    return sorted(((rows[j], j) for j in range(len(rows))
+                   if j != self_j and rows[j][0] == r[0] and rows[j][3] <= r[3]),
+                  key=lambda c: (c[0][3], c[1])) + [(r, ASOF_POS)]
+
+
+def reference(rows, i, wins, feats, asof=False):
     """The reference query for request i (rows 0..i-1 stored) and a function
     turning its result row into ({alias: native value}, {alias: model value}).
+    asof: row i as training_set() sees it (asof_candidates).
 
     Features over a window with a modifier go through the model only, features
     over a model-checked window through both, all others natively only.
@@ -619,8 +640,11 @@ def reference(rows, i, wins, feats):
             return {}, perturb("model", len(om_candidates(rows, i)) - 1, om_model(rows, i, wins, feats))
         return None, om_parse
     r = rows[i]
-    cands = sorted(((rows[j], j) for j in range(i) if rows[j][0] == r[0] and rows[j][3] <= r[3]),
-                   key=lambda c: (c[0][3], c[1])) + [(r, i)]
+    if asof:
+        cands, req_pos = asof_candidates(rows, i), ASOF_POS
+    else:
+        cands, req_pos = sorted(((rows[j], j) for j in range(i) if rows[j][0] == r[0] and rows[j][3] <= r[3]),
+                                key=lambda c: (c[0][3], c[1])) + [(r, i)], i
     win = {w["id"]: w for w in wins}
     nat = [ft for ft in feats if not any(modified(win[w]) for _, w in ft["aggs"])]
     mod = [ft for ft in feats if any(modified(win[w]) or win[w]["check"] for _, w in ft["aggs"])]
@@ -635,7 +659,7 @@ def reference(rows, i, wins, feats):
     if nat:
         src = ("(SELECT %s, pos AS pos_ FROM (SELECT * FROM c ORDER BY ts, pos) x WINDOW %s) n, %s WHERE n.pos_ = %d"
                % (", ".join("%s AS %s" % (feature_sql(ft, over), ft["alias"]) for ft in nat),
-                  ", ".join(window_sql(w, native=True) for w in wins), src, i))
+                  ", ".join(window_sql(w, native=True) for w in wins), src, req_pos))
     sql = "WITH c(k, v, f, ts, pos) AS (VALUES %s)\nSELECT %s\n  FROM %s" % (
         ", ".join(typed_row(rr, (p,)) for rr, p in cands), ", ".join(cols), src)
 
@@ -643,8 +667,9 @@ def reference(rows, i, wins, feats):
         out = norm(row)
         natv = {ft["alias"]: x for ft, x in zip(nat, out)}
         modv = {ft["alias"]: x for ft, x in zip(mod, out[len(nat):])}
-        perturb("native", len(cands) - 1, natv)
-        perturb("model", len(cands) - 1, modv)
+        if not asof:
+            perturb("native", len(cands) - 1, natv)
+            perturb("model", len(cands) - 1, modv)
         return natv, modv
     return sql, parse
 
@@ -722,6 +747,19 @@ def check_row(i, feats, online, interp, batch, natv, modv):
     return out
 
 
+def check_asof(i, feats, asof, natv, modv, ref_sql):
+    """training_set()'s answer for row i against its as-of references."""
+    aliases = [ft["alias"] for ft in feats]
+    out = []
+    for kind, vals in (("as-of native", natv), ("as-of model", modv)):
+        cols = [a for a, x in zip(aliases, asof) if a in vals and not same(x, vals[a])]
+        if cols:
+            q = problem(i, kind, cols, asof, [vals.get(a, "-") for a in aliases])
+            q["ref"] = ref_sql
+            out.append(q)
+    return out
+
+
 def error_problem(i, phase, e):
     msg = str(e).strip().split("\n")[0]
     return problem(i, "error in " + phase, [], None, None, msg)
@@ -794,6 +832,9 @@ class RowError(Exception):
         self.error = e
 
 
+STATS_ASOF = [0]  # rows checked through training_set()
+
+
 def run_seed(cur, seed, verbose=False):
     rows, wins, feats = (rand_omldb_case if seed[0] == "openmldb" else rand_case)(seed[1])
     if verbose:
@@ -819,6 +860,21 @@ def run_seed(cur, seed, verbose=False):
         batch = [perturb("batch", stored_before(rows, j), norm(t)) for j, t in enumerate(cur.fetchall())]
         cur.execute("SELECT feature_ext.explain('dfeat', false) LIKE '%JIT in this session: on,%'")
         JIT_USED[0] += cur.fetchone()[0]
+        asof, asof_refs = [], []
+        if not is_om(wins):
+            # training_set(): every row of the table as of its time, whatever
+            # the insertion order (the rows are its source and its history)
+            phase = "as-of"
+            cur.execute("SELECT feature_ext.training_set_columns('dfeat', 'dt')")
+            cols = cur.fetchone()[0]
+            cur.execute("SELECT * FROM feature_ext.training_set('dfeat', 'dt', progress => 0) AS t%s" % cols)
+            asof = [norm(t)[4:] for t in cur.fetchall()]
+            phase = "as-of reference"
+            for j in range(len(rows)):
+                sql, parse = reference(rows, j, wins, feats, asof=True)
+                cur.execute(sql)
+                asof_refs.append(parse(cur.fetchone()) + (sql,))
+            STATS_ASOF[0] += len(rows)
     except RowError as e:
         return rows, wins, feats, [error_problem(i, e.phase, e.error)]
     except psycopg.Error as e:
@@ -827,6 +883,11 @@ def run_seed(cur, seed, verbose=False):
     problems = []
     for i, (online, interp, _, natv, modv) in enumerate(res):
         problems += check_row(i, feats, online, interp, batch[i] if i < len(batch) else None, natv, modv)
+    if not is_om(wins):
+        if len(asof) != len(rows):
+            problems.append(problem(len(asof), "as-of rows", [], len(asof), len(rows)))
+        for i, (row, (natv, modv, sql)) in enumerate(zip(asof, asof_refs)):
+            problems += check_asof(i, feats, row, natv, modv, sql)
     return rows, wins, feats, problems
 
 
@@ -990,6 +1051,16 @@ def report(cur, seed, rows, wins, feats, problems, do_shrink):
     print("seed %s: %d discrepancies (%s); first: row %d, %s%s: request %s, %s %s" % (
         seed_label(seed), len(problems), ", ".join("%s %d" % kv for kv in kinds.items()), p["i"], p["kind"], " (%s)" % ", ".join(p["cols"]) if p["cols"] else "",
         p["got"], p["kind"], p["other"] if p["msg"] is None else p["msg"]))
+    if p["kind"].startswith("as-of"):
+        # (not shrunk: the answer depends on every row of the table)
+        print("-- reproduce (training_set over the whole table, row %d):" % p["i"])
+        print(table_ddl(rows) + ";\nCREATE INDEX dt_k ON dt USING skiplist (k, ts);")
+        for r in rows:
+            print("INSERT INTO dt VALUES (%s);" % ", ".join(sql_value(x) for x in r))
+        print("SELECT feature_ext.deploy('dfeat', $fe$%s$fe$);" % deploy_query(wins, feats))
+        print("SELECT * FROM feature_ext.training_set('dfeat', 'dt') AS t -- columns: training_set_columns('dfeat', 'dt')")
+        print("-- reference for row %d:\n%s;" % (p["i"], p.get("ref")))
+        return
     case = rows[:p["i"] + 1], wins, feats
     if do_shrink:
         small, tries, secs = shrink(cur, rows, wins, feats, p)
@@ -1079,9 +1150,10 @@ def main():
         con.close()
         print("differential: %d seeds (%d PostgreSQL dialect, %d OpenMLDB dialect), %.1fs; requests ran compiled "
               "code in %d seeds; PostgreSQL dialect: window modifiers in %d seeds, frame model checked against the "
-              "executor in %d; OpenMLDB dialect: MAXSIZE or EXCLUDE CURRENT_TIME in %d" % (
+              "executor in %d, %d rows as of their time through training_set(); OpenMLDB dialect: MAXSIZE or "
+              "EXCLUDE CURRENT_TIME in %d" % (
                   passed + failed, passed + failed - stats["openmldb"], stats["openmldb"], time.time() - t0,
-                  JIT_USED[0], stats["modified"], stats["checked"], stats["om_modified"]))
+                  JIT_USED[0], stats["modified"], stats["checked"], STATS_ASOF[0], stats["om_modified"]))
         if passed + failed >= 20 and JIT_USED[0] < (passed + failed) // 2:
             print("FAIL: the JIT ran in too few seeds for jit on = off to mean anything")
             failed += 1

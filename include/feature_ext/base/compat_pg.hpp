@@ -24,6 +24,7 @@ extern "C" {
 #include "utils/acl.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/regproc.h"
 }
 
 #if PG_VERSION_NUM < 150000 || PG_VERSION_NUM >= 190000
@@ -137,6 +138,17 @@ inline ObjectAddress procedure_create(const char *name, Oid nsp, bool replace, b
                            NIL,
 #endif
                            proconfig, prosupport, procost, prorows);
+}
+
+// ------------------------------------------------------------------ names
+// stringToQualifiedNameList: PostgreSQL 16 added a soft-error context.
+inline List *string_to_qualified_names(const char *s)
+{
+#if PG_VERSION_NUM >= 160000
+    return stringToQualifiedNameList(s, nullptr);
+#else
+    return stringToQualifiedNameList(s);
+#endif
 }
 
 }  // namespace fe::compat

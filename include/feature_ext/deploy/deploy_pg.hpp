@@ -239,6 +239,24 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull);
 typedef bool (*BatchNext)(void *arg, Datum *vals, bool *nulls);
 void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, TupleDesc out);
 
+// Training sets (SPEC §5.1, deploy/batch_pg.cpp run_training): label rows in,
+// each label row's own columns plus its features out, in source order.
+// LabelNext fills the table's columns (natts, by attribute; columns the
+// source lacks stay NULL) and the source's own columns (src, nsrc).
+typedef bool (*LabelNext)(void *arg, Datum *vals, bool *nulls, Datum *src, bool *srcnulls);
+struct TrainingArgs {
+    bool as_of;            // event time against the table's rows; else the insertion-order replay of the source
+    BatchNext history;     // as_of: the deployment's table, row by row
+    void *harg;
+    LabelNext labels;
+    void *larg;
+    TupleDesc src_desc;    // the source's columns
+    int64 progress;        // a NOTICE every this many rows (0: none)
+    const int *out_map;    // nullptr: out is the source's columns then the features; else, per
+                           // column of out, its index in that list (-1: NULL)
+};
+void run_training(DeployPlan *p, const TrainingArgs *a, Tuplestorestate *ts, TupleDesc out);
+
 // ---- JIT (jit/jit_pg.cpp).  The object compiled at deploy time is kept in
 // feature_ext.deployment (jit_object, jit_hash); a backend loads it on its first
 // call instead of compiling.

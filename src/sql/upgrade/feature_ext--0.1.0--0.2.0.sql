@@ -41,6 +41,19 @@ CREATE FUNCTION feature_ext.memory_usage(
     OUT segment_dead_bytes bigint, OUT runs_per_key_max bigint, OUT runs_per_key_avg float8)
   RETURNS record AS 'MODULE_PATHNAME', 'fe_memory_usage' LANGUAGE C STRICT VOLATILE;
 
+-- Training sets from a label table (SPEC §5.1; src/sql/45_training.sql).
+CREATE FUNCTION feature_ext.training_set(deployment text, source text, mode text DEFAULT 'as_of',
+                                         progress bigint DEFAULT 1000000) RETURNS SETOF record
+  AS 'MODULE_PATHNAME', 'fe_training_set' LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+CREATE FUNCTION feature_ext.training_set_columns(deployment text, source text) RETURNS text
+  AS 'MODULE_PATHNAME', 'fe_training_set_columns' LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+-- Typed rows without a column list: row_type (NULL::a_table or NULL::a_type)
+-- names the columns wanted, from the source's columns and the features by name:
+--   INSERT INTO train SELECT * FROM feature_ext.training_set('fraud_v1', 'labels', NULL::train);
+CREATE FUNCTION feature_ext.training_set(deployment text, source text, row_type anyelement, mode text DEFAULT 'as_of',
+                                         progress bigint DEFAULT 1000000) RETURNS SETOF anyelement
+  AS 'MODULE_PATHNAME', 'fe_training_set_typed' LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
 -- key_owner(), cluster_run(), cluster_index_stats(), cluster_memory_usage() (src/sql/50_citus.sql)
 -- Citus (SPEC §9): which node holds a key of a distributed table, so that a
 -- high-rate client can send the key's requests and writes to that worker
