@@ -185,6 +185,27 @@ for i in 0 1 2 3 4 5 6 7 8 9; do
         fail "fd(row of 'k$i') on port $other (not its node) answered: $out"
     grep -q "is held by node .*:$oport" <<<"$out" || fail "fd(row of 'k$i') on port $other: $out"
 done
+# A client that routes by key_owner() (test/clients/citus_route.py) gets the
+# coordinator's answers from the workers directly.  FE_CITUS_BENCH_SECONDS=S
+# also prints calls/s through the coordinator, routed, and over a plain
+# table on one node (the same rows and deployment): bench figures only.
+fe_psql "${PORTS[1]}" -q >/dev/null <<SQL || fail "single-node table on worker ${PORTS[1]}"
+CREATE TABLE txn_local (k text, v float8, ts timestamptz NOT NULL) USING feature_store;
+CREATE INDEX txn_local_k ON txn_local USING skiplist (k, ts);
+SELECT feature_ext.deploy('public.fl', \$q\$SELECT k, $(printf "$WIN" txn_local)\$q\$);
+SQL
+q "COPY txn TO STDOUT" | fe_psql "${PORTS[1]}" -c "COPY txn_local FROM STDIN" >/dev/null || fail "copy into txn_local"
+PY=/usr/bin/python3  # Debian's python, where python3-psycopg lives
+$PY -c "import psycopg" 2>/dev/null ||
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-psycopg >/dev/null 2>&1 || true
+if $PY -c "import psycopg" 2>/dev/null; then
+    out=$($PY "$FE_ROOT/test/clients/citus_route.py" --coordinator "$C" --deployment public.fd --table txn \
+              --keys k0,k1,k2,k3,k4,k5,k6,k7,k8,k9 --seconds "${FE_CITUS_BENCH_SECONDS:-0}" \
+              --single "${PORTS[1]}:public.fl" 2>&1) || fail "routing client: $out"
+    echo "$out"
+else
+    echo "citus: routing client skipped: python3-psycopg is not installed"
+fi
 # A row streamed in through the coordinator is in the next answer; the
 # deployment can be removed and made again under the same name.
 q "INSERT INTO txn VALUES ('k3', 100000, '2026-02-14 12:00')" >/dev/null
@@ -243,6 +264,8 @@ for p in "${PORTS[1]}" "${PORTS[2]}"; do
         fail "undeploy on the coordinator left it on worker $p"
 done
 fe_psql "$wport" -At -c "SELECT feature_ext.undeploy('public.fs')" >/dev/null || fail "undeploy of fs"
+fe_psql "${PORTS[1]}" -At -c "SELECT feature_ext.undeploy('public.fl')" -c "DROP TABLE txn_local" >/dev/null ||
+    fail "dropping txn_local"
 q "DROP TABLE txn" >/dev/null
 for p in "${PORTS[1]}" "${PORTS[2]}"; do
     [ "$(fe_psql "$p" -At -c "SELECT count(*) FROM feature_ext.index_stats")" = 0 ] || fail "DROP TABLE left indexes on port $p"
