@@ -106,6 +106,15 @@ def main():
             line += f", single-node table {single:.0f} (single / coordinator {single / through:.2f}x, " \
                     f"single / routed {single / routed:.2f}x)"
         print(line)
+        # Where the time goes: the deployments' own server-side time per call
+        # (feature_ext.deployments.mean_us) on each node, vs the whole call.
+        parts = []
+        for node, c in sorted(workers.items(), key=lambda x: x[0][1]):
+            for name, calls, mean in c.execute(
+                    "SELECT name, calls, round(mean_us::numeric, 1) FROM feature_ext.deployments "
+                    "WHERE calls > 0 ORDER BY name").fetchall():
+                parts.append(f"{name} on :{node[1]} {calls} calls, {mean} us")
+        print("citus_route: server-side time per call inside feature_ext: " + "; ".join(parts))
     return 1 if bad else 0
 
 
