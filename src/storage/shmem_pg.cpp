@@ -232,6 +232,14 @@ int64 run_gc_all(TimestampTz now)
     st.reclaim();
     st.reclaim();
     st.reclaim();
+    // Tables whose growth was put off (a reader kept the table before them
+    // from being freed): grow them now.
+    for (uint32 i = 0; i < st.max_slots(); i++) {
+        core::IndexSlot *s = st.slot(i);
+        if (s->state.load(std::memory_order_acquire) == core::kSlotReady)
+            while (st.grow_table(s, true)) {
+            }
+    }
     return total;
 }
 
