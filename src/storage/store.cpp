@@ -1533,6 +1533,13 @@ restart:
     int link = t.link();
     auto *b = at<std::atomic<Ref>>(t.buckets);
     for (uint32_t i = 0; i < t.n(); i++) {
+        // Keys are scattered over the heap: fetch the key a few buckets
+        // ahead (the tests below read only its first fields).
+        if (i + 8 < t.n())
+            if (Ref p = b[i + 8].load(std::memory_order_relaxed)) {
+                __builtin_prefetch(at<uint8_t>(p));
+                __builtin_prefetch(at<uint8_t>(p) + 56);
+            }
         if (!b[i].load(std::memory_order_acquire))
             continue;  // a key pushed from now on has a pin or a row
         // Every stripe of the bucket: no push, pin or other unlink on this
@@ -1621,9 +1628,14 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
                g.live.load(std::memory_order_relaxed) < kSegOpenBias;
     };
     auto movable = [&](const RowNode *nd) { return node_size(nd) <= kSegMaxNode; };
+    // Segments tile the whole heap (the class area grows into untaken ones):
+    // only rows in row segments count.
     auto segbit = [&](Ref r) -> uint32_t {
         uint64_t off = uint64_t(r) << 3;
-        return off < h->seg_base ? 0 : uint32_t(1) << (((off - h->seg_base) >> kSegShift) & 31);
+        if (off < h->seg_base)
+            return 0;
+        uint64_t i = (off - h->seg_base) >> kSegShift;
+        return sg[i].state.load(std::memory_order_relaxed) == kSegRows ? uint32_t(1) << (i & 31) : 0;
     };
     if (deferred)
         *deferred = false;
@@ -1865,7 +1877,10 @@ int64_t Store::compact_index(IndexSlot *s, bool force)
     auto visit_chain = [&](uint32_t i) {
         for (Ref r = b[i].load(std::memory_order_acquire); r;) {
             KeyEntry *k = at<KeyEntry>(r);
-            bool dirty = __atomic_fetch_and(&k->flags, uint8_t(~kKeyDirty), __ATOMIC_SEQ_CST) & kKeyDirty;
+            // Read first: a clean key is not written (a write is a page
+            // fault on the first touch of each page of shared memory).
+            bool dirty = (__atomic_load_n(&k->flags, __ATOMIC_SEQ_CST) & kKeyDirty) &&
+                         (__atomic_fetch_and(&k->flags, uint8_t(~kKeyDirty), __ATOMIC_SEQ_CST) & kKeyDirty);
             if (dirty || force || (full && (k->segmask.load(std::memory_order_relaxed) & vmask))) {
                 bool deferred = false;
                 done += compact_key(s, k, force, nullptr, &deferred) ? 1 : 0;
@@ -1879,10 +1894,14 @@ int64_t Store::compact_index(IndexSlot *s, bool force)
         }
     };
     for (uint32_t w = 0; w < (t.n() + 63) / 64; w++) {
-        uint64_t m = bits[w].exchange(0, std::memory_order_seq_cst);
+        uint64_t m = bits[w].load(std::memory_order_seq_cst) ? bits[w].exchange(0, std::memory_order_seq_cst) : 0;
         if (full) {
-            for (uint32_t i = w * 64; i < std::min<uint32_t>(t.n(), w * 64 + 64); i++)
+            for (uint32_t i = w * 64; i < std::min<uint32_t>(t.n(), w * 64 + 64); i++) {
+                if (i + 8 < t.n())
+                    if (Ref p = b[i + 8].load(std::memory_order_relaxed))
+                        __builtin_prefetch(at<uint8_t>(p));
                 visit_chain(i);
+            }
             continue;
         }
         while (m) {
