@@ -188,8 +188,8 @@ void register_skiplist_reloptions()
                          ShareUpdateExclusiveLock);
     add_int_reloption(g_relopt_kind, "ttl_rows", "Newest rows kept per key (latest TTL)", 0, 0, INT_MAX,
                       ShareUpdateExclusiveLock);
-    add_int_reloption(g_relopt_kind, "buckets", "Hash buckets for the keys of the index", 65536, 16, 1 << 24,
-                      AccessExclusiveLock);
+    add_int_reloption(g_relopt_kind, "buckets", "Hash buckets for the keys of the index at build (doubled as keys arrive)",
+                      65536, 16, 1 << 24, AccessExclusiveLock);
 }
 
 TtlConfig index_ttl(Relation index, int *nbuckets)

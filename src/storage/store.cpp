@@ -524,20 +524,33 @@ void Store::free_row(Ref r, size_t bytes)
     free(r, bytes);
 }
 
-uint32_t Store::mark_victims()
+uint32_t Store::mark_victims(uint64_t *gen, uint32_t *mask)
 {
     StoreHeader *h = hdr();
     SegInfo *sg = segs();
     SpinGuard g(h->seg_lock);
-    uint32_t n = 0;
+    uint32_t n = 0, m = 0;
+    bool marked = false;
     for (uint32_t i = h->seg_floor; i < h->nsegs; i++) {
         if (sg[i].state.load(std::memory_order_relaxed) != kSegRows)
             continue;
         int64_t live = sg[i].live.load(std::memory_order_relaxed);
-        if (!sg[i].victim.load(std::memory_order_relaxed) && live < kSegOpenBias && uint64_t(live) * 2 < kSegBytes)
+        if (!sg[i].victim.load(std::memory_order_relaxed) && live < kSegOpenBias && uint64_t(live) * 2 < kSegBytes) {
             sg[i].victim.store(1, std::memory_order_relaxed);
-        n += sg[i].victim.load(std::memory_order_relaxed);
+            marked = true;
+        }
+        if (sg[i].victim.load(std::memory_order_relaxed)) {
+            n++;
+            m |= uint32_t(1) << (i & 31);
+        }
     }
+    if (marked)
+        h->victim_gen.fetch_add(1, std::memory_order_relaxed);
+    h->victim_mask.store(m, std::memory_order_relaxed);
+    if (gen)
+        *gen = h->victim_gen.load(std::memory_order_relaxed);
+    if (mask)
+        *mask = m;
     return n;
 }
 
@@ -749,11 +762,19 @@ uint64_t Store::reclaim()
         keys = nx;
     }
     uint64_t freed = limbo_freed;
-    // Dropped indexes whose drop every reader has moved past.
+    // Dropped indexes whose drop every reader has moved past; bucket
+    // tables replaced by a resize that every reader has moved past.
     for (uint32_t i = 0; i < h->max_slots; i++) {
         IndexSlot *s = slot(i);
-        if (s->state.load(std::memory_order_acquire) == kSlotDropped && e >= s->drop_epoch + 1)
+        uint32_t state = s->state.load(std::memory_order_acquire);
+        if (state == kSlotDropped && e >= s->drop_epoch + 1)
             freed += free_slot_memory(s);
+        else if (state != kSlotFree && s->old_buckets && e >= s->old_epoch + 1) {
+            size_t ob = bucket_bytes(s->old_nbuckets);
+            free(s->old_buckets, ob);
+            s->old_buckets = 0;
+            limbo_freed += class_size(ob);
+        }
     }
     h->limbo_bytes.fetch_sub(int64_t(limbo_freed), std::memory_order_relaxed);
     return freed + 1;  // non-zero: the epoch advanced
@@ -788,6 +809,18 @@ IndexSlot *Store::claim_slot_locked(const SlotId &id, uint32_t heap, uint32_t or
         s->drop_epoch = 0;
         s->buckets = buckets;
         s->nbuckets = nbuckets;
+        s->table.store(BucketTable{buckets, nbuckets ? uint32_t(__builtin_ctz(nbuckets)) : 0}.word());
+        s->old_buckets = 0;
+        s->old_nbuckets = 0;
+        s->old_epoch = 0;
+        s->resizing.store(0);
+        s->grow_retry_keys.store(0);
+        s->resizes.store(0);
+        s->gc_lock.v.store(0);
+        s->victims_done.store(h->victim_gen.load());
+        for (auto &c : s->runs_hist)
+            c.store(0);
+        s->runs_big.store(0);
         for (auto &l : s->stripes)
             l.v.store(0);
         s->ttl_type.store(0);
@@ -820,7 +853,7 @@ IndexSlot *Store::create_slot(const SlotId &id, uint32_t heap, uint32_t nbuckets
     uint32_t n = 16;
     while (n < nbuckets && n < (1u << 24))
         n <<= 1;
-    size_t bbytes = sizeof(Ref) * n;
+    size_t bbytes = bucket_bytes(n);
     Ref buckets = alloc(bbytes);
     if (!buckets)
         return nullptr;
@@ -879,10 +912,11 @@ uint64_t Store::free_slot_memory(IndexSlot *s)
 {
     uint64_t bytes = 0;
     auto *b = at<std::atomic<Ref>>(s->buckets);
+    int link = s->nbuckets ? __builtin_ctz(s->nbuckets) & 1 : 0;
     for (uint32_t i = 0; i < s->nbuckets; i++) {
         for (Ref r = b[i].load(); r;) {
             KeyEntry *k = at<KeyEntry>(r);
-            Ref nx = k->chain_next.load();
+            Ref nx = k->chain[link].load();
             bytes += free_chain(k->head[0].load());
             size_t sz = KeyEntry::size_for(k->keylen);
             bytes += class_size(sz);
@@ -891,11 +925,19 @@ uint64_t Store::free_slot_memory(IndexSlot *s)
         }
     }
     if (s->buckets) {  // a kSlotFailed marker has none
-        bytes += class_size(sizeof(Ref) * s->nbuckets);
-        free(s->buckets, sizeof(Ref) * s->nbuckets);
+        bytes += class_size(bucket_bytes(s->nbuckets));
+        free(s->buckets, bucket_bytes(s->nbuckets));
+    }
+    if (s->old_buckets) {  // limbo_lock held (reclaim)
+        size_t ob = bucket_bytes(s->old_nbuckets);
+        bytes += class_size(ob);
+        free(s->old_buckets, ob);
+        hdr()->limbo_bytes.fetch_sub(int64_t(class_size(ob)), std::memory_order_relaxed);
+        s->old_buckets = 0;
     }
     s->buckets = 0;
     s->nbuckets = 0;
+    s->table.store(0);
     s->id = SlotId{};
     s->state.store(kSlotFree, std::memory_order_release);
     return bytes;
@@ -1067,69 +1109,180 @@ uint32_t Store::hash_key(const uint8_t *key, uint32_t len)
 
 KeyEntry *Store::find_key(const IndexSlot *s, uint32_t hash, const uint8_t *key, uint32_t len) const
 {
-    const auto *b = at<std::atomic<Ref>>(s->buckets);
-    for (Ref r = b[hash & (s->nbuckets - 1)].load(std::memory_order_acquire); r;) {
+    BucketTable t = table_of(s);
+    const auto *b = at<std::atomic<Ref>>(t.buckets);
+    int l = t.link();
+    for (Ref r = b[hash & (t.n() - 1)].load(std::memory_order_acquire); r;) {
         KeyEntry *k = at<KeyEntry>(r);
         if (k->hash == hash && k->keylen == len && memcmp(k->key, key, len) == 0)
             return k;
-        r = k->chain_next.load(std::memory_order_acquire);
+        r = k->chain[l].load(std::memory_order_acquire);
     }
     return nullptr;
 }
 
-void Store::lock_bucket(IndexSlot *s, uint32_t b)
+void Store::lock_bucket(IndexSlot *s, uint32_t n, uint32_t b)
 {
-    // Stripe st serves bucket st & (nbuckets-1) (both powers of two).
-    if (s->nbuckets >= uint32_t(kStripes))
+    // Stripe st serves bucket st & (n-1) (both powers of two).
+    if (n >= uint32_t(kStripes))
         s->stripes[b % kStripes].lock();
     else
-        for (uint32_t st = b; st < uint32_t(kStripes); st += s->nbuckets)
+        for (uint32_t st = b; st < uint32_t(kStripes); st += n)
             s->stripes[st].lock();
 }
 
-void Store::unlock_bucket(IndexSlot *s, uint32_t b)
+void Store::unlock_bucket(IndexSlot *s, uint32_t n, uint32_t b)
 {
-    if (s->nbuckets >= uint32_t(kStripes))
+    if (n >= uint32_t(kStripes))
         s->stripes[b % kStripes].unlock();
     else
-        for (uint32_t st = b; st < uint32_t(kStripes); st += s->nbuckets)
+        for (uint32_t st = b; st < uint32_t(kStripes); st += n)
             s->stripes[st].unlock();
 }
 
 KeyEntry *Store::pin_key(IndexSlot *s, uint32_t hash, const uint8_t *key, uint32_t len)
 {
-    // Look up and pin under the stripe lock: expire_index unlinks a key only
-    // with every stripe of its bucket held and only when it has no pin, so
-    // the key found here is linked and stays so once pinned, and the walk
-    // needs no epoch (no key of this chain can be freed meanwhile).
-    SpinGuard g(s->stripes[hash % kStripes]);
-    if (KeyEntry *k = find_key(s, hash, key, len)) {
-        k->pins.fetch_add(1, std::memory_order_acq_rel);
-        return k;
+    KeyEntry *k;
+    {
+        // Look up and pin under the stripe lock: expire_index unlinks a key
+        // only with every stripe of its bucket held and only when it has no
+        // pin, so the key found here is linked and stays so once pinned, and
+        // the walk needs no epoch (no key of this chain can be freed
+        // meanwhile; the table cannot be replaced either: grow_table holds
+        // every stripe).
+        SpinGuard g(s->stripes[hash % kStripes]);
+        if ((k = find_key(s, hash, key, len)) != nullptr) {
+            k->pins.fetch_add(1, std::memory_order_acq_rel);
+            return k;
+        }
+        size_t sz = KeyEntry::size_for(len);
+        Ref r = alloc(sz);
+        if (!r)
+            return nullptr;
+        k = at<KeyEntry>(r);
+        memset(static_cast<void *>(k), 0, sz);
+        k->hash = hash;
+        k->keylen = uint16_t(len);
+        k->newest_order.store(INT64_MIN);
+        k->oldest_order.store(INT64_MAX);
+        k->pins.store(1);
+        memcpy(k->key, key, len);
+        BucketTable t = table_of(s);
+        int l = t.link();
+        auto *b = at<std::atomic<Ref>>(t.buckets);
+        std::atomic<Ref> &bucket = b[hash & (t.n() - 1)];
+        // The stripe lock serialises creators of this hash, not of this
+        // bucket (with fewer than kStripes buckets two stripes share a
+        // bucket): push with a CAS so that a concurrent push to the same
+        // bucket is not lost.
+        Ref head = bucket.load(std::memory_order_relaxed);
+        do {
+            k->chain[l].store(head, std::memory_order_relaxed);
+        } while (!bucket.compare_exchange_weak(head, r, std::memory_order_release, std::memory_order_relaxed));
+        s->keys.fetch_add(1, std::memory_order_relaxed);
+        s->bytes.fetch_add(int64_t(class_size(sz)), std::memory_order_relaxed);
     }
-    size_t sz = KeyEntry::size_for(len);
-    Ref r = alloc(sz);
-    if (!r)
-        return nullptr;
-    auto *k = at<KeyEntry>(r);
-    memset(static_cast<void *>(k), 0, sz);
-    k->hash = hash;
-    k->keylen = uint16_t(len);
-    k->newest_order.store(INT64_MIN);
-    k->pins.store(1);
-    memcpy(k->key, key, len);
-    auto *b = at<std::atomic<Ref>>(s->buckets);
-    std::atomic<Ref> &bucket = b[hash & (s->nbuckets - 1)];
-    // The stripe lock serialises creators of this hash, not of this bucket
-    // (with fewer than kStripes buckets two stripes share a bucket): push
-    // with a CAS so that a concurrent push to the same bucket is not lost.
-    Ref head = bucket.load(std::memory_order_relaxed);
-    do {
-        k->chain_next.store(head, std::memory_order_relaxed);
-    } while (!bucket.compare_exchange_weak(head, r, std::memory_order_release, std::memory_order_relaxed));
-    s->keys.fetch_add(1, std::memory_order_relaxed);
-    s->bytes.fetch_add(int64_t(class_size(sz)), std::memory_order_relaxed);
+    // More keys than buckets: double the table (after the stripe lock: the
+    // resize takes them all, in order).
+    if (s->keys.load(std::memory_order_relaxed) > int64_t(table_of(s).n()))
+        grow_table(s);
     return k;
+}
+
+bool Store::grow_table(IndexSlot *s, bool now)
+{
+    StoreHeader *h = hdr();
+    BucketTable t = table_of(s);
+    int64_t keys = s->keys.load(std::memory_order_relaxed);
+    if (!t.buckets || keys <= int64_t(t.n()) || t.log2 >= kMaxBucketsLog2 ||
+        (!now && keys < s->grow_retry_keys.load(std::memory_order_relaxed)))
+        return false;
+    if (s->resizing.exchange(1, std::memory_order_acquire))
+        return false;
+    auto retry_later = [&] {
+        s->grow_retry_keys.store(keys + std::max<int64_t>(1024, keys / 16), std::memory_order_relaxed);
+        s->resizing.store(0, std::memory_order_release);
+        return false;
+    };
+    // The table before the current one must be gone: readers may still walk
+    // it through the link this resize rewrites.  Two epoch advances free it
+    // once no reader is left in an older epoch (requests are short: wait for
+    // them a little, at most ~1 ms; else the GC pass grows the table).
+    for (int i = 0; i < 40; i++) {
+        {
+            SpinGuard lg(h->limbo_lock);
+            if (!s->old_buckets)
+                break;
+        }
+        if (reclaim() == 0)
+            std::this_thread::sleep_for(std::chrono::microseconds(25));
+    }
+    {
+        SpinGuard lg(h->limbo_lock);
+        if (s->old_buckets)
+            return retry_later();
+    }
+    t = table_of(s);  // only this thread replaces it (resizing)
+    BucketTable nt{0, t.log2 + 1};
+    size_t nbytes = bucket_bytes(nt.n());
+    nt.buckets = alloc(nbytes);
+    if (!nt.buckets)
+        return retry_later();
+    memset(at<uint8_t>(nt.buckets), 0, nbytes);
+    // Every key goes to a new bucket (b or b + n) through the other link;
+    // nothing a reader of the current table follows changes.  All stripes:
+    // no key is created, pinned or unlinked meanwhile.
+    for (int i = 0; i < kStripes; i++)
+        s->stripes[i].lock();
+    int ol = t.link(), nl = nt.link();
+    auto *ob = at<std::atomic<Ref>>(t.buckets);
+    auto *nb = at<std::atomic<Ref>>(nt.buckets);
+    uint32_t mask = nt.n() - 1;
+    for (uint32_t i = 0; i < t.n(); i++)
+        for (Ref r = ob[i].load(std::memory_order_relaxed); r;) {
+            KeyEntry *k = at<KeyEntry>(r);
+            Ref nx = k->chain[ol].load(std::memory_order_relaxed);
+            std::atomic<Ref> &b = nb[k->hash & mask];
+            k->chain[nl].store(b.load(std::memory_order_relaxed), std::memory_order_relaxed);
+            b.store(r, std::memory_order_relaxed);
+            r = nx;
+        }
+    // A dirty mark may land in the old table's bitmap while this runs: the
+    // next compaction pass looks at every bucket once.
+    std::atomic<uint64_t> *bits = dirty_bits(nt);
+    for (uint32_t w = 0; w < (nt.n() + 63) / 64; w++)
+        bits[w].store(~uint64_t(0), std::memory_order_relaxed);
+    s->buckets = nt.buckets;
+    s->nbuckets = nt.n();
+    s->table.store(nt.word(), std::memory_order_seq_cst);
+    size_t obytes = bucket_bytes(t.n());
+    s->bytes.fetch_add(int64_t(class_size(nbytes)) - int64_t(class_size(obytes)), std::memory_order_relaxed);
+    {
+        SpinGuard lg(h->limbo_lock);
+        s->old_buckets = t.buckets;
+        s->old_nbuckets = t.n();
+        s->old_epoch = h->epoch.load(std::memory_order_seq_cst);
+        h->limbo_bytes.fetch_add(int64_t(class_size(obytes)), std::memory_order_relaxed);
+    }
+    for (int i = kStripes - 1; i >= 0; i--)
+        s->stripes[i].unlock();
+    s->resizes.fetch_add(1, std::memory_order_relaxed);
+    s->resizing.store(0, std::memory_order_release);
+    return true;
+}
+
+void Store::mark_dirty(IndexSlot *s, KeyEntry *k)
+{
+    // seq_cst with the compaction pass's table load and flag clear (and the
+    // resize's table store): a mark either finds the flag set, or lands in a
+    // table whose bits a later pass reads.
+    if (__atomic_fetch_or(&k->flags, kKeyDirty, __ATOMIC_SEQ_CST) & kKeyDirty)
+        return;
+    BucketTable t = BucketTable::of(s->table.load(std::memory_order_seq_cst));
+    if (!t.buckets)
+        return;
+    uint32_t b = k->hash & (t.n() - 1);
+    dirty_bits(t)[b >> 6].fetch_or(uint64_t(1) << (b & 63), std::memory_order_seq_cst);
 }
 
 // ---------------------------------------------------------------- rows
@@ -1238,8 +1391,11 @@ bool Store::publish(IndexSlot *s, KeyEntry *k, Ref node, const TtlRule &rule, bo
         k->nrows.fetch_add(1, std::memory_order_relaxed);
         if (n->order > k->newest_order.load(std::memory_order_relaxed) && n->order <= rule.clock_ceiling)
             k->newest_order.store(n->order, std::memory_order_release);
+        if (n->order < k->oldest_order.load(std::memory_order_relaxed))
+            k->oldest_order.store(n->order, std::memory_order_relaxed);
         s->rows.fetch_add(1, std::memory_order_relaxed);
         s->bytes.fetch_add(int64_t(class_size(node_size(n))), std::memory_order_relaxed);
+        mark_dirty(s, k);  // a new run at least: the next compaction pass looks
     }
     // The row-count part of latest/absorlat can be applied at once.
     if ((rule.type == TtlType::kLatest || rule.type == TtlType::kAbsOrLat) &&
@@ -1264,12 +1420,25 @@ bool Store::remove(IndexSlot *s, KeyEntry *k, int64_t order, uint32_t tid_block,
     s->rows.fetch_sub(1, std::memory_order_relaxed);
     int64_t sz = int64_t(class_size(node_size(f)));
     s->bytes.fetch_sub(sz, std::memory_order_relaxed);
+    mark_dirty(s, k);  // its run is split
     StoreHeader *h = hdr();
     SpinGuard lg(h->limbo_lock);
     f->flags = 0;
     retire_node_locked(found);
     h->limbo_bytes.fetch_add(sz, std::memory_order_relaxed);
     return true;
+}
+
+int64_t Store::last_order_locked(const KeyEntry *k) const
+{
+    // Every row sorts before (INT64_MIN, seq 0): preds[0] is the last row's
+    // level-0 link, or the head when the key is empty.
+    std::atomic<Ref> *preds[kMaxHeight];
+    find_preds(k, INT64_MIN, 0, preds);
+    if (preds[0] == &k->head[0])
+        return INT64_MAX;
+    auto *n = reinterpret_cast<const RowNode *>(reinterpret_cast<const uint8_t *>(preds[0]) - offsetof(RowNode, next));
+    return n->order;
 }
 
 int64_t Store::expire(IndexSlot *s, KeyEntry *k, const TtlRule &rule)
@@ -1302,13 +1471,18 @@ int64_t Store::expire(IndexSlot *s, KeyEntry *k, const TtlRule &rule)
             r = n->next[0].load(std::memory_order_acquire);
         }
     }
-    if (!first)
+    if (!first) {
+        // The bound was low (the oldest row was removed): make it exact.
+        if (rule.has_abs())
+            k->oldest_order.store(last_order_locked(k), std::memory_order_relaxed);
         return 0;
+    }
     RowNode *f = at<RowNode>(first);
     find_preds(k, f->order, f->seq(), preds);
     for (int l = kMaxHeight - 1; l >= 0; l--)
         if (preds[l]->load(std::memory_order_relaxed) != 0)
             preds[l]->store(0, std::memory_order_release);
+    k->oldest_order.store(last_order_locked(k), std::memory_order_relaxed);
     int64_t count = 0, bytes = 0;
     for (Ref r = first; r;) {
         RowNode *n = at<RowNode>(r);
@@ -1332,34 +1506,81 @@ int64_t Store::expire_index(IndexSlot *s, const TtlRule &rule)
 {
     int64_t total = 0;
     StoreHeader *h = hdr();
-    auto *b = at<std::atomic<Ref>>(s->buckets);
-    for (uint32_t i = 0; i < s->nbuckets; i++) {
+    // Can key k have rows to cut, or go (no row, no pin)?  O(1): its row
+    // count, its oldest order value (a lower bound) and its clock; a key
+    // whose oldest row is not expired is skipped without walking its rows.
+    auto work = [&](const KeyEntry *k) {
+        int64_t nr = k->nrows.load(std::memory_order_relaxed);
+        if (nr == 0)
+            return k->pins.load(std::memory_order_acquire) == 0;
+        bool abs = rule.has_abs() && k->oldest_order.load(std::memory_order_relaxed) < rule.cutoff_for(k);
+        bool rows = rule.has_rows() && nr > rule.rows;
+        switch (rule.type) {
+        case TtlType::kNone: return false;
+        case TtlType::kAbsolute: return abs;
+        case TtlType::kLatest: return rows;
+        case TtlType::kAbsOrLat: return abs || rows;
+        case TtlType::kAbsAndLat: return abs && rows;
+        }
+        return true;
+    };
+    // One pass per slot at a time (the worker's and run_gc()'s).
+    SpinGuard gc(s->gc_lock);
+restart:
+    BucketTable t = table_of(s);
+    if (!t.buckets)
+        return total;
+    int link = t.link();
+    auto *b = at<std::atomic<Ref>>(t.buckets);
+    for (uint32_t i = 0; i < t.n(); i++) {
+        // Keys are scattered over the heap: fetch the key a few buckets
+        // ahead (the tests below read only its first fields).
+        if (i + 8 < t.n())
+            if (Ref p = b[i + 8].load(std::memory_order_relaxed)) {
+                __builtin_prefetch(at<uint8_t>(p));
+                __builtin_prefetch(at<uint8_t>(p) + 56);
+            }
         if (!b[i].load(std::memory_order_acquire))
             continue;  // a key pushed from now on has a pin or a row
         // Every stripe of the bucket: no push, pin or other unlink on this
-        // chain meanwhile (see the header comment).
-        lock_bucket(s, i);
-        std::atomic<Ref> *link = &b[i];
-        for (Ref r = link->load(std::memory_order_acquire); r;) {
+        // chain meanwhile, and no resize (see the header comment).
+        lock_bucket(s, t.n(), i);
+        if (s->table.load(std::memory_order_acquire) != t.word()) {
+            // Resized since: the new table holds every key (cut or not,
+            // the checks are cheap and expire() is idempotent).
+            unlock_bucket(s, t.n(), i);
+            goto restart;
+        }
+        std::atomic<Ref> *lnk = &b[i];
+        for (Ref r = lnk->load(std::memory_order_acquire); r;) {
             KeyEntry *k = at<KeyEntry>(r);
-            total += expire(s, k, rule);
-            Ref nx = k->chain_next.load(std::memory_order_acquire);
-            bool dead = false;
-            {
-                SpinGuard kg(k->lock);
-                if (k->nrows.load(std::memory_order_relaxed) == 0 && k->pins.load(std::memory_order_acquire) == 0) {
-                    __atomic_store_n(&k->flags, uint8_t(k->flags | kKeyDead), __ATOMIC_RELEASE);
-                    dead = true;
-                }
-            }
-            if (!dead) {
-                link = &k->chain_next;
+            Ref nx = k->chain[link].load(std::memory_order_acquire);
+            if (!work(k)) {
+                lnk = &k->chain[link];
                 r = nx;
                 continue;
             }
-            // Unlink (k->chain_next stays: a reader on k goes on to nx) and
+            total += expire(s, k, rule);
+            bool dead = false;
+            uint32_t runs = 0;
+            {
+                SpinGuard kg(k->lock);
+                if (k->nrows.load(std::memory_order_relaxed) == 0 && k->pins.load(std::memory_order_acquire) == 0) {
+                    __atomic_fetch_or(&k->flags, kKeyDead, __ATOMIC_ACQ_REL);
+                    dead = true;
+                    runs = k->runs;
+                    k->runs = 0;
+                }
+            }
+            if (!dead) {
+                lnk = &k->chain[link];
+                r = nx;
+                continue;
+            }
+            runs_account(s, runs, 0);
+            // Unlink (k's links stay: a reader on k goes on to nx) and
             // retire; k is not touched again here.
-            link->store(nx, std::memory_order_release);
+            lnk->store(nx, std::memory_order_release);
             int64_t sz = int64_t(class_size(KeyEntry::size_for(k->keylen)));
             s->keys.fetch_sub(1, std::memory_order_relaxed);
             s->bytes.fetch_sub(sz, std::memory_order_relaxed);
@@ -1372,7 +1593,7 @@ int64_t Store::expire_index(IndexSlot *s, const TtlRule &rule)
             }
             r = nx;
         }
-        unlock_bucket(s, i);
+        unlock_bucket(s, t.n(), i);
     }
     return total;
 }
@@ -1392,7 +1613,7 @@ int64_t Store::expire_index(IndexSlot *s, const TtlRule &rule)
 //    the tail, so a key keeps about log_8(rows) boundaries and each row is
 //    copied O(log rows) times (a stream of single rows onto 1,000 stored
 //    ones: at most 3 boundaries, 2 on average, 20 row copies per new row).
-bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out)
+bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out, bool *deferred)
 {
     constexpr int64_t kMinRows = 16;
     constexpr int64_t kGrowth = 8;
@@ -1407,7 +1628,28 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
                g.live.load(std::memory_order_relaxed) < kSegOpenBias;
     };
     auto movable = [&](const RowNode *nd) { return node_size(nd) <= kSegMaxNode; };
+    // Segments tile the whole heap (the class area grows into untaken ones):
+    // only rows in row segments count.
+    auto segbit = [&](Ref r) -> uint32_t {
+        uint64_t off = uint64_t(r) << 3;
+        if (off < h->seg_base)
+            return 0;
+        uint64_t i = (off - h->seg_base) >> kSegShift;
+        return sg[i].state.load(std::memory_order_relaxed) == kSegRows ? uint32_t(1) << (i & 31) : 0;
+    };
+    if (deferred)
+        *deferred = false;
     SpinGuard g(k->lock);
+    // The key's runs (monitoring histogram) and segment mask, as it is left.
+    auto record = [&](int64_t rn, uint32_t mask) {
+        uint32_t r32 = uint32_t(std::min<int64_t>(rn, INT32_MAX));
+        runs_account(s, k->runs, r32);
+        k->runs = r32;
+        k->segmask.store(mask, std::memory_order_relaxed);
+        if (runs_out)
+            *runs_out = rn;
+    };
+    uint32_t mask0 = 0;
     // One pass: rows, bytes, run starts, rows in victim segments, and the
     // prefix the rule copies.
     int64_t n = 0, scattered = 0, runs = 0, run = 0, before = 0, cut = 0, victims = 0;
@@ -1431,6 +1673,7 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
             end_run();
         }
         victims += victim(r) ? 1 : 0;
+        mask0 |= segbit(r);
         run++;
         run_bytes += sz;
         n++;
@@ -1439,15 +1682,17 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
     }
     if (run)
         end_run();
-    if (runs_out)
-        *runs_out = n ? scattered + 1 : 0;
+    record(n ? scattered + 1 : 0, mask0);
     bool whole = n >= kMinRows && (force || scattered * 4 >= n || cut == n);
     int64_t prefix = whole ? n : n >= kMinRows ? cut : 0;
     // Short of memory, only the cleaner's moves go on (into its reserve):
     // each frees more than it takes.
     bool cleaner = !compaction_room();
-    if (cleaner)
+    if (cleaner && prefix > 0) {
         prefix = 0;
+        if (deferred)
+            *deferred = true;  // looked at again when room is back
+    }
     if (prefix == 0 && victims == 0)
         return false;
     // The set M: the prefix (or everything) and the rows in victim
@@ -1510,6 +1755,8 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
             }
             r = old->next[0].load(std::memory_order_relaxed);
         }
+        if (deferred)
+            *deferred = true;
         return false;
     }
     auto moved = [&](Ref x) -> Ref { return x && at<RowNode>(x)->limbo_next ? at<RowNode>(x)->limbo_next : x; };
@@ -1574,40 +1821,111 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
         }
         h->limbo_bytes.fetch_add(int64_t(bytes), std::memory_order_relaxed);
     }
-    if (runs_out) {
+    {
         int64_t rn = 0;
+        uint32_t mask = 0;
         for (Ref r = k->head[0].load(std::memory_order_relaxed), prev = 0; r;) {
             RowNode *nd = at<RowNode>(r);
             if (!prev || !run_continues(prev, r))
                 rn++;
+            mask |= segbit(r);
             prev = r;
             r = nd->next[0].load(std::memory_order_relaxed);
         }
-        *runs_out = rn;
+        record(rn, mask);
     }
-    (void) s;
     return true;
+}
+
+void Store::runs_account(IndexSlot *s, uint32_t before, uint32_t after)
+{
+    if (before == after)
+        return;
+    auto bucket = [](uint32_t r) { return r < uint32_t(kRunsHist) ? r : uint32_t(kRunsHist - 1); };
+    if (before)
+        s->runs_hist[bucket(before)].fetch_sub(1, std::memory_order_relaxed);
+    if (after) {
+        s->runs_hist[bucket(after)].fetch_add(1, std::memory_order_relaxed);
+        if (after >= uint32_t(kRunsHist - 1) && int64_t(after) > s->runs_big.load(std::memory_order_relaxed))
+            s->runs_big.store(after, std::memory_order_relaxed);
+    }
 }
 
 int64_t Store::compact_index(IndexSlot *s, bool force)
 {
-    mark_victims();
+    uint64_t vgen = 0;
+    uint32_t vmask = 0;
+    mark_victims(&vgen, &vmask);
     // Short of room for runs while the class area may have a free top: give
     // it back first (coalesce() runs only if something was freed since).
     if (!compaction_room())
         coalesce();
-    int64_t done = 0, keys = 0, total = 0, most = 0;
-    auto *b = at<std::atomic<Ref>>(s->buckets);
-    for (uint32_t i = 0; i < s->nbuckets; i++)
+    // Which keys: those marked dirty (rows published or removed since their
+    // last visit: the dirty bits of their buckets), and, when segments were
+    // marked as victims since this slot's last full scan, every key whose
+    // segment mask meets the victims' (an O(1) test per key).  force: all.
+    bool full = force || (vmask != 0 && s->victims_done.load(std::memory_order_relaxed) != vgen);
+    int64_t done = 0;
+    bool any_deferred = false;
+    BucketTable t = BucketTable::of(s->table.load(std::memory_order_seq_cst));
+    if (!t.buckets)
+        return 0;
+    int link = t.link();
+    auto *b = at<std::atomic<Ref>>(t.buckets);
+    std::atomic<uint64_t> *bits = dirty_bits(t);
+    auto visit_chain = [&](uint32_t i) {
         for (Ref r = b[i].load(std::memory_order_acquire); r;) {
             KeyEntry *k = at<KeyEntry>(r);
-            int64_t runs = 0;
-            done += compact_key(s, k, force, &runs) ? 1 : 0;
-            keys += runs > 0 ? 1 : 0;
-            total += runs;
-            most = runs > most ? runs : most;
-            r = k->chain_next.load(std::memory_order_acquire);
+            // Read first: a clean key is not written (a write is a page
+            // fault on the first touch of each page of shared memory).
+            bool dirty = (__atomic_load_n(&k->flags, __ATOMIC_SEQ_CST) & kKeyDirty) &&
+                         (__atomic_fetch_and(&k->flags, uint8_t(~kKeyDirty), __ATOMIC_SEQ_CST) & kKeyDirty);
+            if (dirty || force || (full && (k->segmask.load(std::memory_order_relaxed) & vmask))) {
+                bool deferred = false;
+                done += compact_key(s, k, force, nullptr, &deferred) ? 1 : 0;
+                if (deferred) {
+                    any_deferred = true;
+                    if (!k->dead())
+                        mark_dirty(s, k);
+                }
+            }
+            r = k->chain[link].load(std::memory_order_acquire);
         }
+    };
+    for (uint32_t w = 0; w < (t.n() + 63) / 64; w++) {
+        uint64_t m = bits[w].load(std::memory_order_seq_cst) ? bits[w].exchange(0, std::memory_order_seq_cst) : 0;
+        if (full) {
+            for (uint32_t i = w * 64; i < std::min<uint32_t>(t.n(), w * 64 + 64); i++) {
+                if (i + 8 < t.n())
+                    if (Ref p = b[i + 8].load(std::memory_order_relaxed))
+                        __builtin_prefetch(at<uint8_t>(p));
+                visit_chain(i);
+            }
+            continue;
+        }
+        while (m) {
+            uint32_t i = w * 64 + uint32_t(__builtin_ctzll(m));
+            m &= m - 1;
+            if (i < t.n())
+                visit_chain(i);
+        }
+    }
+    if (full && !any_deferred)
+        s->victims_done.store(vgen, std::memory_order_relaxed);
+    // Runs per key as each key was left by its last visit.
+    int64_t keys = 0, total = 0, most = 0;
+    for (int i = 1; i < kRunsHist; i++) {
+        int64_t c = s->runs_hist[i].load(std::memory_order_relaxed);
+        if (c <= 0)
+            continue;
+        keys += c;
+        total += c * i;
+        most = i;
+    }
+    if (most == kRunsHist - 1)
+        most = std::max<int64_t>(most, s->runs_big.load(std::memory_order_relaxed));
+    else
+        s->runs_big.store(0, std::memory_order_relaxed);
     s->runs_keys.store(keys, std::memory_order_relaxed);
     s->runs_total.store(total, std::memory_order_relaxed);
     s->runs_max.store(most, std::memory_order_relaxed);

@@ -13,7 +13,7 @@
 //             bump pointer + one free list per class), then never-used
 //             memory, then row segments of kSegBytes taken from the top down
 //             (the compaction runs; see "allocator")
-//   index   = IndexSlot -> bucket array -> chains of KeyEntry
+//   index   = IndexSlot -> bucket table (array + dirty bitmap) -> chains of KeyEntry
 //   key     = KeyEntry  -> newest-first skiplist of RowNode
 //             ordered by (order desc, seq desc): among equal order values the
 //             row published later (larger seq) is newer.
@@ -26,7 +26,8 @@
 //   that makes it reachable; links are changed top-down on unlink and
 //   bottom-up on insert, so a reader always sees a well-formed list.
 // * Bucket chains are guarded by the slot's stripe locks.  A key hashes to
-//   stripe hash % kStripes and to bucket hash & (nbuckets-1); the stripes of
+//   stripe hash % kStripes and to bucket hash & (nbuckets-1) of the current
+//   table (IndexSlot::table, see "resize"); the stripes of
 //   bucket b are those with stripe % nbuckets == b (one when nbuckets >=
 //   kStripes, kStripes/nbuckets otherwise: a bucket may be shared by several
 //   stripes).  Creating a key takes its one stripe lock and pushes the key at
@@ -47,7 +48,7 @@
 //   only enter a key under a pin (pins are raised under the stripe lock,
 //   excluded here), and nrows only changes under the key lock, so the key is
 //   empty and unpinned for good.  A reader still on it (find_key,
-//   for_each_key, Cursor) sees an empty key whose chain_next still leads
+//   for_each_key, Cursor) sees an empty key whose chain link still leads
 //   back into the live chain; it is freed once those readers have left.  A
 //   writer looking for the key afterwards does not find it and creates a
 //   fresh one (the old key's newest_order, the event clock, is lost: it had
@@ -68,7 +69,75 @@
 //       -> bump_lock (the class area's bump pointer and its limit).
 //   pin_key allocates (possibly reclaiming and coalescing) under its stripe
 //   lock; reclaim() frees under limbo_lock (a row segment whose last row goes
-//   is released under seg_lock from there).
+//   is released under seg_lock from there).  IndexSlot::gc_lock (one
+//   expire_index per slot at a time) comes before the stripe locks;
+//   grow_table takes all 64 stripes in ascending order, and is called with no
+//   lock held.
+//
+// ---------------------------------------------------------------- resize
+// The bucket table of a slot (2^L buckets, L <= kMaxBucketsLog2) doubles
+// online: pin_key, having created a key and released its stripe lock, calls
+// grow_table when the slot holds more keys than buckets.  Each KeyEntry has
+// two chain links; a table of 2^L buckets links its keys through
+// chain[L & 1], so the new table (2^(L+1)) uses the link the current one
+// does not.  grow_table (one thread per slot: `resizing`):
+//   1. the table before the current one must have been freed (below); it
+//      calls reclaim() a few times, else gives up until more keys arrive;
+//   2. allocates and zeroes the new array, takes every stripe lock (no key is
+//      created, pinned or unlinked meanwhile: chains are stable and hold no
+//      dead key), pushes every key onto its new bucket through the other
+//      link, sets every bit of the new dirty bitmap, and publishes the new
+//      table with one seq_cst store of IndexSlot::table (array Ref and log2
+//      in one word, so a reader never pairs an array with the wrong size);
+//   3. retires the old array: old_buckets / old_epoch under limbo_lock;
+//      reclaim() frees it once the epoch has advanced past old_epoch (as a
+//      dropped slot), i.e. when no reader that could have loaded it is left.
+// Readers (find_key, for_each_key, compact_index, expire_index's lock-free
+// peek) load the table once and follow its link only.  Nothing they follow
+// changes under them: the resize writes only the other link of each key,
+// and key unlinks after it change the new table's link only; so a reader of
+// the old table sees its chains as they were when the resize began (keys
+// created later are missing, as if it had read a moment earlier), and every
+// key on them stays allocated until it leaves its epoch (a key unlinked from
+// the new table is retired through the epoch as before).  The next resize
+// rewrites the old link again, hence step 1: it waits until no reader can
+// be on the table that used it.  Holders of a stripe lock (pin_key,
+// expire_index) see a table that cannot change until they release it;
+// expire_index checks, after locking a bucket, that the table is still the
+// one it walks, and restarts on the new one otherwise (expire() is
+// idempotent).  The memory: 4 bytes per bucket + a bit, at most 2 buckets
+// per key after growth, plus the retired half until the epoch frees it.
+//
+// ---------------------------------------------------------------- GC pass
+// A pass (the worker's, run_gc()) is expire_index then compact_index per
+// slot; its cost follows the keys with work:
+// * expire_index visits every key but tests each in O(1) without walking its
+//   rows: KeyEntry::oldest_order is a lower bound on its rows' order values
+//   (lowered by publish under the key lock, made exact by expire() under it;
+//   remove() leaves it low, which is safe), so a key whose oldest row is at
+//   or past the cutoff (its own, with the event clock) has no row the
+//   absolute rule cuts; with a row rule, nrows <= ttl_rows means none to cut.
+//   Keys left with no row and no pin are removed as before.  Exactness:
+//   every key with a row expired under the rule is visited and cut as before.
+// * compact_index visits the dirty keys only: publish and remove set
+//   kKeyDirty (an atomic RMW on flags) and, when the flag was clear, the
+//   key's bucket bit in the current table's dirty bitmap.  The pass swaps
+//   each bitmap word to 0, walks the buckets whose bit was set, clears each
+//   key's flag (RMW) and compacts the keys whose flag was set.  A publish
+//   after the clear sets the flag and bit again (next pass); one before it
+//   is seen by compact_key, which takes the key lock.  The flag RMW, the
+//   table load after it (mark_dirty), the pass's table load and its flag
+//   clear are seq_cst, and a resize sets every bit of the table it
+//   publishes: a mark that lands in a replaced table's bitmap was set before
+//   that table was replaced, so the pass over the new table finds the flag.
+//   A key compact_key could not finish (memory short) is marked dirty
+//   again.  The cleaner: when mark_victims marked segments since the slot's
+//   last full scan (StoreHeader::victim_gen vs IndexSlot::victims_done), the
+//   pass walks every key and compacts those whose segmask (bit segment % 32
+//   over its rows in segments, recomputed by compact_key) meets the
+//   victims' mask.  Runs per key are kept per key (KeyEntry::runs) and
+//   summed into the slot's histogram when they change, so the statistics
+//   cover every key without visiting it.
 //
 // ---------------------------------------------------------------- allocator
 // Two kinds of memory share the heap.
@@ -229,21 +298,36 @@ constexpr uint8_t kNodeChain = 1;
 constexpr uint32_t kMaxPayload = 0xffff;
 
 // ---------------------------------------------------------------- keys
-// KeyEntry::flags: unlinked from its bucket chain by expire_index (set under
-// the key lock and the bucket's stripe locks; the key is empty for good).
+// KeyEntry::flags (changed with atomic RMWs): kKeyDead, unlinked from its
+// bucket chain by expire_index (set under the key lock and the bucket's
+// stripe locks; the key is empty for good); kKeyDirty, rows changed since
+// compact_key last looked at the key (header comment, "GC pass").
 constexpr uint8_t kKeyDead = 1;
+constexpr uint8_t kKeyDirty = 2;
 
 struct KeyEntry {
-    std::atomic<Ref> chain_next;  // bucket chain
+    // Bucket chains: a bucket table of 2^L buckets links its keys through
+    // chain[L & 1] (header comment, "resize").
+    std::atomic<Ref> chain[2];
     uint32_t hash;
     SpinLock lock;                // serialises writers of this key
     uint16_t keylen;
-    uint8_t flags;                // kKeyDead
+    uint8_t flags;                // kKeyDead | kKeyDirty
     uint8_t top;                  // highest level in use (0..kMaxHeight-1)
+    std::atomic<uint32_t> pins;   // pending publishers (keeps the key alive)
     std::atomic<int64_t> nrows;
     std::atomic<int64_t> newest_order;  // largest order value ever published (event clock)
-    std::atomic<uint32_t> pins;   // pending publishers (keeps the key alive)
+    // <= the order value of every row of the key (INT64_MAX: none); exact
+    // after each expire() that cut rows.  Lets the GC pass skip a key whose
+    // oldest row is not expired without walking its rows.
+    std::atomic<int64_t> oldest_order;
+    // Superset of bit (segment index % 32) over the rows in row segments
+    // (recomputed by compact_key): the cleaner visits only keys whose mask
+    // meets the victims'.
+    std::atomic<uint32_t> segmask;
+    uint32_t runs;                // runs at the last compact_key (key lock; monitoring)
     Ref limbo_next;
+    uint32_t pad_;
     std::atomic<Ref> head[kMaxHeight];
     uint8_t key[1];               // really key[keylen]
 
@@ -317,6 +401,20 @@ struct SlotId {
 };
 
 constexpr int kStripes = 64;
+constexpr uint32_t kMaxBucketsLog2 = 24;  // the reloption's upper bound, and growth's
+constexpr int kRunsHist = 64;              // runs per key histogram (the last counts 63 and more)
+
+// A bucket table as IndexSlot::table holds it: (log2 of the bucket count)
+// << 32 | Ref of the array.  The array: nbuckets Refs, then the dirty
+// bitmap (one bit per bucket, at least one 64-bit word; "GC pass").
+struct BucketTable {
+    Ref buckets = 0;
+    uint32_t log2 = 0;
+    uint32_t n() const { return uint32_t(1) << log2; }
+    int link() const { return int(log2 & 1); }
+    static BucketTable of(uint64_t w) { return BucketTable{Ref(w), uint32_t(w >> 32)}; }
+    uint64_t word() const { return uint64_t(log2) << 32 | buckets; }
+};
 
 struct IndexSlot {
     std::atomic<uint32_t> state;
@@ -325,9 +423,28 @@ struct IndexSlot {
     uint32_t order_kind;           // opaque to the core (PostgreSQL layer's order type)
     std::atomic<uint64_t> generation;  // bumped at every (re)use of the slot
     uint64_t drop_epoch;
+    // The bucket table: readers take `table` (one acquire load: array and
+    // size together); buckets / nbuckets repeat it for holders of a stripe
+    // lock and for monitoring.  Replaced, twice the size, by grow_table
+    // (header comment, "resize").
+    std::atomic<uint64_t> table;
     Ref buckets;
     uint32_t nbuckets;             // power of two
     SpinLock stripes[kStripes];
+    // The table replaced by the last resize, until the epoch frees it (under
+    // limbo_lock; 0: none).  No resize while it is there.
+    Ref old_buckets;
+    uint32_t old_nbuckets;
+    uint64_t old_epoch;
+    std::atomic<uint32_t> resizing;        // one grow_table at a time
+    std::atomic<int64_t> grow_retry_keys;  // after a failed grow: not before this many keys
+    std::atomic<int64_t> resizes;          // monitoring
+    // GC pass: one expire_index at a time per slot; victim generation the
+    // last full cleaner scan covered; runs per key (kRunsHist buckets).
+    SpinLock gc_lock;
+    std::atomic<uint64_t> victims_done;
+    std::atomic<int64_t> runs_hist[kRunsHist];
+    std::atomic<int64_t> runs_big;         // the largest runs count of keys in the last bucket
     // TTL settings (written by the PostgreSQL layer when options change).
     std::atomic<uint32_t> ttl_type;
     std::atomic<uint32_t> ttl_event_clock;
@@ -432,6 +549,10 @@ struct StoreHeader {
     std::atomic<int64_t> limbo_bytes;
     std::atomic<uint64_t> seq;     // publish sequence
     std::atomic<uint32_t> gates[kCommitGates];
+    // Cleaner: bumped by mark_victims whenever it marks a segment; the
+    // victims' segment bits (index % 32), as KeyEntry::segmask.
+    std::atomic<uint64_t> victim_gen;
+    std::atomic<uint32_t> victim_mask;
 };
 
 struct ReaderSlot {
@@ -499,8 +620,9 @@ public:
     // room (one run spread over two pieces)?
     bool run_continues(Ref prev, Ref r) const;
     // Mark sealed row segments less than half live as victims (done by
-    // compact_index); returns how many segments are victims now.
-    uint32_t mark_victims();
+    // compact_index); returns how many segments are victims now.  *gen /
+    // *mask, if given: hdr()->victim_gen and victim_mask after it.
+    uint32_t mark_victims(uint64_t *gen = nullptr, uint32_t *mask = nullptr);
     // Bytes on each class's free list (walks them under the class locks; for
     // monitoring).  out[kNumClasses].
     void free_list_by_class(uint64_t *out) const;
@@ -587,6 +709,18 @@ public:
     // the key's stripe lock).  Returns nullptr when memory is full.
     KeyEntry *pin_key(IndexSlot *s, uint32_t hash, const uint8_t *key, uint32_t len);
     void unpin_key(KeyEntry *k) { k->pins.fetch_sub(1, std::memory_order_acq_rel); }
+    // Double the slot's bucket table when it holds more keys than buckets
+    // (pin_key calls it after creating a key; header comment, "resize").
+    // False when nothing was done: not needed, another thread resizing, the
+    // previous table not yet reclaimed, or no memory.  After a failure it
+    // tries again only 1/16 more keys later, unless now (the GC pass).
+    bool grow_table(IndexSlot *s, bool now = false);
+    BucketTable table_of(const IndexSlot *s) const
+    {
+        return BucketTable::of(s->table.load(std::memory_order_acquire));
+    }
+    // Bytes of a bucket array of n buckets (Refs + dirty bitmap).
+    static size_t bucket_bytes(uint32_t n) { return sizeof(Ref) * n + 8 * ((n + 63) / 64); }
 
     // ---- rows
     // Allocate an unlinked node with room for the payload; 0 when full.
@@ -604,6 +738,7 @@ public:
     // Expire across a whole index (GC pass); returns rows cut.  Also removes
     // every key left with no row and no pin (whatever the rule, kNone
     // included: keys emptied by remove() go here), see the header comment.
+    // Keys without work are skipped in O(1) ("GC pass").
     int64_t expire_index(IndexSlot *s, const TtlRule &rule);
     // Copy key k's rows, or its newest ones, into a run of row segments
     // (newest first), so that reading a window walks sequential memory; the
@@ -615,21 +750,25 @@ public:
     // it can later be freed alone.  Returns false when nothing was moved (too
     // short, contiguous enough, or memory short).  runs, if given, gets the
     // key's number of runs afterwards.
-    bool compact_key(IndexSlot *s, KeyEntry *k, bool force = false, int64_t *runs = nullptr);
-    // mark_victims, then compact_key over every key of the index; records the
-    // runs per key in the slot; returns keys compacted.  Inside an epoch
-    // when expire_index may run concurrently.
+    bool compact_key(IndexSlot *s, KeyEntry *k, bool force = false, int64_t *runs = nullptr,
+                     bool *deferred = nullptr);
+    // mark_victims, then compact_key over the dirty keys, those with rows in
+    // new victim segments, or (force) every key (header comment, "GC pass");
+    // records the runs per key in the slot; returns keys compacted.  Inside
+    // an epoch when expire_index or a resize may run concurrently.
     int64_t compact_index(IndexSlot *s, bool force = false);
     // Visit every key of the index (readers must be inside an epoch).
     template <typename F>
     void for_each_key(const IndexSlot *s, F &&f) const
     {
-        const std::atomic<Ref> *b = at<std::atomic<Ref>>(s->buckets);
-        for (uint32_t i = 0; i < s->nbuckets; i++)
+        BucketTable t = table_of(s);
+        const std::atomic<Ref> *b = at<std::atomic<Ref>>(t.buckets);
+        int l = t.link();
+        for (uint32_t i = 0; i < t.n(); i++)
             for (Ref r = b[i].load(std::memory_order_acquire); r;) {
                 const KeyEntry *k = at<KeyEntry>(r);
                 f(k);
-                r = k->chain_next.load(std::memory_order_acquire);
+                r = k->chain[l].load(std::memory_order_acquire);
             }
     }
 
@@ -671,8 +810,18 @@ private:
     void retire_node_locked(Ref node);  // limbo_lock held
     void retire_chain(IndexSlot *s, Ref first);
     // The stripe locks of bucket b (ascending) / their release.
-    void lock_bucket(IndexSlot *s, uint32_t b);
-    void unlock_bucket(IndexSlot *s, uint32_t b);
+    void lock_bucket(IndexSlot *s, uint32_t n, uint32_t b);
+    void unlock_bucket(IndexSlot *s, uint32_t n, uint32_t b);
+    // kKeyDirty on k and its bucket's bit in the current table ("GC pass").
+    void mark_dirty(IndexSlot *s, KeyEntry *k);
+    // compact_key, and the key's runs into the slot's histogram; *deferred:
+    // moves wanted but memory was short (the key stays dirty).
+    bool compact_visit(IndexSlot *s, KeyEntry *k, bool force, bool *deferred);
+    void runs_account(IndexSlot *s, uint32_t before, uint32_t after);
+    std::atomic<uint64_t> *dirty_bits(BucketTable t) const
+    {
+        return at<std::atomic<uint64_t>>(Ref(t.buckets + t.n() / 2));
+    }
     uint64_t free_chain(Ref first);        // returns bytes freed (class sizes)
     // ---- allocator internals (header comment, "allocator")
     SegInfo *segs() const { return at<SegInfo>(hdr()->segs); }
@@ -695,6 +844,8 @@ private:
     void find_preds(const KeyEntry *k, int64_t order, uint64_t seq, std::atomic<Ref> *preds[kMaxHeight]) const;
     IndexSlot *claim_slot_locked(const SlotId &id, uint32_t heap, uint32_t order_kind, Ref buckets,
                                  uint32_t nbuckets, int64_t bytes, uint32_t loading, uint32_t state);
+    // The order value of key k's oldest row, INT64_MAX when it has none (key lock held).
+    int64_t last_order_locked(const KeyEntry *k) const;
     // The row (order, TID) of key k, or 0 (key lock held).
     Ref find_row_locked(const KeyEntry *k, int64_t order, uint32_t tid_block, uint16_t tid_off) const;
     uint8_t *base_ = nullptr;
