@@ -110,10 +110,10 @@ def main():
         # (feature_ext.deployments.mean_us) on each node, vs the whole call.
         parts = []
         for node, c in sorted(workers.items(), key=lambda x: x[0][1]):
-            for name, calls, mean in c.execute(
-                    "SELECT name, calls, round(mean_us::numeric, 1) FROM feature_ext.deployments "
+            for name, calls, mean, p99 in c.execute(
+                    "SELECT name, calls, round(mean_us::numeric, 1), round(p99_us::numeric) FROM feature_ext.deployments "
                     "WHERE calls > 0 ORDER BY name").fetchall():
-                parts.append(f"{name} on :{node[1]} {calls} calls, {mean} us")
+                parts.append(f"{name} on :{node[1]} {calls} calls, mean {mean} us, p99 {p99} us")
         print("citus_route: server-side time per call inside feature_ext: " + "; ".join(parts))
     return 1 if bad else 0
 
