@@ -487,12 +487,17 @@ DeployPlan *citus_route_plan(DeployPlan *p, const Datum *values, const bool *isn
         // distributed table: plan_bound parses the text re-bound to relid).
         DeployPlan *sp = plan_bound(p->name, row.bound, nullptr, r->relid[at], p->cxt, nullptr);
         if (sp->natts != p->natts || sp->nparams != p->nparams ||
-            memcmp(sp->param_attnos, p->param_attnos, sizeof(AttrNumber) * p->nparams) != 0)
+            memcmp(sp->param_attnos, p->param_attnos, sizeof(AttrNumber) * p->nparams) != 0) {
+            // sp lives under the table plan's context, which outlives this
+            // call: freed here, or every refused call would leave one there.
+            long long sid = (long long) r->shardid[at];
+            MemoryContextDelete(sp->cxt);
             ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                            errmsg("shard %lld of table %s has another column layout than the table",
-                                   (long long) r->shardid[at], get_rel_name(p->heapoid)),
+                            errmsg("shard %lld of table %s has another column layout than the table", sid,
+                                   get_rel_name(p->heapoid)),
                             errdetail("The table has dropped columns that its shards do not have."),
                             errhint("Deploy over the shard table on its node instead.")));
+        }
         MemoryContext old = MemoryContextSwitchTo(sp->cxt);
         sp->out_desc = BlessTupleDesc(CreateTupleDescCopy(p->out_desc));
         sp->req_values = static_cast<Datum *>(palloc(sizeof(Datum) * Max(sp->natts, 1)));

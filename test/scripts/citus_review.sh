@@ -17,6 +17,10 @@
 #   quoted   undeploy() on the coordinator of a deployment whose schema (or
 #            name) needs quoting ("Sales".f) failed on every worker: the
 #            worker command passed the unquoted view name to undeploy()
+#   leak     a call refused because the key's shard has another column layout
+#            than the table (dropped columns; here on a coordinator that
+#            holds shards) left the shard's plan in the table plan's context:
+#            every refused call grew the session by a plan
 # Skipped (77) like citus.sh when Citus is neither installed nor buildable
 # (citus.sh builds it; it runs first).
 # Usage: citus_review.sh [case...]   (default: all)
@@ -29,7 +33,7 @@ if [ ! -e "$("$PG_CONFIG" --pkglibdir)/citus.so" ]; then
     rc=0; bash "$FE_ROOT/test/scripts/citus.sh" >/dev/null 2>&1 || rc=$?
     [ -e "$("$PG_CONFIG" --pkglibdir)/citus.so" ] || { echo "citus_review: skipped: Citus is not available (citus.sh: $rc)"; exit 77; }
 fi
-CASES=${*:-moved rollback quoted}
+CASES=${*:-moved rollback quoted leak}
 DIR=$(fe_workdir)
 PORTS=($(fe_free_port 56621) $(fe_free_port 56624) $(fe_free_port 56627))
 trap 'for i in 0 1 2; do fe_stop_server "$DIR/d$i" immediate; done; rm -rf "$DIR"' EXIT
@@ -139,6 +143,34 @@ quoted)
         [ "$(onw "$p" -c "SELECT count(*) FROM feature_ext.deployment WHERE schema_name = 'Sales'")" = 0 ] ||
             bad "undeploy left \"Sales\".\"F\" on port $p"
     done
+    ;;
+leak)
+    fe_psql "$C" -q >/dev/null <<'SQL'
+SELECT citus_set_node_property('/tmp', pg_catalog.current_setting('port')::int, 'shouldhaveshards', true);
+SET citus.shard_count = 4;
+CREATE TABLE td (k int8, junk int, v float8, ts timestamptz NOT NULL) USING feature_store;
+ALTER TABLE td DROP COLUMN junk;
+CREATE INDEX td_k ON td USING skiplist (k, ts);
+SELECT create_distributed_table('td', 'k', colocate_with => 'none');
+INSERT INTO td SELECT i % 20, i, '2026-01-01' FROM generate_series(1, 100) i;
+SQL
+    tryq "SELECT feature_ext.deploy('public.fdd', \$q\$SELECT k, count(*) OVER w AS c FROM td WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 5 PRECEDING)\$q\$)" ||
+        { bad "deploy over td: $out"; continue; }
+    key=$(q "SELECT k FROM generate_series(0, 19) k, feature_ext.key_owner('td', k::int8) o WHERE o.node_port = $C LIMIT 1")
+    [ -n "$key" ] || { bad "no key of td on the coordinator"; continue; }
+    out=$(fe_psql "$C" -At -v ON_ERROR_STOP=0 2>&1 <<SQL
+SELECT c FROM fdd(ROW($key, 0, '2027-01-01')::td);
+SELECT 'before', count(*) FROM pg_backend_memory_contexts WHERE name LIKE 'feature_ext%';
+DO \$\$ BEGIN FOR i IN 1..100 LOOP
+  BEGIN PERFORM fdd(ROW($key, 0, '2027-01-01')::td); EXCEPTION WHEN feature_not_supported THEN NULL; END;
+END LOOP; END \$\$;
+SELECT 'after', count(*) FROM pg_backend_memory_contexts WHERE name LIKE 'feature_ext%';
+SQL
+)
+    grep -q 'another column layout' <<<"$out" || bad "the call over td: $out"
+    b=$(sed -n 's/^before|//p' <<<"$out"); a=$(sed -n 's/^after|//p' <<<"$out")
+    [ -n "$b" ] && [ -n "$a" ] && [ $((a - b)) -lt 10 ] ||
+        bad "100 refused calls left $((a - b)) more feature_ext memory contexts in the session ($b before, $a after)"
     ;;
 *) echo "citus_review: unknown case $case"; exit 2 ;;
 esac
