@@ -29,6 +29,7 @@ extern "C" {
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 }
@@ -103,6 +104,17 @@ void citus_deploy_workers(const char *qfn, const char *bound_query, const char *
                           Oid request_fn, int dist_arg)
 {
     PreventInTransactionBlock(true, "feature_ext.deploy() over a Citus distributed table");
+    // create_distributed_function has every worker run CREATE OR REPLACE
+    // FUNCTION ... LANGUAGE c as the caller, which only a superuser may: say
+    // so before the workers' copies are made (they would be left behind).
+    if (OidIsValid(request_fn) && dist_arg > 0 && !superuser())
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("deploy() over the Citus distributed table \"%s\" from the coordinator must be run by "
+                               "a superuser", get_rel_name(heapoid)),
+                        errdetail("Citus delegates calls of the request function by creating it on every worker as "
+                                  "the caller (create_distributed_function), and its language is C."),
+                        errhint("Deploy as a superuser, or deploy the same query on each worker and call the key's "
+                                "worker (feature_ext.key_owner()).")));
     SafeScope pinned;
     safe_enter(&pinned, InvalidOid, 0);
     SPI_connect();

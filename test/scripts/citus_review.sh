@@ -21,6 +21,12 @@
 #            than the table (dropped columns; here on a coordinator that
 #            holds shards) left the shard's plan in the table plan's context:
 #            every refused call grew the session by a plan
+#   role     deploy() on the coordinator by a role that is not a superuser
+#            made the workers' copies, then failed in Citus's
+#            create_distributed_function ("permission denied for language
+#            c" on a worker: Citus recreates the function there as the
+#            caller), leaving those copies; it now says why before any
+#            worker is touched
 # Skipped (77) like citus.sh when Citus is neither installed nor buildable
 # (citus.sh builds it; it runs first).
 # Usage: citus_review.sh [case...]   (default: all)
@@ -33,7 +39,7 @@ if [ ! -e "$("$PG_CONFIG" --pkglibdir)/citus.so" ]; then
     rc=0; bash "$FE_ROOT/test/scripts/citus.sh" >/dev/null 2>&1 || rc=$?
     [ -e "$("$PG_CONFIG" --pkglibdir)/citus.so" ] || { echo "citus_review: skipped: Citus is not available (citus.sh: $rc)"; exit 77; }
 fi
-CASES=${*:-moved rollback quoted leak}
+CASES=${*:-moved rollback quoted leak role}
 DIR=$(fe_workdir)
 PORTS=($(fe_free_port 56621) $(fe_free_port 56624) $(fe_free_port 56627))
 trap 'for i in 0 1 2; do fe_stop_server "$DIR/d$i" immediate; done; rm -rf "$DIR"' EXIT
@@ -171,6 +177,31 @@ SQL
     b=$(sed -n 's/^before|//p' <<<"$out"); a=$(sed -n 's/^after|//p' <<<"$out")
     [ -n "$b" ] && [ -n "$a" ] && [ $((a - b)) -lt 10 ] ||
         bad "100 refused calls left $((a - b)) more feature_ext memory contexts in the session ($b before, $a after)"
+    ;;
+role)
+    fe_psql "$C" -q >/dev/null <<'SQL'
+CREATE ROLE alice LOGIN;
+GRANT CREATE ON SCHEMA public TO alice;
+SET ROLE alice;
+SET citus.shard_count = 4;
+CREATE TABLE ta (k int8, v float8, ts timestamptz NOT NULL) USING feature_store;
+CREATE INDEX ta_k ON ta USING skiplist (k, ts);
+SELECT create_distributed_table('ta', 'k', colocate_with => 'none');
+INSERT INTO ta SELECT i % 20, i, '2026-01-01' FROM generate_series(1, 100) i;
+SQL
+    rc=0
+    out=$(fe_psql "$C" -At -c "SET ROLE alice" \
+          -c "SELECT feature_ext.deploy('public.fa', \$q\$SELECT k, count(*) OVER w AS c FROM ta WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 5 PRECEDING)\$q\$)" 2>&1) || rc=$?
+    if [ "$rc" = 0 ]; then
+        got=$(q "SELECT c FROM fa(3, 0, '2030-01-01')" 2>&1) || true
+        [ "$got" = "$(q "SELECT count(*) + 1 FROM ta WHERE k = 3")" ] || bad "alice's deployment through the coordinator: $got"
+    else
+        grep -q 'must be run by a superuser' <<<"$out" || bad "alice's deploy() failed without saying why: $out"
+        for p in "$W1" "$W2"; do
+            [ "$(onw "$p" -c "SELECT count(*) FROM feature_ext.deployments WHERE name = 'public.fa'")" = 0 ] ||
+                bad "alice's failed deploy() left a deployment on worker $p"
+        done
+    fi
     ;;
 *) echo "citus_review: unknown case $case"; exit 2 ;;
 esac
