@@ -13,7 +13,11 @@
 // passed as a parameter.  The worker commands are not part of the
 // coordinator's transaction (run_command_on_workers commits each on its
 // own): a deploy that fails after them leaves the workers' copies, which
-// the next deploy (always with "replace" on the workers) overwrites.
+// the next deploy (always with "replace" on the workers) overwrites.  So
+// that a rollback cannot undo the coordinator's side alone (a deployment
+// delegating calls to workers that no longer have it, or the workers with
+// one the coordinator does not have), both refuse to run in a transaction
+// block (or a subtransaction) there.
 //
 // C-style zone (CONTRIBUTING.md): no C++ object with a destructor here.
 #include "feature_ext/deploy/deploy_pg.hpp"
@@ -21,9 +25,11 @@
 #include "feature_ext/storage/storage_pg.hpp"
 
 extern "C" {
+#include "access/xact.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 }
@@ -97,6 +103,18 @@ AttrNumber citus_dist_attno(Oid relid)
 void citus_deploy_workers(const char *qfn, const char *bound_query, const char *options_json, Oid heapoid,
                           Oid request_fn, int dist_arg)
 {
+    PreventInTransactionBlock(true, "feature_ext.deploy() over a Citus distributed table");
+    // create_distributed_function has every worker run CREATE OR REPLACE
+    // FUNCTION ... LANGUAGE c as the caller, which only a superuser may: say
+    // so before the workers' copies are made (they would be left behind).
+    if (OidIsValid(request_fn) && dist_arg > 0 && !superuser())
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("deploy() over the Citus distributed table \"%s\" from the coordinator must be run by "
+                               "a superuser", get_rel_name(heapoid)),
+                        errdetail("Citus delegates calls of the request function by creating it on every worker as "
+                                  "the caller (create_distributed_function), and its language is C."),
+                        errhint("Deploy as a superuser, or deploy the same query on each worker and call the key's "
+                                "worker (feature_ext.key_owner()).")));
     SafeScope pinned;
     safe_enter(&pinned, InvalidOid, 0);
     SPI_connect();
@@ -120,15 +138,19 @@ void citus_deploy_workers(const char *qfn, const char *bound_query, const char *
     safe_leave(&pinned);
 }
 
-void citus_undeploy_workers(const char *qfn)
+void citus_undeploy_workers(const char *schema, const char *fname)
 {
+    PreventInTransactionBlock(true, "feature_ext.undeploy() of a deployment over a Citus distributed table");
     SafeScope pinned;
     safe_enter(&pinned, InvalidOid, 0);
     SPI_connect();
     // A worker without it (a node added later, a failed deploy) is fine.
-    on_workers(psprintf("SELECT feature_ext.undeploy(d.name) FROM feature_ext.deployments d "
+    // The view's name is schema.name unquoted: undeploy() gets the quoted
+    // form ("Sales"."F" would otherwise be read as sales.f).
+    on_workers(psprintf("SELECT feature_ext.undeploy(%s) FROM feature_ext.deployments d "
                         "WHERE d.name OPERATOR(pg_catalog.=) %s",
-                        quote_literal_cstr(qfn)),
+                        quote_literal_cstr(quote_qualified_identifier(schema, fname)),
+                        quote_literal_cstr(psprintf("%s.%s", schema, fname))),
                "undeploy()");
     SPI_finish();
     safe_leave(&pinned);

@@ -363,8 +363,17 @@ CitusRoute *citus_route_build(DeployPlan *p, const char *schema, const char *fna
     AttrNumber attno = col ? get_attnum(p->heapoid, col) : InvalidAttrNumber;
     if (attno == InvalidAttrNumber)
         elog(ERROR, "feature_ext: Citus distribution column \"%s\" not found", col ? col : "?");
+    // `here`: this node has an active placement of the shard.  The shard
+    // table alone says nothing: after a shard move the source node keeps
+    // its copy until Citus's deferred cleanup (pg_dist_cleanup) drops it,
+    // and that copy misses every row written since.
     if (SPI_execute_with_args("SELECT s.shardid, s.shardminvalue::pg_catalog.int4, s.shardmaxvalue::pg_catalog.int4, "
-                              "pg_catalog.shard_name(s.logicalrelid, s.shardid) "
+                              "pg_catalog.shard_name(s.logicalrelid, s.shardid), "
+                              "EXISTS (SELECT 1 FROM pg_catalog.pg_dist_placement pl "
+                              "         WHERE pl.shardid OPERATOR(pg_catalog.=) s.shardid "
+                              "           AND pl.shardstate OPERATOR(pg_catalog.=) 1 "
+                              "           AND pl.groupid OPERATOR(pg_catalog.=) "
+                              "               (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g)) "
                               "FROM pg_catalog.pg_dist_shard s WHERE s.logicalrelid OPERATOR(pg_catalog.=) $1 "
                               "ORDER BY 2",
                               1, argt, args, nullptr, true, 0) != SPI_OK_SELECT)
@@ -390,7 +399,9 @@ CitusRoute *citus_route_build(DeployPlan *p, const char *schema, const char *fna
         // pg_class queries): its last name part, looked up by the syscache.
         char *sn = SPI_getvalue(t, SPI_tuptable->tupdesc, 4);
         List *parts = NIL;
-        n3 = !sn || !SplitIdentifierString(sn, '.', &parts) || parts == NIL;
+        bool n4;
+        bool here = DatumGetBool(SPI_getbinval(t, SPI_tuptable->tupdesc, 5, &n4)) && !n4;
+        n3 = !here || !sn || !SplitIdentifierString(sn, '.', &parts) || parts == NIL;
         r->relid[i] = n3 ? InvalidOid
                          : get_relname_relid(static_cast<char *>(llast(parts)), get_rel_namespace(p->heapoid));
         if (n0 || n1 || n2)
@@ -476,12 +487,17 @@ DeployPlan *citus_route_plan(DeployPlan *p, const Datum *values, const bool *isn
         // distributed table: plan_bound parses the text re-bound to relid).
         DeployPlan *sp = plan_bound(p->name, row.bound, nullptr, r->relid[at], p->cxt, nullptr);
         if (sp->natts != p->natts || sp->nparams != p->nparams ||
-            memcmp(sp->param_attnos, p->param_attnos, sizeof(AttrNumber) * p->nparams) != 0)
+            memcmp(sp->param_attnos, p->param_attnos, sizeof(AttrNumber) * p->nparams) != 0) {
+            // sp lives under the table plan's context, which outlives this
+            // call: freed here, or every refused call would leave one there.
+            long long sid = (long long) r->shardid[at];
+            MemoryContextDelete(sp->cxt);
             ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                            errmsg("shard %lld of table %s has another column layout than the table",
-                                   (long long) r->shardid[at], get_rel_name(p->heapoid)),
+                            errmsg("shard %lld of table %s has another column layout than the table", sid,
+                                   get_rel_name(p->heapoid)),
                             errdetail("The table has dropped columns that its shards do not have."),
                             errhint("Deploy over the shard table on its node instead.")));
+        }
         MemoryContext old = MemoryContextSwitchTo(sp->cxt);
         sp->out_desc = BlessTupleDesc(CreateTupleDescCopy(p->out_desc));
         sp->req_values = static_cast<Datum *>(palloc(sizeof(Datum) * Max(sp->natts, 1)));
@@ -1542,7 +1558,7 @@ FE_FUNCTION(fe_undeploy)
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("deployment \"%s\" does not exist", fname),
                         errhint("See SELECT name FROM feature_ext.deployments.")));
     if (OidIsValid(row.relid) && fe::citus_dist_method(row.relid) == 'h' && fe::citus_is_coordinator())
-        fe::citus_undeploy_workers(psprintf("%s.%s", sch, fname));
+        fe::citus_undeploy_workers(sch, fname);
     drop_deployment(sch, get_namespace_oid(sch, false), fname, row.owner, true);
     fe::deploy_stats_forget(psprintf("%s.%s", sch, fname));
     PG_RETURN_VOID();

@@ -279,7 +279,7 @@ bool citus_is_coordinator();
 AttrNumber citus_dist_attno(Oid relid);  // the distribution column (InvalidAttrNumber: none)
 void citus_deploy_workers(const char *qfn, const char *bound_query, const char *options_json, Oid heapoid,
                           Oid request_fn, int dist_arg);
-void citus_undeploy_workers(const char *qfn);
+void citus_undeploy_workers(const char *schema, const char *fname);
 // Kernels for the plan without the aggregates marked in exclude (compiled
 // now, not stored); nullptr when nothing compiles.
 JitPlan *jit_variant(DeployPlan *p, const bool *exclude);
