@@ -136,6 +136,7 @@ void run_load_round()
                 BackgroundWorker w;
                 fill_worker(&w, BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION, BGW_NEVER_RESTART,
                             "fe_loader_db_main", "feature_ext index loader");
+                w.bgw_start_time = BgWorkerStart_ConsistentState;  // hot standbys load too
                 w.bgw_main_arg = ObjectIdGetDatum(dbs[next]);
                 w.bgw_notify_pid = MyProcPid;
                 if (RegisterDynamicBackgroundWorker(&w, &running[i]))
