@@ -12,8 +12,10 @@
 #      meanwhile never fail
 #   3. after replay (replay LSN >= the primary's LSN): per key, index_scan on
 #      the standby = the standby's table; 100 requests equal on both servers
-#   4. the standby restarts (reloads from its heap), more rows stream, check
-#   5. the standby is promoted; writes on it keep its index exact
+#   4. the standby restarts (reloads from its heap) with a transaction
+#      prepared on the primary, committed after the restart; more rows stream
+#   5. a transaction prepared on the primary; the standby is promoted and
+#      commits it; writes on it keep its index exact
 set -euo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$FE_ROOT/test/lib.sh"
@@ -157,14 +159,37 @@ locks=$(q2 "BEGIN; SELECT count(*) FROM feature_ext.index_scan('ev_k', '{k1}');
             SELECT string_agg(DISTINCT mode, ',') FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'relation'; COMMIT" | tail -1)
 [ "$locks" = AccessShareLock ] || fail "3: a request on the standby took $locks"
 
+# the standby followed through WAL: ev's indexes were loaded once (side_k
+# again after its TRUNCATE)
+n=$(grep -c 'loaded skiplist index "ev_k"' "$STBY/server.log" || true)
+[ "$n" = 1 ] || fail "3: ev_k was loaded $n times on the standby (expected once, then followed through WAL)"
+
 # ---------------------------------------------------------------- 4. standby restart
+# a transaction prepared before the restart and committed after it: the
+# standby's loader holds its rows (found in the table), the replayed
+# COMMIT PREPARED applies them
+fe_psql "$P1" >/dev/null <<'SQL'
+BEGIN; INSERT INTO ev SELECT 40000 + i, 'q' || (i % 2), 'm0', i, timestamptz '2026-05-01' + i * interval '1 s' FROM generate_series(1, 20) i;
+DELETE FROM ev WHERE id % 73 = 0; PREPARE TRANSACTION 'g3';
+SQL
+wait_replay "4 (prepared)"
 "${RUN_AS[@]}" "$PG_BINDIR/pg_ctl" -D "$STBY" -l "$STBY/server.log" -w -m fast restart >/dev/null || fail "standby restart"
 wait_ready "$P2" "4"
+check_all "4 (after the standby's restart, g3 prepared)"
+q1 "COMMIT PREPARED 'g3'" >/dev/null
 ( stream 20000 ) & writer=$!
 wait $writer || fail "4: the writer failed"
 wait_replay "4"
+[ "$(q2 "SELECT count(*) FROM feature_ext.index_scan('ev_k', '{q1}')")" = 10 ] || fail "4: g3's rows missing on the standby"
 check_all "4 (after the standby's restart)"
 say "4 ok"
+
+# a transaction prepared on the primary, decided on the promoted standby
+fe_psql "$P1" >/dev/null <<'SQL'
+BEGIN; INSERT INTO ev SELECT 50000 + i, 'r' || (i % 2), 'm0', i, timestamptz '2026-06-01' + i * interval '1 s' FROM generate_series(1, 20) i;
+DELETE FROM ev WHERE id % 71 = 0; PREPARE TRANSACTION 'g4';
+SQL
+wait_replay "5 (prepared)"
 
 # ---------------------------------------------------------------- 5. promotion
 fe_stop_server "$PRIM" fast
@@ -172,7 +197,11 @@ q2 "SELECT pg_promote(true, 60)" >/dev/null || fail "promotion"
 [ "$(q2 "SELECT pg_is_in_recovery()")" = f ] || fail "5: still in recovery after promotion"
 P1=$P2  # check_all compares the promoted server with itself from here on
 wait_ready "$P2" "5"
-check_all "5 (promoted)"
+check_all "5 (promoted, g4 prepared)"
+[ "$(q2 "SELECT count(*) FROM feature_ext.index_scan('ev_k', '{r1}')")" = 0 ] || fail "5: g4's rows visible before COMMIT PREPARED"
+q2 "COMMIT PREPARED 'g4'" >/dev/null
+[ "$(q2 "SELECT count(*) FROM feature_ext.index_scan('ev_k', '{r1}')")" = 10 ] || fail "5: g4's rows missing after COMMIT PREPARED on the promoted server"
+check_all "5 (promoted, g4 committed)"
 for j in $(seq 0 9); do ins $((30000 + j * 50 + 1)) $((30000 + j * 50 + 50)); done
 q2 "UPDATE ev SET v = v + 1 WHERE id % 7 = 0" >/dev/null
 q2 "DELETE FROM ev WHERE id % 13 = 0" >/dev/null
