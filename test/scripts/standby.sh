@@ -173,6 +173,7 @@ BEGIN; INSERT INTO ev SELECT 40000 + i, 'q' || (i % 2), 'm0', i, timestamptz '20
 DELETE FROM ev WHERE id % 73 = 0; PREPARE TRANSACTION 'g3';
 SQL
 wait_replay "4 (prepared)"
+echo "feature_ext.ttl_gc_interval = '1s'" >> "$STBY/postgresql.conf"  # the standby worker's GC pass
 "${RUN_AS[@]}" "$PG_BINDIR/pg_ctl" -D "$STBY" -l "$STBY/server.log" -w -m fast restart >/dev/null || fail "standby restart"
 wait_ready "$P2" "4"
 check_all "4 (after the standby's restart, g3 prepared)"
@@ -182,6 +183,11 @@ wait $writer || fail "4: the writer failed"
 wait_replay "4"
 [ "$(q2 "SELECT count(*) FROM feature_ext.index_scan('ev_k', '{q1}')")" = 10 ] || fail "4: g3's rows missing on the standby"
 check_all "4 (after the standby's restart)"
+for i in $(seq 1 50); do
+    [ "$(q2 "SELECT count(*) FROM feature_ext.index_stats WHERE last_gc IS NOT NULL")" -ge 3 ] && break
+    sleep 0.2
+done
+[ "$(q2 "SELECT count(*) FROM feature_ext.index_stats WHERE last_gc IS NOT NULL")" -ge 3 ] || fail "4: no GC pass on the standby"
 say "4 ok"
 
 # a transaction prepared on the primary, decided on the promoted standby
