@@ -314,6 +314,18 @@ void standby_catch_up()
     }
 }
 
+bool standby_worker_tick()
+{
+    if (!g_shared || g_shared->worker_procno.load() != compat::proc_number(MyProc) ||
+        (g_shared->log.entries.load() == 0 && held_header()->entries.load() == 0))
+        return true;
+    StartTransactionCommand();
+    (void) GetTransactionSnapshot();  // RecentXmin for TransactionIdIsInProgress
+    bool done = pg_entry([&]() { return resolve_pass(); });
+    CommitTransactionCommand();
+    return done;
+}
+
 void standby_abort()
 {
     if (g_resolving && g_shared) {
@@ -356,13 +368,7 @@ extern "C" void fe_standby_worker_main(Datum)
     TimestampTz last_gc = GetCurrentTimestamp();
     for (;;) {
         bool recovering = RecoveryInProgress();
-        bool again = false;
-        if (fe::g_shared->log.entries.load() > 0 || fe::held_header()->entries.load() > 0) {
-            StartTransactionCommand();
-            (void) GetTransactionSnapshot();  // RecentXmin for TransactionIdIsInProgress
-            again = !fe::pg_entry([&]() { return fe::resolve_pass(); });
-            CommitTransactionCommand();
-        }
+        bool again = !fe::standby_worker_tick();
         if (!recovering && !again)
             break;  // promoted: the last pass ran after replay ended
         if (fe::load_requested())

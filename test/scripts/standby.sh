@@ -45,6 +45,9 @@ CREATE INDEX ev_km ON ev USING skiplist (k, m, ts) INCLUDE (v);
 CREATE TABLE side (k text, ts int8 NOT NULL) USING feature_store;
 CREATE INDEX side_k ON side USING skiplist (k, ts);
 INSERT INTO side SELECT 's' || (i % 5), i FROM generate_series(1, 100) i;
+CREATE TABLE big (k text, ts int8 NOT NULL, v int) USING feature_store;
+CREATE INDEX big_k ON big USING skiplist (k, ts);
+INSERT INTO big SELECT 'b' || (i % 1000), i, i FROM generate_series(1, 300000) i;
 SELECT feature_ext.deploy('public.f', $q$SELECT k, count(*) OVER w AS c, sum(v) OVER w AS s, max(id) OVER w AS mx FROM ev
   WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 50 PRECEDING AND CURRENT ROW)$q$);
 SQL
@@ -63,7 +66,7 @@ wait_ready() {  # PORT LABEL
     local i
     for i in $(seq 1 300); do
         [ "$(fe_psql "$1" -At -c "SELECT count(*) FROM feature_ext.index_stats WHERE state <> 'ready'" 2>/dev/null)" = 0 ] &&
-            [ "$(fe_psql "$1" -At -c "SELECT count(*) FROM feature_ext.index_stats" 2>/dev/null)" -ge 3 ] && return 0
+            [ "$(fe_psql "$1" -At -c "SELECT count(*) FROM feature_ext.index_stats" 2>/dev/null)" -ge 4 ] && return 0
         # a request asks for the load (and waits up to load_wait)
         fe_psql "$1" -At -c "SELECT count(*) FROM feature_ext.index_scan('ev_k', '{k1}')" >/dev/null 2>&1 || true
         sleep 0.2
@@ -178,16 +181,28 @@ echo "feature_ext.ttl_gc_interval = '1s'" >> "$STBY/postgresql.conf"  # the stan
 wait_ready "$P2" "4"
 check_all "4 (after the standby's restart, g3 prepared)"
 q1 "COMMIT PREPARED 'g3'" >/dev/null
-( stream 20000 ) & writer=$!
+# the standby restarts again while the primary streams: its loads run
+# beside replay (replayed changes go to the loading indexes' catch-up queues)
+( stream 20000; for j in $(seq 0 19); do ins $((25000 + j * 200 + 1)) $((25000 + j * 200 + 200)); done ) & writer=$!
+( for j in $(seq 1 60); do
+      q1 "INSERT INTO big SELECT 'b' || (i % 1000), i, i FROM generate_series($((300000 + j * 300 + 1)), $((300000 + j * 300 + 300))) i;
+          DELETE FROM big WHERE ts % 997 = $j" >/dev/null
+  done ) & writer2=$!
+sleep 0.5
+"${RUN_AS[@]}" "$PG_BINDIR/pg_ctl" -D "$STBY" -l "$STBY/server.log" -w -m fast restart >/dev/null || fail "standby restart under writes"
+wait_ready "$P2" "4 (restarted under writes)"
 wait $writer || fail "4: the writer failed"
+wait $writer2 || fail "4: the writer of big failed"
 wait_replay "4"
+check_index "$P2" "4 (loaded beside replay)" big_k "k" big
+say "4: standby loads: $(grep -o 'loaded skiplist index "big_k".*' "$STBY/server.log" | sed 's/.*rows in [^,]*, //' | tr '\n' ';')"
 [ "$(q2 "SELECT count(*) FROM feature_ext.index_scan('ev_k', '{q1}')")" = 10 ] || fail "4: g3's rows missing on the standby"
 check_all "4 (after the standby's restart)"
 for i in $(seq 1 50); do
-    [ "$(q2 "SELECT count(*) FROM feature_ext.index_stats WHERE last_gc IS NOT NULL")" -ge 3 ] && break
+    [ "$(q2 "SELECT count(*) FROM feature_ext.index_stats WHERE last_gc IS NOT NULL")" -ge 4 ] && break
     sleep 0.2
 done
-[ "$(q2 "SELECT count(*) FROM feature_ext.index_stats WHERE last_gc IS NOT NULL")" -ge 3 ] || fail "4: no GC pass on the standby"
+[ "$(q2 "SELECT count(*) FROM feature_ext.index_stats WHERE last_gc IS NOT NULL")" -ge 4 ] || fail "4: no GC pass on the standby"
 say "4 ok"
 
 # a transaction prepared on the primary, decided on the promoted standby

@@ -207,7 +207,11 @@ void standby_log_flush();
 // it reads on a standby; a writer after a promotion).  Never fails for
 // memory (the log is marked lost instead).
 void standby_catch_up();
-bool standby_lost();                     // the indexes stopped following the primary
+bool standby_lost();
+// The standby worker's pass over the log (also between the waits of its
+// load rounds); false: run it again shortly.  Outside a transaction; a
+// no-op in any other process.
+bool standby_worker_tick();                     // the indexes stopped following the primary
 void standby_abort();                    // transaction abort
 
 // ---- Citus (storage/citus_pg.cpp): a table Citus distributes is an empty
