@@ -65,19 +65,25 @@ constexpr RmgrId kRmgrId = RM_EXPERIMENTAL_ID;  // 128 (docs/STORAGE.md, "Standb
 constexpr uint8 kXlogOps = 0x10;
 constexpr size_t kRecordBytes = 256 * 1024;      // a record is flushed beyond this
 
-// One change in a record, followed by the key, then (insert) the payload.
-struct WalOp {
-    uint8 kind;        // core::StandbyKind for events; kWalInsert / kWalDelete
-    uint8 pad;
-    uint16 key_len;
+// A record is a sequence of items, each a kind byte and then:
+//   kWalSlot                  the index (database, index, relfilenode) of
+//                             the changes that follow in this record;
+//   kWalInsert / kWalDelete   a WalOp, the key, (insert) the payload;
+//   core::StandbyKind events  the index (built: CREATE INDEX, TRUNCATE,
+//                             REINDEX; dropped).
+// Unaligned: read with memcpy.
+struct WalSlot {
     uint32 db, index, relfilenode;
-    uint32 tid_block;
+};
+struct __attribute__((packed)) WalOp {
+    uint16 key_len;
+    uint16 payload_len;  // insert (rows are at most 65535 bytes: kMaxPayload)
     uint16 tid_off;
-    uint16 pad2;
-    uint32 payload_len;
+    uint32 tid_block;
     int64 order;
 };
-constexpr uint8 kWalInsert = 10, kWalDelete = 11;
+constexpr uint8 kWalInsert = 10, kWalDelete = 11, kWalSlot = 12;
+core::SlotId g_record_slot;  // the last kWalSlot of the record being built
 
 struct StandbyShared {
     core::StandbyHeader log;
@@ -114,26 +120,36 @@ void fe_redo(XLogReaderState *record)
     const char *p = XLogRecGetData(record);
     const char *end = p + XLogRecGetDataLen(record);
     core::Ref cur = 0;
-    core::SlotId cur_id;
-    while (p + sizeof(WalOp) <= end) {
-        WalOp op;
-        memcpy(&op, p, sizeof(op));
-        const uint8 *key = reinterpret_cast<const uint8 *>(p + sizeof(op));
-        const uint8 *payload = key + op.key_len;
-        p += sizeof(op) + op.key_len + (op.kind == kWalInsert ? op.payload_len : 0);
-        if (p > end)
-            elog(PANIC, "feature_ext redo: truncated record");
-        core::SlotId id{op.db, op.index, op.relfilenode};
-        if (op.kind != kWalInsert && op.kind != kWalDelete) {
+    core::SlotId cur_id, id;
+    while (p < end) {
+        uint8 kind = uint8(*p++);
+        if (kind != kWalInsert && kind != kWalDelete) {
+            WalSlot ws;
+            if (p + sizeof(ws) > end)
+                elog(PANIC, "feature_ext redo: truncated record");
+            memcpy(&ws, p, sizeof(ws));
+            p += sizeof(ws);
+            id = core::SlotId{ws.db, ws.index, ws.relfilenode};
+            if (kind == kWalSlot)
+                continue;
             if (cur)
                 log.append(cur);
-            cur = log.make(core::StandbyKind(op.kind), xid, id);
+            cur = log.make(core::StandbyKind(kind), xid, id);
             if (!cur)
                 return lost("memory ran out during replay");
             log.append(cur);
             cur = 0;
             continue;
         }
+        WalOp op;
+        if (p + sizeof(op) > end)
+            elog(PANIC, "feature_ext redo: truncated record");
+        memcpy(&op, p, sizeof(op));
+        const uint8 *key = reinterpret_cast<const uint8 *>(p + sizeof(op));
+        const uint8 *payload = key + op.key_len;
+        p += sizeof(op) + op.key_len + (kind == kWalInsert ? op.payload_len : 0);
+        if (p > end)
+            elog(PANIC, "feature_ext redo: truncated record");
         if (cur && !(cur_id == id)) {
             log.append(cur);
             cur = 0;
@@ -145,7 +161,7 @@ void fe_redo(XLogReaderState *record)
                 return lost("memory ran out during replay");
         }
         core::Ref node = 0;
-        if (op.kind == kWalInsert) {
+        if (kind == kWalInsert) {
             node = st.alloc_node(op.payload_len, op.order, op.tid_block, op.tid_off);
             if (!node) {
                 log.release(cur);
@@ -153,7 +169,7 @@ void fe_redo(XLogReaderState *record)
             }
             memcpy(st.at<core::RowNode>(node)->payload(), payload, op.payload_len);
         }
-        core::Ref rec = st.alloc_catchup(op.kind == kWalInsert, node, op.order, op.tid_block, op.tid_off,
+        core::Ref rec = st.alloc_catchup(kind == kWalInsert, node, op.order, op.tid_block, op.tid_off,
                                          core::Store::hash_key(key, op.key_len), key, op.key_len);
         if (!rec) {
             if (node)
@@ -243,17 +259,21 @@ bool standby_logging()
 void standby_log_op(bool insert, const core::SlotId &id, const uint8 *key, uint32 key_len, int64 order,
                     uint32 tid_block, uint16 tid_off, const uint8 *payload, uint32 payload_len)
 {
+    if (g_record.empty() || !(g_record_slot == id)) {
+        WalSlot ws{id.db, id.index, id.relfilenode};
+        const uint8 *w = reinterpret_cast<const uint8 *>(&ws);
+        g_record.push_back(kWalSlot);
+        g_record.insert(g_record.end(), w, w + sizeof(ws));
+        g_record_slot = id;
+    }
     WalOp op{};
-    op.kind = insert ? kWalInsert : kWalDelete;
     op.key_len = uint16(key_len);
-    op.db = id.db;
-    op.index = id.index;
-    op.relfilenode = id.relfilenode;
-    op.tid_block = tid_block;
+    op.payload_len = insert ? uint16(payload_len) : 0;
     op.tid_off = tid_off;
-    op.payload_len = insert ? payload_len : 0;
+    op.tid_block = tid_block;
     op.order = order;
     const uint8 *o = reinterpret_cast<const uint8 *>(&op);
+    g_record.push_back(insert ? kWalInsert : kWalDelete);
     g_record.insert(g_record.end(), o, o + sizeof(op));
     g_record.insert(g_record.end(), key, key + key_len);
     if (insert)
@@ -264,13 +284,11 @@ void standby_log_op(bool insert, const core::SlotId &id, const uint8 *key, uint3
 
 void standby_log_event(uint32 kind, const core::SlotId &id)
 {
-    WalOp op{};
-    op.kind = uint8(kind);
-    op.db = id.db;
-    op.index = id.index;
-    op.relfilenode = id.relfilenode;
-    const uint8 *o = reinterpret_cast<const uint8 *>(&op);
-    g_record.insert(g_record.end(), o, o + sizeof(op));
+    WalSlot ws{id.db, id.index, id.relfilenode};
+    const uint8 *w = reinterpret_cast<const uint8 *>(&ws);
+    g_record.push_back(uint8(kind));
+    g_record.insert(g_record.end(), w, w + sizeof(ws));
+    g_record_slot = core::SlotId{};  // redo reads the event's index as current: name the next op's again
 }
 
 void standby_log_flush()
