@@ -4,9 +4,9 @@
 //   skiplist indexes as custom WAL records (resource manager
 //   RM_EXPERIMENTAL_ID = 128, "feature_ext"; PostgreSQL 15 custom WAL
 //   resource managers need the library in shared_preload_libraries, which
-//   feature_ext requires anyway): per change the index's (database, index,
-//   relfilenode), the key, the order value, the heap TID and, for an
-//   insert, the encoded row as the index holds it.  Logged only when
+//   feature_ext requires anyway): per change the key, the order value, the
+//   heap TID and, for an insert, the encoded row as the index holds it; the
+//   index (database, index, relfilenode) once per run of its changes.  Logged only when
 //   wal_level >= replica.  The record carries the top-level xid.
 // * Standby: the redo function (startup process: no catalog, no locks, no
 //   ERROR) appends the changes to the replay log in shared memory

@@ -147,6 +147,9 @@ wait_replay "2 (prepared)"
 [ "$(q2 "SELECT count(*) FROM feature_ext.index_scan('ev_k', '{p1}')")" = 0 ] || fail "2: a prepared row is visible on the standby"
 q1 "COMMIT PREPARED 'g1'" >/dev/null
 q1 "ROLLBACK PREPARED 'g2'" >/dev/null
+# one transaction's changes over several WAL records (256 kB each)
+q1 "INSERT INTO big SELECT 'b' || (i % 1000), i, i FROM generate_series(400001, 430000) i" >/dev/null
+q1 "DELETE FROM big WHERE ts % 10 = 3" >/dev/null
 # TRUNCATE and reload of another table
 q1 "TRUNCATE side" >/dev/null
 q1 "INSERT INTO side SELECT 't' || (i % 4), i FROM generate_series(1, 40) i" >/dev/null
@@ -155,6 +158,7 @@ wait_replay "2"
 [ "$(q2 "SELECT count(*) FROM feature_ext.index_scan('ev_k', '{rolledback}')")" = 0 ] || fail "2: rolled-back rows on the standby"
 [ "$(q2 "SELECT count(*) FROM feature_ext.index_scan('side_k', '{t1}')")" = 10 ] || fail "2: TRUNCATE + insert not followed"
 check_all "2 (streamed)"
+check_index "$P2" "2 (big transactions)" big_k "k" big
 say "2 ok ($mid requests on the standby during replay)"
 
 # ---------------------------------------------------------------- 3. lock modes on the standby
