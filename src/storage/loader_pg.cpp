@@ -136,6 +136,7 @@ void run_load_round()
                 BackgroundWorker w;
                 fill_worker(&w, BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION, BGW_NEVER_RESTART,
                             "fe_loader_db_main", "feature_ext index loader");
+                w.bgw_start_time = BgWorkerStart_ConsistentState;  // hot standbys load too
                 w.bgw_main_arg = ObjectIdGetDatum(dbs[next]);
                 w.bgw_notify_pid = MyProcPid;
                 if (RegisterDynamicBackgroundWorker(&w, &running[i]))
@@ -148,8 +149,12 @@ void run_load_round()
         }
         if (active == 0 && next >= ndbs)
             break;
+        // On a standby the round runs in the standby worker, which keeps
+        // applying replayed changes meanwhile (replay sets the latch).
+        bool standby = !standby_worker_tick() || RecoveryInProgress();
         // Our workers' exits set the latch (bgw_notify_pid).
-        (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1000, PG_WAIT_EXTENSION);
+        (void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, standby ? 10 : 1000,
+                         PG_WAIT_EXTENSION);
         ResetLatch(MyLatch);
         CHECK_FOR_INTERRUPTS();
     }

@@ -57,6 +57,7 @@ void fe_shmem_request()
     RequestAddinShmemSpace(MAXALIGN(deploy_stats_shmem_size()));
     RequestAddinShmemSpace(MAXALIGN(sizeof(GcWorkerShared)));
     RequestAddinShmemSpace(held_shmem_size());
+    RequestAddinShmemSpace(standby_shmem_size());
 }
 
 void fe_shmem_exit(int, Datum)
@@ -91,6 +92,9 @@ void fe_shmem_startup()
         new (g_gc_worker) GcWorkerShared{{-1}, {-1}, {0}, {0}};
     bool held_found = false;
     held_shmem_init(ShmemInitStruct("feature_ext prepared changes", held_shmem_size(), &held_found), held_found);
+    bool standby_found = false;
+    standby_shmem_init(ShmemInitStruct("feature_ext standby log", standby_shmem_size(), &standby_found),
+                       standby_found);
     LWLockRelease(AddinShmemInitLock);
     if (!IsUnderPostmaster)
         return;
@@ -328,8 +332,11 @@ uint32 load_failures() { return g_gc_worker->load_failures.load(); }
 namespace {
 void launcher_exit(int, Datum)
 {
+    // Only our own registration (the standby worker hands over to the
+    // launcher of the promoted server).
+    int me = fe::compat::proc_number(MyProc);
     if (g_gc_worker)
-        g_gc_worker->launcher_procno.store(-1);
+        g_gc_worker->launcher_procno.compare_exchange_strong(me, -1);
 }
 }  // namespace
 
@@ -354,6 +361,7 @@ void storage_init()
     prev_shmem_startup = shmem_startup_hook;
     shmem_startup_hook = fe_shmem_startup;
     register_gc_worker();
+    register_standby();
     void register_xact_callbacks();
     register_xact_callbacks();
 }

@@ -186,6 +186,13 @@ void resolve_prepared(const core::IndexSlot *loader_slot)
     pfree(xids);
 }
 
+void resolve_held_xid(TransactionId xid)
+{
+    if (!store_ready() || !g_held_header || g_held_header->entries.load(std::memory_order_relaxed) == 0)
+        return;
+    resolve_chain(held_list().take(uint32(xid)), true, nullptr);
+}
+
 // Transactions of this database that are prepared now (pg_prepared_xact()).
 int prepared_xids(TransactionId **out)
 {

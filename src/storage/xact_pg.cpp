@@ -32,6 +32,7 @@
 // (ready_slot) and never reads a partial index.
 #include "feature_ext/storage/storage_pg.hpp"
 #include "feature_ext/storage/held.hpp"
+#include "feature_ext/storage/standby.hpp"
 
 #include <vector>
 
@@ -119,6 +120,7 @@ std::vector<SlotEvent> g_dropped;   // indexes dropped in this transaction (id.r
 std::vector<IndexDecision> g_decisions;  // made at pre-commit
 core::IndexSlot *g_building = nullptr;  // slot being filled by load_index()
 TransactionId g_prepare_xid = InvalidTransactionId;  // set at pre-prepare
+bool g_log_ops = false;  // this pre-commit logs its changes for standbys
 object_access_hook_type prev_object_access = nullptr;
 
 // ---- per-backend cache: skiplist indexes of each feature_store table
@@ -355,6 +357,8 @@ void finish_decisions(bool committed)
 // Abort: give back every allocation and drop slots this transaction created.
 void abort_all()
 {
+    g_log_ops = false;
+    standby_abort();
     if (!store_ready())
         return;
     core::Store &st = store();
@@ -436,6 +440,44 @@ IndexDecision &decide(const PendingOp &op)
     return dd;
 }
 
+// Standbys (storage/standby_pg.cpp): this transaction's changes go into
+// custom WAL records at pre-commit / pre-prepare, before any of them moves
+// (an insert's node may become a catch-up record's).
+
+void log_op(const PendingOp &op, const uint8 *kb)
+{
+    if (!g_log_ops)
+        return;
+    if (op.insert) {
+        if (!op.node)
+            return;
+        const core::RowNode *n = store().at<core::RowNode>(op.node);
+        standby_log_op(true, op.id, kb, op.key_len, n->order, n->tid_block, n->tid_off, n->payload(),
+                       n->payload_len());
+    } else {
+        standby_log_op(false, op.id, kb, op.key_len, op.order, op.tid_block, op.tid_off, nullptr, 0);
+    }
+}
+
+// Built (CREATE INDEX, TRUNCATE, REINDEX) and dropped indexes, then the
+// record goes to WAL.
+void log_events()
+{
+    if (g_log_ops) {
+        for (const SlotEvent &c : g_created)
+            standby_log_event(core::kStandbyCreated, c.id);
+        for (const SlotEvent &d : g_dropped)
+            standby_log_event(core::kStandbyDropped, d.id);
+        standby_log_flush();
+    }
+    g_log_ops = false;
+}
+
+void start_logging()
+{
+    g_log_ops = standby_logging() && TransactionIdIsValid(GetTopTransactionIdIfAny());
+}
+
 // An insert into a table whose index could not be loaded (kSlotFailed).
 [[noreturn]] void refuse_failed_index(Oid indexoid)
 {
@@ -457,6 +499,7 @@ void pre_commit()
 {
     core::Store &st = store();
     first_pass([&](PendingOp &op, const uint8 *kb) {
+        log_op(op, kb);
         IndexDecision &d = decide(op);
         op.slot = nullptr;
         if (d.queue) {
@@ -505,6 +548,7 @@ void pre_prepare()
         return;  // changed nothing durable
     uint32 xid = uint32(g_prepare_xid);
     first_pass([&](PendingOp &op, const uint8 *kb) {
+        log_op(op, kb);
         IndexDecision *d = nullptr;
         for (IndexDecision &x : g_decisions)
             if (x.id == op.id)
@@ -633,8 +677,12 @@ void xact_callback(XactEvent event, void *)
     pg_entry([&]() {
         switch (event) {
         case XACT_EVENT_PRE_COMMIT:
+            if (!RecoveryInProgress())
+                standby_catch_up();  // after a promotion: what the old primary committed goes first
+            start_logging();
             if (!g_ops.empty())
                 pre_commit();
+            log_events();
             break;
         case XACT_EVENT_COMMIT:
             if (!g_ops.empty() || !g_created.empty() || !g_dropped.empty() || !g_decisions.empty())
@@ -645,8 +693,12 @@ void xact_callback(XactEvent event, void *)
             abort_all();
             break;
         case XACT_EVENT_PRE_PREPARE:
+            if (!RecoveryInProgress())
+                standby_catch_up();
+            start_logging();
             if (!g_ops.empty() || !g_created.empty() || !g_dropped.empty())
                 pre_prepare();
+            log_events();
             break;
         case XACT_EVENT_PREPARE:
             after_prepare();
@@ -916,13 +968,18 @@ core::IndexSlot *ready_slot(Relation index, const IndexMeta **meta_out)
     }
     *meta_out = m;
     core::Store &st = store();
+    // A standby: apply the changes of every transaction whose commit was
+    // replayed before this request (storage/standby_pg.cpp).
+    standby_catch_up();
+    if (standby_lost())
+        ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
+                        errmsg("skiplist index \"%s\" no longer follows the primary on this standby", m->name),
+                        errdetail("feature_ext.memory_limit ran out while changes replayed from the primary "
+                                  "were kept (the server log says when)."),
+                        errhint("Raise feature_ext.memory_limit and restart the standby; it then loads its "
+                                "indexes from its tables again.")));
     core::IndexSlot *s = st.find_slot(m->id);
     if (!s || s->state.load(std::memory_order_acquire) != core::kSlotReady) {
-        if (RecoveryInProgress())
-            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                            errmsg("skiplist index \"%s\" is not available on a standby", m->name),
-                            errdetail("In-memory indexes are loaded on the primary only."),
-                            errhint("Send feature requests to the primary.")));
         // The loader needs AccessShareLock on the table and
         // ShareUpdateExclusiveLock on the index: if this transaction holds a
         // lock that excludes them (it changed the table's definition, say),
@@ -1012,7 +1069,11 @@ int64 load_index(Oid indexoid)
         table_close(heap, NoLock);
         return kLoadNothing;
     }
-    if (!ConditionalLockRelationOid(indexoid, ShareUpdateExclusiveLock)) {
+    // A hot standby allows no lock above RowExclusiveLock: there,
+    // AccessShareLock (DROP / REINDEX replayed from the primary still
+    // conflict with it) and the check for another live loader below.
+    bool standby = RecoveryInProgress();
+    if (!ConditionalLockRelationOid(indexoid, standby ? AccessShareLock : ShareUpdateExclusiveLock)) {
         table_close(heap, NoLock);
         return kLoadBusy;
     }
@@ -1030,6 +1091,17 @@ int64 load_index(Oid indexoid)
     if (!m || state == core::kSlotReady || no_room) {
         table_close(heap, NoLock);
         return kLoadNothing;
+    }
+    // Another loader of this index still at work (on a standby, or one
+    // started there and still running after a promotion): later.
+    for (uint32 i = 0; i < st.max_slots(); i++) {
+        core::IndexSlot *o = st.slot(i);
+        if (o->state.load(std::memory_order_acquire) == core::kSlotBuilding && o->id.db == m->id.db &&
+            o->id.index == m->id.index && o->loading && o->builder_pid != uint32(MyProcPid) &&
+            o->builder_pid != 0 && kill(pid_t(o->builder_pid), 0) == 0) {
+            table_close(heap, NoLock);
+            return kLoadBusy;
+        }
     }
     // Under the index lock no build of it runs: every slot of this index
     // (a failed or stopped load, an older row layout or relfilenode) goes.

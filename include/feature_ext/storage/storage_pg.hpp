@@ -188,6 +188,32 @@ int prepared_xids(TransactionId **out);
 void prepared_changes(Relation heap, const IndexMeta *m, core::IndexSlot *s, Snapshot snap,
                       const TransactionId *xids, int n);
 
+// Apply (commit) the held entries of one committed transaction now (the
+// standby's replay log applies a transaction's held entries first).
+void resolve_held_xid(TransactionId xid);
+
+// ---- physical standbys (storage/standby_pg.cpp; protocol in standby.hpp)
+Size standby_shmem_size();
+void standby_shmem_init(void *p, bool found);
+void register_standby();                 // the WAL resource manager and the standby worker
+// Primary: log this transaction's index changes for standbys (pre-commit,
+// pre-prepare): ops and events are gathered, then flushed as WAL records.
+bool standby_logging();                  // wal_level >= replica
+void standby_log_op(bool insert, const core::SlotId &id, const uint8 *key, uint32 key_len, int64 order,
+                    uint32 tid_block, uint16 tid_off, const uint8 *payload, uint32 payload_len);
+void standby_log_event(uint32 kind, const core::SlotId &id);  // core::StandbyKind
+void standby_log_flush();
+// Apply every replayed change of a finished transaction (a request before
+// it reads on a standby; a writer after a promotion).  Never fails for
+// memory (the log is marked lost instead).
+void standby_catch_up();
+bool standby_lost();
+// The standby worker's pass over the log (also between the waits of its
+// load rounds); false: run it again shortly.  Outside a transaction; a
+// no-op in any other process.
+bool standby_worker_tick();                     // the indexes stopped following the primary
+void standby_abort();                    // transaction abort
+
 // ---- Citus (storage/citus_pg.cpp): a table Citus distributes is an empty
 // shell where its catalog lists it; reading it would be silently wrong.
 bool is_citus_shell(Oid relid);
