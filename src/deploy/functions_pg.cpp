@@ -701,21 +701,30 @@ struct BatchCursor {
     bool *n_;
 };
 
+// The next row of an SPI cursor, fetched 1,000 at a time (SPI_tuptable),
+// or nullptr at its end; pos / n: the place in the current fetch.
+HeapTuple cursor_next(Portal portal, uint64 *pos, uint64 *n)
+{
+    if (*pos == *n) {
+        if (SPI_tuptable)
+            SPI_freetuptable(SPI_tuptable);
+        SPI_cursor_fetch(portal, true, 1000);
+        *pos = 0;
+        *n = SPI_processed;
+        if (*n == 0)
+            return nullptr;
+    }
+    return SPI_tuptable->vals[(*pos)++];
+}
+
 // BatchNext over an SPI cursor: the values stay valid until the next fetch,
 // by which time run_batch has copied them into its sorts.
 bool batch_next(void *arg, Datum *vals, bool *nulls)
 {
     auto *c = static_cast<BatchCursor *>(arg);
-    if (c->pos == c->n) {
-        if (SPI_tuptable)
-            SPI_freetuptable(SPI_tuptable);
-        SPI_cursor_fetch(c->portal, true, 1000);
-        c->pos = 0;
-        c->n = SPI_processed;
-        if (c->n == 0)
-            return false;
-    }
-    HeapTuple t = SPI_tuptable->vals[c->pos++];
+    HeapTuple t = cursor_next(c->portal, &c->pos, &c->n);
+    if (!t)
+        return false;
     TupleDesc sd = SPI_tuptable->tupdesc;
     heap_deform_tuple(t, sd, c->v, c->n_);  // once per row (attribute by attribute is quadratic)
     for (int i = 0; i < c->p->nparams; i++) {
@@ -1048,16 +1057,9 @@ struct LabelCursor {
 bool label_next(void *arg, Datum *vals, bool *nulls, Datum *src, bool *srcnulls)
 {
     auto *c = static_cast<LabelCursor *>(arg);
-    if (c->pos == c->n) {
-        if (SPI_tuptable)
-            SPI_freetuptable(SPI_tuptable);
-        SPI_cursor_fetch(c->portal, true, 1000);
-        c->pos = 0;
-        c->n = SPI_processed;
-        if (c->n == 0)
-            return false;
-    }
-    HeapTuple t = SPI_tuptable->vals[c->pos++];
+    HeapTuple t = cursor_next(c->portal, &c->pos, &c->n);
+    if (!t)
+        return false;
     heap_deform_tuple(t, SPI_tuptable->tupdesc, src, srcnulls);
     for (int i = 0; i < c->p->nparams; i++)
         if (c->map[i] >= 0) {
