@@ -35,6 +35,7 @@
 // order and the rounding depends on it, so they stay with the kernels.
 #include "feature_ext/deploy/deploy_pg.hpp"
 #include "feature_ext/deploy/internal_pg.hpp"
+#include "feature_ext/deploy/join_pg.hpp"
 #include "feature_ext/base/module_pg.hpp"
 
 extern "C" {
@@ -663,6 +664,7 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
     ListCell *olc;
     foreach (olc, p->out_exprs)
         mark_out_columns(static_cast<Node *>(lfirst(olc)), &oc);
+    join_mark_main_columns(p, oc.need);  // what the joins read of the row
     const bool *out_need = oc.need;
 
     bool *req_has = static_cast<bool *>(palloc(sizeof(bool) * Max(nslides, 1)));

@@ -11,6 +11,7 @@
 // aggregate results as PARAM_EXEC values and the request as the scan row.
 #include "feature_ext/deploy/deploy_pg.hpp"
 #include "feature_ext/deploy/internal_pg.hpp"
+#include "feature_ext/deploy/join_pg.hpp"
 #include "feature_ext/jit/spec.hpp"
 #include "feature_ext/base/module_pg.hpp"
 
@@ -481,6 +482,8 @@ void take_jit_results(DeployPlan *p, JitPlan *jp, int g)
 void project_row(DeployPlan *p, const Datum *values, const bool *isnull, Datum *ov, bool *on)
 {
     ExprContext *ec = p->econtext;
+    if (p->joins)
+        join_fill(p);  // the joined row: ec's inner tuple
     ec->ecxt_scantuple = p->req_slot;
     JitPlan *jp = p->jit;
     bool proj = g_jit && jp && jp->proj;

@@ -13,6 +13,7 @@
 #include "feature_ext/base/compat_pg.hpp"
 #include "feature_ext/base/module_pg.hpp"
 #include "feature_ext/deploy/stats_pg.hpp"
+#include "feature_ext/deploy/join_pg.hpp"
 #include "feature_ext/base/secure_pg.hpp"
 #include "feature_ext/storage/storage_pg.hpp"
 
@@ -124,7 +125,7 @@ void plans_inval_rel(Datum, Oid relid)
     HASH_SEQ_STATUS st;
     hash_seq_init(&st, g_plans);
     while (auto *e = static_cast<PlanEntry *>(hash_seq_search(&st)))
-        if (relid == InvalidOid || e->heapoid == relid) {
+        if (relid == InvalidOid || e->heapoid == relid || join_reads(e->plan, relid)) {
             e->valid = false;
             g_plans_stale = true;
         }

@@ -15,6 +15,7 @@
 #include "feature_ext/base/module_pg.hpp"
 #include "feature_ext/base/secure_pg.hpp"
 #include "feature_ext/dialect/openmldb.hpp"
+#include "feature_ext/deploy/join_pg.hpp"
 
 extern "C" {
 #include "catalog/namespace.h"
@@ -100,6 +101,11 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
     pg_unreachable();
 }
 
+void join_fail(void *ctx, int sqlstate, int location, const char *msg, const char *hint)
+{
+    fail(static_cast<PlanBuild *>(ctx), sqlstate, location, msg, hint);
+}
+
 const char *attname_of(PlanBuild *b, AttrNumber a)
 {
     return NameStr(TupleDescAttr(RelationGetDescr(b->heap), a - 1)->attname);
@@ -140,7 +146,8 @@ AttrNumber clause_column(PlanBuild *b, SortGroupClause *sgc, const char *what)
     Node *e = reinterpret_cast<Node *>(tle->expr);
     while (IsA(e, RelabelType))
         e = reinterpret_cast<Node *>(reinterpret_cast<RelabelType *>(e)->arg);
-    if (!IsA(e, Var) || reinterpret_cast<Var *>(e)->varlevelsup != 0 || reinterpret_cast<Var *>(e)->varattno <= 0)
+    if (!IsA(e, Var) || reinterpret_cast<Var *>(e)->varlevelsup != 0 || reinterpret_cast<Var *>(e)->varattno <= 0 ||
+        reinterpret_cast<Var *>(e)->varno != 1)  // (joined tables: not windowed)
         fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(e),
              psprintf("%s must be a plain column of the table", what),
              "Window PARTITION BY and ORDER BY name columns of the table, matching a skiplist index.");
@@ -1002,7 +1009,7 @@ Query *bound_tree_query(const char *tree, Oid relid)
     if (!n || !IsA(n, Query))
         return nullptr;
     Query *q = reinterpret_cast<Query *>(n);
-    if (list_length(q->rtable) != 1 || linitial_node(RangeTblEntry, q->rtable)->rtekind != RTE_RELATION ||
+    if (list_length(q->rtable) < 1 || linitial_node(RangeTblEntry, q->rtable)->rtekind != RTE_RELATION ||
         linitial_node(RangeTblEntry, q->rtable)->relid != relid)
         return nullptr;
     return q;
@@ -1038,8 +1045,11 @@ Query *parse_text(PlanBuild *b, bool bound, Oid bind_relid)
         if (!relname)
             ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("the table of deployment %s was dropped", b->name),
                             errhint("Undeploy it, or redeploy it over the new table with '{\"replace\": true}'.")));
-        if (list_length(sel->fromClause) == 1 && IsA(linitial(sel->fromClause), RangeVar)) {
-            RangeVar *rv = linitial_node(RangeVar, sel->fromClause);
+        Node *first = list_length(sel->fromClause) == 1 ? static_cast<Node *>(linitial(sel->fromClause)) : nullptr;
+        while (first && IsA(first, JoinExpr))  // joins: the leftmost item is the table
+            first = reinterpret_cast<JoinExpr *>(first)->larg;
+        if (first && IsA(first, RangeVar)) {
+            RangeVar *rv = reinterpret_cast<RangeVar *>(first);
             rv->catalogname = nullptr;
             rv->schemaname = get_namespace_name(get_rel_namespace(bind_relid));
             rv->relname = relname;
@@ -1149,9 +1159,10 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
         fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
              "ORDER BY, LIMIT, OFFSET and DISTINCT are not supported in deployments",
              "A deployment returns one row per request.");
-    if (list_length(q->rtable) != 1 || linitial_node(RangeTblEntry, q->rtable)->rtekind != RTE_RELATION)
+    if ((list_length(q->rtable) != 1 && !join_present(q)) ||
+        linitial_node(RangeTblEntry, q->rtable)->rtekind != RTE_RELATION)
         fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1, "a deployment reads exactly one table",
-             "Joins (LAST JOIN) and WINDOW UNION are not supported yet.");
+             "Other tables are read with LEFT JOINs (deploy/join_pg.hpp); WINDOW UNION is not supported yet.");
     if (q->jointree->quals)
         fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(q->jointree->quals),
              "WHERE is not supported in deployments", "Use FILTER (WHERE ...) on the aggregates.");
@@ -1204,6 +1215,8 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
     ListCell *lc;
     foreach (lc, q->windowClause)
         plan_window(b, lfirst_node(WindowClause, lc), &p->windows[p->nwindows++]);
+    if (join_present(q))  // joined columns now read the joined row
+        join_plan(p, q, heap, fix_flags, &b->fixes, join_fail, b);
     if (b->fixes != NIL) {
         table_close(heap, NoLock);
         MemoryContextSwitchTo(old);
@@ -1292,6 +1305,7 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
         appendStringInfo(explain, "deployment %s over table %s\n", name, RelationGetRelationName(heap));
         if (openmldb)
             appendStringInfo(explain, "  OpenMLDB dialect, planned as: %s\n", b->query);
+        join_explain(p, explain);
         if (bound)
             appendStringInfo(explain, "  bound query: %s\n", b->query ? b->query : deparse_tree(b->tree));
         for (int g = 0; g < p->ngroups; g++) {

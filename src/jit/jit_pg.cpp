@@ -252,8 +252,8 @@ struct Translator {
         switch (nodeTag(n)) {
         case T_Var: {
             Var *v = reinterpret_cast<Var *>(n);
-            if (v->varattno <= 0 || v->varlevelsup != 0)
-                return -1;
+            if (v->varattno <= 0 || v->varlevelsup != 0 || IS_SPECIAL_VARNO(v->varno))
+                return -1;  // (special varno: a joined column, left to PostgreSQL's evaluator)
             int c = column(v->varattno, v->vartype);
             if (c < 0)
                 return -1;

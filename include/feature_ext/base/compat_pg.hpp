@@ -11,6 +11,7 @@
 
 extern "C" {
 #include "postgres.h"
+#include "access/genam.h"
 #include "access/stratnum.h"
 #include "access/tableam.h"
 #include "catalog/objectaddress.h"
@@ -118,6 +119,31 @@ inline bool is_ascending_ordering_op(Oid sortop)
 #else
     int16 strategy;
     return get_ordering_op_properties(sortop, &opfamily, &opcintype, &strategy) && strategy == BTLessStrategyNumber;
+#endif
+}
+
+// Whether sortop is a btree ordering operator sorting descending (">").
+inline bool is_descending_ordering_op(Oid sortop)
+{
+    Oid opfamily, opcintype;
+#if PG_VERSION_NUM >= 180000
+    CompareType cmp;
+    return get_ordering_op_properties(sortop, &opfamily, &opcintype, &cmp) && cmp == COMPARE_GT;
+#else
+    int16 strategy;
+    return get_ordering_op_properties(sortop, &opfamily, &opcintype, &strategy) &&
+           strategy == BTGreaterStrategyNumber;
+#endif
+}
+
+// index_beginscan without ordering keys: PostgreSQL 18 added an
+// instrumentation argument.
+inline IndexScanDesc index_beginscan_keys(Relation heap, Relation index, Snapshot snapshot, int nkeys)
+{
+#if PG_VERSION_NUM >= 180000
+    return index_beginscan(heap, index, snapshot, nullptr, nkeys, 0);
+#else
+    return index_beginscan(heap, index, snapshot, nkeys, 0);
 #endif
 }
 

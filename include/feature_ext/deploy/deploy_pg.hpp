@@ -200,6 +200,7 @@ struct DeployPlan {
     char *bound_query;
     char *bound_tree;          // the analysed query by OID (bound_tree_key() prefix)
     Query *analyzed;
+    struct JoinPlan *joins;    // joined tables (deploy/join_pg.hpp), or nullptr
 };
 
 // deploy() options that let planning fix what it would otherwise refuse.

@@ -1,0 +1,963 @@
+// feature_ext: joins in a deployment (see deploy/join_pg.hpp).
+//
+// Planning takes PostgreSQL's analysed query apart: each LEFT JOIN of the
+// chain becomes a step that fills its columns into the "joined row" (a
+// virtual slot, the expression context's inner tuple).  Expressions are
+// PostgreSQL's own, with their Vars re-pointed:
+//   - the request row (range table entry 1)       -> scan tuple in the outer
+//     query's outputs, OUTER_VAR inside a join's conditions;
+//   - a column of an earlier join                 -> INNER_VAR (joined row);
+//   - the joined table's own row (t2 / dim)       -> scan tuple of the step.
+// C-style zone (see storage/storage_pg.hpp).
+#include "feature_ext/deploy/join_pg.hpp"
+#include "feature_ext/base/compat_pg.hpp"
+
+#include <cstring>
+
+extern "C" {
+#include "access/genam.h"
+#include "access/nbtree.h"
+#include "access/relscan.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/parse_coerce.h"
+#include "parser/parsetree.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/ruleutils.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+}
+
+namespace fe {
+
+const TableAmRoutine *feature_store_routine();
+
+struct JoinStep {
+    bool last;                 // LAST JOIN (skiplist index) or dimension lookup (unique btree)
+    Oid relid;
+    Oid indexoid;
+    int rtindex;               // in the deployment's query
+    int off;                   // its first column in the joined row (0-based)
+    int nout;                  // its columns in the joined row
+    int nkeys;
+    ExprState **keys;          // key values, in index key order
+    ExprState *qual;           // the other conditions, or nullptr
+    int nquals;                // (explain)
+    TupleDesc rdesc;           // a row of the joined table
+    TupleTableSlot *rslot;
+    // LAST JOIN
+    AttrNumber key_attnos[INDEX_MAX_KEYS];
+    AttrNumber order_attno;
+    bool *need;                // t2 columns read (by attno - 1)
+    ExprState **outs;          // the subquery's output columns (nullptr: resjunk)
+    IndexMeta *meta;           // resolved on first use, re-checked every call
+    core::IndexSlot *slot;
+    uint64 slot_generation;
+    // dimension lookup
+    ScanKeyData *skeys;        // templates; sk_argument set per row
+};
+
+struct JoinPlan {
+    int nsteps;
+    JoinStep *steps;
+    TupleDesc jdesc;
+    TupleTableSlot *jslot;
+    int natts_main;
+    bool *main_need;           // request columns the joins read (by attno - 1)
+};
+
+namespace {
+
+struct JB {
+    DeployPlan *p;
+    Query *q;
+    Relation heap;
+    int fix_flags;
+    List **fixes;
+    JoinFail fail;
+    void *ctx;
+    int nrt;
+    int *rt_off;               // per outer range table index: joined-row offset, -1 = not readable
+    int *rt_step;              // the step that fills it
+    JoinPlan *jp;
+};
+
+[[noreturn]] void jfail(JB *b, int sqlstate, int location, const char *msg, const char *hint)
+{
+    b->fail(b->ctx, sqlstate, location, msg, hint);
+    pg_unreachable();
+}
+
+const char *qualified(Oid relid)
+{
+    return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
+}
+
+Node *strip_relabel(Node *n)
+{
+    while (n && IsA(n, RelabelType))
+        n = reinterpret_cast<Node *>(reinterpret_cast<RelabelType *>(n)->arg);
+    return n;
+}
+
+// Var re-pointing.  mode: 0 = outer query output, 1 = inside a LAST JOIN
+// subquery (level 0 = t2, level 1 = outer query), 2 = a dimension join's
+// ON condition (dim_rt = the dimension table).
+struct Remap {
+    JB *b;
+    int mode;
+    int step;                  // the step being planned (earlier steps are readable)
+    int dim_rt;
+    bool *need;                // mode 1: t2 columns read
+    int in_winfunc;
+};
+
+Node *remap_var(Remap *r, Var *v, int outer_rt_level)
+{
+    JB *b = r->b;
+    if (int(v->varlevelsup) != outer_rt_level)
+        return nullptr;  // not an outer-query Var: caller decides
+    Var *nv = static_cast<Var *>(copyObjectImpl(v));
+    nv->varlevelsup = 0;
+    if (v->varno == 1) {
+        if (r->in_winfunc)
+            return reinterpret_cast<Node *>(nv);
+        if (r->mode == 0)
+            return reinterpret_cast<Node *>(nv);  // the request row: scan tuple
+        if (v->varattno <= 0)
+            jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, v->location,
+                  "a join condition cannot read the whole request row", "Name its columns.");
+        b->jp->main_need[v->varattno - 1] = true;
+        nv->varno = OUTER_VAR;
+        return reinterpret_cast<Node *>(nv);
+    }
+    if (int(v->varno) < b->nrt + 1 && b->rt_off[v->varno] >= 0 &&
+        (r->mode == 0 || b->rt_step[v->varno] < r->step)) {
+        if (r->in_winfunc)
+            jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, v->location,
+                  "window functions over joined columns are not supported in deployments",
+                  "Windows read the deployment's table (the first FROM item); joined columns can be used in the "
+                  "output expressions only.");
+        if (v->varattno <= 0)
+            jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, v->location, "a whole joined row cannot be used in a deployment",
+                  "Name the joined columns.");
+        nv->varno = INNER_VAR;
+        nv->varattno = AttrNumber(b->rt_off[v->varno] + v->varattno);
+        return reinterpret_cast<Node *>(nv);
+    }
+    jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, v->location,
+          r->mode == 0 ? "columns merged by a join (USING, NATURAL) or a whole join's row are not supported in deployments"
+                       : "a join condition can read the request row and the columns of earlier joins only",
+          r->mode == 0 ? "Name the column of one table (t.col or j.col)." : nullptr);
+}
+
+Node *remap_mutator(Node *node, void *ctx)
+{
+    if (!node)
+        return nullptr;
+    auto *r = static_cast<Remap *>(ctx);
+    if (IsA(node, Var)) {
+        Var *v = reinterpret_cast<Var *>(node);
+        if (r->mode == 1 && v->varlevelsup == 0) {  // t2's own column
+            if (v->varattno <= 0)
+                jfail(r->b, ERRCODE_FEATURE_NOT_SUPPORTED, v->location,
+                      "a LAST JOIN subquery cannot use its table's whole row", "Name its columns.");
+            r->need[v->varattno - 1] = true;
+            return reinterpret_cast<Node *>(copyObjectImpl(v));
+        }
+        if (r->mode == 2 && v->varlevelsup == 0 && int(v->varno) == r->dim_rt)
+            return reinterpret_cast<Node *>(copyObjectImpl(v));  // the dimension row: scan tuple
+        Node *n = remap_var(r, v, r->mode == 1 ? 1 : 0);
+        if (!n)
+            jfail(r->b, ERRCODE_FEATURE_NOT_SUPPORTED, v->location, "outer references are not supported here", nullptr);
+        return n;
+    }
+    if (IsA(node, WindowFunc)) {
+        r->in_winfunc++;
+        Node *n = expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(remap_mutator), ctx);
+        r->in_winfunc--;
+        return n;
+    }
+    if (IsA(node, Query) || IsA(node, SubLink))
+        jfail(r->b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(node), "subqueries are not supported here", nullptr);
+    return expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(remap_mutator), ctx);
+}
+
+Node *remap(JB *b, Node *n, int mode, int step, int dim_rt, bool *need)
+{
+    Remap r{b, mode, step, dim_rt, need, 0};
+    return remap_mutator(n, &r);
+}
+
+bool refs_level0_rt(Node *node, void *ctx)
+{
+    if (!node)
+        return false;
+    if (IsA(node, Var)) {
+        Var *v = reinterpret_cast<Var *>(node);
+        return v->varlevelsup == 0 && int(v->varno) == *static_cast<int *>(ctx);
+    }
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(refs_level0_rt)), ctx);
+}
+
+// A table a join reads: the same rules as the deployment's table (privilege,
+// row-level security, not temporary, not the deployment's table itself).
+void check_joined_table(JB *b, Relation rel, const char *what)
+{
+    const char *name = RelationGetRelationName(rel);
+    if (RelationGetRelid(rel) == RelationGetRelid(b->heap))
+        jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
+              psprintf("%s reads the deployment's own table \"%s\"", what, name),
+              "A request row is not stored in its table: join another table.");
+    if (rel->rd_rel->relkind != RELKIND_RELATION)
+        jfail(b, ERRCODE_WRONG_OBJECT_TYPE, -1, psprintf("%s reads \"%s\", which is not a table", what, name),
+              "Joins read tables (views, foreign and partitioned tables are not supported).");
+    if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
+        jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1, psprintf("table \"%s\" is a temporary table", name),
+              "A deployment is called from other sessions, which cannot read this session's temporary tables.");
+    if (pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for table %s", name)));
+    if (rel->rd_rel->relrowsecurity)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("table \"%s\" has row-level security enabled", name),
+                        errdetail("Deployments cannot enforce row-level security policies yet, and never bypass them."),
+                        errhint("Disable row-level security on the table or join a table without policies.")));
+}
+
+// Is op, comparing values of type `type`, equality whose equal values have
+// equal images (so that the skiplist index's key bytes match exactly the
+// rows `=` matches: not numeric 1.0 = 1.00, not float -0 = 0)?
+bool image_equality(Oid op, Oid type, Oid collation)
+{
+    Oid opclass = GetDefaultOpClass(type, BTREE_AM_OID);
+    if (!OidIsValid(opclass))
+        return false;
+    Oid family = get_opclass_family(opclass), intype = get_opclass_input_type(opclass);
+    if (get_opfamily_member(family, intype, intype, BTEqualStrategyNumber) != op)
+        return false;
+    Oid proc = get_opfamily_proc(family, intype, intype, BTEQUALIMAGE_PROC);
+    if (!OidIsValid(proc))
+        return false;
+    return DatumGetBool(OidFunctionCall1Coll(proc, collation, ObjectIdGetDatum(intype)));
+}
+
+struct Cand {
+    AttrNumber attno;          // the joined table's column
+    Node *other;               // the value it equals (no column of the joined table)
+    Oid op;                    // with the joined column on the left
+    Oid collation;
+    int conj;                  // conjunct index
+};
+
+// Conjuncts "col = expr" (either side) of the joined table's columns.
+// level0_rt: the joined table's range table index at level 0.
+List *candidates(List *conjs, int level0_rt)
+{
+    List *out = NIL;
+    int i = 0;
+    ListCell *lc;
+    foreach (lc, conjs) {
+        Node *c = static_cast<Node *>(lfirst(lc));
+        int ci = i++;
+        if (!IsA(c, OpExpr) || list_length(reinterpret_cast<OpExpr *>(c)->args) != 2)
+            continue;
+        OpExpr *op = reinterpret_cast<OpExpr *>(c);
+        for (int side = 0; side < 2; side++) {
+            Node *a = strip_relabel(static_cast<Node *>(list_nth(op->args, side)));
+            Node *o = static_cast<Node *>(list_nth(op->args, 1 - side));
+            if (!IsA(a, Var) || reinterpret_cast<Var *>(a)->varlevelsup != 0 ||
+                int(reinterpret_cast<Var *>(a)->varno) != level0_rt || reinterpret_cast<Var *>(a)->varattno <= 0)
+                continue;
+            int rt = level0_rt;
+            if (refs_level0_rt(o, &rt) || contain_volatile_functions(o))
+                continue;
+            Oid opno = side == 0 ? op->opno : get_commutator(op->opno);
+            if (!OidIsValid(opno))
+                continue;
+            auto *cd = static_cast<Cand *>(palloc0(sizeof(Cand)));
+            cd->attno = reinterpret_cast<Var *>(a)->varattno;
+            cd->other = o;
+            cd->op = opno;
+            cd->collation = op->inputcollid;
+            cd->conj = ci;
+            out = lappend(out, cd);
+            break;
+        }
+    }
+    return out;
+}
+
+void add_fix(JB *b, const char *ddl)
+{
+    *b->fixes = lappend(*b->fixes, const_cast<char *>(ddl));
+}
+
+// LEFT JOIN LATERAL (SELECT ... FROM t2 WHERE ... ORDER BY t2.ts DESC LIMIT 1) j ON true
+void plan_last(JB *b, JoinStep *s, int si, RangeTblEntry *rte, Node *onqual)
+{
+    static const char *shape =
+        "A LAST JOIN is LEFT JOIN LATERAL (SELECT ... FROM t2 WHERE t2.k = t.k [AND ...] ORDER BY t2.ts DESC LIMIT 1) "
+        "AS j ON true.";
+    Query *sq = rte->subquery;
+    onqual = eval_const_expressions(nullptr, onqual);
+    if (!onqual || !IsA(onqual, Const) || reinterpret_cast<Const *>(onqual)->constisnull ||
+        !DatumGetBool(reinterpret_cast<Const *>(onqual)->constvalue))
+        jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(onqual), "a LAST JOIN subquery is joined ON true", shape);
+    if (sq->commandType != CMD_SELECT || sq->setOperations || sq->cteList || sq->hasSubLinks || sq->hasAggs ||
+        sq->groupClause || sq->havingQual || sq->groupingSets || sq->hasWindowFuncs || sq->distinctClause ||
+        sq->hasTargetSRFs || sq->limitOffset || list_length(sq->rtable) != 1 ||
+        linitial_node(RangeTblEntry, sq->rtable)->rtekind != RTE_RELATION || list_length(sq->jointree->fromlist) != 1 ||
+        !IsA(linitial(sq->jointree->fromlist), RangeTblRef))
+        jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1, "a LAST JOIN subquery reads exactly one table, without "
+              "aggregates, grouping, DISTINCT, set operations or subqueries", shape);
+    Node *lim = sq->limitCount ? eval_const_expressions(nullptr, sq->limitCount) : nullptr;
+    if (!lim || !IsA(lim, Const) || reinterpret_cast<Const *>(lim)->constisnull ||
+        DatumGetInt64(reinterpret_cast<Const *>(lim)->constvalue) != 1 || sq->limitOption != LIMIT_OPTION_COUNT)
+        jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(sq->limitCount), "a LAST JOIN subquery ends with LIMIT 1",
+              shape);
+    if (list_length(sq->sortClause) != 1)
+        jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1, "a LAST JOIN subquery is ordered by exactly one column", shape);
+    SortGroupClause *sgc = linitial_node(SortGroupClause, sq->sortClause);
+    Node *se = strip_relabel(reinterpret_cast<Node *>(get_sortgroupclause_tle(sgc, sq->targetList)->expr));
+    if (!IsA(se, Var) || reinterpret_cast<Var *>(se)->varlevelsup != 0 || reinterpret_cast<Var *>(se)->varattno <= 0)
+        jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(se), "a LAST JOIN subquery is ordered by a column of its table",
+              shape);
+    if (!compat::is_descending_ordering_op(sgc->sortop))
+        jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(se),
+              "a LAST JOIN subquery is ordered newest first (ORDER BY ts DESC)", shape);
+    AttrNumber order = reinterpret_cast<Var *>(se)->varattno;
+    RangeTblEntry *t2e = linitial_node(RangeTblEntry, sq->rtable);
+    Relation rel = table_open(t2e->relid, AccessShareLock);
+    const char *rname = RelationGetRelationName(rel);
+    check_joined_table(b, rel, "a LAST JOIN");
+    if (rel->rd_tableam != feature_store_routine())
+        jfail(b, ERRCODE_WRONG_OBJECT_TYPE, -1,
+              psprintf("LAST JOIN table \"%s\" is not a feature_store table", rname),
+              "A LAST JOIN reads its table through a skiplist index: create the table USING feature_store.");
+    s->last = true;
+    s->relid = t2e->relid;
+    s->order_attno = order;
+    TupleDesc rd = RelationGetDescr(rel);
+    s->rdesc = CreateTupleDescCopy(rd);
+    s->rslot = MakeSingleTupleTableSlot(s->rdesc, &TTSOpsVirtual);
+    s->need = static_cast<bool *>(palloc0(sizeof(bool) * Max(rd->natts, 1)));
+    auto colname = [&](AttrNumber a) { return NameStr(TupleDescAttr(rd, a - 1)->attname); };
+
+    List *conjs = sq->jointree->quals ? make_ands_implicit(reinterpret_cast<Expr *>(sq->jointree->quals)) : NIL;
+    List *cands = candidates(conjs, 1);
+    // The index: order column = ORDER BY column, every key column equal to a value.
+    IndexMeta **metas;
+    int nm = heap_skiplist_indexes(rel, &metas);
+    const IndexMeta *best = nullptr;
+    for (int i = 0; i < nm; i++) {
+        const IndexMeta *m = metas[i];
+        if (m->order.attno != order)
+            continue;
+        bool all = true;
+        for (int k = 0; k < m->nkeys && all; k++) {
+            bool f = false;
+            ListCell *lc;
+            foreach (lc, cands) {
+                auto *cd = static_cast<Cand *>(lfirst(lc));
+                f |= cd->attno == m->keys[k].attno &&
+                     IsBinaryCoercible(exprType(cd->other), m->keys[k].typid) &&
+                     image_equality(cd->op, m->keys[k].typid, cd->collation);
+            }
+            all = f;
+        }
+        if (all && (!best || m->nkeys > best->nkeys))
+            best = m;
+    }
+    if (!best) {
+        if (cands == NIL)
+            jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
+                  psprintf("a LAST JOIN on \"%s\" needs an equality condition %s.<key> = <request value>", rname, rname),
+                  shape);
+        StringInfoData ci;
+        initStringInfo(&ci);
+        appendStringInfo(&ci, "CREATE INDEX ON %s USING skiplist (", qualified(s->relid));
+        List *seen = NIL;
+        ListCell *lc;
+        foreach (lc, cands) {
+            auto *cd = static_cast<Cand *>(lfirst(lc));
+            if (list_member_int(seen, cd->attno) || cd->attno == order)
+                continue;
+            seen = lappend_int(seen, cd->attno);
+            appendStringInfo(&ci, "%s, ", quote_identifier(colname(cd->attno)));
+        }
+        appendStringInfo(&ci, "%s);", quote_identifier(colname(order)));
+        if (b->fix_flags & kFixCreateIndex) {
+            add_fix(b, ci.data);
+            table_close(rel, NoLock);
+            s->nout = -1;  // not planned
+            return;
+        }
+        jfail(b, ERRCODE_UNDEFINED_OBJECT, -1,
+              psprintf("no skiplist index on \"%s\" matches the LAST JOIN (key columns = its equality columns, "
+                       "ORDER BY %s) with equality of equal images on each key", rname, colname(order)),
+              psprintf("Create it: %s  (or deploy with options '{\"create_index\": true}'); a key compared with a "
+                       "value of another type needs a cast to the key's type.", ci.data));
+    }
+    s->indexoid = best->indexoid;
+    s->nkeys = best->nkeys;
+    s->keys = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * Max(s->nkeys, 1)));
+    bool *used = static_cast<bool *>(palloc0(sizeof(bool) * (list_length(conjs) + 1)));
+    for (int k = 0; k < best->nkeys; k++) {
+        ListCell *lc;
+        foreach (lc, cands) {
+            auto *cd = static_cast<Cand *>(lfirst(lc));
+            if (cd->attno == best->keys[k].attno && !used[cd->conj] &&
+                IsBinaryCoercible(exprType(cd->other), best->keys[k].typid) &&
+                image_equality(cd->op, best->keys[k].typid, cd->collation)) {
+                used[cd->conj] = true;
+                s->key_attnos[k] = cd->attno;
+                s->keys[k] = ExecInitExpr(reinterpret_cast<Expr *>(remap(b, cd->other, 1, si, 0, s->need)), nullptr);
+                break;
+            }
+        }
+    }
+    // The other conditions, evaluated on each row of the key, newest first.
+    List *rest = NIL;
+    bool order_strict = TupleDescAttr(rd, order - 1)->attnotnull;
+    int i = 0;
+    ListCell *lc;
+    foreach (lc, conjs) {
+        Node *c = static_cast<Node *>(lfirst(lc));
+        if (used[i++])
+            continue;
+        if (IsA(c, OpExpr)) {
+            OpExpr *op = reinterpret_cast<OpExpr *>(c);
+            set_opfuncid(op);
+            ListCell *al;
+            foreach (al, op->args) {
+                Node *a = strip_relabel(static_cast<Node *>(lfirst(al)));
+                if (IsA(a, Var) && reinterpret_cast<Var *>(a)->varlevelsup == 0 &&
+                    reinterpret_cast<Var *>(a)->varattno == order && func_strict(op->opfuncid))
+                    order_strict = true;
+            }
+        }
+        rest = lappend(rest, remap(b, c, 1, si, 0, s->need));
+    }
+    s->nquals = list_length(rest);
+    // Rows without an order value are not held by a skiplist index; the SQL
+    // would put them first (DESC sorts NULLs first).
+    if (!order_strict)
+        jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(se),
+              psprintf("rows of \"%s\" with a NULL \"%s\" are not in its skiplist index, but ORDER BY %s DESC would "
+                       "pick them first",
+                       rname, colname(order), colname(order)),
+              psprintf("Declare %s.%s NOT NULL, or add a condition on it such as %s.%s <= t.ts.", rname,
+                       colname(order), rname, colname(order)));
+    if (rest != NIL)
+        s->qual = ExecInitQual(rest, nullptr);
+    // Output columns.
+    s->nout = list_length(sq->targetList);
+    s->outs = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * Max(s->nout, 1)));
+    i = 0;
+    foreach (lc, sq->targetList) {
+        TargetEntry *tle = lfirst_node(TargetEntry, lc);
+        if (!tle->resjunk)
+            s->outs[i] = ExecInitExpr(reinterpret_cast<Expr *>(remap(b, reinterpret_cast<Node *>(tle->expr), 1, si, 0,
+                                                                     s->need)),
+                                      nullptr);
+        i++;
+    }
+    // Every column read must be held by the index.
+    for (int a = 0; a < rd->natts; a++) {
+        if (!s->need[a])
+            continue;
+        bool held = best->order.attno == a + 1;
+        for (int k = 0; k < best->nkeys; k++)
+            held |= best->keys[k].attno == a + 1;
+        for (int k = 0; k < best->nstored; k++)
+            held |= best->stored[k].attno == a + 1;
+        if (!held)
+            jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
+                  psprintf("column \"%s\" of \"%s\" is not held by skiplist index \"%s\"", colname(AttrNumber(a + 1)),
+                           rname, best->name),
+                  "Add the column to the index's INCLUDE (...) list, or drop INCLUDE to hold all columns.");
+    }
+    // TTL: a request reads the index, the SQL reads the table.  Without a
+    // ttl they hold the same rows; ttl_rows alone keeps each key's newest
+    // row, which is all a LAST JOIN without further conditions reads.
+    const TtlConfig &t = best->ttl;
+    bool ok = t.type == core::TtlType::kNone || (t.type == core::TtlType::kLatest && s->nquals == 0);
+    if (!ok) {
+        const char *iname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(best->indexoid)), best->name);
+        if (b->fix_flags & kFixAdjustTtl)
+            add_fix(b, psprintf("ALTER INDEX %s RESET (ttl, ttl_rows, ttl_type)", iname));
+        else
+            jfail(b, ERRCODE_INVALID_PARAMETER_VALUE, -1,
+                  psprintf("the LAST JOIN on \"%s\" reads index \"%s\", whose ttl can drop the row the query finds",
+                           rname, best->name),
+                  psprintf("ALTER INDEX %s RESET (ttl, ttl_rows, ttl_type), or deploy with options "
+                           "'{\"adjust_ttl\": true}' (a ttl_rows alone is kept when the LAST JOIN has no condition "
+                           "besides its key).",
+                           iname));
+    }
+    table_close(rel, NoLock);
+}
+
+// LEFT JOIN dim ON dim.c1 = <expr> [AND ...]: a unique btree index of dim.
+void plan_dim(JB *b, JoinStep *s, int si, RangeTblEntry *rte, int rt, Node *onqual)
+{
+    Relation rel = table_open(rte->relid, AccessShareLock);
+    const char *rname = RelationGetRelationName(rel);
+    check_joined_table(b, rel, "a join");
+    s->last = false;
+    s->relid = rte->relid;
+    TupleDesc rd = RelationGetDescr(rel);
+    s->rdesc = CreateTupleDescCopy(rd);
+    s->rslot = MakeSingleTupleTableSlot(s->rdesc, table_slot_callbacks(rel));
+    s->nout = rd->natts;
+    List *conjs = onqual ? make_ands_implicit(reinterpret_cast<Expr *>(onqual)) : NIL;
+    List *cands = candidates(conjs, rt);
+    List *ilist = RelationGetIndexList(rel);
+    Relation best = nullptr;
+    int *best_cand = nullptr;
+    ListCell *lc;
+    foreach (lc, ilist) {
+        Relation idx = index_open(lfirst_oid(lc), AccessShareLock);
+        Form_pg_index ix = idx->rd_index;
+        bool fits = ix->indisunique && ix->indisvalid && ix->indimmediate && idx->rd_rel->relam == BTREE_AM_OID &&
+                    RelationGetIndexExpressions(idx) == NIL && RelationGetIndexPredicate(idx) == NIL;
+        int nk = IndexRelationGetNumberOfKeyAttributes(idx);
+        int *pick = static_cast<int *>(palloc(sizeof(int) * Max(nk, 1)));
+        for (int k = 0; k < nk && fits; k++) {
+            pick[k] = -1;
+            int ci = 0;
+            ListCell *cl;
+            foreach (cl, cands) {
+                auto *cd = static_cast<Cand *>(lfirst(cl));
+                if (pick[k] < 0 && cd->attno == ix->indkey.values[k] &&
+                    get_op_opfamily_strategy(cd->op, idx->rd_opfamily[k]) == BTEqualStrategyNumber)
+                    pick[k] = ci;
+                ci++;
+            }
+            fits = pick[k] >= 0;
+        }
+        if (fits && (!best || (ix->indisprimary && !best->rd_index->indisprimary))) {
+            if (best)
+                index_close(best, NoLock);
+            best = idx;
+            best_cand = pick;
+        } else
+            index_close(idx, NoLock);
+    }
+    if (!best) {
+        StringInfoData ci;
+        initStringInfo(&ci);
+        appendStringInfo(&ci, "CREATE UNIQUE INDEX ON %s (", qualified(s->relid));
+        bool first = true;
+        foreach (lc, cands) {
+            auto *cd = static_cast<Cand *>(lfirst(lc));
+            appendStringInfo(&ci, "%s%s", first ? "" : ", ",
+                             quote_identifier(NameStr(TupleDescAttr(rd, cd->attno - 1)->attname)));
+            first = false;
+        }
+        appendStringInfoString(&ci, ");");
+        jfail(b, ERRCODE_UNDEFINED_OBJECT, exprLocation(onqual),
+              psprintf("no unique btree index on \"%s\" covers the join condition", rname),
+              cands == NIL ? "A dimension join reads one row by equality on every column of a unique btree index: "
+                             "LEFT JOIN dim ON dim.id = t.k."
+                           : psprintf("A dimension join reads one row through a unique btree index on its equality "
+                                      "columns: %s (a unique index is not created for you: it changes what the table "
+                                      "accepts).",
+                                      ci.data));
+    }
+    s->indexoid = RelationGetRelid(best);
+    s->nkeys = IndexRelationGetNumberOfKeyAttributes(best);
+    s->keys = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * Max(s->nkeys, 1)));
+    s->skeys = static_cast<ScanKeyData *>(palloc0(sizeof(ScanKeyData) * Max(s->nkeys, 1)));
+    bool *used = static_cast<bool *>(palloc0(sizeof(bool) * (list_length(conjs) + 1)));
+    for (int k = 0; k < s->nkeys; k++) {
+        auto *cd = static_cast<Cand *>(list_nth(cands, best_cand[k]));
+        used[cd->conj] = true;
+        Oid lt, rtype;
+        op_input_types(cd->op, &lt, &rtype);
+        ScanKeyEntryInitialize(&s->skeys[k], 0, AttrNumber(k + 1), BTEqualStrategyNumber, rtype, cd->collation,
+                               get_opcode(cd->op), Datum(0));
+        s->keys[k] = ExecInitExpr(reinterpret_cast<Expr *>(remap(b, cd->other, 2, si, rt, nullptr)), nullptr);
+    }
+    index_close(best, NoLock);
+    List *rest = NIL;
+    int i = 0;
+    foreach (lc, conjs) {
+        Node *c = static_cast<Node *>(lfirst(lc));
+        if (!used[i++])
+            rest = lappend(rest, remap(b, c, 2, si, rt, nullptr));
+    }
+    s->nquals = list_length(rest);
+    if (rest != NIL)
+        s->qual = ExecInitQual(rest, nullptr);
+    table_close(rel, NoLock);
+}
+
+// The chain: ((t LEFT JOIN a) LEFT JOIN b) ...; steps in join order.
+void walk_chain(JB *b, Node *n, List **items)
+{
+    if (IsA(n, RangeTblRef)) {
+        if (reinterpret_cast<RangeTblRef *>(n)->rtindex != 1)
+            jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1, "the deployment's table must be the first FROM item",
+                  "FROM t LEFT JOIN ... : the request is a row of t.");
+        return;
+    }
+    if (!IsA(n, JoinExpr))
+        jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1, "unsupported FROM item in a deployment", nullptr);
+    JoinExpr *j = reinterpret_cast<JoinExpr *>(n);
+    walk_chain(b, j->larg, items);
+    if (j->jointype != JOIN_LEFT || j->usingClause != NIL || j->isNatural)
+        jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(j->quals),
+              "a deployment joins other tables with LEFT JOIN ... ON only",
+              "LAST JOIN: LEFT JOIN LATERAL (SELECT ... ORDER BY ts DESC LIMIT 1) j ON true; dimension lookup: "
+              "LEFT JOIN dim ON dim.id = t.k.  (A request always returns one row: inner joins, USING and NATURAL "
+              "are not supported.)");
+    if (!IsA(j->rarg, RangeTblRef))
+        jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(j->quals),
+              "the right side of a deployment's join is one table or one LAST JOIN subquery", nullptr);
+    *items = lappend(*items, j);
+}
+
+}  // namespace
+
+bool join_present(const Query *q)
+{
+    return list_length(q->rtable) > 1 || (q->jointree && list_length(q->jointree->fromlist) == 1 &&
+                                          IsA(linitial(q->jointree->fromlist), JoinExpr));
+}
+
+void join_plan(DeployPlan *p, Query *q, Relation heap, int fix_flags, List **fixes, JoinFail fail, void *fail_ctx)
+{
+    MemoryContext old = MemoryContextSwitchTo(p->cxt);
+    JB bb;
+    memset(&bb, 0, sizeof(bb));
+    JB *b = &bb;
+    b->p = p;
+    b->q = q;
+    b->heap = heap;
+    b->fix_flags = fix_flags;
+    List *nofixes = NIL;
+    b->fixes = fixes ? fixes : &nofixes;
+    b->fail = fail;
+    b->ctx = fail_ctx;
+    b->nrt = list_length(q->rtable);
+    b->rt_off = static_cast<int *>(palloc(sizeof(int) * (b->nrt + 1)));
+    b->rt_step = static_cast<int *>(palloc(sizeof(int) * (b->nrt + 1)));
+    for (int i = 0; i <= b->nrt; i++)
+        b->rt_off[i] = b->rt_step[i] = -1;
+    if (list_length(q->jointree->fromlist) != 1)
+        jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1, "a deployment reads its table, then LEFT JOINs",
+              "Comma-separated FROM items are not supported: write FROM t LEFT JOIN ... ON ....");
+    List *items = NIL;
+    walk_chain(b, static_cast<Node *>(linitial(q->jointree->fromlist)), &items);
+    auto *jp = static_cast<JoinPlan *>(palloc0(sizeof(JoinPlan)));
+    b->jp = jp;
+    jp->nsteps = list_length(items);
+    jp->steps = static_cast<JoinStep *>(palloc0(sizeof(JoinStep) * Max(jp->nsteps, 1)));
+    jp->natts_main = RelationGetDescr(heap)->natts;
+    jp->main_need = static_cast<bool *>(palloc0(sizeof(bool) * Max(jp->natts_main, 1)));
+    // Offsets first (a step's conditions read the earlier steps' columns).
+    int off = 0;
+    ListCell *lc;
+    int si = 0;
+    foreach (lc, items) {
+        JoinExpr *j = static_cast<JoinExpr *>(lfirst(lc));
+        int rt = reinterpret_cast<RangeTblRef *>(j->rarg)->rtindex;
+        RangeTblEntry *rte = rt_fetch(rt, q->rtable);
+        int n;
+        if (rte->rtekind == RTE_SUBQUERY)
+            n = list_length(rte->subquery->targetList);
+        else if (rte->rtekind == RTE_RELATION) {
+            HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(rte->relid));
+            if (!HeapTupleIsValid(tup))
+                elog(ERROR, "cache lookup failed for relation %u", rte->relid);
+            n = reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relnatts;
+            ReleaseSysCache(tup);
+        }
+        else
+            jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(j->quals),
+                  "the right side of a deployment's join is one table or one LAST JOIN subquery", nullptr);
+        b->rt_off[rt] = off;
+        b->rt_step[rt] = si;
+        jp->steps[si].rtindex = rt;
+        jp->steps[si].off = off;
+        off += n;
+        si++;
+    }
+    jp->jdesc = CreateTemplateTupleDesc(off);
+    si = 0;
+    bool complete = true;
+    foreach (lc, items) {
+        JoinExpr *j = static_cast<JoinExpr *>(lfirst(lc));
+        JoinStep *s = &jp->steps[si];
+        RangeTblEntry *rte = rt_fetch(s->rtindex, q->rtable);
+        if (rte->rtekind == RTE_SUBQUERY) {
+            plan_last(b, s, si, rte, j->quals);
+            if (s->nout < 0) {
+                complete = false;
+                si++;
+                continue;
+            }
+            int i = 0;
+            ListCell *tl;
+            foreach (tl, rte->subquery->targetList) {
+                TargetEntry *tle = lfirst_node(TargetEntry, tl);
+                Node *e = reinterpret_cast<Node *>(tle->expr);
+                TupleDescInitEntry(jp->jdesc, AttrNumber(s->off + i + 1), tle->resname ? tle->resname : "?column?",
+                                   exprType(e), exprTypmod(e), 0);
+                TupleDescInitEntryCollation(jp->jdesc, AttrNumber(s->off + i + 1), exprCollation(e));
+                i++;
+            }
+        } else {
+            plan_dim(b, s, si, rte, s->rtindex, j->quals);
+            for (int a = 0; a < s->nout; a++)
+                TupleDescCopyEntry(jp->jdesc, AttrNumber(s->off + a + 1), s->rdesc, AttrNumber(a + 1));
+        }
+        si++;
+    }
+    if (!complete) {  // indexes to create first (create_index): nothing runs
+        MemoryContextSwitchTo(old);
+        return;
+    }
+    jp->jslot = MakeSingleTupleTableSlot(jp->jdesc, &TTSOpsVirtual);
+    // The outer query: joined columns now read the joined row.
+    foreach (lc, q->targetList) {
+        TargetEntry *tle = lfirst_node(TargetEntry, lc);
+        tle->expr = reinterpret_cast<Expr *>(remap(b, reinterpret_cast<Node *>(tle->expr), 0, jp->nsteps, 0, nullptr));
+    }
+    p->joins = jp;
+    MemoryContextSwitchTo(old);
+}
+
+namespace {
+
+void check_access(const JoinStep *s)
+{
+    HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(s->relid));
+    if (!HeapTupleIsValid(tup))
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("a table joined by the deployment was dropped")));
+    bool rls = reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relrowsecurity;
+    ReleaseSysCache(tup);
+    if (pg_class_aclcheck(s->relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("permission denied for table %s", get_rel_name(s->relid))));
+    if (rls)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("table \"%s\" has row-level security enabled", get_rel_name(s->relid)),
+                        errdetail("Deployments cannot enforce row-level security policies yet, and never bypass them.")));
+}
+
+// The skiplist slot of a LAST JOIN's index (as collect() resolves a group's).
+void resolve_slot(DeployPlan *p, JoinStep *s)
+{
+    core::IndexSlot *sl = s->slot;
+    if (sl && sl->state.load(std::memory_order_acquire) == core::kSlotReady &&
+        sl->generation.load(std::memory_order_acquire) == s->slot_generation && s->meta->id == sl->id)
+        return;
+    const IndexMeta *cm;
+    Relation index = index_open(s->indexoid, AccessShareLock);
+    sl = ready_slot(index, &cm);
+    index_close(index, NoLock);
+    MemoryContext old = MemoryContextSwitchTo(p->cxt);
+    IndexMeta *m2 = static_cast<IndexMeta *>(palloc(sizeof(IndexMeta)));
+    *m2 = *cm;
+    m2->stored = static_cast<ColInfo *>(palloc(sizeof(ColInfo) * (cm->nstored + 1)));
+    memcpy(m2->stored, cm->stored, sizeof(ColInfo) * cm->nstored);
+    MemoryContextSwitchTo(old);
+    s->meta = m2;
+    s->slot = sl;
+    s->slot_generation = sl->generation.load(std::memory_order_acquire);
+}
+
+// Walk the key's rows newest first (equal order values: the row published
+// last first); the first that passes the other conditions is the match.
+void fill_last(DeployPlan *p, JoinStep *s, const Datum *kv, const bool *kn)
+{
+    ExprContext *ec = p->econtext;
+    TupleTableSlot *js = p->joins->jslot;
+    resolve_slot(p, s);
+    const IndexMeta *m = s->meta;
+    if (m->nkeys != s->nkeys)
+        elog(ERROR, "feature_ext: index of a LAST JOIN changed under the plan");
+    uint8 *key;
+    uint32 klen = encode_key_values(m, kv, kn, &key);
+    uint32 hash = core::Store::hash_key(key, klen);
+    core::Store &st = store();
+    core::TtlRule rule = slot_rule(s->slot, GetCurrentTimestamp());
+    TupleTableSlot *rs = s->rslot;
+    int natts = s->rdesc->natts;
+    ec->ecxt_scantuple = rs;
+    st.reader_enter(reader_id());
+    PG_TRY();
+    {
+        if (const core::KeyEntry *k = st.find_key(s->slot, hash, key, klen)) {
+            core::Store::Cursor c;
+            for (c.seek(st, k, INT64_MAX, rule); c.valid(); c.next()) {
+                core::RowView r = c.row();
+                ExecClearTuple(rs);
+                for (int a = 0; a < natts; a++) {
+                    rs->tts_values[a] = Datum(0);
+                    rs->tts_isnull[a] = true;
+                }
+                for (int kk = 0; kk < s->nkeys; kk++) {
+                    rs->tts_values[s->key_attnos[kk] - 1] = kv[kk];
+                    rs->tts_isnull[s->key_attnos[kk] - 1] = false;
+                }
+                rs->tts_values[s->order_attno - 1] = order_to_datum(m->order_kind, r.order);
+                rs->tts_isnull[s->order_attno - 1] = false;
+                for (int sc = 0; sc < m->nstored; sc++) {
+                    AttrNumber a = m->stored[sc].attno;
+                    if (a <= natts && s->need[a - 1] && a != s->order_attno)
+                        rs->tts_values[a - 1] = decode_stored(m, r.payload, sc, &rs->tts_isnull[a - 1]);
+                }
+                ExecStoreVirtualTuple(rs);
+                if (s->qual) {
+                    bool qn;
+                    Datum ok = ExecEvalExpr(s->qual, ec, &qn);
+                    if (qn || !DatumGetBool(ok))
+                        continue;
+                }
+                for (int i = 0; i < s->nout; i++)
+                    if (s->outs[i])
+                        js->tts_values[s->off + i] = ExecEvalExpr(s->outs[i], ec, &js->tts_isnull[s->off + i]);
+                break;
+            }
+        }
+    }
+    PG_FINALLY();
+    {
+        st.reader_exit(reader_id());
+    }
+    PG_END_TRY();
+}
+
+// One row of dim through its unique btree index, with the caller's snapshot.
+void fill_dim(DeployPlan *p, JoinStep *s, const Datum *kv)
+{
+    ExprContext *ec = p->econtext;
+    TupleTableSlot *js = p->joins->jslot;
+    Relation rel = table_open(s->relid, AccessShareLock);
+    Relation idx = index_open(s->indexoid, AccessShareLock);
+    ScanKeyData *sk = static_cast<ScanKeyData *>(palloc(sizeof(ScanKeyData) * Max(s->nkeys, 1)));
+    memcpy(sk, s->skeys, sizeof(ScanKeyData) * s->nkeys);
+    for (int k = 0; k < s->nkeys; k++)
+        sk[k].sk_argument = kv[k];
+    Snapshot snap = ActiveSnapshotSet() ? GetActiveSnapshot() : GetTransactionSnapshot();
+    IndexScanDesc scan = compat::index_beginscan_keys(rel, idx, snap, s->nkeys);
+    index_rescan(scan, sk, s->nkeys, nullptr, 0);
+    TupleTableSlot *rs = s->rslot;
+    if (index_getnext_slot(scan, ForwardScanDirection, rs)) {
+        slot_getallattrs(rs);
+        ec->ecxt_scantuple = rs;
+        bool pass = true;
+        if (s->qual) {
+            bool qn;
+            Datum ok = ExecEvalExpr(s->qual, ec, &qn);
+            pass = !qn && DatumGetBool(ok);
+        }
+        if (pass)
+            for (int a = 0; a < s->nout; a++) {
+                Form_pg_attribute att = TupleDescAttr(s->rdesc, a);
+                js->tts_isnull[s->off + a] = rs->tts_isnull[a] || att->attisdropped;
+                if (!js->tts_isnull[s->off + a])
+                    js->tts_values[s->off + a] = datumCopy(rs->tts_values[a], att->attbyval, att->attlen);
+            }
+    }
+    ExecClearTuple(rs);
+    index_endscan(scan);
+    index_close(idx, NoLock);
+    table_close(rel, NoLock);
+}
+
+}  // namespace
+
+void join_fill(DeployPlan *p)
+{
+    JoinPlan *jp = p->joins;
+    ExprContext *ec = p->econtext;
+    TupleTableSlot *js = jp->jslot;
+    int n = jp->jdesc->natts;
+    ExecClearTuple(js);
+    for (int a = 0; a < n; a++) {
+        js->tts_values[a] = Datum(0);
+        js->tts_isnull[a] = true;
+    }
+    ExecStoreVirtualTuple(js);
+    ec->ecxt_outertuple = p->req_slot;
+    ec->ecxt_innertuple = js;
+    for (int i = 0; i < jp->nsteps; i++) {
+        JoinStep *s = &jp->steps[i];
+        check_access(s);
+        Datum kv[INDEX_MAX_KEYS];
+        bool kn[INDEX_MAX_KEYS];
+        bool null_key = false;
+        ec->ecxt_scantuple = s->rslot;
+        for (int k = 0; k < s->nkeys; k++) {
+            kv[k] = ExecEvalExpr(s->keys[k], ec, &kn[k]);
+            null_key |= kn[k];
+        }
+        if (null_key)
+            continue;  // = NULL matches no row
+        if (s->last)
+            fill_last(p, s, kv, kn);
+        else
+            fill_dim(p, s, kv);
+    }
+    ec->ecxt_scantuple = p->req_slot;
+}
+
+void join_mark_main_columns(const DeployPlan *p, bool *need)
+{
+    if (!p->joins)
+        return;
+    for (int a = 0; a < p->joins->natts_main && a < p->natts; a++)
+        need[a] |= p->joins->main_need[a];
+}
+
+bool join_reads(const DeployPlan *p, Oid relid)
+{
+    if (!p || !p->joins)
+        return false;
+    for (int i = 0; i < p->joins->nsteps; i++)
+        if (p->joins->steps[i].relid == relid || p->joins->steps[i].indexoid == relid)
+            return true;
+    return false;
+}
+
+void join_explain(const DeployPlan *p, StringInfo out)
+{
+    if (!p->joins)
+        return;
+    for (int i = 0; i < p->joins->nsteps; i++) {
+        const JoinStep *s = &p->joins->steps[i];
+        if (s->last)
+            appendStringInfo(out,
+                             "  LAST JOIN %s through skiplist index %s: the key's rows newest first (by %s), the first "
+                             "that passes %d further condition%s\n",
+                             get_rel_name(s->relid), get_rel_name(s->indexoid),
+                             get_attname(s->relid, s->order_attno, true), s->nquals, s->nquals == 1 ? "" : "s");
+        else
+            appendStringInfo(out, "  LEFT JOIN %s through unique btree index %s (caller's snapshot)%s\n",
+                             get_rel_name(s->relid), get_rel_name(s->indexoid),
+                             s->nquals ? psprintf(", %d further condition%s", s->nquals, s->nquals == 1 ? "" : "s")
+                                       : "");
+    }
+}
+
+}  // namespace fe
