@@ -125,6 +125,11 @@ INSERT INTO jlj VALUES ('t', 2, 100, 2);
 INSERT INTO jlj VALUES ('t', 3, 90, 3);
 SELECT id, x, seq FROM jq2(1, 'e', 't', 0, 1000);
 
+-- deploy says which LAST JOIN is not point-in-time (jq2's first; its second
+-- compares jlj.ts with the request)
+SET client_min_messages = notice;
+SELECT feature_ext.deploy('jq2', format((SELECT tmpl FROM join_queries WHERE name = 'jq2'), ''), '{"replace": true}');
+SET client_min_messages = warning;
 -- explain shows the joins
 SELECT line FROM regexp_split_to_table((SELECT feature_ext.explain('jq2')), E'\n') line
  WHERE line ~ 'JOIN .* through';

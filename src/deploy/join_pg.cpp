@@ -59,6 +59,7 @@ struct JoinStep {
     ExprState **keys;          // key values, in index key order
     ExprState *qual;           // the other conditions, or nullptr
     int nquals;                // (explain)
+    bool as_of;                // LAST JOIN: a condition compares its order column with the request
     TupleDesc rdesc;           // a row of the joined table
     TupleTableSlot *rslot;
     // LAST JOIN
@@ -448,8 +449,10 @@ void plan_last(JB *b, JoinStep *s, int si, RangeTblEntry *rte, Node *onqual)
             foreach (al, op->args) {
                 Node *a = strip_relabel(static_cast<Node *>(lfirst(al)));
                 if (IsA(a, Var) && reinterpret_cast<Var *>(a)->varlevelsup == 0 &&
-                    reinterpret_cast<Var *>(a)->varattno == order && func_strict(op->opfuncid))
+                    reinterpret_cast<Var *>(a)->varattno == order && func_strict(op->opfuncid)) {
                     order_strict = true;
+                    s->as_of |= contain_vars_of_level(c, 1);  // t2.ts <op> <request value>
+                }
             }
         }
         rest = lappend(rest, remap(b, c, 1, si, 0, s->need));
@@ -940,12 +943,19 @@ bool join_reads(const DeployPlan *p, Oid relid)
     return false;
 }
 
-void join_explain(const DeployPlan *p, StringInfo out)
+void join_explain(const DeployPlan *p, StringInfo out, bool notices)
 {
     if (!p->joins)
         return;
     for (int i = 0; i < p->joins->nsteps; i++) {
         const JoinStep *s = &p->joins->steps[i];
+        if (notices && s->last && !s->as_of)
+            ereport(NOTICE,
+                    (errmsg("the LAST JOIN on \"%s\" does not compare %s with the request: offline (batch(), "
+                            "training_set()) it reads the newest rows there are, not the rows as of each source row",
+                            get_rel_name(s->relid), get_attname(s->relid, s->order_attno, true)),
+                     errhint("For point-in-time features, add a condition such as %s.%s <= t.ts.",
+                             get_rel_name(s->relid), get_attname(s->relid, s->order_attno, true))));
         if (s->last)
             appendStringInfo(out,
                              "  LAST JOIN %s through skiplist index %s: the key's rows newest first (by %s), the first "

@@ -1305,7 +1305,7 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
         appendStringInfo(explain, "deployment %s over table %s\n", name, RelationGetRelationName(heap));
         if (openmldb)
             appendStringInfo(explain, "  OpenMLDB dialect, planned as: %s\n", b->query);
-        join_explain(p, explain);
+        join_explain(p, explain, !bound);
         if (bound)
             appendStringInfo(explain, "  bound query: %s\n", b->query ? b->query : deparse_tree(b->tree));
         for (int g = 0; g < p->ngroups; g++) {

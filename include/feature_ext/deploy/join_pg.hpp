@@ -42,7 +42,9 @@ void join_fill(DeployPlan *p);
 void join_mark_main_columns(const DeployPlan *p, bool *need);
 // Does the plan read relation relid (a joined table or one of its indexes)?
 bool join_reads(const DeployPlan *p, Oid relid);
-// explain(): one line per join.
-void join_explain(const DeployPlan *p, StringInfo out);
+// explain(): one line per join; with notices (deploy time), a NOTICE for
+// each LAST JOIN that is not point-in-time (no condition on its order column
+// against the request row).
+void join_explain(const DeployPlan *p, StringInfo out, bool notices);
 
 }  // namespace fe
