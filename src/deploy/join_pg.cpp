@@ -332,17 +332,23 @@ void plan_last(JB *b, JoinStep *s, int si, RangeTblEntry *rte, Node *onqual)
         DatumGetInt64(reinterpret_cast<Const *>(lim)->constvalue) != 1 || sq->limitOption != LIMIT_OPTION_COUNT)
         jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(sq->limitCount), "a LAST JOIN subquery ends with LIMIT 1",
               shape);
-    if (list_length(sq->sortClause) != 1)
+    // Without ORDER BY, LIMIT 1 may return any matching row: the newest of
+    // the key's skiplist index (OpenMLDB's LAST JOIN without ORDER BY).
+    if (list_length(sq->sortClause) > 1)
         jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1, "a LAST JOIN subquery is ordered by exactly one column", shape);
-    SortGroupClause *sgc = linitial_node(SortGroupClause, sq->sortClause);
-    Node *se = strip_relabel(reinterpret_cast<Node *>(get_sortgroupclause_tle(sgc, sq->targetList)->expr));
-    if (!IsA(se, Var) || reinterpret_cast<Var *>(se)->varlevelsup != 0 || reinterpret_cast<Var *>(se)->varattno <= 0)
-        jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(se), "a LAST JOIN subquery is ordered by a column of its table",
-              shape);
-    if (!compat::is_descending_ordering_op(sgc->sortop))
-        jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(se),
-              "a LAST JOIN subquery is ordered newest first (ORDER BY ts DESC)", shape);
-    AttrNumber order = reinterpret_cast<Var *>(se)->varattno;
+    AttrNumber order = InvalidAttrNumber;
+    Node *se = nullptr;
+    if (sq->sortClause != NIL) {
+        SortGroupClause *sgc = linitial_node(SortGroupClause, sq->sortClause);
+        se = strip_relabel(reinterpret_cast<Node *>(get_sortgroupclause_tle(sgc, sq->targetList)->expr));
+        if (!IsA(se, Var) || reinterpret_cast<Var *>(se)->varlevelsup != 0 || reinterpret_cast<Var *>(se)->varattno <= 0)
+            jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(se),
+                  "a LAST JOIN subquery is ordered by a column of its table", shape);
+        if (!compat::is_descending_ordering_op(sgc->sortop))
+            jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(se),
+                  "a LAST JOIN subquery is ordered newest first (ORDER BY ts DESC)", shape);
+        order = reinterpret_cast<Var *>(se)->varattno;
+    }
     RangeTblEntry *t2e = linitial_node(RangeTblEntry, sq->rtable);
     Relation rel = table_open(t2e->relid, AccessShareLock);
     const char *rname = RelationGetRelationName(rel);
@@ -353,7 +359,6 @@ void plan_last(JB *b, JoinStep *s, int si, RangeTblEntry *rte, Node *onqual)
               "A LAST JOIN reads its table through a skiplist index: create the table USING feature_store.");
     s->last = true;
     s->relid = t2e->relid;
-    s->order_attno = order;
     TupleDesc rd = RelationGetDescr(rel);
     s->rdesc = CreateTupleDescCopy(rd);
     s->rslot = MakeSingleTupleTableSlot(s->rdesc, &TTSOpsVirtual);
@@ -368,7 +373,7 @@ void plan_last(JB *b, JoinStep *s, int si, RangeTblEntry *rte, Node *onqual)
     const IndexMeta *best = nullptr;
     for (int i = 0; i < nm; i++) {
         const IndexMeta *m = metas[i];
-        if (m->order.attno != order)
+        if (order != InvalidAttrNumber && m->order.attno != order)
             continue;
         bool all = true;
         for (int k = 0; k < m->nkeys && all; k++) {
@@ -384,6 +389,19 @@ void plan_last(JB *b, JoinStep *s, int si, RangeTblEntry *rte, Node *onqual)
         }
         if (all && (!best || m->nkeys > best->nkeys))
             best = m;
+    }
+    if (!best && order == InvalidAttrNumber) {
+        StringInfoData ci;
+        initStringInfo(&ci);
+        ListCell *lc;
+        foreach (lc, cands)
+            appendStringInfo(&ci, "%s%s", ci.len ? ", " : "",
+                             quote_identifier(colname(static_cast<Cand *>(lfirst(lc))->attno)));
+        jfail(b, ERRCODE_UNDEFINED_OBJECT, -1,
+              psprintf("no skiplist index on \"%s\" has the LAST JOIN's equality columns as its keys", rname),
+              psprintf("A LAST JOIN without ORDER BY takes the newest row of such an index: CREATE INDEX ON %s USING "
+                       "skiplist (%s, <order column>);",
+                       qualified(s->relid), ci.len ? ci.data : "<key>"));
     }
     if (!best) {
         if (cands == NIL)
@@ -417,6 +435,9 @@ void plan_last(JB *b, JoinStep *s, int si, RangeTblEntry *rte, Node *onqual)
     }
     s->indexoid = best->indexoid;
     s->nkeys = best->nkeys;
+    bool ordered = order != InvalidAttrNumber;
+    order = best->order.attno;
+    s->order_attno = order;
     s->keys = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * Max(s->nkeys, 1)));
     bool *used = static_cast<bool *>(palloc0(sizeof(bool) * (list_length(conjs) + 1)));
     for (int k = 0; k < best->nkeys; k++) {
@@ -435,13 +456,19 @@ void plan_last(JB *b, JoinStep *s, int si, RangeTblEntry *rte, Node *onqual)
     }
     // The other conditions, evaluated on each row of the key, newest first.
     List *rest = NIL;
-    bool order_strict = TupleDescAttr(rd, order - 1)->attnotnull;
+    bool order_strict = TupleDescAttr(rd, order - 1)->attnotnull || !ordered;
     int i = 0;
     ListCell *lc;
     foreach (lc, conjs) {
         Node *c = static_cast<Node *>(lfirst(lc));
         if (used[i++])
             continue;
+        if (IsA(c, NullTest) && reinterpret_cast<NullTest *>(c)->nulltesttype == IS_NOT_NULL &&
+            !reinterpret_cast<NullTest *>(c)->argisrow) {
+            Node *a = strip_relabel(reinterpret_cast<Node *>(reinterpret_cast<NullTest *>(c)->arg));
+            order_strict |= IsA(a, Var) && reinterpret_cast<Var *>(a)->varlevelsup == 0 &&
+                            reinterpret_cast<Var *>(a)->varattno == order;
+        }
         if (IsA(c, OpExpr)) {
             OpExpr *op = reinterpret_cast<OpExpr *>(c);
             set_opfuncid(op);
@@ -461,12 +488,13 @@ void plan_last(JB *b, JoinStep *s, int si, RangeTblEntry *rte, Node *onqual)
     // Rows without an order value are not held by a skiplist index; the SQL
     // would put them first (DESC sorts NULLs first).
     if (!order_strict)
-        jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(se),
+        jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, se ? exprLocation(se) : -1,
               psprintf("rows of \"%s\" with a NULL \"%s\" are not in its skiplist index, but ORDER BY %s DESC would "
                        "pick them first",
                        rname, colname(order), colname(order)),
-              psprintf("Declare %s.%s NOT NULL, or add a condition on it such as %s.%s <= t.ts.", rname,
-                       colname(order), rname, colname(order)));
+              psprintf("Declare %s.%s NOT NULL, or add a condition on it such as %s.%s <= t.ts or %s.%s IS NOT "
+                       "NULL.",
+                       rname, colname(order), rname, colname(order), rname, colname(order)));
     if (rest != NIL)
         s->qual = ExecInitQual(rest, nullptr);
     // Output columns.

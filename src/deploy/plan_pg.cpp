@@ -1166,7 +1166,7 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
     if (q->jointree->quals)
         fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(q->jointree->quals),
              "WHERE is not supported in deployments", "Use FILTER (WHERE ...) on the aggregates.");
-    if (!q->hasWindowFuncs)
+    if (!q->hasWindowFuncs && !join_present(q))  // (joins alone: a lookup deployment)
         fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1, "a deployment computes window functions",
              "Add features such as sum(amount) OVER w.");
     RangeTblEntry *rte = linitial_node(RangeTblEntry, q->rtable);

@@ -236,6 +236,7 @@ public:
         named_window_refs();
         windows();
         functions();
+        last_joins();
         std::string r;
         for (auto &t : toks_) {
             r += t.ws;
@@ -325,9 +326,6 @@ private:
     {
         for (size_t i = 0; i < toks_.size(); i++) {
             const Tok &t = toks_[i];
-            if (is_kw(t, "LAST") && i + 1 < toks_.size() && is_kw(toks_[i + 1], "JOIN"))
-                refuse("LAST JOIN is not supported yet", t.pos,
-                       "Deployments read one table; join the data before inserting it.");
             if (is_kw(t, "INSTANCE_NOT_IN_WINDOW"))
                 refuse("INSTANCE_NOT_IN_WINDOW is not supported yet", t.pos);
         }
@@ -783,6 +781,97 @@ private:
         }
         if (!extra.empty())
             toks_[named_.back().close].out += extra;
+    }
+
+    static bool ident(const Tok &t) { return t.kind == TK::kIdent || t.kind == TK::kQIdent; }
+
+    // OpenMLDB's LAST JOIN at the top level (docs/CONFORMANCE.md):
+    //   LAST JOIN t2 [[AS] a] [ORDER BY x] ON cond
+    //   -> LEFT JOIN LATERAL (SELECT * FROM t2 [a] WHERE (cond) [AND (x) IS NOT NULL
+    //      ORDER BY x DESC] LIMIT 1) AS a ON true
+    // (the matching row with the greatest x, ties: the one inserted last;
+    // without ORDER BY the newest row of the skiplist index on the join
+    // keys, as OpenMLDB reads its index).  Runs last: the condition's
+    // tokens are translated already.
+    void last_joins()
+    {
+        int depth = 0;
+        size_t n = toks_.size();
+        for (size_t i = 0; i + 1 < n; i++) {
+            const Tok &t = toks_[i];
+            if (is_op(t, "(")) {
+                depth++;
+                continue;
+            }
+            if (is_op(t, ")")) {
+                depth--;
+                continue;
+            }
+            if (!is_kw(t, "LAST") || !is_kw(toks_[i + 1], "JOIN"))
+                continue;
+            if (depth != 0)
+                refuse("LAST JOIN inside a subquery is not supported", t.pos);
+            size_t j = i + 2;
+            if (j >= n || !ident(toks_[j]))
+                refuse("LAST JOIN's right side must be a table (a subquery or window there is not supported)",
+                       j < n ? toks_[j].pos : t.pos);
+            size_t tstart = j;
+            std::string ref = column_name(toks_[j]);
+            while (j + 2 < n && is_op(toks_[j + 1], ".") && ident(toks_[j + 2])) {
+                j += 2;
+                ref = column_name(toks_[j]);
+            }
+            std::string table = text(tstart, j + 1), alias;
+            j++;
+            if (j < n && is_kw(toks_[j], "AS"))
+                j++;
+            if (j < n && ident(toks_[j]) && !is_kw(toks_[j], "ORDER") && !is_kw(toks_[j], "ON")) {
+                alias = toks_[j].out;
+                ref = column_name(toks_[j]);
+                j++;
+            }
+            std::string order;
+            if (j + 1 < n && is_kw(toks_[j], "ORDER") && is_kw(toks_[j + 1], "BY")) {
+                size_t os = j + 2;
+                j = os;
+                while (j < n && !is_kw(toks_[j], "ON"))
+                    j++;
+                if (j == os || is_kw(toks_[j - 1], "ASC") || is_kw(toks_[j - 1], "DESC"))
+                    syntax("LAST JOIN ... ORDER BY names one column", toks_[os - 1].pos);
+                order = text(os, j);
+            }
+            if (j >= n || !is_kw(toks_[j], "ON"))
+                syntax("LAST JOIN needs ON <condition>", j < n ? toks_[j].pos : t.pos);
+            size_t cs = j + 1, k = cs;
+            int d = 0;
+            for (; k < n; k++) {
+                const Tok &c = toks_[k];
+                if (is_op(c, "("))
+                    d++;
+                else if (is_op(c, ")")) {
+                    if (d == 0)
+                        break;
+                    d--;
+                } else if (d == 0 && (is_op(c, ";") || is_kw(c, "WINDOW") || is_kw(c, "WHERE") || is_kw(c, "GROUP") ||
+                                      is_kw(c, "HAVING") || is_kw(c, "ORDER") || is_kw(c, "LIMIT") ||
+                                      is_kw(c, "UNION") || is_kw(c, "LEFT") || is_kw(c, "JOIN") ||
+                                      (is_kw(c, "LAST") && k + 1 < n && is_kw(toks_[k + 1], "JOIN"))))
+                    break;
+            }
+            if (k == cs)
+                syntax("LAST JOIN needs ON <condition>", toks_[j].pos);
+            std::string out = "LEFT JOIN LATERAL (SELECT * FROM " + table + (alias.empty() ? "" : " " + alias) +
+                              " WHERE (" + text(cs, k) + ")";
+            if (!order.empty())
+                out += " AND (" + order + ") IS NOT NULL ORDER BY " + order + " DESC";
+            out += " LIMIT 1) AS " + quote(ref, '"') + " ON true";
+            toks_[i].out = out;
+            for (size_t m = i + 1; m < k; m++) {
+                toks_[m].keep = false;
+                toks_[m].ws.clear();
+            }
+            i = k - 1;
+        }
     }
 
     const std::string &q_;
