@@ -18,7 +18,7 @@ CREATE TABLE join_results (name text, jit bool, i int, deployed jsonb, native js
 -- q1: point-in-time LAST JOIN + a dimension + a window; outputs mixing
 -- joined columns and aggregates (the JIT's projection must leave those to
 -- PostgreSQL's evaluator)
-CREATE TABLE join_queries (name text, tmpl text);
+CREATE TABLE join_queries (name text, tmpl text, native text);
 INSERT INTO join_queries VALUES ('jq1', $q$
 SELECT jev.id, sum(jev.v) OVER w AS s, count(*) OVER w AS c, j.x AS last_x, j.ts AS last_ts, d.score, d.label,
        coalesce(j.x, 0) + sum(jev.v) OVER w AS mixed, sum(jev.v) OVER w * 2 AS s2
@@ -37,11 +37,27 @@ SELECT jev.id, count(*) OVER w AS c, j.x, j.seq, d2.region, j2.x AS big_x, j2.ts
   LEFT JOIN jdim2 d2 ON d2.x = j.x
   LEFT JOIN LATERAL (SELECT jlj.x, jlj.ts FROM jlj WHERE jev.jk = jlj.k AND jlj.x > 10 AND jlj.ts < jev.ts
                       ORDER BY jlj.ts DESC%1$s LIMIT 1) j2 ON true
-WINDOW w AS (PARTITION BY jev.k ORDER BY jev.ts RANGE BETWEEN 50 PRECEDING AND CURRENT ROW)$q$);
+WINDOW w AS (PARTITION BY jev.k ORDER BY jev.ts RANGE BETWEEN 50 PRECEDING AND CURRENT ROW)$q$),
+-- q3: OpenMLDB's LAST JOIN (ORDER BY: the greatest order value)
+('jq3', $q$select jev.id, jlj.x, jlj.seq, count(*) over w as c from jev last join jlj order by jlj.ts on jev.jk = jlj.k
+  window w as (partition by jev.k order by jev.ts rows between 2 preceding and current row)$q$),
+-- q4: no window at all (a lookup deployment), LIMIT 1 without ORDER BY: the
+-- newest row of the key's index (any row is the SQL's answer; the executor's
+-- copy orders newest first)
+('jq4', $q$
+SELECT jev.id, j.x, j.seq FROM jev
+  LEFT JOIN LATERAL (SELECT jlj.x, jlj.seq FROM jlj WHERE jlj.k = jev.jk LIMIT 1) j ON true$q$);
+UPDATE join_queries SET native = $q$SELECT jev.id, jlj.x, jlj.seq, count(*) OVER w AS c FROM jev
+  LEFT JOIN LATERAL (SELECT * FROM jlj WHERE jev.jk = jlj.k ORDER BY jlj.ts DESC, jlj.seq DESC LIMIT 1) jlj ON true
+  WINDOW w AS (PARTITION BY jev.k ORDER BY jev.ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$q$ WHERE name = 'jq3';
+UPDATE join_queries SET native = $q$SELECT jev.id, j.x, j.seq FROM jev
+  LEFT JOIN LATERAL (SELECT jlj.x, jlj.seq FROM jlj WHERE jlj.k = jev.jk ORDER BY jlj.ts DESC, jlj.seq DESC LIMIT 1) j ON true$q$
+ WHERE name = 'jq4';
 
 CREATE PROCEDURE join_replay(qname text, use_jit bool) LANGUAGE plpgsql AS $p$
 DECLARE
   tmpl text := (SELECT tmpl FROM join_queries WHERE name = qname);
+  native text := (SELECT native FROM join_queries WHERE name = qname);
   native_sql text;
   jk text; ts int8; d jsonb; n jsonb;
 BEGIN
@@ -50,7 +66,8 @@ BEGIN
   INSERT INTO jdim2 SELECT g, 'r' || (g % 5) FROM generate_series(0, 22, 2) g;     -- odd x: none
   PERFORM set_config('feature_ext.jit', CASE WHEN use_jit THEN 'on' ELSE 'off' END, false);
   PERFORM feature_ext.deploy(qname, format(tmpl, ''), '{"replace": true}');
-  native_sql := format('SELECT to_jsonb(out_row) FROM (%s) out_row WHERE out_row.id = $1', format(tmpl, ', jlj.seq DESC'));
+  native_sql := format('SELECT to_jsonb(out_row) FROM (%s) out_row WHERE out_row.id = $1',
+                       coalesce(native, format(tmpl, ', jlj.seq DESC')));
   COMMIT;
   FOR i IN 1..260 LOOP
     IF i % 3 = 0 THEN
@@ -83,6 +100,9 @@ CALL join_replay('jq1', true);
 CALL join_replay('jq1', false);
 CALL join_replay('jq2', true);
 CALL join_replay('jq2', false);
+CALL join_replay('jq3', true);
+CALL join_replay('jq3', false);
+CALL join_replay('jq4', true);
 -- every request equals the executor's row
 SELECT name, jit, count(*) AS requests, count(*) FILTER (WHERE deployed = native) AS same,
        count(*) FILTER (WHERE native->>'last_x' IS NOT NULL OR native->>'x' IS NOT NULL) AS last_join_found,
@@ -124,6 +144,19 @@ INSERT INTO jlj VALUES ('t', 1, 100, 1);
 INSERT INTO jlj VALUES ('t', 2, 100, 2);
 INSERT INTO jlj VALUES ('t', 3, 90, 3);
 SELECT id, x, seq FROM jq2(1, 'e', 't', 0, 1000);
+
+-- a key compared with a value of another type: int4 request value, int8 key
+-- (widened, as the comparison does); compared with the executor
+CREATE TABLE jlj8 (k int8, x int, ts int8 NOT NULL) USING feature_store;
+CREATE INDEX ON jlj8 USING skiplist (k, ts);
+INSERT INTO jlj8 VALUES (5, 1, 10), (5, 2, 20), (7, 3, 10), (4294967301, 9, 30);
+SELECT feature_ext.deploy('jx8', $$SELECT jev.id, j.x FROM jev
+  LEFT JOIN LATERAL (SELECT jlj8.x FROM jlj8 WHERE jlj8.k = jev.v AND jlj8.ts <= jev.ts ORDER BY jlj8.ts DESC LIMIT 1) j ON true$$);
+SELECT v, ts, (SELECT x FROM jx8(1, 'e', NULL, v, ts)) AS deployed,
+       (SELECT j.x FROM (SELECT v, ts) r LEFT JOIN LATERAL (SELECT jlj8.x FROM jlj8 WHERE jlj8.k = r.v AND jlj8.ts <= r.ts
+                                                          ORDER BY jlj8.ts DESC LIMIT 1) j ON true) AS native
+  FROM (VALUES (5, 15::int8), (5, 25), (7, 5), (7, 10), (5, 100), (6, 100)) r(v, ts);
+SELECT feature_ext.undeploy('jx8');
 
 -- deploy says which LAST JOIN is not point-in-time (jq2's first; its second
 -- compares jlj.ts with the request)
@@ -261,6 +294,6 @@ ALTER TABLE jlj DISABLE ROW LEVEL SECURITY;
 SELECT try_sql($$SELECT last_x::text FROM jq1(1, 'e', 'k1', 0, 100000)$$);
 -- a joined table cannot be dropped while a deployment reads it
 SELECT try_sql($$DROP TABLE jdim$$);
-SELECT feature_ext.undeploy(name) FROM (VALUES ('jq1'), ('jq2'), ('jfix'), ('jnull'), ('jttl'), ('jttl2')) v(name);
+SELECT feature_ext.undeploy(name) FROM (VALUES ('jq1'), ('jq2'), ('jq3'), ('jq4'), ('jfix'), ('jnull'), ('jttl'), ('jttl2')) v(name);
 REVOKE ALL ON jev, jlj, jdim FROM regress_join_caller;
 DROP ROLE regress_join_caller;

@@ -241,22 +241,8 @@ void check_joined_table(JB *b, Relation rel, const char *what)
                         errhint("Disable row-level security on the table or join a table without policies.")));
 }
 
-// Is op, comparing values of type `type`, equality whose equal values have
-// equal images (so that the skiplist index's key bytes match exactly the
-// rows `=` matches: not numeric 1.0 = 1.00, not float -0 = 0)?
-bool image_equality(Oid op, Oid type, Oid collation)
-{
-    Oid opclass = GetDefaultOpClass(type, BTREE_AM_OID);
-    if (!OidIsValid(opclass))
-        return false;
-    Oid family = get_opclass_family(opclass), intype = get_opclass_input_type(opclass);
-    if (get_opfamily_member(family, intype, intype, BTEqualStrategyNumber) != op)
-        return false;
-    Oid proc = get_opfamily_proc(family, intype, intype, BTEQUALIMAGE_PROC);
-    if (!OidIsValid(proc))
-        return false;
-    return DatumGetBool(OidFunctionCall1Coll(proc, collation, ObjectIdGetDatum(intype)));
-}
+struct Cand;
+Node *key_value(const Cand *cd, Oid keytype);
 
 struct Cand {
     AttrNumber attno;          // the joined table's column
@@ -302,6 +288,31 @@ List *candidates(List *conjs, int level0_rt)
         }
     }
     return out;
+}
+
+// The value a skiplist key column of type keytype is looked up with, or
+// nullptr.  The operator must be an equality of the key type's btree family
+// (same type or cross-type) whose equal values have equal images (the index
+// matches key bytes: not numeric 1.0 = 1.00, not float -0 = 0); the value is
+// converted to the key type when that is binary or an implicit cast
+// (int4 = int8 key: the int4 value widened, as the comparison does).
+Node *key_value(const Cand *cd, Oid keytype)
+{
+    Oid opclass = GetDefaultOpClass(keytype, BTREE_AM_OID);
+    if (!OidIsValid(opclass))
+        return nullptr;
+    Oid family = get_opclass_family(opclass), intype = get_opclass_input_type(opclass);
+    if (get_op_opfamily_strategy(cd->op, family) != BTEqualStrategyNumber)
+        return nullptr;
+    Oid proc = get_opfamily_proc(family, intype, intype, BTEQUALIMAGE_PROC);
+    if (!OidIsValid(proc) || !DatumGetBool(OidFunctionCall1Coll(proc, cd->collation, ObjectIdGetDatum(intype))))
+        return nullptr;
+    Oid ot = exprType(cd->other);
+    if (IsBinaryCoercible(ot, keytype))
+        return cd->other;
+    if (!can_coerce_type(1, &ot, &keytype, COERCION_IMPLICIT))
+        return nullptr;
+    return coerce_to_target_type(nullptr, cd->other, ot, keytype, -1, COERCION_IMPLICIT, COERCE_IMPLICIT_CAST, -1);
 }
 
 void add_fix(JB *b, const char *ddl)
@@ -381,9 +392,7 @@ void plan_last(JB *b, JoinStep *s, int si, RangeTblEntry *rte, Node *onqual)
             ListCell *lc;
             foreach (lc, cands) {
                 auto *cd = static_cast<Cand *>(lfirst(lc));
-                f |= cd->attno == m->keys[k].attno &&
-                     IsBinaryCoercible(exprType(cd->other), m->keys[k].typid) &&
-                     image_equality(cd->op, m->keys[k].typid, cd->collation);
+                f |= cd->attno == m->keys[k].attno && key_value(cd, m->keys[k].typid) != nullptr;
             }
             all = f;
         }
@@ -444,12 +453,12 @@ void plan_last(JB *b, JoinStep *s, int si, RangeTblEntry *rte, Node *onqual)
         ListCell *lc;
         foreach (lc, cands) {
             auto *cd = static_cast<Cand *>(lfirst(lc));
-            if (cd->attno == best->keys[k].attno && !used[cd->conj] &&
-                IsBinaryCoercible(exprType(cd->other), best->keys[k].typid) &&
-                image_equality(cd->op, best->keys[k].typid, cd->collation)) {
+            Node *kvx = cd->attno == best->keys[k].attno && !used[cd->conj] ? key_value(cd, best->keys[k].typid)
+                                                                              : nullptr;
+            if (kvx) {
                 used[cd->conj] = true;
                 s->key_attnos[k] = cd->attno;
-                s->keys[k] = ExecInitExpr(reinterpret_cast<Expr *>(remap(b, cd->other, 1, si, 0, s->need)), nullptr);
+                s->keys[k] = ExecInitExpr(reinterpret_cast<Expr *>(remap(b, kvx, 1, si, 0, s->need)), nullptr);
                 break;
             }
         }
