@@ -229,6 +229,8 @@ void check_joined_table(JB *b, Relation rel, const char *what)
     if (rel->rd_rel->relkind != RELKIND_RELATION)
         jfail(b, ERRCODE_WRONG_OBJECT_TYPE, -1, psprintf("%s reads \"%s\", which is not a table", what, name),
               "Joins read tables (views, foreign and partitioned tables are not supported).");
+    if (is_citus_shell(RelationGetRelid(rel)))  // (its rows are on the workers: reading it here is wrong)
+        refuse_citus_shell(rel, what);
     if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
         jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1, psprintf("table \"%s\" is a temporary table", name),
               "A deployment is called from other sessions, which cannot read this session's temporary tables.");

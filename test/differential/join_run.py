@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+"""Differential test for multi-table deployments (LAST JOIN, dimension lookups).
+
+For every seed: a main feature_store table m (window key k, join key jk, v,
+ts), a LAST JOIN target t2 (k, x, y, ts, seq; skiplist index (k, ts)) whose
+rows arrive interleaved with the requests, with ties on ts, late rows (an
+order value below rows already there), NULL keys and keys without rows, a
+dimension table d (id primary key) that is updated, deleted from and
+re-inserted, and a random PostgreSQL-dialect deployment: one or two LAST
+JOINs (with or without a time condition t2.ts <= / < m.ts, a condition on
+t2.x, ORDER BY t2.ts DESC or none), optionally a dimension lookup keyed by
+the request (d.id = m.v) or by the first LAST JOIN's column (d.id = j1.x),
+window features over m and outputs that mix joined columns with aggregates
+(the JIT compiles some output expressions, never those reading joined
+columns).  An interleaved stream of operations is replayed, each its own
+transaction; for every request row:
+
+  request  the deployed function called with the row before it is inserted
+  jit off  the same request with feature_ext.jit = off (the interpreter)
+  native   PostgreSQL's executor running the same SQL right after the row is
+           inserted, restricted to it; each LAST JOIN's ORDER BY gets the
+           tie-breaker "t2.seq DESC" (seq = insertion order), which is the
+           deployment's rule for ties (docs/DEPLOY.md), and a LAST JOIN
+           without ORDER BY gets "ORDER BY t2.ts DESC, t2.seq DESC" (the
+           newest row of the index, one of the rows LIMIT 1 may return)
+
+and once the stream is over:
+
+  batch    <name>_batch('SELECT * FROM m ORDER BY ts') (JIT on and off)
+  as-of    feature_ext.training_set(name, 'm', NULL::<row type>)
+           both equal to the native query over the final tables (the joins
+           read the tables as written: as they are now).
+
+All must be equal (integers and text only: exact).
+
+  python3 test/differential/join_run.py              fixed seeds 1..40
+  python3 test/differential/join_run.py --long 300   random seeds for 300 s
+  python3 test/differential/join_run.py --seed 7     one seed, verbose
+"""
+import argparse
+import importlib.util
+import json
+import os
+import random
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+spec = importlib.util.spec_from_file_location("conformance", os.path.join(HERE, "..", "conformance", "run.py"))
+conf = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(conf)  # its server start and psycopg import
+psycopg = conf.psycopg
+
+CI_SEEDS = list(range(1, 41))
+NAME = "djoin"
+
+CONDS = ["", " AND t2.ts <= m.ts", " AND t2.ts < m.ts", " AND t2.x > 10",
+         " AND t2.ts <= m.ts AND (t2.x IS NULL OR t2.x <> m.v)", " AND t2.y IS NOT NULL AND t2.ts <= m.ts"]
+
+
+def rand_case(seed):
+    rng = random.Random(seed)
+    joins = []
+    for j in range(rng.choice([1, 1, 2])):
+        joins.append({"cond": rng.choice(CONDS), "ordered": rng.random() < 0.7,
+                      "key": "m.jk" if j == 0 or rng.random() < 0.6 else "'k1'"})
+    dim = rng.choice([None, "m.v", "j1.x"])
+    nwin = rng.choice([1, 2, 3, 5, 50])
+    outs = ["m.id AS rid", "count(*) OVER w AS c"]
+    pool = ["j1.x AS j1x", "j1.ts AS j1ts", "j1.seq AS j1seq", "coalesce(j1.x, -1) + count(*) OVER w AS mix1",
+            "sum(m.v) OVER w AS s", "max(m.v) OVER w AS mx", "sum(m.v) OVER w * 3 + 1 AS e3",
+            "j1.y || '/' || coalesce(j1.x::text, '-') AS j1txt", "(j1.ts IS NULL) AS j1none"]
+    if len(joins) > 1:
+        pool += ["j2.x AS j2x", "j2.seq AS j2seq", "coalesce(j2.x, 0) - coalesce(j1.x, 0) AS diff"]
+    if dim:
+        pool += ["d.a AS da", "d.b * 2 + sum(m.v) OVER w AS mix2", "d.b AS db"]
+    outs += rng.sample(pool, rng.randint(2, min(6, len(pool))))
+    # operations: 0 = insert into t2, 1 = dimension change, 2 = request + insert into m
+    ops = []
+    nt2 = 0
+    used = set()  # the main table's order values stay unique (ties there are the window's business)
+    for i in range(rng.randint(40, 120)):
+        r = rng.random()
+        if r < 0.35:
+            late = rng.random() < 0.15
+            base = i * 2 - (rng.randint(20, 80) if late else 0)
+            ops.append(("t2", {"k": rng.choice(["k0", "k1", "k2", "k3", None]) if rng.random() < 0.9 else "k0",
+                               "x": rng.choice([None] + list(range(0, 25))), "y": rng.choice([None, "a", "b", "c"]),
+                               "ts": (base // 6) * 6, "seq": nt2}))
+            nt2 += 1
+        elif r < 0.45:
+            ops.append(("dim", {"id": rng.randint(0, 20), "kind": rng.choice(["update", "delete", "upsert"]),
+                                "v": rng.randint(0, 100)}))
+        else:
+            late = rng.random() < 0.1
+            # even order values: equal to some t2 rows' (multiples of 6), so
+            # t2.ts <= m.ts and t2.ts < m.ts differ
+            ts = i * 2 - (40 * rng.randint(1, 3) if late else 0)
+            while ts in used:
+                ts -= 1
+            used.add(ts)
+            ops.append(("req", {"id": i, "k": rng.choice(["e0", "e1", "e2"]),
+                                "jk": rng.choice(["k0", "k1", "k2", "k3", "k9", None]),
+                                "v": rng.choice([None] + list(range(0, 22))), "ts": ts}))
+    return {"joins": joins, "dim": dim, "nwin": nwin, "outs": outs, "ops": ops}
+
+
+def query(case, native):
+    q = "SELECT %s\n  FROM m" % ", ".join(case["outs"])
+    for n, j in enumerate(case["joins"], 1):
+        order = ""
+        if j["ordered"]:
+            order = " ORDER BY t2.ts DESC" + (", t2.seq DESC" if native else "")
+        elif native:
+            order = " ORDER BY t2.ts DESC, t2.seq DESC"
+        q += ("\n  LEFT JOIN LATERAL (SELECT t2.x, t2.y, t2.ts, t2.seq FROM t2 WHERE t2.k = %s%s%s LIMIT 1) j%d ON true"
+              % (j["key"], j["cond"], order, n))
+    if case["dim"]:
+        q += "\n  LEFT JOIN d ON d.id = %s" % case["dim"]
+    q += "\nWINDOW w AS (PARTITION BY m.k ORDER BY m.ts ROWS BETWEEN %d PRECEDING AND CURRENT ROW)" % case["nwin"]
+    return q
+
+
+def js(v):
+    return json.dumps(v, sort_keys=True)
+
+
+def run_seed(cur, seed, verbose):
+    case = rand_case(seed)
+    dq, nq = query(case, False), query(case, True)
+    if verbose:
+        print("deployment:\n" + dq)
+    cur.execute("SELECT feature_ext.undeploy(%s) FROM feature_ext.deployments WHERE name = %s",
+                (NAME, "public." + NAME))
+    cur.execute("DROP TABLE IF EXISTS m, t2, d CASCADE")
+    cur.execute("DROP TYPE IF EXISTS djoin_row")
+    cur.execute("CREATE TABLE m (id int, k text, jk text, v int, ts int8 NOT NULL) USING feature_store;"
+                "CREATE INDEX ON m USING skiplist (k, ts);"
+                "CREATE TABLE t2 (k text, x int, y text, ts int8 NOT NULL, seq int) USING feature_store;"
+                "CREATE INDEX ON t2 USING skiplist (k, ts);"
+                "CREATE TABLE d (id int PRIMARY KEY, a text, b int);"
+                "INSERT INTO d SELECT g, 'a' || g, g * 3 FROM generate_series(0, 20, 2) g")
+    cur.execute("SELECT feature_ext.deploy(%s, %s)", (NAME, dq))
+    problems = []
+    call = "SELECT to_jsonb(o) FROM %s(%%s::int, %%s::text, %%s::text, %%s::int, %%s::int8) o" % NAME
+    nat = "SELECT to_jsonb(o) FROM (%s) o WHERE o.rid = %%s" % nq
+    requests = found = 0
+    desc = None
+    for n, (kind, op) in enumerate(case["ops"]):
+        if kind == "t2":
+            cur.execute("INSERT INTO t2 VALUES (%s, %s, %s, %s, %s)", (op["k"], op["x"], op["y"], op["ts"], op["seq"]))
+        elif kind == "dim":
+            if op["kind"] == "update":
+                cur.execute("UPDATE d SET b = %s, a = a || 'u' WHERE id = %s", (op["v"], op["id"]))
+            elif op["kind"] == "delete":
+                cur.execute("DELETE FROM d WHERE id = %s", (op["id"],))
+            else:
+                cur.execute("INSERT INTO d VALUES (%s, 'n' || %s, %s) ON CONFLICT (id) DO UPDATE SET b = excluded.b",
+                            (op["id"], op["id"], op["v"]))
+        else:
+            args = (op["id"], op["k"], op["jk"], op["v"], op["ts"])
+            cur.execute(call, args)
+            got = cur.fetchone()[0]
+            cur.execute("SET feature_ext.jit = off")
+            cur.execute(call, args)
+            interp = cur.fetchone()[0]
+            cur.execute("SET feature_ext.jit = on")
+            cur.execute("INSERT INTO m VALUES (%s, %s, %s, %s, %s)", args)
+            cur.execute(nat, (op["id"],))
+            want = cur.fetchone()[0]
+            requests += 1
+            found += any(want.get(c) is not None for c in ("j1x", "j1ts", "j1seq", "j1txt", "j2x", "da", "db"))
+            for label, v in (("request", got), ("jit off", interp)):
+                if v != want:
+                    problems.append("op %d request %s: %s %s, native %s" % (n, args, label, js(v), js(want)))
+            if problems and verbose:
+                break
+    if not problems:
+        cur.execute("SELECT to_jsonb(o) FROM (%s) o" % nq)
+        final = sorted(js(r[0]) for r in cur.fetchall())
+        for jit in ("on", "off"):
+            cur.execute("SET feature_ext.jit = %s" % jit)
+            cur.execute("SELECT to_jsonb(o) FROM %s_batch('SELECT * FROM m ORDER BY ts') o" % NAME)
+            got = sorted(js(r[0]) for r in cur.fetchall())
+            if got != final:
+                problems.append("batch (jit %s) differs from native: %s" % (
+                    jit, next((g for g, f in zip(got + [None] * len(final), final) if g != f), "row count")))
+        cur.execute("SET feature_ext.jit = on")
+        cur.execute("SELECT * FROM %s(0, 'e0', 'k0', 0, 0) o WHERE false" % NAME)
+        cols = [(d.name, d.type_code) for d in cur.description]
+        cur.execute("CREATE TYPE djoin_row AS (%s)" % ", ".join(
+            '"%s" %s' % (c, cur.connection.execute("SELECT format_type(%s, NULL)", (t,)).fetchone()[0])
+            for c, t in cols))
+        cur.execute("SELECT to_jsonb(t) FROM feature_ext.training_set(%s, 'm', NULL::djoin_row, progress => 0) t",
+                    (NAME,))
+        got = sorted(js(r[0]) for r in cur.fetchall())
+        if got != final:
+            problems.append("training_set differs from native: %s" % next(
+                (g for g, f in zip(got + [None] * len(final), final) if g != f), "row count"))
+    return case, dq, problems, requests, found
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seed", type=int, help="run one seed, verbose")
+    ap.add_argument("--long", type=int, metavar="SECONDS", help="random seeds for this many seconds")
+    ap.add_argument("--port", type=int, help="use a running server on this port (/tmp socket)")
+    args = ap.parse_args()
+    stop = None
+    port = args.port
+    if port is None:
+        port = conf.free_port()
+        stop = conf.start_server(port)
+    passed = failed = requests = found = 0
+    t0 = time.time()
+    try:
+        con = psycopg.connect(host="/tmp", port=port, user="postgres", dbname="postgres", autocommit=True)
+        con.prepare_threshold = None  # redeploys change result types
+        cur = con.cursor()
+        cur.execute("SET client_min_messages = warning")
+        cur.execute("CREATE EXTENSION IF NOT EXISTS feature_ext")
+        seeds = [args.seed] if args.seed is not None else CI_SEEDS if not args.long else None
+        i = 0
+        while True:
+            if seeds is not None:
+                if i >= len(seeds):
+                    break
+                seed = seeds[i]
+            elif time.time() - t0 > args.long:
+                break
+            else:
+                seed = random.randrange(1 << 30)
+            i += 1
+            try:
+                case, dq, problems, r, f = run_seed(cur, seed, args.seed is not None)
+            except psycopg.Error as e:
+                case, dq, problems, r, f = None, query(rand_case(seed), False), [
+                    "error %s: %s" % (e.sqlstate, (e.diag.message_primary or str(e)).strip())], 0, 0
+            requests += r
+            found += f
+            if problems:
+                failed += 1
+                print("FAIL seed %d:\n%s\n  %s" % (seed, dq, "\n  ".join(problems[:3])))
+            else:
+                passed += 1
+        cur.execute("SELECT feature_ext.undeploy(%s) FROM feature_ext.deployments WHERE name = %s",
+                    (NAME, "public." + NAME))
+        cur.execute("DROP TABLE IF EXISTS m, t2, d CASCADE")
+        cur.execute("DROP TYPE IF EXISTS djoin_row")
+        con.close()
+    finally:
+        if stop:
+            stop()
+    print("join differential: %d seeds, %d requests (%d with a joined value), %.1fs" % (
+        passed + failed, requests, found, time.time() - t0))
+    if passed + failed and found < requests // 4:
+        print("FAIL: too few requests found a joined row for the comparison to mean much")
+        failed += 1
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
