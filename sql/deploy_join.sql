@@ -145,6 +145,17 @@ INSERT INTO jlj VALUES ('t', 2, 100, 2);
 INSERT INTO jlj VALUES ('t', 3, 90, 3);
 SELECT id, x, seq FROM jq2(1, 'e', 't', 0, 1000);
 
+-- a key written IS NOT DISTINCT FROM: a NULL value looks up the NULL key's
+-- rows (what OpenMLDB's LAST JOIN does; the OpenMLDB dialect writes it so)
+INSERT INTO jlj VALUES (NULL, 42, 10, 4), (NULL, 43, 5, 5);
+SELECT feature_ext.deploy('jnd', $$SELECT jev.id, j.x FROM jev
+  LEFT JOIN LATERAL (SELECT jlj.x FROM jlj WHERE jlj.k IS NOT DISTINCT FROM jev.jk ORDER BY jlj.ts DESC LIMIT 1) j ON true$$);
+SELECT jk, (SELECT x FROM jnd(1, 'e', jk, 0, 0)) AS deployed,
+       (SELECT j.x FROM (SELECT jk) r LEFT JOIN LATERAL (SELECT jlj.x FROM jlj WHERE jlj.k IS NOT DISTINCT FROM r.jk
+                                                       ORDER BY jlj.ts DESC, jlj.seq DESC LIMIT 1) j ON true) AS native
+  FROM (VALUES (NULL), ('t'), ('zz')) r(jk);
+SELECT feature_ext.undeploy('jnd');
+
 -- a key compared with a value of another type: int4 request value, int8 key
 -- (widened, as the comparison does); compared with the executor
 CREATE TABLE jlj8 (k int8, x int, ts int8 NOT NULL) USING feature_store;

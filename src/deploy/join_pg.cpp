@@ -64,6 +64,7 @@ struct JoinStep {
     TupleTableSlot *rslot;
     // LAST JOIN
     AttrNumber key_attnos[INDEX_MAX_KEYS];
+    bool nullsafe[INDEX_MAX_KEYS];  // written IS NOT DISTINCT FROM: a NULL value looks up the NULL key
     AttrNumber order_attno;
     bool *need;                // t2 columns read (by attno - 1)
     ExprState **outs;          // the subquery's output columns (nullptr: resjunk)
@@ -252,6 +253,7 @@ struct Cand {
     Oid op;                    // with the joined column on the left
     Oid collation;
     int conj;                  // conjunct index
+    bool nullsafe;             // NOT (col IS DISTINCT FROM expr): NULL matches NULL
 };
 
 // Conjuncts "col = expr" (either side) of the joined table's columns.
@@ -264,7 +266,15 @@ List *candidates(List *conjs, int level0_rt)
     foreach (lc, conjs) {
         Node *c = static_cast<Node *>(lfirst(lc));
         int ci = i++;
-        if (!IsA(c, OpExpr) || list_length(reinterpret_cast<OpExpr *>(c)->args) != 2)
+        bool nullsafe = false;
+        if (IsA(c, BoolExpr) && reinterpret_cast<BoolExpr *>(c)->boolop == NOT_EXPR &&
+            list_length(reinterpret_cast<BoolExpr *>(c)->args) == 1 &&
+            IsA(linitial(reinterpret_cast<BoolExpr *>(c)->args), DistinctExpr)) {
+            c = static_cast<Node *>(linitial(reinterpret_cast<BoolExpr *>(c)->args));  // IS NOT DISTINCT FROM
+            nullsafe = true;
+        } else if (!IsA(c, OpExpr))
+            continue;
+        if (list_length(reinterpret_cast<OpExpr *>(c)->args) != 2)
             continue;
         OpExpr *op = reinterpret_cast<OpExpr *>(c);
         for (int side = 0; side < 2; side++) {
@@ -285,6 +295,7 @@ List *candidates(List *conjs, int level0_rt)
             cd->op = opno;
             cd->collation = op->inputcollid;
             cd->conj = ci;
+            cd->nullsafe = nullsafe;
             out = lappend(out, cd);
             break;
         }
@@ -460,6 +471,7 @@ void plan_last(JB *b, JoinStep *s, int si, RangeTblEntry *rte, Node *onqual)
             if (kvx) {
                 used[cd->conj] = true;
                 s->key_attnos[k] = cd->attno;
+                s->nullsafe[k] = cd->nullsafe;
                 s->keys[k] = ExecInitExpr(reinterpret_cast<Expr *>(remap(b, kvx, 1, si, 0, s->need)), nullptr);
                 break;
             }
@@ -587,7 +599,7 @@ void plan_dim(JB *b, JoinStep *s, int si, RangeTblEntry *rte, int rt, Node *onqu
             ListCell *cl;
             foreach (cl, cands) {
                 auto *cd = static_cast<Cand *>(lfirst(cl));
-                if (pick[k] < 0 && cd->attno == ix->indkey.values[k] &&
+                if (pick[k] < 0 && !cd->nullsafe && cd->attno == ix->indkey.values[k] &&
                     get_op_opfamily_strategy(cd->op, idx->rd_opfamily[k]) == BTEqualStrategyNumber)
                     pick[k] = ci;
                 ci++;
@@ -859,7 +871,7 @@ void fill_last(DeployPlan *p, JoinStep *s, const Datum *kv, const bool *kn)
                 }
                 for (int kk = 0; kk < s->nkeys; kk++) {
                     rs->tts_values[s->key_attnos[kk] - 1] = kv[kk];
-                    rs->tts_isnull[s->key_attnos[kk] - 1] = false;
+                    rs->tts_isnull[s->key_attnos[kk] - 1] = kn[kk];
                 }
                 rs->tts_values[s->order_attno - 1] = order_to_datum(m->order_kind, r.order);
                 rs->tts_isnull[s->order_attno - 1] = false;
@@ -952,10 +964,10 @@ void join_fill(DeployPlan *p)
         ec->ecxt_scantuple = s->rslot;
         for (int k = 0; k < s->nkeys; k++) {
             kv[k] = ExecEvalExpr(s->keys[k], ec, &kn[k]);
-            null_key |= kn[k];
+            null_key |= kn[k] && !(s->last && s->nullsafe[k]);
         }
         if (null_key)
-            continue;  // = NULL matches no row
+            continue;  // = NULL matches no row (IS NOT DISTINCT FROM NULL: the NULL key's rows)
         if (s->last)
             fill_last(p, s, kv, kn);
         else

@@ -860,6 +860,32 @@ private:
             }
             if (k == cs)
                 syntax("LAST JOIN needs ON <condition>", toks_[j].pos);
+            // A conjunct a.x = b.y between the joined table and another:
+            // OpenMLDB's index lookup matches a NULL key with the NULL key
+            // (test_lastjoin_simple.yaml 19), which is IS NOT DISTINCT FROM.
+            size_t a = cs;
+            int dd = 0;
+            for (size_t m = cs; m <= k; m++) {
+                if (m < k) {
+                    if (is_op(toks_[m], "("))
+                        dd++;
+                    else if (is_op(toks_[m], ")"))
+                        dd--;
+                    if (dd != 0 || !is_kw(toks_[m], "AND"))
+                        continue;
+                }
+                if (m - a == 7 && ident(toks_[a]) && is_op(toks_[a + 1], ".") && ident(toks_[a + 2]) &&
+                    (is_op(toks_[a + 3], "=") || is_op(toks_[a + 3], "==")) && ident(toks_[a + 4]) &&
+                    is_op(toks_[a + 5], ".") && ident(toks_[a + 6]) &&
+                    (column_name(toks_[a]) == ref) != (column_name(toks_[a + 4]) == ref)) {
+                    toks_[a + 3].out = "IS NOT DISTINCT FROM";
+                    if (toks_[a + 3].ws.empty())
+                        toks_[a + 3].ws = " ";
+                    if (toks_[a + 4].ws.empty())
+                        toks_[a + 4].ws = " ";
+                }
+                a = m + 1;
+            }
             std::string out = "LEFT JOIN LATERAL (SELECT * FROM " + table + (alias.empty() ? "" : " " + alias) +
                               " WHERE (" + text(cs, k) + ")";
             if (!order.empty())

@@ -155,19 +155,23 @@ TEST(Dialect, Maxsize)
 TEST(Dialect, LastJoin)
 {
     EXPECT_EQ(tr("SELECT t.x, u.y FROM t LAST JOIN u ORDER BY u.ts ON t.k = u.k"),
-              "SELECT t.x, u.y FROM t LEFT JOIN LATERAL (SELECT * FROM u WHERE (t.k = u.k) AND (u.ts) IS NOT NULL "
-              "ORDER BY u.ts DESC LIMIT 1) AS \"u\" ON true");
+              "SELECT t.x, u.y FROM t LEFT JOIN LATERAL (SELECT * FROM u WHERE (t.k IS NOT DISTINCT FROM u.k) AND (u.ts) "
+              "IS NOT NULL ORDER BY u.ts DESC LIMIT 1) AS \"u\" ON true");
     // without ORDER BY: the newest row of the key's index (the planner picks it)
     EXPECT_EQ(tr("SELECT t.x, u.y FROM t last join u on t.k = u.k and u.y > 3;"),
-              "SELECT t.x, u.y FROM t LEFT JOIN LATERAL (SELECT * FROM u WHERE (t.k = u.k and u.y > 3) LIMIT 1) "
-              "AS \"u\" ON true;");
+              "SELECT t.x, u.y FROM t LEFT JOIN LATERAL (SELECT * FROM u WHERE (t.k IS NOT DISTINCT FROM u.k and u.y > 3) "
+              "LIMIT 1) AS \"u\" ON true;");
+    // only column = column conjuncts between the two tables: NULL keys match, as in OpenMLDB's index lookup
+    EXPECT_NE(tr("SELECT t.x FROM t LAST JOIN u ON t.k=u.k AND (u.y = t.x OR u.y = 1) AND u.z = 3")
+                  .find("WHERE (t.k IS NOT DISTINCT FROM u.k AND (u.y = t.x OR u.y = 1) AND u.z = 3)"),
+              std::string::npos);
     // aliases, chains, `==`, backquotes, a window after the joins
     std::string q = tr("SELECT t.x, v.y, sum(t.x) OVER w AS s FROM t LAST JOIN u AS v ON t.k == v.k "
                        "LAST JOIN `dim` ORDER BY `dim`.ts ON `dim`.id = v.y "
                        "WINDOW w AS (PARTITION BY t.k ORDER BY t.ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)");
-    EXPECT_NE(q.find("LEFT JOIN LATERAL (SELECT * FROM u v WHERE (t.k = v.k) LIMIT 1) AS \"v\" ON true"),
+    EXPECT_NE(q.find("LEFT JOIN LATERAL (SELECT * FROM u v WHERE (t.k IS NOT DISTINCT FROM v.k) LIMIT 1) AS \"v\" ON true"),
               std::string::npos) << q;
-    EXPECT_NE(q.find("LEFT JOIN LATERAL (SELECT * FROM \"dim\" WHERE (\"dim\".id = v.y) AND (\"dim\".ts) IS NOT NULL "
+    EXPECT_NE(q.find("LEFT JOIN LATERAL (SELECT * FROM \"dim\" WHERE (\"dim\".id IS NOT DISTINCT FROM v.y) AND (\"dim\".ts) IS NOT NULL "
                      "ORDER BY \"dim\".ts DESC LIMIT 1) AS \"dim\" ON true WINDOW w AS (PARTITION BY t.k"),
               std::string::npos) << q;
     EXPECT_NE(err("SELECT t.x FROM t LAST JOIN (SELECT * FROM u) AS v ON t.k = v.k").find("must be a table"),
