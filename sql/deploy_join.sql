@@ -47,6 +47,12 @@ WINDOW w AS (PARTITION BY jev.k ORDER BY jev.ts RANGE BETWEEN 50 PRECEDING AND C
 ('jq4', $q$
 SELECT jev.id, j.x, j.seq FROM jev
   LEFT JOIN LATERAL (SELECT jlj.x, jlj.seq FROM jlj WHERE jlj.k = jev.jk LIMIT 1) j ON true$q$);
+-- q5: OpenMLDB's LAST JOIN over a projection and filter of one table
+INSERT INTO join_queries VALUES ('jq5', $q$select jev.id, s.x, s.seq from jev
+  last join (select k as kk, x, seq, ts from jlj where x > 5) s order by s.ts on jev.jk = s.kk$q$,
+$q$SELECT jev.id, s.x, s.seq FROM jev
+  LEFT JOIN LATERAL (SELECT * FROM (SELECT k AS kk, x, seq, ts FROM jlj WHERE x > 5) s
+                      WHERE jev.jk IS NOT DISTINCT FROM s.kk AND s.ts IS NOT NULL ORDER BY s.ts DESC, s.seq DESC LIMIT 1) s ON true$q$);
 UPDATE join_queries SET native = $q$SELECT jev.id, jlj.x, jlj.seq, count(*) OVER w AS c FROM jev
   LEFT JOIN LATERAL (SELECT * FROM jlj WHERE jev.jk = jlj.k ORDER BY jlj.ts DESC, jlj.seq DESC LIMIT 1) jlj ON true
   WINDOW w AS (PARTITION BY jev.k ORDER BY jev.ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$q$ WHERE name = 'jq3';
@@ -103,6 +109,7 @@ CALL join_replay('jq2', false);
 CALL join_replay('jq3', true);
 CALL join_replay('jq3', false);
 CALL join_replay('jq4', true);
+CALL join_replay('jq5', false);
 -- every request equals the executor's row
 SELECT name, jit, count(*) AS requests, count(*) FILTER (WHERE deployed = native) AS same,
        count(*) FILTER (WHERE native->>'last_x' IS NOT NULL OR native->>'x' IS NOT NULL) AS last_join_found,
@@ -305,6 +312,6 @@ ALTER TABLE jlj DISABLE ROW LEVEL SECURITY;
 SELECT try_sql($$SELECT last_x::text FROM jq1(1, 'e', 'k1', 0, 100000)$$);
 -- a joined table cannot be dropped while a deployment reads it
 SELECT try_sql($$DROP TABLE jdim$$);
-SELECT feature_ext.undeploy(name) FROM (VALUES ('jq1'), ('jq2'), ('jq3'), ('jq4'), ('jfix'), ('jnull'), ('jttl'), ('jttl2')) v(name);
+SELECT feature_ext.undeploy(name) FROM (VALUES ('jq1'), ('jq2'), ('jq3'), ('jq4'), ('jq5'), ('jfix'), ('jnull'), ('jttl'), ('jttl2')) v(name);
 REVOKE ALL ON jev, jlj, jdim FROM regress_join_caller;
 DROP ROLE regress_join_caller;

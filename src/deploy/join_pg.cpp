@@ -333,13 +333,70 @@ void add_fix(JB *b, const char *ddl)
     *b->fixes = lappend(*b->fixes, const_cast<char *>(ddl));
 }
 
+// A LAST JOIN subquery over a subquery that is a plain projection and
+// filter of one table, SELECT ... FROM (SELECT <exprs> FROM t2 [WHERE f]) a
+// WHERE ...: the inner outputs substituted for a's columns and f added to
+// the conditions, so that it reads t2 through its index like the table
+// itself (the OpenMLDB dialect's LAST JOIN (SELECT ... FROM t2 ...) a).
+struct Subst {
+    Query *inner;
+};
+
+Node *subst_mutator(Node *node, void *ctx)
+{
+    if (!node)
+        return nullptr;
+    auto *s = static_cast<Subst *>(ctx);
+    if (IsA(node, Var)) {
+        Var *v = reinterpret_cast<Var *>(node);
+        if (v->varlevelsup == 0 && v->varno == 1 && v->varattno > 0) {
+            TargetEntry *tle = get_tle_by_resno(s->inner->targetList, v->varattno);
+            if (tle)
+                return static_cast<Node *>(copyObjectImpl(tle->expr));
+        }
+        return static_cast<Node *>(copyObjectImpl(node));
+    }
+    return expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(subst_mutator), ctx);
+}
+
+Query *flatten_right(Query *sq)
+{
+    if (list_length(sq->rtable) != 1 || linitial_node(RangeTblEntry, sq->rtable)->rtekind != RTE_SUBQUERY ||
+        list_length(sq->jointree->fromlist) != 1 || !IsA(linitial(sq->jointree->fromlist), RangeTblRef))
+        return sq;
+    Query *in = linitial_node(RangeTblEntry, sq->rtable)->subquery;
+    if (in->commandType != CMD_SELECT || in->setOperations || in->cteList || in->hasSubLinks || in->hasAggs ||
+        in->groupClause || in->havingQual || in->groupingSets || in->hasWindowFuncs || in->distinctClause ||
+        in->hasTargetSRFs || in->limitCount || in->limitOffset || list_length(in->rtable) != 1 ||
+        linitial_node(RangeTblEntry, in->rtable)->rtekind != RTE_RELATION || list_length(in->jointree->fromlist) != 1 ||
+        !IsA(linitial(in->jointree->fromlist), RangeTblRef) || contain_vars_of_level(reinterpret_cast<Node *>(in), 1))
+        return sq;  // (refused below: "reads exactly one table")
+    Subst s{in};
+    Query *q = static_cast<Query *>(copyObjectImpl(sq));
+    q->rtable = static_cast<List *>(copyObjectImpl(in->rtable));
+    ListCell *lc;
+    foreach (lc, q->targetList) {
+        TargetEntry *tle = lfirst_node(TargetEntry, lc);
+        tle->expr = reinterpret_cast<Expr *>(subst_mutator(reinterpret_cast<Node *>(tle->expr), &s));
+    }
+    List *quals = NIL;
+    if (in->jointree->quals)
+        quals = list_concat(quals, make_ands_implicit(static_cast<Expr *>(copyObjectImpl(in->jointree->quals))));
+    if (sq->jointree->quals)
+        quals = list_concat(quals, make_ands_implicit(reinterpret_cast<Expr *>(
+                                       subst_mutator(sq->jointree->quals, &s))));
+    q->jointree = makeFromExpr(list_make1(copyObjectImpl(linitial(in->jointree->fromlist))),
+                               reinterpret_cast<Node *>(make_ands_explicit(quals)));
+    return q;
+}
+
 // LEFT JOIN LATERAL (SELECT ... FROM t2 WHERE ... ORDER BY t2.ts DESC LIMIT 1) j ON true
 void plan_last(JB *b, JoinStep *s, int si, RangeTblEntry *rte, Node *onqual)
 {
     static const char *shape =
         "A LAST JOIN is LEFT JOIN LATERAL (SELECT ... FROM t2 WHERE t2.k = t.k [AND ...] ORDER BY t2.ts DESC LIMIT 1) "
         "AS j ON true.";
-    Query *sq = rte->subquery;
+    Query *sq = flatten_right(rte->subquery);
     onqual = eval_const_expressions(nullptr, onqual);
     if (!onqual || !IsA(onqual, Const) || reinterpret_cast<Const *>(onqual)->constisnull ||
         !DatumGetBool(reinterpret_cast<Const *>(onqual)->constvalue))

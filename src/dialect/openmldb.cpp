@@ -812,20 +812,43 @@ private:
             if (depth != 0)
                 refuse("LAST JOIN inside a subquery is not supported", t.pos);
             size_t j = i + 2;
-            if (j >= n || !ident(toks_[j]))
-                refuse("LAST JOIN's right side must be a table (a subquery or window there is not supported)",
-                       j < n ? toks_[j].pos : t.pos);
-            size_t tstart = j;
-            std::string ref = column_name(toks_[j]);
-            while (j + 2 < n && is_op(toks_[j + 1], ".") && ident(toks_[j + 2])) {
-                j += 2;
+            std::string table, alias, ref;
+            if (j < n && is_op(toks_[j], "(")) {
+                // a subquery: (SELECT ... FROM t2 [WHERE ...]) AS a; the
+                // planner reads it through t2's index when it is a plain
+                // projection and filter of one table
+                size_t close = match(j);
+                for (size_t m = j + 1; m < close; m++)
+                    if (is_kw(toks_[m], "JOIN") || is_kw(toks_[m], "OVER") || is_kw(toks_[m], "WINDOW") ||
+                        is_kw(toks_[m], "UNION") || is_kw(toks_[m], "GROUP"))
+                        refuse("a LAST JOIN over a subquery with its own join, window, union or grouping is not "
+                               "supported",
+                               toks_[m].pos, "The right side of a LAST JOIN is a table or a plain SELECT ... FROM t2 "
+                               "[WHERE ...] of one table.");
+                table = text(j, close + 1);
+                j = close + 1;
+                if (j < n && is_kw(toks_[j], "AS"))
+                    j++;
+                if (j >= n || !ident(toks_[j]) || is_kw(toks_[j], "ORDER") || is_kw(toks_[j], "ON"))
+                    syntax("a LAST JOIN subquery needs an alias", toks_[close].pos);
+                alias = toks_[j].out;
                 ref = column_name(toks_[j]);
-            }
-            std::string table = text(tstart, j + 1), alias;
-            j++;
-            if (j < n && is_kw(toks_[j], "AS"))
                 j++;
-            if (j < n && ident(toks_[j]) && !is_kw(toks_[j], "ORDER") && !is_kw(toks_[j], "ON")) {
+            } else {
+                if (j >= n || !ident(toks_[j]))
+                    refuse("LAST JOIN's right side must be a table or a subquery", j < n ? toks_[j].pos : t.pos);
+                size_t tstart = j;
+                ref = column_name(toks_[j]);
+                while (j + 2 < n && is_op(toks_[j + 1], ".") && ident(toks_[j + 2])) {
+                    j += 2;
+                    ref = column_name(toks_[j]);
+                }
+                table = text(tstart, j + 1);
+                j++;
+            }
+            if (alias.empty() && j < n && is_kw(toks_[j], "AS"))
+                j++;
+            if (alias.empty() && j < n && ident(toks_[j]) && !is_kw(toks_[j], "ORDER") && !is_kw(toks_[j], "ON")) {
                 alias = toks_[j].out;
                 ref = column_name(toks_[j]);
                 j++;
