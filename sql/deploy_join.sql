@@ -163,6 +163,12 @@ SELECT jk, (SELECT x FROM jnd(1, 'e', jk, 0, 0)) AS deployed,
   FROM (VALUES (NULL), ('t'), ('zz')) r(jk);
 SELECT feature_ext.undeploy('jnd');
 
+-- COLLATE in a join's expressions (run as the planner leaves them: relabelings)
+SELECT feature_ext.deploy('jcoll', $$SELECT jev.id, j.kx FROM jev LEFT JOIN LATERAL (SELECT (jlj.k COLLATE "C") || '!' AS kx
+  FROM jlj WHERE jlj.k = jev.jk AND jlj.k COLLATE "C" > 'a' ORDER BY jlj.ts DESC LIMIT 1) j ON true$$);
+SELECT jk, (SELECT kx FROM jcoll(1, 'e', jk, 0, 0)) AS kx FROM (VALUES ('t'), ('zz')) r(jk);
+SELECT feature_ext.undeploy('jcoll');
+
 -- a key compared with a value of another type: int4 request value, int8 key
 -- (widened, as the comparison does); compared with the executor
 CREATE TABLE jlj8 (k int8, x int, ts int8 NOT NULL) USING feature_store;

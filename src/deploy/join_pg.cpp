@@ -204,7 +204,10 @@ Node *remap_mutator(Node *node, void *ctx)
 Node *remap(JB *b, Node *n, int mode, int step, int dim_rt, bool *need)
 {
     Remap r{b, mode, step, dim_rt, need, 0};
-    return remap_mutator(n, &r);
+    Node *e = remap_mutator(n, &r);
+    // A join's own expressions as the planner leaves them (COLLATE clauses
+    // become relabelings, which the executor runs; constants folded).
+    return mode == 0 ? e : eval_const_expressions(nullptr, e);
 }
 
 bool refs_level0_rt(Node *node, void *ctx)
