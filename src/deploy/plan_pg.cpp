@@ -1050,6 +1050,8 @@ Query *parse_text(PlanBuild *b, bool bound, Oid bind_relid)
             first = reinterpret_cast<JoinExpr *>(first)->larg;
         if (first && IsA(first, RangeVar)) {
             RangeVar *rv = reinterpret_cast<RangeVar *>(first);
+            if (!rv->alias)  // column references qualified with the name it was written with (joins) still resolve
+                rv->alias = makeAlias(rv->relname, NIL);
             rv->catalogname = nullptr;
             rv->schemaname = get_namespace_name(get_rel_namespace(bind_relid));
             rv->relname = relname;
