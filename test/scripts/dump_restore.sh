@@ -32,9 +32,23 @@ SELECT feature_ext.deploy('f2', $$
 SELECT feature_ext.deploy('f2', $$
   SELECT avg(amount) OVER w AS a, count(*) OVER w AS n FROM txn
   WINDOW w AS (PARTITION BY card_id, merchant ORDER BY txn_time ROWS 5 PRECEDING)$$, '{"replace": true}');
+-- a multi-table deployment (LAST JOIN + dimension lookup): restored from its bound text
+CREATE TABLE acct (card_id text, status text, ts timestamptz NOT NULL) USING feature_store;
+CREATE INDEX acct_card ON acct USING skiplist (card_id, ts);
+INSERT INTO acct SELECT 'c' || (g % 10), 's' || g, '2024-01-01'::timestamptz + g * interval '3 hours'
+  FROM generate_series(1, 100) g;
+CREATE TABLE merch (id text PRIMARY KEY, category text);
+INSERT INTO merch VALUES ('m0', 'food'), ('m1', 'travel');
+SELECT feature_ext.deploy('f3', $$
+  SELECT count(*) OVER w AS n3, a.status, m.category FROM txn t
+    LEFT JOIN LATERAL (SELECT acct.status FROM acct WHERE acct.card_id = t.card_id AND acct.ts <= t.txn_time
+                        ORDER BY acct.ts DESC LIMIT 1) a ON true
+    LEFT JOIN merch m ON m.id = t.merchant
+  WINDOW w AS (PARTITION BY t.card_id ORDER BY t.txn_time ROWS 5 PRECEDING)$$);
 SQL
-query="SELECT f.*, g.* FROM generate_series(0, 9) k,
-         LATERAL feats.f1('c' || k, 1, 'm1', '2024-01-20') f, LATERAL f2('c' || k, 1, 'm1', '2024-01-20') g"
+query="SELECT f.*, g.*, h.* FROM generate_series(0, 9) k,
+         LATERAL feats.f1('c' || k, 1, 'm1', '2024-01-20') f, LATERAL f2('c' || k, 1, 'm1', '2024-01-20') g,
+         LATERAL f3('c' || k, 1, 'm1', '2024-01-08') h"
 psql_db src -At -c "$query" > "$DIR/before.txt"
 "${RUN_AS[@]}" "$PG_BINDIR/pg_dump" -h /tmp -p "$PORT" -U postgres -Fc -f "$DIR/src.dump" src
 "${RUN_AS[@]}" "$PG_BINDIR/createdb" -h /tmp -p "$PORT" -U postgres dst
@@ -43,9 +57,9 @@ psql_db dst -At -c "$query" > "$DIR/after.txt"
 if ! cmp -s "$DIR/before.txt" "$DIR/after.txt"; then
     echo "FAIL: features differ after restore"; diff "$DIR/before.txt" "$DIR/after.txt" | head; exit 1
 fi
-[ "$(wc -l < "$DIR/after.txt")" = 10 ] || { echo "FAIL: expected 10 rows"; cat "$DIR/after.txt"; exit 1; }
+cat "$DIR/after.txt" | head -3 >&2; [ "$(wc -l < "$DIR/after.txt")" = 10 ] || { echo "FAIL: expected 10 rows"; cat "$DIR/after.txt"; exit 1; }
 names=$(psql_db dst -At -c "SELECT string_agg(name, ',' ORDER BY name) FROM feature_ext.deployments")
-[ "$names" = "feats.f1,public.f2" ] || { echo "FAIL: deployments after restore: $names"; exit 1; }
+[ "$names" = "feats.f1,public.f2,public.f3" ] || { echo "FAIL: deployments after restore: $names"; exit 1; }
 psql_db dst -At -c "SELECT feature_ext.explain('feats.f1')" | grep -q "read index txn_card" \
     || { echo "FAIL: explain after restore"; exit 1; }
 # a restored deployment can be replaced and undeployed
