@@ -321,3 +321,9 @@ SELECT try_sql($$DROP TABLE jdim$$);
 SELECT feature_ext.undeploy(name) FROM (VALUES ('jq1'), ('jq2'), ('jq3'), ('jq4'), ('jq5'), ('jfix'), ('jnull'), ('jttl'), ('jttl2')) v(name);
 REVOKE ALL ON jev, jlj, jdim FROM regress_join_caller;
 DROP ROLE regress_join_caller;
+
+-- (the tables go: later tests list every skiplist index of the database)
+DROP TABLE jev, jlj, jdim, jdim2_renamed, jlj_n, jlj_i, jlj8, jheap, join_results, join_queries CASCADE;
+DROP TYPE jq2_row;
+DROP PROCEDURE join_replay;
+DROP FUNCTION try_deploy, try_sql;
