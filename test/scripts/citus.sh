@@ -57,7 +57,8 @@ if [ ! -e "$LIBDIR/citus.so" ]; then
 fi
 
 DIR=$(fe_workdir)
-PORTS=($(fe_free_port 55521) $(fe_free_port 55524) $(fe_free_port 55527))
+PORT0=${FE_CITUS_PORT:-55521}
+PORTS=($(fe_free_port $PORT0) $(fe_free_port $((PORT0 + 3))) $(fe_free_port $((PORT0 + 6))))
 trap 'for i in 0 1 2; do fe_stop_server "$DIR/d$i" immediate; done; rm -rf "$DIR"' EXIT
 fail() { echo "FAIL (citus): $*"; for i in 0 1 2; do tail -3 "$DIR/d$i/server.log"; done; exit 1; }
 for i in 0 1 2; do
