@@ -6,9 +6,19 @@ It asks the coordinator once per key which worker holds it
 calls the deployment on the key's worker directly, skipping the coordinator's
 hop.  Every answer is checked against the same call through the coordinator.
 With --seconds S it also measures calls per second, one client, for S seconds
-each: through the coordinator, routed to the key's worker, and the same
-deployment over a plain (single-node) table on a worker: the cost of each
-path, printed (never asserted: bench figures, not a test).
+each: through the coordinator, routed to the key's worker (the request
+function, and its row form), and the same deployment over a plain
+(single-node) table on a worker; and for each path, per call: the CPU of each
+server's processes (when they run on this machine and /proc is readable) and
+the time inside feature_ext (feature_ext.deployments), counted over that
+path's calls only (warm: a new backend's first call plans and loads the
+compiled code, milliseconds).  Printed, never asserted: bench figures.
+
+The row form f(ROW(...)::table) is what a routing client should call: Citus
+does not distribute it, while the request function f(key, ...) that
+create_distributed_function registered is re-planned by Citus on every call
+(its planner forces custom plans for a distributed function whose
+distribution argument is a parameter), even on the key's own worker.
 
   citus_route.py --coordinator PORT --deployment public.fd --table txn
                  --keys k0,k1,... [--host /tmp] [--user postgres] [--seconds S]
@@ -18,6 +28,7 @@ The deployment's request signature here is (key text, v float8, ts
 timestamptz), as test/scripts/citus.sh deploys it.
 """
 import argparse
+import os
 import sys
 import time
 
@@ -41,6 +52,55 @@ def rate(conn, sql, keys, seconds):
                 cur.fetchall()
                 n += 1
     return n / seconds
+
+
+def node_cpu_ticks(conn):
+    """CPU ticks (user + system) of all processes of conn's server, or None
+    when its processes are not readable here (another machine, no rights)."""
+    try:
+        pid = conn.info.backend_pid
+        with open(f"/proc/{pid}/stat") as f:
+            postmaster = int(f.read().rsplit(")", 1)[1].split()[1])
+        total = 0
+        for p in os.listdir("/proc"):
+            if not p.isdigit():
+                continue
+            try:
+                with open(f"/proc/{p}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(p) == postmaster or int(fields[1]) == postmaster:
+                total += int(fields[11]) + int(fields[12])
+        return total
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def snapshot(nodes):
+    """Per node: CPU ticks and {deployment: (calls, mean_us)}."""
+    out = {}
+    for node, c in nodes.items():
+        stats = {r[0]: (r[1], r[2]) for r in c.execute(
+            "SELECT name, calls, mean_us FROM feature_ext.deployments").fetchall()}
+        out[node] = (node_cpu_ticks(c), stats)
+    return out
+
+
+def delta(before, after, n):
+    """Per call between two snapshots: each node's CPU (us) and the mean time
+    inside each deployment that ran (us, from calls and mean_us)."""
+    tick_us = 1e6 / os.sysconf("SC_CLK_TCK")
+    cpu, inside = [], []
+    for port, (t1, s1) in sorted(after.items()):
+        t0, s0 = before[port]
+        if t0 is not None and t1 is not None:
+            cpu.append(f":{port} {(t1 - t0) * tick_us / n:.0f}")
+        for dep, (c1, m1) in sorted(s1.items()):
+            c0, m0 = s0.get(dep, (0, 0.0))
+            if c1 > c0:
+                inside.append(f"{dep} on :{port} {c1 - c0} calls {(c1 * m1 - c0 * m0) / (c1 - c0):.1f} us")
+    return ("server CPU us/call " + ", ".join(cpu) + "; " if cpu else "") + "inside feature_ext: " + ", ".join(inside)
 
 
 def main():
@@ -73,48 +133,70 @@ def main():
     print(f"citus_route: {len(keys)} keys routed to {len(workers)} workers by key_owner(); "
           f"{len(keys) - bad} answers equal to the coordinator's")
     if a.seconds > 0:
-        through = rate(coord, sql, keys, a.seconds)
-        # routed: each key's calls on its own worker connection
-        n = 0
-        end = time.monotonic() + a.seconds
+        # each server once, by port (the single-node table may be on a worker)
+        nodes = {a.coordinator: coord}
+        nodes.update({node[1]: c for node, c in workers.items()})
         curs = {node: c.cursor() for node, c in workers.items()}
-        while time.monotonic() < end:
-            for k in keys:
-                cur = curs[owner[k]]
-                cur.execute(sql, (k,), prepare=True)
-                cur.fetchall()
-                n += 1
-        routed = n / a.seconds
-        # the row form on the key's worker: a function Citus does not
-        # distribute, so its planner leaves the call alone (feature_ext's
-        # shard routing only)
         row_sql = "SELECT * FROM {}(ROW(%s, 3.5, '2026-02-15')::{})".format(a.deployment, a.table)
-        n = 0
-        end = time.monotonic() + a.seconds
-        while time.monotonic() < end:
-            for k in keys:
-                cur = curs[owner[k]]
-                cur.execute(row_sql, (k,), prepare=True)
-                cur.fetchall()
-                n += 1
-        routed_row = n / a.seconds
-        line = f"citus_route: calls/s, 1 client, {a.seconds:g} s each: through the coordinator {through:.0f}, " \
-               f"routed to the key's worker {routed:.0f} (row form, not delegated by Citus: {routed_row:.0f})"
+
+        def on_coordinator():
+            with coord.cursor() as cur:
+                for k in keys:
+                    cur.execute(sql, (k,), prepare=True)
+                    cur.fetchall()
+
+        def routed(q):
+            def run():
+                for k in keys:
+                    cur = curs[owner[k]]
+                    cur.execute(q, (k,), prepare=True)
+                    cur.fetchall()
+            return run
+
+        phases = [("through the coordinator", on_coordinator),
+                  # the request function on the key's worker: Citus's planner
+                  # sees a distributed function (create_distributed_function)
+                  # and re-plans every call to decide where it runs
+                  ("routed to the key's worker", routed(sql)),
+                  # the row form there: a function Citus does not distribute,
+                  # so the prepared statement keeps its plan
+                  ("routed, row form", routed(row_sql))]
         if a.single:
             port, dep = a.single.split(":")
-            single = rate(connect(a.host, int(port), a.user), REQ.format(dep), keys, a.seconds)
-            line += f", single-node table {single:.0f} (single / coordinator {single / through:.2f}x, " \
-                    f"single / routed {single / routed:.2f}x)"
+            sc = connect(a.host, int(port), a.user)
+            nodes.setdefault(int(port), connect(a.host, int(port), a.user))
+
+            def single():
+                with sc.cursor() as cur:
+                    for k in keys:
+                        cur.execute(REQ.format(dep), (k,), prepare=True)
+                        cur.fetchall()
+            phases.append(("single-node table", single))
+        res = {}
+        for name, run in phases:
+            run()  # warm: plans made, prepared statements there
+            before = snapshot(nodes)
+            n = 0
+            end = time.monotonic() + a.seconds
+            while time.monotonic() < end:
+                run()
+                n += len(keys)
+            after = snapshot(nodes)
+            res[name] = (n / a.seconds, delta(before, after, n))
+        line = f"citus_route: calls/s, 1 client, {a.seconds:g} s each: " + ", ".join(
+            f"{name} {rate:.0f}" for name, (rate, _) in res.items())
+        if a.single:
+            single_rate = res["single-node table"][0]
+            line += f" (single / coordinator {single_rate / res['through the coordinator'][0]:.2f}x, " \
+                    f"single / routed {single_rate / res['routed to the key' + chr(39) + 's worker'][0]:.2f}x, " \
+                    f"single / routed row form {single_rate / res['routed, row form'][0]:.2f}x)"
         print(line)
-        # Where the time goes: the deployments' own server-side time per call
-        # (feature_ext.deployments.mean_us) on each node, vs the whole call.
-        parts = []
-        for node, c in sorted(workers.items(), key=lambda x: x[0][1]):
-            for name, calls, mean, p99 in c.execute(
-                    "SELECT name, calls, round(mean_us::numeric, 1), round(p99_us::numeric) FROM feature_ext.deployments "
-                    "WHERE calls > 0 ORDER BY name").fetchall():
-                parts.append(f"{name} on :{node[1]} {calls} calls, mean {mean} us, p99 {p99} us")
-        print("citus_route: server-side time per call inside feature_ext: " + "; ".join(parts))
+        # Where the time goes, per call of each path (only the calls of that
+        # path's run): CPU of each node's processes (when this client runs on
+        # the nodes' machine and may read /proc), and the deployment's own
+        # time inside feature_ext (feature_ext.deployments) on the nodes.
+        for name, (rate, d) in res.items():
+            print(f"citus_route: per call, {name}: {d}")
     return 1 if bad else 0
 
 
