@@ -123,21 +123,25 @@ def main():
                             (a.table, k)).fetchone()
         owner[k] = (row[0], row[1])
     workers = {node: connect(node[0], node[1], a.user) for node in set(owner.values())}
+    row_sql = "SELECT * FROM {}(ROW(%s, 3.5, '2026-02-15')::{})".format(a.deployment, a.table)
     bad = 0
     for k in keys:
         via_coord = coord.execute(sql, (k,)).fetchall()
-        direct = workers[owner[k]].execute(sql, (k,)).fetchall()
-        if via_coord != direct:
-            print(f"key {k}: through the coordinator {via_coord}, on its worker {owner[k]} {direct}")
-            bad += 1
+        # on the key's worker: the row form (what a routing client calls)
+        # and the request function
+        for q in (row_sql, sql):
+            direct = workers[owner[k]].execute(q, (k,)).fetchall()
+            if via_coord != direct or not direct:
+                print(f"key {k}: through the coordinator {via_coord}, on its worker {owner[k]} {direct} ({q})")
+                bad += 1
     print(f"citus_route: {len(keys)} keys routed to {len(workers)} workers by key_owner(); "
-          f"{len(keys) - bad} answers equal to the coordinator's")
+          f"{2 * len(keys) - bad} of {2 * len(keys)} answers on the key's worker (row form, request function) "
+          f"equal to the coordinator's")
     if a.seconds > 0:
         # each server once, by port (the single-node table may be on a worker)
         nodes = {a.coordinator: coord}
         nodes.update({node[1]: c for node, c in workers.items()})
         curs = {node: c.cursor() for node, c in workers.items()}
-        row_sql = "SELECT * FROM {}(ROW(%s, 3.5, '2026-02-15')::{})".format(a.deployment, a.table)
 
         def on_coordinator():
             with coord.cursor() as cur:
