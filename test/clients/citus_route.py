@@ -6,7 +6,8 @@ It asks the coordinator once per key which worker holds it
 calls the deployment on the key's worker directly, skipping the coordinator's
 hop.  Every answer is checked against the same call through the coordinator.
 With --seconds S it also measures calls per second, one client, for S seconds
-each: through the coordinator, routed to the key's worker (the request
+each (the paths taking turns, half a second each, so that they share the
+machine's load): through the coordinator, routed to the key's worker (the request
 function, and its row form), and the same deployment over a plain
 (single-node) table on a worker; and for each path, per call: the CPU of each
 server's processes (when they run on this machine and /proc is readable) and
@@ -70,7 +71,12 @@ def node_cpu_ticks(conn):
                     fields = f.read().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if int(p) == postmaster or int(fields[1]) == postmaster:
+            if int(p) == postmaster:
+                # its own time, and that of its children that exited
+                # (autovacuum workers, ended connections): reaped into cutime
+                # and cstime, so the sum never goes back
+                total += sum(int(x) for x in fields[11:15])
+            elif int(fields[1]) == postmaster:
                 total += int(fields[11]) + int(fields[12])
         return total
     except (OSError, ValueError, IndexError):
@@ -87,19 +93,27 @@ def snapshot(nodes):
     return out
 
 
-def delta(before, after, n):
-    """Per call between two snapshots: each node's CPU (us) and the mean time
-    inside each deployment that ran (us, from calls and mean_us)."""
-    tick_us = 1e6 / os.sysconf("SC_CLK_TCK")
-    cpu, inside = [], []
-    for port, (t1, s1) in sorted(after.items()):
+def accumulate(acc, before, after):
+    """Add the differences of two snapshots to acc: CPU ticks per node and,
+    per (node, deployment), calls and the microseconds inside feature_ext."""
+    for port, (t1, s1) in after.items():
         t0, s0 = before[port]
         if t0 is not None and t1 is not None:
-            cpu.append(f":{port} {(t1 - t0) * tick_us / n:.0f}")
-        for dep, (c1, m1) in sorted(s1.items()):
+            acc.setdefault(("cpu", port), 0)
+            acc[("cpu", port)] += t1 - t0
+        for dep, (c1, m1) in s1.items():
             c0, m0 = s0.get(dep, (0, 0.0))
             if c1 > c0:
-                inside.append(f"{dep} on :{port} {c1 - c0} calls {(c1 * m1 - c0 * m0) / (c1 - c0):.1f} us")
+                calls, us = acc.get((dep, port), (0, 0.0))
+                acc[(dep, port)] = (calls + c1 - c0, us + c1 * m1 - c0 * m0)
+
+
+def per_call(acc, n):
+    """acc as text, per call of n: each node's CPU, the time inside feature_ext."""
+    tick_us = 1e6 / os.sysconf("SC_CLK_TCK")
+    cpu = [f":{k[1]} {v * tick_us / n:.0f}" for k, v in sorted(acc.items()) if k[0] == "cpu"]
+    inside = [f"{k[0]} on :{k[1]} {v[0]} calls {v[1] / v[0]:.1f} us"
+              for k, v in sorted(acc.items()) if k[0] != "cpu"]
     return ("server CPU us/call " + ", ".join(cpu) + "; " if cpu else "") + "inside feature_ext: " + ", ".join(inside)
 
 
@@ -176,17 +190,26 @@ def main():
                         cur.execute(REQ.format(dep), (k,), prepare=True)
                         cur.fetchall()
             phases.append(("single-node table", single))
-        res = {}
-        for name, run in phases:
+        # The paths take turns, half a second each, until each has run for
+        # --seconds: they share the machine's load (other work on it changes
+        # by the second), so their ratios are comparable within one run.
+        for _, run in phases:
             run()  # warm: plans made, prepared statements there
-            before = snapshot(nodes)
-            n = 0
-            end = time.monotonic() + a.seconds
-            while time.monotonic() < end:
-                run()
-                n += len(keys)
-            after = snapshot(nodes)
-            res[name] = (n / a.seconds, delta(before, after, n))
+        acc = {name: [0, 0.0, {}] for name, _ in phases}  # calls, seconds, accumulate()
+        while min(v[1] for v in acc.values()) < a.seconds:
+            for name, run in phases:
+                before = snapshot(nodes)
+                n = 0
+                t0 = time.monotonic()
+                end = t0 + 0.5
+                while time.monotonic() < end:
+                    run()
+                    n += len(keys)
+                t1 = time.monotonic()
+                accumulate(acc[name][2], before, snapshot(nodes))
+                acc[name][0] += n
+                acc[name][1] += t1 - t0
+        res = {name: (v[0] / v[1], per_call(v[2], v[0])) for name, v in acc.items()}
         line = f"citus_route: calls/s, 1 client, {a.seconds:g} s each: " + ", ".join(
             f"{name} {rate:.0f}" for name, (rate, _) in res.items())
         if a.single:
