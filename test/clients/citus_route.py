@@ -127,6 +127,8 @@ def main():
     ap.add_argument("--keys", required=True)
     ap.add_argument("--seconds", type=float, default=0)
     ap.add_argument("--single", default="")
+    ap.add_argument("--compare", action="store_true",
+                    help="also time Citus's cached router query and a dblink forwarder through the coordinator")
     a = ap.parse_args()
     keys = a.keys.split(",")
     sql = REQ.format(a.deployment)
@@ -179,6 +181,47 @@ def main():
                   # the row form there: a function Citus does not distribute,
                   # so the prepared statement keeps its plan
                   ("routed, row form", routed(row_sql))]
+        if a.compare:
+            # Two references for the coordinator path, on the same keys:
+            # Citus's cheapest routed statement, a fast-path router query on
+            # the distribution column, whose plan Citus caches (the shard is
+            # pruned at execution); and a forwarder built from stock parts:
+            # dblink on the coordinator with a connection per worker kept
+            # open and the row form prepared there (no Citus planning, the
+            # worker's plan cached), when dblink is installed.
+            dcol = coord.execute("SELECT column_to_column_name(logicalrelid, partkey) FROM pg_dist_partition "
+                                 "WHERE logicalrelid = %s::regclass", (a.table,)).fetchone()[0]
+            router_sql = "SELECT {0} FROM {1} WHERE {0} = %s LIMIT 1".format(dcol, a.table)
+            phases.append(("Citus router query (reference)", lambda: [
+                coord.execute(router_sql, (k,), prepare=True).fetchall() for k in keys]))
+            if coord.execute("SELECT count(*) FROM pg_available_extensions WHERE name = 'dblink'").fetchone()[0]:
+                coord.execute("CREATE EXTENSION IF NOT EXISTS dblink")
+                res_cols = workers[owner[keys[0]]].execute(
+                    "SELECT string_agg(quote_ident(attname) || ' ' || format_type(atttypid, atttypmod), ', ' "
+                    "ORDER BY attnum) FROM pg_attribute WHERE attrelid = (%s || '_result')::regclass "
+                    "AND attnum > 0 AND NOT attisdropped", (a.deployment,)).fetchone()[0]
+                for node in workers:
+                    conn = f"w{node[1]}"
+                    if conn not in (coord.execute("SELECT dblink_get_connections()").fetchone()[0] or []):
+                        coord.execute("SELECT dblink_connect(%s, %s)",
+                                      (conn, f"host={node[0]} port={node[1]} dbname=postgres user={a.user}"))
+                    coord.execute("SELECT dblink_exec(%s, %s)",
+                                  (conn, "PREPARE fe_q(text) AS " + row_sql.replace("%s", "$1")))
+                fwd_sql = ("SELECT * FROM dblink(%s, 'EXECUTE fe_q(' || quote_literal(%s::text) || ')') "
+                           "AS t(" + res_cols + ")")
+                want = {k: coord.execute(sql, (k,)).fetchall() for k in keys}
+                for k in keys:
+                    got = coord.execute(fwd_sql, (f"w{owner[k][1]}", k)).fetchall()
+                    if got != want[k]:
+                        print(f"key {k}: dblink forwarder {got}, the coordinator's call {want[k]}")
+                        bad += 1
+
+                def forward():
+                    with coord.cursor() as cur:
+                        for k in keys:
+                            cur.execute(fwd_sql, (f"w{owner[k][1]}", k), prepare=True)
+                            cur.fetchall()
+                phases.append(("dblink forwarder (reference)", forward))
         if a.single:
             port, dep = a.single.split(":")
             sc = connect(a.host, int(port), a.user)
@@ -214,9 +257,9 @@ def main():
             f"{name} {rate:.0f}" for name, (rate, _) in res.items())
         if a.single:
             single_rate = res["single-node table"][0]
-            line += f" (single / coordinator {single_rate / res['through the coordinator'][0]:.2f}x, " \
-                    f"single / routed {single_rate / res['routed to the key' + chr(39) + 's worker'][0]:.2f}x, " \
-                    f"single / routed row form {single_rate / res['routed, row form'][0]:.2f}x)"
+            line += " (single-node / path: " + ", ".join(
+                f"{name} {single_rate / rate:.2f}x" for name, (rate, _) in res.items()
+                if name != "single-node table") + ")"
         print(line)
         # Where the time goes, per call of each path (only the calls of that
         # path's run): CPU of each node's processes (when this client runs on

@@ -191,8 +191,11 @@ for i in 0 1 2 3 4 5 6 7 8 9; do
 done
 # A client that routes by key_owner() (test/clients/citus_route.py) gets the
 # coordinator's answers from the workers directly.  FE_CITUS_BENCH_SECONDS=S
-# also prints calls/s through the coordinator, routed, and over a plain
-# table on one node (the same rows and deployment): bench figures only.
+# also prints calls/s through the coordinator, routed (request function and
+# row form), over a plain table on one node (the same rows and deployment),
+# and two references for the coordinator's path (Citus's cached router
+# query, a dblink forwarder), with each path's server CPU and time inside
+# feature_ext per call: bench figures only (docs/DEPLOY.md, Citus).
 fe_psql "${PORTS[1]}" -q >/dev/null <<SQL || fail "single-node table on worker ${PORTS[1]}"
 CREATE TABLE txn_local (k text, v float8, ts timestamptz NOT NULL) USING feature_store;
 CREATE INDEX txn_local_k ON txn_local USING skiplist (k, ts);
@@ -205,7 +208,7 @@ $PY -c "import psycopg" 2>/dev/null ||
 if $PY -c "import psycopg" 2>/dev/null; then
     out=$($PY "$FE_ROOT/test/clients/citus_route.py" --coordinator "$C" --deployment public.fd --table txn \
               --keys k0,k1,k2,k3,k4,k5,k6,k7,k8,k9 --seconds "${FE_CITUS_BENCH_SECONDS:-0}" \
-              --single "${PORTS[1]}:public.fl" 2>&1) || fail "routing client: $out"
+              --single "${PORTS[1]}:public.fl" ${FE_CITUS_BENCH_SECONDS:+--compare} 2>&1) || fail "routing client: $out"
     echo "$out"
 else
     echo "citus: routing client skipped: python3-psycopg is not installed"
