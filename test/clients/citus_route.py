@@ -21,9 +21,15 @@ create_distributed_function registered is re-planned by Citus on every call
 (its planner forces custom plans for a distributed function whose
 distribution argument is a parameter), even on the key's own worker.
 
+With --compare, two references for the coordinator's path too: Citus's
+router query on the distribution column (a plan Citus caches), and a
+forwarder from stock parts (dblink on the coordinator, one connection per
+worker, the row form prepared there; when dblink is installed: it is created
+on the coordinator).
+
   citus_route.py --coordinator PORT --deployment public.fd --table txn
                  --keys k0,k1,... [--host /tmp] [--user postgres] [--seconds S]
-                 [--single PORT:DEPLOYMENT]
+                 [--single PORT:DEPLOYMENT] [--compare]
 
 The deployment's request signature here is (key text, v float8, ts
 timestamptz), as test/scripts/citus.sh deploys it.
