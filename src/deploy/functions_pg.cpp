@@ -363,6 +363,8 @@ CitusRoute *citus_route_build(DeployPlan *p, const char *schema, const char *fna
     AttrNumber attno = col ? get_attnum(p->heapoid, col) : InvalidAttrNumber;
     if (attno == InvalidAttrNumber)
         elog(ERROR, "feature_ext: Citus distribution column \"%s\" not found", col ? col : "?");
+    // (A deployment made before its table was distributed.)
+    citus_check_windows(p, attno);
     // `here`: this node has an active placement of the shard.  The shard
     // table alone says nothing: after a shard move the source node keeps
     // its copy until Citus's deferred cleanup (pg_dist_cleanup) drops it,
@@ -593,7 +595,17 @@ DeployPlan *plan_for(FunctionCallInfo fcinfo, const char *suffix = "")
     p->out_desc = BlessTupleDesc(CreateTupleDescCopy(rd));
     MemoryContextSwitchTo(old);
     p->stats = deploy_stats_entry(psprintf("%s.%s", schema, fname), false);
-    p->route = citus_route_build(p, schema, fname);
+    // p is not in the cache yet: freed here if its table's shards refuse it.
+    PG_TRY();
+    {
+        p->route = citus_route_build(p, schema, fname);
+    }
+    PG_CATCH();
+    {
+        MemoryContextDelete(p->cxt);
+        PG_RE_THROW();
+    }
+    PG_END_TRY();
     e->plan = p;
     e->heapoid = p->heapoid;
     e->valid = true;
@@ -1400,6 +1412,10 @@ FE_FUNCTION(fe_deploy)
                                 errmsg("deployment output column \"%s\" appears more than once",
                                        NameStr(TupleDescAttr(p->out_desc, i)->attname)),
                                 errhint("Give each output column its own name with AS.")));
+    // Over a Citus distributed table a request reads the shard of its key:
+    // every window must be partitioned by the distribution column.
+    if (fe::citus_dist_method(p->heapoid) == 'h')
+        fe::citus_check_windows(p, fe::citus_dist_attno(p->heapoid));
     // Native code, compiled once here and kept in the catalog (docs/DEPLOY.md, JIT).
     // (feature_ext.jit = off: no LLVM at all; a later session with it on compiles.)
     fe::JitObject jo;

@@ -41,7 +41,8 @@ if [ ! -e "$("$PG_CONFIG" --pkglibdir)/citus.so" ]; then
 fi
 CASES=${*:-moved rollback quoted leak role}
 DIR=$(fe_workdir)
-PORTS=($(fe_free_port 56621) $(fe_free_port 56624) $(fe_free_port 56627))
+PORT0=${FE_CITUS_PORT:-56621}
+PORTS=($(fe_free_port $PORT0) $(fe_free_port $((PORT0 + 3))) $(fe_free_port $((PORT0 + 6))))
 trap 'for i in 0 1 2; do fe_stop_server "$DIR/d$i" immediate; done; rm -rf "$DIR"' EXIT
 for i in 0 1 2; do
     # Citus's shard moves connect to the node itself: over the socket here.

@@ -280,6 +280,10 @@ AttrNumber citus_dist_attno(Oid relid);  // the distribution column (InvalidAttr
 void citus_deploy_workers(const char *qfn, const char *bound_query, const char *options_json, Oid heapoid,
                           Oid request_fn, int dist_arg);
 void citus_undeploy_workers(const char *schema, const char *fname);
+// ERROR 0A000 unless every window of p is partitioned by the distribution
+// column dist_attno (a request reads one shard: a partition spanning shards
+// would be counted on one shard only).
+void citus_check_windows(const DeployPlan *p, AttrNumber dist_attno);
 // Kernels for the plan without the aggregates marked in exclude (compiled
 // now, not stored); nullptr when nothing compiles.
 JitPlan *jit_variant(DeployPlan *p, const bool *exclude);
