@@ -66,7 +66,7 @@ trap 'for i in 0 1 2; do fe_stop_server "$DIR/d$i" immediate; done; rm -rf "$DIR
 fail() { echo "FAIL (citus): $*"; for i in 0 1 2; do tail -3 "$DIR/d$i/server.log"; done; exit 1; }
 for i in 0 1 2; do
     fe_start_server "$DIR/d$i" "${PORTS[$i]}" "shared_preload_libraries = 'citus,feature_ext'" \
-        "max_prepared_transactions = 50" "log_min_messages = warning"
+        "max_prepared_transactions = 50" "log_min_messages = warning" "citus.local_hostname = '/tmp'"
     fe_psql "${PORTS[$i]}" -c "CREATE EXTENSION citus" -c "CREATE EXTENSION feature_ext" >/dev/null
 done
 C=${PORTS[0]}
@@ -315,6 +315,28 @@ deleted=$(q "SELECT feature_ext.run_retention()") || fail "run_retention on the 
 [ "$(q "SELECT count(*) FROM txn")" = 50 ] || fail "retention left $(q "SELECT count(*) FROM txn") rows, expected the 50 recent ones"
 check "retention"
 
+# ---------------------------------------------------------------- 4b. a shard move under a streaming writer
+# Citus copies the shard to the other worker (its skiplist index is built
+# there from the copied rows) while a client keeps inserting; after Citus's
+# cleanup drops the source's copy, every shard index = its shard, and calls
+# for every key (through the coordinator, delegated to the new owner) work.
+sid=$(q "SELECT shardid FROM pg_dist_shard WHERE logicalrelid = 'txn'::regclass ORDER BY shardid LIMIT 1")
+src=$(q "SELECT n.nodeport FROM pg_dist_placement p JOIN pg_dist_node n USING (groupid) WHERE p.shardid = $sid")
+dst=${PORTS[1]}; [ "$src" = "${PORTS[1]}" ] && dst=${PORTS[2]}
+( for j in $(seq 1 40); do
+      q "INSERT INTO txn SELECT 'k' || (i % 10), i, now() - interval '1 minute' * ($j * 50 + i) FROM generate_series(1, 50) i" >/dev/null || exit 1
+  done ) & mover_writer=$!
+sleep 0.2
+q "SELECT citus_move_shard_placement($sid, '/tmp', $src, '/tmp', $dst, 'block_writes')" >/dev/null || fail "shard move"
+wait $mover_writer || fail "the writer failed during the shard move"
+q "CALL citus_cleanup_orphaned_resources()" >/dev/null || fail "citus_cleanup_orphaned_resources"
+[ "$(q "SELECT n.nodeport FROM pg_dist_placement p JOIN pg_dist_node n USING (groupid) WHERE p.shardid = $sid")" = "$dst" ] ||
+    fail "the shard did not move"
+check "shard move under a streaming writer"
+for i in $(seq 0 9); do
+    q "SELECT count(*) FROM fd('k$i', 1, now())" >/dev/null || fail "a call for key k$i after the shard move"
+done
+
 # ---------------------------------------------------------------- 5. TRUNCATE and DROP TABLE
 q "TRUNCATE txn" >/dev/null
 check "TRUNCATE"
@@ -330,4 +352,4 @@ q "DROP TABLE txn" >/dev/null
 for p in "${PORTS[1]}" "${PORTS[2]}"; do
     [ "$(fe_psql "$p" -At -c "SELECT count(*) FROM feature_ext.index_stats")" = 0 ] || fail "DROP TABLE left indexes on port $p"
 done
-echo "citus: ok (Citus $(q "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), coordinator + 2 workers: skiplist indexes, INSERT, COPY, UPDATE, DELETE, TRUNCATE, DROP through the coordinator (two-phase commit) exact on every shard; Citus's recovery commits a prepared transaction into its index; deployments over the distributed table made on every node from the coordinator, exact through the coordinator and on each worker (10 keys), a node without the key's shard names its node; index_scan refuses the coordinator's shell; a deployment over a shard is exact on its worker; key_owner() names the worker and shard that hold a key; batch() and training_set() on every node equal a single node's; a window not partitioned by the distribution column refused)"
+echo "citus: ok (Citus $(q "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), coordinator + 2 workers: skiplist indexes, INSERT, COPY, UPDATE, DELETE, TRUNCATE, DROP through the coordinator (two-phase commit) exact on every shard, also after a shard move under a streaming writer; Citus's recovery commits a prepared transaction into its index; deployments over the distributed table made on every node from the coordinator, exact through the coordinator and on each worker (10 keys), a node without the key's shard names its node; index_scan refuses the coordinator's shell; a deployment over a shard is exact on its worker; key_owner() names the worker and shard that hold a key; batch() and training_set() on every node equal a single node's; a window not partitioned by the distribution column refused)"
