@@ -26,12 +26,14 @@
 # PostgreSQL install if present, else it is built once from
 # ../shared/vendor/citus-13.2.2.tar.gz (or FE_CITUS_TARBALL) and installed;
 # the build (~5 min on 2 cores) is cached in $FE_PG_CACHE/citus-13.2.2-pg<major>.
-# Skipped (77) inside the roots of scripts/pg_major.sh (Citus is built for the
-# host's PostgreSQL) and where neither Citus nor its source is available.
+# Inside the roots of scripts/pg_major.sh the same (pg_major.sh copies the
+# tarball into the root; the build is cached there).  Skipped (77) on
+# PostgreSQL 18 (Citus 13.2.2 supports 15 to 17) and where neither Citus nor
+# its source is available.
 set -euo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$FE_ROOT/test/lib.sh"
-[ "${FE_IN_MAJOR_ROOT:-}" = 1 ] && { echo "citus: skipped: Citus is built for the host's PostgreSQL only"; exit 77; }
+case "$FE_PG_MAJOR" in 15|16|17) ;; *) echo "citus: skipped: Citus 13.2.2 supports PostgreSQL 15 to 17, this is $FE_PG_MAJOR"; exit 77 ;; esac
 LIBDIR=$("$PG_CONFIG" --pkglibdir)
 if [ ! -e "$LIBDIR/citus.so" ]; then
     TARBALL=${FE_CITUS_TARBALL:-}
@@ -44,7 +46,7 @@ if [ ! -e "$LIBDIR/citus.so" ]; then
     if [ ! -e "$CACHE/src/src/backend/distributed/citus.so" ]; then
         echo "citus: building Citus 13.2.2 into $CACHE (once per machine)"
         export DEBIAN_FRONTEND=noninteractive
-        for p in liblz4-dev libzstd-dev libkrb5-dev; do
+        for p in liblz4-dev libzstd-dev libkrb5-dev libicu-dev; do
             dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
                 apt-get install -y -qq --no-install-recommends "$p" >/dev/null || { echo "citus: skipped: cannot install $p"; exit 77; }
         done
