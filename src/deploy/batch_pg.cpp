@@ -35,6 +35,7 @@
 // order and the rounding depends on it, so they stay with the kernels.
 #include "feature_ext/deploy/deploy_pg.hpp"
 #include "feature_ext/deploy/internal_pg.hpp"
+#include "feature_ext/deploy/union_pg.hpp"
 #include "feature_ext/base/module_pg.hpp"
 
 extern "C" {
@@ -543,6 +544,7 @@ void batch_eval_row(DeployPlan *p, int g, JitPlan *jp, JitGroup *jg, const bool 
 
 void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, TupleDesc out)
 {
+    union_refuse_batch(p, "batch()");
     int natts = p->natts, naggs = p->naggs, ngroups = p->ngroups;
     Relation heap = table_open(p->heapoid, AccessShareLock);
     IndexMeta **metas;
@@ -966,6 +968,7 @@ void progress_notice(const char *phase, int64 done, int64 total, instr_time t0)
 
 void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, TupleDesc out)
 {
+    union_refuse_batch(p, "training_set()");
     int natts = p->natts, naggs = p->naggs, ngroups = p->ngroups;
     int nsrc = ta->src_desc->natts;
     bool as_of = ta->as_of;

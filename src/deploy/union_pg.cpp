@@ -1,0 +1,563 @@
+// feature_ext: union windows (see deploy/union_pg.hpp).
+#include "feature_ext/deploy/union_pg.hpp"
+#include "feature_ext/deploy/internal_pg.hpp"
+#include "feature_ext/deploy/union_order.hpp"
+#include "feature_ext/jit/spec.hpp"
+
+#include <vector>
+
+extern "C" {
+#include "access/genam.h"
+#include "access/table.h"
+#include "catalog/pg_class.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+}
+
+namespace fe {
+
+const TableAmRoutine *feature_store_routine();
+int run_jit_group(DeployPlan *p, int gi, const Rows *r, int64 base, Datum based, const Datum *reqv,
+                  const bool *reqn);  // deploy/exec_pg.cpp
+
+void union_window_add(DeployPlan *p, WindowPlan *w, Oid rel, bool no_instance)
+{
+    if (!w->uni)
+        w->uni = static_cast<UnionWindow *>(MemoryContextAllocZero(p->cxt, sizeof(UnionWindow)));
+    if (no_instance) {
+        w->uni->no_instance = true;
+        return;
+    }
+    for (int i = 0; i < w->uni->nrels; i++)
+        if (w->uni->rels[i] == rel)
+            ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT),
+                            errmsg("table %s is named twice in the union of one window", get_rel_name(rel))));
+    if (w->uni->nrels == kMaxUnionTables)
+        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                        errmsg("a window unions at most %d tables", kMaxUnionTables)));
+    w->uni->rels[w->uni->nrels++] = rel;
+}
+
+namespace {
+
+const char *qualified(Oid rel)
+{
+    return quote_qualified_identifier(get_namespace_name(get_rel_namespace(rel)), get_rel_name(rel));
+}
+
+// SELECT privilege and no row-level security: at deploy and at every call,
+// as for the main table (docs/SECURITY.md).
+void check_read(Oid rel)
+{
+    if (get_rel_relkind(rel) == '\0')
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("a union table of the deployment was dropped")));
+    if (pg_class_aclcheck(rel, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("permission denied for table %s", get_rel_name(rel))));
+}
+
+void check_rls(Relation r)
+{
+    if (r->rd_rel->relrowsecurity)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("table \"%s\" has row-level security enabled", RelationGetRelationName(r)),
+                        errdetail("Deployments cannot enforce row-level security policies yet, and never bypass them."),
+                        errhint("Disable row-level security on the table or deploy over a table without policies.")));
+}
+
+bool key_match(const IndexMeta *m, int nkeys, const AttrNumber *keys, AttrNumber order)
+{
+    if (m->order.attno != order || m->nkeys != nkeys)
+        return false;
+    for (int i = 0; i < nkeys; i++) {
+        bool found = false;
+        for (int k = 0; k < m->nkeys; k++)
+            found |= m->keys[k].attno == keys[i];
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+// Payloads of index s decode with main index m's layout.
+bool same_layout(const IndexMeta *m, const IndexMeta *s, const AttrNumber *to_main)
+{
+    if (!m || !s || m->nstored != s->nstored || m->stored_fixed != s->stored_fixed)
+        return false;
+    for (int i = 0; i < m->nstored; i++) {
+        const ColInfo &a = m->stored[i], &b = s->stored[i];
+        if (to_main[b.attno - 1] != a.attno || a.typid != b.typid || a.typlen != b.typlen ||
+            a.typbyval != b.typbyval || a.bpchar != b.bpchar || a.fixed_off != b.fixed_off)
+            return false;
+    }
+    return true;
+}
+
+IndexMeta *copy_meta(MemoryContext cxt, const IndexMeta *cm)
+{
+    IndexMeta *m2 = static_cast<IndexMeta *>(MemoryContextAlloc(cxt, sizeof(IndexMeta)));
+    *m2 = *cm;
+    m2->stored = static_cast<ColInfo *>(MemoryContextAlloc(cxt, sizeof(ColInfo) * (cm->nstored + 1)));
+    memcpy(m2->stored, cm->stored, sizeof(ColInfo) * cm->nstored);
+    return m2;
+}
+
+}  // namespace
+
+int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas, WindowPlan *w,
+                    const char *wname, List *keys, AttrNumber order, int fix_flags, List **fixes)
+{
+    const UnionWindow *uw = w->uni;
+    int nkeys = list_length(keys);
+    AttrNumber kattr[INDEX_MAX_KEYS];
+    for (int i = 0; i < nkeys; i++)
+        kattr[i] = AttrNumber(list_nth_int(keys, i));
+    // The same tables, keys and order: one group.
+    for (int g = 0; g < p->ngroups; g++) {
+        UnionGroup *ug = p->groups[g].uni;
+        if (!ug || ug->order != order || ug->nkeys != nkeys || ug->uw->nrels != uw->nrels ||
+            ug->uw->no_instance != uw->no_instance)
+            continue;
+        bool same = memcmp(ug->keys, kattr, sizeof(AttrNumber) * nkeys) == 0 &&
+                    memcmp(ug->uw->rels, uw->rels, sizeof(Oid) * uw->nrels) == 0;
+        if (same)
+            return g;
+    }
+    const IndexMeta *mm = nullptr;  // the main table's index
+    for (int i = 0; i < nmetas && !mm; i++)
+        if (key_match(metas[i], nkeys, kattr, order))
+            mm = metas[i];
+    if (!mm && !uw->no_instance)
+        return -2;
+    MemoryContext old = MemoryContextSwitchTo(p->cxt);
+    UnionGroup *ug = static_cast<UnionGroup *>(palloc0(sizeof(UnionGroup)));
+    ug->nkeys = nkeys;
+    memcpy(ug->keys, kattr, sizeof(AttrNumber) * nkeys);
+    ug->order = order;
+    ug->uw = uw;
+    ug->src = static_cast<UnionSource *>(palloc0(sizeof(UnionSource) * (uw->nrels + 1)));
+    TupleDesc md = RelationGetDescr(heap);
+    if (mm) {
+        UnionSource *s = &ug->src[ug->nsrc++];
+        s->relid = RelationGetRelid(heap);
+        s->indexoid = mm->indexoid;
+        s->read = !uw->no_instance;
+        s->natts = md->natts;
+        s->to_main = static_cast<AttrNumber *>(palloc(sizeof(AttrNumber) * Max(md->natts, 1)));
+        for (int a = 0; a < md->natts; a++)
+            s->to_main[a] = TupleDescAttr(md, a)->attisdropped ? 0 : AttrNumber(a + 1);
+        s->same_layout = true;
+    }
+    bool missing = false;
+    for (int r = 0; r < uw->nrels; r++) {
+        Oid rel = uw->rels[r];
+        check_read(rel);
+        Relation u = table_open(rel, AccessShareLock);
+        const char *un = RelationGetRelationName(u);
+        if (u->rd_rel->relkind != RELKIND_RELATION || u->rd_tableam != feature_store_routine())
+            ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+                            errmsg("table \"%s\" in the union of window \"%s\" is not a feature_store table", un, wname),
+                            errhint("Union windows read feature_store tables through their skiplist indexes.")));
+        if (u->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("table \"%s\" is a temporary table", un),
+                            errhint("A deployment is called from other sessions: union permanent or unlogged tables.")));
+        if (rel == RelationGetRelid(heap))
+            ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+                            errmsg("window \"%s\" unions its own table \"%s\"", wname, un)));
+        check_rls(u);
+        // The main table's columns, by name, with the same types (OpenMLDB
+        // requires the same schema; the order of the columns may differ).
+        TupleDesc ud = RelationGetDescr(u);
+        UnionSource *s = &ug->src[ug->nsrc++];
+        s->relid = rel;
+        s->read = true;
+        s->natts = ud->natts;
+        s->to_main = static_cast<AttrNumber *>(palloc0(sizeof(AttrNumber) * Max(ud->natts, 1)));
+        int matched = 0, ucols = 0;
+        for (int a = 0; a < ud->natts; a++) {
+            Form_pg_attribute ua = TupleDescAttr(ud, a);
+            if (ua->attisdropped)
+                continue;
+            ucols++;
+            int ma = -1;
+            for (int b = 0; b < md->natts; b++)
+                if (!TupleDescAttr(md, b)->attisdropped && strcmp(NameStr(TupleDescAttr(md, b)->attname),
+                                                                  NameStr(ua->attname)) == 0)
+                    ma = b;
+            if (ma < 0)
+                ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                                errmsg("table \"%s\" in the union of window \"%s\" has column \"%s\", which table \"%s\" has not",
+                                       un, wname, NameStr(ua->attname), RelationGetRelationName(heap)),
+                                errhint("Union tables have the same columns as the deployment's table (by name, same types).")));
+            Form_pg_attribute mattr = TupleDescAttr(md, ma);
+            if (mattr->atttypid != ua->atttypid)
+                ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                                errmsg("column \"%s\" of table \"%s\" in the union of window \"%s\" has type %s, not %s as in table \"%s\"",
+                                       NameStr(ua->attname), un, wname, format_type_be(ua->atttypid),
+                                       format_type_be(mattr->atttypid), RelationGetRelationName(heap))));
+            s->to_main[a] = AttrNumber(ma + 1);
+            matched++;
+        }
+        int mcols = 0;
+        for (int b = 0; b < md->natts; b++)
+            mcols += !TupleDescAttr(md, b)->attisdropped;
+        if (matched != mcols) {
+            for (int b = 0; b < md->natts; b++) {
+                if (TupleDescAttr(md, b)->attisdropped)
+                    continue;
+                bool found = false;
+                for (int a = 0; a < ud->natts; a++)
+                    found |= s->to_main[a] == b + 1;
+                if (!found)
+                    ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                                    errmsg("table \"%s\" in the union of window \"%s\" has no column \"%s\"", un, wname,
+                                           NameStr(TupleDescAttr(md, b)->attname)),
+                                    errhint("Union tables have the same columns as the deployment's table (by name, same types).")));
+            }
+        }
+        (void) ucols;
+        // Its index on the same key and order columns.
+        AttrNumber ukeys[INDEX_MAX_KEYS], uorder = 0;
+        for (int a = 0; a < ud->natts; a++) {
+            for (int i = 0; i < nkeys; i++)
+                if (s->to_main[a] == kattr[i])
+                    ukeys[i] = AttrNumber(a + 1);
+            if (s->to_main[a] == order)
+                uorder = AttrNumber(a + 1);
+        }
+        IndexMeta **umetas;
+        int num = heap_skiplist_indexes(u, &umetas);
+        const IndexMeta *um = nullptr;
+        for (int i = 0; i < num && !um; i++)
+            if (key_match(umetas[i], nkeys, ukeys, uorder))
+                um = umetas[i];
+        StringInfoData ci;
+        initStringInfo(&ci);
+        appendStringInfo(&ci, "CREATE INDEX ON %s USING skiplist (", qualified(rel));
+        for (int i = 0; i < nkeys; i++)
+            appendStringInfo(&ci, "%s, ", quote_identifier(NameStr(TupleDescAttr(ud, ukeys[i] - 1)->attname)));
+        appendStringInfo(&ci, "%s);", quote_identifier(NameStr(TupleDescAttr(ud, uorder - 1)->attname)));
+        if (!um) {
+            if (fix_flags & kFixCreateIndex) {
+                *fixes = lappend(*fixes, ci.data);
+                missing = true;
+                table_close(u, NoLock);
+                continue;
+            }
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+                            errmsg("no skiplist index on \"%s\" matches window \"%s\" (PARTITION BY ... ORDER BY %s)", un,
+                                   wname, NameStr(TupleDescAttr(ud, uorder - 1)->attname)),
+                            errhint("Create it: %s  (or deploy with options '{\"create_index\": true}')", ci.data)));
+        }
+        s->indexoid = um->indexoid;
+        s->meta = copy_meta(p->cxt, um);
+        s->same_layout = same_layout(mm, um, s->to_main);
+        table_close(u, NoLock);
+    }
+    if (mm)
+        ug->src[0].meta = copy_meta(p->cxt, mm);
+    MemoryContextSwitchTo(old);
+    if (missing)
+        return -1;
+    GroupPlan *gp = &p->groups[p->ngroups];
+    memset(gp, 0, sizeof(*gp));
+    gp->uni = ug;
+    // The group's own index (the kernel's payload layout) is the main
+    // table's; without one (INSTANCE_NOT_IN_WINDOW) the group is interpreted.
+    const IndexMeta *lm = mm ? mm : ug->src[0].meta;
+    gp->indexoid = mm ? mm->indexoid : InvalidOid;
+    gp->order_attno = order;
+    gp->order_kind = lm ? lm->order_kind : kOrderInt8;
+    gp->order_type = TupleDescAttr(md, order - 1)->atttypid;
+    if (lm) {
+        // request columns in the order of the keys of the first index read
+        const UnionSource *s0 = &ug->src[0];
+        gp->nkeys = lm->nkeys;
+        for (int k = 0; k < lm->nkeys; k++)
+            gp->key_attnos[k] = s0->to_main[lm->keys[k].attno - 1];
+    } else {  // INSTANCE_NOT_IN_WINDOW without union tables: the request row alone
+        gp->nkeys = nkeys;
+        for (int k = 0; k < nkeys; k++)
+            gp->key_attnos[k] = kattr[k];
+        gp->order_kind = TupleDescAttr(md, order - 1)->atttypid == INT8OID ? kOrderInt8
+                         : TupleDescAttr(md, order - 1)->atttypid == INT4OID ? kOrderInt4
+                         : TupleDescAttr(md, order - 1)->atttypid == INT2OID ? kOrderInt2
+                         : TupleDescAttr(md, order - 1)->atttypid == TIMESTAMPOID ? kOrderTimestamp
+                         : TupleDescAttr(md, order - 1)->atttypid == TIMESTAMPTZOID ? kOrderTimestamptz
+                         : TupleDescAttr(md, order - 1)->atttypid == DATEOID ? kOrderDate
+                                                                            : kOrderInt8;
+    }
+    return p->ngroups++;
+}
+
+const IndexMeta **union_metas(DeployPlan *p, int g)
+{
+    UnionGroup *ug = p->groups[g].uni;
+    const IndexMeta **r = static_cast<const IndexMeta **>(palloc0(sizeof(IndexMeta *) * (ug->nsrc + 1)));
+    int n = 0;
+    for (int i = 0; i < ug->nsrc; i++)
+        if (ug->src[i].read && ug->src[i].relid != p->heapoid)
+            r[n++] = ug->src[i].meta;
+    return r;
+}
+
+void union_check_held(DeployPlan *p, int g, AttrNumber attno)
+{
+    UnionGroup *ug = p->groups[g].uni;
+    for (int i = 0; i < ug->nsrc; i++) {
+        const UnionSource *s = &ug->src[i];
+        if (!s->read)
+            continue;
+        const IndexMeta *m = s->meta;
+        bool held = false;
+        for (int a = 0; a < s->natts; a++) {
+            if (s->to_main[a] != attno)
+                continue;
+            held = m->order.attno == a + 1;
+            for (int k = 0; k < m->nkeys; k++)
+                held |= m->keys[k].attno == a + 1;
+            for (int k = 0; k < m->nstored; k++)
+                held |= m->stored[k].attno == a + 1;
+        }
+        if (!held)
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("column \"%s\" is not held by skiplist index \"%s\"", get_attname(p->heapoid, attno, false),
+                                   m->name),
+                            errhint("Add the column to the index's INCLUDE (...) list, or drop INCLUDE to hold all columns.")));
+    }
+}
+
+void union_explain(DeployPlan *p, int g, StringInfo out)
+{
+    UnionGroup *ug = p->groups[g].uni;
+    appendStringInfoString(out, "  union window: merge newest first, ties: main table, then union tables as written:");
+    for (int i = 0; i < ug->nsrc; i++) {
+        const UnionSource *s = &ug->src[i];
+        if (s->read)
+            appendStringInfo(out, " %s (index %s%s)", get_rel_name(s->relid), get_rel_name(s->indexoid),
+                             s->same_layout ? "" : ", other payload layout: interpreted");
+    }
+    if (ug->uw->no_instance)
+        appendStringInfoString(out, "; INSTANCE_NOT_IN_WINDOW: the main table's rows left out");
+    appendStringInfoChar(out, '\n');
+}
+
+void union_check_call(DeployPlan *p)
+{
+    for (int g = 0; g < p->ngroups; g++) {
+        UnionGroup *ug = p->groups[g].uni;
+        if (!ug)
+            continue;
+        for (int i = 0; i < ug->uw->nrels; i++) {
+            Oid rel = ug->uw->rels[i];
+            check_read(rel);
+            // (RLS turned on after deploy: the relcache callback drops the
+            // plan; the next plan refuses.  Checked here as well, cheaply.)
+            Relation r = RelationIdGetRelation(rel);
+            if (RelationIsValid(r)) {
+                bool rls = r->rd_rel->relrowsecurity;
+                RelationClose(r);
+                if (rls)
+                    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                                    errmsg("table \"%s\" has row-level security enabled", get_rel_name(rel)),
+                                    errdetail("Deployments cannot enforce row-level security policies yet, and never bypass them.")));
+            }
+        }
+    }
+}
+
+bool union_plan_reads(const DeployPlan *p, Oid relid)
+{
+    if (!p)
+        return false;
+    for (int g = 0; g < p->ngroups; g++) {
+        const UnionGroup *ug = p->groups[g].uni;
+        if (!ug)
+            continue;
+        for (int i = 0; i < ug->nsrc; i++)
+            if (ug->src[i].relid == relid)
+                return true;
+    }
+    return false;
+}
+
+void union_refuse_batch(DeployPlan *p, const char *what)
+{
+    for (int g = 0; g < p->ngroups; g++)
+        if (p->groups[g].uni)
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("%s of deployment %s: union windows are not supported offline yet", what, p->name),
+                            errhint("Call the deployment per row, or compute the features with PostgreSQL's window "
+                                    "query over a UNION ALL of the tables.")));
+}
+
+namespace {
+
+// The source's slot, re-resolved when its index changed.
+void resolve(DeployPlan *p, UnionSource *s, const IndexMeta *main_meta)
+{
+    core::IndexSlot *sl = s->slot;
+    if (sl && sl->state.load(std::memory_order_acquire) == core::kSlotReady &&
+        sl->generation.load(std::memory_order_acquire) == s->slot_generation && s->meta && sl->id == s->meta->id)
+        return;
+    const IndexMeta *cm;
+    Relation index = index_open(s->indexoid, AccessShareLock);
+    sl = ready_slot(index, &cm);
+    index_close(index, NoLock);
+    s->meta = copy_meta(p->cxt, cm);
+    s->slot = sl;
+    s->slot_generation = sl->generation.load(std::memory_order_acquire);
+    if (main_meta && s->relid != p->heapoid)
+        s->same_layout = same_layout(main_meta, s->meta, s->to_main);
+}
+
+struct SrcRows {
+    std::vector<int64> order;
+    std::vector<const uint8 *> payload;
+};
+
+}  // namespace
+
+int union_collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, int64 base, Datum based,
+                  Rows *out, int jit_group)
+{
+    UnionGroup *ug = g->uni;
+    int natts = p->natts;
+    // Main index first: the kernel's layout.
+    const IndexMeta *main_meta = nullptr;
+    if (ug->nsrc > 0 && ug->src[0].relid == p->heapoid) {
+        resolve(p, &ug->src[0], nullptr);
+        main_meta = ug->src[0].meta;
+        g->meta = ug->src[0].meta;
+        g->slot = ug->src[0].slot;
+        g->slot_generation = ug->src[0].slot_generation;
+    }
+    bool use_jit = jit_group >= 0;
+    for (int i = 0; i < ug->nsrc; i++)
+        if (ug->src[i].read) {
+            resolve(p, &ug->src[i], main_meta);
+            use_jit &= ug->src[i].same_layout;
+        }
+    if (jit_group >= 0 && !use_jit)
+        return jit::kNeedInterpreter;
+    // Keys of each source's index (request values), encoded before the read section.
+    std::vector<uint8 *> keys(size_t(ug->nsrc), nullptr);
+    std::vector<uint32> klens(size_t(ug->nsrc), 0);
+    for (int i = 0; i < ug->nsrc; i++) {
+        UnionSource *s = &ug->src[i];
+        if (!s->read)
+            continue;
+        Datum kv[INDEX_MAX_KEYS];
+        bool kn[INDEX_MAX_KEYS];
+        for (int k = 0; k < s->meta->nkeys; k++) {
+            AttrNumber ma = s->to_main[s->meta->keys[k].attno - 1];
+            kv[k] = reqv[ma - 1];
+            kn[k] = reqn[ma - 1];
+        }
+        klens[size_t(i)] = encode_key_values(s->meta, kv, kn, &keys[size_t(i)]);
+    }
+    // What the group's windows need of each source (as collect(); any
+    // source's rows beyond these cannot be in a frame of the merge).
+    int64 range_lo = INT64_MAX;
+    bool range_fast = true;
+    for (int w = 0; w < p->nwindows; w++) {
+        WindowPlan *wp = &p->windows[w];
+        if (&p->groups[wp->group] != g || wp->mode != kRange)
+            continue;
+        if (!wp->bound_fast && (wp->start_kind != kUnbounded || wp->end_kind == kPreceding ||
+                                wp->end_kind == kFollowing))
+            range_fast = false;
+        if (wp->start_kind == kPreceding || wp->start_kind == kFollowing)
+            range_lo = Min(range_lo, wp->start_bound);
+        else if (wp->start_kind == kCurrent)
+            range_lo = Min(range_lo, base);
+    }
+    bool all = g->need_all || (g->need_range && !range_fast);
+    std::vector<SrcRows> rows(size_t(ug->nsrc));
+    core::Store &st = store();
+    TimestampTz now = GetCurrentTimestamp();
+    int rc = 0;
+    st.reader_enter(reader_id());
+    // (nothing below ereports until reader_exit, but allocation: pg_try-free
+    // code reads with std::vector, as the storage layer does)
+    for (int i = 0; i < ug->nsrc; i++) {
+        UnionSource *s = &ug->src[i];
+        if (!s->read)
+            continue;
+        uint32 hash = core::Store::hash_key(keys[size_t(i)], klens[size_t(i)]);
+        core::TtlRule rule = slot_rule(s->slot, now);
+        const core::KeyEntry *k = st.find_key(s->slot, hash, keys[size_t(i)], klens[size_t(i)]);
+        if (!k)
+            continue;
+        core::Store::Cursor c;
+        int npeers = 0, n = 0;
+        SrcRows &sr = rows[size_t(i)];
+        for (c.seek(st, k, base, rule); c.valid(); c.next()) {
+            core::RowView r = c.row();
+            bool want = all || n - npeers < g->need_rows || r.order == base ||
+                        (g->need_range && r.order >= range_lo);
+            if (!want)
+                break;
+            npeers += r.order == base;
+            n++;
+            sr.order.push_back(r.order);
+            sr.payload.push_back(r.payload);
+        }
+    }
+    // Merge (union_order.hpp) and decode into the main table's layout.
+    std::vector<const int64 *> ords;
+    std::vector<int> cnts;
+    for (auto &sr : rows) {
+        ords.push_back(sr.order.data());
+        cnts.push_back(int(sr.order.size()));
+    }
+    std::vector<UnionRowRef> merged;
+    union_merge(ords, cnts, &merged);
+    int n = int(merged.size());
+    out->n = n;
+    out->order = static_cast<int64 *>(palloc(sizeof(int64) * Max(n, 1)));
+    out->orderd = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
+    out->payloads = static_cast<const uint8 **>(palloc(sizeof(uint8 *) * Max(n, 1)));
+    out->values = static_cast<Datum *>(palloc(sizeof(Datum) * size_t(Max(n, 1)) * natts));
+    out->isnull = static_cast<bool *>(palloc(sizeof(bool) * size_t(Max(n, 1)) * natts));
+    for (int i = 0; i < n; i++) {
+        const UnionRowRef &ref = merged[size_t(i)];
+        const UnionSource *s = &ug->src[ref.src];
+        int64 ov = rows[size_t(ref.src)].order[size_t(ref.idx)];
+        const uint8 *pl = rows[size_t(ref.src)].payload[size_t(ref.idx)];
+        out->order[i] = ov;
+        out->orderd[i] = order_to_datum(g->order_kind, ov);
+        out->payloads[i] = pl;
+        Datum *v = out->values + size_t(i) * natts;
+        bool *nl = out->isnull + size_t(i) * natts;
+        for (int a = 0; a < natts; a++) {
+            v[a] = reqv[a];
+            nl[a] = true;
+        }
+        for (int kk = 0; kk < g->nkeys; kk++) {
+            v[g->key_attnos[kk] - 1] = reqv[g->key_attnos[kk] - 1];
+            nl[g->key_attnos[kk] - 1] = reqn[g->key_attnos[kk] - 1];
+        }
+        v[g->order_attno - 1] = out->orderd[i];
+        nl[g->order_attno - 1] = false;
+        const IndexMeta *m = s->meta;
+        for (int sc = 0; sc < m->nstored; sc++) {
+            AttrNumber a = s->to_main[m->stored[sc].attno - 1];
+            if (a <= 0 || !p->cols_needed[a - 1])
+                continue;
+            v[a - 1] = decode_stored(m, pl, sc, &nl[a - 1]);
+        }
+    }
+    if (use_jit)
+        rc = run_jit_group(p, jit_group, out, base, based, reqv, reqn);
+    st.reader_exit(reader_id());
+    return rc;
+}
+
+}  // namespace fe
