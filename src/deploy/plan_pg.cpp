@@ -249,7 +249,7 @@ int group_for(PlanBuild *b, WindowClause *wc, WindowPlan *w)
         if (!all)
             continue;
         for (int g = 0; g < b->p->ngroups; g++)
-            if (b->p->groups[g].indexoid == m->indexoid)
+            if (b->p->groups[g].indexoid == m->indexoid && !b->p->groups[g].uni)
                 return g;
         GroupPlan *gp = &b->p->groups[b->p->ngroups];
         memset(gp, 0, sizeof(*gp));
@@ -315,7 +315,7 @@ void check_ttl(PlanBuild *b, WindowClause *wc, WindowPlan *w, const IndexMeta *o
     for (int i = 0; i < b->nmetas && !m; i++)
         if (b->metas[i]->indexoid == g->indexoid)
             m = b->metas[i];
-    if (!m || (!other && g->uni && w->uni->no_instance))
+    if (!m || (!other && g->uni && g->uni->uw->no_instance))
         return;  // the main table's rows are not read
     const TtlConfig &t = m->ttl;
     bool has_rows = t.type == core::TtlType::kLatest || t.type == core::TtlType::kAbsOrLat ||

@@ -408,6 +408,8 @@ private:
                 t.out = quote(unquote(t), '\'');
             else if (is_op(t, "=="))
                 t.out = "=";
+            else if (is_op(t, "!"))
+                t.out = "NOT ";  // OpenMLDB's logical not (PostgreSQL has no prefix !)
             else if (is_op(t, ",") && i + 1 < toks_.size() && is_kw(toks_[i + 1], "FROM"))
                 t.keep = false;
         }
@@ -893,6 +895,12 @@ private:
                         extra += "PARTITION BY " + part + " ";
                     extra += "ORDER BY " + w->order + " ROWS BETWEEN " + n + " PRECEDING AND CURRENT ROW)";
                 }
+            } else if (name == "isnull" && close > i + 2 && !top_comma(i + 1, close)) {
+                // OpenMLDB's isnull(x): (x) IS NULL
+                t.keep = false;
+                toks_[i + 1].ws = t.ws;
+                toks_[i + 1].out = "((";
+                toks_[close].out = ") IS NULL)";
             } else if (fe_aggs.count(name)) {
                 t.out = "feature_ext." + name;
             }

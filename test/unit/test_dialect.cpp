@@ -281,3 +281,13 @@ TEST(Dialect, WindowUnion)
                   .substr(0, 6),
               "42601|");
 }
+
+// OpenMLDB's isnull(x) and prefix ! (test_window_union.yaml 16-2, 36)
+TEST(Dialect, IsNullAndNot)
+{
+    EXPECT_EQ(tr("SELECT CASE WHEN !isnull(c4) THEN 1 ELSE 0 END AS x, count(c4) OVER w AS n FROM t "
+                 "WINDOW w AS (PARTITION BY c1 ORDER BY c7 ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW)"),
+              "SELECT CASE WHEN NOT ((c4) IS NULL) THEN 1 ELSE 0 END AS x, count(c4) OVER w AS n FROM t "
+              "WINDOW w AS (PARTITION BY c1 ORDER BY c7 RANGE BETWEEN 3000 PRECEDING AND CURRENT ROW)");
+    EXPECT_NE(tr(kHead + "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW) -- a != b").find("a != b"), std::string::npos);
+}
