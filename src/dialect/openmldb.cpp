@@ -662,7 +662,13 @@ private:
                 if (!inner && ((toks_[j].kind != TK::kIdent && toks_[j].kind != TK::kQIdent) ||
                                is_kw(toks_[j], "PARTITION") || is_kw(toks_[j], "ORDER")))
                     syntax("a table expected after UNION", toks_[j].pos);
-                umods += ", feature_ext.window_union(" + table_literal(inner ? inner : j, &next) + "::regclass)";
+                std::string lit = table_literal(inner ? inner : j, &next);
+                std::string call = ", feature_ext.window_union(" + lit + "::regclass)";
+                if (umods.find(call) != std::string::npos)
+                    throw DialectError("42710", "table " + lit + " is named twice in the UNION of a window (at character " +
+                                                    std::to_string(toks_[j].pos + 1) + ")",
+                                       int(toks_[j].pos + 1));
+                umods += call;
                 j = inner ? match(j) + 1 : next;
                 for (size_t k = from; k < j; k++)
                     toks_[k].keep = false, toks_[k].ws.clear();

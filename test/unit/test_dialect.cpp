@@ -277,6 +277,9 @@ TEST(Dialect, WindowUnion)
                   .find("PARTITION BY c1 , feature_ext.instance_not_in_window() ORDER BY c7"),
               std::string::npos);
     EXPECT_EQ(fe::openmldb_table("SELECT a FROM (select * from `t1`) WINDOW w AS (PARTITION BY k ORDER BY ts)"), "t1");
+    EXPECT_EQ(err("SELECT sum(x) OVER w FROM t WINDOW w AS (UNION t2, (select * from t2) PARTITION BY k ORDER BY ts "
+                  "ROWS 2 PRECEDING)").substr(0, 6),
+              "42710|");
     EXPECT_EQ(err("SELECT sum(x) OVER w FROM t WINDOW w AS (UNION PARTITION BY k ORDER BY ts ROWS 2 PRECEDING)")
                   .substr(0, 6),
               "42601|");
