@@ -142,6 +142,59 @@ SELECT req, deployed FROM check_union(ARRAY['ub', 'uc'], false, 'ROWS BETWEEN 4 
 SELECT req, deployed, native FROM check_union(ARRAY['ub', 'uc'], false, 'ROWS BETWEEN 4 PRECEDING AND CURRENT ROW',
   'string_agg(v::text, '','') OVER w AS vs, sum(f) OVER w AS sf') WHERE NOT same;
 
+-- The PostgreSQL dialect: a window over a UNION ALL subquery, the
+-- deployment's table first.  Compared with PostgreSQL's executor running the
+-- same query over the same rows plus the request: with RANGE and GROUPS
+-- frames (peer semantics) the answer does not depend on the order of rows of
+-- equal time, which PostgreSQL leaves undefined (docs/DEPLOY.md).
+CREATE FUNCTION check_union_all(frame text, feats text) RETURNS TABLE(req text, deployed text, native text, same bool)
+LANGUAGE plpgsql AS $f$
+DECLARE r record; d text; n text;
+BEGIN
+  PERFORM feature_ext.deploy('ua_all', format($q$
+    SELECT %s FROM (SELECT k, v, ts, seq, f FROM ua UNION ALL SELECT k, v, ts, seq, f FROM ub) u
+    WINDOW w AS (PARTITION BY k ORDER BY ts %s)$q$, feats, frame), '{"replace": true}');
+  FOR r IN SELECT * FROM ureq LOOP
+    SELECT row(x.*)::text INTO d FROM ua_all(r.k, r.v, r.ts, 0, r.f) x;
+    EXECUTE format($q$
+      SELECT row(y.*)::text FROM (
+        SELECT %s, seq = -1 AS is_req
+          FROM (SELECT k, v, ts, seq, f FROM ua WHERE ts <= $3 UNION ALL SELECT k, v, ts, seq, f FROM ub WHERE ts <= $3
+                UNION ALL SELECT $1, $2, $3, -1, $4) u
+        WINDOW w AS (PARTITION BY k ORDER BY ts %s)) y WHERE is_req$q$, feats, frame)
+      INTO n USING r.k, r.v, r.ts, r.f;
+    n := regexp_replace(n, ',t\)$', ')');
+    req := format('%s/%s/%s', r.k, r.v, r.ts); deployed := d; native := n; same := d IS NOT DISTINCT FROM n;
+    RETURN NEXT;
+  END LOOP;
+END $f$;
+SELECT frame, jit, bool_and(same) AS all_same, count(*) FROM (VALUES
+  ('RANGE BETWEEN 20 PRECEDING AND CURRENT ROW'), ('RANGE BETWEEN 30 PRECEDING AND 10 PRECEDING'),
+  ('RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE GROUP'), ('GROUPS BETWEEN 2 PRECEDING AND CURRENT ROW'),
+  ('RANGE BETWEEN 30 PRECEDING AND CURRENT ROW EXCLUDE TIES')) fr(frame),
+  (VALUES ('on'), ('off')) j(jit),
+  LATERAL (SELECT set_config('feature_ext.jit', jit, false)) s,
+  LATERAL check_union_all(frame, 'sum(v) OVER w AS s, count(*) OVER w AS c, count(f) OVER w AS cf, '
+                                 'max(v) OVER w AS mx, min(f) OVER w AS mn, rank() OVER w AS rk') x
+ GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT line FROM regexp_split_to_table(feature_ext.explain('ua_all', false), '\n') line
+ WHERE line ~ 'bound query|WINDOW w|union window';
+-- what a branch may be: plain columns of one table, the same names in every branch
+\set VERBOSITY terse
+SELECT feature_ext.deploy('ubad', $$SELECT sum(v) OVER w FROM (SELECT k, v, ts FROM ua UNION SELECT k, v, ts FROM ub) u
+  WINDOW w AS (PARTITION BY k ORDER BY ts)$$);
+SELECT feature_ext.deploy('ubad', $$SELECT sum(v) OVER w FROM (SELECT k, v + 1 AS v, ts FROM ua UNION ALL SELECT k, v, ts FROM ub) u
+  WINDOW w AS (PARTITION BY k ORDER BY ts)$$);
+SELECT feature_ext.deploy('ubad', $$SELECT sum(v) OVER w FROM (SELECT k, v, ts FROM ua UNION ALL SELECT k, seq, ts FROM ub) u
+  WINDOW w AS (PARTITION BY k ORDER BY ts)$$);
+SELECT feature_ext.deploy('ubad', $$SELECT sum(v) OVER w FROM (SELECT k, v, ts FROM ua UNION ALL SELECT k, v, ts FROM ub WHERE v > 0) u
+  WINDOW w AS (PARTITION BY k ORDER BY ts)$$);
+SELECT feature_ext.deploy('ubad', $$SELECT sum(v) OVER w FROM (SELECT k, v, ts FROM ua UNION ALL SELECT k, v, ts FROM ua) u
+  WINDOW w AS (PARTITION BY k ORDER BY ts)$$);
+SELECT feature_ext.deploy('ubad', $$SELECT sum(v) OVER w FROM (SELECT k, v, ts FROM ua UNION ALL SELECT k, v, ts FROM ureq) u
+  WINDOW w AS (PARTITION BY k ORDER BY ts)$$);
+\set VERBOSITY default
+
 -- The OpenMLDB dialect: OpenMLDB's own example of the tie order
 -- (test_window_union.yaml 19-1): at equal times the main table's rows, then
 -- t2's, then t3's, each newest inserted first, the request newest of all.
@@ -240,6 +293,7 @@ SELECT * FROM u19(2, 'epoch'::timestamp + interval '100 ms', 111, 10000);
 
 SELECT feature_ext.undeploy(name) FROM feature_ext.deployments ORDER BY name;
 DROP FUNCTION run_checks(text);
+DROP FUNCTION check_union_all(text, text);
 DROP FUNCTION check_union(text[], bool, text, text, text, text, text, text);
 DROP TABLE ua, ub, uc, ureq, results, t1, t2, t3, t4, t5, t6, t7, t8, t9;
 REVOKE ALL ON SCHEMA feature_ext, public FROM u_reader;

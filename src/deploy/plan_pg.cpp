@@ -1141,6 +1141,8 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
     p->name = pstrdup(name);
 
     Query *q = tq ? tq : parse_text(b, bound, bind_relid);
+    if (!tq)
+        union_all_rewrite(q);  // FROM (... UNION ALL ...): the window_union form (deploy/union_pg.cpp)
     b->q = q;
     if (!bound) {
         // What later plans parse: the analysed query deparsed with every

@@ -561,3 +561,180 @@ int union_collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *re
 }
 
 }  // namespace fe
+
+// ---- the PostgreSQL dialect: a window over a UNION ALL subquery
+extern "C" {
+#include "catalog/pg_operator_d.h"
+#include "catalog/pg_type_d.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "parser/parse_func.h"
+#include "parser/parsetree.h"
+}
+
+namespace fe {
+namespace {
+
+[[noreturn]] void refuse_union_all(const char *what)
+{
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("a union window's subquery %s", what),
+                    errhint("Write FROM (SELECT k, ts, v FROM t UNION ALL SELECT k, ts, v FROM t2) u: plain "
+                            "columns of one table per branch, the same names in every branch, the deployment's "
+                            "table first (docs/DEPLOY.md, \"Union windows\").")));
+}
+
+void union_leaves(Query *sq, Node *n, List **out)
+{
+    if (IsA(n, RangeTblRef)) {
+        *out = lappend(*out, rt_fetch(reinterpret_cast<RangeTblRef *>(n)->rtindex, sq->rtable));
+        return;
+    }
+    auto *so = reinterpret_cast<SetOperationStmt *>(n);
+    if (!IsA(n, SetOperationStmt) || so->op != SETOP_UNION || !so->all)
+        refuse_union_all("must be a UNION ALL (UNION, INTERSECT and EXCEPT are not supported)");
+    union_leaves(sq, so->larg, out);
+    union_leaves(sq, so->rarg, out);
+}
+
+struct VarMap {
+    AttrNumber *attno;  // union output column (1-based) -> main table attno
+    int n;
+    Oid relid;
+};
+
+Node *map_vars(Node *node, void *ctx)
+{
+    if (!node)
+        return nullptr;
+    if (IsA(node, Var)) {
+        auto *m = static_cast<VarMap *>(ctx);
+        Var *v = reinterpret_cast<Var *>(node);
+        if (v->varlevelsup == 0 && v->varno == 1) {
+            if (v->varattno <= 0 || v->varattno > m->n)
+                refuse_union_all("is read as a whole row");
+            AttrNumber a = m->attno[v->varattno - 1];
+            Oid typ;
+            int32 typmod;
+            Oid coll;
+            get_atttypetypmodcoll(m->relid, a, &typ, &typmod, &coll);
+            if (typ != v->vartype)
+                refuse_union_all("has a column whose type differs between its branches");
+            Var *nv = makeVar(1, a, typ, typmod, coll, 0);
+            nv->location = v->location;
+            return reinterpret_cast<Node *>(nv);
+        }
+        return node;
+    }
+    return expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(reinterpret_cast<void (*)()>(map_vars)), ctx);
+}
+
+}  // namespace
+
+bool union_all_rewrite(Query *q)
+{
+    if (list_length(q->rtable) != 1)
+        return false;
+    RangeTblEntry *rte = linitial_node(RangeTblEntry, q->rtable);
+    if (rte->rtekind != RTE_SUBQUERY || !rte->subquery || !rte->subquery->setOperations)
+        return false;
+    Query *sq = rte->subquery;
+    if (sq->sortClause || sq->limitCount || sq->limitOffset || sq->cteList)
+        refuse_union_all("must be a plain UNION ALL (no ORDER BY, LIMIT or WITH)");
+    List *leaves = NIL;
+    union_leaves(sq, sq->setOperations, &leaves);
+    int ncols = -1;
+    VarMap vm{nullptr, 0, InvalidOid};
+    List *names = NIL;
+    List *rels = NIL;
+    RangeTblEntry *main_rte = nullptr;
+    ListCell *lc;
+    foreach (lc, leaves) {
+        RangeTblEntry *l = lfirst_node(RangeTblEntry, lc);
+        Query *lq = l->subquery;
+        if (l->rtekind != RTE_SUBQUERY || !lq || list_length(lq->rtable) != 1 ||
+            linitial_node(RangeTblEntry, lq->rtable)->rtekind != RTE_RELATION)
+            refuse_union_all("must read one table per branch");
+        if (lq->jointree->quals || lq->hasWindowFuncs || lq->hasAggs || lq->groupClause || lq->hasSubLinks ||
+            lq->sortClause || lq->limitCount || lq->distinctClause || lq->hasTargetSRFs || lq->cteList)
+            refuse_union_all("branches select columns only (no WHERE, aggregates, ORDER BY, LIMIT, DISTINCT)");
+        RangeTblEntry *lr = linitial_node(RangeTblEntry, lq->rtable);
+        int i = 0;
+        List *lnames = NIL;
+        ListCell *tc;
+        bool first = lc == list_head(leaves);
+        if (first) {
+            main_rte = lr;
+            vm.relid = lr->relid;
+            vm.attno = static_cast<AttrNumber *>(palloc0(sizeof(AttrNumber) * (list_length(lq->targetList) + 1)));
+        }
+        foreach (tc, lq->targetList) {
+            TargetEntry *te = lfirst_node(TargetEntry, tc);
+            if (te->resjunk)
+                continue;
+            Node *e = reinterpret_cast<Node *>(te->expr);
+            if (!IsA(e, Var) || reinterpret_cast<Var *>(e)->varattno <= 0 || reinterpret_cast<Var *>(e)->varlevelsup)
+                refuse_union_all("branches select plain columns (no expressions, casts or constants)");
+            char *an = get_attname(lr->relid, reinterpret_cast<Var *>(e)->varattno, false);
+            if (first)
+                vm.attno[i] = reinterpret_cast<Var *>(e)->varattno;
+            else if (strcmp(an, strVal(list_nth(names, i))) != 0)
+                ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                                errmsg("column %d of the union's branch over %s is \"%s\", not \"%s\" as in the first branch",
+                                       i + 1, get_rel_name(lr->relid), an, strVal(list_nth(names, i))),
+                                errhint("Union tables are merged by column name: select the same columns in every branch.")));
+            lnames = lappend(lnames, makeString(an));
+            i++;
+        }
+        if (first) {
+            names = lnames;
+            ncols = i;
+        } else {
+            if (i != ncols)
+                refuse_union_all("has branches with different numbers of columns");
+            if (list_member_oid(rels, lr->relid) || lr->relid == main_rte->relid)
+                ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT),
+                                errmsg("table %s appears twice in the union", get_rel_name(lr->relid))));
+            rels = lappend_oid(rels, lr->relid);
+        }
+    }
+    vm.n = ncols;
+    // The outer query over the main table: the union's columns as its columns.
+    q->targetList = reinterpret_cast<List *>(map_vars(reinterpret_cast<Node *>(q->targetList), &vm));
+    if (q->jointree->quals)
+        q->jointree->quals = map_vars(q->jointree->quals, &vm);
+    RangeTblEntry *nr = static_cast<RangeTblEntry *>(copyObjectImpl(main_rte));
+    nr->inFromCl = true;
+    q->rtable = list_make1(nr);
+    // Every window reads the union: feature_ext.window_union(rel) in its
+    // PARTITION BY, one resjunk target per table, in the order written.
+    Oid argt = REGCLASSOID;
+    Oid fn = LookupFuncName(list_make2(makeString(pstrdup("feature_ext")), makeString(pstrdup("window_union"))), 1,
+                            &argt, false);
+    Index ref = 0;
+    foreach (lc, q->targetList)
+        ref = Max(ref, lfirst_node(TargetEntry, lc)->ressortgroupref);
+    List *sgcs = NIL;
+    foreach (lc, rels) {
+        Const *c = makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid), ObjectIdGetDatum(lfirst_oid(lc)), false, true);
+        FuncExpr *f = makeFuncExpr(fn, INT4OID, list_make1(c), InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
+        TargetEntry *te = makeTargetEntry(reinterpret_cast<Expr *>(f), AttrNumber(list_length(q->targetList) + 1),
+                                          nullptr, true);
+        te->ressortgroupref = ++ref;
+        q->targetList = lappend(q->targetList, te);
+        SortGroupClause *sgc = makeNode(SortGroupClause);
+        sgc->tleSortGroupRef = ref;
+        sgc->eqop = Int4EqualOperator;
+        sgc->sortop = Int4LessOperator;
+        sgc->nulls_first = false;
+        sgc->hashable = true;
+        sgcs = lappend(sgcs, sgc);
+    }
+    foreach (lc, q->windowClause) {
+        WindowClause *wc = lfirst_node(WindowClause, lc);
+        wc->partitionClause = list_concat(wc->partitionClause, list_copy(sgcs));
+    }
+    return true;
+}
+
+}  // namespace fe

@@ -72,6 +72,12 @@ void union_check_call(DeployPlan *p);
 bool union_plan_reads(const DeployPlan *p, Oid relid);
 // batch() / training_set(): not yet for union windows (0A000).
 void union_refuse_batch(DeployPlan *p, const char *what);
+// The PostgreSQL dialect: a query over FROM (SELECT cols FROM t UNION ALL
+// SELECT cols FROM t2 ...) u becomes, in place, the same query over t whose
+// windows carry feature_ext.window_union('t2'::regclass) in PARTITION BY.
+// false: not such a query (left as is); errors (0A000) for such a subquery
+// that is not plain columns of one table per branch.
+bool union_all_rewrite(Query *q);
 // collect() of a union group: rows of every source merged into *out
 // (current memory context); with jit_group >= 0 runs the group's kernel on
 // them inside the read section and returns its code (jit::kNeedInterpreter
