@@ -4,7 +4,6 @@
 #include "feature_ext/deploy/union_order.hpp"
 #include "feature_ext/jit/spec.hpp"
 
-#include <vector>
 
 extern "C" {
 #include "access/genam.h"
@@ -417,10 +416,6 @@ void resolve(DeployPlan *p, UnionSource *s, const IndexMeta *main_meta)
         s->same_layout = same_layout(main_meta, s->meta, s->to_main);
 }
 
-struct SrcRows {
-    std::vector<int64> order;
-    std::vector<const uint8 *> payload;
-};
 
 }  // namespace
 
@@ -446,10 +441,13 @@ int union_collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *re
         }
     if (jit_group >= 0 && !use_jit)
         return jit::kNeedInterpreter;
-    // Keys of each source's index (request values), encoded before the read section.
-    std::vector<uint8 *> keys(size_t(ug->nsrc), nullptr);
-    std::vector<uint32> klens(size_t(ug->nsrc), 0);
-    for (int i = 0; i < ug->nsrc; i++) {
+    // Keys of each source's index (request values), encoded before the read
+    // section.  (Plain palloc'd arrays: an error raised below unwinds no C++
+    // object.)
+    int ns = ug->nsrc;
+    auto **keys = static_cast<uint8 **>(palloc0(sizeof(uint8 *) * Max(ns, 1)));
+    auto *klens = static_cast<uint32 *>(palloc0(sizeof(uint32) * Max(ns, 1)));
+    for (int i = 0; i < ns; i++) {
         UnionSource *s = &ug->src[i];
         if (!s->read)
             continue;
@@ -460,7 +458,7 @@ int union_collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *re
             kv[k] = reqv[ma - 1];
             kn[k] = reqn[ma - 1];
         }
-        klens[size_t(i)] = encode_key_values(s->meta, kv, kn, &keys[size_t(i)]);
+        klens[i] = encode_key_values(s->meta, kv, kn, &keys[i]);
     }
     // What the group's windows need of each source (as collect(); any
     // source's rows beyond these cannot be in a frame of the merge).
@@ -479,47 +477,50 @@ int union_collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *re
             range_lo = Min(range_lo, base);
     }
     bool all = g->need_all || (g->need_range && !range_fast);
-    std::vector<SrcRows> rows(size_t(ug->nsrc));
+    auto **sorder = static_cast<int64 **>(palloc0(sizeof(int64 *) * Max(ns, 1)));
+    auto ***spay = static_cast<const uint8 ***>(palloc0(sizeof(uint8 **) * Max(ns, 1)));
+    auto *scount = static_cast<int *>(palloc0(sizeof(int) * Max(ns, 1)));
+    int total = 0;
     core::Store &st = store();
     TimestampTz now = GetCurrentTimestamp();
     int rc = 0;
     st.reader_enter(reader_id());
-    // (nothing below ereports until reader_exit, but allocation: pg_try-free
-    // code reads with std::vector, as the storage layer does)
-    for (int i = 0; i < ug->nsrc; i++) {
+    for (int i = 0; i < ns; i++) {
         UnionSource *s = &ug->src[i];
         if (!s->read)
             continue;
-        uint32 hash = core::Store::hash_key(keys[size_t(i)], klens[size_t(i)]);
+        uint32 hash = core::Store::hash_key(keys[i], klens[i]);
         core::TtlRule rule = slot_rule(s->slot, now);
-        const core::KeyEntry *k = st.find_key(s->slot, hash, keys[size_t(i)], klens[size_t(i)]);
+        const core::KeyEntry *k = st.find_key(s->slot, hash, keys[i], klens[i]);
         if (!k)
             continue;
         core::Store::Cursor c;
-        int npeers = 0, n = 0;
-        SrcRows &sr = rows[size_t(i)];
+        int npeers = 0, n = 0, cap = 16;
+        sorder[i] = static_cast<int64 *>(palloc(sizeof(int64) * cap));
+        spay[i] = static_cast<const uint8 **>(palloc(sizeof(uint8 *) * cap));
         for (c.seek(st, k, base, rule); c.valid(); c.next()) {
             core::RowView r = c.row();
             bool want = all || n - npeers < g->need_rows || r.order == base ||
                         (g->need_range && r.order >= range_lo);
             if (!want)
                 break;
+            if (n == cap) {
+                cap *= 2;
+                sorder[i] = static_cast<int64 *>(repalloc(sorder[i], sizeof(int64) * cap));
+                spay[i] = static_cast<const uint8 **>(repalloc(spay[i], sizeof(uint8 *) * cap));
+            }
             npeers += r.order == base;
+            sorder[i][n] = r.order;
+            spay[i][n] = r.payload;
             n++;
-            sr.order.push_back(r.order);
-            sr.payload.push_back(r.payload);
         }
+        scount[i] = n;
+        total += n;
     }
     // Merge (union_order.hpp) and decode into the main table's layout.
-    std::vector<const int64 *> ords;
-    std::vector<int> cnts;
-    for (auto &sr : rows) {
-        ords.push_back(sr.order.data());
-        cnts.push_back(int(sr.order.size()));
-    }
-    std::vector<UnionRowRef> merged;
-    union_merge(ords, cnts, &merged);
-    int n = int(merged.size());
+    auto *merged = static_cast<UnionRowRef *>(palloc(sizeof(UnionRowRef) * Max(total, 1)));
+    int *at = static_cast<int *>(palloc(sizeof(int) * Max(ns, 1)));
+    int n = union_merge(sorder, scount, ns, at, merged);
     out->n = n;
     out->order = static_cast<int64 *>(palloc(sizeof(int64) * Max(n, 1)));
     out->orderd = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
@@ -527,10 +528,10 @@ int union_collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *re
     out->values = static_cast<Datum *>(palloc(sizeof(Datum) * size_t(Max(n, 1)) * natts));
     out->isnull = static_cast<bool *>(palloc(sizeof(bool) * size_t(Max(n, 1)) * natts));
     for (int i = 0; i < n; i++) {
-        const UnionRowRef &ref = merged[size_t(i)];
+        const UnionRowRef &ref = merged[i];
         const UnionSource *s = &ug->src[ref.src];
-        int64 ov = rows[size_t(ref.src)].order[size_t(ref.idx)];
-        const uint8 *pl = rows[size_t(ref.src)].payload[size_t(ref.idx)];
+        int64 ov = sorder[ref.src][ref.idx];
+        const uint8 *pl = spay[ref.src][ref.idx];
         out->order[i] = ov;
         out->orderd[i] = order_to_datum(g->order_kind, ov);
         out->payloads[i] = pl;

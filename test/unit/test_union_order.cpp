@@ -10,13 +10,16 @@ namespace {
 std::vector<fe::UnionRowRef> merge(const std::vector<std::vector<int64_t>> &src)
 {
     std::vector<const int64_t *> o;
-    std::vector<int> n;
+    std::vector<int> n, at(src.size() + 1);
+    size_t total = 0;
     for (auto &s : src) {
         o.push_back(s.data());
         n.push_back(int(s.size()));
+        total += s.size();
     }
-    std::vector<fe::UnionRowRef> out;
-    fe::union_merge(o, n, &out);
+    std::vector<fe::UnionRowRef> out(total + 1);
+    int k = fe::union_merge(o.data(), n.data(), int(src.size()), at.data(), out.data());
+    out.resize(size_t(k));
     return out;
 }
 

@@ -11,7 +11,6 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
 
 namespace fe {
 
@@ -21,25 +20,26 @@ struct UnionRowRef {
     int idx;
 };
 
-// orders[s][i]: order value of source s's row i (newest first).  Appends
-// the merged rows to out, newest first.
-inline void union_merge(const std::vector<const int64_t *> &orders, const std::vector<int> &counts,
-                        std::vector<UnionRowRef> *out)
+// orders[s][i]: order value of source s's row i (newest first), counts[s]
+// rows; at: nsrc ints of scratch.  Writes the merged rows to out (room for
+// the sum of counts), newest first; returns their number.  No allocation.
+inline int union_merge(const int64_t *const *orders, const int *counts, int nsrc, int *at, UnionRowRef *out)
 {
-    size_t ns = orders.size();
-    std::vector<int> at(ns, 0);
+    for (int s = 0; s < nsrc; s++)
+        at[s] = 0;
+    int n = 0;
     for (;;) {
         int best = -1;
-        for (size_t s = 0; s < ns; s++) {
+        for (int s = 0; s < nsrc; s++) {
             if (at[s] >= counts[s])
                 continue;
             // strictly greater: at equal order values the earlier source wins
-            if (best < 0 || orders[s][at[s]] > orders[size_t(best)][at[size_t(best)]])
-                best = int(s);
+            if (best < 0 || orders[s][at[s]] > orders[best][at[best]])
+                best = s;
         }
         if (best < 0)
-            return;
-        out->push_back(UnionRowRef{best, at[size_t(best)]++});
+            return n;
+        out[n++] = UnionRowRef{best, at[best]++};
     }
 }
 
