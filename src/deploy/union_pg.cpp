@@ -133,6 +133,16 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
             mm = metas[i];
     if (!mm && !uw->no_instance)
         return -2;
+    // Citus: a union window would read one shard of each table on a worker;
+    // not designed yet (docs/DEPLOY.md, "Union windows").
+    if (is_citus_shell(RelationGetRelid(heap)))
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("union windows over Citus tables are not supported yet")));
+    for (int r = 0; r < uw->nrels; r++)
+        if (is_citus_shell(uw->rels[r]))
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("union windows over Citus tables are not supported yet"),
+                            errdetail("Table %s is a Citus table.", get_rel_name(uw->rels[r]))));
     MemoryContext old = MemoryContextSwitchTo(p->cxt);
     UnionGroup *ug = static_cast<UnionGroup *>(palloc0(sizeof(UnionGroup)));
     ug->nkeys = nkeys;
