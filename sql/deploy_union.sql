@@ -2,7 +2,8 @@
 -- tables with the same columns (OpenMLDB's WINDOW w AS (UNION t2, t3 ...),
 -- INSTANCE_NOT_IN_WINDOW; the PostgreSQL dialect's modifiers
 -- feature_ext.window_union(rel) / instance_not_in_window()).  Every request
--- is compared with PostgreSQL's own window executor over the same rows in
+-- (and <name>_batch() / training_set() row) is compared with PostgreSQL's own
+-- window executor over the same rows in
 -- the documented tie order (docs/DEPLOY.md, "Union windows"): ascending, at
 -- equal order values the last union table's rows first, ..., the first union
 -- table's, the main table's, each oldest inserted first, the request last.
@@ -39,7 +40,7 @@ CREATE FUNCTION check_union(tabs text[], no_instance bool, frame text, feats tex
 RETURNS TABLE(req text, deployed text, native text, same bool)
 LANGUAGE plpgsql AS $f$
 DECLARE
-  r record; d text; n text; mods text := ''; src text; t text; i int := 0;
+  r record; d text; n text; mods text := ''; src text; t text; i int := 0; trs text[]; bat text[];
 BEGIN
   FOREACH t IN ARRAY tabs LOOP
     mods := mods || format(', feature_ext.window_union(%L::regclass)', t);
@@ -57,7 +58,12 @@ BEGIN
     i := i + 1;
     src := src || format(' UNION ALL SELECT k, v, ts, seq, f, %s FROM %I WHERE k = $1 AND ts <= $3', i + 1, t);
   END LOOP;
+  -- training_set() over ureq as label rows (as of each row's time): equal to the requests
+  EXECUTE $q$SELECT array_agg(row(x.*)::text) FROM feature_ext.training_set('u_feat', 'SELECT * FROM ureq',
+             NULL::u_feat_result) x$q$ INTO trs;
+  i := 0;
   FOR r IN SELECT * FROM ureq LOOP
+    i := i + 1;
     SELECT row(x.*)::text INTO d FROM u_feat(r.k, r.v, r.ts, 0, r.f) x;
     EXECUTE format($q$
       SELECT row(y.*)::text FROM (
@@ -67,7 +73,26 @@ BEGIN
         coalesce(nframe, frame))
       INTO n USING r.k, r.v, r.ts, r.f;
     n := regexp_replace(n, ',0\)$', ')');
-    req := format('%s/%s/%s', r.k, r.v, r.ts); deployed := d; native := n; same := d IS NOT DISTINCT FROM n;
+    req := format('%s/%s/%s', r.k, r.v, r.ts); deployed := d; native := n;
+    same := d IS NOT DISTINCT FROM n AND trs[i] IS NOT DISTINCT FROM n;
+    RETURN NEXT;
+  END LOOP;
+  -- <name>_batch() over ua in insertion order: each row against the rows of
+  -- ua before it and the union tables' rows up to its time
+  EXECUTE $q$SELECT array_agg(row(x.*)::text) FROM u_feat_batch('SELECT * FROM ua ORDER BY seq') x$q$ INTO bat;
+  i := 0;
+  FOR r IN SELECT * FROM ua ORDER BY seq LOOP
+    i := i + 1;
+    EXECUTE format($q$
+      SELECT row(y.*)::text FROM (
+        SELECT %s, src
+          FROM (SELECT * FROM (%s) u WHERE (src = 0 OR (%s)) AND NOT (src = 1 AND seq >= $5) ORDER BY ts, src DESC, seq) x
+        WINDOW w AS (ORDER BY ts %s)) y WHERE src = 0$q$, coalesce(nfeats, feats), src, nfilter,
+        coalesce(nframe, frame))
+      INTO n USING r.k, r.v, r.ts, r.f, r.seq;
+    n := regexp_replace(n, ',0\)$', ')');
+    req := format('batch %s/%s/%s', r.k, r.v, r.ts); deployed := bat[i]; native := n;
+    same := bat[i] IS NOT DISTINCT FROM n;
     RETURN NEXT;
   END LOOP;
 END $f$;
@@ -261,9 +286,12 @@ SELECT indexdef FROM pg_indexes WHERE tablename = 't4';
 -- the modifiers outside a deployment
 SELECT feature_ext.window_union('t2'::regclass);
 SELECT feature_ext.instance_not_in_window();
--- offline: not yet for union windows (0A000)
-SELECT * FROM u19_batch();
-SELECT * FROM feature_ext.training_set('u19', 't1', NULL::t1);
+-- offline: an INSTANCE_NOT_IN_WINDOW window needs the deployment's table's index on its key
+CREATE TABLE t10 (id int, ts timestamp, g int, val int) USING feature_store;
+SELECT feature_ext.deploy('u10', $$select sum(val) over w as s from t10 window w as (union t2 partition by g order by ts
+  rows between 2 preceding and current row instance_not_in_window)$$);
+SELECT * FROM u10(1, 'epoch'::timestamp + interval '100 ms', 111, 5);
+SELECT * FROM u10_batch();
 -- a union table cannot be dropped while a deployment reads it
 DROP TABLE t2;
 \set VERBOSITY default
@@ -295,7 +323,7 @@ SELECT feature_ext.undeploy(name) FROM feature_ext.deployments ORDER BY name;
 DROP FUNCTION run_checks(text);
 DROP FUNCTION check_union_all(text, text);
 DROP FUNCTION check_union(text[], bool, text, text, text, text, text, text);
-DROP TABLE ua, ub, uc, ureq, results, t1, t2, t3, t4, t5, t6, t7, t8, t9;
+DROP TABLE ua, ub, uc, ureq, results, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10;
 REVOKE ALL ON SCHEMA feature_ext, public FROM u_reader;
 DROP OWNED BY u_reader;
 DROP ROLE u_reader;

@@ -396,14 +396,16 @@ bool union_plan_reads(const DeployPlan *p, Oid relid)
     return false;
 }
 
-void union_refuse_batch(DeployPlan *p, const char *what)
+void union_batch_check(DeployPlan *p, const char *what)
 {
+    union_check_call(p);
     for (int g = 0; g < p->ngroups; g++)
-        if (p->groups[g].uni)
+        if (p->groups[g].uni && !OidIsValid(p->groups[g].indexoid))
             ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                            errmsg("%s of deployment %s: union windows are not supported offline yet", what, p->name),
-                            errhint("Call the deployment per row, or compute the features with PostgreSQL's window "
-                                    "query over a UNION ALL of the tables.")));
+                            errmsg("%s of deployment %s: an INSTANCE_NOT_IN_WINDOW window needs a skiplist index of "
+                                   "table %s on its key offline", what, p->name, get_rel_name(p->heapoid)),
+                            errhint("Create the index on the deployment's table with the window's PARTITION BY and "
+                                    "ORDER BY columns.")));
 }
 
 namespace {
@@ -427,30 +429,15 @@ void resolve(DeployPlan *p, UnionSource *s, const IndexMeta *main_meta)
 }
 
 
-}  // namespace
-
-int union_collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, int64 base, Datum based,
-                  Rows *out, int jit_group)
+// Each read source's rows of the request's key with order value up to
+// base, newest first, as far back as the group's windows need, into
+// sorder/spay/scount (per source; skip_main: not the deployment's table).
+// Enters the store's read section (the payloads stay valid until the caller
+// leaves it); returns the number of rows.
+int read_sources(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, int64 base, bool skip_main,
+                 int64 **sorder, const uint8 ***spay, int *scount)
 {
     UnionGroup *ug = g->uni;
-    int natts = p->natts;
-    // Main index first: the kernel's layout.
-    const IndexMeta *main_meta = nullptr;
-    if (ug->nsrc > 0 && ug->src[0].relid == p->heapoid) {
-        resolve(p, &ug->src[0], nullptr);
-        main_meta = ug->src[0].meta;
-        g->meta = ug->src[0].meta;
-        g->slot = ug->src[0].slot;
-        g->slot_generation = ug->src[0].slot_generation;
-    }
-    bool use_jit = jit_group >= 0;
-    for (int i = 0; i < ug->nsrc; i++)
-        if (ug->src[i].read) {
-            resolve(p, &ug->src[i], main_meta);
-            use_jit &= ug->src[i].same_layout;
-        }
-    if (jit_group >= 0 && !use_jit)
-        return jit::kNeedInterpreter;
     // Keys of each source's index (request values), encoded before the read
     // section.  (Plain palloc'd arrays: an error raised below unwinds no C++
     // object.)
@@ -459,7 +446,7 @@ int union_collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *re
     auto *klens = static_cast<uint32 *>(palloc0(sizeof(uint32) * Max(ns, 1)));
     for (int i = 0; i < ns; i++) {
         UnionSource *s = &ug->src[i];
-        if (!s->read)
+        if (!s->read || (skip_main && s->relid == p->heapoid))
             continue;
         Datum kv[INDEX_MAX_KEYS];
         bool kn[INDEX_MAX_KEYS];
@@ -487,17 +474,13 @@ int union_collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *re
             range_lo = Min(range_lo, base);
     }
     bool all = g->need_all || (g->need_range && !range_fast);
-    auto **sorder = static_cast<int64 **>(palloc0(sizeof(int64 *) * Max(ns, 1)));
-    auto ***spay = static_cast<const uint8 ***>(palloc0(sizeof(uint8 **) * Max(ns, 1)));
-    auto *scount = static_cast<int *>(palloc0(sizeof(int) * Max(ns, 1)));
     int total = 0;
     core::Store &st = store();
     TimestampTz now = GetCurrentTimestamp();
-    int rc = 0;
     st.reader_enter(reader_id());
     for (int i = 0; i < ns; i++) {
         UnionSource *s = &ug->src[i];
-        if (!s->read)
+        if (!s->read || (skip_main && s->relid == p->heapoid))
             continue;
         uint32 hash = core::Store::hash_key(keys[i], klens[i]);
         core::TtlRule rule = slot_rule(s->slot, now);
@@ -527,6 +510,64 @@ int union_collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *re
         scount[i] = n;
         total += n;
     }
+    return total;
+}
+
+// A union table's row (payload pl of source s) in the main table's layout.
+void decode_row(DeployPlan *p, GroupPlan *g, const UnionSource *s, const uint8 *pl, Datum od, const Datum *reqv,
+                const bool *reqn, Datum *v, bool *nl)
+{
+    int natts = p->natts;
+    for (int a = 0; a < natts; a++) {
+        v[a] = reqv[a];
+        nl[a] = true;
+    }
+    for (int kk = 0; kk < g->nkeys; kk++) {
+        v[g->key_attnos[kk] - 1] = reqv[g->key_attnos[kk] - 1];
+        nl[g->key_attnos[kk] - 1] = reqn[g->key_attnos[kk] - 1];
+    }
+    v[g->order_attno - 1] = od;
+    nl[g->order_attno - 1] = false;
+    const IndexMeta *m = s->meta;
+    for (int sc = 0; sc < m->nstored; sc++) {
+        AttrNumber a = s->to_main[m->stored[sc].attno - 1];
+        if (a <= 0 || !p->cols_needed[a - 1])
+            continue;
+        v[a - 1] = decode_stored(m, pl, sc, &nl[a - 1]);
+    }
+}
+
+}  // namespace
+
+int union_collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, int64 base, Datum based,
+                  Rows *out, int jit_group)
+{
+    UnionGroup *ug = g->uni;
+    int natts = p->natts;
+    // Main index first: the kernel's layout.
+    const IndexMeta *main_meta = nullptr;
+    if (ug->nsrc > 0 && ug->src[0].relid == p->heapoid) {
+        resolve(p, &ug->src[0], nullptr);
+        main_meta = ug->src[0].meta;
+        g->meta = ug->src[0].meta;
+        g->slot = ug->src[0].slot;
+        g->slot_generation = ug->src[0].slot_generation;
+    }
+    bool use_jit = jit_group >= 0;
+    for (int i = 0; i < ug->nsrc; i++)
+        if (ug->src[i].read) {
+            resolve(p, &ug->src[i], main_meta);
+            use_jit &= ug->src[i].same_layout;
+        }
+    if (jit_group >= 0 && !use_jit)
+        return jit::kNeedInterpreter;
+    int ns = ug->nsrc;
+    auto **sorder = static_cast<int64 **>(palloc0(sizeof(int64 *) * Max(ns, 1)));
+    auto ***spay = static_cast<const uint8 ***>(palloc0(sizeof(uint8 **) * Max(ns, 1)));
+    auto *scount = static_cast<int *>(palloc0(sizeof(int) * Max(ns, 1)));
+    int rc = 0;
+    core::Store &st = store();
+    int total = read_sources(p, g, reqv, reqn, base, false, sorder, spay, scount);
     // Merge (union_order.hpp) and decode into the main table's layout.
     auto *merged = static_cast<UnionRowRef *>(palloc(sizeof(UnionRowRef) * Max(total, 1)));
     int *at = static_cast<int *>(palloc(sizeof(int) * Max(ns, 1)));
@@ -545,30 +586,63 @@ int union_collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *re
         out->order[i] = ov;
         out->orderd[i] = order_to_datum(g->order_kind, ov);
         out->payloads[i] = pl;
-        Datum *v = out->values + size_t(i) * natts;
-        bool *nl = out->isnull + size_t(i) * natts;
-        for (int a = 0; a < natts; a++) {
-            v[a] = reqv[a];
-            nl[a] = true;
-        }
-        for (int kk = 0; kk < g->nkeys; kk++) {
-            v[g->key_attnos[kk] - 1] = reqv[g->key_attnos[kk] - 1];
-            nl[g->key_attnos[kk] - 1] = reqn[g->key_attnos[kk] - 1];
-        }
-        v[g->order_attno - 1] = out->orderd[i];
-        nl[g->order_attno - 1] = false;
-        const IndexMeta *m = s->meta;
-        for (int sc = 0; sc < m->nstored; sc++) {
-            AttrNumber a = s->to_main[m->stored[sc].attno - 1];
-            if (a <= 0 || !p->cols_needed[a - 1])
-                continue;
-            v[a - 1] = decode_stored(m, pl, sc, &nl[a - 1]);
-        }
+        decode_row(p, g, s, pl, out->orderd[i], reqv, reqn, out->values + size_t(i) * natts,
+                   out->isnull + size_t(i) * natts);
     }
     if (use_jit)
         rc = run_jit_group(p, jit_group, out, base, based, reqv, reqn);
     st.reader_exit(reader_id());
     return rc;
+}
+
+}  // namespace fe
+
+namespace fe {
+
+void union_batch_rows(DeployPlan *p, int gi, const Rows *mainv, const Datum *reqv, const bool *reqn, int64 base,
+                      Rows *out)
+{
+    GroupPlan *g = &p->groups[gi];
+    UnionGroup *ug = g->uni;
+    int natts = p->natts, ns = ug->nsrc;
+    for (int i = 0; i < ns; i++)
+        if (ug->src[i].read && ug->src[i].relid != p->heapoid)
+            resolve(p, &ug->src[i], nullptr);
+    auto **sorder = static_cast<int64 **>(palloc0(sizeof(int64 *) * Max(ns, 1)));
+    auto ***spay = static_cast<const uint8 ***>(palloc0(sizeof(uint8 **) * Max(ns, 1)));
+    auto *scount = static_cast<int *>(palloc0(sizeof(int) * Max(ns, 1)));
+    core::Store &st = store();
+    int total = read_sources(p, g, reqv, reqn, base, true, sorder, spay, scount);
+    // The deployment's table's rows: the batch's history (source 0 when read).
+    bool main_in = ns > 0 && ug->src[0].relid == p->heapoid && ug->src[0].read;
+    if (main_in) {
+        sorder[0] = mainv->order;
+        scount[0] = mainv->n;
+        total += mainv->n;
+    }
+    auto *merged = static_cast<UnionRowRef *>(palloc(sizeof(UnionRowRef) * Max(total, 1)));
+    int *at = static_cast<int *>(palloc(sizeof(int) * Max(ns, 1)));
+    int n = union_merge(sorder, scount, ns, at, merged);
+    out->n = n;
+    out->order = static_cast<int64 *>(palloc(sizeof(int64) * Max(n, 1)));
+    out->orderd = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
+    out->payloads = nullptr;
+    out->values = static_cast<Datum *>(palloc(sizeof(Datum) * size_t(Max(n, 1)) * natts));
+    out->isnull = static_cast<bool *>(palloc(sizeof(bool) * size_t(Max(n, 1)) * natts));
+    for (int i = 0; i < n; i++) {
+        const UnionRowRef &ref = merged[i];
+        out->order[i] = sorder[ref.src][ref.idx];
+        if (main_in && ref.src == 0) {
+            out->orderd[i] = mainv->orderd[ref.idx];
+            memcpy(out->values + size_t(i) * natts, mainv->values + size_t(ref.idx) * natts, sizeof(Datum) * natts);
+            memcpy(out->isnull + size_t(i) * natts, mainv->isnull + size_t(ref.idx) * natts, sizeof(bool) * natts);
+            continue;
+        }
+        out->orderd[i] = order_to_datum(g->order_kind, out->order[i]);
+        decode_row(p, g, &ug->src[ref.src], spay[ref.src][ref.idx], out->orderd[i], reqv, reqn,
+                   out->values + size_t(i) * natts, out->isnull + size_t(i) * natts);
+    }
+    st.reader_exit(reader_id());
 }
 
 }  // namespace fe

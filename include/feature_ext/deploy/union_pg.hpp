@@ -70,8 +70,17 @@ void union_explain(DeployPlan *p, int g, StringInfo out);
 void union_check_call(DeployPlan *p);
 // Plans to drop when relation relid changes.
 bool union_plan_reads(const DeployPlan *p, Oid relid);
-// batch() / training_set(): not yet for union windows (0A000).
-void union_refuse_batch(DeployPlan *p, const char *what);
+// batch() / training_set(): SELECT and RLS on every union table; an
+// INSTANCE_NOT_IN_WINDOW group without an index on the deployment's table
+// (which keys the batch's sort) is refused (0A000).
+void union_batch_check(DeployPlan *p, const char *what);
+// Offline (deploy/batch_pg.cpp): the rows of group gi's window for a source
+// row = the history view of the deployment's table (mainv, newest first;
+// ignored under INSTANCE_NOT_IN_WINDOW) merged with every union table's rows
+// of the key with order value up to base, in the tie order; interpreter
+// only (out->payloads is nullptr).
+void union_batch_rows(DeployPlan *p, int gi, const Rows *mainv, const Datum *reqv, const bool *reqn, int64 base,
+                      Rows *out);
 // The PostgreSQL dialect: a query over FROM (SELECT cols FROM t UNION ALL
 // SELECT cols FROM t2 ...) u becomes, in place, the same query over t whose
 // windows carry feature_ext.window_union('t2'::regclass) in PARTITION BY.
