@@ -576,18 +576,20 @@ int union_collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *re
     out->order = static_cast<int64 *>(palloc(sizeof(int64) * Max(n, 1)));
     out->orderd = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
     out->payloads = static_cast<const uint8 **>(palloc(sizeof(uint8 *) * Max(n, 1)));
-    out->values = static_cast<Datum *>(palloc(sizeof(Datum) * size_t(Max(n, 1)) * natts));
-    out->isnull = static_cast<bool *>(palloc(sizeof(bool) * size_t(Max(n, 1)) * natts));
+    // (values only for the interpreter: not when the kernel computes every aggregate of the group)
+    bool decode = !use_jit || !p->jit->groups[jit_group].all_jitted;
+    out->values = decode ? static_cast<Datum *>(palloc(sizeof(Datum) * size_t(Max(n, 1)) * natts)) : nullptr;
+    out->isnull = decode ? static_cast<bool *>(palloc(sizeof(bool) * size_t(Max(n, 1)) * natts)) : nullptr;
     for (int i = 0; i < n; i++) {
         const UnionRowRef &ref = merged[i];
-        const UnionSource *s = &ug->src[ref.src];
         int64 ov = sorder[ref.src][ref.idx];
         const uint8 *pl = spay[ref.src][ref.idx];
         out->order[i] = ov;
         out->orderd[i] = order_to_datum(g->order_kind, ov);
         out->payloads[i] = pl;
-        decode_row(p, g, s, pl, out->orderd[i], reqv, reqn, out->values + size_t(i) * natts,
-                   out->isnull + size_t(i) * natts);
+        if (decode)
+            decode_row(p, g, &ug->src[ref.src], pl, out->orderd[i], reqv, reqn, out->values + size_t(i) * natts,
+                       out->isnull + size_t(i) * natts);
     }
     if (use_jit)
         rc = run_jit_group(p, jit_group, out, base, based, reqv, reqn);
