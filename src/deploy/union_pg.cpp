@@ -1,5 +1,6 @@
 // feature_ext: union windows (see deploy/union_pg.hpp).
 #include "feature_ext/deploy/union_pg.hpp"
+#include "feature_ext/base/compat_pg.hpp"
 #include "feature_ext/deploy/internal_pg.hpp"
 #include "feature_ext/deploy/union_order.hpp"
 #include "feature_ext/jit/spec.hpp"
@@ -735,6 +736,7 @@ bool union_all_rewrite(Query *q)
     List *names = NIL;
     List *rels = NIL;
     RangeTblEntry *main_rte = nullptr;
+    Query *main_q = nullptr;
     ListCell *lc;
     foreach (lc, leaves) {
         RangeTblEntry *l = lfirst_node(RangeTblEntry, lc);
@@ -752,6 +754,7 @@ bool union_all_rewrite(Query *q)
         bool first = lc == list_head(leaves);
         if (first) {
             main_rte = lr;
+            main_q = lq;
             vm.relid = lr->relid;
             vm.attno = static_cast<AttrNumber *>(palloc0(sizeof(AttrNumber) * (list_length(lq->targetList) + 1)));
         }
@@ -792,6 +795,7 @@ bool union_all_rewrite(Query *q)
         q->jointree->quals = map_vars(q->jointree->quals, &vm);
     RangeTblEntry *nr = static_cast<RangeTblEntry *>(copyObjectImpl(main_rte));
     nr->inFromCl = true;
+    compat::move_relation_rte(q, main_q, nr);
     q->rtable = list_make1(nr);
     // Every window reads the union: feature_ext.window_union(rel) in its
     // PARTITION BY, one resjunk target per table, in the order written.
