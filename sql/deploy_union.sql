@@ -282,6 +282,18 @@ SELECT feature_ext.deploy('ubad', $$SELECT sum(val) OVER w FROM t1 WINDOW w AS (
 SELECT feature_ext.deploy('ufix', $$SELECT sum(val) OVER w AS s FROM t1 WINDOW w AS (UNION t4 PARTITION BY g ORDER BY ts ROWS 2 PRECEDING)$$,
                           '{"create_index": true}');
 SELECT indexdef FROM pg_indexes WHERE tablename = 't4';
+-- both tables without an index: create_index makes both
+CREATE TABLE x1 (k int, ts int8, v int) USING feature_store;
+CREATE TABLE x2 (k int, ts int8, v int) USING feature_store;
+SELECT feature_ext.deploy('xfix', $$SELECT sum(v) OVER w AS s FROM x1 WINDOW w AS (UNION x2 PARTITION BY k ORDER BY ts ROWS 3 PRECEDING)$$,
+                          '{"create_index": true}');
+SELECT tablename, indexdef FROM pg_indexes WHERE tablename IN ('x1', 'x2') ORDER BY 1;
+INSERT INTO x2 VALUES (1, 5, 7);
+-- a union table changed under the deployment: the next call says what differs
+ALTER TABLE x2 ADD COLUMN extra int;
+SELECT * FROM xfix(1, 10, 5);
+ALTER TABLE x2 DROP COLUMN extra;
+SELECT * FROM xfix(1, 10, 5);
 \set VERBOSITY terse
 -- the modifiers outside a deployment
 SELECT feature_ext.window_union('t2'::regclass);
@@ -323,7 +335,7 @@ SELECT feature_ext.undeploy(name) FROM feature_ext.deployments ORDER BY name;
 DROP FUNCTION run_checks(text);
 DROP FUNCTION check_union_all(text, text);
 DROP FUNCTION check_union(text[], bool, text, text, text, text, text, text);
-DROP TABLE ua, ub, uc, ureq, results, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10;
+DROP TABLE ua, ub, uc, ureq, results, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, x1, x2;
 REVOKE ALL ON SCHEMA feature_ext, public FROM u_reader;
 DROP OWNED BY u_reader;
 DROP ROLE u_reader;

@@ -132,7 +132,10 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
     for (int i = 0; i < nmetas && !mm; i++)
         if (key_match(metas[i], nkeys, kattr, order))
             mm = metas[i];
-    if (!mm && !uw->no_instance)
+    // The main table's index is missing: reported by the caller (with
+    // create_index, after the union tables' missing indexes were listed too).
+    bool main_missing = !mm && !uw->no_instance;
+    if (main_missing && !(fix_flags & kFixCreateIndex))
         return -2;
     // Citus: a union window would read one shard of each table on a worker;
     // not designed yet (docs/DEPLOY.md, "Union windows").
@@ -273,6 +276,8 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
     if (mm)
         ug->src[0].meta = copy_meta(p->cxt, mm);
     MemoryContextSwitchTo(old);
+    if (main_missing)
+        return -2;
     if (missing)
         return -1;
     GroupPlan *gp = &p->groups[p->ngroups];
