@@ -308,6 +308,23 @@ SELECT * FROM u10_batch();
 DROP TABLE t2;
 \set VERBOSITY default
 
+-- Union tables are bound by OID: a table of the same name earlier on the
+-- caller's search_path is not read, and renaming the union table (or moving
+-- it to another schema) keeps the deployment working.
+SELECT * FROM u19(2, 'epoch'::timestamp + interval '100 ms', 111, 10000);
+CREATE SCHEMA shadow;
+CREATE TABLE shadow.t2 (id int, ts timestamp, g int, val int) USING feature_store;
+CREATE INDEX ON shadow.t2 USING skiplist (g, ts);
+INSERT INTO shadow.t2 VALUES (9, 'epoch'::timestamp + interval '100 ms', 111, 99999);
+SET search_path = shadow, public;
+SELECT * FROM u19(2, 'epoch'::timestamp + interval '100 ms', 111, 10000);
+RESET search_path;
+ALTER TABLE t2 RENAME TO t2_renamed;
+SELECT * FROM u19(2, 'epoch'::timestamp + interval '100 ms', 111, 10000);
+SELECT line FROM regexp_split_to_table(feature_ext.explain('u19', false), '\n') line WHERE line ~ 'union window';
+ALTER TABLE t2_renamed RENAME TO t2;
+DROP SCHEMA shadow CASCADE;
+
 -- Security: SELECT on every table read, at deploy and at every call; RLS on
 -- a union table refused.
 CREATE ROLE u_reader;
