@@ -204,13 +204,20 @@ SELECT frame, jit, bool_and(same) AS all_same, count(*) FROM (VALUES
  GROUP BY 1, 2 ORDER BY 1, 2;
 SELECT line FROM regexp_split_to_table(feature_ext.explain('ua_all', false), '\n') line
  WHERE line ~ 'bound query|WINDOW w|union window';
--- what a branch may be: plain columns of one table, the same names in every branch
+-- what a branch may be: plain columns of one table; columns match by
+-- position, as in UNION ALL (ub.seq stands for v below), with the same types
 \set VERBOSITY terse
 SELECT feature_ext.deploy('ubad', $$SELECT sum(v) OVER w FROM (SELECT k, v, ts FROM ua UNION SELECT k, v, ts FROM ub) u
   WINDOW w AS (PARTITION BY k ORDER BY ts)$$);
 SELECT feature_ext.deploy('ubad', $$SELECT sum(v) OVER w FROM (SELECT k, v + 1 AS v, ts FROM ua UNION ALL SELECT k, v, ts FROM ub) u
   WINDOW w AS (PARTITION BY k ORDER BY ts)$$);
-SELECT feature_ext.deploy('ubad', $$SELECT sum(v) OVER w FROM (SELECT k, v, ts FROM ua UNION ALL SELECT k, seq, ts FROM ub) u
+SELECT feature_ext.deploy('upos', $$SELECT sum(v) OVER w AS s FROM (SELECT k, v, ts FROM ua UNION ALL SELECT k, seq, ts FROM ub) u
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)$$);
+SELECT * FROM upos('k1', 5, 1000, 0, 0);
+SELECT sum(v) OVER w AS s FROM (SELECT k, v, ts, 0 AS src, seq FROM ua WHERE k = 'k1' UNION ALL
+  SELECT k, seq, ts, 1, seq FROM ub WHERE k = 'k1' UNION ALL SELECT 'k1', 5, 1000, -1, 0 ORDER BY ts, src DESC, seq) u
+  WINDOW w AS (ORDER BY ts ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) ORDER BY ts DESC, src LIMIT 1;
+SELECT feature_ext.deploy('ubad', $$SELECT sum(v) OVER w FROM (SELECT k, v, ts FROM ua UNION ALL SELECT k, f, ts FROM ub) u
   WINDOW w AS (PARTITION BY k ORDER BY ts)$$);
 SELECT feature_ext.deploy('ubad', $$SELECT sum(v) OVER w FROM (SELECT k, v, ts FROM ua UNION ALL SELECT k, v, ts FROM ub WHERE v > 0) u
   WINDOW w AS (PARTITION BY k ORDER BY ts)$$);
@@ -266,7 +273,7 @@ CREATE INDEX ON t9 USING skiplist (g, ts) WITH (ttl_type = 'latest', ttl_rows = 
 SELECT feature_ext.deploy('ubad', $$SELECT sum(val) OVER w FROM t1 WINDOW w AS (UNION t4 PARTITION BY g ORDER BY ts ROWS 2 PRECEDING)$$);
 \set VERBOSITY terse
 -- other columns (42804), not a feature_store table (42809), its own table,
--- twice the same table, an unknown table, a subquery with a column list (0A000)
+-- twice the same table, an unknown table, a subquery with an expression (0A000)
 SELECT feature_ext.deploy('ubad', $$SELECT sum(val) OVER w FROM t1 WINDOW w AS (UNION t5 PARTITION BY g ORDER BY ts ROWS 2 PRECEDING)$$);
 SELECT feature_ext.deploy('ubad', $$SELECT sum(val) OVER w FROM t1 WINDOW w AS (UNION t6 PARTITION BY g ORDER BY ts ROWS 2 PRECEDING)$$);
 SELECT feature_ext.deploy('ubad', $$SELECT sum(val) OVER w FROM t1 WINDOW w AS (UNION t7 PARTITION BY g ORDER BY ts ROWS 2 PRECEDING)$$);
@@ -274,7 +281,19 @@ SELECT feature_ext.deploy('ubad', $$SELECT sum(val) OVER w FROM t1 WINDOW w AS (
 SELECT feature_ext.deploy('ubad', $$SELECT sum(val) OVER w FROM t1 WINDOW w AS (UNION t1 PARTITION BY g ORDER BY ts ROWS 2 PRECEDING)$$);
 SELECT feature_ext.deploy('ubad', $$SELECT sum(val) OVER w FROM t1 WINDOW w AS (UNION t2, t2 PARTITION BY g ORDER BY ts ROWS 2 PRECEDING)$$);
 SELECT feature_ext.deploy('ubad', $$SELECT sum(val) OVER w FROM t1 WINDOW w AS (UNION nosuch PARTITION BY g ORDER BY ts ROWS 2 PRECEDING)$$);
+SELECT feature_ext.deploy('ubad', $$SELECT sum(val) OVER w FROM t1 WINDOW w AS (UNION (SELECT id, ts, g, bigint(val) AS val FROM t2) PARTITION BY g ORDER BY ts ROWS 2 PRECEDING)$$);
+-- a column list: each column of the union table stands for the main table's
+-- column of its name or alias (OpenMLDB's UNION (SELECT a, b AS c FROM t));
+-- unknown, mistyped, repeated and missing columns are named
 SELECT feature_ext.deploy('ubad', $$SELECT sum(val) OVER w FROM t1 WINDOW w AS (UNION (SELECT id, ts, g, val AS v FROM t2) PARTITION BY g ORDER BY ts ROWS 2 PRECEDING)$$);
+SELECT feature_ext.deploy('ubad', $$SELECT sum(val) OVER w FROM t1 WINDOW w AS (UNION (SELECT id, ts, g, nosuch AS val FROM t2) PARTITION BY g ORDER BY ts ROWS 2 PRECEDING)$$);
+SELECT feature_ext.deploy('ubad', $$SELECT sum(val) OVER w FROM t1 WINDOW w AS (UNION (SELECT id, ts, g, id AS val, val AS id FROM t5) PARTITION BY g ORDER BY ts ROWS 2 PRECEDING)$$);
+SELECT feature_ext.deploy('ubad', $$SELECT sum(val) OVER w FROM t1 WINDOW w AS (UNION (SELECT id, ts, g, val, id AS val FROM t2) PARTITION BY g ORDER BY ts ROWS 2 PRECEDING)$$);
+SELECT feature_ext.deploy('ubad', $$SELECT sum(val) OVER w FROM t1 WINDOW w AS (UNION (SELECT id, ts, val FROM t2) PARTITION BY g ORDER BY ts ROWS 2 PRECEDING)$$);
+SELECT feature_ext.deploy('ubad', $$SELECT sum(val) OVER w FROM t1 WINDOW w AS (UNION (SELECT id, ts, g FROM t2) PARTITION BY g ORDER BY ts ROWS 2 PRECEDING)$$);
+SELECT feature_ext.deploy('ucols', $$SELECT sum(val) OVER w AS s, count(*) OVER w AS c FROM t1 WINDOW w AS
+  (UNION (SELECT ts, g, id AS val, val AS id FROM t3) PARTITION BY g ORDER BY ts ROWS_RANGE BETWEEN 1s PRECEDING AND CURRENT ROW)$$);
+SELECT * FROM ucols(2, 'epoch'::timestamp + interval '100 ms', 111, 5);  -- 21 (t1) + 1 + 1 (t3's ids) + 5
 -- TTL of a union table's index too short for the window (22023), and the adjust_ttl fix
 SELECT feature_ext.deploy('ubad', $$SELECT sum(val) OVER w FROM t1 WINDOW w AS (UNION t9 PARTITION BY g ORDER BY ts ROWS 5 PRECEDING)$$);
 \set VERBOSITY default

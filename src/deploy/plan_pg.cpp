@@ -414,7 +414,15 @@ void window_modifiers(PlanBuild *b, WindowClause *wc, WindowPlan *w)
             if (!IsA(arg, Const) || reinterpret_cast<Const *>(arg)->constisnull)
                 fail(b, ERRCODE_INVALID_PARAMETER_VALUE, fe->location,
                      "feature_ext.window_union() needs a constant table", "Write the table, e.g. 'txn_archive'::regclass.");
-            union_window_add(b->p, w, DatumGetObjectId(reinterpret_cast<Const *>(arg)->constvalue), false);
+            const char *cols = nullptr;  // feature_ext.window_union(rel, 'a, b AS c')
+            if (list_length(fe->args) > 1) {
+                Node *a2 = eval_const_expressions(nullptr, reinterpret_cast<Node *>(lsecond(fe->args)));
+                if (!IsA(a2, Const) || reinterpret_cast<Const *>(a2)->constisnull)
+                    fail(b, ERRCODE_INVALID_PARAMETER_VALUE, fe->location,
+                         "feature_ext.window_union() needs a constant column list", "Write it, e.g. 'k, ts, v AS amount'.");
+                cols = TextDatumGetCString(reinterpret_cast<Const *>(a2)->constvalue);
+            }
+            union_window_add(b->p, w, DatumGetObjectId(reinterpret_cast<Const *>(arg)->constvalue), false, cols);
             continue;
         }
         if (strcmp(name, "exclude_current_time") == 0) {

@@ -25,7 +25,7 @@ const TableAmRoutine *feature_store_routine();
 int run_jit_group(DeployPlan *p, int gi, const Rows *r, int64 base, Datum based, const Datum *reqv,
                   const bool *reqn);  // deploy/exec_pg.cpp
 
-void union_window_add(DeployPlan *p, WindowPlan *w, Oid rel, bool no_instance)
+void union_window_add(DeployPlan *p, WindowPlan *w, Oid rel, bool no_instance, const char *cols)
 {
     if (!w->uni)
         w->uni = static_cast<UnionWindow *>(MemoryContextAllocZero(p->cxt, sizeof(UnionWindow)));
@@ -40,6 +40,7 @@ void union_window_add(DeployPlan *p, WindowPlan *w, Oid rel, bool no_instance)
     if (w->uni->nrels == kMaxUnionTables)
         ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
                         errmsg("a window unions at most %d tables", kMaxUnionTables)));
+    w->uni->cols[w->uni->nrels] = cols ? MemoryContextStrdup(p->cxt, cols) : nullptr;
     w->uni->rels[w->uni->nrels++] = rel;
 }
 
@@ -107,6 +108,77 @@ IndexMeta *copy_meta(MemoryContext cxt, const IndexMeta *cm)
     return m2;
 }
 
+// One identifier of a column list, unquoted ("Ab" keeps its case, Ab is ab).
+const char *list_ident(const char **p)
+{
+    while (**p == ' ')
+        (*p)++;
+    StringInfoData s;
+    initStringInfo(&s);
+    if (**p == '"') {
+        (*p)++;
+        while (**p && !(**p == '"' && (*p)[1] != '"')) {
+            if (**p == '"')
+                (*p)++;
+            appendStringInfoChar(&s, *(*p)++);
+        }
+        if (**p == '"')
+            (*p)++;
+    } else
+        while (**p && **p != ',' && **p != ' ')
+            appendStringInfoChar(&s, char(pg_tolower(static_cast<unsigned char>(*(*p)++))));
+    while (**p == ' ')
+        (*p)++;
+    return s.data;
+}
+
+// A union table's columns from a column list "a, b AS c" (the
+// PostgreSQL-dialect UNION ALL branch, OpenMLDB's UNION (SELECT a, b AS c
+// FROM t)): each listed column of the table provides the main table's column
+// of the name after AS (or its own); same types.
+void map_columns(UnionSource *s, Relation u, Relation heap, const char *list, const char *wname)
+{
+    const char *un = RelationGetRelationName(u);
+    TupleDesc ud = RelationGetDescr(u), md = RelationGetDescr(heap);
+    const char *p = list;
+    while (*p) {
+        const char *src = list_ident(&p);
+        const char *dst = src;
+        if (pg_strncasecmp(p, "as ", 3) == 0) {
+            p += 3;
+            dst = list_ident(&p);
+        }
+        if (*p == ',')
+            p++;
+        else if (*p)
+            ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
+                            errmsg("invalid column list of union table \"%s\": \"%s\"", un, list),
+                            errhint("Write columns of the table, each optionally followed by AS and a column of the "
+                                    "deployment's table: 'a, b AS c'.")));
+        AttrNumber ua = get_attnum(RelationGetRelid(u), src);
+        if (ua <= 0)
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                            errmsg("column \"%s\" of table \"%s\" in the union of window \"%s\" does not exist", src, un,
+                                   wname)));
+        AttrNumber ma = get_attnum(RelationGetRelid(heap), dst);
+        if (ma <= 0)
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                            errmsg("column \"%s\" of table \"%s\" in the union of window \"%s\" stands for \"%s\", which "
+                                   "table \"%s\" has not", src, un, wname, dst, RelationGetRelationName(heap))));
+        Form_pg_attribute uatt = TupleDescAttr(ud, ua - 1), matt = TupleDescAttr(md, ma - 1);
+        if (uatt->atttypid != matt->atttypid)
+            ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                            errmsg("column \"%s\" of table \"%s\" in the union of window \"%s\" has type %s, not %s as "
+                                   "column \"%s\" of table \"%s\"", src, un, wname, format_type_be(uatt->atttypid),
+                                   format_type_be(matt->atttypid), dst, RelationGetRelationName(heap))));
+        for (int a = 0; a < ud->natts; a++)
+            if (s->to_main[a] == ma)
+                ereport(ERROR, (errcode(ERRCODE_DUPLICATE_COLUMN),
+                                errmsg("column \"%s\" is given twice in the union of window \"%s\"", dst, wname)));
+        s->to_main[ua - 1] = ma;
+    }
+}
+
 }  // namespace
 
 int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas, WindowPlan *w,
@@ -125,6 +197,9 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
             continue;
         bool same = memcmp(ug->keys, kattr, sizeof(AttrNumber) * nkeys) == 0 &&
                     memcmp(ug->uw->rels, uw->rels, sizeof(Oid) * uw->nrels) == 0;
+        for (int r = 0; r < uw->nrels && same; r++)
+            same = (!ug->uw->cols[r] && !uw->cols[r]) ||
+                   (ug->uw->cols[r] && uw->cols[r] && strcmp(ug->uw->cols[r], uw->cols[r]) == 0);
         if (same)
             return g;
     }
@@ -192,8 +267,10 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
         s->read = true;
         s->natts = ud->natts;
         s->to_main = static_cast<AttrNumber *>(palloc0(sizeof(AttrNumber) * Max(ud->natts, 1)));
+        if (uw->cols[r])
+            map_columns(s, u, heap, uw->cols[r], wname);
         int matched = 0, ucols = 0;
-        for (int a = 0; a < ud->natts; a++) {
+        for (int a = 0; a < ud->natts && !uw->cols[r]; a++) {
             Form_pg_attribute ua = TupleDescAttr(ud, a);
             if (ua->attisdropped)
                 continue;
@@ -220,7 +297,7 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
         int mcols = 0;
         for (int b = 0; b < md->natts; b++)
             mcols += !TupleDescAttr(md, b)->attisdropped;
-        if (matched != mcols) {
+        if (matched != mcols && !uw->cols[r]) {
             for (int b = 0; b < md->natts; b++) {
                 if (TupleDescAttr(md, b)->attisdropped)
                     continue;
@@ -237,12 +314,22 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
         (void) ucols;
         // Its index on the same key and order columns.
         AttrNumber ukeys[INDEX_MAX_KEYS], uorder = 0;
+        for (int i = 0; i < nkeys; i++)
+            ukeys[i] = 0;
         for (int a = 0; a < ud->natts; a++) {
             for (int i = 0; i < nkeys; i++)
                 if (s->to_main[a] == kattr[i])
                     ukeys[i] = AttrNumber(a + 1);
             if (s->to_main[a] == order)
                 uorder = AttrNumber(a + 1);
+        }
+        for (int i = 0; i <= nkeys; i++) {
+            AttrNumber need = i < nkeys ? kattr[i] : order;
+            if ((i < nkeys ? ukeys[i] : uorder) == 0)
+                ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                                errmsg("the union of window \"%s\" does not select column \"%s\" from table \"%s\"", wname,
+                                       NameStr(TupleDescAttr(md, need - 1)->attname), un),
+                                errhint("A union table provides the window's PARTITION BY and ORDER BY columns.")));
         }
         IndexMeta **umetas;
         int num = heap_skiplist_indexes(u, &umetas);
@@ -330,16 +417,21 @@ void union_check_held(DeployPlan *p, int g, AttrNumber attno)
         if (!s->read)
             continue;
         const IndexMeta *m = s->meta;
-        bool held = false;
+        bool held = false, provided = false;
         for (int a = 0; a < s->natts; a++) {
             if (s->to_main[a] != attno)
                 continue;
+            provided = true;
             held = m->order.attno == a + 1;
             for (int k = 0; k < m->nkeys; k++)
                 held |= m->keys[k].attno == a + 1;
             for (int k = 0; k < m->nstored; k++)
                 held |= m->stored[k].attno == a + 1;
         }
+        if (!provided)
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                            errmsg("the window reads column \"%s\", which the union does not select from table \"%s\"",
+                                   get_attname(p->heapoid, attno, false), get_rel_name(s->relid))));
         if (!held)
             ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                             errmsg("column \"%s\" is not held by skiplist index \"%s\"", get_attname(p->heapoid, attno, false),
@@ -657,6 +749,7 @@ void union_batch_rows(DeployPlan *p, int gi, const Rows *mainv, const Datum *req
 
 // ---- the PostgreSQL dialect: a window over a UNION ALL subquery
 extern "C" {
+#include "catalog/pg_collation_d.h"
 #include "catalog/pg_operator_d.h"
 #include "catalog/pg_type_d.h"
 #include "nodes/makefuncs.h"
@@ -740,6 +833,7 @@ bool union_all_rewrite(Query *q)
     VarMap vm{nullptr, 0, InvalidOid};
     List *names = NIL;
     List *rels = NIL;
+    List *colls = NIL;  // per union table: its column list (window_union's second argument)
     RangeTblEntry *main_rte = nullptr;
     Query *main_q = nullptr;
     ListCell *lc;
@@ -754,6 +848,8 @@ bool union_all_rewrite(Query *q)
             refuse_union_all("branches select columns only (no WHERE, aggregates, ORDER BY, LIMIT, DISTINCT)");
         RangeTblEntry *lr = linitial_node(RangeTblEntry, lq->rtable);
         int i = 0;
+        StringInfoData cols;
+        initStringInfo(&cols);
         List *lnames = NIL;
         ListCell *tc;
         bool first = lc == list_head(leaves);
@@ -773,11 +869,14 @@ bool union_all_rewrite(Query *q)
             char *an = get_attname(lr->relid, reinterpret_cast<Var *>(e)->varattno, false);
             if (first)
                 vm.attno[i] = reinterpret_cast<Var *>(e)->varattno;
-            else if (strcmp(an, strVal(list_nth(names, i))) != 0)
-                ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                                errmsg("column %d of the union's branch over %s is \"%s\", not \"%s\" as in the first branch",
-                                       i + 1, get_rel_name(lr->relid), an, strVal(list_nth(names, i))),
-                                errhint("Union tables are merged by column name: select the same columns in every branch.")));
+            else {  // this branch's column i stands for the first branch's (by position, as UNION ALL)
+                if (cols.len)
+                    appendStringInfoString(&cols, ", ");
+                const char *dst = strVal(list_nth(names, i));
+                appendStringInfoString(&cols, quote_identifier(an));
+                if (strcmp(an, dst) != 0)
+                    appendStringInfo(&cols, " AS %s", quote_identifier(dst));
+            }
             lnames = lappend(lnames, makeString(an));
             i++;
         }
@@ -791,6 +890,7 @@ bool union_all_rewrite(Query *q)
                 ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT),
                                 errmsg("table %s appears twice in the union", get_rel_name(lr->relid))));
             rels = lappend_oid(rels, lr->relid);
+            colls = lappend(colls, cols.data);
         }
     }
     vm.n = ncols;
@@ -804,16 +904,19 @@ bool union_all_rewrite(Query *q)
     q->rtable = list_make1(nr);
     // Every window reads the union: feature_ext.window_union(rel) in its
     // PARTITION BY, one resjunk target per table, in the order written.
-    Oid argt = REGCLASSOID;
-    Oid fn = LookupFuncName(list_make2(makeString(pstrdup("feature_ext")), makeString(pstrdup("window_union"))), 1,
-                            &argt, false);
+    Oid argt[2] = {REGCLASSOID, TEXTOID};
+    Oid fn = LookupFuncName(list_make2(makeString(pstrdup("feature_ext")), makeString(pstrdup("window_union"))), 2,
+                            argt, false);
     Index ref = 0;
     foreach (lc, q->targetList)
         ref = Max(ref, lfirst_node(TargetEntry, lc)->ressortgroupref);
     List *sgcs = NIL;
     foreach (lc, rels) {
         Const *c = makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid), ObjectIdGetDatum(lfirst_oid(lc)), false, true);
-        FuncExpr *f = makeFuncExpr(fn, INT4OID, list_make1(c), InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
+        Const *cl = makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1,
+                              CStringGetTextDatum(static_cast<char *>(list_nth(colls, foreach_current_index(lc)))),
+                              false, false);
+        FuncExpr *f = makeFuncExpr(fn, INT4OID, list_make2(c, cl), InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
         TargetEntry *te = makeTargetEntry(reinterpret_cast<Expr *>(f), AttrNumber(list_length(q->targetList) + 1),
                                           nullptr, true);
         te->ressortgroupref = ++ref;

@@ -355,6 +355,53 @@ private:
         return open + 4;
     }
 
+    // (SELECT a, b AS c FROM name) at token `open`, plain columns with
+    // optional aliases: the name's first token (0 if not such a subquery) and
+    // the column list as window_union()'s text ("a, b AS c").
+    size_t column_subquery(size_t open, std::string *cols) const
+    {
+        if (open + 4 >= toks_.size() || !is_op(toks_[open], "(") || !is_kw(toks_[open + 1], "SELECT"))
+            return 0;
+        size_t close = match(open);
+        size_t j = open + 2;
+        std::string out;
+        auto ident = [&](const Tok &t) {
+            return t.kind == TK::kQIdent ? quote(unquote(t), '"') : lower(t.text);
+        };
+        for (;;) {
+            if (j >= close || (toks_[j].kind != TK::kIdent && toks_[j].kind != TK::kQIdent) || is_kw(toks_[j], "FROM"))
+                return 0;
+            std::string item = ident(toks_[j++]);
+            if (j < close && is_kw(toks_[j], "AS")) {
+                if (j + 1 >= close || (toks_[j + 1].kind != TK::kIdent && toks_[j + 1].kind != TK::kQIdent))
+                    return 0;
+                item += " AS " + ident(toks_[j + 1]);
+                j += 2;
+            }
+            out += (out.empty() ? "" : ", ") + item;
+            if (j < close && is_op(toks_[j], ",")) {
+                j++;
+                continue;
+            }
+            break;
+        }
+        if (j >= close || !is_kw(toks_[j], "FROM"))
+            return 0;
+        size_t name = j + 1, k = name;
+        while (k < close && (toks_[k].kind == TK::kIdent || toks_[k].kind == TK::kQIdent)) {
+            if (k + 2 < close && is_op(toks_[k + 1], "."))
+                k += 2;
+            else {
+                k++;
+                break;
+            }
+        }
+        if (k != close || name >= close)
+            return 0;
+        *cols = out;
+        return name;
+    }
+
     // The table name starting at token j (name or schema.name), as the
     // PostgreSQL text of a regclass literal; *next: the token after it.
     std::string table_literal(size_t j, size_t *next) const
@@ -656,15 +703,22 @@ private:
                     syntax("a table expected after UNION", toks_[end].pos);
                 size_t from = j, next = 0;
                 size_t inner = is_op(toks_[j], "(") ? star_subquery(j) : 0;
+                std::string cols;
                 if (is_op(toks_[j], "(") && !inner)
-                    refuse("WINDOW ... UNION of a subquery other than (SELECT * FROM table) is not supported",
-                           toks_[j].pos, "Union tables with the main table's columns; see docs/CONFORMANCE.md.");
+                    inner = column_subquery(j, &cols);
+                if (is_op(toks_[j], "(") && !inner)
+                    refuse("WINDOW ... UNION of a subquery other than (SELECT columns FROM table) is not supported",
+                           toks_[j].pos, "Union tables with the main table's columns, each optionally renamed with AS "
+                                         "(no expressions or casts); see docs/CONFORMANCE.md.");
                 if (!inner && ((toks_[j].kind != TK::kIdent && toks_[j].kind != TK::kQIdent) ||
                                is_kw(toks_[j], "PARTITION") || is_kw(toks_[j], "ORDER")))
                     syntax("a table expected after UNION", toks_[j].pos);
                 std::string lit = table_literal(inner ? inner : j, &next);
-                std::string call = ", feature_ext.window_union(" + lit + "::regclass)";
-                if (umods.find(call) != std::string::npos)
+                std::string call = ", feature_ext.window_union(" + lit + "::regclass" +
+                                   (cols.empty() ? "" : ", " + quote(cols, '\'')) + ")";
+                if (umods.find(", feature_ext.window_union(" + lit + "::regclass") != std::string::npos)
+                    call = umods;  // (named twice: refused below)
+                if (call == umods || umods.find(call) != std::string::npos)
                     throw DialectError("42710", "table " + lit + " is named twice in the UNION of a window (at character " +
                                                     std::to_string(toks_[j].pos + 1) + ")",
                                        int(toks_[j].pos + 1));

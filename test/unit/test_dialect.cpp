@@ -154,7 +154,7 @@ TEST(Dialect, Maxsize)
 
 TEST(Dialect, Refusals)
 {
-    EXPECT_EQ(err("SELECT sum(x) OVER w FROM t WINDOW w AS (UNION (SELECT a AS x FROM t2) PARTITION BY k ORDER BY ts "
+    EXPECT_EQ(err("SELECT sum(x) OVER w FROM t WINDOW w AS (UNION (SELECT bigint(a) AS x FROM t2) PARTITION BY k ORDER BY ts "
                   "ROWS 2 PRECEDING)").substr(0, 6),
               "0A000|");
     EXPECT_NE(err("SELECT t.x FROM t LAST JOIN u ORDER BY u.ts ON t.k = u.k").find("LAST JOIN is not supported yet"),
@@ -267,6 +267,14 @@ TEST(Dialect, WindowUnion)
               "SELECT feature_ext.sum_where(v, true) OVER w AS s FROM t WINDOW w AS (PARTITION BY g , "
               "feature_ext.window_union('u'::regclass), feature_ext.exclude_current_time() ORDER BY ts "
               "ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)");
+    // a column list with renames (test_window_union.yaml 4): the list as window_union()'s text
+    EXPECT_NE(tr("SELECT sum(c4) OVER w1 AS s FROM t1 WINDOW w1 AS (UNION (select id, c1, `C9` as c8 from t2) "
+                 "PARTITION BY t1.c3 ORDER BY t1.c7 ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)")
+                  .find("feature_ext.window_union('t2'::regclass, 'id, c1, \"C9\" AS c8')"),
+              std::string::npos);
+    EXPECT_EQ(err("SELECT sum(x) OVER w FROM t WINDOW w AS (UNION t2, (select a from t2) PARTITION BY k ORDER BY ts "
+                  "ROWS 2 PRECEDING)").substr(0, 6),
+              "42710|");
     // lag() reads the union too
     std::string lag = tr("SELECT lag(v, 1) OVER w AS l FROM t WINDOW w AS (UNION u PARTITION BY g ORDER BY ts "
                          "ROWS_RANGE BETWEEN 1s PRECEDING AND CURRENT ROW)");

@@ -24,6 +24,9 @@ struct Rows;
 struct UnionWindow {
     int nrels;
     Oid rels[16];          // union tables, tie order
+    const char *cols[16];  // per table: its column list ("a, b AS c": column a as the main
+                           // table's a, b as c; unlisted main columns are not provided), or
+                           // nullptr: all the main table's columns, by name
     bool no_instance;      // INSTANCE_NOT_IN_WINDOW
 };
 constexpr int kMaxUnionTables = 16;
@@ -53,7 +56,7 @@ struct UnionGroup {
 };
 
 // window_modifiers(): a feature_ext.window_union(rel) / instance_not_in_window() call.
-void union_window_add(DeployPlan *p, WindowPlan *w, Oid rel, bool no_instance);
+void union_window_add(DeployPlan *p, WindowPlan *w, Oid rel, bool no_instance, const char *cols = nullptr);
 // group_for() of a union window: finds or adds its group (checks every
 // table: feature_store, columns, SELECT, RLS, index).  -1: the missing
 // indexes' CREATE INDEX were appended to *fixes (kFixCreateIndex); -2: the

@@ -178,6 +178,17 @@ BEGIN
               HINT = 'Deploy the query with feature_ext.deploy().';
 END $$;
 
+-- feature_ext.window_union(rel, 'a, b AS c'): the table's columns a and b
+-- stand for the main table's a and c (the PostgreSQL dialect's UNION ALL
+-- branches and OpenMLDB's UNION (SELECT a, b AS c FROM t) become this).
+CREATE FUNCTION feature_ext.window_union(source regclass, columns text) RETURNS integer
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    RAISE EXCEPTION 'feature_ext.window_union() only has a meaning in the PARTITION BY of a deployed query'
+        USING ERRCODE = '0A000',
+              HINT = 'Deploy the query with feature_ext.deploy().';
+END $$;
+
 CREATE FUNCTION feature_ext.instance_not_in_window() RETURNS integer
 LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
