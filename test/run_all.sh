@@ -8,6 +8,7 @@
 #   5. differential: random deployments,   test/differential/run.py (fixed seeds;
 #      request = batch = PostgreSQL native   --long SECONDS runs random seeds)
 #      (OpenMLDB dialect: = a Python model)
+#      union windows: test/differential/union.py (random second/third tables)
 #   6. dump/restore, memory limit,         test/scripts/*.sh (each exits 0 = pass,
 #      restart / crash scripts               77 = skipped, saying why)
 #   6b. clients: psycopg, pgJDBC,          test/clients/run.sh (docs/CLIENTS.md; on the
@@ -48,6 +49,7 @@ step "pg_regress" bash test/run_regress.sh
 step "security suite" bash test/security/run.sh
 step "openmldb conformance" python3 test/conformance/run.py
 step "differential (request = batch = native)" python3 test/differential/run.py
+step "differential: union windows (request = batch = training_set = native)" python3 test/differential/union.py
 for s in test/scripts/*.sh; do
     [ -e "$s" ] || continue
     step "script $(basename "$s" .sh)" bash "$s"

@@ -10,6 +10,7 @@
 // privileges (CREATE on the schema, SELECT on the table) and then creates the
 // objects as the bootstrap superuser, owned by the caller.
 #include "feature_ext/deploy/deploy_pg.hpp"
+#include "feature_ext/deploy/union_pg.hpp"
 #include "feature_ext/base/compat_pg.hpp"
 #include "feature_ext/base/module_pg.hpp"
 #include "feature_ext/deploy/stats_pg.hpp"
@@ -124,7 +125,7 @@ void plans_inval_rel(Datum, Oid relid)
     HASH_SEQ_STATUS st;
     hash_seq_init(&st, g_plans);
     while (auto *e = static_cast<PlanEntry *>(hash_seq_search(&st)))
-        if (relid == InvalidOid || e->heapoid == relid) {
+        if (relid == InvalidOid || e->heapoid == relid || union_plan_reads(e->plan, relid)) {
             e->valid = false;
             g_plans_stale = true;
         }
@@ -651,6 +652,7 @@ FE_FUNCTION(fe_deploy_call)
                         errmsg("permission denied for table %s", get_rel_name(p->heapoid))));
     if (get_rel_relkind(p->heapoid) == '\0')
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("the table of deployment %s was dropped", p->name)));
+    fe::union_check_call(p);  // every union table: SELECT, no RLS
     // The request row lives in the plan: nothing is allocated per call here.
     if (!p->req_values) {
         p->req_values = static_cast<Datum *>(MemoryContextAlloc(p->cxt, sizeof(Datum) * Max(p->natts, 1)));

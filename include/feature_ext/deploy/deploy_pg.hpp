@@ -50,6 +50,7 @@ struct WindowPlan {
     // the bound is computed once and rows compare as int64.
     bool bound_fast;
     int64 start_bound, end_bound;
+    struct UnionWindow *uni;   // union window modifiers (deploy/union_pg.hpp), or nullptr
 };
 
 // Built-in aggregates computed by typed loops instead of fmgr calls; each
@@ -129,6 +130,8 @@ struct GroupPlan {
     bool *buf_isnull;
     int buf_values_cap;
     const uint8 **buf_payloads;
+    struct UnionGroup *uni;    // a union window's group: the tables it merges (deploy/union_pg.hpp),
+                               // or nullptr; indexoid is then the main table's index or InvalidOid
 };
 
 // Compiled code attached to a plan (jit/jit_pg.cpp); nullptr = interpreter.
