@@ -53,6 +53,7 @@ if [ ! -e "$LIBDIR/citus.so" ]; then
         rm -rf "$CACHE" && mkdir -p "$CACHE/src"
         tar xzf "$TARBALL" -C "$CACHE/src" --strip-components=1
         # PostgreSQL 15.20 exports have_createdb_privilege(); Citus's copy for < 16 is renamed.
+        [ "$FE_PG_MAJOR" = 15 ] &&
         sed -i 's/^#define have_createdb_privilege() have_createdb_privilege()$/#define have_createdb_privilege() citus_have_createdb_privilege()/;
                 s/^have_createdb_privilege(void)$/citus_have_createdb_privilege(void)/' "$CACHE/src/src/include/pg_version_compat.h"
         ( cd "$CACHE/src" && ./configure PG_CONFIG="$PG_CONFIG" --without-libcurl >"$CACHE/build.log" 2>&1 &&
