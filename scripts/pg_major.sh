@@ -145,6 +145,16 @@ else
     tar -C "$FE_ROOT" --exclude=.git --exclude='*.o' --exclude='*.so' -cf - . | tar -C "$ROOT/build/feature_ext" -xf -
 fi
 
+# Citus's source for test/scripts/citus.sh, where it looks for it
+# (../shared/vendor beside the checkout).
+for t in "${FE_CITUS_TARBALL:-}" "$FE_ROOT/../shared/vendor/citus-13.2.2.tar.gz" /work/shared/vendor/citus-13.2.2.tar.gz; do
+    if [ -n "$t" ] && [ -f "$t" ]; then
+        mkdir -p "$ROOT/build/shared/vendor"
+        cmp -s "$t" "$ROOT/build/shared/vendor/citus-13.2.2.tar.gz" || cp "$t" "$ROOT/build/shared/vendor/citus-13.2.2.tar.gz"
+        break
+    fi
+done
+
 echo "building feature_ext for $(in_root pg_config --version) with $(in_root "$llvm_bin/llvm-config" --version | sed 's/^/LLVM /')"
 out=$CACHE/pg$MAJOR-suite.log
 t1=$SECONDS

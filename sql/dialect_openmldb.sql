@@ -50,7 +50,7 @@ SELECT feature_ext.undeploy('dts_ect');
 
 -- refused constructs name themselves and their position
 \set VERBOSITY default
-SELECT feature_ext.deploy('dom_bad', $$SELECT sum(c4) OVER w AS s FROM dom WINDOW w AS (UNION dts PARTITION BY c1 ORDER BY c7 ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW)$$);
+SELECT feature_ext.deploy('dom_bad', $$SELECT sum(c4) OVER w AS s FROM dom WINDOW w AS (UNION (SELECT int(k) AS c1 FROM dts) PARTITION BY c1 ORDER BY c7 ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW)$$);
 SELECT feature_ext.deploy('dom_bad', $$SELECT sum(v) OVER w AS s FROM dts WINDOW w AS (PARTITION BY k ORDER BY k ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW)$$);
 SELECT name FROM feature_ext.deployments WHERE name LIKE 'public.d%' ORDER BY 1;
 

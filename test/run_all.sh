@@ -9,6 +9,7 @@
 #      request = batch = PostgreSQL native   --long SECONDS runs random seeds)
 #      (OpenMLDB dialect: = a Python model); test/differential/join_run.py:
 #      random LAST JOIN / dimension deployments (request = batch = native)
+#      union windows: test/differential/union.py (random second/third tables)
 #   6. dump/restore, memory limit,         test/scripts/*.sh (each exits 0 = pass,
 #      restart / crash scripts               77 = skipped, saying why)
 #   6b. clients: psycopg, pgJDBC,          test/clients/run.sh (docs/CLIENTS.md; on the
@@ -50,6 +51,7 @@ step "security suite" bash test/security/run.sh
 step "openmldb conformance" python3 test/conformance/run.py
 step "differential (request = batch = native)" python3 test/differential/run.py
 step "differential: joins (request = batch = training_set = native)" python3 test/differential/join_run.py
+step "differential: union windows (request = batch = training_set = native)" python3 test/differential/union.py
 for s in test/scripts/*.sh; do
     [ -e "$s" ] || continue
     step "script $(basename "$s" .sh)" bash "$s"
@@ -64,10 +66,32 @@ fi
 majors=$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')
 other_majors=${FE_OTHER_MAJORS-17 18}
 [ "$in_major_root" = 1 ] && other_majors=
+# Each major's steps count in the closing line one by one (its skips
+# included), not as one step.
 for m in $other_majors; do
-    before=$skipped
-    step "PostgreSQL $m (scripts/pg_major.sh $m)" bash scripts/pg_major.sh "$m"
-    if [ $skipped = "$before" ]; then majors+=" $m"; else majors+=" ($m skipped)"; fi
+    echo "=== PostgreSQL $m (scripts/pg_major.sh $m)"
+    mout=$(mktemp)
+    rc=0
+    bash scripts/pg_major.sh "$m" 2>&1 | tee "$mout" || rc=${PIPESTATUS[0]}
+    inner=$(grep -E "^PostgreSQL $m: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped" "$mout" | tail -1)
+    if [ "$rc" = 77 ]; then
+        skipped=$((skipped + 1)); skips+=("PostgreSQL $m (the whole major)"); majors+=" ($m skipped)"
+        echo "--- skipped: PostgreSQL $m"
+    elif [ -n "$inner" ]; then
+        read -r np nf ns <<<"$(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped.*/\1 \2 \3/' <<<"$inner")"
+        passed=$((passed + np)); failed=$((failed + nf)); skipped=$((skipped + ns))
+        inner_skips=$(grep -E '^skipped steps: ' "$mout" | tail -1 | sed 's/^skipped steps: //')
+        inner_fails=$(grep -E '^failed steps: ' "$mout" | tail -1 | sed 's/^failed steps: //')
+        [ "$ns" -gt 0 ] && skips+=("[PostgreSQL $m: $inner_skips]")
+        [ "$nf" -gt 0 ] && failures+=("[PostgreSQL $m: $inner_fails]")
+        [ "$rc" != 0 ] && [ "$nf" = 0 ] && { failed=$((failed + 1)); failures+=("PostgreSQL $m (exit $rc)"); }
+        majors+=" $m"
+        echo "--- PostgreSQL $m: $np passed, $nf failed, $ns skipped"
+    else
+        failed=$((failed + 1)); failures+=("PostgreSQL $m (no closing line, exit $rc)"); majors+=" ($m failed)"
+        echo "--- FAILED: PostgreSQL $m"
+    fi
+    rm -f "$mout"
 done
 echo
 [ $failed -gt 0 ] && echo "failed steps: ${failures[*]}"

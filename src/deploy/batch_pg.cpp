@@ -36,6 +36,7 @@
 #include "feature_ext/deploy/deploy_pg.hpp"
 #include "feature_ext/deploy/internal_pg.hpp"
 #include "feature_ext/deploy/join_pg.hpp"
+#include "feature_ext/deploy/union_pg.hpp"
 #include "feature_ext/base/module_pg.hpp"
 
 extern "C" {
@@ -510,6 +511,12 @@ void batch_eval_row(DeployPlan *p, int g, JitPlan *jp, JitGroup *jg, const bool 
     ExecStoreVirtualTuple(p->req_slot);
     Datum based = v[gp->order_attno - 1];
     prepare_bounds(p, g, based, base);
+    if (gp->uni) {  // a union window: every table's rows up to this row's time (deploy/union_pg.cpp)
+        Rows merged;
+        union_batch_rows(p, g, &view, v, nl, base, &merged);
+        eval_group(p, g, merged, base, based, v, nl);
+        return;
+    }
     int rc = jg ? call_group_kernel(p, jp, jg, &view, base, based, payload, v, nl, kframes) : 0;
     if (rc == jit::kNeedInterpreter) {
         // this row only: everything but the sliding aggregates by the interpreter
@@ -544,6 +551,7 @@ void batch_eval_row(DeployPlan *p, int g, JitPlan *jp, JitGroup *jg, const bool 
 
 void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, TupleDesc out)
 {
+    union_batch_check(p, "batch()");
     int natts = p->natts, naggs = p->naggs, ngroups = p->ngroups;
     Relation heap = table_open(p->heapoid, AccessShareLock);
     IndexMeta **metas;
@@ -673,7 +681,7 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
     for (int g = 0; g < ngroups; g++) {
         GroupPlan *gp = &p->groups[g];
         const IndexMeta *m = gm[g];
-        JitGroup *jg = jp && jp->groups[g].fn && m->nstored == jp->groups[g].nstored &&
+        JitGroup *jg = !gp->uni && jp && jp->groups[g].fn && m->nstored == jp->groups[g].nstored &&
                                m->stored_fixed == jp->groups[g].stored_fixed
                            ? &jp->groups[g]
                            : nullptr;
@@ -684,7 +692,7 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
         for (int k = 0; k < naggs; k++) {
             done[k] = slide_of[k] >= 0 || (jg && jp->agg_jitted[k]);
             bool in_g = p->windows[p->aggs[k].window].group == g;
-            interp |= !done[k] && in_g;
+            interp |= (!done[k] || gp->uni) && in_g;  // (union windows: interpreted, no sliding)
             may_defer |= in_g && jg && jp->agg_jitted[k] && p->aggs[k].aggfnoid == F_AVG_FLOAT8;
         }
         tuplesort_performsort(sorts[g]);
@@ -692,7 +700,7 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
         kb.slides = static_cast<Slide *>(palloc(sizeof(Slide) * Max(nslides, 1)));
         kb.nslides = 0;
         for (int i = 0; i < nslides; i++)
-            if (p->windows[p->aggs[slides[i].agg].window].group == g)
+            if (p->windows[p->aggs[slides[i].agg].window].group == g && !gp->uni)
                 kb.slides[kb.nslides++] = slides[i];
         bytea *curkey = nullptr;
         bool have_key = false;
@@ -968,6 +976,7 @@ void progress_notice(const char *phase, int64 done, int64 total, instr_time t0)
 
 void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, TupleDesc out)
 {
+    union_batch_check(p, "training_set()");
     int natts = p->natts, naggs = p->naggs, ngroups = p->ngroups;
     int nsrc = ta->src_desc->natts;
     bool as_of = ta->as_of;
@@ -1125,7 +1134,7 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
     for (int g = 0; g < ngroups; g++) {
         GroupPlan *gp = &p->groups[g];
         const IndexMeta *m = gm[g];
-        JitGroup *jg = jp && jp->groups[g].fn && m->nstored == jp->groups[g].nstored &&
+        JitGroup *jg = !gp->uni && jp && jp->groups[g].fn && m->nstored == jp->groups[g].nstored &&
                                m->stored_fixed == jp->groups[g].stored_fixed
                            ? &jp->groups[g]
                            : nullptr;
@@ -1133,7 +1142,7 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
         bool interp = false;
         for (int k = 0; k < naggs; k++) {
             done[k] = jg && jp->agg_jitted[k];
-            interp |= !done[k] && p->windows[p->aggs[k].window].group == g;
+            interp |= (!done[k] || gp->uni) && p->windows[p->aggs[k].window].group == g;
         }
         tuplesort_performsort(sorts[g]);
         KeyBuf kb;

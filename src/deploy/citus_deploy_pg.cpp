@@ -100,6 +100,34 @@ AttrNumber citus_dist_attno(Oid relid)
     return attno;
 }
 
+void citus_check_windows(const DeployPlan *p, AttrNumber dist_attno)
+{
+    for (int g = 0; g < p->ngroups; g++) {
+        const GroupPlan *gp = &p->groups[g];
+        bool has = false;
+        for (int k = 0; k < gp->nkeys; k++)
+            has |= gp->key_attnos[k] == dist_attno;
+        if (has)
+            continue;
+        StringInfoData keys;
+        initStringInfo(&keys);
+        for (int k = 0; k < gp->nkeys; k++)
+            appendStringInfo(&keys, "%s%s", k ? ", " : "",
+                             quote_identifier(NameStr(TupleDescAttr(p->heap_desc, gp->key_attnos[k] - 1)->attname)));
+        const char *dist = dist_attno > 0 && dist_attno <= p->natts
+                               ? NameStr(TupleDescAttr(p->heap_desc, dist_attno - 1)->attname)
+                               : "?";
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("a window of deployment %s is partitioned by (%s), not by the distribution column "
+                               "\"%s\" of the Citus table %s",
+                               p->name, keys.data, dist, get_rel_name(p->heapoid)),
+                        errdetail("A request reads only the shard that holds its key: a window partition spread "
+                                  "over several shards would be counted on one shard only."),
+                        errhint("Add \"%s\" to the window's PARTITION BY, or deploy over a table distributed by "
+                                "the window's partition column.", dist)));
+    }
+}
+
 void citus_deploy_workers(const char *qfn, const char *bound_query, const char *options_json, Oid heapoid,
                           Oid request_fn, int dist_arg)
 {

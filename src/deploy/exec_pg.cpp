@@ -12,6 +12,7 @@
 #include "feature_ext/deploy/deploy_pg.hpp"
 #include "feature_ext/deploy/internal_pg.hpp"
 #include "feature_ext/deploy/join_pg.hpp"
+#include "feature_ext/deploy/union_pg.hpp"
 #include "feature_ext/jit/spec.hpp"
 #include "feature_ext/base/module_pg.hpp"
 
@@ -121,6 +122,8 @@ int run_jit_group(DeployPlan *p, int gi, const Rows *r, int64 base, Datum based,
 int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, int64 base, Datum based,
             Rows *out, int jit_group = -1)
 {
+    if (g->uni)  // a union window: every table's rows merged (deploy/union_pg.cpp)
+        return union_collect(p, g, reqv, reqn, base, based, out, jit_group);
     // The slot resolved last time is still the index's if its generation and
     // identity match (slots are reused only after their index was dropped).
     core::IndexSlot *s = g->slot;

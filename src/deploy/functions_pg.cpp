@@ -10,6 +10,7 @@
 // privileges (CREATE on the schema, SELECT on the table) and then creates the
 // objects as the bootstrap superuser, owned by the caller.
 #include "feature_ext/deploy/deploy_pg.hpp"
+#include "feature_ext/deploy/union_pg.hpp"
 #include "feature_ext/base/compat_pg.hpp"
 #include "feature_ext/base/module_pg.hpp"
 #include "feature_ext/deploy/stats_pg.hpp"
@@ -125,7 +126,8 @@ void plans_inval_rel(Datum, Oid relid)
     HASH_SEQ_STATUS st;
     hash_seq_init(&st, g_plans);
     while (auto *e = static_cast<PlanEntry *>(hash_seq_search(&st)))
-        if (relid == InvalidOid || e->heapoid == relid || join_reads(e->plan, relid)) {
+        if (relid == InvalidOid || e->heapoid == relid || join_reads(e->plan, relid) ||
+            union_plan_reads(e->plan, relid)) {
             e->valid = false;
             g_plans_stale = true;
         }
@@ -364,6 +366,8 @@ CitusRoute *citus_route_build(DeployPlan *p, const char *schema, const char *fna
     AttrNumber attno = col ? get_attnum(p->heapoid, col) : InvalidAttrNumber;
     if (attno == InvalidAttrNumber)
         elog(ERROR, "feature_ext: Citus distribution column \"%s\" not found", col ? col : "?");
+    // (A deployment made before its table was distributed.)
+    citus_check_windows(p, attno);
     // `here`: this node has an active placement of the shard.  The shard
     // table alone says nothing: after a shard move the source node keeps
     // its copy until Citus's deferred cleanup (pg_dist_cleanup) drops it,
@@ -594,7 +598,17 @@ DeployPlan *plan_for(FunctionCallInfo fcinfo, const char *suffix = "")
     p->out_desc = BlessTupleDesc(CreateTupleDescCopy(rd));
     MemoryContextSwitchTo(old);
     p->stats = deploy_stats_entry(psprintf("%s.%s", schema, fname), false);
-    p->route = citus_route_build(p, schema, fname);
+    // p is not in the cache yet: freed here if its table's shards refuse it.
+    PG_TRY();
+    {
+        p->route = citus_route_build(p, schema, fname);
+    }
+    PG_CATCH();
+    {
+        MemoryContextDelete(p->cxt);
+        PG_RE_THROW();
+    }
+    PG_END_TRY();
     e->plan = p;
     e->heapoid = p->heapoid;
     e->valid = true;
@@ -640,6 +654,7 @@ FE_FUNCTION(fe_deploy_call)
                         errmsg("permission denied for table %s", get_rel_name(p->heapoid))));
     if (get_rel_relkind(p->heapoid) == '\0')
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("the table of deployment %s was dropped", p->name)));
+    fe::union_check_call(p);  // every union table: SELECT, no RLS
     // The request row lives in the plan: nothing is allocated per call here.
     if (!p->req_values) {
         p->req_values = static_cast<Datum *>(MemoryContextAlloc(p->cxt, sizeof(Datum) * Max(p->natts, 1)));
@@ -1401,6 +1416,10 @@ FE_FUNCTION(fe_deploy)
                                 errmsg("deployment output column \"%s\" appears more than once",
                                        NameStr(TupleDescAttr(p->out_desc, i)->attname)),
                                 errhint("Give each output column its own name with AS.")));
+    // Over a Citus distributed table a request reads the shard of its key:
+    // every window must be partitioned by the distribution column.
+    if (fe::citus_dist_method(p->heapoid) == 'h')
+        fe::citus_check_windows(p, fe::citus_dist_attno(p->heapoid));
     // Native code, compiled once here and kept in the catalog (docs/DEPLOY.md, JIT).
     // (feature_ext.jit = off: no LLVM at all; a later session with it on compiles.)
     fe::JitObject jo;

@@ -6,6 +6,7 @@
 // match a skiplist index, and flattens it into a DeployPlan (deploy/deploy_pg.hpp).
 // Errors point into the deployment's query text (internalerrposition).
 #include "feature_ext/deploy/deploy_pg.hpp"
+#include "feature_ext/deploy/union_pg.hpp"
 #include "feature_ext/base/compat_pg.hpp"
 
 #include <cmath>
@@ -220,7 +221,7 @@ const char *create_index_hint(PlanBuild *b, List *keys, AttrNumber order)
 }
 
 // Find (or add) the index group serving a window.
-int group_for(PlanBuild *b, WindowClause *wc)
+int group_for(PlanBuild *b, WindowClause *wc, WindowPlan *w)
 {
     List *keys = NIL;
     ListCell *lc;
@@ -235,6 +236,12 @@ int group_for(PlanBuild *b, WindowClause *wc)
     if (!fe::compat::is_ascending_ordering_op(osc->sortop))
         fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, window_location(b, wc->winref), "windows must be ordered ascending (ORDER BY col ASC)",
              "A request is the newest row of its window: drop DESC.");
+    if (w->uni) {  // a union window (deploy/union_pg.cpp); -2: the main table's index is missing
+        int g = union_group_for(b->p, b->heap, b->metas, b->nmetas, w, wc->name ? wc->name : "", keys, order,
+                                b->fix_flags, &b->fixes);
+        if (g != -2)
+            return g;
+    }
     for (int i = 0; i < b->nmetas; i++) {
         IndexMeta *m = b->metas[i];
         if (m->order.attno != order || m->nkeys != list_length(keys))
@@ -249,7 +256,7 @@ int group_for(PlanBuild *b, WindowClause *wc)
         if (!all)
             continue;
         for (int g = 0; g < b->p->ngroups; g++)
-            if (b->p->groups[g].indexoid == m->indexoid)
+            if (b->p->groups[g].indexoid == m->indexoid && !b->p->groups[g].uni)
                 return g;
         GroupPlan *gp = &b->p->groups[b->p->ngroups];
         memset(gp, 0, sizeof(*gp));
@@ -308,13 +315,15 @@ const char *duration_text(int64 us)
 // The index's TTL must keep what the window reads: ROWS/GROUPS windows are
 // checked against the row limit, RANGE windows against the time limit (as
 // OpenMLDB does); an unbounded frame needs no limit in its dimension.
-void check_ttl(PlanBuild *b, WindowClause *wc, WindowPlan *w)
+void check_ttl(PlanBuild *b, WindowClause *wc, WindowPlan *w, const IndexMeta *other = nullptr)
 {
     GroupPlan *g = &b->p->groups[w->group];
-    const IndexMeta *m = nullptr;
-    for (int i = 0; i < b->nmetas; i++)
+    const IndexMeta *m = other;  // (a union table's index)
+    for (int i = 0; i < b->nmetas && !m; i++)
         if (b->metas[i]->indexoid == g->indexoid)
             m = b->metas[i];
+    if (!m || (!other && g->uni && g->uni->uw->no_instance))
+        return;  // the main table's rows are not read
     const TtlConfig &t = m->ttl;
     bool has_rows = t.type == core::TtlType::kLatest || t.type == core::TtlType::kAbsOrLat ||
                     t.type == core::TtlType::kAbsAndLat;
@@ -397,11 +406,32 @@ void window_modifiers(PlanBuild *b, WindowClause *wc, WindowPlan *w)
             if (nsp && strcmp(nsp, "feature_ext") == 0)
                 name = get_func_name(fid);
         }
-        if (!name || (strcmp(name, "maxsize") != 0 && strcmp(name, "exclude_current_time") != 0)) {
+        if (!name || (strcmp(name, "maxsize") != 0 && strcmp(name, "exclude_current_time") != 0 &&
+                      strcmp(name, "window_union") != 0 && strcmp(name, "instance_not_in_window") != 0)) {
             keep = lappend(keep, sgc);
             continue;
         }
         FuncExpr *fe = reinterpret_cast<FuncExpr *>(e);
+        if (strcmp(name, "instance_not_in_window") == 0) {
+            union_window_add(b->p, w, InvalidOid, true);
+            continue;
+        }
+        if (strcmp(name, "window_union") == 0) {  // the table, bound by OID in the analysed tree
+            Node *arg = eval_const_expressions(nullptr, reinterpret_cast<Node *>(linitial(fe->args)));
+            if (!IsA(arg, Const) || reinterpret_cast<Const *>(arg)->constisnull)
+                fail(b, ERRCODE_INVALID_PARAMETER_VALUE, fe->location,
+                     "feature_ext.window_union() needs a constant table", "Write the table, e.g. 'txn_archive'::regclass.");
+            const char *cols = nullptr;  // feature_ext.window_union(rel, 'a, b AS c')
+            if (list_length(fe->args) > 1) {
+                Node *a2 = eval_const_expressions(nullptr, reinterpret_cast<Node *>(lsecond(fe->args)));
+                if (!IsA(a2, Const) || reinterpret_cast<Const *>(a2)->constisnull)
+                    fail(b, ERRCODE_INVALID_PARAMETER_VALUE, fe->location,
+                         "feature_ext.window_union() needs a constant column list", "Write it, e.g. 'k, ts, v AS amount'.");
+                cols = TextDatumGetCString(reinterpret_cast<Const *>(a2)->constvalue);
+            }
+            union_window_add(b->p, w, DatumGetObjectId(reinterpret_cast<Const *>(arg)->constvalue), false, cols);
+            continue;
+        }
         if (strcmp(name, "exclude_current_time") == 0) {
             w->time_first = true;
             continue;
@@ -427,7 +457,7 @@ void plan_window(PlanBuild *b, WindowClause *wc, WindowPlan *w)
     memset(w, 0, sizeof(*w));
     w->winref = int(wc->winref);
     window_modifiers(b, wc, w);
-    w->group = group_for(b, wc);
+    w->group = group_for(b, wc, w);
     if (w->group < 0)
         return;  // index to be created (create_index)
     int fo = wc->frameOptions;
@@ -494,6 +524,9 @@ void plan_window(PlanBuild *b, WindowClause *wc, WindowPlan *w)
     if (w->excl == kExclGroup || w->excl == kExclTies || w->time_first)
         g->need_range = true;  // peers of the request
     check_ttl(b, wc, w);
+    if (g->uni)  // TTL checks account for every table read
+        for (const IndexMeta **um = union_metas(b->p, w->group); *um; um++)
+            check_ttl(b, wc, w, *um);
 }
 
 // Replace window functions by PARAM_EXEC references, collecting them.
@@ -1128,6 +1161,8 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
     p->name = pstrdup(name);
 
     Query *q = tq ? tq : parse_text(b, bound, bind_relid);
+    if (!tq)
+        union_all_rewrite(q);  // FROM (... UNION ALL ...): the window_union form (deploy/union_pg.cpp)
     b->q = q;
     if (!bound) {
         // What later plans parse: the analysed query deparsed with every
@@ -1260,6 +1295,10 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
         if (!p->cols_needed[a])
             continue;
         for (int g = 0; g < p->ngroups; g++) {
+            if (p->groups[g].uni) {
+                union_check_held(p, g, AttrNumber(a + 1));
+                continue;
+            }
             const IndexMeta *m = nullptr;
             for (int j = 0; j < b->nmetas; j++)
                 if (b->metas[j]->indexoid == p->groups[g].indexoid)
@@ -1312,7 +1351,12 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
             appendStringInfo(explain, "  bound query: %s\n", b->query ? b->query : deparse_tree(b->tree));
         for (int g = 0; g < p->ngroups; g++) {
             GroupPlan *gp = &p->groups[g];
-            appendStringInfo(explain, "  read index %s once per request: ", get_rel_name(gp->indexoid));
+            if (gp->uni)
+                union_explain(p, g, explain);
+            if (gp->uni)
+                appendStringInfoString(explain, "  read each table's index once per request: ");
+            else
+                appendStringInfo(explain, "  read index %s once per request: ", get_rel_name(gp->indexoid));
             if (gp->need_all)
                 appendStringInfoString(explain, "all rows of the key\n");
             else if (gp->need_range)

@@ -231,7 +231,7 @@ public:
 
     std::string run()
     {
-        refuse_global();
+        from_subqueries();
         lexical();
         named_window_refs();
         windows();
@@ -258,6 +258,9 @@ public:
             else if (depth == 0 && is_kw(t, "FROM") && i + 1 < toks_.size()) {
                 std::string name;
                 size_t j = i + 1;
+                size_t inner = star_subquery(j);  // FROM (SELECT * FROM name)
+                if (inner)
+                    j = inner;
                 while (j < toks_.size() && (toks_[j].kind == TK::kIdent || toks_[j].kind == TK::kQIdent)) {
                     name += column_name(toks_[j]);
                     if (j + 2 < toks_.size() && is_op(toks_[j + 1], ".")) {
@@ -322,12 +325,113 @@ public:
     }
 
 private:
-    void refuse_global()
+    // (SELECT * FROM name) at token `open`: the index of the name's first
+    // token, else 0.
+    size_t star_subquery(size_t open) const
     {
-        for (size_t i = 0; i < toks_.size(); i++) {
-            const Tok &t = toks_[i];
-            if (is_kw(t, "INSTANCE_NOT_IN_WINDOW"))
-                refuse("INSTANCE_NOT_IN_WINDOW is not supported yet", t.pos);
+        if (open + 5 >= toks_.size() || !is_op(toks_[open], "(") || !is_kw(toks_[open + 1], "SELECT") ||
+            !is_op(toks_[open + 2], "*") || !is_kw(toks_[open + 3], "FROM"))
+            return 0;
+        size_t j = open + 4;
+        while (j < toks_.size() && (toks_[j].kind == TK::kIdent || toks_[j].kind == TK::kQIdent)) {
+            if (j + 2 < toks_.size() && is_op(toks_[j + 1], "."))
+                j += 2;
+            else
+                break;
+        }
+        if (j + 1 >= toks_.size() || !is_op(toks_[j + 1], ")") ||
+            (toks_[j].kind != TK::kIdent && toks_[j].kind != TK::kQIdent))
+            return 0;
+        return open + 4;
+    }
+
+    // (SELECT a, b AS c FROM name) at token `open`, plain columns with
+    // optional aliases: the name's first token (0 if not such a subquery) and
+    // the column list as window_union()'s text ("a, b AS c").
+    size_t column_subquery(size_t open, std::string *cols) const
+    {
+        if (open + 4 >= toks_.size() || !is_op(toks_[open], "(") || !is_kw(toks_[open + 1], "SELECT"))
+            return 0;
+        size_t close = match(open);
+        size_t j = open + 2;
+        std::string out;
+        auto ident = [&](const Tok &t) {
+            return t.kind == TK::kQIdent ? quote(unquote(t), '"') : lower(t.text);
+        };
+        for (;;) {
+            if (j >= close || (toks_[j].kind != TK::kIdent && toks_[j].kind != TK::kQIdent) || is_kw(toks_[j], "FROM"))
+                return 0;
+            std::string item = ident(toks_[j++]);
+            if (j < close && is_kw(toks_[j], "AS")) {
+                if (j + 1 >= close || (toks_[j + 1].kind != TK::kIdent && toks_[j + 1].kind != TK::kQIdent))
+                    return 0;
+                item += " AS " + ident(toks_[j + 1]);
+                j += 2;
+            }
+            out += (out.empty() ? "" : ", ") + item;
+            if (j < close && is_op(toks_[j], ",")) {
+                j++;
+                continue;
+            }
+            break;
+        }
+        if (j >= close || !is_kw(toks_[j], "FROM"))
+            return 0;
+        size_t name = j + 1, k = name;
+        while (k < close && (toks_[k].kind == TK::kIdent || toks_[k].kind == TK::kQIdent)) {
+            if (k + 2 < close && is_op(toks_[k + 1], "."))
+                k += 2;
+            else {
+                k++;
+                break;
+            }
+        }
+        if (k != close || name >= close)
+            return 0;
+        *cols = out;
+        return name;
+    }
+
+    // The table name starting at token j (name or schema.name), as the
+    // PostgreSQL text of a regclass literal; *next: the token after it.
+    std::string table_literal(size_t j, size_t *next) const
+    {
+        std::string r;
+        while (j < toks_.size() && (toks_[j].kind == TK::kIdent || toks_[j].kind == TK::kQIdent)) {
+            r += toks_[j].kind == TK::kQIdent ? quote(unquote(toks_[j]), '"') : toks_[j].text;
+            if (j + 2 < toks_.size() && is_op(toks_[j + 1], ".")) {
+                r += ".";
+                j += 2;
+            } else {
+                j++;
+                break;
+            }
+        }
+        *next = j;
+        return quote(r, '\'');
+    }
+
+    // FROM (SELECT * FROM t) -> FROM t (OpenMLDB's cases write the main
+    // table so; the request row is t's row either way).
+    void from_subqueries()
+    {
+        int depth = 0;
+        for (size_t i = 0; i + 1 < toks_.size(); i++) {
+            if (is_op(toks_[i], "("))
+                depth++;
+            else if (is_op(toks_[i], ")"))
+                depth--;
+            else if (depth == 0 && is_kw(toks_[i], "FROM")) {
+                size_t inner = star_subquery(i + 1);
+                if (!inner)
+                    continue;
+                size_t close = match(i + 1);
+                toks_[inner].ws = toks_[i + 1].ws.empty() ? " " : toks_[i + 1].ws;
+                for (size_t k = i + 1; k < inner; k++)
+                    toks_[k].keep = false, toks_[k].ws.clear();
+                toks_[close].keep = false;
+                toks_[close].ws.clear();
+            }
         }
     }
 
@@ -341,6 +445,8 @@ private:
                 t.out = quote(unquote(t), '\'');
             else if (is_op(t, "=="))
                 t.out = "=";
+            else if (is_op(t, "!"))
+                t.out = "NOT ";  // OpenMLDB's logical not (PostgreSQL has no prefix !)
             else if (is_op(t, ",") && i + 1 < toks_.size() && is_kw(toks_[i + 1], "FROM"))
                 t.keep = false;
         }
@@ -577,9 +683,60 @@ private:
     void spec(Window &w)
     {
         size_t i = w.open + 1, end = w.close;
-        if (i < end && is_kw(toks_[i], "UNION"))
-            refuse("WINDOW ... UNION is not supported yet", toks_[i].pos,
-                   "Deployments read one table; insert the other table's rows into it.");
+        // UNION t2[, t3 | (SELECT * FROM t3)] -> feature_ext.window_union('t2'::regclass)
+        // in PARTITION BY, one per table in the order written (the tie order).
+        std::string umods;
+        if (i < end && is_kw(toks_[i], "UNION")) {
+            size_t j = i + 1;
+            for (;;) {
+                if (j >= end)
+                    syntax("a table expected after UNION", toks_[end].pos);
+                size_t from = j, next = 0;
+                size_t inner = is_op(toks_[j], "(") ? star_subquery(j) : 0;
+                std::string cols;
+                if (is_op(toks_[j], "(") && !inner)
+                    inner = column_subquery(j, &cols);
+                if (is_op(toks_[j], "(") && !inner)
+                    refuse("WINDOW ... UNION of a subquery other than (SELECT columns FROM table) is not supported",
+                           toks_[j].pos, "Union tables with the main table's columns, each optionally renamed with AS "
+                                         "(no expressions or casts); see docs/CONFORMANCE.md.");
+                if (!inner && ((toks_[j].kind != TK::kIdent && toks_[j].kind != TK::kQIdent) ||
+                               is_kw(toks_[j], "PARTITION") || is_kw(toks_[j], "ORDER")))
+                    syntax("a table expected after UNION", toks_[j].pos);
+                std::string lit = table_literal(inner ? inner : j, &next);
+                std::string call = ", feature_ext.window_union(" + lit + "::regclass" +
+                                   (cols.empty() ? "" : ", " + quote(cols, '\'')) + ")";
+                if (umods.find(", feature_ext.window_union(" + lit + "::regclass") != std::string::npos)
+                    call = umods;  // (named twice: refused below)
+                if (call == umods || umods.find(call) != std::string::npos)
+                    throw DialectError("42710", "table " + lit + " is named twice in the UNION of a window (at character " +
+                                                    std::to_string(toks_[j].pos + 1) + ")",
+                                       int(toks_[j].pos + 1));
+                umods += call;
+                j = inner ? match(j) + 1 : next;
+                for (size_t k = from; k < j; k++)
+                    toks_[k].keep = false, toks_[k].ws.clear();
+                if (j < end && is_op(toks_[j], ",")) {
+                    toks_[j].keep = false;
+                    toks_[j].ws.clear();
+                    j++;
+                    continue;
+                }
+                break;
+            }
+            toks_[i].keep = false;
+            if (j < end)
+                toks_[j].ws = toks_[i].ws;
+            toks_[i].ws.clear();
+            i = j;
+        }
+        // INSTANCE_NOT_IN_WINDOW: anywhere among the frame's options.
+        for (size_t j = i; j < end; j++)
+            if (is_kw(toks_[j], "INSTANCE_NOT_IN_WINDOW")) {
+                umods += ", feature_ext.instance_not_in_window()";
+                toks_[j].keep = false;
+                toks_[j].ws.clear();
+            }
         size_t part = 0, ord = 0, frame = end;
         int depth = 0;
         for (size_t j = i; j < end; j++) {
@@ -607,8 +764,19 @@ private:
                     toks_[j].kind == TK::kQIdent)
                     w.order_col = column_name(toks_[j]);
         }
-        if (frame == end || is_kw(toks_[frame], "RANGE") || is_kw(toks_[frame], "GROUPS"))
+        if (!umods.empty()) {
+            // (the generated lag / at windows read the same tables)
+            w.partition += part ? umods : umods.substr(2);
+            if (!ord)
+                syntax("a window with UNION or INSTANCE_NOT_IN_WINDOW needs ORDER BY", toks_[w.open].pos);
+        }
+        if (frame == end || is_kw(toks_[frame], "RANGE") || is_kw(toks_[frame], "GROUPS")) {
+            if (!umods.empty()) {
+                Tok &o = toks_[ord - 2];
+                o.out = (part ? umods : "PARTITION BY " + umods.substr(2)) + " " + o.out;
+            }
             return;  // no frame, or PostgreSQL's own: left as written
+        }
         bool rows = is_kw(toks_[frame], "ROWS");
         OrderType ot = OrderType::kOther;
         if (!rows)
@@ -660,6 +828,8 @@ private:
             } else if (is_kw(t, "EXCLUDE") && j + 1 < end && is_kw(toks_[j + 1], "CURRENT_TIME")) {
                 excl_time = true;
                 j += 2;
+            } else if (is_kw(t, "INSTANCE_NOT_IN_WINDOW")) {
+                j++;  // (taken above)
             } else
                 refuse("frame option \"" + t.text + "\" is not supported", t.pos);
         }
@@ -670,7 +840,7 @@ private:
         // counted (an unbounded start up to the current row).  Otherwise the deploy engine's
         // modifier feature_ext.exclude_current_time() in PARTITION BY does it;
         // MAXSIZE n becomes feature_ext.maxsize(n) the same way.
-        std::string modifiers;
+        std::string modifiers = umods;
         w.excl_time = excl_time;
         if (excl_time && rows && !(s.kind == Bound::kUnbounded && e.kind == Bound::kCurrent)) {
             modifiers += ", feature_ext.exclude_current_time()";
@@ -775,6 +945,12 @@ private:
                         extra += "PARTITION BY " + part + " ";
                     extra += "ORDER BY " + w->order + " ROWS BETWEEN " + n + " PRECEDING AND CURRENT ROW)";
                 }
+            } else if (name == "isnull" && close > i + 2 && !top_comma(i + 1, close)) {
+                // OpenMLDB's isnull(x): (x) IS NULL
+                t.keep = false;
+                toks_[i + 1].ws = t.ws;
+                toks_[i + 1].out = "((";
+                toks_[close].out = ") IS NULL)";
             } else if (fe_aggs.count(name)) {
                 t.out = "feature_ext." + name;
             }

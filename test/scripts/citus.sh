@@ -17,18 +17,23 @@
 #      the coordinator's empty shell; a deployment over a shard is exact;
 #      key_owner() names the shard and worker that hold a key;
 #      cluster_index_stats() / cluster_memory_usage() show every node's;
+#      batch() and training_set() (as_of, insertion, a label query) on every
+#      node equal a single node's over the same rows; a window not
+#      partitioned by the distribution column is refused (deploy, call);
 #   4. retention (table option) applied by the coordinator's DELETE on every
 #      shard; 5. TRUNCATE and DROP TABLE through the coordinator.
 # Citus comes from the
 # PostgreSQL install if present, else it is built once from
 # ../shared/vendor/citus-13.2.2.tar.gz (or FE_CITUS_TARBALL) and installed;
 # the build (~5 min on 2 cores) is cached in $FE_PG_CACHE/citus-13.2.2-pg<major>.
-# Skipped (77) inside the roots of scripts/pg_major.sh (Citus is built for the
-# host's PostgreSQL) and where neither Citus nor its source is available.
+# Inside the roots of scripts/pg_major.sh the same (pg_major.sh copies the
+# tarball into the root; the build is cached there).  Skipped (77) on
+# PostgreSQL 18 (Citus 13.2.2 supports 15 to 17) and where neither Citus nor
+# its source is available.
 set -euo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$FE_ROOT/test/lib.sh"
-[ "${FE_IN_MAJOR_ROOT:-}" = 1 ] && { echo "citus: skipped: Citus is built for the host's PostgreSQL only"; exit 77; }
+case "$FE_PG_MAJOR" in 15|16|17) ;; *) echo "citus: skipped: Citus 13.2.2 supports PostgreSQL 15 to 17, this is $FE_PG_MAJOR"; exit 77 ;; esac
 LIBDIR=$("$PG_CONFIG" --pkglibdir)
 if [ ! -e "$LIBDIR/citus.so" ]; then
     TARBALL=${FE_CITUS_TARBALL:-}
@@ -41,13 +46,14 @@ if [ ! -e "$LIBDIR/citus.so" ]; then
     if [ ! -e "$CACHE/src/src/backend/distributed/citus.so" ]; then
         echo "citus: building Citus 13.2.2 into $CACHE (once per machine)"
         export DEBIAN_FRONTEND=noninteractive
-        for p in liblz4-dev libzstd-dev libkrb5-dev; do
+        for p in liblz4-dev libzstd-dev libkrb5-dev libicu-dev; do
             dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
                 apt-get install -y -qq --no-install-recommends "$p" >/dev/null || { echo "citus: skipped: cannot install $p"; exit 77; }
         done
         rm -rf "$CACHE" && mkdir -p "$CACHE/src"
         tar xzf "$TARBALL" -C "$CACHE/src" --strip-components=1
         # PostgreSQL 15.20 exports have_createdb_privilege(); Citus's copy for < 16 is renamed.
+        [ "$FE_PG_MAJOR" = 15 ] &&
         sed -i 's/^#define have_createdb_privilege() have_createdb_privilege()$/#define have_createdb_privilege() citus_have_createdb_privilege()/;
                 s/^have_createdb_privilege(void)$/citus_have_createdb_privilege(void)/' "$CACHE/src/src/include/pg_version_compat.h"
         ( cd "$CACHE/src" && ./configure PG_CONFIG="$PG_CONFIG" --without-libcurl >"$CACHE/build.log" 2>&1 &&
@@ -57,12 +63,13 @@ if [ ! -e "$LIBDIR/citus.so" ]; then
 fi
 
 DIR=$(fe_workdir)
-PORTS=($(fe_free_port 55521) $(fe_free_port 55524) $(fe_free_port 55527))
+PORT0=${FE_CITUS_PORT:-55521}
+PORTS=($(fe_free_port $PORT0) $(fe_free_port $((PORT0 + 3))) $(fe_free_port $((PORT0 + 6))))
 trap 'for i in 0 1 2; do fe_stop_server "$DIR/d$i" immediate; done; rm -rf "$DIR"' EXIT
 fail() { echo "FAIL (citus): $*"; for i in 0 1 2; do tail -3 "$DIR/d$i/server.log"; done; exit 1; }
 for i in 0 1 2; do
     fe_start_server "$DIR/d$i" "${PORTS[$i]}" "shared_preload_libraries = 'citus,feature_ext'" \
-        "max_prepared_transactions = 50" "log_min_messages = warning"
+        "max_prepared_transactions = 50" "log_min_messages = warning" "citus.local_hostname = '/tmp'"
     fe_psql "${PORTS[$i]}" -c "CREATE EXTENSION citus" -c "CREATE EXTENSION feature_ext" >/dev/null
 done
 C=${PORTS[0]}
@@ -187,8 +194,11 @@ for i in 0 1 2 3 4 5 6 7 8 9; do
 done
 # A client that routes by key_owner() (test/clients/citus_route.py) gets the
 # coordinator's answers from the workers directly.  FE_CITUS_BENCH_SECONDS=S
-# also prints calls/s through the coordinator, routed, and over a plain
-# table on one node (the same rows and deployment): bench figures only.
+# also prints calls/s through the coordinator, routed (request function and
+# row form), over a plain table on one node (the same rows and deployment),
+# and two references for the coordinator's path (Citus's cached router
+# query, a dblink forwarder), with each path's server CPU and time inside
+# feature_ext per call: bench figures only (docs/DEPLOY.md, Citus).
 fe_psql "${PORTS[1]}" -q >/dev/null <<SQL || fail "single-node table on worker ${PORTS[1]}"
 CREATE TABLE txn_local (k text, v float8, ts timestamptz NOT NULL) USING feature_store;
 CREATE INDEX txn_local_k ON txn_local USING skiplist (k, ts);
@@ -201,11 +211,64 @@ $PY -c "import psycopg" 2>/dev/null ||
 if $PY -c "import psycopg" 2>/dev/null; then
     out=$($PY "$FE_ROOT/test/clients/citus_route.py" --coordinator "$C" --deployment public.fd --table txn \
               --keys k0,k1,k2,k3,k4,k5,k6,k7,k8,k9 --seconds "${FE_CITUS_BENCH_SECONDS:-0}" \
-              --single "${PORTS[1]}:public.fl" 2>&1) || fail "routing client: $out"
+              --single "${PORTS[1]}:public.fl" ${FE_CITUS_BENCH_SECONDS:+--compare} 2>&1) || fail "routing client: $out"
     echo "$out"
 else
     echo "citus: routing client skipped: python3-psycopg is not installed"
 fi
+# batch() and training_set() over the distributed table, called on the
+# coordinator and on each worker, equal the same deployment over a plain
+# table with the same rows (txn_local on worker 1, copied from txn): the
+# sorted rows compared.  (Both read the table through Citus, one node
+# computing; a source streams the shards one after another, and each key's
+# rows keep their shard's order, which is all the windows depend on: they are
+# partitioned by the distribution column, as deploy() requires.)
+TS_COLS="AS t(k text, v float8, ts timestamptz, k_feature text, c bigint, s float8)"
+LAB_COLS="AS t(k text, v float8, ts timestamptz, lab bool, k_feature text, c bigint, s float8)"
+LAB_SRC='SELECT k, v, ts, (v::int % 2 = 0) AS lab FROM TABLE WHERE v::int % 7 = 0'
+digest() {  # PORT QUERY: "rows|md5 of the sorted rows"
+    fe_psql "$1" -At -c "SELECT count(*) || '|' || md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM ($2) x"
+}
+nrows=$(q "SELECT count(*) FROM txn")
+for form in "batch(NULL)" "batch(table)" "training_set as_of" "training_set insertion" "training_set as_of, label query"; do
+    case $form in
+        "batch(NULL)") d="SELECT * FROM fd_batch(NULL)"; s="SELECT * FROM fl_batch(NULL)"; n=$nrows;;
+        "batch(table)") d="SELECT * FROM fd_batch('txn')"; s="SELECT * FROM fl_batch('txn_local')"; n=$nrows;;
+        "training_set as_of")
+            d="SELECT * FROM feature_ext.training_set('public.fd', 'txn') $TS_COLS"
+            s="SELECT * FROM feature_ext.training_set('public.fl', 'txn_local') $TS_COLS"; n=$nrows;;
+        "training_set insertion")
+            d="SELECT * FROM feature_ext.training_set('public.fd', 'txn', mode => 'insertion') $TS_COLS"
+            s="SELECT * FROM feature_ext.training_set('public.fl', 'txn_local', mode => 'insertion') $TS_COLS"; n=$nrows;;
+        *)
+            d="SELECT * FROM feature_ext.training_set('public.fd', \$s\$${LAB_SRC//TABLE/txn}\$s\$) $LAB_COLS"
+            s="SELECT * FROM feature_ext.training_set('public.fl', \$s\$${LAB_SRC//TABLE/txn_local}\$s\$) $LAB_COLS"
+            n=$(q "SELECT count(*) FROM txn WHERE v::int % 7 = 0");;
+    esac
+    want=$(digest "${PORTS[1]}" "$s" 2>&1) || fail "single-node $form: $want"
+    [ "${want%%|*}" = "$n" ] || fail "single-node $form: ${want%%|*} rows, expected $n"
+    for p in "$C" "${PORTS[1]}" "${PORTS[2]}"; do
+        got=$(digest "$p" "$d" 2>&1) || fail "$form over the distributed table on port $p: $got"
+        [ "$got" = "$want" ] || fail "$form over the distributed table on port $p: $got, single node $want"
+    done
+done
+# A window not partitioned by the distribution column is refused: a request
+# reads the shard of its key, which holds only part of such a partition
+# (it counted that part alone before).  Deployed before the table was
+# distributed, its next call says so; deployed after, deploy() does.
+q "CREATE TABLE t2 (k text, g text, v float8, ts timestamptz NOT NULL) USING feature_store" >/dev/null
+q "CREATE INDEX t2_k ON t2 USING skiplist (k, ts)" >/dev/null
+q "CREATE INDEX t2_g ON t2 USING skiplist (g, ts)" >/dev/null
+q "INSERT INTO t2 SELECT 'k' || (i % 10), 'g' || (i % 3), i, '2026-01-01'::timestamptz + i * interval '1 min' FROM generate_series(1, 300) i" >/dev/null
+GWIN="SELECT k, count(*) OVER w AS c, count(*) OVER w2 AS c2 FROM t2 WINDOW w AS (PARTITION BY g ORDER BY ts ROWS 1000 PRECEDING), w2 AS (PARTITION BY k ORDER BY ts ROWS 1000 PRECEDING)"
+tryq "SELECT feature_ext.deploy('public.fg', \$q\$$GWIN\$q\$)" || fail "deploy over the local t2: $out"
+tryq "SELECT create_distributed_table('t2', 'k')" || fail "create_distributed_table('t2'): $out"
+tryq "SELECT c FROM fg('k1', 'g1', 1, '2026-02-15')" && fail "a window partitioned by g answered from one shard: $out"
+grep -q 'is partitioned by (g), not by the distribution column "k"' <<<"$out" || fail "fg over the distributed t2: $out"
+tryq "SELECT feature_ext.deploy('public.fg2', \$q\$$GWIN\$q\$)" && fail "deploy of a window partitioned by g over the distributed t2: $out"
+grep -q 'is partitioned by (g), not by the distribution column "k"' <<<"$out" || fail "deploy fg2: $out"
+q "SELECT feature_ext.undeploy('public.fg')" >/dev/null || fail "undeploy fg"
+q "DROP TABLE t2" >/dev/null
 # A row streamed in through the coordinator is in the next answer; the
 # deployment can be removed and made again under the same name.
 q "INSERT INTO txn VALUES ('k3', 100000, '2026-02-14 12:00')" >/dev/null
@@ -255,6 +318,28 @@ deleted=$(q "SELECT feature_ext.run_retention()") || fail "run_retention on the 
 [ "$(q "SELECT count(*) FROM txn")" = 50 ] || fail "retention left $(q "SELECT count(*) FROM txn") rows, expected the 50 recent ones"
 check "retention"
 
+# ---------------------------------------------------------------- 4b. a shard move under a streaming writer
+# Citus copies the shard to the other worker (its skiplist index is built
+# there from the copied rows) while a client keeps inserting; after Citus's
+# cleanup drops the source's copy, every shard index = its shard, and calls
+# for every key (through the coordinator, delegated to the new owner) work.
+sid=$(q "SELECT shardid FROM pg_dist_shard WHERE logicalrelid = 'txn'::regclass ORDER BY shardid LIMIT 1")
+src=$(q "SELECT n.nodeport FROM pg_dist_placement p JOIN pg_dist_node n USING (groupid) WHERE p.shardid = $sid")
+dst=${PORTS[1]}; [ "$src" = "${PORTS[1]}" ] && dst=${PORTS[2]}
+( for j in $(seq 1 40); do
+      q "INSERT INTO txn SELECT 'k' || (i % 10), i, now() - interval '1 minute' * ($j * 50 + i) FROM generate_series(1, 50) i" >/dev/null || exit 1
+  done ) & mover_writer=$!
+sleep 0.2
+q "SELECT citus_move_shard_placement($sid, '/tmp', $src, '/tmp', $dst, 'block_writes')" >/dev/null || fail "shard move"
+wait $mover_writer || fail "the writer failed during the shard move"
+q "CALL citus_cleanup_orphaned_resources()" >/dev/null || fail "citus_cleanup_orphaned_resources"
+[ "$(q "SELECT n.nodeport FROM pg_dist_placement p JOIN pg_dist_node n USING (groupid) WHERE p.shardid = $sid")" = "$dst" ] ||
+    fail "the shard did not move"
+check "shard move under a streaming writer"
+for i in $(seq 0 9); do
+    q "SELECT count(*) FROM fd('k$i', 1, now())" >/dev/null || fail "a call for key k$i after the shard move"
+done
+
 # ---------------------------------------------------------------- 5. TRUNCATE and DROP TABLE
 q "TRUNCATE txn" >/dev/null
 check "TRUNCATE"
@@ -270,4 +355,4 @@ q "DROP TABLE txn" >/dev/null
 for p in "${PORTS[1]}" "${PORTS[2]}"; do
     [ "$(fe_psql "$p" -At -c "SELECT count(*) FROM feature_ext.index_stats")" = 0 ] || fail "DROP TABLE left indexes on port $p"
 done
-echo "citus: ok (Citus $(q "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), coordinator + 2 workers: skiplist indexes, INSERT, COPY, UPDATE, DELETE, TRUNCATE, DROP through the coordinator (two-phase commit) exact on every shard; Citus's recovery commits a prepared transaction into its index; deployments over the distributed table made on every node from the coordinator, exact through the coordinator and on each worker (10 keys), a node without the key's shard names its node; index_scan refuses the coordinator's shell; a deployment over a shard is exact on its worker; key_owner() names the worker and shard that hold a key)"
+echo "citus: ok (Citus $(q "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), coordinator + 2 workers: skiplist indexes, INSERT, COPY, UPDATE, DELETE, TRUNCATE, DROP through the coordinator (two-phase commit) exact on every shard, also after a shard move under a streaming writer; Citus's recovery commits a prepared transaction into its index; deployments over the distributed table made on every node from the coordinator, exact through the coordinator and on each worker (10 keys), a node without the key's shard names its node; index_scan refuses the coordinator's shell; a deployment over a shard is exact on its worker; key_owner() names the worker and shard that hold a key; batch() and training_set() on every node equal a single node's; a window not partitioned by the distribution column refused)"

@@ -33,7 +33,7 @@
 set -euo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$FE_ROOT/test/lib.sh"
-[ "${FE_IN_MAJOR_ROOT:-}" = 1 ] && { echo "citus_review: skipped: Citus is built for the host's PostgreSQL only"; exit 77; }
+case "$FE_PG_MAJOR" in 15|16|17) ;; *) echo "citus_review: skipped: Citus 13.2.2 supports PostgreSQL 15 to 17, this is $FE_PG_MAJOR"; exit 77 ;; esac
 if [ ! -e "$("$PG_CONFIG" --pkglibdir)/citus.so" ]; then
     # citus.sh installs Citus (from its source tarball) or skips.
     rc=0; bash "$FE_ROOT/test/scripts/citus.sh" >/dev/null 2>&1 || rc=$?
@@ -41,7 +41,8 @@ if [ ! -e "$("$PG_CONFIG" --pkglibdir)/citus.so" ]; then
 fi
 CASES=${*:-moved rollback quoted leak role}
 DIR=$(fe_workdir)
-PORTS=($(fe_free_port 56621) $(fe_free_port 56624) $(fe_free_port 56627))
+PORT0=${FE_CITUS_PORT:-56621}
+PORTS=($(fe_free_port $PORT0) $(fe_free_port $((PORT0 + 3))) $(fe_free_port $((PORT0 + 6))))
 trap 'for i in 0 1 2; do fe_stop_server "$DIR/d$i" immediate; done; rm -rf "$DIR"' EXIT
 for i in 0 1 2; do
     # Citus's shard moves connect to the node itself: over the socket here.

@@ -191,12 +191,9 @@ TEST(Dialect, LastJoin)
 
 TEST(Dialect, Refusals)
 {
-    EXPECT_NE(err("SELECT sum(x) OVER w FROM t WINDOW w AS (UNION t2 PARTITION BY k ORDER BY ts ROWS 2 PRECEDING)")
-                  .find("WINDOW ... UNION is not supported yet"),
-              std::string::npos);
-    EXPECT_NE(err(kHead + "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW INSTANCE_NOT_IN_WINDOW)")
-                  .find("INSTANCE_NOT_IN_WINDOW"),
-              std::string::npos);
+    EXPECT_EQ(err("SELECT sum(x) OVER w FROM t WINDOW w AS (UNION (SELECT bigint(a) AS x FROM t2) PARTITION BY k ORDER BY ts "
+                  "ROWS 2 PRECEDING)").substr(0, 6),
+              "0A000|");
     EXPECT_EQ(err(kHead + "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW)", OrderType::kOther).substr(0, 6), "0A000|");
     EXPECT_EQ(err(kHead + "ROWS BETWEEN 3s PRECEDING AND CURRENT ROW)").substr(0, 6), "42601|");
     EXPECT_EQ(err("SELECT `a FROM t").substr(0, 6), "42601|");
@@ -285,3 +282,58 @@ TEST(Dialect, NegativeOffsets)
     EXPECT_EQ(fe::openmldb_signal(kHead + "RANGE BETWEEN INTERVAL '-1 day' PRECEDING AND CURRENT ROW)"), 0);
 }
 
+
+// WINDOW w AS (UNION t2[, t3] ...) and INSTANCE_NOT_IN_WINDOW: deploy-only
+// modifiers in PARTITION BY, union tables in the order written.
+TEST(Dialect, WindowUnion)
+{
+    EXPECT_EQ(tr("SELECT id, sum(c4) OVER w1 AS s FROM t1 WINDOW w1 AS (UNION t2 PARTITION BY t1.c3 ORDER BY t1.c7 "
+                 "ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)"),
+              "SELECT id, feature_ext.sum_where(c4, true) OVER w1 AS s FROM t1 WINDOW w1 AS (PARTITION BY t1.c3 , "
+              "feature_ext.window_union('t2'::regclass) ORDER BY t1.c7 ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)");
+    EXPECT_EQ(tr("SELECT id, count(v) OVER w AS n FROM (select * from t1) WINDOW w AS (UNION `T2`, (select * from s.t3) "
+                 "PARTITION BY g ORDER BY ts ROWS_RANGE BETWEEN 2s PRECEDING AND 0s PRECEDING INSTANCE_NOT_IN_WINDOW)"),
+              "SELECT id, count(v) OVER w AS n FROM t1 WINDOW w AS (PARTITION BY g , feature_ext.window_union("
+              "'\"T2\"'::regclass), feature_ext.window_union('s.t3'::regclass), feature_ext.instance_not_in_window() "
+              "ORDER BY ts RANGE BETWEEN 2000 PRECEDING AND 0 PRECEDING)");
+    // with MAXSIZE and EXCLUDE CURRENT_TIME on a ROWS frame: all modifiers in one list
+    EXPECT_EQ(tr("SELECT sum(v) OVER w AS s FROM t WINDOW w AS (UNION u PARTITION BY g ORDER BY ts "
+                 "ROWS BETWEEN 2 PRECEDING AND CURRENT ROW EXCLUDE CURRENT_TIME)"),
+              "SELECT feature_ext.sum_where(v, true) OVER w AS s FROM t WINDOW w AS (PARTITION BY g , "
+              "feature_ext.window_union('u'::regclass), feature_ext.exclude_current_time() ORDER BY ts "
+              "ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)");
+    // a column list with renames (test_window_union.yaml 4): the list as window_union()'s text
+    EXPECT_NE(tr("SELECT sum(c4) OVER w1 AS s FROM t1 WINDOW w1 AS (UNION (select id, c1, `C9` as c8 from t2) "
+                 "PARTITION BY t1.c3 ORDER BY t1.c7 ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)")
+                  .find("feature_ext.window_union('t2'::regclass, 'id, c1, \"C9\" AS c8')"),
+              std::string::npos);
+    EXPECT_EQ(err("SELECT sum(x) OVER w FROM t WINDOW w AS (UNION t2, (select a from t2) PARTITION BY k ORDER BY ts "
+                  "ROWS 2 PRECEDING)").substr(0, 6),
+              "42710|");
+    // lag() reads the union too
+    std::string lag = tr("SELECT lag(v, 1) OVER w AS l FROM t WINDOW w AS (UNION u PARTITION BY g ORDER BY ts "
+                         "ROWS_RANGE BETWEEN 1s PRECEDING AND CURRENT ROW)");
+    EXPECT_NE(lag.find("\"w__lag1\" AS (PARTITION BY g, feature_ext.window_union('u'::regclass) ORDER BY ts ROWS"),
+              std::string::npos) << lag;
+    // INSTANCE_NOT_IN_WINDOW without UNION: the request row alone
+    EXPECT_NE(tr(kHead + "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW INSTANCE_NOT_IN_WINDOW)")
+                  .find("PARTITION BY c1 , feature_ext.instance_not_in_window() ORDER BY c7"),
+              std::string::npos);
+    EXPECT_EQ(fe::openmldb_table("SELECT a FROM (select * from `t1`) WINDOW w AS (PARTITION BY k ORDER BY ts)"), "t1");
+    EXPECT_EQ(err("SELECT sum(x) OVER w FROM t WINDOW w AS (UNION t2, (select * from t2) PARTITION BY k ORDER BY ts "
+                  "ROWS 2 PRECEDING)").substr(0, 6),
+              "42710|");
+    EXPECT_EQ(err("SELECT sum(x) OVER w FROM t WINDOW w AS (UNION PARTITION BY k ORDER BY ts ROWS 2 PRECEDING)")
+                  .substr(0, 6),
+              "42601|");
+}
+
+// OpenMLDB's isnull(x) and prefix ! (test_window_union.yaml 16-2, 36)
+TEST(Dialect, IsNullAndNot)
+{
+    EXPECT_EQ(tr("SELECT CASE WHEN !isnull(c4) THEN 1 ELSE 0 END AS x, count(c4) OVER w AS n FROM t "
+                 "WINDOW w AS (PARTITION BY c1 ORDER BY c7 ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW)"),
+              "SELECT CASE WHEN NOT ((c4) IS NULL) THEN 1 ELSE 0 END AS x, count(c4) OVER w AS n FROM t "
+              "WINDOW w AS (PARTITION BY c1 ORDER BY c7 RANGE BETWEEN 3000 PRECEDING AND CURRENT ROW)");
+    EXPECT_NE(tr(kHead + "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW) -- a != b").find("a != b"), std::string::npos);
+}

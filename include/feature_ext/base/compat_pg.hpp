@@ -20,6 +20,8 @@ extern "C" {
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "nodes/pg_list.h"
+#include "nodes/parsenodes.h"
+#include "parser/parse_relation.h"
 #include "portability/instr_time.h"
 #include "storage/proc.h"
 #include "utils/acl.h"
@@ -174,6 +176,21 @@ inline List *string_to_qualified_names(const char *s)
     return stringToQualifiedNameList(s, nullptr);
 #else
     return stringToQualifiedNameList(s);
+#endif
+}
+
+// ------------------------------------------------------- range table
+// A relation's RTE moved from one analysed query (src) into another (dst, as
+// its only relation): PostgreSQL 16 keeps the permissions of an RTE in the
+// query's rteperminfos (rte->perminfoindex), 15 in the RTE itself.
+inline void move_relation_rte(Query *dst, Query *src, RangeTblEntry *rte)
+{
+#if PG_VERSION_NUM >= 160000
+    RTEPermissionInfo *pi = getRTEPermissionInfo(src->rteperminfos, rte);
+    dst->rteperminfos = list_make1(static_cast<RTEPermissionInfo *>(copyObjectImpl(pi)));
+    rte->perminfoindex = 1;
+#else
+    (void) dst, (void) src, (void) rte;
 #endif
 }
 

@@ -50,6 +50,7 @@ struct WindowPlan {
     // the bound is computed once and rows compare as int64.
     bool bound_fast;
     int64 start_bound, end_bound;
+    struct UnionWindow *uni;   // union window modifiers (deploy/union_pg.hpp), or nullptr
 };
 
 // Built-in aggregates computed by typed loops instead of fmgr calls; each
@@ -129,6 +130,8 @@ struct GroupPlan {
     bool *buf_isnull;
     int buf_values_cap;
     const uint8 **buf_payloads;
+    struct UnionGroup *uni;    // a union window's group: the tables it merges (deploy/union_pg.hpp),
+                               // or nullptr; indexoid is then the main table's index or InvalidOid
 };
 
 // Compiled code attached to a plan (jit/jit_pg.cpp); nullptr = interpreter.
@@ -281,6 +284,10 @@ AttrNumber citus_dist_attno(Oid relid);  // the distribution column (InvalidAttr
 void citus_deploy_workers(const char *qfn, const char *bound_query, const char *options_json, Oid heapoid,
                           Oid request_fn, int dist_arg);
 void citus_undeploy_workers(const char *schema, const char *fname);
+// ERROR 0A000 unless every window of p is partitioned by the distribution
+// column dist_attno (a request reads one shard: a partition spanning shards
+// would be counted on one shard only).
+void citus_check_windows(const DeployPlan *p, AttrNumber dist_attno);
 // Kernels for the plan without the aggregates marked in exclude (compiled
 // now, not stored); nullptr when nothing compiles.
 JitPlan *jit_variant(DeployPlan *p, const bool *exclude);

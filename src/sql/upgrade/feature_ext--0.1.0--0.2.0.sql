@@ -168,3 +168,31 @@ BEGIN ATOMIC
            AS x(total_bytes bigint, used_bytes bigint, free_bytes bigint, reclaimable_bytes bigint, indexes int)
    ORDER BY 1, 2;
 END;
+
+-- Union windows (src/sql/42_union.sql).
+CREATE FUNCTION feature_ext.window_union(source regclass) RETURNS integer
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    RAISE EXCEPTION 'feature_ext.window_union() only has a meaning in the PARTITION BY of a deployed query'
+        USING ERRCODE = '0A000',
+              HINT = 'Deploy the query with feature_ext.deploy().';
+END $$;
+
+-- feature_ext.window_union(rel, 'a, b AS c'): the table's columns a and b
+-- stand for the main table's a and c (the PostgreSQL dialect's UNION ALL
+-- branches and OpenMLDB's UNION (SELECT a, b AS c FROM t) become this).
+CREATE FUNCTION feature_ext.window_union(source regclass, columns text) RETURNS integer
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    RAISE EXCEPTION 'feature_ext.window_union() only has a meaning in the PARTITION BY of a deployed query'
+        USING ERRCODE = '0A000',
+              HINT = 'Deploy the query with feature_ext.deploy().';
+END $$;
+
+CREATE FUNCTION feature_ext.instance_not_in_window() RETURNS integer
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    RAISE EXCEPTION 'feature_ext.instance_not_in_window() only has a meaning in the PARTITION BY of a deployed query'
+        USING ERRCODE = '0A000',
+              HINT = 'Deploy the query with feature_ext.deploy().';
+END $$;

@@ -1,0 +1,100 @@
+// feature_ext: union windows (SPEC §4.1; docs/DEPLOY.md, "Union windows").
+//
+// A window written with the deploy-only modifiers
+// feature_ext.window_union('t2'::regclass) (one per table, in the order
+// written) and feature_ext.instance_not_in_window() in its PARTITION BY
+// (OpenMLDB's WINDOW w AS (UNION t2, t3 ...) and INSTANCE_NOT_IN_WINDOW, see
+// dialect/openmldb.hpp) reads, besides (or instead of) the main table, the
+// rows of the key in every union table, each through its own skiplist index
+// on the same key and order columns.  The rows are merged newest first by
+// order value; rows of equal order value keep the tie order of
+// union_order.hpp (main table, then the union tables as written, each newest
+// inserted first), and the request row is the newest row.  Union tables have
+// the main table's columns (by name, same types); their rows are decoded into
+// the main table's attribute layout.  C-style zone (storage/storage_pg.hpp).
+#pragma once
+
+#include "feature_ext/deploy/deploy_pg.hpp"
+
+namespace fe {
+
+struct Rows;
+
+// The modifiers of one window (WindowPlan::uni), in the plan's context.
+struct UnionWindow {
+    int nrels;
+    Oid rels[16];          // union tables, tie order
+    const char *cols[16];  // per table: its column list ("a, b AS c": column a as the main
+                           // table's a, b as c; unlisted main columns are not provided), or
+                           // nullptr: all the main table's columns, by name
+    bool no_instance;      // INSTANCE_NOT_IN_WINDOW
+};
+constexpr int kMaxUnionTables = 16;
+
+// One table a union group reads.
+struct UnionSource {
+    Oid relid;
+    Oid indexoid;
+    bool read;             // false: the main table under INSTANCE_NOT_IN_WINDOW (its index
+                           // only gives the JIT's payload layout)
+    IndexMeta *meta;       // resolved on first use (plan's copy)
+    core::IndexSlot *slot;
+    uint64 slot_generation;
+    AttrNumber *to_main;   // per source attribute (attno - 1): the main table's attno, 0 = none
+    int natts;
+    bool same_layout;      // its payloads have the main index's layout (the JIT reads them)
+};
+
+// GroupPlan::uni of a union group.
+struct UnionGroup {
+    int nkeys;
+    AttrNumber keys[INDEX_MAX_KEYS];  // main attnos as written in PARTITION BY (matching)
+    AttrNumber order;
+    const UnionWindow *uw;
+    int nsrc;
+    UnionSource *src;      // tie order: the main table first (read or not), then the union tables
+};
+
+// window_modifiers(): a feature_ext.window_union(rel) / instance_not_in_window() call.
+void union_window_add(DeployPlan *p, WindowPlan *w, Oid rel, bool no_instance, const char *cols = nullptr);
+// group_for() of a union window: finds or adds its group (checks every
+// table: feature_store, columns, SELECT, RLS, index).  -1: the missing
+// indexes' CREATE INDEX were appended to *fixes (kFixCreateIndex); -2: the
+// main table's index is needed and missing (the caller reports it).
+int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas, WindowPlan *w,
+                    const char *wname, List *keys, AttrNumber order, int fix_flags, List **fixes);
+// The index metas of group g's union tables (for TTL checks), nullptr-terminated, palloc'd.
+const IndexMeta **union_metas(DeployPlan *p, int g);
+// Column attno (main) must be held by every index group g reads.
+void union_check_held(DeployPlan *p, int g, AttrNumber attno);
+// explain(): the group's tables.
+void union_explain(DeployPlan *p, int g, StringInfo out);
+// Every call: SELECT on every union table, no RLS, tables still there.
+void union_check_call(DeployPlan *p);
+// Plans to drop when relation relid changes.
+bool union_plan_reads(const DeployPlan *p, Oid relid);
+// batch() / training_set(): SELECT and RLS on every union table; an
+// INSTANCE_NOT_IN_WINDOW group without an index on the deployment's table
+// (which keys the batch's sort) is refused (0A000).
+void union_batch_check(DeployPlan *p, const char *what);
+// Offline (deploy/batch_pg.cpp): the rows of group gi's window for a source
+// row = the history view of the deployment's table (mainv, newest first;
+// ignored under INSTANCE_NOT_IN_WINDOW) merged with every union table's rows
+// of the key with order value up to base, in the tie order; interpreter
+// only (out->payloads is nullptr).
+void union_batch_rows(DeployPlan *p, int gi, const Rows *mainv, const Datum *reqv, const bool *reqn, int64 base,
+                      Rows *out);
+// The PostgreSQL dialect: a query over FROM (SELECT cols FROM t UNION ALL
+// SELECT cols FROM t2 ...) u becomes, in place, the same query over t whose
+// windows carry feature_ext.window_union('t2'::regclass) in PARTITION BY.
+// false: not such a query (left as is); errors (0A000) for such a subquery
+// that is not plain columns of one table per branch.
+bool union_all_rewrite(Query *q);
+// collect() of a union group: rows of every source merged into *out
+// (current memory context); with jit_group >= 0 runs the group's kernel on
+// them inside the read section and returns its code (jit::kNeedInterpreter
+// when a source's payload layout differs from the kernel's).
+int union_collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, int64 base, Datum based,
+                  Rows *out, int jit_group);
+
+}  // namespace fe

@@ -1,0 +1,939 @@
+// feature_ext: union windows (see deploy/union_pg.hpp).
+#include "feature_ext/deploy/union_pg.hpp"
+#include "feature_ext/base/compat_pg.hpp"
+#include "feature_ext/deploy/internal_pg.hpp"
+#include "feature_ext/deploy/union_order.hpp"
+#include "feature_ext/jit/spec.hpp"
+
+
+extern "C" {
+#include "access/genam.h"
+#include "access/table.h"
+#include "catalog/pg_class.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+}
+
+namespace fe {
+
+const TableAmRoutine *feature_store_routine();
+int run_jit_group(DeployPlan *p, int gi, const Rows *r, int64 base, Datum based, const Datum *reqv,
+                  const bool *reqn);  // deploy/exec_pg.cpp
+
+void union_window_add(DeployPlan *p, WindowPlan *w, Oid rel, bool no_instance, const char *cols)
+{
+    if (!w->uni)
+        w->uni = static_cast<UnionWindow *>(MemoryContextAllocZero(p->cxt, sizeof(UnionWindow)));
+    if (no_instance) {
+        w->uni->no_instance = true;
+        return;
+    }
+    for (int i = 0; i < w->uni->nrels; i++)
+        if (w->uni->rels[i] == rel)
+            ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT),
+                            errmsg("table %s is named twice in the union of one window", get_rel_name(rel))));
+    if (w->uni->nrels == kMaxUnionTables)
+        ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                        errmsg("a window unions at most %d tables", kMaxUnionTables)));
+    w->uni->cols[w->uni->nrels] = cols ? MemoryContextStrdup(p->cxt, cols) : nullptr;
+    w->uni->rels[w->uni->nrels++] = rel;
+}
+
+namespace {
+
+const char *qualified(Oid rel)
+{
+    return quote_qualified_identifier(get_namespace_name(get_rel_namespace(rel)), get_rel_name(rel));
+}
+
+// SELECT privilege and no row-level security: at deploy and at every call,
+// as for the main table (docs/SECURITY.md).
+void check_read(Oid rel)
+{
+    if (get_rel_relkind(rel) == '\0')
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE), errmsg("a union table of the deployment was dropped")));
+    if (pg_class_aclcheck(rel, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("permission denied for table %s", get_rel_name(rel))));
+}
+
+void check_rls(Relation r)
+{
+    if (r->rd_rel->relrowsecurity)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("table \"%s\" has row-level security enabled", RelationGetRelationName(r)),
+                        errdetail("Deployments cannot enforce row-level security policies yet, and never bypass them."),
+                        errhint("Disable row-level security on the table or deploy over a table without policies.")));
+}
+
+bool key_match(const IndexMeta *m, int nkeys, const AttrNumber *keys, AttrNumber order)
+{
+    if (m->order.attno != order || m->nkeys != nkeys)
+        return false;
+    for (int i = 0; i < nkeys; i++) {
+        bool found = false;
+        for (int k = 0; k < m->nkeys; k++)
+            found |= m->keys[k].attno == keys[i];
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+// Payloads of index s decode with main index m's layout.
+bool same_layout(const IndexMeta *m, const IndexMeta *s, const AttrNumber *to_main)
+{
+    if (!m || !s || m->nstored != s->nstored || m->stored_fixed != s->stored_fixed)
+        return false;
+    for (int i = 0; i < m->nstored; i++) {
+        const ColInfo &a = m->stored[i], &b = s->stored[i];
+        if (to_main[b.attno - 1] != a.attno || a.typid != b.typid || a.typlen != b.typlen ||
+            a.typbyval != b.typbyval || a.bpchar != b.bpchar || a.fixed_off != b.fixed_off)
+            return false;
+    }
+    return true;
+}
+
+IndexMeta *copy_meta(MemoryContext cxt, const IndexMeta *cm)
+{
+    IndexMeta *m2 = static_cast<IndexMeta *>(MemoryContextAlloc(cxt, sizeof(IndexMeta)));
+    *m2 = *cm;
+    m2->stored = static_cast<ColInfo *>(MemoryContextAlloc(cxt, sizeof(ColInfo) * (cm->nstored + 1)));
+    memcpy(m2->stored, cm->stored, sizeof(ColInfo) * cm->nstored);
+    return m2;
+}
+
+// One identifier of a column list, unquoted ("Ab" keeps its case, Ab is ab).
+const char *list_ident(const char **p)
+{
+    while (**p == ' ')
+        (*p)++;
+    StringInfoData s;
+    initStringInfo(&s);
+    if (**p == '"') {
+        (*p)++;
+        while (**p && !(**p == '"' && (*p)[1] != '"')) {
+            if (**p == '"')
+                (*p)++;
+            appendStringInfoChar(&s, *(*p)++);
+        }
+        if (**p == '"')
+            (*p)++;
+    } else
+        while (**p && **p != ',' && **p != ' ')
+            appendStringInfoChar(&s, char(pg_tolower(static_cast<unsigned char>(*(*p)++))));
+    while (**p == ' ')
+        (*p)++;
+    return s.data;
+}
+
+// A union table's columns from a column list "a, b AS c" (the
+// PostgreSQL-dialect UNION ALL branch, OpenMLDB's UNION (SELECT a, b AS c
+// FROM t)): each listed column of the table provides the main table's column
+// of the name after AS (or its own); same types.
+void map_columns(UnionSource *s, Relation u, Relation heap, const char *list, const char *wname)
+{
+    const char *un = RelationGetRelationName(u);
+    TupleDesc ud = RelationGetDescr(u), md = RelationGetDescr(heap);
+    const char *p = list;
+    while (*p) {
+        const char *src = list_ident(&p);
+        const char *dst = src;
+        if (pg_strncasecmp(p, "as ", 3) == 0) {
+            p += 3;
+            dst = list_ident(&p);
+        }
+        if (*p == ',')
+            p++;
+        else if (*p)
+            ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
+                            errmsg("invalid column list of union table \"%s\": \"%s\"", un, list),
+                            errhint("Write columns of the table, each optionally followed by AS and a column of the "
+                                    "deployment's table: 'a, b AS c'.")));
+        AttrNumber ua = get_attnum(RelationGetRelid(u), src);
+        if (ua <= 0)
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                            errmsg("column \"%s\" of table \"%s\" in the union of window \"%s\" does not exist", src, un,
+                                   wname)));
+        AttrNumber ma = get_attnum(RelationGetRelid(heap), dst);
+        if (ma <= 0)
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                            errmsg("column \"%s\" of table \"%s\" in the union of window \"%s\" stands for \"%s\", which "
+                                   "table \"%s\" has not", src, un, wname, dst, RelationGetRelationName(heap))));
+        Form_pg_attribute uatt = TupleDescAttr(ud, ua - 1), matt = TupleDescAttr(md, ma - 1);
+        if (uatt->atttypid != matt->atttypid)
+            ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                            errmsg("column \"%s\" of table \"%s\" in the union of window \"%s\" has type %s, not %s as "
+                                   "column \"%s\" of table \"%s\"", src, un, wname, format_type_be(uatt->atttypid),
+                                   format_type_be(matt->atttypid), dst, RelationGetRelationName(heap))));
+        for (int a = 0; a < ud->natts; a++)
+            if (s->to_main[a] == ma)
+                ereport(ERROR, (errcode(ERRCODE_DUPLICATE_COLUMN),
+                                errmsg("column \"%s\" is given twice in the union of window \"%s\"", dst, wname)));
+        s->to_main[ua - 1] = ma;
+    }
+}
+
+}  // namespace
+
+int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas, WindowPlan *w,
+                    const char *wname, List *keys, AttrNumber order, int fix_flags, List **fixes)
+{
+    const UnionWindow *uw = w->uni;
+    int nkeys = list_length(keys);
+    AttrNumber kattr[INDEX_MAX_KEYS];
+    for (int i = 0; i < nkeys; i++)
+        kattr[i] = AttrNumber(list_nth_int(keys, i));
+    // The same tables, keys and order: one group.
+    for (int g = 0; g < p->ngroups; g++) {
+        UnionGroup *ug = p->groups[g].uni;
+        if (!ug || ug->order != order || ug->nkeys != nkeys || ug->uw->nrels != uw->nrels ||
+            ug->uw->no_instance != uw->no_instance)
+            continue;
+        bool same = memcmp(ug->keys, kattr, sizeof(AttrNumber) * nkeys) == 0 &&
+                    memcmp(ug->uw->rels, uw->rels, sizeof(Oid) * uw->nrels) == 0;
+        for (int r = 0; r < uw->nrels && same; r++)
+            same = (!ug->uw->cols[r] && !uw->cols[r]) ||
+                   (ug->uw->cols[r] && uw->cols[r] && strcmp(ug->uw->cols[r], uw->cols[r]) == 0);
+        if (same)
+            return g;
+    }
+    const IndexMeta *mm = nullptr;  // the main table's index
+    for (int i = 0; i < nmetas && !mm; i++)
+        if (key_match(metas[i], nkeys, kattr, order))
+            mm = metas[i];
+    // The main table's index is missing: reported by the caller (with
+    // create_index, after the union tables' missing indexes were listed too).
+    bool main_missing = !mm && !uw->no_instance;
+    if (main_missing && !(fix_flags & kFixCreateIndex))
+        return -2;
+    // Citus: a union window would read one shard of each table on a worker;
+    // not designed yet (docs/DEPLOY.md, "Union windows").
+    if (is_citus_shell(RelationGetRelid(heap)))
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("union windows over Citus tables are not supported yet")));
+    for (int r = 0; r < uw->nrels; r++)
+        if (is_citus_shell(uw->rels[r]))
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("union windows over Citus tables are not supported yet"),
+                            errdetail("Table %s is a Citus table.", get_rel_name(uw->rels[r]))));
+    MemoryContext old = MemoryContextSwitchTo(p->cxt);
+    UnionGroup *ug = static_cast<UnionGroup *>(palloc0(sizeof(UnionGroup)));
+    ug->nkeys = nkeys;
+    memcpy(ug->keys, kattr, sizeof(AttrNumber) * nkeys);
+    ug->order = order;
+    ug->uw = uw;
+    ug->src = static_cast<UnionSource *>(palloc0(sizeof(UnionSource) * (uw->nrels + 1)));
+    TupleDesc md = RelationGetDescr(heap);
+    if (mm) {
+        UnionSource *s = &ug->src[ug->nsrc++];
+        s->relid = RelationGetRelid(heap);
+        s->indexoid = mm->indexoid;
+        s->read = !uw->no_instance;
+        s->natts = md->natts;
+        s->to_main = static_cast<AttrNumber *>(palloc(sizeof(AttrNumber) * Max(md->natts, 1)));
+        for (int a = 0; a < md->natts; a++)
+            s->to_main[a] = TupleDescAttr(md, a)->attisdropped ? 0 : AttrNumber(a + 1);
+        s->same_layout = true;
+    }
+    bool missing = false;
+    for (int r = 0; r < uw->nrels; r++) {
+        Oid rel = uw->rels[r];
+        check_read(rel);
+        Relation u = table_open(rel, AccessShareLock);
+        const char *un = RelationGetRelationName(u);
+        if (u->rd_rel->relkind != RELKIND_RELATION || u->rd_tableam != feature_store_routine())
+            ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+                            errmsg("table \"%s\" in the union of window \"%s\" is not a feature_store table", un, wname),
+                            errhint("Union windows read feature_store tables through their skiplist indexes.")));
+        if (u->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("table \"%s\" is a temporary table", un),
+                            errhint("A deployment is called from other sessions: union permanent or unlogged tables.")));
+        if (rel == RelationGetRelid(heap))
+            ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+                            errmsg("window \"%s\" unions its own table \"%s\"", wname, un)));
+        check_rls(u);
+        // The main table's columns, by name, with the same types (OpenMLDB
+        // requires the same schema; the order of the columns may differ).
+        TupleDesc ud = RelationGetDescr(u);
+        UnionSource *s = &ug->src[ug->nsrc++];
+        s->relid = rel;
+        s->read = true;
+        s->natts = ud->natts;
+        s->to_main = static_cast<AttrNumber *>(palloc0(sizeof(AttrNumber) * Max(ud->natts, 1)));
+        if (uw->cols[r])
+            map_columns(s, u, heap, uw->cols[r], wname);
+        int matched = 0, ucols = 0;
+        for (int a = 0; a < ud->natts && !uw->cols[r]; a++) {
+            Form_pg_attribute ua = TupleDescAttr(ud, a);
+            if (ua->attisdropped)
+                continue;
+            ucols++;
+            int ma = -1;
+            for (int b = 0; b < md->natts; b++)
+                if (!TupleDescAttr(md, b)->attisdropped && strcmp(NameStr(TupleDescAttr(md, b)->attname),
+                                                                  NameStr(ua->attname)) == 0)
+                    ma = b;
+            if (ma < 0)
+                ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                                errmsg("table \"%s\" in the union of window \"%s\" has column \"%s\", which table \"%s\" has not",
+                                       un, wname, NameStr(ua->attname), RelationGetRelationName(heap)),
+                                errhint("Union tables have the same columns as the deployment's table (by name, same types).")));
+            Form_pg_attribute mattr = TupleDescAttr(md, ma);
+            if (mattr->atttypid != ua->atttypid)
+                ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                                errmsg("column \"%s\" of table \"%s\" in the union of window \"%s\" has type %s, not %s as in table \"%s\"",
+                                       NameStr(ua->attname), un, wname, format_type_be(ua->atttypid),
+                                       format_type_be(mattr->atttypid), RelationGetRelationName(heap))));
+            s->to_main[a] = AttrNumber(ma + 1);
+            matched++;
+        }
+        int mcols = 0;
+        for (int b = 0; b < md->natts; b++)
+            mcols += !TupleDescAttr(md, b)->attisdropped;
+        if (matched != mcols && !uw->cols[r]) {
+            for (int b = 0; b < md->natts; b++) {
+                if (TupleDescAttr(md, b)->attisdropped)
+                    continue;
+                bool found = false;
+                for (int a = 0; a < ud->natts; a++)
+                    found |= s->to_main[a] == b + 1;
+                if (!found)
+                    ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                                    errmsg("table \"%s\" in the union of window \"%s\" has no column \"%s\"", un, wname,
+                                           NameStr(TupleDescAttr(md, b)->attname)),
+                                    errhint("Union tables have the same columns as the deployment's table (by name, same types).")));
+            }
+        }
+        (void) ucols;
+        // Its index on the same key and order columns.
+        AttrNumber ukeys[INDEX_MAX_KEYS], uorder = 0;
+        for (int i = 0; i < nkeys; i++)
+            ukeys[i] = 0;
+        for (int a = 0; a < ud->natts; a++) {
+            for (int i = 0; i < nkeys; i++)
+                if (s->to_main[a] == kattr[i])
+                    ukeys[i] = AttrNumber(a + 1);
+            if (s->to_main[a] == order)
+                uorder = AttrNumber(a + 1);
+        }
+        for (int i = 0; i <= nkeys; i++) {
+            AttrNumber need = i < nkeys ? kattr[i] : order;
+            if ((i < nkeys ? ukeys[i] : uorder) == 0)
+                ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                                errmsg("the union of window \"%s\" does not select column \"%s\" from table \"%s\"", wname,
+                                       NameStr(TupleDescAttr(md, need - 1)->attname), un),
+                                errhint("A union table provides the window's PARTITION BY and ORDER BY columns.")));
+        }
+        IndexMeta **umetas;
+        int num = heap_skiplist_indexes(u, &umetas);
+        const IndexMeta *um = nullptr;
+        for (int i = 0; i < num && !um; i++)
+            if (key_match(umetas[i], nkeys, ukeys, uorder))
+                um = umetas[i];
+        StringInfoData ci;
+        initStringInfo(&ci);
+        appendStringInfo(&ci, "CREATE INDEX ON %s USING skiplist (", qualified(rel));
+        for (int i = 0; i < nkeys; i++)
+            appendStringInfo(&ci, "%s, ", quote_identifier(NameStr(TupleDescAttr(ud, ukeys[i] - 1)->attname)));
+        appendStringInfo(&ci, "%s);", quote_identifier(NameStr(TupleDescAttr(ud, uorder - 1)->attname)));
+        if (!um) {
+            if (fix_flags & kFixCreateIndex) {
+                *fixes = lappend(*fixes, ci.data);
+                missing = true;
+                table_close(u, NoLock);
+                continue;
+            }
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+                            errmsg("no skiplist index on \"%s\" matches window \"%s\" (PARTITION BY ... ORDER BY %s)", un,
+                                   wname, NameStr(TupleDescAttr(ud, uorder - 1)->attname)),
+                            errhint("Create it: %s  (or deploy with options '{\"create_index\": true}')", ci.data)));
+        }
+        s->indexoid = um->indexoid;
+        s->meta = copy_meta(p->cxt, um);
+        s->same_layout = same_layout(mm, um, s->to_main);
+        table_close(u, NoLock);
+    }
+    if (mm)
+        ug->src[0].meta = copy_meta(p->cxt, mm);
+    MemoryContextSwitchTo(old);
+    if (main_missing)
+        return -2;
+    if (missing)
+        return -1;
+    GroupPlan *gp = &p->groups[p->ngroups];
+    memset(gp, 0, sizeof(*gp));
+    gp->uni = ug;
+    // The group's own index (the kernel's payload layout) is the main
+    // table's; without one (INSTANCE_NOT_IN_WINDOW) the group is interpreted.
+    const IndexMeta *lm = mm ? mm : ug->src[0].meta;
+    gp->indexoid = mm ? mm->indexoid : InvalidOid;
+    gp->order_attno = order;
+    gp->order_kind = lm ? lm->order_kind : kOrderInt8;
+    gp->order_type = TupleDescAttr(md, order - 1)->atttypid;
+    if (lm) {
+        // request columns in the order of the keys of the first index read
+        const UnionSource *s0 = &ug->src[0];
+        gp->nkeys = lm->nkeys;
+        for (int k = 0; k < lm->nkeys; k++)
+            gp->key_attnos[k] = s0->to_main[lm->keys[k].attno - 1];
+    } else {  // INSTANCE_NOT_IN_WINDOW without union tables: the request row alone
+        gp->nkeys = nkeys;
+        for (int k = 0; k < nkeys; k++)
+            gp->key_attnos[k] = kattr[k];
+        gp->order_kind = TupleDescAttr(md, order - 1)->atttypid == INT8OID ? kOrderInt8
+                         : TupleDescAttr(md, order - 1)->atttypid == INT4OID ? kOrderInt4
+                         : TupleDescAttr(md, order - 1)->atttypid == INT2OID ? kOrderInt2
+                         : TupleDescAttr(md, order - 1)->atttypid == TIMESTAMPOID ? kOrderTimestamp
+                         : TupleDescAttr(md, order - 1)->atttypid == TIMESTAMPTZOID ? kOrderTimestamptz
+                         : TupleDescAttr(md, order - 1)->atttypid == DATEOID ? kOrderDate
+                                                                            : kOrderInt8;
+    }
+    return p->ngroups++;
+}
+
+const IndexMeta **union_metas(DeployPlan *p, int g)
+{
+    UnionGroup *ug = p->groups[g].uni;
+    const IndexMeta **r = static_cast<const IndexMeta **>(palloc0(sizeof(IndexMeta *) * (ug->nsrc + 1)));
+    int n = 0;
+    for (int i = 0; i < ug->nsrc; i++)
+        if (ug->src[i].read && ug->src[i].relid != p->heapoid)
+            r[n++] = ug->src[i].meta;
+    return r;
+}
+
+void union_check_held(DeployPlan *p, int g, AttrNumber attno)
+{
+    UnionGroup *ug = p->groups[g].uni;
+    for (int i = 0; i < ug->nsrc; i++) {
+        const UnionSource *s = &ug->src[i];
+        if (!s->read)
+            continue;
+        const IndexMeta *m = s->meta;
+        bool held = false, provided = false;
+        for (int a = 0; a < s->natts; a++) {
+            if (s->to_main[a] != attno)
+                continue;
+            provided = true;
+            held = m->order.attno == a + 1;
+            for (int k = 0; k < m->nkeys; k++)
+                held |= m->keys[k].attno == a + 1;
+            for (int k = 0; k < m->nstored; k++)
+                held |= m->stored[k].attno == a + 1;
+        }
+        if (!provided)
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                            errmsg("the window reads column \"%s\", which the union does not select from table \"%s\"",
+                                   get_attname(p->heapoid, attno, false), get_rel_name(s->relid))));
+        if (!held)
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("column \"%s\" is not held by skiplist index \"%s\"", get_attname(p->heapoid, attno, false),
+                                   m->name),
+                            errhint("Add the column to the index's INCLUDE (...) list, or drop INCLUDE to hold all columns.")));
+    }
+}
+
+void union_explain(DeployPlan *p, int g, StringInfo out)
+{
+    UnionGroup *ug = p->groups[g].uni;
+    appendStringInfoString(out, "  union window: merge newest first, ties: main table, then union tables as written:");
+    for (int i = 0; i < ug->nsrc; i++) {
+        const UnionSource *s = &ug->src[i];
+        if (s->read)
+            appendStringInfo(out, " %s (index %s%s)", get_rel_name(s->relid), get_rel_name(s->indexoid),
+                             s->same_layout ? "" : ", other payload layout: interpreted");
+    }
+    if (ug->uw->no_instance)
+        appendStringInfoString(out, "; INSTANCE_NOT_IN_WINDOW: the main table's rows left out");
+    appendStringInfoChar(out, '\n');
+}
+
+void union_check_call(DeployPlan *p)
+{
+    for (int g = 0; g < p->ngroups; g++) {
+        UnionGroup *ug = p->groups[g].uni;
+        if (!ug)
+            continue;
+        for (int i = 0; i < ug->uw->nrels; i++) {
+            Oid rel = ug->uw->rels[i];
+            check_read(rel);
+            // (RLS turned on after deploy: the relcache callback drops the
+            // plan; the next plan refuses.  Checked here as well, cheaply.)
+            Relation r = RelationIdGetRelation(rel);
+            if (RelationIsValid(r)) {
+                bool rls = r->rd_rel->relrowsecurity;
+                RelationClose(r);
+                if (rls)
+                    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                                    errmsg("table \"%s\" has row-level security enabled", get_rel_name(rel)),
+                                    errdetail("Deployments cannot enforce row-level security policies yet, and never bypass them.")));
+            }
+        }
+    }
+}
+
+bool union_plan_reads(const DeployPlan *p, Oid relid)
+{
+    if (!p)
+        return false;
+    for (int g = 0; g < p->ngroups; g++) {
+        const UnionGroup *ug = p->groups[g].uni;
+        if (!ug)
+            continue;
+        for (int i = 0; i < ug->nsrc; i++)
+            if (ug->src[i].relid == relid)
+                return true;
+    }
+    return false;
+}
+
+void union_batch_check(DeployPlan *p, const char *what)
+{
+    union_check_call(p);
+    for (int g = 0; g < p->ngroups; g++)
+        if (p->groups[g].uni && !OidIsValid(p->groups[g].indexoid))
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("%s of deployment %s: an INSTANCE_NOT_IN_WINDOW window needs a skiplist index of "
+                                   "table %s on its key offline", what, p->name, get_rel_name(p->heapoid)),
+                            errhint("Create the index on the deployment's table with the window's PARTITION BY and "
+                                    "ORDER BY columns.")));
+}
+
+namespace {
+
+// The source's slot, re-resolved when its index changed.
+void resolve(DeployPlan *p, UnionSource *s, const IndexMeta *main_meta)
+{
+    core::IndexSlot *sl = s->slot;
+    if (sl && sl->state.load(std::memory_order_acquire) == core::kSlotReady &&
+        sl->generation.load(std::memory_order_acquire) == s->slot_generation && s->meta && sl->id == s->meta->id)
+        return;
+    const IndexMeta *cm;
+    Relation index = index_open(s->indexoid, AccessShareLock);
+    sl = ready_slot(index, &cm);
+    index_close(index, NoLock);
+    s->meta = copy_meta(p->cxt, cm);
+    s->slot = sl;
+    s->slot_generation = sl->generation.load(std::memory_order_acquire);
+    if (main_meta && s->relid != p->heapoid)
+        s->same_layout = same_layout(main_meta, s->meta, s->to_main);
+}
+
+
+// Each read source's rows of the request's key with order value up to
+// base, newest first, as far back as the group's windows need, into
+// sorder/spay/scount (per source; skip_main: not the deployment's table).
+// Enters the store's read section (the payloads stay valid until the caller
+// leaves it); returns the number of rows.
+int read_sources(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, int64 base, bool skip_main,
+                 int64 **sorder, const uint8 ***spay, int *scount)
+{
+    UnionGroup *ug = g->uni;
+    // Keys of each source's index (request values), encoded before the read
+    // section.  (Plain palloc'd arrays: an error raised below unwinds no C++
+    // object.)
+    int ns = ug->nsrc;
+    auto **keys = static_cast<uint8 **>(palloc0(sizeof(uint8 *) * Max(ns, 1)));
+    auto *klens = static_cast<uint32 *>(palloc0(sizeof(uint32) * Max(ns, 1)));
+    for (int i = 0; i < ns; i++) {
+        UnionSource *s = &ug->src[i];
+        if (!s->read || (skip_main && s->relid == p->heapoid))
+            continue;
+        Datum kv[INDEX_MAX_KEYS];
+        bool kn[INDEX_MAX_KEYS];
+        for (int k = 0; k < s->meta->nkeys; k++) {
+            AttrNumber ma = s->to_main[s->meta->keys[k].attno - 1];
+            kv[k] = reqv[ma - 1];
+            kn[k] = reqn[ma - 1];
+        }
+        klens[i] = encode_key_values(s->meta, kv, kn, &keys[i]);
+    }
+    // What the group's windows need of each source (as collect(); any
+    // source's rows beyond these cannot be in a frame of the merge).
+    int64 range_lo = INT64_MAX;
+    bool range_fast = true;
+    for (int w = 0; w < p->nwindows; w++) {
+        WindowPlan *wp = &p->windows[w];
+        if (&p->groups[wp->group] != g || wp->mode != kRange)
+            continue;
+        if (!wp->bound_fast && (wp->start_kind != kUnbounded || wp->end_kind == kPreceding ||
+                                wp->end_kind == kFollowing))
+            range_fast = false;
+        if (wp->start_kind == kPreceding || wp->start_kind == kFollowing)
+            range_lo = Min(range_lo, wp->start_bound);
+        else if (wp->start_kind == kCurrent)
+            range_lo = Min(range_lo, base);
+    }
+    bool all = g->need_all || (g->need_range && !range_fast);
+    int total = 0;
+    core::Store &st = store();
+    TimestampTz now = GetCurrentTimestamp();
+    st.reader_enter(reader_id());
+    for (int i = 0; i < ns; i++) {
+        UnionSource *s = &ug->src[i];
+        if (!s->read || (skip_main && s->relid == p->heapoid))
+            continue;
+        uint32 hash = core::Store::hash_key(keys[i], klens[i]);
+        core::TtlRule rule = slot_rule(s->slot, now);
+        const core::KeyEntry *k = st.find_key(s->slot, hash, keys[i], klens[i]);
+        if (!k)
+            continue;
+        core::Store::Cursor c;
+        int npeers = 0, n = 0, cap = 16;
+        sorder[i] = static_cast<int64 *>(palloc(sizeof(int64) * cap));
+        spay[i] = static_cast<const uint8 **>(palloc(sizeof(uint8 *) * cap));
+        for (c.seek(st, k, base, rule); c.valid(); c.next()) {
+            core::RowView r = c.row();
+            bool want = all || n - npeers < g->need_rows || r.order == base ||
+                        (g->need_range && r.order >= range_lo);
+            if (!want)
+                break;
+            if (n == cap) {
+                cap *= 2;
+                sorder[i] = static_cast<int64 *>(repalloc(sorder[i], sizeof(int64) * cap));
+                spay[i] = static_cast<const uint8 **>(repalloc(spay[i], sizeof(uint8 *) * cap));
+            }
+            npeers += r.order == base;
+            sorder[i][n] = r.order;
+            spay[i][n] = r.payload;
+            n++;
+        }
+        scount[i] = n;
+        total += n;
+    }
+    return total;
+}
+
+// A union table's row (payload pl of source s) in the main table's layout.
+void decode_row(DeployPlan *p, GroupPlan *g, const UnionSource *s, const uint8 *pl, Datum od, const Datum *reqv,
+                const bool *reqn, Datum *v, bool *nl)
+{
+    int natts = p->natts;
+    for (int a = 0; a < natts; a++) {
+        v[a] = reqv[a];
+        nl[a] = true;
+    }
+    for (int kk = 0; kk < g->nkeys; kk++) {
+        v[g->key_attnos[kk] - 1] = reqv[g->key_attnos[kk] - 1];
+        nl[g->key_attnos[kk] - 1] = reqn[g->key_attnos[kk] - 1];
+    }
+    v[g->order_attno - 1] = od;
+    nl[g->order_attno - 1] = false;
+    const IndexMeta *m = s->meta;
+    for (int sc = 0; sc < m->nstored; sc++) {
+        AttrNumber a = s->to_main[m->stored[sc].attno - 1];
+        if (a <= 0 || !p->cols_needed[a - 1])
+            continue;
+        v[a - 1] = decode_stored(m, pl, sc, &nl[a - 1]);
+    }
+}
+
+}  // namespace
+
+int union_collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, int64 base, Datum based,
+                  Rows *out, int jit_group)
+{
+    UnionGroup *ug = g->uni;
+    int natts = p->natts;
+    // Main index first: the kernel's layout.
+    const IndexMeta *main_meta = nullptr;
+    if (ug->nsrc > 0 && ug->src[0].relid == p->heapoid) {
+        resolve(p, &ug->src[0], nullptr);
+        main_meta = ug->src[0].meta;
+        g->meta = ug->src[0].meta;
+        g->slot = ug->src[0].slot;
+        g->slot_generation = ug->src[0].slot_generation;
+    }
+    bool use_jit = jit_group >= 0;
+    for (int i = 0; i < ug->nsrc; i++)
+        if (ug->src[i].read) {
+            resolve(p, &ug->src[i], main_meta);
+            use_jit &= ug->src[i].same_layout;
+        }
+    if (jit_group >= 0 && !use_jit)
+        return jit::kNeedInterpreter;
+    int ns = ug->nsrc;
+    auto **sorder = static_cast<int64 **>(palloc0(sizeof(int64 *) * Max(ns, 1)));
+    auto ***spay = static_cast<const uint8 ***>(palloc0(sizeof(uint8 **) * Max(ns, 1)));
+    auto *scount = static_cast<int *>(palloc0(sizeof(int) * Max(ns, 1)));
+    int rc = 0;
+    core::Store &st = store();
+    int total = read_sources(p, g, reqv, reqn, base, false, sorder, spay, scount);
+    // Merge (union_order.hpp) and decode into the main table's layout.
+    auto *merged = static_cast<UnionRowRef *>(palloc(sizeof(UnionRowRef) * Max(total, 1)));
+    int *at = static_cast<int *>(palloc(sizeof(int) * Max(ns, 1)));
+    int n = union_merge(sorder, scount, ns, at, merged);
+    out->n = n;
+    out->order = static_cast<int64 *>(palloc(sizeof(int64) * Max(n, 1)));
+    out->orderd = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
+    out->payloads = static_cast<const uint8 **>(palloc(sizeof(uint8 *) * Max(n, 1)));
+    // (values only for the interpreter: not when the kernel computes every aggregate of the group)
+    bool decode = !use_jit || !p->jit->groups[jit_group].all_jitted;
+    out->values = decode ? static_cast<Datum *>(palloc(sizeof(Datum) * size_t(Max(n, 1)) * natts)) : nullptr;
+    out->isnull = decode ? static_cast<bool *>(palloc(sizeof(bool) * size_t(Max(n, 1)) * natts)) : nullptr;
+    for (int i = 0; i < n; i++) {
+        const UnionRowRef &ref = merged[i];
+        int64 ov = sorder[ref.src][ref.idx];
+        const uint8 *pl = spay[ref.src][ref.idx];
+        out->order[i] = ov;
+        out->orderd[i] = order_to_datum(g->order_kind, ov);
+        out->payloads[i] = pl;
+        if (decode)
+            decode_row(p, g, &ug->src[ref.src], pl, out->orderd[i], reqv, reqn, out->values + size_t(i) * natts,
+                       out->isnull + size_t(i) * natts);
+    }
+    if (use_jit)
+        rc = run_jit_group(p, jit_group, out, base, based, reqv, reqn);
+    st.reader_exit(reader_id());
+    return rc;
+}
+
+}  // namespace fe
+
+namespace fe {
+
+void union_batch_rows(DeployPlan *p, int gi, const Rows *mainv, const Datum *reqv, const bool *reqn, int64 base,
+                      Rows *out)
+{
+    GroupPlan *g = &p->groups[gi];
+    UnionGroup *ug = g->uni;
+    int natts = p->natts, ns = ug->nsrc;
+    for (int i = 0; i < ns; i++)
+        if (ug->src[i].read && ug->src[i].relid != p->heapoid)
+            resolve(p, &ug->src[i], nullptr);
+    auto **sorder = static_cast<int64 **>(palloc0(sizeof(int64 *) * Max(ns, 1)));
+    auto ***spay = static_cast<const uint8 ***>(palloc0(sizeof(uint8 **) * Max(ns, 1)));
+    auto *scount = static_cast<int *>(palloc0(sizeof(int) * Max(ns, 1)));
+    core::Store &st = store();
+    int total = read_sources(p, g, reqv, reqn, base, true, sorder, spay, scount);
+    // The deployment's table's rows: the batch's history (source 0 when read).
+    bool main_in = ns > 0 && ug->src[0].relid == p->heapoid && ug->src[0].read;
+    if (main_in) {
+        sorder[0] = mainv->order;
+        scount[0] = mainv->n;
+        total += mainv->n;
+    }
+    auto *merged = static_cast<UnionRowRef *>(palloc(sizeof(UnionRowRef) * Max(total, 1)));
+    int *at = static_cast<int *>(palloc(sizeof(int) * Max(ns, 1)));
+    int n = union_merge(sorder, scount, ns, at, merged);
+    out->n = n;
+    out->order = static_cast<int64 *>(palloc(sizeof(int64) * Max(n, 1)));
+    out->orderd = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
+    out->payloads = nullptr;
+    out->values = static_cast<Datum *>(palloc(sizeof(Datum) * size_t(Max(n, 1)) * natts));
+    out->isnull = static_cast<bool *>(palloc(sizeof(bool) * size_t(Max(n, 1)) * natts));
+    for (int i = 0; i < n; i++) {
+        const UnionRowRef &ref = merged[i];
+        out->order[i] = sorder[ref.src][ref.idx];
+        if (main_in && ref.src == 0) {
+            out->orderd[i] = mainv->orderd[ref.idx];
+            memcpy(out->values + size_t(i) * natts, mainv->values + size_t(ref.idx) * natts, sizeof(Datum) * natts);
+            memcpy(out->isnull + size_t(i) * natts, mainv->isnull + size_t(ref.idx) * natts, sizeof(bool) * natts);
+            continue;
+        }
+        out->orderd[i] = order_to_datum(g->order_kind, out->order[i]);
+        decode_row(p, g, &ug->src[ref.src], spay[ref.src][ref.idx], out->orderd[i], reqv, reqn,
+                   out->values + size_t(i) * natts, out->isnull + size_t(i) * natts);
+    }
+    st.reader_exit(reader_id());
+}
+
+}  // namespace fe
+
+// ---- the PostgreSQL dialect: a window over a UNION ALL subquery
+extern "C" {
+#include "catalog/pg_collation_d.h"
+#include "catalog/pg_operator_d.h"
+#include "catalog/pg_type_d.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "parser/parse_func.h"
+#include "parser/parsetree.h"
+}
+
+namespace fe {
+namespace {
+
+[[noreturn]] void refuse_union_all(const char *what)
+{
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("a union window's subquery %s", what),
+                    errhint("Write FROM (SELECT k, ts, v FROM t UNION ALL SELECT k, ts, v FROM t2) u: plain "
+                            "columns of one table per branch, the same names in every branch, the deployment's "
+                            "table first (docs/DEPLOY.md, \"Union windows\").")));
+}
+
+void union_leaves(Query *sq, Node *n, List **out)
+{
+    if (IsA(n, RangeTblRef)) {
+        *out = lappend(*out, rt_fetch(reinterpret_cast<RangeTblRef *>(n)->rtindex, sq->rtable));
+        return;
+    }
+    auto *so = reinterpret_cast<SetOperationStmt *>(n);
+    if (!IsA(n, SetOperationStmt) || so->op != SETOP_UNION || !so->all)
+        refuse_union_all("must be a UNION ALL (UNION, INTERSECT and EXCEPT are not supported)");
+    union_leaves(sq, so->larg, out);
+    union_leaves(sq, so->rarg, out);
+}
+
+struct VarMap {
+    AttrNumber *attno;  // union output column (1-based) -> main table attno
+    int n;
+    Oid relid;
+};
+
+Node *map_vars(Node *node, void *ctx)
+{
+    if (!node)
+        return nullptr;
+    if (IsA(node, Var)) {
+        auto *m = static_cast<VarMap *>(ctx);
+        Var *v = reinterpret_cast<Var *>(node);
+        if (v->varlevelsup == 0 && v->varno == 1) {
+            if (v->varattno <= 0 || v->varattno > m->n)
+                refuse_union_all("is read as a whole row");
+            AttrNumber a = m->attno[v->varattno - 1];
+            Oid typ;
+            int32 typmod;
+            Oid coll;
+            get_atttypetypmodcoll(m->relid, a, &typ, &typmod, &coll);
+            if (typ != v->vartype)
+                refuse_union_all("has a column whose type differs between its branches");
+            Var *nv = makeVar(1, a, typ, typmod, coll, 0);
+            nv->location = v->location;
+            return reinterpret_cast<Node *>(nv);
+        }
+        return node;
+    }
+    return expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(reinterpret_cast<void (*)()>(map_vars)), ctx);
+}
+
+}  // namespace
+
+bool union_all_rewrite(Query *q)
+{
+    if (list_length(q->rtable) != 1)
+        return false;
+    RangeTblEntry *rte = linitial_node(RangeTblEntry, q->rtable);
+    if (rte->rtekind != RTE_SUBQUERY || !rte->subquery || !rte->subquery->setOperations)
+        return false;
+    Query *sq = rte->subquery;
+    if (sq->sortClause || sq->limitCount || sq->limitOffset || sq->cteList)
+        refuse_union_all("must be a plain UNION ALL (no ORDER BY, LIMIT or WITH)");
+    List *leaves = NIL;
+    union_leaves(sq, sq->setOperations, &leaves);
+    int ncols = -1;
+    VarMap vm{nullptr, 0, InvalidOid};
+    List *names = NIL;
+    List *rels = NIL;
+    List *colls = NIL;  // per union table: its column list (window_union's second argument)
+    RangeTblEntry *main_rte = nullptr;
+    Query *main_q = nullptr;
+    ListCell *lc;
+    foreach (lc, leaves) {
+        RangeTblEntry *l = lfirst_node(RangeTblEntry, lc);
+        Query *lq = l->subquery;
+        if (l->rtekind != RTE_SUBQUERY || !lq || list_length(lq->rtable) != 1 ||
+            linitial_node(RangeTblEntry, lq->rtable)->rtekind != RTE_RELATION)
+            refuse_union_all("must read one table per branch");
+        if (lq->jointree->quals || lq->hasWindowFuncs || lq->hasAggs || lq->groupClause || lq->hasSubLinks ||
+            lq->sortClause || lq->limitCount || lq->distinctClause || lq->hasTargetSRFs || lq->cteList)
+            refuse_union_all("branches select columns only (no WHERE, aggregates, ORDER BY, LIMIT, DISTINCT)");
+        RangeTblEntry *lr = linitial_node(RangeTblEntry, lq->rtable);
+        int i = 0;
+        StringInfoData cols;
+        initStringInfo(&cols);
+        List *lnames = NIL;
+        ListCell *tc;
+        bool first = lc == list_head(leaves);
+        if (first) {
+            main_rte = lr;
+            main_q = lq;
+            vm.relid = lr->relid;
+            vm.attno = static_cast<AttrNumber *>(palloc0(sizeof(AttrNumber) * (list_length(lq->targetList) + 1)));
+        }
+        foreach (tc, lq->targetList) {
+            TargetEntry *te = lfirst_node(TargetEntry, tc);
+            if (te->resjunk)
+                continue;
+            Node *e = reinterpret_cast<Node *>(te->expr);
+            if (!IsA(e, Var) || reinterpret_cast<Var *>(e)->varattno <= 0 || reinterpret_cast<Var *>(e)->varlevelsup)
+                refuse_union_all("branches select plain columns (no expressions, casts or constants)");
+            char *an = get_attname(lr->relid, reinterpret_cast<Var *>(e)->varattno, false);
+            if (first)
+                vm.attno[i] = reinterpret_cast<Var *>(e)->varattno;
+            else {  // this branch's column i stands for the first branch's (by position, as UNION ALL)
+                if (cols.len)
+                    appendStringInfoString(&cols, ", ");
+                const char *dst = strVal(list_nth(names, i));
+                appendStringInfoString(&cols, quote_identifier(an));
+                if (strcmp(an, dst) != 0)
+                    appendStringInfo(&cols, " AS %s", quote_identifier(dst));
+            }
+            lnames = lappend(lnames, makeString(an));
+            i++;
+        }
+        if (first) {
+            names = lnames;
+            ncols = i;
+        } else {
+            if (i != ncols)
+                refuse_union_all("has branches with different numbers of columns");
+            if (list_member_oid(rels, lr->relid) || lr->relid == main_rte->relid)
+                ereport(ERROR, (errcode(ERRCODE_DUPLICATE_OBJECT),
+                                errmsg("table %s appears twice in the union", get_rel_name(lr->relid))));
+            rels = lappend_oid(rels, lr->relid);
+            colls = lappend(colls, cols.data);
+        }
+    }
+    vm.n = ncols;
+    // The outer query over the main table: the union's columns as its columns.
+    q->targetList = reinterpret_cast<List *>(map_vars(reinterpret_cast<Node *>(q->targetList), &vm));
+    if (q->jointree->quals)
+        q->jointree->quals = map_vars(q->jointree->quals, &vm);
+    RangeTblEntry *nr = static_cast<RangeTblEntry *>(copyObjectImpl(main_rte));
+    nr->inFromCl = true;
+    compat::move_relation_rte(q, main_q, nr);
+    q->rtable = list_make1(nr);
+    // Every window reads the union: feature_ext.window_union(rel) in its
+    // PARTITION BY, one resjunk target per table, in the order written.
+    Oid argt[2] = {REGCLASSOID, TEXTOID};
+    Oid fn = LookupFuncName(list_make2(makeString(pstrdup("feature_ext")), makeString(pstrdup("window_union"))), 2,
+                            argt, false);
+    Index ref = 0;
+    foreach (lc, q->targetList)
+        ref = Max(ref, lfirst_node(TargetEntry, lc)->ressortgroupref);
+    List *sgcs = NIL;
+    foreach (lc, rels) {
+        Const *c = makeConst(REGCLASSOID, -1, InvalidOid, sizeof(Oid), ObjectIdGetDatum(lfirst_oid(lc)), false, true);
+        Const *cl = makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1,
+                              CStringGetTextDatum(static_cast<char *>(list_nth(colls, foreach_current_index(lc)))),
+                              false, false);
+        FuncExpr *f = makeFuncExpr(fn, INT4OID, list_make2(c, cl), InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
+        TargetEntry *te = makeTargetEntry(reinterpret_cast<Expr *>(f), AttrNumber(list_length(q->targetList) + 1),
+                                          nullptr, true);
+        te->ressortgroupref = ++ref;
+        q->targetList = lappend(q->targetList, te);
+        SortGroupClause *sgc = makeNode(SortGroupClause);
+        sgc->tleSortGroupRef = ref;
+        sgc->eqop = Int4EqualOperator;
+        sgc->sortop = Int4LessOperator;
+        sgc->nulls_first = false;
+        sgc->hashable = true;
+        sgcs = lappend(sgcs, sgc);
+    }
+    foreach (lc, q->windowClause) {
+        WindowClause *wc = lfirst_node(WindowClause, lc);
+        wc->partitionClause = list_concat(wc->partitionClause, list_copy(sgcs));
+    }
+    return true;
+}
+
+}  // namespace fe

@@ -1,0 +1,306 @@
+#!/usr/bin/env python3
+"""Differential test of union windows (SPEC §4.1): random tables, random deployments.
+
+For every seed: a main feature_store table and one or two union tables with
+the same columns (the second sometimes declared in another column order, so
+that its payloads differ and the JIT hands its windows to the interpreter),
+a few keys, many equal times across and inside the tables, NULLs, and rows
+inserted out of time order; the union tables are filled first.  A random
+deployment: one union window, written either in the PostgreSQL dialect as a
+window over `FROM (SELECT ... FROM m UNION ALL SELECT ... FROM u1 ...) u` or
+with the modifiers (`feature_ext.window_union(...)`, sometimes
+`feature_ext.instance_not_in_window()`), a random ROWS / RANGE / GROUPS frame
+with offsets and EXCLUDE, and random features (aggregates, FILTER,
+string_agg, lag, first_value / last_value, row_number, rank).
+
+Each row of the main table is requested and then inserted (OpenMLDB's
+protocol).  Every request (jit on and jit off), every row of <name>_batch()
+over the main table, and every row of training_set() over random label rows
+is compared with PostgreSQL's own window executor over the same rows in the
+documented tie order (docs/DEPLOY.md, "Union windows": ascending, at equal
+times the last union table's rows first, ..., the first union table's, the
+main table's, each oldest inserted first, the request last).  Floats with a
+relative tolerance of 1e-9 (the interpreter and PostgreSQL add in the same
+order: equal in practice), everything else exactly.
+
+  python3 test/differential/union.py                 seeds 1..60
+  python3 test/differential/union.py --seeds 1-500   a range
+  python3 test/differential/union.py --seed 17 -v    one seed, with its SQL
+  python3 test/differential/union.py --port 5432     a running server (/tmp socket)
+"""
+import argparse
+import math
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+try:
+    import psycopg
+except ImportError:
+    if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    raise
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+COLS = ["k", "ts", "v", "f", "seq"]
+TYPES = {"k": "text", "ts": "bigint", "v": "integer", "f": "double precision", "seq": "integer"}
+
+
+def run_as_postgres(cmd, **kw):
+    if os.geteuid() == 0:
+        cmd = ["runuser", "-u", "postgres", "--"] + cmd
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def start_server(port):
+    pg_config = os.environ.get("PG_CONFIG", "pg_config")
+    bindir = subprocess.check_output([pg_config, "--bindir"], text=True).strip()
+    work = tempfile.mkdtemp(prefix="feature_ext.union.")
+    os.chmod(work, 0o755)
+    if os.geteuid() == 0:
+        shutil.chown(work, "postgres", "postgres")
+    data = os.path.join(work, "data")
+    run_as_postgres([os.path.join(bindir, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "--no-sync"],
+                    stdout=subprocess.DEVNULL)
+    with open(os.path.join(ROOT, "test", "regress.conf")) as f:
+        conf = f.read()
+    with open(os.path.join(data, "postgresql.conf"), "a") as f:
+        f.write("port = %d\nlisten_addresses = ''\nunix_socket_directories = '/tmp'\nfsync = off\n%s\n" % (port, conf))
+    run_as_postgres([os.path.join(bindir, "pg_ctl"), "-D", data, "-l", os.path.join(data, "server.log"), "-w",
+                     "start"], stdout=subprocess.DEVNULL)
+
+    def stop():
+        run_as_postgres([os.path.join(bindir, "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop"],
+                        stdout=subprocess.DEVNULL)
+        shutil.rmtree(work, ignore_errors=True)
+    return stop
+
+
+def free_port(start):
+    for port in range(start, start + 40):
+        if not os.path.exists("/tmp/.s.PGSQL.%d.lock" % port):
+            return port
+    return start
+
+
+FRAMES = [
+    "ROWS BETWEEN {n} PRECEDING AND CURRENT ROW",
+    "ROWS BETWEEN {n} PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW",
+    "ROWS BETWEEN {n} PRECEDING AND {m} PRECEDING",
+    "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW",
+    "ROWS BETWEEN {n} PRECEDING AND CURRENT ROW EXCLUDE TIES",
+    "ROWS BETWEEN {n} PRECEDING AND CURRENT ROW EXCLUDE GROUP",
+    "RANGE BETWEEN {r} PRECEDING AND CURRENT ROW",
+    "RANGE BETWEEN {r} PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW",
+    "RANGE BETWEEN {r} PRECEDING AND {s} PRECEDING",
+    "RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE GROUP",
+    "GROUPS BETWEEN {n} PRECEDING AND CURRENT ROW",
+    "GROUPS BETWEEN {n} PRECEDING AND {m} PRECEDING",
+]
+FEATURES = [
+    "sum(v) OVER w", "count(*) OVER w", "count(v) OVER w", "max(v) OVER w", "min(f) OVER w", "avg(f) OVER w",
+    "sum(f) OVER w", "string_agg(v::text, ',') OVER w", "sum(f) FILTER (WHERE v > 40) OVER w",
+    "lag(v) OVER w", "lag(v, 2) OVER w", "first_value(v) OVER w", "last_value(f) OVER w", "row_number() OVER w",
+    "rank() OVER w", "max(v + 1) OVER w", "count(*) FILTER (WHERE f IS NULL) OVER w", "nth_value(v, 2) OVER w",
+]
+
+
+class Case:
+    def __init__(self, seed):
+        rnd = random.Random(seed)
+        self.seed = seed
+        self.nunion = rnd.choice([1, 1, 2])
+        self.reorder = self.nunion == 2 and rnd.random() < 0.5  # u2 with another column order
+        self.form = rnd.choice(["unionall", "modifier", "modifier"])
+        self.no_instance = self.form == "modifier" and rnd.random() < 0.25
+        keys = ["a", "b", "c"][:rnd.choice([1, 2, 3])]
+        span = rnd.choice([5, 10, 30])
+        self.seqn = 0
+
+        def row():
+            self.seqn += 1
+            return [rnd.choice(keys), rnd.randrange(span) * 10, None if rnd.random() < 0.1 else rnd.randrange(100),
+                    None if rnd.random() < 0.1 else round(rnd.uniform(-50, 50), 3), self.seqn]
+        self.unions = [[row() for _ in range(rnd.randrange(5, 25))] for _ in range(self.nunion)]
+        self.main = [row() for _ in range(rnd.randrange(8, 30))]
+        self.labels = [row() for _ in range(6)]
+        n = rnd.randrange(0, 6)
+        frame = rnd.choice(FRAMES).format(n=n, m=rnd.randrange(0, n + 1), r=rnd.choice([0, 10, 20, 50]),
+                                          s=rnd.choice([0, 10]))
+        frame = re.sub(r"RANGE BETWEEN (\d+) PRECEDING AND (\d+) PRECEDING",
+                       lambda mm: "RANGE BETWEEN %s PRECEDING AND %s PRECEDING" % (
+                           max(mm.group(1), mm.group(2), key=int), min(mm.group(1), mm.group(2), key=int)), frame)
+        frame = re.sub(r"(ROWS|GROUPS) BETWEEN (\d+) PRECEDING AND (\d+) PRECEDING",
+                       lambda mm: "%s BETWEEN %s PRECEDING AND %s PRECEDING" % (
+                           mm.group(1), max(mm.group(2), mm.group(3), key=int), min(mm.group(2), mm.group(3), key=int)),
+                       frame)
+        self.frame = frame
+        self.feats = rnd.sample(FEATURES, rnd.randrange(2, 6))
+
+    def tables(self):
+        return ["dm"] + ["du%d" % (j + 1) for j in range(self.nunion)]
+
+    def deploy_sql(self):
+        fl = ", ".join("%s AS f%d" % (f, i) for i, f in enumerate(self.feats))
+        if self.form == "unionall":
+            src = " UNION ALL ".join("SELECT k, ts, v, f, seq FROM %s" % t for t in self.tables())
+            return "SELECT %s FROM (%s) u WINDOW w AS (PARTITION BY k ORDER BY ts %s)" % (fl, src, self.frame)
+        mods = "".join(", feature_ext.window_union('%s'::regclass)" % t for t in self.tables()[1:])
+        if self.no_instance:
+            mods += ", feature_ext.instance_not_in_window()"
+        return "SELECT %s FROM dm WINDOW w AS (PARTITION BY k%s ORDER BY ts %s)" % (fl, mods, self.frame)
+
+    def native_sql(self, main_filter):
+        """The reference for one row: $1..$5 = its k, ts, v, f, seq."""
+        fl = ", ".join("%s AS f%d" % (f, i) for i, f in enumerate(self.feats))
+        parts = ["SELECT $1::text AS k, $2::bigint AS ts, $3::int AS v, $4::float8 AS f, $5::int AS seq, 0 AS src"]
+        if not self.no_instance:
+            parts.append("SELECT k, ts, v, f, seq, 1 FROM dm WHERE k = $1 AND ts <= $2 AND " + main_filter)
+        for j, t in enumerate(self.tables()[1:]):
+            parts.append("SELECT k, ts, v, f, seq, %d FROM %s WHERE k = $1 AND ts <= $2" % (j + 2, t))
+        sql = ("SELECT * FROM (SELECT %s, src FROM (SELECT * FROM (%s) u ORDER BY ts, src DESC, seq) x "
+               "WINDOW w AS (ORDER BY ts %s)) y WHERE src = 0" % (fl, " UNION ALL ".join(parts), self.frame))
+        return re.sub(r"\$(\d)", r"%(a\1)s", sql)  # psycopg's named placeholders
+
+
+def same(a, b):
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if x is None or y is None:
+            if not (x is None and y is None):
+                return False
+        elif isinstance(x, float) or isinstance(y, float):
+            if math.isnan(x) or math.isnan(y):
+                if not (math.isnan(x) and math.isnan(y)):
+                    return False
+            elif not (x == y or abs(x - y) <= 1e-9 * max(abs(x), abs(y))):
+                return False
+        elif x != y:
+            return False
+    return True
+
+
+def run_seed(conn, seed, verbose):
+    c = Case(seed)
+    cur = conn.cursor()
+    problems = []
+
+    def q(sql, params=None):
+        cur.execute(sql, params)
+        return cur.fetchall() if cur.description else None
+    q("SELECT feature_ext.undeploy(name) FROM feature_ext.deployments WHERE name = 'public.ud'")
+    q("DROP TABLE IF EXISTS dm, du1, du2 CASCADE")
+    for t in c.tables():
+        cols = list(COLS)
+        if t == "du2" and c.reorder:
+            cols = ["seq", "f", "v", "ts", "k"]
+        q("CREATE TABLE %s (%s) USING feature_store" % (t, ", ".join("%s %s" % (x, TYPES[x]) for x in cols)))
+        q("CREATE INDEX ON %s USING skiplist (k, ts)" % t)
+    for j, rows in enumerate(c.unions):
+        for r in rows:
+            q("INSERT INTO du%d (k, ts, v, f, seq) VALUES (%%s, %%s, %%s, %%s, %%s)" % (j + 1), r)
+    conn.commit()
+    dsql = c.deploy_sql()
+    if verbose:
+        print("seed %s: %s" % (seed, dsql))
+    q("SELECT feature_ext.deploy('ud', %s)", (dsql,))
+    conn.commit()
+    nf = len(c.feats)
+    native = c.native_sql("true")
+    for i, r in enumerate(c.main):
+        args = dict(("a%d" % (n + 1), v) for n, v in enumerate(r))
+        ref = tuple(q(native, args)[0][:nf])
+        for jit in ("on", "off"):
+            q("SET feature_ext.jit = " + jit)
+            got = tuple(q("SELECT * FROM ud(%s, %s, %s, %s, %s)", r)[0])
+            if not same(got, ref):
+                problems.append("request %d jit %s %r: deployed %r, native %r" % (i, jit, r, got, ref))
+        q("INSERT INTO dm (k, ts, v, f, seq) VALUES (%s, %s, %s, %s, %s)", r)
+        conn.commit()
+    q("SET feature_ext.jit = on")
+    # batch over dm in insertion order: each row against the rows of dm before it
+    bat = q("SELECT * FROM ud_batch('SELECT * FROM dm ORDER BY seq')")
+    nb = c.native_sql("seq < $5")
+    for i, r in enumerate(c.main):
+        args = dict(("a%d" % (n + 1), v) for n, v in enumerate(r))
+        ref = tuple(q(nb, args)[0][:nf])
+        if not same(tuple(bat[i]), ref):
+            problems.append("batch row %d %r: batch %r, native %r" % (i, r, tuple(bat[i]), ref))
+    # training_set over label rows, as of each label's time
+    q("DROP TABLE IF EXISTS dl")
+    q("CREATE TABLE dl (k text, ts bigint, v int, f float8, seq int)")
+    for r in c.labels:
+        q("INSERT INTO dl VALUES (%s, %s, %s, %s, %s)", r)
+    tr = q("SELECT * FROM feature_ext.training_set('ud', 'SELECT * FROM dl ORDER BY seq', NULL::ud_result)")
+    for i, r in enumerate(c.labels):
+        args = dict(("a%d" % (n + 1), v) for n, v in enumerate(r))
+        ref = tuple(q(native, args)[0][:nf])
+        if not same(tuple(tr[i]), ref):
+            problems.append("training_set row %d %r: %r, native %r" % (i, r, tuple(tr[i]), ref))
+    conn.commit()
+    if problems and verbose:
+        for p in problems[:10]:
+            print("  " + p)
+    return c, problems
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seeds", default="1-60", help="a range a-b (default 1-60)")
+    ap.add_argument("--seed", type=int, default=None, help="one seed")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--port", type=int, default=None, help="use a running server on this port (/tmp socket)")
+    args = ap.parse_args()
+    if args.seed is not None:
+        seeds = [args.seed]
+    else:
+        a, b = args.seeds.split("-")
+        seeds = range(int(a), int(b) + 1)
+    stop = None
+    port = args.port
+    if port is None:
+        port = free_port(int(os.environ.get("FE_DIFF_PORT", "55471")))
+        stop = start_server(port)
+    t0 = time.time()
+    failed = []
+    counts = {"unionall": 0, "modifier": 0, "no_instance": 0, "reorder": 0, "requests": 0}
+    try:
+        conn = psycopg.connect(host="/tmp", port=port, user="postgres", dbname="postgres")
+        with conn.cursor() as cur:
+            cur.execute("CREATE EXTENSION IF NOT EXISTS feature_ext")
+            cur.execute("SET client_min_messages = warning")
+        conn.commit()
+        for s in seeds:
+            try:
+                c, problems = run_seed(conn, s, args.verbose or args.seed is not None)
+            except psycopg.Error as e:
+                conn.rollback()
+                failed.append((s, ["error: %s %s" % (e.sqlstate, e.diag.message_primary)]))
+                continue
+            counts[c.form] += 1
+            counts["no_instance"] += c.no_instance
+            counts["reorder"] += c.reorder
+            counts["requests"] += len(c.main)
+            if problems:
+                failed.append((s, problems))
+        conn.close()
+    finally:
+        if stop:
+            stop()
+    for s, p in failed:
+        print("FAIL seed %s: %s" % (s, p[0]))
+    print("%d seeds (%d UNION ALL form, %d modifier form, %d INSTANCE_NOT_IN_WINDOW, %d with a reordered union "
+          "table), %d requests x jit on/off + batch + training_set; %d failed; %.1fs"
+          % (len(seeds), counts["unionall"], counts["modifier"], counts["no_instance"], counts["reorder"],
+             counts["requests"], len(failed), time.time() - t0))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
