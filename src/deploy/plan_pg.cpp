@@ -1199,7 +1199,8 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
     if ((list_length(q->rtable) != 1 && !join_present(q)) ||
         linitial_node(RangeTblEntry, q->rtable)->rtekind != RTE_RELATION)
         fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1, "a deployment reads exactly one table",
-             "Other tables are read with LEFT JOINs (deploy/join_pg.hpp); WINDOW UNION is not supported yet.");
+             "Its table is the first FROM item; other tables are read by LEFT JOINs (LAST JOIN, dimension lookups) "
+             "or union windows (docs/DEPLOY.md).");
     if (q->jointree->quals)
         fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(q->jointree->quals),
              "WHERE is not supported in deployments", "Use FILTER (WHERE ...) on the aggregates.");
