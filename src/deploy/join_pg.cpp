@@ -235,6 +235,13 @@ void check_joined_table(JB *b, Relation rel, const char *what)
               "Joins read tables (views, foreign and partitioned tables are not supported).");
     if (is_citus_shell(RelationGetRelid(rel)))  // (its rows are on the workers: reading it here is wrong)
         refuse_citus_shell(rel, what);
+    // Over a distributed table each request runs on its key's worker, where
+    // this table would be whatever local table has its name there.
+    if (is_citus_shell(RelationGetRelid(b->heap)))
+        jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
+              psprintf("%s over the Citus table \"%s\" cannot read other tables yet", what,
+                       RelationGetRelationName(b->heap)),
+              "Deployments over a distributed table read that table only (docs/SCALE-OUT.md).");
     if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
         jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1, psprintf("table \"%s\" is a temporary table", name),
               "A deployment is called from other sessions, which cannot read this session's temporary tables.");

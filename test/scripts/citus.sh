@@ -268,6 +268,19 @@ grep -q 'is partitioned by (g), not by the distribution column "k"' <<<"$out" ||
 tryq "SELECT feature_ext.deploy('public.fg2', \$q\$$GWIN\$q\$)" && fail "deploy of a window partitioned by g over the distributed t2: $out"
 grep -q 'is partitioned by (g), not by the distribution column "k"' <<<"$out" || fail "deploy fg2: $out"
 q "SELECT feature_ext.undeploy('public.fg')" >/dev/null || fail "undeploy fg"
+# Multi-table deployments over Citus tables are refused (each other table
+# would need its colocated shard bound per request): a LAST JOIN of a local
+# table from the distributed t2, a LAST JOIN of the distributed t2 (union
+# windows: refused the same way, src/deploy/union_pg.cpp).
+q "CREATE TABLE side (k text, s text, ts timestamptz NOT NULL) USING feature_store" >/dev/null
+q "CREATE INDEX side_k ON side USING skiplist (k, ts)" >/dev/null
+tryq "SELECT feature_ext.deploy('public.fj', \$q\$SELECT t2.k, j.s, count(*) OVER w AS c FROM t2 LEFT JOIN LATERAL (SELECT side.s FROM side WHERE side.k = t2.k ORDER BY side.ts DESC LIMIT 1) j ON true WINDOW w AS (PARTITION BY t2.k ORDER BY t2.ts ROWS 10 PRECEDING)\$q\$)" &&
+    fail "a LAST JOIN from the distributed t2 was deployed: $out"
+grep -q 'cannot read other tables yet' <<<"$out" || fail "LAST JOIN from t2: $out"
+tryq "SELECT feature_ext.deploy('public.fj2', \$q\$SELECT side.k, j.v FROM side LEFT JOIN LATERAL (SELECT t2.v FROM t2 WHERE t2.k = side.k ORDER BY t2.ts DESC LIMIT 1) j ON true\$q\$)" &&
+    fail "a LAST JOIN of the distributed t2 was deployed: $out"
+grep -qi 'citus' <<<"$out" || fail "LAST JOIN of t2: $out"
+q "DROP TABLE side" >/dev/null
 q "DROP TABLE t2" >/dev/null
 # A row streamed in through the coordinator is in the next answer; the
 # deployment can be removed and made again under the same name.
@@ -355,4 +368,4 @@ q "DROP TABLE txn" >/dev/null
 for p in "${PORTS[1]}" "${PORTS[2]}"; do
     [ "$(fe_psql "$p" -At -c "SELECT count(*) FROM feature_ext.index_stats")" = 0 ] || fail "DROP TABLE left indexes on port $p"
 done
-echo "citus: ok (Citus $(q "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), coordinator + 2 workers: skiplist indexes, INSERT, COPY, UPDATE, DELETE, TRUNCATE, DROP through the coordinator (two-phase commit) exact on every shard, also after a shard move under a streaming writer; Citus's recovery commits a prepared transaction into its index; deployments over the distributed table made on every node from the coordinator, exact through the coordinator and on each worker (10 keys), a node without the key's shard names its node; index_scan refuses the coordinator's shell; a deployment over a shard is exact on its worker; key_owner() names the worker and shard that hold a key; batch() and training_set() on every node equal a single node's; a window not partitioned by the distribution column refused)"
+echo "citus: ok (Citus $(q "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), coordinator + 2 workers: skiplist indexes, INSERT, COPY, UPDATE, DELETE, TRUNCATE, DROP through the coordinator (two-phase commit) exact on every shard, also after a shard move under a streaming writer; Citus's recovery commits a prepared transaction into its index; deployments over the distributed table made on every node from the coordinator, exact through the coordinator and on each worker (10 keys), a node without the key's shard names its node; index_scan refuses the coordinator's shell; a deployment over a shard is exact on its worker; key_owner() names the worker and shard that hold a key; batch() and training_set() on every node equal a single node's; a window not partitioned by the distribution column refused; multi-table deployments over Citus tables refused)"
