@@ -6,6 +6,9 @@
 #                   original does (the main table follows `relid`; union
 #                   tables were bound by the name in bound_query, so the
 #                   restore read the other table)
+#   restore_column  (not union-specific, the same cause) RENAME COLUMN of a
+#                   deployment's table, then pg_dump / pg_restore: the restored
+#                   deployment fails (42703): bound_query keeps the old name
 #   rename_column   ALTER TABLE ... RENAME COLUMN of the deployment's table
 #                   under a PostgreSQL-form union deployment keeps it working
 #                   (docs/SECURITY.md: renames are followed, as for a view);
@@ -84,6 +87,20 @@ case_restore_rename() {
     "${RUN_AS[@]}" "$PG_BINDIR/pg_restore" -h /tmp -p "$PORT" -U postgres -d "${db}_restored" "$DIR/$db.dump"
     after=$(qe "${db}_restored" "SELECT (SELECT s FROM d1('x', 5, 100)) || ',' || (SELECT s FROM d2('x', 5, 100))")
     [ "$after" = "ok:$before" ] || bad "restored deployments answer '$after', the original 'ok:$before' (union table renamed)"
+}
+
+case_restore_column() {
+    fresh
+    qd "$db" "SELECT feature_ext.deploy('d0', \$\$SELECT sum(v) OVER w AS s FROM a WINDOW w AS (PARTITION BY k
+               ORDER BY ts RANGE BETWEEN 3 PRECEDING AND CURRENT ROW)\$\$)" >/dev/null
+    qd "$db" "ALTER TABLE a RENAME COLUMN v TO amount" >/dev/null
+    local before after
+    before=$(qd "$db" "SELECT s FROM d0('x', 5, 100)")
+    "${RUN_AS[@]}" "$PG_BINDIR/pg_dump" -h /tmp -p "$PORT" -U postgres -Fc -f "$DIR/$db.dump" "$db"
+    "${RUN_AS[@]}" "$PG_BINDIR/createdb" -h /tmp -p "$PORT" -U postgres "${db}_restored"
+    "${RUN_AS[@]}" "$PG_BINDIR/pg_restore" -h /tmp -p "$PORT" -U postgres -d "${db}_restored" "$DIR/$db.dump"
+    after=$(qe "${db}_restored" "SELECT s FROM d0('x', 5, 100)")
+    [ "$after" = "ok:$before" ] || bad "restored deployment answers '$after', the original 'ok:$before' (column renamed)"
 }
 
 case_rename_column() {
@@ -197,7 +214,7 @@ case_dup_col() {
 }
 
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(restore_rename rename_column inherit tablesample other_window dup_col)
+[ ${#cases[@]} -gt 0 ] || cases=(restore_rename restore_column rename_column inherit tablesample other_window dup_col)
 for case in "${cases[@]}"; do
     before=$failures
     "case_$case"
