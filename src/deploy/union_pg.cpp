@@ -800,7 +800,7 @@ namespace {
     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                     errmsg("a union window's subquery %s", what),
                     errhint("Write FROM (SELECT k, ts, v FROM t UNION ALL SELECT k, ts, v FROM t2) u: plain "
-                            "columns of one table per branch, the same names in every branch, the deployment's "
+                            "columns of one table per branch, matched by position as in UNION ALL, the deployment's "
                             "table first (docs/DEPLOY.md, \"Union windows\").")));
 }
 
