@@ -10,7 +10,9 @@ extern "C" {
 #include "access/genam.h"
 #include "access/table.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "miscadmin.h"
+#include "optimizer/optimizer.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -141,6 +143,7 @@ void map_columns(UnionSource *s, Relation u, Relation heap, const char *list, co
     const char *un = RelationGetRelationName(u);
     TupleDesc ud = RelationGetDescr(u), md = RelationGetDescr(heap);
     const char *p = list;
+    const char *twice = nullptr;  // a column of the table listed twice
     while (*p) {
         const char *src = list_ident(&p);
         const char *dst = src;
@@ -175,8 +178,20 @@ void map_columns(UnionSource *s, Relation u, Relation heap, const char *list, co
             if (s->to_main[a] == ma)
                 ereport(ERROR, (errcode(ERRCODE_DUPLICATE_COLUMN),
                                 errmsg("column \"%s\" is given twice in the union of window \"%s\"", dst, wname)));
+        // One column of the table standing for two of the deployment's
+        // (SELECT k, ts, v, v FROM t2): a source column maps to one column
+        // (refused after the list's other checks).
+        if (s->to_main[ua - 1] != 0) {
+            twice = twice ? twice : src;
+            continue;
+        }
         s->to_main[ua - 1] = ma;
     }
+    if (twice)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("column \"%s\" of table \"%s\" is selected twice in the union of window \"%s\"", twice,
+                               un, wname),
+                        errhint("Select each column of a union table once.")));
 }
 
 }  // namespace
@@ -255,6 +270,13 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
             ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                             errmsg("table \"%s\" is a temporary table", un),
                             errhint("A deployment is called from other sessions: union permanent or unlogged tables.")));
+        // PostgreSQL's executor reads a table's inheritance children with it;
+        // its skiplist index holds the table's own rows only.
+        if (has_subclass(rel) && find_inheritance_children(rel, NoLock) != NIL)
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("table \"%s\" in the union of window \"%s\" has inheritance children", un, wname),
+                            errdetail("Its skiplist index holds its own rows only, not its children's."),
+                            errhint("Union each child table itself instead.")));
         if (rel == RelationGetRelid(heap))
             ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
                             errmsg("window \"%s\" unions its own table \"%s\"", wname, un)));
@@ -412,6 +434,18 @@ const IndexMeta **union_metas(DeployPlan *p, int g)
 void union_check_held(DeployPlan *p, int g, AttrNumber attno)
 {
     UnionGroup *ug = p->groups[g].uni;
+    // Only what the group's own window functions read (arguments, FILTER):
+    // a column another window reads is not asked of its union tables.
+    bool reads = false;
+    for (int k = 0; k < p->naggs && !reads; k++) {
+        if (p->windows[p->aggs[k].window].group != g)
+            continue;
+        Bitmapset *cols = nullptr;
+        pull_varattnos(static_cast<Node *>(list_nth(p->agg_exprs, k)), 1, &cols);
+        reads = bms_is_member(attno - FirstLowInvalidHeapAttributeNumber, cols);
+    }
+    if (!reads)
+        return;
     for (int i = 0; i < ug->nsrc; i++) {
         const UnionSource *s = &ug->src[i];
         if (!s->read)
@@ -766,7 +800,7 @@ namespace {
     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                     errmsg("a union window's subquery %s", what),
                     errhint("Write FROM (SELECT k, ts, v FROM t UNION ALL SELECT k, ts, v FROM t2) u: plain "
-                            "columns of one table per branch, the same names in every branch, the deployment's "
+                            "columns of one table per branch, matched by position as in UNION ALL, the deployment's "
                             "table first (docs/DEPLOY.md, \"Union windows\").")));
 }
 
@@ -847,6 +881,8 @@ bool union_all_rewrite(Query *q)
             lq->sortClause || lq->limitCount || lq->distinctClause || lq->hasTargetSRFs || lq->cteList)
             refuse_union_all("branches select columns only (no WHERE, aggregates, ORDER BY, LIMIT, DISTINCT)");
         RangeTblEntry *lr = linitial_node(RangeTblEntry, lq->rtable);
+        if (lr->tablesample)
+            refuse_union_all("branches read whole tables (no TABLESAMPLE)");
         int i = 0;
         StringInfoData cols;
         initStringInfo(&cols);

@@ -65,7 +65,8 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
                     const char *wname, List *keys, AttrNumber order, int fix_flags, List **fixes);
 // The index metas of group g's union tables (for TTL checks), nullptr-terminated, palloc'd.
 const IndexMeta **union_metas(DeployPlan *p, int g);
-// Column attno (main) must be held by every index group g reads.
+// Column attno (main), when a window function of group g reads it, must be
+// provided by every table the group reads and held by its index.
 void union_check_held(DeployPlan *p, int g, AttrNumber attno);
 // explain(): the group's tables.
 void union_explain(DeployPlan *p, int g, StringInfo out);
