@@ -116,6 +116,49 @@ inline bool in_end(WindowPlan *w, int64 v, Datum vd, Datum based, bool sub)
 int run_jit_group(DeployPlan *p, int gi, const Rows *r, int64 base, Datum based, const Datum *reqv,
                   const bool *reqn);
 
+IndexMeta *copy_meta(MemoryContext cxt, const IndexMeta *cm)
+{
+    IndexMeta *m2 = static_cast<IndexMeta *>(MemoryContextAlloc(cxt, sizeof(IndexMeta)));
+    *m2 = *cm;
+    m2->stored = static_cast<ColInfo *>(MemoryContextAlloc(cxt, sizeof(ColInfo) * (cm->nstored + 1)));
+    memcpy(m2->stored, cm->stored, sizeof(ColInfo) * cm->nstored);
+    return m2;
+}
+
+bool cached_slot(MemoryContext cxt, Oid indexoid, core::IndexSlot **slot, uint64 *generation, IndexMeta **meta)
+{
+    core::IndexSlot *s = *slot;
+    if (s && *meta && s->state.load(std::memory_order_acquire) == core::kSlotReady &&
+        s->generation.load(std::memory_order_acquire) == *generation && s->id == (*meta)->id)
+        return false;
+    const IndexMeta *cm;
+    Relation index = index_open(indexoid, AccessShareLock);
+    s = ready_slot(index, &cm);
+    index_close(index, NoLock);
+    *meta = copy_meta(cxt, cm);
+    *slot = s;
+    *generation = s->generation.load(std::memory_order_acquire);
+    return true;
+}
+
+int64 group_range_lo(const DeployPlan *p, const GroupPlan *g, int64 base, bool *fast)
+{
+    int64 lo = INT64_MAX;
+    for (int w = 0; w < p->nwindows; w++) {
+        const WindowPlan *wp = &p->windows[w];
+        if (&p->groups[wp->group] != g || wp->mode != kRange)
+            continue;
+        if (!wp->bound_fast &&
+            (wp->start_kind != kUnbounded || wp->end_kind == kPreceding || wp->end_kind == kFollowing))
+            *fast = false;
+        if (wp->start_kind == kPreceding || wp->start_kind == kFollowing)
+            lo = Min(lo, wp->start_bound);
+        else if (wp->start_kind == kCurrent)
+            lo = Min(lo, base);
+    }
+    return lo;
+}
+
 // Read the key's rows.  With `jit_group` >= 0 the group's compiled kernel runs
 // on the payloads inside the read section; its error code is returned (0 = ok)
 // and raised by the caller after the section.
@@ -124,25 +167,8 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
 {
     if (g->uni)  // a union window: every table's rows merged (deploy/union_pg.cpp)
         return union_collect(p, g, reqv, reqn, base, based, out, jit_group);
-    // The slot resolved last time is still the index's if its generation and
-    // identity match (slots are reused only after their index was dropped).
+    cached_slot(p->cxt, g->indexoid, &g->slot, &g->slot_generation, &g->meta);
     core::IndexSlot *s = g->slot;
-    if (!s || s->state.load(std::memory_order_acquire) != core::kSlotReady ||
-        s->generation.load(std::memory_order_acquire) != g->slot_generation || !(s->id == g->meta->id)) {
-        const IndexMeta *cm;
-        Relation index = index_open(g->indexoid, AccessShareLock);
-        s = ready_slot(index, &cm);
-        index_close(index, NoLock);
-        MemoryContext old = MemoryContextSwitchTo(p->cxt);
-        IndexMeta *m2 = static_cast<IndexMeta *>(palloc(sizeof(IndexMeta)));
-        *m2 = *cm;
-        m2->stored = static_cast<ColInfo *>(palloc(sizeof(ColInfo) * (cm->nstored + 1)));
-        memcpy(m2->stored, cm->stored, sizeof(ColInfo) * cm->nstored);
-        MemoryContextSwitchTo(old);
-        g->meta = m2;
-        g->slot = s;
-        g->slot_generation = s->generation.load(std::memory_order_acquire);
-    }
     const IndexMeta *m = g->meta;
     Datum kv[INDEX_MAX_KEYS];
     bool kn[INDEX_MAX_KEYS];
@@ -198,23 +224,10 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
     out->payloads = g->buf_payloads;
     out->values = decode ? g->buf_values : nullptr;
     out->isnull = decode ? g->buf_isnull : nullptr;
-    // The lowest order value a RANGE window of the group reaches, when every
-    // such bound is a plain int64 (prepare_bounds); the order value as a Datum
-    // is needed only by decoding and by PostgreSQL's in_range functions.
-    int64 range_lo = INT64_MAX;
+    // The order value as a Datum is needed only by decoding and by
+    // PostgreSQL's in_range functions (RANGE bounds that are not plain int64).
     bool range_fast = true;
-    for (int w = 0; w < p->nwindows; w++) {
-        WindowPlan *wp = &p->windows[w];
-        if (&p->groups[wp->group] != g || wp->mode != kRange)
-            continue;
-        if (!wp->bound_fast && (wp->start_kind != kUnbounded || wp->end_kind == kPreceding ||
-                                wp->end_kind == kFollowing))
-            range_fast = false;
-        if (wp->start_kind == kPreceding || wp->start_kind == kFollowing)
-            range_lo = Min(range_lo, wp->start_bound);
-        else if (wp->start_kind == kCurrent)
-            range_lo = Min(range_lo, base);
-    }
+    int64 range_lo = group_range_lo(p, g, base, &range_fast);
     bool need_od = decode || !range_fast;
     st.reader_enter(reader_id());
     if (const core::KeyEntry *k = st.find_key(s, hash, key, klen)) {

@@ -10,6 +10,7 @@
 //   - the joined table's own row (t2 / dim)       -> scan tuple of the step.
 // C-style zone (see storage/storage_pg.hpp).
 #include "feature_ext/deploy/join_pg.hpp"
+#include "feature_ext/deploy/internal_pg.hpp"
 #include "feature_ext/base/compat_pg.hpp"
 
 #include <cstring>
@@ -887,23 +888,7 @@ void check_access(const JoinStep *s)
 // The skiplist slot of a LAST JOIN's index (as collect() resolves a group's).
 void resolve_slot(DeployPlan *p, JoinStep *s)
 {
-    core::IndexSlot *sl = s->slot;
-    if (sl && sl->state.load(std::memory_order_acquire) == core::kSlotReady &&
-        sl->generation.load(std::memory_order_acquire) == s->slot_generation && s->meta->id == sl->id)
-        return;
-    const IndexMeta *cm;
-    Relation index = index_open(s->indexoid, AccessShareLock);
-    sl = ready_slot(index, &cm);
-    index_close(index, NoLock);
-    MemoryContext old = MemoryContextSwitchTo(p->cxt);
-    IndexMeta *m2 = static_cast<IndexMeta *>(palloc(sizeof(IndexMeta)));
-    *m2 = *cm;
-    m2->stored = static_cast<ColInfo *>(palloc(sizeof(ColInfo) * (cm->nstored + 1)));
-    memcpy(m2->stored, cm->stored, sizeof(ColInfo) * cm->nstored);
-    MemoryContextSwitchTo(old);
-    s->meta = m2;
-    s->slot = sl;
-    s->slot_generation = sl->generation.load(std::memory_order_acquire);
+    cached_slot(p->cxt, s->indexoid, &s->slot, &s->slot_generation, &s->meta);
 }
 
 // Walk the key's rows newest first (equal order values: the row published

@@ -101,15 +101,6 @@ bool same_layout(const IndexMeta *m, const IndexMeta *s, const AttrNumber *to_ma
     return true;
 }
 
-IndexMeta *copy_meta(MemoryContext cxt, const IndexMeta *cm)
-{
-    IndexMeta *m2 = static_cast<IndexMeta *>(MemoryContextAlloc(cxt, sizeof(IndexMeta)));
-    *m2 = *cm;
-    m2->stored = static_cast<ColInfo *>(MemoryContextAlloc(cxt, sizeof(ColInfo) * (cm->nstored + 1)));
-    memcpy(m2->stored, cm->stored, sizeof(ColInfo) * cm->nstored);
-    return m2;
-}
-
 // One identifier of a column list, unquoted ("Ab" keeps its case, Ab is ab).
 const char *list_ident(const char **p)
 {
@@ -545,17 +536,8 @@ namespace {
 // The source's slot, re-resolved when its index changed.
 void resolve(DeployPlan *p, UnionSource *s, const IndexMeta *main_meta)
 {
-    core::IndexSlot *sl = s->slot;
-    if (sl && sl->state.load(std::memory_order_acquire) == core::kSlotReady &&
-        sl->generation.load(std::memory_order_acquire) == s->slot_generation && s->meta && sl->id == s->meta->id)
+    if (!cached_slot(p->cxt, s->indexoid, &s->slot, &s->slot_generation, &s->meta))
         return;
-    const IndexMeta *cm;
-    Relation index = index_open(s->indexoid, AccessShareLock);
-    sl = ready_slot(index, &cm);
-    index_close(index, NoLock);
-    s->meta = copy_meta(p->cxt, cm);
-    s->slot = sl;
-    s->slot_generation = sl->generation.load(std::memory_order_acquire);
     if (main_meta && s->relid != p->heapoid)
         s->same_layout = same_layout(main_meta, s->meta, s->to_main);
 }
@@ -591,20 +573,8 @@ int read_sources(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *req
     }
     // What the group's windows need of each source (as collect(); any
     // source's rows beyond these cannot be in a frame of the merge).
-    int64 range_lo = INT64_MAX;
     bool range_fast = true;
-    for (int w = 0; w < p->nwindows; w++) {
-        WindowPlan *wp = &p->windows[w];
-        if (&p->groups[wp->group] != g || wp->mode != kRange)
-            continue;
-        if (!wp->bound_fast && (wp->start_kind != kUnbounded || wp->end_kind == kPreceding ||
-                                wp->end_kind == kFollowing))
-            range_fast = false;
-        if (wp->start_kind == kPreceding || wp->start_kind == kFollowing)
-            range_lo = Min(range_lo, wp->start_bound);
-        else if (wp->start_kind == kCurrent)
-            range_lo = Min(range_lo, base);
-    }
+    int64 range_lo = group_range_lo(p, g, base, &range_fast);
     bool all = g->need_all || (g->need_range && !range_fast);
     int total = 0;
     core::Store &st = store();

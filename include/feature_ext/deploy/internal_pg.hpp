@@ -32,6 +32,20 @@ struct Frame {
 
 inline int asc_to_idx(int n, int pos) { return n - 1 - pos; }  // ascending position -> newest-first index
 
+// A copy of an index's metadata in cxt (the store's slot outlives the
+// relcache entry it came from).
+IndexMeta *copy_meta(MemoryContext cxt, const IndexMeta *cm);
+// The ready slot of skiplist index indexoid, cached in *slot / *generation /
+// *meta (meta copied into cxt): re-resolved (ready_slot: may wait for a load,
+// may ereport) only when the cached one no longer serves the index (slots are
+// reused only after their index was dropped).  Returns true when it
+// re-resolved.
+bool cached_slot(MemoryContext cxt, Oid indexoid, core::IndexSlot **slot, uint64 *generation, IndexMeta **meta);
+// The lowest order value a RANGE window of group g reaches, when every such
+// bound is a plain int64 (prepare_bounds; *fast stays true), else *fast is
+// false; INT64_MAX when no RANGE window reaches below the request.
+int64 group_range_lo(const DeployPlan *p, const GroupPlan *g, int64 base, bool *fast);
+
 // Per request: RANGE bounds of group `group`'s windows as int64 where the
 // order type allows.
 void prepare_bounds(DeployPlan *p, int group, Datum based, int64 base);
