@@ -21,6 +21,7 @@
 set -euo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$FE_ROOT/test/lib.sh"
+. "$FE_ROOT/test/standby_lib.sh"
 DIR=$(fe_workdir)
 P0=$(fe_free_port 55741)
 PA=$(fe_free_port $((P0 + 1)))
@@ -75,42 +76,9 @@ grep -q "port=$PA" "$SB/postgresql.auto.conf" || fail "B does not stream from A:
 [ "$(q "$PA" "SELECT count(*) FROM pg_stat_replication")" = 1 ] || fail "A has no walsender for B"
 q "$PW" "SELECT 1" >/dev/null 2>&1 && fail "W (hot_standby = off) accepts connections"
 
-wait_ready() {  # PORT LABEL
-    local i
-    for i in $(seq 1 300); do
-        [ "$(fe_psql "$1" -At -c "SELECT count(*) FROM feature_ext.index_stats WHERE state <> 'ready'" 2>/dev/null)" = 0 ] &&
-            [ "$(fe_psql "$1" -At -c "SELECT count(*) FROM feature_ext.index_stats" 2>/dev/null)" -ge 3 ] && return 0
-        fe_psql "$1" -At -c "SELECT count(*) FROM feature_ext.index_scan('ev_k', '{k1}')" >/dev/null 2>&1 || true
-        sleep 0.2
-    done
-    fail "$2: indexes not ready on port $1"
-}
-wait_replay() {  # PORT LABEL: that standby has replayed everything the primary wrote so far
-    local lsn i
-    lsn=$(q "$P0" "SELECT pg_current_wal_lsn()")
-    for i in $(seq 1 600); do
-        [ "$(q "$1" "SELECT pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn")" = t ] && return 0
-        sleep 0.1
-    done
-    fail "$2: port $1 did not replay up to $lsn"
-}
-check_index() {  # PORT LABEL INDEX KEYCOLS [TABLE]: per key, the index's rows = the table's
-    local port=$1 label=$2 idx=$3 cols=$4 tab=${5:-ev} res bad inmem total
-    res=$(fe_psql "$port" -At -c "
-        WITH h AS (SELECT ARRAY[$cols] AS key, count(*) AS n,
-                          md5(string_agg(ts::text, ',' ORDER BY ts::text)) AS d
-                     FROM $tab GROUP BY $cols),
-             i AS (SELECT key, (SELECT count(*) FROM feature_ext.index_scan('$idx', key)) AS n,
-                          (SELECT md5(string_agg(order_value, ',' ORDER BY order_value))
-                             FROM feature_ext.index_scan('$idx', key)) AS d FROM h)
-        SELECT count(*) FILTER (WHERE h.n <> i.n OR h.d IS DISTINCT FROM i.d),
-               (SELECT rows_in_memory FROM feature_ext.index_stats WHERE index_name = '$idx'::regclass),
-               (SELECT count(*) FROM $tab)
-          FROM h JOIN i USING (key)") || fail "$label: verification of $idx failed (port $port)"
-    IFS='|' read -r bad inmem total <<<"$res"
-    [ "$bad" = 0 ] || fail "$label: $bad keys of $idx differ from the table (port $port)"
-    [ "$inmem" = "$total" ] || fail "$label: $idx holds $inmem rows, the table $total (port $port)"
-}
+wait_ready() { sb_wait_ready "$1" "$2" 3; }  # PORT LABEL
+wait_replay() { sb_wait_replay "$P0" "$1" "$2"; }  # PORT LABEL
+check_index() { sb_check_index "$@"; }  # PORT LABEL INDEX KEYCOLS [TABLE]
 REQ="SELECT string_agg(r::text, ';' ORDER BY g) FROM generate_series(1, 100) g,
        LATERAL (SELECT f.* FROM f(0, 'k' || (g % 20), 'm0', 1.5, timestamptz '2026-01-01' + g * interval '97 seconds') f) r"
 check_all() {  # PORT LABEL [REFERENCE_PORT]: index = table; requests as on the reference
