@@ -3448,6 +3448,10 @@ TEST_F(StoreTest, ResizeUnderConcurrentReadersWritersGc)
             }
             st.reclaim();
             st.reclaim();
+            // As the server's GC pass does: growth put off while a reader
+            // held the previous table happens here.
+            while (st.grow_table(s, true)) {
+            }
             gc_passes++;
         }
     };
@@ -3483,9 +3487,9 @@ TEST_F(StoreTest, ResizeUnderConcurrentReadersWritersGc)
     EXPECT_EQ(s->keys.load(), keys);
     EXPECT_EQ(s->rows.load(), rows);
     // Growth may lag behind readers that hold the previous table (it waits
-    // ~1 ms for them, then retries 1/16 more keys later); the GC pass's
-    // grow_table catches up.
-    EXPECT_GE(int64_t(s->nbuckets), keys / 8);
+    // ~1 ms for them, then retries 1/16 more keys later; on a loaded machine
+    // every retry can meet a reader, so how far it lags is not asserted);
+    // once no reader is left, grow_table catches up.
     while (st.grow_table(s, true))
         reclaim_all();
     EXPECT_GE(int64_t(s->nbuckets), keys);
