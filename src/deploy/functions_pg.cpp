@@ -1586,6 +1586,21 @@ FE_FUNCTION(fe_undeploy)
     PG_RETURN_VOID();
 }
 
+// _bound_text(tree text) -> text: the bound text a deployment's bound tree
+// stands for today (NULL: not written here).  The tree is parsed as a node
+// tree, which no role may hand in: superusers only (the rename event
+// trigger's SECURITY DEFINER function), EXECUTE revoked from PUBLIC.
+FE_FUNCTION(fe_bound_text)
+{
+    if (!superuser())
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("only the extension's event trigger may read bound trees")));
+    const char *bound = fe::bound_tree_text(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+    if (!bound)
+        PG_RETURN_NULL();
+    PG_RETURN_TEXT_P(cstring_to_text(bound));
+}
+
 // explain(name text) -> text
 FE_FUNCTION(fe_explain)
 {

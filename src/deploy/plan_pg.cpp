@@ -1042,6 +1042,9 @@ Query *bound_tree_query(const char *tree, Oid relid)
     if (!n || !IsA(n, Query))
         return nullptr;
     Query *q = reinterpret_cast<Query *>(n);
+    // A window over FROM (... UNION ALL ...) is kept as written (its columns
+    // by number, so that renames are followed) and rewritten for each plan.
+    union_all_rewrite(q);
     if (list_length(q->rtable) < 1 || linitial_node(RangeTblEntry, q->rtable)->rtekind != RTE_RELATION ||
         linitial_node(RangeTblEntry, q->rtable)->relid != relid)
         return nullptr;
@@ -1094,6 +1097,14 @@ Query *parse_text(PlanBuild *b, bool bound, Oid bind_relid)
 }
 
 }  // namespace
+
+const char *bound_tree_text(const char *tree)
+{
+    const char *key = bound_tree_key();
+    if (!tree || strncmp(tree, key, strlen(key)) != 0)
+        return nullptr;
+    return deparse_tree(tree);
+}
 
 DeployPlan *plan_bound(const char *name, const char *bound, const char *tree, Oid relid, MemoryContext parent,
                        StringInfo explain)
@@ -1161,8 +1172,6 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
     p->name = pstrdup(name);
 
     Query *q = tq ? tq : parse_text(b, bound, bind_relid);
-    if (!tq)
-        union_all_rewrite(q);  // FROM (... UNION ALL ...): the window_union form (deploy/union_pg.cpp)
     b->q = q;
     if (!bound) {
         // What later plans parse: the analysed query deparsed with every
@@ -1175,6 +1184,11 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
         safe_leave(&s);
         p->bound_tree = psprintf("%s%s", bound_tree_key(), nodeToString(q));
     }
+    // FROM (... UNION ALL ...): the window_union form (deploy/union_pg.cpp),
+    // after the binding was taken from the query as written (a bound tree
+    // was rewritten as it was read).
+    if (!tq)
+        union_all_rewrite(q);
     {  // after the bound text and the dependencies were taken from q
         ListCell *tl;
         foreach (tl, q->targetList) {

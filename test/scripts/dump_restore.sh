@@ -45,6 +45,17 @@ SELECT feature_ext.deploy('f3', $$
                         ORDER BY acct.ts DESC LIMIT 1) a ON true
     LEFT JOIN merch m ON m.id = t.merchant
   WINDOW w AS (PARTITION BY t.card_id ORDER BY t.txn_time ROWS 5 PRECEDING)$$);
+-- renames after deploy (followed as a view follows them): the joined table
+-- renamed and its name reused by another table, columns of the deployment's
+-- table and of the dimension table renamed; the dump must bind the same
+-- tables and columns (the rename event trigger keeps bound_query current)
+ALTER TABLE acct RENAME TO acct_hist;
+CREATE TABLE acct (card_id text, status text, ts timestamptz NOT NULL) USING feature_store;
+CREATE INDEX acct_card2 ON acct USING skiplist (card_id, ts);
+INSERT INTO acct SELECT 'c' || (g % 10), 'other', '2024-01-01'::timestamptz + g * interval '1 hour'
+  FROM generate_series(1, 100) g;
+ALTER TABLE txn RENAME COLUMN amount TO amt;
+ALTER TABLE merch RENAME COLUMN category TO cat;
 SQL
 query="SELECT f.*, g.*, h.* FROM generate_series(0, 9) k,
          LATERAL feats.f1('c' || k, 1, 'm1', '2024-01-20') f, LATERAL f2('c' || k, 1, 'm1', '2024-01-20') g,

@@ -223,6 +223,11 @@ const char *bound_tree_key();
 // tree's deparsed text (with its positions).
 DeployPlan *plan_bound(const char *name, const char *bound, const char *tree, Oid relid, MemoryContext parent,
                        StringInfo explain);
+// A bound tree as the bound text it stands for now (its objects named as
+// they are called today, every one outside pg_catalog with its schema), or
+// nullptr when the tree was not written here.  A rename's event trigger
+// stores it as bound_query, so that a dump carries today's names.
+const char *bound_tree_text(const char *tree);
 
 // Parse, check and plan a query (deploy/plan_pg.cpp).  Errors with positions.
 // With fix flags, missing indexes / short TTLs are not errors: the DDL that

@@ -196,3 +196,39 @@ BEGIN
         USING ERRCODE = '0A000',
               HINT = 'Deploy the query with feature_ext.deploy().';
 END $$;
+
+-- A rename (of a table, a column, a schema, a function, a type ...) is
+-- followed by every plan (the bound tree holds objects by OID), but a dump
+-- carries bound_query, the text: keep it naming the objects as they are
+-- called now, so that a restore binds the same tables and columns
+-- (docs/SECURITY.md, "How a deployment is bound").  A deployment whose text
+-- cannot be made keeps the one it has (and a WARNING says so).
+CREATE FUNCTION feature_ext._bound_text(tree text) RETURNS text
+  AS 'MODULE_PATHNAME', 'fe_bound_text' LANGUAGE C STRICT STABLE;
+REVOKE ALL ON FUNCTION feature_ext._bound_text(text) FROM PUBLIC;
+CREATE FUNCTION feature_ext._follow_renames() RETURNS event_trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  r record;
+  t text;
+BEGIN
+  FOR r IN SELECT d.schema_name, d.name, d.bound_tree, d.bound_query FROM feature_ext.deployment d
+            WHERE d.bound_tree IS NOT NULL LOOP
+    BEGIN
+      t := feature_ext._bound_text(r.bound_tree);
+    EXCEPTION WHEN OTHERS THEN
+      RAISE WARNING 'the bound text of deployment %.% was not brought up to date: %', r.schema_name, r.name, SQLERRM
+        USING HINT = 'A dump of this database would restore it with the names it had before this command; redeploy it with ''{"replace": true}''.';
+      t := NULL;
+    END;
+    IF t IS NOT NULL AND t IS DISTINCT FROM r.bound_query THEN
+      UPDATE feature_ext.deployment d SET bound_query = t
+       WHERE d.schema_name OPERATOR(pg_catalog.=) r.schema_name AND d.name OPERATOR(pg_catalog.=) r.name;
+    END IF;
+  END LOOP;
+END $$;
+CREATE EVENT TRIGGER feature_ext_follow_renames ON ddl_command_end
+  WHEN TAG IN ('ALTER TABLE', 'ALTER SCHEMA', 'ALTER FUNCTION', 'ALTER PROCEDURE', 'ALTER ROUTINE',
+               'ALTER AGGREGATE', 'ALTER TYPE', 'ALTER DOMAIN', 'ALTER COLLATION', 'ALTER OPERATOR',
+               'ALTER EXTENSION')
+  EXECUTE FUNCTION feature_ext._follow_renames();
