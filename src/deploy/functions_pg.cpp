@@ -1601,6 +1601,64 @@ FE_FUNCTION(fe_bound_text)
     PG_RETURN_TEXT_P(cstring_to_text(bound));
 }
 
+// _rebind(schema, name, bound_query, bound_tree, relid) -> bool: a
+// deployment row that came from elsewhere (pg_restore's COPY of the catalog,
+// a catalog carried over by pg_upgrade) is bound in this database as deploy()
+// binds it: its bound text analysed here becomes its bound tree, and its
+// functions and result type get their dependencies (the tables, columns,
+// functions and types it uses; the extension), which a dump does not carry.
+// False (nothing done) when its tree was written here.  Superusers only
+// (the catalog's insert trigger and rebind_deployments()).
+FE_FUNCTION(fe_rebind)
+{
+    if (!superuser())
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("must be superuser to rebind deployments")));
+    if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(4))
+        PG_RETURN_BOOL(false);  // made by 0.1.0 without a bound text: plans parse its query as before
+    const char *schema = NameStr(*PG_GETARG_NAME(0));
+    const char *fname = NameStr(*PG_GETARG_NAME(1));
+    const char *bound = text_to_cstring(PG_GETARG_TEXT_PP(2));
+    const char *tree = PG_ARGISNULL(3) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(3));
+    Oid relid = PG_GETARG_OID(4);
+    if (fe::bound_tree_is_local(tree))
+        PG_RETURN_BOOL(false);
+    Query *q = fe::analyze_bound_text(psprintf("%s.%s", schema, fname), bound, relid);
+    const char *new_tree = psprintf("%s%s", fe::bound_tree_key(), nodeToString(q));
+    Oid nsp = get_namespace_oid(schema, false);
+    Oid fns[3];
+    int nf = deployed_functions(nsp, fname, fns);
+    ObjectAddress ext;
+    ObjectAddressSet(ext, ExtensionRelationId, get_extension_oid("feature_ext", false));
+    Oid typoid = result_type(nsp, fname);
+    if (OidIsValid(typoid)) {
+        ObjectAddress typaddr, tab;
+        ObjectAddressSet(typaddr, TypeRelationId, typoid);
+        ObjectAddressSet(tab, RelationRelationId, relid);
+        deleteDependencyRecordsForClass(TypeRelationId, typoid, ExtensionRelationId, DEPENDENCY_NORMAL);
+        deleteDependencyRecordsForClass(TypeRelationId, typoid, RelationRelationId, DEPENDENCY_NORMAL);
+        recordDependencyOn(&typaddr, &ext, DEPENDENCY_NORMAL);
+        recordDependencyOn(&typaddr, &tab, DEPENDENCY_NORMAL);
+    }
+    for (int i = 0; i < nf; i++) {
+        ObjectAddress obj;
+        ObjectAddressSet(obj, ProcedureRelationId, fns[i]);
+        deleteDependencyRecordsForClass(ProcedureRelationId, fns[i], ExtensionRelationId, DEPENDENCY_NORMAL);
+        recordDependencyOn(&obj, &ext, DEPENDENCY_NORMAL);
+        recordDependencyOnExpr(&obj, reinterpret_cast<Node *>(q), NIL, DEPENDENCY_NORMAL);
+    }
+    if (fe::catalog_has_bound_tree()) {
+        Oid types[3] = {TEXTOID, NAMEOID, NAMEOID};
+        NameData sn, fnn;
+        namestrcpy(&sn, schema);
+        namestrcpy(&fnn, fname);
+        Datum args[3] = {CStringGetTextDatum(new_tree), NameGetDatum(&sn), NameGetDatum(&fnn)};
+        fe::catalog_exec("UPDATE feature_ext.deployment d SET bound_tree = $1"
+                         " WHERE d.schema_name OPERATOR(pg_catalog.=) $2 AND d.name OPERATOR(pg_catalog.=) $3",
+                         3, types, args, nullptr, false);
+    }
+    PG_RETURN_BOOL(true);
+}
+
 // explain(name text) -> text
 FE_FUNCTION(fe_explain)
 {

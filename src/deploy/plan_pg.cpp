@@ -1098,6 +1098,26 @@ Query *parse_text(PlanBuild *b, bool bound, Oid bind_relid)
 
 }  // namespace
 
+Query *analyze_bound_text(const char *name, const char *bound, Oid relid)
+{
+    SafeScope pinned;
+    safe_enter(&pinned, InvalidOid, 0);
+    PlanBuild bb;
+    memset(&bb, 0, sizeof(bb));
+    bb.query = bound;
+    bb.name = name;
+    bb.bind_relid = relid;
+    Query *q = parse_text(&bb, true, relid);
+    safe_leave(&pinned);
+    return q;
+}
+
+bool bound_tree_is_local(const char *tree)
+{
+    const char *key = bound_tree_key();
+    return tree && strncmp(tree, key, strlen(key)) == 0;
+}
+
 const char *bound_tree_text(const char *tree)
 {
     const char *key = bound_tree_key();

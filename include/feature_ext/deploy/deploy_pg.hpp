@@ -228,6 +228,12 @@ DeployPlan *plan_bound(const char *name, const char *bound, const char *tree, Oi
 // nullptr when the tree was not written here.  A rename's event trigger
 // stores it as bound_query, so that a dump carries today's names.
 const char *bound_tree_text(const char *tree);
+// Whether a bound tree was written here (this server, database, major).
+bool bound_tree_is_local(const char *tree);
+// A bound text parsed and analysed as plans do (pinned search_path, its
+// table re-bound to relid), not planned: what a restored deployment's tree
+// is made from (its indexes may not exist yet).
+Query *analyze_bound_text(const char *name, const char *bound, Oid relid);
 
 // Parse, check and plan a query (deploy/plan_pg.cpp).  Errors with positions.
 // With fix flags, missing indexes / short TTLs are not errors: the DDL that

@@ -232,3 +232,42 @@ CREATE EVENT TRIGGER feature_ext_follow_renames ON ddl_command_end
                'ALTER AGGREGATE', 'ALTER TYPE', 'ALTER DOMAIN', 'ALTER COLLATION', 'ALTER OPERATOR',
                'ALTER EXTENSION')
   EXECUTE FUNCTION feature_ext._follow_renames();
+
+-- A deployment row that arrives from elsewhere (pg_restore's COPY of this
+-- catalog) is bound here as deploy() binds it: its bound text analysed in
+-- this database becomes its bound tree, and its functions and result type
+-- get the dependencies a dump does not carry (on its tables, columns,
+-- functions and types, and on the extension).  rebind_deployments() does the
+-- same for rows no INSERT brought (a catalog carried over by pg_upgrade);
+-- run it once as a superuser after such an upgrade.  Rows deploy() writes
+-- are bound already (nothing is done).
+CREATE FUNCTION feature_ext._rebind(name, name, text, text, pg_catalog.oid) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'fe_rebind' LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION feature_ext._rebind(name, name, text, text, pg_catalog.oid) FROM PUBLIC;
+CREATE FUNCTION feature_ext._bind_inserted_deployment() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  BEGIN
+    PERFORM feature_ext._rebind(NEW.schema_name, NEW.name, NEW.bound_query, NEW.bound_tree, NEW.relid);
+  EXCEPTION WHEN OTHERS THEN
+    RAISE WARNING 'deployment %.% was restored without its bindings: %', NEW.schema_name, NEW.name, SQLERRM
+      USING HINT = 'Its plans parse its bound text; once what it reads exists, run SELECT feature_ext.rebind_deployments() as a superuser, or redeploy it.';
+  END;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER bind_inserted AFTER INSERT ON feature_ext.deployment
+  FOR EACH ROW EXECUTE FUNCTION feature_ext._bind_inserted_deployment();
+CREATE FUNCTION feature_ext.rebind_deployments() RETURNS integer
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  r record;
+  n integer := 0;
+BEGIN
+  FOR r IN SELECT d.schema_name, d.name, d.bound_query, d.bound_tree, d.relid FROM feature_ext.deployment d LOOP
+    IF feature_ext._rebind(r.schema_name, r.name, r.bound_query, r.bound_tree, r.relid) THEN
+      n := n OPERATOR(pg_catalog.+) 1;
+    END IF;
+  END LOOP;
+  RETURN n;
+END $$;
+REVOKE ALL ON FUNCTION feature_ext.rebind_deployments() FROM PUBLIC;
