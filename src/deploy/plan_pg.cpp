@@ -1161,6 +1161,21 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
 
 namespace {
 
+// Whether a query reads a table with TABLESAMPLE (at any level).
+bool find_tablesample(Node *node, void *ctx)
+{
+    if (!node)
+        return false;
+    if (IsA(node, RangeTblEntry))
+        return reinterpret_cast<RangeTblEntry *>(node)->tablesample != nullptr;
+    if (IsA(node, Query))
+        return query_tree_walker(reinterpret_cast<Query *>(node),
+                                 reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(find_tablesample)), ctx,
+                                 QTW_EXAMINE_RTES_BEFORE);
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(find_tablesample)),
+                                  ctx);
+}
+
 // Plan the text `query`, or (query == nullptr) the analysed query tq read
 // from the bound tree `tree`.
 DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Query *tq, MemoryContext parent,
@@ -1230,6 +1245,10 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
         fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
              "ORDER BY, LIMIT, OFFSET and DISTINCT are not supported in deployments",
              "A deployment returns one row per request.");
+    if (query_tree_walker(q, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(find_tablesample)), nullptr,
+                          QTW_EXAMINE_RTES_BEFORE))
+        fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1, "TABLESAMPLE is not supported in deployments",
+             "A request reads every row of its windows and joins; sample the rows you train on instead.");
     if ((list_length(q->rtable) != 1 && !join_present(q)) ||
         linitial_node(RangeTblEntry, q->rtable)->rtekind != RTE_RELATION)
         fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1, "a deployment reads exactly one table",
