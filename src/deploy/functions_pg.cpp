@@ -119,6 +119,18 @@ void plans_inval_proc(Datum, int, uint32)
     g_plans_stale = true;
 }
 
+// Whether plan p reads index indexoid (its TTL and columns were checked
+// when it was made: ALTER INDEX ... SET (ttl) must make it again).
+bool plan_reads_index(const DeployPlan *p, Oid indexoid)
+{
+    if (!p)
+        return false;
+    for (int g = 0; g < p->ngroups; g++)
+        if (p->groups[g].indexoid == indexoid)
+            return true;
+    return false;
+}
+
 void plans_inval_rel(Datum, Oid relid)
 {
     if (!g_plans)
@@ -127,7 +139,7 @@ void plans_inval_rel(Datum, Oid relid)
     hash_seq_init(&st, g_plans);
     while (auto *e = static_cast<PlanEntry *>(hash_seq_search(&st)))
         if (relid == InvalidOid || e->heapoid == relid || join_reads(e->plan, relid) ||
-            union_plan_reads(e->plan, relid)) {
+            union_plan_reads(e->plan, relid) || plan_reads_index(e->plan, relid)) {
             e->valid = false;
             g_plans_stale = true;
         }
