@@ -292,13 +292,21 @@ void jit_attach(DeployPlan *p, const JitObject *stored);
 // deployment over a distributed table made / removed on every worker.
 bool citus_is_coordinator();
 AttrNumber citus_dist_attno(Oid relid);  // the distribution column (InvalidAttrNumber: none)
-void citus_deploy_workers(const char *qfn, const char *bound_query, const char *options_json, Oid heapoid,
-                          Oid request_fn, int dist_arg);
+void citus_deploy_workers(const char *qfn, const char *bound_query, const char *options_json);
 void citus_undeploy_workers(const char *schema, const char *fname);
 // ERROR 0A000 unless every window of p is partitioned by the distribution
 // column dist_attno (a request reads one shard: a partition spanning shards
 // would be counted on one shard only).
 void citus_check_windows(const DeployPlan *p, AttrNumber dist_attno);
+// Forward a request to the Citus node that holds its key (host:port, node
+// nodeid) as `fn_sql` (SELECT * FROM schema.f($1::t1, ...)) over a
+// connection this backend keeps; the result row (deploy/citus_forward_pg.cpp).
+// *io caches the type I/O functions (made on first use in p's context).
+struct ForwardIo;
+Datum citus_forward(DeployPlan *p, const char *fn_sql, const char *host, int port, int32 nodeid,
+                    const Datum *values, const bool *isnull, ForwardIo **io);
+// This backend serves requests another node forwarded (it forwards none).
+bool citus_forwarded_here();
 // Kernels for the plan without the aggregates marked in exclude (compiled
 // now, not stored); nullptr when nothing compiles.
 JitPlan *jit_variant(DeployPlan *p, const bool *exclude);
