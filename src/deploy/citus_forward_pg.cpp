@@ -215,6 +215,9 @@ Conn *get_conn(const char *host, int port, int32 nodeid)
                         errhint("The request's key is held by that node; it is reached as the current role with "
                                 "citus.node_conninfo and pg_dist_authinfo, as Citus reaches it.")));
     }
+    // The node's notices (none are expected) are not written to this
+    // server's stderr.
+    PQsetNoticeReceiver(pc, [](void *, const PGresult *) {}, nullptr);
     auto *c = static_cast<Conn *>(MemoryContextAllocZero(TopMemoryContext, sizeof(Conn)));
     c->host = MemoryContextStrdup(TopMemoryContext, host);
     c->port = port;
