@@ -68,6 +68,8 @@ struct JoinStep {
     bool nullsafe[INDEX_MAX_KEYS];  // written IS NOT DISTINCT FROM: a NULL value looks up the NULL key
     AttrNumber order_attno;
     bool *need;                // t2 columns read (by attno - 1)
+    bool *reads_main;          // request columns its conditions and outputs read, with the
+                               // earlier steps' it reads (by attno - 1)
     ExprState **outs;          // the subquery's output columns (nullptr: resjunk)
     IndexMeta *meta;           // resolved on first use, re-checked every call
     core::IndexSlot *slot;
@@ -83,6 +85,7 @@ struct JoinPlan {
     TupleTableSlot *jslot;
     int natts_main;
     bool *main_need;           // request columns the joins read (by attno - 1)
+    bool in_windows;           // window functions read joined columns: joined before the windows
 };
 
 namespace {
@@ -129,7 +132,52 @@ struct Remap {
     int dim_rt;
     bool *need;                // mode 1: t2 columns read
     int in_winfunc;
+    Index winref;              // the window function being remapped (in_winfunc)
 };
+
+bool contains_joined(Node *node, void *ctx = nullptr)
+{
+    if (!node)
+        return false;
+    if (IsA(node, Var))
+        return reinterpret_cast<Var *>(node)->varno == INNER_VAR;
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(contains_joined)),
+                                  ctx);
+}
+
+// A window function of window winref reads a column of join step `step`.
+// Every row of a window partition joins the same row as the request when the
+// join (with the earlier joins it reads) reads nothing of the request row but
+// columns of the window's PARTITION BY: the rows of a partition have the
+// request's values there (docs/DEPLOY.md "Window functions over joined
+// columns").  Other joins would give each window row a join of its own.
+void check_window_join(JB *b, Index winref, int step, int location)
+{
+    const WindowClause *wc = nullptr;
+    ListCell *lc;
+    foreach (lc, b->q->windowClause)
+        if (lfirst_node(WindowClause, lc)->winref == winref)
+            wc = lfirst_node(WindowClause, lc);
+    bool *part = static_cast<bool *>(palloc0(sizeof(bool) * Max(b->jp->natts_main, 1)));
+    if (wc)
+        foreach (lc, wc->partitionClause) {
+            TargetEntry *tle = get_sortgroupclause_tle(lfirst_node(SortGroupClause, lc), b->q->targetList);
+            Node *e = strip_relabel(reinterpret_cast<Node *>(tle->expr));
+            if (IsA(e, Var) && reinterpret_cast<Var *>(e)->varno == 1 && reinterpret_cast<Var *>(e)->varlevelsup == 0 &&
+                reinterpret_cast<Var *>(e)->varattno > 0 && reinterpret_cast<Var *>(e)->varattno <= b->jp->natts_main)
+                part[reinterpret_cast<Var *>(e)->varattno - 1] = true;
+        }
+    const JoinStep *s = &b->jp->steps[step];
+    for (int a = 0; a < b->jp->natts_main; a++)
+        if (s->reads_main[a] && !part[a])
+            jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, location,
+                  psprintf("a window function reads a column of a join whose conditions read column \"%s\" of the "
+                           "request row, which is not in the window's PARTITION BY",
+                           NameStr(TupleDescAttr(RelationGetDescr(b->heap), a)->attname)),
+                  "A window function may read joined columns when the join reads only PARTITION BY columns of the "
+                  "row (then every row of the window joins the same row as the request); other joined columns can "
+                  "be used outside window functions.");
+}
 
 Node *remap_var(Remap *r, Var *v, int outer_rt_level)
 {
@@ -147,16 +195,19 @@ Node *remap_var(Remap *r, Var *v, int outer_rt_level)
             jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, v->location,
                   "a join condition cannot read the whole request row", "Name its columns.");
         b->jp->main_need[v->varattno - 1] = true;
+        b->jp->steps[r->step].reads_main[v->varattno - 1] = true;
         nv->varno = OUTER_VAR;
         return reinterpret_cast<Node *>(nv);
     }
     if (int(v->varno) < b->nrt + 1 && b->rt_off[v->varno] >= 0 &&
         (r->mode == 0 || b->rt_step[v->varno] < r->step)) {
         if (r->in_winfunc)
-            jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, v->location,
-                  "window functions over joined columns are not supported in deployments",
-                  "Windows read the deployment's table (the first FROM item); joined columns can be used in the "
-                  "output expressions only.");
+            check_window_join(b, r->winref, b->rt_step[v->varno], v->location);
+        if (r->mode != 0) {  // an earlier join's column: what that join reads of the request, this one reads
+            const JoinStep *e = &b->jp->steps[b->rt_step[v->varno]];
+            for (int a = 0; a < b->jp->natts_main; a++)
+                b->jp->steps[r->step].reads_main[a] |= e->reads_main[a];
+        }
         if (v->varattno <= 0)
             jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, v->location, "a whole joined row cannot be used in a deployment",
                   "Name the joined columns.");
@@ -192,9 +243,14 @@ Node *remap_mutator(Node *node, void *ctx)
         return n;
     }
     if (IsA(node, WindowFunc)) {
+        Index outer = r->winref;
+        r->winref = reinterpret_cast<WindowFunc *>(node)->winref;
         r->in_winfunc++;
         Node *n = expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(remap_mutator), ctx);
         r->in_winfunc--;
+        r->winref = outer;
+        if (r->in_winfunc == 0 && r->mode == 0 && contains_joined(n))
+            r->b->jp->in_windows = true;
         return n;
     }
     if (IsA(node, Query) || IsA(node, SubLink))
@@ -204,7 +260,7 @@ Node *remap_mutator(Node *node, void *ctx)
 
 Node *remap(JB *b, Node *n, int mode, int step, int dim_rt, bool *need)
 {
-    Remap r{b, mode, step, dim_rt, need, 0};
+    Remap r{b, mode, step, dim_rt, need, 0, 0};
     Node *e = remap_mutator(n, &r);
     // A join's own expressions as the planner leaves them (COLLATE clauses
     // become relabelings, which the executor runs; constants folded).
@@ -817,6 +873,7 @@ void join_plan(DeployPlan *p, Query *q, Relation heap, int fix_flags, List **fix
                   "the right side of a deployment's join is one table or one LAST JOIN subquery", nullptr);
         b->rt_off[rt] = off;
         b->rt_step[rt] = si;
+        jp->steps[si].reads_main = static_cast<bool *>(palloc0(sizeof(bool) * Max(jp->natts_main, 1)));
         jp->steps[si].rtindex = rt;
         jp->steps[si].off = off;
         off += n;
@@ -1026,6 +1083,11 @@ void join_fill(DeployPlan *p)
             fill_dim(p, s, kv);
     }
     ec->ecxt_scantuple = p->req_slot;
+}
+
+bool join_in_windows(const DeployPlan *p)
+{
+    return p && p->joins && p->joins->in_windows;
 }
 
 void join_mark_main_columns(const DeployPlan *p, bool *need)
