@@ -969,24 +969,39 @@ private:
     // without ORDER BY the newest row of the skiplist index on the join
     // keys, as OpenMLDB reads its index).  Runs last: the condition's
     // tokens are translated already.
+    //
+    // A LAST JOIN subquery may have LAST JOINs of its own (OpenMLDB's
+    // "lazy" LAST JOIN: t1 LAST JOIN (SELECT ... FROM t2 LAST JOIN t3 ON
+    // ...) tx ON ...): they are translated the same way inside it, innermost
+    // first (the tokens are walked backwards), and the planner joins t3 to
+    // the t2 row the outer LAST JOIN takes (deploy/join_pg.cpp).
     void last_joins()
     {
-        int depth = 0;
         size_t n = toks_.size();
-        for (size_t i = 0; i + 1 < n; i++) {
+        // per token: is it inside a parenthesis that is not a LAST JOIN subquery's?
+        std::vector<bool> other_paren(n, false);
+        {
+            std::vector<bool> stack;  // per open parenthesis: a LAST JOIN subquery's
+            for (size_t i = 0; i < n; i++) {
+                if (is_op(toks_[i], "(")) {
+                    bool lj = i >= 2 && is_kw(toks_[i - 1], "JOIN") && is_kw(toks_[i - 2], "LAST");
+                    stack.push_back(lj);
+                } else if (is_op(toks_[i], ")")) {
+                    if (!stack.empty())
+                        stack.pop_back();
+                }
+                for (bool lj : stack)
+                    if (!lj)
+                        other_paren[i] = true;
+            }
+        }
+        for (size_t i = n - 1; i-- > 0;) {
             const Tok &t = toks_[i];
-            if (is_op(t, "(")) {
-                depth++;
+            if (!is_kw(t, "LAST") || !is_kw(toks_[i + 1], "JOIN") || !t.keep)
                 continue;
-            }
-            if (is_op(t, ")")) {
-                depth--;
-                continue;
-            }
-            if (!is_kw(t, "LAST") || !is_kw(toks_[i + 1], "JOIN"))
-                continue;
-            if (depth != 0)
-                refuse("LAST JOIN inside a subquery is not supported", t.pos);
+            if (other_paren[i])
+                refuse("LAST JOIN inside a subquery is not supported", t.pos,
+                       "A LAST JOIN may be at the top level of the query or inside the subquery of a LAST JOIN.");
             size_t j = i + 2;
             std::string table, alias, ref;
             if (j < n && is_op(toks_[j], "(")) {
@@ -995,12 +1010,13 @@ private:
                 // projection and filter of one table
                 size_t close = match(j);
                 for (size_t m = j + 1; m < close; m++)
-                    if (is_kw(toks_[m], "JOIN") || is_kw(toks_[m], "OVER") || is_kw(toks_[m], "WINDOW") ||
+                    if ((is_kw(toks_[m], "JOIN") && !is_kw(toks_[m - 1], "LAST")) || is_kw(toks_[m], "OVER") ||
+                        is_kw(toks_[m], "WINDOW") ||
                         is_kw(toks_[m], "UNION") || is_kw(toks_[m], "GROUP"))
-                        refuse("a LAST JOIN over a subquery with its own join, window, union or grouping is not "
-                               "supported",
-                               toks_[m].pos, "The right side of a LAST JOIN is a table or a plain SELECT ... FROM t2 "
-                               "[WHERE ...] of one table.");
+                        refuse("a LAST JOIN over a subquery with its own window, union, grouping or join other "
+                               "than LAST JOIN is not supported",
+                               toks_[m].pos, "The right side of a LAST JOIN is a table or a SELECT ... FROM t2 "
+                               "[LAST JOIN ...] [WHERE ...].");
                 table = text(j, close + 1);
                 j = close + 1;
                 if (j < n && is_kw(toks_[j], "AS"))
@@ -1095,7 +1111,6 @@ private:
                 toks_[m].keep = false;
                 toks_[m].ws.clear();
             }
-            i = k - 1;
         }
     }
 

@@ -178,8 +178,24 @@ TEST(Dialect, LastJoin)
               "SELECT t.x FROM t LEFT JOIN LATERAL (SELECT * FROM (select c1 as k, c2 from u where c1 != 'a') v WHERE "
               "(t.k IS NOT DISTINCT FROM v.k) AND (v.c2) IS NOT NULL ORDER BY v.c2 DESC LIMIT 1) AS \"v\" ON true");
     EXPECT_EQ(err("SELECT t.x FROM t LAST JOIN (SELECT * FROM u) ON t.k = v.k").substr(0, 6), "42601|");
-    EXPECT_EQ(err("SELECT t.x FROM t LAST JOIN (SELECT u.* FROM u LAST JOIN w ON u.k = w.k) v ON t.k = v.k")
-                  .substr(0, 6),
+    // LAST JOINs of a LAST JOIN subquery: translated inside it, innermost first
+    EXPECT_EQ(tr("SELECT t.x FROM t LAST JOIN (SELECT u.*, w.y FROM u LAST JOIN w ON u.k = w.k) v ON t.k = v.k"),
+              "SELECT t.x FROM t LEFT JOIN LATERAL (SELECT * FROM (SELECT u.*, w.y FROM u LEFT JOIN LATERAL (SELECT * "
+              "FROM w WHERE (u.k IS NOT DISTINCT FROM w.k) LIMIT 1) AS \"w\" ON true) v WHERE (t.k IS NOT DISTINCT FROM "
+              "v.k) LIMIT 1) AS \"v\" ON true");
+    q = tr("select t.x from t last join (select u.k, w.z from u last join (select w.*, z.a as z from w last join z "
+           "order by z.ts on w.k = z.k) w on u.k = w.k last join y on u.k = y.k) v order by v.ts on t.k = v.k "
+           "last join y2 on v.k = y2.k");
+    EXPECT_NE(q.find("(select w.*, z.a as z from w LEFT JOIN LATERAL (SELECT * FROM z WHERE (w.k IS NOT DISTINCT FROM "
+                     "z.k) AND (z.ts) IS NOT NULL ORDER BY z.ts DESC LIMIT 1) AS \"z\" ON true) w WHERE (u.k IS NOT "
+                     "DISTINCT FROM w.k) LIMIT 1) AS \"w\" ON true LEFT JOIN LATERAL (SELECT * FROM y WHERE (u.k IS NOT "
+                     "DISTINCT FROM y.k) LIMIT 1) AS \"y\" ON true) v WHERE (t.k IS NOT DISTINCT FROM v.k) AND (v.ts) IS "
+                     "NOT NULL ORDER BY v.ts DESC LIMIT 1) AS \"v\" ON true LEFT JOIN LATERAL (SELECT * FROM y2 WHERE "
+                     "(v.k IS NOT DISTINCT FROM y2.k) LIMIT 1) AS \"y2\" ON true"),
+              std::string::npos) << q;
+    // ... but not in another subquery, nor a subquery with another join
+    EXPECT_EQ(err("SELECT t.x, (SELECT 1 FROM u LAST JOIN w ON u.k = w.k) AS one FROM t").substr(0, 6), "0A000|");
+    EXPECT_EQ(err("SELECT t.x FROM t LAST JOIN (SELECT u.* FROM u JOIN w ON u.k = w.k) v ON t.k = v.k").substr(0, 6),
               "0A000|");
     EXPECT_EQ(err("SELECT t.x FROM t LAST JOIN (SELECT k, sum(x) OVER w AS s FROM u WINDOW w AS (PARTITION BY k "
                   "ORDER BY ts ROWS_RANGE BETWEEN 1s PRECEDING AND CURRENT ROW)) v ON t.k = v.k")
