@@ -181,6 +181,16 @@ ALTER TABLE n3 DISABLE ROW LEVEL SECURITY;
 -- a table the lifted joins read cannot be dropped while deployed
 SELECT try_sql($$DROP TABLE n4$$);
 
+-- an unqualified column both tables have is the deployment's table's in the
+-- OpenMLDB dialect (OpenMLDB's rule, its integration_test/join/
+-- test_lastjoin_complex.yaml 9-2: k and ts are nm's, x is n2's); the
+-- PostgreSQL dialect keeps PostgreSQL's 42702
+INSERT INTO n2 VALUES ('q', 'a', 5, 10, 999);
+SELECT feature_ext.deploy('namb', $$select k, x, ts from nm last join n2 on nm.k = n2.k$$);
+SELECT * FROM namb(1, 'q', 7, 50);
+SELECT feature_ext.undeploy('namb');
+SELECT try_deploy($$SELECT k, j.x FROM nm LEFT JOIN LATERAL (SELECT * FROM n2 WHERE n2.k = nm.k LIMIT 1) j ON true$$);
+
 SELECT feature_ext.undeploy(name) FROM nq ORDER BY name;
 REVOKE ALL ON nm, n2, n3, n4 FROM regress_nj_caller;
 DROP ROLE regress_nj_caller;

@@ -950,7 +950,7 @@ void dialect_run(const char *query, int ncols, const char *const *names, const i
                 for (int i = 0; i < ncols; i++)
                     if (col == names[i])
                         return OrderType(kinds[i]);
-                return OrderType::kOther;
+                return OrderType::kNotAColumn;
             });
         o->text = strdup(r.c_str());
         if (!o->text)

@@ -236,6 +236,7 @@ public:
         named_window_refs();
         windows();
         functions();
+        qualify_left();
         last_joins();
         std::string r;
         for (auto &t : toks_) {
@@ -781,6 +782,8 @@ private:
         OrderType ot = OrderType::kOther;
         if (!rows)
             ot = type_of_ ? (*type_of_)(w.order_col) : OrderType::kOther;
+        if (ot == OrderType::kNotAColumn)
+            ot = OrderType::kOther;
         size_t j = frame + 1;
         Bound s, e;
         if (j < end && is_kw(toks_[j], "BETWEEN")) {
@@ -960,6 +963,66 @@ private:
     }
 
     static bool ident(const Tok &t) { return t.kind == TK::kIdent || t.kind == TK::kQIdent; }
+
+    // OpenMLDB resolves an unqualified column that the deployment's table
+    // and a LAST JOINed table both have to the left table's (its
+    // integration_test/join/test_lastjoin_complex.yaml 9-2); PostgreSQL
+    // calls it ambiguous (42702).  In a query with a top-level LAST JOIN, an
+    // unqualified name of the top-level select list that is a column of the
+    // deployment's table is qualified with that table's name (or alias).
+    void qualify_left()
+    {
+        if (!type_of_)
+            return;
+        size_t n = toks_.size();
+        int depth = 0;
+        bool has_lj = false;
+        size_t from = 0;
+        for (size_t i = 0; i + 1 < n; i++) {
+            if (is_op(toks_[i], "("))
+                depth++;
+            else if (is_op(toks_[i], ")"))
+                depth--;
+            else if (depth == 0 && !from && is_kw(toks_[i], "FROM"))
+                from = i;
+            else if (depth == 0 && is_kw(toks_[i], "LAST") && is_kw(toks_[i + 1], "JOIN"))
+                has_lj = true;
+        }
+        if (!has_lj || !from || !is_kw(toks_[0], "SELECT") || from + 1 >= n || !ident(toks_[from + 1]))
+            return;
+        // the table's reference name: FROM [schema.]table [[AS] alias]
+        size_t j = from + 1;
+        while (j + 2 < n && is_op(toks_[j + 1], ".") && ident(toks_[j + 2]))
+            j += 2;
+        std::string ref = toks_[j].out;
+        j++;
+        if (j < n && is_kw(toks_[j], "AS"))
+            j++;
+        if (j < n && ident(toks_[j]) && !is_kw(toks_[j], "LAST") && !is_kw(toks_[j], "WINDOW") &&
+            !is_kw(toks_[j], "WHERE") && !is_kw(toks_[j], "LEFT") && !is_kw(toks_[j], "JOIN") &&
+            !is_kw(toks_[j], "ORDER") && !is_kw(toks_[j], "GROUP") && !is_kw(toks_[j], "LIMIT") &&
+            !is_kw(toks_[j], "UNION"))
+            ref = toks_[j].out;
+        static const std::set<std::string> kws = {
+            "SELECT", "AS", "OVER", "CASE", "WHEN", "THEN", "ELSE", "END", "AND", "OR", "NOT", "NULL", "TRUE", "FALSE",
+            "IS", "IN", "DISTINCT", "BETWEEN", "LIKE", "ILIKE", "CAST", "INTERVAL", "ALL", "ANY", "SOME", "EXISTS"};
+        depth = 0;
+        for (size_t i = 1; i < from; i++) {
+            const Tok &t = toks_[i];
+            if (is_op(t, "(")) {
+                if (i + 1 < from && is_kw(toks_[i + 1], "SELECT"))
+                    i = match(i);  // a subquery: its own scope
+                continue;
+            }
+            if (!ident(t) || (t.kind == TK::kIdent && kws.count(t.up)) || is_op(toks_[i - 1], ".") ||
+                is_kw(toks_[i - 1], "AS") || is_kw(toks_[i - 1], "OVER") ||
+                (i + 1 < n && (is_op(toks_[i + 1], ".") || is_op(toks_[i + 1], "("))))
+                continue;
+            if ((*type_of_)(column_name(t)) == OrderType::kNotAColumn)
+                continue;
+            toks_[i].out = ref + "." + toks_[i].out;
+        }
+    }
 
     // OpenMLDB's LAST JOIN at the top level (docs/CONFORMANCE.md):
     //   LAST JOIN t2 [[AS] a] [ORDER BY x] ON cond

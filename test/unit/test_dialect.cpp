@@ -193,6 +193,19 @@ TEST(Dialect, LastJoin)
                      "NOT NULL ORDER BY v.ts DESC LIMIT 1) AS \"v\" ON true LEFT JOIN LATERAL (SELECT * FROM y2 WHERE "
                      "(v.k IS NOT DISTINCT FROM y2.k) LIMIT 1) AS \"y2\" ON true"),
               std::string::npos) << q;
+    // an unqualified name both sides have is the left table's (OpenMLDB's rule): a column of the
+    // deployment's table in the select list is qualified with its name (or alias), others are left
+    fe::OrderTypeOf cols = [](const std::string &c) {
+        return c == "id" || c == "k" || c == "ts" ? OrderType::kEpochMs : OrderType::kNotAColumn;
+    };
+    EXPECT_EQ(fe::translate_openmldb("select id, y, sum(k) over w as s, u.id as uid, (select max(id) from z) as m "
+                                     "from t1 as a last join u on a.k = u.k window w as (partition by k order by ts "
+                                     "rows between 2 preceding and current row)",
+                                     cols),
+              "select a.id, y, feature_ext.sum_where(a.k, true) over w as s, u.id as uid, (select max(id) from z) as m "
+              "from t1 as a LEFT JOIN LATERAL (SELECT * FROM u WHERE (a.k IS NOT DISTINCT FROM u.k) LIMIT 1) AS \"u\" ON "
+              "true window w as (partition by k order by ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)");
+    EXPECT_EQ(fe::translate_openmldb("select id, y from t1", cols), "select id, y from t1");  // (no join: as written)
     // ... but not in another subquery, nor a subquery with another join
     EXPECT_EQ(err("SELECT t.x, (SELECT 1 FROM u LAST JOIN w ON u.k = w.k) AS one FROM t").substr(0, 6), "0A000|");
     EXPECT_EQ(err("SELECT t.x FROM t LAST JOIN (SELECT u.* FROM u JOIN w ON u.k = w.k) v ON t.k = v.k").substr(0, 6),
