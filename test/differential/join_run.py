@@ -158,7 +158,12 @@ def rand_case(seed):
         for n3 in range(nrng.randint(10, 40)):
             at = nrng.randint(0, len(ops))
             ops.insert(at, ("t3", {"k": nrng.choice(["a", "b", "c", "d", None]), "z": nrng.choice([None] + list(range(50))),
-                                   "ts": nrng.randint(0, 60) * 4, "seq": 1000 + n3}))
+                                   "ts": nrng.randint(0, 60) * 4, "seq": 0}))
+        n3 = 0
+        for kind, op in ops:  # seq = insertion order (the tie-breaker of the reference)
+            if kind == "t3":
+                op["seq"] = n3
+                n3 += 1
     return {"joins": joins, "dim": dim, "nwin": nwin, "outs": outs, "ops": ops, "om": om, "part": part,
             "nested": nested}
 
