@@ -573,7 +573,7 @@ bool mark_columns(Node *node, void *ctx)
     if (IsA(node, Var)) {
         auto *b = static_cast<PlanBuild *>(ctx);
         Var *v = reinterpret_cast<Var *>(node);
-        if (v->varattno > 0)
+        if (v->varattno > 0 && !IS_SPECIAL_VARNO(v->varno))  // (joined columns: the joined row)
             b->p->cols_needed[v->varattno - 1] = true;
         return false;
     }
@@ -591,7 +591,7 @@ FastAgg fast_kind(WindowFunc *wf, AttrNumber *attno, Oid *argtype)
     if (list_length(wf->args) != 1 || !IsA(linitial(wf->args), Var))
         return kFastNone;
     Var *v = linitial_node(Var, wf->args);
-    if (v->varattno <= 0)
+    if (v->varattno <= 0 || IS_SPECIAL_VARNO(v->varno))  // (a joined column: not a row of the window's table)
         return kFastNone;
     *attno = v->varattno;
     *argtype = v->vartype;
@@ -950,7 +950,7 @@ void dialect_run(const char *query, int ncols, const char *const *names, const i
                 for (int i = 0; i < ncols; i++)
                     if (col == names[i])
                         return OrderType(kinds[i]);
-                return OrderType::kOther;
+                return OrderType::kNotAColumn;
             });
         o->text = strdup(r.c_str());
         if (!o->text)
