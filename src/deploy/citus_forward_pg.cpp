@@ -50,6 +50,8 @@ extern "C" {
 #include "pgstat.h"
 #include "storage/latch.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/float.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -161,6 +163,10 @@ int add_conninfo(const char *conninfo, const char **kw, const char **val, int n,
     return n;
 }
 
+PGresult *wait_result(Conn *c);
+[[noreturn]] void raise_remote(PGresult *r, const char *host, int port);
+[[noreturn]] void raise_broken(Conn *c, const char *host, int port);
+
 Conn *get_conn(const char *host, int port, int32 nodeid)
 {
     Oid user = GetUserId();
@@ -231,6 +237,19 @@ Conn *get_conn(const char *host, int port, int32 nodeid)
     AddWaitEventToSet(c->wes, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, nullptr);
     AddWaitEventToSet(c->wes, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, nullptr, nullptr);
     AddWaitEventToSet(c->wes, WL_SOCKET_READABLE, PQsocket(pc), nullptr, nullptr);
+    // Values travel as text: the node reads and writes them in fixed styles
+    // (as postgres_fdw's sessions do), which this side uses too (io_styles).
+    if (!PQsendQuery(pc, "SET search_path = pg_catalog; SET datestyle = ISO; SET intervalstyle = postgres; "
+                         "SET extra_float_digits = 3; SET timezone = 'UTC'"))
+        raise_broken(c, host, port);
+    PGresult *r = wait_result(c);
+    if (!r)
+        raise_broken(c, host, port);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        drop_conn(c);
+        raise_remote(r, host, port);
+    }
+    PQclear(r);
     return c;
 }
 
@@ -335,6 +354,28 @@ const char *prepare(Conn *c, const char *sql, int nparams, const char *host, int
     return p->name;
 }
 
+// The caller's session writes and reads values in the node session's
+// styles while a request is forwarded: ISO dates, postgres intervals,
+// exact floats (a GUC nest level, undone by io_styles_end or by the
+// transaction's abort).  -1: nothing to undo (the session's already are).
+int io_styles_begin()
+{
+    if (DateStyle == USE_ISO_DATES && IntervalStyle == INTSTYLE_POSTGRES && extra_float_digits > 0)
+        return -1;
+    int nest = NewGUCNestLevel();
+    (void) set_config_option("datestyle", "ISO", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    (void) set_config_option("intervalstyle", "postgres", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+                             false);
+    (void) set_config_option("extra_float_digits", "3", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    return nest;
+}
+
+void io_styles_end(int nest)
+{
+    if (nest >= 0)
+        AtEOXact_GUC(true, nest);
+}
+
 }  // namespace
 
 // The request's and result's type I/O functions (per route, in p's context).
@@ -382,10 +423,12 @@ Datum citus_forward(DeployPlan *p, const char *fn_sql, const char *host, int por
     ForwardIo *f = *io;
     // The request values as text, in the request function's argument order.
     const char **pv = static_cast<const char **>(palloc(sizeof(char *) * Max(p->nparams, 1)));
+    int nest = io_styles_begin();
     for (int i = 0; i < p->nparams; i++) {
         AttrNumber a = p->param_attnos[i];
         pv[i] = isnull[a - 1] ? nullptr : OutputFunctionCall(&f->out[i], values[a - 1]);
     }
+    io_styles_end(nest);
     PGresult *r = nullptr;
     Conn *c = nullptr;
     for (int attempt = 0; attempt < 2 && !r; attempt++) {
@@ -436,10 +479,12 @@ Datum citus_forward(DeployPlan *p, const char *fn_sql, const char *host, int por
     for (int i = 0; i < td->natts; i++)
         txt[i] = PQgetisnull(r, 0, i) ? nullptr : pstrdup(PQgetvalue(r, 0, i));
     PQclear(r);
+    nest = io_styles_begin();
     for (int i = 0; i < td->natts; i++) {
         on[i] = txt[i] == nullptr;
         ov[i] = InputFunctionCall(&f->in[i], txt[i], f->ioparam[i], TupleDescAttr(td, i)->atttypmod);
     }
+    io_styles_end(nest);
     return HeapTupleGetDatum(heap_form_tuple(td, ov, on));
 }
 

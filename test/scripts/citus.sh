@@ -203,6 +203,17 @@ for i in 0 1 2 3 4 5 6 7 8 9; do
         fail "fd('k$i') in a forwarded backend on port $other answered: $out"
     grep -q "is held by node .*:$oport" <<<"$out" || fail "fd('k$i') in a forwarded backend on port $other: $out"
 done
+# Values cross to the node as text: a caller's DateStyle, IntervalStyle,
+# extra_float_digits and TimeZone must not change the answer (the request's
+# time is 10:00 in Kolkata, not in UTC).
+for i in 0 3 7; do
+    IFS='|' read -r ec es <<<"$(q "SELECT count(*) + 1 || '|' || sum(v) + 3.5 FROM (SELECT v FROM txn WHERE k = 'k$i'
+                                    AND ts <= '2026-02-15 10:00+05:30' ORDER BY ts DESC LIMIT 5) y")"
+    out=$(fe_psql "$C" -At -c "SET datestyle = 'SQL, DMY'" -c "SET intervalstyle = sql_standard" \
+              -c "SET extra_float_digits = -3" -c "SET timezone = 'Asia/Kolkata'" \
+              -c "SELECT c = $ec AND s = $es FROM fd('k$i', 3.5, '2026-02-15 10:00')" 2>&1) || true
+    [ "$out" = t ] || fail "forwarded request for k$i under other date/float styles and time zone: $out (expected $ec|$es)"
+done
 # A forwarded request runs as the caller on the key's node (the node then
 # checks that role's rights): the forwarder's connection is the role's.
 q "CREATE ROLE fwd_reader LOGIN" >/dev/null
