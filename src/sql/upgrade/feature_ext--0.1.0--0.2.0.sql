@@ -196,3 +196,8 @@ BEGIN
         USING ERRCODE = '0A000',
               HINT = 'Deploy the query with feature_ext.deploy().';
 END $$;
+
+-- Pre-aggregation in this session (docs/DEPLOY.md, "Long windows"): block
+-- summaries that requests took instead of rows, and the rows they stood for.
+CREATE FUNCTION feature_ext.preagg_stats(OUT blocks_taken bigint, OUT rows_taken bigint)
+  RETURNS record AS 'MODULE_PATHNAME', 'fe_preagg_stats' LANGUAGE C STRICT VOLATILE;
