@@ -13,12 +13,14 @@ namespace fe {
 // strictly older than the request's order value.  Per summarised column
 // (the slot's SumCol order): heap attribute, non-null count, exact sum,
 // min, max.
+// palloc aligns to 8 bytes only: a 128-bit integer that does not ask for 16.
+typedef __int128 int128_a8 __attribute__((aligned(8)));
 struct PreaggAcc {
     int64 rows;
     int ncols;
     AttrNumber attno[core::kMaxSumCols];
     int64 count[core::kMaxSumCols];
-    __int128 sum[core::kMaxSumCols];
+    int128_a8 sum[core::kMaxSumCols];
     int64 min[core::kMaxSumCols], max[core::kMaxSumCols];
     int col_of(AttrNumber a) const
     {
