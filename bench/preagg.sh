@@ -39,7 +39,7 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { prin
 psqlc -c "CREATE EXTENSION feature_ext" >/dev/null
 psqlc -c "CREATE TABLE pa (k text, ts int8, v int4, w int8) USING feature_store" >/dev/null
 psqlc -c "CREATE INDEX pa_k ON pa USING skiplist (k, ts)" >/dev/null
-psqlc -c "INSERT INTO pa SELECT 'a', i, (i * 7919) % 1000, i::int8 * 104729 FROM generate_series(1, $ROWS) i" >/dev/null
+psqlc -c "INSERT INTO pa SELECT 'a', i, ((i::int8 * 7919) % 1000)::int4, i::int8 * 104729 FROM generate_series(1, $ROWS) i" >/dev/null
 # The GC pass compacts the key into runs and builds its block summaries.
 psqlc -c "SELECT feature_ext.run_gc()" >/dev/null
 
