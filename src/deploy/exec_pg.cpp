@@ -352,7 +352,7 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
             if (pa) {
                 // Whole blocks inside every window: their summaries.
                 while (out->n + pa->rows + int64(kSumBlockRows) <= pa_rows) {
-                    const core::BlockSum *b = c.block();
+                    const core::BlockSum *b = c.block(pa_rows - (out->n + pa->rows), pa_lo);
                     if (!b || out->n + pa->rows + int64(b->n) > pa_rows || b->min_order < pa_lo ||
                         b->max_order >= base)
                         break;

@@ -838,6 +838,7 @@ IndexSlot *Store::claim_slot_locked(const SlotId &id, uint32_t heap, uint32_t or
         s->ttl_abs.store(0);
         s->ttl_rows.store(0);
         s->sum_rows = 0;
+        s->sum_group = 0;
         s->sum_ncols = 0;
         memset(s->sum_cols, 0, sizeof(s->sum_cols));
         s->sum_blocks.store(0);
@@ -1736,7 +1737,7 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
             return;
         const SumDir *d = at<SumDir>(k->sums.load(std::memory_order_relaxed));
         bool stale = d == nullptr;
-        for (uint32_t i = 0; d && i < d->nblocks && !stale; i++)
+        for (uint32_t i = 0; d && i < d->nblocks + d->nsupers && !stale; i++)
             stale = !d->block(i)->valid.load(std::memory_order_relaxed);
         if (stale)
             rebuild_sums(s, k);
@@ -1918,8 +1919,10 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
 
 // ---------------------------------------------------------------- block summaries
 
-void Store::set_summaries(IndexSlot *s, uint32_t rows_per_block, const SumCol *cols, uint32_t ncols)
+void Store::set_summaries(IndexSlot *s, uint32_t rows_per_block, const SumCol *cols, uint32_t ncols,
+                          uint32_t blocks_per_super)
 {
+    s->sum_group = blocks_per_super >= 2 ? blocks_per_super : 0;
     ncols = std::min<uint32_t>(ncols, kMaxSumCols);
     for (uint32_t i = 0; i < ncols; i++)
         s->sum_cols[i] = cols[i];
@@ -1947,6 +1950,22 @@ int64_t Store::invalidate_blocks(IndexSlot *s, KeyEntry *k, int64_t lo, int64_t 
     int64_t cleared = 0;
     for (uint32_t i = a; i < d->nblocks && d->block(i)->max_order >= lo; i++) {
         BlockSum *bl = d->block(i);
+        if (bl->valid.load(std::memory_order_relaxed)) {
+            bl->valid.store(0, std::memory_order_seq_cst);
+            cleared++;
+        }
+    }
+    // Superblocks: their range spans the gaps between their blocks.
+    a = 0, b = d->nsupers;
+    while (a < b) {
+        uint32_t mid = (a + b) / 2;
+        if (d->super(mid)->min_order > hi)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    for (uint32_t i = a; i < d->nsupers && d->super(i)->max_order >= lo; i++) {
+        BlockSum *bl = d->super(i);
         if (bl->valid.load(std::memory_order_relaxed)) {
             bl->valid.store(0, std::memory_order_seq_cst);
             cleared++;
@@ -2130,12 +2149,17 @@ void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
     };
     uint32_t carried = 0;
     uint32_t nb = walk(nullptr, 0, &carried);
-    if (old && carried == nb_old && nb == nb_old)
+    bool supers_ok = true;
+    for (uint32_t i = 0; old && i < old->nsupers; i++)
+        supers_ok = supers_ok && old->super(i)->valid.load(std::memory_order_relaxed);
+    if (old && carried == nb_old && nb == nb_old && supers_ok)
         return;  // the same blocks
+    uint32_t G = s->sum_group;
+    uint32_t ns = G ? nb / G : 0;
     Ref nd = 0;
     size_t bytes = 0;
     if (nb > 0) {
-        bytes = SumDir::size_for(nb, nc);
+        bytes = SumDir::size_for(nb + ns, nc);
         nd = alloc(bytes);
         if (!nd)
             return;  // memory short: the old directory stays (its invalid blocks read as rows)
@@ -2145,11 +2169,71 @@ void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
         d->nblocks = nb;
         d->ncols = uint16_t(nc);
         d->block_bytes = uint16_t(BlockSum::size_for(nc));
+        d->nsupers = 0;  // none while blocks are filled (super(i) follows the blocks)
+        d->group = G;
         uint32_t c2 = 0;
         uint32_t filled = walk(d, nb, &c2);
         if (filled != nb) {  // cannot happen: the list is unchanged under the key lock
             free(nd, bytes);
             return;
+        }
+        d->nsupers = ns;
+        for (uint32_t si = 0; si < ns; si++) {
+            BlockSum *sb = d->super(si);
+            const BlockSum *b0 = d->block(si * G);
+            bool ok = true;
+            for (uint32_t j = si * G; j + 1 < (si + 1) * G && ok; j++)
+                ok = at<RowNode>(d->block(j)->last)->next[0].load(std::memory_order_relaxed) == d->block(j + 1)->first;
+            sb->first = b0->first;
+            sb->max_order = b0->max_order;
+            sb->last = d->block((si + 1) * G - 1)->last;
+            sb->min_order = d->block((si + 1) * G - 1)->min_order;
+            sb->n = 0;
+            ColSum *cs = sb->cols();
+            for (uint32_t c = 0; c < nc; c++) {
+                bool fl = cols[c].kind == kSumF64;
+                int64_t cnt = 0, imin = 0, imax = 0;
+                double fmn = 0, fmx = 0, fsm = 0;
+                __int128 isum = 0;
+                for (uint32_t j = si * G; j < (si + 1) * G; j++) {
+                    const ColSum &x = d->block(j)->cols()[c];
+                    if (x.count == 0)
+                        continue;
+                    if (fl) {
+                        if (cnt == 0)
+                            fmn = x.fmin(), fmx = x.fmax();
+                        else {
+                            if (f8cmp(x.fmin(), fmn) < 0)
+                                fmn = x.fmin();
+                            if (f8cmp(x.fmax(), fmx) > 0)
+                                fmx = x.fmax();
+                        }
+                        fsm += x.fsum();
+                    } else {
+                        if (cnt == 0)
+                            imin = x.min, imax = x.max;
+                        else
+                            imin = std::min(imin, x.min), imax = std::max(imax, x.max);
+                        isum += x.sum();
+                    }
+                    cnt += x.count;
+                }
+                cs[c].count = cnt;
+                if (fl) {
+                    memcpy(&cs[c].min, &fmn, 8);
+                    memcpy(&cs[c].max, &fmx, 8);
+                    memcpy(&cs[c].sum_lo, &fsm, 8);
+                    cs[c].sum_hi = 0;
+                } else {
+                    cs[c].min = imin;
+                    cs[c].max = imax;
+                    cs[c].sum_lo = uint64_t(isum);
+                    cs[c].sum_hi = int64_t(isum >> 64);
+                }
+            }
+            for (uint32_t j = si * G; j < (si + 1) * G; j++)
+                sb->n += d->block(j)->n;
+            sb->valid.store(ok ? 1 : 0, std::memory_order_relaxed);
         }
     }
     k->sums.store(nd, std::memory_order_release);
@@ -2159,7 +2243,7 @@ void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
     if (old) {
         // Readers holding the old directory read rows from now on; its
         // memory goes through the epoch.
-        for (uint32_t i = 0; i < nb_old; i++)
+        for (uint32_t i = 0; i < nb_old + old->nsupers; i++)
             old->block(i)->valid.store(0, std::memory_order_seq_cst);
         StoreHeader *h = hdr();
         SpinGuard lg(h->limbo_lock);
@@ -2320,7 +2404,7 @@ void Store::Cursor::seek(const Store &st, const KeyEntry *k, int64_t upto, const
     check_ttl();
 }
 
-const BlockSum *Store::Cursor::block()
+const BlockSum *Store::Cursor::block(int64_t max_n, int64_t min_lo)
 {
     if (!dir_ || !cur_)
         return nullptr;
@@ -2338,6 +2422,14 @@ const BlockSum *Store::Cursor::block()
         if (!b->valid.load(std::memory_order_seq_cst))
             return nullptr;
         hint_ = j + 1;
+        if (dir_->group && j % dir_->group == 0 && j / dir_->group < dir_->nsupers) {
+            const BlockSum *sb = dir_->super(j / dir_->group);
+            if (sb->n <= max_n && sb->min_order >= min_lo && sb->valid.load(std::memory_order_seq_cst) &&
+                !(rule_.type != TtlType::kNone && rule_.expired(pos_ + sb->n - 1, sb->min_order, cutoff_))) {
+                hint_ = j + dir_->group;
+                return sb;
+            }
+        }
         if (rule_.type != TtlType::kNone && rule_.expired(pos_ + b->n - 1, b->min_order, cutoff_))
             return nullptr;
         return b;

@@ -135,14 +135,14 @@ Vals decode(const uint8_t *p)
 
 class PreaggTest : public ::testing::Test {
 protected:
-    void make(size_t bytes, uint32_t block_rows)
+    void make(size_t bytes, uint32_t block_rows, uint32_t group = 4)
     {
         mem_.reset(static_cast<uint8_t *>(std::aligned_alloc(4096, bytes)));
         memset(mem_.get(), 0xA5, bytes);
         st = Store::init(mem_.get(), bytes, 8, 4);
         s = st.create_slot(SlotId{1, 1, 1}, 1, 16, 0);
         ASSERT_NE(s, nullptr);
-        st.set_summaries(s, block_rows, kCols, 4);
+        st.set_summaries(s, block_rows, kCols, 4, group);
         k = st.pin_key(s, Store::hash_key(reinterpret_cast<const uint8_t *>("k"), 1),
                        reinterpret_cast<const uint8_t *>("k"), 1);
         ASSERT_NE(k, nullptr);
@@ -208,6 +208,10 @@ protected:
         std::vector<Ref> refs;
         for (Ref r = k->head[0].load(); r; r = st.at<RowNode>(r)->next[0].load())
             refs.push_back(r);
+        std::map<Ref, size_t> pos_of;
+        for (size_t j = 0; j < refs.size(); j++)
+            pos_of[refs[j]] = j;
+        auto find_ref = [&](Ref r) { auto f = pos_of.find(r); return f == pos_of.end() ? refs.end() : refs.begin() + long(f->second); };
         int64_t prev_min = INT64_MAX;
         for (uint32_t i = 0; i < d->nblocks; i++) {
             const BlockSum *b = d->block(i);
@@ -216,7 +220,7 @@ protected:
             if (!b->valid.load())
                 continue;
             valid++;
-            auto it = std::find(refs.begin(), refs.end(), b->first);
+            auto it = find_ref(b->first);
             EXPECT_NE(it, refs.end()) << "valid block " << i << ": first not linked";
             if (it == refs.end())
                 continue;
@@ -242,8 +246,34 @@ protected:
             }
             EXPECT_EQ(b->cols()[3].fsum(), fs);
         }
+        // Superblocks: the rows first..last, contiguous, n of them, their
+        // aggregates (the float sum is the blocks' sums added in order).
+        for (uint32_t i = 0; i < d->nsupers; i++) {
+            const BlockSum *b = d->super(i);
+            if (!b->valid.load())
+                continue;
+            supers_checked_++;
+            auto it = find_ref(b->first);
+            EXPECT_NE(it, refs.end()) << "valid superblock " << i << ": first not linked";
+            if (it == refs.end())
+                continue;
+            size_t at = size_t(it - refs.begin());
+            EXPECT_LE(at + b->n, refs.size());
+            if (at + b->n > refs.size())
+                continue;
+            EXPECT_EQ(refs[at + b->n - 1], b->last) << "valid superblock " << i << ": last";
+            Agg want, got;
+            for (size_t j = at; j < at + b->n; j++)
+                want.add_row(decode(st.at<RowNode>(refs[j])->payload()));
+            got.add_block(b);
+            got.blocks = 0;
+            EXPECT_EQ(got, want) << "valid superblock " << i;
+            for (uint32_t j = i * d->group; j < (i + 1) * d->group; j++)
+                EXPECT_TRUE(d->block(j)->valid.load()) << "valid superblock " << i << " over an invalid block " << j;
+        }
         return valid;
     }
+    int64_t supers_checked_ = 0;
 
     // A window from upto on: ROWS (the next `rows` visible rows) or RANGE
     // (visible rows with order >= lo), through the cursor, taking a block
@@ -258,7 +288,7 @@ protected:
             if (range ? c.row().order < lo : taken >= rows)
                 break;
             if (skip) {
-                if (const BlockSum *b = c.block()) {
+                if (const BlockSum *b = c.block(range ? INT64_MAX : rows - taken, range ? lo : INT64_MIN)) {
                     bool fits = range ? b->min_order >= lo : taken + b->n <= rows;
                     if (fits) {
                         a.add_block(b);
@@ -290,7 +320,7 @@ TEST_F(PreaggTest, RandomHistoryAgainstModel)
     for (uint32_t seed = 1; seed <= 24; seed++) {
         SCOPED_TRACE("seed " + std::to_string(seed));
         uint32_t B = 4 + seed % 13;  // small blocks: many of them, many edges
-        make(32 << 20, B);
+        make(32 << 20, B, 2 + seed % 4);
         std::mt19937_64 rng(seed);
         std::vector<MRow> model;
         int64_t clock = 1000;
@@ -397,6 +427,7 @@ TEST_F(PreaggTest, RandomHistoryAgainstModel)
     }
     // The test exercised the skipping walk, not only the row path.
     EXPECT_GT(total_valid, 1000);
+    EXPECT_GT(supers_checked_, 300);
     EXPECT_GT(total_blocks_taken, 1000);
 }
 

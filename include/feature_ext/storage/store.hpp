@@ -237,6 +237,11 @@
 //   compact_key -- blocks whose range holds the order of a moved row
 //               (a moved first or last would leave the block pointing at a
 //               retired node), before the copies are published.
+// Superblocks (group consecutive blocks that were list-adjacent when built,
+// summarised together) follow the same rules: a change clears valid on the
+// superblocks whose [min_order, max_order] it may touch, as for blocks
+// (the range covers the gaps between its blocks, so a row landing between
+// two of them clears it too).
 // compact_key then builds a new directory (the old one's valid blocks,
 // copied, and new blocks over stretches of sum_rows uncovered rows), clears
 // valid on every block of the old one and retires it through the epoch
@@ -463,14 +468,21 @@ struct BlockSum {
 };
 static_assert(sizeof(BlockSum) == 32, "BlockSum layout");
 static_assert(sizeof(ColSum) == 40, "ColSum layout");
-// A key's directory of blocks, newest first (list order); retired whole
-// through the epoch when compact_key replaces it.
+// A key's directory of blocks, newest first (list order), then its
+// superblocks (superblock s stands for blocks s*group .. s*group+group-1
+// together, when they were list-adjacent and valid at build time; same
+// layout as a block); retired whole through the epoch when compact_key
+// replaces it.
 struct SumDir {
     Ref limbo_next;
     uint32_t bytes;
     uint32_t nblocks;
     uint16_t ncols;
     uint16_t block_bytes;
+    uint32_t nsupers;
+    uint32_t group;         // blocks per superblock
+    const BlockSum *super(uint32_t i) const { return block(nblocks + i); }
+    BlockSum *super(uint32_t i) { return block(nblocks + i); }
     const BlockSum *block(uint32_t i) const
     {
         return reinterpret_cast<const BlockSum *>(reinterpret_cast<const uint8_t *>(this + 1) + size_t(i) * block_bytes);
@@ -479,12 +491,12 @@ struct SumDir {
     {
         return reinterpret_cast<BlockSum *>(reinterpret_cast<uint8_t *>(this + 1) + size_t(i) * block_bytes);
     }
-    static size_t size_for(uint32_t nblocks, uint32_t ncols)
+    static size_t size_for(uint32_t nentries, uint32_t ncols)
     {
-        return sizeof(SumDir) + size_t(nblocks) * BlockSum::size_for(ncols);
+        return sizeof(SumDir) + size_t(nentries) * BlockSum::size_for(ncols);
     }
 };
-static_assert(sizeof(SumDir) == 16, "SumDir layout");
+static_assert(sizeof(SumDir) == 24, "SumDir layout");
 
 // ---------------------------------------------------------------- indexes
 // kSlotFailed: a marker without memory for an index whose load failed
@@ -555,6 +567,7 @@ struct IndexSlot {
     // rows per block (0: none built), the columns summarised; blocks and
     // directory bytes held now (monitoring).
     uint32_t sum_rows;
+    uint32_t sum_group;            // blocks per superblock (0: none)
     uint32_t sum_ncols;
     SumCol sum_cols[kMaxSumCols];
     std::atomic<int64_t> sum_blocks, sum_bytes;
@@ -865,7 +878,8 @@ public:
     // (at most kMaxSumCols).  Called once, before the slot gets rows; the
     // directories are (re)built by compact_key (header comment, "block
     // summaries").
-    void set_summaries(IndexSlot *s, uint32_t rows_per_block, const SumCol *cols, uint32_t ncols);
+    void set_summaries(IndexSlot *s, uint32_t rows_per_block, const SumCol *cols, uint32_t ncols,
+                       uint32_t blocks_per_super = 64);
     // mark_victims, then compact_key over the dirty keys, those with rows in
     // new victim segments, or (force) every key (header comment, "GC pass");
     // records the runs per key in the slot; returns keys compacted.  Inside
@@ -912,7 +926,10 @@ public:
         // rows are visible under the cursor's TTL rule; nullptr otherwise
         // (read the rows).  Blocks cover compacted rows only where compaction
         // built them; the newest rows, edges and changed blocks are rows.
-        const BlockSum *block();
+        // With max_n / min_lo: the largest such summary (a superblock, else
+        // the block) with at most max_n rows and min_order >= min_lo; the
+        // block itself may exceed them (the caller checks).
+        const BlockSum *block(int64_t max_n = INT64_MAX, int64_t min_lo = INT64_MIN);
         // Past block b (from block(), at the current row): its n rows.
         void skip(const BlockSum *b)
         {
