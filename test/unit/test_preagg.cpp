@@ -317,7 +317,7 @@ protected:
 TEST_F(PreaggTest, RandomHistoryAgainstModel)
 {
     int64_t total_blocks_taken = 0, total_valid = 0;
-    for (uint32_t seed = 1; seed <= 24; seed++) {
+    for (uint32_t seed = 1; seed <= 16; seed++) {
         SCOPED_TRACE("seed " + std::to_string(seed));
         uint32_t B = 4 + seed % 13;  // small blocks: many of them, many edges
         make(32 << 20, B, 2 + seed % 4);
@@ -385,7 +385,7 @@ TEST_F(PreaggTest, RandomHistoryAgainstModel)
             if (HasFailure())
                 return;
             // Windows.
-            for (int q = 0; q < 12 && !model.empty(); q++) {
+            for (int q = 0; q < 6 && !model.empty(); q++) {
                 int64_t upto = rng() % 4 == 0 ? INT64_MAX : model[rng() % model.size()].order - int64_t(rng() % 2);
                 bool range = rng() % 2;
                 int64_t rows = int64_t(rng() % (model.size() + 5));
@@ -578,7 +578,7 @@ TEST_F(PreaggTest, ConcurrentReadersAndWriter)
                 walks++;
             }
         });
-    for (int i = 0; i < 300; i++) {
+    for (int i = 0; i < 150; i++) {
         for (int j = 0; j < 20; j++) {
             MRow r;
             ASSERT_TRUE(put(int64_t(rng() % 80000), random_vals(rng), TtlRule(), &r));
@@ -589,7 +589,7 @@ TEST_F(PreaggTest, ConcurrentReadersAndWriter)
             ASSERT_TRUE(st.remove(s, k, model[x].order, model[x].tb, model[x].to));
             model.erase(model.begin() + long(x));
         }
-        st.compact_key(s, k, i % 50 == 0);
+        st.compact_key(s, k, i % 40 == 0);
         st.reclaim();
     }
     stop = true;
