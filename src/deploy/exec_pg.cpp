@@ -1183,7 +1183,16 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
         Rows rows;
         prepare_bounds(p, g, based, base);
         JitPlan *jp = p->jit;
-        if (g_jit && jp && jp->groups[g].fn && !preagg_group(p, gp)) {
+        // A pre-aggregating group runs the interpreter's typed loops (the
+        // kernel reads rows); where it keeps finding no whole block (short
+        // RANGE windows, keys with few rows), the kernel serves the next
+        // requests and pre-aggregation is tried again after them.
+        bool pa_try = preagg_group(p, gp) && g_jit && jp && jp->groups[g].fn;
+        if (pa_try && gp->pa_backoff > 0) {
+            gp->pa_backoff--;
+            pa_try = false;
+        }
+        if (g_jit && jp && jp->groups[g].fn && !pa_try) {
             int rc = collect(p, gp, values, isnull, base, based, &rows, g);
             if (rc == 0) {
                 take_jit_results(p, jp, g);
@@ -1201,6 +1210,14 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
             jp->groups[g].fn = nullptr;  // layout changed: interpreter from now on
         }
         collect(p, gp, values, isnull, base, based, &rows);
+        if (pa_try) {
+            if (rows.skipped > 0)
+                gp->pa_misses = 0;
+            else if (++gp->pa_misses >= 4) {
+                gp->pa_misses = 0;
+                gp->pa_backoff = 64;
+            }
+        }
         eval_group(p, g, rows, base, based, values, isnull);
     }
     // Output row.
