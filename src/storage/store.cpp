@@ -2159,6 +2159,10 @@ void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
     Ref nd = 0;
     size_t bytes = 0;
     if (nb > 0) {
+        // Summaries are an optimisation: not out of the room inserts need
+        // (the old directory, its changed blocks invalid, stays meanwhile).
+        if (!compaction_room())
+            return;
         bytes = SumDir::size_for(nb + ns, nc);
         nd = alloc(bytes);
         if (!nd)
