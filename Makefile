@@ -31,6 +31,9 @@ PG_CONFIG  ?= pg_config
 PG_CPPFLAGS = -I$(CURDIR)/include -DFE_VERSION='"$(EXTVERSION)"'
 PG_CXXFLAGS = -std=c++17 -fPIC -Wno-register -Wno-missing-field-initializers -Wno-cast-function-type
 SHLIB_LINK  = -lstdc++
+# libpq: the Citus request forwarder (src/deploy/citus_forward_pg.cpp)
+PG_CPPFLAGS += -I$(shell $(PG_CONFIG) --includedir)
+SHLIB_LINK_INTERNAL = $(libpq)
 
 EXTRA_CLEAN = $(DATA_built) test/unit/unit_tests bench/jit_compile $(wildcard src/*.o src/*/*.o test/unit/*.o)
 

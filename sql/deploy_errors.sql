@@ -9,6 +9,8 @@ CREATE TABLE de_heap (k text, v float8, ts int8);
 SELECT feature_ext.deploy('e1', 'SELEC sum(v) OVER () FROM de');
 SELECT feature_ext.deploy('e1', 'SELECT 1; SELECT 2');
 SELECT feature_ext.deploy('e1', $$SELECT sum(v) OVER w FROM de WHERE v > 0 WINDOW w AS (PARTITION BY k ORDER BY ts)$$);
+-- TABLESAMPLE would be ignored by a request, which reads every row: refused
+SELECT feature_ext.deploy('e1', $$SELECT sum(v) OVER w FROM de TABLESAMPLE SYSTEM (50) WINDOW w AS (PARTITION BY k ORDER BY ts)$$);
 SELECT feature_ext.deploy('e1', $$SELECT sum(v) FROM de GROUP BY k$$);
 SELECT feature_ext.deploy('e1', $$SELECT sum(v) OVER w FROM de WINDOW w AS (PARTITION BY k ORDER BY ts) ORDER BY 1$$);
 SELECT feature_ext.deploy('e1', $$SELECT sum(d.v) OVER w FROM de d JOIN de_heap h USING (k) WINDOW w AS (PARTITION BY d.k ORDER BY d.ts)$$);

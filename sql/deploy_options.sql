@@ -29,6 +29,14 @@ SELECT feature_ext.deploy('o6', $$SELECT sum(v) OVER w AS s FROM dop
   WINDOW w AS (PARTITION BY k ORDER BY ts RANGE BETWEEN INTERVAL '1 hour' PRECEDING AND CURRENT ROW)$$,
   '{"adjust_ttl": true}');
 SELECT relname, reloptions FROM pg_class WHERE relname = 'dop_k';
+-- A TTL narrowed under a deployment that has run in this session: its next
+-- call makes the plan again and refuses (it does not keep the plan checked
+-- against the old TTL); widened again, it answers.
+SELECT s FROM o6('a', 'x', 0, now());
+ALTER INDEX dop_k SET (ttl = '30 minutes');
+SELECT s FROM o6('a', 'x', 0, now());
+ALTER INDEX dop_k SET (ttl = '1 day');
+SELECT s FROM o6('a', 'x', 0, now());
 -- create_index creates a missing index (the hint's DDL), reported as a NOTICE.
 SELECT feature_ext.deploy('o7', $$SELECT max(v) OVER w AS mx FROM dop
   WINDOW w AS (PARTITION BY m ORDER BY ts ROWS 3 PRECEDING)$$);

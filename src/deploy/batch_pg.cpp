@@ -110,8 +110,8 @@ bool cannot_fail(Node *e)
     if (!e)
         return true;
     switch (nodeTag(e)) {
-    case T_Var:
-        return reinterpret_cast<Var *>(e)->varattno > 0;
+    case T_Var:  // (a joined column is not the window row's: never slides)
+        return reinterpret_cast<Var *>(e)->varattno > 0 && !IS_SPECIAL_VARNO(reinterpret_cast<Var *>(e)->varno);
     case T_Const:
         return true;
     case T_RelabelType:
@@ -509,6 +509,8 @@ void batch_eval_row(DeployPlan *p, int g, JitPlan *jp, JitGroup *jg, const bool 
     memcpy(p->req_slot->tts_values, v, sizeof(Datum) * natts);
     memcpy(p->req_slot->tts_isnull, nl, sizeof(bool) * natts);
     ExecStoreVirtualTuple(p->req_slot);
+    if (join_in_windows(p))  // window functions over joined columns: this row's joined row
+        join_fill(p);
     Datum based = v[gp->order_attno - 1];
     prepare_bounds(p, g, based, base);
     if (gp->uni) {  // a union window: every table's rows up to this row's time (deploy/union_pg.cpp)

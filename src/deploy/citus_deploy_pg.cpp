@@ -1,11 +1,9 @@
 // feature_ext: deployments over Citus distributed tables, from the
 // coordinator (SPEC §9).  deploy() on the coordinator makes the deployment
-// exist on every worker too (each worker's request function routes a key to
-// the shard it holds: functions_pg.cpp, CitusRoute), then has Citus delegate
-// calls of the request function to the worker that holds the key
-// (create_distributed_function, colocated with the table, distributed by
-// the argument of the table's distribution column).  undeploy() removes it
-// from the workers first.
+// exist on every worker too; each node's request function routes a key to
+// the shard it holds, or forwards the request to the node that holds it
+// (functions_pg.cpp, CitusRoute; citus_forward_pg.cpp).  undeploy() removes
+// it from the workers first.
 //
 // Everything here runs as the caller (Citus connects to the workers as the
 // current user, so the workers check the caller's rights), under a pinned
@@ -128,21 +126,9 @@ void citus_check_windows(const DeployPlan *p, AttrNumber dist_attno)
     }
 }
 
-void citus_deploy_workers(const char *qfn, const char *bound_query, const char *options_json, Oid heapoid,
-                          Oid request_fn, int dist_arg)
+void citus_deploy_workers(const char *qfn, const char *bound_query, const char *options_json)
 {
     PreventInTransactionBlock(true, "feature_ext.deploy() over a Citus distributed table");
-    // create_distributed_function has every worker run CREATE OR REPLACE
-    // FUNCTION ... LANGUAGE c as the caller, which only a superuser may: say
-    // so before the workers' copies are made (they would be left behind).
-    if (OidIsValid(request_fn) && dist_arg > 0 && !superuser())
-        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                        errmsg("deploy() over the Citus distributed table \"%s\" from the coordinator must be run by "
-                               "a superuser", get_rel_name(heapoid)),
-                        errdetail("Citus delegates calls of the request function by creating it on every worker as "
-                                  "the caller (create_distributed_function), and its language is C."),
-                        errhint("Deploy as a superuser, or deploy the same query on each worker and call the key's "
-                                "worker (feature_ext.key_owner()).")));
     SafeScope pinned;
     safe_enter(&pinned, InvalidOid, 0);
     SPI_connect();
@@ -151,17 +137,6 @@ void citus_deploy_workers(const char *qfn, const char *bound_query, const char *
                                quote_literal_cstr(qfn), quote_literal_cstr(bound_query),
                                quote_literal_cstr(options_json));
     on_workers(cmd, "deploy()");
-    if (OidIsValid(request_fn) && dist_arg > 0) {
-        // Calls of the request function on the coordinator go to the worker
-        // that holds the key.
-        Oid argt[3] = {REGPROCEDUREOID, TEXTOID, TEXTOID};
-        Datum args[3] = {ObjectIdGetDatum(request_fn), CStringGetTextDatum(psprintf("$%d", dist_arg)),
-                         CStringGetTextDatum(quote_qualified_identifier(get_namespace_name(get_rel_namespace(heapoid)),
-                                                                        get_rel_name(heapoid)))};
-        if (SPI_execute_with_args("SELECT pg_catalog.create_distributed_function($1, $2, colocate_with => $3)", 3,
-                                  argt, args, nullptr, false, 0) != SPI_OK_SELECT)
-            elog(ERROR, "feature_ext: create_distributed_function failed");
-    }
     SPI_finish();
     safe_leave(&pinned);
 }

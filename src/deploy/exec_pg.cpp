@@ -646,10 +646,10 @@ void take_jit_results(DeployPlan *p, JitPlan *jp, int g)
 // The output columns of one row (request or batch source row): compiled
 // projection where it exists, PostgreSQL's evaluator for the rest.  The
 // aggregate results are in p->params; the row must be in p->req_slot.
-void project_row(DeployPlan *p, const Datum *values, const bool *isnull, Datum *ov, bool *on)
+void project_row(DeployPlan *p, const Datum *values, const bool *isnull, Datum *ov, bool *on, bool joined)
 {
     ExprContext *ec = p->econtext;
-    if (p->joins)
+    if (p->joins && !joined)
         join_fill(p);  // the joined row: ec's inner tuple
     ec->ecxt_scantuple = p->req_slot;
     JitPlan *jp = p->jit;
@@ -1176,6 +1176,11 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
                                 errmsg("request value for key column \"%s\" must not be NULL",
                                        NameStr(TupleDescAttr(p->heap_desc, gp->key_attnos[k] - 1)->attname))));
     }
+    // Window functions over joined columns read the request's joined row
+    // (the expression context's inner tuple) for every row of the window.
+    bool joined = join_in_windows(p);
+    if (joined)
+        join_fill(p);
     for (int g = 0; g < p->ngroups; g++) {
         GroupPlan *gp = &p->groups[g];
         Datum based = values[gp->order_attno - 1];
@@ -1223,7 +1228,7 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
     // Output row.
     Datum *ov = static_cast<Datum *>(palloc(sizeof(Datum) * p->nout));
     bool *on = static_cast<bool *>(palloc(sizeof(bool) * p->nout));
-    project_row(p, values, isnull, ov, on);
+    project_row(p, values, isnull, ov, on, joined);
     MemoryContextSwitchTo(caller);
     HeapTuple t = heap_form_tuple(p->out_desc, ov, on);
     (void) old;

@@ -119,6 +119,18 @@ void plans_inval_proc(Datum, int, uint32)
     g_plans_stale = true;
 }
 
+// Whether plan p reads index indexoid (its TTL and columns were checked
+// when it was made: ALTER INDEX ... SET (ttl) must make it again).
+bool plan_reads_index(const DeployPlan *p, Oid indexoid)
+{
+    if (!p)
+        return false;
+    for (int g = 0; g < p->ngroups; g++)
+        if (p->groups[g].indexoid == indexoid)
+            return true;
+    return false;
+}
+
 void plans_inval_rel(Datum, Oid relid)
 {
     if (!g_plans)
@@ -127,7 +139,7 @@ void plans_inval_rel(Datum, Oid relid)
     hash_seq_init(&st, g_plans);
     while (auto *e = static_cast<PlanEntry *>(hash_seq_search(&st)))
         if (relid == InvalidOid || e->heapoid == relid || join_reads(e->plan, relid) ||
-            union_plan_reads(e->plan, relid)) {
+            union_plan_reads(e->plan, relid) || plan_reads_index(e->plan, relid)) {
             e->valid = false;
             g_plans_stale = true;
         }
@@ -339,8 +351,14 @@ struct CitusRoute {
     int32 *minv, *maxv;        // sorted by minv
     int64 *shardid;
     Oid *relid;                // the shard table here, or InvalidOid
+    char **host;               // else the node of its active placement (requests are forwarded there)
+    int *port;
+    int32 *nodeid;
     DeployPlan **plans;        // per shard, made on first use (contexts under the table plan's)
     char *schema, *fname;      // the deployment
+    char *fwd_sql;             // SELECT * FROM schema.fname($1::t1, ...): a forwarded request
+    int fwd_at;                // citus_route_plan(): the shard to forward to (it returned nullptr)
+    ForwardIo *fwd_io;         // the forwarder's type I/O (citus_forward_pg.cpp)
 };
 
 namespace {
@@ -378,8 +396,15 @@ CitusRoute *citus_route_build(DeployPlan *p, const char *schema, const char *fna
                               "         WHERE pl.shardid OPERATOR(pg_catalog.=) s.shardid "
                               "           AND pl.shardstate OPERATOR(pg_catalog.=) 1 "
                               "           AND pl.groupid OPERATOR(pg_catalog.=) "
-                              "               (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g)) "
-                              "FROM pg_catalog.pg_dist_shard s WHERE s.logicalrelid OPERATOR(pg_catalog.=) $1 "
+                              "               (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g)), "
+                              "nd.nodename, nd.nodeport, nd.nodeid "
+                              "FROM pg_catalog.pg_dist_shard s LEFT JOIN LATERAL ("
+                              "  SELECT n.nodename, n.nodeport, n.nodeid FROM pg_catalog.pg_dist_placement pl "
+                              "    JOIN pg_catalog.pg_dist_node n ON n.groupid OPERATOR(pg_catalog.=) pl.groupid "
+                              "   WHERE pl.shardid OPERATOR(pg_catalog.=) s.shardid "
+                              "     AND pl.shardstate OPERATOR(pg_catalog.=) 1 AND n.isactive "
+                              "   ORDER BY n.nodeid LIMIT 1) nd ON true "
+                              "WHERE s.logicalrelid OPERATOR(pg_catalog.=) $1 "
                               "ORDER BY 2",
                               1, argt, args, nullptr, true, 0) != SPI_OK_SELECT)
         elog(ERROR, "feature_ext: could not read the shards of table %u", p->heapoid);
@@ -393,6 +418,9 @@ CitusRoute *citus_route_build(DeployPlan *p, const char *schema, const char *fna
     r->shardid = static_cast<int64 *>(palloc(sizeof(int64) * Max(n, 1)));
     r->relid = static_cast<Oid *>(palloc(sizeof(Oid) * Max(n, 1)));
     r->plans = static_cast<DeployPlan **>(palloc0(sizeof(DeployPlan *) * Max(n, 1)));
+    r->host = static_cast<char **>(palloc0(sizeof(char *) * Max(n, 1)));
+    r->port = static_cast<int *>(palloc0(sizeof(int) * Max(n, 1)));
+    r->nodeid = static_cast<int32 *>(palloc0(sizeof(int32) * Max(n, 1)));
     for (int i = 0; i < n; i++) {
         HeapTuple t = SPI_tuptable->vals[i];
         bool n0, n1, n2, n3;
@@ -411,6 +439,26 @@ CitusRoute *citus_route_build(DeployPlan *p, const char *schema, const char *fna
                          : get_relname_relid(static_cast<char *>(llast(parts)), get_rel_namespace(p->heapoid));
         if (n0 || n1 || n2)
             elog(ERROR, "feature_ext: shard of table %u without a hash range", p->heapoid);
+        bool n5, n6, n7;
+        char *host = SPI_getvalue(t, SPI_tuptable->tupdesc, 6);
+        Datum port = SPI_getbinval(t, SPI_tuptable->tupdesc, 7, &n6);
+        Datum nodeid = SPI_getbinval(t, SPI_tuptable->tupdesc, 8, &n7);
+        n5 = host == nullptr;
+        r->host[i] = n5 ? nullptr : pstrdup(host);
+        r->port[i] = n6 ? 0 : DatumGetInt32(port);
+        r->nodeid[i] = n7 ? 0 : DatumGetInt32(nodeid);
+    }
+    {
+        // The request function on the node that holds a key: the same name,
+        // its arguments by type (the request's columns in argument order).
+        StringInfoData q;
+        initStringInfo(&q);
+        appendStringInfo(&q, "SELECT * FROM %s(", quote_qualified_identifier(schema, fname));
+        for (int i = 0; i < p->nparams; i++)
+            appendStringInfo(&q, "%s$%d::%s", i ? ", " : "", i + 1,
+                             format_type_be_qualified(TupleDescAttr(p->heap_desc, p->param_attnos[i] - 1)->atttypid));
+        appendStringInfoChar(&q, ')');
+        r->fwd_sql = q.data;
     }
     Form_pg_attribute a = TupleDescAttr(p->heap_desc, attno - 1);
     TypeCacheEntry *tc = lookup_type_cache(a->atttypid, TYPECACHE_HASH_PROC_FINFO);
@@ -451,7 +499,7 @@ char *citus_shard_node(int64 shardid)
 
 // The plan of the shard that holds the request's key (values of the table
 // plan p); made on first use.
-DeployPlan *citus_route_plan(DeployPlan *p, const Datum *values, const bool *isnull)
+DeployPlan *citus_route_plan(DeployPlan *p, const Datum *values, const bool *isnull, bool forward)
 {
     CitusRoute *r = p->route;
     AttrNumber a = r->dist_attno;
@@ -476,6 +524,10 @@ DeployPlan *citus_route_plan(DeployPlan *p, const Datum *values, const bool *isn
     if (at < 0)
         ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                         errmsg("no shard of table %s holds this key", get_rel_name(p->heapoid))));
+    if ((!OidIsValid(r->relid[at]) || get_rel_relkind(r->relid[at]) == '\0') && r->host[at] && forward) {
+        r->fwd_at = at;  // the caller forwards the request to the key's node
+        return nullptr;
+    }
     if (!OidIsValid(r->relid[at]) || get_rel_relkind(r->relid[at]) == '\0')
         ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                         errmsg("the key of this request is held by node %s (shard %lld of table %s), not by this node",
@@ -689,7 +741,20 @@ FE_FUNCTION(fe_deploy_call)
             isnull[p->param_attnos[i] - 1] = PG_ARGISNULL(i);
         }
     }
-    fe::DeployPlan *run = p->route ? fe::citus_route_plan(p, values, isnull) : p;
+    // A request whose key is on another node is forwarded there, unless
+    // this backend serves forwarded requests itself (Citus's metadata
+    // disagreeing between two nodes, during a shard move, must not bounce a
+    // request between them: the node says whose the key is instead).
+    fe::DeployPlan *run = p->route ? fe::citus_route_plan(p, values, isnull, !fe::citus_forwarded_here()) : p;
+    if (!run) {
+        fe::CitusRoute *r = p->route;
+        Datum fwd = fe::citus_forward(p, r->fwd_sql, r->host[r->fwd_at], r->port[r->fwd_at], r->nodeid[r->fwd_at],
+                                      values, isnull, &r->fwd_io);
+        INSTR_TIME_SET_CURRENT(t1);
+        INSTR_TIME_SUBTRACT(t1, t0);
+        fe::deploy_stats_record(p->stats, fe::compat::instr_time_ns(t1));
+        return fwd;
+    }
     volatile Datum result = Datum(0);
     fe::g_running++;
     PG_TRY();
@@ -1534,19 +1599,8 @@ FE_FUNCTION(fe_deploy)
                      has_tree ? 12 : 11, ins_types, ins, ins_nulls, false);
     // On a Citus coordinator, over a distributed table: on every worker too,
     // with calls delegated to the key's worker (deploy/citus_deploy_pg.cpp).
-    if (fe::citus_dist_method(heapoid) == 'h' && fe::citus_is_coordinator()) {
-        AttrNumber da = fe::citus_dist_attno(heapoid);
-        int dist_arg = 0;
-        for (int i = 0; i < p->nparams; i++)
-            if (p->param_attnos[i] == da)
-                dist_arg = i + 1;
-        Oid reqfn = InvalidOid;
-        for (int i = 0; i < nf; i++)
-            if (!get_func_retset(fns[i]) && get_func_nargs(fns[i]) == p->nparams && p->nparams > 1)
-                reqfn = fns[i];
-        fe::citus_deploy_workers(qfn, p->bound_query, DatumGetCString(DirectFunctionCall1(jsonb_out, options)),
-                                 heapoid, reqfn, dist_arg);
-    }
+    if (fe::citus_dist_method(heapoid) == 'h' && fe::citus_is_coordinator())
+        fe::citus_deploy_workers(qfn, p->bound_query, DatumGetCString(DirectFunctionCall1(jsonb_out, options)));
     MemoryContextDelete(p->cxt);
     fe::deploy_stats_entry(psprintf("%s.%s", schema, fname), true);
     PG_RETURN_TEXT_P(cstring_to_text(qfn));
@@ -1584,6 +1638,79 @@ FE_FUNCTION(fe_undeploy)
     drop_deployment(sch, get_namespace_oid(sch, false), fname, row.owner, true);
     fe::deploy_stats_forget(psprintf("%s.%s", sch, fname));
     PG_RETURN_VOID();
+}
+
+// _bound_text(tree text) -> text: the bound text a deployment's bound tree
+// stands for today (NULL: not written here).  The tree is parsed as a node
+// tree, which no role may hand in: superusers only (the rename event
+// trigger's SECURITY DEFINER function), EXECUTE revoked from PUBLIC.
+FE_FUNCTION(fe_bound_text)
+{
+    if (!superuser())
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("only the extension's event trigger may read bound trees")));
+    const char *bound = fe::bound_tree_text(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+    if (!bound)
+        PG_RETURN_NULL();
+    PG_RETURN_TEXT_P(cstring_to_text(bound));
+}
+
+// _rebind(schema, name, bound_query, bound_tree, relid) -> bool: a
+// deployment row that came from elsewhere (pg_restore's COPY of the catalog,
+// a catalog carried over by pg_upgrade) is bound in this database as deploy()
+// binds it: its bound text analysed here becomes its bound tree, and its
+// functions and result type get their dependencies (the tables, columns,
+// functions and types it uses; the extension), which a dump does not carry.
+// False (nothing done) when its tree was written here.  Superusers only
+// (the catalog's insert trigger and rebind_deployments()).
+FE_FUNCTION(fe_rebind)
+{
+    if (!superuser())
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("must be superuser to rebind deployments")));
+    if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(4))
+        PG_RETURN_BOOL(false);  // made by 0.1.0 without a bound text: plans parse its query as before
+    const char *schema = NameStr(*PG_GETARG_NAME(0));
+    const char *fname = NameStr(*PG_GETARG_NAME(1));
+    const char *bound = text_to_cstring(PG_GETARG_TEXT_PP(2));
+    const char *tree = PG_ARGISNULL(3) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(3));
+    Oid relid = PG_GETARG_OID(4);
+    if (fe::bound_tree_is_local(tree))
+        PG_RETURN_BOOL(false);
+    Query *q = fe::analyze_bound_text(psprintf("%s.%s", schema, fname), bound, relid);
+    const char *new_tree = psprintf("%s%s", fe::bound_tree_key(), nodeToString(q));
+    Oid nsp = get_namespace_oid(schema, false);
+    Oid fns[3];
+    int nf = deployed_functions(nsp, fname, fns);
+    ObjectAddress ext;
+    ObjectAddressSet(ext, ExtensionRelationId, get_extension_oid("feature_ext", false));
+    Oid typoid = result_type(nsp, fname);
+    if (OidIsValid(typoid)) {
+        ObjectAddress typaddr, tab;
+        ObjectAddressSet(typaddr, TypeRelationId, typoid);
+        ObjectAddressSet(tab, RelationRelationId, relid);
+        deleteDependencyRecordsForClass(TypeRelationId, typoid, ExtensionRelationId, DEPENDENCY_NORMAL);
+        deleteDependencyRecordsForClass(TypeRelationId, typoid, RelationRelationId, DEPENDENCY_NORMAL);
+        recordDependencyOn(&typaddr, &ext, DEPENDENCY_NORMAL);
+        recordDependencyOn(&typaddr, &tab, DEPENDENCY_NORMAL);
+    }
+    for (int i = 0; i < nf; i++) {
+        ObjectAddress obj;
+        ObjectAddressSet(obj, ProcedureRelationId, fns[i]);
+        deleteDependencyRecordsForClass(ProcedureRelationId, fns[i], ExtensionRelationId, DEPENDENCY_NORMAL);
+        recordDependencyOn(&obj, &ext, DEPENDENCY_NORMAL);
+        recordDependencyOnExpr(&obj, reinterpret_cast<Node *>(q), NIL, DEPENDENCY_NORMAL);
+    }
+    if (fe::catalog_has_bound_tree()) {
+        Oid types[3] = {TEXTOID, NAMEOID, NAMEOID};
+        NameData sn, fnn;
+        namestrcpy(&sn, schema);
+        namestrcpy(&fnn, fname);
+        Datum args[3] = {CStringGetTextDatum(new_tree), NameGetDatum(&sn), NameGetDatum(&fnn)};
+        fe::catalog_exec("UPDATE feature_ext.deployment d SET bound_tree = $1"
+                         " WHERE d.schema_name OPERATOR(pg_catalog.=) $2 AND d.name OPERATOR(pg_catalog.=) $3",
+                         3, types, args, nullptr, false);
+    }
+    PG_RETURN_BOOL(true);
 }
 
 // explain(name text) -> text

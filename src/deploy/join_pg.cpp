@@ -33,6 +33,7 @@ extern "C" {
 #include "optimizer/optimizer.h"
 #include "parser/parse_coerce.h"
 #include "parser/parsetree.h"
+#include "rewrite/rewriteManip.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -68,6 +69,8 @@ struct JoinStep {
     bool nullsafe[INDEX_MAX_KEYS];  // written IS NOT DISTINCT FROM: a NULL value looks up the NULL key
     AttrNumber order_attno;
     bool *need;                // t2 columns read (by attno - 1)
+    bool *reads_main;          // request columns its conditions and outputs read, with the
+                               // earlier steps' it reads (by attno - 1)
     ExprState **outs;          // the subquery's output columns (nullptr: resjunk)
     IndexMeta *meta;           // resolved on first use, re-checked every call
     core::IndexSlot *slot;
@@ -83,6 +86,7 @@ struct JoinPlan {
     TupleTableSlot *jslot;
     int natts_main;
     bool *main_need;           // request columns the joins read (by attno - 1)
+    bool in_windows;           // window functions read joined columns: joined before the windows
 };
 
 namespace {
@@ -129,7 +133,52 @@ struct Remap {
     int dim_rt;
     bool *need;                // mode 1: t2 columns read
     int in_winfunc;
+    Index winref;              // the window function being remapped (in_winfunc)
 };
+
+bool contains_joined(Node *node, void *ctx = nullptr)
+{
+    if (!node)
+        return false;
+    if (IsA(node, Var))
+        return reinterpret_cast<Var *>(node)->varno == INNER_VAR;
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(contains_joined)),
+                                  ctx);
+}
+
+// A window function of window winref reads a column of join step `step`.
+// Every row of a window partition joins the same row as the request when the
+// join (with the earlier joins it reads) reads nothing of the request row but
+// columns of the window's PARTITION BY: the rows of a partition have the
+// request's values there (docs/DEPLOY.md "Window functions over joined
+// columns").  Other joins would give each window row a join of its own.
+void check_window_join(JB *b, Index winref, int step, int location)
+{
+    const WindowClause *wc = nullptr;
+    ListCell *lc;
+    foreach (lc, b->q->windowClause)
+        if (lfirst_node(WindowClause, lc)->winref == winref)
+            wc = lfirst_node(WindowClause, lc);
+    bool *part = static_cast<bool *>(palloc0(sizeof(bool) * Max(b->jp->natts_main, 1)));
+    if (wc)
+        foreach (lc, wc->partitionClause) {
+            TargetEntry *tle = get_sortgroupclause_tle(lfirst_node(SortGroupClause, lc), b->q->targetList);
+            Node *e = strip_relabel(reinterpret_cast<Node *>(tle->expr));
+            if (IsA(e, Var) && reinterpret_cast<Var *>(e)->varno == 1 && reinterpret_cast<Var *>(e)->varlevelsup == 0 &&
+                reinterpret_cast<Var *>(e)->varattno > 0 && reinterpret_cast<Var *>(e)->varattno <= b->jp->natts_main)
+                part[reinterpret_cast<Var *>(e)->varattno - 1] = true;
+        }
+    const JoinStep *s = &b->jp->steps[step];
+    for (int a = 0; a < b->jp->natts_main; a++)
+        if (s->reads_main[a] && !part[a])
+            jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, location,
+                  psprintf("a window function reads a column of a join whose conditions read column \"%s\" of the "
+                           "request row, which is not in the window's PARTITION BY",
+                           NameStr(TupleDescAttr(RelationGetDescr(b->heap), a)->attname)),
+                  "A window function may read joined columns when the join reads only PARTITION BY columns of the "
+                  "row (then every row of the window joins the same row as the request); other joined columns can "
+                  "be used outside window functions.");
+}
 
 Node *remap_var(Remap *r, Var *v, int outer_rt_level)
 {
@@ -147,16 +196,19 @@ Node *remap_var(Remap *r, Var *v, int outer_rt_level)
             jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, v->location,
                   "a join condition cannot read the whole request row", "Name its columns.");
         b->jp->main_need[v->varattno - 1] = true;
+        b->jp->steps[r->step].reads_main[v->varattno - 1] = true;
         nv->varno = OUTER_VAR;
         return reinterpret_cast<Node *>(nv);
     }
     if (int(v->varno) < b->nrt + 1 && b->rt_off[v->varno] >= 0 &&
         (r->mode == 0 || b->rt_step[v->varno] < r->step)) {
         if (r->in_winfunc)
-            jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, v->location,
-                  "window functions over joined columns are not supported in deployments",
-                  "Windows read the deployment's table (the first FROM item); joined columns can be used in the "
-                  "output expressions only.");
+            check_window_join(b, r->winref, b->rt_step[v->varno], v->location);
+        if (r->mode != 0) {  // an earlier join's column: what that join reads of the request, this one reads
+            const JoinStep *e = &b->jp->steps[b->rt_step[v->varno]];
+            for (int a = 0; a < b->jp->natts_main; a++)
+                b->jp->steps[r->step].reads_main[a] |= e->reads_main[a];
+        }
         if (v->varattno <= 0)
             jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, v->location, "a whole joined row cannot be used in a deployment",
                   "Name the joined columns.");
@@ -192,9 +244,14 @@ Node *remap_mutator(Node *node, void *ctx)
         return n;
     }
     if (IsA(node, WindowFunc)) {
+        Index outer = r->winref;
+        r->winref = reinterpret_cast<WindowFunc *>(node)->winref;
         r->in_winfunc++;
         Node *n = expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(remap_mutator), ctx);
         r->in_winfunc--;
+        r->winref = outer;
+        if (r->in_winfunc == 0 && r->mode == 0 && contains_joined(n))
+            r->b->jp->in_windows = true;
         return n;
     }
     if (IsA(node, Query) || IsA(node, SubLink))
@@ -204,7 +261,7 @@ Node *remap_mutator(Node *node, void *ctx)
 
 Node *remap(JB *b, Node *n, int mode, int step, int dim_rt, bool *need)
 {
-    Remap r{b, mode, step, dim_rt, need, 0};
+    Remap r{b, mode, step, dim_rt, need, 0, 0};
     Node *e = remap_mutator(n, &r);
     // A join's own expressions as the planner leaves them (COLLATE clauses
     // become relabelings, which the executor runs; constants folded).
@@ -399,6 +456,426 @@ Query *flatten_right(Query *sq)
     q->jointree = makeFromExpr(list_make1(copyObjectImpl(linitial(in->jointree->fromlist))),
                                reinterpret_cast<Node *>(make_ands_explicit(quals)));
     return q;
+}
+
+// ---- a LAST JOIN over a subquery with LAST JOINs of its own
+//
+//   LEFT JOIN LATERAL (SELECT ... FROM (SELECT <sel> FROM t2
+//                                         LEFT JOIN LATERAL (... t3 ... t2.k ...) l1 ON true
+//                                         [LEFT JOIN LATERAL (...) l2 ON true ...] [WHERE f]) tx
+//                      WHERE <cond> [ORDER BY tx.ts DESC] LIMIT 1) tx ON true
+//
+// (OpenMLDB's t1 LAST JOIN (SELECT ... FROM t2 LAST JOIN t3 ON ...) tx ON ...)
+// joins t3 to the one t2 row the outer LAST JOIN takes, when <cond> and the
+// ORDER BY read only t2's side of tx: it is the chain
+//
+//   LEFT JOIN LATERAL (SELECT <sel, t3's columns NULL>, <t2's columns l1.. read>
+//                        FROM t2 WHERE <cond> ... LIMIT 1) tx ON true
+//   LEFT JOIN LATERAL (... t3 ... tx.k ...) l1 ON true ...
+//
+// and tx's columns computed from l1.. are read from the joins after it.
+// lift_nested() rewrites the analysed query so (in place, before the steps
+// are planned; repeated for deeper nesting).
+RangeTblRef *rt_ref(int rt)
+{
+    RangeTblRef *r = makeNode(RangeTblRef);
+    r->rtindex = rt;
+    return r;
+}
+
+struct Nested {
+    Query *in;
+    int t2rt;                  // t2's range table index in `in`
+    List *lats;                // the lateral joins' range table indexes in `in`, in join order
+};
+
+bool nested_shape(Query *sq, Nested *nd)
+{
+    if (!sq || sq->commandType != CMD_SELECT || list_length(sq->rtable) != 1 ||
+        linitial_node(RangeTblEntry, sq->rtable)->rtekind != RTE_SUBQUERY || list_length(sq->jointree->fromlist) != 1 ||
+        !IsA(linitial(sq->jointree->fromlist), RangeTblRef))
+        return false;
+    Query *in = linitial_node(RangeTblEntry, sq->rtable)->subquery;
+    if (in->commandType != CMD_SELECT || in->setOperations || in->cteList || in->hasSubLinks || in->hasAggs ||
+        in->groupClause || in->havingQual || in->groupingSets || in->hasWindowFuncs || in->distinctClause ||
+        in->hasTargetSRFs || in->limitCount || in->limitOffset || in->sortClause ||
+        list_length(in->jointree->fromlist) != 1 || !IsA(linitial(in->jointree->fromlist), JoinExpr) ||
+        contain_vars_of_level(reinterpret_cast<Node *>(in), 1))
+        return false;
+    Node *n = static_cast<Node *>(linitial(in->jointree->fromlist));
+    List *lats = NIL;
+    while (IsA(n, JoinExpr)) {
+        JoinExpr *j = reinterpret_cast<JoinExpr *>(n);
+        if (j->jointype != JOIN_LEFT || j->isNatural || j->usingClause != NIL || !IsA(j->rarg, RangeTblRef))
+            return false;
+        Node *qu = j->quals ? eval_const_expressions(nullptr, j->quals) : nullptr;
+        if (!qu || !IsA(qu, Const) || reinterpret_cast<Const *>(qu)->constisnull ||
+            !DatumGetBool(reinterpret_cast<Const *>(qu)->constvalue))
+            return false;
+        int rt = reinterpret_cast<RangeTblRef *>(j->rarg)->rtindex;
+        RangeTblEntry *r = rt_fetch(rt, in->rtable);
+        if (r->rtekind != RTE_SUBQUERY || !r->lateral)
+            return false;
+        lats = lcons_int(rt, lats);
+        n = j->larg;
+    }
+    if (!IsA(n, RangeTblRef) || rt_fetch(reinterpret_cast<RangeTblRef *>(n)->rtindex, in->rtable)->rtekind != RTE_RELATION)
+        return false;
+    nd->in = in;
+    nd->t2rt = reinterpret_cast<RangeTblRef *>(n)->rtindex;
+    nd->lats = lats;
+    return true;
+}
+
+// Does e (at level 0 of `in`) read a column other than t2's?
+bool reads_other_than(Node *node, void *ctx)
+{
+    if (!node)
+        return false;
+    if (IsA(node, Var))
+        return reinterpret_cast<Var *>(node)->varlevelsup == 0 &&
+               int(reinterpret_cast<Var *>(node)->varno) != *static_cast<int *>(ctx);
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(reads_other_than)),
+                                  ctx);
+}
+
+// Does an expression of tx's subquery read one of in's outputs marked in lat
+// (or its whole row)?
+struct LatCols {
+    const bool *lat;
+    int depth;
+};
+
+bool reads_lat_cols(Node *node, void *ctx)
+{
+    if (!node)
+        return false;
+    auto *c = static_cast<LatCols *>(ctx);
+    if (IsA(node, Var)) {
+        Var *v = reinterpret_cast<Var *>(node);
+        return int(v->varlevelsup) == c->depth && v->varno == 1 && (v->varattno <= 0 || c->lat[v->varattno - 1]);
+    }
+    if (IsA(node, Query)) {
+        c->depth++;
+        bool r = query_tree_walker(reinterpret_cast<Query *>(node),
+                                   reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(reads_lat_cols)), ctx, 0);
+        c->depth--;
+        return r;
+    }
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(reads_lat_cols)),
+                                  ctx);
+}
+
+// t2's columns the lateral joins read (Vars of `in`'s level, any depth) or the given expressions read.
+struct T2Cols {
+    int t2rt;
+    int depth;
+    bool *need;
+    int natts;
+};
+
+bool mark_t2(Node *node, void *ctx)
+{
+    if (!node)
+        return false;
+    auto *c = static_cast<T2Cols *>(ctx);
+    if (IsA(node, Var)) {
+        Var *v = reinterpret_cast<Var *>(node);
+        if (int(v->varlevelsup) == c->depth && int(v->varno) == c->t2rt && v->varattno > 0 && v->varattno <= c->natts)
+            c->need[v->varattno - 1] = true;
+        return false;
+    }
+    if (IsA(node, Query)) {
+        c->depth++;
+        bool r = query_tree_walker(reinterpret_cast<Query *>(node),
+                                   reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(mark_t2)), ctx, 0);
+        c->depth--;
+        return r;
+    }
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(mark_t2)), ctx);
+}
+
+// Vars of `in`'s level (depth below the expression's top): t2 -> tx's
+// appended column, lateral i -> the lifted join's range table entry.
+struct Redirect {
+    int t2rt;
+    int tx_rt;
+    AttrNumber *t2pos;         // t2 attno - 1 -> tx's column
+    int nlat;
+    int *lat_in;               // lateral range table indexes in `in`
+    int *lat_q;                // ... in the deployment's query
+    int depth;
+};
+
+Node *redirect_mutator(Node *node, void *ctx)
+{
+    if (!node)
+        return nullptr;
+    auto *c = static_cast<Redirect *>(ctx);
+    if (IsA(node, Var)) {
+        Var *v = static_cast<Var *>(copyObjectImpl(node));
+        if (int(v->varlevelsup) != c->depth)
+            return reinterpret_cast<Node *>(v);
+        if (int(v->varno) == c->t2rt) {
+            v->varno = c->tx_rt;
+            v->varattno = c->t2pos[v->varattno - 1];
+        } else
+            for (int i = 0; i < c->nlat; i++)
+                if (int(v->varno) == c->lat_in[i]) {
+                    v->varno = c->lat_q[i];
+                    break;
+                }
+        v->varnosyn = v->varno;
+        v->varattnosyn = v->varattno;
+        return reinterpret_cast<Node *>(v);
+    }
+    if (IsA(node, Query)) {
+        c->depth++;
+        Node *r = reinterpret_cast<Node *>(query_tree_mutator(
+            reinterpret_cast<Query *>(node), reinterpret_cast<Node *(*)()>(redirect_mutator), ctx, 0));
+        c->depth--;
+        return r;
+    }
+    return expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(redirect_mutator), ctx);
+}
+
+// The deployment's query: tx's columns computed from the lateral joins are
+// replaced by their expressions over the lifted joins.
+struct OuterSubst {
+    int tx_rt;
+    Query *sq;                 // tx's subquery as written (before the rewrite)
+    Query *in;
+    bool *lat;                 // per sq output: reads a lateral join's column
+    Redirect *rd;
+    int depth;
+};
+
+Node *outer_mutator(Node *node, void *ctx)
+{
+    if (!node)
+        return nullptr;
+    auto *c = static_cast<OuterSubst *>(ctx);
+    if (IsA(node, Var)) {
+        Var *v = reinterpret_cast<Var *>(node);
+        if (int(v->varno) == c->tx_rt && int(v->varlevelsup) == c->depth && v->varattno > 0 &&
+            v->varattno <= list_length(c->sq->targetList) && c->lat[v->varattno - 1]) {
+            Subst s{c->in};
+            Node *e = subst_mutator(reinterpret_cast<Node *>(get_tle_by_resno(c->sq->targetList, v->varattno)->expr), &s);
+            c->rd->depth = 0;
+            e = redirect_mutator(e, c->rd);
+            if (c->depth > 0)
+                IncrementVarSublevelsUp(e, c->depth, 0);
+            return e;
+        }
+        return static_cast<Node *>(copyObjectImpl(node));
+    }
+    if (IsA(node, Query)) {
+        c->depth++;
+        Node *r = reinterpret_cast<Node *>(query_tree_mutator(
+            reinterpret_cast<Query *>(node), reinterpret_cast<Node *(*)()>(outer_mutator), ctx, 0));
+        c->depth--;
+        return r;
+    }
+    return expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(outer_mutator), ctx);
+}
+
+// The join chain under n with the join of range table entry rt followed by
+// LEFT JOIN LATERAL ... ON true of the entries in `after`.
+Node *append_after(Node *n, int rt, List *after)
+{
+    if (!IsA(n, JoinExpr))
+        return n;
+    JoinExpr *j = reinterpret_cast<JoinExpr *>(n);
+    if (IsA(j->rarg, RangeTblRef) && reinterpret_cast<RangeTblRef *>(j->rarg)->rtindex == rt) {
+        Node *cur = n;
+        ListCell *lc;
+        foreach (lc, after) {
+            JoinExpr *nj = makeNode(JoinExpr);
+            nj->jointype = JOIN_LEFT;
+            nj->larg = cur;
+            nj->rarg = reinterpret_cast<Node *>(rt_ref(lfirst_int(lc)));
+            nj->quals = makeBoolConst(true, false);
+            cur = reinterpret_cast<Node *>(nj);
+        }
+        return cur;
+    }
+    j->larg = append_after(j->larg, rt, after);
+    return n;
+}
+
+// The JoinExpr of the chain whose right side is a nested LAST JOIN subquery, or nullptr.
+JoinExpr *find_nested(Query *q, Node *n, Nested *nd)
+{
+    if (!IsA(n, JoinExpr))
+        return nullptr;
+    JoinExpr *j = reinterpret_cast<JoinExpr *>(n);
+    if (JoinExpr *l = find_nested(q, j->larg, nd))
+        return l;
+    if (!IsA(j->rarg, RangeTblRef))
+        return nullptr;
+    RangeTblEntry *r = rt_fetch(reinterpret_cast<RangeTblRef *>(j->rarg)->rtindex, q->rtable);
+    return r->rtekind == RTE_SUBQUERY && r->lateral && nested_shape(r->subquery, nd) ? j : nullptr;
+}
+
+void lift_nested(JB *b, Query *q)
+{
+    if (list_length(q->jointree->fromlist) != 1)
+        return;  // (refused by join_plan)
+    for (int round = 0; round < 64; round++) {
+        Nested nd;
+        JoinExpr *jx = find_nested(q, static_cast<Node *>(linitial(q->jointree->fromlist)), &nd);
+        if (!jx)
+            return;
+        int tx_rt = reinterpret_cast<RangeTblRef *>(jx->rarg)->rtindex;
+        RangeTblEntry *rte = rt_fetch(tx_rt, q->rtable);
+        Query *sq = rte->subquery, *in = nd.in;
+        const char *txname = rte->eref->aliasname;
+        // which of in's outputs, and of tx's, read a lateral join's column
+        int nin = list_length(in->targetList), nsq = list_length(sq->targetList);
+        bool *inlat = static_cast<bool *>(palloc0(sizeof(bool) * Max(nin, 1)));
+        ListCell *lc;
+        int k = 0;
+        foreach (lc, in->targetList)
+            inlat[k++] = reads_other_than(reinterpret_cast<Node *>(lfirst_node(TargetEntry, lc)->expr), &nd.t2rt);
+        if (in->jointree->quals && reads_other_than(in->jointree->quals, &nd.t2rt))
+            jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(in->jointree->quals),
+                  psprintf("the WHERE of LAST JOIN subquery \"%s\" reads the columns of its own joins", txname),
+                  "A LAST JOIN subquery with joins of its own filters its first table's rows only.");
+        auto reads_lat = [&](Node *e) {  // an expression of sq (level 0 Vars: in's outputs)
+            LatCols lcx{inlat, 0};
+            return reads_lat_cols(e, &lcx);
+        };
+        bool *sqlat = static_cast<bool *>(palloc0(sizeof(bool) * Max(nsq, 1)));
+        k = 0;
+        foreach (lc, sq->targetList)
+            sqlat[k++] = reads_lat(reinterpret_cast<Node *>(lfirst_node(TargetEntry, lc)->expr));
+        if (sq->jointree->quals && reads_lat(sq->jointree->quals))
+            jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(sq->jointree->quals),
+                  psprintf("the condition of LAST JOIN \"%s\" reads a column its subquery takes from a join of its own",
+                           txname),
+                  "The LAST JOIN finds its row by the columns of the subquery's first table; the subquery's own "
+                  "joins are made for that row.");
+        foreach (lc, sq->sortClause) {
+            TargetEntry *tle = get_sortgroupclause_tle(lfirst_node(SortGroupClause, lc), sq->targetList);
+            if (sqlat[tle->resno - 1])
+                jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(reinterpret_cast<Node *>(tle->expr)),
+                      psprintf("LAST JOIN \"%s\" is ordered by a column its subquery takes from a join of its own",
+                               txname),
+                      "Order it by a column of the subquery's first table.");
+        }
+        // t2's columns the lifted joins and tx's computed columns read
+        RangeTblEntry *t2e = rt_fetch(nd.t2rt, in->rtable);
+        HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(t2e->relid));
+        if (!HeapTupleIsValid(tup))
+            elog(ERROR, "cache lookup failed for relation %u", t2e->relid);
+        int n2 = reinterpret_cast<Form_pg_class>(GETSTRUCT(tup))->relnatts;
+        ReleaseSysCache(tup);
+        T2Cols tc{nd.t2rt, 0, static_cast<bool *>(palloc0(sizeof(bool) * Max(n2, 1))), n2};
+        foreach (lc, nd.lats)
+            mark_t2(reinterpret_cast<Node *>(rt_fetch(lfirst_int(lc), in->rtable)->subquery), &tc);
+        tc.depth = 0;
+        k = 0;
+        foreach (lc, in->targetList)
+            if (inlat[k++])
+                mark_t2(reinterpret_cast<Node *>(lfirst_node(TargetEntry, lc)->expr), &tc);
+        // tx: in with t2 only (the lateral joins' columns NULL), and t2's columns appended
+        Query *inA = static_cast<Query *>(copyObjectImpl(in));
+        RangeTblEntry *t2copy = static_cast<RangeTblEntry *>(copyObjectImpl(t2e));
+        compat::move_relation_rte(inA, in, t2copy);
+        inA->rtable = list_make1(t2copy);
+        Redirect to1{nd.t2rt, 1, nullptr, 0, nullptr, nullptr, 0};
+        AttrNumber *ident = static_cast<AttrNumber *>(palloc(sizeof(AttrNumber) * Max(n2, 1)));
+        for (int a = 0; a < n2; a++)
+            ident[a] = AttrNumber(a + 1);
+        to1.t2pos = ident;
+        inA->jointree = makeFromExpr(list_make1(rt_ref(1)), in->jointree->quals
+                                                                      ? redirect_mutator(in->jointree->quals, &to1)
+                                                                      : nullptr);
+        List *tl = NIL;
+        k = 0;
+        foreach (lc, in->targetList) {
+            TargetEntry *tle = static_cast<TargetEntry *>(copyObjectImpl(lfirst_node(TargetEntry, lc)));
+            Node *e = reinterpret_cast<Node *>(tle->expr);
+            tle->expr = inlat[k] ? reinterpret_cast<Expr *>(makeNullConst(exprType(e), exprTypmod(e), exprCollation(e)))
+                                 : reinterpret_cast<Expr *>(redirect_mutator(e, &to1));
+            tl = lappend(tl, tle);
+            k++;
+        }
+        Query *sqA = static_cast<Query *>(copyObjectImpl(sq));
+        RangeTblEntry *inrte = linitial_node(RangeTblEntry, sqA->rtable);
+        AttrNumber *t2pos = static_cast<AttrNumber *>(palloc0(sizeof(AttrNumber) * Max(n2, 1)));
+        int nin2 = nin, nsq2 = nsq;
+        for (int a = 0; a < n2; a++) {
+            if (!tc.need[a])
+                continue;
+            Oid typ;
+            int32 typmod;
+            Oid coll;
+            get_atttypetypmodcoll(t2e->relid, AttrNumber(a + 1), &typ, &typmod, &coll);
+            char *name = psprintf("%s__%d", get_rel_name(t2e->relid), a + 1);
+            tl = lappend(tl, makeTargetEntry(reinterpret_cast<Expr *>(makeVar(1, AttrNumber(a + 1), typ, typmod, coll, 0)),
+                                             AttrNumber(++nin2), name, false));
+            inrte->eref->colnames = lappend(inrte->eref->colnames, makeString(name));
+            sqA->targetList = lappend(sqA->targetList,
+                                      makeTargetEntry(reinterpret_cast<Expr *>(makeVar(1, AttrNumber(nin2), typ, typmod,
+                                                                                        coll, 0)),
+                                                      AttrNumber(++nsq2), name, false));
+            rte->eref->colnames = lappend(rte->eref->colnames, makeString(name));
+            t2pos[a] = AttrNumber(nsq2);
+        }
+        // a marker that tx found its row: the lifted joins join only then
+        // (SQL's nested form has no row of t3 when there is no row of t2)
+        {
+            char *name = pstrdup("found__");
+            Node *t = makeBoolConst(true, false);
+            tl = lappend(tl, makeTargetEntry(reinterpret_cast<Expr *>(t), AttrNumber(++nin2), name, false));
+            inrte->eref->colnames = lappend(inrte->eref->colnames, makeString(name));
+            sqA->targetList = lappend(sqA->targetList,
+                                      makeTargetEntry(reinterpret_cast<Expr *>(makeVar(1, AttrNumber(nin2), BOOLOID, -1,
+                                                                                        InvalidOid, 0)),
+                                                      AttrNumber(++nsq2), name, false));
+            rte->eref->colnames = lappend(rte->eref->colnames, makeString(name));
+        }
+        int found_pos = nsq2;
+        inA->targetList = tl;
+        inrte->subquery = inA;
+        // the lateral joins, after tx in the chain
+        int nlat = list_length(nd.lats);
+        Redirect rd{nd.t2rt, tx_rt, t2pos, nlat, static_cast<int *>(palloc(sizeof(int) * Max(nlat, 1))),
+                    static_cast<int *>(palloc(sizeof(int) * Max(nlat, 1))), 0};
+        k = 0;
+        foreach (lc, nd.lats) {
+            rd.lat_in[k] = lfirst_int(lc);
+            rd.lat_q[k] = list_length(q->rtable) + 1 + k;
+            k++;
+        }
+        List *newrtes = NIL;
+        foreach (lc, nd.lats) {
+            RangeTblEntry *l = static_cast<RangeTblEntry *>(copyObjectImpl(rt_fetch(lfirst_int(lc), in->rtable)));
+            rd.depth = 0;  // (passing its Query adds the level: its Vars of level 1 are in's)
+            l->subquery = reinterpret_cast<Query *>(redirect_mutator(reinterpret_cast<Node *>(l->subquery), &rd));
+            // ... AND tx.found__ IS NOT NULL (for the LAST JOIN subquery over a
+            // subquery, the outer level's WHERE, whose Vars of level 1 are q's)
+            Query *lq = l->subquery;
+            NullTest *nt = makeNode(NullTest);
+            nt->arg = reinterpret_cast<Expr *>(makeVar(tx_rt, AttrNumber(found_pos), BOOLOID, -1, InvalidOid, 1));
+            nt->nulltesttype = IS_NOT_NULL;
+            nt->location = -1;
+            List *conj = lq->jointree->quals ? make_ands_implicit(reinterpret_cast<Expr *>(lq->jointree->quals)) : NIL;
+            lq->jointree->quals = reinterpret_cast<Node *>(make_ands_explicit(lappend(conj, nt)));
+            newrtes = lappend(newrtes, l);
+        }
+        // tx's computed columns read from the lifted joins, everywhere in the query
+        OuterSubst os{tx_rt, sq, in, sqlat, &rd, 0};
+        rte->subquery = sqA;
+        query_tree_mutator(q, reinterpret_cast<Node *(*)()>(outer_mutator), &os, QTW_DONT_COPY_QUERY);
+        q->rtable = list_concat(q->rtable, newrtes);
+        List *after = NIL;
+        for (k = 0; k < nlat; k++)
+            after = lappend_int(after, rd.lat_q[k]);
+        // (the mutator copied the join tree: the join is found by its entry)
+        linitial(q->jointree->fromlist) = append_after(static_cast<Node *>(linitial(q->jointree->fromlist)), tx_rt, after);
+    }
 }
 
 // LEFT JOIN LATERAL (SELECT ... FROM t2 WHERE ... ORDER BY t2.ts DESC LIMIT 1) j ON true
@@ -778,6 +1255,7 @@ void join_plan(DeployPlan *p, Query *q, Relation heap, int fix_flags, List **fix
     b->fixes = fixes ? fixes : &nofixes;
     b->fail = fail;
     b->ctx = fail_ctx;
+    lift_nested(b, q);  // LAST JOINs of a LAST JOIN subquery join the chain
     b->nrt = list_length(q->rtable);
     b->rt_off = static_cast<int *>(palloc(sizeof(int) * (b->nrt + 1)));
     b->rt_step = static_cast<int *>(palloc(sizeof(int) * (b->nrt + 1)));
@@ -817,6 +1295,7 @@ void join_plan(DeployPlan *p, Query *q, Relation heap, int fix_flags, List **fix
                   "the right side of a deployment's join is one table or one LAST JOIN subquery", nullptr);
         b->rt_off[rt] = off;
         b->rt_step[rt] = si;
+        jp->steps[si].reads_main = static_cast<bool *>(palloc0(sizeof(bool) * Max(jp->natts_main, 1)));
         jp->steps[si].rtindex = rt;
         jp->steps[si].off = off;
         off += n;
@@ -1026,6 +1505,11 @@ void join_fill(DeployPlan *p)
             fill_dim(p, s, kv);
     }
     ec->ecxt_scantuple = p->req_slot;
+}
+
+bool join_in_windows(const DeployPlan *p)
+{
+    return p && p->joins && p->joins->in_windows;
 }
 
 void join_mark_main_columns(const DeployPlan *p, bool *need)

@@ -573,7 +573,7 @@ bool mark_columns(Node *node, void *ctx)
     if (IsA(node, Var)) {
         auto *b = static_cast<PlanBuild *>(ctx);
         Var *v = reinterpret_cast<Var *>(node);
-        if (v->varattno > 0)
+        if (v->varattno > 0 && !IS_SPECIAL_VARNO(v->varno))  // (joined columns: the joined row)
             b->p->cols_needed[v->varattno - 1] = true;
         return false;
     }
@@ -591,7 +591,7 @@ FastAgg fast_kind(WindowFunc *wf, AttrNumber *attno, Oid *argtype)
     if (list_length(wf->args) != 1 || !IsA(linitial(wf->args), Var))
         return kFastNone;
     Var *v = linitial_node(Var, wf->args);
-    if (v->varattno <= 0)
+    if (v->varattno <= 0 || IS_SPECIAL_VARNO(v->varno))  // (a joined column: not a row of the window's table)
         return kFastNone;
     *attno = v->varattno;
     *argtype = v->vartype;
@@ -950,7 +950,7 @@ void dialect_run(const char *query, int ncols, const char *const *names, const i
                 for (int i = 0; i < ncols; i++)
                     if (col == names[i])
                         return OrderType(kinds[i]);
-                return OrderType::kOther;
+                return OrderType::kNotAColumn;
             });
         o->text = strdup(r.c_str());
         if (!o->text)
@@ -1042,6 +1042,9 @@ Query *bound_tree_query(const char *tree, Oid relid)
     if (!n || !IsA(n, Query))
         return nullptr;
     Query *q = reinterpret_cast<Query *>(n);
+    // A window over FROM (... UNION ALL ...) is kept as written (its columns
+    // by number, so that renames are followed) and rewritten for each plan.
+    union_all_rewrite(q);
     if (list_length(q->rtable) < 1 || linitial_node(RangeTblEntry, q->rtable)->rtekind != RTE_RELATION ||
         linitial_node(RangeTblEntry, q->rtable)->relid != relid)
         return nullptr;
@@ -1095,6 +1098,34 @@ Query *parse_text(PlanBuild *b, bool bound, Oid bind_relid)
 
 }  // namespace
 
+Query *analyze_bound_text(const char *name, const char *bound, Oid relid)
+{
+    SafeScope pinned;
+    safe_enter(&pinned, InvalidOid, 0);
+    PlanBuild bb;
+    memset(&bb, 0, sizeof(bb));
+    bb.query = bound;
+    bb.name = name;
+    bb.bind_relid = relid;
+    Query *q = parse_text(&bb, true, relid);
+    safe_leave(&pinned);
+    return q;
+}
+
+bool bound_tree_is_local(const char *tree)
+{
+    const char *key = bound_tree_key();
+    return tree && strncmp(tree, key, strlen(key)) == 0;
+}
+
+const char *bound_tree_text(const char *tree)
+{
+    const char *key = bound_tree_key();
+    if (!tree || strncmp(tree, key, strlen(key)) != 0)
+        return nullptr;
+    return deparse_tree(tree);
+}
+
 DeployPlan *plan_bound(const char *name, const char *bound, const char *tree, Oid relid, MemoryContext parent,
                        StringInfo explain)
 {
@@ -1130,6 +1161,21 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
 
 namespace {
 
+// Whether a query reads a table with TABLESAMPLE (at any level).
+bool find_tablesample(Node *node, void *ctx)
+{
+    if (!node)
+        return false;
+    if (IsA(node, RangeTblEntry))
+        return reinterpret_cast<RangeTblEntry *>(node)->tablesample != nullptr;
+    if (IsA(node, Query))
+        return query_tree_walker(reinterpret_cast<Query *>(node),
+                                 reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(find_tablesample)), ctx,
+                                 QTW_EXAMINE_RTES_BEFORE);
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(find_tablesample)),
+                                  ctx);
+}
+
 // Plan the text `query`, or (query == nullptr) the analysed query tq read
 // from the bound tree `tree`.
 DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Query *tq, MemoryContext parent,
@@ -1161,8 +1207,6 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
     p->name = pstrdup(name);
 
     Query *q = tq ? tq : parse_text(b, bound, bind_relid);
-    if (!tq)
-        union_all_rewrite(q);  // FROM (... UNION ALL ...): the window_union form (deploy/union_pg.cpp)
     b->q = q;
     if (!bound) {
         // What later plans parse: the analysed query deparsed with every
@@ -1175,6 +1219,11 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
         safe_leave(&s);
         p->bound_tree = psprintf("%s%s", bound_tree_key(), nodeToString(q));
     }
+    // FROM (... UNION ALL ...): the window_union form (deploy/union_pg.cpp),
+    // after the binding was taken from the query as written (a bound tree
+    // was rewritten as it was read).
+    if (!tq)
+        union_all_rewrite(q);
     {  // after the bound text and the dependencies were taken from q
         ListCell *tl;
         foreach (tl, q->targetList) {
@@ -1196,6 +1245,10 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
         fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
              "ORDER BY, LIMIT, OFFSET and DISTINCT are not supported in deployments",
              "A deployment returns one row per request.");
+    if (query_tree_walker(q, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(find_tablesample)), nullptr,
+                          QTW_EXAMINE_RTES_BEFORE))
+        fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1, "TABLESAMPLE is not supported in deployments",
+             "A request reads every row of its windows and joins; sample the rows you train on instead.");
     if ((list_length(q->rtable) != 1 && !join_present(q)) ||
         linitial_node(RangeTblEntry, q->rtable)->rtekind != RTE_RELATION)
         fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1, "a deployment reads exactly one table",

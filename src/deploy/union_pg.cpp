@@ -513,7 +513,7 @@ bool union_plan_reads(const DeployPlan *p, Oid relid)
         if (!ug)
             continue;
         for (int i = 0; i < ug->nsrc; i++)
-            if (ug->src[i].relid == relid)
+            if (ug->src[i].relid == relid || ug->src[i].indexoid == relid)
                 return true;
     }
     return false;

@@ -236,6 +236,7 @@ public:
         named_window_refs();
         windows();
         functions();
+        qualify_left();
         last_joins();
         std::string r;
         for (auto &t : toks_) {
@@ -781,6 +782,8 @@ private:
         OrderType ot = OrderType::kOther;
         if (!rows)
             ot = type_of_ ? (*type_of_)(w.order_col) : OrderType::kOther;
+        if (ot == OrderType::kNotAColumn)
+            ot = OrderType::kOther;
         size_t j = frame + 1;
         Bound s, e;
         if (j < end && is_kw(toks_[j], "BETWEEN")) {
@@ -961,6 +964,66 @@ private:
 
     static bool ident(const Tok &t) { return t.kind == TK::kIdent || t.kind == TK::kQIdent; }
 
+    // OpenMLDB resolves an unqualified column that the deployment's table
+    // and a LAST JOINed table both have to the left table's (its
+    // integration_test/join/test_lastjoin_complex.yaml 9-2); PostgreSQL
+    // calls it ambiguous (42702).  In a query with a top-level LAST JOIN, an
+    // unqualified name of the top-level select list that is a column of the
+    // deployment's table is qualified with that table's name (or alias).
+    void qualify_left()
+    {
+        if (!type_of_)
+            return;
+        size_t n = toks_.size();
+        int depth = 0;
+        bool has_lj = false;
+        size_t from = 0;
+        for (size_t i = 0; i + 1 < n; i++) {
+            if (is_op(toks_[i], "("))
+                depth++;
+            else if (is_op(toks_[i], ")"))
+                depth--;
+            else if (depth == 0 && !from && is_kw(toks_[i], "FROM"))
+                from = i;
+            else if (depth == 0 && is_kw(toks_[i], "LAST") && is_kw(toks_[i + 1], "JOIN"))
+                has_lj = true;
+        }
+        if (!has_lj || !from || !is_kw(toks_[0], "SELECT") || from + 1 >= n || !ident(toks_[from + 1]))
+            return;
+        // the table's reference name: FROM [schema.]table [[AS] alias]
+        size_t j = from + 1;
+        while (j + 2 < n && is_op(toks_[j + 1], ".") && ident(toks_[j + 2]))
+            j += 2;
+        std::string ref = toks_[j].out;
+        j++;
+        if (j < n && is_kw(toks_[j], "AS"))
+            j++;
+        if (j < n && ident(toks_[j]) && !is_kw(toks_[j], "LAST") && !is_kw(toks_[j], "WINDOW") &&
+            !is_kw(toks_[j], "WHERE") && !is_kw(toks_[j], "LEFT") && !is_kw(toks_[j], "JOIN") &&
+            !is_kw(toks_[j], "ORDER") && !is_kw(toks_[j], "GROUP") && !is_kw(toks_[j], "LIMIT") &&
+            !is_kw(toks_[j], "UNION"))
+            ref = toks_[j].out;
+        static const std::set<std::string> kws = {
+            "SELECT", "AS", "OVER", "CASE", "WHEN", "THEN", "ELSE", "END", "AND", "OR", "NOT", "NULL", "TRUE", "FALSE",
+            "IS", "IN", "DISTINCT", "BETWEEN", "LIKE", "ILIKE", "CAST", "INTERVAL", "ALL", "ANY", "SOME", "EXISTS"};
+        depth = 0;
+        for (size_t i = 1; i < from; i++) {
+            const Tok &t = toks_[i];
+            if (is_op(t, "(")) {
+                if (i + 1 < from && is_kw(toks_[i + 1], "SELECT"))
+                    i = match(i);  // a subquery: its own scope
+                continue;
+            }
+            if (!ident(t) || (t.kind == TK::kIdent && kws.count(t.up)) || is_op(toks_[i - 1], ".") ||
+                is_kw(toks_[i - 1], "AS") || is_kw(toks_[i - 1], "OVER") ||
+                (i + 1 < n && (is_op(toks_[i + 1], ".") || is_op(toks_[i + 1], "("))))
+                continue;
+            if ((*type_of_)(column_name(t)) == OrderType::kNotAColumn)
+                continue;
+            toks_[i].out = ref + "." + toks_[i].out;
+        }
+    }
+
     // OpenMLDB's LAST JOIN at the top level (docs/CONFORMANCE.md):
     //   LAST JOIN t2 [[AS] a] [ORDER BY x] ON cond
     //   -> LEFT JOIN LATERAL (SELECT * FROM t2 [a] WHERE (cond) [AND (x) IS NOT NULL
@@ -969,24 +1032,39 @@ private:
     // without ORDER BY the newest row of the skiplist index on the join
     // keys, as OpenMLDB reads its index).  Runs last: the condition's
     // tokens are translated already.
+    //
+    // A LAST JOIN subquery may have LAST JOINs of its own (OpenMLDB's
+    // "lazy" LAST JOIN: t1 LAST JOIN (SELECT ... FROM t2 LAST JOIN t3 ON
+    // ...) tx ON ...): they are translated the same way inside it, innermost
+    // first (the tokens are walked backwards), and the planner joins t3 to
+    // the t2 row the outer LAST JOIN takes (deploy/join_pg.cpp).
     void last_joins()
     {
-        int depth = 0;
         size_t n = toks_.size();
-        for (size_t i = 0; i + 1 < n; i++) {
+        // per token: is it inside a parenthesis that is not a LAST JOIN subquery's?
+        std::vector<bool> other_paren(n, false);
+        {
+            std::vector<bool> stack;  // per open parenthesis: a LAST JOIN subquery's
+            for (size_t i = 0; i < n; i++) {
+                if (is_op(toks_[i], "(")) {
+                    bool lj = i >= 2 && is_kw(toks_[i - 1], "JOIN") && is_kw(toks_[i - 2], "LAST");
+                    stack.push_back(lj);
+                } else if (is_op(toks_[i], ")")) {
+                    if (!stack.empty())
+                        stack.pop_back();
+                }
+                for (bool lj : stack)
+                    if (!lj)
+                        other_paren[i] = true;
+            }
+        }
+        for (size_t i = n - 1; i-- > 0;) {
             const Tok &t = toks_[i];
-            if (is_op(t, "(")) {
-                depth++;
+            if (!is_kw(t, "LAST") || !is_kw(toks_[i + 1], "JOIN") || !t.keep)
                 continue;
-            }
-            if (is_op(t, ")")) {
-                depth--;
-                continue;
-            }
-            if (!is_kw(t, "LAST") || !is_kw(toks_[i + 1], "JOIN"))
-                continue;
-            if (depth != 0)
-                refuse("LAST JOIN inside a subquery is not supported", t.pos);
+            if (other_paren[i])
+                refuse("LAST JOIN inside a subquery is not supported", t.pos,
+                       "A LAST JOIN may be at the top level of the query or inside the subquery of a LAST JOIN.");
             size_t j = i + 2;
             std::string table, alias, ref;
             if (j < n && is_op(toks_[j], "(")) {
@@ -995,12 +1073,13 @@ private:
                 // projection and filter of one table
                 size_t close = match(j);
                 for (size_t m = j + 1; m < close; m++)
-                    if (is_kw(toks_[m], "JOIN") || is_kw(toks_[m], "OVER") || is_kw(toks_[m], "WINDOW") ||
+                    if ((is_kw(toks_[m], "JOIN") && !is_kw(toks_[m - 1], "LAST")) || is_kw(toks_[m], "OVER") ||
+                        is_kw(toks_[m], "WINDOW") ||
                         is_kw(toks_[m], "UNION") || is_kw(toks_[m], "GROUP"))
-                        refuse("a LAST JOIN over a subquery with its own join, window, union or grouping is not "
-                               "supported",
-                               toks_[m].pos, "The right side of a LAST JOIN is a table or a plain SELECT ... FROM t2 "
-                               "[WHERE ...] of one table.");
+                        refuse("a LAST JOIN over a subquery with its own window, union, grouping or join other "
+                               "than LAST JOIN is not supported",
+                               toks_[m].pos, "The right side of a LAST JOIN is a table or a SELECT ... FROM t2 "
+                               "[LAST JOIN ...] [WHERE ...].");
                 table = text(j, close + 1);
                 j = close + 1;
                 if (j < n && is_kw(toks_[j], "AS"))
@@ -1095,7 +1174,6 @@ private:
                 toks_[m].keep = false;
                 toks_[m].ws.clear();
             }
-            i = k - 1;
         }
     }
 

@@ -10,7 +10,13 @@ re-inserted, and a random PostgreSQL-dialect deployment: one or two LAST
 JOINs (with or without a time condition t2.ts <= / < m.ts, a condition on
 t2.x, ORDER BY t2.ts DESC or none), optionally a dimension lookup keyed by
 the request (d.id = m.v) or by the first LAST JOIN's column (d.id = j1.x),
-window features over m and outputs that mix joined columns with aggregates
+window features over m and outputs that mix joined columns with aggregates;
+about 35% of the seeds partition the window by the join key m.jk and add
+window functions over the columns of the joins whose conditions read
+nothing of m but m.jk (sum / count / max / min FILTER / lag over j1, j2, the
+chained dimension); about 30% write the first LAST JOIN over a subquery
+with a LAST JOIN of its own (t2 LAST JOIN t3 ON t2.y = t3.k; t3's rows
+arrive interleaved too), whose reference is the nested SQL
 (the JIT compiles some output expressions, never those reading joined
 columns).  About 30% of the seeds write the same LAST JOINs in OpenMLDB's
 dialect (t1 LAST JOIN t2 AS j [ORDER BY j.ts] ON m.jk = j.k AND ...,
@@ -57,6 +63,8 @@ psycopg = conf.psycopg
 CI_SEEDS = list(range(1, 41))
 NAME = "djoin"
 
+# conditions that read nothing of m (the key aside): window functions may read the join's columns
+PD_CONDS = ["", " AND t2.x > 10", " AND t2.y IS NOT NULL"]
 CONDS = ["", " AND t2.ts <= m.ts", " AND t2.ts < m.ts", " AND t2.x > 10",
          " AND t2.ts <= m.ts AND (t2.x IS NULL OR t2.x <> m.v)", " AND t2.y IS NOT NULL AND t2.ts <= m.ts"]
 
@@ -73,6 +81,17 @@ def rand_case(seed):
     dim = rng.choice([None, "m.v", "j1.x"])
     if om:
         dim = None
+    # About 35% of the seeds partition the window by the join key m.jk
+    # (drawn from a generator of their own: the other seeds' cases are as
+    # before) and then read joined columns in window functions: allowed for
+    # a join whose conditions read nothing of m but m.jk (every row of the
+    # partition joins the request's row, docs/DEPLOY.md)
+    prng = random.Random(seed * 13 + 5)
+    part = "m.jk" if prng.random() < 0.35 else "m.k"
+    if part == "m.jk":
+        for j in joins:
+            if prng.random() < 0.7:
+                j["cond"] = prng.choice(PD_CONDS)
     nwin = rng.choice([1, 2, 3, 5, 50])
     outs = ["m.id AS rid", "count(*) OVER w AS c"]
     pool = ["j1.x AS j1x", "j1.ts AS j1ts", "j1.seq AS j1seq", "coalesce(j1.x, -1) + count(*) OVER w AS mix1",
@@ -83,6 +102,27 @@ def rand_case(seed):
     if dim:
         pool += ["d.a AS da", "d.b * 2 + sum(m.v) OVER w AS mix2", "d.b AS db"]
     outs += rng.sample(pool, rng.randint(2, min(6, len(pool))))
+    # About 30% of the seeds write the first LAST JOIN over a subquery with a
+    # LAST JOIN of its own (t2 LAST JOIN t3 ON t2.y = t3.k, made for the t2
+    # row taken; drawn from the seeds' second generator as above)
+    nested = random.Random(seed * 17 + 3).random() < 0.3
+    if nested:
+        outs += ["j1.z AS j1z"] + (["coalesce(j1.z, 0) + coalesce(j1.x, 0) AS j1zx"] if prng.random() < 0.5 else [])
+    if part == "m.jk":
+        pd = [j["cond"] in PD_CONDS for j in joins]
+        wpool = []
+        if pd[0]:
+            wpool += ["sum(j1.x) OVER w AS wsx", "count(j1.y) OVER w AS wcy", "max(j1.x + coalesce(m.v, 0)) OVER w AS wmix",
+                      "min(j1.ts) FILTER (WHERE m.v > 5) OVER w AS wmin", "lag(j1.seq, 1) OVER w AS wlag",
+                      "sum(j1.x) OVER w - coalesce(j1.x, 0) AS wexpr"]
+            if dim == "j1.x":
+                wpool += ["sum(d.b) OVER w AS wdb", "max(d.a) OVER w AS wda"]
+            if nested:
+                wpool += ["sum(j1.z) OVER w AS wz"]
+        if len(joins) > 1 and pd[1]:
+            wpool += ["sum(j2.x) OVER w AS w2x"] + (["count(j2.x - j1.x) OVER w AS w21"] if pd[0] else [])
+        if wpool:
+            outs += prng.sample(wpool, prng.randint(1, min(4, len(wpool))))
     # operations: 0 = insert into t2, 1 = dimension change, 2 = request + insert into m
     ops = []
     nt2 = 0
@@ -107,10 +147,25 @@ def rand_case(seed):
             while ts in used:
                 ts -= 1
             used.add(ts)
+            jk = rng.choice(["k0", "k1", "k2", "k3", "k9", None])
+            if jk is None and part == "m.jk":  # (a request's NULL key is an error, 22004)
+                jk = "k3"
             ops.append(("req", {"id": i, "k": rng.choice(["e0", "e1", "e2"]),
-                                "jk": rng.choice(["k0", "k1", "k2", "k3", "k9", None]),
+                                "jk": jk,
                                 "v": rng.choice([None] + list(range(0, 22))), "ts": ts}))
-    return {"joins": joins, "dim": dim, "nwin": nwin, "outs": outs, "ops": ops, "om": om}
+    if nested:  # t3's rows, interleaved
+        nrng = random.Random(seed * 17 + 4)
+        for n3 in range(nrng.randint(10, 40)):
+            at = nrng.randint(0, len(ops))
+            ops.insert(at, ("t3", {"k": nrng.choice(["a", "b", "c", "d", None]), "z": nrng.choice([None] + list(range(50))),
+                                   "ts": nrng.randint(0, 60) * 4, "seq": 0}))
+        n3 = 0
+        for kind, op in ops:  # seq = insertion order (the tie-breaker of the reference)
+            if kind == "t3":
+                op["seq"] = n3
+                n3 += 1
+    return {"joins": joins, "dim": dim, "nwin": nwin, "outs": outs, "ops": ops, "om": om, "part": part,
+            "nested": nested}
 
 
 def om_query(case):
@@ -118,9 +173,14 @@ def om_query(case):
     q = "SELECT %s\n  FROM m" % ", ".join(case["outs"])
     for n, j in enumerate(case["joins"], 1):
         a = "j%d" % n
-        q += "\n  LAST JOIN t2 AS %s%s ON m.jk = %s.k%s" % (
-            a, " ORDER BY %s.ts" % a if j["ordered"] else "", a, j["cond"].replace("t2.", a + "."))
-    q += "\nWINDOW w AS (PARTITION BY m.k ORDER BY m.ts ROWS BETWEEN %d PRECEDING AND CURRENT ROW)" % case["nwin"]
+        right = "t2 AS %s" % a
+        if n == 1 and case.get("nested"):
+            right = ("(select t2.k, t2.x, t2.y, t2.ts, t2.seq, t3.z from t2 last join t3 order by t3.ts on t2.y = t3.k) "
+                     "AS %s" % a)
+        q += "\n  LAST JOIN %s%s ON m.jk = %s.k%s" % (
+            right, " ORDER BY %s.ts" % a if j["ordered"] else "", a, j["cond"].replace("t2.", a + "."))
+    q += "\nWINDOW w AS (PARTITION BY %s ORDER BY m.ts ROWS BETWEEN %d PRECEDING AND CURRENT ROW)" % (
+        case["part"], case["nwin"])
     return q
 
 
@@ -134,11 +194,19 @@ def query(case, native):
             order = " ORDER BY t2.ts DESC, t2.seq DESC"
         # OpenMLDB's LAST JOIN: a NULL key matches the NULL key (IS NOT DISTINCT FROM)
         eq = "IS NOT DISTINCT FROM" if case["om"] else "="
-        q += ("\n  LEFT JOIN LATERAL (SELECT t2.x, t2.y, t2.ts, t2.seq FROM t2 WHERE t2.k %s %s%s%s LIMIT 1) j%d ON true"
-              % (eq, j["key"], j["cond"], order, n))
+        src, cols = "t2", "t2.x, t2.y, t2.ts, t2.seq"
+        if n == 1 and case.get("nested"):
+            # the nested form as SQL writes it: t3's LAST JOIN evaluated for t2's rows
+            src = ("(SELECT t2.k, t2.x, t2.y, t2.ts, t2.seq, j3.z FROM t2 LEFT JOIN LATERAL (SELECT t3.z FROM t3 "
+                   "WHERE t3.k %s t2.y ORDER BY t3.ts DESC%s LIMIT 1) j3 ON true) t2" % (
+                       eq, ", t3.seq DESC" if native else ""))
+            cols += ", t2.z"
+        q += ("\n  LEFT JOIN LATERAL (SELECT %s FROM %s WHERE t2.k %s %s%s%s LIMIT 1) j%d ON true"
+              % (cols, src, eq, j["key"], j["cond"], order, n))
     if case["dim"]:
         q += "\n  LEFT JOIN d ON d.id = %s" % case["dim"]
-    q += "\nWINDOW w AS (PARTITION BY m.k ORDER BY m.ts ROWS BETWEEN %d PRECEDING AND CURRENT ROW)" % case["nwin"]
+    q += "\nWINDOW w AS (PARTITION BY %s ORDER BY m.ts ROWS BETWEEN %d PRECEDING AND CURRENT ROW)" % (
+        case["part"], case["nwin"])
     return q
 
 
@@ -153,12 +221,15 @@ def run_seed(cur, seed, verbose):
         print("deployment:\n" + dq)
     cur.execute("SELECT feature_ext.undeploy(%s) FROM feature_ext.deployments WHERE name = %s",
                 (NAME, "public." + NAME))
-    cur.execute("DROP TABLE IF EXISTS m, t2, d CASCADE")
+    cur.execute("DROP TABLE IF EXISTS m, t2, t3, d CASCADE")
     cur.execute("DROP TYPE IF EXISTS djoin_row")
     cur.execute("CREATE TABLE m (id int, k text, jk text, v int, ts int8 NOT NULL) USING feature_store;"
-                "CREATE INDEX ON m USING skiplist (k, ts);"
+                "CREATE INDEX ON m USING skiplist (k, ts);" +
+                ("CREATE INDEX ON m USING skiplist (jk, ts);" if case["part"] == "m.jk" else "") +
                 "CREATE TABLE t2 (k text, x int, y text, ts int8 NOT NULL, seq int) USING feature_store;"
                 "CREATE INDEX ON t2 USING skiplist (k, ts);"
+                "CREATE TABLE t3 (k text, z int, ts int8 NOT NULL, seq int) USING feature_store;"
+                "CREATE INDEX ON t3 USING skiplist (k, ts);"
                 "CREATE TABLE d (id int PRIMARY KEY, a text, b int);"
                 "INSERT INTO d SELECT g, 'a' || g, g * 3 FROM generate_series(0, 20, 2) g")
     cur.execute("SELECT feature_ext.deploy(%s, %s)", (NAME, dq))
@@ -170,6 +241,8 @@ def run_seed(cur, seed, verbose):
     for n, (kind, op) in enumerate(case["ops"]):
         if kind == "t2":
             cur.execute("INSERT INTO t2 VALUES (%s, %s, %s, %s, %s)", (op["k"], op["x"], op["y"], op["ts"], op["seq"]))
+        elif kind == "t3":
+            cur.execute("INSERT INTO t3 VALUES (%s, %s, %s, %s)", (op["k"], op["z"], op["ts"], op["seq"]))
         elif kind == "dim":
             if op["kind"] == "update":
                 cur.execute("UPDATE d SET b = %s, a = a || 'u' WHERE id = %s", (op["v"], op["id"]))
@@ -232,7 +305,7 @@ def main():
     if port is None:
         port = conf.free_port()
         stop = conf.start_server(port)
-    passed = failed = requests = found = oms = 0
+    passed = failed = requests = found = oms = wins = nests = 0
     t0 = time.time()
     try:
         con = psycopg.connect(host="/tmp", port=port, user="postgres", dbname="postgres", autocommit=True)
@@ -260,6 +333,8 @@ def main():
             requests += r
             found += f
             oms += bool(case and case["om"])
+            wins += bool(case and any(" OVER w AS w" in o for o in case["outs"]))
+            nests += bool(case and case["nested"])
             if problems:
                 failed += 1
                 print("FAIL seed %d:\n%s\n  %s" % (seed, dq, "\n  ".join(problems[:3])))
@@ -267,14 +342,15 @@ def main():
                 passed += 1
         cur.execute("SELECT feature_ext.undeploy(%s) FROM feature_ext.deployments WHERE name = %s",
                     (NAME, "public." + NAME))
-        cur.execute("DROP TABLE IF EXISTS m, t2, d CASCADE")
+        cur.execute("DROP TABLE IF EXISTS m, t2, t3, d CASCADE")
         cur.execute("DROP TYPE IF EXISTS djoin_row")
         con.close()
     finally:
         if stop:
             stop()
-    print("join differential: %d seeds (%d in the OpenMLDB dialect), %d requests (%d with a joined value), %.1fs" % (
-        passed + failed, oms, requests, found, time.time() - t0))
+    print("join differential: %d seeds (%d in the OpenMLDB dialect, %d with window functions over joined columns, "
+          "%d with a nested LAST JOIN), %d requests (%d with a joined value), %.1fs" % (
+              passed + failed, oms, wins, nests, requests, found, time.time() - t0))
     if passed + failed and found < requests // 4:
         print("FAIL: too few requests found a joined row for the comparison to mean much")
         failed += 1

@@ -9,10 +9,11 @@
 #      recover_prepared_transactions() (its recovery daemon's path) and its
 #      rows reach the shard's index;
 #   3. deploy() over the distributed table on the coordinator makes the
-#      deployment on every worker; calls on any node (Citus delegates them to
-#      the key's worker) and on the key's worker are exact for 10 keys, a
-#      call Citus does not delegate (the row form) on another worker names
-#      the key's node; rows inserted through the coordinator are in the next
+#      deployment on every worker; calls on any node (feature_ext forwards
+#      them to the key's worker, as the caller) and on the key's worker are
+#      exact for 10 keys, in both forms; inside a transaction block or in a
+#      backend serving forwarded calls a call on another node names the
+#      key's node; rows inserted through the coordinator are in the next
 #      answer; undeploy() removes it everywhere; index_scan still refuses
 #      the coordinator's empty shell; a deployment over a shard is exact;
 #      key_owner() names the shard and worker that hold a key;
@@ -167,7 +168,8 @@ grep -q 'is a Citus distributed table' <<<"$out" || fail "index_scan error: $out
 # routed to the plan of the shard that holds its key; a node without that
 # shard says which node has it (never an answer from the empty shell).
 # deploy() on the coordinator makes it on every worker (catalog row
-# included) and has Citus delegate `SELECT fd(...)` to the key's worker.
+# included); a request whose key is on another node is forwarded there by
+# feature_ext's forwarder (src/deploy/citus_forward_pg.cpp).
 tryq "SELECT feature_ext.deploy('public.fd', \$q\$SELECT k, $(printf "$WIN" txn)\$q\$)" || fail "deploy on the coordinator: $out"
 for p in "${PORTS[1]}" "${PORTS[2]}"; do
     [ "$(fe_psql "$p" -At -c "SELECT count(*) FROM feature_ext.deployments WHERE name = 'public.fd'")" = 1 ] ||
@@ -178,20 +180,44 @@ for i in 0 1 2 3 4 5 6 7 8 9; do
     want=$(q "SELECT count(*) + 1 || '|' || sum(v) + 3.5 FROM (SELECT v FROM txn WHERE k = 'k$i' AND ts <= '2026-02-15' ORDER BY ts DESC LIMIT 5) x")
     got=$(fe_psql "$oport" -At -c "SELECT c || '|' || s FROM fd('k$i', 3.5, '2026-02-15')") || fail "call of key k$i on its node $oport: $(fe_psql "$oport" -At -c "SET search_path = pg_catalog, pg_temp" -c "SELECT s.shardid, pg_catalog.shard_name(s.logicalrelid, s.shardid), pg_catalog.to_regclass(pg_catalog.shard_name(s.logicalrelid, s.shardid)) FROM pg_dist_shard s WHERE s.shardid = $osid" 2>&1)"
     [ "$got" = "$want" ] || fail "fd('k$i') on its node $oport: $got, expected $want"
-    # through the coordinator (Citus delegates the call to the key's worker)
+    # through the coordinator (forwarded to the key's worker)
     got=$(q "SELECT c || '|' || s FROM fd('k$i', 3.5, '2026-02-15')" 2>&1) || fail "fd('k$i') on the coordinator: $got"
     [ "$got" = "$want" ] || fail "fd('k$i') on the coordinator: $got, expected $want"
     got=$(q "SELECT fd('k$i', 3.5, '2026-02-15')" 2>&1) || fail "SELECT fd('k$i') on the coordinator: $got"
     [ "$got" = "(k$i,${want%%|*},${want#*|})" ] || fail "SELECT fd('k$i') on the coordinator: $got, expected (k$i,${want%%|*},${want#*|})"
     other=${PORTS[1]}; [ "$oport" = "${PORTS[1]}" ] && other=${PORTS[2]}
-    # on the other worker Citus delegates the call as well ...
+    # on the other worker the request is forwarded as well, in both forms ...
     got=$(fe_psql "$other" -At -c "SELECT c || '|' || s FROM fd('k$i', 3.5, '2026-02-15')" 2>&1) || fail "fd('k$i') on port $other: $got"
     [ "$got" = "$want" ] || fail "fd('k$i') on port $other (not its node): $got, expected $want"
-    # ... but not the row form: that node holds no shard of the key and says whose it is
-    out=$(fe_psql "$other" -At -c "SELECT c FROM fd(ROW('k$i', 3.5, '2026-02-15')::txn)" 2>&1) &&
-        fail "fd(row of 'k$i') on port $other (not its node) answered: $out"
-    grep -q "is held by node .*:$oport" <<<"$out" || fail "fd(row of 'k$i') on port $other: $out"
+    got=$(fe_psql "$other" -At -c "SELECT c || '|' || s FROM fd(ROW('k$i', 3.5, '2026-02-15')::txn)" 2>&1) ||
+        fail "fd(row of 'k$i') on port $other: $got"
+    [ "$got" = "$want" ] || fail "fd(row of 'k$i') on port $other (not its node): $got, expected $want"
+    # ... but not inside a transaction block (the forwarded call could not see
+    # its writes), nor by a backend serving forwarded requests (no ping-pong
+    # when two nodes' metadata disagree): the node says whose the key is
+    out=$(fe_psql "$other" -At -c "BEGIN" -c "SELECT c FROM fd('k$i', 3.5, '2026-02-15')" 2>&1) &&
+        fail "fd('k$i') in a transaction block on port $other answered: $out"
+    grep -q "held by Citus node .*:$oport" <<<"$out" || fail "fd('k$i') in a transaction block on port $other: $out"
+    out=$(fe_psql "$other" -At -c "SET application_name = 'feature_ext forwarder'" \
+              -c "SELECT c FROM fd('k$i', 3.5, '2026-02-15')" 2>&1) &&
+        fail "fd('k$i') in a forwarded backend on port $other answered: $out"
+    grep -q "is held by node .*:$oport" <<<"$out" || fail "fd('k$i') in a forwarded backend on port $other: $out"
 done
+# A forwarded request runs as the caller on the key's node (the node then
+# checks that role's rights): the forwarder's connection is the role's.
+q "CREATE ROLE fwd_reader LOGIN" >/dev/null
+q "GRANT SELECT ON txn TO fwd_reader" >/dev/null
+want=$(q "SELECT c FROM fd('k1', 3.5, '2026-02-15')")
+out=$(fe_psql "$C" -At -c "SET ROLE fwd_reader" -c "SELECT c FROM fd('k1', 3.5, '2026-02-15')" -c "RESET ROLE" \
+          -c "SELECT string_agg(result, ';') FROM run_command_on_workers(\$\$SELECT string_agg(DISTINCT usename, ',')
+              FROM pg_stat_activity WHERE application_name = 'feature_ext forwarder'\$\$)" 2>&1) ||
+    fail "fd() as fwd_reader: $out"
+[ "$(head -1 <<<"$out")" = "$want" ] || fail "fd() as fwd_reader answered $out, expected $want"
+grep -q "fwd_reader" <<<"$(tail -1 <<<"$out")" || fail "the forwarder did not connect as fwd_reader: $out"
+q "REVOKE SELECT ON txn FROM fwd_reader" >/dev/null
+out=$(fe_psql "$C" -At -c "SET ROLE fwd_reader" -c "SELECT c FROM fd('k1', 3.5, '2026-02-15')" 2>&1) &&
+    fail "fd() as a role without SELECT answered: $out"
+grep -q "permission denied" <<<"$out" || fail "fd() as a role without SELECT: $out"
 # A client that routes by key_owner() (test/clients/citus_route.py) gets the
 # coordinator's answers from the workers directly.  FE_CITUS_BENCH_SECONDS=S
 # also prints calls/s through the coordinator, routed (request function and

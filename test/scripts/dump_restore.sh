@@ -45,6 +45,17 @@ SELECT feature_ext.deploy('f3', $$
                         ORDER BY acct.ts DESC LIMIT 1) a ON true
     LEFT JOIN merch m ON m.id = t.merchant
   WINDOW w AS (PARTITION BY t.card_id ORDER BY t.txn_time ROWS 5 PRECEDING)$$);
+-- renames after deploy (followed as a view follows them): the joined table
+-- renamed and its name reused by another table, columns of the deployment's
+-- table and of the dimension table renamed; the dump must bind the same
+-- tables and columns (the rename event trigger keeps bound_query current)
+ALTER TABLE acct RENAME TO acct_hist;
+CREATE TABLE acct (card_id text, status text, ts timestamptz NOT NULL) USING feature_store;
+CREATE INDEX acct_card2 ON acct USING skiplist (card_id, ts);
+INSERT INTO acct SELECT 'c' || (g % 10), 'other', '2024-01-01'::timestamptz + g * interval '1 hour'
+  FROM generate_series(1, 100) g;
+ALTER TABLE txn RENAME COLUMN amount TO amt;
+ALTER TABLE merch RENAME COLUMN category TO cat;
 SQL
 query="SELECT f.*, g.*, h.* FROM generate_series(0, 9) k,
          LATERAL feats.f1('c' || k, 1, 'm1', '2024-01-20') f, LATERAL f2('c' || k, 1, 'm1', '2024-01-20') g,
@@ -62,6 +73,30 @@ names=$(psql_db dst -At -c "SELECT string_agg(name, ',' ORDER BY name) FROM feat
 [ "$names" = "feats.f1,public.f2,public.f3" ] || { echo "FAIL: deployments after restore: $names"; exit 1; }
 psql_db dst -At -c "SELECT feature_ext.explain('feats.f1')" | grep -q "read index txn_card" \
     || { echo "FAIL: explain after restore"; exit 1; }
+# restored deployments are bound here as deploy() binds them (the catalog's
+# insert trigger): each has a tree of this database, so a rename in the
+# restored database is followed, and their functions depend on what they
+# read and on the extension (a dump carries no pg_depend rows)
+local_trees=$(psql_db dst -At -c "SELECT count(*) FROM feature_ext.deployment
+                                  WHERE feature_ext._bound_text(bound_tree) IS NOT NULL")
+[ "$local_trees" = 3 ] || { echo "FAIL: $local_trees of 3 restored deployments bound here"; exit 1; }
+psql_db dst -c "ALTER TABLE txn RENAME COLUMN amt TO amount_eur" >/dev/null
+psql_db dst -At -c "$query" > "$DIR/after2.txt"
+cmp -s "$DIR/before.txt" "$DIR/after2.txt" || { echo "FAIL: features differ after a rename in the restored database"; exit 1; }
+for obj in "TABLE acct_hist" "TABLE merch" "EXTENSION feature_ext"; do
+    if out=$(psql_db dst -c "DROP $obj" 2>&1); then
+        echo "FAIL: DROP $obj succeeded under restored deployments"; exit 1
+    fi
+    echo "$out" | grep -q "depend" || { echo "FAIL: DROP $obj: $out"; exit 1; }
+done
+psql_db dst -c "DROP TABLE merch CASCADE" >/dev/null 2>&1
+names=$(psql_db dst -At -c "SELECT string_agg(name, ',' ORDER BY name) FROM feature_ext.deployments")
+[ "$names" = "feats.f1,public.f2" ] || { echo "FAIL: after DROP TABLE merch CASCADE: $names"; exit 1; }
+# a catalog no INSERT brought (pg_upgrade carries the table over): rebind_deployments()
+psql_db dst -c "UPDATE feature_ext.deployment SET bound_tree = 'elsewhere:' || bound_tree" >/dev/null
+n=$(psql_db dst -At -c "SELECT feature_ext.rebind_deployments()")
+[ "$n" = 2 ] || { echo "FAIL: rebind_deployments() bound $n of 2"; exit 1; }
+[ "$(psql_db dst -At -c "SELECT feature_ext.rebind_deployments()")" = 0 ] || { echo "FAIL: rebind twice"; exit 1; }
 # a restored deployment can be replaced and undeployed
 psql_db dst -c "SELECT feature_ext.undeploy('f2')" >/dev/null
 psql_db dst -c "SELECT feature_ext.deploy('feats.f1', \$\$SELECT count(*) OVER w AS n FROM txn

@@ -25,8 +25,7 @@
 #   dup_col         a UNION ALL branch selecting one column twice: the
 #                   executor's answer or an honest 0A000 (was 42703 "the
 #                   union does not select column v", which it does)
-# Usage: union_review.sh [case...]   (default: the fixed ones; the open
-# findings restore_rename, restore_column, rename_column run by name)
+# Usage: union_review.sh [case...]   (default: all)
 set -euo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$FE_ROOT/test/lib.sh"
@@ -215,9 +214,7 @@ case_dup_col() {
 }
 
 cases=("$@")
-# Open findings (they fail today; run them by name): restore_rename,
-# restore_column, rename_column (docs/DEPLOY.md "Union windows", known gaps).
-[ ${#cases[@]} -gt 0 ] || cases=(inherit tablesample other_window dup_col)
+[ ${#cases[@]} -gt 0 ] || cases=(restore_rename restore_column rename_column inherit tablesample other_window dup_col)
 for case in "${cases[@]}"; do
     before=$failures
     "case_$case"

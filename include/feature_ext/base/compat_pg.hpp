@@ -23,7 +23,9 @@ extern "C" {
 #include "nodes/parsenodes.h"
 #include "parser/parse_relation.h"
 #include "portability/instr_time.h"
+#include "storage/latch.h"
 #include "storage/proc.h"
+#include "utils/memutils.h"
 #include "utils/acl.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -85,6 +87,18 @@ inline int proc_number(const PGPROC *p)
     return int(GetNumberFromPGProc(p));
 #else
     return p->pgprocno;
+#endif
+}
+
+// ------------------------------------------------------------- wait events
+// PostgreSQL 17 ties a wait event set to a resource owner (nullptr: none, it
+// lives until FreeWaitEventSet) instead of a memory context.
+inline WaitEventSet *session_wait_event_set(int nevents)
+{
+#if PG_VERSION_NUM >= 170000
+    return CreateWaitEventSet(nullptr, nevents);
+#else
+    return CreateWaitEventSet(TopMemoryContext, nevents);
 #endif
 }
 

@@ -231,6 +231,17 @@ const char *bound_tree_key();
 // tree's deparsed text (with its positions).
 DeployPlan *plan_bound(const char *name, const char *bound, const char *tree, Oid relid, MemoryContext parent,
                        StringInfo explain);
+// A bound tree as the bound text it stands for now (its objects named as
+// they are called today, every one outside pg_catalog with its schema), or
+// nullptr when the tree was not written here.  A rename's event trigger
+// stores it as bound_query, so that a dump carries today's names.
+const char *bound_tree_text(const char *tree);
+// Whether a bound tree was written here (this server, database, major).
+bool bound_tree_is_local(const char *tree);
+// A bound text parsed and analysed as plans do (pinned search_path, its
+// table re-bound to relid), not planned: what a restored deployment's tree
+// is made from (its indexes may not exist yet).
+Query *analyze_bound_text(const char *name, const char *bound, Oid relid);
 
 // Parse, check and plan a query (deploy/plan_pg.cpp).  Errors with positions.
 // With fix flags, missing indexes / short TTLs are not errors: the DDL that
@@ -289,13 +300,21 @@ void jit_attach(DeployPlan *p, const JitObject *stored);
 // deployment over a distributed table made / removed on every worker.
 bool citus_is_coordinator();
 AttrNumber citus_dist_attno(Oid relid);  // the distribution column (InvalidAttrNumber: none)
-void citus_deploy_workers(const char *qfn, const char *bound_query, const char *options_json, Oid heapoid,
-                          Oid request_fn, int dist_arg);
+void citus_deploy_workers(const char *qfn, const char *bound_query, const char *options_json);
 void citus_undeploy_workers(const char *schema, const char *fname);
 // ERROR 0A000 unless every window of p is partitioned by the distribution
 // column dist_attno (a request reads one shard: a partition spanning shards
 // would be counted on one shard only).
 void citus_check_windows(const DeployPlan *p, AttrNumber dist_attno);
+// Forward a request to the Citus node that holds its key (host:port, node
+// nodeid) as `fn_sql` (SELECT * FROM schema.f($1::t1, ...)) over a
+// connection this backend keeps; the result row (deploy/citus_forward_pg.cpp).
+// *io caches the type I/O functions (made on first use in p's context).
+struct ForwardIo;
+Datum citus_forward(DeployPlan *p, const char *fn_sql, const char *host, int port, int32 nodeid,
+                    const Datum *values, const bool *isnull, ForwardIo **io);
+// This backend serves requests another node forwarded (it forwards none).
+bool citus_forwarded_here();
 // Kernels for the plan without the aggregates marked in exclude (compiled
 // now, not stored); nullptr when nothing compiles.
 JitPlan *jit_variant(DeployPlan *p, const bool *exclude);

@@ -94,6 +94,7 @@ void take_jit_results(DeployPlan *p, JitPlan *jp, int g);
 [[noreturn]] void raise_group_error(DeployPlan *p, JitPlan *jp, int g, const Rows &rows, int64 base, Datum based,
                                     const Datum *values, const bool *isnull, int rc, const bool *done = nullptr);
 // Output columns of a row in p->req_slot, aggregate results in p->params.
-void project_row(DeployPlan *p, const Datum *values, const bool *isnull, Datum *ov, bool *on);
+// joined: the joins were filled for this row already (join_in_windows).
+void project_row(DeployPlan *p, const Datum *values, const bool *isnull, Datum *ov, bool *on, bool joined = false);
 
 }  // namespace fe

@@ -38,6 +38,11 @@ void join_plan(DeployPlan *p, Query *q, Relation heap, int fix_flags, List **fix
 // every joined table, then the lookups; sets the expression context's inner
 // tuple to the joined row.
 void join_fill(DeployPlan *p);
+// Do window functions read joined columns?  Then the joins are filled
+// before the windows are evaluated (requests and batch rows alike): every row
+// of such a window joins the request's joined row (join_plan allows it only
+// when the join reads nothing of the row but the window's PARTITION BY columns).
+bool join_in_windows(const DeployPlan *p);
 // Main-table columns the joins read (batch: they must travel with the row).
 void join_mark_main_columns(const DeployPlan *p, bool *need);
 // Does the plan read relation relid (a joined table or one of its indexes)?

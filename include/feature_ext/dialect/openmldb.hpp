@@ -23,11 +23,16 @@ namespace fe {
 enum class OrderType {
     kEpochMs,    // integer column holding epoch milliseconds (OpenMLDB bigint / timestamp as ms)
     kTimestamp,  // timestamp / timestamptz
-    kOther       // anything else: ROWS_RANGE offsets are refused
+    kOther,      // anything else: ROWS_RANGE offsets are refused
+    kNotAColumn  // not a column of the deployment's table (as kOther; an unqualified
+                 // name that is a column there is qualified with it, see below)
 };
 
 // Order type of a column, by its name as written in the query (unquoted,
-// without table qualification).
+// without table qualification).  In a query with LAST JOINs, an unqualified
+// name in the select list for which this says anything but kNotAColumn is a
+// column of the deployment's table and is qualified with that table's name
+// (OpenMLDB resolves a name both sides have to the left table's).
 using OrderTypeOf = std::function<OrderType(const std::string &column)>;
 
 class DialectError : public Error {

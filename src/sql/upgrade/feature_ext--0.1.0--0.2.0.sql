@@ -197,6 +197,81 @@ BEGIN
               HINT = 'Deploy the query with feature_ext.deploy().';
 END $$;
 
+-- A rename (of a table, a column, a schema, a function, a type ...) is
+-- followed by every plan (the bound tree holds objects by OID), but a dump
+-- carries bound_query, the text: keep it naming the objects as they are
+-- called now, so that a restore binds the same tables and columns
+-- (docs/SECURITY.md, "How a deployment is bound").  A deployment whose text
+-- cannot be made keeps the one it has (and a WARNING says so).
+CREATE FUNCTION feature_ext._bound_text(tree text) RETURNS text
+  AS 'MODULE_PATHNAME', 'fe_bound_text' LANGUAGE C STRICT STABLE;
+REVOKE ALL ON FUNCTION feature_ext._bound_text(text) FROM PUBLIC;
+CREATE FUNCTION feature_ext._follow_renames() RETURNS event_trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  r record;
+  t text;
+BEGIN
+  FOR r IN SELECT d.schema_name, d.name, d.bound_tree, d.bound_query FROM feature_ext.deployment d
+            WHERE d.bound_tree IS NOT NULL LOOP
+    BEGIN
+      t := feature_ext._bound_text(r.bound_tree);
+    EXCEPTION WHEN OTHERS THEN
+      RAISE WARNING 'the bound text of deployment %.% was not brought up to date: %', r.schema_name, r.name, SQLERRM
+        USING HINT = 'A dump of this database would restore it with the names it had before this command; redeploy it with ''{"replace": true}''.';
+      t := NULL;
+    END;
+    IF t IS NOT NULL AND t IS DISTINCT FROM r.bound_query THEN
+      UPDATE feature_ext.deployment d SET bound_query = t
+       WHERE d.schema_name OPERATOR(pg_catalog.=) r.schema_name AND d.name OPERATOR(pg_catalog.=) r.name;
+    END IF;
+  END LOOP;
+END $$;
+CREATE EVENT TRIGGER feature_ext_follow_renames ON ddl_command_end
+  WHEN TAG IN ('ALTER TABLE', 'ALTER SCHEMA', 'ALTER FUNCTION', 'ALTER PROCEDURE', 'ALTER ROUTINE',
+               'ALTER AGGREGATE', 'ALTER TYPE', 'ALTER DOMAIN', 'ALTER COLLATION', 'ALTER OPERATOR',
+               'ALTER EXTENSION')
+  EXECUTE FUNCTION feature_ext._follow_renames();
+
+-- A deployment row that arrives from elsewhere (pg_restore's COPY of this
+-- catalog) is bound here as deploy() binds it: its bound text analysed in
+-- this database becomes its bound tree, and its functions and result type
+-- get the dependencies a dump does not carry (on its tables, columns,
+-- functions and types, and on the extension).  rebind_deployments() does the
+-- same for rows no INSERT brought (a catalog carried over by pg_upgrade);
+-- run it once as a superuser after such an upgrade.  Rows deploy() writes
+-- are bound already (nothing is done).
+CREATE FUNCTION feature_ext._rebind(name, name, text, text, pg_catalog.oid) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'fe_rebind' LANGUAGE C VOLATILE;
+REVOKE ALL ON FUNCTION feature_ext._rebind(name, name, text, text, pg_catalog.oid) FROM PUBLIC;
+CREATE FUNCTION feature_ext._bind_inserted_deployment() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  BEGIN
+    PERFORM feature_ext._rebind(NEW.schema_name, NEW.name, NEW.bound_query, NEW.bound_tree, NEW.relid);
+  EXCEPTION WHEN OTHERS THEN
+    RAISE WARNING 'deployment %.% was restored without its bindings: %', NEW.schema_name, NEW.name, SQLERRM
+      USING HINT = 'Its plans parse its bound text; once what it reads exists, run SELECT feature_ext.rebind_deployments() as a superuser, or redeploy it.';
+  END;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER bind_inserted AFTER INSERT ON feature_ext.deployment
+  FOR EACH ROW EXECUTE FUNCTION feature_ext._bind_inserted_deployment();
+CREATE FUNCTION feature_ext.rebind_deployments() RETURNS integer
+  LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  r record;
+  n integer := 0;
+BEGIN
+  FOR r IN SELECT d.schema_name, d.name, d.bound_query, d.bound_tree, d.relid FROM feature_ext.deployment d LOOP
+    IF feature_ext._rebind(r.schema_name, r.name, r.bound_query, r.bound_tree, r.relid) THEN
+      n := n OPERATOR(pg_catalog.+) 1;
+    END IF;
+  END LOOP;
+  RETURN n;
+END $$;
+REVOKE ALL ON FUNCTION feature_ext.rebind_deployments() FROM PUBLIC;
+
 -- Pre-aggregation in this session (docs/DEPLOY.md, "Long windows"): block
 -- summaries that requests took instead of rows, and the rows they stood for.
 CREATE FUNCTION feature_ext.preagg_stats(OUT blocks_taken bigint, OUT rows_taken bigint)

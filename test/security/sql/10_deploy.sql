@@ -158,6 +158,22 @@ ALTER TABLE alice.ev RENAME COLUMN note TO memo;
 SELECT * FROM alice.f('a', 8, 'x', '2026-01-01 00:03+00');
 SELECT count(*) FROM alice.f_batch();
 SELECT pg_catalog.strpos(explain, 'amount') > 0 AS new_names_in_plan FROM feature_ext.explain('alice.f');
+-- The rename event trigger (SECURITY DEFINER) brought the dumped text up to
+-- date for alice's rename; she cannot call the tree deparser it uses, not
+-- even if a superuser granted it (a node tree must never come from a user).
+RESET ROLE;
+SELECT pg_catalog.strpos(bound_query, 'amount') > 0 AND pg_catalog.strpos(bound_query, 'memo') > 0
+       AND pg_catalog.strpos(bound_query, ' v') = 0 AS bound_text_renamed
+  FROM feature_ext.deployment WHERE schema_name = 'alice' AND name = 'f';
+SET ROLE alice;
+SELECT feature_ext._bound_text('{QUERY}');
+RESET ROLE;
+GRANT EXECUTE ON FUNCTION feature_ext._bound_text(text) TO alice;
+SET ROLE alice;
+SELECT feature_ext._bound_text('{QUERY}');
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION feature_ext._bound_text(text) FROM alice;
+SET ROLE alice;
 ALTER TABLE alice.ev RENAME COLUMN amount TO v;
 ALTER TABLE alice.ev RENAME COLUMN memo TO note;
 ALTER TABLE alice.ev ADD COLUMN extra int;             -- the request's columns changed

@@ -1,0 +1,446 @@
+// feature_ext: the request forwarder for Citus distributed tables (SPEC §9).
+//
+// A request whose key's shard is on another node (a call on the coordinator,
+// or on a worker that does not hold the key) is sent to that node by this
+// backend itself, over a libpq connection it keeps per (node, role):
+// `SELECT * FROM schema.f($1::t1, ...)` prepared once per connection, the
+// request values as text parameters, the one result row read back with the
+// result type's input functions.  This replaces Citus's function-call
+// delegation (create_distributed_function), whose per-call planning and
+// executor round trip cost 3-4x a single node's request (docs/DEPLOY.md,
+// "Citus distributed tables").
+//
+// Who and what: the connection authenticates as the current role
+// (GetUserId(), as Citus's own connections do), to the node and port
+// pg_dist_node names, the current database, with citus.node_conninfo's
+// settings and the role's pg_dist_authinfo entry (read as the extension's
+// owner, the current role's row only, as Citus reads it).  The worker then
+// checks that role's rights: grants and row-level security hold there as
+// for any call.  Nothing of the request is put into SQL text: the function
+// name is quoted, the types are format_type_be_qualified(), the values are
+// parameters.
+//
+// Transactions: the forwarded call runs in its own transaction on the node,
+// seeing what is committed there.  Inside a transaction block the caller
+// could have written rows of the key through Citus that such a call would
+// not see, so forwarding is refused there (as Citus does not delegate
+// inside one); the error names the key's node.
+//
+// Interrupts: the wait for the answer is on the latch and the socket;
+// cancel / terminate cancel the remote query, close the connection (it is
+// in an unknown state) and raise as usual.  A connection found broken when
+// a call starts (the node restarted) is opened again once.
+//
+// C-style zone (CONTRIBUTING.md): no C++ object with a destructor here.
+#include "feature_ext/deploy/deploy_pg.hpp"
+#include "feature_ext/deploy/internal_pg.hpp"
+#include "feature_ext/base/compat_pg.hpp"
+#include "feature_ext/base/secure_pg.hpp"
+
+extern "C" {
+#include "libpq-fe.h"
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "storage/latch.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+}
+
+namespace fe {
+
+namespace {
+
+struct Prepared {
+    char *sql;  // the statement text (its key)
+    char name[32];
+    Prepared *next;
+};
+
+struct Conn {
+    char *host;
+    int port;
+    Oid user;
+    PGconn *conn;
+    WaitEventSet *wes;  // the latch, postmaster death, the socket readable
+    Prepared *prepared;
+    int nprepared;
+    Conn *next;
+};
+
+Conn *g_conns = nullptr;  // in TopMemoryContext
+// The application_name of forwarded requests' connections.
+const char *const kForwarderName = "feature_ext forwarder";
+
+void forget_prepared(Conn *c)
+{
+    for (Prepared *p = c->prepared; p;) {
+        Prepared *n = p->next;
+        pfree(p->sql);
+        pfree(p);
+        p = n;
+    }
+    c->prepared = nullptr;
+}
+
+void drop_conn(Conn *c)
+{
+    for (Conn **pp = &g_conns; *pp; pp = &(*pp)->next)
+        if (*pp == c) {
+            *pp = c->next;
+            break;
+        }
+    if (c->wes)
+        FreeWaitEventSet(c->wes);
+    if (c->conn)
+        PQfinish(c->conn);
+    forget_prepared(c);
+    pfree(c->host);
+    pfree(c);
+}
+
+// The role's pg_dist_authinfo entry for node nodeid (its own, else the
+// one for all nodes), or nullptr.  Read as the extension's owner: the table
+// is not readable by other roles; only the current role's row is taken.
+char *authinfo(int32 nodeid, const char *role)
+{
+    if (!OidIsValid(get_relname_relid("pg_dist_authinfo", PG_CATALOG_NAMESPACE)))
+        return nullptr;
+    SafeScope s;
+    safe_enter(&s, extension_owner(), 0);
+    SPI_connect();
+    Oid argt[2] = {INT4OID, NAMEOID};
+    NameData rn;
+    namestrcpy(&rn, role);
+    Datum args[2] = {Int32GetDatum(nodeid), NameGetDatum(&rn)};
+    char *out = nullptr;
+    if (SPI_execute_with_args("SELECT a.authinfo FROM pg_catalog.pg_dist_authinfo a "
+                              "WHERE a.rolename OPERATOR(pg_catalog.=) $2 "
+                              "  AND a.nodeid OPERATOR(pg_catalog.=) ANY (ARRAY[$1, -1]) "
+                              "ORDER BY a.nodeid DESC LIMIT 1",
+                              2, argt, args, nullptr, true, 1) == SPI_OK_SELECT &&
+        SPI_processed == 1) {
+        char *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+        out = v ? MemoryContextStrdup(TopTransactionContext, v) : nullptr;
+    }
+    SPI_finish();
+    safe_leave(&s);
+    return out;
+}
+
+// Add the keywords of a conninfo string (citus.node_conninfo, an authinfo)
+// to kw/val (n so far, at most max).
+int add_conninfo(const char *conninfo, const char **kw, const char **val, int n, int max)
+{
+    if (!conninfo || !*conninfo)
+        return n;
+    char *err = nullptr;
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &err);
+    if (!opts) {
+        if (err)
+            PQfreemem(err);
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("invalid connection settings for a Citus node (citus.node_conninfo or "
+                               "pg_dist_authinfo)")));
+    }
+    for (PQconninfoOption *o = opts; o->keyword && n < max; o++)
+        if (o->val && *o->val) {
+            kw[n] = pstrdup(o->keyword);
+            val[n] = pstrdup(o->val);
+            n++;
+        }
+    PQconninfoFree(opts);
+    return n;
+}
+
+Conn *get_conn(const char *host, int port, int32 nodeid)
+{
+    Oid user = GetUserId();
+    for (Conn *c = g_conns; c; c = c->next)
+        if (c->port == port && c->user == user && strcmp(c->host, host) == 0)
+            return c;
+    const char *kw[40], *val[40];
+    int n = 0;
+    char portbuf[16];
+    snprintf(portbuf, sizeof portbuf, "%d", port);
+    char *role = GetUserNameFromId(user, false);
+    kw[n] = "host"; val[n++] = host;
+    kw[n] = "port"; val[n++] = portbuf;
+    kw[n] = "dbname"; val[n++] = get_database_name(MyDatabaseId);
+    kw[n] = "user"; val[n++] = role;
+    kw[n] = "application_name"; val[n++] = kForwarderName;
+    n = add_conninfo(GetConfigOption("citus.node_conninfo", true, false), kw, val, n, 36);
+    n = add_conninfo(authinfo(nodeid, role), kw, val, n, 38);
+    kw[n] = nullptr;
+    val[n] = nullptr;
+    PGconn *pc = PQconnectStartParams(kw, val, 0);
+    if (!pc)
+        ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory connecting to node %s:%d", host, port)));
+    // Connect without blocking interrupts.
+    PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+    PG_TRY();
+    {
+        while (PQstatus(pc) != CONNECTION_BAD && st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+            int ev = st == PGRES_POLLING_READING ? WL_SOCKET_READABLE : WL_SOCKET_WRITEABLE;
+            int rc = WaitLatchOrSocket(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH | ev, PQsocket(pc), -1L,
+                                       PG_WAIT_EXTENSION);
+            if (rc & WL_LATCH_SET) {
+                ResetLatch(MyLatch);
+                CHECK_FOR_INTERRUPTS();
+            }
+            if (rc & ev)
+                st = PQconnectPoll(pc);
+        }
+    }
+    PG_CATCH();
+    {
+        PQfinish(pc);
+        PG_RE_THROW();
+    }
+    PG_END_TRY();
+    if (PQstatus(pc) != CONNECTION_OK) {
+        char *msg = pstrdup(PQerrorMessage(pc));
+        PQfinish(pc);
+        ereport(ERROR, (errcode(ERRCODE_SQLCLIENT_UNABLE_TO_ESTABLISH_SQLCONNECTION),
+                        errmsg("could not connect to Citus node %s:%d to forward a request", host, port),
+                        errdetail_internal("%s", msg),
+                        errhint("The request's key is held by that node; it is reached as the current role with "
+                                "citus.node_conninfo and pg_dist_authinfo, as Citus reaches it.")));
+    }
+    // The node's notices (none are expected) are not written to this
+    // server's stderr.
+    PQsetNoticeReceiver(pc, [](void *, const PGresult *) {}, nullptr);
+    auto *c = static_cast<Conn *>(MemoryContextAllocZero(TopMemoryContext, sizeof(Conn)));
+    c->host = MemoryContextStrdup(TopMemoryContext, host);
+    c->port = port;
+    c->user = user;
+    c->conn = pc;
+    c->next = g_conns;
+    g_conns = c;
+    // One wait event set for the connection's life: making one per wait
+    // (WaitLatchOrSocket) costs an epoll instance a call.
+    c->wes = compat::session_wait_event_set(3);
+    AddWaitEventToSet(c->wes, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, nullptr);
+    AddWaitEventToSet(c->wes, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, nullptr, nullptr);
+    AddWaitEventToSet(c->wes, WL_SOCKET_READABLE, PQsocket(pc), nullptr, nullptr);
+    return c;
+}
+
+// Wait for the answer of what was sent on c (interrupts served); the last
+// result, or nullptr when the connection broke.  An interrupt cancels the
+// remote query and closes the connection.
+PGresult *wait_result(Conn *c)
+{
+    PGresult *last = nullptr;
+    PG_TRY();
+    {
+        for (;;) {
+            bool broken = false;
+            while (PQisBusy(c->conn) && !broken) {
+                WaitEvent ev;
+                if (WaitEventSetWait(c->wes, -1L, &ev, 1, PG_WAIT_EXTENSION) != 1)
+                    continue;
+                if (ev.events & WL_LATCH_SET) {
+                    ResetLatch(MyLatch);
+                    CHECK_FOR_INTERRUPTS();
+                }
+                if ((ev.events & WL_SOCKET_READABLE) && !PQconsumeInput(c->conn))
+                    broken = true;
+            }
+            PGresult *r = PQgetResult(c->conn);
+            if (!r)
+                break;
+            if (last)
+                PQclear(last);
+            last = r;
+            if (PQstatus(c->conn) == CONNECTION_BAD)
+                break;
+        }
+    }
+    PG_CATCH();
+    {
+        if (last)
+            PQclear(last);
+        PGcancel *cancel = PQgetCancel(c->conn);
+        if (cancel) {
+            char errbuf[256];
+            (void) PQcancel(cancel, errbuf, sizeof errbuf);
+            PQfreeCancel(cancel);
+        }
+        drop_conn(c);
+        PG_RE_THROW();
+    }
+    PG_END_TRY();
+    return last;
+}
+
+// Raise the node's error (its SQLSTATE, message, detail, hint).
+[[noreturn]] void raise_remote(PGresult *r, const char *host, int port)
+{
+    const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+    const char *det = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
+    const char *hint = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT);
+    int code = st && strlen(st) == 5 ? MAKE_SQLSTATE(st[0], st[1], st[2], st[3], st[4]) : ERRCODE_CONNECTION_FAILURE;
+    char *m = pstrdup(msg ? msg : "unknown error");
+    char *d = det ? pstrdup(det) : nullptr;
+    char *h = hint ? pstrdup(hint) : nullptr;
+    PQclear(r);
+    ereport(ERROR, (errcode(code), errmsg("%s", m), d ? errdetail_internal("%s", d) : 0, h ? errhint("%s", h) : 0,
+                    errcontext("request forwarded to Citus node %s:%d", host, port)));
+    pg_unreachable();
+}
+
+[[noreturn]] void raise_broken(Conn *c, const char *host, int port)
+{
+    char *msg = pstrdup(c->conn ? PQerrorMessage(c->conn) : "");
+    drop_conn(c);
+    ereport(ERROR, (errcode(ERRCODE_CONNECTION_FAILURE),
+                    errmsg("lost the connection to Citus node %s:%d while forwarding a request", host, port),
+                    errdetail_internal("%s", msg)));
+    pg_unreachable();
+}
+
+// The statement's name on c, prepared there first if needed; nullptr when
+// the connection broke before it could be (the caller reconnects once).
+const char *prepare(Conn *c, const char *sql, int nparams, const char *host, int port)
+{
+    for (Prepared *p = c->prepared; p; p = p->next)
+        if (strcmp(p->sql, sql) == 0)
+            return p->name;
+    char name[32];
+    snprintf(name, sizeof name, "fe_fwd_%d", c->nprepared + 1);
+    if (!PQsendPrepare(c->conn, name, sql, nparams, nullptr))
+        return nullptr;
+    PGresult *r = wait_result(c);
+    if (!r)
+        return nullptr;
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        raise_remote(r, host, port);
+    PQclear(r);
+    auto *p = static_cast<Prepared *>(MemoryContextAllocZero(TopMemoryContext, sizeof(Prepared)));
+    p->sql = MemoryContextStrdup(TopMemoryContext, sql);
+    strlcpy(p->name, name, sizeof p->name);
+    p->next = c->prepared;
+    c->prepared = p;
+    c->nprepared++;
+    return p->name;
+}
+
+}  // namespace
+
+// The request's and result's type I/O functions (per route, in p's context).
+struct ForwardIo {
+    FmgrInfo *out;      // per request parameter
+    FmgrInfo *in;       // per result column
+    Oid *ioparam;
+};
+
+bool citus_forwarded_here()
+{
+    return application_name && strcmp(application_name, kForwarderName) == 0;
+}
+
+Datum citus_forward(DeployPlan *p, const char *fn_sql, const char *host, int port, int32 nodeid,
+                    const Datum *values, const bool *isnull, ForwardIo **io)
+{
+    if (IsTransactionBlock())
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("the key of this request is held by Citus node %s:%d, and a request is not forwarded "
+                               "inside a transaction block", host, port),
+                        errdetail("A forwarded request runs in its own transaction on that node and would not see "
+                                  "this transaction's writes."),
+                        errhint("Call %s outside a transaction block, or on that node (feature_ext.key_owner() "
+                                "names it for a key).", p->name)));
+    TupleDesc td = p->out_desc;
+    if (!*io) {
+        auto *f = static_cast<ForwardIo *>(MemoryContextAllocZero(p->cxt, sizeof(ForwardIo)));
+        f->out = static_cast<FmgrInfo *>(MemoryContextAllocZero(p->cxt, sizeof(FmgrInfo) * Max(p->nparams, 1)));
+        f->in = static_cast<FmgrInfo *>(MemoryContextAllocZero(p->cxt, sizeof(FmgrInfo) * Max(td->natts, 1)));
+        f->ioparam = static_cast<Oid *>(MemoryContextAllocZero(p->cxt, sizeof(Oid) * Max(td->natts, 1)));
+        for (int i = 0; i < p->nparams; i++) {
+            Oid out;
+            bool varlena;
+            getTypeOutputInfo(TupleDescAttr(p->heap_desc, p->param_attnos[i] - 1)->atttypid, &out, &varlena);
+            fmgr_info_cxt(out, &f->out[i], p->cxt);
+        }
+        for (int i = 0; i < td->natts; i++) {
+            Oid in;
+            getTypeInputInfo(TupleDescAttr(td, i)->atttypid, &in, &f->ioparam[i]);
+            fmgr_info_cxt(in, &f->in[i], p->cxt);
+        }
+        *io = f;
+    }
+    ForwardIo *f = *io;
+    // The request values as text, in the request function's argument order.
+    const char **pv = static_cast<const char **>(palloc(sizeof(char *) * Max(p->nparams, 1)));
+    for (int i = 0; i < p->nparams; i++) {
+        AttrNumber a = p->param_attnos[i];
+        pv[i] = isnull[a - 1] ? nullptr : OutputFunctionCall(&f->out[i], values[a - 1]);
+    }
+    PGresult *r = nullptr;
+    Conn *c = nullptr;
+    for (int attempt = 0; attempt < 2 && !r; attempt++) {
+        c = get_conn(host, port, nodeid);
+        if (PQstatus(c->conn) == CONNECTION_BAD) {
+            drop_conn(c);
+            continue;
+        }
+        const char *name = prepare(c, fn_sql, p->nparams, host, port);
+        if (!name || !PQsendQueryPrepared(c->conn, name, p->nparams, pv, nullptr, nullptr, 0)) {
+            if (attempt == 1)
+                raise_broken(c, host, port);
+            drop_conn(c);
+            continue;
+        }
+        r = wait_result(c);
+        if (!r && attempt == 1)
+            raise_broken(c, host, port);
+        if (!r)
+            drop_conn(c);
+    }
+    if (!r)
+        ereport(ERROR, (errcode(ERRCODE_CONNECTION_FAILURE),
+                        errmsg("could not forward the request to Citus node %s:%d", host, port)));
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        // A redeploy on the node may have changed what the prepared statement
+        // returns: prepare again next time.
+        if (PQstatus(c->conn) == CONNECTION_OK) {
+            PGresult *d = PQexec(c->conn, "DEALLOCATE ALL");
+            if (d)
+                PQclear(d);
+            forget_prepared(c);
+        }
+        raise_remote(r, host, port);
+    }
+    if (PQntuples(r) != 1 || PQnfields(r) != td->natts) {
+        int nt = PQntuples(r), nf = PQnfields(r);
+        PQclear(r);
+        ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                        errmsg("Citus node %s:%d answered %d rows of %d columns for deployment %s, expected one row "
+                               "of %d", host, port, nt, nf, p->name, td->natts),
+                        errhint("Redeploy it from the coordinator with '{\"replace\": true}'.")));
+    }
+    Datum *ov = static_cast<Datum *>(palloc(sizeof(Datum) * Max(td->natts, 1)));
+    bool *on = static_cast<bool *>(palloc(sizeof(bool) * Max(td->natts, 1)));
+    // Copy the text out first: an input function's error must not leave r.
+    char **txt = static_cast<char **>(palloc(sizeof(char *) * Max(td->natts, 1)));
+    for (int i = 0; i < td->natts; i++)
+        txt[i] = PQgetisnull(r, 0, i) ? nullptr : pstrdup(PQgetvalue(r, 0, i));
+    PQclear(r);
+    for (int i = 0; i < td->natts; i++) {
+        on[i] = txt[i] == nullptr;
+        ov[i] = InputFunctionCall(&f->in[i], txt[i], f->ioparam[i], TupleDescAttr(td, i)->atttypmod);
+    }
+    return HeapTupleGetDatum(heap_form_tuple(td, ov, on));
+}
+
+}  // namespace fe
