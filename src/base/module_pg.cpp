@@ -15,6 +15,7 @@ bool g_preloaded = false;
 int g_memory_limit_mb = 256;
 int g_ttl_gc_interval_s = 60;
 bool g_jit = true;
+bool g_preagg = true;
 }  // namespace fe
 
 extern "C" void _PG_init(void)
@@ -38,6 +39,10 @@ extern "C" void _PG_init(void)
     DefineCustomBoolVariable("feature_ext.jit", "Use LLVM-compiled deployment plans.",
                              "off runs the interpreter, with identical results.", &fe::g_jit, true, PGC_USERSET, 0,
                              nullptr, nullptr, nullptr);
+    DefineCustomBoolVariable("feature_ext.preaggregate",
+                             "Take block summaries instead of rows inside long deployed windows.",
+                             "off reads every row of the window, with identical results (docs/DEPLOY.md, \"Long windows\").",
+                             &fe::g_preagg, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     fe::retention_init();  // defines feature_ext.retention_interval
     MarkGUCPrefixReserved("feature_ext");
 

@@ -15,6 +15,7 @@
 #include "feature_ext/deploy/union_pg.hpp"
 #include "feature_ext/jit/spec.hpp"
 #include "feature_ext/base/module_pg.hpp"
+#include "feature_ext/base/guard_pg.hpp"
 
 #include <algorithm>
 
@@ -159,12 +160,103 @@ int64 group_range_lo(const DeployPlan *p, const GroupPlan *g, int64 base, bool *
     return lo;
 }
 
+// ---------------------------------------------------------------- pre-aggregation
+// docs/DEPLOY.md, "Long windows": inside long windows a request takes the
+// store's block summaries (docs/STORAGE.md, "Block summaries") instead of
+// reading the rows.  A group qualifies when every window on it is long
+// (ROWS n PRECEDING with n >= kPreaggMinRows, ROWS/RANGE UNBOUNDED
+// PRECEDING, RANGE offset PRECEDING) and ends at CURRENT ROW, no window is a
+// union window, a MAXSIZE is at least kPreaggMinRows, and every aggregate
+// on it is count(*), or count / sum / min / max of an int2, int4 or int8
+// column without FILTER (the aggregates whose result does not depend on
+// the order of the rows).
+constexpr int64 kPreaggMinRows = 1024;
+// This backend's totals (feature_ext.preagg_stats()).
+int64 g_preagg_blocks = 0, g_preagg_rows = 0;
+
+bool preagg_agg_ok(const AggPlan *a)
+{
+    if (a->wkind != kWinAgg || a->filter_expr)
+        return false;
+    bool is_int = a->fast_argtype == INT2OID || a->fast_argtype == INT4OID || a->fast_argtype == INT8OID;
+    switch (a->fast) {
+    case kFastCountStar:
+        return true;
+    case kFastCount:
+    case kFastSumInt:
+    case kFastMaxInt:
+    case kFastMinInt:
+        return is_int;
+    default:
+        return false;
+    }
+}
+
+// Does group g take block summaries in this session (feature_ext.preaggregate)?
+bool preagg_group(const DeployPlan *p, GroupPlan *g)
+{
+    if (g->preagg == 0) {
+        int gi = int(g - p->groups);
+        bool ok = g->uni == nullptr, any = false;
+        for (int w = 0; w < p->nwindows && ok; w++) {
+            const WindowPlan *wp = &p->windows[w];
+            if (wp->group != gi)
+                continue;
+            any = true;
+            if (wp->uni || (wp->mode != kRows && wp->mode != kRange) || wp->end_kind != kCurrent)
+                ok = false;
+            else if (wp->start_kind == kPreceding && wp->mode == kRows && wp->start_rows < kPreaggMinRows)
+                ok = false;
+            else if (wp->start_kind != kPreceding && wp->start_kind != kUnbounded)
+                ok = false;
+            else if (wp->maxsize > 0 && wp->maxsize < kPreaggMinRows)
+                ok = false;
+        }
+        for (int k = 0; k < p->naggs && ok; k++)
+            if (p->windows[p->aggs[k].window].group == gi && !preagg_agg_ok(&p->aggs[k]))
+                ok = false;
+        g->preagg = ok && any ? 2 : 1;
+    }
+    return g_preagg && g->preagg == 2;
+}
+
+// For this request: blocks may be taken while they lie within the newest
+// *rows stored rows (below the request's order value) and at or above
+// order *lo, which puts them inside every window of the group (after the
+// request's RANGE bounds are prepared).
+bool preagg_limits(const DeployPlan *p, const GroupPlan *g, int64 *rows, int64 *lo)
+{
+    int gi = int(g - p->groups);
+    *rows = INT64_MAX;
+    *lo = INT64_MIN;
+    for (int w = 0; w < p->nwindows; w++) {
+        const WindowPlan *wp = &p->windows[w];
+        if (wp->group != gi)
+            continue;
+        int64 lw = INT64_MAX;
+        if (wp->start_kind == kPreceding) {
+            if (wp->mode == kRows)
+                lw = wp->start_rows;
+            else if (!wp->bound_fast)
+                return false;  // bounds compared by in_range functions: rows only
+            else
+                *lo = Max(*lo, wp->start_bound);
+        }
+        if (wp->maxsize > 0)
+            lw = Min(lw, wp->maxsize - 1);  // the request row may take one place
+        *rows = Min(*rows, lw);
+    }
+    return *rows >= int64(kSumBlockRows);
+}
+
 // Read the key's rows.  With `jit_group` >= 0 the group's compiled kernel runs
 // on the payloads inside the read section; its error code is returned (0 = ok)
 // and raised by the caller after the section.
 int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, int64 base, Datum based,
             Rows *out, int jit_group = -1)
 {
+    out->skipped = 0;
+    out->pa = nullptr;
     if (g->uni)  // a union window: every table's rows merged (deploy/union_pg.cpp)
         return union_collect(p, g, reqv, reqn, base, based, out, jit_group);
     cached_slot(p->cxt, g->indexoid, &g->slot, &g->slot_generation, &g->meta);
@@ -229,11 +321,66 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
     bool range_fast = true;
     int64 range_lo = group_range_lo(p, g, base, &range_fast);
     bool need_od = decode || !range_fast;
+    // Pre-aggregation (interpreter only: compiled groups read rows).
+    PreaggAcc *pa = nullptr;
+    int64 pa_rows = INT64_MAX, pa_lo = INT64_MIN;
+    if (!use_jit && preagg_group(p, g) && s->sum_rows > 0 && preagg_limits(p, g, &pa_rows, &pa_lo)) {
+        if (!g->pa)
+            g->pa = static_cast<PreaggAcc *>(MemoryContextAllocZero(p->cxt, sizeof(PreaggAcc)));
+        pa = g->pa;
+        pa->rows = 0;
+        pa->ncols = int(Min(s->sum_ncols, uint32(core::kMaxSumCols)));
+        for (int i = 0; i < pa->ncols; i++) {
+            int sc = s->sum_cols[i].null_bit;
+            pa->attno[i] = sc < m->nstored ? m->stored[sc].attno : InvalidAttrNumber;
+            pa->count[i] = 0;
+            pa->sum[i] = 0;
+            pa->min[i] = pa->max[i] = 0;
+        }
+        int gi = int(g - p->groups);
+        for (int k = 0; k < p->naggs && pa; k++) {
+            const AggPlan *a = &p->aggs[k];
+            if (p->windows[a->window].group == gi && a->fast != kFastCountStar && pa->col_of(a->fast_attno) < 0)
+                pa = nullptr;  // a column without summaries in this index
+        }
+    }
     st.reader_enter(reader_id());
     if (const core::KeyEntry *k = st.find_key(s, hash, key, klen)) {
         core::Store::Cursor c;
         int npeers = 0;  // rows with the request's order value (the newest ones)
         for (c.seek(st, k, base, rule); c.valid(); c.next()) {
+            if (pa) {
+                // Whole blocks inside every window: their summaries.
+                while (out->n + pa->rows + int64(kSumBlockRows) <= pa_rows) {
+                    const core::BlockSum *b = c.block(pa_rows - (out->n + pa->rows), pa_lo);
+                    if (!b || out->n + pa->rows + int64(b->n) > pa_rows || b->min_order < pa_lo ||
+                        b->max_order >= base)
+                        break;
+                    const core::ColSum *cs = b->cols();
+                    int nc = Min(pa->ncols, int(c.dir()->ncols));
+                    for (int i = 0; i < nc; i++) {
+                        if (cs[i].count == 0)
+                            continue;
+                        if (pa->count[i] == 0) {
+                            pa->min[i] = cs[i].min;
+                            pa->max[i] = cs[i].max;
+                        } else {
+                            pa->min[i] = Min(pa->min[i], cs[i].min);
+                            pa->max[i] = Max(pa->max[i], cs[i].max);
+                        }
+                        pa->count[i] += cs[i].count;
+                        pa->sum[i] += cs[i].sum();
+                    }
+                    pa->rows += b->n;
+                    g_preagg_blocks++;
+                    g_preagg_rows += b->n;
+                    c.skip(b);
+                    if (!c.valid())
+                        break;
+                }
+                if (!c.valid())
+                    break;
+            }
             // A compacted key's rows lie at ascending addresses in walk order:
             // ask for the memory 2 kB (~40 rows) ahead while this row is used
             // (bench data, 100,000 requests, medians of 5 alternating runs:
@@ -244,7 +391,7 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
             core::RowView r = c.row();
             // ROWS windows count need_rows past the peers (EXCLUDE CURRENT_TIME
             // drops the peers before counting).
-            bool want = g->need_all || out->n - npeers < g->need_rows || r.order == base ||
+            bool want = g->need_all || out->n + (pa ? pa->rows : 0) - npeers < g->need_rows || r.order == base ||
                         (g->need_range && range_fast && r.order >= range_lo);
             npeers += r.order == base;
             Datum od = need_od ? order_to_datum(g->order_kind, r.order) : Datum(0);
@@ -304,6 +451,10 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
                 v[a - 1] = decode_stored(m, r.payload, sc, &nl[a - 1]);
             }
         }
+    }
+    if (pa && pa->rows > 0) {
+        out->skipped = pa->rows;
+        out->pa = pa;
     }
     if (use_jit)
         rc = run_jit_group(p, jit_group, out, base, based, reqv, reqn);
@@ -663,6 +814,35 @@ void run_fast(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f, co
         }
         have = true;
     }
+    if (r->skipped > 0) {
+        // Block summaries inside the frame (collect): order-independent
+        // aggregates only (preagg_agg_ok), so the result is the rows' own.
+        const PreaggAcc *pa = r->pa;
+        int i = a->fast == kFastCountStar ? -1 : pa->col_of(a->fast_attno);
+        if (a->fast == kFastCountStar)
+            cnt += pa->rows;
+        else if (i >= 0 && pa->count[i] > 0) {
+            switch (a->fast) {
+            case kFastCount:
+                cnt += pa->count[i];
+                break;
+            case kFastSumInt:
+                istate += int64(pa->sum[i]);
+                have = true;
+                break;
+            case kFastMaxInt:
+                istate = !have ? pa->max[i] : Max(istate, pa->max[i]);
+                have = true;
+                break;
+            case kFastMinInt:
+                istate = !have ? pa->min[i] : Min(istate, pa->min[i]);
+                have = true;
+                break;
+            default:
+                elog(ERROR, "feature_ext: aggregate without block summaries in a pre-aggregated window");
+            }
+        }
+    }
     out->isnull = false;
     switch (a->fast) {
     case kFastCountStar:
@@ -856,7 +1036,19 @@ void eval_group(DeployPlan *p, int g, const Rows &rows, int64 base, Datum based,
         if (wp->group != g)
             continue;
         Frame f;
-        compute_frame(wp, &rows, base, based, &f);
+        if (rows.skipped > 0) {
+            // Rows taken as block summaries lie inside the frame, below the
+            // request's peers: the frame over the rows that remain is the
+            // same with the row counts shortened by them (docs/DEPLOY.md,
+            // "Long windows").
+            WindowPlan wc = *wp;
+            if (wc.mode == kRows && wc.start_kind == kPreceding)
+                wc.start_rows -= rows.skipped;
+            if (wc.maxsize > 0)
+                wc.maxsize -= rows.skipped;
+            compute_frame(&wc, &rows, base, based, &f);
+        } else
+            compute_frame(wp, &rows, base, based, &f);
         for (int k = 0; k < p->naggs; k++) {
             AggPlan *a = &p->aggs[k];
             if (a->window != w || (skip && skip[k]))
@@ -869,6 +1061,8 @@ void eval_group(DeployPlan *p, int g, const Rows &rows, int64 base, Datum based,
                 run_fast(p, a, &rows, f, values, isnull, &p->params[k]);
                 continue;
             }
+            if (rows.skipped > 0)
+                elog(ERROR, "feature_ext: aggregate without block summaries in a pre-aggregated window");
             agg_ready(p, a);
             Datum state = a->init_null ? Datum(0) : datumCopy(a->init_value, a->transtypbyval, a->transtyplen);
             bool state_null = a->init_null;
@@ -994,7 +1188,16 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
         Rows rows;
         prepare_bounds(p, g, based, base);
         JitPlan *jp = p->jit;
-        if (g_jit && jp && jp->groups[g].fn) {
+        // A pre-aggregating group runs the interpreter's typed loops (the
+        // kernel reads rows); where it keeps finding no whole block (short
+        // RANGE windows, keys with few rows), the kernel serves the next
+        // requests and pre-aggregation is tried again after them.
+        bool pa_try = preagg_group(p, gp) && g_jit && jp && jp->groups[g].fn;
+        if (pa_try && gp->pa_backoff > 0) {
+            gp->pa_backoff--;
+            pa_try = false;
+        }
+        if (g_jit && jp && jp->groups[g].fn && !pa_try) {
             int rc = collect(p, gp, values, isnull, base, based, &rows, g);
             if (rc == 0) {
                 take_jit_results(p, jp, g);
@@ -1012,6 +1215,14 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
             jp->groups[g].fn = nullptr;  // layout changed: interpreter from now on
         }
         collect(p, gp, values, isnull, base, based, &rows);
+        if (pa_try) {
+            if (rows.skipped > 0)
+                gp->pa_misses = 0;
+            else if (++gp->pa_misses >= 4) {
+                gp->pa_misses = 0;
+                gp->pa_backoff = 64;
+            }
+        }
         eval_group(p, g, rows, base, based, values, isnull);
     }
     // Output row.
@@ -1025,3 +1236,13 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
 }
 
 }  // namespace fe
+
+FE_FUNCTION(fe_preagg_stats)
+{
+    TupleDesc td;
+    if (get_call_result_type(fcinfo, nullptr, &td) != TYPEFUNC_COMPOSITE)
+        elog(ERROR, "return type must be a row type");
+    Datum v[2] = {Int64GetDatum(fe::g_preagg_blocks), Int64GetDatum(fe::g_preagg_rows)};
+    bool n[2] = {false, false};
+    PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(td), v, n)));
+}

@@ -218,3 +218,8 @@ REVOKE ALL ON FUNCTION feature_ext.rebind_deployments() FROM PUBLIC;
 -- needs a column list: SELECT * FROM feature_ext.batch('f', 'txn') AS (...).
 CREATE FUNCTION feature_ext.batch(deployment text, source text DEFAULT NULL) RETURNS SETOF record
   AS 'MODULE_PATHNAME', 'fe_batch_named' LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+
+-- Pre-aggregation in this session (docs/DEPLOY.md, "Long windows"): block
+-- summaries that requests took instead of rows, and the rows they stood for.
+CREATE FUNCTION feature_ext.preagg_stats(OUT blocks_taken bigint, OUT rows_taken bigint)
+  RETURNS record AS 'MODULE_PATHNAME', 'fe_preagg_stats' LANGUAGE C STRICT VOLATILE;

@@ -413,6 +413,7 @@ static IndexBuildResult *skiplist_build(Relation heap, Relation index, IndexInfo
     s->builder_pid = uint32(MyProcPid);
     note_created_slot(m->id);
     sync_slot_ttl(s, m);
+    set_slot_summaries(s, m);
     // Everything the transaction sees now, its own earlier commands included.
     Snapshot snap = RegisterSnapshot(GetLatestSnapshot());
     int64 n = fill_slot(heap, m, s, snap, true);

@@ -15,6 +15,7 @@
 
 extern "C" {
 #include "access/twophase.h"
+#include "catalog/pg_type.h"
 #include "datatype/timestamp.h"
 #include "utils/date.h"
 #include "pgstat.h"
@@ -209,6 +210,23 @@ void sync_slot_ttl(core::IndexSlot *s, const IndexMeta *m)
     s->ttl_rows.store(m->ttl.rows);
     s->ttl_event_clock.store(m->ttl.event_clock ? 1 : 0);
     s->ttl_type.store(uint32(m->ttl.type), std::memory_order_release);
+}
+
+void set_slot_summaries(core::IndexSlot *s, const IndexMeta *m)
+{
+    core::SumCol cols[core::kMaxSumCols];
+    uint32 n = 0;
+    int fixed_start = (m->nstored + 7) / 8;  // after the null bitmap (storage/codec_pg.cpp)
+    for (int i = 0; i < m->nstored && n < uint32(core::kMaxSumCols); i++) {
+        const ColInfo &c = m->stored[i];
+        uint8 kind = c.typid == INT2OID ? core::kSumI16 : c.typid == INT4OID ? core::kSumI32
+                     : c.typid == INT8OID ? core::kSumI64 : core::kSumNone;
+        if (kind == core::kSumNone || c.fixed_off < 0 || fixed_start + c.fixed_off > 0xffff)
+            continue;
+        cols[n] = core::SumCol{uint16(i), uint16(fixed_start + c.fixed_off), kind, {0, 0, 0}};
+        n++;
+    }
+    store().set_summaries(s, kSumBlockRows, cols, n);
 }
 
 // ---------------------------------------------------------------- GC

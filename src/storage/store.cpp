@@ -3,6 +3,7 @@
 #include "feature_ext/storage/store.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <new>
 #include <thread>
@@ -734,8 +735,10 @@ uint64_t Store::reclaim()
     int victim = int((e + 2) % 3);
     Ref nodes = h->limbo_nodes[victim];
     Ref keys = h->limbo_keys[victim];
+    Ref dirs = h->limbo_dirs[victim];
     h->limbo_nodes[victim] = 0;
     h->limbo_keys[victim] = 0;
+    h->limbo_dirs[victim] = 0;
     h->epoch.store(e + 1, std::memory_order_seq_cst);
     // Count what is freed here (not the change of h->used, which other
     // threads move concurrently and which would also count dropped indexes,
@@ -760,6 +763,13 @@ uint64_t Store::reclaim()
         limbo_freed += class_size(sz);
         free(keys, sz);
         keys = nx;
+    }
+    while (dirs) {
+        SumDir *d = at<SumDir>(dirs);
+        Ref nx = d->limbo_next;
+        limbo_freed += class_size(d->bytes);
+        free(dirs, d->bytes);
+        dirs = nx;
     }
     uint64_t freed = limbo_freed;
     // Dropped indexes whose drop every reader has moved past; bucket
@@ -827,6 +837,12 @@ IndexSlot *Store::claim_slot_locked(const SlotId &id, uint32_t heap, uint32_t or
         s->ttl_event_clock.store(0);
         s->ttl_abs.store(0);
         s->ttl_rows.store(0);
+        s->sum_rows = 0;
+        s->sum_group = 0;
+        s->sum_ncols = 0;
+        memset(s->sum_cols, 0, sizeof(s->sum_cols));
+        s->sum_blocks.store(0);
+        s->sum_bytes.store(0);
         s->keys.store(0);
         s->rows.store(0);
         s->bytes.store(bytes);
@@ -918,6 +934,11 @@ uint64_t Store::free_slot_memory(IndexSlot *s)
             KeyEntry *k = at<KeyEntry>(r);
             Ref nx = k->chain[link].load();
             bytes += free_chain(k->head[0].load());
+            if (Ref d = k->sums.load()) {
+                size_t db = at<SumDir>(d)->bytes;
+                bytes += class_size(db);
+                free(d, db);
+            }
             size_t sz = KeyEntry::size_for(k->keylen);
             bytes += class_size(sz);
             free(r, sz);
@@ -1383,6 +1404,7 @@ bool Store::publish(IndexSlot *s, KeyEntry *k, Ref node, const TtlRule &rule, bo
             return false;
         uint64_t seq = hdr()->seq.fetch_add(1, std::memory_order_relaxed) + 1;
         n->seq_len = (seq << 16) | n->payload_len();
+        invalidate_blocks(s, k, n->order, n->order);  // before the link ("block summaries")
         find_preds(k, n->order, seq, preds);
         for (int l = 0; l < n->height; l++)
             n->next[l].store(preds[l]->load(std::memory_order_relaxed), std::memory_order_relaxed);
@@ -1412,6 +1434,7 @@ bool Store::remove(IndexSlot *s, KeyEntry *k, int64_t order, uint32_t tid_block,
     if (!found)
         return false;
     RowNode *f = at<RowNode>(found);
+    invalidate_blocks(s, k, order, order);  // before the unlink ("block summaries")
     find_preds(k, order, f->seq(), preds);
     for (int l = f->height - 1; l >= 0; l--)
         if (preds[l]->load(std::memory_order_relaxed) == found)
@@ -1478,6 +1501,10 @@ int64_t Store::expire(IndexSlot *s, KeyEntry *k, const TtlRule &rule)
         return 0;
     }
     RowNode *f = at<RowNode>(first);
+    // Before the cut ("block summaries"); the key is looked at again by the
+    // next compaction pass, which rebuilds its blocks.
+    if (invalidate_blocks(s, k, INT64_MIN, f->order) > 0)
+        mark_dirty(s, k);
     find_preds(k, f->order, f->seq(), preds);
     for (int l = kMaxHeight - 1; l >= 0; l--)
         if (preds[l]->load(std::memory_order_relaxed) != 0)
@@ -1587,6 +1614,16 @@ restart:
             {
                 SpinGuard lg(h->limbo_lock);
                 uint64_t e = h->epoch.load(std::memory_order_seq_cst);
+                if (Ref d = k->sums.load(std::memory_order_relaxed)) {
+                    // Every block is invalid (the key has no row); readers
+                    // still on k may hold the directory: through the epoch.
+                    const SumDir *sd = at<SumDir>(d);
+                    s->sum_blocks.fetch_sub(sd->nblocks, std::memory_order_relaxed);
+                    s->sum_bytes.fetch_sub(int64_t(class_size(sd->bytes)), std::memory_order_relaxed);
+                    h->limbo_bytes.fetch_add(int64_t(class_size(sd->bytes)), std::memory_order_relaxed);
+                    k->sums.store(0, std::memory_order_release);
+                    retire_dir_locked(d);
+                }
                 k->limbo_next = h->limbo_keys[e % 3];
                 h->limbo_keys[e % 3] = r;
                 h->limbo_bytes.fetch_add(sz, std::memory_order_relaxed);
@@ -1693,8 +1730,22 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
         if (deferred)
             *deferred = true;  // looked at again when room is back
     }
-    if (prefix == 0 && victims == 0)
+    // Nothing moves: blocks invalidated since the last pass are rebuilt
+    // (their rows are read meanwhile), or made for a key that has none.
+    auto sums_only = [&] {
+        if (sum_rows_of(s) == 0 || n < int64_t(sum_rows_of(s)))
+            return;
+        const SumDir *d = at<SumDir>(k->sums.load(std::memory_order_relaxed));
+        bool stale = d == nullptr;
+        for (uint32_t i = 0; d && i < d->nblocks + d->nsupers && !stale; i++)
+            stale = !d->block(i)->valid.load(std::memory_order_relaxed);
+        if (stale)
+            rebuild_sums(s, k);
+    };
+    if (prefix == 0 && victims == 0) {
+        sums_only();
         return false;
+    }
     // The set M: the prefix (or everything) and the rows in victim
     // segments; rows too large for a segment stay where they are.
     auto moves = [&](int64_t i, Ref r, const RowNode *nd) { return (i < prefix || victim(r)) && movable(nd); };
@@ -1711,8 +1762,10 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
             r = nd->next[0].load(std::memory_order_relaxed);
         }
     }
-    if (m == 0)
+    if (m == 0) {
+        sums_only();
         return false;
+    }
     // (1) Copy M in list order into pieces of the open run segment; each old
     // node's limbo link (0 on every linked node) records its copy.
     Ref first_old = k->head[0].load(std::memory_order_relaxed);
@@ -1771,6 +1824,31 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
                 cp->next[l].store(moved(old->next[l].load(std::memory_order_relaxed)), std::memory_order_relaxed);
         }
         r = old->next[0].load(std::memory_order_relaxed);
+    }
+    // Blocks holding a moved row go invalid before the copies are linked
+    // ("block summaries"): their first or last may be retired below.  One
+    // range per stretch of consecutive moved rows.
+    if (k->sums.load(std::memory_order_relaxed)) {
+        if (m == n) {
+            invalidate_blocks(s, k, INT64_MIN, INT64_MAX);
+        } else {
+            bool open = false;
+            int64_t hi = 0, lo = 0;
+            for (Ref r = first_old; r;) {
+                RowNode *old = at<RowNode>(r);
+                if (old->limbo_next) {
+                    if (!open)
+                        hi = old->order, open = true;
+                    lo = old->order;
+                } else if (open) {
+                    invalidate_blocks(s, k, lo, hi);
+                    open = false;
+                }
+                r = old->next[0].load(std::memory_order_relaxed);
+            }
+            if (open)
+                invalidate_blocks(s, k, lo, hi);
+        }
     }
     // (3) Publish: the heads, then each link of a row that stays, that
     // points into M.  Readers follow either the old nodes (intact until
@@ -1834,7 +1912,348 @@ bool Store::compact_key(IndexSlot *s, KeyEntry *k, bool force, int64_t *runs_out
         }
         record(rn, mask);
     }
+    if (sum_rows_of(s))
+        rebuild_sums(s, k);
     return true;
+}
+
+// ---------------------------------------------------------------- block summaries
+
+void Store::set_summaries(IndexSlot *s, uint32_t rows_per_block, const SumCol *cols, uint32_t ncols,
+                          uint32_t blocks_per_super)
+{
+    s->sum_group = blocks_per_super >= 2 ? blocks_per_super : 0;
+    ncols = std::min<uint32_t>(ncols, kMaxSumCols);
+    for (uint32_t i = 0; i < ncols; i++)
+        s->sum_cols[i] = cols[i];
+    s->sum_ncols = ncols;
+    __atomic_store_n(&s->sum_rows, rows_per_block, __ATOMIC_RELEASE);
+}
+
+int64_t Store::invalidate_blocks(IndexSlot *s, KeyEntry *k, int64_t lo, int64_t hi)
+{
+    (void)s;
+    SumDir *d = at<SumDir>(k->sums.load(std::memory_order_relaxed));
+    if (!d)
+        return 0;
+    // Blocks are in list order: min_order and max_order do not increase.
+    // Those with min_order <= hi are a suffix; of them, those with
+    // max_order >= lo a prefix of it.
+    uint32_t a = 0, b = d->nblocks;
+    while (a < b) {
+        uint32_t mid = (a + b) / 2;
+        if (d->block(mid)->min_order > hi)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    int64_t cleared = 0;
+    for (uint32_t i = a; i < d->nblocks && d->block(i)->max_order >= lo; i++) {
+        BlockSum *bl = d->block(i);
+        if (bl->valid.load(std::memory_order_relaxed)) {
+            bl->valid.store(0, std::memory_order_seq_cst);
+            cleared++;
+        }
+    }
+    // Superblocks: their range spans the gaps between their blocks.
+    a = 0, b = d->nsupers;
+    while (a < b) {
+        uint32_t mid = (a + b) / 2;
+        if (d->super(mid)->min_order > hi)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    for (uint32_t i = a; i < d->nsupers && d->super(i)->max_order >= lo; i++) {
+        BlockSum *bl = d->super(i);
+        if (bl->valid.load(std::memory_order_relaxed)) {
+            bl->valid.store(0, std::memory_order_seq_cst);
+            cleared++;
+        }
+    }
+    return cleared;
+}
+
+void Store::retire_dir_locked(Ref dir)
+{
+    StoreHeader *h = hdr();
+    uint64_t e = h->epoch.load(std::memory_order_seq_cst);
+    at<SumDir>(dir)->limbo_next = h->limbo_dirs[e % 3];
+    h->limbo_dirs[e % 3] = dir;
+}
+
+namespace {
+
+// PostgreSQL's float8 order: NaN above every other value, -0 equal to +0.
+int f8cmp(double a, double b)
+{
+    if (std::isnan(a))
+        return std::isnan(b) ? 0 : 1;
+    if (std::isnan(b))
+        return -1;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+struct ColAcc {
+    int64_t count;
+    int64_t imin, imax;
+    __int128 isum;
+    double fmin, fmax, fsum;
+};
+
+}  // namespace
+
+void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
+{
+    uint32_t B = sum_rows_of(s);
+    if (B == 0)
+        return;
+    uint32_t nc = s->sum_ncols;
+    const SumCol *cols = s->sum_cols;
+    Ref od = k->sums.load(std::memory_order_relaxed);
+    SumDir *old = at<SumDir>(od);
+    uint32_t nb_old = old ? old->nblocks : 0;
+    // Can the row's columns be read (the payload holds every bit and value)?
+    auto readable = [&](const RowNode *nd) {
+        uint32_t len = nd->payload_len();
+        for (uint32_t c = 0; c < nc; c++) {
+            const SumCol &sc = cols[c];
+            if (uint32_t(sc.null_bit / 8) >= len)
+                return false;
+            uint32_t w = sc.kind == kSumI16 ? 2 : sc.kind == kSumI32 ? 4 : 8;
+            if (sc.kind == kSumNone || uint32_t(sc.off) + w > len)
+                return false;
+        }
+        return true;
+    };
+    ColAcc acc[kMaxSumCols];
+    // One walk of the list: count (dst == nullptr) or fill dst.  Returns
+    // the blocks; *carried: how many are old valid blocks.
+    auto walk = [&](SumDir *dst, uint32_t cap, uint32_t *carried) -> uint32_t {
+        uint32_t count = 0, h = 0, run_n = 0;
+        *carried = 0;
+        BlockSum *cur = nullptr;
+        for (Ref r = k->head[0].load(std::memory_order_relaxed); r;) {
+            const RowNode *nd = at<RowNode>(r);
+            int64_t o = nd->order;
+            while (h < nb_old && old->block(h)->min_order > o)
+                h++;
+            const BlockSum *ob = nullptr;
+            for (uint32_t j = h; j < nb_old && old->block(j)->max_order >= o; j++) {
+                const BlockSum *cand = old->block(j);
+                if (cand->first == r && cand->valid.load(std::memory_order_relaxed)) {
+                    ob = cand;
+                    h = j + 1;
+                    break;
+                }
+            }
+            if (ob) {
+                run_n = 0;  // a partial block before it is dropped
+                if (dst && count < cap) {
+                    BlockSum *nbk = dst->block(count);
+                    memcpy(static_cast<void *>(nbk), static_cast<const void *>(ob), dst->block_bytes);
+                    nbk->valid.store(1, std::memory_order_relaxed);
+                }
+                count++;
+                (*carried)++;
+                r = at<RowNode>(ob->last)->next[0].load(std::memory_order_relaxed);
+                continue;
+            }
+            Ref nx = nd->next[0].load(std::memory_order_relaxed);
+            if (!readable(nd)) {
+                run_n = 0;
+                r = nx;
+                continue;
+            }
+            if (run_n == 0) {
+                cur = dst && count < cap ? dst->block(count) : nullptr;
+                if (cur) {
+                    cur->first = r;
+                    cur->max_order = o;
+                }
+                for (uint32_t c = 0; c < nc; c++)
+                    acc[c] = ColAcc{0, 0, 0, 0, 0.0, 0.0, 0.0};
+            }
+            if (cur) {
+                const uint8_t *p = nd->payload();
+                for (uint32_t c = 0; c < nc; c++) {
+                    const SumCol &sc = cols[c];
+                    if (p[sc.null_bit / 8] & (1 << (sc.null_bit % 8)))
+                        continue;
+                    ColAcc &a = acc[c];
+                    if (sc.kind == kSumF64) {
+                        double v;
+                        memcpy(&v, p + sc.off, 8);
+                        if (a.count == 0)
+                            a.fmin = a.fmax = v;
+                        else {
+                            if (f8cmp(v, a.fmin) < 0)
+                                a.fmin = v;
+                            if (f8cmp(v, a.fmax) > 0)
+                                a.fmax = v;
+                        }
+                        a.fsum += v;
+                    } else {
+                        int64_t v;
+                        if (sc.kind == kSumI16) {
+                            int16_t x;
+                            memcpy(&x, p + sc.off, 2);
+                            v = x;
+                        } else if (sc.kind == kSumI32) {
+                            int32_t x;
+                            memcpy(&x, p + sc.off, 4);
+                            v = x;
+                        } else
+                            memcpy(&v, p + sc.off, 8);
+                        if (a.count == 0)
+                            a.imin = a.imax = v;
+                        else {
+                            a.imin = std::min(a.imin, v);
+                            a.imax = std::max(a.imax, v);
+                        }
+                        a.isum += v;
+                    }
+                    a.count++;
+                }
+            }
+            if (++run_n == B) {
+                if (cur) {
+                    cur->n = B;
+                    cur->last = r;
+                    cur->min_order = o;
+                    ColSum *cs = cur->cols();
+                    for (uint32_t c = 0; c < nc; c++) {
+                        const ColAcc &a = acc[c];
+                        cs[c].count = a.count;
+                        if (cols[c].kind == kSumF64) {
+                            memcpy(&cs[c].min, &a.fmin, 8);
+                            memcpy(&cs[c].max, &a.fmax, 8);
+                            memcpy(&cs[c].sum_lo, &a.fsum, 8);
+                            cs[c].sum_hi = 0;
+                        } else {
+                            cs[c].min = a.imin;
+                            cs[c].max = a.imax;
+                            cs[c].sum_lo = uint64_t(a.isum);
+                            cs[c].sum_hi = int64_t(a.isum >> 64);
+                        }
+                    }
+                    cur->valid.store(1, std::memory_order_relaxed);
+                }
+                count++;
+                run_n = 0;
+                cur = nullptr;
+            }
+            r = nx;
+        }
+        return count;
+    };
+    uint32_t carried = 0;
+    uint32_t nb = walk(nullptr, 0, &carried);
+    bool supers_ok = true;
+    for (uint32_t i = 0; old && i < old->nsupers; i++)
+        supers_ok = supers_ok && old->super(i)->valid.load(std::memory_order_relaxed);
+    if (old && carried == nb_old && nb == nb_old && supers_ok)
+        return;  // the same blocks
+    uint32_t G = s->sum_group;
+    uint32_t ns = G ? nb / G : 0;
+    Ref nd = 0;
+    size_t bytes = 0;
+    if (nb > 0) {
+        // Summaries are an optimisation: not out of the room inserts need
+        // (the old directory, its changed blocks invalid, stays meanwhile).
+        if (!compaction_room())
+            return;
+        bytes = SumDir::size_for(nb + ns, nc);
+        nd = alloc(bytes);
+        if (!nd)
+            return;  // memory short: the old directory stays (its invalid blocks read as rows)
+        SumDir *d = at<SumDir>(nd);
+        d->limbo_next = 0;
+        d->bytes = uint32_t(bytes);
+        d->nblocks = nb;
+        d->ncols = uint16_t(nc);
+        d->block_bytes = uint16_t(BlockSum::size_for(nc));
+        d->nsupers = 0;  // none while blocks are filled (super(i) follows the blocks)
+        d->group = G;
+        uint32_t c2 = 0;
+        uint32_t filled = walk(d, nb, &c2);
+        if (filled != nb) {  // cannot happen: the list is unchanged under the key lock
+            free(nd, bytes);
+            return;
+        }
+        d->nsupers = ns;
+        for (uint32_t si = 0; si < ns; si++) {
+            BlockSum *sb = d->super(si);
+            const BlockSum *b0 = d->block(si * G);
+            bool ok = true;
+            for (uint32_t j = si * G; j + 1 < (si + 1) * G && ok; j++)
+                ok = at<RowNode>(d->block(j)->last)->next[0].load(std::memory_order_relaxed) == d->block(j + 1)->first;
+            sb->first = b0->first;
+            sb->max_order = b0->max_order;
+            sb->last = d->block((si + 1) * G - 1)->last;
+            sb->min_order = d->block((si + 1) * G - 1)->min_order;
+            sb->n = 0;
+            ColSum *cs = sb->cols();
+            for (uint32_t c = 0; c < nc; c++) {
+                bool fl = cols[c].kind == kSumF64;
+                int64_t cnt = 0, imin = 0, imax = 0;
+                double fmn = 0, fmx = 0, fsm = 0;
+                __int128 isum = 0;
+                for (uint32_t j = si * G; j < (si + 1) * G; j++) {
+                    const ColSum &x = d->block(j)->cols()[c];
+                    if (x.count == 0)
+                        continue;
+                    if (fl) {
+                        if (cnt == 0)
+                            fmn = x.fmin(), fmx = x.fmax();
+                        else {
+                            if (f8cmp(x.fmin(), fmn) < 0)
+                                fmn = x.fmin();
+                            if (f8cmp(x.fmax(), fmx) > 0)
+                                fmx = x.fmax();
+                        }
+                        fsm += x.fsum();
+                    } else {
+                        if (cnt == 0)
+                            imin = x.min, imax = x.max;
+                        else
+                            imin = std::min(imin, x.min), imax = std::max(imax, x.max);
+                        isum += x.sum();
+                    }
+                    cnt += x.count;
+                }
+                cs[c].count = cnt;
+                if (fl) {
+                    memcpy(&cs[c].min, &fmn, 8);
+                    memcpy(&cs[c].max, &fmx, 8);
+                    memcpy(&cs[c].sum_lo, &fsm, 8);
+                    cs[c].sum_hi = 0;
+                } else {
+                    cs[c].min = imin;
+                    cs[c].max = imax;
+                    cs[c].sum_lo = uint64_t(isum);
+                    cs[c].sum_hi = int64_t(isum >> 64);
+                }
+            }
+            for (uint32_t j = si * G; j < (si + 1) * G; j++)
+                sb->n += d->block(j)->n;
+            sb->valid.store(ok ? 1 : 0, std::memory_order_relaxed);
+        }
+    }
+    k->sums.store(nd, std::memory_order_release);
+    s->sum_blocks.fetch_add(int64_t(nb) - int64_t(nb_old), std::memory_order_relaxed);
+    s->sum_bytes.fetch_add(int64_t(nd ? class_size(bytes) : 0) - int64_t(old ? class_size(old->bytes) : 0),
+                           std::memory_order_relaxed);
+    if (old) {
+        // Readers holding the old directory read rows from now on; its
+        // memory goes through the epoch.
+        for (uint32_t i = 0; i < nb_old + old->nsupers; i++)
+            old->block(i)->valid.store(0, std::memory_order_seq_cst);
+        StoreHeader *h = hdr();
+        SpinGuard lg(h->limbo_lock);
+        retire_dir_locked(od);
+        h->limbo_bytes.fetch_add(int64_t(class_size(old->bytes)), std::memory_order_relaxed);
+    }
 }
 
 void Store::runs_account(IndexSlot *s, uint32_t before, uint32_t after)
@@ -1941,6 +2360,20 @@ void Store::Cursor::seek(const Store &st, const KeyEntry *k, int64_t upto, const
     cutoff_ = rule.cutoff_for(k);
     pos_ = 0;
     cur_ = nullptr;
+    dir_ = st.at<SumDir>(k->sums.load(std::memory_order_acquire));
+    hint_ = 0;
+    if (dir_) {
+        // The first block that may hold rows at or below upto.
+        uint32_t a = 0, b = dir_->nblocks;
+        while (a < b) {
+            uint32_t mid = (a + b) / 2;
+            if (dir_->block(mid)->min_order > upto)
+                a = mid + 1;
+            else
+                b = mid;
+        }
+        hint_ = a;
+    }
     if (rule.has_rows()) {
         // Positions count from the key's newest row: walk level 0.
         for (Ref r = k->head[0].load(std::memory_order_acquire); r; pos_++) {
@@ -1973,6 +2406,39 @@ void Store::Cursor::seek(const Store &st, const KeyEntry *k, int64_t upto, const
         cur_ = st.at<RowNode>(found);
     }
     check_ttl();
+}
+
+const BlockSum *Store::Cursor::block(int64_t max_n, int64_t min_lo)
+{
+    if (!dir_ || !cur_)
+        return nullptr;
+    int64_t o = cur_->order;
+    uint32_t nb = dir_->nblocks;
+    while (hint_ < nb && dir_->block(hint_)->min_order > o)
+        hint_++;
+    Ref here = st_->ref_of(cur_);
+    for (uint32_t j = hint_; j < nb; j++) {
+        const BlockSum *b = dir_->block(j);
+        if (b->max_order < o)
+            break;
+        if (b->first != here)
+            continue;
+        if (!b->valid.load(std::memory_order_seq_cst))
+            return nullptr;
+        hint_ = j + 1;
+        if (dir_->group && j % dir_->group == 0 && j / dir_->group < dir_->nsupers) {
+            const BlockSum *sb = dir_->super(j / dir_->group);
+            if (sb->n <= max_n && sb->min_order >= min_lo && sb->valid.load(std::memory_order_seq_cst) &&
+                !(rule_.type != TtlType::kNone && rule_.expired(pos_ + sb->n - 1, sb->min_order, cutoff_))) {
+                hint_ = j + dir_->group;
+                return sb;
+            }
+        }
+        if (rule_.type != TtlType::kNone && rule_.expired(pos_ + b->n - 1, b->min_order, cutoff_))
+            return nullptr;
+        return b;
+    }
+    return nullptr;
 }
 
 void Store::Cursor::check_ttl()

@@ -1122,6 +1122,7 @@ int64 load_index(Oid indexoid)
     s->builder_pid = uint32(MyProcPid);
     g_building = s;  // dropped at abort until it is ready
     sync_slot_ttl(s, m);
+    set_slot_summaries(s, m);
     // Writers that found no slot at their pre-commit hold the gate until
     // their commit is visible: once it is clear, each writer has either
     // committed (the snapshot below sees it) or will queue (header comment).

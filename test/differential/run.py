@@ -58,6 +58,8 @@ script is printed.  The first 3 failing seeds of a run are shrunk (at most
                                                  PostgreSQL dialect, openmldb:1..100
   python3 test/differential/run.py --long 600    random seeds for 600 s, both dialects
                                                  in turn (--dialect pg|openmldb: one)
+  python3 test/differential/run.py --long-windows 20   20 random long-window seeds
+                                                 (pre-aggregation; fixed runs include longwin:1..8)
   python3 test/differential/run.py --seed 17     one seed, verbose (--seed openmldb:17:
                                                  OpenMLDB dialect, shows the translation)
 
@@ -765,6 +767,175 @@ def error_problem(i, phase, e):
     return problem(i, "error in " + phase, [], None, None, msg)
 
 
+
+# ---------------------------------------------------------------- long windows
+# Seeds longwin:N (docs/DEPLOY.md, "Long windows"): one key with thousands
+# of rows (ties, NULLs, values past 32 bits, late rows), compacted by the GC
+# pass so that it has block summaries, then changed (DELETEs, late rows
+# landing inside compacted blocks, sometimes a second GC pass); a random
+# deployment of long windows (ROWS n >= 1024, UNBOUNDED, RANGE offset or
+# UNBOUNDED, EXCLUDE, ending at the current row) with the aggregates that
+# pre-aggregate, sometimes one that does not or a short window beside (the
+# group then reads rows). Each request is answered four ways (JIT on/off x
+# feature_ext.preaggregate on/off) and must equal PostgreSQL's own window
+# executor over the stored rows plus the request as the last of its peers
+# (fed only the rows that can reach the request's frame, so that its cost
+# stays linear). The run fails if summaries were taken in too few seeds.
+CI_LONG_SEEDS = list(range(1, 9))  # 6 pre-aggregate, 2 read rows (a short window / another aggregate)
+LONG_AGGS = ["count(*)", "count(v)", "sum(v)", "min(v)", "max(v)", "count(b)", "min(b)", "max(b)",
+             "sum(s)", "min(s)", "max(s)", "count(s)"]
+LONG_OTHER = ["avg(v)", "sum(b)", "max(v) FILTER (WHERE v > 0)", "sum(f)"]
+LONG_STATS = {"seeds": 0, "eligible": 0, "took": 0, "requests": 0}
+
+
+def rand_long_case(n):
+    rng = random.Random(n * 7717 + 3)
+    nrows = rng.randint(2500, 6000)
+    ties = rng.choice([1, 2, 3])
+    rows = []  # (k, ts, v, b, s, f)
+    for i in range(nrows):
+        k = "a" if rng.random() < 0.97 else "b"
+        v = None if rng.random() < 0.1 else rng.randint(-1000, 1000)
+        b = None if rng.random() < 0.1 else rng.randint(-10 ** 15, 10 ** 15)
+        sm = None if rng.random() < 0.1 else rng.randint(-32768, 32767)
+        f = None if rng.random() < 0.1 else round(rng.uniform(-100, 100), 3)
+        rows.append([k, (i // ties) * 10, v, b, sm, f])
+    # late rows: some rows arrive after newer ones (they land inside runs)
+    for _ in range(nrows // 20):
+        j = rng.randrange(nrows)
+        rows.append(rows.pop(j))
+    nwin = rng.choice([1, 1, 2])
+    wins = []
+    for j in range(nwin):
+        kind = rng.choice(["rows", "rows", "rows_unb", "range", "range_unb"])
+        excl = ""
+        if kind == "rows":
+            size = rng.choice([1024, 1100, 1500, 2500, 4000])
+            if size <= 1500 and rng.random() < 0.5:
+                excl = rng.choice(["CURRENT ROW", "GROUP", "TIES"])
+        elif kind == "range":
+            size = rng.choice([4000, 10000, 30000])
+            if size <= 4000 and rng.random() < 0.5:
+                excl = rng.choice(["CURRENT ROW", "GROUP", "TIES"])
+        else:
+            size = None
+        wins.append({"id": j, "kind": kind, "size": size, "excl": excl})
+    if rng.random() < 0.08:  # a short window beside: the group reads rows
+        wins.append({"id": nwin, "kind": "rows", "size": rng.choice([5, 50]), "excl": ""})
+    feats = []
+    for j in range(rng.randint(3, 6)):
+        feats.append(("x%d" % j, rng.choice(LONG_AGGS), rng.randrange(len(wins))))
+    if rng.random() < 0.08:  # an aggregate without summaries: the group reads rows
+        feats.append(("o0", rng.choice(LONG_OTHER), 0))
+    changes = {"delete": rng.sample(range(nrows), rng.choice([0, 3, nrows // 400, nrows // 100])),
+               "late": rng.randint(0, 40), "gc_again": rng.random() < 0.6}
+    reqs = []
+    last = max(r[1] for r in rows)
+    for _ in range(10):
+        ts = rng.choice([last + 10, last, rng.randrange(0, last + 1, 10), rng.randrange(0, last + 1)])
+        reqs.append(["a" if rng.random() < 0.9 else rng.choice(["b", "zz"]), ts, rng.randint(-5, 5),
+                     rng.choice([None, 7]), rng.randint(-3, 3), 1.5])
+    return rows, wins, feats, changes, reqs, rng
+
+
+def long_frame_sql(w):
+    if w["kind"] == "rows":
+        fr = "ROWS BETWEEN %d PRECEDING AND CURRENT ROW" % w["size"]
+    elif w["kind"] == "rows_unb":
+        fr = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+    elif w["kind"] == "range":
+        fr = "RANGE BETWEEN %d PRECEDING AND CURRENT ROW" % w["size"]
+    else:
+        fr = "RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+    return fr + (" EXCLUDE " + w["excl"] if w["excl"] else "")
+
+
+def long_eligible(wins, feats):
+    return all(w["kind"] != "rows" or w["size"] >= 1024 for w in wins) and all(a in LONG_AGGS for _, a, _ in feats)
+
+
+def run_long_seed(cur, n, verbose=False):
+    """Problems (strings) of seed longwin:n."""
+    rows, wins, feats, changes, reqs, rng = rand_long_case(n)
+    q = "SELECT %s FROM dl WINDOW %s" % (
+        ", ".join("%s OVER w%d AS %s" % (a, w, al) for al, a, w in feats),
+        ", ".join("w%d AS (PARTITION BY k ORDER BY ts %s)" % (w["id"], long_frame_sql(w)) for w in wins))
+    if verbose:
+        print(q)
+    problems = []
+    cur.execute("RESET feature_ext.jit")
+    cur.execute("RESET feature_ext.preaggregate")
+    cur.execute("SELECT feature_ext.undeploy('dlong') FROM feature_ext.deployments WHERE name = 'public.dlong'")
+    cur.execute("DROP TABLE IF EXISTS dl")
+    cur.execute("CREATE TABLE dl (k text, ts int8, v int, b int8, s int2, f float8, seq serial) USING feature_store")
+    cur.execute("CREATE INDEX dl_k ON dl USING skiplist (k, ts)")
+    vals = ", ".join("(%s)" % ", ".join(sql_value(x) for x in r) for r in rows)
+    cur.execute("INSERT INTO dl (k, ts, v, b, s, f) VALUES " + vals)
+    cur.execute("SELECT feature_ext.run_gc()")
+    # stored rows as the model knows them: seq -> row
+    stored = {i + 1: r for i, r in enumerate(rows)}
+    dels = [d + 1 for d in changes["delete"]]
+    cur.execute("DELETE FROM dl WHERE seq = ANY(%s)", (dels,))
+    for d in dels:
+        stored.pop(d, None)
+    last = max(r[1] for r in rows)
+    late = [["a", rng.randrange(0, last, 10) + 5, rng.randint(-9, 9), rng.randint(-9, 9), 1, 0.5]
+            for _ in range(changes["late"])]
+    if late:
+        cur.execute("INSERT INTO dl (k, ts, v, b, s, f) VALUES " +
+                    ", ".join("(%s)" % ", ".join(sql_value(x) for x in r) for r in late))
+        for j, r in enumerate(late):
+            stored[len(rows) + 1 + j] = r
+    if changes["gc_again"]:
+        cur.execute("SELECT feature_ext.run_gc()")
+    cur.execute("SELECT feature_ext.deploy('dlong', %s)", (q,))
+    cur.execute("SELECT rows_taken FROM feature_ext.preagg_stats()")
+    taken0 = cur.fetchone()[0]
+    feats_sql = ", ".join("%s OVER w%d AS %s" % (a, w, al) for al, a, w in feats)
+    nwins = ", ".join("w%d AS (ORDER BY ts %s)" % (w["id"], long_frame_sql(w)) for w in wins)
+    for req in reqs:
+        k, ts = req[0], req[1]
+        # the oldest order value any window can reach for this request
+        cand = sorted(((r[1], sq) for sq, r in stored.items() if r[0] == k and r[1] <= ts), reverse=True)
+        lb = None
+        for w in wins:
+            if w["kind"] in ("rows_unb", "range_unb"):
+                b = -1
+            elif w["kind"] == "rows":
+                b = cand[w["size"]][0] if len(cand) > w["size"] else -1
+            else:
+                b = ts - w["size"]
+            lb = b if lb is None else min(lb, b)
+        args = "%s::text, %s::int8, %s::int, %s::int8, %s::int2, %s::float8" % tuple(sql_value(x) for x in req)
+        ref = ("SELECT row(y.*)::text FROM (SELECT %s, is_req FROM (SELECT * FROM ("
+               "SELECT k, ts, seq, v, b, s, f, false AS is_req FROM dl WHERE k = %s AND ts <= %d AND ts >= %d "
+               "UNION ALL SELECT %s, %d, 2147483647, %s, %s, %s, %s, true) u ORDER BY ts, seq) x WINDOW %s) y "
+               "WHERE is_req" % (feats_sql, sql_value(k), ts, lb, sql_value(k), ts,
+                                 *[sql_value(x) for x in req[2:]], nwins))
+        cur.execute(ref)
+        natv = cur.fetchone()[0]
+        for jit in ("on", "off"):
+            for pre in ("on", "off"):
+                cur.execute("SET feature_ext.jit = %s; SET feature_ext.preaggregate = %s" % (jit, pre))
+                cur.execute("SELECT row(x.*)::text FROM dlong(%s, 0) x" % args)
+                got = cur.fetchone()[0]
+                if got[:-1] + ",t)" != natv:
+                    problems.append("request %s jit %s preaggregate %s: deployed %s, native %s\n  reference: %s"
+                                    % (req, jit, pre, got, natv, ref))
+        LONG_STATS["requests"] += 1
+    cur.execute("RESET feature_ext.jit; RESET feature_ext.preaggregate")
+    cur.execute("SELECT rows_taken FROM feature_ext.preagg_stats()")
+    took = cur.fetchone()[0] - taken0
+    LONG_STATS["seeds"] += 1
+    if long_eligible(wins, feats):
+        LONG_STATS["eligible"] += 1
+        LONG_STATS["took"] += took > 0
+    elif took:
+        problems.append("summaries taken (%d rows) by a deployment that should read rows" % took)
+    if verbose:
+        print("eligible: %s, rows taken as summaries: %d" % (long_eligible(wins, feats), took))
+    return problems
+
 # ---------------------------------------------------------------- runs
 def table_ddl(rows):
     return "CREATE TABLE dt (k text, v int, f float8, ts %s) USING feature_store" % (
@@ -1077,14 +1248,14 @@ def report(cur, seed, rows, wins, feats, problems, do_shrink):
 
 def seed_label(seed):
     """(dialect, n) as --seed takes it: 17 (PostgreSQL dialect) or openmldb:17."""
-    return "%s%d" % ("openmldb:" if seed[0] == "openmldb" else "", seed[1])
+    return "%s%d" % ({"openmldb": "openmldb:", "longwin": "longwin:"}.get(seed[0], ""), seed[1])
 
 
 def parse_seed(text):
     dialect, _, n = text.rpartition(":")
-    if dialect not in ("", "pg", "openmldb") or not n.lstrip("-").isdigit():
-        raise argparse.ArgumentTypeError("a seed is N (PostgreSQL dialect) or openmldb:N")
-    return ("openmldb" if dialect == "openmldb" else "pg", int(n))
+    if dialect not in ("", "pg", "openmldb", "longwin") or not n.lstrip("-").isdigit():
+        raise argparse.ArgumentTypeError("a seed is N (PostgreSQL dialect), openmldb:N or longwin:N")
+    return (dialect or "pg", int(n))
 
 
 def main():
@@ -1095,6 +1266,9 @@ def main():
                     help="the deployments' dialect (fixed and --long seeds; default both)")
     ap.add_argument("--port", type=int, help="use a running server on this port (/tmp socket)")
     ap.add_argument("--no-shrink", action="store_true", help="print failing cases unshrunk")
+    ap.add_argument("--long-windows", type=int, metavar="N",
+                    help="only N random long-window seeds (pre-aggregation; fixed runs include longwin:1..%d)"
+                    % len(CI_LONG_SEEDS))
     args = ap.parse_args()
     if SELFTEST:
         print("FE_DIFF_SELFTEST=%s: a fake discrepancy is injected into the %s answers (shrinker self-test)"
@@ -1115,11 +1289,14 @@ def main():
         cur.execute("CREATE EXTENSION IF NOT EXISTS feature_ext")
         if args.seed is not None:
             seeds = [args.seed]
+        elif args.long_windows:
+            seeds = [("longwin", random.randrange(1 << 30)) for _ in range(args.long_windows)]
         elif args.long:
             seeds = None
         else:
             seeds = [("pg", n) for n in CI_SEEDS if args.dialect != "openmldb"] + \
-                [("openmldb", n) for n in CI_OMLDB_SEEDS if args.dialect != "pg"]
+                [("openmldb", n) for n in CI_OMLDB_SEEDS if args.dialect != "pg"] + \
+                [("longwin", n) for n in CI_LONG_SEEDS if args.dialect != "openmldb"]
         t0 = time.time()
         i = 0
         while True:
@@ -1133,6 +1310,19 @@ def main():
                 dialect = args.dialect if args.dialect != "both" else "openmldb" if i % 2 else "pg"
                 seed = (dialect, random.randrange(1 << 30))
             i += 1
+            if seed[0] == "longwin":
+                try:
+                    lp = run_long_seed(cur, seed[1], verbose=args.seed is not None)
+                except psycopg.Error as e:
+                    cur.connection.rollback() if not cur.connection.autocommit else None
+                    lp = ["error: %s" % str(e).strip().split("\n")[0]]
+                if lp:
+                    failed += 1
+                    print("FAIL seed %s (python3 test/differential/run.py --seed %s):\n  %s"
+                          % (seed_label(seed), seed_label(seed), "\n  ".join(lp[:5])))
+                else:
+                    passed += 1
+                continue
             rows, wins, feats, problems = run_seed(cur, seed, verbose=args.seed is not None)
             if is_om(wins):
                 stats["openmldb"] += 1
@@ -1147,14 +1337,22 @@ def main():
                 passed += 1
         cur.execute("SELECT feature_ext.undeploy('dfeat') FROM feature_ext.deployments WHERE name = 'public.dfeat'")
         cur.execute("DROP TABLE IF EXISTS dt")
+        cur.execute("SELECT feature_ext.undeploy('dlong') FROM feature_ext.deployments WHERE name = 'public.dlong'")
+        cur.execute("DROP TABLE IF EXISTS dl")
         con.close()
+        if LONG_STATS["seeds"]:
+            print("long windows: %d seeds (%d requests, each 4 ways), %d could pre-aggregate, summaries taken in %d"
+                  % (LONG_STATS["seeds"], LONG_STATS["requests"], LONG_STATS["eligible"], LONG_STATS["took"]))
+            if LONG_STATS["eligible"] >= 4 and LONG_STATS["took"] * 2 < LONG_STATS["eligible"]:
+                print("FAIL: block summaries were taken in too few long-window seeds for the comparison to mean anything")
+                failed += 1
         print("differential: %d seeds (%d PostgreSQL dialect, %d OpenMLDB dialect), %.1fs; requests ran compiled "
               "code in %d seeds; PostgreSQL dialect: window modifiers in %d seeds, frame model checked against the "
               "executor in %d, %d rows as of their time through training_set(); OpenMLDB dialect: MAXSIZE or "
               "EXCLUDE CURRENT_TIME in %d" % (
                   passed + failed, passed + failed - stats["openmldb"], stats["openmldb"], time.time() - t0,
                   JIT_USED[0], stats["modified"], stats["checked"], STATS_ASOF[0], stats["om_modified"]))
-        if passed + failed >= 20 and JIT_USED[0] < (passed + failed) // 2:
+        if passed + failed - LONG_STATS["seeds"] >= 20 and JIT_USED[0] < (passed + failed - LONG_STATS["seeds"]) // 2:
             print("FAIL: the JIT ran in too few seeds for jit on = off to mean anything")
             failed += 1
         print("%d passed, %d failed" % (passed, failed))

@@ -10,6 +10,7 @@ extern bool g_preloaded;
 extern int g_memory_limit_mb;   // feature_ext.memory_limit (MB)
 extern int g_ttl_gc_interval_s; // feature_ext.ttl_gc_interval (s)
 extern bool g_jit;              // feature_ext.jit
+extern bool g_preagg;           // feature_ext.preaggregate (docs/DEPLOY.md, "Long windows")
 
 // Storage engine: shmem hooks, xact callbacks, background worker (storage/shmem_pg.cpp).
 void storage_init();

@@ -130,6 +130,14 @@ struct GroupPlan {
     bool *buf_isnull;
     int buf_values_cap;
     const uint8 **buf_payloads;
+    // Pre-aggregation (docs/DEPLOY.md, "Long windows"): 0 not decided yet,
+    // 1 never (a short window or an aggregate without summaries), 2 when
+    // the request allows; the summaries taken by the last collect.
+    int8 preagg;
+    struct PreaggAcc *pa;
+    // With a compiled kernel: requests in a row that took no summary, and
+    // requests left to the kernel before pre-aggregation is tried again.
+    int16 pa_misses, pa_backoff;
     struct UnionGroup *uni;    // a union window's group: the tables it merges (deploy/union_pg.hpp),
                                // or nullptr; indexoid is then the main table's index or InvalidOid
 };

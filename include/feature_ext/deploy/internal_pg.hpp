@@ -8,8 +8,33 @@
 
 namespace fe {
 
+// Block summaries a request took instead of rows (docs/DEPLOY.md, "Long
+// windows"): the rows they stand for lie inside every window of the group,
+// strictly older than the request's order value.  Per summarised column
+// (the slot's SumCol order): heap attribute, non-null count, exact sum,
+// min, max.
+// palloc aligns to 8 bytes only: a 128-bit integer that does not ask for 16.
+typedef __int128 int128_a8 __attribute__((aligned(8)));
+struct PreaggAcc {
+    int64 rows;
+    int ncols;
+    AttrNumber attno[core::kMaxSumCols];
+    int64 count[core::kMaxSumCols];
+    int128_a8 sum[core::kMaxSumCols];
+    int64 min[core::kMaxSumCols], max[core::kMaxSumCols];
+    int col_of(AttrNumber a) const
+    {
+        for (int i = 0; i < ncols; i++)
+            if (attno[i] == a)
+                return i;
+        return -1;
+    }
+};
+
 // The stored rows of one key that a request (or a batch source row) sees,
-// newest first.
+// newest first.  With `skipped` > 0, that many rows between them were taken
+// as block summaries (pa): rows[] is then the newer rows, then the older
+// ones, without them.
 struct Rows {
     int n;            // stored rows (newest first)
     int64 *order;     // order values
@@ -17,6 +42,8 @@ struct Rows {
     Datum *values;    // n * natts, by attribute
     bool *isnull;
     const uint8 **payloads;  // JIT groups: the stored rows' payloads
+    int64 skipped = 0;
+    const PreaggAcc *pa = nullptr;
 };
 
 // Frame of a window as ascending positions [from, to] over 0..n (n = the

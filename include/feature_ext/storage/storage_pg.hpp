@@ -87,6 +87,11 @@ int64 order_now(OrderKind kind, TimestampTz now);      // wall clock in order un
 core::TtlRule slot_rule(const core::IndexSlot *s, TimestampTz now);
 // Publish the index's TTL settings into its slot when they differ.
 void sync_slot_ttl(core::IndexSlot *s, const IndexMeta *m);
+// Rows per block summary (docs/STORAGE.md, "Block summaries").
+constexpr uint32 kSumBlockRows = 256;
+// Describe the payload's int2/int4/int8 columns (the first kMaxSumCols) to
+// a new slot, for block summaries; before the slot gets rows.
+void set_slot_summaries(core::IndexSlot *s, const IndexMeta *m);
 
 // ---- encoding (storage/codec_pg.cpp); buffers are palloc'd in CurrentMemoryContext
 // Key bytes of a heap row (values/isnull by heap attribute).

@@ -218,6 +218,45 @@
 // A dropped index is marked kDropped with the epoch of its drop and freed
 // whole once the epoch has advanced twice past it.
 //
+// ---------------------------------------------------------------- block summaries
+// Pre-aggregation for long windows.  With Store::set_summaries on a slot,
+// compact_key ends by giving the key a directory (KeyEntry::sums -> SumDir)
+// of blocks: each block stands for sum_rows consecutive rows of the list,
+// first (newest) .. last (oldest), with its row count, the first and last
+// order values, and per summarised column the non-null count, exact sum
+// (integers, 128-bit), min and max.  A reader's Cursor at a row that is a
+// valid block's first may take the summary and continue at last's level-0
+// successor (Cursor::block / skip) instead of reading the rows.
+// Invariant: a block with valid set has exactly the rows first..last in
+// the list, contiguous, and both are linked.  Every change of a key's rows
+// runs under the key lock and clears valid (seq_cst) on the blocks it may
+// touch before the list changes:
+//   publish  -- blocks whose [min_order, max_order] holds the new order;
+//   remove   -- blocks whose range holds the row's order;
+//   expire   -- every block with min_order <= the first cut row's order;
+//   compact_key -- blocks whose range holds the order of a moved row
+//               (a moved first or last would leave the block pointing at a
+//               retired node), before the copies are published.
+// Superblocks (group consecutive blocks that were list-adjacent when built,
+// summarised together) follow the same rules: a change clears valid on the
+// superblocks whose [min_order, max_order] it may touch, as for blocks
+// (the range covers the gaps between its blocks, so a row landing between
+// two of them clears it too).
+// compact_key then builds a new directory (the old one's valid blocks,
+// copied, and new blocks over stretches of sum_rows uncovered rows), clears
+// valid on every block of the old one and retires it through the epoch
+// (limbo_dirs); a key's directory is freed with the key.  Readers: a
+// reader that loads valid == 1 (seq_cst) loaded it before the writer's
+// clear, hence before the unlink and retire that follow it, so last and
+// its successor stay allocated for the reader's epoch; the block then
+// stands for the rows as they were at that load (as any lock-free read of
+// the list, concurrent changes are seen or not).  A reader at a node
+// allocated after a block was invalidated, at the address of a freed first,
+// loads valid == 0 (its release publish follows the clear).  TTL: readers
+// cut expired rows themselves, so Cursor::block takes a block only when its
+// last row (the oldest, at position pos + n - 1) is visible; expiry is
+// monotone along the list, so then every row of it is.
+//
 // ---------------------------------------------------------------- catch-up
 // A load (after a restart) fills a slot from the table while writers go on;
 // the PostgreSQL layer (storage/xact_pg.cpp) decides at each writer's
@@ -327,7 +366,10 @@ struct KeyEntry {
     std::atomic<uint32_t> segmask;
     uint32_t runs;                // runs at the last compact_key (key lock; monitoring)
     Ref limbo_next;
-    uint32_t pad_;
+    // Block summaries of the key's rows (SumDir; 0: none), replaced by
+    // compact_key, blocks invalidated by writers (header comment,
+    // "block summaries").
+    std::atomic<Ref> sums;
     std::atomic<Ref> head[kMaxHeight];
     uint8_t key[1];               // really key[keylen]
 
@@ -384,6 +426,77 @@ struct TtlRule {
         return false;
     }
 };
+
+// ---------------------------------------------------------------- block summaries
+// Pre-aggregation (header comment, "block summaries").  The PostgreSQL
+// layer describes the fixed-width numeric payload columns to summarise
+// (Store::set_summaries); the core reads them by offset, knowing no type.
+constexpr int kMaxSumCols = 16;
+enum SumKind : uint8_t { kSumNone = 0, kSumI16, kSumI32, kSumI64, kSumF64 };
+struct SumCol {
+    uint16_t null_bit;  // bit of the payload's null bitmap (byte bit/8, bit bit%8)
+    uint16_t off;       // byte offset of the value in the payload
+    uint8_t kind;       // SumKind
+    uint8_t pad_[3];
+};
+// One column over one block.  Integers: count of non-null values, exact
+// 128-bit sum (two words: shared memory is only 8-byte aligned), min, max.
+// Floats: min / max as PostgreSQL orders float8 (NaN above everything; of
+// -0 and +0 the first met in list order, newest first), the sum as a double
+// accumulated in list order (not what PostgreSQL's executor would round).
+struct ColSum {
+    int64_t count;
+    int64_t min, max;     // kSumF64: the doubles' bits
+    uint64_t sum_lo;      // kSumF64: the double sum's bits
+    int64_t sum_hi;
+    __int128 sum() const { return __int128((unsigned __int128)uint64_t(sum_hi) << 64 | sum_lo); }
+    double fsum() const { double d; memcpy(&d, &sum_lo, 8); return d; }
+    double fmin() const { double d; memcpy(&d, &min, 8); return d; }
+    double fmax() const { double d; memcpy(&d, &max, 8); return d; }
+};
+// A block: n consecutive rows of a key, first (newest) .. last (oldest),
+// then ncols ColSums.  Immutable once its directory is published, but for
+// valid, cleared (never set again) by a writer whose change touches it.
+struct BlockSum {
+    std::atomic<uint32_t> valid;
+    uint32_t n;
+    Ref first, last;
+    int64_t max_order, min_order;  // first's and last's order values
+    const ColSum *cols() const { return reinterpret_cast<const ColSum *>(this + 1); }
+    ColSum *cols() { return reinterpret_cast<ColSum *>(this + 1); }
+    static size_t size_for(uint32_t ncols) { return sizeof(BlockSum) + sizeof(ColSum) * ncols; }
+};
+static_assert(sizeof(BlockSum) == 32, "BlockSum layout");
+static_assert(sizeof(ColSum) == 40, "ColSum layout");
+// A key's directory of blocks, newest first (list order), then its
+// superblocks (superblock s stands for blocks s*group .. s*group+group-1
+// together, when they were list-adjacent and valid at build time; same
+// layout as a block); retired whole through the epoch when compact_key
+// replaces it.
+struct SumDir {
+    Ref limbo_next;
+    uint32_t bytes;
+    uint32_t nblocks;
+    uint16_t ncols;
+    uint16_t block_bytes;
+    uint32_t nsupers;
+    uint32_t group;         // blocks per superblock
+    const BlockSum *super(uint32_t i) const { return block(nblocks + i); }
+    BlockSum *super(uint32_t i) { return block(nblocks + i); }
+    const BlockSum *block(uint32_t i) const
+    {
+        return reinterpret_cast<const BlockSum *>(reinterpret_cast<const uint8_t *>(this + 1) + size_t(i) * block_bytes);
+    }
+    BlockSum *block(uint32_t i)
+    {
+        return reinterpret_cast<BlockSum *>(reinterpret_cast<uint8_t *>(this + 1) + size_t(i) * block_bytes);
+    }
+    static size_t size_for(uint32_t nentries, uint32_t ncols)
+    {
+        return sizeof(SumDir) + size_t(nentries) * BlockSum::size_for(ncols);
+    }
+};
+static_assert(sizeof(SumDir) == 24, "SumDir layout");
 
 // ---------------------------------------------------------------- indexes
 // kSlotFailed: a marker without memory for an index whose load failed
@@ -450,6 +563,14 @@ struct IndexSlot {
     std::atomic<uint32_t> ttl_event_clock;
     std::atomic<int64_t> ttl_abs;
     std::atomic<int64_t> ttl_rows;
+    // Block summaries (Store::set_summaries before the slot gets rows):
+    // rows per block (0: none built), the columns summarised; blocks and
+    // directory bytes held now (monitoring).
+    uint32_t sum_rows;
+    uint32_t sum_group;            // blocks per superblock (0: none)
+    uint32_t sum_ncols;
+    SumCol sum_cols[kMaxSumCols];
+    std::atomic<int64_t> sum_blocks, sum_bytes;
     // Statistics.
     std::atomic<int64_t> keys, rows, bytes, expired;
     std::atomic<int64_t> last_gc;  // caller's time unit; 0 = never
@@ -546,6 +667,7 @@ struct StoreHeader {
     SpinLock limbo_lock;
     Ref limbo_nodes[3];
     Ref limbo_keys[3];
+    Ref limbo_dirs[3];             // SumDir, linked by SumDir::limbo_next
     std::atomic<int64_t> limbo_bytes;
     std::atomic<uint64_t> seq;     // publish sequence
     std::atomic<uint32_t> gates[kCommitGates];
@@ -752,6 +874,12 @@ public:
     // key's number of runs afterwards.
     bool compact_key(IndexSlot *s, KeyEntry *k, bool force = false, int64_t *runs = nullptr,
                      bool *deferred = nullptr);
+    // Block summaries for slot s: rows per block (0: off) and the columns
+    // (at most kMaxSumCols).  Called once, before the slot gets rows; the
+    // directories are (re)built by compact_key (header comment, "block
+    // summaries").
+    void set_summaries(IndexSlot *s, uint32_t rows_per_block, const SumCol *cols, uint32_t ncols,
+                       uint32_t blocks_per_super = 64);
     // mark_victims, then compact_key over the dirty keys, those with rows in
     // new victim segments, or (force) every key (header comment, "GC pass");
     // records the runs per key in the slot; returns keys compacted.  Inside
@@ -793,8 +921,30 @@ public:
         }
         int64_t position() const { return pos_; }  // 0-based position from the key's newest row
 
+        // Block skipping (header comment, "block summaries").  The valid
+        // summary of the block that starts at the current row, when all its
+        // rows are visible under the cursor's TTL rule; nullptr otherwise
+        // (read the rows).  Blocks cover compacted rows only where compaction
+        // built them; the newest rows, edges and changed blocks are rows.
+        // With max_n / min_lo: the largest such summary (a superblock, else
+        // the block) with at most max_n rows and min_order >= min_lo; the
+        // block itself may exceed them (the caller checks).
+        const BlockSum *block(int64_t max_n = INT64_MAX, int64_t min_lo = INT64_MIN);
+        // Past block b (from block(), at the current row): its n rows.
+        void skip(const BlockSum *b)
+        {
+            const RowNode *last = st_->at<RowNode>(b->last);
+            cur_ = st_->at<RowNode>(last->next[0].load(std::memory_order_acquire));
+            pos_ += b->n;
+            if (rule_.type != TtlType::kNone)
+                check_ttl();
+        }
+        const SumDir *dir() const { return dir_; }
+
     private:
         void check_ttl();
+        const SumDir *dir_ = nullptr;
+        uint32_t hint_ = 0;
         const Store *st_ = nullptr;
         const RowNode *cur_ = nullptr;
         int64_t pos_ = 0;
@@ -812,6 +962,14 @@ private:
     // The stripe locks of bucket b (ascending) / their release.
     void lock_bucket(IndexSlot *s, uint32_t n, uint32_t b);
     void unlock_bucket(IndexSlot *s, uint32_t n, uint32_t b);
+    // Block summaries, key lock held: clear valid on every block of k
+    // whose order range meets [lo, hi]; returns how many.
+    int64_t invalidate_blocks(IndexSlot *s, KeyEntry *k, int64_t lo, int64_t hi);
+    // Replace k's directory: valid blocks kept, new blocks over the runs of
+    // sum_rows consecutive rows no valid block covers (key lock held).
+    void rebuild_sums(IndexSlot *s, KeyEntry *k);
+    void retire_dir_locked(Ref dir);  // limbo_lock held
+    static uint32_t sum_rows_of(const IndexSlot *s) { return __atomic_load_n(&s->sum_rows, __ATOMIC_ACQUIRE); }
     // kKeyDirty on k and its bucket's bit in the current table ("GC pass").
     void mark_dirty(IndexSlot *s, KeyEntry *k);
     // compact_key, and the key's runs into the slot's histogram; *deferred:

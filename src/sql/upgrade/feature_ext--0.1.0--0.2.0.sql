@@ -271,3 +271,8 @@ BEGIN
   RETURN n;
 END $$;
 REVOKE ALL ON FUNCTION feature_ext.rebind_deployments() FROM PUBLIC;
+
+-- Pre-aggregation in this session (docs/DEPLOY.md, "Long windows"): block
+-- summaries that requests took instead of rows, and the rows they stood for.
+CREATE FUNCTION feature_ext.preagg_stats(OUT blocks_taken bigint, OUT rows_taken bigint)
+  RETURNS record AS 'MODULE_PATHNAME', 'fe_preagg_stats' LANGUAGE C STRICT VOLATILE;

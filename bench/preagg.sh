@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Long windows, pre-aggregation (issue 17 part 1, SPEC §6): one key with
+# R rows (default 1,000,000), requests over ROWS 1,000, ROWS 1,000,000 and
+# RANGE over all rows, the same five features each (count(*), count / sum /
+# min / max of int columns), pre-aggregation on and off, same server, same
+# run.
+#
+#   bash bench/preagg.sh [--rows R] [--reps N] [--port P]
+#
+# Server-side mean per call from feature_ext.deployment_stats() (the
+# deployment's own timer: no client round trip), over a loop of calls in
+# one statement; the configurations alternate, N reps (default 3), medians.
+# Answers are checked equal with pre-aggregation on and off before timing.
+# Prints the ratio the issue asks for: ROWS 1,000,000 (and RANGE all) over
+# ROWS 1,000, target <= 2.  Never asserts on times (a shared machine).
+# Run `make install` first.
+set -euo pipefail
+FE_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$FE_ROOT/test/lib.sh"
+
+ROWS=1000000
+REPS=3
+PORT=${BENCH_PORT:-$(fe_free_port 55715)}
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --rows) ROWS=$2; shift 2 ;;
+        --reps) REPS=$2; shift 2 ;;
+        --port) PORT=$2; shift 2 ;;
+        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "unknown option: $1 (try --help)" >&2; exit 2 ;;
+    esac
+done
+work=$(fe_workdir)
+trap 'fe_stop_server "$work/data" immediate; rm -rf "$work"' EXIT
+fe_start_server "$work/data" "$PORT" "shared_buffers = '256MB'" "feature_ext.memory_limit = '1GB'"
+psqlc() { fe_psql "$PORT" -At "$@"; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+psqlc -c "CREATE EXTENSION feature_ext" >/dev/null
+psqlc -c "CREATE TABLE pa (k text, ts int8, v int4, w int8) USING feature_store" >/dev/null
+psqlc -c "CREATE INDEX pa_k ON pa USING skiplist (k, ts)" >/dev/null
+psqlc -c "INSERT INTO pa SELECT 'a', i, ((i::int8 * 7919) % 1000)::int4, i::int8 * 104729 FROM generate_series(1, $ROWS) i" >/dev/null
+# The GC pass compacts the key into runs and builds its block summaries.
+psqlc -c "SELECT feature_ext.run_gc()" >/dev/null
+
+FEATS="count(*) OVER w AS n, sum(v) OVER w AS sv, min(v) OVER w AS mv, max(w) OVER w AS mw, count(w) OVER w AS cw"
+deploy() {  # name frame
+    psqlc -c "SELECT feature_ext.deploy('$1', \$q\$SELECT $FEATS FROM pa WINDOW w AS (PARTITION BY k ORDER BY ts $2)\$q\$)" >/dev/null
+}
+deploy f_rows1k "ROWS BETWEEN 1000 PRECEDING AND CURRENT ROW"
+deploy f_rows1m "ROWS BETWEEN 1000000 PRECEDING AND CURRENT ROW"
+deploy f_range "RANGE UNBOUNDED PRECEDING"
+REQ="'a', $((ROWS + 1)), 1, 1"
+
+# Same answers with pre-aggregation on and off (and the summaries taken).
+for f in f_rows1k f_rows1m f_range; do
+    on=$(psqlc -c "SELECT row(x.*) FROM $f($REQ) x")
+    off=$(psqlc -c "SET feature_ext.preaggregate = off; SELECT row(x.*) FROM $f($REQ) x" | tail -1)
+    [ "$on" = "$off" ] || { echo "MISMATCH $f: on $on off $off" >&2; exit 1; }
+    echo "$f: $on"
+done
+taken=$(psqlc -c "SELECT count(*) FROM f_rows1m($REQ)" -c "SELECT rows_taken FROM feature_ext.preagg_stats()" | tail -1)
+echo "rows a ROWS 1,000,000 request took as block summaries: $taken"
+
+# mean_us of N calls of deployment f with pre-aggregation on|off: the
+# deployment's (calls, mean) before and after, in one session.
+measure() {  # f on|off N
+    psqlc -F ' ' <<EOF | tail -1
+SET feature_ext.preaggregate = $2;
+SELECT count(*) FROM $1($REQ);  -- warm: plan cached, first call not counted below
+SELECT calls AS c0, calls * mean_us AS t0 FROM feature_ext.deployment_stats() WHERE name = 'public.$1' \gset
+SELECT count(*) FROM generate_series(1, $3) g, LATERAL $1($REQ) x;
+SELECT round(((calls * mean_us - :t0) / (calls - :c0))::numeric, 2)
+  FROM feature_ext.deployment_stats() WHERE name = 'public.$1';
+EOF
+}
+declare -A res
+CONFIGS="f_rows1k:on:20000 f_rows1m:on:5000 f_range:on:5000 f_rows1k:off:20000 f_rows1m:off:100 f_range:off:100"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores, shared)"
+for rep in $(seq 1 "$REPS"); do
+    for c in $CONFIGS; do
+        IFS=: read -r f mode n <<<"$c"
+        us=$(measure "$f" "$mode" "$n")
+        res[$f:$mode]="${res[$f:$mode]:-} $us"
+    done
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-30s %14s %14s\n' "server-side mean per call (us)" "preagg on" "preagg off"
+for f in f_rows1k f_rows1m f_range; do
+    label=$([ $f = f_rows1k ] && echo "ROWS 1,000" || ([ $f = f_rows1m ] && echo "ROWS 1,000,000" || echo "RANGE all rows"))
+    printf '%-30s %14s %14s   (runs on:%s | off:%s)\n' "$label" "$(echo "${res[$f:on]}" | median)" \
+        "$(echo "${res[$f:off]}" | median)" "${res[$f:on]}" "${res[$f:off]}"
+done
+k=$(echo "${res[f_rows1k:on]}" | median)
+m=$(echo "${res[f_rows1m:on]}" | median)
+r=$(echo "${res[f_range:on]}" | median)
+mo=$(echo "${res[f_rows1m:off]}" | median)
+printf 'ratio ROWS 1,000,000 / ROWS 1,000, pre-aggregation on: %.2fx (target <= 2); off: %.0fx\n' \
+    "$(echo "$m / $k" | bc -l)" "$(echo "$mo / $(echo "${res[f_rows1k:off]}" | median)" | bc -l)"
+printf 'ratio RANGE all rows / ROWS 1,000, pre-aggregation on: %.2fx (target <= 2)\n' "$(echo "$r / $k" | bc -l)"
+printf 'ROWS 1,000,000 pre-aggregation off / on: %.0fx faster\n' "$(echo "$mo / $m" | bc -l)"

@@ -1,0 +1,198 @@
+-- Pre-aggregation of long windows (docs/DEPLOY.md, "Long windows"): inside
+-- long frames a request takes the index's block summaries (256 rows each)
+-- instead of the rows.  Every answer must equal PostgreSQL's own window
+-- executor over the stored rows plus the request row as the last of its
+-- peers, with pre-aggregation on and off, JIT on and off, after DELETEs
+-- (blocks invalidated, then rebuilt by the GC pass) and under TTLs; and the
+-- summaries must really be taken (feature_ext.preagg_stats()).
+SET client_min_messages = warning;
+CREATE TABLE pa (k text, ts int8, seq serial, a int, b int8, c int2) USING feature_store;
+CREATE INDEX pa_k ON pa USING skiplist (k, ts);
+-- 12,000 rows on key 'a' (ties: three rows per ts), NULLs, negative and
+-- large values (sums beyond 32 bits); a short key 'b'.
+INSERT INTO pa (k, ts, a, b, c)
+SELECT 'a', (g / 3) * 10,
+       CASE WHEN g % 11 = 0 THEN NULL ELSE (g * 7919) % 2001 - 1000 END,
+       CASE WHEN g % 13 = 0 THEN NULL ELSE (g::int8 * 104729) % 1000000007 * (1 - 2 * (g % 2)) * 1000 END,
+       CASE WHEN g % 17 = 0 THEN NULL ELSE ((g * 31) % 65535 - 32767)::int2 END
+  FROM generate_series(1, 12000) g;
+INSERT INTO pa (k, ts, a, b, c) SELECT 'b', g * 10, g, g, g::int2 FROM generate_series(1, 40) g;
+-- The GC pass compacts the keys and builds their block summaries.
+SELECT feature_ext.run_gc() >= 0 AS gc;
+
+CREATE TABLE pa_req (k text, ts int8, a int, b int8, c int2);
+INSERT INTO pa_req VALUES ('a', 40000, 5, 7, 1),      -- past the newest row
+                          ('a', 39990, NULL, -3, 2),  -- on the newest rows' ts (peers)
+                          ('a', 25000, 1, NULL, 3),   -- in the middle
+                          ('a', 9000, -4, 2, NULL),   -- near the oldest rows
+                          ('a', 5, 0, 0, 0),
+                          ('b', 1000, 1, 1, 1), ('z', 100, 1, 1, 1);
+
+-- wins: the WINDOW list, %1$s standing for the partition and order.
+CREATE FUNCTION check_pa(wins text, tbl text DEFAULT 'pa', feats text DEFAULT
+  'count(*) OVER w AS n, count(a) OVER w AS na, sum(a) OVER w AS sa, min(a) OVER w AS mina, '
+  'max(a) OVER w AS maxa, count(b) OVER w AS nb, min(b) OVER w AS minb, max(b) OVER w AS maxb, '
+  'sum(c) OVER w AS sc, min(c) OVER w AS minc, max(c) OVER w AS maxc',
+  native_where text DEFAULT 'true', jits bool[] DEFAULT ARRAY[false], nrows int DEFAULT NULL)
+RETURNS TABLE(req text, preagg bool, jit bool, same bool, deployed text, native text)
+LANGUAGE plpgsql AS $f$
+DECLARE
+  r record;
+  d text; n text;
+  pre bool; j bool;
+BEGIN
+  -- PostgreSQL recomputes min/max (and every aggregate under an EXCLUDE)
+  -- from scratch for each row whose frame start moves: the native query
+  -- gets only the newest nrows rows at or below the request (a ROWS n
+  -- frame needs n plus the peers), or a RANGE window's bound in
+  -- native_where, so that its cost stays linear.
+  IF nrows IS NOT NULL THEN
+    native_where := format('%s AND seq IN (SELECT seq FROM %s WHERE k = $1 AND ts <= $2 ORDER BY ts DESC, seq DESC LIMIT %s)',
+                           native_where, tbl, nrows);
+  END IF;
+  -- deploy() compiles when the JIT is on (seconds on this machine): only
+  -- for the checks that run it.
+  PERFORM set_config('feature_ext.jit', (true = ANY(jits))::text, true);
+  PERFORM feature_ext.deploy('pa_feat', format($q$SELECT %s FROM %s WINDOW %s$q$,
+                                               feats, tbl, format(wins, 'PARTITION BY k ORDER BY ts')),
+                             '{"replace": true}');
+  FOR r IN SELECT * FROM pa_req LOOP
+    -- Stored rows up to the request's order value in insertion order among
+    -- equal values, then the request as the last of its peers.
+    EXECUTE format($q$
+      SELECT row(y.*)::text FROM (
+        SELECT %s, is_req
+          FROM (SELECT * FROM (SELECT k, ts, seq, a, b, c, false AS is_req FROM %s
+                                WHERE k = $1 AND ts <= $2 AND %s
+                               UNION ALL SELECT $1, $2, 2147483647, $3, $4, $5, true) u ORDER BY ts, seq) x
+        WINDOW %s) y WHERE is_req$q$, feats, tbl, native_where, format(wins, 'ORDER BY ts'))
+      INTO n USING r.k, r.ts, r.a, r.b, r.c;
+    FOREACH pre IN ARRAY ARRAY[true, false] LOOP
+      FOREACH j IN ARRAY jits LOOP
+        PERFORM set_config('feature_ext.preaggregate', pre::text, true);
+        PERFORM set_config('feature_ext.jit', j::text, true);
+        SELECT row(x.*)::text INTO d FROM pa_feat(r.k, r.ts, 0, r.a, r.b, r.c) x;
+        -- (the native row ends with is_req, true)
+        req := r.k || '@' || r.ts; preagg := pre; jit := j; same := left(d, -1) || ',t)' = n;
+        deployed := d; native := n;
+        RETURN NEXT;
+      END LOOP;
+    END LOOP;
+  END LOOP;
+END $f$;
+
+CREATE FUNCTION rows_taken() RETURNS int8 LANGUAGE sql AS $$SELECT rows_taken FROM feature_ext.preagg_stats()$$;
+CREATE TEMP TABLE taken (at text, n int8);
+INSERT INTO taken VALUES ('start', rows_taken());
+
+-- Frames: ROWS long and unbounded, RANGE with an offset and unbounded,
+-- EXCLUDE CURRENT ROW / TIES / GROUP.  Mismatches are listed (none expected).
+SELECT 'rows 5000' AS frame, * FROM check_pa('w AS (%1$s ROWS BETWEEN 5000 PRECEDING AND CURRENT ROW)', jits => ARRAY[true, false], nrows => 5010) WHERE NOT same;
+SELECT 'rows 1024' AS frame, * FROM check_pa('w AS (%1$s ROWS 1024 PRECEDING)', nrows => 1034) WHERE NOT same;
+SELECT 'rows unbounded' AS frame, * FROM check_pa('w AS (%1$s ROWS UNBOUNDED PRECEDING)') WHERE NOT same;
+SELECT 'range 20000' AS frame, * FROM check_pa('w AS (%1$s RANGE BETWEEN 20000 PRECEDING AND CURRENT ROW)', native_where => 'ts >= $2 - 20000') WHERE NOT same;
+SELECT 'range unbounded' AS frame, * FROM check_pa('w AS (%1$s RANGE UNBOUNDED PRECEDING)') WHERE NOT same;
+SELECT 'rows excl' AS frame, * FROM check_pa('w AS (%1$s ROWS 1500 PRECEDING EXCLUDE CURRENT ROW)', nrows => 1510, feats => 'count(*) OVER w AS n, sum(a) OVER w AS sa, min(b) OVER w AS minb, max(c) OVER w AS maxc') WHERE NOT same;
+SELECT 'range excl ties' AS frame, * FROM check_pa('w AS (%1$s RANGE 5000 PRECEDING EXCLUDE TIES)', native_where => 'ts >= $2 - 5000', feats => 'count(*) OVER w AS n, sum(c) OVER w AS sc, max(b) OVER w AS maxb, min(a) OVER w AS mina') WHERE NOT same;
+SELECT 'rows excl group' AS frame, * FROM check_pa('w AS (%1$s ROWS 1200 PRECEDING EXCLUDE GROUP)', nrows => 1210, feats => 'count(*) OVER w AS n, sum(a) OVER w AS sa, count(b) OVER w AS nb, min(c) OVER w AS minc') WHERE NOT same;
+-- Several windows on one index, all long.
+SELECT 'two windows' AS frame, * FROM check_pa(
+  'w AS (%1$s ROWS 6000 PRECEDING), w2 AS (%1$s RANGE 6000 PRECEDING EXCLUDE CURRENT ROW)', 'pa',
+  'count(*) OVER w AS n, sum(a) OVER w AS sa, max(b) OVER w2 AS mb, count(c) OVER w2 AS nc, min(c) OVER w AS mc',
+  nrows => 6010) WHERE NOT same;
+INSERT INTO taken VALUES ('long frames', rows_taken());
+-- A short window on the same index, alone or beside a long one: rows.
+SELECT 'rows 100' AS frame, * FROM check_pa('w AS (%1$s ROWS 100 PRECEDING)', nrows => 110) WHERE NOT same;
+SELECT 'long and short' AS frame, * FROM check_pa(
+  'w AS (%1$s ROWS 6000 PRECEDING), w2 AS (%1$s ROWS 10 PRECEDING)', 'pa',
+  'count(*) OVER w AS n, sum(a) OVER w AS sa, sum(a) OVER w2 AS sa2', nrows => 6010) WHERE NOT same;
+-- ... and so does an aggregate without summaries (avg, a float sum).
+SELECT 'avg' AS frame, * FROM check_pa('w AS (%1$s ROWS 5000 PRECEDING)', 'pa',
+  'count(*) OVER w AS n, avg(a) OVER w AS av, sum(b) OVER w AS sb, sum(a::float8) OVER w AS sf', nrows => 5010)
+ WHERE NOT same;
+INSERT INTO taken VALUES ('short or other aggregates', rows_taken());
+
+-- DELETEs inside blocks: those blocks are read as rows until the next GC
+-- pass rebuilds them.
+DELETE FROM pa WHERE k = 'a' AND seq % 97 = 0 AND ts BETWEEN 12000 AND 30000;
+SELECT 'rows after delete' AS frame, * FROM check_pa('w AS (%1$s ROWS BETWEEN 5000 PRECEDING AND CURRENT ROW)', jits => ARRAY[true, false], nrows => 5010) WHERE NOT same;
+SELECT 'range after delete' AS frame, * FROM check_pa('w AS (%1$s RANGE UNBOUNDED PRECEDING)') WHERE NOT same;
+SELECT feature_ext.run_gc() >= 0 AS gc;
+SELECT 'rows after rebuild' AS frame, * FROM check_pa('w AS (%1$s ROWS BETWEEN 5000 PRECEDING AND CURRENT ROW)', nrows => 5010) WHERE NOT same;
+-- Late rows landing inside compacted blocks.
+INSERT INTO pa (k, ts, a, b, c) SELECT 'a', g * 1000 + 5, 77, -77, 7 FROM generate_series(5, 35) g;
+SELECT 'rows after late rows' AS frame, * FROM check_pa('w AS (%1$s ROWS BETWEEN 5000 PRECEDING AND CURRENT ROW)', nrows => 5010) WHERE NOT same;
+SELECT feature_ext.run_gc() >= 0 AS gc;
+SELECT 'range after late rows' AS frame, * FROM check_pa('w AS (%1$s RANGE 25000 PRECEDING)', native_where => 'ts >= $2 - 25000') WHERE NOT same;
+INSERT INTO taken VALUES ('after changes', rows_taken());
+
+-- MAXSIZE (at most that many newest rows of the frame; PostgreSQL has no
+-- such clause): maxsize(2500) over RANGE UNBOUNDED is ROWS 2499 PRECEDING,
+-- and with EXCLUDE CURRENT ROW it is ROWS 2500 PRECEDING EXCLUDE CURRENT ROW
+-- (both checked against PostgreSQL here, then the pairs compared).
+SELECT 'rows 2499' AS frame, * FROM check_pa('w AS (%1$s ROWS 2499 PRECEDING)', nrows => 2510) WHERE NOT same;
+SELECT 'rows 2500 excl' AS frame, * FROM check_pa('w AS (%1$s ROWS 2500 PRECEDING EXCLUDE CURRENT ROW)', nrows => 2510, feats => 'count(*) OVER w AS n, sum(a) OVER w AS sa, min(b) OVER w AS minb, max(c) OVER w AS maxc') WHERE NOT same;
+SELECT feature_ext.deploy('pa_ms', $$
+SELECT count(*) OVER w AS n, sum(a) OVER w AS sa, min(b) OVER w AS minb, max(c) OVER w AS maxc,
+       count(*) OVER wx AS nx, sum(a) OVER wx AS sax, min(b) OVER wx AS minbx, max(c) OVER wx AS maxcx FROM pa
+WINDOW w AS (PARTITION BY k, feature_ext.maxsize(2500) ORDER BY ts RANGE UNBOUNDED PRECEDING),
+       wx AS (PARTITION BY k, feature_ext.maxsize(2500) ORDER BY ts RANGE UNBOUNDED PRECEDING EXCLUDE CURRENT ROW)$$);
+SELECT feature_ext.deploy('pa_ms_ref', $$
+SELECT count(*) OVER w AS n, sum(a) OVER w AS sa, min(b) OVER w AS minb, max(c) OVER w AS maxc,
+       count(*) OVER wx AS nx, sum(a) OVER wx AS sax, min(b) OVER wx AS minbx, max(c) OVER wx AS maxcx FROM pa
+WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 2499 PRECEDING),
+       wx AS (PARTITION BY k ORDER BY ts ROWS 2500 PRECEDING EXCLUDE CURRENT ROW)$$);
+SELECT pre, r.k, r.ts, m.*
+  FROM pa_req r, unnest(ARRAY[true, false]) pre,
+       LATERAL (SELECT set_config('feature_ext.preaggregate', pre::text, false)) s,
+       LATERAL (SELECT row(x.*)::text AS got FROM pa_ms(r.k, r.ts, 0, r.a, r.b, r.c) x) m,
+       LATERAL (SELECT row(x.*)::text AS want FROM pa_ms_ref(r.k, r.ts, 0, r.a, r.b, r.c) x) w
+ WHERE m.got IS DISTINCT FROM w.want;
+RESET feature_ext.preaggregate;
+INSERT INTO taken VALUES ('maxsize', rows_taken());
+
+-- None with pre-aggregation off.
+SET feature_ext.preaggregate = off;
+SELECT rows_taken() AS before \gset
+SELECT count(*) AS requests FROM pa_req r, LATERAL pa_ms(r.k, r.ts, 0, r.a, r.b, r.c) x;
+SELECT rows_taken() = :before AS none_when_off;
+RESET feature_ext.preaggregate;
+
+-- TTL: an event-clock absolute TTL of 30 s on a second table (rows older
+-- than the key's newest order value - 30000 ms are invisible at once, and
+-- cut by the GC pass inside blocks), then a row limit (latest 7000 rows).
+-- (A deployment may not read further back than the index's TTL keeps.)
+CREATE TABLE pt (k text, ts int8, seq serial, a int, b int8, c int2) USING feature_store;
+CREATE INDEX pt_k ON pt USING skiplist (k, ts) WITH (ttl = '30s', ttl_clock = 'event');
+INSERT INTO pt (k, ts, a, b, c) SELECT k, ts, a, b, c FROM pa ORDER BY seq;
+SELECT feature_ext.run_gc() > 0 AS gc_cut_rows;
+SELECT 'ttl abs' AS frame, * FROM check_pa(wins => 'w AS (%1$s RANGE 30000 PRECEDING)', tbl => 'pt', native_where =>
+  'ts >= (SELECT max(ts) FROM pt p2 WHERE p2.k = $1) - 30000') WHERE NOT same;
+-- Newer rows move the clock: the cut lands inside compacted blocks.
+INSERT INTO pt (k, ts, a, b, c) SELECT 'a', 40000 + g * 10, g, g, 1 FROM generate_series(1, 700) g;
+SELECT 'ttl abs moved' AS frame, * FROM check_pa(wins => 'w AS (%1$s ROWS 20000 PRECEDING)', tbl => 'pt', native_where =>
+  'ts >= (SELECT max(ts) FROM pt p2 WHERE p2.k = $1) - 30000') WHERE NOT same;
+SELECT feature_ext.run_gc() > 0 AS gc_cut_rows;
+SELECT 'ttl abs after gc' AS frame, * FROM check_pa(wins => 'w AS (%1$s ROWS 9000 PRECEDING)', tbl => 'pt', native_where =>
+  'ts >= (SELECT max(ts) FROM pt p2 WHERE p2.k = $1) - 30000', nrows => 9010) WHERE NOT same;
+SELECT feature_ext.undeploy('pa_feat');
+DROP TABLE pt;
+CREATE TABLE pt (k text, ts int8, seq serial, a int, b int8, c int2) USING feature_store;
+CREATE INDEX pt_k ON pt USING skiplist (k, ts) WITH (ttl_type = 'latest', ttl_rows = 7000);
+INSERT INTO pt (k, ts, a, b, c) SELECT k, ts, a, b, c FROM pa ORDER BY seq;
+SELECT feature_ext.run_gc() >= 0 AS gc;
+INSERT INTO pt (k, ts, a, b, c) SELECT 'a', 50000 + g * 10, g, g, 1 FROM generate_series(1, 600) g;
+SELECT 'ttl latest' AS frame, * FROM check_pa(wins => 'w AS (%1$s ROWS 6900 PRECEDING)', tbl => 'pt', native_where =>
+  'seq IN (SELECT seq FROM pt p2 WHERE p2.k = $1 ORDER BY ts DESC, seq DESC LIMIT 7000)', nrows => 6910) WHERE NOT same;
+INSERT INTO taken VALUES ('ttl', rows_taken());
+
+-- Summaries were taken at each stage but the short / other-aggregate one.
+SELECT at, n - lag(n) OVER (ORDER BY ord) > 0 AS took_summaries
+  FROM (SELECT at, n, row_number() OVER () AS ord FROM taken) t ORDER BY ord;
+
+SELECT feature_ext.undeploy('pa_feat');
+SELECT feature_ext.undeploy('pa_ms');
+SELECT feature_ext.undeploy('pa_ms_ref');
+DROP TABLE pa, pa_req, pt;
+DROP FUNCTION check_pa(text, text, text, text, bool[], int);
+DROP FUNCTION rows_taken();
