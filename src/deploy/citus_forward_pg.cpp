@@ -108,7 +108,8 @@ void drop_conn(Conn *c)
 }
 
 // The role's pg_dist_authinfo entry for node nodeid (its own, else the
-// one for all nodes), or nullptr.  Read as the extension's owner: the table
+// one for all nodes: nodeid 0; -1 is Citus's loopback entry, for a node's
+// connections to itself, never used here), or nullptr.  Read as the extension's owner: the table
 // is not readable by other roles; only the current role's row is taken.
 char *authinfo(int32 nodeid, const char *role)
 {
@@ -124,7 +125,7 @@ char *authinfo(int32 nodeid, const char *role)
     char *out = nullptr;
     if (SPI_execute_with_args("SELECT a.authinfo FROM pg_catalog.pg_dist_authinfo a "
                               "WHERE a.rolename OPERATOR(pg_catalog.=) $2 "
-                              "  AND a.nodeid OPERATOR(pg_catalog.=) ANY (ARRAY[$1, -1]) "
+                              "  AND a.nodeid OPERATOR(pg_catalog.=) ANY (ARRAY[$1, 0]) "
                               "ORDER BY a.nodeid DESC LIMIT 1",
                               2, argt, args, nullptr, true, 1) == SPI_OK_SELECT &&
         SPI_processed == 1) {
@@ -179,6 +180,22 @@ Conn *get_conn(const char *host, int port, int32 nodeid)
     kw[n] = "application_name"; val[n++] = kForwarderName;
     n = add_conninfo(GetConfigOption("citus.node_conninfo", true, false), kw, val, n, 36);
     n = add_conninfo(authinfo(nodeid, role), kw, val, n, 38);
+    // The request values are written and the answer read with pinned
+    // styles (citus_forward): the node reads and writes them with the same
+    // ones, whatever its defaults (appended to any options the settings give).
+    {
+        const char *styles = "-c datestyle=ISO,MDY -c intervalstyle=postgres -c extra_float_digits=3";
+        int at = -1;
+        for (int i = 0; i < n; i++)
+            if (strcmp(kw[i], "options") == 0)
+                at = i;
+        if (at >= 0)
+            val[at] = psprintf("%s %s", val[at], styles);
+        else {
+            kw[n] = "options";
+            val[n++] = styles;
+        }
+    }
     kw[n] = nullptr;
     val[n] = nullptr;
     PGconn *pc = PQconnectStartParams(kw, val, 0);
@@ -381,11 +398,16 @@ Datum citus_forward(DeployPlan *p, const char *fn_sql, const char *host, int por
     }
     ForwardIo *f = *io;
     // The request values as text, in the request function's argument order.
+    // Written with the styles the node's connection reads them with
+    // (get_conn), not the caller's DateStyle / extra_float_digits.
     const char **pv = static_cast<const char **>(palloc(sizeof(char *) * Max(p->nparams, 1)));
+    SafeScope styles;
+    safe_enter(&styles, InvalidOid, 0);
     for (int i = 0; i < p->nparams; i++) {
         AttrNumber a = p->param_attnos[i];
         pv[i] = isnull[a - 1] ? nullptr : OutputFunctionCall(&f->out[i], values[a - 1]);
     }
+    safe_leave(&styles);
     PGresult *r = nullptr;
     Conn *c = nullptr;
     for (int attempt = 0; attempt < 2 && !r; attempt++) {
@@ -436,10 +458,12 @@ Datum citus_forward(DeployPlan *p, const char *fn_sql, const char *host, int por
     for (int i = 0; i < td->natts; i++)
         txt[i] = PQgetisnull(r, 0, i) ? nullptr : pstrdup(PQgetvalue(r, 0, i));
     PQclear(r);
+    safe_enter(&styles, InvalidOid, 0);
     for (int i = 0; i < td->natts; i++) {
         on[i] = txt[i] == nullptr;
         ov[i] = InputFunctionCall(&f->in[i], txt[i], f->ioparam[i], TupleDescAttr(td, i)->atttypmod);
     }
+    safe_leave(&styles);
     return HeapTupleGetDatum(heap_form_tuple(td, ov, on));
 }
 
