@@ -73,6 +73,7 @@ struct Conn {
     WaitEventSet *wes;  // the latch, postmaster death, the socket readable
     Prepared *prepared;
     int nprepared;
+    char *tz;           // the TimeZone set on the connection (nullptr: its default)
     Conn *next;
 };
 
@@ -103,6 +104,8 @@ void drop_conn(Conn *c)
     if (c->conn)
         PQfinish(c->conn);
     forget_prepared(c);
+    if (c->tz)
+        pfree(c->tz);
     pfree(c->host);
     pfree(c);
 }
@@ -352,6 +355,30 @@ const char *prepare(Conn *c, const char *sql, int nparams, const char *host, int
     return p->name;
 }
 
+// The node computes in the caller's TimeZone (a deployment's answer may
+// depend on it: the hour of a timestamptz), set on c when it differs from
+// what c has; false when the connection broke (the caller reconnects once).
+bool sync_timezone(Conn *c, const char *host, int port)
+{
+    const char *tz = GetConfigOption("TimeZone", false, false);
+    if (c->tz && strcmp(c->tz, tz) == 0)
+        return true;
+    const char *v[1] = {tz};
+    if (!PQsendQueryParams(c->conn, "SELECT pg_catalog.set_config('TimeZone', $1, false)", 1, nullptr, v, nullptr,
+                           nullptr, 0))
+        return false;
+    PGresult *r = wait_result(c);
+    if (!r)
+        return false;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        raise_remote(r, host, port);
+    PQclear(r);
+    if (c->tz)
+        pfree(c->tz);
+    c->tz = MemoryContextStrdup(TopMemoryContext, tz);
+    return true;
+}
+
 }  // namespace
 
 // The request's and result's type I/O functions (per route, in p's context).
@@ -416,7 +443,7 @@ Datum citus_forward(DeployPlan *p, const char *fn_sql, const char *host, int por
             drop_conn(c);
             continue;
         }
-        const char *name = prepare(c, fn_sql, p->nparams, host, port);
+        const char *name = sync_timezone(c, host, port) ? prepare(c, fn_sql, p->nparams, host, port) : nullptr;
         if (!name || !PQsendQueryPrepared(c->conn, name, p->nparams, pv, nullptr, nullptr, 0)) {
             if (attempt == 1)
                 raise_broken(c, host, port);

@@ -41,6 +41,10 @@
 #            the forwarder looked for nodeid -1 (Citus's loopback entry)
 #            instead, connected without the password and failed where
 #            Citus's own connections succeed
+#   timezone (review11) a deployment whose answer depends on the session's
+#            TimeZone (the hour of a timestamptz): forwarded through the
+#            coordinator it was computed in the node connection's default
+#            zone, not the caller's, unlike the same call on the key's node
 # Skipped (77) like citus.sh when Citus is neither installed nor buildable
 # (citus.sh builds it; it runs first).
 # Usage: citus_review.sh [case...]   (default: all)
@@ -53,7 +57,7 @@ if [ ! -e "$("$PG_CONFIG" --pkglibdir)/citus.so" ]; then
     rc=0; bash "$FE_ROOT/test/scripts/citus.sh" >/dev/null 2>&1 || rc=$?
     [ -e "$("$PG_CONFIG" --pkglibdir)/citus.so" ] || { echo "citus_review: skipped: Citus is not available (citus.sh: $rc)"; exit 77; }
 fi
-CASES=${*:-moved rollback quoted leak role styles authinfo}
+CASES=${*:-moved rollback quoted leak role styles authinfo timezone}
 DIR=$(fe_workdir)
 PORT0=${FE_CITUS_PORT:-56621}
 PORTS=($(fe_free_port $PORT0) $(fe_free_port $((PORT0 + 3))) $(fe_free_port $((PORT0 + 6))))
@@ -267,6 +271,23 @@ authinfo)
     got=$(fe_psql "$C" -At -c "SET ROLE pw" -c "SELECT c FROM fpw(8, 0, '2030-01-01')" 2>&1) || true
     [ "$got" = "$(q "SELECT count(*) + 1 FROM t WHERE k = 8")" ] ||
         bad "pw's request forwarded through the coordinator (all-nodes authinfo): $got"
+    ;;
+timezone)
+    tryq "SELECT feature_ext.deploy('public.ftz', \$q\$SELECT k, count(*) OVER w AS c, date_part('hour', ts) AS h FROM t WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 1000 PRECEDING)\$q\$)" ||
+        { bad "deploy of ftz: $out"; continue; }
+    key=9
+    own=$(owner $key)
+    [ "$own" != "$C" ] || { bad "key $key is on the coordinator"; continue; }
+    for tz in Asia/Tokyo America/New_York; do
+        local_h=$(onw "$own" -c "SET TimeZone = '$tz'" -c "SELECT h FROM ftz($key, 0, '2030-01-01 00:00+00')" 2>&1) || true
+        got=$(fe_psql "$C" -At -c "SET TimeZone = '$tz'" -c "SELECT h FROM ftz($key, 0, '2030-01-01 00:00+00')" 2>&1) || true
+        [ "$got" = "$local_h" ] && [ -n "$got" ] ||
+            bad "TimeZone $tz: through the coordinator $got, on the key's node $local_h"
+    done
+    # the same session changes its zone between calls
+    got=$(fe_psql "$C" -At -c "SET TimeZone = 'Asia/Tokyo'" -c "SELECT h FROM ftz($key, 0, '2030-01-01 00:00+00')" \
+          -c "SET TimeZone = 'UTC'" -c "SELECT h FROM ftz($key, 0, '2030-01-01 00:00+00')" 2>&1 | tr '\n' ' ') || true
+    [ "$got" = "9 0 " ] || bad "one session, Tokyo then UTC: $got"
     ;;
 *) echo "citus_review: unknown case $case"; exit 2 ;;
 esac
