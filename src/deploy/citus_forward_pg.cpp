@@ -379,6 +379,24 @@ bool sync_timezone(Conn *c, const char *host, int port)
     return true;
 }
 
+// Citus's own test for "this transaction may have more statements than
+// this one" (a transaction block, a DO block, a procedure, a function that
+// opens a transaction block): an earlier statement of it may have written
+// rows of the key through Citus that a forwarded call, in its own
+// transaction on the node, would not see.  Citus does not delegate a
+// function call there either.  Without the symbol: a transaction block.
+bool multi_statement_transaction()
+{
+    static bool looked = false;
+    static bool (*fn)(void) = nullptr;
+    if (!looked) {
+        fn = reinterpret_cast<bool (*)(void)>(
+            load_external_function("$libdir/citus", "IsMultiStatementTransaction", false, nullptr));
+        looked = true;
+    }
+    return IsTransactionBlock() || (fn && fn());
+}
+
 }  // namespace
 
 // The request's and result's type I/O functions (per route, in p's context).
@@ -396,10 +414,10 @@ bool citus_forwarded_here()
 Datum citus_forward(DeployPlan *p, const char *fn_sql, const char *host, int port, int32 nodeid,
                     const Datum *values, const bool *isnull, ForwardIo **io)
 {
-    if (IsTransactionBlock())
+    if (multi_statement_transaction())
         ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                         errmsg("the key of this request is held by Citus node %s:%d, and a request is not forwarded "
-                               "inside a transaction block", host, port),
+                               "inside a transaction block (or a DO block, a procedure, a function)", host, port),
                         errdetail("A forwarded request runs in its own transaction on that node and would not see "
                                   "this transaction's writes."),
                         errhint("Call %s outside a transaction block, or on that node (feature_ext.key_owner() "

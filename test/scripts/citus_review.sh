@@ -289,6 +289,27 @@ timezone)
           -c "SET TimeZone = 'UTC'" -c "SELECT h FROM ftz($key, 0, '2030-01-01 00:00+00')" 2>&1 | tr '\n' ' ') || true
     [ "$got" = "9 0 " ] || bad "one session, Tokyo then UTC: $got"
     ;;
+doblock)
+    # one transaction without a transaction block: a DO block writes a row
+    # of the key through Citus, then asks for the key's features
+    key=11
+    [ "$(owner $key)" != "$C" ] || { bad "key $key is on the coordinator"; continue; }
+    out=$(fe_psql "$C" -At -v ON_ERROR_STOP=0 2>&1 <<SQL
+DO \$\$ DECLARE n int; BEGIN
+  INSERT INTO t VALUES ($key, 1, '2026-06-01');
+  SELECT x.c INTO n FROM f($key, 0, '2030-01-01') x;
+  RAISE NOTICE 'got=%', n;
+END \$\$;
+SQL
+)
+    got=$(sed -n 's/.*got=//p' <<<"$out")
+    if [ -n "$got" ]; then
+        [ "$got" = "$(want $key | cut -d'|' -f1)" ] ||
+            bad "a DO block's request after its own write through Citus: $got, the table (after commit) $(want $key | cut -d'|' -f1)"
+    else
+        grep -q 'transaction' <<<"$out" || bad "a DO block's request: $out"
+    fi
+    ;;
 *) echo "citus_review: unknown case $case"; exit 2 ;;
 esac
 done
