@@ -403,6 +403,7 @@ CitusRoute *citus_route_build(DeployPlan *p, const char *schema, const char *fna
                               "    JOIN pg_catalog.pg_dist_node n ON n.groupid OPERATOR(pg_catalog.=) pl.groupid "
                               "   WHERE pl.shardid OPERATOR(pg_catalog.=) s.shardid "
                               "     AND pl.shardstate OPERATOR(pg_catalog.=) 1 AND n.isactive "
+                              "     AND n.noderole OPERATOR(pg_catalog.=) 'primary' "
                               "   ORDER BY n.nodeid LIMIT 1) nd ON true "
                               "WHERE s.logicalrelid OPERATOR(pg_catalog.=) $1 "
                               "ORDER BY 2",
@@ -487,6 +488,7 @@ char *citus_shard_node(int64 shardid)
                               "FROM pg_catalog.pg_dist_placement p JOIN pg_catalog.pg_dist_node n "
                               "ON n.groupid OPERATOR(pg_catalog.=) p.groupid "
                               "WHERE p.shardid OPERATOR(pg_catalog.=) $1 AND n.isactive "
+                              "  AND n.noderole OPERATOR(pg_catalog.=) 'primary' "
                               "ORDER BY n.nodeid LIMIT 1",
                               1, argt, args, nullptr, true, 1) == SPI_OK_SELECT && SPI_processed == 1) {
         char *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);

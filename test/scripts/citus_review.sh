@@ -45,6 +45,12 @@
 #            TimeZone (the hour of a timestamptz): forwarded through the
 #            coordinator it was computed in the node connection's default
 #            zone, not the caller's, unlike the same call on the key's node
+#   secondary (review11) a worker's group with a secondary node (a hot
+#            standby, citus_add_secondary_node) whose node id is lower than
+#            its primary's: the route took "the first active node of the
+#            placement's group" and forwarded requests to the standby (here
+#            a port nobody listens on) instead of the primary
+#            (key_owner() already named the primary)
 # Skipped (77) like citus.sh when Citus is neither installed nor buildable
 # (citus.sh builds it; it runs first).
 # Usage: citus_review.sh [case...]   (default: all)
@@ -57,7 +63,7 @@ if [ ! -e "$("$PG_CONFIG" --pkglibdir)/citus.so" ]; then
     rc=0; bash "$FE_ROOT/test/scripts/citus.sh" >/dev/null 2>&1 || rc=$?
     [ -e "$("$PG_CONFIG" --pkglibdir)/citus.so" ] || { echo "citus_review: skipped: Citus is not available (citus.sh: $rc)"; exit 77; }
 fi
-CASES=${*:-moved rollback quoted leak role styles authinfo timezone}
+CASES=${*:-moved rollback quoted leak role styles authinfo timezone doblock secondary}
 DIR=$(fe_workdir)
 PORT0=${FE_CITUS_PORT:-56621}
 PORTS=($(fe_free_port $PORT0) $(fe_free_port $((PORT0 + 3))) $(fe_free_port $((PORT0 + 6))))
@@ -309,6 +315,23 @@ SQL
     else
         grep -q 'transaction' <<<"$out" || bad "a DO block's request: $out"
     fi
+    ;;
+secondary)
+    key=12
+    own=$(owner $key)
+    [ "$own" != "$C" ] || { bad "key $key is on the coordinator"; continue; }
+    dead=$(fe_free_port 55797)
+    q "SELECT citus_add_secondary_node('/tmp', $dead, '/tmp', $own)" >/dev/null ||
+        { bad "citus_add_secondary_node failed"; continue; }
+    # a standby re-registered before its primary (on the coordinator's metadata)
+    q "UPDATE pg_dist_node SET nodeid = -7 WHERE noderole = 'secondary' AND nodeport = $dead" >/dev/null
+    [ "$(owner $key)" = "$own" ] || bad "key_owner names $(owner $key), expected the primary $own"
+    tryq "SELECT feature_ext.deploy('public.fsec', \$q\$SELECT k, count(*) OVER w AS c FROM t WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 1000 PRECEDING)\$q\$)" ||
+        { bad "deploy of fsec: $out"; }
+    got=$(q "SELECT c FROM fsec($key, 0, '2030-01-01')" 2>&1) || true
+    [ "$got" = "$(q "SELECT count(*) + 1 FROM t WHERE k = $key")" ] ||
+        bad "through the coordinator with a secondary in the key's group: $got"
+    q "DELETE FROM pg_dist_node WHERE noderole = 'secondary' AND nodeport = $dead" >/dev/null
     ;;
 *) echo "citus_review: unknown case $case"; exit 2 ;;
 esac
