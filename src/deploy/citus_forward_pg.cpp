@@ -50,8 +50,6 @@ extern "C" {
 #include "pgstat.h"
 #include "storage/latch.h"
 #include "utils/builtins.h"
-#include "utils/datetime.h"
-#include "utils/float.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -75,6 +73,7 @@ struct Conn {
     WaitEventSet *wes;  // the latch, postmaster death, the socket readable
     Prepared *prepared;
     int nprepared;
+    char *tz;           // the TimeZone set on the connection (nullptr: its default)
     Conn *next;
 };
 
@@ -105,12 +104,15 @@ void drop_conn(Conn *c)
     if (c->conn)
         PQfinish(c->conn);
     forget_prepared(c);
+    if (c->tz)
+        pfree(c->tz);
     pfree(c->host);
     pfree(c);
 }
 
 // The role's pg_dist_authinfo entry for node nodeid (its own, else the
-// one for all nodes), or nullptr.  Read as the extension's owner: the table
+// one for all nodes: nodeid 0; -1 is Citus's loopback entry, for a node's
+// connections to itself, never used here), or nullptr.  Read as the extension's owner: the table
 // is not readable by other roles; only the current role's row is taken.
 char *authinfo(int32 nodeid, const char *role)
 {
@@ -126,7 +128,7 @@ char *authinfo(int32 nodeid, const char *role)
     char *out = nullptr;
     if (SPI_execute_with_args("SELECT a.authinfo FROM pg_catalog.pg_dist_authinfo a "
                               "WHERE a.rolename OPERATOR(pg_catalog.=) $2 "
-                              "  AND a.nodeid OPERATOR(pg_catalog.=) ANY (ARRAY[$1, -1]) "
+                              "  AND a.nodeid OPERATOR(pg_catalog.=) ANY (ARRAY[$1, 0]) "
                               "ORDER BY a.nodeid DESC LIMIT 1",
                               2, argt, args, nullptr, true, 1) == SPI_OK_SELECT &&
         SPI_processed == 1) {
@@ -163,10 +165,6 @@ int add_conninfo(const char *conninfo, const char **kw, const char **val, int n,
     return n;
 }
 
-PGresult *wait_result(Conn *c);
-[[noreturn]] void raise_remote(PGresult *r, const char *host, int port);
-[[noreturn]] void raise_broken(Conn *c, const char *host, int port);
-
 Conn *get_conn(const char *host, int port, int32 nodeid)
 {
     Oid user = GetUserId();
@@ -185,6 +183,22 @@ Conn *get_conn(const char *host, int port, int32 nodeid)
     kw[n] = "application_name"; val[n++] = kForwarderName;
     n = add_conninfo(GetConfigOption("citus.node_conninfo", true, false), kw, val, n, 36);
     n = add_conninfo(authinfo(nodeid, role), kw, val, n, 38);
+    // The request values are written and the answer read with pinned
+    // styles (citus_forward): the node reads and writes them with the same
+    // ones, whatever its defaults (appended to any options the settings give).
+    {
+        const char *styles = "-c datestyle=ISO,MDY -c intervalstyle=postgres -c extra_float_digits=3";
+        int at = -1;
+        for (int i = 0; i < n; i++)
+            if (strcmp(kw[i], "options") == 0)
+                at = i;
+        if (at >= 0)
+            val[at] = psprintf("%s %s", val[at], styles);
+        else {
+            kw[n] = "options";
+            val[n++] = styles;
+        }
+    }
     kw[n] = nullptr;
     val[n] = nullptr;
     PGconn *pc = PQconnectStartParams(kw, val, 0);
@@ -237,19 +251,6 @@ Conn *get_conn(const char *host, int port, int32 nodeid)
     AddWaitEventToSet(c->wes, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, nullptr);
     AddWaitEventToSet(c->wes, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, nullptr, nullptr);
     AddWaitEventToSet(c->wes, WL_SOCKET_READABLE, PQsocket(pc), nullptr, nullptr);
-    // Values travel as text: the node reads and writes them in fixed styles
-    // (as postgres_fdw's sessions do), which this side uses too (io_styles).
-    if (!PQsendQuery(pc, "SET search_path = pg_catalog; SET datestyle = ISO; SET intervalstyle = postgres; "
-                         "SET extra_float_digits = 3; SET timezone = 'UTC'"))
-        raise_broken(c, host, port);
-    PGresult *r = wait_result(c);
-    if (!r)
-        raise_broken(c, host, port);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        drop_conn(c);
-        raise_remote(r, host, port);
-    }
-    PQclear(r);
     return c;
 }
 
@@ -354,26 +355,46 @@ const char *prepare(Conn *c, const char *sql, int nparams, const char *host, int
     return p->name;
 }
 
-// The caller's session writes and reads values in the node session's
-// styles while a request is forwarded: ISO dates, postgres intervals,
-// exact floats (a GUC nest level, undone by io_styles_end or by the
-// transaction's abort).  -1: nothing to undo (the session's already are).
-int io_styles_begin()
+// The node computes in the caller's TimeZone (a deployment's answer may
+// depend on it: the hour of a timestamptz), set on c when it differs from
+// what c has; false when the connection broke (the caller reconnects once).
+bool sync_timezone(Conn *c, const char *host, int port)
 {
-    if (DateStyle == USE_ISO_DATES && IntervalStyle == INTSTYLE_POSTGRES && extra_float_digits > 0)
-        return -1;
-    int nest = NewGUCNestLevel();
-    (void) set_config_option("datestyle", "ISO", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-    (void) set_config_option("intervalstyle", "postgres", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
-                             false);
-    (void) set_config_option("extra_float_digits", "3", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-    return nest;
+    const char *tz = GetConfigOption("TimeZone", false, false);
+    if (c->tz && strcmp(c->tz, tz) == 0)
+        return true;
+    const char *v[1] = {tz};
+    if (!PQsendQueryParams(c->conn, "SELECT pg_catalog.set_config('TimeZone', $1, false)", 1, nullptr, v, nullptr,
+                           nullptr, 0))
+        return false;
+    PGresult *r = wait_result(c);
+    if (!r)
+        return false;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        raise_remote(r, host, port);
+    PQclear(r);
+    if (c->tz)
+        pfree(c->tz);
+    c->tz = MemoryContextStrdup(TopMemoryContext, tz);
+    return true;
 }
 
-void io_styles_end(int nest)
+// Citus's own test for "this transaction may have more statements than
+// this one" (a transaction block, a DO block, a procedure, a function that
+// opens a transaction block): an earlier statement of it may have written
+// rows of the key through Citus that a forwarded call, in its own
+// transaction on the node, would not see.  Citus does not delegate a
+// function call there either.  Without the symbol: a transaction block.
+bool multi_statement_transaction()
 {
-    if (nest >= 0)
-        AtEOXact_GUC(true, nest);
+    static bool looked = false;
+    static bool (*fn)(void) = nullptr;
+    if (!looked) {
+        fn = reinterpret_cast<bool (*)(void)>(
+            load_external_function("$libdir/citus", "IsMultiStatementTransaction", false, nullptr));
+        looked = true;
+    }
+    return IsTransactionBlock() || (fn && fn());
 }
 
 }  // namespace
@@ -393,10 +414,10 @@ bool citus_forwarded_here()
 Datum citus_forward(DeployPlan *p, const char *fn_sql, const char *host, int port, int32 nodeid,
                     const Datum *values, const bool *isnull, ForwardIo **io)
 {
-    if (IsTransactionBlock())
+    if (multi_statement_transaction())
         ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                         errmsg("the key of this request is held by Citus node %s:%d, and a request is not forwarded "
-                               "inside a transaction block", host, port),
+                               "inside a transaction block (or a DO block, a procedure, a function)", host, port),
                         errdetail("A forwarded request runs in its own transaction on that node and would not see "
                                   "this transaction's writes."),
                         errhint("Call %s outside a transaction block, or on that node (feature_ext.key_owner() "
@@ -422,13 +443,16 @@ Datum citus_forward(DeployPlan *p, const char *fn_sql, const char *host, int por
     }
     ForwardIo *f = *io;
     // The request values as text, in the request function's argument order.
+    // Written with the styles the node's connection reads them with
+    // (get_conn), not the caller's DateStyle / extra_float_digits.
     const char **pv = static_cast<const char **>(palloc(sizeof(char *) * Max(p->nparams, 1)));
-    int nest = io_styles_begin();
+    SafeScope styles;
+    safe_enter(&styles, InvalidOid, 0);
     for (int i = 0; i < p->nparams; i++) {
         AttrNumber a = p->param_attnos[i];
         pv[i] = isnull[a - 1] ? nullptr : OutputFunctionCall(&f->out[i], values[a - 1]);
     }
-    io_styles_end(nest);
+    safe_leave(&styles);
     PGresult *r = nullptr;
     Conn *c = nullptr;
     for (int attempt = 0; attempt < 2 && !r; attempt++) {
@@ -437,7 +461,7 @@ Datum citus_forward(DeployPlan *p, const char *fn_sql, const char *host, int por
             drop_conn(c);
             continue;
         }
-        const char *name = prepare(c, fn_sql, p->nparams, host, port);
+        const char *name = sync_timezone(c, host, port) ? prepare(c, fn_sql, p->nparams, host, port) : nullptr;
         if (!name || !PQsendQueryPrepared(c->conn, name, p->nparams, pv, nullptr, nullptr, 0)) {
             if (attempt == 1)
                 raise_broken(c, host, port);
@@ -479,12 +503,12 @@ Datum citus_forward(DeployPlan *p, const char *fn_sql, const char *host, int por
     for (int i = 0; i < td->natts; i++)
         txt[i] = PQgetisnull(r, 0, i) ? nullptr : pstrdup(PQgetvalue(r, 0, i));
     PQclear(r);
-    nest = io_styles_begin();
+    safe_enter(&styles, InvalidOid, 0);
     for (int i = 0; i < td->natts; i++) {
         on[i] = txt[i] == nullptr;
         ov[i] = InputFunctionCall(&f->in[i], txt[i], f->ioparam[i], TupleDescAttr(td, i)->atttypmod);
     }
-    io_styles_end(nest);
+    safe_leave(&styles);
     return HeapTupleGetDatum(heap_form_tuple(td, ov, on));
 }
 

@@ -403,6 +403,7 @@ CitusRoute *citus_route_build(DeployPlan *p, const char *schema, const char *fna
                               "    JOIN pg_catalog.pg_dist_node n ON n.groupid OPERATOR(pg_catalog.=) pl.groupid "
                               "   WHERE pl.shardid OPERATOR(pg_catalog.=) s.shardid "
                               "     AND pl.shardstate OPERATOR(pg_catalog.=) 1 AND n.isactive "
+                              "     AND n.noderole OPERATOR(pg_catalog.=) 'primary' "
                               "   ORDER BY n.nodeid LIMIT 1) nd ON true "
                               "WHERE s.logicalrelid OPERATOR(pg_catalog.=) $1 "
                               "ORDER BY 2",
@@ -487,6 +488,7 @@ char *citus_shard_node(int64 shardid)
                               "FROM pg_catalog.pg_dist_placement p JOIN pg_catalog.pg_dist_node n "
                               "ON n.groupid OPERATOR(pg_catalog.=) p.groupid "
                               "WHERE p.shardid OPERATOR(pg_catalog.=) $1 AND n.isactive "
+                              "  AND n.noderole OPERATOR(pg_catalog.=) 'primary' "
                               "ORDER BY n.nodeid LIMIT 1",
                               1, argt, args, nullptr, true, 1) == SPI_OK_SELECT && SPI_processed == 1) {
         char *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -1663,6 +1665,32 @@ FE_FUNCTION(fe_bound_text)
 // functions and types it uses; the extension), which a dump does not carry.
 // False (nothing done) when its tree was written here.  Superusers only
 // (the catalog's insert trigger and rebind_deployments()).
+namespace {
+
+// Whether function fn depends on relation relid already (deploy() recorded
+// its dependencies, and CREATE DATABASE ... TEMPLATE copied them with the
+// catalog): then they are not recorded again.
+bool proc_depends_on_rel(Oid fn, Oid relid)
+{
+    Relation dep = table_open(DependRelationId, AccessShareLock);
+    ScanKeyData key[2];
+    ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber, F_OIDEQ,
+                ObjectIdGetDatum(ProcedureRelationId));
+    ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(fn));
+    SysScanDesc scan = systable_beginscan(dep, DependDependerIndexId, true, nullptr, 2, key);
+    bool found = false;
+    HeapTuple tup;
+    while (!found && HeapTupleIsValid(tup = systable_getnext(scan))) {
+        auto *d = reinterpret_cast<Form_pg_depend>(GETSTRUCT(tup));
+        found = d->refclassid == RelationRelationId && d->refobjid == relid && d->deptype == DEPENDENCY_NORMAL;
+    }
+    systable_endscan(scan);
+    table_close(dep, AccessShareLock);
+    return found;
+}
+
+}  // namespace
+
 FE_FUNCTION(fe_rebind)
 {
     if (!superuser())
@@ -1698,7 +1726,8 @@ FE_FUNCTION(fe_rebind)
         ObjectAddressSet(obj, ProcedureRelationId, fns[i]);
         deleteDependencyRecordsForClass(ProcedureRelationId, fns[i], ExtensionRelationId, DEPENDENCY_NORMAL);
         recordDependencyOn(&obj, &ext, DEPENDENCY_NORMAL);
-        recordDependencyOnExpr(&obj, reinterpret_cast<Node *>(q), NIL, DEPENDENCY_NORMAL);
+        if (!proc_depends_on_rel(fns[i], relid))
+            recordDependencyOnExpr(&obj, reinterpret_cast<Node *>(q), NIL, DEPENDENCY_NORMAL);
     }
     if (fe::catalog_has_bound_tree()) {
         Oid types[3] = {TEXTOID, NAMEOID, NAMEOID};

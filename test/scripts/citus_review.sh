@@ -30,6 +30,27 @@
 #            Citus's delegation (2026-12-04) nothing needs a superuser: her
 #            deploy() reaches every node and her calls through the
 #            coordinator are exact
+#   styles   (review11) a request forwarded through the coordinator by a
+#            session with DateStyle 'SQL, DMY' or extra_float_digits 0: the
+#            forwarder wrote the request values with the caller's styles and
+#            the node read them with its own (ISO, MDY): a timestamp's day and
+#            month swapped or "out of range", a float8 rounded to 15 digits,
+#            unlike the same call answered locally
+#   authinfo (review11) a role whose password for every node is in
+#            pg_dist_authinfo under nodeid 0 (Citus's "all nodes" entry):
+#            the forwarder looked for nodeid -1 (Citus's loopback entry)
+#            instead, connected without the password and failed where
+#            Citus's own connections succeed
+#   timezone (review11) a deployment whose answer depends on the session's
+#            TimeZone (the hour of a timestamptz): forwarded through the
+#            coordinator it was computed in the node connection's default
+#            zone, not the caller's, unlike the same call on the key's node
+#   secondary (review11) a worker's group with a secondary node (a hot
+#            standby, citus_add_secondary_node) whose node id is lower than
+#            its primary's: the route took "the first active node of the
+#            placement's group" and forwarded requests to the standby (here
+#            a port nobody listens on) instead of the primary
+#            (key_owner() already named the primary)
 # Skipped (77) like citus.sh when Citus is neither installed nor buildable
 # (citus.sh builds it; it runs first).
 # Usage: citus_review.sh [case...]   (default: all)
@@ -42,7 +63,7 @@ if [ ! -e "$("$PG_CONFIG" --pkglibdir)/citus.so" ]; then
     rc=0; bash "$FE_ROOT/test/scripts/citus.sh" >/dev/null 2>&1 || rc=$?
     [ -e "$("$PG_CONFIG" --pkglibdir)/citus.so" ] || { echo "citus_review: skipped: Citus is not available (citus.sh: $rc)"; exit 77; }
 fi
-CASES=${*:-moved rollback quoted leak role}
+CASES=${*:-moved rollback quoted leak role styles authinfo timezone doblock secondary}
 DIR=$(fe_workdir)
 PORT0=${FE_CITUS_PORT:-56621}
 PORTS=($(fe_free_port $PORT0) $(fe_free_port $((PORT0 + 3))) $(fe_free_port $((PORT0 + 6))))
@@ -216,6 +237,101 @@ SQL
                 bad "alice's failed deploy() left a deployment on worker $p"
         done
     fi
+    ;;
+styles)
+    tryq "SELECT feature_ext.deploy('public.fst', \$q\$SELECT k, min(v) OVER w AS mn, count(*) OVER w AS c FROM t WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 1000 PRECEDING)\$q\$)" ||
+        { bad "deploy of fst: $out"; continue; }
+    key=7
+    [ "$(owner $key)" != "$C" ] || { bad "key $key is on the coordinator"; continue; }
+    # day 13: read as a month by a node with DateStyle MDY
+    got=$(fe_psql "$C" -At -c "SET datestyle = 'SQL, DMY'" \
+          -c "SELECT c FROM fst($key, 0, '2030-06-13 10:00+00')" 2>&1) || true
+    [ "$got" = "$(q "SELECT count(*) + 1 FROM t WHERE k = $key")" ] ||
+        bad "through the coordinator with DateStyle 'SQL, DMY': $got"
+    # 1 + 2^-52 written with 15 digits is 1
+    got=$(fe_psql "$C" -At -c "SET extra_float_digits = 0" \
+          -c "SELECT mn = '-1.0000000000000002'::float8 FROM fst($key, '-1.0000000000000002', '2030-01-01')" 2>&1) || true
+    [ "$got" = t ] || bad "through the coordinator with extra_float_digits 0, the request's float8 was rounded: $got"
+    # the answer read back with the caller's styles
+    got=$(fe_psql "$C" -At -c "SET datestyle = 'German, DMY'" -c "SET extra_float_digits = 0" \
+          -c "SELECT mn = '-1.0000000000000002'::float8 FROM fst($key, '-1.0000000000000002', '2030-01-01')" 2>&1) || true
+    [ "$got" = t ] || bad "through the coordinator with DateStyle German: $got"
+    ;;
+authinfo)
+    # pw logs in to the workers with a password only
+    q "CREATE ROLE pw LOGIN PASSWORD 'sekrit'" >/dev/null
+    q "GRANT SELECT ON t TO pw" >/dev/null
+    for p in "$W1" "$W2"; do
+        d=$(onw "$p" -c "SHOW data_directory")
+        { echo "local all pw scram-sha-256"; cat "$d/pg_hba.conf"; } >"$d/pg_hba.conf.new"
+        mv "$d/pg_hba.conf.new" "$d/pg_hba.conf"
+        chown postgres "$d/pg_hba.conf" 2>/dev/null || true
+        onw "$p" -c "SELECT pg_reload_conf()" >/dev/null
+    done
+    q "INSERT INTO pg_dist_authinfo (nodeid, rolename, authinfo) VALUES (0, 'pw', 'password=sekrit')" >/dev/null
+    tryq "SELECT feature_ext.deploy('public.fpw', \$q\$SELECT k, count(*) OVER w AS c FROM t WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 1000 PRECEDING)\$q\$)" ||
+        { bad "deploy of fpw: $out"; continue; }
+    # Citus itself reaches the workers as pw with that entry
+    got=$(fe_psql "$C" -At -c "SET ROLE pw" -c "SELECT count(*) FROM t WHERE k = 8" 2>&1) || true
+    [ "$got" = "$(q "SELECT count(*) FROM t WHERE k = 8")" ] || bad "Citus's query as pw: $got"
+    got=$(fe_psql "$C" -At -c "SET ROLE pw" -c "SELECT c FROM fpw(8, 0, '2030-01-01')" 2>&1) || true
+    [ "$got" = "$(q "SELECT count(*) + 1 FROM t WHERE k = 8")" ] ||
+        bad "pw's request forwarded through the coordinator (all-nodes authinfo): $got"
+    ;;
+timezone)
+    tryq "SELECT feature_ext.deploy('public.ftz', \$q\$SELECT k, count(*) OVER w AS c, date_part('hour', ts) AS h FROM t WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 1000 PRECEDING)\$q\$)" ||
+        { bad "deploy of ftz: $out"; continue; }
+    key=9
+    own=$(owner $key)
+    [ "$own" != "$C" ] || { bad "key $key is on the coordinator"; continue; }
+    for tz in Asia/Tokyo America/New_York; do
+        local_h=$(onw "$own" -c "SET TimeZone = '$tz'" -c "SELECT h FROM ftz($key, 0, '2030-01-01 00:00+00')" 2>&1) || true
+        got=$(fe_psql "$C" -At -c "SET TimeZone = '$tz'" -c "SELECT h FROM ftz($key, 0, '2030-01-01 00:00+00')" 2>&1) || true
+        [ "$got" = "$local_h" ] && [ -n "$got" ] ||
+            bad "TimeZone $tz: through the coordinator $got, on the key's node $local_h"
+    done
+    # the same session changes its zone between calls
+    got=$(fe_psql "$C" -At -c "SET TimeZone = 'Asia/Tokyo'" -c "SELECT h FROM ftz($key, 0, '2030-01-01 00:00+00')" \
+          -c "SET TimeZone = 'UTC'" -c "SELECT h FROM ftz($key, 0, '2030-01-01 00:00+00')" 2>&1 | tr '\n' ' ') || true
+    [ "$got" = "9 0 " ] || bad "one session, Tokyo then UTC: $got"
+    ;;
+doblock)
+    # one transaction without a transaction block: a DO block writes a row
+    # of the key through Citus, then asks for the key's features
+    key=11
+    [ "$(owner $key)" != "$C" ] || { bad "key $key is on the coordinator"; continue; }
+    out=$(fe_psql "$C" -At -v ON_ERROR_STOP=0 2>&1 <<SQL
+DO \$\$ DECLARE n int; BEGIN
+  INSERT INTO t VALUES ($key, 1, '2026-06-01');
+  SELECT x.c INTO n FROM f($key, 0, '2030-01-01') x;
+  RAISE NOTICE 'got=%', n;
+END \$\$;
+SQL
+)
+    got=$(sed -n 's/.*got=//p' <<<"$out")
+    if [ -n "$got" ]; then
+        [ "$got" = "$(want $key | cut -d'|' -f1)" ] ||
+            bad "a DO block's request after its own write through Citus: $got, the table (after commit) $(want $key | cut -d'|' -f1)"
+    else
+        grep -q 'transaction' <<<"$out" || bad "a DO block's request: $out"
+    fi
+    ;;
+secondary)
+    key=12
+    own=$(owner $key)
+    [ "$own" != "$C" ] || { bad "key $key is on the coordinator"; continue; }
+    dead=$(fe_free_port 55797)
+    q "SELECT citus_add_secondary_node('/tmp', $dead, '/tmp', $own)" >/dev/null ||
+        { bad "citus_add_secondary_node failed"; continue; }
+    # a standby re-registered before its primary (on the coordinator's metadata)
+    q "UPDATE pg_dist_node SET nodeid = -7 WHERE noderole = 'secondary' AND nodeport = $dead" >/dev/null
+    [ "$(owner $key)" = "$own" ] || bad "key_owner names $(owner $key), expected the primary $own"
+    tryq "SELECT feature_ext.deploy('public.fsec', \$q\$SELECT k, count(*) OVER w AS c FROM t WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 1000 PRECEDING)\$q\$)" ||
+        { bad "deploy of fsec: $out"; }
+    got=$(q "SELECT c FROM fsec($key, 0, '2030-01-01')" 2>&1) || true
+    [ "$got" = "$(q "SELECT count(*) + 1 FROM t WHERE k = $key")" ] ||
+        bad "through the coordinator with a secondary in the key's group: $got"
+    q "DELETE FROM pg_dist_node WHERE noderole = 'secondary' AND nodeport = $dead" >/dev/null
     ;;
 *) echo "citus_review: unknown case $case"; exit 2 ;;
 esac
