@@ -152,8 +152,25 @@ DECLARE
   r record;
   t text;
 BEGIN
+  -- Only deployments whose functions depend on what the command changed
+  -- (a table or its column, a function, a type ...: recorded at deploy);
+  -- every one when it changed a schema or an extension, which moves what
+  -- the query names without being one of its dependencies.
   FOR r IN SELECT d.schema_name, d.name, d.bound_tree, d.bound_query FROM feature_ext.deployment d
-            WHERE d.bound_tree IS NOT NULL LOOP
+            WHERE d.bound_tree IS NOT NULL
+              AND (EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger_ddl_commands() c
+                            WHERE c.classid NOT IN ('pg_catalog.pg_class'::pg_catalog.regclass,
+                                                    'pg_catalog.pg_proc'::pg_catalog.regclass,
+                                                    'pg_catalog.pg_type'::pg_catalog.regclass,
+                                                    'pg_catalog.pg_operator'::pg_catalog.regclass,
+                                                    'pg_catalog.pg_collation'::pg_catalog.regclass))
+                   OR EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger_ddl_commands() c
+                                JOIN pg_catalog.pg_depend dep ON dep.refclassid = c.classid AND dep.refobjid = c.objid
+                                JOIN pg_catalog.pg_proc p ON dep.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+                                                         AND p.oid = dep.objid
+                                JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+                               WHERE n.nspname = d.schema_name AND p.proname IN (d.name, d.name || '_batch')))
+  LOOP
     BEGIN
       t := feature_ext._bound_text(r.bound_tree);
     EXCEPTION WHEN OTHERS THEN
