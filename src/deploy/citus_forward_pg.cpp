@@ -53,6 +53,8 @@ extern "C" {
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "tcop/pquery.h"
+#include "utils/portal.h"
 }
 
 namespace fe {
@@ -384,7 +386,11 @@ bool sync_timezone(Conn *c, const char *host, int port)
 // opens a transaction block): an earlier statement of it may have written
 // rows of the key through Citus that a forwarded call, in its own
 // transaction on the node, would not see.  Citus does not delegate a
-// function call there either.  Without the symbol: a transaction block.
+// function call there either.  Citus built for PostgreSQL 16 and later
+// hides the symbol (extensions are built with -fvisibility=hidden there):
+// then a transaction block, or a DO block or CALL being run (the portal's
+// command); a function that writes through Citus and then calls the
+// deployment in one plain statement is not detected there.
 bool multi_statement_transaction()
 {
     static bool looked = false;
@@ -394,7 +400,10 @@ bool multi_statement_transaction()
             load_external_function("$libdir/citus", "IsMultiStatementTransaction", false, nullptr));
         looked = true;
     }
-    return IsTransactionBlock() || (fn && fn());
+    if (IsTransactionBlock() || (fn && fn()))
+        return true;
+    return !fn && ActivePortal &&
+           (ActivePortal->commandTag == CMDTAG_DO || ActivePortal->commandTag == CMDTAG_CALL);
 }
 
 }  // namespace
