@@ -131,6 +131,16 @@ bool plan_reads_index(const DeployPlan *p, Oid indexoid)
     return false;
 }
 
+// Does plan p (or one of its Citus shard plans) read relation relid?
+bool plan_reads_rel(const DeployPlan *p, Oid relid)
+{
+    if (!p)
+        return false;
+    if (join_reads(p, relid) || union_plan_reads(p, relid) || plan_reads_index(p, relid))
+        return true;
+    return p->route && citus_route_reads(p->route, relid);
+}
+
 void plans_inval_rel(Datum, Oid relid)
 {
     if (!g_plans)
@@ -138,8 +148,7 @@ void plans_inval_rel(Datum, Oid relid)
     HASH_SEQ_STATUS st;
     hash_seq_init(&st, g_plans);
     while (auto *e = static_cast<PlanEntry *>(hash_seq_search(&st)))
-        if (relid == InvalidOid || e->heapoid == relid || join_reads(e->plan, relid) ||
-            union_plan_reads(e->plan, relid) || plan_reads_index(e->plan, relid)) {
+        if (relid == InvalidOid || e->heapoid == relid || plan_reads_rel(e->plan, relid)) {
             e->valid = false;
             g_plans_stale = true;
         }
@@ -355,13 +364,89 @@ struct CitusRoute {
     int *port;
     int32 *nodeid;
     DeployPlan **plans;        // per shard, made on first use (contexts under the table plan's)
+    int nother;                // the other tables the deployment reads (joins, union windows) ...
+    Oid *other;
+    Oid **other_shard;         // ... and per shard of the table, each one's shard here (colocated: the
+                               // same hash range; a reference table: its one shard), or InvalidOid
     char *schema, *fname;      // the deployment
     char *fwd_sql;             // SELECT * FROM schema.fname($1::t1, ...): a forwarded request
     int fwd_at;                // citus_route_plan(): the shard to forward to (it returned nullptr)
     ForwardIo *fwd_io;         // the forwarder's type I/O (citus_forward_pg.cpp)
 };
 
+bool citus_route_reads(const CitusRoute *r, Oid relid)
+{
+    for (int i = 0; i < r->nother; i++)
+        if (r->other[i] == relid)
+            return true;
+    for (int i = 0; i < r->nshards; i++)
+        if (r->relid[i] == relid || (r->plans[i] && plan_reads_rel(r->plans[i], relid)))
+            return true;
+    return false;
+}
+
 namespace {
+
+// The local shard table of shard `sn` (shard_name()'s text) of table rel:
+// shard tables are in their table's schema; the name's last part, looked up
+// by the syscache (Citus hides shards from pg_class queries).
+Oid citus_local_shard(const char *sn, Oid rel)
+{
+    List *parts = NIL;
+    if (!sn || !SplitIdentifierString(pstrdup(sn), '.', &parts) || parts == NIL)
+        return InvalidOid;
+    return get_relname_relid(static_cast<char *>(llast(parts)), get_rel_namespace(rel));
+}
+
+// The other tables p reads and, for each shard of p's table, their shard
+// on this node (in SPI, under the pinned path; allocations in p->cxt).
+void citus_route_others(DeployPlan *p, CitusRoute *r)
+{
+    Oid rels[64];
+    int n = 0;
+    for (int i = 0; i < join_table_count(p) && n < 64; i++) {
+        int nk;
+        const AttrNumber *ka, *km;
+        rels[n++] = join_table(p, i, &nk, &ka, &km);
+    }
+    for (int g = 0; g < p->ngroups; g++)
+        for (int i = 0; p->groups[g].uni && i < p->groups[g].uni->nsrc && n < 64; i++)
+            rels[n++] = p->groups[g].uni->src[i].relid;
+    r->other = static_cast<Oid *>(MemoryContextAlloc(p->cxt, sizeof(Oid) * Max(n, 1)));
+    r->other_shard = static_cast<Oid **>(MemoryContextAlloc(p->cxt, sizeof(Oid *) * Max(n, 1)));
+    r->nother = 0;
+    for (int i = 0; i < n; i++) {
+        bool dup = rels[i] == p->heapoid;
+        for (int j = 0; j < r->nother && !dup; j++)
+            dup = r->other[j] == rels[i];
+        if (dup)
+            continue;
+        Oid argt[1] = {OIDOID};
+        Datum args[1] = {ObjectIdGetDatum(rels[i])};
+        if (SPI_execute_with_args("SELECT s.shardminvalue::pg_catalog.int4, pg_catalog.shard_name(s.logicalrelid, s.shardid), "
+                                  "EXISTS (SELECT 1 FROM pg_catalog.pg_dist_placement pl "
+                                  "         WHERE pl.shardid OPERATOR(pg_catalog.=) s.shardid "
+                                  "           AND pl.shardstate OPERATOR(pg_catalog.=) 1 "
+                                  "           AND pl.groupid OPERATOR(pg_catalog.=) "
+                                  "               (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g)) "
+                                  "FROM pg_catalog.pg_dist_shard s WHERE s.logicalrelid OPERATOR(pg_catalog.=) $1",
+                                  1, argt, args, nullptr, true, 0) != SPI_OK_SELECT)
+            elog(ERROR, "feature_ext: could not read the shards of table %u", rels[i]);
+        Oid *sh = static_cast<Oid *>(MemoryContextAllocZero(p->cxt, sizeof(Oid) * Max(r->nshards, 1)));
+        for (uint64 t = 0; t < SPI_processed; t++) {
+            HeapTuple tup = SPI_tuptable->vals[t];
+            bool nmin, nhere;
+            Datum minv = SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &nmin);
+            bool here = DatumGetBool(SPI_getbinval(tup, SPI_tuptable->tupdesc, 3, &nhere)) && !nhere;
+            Oid local = here ? citus_local_shard(SPI_getvalue(tup, SPI_tuptable->tupdesc, 2), rels[i]) : InvalidOid;
+            for (int k = 0; k < r->nshards; k++)
+                if (nmin || DatumGetInt32(minv) == r->minv[k])  // a reference table's one shard: every key's
+                    sh[k] = local;
+        }
+        r->other[r->nother] = rels[i];
+        r->other_shard[r->nother++] = sh;
+    }
+}
 
 // Citus's metadata for p's table, or nullptr when it is not hash-distributed.
 CitusRoute *citus_route_build(DeployPlan *p, const char *schema, const char *fname)
@@ -385,7 +470,7 @@ CitusRoute *citus_route_build(DeployPlan *p, const char *schema, const char *fna
     if (attno == InvalidAttrNumber)
         elog(ERROR, "feature_ext: Citus distribution column \"%s\" not found", col ? col : "?");
     // (A deployment made before its table was distributed.)
-    citus_check_windows(p, attno);
+    citus_check_plan(p, attno);
     // `here`: this node has an active placement of the shard.  The shard
     // table alone says nothing: after a shard move the source node keeps
     // its copy until Citus's deferred cleanup (pg_dist_cleanup) drops it,
@@ -449,6 +534,7 @@ CitusRoute *citus_route_build(DeployPlan *p, const char *schema, const char *fna
         r->port[i] = n6 ? 0 : DatumGetInt32(port);
         r->nodeid[i] = n7 ? 0 : DatumGetInt32(nodeid);
     }
+    citus_route_others(p, r);
     {
         // The request function on the node that holds a key: the same name,
         // its arguments by type (the request's columns in argument order).
@@ -542,9 +628,32 @@ DeployPlan *citus_route_plan(DeployPlan *p, const Datum *values, const bool *isn
         if (!lookup_deployment(r->schema, r->fname, &row, g_jit))
             ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
                             errmsg("deployment \"%s.%s\" does not exist", r->schema, r->fname)));
-        // The bound query with the shard as its table (the tree names the
-        // distributed table: plan_bound parses the text re-bound to relid).
-        DeployPlan *sp = plan_bound(p->name, row.bound, nullptr, r->relid[at], p->cxt, nullptr);
+        DeployPlan *sp;
+        if (r->nother == 0) {
+            // The bound query with the shard as its table (the tree names the
+            // distributed table: plan_bound parses the text re-bound to relid).
+            sp = plan_bound(p->name, row.bound, nullptr, r->relid[at], p->cxt, nullptr);
+        } else {
+            // Every table by its shard here: the bound tree with its
+            // relations replaced.
+            Oid *from = static_cast<Oid *>(palloc(sizeof(Oid) * (r->nother + 1)));
+            Oid *to = static_cast<Oid *>(palloc(sizeof(Oid) * (r->nother + 1)));
+            from[0] = p->heapoid;
+            to[0] = r->relid[at];
+            for (int j = 0; j < r->nother; j++) {
+                from[j + 1] = r->other[j];
+                to[j + 1] = r->other_shard[j][at];
+                if (!OidIsValid(to[j + 1]) || get_rel_relkind(to[j + 1]) == '\0')
+                    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                                    errmsg("the shard of table %s for this key is not on this node, which holds shard "
+                                           "%lld of table %s",
+                                           get_rel_name(r->other[j]), (long long) r->shardid[at],
+                                           get_rel_name(p->heapoid)),
+                                    errhint("Colocated shards move together; a reference table is on every node "
+                                            "(SELECT replicate_reference_tables() copies it to new nodes).")));
+            }
+            sp = plan_bound_mapped(p->name, row.tree, r->nother + 1, from, to, p->cxt);
+        }
         if (sp->natts != p->natts || sp->nparams != p->nparams ||
             memcmp(sp->param_attnos, p->param_attnos, sizeof(AttrNumber) * p->nparams) != 0) {
             // sp lives under the table plan's context, which outlives this
@@ -1486,7 +1595,7 @@ FE_FUNCTION(fe_deploy)
     // Over a Citus distributed table a request reads the shard of its key:
     // every window must be partitioned by the distribution column.
     if (fe::citus_dist_method(p->heapoid) == 'h')
-        fe::citus_check_windows(p, fe::citus_dist_attno(p->heapoid));
+        fe::citus_check_plan(p, fe::citus_dist_attno(p->heapoid));
     // Native code, compiled once here and kept in the catalog (docs/DEPLOY.md, JIT).
     // (feature_ext.jit = off: no LLVM at all; a later session with it on compiles.)
     fe::JitObject jo;

@@ -21,6 +21,11 @@
 #      batch() and training_set() (as_of, insertion, a label query) on every
 #      node equal a single node's over the same rows; a window not
 #      partitioned by the distribution column is refused (deploy, call);
+#      deployments that also read a colocated table (LAST JOIN), a
+#      reference table (dimension lookup) and a colocated union table are
+#      exact on every node (10 keys, against SQL) and see new rows of those
+#      tables; a non-colocated table, a colocated one joined by another
+#      column and a local table are refused naming them, as is their batch();
 #   4. retention (table option) applied by the coordinator's DELETE on every
 #      shard; 5. TRUNCATE and DROP TABLE through the coordinator.
 # Citus comes from the
@@ -305,19 +310,89 @@ grep -q 'is partitioned by (g), not by the distribution column "k"' <<<"$out" ||
 tryq "SELECT feature_ext.deploy('public.fg2', \$q\$$GWIN\$q\$)" && fail "deploy of a window partitioned by g over the distributed t2: $out"
 grep -q 'is partitioned by (g), not by the distribution column "k"' <<<"$out" || fail "deploy fg2: $out"
 q "SELECT feature_ext.undeploy('public.fg')" >/dev/null || fail "undeploy fg"
-# Multi-table deployments over Citus tables are refused (each other table
-# would need its colocated shard bound per request): a LAST JOIN of a local
-# table from the distributed t2, a LAST JOIN of the distributed t2 (union
-# windows: refused the same way, src/deploy/union_pg.cpp).
+# Multi-table deployments over a distributed table: each request runs on
+# its key's node and reads every table there, so the other tables must be
+# colocated (and joined by / union-mapped on their distribution column) or
+# reference tables.  side: colocated with txn; dim: a reference table; u2:
+# colocated, a union window's second table.  Each answer on the coordinator
+# (forwarded), on the key's worker and on the other worker equals the same
+# features computed by SQL over the tables.
 q "CREATE TABLE side (k text, s text, ts timestamptz NOT NULL) USING feature_store" >/dev/null
 q "CREATE INDEX side_k ON side USING skiplist (k, ts)" >/dev/null
-tryq "SELECT feature_ext.deploy('public.fj', \$q\$SELECT t2.k, j.s, count(*) OVER w AS c FROM t2 LEFT JOIN LATERAL (SELECT side.s FROM side WHERE side.k = t2.k ORDER BY side.ts DESC LIMIT 1) j ON true WINDOW w AS (PARTITION BY t2.k ORDER BY t2.ts ROWS 10 PRECEDING)\$q\$)" &&
-    fail "a LAST JOIN from the distributed t2 was deployed: $out"
-grep -q 'cannot read other tables yet' <<<"$out" || fail "LAST JOIN from t2: $out"
-tryq "SELECT feature_ext.deploy('public.fj2', \$q\$SELECT side.k, j.v FROM side LEFT JOIN LATERAL (SELECT t2.v FROM t2 WHERE t2.k = side.k ORDER BY t2.ts DESC LIMIT 1) j ON true\$q\$)" &&
-    fail "a LAST JOIN of the distributed t2 was deployed: $out"
-grep -qi 'citus' <<<"$out" || fail "LAST JOIN of t2: $out"
-q "DROP TABLE side" >/dev/null
+q "CREATE INDEX side_s ON side USING skiplist (s, ts)" >/dev/null
+tryq "SELECT create_distributed_table('side', 'k', colocate_with => 'txn')" || fail "create_distributed_table('side'): $out"
+q "INSERT INTO side SELECT 'k' || (i % 10), 's' || i, '2026-01-20'::timestamptz + i * interval '7 min' FROM generate_series(1, 9000) i" >/dev/null
+q "CREATE TABLE dim (m text PRIMARY KEY, label text)" >/dev/null
+tryq "SELECT create_reference_table('dim')" || fail "create_reference_table('dim'): $out"
+q "INSERT INTO dim SELECT 'k' || i, 'label ' || i FROM generate_series(0, 8) i" >/dev/null
+q "CREATE TABLE u2 (k text, v float8, ts timestamptz NOT NULL) USING feature_store" >/dev/null
+q "CREATE INDEX u2_k ON u2 USING skiplist (k, ts)" >/dev/null
+tryq "SELECT create_distributed_table('u2', 'k', colocate_with => 'txn')" || fail "create_distributed_table('u2'): $out"
+q "INSERT INTO u2 SELECT 'k' || (i % 10), 1000 + i, '2026-02-10'::timestamptz + i * interval '7 min' FROM generate_series(1, 900) i" >/dev/null
+FJ="SELECT txn.k, j.s, d.label, count(*) OVER w AS c, sum(txn.v) OVER w AS s2 FROM txn
+      LEFT JOIN LATERAL (SELECT side.s FROM side WHERE side.k = txn.k AND side.ts <= txn.ts ORDER BY side.ts DESC LIMIT 1) j ON true
+      LEFT JOIN dim d ON d.m = txn.k
+    WINDOW w AS (PARTITION BY txn.k ORDER BY txn.ts ROWS 5 PRECEDING)"
+tryq "SELECT feature_ext.deploy('public.fj', \$q\$$FJ\$q\$)" || fail "deploy of a LAST JOIN and a reference lookup over txn: $out"
+FU="SELECT k, count(*) OVER w AS c, sum(v) OVER w AS s FROM (SELECT k, v, ts FROM txn UNION ALL SELECT k, v, ts FROM u2) u
+    WINDOW w AS (PARTITION BY k ORDER BY ts RANGE BETWEEN INTERVAL '3 days' PRECEDING AND CURRENT ROW)"
+tryq "SELECT feature_ext.deploy('public.fu', \$q\$$FU\$q\$)" || fail "deploy of a union window over txn and u2: $out"
+for p in "${PORTS[1]}" "${PORTS[2]}"; do
+    [ "$(fe_psql "$p" -At -c "SELECT count(*) FROM feature_ext.deployments WHERE name IN ('public.fj', 'public.fu')")" = 2 ] ||
+        fail "the multi-table deployments did not reach worker $p"
+done
+for i in 0 1 2 3 4 5 6 7 8 9; do
+    IFS='|' read -r osid oshard ohost oport <<<"$(q "SELECT * FROM feature_ext.key_owner('txn', 'k$i'::text)")"
+    other=${PORTS[1]}; [ "$oport" = "${PORTS[1]}" ] && other=${PORTS[2]}
+    wj=$(q "SELECT coalesce((SELECT s FROM side WHERE k = 'k$i' AND ts <= '2026-02-15' ORDER BY ts DESC LIMIT 1), '-')
+               || '|' || coalesce((SELECT label FROM dim WHERE m = 'k$i'), '-')
+               || '|' || (SELECT count(*) + 1 || '|' || sum(v) + 3.5 FROM (SELECT v FROM txn WHERE k = 'k$i' AND ts <= '2026-02-15' ORDER BY ts DESC LIMIT 5) x)")
+    wu=$(q "SELECT count(*) + 1 || '|' || coalesce(sum(v), 0) + 3.5 FROM (SELECT v, ts FROM txn WHERE k = 'k$i' UNION ALL SELECT v, ts FROM u2 WHERE k = 'k$i') x
+             WHERE ts BETWEEN '2026-02-15'::timestamptz - interval '3 days' AND '2026-02-15'")
+    for port in "$C" "$oport" "$other"; do
+        got=$(fe_psql "$port" -At -c "SELECT coalesce(s, '-') || '|' || coalesce(label, '-') || '|' || c || '|' || s2 FROM fj('k$i', 3.5, '2026-02-15')" 2>&1) ||
+            fail "fj('k$i') on port $port: $got"
+        [ "$got" = "$wj" ] || fail "fj('k$i') on port $port: $got, expected $wj"
+        got=$(fe_psql "$port" -At -c "SELECT c || '|' || s FROM fu('k$i', 3.5, '2026-02-15')" 2>&1) || fail "fu('k$i') on port $port: $got"
+        [ "$got" = "$wu" ] || fail "fu('k$i') on port $port: $got, expected $wu"
+    done
+done
+# New rows of the other tables are in the next answer (their shards' indexes).
+q "INSERT INTO side VALUES ('k4', 'newest', '2026-02-14 23:59:59')" >/dev/null
+q "INSERT INTO u2 VALUES ('k4', 77, '2026-02-14 23:30')" >/dev/null
+got=$(q "SELECT s FROM fj('k4', 3.5, '2026-02-15')")
+[ "$got" = newest ] || fail "fj('k4') after a side row: $got"
+want=$(q "SELECT count(*) + 1 || '|' || sum(v) + 3.5 FROM (SELECT v, ts FROM txn WHERE k = 'k4' UNION ALL SELECT v, ts FROM u2 WHERE k = 'k4') x
+          WHERE ts BETWEEN '2026-02-15'::timestamptz - interval '3 days' AND '2026-02-15'")
+got=$(q "SELECT c || '|' || s FROM fu('k4', 3.5, '2026-02-15')")
+[ "$got" = "$want" ] || fail "fu('k4') after a u2 row: $got, expected $want"
+# Offline, the other tables would be read from this node's empty shells: refused.
+tryq "SELECT count(*) FROM fj_batch('txn')" && fail "batch() of a multi-table Citus deployment answered: $out"
+grep -q 'reads several Citus tables' <<<"$out" || fail "fj_batch: $out"
+# Refused at deploy, naming the table: t2 is distributed but not colocated
+# with txn (32 shards vs 8); side joined on another column than its
+# distribution column; a local table (not on the workers).
+tryq "SELECT feature_ext.deploy('public.fx', \$q\$SELECT txn.k, j.v, count(*) OVER w AS c FROM txn LEFT JOIN LATERAL (SELECT t2.v FROM t2 WHERE t2.k = txn.k ORDER BY t2.ts DESC LIMIT 1) j ON true WINDOW w AS (PARTITION BY txn.k ORDER BY txn.ts ROWS 5 PRECEDING)\$q\$)" &&
+    fail "a LAST JOIN of a non-colocated table was deployed: $out"
+grep -q 'joins the Citus table t2, which is not colocated with txn' <<<"$out" || fail "LAST JOIN of t2: $out"
+tryq "SELECT feature_ext.deploy('public.fx', \$q\$SELECT txn.k, j.k AS jk, count(*) OVER w AS c FROM txn LEFT JOIN LATERAL (SELECT side.k FROM side WHERE side.s = txn.k ORDER BY side.ts DESC LIMIT 1) j ON true WINDOW w AS (PARTITION BY txn.k ORDER BY txn.ts ROWS 5 PRECEDING)\$q\$)" &&
+    fail "a LAST JOIN of side on s was deployed: $out"
+grep -q 'without matching its distribution column "k" with the request' <<<"$out" || fail "LAST JOIN of side on s: $out"
+q "CREATE TABLE loc (k text, s text, ts timestamptz NOT NULL) USING feature_store" >/dev/null
+q "CREATE INDEX loc_k ON loc USING skiplist (k, ts)" >/dev/null
+tryq "SELECT feature_ext.deploy('public.fx', \$q\$SELECT txn.k, j.s, count(*) OVER w AS c FROM txn LEFT JOIN LATERAL (SELECT loc.s FROM loc WHERE loc.k = txn.k ORDER BY loc.ts DESC LIMIT 1) j ON true WINDOW w AS (PARTITION BY txn.k ORDER BY txn.ts ROWS 5 PRECEDING)\$q\$)" &&
+    fail "a LAST JOIN of a local table from txn was deployed: $out"
+grep -q 'which is neither a Citus reference table nor a distributed table colocated with it' <<<"$out" || fail "LAST JOIN of loc: $out"
+# ... and a Citus table joined from an ordinary deployment is an empty shell.
+tryq "SELECT feature_ext.deploy('public.fj2', \$q\$SELECT loc.k, j.v FROM loc LEFT JOIN LATERAL (SELECT t2.v FROM t2 WHERE t2.k = loc.k ORDER BY t2.ts DESC LIMIT 1) j ON true\$q\$)" &&
+    fail "a LAST JOIN of the distributed t2 from a local table was deployed: $out"
+grep -qi 'citus' <<<"$out" || fail "LAST JOIN of t2 from loc: $out"
+for f in fj fu; do q "SELECT feature_ext.undeploy('public.$f')" >/dev/null || fail "undeploy $f"; done
+for p in "${PORTS[1]}" "${PORTS[2]}"; do
+    [ "$(fe_psql "$p" -At -c "SELECT count(*) FROM feature_ext.deployments WHERE name IN ('public.fj', 'public.fu')")" = 0 ] ||
+        fail "undeploy left the multi-table deployments on worker $p"
+done
+q "DROP TABLE side, dim, u2, loc" >/dev/null
 q "DROP TABLE t2" >/dev/null
 # A row streamed in through the coordinator is in the next answer; the
 # deployment can be removed and made again under the same name.
@@ -405,4 +480,4 @@ q "DROP TABLE txn" >/dev/null
 for p in "${PORTS[1]}" "${PORTS[2]}"; do
     [ "$(fe_psql "$p" -At -c "SELECT count(*) FROM feature_ext.index_stats")" = 0 ] || fail "DROP TABLE left indexes on port $p"
 done
-echo "citus: ok (Citus $(q "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), coordinator + 2 workers: skiplist indexes, INSERT, COPY, UPDATE, DELETE, TRUNCATE, DROP through the coordinator (two-phase commit) exact on every shard, also after a shard move under a streaming writer; Citus's recovery commits a prepared transaction into its index; deployments over the distributed table made on every node from the coordinator, exact through the coordinator and on each worker (10 keys), a node without the key's shard names its node; index_scan refuses the coordinator's shell; a deployment over a shard is exact on its worker; key_owner() names the worker and shard that hold a key; batch() and training_set() on every node equal a single node's; a window not partitioned by the distribution column refused; multi-table deployments over Citus tables refused)"
+echo "citus: ok (Citus $(q "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), coordinator + 2 workers: skiplist indexes, INSERT, COPY, UPDATE, DELETE, TRUNCATE, DROP through the coordinator (two-phase commit) exact on every shard, also after a shard move under a streaming writer; Citus's recovery commits a prepared transaction into its index; deployments over the distributed table made on every node from the coordinator, exact through the coordinator and on each worker (10 keys), a node without the key's shard names its node; index_scan refuses the coordinator's shell; a deployment over a shard is exact on its worker; key_owner() names the worker and shard that hold a key; batch() and training_set() on every node equal a single node's; a window not partitioned by the distribution column refused; LAST JOIN of a colocated table, a reference table lookup and a union window with a colocated table exact on every node, other tables refused naming them, their batch() refused)"
