@@ -560,13 +560,14 @@ void check_offline(DeployPlan *p, const char *what)
     bool unions = false;
     for (int g = 0; g < p->ngroups; g++)
         unions |= p->groups[g].uni != nullptr;
-    if (p->route && (join_table_count(p) > 0 || unions))
+    if ((join_table_count(p) > 0 || unions) && citus_dist_method(p->heapoid) == 'h')
         ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                         errmsg("%s of deployment %s is not supported: it reads several Citus tables", what, p->name),
                         errdetail("Offline features are computed on the calling node, where the other tables are "
                                   "empty shells."),
-                        errhint("Call the deployment per row (each request runs on its key's node), or compute the "
-                                "training set on a single node.")));
+                        errhint("batch() over the whole table (<name>_batch() or <name>_batch('table'), outside a "
+                                "transaction block) computes on the shards' nodes; otherwise call the deployment per "
+                                "row (each request runs on its key's node).")));
 }
 
 }  // namespace

@@ -359,6 +359,7 @@ struct CitusRoute {
     int nshards;
     int32 *minv, *maxv;        // sorted by minv
     int64 *shardid;
+    char **shard_name;         // qualified (shard_name() under the pinned path)
     Oid *relid;                // the shard table here, or InvalidOid
     char **host;               // else the node of its active placement (requests are forwarded there)
     int *port;
@@ -423,6 +424,7 @@ void citus_route_others(DeployPlan *p, CitusRoute *r)
             continue;
         Oid argt[1] = {OIDOID};
         Datum args[1] = {ObjectIdGetDatum(rels[i])};
+        MemoryContext keep = CurrentMemoryContext;  // (SPI leaves its own context current)
         if (SPI_execute_with_args("SELECT s.shardminvalue::pg_catalog.int4, pg_catalog.shard_name(s.logicalrelid, s.shardid), "
                                   "EXISTS (SELECT 1 FROM pg_catalog.pg_dist_placement pl "
                                   "         WHERE pl.shardid OPERATOR(pg_catalog.=) s.shardid "
@@ -432,6 +434,7 @@ void citus_route_others(DeployPlan *p, CitusRoute *r)
                                   "FROM pg_catalog.pg_dist_shard s WHERE s.logicalrelid OPERATOR(pg_catalog.=) $1",
                                   1, argt, args, nullptr, true, 0) != SPI_OK_SELECT)
             elog(ERROR, "feature_ext: could not read the shards of table %u", rels[i]);
+        MemoryContextSwitchTo(keep);
         Oid *sh = static_cast<Oid *>(MemoryContextAllocZero(p->cxt, sizeof(Oid) * Max(r->nshards, 1)));
         for (uint64 t = 0; t < SPI_processed; t++) {
             HeapTuple tup = SPI_tuptable->vals[t];
@@ -503,6 +506,7 @@ CitusRoute *citus_route_build(DeployPlan *p, const char *schema, const char *fna
     r->maxv = static_cast<int32 *>(palloc(sizeof(int32) * Max(n, 1)));
     r->shardid = static_cast<int64 *>(palloc(sizeof(int64) * Max(n, 1)));
     r->relid = static_cast<Oid *>(palloc(sizeof(Oid) * Max(n, 1)));
+    r->shard_name = static_cast<char **>(palloc0(sizeof(char *) * Max(n, 1)));
     r->plans = static_cast<DeployPlan **>(palloc0(sizeof(DeployPlan *) * Max(n, 1)));
     r->host = static_cast<char **>(palloc0(sizeof(char *) * Max(n, 1)));
     r->port = static_cast<int *>(palloc0(sizeof(int) * Max(n, 1)));
@@ -517,12 +521,20 @@ CitusRoute *citus_route_build(DeployPlan *p, const char *schema, const char *fna
         // it or not depending on the schema (and Citus hides shards from
         // pg_class queries): its last name part, looked up by the syscache.
         char *sn = SPI_getvalue(t, SPI_tuptable->tupdesc, 4);
+        char *sn_all = sn ? pstrdup(sn) : nullptr;  // (SplitIdentifierString writes into sn)
+
         List *parts = NIL;
         bool n4;
         bool here = DatumGetBool(SPI_getbinval(t, SPI_tuptable->tupdesc, 5, &n4)) && !n4;
         n3 = !here || !sn || !SplitIdentifierString(sn, '.', &parts) || parts == NIL;
         r->relid[i] = n3 ? InvalidOid
                          : get_relname_relid(static_cast<char *>(llast(parts)), get_rel_namespace(p->heapoid));
+        // (its name qualified, for the nodes that compute batch() on it)
+        List *all = NIL;
+        r->shard_name[i] = sn_all && SplitIdentifierString(sn_all, '.', &all) && all != NIL
+                               ? pstrdup(quote_qualified_identifier(get_namespace_name(get_rel_namespace(p->heapoid)),
+                                                                    static_cast<char *>(llast(all))))
+                               : nullptr;
         if (n0 || n1 || n2)
             elog(ERROR, "feature_ext: shard of table %u without a hash range", p->heapoid);
         bool n5, n6, n7;
@@ -585,44 +597,10 @@ char *citus_shard_node(int64 shardid)
     return node ? node : pstrdup("(unknown)");
 }
 
-// The plan of the shard that holds the request's key (values of the table
-// plan p); made on first use.
-DeployPlan *citus_route_plan(DeployPlan *p, const Datum *values, const bool *isnull, bool forward)
+// The plan of shard `at` of p's table (on this node), made on first use.
+DeployPlan *citus_shard_plan(DeployPlan *p, int at)
 {
     CitusRoute *r = p->route;
-    AttrNumber a = r->dist_attno;
-    if (isnull[a - 1])
-        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-                        errmsg("the distribution column \"%s\" of the request must not be NULL",
-                               NameStr(TupleDescAttr(p->heap_desc, a - 1)->attname)),
-                        errdetail("Table %s is distributed by Citus on that column.", get_rel_name(p->heapoid))));
-    int32 h = DatumGetInt32(FunctionCall1Coll(&r->hash, r->collation, values[a - 1]));
-    int lo = 0, hi = r->nshards - 1, at = -1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2;
-        if (h < r->minv[mid])
-            hi = mid - 1;
-        else if (h > r->maxv[mid])
-            lo = mid + 1;
-        else {
-            at = mid;
-            break;
-        }
-    }
-    if (at < 0)
-        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                        errmsg("no shard of table %s holds this key", get_rel_name(p->heapoid))));
-    if ((!OidIsValid(r->relid[at]) || get_rel_relkind(r->relid[at]) == '\0') && r->host[at] && forward) {
-        r->fwd_at = at;  // the caller forwards the request to the key's node
-        return nullptr;
-    }
-    if (!OidIsValid(r->relid[at]) || get_rel_relkind(r->relid[at]) == '\0')
-        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                        errmsg("the key of this request is held by node %s (shard %lld of table %s), not by this node",
-                               citus_shard_node(r->shardid[at]), (long long) r->shardid[at], get_rel_name(p->heapoid)),
-                        errhint("Call %s on that node (feature_ext.key_owner() names it for a key), or through the "
-                                "coordinator with the call delegated to the key's node (create_distributed_function).",
-                                p->name)));
     if (!r->plans[at]) {
         DeploymentRow row;
         if (!lookup_deployment(r->schema, r->fname, &row, g_jit))
@@ -676,7 +654,48 @@ DeployPlan *citus_route_plan(DeployPlan *p, const Datum *values, const bool *isn
             jit_attach(sp, &row.jo);
         r->plans[at] = sp;
     }
-    DeployPlan *sp = r->plans[at];
+    return r->plans[at];
+}
+
+// The plan of the shard that holds the request's key (values of the table
+// plan p); made on first use.
+DeployPlan *citus_route_plan(DeployPlan *p, const Datum *values, const bool *isnull, bool forward)
+{
+    CitusRoute *r = p->route;
+    AttrNumber a = r->dist_attno;
+    if (isnull[a - 1])
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                        errmsg("the distribution column \"%s\" of the request must not be NULL",
+                               NameStr(TupleDescAttr(p->heap_desc, a - 1)->attname)),
+                        errdetail("Table %s is distributed by Citus on that column.", get_rel_name(p->heapoid))));
+    int32 h = DatumGetInt32(FunctionCall1Coll(&r->hash, r->collation, values[a - 1]));
+    int lo = 0, hi = r->nshards - 1, at = -1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (h < r->minv[mid])
+            hi = mid - 1;
+        else if (h > r->maxv[mid])
+            lo = mid + 1;
+        else {
+            at = mid;
+            break;
+        }
+    }
+    if (at < 0)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("no shard of table %s holds this key", get_rel_name(p->heapoid))));
+    if ((!OidIsValid(r->relid[at]) || get_rel_relkind(r->relid[at]) == '\0') && r->host[at] && forward) {
+        r->fwd_at = at;  // the caller forwards the request to the key's node
+        return nullptr;
+    }
+    if (!OidIsValid(r->relid[at]) || get_rel_relkind(r->relid[at]) == '\0')
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("the key of this request is held by node %s (shard %lld of table %s), not by this node",
+                               citus_shard_node(r->shardid[at]), (long long) r->shardid[at], get_rel_name(p->heapoid)),
+                        errhint("Call %s on that node (feature_ext.key_owner() names it for a key), or through the "
+                                "coordinator with the call delegated to the key's node (create_distributed_function).",
+                                p->name)));
+    DeployPlan *sp = citus_shard_plan(p, at);
     memcpy(sp->req_values, values, sizeof(Datum) * p->natts);
     memcpy(sp->req_isnull, isnull, sizeof(bool) * p->natts);
     return sp;
@@ -927,24 +946,10 @@ bool batch_next(void *arg, Datum *vals, bool *nulls)
     return true;
 }
 
-// Run the deployment over `source` (a table name, a query, or NULL for the
-// deployment's table) into the SRF's tuplestore.
-void batch_into(FunctionCallInfo fcinfo, fe::DeployPlan *p, text *source)
+// The rows of `sql` (a batch source) through p's batch() into the SRF's
+// tuplestore.
+void batch_sql(fe::DeployPlan *p, const char *sql, ReturnSetInfo *rsi)
 {
-    InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-    auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
-    if (pg_class_aclcheck(p->heapoid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                        errmsg("permission denied for table %s", get_rel_name(p->heapoid))));
-    char *src = source ? text_to_cstring(source) : nullptr;
-    const char *sql;
-    if (!src)
-        sql = psprintf("SELECT * FROM %s", quote_qualified_identifier(get_namespace_name(get_rel_namespace(p->heapoid)),
-                                                                       get_rel_name(p->heapoid)));
-    else if (strpbrk(src, " \t\n(") == nullptr)
-        sql = psprintf("SELECT * FROM %s", src);  // a (possibly qualified) table name, quoted by the caller
-    else
-        sql = psprintf("SELECT * FROM (%s) AS feature_ext_source", src);
     SPI_connect();
     SPIPlanPtr plan = SPI_prepare(sql, 0, nullptr);
     if (!plan)
@@ -983,6 +988,110 @@ void batch_into(FunctionCallInfo fcinfo, fe::DeployPlan *p, text *source)
     PG_END_TRY();
     SPI_cursor_close(portal);
     SPI_finish();
+}
+
+// Citus: this node's shards of a parallel batch() (citus_gather's local step).
+struct LocalShards {
+    fe::DeployPlan *p;
+    int *at;
+    int n;
+    ReturnSetInfo *rsi;
+};
+
+void batch_local_shards(void *arg)
+{
+    auto *ls = static_cast<LocalShards *>(arg);
+    for (int i = 0; i < ls->n; i++) {
+        fe::DeployPlan *sp = fe::citus_shard_plan(ls->p, ls->at[i]);
+        Oid rel = ls->p->route->relid[ls->at[i]];
+        batch_sql(sp, psprintf("SELECT * FROM %s", quote_qualified_identifier(get_namespace_name(get_rel_namespace(rel)),
+                                                                              get_rel_name(rel))),
+                  ls->rsi);
+    }
+}
+
+// batch() over the whole distributed table, on the shards in parallel: each
+// node that holds shards computes them (`<name>_batch(shard)` there, as the
+// caller, over the forwarder's connections), this node its own; the rows
+// are gathered node after node.  Each key's rows are in one shard (the
+// windows are partitioned by the distribution column) and keep its order,
+// so every row's features are what one node computing over the whole table
+// gives; joins and union windows read the colocated shards on each node.
+void citus_parallel_batch(fe::DeployPlan *p, ReturnSetInfo *rsi)
+{
+    fe::CitusRoute *r = p->route;
+    auto *nodes = static_cast<fe::GatherNode *>(palloc0(sizeof(fe::GatherNode) * Max(r->nshards, 1)));
+    auto *sqls = static_cast<StringInfoData *>(palloc0(sizeof(StringInfoData) * Max(r->nshards, 1)));
+    LocalShards ls{p, static_cast<int *>(palloc(sizeof(int) * Max(r->nshards, 1))), 0, rsi};
+    int nn = 0;
+    const char *fn = quote_qualified_identifier(r->schema, psprintf("%s_batch", r->fname));
+    for (int at = 0; at < r->nshards; at++) {
+        if (OidIsValid(r->relid[at]) && get_rel_relkind(r->relid[at]) != '\0') {
+            ls.at[ls.n++] = at;
+            continue;
+        }
+        if (!r->host[at] || !r->shard_name[at])
+            ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                            errmsg("shard %lld of table %s has no active placement on a primary node",
+                                   (long long) r->shardid[at], get_rel_name(p->heapoid))));
+        int j = 0;
+        while (j < nn && !(nodes[j].port == r->port[at] && strcmp(nodes[j].host, r->host[at]) == 0))
+            j++;
+        if (j == nn) {
+            nodes[nn].host = r->host[at];
+            nodes[nn].port = r->port[at];
+            nodes[nn].nodeid = r->nodeid[at];
+            initStringInfo(&sqls[nn]);
+            nn++;
+        }
+        appendStringInfo(&sqls[j], "%sSELECT * FROM %s(%s)", sqls[j].len ? " UNION ALL " : "", fn,
+                         quote_literal_cstr(r->shard_name[at]));
+    }
+    for (int j = 0; j < nn; j++)
+        nodes[j].sql = sqls[j].data;
+    fe::citus_gather(nodes, nn, rsi->setDesc, rsi->setResult, batch_local_shards, &ls);
+}
+
+// Run the deployment over `source` (a table name, a query, or NULL for the
+// deployment's table) into the SRF's tuplestore.
+void batch_into(FunctionCallInfo fcinfo, fe::DeployPlan *p, text *source)
+{
+    InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+    auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    if (pg_class_aclcheck(p->heapoid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("permission denied for table %s", get_rel_name(p->heapoid))));
+    char *src = source ? text_to_cstring(source) : nullptr;
+    bool name = src && strpbrk(src, " \t\n(") == nullptr;  // a (possibly qualified) table name, quoted by the caller
+    if (p->route) {
+        // Over a Citus distributed table: the whole table (no source, or
+        // the table by name) on its shards' nodes, outside transaction
+        // blocks; one of its shards here with that shard's plan (a
+        // parallel batch() sends each node such calls).
+        Oid srel = !src ? p->heapoid
+                        : name ? RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(src)), NoLock, true)
+                               : InvalidOid;
+        int at = -1;
+        for (int i = 0; OidIsValid(srel) && i < p->route->nshards && at < 0; i++)
+            if (p->route->relid[i] == srel)
+                at = i;
+        if (at >= 0)
+            p = fe::citus_shard_plan(p, at);
+        else if (srel == p->heapoid && fe::g_citus_parallel_batch && !fe::citus_multi_statement_transaction() &&
+                 !fe::citus_forwarded_here()) {
+            citus_parallel_batch(p, rsi);
+            return;
+        }
+    }
+    const char *sql;
+    if (!src)
+        sql = psprintf("SELECT * FROM %s", quote_qualified_identifier(get_namespace_name(get_rel_namespace(p->heapoid)),
+                                                                       get_rel_name(p->heapoid)));
+    else if (name)
+        sql = psprintf("SELECT * FROM %s", src);
+    else
+        sql = psprintf("SELECT * FROM (%s) AS feature_ext_source", src);
+    batch_sql(p, sql, rsi);
 }
 
 // The request and batch functions of deployment fname in namespace nsp, as
@@ -1218,6 +1327,7 @@ FE_FUNCTION(fe_batch_named)
     if (!fe::lookup_deployment(schema, fname, &row, false))
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("deployment \"%s.%s\" does not exist", schema, fname)));
     fe::DeployPlan *p = fe::plan_row(psprintf("%s.%s", schema, fname), &row, CurrentMemoryContext, nullptr);
+    p->route = fe::citus_route_build(p, schema, fname);  // (a Citus distributed table: see batch_into)
     auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
     if (!rsi || !rsi->expectedDesc || rsi->expectedDesc->natts != p->nout)
         ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),

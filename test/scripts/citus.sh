@@ -25,7 +25,11 @@
 #      reference table (dimension lookup) and a colocated union table are
 #      exact on every node (10 keys, against SQL) and see new rows of those
 #      tables; a non-colocated table, a colocated one joined by another
-#      column and a local table are refused naming them, as is their batch();
+#      column and a local table are refused naming them; batch() over the
+#      whole table computes on the shards' nodes (single- and multi-table
+#      deployments, on every node, equal to a single node's; with
+#      feature_ext.citus_parallel_batch off on the calling node), other
+#      sources and training_set() of multi-table deployments are refused;
 #   4. retention (table option) applied by the coordinator's DELETE on every
 #      shard; 5. TRUNCATE and DROP TABLE through the coordinator.
 # Citus comes from the
@@ -268,8 +272,8 @@ fi
 TS_COLS="AS t(k text, v float8, ts timestamptz, k_feature text, c bigint, s float8)"
 LAB_COLS="AS t(k text, v float8, ts timestamptz, lab bool, k_feature text, c bigint, s float8)"
 LAB_SRC='SELECT k, v, ts, (v::int % 2 = 0) AS lab FROM TABLE WHERE v::int % 7 = 0'
-digest() {  # PORT QUERY: "rows|md5 of the sorted rows"
-    fe_psql "$1" -At -c "SELECT count(*) || '|' || md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM ($2) x"
+digest() {  # PORT QUERY [SETTING]: "rows|md5 of the sorted rows"
+    fe_psql "$1" -At -c "${3:-SELECT 1}" -c "SELECT count(*) || '|' || md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM ($2) x" | tail -1
 }
 nrows=$(q "SELECT count(*) FROM txn")
 for form in "batch(NULL)" "batch(table)" "training_set as_of" "training_set insertion" "training_set as_of, label query"; do
@@ -292,6 +296,12 @@ for form in "batch(NULL)" "batch(table)" "training_set as_of" "training_set inse
     for p in "$C" "${PORTS[1]}" "${PORTS[2]}"; do
         got=$(digest "$p" "$d" 2>&1) || fail "$form over the distributed table on port $p: $got"
         [ "$got" = "$want" ] || fail "$form over the distributed table on port $p: $got, single node $want"
+        # batch() over the whole table computes on the shards' nodes by
+        # default; with feature_ext.citus_parallel_batch off, here.
+        case $form in batch*)
+            got=$(digest "$p" "$d" "SET feature_ext.citus_parallel_batch = off" 2>&1) || fail "$form (not parallel) on port $p: $got"
+            [ "$got" = "$want" ] || fail "$form (not parallel) on port $p: $got, single node $want";;
+        esac
     done
 done
 # A window not partitioned by the distribution column is refused: a request
@@ -366,9 +376,78 @@ want=$(q "SELECT count(*) + 1 || '|' || sum(v) + 3.5 FROM (SELECT v, ts FROM txn
           WHERE ts BETWEEN '2026-02-15'::timestamptz - interval '3 days' AND '2026-02-15'")
 got=$(q "SELECT c || '|' || s FROM fu('k4', 3.5, '2026-02-15')")
 [ "$got" = "$want" ] || fail "fu('k4') after a u2 row: $got, expected $want"
-# Offline, the other tables would be read from this node's empty shells: refused.
-tryq "SELECT count(*) FROM fj_batch('txn')" && fail "batch() of a multi-table Citus deployment answered: $out"
-grep -q 'reads several Citus tables' <<<"$out" || fail "fj_batch: $out"
+# Offline: batch() over the whole table computes on the shards' nodes (each
+# node's joins and unions reading its colocated shards), equal to the same
+# deployments over plain copies of the tables on worker 1; other sources
+# (and training_set) would read this node's empty shells: refused.
+fe_psql "${PORTS[1]}" -c "TRUNCATE txn_local" >/dev/null || fail "truncate txn_local"
+q "COPY txn TO STDOUT" | fe_psql "${PORTS[1]}" -c "COPY txn_local FROM STDIN" >/dev/null || fail "copy into txn_local"
+fe_psql "${PORTS[1]}" >/dev/null <<SQL || fail "the single-node copies on worker 1"
+CREATE TABLE side_l (k text, s text, ts timestamptz NOT NULL) USING feature_store;
+CREATE INDEX side_l_k ON side_l USING skiplist (k, ts);
+CREATE TABLE dim_l (m text PRIMARY KEY, label text);
+CREATE TABLE u2_l (k text, v float8, ts timestamptz NOT NULL) USING feature_store;
+CREATE INDEX u2_l_k ON u2_l USING skiplist (k, ts);
+SQL
+for t in side dim u2; do
+    q "COPY $t TO STDOUT" | fe_psql "${PORTS[1]}" -c "COPY ${t}_l FROM STDIN" >/dev/null || fail "copy into ${t}_l"
+done
+FJL=${FJ//side/side_l}; FJL=${FJL//dim d/dim_l d}; FJL=${FJL//txn/txn_local}
+FUL=${FU//u2/u2_l}; FUL=${FUL//txn/txn_local}
+fe_psql "${PORTS[1]}" -c "SELECT feature_ext.deploy('public.fjl', \$q\$$FJL\$q\$)" -c "SELECT feature_ext.deploy('public.ful', \$q\$$FUL\$q\$)" >/dev/null ||
+    fail "the single-node deployments on worker 1"
+for f in fj fu; do
+    want=$(digest "${PORTS[1]}" "SELECT * FROM ${f}l_batch('txn_local')" 2>&1) || fail "single-node ${f}l_batch: $want"
+    [ "${want%%|*}" = "$nrows" ] || fail "single-node ${f}l_batch: ${want%%|*} rows, expected $nrows"
+    for p in "$C" "${PORTS[1]}" "${PORTS[2]}"; do
+        got=$(digest "$p" "SELECT * FROM ${f}_batch('txn')" 2>&1) || fail "${f}_batch('txn') on port $p: $got"
+        [ "$got" = "$want" ] || fail "${f}_batch('txn') on port $p: $got, single node $want"
+    done
+done
+tryq "SELECT count(*) FROM fj_batch('SELECT * FROM txn WHERE v > 10')" && fail "batch() of a query over a multi-table Citus deployment answered: $out"
+grep -q 'reads several Citus tables' <<<"$out" || fail "fj_batch(query): $out"
+tryq "SELECT count(*) FROM feature_ext.training_set('public.fu', 'txn') AS t(k text, v float8, ts timestamptz, k_feature text, c bigint, s float8)" &&
+    fail "training_set() of a multi-table Citus deployment answered: $out"
+grep -q 'reads several Citus tables' <<<"$out" || fail "training_set of fu: $out"
+fe_psql "${PORTS[1]}" -c "SELECT feature_ext.undeploy('public.fjl')" -c "SELECT feature_ext.undeploy('public.ful')" \
+    -c "DROP TABLE side_l, dim_l, u2_l" >/dev/null || fail "dropping the single-node copies"
+# FE_CITUS_BENCH_SECONDS also times batch() over 400,000 rows (40 keys, 8
+# shards, 10 features over ROWS 100): on the shards' nodes vs on the
+# calling node (feature_ext.citus_parallel_batch off), medians of 3, and a
+# single node's batch() over the same rows (worker 1).
+if [ -n "${FE_CITUS_BENCH_SECONDS:-}" ]; then
+    BW="count(*) OVER w AS c, sum(v) OVER w AS s, avg(v) OVER w AS a, max(v) OVER w AS mx, min(v) OVER w AS mn,
+        sum(v * 2) OVER w AS s2, count(*) FILTER (WHERE v > 100) OVER w AS cf, max(v + 1) OVER w AS m1,
+        sum(v) FILTER (WHERE v < 50) OVER w AS sf, avg(v * 3) OVER w AS a3
+        FROM %s WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 100 PRECEDING)"
+    for port in "$C" "${PORTS[1]}"; do
+        t=bt; [ "$port" = "$C" ] || t=bt_l
+        fe_psql "$port" -q >/dev/null <<SQL || fail "batch bench tables"
+CREATE TABLE $t (k text, v float8, ts timestamptz NOT NULL) USING feature_store;
+CREATE INDEX ${t}_k ON $t USING skiplist (k, ts);
+SQL
+    done
+    tryq "SET citus.shard_count = 8; SELECT create_distributed_table('bt', 'k')" || fail "bt: $out"
+    q "INSERT INTO bt SELECT 'k' || (i % 40), (i * 37) % 1009, '2026-01-01'::timestamptz + i * interval '1 s' FROM generate_series(1, 400000) i" >/dev/null
+    q "COPY bt TO STDOUT" | fe_psql "${PORTS[1]}" -c "COPY bt_l FROM STDIN" >/dev/null || fail "copy into bt_l"
+    q "SELECT feature_ext.deploy('public.fb', \$q\$SELECT k, $(printf "$BW" bt)\$q\$)" >/dev/null || fail "deploy fb"
+    fe_psql "${PORTS[1]}" -c "SELECT feature_ext.deploy('public.fbl', \$q\$SELECT k, $(printf "$BW" bt_l)\$q\$)" >/dev/null || fail "deploy fbl"
+    bms() {  # PORT SETTING QUERY -> ms of the query (median of 3)
+        local r t l=""
+        for r in 1 2 3; do
+            t=$(fe_psql "$1" -At -c "$2" -c '\timing on' -c "$3" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1)
+            l+=" $t"
+        done
+        tr ' ' '\n' <<<"$l" | grep -v '^$' | sort -g | sed -n 2p
+    }
+    par=$(bms "$C" "SELECT 1" "SELECT count(*) FROM fb_batch('bt')")
+    one=$(bms "$C" "SET feature_ext.citus_parallel_batch = off" "SELECT count(*) FROM fb_batch('bt')")
+    single=$(bms "${PORTS[1]}" "SELECT 1" "SELECT count(*) FROM fbl_batch('bt_l')")
+    echo "citus: batch() of 400,000 rows, 10 features: on the shards' nodes $par ms, on the coordinator $one ms, a single node $single ms ($(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))"
+    q "SELECT feature_ext.undeploy('public.fb')" >/dev/null
+    q "DROP TABLE bt" >/dev/null
+    fe_psql "${PORTS[1]}" -c "SELECT feature_ext.undeploy('public.fbl')" -c "DROP TABLE bt_l" >/dev/null
+fi
 # Refused at deploy, naming the table: t2 is distributed but not colocated
 # with txn (32 shards vs 8); side joined on another column than its
 # distribution column; a local table (not on the workers).
@@ -480,4 +559,4 @@ q "DROP TABLE txn" >/dev/null
 for p in "${PORTS[1]}" "${PORTS[2]}"; do
     [ "$(fe_psql "$p" -At -c "SELECT count(*) FROM feature_ext.index_stats")" = 0 ] || fail "DROP TABLE left indexes on port $p"
 done
-echo "citus: ok (Citus $(q "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), coordinator + 2 workers: skiplist indexes, INSERT, COPY, UPDATE, DELETE, TRUNCATE, DROP through the coordinator (two-phase commit) exact on every shard, also after a shard move under a streaming writer; Citus's recovery commits a prepared transaction into its index; deployments over the distributed table made on every node from the coordinator, exact through the coordinator and on each worker (10 keys), a node without the key's shard names its node; index_scan refuses the coordinator's shell; a deployment over a shard is exact on its worker; key_owner() names the worker and shard that hold a key; batch() and training_set() on every node equal a single node's; a window not partitioned by the distribution column refused; LAST JOIN of a colocated table, a reference table lookup and a union window with a colocated table exact on every node, other tables refused naming them, their batch() refused)"
+echo "citus: ok (Citus $(q "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), coordinator + 2 workers: skiplist indexes, INSERT, COPY, UPDATE, DELETE, TRUNCATE, DROP through the coordinator (two-phase commit) exact on every shard, also after a shard move under a streaming writer; Citus's recovery commits a prepared transaction into its index; deployments over the distributed table made on every node from the coordinator, exact through the coordinator and on each worker (10 keys), a node without the key's shard names its node; index_scan refuses the coordinator's shell; a deployment over a shard is exact on its worker; key_owner() names the worker and shard that hold a key; batch() and training_set() on every node equal a single node's; a window not partitioned by the distribution column refused; LAST JOIN of a colocated table, a reference table lookup and a union window with a colocated table exact on every node, other tables refused naming them; batch() on the shards' nodes in parallel, equal to a single node's)"

@@ -326,6 +326,22 @@ bool citus_route_reads(const struct CitusRoute *r, Oid relid);
 struct ForwardIo;
 Datum citus_forward(DeployPlan *p, const char *fn_sql, const char *host, int port, int32 nodeid,
                     const Datum *values, const bool *isnull, ForwardIo **io);
+// Run each node's query at once on its node (as the caller, over the
+// forwarder's connections) and append every row of the answers to ts (td's
+// columns, read with their input functions); local(local_arg), if given,
+// runs after the queries are sent and before the answers are read.  A
+// node's error is raised (the others cancelled).  Outside transaction blocks.
+struct GatherNode {
+    const char *host;
+    int port;
+    int32 nodeid;
+    const char *sql;
+    void *conn;  // (internal)
+};
+void citus_gather(GatherNode *nodes, int n, TupleDesc td, Tuplestorestate *ts, void (*local)(void *), void *local_arg);
+// Citus's test for a transaction that may have more statements than this
+// one (a forwarded call would not see its writes).
+bool citus_multi_statement_transaction();
 // This backend serves requests another node forwarded (it forwards none).
 bool citus_forwarded_here();
 // Kernels for the plan without the aggregates marked in exclude (compiled
