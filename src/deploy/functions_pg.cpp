@@ -1069,7 +1069,8 @@ void batch_into(FunctionCallInfo fcinfo, fe::DeployPlan *p, text *source)
         // blocks; one of its shards here with that shard's plan (a
         // parallel batch() sends each node such calls).
         Oid srel = !src ? p->heapoid
-                        : name ? RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(src)), NoLock, true)
+                        : name ? RangeVarGetRelid(makeRangeVarFromNameList(fe::compat::string_to_qualified_names(src)),
+                                                  NoLock, true)
                                : InvalidOid;
         int at = -1;
         for (int i = 0; OidIsValid(srel) && i < p->route->nshards && at < 0; i++)
@@ -1374,7 +1375,8 @@ bool label_next(void *arg, Datum *vals, bool *nulls, Datum *src, bool *srcnulls)
 
 // The deployment named by a text argument (schema-qualified or the creation
 // schema of the search_path, as feature_ext.batch()).
-fe::DeployPlan *plan_named(text *name, fe::DeploymentRow *row, bool want_jit)
+fe::DeployPlan *plan_named(text *name, fe::DeploymentRow *row, bool want_jit, char **schema_out = nullptr,
+                           char **fname_out = nullptr)
 {
     List *names = textToQualifiedNameList(name);
     char *schema = nullptr, *fname = nullptr;
@@ -1387,7 +1389,108 @@ fe::DeployPlan *plan_named(text *name, fe::DeploymentRow *row, bool want_jit)
     if (pg_class_aclcheck(p->heapoid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                         errmsg("permission denied for table %s", get_rel_name(p->heapoid))));
+    if (schema_out)
+        *schema_out = schema;
+    if (fname_out)
+        *fname_out = fname;
     return p;
+}
+
+// Is a source a (possibly qualified, possibly quoted) table name, not a
+// query: identifier characters only?
+bool source_is_name(const char *src)
+{
+    bool is_name = *src != '\0', quoted = false;
+    for (const char *c = src; *c && is_name; c++) {
+        if (*c == '"')
+            quoted = !quoted;
+        else if (!quoted)
+            is_name = isalnum(static_cast<unsigned char>(*c)) || *c == '_' || *c == '$' || *c == '.' ||
+                      static_cast<unsigned char>(*c) >= 0x80;
+    }
+    return is_name && !quoted;
+}
+
+// training_set() over the whole distributed table on its shards' nodes, as
+// citus_parallel_batch does for batch(): each node runs training_set() over
+// each of its shards (as the caller; that shard's plan there, its history
+// the shard's rows, which hold every row of its keys), this node its own.
+// The nodes' progress NOTICEs are not relayed.
+void citus_parallel_training(fe::DeployPlan *p, ReturnSetInfo *rsi, const char *dep, const char *mode, Oid rowtype)
+{
+    fe::CitusRoute *r = p->route;
+    TupleDesc td = rsi->setDesc;
+    StringInfoData tail;  // after the source argument
+    initStringInfo(&tail);
+    if (OidIsValid(rowtype))
+        appendStringInfo(&tail, ", NULL::%s", format_type_be_qualified(rowtype));
+    appendStringInfo(&tail, ", mode => %s, progress => 0)", quote_literal_cstr(mode));
+    if (!OidIsValid(rowtype)) {
+        appendStringInfoString(&tail, " AS t(");
+        for (int i = 0; i < td->natts; i++) {
+            Form_pg_attribute a = TupleDescAttr(td, i);
+            appendStringInfo(&tail, "%s%s %s", i ? ", " : "", quote_identifier(NameStr(a->attname)),
+                             format_type_extended(a->atttypid, a->atttypmod,
+                                                  FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY));
+        }
+        appendStringInfoChar(&tail, ')');
+    }
+    auto *nodes = static_cast<fe::GatherNode *>(palloc0(sizeof(fe::GatherNode) * Max(r->nshards, 1)));
+    auto *sqls = static_cast<StringInfoData *>(palloc0(sizeof(StringInfoData) * Max(r->nshards, 1)));
+    int nn = 0;
+    StringInfoData local;
+    initStringInfo(&local);
+    for (int at = 0; at < r->nshards; at++) {
+        StringInfo q;
+        if (OidIsValid(r->relid[at]) && get_rel_relkind(r->relid[at]) != '\0')
+            q = &local;
+        else {
+            if (!r->host[at] || !r->shard_name[at])
+                ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                                errmsg("shard %lld of table %s has no active placement on a primary node",
+                                       (long long) r->shardid[at], get_rel_name(p->heapoid))));
+            int j = 0;
+            while (j < nn && !(nodes[j].port == r->port[at] && strcmp(nodes[j].host, r->host[at]) == 0))
+                j++;
+            if (j == nn) {
+                nodes[nn].host = r->host[at];
+                nodes[nn].port = r->port[at];
+                nodes[nn].nodeid = r->nodeid[at];
+                initStringInfo(&sqls[nn]);
+                nn++;
+            }
+            q = &sqls[j];
+        }
+        const char *shard = OidIsValid(r->relid[at]) && get_rel_relkind(r->relid[at]) != '\0'
+                                ? quote_qualified_identifier(get_namespace_name(get_rel_namespace(r->relid[at])),
+                                                             get_rel_name(r->relid[at]))
+                                : r->shard_name[at];
+        appendStringInfo(q, "%sSELECT * FROM feature_ext.training_set(%s, %s%s", q->len ? " UNION ALL " : "",
+                         quote_literal_cstr(dep), quote_literal_cstr(shard), tail.data);
+    }
+    for (int j = 0; j < nn; j++)
+        nodes[j].sql = sqls[j].data;
+    // This node's shards through SPI, the same calls.
+    struct Local {
+        const char *sql;
+        ReturnSetInfo *rsi;
+    } lc{local.len ? local.data : nullptr, rsi};
+    fe::citus_gather(
+        nodes, nn, td, rsi->setResult,
+        [](void *arg) {
+            auto *l = static_cast<Local *>(arg);
+            if (!l->sql)
+                return;
+            SPI_connect();
+            if (SPI_execute(l->sql, true, 0) != SPI_OK_SELECT)
+                elog(ERROR, "feature_ext: training_set() of this node's shards failed");
+            for (uint64 i = 0; i < SPI_processed; i++) {
+                HeapTuple t = SPI_tuptable->vals[i];
+                tuplestore_puttuple(l->rsi->setResult, t);
+            }
+            SPI_finish();
+        },
+        &lc);
 }
 
 // The SQL reading a source: a table name (resolved in the caller's
@@ -1398,16 +1501,7 @@ const char *source_sql(fe::DeployPlan *p, text *source)
     if (!src)
         return psprintf("SELECT * FROM %s", quote_qualified_identifier(get_namespace_name(get_rel_namespace(p->heapoid)),
                                                                        get_rel_name(p->heapoid)));
-    // A (possibly qualified, possibly quoted) table name: identifier characters only.
-    bool is_name = *src != '\0', quoted = false;
-    for (const char *c = src; *c && is_name; c++) {
-        if (*c == '"')
-            quoted = !quoted;
-        else if (!quoted)
-            is_name = isalnum(static_cast<unsigned char>(*c)) || *c == '_' || *c == '$' || *c == '.' ||
-                      static_cast<unsigned char>(*c) >= 0x80;
-    }
-    if (is_name && !quoted) {
+    if (source_is_name(src)) {
         Oid rel = RangeVarGetRelid(makeRangeVarFromNameList(fe::compat::string_to_qualified_names(src)), NoLock, false);
         return psprintf("SELECT * FROM %s",
                         quote_qualified_identifier(get_namespace_name(get_rel_namespace(rel)), get_rel_name(rel)));
@@ -1530,8 +1624,37 @@ Datum training_call(FunctionCallInfo fcinfo, bool typed)
                         errhint("Pass NULL::a_table or NULL::a_type whose columns are named like the source's "
                                 "columns and the features.")));
     fe::DeploymentRow row;
-    fe::DeployPlan *p = plan_named(PG_GETARG_TEXT_PP(0), &row, fe::g_jit);
+    char *schema, *fname;
+    fe::DeployPlan *p = plan_named(PG_GETARG_TEXT_PP(0), &row, fe::g_jit, &schema, &fname);
+    fe::DeployPlan *p_table = p;  // (freed at the end, with any shard plan made under it)
     auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    p->route = fe::citus_route_build(p, schema, fname);
+    if (p->route) {
+        // Over a Citus distributed table: one of its shards here with that
+        // shard's plan (its history is that shard's rows); the whole table
+        // (by name, or no source) on its shards' nodes, outside transaction
+        // blocks (batch_into).
+        char *src = PG_ARGISNULL(1) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(1));
+        Oid srel = !src ? p->heapoid
+                   : source_is_name(src)
+                       ? RangeVarGetRelid(makeRangeVarFromNameList(fe::compat::string_to_qualified_names(src)), NoLock,
+                                          true)
+                       : InvalidOid;
+        int at = -1;
+        for (int i = 0; OidIsValid(srel) && i < p->route->nshards && at < 0; i++)
+            if (p->route->relid[i] == srel)
+                at = i;
+        if (at >= 0)
+            p = fe::citus_shard_plan(p, at);
+        else if (srel == p->heapoid && fe::g_citus_parallel_batch && !fe::citus_multi_statement_transaction() &&
+                 !fe::citus_forwarded_here()) {
+            InitMaterializedSRF(fcinfo, typed ? 0 : MAT_SRF_USE_EXPECTED_DESC);
+            citus_parallel_training(p, rsi, quote_qualified_identifier(schema, fname), mode,
+                                    typed ? rowdesc->tdtypeid : InvalidOid);
+            MemoryContextDelete(p_table->cxt);
+            return Datum(0);
+        }
+    }
     SPI_connect();
     Portal lp = open_source(source_sql(p, PG_ARGISNULL(1) ? nullptr : PG_GETARG_TEXT_PP(1)));
     TupleDesc sd = lp->tupDesc;
@@ -1583,7 +1706,7 @@ Datum training_call(FunctionCallInfo fcinfo, bool typed)
                             errhint("AS t%s (feature_ext.training_set_columns(deployment, source) returns it).",
                                     training_columns(p, sd))));
     }
-    if (fe::g_jit)
+    if (fe::g_jit && !p->jit_tried)
         fe::jit_attach(p, &row.jo);
     InitMaterializedSRF(fcinfo, typed ? 0 : MAT_SRF_USE_EXPECTED_DESC);
     LabelCursor lc{lp, p, 0, 0, sd->natts, map};
@@ -1609,7 +1732,7 @@ Datum training_call(FunctionCallInfo fcinfo, bool typed)
         SPI_cursor_close(hc.portal);
     SPI_cursor_close(lp);
     SPI_finish();
-    MemoryContextDelete(p->cxt);
+    MemoryContextDelete(p_table->cxt);
     return Datum(0);
 }
 

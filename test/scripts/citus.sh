@@ -28,8 +28,9 @@
 #      column and a local table are refused naming them; batch() over the
 #      whole table computes on the shards' nodes (single- and multi-table
 #      deployments, on every node, equal to a single node's; with
-#      feature_ext.citus_parallel_batch off on the calling node), other
-#      sources and training_set() of multi-table deployments are refused;
+#      feature_ext.citus_parallel_batch off on the calling node), and so
+#      does training_set() (as_of, insertion, typed); multi-table
+#      deployments' other sources are refused;
 #   4. retention (table option) applied by the coordinator's DELETE on every
 #      shard; 5. TRUNCATE and DROP TABLE through the coordinator.
 # Citus comes from the
@@ -296,9 +297,10 @@ for form in "batch(NULL)" "batch(table)" "training_set as_of" "training_set inse
     for p in "$C" "${PORTS[1]}" "${PORTS[2]}"; do
         got=$(digest "$p" "$d" 2>&1) || fail "$form over the distributed table on port $p: $got"
         [ "$got" = "$want" ] || fail "$form over the distributed table on port $p: $got, single node $want"
-        # batch() over the whole table computes on the shards' nodes by
-        # default; with feature_ext.citus_parallel_batch off, here.
-        case $form in batch*)
+        # batch() and training_set() over the whole table compute on the
+        # shards' nodes by default; with feature_ext.citus_parallel_batch
+        # off, here (a label query: here either way).
+        case $form in *"label query") ;; *)
             got=$(digest "$p" "$d" "SET feature_ext.citus_parallel_batch = off" 2>&1) || fail "$form (not parallel) on port $p: $got"
             [ "$got" = "$want" ] || fail "$form (not parallel) on port $p: $got, single node $want";;
         esac
@@ -406,9 +408,30 @@ for f in fj fu; do
 done
 tryq "SELECT count(*) FROM fj_batch('SELECT * FROM txn WHERE v > 10')" && fail "batch() of a query over a multi-table Citus deployment answered: $out"
 grep -q 'reads several Citus tables' <<<"$out" || fail "fj_batch(query): $out"
-tryq "SELECT count(*) FROM feature_ext.training_set('public.fu', 'txn') AS t(k text, v float8, ts timestamptz, k_feature text, c bigint, s float8)" &&
-    fail "training_set() of a multi-table Citus deployment answered: $out"
-grep -q 'reads several Citus tables' <<<"$out" || fail "training_set of fu: $out"
+# training_set() over the whole table too (as of each row's time, and in
+# insertion order), typed and with a column list; a label query is refused.
+for f in fj fu; do
+    cols=$(fe_psql "${PORTS[1]}" -At -c "SELECT feature_ext.training_set_columns('public.${f}l', 'txn_local')")
+    for m in as_of insertion; do
+        want=$(digest "${PORTS[1]}" "SELECT * FROM feature_ext.training_set('public.${f}l', 'txn_local', mode => '$m') AS t$cols" 2>&1) ||
+            fail "single-node training_set of ${f}l ($m): $want"
+        [ "${want%%|*}" = "$nrows" ] || fail "single-node training_set of ${f}l ($m): ${want%%|*} rows, expected $nrows"
+        for p in "$C" "${PORTS[1]}" "${PORTS[2]}"; do
+            got=$(digest "$p" "SELECT * FROM feature_ext.training_set('public.$f', 'txn', mode => '$m') AS t$cols" 2>&1) ||
+                fail "training_set of $f ($m) on port $p: $got"
+            [ "$got" = "$want" ] || fail "training_set of $f ($m) on port $p: $got, single node $want"
+        done
+    done
+done
+q "CREATE TYPE fu_row AS (k text, v float8, ts timestamptz, c bigint, s float8)" >/dev/null
+fe_psql "${PORTS[1]}" -c "CREATE TYPE fu_row AS (k text, v float8, ts timestamptz, c bigint, s float8)" >/dev/null 2>&1 || true
+want=$(digest "${PORTS[1]}" "SELECT * FROM feature_ext.training_set('public.ful', 'txn_local', NULL::fu_row)" 2>&1) || fail "typed single-node training_set: $want"
+got=$(digest "$C" "SELECT * FROM feature_ext.training_set('public.fu', 'txn', NULL::fu_row)" 2>&1) || fail "typed training_set of fu: $got"
+[ "$got" = "$want" ] || fail "typed training_set of fu: $got, single node $want"
+tryq "SELECT count(*) FROM feature_ext.training_set('public.fu', 'SELECT * FROM txn WHERE v > 10') AS t(k text, v float8, ts timestamptz, k_feature text, c bigint, s float8)" &&
+    fail "training_set() of a label query over a multi-table Citus deployment answered: $out"
+grep -q 'reads several Citus tables' <<<"$out" || fail "training_set of fu over a query: $out"
+q "DROP TYPE fu_row" >/dev/null
 fe_psql "${PORTS[1]}" -c "SELECT feature_ext.undeploy('public.fjl')" -c "SELECT feature_ext.undeploy('public.ful')" \
     -c "DROP TABLE side_l, dim_l, u2_l" >/dev/null || fail "dropping the single-node copies"
 # FE_CITUS_BENCH_SECONDS also times batch() over 400,000 rows (40 keys, 8
@@ -559,4 +582,4 @@ q "DROP TABLE txn" >/dev/null
 for p in "${PORTS[1]}" "${PORTS[2]}"; do
     [ "$(fe_psql "$p" -At -c "SELECT count(*) FROM feature_ext.index_stats")" = 0 ] || fail "DROP TABLE left indexes on port $p"
 done
-echo "citus: ok (Citus $(q "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), coordinator + 2 workers: skiplist indexes, INSERT, COPY, UPDATE, DELETE, TRUNCATE, DROP through the coordinator (two-phase commit) exact on every shard, also after a shard move under a streaming writer; Citus's recovery commits a prepared transaction into its index; deployments over the distributed table made on every node from the coordinator, exact through the coordinator and on each worker (10 keys), a node without the key's shard names its node; index_scan refuses the coordinator's shell; a deployment over a shard is exact on its worker; key_owner() names the worker and shard that hold a key; batch() and training_set() on every node equal a single node's; a window not partitioned by the distribution column refused; LAST JOIN of a colocated table, a reference table lookup and a union window with a colocated table exact on every node, other tables refused naming them; batch() on the shards' nodes in parallel, equal to a single node's)"
+echo "citus: ok (Citus $(q "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), coordinator + 2 workers: skiplist indexes, INSERT, COPY, UPDATE, DELETE, TRUNCATE, DROP through the coordinator (two-phase commit) exact on every shard, also after a shard move under a streaming writer; Citus's recovery commits a prepared transaction into its index; deployments over the distributed table made on every node from the coordinator, exact through the coordinator and on each worker (10 keys), a node without the key's shard names its node; index_scan refuses the coordinator's shell; a deployment over a shard is exact on its worker; key_owner() names the worker and shard that hold a key; batch() and training_set() on every node equal a single node's; a window not partitioned by the distribution column refused; LAST JOIN of a colocated table, a reference table lookup and a union window with a colocated table exact on every node, other tables refused naming them; batch() and training_set() on the shards' nodes in parallel, equal to a single node's)"
