@@ -45,5 +45,20 @@ SELECT feature_ext.deploy('o7', $$SELECT max(v) OVER w AS mx FROM dop
 INSERT INTO dop VALUES ('a', 'x', 1, now()), ('a', 'x', 2, now());
 SELECT * FROM o7('b', 'x', 3, now());
 SELECT indexrelid::regclass, pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'dop'::regclass ORDER BY 1;
-SELECT feature_ext.undeploy(n) FROM unnest(ARRAY['o1', 'o3', 'o4', 'o5', 'o6', 'o7']) n;
+-- long_windows (OpenMLDB's DEPLOY ... OPTIONS(long_windows=...)): checked and
+-- kept; pre-aggregation stays feature_ext's own decision (same answers).
+SELECT feature_ext.deploy('o8', $$SELECT sum(v) OVER w1 AS s1, count(*) OVER w2 AS c2 FROM dop
+  WINDOW w1 AS (PARTITION BY m ORDER BY ts ROWS 3 PRECEDING), w2 AS (PARTITION BY m ORDER BY ts ROWS 2000 PRECEDING)$$,
+  '{"long_windows": "w1:2d, w2:1000"}');
+SELECT s1, c2 FROM o8('a', 'x', 5, now());
+SELECT options FROM feature_ext.deployments WHERE name = 'public.o8';
+SELECT feature_ext.deploy('o9', $$SELECT sum(v) OVER w1 AS s1 FROM dop WINDOW w1 AS (PARTITION BY m ORDER BY ts ROWS 3 PRECEDING)$$,
+  '{"long_windows": "w2:2d"}');
+SELECT feature_ext.deploy('o9', $$SELECT sum(v) OVER w1 AS s1 FROM dop WINDOW w1 AS (PARTITION BY m ORDER BY ts ROWS 3 PRECEDING)$$,
+  '{"long_windows": "w1:2y"}');
+SELECT feature_ext.deploy('o9', $$SELECT sum(v) OVER w1 AS s1 FROM dop WINDOW w1 AS (PARTITION BY m ORDER BY ts ROWS 3 PRECEDING)$$,
+  '{"long_windows": "w1"}');
+SELECT feature_ext.deploy('o9', $$SELECT sum(v) OVER w1 AS s1 FROM dop WINDOW w1 AS (PARTITION BY m ORDER BY ts ROWS 3 PRECEDING)$$,
+  '{"long_windows": 5}');
+SELECT feature_ext.undeploy(n) FROM unnest(ARRAY['o1', 'o3', 'o4', 'o5', 'o6', 'o7', 'o8']) n;
 DROP TABLE dop;

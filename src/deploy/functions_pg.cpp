@@ -51,6 +51,7 @@ extern "C" {
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/regproc.h"
@@ -1493,6 +1494,63 @@ void citus_parallel_training(fe::DeployPlan *p, ReturnSetInfo *rsi, const char *
         &lc);
 }
 
+// deploy()'s long_windows option (OpenMLDB's DEPLOY ... OPTIONS(long_windows
+// = 'w1:1d,w2:1000')): each entry names a window of the query and a bucket,
+// a positive number of rows or of seconds / minutes / hours / days (s, m,
+// h, d).  feature_ext pre-aggregates long windows by itself (docs/DEPLOY.md,
+// "Long windows"), so the option is checked and kept, as OpenMLDB would
+// check it, and changes nothing else.
+void check_long_windows(fe::DeployPlan *p, Datum options)
+{
+    Jsonb *jb = DatumGetJsonbP(options);
+    JsonbValue key;
+    key.type = jbvString;
+    key.val.string.val = const_cast<char *>("long_windows");
+    key.val.string.len = strlen("long_windows");
+    JsonbValue *v = findJsonbValueFromContainer(&jb->root, JB_FOBJECT, &key);
+    if (!v)
+        return;
+    if (v->type != jbvString)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("deploy option long_windows must be a string"),
+                        errhint("OpenMLDB's form: '{\"long_windows\": \"w1:1d,w2:1000\"}'.")));
+    char *spec = pnstrdup(v->val.string.val, v->val.string.len);
+    char *save = nullptr;
+    bool any = false;
+    for (char *e = strtok_r(spec, ",", &save); e; e = strtok_r(nullptr, ",", &save)) {
+        while (*e == ' ')
+            e++;
+        char *colon = strchr(e, ':');
+        char *end = e + strlen(e);
+        while (end > e && end[-1] == ' ')
+            *--end = '\0';
+        if (!colon || colon == e)
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                            errmsg("deploy option long_windows: \"%s\" is not window:bucket", e),
+                            errhint("For example '{\"long_windows\": \"w1:1d,w2:1000\"}'.")));
+        *colon = '\0';
+        const char *b = colon + 1;
+        size_t nd = strspn(b, "0123456789");
+        bool ok = nd > 0 && b[0] != '0' && (b[nd] == '\0' || (strchr("smhd", b[nd]) && b[nd + 1] == '\0'));
+        if (!ok)
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                            errmsg("deploy option long_windows: bucket \"%s\" of window \"%s\" is not a number of rows "
+                                   "or of s, m, h or d", b, e)));
+        bool found = false;
+        ListCell *lc;
+        if (p->analyzed)
+            foreach (lc, p->analyzed->windowClause) {
+                WindowClause *wc = lfirst_node(WindowClause, lc);
+                found |= wc->name && strcmp(wc->name, e) == 0;
+            }
+        if (!found)
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+                            errmsg("deploy option long_windows names window \"%s\", which the query does not define", e)));
+        any = true;
+    }
+    if (!any)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("deploy option long_windows is empty")));
+}
+
 // The SQL reading a source: a table name (resolved in the caller's
 // search_path, then quoted), a query, or NULL for the deployment's table.
 const char *source_sql(fe::DeployPlan *p, text *source)
@@ -1825,6 +1883,7 @@ FE_FUNCTION(fe_deploy)
                                 errmsg("deployment output column \"%s\" appears more than once",
                                        NameStr(TupleDescAttr(p->out_desc, i)->attname)),
                                 errhint("Give each output column its own name with AS.")));
+    check_long_windows(p, options);
     // Over a Citus distributed table a request reads the shard of its key:
     // every window must be partitioned by the distribution column.
     if (fe::citus_dist_method(p->heapoid) == 'h')

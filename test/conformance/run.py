@@ -266,9 +266,12 @@ class Runner:
         # deployed; options(long_windows='w:bucket') ask OpenMLDB to
         # pre-aggregate those windows, which feature_ext decides by itself
         # (docs/DEPLOY.md, "Long windows"): the answers are the same.
-        m = re.match(r"\s*deploy\s+\S+\s+(?:options\s*\((?:[^()']|'[^']*')*\)\s*)?(select\b.*)$", sql, re.I | re.S)
+        long_windows = case.get("longWindow")
+        m = re.match(r"\s*deploy\s+\S+\s+(?:options\s*\(((?:[^()']|'[^']*')*)\)\s*)?(select\b.*)$", sql, re.I | re.S)
         if m:
-            sql = m.group(1)
+            lw = re.search(r"long_windows\s*=\s*'([^']*)'", m.group(1) or "", re.I)
+            long_windows = lw.group(1) if lw else long_windows
+            sql = m.group(2)
         specs = []
         for k, spec in enumerate(inputs):
             name = spec.get("name") or "conf_t%d_%d" % (self.n, k)
@@ -300,7 +303,11 @@ class Runner:
         fname = "conf_d%d" % self.n
         expect_fail = expect.get("success") is False
         try:
-            self.sql("SELECT feature_ext.deploy(%s, %s)", (fname, sql))
+            if long_windows:  # (checked by deploy(); pre-aggregation is decided by feature_ext)
+                self.sql("SELECT feature_ext.deploy(%s, %s, jsonb_build_object('long_windows', %s::text))",
+                         (fname, sql, str(long_windows)))
+            else:
+                self.sql("SELECT feature_ext.deploy(%s, %s)", (fname, sql))
             self.conn.commit()
         except psycopg.Error as e:
             self.conn.rollback()

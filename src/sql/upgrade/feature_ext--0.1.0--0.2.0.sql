@@ -300,3 +300,29 @@ REVOKE ALL ON FUNCTION feature_ext.rebind_deployments() FROM PUBLIC;
 -- summaries that requests took instead of rows, and the rows they stood for.
 CREATE FUNCTION feature_ext.preagg_stats(OUT blocks_taken bigint, OUT rows_taken bigint)
   RETURNS record AS 'MODULE_PATHNAME', 'fe_preagg_stats' LANGUAGE C STRICT VOLATILE;
+
+-- deploy(): the long_windows option (OpenMLDB's DEPLOY ... OPTIONS(long_windows=...)).
+CREATE OR REPLACE FUNCTION feature_ext.deploy(name text, query text, options jsonb DEFAULT '{}') RETURNS text
+LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
+DECLARE
+    bad text;
+BEGIN
+    IF name IS NULL OR query IS NULL OR options IS NULL THEN
+        RAISE EXCEPTION 'deploy() arguments must not be NULL' USING ERRCODE = '22004',
+              HINT = 'feature_ext.deploy(''schema.name'', ''SELECT ...'', ''{}'').';
+    END IF;
+    IF jsonb_typeof(options) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'deploy options must be a JSON object' USING ERRCODE = '22023',
+              HINT = 'For example ''{"replace": true}''.';
+    END IF;
+    SELECT string_agg(k, ', ') INTO bad FROM jsonb_object_keys(options) k WHERE k NOT IN ('replace', 'create_index', 'adjust_ttl', 'long_windows');
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'unknown deploy option: %', bad USING ERRCODE = '22023',
+              HINT = 'Supported options: replace, create_index, adjust_ttl, long_windows.';
+    END IF;
+    RETURN feature_ext._deploy(name, query, options, coalesce((options->>'replace')::bool, false),
+                               coalesce((options->>'create_index')::bool, false),
+                               coalesce((options->>'adjust_ttl')::bool, false));
+END $$;
+-- deploy() must resolve unqualified names in the caller's search_path.
+ALTER FUNCTION feature_ext.deploy(text, text, jsonb) RESET search_path;
