@@ -468,6 +468,8 @@ Datum citus_forward(DeployPlan *p, const char *fn_sql, const char *host, int por
     safe_leave(&styles);
     PGresult *r = nullptr;
     Conn *c = nullptr;
+    bool replanned = false;
+again:
     for (int attempt = 0; attempt < 2 && !r; attempt++) {
         c = get_conn(host, port, nodeid);
         if (PQstatus(c->conn) == CONNECTION_BAD) {
@@ -492,12 +494,21 @@ Datum citus_forward(DeployPlan *p, const char *fn_sql, const char *host, int por
                         errmsg("could not forward the request to Citus node %s:%d", host, port)));
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         // A redeploy on the node may have changed what the prepared statement
-        // returns: prepare again next time.
-        if (PQstatus(c->conn) == CONNECTION_OK) {
+        // returns ("cached plan must not change result type", 0A000):
+        // prepare it again, and once for this call (a request only reads).
+        bool ok = PQstatus(c->conn) == CONNECTION_OK;
+        if (ok) {
             PGresult *d = PQexec(c->conn, "DEALLOCATE ALL");
             if (d)
                 PQclear(d);
             forget_prepared(c);
+        }
+        const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        if (ok && !replanned && st && strcmp(st, "0A000") == 0) {
+            replanned = true;
+            PQclear(r);
+            r = nullptr;
+            goto again;
         }
         raise_remote(r, host, port);
     }

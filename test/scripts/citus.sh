@@ -506,6 +506,17 @@ q "SELECT feature_ext.undeploy('public.fd')" >/dev/null || fail "undeploy"
 tryq "SELECT feature_ext.deploy('public.fd', \$q\$SELECT k, $(printf "$WIN" txn)\$q\$)" || fail "deploy again: $out"
 got=$(q "SELECT c || '|' || s FROM fd('k3', 3.5, '2026-02-15')")
 [ "$got" = "$want" ] || fail "fd('k3') deployed again: $got, expected $want"
+# Redeployed with another result type while this session's forwarder holds
+# the old statement prepared on the key's node: the next call prepares it
+# again there and answers (it failed once with "cached plan must not change
+# result type" before).
+WIN2="count(*) OVER w AS c, sum(v) OVER w AS s, max(v) OVER w AS mx FROM %s WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 5 PRECEDING)"
+out=$(fe_psql "$C" -At -c "SELECT c FROM fd('k3', 3.5, '2026-02-15')" \
+          -c "SELECT feature_ext.deploy('public.fd', \$q\$SELECT k, $(printf "$WIN2" txn)\$q\$, '{\"replace\": true}')" \
+          -c "SELECT c || '|' || s || '|' || mx FROM fd('k3', 3.5, '2026-02-15')" 2>&1) || fail "a call after a redeploy with another result type: $out"
+wmx=$(q "SELECT max(v) FROM (SELECT v FROM txn WHERE k = 'k3' AND ts <= '2026-02-15' ORDER BY ts DESC LIMIT 5) x")
+[ "$(tail -1 <<<"$out")" = "$want|$(q "SELECT greatest($wmx, 3.5)")" ] || fail "fd('k3') after a redeploy with another result type: $out"
+tryq "SELECT feature_ext.deploy('public.fd', \$q\$SELECT k, $(printf "$WIN" txn)\$q\$, '{\"replace\": true}')" || fail "deploy back: $out"
 # A deployment over one shard on the worker that holds it stays exact too.
 sid=$(q "SELECT get_shard_id_for_distribution_column('txn', 'k3')")
 shard=$(q "SELECT shard_name('txn'::regclass, $sid)")
