@@ -35,6 +35,7 @@ extern "C" {
 #include "utils/timestamp.h"
 #include "catalog/pg_type.h"
 #include "utils/fmgrprotos.h"
+#include "utils/numeric.h"
 }
 
 namespace fe {
@@ -178,6 +179,8 @@ bool preagg_agg_ok(const AggPlan *a)
 {
     if (a->wkind != kWinAgg || a->filter_expr)
         return false;
+    if (a->pa_num != AggPlan::kPaNumNone)  // sum(int8), avg(int): exact sum and count
+        return true;
     bool is_int = a->fast_argtype == INT2OID || a->fast_argtype == INT4OID || a->fast_argtype == INT8OID;
     switch (a->fast) {
     case kFastCountStar:
@@ -873,6 +876,66 @@ void run_fast(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f, co
     }
 }
 
+// A 128-bit integer as a numeric, exactly as PostgreSQL's
+// int128_to_numericvar + make_result give it (a normalised integer, dscale 0).
+Datum int128_numeric(__int128 v)
+{
+    if (v >= __int128(PG_INT64_MIN) && v <= __int128(PG_INT64_MAX))
+        return NumericGetDatum(int64_to_numeric(int64(v)));
+    char buf[48], *e = buf + sizeof(buf) - 1;
+    *e = '\0';
+    bool neg = v < 0;
+    unsigned __int128 u = neg ? (unsigned __int128)0 - (unsigned __int128)v : (unsigned __int128)v;
+    do {
+        *--e = char('0' + int(u % 10));
+        u /= 10;
+    } while (u != 0);
+    if (neg)
+        *--e = '-';
+    return DirectFunctionCall3(numeric_in, CStringGetDatum(e), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
+// sum(int8) / avg(int2|int4|int8) over the frame's rows plus the block
+// summaries collect took (rows->skipped > 0; AggPlan::pa_num).  PostgreSQL's
+// final functions depend only on the exact sum and the count of the non-null
+// values: numeric_poly_sum gives the 128-bit sum as a numeric (NULL without
+// values), int8_avg / numeric_poly_avg give numeric_div(sum, count) (NULL
+// at count 0).  Integer addition is associative, so the result is the rows'.
+void run_pa_num(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f, const Datum *reqv,
+                const bool *reqn, ParamExecData *out)
+{
+    int n = r->n, natts = p->natts, col = a->fast_attno - 1;
+    int64 cnt = 0;
+    __int128 sum = 0;
+    for (int pos = Max(f.from, 0); pos <= Min(f.to, n); pos++) {
+        bool is_req = pos == n;
+        if (is_req && f.skip_request)
+            continue;
+        if (!is_req && f.skip_peers && pos >= f.peers_from)
+            continue;
+        size_t idx = is_req ? 0 : size_t(n - 1 - pos) * natts + col;
+        if (is_req ? reqn[col] : r->isnull[idx])
+            continue;
+        sum += int_of(a->fast_argtype, is_req ? reqv[col] : r->values[idx]);
+        cnt++;
+    }
+    const PreaggAcc *pa = r->pa;
+    int i = pa->col_of(a->fast_attno);
+    if (i < 0)
+        elog(ERROR, "feature_ext: aggregate without block summaries in a pre-aggregated window");
+    cnt += pa->count[i];
+    sum += pa->sum[i];
+    out->isnull = cnt == 0;
+    out->value = 0;
+    if (cnt == 0)
+        return;
+    Datum sumd = int128_numeric(sum);
+    if (a->pa_num == AggPlan::kPaNumSum)
+        out->value = sumd;
+    else
+        out->value = DirectFunctionCall2(numeric_div, sumd, NumericGetDatum(int64_to_numeric(cnt)));
+}
+
 // Evaluate every window of group g over `rows` (stored rows, newest first)
 // and the request row in p->req_slot; results go to p->params.
 // Evaluate argument i of a window function on ascending position pos (n =
@@ -1059,6 +1122,10 @@ void eval_group(DeployPlan *p, int g, const Rows &rows, int64 base, Datum based,
             }
             if (a->fast) {
                 run_fast(p, a, &rows, f, values, isnull, &p->params[k]);
+                continue;
+            }
+            if (rows.skipped > 0 && a->pa_num != AggPlan::kPaNumNone) {
+                run_pa_num(p, a, &rows, f, values, isnull, &p->params[k]);
                 continue;
             }
             if (rows.skipped > 0)

@@ -613,6 +613,31 @@ FastAgg fast_kind(WindowFunc *wf, AttrNumber *attno, Oid *argtype)
     return kFastNone;
 }
 
+// sum(int8) and avg(int2|int4|int8) of a column without FILTER: numeric
+// results that depend only on the exact sum and count of the values, so
+// long windows can take them from block summaries (exec_pg.cpp, run_pa_num).
+uint8 pa_num_kind(WindowFunc *wf, AttrNumber *attno, Oid *argtype)
+{
+    if (wf->aggfilter || wf->winstar || list_length(wf->args) != 1 || !IsA(linitial(wf->args), Var) ||
+        get_func_namespace(wf->winfnoid) != PG_CATALOG_NAMESPACE || wf->wintype != NUMERICOID)
+        return AggPlan::kPaNumNone;
+    Var *v = linitial_node(Var, wf->args);
+    if (v->varattno <= 0 || IS_SPECIAL_VARNO(v->varno))
+        return AggPlan::kPaNumNone;
+    Oid t = v->vartype;
+    const char *fn = get_func_name(wf->winfnoid);
+    uint8 k = AggPlan::kPaNumNone;
+    if (strcmp(fn, "sum") == 0 && t == INT8OID)
+        k = AggPlan::kPaNumSum;
+    else if (strcmp(fn, "avg") == 0 && (t == INT2OID || t == INT4OID || t == INT8OID))
+        k = AggPlan::kPaNumAvg;
+    if (k != AggPlan::kPaNumNone) {
+        *attno = v->varattno;
+        *argtype = t;
+    }
+    return k;
+}
+
 // A non-aggregate window function: PostgreSQL's built-ins only.
 void plan_winfn(PlanBuild *b, WindowFunc *wf, AggPlan *a)
 {
@@ -824,6 +849,8 @@ void plan_agg(PlanBuild *b, WindowFunc *wf, AggPlan *a, int k)
     a->result_type = wf->wintype;
     get_typlenbyval(a->result_type, &a->result_typlen, &a->result_typbyval);
     a->fast = fast_kind(wf, &a->fast_attno, &a->fast_argtype);
+    if (a->fast == kFastNone)
+        a->pa_num = decltype(a->pa_num)(pa_num_kind(wf, &a->fast_attno, &a->fast_argtype));
     a->nargs = nargs;
     a->args = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * (nargs + 1)));
     a->arg_exprs = static_cast<Expr **>(palloc0(sizeof(Expr *) * (nargs + 1)));

@@ -74,7 +74,12 @@ struct AggPlan {
     int window;
     WinKind wkind;             // kWinAgg: an aggregate (everything below)
     FastAgg fast;
-    AttrNumber fast_attno;     // argument column of a fast aggregate
+    AttrNumber fast_attno;     // argument column of a fast aggregate (or of a pa_num one)
+    // Numeric-result integer aggregates served by block summaries in long
+    // windows (docs/DEPLOY.md, "Long windows"): fast == kFastNone, computed
+    // by PostgreSQL's transition functions on rows, and from the exact
+    // 128-bit sum and count when summaries are taken.
+    enum : uint8 { kPaNumNone = 0, kPaNumSum, kPaNumAvg } pa_num;  // sum(int8); avg(int2|int4|int8)
     Oid fast_argtype;
     Oid aggfnoid;
     Oid collation;             // the aggregate call's input collation (min/max of text, ...)
