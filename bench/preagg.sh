@@ -3,10 +3,12 @@
 # R rows (default 1,000,000), requests over ROWS 1,000, ROWS 1,000,000 and
 # RANGE over all rows, the same five features each (count(*), count / sum /
 # min / max of int columns; with --aggs numeric: count(*), sum(int8),
-# avg(int4), avg(int8), max(int8), whose sum/avg are numeric results),
+# avg(int4), avg(int8), max(int8), whose sum/avg are numeric results; with
+# --aggs where: feature_ext's count_where(true), sum_where / avg_where /
+# min_where / max_where(col, true), the OpenMLDB dialect's aggregates),
 # pre-aggregation on and off, same server, same run.
 #
-#   bash bench/preagg.sh [--rows R] [--reps N] [--port P] [--aggs int|numeric]
+#   bash bench/preagg.sh [--rows R] [--reps N] [--port P] [--aggs int|numeric|where]
 #
 # Server-side mean per call from feature_ext.deployment_stats() (the
 # deployment's own timer: no client round trip), over a loop of calls in
@@ -29,7 +31,7 @@ while [ $# -gt 0 ]; do
         --reps) REPS=$2; shift 2 ;;
         --port) PORT=$2; shift 2 ;;
         --aggs) AGGS=$2; shift 2 ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1 (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -49,7 +51,8 @@ psqlc -c "SELECT feature_ext.run_gc()" >/dev/null
 case "$AGGS" in
     int) FEATS="count(*) OVER w AS n, sum(v) OVER w AS sv, min(v) OVER w AS mv, max(w) OVER w AS mw, count(w) OVER w AS cw" ;;
     numeric) FEATS="count(*) OVER w AS n, sum(w) OVER w AS sw, avg(v) OVER w AS av, avg(w) OVER w AS aw, max(w) OVER w AS mw" ;;
-    *) echo "--aggs int|numeric" >&2; exit 2 ;;
+    where) FEATS="feature_ext.count_where(true) OVER w AS n, feature_ext.sum_where(w, true) OVER w AS sw, feature_ext.avg_where(v, true) OVER w AS av, feature_ext.min_where(v, true) OVER w AS mv, feature_ext.max_where(w, true) OVER w AS mw" ;;
+    *) echo "--aggs int|numeric|where" >&2; exit 2 ;;
 esac
 echo "features: $FEATS"
 deploy() {  # name frame
