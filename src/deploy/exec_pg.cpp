@@ -16,8 +16,10 @@
 #include "feature_ext/jit/spec.hpp"
 #include "feature_ext/base/module_pg.hpp"
 #include "feature_ext/base/guard_pg.hpp"
+#include "feature_ext/agg/common.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 extern "C" {
 #include "executor/executor.h"
@@ -905,8 +907,9 @@ Datum int128_numeric(__int128 v)
 //   values); avg(int2|int4|int8): int8_avg / numeric_poly_avg,
 //   numeric_div(sum, count) (NULL at count 0);
 // - feature_ext's *_where(x, true) (agg/kernels.hpp): SumWhere's 128-bit
-//   sum in x's type (22003 outside it, as make_datum), AvgWhere's
-//   double(sum) / double(n), MinMaxWhere's min / max, CountWhere's count;
+//   sum in x's type (22003 outside it, as make_datum), AvgWhere's exact
+//   float sum (of the exact float8 casts of int2/int4 values) / n,
+//   MinMaxWhere's min / max, CountWhere's count;
 //   NULL without values but for count_where (0).
 void run_pa_kind(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f, const Datum *reqv,
                  const bool *reqn, ParamExecData *out)
@@ -979,9 +982,18 @@ void run_pa_kind(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f,
         out->value = int_datum(t, int64(sum));
         break;
     }
-    case AggPlan::kPaWhereAvg:
-        out->value = Float8GetDatum(static_cast<double>(sum) / static_cast<double>(cnt));
+    case AggPlan::kPaWhereAvg: {
+        // AvgWhere<double> over the exact float8 casts of int2/int4 values:
+        // ExactSum's correctly rounded exact sum / n.  The exact sum is the
+        // integer sum: added in four 32-bit pieces, each exact as a double.
+        agg::ExactSum es;
+        for (int k = 0; k < 4; k++) {
+            int64 piece = k < 3 ? int64((sum >> (32 * k)) & 0xffffffff) : int64(sum >> 96);
+            es.add(std::ldexp(double(piece), 32 * k));
+        }
+        out->value = Float8GetDatum(es.value() / static_cast<double>(cnt));
         break;
+    }
     case AggPlan::kPaWhereMin:
         out->value = int_datum(a->fast_argtype, mn);
         break;
