@@ -2,10 +2,13 @@
 # Long windows, pre-aggregation (issue 17 part 1, SPEC §6): one key with
 # R rows (default 1,000,000), requests over ROWS 1,000, ROWS 1,000,000 and
 # RANGE over all rows, the same five features each (count(*), count / sum /
-# min / max of int columns), pre-aggregation on and off, same server, same
-# run.
+# min / max of int columns; with --aggs numeric: count(*), sum(int8),
+# avg(int4), avg(int8), max(int8), whose sum/avg are numeric results; with
+# --aggs where: feature_ext's count_where(true), sum_where / avg_where /
+# min_where / max_where(col, true), the OpenMLDB dialect's aggregates),
+# pre-aggregation on and off, same server, same run.
 #
-#   bash bench/preagg.sh [--rows R] [--reps N] [--port P]
+#   bash bench/preagg.sh [--rows R] [--reps N] [--port P] [--aggs int|numeric|where]
 #
 # Server-side mean per call from feature_ext.deployment_stats() (the
 # deployment's own timer: no client round trip), over a loop of calls in
@@ -20,13 +23,15 @@ FE_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 ROWS=1000000
 REPS=3
+AGGS=int
 PORT=${BENCH_PORT:-$(fe_free_port 55715)}
 while [ $# -gt 0 ]; do
     case "$1" in
         --rows) ROWS=$2; shift 2 ;;
         --reps) REPS=$2; shift 2 ;;
         --port) PORT=$2; shift 2 ;;
-        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --aggs) AGGS=$2; shift 2 ;;
+        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1 (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -43,7 +48,13 @@ psqlc -c "INSERT INTO pa SELECT 'a', i, ((i::int8 * 7919) % 1000)::int4, i::int8
 # The GC pass compacts the key into runs and builds its block summaries.
 psqlc -c "SELECT feature_ext.run_gc()" >/dev/null
 
-FEATS="count(*) OVER w AS n, sum(v) OVER w AS sv, min(v) OVER w AS mv, max(w) OVER w AS mw, count(w) OVER w AS cw"
+case "$AGGS" in
+    int) FEATS="count(*) OVER w AS n, sum(v) OVER w AS sv, min(v) OVER w AS mv, max(w) OVER w AS mw, count(w) OVER w AS cw" ;;
+    numeric) FEATS="count(*) OVER w AS n, sum(w) OVER w AS sw, avg(v) OVER w AS av, avg(w) OVER w AS aw, max(w) OVER w AS mw" ;;
+    where) FEATS="feature_ext.count_where(true) OVER w AS n, feature_ext.sum_where(w, true) OVER w AS sw, feature_ext.avg_where(v, true) OVER w AS av, feature_ext.min_where(v, true) OVER w AS mv, feature_ext.max_where(w, true) OVER w AS mw" ;;
+    *) echo "--aggs int|numeric|where" >&2; exit 2 ;;
+esac
+echo "features: $FEATS"
 deploy() {  # name frame
     psqlc -c "SELECT feature_ext.deploy('$1', \$q\$SELECT $FEATS FROM pa WINDOW w AS (PARTITION BY k ORDER BY ts $2)\$q\$)" >/dev/null
 }

@@ -17,6 +17,16 @@ SELECT 'a', (g / 3) * 10,
        CASE WHEN g % 17 = 0 THEN NULL ELSE ((g * 31) % 65535 - 32767)::int2 END
   FROM generate_series(1, 12000) g;
 INSERT INTO pa (k, ts, a, b, c) SELECT 'b', g * 10, g, g, g::int2 FROM generate_series(1, 40) g;
+-- Key 'c': 6,000 rows near the types' limits (ties: two rows per ts), in
+-- stretches of 1,000 of one sign, so that sum(b) / avg(b) leave and
+-- re-enter the int8 range (PostgreSQL's numeric results: 128-bit sums).
+INSERT INTO pa (k, ts, a, b, c)
+SELECT 'c', (g / 2) * 10,
+       CASE WHEN g % 9 = 0 THEN NULL WHEN (g / 1000) % 2 = 0 THEN 2147483647 - g ELSE -2147483648 + g END,
+       CASE WHEN g % 7 = 0 THEN NULL WHEN (g / 1000) % 2 = 0 THEN 9223372036854775807 - g
+            ELSE -9223372036854775808 + g END,
+       CASE WHEN g % 5 = 0 THEN NULL WHEN (g / 1000) % 2 = 0 THEN 32767 - g % 100 ELSE -32768 + g % 100 END::int2
+  FROM generate_series(1, 6000) g;
 -- The GC pass compacts the keys and builds their block summaries.
 SELECT feature_ext.run_gc() >= 0 AS gc;
 
@@ -26,13 +36,17 @@ INSERT INTO pa_req VALUES ('a', 40000, 5, 7, 1),      -- past the newest row
                           ('a', 25000, 1, NULL, 3),   -- in the middle
                           ('a', 9000, -4, 2, NULL),   -- near the oldest rows
                           ('a', 5, 0, 0, 0),
-                          ('b', 1000, 1, 1, 1), ('z', 100, 1, 1, 1);
+                          ('b', 1000, 1, 1, 1), ('z', 100, 1, 1, 1),
+                          ('c', 30010, 2147483647, 9223372036854775807, 32767),  -- past the newest row
+                          ('c', 21000, -5, -9223372036854775808, NULL),          -- on a ts (peers)
+                          ('c', 14995, NULL, NULL, -32768);
 
 -- wins: the WINDOW list, %1$s standing for the partition and order.
 CREATE FUNCTION check_pa(wins text, tbl text DEFAULT 'pa', feats text DEFAULT
   'count(*) OVER w AS n, count(a) OVER w AS na, sum(a) OVER w AS sa, min(a) OVER w AS mina, '
   'max(a) OVER w AS maxa, count(b) OVER w AS nb, min(b) OVER w AS minb, max(b) OVER w AS maxb, '
-  'sum(c) OVER w AS sc, min(c) OVER w AS minc, max(c) OVER w AS maxc',
+  'sum(c) OVER w AS sc, min(c) OVER w AS minc, max(c) OVER w AS maxc, sum(b) OVER w AS sb, '
+  'avg(a) OVER w AS ava, avg(b) OVER w AS avb, avg(c) OVER w AS avc',
   native_where text DEFAULT 'true', jits bool[] DEFAULT ARRAY[false], nrows int DEFAULT NULL)
 RETURNS TABLE(req text, preagg bool, jit bool, same bool, deployed text, native text)
 LANGUAGE plpgsql AS $f$
@@ -92,23 +106,95 @@ SELECT 'rows 1024' AS frame, * FROM check_pa('w AS (%1$s ROWS 1024 PRECEDING)', 
 SELECT 'rows unbounded' AS frame, * FROM check_pa('w AS (%1$s ROWS UNBOUNDED PRECEDING)') WHERE NOT same;
 SELECT 'range 20000' AS frame, * FROM check_pa('w AS (%1$s RANGE BETWEEN 20000 PRECEDING AND CURRENT ROW)', native_where => 'ts >= $2 - 20000') WHERE NOT same;
 SELECT 'range unbounded' AS frame, * FROM check_pa('w AS (%1$s RANGE UNBOUNDED PRECEDING)') WHERE NOT same;
-SELECT 'rows excl' AS frame, * FROM check_pa('w AS (%1$s ROWS 1500 PRECEDING EXCLUDE CURRENT ROW)', nrows => 1510, feats => 'count(*) OVER w AS n, sum(a) OVER w AS sa, min(b) OVER w AS minb, max(c) OVER w AS maxc') WHERE NOT same;
-SELECT 'range excl ties' AS frame, * FROM check_pa('w AS (%1$s RANGE 5000 PRECEDING EXCLUDE TIES)', native_where => 'ts >= $2 - 5000', feats => 'count(*) OVER w AS n, sum(c) OVER w AS sc, max(b) OVER w AS maxb, min(a) OVER w AS mina') WHERE NOT same;
-SELECT 'rows excl group' AS frame, * FROM check_pa('w AS (%1$s ROWS 1200 PRECEDING EXCLUDE GROUP)', nrows => 1210, feats => 'count(*) OVER w AS n, sum(a) OVER w AS sa, count(b) OVER w AS nb, min(c) OVER w AS minc') WHERE NOT same;
+SELECT 'rows excl' AS frame, * FROM check_pa('w AS (%1$s ROWS 1500 PRECEDING EXCLUDE CURRENT ROW)', nrows => 1510, feats => 'count(*) OVER w AS n, sum(a) OVER w AS sa, min(b) OVER w AS minb, max(c) OVER w AS maxc, sum(b) OVER w AS sb, avg(c) OVER w AS avc') WHERE NOT same;
+SELECT 'range excl ties' AS frame, * FROM check_pa('w AS (%1$s RANGE 5000 PRECEDING EXCLUDE TIES)', native_where => 'ts >= $2 - 5000', feats => 'count(*) OVER w AS n, sum(c) OVER w AS sc, max(b) OVER w AS maxb, min(a) OVER w AS mina, avg(b) OVER w AS avb, avg(a) OVER w AS ava') WHERE NOT same;
+SELECT 'rows excl group' AS frame, * FROM check_pa('w AS (%1$s ROWS 1200 PRECEDING EXCLUDE GROUP)', nrows => 1210, feats => 'count(*) OVER w AS n, sum(a) OVER w AS sa, count(b) OVER w AS nb, min(c) OVER w AS minc, sum(b) OVER w AS sb, avg(b) OVER w AS avb') WHERE NOT same;
 -- Several windows on one index, all long.
 SELECT 'two windows' AS frame, * FROM check_pa(
   'w AS (%1$s ROWS 6000 PRECEDING), w2 AS (%1$s RANGE 6000 PRECEDING EXCLUDE CURRENT ROW)', 'pa',
-  'count(*) OVER w AS n, sum(a) OVER w AS sa, max(b) OVER w2 AS mb, count(c) OVER w2 AS nc, min(c) OVER w AS mc',
+  'count(*) OVER w AS n, sum(a) OVER w AS sa, max(b) OVER w2 AS mb, count(c) OVER w2 AS nc, min(c) OVER w AS mc, '
+  'sum(b) OVER w2 AS sb2, avg(b) OVER w AS avb, avg(a) OVER w2 AS ava2',
   nrows => 6010) WHERE NOT same;
 INSERT INTO taken VALUES ('long frames', rows_taken());
+-- sum(int8) and avg(int2|int4|int8) alone (numeric results from the exact
+-- 128-bit sums and counts of the summaries), JIT on and off.
+SELECT 'numeric aggregates' AS frame, * FROM check_pa('w AS (%1$s ROWS 3000 PRECEDING)', 'pa',
+  'sum(b) OVER w AS sb, avg(a) OVER w AS ava, avg(b) OVER w AS avb, avg(c) OVER w AS avc', jits => ARRAY[true, false],
+  nrows => 3010) WHERE NOT same;
+SELECT 'numeric range' AS frame, * FROM check_pa('w AS (%1$s RANGE BETWEEN 15000 PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW)', 'pa',
+  'sum(b) OVER w AS sb, avg(b) OVER w AS avb, avg(c) OVER w AS avc', native_where => 'ts >= $2 - 15000') WHERE NOT same;
+-- The results themselves on key 'c' (sums beyond int8, avg's scale).
+SET feature_ext.preaggregate = on;
+SELECT feature_ext.deploy('pa_num', $$SELECT sum(b) OVER w AS sb, avg(b) OVER w AS avb, avg(a) OVER w AS ava, avg(c) OVER w AS avc
+  FROM pa WINDOW w AS (PARTITION BY k ORDER BY ts ROWS UNBOUNDED PRECEDING)$$);
+SELECT rows_taken() AS before \gset
+SELECT r.ts, x.* FROM pa_req r, LATERAL pa_num(r.k, r.ts, 0, r.a, r.b, r.c) x WHERE r.k = 'c' ORDER BY r.ts;
+SELECT rows_taken() - :before AS rows_taken_for_c;
+SELECT feature_ext.undeploy('pa_num');
+RESET feature_ext.preaggregate;
+INSERT INTO taken VALUES ('numeric aggregates', rows_taken());
+-- feature_ext's *_where with the condition true (the OpenMLDB dialect's
+-- sum / avg / min / max / count) over integer columns: from the summaries'
+-- exact sums, counts, min and max; PostgreSQL's window executor runs the
+-- same aggregates as the reference.  (Key 'c' is left out: its integer sums
+-- leave int4 / int2, an error checked below.)
+CREATE TEMP TABLE pa_req_c AS SELECT * FROM pa_req WHERE k = 'c';
+DELETE FROM pa_req WHERE k = 'c';
+SELECT 'where true' AS frame, * FROM check_pa('w AS (%1$s ROWS 3000 PRECEDING)', 'pa',
+  'feature_ext.sum_where(a, true) OVER w AS swa, feature_ext.sum_where(b, true) OVER w AS swb, '
+  'feature_ext.avg_where(a, true) OVER w AS awa, feature_ext.avg_where(b, true) OVER w AS awb, '
+  'feature_ext.avg_where(c, true) OVER w AS awc, feature_ext.min_where(b, true) OVER w AS mwb, '
+  'feature_ext.max_where(c, true) OVER w AS xwc, feature_ext.count_where(a, true) OVER w AS cwa, '
+  'feature_ext.count_where(true) OVER w AS cws', jits => ARRAY[true, false], nrows => 3010) WHERE NOT same;
+SELECT 'where true range excl' AS frame, * FROM check_pa('w AS (%1$s RANGE 20000 PRECEDING EXCLUDE CURRENT ROW)', 'pa',
+  'feature_ext.sum_where(b, true) OVER w AS swb, feature_ext.avg_where(a, true) OVER w AS awa, '
+  'feature_ext.min_where(a, true) OVER w AS mwa, feature_ext.count_where(true) OVER w AS cws',
+  native_where => 'ts >= $2 - 20000') WHERE NOT same;
+INSERT INTO taken VALUES ('where true', rows_taken());
+-- Any other condition reads rows (docs/DEPLOY.md, "Not yet").
+SELECT 'where cond' AS frame, * FROM check_pa('w AS (%1$s ROWS 3000 PRECEDING)', 'pa',
+  'feature_ext.sum_where(b, a > 0) OVER w AS swb, feature_ext.count_where(true) OVER w AS cws', nrows => 3010)
+ WHERE NOT same;
+INSERT INTO taken VALUES ('where cond', rows_taken());
+INSERT INTO pa_req SELECT * FROM pa_req_c;
+-- The OpenMLDB dialect's sum / count / min / max / avg of integer columns
+-- (translated to the *_where functions with true), pre-aggregated, equal
+-- with pre-aggregation off (key 'a': on key 'c' the dialect's sum(b) leaves
+-- bigint); sum(c) leaves smallint on key 'a': the same 22003 both ways.
+SELECT feature_ext.deploy('pa_om', $$SELECT sum(b) OVER w AS sb, count(a) OVER w AS na, min(a) OVER w AS mina,
+  max(b) OVER w AS maxb, avg(a) OVER w AS ava, avg(c) OVER w AS avc FROM `pa`
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 4000 PRECEDING AND CURRENT ROW)$$);
+SELECT feature_ext.deploy('pa_om_sc', $$SELECT sum(c) OVER w AS sc FROM `pa`
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 4000 PRECEDING AND CURRENT ROW)$$);
+SET feature_ext.preaggregate = on;
+SELECT rows_taken() AS before \gset
+CREATE TEMP TABLE om_on AS SELECT r.ts, row(x.*)::text AS got FROM pa_req r, LATERAL pa_om(r.k, r.ts, 0, r.a, r.b, r.c) x WHERE r.k = 'a';
+SELECT rows_taken() > :before AS dialect_took_summaries;
+SET feature_ext.preaggregate = off;
+SELECT rows_taken() AS before \gset
+CREATE TEMP TABLE om_off AS SELECT r.ts, row(x.*)::text AS got FROM pa_req r, LATERAL pa_om(r.k, r.ts, 0, r.a, r.b, r.c) x WHERE r.k = 'a';
+SELECT rows_taken() = :before AS none_when_off;
+RESET feature_ext.preaggregate;
+SELECT o.ts, o.got = f.got AS same, o.got FROM om_on o JOIN om_off f USING (ts) ORDER BY o.ts;
+SELECT * FROM pa_om_sc('a', 40000, 0, 1, 1, 1::int2);
+SET feature_ext.preaggregate = off;
+SELECT * FROM pa_om_sc('a', 40000, 0, 1, 1, 1::int2);
+RESET feature_ext.preaggregate;
+SELECT feature_ext.undeploy('pa_om');
+SELECT feature_ext.undeploy('pa_om_sc');
+INSERT INTO taken VALUES ('openmldb dialect', rows_taken());
 -- A short window on the same index, alone or beside a long one: rows.
 SELECT 'rows 100' AS frame, * FROM check_pa('w AS (%1$s ROWS 100 PRECEDING)', nrows => 110) WHERE NOT same;
 SELECT 'long and short' AS frame, * FROM check_pa(
   'w AS (%1$s ROWS 6000 PRECEDING), w2 AS (%1$s ROWS 10 PRECEDING)', 'pa',
   'count(*) OVER w AS n, sum(a) OVER w AS sa, sum(a) OVER w2 AS sa2', nrows => 6010) WHERE NOT same;
--- ... and so does an aggregate without summaries (avg, a float sum).
-SELECT 'avg' AS frame, * FROM check_pa('w AS (%1$s ROWS 5000 PRECEDING)', 'pa',
+-- ... and so does an aggregate without summaries (a float sum, an
+-- expression, FILTER).
+SELECT 'float' AS frame, * FROM check_pa('w AS (%1$s ROWS 5000 PRECEDING)', 'pa',
   'count(*) OVER w AS n, avg(a) OVER w AS av, sum(b) OVER w AS sb, sum(a::float8) OVER w AS sf', nrows => 5010)
+ WHERE NOT same;
+SELECT 'filter' AS frame, * FROM check_pa('w AS (%1$s ROWS 5000 PRECEDING)', 'pa',
+  'count(*) OVER w AS n, sum(b) FILTER (WHERE a > 0) OVER w AS sbf, avg(b / 2) OVER w AS avx', nrows => 5010)
  WHERE NOT same;
 INSERT INTO taken VALUES ('short or other aggregates', rows_taken());
 
@@ -131,15 +217,15 @@ INSERT INTO taken VALUES ('after changes', rows_taken());
 -- and with EXCLUDE CURRENT ROW it is ROWS 2500 PRECEDING EXCLUDE CURRENT ROW
 -- (both checked against PostgreSQL here, then the pairs compared).
 SELECT 'rows 2499' AS frame, * FROM check_pa('w AS (%1$s ROWS 2499 PRECEDING)', nrows => 2510) WHERE NOT same;
-SELECT 'rows 2500 excl' AS frame, * FROM check_pa('w AS (%1$s ROWS 2500 PRECEDING EXCLUDE CURRENT ROW)', nrows => 2510, feats => 'count(*) OVER w AS n, sum(a) OVER w AS sa, min(b) OVER w AS minb, max(c) OVER w AS maxc') WHERE NOT same;
+SELECT 'rows 2500 excl' AS frame, * FROM check_pa('w AS (%1$s ROWS 2500 PRECEDING EXCLUDE CURRENT ROW)', nrows => 2510, feats => 'count(*) OVER w AS n, sum(a) OVER w AS sa, min(b) OVER w AS minb, max(c) OVER w AS maxc, sum(b) OVER w AS sb, avg(c) OVER w AS avc') WHERE NOT same;
 SELECT feature_ext.deploy('pa_ms', $$
 SELECT count(*) OVER w AS n, sum(a) OVER w AS sa, min(b) OVER w AS minb, max(c) OVER w AS maxc,
-       count(*) OVER wx AS nx, sum(a) OVER wx AS sax, min(b) OVER wx AS minbx, max(c) OVER wx AS maxcx FROM pa
+       sum(b) OVER w AS sb, avg(b) OVER wx AS avbx, count(*) OVER wx AS nx, sum(a) OVER wx AS sax, min(b) OVER wx AS minbx, max(c) OVER wx AS maxcx FROM pa
 WINDOW w AS (PARTITION BY k, feature_ext.maxsize(2500) ORDER BY ts RANGE UNBOUNDED PRECEDING),
        wx AS (PARTITION BY k, feature_ext.maxsize(2500) ORDER BY ts RANGE UNBOUNDED PRECEDING EXCLUDE CURRENT ROW)$$);
 SELECT feature_ext.deploy('pa_ms_ref', $$
 SELECT count(*) OVER w AS n, sum(a) OVER w AS sa, min(b) OVER w AS minb, max(c) OVER w AS maxc,
-       count(*) OVER wx AS nx, sum(a) OVER wx AS sax, min(b) OVER wx AS minbx, max(c) OVER wx AS maxcx FROM pa
+       sum(b) OVER w AS sb, avg(b) OVER wx AS avbx, count(*) OVER wx AS nx, sum(a) OVER wx AS sax, min(b) OVER wx AS minbx, max(c) OVER wx AS maxcx FROM pa
 WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 2499 PRECEDING),
        wx AS (PARTITION BY k ORDER BY ts ROWS 2500 PRECEDING EXCLUDE CURRENT ROW)$$);
 SELECT pre, r.k, r.ts, m.*
@@ -198,6 +284,6 @@ SELECT at, n - lag(n) OVER (ORDER BY ord) > 0 AS took_summaries
 SELECT feature_ext.undeploy('pa_feat');
 SELECT feature_ext.undeploy('pa_ms');
 SELECT feature_ext.undeploy('pa_ms_ref');
-DROP TABLE pa, pa_req, pt;
+DROP TABLE pa, pa_req, pt, pa_req_c, om_on, om_off;
 DROP FUNCTION check_pa(text, text, text, text, bool[], int);
 DROP FUNCTION rows_taken();

@@ -16,8 +16,10 @@
 #include "feature_ext/jit/spec.hpp"
 #include "feature_ext/base/module_pg.hpp"
 #include "feature_ext/base/guard_pg.hpp"
+#include "feature_ext/agg/common.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 extern "C" {
 #include "executor/executor.h"
@@ -35,6 +37,7 @@ extern "C" {
 #include "utils/timestamp.h"
 #include "catalog/pg_type.h"
 #include "utils/fmgrprotos.h"
+#include "utils/numeric.h"
 }
 
 namespace fe {
@@ -167,9 +170,10 @@ int64 group_range_lo(const DeployPlan *p, const GroupPlan *g, int64 base, bool *
 // (ROWS n PRECEDING with n >= kPreaggMinRows, ROWS/RANGE UNBOUNDED
 // PRECEDING, RANGE offset PRECEDING) and ends at CURRENT ROW, no window is a
 // union window, a MAXSIZE is at least kPreaggMinRows, and every aggregate
-// on it is count(*), or count / sum / min / max of an int2, int4 or int8
-// column without FILTER (the aggregates whose result does not depend on
-// the order of the rows).
+// on it is count(*), or count / sum / min / max / avg of an int2, int4 or
+// int8 column without FILTER, or feature_ext's *_where of one with the
+// condition true (AggPlan::pa_kind) (the aggregates whose result does not
+// depend on the order of the rows).
 constexpr int64 kPreaggMinRows = 1024;
 // This backend's totals (feature_ext.preagg_stats()).
 int64 g_preagg_blocks = 0, g_preagg_rows = 0;
@@ -178,6 +182,8 @@ bool preagg_agg_ok(const AggPlan *a)
 {
     if (a->wkind != kWinAgg || a->filter_expr)
         return false;
+    if (a->pa_kind != AggPlan::kPaNone)  // sum(int8), avg(int), *_where(int, true): AggPlan::pa_kind
+        return true;
     bool is_int = a->fast_argtype == INT2OID || a->fast_argtype == INT4OID || a->fast_argtype == INT8OID;
     switch (a->fast) {
     case kFastCountStar:
@@ -340,7 +346,8 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
         int gi = int(g - p->groups);
         for (int k = 0; k < p->naggs && pa; k++) {
             const AggPlan *a = &p->aggs[k];
-            if (p->windows[a->window].group == gi && a->fast != kFastCountStar && pa->col_of(a->fast_attno) < 0)
+            if (p->windows[a->window].group == gi && a->fast != kFastCountStar &&
+                a->pa_kind != AggPlan::kPaWhereCountStar && pa->col_of(a->fast_attno) < 0)
                 pa = nullptr;  // a column without summaries in this index
         }
     }
@@ -873,6 +880,131 @@ void run_fast(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f, co
     }
 }
 
+// A 128-bit integer as a numeric, exactly as PostgreSQL's
+// int128_to_numericvar + make_result give it (a normalised integer, dscale 0).
+Datum int128_numeric(__int128 v)
+{
+    if (v >= __int128(PG_INT64_MIN) && v <= __int128(PG_INT64_MAX))
+        return NumericGetDatum(int64_to_numeric(int64(v)));
+    char buf[48], *e = buf + sizeof(buf) - 1;
+    *e = '\0';
+    bool neg = v < 0;
+    unsigned __int128 u = neg ? (unsigned __int128)0 - (unsigned __int128)v : (unsigned __int128)v;
+    do {
+        *--e = char('0' + int(u % 10));
+        u /= 10;
+    } while (u != 0);
+    if (neg)
+        *--e = '-';
+    return DirectFunctionCall3(numeric_in, CStringGetDatum(e), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
+// An aggregate of AggPlan::pa_kind over the frame's rows plus the block
+// summaries collect took (rows->skipped > 0).  Each result depends only on
+// the exact sum, count, min and max of the values, which integer arithmetic
+// gives alike in any order:
+// - sum(int8): numeric_poly_sum, the 128-bit sum as a numeric (NULL without
+//   values); avg(int2|int4|int8): int8_avg / numeric_poly_avg,
+//   numeric_div(sum, count) (NULL at count 0);
+// - feature_ext's *_where(x, true) (agg/kernels.hpp): SumWhere's 128-bit
+//   sum in x's type (22003 outside it, as make_datum), AvgWhere's exact
+//   float sum (of the exact float8 casts of int2/int4 values) / n,
+//   MinMaxWhere's min / max, CountWhere's count;
+//   NULL without values but for count_where (0).
+void run_pa_kind(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f, const Datum *reqv,
+                 const bool *reqn, ParamExecData *out)
+{
+    int n = r->n, natts = p->natts, col = a->fast_attno - 1;
+    bool star = a->pa_kind == AggPlan::kPaWhereCountStar;
+    int64 cnt = 0, mn = 0, mx = 0;
+    __int128 sum = 0;
+    for (int pos = Max(f.from, 0); pos <= Min(f.to, n); pos++) {
+        bool is_req = pos == n;
+        if (is_req && f.skip_request)
+            continue;
+        if (!is_req && f.skip_peers && pos >= f.peers_from)
+            continue;
+        if (star) {
+            cnt++;
+            continue;
+        }
+        size_t idx = is_req ? 0 : size_t(n - 1 - pos) * natts + col;
+        if (is_req ? reqn[col] : r->isnull[idx])
+            continue;
+        int64 v = int_of(a->fast_argtype, is_req ? reqv[col] : r->values[idx]);
+        mn = cnt == 0 ? v : Min(mn, v);
+        mx = cnt == 0 ? v : Max(mx, v);
+        sum += v;
+        cnt++;
+    }
+    const PreaggAcc *pa = r->pa;
+    if (star)
+        cnt += pa->rows;
+    else {
+        int i = pa->col_of(a->fast_attno);
+        if (i < 0)
+            elog(ERROR, "feature_ext: aggregate without block summaries in a pre-aggregated window");
+        if (pa->count[i] > 0) {
+            mn = cnt == 0 ? pa->min[i] : Min(mn, pa->min[i]);
+            mx = cnt == 0 ? pa->max[i] : Max(mx, pa->max[i]);
+            cnt += pa->count[i];
+            sum += pa->sum[i];
+        }
+    }
+    out->isnull = false;
+    out->value = 0;
+    switch (a->pa_kind) {
+    case AggPlan::kPaWhereCount:
+    case AggPlan::kPaWhereCountStar:
+        out->value = Int64GetDatum(cnt);
+        return;
+    default:
+        break;
+    }
+    if (cnt == 0) {
+        out->isnull = true;
+        return;
+    }
+    switch (a->pa_kind) {
+    case AggPlan::kPaNumSum:
+        out->value = int128_numeric(sum);
+        break;
+    case AggPlan::kPaNumAvg:
+        out->value = DirectFunctionCall2(numeric_div, int128_numeric(sum), NumericGetDatum(int64_to_numeric(cnt)));
+        break;
+    case AggPlan::kPaWhereSum: {
+        Oid t = a->fast_argtype;
+        __int128 lo = t == INT2OID ? PG_INT16_MIN : t == INT4OID ? PG_INT32_MIN : PG_INT64_MIN;
+        __int128 hi = t == INT2OID ? PG_INT16_MAX : t == INT4OID ? PG_INT32_MAX : PG_INT64_MAX;
+        if (sum < lo || sum > hi)
+            ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+                            errmsg("%s out of range", t == INT2OID ? "smallint" : t == INT4OID ? "integer" : "bigint")));
+        out->value = int_datum(t, int64(sum));
+        break;
+    }
+    case AggPlan::kPaWhereAvg: {
+        // AvgWhere<double> over the exact float8 casts of int2/int4 values:
+        // ExactSum's correctly rounded exact sum / n.  The exact sum is the
+        // integer sum: added in four 32-bit pieces, each exact as a double.
+        agg::ExactSum es;
+        for (int k = 0; k < 4; k++) {
+            int64 piece = k < 3 ? int64((sum >> (32 * k)) & 0xffffffff) : int64(sum >> 96);
+            es.add(std::ldexp(double(piece), 32 * k));
+        }
+        out->value = Float8GetDatum(es.value() / static_cast<double>(cnt));
+        break;
+    }
+    case AggPlan::kPaWhereMin:
+        out->value = int_datum(a->fast_argtype, mn);
+        break;
+    case AggPlan::kPaWhereMax:
+        out->value = int_datum(a->fast_argtype, mx);
+        break;
+    default:
+        elog(ERROR, "feature_ext: aggregate without block summaries in a pre-aggregated window");
+    }
+}
+
 // Evaluate every window of group g over `rows` (stored rows, newest first)
 // and the request row in p->req_slot; results go to p->params.
 // Evaluate argument i of a window function on ascending position pos (n =
@@ -1059,6 +1191,10 @@ void eval_group(DeployPlan *p, int g, const Rows &rows, int64 base, Datum based,
             }
             if (a->fast) {
                 run_fast(p, a, &rows, f, values, isnull, &p->params[k]);
+                continue;
+            }
+            if (rows.skipped > 0 && a->pa_kind != AggPlan::kPaNone) {
+                run_pa_kind(p, a, &rows, f, values, isnull, &p->params[k]);
                 continue;
             }
             if (rows.skipped > 0)

@@ -613,6 +613,79 @@ FastAgg fast_kind(WindowFunc *wf, AttrNumber *attno, Oid *argtype)
     return kFastNone;
 }
 
+// sum(int8) and avg(int2|int4|int8) of a column without FILTER: numeric
+// results that depend only on the exact sum and count of the values; and
+// feature_ext's sum/avg/min/max/count_where of an int2|int4|int8 column with
+// the condition the constant true (count_where(true): every row), whose
+// results depend only on the exact 128-bit sum, count, min and max (their
+// kernels: integer sums in 128 bits, avg = double(sum) / n).  Long windows
+// can take these from block summaries (exec_pg.cpp, run_pa_kind).
+uint8 pa_kind_of(WindowFunc *wf, AttrNumber *attno, Oid *argtype)
+{
+    if (wf->aggfilter || wf->winstar)
+        return AggPlan::kPaNone;
+    Oid nsp = get_func_namespace(wf->winfnoid);
+    const char *fn = get_func_name(wf->winfnoid);
+    int nargs = list_length(wf->args);
+    bool where = false;
+    if (nsp != PG_CATALOG_NAMESPACE) {
+        char *nspname = get_namespace_name(nsp);
+        if (!nspname || strcmp(nspname, "feature_ext") != 0 || nargs < 1 || nargs > 2)
+            return AggPlan::kPaNone;
+        // the condition: the constant true
+        Node *cond = static_cast<Node *>(llast(wf->args));
+        if (!IsA(cond, Const) || reinterpret_cast<Const *>(cond)->consttype != BOOLOID ||
+            reinterpret_cast<Const *>(cond)->constisnull || !DatumGetBool(reinterpret_cast<Const *>(cond)->constvalue))
+            return AggPlan::kPaNone;
+        if (nargs == 1)
+            return strcmp(fn, "count_where") == 0 ? AggPlan::kPaWhereCountStar : AggPlan::kPaNone;
+        where = true;
+    } else if (nargs != 1 || wf->wintype != NUMERICOID)
+        return AggPlan::kPaNone;
+    Node *arg = static_cast<Node *>(linitial(wf->args));
+    bool to_float8 = false;
+    if (where && strcmp(fn, "avg_where") == 0 && IsA(arg, FuncExpr)) {
+        // avg_where(float8, bool): an int2 / int4 column reaches it through
+        // PostgreSQL's float8 cast, exact for these types (not for int8), so
+        // the kernel's exact float sum is the integer sum.
+        FuncExpr *fe = reinterpret_cast<FuncExpr *>(arg);
+        if (fe->funcresulttype != FLOAT8OID || list_length(fe->args) != 1 ||
+            get_func_namespace(fe->funcid) != PG_CATALOG_NAMESPACE || strcmp(get_func_name(fe->funcid), "float8") != 0)
+            return AggPlan::kPaNone;
+        arg = static_cast<Node *>(linitial(fe->args));
+        to_float8 = true;
+    }
+    if (!IsA(arg, Var))
+        return AggPlan::kPaNone;
+    Var *v = reinterpret_cast<Var *>(arg);
+    if (to_float8 && v->vartype != INT2OID && v->vartype != INT4OID)
+        return AggPlan::kPaNone;
+    if (v->varattno <= 0 || IS_SPECIAL_VARNO(v->varno))
+        return AggPlan::kPaNone;
+    Oid t = v->vartype;
+    bool is_int = t == INT2OID || t == INT4OID || t == INT8OID;
+    uint8 k = AggPlan::kPaNone;
+    if (!where) {
+        if (strcmp(fn, "sum") == 0 && t == INT8OID)
+            k = AggPlan::kPaNumSum;
+        else if (strcmp(fn, "avg") == 0 && is_int)
+            k = AggPlan::kPaNumAvg;
+    } else if (is_int) {
+        static const struct { const char *name; uint8 kind; } fns[] = {
+            {"sum_where", AggPlan::kPaWhereSum}, {"avg_where", AggPlan::kPaWhereAvg},
+            {"min_where", AggPlan::kPaWhereMin}, {"max_where", AggPlan::kPaWhereMax},
+            {"count_where", AggPlan::kPaWhereCount}};
+        for (const auto &f : fns)
+            if (strcmp(fn, f.name) == 0)
+                k = f.kind;
+    }
+    if (k != AggPlan::kPaNone) {
+        *attno = v->varattno;
+        *argtype = t;
+    }
+    return k;
+}
+
 // A non-aggregate window function: PostgreSQL's built-ins only.
 void plan_winfn(PlanBuild *b, WindowFunc *wf, AggPlan *a)
 {
@@ -824,6 +897,8 @@ void plan_agg(PlanBuild *b, WindowFunc *wf, AggPlan *a, int k)
     a->result_type = wf->wintype;
     get_typlenbyval(a->result_type, &a->result_typlen, &a->result_typbyval);
     a->fast = fast_kind(wf, &a->fast_attno, &a->fast_argtype);
+    if (a->fast == kFastNone)
+        a->pa_kind = decltype(a->pa_kind)(pa_kind_of(wf, &a->fast_attno, &a->fast_argtype));
     a->nargs = nargs;
     a->args = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * (nargs + 1)));
     a->arg_exprs = static_cast<Expr **>(palloc0(sizeof(Expr *) * (nargs + 1)));

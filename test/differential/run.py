@@ -59,7 +59,7 @@ script is printed.  The first 3 failing seeds of a run are shrunk (at most
   python3 test/differential/run.py --long 600    random seeds for 600 s, both dialects
                                                  in turn (--dialect pg|openmldb: one)
   python3 test/differential/run.py --long-windows 20   20 random long-window seeds
-                                                 (pre-aggregation; fixed runs include longwin:1..8)
+                                                 (pre-aggregation; fixed runs include longwin:1..8,56,74)
   python3 test/differential/run.py --seed 17     one seed, verbose (--seed openmldb:17:
                                                  OpenMLDB dialect, shows the translation)
 
@@ -781,10 +781,21 @@ def error_problem(i, phase, e):
 # executor over the stored rows plus the request as the last of its peers
 # (fed only the rows that can reach the request's frame, so that its cost
 # stays linear). The run fails if summaries were taken in too few seeds.
-CI_LONG_SEEDS = list(range(1, 9))  # 6 pre-aggregate, 2 read rows (a short window / another aggregate)
+# 6 pre-aggregate (4 of them with b at the int8 limits), 4 read rows (a
+# *_where condition / a short window beside / a float sum / avg_where of a
+# bigint, whose float8 cast rounds)
+CI_LONG_SEEDS = list(range(1, 9)) + [56, 74]
 LONG_AGGS = ["count(*)", "count(v)", "sum(v)", "min(v)", "max(v)", "count(b)", "min(b)", "max(b)",
-             "sum(s)", "min(s)", "max(s)", "count(s)"]
-LONG_OTHER = ["avg(v)", "sum(b)", "max(v) FILTER (WHERE v > 0)", "sum(f)"]
+             "sum(s)", "min(s)", "max(s)", "count(s)",
+             # numeric results from the summaries' exact 128-bit sums and counts
+             "sum(b)", "avg(v)", "avg(b)", "avg(s)",
+             # feature_ext's *_where with the condition true (the OpenMLDB dialect's
+             # sum/avg/min/max/count; sum_where keeps the type: only v's sums fit)
+             "feature_ext.sum_where(v, true)", "feature_ext.avg_where(v, true)", "feature_ext.avg_where(s, true)",
+             "feature_ext.min_where(b, true)", "feature_ext.max_where(s, true)", "feature_ext.count_where(b, true)",
+             "feature_ext.count_where(true)"]
+LONG_OTHER = ["avg(v) FILTER (WHERE b > 0)", "sum(b / 2)", "max(v) FILTER (WHERE v > 0)", "sum(f)", "avg(f)",
+              "feature_ext.sum_where(v, b > 0)", "feature_ext.avg_where(b, true)"]
 LONG_STATS = {"seeds": 0, "eligible": 0, "took": 0, "requests": 0}
 
 
@@ -793,10 +804,15 @@ def rand_long_case(n):
     nrows = rng.randint(2500, 6000)
     ties = rng.choice([1, 2, 3])
     rows = []  # (k, ts, v, b, s, f)
+    # a third of the seeds: b at the int8 limits, in stretches of one sign
+    # (sum(b) / avg(b) beyond int64: PostgreSQL's numeric from 128-bit sums)
+    big = random.Random(n * 131 + 7).random() < 0.35
     for i in range(nrows):
         k = "a" if rng.random() < 0.97 else "b"
         v = None if rng.random() < 0.1 else rng.randint(-1000, 1000)
         b = None if rng.random() < 0.1 else rng.randint(-10 ** 15, 10 ** 15)
+        if big and b is not None:
+            b = (2 ** 63 - 1 - abs(b) % 1000) if (i // 700) % 2 == 0 else (-2 ** 63 + abs(b) % 1000)
         sm = None if rng.random() < 0.1 else rng.randint(-32768, 32767)
         f = None if rng.random() < 0.1 else round(rng.uniform(-100, 100), 3)
         rows.append([k, (i // ties) * 10, v, b, sm, f])
@@ -1267,8 +1283,8 @@ def main():
     ap.add_argument("--port", type=int, help="use a running server on this port (/tmp socket)")
     ap.add_argument("--no-shrink", action="store_true", help="print failing cases unshrunk")
     ap.add_argument("--long-windows", type=int, metavar="N",
-                    help="only N random long-window seeds (pre-aggregation; fixed runs include longwin:1..%d)"
-                    % len(CI_LONG_SEEDS))
+                    help="only N random long-window seeds (pre-aggregation; fixed runs include longwin:%s)"
+                    % ",".join(map(str, CI_LONG_SEEDS)))
     args = ap.parse_args()
     if SELFTEST:
         print("FE_DIFF_SELFTEST=%s: a fake discrepancy is injected into the %s answers (shrinker self-test)"

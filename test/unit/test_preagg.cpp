@@ -433,6 +433,64 @@ TEST_F(PreaggTest, RandomHistoryAgainstModel)
 
 // Changes inside a block invalidate it; the walk then reads its rows, and
 // the next compaction rebuilds it.
+// sum(int8) / avg(int8) in long windows (docs/DEPLOY.md, "Long windows")
+// take the summaries' sums as PostgreSQL's exact numeric sums: values at the
+// int8 limits, 256-row blocks and 64-block superblocks whose sums lie far
+// beyond int64, and a window's total (blocks + rows) must be the exact
+// 128-bit sum, in both directions, for every window length.
+TEST_F(PreaggTest, ExtremeIntegerSumsExact)
+{
+    make(64 << 20, 256, 64);
+    const int kRows = 40000;
+    std::vector<Vals> vals(kRows);  // oldest first
+    for (int i = 0; i < kRows; i++) {
+        Vals &v = vals[i];
+        for (int c = 0; c < 4; c++)
+            v.null[c] = i % 11 == 3;
+        // Stretches of 5,000 of one sign at the limits.
+        bool pos = (i / 5000) % 2 == 0;
+        v.i64 = pos ? INT64_MAX - i % 3 : INT64_MIN + i % 3;
+        v.i32 = pos ? INT32_MAX : INT32_MIN;
+        v.i16 = pos ? INT16_MAX : INT16_MIN;
+        v.f64 = 0;
+        MRow r;
+        ASSERT_TRUE(put(int64_t(i / 2) * 10, v, TtlRule(), &r));  // ties: two rows per order value
+    }
+    ASSERT_TRUE(st.compact_key(s, k, true));
+    EXPECT_EQ(check_blocks(), int64_t(kRows / 256));
+    EXPECT_GT(supers_checked_, 0);
+    // A single superblock's int8 sum is beyond int64 (16,384 * ~2^63).
+    const SumDir *d = st.at<SumDir>(k->sums.load());
+    ASSERT_NE(d, nullptr);
+    ASSERT_GT(d->nsupers, 0u);
+    __int128 s0 = d->super(0)->cols()[0].sum();
+    EXPECT_TRUE(s0 > __int128(INT64_MAX) || s0 < __int128(INT64_MIN));
+    // ROWS windows of many lengths ending at the newest row: blocks + rows
+    // against the exact sum of the values.
+    for (int64_t rows : {int64_t(300), int64_t(4999), int64_t(5000), int64_t(16384), int64_t(17000),
+                         int64_t(25001), int64_t(kRows)}) {
+        Agg want;
+        for (int64_t j = 0; j < rows; j++)
+            want.add_row(vals[size_t(kRows - 1 - j)]);
+        Agg got = walk(INT64_MAX, false, rows, 0, TtlRule(), true);
+        EXPECT_EQ(got, want) << "ROWS " << rows;
+        if (rows >= 16384)
+            EXPECT_GT(got.blocks, 0) << "ROWS " << rows;
+        // The 128-bit total leaves the int64 range where a stretch of one
+        // sign is whole in the window.
+        if (rows >= 5000 && rows < 10000)
+            EXPECT_TRUE(want.sum[0] > __int128(INT64_MAX) || want.sum[0] < __int128(INT64_MIN));
+    }
+    // RANGE windows from order values in the middle.
+    for (int64_t lo : {int64_t(0), int64_t(12345), int64_t(100000), int64_t(199990)}) {
+        Agg want;
+        for (int i = kRows - 1; i >= 0 && int64_t(i / 2) * 10 >= lo; i--)
+            want.add_row(vals[size_t(i)]);
+        Agg got = walk(INT64_MAX, true, 0, lo, TtlRule(), true);
+        EXPECT_EQ(got, want) << "RANGE from " << lo;
+    }
+}
+
 TEST_F(PreaggTest, ChangesInvalidateThenRebuild)
 {
     make(8 << 20, 16);

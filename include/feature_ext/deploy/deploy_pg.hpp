@@ -74,7 +74,19 @@ struct AggPlan {
     int window;
     WinKind wkind;             // kWinAgg: an aggregate (everything below)
     FastAgg fast;
-    AttrNumber fast_attno;     // argument column of a fast aggregate
+    AttrNumber fast_attno;     // argument column of a fast aggregate (or of a pa_kind one)
+    // Aggregates without a typed loop that block summaries can serve in long
+    // windows (docs/DEPLOY.md, "Long windows"): fast == kFastNone, computed
+    // by their transition functions on rows, and from the summaries' exact
+    // 128-bit sum, count, min and max when summaries are taken (run_pa_kind).
+    // kPaNumSum: sum(int8), kPaNumAvg: avg(int2|int4|int8) (numeric results);
+    // kPaWhere*: feature_ext.{sum,avg,min,max,count}_where(int column, true)
+    // and count_where(true) (the OpenMLDB dialect's sum/avg/min/max/count
+    // and *_where with a constant true condition).
+    enum : uint8 {
+        kPaNone = 0, kPaNumSum, kPaNumAvg,
+        kPaWhereSum, kPaWhereAvg, kPaWhereMin, kPaWhereMax, kPaWhereCount, kPaWhereCountStar
+    } pa_kind;
     Oid fast_argtype;
     Oid aggfnoid;
     Oid collation;             // the aggregate call's input collation (min/max of text, ...)
