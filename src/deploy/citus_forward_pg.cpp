@@ -42,6 +42,7 @@ extern "C" {
 #include "utils/tuplestore.h"
 #include "access/htup_details.h"
 #include "access/transam.h"
+#include "mb/pg_wchar.h"
 #include "access/xact.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
@@ -185,6 +186,9 @@ Conn *get_conn(const char *host, int port, int32 nodeid)
     kw[n] = "dbname"; val[n++] = get_database_name(MyDatabaseId);
     kw[n] = "user"; val[n++] = role;
     kw[n] = "application_name"; val[n++] = kForwarderName;
+    // Text crosses in this database's encoding (what input functions read),
+    // whatever the node's or the caller's client_encoding.
+    kw[n] = "client_encoding"; val[n++] = GetDatabaseEncodingName();
     n = add_conninfo(GetConfigOption("citus.node_conninfo", true, false), kw, val, n, 36);
     n = add_conninfo(authinfo(nodeid, role), kw, val, n, 38);
     // The request values are written and the answer read with pinned
@@ -558,13 +562,21 @@ void cancel_and_drop(Conn *c)
     drop_conn(c);
 }
 
-// Send a FETCH of the next rows of the node's cursor (binary results where
-// every column's type is built in).
-bool send_fetch(Conn *c, bool binary)
+// Types whose binary form is the same on every node and does not depend
+// on an encoding (text-like types' receive functions convert from this
+// session's client_encoding: they cross as text).
+bool binary_safe(Oid t)
 {
-    return PQsendQueryParams(c->conn, "FETCH 20000 FROM feature_ext_gather", 0, nullptr, nullptr, nullptr, nullptr,
-                             binary ? 1 : 0) != 0;
+    switch (t) {
+    case BOOLOID: case INT2OID: case INT4OID: case INT8OID: case FLOAT4OID: case FLOAT8OID: case NUMERICOID:
+    case DATEOID: case TIMEOID: case TIMESTAMPOID: case TIMESTAMPTZOID: case INTERVALOID: case OIDOID:
+        return true;
+    default:
+        return false;
+    }
 }
+
+constexpr int kGatherFetch = 20000;
 
 }  // namespace
 
@@ -572,93 +584,114 @@ void citus_gather(GatherNode *nodes, int n, TupleDesc td, Tuplestorestate *ts, v
 {
     for (int i = 0; i < n; i++)
         nodes[i].conn = nullptr;
-    // Built-in types cross in binary (their send / receive functions are the
-    // same on every node; no OIDs of the node's own inside); others as text.
+    // Every column's type built in and encoding-free: rows cross in binary
+    // (a binary cursor); else as text, read with the input functions.
     bool binary = true;
+    for (int k = 0; k < td->natts; k++)
+        binary &= binary_safe(TupleDescAttr(td, k)->atttypid);
+    FmgrInfo *in = static_cast<FmgrInfo *>(palloc0(sizeof(FmgrInfo) * Max(td->natts, 1)));
+    Oid *ioparam = static_cast<Oid *>(palloc0(sizeof(Oid) * Max(td->natts, 1)));
     for (int k = 0; k < td->natts; k++) {
-        Form_pg_attribute a = TupleDescAttr(td, k);
-        binary &= a->atttypid < FirstGenbkiObjectId && !type_is_rowtype(a->atttypid) &&
-                  get_element_type(a->atttypid) == InvalidOid;
+        Oid fn;
+        if (binary)
+            getTypeBinaryInputInfo(TupleDescAttr(td, k)->atttypid, &fn, &ioparam[k]);
+        else
+            getTypeInputInfo(TupleDescAttr(td, k)->atttypid, &fn, &ioparam[k]);
+        fmgr_info(fn, &in[k]);
     }
+    Datum *v = static_cast<Datum *>(palloc(sizeof(Datum) * Max(td->natts, 1)));
+    bool *nl = static_cast<bool *>(palloc(sizeof(bool) * Max(td->natts, 1)));
+    int *step = static_cast<int *>(palloc0(sizeof(int) * Max(n, 1)));    // 1 fetching, 2 committing, 3 done
+    bool *more = static_cast<bool *>(palloc0(sizeof(bool) * Max(n, 1)));
+    WaitEventSet *set = nullptr;
+    MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "feature_ext gather row", ALLOCSET_DEFAULT_SIZES);
     PG_TRY();
     {
-        // Each node's query runs in a cursor of its own transaction there,
-        // read 20,000 rows a FETCH: the first FETCH, sent to all nodes
-        // before any answer is read, computes everything (batch() fills its
-        // result at once), so the nodes compute at the same time.
+        // Each node's query runs in a cursor of its own transaction there;
+        // the first FETCH goes with it, to every node before any answer is
+        // read, and each node's next FETCH as soon as its rows are stored,
+        // whichever node answers first, so that all nodes keep computing.
         for (int i = 0; i < n; i++) {
             GatherNode *g = &nodes[i];
-            bool sent = false;
-            for (int attempt = 0; attempt < 2 && !sent; attempt++) {
+            const char *q = psprintf("BEGIN; DECLARE feature_ext_gather %sNO SCROLL CURSOR FOR %s; "
+                                     "FETCH %d FROM feature_ext_gather",
+                                     binary ? "BINARY " : "", g->sql, kGatherFetch);
+            for (int attempt = 0; attempt < 2 && !g->conn; attempt++) {
                 Conn *c = get_conn(g->host, g->port, g->nodeid);
-                const char *q = psprintf("BEGIN; DECLARE feature_ext_gather NO SCROLL CURSOR FOR %s", g->sql);
-                PGresult *r = nullptr;
-                bool ok = PQstatus(c->conn) != CONNECTION_BAD && sync_timezone(c, g->host, g->port) &&
-                          PQsendQuery(c->conn, q) && (r = wait_result(c)) != nullptr;
-                if (!ok) {
+                if (PQstatus(c->conn) == CONNECTION_BAD || !sync_timezone(c, g->host, g->port) ||
+                    !PQsendQuery(c->conn, q)) {
                     if (attempt == 1)
                         raise_broken(c, g->host, g->port);
                     drop_conn(c);
                     continue;
                 }
                 g->conn = c;
-                if (PQresultStatus(r) != PGRES_COMMAND_OK)
-                    raise_remote(r, g->host, g->port);
-                PQclear(r);
-                if (!send_fetch(c, binary))
-                    raise_broken(c, g->host, g->port);
-                sent = true;
+                step[i] = 1;
             }
         }
         if (local)
             local(local_arg);  // this node's shards, while the others compute theirs
-        FmgrInfo *in = static_cast<FmgrInfo *>(palloc0(sizeof(FmgrInfo) * Max(td->natts, 1)));
-        Oid *ioparam = static_cast<Oid *>(palloc0(sizeof(Oid) * Max(td->natts, 1)));
-        for (int k = 0; k < td->natts; k++) {
-            Oid fn;
-            if (binary)
-                getTypeBinaryInputInfo(TupleDescAttr(td, k)->atttypid, &fn, &ioparam[k]);
-            else
-                getTypeInputInfo(TupleDescAttr(td, k)->atttypid, &fn, &ioparam[k]);
-            fmgr_info(fn, &in[k]);
-        }
-        Datum *v = static_cast<Datum *>(palloc(sizeof(Datum) * Max(td->natts, 1)));
-        bool *nl = static_cast<bool *>(palloc(sizeof(bool) * Max(td->natts, 1)));
-        MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "feature_ext gather row",
-                                                     ALLOCSET_DEFAULT_SIZES);
-        for (int i = 0; i < n; i++) {
-            GatherNode *g = &nodes[i];
-            Conn *c = static_cast<Conn *>(g->conn);
-            for (;;) {
-                PGresult *r = wait_result(c);
-                if (!r) {
-                    g->conn = nullptr;
-                    raise_broken(c, g->host, g->port);
+        set = compat::session_wait_event_set(n + 2);
+        AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, nullptr);
+        AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, nullptr, nullptr);
+        for (int i = 0; i < n; i++)
+            AddWaitEventToSet(set, WL_SOCKET_READABLE, PQsocket(static_cast<Conn *>(nodes[i].conn)->conn), nullptr,
+                              reinterpret_cast<void *>(intptr_t(i)));
+        int live = n;
+        WaitEvent *evs = static_cast<WaitEvent *>(palloc(sizeof(WaitEvent) * (n + 2)));
+        while (live > 0) {
+            bool progressed = false;
+            for (int i = 0; i < n; i++) {
+                GatherNode *g = &nodes[i];
+                if (step[i] == 3)
+                    continue;
+                Conn *c = static_cast<Conn *>(g->conn);
+                if (PQisBusy(c->conn))
+                    continue;
+                progressed = true;
+                PGresult *r = PQgetResult(c->conn);
+                if (!r) {  // the command is complete: the next one
+                    const char *next = nullptr;
+                    if (step[i] == 1 && more[i])
+                        next = psprintf("FETCH %d FROM feature_ext_gather", kGatherFetch);
+                    else if (step[i] == 1) {
+                        next = "COMMIT";
+                        step[i] = 2;
+                    } else {
+                        step[i] = 3;
+                        g->conn = nullptr;  // idle again
+                        live--;
+                        continue;
+                    }
+                    if (!PQsendQuery(c->conn, next)) {
+                        g->conn = nullptr;
+                        raise_broken(c, g->host, g->port);
+                    }
+                    more[i] = false;
+                    continue;
                 }
-                if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-                    // Roll the node's transaction back (the connection stays usable).
-                    PGresult *e = PQexec(c->conn, "ROLLBACK");
-                    if (e)
-                        PQclear(e);
-                    g->conn = nullptr;
-                    raise_remote(r, g->host, g->port);
+                ExecStatusType st = PQresultStatus(r);
+                if (st == PGRES_COMMAND_OK) {  // BEGIN, DECLARE, COMMIT
+                    PQclear(r);
+                    continue;
                 }
+                if (st != PGRES_TUPLES_OK)
+                    raise_remote(r, g->host, g->port);  // (its connection is dropped below)
                 int nt = PQntuples(r);
-                if (PQnfields(r) != td->natts) {
-                    int nf = PQnfields(r);
+                bool same = PQnfields(r) == td->natts;
+                for (int k = 0; same && k < td->natts; k++) {
+                    Oid want = TupleDescAttr(td, k)->atttypid;
+                    same = want >= FirstGenbkiObjectId || PQftype(r, k) == want;
+                }
+                if (!same) {
                     PQclear(r);
                     ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-                                    errmsg("Citus node %s:%d answered rows of %d columns, expected %d", g->host,
-                                           g->port, nf, td->natts),
-                                    errhint("Redeploy the deployment from the coordinator with '{\"replace\": true}'.")));
+                                    errmsg("Citus node %s:%d answered with other columns than this node's deployment "
+                                           "returns", g->host, g->port),
+                                    errhint("Its copy of the deployment differs: redeploy it from the coordinator "
+                                            "with '{\"replace\": true}'.")));
                 }
-                // The next rows are computed and sent while these are stored.
-                bool more = nt == 20000;
-                if (more && !send_fetch(c, binary)) {
-                    PQclear(r);
-                    g->conn = nullptr;
-                    raise_broken(c, g->host, g->port);
-                }
+                more[i] = nt == kGatherFetch;
                 SafeScope styles;
                 safe_enter(&styles, InvalidOid, 0);
                 PG_TRY();
@@ -667,20 +700,18 @@ void citus_gather(GatherNode *nodes, int n, TupleDesc td, Tuplestorestate *ts, v
                         MemoryContext old = MemoryContextSwitchTo(rowcxt);
                         for (int k = 0; k < td->natts; k++) {
                             nl[k] = PQgetisnull(r, row, k);
-                            if (binary) {
-                                StringInfoData buf;
-                                if (nl[k]) {
-                                    v[k] = ReceiveFunctionCall(&in[k], nullptr, ioparam[k], TupleDescAttr(td, k)->atttypmod);
-                                    continue;
-                                }
+                            int32 typmod = TupleDescAttr(td, k)->atttypmod;
+                            if (nl[k])
+                                v[k] = binary ? ReceiveFunctionCall(&in[k], nullptr, ioparam[k], typmod)
+                                              : InputFunctionCall(&in[k], nullptr, ioparam[k], typmod);
+                            else if (binary) {
                                 // (receive functions want a private, terminated buffer)
-                                int len = PQgetlength(r, row, k);
+                                StringInfoData buf;
                                 initStringInfo(&buf);
-                                appendBinaryStringInfo(&buf, PQgetvalue(r, row, k), len);
-                                v[k] = ReceiveFunctionCall(&in[k], &buf, ioparam[k], TupleDescAttr(td, k)->atttypmod);
+                                appendBinaryStringInfo(&buf, PQgetvalue(r, row, k), PQgetlength(r, row, k));
+                                v[k] = ReceiveFunctionCall(&in[k], &buf, ioparam[k], typmod);
                             } else
-                                v[k] = InputFunctionCall(&in[k], nl[k] ? nullptr : pstrdup(PQgetvalue(r, row, k)),
-                                                         ioparam[k], TupleDescAttr(td, k)->atttypmod);
+                                v[k] = InputFunctionCall(&in[k], pstrdup(PQgetvalue(r, row, k)), ioparam[k], typmod);
                         }
                         MemoryContextSwitchTo(old);
                         tuplestore_putvalues(ts, td, v, nl);
@@ -695,24 +726,36 @@ void citus_gather(GatherNode *nodes, int n, TupleDesc td, Tuplestorestate *ts, v
                 PG_END_TRY();
                 safe_leave(&styles);
                 PQclear(r);
-                if (!more)
-                    break;
             }
-            // Done: close the cursor's transaction (the connection is idle again).
-            PGresult *e = PQexec(c->conn, "COMMIT");
-            bool ok = e && PQresultStatus(e) == PGRES_COMMAND_OK;
-            if (e)
-                PQclear(e);
-            g->conn = nullptr;
-            if (!ok)
-                drop_conn(c);
+            if (progressed || live == 0)
+                continue;
+            int ne = WaitEventSetWait(set, -1L, evs, n + 2, PG_WAIT_EXTENSION);
+            for (int e = 0; e < ne; e++) {
+                if (evs[e].events & WL_LATCH_SET) {
+                    ResetLatch(MyLatch);
+                    CHECK_FOR_INTERRUPTS();
+                }
+                if (evs[e].events & WL_SOCKET_READABLE) {
+                    int i = int(reinterpret_cast<intptr_t>(evs[e].user_data));
+                    GatherNode *g = &nodes[i];
+                    Conn *c = static_cast<Conn *>(g->conn);
+                    if (c && !PQconsumeInput(c->conn)) {
+                        g->conn = nullptr;
+                        raise_broken(c, g->host, g->port);
+                    }
+                }
+            }
         }
+        FreeWaitEventSet(set);
+        set = nullptr;
         MemoryContextDelete(rowcxt);
     }
     PG_CATCH();
     {
         // Nodes still computing or answering: cancelled, their connections
         // closed (in an unknown state).
+        if (set)
+            FreeWaitEventSet(set);
         for (int i = 0; i < n; i++)
             if (nodes[i].conn) {
                 cancel_and_drop(static_cast<Conn *>(nodes[i].conn));

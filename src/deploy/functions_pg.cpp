@@ -643,7 +643,9 @@ DeployPlan *citus_shard_plan(DeployPlan *p, int at)
                             errmsg("shard %lld of table %s has another column layout than the table", sid,
                                    get_rel_name(p->heapoid)),
                             errdetail("The table has dropped columns that its shards do not have."),
-                            errhint("Deploy over the shard table on its node instead.")));
+                            errhint("A shard made by a shard move has no dropped columns: rewrite the table (a new "
+                                    "distributed table made from it) so that it and its shards have the same columns "
+                                    "(docs/SCALE-OUT.md).")));
         }
         MemoryContext old = MemoryContextSwitchTo(sp->cxt);
         sp->out_desc = BlessTupleDesc(CreateTupleDescCopy(p->out_desc));
@@ -656,6 +658,29 @@ DeployPlan *citus_shard_plan(DeployPlan *p, int at)
         r->plans[at] = sp;
     }
     return r->plans[at];
+}
+
+// A batch()/training_set() source naming relation srel: the index of the
+// shard of p's table it is when this node holds it (an active placement),
+// else -1; a shard of the table this node does not hold (a copy left by a
+// shard move until Citus's cleanup drops it) is an error, never a stale answer.
+int citus_source_shard(DeployPlan *p, Oid srel)
+{
+    CitusRoute *r = p->route;
+    if (!OidIsValid(srel))
+        return -1;
+    for (int i = 0; i < r->nshards; i++)
+        if (r->relid[i] == srel && get_rel_relkind(r->relid[i]) != '\0')
+            return i;
+    const char *name = quote_qualified_identifier(get_namespace_name(get_rel_namespace(srel)), get_rel_name(srel));
+    for (int i = 0; i < r->nshards; i++)
+        if (r->shard_name[i] && strcmp(r->shard_name[i], name) == 0)
+            ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                            errmsg("shard %lld of table %s is held by node %s, not by this node", (long long) r->shardid[i],
+                                   get_rel_name(p->heapoid), citus_shard_node(r->shardid[i])),
+                            errdetail("A copy left here by a shard move misses the rows written since."),
+                            errhint("Run it on that node, or over the whole table: %s_batch().", r->fname)));
+    return -1;
 }
 
 // The plan of the shard that holds the request's key (values of the table
@@ -947,6 +972,9 @@ bool batch_next(void *arg, Datum *vals, bool *nulls)
     return true;
 }
 
+bool source_is_name(const char *src);
+const char *source_sql(fe::DeployPlan *p, text *source);
+
 // The rows of `sql` (a batch source) through p's batch() into the SRF's
 // tuplestore.
 void batch_sql(fe::DeployPlan *p, const char *sql, ReturnSetInfo *rsi)
@@ -1063,20 +1091,17 @@ void batch_into(FunctionCallInfo fcinfo, fe::DeployPlan *p, text *source)
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                         errmsg("permission denied for table %s", get_rel_name(p->heapoid))));
     char *src = source ? text_to_cstring(source) : nullptr;
-    bool name = src && strpbrk(src, " \t\n(") == nullptr;  // a (possibly qualified) table name, quoted by the caller
     if (p->route) {
         // Over a Citus distributed table: the whole table (no source, or
         // the table by name) on its shards' nodes, outside transaction
         // blocks; one of its shards here with that shard's plan (a
         // parallel batch() sends each node such calls).
         Oid srel = !src ? p->heapoid
-                        : name ? RangeVarGetRelid(makeRangeVarFromNameList(fe::compat::string_to_qualified_names(src)),
-                                                  NoLock, true)
-                               : InvalidOid;
-        int at = -1;
-        for (int i = 0; OidIsValid(srel) && i < p->route->nshards && at < 0; i++)
-            if (p->route->relid[i] == srel)
-                at = i;
+                        : source_is_name(src)
+                              ? RangeVarGetRelid(makeRangeVarFromNameList(fe::compat::string_to_qualified_names(src)),
+                                                 NoLock, true)
+                              : InvalidOid;
+        int at = srel == p->heapoid ? -1 : fe::citus_source_shard(p, srel);
         if (at >= 0)
             p = fe::citus_shard_plan(p, at);
         else if (srel == p->heapoid && fe::g_citus_parallel_batch && !fe::citus_multi_statement_transaction() &&
@@ -1085,15 +1110,7 @@ void batch_into(FunctionCallInfo fcinfo, fe::DeployPlan *p, text *source)
             return;
         }
     }
-    const char *sql;
-    if (!src)
-        sql = psprintf("SELECT * FROM %s", quote_qualified_identifier(get_namespace_name(get_rel_namespace(p->heapoid)),
-                                                                       get_rel_name(p->heapoid)));
-    else if (name)
-        sql = psprintf("SELECT * FROM %s", src);
-    else
-        sql = psprintf("SELECT * FROM (%s) AS feature_ext_source", src);
-    batch_sql(p, sql, rsi);
+    batch_sql(p, source_sql(p, source), rsi);
 }
 
 // The request and batch functions of deployment fname in namespace nsp, as
@@ -1698,10 +1715,7 @@ Datum training_call(FunctionCallInfo fcinfo, bool typed)
                        ? RangeVarGetRelid(makeRangeVarFromNameList(fe::compat::string_to_qualified_names(src)), NoLock,
                                           true)
                        : InvalidOid;
-        int at = -1;
-        for (int i = 0; OidIsValid(srel) && i < p->route->nshards && at < 0; i++)
-            if (p->route->relid[i] == srel)
-                at = i;
+        int at = srel == p->heapoid ? -1 : fe::citus_source_shard(p, srel);
         if (at >= 0)
             p = fe::citus_shard_plan(p, at);
         else if (srel == p->heapoid && fe::g_citus_parallel_batch && !fe::citus_multi_statement_transaction() &&

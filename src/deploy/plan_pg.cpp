@@ -1299,7 +1299,9 @@ DeployPlan *plan_bound_mapped(const char *name, const char *tree, int nmap, cons
             ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                             errmsg("shard %s of table %s has another column layout than the table", bn, an),
                             errdetail("The table has dropped columns that its shards do not have."),
-                            errhint("Deploy over the shard tables on their node instead.")));
+                            errhint("A shard made by a shard move has no dropped columns: rewrite the table (a new "
+                                    "distributed table made from it) so that it and its shards have the same columns "
+                                    "(docs/SCALE-OUT.md).")));
     }
     MemoryContext tcxt = AllocSetContextCreate(CurrentMemoryContext, "feature_ext bound tree", ALLOCSET_DEFAULT_SIZES);
     MemoryContext old = MemoryContextSwitchTo(tcxt);
