@@ -141,7 +141,13 @@ List *split_entries(const char *list)
     char quote = 0;
     for (const char *c = list;; c++) {
         if (!*c || (*c == ',' && depth == 0 && !quote)) {
-            out = lappend(out, pstrdup(cur.data));
+            const char *b = cur.data;
+            int len = cur.len;
+            while (len > 0 && (*b == ' ' || *b == '\n' || *b == '\t'))
+                b++, len--;
+            while (len > 0 && (b[len - 1] == ' ' || b[len - 1] == '\n' || b[len - 1] == '\t'))
+                len--;
+            out = lappend(out, pnstrdup(b, len));
             resetStringInfo(&cur);
             if (!*c)
                 break;
@@ -353,8 +359,8 @@ void map_columns(UnionSource *s, Relation u, Relation heap, const char *list, co
                                        "%s, not %s as column \"%s\" of table \"%s\"", expr, un, wname,
                                        format_type_be(exprType(reinterpret_cast<Node *>(e))),
                                        format_type_be(matt->atttypid), dst, RelationGetRelationName(heap)),
-                                errhint("Cast it: CAST(%s AS %s) AS %s.", expr, format_type_be(matt->atttypid),
-                                        quote_identifier(dst))));
+                                errhint("Give the computed column the type of \"%s\" (CAST(... AS %s)).", dst,
+                                        format_type_be(matt->atttypid))));
             for (int a = 0; a < ud->natts; a++)
                 if (s->to_main[a] == ma)
                     ereport(ERROR, (errcode(ERRCODE_DUPLICATE_COLUMN),
