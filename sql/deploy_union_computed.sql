@@ -149,6 +149,19 @@ SELECT feature_ext.deploy('cq', $$SELECT sum(v) OVER w AS sv, count(*) OVER w AS
 SELECT sv, c FROM cq('k0', 150, 5, NULL, NULL, 0);
 SELECT sum(v), count(*) FROM (SELECT 5::int8 AS v UNION ALL SELECT v FROM cm WHERE k = 'k0' AND ts BETWEEN 120 AND 150
   UNION ALL SELECT public.conv(vs) FROM cu WHERE k = 'k0' AND ts BETWEEN 120 AND 150) u;
+-- a computed column's input columns are held by the union table's index
+CREATE TABLE cu2 (k text, ts int8, vs text, x int4) USING feature_store;
+CREATE INDEX ON cu2 USING skiplist (k, ts) INCLUDE (x);
+SELECT feature_ext.deploy('cbad', $$SELECT sum(v) OVER w FROM (SELECT k, ts, v FROM cm
+  UNION ALL SELECT k, ts, CAST(vs AS int8) FROM cu2) u WINDOW w AS (PARTITION BY k ORDER BY ts)$$);
+SELECT feature_ext.deploy('cx', $$SELECT sum(v) OVER w AS sv FROM (SELECT k, ts, v FROM cm
+  UNION ALL SELECT k, ts, CAST(x AS int8) * 2 FROM cu2) u WINDOW w AS (PARTITION BY k ORDER BY ts)$$);
+INSERT INTO cu2 VALUES ('k0', 10, 'zzz', 50);
+SELECT sv FROM cx('k0', 10, 1, NULL, NULL, 0);
+SELECT sum(v) FROM (SELECT 1::int8 AS v UNION ALL SELECT v FROM cm WHERE k = 'k0' AND ts <= 10
+  UNION ALL SELECT x * 2 FROM cu2 WHERE k = 'k0' AND ts <= 10) u;
+SELECT feature_ext.undeploy('cx');
+DROP TABLE cu2;
 -- the main table's FROM subquery computing the deployment's columns (test_window_union.yaml 14-2)
 SELECT feature_ext.deploy('cbad', $$SELECT sum(v) OVER w FROM (select k, ts, bigint(s) as v from cm) WINDOW w AS
   (PARTITION BY k ORDER BY ts ROWS_RANGE BETWEEN 2s PRECEDING AND CURRENT ROW)$$);
