@@ -900,9 +900,22 @@ int read_sources(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *req
     return total;
 }
 
+// Rows whose computed columns are still to be evaluated.
+struct PendingRow {
+    const UnionSource *s;
+    Datum *v;   // the row's values in the main table's layout
+    bool *nl;
+    Datum *uv;  // its inputs in the union table's layout
+    bool *un;
+};
+struct Pending {
+    int n;
+    PendingRow *rows;  // capacity: the rows read
+};
+
 // A union table's row (payload pl of source s) in the main table's layout.
 void decode_row(DeployPlan *p, GroupPlan *g, const UnionSource *s, const uint8 *pl, Datum od, const Datum *reqv,
-                const bool *reqn, Datum *v, bool *nl)
+                const bool *reqn, Datum *v, bool *nl, Pending *pend)
 {
     int natts = p->natts;
     for (int a = 0; a < natts; a++) {
@@ -925,40 +938,59 @@ void decode_row(DeployPlan *p, GroupPlan *g, const UnionSource *s, const uint8 *
     if (s->ncomp == 0)
         return;
     // Computed columns: the table's row in its own layout (the columns the
-    // expressions read), then each needed expression over it.
+    // expressions read, copied out of the store), evaluated by
+    // compute_pending() after the read section is left (an expression may
+    // call any function).
     bool any = false;
     for (int c = 0; c < s->ncomp; c++)
         any |= p->cols_needed[s->comp_main[c] - 1];
     if (!any)
         return;
-    TupleTableSlot *us = s->uslot;
-    ExecClearTuple(us);
-    for (int a = 0; a < us->tts_tupleDescriptor->natts; a++) {
-        us->tts_values[a] = 0;
-        us->tts_isnull[a] = true;
-    }
+    int un = s->uslot->tts_tupleDescriptor->natts;
+    PendingRow *pr = &pend->rows[pend->n++];
+    pr->s = s;
+    pr->v = v;
+    pr->nl = nl;
+    pr->uv = static_cast<Datum *>(palloc0(sizeof(Datum) * Max(un, 1)));
+    pr->un = static_cast<bool *>(palloc(sizeof(bool) * Max(un, 1)));
+    for (int a = 0; a < un; a++)
+        pr->un[a] = true;
     for (int sc = 0; sc < m->nstored; sc++) {
         AttrNumber ua = m->stored[sc].attno;
         if (bms_is_member(ua, s->comp_all))
-            us->tts_values[ua - 1] = decode_stored(m, pl, sc, &us->tts_isnull[ua - 1]);
+            pr->uv[ua - 1] = decode_stored(m, pl, sc, &pr->un[ua - 1]);
     }
     for (int k = 0; k < m->nkeys; k++) {  // the key: the request's (a key column is a plain column)
         AttrNumber ua = m->keys[k].attno, ma = s->to_main[ua - 1];
         if (ma > 0) {
-            us->tts_values[ua - 1] = reqv[ma - 1];
-            us->tts_isnull[ua - 1] = reqn[ma - 1];
+            pr->uv[ua - 1] = reqv[ma - 1];
+            pr->un[ua - 1] = reqn[ma - 1];
         }
     }
-    us->tts_values[m->order.attno - 1] = od;
-    us->tts_isnull[m->order.attno - 1] = false;
-    ExecStoreVirtualTuple(us);
+    pr->uv[m->order.attno - 1] = od;
+    pr->un[m->order.attno - 1] = false;
+}
+
+// The computed columns of the rows decode_row() left pending.
+void compute_pending(DeployPlan *p, const Pending *pend)
+{
     ExprContext *ec = p->econtext;
     TupleTableSlot *saved = ec->ecxt_scantuple;
-    ec->ecxt_scantuple = us;
-    for (int c = 0; c < s->ncomp; c++) {
-        AttrNumber a = s->comp_main[c];
-        if (p->cols_needed[a - 1])
-            v[a - 1] = ExecEvalExpr(s->comp_state[c], ec, &nl[a - 1]);
+    for (int i = 0; i < pend->n; i++) {
+        const PendingRow *pr = &pend->rows[i];
+        const UnionSource *s = pr->s;
+        TupleTableSlot *us = s->uslot;
+        ExecClearTuple(us);
+        int un = us->tts_tupleDescriptor->natts;
+        memcpy(us->tts_values, pr->uv, sizeof(Datum) * un);
+        memcpy(us->tts_isnull, pr->un, sizeof(bool) * un);
+        ExecStoreVirtualTuple(us);
+        ec->ecxt_scantuple = us;
+        for (int c = 0; c < s->ncomp; c++) {
+            AttrNumber a = s->comp_main[c];
+            if (p->cols_needed[a - 1])
+                pr->v[a - 1] = ExecEvalExpr(s->comp_state[c], ec, &pr->nl[a - 1]);
+        }
     }
     ec->ecxt_scantuple = saved;
 }
@@ -1006,6 +1038,7 @@ int union_collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *re
     bool decode = !use_jit || !p->jit->groups[jit_group].all_jitted;
     out->values = decode ? static_cast<Datum *>(palloc(sizeof(Datum) * size_t(Max(n, 1)) * natts)) : nullptr;
     out->isnull = decode ? static_cast<bool *>(palloc(sizeof(bool) * size_t(Max(n, 1)) * natts)) : nullptr;
+    Pending pend{0, static_cast<PendingRow *>(palloc(sizeof(PendingRow) * Max(n, 1)))};
     for (int i = 0; i < n; i++) {
         const UnionRowRef &ref = merged[i];
         int64 ov = sorder[ref.src][ref.idx];
@@ -1015,11 +1048,12 @@ int union_collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *re
         out->payloads[i] = pl;
         if (decode)
             decode_row(p, g, &ug->src[ref.src], pl, out->orderd[i], reqv, reqn, out->values + size_t(i) * natts,
-                       out->isnull + size_t(i) * natts);
+                       out->isnull + size_t(i) * natts, &pend);
     }
     if (use_jit)
         rc = run_jit_group(p, jit_group, out, base, based, reqv, reqn);
     st.reader_exit(reader_id());
+    compute_pending(p, &pend);
     return rc;
 }
 
@@ -1057,6 +1091,7 @@ void union_batch_rows(DeployPlan *p, int gi, const Rows *mainv, const Datum *req
     out->payloads = nullptr;
     out->values = static_cast<Datum *>(palloc(sizeof(Datum) * size_t(Max(n, 1)) * natts));
     out->isnull = static_cast<bool *>(palloc(sizeof(bool) * size_t(Max(n, 1)) * natts));
+    Pending pend{0, static_cast<PendingRow *>(palloc(sizeof(PendingRow) * Max(n, 1)))};
     for (int i = 0; i < n; i++) {
         const UnionRowRef &ref = merged[i];
         out->order[i] = sorder[ref.src][ref.idx];
@@ -1068,9 +1103,10 @@ void union_batch_rows(DeployPlan *p, int gi, const Rows *mainv, const Datum *req
         }
         out->orderd[i] = order_to_datum(g->order_kind, out->order[i]);
         decode_row(p, g, &ug->src[ref.src], spay[ref.src][ref.idx], out->orderd[i], reqv, reqn,
-                   out->values + size_t(i) * natts, out->isnull + size_t(i) * natts);
+                   out->values + size_t(i) * natts, out->isnull + size_t(i) * natts, &pend);
     }
     st.reader_exit(reader_id());
+    compute_pending(p, &pend);
 }
 
 }  // namespace fe
