@@ -16,6 +16,7 @@ int g_memory_limit_mb = 256;
 int g_ttl_gc_interval_s = 60;
 bool g_jit = true;
 bool g_preagg = true;
+bool g_citus_parallel_batch = true;
 }  // namespace fe
 
 extern "C" void _PG_init(void)
@@ -43,6 +44,11 @@ extern "C" void _PG_init(void)
                              "Take block summaries instead of rows inside long deployed windows.",
                              "off reads every row of the window, with identical results (docs/DEPLOY.md, \"Long windows\").",
                              &fe::g_preagg, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomBoolVariable("feature_ext.citus_parallel_batch",
+                             "batch() over a whole Citus distributed table computes on the nodes that hold its shards.",
+                             "off computes on the calling node, reading the shards through Citus (single-table "
+                             "deployments only; docs/DEPLOY.md, \"Citus distributed tables\").",
+                             &fe::g_citus_parallel_batch, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     fe::retention_init();  // defines feature_ext.retention_interval
     MarkGUCPrefixReserved("feature_ext");
 

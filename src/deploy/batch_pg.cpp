@@ -549,11 +549,32 @@ void batch_eval_row(DeployPlan *p, int g, JitPlan *jp, JitGroup *jg, const bool 
     }
 }
 
+// What batch() and training_set() refuse before reading anything.
+void check_offline(DeployPlan *p, const char *what)
+{
+    union_batch_check(p, what);
+    // Over a Citus distributed table the source rows are read through Citus
+    // on this node, but a join or a union window would read this node's
+    // empty shells of the other tables (each request reads the shards on
+    // its key's node instead).
+    bool unions = false;
+    for (int g = 0; g < p->ngroups; g++)
+        unions |= p->groups[g].uni != nullptr;
+    if ((join_table_count(p) > 0 || unions) && citus_dist_method(p->heapoid) == 'h')
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("%s of deployment %s is not supported: it reads several Citus tables", what, p->name),
+                        errdetail("Offline features are computed on the calling node, where the other tables are "
+                                  "empty shells."),
+                        errhint("batch() over the whole table (<name>_batch() or <name>_batch('table'), outside a "
+                                "transaction block) computes on the shards' nodes; otherwise call the deployment per "
+                                "row (each request runs on its key's node).")));
+}
+
 }  // namespace
 
 void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, TupleDesc out)
 {
-    union_batch_check(p, "batch()");
+    check_offline(p, "batch()");
     int natts = p->natts, naggs = p->naggs, ngroups = p->ngroups;
     Relation heap = table_open(p->heapoid, AccessShareLock);
     IndexMeta **metas;
@@ -978,7 +999,7 @@ void progress_notice(const char *phase, int64 done, int64 total, instr_time t0)
 
 void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, TupleDesc out)
 {
-    union_batch_check(p, "training_set()");
+    check_offline(p, "training_set()");
     int natts = p->natts, naggs = p->naggs, ngroups = p->ngroups;
     int nsrc = ta->src_desc->natts;
     bool as_of = ta->as_of;

@@ -19,6 +19,8 @@
 //
 // C-style zone (CONTRIBUTING.md): no C++ object with a destructor here.
 #include "feature_ext/deploy/deploy_pg.hpp"
+#include "feature_ext/deploy/join_pg.hpp"
+#include "feature_ext/deploy/union_pg.hpp"
 #include "feature_ext/base/secure_pg.hpp"
 #include "feature_ext/storage/storage_pg.hpp"
 
@@ -123,6 +125,78 @@ void citus_check_windows(const DeployPlan *p, AttrNumber dist_attno)
                                   "over several shards would be counted on one shard only."),
                         errhint("Add \"%s\" to the window's PARTITION BY, or deploy over a table distributed by "
                                 "the window's partition column.", dist)));
+    }
+}
+
+void citus_check_plan(const DeployPlan *p, AttrNumber dist_attno)
+{
+    citus_check_windows(p, dist_attno);
+    CitusTable mt;
+    citus_table(p->heapoid, &mt);
+    const char *dist = NameStr(TupleDescAttr(p->heap_desc, dist_attno - 1)->attname);
+    // A joined distributed table: colocated, and looked up by its
+    // distribution column with the request's distribution column, so that
+    // the rows a request joins are in the colocated shard on its node.
+    for (int i = 0; i < join_table_count(p); i++) {
+        int nkeys;
+        const AttrNumber *ka, *km;
+        Oid rel = join_table(p, i, &nkeys, &ka, &km);
+        CitusTable jt;
+        if (!citus_table(rel, &jt) || citus_is_reference(jt))
+            continue;  // (a table Citus does not know was refused when planned)
+        AttrNumber jd = citus_dist_attno(rel);
+        const char *jdn = jd > 0 ? get_attname(rel, jd, false) : "?";
+        if (jt.method != 'h' || jt.colocationid != mt.colocationid)
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("deployment %s joins the Citus table %s, which is not colocated with %s", p->name,
+                                   get_rel_name(rel), get_rel_name(p->heapoid)),
+                            errdetail("A request runs on the node that holds its key and reads the colocated shard "
+                                      "of every distributed table there."),
+                            errhint("SELECT update_distributed_table_colocation('%s', colocate_with => '%s'), or make "
+                                    "it a reference table.",
+                                    get_rel_name(rel), get_rel_name(p->heapoid))));
+        bool keyed = false;
+        for (int k = 0; k < nkeys; k++)
+            keyed |= ka[k] == jd && km[k] == dist_attno;
+        if (!keyed)
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("deployment %s joins the Citus table %s without matching its distribution column "
+                                   "\"%s\" with the request's \"%s\"",
+                                   p->name, get_rel_name(rel), jdn, dist),
+                            errdetail("Only then are the rows a request joins in the shard on the node that holds its "
+                                      "key."),
+                            errhint("Add %s.%s = %s to the join's condition (with an index on it), or make %s a "
+                                    "reference table.",
+                                    get_rel_name(rel), jdn, dist, get_rel_name(rel))));
+    }
+    // A union window's distributed table: colocated, its distribution
+    // column standing for the request's.
+    for (int g = 0; g < p->ngroups; g++) {
+        const UnionGroup *ug = p->groups[g].uni;
+        for (int i = 0; ug && i < ug->nsrc; i++) {
+            const UnionSource *us = &ug->src[i];
+            CitusTable ut;
+            if (us->relid == p->heapoid || !citus_table(us->relid, &ut) || citus_is_reference(ut))
+                continue;
+            AttrNumber ud = citus_dist_attno(us->relid);
+            if (ut.method != 'h' || ut.colocationid != mt.colocationid)
+                ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                                errmsg("a union window of deployment %s reads the Citus table %s, which is not colocated "
+                                       "with %s",
+                                       p->name, get_rel_name(us->relid), get_rel_name(p->heapoid)),
+                                errhint("SELECT update_distributed_table_colocation('%s', colocate_with => '%s'), or "
+                                        "make it a reference table.",
+                                        get_rel_name(us->relid), get_rel_name(p->heapoid))));
+            if (ud <= 0 || ud > us->natts || us->to_main[ud - 1] != dist_attno)
+                ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                                errmsg("a union window of deployment %s reads the Citus table %s, whose distribution "
+                                       "column does not stand for the request's \"%s\"",
+                                       p->name, get_rel_name(us->relid), dist),
+                                errdetail("Only then are the union's rows of a key in the shard on the node that holds "
+                                          "the key."),
+                                errhint("Distribute %s by the column that the union maps to \"%s\".",
+                                        get_rel_name(us->relid), dist)));
+        }
     }
 }
 

@@ -39,7 +39,9 @@
 
 extern "C" {
 #include "libpq-fe.h"
+#include "utils/tuplestore.h"
 #include "access/htup_details.h"
+#include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
@@ -415,6 +417,8 @@ struct ForwardIo {
     Oid *ioparam;
 };
 
+bool citus_multi_statement_transaction() { return multi_statement_transaction(); }
+
 bool citus_forwarded_here()
 {
     return application_name && strcmp(application_name, kForwarderName) == 0;
@@ -519,6 +523,193 @@ Datum citus_forward(DeployPlan *p, const char *fn_sql, const char *host, int por
     }
     safe_leave(&styles);
     return HeapTupleGetDatum(heap_form_tuple(td, ov, on));
+}
+
+// ---------------------------------------------------------------- gather
+// batch() on the shards in parallel (functions_pg.cpp): one query to each
+// node that holds shards, sent to all before any answer is read; each
+// node's rows are then read in turn, 20,000 a FETCH of a cursor there (a
+// big answer is not held whole), into the caller's tuplestore with td's
+// receive (built-in types, binary) or input functions.
+// Outside transaction blocks only (the caller checks it): each node
+// computes in a transaction of its own.
+
+namespace {
+
+void cancel_and_drop(Conn *c)
+{
+    PGcancel *cancel = PQgetCancel(c->conn);
+    if (cancel) {
+        char errbuf[256];
+        (void) PQcancel(cancel, errbuf, sizeof errbuf);
+        PQfreeCancel(cancel);
+    }
+    drop_conn(c);
+}
+
+// Send a FETCH of the next rows of the node's cursor (binary results where
+// every column's type is built in).
+bool send_fetch(Conn *c, bool binary)
+{
+    return PQsendQueryParams(c->conn, "FETCH 20000 FROM feature_ext_gather", 0, nullptr, nullptr, nullptr, nullptr,
+                             binary ? 1 : 0) != 0;
+}
+
+}  // namespace
+
+void citus_gather(GatherNode *nodes, int n, TupleDesc td, Tuplestorestate *ts, void (*local)(void *), void *local_arg)
+{
+    for (int i = 0; i < n; i++)
+        nodes[i].conn = nullptr;
+    // Built-in types cross in binary (their send / receive functions are the
+    // same on every node; no OIDs of the node's own inside); others as text.
+    bool binary = true;
+    for (int k = 0; k < td->natts; k++) {
+        Form_pg_attribute a = TupleDescAttr(td, k);
+        binary &= a->atttypid < FirstGenbkiObjectId && !type_is_rowtype(a->atttypid) &&
+                  get_element_type(a->atttypid) == InvalidOid;
+    }
+    PG_TRY();
+    {
+        // Each node's query runs in a cursor of its own transaction there,
+        // read 20,000 rows a FETCH: the first FETCH, sent to all nodes
+        // before any answer is read, computes everything (batch() fills its
+        // result at once), so the nodes compute at the same time.
+        for (int i = 0; i < n; i++) {
+            GatherNode *g = &nodes[i];
+            bool sent = false;
+            for (int attempt = 0; attempt < 2 && !sent; attempt++) {
+                Conn *c = get_conn(g->host, g->port, g->nodeid);
+                const char *q = psprintf("BEGIN; DECLARE feature_ext_gather NO SCROLL CURSOR FOR %s", g->sql);
+                PGresult *r = nullptr;
+                bool ok = PQstatus(c->conn) != CONNECTION_BAD && sync_timezone(c, g->host, g->port) &&
+                          PQsendQuery(c->conn, q) && (r = wait_result(c)) != nullptr;
+                if (!ok) {
+                    if (attempt == 1)
+                        raise_broken(c, g->host, g->port);
+                    drop_conn(c);
+                    continue;
+                }
+                g->conn = c;
+                if (PQresultStatus(r) != PGRES_COMMAND_OK)
+                    raise_remote(r, g->host, g->port);
+                PQclear(r);
+                if (!send_fetch(c, binary))
+                    raise_broken(c, g->host, g->port);
+                sent = true;
+            }
+        }
+        if (local)
+            local(local_arg);  // this node's shards, while the others compute theirs
+        FmgrInfo *in = static_cast<FmgrInfo *>(palloc0(sizeof(FmgrInfo) * Max(td->natts, 1)));
+        Oid *ioparam = static_cast<Oid *>(palloc0(sizeof(Oid) * Max(td->natts, 1)));
+        for (int k = 0; k < td->natts; k++) {
+            Oid fn;
+            if (binary)
+                getTypeBinaryInputInfo(TupleDescAttr(td, k)->atttypid, &fn, &ioparam[k]);
+            else
+                getTypeInputInfo(TupleDescAttr(td, k)->atttypid, &fn, &ioparam[k]);
+            fmgr_info(fn, &in[k]);
+        }
+        Datum *v = static_cast<Datum *>(palloc(sizeof(Datum) * Max(td->natts, 1)));
+        bool *nl = static_cast<bool *>(palloc(sizeof(bool) * Max(td->natts, 1)));
+        MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "feature_ext gather row",
+                                                     ALLOCSET_DEFAULT_SIZES);
+        for (int i = 0; i < n; i++) {
+            GatherNode *g = &nodes[i];
+            Conn *c = static_cast<Conn *>(g->conn);
+            for (;;) {
+                PGresult *r = wait_result(c);
+                if (!r) {
+                    g->conn = nullptr;
+                    raise_broken(c, g->host, g->port);
+                }
+                if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+                    // Roll the node's transaction back (the connection stays usable).
+                    PGresult *e = PQexec(c->conn, "ROLLBACK");
+                    if (e)
+                        PQclear(e);
+                    g->conn = nullptr;
+                    raise_remote(r, g->host, g->port);
+                }
+                int nt = PQntuples(r);
+                if (PQnfields(r) != td->natts) {
+                    int nf = PQnfields(r);
+                    PQclear(r);
+                    ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                                    errmsg("Citus node %s:%d answered rows of %d columns, expected %d", g->host,
+                                           g->port, nf, td->natts),
+                                    errhint("Redeploy the deployment from the coordinator with '{\"replace\": true}'.")));
+                }
+                // The next rows are computed and sent while these are stored.
+                bool more = nt == 20000;
+                if (more && !send_fetch(c, binary)) {
+                    PQclear(r);
+                    g->conn = nullptr;
+                    raise_broken(c, g->host, g->port);
+                }
+                SafeScope styles;
+                safe_enter(&styles, InvalidOid, 0);
+                PG_TRY();
+                {
+                    for (int row = 0; row < nt; row++) {
+                        MemoryContext old = MemoryContextSwitchTo(rowcxt);
+                        for (int k = 0; k < td->natts; k++) {
+                            nl[k] = PQgetisnull(r, row, k);
+                            if (binary) {
+                                StringInfoData buf;
+                                if (nl[k]) {
+                                    v[k] = ReceiveFunctionCall(&in[k], nullptr, ioparam[k], TupleDescAttr(td, k)->atttypmod);
+                                    continue;
+                                }
+                                // (receive functions want a private, terminated buffer)
+                                int len = PQgetlength(r, row, k);
+                                initStringInfo(&buf);
+                                appendBinaryStringInfo(&buf, PQgetvalue(r, row, k), len);
+                                v[k] = ReceiveFunctionCall(&in[k], &buf, ioparam[k], TupleDescAttr(td, k)->atttypmod);
+                            } else
+                                v[k] = InputFunctionCall(&in[k], nl[k] ? nullptr : pstrdup(PQgetvalue(r, row, k)),
+                                                         ioparam[k], TupleDescAttr(td, k)->atttypmod);
+                        }
+                        MemoryContextSwitchTo(old);
+                        tuplestore_putvalues(ts, td, v, nl);
+                        MemoryContextReset(rowcxt);
+                    }
+                }
+                PG_CATCH();
+                {
+                    PQclear(r);
+                    PG_RE_THROW();
+                }
+                PG_END_TRY();
+                safe_leave(&styles);
+                PQclear(r);
+                if (!more)
+                    break;
+            }
+            // Done: close the cursor's transaction (the connection is idle again).
+            PGresult *e = PQexec(c->conn, "COMMIT");
+            bool ok = e && PQresultStatus(e) == PGRES_COMMAND_OK;
+            if (e)
+                PQclear(e);
+            g->conn = nullptr;
+            if (!ok)
+                drop_conn(c);
+        }
+        MemoryContextDelete(rowcxt);
+    }
+    PG_CATCH();
+    {
+        // Nodes still computing or answering: cancelled, their connections
+        // closed (in an unknown state).
+        for (int i = 0; i < n; i++)
+            if (nodes[i].conn) {
+                cancel_and_drop(static_cast<Conn *>(nodes[i].conn));
+                nodes[i].conn = nullptr;
+            }
+        PG_RE_THROW();
+    }
+    PG_END_TRY();
 }
 
 }  // namespace fe

@@ -131,6 +131,16 @@ bool plan_reads_index(const DeployPlan *p, Oid indexoid)
     return false;
 }
 
+// Does plan p (or one of its Citus shard plans) read relation relid?
+bool plan_reads_rel(const DeployPlan *p, Oid relid)
+{
+    if (!p)
+        return false;
+    if (join_reads(p, relid) || union_plan_reads(p, relid) || plan_reads_index(p, relid))
+        return true;
+    return p->route && citus_route_reads(p->route, relid);
+}
+
 void plans_inval_rel(Datum, Oid relid)
 {
     if (!g_plans)
@@ -138,8 +148,7 @@ void plans_inval_rel(Datum, Oid relid)
     HASH_SEQ_STATUS st;
     hash_seq_init(&st, g_plans);
     while (auto *e = static_cast<PlanEntry *>(hash_seq_search(&st)))
-        if (relid == InvalidOid || e->heapoid == relid || join_reads(e->plan, relid) ||
-            union_plan_reads(e->plan, relid) || plan_reads_index(e->plan, relid)) {
+        if (relid == InvalidOid || e->heapoid == relid || plan_reads_rel(e->plan, relid)) {
             e->valid = false;
             g_plans_stale = true;
         }
@@ -350,18 +359,97 @@ struct CitusRoute {
     int nshards;
     int32 *minv, *maxv;        // sorted by minv
     int64 *shardid;
+    char **shard_name;         // qualified (shard_name() under the pinned path)
     Oid *relid;                // the shard table here, or InvalidOid
     char **host;               // else the node of its active placement (requests are forwarded there)
     int *port;
     int32 *nodeid;
     DeployPlan **plans;        // per shard, made on first use (contexts under the table plan's)
+    int nother;                // the other tables the deployment reads (joins, union windows) ...
+    Oid *other;
+    Oid **other_shard;         // ... and per shard of the table, each one's shard here (colocated: the
+                               // same hash range; a reference table: its one shard), or InvalidOid
     char *schema, *fname;      // the deployment
     char *fwd_sql;             // SELECT * FROM schema.fname($1::t1, ...): a forwarded request
     int fwd_at;                // citus_route_plan(): the shard to forward to (it returned nullptr)
     ForwardIo *fwd_io;         // the forwarder's type I/O (citus_forward_pg.cpp)
 };
 
+bool citus_route_reads(const CitusRoute *r, Oid relid)
+{
+    for (int i = 0; i < r->nother; i++)
+        if (r->other[i] == relid)
+            return true;
+    for (int i = 0; i < r->nshards; i++)
+        if (r->relid[i] == relid || (r->plans[i] && plan_reads_rel(r->plans[i], relid)))
+            return true;
+    return false;
+}
+
 namespace {
+
+// The local shard table of shard `sn` (shard_name()'s text) of table rel:
+// shard tables are in their table's schema; the name's last part, looked up
+// by the syscache (Citus hides shards from pg_class queries).
+Oid citus_local_shard(const char *sn, Oid rel)
+{
+    List *parts = NIL;
+    if (!sn || !SplitIdentifierString(pstrdup(sn), '.', &parts) || parts == NIL)
+        return InvalidOid;
+    return get_relname_relid(static_cast<char *>(llast(parts)), get_rel_namespace(rel));
+}
+
+// The other tables p reads and, for each shard of p's table, their shard
+// on this node (in SPI, under the pinned path; allocations in p->cxt).
+void citus_route_others(DeployPlan *p, CitusRoute *r)
+{
+    Oid rels[64];
+    int n = 0;
+    for (int i = 0; i < join_table_count(p) && n < 64; i++) {
+        int nk;
+        const AttrNumber *ka, *km;
+        rels[n++] = join_table(p, i, &nk, &ka, &km);
+    }
+    for (int g = 0; g < p->ngroups; g++)
+        for (int i = 0; p->groups[g].uni && i < p->groups[g].uni->nsrc && n < 64; i++)
+            rels[n++] = p->groups[g].uni->src[i].relid;
+    r->other = static_cast<Oid *>(MemoryContextAlloc(p->cxt, sizeof(Oid) * Max(n, 1)));
+    r->other_shard = static_cast<Oid **>(MemoryContextAlloc(p->cxt, sizeof(Oid *) * Max(n, 1)));
+    r->nother = 0;
+    for (int i = 0; i < n; i++) {
+        bool dup = rels[i] == p->heapoid;
+        for (int j = 0; j < r->nother && !dup; j++)
+            dup = r->other[j] == rels[i];
+        if (dup)
+            continue;
+        Oid argt[1] = {OIDOID};
+        Datum args[1] = {ObjectIdGetDatum(rels[i])};
+        MemoryContext keep = CurrentMemoryContext;  // (SPI leaves its own context current)
+        if (SPI_execute_with_args("SELECT s.shardminvalue::pg_catalog.int4, pg_catalog.shard_name(s.logicalrelid, s.shardid), "
+                                  "EXISTS (SELECT 1 FROM pg_catalog.pg_dist_placement pl "
+                                  "         WHERE pl.shardid OPERATOR(pg_catalog.=) s.shardid "
+                                  "           AND pl.shardstate OPERATOR(pg_catalog.=) 1 "
+                                  "           AND pl.groupid OPERATOR(pg_catalog.=) "
+                                  "               (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g)) "
+                                  "FROM pg_catalog.pg_dist_shard s WHERE s.logicalrelid OPERATOR(pg_catalog.=) $1",
+                                  1, argt, args, nullptr, true, 0) != SPI_OK_SELECT)
+            elog(ERROR, "feature_ext: could not read the shards of table %u", rels[i]);
+        MemoryContextSwitchTo(keep);
+        Oid *sh = static_cast<Oid *>(MemoryContextAllocZero(p->cxt, sizeof(Oid) * Max(r->nshards, 1)));
+        for (uint64 t = 0; t < SPI_processed; t++) {
+            HeapTuple tup = SPI_tuptable->vals[t];
+            bool nmin, nhere;
+            Datum minv = SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &nmin);
+            bool here = DatumGetBool(SPI_getbinval(tup, SPI_tuptable->tupdesc, 3, &nhere)) && !nhere;
+            Oid local = here ? citus_local_shard(SPI_getvalue(tup, SPI_tuptable->tupdesc, 2), rels[i]) : InvalidOid;
+            for (int k = 0; k < r->nshards; k++)
+                if (nmin || DatumGetInt32(minv) == r->minv[k])  // a reference table's one shard: every key's
+                    sh[k] = local;
+        }
+        r->other[r->nother] = rels[i];
+        r->other_shard[r->nother++] = sh;
+    }
+}
 
 // Citus's metadata for p's table, or nullptr when it is not hash-distributed.
 CitusRoute *citus_route_build(DeployPlan *p, const char *schema, const char *fname)
@@ -385,7 +473,7 @@ CitusRoute *citus_route_build(DeployPlan *p, const char *schema, const char *fna
     if (attno == InvalidAttrNumber)
         elog(ERROR, "feature_ext: Citus distribution column \"%s\" not found", col ? col : "?");
     // (A deployment made before its table was distributed.)
-    citus_check_windows(p, attno);
+    citus_check_plan(p, attno);
     // `here`: this node has an active placement of the shard.  The shard
     // table alone says nothing: after a shard move the source node keeps
     // its copy until Citus's deferred cleanup (pg_dist_cleanup) drops it,
@@ -418,6 +506,7 @@ CitusRoute *citus_route_build(DeployPlan *p, const char *schema, const char *fna
     r->maxv = static_cast<int32 *>(palloc(sizeof(int32) * Max(n, 1)));
     r->shardid = static_cast<int64 *>(palloc(sizeof(int64) * Max(n, 1)));
     r->relid = static_cast<Oid *>(palloc(sizeof(Oid) * Max(n, 1)));
+    r->shard_name = static_cast<char **>(palloc0(sizeof(char *) * Max(n, 1)));
     r->plans = static_cast<DeployPlan **>(palloc0(sizeof(DeployPlan *) * Max(n, 1)));
     r->host = static_cast<char **>(palloc0(sizeof(char *) * Max(n, 1)));
     r->port = static_cast<int *>(palloc0(sizeof(int) * Max(n, 1)));
@@ -432,12 +521,20 @@ CitusRoute *citus_route_build(DeployPlan *p, const char *schema, const char *fna
         // it or not depending on the schema (and Citus hides shards from
         // pg_class queries): its last name part, looked up by the syscache.
         char *sn = SPI_getvalue(t, SPI_tuptable->tupdesc, 4);
+        char *sn_all = sn ? pstrdup(sn) : nullptr;  // (SplitIdentifierString writes into sn)
+
         List *parts = NIL;
         bool n4;
         bool here = DatumGetBool(SPI_getbinval(t, SPI_tuptable->tupdesc, 5, &n4)) && !n4;
         n3 = !here || !sn || !SplitIdentifierString(sn, '.', &parts) || parts == NIL;
         r->relid[i] = n3 ? InvalidOid
                          : get_relname_relid(static_cast<char *>(llast(parts)), get_rel_namespace(p->heapoid));
+        // (its name qualified, for the nodes that compute batch() on it)
+        List *all = NIL;
+        r->shard_name[i] = sn_all && SplitIdentifierString(sn_all, '.', &all) && all != NIL
+                               ? pstrdup(quote_qualified_identifier(get_namespace_name(get_rel_namespace(p->heapoid)),
+                                                                    static_cast<char *>(llast(all))))
+                               : nullptr;
         if (n0 || n1 || n2)
             elog(ERROR, "feature_ext: shard of table %u without a hash range", p->heapoid);
         bool n5, n6, n7;
@@ -449,6 +546,7 @@ CitusRoute *citus_route_build(DeployPlan *p, const char *schema, const char *fna
         r->port[i] = n6 ? 0 : DatumGetInt32(port);
         r->nodeid[i] = n7 ? 0 : DatumGetInt32(nodeid);
     }
+    citus_route_others(p, r);
     {
         // The request function on the node that holds a key: the same name,
         // its arguments by type (the request's columns in argument order).
@@ -499,6 +597,66 @@ char *citus_shard_node(int64 shardid)
     return node ? node : pstrdup("(unknown)");
 }
 
+// The plan of shard `at` of p's table (on this node), made on first use.
+DeployPlan *citus_shard_plan(DeployPlan *p, int at)
+{
+    CitusRoute *r = p->route;
+    if (!r->plans[at]) {
+        DeploymentRow row;
+        if (!lookup_deployment(r->schema, r->fname, &row, g_jit))
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+                            errmsg("deployment \"%s.%s\" does not exist", r->schema, r->fname)));
+        DeployPlan *sp;
+        if (r->nother == 0) {
+            // The bound query with the shard as its table (the tree names the
+            // distributed table: plan_bound parses the text re-bound to relid).
+            sp = plan_bound(p->name, row.bound, nullptr, r->relid[at], p->cxt, nullptr);
+        } else {
+            // Every table by its shard here: the bound tree with its
+            // relations replaced.
+            Oid *from = static_cast<Oid *>(palloc(sizeof(Oid) * (r->nother + 1)));
+            Oid *to = static_cast<Oid *>(palloc(sizeof(Oid) * (r->nother + 1)));
+            from[0] = p->heapoid;
+            to[0] = r->relid[at];
+            for (int j = 0; j < r->nother; j++) {
+                from[j + 1] = r->other[j];
+                to[j + 1] = r->other_shard[j][at];
+                if (!OidIsValid(to[j + 1]) || get_rel_relkind(to[j + 1]) == '\0')
+                    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                                    errmsg("the shard of table %s for this key is not on this node, which holds shard "
+                                           "%lld of table %s",
+                                           get_rel_name(r->other[j]), (long long) r->shardid[at],
+                                           get_rel_name(p->heapoid)),
+                                    errhint("Colocated shards move together; a reference table is on every node "
+                                            "(SELECT replicate_reference_tables() copies it to new nodes).")));
+            }
+            sp = plan_bound_mapped(p->name, row.tree, r->nother + 1, from, to, p->cxt);
+        }
+        if (sp->natts != p->natts || sp->nparams != p->nparams ||
+            memcmp(sp->param_attnos, p->param_attnos, sizeof(AttrNumber) * p->nparams) != 0) {
+            // sp lives under the table plan's context, which outlives this
+            // call: freed here, or every refused call would leave one there.
+            long long sid = (long long) r->shardid[at];
+            MemoryContextDelete(sp->cxt);
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("shard %lld of table %s has another column layout than the table", sid,
+                                   get_rel_name(p->heapoid)),
+                            errdetail("The table has dropped columns that its shards do not have."),
+                            errhint("Deploy over the shard table on its node instead.")));
+        }
+        MemoryContext old = MemoryContextSwitchTo(sp->cxt);
+        sp->out_desc = BlessTupleDesc(CreateTupleDescCopy(p->out_desc));
+        sp->req_values = static_cast<Datum *>(palloc(sizeof(Datum) * Max(sp->natts, 1)));
+        sp->req_isnull = static_cast<bool *>(palloc(sizeof(bool) * Max(sp->natts, 1)));
+        MemoryContextSwitchTo(old);
+        sp->stats = p->stats;
+        if (g_jit)
+            jit_attach(sp, &row.jo);
+        r->plans[at] = sp;
+    }
+    return r->plans[at];
+}
+
 // The plan of the shard that holds the request's key (values of the table
 // plan p); made on first use.
 DeployPlan *citus_route_plan(DeployPlan *p, const Datum *values, const bool *isnull, bool forward)
@@ -537,37 +695,7 @@ DeployPlan *citus_route_plan(DeployPlan *p, const Datum *values, const bool *isn
                         errhint("Call %s on that node (feature_ext.key_owner() names it for a key), or through the "
                                 "coordinator with the call delegated to the key's node (create_distributed_function).",
                                 p->name)));
-    if (!r->plans[at]) {
-        DeploymentRow row;
-        if (!lookup_deployment(r->schema, r->fname, &row, g_jit))
-            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
-                            errmsg("deployment \"%s.%s\" does not exist", r->schema, r->fname)));
-        // The bound query with the shard as its table (the tree names the
-        // distributed table: plan_bound parses the text re-bound to relid).
-        DeployPlan *sp = plan_bound(p->name, row.bound, nullptr, r->relid[at], p->cxt, nullptr);
-        if (sp->natts != p->natts || sp->nparams != p->nparams ||
-            memcmp(sp->param_attnos, p->param_attnos, sizeof(AttrNumber) * p->nparams) != 0) {
-            // sp lives under the table plan's context, which outlives this
-            // call: freed here, or every refused call would leave one there.
-            long long sid = (long long) r->shardid[at];
-            MemoryContextDelete(sp->cxt);
-            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                            errmsg("shard %lld of table %s has another column layout than the table", sid,
-                                   get_rel_name(p->heapoid)),
-                            errdetail("The table has dropped columns that its shards do not have."),
-                            errhint("Deploy over the shard table on its node instead.")));
-        }
-        MemoryContext old = MemoryContextSwitchTo(sp->cxt);
-        sp->out_desc = BlessTupleDesc(CreateTupleDescCopy(p->out_desc));
-        sp->req_values = static_cast<Datum *>(palloc(sizeof(Datum) * Max(sp->natts, 1)));
-        sp->req_isnull = static_cast<bool *>(palloc(sizeof(bool) * Max(sp->natts, 1)));
-        MemoryContextSwitchTo(old);
-        sp->stats = p->stats;
-        if (g_jit)
-            jit_attach(sp, &row.jo);
-        r->plans[at] = sp;
-    }
-    DeployPlan *sp = r->plans[at];
+    DeployPlan *sp = citus_shard_plan(p, at);
     memcpy(sp->req_values, values, sizeof(Datum) * p->natts);
     memcpy(sp->req_isnull, isnull, sizeof(bool) * p->natts);
     return sp;
@@ -818,24 +946,10 @@ bool batch_next(void *arg, Datum *vals, bool *nulls)
     return true;
 }
 
-// Run the deployment over `source` (a table name, a query, or NULL for the
-// deployment's table) into the SRF's tuplestore.
-void batch_into(FunctionCallInfo fcinfo, fe::DeployPlan *p, text *source)
+// The rows of `sql` (a batch source) through p's batch() into the SRF's
+// tuplestore.
+void batch_sql(fe::DeployPlan *p, const char *sql, ReturnSetInfo *rsi)
 {
-    InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
-    auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
-    if (pg_class_aclcheck(p->heapoid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                        errmsg("permission denied for table %s", get_rel_name(p->heapoid))));
-    char *src = source ? text_to_cstring(source) : nullptr;
-    const char *sql;
-    if (!src)
-        sql = psprintf("SELECT * FROM %s", quote_qualified_identifier(get_namespace_name(get_rel_namespace(p->heapoid)),
-                                                                       get_rel_name(p->heapoid)));
-    else if (strpbrk(src, " \t\n(") == nullptr)
-        sql = psprintf("SELECT * FROM %s", src);  // a (possibly qualified) table name, quoted by the caller
-    else
-        sql = psprintf("SELECT * FROM (%s) AS feature_ext_source", src);
     SPI_connect();
     SPIPlanPtr plan = SPI_prepare(sql, 0, nullptr);
     if (!plan)
@@ -874,6 +988,111 @@ void batch_into(FunctionCallInfo fcinfo, fe::DeployPlan *p, text *source)
     PG_END_TRY();
     SPI_cursor_close(portal);
     SPI_finish();
+}
+
+// Citus: this node's shards of a parallel batch() (citus_gather's local step).
+struct LocalShards {
+    fe::DeployPlan *p;
+    int *at;
+    int n;
+    ReturnSetInfo *rsi;
+};
+
+void batch_local_shards(void *arg)
+{
+    auto *ls = static_cast<LocalShards *>(arg);
+    for (int i = 0; i < ls->n; i++) {
+        fe::DeployPlan *sp = fe::citus_shard_plan(ls->p, ls->at[i]);
+        Oid rel = ls->p->route->relid[ls->at[i]];
+        batch_sql(sp, psprintf("SELECT * FROM %s", quote_qualified_identifier(get_namespace_name(get_rel_namespace(rel)),
+                                                                              get_rel_name(rel))),
+                  ls->rsi);
+    }
+}
+
+// batch() over the whole distributed table, on the shards in parallel: each
+// node that holds shards computes them (`<name>_batch(shard)` there, as the
+// caller, over the forwarder's connections), this node its own; the rows
+// are gathered node after node.  Each key's rows are in one shard (the
+// windows are partitioned by the distribution column) and keep its order,
+// so every row's features are what one node computing over the whole table
+// gives; joins and union windows read the colocated shards on each node.
+void citus_parallel_batch(fe::DeployPlan *p, ReturnSetInfo *rsi)
+{
+    fe::CitusRoute *r = p->route;
+    auto *nodes = static_cast<fe::GatherNode *>(palloc0(sizeof(fe::GatherNode) * Max(r->nshards, 1)));
+    auto *sqls = static_cast<StringInfoData *>(palloc0(sizeof(StringInfoData) * Max(r->nshards, 1)));
+    LocalShards ls{p, static_cast<int *>(palloc(sizeof(int) * Max(r->nshards, 1))), 0, rsi};
+    int nn = 0;
+    const char *fn = quote_qualified_identifier(r->schema, psprintf("%s_batch", r->fname));
+    for (int at = 0; at < r->nshards; at++) {
+        if (OidIsValid(r->relid[at]) && get_rel_relkind(r->relid[at]) != '\0') {
+            ls.at[ls.n++] = at;
+            continue;
+        }
+        if (!r->host[at] || !r->shard_name[at])
+            ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                            errmsg("shard %lld of table %s has no active placement on a primary node",
+                                   (long long) r->shardid[at], get_rel_name(p->heapoid))));
+        int j = 0;
+        while (j < nn && !(nodes[j].port == r->port[at] && strcmp(nodes[j].host, r->host[at]) == 0))
+            j++;
+        if (j == nn) {
+            nodes[nn].host = r->host[at];
+            nodes[nn].port = r->port[at];
+            nodes[nn].nodeid = r->nodeid[at];
+            initStringInfo(&sqls[nn]);
+            nn++;
+        }
+        appendStringInfo(&sqls[j], "%sSELECT * FROM %s(%s)", sqls[j].len ? " UNION ALL " : "", fn,
+                         quote_literal_cstr(r->shard_name[at]));
+    }
+    for (int j = 0; j < nn; j++)
+        nodes[j].sql = sqls[j].data;
+    fe::citus_gather(nodes, nn, rsi->setDesc, rsi->setResult, batch_local_shards, &ls);
+}
+
+// Run the deployment over `source` (a table name, a query, or NULL for the
+// deployment's table) into the SRF's tuplestore.
+void batch_into(FunctionCallInfo fcinfo, fe::DeployPlan *p, text *source)
+{
+    InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+    auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    if (pg_class_aclcheck(p->heapoid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("permission denied for table %s", get_rel_name(p->heapoid))));
+    char *src = source ? text_to_cstring(source) : nullptr;
+    bool name = src && strpbrk(src, " \t\n(") == nullptr;  // a (possibly qualified) table name, quoted by the caller
+    if (p->route) {
+        // Over a Citus distributed table: the whole table (no source, or
+        // the table by name) on its shards' nodes, outside transaction
+        // blocks; one of its shards here with that shard's plan (a
+        // parallel batch() sends each node such calls).
+        Oid srel = !src ? p->heapoid
+                        : name ? RangeVarGetRelid(makeRangeVarFromNameList(fe::compat::string_to_qualified_names(src)),
+                                                  NoLock, true)
+                               : InvalidOid;
+        int at = -1;
+        for (int i = 0; OidIsValid(srel) && i < p->route->nshards && at < 0; i++)
+            if (p->route->relid[i] == srel)
+                at = i;
+        if (at >= 0)
+            p = fe::citus_shard_plan(p, at);
+        else if (srel == p->heapoid && fe::g_citus_parallel_batch && !fe::citus_multi_statement_transaction() &&
+                 !fe::citus_forwarded_here()) {
+            citus_parallel_batch(p, rsi);
+            return;
+        }
+    }
+    const char *sql;
+    if (!src)
+        sql = psprintf("SELECT * FROM %s", quote_qualified_identifier(get_namespace_name(get_rel_namespace(p->heapoid)),
+                                                                       get_rel_name(p->heapoid)));
+    else if (name)
+        sql = psprintf("SELECT * FROM %s", src);
+    else
+        sql = psprintf("SELECT * FROM (%s) AS feature_ext_source", src);
+    batch_sql(p, sql, rsi);
 }
 
 // The request and batch functions of deployment fname in namespace nsp, as
@@ -1109,6 +1328,7 @@ FE_FUNCTION(fe_batch_named)
     if (!fe::lookup_deployment(schema, fname, &row, false))
         ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("deployment \"%s.%s\" does not exist", schema, fname)));
     fe::DeployPlan *p = fe::plan_row(psprintf("%s.%s", schema, fname), &row, CurrentMemoryContext, nullptr);
+    p->route = fe::citus_route_build(p, schema, fname);  // (a Citus distributed table: see batch_into)
     auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
     if (!rsi || !rsi->expectedDesc || rsi->expectedDesc->natts != p->nout)
         ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -1155,7 +1375,8 @@ bool label_next(void *arg, Datum *vals, bool *nulls, Datum *src, bool *srcnulls)
 
 // The deployment named by a text argument (schema-qualified or the creation
 // schema of the search_path, as feature_ext.batch()).
-fe::DeployPlan *plan_named(text *name, fe::DeploymentRow *row, bool want_jit)
+fe::DeployPlan *plan_named(text *name, fe::DeploymentRow *row, bool want_jit, char **schema_out = nullptr,
+                           char **fname_out = nullptr)
 {
     List *names = textToQualifiedNameList(name);
     char *schema = nullptr, *fname = nullptr;
@@ -1168,7 +1389,108 @@ fe::DeployPlan *plan_named(text *name, fe::DeploymentRow *row, bool want_jit)
     if (pg_class_aclcheck(p->heapoid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
         ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                         errmsg("permission denied for table %s", get_rel_name(p->heapoid))));
+    if (schema_out)
+        *schema_out = schema;
+    if (fname_out)
+        *fname_out = fname;
     return p;
+}
+
+// Is a source a (possibly qualified, possibly quoted) table name, not a
+// query: identifier characters only?
+bool source_is_name(const char *src)
+{
+    bool is_name = *src != '\0', quoted = false;
+    for (const char *c = src; *c && is_name; c++) {
+        if (*c == '"')
+            quoted = !quoted;
+        else if (!quoted)
+            is_name = isalnum(static_cast<unsigned char>(*c)) || *c == '_' || *c == '$' || *c == '.' ||
+                      static_cast<unsigned char>(*c) >= 0x80;
+    }
+    return is_name && !quoted;
+}
+
+// training_set() over the whole distributed table on its shards' nodes, as
+// citus_parallel_batch does for batch(): each node runs training_set() over
+// each of its shards (as the caller; that shard's plan there, its history
+// the shard's rows, which hold every row of its keys), this node its own.
+// The nodes' progress NOTICEs are not relayed.
+void citus_parallel_training(fe::DeployPlan *p, ReturnSetInfo *rsi, const char *dep, const char *mode, Oid rowtype)
+{
+    fe::CitusRoute *r = p->route;
+    TupleDesc td = rsi->setDesc;
+    StringInfoData tail;  // after the source argument
+    initStringInfo(&tail);
+    if (OidIsValid(rowtype))
+        appendStringInfo(&tail, ", NULL::%s", format_type_be_qualified(rowtype));
+    appendStringInfo(&tail, ", mode => %s, progress => 0)", quote_literal_cstr(mode));
+    if (!OidIsValid(rowtype)) {
+        appendStringInfoString(&tail, " AS t(");
+        for (int i = 0; i < td->natts; i++) {
+            Form_pg_attribute a = TupleDescAttr(td, i);
+            appendStringInfo(&tail, "%s%s %s", i ? ", " : "", quote_identifier(NameStr(a->attname)),
+                             format_type_extended(a->atttypid, a->atttypmod,
+                                                  FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY));
+        }
+        appendStringInfoChar(&tail, ')');
+    }
+    auto *nodes = static_cast<fe::GatherNode *>(palloc0(sizeof(fe::GatherNode) * Max(r->nshards, 1)));
+    auto *sqls = static_cast<StringInfoData *>(palloc0(sizeof(StringInfoData) * Max(r->nshards, 1)));
+    int nn = 0;
+    StringInfoData local;
+    initStringInfo(&local);
+    for (int at = 0; at < r->nshards; at++) {
+        StringInfo q;
+        if (OidIsValid(r->relid[at]) && get_rel_relkind(r->relid[at]) != '\0')
+            q = &local;
+        else {
+            if (!r->host[at] || !r->shard_name[at])
+                ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                                errmsg("shard %lld of table %s has no active placement on a primary node",
+                                       (long long) r->shardid[at], get_rel_name(p->heapoid))));
+            int j = 0;
+            while (j < nn && !(nodes[j].port == r->port[at] && strcmp(nodes[j].host, r->host[at]) == 0))
+                j++;
+            if (j == nn) {
+                nodes[nn].host = r->host[at];
+                nodes[nn].port = r->port[at];
+                nodes[nn].nodeid = r->nodeid[at];
+                initStringInfo(&sqls[nn]);
+                nn++;
+            }
+            q = &sqls[j];
+        }
+        const char *shard = OidIsValid(r->relid[at]) && get_rel_relkind(r->relid[at]) != '\0'
+                                ? quote_qualified_identifier(get_namespace_name(get_rel_namespace(r->relid[at])),
+                                                             get_rel_name(r->relid[at]))
+                                : r->shard_name[at];
+        appendStringInfo(q, "%sSELECT * FROM feature_ext.training_set(%s, %s%s", q->len ? " UNION ALL " : "",
+                         quote_literal_cstr(dep), quote_literal_cstr(shard), tail.data);
+    }
+    for (int j = 0; j < nn; j++)
+        nodes[j].sql = sqls[j].data;
+    // This node's shards through SPI, the same calls.
+    struct Local {
+        const char *sql;
+        ReturnSetInfo *rsi;
+    } lc{local.len ? local.data : nullptr, rsi};
+    fe::citus_gather(
+        nodes, nn, td, rsi->setResult,
+        [](void *arg) {
+            auto *l = static_cast<Local *>(arg);
+            if (!l->sql)
+                return;
+            SPI_connect();
+            if (SPI_execute(l->sql, true, 0) != SPI_OK_SELECT)
+                elog(ERROR, "feature_ext: training_set() of this node's shards failed");
+            for (uint64 i = 0; i < SPI_processed; i++) {
+                HeapTuple t = SPI_tuptable->vals[i];
+                tuplestore_puttuple(l->rsi->setResult, t);
+            }
+            SPI_finish();
+        },
+        &lc);
 }
 
 // The SQL reading a source: a table name (resolved in the caller's
@@ -1179,16 +1501,7 @@ const char *source_sql(fe::DeployPlan *p, text *source)
     if (!src)
         return psprintf("SELECT * FROM %s", quote_qualified_identifier(get_namespace_name(get_rel_namespace(p->heapoid)),
                                                                        get_rel_name(p->heapoid)));
-    // A (possibly qualified, possibly quoted) table name: identifier characters only.
-    bool is_name = *src != '\0', quoted = false;
-    for (const char *c = src; *c && is_name; c++) {
-        if (*c == '"')
-            quoted = !quoted;
-        else if (!quoted)
-            is_name = isalnum(static_cast<unsigned char>(*c)) || *c == '_' || *c == '$' || *c == '.' ||
-                      static_cast<unsigned char>(*c) >= 0x80;
-    }
-    if (is_name && !quoted) {
+    if (source_is_name(src)) {
         Oid rel = RangeVarGetRelid(makeRangeVarFromNameList(fe::compat::string_to_qualified_names(src)), NoLock, false);
         return psprintf("SELECT * FROM %s",
                         quote_qualified_identifier(get_namespace_name(get_rel_namespace(rel)), get_rel_name(rel)));
@@ -1311,8 +1624,37 @@ Datum training_call(FunctionCallInfo fcinfo, bool typed)
                         errhint("Pass NULL::a_table or NULL::a_type whose columns are named like the source's "
                                 "columns and the features.")));
     fe::DeploymentRow row;
-    fe::DeployPlan *p = plan_named(PG_GETARG_TEXT_PP(0), &row, fe::g_jit);
+    char *schema, *fname;
+    fe::DeployPlan *p = plan_named(PG_GETARG_TEXT_PP(0), &row, fe::g_jit, &schema, &fname);
+    fe::DeployPlan *p_table = p;  // (freed at the end, with any shard plan made under it)
     auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    p->route = fe::citus_route_build(p, schema, fname);
+    if (p->route) {
+        // Over a Citus distributed table: one of its shards here with that
+        // shard's plan (its history is that shard's rows); the whole table
+        // (by name, or no source) on its shards' nodes, outside transaction
+        // blocks (batch_into).
+        char *src = PG_ARGISNULL(1) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(1));
+        Oid srel = !src ? p->heapoid
+                   : source_is_name(src)
+                       ? RangeVarGetRelid(makeRangeVarFromNameList(fe::compat::string_to_qualified_names(src)), NoLock,
+                                          true)
+                       : InvalidOid;
+        int at = -1;
+        for (int i = 0; OidIsValid(srel) && i < p->route->nshards && at < 0; i++)
+            if (p->route->relid[i] == srel)
+                at = i;
+        if (at >= 0)
+            p = fe::citus_shard_plan(p, at);
+        else if (srel == p->heapoid && fe::g_citus_parallel_batch && !fe::citus_multi_statement_transaction() &&
+                 !fe::citus_forwarded_here()) {
+            InitMaterializedSRF(fcinfo, typed ? 0 : MAT_SRF_USE_EXPECTED_DESC);
+            citus_parallel_training(p, rsi, quote_qualified_identifier(schema, fname), mode,
+                                    typed ? rowdesc->tdtypeid : InvalidOid);
+            MemoryContextDelete(p_table->cxt);
+            return Datum(0);
+        }
+    }
     SPI_connect();
     Portal lp = open_source(source_sql(p, PG_ARGISNULL(1) ? nullptr : PG_GETARG_TEXT_PP(1)));
     TupleDesc sd = lp->tupDesc;
@@ -1364,7 +1706,7 @@ Datum training_call(FunctionCallInfo fcinfo, bool typed)
                             errhint("AS t%s (feature_ext.training_set_columns(deployment, source) returns it).",
                                     training_columns(p, sd))));
     }
-    if (fe::g_jit)
+    if (fe::g_jit && !p->jit_tried)
         fe::jit_attach(p, &row.jo);
     InitMaterializedSRF(fcinfo, typed ? 0 : MAT_SRF_USE_EXPECTED_DESC);
     LabelCursor lc{lp, p, 0, 0, sd->natts, map};
@@ -1390,7 +1732,7 @@ Datum training_call(FunctionCallInfo fcinfo, bool typed)
         SPI_cursor_close(hc.portal);
     SPI_cursor_close(lp);
     SPI_finish();
-    MemoryContextDelete(p->cxt);
+    MemoryContextDelete(p_table->cxt);
     return Datum(0);
 }
 
@@ -1486,7 +1828,7 @@ FE_FUNCTION(fe_deploy)
     // Over a Citus distributed table a request reads the shard of its key:
     // every window must be partitioned by the distribution column.
     if (fe::citus_dist_method(p->heapoid) == 'h')
-        fe::citus_check_windows(p, fe::citus_dist_attno(p->heapoid));
+        fe::citus_check_plan(p, fe::citus_dist_attno(p->heapoid));
     // Native code, compiled once here and kept in the catalog (docs/DEPLOY.md, JIT).
     // (feature_ext.jit = off: no LLVM at all; a later session with it on compiles.)
     fe::JitObject jo;

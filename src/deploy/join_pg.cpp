@@ -65,7 +65,8 @@ struct JoinStep {
     TupleDesc rdesc;           // a row of the joined table
     TupleTableSlot *rslot;
     // LAST JOIN
-    AttrNumber key_attnos[INDEX_MAX_KEYS];
+    AttrNumber key_attnos[INDEX_MAX_KEYS];  // (dimension lookups too: the btree's key columns)
+    AttrNumber key_main[INDEX_MAX_KEYS];    // the key's value is this request column as is, else 0 (Citus)
     bool nullsafe[INDEX_MAX_KEYS];  // written IS NOT DISTINCT FROM: a NULL value looks up the NULL key
     AttrNumber order_attno;
     bool *need;                // t2 columns read (by attno - 1)
@@ -279,6 +280,19 @@ bool refs_level0_rt(Node *node, void *ctx)
     return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(refs_level0_rt)), ctx);
 }
 
+// The request column (range table entry 1, `levelsup` levels up) an
+// expression is, as is (binary-compatible relabelling aside); 0 otherwise.
+AttrNumber request_column(Node *n, int levelsup)
+{
+    n = strip_relabel(n);
+    if (n && IsA(n, Var)) {
+        Var *v = reinterpret_cast<Var *>(n);
+        if (int(v->varlevelsup) == levelsup && v->varno == 1 && v->varattno > 0)
+            return v->varattno;
+    }
+    return InvalidAttrNumber;
+}
+
 // A table a join reads: the same rules as the deployment's table (privilege,
 // row-level security, not temporary, not the deployment's table itself).
 void check_joined_table(JB *b, Relation rel, const char *what)
@@ -291,15 +305,27 @@ void check_joined_table(JB *b, Relation rel, const char *what)
     if (rel->rd_rel->relkind != RELKIND_RELATION)
         jfail(b, ERRCODE_WRONG_OBJECT_TYPE, -1, psprintf("%s reads \"%s\", which is not a table", what, name),
               "Joins read tables (views, foreign and partitioned tables are not supported).");
-    if (is_citus_shell(RelationGetRelid(rel)))  // (its rows are on the workers: reading it here is wrong)
-        refuse_citus_shell(rel, what);
-    // Over a distributed table each request runs on its key's worker, where
-    // this table would be whatever local table has its name there.
-    if (is_citus_shell(RelationGetRelid(b->heap)))
+    // Over a distributed table each request runs on its key's worker, with
+    // every table read there: a colocated shard (checked with the join's
+    // keys once planned: citus_check_plan) or a reference table's copy.  A
+    // table Citus does not know would be whatever local table has its name
+    // on the worker; and a Citus table read from an ordinary deployment is
+    // an empty shell (its rows are on the workers).
+    CitusTable mt, jt;
+    bool main_citus = citus_table(RelationGetRelid(b->heap), &mt);
+    bool rel_citus = citus_table(RelationGetRelid(rel), &jt);
+    if (main_citus && (!rel_citus || !(jt.method == 'h' || citus_is_reference(jt))))
         jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
-              psprintf("%s over the Citus table \"%s\" cannot read other tables yet", what,
-                       RelationGetRelationName(b->heap)),
-              "Deployments over a distributed table read that table only (docs/SCALE-OUT.md).");
+              psprintf("%s over the Citus distributed table \"%s\" reads \"%s\", which is neither a Citus reference "
+                       "table nor a distributed table colocated with it",
+                       what, RelationGetRelationName(b->heap), name),
+              psprintf("A request runs on the node that holds its key, where only colocated shards and reference "
+                       "tables are local: SELECT create_reference_table('%s'), or create_distributed_table('%s', "
+                       "<the join key>, colocate_with => '%s') (docs/SCALE-OUT.md).",
+                       qualified(RelationGetRelid(rel)), qualified(RelationGetRelid(rel)),
+                       qualified(RelationGetRelid(b->heap))));
+    if (!main_citus && rel_citus)
+        refuse_citus_shell(rel, what);
     if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
         jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1, psprintf("table \"%s\" is a temporary table", name),
               "A deployment is called from other sessions, which cannot read this session's temporary tables.");
@@ -1016,6 +1042,7 @@ void plan_last(JB *b, JoinStep *s, int si, RangeTblEntry *rte, Node *onqual)
             if (kvx) {
                 used[cd->conj] = true;
                 s->key_attnos[k] = cd->attno;
+                s->key_main[k] = request_column(kvx, 1);
                 s->nullsafe[k] = cd->nullsafe;
                 s->keys[k] = ExecInitExpr(reinterpret_cast<Expr *>(remap(b, kvx, 1, si, 0, s->need)), nullptr);
                 break;
@@ -1192,6 +1219,8 @@ void plan_dim(JB *b, JoinStep *s, int si, RangeTblEntry *rte, int rt, Node *onqu
         op_input_types(cd->op, &lt, &rtype);
         ScanKeyEntryInitialize(&s->skeys[k], 0, AttrNumber(k + 1), BTEqualStrategyNumber, rtype, cd->collation,
                                get_opcode(cd->op), Datum(0));
+        s->key_attnos[k] = best->rd_index->indkey.values[k];
+        s->key_main[k] = request_column(cd->other, 0);
         s->keys[k] = ExecInitExpr(reinterpret_cast<Expr *>(remap(b, cd->other, 2, si, rt, nullptr)), nullptr);
     }
     index_close(best, NoLock);
@@ -1528,6 +1557,17 @@ bool join_reads(const DeployPlan *p, Oid relid)
         if (p->joins->steps[i].relid == relid || p->joins->steps[i].indexoid == relid)
             return true;
     return false;
+}
+
+int join_table_count(const DeployPlan *p) { return p && p->joins ? p->joins->nsteps : 0; }
+
+Oid join_table(const DeployPlan *p, int i, int *nkeys, const AttrNumber **key_attnos, const AttrNumber **key_main)
+{
+    const JoinStep *s = &p->joins->steps[i];
+    *nkeys = s->nkeys;
+    *key_attnos = s->key_attnos;
+    *key_main = s->key_main;
+    return s->relid;
 }
 
 void join_explain(const DeployPlan *p, StringInfo out, bool notices)

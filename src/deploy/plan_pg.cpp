@@ -1153,6 +1153,91 @@ DeployPlan *plan_bound(const char *name, const char *bound, const char *tree, Oi
     return plan_impl(name, bound, nullptr, nullptr, parent, false, explain, kPlanBound, nullptr, relid);
 }
 
+namespace {
+
+struct RelMap {
+    int n;
+    const Oid *from, *to;
+};
+
+Oid map_rel(const RelMap *m, Oid rel)
+{
+    for (int i = 0; i < m->n; i++)
+        if (m->from[i] == rel)
+            return m->to[i];
+    return rel;
+}
+
+// Re-point every relation of a tree (range table entries at every level,
+// and the regclass arguments of window_union() calls) through the map.
+bool map_rels_walker(Node *node, void *ctx)
+{
+    if (!node)
+        return false;
+    const RelMap *m = static_cast<const RelMap *>(ctx);
+    if (IsA(node, RangeTblEntry)) {
+        RangeTblEntry *rte = reinterpret_cast<RangeTblEntry *>(node);
+        if (rte->rtekind == RTE_RELATION)
+            rte->relid = map_rel(m, rte->relid);
+        return false;
+    }
+    if (IsA(node, Const)) {
+        Const *c = reinterpret_cast<Const *>(node);
+        if (c->consttype == REGCLASSOID && !c->constisnull)
+            c->constvalue = ObjectIdGetDatum(map_rel(m, DatumGetObjectId(c->constvalue)));
+        return false;
+    }
+    if (IsA(node, Query))
+        return query_tree_walker(reinterpret_cast<Query *>(node),
+                                 reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(map_rels_walker)), ctx,
+                                 QTW_EXAMINE_RTES_BEFORE);
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(map_rels_walker)),
+                                  ctx);
+}
+
+}  // namespace
+
+DeployPlan *plan_bound_mapped(const char *name, const char *tree, int nmap, const Oid *from, const Oid *to,
+                              MemoryContext parent)
+{
+    const char *key = bound_tree_key();
+    if (!tree || strncmp(tree, key, strlen(key)) != 0)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("deployment %s has no bound tree written on this node", name),
+                        errdetail("A deployment over Citus tables that reads several tables is planned from it for "
+                                  "each shard."),
+                        errhint("Redeploy it with feature_ext.deploy(..., '{\"replace\": true}') on the coordinator.")));
+    // Each table and its stand-in have the same columns (a shard is made
+    // with its table's; dropped columns can differ): else the tree's column
+    // numbers would read other columns.
+    for (int i = 0; i < nmap; i++) {
+        Relation a = table_open(from[i], AccessShareLock), b = table_open(to[i], AccessShareLock);
+        TupleDesc da = RelationGetDescr(a), db = RelationGetDescr(b);
+        bool same = da->natts == db->natts;
+        for (int k = 0; same && k < da->natts; k++)
+            same = TupleDescAttr(da, k)->attisdropped == TupleDescAttr(db, k)->attisdropped &&
+                   (TupleDescAttr(da, k)->attisdropped || TupleDescAttr(da, k)->atttypid == TupleDescAttr(db, k)->atttypid);
+        const char *an = pstrdup(RelationGetRelationName(a)), *bn = pstrdup(RelationGetRelationName(b));
+        table_close(b, AccessShareLock);
+        table_close(a, AccessShareLock);
+        if (!same)
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("shard %s of table %s has another column layout than the table", bn, an),
+                            errdetail("The table has dropped columns that its shards do not have."),
+                            errhint("Deploy over the shard tables on their node instead.")));
+    }
+    MemoryContext tcxt = AllocSetContextCreate(CurrentMemoryContext, "feature_ext bound tree", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext old = MemoryContextSwitchTo(tcxt);
+    Query *q = static_cast<Query *>(stringToNode(tree + strlen(key)));
+    RelMap m = {nmap, from, to};
+    (void) map_rels_walker(reinterpret_cast<Node *>(q), &m);
+    union_all_rewrite(q);
+    MemoryContextSwitchTo(old);
+    DeployPlan *p = plan_impl(name, nullptr, tree, q, parent, false, nullptr, kPlanBound, nullptr, to[0]);
+    MemoryContextSetParent(tcxt, p->cxt);
+    return p;
+}
+
 DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext parent, bool check_only,
                             StringInfo explain, int fix_flags, List **fixes, Oid bind_relid)
 {

@@ -465,16 +465,31 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
     bool main_missing = !mm && !uw->no_instance;
     if (main_missing && !(fix_flags & kFixCreateIndex))
         return -2;
-    // Citus: a union window would read one shard of each table on a worker;
-    // not designed yet (docs/DEPLOY.md, "Union windows").
-    if (is_citus_shell(RelationGetRelid(heap)))
-        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                        errmsg("union windows over Citus tables are not supported yet")));
-    for (int r = 0; r < uw->nrels; r++)
-        if (is_citus_shell(uw->rels[r]))
+    // Citus: over a distributed table a request runs on its key's node and
+    // reads the colocated shard of each union table there, or a reference
+    // table's copy (the key mapping is checked once planned:
+    // citus_check_plan); any other table would be an empty shell or
+    // whatever local table has its name on that node.
+    CitusTable mt;
+    bool main_citus = citus_table(RelationGetRelid(heap), &mt);
+    for (int r = 0; r < uw->nrels; r++) {
+        CitusTable ut;
+        bool u_citus = citus_table(uw->rels[r], &ut);
+        if (main_citus && (!u_citus || !(ut.method == 'h' || citus_is_reference(ut))))
             ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                            errmsg("union windows over Citus tables are not supported yet"),
-                            errdetail("Table %s is a Citus table.", get_rel_name(uw->rels[r]))));
+                            errmsg("the union of window \"%s\" over the Citus distributed table \"%s\" reads \"%s\", "
+                                   "which is neither a Citus reference table nor a distributed table colocated with it",
+                                   wname, RelationGetRelationName(heap), get_rel_name(uw->rels[r])),
+                            errhint("A request runs on the node that holds its key: distribute %s by the column that "
+                                    "stands for the window's partition key, colocated with %s (docs/SCALE-OUT.md).",
+                                    qualified(uw->rels[r]), qualified(RelationGetRelid(heap)))));
+        if (!main_citus && u_citus)
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("the union of window \"%s\" cannot read table \"%s\": it is a Citus table", wname,
+                                   get_rel_name(uw->rels[r])),
+                            errdetail("Its rows live in shard tables on the worker nodes; here it is an empty shell."),
+                            errhint("Deploy over a Citus distributed table colocated with it.")));
+    }
     MemoryContext old = MemoryContextSwitchTo(p->cxt);
     UnionGroup *ug = static_cast<UnionGroup *>(palloc0(sizeof(UnionGroup)));
     ug->nkeys = nkeys;

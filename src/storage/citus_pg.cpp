@@ -31,29 +31,48 @@ bool is_citus_shell(Oid relid) { return citus_dist_method(relid) != '\0'; }
 
 char citus_dist_method(Oid relid)
 {
+    CitusTable t;
+    return citus_table(relid, &t) ? t.method : '\0';
+}
+
+bool citus_table(Oid relid, CitusTable *out)
+{
+    out->method = '\0';
+    out->repmodel = '\0';
+    out->colocationid = 0;
     if (!OidIsValid(get_extension_oid("citus", true)))
-        return '\0';
+        return false;
     Oid dist = get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE);
     if (!OidIsValid(dist))
-        return '\0';
+        return false;
     AttrNumber col = get_attnum(dist, "logicalrelid");
     AttrNumber method = get_attnum(dist, "partmethod");
+    AttrNumber coloc = get_attnum(dist, "colocationid");
+    AttrNumber rep = get_attnum(dist, "repmodel");
     if (col == InvalidAttrNumber || method == InvalidAttrNumber)
-        return '\0';
+        return false;
     Relation rel = table_open(dist, AccessShareLock);
     ScanKeyData key;
     ScanKeyInit(&key, col, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
     SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, nullptr, 1, &key);
     HeapTuple tup = systable_getnext(scan);
-    char m = '\0';
-    if (HeapTupleIsValid(tup)) {
+    bool found = HeapTupleIsValid(tup);
+    if (found) {
         bool isnull;
         Datum d = heap_getattr(tup, method, RelationGetDescr(rel), &isnull);
-        m = isnull ? '?' : DatumGetChar(d);
+        out->method = isnull ? '?' : DatumGetChar(d);
+        if (coloc != InvalidAttrNumber) {
+            d = heap_getattr(tup, coloc, RelationGetDescr(rel), &isnull);
+            out->colocationid = isnull ? 0 : DatumGetInt32(d);
+        }
+        if (rep != InvalidAttrNumber) {
+            d = heap_getattr(tup, rep, RelationGetDescr(rel), &isnull);
+            out->repmodel = isnull ? '?' : DatumGetChar(d);
+        }
     }
     systable_endscan(scan);
     table_close(rel, AccessShareLock);
-    return m;
+    return found;
 }
 
 void refuse_citus_shell(Relation heap, const char *what)

@@ -15,6 +15,11 @@ string_agg, lag, first_value / last_value, row_number, rank).  In about
 four seeds of ten a union table computes v and / or f from its own row
 (`v * 2 + 1`, `coalesce(f, v::float8)`, constants ...): the UNION ALL branch's
 expression, or window_union's column list 'k, ts, v * 2 + 1 AS v, f, seq'.
+About a third of the seeds also LAST JOIN a table dj on the request's key (filled
+before the requests, ties on its order column, with or without a time
+condition or a condition on its column x) and output joined columns and a
+joined value mixed with a window count; the reference adds the same LATERAL
+lookup for the request row, ties broken by the row inserted last.
 
 Each row of the main table is requested and then inserted (OpenMLDB's
 protocol).  Every request (jit on and jit off), every row of <name>_batch()
@@ -146,6 +151,26 @@ class Case:
                        frame)
         self.frame = frame
         self.feats = rnd.sample(FEATURES, rnd.randrange(2, 6))
+        # About 35% of the seeds (drawn from a generator of their own: the
+        # others' cases are as before) also LAST JOIN a table dj (its own
+        # columns, filled before the requests, ties on jts broken by the row
+        # inserted last) on the request's key, with or without a time
+        # condition, and output joined columns beside the union window's
+        # features and mixed with them.
+        jrnd = random.Random(seed * 31 + 7)
+        self.join = None
+        if jrnd.random() < 0.35:
+            self.join = {"cond": jrnd.choice(["", " AND dj.jts <= {t}.ts", " AND dj.jts < {t}.ts AND dj.x > 10",
+                                              " AND dj.x IS NOT NULL"]),
+                         "ordered": jrnd.random() < 0.7,
+                         "outs": jrnd.sample(["j.x AS jx", "j.jts AS jts", "j.jseq AS jseq",
+                                              "coalesce(j.x, -1) * 1000 + count(*) OVER w AS jmix"],
+                                             jrnd.randrange(1, 4))}
+            self.jrows = [[jrnd.choice(keys + ["z"]), jrnd.randrange(span) * 10 + jrnd.choice([0, 0, 5]),
+                           None if jrnd.random() < 0.15 else jrnd.randrange(30), n + 1]
+                          for n in range(jrnd.randrange(5, 30))]
+            if self.form == "unionall":  # (the join reads the deployment's table: the modifier form)
+                self.form = "modifier"
         # computed union columns: per union table, v and f sometimes an
         # expression of the table's row (the UNION ALL branch's expression /
         # window_union's 'expr AS v'), evaluated per union row as it is read
@@ -166,8 +191,19 @@ class Case:
     def tables(self):
         return ["dm"] + ["du%d" % (j + 1) for j in range(self.nunion)]
 
+    def join_sql(self, t, native):
+        """The LAST JOIN of dj for the row of table (alias) t."""
+        j = self.join
+        order = " ORDER BY dj.jts DESC" if j["ordered"] else ""
+        if native:
+            order = " ORDER BY dj.jts DESC, dj.jseq DESC"
+        return (" LEFT JOIN LATERAL (SELECT dj.x, dj.jts, dj.jseq FROM dj WHERE dj.jk = %s.k%s%s LIMIT 1) j ON true"
+                % (t, j["cond"].format(t=t), order))
+
     def deploy_sql(self):
         fl = ", ".join("%s AS f%d" % (f, i) for i, f in enumerate(self.feats))
+        if self.join:
+            fl += ", " + ", ".join(self.join["outs"])
         if self.form == "unionall":
             src = " UNION ALL ".join("SELECT %s FROM %s" % ("k, ts, v, f, seq" if j == 0 else self.branch_cols(j - 1, False), t)
                                      for j, t in enumerate(self.tables()))
@@ -177,7 +213,8 @@ class Case:
             for j, t in enumerate(self.tables()[1:]))
         if self.no_instance:
             mods += ", feature_ext.instance_not_in_window()"
-        return "SELECT %s FROM dm WINDOW w AS (PARTITION BY k%s ORDER BY ts %s)" % (fl, mods, self.frame)
+        return "SELECT %s FROM dm%s WINDOW w AS (PARTITION BY k%s ORDER BY ts %s)" % (
+            fl, self.join_sql("dm", False) if self.join else "", mods, self.frame)
 
     def native_sql(self, main_filter):
         """The reference for one row: $1..$5 = its k, ts, v, f, seq."""
@@ -187,8 +224,16 @@ class Case:
             parts.append("SELECT k, ts, v, f, seq, 1 FROM dm WHERE k = $1 AND ts <= $2 AND " + main_filter)
         for j, t in enumerate(self.tables()[1:]):
             parts.append("SELECT %s, %d FROM %s WHERE k = $1 AND ts <= $2" % (self.branch_cols(j, False), j + 2, t))
-        sql = ("SELECT * FROM (SELECT %s, src FROM (SELECT * FROM (%s) u ORDER BY ts, src DESC, seq) x "
-               "WINDOW w AS (ORDER BY ts %s)) y WHERE src = 0" % (fl, " UNION ALL ".join(parts), self.frame))
+        outs = ", ".join("y.f%d" % i for i in range(len(self.feats)))
+        join = ""
+        if self.join:
+            # the joined columns (and the mix, with the window's count) for the request row
+            fl += ", count(*) OVER w AS fcnt"
+            outs += ", " + ", ".join(re.sub(r"count\(\*\) OVER w", "y.fcnt", o) for o in self.join["outs"])
+            join = self.join_sql("y", True)
+        sql = ("SELECT %s FROM (SELECT %s, k, ts, src FROM (SELECT * FROM (%s) u ORDER BY ts, src DESC, seq) x "
+               "WINDOW w AS (ORDER BY ts %s)) y%s WHERE src = 0" % (outs, fl, " UNION ALL ".join(parts), self.frame,
+                                                                  join))
         return re.sub(r"\$(\d)", r"%(a\1)s", sql)  # psycopg's named placeholders
 
 
@@ -219,7 +264,12 @@ def run_seed(conn, seed, verbose):
         cur.execute(sql, params)
         return cur.fetchall() if cur.description else None
     q("SELECT feature_ext.undeploy(name) FROM feature_ext.deployments WHERE name = 'public.ud'")
-    q("DROP TABLE IF EXISTS dm, du1, du2 CASCADE")
+    q("DROP TABLE IF EXISTS dm, du1, du2, dj CASCADE")
+    if c.join:
+        q("CREATE TABLE dj (jk text, jts bigint NOT NULL, x int, jseq int) USING feature_store")
+        q("CREATE INDEX ON dj USING skiplist (jk, jts)")
+        for r in c.jrows:
+            q("INSERT INTO dj VALUES (%s, %s, %s, %s)", r)
     for t in c.tables():
         cols = list(COLS)
         if t == "du2" and c.reorder:
@@ -235,7 +285,7 @@ def run_seed(conn, seed, verbose):
         print("seed %s: %s" % (seed, dsql))
     q("SELECT feature_ext.deploy('ud', %s)", (dsql,))
     conn.commit()
-    nf = len(c.feats)
+    nf = len(c.feats) + (len(c.join["outs"]) if c.join else 0)
     native = c.native_sql("true")
     for i, r in enumerate(c.main):
         args = dict(("a%d" % (n + 1), v) for n, v in enumerate(r))
@@ -293,7 +343,7 @@ def main():
         stop = start_server(port)
     t0 = time.time()
     failed = []
-    counts = {"unionall": 0, "modifier": 0, "no_instance": 0, "reorder": 0, "requests": 0, "computed": 0}
+    counts = {"unionall": 0, "modifier": 0, "no_instance": 0, "reorder": 0, "requests": 0, "join": 0, "computed": 0}
     try:
         conn = psycopg.connect(host="/tmp", port=port, user="postgres", dbname="postgres")
         with conn.cursor() as cur:
@@ -311,6 +361,7 @@ def main():
             counts["no_instance"] += c.no_instance
             counts["reorder"] += c.reorder
             counts["computed"] += c.computed()
+            counts["join"] += c.join is not None
             counts["requests"] += len(c.main)
             if problems:
                 failed.append((s, problems))
@@ -321,9 +372,10 @@ def main():
     for s, p in failed:
         print("FAIL seed %s: %s" % (s, p[0]))
     print("%d seeds (%d UNION ALL form, %d modifier form, %d INSTANCE_NOT_IN_WINDOW, %d with a reordered union "
-          "table, %d with computed union columns), %d requests x jit on/off + batch + training_set; %d failed; %.1fs"
+          "table, %d with a LAST JOIN too, %d with computed union columns), %d requests x jit on/off + batch + "
+          "training_set; %d failed; %.1fs"
           % (len(seeds), counts["unionall"], counts["modifier"], counts["no_instance"], counts["reorder"],
-             counts["computed"], counts["requests"], len(failed), time.time() - t0))
+             counts["join"], counts["computed"], counts["requests"], len(failed), time.time() - t0))
     return 1 if failed else 0
 
 

@@ -21,6 +21,16 @@
 #      batch() and training_set() (as_of, insertion, a label query) on every
 #      node equal a single node's over the same rows; a window not
 #      partitioned by the distribution column is refused (deploy, call);
+#      deployments that also read a colocated table (LAST JOIN), a
+#      reference table (dimension lookup) and a colocated union table are
+#      exact on every node (10 keys, against SQL) and see new rows of those
+#      tables; a non-colocated table, a colocated one joined by another
+#      column and a local table are refused naming them; batch() over the
+#      whole table computes on the shards' nodes (single- and multi-table
+#      deployments, on every node, equal to a single node's; with
+#      feature_ext.citus_parallel_batch off on the calling node), and so
+#      does training_set() (as_of, insertion, typed); multi-table
+#      deployments' other sources are refused;
 #   4. retention (table option) applied by the coordinator's DELETE on every
 #      shard; 5. TRUNCATE and DROP TABLE through the coordinator.
 # Citus comes from the
@@ -263,8 +273,8 @@ fi
 TS_COLS="AS t(k text, v float8, ts timestamptz, k_feature text, c bigint, s float8)"
 LAB_COLS="AS t(k text, v float8, ts timestamptz, lab bool, k_feature text, c bigint, s float8)"
 LAB_SRC='SELECT k, v, ts, (v::int % 2 = 0) AS lab FROM TABLE WHERE v::int % 7 = 0'
-digest() {  # PORT QUERY: "rows|md5 of the sorted rows"
-    fe_psql "$1" -At -c "SELECT count(*) || '|' || md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM ($2) x"
+digest() {  # PORT QUERY [SETTING]: "rows|md5 of the sorted rows"
+    fe_psql "$1" -At -c "${3:-SELECT 1}" -c "SELECT count(*) || '|' || md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM ($2) x" | tail -1
 }
 nrows=$(q "SELECT count(*) FROM txn")
 for form in "batch(NULL)" "batch(table)" "training_set as_of" "training_set insertion" "training_set as_of, label query"; do
@@ -287,6 +297,13 @@ for form in "batch(NULL)" "batch(table)" "training_set as_of" "training_set inse
     for p in "$C" "${PORTS[1]}" "${PORTS[2]}"; do
         got=$(digest "$p" "$d" 2>&1) || fail "$form over the distributed table on port $p: $got"
         [ "$got" = "$want" ] || fail "$form over the distributed table on port $p: $got, single node $want"
+        # batch() and training_set() over the whole table compute on the
+        # shards' nodes by default; with feature_ext.citus_parallel_batch
+        # off, here (a label query: here either way).
+        case $form in *"label query") ;; *)
+            got=$(digest "$p" "$d" "SET feature_ext.citus_parallel_batch = off" 2>&1) || fail "$form (not parallel) on port $p: $got"
+            [ "$got" = "$want" ] || fail "$form (not parallel) on port $p: $got, single node $want";;
+        esac
     done
 done
 # A window not partitioned by the distribution column is refused: a request
@@ -305,19 +322,179 @@ grep -q 'is partitioned by (g), not by the distribution column "k"' <<<"$out" ||
 tryq "SELECT feature_ext.deploy('public.fg2', \$q\$$GWIN\$q\$)" && fail "deploy of a window partitioned by g over the distributed t2: $out"
 grep -q 'is partitioned by (g), not by the distribution column "k"' <<<"$out" || fail "deploy fg2: $out"
 q "SELECT feature_ext.undeploy('public.fg')" >/dev/null || fail "undeploy fg"
-# Multi-table deployments over Citus tables are refused (each other table
-# would need its colocated shard bound per request): a LAST JOIN of a local
-# table from the distributed t2, a LAST JOIN of the distributed t2 (union
-# windows: refused the same way, src/deploy/union_pg.cpp).
+# Multi-table deployments over a distributed table: each request runs on
+# its key's node and reads every table there, so the other tables must be
+# colocated (and joined by / union-mapped on their distribution column) or
+# reference tables.  side: colocated with txn; dim: a reference table; u2:
+# colocated, a union window's second table.  Each answer on the coordinator
+# (forwarded), on the key's worker and on the other worker equals the same
+# features computed by SQL over the tables.
 q "CREATE TABLE side (k text, s text, ts timestamptz NOT NULL) USING feature_store" >/dev/null
 q "CREATE INDEX side_k ON side USING skiplist (k, ts)" >/dev/null
-tryq "SELECT feature_ext.deploy('public.fj', \$q\$SELECT t2.k, j.s, count(*) OVER w AS c FROM t2 LEFT JOIN LATERAL (SELECT side.s FROM side WHERE side.k = t2.k ORDER BY side.ts DESC LIMIT 1) j ON true WINDOW w AS (PARTITION BY t2.k ORDER BY t2.ts ROWS 10 PRECEDING)\$q\$)" &&
-    fail "a LAST JOIN from the distributed t2 was deployed: $out"
-grep -q 'cannot read other tables yet' <<<"$out" || fail "LAST JOIN from t2: $out"
-tryq "SELECT feature_ext.deploy('public.fj2', \$q\$SELECT side.k, j.v FROM side LEFT JOIN LATERAL (SELECT t2.v FROM t2 WHERE t2.k = side.k ORDER BY t2.ts DESC LIMIT 1) j ON true\$q\$)" &&
-    fail "a LAST JOIN of the distributed t2 was deployed: $out"
-grep -qi 'citus' <<<"$out" || fail "LAST JOIN of t2: $out"
-q "DROP TABLE side" >/dev/null
+q "CREATE INDEX side_s ON side USING skiplist (s, ts)" >/dev/null
+tryq "SELECT create_distributed_table('side', 'k', colocate_with => 'txn')" || fail "create_distributed_table('side'): $out"
+q "INSERT INTO side SELECT 'k' || (i % 10), 's' || i, '2026-01-20'::timestamptz + i * interval '7 min' FROM generate_series(1, 9000) i" >/dev/null
+q "CREATE TABLE dim (m text PRIMARY KEY, label text)" >/dev/null
+tryq "SELECT create_reference_table('dim')" || fail "create_reference_table('dim'): $out"
+q "INSERT INTO dim SELECT 'k' || i, 'label ' || i FROM generate_series(0, 8) i" >/dev/null
+q "CREATE TABLE u2 (k text, v float8, ts timestamptz NOT NULL) USING feature_store" >/dev/null
+q "CREATE INDEX u2_k ON u2 USING skiplist (k, ts)" >/dev/null
+tryq "SELECT create_distributed_table('u2', 'k', colocate_with => 'txn')" || fail "create_distributed_table('u2'): $out"
+q "INSERT INTO u2 SELECT 'k' || (i % 10), 1000 + i, '2026-02-10'::timestamptz + i * interval '7 min' FROM generate_series(1, 900) i" >/dev/null
+FJ="SELECT txn.k, j.s, d.label, count(*) OVER w AS c, sum(txn.v) OVER w AS s2 FROM txn
+      LEFT JOIN LATERAL (SELECT side.s FROM side WHERE side.k = txn.k AND side.ts <= txn.ts ORDER BY side.ts DESC LIMIT 1) j ON true
+      LEFT JOIN dim d ON d.m = txn.k
+    WINDOW w AS (PARTITION BY txn.k ORDER BY txn.ts ROWS 5 PRECEDING)"
+tryq "SELECT feature_ext.deploy('public.fj', \$q\$$FJ\$q\$)" || fail "deploy of a LAST JOIN and a reference lookup over txn: $out"
+FU="SELECT k, count(*) OVER w AS c, sum(v) OVER w AS s FROM (SELECT k, v, ts FROM txn UNION ALL SELECT k, v, ts FROM u2) u
+    WINDOW w AS (PARTITION BY k ORDER BY ts RANGE BETWEEN INTERVAL '3 days' PRECEDING AND CURRENT ROW)"
+tryq "SELECT feature_ext.deploy('public.fu', \$q\$$FU\$q\$)" || fail "deploy of a union window over txn and u2: $out"
+for p in "${PORTS[1]}" "${PORTS[2]}"; do
+    [ "$(fe_psql "$p" -At -c "SELECT count(*) FROM feature_ext.deployments WHERE name IN ('public.fj', 'public.fu')")" = 2 ] ||
+        fail "the multi-table deployments did not reach worker $p"
+done
+for i in 0 1 2 3 4 5 6 7 8 9; do
+    IFS='|' read -r osid oshard ohost oport <<<"$(q "SELECT * FROM feature_ext.key_owner('txn', 'k$i'::text)")"
+    other=${PORTS[1]}; [ "$oport" = "${PORTS[1]}" ] && other=${PORTS[2]}
+    wj=$(q "SELECT coalesce((SELECT s FROM side WHERE k = 'k$i' AND ts <= '2026-02-15' ORDER BY ts DESC LIMIT 1), '-')
+               || '|' || coalesce((SELECT label FROM dim WHERE m = 'k$i'), '-')
+               || '|' || (SELECT count(*) + 1 || '|' || sum(v) + 3.5 FROM (SELECT v FROM txn WHERE k = 'k$i' AND ts <= '2026-02-15' ORDER BY ts DESC LIMIT 5) x)")
+    wu=$(q "SELECT count(*) + 1 || '|' || coalesce(sum(v), 0) + 3.5 FROM (SELECT v, ts FROM txn WHERE k = 'k$i' UNION ALL SELECT v, ts FROM u2 WHERE k = 'k$i') x
+             WHERE ts BETWEEN '2026-02-15'::timestamptz - interval '3 days' AND '2026-02-15'")
+    for port in "$C" "$oport" "$other"; do
+        got=$(fe_psql "$port" -At -c "SELECT coalesce(s, '-') || '|' || coalesce(label, '-') || '|' || c || '|' || s2 FROM fj('k$i', 3.5, '2026-02-15')" 2>&1) ||
+            fail "fj('k$i') on port $port: $got"
+        [ "$got" = "$wj" ] || fail "fj('k$i') on port $port: $got, expected $wj"
+        got=$(fe_psql "$port" -At -c "SELECT c || '|' || s FROM fu('k$i', 3.5, '2026-02-15')" 2>&1) || fail "fu('k$i') on port $port: $got"
+        [ "$got" = "$wu" ] || fail "fu('k$i') on port $port: $got, expected $wu"
+    done
+done
+# New rows of the other tables are in the next answer (their shards' indexes).
+q "INSERT INTO side VALUES ('k4', 'newest', '2026-02-14 23:59:59')" >/dev/null
+q "INSERT INTO u2 VALUES ('k4', 77, '2026-02-14 23:30')" >/dev/null
+got=$(q "SELECT s FROM fj('k4', 3.5, '2026-02-15')")
+[ "$got" = newest ] || fail "fj('k4') after a side row: $got"
+want=$(q "SELECT count(*) + 1 || '|' || sum(v) + 3.5 FROM (SELECT v, ts FROM txn WHERE k = 'k4' UNION ALL SELECT v, ts FROM u2 WHERE k = 'k4') x
+          WHERE ts BETWEEN '2026-02-15'::timestamptz - interval '3 days' AND '2026-02-15'")
+got=$(q "SELECT c || '|' || s FROM fu('k4', 3.5, '2026-02-15')")
+[ "$got" = "$want" ] || fail "fu('k4') after a u2 row: $got, expected $want"
+# Offline: batch() over the whole table computes on the shards' nodes (each
+# node's joins and unions reading its colocated shards), equal to the same
+# deployments over plain copies of the tables on worker 1; other sources
+# (and training_set) would read this node's empty shells: refused.
+fe_psql "${PORTS[1]}" -c "TRUNCATE txn_local" >/dev/null || fail "truncate txn_local"
+q "COPY txn TO STDOUT" | fe_psql "${PORTS[1]}" -c "COPY txn_local FROM STDIN" >/dev/null || fail "copy into txn_local"
+fe_psql "${PORTS[1]}" >/dev/null <<SQL || fail "the single-node copies on worker 1"
+CREATE TABLE side_l (k text, s text, ts timestamptz NOT NULL) USING feature_store;
+CREATE INDEX side_l_k ON side_l USING skiplist (k, ts);
+CREATE TABLE dim_l (m text PRIMARY KEY, label text);
+CREATE TABLE u2_l (k text, v float8, ts timestamptz NOT NULL) USING feature_store;
+CREATE INDEX u2_l_k ON u2_l USING skiplist (k, ts);
+SQL
+for t in side dim u2; do
+    q "COPY $t TO STDOUT" | fe_psql "${PORTS[1]}" -c "COPY ${t}_l FROM STDIN" >/dev/null || fail "copy into ${t}_l"
+done
+FJL=${FJ//side/side_l}; FJL=${FJL//dim d/dim_l d}; FJL=${FJL//txn/txn_local}
+FUL=${FU//u2/u2_l}; FUL=${FUL//txn/txn_local}
+fe_psql "${PORTS[1]}" -c "SELECT feature_ext.deploy('public.fjl', \$q\$$FJL\$q\$)" -c "SELECT feature_ext.deploy('public.ful', \$q\$$FUL\$q\$)" >/dev/null ||
+    fail "the single-node deployments on worker 1"
+for f in fj fu; do
+    want=$(digest "${PORTS[1]}" "SELECT * FROM ${f}l_batch('txn_local')" 2>&1) || fail "single-node ${f}l_batch: $want"
+    [ "${want%%|*}" = "$nrows" ] || fail "single-node ${f}l_batch: ${want%%|*} rows, expected $nrows"
+    for p in "$C" "${PORTS[1]}" "${PORTS[2]}"; do
+        got=$(digest "$p" "SELECT * FROM ${f}_batch('txn')" 2>&1) || fail "${f}_batch('txn') on port $p: $got"
+        [ "$got" = "$want" ] || fail "${f}_batch('txn') on port $p: $got, single node $want"
+    done
+done
+tryq "SELECT count(*) FROM fj_batch('SELECT * FROM txn WHERE v > 10')" && fail "batch() of a query over a multi-table Citus deployment answered: $out"
+grep -q 'reads several Citus tables' <<<"$out" || fail "fj_batch(query): $out"
+# training_set() over the whole table too (as of each row's time, and in
+# insertion order), typed and with a column list; a label query is refused.
+for f in fj fu; do
+    cols=$(fe_psql "${PORTS[1]}" -At -c "SELECT feature_ext.training_set_columns('public.${f}l', 'txn_local')")
+    for m in as_of insertion; do
+        want=$(digest "${PORTS[1]}" "SELECT * FROM feature_ext.training_set('public.${f}l', 'txn_local', mode => '$m') AS t$cols" 2>&1) ||
+            fail "single-node training_set of ${f}l ($m): $want"
+        [ "${want%%|*}" = "$nrows" ] || fail "single-node training_set of ${f}l ($m): ${want%%|*} rows, expected $nrows"
+        for p in "$C" "${PORTS[1]}" "${PORTS[2]}"; do
+            got=$(digest "$p" "SELECT * FROM feature_ext.training_set('public.$f', 'txn', mode => '$m') AS t$cols" 2>&1) ||
+                fail "training_set of $f ($m) on port $p: $got"
+            [ "$got" = "$want" ] || fail "training_set of $f ($m) on port $p: $got, single node $want"
+        done
+    done
+done
+q "CREATE TYPE fu_row AS (k text, v float8, ts timestamptz, c bigint, s float8)" >/dev/null
+fe_psql "${PORTS[1]}" -c "CREATE TYPE fu_row AS (k text, v float8, ts timestamptz, c bigint, s float8)" >/dev/null 2>&1 || true
+want=$(digest "${PORTS[1]}" "SELECT * FROM feature_ext.training_set('public.ful', 'txn_local', NULL::fu_row)" 2>&1) || fail "typed single-node training_set: $want"
+got=$(digest "$C" "SELECT * FROM feature_ext.training_set('public.fu', 'txn', NULL::fu_row)" 2>&1) || fail "typed training_set of fu: $got"
+[ "$got" = "$want" ] || fail "typed training_set of fu: $got, single node $want"
+tryq "SELECT count(*) FROM feature_ext.training_set('public.fu', 'SELECT * FROM txn WHERE v > 10') AS t(k text, v float8, ts timestamptz, k_feature text, c bigint, s float8)" &&
+    fail "training_set() of a label query over a multi-table Citus deployment answered: $out"
+grep -q 'reads several Citus tables' <<<"$out" || fail "training_set of fu over a query: $out"
+q "DROP TYPE fu_row" >/dev/null
+fe_psql "${PORTS[1]}" -c "SELECT feature_ext.undeploy('public.fjl')" -c "SELECT feature_ext.undeploy('public.ful')" \
+    -c "DROP TABLE side_l, dim_l, u2_l" >/dev/null || fail "dropping the single-node copies"
+# FE_CITUS_BENCH_SECONDS also times batch() over 400,000 rows (40 keys, 8
+# shards, 10 features over ROWS 100): on the shards' nodes vs on the
+# calling node (feature_ext.citus_parallel_batch off), medians of 3, and a
+# single node's batch() over the same rows (worker 1).
+if [ -n "${FE_CITUS_BENCH_SECONDS:-}" ]; then
+    BW="count(*) OVER w AS c, sum(v) OVER w AS s, avg(v) OVER w AS a, max(v) OVER w AS mx, min(v) OVER w AS mn,
+        sum(v * 2) OVER w AS s2, count(*) FILTER (WHERE v > 100) OVER w AS cf, max(v + 1) OVER w AS m1,
+        sum(v) FILTER (WHERE v < 50) OVER w AS sf, avg(v * 3) OVER w AS a3
+        FROM %s WINDOW w AS (PARTITION BY k ORDER BY ts ROWS 100 PRECEDING)"
+    for port in "$C" "${PORTS[1]}"; do
+        t=bt; [ "$port" = "$C" ] || t=bt_l
+        fe_psql "$port" -q >/dev/null <<SQL || fail "batch bench tables"
+CREATE TABLE $t (k text, v float8, ts timestamptz NOT NULL) USING feature_store;
+CREATE INDEX ${t}_k ON $t USING skiplist (k, ts);
+SQL
+    done
+    tryq "SET citus.shard_count = 8; SELECT create_distributed_table('bt', 'k')" || fail "bt: $out"
+    q "INSERT INTO bt SELECT 'k' || (i % 40), (i * 37) % 1009, '2026-01-01'::timestamptz + i * interval '1 s' FROM generate_series(1, 400000) i" >/dev/null
+    q "COPY bt TO STDOUT" | fe_psql "${PORTS[1]}" -c "COPY bt_l FROM STDIN" >/dev/null || fail "copy into bt_l"
+    q "SELECT feature_ext.deploy('public.fb', \$q\$SELECT k, $(printf "$BW" bt)\$q\$)" >/dev/null || fail "deploy fb"
+    fe_psql "${PORTS[1]}" -c "SELECT feature_ext.deploy('public.fbl', \$q\$SELECT k, $(printf "$BW" bt_l)\$q\$)" >/dev/null || fail "deploy fbl"
+    bms() {  # PORT SETTING QUERY -> ms of the query (median of 3)
+        local r t l=""
+        for r in 1 2 3; do
+            t=$(fe_psql "$1" -At -c "$2" -c '\timing on' -c "$3" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1)
+            l+=" $t"
+        done
+        tr ' ' '\n' <<<"$l" | grep -v '^$' | sort -g | sed -n 2p
+    }
+    par=$(bms "$C" "SELECT 1" "SELECT count(*) FROM fb_batch('bt')")
+    one=$(bms "$C" "SET feature_ext.citus_parallel_batch = off" "SELECT count(*) FROM fb_batch('bt')")
+    single=$(bms "${PORTS[1]}" "SELECT 1" "SELECT count(*) FROM fbl_batch('bt_l')")
+    echo "citus: batch() of 400,000 rows, 10 features: on the shards' nodes $par ms, on the coordinator $one ms, a single node $single ms ($(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))"
+    q "SELECT feature_ext.undeploy('public.fb')" >/dev/null
+    q "DROP TABLE bt" >/dev/null
+    fe_psql "${PORTS[1]}" -c "SELECT feature_ext.undeploy('public.fbl')" -c "DROP TABLE bt_l" >/dev/null
+fi
+# Refused at deploy, naming the table: t2 is distributed but not colocated
+# with txn (32 shards vs 8); side joined on another column than its
+# distribution column; a local table (not on the workers).
+tryq "SELECT feature_ext.deploy('public.fx', \$q\$SELECT txn.k, j.v, count(*) OVER w AS c FROM txn LEFT JOIN LATERAL (SELECT t2.v FROM t2 WHERE t2.k = txn.k ORDER BY t2.ts DESC LIMIT 1) j ON true WINDOW w AS (PARTITION BY txn.k ORDER BY txn.ts ROWS 5 PRECEDING)\$q\$)" &&
+    fail "a LAST JOIN of a non-colocated table was deployed: $out"
+grep -q 'joins the Citus table t2, which is not colocated with txn' <<<"$out" || fail "LAST JOIN of t2: $out"
+tryq "SELECT feature_ext.deploy('public.fx', \$q\$SELECT txn.k, j.k AS jk, count(*) OVER w AS c FROM txn LEFT JOIN LATERAL (SELECT side.k FROM side WHERE side.s = txn.k ORDER BY side.ts DESC LIMIT 1) j ON true WINDOW w AS (PARTITION BY txn.k ORDER BY txn.ts ROWS 5 PRECEDING)\$q\$)" &&
+    fail "a LAST JOIN of side on s was deployed: $out"
+grep -q 'without matching its distribution column "k" with the request' <<<"$out" || fail "LAST JOIN of side on s: $out"
+q "CREATE TABLE loc (k text, s text, ts timestamptz NOT NULL) USING feature_store" >/dev/null
+q "CREATE INDEX loc_k ON loc USING skiplist (k, ts)" >/dev/null
+tryq "SELECT feature_ext.deploy('public.fx', \$q\$SELECT txn.k, j.s, count(*) OVER w AS c FROM txn LEFT JOIN LATERAL (SELECT loc.s FROM loc WHERE loc.k = txn.k ORDER BY loc.ts DESC LIMIT 1) j ON true WINDOW w AS (PARTITION BY txn.k ORDER BY txn.ts ROWS 5 PRECEDING)\$q\$)" &&
+    fail "a LAST JOIN of a local table from txn was deployed: $out"
+grep -q 'which is neither a Citus reference table nor a distributed table colocated with it' <<<"$out" || fail "LAST JOIN of loc: $out"
+# ... and a Citus table joined from an ordinary deployment is an empty shell.
+tryq "SELECT feature_ext.deploy('public.fj2', \$q\$SELECT loc.k, j.v FROM loc LEFT JOIN LATERAL (SELECT t2.v FROM t2 WHERE t2.k = loc.k ORDER BY t2.ts DESC LIMIT 1) j ON true\$q\$)" &&
+    fail "a LAST JOIN of the distributed t2 from a local table was deployed: $out"
+grep -qi 'citus' <<<"$out" || fail "LAST JOIN of t2 from loc: $out"
+for f in fj fu; do q "SELECT feature_ext.undeploy('public.$f')" >/dev/null || fail "undeploy $f"; done
+for p in "${PORTS[1]}" "${PORTS[2]}"; do
+    [ "$(fe_psql "$p" -At -c "SELECT count(*) FROM feature_ext.deployments WHERE name IN ('public.fj', 'public.fu')")" = 0 ] ||
+        fail "undeploy left the multi-table deployments on worker $p"
+done
+q "DROP TABLE side, dim, u2, loc" >/dev/null
 q "DROP TABLE t2" >/dev/null
 # A row streamed in through the coordinator is in the next answer; the
 # deployment can be removed and made again under the same name.
@@ -405,4 +582,4 @@ q "DROP TABLE txn" >/dev/null
 for p in "${PORTS[1]}" "${PORTS[2]}"; do
     [ "$(fe_psql "$p" -At -c "SELECT count(*) FROM feature_ext.index_stats")" = 0 ] || fail "DROP TABLE left indexes on port $p"
 done
-echo "citus: ok (Citus $(q "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), coordinator + 2 workers: skiplist indexes, INSERT, COPY, UPDATE, DELETE, TRUNCATE, DROP through the coordinator (two-phase commit) exact on every shard, also after a shard move under a streaming writer; Citus's recovery commits a prepared transaction into its index; deployments over the distributed table made on every node from the coordinator, exact through the coordinator and on each worker (10 keys), a node without the key's shard names its node; index_scan refuses the coordinator's shell; a deployment over a shard is exact on its worker; key_owner() names the worker and shard that hold a key; batch() and training_set() on every node equal a single node's; a window not partitioned by the distribution column refused; multi-table deployments over Citus tables refused)"
+echo "citus: ok (Citus $(q "SELECT extversion FROM pg_extension WHERE extname = 'citus'"), coordinator + 2 workers: skiplist indexes, INSERT, COPY, UPDATE, DELETE, TRUNCATE, DROP through the coordinator (two-phase commit) exact on every shard, also after a shard move under a streaming writer; Citus's recovery commits a prepared transaction into its index; deployments over the distributed table made on every node from the coordinator, exact through the coordinator and on each worker (10 keys), a node without the key's shard names its node; index_scan refuses the coordinator's shell; a deployment over a shard is exact on its worker; key_owner() names the worker and shard that hold a key; batch() and training_set() on every node equal a single node's; a window not partitioned by the distribution column refused; LAST JOIN of a colocated table, a reference table lookup and a union window with a colocated table exact on every node, other tables refused naming them; batch() and training_set() on the shards' nodes in parallel, equal to a single node's)"

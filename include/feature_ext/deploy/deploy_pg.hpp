@@ -231,6 +231,11 @@ const char *bound_tree_key();
 // tree's deparsed text (with its positions).
 DeployPlan *plan_bound(const char *name, const char *bound, const char *tree, Oid relid, MemoryContext parent,
                        StringInfo explain);
+// The plan of a bound tree (written here) with its tables replaced:
+// from[i] by to[i] (to[0] stands for the deployment's table).  A Citus
+// shard's plan of a deployment that reads several tables (functions_pg.cpp).
+DeployPlan *plan_bound_mapped(const char *name, const char *tree, int nmap, const Oid *from, const Oid *to,
+                              MemoryContext parent);
 // A bound tree as the bound text it stands for now (its objects named as
 // they are called today, every one outside pg_catalog with its schema), or
 // nullptr when the tree was not written here.  A rename's event trigger
@@ -306,6 +311,14 @@ void citus_undeploy_workers(const char *schema, const char *fname);
 // column dist_attno (a request reads one shard: a partition spanning shards
 // would be counted on one shard only).
 void citus_check_windows(const DeployPlan *p, AttrNumber dist_attno);
+// The same, and every other table p reads is a reference table, or a
+// distributed table colocated with p's whose rows for a key are in the
+// key's colocated shard (joined by, or the union mapping, its distribution
+// column to p's); ERROR 0A000 naming the table otherwise.
+void citus_check_plan(const DeployPlan *p, AttrNumber dist_attno);
+// Does a deployment's Citus routing read relation relid (a shard, or a
+// table or index one of its shard plans reads)?  (functions_pg.cpp)
+bool citus_route_reads(const struct CitusRoute *r, Oid relid);
 // Forward a request to the Citus node that holds its key (host:port, node
 // nodeid) as `fn_sql` (SELECT * FROM schema.f($1::t1, ...)) over a
 // connection this backend keeps; the result row (deploy/citus_forward_pg.cpp).
@@ -313,6 +326,22 @@ void citus_check_windows(const DeployPlan *p, AttrNumber dist_attno);
 struct ForwardIo;
 Datum citus_forward(DeployPlan *p, const char *fn_sql, const char *host, int port, int32 nodeid,
                     const Datum *values, const bool *isnull, ForwardIo **io);
+// Run each node's query at once on its node (as the caller, over the
+// forwarder's connections) and append every row of the answers to ts (td's
+// columns, read with their input functions); local(local_arg), if given,
+// runs after the queries are sent and before the answers are read.  A
+// node's error is raised (the others cancelled).  Outside transaction blocks.
+struct GatherNode {
+    const char *host;
+    int port;
+    int32 nodeid;
+    const char *sql;
+    void *conn;  // (internal)
+};
+void citus_gather(GatherNode *nodes, int n, TupleDesc td, Tuplestorestate *ts, void (*local)(void *), void *local_arg);
+// Citus's test for a transaction that may have more statements than this
+// one (a forwarded call would not see its writes).
+bool citus_multi_statement_transaction();
 // This backend serves requests another node forwarded (it forwards none).
 bool citus_forwarded_here();
 // Kernels for the plan without the aggregates marked in exclude (compiled

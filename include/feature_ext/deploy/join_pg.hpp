@@ -47,6 +47,11 @@ bool join_in_windows(const DeployPlan *p);
 void join_mark_main_columns(const DeployPlan *p, bool *need);
 // Does the plan read relation relid (a joined table or one of its indexes)?
 bool join_reads(const DeployPlan *p, Oid relid);
+// The tables the joins read, in order (0 .. join_table_count() - 1): the
+// table's OID, its key columns and, per key, the request column whose value
+// it is looked up with as is (0: an expression or an earlier join's column).
+int join_table_count(const DeployPlan *p);
+Oid join_table(const DeployPlan *p, int i, int *nkeys, const AttrNumber **key_attnos, const AttrNumber **key_main);
 // explain(): one line per join; with notices (deploy time), a NOTICE for
 // each LAST JOIN that is not point-in-time (no condition on its order column
 // against the request row).

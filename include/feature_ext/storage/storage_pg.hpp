@@ -223,6 +223,16 @@ void standby_abort();                    // transaction abort
 // shell where its catalog lists it; reading it would be silently wrong.
 bool is_citus_shell(Oid relid);
 char citus_dist_method(Oid relid);  // pg_dist_partition.partmethod ('h' hash, 'n' none, ...), '\0' when not Citus's
+// A Citus table's pg_dist_partition row: partmethod, repmodel ('t' for a
+// reference table, whose one shard is on every node), colocationid.  false
+// (and '\0's) when the table is not Citus's.
+struct CitusTable {
+    char method;
+    char repmodel;
+    int32 colocationid;
+};
+bool citus_table(Oid relid, CitusTable *out);
+inline bool citus_is_reference(const CitusTable &t) { return t.method == 'n' && t.repmodel == 't'; }
 void refuse_citus_shell(Relation heap, const char *what);  // ERROR 0A000 for such a table
 
 }  // namespace fe
