@@ -1,5 +1,6 @@
 // feature_ext: union windows (see deploy/union_pg.hpp).
 #include "feature_ext/deploy/union_pg.hpp"
+#include "feature_ext/base/secure_pg.hpp"
 #include "feature_ext/base/compat_pg.hpp"
 #include "feature_ext/deploy/internal_pg.hpp"
 #include "feature_ext/deploy/union_order.hpp"
@@ -11,6 +12,10 @@ extern "C" {
 #include "access/table.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
+#include "executor/executor.h"
+#include "nodes/nodeFuncs.h"
+#include "parser/analyze.h"
+#include "tcop/tcopprot.h"
 #include "miscadmin.h"
 #include "optimizer/optimizer.h"
 #include "utils/acl.h"
@@ -125,30 +130,266 @@ const char *list_ident(const char **p)
     return s.data;
 }
 
-// A union table's columns from a column list "a, b AS c" (the
+// The entries of a column list, split at top-level commas (not inside
+// parentheses or quotes).
+List *split_entries(const char *list)
+{
+    List *out = NIL;
+    StringInfoData cur;
+    initStringInfo(&cur);
+    int depth = 0;
+    char quote = 0;
+    for (const char *c = list;; c++) {
+        if (!*c || (*c == ',' && depth == 0 && !quote)) {
+            const char *b = cur.data;
+            int len = cur.len;
+            while (len > 0 && (*b == ' ' || *b == '\n' || *b == '\t'))
+                b++, len--;
+            while (len > 0 && (b[len - 1] == ' ' || b[len - 1] == '\n' || b[len - 1] == '\t'))
+                len--;
+            out = lappend(out, pnstrdup(b, len));
+            resetStringInfo(&cur);
+            if (!*c)
+                break;
+            continue;
+        }
+        if (quote) {
+            if (*c == quote)
+                quote = 0;
+        } else if (*c == '\'' || *c == '"')
+            quote = *c;
+        else if (*c == '(')
+            depth++;
+        else if (*c == ')')
+            depth--;
+        appendStringInfoChar(&cur, *c);
+    }
+    return out;
+}
+
+bool plain_ident_char(char c, bool first)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (c & 0x80) ||
+           (!first && ((c >= '0' && c <= '9') || c == '$'));
+}
+
+// One identifier at *p (unquoted or "quoted"); false if there is none.
+bool skip_ident(const char **p)
+{
+    const char *c = *p;
+    if (*c == '"') {
+        c++;
+        for (;;) {
+            if (!*c)
+                return false;
+            if (*c == '"' && c[1] == '"')
+                c += 2;
+            else if (*c == '"')
+                break;
+            else
+                c++;
+        }
+        *p = c + 1;
+        return true;
+    }
+    if (!plain_ident_char(*c, true))
+        return false;
+    while (plain_ident_char(*c, false))
+        c++;
+    *p = c;
+    return true;
+}
+
+// "a" or "a AS c": a column of the table (as before computed entries).
+bool plain_entry(const char *e)
+{
+    const char *c = e;
+    while (*c == ' ')
+        c++;
+    if (!skip_ident(&c))
+        return false;
+    while (*c == ' ')
+        c++;
+    if (pg_strncasecmp(c, "as ", 3) == 0) {
+        c += 3;
+        while (*c == ' ')
+            c++;
+        if (!skip_ident(&c))
+            return false;
+        while (*c == ' ')
+            c++;
+    }
+    return *c == '\0';
+}
+
+// A computed entry "expr AS c": the expression's text and the column (the
+// last top-level AS followed by one identifier to the end); false if none.
+bool split_computed(const char *e, char **expr, const char **dst)
+{
+    int depth = 0;
+    char quote = 0;
+    const char *as = nullptr;
+    for (const char *c = e; *c; c++) {
+        if (quote) {
+            if (*c == quote)
+                quote = 0;
+            continue;
+        }
+        if (*c == '\'' || *c == '"')
+            quote = *c;
+        else if (*c == '(')
+            depth++;
+        else if (*c == ')')
+            depth--;
+        else if (depth == 0 && (*c == ' ' || *c == '\n' || *c == '\t') && pg_strncasecmp(c + 1, "as", 2) == 0 &&
+                 (c[3] == ' ' || c[3] == '\n' || c[3] == '\t' || c[3] == '"')) {
+            const char *d = c + 3;
+            while (*d == ' ' || *d == '\n' || *d == '\t')
+                d++;
+            const char *end = d;
+            if (skip_ident(&end)) {
+                while (*end == ' ')
+                    end++;
+                if (!*end)
+                    as = c;
+            }
+        }
+    }
+    if (!as)
+        return false;
+    *expr = pnstrdup(e, as - e);
+    const char *d = as + 3;
+    while (*d == ' ' || *d == '\n' || *d == '\t')
+        d++;
+    *dst = list_ident(&d);
+    return true;
+}
+
+// Whole-row, system column or outer references: a computed entry reads the
+// union table's own columns only.
+bool bad_var_walker(Node *n, void *)
+{
+    if (!n)
+        return false;
+    if (IsA(n, Var)) {
+        Var *v = reinterpret_cast<Var *>(n);
+        return v->varattno <= 0 || v->varlevelsup != 0 || v->varno != 1;
+    }
+    if (IsA(n, Param) || IsA(n, SubLink) || IsA(n, Aggref) || IsA(n, WindowFunc) || IsA(n, GroupingFunc))
+        return true;
+    return expression_tree_walker(n, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(bad_var_walker)),
+                                  nullptr);
+}
+
+[[noreturn]] void refuse_computed(const char *un, const char *wname, const char *expr, const char *what)
+{
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("the computed column \"%s\" of table \"%s\" in the union of window \"%s\" %s", expr, un, wname,
+                           what),
+                    errhint("A computed union column is an expression of the union table's own row: its columns, "
+                            "constants, casts and immutable or stable functions (docs/DEPLOY.md, \"Union windows\").")));
+}
+
+// A computed entry's expression, parsed and analysed over the union table as
+// `SELECT expr FROM ONLY table` with the search_path pinned (names resolve
+// in pg_catalog or as qualified, never through the caller's path).
+Expr *parse_computed(Relation u, const char *expr, const char *wname)
+{
+    const char *un = RelationGetRelationName(u);
+    char *sql = psprintf("SELECT %s FROM ONLY %s", expr, qualified(RelationGetRelid(u)));
+    SafeScope sc;
+    safe_enter(&sc, InvalidOid, 0);
+    List *raw = pg_parse_query(sql);
+    if (list_length(raw) != 1 || !IsA(linitial_node(RawStmt, raw)->stmt, SelectStmt))
+        refuse_computed(un, wname, expr, "is not one expression");
+    Query *q = parse_analyze_fixedparams(linitial_node(RawStmt, raw), sql, nullptr, 0, nullptr);
+    safe_leave(&sc);
+    if (list_length(q->rtable) != 1 || list_length(q->targetList) != 1 || q->jointree->quals || q->hasSubLinks ||
+        q->hasAggs || q->hasWindowFuncs || q->hasTargetSRFs || q->groupClause || q->cteList || q->setOperations ||
+        q->sortClause || q->limitCount || q->distinctClause || linitial_node(RangeTblEntry, q->rtable)->relid != RelationGetRelid(u))
+        refuse_computed(un, wname, expr, "is not one expression of the table's row");
+    Expr *e = linitial_node(TargetEntry, q->targetList)->expr;
+    if (bad_var_walker(reinterpret_cast<Node *>(e), nullptr))
+        refuse_computed(un, wname, expr,
+                        "reads something other than the table's own columns (a whole row, a system column, a "
+                        "subquery or an aggregate)");
+    if (contain_volatile_functions(reinterpret_cast<Node *>(e)))
+        refuse_computed(un, wname, expr, "calls a volatile function");
+    return e;
+}
+
+// A union table's columns from a column list "a, b AS c, expr AS d" (the
 // PostgreSQL-dialect UNION ALL branch, OpenMLDB's UNION (SELECT a, b AS c
 // FROM t)): each listed column of the table provides the main table's column
-// of the name after AS (or its own); same types.
+// of the name after AS (or its own); same types.  An entry that is not a
+// column ("bigint(c4str) AS c4", "date '2020-10-01' AS c8") is computed per
+// row from the table's row (UnionSource::comp_*).
 void map_columns(UnionSource *s, Relation u, Relation heap, const char *list, const char *wname)
 {
     const char *un = RelationGetRelationName(u);
     TupleDesc ud = RelationGetDescr(u), md = RelationGetDescr(heap);
-    const char *p = list;
     const char *twice = nullptr;  // a column of the table listed twice
-    while (*p) {
+    List *entries = split_entries(list);
+    s->comp_main = static_cast<AttrNumber *>(palloc0(sizeof(AttrNumber) * Max(list_length(entries), 1)));
+    s->comp_state = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * Max(list_length(entries), 1)));
+    s->comp_cols = static_cast<Bitmapset **>(palloc0(sizeof(Bitmapset *) * Max(list_length(entries), 1)));
+    ListCell *lc;
+    foreach (lc, entries) {
+        const char *entry = static_cast<const char *>(lfirst(lc));
+        if (!plain_entry(entry)) {
+            char *expr;
+            const char *dst;
+            if (!split_computed(entry, &expr, &dst))
+                ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
+                                errmsg("invalid column list of union table \"%s\": \"%s\"", un, list),
+                                errhint("Write columns of the table, each optionally followed by AS and a column of the "
+                                        "deployment's table, or an expression of the table's row followed by AS and "
+                                        "the column it stands for: 'a, b AS c, bigint(s) AS d'.")));
+            AttrNumber ma = get_attnum(RelationGetRelid(heap), dst);
+            if (ma <= 0)
+                ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                                errmsg("the computed column \"%s\" of table \"%s\" in the union of window \"%s\" stands "
+                                       "for \"%s\", which table \"%s\" has not", expr, un, wname, dst,
+                                       RelationGetRelationName(heap))));
+            Expr *e = parse_computed(u, expr, wname);
+            Form_pg_attribute matt = TupleDescAttr(md, ma - 1);
+            if (exprType(reinterpret_cast<Node *>(e)) != matt->atttypid)
+                ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                                errmsg("the computed column \"%s\" of table \"%s\" in the union of window \"%s\" has type "
+                                       "%s, not %s as column \"%s\" of table \"%s\"", expr, un, wname,
+                                       format_type_be(exprType(reinterpret_cast<Node *>(e))),
+                                       format_type_be(matt->atttypid), dst, RelationGetRelationName(heap)),
+                                errhint("Give the computed column the type of \"%s\" (CAST(... AS %s)).", dst,
+                                        format_type_be(matt->atttypid))));
+            for (int a = 0; a < ud->natts; a++)
+                if (s->to_main[a] == ma)
+                    ereport(ERROR, (errcode(ERRCODE_DUPLICATE_COLUMN),
+                                    errmsg("column \"%s\" is given twice in the union of window \"%s\"", dst, wname)));
+            for (int c = 0; c < s->ncomp; c++)
+                if (s->comp_main[c] == ma)
+                    ereport(ERROR, (errcode(ERRCODE_DUPLICATE_COLUMN),
+                                    errmsg("column \"%s\" is given twice in the union of window \"%s\"", dst, wname)));
+            Bitmapset *cols = nullptr;
+            pull_varattnos(reinterpret_cast<Node *>(e), 1, &cols);
+            Bitmapset *plain = nullptr;
+            int x = -1;
+            while ((x = bms_next_member(cols, x)) >= 0)
+                plain = bms_add_member(plain, x + FirstLowInvalidHeapAttributeNumber);
+            s->comp_main[s->ncomp] = ma;
+            s->comp_cols[s->ncomp] = plain;
+            s->comp_all = bms_union(s->comp_all, plain);
+            // ExecInitExpr checks EXECUTE on every function it calls.
+            s->comp_state[s->ncomp] = ExecInitExpr(e, nullptr);
+            s->ncomp++;
+            continue;
+        }
+        const char *p = entry;
         const char *src = list_ident(&p);
         const char *dst = src;
         if (pg_strncasecmp(p, "as ", 3) == 0) {
             p += 3;
             dst = list_ident(&p);
         }
-        if (*p == ',')
-            p++;
-        else if (*p)
-            ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
-                            errmsg("invalid column list of union table \"%s\": \"%s\"", un, list),
-                            errhint("Write columns of the table, each optionally followed by AS and a column of the "
-                                    "deployment's table: 'a, b AS c'.")));
         AttrNumber ua = get_attnum(RelationGetRelid(u), src);
         if (ua <= 0)
             ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
@@ -169,6 +410,10 @@ void map_columns(UnionSource *s, Relation u, Relation heap, const char *list, co
             if (s->to_main[a] == ma)
                 ereport(ERROR, (errcode(ERRCODE_DUPLICATE_COLUMN),
                                 errmsg("column \"%s\" is given twice in the union of window \"%s\"", dst, wname)));
+        for (int c = 0; c < s->ncomp; c++)
+            if (s->comp_main[c] == ma)
+                ereport(ERROR, (errcode(ERRCODE_DUPLICATE_COLUMN),
+                                errmsg("column \"%s\" is given twice in the union of window \"%s\"", dst, wname)));
         // One column of the table standing for two of the deployment's
         // (SELECT k, ts, v, v FROM t2): a source column maps to one column
         // (refused after the list's other checks).
@@ -183,6 +428,8 @@ void map_columns(UnionSource *s, Relation u, Relation heap, const char *list, co
                         errmsg("column \"%s\" of table \"%s\" is selected twice in the union of window \"%s\"", twice,
                                un, wname),
                         errhint("Select each column of a union table once.")));
+    if (s->ncomp)
+        s->uslot = MakeSingleTupleTableSlot(CreateTupleDescCopy(ud), &TTSOpsVirtual);
 }
 
 }  // namespace
@@ -297,6 +544,21 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
         s->to_main = static_cast<AttrNumber *>(palloc0(sizeof(AttrNumber) * Max(ud->natts, 1)));
         if (uw->cols[r])
             map_columns(s, u, heap, uw->cols[r], wname);
+        // The rows are found through the table's index on its key and order
+        // columns: those are the table's own columns, not computed.
+        for (int c = 0; c < s->ncomp; c++) {
+            bool keycol = s->comp_main[c] == order;
+            for (int i = 0; i < nkeys; i++)
+                keycol |= s->comp_main[c] == kattr[i];
+            if (keycol)
+                ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                                errmsg("the union of window \"%s\" computes column \"%s\" of table \"%s\", a PARTITION BY "
+                                       "or ORDER BY column", wname, NameStr(TupleDescAttr(md, s->comp_main[c] - 1)->attname), un),
+                                errdetail("A union table's rows are read through its skiplist index on the window's "
+                                          "partition and order columns."),
+                                errhint("Select the table's own column for it (\"x AS %s\"), with the same type; compute "
+                                        "only the other columns.", NameStr(TupleDescAttr(md, s->comp_main[c] - 1)->attname))));
+        }
         int matched = 0, ucols = 0;
         for (int a = 0; a < ud->natts && !uw->cols[r]; a++) {
             Form_pg_attribute ua = TupleDescAttr(ud, a);
@@ -385,7 +647,8 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
         }
         s->indexoid = um->indexoid;
         s->meta = copy_meta(p->cxt, um);
-        s->same_layout = same_layout(mm, um, s->to_main);
+        // computed columns are not in the payloads: the interpreter computes them
+        s->same_layout = s->ncomp == 0 && same_layout(mm, um, s->to_main);
         table_close(u, NoLock);
     }
     if (mm)
@@ -458,6 +721,27 @@ void union_check_held(DeployPlan *p, int g, AttrNumber attno)
             continue;
         const IndexMeta *m = s->meta;
         bool held = false, provided = false;
+        for (int c = 0; c < s->ncomp; c++) {
+            if (s->comp_main[c] != attno)
+                continue;
+            // computed: every column the expression reads is held
+            provided = held = true;
+            int x = -1;
+            while ((x = bms_next_member(s->comp_cols[c], x)) >= 0) {
+                bool h = m->order.attno == x;
+                for (int k = 0; k < m->nkeys; k++)
+                    h |= m->keys[k].attno == x;
+                for (int k = 0; k < m->nstored; k++)
+                    h |= m->stored[k].attno == x;
+                if (!h)
+                    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                                    errmsg("column \"%s\" of table \"%s\" (read by the union's computed column \"%s\") is "
+                                           "not held by skiplist index \"%s\"", get_attname(s->relid, AttrNumber(x), false),
+                                           get_rel_name(s->relid), get_attname(p->heapoid, attno, false), m->name),
+                                    errhint("Add the column to the index's INCLUDE (...) list, or drop INCLUDE to hold all "
+                                            "columns.")));
+            }
+        }
         for (int a = 0; a < s->natts; a++) {
             if (s->to_main[a] != attno)
                 continue;
@@ -488,7 +772,8 @@ void union_explain(DeployPlan *p, int g, StringInfo out)
         const UnionSource *s = &ug->src[i];
         if (s->read)
             appendStringInfo(out, " %s (index %s%s)", get_rel_name(s->relid), get_rel_name(s->indexoid),
-                             s->same_layout ? "" : ", other payload layout: interpreted");
+                             s->ncomp ? ", computed columns: interpreted"
+                             : s->same_layout ? "" : ", other payload layout: interpreted");
     }
     if (ug->uw->no_instance)
         appendStringInfoString(out, "; INSTANCE_NOT_IN_WINDOW: the main table's rows left out");
@@ -630,9 +915,22 @@ int read_sources(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *req
     return total;
 }
 
+// Rows whose computed columns are still to be evaluated.
+struct PendingRow {
+    const UnionSource *s;
+    Datum *v;   // the row's values in the main table's layout
+    bool *nl;
+    Datum *uv;  // its inputs in the union table's layout
+    bool *un;
+};
+struct Pending {
+    int n;
+    PendingRow *rows;  // capacity: the rows read
+};
+
 // A union table's row (payload pl of source s) in the main table's layout.
 void decode_row(DeployPlan *p, GroupPlan *g, const UnionSource *s, const uint8 *pl, Datum od, const Datum *reqv,
-                const bool *reqn, Datum *v, bool *nl)
+                const bool *reqn, Datum *v, bool *nl, Pending *pend)
 {
     int natts = p->natts;
     for (int a = 0; a < natts; a++) {
@@ -652,6 +950,64 @@ void decode_row(DeployPlan *p, GroupPlan *g, const UnionSource *s, const uint8 *
             continue;
         v[a - 1] = decode_stored(m, pl, sc, &nl[a - 1]);
     }
+    if (s->ncomp == 0)
+        return;
+    // Computed columns: the table's row in its own layout (the columns the
+    // expressions read, copied out of the store), evaluated by
+    // compute_pending() after the read section is left (an expression may
+    // call any function).
+    bool any = false;
+    for (int c = 0; c < s->ncomp; c++)
+        any |= p->cols_needed[s->comp_main[c] - 1];
+    if (!any)
+        return;
+    int un = s->uslot->tts_tupleDescriptor->natts;
+    PendingRow *pr = &pend->rows[pend->n++];
+    pr->s = s;
+    pr->v = v;
+    pr->nl = nl;
+    pr->uv = static_cast<Datum *>(palloc0(sizeof(Datum) * Max(un, 1)));
+    pr->un = static_cast<bool *>(palloc(sizeof(bool) * Max(un, 1)));
+    for (int a = 0; a < un; a++)
+        pr->un[a] = true;
+    for (int sc = 0; sc < m->nstored; sc++) {
+        AttrNumber ua = m->stored[sc].attno;
+        if (bms_is_member(ua, s->comp_all))
+            pr->uv[ua - 1] = decode_stored(m, pl, sc, &pr->un[ua - 1]);
+    }
+    for (int k = 0; k < m->nkeys; k++) {  // the key: the request's (a key column is a plain column)
+        AttrNumber ua = m->keys[k].attno, ma = s->to_main[ua - 1];
+        if (ma > 0) {
+            pr->uv[ua - 1] = reqv[ma - 1];
+            pr->un[ua - 1] = reqn[ma - 1];
+        }
+    }
+    pr->uv[m->order.attno - 1] = od;
+    pr->un[m->order.attno - 1] = false;
+}
+
+// The computed columns of the rows decode_row() left pending.
+void compute_pending(DeployPlan *p, const Pending *pend)
+{
+    ExprContext *ec = p->econtext;
+    TupleTableSlot *saved = ec->ecxt_scantuple;
+    for (int i = 0; i < pend->n; i++) {
+        const PendingRow *pr = &pend->rows[i];
+        const UnionSource *s = pr->s;
+        TupleTableSlot *us = s->uslot;
+        ExecClearTuple(us);
+        int un = us->tts_tupleDescriptor->natts;
+        memcpy(us->tts_values, pr->uv, sizeof(Datum) * un);
+        memcpy(us->tts_isnull, pr->un, sizeof(bool) * un);
+        ExecStoreVirtualTuple(us);
+        ec->ecxt_scantuple = us;
+        for (int c = 0; c < s->ncomp; c++) {
+            AttrNumber a = s->comp_main[c];
+            if (p->cols_needed[a - 1])
+                pr->v[a - 1] = ExecEvalExpr(s->comp_state[c], ec, &pr->nl[a - 1]);
+        }
+    }
+    ec->ecxt_scantuple = saved;
 }
 
 }  // namespace
@@ -697,6 +1053,7 @@ int union_collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *re
     bool decode = !use_jit || !p->jit->groups[jit_group].all_jitted;
     out->values = decode ? static_cast<Datum *>(palloc(sizeof(Datum) * size_t(Max(n, 1)) * natts)) : nullptr;
     out->isnull = decode ? static_cast<bool *>(palloc(sizeof(bool) * size_t(Max(n, 1)) * natts)) : nullptr;
+    Pending pend{0, static_cast<PendingRow *>(palloc(sizeof(PendingRow) * Max(n, 1)))};
     for (int i = 0; i < n; i++) {
         const UnionRowRef &ref = merged[i];
         int64 ov = sorder[ref.src][ref.idx];
@@ -706,11 +1063,12 @@ int union_collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *re
         out->payloads[i] = pl;
         if (decode)
             decode_row(p, g, &ug->src[ref.src], pl, out->orderd[i], reqv, reqn, out->values + size_t(i) * natts,
-                       out->isnull + size_t(i) * natts);
+                       out->isnull + size_t(i) * natts, &pend);
     }
     if (use_jit)
         rc = run_jit_group(p, jit_group, out, base, based, reqv, reqn);
     st.reader_exit(reader_id());
+    compute_pending(p, &pend);
     return rc;
 }
 
@@ -748,6 +1106,7 @@ void union_batch_rows(DeployPlan *p, int gi, const Rows *mainv, const Datum *req
     out->payloads = nullptr;
     out->values = static_cast<Datum *>(palloc(sizeof(Datum) * size_t(Max(n, 1)) * natts));
     out->isnull = static_cast<bool *>(palloc(sizeof(bool) * size_t(Max(n, 1)) * natts));
+    Pending pend{0, static_cast<PendingRow *>(palloc(sizeof(PendingRow) * Max(n, 1)))};
     for (int i = 0; i < n; i++) {
         const UnionRowRef &ref = merged[i];
         out->order[i] = sorder[ref.src][ref.idx];
@@ -759,9 +1118,10 @@ void union_batch_rows(DeployPlan *p, int gi, const Rows *mainv, const Datum *req
         }
         out->orderd[i] = order_to_datum(g->order_kind, out->order[i]);
         decode_row(p, g, &ug->src[ref.src], spay[ref.src][ref.idx], out->orderd[i], reqv, reqn,
-                   out->values + size_t(i) * natts, out->isnull + size_t(i) * natts);
+                   out->values + size_t(i) * natts, out->isnull + size_t(i) * natts, &pend);
     }
     st.reader_exit(reader_id());
+    compute_pending(p, &pend);
 }
 
 }  // namespace fe
@@ -775,6 +1135,7 @@ extern "C" {
 #include "nodes/nodeFuncs.h"
 #include "parser/parse_func.h"
 #include "parser/parsetree.h"
+#include "utils/ruleutils.h"
 }
 
 namespace fe {
@@ -885,8 +1246,31 @@ bool union_all_rewrite(Query *q)
             if (te->resjunk)
                 continue;
             Node *e = reinterpret_cast<Node *>(te->expr);
-            if (!IsA(e, Var) || reinterpret_cast<Var *>(e)->varattno <= 0 || reinterpret_cast<Var *>(e)->varlevelsup)
-                refuse_union_all("branches select plain columns (no expressions, casts or constants)");
+            bool plain = IsA(e, Var) && reinterpret_cast<Var *>(e)->varattno > 0 && !reinterpret_cast<Var *>(e)->varlevelsup;
+            if (!plain && first)
+                refuse_union_all("selects plain columns of the deployment's table in its first branch (no expressions, "
+                                 "casts or constants there: the request row is that table's row)");
+            if (!plain) {
+                // A computed column of a union table: its expression, as
+                // window_union()'s column list text ("expr AS c"), parsed
+                // again over the table when planned (union_pg.cpp,
+                // map_columns); printed with the search_path pinned, so
+                // functions outside pg_catalog are qualified.
+                const char *dst = strVal(list_nth(names, i));
+                if (exprType(e) != get_atttype(main_rte->relid, vm.attno[i]))
+                    refuse_union_all("has a column whose type differs between its branches");
+                SafeScope sc;
+                safe_enter(&sc, InvalidOid, 0);
+                List *ctx = deparse_context_for(get_rel_name(lr->relid), lr->relid);
+                char *et = deparse_expression(e, ctx, false, true);
+                safe_leave(&sc);
+                if (cols.len)
+                    appendStringInfoString(&cols, ", ");
+                appendStringInfo(&cols, "%s AS %s", et, quote_identifier(dst));
+                lnames = lappend(lnames, makeString(pstrdup(dst)));
+                i++;
+                continue;
+            }
             char *an = get_attname(lr->relid, reinterpret_cast<Var *>(e)->varattno, false);
             if (first)
                 vm.attno[i] = reinterpret_cast<Var *>(e)->varattno;

@@ -360,8 +360,30 @@ private:
             return t.kind == TK::kQIdent ? quote(unquote(t), '"') : lower(t.text);
         };
         for (;;) {
-            if (j >= close || (toks_[j].kind != TK::kIdent && toks_[j].kind != TK::kQIdent) || is_kw(toks_[j], "FROM"))
+            if (j >= close || is_kw(toks_[j], "FROM"))
                 return 0;
+            // a computed entry: an expression up to the next top-level comma
+            // or FROM, ending with AS name ("bigint(c4str) AS c4")
+            bool plain = (toks_[j].kind == TK::kIdent || toks_[j].kind == TK::kQIdent) &&
+                         !(j + 1 < close && is_op(toks_[j + 1], "(")) &&
+                         (j + 1 >= close || is_op(toks_[j + 1], ",") || is_kw(toks_[j + 1], "AS") ||
+                          is_kw(toks_[j + 1], "FROM"));
+            if (!plain) {
+                size_t e = j;
+                while (e < close && !is_op(toks_[e], ",") && !is_kw(toks_[e], "FROM"))
+                    e = is_op(toks_[e], "(") ? match(e) + 1 : e + 1;
+                if (e - j < 3 || !is_kw(toks_[e - 2], "AS") ||
+                    (toks_[e - 1].kind != TK::kIdent && toks_[e - 1].kind != TK::kQIdent))
+                    refuse("a computed column of a WINDOW ... UNION subquery needs AS and the column it stands for",
+                           toks_[j].pos, "Write e.g. (SELECT k, ts, bigint(s) AS v FROM t2).");
+                out += (out.empty() ? "" : ", ") + expr_text(j, e - 2) + " AS " + ident(toks_[e - 1]);
+                j = e;
+                if (j < close && is_op(toks_[j], ",")) {
+                    j++;
+                    continue;
+                }
+                break;
+            }
             std::string item = ident(toks_[j++]);
             if (j < close && is_kw(toks_[j], "AS")) {
                 if (j + 1 >= close || (toks_[j + 1].kind != TK::kIdent && toks_[j + 1].kind != TK::kQIdent))
@@ -391,6 +413,38 @@ private:
             return 0;
         *cols = out;
         return name;
+    }
+
+    // Tokens [from, to) as PostgreSQL text, OpenMLDB's cast functions
+    // (bigint(x), date(x), ...) as CAST(x AS type), the type names of
+    // CAST(x AS string) as PostgreSQL's (the conformance runner's mapping).
+    std::string expr_text(size_t from, size_t to) const
+    {
+        static const std::map<std::string, std::string> types = {
+            {"bool", "boolean"},   {"smallint", "smallint"}, {"int16", "smallint"},  {"int", "integer"},
+            {"int32", "integer"},  {"integer", "integer"},   {"bigint", "bigint"},    {"int64", "bigint"},
+            {"float", "real"},     {"double", "double precision"}, {"string", "text"}, {"date", "date"},
+            {"timestamp", "timestamp"}};
+        std::string r;
+        for (size_t k = from; k < to; k++) {
+            const Tok &t = toks_[k];
+            std::string name = lower(t.text);
+            if (t.kind == TK::kIdent && k + 1 < to && is_op(toks_[k + 1], "(") && types.count(name) &&
+                !(k > from && is_op(toks_[k - 1], "."))) {
+                size_t c = match(k + 1);
+                r += (k == from ? "" : t.ws) + "CAST(" + expr_text(k + 2, c) + " AS " + types.at(name) + ")";
+                k = c;
+                continue;
+            }
+            if (t.kind == TK::kIdent && k > from && is_kw(toks_[k - 1], "AS") && types.count(name) &&
+                (name == "string" || name == "double" || name == "float" || name == "int64" || name == "int32" ||
+                 name == "int16")) {
+                r += t.ws + types.at(name);
+                continue;
+            }
+            r += (k == from ? "" : t.ws) + t.out;
+        }
+        return r;
     }
 
     // The table name starting at token j (name or schema.name), as the
@@ -424,8 +478,10 @@ private:
                 depth--;
             else if (depth == 0 && is_kw(toks_[i], "FROM")) {
                 size_t inner = star_subquery(i + 1);
-                if (!inner)
+                if (!inner) {
+                    computed_from(i + 1);
                     continue;
+                }
                 size_t close = match(i + 1);
                 toks_[inner].ws = toks_[i + 1].ws.empty() ? " " : toks_[i + 1].ws;
                 for (size_t k = i + 1; k < inner; k++)
@@ -434,6 +490,27 @@ private:
                 toks_[close].ws.clear();
             }
         }
+    }
+
+    // FROM (SELECT id, int(c3f) AS c3, ... FROM t): the deployment's columns
+    // computed from its table's row (OpenMLDB's test_window_union.yaml 14-2..
+    // 14-4) is not supported: a request row is a row of the table.
+    void computed_from(size_t open) const
+    {
+        if (open + 1 >= toks_.size() || !is_op(toks_[open], "(") || !is_kw(toks_[open + 1], "SELECT"))
+            return;
+        size_t close = match(open);
+        for (size_t k = open + 2; k < close; k++)  // other subqueries: refused for what they hold
+            if (is_kw(toks_[k], "OVER") || is_kw(toks_[k], "WINDOW") || is_kw(toks_[k], "JOIN") ||
+                is_kw(toks_[k], "GROUP") || is_kw(toks_[k], "UNION") || is_kw(toks_[k], "WHERE"))
+                return;
+        for (size_t k = open + 2; k < close && !is_kw(toks_[k], "FROM"); k++)
+            if (is_op(toks_[k], "(") || is_kw(toks_[k], "CAST"))
+                refuse("a FROM subquery that computes the deployment's columns (casts, functions) is not supported",
+                       toks_[open].pos,
+                       "Deploy over the table itself (a request row is a row of the table) and compute in the select "
+                       "list; a union table's columns may be computed (WINDOW w AS (UNION (SELECT bigint(s) AS v FROM "
+                       "t2) ...)).");
     }
 
     void lexical()
@@ -698,9 +775,11 @@ private:
                 if (is_op(toks_[j], "(") && !inner)
                     inner = column_subquery(j, &cols);
                 if (is_op(toks_[j], "(") && !inner)
-                    refuse("WINDOW ... UNION of a subquery other than (SELECT columns FROM table) is not supported",
-                           toks_[j].pos, "Union tables with the main table's columns, each optionally renamed with AS "
-                                         "(no expressions or casts); see docs/CONFORMANCE.md.");
+                    refuse("WINDOW ... UNION of a subquery other than (SELECT columns or expressions FROM table) is "
+                           "not supported (a subquery with a join, WHERE, grouping or its own window)",
+                           toks_[j].pos, "Union tables with the main table's columns, each a column of the table or "
+                                         "an expression of its row, with AS the column it stands for; see docs/DEPLOY.md "
+                                         "\"Union windows\".");
                 if (!inner && ((toks_[j].kind != TK::kIdent && toks_[j].kind != TK::kQIdent) ||
                                is_kw(toks_[j], "PARTITION") || is_kw(toks_[j], "ORDER")))
                     syntax("a table expected after UNION", toks_[j].pos);

@@ -11,8 +11,11 @@ window over `FROM (SELECT ... FROM m UNION ALL SELECT ... FROM u1 ...) u` or
 with the modifiers (`feature_ext.window_union(...)`, sometimes
 `feature_ext.instance_not_in_window()`), a random ROWS / RANGE / GROUPS frame
 with offsets and EXCLUDE, and random features (aggregates, FILTER,
-string_agg, lag, first_value / last_value, row_number, rank).  About a
-third of the seeds also LAST JOIN a table dj on the request's key (filled
+string_agg, lag, first_value / last_value, row_number, rank).  In about
+four seeds of ten a union table computes v and / or f from its own row
+(`v * 2 + 1`, `coalesce(f, v::float8)`, constants ...): the UNION ALL branch's
+expression, or window_union's column list 'k, ts, v * 2 + 1 AS v, f, seq'.
+About a third of the seeds also LAST JOIN a table dj on the request's key (filled
 before the requests, ties on its order column, with or without a time
 condition or a condition on its column x) and output joined columns and a
 joined value mixed with a window count; the reference adds the same LATERAL
@@ -107,6 +110,8 @@ FRAMES = [
     "GROUPS BETWEEN {n} PRECEDING AND CURRENT ROW",
     "GROUPS BETWEEN {n} PRECEDING AND {m} PRECEDING",
 ]
+V_EXPRS = ["v * 2 + 1", "coalesce(v, -1)", "abs(v - 50)", "CASE WHEN f > 0 THEN v END", "7", "length(k) + v"]
+F_EXPRS = ["f * 0.5", "coalesce(f, v::float8)", "f + v", "1.5::float8", "round(f)", "(ts / 10)::float8"]
 FEATURES = [
     "sum(v) OVER w", "count(*) OVER w", "count(v) OVER w", "max(v) OVER w", "min(f) OVER w", "avg(f) OVER w",
     "sum(f) OVER w", "string_agg(v::text, ',') OVER w", "sum(f) FILTER (WHERE v > 40) OVER w",
@@ -166,6 +171,22 @@ class Case:
                           for n in range(jrnd.randrange(5, 30))]
             if self.form == "unionall":  # (the join reads the deployment's table: the modifier form)
                 self.form = "modifier"
+        # computed union columns: per union table, v and f sometimes an
+        # expression of the table's row (the UNION ALL branch's expression /
+        # window_union's 'expr AS v'), evaluated per union row as it is read
+        self.comp = [{"v": rnd.choice([None, None] + V_EXPRS), "f": rnd.choice([None, None] + F_EXPRS)}
+                     if rnd.random() < 0.4 else {"v": None, "f": None} for _ in range(self.nunion)]
+
+    def computed(self):
+        return any(c["v"] or c["f"] for c in self.comp)
+
+    def branch_cols(self, j, alias):
+        """The column list of union table j: k, ts, v, f, seq, computed ones as expressions."""
+        c = self.comp[j]
+        out = ["k", "ts"]
+        for col in ("v", "f"):
+            out.append(("%s AS %s" % (c[col], col) if alias else c[col]) if c[col] else col)
+        return ", ".join(out + ["seq"])
 
     def tables(self):
         return ["dm"] + ["du%d" % (j + 1) for j in range(self.nunion)]
@@ -184,9 +205,12 @@ class Case:
         if self.join:
             fl += ", " + ", ".join(self.join["outs"])
         if self.form == "unionall":
-            src = " UNION ALL ".join("SELECT k, ts, v, f, seq FROM %s" % t for t in self.tables())
+            src = " UNION ALL ".join("SELECT %s FROM %s" % ("k, ts, v, f, seq" if j == 0 else self.branch_cols(j - 1, False), t)
+                                     for j, t in enumerate(self.tables()))
             return "SELECT %s FROM (%s) u WINDOW w AS (PARTITION BY k ORDER BY ts %s)" % (fl, src, self.frame)
-        mods = "".join(", feature_ext.window_union('%s'::regclass)" % t for t in self.tables()[1:])
+        mods = "".join(", feature_ext.window_union('%s'::regclass%s)" % (
+            t, ", '%s'" % self.branch_cols(j, True).replace("'", "''") if self.comp[j]["v"] or self.comp[j]["f"] else "")
+            for j, t in enumerate(self.tables()[1:]))
         if self.no_instance:
             mods += ", feature_ext.instance_not_in_window()"
         return "SELECT %s FROM dm%s WINDOW w AS (PARTITION BY k%s ORDER BY ts %s)" % (
@@ -199,7 +223,7 @@ class Case:
         if not self.no_instance:
             parts.append("SELECT k, ts, v, f, seq, 1 FROM dm WHERE k = $1 AND ts <= $2 AND " + main_filter)
         for j, t in enumerate(self.tables()[1:]):
-            parts.append("SELECT k, ts, v, f, seq, %d FROM %s WHERE k = $1 AND ts <= $2" % (j + 2, t))
+            parts.append("SELECT %s, %d FROM %s WHERE k = $1 AND ts <= $2" % (self.branch_cols(j, False), j + 2, t))
         outs = ", ".join("y.f%d" % i for i in range(len(self.feats)))
         join = ""
         if self.join:
@@ -319,7 +343,7 @@ def main():
         stop = start_server(port)
     t0 = time.time()
     failed = []
-    counts = {"unionall": 0, "modifier": 0, "no_instance": 0, "reorder": 0, "requests": 0, "join": 0}
+    counts = {"unionall": 0, "modifier": 0, "no_instance": 0, "reorder": 0, "requests": 0, "join": 0, "computed": 0}
     try:
         conn = psycopg.connect(host="/tmp", port=port, user="postgres", dbname="postgres")
         with conn.cursor() as cur:
@@ -336,6 +360,7 @@ def main():
             counts[c.form] += 1
             counts["no_instance"] += c.no_instance
             counts["reorder"] += c.reorder
+            counts["computed"] += c.computed()
             counts["join"] += c.join is not None
             counts["requests"] += len(c.main)
             if problems:
@@ -347,9 +372,10 @@ def main():
     for s, p in failed:
         print("FAIL seed %s: %s" % (s, p[0]))
     print("%d seeds (%d UNION ALL form, %d modifier form, %d INSTANCE_NOT_IN_WINDOW, %d with a reordered union "
-          "table, %d with a LAST JOIN too), %d requests x jit on/off + batch + training_set; %d failed; %.1fs"
+          "table, %d with a LAST JOIN too, %d with computed union columns), %d requests x jit on/off + batch + "
+          "training_set; %d failed; %.1fs"
           % (len(seeds), counts["unionall"], counts["modifier"], counts["no_instance"], counts["reorder"],
-             counts["join"], counts["requests"], len(failed), time.time() - t0))
+             counts["join"], counts["computed"], counts["requests"], len(failed), time.time() - t0))
     return 1 if failed else 0
 
 

@@ -220,8 +220,16 @@ TEST(Dialect, LastJoin)
 
 TEST(Dialect, Refusals)
 {
-    EXPECT_EQ(err("SELECT sum(x) OVER w FROM t WINDOW w AS (UNION (SELECT bigint(a) AS x FROM t2) PARTITION BY k ORDER BY ts "
-                  "ROWS 2 PRECEDING)").substr(0, 6),
+    // computed union columns translate (UnionComputed); a union subquery with a join, a computed
+    // column without AS, and a FROM subquery computing the deployment's columns are refused
+    EXPECT_EQ(err("SELECT sum(x) OVER w FROM t WINDOW w AS (UNION (SELECT a AS x FROM t2 LAST JOIN t3 ON t2.k = t3.k) "
+                  "PARTITION BY k ORDER BY ts ROWS 2 PRECEDING)").substr(0, 6),
+              "0A000|");
+    EXPECT_EQ(err("SELECT sum(x) OVER w FROM t WINDOW w AS (UNION (SELECT k, ts, bigint(a) FROM t2) PARTITION BY k "
+                  "ORDER BY ts ROWS 2 PRECEDING)").substr(0, 6),
+              "0A000|");
+    EXPECT_EQ(err("SELECT sum(x) OVER w FROM (SELECT k, ts, int(xf) AS x FROM t) WINDOW w AS (PARTITION BY k "
+                  "ORDER BY ts ROWS 2 PRECEDING)").substr(0, 6),
               "0A000|");
     EXPECT_EQ(err(kHead + "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW)", OrderType::kOther).substr(0, 6), "0A000|");
     EXPECT_EQ(err(kHead + "ROWS BETWEEN 3s PRECEDING AND CURRENT ROW)").substr(0, 6), "42601|");
@@ -229,6 +237,21 @@ TEST(Dialect, Refusals)
     // (a negative offset is OpenMLDB's bound past the current row: translated, see NegativeOffsets)
     EXPECT_NE(tr(kHead + "ROWS_RANGE BETWEEN 2 PRECEDING AND -1 PRECEDING)").find("2 PRECEDING AND 1 FOLLOWING"),
               std::string::npos);
+}
+
+// WINDOW ... UNION (SELECT ..., bigint(c4str) AS c4, date("2020-10-01") AS c8 FROM t2)
+// (test_window_union.yaml 14): OpenMLDB's cast functions as CAST, the entries as window_union()'s text
+TEST(Dialect, UnionComputed)
+{
+    std::string q = tr("SELECT sum(c4) OVER w1 AS s FROM t1 WINDOW w1 AS (UNION (select id, c3, bigint(c4str) as c4, "
+                       "date(\"2020-10-01\") as c8, cast(\"2020-10-01\" as date) as c9, string(int(x) + 1) AS s, "
+                       "c7 from t2) PARTITION BY t1.c3 ORDER BY t1.c7 ROWS BETWEEN 2 PRECEDING AND CURRENT ROW "
+                       "INSTANCE_NOT_IN_WINDOW)");
+    EXPECT_NE(q.find("feature_ext.window_union('t2'::regclass, 'id, c3, CAST(c4str AS bigint) AS c4, "
+                     "CAST(''2020-10-01'' AS date) AS c8, cast(''2020-10-01'' as date) AS c9, "
+                     "CAST(CAST(x AS integer) + 1 AS text) AS s, c7')"),
+              std::string::npos)
+        << q;
 }
 
 TEST(Dialect, Lexical)

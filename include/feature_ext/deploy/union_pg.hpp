@@ -43,6 +43,16 @@ struct UnionSource {
     AttrNumber *to_main;   // per source attribute (attno - 1): the main table's attno, 0 = none
     int natts;
     bool same_layout;      // its payloads have the main index's layout (the JIT reads them)
+    // Computed entries of its column list ('bigint(c4str) AS c4', the
+    // PostgreSQL form's branch expressions): main column comp_main[i] is
+    // comp_state[i] evaluated over the table's row (uslot, the table's
+    // layout), per row as it is read; never a key or order column.
+    int ncomp;
+    AttrNumber *comp_main;
+    ExprState **comp_state;
+    Bitmapset **comp_cols;  // per entry: the table's attnos it reads (plain, 1-based)
+    Bitmapset *comp_all;    // all of them
+    TupleTableSlot *uslot;
 };
 
 // GroupPlan::uni of a union group.
