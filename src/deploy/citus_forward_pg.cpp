@@ -262,6 +262,18 @@ Conn *get_conn(const char *host, int port, int32 nodeid)
     return c;
 }
 
+// Cancel what c runs and close it (its state is unknown).
+void cancel_and_drop(Conn *c)
+{
+    PGcancel *cancel = PQgetCancel(c->conn);
+    if (cancel) {
+        char errbuf[256];
+        (void) PQcancel(cancel, errbuf, sizeof errbuf);
+        PQfreeCancel(cancel);
+    }
+    drop_conn(c);
+}
+
 // Wait for the answer of what was sent on c (interrupts served); the last
 // result, or nullptr when the connection broke.  An interrupt cancels the
 // remote query and closes the connection.
@@ -297,13 +309,7 @@ PGresult *wait_result(Conn *c)
     {
         if (last)
             PQclear(last);
-        PGcancel *cancel = PQgetCancel(c->conn);
-        if (cancel) {
-            char errbuf[256];
-            (void) PQcancel(cancel, errbuf, sizeof errbuf);
-            PQfreeCancel(cancel);
-        }
-        drop_conn(c);
+        cancel_and_drop(c);
         PG_RE_THROW();
     }
     PG_END_TRY();
@@ -551,16 +557,6 @@ again:
 
 namespace {
 
-void cancel_and_drop(Conn *c)
-{
-    PGcancel *cancel = PQgetCancel(c->conn);
-    if (cancel) {
-        char errbuf[256];
-        (void) PQcancel(cancel, errbuf, sizeof errbuf);
-        PQfreeCancel(cancel);
-    }
-    drop_conn(c);
-}
 
 // Types whose binary form is the same on every node and does not depend
 // on an encoding (text-like types' receive functions convert from this

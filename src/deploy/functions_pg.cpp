@@ -1039,6 +1039,31 @@ void batch_local_shards(void *arg)
     }
 }
 
+// The query text of the node that holds shard `at` of p's table (a new
+// entry of nodes / sqls for a node not seen yet), or nullptr when this node
+// holds it (an active placement here).
+StringInfo node_query(fe::DeployPlan *p, int at, fe::GatherNode *nodes, StringInfoData *sqls, int *nn)
+{
+    fe::CitusRoute *r = p->route;
+    if (OidIsValid(r->relid[at]) && get_rel_relkind(r->relid[at]) != '\0')
+        return nullptr;
+    if (!r->host[at] || !r->shard_name[at])
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("shard %lld of table %s has no active placement on a primary node",
+                               (long long) r->shardid[at], get_rel_name(p->heapoid))));
+    int j = 0;
+    while (j < *nn && !(nodes[j].port == r->port[at] && strcmp(nodes[j].host, r->host[at]) == 0))
+        j++;
+    if (j == *nn) {
+        nodes[j].host = r->host[at];
+        nodes[j].port = r->port[at];
+        nodes[j].nodeid = r->nodeid[at];
+        initStringInfo(&sqls[j]);
+        (*nn)++;
+    }
+    return &sqls[j];
+}
+
 // batch() over the whole distributed table, on the shards in parallel: each
 // node that holds shards computes them (`<name>_batch(shard)` there, as the
 // caller, over the forwarder's connections), this node its own; the rows
@@ -1055,26 +1080,12 @@ void citus_parallel_batch(fe::DeployPlan *p, ReturnSetInfo *rsi)
     int nn = 0;
     const char *fn = quote_qualified_identifier(r->schema, psprintf("%s_batch", r->fname));
     for (int at = 0; at < r->nshards; at++) {
-        if (OidIsValid(r->relid[at]) && get_rel_relkind(r->relid[at]) != '\0') {
+        StringInfo q = node_query(p, at, nodes, sqls, &nn);
+        if (!q)
             ls.at[ls.n++] = at;
-            continue;
-        }
-        if (!r->host[at] || !r->shard_name[at])
-            ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                            errmsg("shard %lld of table %s has no active placement on a primary node",
-                                   (long long) r->shardid[at], get_rel_name(p->heapoid))));
-        int j = 0;
-        while (j < nn && !(nodes[j].port == r->port[at] && strcmp(nodes[j].host, r->host[at]) == 0))
-            j++;
-        if (j == nn) {
-            nodes[nn].host = r->host[at];
-            nodes[nn].port = r->port[at];
-            nodes[nn].nodeid = r->nodeid[at];
-            initStringInfo(&sqls[nn]);
-            nn++;
-        }
-        appendStringInfo(&sqls[j], "%sSELECT * FROM %s(%s)", sqls[j].len ? " UNION ALL " : "", fn,
-                         quote_literal_cstr(r->shard_name[at]));
+        else
+            appendStringInfo(q, "%sSELECT * FROM %s(%s)", q->len ? " UNION ALL " : "", fn,
+                             quote_literal_cstr(r->shard_name[at]));
     }
     for (int j = 0; j < nn; j++)
         nodes[j].sql = sqls[j].data;
@@ -1459,30 +1470,12 @@ void citus_parallel_training(fe::DeployPlan *p, ReturnSetInfo *rsi, const char *
     StringInfoData local;
     initStringInfo(&local);
     for (int at = 0; at < r->nshards; at++) {
-        StringInfo q;
-        if (OidIsValid(r->relid[at]) && get_rel_relkind(r->relid[at]) != '\0')
+        StringInfo q = node_query(p, at, nodes, sqls, &nn);
+        const char *shard = q ? r->shard_name[at]
+                              : quote_qualified_identifier(get_namespace_name(get_rel_namespace(r->relid[at])),
+                                                           get_rel_name(r->relid[at]));
+        if (!q)
             q = &local;
-        else {
-            if (!r->host[at] || !r->shard_name[at])
-                ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                                errmsg("shard %lld of table %s has no active placement on a primary node",
-                                       (long long) r->shardid[at], get_rel_name(p->heapoid))));
-            int j = 0;
-            while (j < nn && !(nodes[j].port == r->port[at] && strcmp(nodes[j].host, r->host[at]) == 0))
-                j++;
-            if (j == nn) {
-                nodes[nn].host = r->host[at];
-                nodes[nn].port = r->port[at];
-                nodes[nn].nodeid = r->nodeid[at];
-                initStringInfo(&sqls[nn]);
-                nn++;
-            }
-            q = &sqls[j];
-        }
-        const char *shard = OidIsValid(r->relid[at]) && get_rel_relkind(r->relid[at]) != '\0'
-                                ? quote_qualified_identifier(get_namespace_name(get_rel_namespace(r->relid[at])),
-                                                             get_rel_name(r->relid[at]))
-                                : r->shard_name[at];
         appendStringInfo(q, "%sSELECT * FROM feature_ext.training_set(%s, %s%s", q->len ? " UNION ALL " : "",
                          quote_literal_cstr(dep), quote_literal_cstr(shard), tail.data);
     }
