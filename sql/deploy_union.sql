@@ -375,3 +375,17 @@ DROP TABLE ua, ub, uc, ureq, results, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, x
 REVOKE ALL ON SCHEMA feature_ext, public FROM u_reader;
 DROP OWNED BY u_reader;
 DROP ROLE u_reader;
+
+-- DROP TABLE of a union table with CASCADE drops the deployment's functions
+-- and forgets it; its result type goes too (it depends on the deployment's
+-- table only), so the deployment's table can then be dropped without CASCADE.
+CREATE TABLE lm (k text, v int, ts int8) USING feature_store;
+CREATE INDEX ON lm USING skiplist (k, ts);
+CREATE TABLE lu (k text, v int, ts int8) USING feature_store;
+CREATE INDEX ON lu USING skiplist (k, ts);
+SELECT feature_ext.deploy('lz', $$SELECT sum(v) OVER w AS s FROM lm
+  WINDOW w AS (PARTITION BY k, feature_ext.window_union('lu'::regclass) ORDER BY ts ROWS 3 PRECEDING)$$);
+DROP TABLE lu CASCADE;
+SELECT count(*) AS rows_left FROM feature_ext.deployment WHERE name = 'lz';
+SELECT to_regtype('lz_result') AS type_left;
+DROP TABLE lm;

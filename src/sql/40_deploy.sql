@@ -121,17 +121,47 @@ SELECT pg_catalog.format('%s.%s', d.schema_name, d.name) AS name, d.query, d.opt
 GRANT SELECT ON feature_ext.deployments TO PUBLIC;
 
 -- DROP TABLE ... CASCADE (or DROP FUNCTION) removed a deployment's request
--- function: its catalog row goes too (the result type stays, owned by the
--- deployment's owner, who may drop it).
+-- function: its catalog row goes too, and so does its result type, which
+-- depends on the deployment's table only (a union or joined table dropped
+-- with CASCADE would leave it behind, and the table's DROP would then refuse
+-- for it): a composite type feature_ext made (it depends on the extension),
+-- named <name>_result, that no function returns any more; kept if anything
+-- else depends on it.
 CREATE FUNCTION feature_ext._forget_dropped_deployments() RETURNS event_trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  dep record;
+  typ record;
 BEGIN
   IF EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger_dropped_objects() o
               WHERE o.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass) THEN
-    DELETE FROM feature_ext.deployment d
-     WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
-                        WHERE n.nspname OPERATOR(pg_catalog.=) d.schema_name AND p.proname OPERATOR(pg_catalog.=) d.name
-                          AND p.prosrc OPERATOR(pg_catalog.=) 'fe_deploy_call');
+    FOR dep IN
+      DELETE FROM feature_ext.deployment d
+       WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+                          WHERE n.nspname OPERATOR(pg_catalog.=) d.schema_name AND p.proname OPERATOR(pg_catalog.=) d.name
+                            AND p.prosrc OPERATOR(pg_catalog.=) 'fe_deploy_call')
+      RETURNING d.schema_name, d.name
+    LOOP
+      FOR typ IN
+        SELECT t.oid FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) t.typnamespace
+         WHERE n.nspname OPERATOR(pg_catalog.=) dep.schema_name
+           AND t.typname OPERATOR(pg_catalog.=) (dep.name OPERATOR(pg_catalog.||) '_result')
+           AND t.typtype OPERATOR(pg_catalog.=) 'c'
+           AND EXISTS (SELECT 1 FROM pg_catalog.pg_depend dp
+                        WHERE dp.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass
+                          AND dp.objid OPERATOR(pg_catalog.=) t.oid
+                          AND dp.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+                          AND dp.refobjid OPERATOR(pg_catalog.=) (SELECT e.oid FROM pg_catalog.pg_extension e
+                                                                   WHERE e.extname OPERATOR(pg_catalog.=) 'feature_ext'))
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p WHERE p.prorettype OPERATOR(pg_catalog.=) t.oid)
+      LOOP
+        BEGIN
+          EXECUTE pg_catalog.format('DROP TYPE %s', typ.oid::pg_catalog.regtype);
+        EXCEPTION WHEN dependent_objects_still_exist THEN
+          NULL;  -- something else uses it: its owner may drop it
+        END;
+      END LOOP;
+    END LOOP;
   END IF;
 END $$;
 CREATE EVENT TRIGGER feature_ext_forget_dropped_deployments ON sql_drop

@@ -326,3 +326,42 @@ BEGIN
 END $$;
 -- deploy() must resolve unqualified names in the caller's search_path.
 ALTER FUNCTION feature_ext.deploy(text, text, jsonb) RESET search_path;
+
+-- A deployment forgotten after DROP ... CASCADE: its result type goes too.
+CREATE OR REPLACE FUNCTION feature_ext._forget_dropped_deployments() RETURNS event_trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  dep record;
+  typ record;
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger_dropped_objects() o
+              WHERE o.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass) THEN
+    FOR dep IN
+      DELETE FROM feature_ext.deployment d
+       WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+                          WHERE n.nspname OPERATOR(pg_catalog.=) d.schema_name AND p.proname OPERATOR(pg_catalog.=) d.name
+                            AND p.prosrc OPERATOR(pg_catalog.=) 'fe_deploy_call')
+      RETURNING d.schema_name, d.name
+    LOOP
+      FOR typ IN
+        SELECT t.oid FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) t.typnamespace
+         WHERE n.nspname OPERATOR(pg_catalog.=) dep.schema_name
+           AND t.typname OPERATOR(pg_catalog.=) (dep.name OPERATOR(pg_catalog.||) '_result')
+           AND t.typtype OPERATOR(pg_catalog.=) 'c'
+           AND EXISTS (SELECT 1 FROM pg_catalog.pg_depend dp
+                        WHERE dp.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass
+                          AND dp.objid OPERATOR(pg_catalog.=) t.oid
+                          AND dp.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass
+                          AND dp.refobjid OPERATOR(pg_catalog.=) (SELECT e.oid FROM pg_catalog.pg_extension e
+                                                                   WHERE e.extname OPERATOR(pg_catalog.=) 'feature_ext'))
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p WHERE p.prorettype OPERATOR(pg_catalog.=) t.oid)
+      LOOP
+        BEGIN
+          EXECUTE pg_catalog.format('DROP TYPE %s', typ.oid::pg_catalog.regtype);
+        EXCEPTION WHEN dependent_objects_still_exist THEN
+          NULL;  -- something else uses it: its owner may drop it
+        END;
+      END LOOP;
+    END LOOP;
+  END IF;
+END $$;
