@@ -366,6 +366,8 @@ struct CitusRoute {
     int *port;
     int32 *nodeid;
     DeployPlan **plans;        // per shard, made on first use (contexts under the table plan's)
+    AttrNumber **req_map;      // per shard: its columns' table columns (by name), where their numbers
+                               // differ (dropped columns a moved shard lacks); nullptr: the same
     int nother;                // the other tables the deployment reads (joins, union windows) ...
     Oid *other;
     Oid **other_shard;         // ... and per shard of the table, each one's shard here (colocated: the
@@ -509,6 +511,7 @@ CitusRoute *citus_route_build(DeployPlan *p, const char *schema, const char *fna
     r->relid = static_cast<Oid *>(palloc(sizeof(Oid) * Max(n, 1)));
     r->shard_name = static_cast<char **>(palloc0(sizeof(char *) * Max(n, 1)));
     r->plans = static_cast<DeployPlan **>(palloc0(sizeof(DeployPlan *) * Max(n, 1)));
+    r->req_map = static_cast<AttrNumber **>(palloc0(sizeof(AttrNumber *) * Max(n, 1)));
     r->host = static_cast<char **>(palloc0(sizeof(char *) * Max(n, 1)));
     r->port = static_cast<int *>(palloc0(sizeof(int) * Max(n, 1)));
     r->nodeid = static_cast<int32 *>(palloc0(sizeof(int32) * Max(n, 1)));
@@ -633,8 +636,29 @@ DeployPlan *citus_shard_plan(DeployPlan *p, int at)
             }
             sp = plan_bound_mapped(p->name, row.tree, r->nother + 1, from, to, p->cxt);
         }
-        if (sp->natts != p->natts || sp->nparams != p->nparams ||
-            memcmp(sp->param_attnos, p->param_attnos, sizeof(AttrNumber) * p->nparams) != 0) {
+        // The shard's columns by name among the table's (a moved shard has
+        // none of the table's dropped columns): the request's values are
+        // put where the shard's plan reads them.
+        AttrNumber *map = nullptr;
+        bool same = sp->natts == p->natts && sp->nparams == p->nparams &&
+                    memcmp(sp->param_attnos, p->param_attnos, sizeof(AttrNumber) * p->nparams) == 0;
+        bool mapped = !same && sp->nparams == p->nparams;
+        if (mapped) {
+            map = static_cast<AttrNumber *>(MemoryContextAllocZero(sp->cxt, sizeof(AttrNumber) * Max(sp->natts, 1)));
+            for (int a = 0; a < sp->natts && mapped; a++) {
+                Form_pg_attribute sa = TupleDescAttr(sp->heap_desc, a);
+                if (sa->attisdropped)
+                    continue;
+                for (int b = 0; b < p->natts && !map[a]; b++) {
+                    Form_pg_attribute ta = TupleDescAttr(p->heap_desc, b);
+                    if (!ta->attisdropped && strcmp(NameStr(ta->attname), NameStr(sa->attname)) == 0 &&
+                        ta->atttypid == sa->atttypid)
+                        map[a] = AttrNumber(b + 1);
+                }
+                mapped = map[a] != 0;
+            }
+        }
+        if (!same && !mapped) {
             // sp lives under the table plan's context, which outlives this
             // call: freed here, or every refused call would leave one there.
             long long sid = (long long) r->shardid[at];
@@ -642,11 +666,11 @@ DeployPlan *citus_shard_plan(DeployPlan *p, int at)
             ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                             errmsg("shard %lld of table %s has another column layout than the table", sid,
                                    get_rel_name(p->heapoid)),
-                            errdetail("The table has dropped columns that its shards do not have."),
-                            errhint("A shard made by a shard move has no dropped columns: rewrite the table (a new "
-                                    "distributed table made from it) so that it and its shards have the same columns "
-                                    "(docs/SCALE-OUT.md).")));
+                            errdetail("Its columns differ from the table's by more than the table's dropped columns."),
+                            errhint("Rewrite the table (a new distributed table made from it) so that it and its "
+                                    "shards have the same columns (docs/SCALE-OUT.md).")));
         }
+        r->req_map[at] = same ? nullptr : map;
         MemoryContext old = MemoryContextSwitchTo(sp->cxt);
         sp->out_desc = BlessTupleDesc(CreateTupleDescCopy(p->out_desc));
         sp->req_values = static_cast<Datum *>(palloc(sizeof(Datum) * Max(sp->natts, 1)));
@@ -722,8 +746,15 @@ DeployPlan *citus_route_plan(DeployPlan *p, const Datum *values, const bool *isn
                                 "coordinator with the call delegated to the key's node (create_distributed_function).",
                                 p->name)));
     DeployPlan *sp = citus_shard_plan(p, at);
-    memcpy(sp->req_values, values, sizeof(Datum) * p->natts);
-    memcpy(sp->req_isnull, isnull, sizeof(bool) * p->natts);
+    const AttrNumber *map = r->req_map[at];
+    if (!map) {
+        memcpy(sp->req_values, values, sizeof(Datum) * p->natts);
+        memcpy(sp->req_isnull, isnull, sizeof(bool) * p->natts);
+    } else
+        for (int a = 0; a < sp->natts; a++) {
+            sp->req_isnull[a] = map[a] == 0 || isnull[map[a] - 1];
+            sp->req_values[a] = map[a] == 0 ? Datum(0) : values[map[a] - 1];
+        }
     return sp;
 }
 

@@ -1270,6 +1270,47 @@ bool map_rels_walker(Node *node, void *ctx)
                                   ctx);
 }
 
+// The same for a raw parse tree of the bound text (relations by name):
+// RangeVars and 'name'::regclass literals of a mapped table name its
+// stand-in (a table reference keeps its name as alias, so columns qualified
+// with it resolve); columns are then bound by name.
+bool rebind_raw_walker(Node *node, void *ctx)
+{
+    if (!node)
+        return false;
+    const RelMap *m = static_cast<const RelMap *>(ctx);
+    if (IsA(node, RangeVar)) {
+        RangeVar *rv = reinterpret_cast<RangeVar *>(node);
+        Oid rel = RangeVarGetRelid(rv, NoLock, true);
+        Oid to = OidIsValid(rel) ? map_rel(m, rel) : rel;
+        if (to != rel) {
+            if (!rv->alias)
+                rv->alias = makeAlias(rv->relname, NIL);
+            rv->catalogname = nullptr;
+            rv->schemaname = get_namespace_name(get_rel_namespace(to));
+            rv->relname = get_rel_name(to);
+        }
+        return false;
+    }
+    if (IsA(node, TypeCast)) {
+        TypeCast *tc = reinterpret_cast<TypeCast *>(node);
+        A_Const *ac = tc->arg && IsA(tc->arg, A_Const) ? reinterpret_cast<A_Const *>(tc->arg) : nullptr;
+        if (ac && !ac->isnull && IsA(&ac->val, String) && tc->typeName &&
+            strcmp(strVal(llast(tc->typeName->names)), "regclass") == 0) {
+            Oid rel = RangeVarGetRelid(makeRangeVarFromNameList(compat::string_to_qualified_names(strVal(&ac->val))),
+                                       NoLock, true);
+            Oid to = OidIsValid(rel) ? map_rel(m, rel) : rel;
+            if (to != rel)
+                ac->val.sval.sval =
+                    pstrdup(quote_qualified_identifier(get_namespace_name(get_rel_namespace(to)), get_rel_name(to)));
+            return false;
+        }
+    }
+    return raw_expression_tree_walker(node,
+                                      reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(rebind_raw_walker)),
+                                      ctx);
+}
+
 }  // namespace
 
 DeployPlan *plan_bound_mapped(const char *name, const char *tree, int nmap, const Oid *from, const Oid *to,
@@ -1283,8 +1324,10 @@ DeployPlan *plan_bound_mapped(const char *name, const char *tree, int nmap, cons
                                   "each shard."),
                         errhint("Redeploy it with feature_ext.deploy(..., '{\"replace\": true}') on the coordinator.")));
     // Each table and its stand-in have the same columns (a shard is made
-    // with its table's; dropped columns can differ): else the tree's column
-    // numbers would read other columns.
+    // with its table's), else (dropped columns: a shard made by a shard move
+    // has none) the tree's column numbers would read other columns: then
+    // the bound text, columns bound by name.
+    bool all_same = true;
     for (int i = 0; i < nmap; i++) {
         Relation a = table_open(from[i], AccessShareLock), b = table_open(to[i], AccessShareLock);
         TupleDesc da = RelationGetDescr(a), db = RelationGetDescr(b);
@@ -1292,16 +1335,27 @@ DeployPlan *plan_bound_mapped(const char *name, const char *tree, int nmap, cons
         for (int k = 0; same && k < da->natts; k++)
             same = TupleDescAttr(da, k)->attisdropped == TupleDescAttr(db, k)->attisdropped &&
                    (TupleDescAttr(da, k)->attisdropped || TupleDescAttr(da, k)->atttypid == TupleDescAttr(db, k)->atttypid);
-        const char *an = pstrdup(RelationGetRelationName(a)), *bn = pstrdup(RelationGetRelationName(b));
         table_close(b, AccessShareLock);
         table_close(a, AccessShareLock);
-        if (!same)
-            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                            errmsg("shard %s of table %s has another column layout than the table", bn, an),
-                            errdetail("The table has dropped columns that its shards do not have."),
-                            errhint("A shard made by a shard move has no dropped columns: rewrite the table (a new "
-                                    "distributed table made from it) so that it and its shards have the same columns "
-                                    "(docs/SCALE-OUT.md).")));
+        all_same &= same;
+    }
+    if (!all_same) {
+        const char *text = deparse_tree(tree);
+        MemoryContext tcxt = AllocSetContextCreate(CurrentMemoryContext, "feature_ext bound tree", ALLOCSET_DEFAULT_SIZES);
+        MemoryContext old = MemoryContextSwitchTo(tcxt);
+        SafeScope pinned;
+        safe_enter(&pinned, InvalidOid, 0);
+        List *raw = pg_parse_query(text);
+        RawStmt *rs = linitial_node(RawStmt, raw);
+        RelMap m = {nmap, from, to};
+        (void) rebind_raw_walker(rs->stmt, &m);
+        Query *q = parse_analyze_fixedparams(rs, text, nullptr, 0, nullptr);
+        safe_leave(&pinned);
+        union_all_rewrite(q);
+        MemoryContextSwitchTo(old);
+        DeployPlan *p = plan_impl(name, nullptr, tree, q, parent, false, nullptr, kPlanBound, nullptr, to[0]);
+        MemoryContextSetParent(tcxt, p->cxt);
+        return p;
     }
     MemoryContext tcxt = AllocSetContextCreate(CurrentMemoryContext, "feature_ext bound tree", ALLOCSET_DEFAULT_SIZES);
     MemoryContext old = MemoryContextSwitchTo(tcxt);
