@@ -572,6 +572,47 @@ bool binary_safe(Oid t)
     }
 }
 
+// Append the rows of r to ts (binary or text, td's receive / input
+// functions), in rowcxt; r is cleared when this raises.
+void store_rows(PGresult *r, bool binary, TupleDesc td, FmgrInfo *in, const Oid *ioparam, Datum *v, bool *nl,
+                Tuplestorestate *ts, MemoryContext rowcxt)
+{
+    int nt = PQntuples(r);
+    SafeScope styles;
+    safe_enter(&styles, InvalidOid, 0);
+    PG_TRY();
+    {
+        for (int row = 0; row < nt; row++) {
+            MemoryContext old = MemoryContextSwitchTo(rowcxt);
+            for (int k = 0; k < td->natts; k++) {
+                nl[k] = PQgetisnull(r, row, k);
+                int32 typmod = TupleDescAttr(td, k)->atttypmod;
+                if (nl[k])
+                    v[k] = binary ? ReceiveFunctionCall(&in[k], nullptr, ioparam[k], typmod)
+                                  : InputFunctionCall(&in[k], nullptr, ioparam[k], typmod);
+                else if (binary) {
+                    // (receive functions want a private, terminated buffer)
+                    StringInfoData buf;
+                    initStringInfo(&buf);
+                    appendBinaryStringInfo(&buf, PQgetvalue(r, row, k), PQgetlength(r, row, k));
+                    v[k] = ReceiveFunctionCall(&in[k], &buf, ioparam[k], typmod);
+                } else
+                    v[k] = InputFunctionCall(&in[k], pstrdup(PQgetvalue(r, row, k)), ioparam[k], typmod);
+            }
+            MemoryContextSwitchTo(old);
+            tuplestore_putvalues(ts, td, v, nl);
+            MemoryContextReset(rowcxt);
+        }
+    }
+    PG_CATCH();
+    {
+        PQclear(r);
+        PG_RE_THROW();
+    }
+    PG_END_TRY();
+    safe_leave(&styles);
+}
+
 constexpr int kGatherFetch = 20000;
 
 }  // namespace
@@ -688,39 +729,7 @@ void citus_gather(GatherNode *nodes, int n, TupleDesc td, Tuplestorestate *ts, v
                                             "with '{\"replace\": true}'.")));
                 }
                 more[i] = nt == kGatherFetch;
-                SafeScope styles;
-                safe_enter(&styles, InvalidOid, 0);
-                PG_TRY();
-                {
-                    for (int row = 0; row < nt; row++) {
-                        MemoryContext old = MemoryContextSwitchTo(rowcxt);
-                        for (int k = 0; k < td->natts; k++) {
-                            nl[k] = PQgetisnull(r, row, k);
-                            int32 typmod = TupleDescAttr(td, k)->atttypmod;
-                            if (nl[k])
-                                v[k] = binary ? ReceiveFunctionCall(&in[k], nullptr, ioparam[k], typmod)
-                                              : InputFunctionCall(&in[k], nullptr, ioparam[k], typmod);
-                            else if (binary) {
-                                // (receive functions want a private, terminated buffer)
-                                StringInfoData buf;
-                                initStringInfo(&buf);
-                                appendBinaryStringInfo(&buf, PQgetvalue(r, row, k), PQgetlength(r, row, k));
-                                v[k] = ReceiveFunctionCall(&in[k], &buf, ioparam[k], typmod);
-                            } else
-                                v[k] = InputFunctionCall(&in[k], pstrdup(PQgetvalue(r, row, k)), ioparam[k], typmod);
-                        }
-                        MemoryContextSwitchTo(old);
-                        tuplestore_putvalues(ts, td, v, nl);
-                        MemoryContextReset(rowcxt);
-                    }
-                }
-                PG_CATCH();
-                {
-                    PQclear(r);
-                    PG_RE_THROW();
-                }
-                PG_END_TRY();
-                safe_leave(&styles);
+                store_rows(r, binary, td, in, ioparam, v, nl, ts, rowcxt);  // (clears r on an error)
                 PQclear(r);
             }
             if (progressed || live == 0)
