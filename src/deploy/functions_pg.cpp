@@ -751,9 +751,9 @@ DeployPlan *citus_route_plan(DeployPlan *p, const Datum *values, const bool *isn
         memcpy(sp->req_values, values, sizeof(Datum) * p->natts);
         memcpy(sp->req_isnull, isnull, sizeof(bool) * p->natts);
     } else
-        for (int a = 0; a < sp->natts; a++) {
-            sp->req_isnull[a] = map[a] == 0 || isnull[map[a] - 1];
-            sp->req_values[a] = map[a] == 0 ? Datum(0) : values[map[a] - 1];
+        for (int c = 0; c < sp->natts; c++) {
+            sp->req_isnull[c] = map[c] == 0 || isnull[map[c] - 1];
+            sp->req_values[c] = map[c] == 0 ? Datum(0) : values[map[c] - 1];
         }
     return sp;
 }

@@ -1262,10 +1262,12 @@ bool map_rels_walker(Node *node, void *ctx)
             c->constvalue = ObjectIdGetDatum(map_rel(m, DatumGetObjectId(c->constvalue)));
         return false;
     }
-    if (IsA(node, Query))
+    if (IsA(node, Query)) {
+        compat::map_perminfo_relids(reinterpret_cast<Query *>(node), [m](Oid rel) { return map_rel(m, rel); });
         return query_tree_walker(reinterpret_cast<Query *>(node),
                                  reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(map_rels_walker)), ctx,
                                  QTW_EXAMINE_RTES_BEFORE);
+    }
     return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(map_rels_walker)),
                                   ctx);
 }

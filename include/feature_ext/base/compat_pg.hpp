@@ -208,4 +208,21 @@ inline void move_relation_rte(Query *dst, Query *src, RangeTblEntry *rte)
 #endif
 }
 
+// A relation of a query replaced by another (map(relid) -> relid):
+// PostgreSQL 16 also names it in the query's rteperminfos, which must agree
+// with the RTE's relid; 15 has none.
+template <typename Map>
+inline void map_perminfo_relids(Query *q, Map map)
+{
+#if PG_VERSION_NUM >= 160000
+    ListCell *lc;
+    foreach (lc, q->rteperminfos) {
+        RTEPermissionInfo *pi = lfirst_node(RTEPermissionInfo, lc);
+        pi->relid = map(pi->relid);
+    }
+#else
+    (void) q, (void) map;
+#endif
+}
+
 }  // namespace fe::compat
