@@ -18,10 +18,10 @@
 #   quoted   undeploy() on the coordinator of a deployment whose schema (or
 #            name) needs quoting ("Sales".f) failed on every worker: the
 #            worker command passed the unquoted view name to undeploy()
-#   leak     a call refused because the key's shard has another column layout
-#            than the table (dropped columns; here on a coordinator that
-#            holds shards) left the shard's plan in the table plan's context:
-#            every refused call grew the session by a plan
+#   leak     calls over a table whose shards lack its dropped column (here
+#            on a coordinator that holds shards) grew the session by a plan
+#            each when they were refused; since 2026-12-04 the columns are
+#            bound by name and the calls answer: no memory is left behind
 #   role     deploy() on the coordinator by a role that is not a superuser
 #            made the workers' copies, then failed in Citus's
 #            create_distributed_function ("permission denied for language
@@ -204,7 +204,9 @@ END LOOP; END \$\$;
 SELECT 'after', count(*) FROM pg_backend_memory_contexts WHERE name LIKE 'feature_ext%';
 SQL
 )
-    grep -q 'another column layout' <<<"$out" || bad "the call over td: $out"
+    # (Refused before 2026-12-04 evening: the shards lack the dropped column;
+    # now bound by name, the call answers: 5 stored rows of the key + the request.)
+    [ "$(head -1 <<<"$out")" = 6 ] || bad "the call over td: $out"
     b=$(sed -n 's/^before|//p' <<<"$out"); a=$(sed -n 's/^after|//p' <<<"$out")
     [ -n "$b" ] && [ -n "$a" ] && [ $((a - b)) -lt 10 ] ||
         bad "100 refused calls left $((a - b)) more feature_ext memory contexts in the session ($b before, $a after)"
