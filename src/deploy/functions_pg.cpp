@@ -1006,6 +1006,28 @@ bool batch_next(void *arg, Datum *vals, bool *nulls)
 bool source_is_name(const char *src);
 const char *source_sql(fe::DeployPlan *p, text *source);
 
+// batch() / training_set() over a Citus distributed table (*p has a
+// route), source src (nullptr: the table): true when the whole table is
+// computed on its shards' nodes (no source or the table by name, the
+// setting on, outside transaction blocks, not in a forwarded backend);
+// when src names one of the table's shards this node holds, *p becomes
+// that shard's plan (a shard it does not hold is an error).
+bool citus_offline_route(fe::DeployPlan **p, const char *src)
+{
+    fe::DeployPlan *t = *p;
+    Oid srel = !src ? t->heapoid
+               : source_is_name(src)
+                   ? RangeVarGetRelid(makeRangeVarFromNameList(fe::compat::string_to_qualified_names(src)), NoLock, true)
+                   : InvalidOid;
+    int at = srel == t->heapoid ? -1 : fe::citus_source_shard(t, srel);
+    if (at >= 0) {
+        *p = fe::citus_shard_plan(t, at);
+        return false;
+    }
+    return srel == t->heapoid && fe::g_citus_parallel_batch && !fe::citus_multi_statement_transaction() &&
+           !fe::citus_forwarded_here();
+}
+
 // The rows of `sql` (a batch source) through p's batch() into the SRF's
 // tuplestore.
 void batch_sql(fe::DeployPlan *p, const char *sql, ReturnSetInfo *rsi)
@@ -1138,16 +1160,7 @@ void batch_into(FunctionCallInfo fcinfo, fe::DeployPlan *p, text *source)
         // the table by name) on its shards' nodes, outside transaction
         // blocks; one of its shards here with that shard's plan (a
         // parallel batch() sends each node such calls).
-        Oid srel = !src ? p->heapoid
-                        : source_is_name(src)
-                              ? RangeVarGetRelid(makeRangeVarFromNameList(fe::compat::string_to_qualified_names(src)),
-                                                 NoLock, true)
-                              : InvalidOid;
-        int at = srel == p->heapoid ? -1 : fe::citus_source_shard(p, srel);
-        if (at >= 0)
-            p = fe::citus_shard_plan(p, at);
-        else if (srel == p->heapoid && fe::g_citus_parallel_batch && !fe::citus_multi_statement_transaction() &&
-                 !fe::citus_forwarded_here()) {
+        if (citus_offline_route(&p, src)) {
             citus_parallel_batch(p, rsi);
             return;
         }
@@ -1734,16 +1747,7 @@ Datum training_call(FunctionCallInfo fcinfo, bool typed)
         // (by name, or no source) on its shards' nodes, outside transaction
         // blocks (batch_into).
         char *src = PG_ARGISNULL(1) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(1));
-        Oid srel = !src ? p->heapoid
-                   : source_is_name(src)
-                       ? RangeVarGetRelid(makeRangeVarFromNameList(fe::compat::string_to_qualified_names(src)), NoLock,
-                                          true)
-                       : InvalidOid;
-        int at = srel == p->heapoid ? -1 : fe::citus_source_shard(p, srel);
-        if (at >= 0)
-            p = fe::citus_shard_plan(p, at);
-        else if (srel == p->heapoid && fe::g_citus_parallel_batch && !fe::citus_multi_statement_transaction() &&
-                 !fe::citus_forwarded_here()) {
+        if (citus_offline_route(&p, src)) {
             InitMaterializedSRF(fcinfo, typed ? 0 : MAT_SRF_USE_EXPECTED_DESC);
             citus_parallel_training(p, rsi, quote_qualified_identifier(schema, fname), mode,
                                     typed ? rowdesc->tdtypeid : InvalidOid);
