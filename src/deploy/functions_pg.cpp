@@ -406,15 +406,18 @@ Oid citus_local_shard(const char *sn, Oid rel)
 // on this node (in SPI, under the pinned path; allocations in p->cxt).
 void citus_route_others(DeployPlan *p, CitusRoute *r)
 {
-    Oid rels[64];
+    int cap = join_table_count(p);
+    for (int g = 0; g < p->ngroups; g++)
+        cap += p->groups[g].uni ? p->groups[g].uni->nsrc : 0;
+    Oid *rels = static_cast<Oid *>(palloc(sizeof(Oid) * Max(cap, 1)));  // every table, however many
     int n = 0;
-    for (int i = 0; i < join_table_count(p) && n < 64; i++) {
+    for (int i = 0; i < join_table_count(p); i++) {
         int nk;
         const AttrNumber *ka, *km;
         rels[n++] = join_table(p, i, &nk, &ka, &km);
     }
     for (int g = 0; g < p->ngroups; g++)
-        for (int i = 0; p->groups[g].uni && i < p->groups[g].uni->nsrc && n < 64; i++)
+        for (int i = 0; p->groups[g].uni && i < p->groups[g].uni->nsrc; i++)
             rels[n++] = p->groups[g].uni->src[i].relid;
     r->other = static_cast<Oid *>(MemoryContextAlloc(p->cxt, sizeof(Oid) * Max(n, 1)));
     r->other_shard = static_cast<Oid **>(MemoryContextAlloc(p->cxt, sizeof(Oid *) * Max(n, 1)));

@@ -18,13 +18,16 @@
 #   dropcol   a column dropped after distribution, then a shard move (the new
 #             placement lacks it): requests (single- and multi-table) and
 #             batch() answer as before the move
+#   many      a deployment looking up 70 reference tables: every one is read
+#             through its shard on the key's node (64 were, the rest silently
+#             read the node's empty shell)
 #   FE_CITUS_PORT=56300 bash test/scripts/citus_review2.sh [probe ...]
 set -uo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$FE_ROOT/test/lib.sh"
 case "$FE_PG_MAJOR" in 15|16|17) ;; *) echo "citus_review2: skipped: Citus 13.2.2 supports PostgreSQL 15 to 17, this is $FE_PG_MAJOR"; exit 77 ;; esac
 [ -e "$("$PG_CONFIG" --pkglibdir)/citus.so" ] || { echo "citus_review2: skipped: Citus is not installed (test/scripts/citus.sh installs it)"; exit 77; }
-PROBES=${*:-"encoding schema cancel divergent move nodeerr role dropcol"}
+PROBES=${*:-"encoding schema cancel divergent move nodeerr role dropcol many"}
 DIR=$(fe_workdir)
 PORT0=${FE_CITUS_PORT:-55581}
 PORTS=($(fe_free_port $PORT0) $(fe_free_port $((PORT0 + 3))) $(fe_free_port $((PORT0 + 6))))
@@ -254,6 +257,31 @@ role)
     off=$(fe_psql "$C" -At -U rev12 -c "SET feature_ext.citus_parallel_batch = off" -c "SELECT count(*) FROM frl_batch()" 2>&1)
     echo "    role: parallel $on; off $off"
     [ "$on" = "$off" ] && ok role || bug role "as rev12, parallel: $on" "$off (as computed on the calling node)"
+    ;;
+many)
+    # Dimension lookups of 70 reference tables: each shard plan maps all of
+    # them to their shard on the key's node (the list had room for 64).
+    N=70
+    { echo "CREATE TABLE mt (k text, v int, ts timestamptz NOT NULL) USING feature_store;"
+      echo "CREATE INDEX ON mt USING skiplist (k, ts);"
+      echo "SET citus.shard_count = 4;"
+      echo "SELECT create_distributed_table('mt', 'k', colocate_with => 'none');"
+      echo "INSERT INTO mt SELECT 'k' || (i % 10), i, '2026-01-01'::timestamptz + i * interval '1 min' FROM generate_series(1, 100) i;"
+      for i in $(seq 1 $N); do
+          echo "CREATE TABLE mdim$i (id text PRIMARY KEY, v int); SELECT create_reference_table('mdim$i');"
+          echo "INSERT INTO mdim$i SELECT 'k' || j, $i FROM generate_series(0, 9) j;"
+      done
+      joins=""; total="0"
+      for i in $(seq 1 $N); do joins="$joins LEFT JOIN mdim$i d$i ON d$i.id = mt.k"; total="$total + d$i.v"; done
+      echo "SELECT feature_ext.deploy('public.fmt', \$q\$SELECT mt.k, $total AS total, count(*) OVER w AS c FROM mt$joins WINDOW w AS (PARTITION BY mt.k ORDER BY mt.ts ROWS 5 PRECEDING)\$q\$);"
+    } | fe_psql "$C" -q >/dev/null 2>"$DIR/many.err" || { bug many "setup failed: $(head -3 "$DIR/many.err")" "a deployment over 70 reference tables"; continue; }
+    want=$((N * (N + 1) / 2))
+    got=$(q "SELECT string_agg(f.total || '/' || f.c, ',' ORDER BY i) FROM generate_series(0, 9) i, LATERAL fmt('k' || i, 1, '2026-01-02') f
+             UNION ALL SELECT count(*) FILTER (WHERE total = $want) || '/' || count(*) FROM fmt_batch()" 2>&1)
+    exp="$(for i in $(seq 0 9); do printf '%s%s/6' "$([ $i = 0 ] || echo ,)" $want; done)
+100/100"
+    echo "    many: $(echo $got | cut -c1-60)..."
+    [ "$got" = "$exp" ] && ok many || bug many "$got" "$exp (every key's total $want: each of the $N tables read)"
     ;;
 esac; done
 if [ "$bugs" = 0 ]; then echo "citus_review2: ok ($PROBES)"; else echo "FAIL (citus_review2): $bugs probe(s) found a bug"; fi
