@@ -710,6 +710,24 @@ int citus_source_shard(DeployPlan *p, Oid srel)
     return -1;
 }
 
+// The shard (index into r's arrays) whose hash range holds distribution
+// value v, or -1.
+int citus_shard_index(const CitusRoute *r, Datum v)
+{
+    int32 h = DatumGetInt32(FunctionCall1Coll(const_cast<FmgrInfo *>(&r->hash), r->collation, v));
+    int lo = 0, hi = r->nshards - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (h < r->minv[mid])
+            hi = mid - 1;
+        else if (h > r->maxv[mid])
+            lo = mid + 1;
+        else
+            return mid;
+    }
+    return -1;
+}
+
 // The plan of the shard that holds the request's key (values of the table
 // plan p); made on first use.
 DeployPlan *citus_route_plan(DeployPlan *p, const Datum *values, const bool *isnull, bool forward)
@@ -721,19 +739,7 @@ DeployPlan *citus_route_plan(DeployPlan *p, const Datum *values, const bool *isn
                         errmsg("the distribution column \"%s\" of the request must not be NULL",
                                NameStr(TupleDescAttr(p->heap_desc, a - 1)->attname)),
                         errdetail("Table %s is distributed by Citus on that column.", get_rel_name(p->heapoid))));
-    int32 h = DatumGetInt32(FunctionCall1Coll(&r->hash, r->collation, values[a - 1]));
-    int lo = 0, hi = r->nshards - 1, at = -1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2;
-        if (h < r->minv[mid])
-            hi = mid - 1;
-        else if (h > r->maxv[mid])
-            lo = mid + 1;
-        else {
-            at = mid;
-            break;
-        }
-    }
+    int at = citus_shard_index(r, values[a - 1]);
     if (at < 0)
         ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                         errmsg("no shard of table %s holds this key", get_rel_name(p->heapoid))));
@@ -970,6 +976,8 @@ struct BatchCursor {
     uint64 pos, n;
     Datum *v;   // deformed source row
     bool *n_;
+    Tuplestorestate *store;  // instead of the portal: rows kept (Citus: one shard's part of a source)
+    TupleTableSlot *slot;
 };
 
 // The next row of an SPI cursor, fetched 1,000 at a time (SPI_tuptable),
@@ -988,16 +996,35 @@ HeapTuple cursor_next(Portal portal, uint64 *pos, uint64 *n)
     return SPI_tuptable->vals[(*pos)++];
 }
 
+// The next row of an SPI cursor, or of a tuplestore when store is set,
+// deformed into v / nl (once per row: attribute by attribute is quadratic);
+// the values stay valid until the next row.
+bool source_next(Portal portal, Tuplestorestate *store, TupleTableSlot *slot, uint64 *pos, uint64 *n, Datum *v,
+                 bool *nl)
+{
+    if (store) {
+        if (!tuplestore_gettupleslot(store, true, false, slot))
+            return false;
+        slot_getallattrs(slot);
+        int natts = slot->tts_tupleDescriptor->natts;
+        memcpy(v, slot->tts_values, sizeof(Datum) * natts);
+        memcpy(nl, slot->tts_isnull, sizeof(bool) * natts);
+        return true;
+    }
+    HeapTuple t = cursor_next(portal, pos, n);
+    if (!t)
+        return false;
+    heap_deform_tuple(t, SPI_tuptable->tupdesc, v, nl);
+    return true;
+}
+
 // BatchNext over an SPI cursor: the values stay valid until the next fetch,
 // by which time run_batch has copied them into its sorts.
 bool batch_next(void *arg, Datum *vals, bool *nulls)
 {
     auto *c = static_cast<BatchCursor *>(arg);
-    HeapTuple t = cursor_next(c->portal, &c->pos, &c->n);
-    if (!t)
+    if (!source_next(c->portal, c->store, c->slot, &c->pos, &c->n, c->v, c->n_))
         return false;
-    TupleDesc sd = SPI_tuptable->tupdesc;
-    heap_deform_tuple(t, sd, c->v, c->n_);  // once per row (attribute by attribute is quadratic)
     for (int i = 0; i < c->p->nparams; i++) {
         AttrNumber a = c->p->param_attnos[i];
         vals[a - 1] = c->v[i];
@@ -1009,13 +1036,36 @@ bool batch_next(void *arg, Datum *vals, bool *nulls)
 bool source_is_name(const char *src);
 const char *source_sql(fe::DeployPlan *p, text *source);
 
-// batch() / training_set() over a Citus distributed table (*p has a
-// route), source src (nullptr: the table): true when the whole table is
-// computed on its shards' nodes (no source or the table by name, the
-// setting on, outside transaction blocks, not in a forwarded backend);
-// when src names one of the table's shards this node holds, *p becomes
-// that shard's plan (a shard it does not hold is an error).
-bool citus_offline_route(fe::DeployPlan **p, const char *src)
+// Can every node read source src: does it read Citus tables only
+// (distributed, reference or Citus local tables, which Citus serves on every
+// node), no table of this node alone (a plain or temporary table, a view)?
+bool citus_source_everywhere(fe::DeployPlan *p, const char *src)
+{
+    SPI_connect();
+    SPIPlanPtr plan = SPI_prepare(source_sql(p, cstring_to_text(src)), 0, nullptr);
+    bool ok = plan != nullptr;
+    ListCell *lc, *rc;
+    if (plan)
+        foreach (lc, SPI_plan_get_plan_sources(plan)) {
+            auto *ps = static_cast<CachedPlanSource *>(lfirst(lc));
+            foreach (rc, ps->relationOids)
+                ok &= fe::citus_dist_method(lfirst_oid(rc)) != '\0';
+        }
+    SPI_finish();
+    return ok;
+}
+
+// Where batch() / training_set() over a Citus distributed table (*p has a
+// route) computes, source src (nullptr: the table), when
+// feature_ext.citus_parallel_batch is on, outside transaction blocks and not
+// in a forwarded backend: kTable, the whole table on its shards' nodes (no
+// source or the table by name); kSource, a source every node can read (a
+// query or another table) on the nodes that hold shards, each its shards'
+// part of it; else kHere, this node.  When src names one of the table's
+// shards this node holds, *p becomes that shard's plan (kHere; a shard it
+// does not hold is an error).
+enum class Offline { kHere, kTable, kSource };
+Offline citus_offline_route(fe::DeployPlan **p, const char *src)
 {
     fe::DeployPlan *t = *p;
     Oid srel = !src ? t->heapoid
@@ -1025,24 +1075,18 @@ bool citus_offline_route(fe::DeployPlan **p, const char *src)
     int at = srel == t->heapoid ? -1 : fe::citus_source_shard(t, srel);
     if (at >= 0) {
         *p = fe::citus_shard_plan(t, at);
-        return false;
+        return Offline::kHere;
     }
-    return srel == t->heapoid && fe::g_citus_parallel_batch && !fe::citus_multi_statement_transaction() &&
-           !fe::citus_forwarded_here();
+    if (!fe::g_citus_parallel_batch || fe::citus_multi_statement_transaction() || fe::citus_forwarded_here())
+        return Offline::kHere;
+    if (srel == t->heapoid)
+        return Offline::kTable;
+    return citus_source_everywhere(t, src) ? Offline::kSource : Offline::kHere;
 }
 
-// The rows of `sql` (a batch source) through p's batch() into the SRF's
-// tuplestore.
-void batch_sql(fe::DeployPlan *p, const char *sql, ReturnSetInfo *rsi)
+// A batch source has the columns of the deployment's table, in order.
+void check_batch_source(fe::DeployPlan *p, TupleDesc sd)
 {
-    SPI_connect();
-    SPIPlanPtr plan = SPI_prepare(sql, 0, nullptr);
-    if (!plan)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("batch source must be a table or a SELECT")));
-    Portal portal = SPI_cursor_open(nullptr, plan, nullptr, nullptr, true);
-    TupleDesc sd = portal->tupDesc;
-    if (!sd)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("batch source must be a table or a SELECT")));
     if (sd->natts != p->nparams)
         ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
                         errmsg("batch source has %d columns but table %s has %d", sd->natts, get_rel_name(p->heapoid),
@@ -1057,20 +1101,41 @@ void batch_sql(fe::DeployPlan *p, const char *sql, ReturnSetInfo *rsi)
                                    NameStr(TupleDescAttr(p->heap_desc, p->param_attnos[i] - 1)->attname),
                                    format_type_be(want))));
     }
-    // Streamed through the cursor, a thousand rows at a time.
-    BatchCursor bc{portal, p, 0, 0, static_cast<Datum *>(palloc(sizeof(Datum) * sd->natts)),
-                   static_cast<bool *>(palloc(sizeof(bool) * sd->natts))};
+}
+
+// run_batch() of p over bc's rows into the SRF's tuplestore.
+void batch_run(fe::DeployPlan *p, BatchCursor *bc, ReturnSetInfo *rsi)
+{
     fe::refuse_reentry();
     fe::g_running++;
     PG_TRY();
     {
-        fe::run_batch(p, batch_next, &bc, rsi->setResult, rsi->setDesc);
+        fe::run_batch(p, batch_next, bc, rsi->setResult, rsi->setDesc);
     }
     PG_FINALLY();
     {
         fe::g_running--;
     }
     PG_END_TRY();
+}
+
+// The rows of `sql` (a batch source) through p's batch() into the SRF's
+// tuplestore.
+void batch_sql(fe::DeployPlan *p, const char *sql, ReturnSetInfo *rsi)
+{
+    SPI_connect();
+    SPIPlanPtr plan = SPI_prepare(sql, 0, nullptr);
+    if (!plan)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("batch source must be a table or a SELECT")));
+    Portal portal = SPI_cursor_open(nullptr, plan, nullptr, nullptr, true);
+    TupleDesc sd = portal->tupDesc;
+    if (!sd)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("batch source must be a table or a SELECT")));
+    check_batch_source(p, sd);
+    // Streamed through the cursor, a thousand rows at a time.
+    BatchCursor bc{portal, p, 0, 0, static_cast<Datum *>(palloc(sizeof(Datum) * sd->natts)),
+                   static_cast<bool *>(palloc(sizeof(bool) * sd->natts)), nullptr, nullptr};
+    batch_run(p, &bc, rsi);
     SPI_cursor_close(portal);
     SPI_finish();
 }
@@ -1148,6 +1213,91 @@ void citus_parallel_batch(fe::DeployPlan *p, ReturnSetInfo *rsi)
     fe::citus_gather(nodes, nn, rsi->setDesc, rsi->setResult, batch_local_shards, &ls);
 }
 
+// ", NULL::rowtype" (typed) or the column list " AS t(...)" of td: what
+// a call sent to another node needs to return this call's rows.
+void append_result_form(StringInfo q, TupleDesc td, Oid rowtype, bool list)
+{
+    if (!list) {
+        appendStringInfo(q, ", NULL::%s", format_type_be_qualified(rowtype));
+        return;
+    }
+    appendStringInfoString(q, " AS t(");
+    for (int i = 0; i < td->natts; i++) {
+        Form_pg_attribute a = TupleDescAttr(td, i);
+        appendStringInfo(q, "%s%s %s", i ? ", " : "", quote_identifier(NameStr(a->attname)),
+                         format_type_extended(a->atttypid, a->atttypmod,
+                                              FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY));
+    }
+    appendStringInfoChar(q, ')');
+}
+
+// This node's part of a parallel computation: the rows of `sql` (a call
+// of this library's functions for the shards here, or nullptr: none) into
+// the tuplestore (citus_gather's local step).
+struct LocalCall {
+    const char *sql;
+    ReturnSetInfo *rsi;
+};
+
+void local_call(void *arg)
+{
+    auto *l = static_cast<LocalCall *>(arg);
+    if (!l->sql)
+        return;
+    SPI_connect();
+    if (SPI_execute(l->sql, true, 0) != SPI_OK_SELECT)
+        elog(ERROR, "feature_ext: the computation of this node's shards failed");
+    for (uint64 i = 0; i < SPI_processed; i++)
+        tuplestore_puttuple(l->rsi->setResult, SPI_tuptable->vals[i]);
+    SPI_finish();
+}
+
+// batch() (mode "batch") or training_set() (mode "as_of" / "insertion") of a
+// source every node can read (a query, or a table other than the
+// deployment's), on the nodes that hold the table's shards: each such node
+// reads the source once and computes the rows whose key its shards hold,
+// each shard's against that shard (feature_ext.citus_source_shards() there,
+// as the caller, with this session's search_path), this node its own; the
+// rows gathered as citus_parallel_batch() gathers them.  A key's rows are
+// all in one shard, so every row gets what one node computing over the
+// whole table gives.
+void citus_parallel_source(fe::DeployPlan *p, ReturnSetInfo *rsi, const char *dep, const char *src, const char *mode,
+                           Oid rowtype)
+{
+    fe::CitusRoute *r = p->route;
+    auto *nodes = static_cast<fe::GatherNode *>(palloc0(sizeof(fe::GatherNode) * Max(r->nshards, 1)));
+    auto *lists = static_cast<StringInfoData *>(palloc0(sizeof(StringInfoData) * Max(r->nshards, 1)));
+    StringInfoData local;
+    initStringInfo(&local);
+    int nn = 0;
+    for (int at = 0; at < r->nshards; at++) {
+        StringInfo l = node_query(p, at, nodes, lists, &nn);
+        const char *shard = l ? r->shard_name[at]
+                              : quote_qualified_identifier(get_namespace_name(get_rel_namespace(r->relid[at])),
+                                                           get_rel_name(r->relid[at]));
+        if (!l)
+            l = &local;
+        appendStringInfo(l, "%s%s", l->len ? ", " : "", quote_literal_cstr(shard));
+    }
+    auto call = [&](const char *shards) {
+        StringInfoData q;
+        initStringInfo(&q);
+        appendStringInfo(&q, "SELECT * FROM feature_ext.citus_source_shards(%s, ARRAY[%s]::pg_catalog.text[], %s, %s",
+                         quote_literal_cstr(dep), shards, quote_literal_cstr(src),
+                         quote_literal_cstr(namespace_search_path));
+        if (OidIsValid(rowtype))
+            append_result_form(&q, rsi->setDesc, rowtype, false);
+        appendStringInfo(&q, ", %s)", quote_literal_cstr(mode));
+        if (!OidIsValid(rowtype))
+            append_result_form(&q, rsi->setDesc, rowtype, true);
+        return q.data;
+    };
+    for (int j = 0; j < nn; j++)
+        nodes[j].sql = call(lists[j].data);
+    LocalCall lc{local.len ? call(local.data) : nullptr, rsi};
+    fe::citus_gather(nodes, nn, rsi->setDesc, rsi->setResult, local_call, &lc);
+}
+
 // Run the deployment over `source` (a table name, a query, or NULL for the
 // deployment's table) into the SRF's tuplestore.
 void batch_into(FunctionCallInfo fcinfo, fe::DeployPlan *p, text *source)
@@ -1163,8 +1313,14 @@ void batch_into(FunctionCallInfo fcinfo, fe::DeployPlan *p, text *source)
         // the table by name) on its shards' nodes, outside transaction
         // blocks; one of its shards here with that shard's plan (a
         // parallel batch() sends each node such calls).
-        if (citus_offline_route(&p, src)) {
+        Offline where = citus_offline_route(&p, src);
+        if (where == Offline::kTable) {
             citus_parallel_batch(p, rsi);
+            return;
+        }
+        if (where == Offline::kSource) {
+            citus_parallel_source(p, rsi, quote_qualified_identifier(p->route->schema, p->route->fname), src, "batch",
+                                  InvalidOid);
             return;
         }
     }
@@ -1431,15 +1587,15 @@ struct LabelCursor {
     uint64 pos, n;
     int nsrc;
     const int *map;  // per request parameter: the source column, or -1
+    Tuplestorestate *store;  // as in BatchCursor
+    TupleTableSlot *slot;
 };
 
 bool label_next(void *arg, Datum *vals, bool *nulls, Datum *src, bool *srcnulls)
 {
     auto *c = static_cast<LabelCursor *>(arg);
-    HeapTuple t = cursor_next(c->portal, &c->pos, &c->n);
-    if (!t)
+    if (!source_next(c->portal, c->store, c->slot, &c->pos, &c->n, src, srcnulls))
         return false;
-    heap_deform_tuple(t, SPI_tuptable->tupdesc, src, srcnulls);
     for (int i = 0; i < c->p->nparams; i++)
         if (c->map[i] >= 0) {
             AttrNumber a = c->p->param_attnos[i];
@@ -1499,18 +1655,10 @@ void citus_parallel_training(fe::DeployPlan *p, ReturnSetInfo *rsi, const char *
     StringInfoData tail;  // after the source argument
     initStringInfo(&tail);
     if (OidIsValid(rowtype))
-        appendStringInfo(&tail, ", NULL::%s", format_type_be_qualified(rowtype));
+        append_result_form(&tail, td, rowtype, false);
     appendStringInfo(&tail, ", mode => %s, progress => 0)", quote_literal_cstr(mode));
-    if (!OidIsValid(rowtype)) {
-        appendStringInfoString(&tail, " AS t(");
-        for (int i = 0; i < td->natts; i++) {
-            Form_pg_attribute a = TupleDescAttr(td, i);
-            appendStringInfo(&tail, "%s%s %s", i ? ", " : "", quote_identifier(NameStr(a->attname)),
-                             format_type_extended(a->atttypid, a->atttypmod,
-                                                  FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY));
-        }
-        appendStringInfoChar(&tail, ')');
-    }
+    if (!OidIsValid(rowtype))
+        append_result_form(&tail, td, rowtype, true);
     auto *nodes = static_cast<fe::GatherNode *>(palloc0(sizeof(fe::GatherNode) * Max(r->nshards, 1)));
     auto *sqls = static_cast<StringInfoData *>(palloc0(sizeof(StringInfoData) * Max(r->nshards, 1)));
     int nn = 0;
@@ -1529,26 +1677,8 @@ void citus_parallel_training(fe::DeployPlan *p, ReturnSetInfo *rsi, const char *
     for (int j = 0; j < nn; j++)
         nodes[j].sql = sqls[j].data;
     // This node's shards through SPI, the same calls.
-    struct Local {
-        const char *sql;
-        ReturnSetInfo *rsi;
-    } lc{local.len ? local.data : nullptr, rsi};
-    fe::citus_gather(
-        nodes, nn, td, rsi->setResult,
-        [](void *arg) {
-            auto *l = static_cast<Local *>(arg);
-            if (!l->sql)
-                return;
-            SPI_connect();
-            if (SPI_execute(l->sql, true, 0) != SPI_OK_SELECT)
-                elog(ERROR, "feature_ext: training_set() of this node's shards failed");
-            for (uint64 i = 0; i < SPI_processed; i++) {
-                HeapTuple t = SPI_tuptable->vals[i];
-                tuplestore_puttuple(l->rsi->setResult, t);
-            }
-            SPI_finish();
-        },
-        &lc);
+    LocalCall lc{local.len ? local.data : nullptr, rsi};
+    fe::citus_gather(nodes, nn, td, rsi->setResult, local_call, &lc);
 }
 
 // deploy()'s long_windows option (OpenMLDB's DEPLOY ... OPTIONS(long_windows
@@ -1715,6 +1845,89 @@ int *map_source(fe::DeployPlan *p, TupleDesc sd)
 
 namespace {
 
+// The columns of training_set()'s typed form: per column of row_type, a
+// source column of that name, else a feature of that name (or of that name
+// + "_feature", as training_set_columns() spells a feature named like a
+// source column): its index in the source's columns then the features.
+int *training_out_map(fe::DeployPlan *p, TupleDesc sd, TupleDesc rowdesc)
+{
+    int *out_map = static_cast<int *>(palloc(sizeof(int) * Max(rowdesc->natts, 1)));
+    for (int i = 0; i < rowdesc->natts; i++) {
+        Form_pg_attribute a = TupleDescAttr(rowdesc, i);
+        out_map[i] = -1;
+        if (a->attisdropped)
+            continue;
+        Oid t = InvalidOid;
+        for (int j = 0; j < sd->natts && out_map[i] < 0; j++)
+            if (strcmp(NameStr(TupleDescAttr(sd, j)->attname), NameStr(a->attname)) == 0)
+                out_map[i] = j, t = TupleDescAttr(sd, j)->atttypid;
+        for (int k = 0; k < p->nout && out_map[i] < 0; k++) {
+            const char *fn = NameStr(TupleDescAttr(p->out_desc, k)->attname);
+            if (strcmp(fn, NameStr(a->attname)) == 0 || strcmp(psprintf("%s_feature", fn), NameStr(a->attname)) == 0)
+                out_map[i] = sd->natts + k, t = TupleDescAttr(p->out_desc, k)->atttypid;
+        }
+        if (out_map[i] < 0)
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                            errmsg("column \"%s\" of %s is neither a source column nor a feature of deployment %s",
+                                   NameStr(a->attname), format_type_be(rowdesc->tdtypeid), p->name),
+                            errhint("The columns training_set() returns: %s.", training_columns(p, sd))));
+        if (t != a->atttypid)
+            ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                            errmsg("column \"%s\" of %s is %s but training_set() gives %s", NameStr(a->attname),
+                                   format_type_be(rowdesc->tdtypeid), format_type_be(a->atttypid), format_type_be(t))));
+    }
+    return out_map;
+}
+
+// training_set()'s column-list form: the list must be the source's columns
+// then the deployment's.
+void check_training_list(fe::DeployPlan *p, TupleDesc sd, ReturnSetInfo *rsi)
+{
+    TupleDesc want = rsi ? rsi->expectedDesc : nullptr;
+    bool fits = want && want->natts == sd->natts + p->nout;
+    for (int i = 0; fits && i < want->natts; i++) {
+        Oid t = i < sd->natts ? TupleDescAttr(sd, i)->atttypid : TupleDescAttr(p->out_desc, i - sd->natts)->atttypid;
+        fits = TupleDescAttr(want, i)->atttypid == t;
+    }
+    if (!fits)
+        ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                        errmsg("feature_ext.training_set needs a column list: the source's %d columns, then the "
+                               "deployment's %d",
+                               sd->natts, p->nout),
+                        errhint("AS t%s (feature_ext.training_set_columns(deployment, source) returns it).",
+                                training_columns(p, sd))));
+}
+
+// run_training() of p over the label rows of lc (as of each row's time
+// against p's table, or replayed in source order) into the SRF's
+// tuplestore (in SPI).
+void training_into(fe::DeployPlan *p, fe::DeploymentRow *row, LabelCursor *lc, TupleDesc sd, bool as_of,
+                   int64 progress, const int *out_map, ReturnSetInfo *rsi)
+{
+    if (fe::g_jit && !p->jit_tried)
+        fe::jit_attach(p, &row->jo);
+    BatchCursor hc{nullptr, p, 0, 0, nullptr, nullptr, nullptr, nullptr};
+    if (as_of) {
+        hc.portal = open_source(source_sql(p, nullptr));
+        hc.v = static_cast<Datum *>(palloc(sizeof(Datum) * hc.portal->tupDesc->natts));
+        hc.n_ = static_cast<bool *>(palloc(sizeof(bool) * hc.portal->tupDesc->natts));
+    }
+    fe::TrainingArgs ta{as_of, batch_next, &hc, label_next, lc, CreateTupleDescCopy(sd), progress, out_map};
+    fe::refuse_reentry();
+    fe::g_running++;
+    PG_TRY();
+    {
+        fe::run_training(p, &ta, rsi->setResult, rsi->setDesc);
+    }
+    PG_FINALLY();
+    {
+        fe::g_running--;
+    }
+    PG_END_TRY();
+    if (hc.portal)
+        SPI_cursor_close(hc.portal);
+}
+
 // Both forms of training_set(): with a column list (typed = false; the
 // source's columns then the features), or into the composite type of the
 // argument row_type (typed; its columns by name from the source's columns
@@ -1747,13 +1960,18 @@ Datum training_call(FunctionCallInfo fcinfo, bool typed)
     if (p->route) {
         // Over a Citus distributed table: one of its shards here with that
         // shard's plan (its history is that shard's rows); the whole table
-        // (by name, or no source) on its shards' nodes, outside transaction
-        // blocks (batch_into).
+        // (by name, or no source), or a source every node can read, on the
+        // shards' nodes, outside transaction blocks (batch_into).
         char *src = PG_ARGISNULL(1) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(1));
-        if (citus_offline_route(&p, src)) {
+        Offline where = citus_offline_route(&p, src);
+        if (where != Offline::kHere) {
             InitMaterializedSRF(fcinfo, typed ? 0 : MAT_SRF_USE_EXPECTED_DESC);
-            citus_parallel_training(p, rsi, quote_qualified_identifier(schema, fname), mode,
-                                    typed ? rowdesc->tdtypeid : InvalidOid);
+            const char *dep = quote_qualified_identifier(schema, fname);
+            Oid rowtype = typed ? rowdesc->tdtypeid : InvalidOid;
+            if (where == Offline::kTable)
+                citus_parallel_training(p, rsi, dep, mode, rowtype);
+            else
+                citus_parallel_source(p, rsi, dep, src, mode, rowtype);
             MemoryContextDelete(p_table->cxt);
             return Datum(0);
         }
@@ -1763,79 +1981,127 @@ Datum training_call(FunctionCallInfo fcinfo, bool typed)
     TupleDesc sd = lp->tupDesc;
     int *map = map_source(p, sd);
     int *out_map = nullptr;
-    if (typed) {
-        // each column of the row type: a source column of that name, else a
-        // feature of that name (or of that name + "_feature", as
-        // training_set_columns() spells a feature named like a source column)
-        out_map = static_cast<int *>(palloc(sizeof(int) * Max(rowdesc->natts, 1)));
-        for (int i = 0; i < rowdesc->natts; i++) {
-            Form_pg_attribute a = TupleDescAttr(rowdesc, i);
-            out_map[i] = -1;
-            if (a->attisdropped)
-                continue;
-            Oid t = InvalidOid;
-            for (int j = 0; j < sd->natts && out_map[i] < 0; j++)
-                if (strcmp(NameStr(TupleDescAttr(sd, j)->attname), NameStr(a->attname)) == 0)
-                    out_map[i] = j, t = TupleDescAttr(sd, j)->atttypid;
-            for (int k = 0; k < p->nout && out_map[i] < 0; k++) {
-                const char *fn = NameStr(TupleDescAttr(p->out_desc, k)->attname);
-                if (strcmp(fn, NameStr(a->attname)) == 0 ||
-                    strcmp(psprintf("%s_feature", fn), NameStr(a->attname)) == 0)
-                    out_map[i] = sd->natts + k, t = TupleDescAttr(p->out_desc, k)->atttypid;
-            }
-            if (out_map[i] < 0)
-                ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-                                errmsg("column \"%s\" of %s is neither a source column nor a feature of deployment %s",
-                                       NameStr(a->attname), format_type_be(rowdesc->tdtypeid), p->name),
-                                errhint("The columns training_set() returns: %s.", training_columns(p, sd))));
-            if (t != a->atttypid)
-                ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-                                errmsg("column \"%s\" of %s is %s but training_set() gives %s", NameStr(a->attname),
-                                       format_type_be(rowdesc->tdtypeid), format_type_be(a->atttypid),
-                                       format_type_be(t))));
-        }
-    } else {
-        TupleDesc want = rsi ? rsi->expectedDesc : nullptr;
-        bool fits = want && want->natts == sd->natts + p->nout;
-        for (int i = 0; fits && i < want->natts; i++) {
-            Oid t = i < sd->natts ? TupleDescAttr(sd, i)->atttypid : TupleDescAttr(p->out_desc, i - sd->natts)->atttypid;
-            fits = TupleDescAttr(want, i)->atttypid == t;
-        }
-        if (!fits)
-            ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-                            errmsg("feature_ext.training_set needs a column list: the source's %d columns, then the "
-                                   "deployment's %d",
-                                   sd->natts, p->nout),
-                            errhint("AS t%s (feature_ext.training_set_columns(deployment, source) returns it).",
-                                    training_columns(p, sd))));
-    }
-    if (fe::g_jit && !p->jit_tried)
-        fe::jit_attach(p, &row.jo);
+    if (typed)
+        out_map = training_out_map(p, sd, rowdesc);
+    else
+        check_training_list(p, sd, rsi);
     InitMaterializedSRF(fcinfo, typed ? 0 : MAT_SRF_USE_EXPECTED_DESC);
-    LabelCursor lc{lp, p, 0, 0, sd->natts, map};
-    BatchCursor hc{nullptr, p, 0, 0, nullptr, nullptr};
-    if (as_of) {
-        hc.portal = open_source(source_sql(p, nullptr));
-        hc.v = static_cast<Datum *>(palloc(sizeof(Datum) * hc.portal->tupDesc->natts));
-        hc.n_ = static_cast<bool *>(palloc(sizeof(bool) * hc.portal->tupDesc->natts));
-    }
-    fe::TrainingArgs ta{as_of, batch_next, &hc, label_next, &lc, CreateTupleDescCopy(sd), progress, out_map};
-    fe::refuse_reentry();
-    fe::g_running++;
-    PG_TRY();
-    {
-        fe::run_training(p, &ta, rsi->setResult, rsi->setDesc);
-    }
-    PG_FINALLY();
-    {
-        fe::g_running--;
-    }
-    PG_END_TRY();
-    if (hc.portal)
-        SPI_cursor_close(hc.portal);
+    LabelCursor lc{lp, p, 0, 0, sd->natts, map, nullptr, nullptr};
+    training_into(p, &row, &lc, sd, as_of, progress, out_map, rsi);
     SPI_cursor_close(lp);
     SPI_finish();
     MemoryContextDelete(p_table->cxt);
+    return Datum(0);
+}
+
+// feature_ext.citus_source_shards(): a node's part of a parallel batch() /
+// training_set() of a source (citus_parallel_source).  The source is read
+// once, under the caller's search_path; its rows are split by the shard
+// that holds their key (a NULL key: the first shard's, as a request over
+// the whole table would find no stored row for it either), keeping the
+// rows of the listed shards, each shard's in source order; then each
+// shard's rows go through that shard's plan.
+Datum citus_shards_call(FunctionCallInfo fcinfo, bool typed)
+{
+    int amode = typed ? 5 : 4;
+    for (int a = 0; a <= amode; a++)
+        if (PG_ARGISNULL(a) && !(typed && a == 4))
+            ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                            errmsg("feature_ext.citus_source_shards: argument %d must not be NULL", a + 1)));
+    const char *mode = text_to_cstring(PG_GETARG_TEXT_PP(amode));
+    bool batch = strcmp(mode, "batch") == 0, as_of = strcmp(mode, "as_of") == 0;
+    if (!batch && !as_of && strcmp(mode, "insertion") != 0)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown mode \"%s\"", mode)));
+    TupleDesc rowdesc = nullptr;
+    if (typed && get_call_result_type(fcinfo, nullptr, &rowdesc) != TYPEFUNC_COMPOSITE)
+        ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH), errmsg("row_type must be a composite type")));
+    fe::DeploymentRow row;
+    char *schema, *fname;
+    fe::DeployPlan *p = plan_named(PG_GETARG_TEXT_PP(0), &row, fe::g_jit, &schema, &fname);
+    p->route = fe::citus_route_build(p, schema, fname);
+    if (!p->route)
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("the table of deployment %s is not a Citus distributed table", p->name)));
+    fe::CitusRoute *r = p->route;
+    Datum *elems;
+    bool *enulls;
+    int ns;
+    deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), TEXTOID, -1, false, TYPALIGN_INT, &elems, &enulls, &ns);
+    int *at = static_cast<int *>(palloc(sizeof(int) * Max(ns, 1)));
+    for (int i = 0; i < ns; i++) {
+        const char *name = enulls[i] ? "" : TextDatumGetCString(elems[i]);
+        Oid rel = enulls[i] ? InvalidOid
+                            : RangeVarGetRelid(makeRangeVarFromNameList(fe::compat::string_to_qualified_names(name)),
+                                               NoLock, true);
+        at[i] = fe::citus_source_shard(p, rel);
+        if (at[i] < 0)
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                            errmsg("\"%s\" is not a shard of table %s on this node", name, get_rel_name(p->heapoid))));
+    }
+    auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
+    InitMaterializedSRF(fcinfo, typed ? 0 : MAT_SRF_USE_EXPECTED_DESC);
+    MemoryContext keep = CurrentMemoryContext;
+    SPI_connect();
+    // The source, read once under the caller's search_path (the calling
+    // node's, sent with the call).
+    int nest = NewGUCNestLevel();
+    (void) set_config_option("search_path", text_to_cstring(PG_GETARG_TEXT_PP(3)), PGC_USERSET, PGC_S_SESSION,
+                             GUC_ACTION_SAVE, true, 0, false);
+    Portal lp = open_source(source_sql(p, PG_GETARG_TEXT_PP(2)));
+    MemoryContext spi = MemoryContextSwitchTo(keep);
+    TupleDesc sd = CreateTupleDescCopy(lp->tupDesc);
+    const char *dname = NameStr(TupleDescAttr(p->heap_desc, r->dist_attno - 1)->attname);
+    int dcol = -1;
+    if (batch) {
+        check_batch_source(p, sd);
+        for (int i = 0; i < p->nparams; i++)
+            if (p->param_attnos[i] == r->dist_attno)
+                dcol = i;
+    } else {
+        map_source(p, sd);
+        for (int j = 0; j < sd->natts; j++)
+            if (!TupleDescAttr(sd, j)->attisdropped && strcmp(NameStr(TupleDescAttr(sd, j)->attname), dname) == 0)
+                dcol = j;
+    }
+    if (dcol < 0)
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                        errmsg("the source has no column \"%s\", the distribution column of table %s", dname,
+                               get_rel_name(p->heapoid))));
+    auto **stores = static_cast<Tuplestorestate **>(palloc(sizeof(Tuplestorestate *) * Max(ns, 1)));
+    for (int i = 0; i < ns; i++)
+        stores[i] = tuplestore_begin_heap(false, false, work_mem);
+    MemoryContextSwitchTo(spi);
+    uint64 pos = 0, n = 0;
+    for (HeapTuple t; (t = cursor_next(lp, &pos, &n)) != nullptr;) {
+        bool isnull;
+        Datum d = heap_getattr(t, dcol + 1, SPI_tuptable->tupdesc, &isnull);
+        int s = isnull ? 0 : fe::citus_shard_index(r, d);
+        for (int i = 0; i < ns; i++)
+            if (at[i] == s)
+                tuplestore_puttuple(stores[i], t);
+        CHECK_FOR_INTERRUPTS();
+    }
+    SPI_cursor_close(lp);
+    AtEOXact_GUC(true, nest);
+    int *out_map = typed && !batch ? training_out_map(p, sd, rowdesc) : nullptr;
+    if (!batch && !typed)
+        check_training_list(p, sd, rsi);
+    TupleTableSlot *slot = MakeSingleTupleTableSlot(sd, &TTSOpsMinimalTuple);
+    for (int i = 0; i < ns; i++) {
+        fe::DeployPlan *sp = fe::citus_shard_plan(p, at[i]);
+        if (batch) {
+            BatchCursor bc{nullptr, sp, 0, 0, static_cast<Datum *>(palloc(sizeof(Datum) * sd->natts)),
+                           static_cast<bool *>(palloc(sizeof(bool) * sd->natts)), stores[i], slot};
+            batch_run(sp, &bc, rsi);
+        } else {
+            LabelCursor lc{nullptr, sp, 0, 0, sd->natts, map_source(sp, sd), stores[i], slot};
+            training_into(sp, &row, &lc, sd, as_of, 0, out_map, rsi);
+        }
+        tuplestore_end(stores[i]);
+    }
+    ExecDropSingleTupleTableSlot(slot);
+    SPI_finish();
+    MemoryContextDelete(p->cxt);
     return Datum(0);
 }
 
@@ -1855,6 +2121,21 @@ FE_FUNCTION(fe_training_set)
 FE_FUNCTION(fe_training_set_typed)
 {
     return training_call(fcinfo, true);
+}
+
+// feature_ext.citus_source_shards(deployment text, shards text[], source text,
+//     search_path text, mode text) -> SETOF record (internal: a node's part of
+//     a parallel batch() / training_set() of a source; citus_shards_call)
+FE_FUNCTION(fe_citus_source_shards)
+{
+    return citus_shards_call(fcinfo, false);
+}
+
+// feature_ext.citus_source_shards(deployment text, shards text[], source text,
+//     search_path text, row_type anyelement, mode text) -> SETOF anyelement
+FE_FUNCTION(fe_citus_source_shards_typed)
+{
+    return citus_shards_call(fcinfo, true);
 }
 
 // feature_ext.training_set_columns(deployment text, source text) -> text: the

@@ -19,3 +19,16 @@ CREATE FUNCTION feature_ext.training_set_columns(deployment text, source text) R
 CREATE FUNCTION feature_ext.training_set(deployment text, source text, row_type anyelement, mode text DEFAULT 'as_of',
                                          progress bigint DEFAULT 1000000) RETURNS SETOF anyelement
   AS 'MODULE_PATHNAME', 'fe_training_set_typed' LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+-- Internal (Citus; docs/DEPLOY.md "batch() and training_set() on the shards'
+-- nodes"): what one node computes of batch() / training_set() of a source
+-- query over a deployment of a distributed table: the source's rows whose key
+-- one of `shards` (shards of the table this node holds) holds, each shard's
+-- rows against that shard (mode 'batch', 'as_of' or 'insertion'), the source
+-- read under the caller's search_path.  As the caller; the calling node sends
+-- each node its shards.
+CREATE FUNCTION feature_ext.citus_source_shards(deployment text, shards text[], source text, search_path text,
+                                                mode text) RETURNS SETOF record
+  AS 'MODULE_PATHNAME', 'fe_citus_source_shards' LANGUAGE C CALLED ON NULL INPUT VOLATILE;
+CREATE FUNCTION feature_ext.citus_source_shards(deployment text, shards text[], source text, search_path text,
+                                                row_type anyelement, mode text) RETURNS SETOF anyelement
+  AS 'MODULE_PATHNAME', 'fe_citus_source_shards_typed' LANGUAGE C CALLED ON NULL INPUT VOLATILE;

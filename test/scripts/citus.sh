@@ -277,7 +277,22 @@ digest() {  # PORT QUERY [SETTING]: "rows|md5 of the sorted rows"
     fe_psql "$1" -At -c "${3:-SELECT 1}" -c "SELECT count(*) || '|' || md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) FROM ($2) x" | tail -1
 }
 nrows=$(q "SELECT count(*) FROM txn")
-for form in "batch(NULL)" "batch(table)" "training_set as_of" "training_set insertion" "training_set as_of, label query"; do
+# A label table in a schema the caller's search_path finds (a Citus table:
+# every node reads it, so the nodes holding shards compute its rows), and a
+# plain table of the coordinator alone (computed there).  public.labs on
+# worker 1 (a plain table): the same rows, for the single node.
+q "CREATE SCHEMA lab" >/dev/null
+q "CREATE TABLE lab.labs (k text, v float8, ts timestamptz NOT NULL, lab bool)" >/dev/null
+q "SELECT create_distributed_table('lab.labs', 'k', colocate_with => 'none')" >/dev/null || fail "distributing lab.labs"
+q "INSERT INTO lab.labs SELECT k, v + 0.5, ts + interval '30 s', v::int % 3 = 0 FROM txn WHERE v::int % 5 = 0" >/dev/null
+q "CREATE TABLE labs_plain AS SELECT * FROM lab.labs" >/dev/null
+fe_psql "${PORTS[1]}" -c "CREATE TABLE public.labs (k text, v float8, ts timestamptz NOT NULL, lab bool)" >/dev/null || fail "public.labs on worker 1"
+q "COPY lab.labs TO STDOUT" | fe_psql "${PORTS[1]}" -c "COPY public.labs FROM STDIN" >/dev/null || fail "copy into public.labs"
+LABT="SELECT k, v, ts, lab FROM labs UNION ALL SELECT NULL, 1, '2026-02-01', true"
+nlab=$(($(q "SELECT count(*) FROM lab.labs") + 1))
+for form in "batch(NULL)" "batch(table)" "batch(query)" "training_set as_of" "training_set insertion" "training_set as_of, label query" \
+            "training_set as_of, label table" "training_set insertion, label table" "training_set, plain table"; do
+    pre="SELECT 1" spre="SELECT 1"
     case $form in
         "batch(NULL)") d="SELECT * FROM fd_batch(NULL)"; s="SELECT * FROM fl_batch(NULL)"; n=$nrows;;
         "batch(table)") d="SELECT * FROM fd_batch('txn')"; s="SELECT * FROM fl_batch('txn_local')"; n=$nrows;;
@@ -287,23 +302,33 @@ for form in "batch(NULL)" "batch(table)" "training_set as_of" "training_set inse
         "training_set insertion")
             d="SELECT * FROM feature_ext.training_set('public.fd', 'txn', mode => 'insertion') $TS_COLS"
             s="SELECT * FROM feature_ext.training_set('public.fl', 'txn_local', mode => 'insertion') $TS_COLS"; n=$nrows;;
-        *)
+        "batch(query)")
+            d="SELECT * FROM fd_batch('SELECT * FROM txn WHERE v::int % 3 = 0')"
+            s="SELECT * FROM fl_batch('SELECT * FROM txn_local WHERE v::int % 3 = 0')"; n=$(q "SELECT count(*) FROM txn WHERE v::int % 3 = 0");;
+        "training_set as_of, label query")
             d="SELECT * FROM feature_ext.training_set('public.fd', \$s\$${LAB_SRC//TABLE/txn}\$s\$) $LAB_COLS"
             s="SELECT * FROM feature_ext.training_set('public.fl', \$s\$${LAB_SRC//TABLE/txn_local}\$s\$) $LAB_COLS"
             n=$(q "SELECT count(*) FROM txn WHERE v::int % 7 = 0");;
+        "training_set "*", label table")
+            m=${form#training_set }; m=${m%%,*}
+            pre="SET search_path = lab, public; SET client_min_messages = warning" spre="SET search_path = public; SET client_min_messages = warning"
+            d="SELECT * FROM feature_ext.training_set('public.fd', \$s\$$LABT\$s\$, mode => '$m') $LAB_COLS"
+            s="SELECT * FROM feature_ext.training_set('public.fl', \$s\$$LABT\$s\$, mode => '$m') $LAB_COLS"; n=$nlab;;
+        *)  # the coordinator's plain table: read there (a worker has no such table)
+            d="SELECT * FROM feature_ext.training_set('public.fd', 'labs_plain') $LAB_COLS"
+            s="SELECT * FROM feature_ext.training_set('public.fl', 'public.labs') $LAB_COLS"; n=$((nlab - 1));;
     esac
-    want=$(digest "${PORTS[1]}" "$s" 2>&1) || fail "single-node $form: $want"
+    want=$(digest "${PORTS[1]}" "$s" "$spre" 2>&1) || fail "single-node $form: $want"
     [ "${want%%|*}" = "$n" ] || fail "single-node $form: ${want%%|*} rows, expected $n"
     for p in "$C" "${PORTS[1]}" "${PORTS[2]}"; do
-        got=$(digest "$p" "$d" 2>&1) || fail "$form over the distributed table on port $p: $got"
+        [ "$form" = "training_set, plain table" ] && [ "$p" != "$C" ] && continue
+        got=$(digest "$p" "$d" "$pre" 2>&1) || fail "$form over the distributed table on port $p: $got"
         [ "$got" = "$want" ] || fail "$form over the distributed table on port $p: $got, single node $want"
-        # batch() and training_set() over the whole table compute on the
-        # shards' nodes by default; with feature_ext.citus_parallel_batch
-        # off, here (a label query: here either way).
-        case $form in *"label query") ;; *)
-            got=$(digest "$p" "$d" "SET feature_ext.citus_parallel_batch = off" 2>&1) || fail "$form (not parallel) on port $p: $got"
-            [ "$got" = "$want" ] || fail "$form (not parallel) on port $p: $got, single node $want";;
-        esac
+        # batch() and training_set() over the whole table or a source every
+        # node reads compute on the shards' nodes by default; with
+        # feature_ext.citus_parallel_batch off, here.
+        got=$(digest "$p" "$d" "$pre; SET feature_ext.citus_parallel_batch = off" 2>&1) || fail "$form (not parallel) on port $p: $got"
+        [ "$got" = "$want" ] || fail "$form (not parallel) on port $p: $got, single node $want"
     done
 done
 # A window not partitioned by the distribution column is refused: a request
@@ -378,10 +403,11 @@ want=$(q "SELECT count(*) + 1 || '|' || sum(v) + 3.5 FROM (SELECT v, ts FROM txn
           WHERE ts BETWEEN '2026-02-15'::timestamptz - interval '3 days' AND '2026-02-15'")
 got=$(q "SELECT c || '|' || s FROM fu('k4', 3.5, '2026-02-15')")
 [ "$got" = "$want" ] || fail "fu('k4') after a u2 row: $got, expected $want"
-# Offline: batch() over the whole table computes on the shards' nodes (each
-# node's joins and unions reading its colocated shards), equal to the same
-# deployments over plain copies of the tables on worker 1; other sources
-# (and training_set) would read this node's empty shells: refused.
+# Offline: batch() over the whole table or over a query computes on the
+# shards' nodes (each node's joins and unions reading its colocated shards),
+# equal to the same deployments over plain copies of the tables on worker 1;
+# computed on the calling node (setting off) it would read this node's empty
+# shells: refused.
 fe_psql "${PORTS[1]}" -c "TRUNCATE txn_local" >/dev/null || fail "truncate txn_local"
 q "COPY txn TO STDOUT" | fe_psql "${PORTS[1]}" -c "COPY txn_local FROM STDIN" >/dev/null || fail "copy into txn_local"
 fe_psql "${PORTS[1]}" >/dev/null <<SQL || fail "the single-node copies on worker 1"
@@ -406,10 +432,18 @@ for f in fj fu; do
         [ "$got" = "$want" ] || fail "${f}_batch('txn') on port $p: $got, single node $want"
     done
 done
-tryq "SELECT count(*) FROM fj_batch('SELECT * FROM txn WHERE v > 10')" && fail "batch() of a query over a multi-table Citus deployment answered: $out"
-grep -q 'reads several Citus tables' <<<"$out" || fail "fj_batch(query): $out"
+for f in fj fu; do
+    want=$(digest "${PORTS[1]}" "SELECT * FROM ${f}l_batch('SELECT * FROM txn_local WHERE v > 10')" 2>&1) || fail "single-node ${f}l_batch(query): $want"
+    for p in "$C" "${PORTS[1]}" "${PORTS[2]}"; do
+        got=$(digest "$p" "SELECT * FROM ${f}_batch('SELECT * FROM txn WHERE v > 10')" 2>&1) || fail "${f}_batch(query) on port $p: $got"
+        [ "$got" = "$want" ] || fail "${f}_batch(query) on port $p: $got, single node $want"
+    done
+done
+tryq "SET feature_ext.citus_parallel_batch = off; SELECT count(*) FROM fj_batch('SELECT * FROM txn WHERE v > 10')" &&
+    fail "batch() of a query over a multi-table Citus deployment answered on the calling node: $out"
+grep -q 'reads several Citus tables' <<<"$out" || fail "fj_batch(query), not parallel: $out"
 # training_set() over the whole table too (as of each row's time, and in
-# insertion order), typed and with a column list; a label query is refused.
+# insertion order), typed and with a column list, and over a label query.
 for f in fj fu; do
     cols=$(fe_psql "${PORTS[1]}" -At -c "SELECT feature_ext.training_set_columns('public.${f}l', 'txn_local')")
     for m in as_of insertion; do
@@ -428,9 +462,24 @@ fe_psql "${PORTS[1]}" -c "CREATE TYPE fu_row AS (k text, v float8, ts timestampt
 want=$(digest "${PORTS[1]}" "SELECT * FROM feature_ext.training_set('public.ful', 'txn_local', NULL::fu_row)" 2>&1) || fail "typed single-node training_set: $want"
 got=$(digest "$C" "SELECT * FROM feature_ext.training_set('public.fu', 'txn', NULL::fu_row)" 2>&1) || fail "typed training_set of fu: $got"
 [ "$got" = "$want" ] || fail "typed training_set of fu: $got, single node $want"
-tryq "SELECT count(*) FROM feature_ext.training_set('public.fu', 'SELECT * FROM txn WHERE v > 10') AS t(k text, v float8, ts timestamptz, k_feature text, c bigint, s float8)" &&
-    fail "training_set() of a label query over a multi-table Citus deployment answered: $out"
-grep -q 'reads several Citus tables' <<<"$out" || fail "training_set of fu over a query: $out"
+want=$(digest "${PORTS[1]}" "SELECT * FROM feature_ext.training_set('public.ful', 'SELECT * FROM txn_local WHERE v > 10', NULL::fu_row)" 2>&1) ||
+    fail "typed single-node training_set of a query: $want"
+for p in "$C" "${PORTS[1]}" "${PORTS[2]}"; do
+    got=$(digest "$p" "SELECT * FROM feature_ext.training_set('public.fu', 'SELECT * FROM txn WHERE v > 10', NULL::fu_row)" 2>&1) ||
+        fail "typed training_set of fu over a query on port $p: $got"
+    [ "$got" = "$want" ] || fail "typed training_set of fu over a query on port $p: $got, single node $want"
+done
+for f in fj fu; do
+    cols=$(fe_psql "${PORTS[1]}" -At -c "SELECT feature_ext.training_set_columns('public.${f}l', 'SELECT * FROM txn_local WHERE v > 10')")
+    want=$(digest "${PORTS[1]}" "SELECT * FROM feature_ext.training_set('public.${f}l', 'SELECT * FROM txn_local WHERE v > 10') AS t$cols" 2>&1) ||
+        fail "single-node training_set of ${f}l over a query: $want"
+    got=$(digest "$C" "SELECT * FROM feature_ext.training_set('public.$f', 'SELECT * FROM txn WHERE v > 10') AS t$cols" 2>&1) ||
+        fail "training_set of $f over a query: $got"
+    [ "$got" = "$want" ] || fail "training_set of $f over a query: $got, single node $want"
+done
+tryq "SET feature_ext.citus_parallel_batch = off; SELECT count(*) FROM feature_ext.training_set('public.fu', 'SELECT * FROM txn WHERE v > 10') AS t(k text, v float8, ts timestamptz, k_feature text, c bigint, s float8)" &&
+    fail "training_set() of a label query over a multi-table Citus deployment answered on the calling node: $out"
+grep -q 'reads several Citus tables' <<<"$out" || fail "training_set of fu over a query, not parallel: $out"
 q "DROP TYPE fu_row" >/dev/null
 fe_psql "${PORTS[1]}" -c "SELECT feature_ext.undeploy('public.fjl')" -c "SELECT feature_ext.undeploy('public.ful')" \
     -c "DROP TABLE side_l, dim_l, u2_l" >/dev/null || fail "dropping the single-node copies"
