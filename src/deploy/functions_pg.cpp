@@ -42,6 +42,7 @@ extern "C" {
 #include "storage/lmgr.h"
 #include "commands/dbcommands.h"
 #include "executor/spi.h"
+#include "optimizer/optimizer.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -1036,9 +1037,11 @@ bool batch_next(void *arg, Datum *vals, bool *nulls)
 bool source_is_name(const char *src);
 const char *source_sql(fe::DeployPlan *p, text *source);
 
-// Can every node read source src: does it read Citus tables only
-// (distributed, reference or Citus local tables, which Citus serves on every
-// node), no table of this node alone (a plain or temporary table, a view)?
+// Can every node read source src and get the same rows: does it read
+// Citus tables only (distributed, reference or Citus local tables, which
+// Citus serves on every node), no table of this node alone (a plain or
+// temporary table, a view), and call no volatile function (random(): each
+// node would draw other rows, and keys)?
 bool citus_source_everywhere(fe::DeployPlan *p, const char *src)
 {
     SPI_connect();
@@ -1050,6 +1053,8 @@ bool citus_source_everywhere(fe::DeployPlan *p, const char *src)
             auto *ps = static_cast<CachedPlanSource *>(lfirst(lc));
             foreach (rc, ps->relationOids)
                 ok &= fe::citus_dist_method(lfirst_oid(rc)) != '\0';
+            foreach (rc, ps->query_list)
+                ok &= !contain_volatile_functions(static_cast<Node *>(lfirst(rc)));
         }
     SPI_finish();
     return ok;

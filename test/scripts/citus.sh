@@ -331,6 +331,12 @@ for form in "batch(NULL)" "batch(table)" "batch(query)" "training_set as_of" "tr
         [ "$got" = "$want" ] || fail "$form (not parallel) on port $p: $got, single node $want"
     done
 done
+# A source calling a volatile function is read once, on the calling node:
+# nodes each drawing their own random keys would lose or repeat rows.
+for p in "$C" "${PORTS[1]}"; do
+    got=$(fe_psql "$p" -At -c "SELECT count(*) FROM fd_batch(\$s\$SELECT 'k' || floor(random() * 10)::int, v, ts FROM txn ORDER BY v LIMIT 1000\$s\$)" 2>&1)
+    [ "$got" = 1000 ] || fail "batch() of a source with random keys on port $p: $got rows, expected 1000"
+done
 # A window not partitioned by the distribution column is refused: a request
 # reads the shard of its key, which holds only part of such a partition
 # (it counted that part alone before).  Deployed before the table was
