@@ -14,6 +14,7 @@ extern "C" {
 #include "access/relscan.h"
 #include "access/tableam.h"
 #include "catalog/index.h"
+#include "catalog/pg_statistic.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "commands/progress.h"
@@ -24,6 +25,7 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
@@ -198,6 +200,32 @@ TtlConfig index_ttl(Relation index, int *nbuckets)
     if (nbuckets)
         *nbuckets = o ? o->buckets : 65536;
     return ttl_from_options(o, false);
+}
+
+// The bucket table's size for an index being built or loaded: the buckets
+// option (its initial size; the table doubles as keys arrive), raised to the
+// number of keys ANALYZE last saw (pg_statistic's n_distinct of the key
+// columns, the largest of them, at most the table's rows), so that a build
+// or a load after a restart over many keys does not grow it step by step
+// (each doubling relinks every key under all stripe locks).
+uint32 initial_buckets(Relation heap, const IndexMeta *m)
+{
+    double keys = 0, rows = heap->rd_rel->reltuples;
+    for (int i = 0; i < m->nkeys; i++) {
+        HeapTuple t = SearchSysCache3(STATRELATTINH, ObjectIdGetDatum(RelationGetRelid(heap)),
+                                      Int16GetDatum(m->keys[i].attno), BoolGetDatum(false));
+        if (!HeapTupleIsValid(t))
+            continue;
+        double nd = reinterpret_cast<Form_pg_statistic>(GETSTRUCT(t))->stadistinct;
+        ReleaseSysCache(t);
+        if (nd < 0)
+            nd = rows > 0 ? -nd * rows : 0;
+        keys = Max(keys, nd);
+    }
+    if (rows > 0)
+        keys = Min(keys, rows);
+    keys = Min(keys, double(1 << 24));
+    return uint32(Max(double(m->nbuckets), keys));
 }
 
 // ---------------------------------------------------------------- metadata
@@ -407,7 +435,7 @@ static IndexBuildResult *skiplist_build(Relation heap, Relation index, IndexInfo
     forget_pending(m->indexoid);
     if (core::IndexSlot *old = st.find_slot(m->id))
         st.drop_slot(old);  // rebuilt in place (TRUNCATE of a table created in this transaction)
-    core::IndexSlot *s = st.create_slot(m->id, m->heapoid, uint32(m->nbuckets), m->order_kind);
+    core::IndexSlot *s = st.create_slot(m->id, m->heapoid, initial_buckets(heap, m), m->order_kind);
     if (!s)
         report_memory_full("a new index");
     s->builder_pid = uint32(MyProcPid);

@@ -1112,13 +1112,13 @@ int64 load_index(Oid indexoid)
             st.drop_slot(o);
     }
     TimestampTz t0 = GetCurrentTimestamp();
-    ereport(LOG, (errmsg("feature_ext: loading skiplist index \"%s\" of table \"%s\"", m->name,
-                         RelationGetRelationName(heap))));
     g_loading_id = m->id;
     g_loading_heap = m->heapoid;
-    s = st.create_slot(m->id, m->heapoid, uint32(m->nbuckets), m->order_kind, true);
+    s = st.create_slot(m->id, m->heapoid, initial_buckets(heap, m), m->order_kind, true);
     if (!s)
         report_memory_full("an index being loaded");
+    ereport(LOG, (errmsg("feature_ext: loading skiplist index \"%s\" of table \"%s\" (%u buckets)", m->name,
+                         RelationGetRelationName(heap), s->nbuckets)));
     s->builder_pid = uint32(MyProcPid);
     g_building = s;  // dropped at abort until it is ready
     sync_slot_ttl(s, m);

@@ -16,6 +16,7 @@
 #      55000; restarted with room, the index loads and equals the heap.
 #   3. A table held locked in one database does not keep a load round from
 #      serving a request in a database created afterwards.
+#   4. An analysed table's index loads into a bucket table sized for its keys.
 set -euo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$FE_ROOT/test/lib.sh"
@@ -146,4 +147,18 @@ s1=$(served other1)   # round 1: 'locked' cannot load, other1 does
 s2=$(served other2)   # round 2 must not wait for round 1's locked table
 say "a table held locked in one database: requests in new databases served after $s1 s and $s2 s"
 kill $lockpid 2>/dev/null || true; wait $lockpid 2>/dev/null || true
+# ------------------------------------------------------------ 4. the bucket table sized from ANALYZE
+# A load after a restart (and a build) starts the index's hash table at the
+# number of keys ANALYZE saw, not at the buckets option's 65,536 (growing it
+# key by key relinks every key at each doubling): u has 150,000 keys.
+q "CREATE TABLE u (k text, ts timestamptz NOT NULL) USING feature_store" >/dev/null
+q "INSERT INTO u SELECT 'k' || (i % 150000), timestamptz '2024-01-01' + i * interval '1 s' FROM generate_series(1, 300000) i" >/dev/null
+q "CREATE INDEX u_k ON u USING skiplist (k, ts)" >/dev/null
+q "ANALYZE u" >/dev/null
+pgctl restart -m fast
+q "SET feature_ext.load_wait = 30000; SELECT count(*) FROM feature_ext.index_scan('u_k', ARRAY['k7'])" >/dev/null || fail "request on u after the restart"
+nb=$(grep -o 'loading skiplist index "u_k" of table "u" ([0-9]* buckets)' "$DATA/server.log" | tail -1 | grep -o '[0-9]* buckets' | cut -d' ' -f1)
+[ -n "$nb" ] && [ "$nb" -ge 131072 ] || fail "u_k (150,000 keys, analysed) loaded with ${nb:-?} buckets, expected at least 131,072"
+[ "$(q "SELECT count(*) FROM feature_ext.index_scan('u_k', ARRAY['k7'])")" = 2 ] || fail "u_k: key k7 does not have its 2 rows"
+say "an analysed table of 150,000 keys loads into $nb buckets"
 say "ok"

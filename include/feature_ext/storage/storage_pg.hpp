@@ -77,6 +77,8 @@ Oid skiplist_am_oid();
 IndexMeta *build_index_meta(Relation index, Relation heap, MemoryContext cxt);
 // Parsed options of an open index.
 TtlConfig index_ttl(Relation index, int *nbuckets);
+// The bucket table size to build or load index m of heap with (index_am_pg.cpp).
+uint32 initial_buckets(Relation heap, const IndexMeta *m);
 
 // ---- order values
 int64 order_from_datum(OrderKind kind, Datum d);
