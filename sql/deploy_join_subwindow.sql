@@ -46,6 +46,17 @@ INSERT INTO sq VALUES ('sq1', $q$SELECT sm.id, tx.x, tx.ts AS tts, tx.c, tx.s, t
                                                      w2 AS (PARTITION BY s2.k ORDER BY s2.ts%1$s
                                                             ROWS BETWEEN 2 PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW)) tx
      WHERE tx.g = sm.v %% 4 AND tx.ts <= sm.ts ORDER BY tx.ts DESC%2$s LIMIT 1) tx ON true$q$, NULL),
+-- sq5: a ROWS and a RANGE window on the same index and key (read twice:
+-- the later peers in one, not in the other), the join on g
+('sq5', $q$SELECT sm.id, tx.x, tx.k, tx.ts AS tts, tx.seq AS tseq, tx.c, tx.s, tx.cr, tx.sr FROM sm
+  LEFT JOIN LATERAL (SELECT * FROM (SELECT s2.k, s2.g, s2.x, s2.ts, s2.seq,
+                                           count(*) OVER w AS c, sum(s2.x) OVER w AS s,
+                                           count(*) OVER w2 AS cr, sum(s2.x) OVER w2 AS sr
+                                      FROM s2 WINDOW w AS (PARTITION BY s2.k ORDER BY s2.ts%1$s
+                                                           ROWS BETWEEN 2 PRECEDING AND CURRENT ROW),
+                                                     w2 AS (PARTITION BY s2.k ORDER BY s2.ts
+                                                            RANGE BETWEEN 20 PRECEDING AND CURRENT ROW)) tx
+     WHERE tx.g = sm.v %% 4 ORDER BY tx.ts DESC%2$s LIMIT 1) tx ON true$q$, NULL),
 -- sq4: the OpenMLDB dialect (a NULL key joins s2's NULL key)
 ('sq4', $q$select sm.id, tx.x, tx.c, tx.mn from sm last join
   (select k, x, ts, seq, count(x) over w as c, min(x) over w as mn from s2
@@ -95,6 +106,8 @@ CALL sreplay('sq2', true);
 CALL sreplay('sq2', false);
 CALL sreplay('sq3', true);
 CALL sreplay('sq3', false);
+CALL sreplay('sq5', true);
+CALL sreplay('sq5', false);
 CALL sreplay('sq4', true);
 CALL sreplay('sq4', false);
 -- every request equals the executor's row; the data has what the test is about
@@ -111,13 +124,13 @@ SELECT (SELECT count(*) FROM (SELECT k, ts FROM s2 GROUP BY k, ts HAVING count(*
   FROM s2;
 -- the row taken has a peer in its window's partition inserted after it and
 -- before the request (sq3: its ROWS frames leave it out; sq2: its RANGE
--- frame counts it)
+-- frame counts it; sq5: both)
 SELECT name, count(*) FILTER (WHERE EXISTS (
          SELECT FROM s2 b WHERE CASE name WHEN 'sq2' THEN b.g::text IS NOT DISTINCT FROM native->>'g'
                                           ELSE b.k IS NOT DISTINCT FROM native->>'k' END
                             AND b.ts = (native->>'tts')::int8 AND b.seq > (native->>'tseq')::int AND b.seq < i))
          AS later_peer
-  FROM sres WHERE name IN ('sq2', 'sq3') AND jit GROUP BY 1 ORDER BY 1;
+  FROM sres WHERE name IN ('sq2', 'sq3', 'sq5') AND jit GROUP BY 1 ORDER BY 1;
 
 -- offline: batch (JIT on and off) and training_set equal the executor over
 -- the final tables (sq4's replay; every deployment again over them)
@@ -144,12 +157,13 @@ SELECT feature_ext.deploy(name, format(tmpl, '', ''), '{"replace": true}') FROM 
 SELECT name, batch_same(name, true) AS jit_on, batch_same(name, false) AS jit_off FROM sq ORDER BY 1;
 
 -- explain
-SELECT line FROM regexp_split_to_table((SELECT feature_ext.explain('sq2')), E'\n') line
+SELECT line FROM regexp_split_to_table((SELECT feature_ext.explain('sq5')), E'\n') line
  WHERE line ~ 'LAST JOIN|window of its own';
 
 -- refusals (0A000): the LAST JOIN's condition or ORDER BY on a window
--- column, frames and functions reading the rows after the row, ROWS and
--- RANGE windows on one index and key, a WHERE inside, a union window inside
+-- column, frames and functions reading the rows after the row, a function
+-- of the position over a RANGE frame, a WHERE inside, an expression over a
+-- window column inside the LAST JOIN, a UNION ALL subquery inside
 CREATE FUNCTION try_deploy(q text) RETURNS text LANGUAGE plpgsql AS $f$
 DECLARE st text; msg text; hint text;
 BEGIN
@@ -169,14 +183,15 @@ SELECT try_deploy($$SELECT sm.id, tx.c FROM sm LEFT JOIN LATERAL (SELECT * FROM 
 SELECT try_deploy($$SELECT sm.id, tx.c FROM sm LEFT JOIN LATERAL (SELECT * FROM (SELECT s2.k, s2.ts, lead(s2.x) OVER w AS c
   FROM s2 WINDOW w AS (PARTITION BY s2.k ORDER BY s2.ts)) tx WHERE tx.k = sm.k ORDER BY tx.ts DESC LIMIT 1) tx ON true$$);
 SELECT try_deploy($$SELECT sm.id, tx.c, tx.d FROM sm LEFT JOIN LATERAL (SELECT * FROM (SELECT s2.k, s2.ts, count(*) OVER w AS c,
-  count(*) OVER w2 AS d FROM s2 WINDOW w AS (PARTITION BY s2.k ORDER BY s2.ts ROWS 2 PRECEDING),
-  w2 AS (PARTITION BY s2.k ORDER BY s2.ts RANGE 10 PRECEDING)) tx WHERE tx.k = sm.k ORDER BY tx.ts DESC LIMIT 1) tx ON true$$);
+  first_value(s2.x) OVER w AS d FROM s2 WINDOW w AS (PARTITION BY s2.k ORDER BY s2.ts RANGE 10 PRECEDING)) tx
+  WHERE tx.k = sm.k ORDER BY tx.ts DESC LIMIT 1) tx ON true$$);
 SELECT try_deploy($$SELECT sm.id, tx.c FROM sm LEFT JOIN LATERAL (SELECT * FROM (SELECT s2.k, s2.ts, count(*) OVER w AS c
   FROM s2 WHERE s2.x > 1 WINDOW w AS (PARTITION BY s2.k ORDER BY s2.ts)) tx WHERE tx.k = sm.k ORDER BY tx.ts DESC LIMIT 1) tx ON true$$);
 SELECT try_deploy($$SELECT sm.id, tx.c + 1 AS c1 FROM sm LEFT JOIN LATERAL (SELECT tx.c + 1 AS c FROM (SELECT s2.k, s2.ts, count(*) OVER w AS c
   FROM s2 WINDOW w AS (PARTITION BY s2.k ORDER BY s2.ts)) tx WHERE tx.k = sm.k ORDER BY tx.ts DESC LIMIT 1) tx ON true$$);
-SELECT try_deploy($$select sm.id, tx.c from sm last join (select k, ts, count(x) over w as c from s2
-  window w as (union sm partition by k order by ts rows between 2 preceding and current row)) tx on sm.k = tx.k$$);
+SELECT try_deploy($$SELECT sm.id, tx.c FROM sm LEFT JOIN LATERAL (SELECT * FROM (SELECT u.k, u.ts, count(*) OVER w AS c
+  FROM (SELECT k, x, ts FROM s2 UNION ALL SELECT k, v, ts FROM sm) u WINDOW w AS (PARTITION BY u.k ORDER BY u.ts)) tx
+  WHERE tx.k = sm.k ORDER BY tx.ts DESC LIMIT 1) tx ON true$$);
 
 -- security: SELECT on s2 and its row-level security, checked at every call
 -- and every batch

@@ -11,6 +11,7 @@
 // C-style zone (see storage/storage_pg.hpp).
 #include "feature_ext/deploy/join_pg.hpp"
 #include "feature_ext/deploy/internal_pg.hpp"
+#include "feature_ext/deploy/union_pg.hpp"
 #include "feature_ext/base/compat_pg.hpp"
 #include "feature_ext/base/module_pg.hpp"
 
@@ -1042,59 +1043,73 @@ Query *plan_window_sub(JB *b, JoinStep *s, Query *sq, Query *in)
     // inserted before it (insertion order breaks ties); RANGE / GROUPS
     // frames every peer, as PostgreSQL's frame does.  Rows after the row
     // (FOLLOWING, lead, ntile, percent_rank, cume_dist) are not read.
-    for (int g = 0; g < sub->ngroups; g++) {
-        GroupPlan *gp = &sub->groups[g];
-        if (gp->uni)
+    // A group (one index read) with windows of both kinds is split in two
+    // (the plan has room: a group per window at most).
+    bool *pos = static_cast<bool *>(palloc0(sizeof(bool) * Max(sub->nwindows, 1)));
+    bool *peer = static_cast<bool *>(palloc0(sizeof(bool) * Max(sub->nwindows, 1)));
+    for (int w = 0; w < sub->nwindows; w++) {
+        WindowPlan *wp = &sub->windows[w];
+        if (wp->end_kind == kFollowing || wp->end_kind == kUnbounded)
             jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
-                  "a union window inside a LAST JOIN subquery is not supported", shape);
-        bool positional = false, peers = false;
-        for (int w = 0; w < sub->nwindows; w++) {
-            WindowPlan *wp = &sub->windows[w];
-            if (wp->group != g)
+                  "a window of a LAST JOIN subquery ends at its current row or before",
+                  "The row taken has later rows in t2; a frame reaching FOLLOWING rows is not supported there.");
+        if ((wp->excl == kExclGroup || wp->excl == kExclTies) && wp->mode == kRows)
+            jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
+                  "EXCLUDE GROUP / EXCLUDE TIES in a ROWS window of a LAST JOIN subquery is not supported",
+                  "The row's peers are ordered by insertion there; use EXCLUDE CURRENT ROW, no exclusion, or a "
+                  "RANGE frame.");
+        for (int k = 0; k < sub->naggs; k++) {
+            AggPlan *a = &sub->aggs[k];
+            if (a->window != w)
                 continue;
-            if (wp->end_kind == kFollowing || wp->end_kind == kUnbounded)
+            switch (a->wkind) {
+            case kWinLead: case kWinNtile: case kWinPercentRank: case kWinCumeDist:
                 jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
-                      "a window of a LAST JOIN subquery ends at its current row or before",
-                      "The row taken has later rows in t2; a frame reaching FOLLOWING rows is not supported there.");
-            if ((wp->excl == kExclGroup || wp->excl == kExclTies) && wp->mode == kRows)
-                jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
-                      "EXCLUDE GROUP / EXCLUDE TIES in a ROWS window of a LAST JOIN subquery is not supported",
-                      "The row's peers are ordered by insertion there; use EXCLUDE CURRENT ROW, no exclusion, or a "
-                      "RANGE frame.");
-            for (int k = 0; k < sub->naggs; k++) {
-                AggPlan *a = &sub->aggs[k];
-                if (a->window != w)
-                    continue;
-                switch (a->wkind) {
-                case kWinLead: case kWinNtile: case kWinPercentRank: case kWinCumeDist:
-                    jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
-                          psprintf("%s over a window of a LAST JOIN subquery is not supported",
-                                   format_procedure(a->aggfnoid)),
-                          "It reads the rows after the row taken.");
-                case kWinRowNumber: case kWinLag:
-                    positional = true;
-                    break;
-                case kWinFirstValue: case kWinLastValue: case kWinNthValue:
-                    positional = true;
-                    peers |= wp->mode != kRows;
-                    break;
-                case kWinRank: case kWinDenseRank:
-                    break;
-                default:
-                    if (wp->mode == kRows)
-                        positional = true;
-                    else
-                        peers = true;
-                }
+                      psprintf("%s over a window of a LAST JOIN subquery is not supported",
+                               format_procedure(a->aggfnoid)),
+                      "It reads the rows after the row taken.");
+            case kWinRowNumber: case kWinLag:
+                pos[w] = true;
+                break;
+            case kWinFirstValue: case kWinLastValue: case kWinNthValue:
+                pos[w] = true;
+                peer[w] |= wp->mode != kRows;
+                break;
+            case kWinRank: case kWinDenseRank:
+                break;
+            default:
+                if (wp->mode == kRows)
+                    pos[w] = true;
+                else
+                    peer[w] = true;
             }
         }
-        if (positional && peers)
+        if (pos[w] && peer[w])
             jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
-                  "a LAST JOIN subquery mixes ROWS windows (or row_number, lag, first/last/nth_value) with RANGE or "
-                  "GROUPS windows on the same index and key",
-                  "The row's later peers are in a RANGE frame and not in a ROWS one: write them in separate "
-                  "deployments, or use one frame mode.");
-        gp->peers_follow = positional;
+                  "a RANGE or GROUPS window of a LAST JOIN subquery both orders the row's peers (row_number, lag, "
+                  "first_value, last_value, nth_value) and frames them (aggregates, first/last/nth_value): not "
+                  "supported",
+                  "The row's later peers follow it in the first and are in its frame in the second: give those "
+                  "functions a ROWS window of their own.");
+    }
+    int ng = sub->ngroups;
+    for (int g = 0; g < ng; g++) {
+        bool any_pos = false, any_peer = false;
+        for (int w = 0; w < sub->nwindows; w++)
+            if (sub->windows[w].group == g) {
+                any_pos |= pos[w];
+                any_peer |= peer[w];
+            }
+        sub->groups[g].peers_follow = any_pos;
+        if (any_pos && any_peer) {
+            int ng2 = sub->ngroups++;
+            sub->groups[ng2] = sub->groups[g];  // (nothing resolved or allocated yet)
+            sub->groups[g].peers_follow = false;
+            sub->groups[ng2].peers_follow = true;
+            for (int w = 0; w < sub->nwindows; w++)
+                if (sub->windows[w].group == g && pos[w])
+                    sub->windows[w].group = ng2;
+        }
     }
     s->sub = sub;
     return q;
@@ -1768,6 +1783,8 @@ void join_fill(DeployPlan *p)
     for (int i = 0; i < jp->nsteps; i++) {
         JoinStep *s = &jp->steps[i];
         check_access(s);
+        if (s->sub)
+            union_check_call(s->sub);  // its window's union tables: SELECT, no RLS
         Datum kv[INDEX_MAX_KEYS];
         bool kn[INDEX_MAX_KEYS];
         bool null_key = false;
@@ -1803,9 +1820,18 @@ bool join_reads(const DeployPlan *p, Oid relid)
 {
     if (!p || !p->joins)
         return false;
-    for (int i = 0; i < p->joins->nsteps; i++)
-        if (p->joins->steps[i].relid == relid || p->joins->steps[i].indexoid == relid)
+    for (int i = 0; i < p->joins->nsteps; i++) {
+        const JoinStep *s = &p->joins->steps[i];
+        if (s->relid == relid || s->indexoid == relid)
             return true;
+        if (s->sub) {  // a LAST JOIN subquery's window: its indexes and union tables
+            if (union_plan_reads(s->sub, relid))
+                return true;
+            for (int g = 0; g < s->sub->ngroups; g++)
+                if (s->sub->groups[g].indexoid == relid)
+                    return true;
+        }
+    }
     return false;
 }
 
@@ -1839,6 +1865,12 @@ void join_explain(const DeployPlan *p, StringInfo out, bool notices)
                              "that passes %d further condition%s\n",
                              get_rel_name(s->relid), get_rel_name(s->indexoid),
                              get_attname(s->relid, s->order_attno, true), s->nquals, s->nquals == 1 ? "" : "s");
+        if (s->sub)
+            appendStringInfo(out,
+                             "    the subquery's window of its own: %d window%s over %s, %d index read%s, the row taken "
+                             "as the request row\n",
+                             s->sub->nwindows, s->sub->nwindows == 1 ? "" : "s", get_rel_name(s->relid),
+                             s->sub->ngroups, s->sub->ngroups == 1 ? "" : "s");
         else
             appendStringInfo(out, "  LEFT JOIN %s through unique btree index %s (caller's snapshot)%s\n",
                              get_rel_name(s->relid), get_rel_name(s->indexoid),

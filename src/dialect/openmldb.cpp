@@ -1231,10 +1231,12 @@ private:
                 for (size_t m = j + 1; m < close; m++)
                     // (a window of the subquery is planned by the deployment:
                     // docs/DEPLOY.md "LAST JOIN over a subquery with its own window")
-                    if ((is_kw(toks_[m], "JOIN") && !is_kw(toks_[m - 1], "LAST")) || is_kw(toks_[m], "UNION") ||
+                    if ((is_kw(toks_[m], "JOIN") && !is_kw(toks_[m - 1], "LAST")) ||
+                        (is_kw(toks_[m], "UNION") &&
+                         !(is_op(toks_[m - 1], "(") && (is_kw(toks_[m - 2], "AS") || is_kw(toks_[m - 2], "OVER")))) ||
                         is_kw(toks_[m], "GROUP"))
-                        refuse("a LAST JOIN over a subquery with its own union, grouping or join other "
-                               "than LAST JOIN is not supported",
+                        refuse("a LAST JOIN over a subquery with its own union (other than a window's), grouping or "
+                               "join other than LAST JOIN is not supported",
                                toks_[m].pos, "The right side of a LAST JOIN is a table or a SELECT ... FROM t2 "
                                "[LAST JOIN ...] [WINDOW ...] [WHERE ...].");
                 table = text(j, close + 1);
