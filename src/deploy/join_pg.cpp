@@ -1859,19 +1859,19 @@ void join_explain(const DeployPlan *p, StringInfo out, bool notices)
                             get_rel_name(s->relid), get_attname(s->relid, s->order_attno, true)),
                      errhint("For point-in-time features, add a condition such as %s.%s <= t.ts.",
                              get_rel_name(s->relid), get_attname(s->relid, s->order_attno, true))));
-        if (s->last)
+        if (s->last) {
             appendStringInfo(out,
                              "  LAST JOIN %s through skiplist index %s: the key's rows newest first (by %s), the first "
                              "that passes %d further condition%s\n",
                              get_rel_name(s->relid), get_rel_name(s->indexoid),
                              get_attname(s->relid, s->order_attno, true), s->nquals, s->nquals == 1 ? "" : "s");
-        if (s->sub)
-            appendStringInfo(out,
-                             "    the subquery's window of its own: %d window%s over %s, %d index read%s, the row taken "
-                             "as the request row\n",
-                             s->sub->nwindows, s->sub->nwindows == 1 ? "" : "s", get_rel_name(s->relid),
-                             s->sub->ngroups, s->sub->ngroups == 1 ? "" : "s");
-        else
+            if (s->sub)
+                appendStringInfo(out,
+                                 "    the subquery's window of its own: %d window%s over %s, %d index read%s, the row "
+                                 "taken as the request row\n",
+                                 s->sub->nwindows, s->sub->nwindows == 1 ? "" : "s", get_rel_name(s->relid),
+                                 s->sub->ngroups, s->sub->ngroups == 1 ? "" : "s");
+        } else
             appendStringInfo(out, "  LEFT JOIN %s through unique btree index %s (caller's snapshot)%s\n",
                              get_rel_name(s->relid), get_rel_name(s->indexoid),
                              s->nquals ? psprintf(", %d further condition%s", s->nquals, s->nquals == 1 ? "" : "s")
