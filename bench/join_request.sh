@@ -7,12 +7,15 @@
 #
 # Needs `make install` first.  Starts a throwaway server (test/lib.sh) and
 # runs pgbench -M prepared, 1 client, a random key per request; the reps
-# alternate the three deployments; medians of the tps are reported with the
+# alternate the four deployments; medians of the tps are reported with the
 # cost ratio to the single-table request.
 #   single : count / sum / max over ROWS 50 PRECEDING on txn (feature_store)
 #   join   : the same + a LAST JOIN on acct (feature_store, keys x 20 rows,
 #            a.ts <= t.ts, newest first through skiplist (card, ts))
 #   join2  : the same + LEFT JOIN merchant (heap, primary key btree)
+#   joinw  : f_join with the LAST JOIN over a subquery with its own window
+#            (count / sum over ROWS 9 PRECEDING of acct, partitioned by card:
+#            the row taken's window, docs/DEPLOY.md)
 set -euo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$FE_ROOT/test/lib.sh"
@@ -50,15 +53,23 @@ SELECT feature_ext.deploy('f_join2', \$\$SELECT count(*) OVER w AS c, sum(t.amou
                                  ORDER BY acct.ts DESC LIMIT 1) a ON true
   LEFT JOIN merchant mc ON mc.id = t.merchant
   WINDOW w AS (PARTITION BY t.card ORDER BY t.ts ROWS BETWEEN 50 PRECEDING AND CURRENT ROW)\$\$);
+SELECT feature_ext.deploy('f_joinw', \$\$SELECT count(*) OVER w AS c, sum(t.amount) OVER w AS s, max(t.amount) OVER w AS m,
+       a.status, a.limit_left, a.n10, a.sum10
+  FROM txn t LEFT JOIN LATERAL (SELECT * FROM (SELECT acct.card, acct.status, acct.limit_left, acct.ts,
+                                                     count(*) OVER aw AS n10, sum(acct.limit_left) OVER aw AS sum10
+                                                FROM acct WINDOW aw AS (PARTITION BY acct.card ORDER BY acct.ts
+                                                                        ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)) a2
+                                 WHERE a2.card = t.card AND a2.ts <= t.ts ORDER BY a2.ts DESC LIMIT 1) a ON true
+  WINDOW w AS (PARTITION BY t.card ORDER BY t.ts ROWS BETWEEN 50 PRECEDING AND CURRENT ROW)\$\$);
 SQL
 NOW=$((KEYS * PER + 1))
-for f in f_single f_join f_join2; do
+for f in f_single f_join f_join2 f_joinw; do
     printf '\\set k random(0, %d)\n\\set m random(0, 499)\nSELECT * FROM %s(:k, :m, 1.0, %d);\n' \
         $((KEYS - 1)) "$f" "$NOW" > "$work/$f.sql"
 done
 declare -A tps
 for r in $(seq "$REPS"); do
-    for f in f_single f_join f_join2; do
+    for f in f_single f_join f_join2 f_joinw; do
         t=$("$PG_BINDIR/pgbench" -h /tmp -p "$PORT" -U postgres -n -M prepared -c 1 -j 1 -T "$SECS" -f "$work/$f.sql" postgres 2>&1 |
             sed -n 's/^tps = \([0-9.]*\).*/\1/p')
         [ -n "$t" ] || { echo "pgbench failed for $f" >&2; exit 1; }
@@ -68,7 +79,7 @@ done
 med() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 s=$(echo "${tps[f_single]}" | med)
 echo "keys=$KEYS rows/key=$PER seconds=$SECS reps=$REPS (1 client, pgbench -M prepared; tps per rep:"
-for f in f_single f_join f_join2; do
+for f in f_single f_join f_join2 f_joinw; do
     m=$(echo "${tps[$f]}" | med)
     printf '  %-9s tps median %10s  (%s)  cost vs single %.2f x\n' "$f" "$m" "${tps[$f]# }" "$(echo "$s / $m" | bc -l)"
 done

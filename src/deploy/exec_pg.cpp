@@ -330,7 +330,7 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
     // Pre-aggregation (interpreter only: compiled groups read rows).
     PreaggAcc *pa = nullptr;
     int64 pa_rows = INT64_MAX, pa_lo = INT64_MIN;
-    if (!use_jit && preagg_group(p, g) && s->sum_rows > 0 && preagg_limits(p, g, &pa_rows, &pa_lo)) {
+    if (!use_jit && !p->sub_row && preagg_group(p, g) && s->sum_rows > 0 && preagg_limits(p, g, &pa_rows, &pa_lo)) {
         if (!g->pa)
             g->pa = static_cast<PreaggAcc *>(MemoryContextAllocZero(p->cxt, sizeof(PreaggAcc)));
         pa = g->pa;
@@ -355,6 +355,7 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
     if (const core::KeyEntry *k = st.find_key(s, hash, key, klen)) {
         core::Store::Cursor c;
         int npeers = 0;  // rows with the request's order value (the newest ones)
+        bool sub_seen = false;  // a LAST JOIN subquery's window: its stored row was passed
         for (c.seek(st, k, base, rule); c.valid(); c.next()) {
             if (pa) {
                 // Whole blocks inside every window: their summaries.
@@ -396,6 +397,17 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
             // fetch some unrelated bytes.
             __builtin_prefetch(reinterpret_cast<const char *>(c.node()) + 2048);
             core::RowView r = c.row();
+            if (p->sub_row && !sub_seen) {
+                // The request is this stored row (a LAST JOIN subquery's
+                // window): not read again; its peers inserted after it (met
+                // before it, newest first) follow it in a ROWS window.
+                if (r.tid_block == p->sub_tid_block && r.tid_off == p->sub_tid_off) {
+                    sub_seen = true;
+                    continue;
+                }
+                if (g->peers_follow && r.order == base)
+                    continue;
+            }
             // ROWS windows count need_rows past the peers (EXCLUDE CURRENT_TIME
             // drops the peers before counting).
             bool want = g->need_all || out->n + (pa ? pa->rows : 0) - npeers < g->need_rows || r.order == base ||
@@ -1306,7 +1318,7 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
             ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
                             errmsg("request value for order column \"%s\" must not be NULL",
                                    NameStr(TupleDescAttr(p->heap_desc, gp->order_attno - 1)->attname))));
-        for (int k = 0; k < gp->nkeys; k++)
+        for (int k = 0; k < gp->nkeys && !p->sub_plan; k++)
             if (isnull[gp->key_attnos[k] - 1])
                 ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
                                 errmsg("request value for key column \"%s\" must not be NULL",

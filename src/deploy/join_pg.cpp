@@ -11,7 +11,9 @@
 // C-style zone (see storage/storage_pg.hpp).
 #include "feature_ext/deploy/join_pg.hpp"
 #include "feature_ext/deploy/internal_pg.hpp"
+#include "feature_ext/deploy/union_pg.hpp"
 #include "feature_ext/base/compat_pg.hpp"
+#include "feature_ext/base/module_pg.hpp"
 
 #include <cstring>
 
@@ -78,6 +80,11 @@ struct JoinStep {
     uint64 slot_generation;
     // dimension lookup
     ScanKeyData *skeys;        // templates; sk_argument set per row
+    // LAST JOIN over a subquery with its own window: that window's plan
+    // (its request = the row taken) and, per output of the step, the
+    // sub-plan's output it is (-1: computed by outs from the row)
+    DeployPlan *sub;
+    int *sub_map;
 };
 
 struct JoinPlan {
@@ -904,6 +911,210 @@ void lift_nested(JB *b, Query *q)
     }
 }
 
+// ---- a LAST JOIN over a subquery with its own window
+//
+//   LEFT JOIN LATERAL (SELECT <tx columns> FROM (SELECT <t2 columns, f(...) OVER w ...> FROM t2 WINDOW w AS (...)) tx
+//                      WHERE <cond> [ORDER BY tx.ts DESC] LIMIT 1) tx ON true
+//
+// (OpenMLDB's t1 LAST JOIN (SELECT c1, count(c4) OVER w ... FROM t2 WINDOW w ...) tx ON ...): the row is
+// found as for the subquery over t2 alone (<cond> and ORDER BY may read t2's plain columns only), then
+// its window values are those of a request of the subquery planned as a deployment over t2 whose request
+// row is the row taken (docs/DEPLOY.md "LAST JOIN over a subquery with its own window").
+Query *window_sub(Query *sq)
+{
+    if (!sq || list_length(sq->rtable) != 1 || linitial_node(RangeTblEntry, sq->rtable)->rtekind != RTE_SUBQUERY ||
+        list_length(sq->jointree->fromlist) != 1 || !IsA(linitial(sq->jointree->fromlist), RangeTblRef))
+        return nullptr;
+    Query *in = linitial_node(RangeTblEntry, sq->rtable)->subquery;
+    return in->hasWindowFuncs ? in : nullptr;
+}
+
+struct WSubst {
+    Query *inner;
+    bool win;                  // a window function's column was read
+};
+
+Node *wsubst_mutator(Node *node, void *ctx)
+{
+    if (!node)
+        return nullptr;
+    auto *s = static_cast<WSubst *>(ctx);
+    if (IsA(node, Var)) {
+        Var *v = reinterpret_cast<Var *>(node);
+        if (v->varlevelsup == 0 && v->varno == 1) {
+            TargetEntry *tle = v->varattno > 0 ? get_tle_by_resno(s->inner->targetList, v->varattno) : nullptr;
+            if (!tle || contain_windowfuncs(reinterpret_cast<Node *>(tle->expr))) {
+                s->win = true;
+                return reinterpret_cast<Node *>(makeNullConst(v->vartype, v->vartypmod, v->varcollid));
+            }
+            return static_cast<Node *>(copyObjectImpl(tle->expr));
+        }
+        return static_cast<Node *>(copyObjectImpl(node));
+    }
+    return expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(wsubst_mutator), ctx);
+}
+
+bool mark_need(Node *node, void *ctx)
+{
+    if (!node)
+        return false;
+    if (IsA(node, Var)) {
+        Var *v = reinterpret_cast<Var *>(node);
+        if (v->varlevelsup == 0 && v->varattno > 0)
+            static_cast<bool *>(ctx)[v->varattno - 1] = true;
+        return false;
+    }
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(mark_need), ctx);
+}
+
+// The subquery sq over `in` (window_sub) as the plain LAST JOIN subquery
+// over t2 that finds the row (window columns NULL there, filled from the
+// sub-plan); the sub-plan in s->sub, the map in s->sub_map.  nullptr: an
+// index to create first (create_index).
+Query *plan_window_sub(JB *b, JoinStep *s, Query *sq, Query *in)
+{
+    static const char *shape =
+        "A LAST JOIN over a subquery with its own window is LEFT JOIN LATERAL (SELECT * FROM (SELECT <columns>, "
+        "f(...) OVER w ... FROM t2 WINDOW w AS (...)) tx WHERE tx.k = t.k [AND ...] [ORDER BY tx.ts DESC] LIMIT 1) "
+        "tx ON true (docs/DEPLOY.md).";
+    if (in->commandType != CMD_SELECT || in->setOperations || in->cteList || in->hasSubLinks || in->hasAggs ||
+        in->groupClause || in->havingQual || in->groupingSets || in->distinctClause || in->hasTargetSRFs ||
+        in->limitCount || in->limitOffset || in->sortClause || in->jointree->quals || list_length(in->rtable) != 1 ||
+        linitial_node(RangeTblEntry, in->rtable)->rtekind != RTE_RELATION ||
+        list_length(in->jointree->fromlist) != 1 || !IsA(linitial(in->jointree->fromlist), RangeTblRef) ||
+        contain_vars_of_level(reinterpret_cast<Node *>(in), 1))
+        jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
+              "a LAST JOIN subquery with its own window reads one table, without WHERE, joins, grouping, "
+              "ORDER BY, LIMIT, unions or references to the outer query",
+              shape);
+    Query *q = static_cast<Query *>(copyObjectImpl(sq));
+    q->rtable = static_cast<List *>(copyObjectImpl(in->rtable));
+    int nin = 0;  // the sub-plan's outputs: in's non-junk columns, in order
+    int *outno = static_cast<int *>(palloc0(sizeof(int) * (list_length(in->targetList) + 1)));
+    ListCell *lc;
+    foreach (lc, in->targetList) {
+        TargetEntry *tle = lfirst_node(TargetEntry, lc);
+        outno[tle->resno] = tle->resjunk ? -1 : nin++;
+    }
+    s->sub_map = static_cast<int *>(palloc(sizeof(int) * Max(list_length(q->targetList), 1)));
+    int i = 0;
+    foreach (lc, q->targetList) {
+        TargetEntry *tle = lfirst_node(TargetEntry, lc);
+        s->sub_map[i] = -1;
+        Node *e = strip_relabel(reinterpret_cast<Node *>(tle->expr));
+        WSubst ws{in, false};
+        Node *ne = wsubst_mutator(reinterpret_cast<Node *>(tle->expr), &ws);
+        if (ws.win) {
+            bool plain = IsA(e, Var) && reinterpret_cast<Var *>(e)->varlevelsup == 0 &&
+                         reinterpret_cast<Var *>(e)->varno == 1 && reinterpret_cast<Var *>(e)->varattno > 0 &&
+                         outno[reinterpret_cast<Var *>(e)->varattno] >= 0 && e == reinterpret_cast<Node *>(tle->expr);
+            if (!plain && !tle->resjunk)
+                jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(reinterpret_cast<Node *>(tle->expr)),
+                      "a LAST JOIN subquery selects the columns of its window subquery as they are",
+                      "Compute expressions over a window column in the outer query (tx.agg + 1 in the SELECT list).");
+            if (plain)
+                s->sub_map[i] = outno[reinterpret_cast<Var *>(e)->varattno];
+        }
+        tle->expr = reinterpret_cast<Expr *>(ne);  // (junk ORDER BY columns: a NULL constant, refused below)
+        i++;
+    }
+    if (q->jointree->quals) {
+        WSubst ws{in, false};
+        q->jointree->quals = wsubst_mutator(q->jointree->quals, &ws);
+        if (ws.win)
+            jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(sq->jointree->quals),
+                  "the conditions of a LAST JOIN over a subquery with its own window read the subquery's window "
+                  "columns",
+                  "The row is found first and its window computed for it alone: compare t2's own columns.");
+    }
+    q->jointree->fromlist = list_make1(copyObjectImpl(linitial(in->jointree->fromlist)));
+    // The window, planned as a deployment over t2.
+    List *fx = NIL;
+    DeployPlan *sub = plan_sub_query(b->p->name, static_cast<Query *>(copyObjectImpl(in)), b->p->cxt, b->fix_flags,
+                                     &fx);
+    if (!sub) {
+        ListCell *fl;
+        foreach (fl, fx)
+            add_fix(b, strVal(lfirst(fl)));
+        return nullptr;
+    }
+    // Which of the row's peers its windows read: ROWS frames and functions
+    // of the position (row_number, lag, first/last/nth_value) the peers
+    // inserted before it (insertion order breaks ties); RANGE / GROUPS
+    // frames every peer, as PostgreSQL's frame does.  Rows after the row
+    // (FOLLOWING, lead, ntile, percent_rank, cume_dist) are not read.
+    // A group (one index read) with windows of both kinds is split in two
+    // (the plan has room: a group per window at most).
+    bool *pos = static_cast<bool *>(palloc0(sizeof(bool) * Max(sub->nwindows, 1)));
+    bool *peer = static_cast<bool *>(palloc0(sizeof(bool) * Max(sub->nwindows, 1)));
+    for (int w = 0; w < sub->nwindows; w++) {
+        WindowPlan *wp = &sub->windows[w];
+        if (wp->end_kind == kFollowing || wp->end_kind == kUnbounded)
+            jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
+                  "a window of a LAST JOIN subquery ends at its current row or before",
+                  "The row taken has later rows in t2; a frame reaching FOLLOWING rows is not supported there.");
+        if ((wp->excl == kExclGroup || wp->excl == kExclTies) && wp->mode == kRows)
+            jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
+                  "EXCLUDE GROUP / EXCLUDE TIES in a ROWS window of a LAST JOIN subquery is not supported",
+                  "The row's peers are ordered by insertion there; use EXCLUDE CURRENT ROW, no exclusion, or a "
+                  "RANGE frame.");
+        for (int k = 0; k < sub->naggs; k++) {
+            AggPlan *a = &sub->aggs[k];
+            if (a->window != w)
+                continue;
+            switch (a->wkind) {
+            case kWinLead: case kWinNtile: case kWinPercentRank: case kWinCumeDist:
+                jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
+                      psprintf("%s over a window of a LAST JOIN subquery is not supported",
+                               format_procedure(a->aggfnoid)),
+                      "It reads the rows after the row taken.");
+            case kWinRowNumber: case kWinLag:
+                pos[w] = true;
+                break;
+            case kWinFirstValue: case kWinLastValue: case kWinNthValue:
+                pos[w] = true;
+                peer[w] |= wp->mode != kRows;
+                break;
+            case kWinRank: case kWinDenseRank:
+                break;
+            default:
+                if (wp->mode == kRows)
+                    pos[w] = true;
+                else
+                    peer[w] = true;
+            }
+        }
+        if (pos[w] && peer[w])
+            jfail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
+                  "a RANGE or GROUPS window of a LAST JOIN subquery both orders the row's peers (row_number, lag, "
+                  "first_value, last_value, nth_value) and frames them (aggregates, first/last/nth_value): not "
+                  "supported",
+                  "The row's later peers follow it in the first and are in its frame in the second: give those "
+                  "functions a ROWS window of their own.");
+    }
+    int ng = sub->ngroups;
+    for (int g = 0; g < ng; g++) {
+        bool any_pos = false, any_peer = false;
+        for (int w = 0; w < sub->nwindows; w++)
+            if (sub->windows[w].group == g) {
+                any_pos |= pos[w];
+                any_peer |= peer[w];
+            }
+        sub->groups[g].peers_follow = any_pos;
+        if (any_pos && any_peer) {
+            int ng2 = sub->ngroups++;
+            sub->groups[ng2] = sub->groups[g];  // (nothing resolved or allocated yet)
+            sub->groups[g].peers_follow = false;
+            sub->groups[ng2].peers_follow = true;
+            for (int w = 0; w < sub->nwindows; w++)
+                if (sub->windows[w].group == g && pos[w])
+                    sub->windows[w].group = ng2;
+        }
+    }
+    s->sub = sub;
+    return q;
+}
+
 // LEFT JOIN LATERAL (SELECT ... FROM t2 WHERE ... ORDER BY t2.ts DESC LIMIT 1) j ON true
 void plan_last(JB *b, JoinStep *s, int si, RangeTblEntry *rte, Node *onqual)
 {
@@ -911,6 +1122,14 @@ void plan_last(JB *b, JoinStep *s, int si, RangeTblEntry *rte, Node *onqual)
         "A LAST JOIN is LEFT JOIN LATERAL (SELECT ... FROM t2 WHERE t2.k = t.k [AND ...] ORDER BY t2.ts DESC LIMIT 1) "
         "AS j ON true.";
     Query *sq = flatten_right(rte->subquery);
+    Query *win_in = window_sub(sq);
+    if (win_in) {
+        sq = plan_window_sub(b, s, sq, win_in);
+        if (!sq) {
+            s->nout = -1;  // not planned (create_index)
+            return;
+        }
+    }
     onqual = eval_const_expressions(nullptr, onqual);
     if (!onqual || !IsA(onqual, Const) || reinterpret_cast<Const *>(onqual)->constisnull ||
         !DatumGetBool(reinterpret_cast<Const *>(onqual)->constvalue))
@@ -959,6 +1178,8 @@ void plan_last(JB *b, JoinStep *s, int si, RangeTblEntry *rte, Node *onqual)
     s->rslot = MakeSingleTupleTableSlot(s->rdesc, &TTSOpsVirtual);
     s->need = static_cast<bool *>(palloc0(sizeof(bool) * Max(rd->natts, 1)));
     auto colname = [&](AttrNumber a) { return NameStr(TupleDescAttr(rd, a - 1)->attname); };
+    if (win_in)  // the sub-plan's request row: every column its query reads
+        (void) mark_need(reinterpret_cast<Node *>(win_in->targetList), s->need);
 
     List *conjs = sq->jointree->quals ? make_ands_implicit(reinterpret_cast<Expr *>(sq->jointree->quals)) : NIL;
     List *cands = candidates(conjs, 1);
@@ -1399,6 +1620,42 @@ void resolve_slot(DeployPlan *p, JoinStep *s)
     cached_slot(p->cxt, s->indexoid, &s->slot, &s->slot_generation, &s->meta);
 }
 
+// The window values of the row taken (r, its columns in s->rslot): a
+// request of the subquery's plan whose request row is that stored row.
+void fill_sub(JoinStep *s, TupleTableSlot *js, const core::RowView &r)
+{
+    DeployPlan *sub = s->sub;
+    TupleTableSlot *rs = s->rslot;
+    sub->sub_row = true;
+    sub->sub_tid_block = r.tid_block;
+    sub->sub_tid_off = r.tid_off;
+    Datum d = Datum(0);
+    PG_TRY();
+    {
+        d = run_request(sub, rs->tts_values, rs->tts_isnull);
+    }
+    PG_FINALLY();
+    {
+        sub->sub_row = false;
+    }
+    PG_END_TRY();
+    HeapTupleHeader th = DatumGetHeapTupleHeader(d);
+    HeapTupleData tup;
+    tup.t_len = HeapTupleHeaderGetDatumLength(th);
+    ItemPointerSetInvalid(&tup.t_self);
+    tup.t_tableOid = InvalidOid;
+    tup.t_data = th;
+    int n = sub->out_desc->natts;
+    Datum *v = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
+    bool *nl = static_cast<bool *>(palloc(sizeof(bool) * Max(n, 1)));
+    heap_deform_tuple(&tup, sub->out_desc, v, nl);
+    for (int i = 0; i < s->nout; i++)
+        if (s->sub_map[i] >= 0) {
+            js->tts_values[s->off + i] = v[s->sub_map[i]];
+            js->tts_isnull[s->off + i] = nl[s->sub_map[i]];
+        }
+}
+
 // Walk the key's rows newest first (equal order values: the row published
 // last first); the first that passes the other conditions is the match.
 void fill_last(DeployPlan *p, JoinStep *s, const Datum *kv, const bool *kn)
@@ -1406,6 +1663,11 @@ void fill_last(DeployPlan *p, JoinStep *s, const Datum *kv, const bool *kn)
     ExprContext *ec = p->econtext;
     TupleTableSlot *js = p->joins->jslot;
     resolve_slot(p, s);
+    if (s->sub && g_jit && !s->sub->jit_tried) {  // the subquery's window: compiled on first use
+        JitObject none;
+        memset(&none, 0, sizeof(none));
+        jit_attach(s->sub, &none);
+    }
     const IndexMeta *m = s->meta;
     if (m->nkeys != s->nkeys)
         elog(ERROR, "feature_ext: index of a LAST JOIN changed under the plan");
@@ -1450,6 +1712,9 @@ void fill_last(DeployPlan *p, JoinStep *s, const Datum *kv, const bool *kn)
                 for (int i = 0; i < s->nout; i++)
                     if (s->outs[i])
                         js->tts_values[s->off + i] = ExecEvalExpr(s->outs[i], ec, &js->tts_isnull[s->off + i]);
+                if (s->sub)
+                    fill_sub(s, js, r);
+                ec->ecxt_scantuple = rs;
                 break;
             }
         }
@@ -1518,6 +1783,8 @@ void join_fill(DeployPlan *p)
     for (int i = 0; i < jp->nsteps; i++) {
         JoinStep *s = &jp->steps[i];
         check_access(s);
+        if (s->sub)
+            union_check_call(s->sub);  // its window's union tables: SELECT, no RLS
         Datum kv[INDEX_MAX_KEYS];
         bool kn[INDEX_MAX_KEYS];
         bool null_key = false;
@@ -1553,9 +1820,18 @@ bool join_reads(const DeployPlan *p, Oid relid)
 {
     if (!p || !p->joins)
         return false;
-    for (int i = 0; i < p->joins->nsteps; i++)
-        if (p->joins->steps[i].relid == relid || p->joins->steps[i].indexoid == relid)
+    for (int i = 0; i < p->joins->nsteps; i++) {
+        const JoinStep *s = &p->joins->steps[i];
+        if (s->relid == relid || s->indexoid == relid)
             return true;
+        if (s->sub) {  // a LAST JOIN subquery's window: its indexes and union tables
+            if (union_plan_reads(s->sub, relid))
+                return true;
+            for (int g = 0; g < s->sub->ngroups; g++)
+                if (s->sub->groups[g].indexoid == relid)
+                    return true;
+        }
+    }
     return false;
 }
 
@@ -1583,13 +1859,19 @@ void join_explain(const DeployPlan *p, StringInfo out, bool notices)
                             get_rel_name(s->relid), get_attname(s->relid, s->order_attno, true)),
                      errhint("For point-in-time features, add a condition such as %s.%s <= t.ts.",
                              get_rel_name(s->relid), get_attname(s->relid, s->order_attno, true))));
-        if (s->last)
+        if (s->last) {
             appendStringInfo(out,
                              "  LAST JOIN %s through skiplist index %s: the key's rows newest first (by %s), the first "
                              "that passes %d further condition%s\n",
                              get_rel_name(s->relid), get_rel_name(s->indexoid),
                              get_attname(s->relid, s->order_attno, true), s->nquals, s->nquals == 1 ? "" : "s");
-        else
+            if (s->sub)
+                appendStringInfo(out,
+                                 "    the subquery's window of its own: %d window%s over %s, %d index read%s, the row "
+                                 "taken as the request row\n",
+                                 s->sub->nwindows, s->sub->nwindows == 1 ? "" : "s", get_rel_name(s->relid),
+                                 s->sub->ngroups, s->sub->ngroups == 1 ? "" : "s");
+        } else
             appendStringInfo(out, "  LEFT JOIN %s through unique btree index %s (caller's snapshot)%s\n",
                              get_rel_name(s->relid), get_rel_name(s->indexoid),
                              s->nquals ? psprintf(", %d further condition%s", s->nquals, s->nquals == 1 ? "" : "s")

@@ -97,6 +97,8 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
                          b->bind_relid);
         ereport(ERROR, (errcode(sqlstate), errmsg("%s", msg), hint ? errhint("%s", hint) : 0, internalerrquery(text)));
     }
+    if (b->fix_flags & kPlanSub)  // a LAST JOIN subquery's window: positions are the outer query's
+        location = -1;
     ereport(ERROR, (errcode(sqlstate), errmsg("%s", msg), hint ? errhint("%s", hint) : 0,
                     location >= 0 ? internalerrposition(location + 1) : 0, internalerrquery(b->query)));
     pg_unreachable();
@@ -1012,13 +1014,17 @@ bool dialect_looks(const char *query)
     return s == 2 || (s == 1 && !analyses_as_postgres(query));
 }
 
-// step 1: the table; step 2 (ncols >= 0): the translation, each column's
-// order type given by name.
+// step 1: the table; step 1b (ncols == -2): the tables of LAST JOIN
+// subqueries, one a line; step 2 (ncols >= 0): the translation, each
+// column's order type given by name ("table.column" for those tables).
 void dialect_run(const char *query, int ncols, const char *const *names, const int *kinds, DialectOut *o) noexcept
 {
     try {
         std::string r;
-        if (ncols < 0)
+        if (ncols == -2) {
+            for (const std::string &t : openmldb_join_subquery_tables(query))
+                r += t + "\n";
+        } else if (ncols < 0)
             r = openmldb_table(query);
         else
             r = translate_openmldb(query, [&](const std::string &col) {
@@ -1066,30 +1072,49 @@ const char *translate_openmldb_query(const char *query)
     memset(&o, 0, sizeof(o));
     dialect_run(query, -1, nullptr, nullptr, &o);
     char *table = dialect_result(query, &o);
-    char *dot = strchr(table, '.');
-    if (dot)
-        *dot = '\0';
-    RangeVar *rv = makeRangeVar(dot ? table : nullptr, dot ? dot + 1 : table, -1);
-    Oid relid = *table ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
-    int ncols = 0;
+    memset(&o, 0, sizeof(o));
+    dialect_run(query, -2, nullptr, nullptr, &o);
+    char *subtables = dialect_result(query, &o);
+    int ncols = 0, cap = 0;
     const char **names = nullptr;
     int *kinds = nullptr;
-    if (OidIsValid(relid)) {  // otherwise planning the translation reports the missing table
+    // The columns of the deployment's table by name, those of the tables of
+    // LAST JOIN subqueries (their windows) as "table.column".
+    auto add_columns = [&](char *tname, const char *prefix) {
+        char *dot = strchr(tname, '.');
+        if (dot)
+            *dot = '\0';
+        RangeVar *rv = makeRangeVar(dot ? tname : nullptr, dot ? dot + 1 : tname, -1);
+        Oid relid = *tname ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
+        if (!OidIsValid(relid))  // planning the translation reports the missing table
+            return;
         Relation rel = table_open(relid, AccessShareLock);
         TupleDesc d = RelationGetDescr(rel);
-        names = static_cast<const char **>(palloc(sizeof(char *) * d->natts));
-        kinds = static_cast<int *>(palloc(sizeof(int) * d->natts));
+        if (ncols + d->natts > cap) {
+            cap = ncols + d->natts + 8;
+            names = static_cast<const char **>(names ? repalloc(names, sizeof(char *) * cap)
+                                                     : palloc(sizeof(char *) * cap));
+            kinds = static_cast<int *>(kinds ? repalloc(kinds, sizeof(int) * cap) : palloc(sizeof(int) * cap));
+        }
         for (int a = 0; a < d->natts; a++) {
             Form_pg_attribute att = TupleDescAttr(d, a);
             if (att->attisdropped)
                 continue;
             Oid t = att->atttypid;
-            names[ncols] = pstrdup(NameStr(att->attname));
+            names[ncols] = prefix ? psprintf("%s.%s", prefix, NameStr(att->attname)) : pstrdup(NameStr(att->attname));
             kinds[ncols++] = int(t == INT2OID || t == INT4OID || t == INT8OID ? OrderType::kEpochMs
                                  : t == TIMESTAMPOID || t == TIMESTAMPTZOID  ? OrderType::kTimestamp
                                                                              : OrderType::kOther);
         }
         table_close(rel, AccessShareLock);
+    };
+    add_columns(table, nullptr);
+    for (char *line = subtables; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        add_columns(pstrdup(line), line);
+        line = nl ? nl + 1 : nullptr;
     }
     memset(&o, 0, sizeof(o));
     dialect_run(query, ncols, names, kinds, &o);
@@ -1375,6 +1400,17 @@ DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext p
                             StringInfo explain, int fix_flags, List **fixes, Oid bind_relid)
 {
     return plan_impl(name, query, nullptr, nullptr, parent, check_only, explain, fix_flags, fixes, bind_relid);
+}
+
+DeployPlan *plan_sub_query(const char *name, Query *q, MemoryContext parent, int fix_flags, List **fixes)
+{
+    const char *text = pg_get_querydef(static_cast<Query *>(copyObjectImpl(q)), false);
+    DeployPlan *p = plan_impl(name, text, nullptr, q, parent, false, nullptr,
+                              kPlanBound | kPlanSub | (fix_flags & (kFixCreateIndex | kFixAdjustTtl)), fixes,
+                              InvalidOid);
+    if (p)
+        p->sub_plan = true;
+    return p;
 }
 
 namespace {

@@ -893,8 +893,20 @@ int read_sources(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *req
         int npeers = 0, n = 0, cap = 16;
         sorder[i] = static_cast<int64 *>(palloc(sizeof(int64) * cap));
         spay[i] = static_cast<const uint8 **>(palloc(sizeof(uint8 *) * cap));
+        // A LAST JOIN subquery's window (collect()): the request is a stored
+        // row of the deployment's table, not read again, nor (ROWS) its
+        // peers inserted after it.
+        bool sub_skip = p->sub_row && s->relid == p->heapoid, sub_seen = false;
         for (c.seek(st, k, base, rule); c.valid(); c.next()) {
             core::RowView r = c.row();
+            if (sub_skip && !sub_seen) {
+                if (r.tid_block == p->sub_tid_block && r.tid_off == p->sub_tid_off) {
+                    sub_seen = true;
+                    continue;
+                }
+                if (g->peers_follow && r.order == base)
+                    continue;
+            }
             bool want = all || n - npeers < g->need_rows || r.order == base ||
                         (g->need_range && r.order >= range_lo);
             if (!want)

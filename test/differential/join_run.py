@@ -16,7 +16,11 @@ window functions over the columns of the joins whose conditions read
 nothing of m but m.jk (sum / count / max / min FILTER / lag over j1, j2, the
 chained dimension); about 30% write the first LAST JOIN over a subquery
 with a LAST JOIN of its own (t2 LAST JOIN t3 ON t2.y = t3.k; t3's rows
-arrive interleaved too), whose reference is the nested SQL
+arrive interleaved too), whose reference is the nested SQL; about 25% of
+the others write it over a subquery with its own window over t2
+(count / sum over ROWS or RANGE frames partitioned by t2.k or t2.y, with
+EXCLUDE CURRENT ROW; the reference orders a ROWS window's ties by "ts, seq",
+the insertion order the deployment gives them)
 (the JIT compiles some output expressions, never those reading joined
 columns).  About 30% of the seeds write the same LAST JOINs in OpenMLDB's
 dialect (t1 LAST JOIN t2 AS j [ORDER BY j.ts] ON m.jk = j.k AND ...,
@@ -67,6 +71,29 @@ NAME = "djoin"
 PD_CONDS = ["", " AND t2.x > 10", " AND t2.y IS NOT NULL"]
 CONDS = ["", " AND t2.ts <= m.ts", " AND t2.ts < m.ts", " AND t2.x > 10",
          " AND t2.ts <= m.ts AND (t2.x IS NULL OR t2.x <> m.v)", " AND t2.y IS NOT NULL AND t2.ts <= m.ts"]
+
+
+# A LAST JOIN subquery's own window: (PostgreSQL frame, OpenMLDB frame,
+# ROWS: the reference orders ties by insertion, "ts, seq")
+SUB_FRAMES = [("ROWS BETWEEN 2 PRECEDING AND CURRENT ROW", "rows between 2 preceding and current row", True),
+              ("ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING", "rows between 3 preceding and 1 preceding", True),
+              ("ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW",
+               "rows between unbounded preceding and current row exclude current_row", True),
+              ("RANGE BETWEEN 12 PRECEDING AND CURRENT ROW", "rows_range between 12 preceding and current row", False),
+              ("RANGE BETWEEN 6 PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW",
+               "rows_range between 6 preceding and current row exclude current_row", False)]
+
+
+def sub_window(case, native, om=False):
+    """The first LAST JOIN's subquery with its own window over t2."""
+    pg, omf, rows = SUB_FRAMES[case["subwin"]["frame"]]
+    part = case["subwin"]["part"]
+    if om:
+        return ("(select k, x, y, ts, seq, count(x) over sw as wc, sum(x) over sw as wsum from t2 "
+                "window sw as (partition by %s order by ts %s))" % (part, omf))
+    return ("(SELECT t2.k, t2.x, t2.y, t2.ts, t2.seq, count(t2.x) OVER sw AS wc, sum(t2.x) OVER sw AS wsum FROM t2 "
+            "WINDOW sw AS (PARTITION BY t2.%s ORDER BY t2.ts%s %s)) t2" % (
+                part, ", t2.seq" if native and rows else "", pg))
 
 
 def rand_case(seed):
@@ -164,8 +191,18 @@ def rand_case(seed):
             if kind == "t3":
                 op["seq"] = n3
                 n3 += 1
+    # About 25% of the other seeds write the first LAST JOIN over a subquery
+    # with its own window over t2 (the row taken gets the window values it
+    # has over t2; drawn from a generator of their own)
+    srng = random.Random(seed * 19 + 7)
+    subwin = None
+    if not nested and srng.random() < 0.25:
+        subwin = {"frame": srng.randrange(len(SUB_FRAMES)), "part": srng.choice(["k", "y"])}
+        outs += ["j1.wc AS j1wc", "j1.wsum AS j1wsum"]
+        if part == "m.jk" and joins[0]["cond"] in PD_CONDS and srng.random() < 0.5:
+            outs += ["sum(j1.wc) OVER w AS wwc"]
     return {"joins": joins, "dim": dim, "nwin": nwin, "outs": outs, "ops": ops, "om": om, "part": part,
-            "nested": nested}
+            "nested": nested, "subwin": subwin}
 
 
 def om_query(case):
@@ -177,6 +214,8 @@ def om_query(case):
         if n == 1 and case.get("nested"):
             right = ("(select t2.k, t2.x, t2.y, t2.ts, t2.seq, t3.z from t2 last join t3 order by t3.ts on t2.y = t3.k) "
                      "AS %s" % a)
+        if n == 1 and case.get("subwin"):
+            right = sub_window(case, False, True) + " AS %s" % a
         q += "\n  LAST JOIN %s%s ON m.jk = %s.k%s" % (
             right, " ORDER BY %s.ts" % a if j["ordered"] else "", a, j["cond"].replace("t2.", a + "."))
     q += "\nWINDOW w AS (PARTITION BY %s ORDER BY m.ts ROWS BETWEEN %d PRECEDING AND CURRENT ROW)" % (
@@ -201,6 +240,9 @@ def query(case, native):
                    "WHERE t3.k %s t2.y ORDER BY t3.ts DESC%s LIMIT 1) j3 ON true) t2" % (
                        eq, ", t3.seq DESC" if native else ""))
             cols += ", t2.z"
+        if n == 1 and case.get("subwin"):
+            src = sub_window(case, native)
+            cols += ", t2.wc, t2.wsum"
         q += ("\n  LEFT JOIN LATERAL (SELECT %s FROM %s WHERE t2.k %s %s%s%s LIMIT 1) j%d ON true"
               % (cols, src, eq, j["key"], j["cond"], order, n))
     if case["dim"]:
@@ -227,7 +269,8 @@ def run_seed(cur, seed, verbose):
                 "CREATE INDEX ON m USING skiplist (k, ts);" +
                 ("CREATE INDEX ON m USING skiplist (jk, ts);" if case["part"] == "m.jk" else "") +
                 "CREATE TABLE t2 (k text, x int, y text, ts int8 NOT NULL, seq int) USING feature_store;"
-                "CREATE INDEX ON t2 USING skiplist (k, ts);"
+                "CREATE INDEX ON t2 USING skiplist (k, ts);" +
+                ("CREATE INDEX ON t2 USING skiplist (y, ts);" if (case.get("subwin") or {}).get("part") == "y" else "") +
                 "CREATE TABLE t3 (k text, z int, ts int8 NOT NULL, seq int) USING feature_store;"
                 "CREATE INDEX ON t3 USING skiplist (k, ts);"
                 "CREATE TABLE d (id int PRIMARY KEY, a text, b int);"
@@ -263,7 +306,7 @@ def run_seed(cur, seed, verbose):
             cur.execute(nat, (op["id"],))
             want = cur.fetchone()[0]
             requests += 1
-            found += any(want.get(c) is not None for c in ("j1x", "j1ts", "j1seq", "j1txt", "j2x", "da", "db"))
+            found += any(want.get(c) is not None for c in ("j1x", "j1ts", "j1seq", "j1txt", "j2x", "da", "db", "j1wc"))
             for label, v in (("request", got), ("jit off", interp)):
                 if v != want:
                     problems.append("op %d request %s: %s %s, native %s" % (n, args, label, js(v), js(want)))
@@ -305,7 +348,7 @@ def main():
     if port is None:
         port = conf.free_port()
         stop = conf.start_server(port)
-    passed = failed = requests = found = oms = wins = nests = 0
+    passed = failed = requests = found = oms = wins = nests = subs = 0
     t0 = time.time()
     try:
         con = psycopg.connect(host="/tmp", port=port, user="postgres", dbname="postgres", autocommit=True)
@@ -335,6 +378,7 @@ def main():
             oms += bool(case and case["om"])
             wins += bool(case and any(" OVER w AS w" in o for o in case["outs"]))
             nests += bool(case and case["nested"])
+            subs += bool(case and case["subwin"])
             if problems:
                 failed += 1
                 print("FAIL seed %d:\n%s\n  %s" % (seed, dq, "\n  ".join(problems[:3])))
@@ -349,8 +393,8 @@ def main():
         if stop:
             stop()
     print("join differential: %d seeds (%d in the OpenMLDB dialect, %d with window functions over joined columns, "
-          "%d with a nested LAST JOIN), %d requests (%d with a joined value), %.1fs" % (
-              passed + failed, oms, wins, nests, requests, found, time.time() - t0))
+          "%d with a nested LAST JOIN, %d with a LAST JOIN subquery's own window), %d requests (%d with a joined "
+          "value), %.1fs" % (passed + failed, oms, wins, nests, subs, requests, found, time.time() - t0))
     if passed + failed and found < requests // 4:
         print("FAIL: too few requests found a joined row for the comparison to mean much")
         failed += 1

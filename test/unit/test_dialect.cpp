@@ -210,8 +210,25 @@ TEST(Dialect, LastJoin)
     EXPECT_EQ(err("SELECT t.x, (SELECT 1 FROM u LAST JOIN w ON u.k = w.k) AS one FROM t").substr(0, 6), "0A000|");
     EXPECT_EQ(err("SELECT t.x FROM t LAST JOIN (SELECT u.* FROM u JOIN w ON u.k = w.k) v ON t.k = v.k").substr(0, 6),
               "0A000|");
-    EXPECT_EQ(err("SELECT t.x FROM t LAST JOIN (SELECT k, sum(x) OVER w AS s FROM u WINDOW w AS (PARTITION BY k "
-                  "ORDER BY ts ROWS_RANGE BETWEEN 1s PRECEDING AND CURRENT ROW)) v ON t.k = v.k")
+    // a LAST JOIN subquery's own window: translated, its ROWS_RANGE offset by the type of the
+    // subquery table's order column ("u.ts"), EXCLUDE CURRENT_TIME dropping the row itself too
+    fe::OrderTypeOf two = [](const std::string &c) {
+        return c == "u.ts" ? OrderType::kTimestamp : c == "ts" ? OrderType::kEpochMs : OrderType::kNotAColumn;
+    };
+    EXPECT_EQ(fe::translate_openmldb("SELECT t.x FROM t LAST JOIN (SELECT k, sum(x) OVER w AS s FROM u WINDOW w AS "
+                                     "(PARTITION BY k ORDER BY ts ROWS_RANGE BETWEEN 1s PRECEDING AND CURRENT ROW "
+                                     "EXCLUDE CURRENT_TIME)) v ON t.k = v.k WINDOW w AS (PARTITION BY k ORDER BY ts "
+                                     "ROWS_RANGE BETWEEN 1s PRECEDING AND CURRENT ROW EXCLUDE CURRENT_TIME)",
+                                     two),
+              "SELECT t.x FROM t LEFT JOIN LATERAL (SELECT * FROM (SELECT k, feature_ext.sum_where(x, true) OVER w AS s "
+              "FROM u WINDOW w AS (PARTITION BY k ORDER BY ts RANGE BETWEEN INTERVAL '1 seconds' PRECEDING AND "
+              "CURRENT ROW EXCLUDE GROUP)) v WHERE (t.k IS NOT DISTINCT FROM v.k) LIMIT 1) AS \"v\" ON true WINDOW w "
+              "AS (PARTITION BY k ORDER BY ts RANGE BETWEEN 1000 PRECEDING AND CURRENT ROW EXCLUDE TIES)");
+    EXPECT_EQ(fe::openmldb_join_subquery_tables("SELECT t.x FROM t LAST JOIN (SELECT k FROM s1.u) v ON t.k = v.k "
+                                                "LAST JOIN (select * from `W`) x on t.k = x.k"),
+              (std::vector<std::string>{"s1.u", "W"}));
+    // ... its UNION other than a window's stays refused
+    EXPECT_EQ(err("SELECT t.x FROM t LAST JOIN (SELECT k FROM u UNION ALL SELECT k FROM w) v ON t.k = v.k")
                   .substr(0, 6),
               "0A000|");
     EXPECT_EQ(err("SELECT t.x FROM t LAST JOIN u ORDER BY u.ts").substr(0, 6), "42601|");

@@ -152,6 +152,10 @@ struct GroupPlan {
     int16 pa_misses, pa_backoff;
     struct UnionGroup *uni;    // a union window's group: the tables it merges (deploy/union_pg.hpp),
                                // or nullptr; indexoid is then the main table's index or InvalidOid
+    // A LAST JOIN subquery's own window (DeployPlan::sub_row): the stored
+    // row's peers inserted after it follow it (are not read): its ROWS
+    // windows; else (RANGE / GROUPS) every peer is in the frame.
+    bool peers_follow;
 };
 
 // Compiled code attached to a plan (jit/jit_pg.cpp); nullptr = interpreter.
@@ -224,6 +228,14 @@ struct DeployPlan {
     char *bound_tree;          // the analysed query by OID (bound_tree_key() prefix)
     Query *analyzed;
     struct JoinPlan *joins;    // joined tables (deploy/join_pg.hpp), or nullptr
+    // The plan of a LAST JOIN subquery's own window (join_pg.cpp): its
+    // "request" is a stored row of its table, identified by its TID, which
+    // collect() does not read again (nor its later peers, GroupPlan::peers_follow);
+    // a NULL key is looked up (the index's NULL key), not refused.
+    bool sub_plan;
+    bool sub_row;              // set per call: the row below is the request
+    uint32 sub_tid_block;
+    uint16 sub_tid_off;
 };
 
 // deploy() options that let planning fix what it would otherwise refuse.
@@ -231,7 +243,7 @@ enum PlanFixes { kFixNone = 0, kFixCreateIndex = 1, kFixAdjustTtl = 2 };
 // kPlanBound: `query` is a deployment's bound query (PostgreSQL dialect, every
 // object qualified), parsed under a pinned search_path, with its one table
 // re-bound to bind_relid (so RENAME / SET SCHEMA of the table keep working).
-enum PlanMode { kPlanBound = 8 };
+enum PlanMode { kPlanBound = 8, kPlanSub = 16 };
 // The prefix of a bound tree written here: "system identifier/database
 // OID/major:" (a tree holds OIDs, valid in this database of this server only).
 const char *bound_tree_key();
@@ -266,6 +278,11 @@ Query *analyze_bound_text(const char *name, const char *bound, Oid relid);
 DeployPlan *plan_deployment(const char *name, const char *query, MemoryContext parent, bool check_only,
                             StringInfo explain, int fix_flags = kFixNone, List **fixes = nullptr,
                             Oid bind_relid = InvalidOid);
+// The plan of a LAST JOIN subquery's own window (a SELECT over one
+// feature_store table with window functions, analysed): a deployment of its
+// own, planned as a bound query (positions dropped from errors), owned by
+// `parent`.  With fix flags, nullptr and *fixes as plan_deployment.
+DeployPlan *plan_sub_query(const char *name, Query *q, MemoryContext parent, int fix_flags, List **fixes);
 // The states of aggregate a's arguments and FILTER (a->args, a->filter),
 // made on first use, in the plan's context.
 void agg_ready(DeployPlan *p, AggPlan *a);

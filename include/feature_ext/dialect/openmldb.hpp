@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "feature_ext/base/error.hpp"
 
@@ -62,6 +63,10 @@ int openmldb_signal(const std::string &query);
 // The table named after the top-level FROM, as written (backquotes removed,
 // schema qualification kept as "schema.table"); empty if none is found.
 std::string openmldb_table(const std::string &query);
+// The tables after FROM of its LAST JOINs' subqueries, as openmldb_table
+// writes them: a window of such a subquery looks its order column's type up
+// as "table.column" (OrderTypeOf).
+std::vector<std::string> openmldb_join_subquery_tables(const std::string &query);
 
 // The PostgreSQL-dialect text of an OpenMLDB-dialect query.  Throws
 // DialectError for constructs it cannot translate exactly.
