@@ -565,9 +565,10 @@ void check_offline(DeployPlan *p, const char *what)
                         errmsg("%s of deployment %s is not supported: it reads several Citus tables", what, p->name),
                         errdetail("Offline features are computed on the calling node, where the other tables are "
                                   "empty shells."),
-                        errhint("batch() over the whole table (<name>_batch() or <name>_batch('table'), outside a "
-                                "transaction block) computes on the shards' nodes; otherwise call the deployment per "
-                                "row (each request runs on its key's node).")));
+                        errhint("Outside a transaction block, with feature_ext.citus_parallel_batch on, the whole "
+                                "table and sources that read only Citus tables with built-in functions compute on the "
+                                "shards' nodes; otherwise call the deployment per row (each request runs on its key's "
+                                "node).")));
 }
 
 }  // namespace

@@ -43,12 +43,15 @@ extern "C" {
 #include "commands/dbcommands.h"
 #include "executor/spi.h"
 #include "optimizer/optimizer.h"
+#include "access/transam.h"
+#include "nodes/nodeFuncs.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -1004,7 +1007,13 @@ bool source_next(Portal portal, Tuplestorestate *store, TupleTableSlot *slot, ui
                  bool *nl)
 {
     if (store) {
-        if (!tuplestore_gettupleslot(store, true, false, slot))
+        // A tuple read back from a spilled store is allocated in the current
+        // context and freed by the slot at its next row: the slot's own
+        // context, not a per-row one the caller resets meanwhile.
+        MemoryContext old = MemoryContextSwitchTo(slot->tts_mcxt);
+        bool got = tuplestore_gettupleslot(store, true, false, slot);
+        MemoryContextSwitchTo(old);
+        if (!got)
             return false;
         slot_getallattrs(slot);
         int natts = slot->tts_tupleDescriptor->natts;
@@ -1037,11 +1046,39 @@ bool batch_next(void *arg, Datum *vals, bool *nulls)
 bool source_is_name(const char *src);
 const char *source_sql(fe::DeployPlan *p, text *source);
 
+// Something in a source that another node may evaluate differently: a
+// function that is not built in (it may read a table of this node alone, or
+// write), or a row choice that depends on the order rows come in (LIMIT /
+// OFFSET, DISTINCT ON, window functions, TABLESAMPLE).
+bool source_differs_walker(Node *node, void *)
+{
+    if (!node)
+        return false;
+    if (check_functions_in_node(
+            node, [](Oid f, void *) { return f >= FirstNormalObjectId; }, nullptr))
+        return true;
+    if (IsA(node, Query)) {
+        auto *q = reinterpret_cast<Query *>(node);
+        if (q->limitCount || q->limitOffset || q->hasDistinctOn || q->hasWindowFuncs)
+            return true;
+        ListCell *lc;
+        foreach (lc, q->rtable)
+            if (lfirst_node(RangeTblEntry, lc)->tablesample)
+                return true;
+        return query_tree_walker(
+            q, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(source_differs_walker)), nullptr, 0);
+    }
+    return expression_tree_walker(
+        node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(source_differs_walker)), nullptr);
+}
+
 // Can every node read source src and get the same rows: does it read
 // Citus tables only (distributed, reference or Citus local tables, which
 // Citus serves on every node), no table of this node alone (a plain or
-// temporary table, a view), and call no volatile function (random(): each
-// node would draw other rows, and keys)?
+// temporary table, a view), call no volatile function (random(): each node
+// would draw other rows, and keys) nor any that is not built in, and choose
+// no rows by the order they come in?  (The settings that change how a
+// source parses and computes go with it: citus_source_settings().)
 bool citus_source_everywhere(fe::DeployPlan *p, const char *src)
 {
     SPI_connect();
@@ -1053,8 +1090,10 @@ bool citus_source_everywhere(fe::DeployPlan *p, const char *src)
             auto *ps = static_cast<CachedPlanSource *>(lfirst(lc));
             foreach (rc, ps->relationOids)
                 ok &= fe::citus_dist_method(lfirst_oid(rc)) != '\0';
-            foreach (rc, ps->query_list)
-                ok &= !contain_volatile_functions(static_cast<Node *>(lfirst(rc)));
+            foreach (rc, ps->query_list) {
+                Node *q = static_cast<Node *>(lfirst(rc));
+                ok &= !contain_volatile_functions(q) && !source_differs_walker(q, nullptr);
+            }
         }
     SPI_finish();
     return ok;
@@ -1284,12 +1323,27 @@ void citus_parallel_source(fe::DeployPlan *p, ReturnSetInfo *rsi, const char *de
             l = &local;
         appendStringInfo(l, "%s%s", l->len ? ", " : "", quote_literal_cstr(shard));
     }
+    // The settings that change how the source parses and computes, as this
+    // session has them (the node sets them while it reads the source).
+    static const char *const kSourceSettings[] = {
+        "search_path",   "DateStyle",   "IntervalStyle",         "TimeZone",  "standard_conforming_strings",
+        "backslash_quote", "extra_float_digits", "bytea_output", "array_nulls", "transform_null_equals",
+        "xmlbinary",     "xmloption"};
+    StringInfoData settings;
+    initStringInfo(&settings);
+    for (const char *name : kSourceSettings) {
+        const char *v = GetConfigOption(name, true, false);
+        if (v)
+            appendStringInfo(&settings, "%s%s, %s", settings.len ? ", " : "", quote_literal_cstr(name),
+                             quote_literal_cstr(v));
+    }
     auto call = [&](const char *shards) {
         StringInfoData q;
         initStringInfo(&q);
-        appendStringInfo(&q, "SELECT * FROM feature_ext.citus_source_shards(%s, ARRAY[%s]::pg_catalog.text[], %s, %s",
-                         quote_literal_cstr(dep), shards, quote_literal_cstr(src),
-                         quote_literal_cstr(namespace_search_path));
+        appendStringInfo(&q,
+                         "SELECT * FROM feature_ext.citus_source_shards(%s, ARRAY[%s]::pg_catalog.text[], %s, "
+                         "ARRAY[%s]::pg_catalog.text[]",
+                         quote_literal_cstr(dep), shards, quote_literal_cstr(src), settings.data);
         if (OidIsValid(rowtype))
             append_result_form(&q, rsi->setDesc, rowtype, false);
         appendStringInfo(&q, ", %s)", quote_literal_cstr(mode));
@@ -1969,6 +2023,12 @@ Datum training_call(FunctionCallInfo fcinfo, bool typed)
         // shards' nodes, outside transaction blocks (batch_into).
         char *src = PG_ARGISNULL(1) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(1));
         Offline where = citus_offline_route(&p, src);
+        // The row type of a table only this node has (not a Citus table):
+        // the other nodes cannot return it.
+        Oid typrel = typed ? get_typ_typrelid(rowdesc->tdtypeid) : InvalidOid;
+        if (OidIsValid(typrel) && get_rel_relkind(typrel) != RELKIND_COMPOSITE_TYPE &&
+            fe::citus_dist_method(typrel) == '\0')
+            where = Offline::kHere;
         if (where != Offline::kHere) {
             InitMaterializedSRF(fcinfo, typed ? 0 : MAT_SRF_USE_EXPECTED_DESC);
             const char *dep = quote_qualified_identifier(schema, fname);
@@ -2042,16 +2102,26 @@ Datum citus_shards_call(FunctionCallInfo fcinfo, bool typed)
         if (at[i] < 0)
             ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                             errmsg("\"%s\" is not a shard of table %s on this node", name, get_rel_name(p->heapoid))));
+        for (int j = 0; j < i; j++)
+            if (at[j] == at[i])
+                ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                                errmsg("shard \"%s\" is listed twice", name)));
     }
     auto *rsi = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
     InitMaterializedSRF(fcinfo, typed ? 0 : MAT_SRF_USE_EXPECTED_DESC);
     MemoryContext keep = CurrentMemoryContext;
     SPI_connect();
-    // The source, read once under the caller's search_path (the calling
-    // node's, sent with the call).
+    // The source, read once under the caller's settings (search_path,
+    // DateStyle, ...: name / value pairs sent with the call), restored after.
+    Datum *sv;
+    bool *snull;
+    int nsv;
+    deconstruct_array(PG_GETARG_ARRAYTYPE_P(3), TEXTOID, -1, false, TYPALIGN_INT, &sv, &snull, &nsv);
     int nest = NewGUCNestLevel();
-    (void) set_config_option("search_path", text_to_cstring(PG_GETARG_TEXT_PP(3)), PGC_USERSET, PGC_S_SESSION,
-                             GUC_ACTION_SAVE, true, 0, false);
+    for (int i = 0; i + 1 < nsv; i += 2)
+        if (!snull[i] && !snull[i + 1])
+            (void) set_config_option(TextDatumGetCString(sv[i]), TextDatumGetCString(sv[i + 1]), PGC_USERSET,
+                                     PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
     Portal lp = open_source(source_sql(p, PG_GETARG_TEXT_PP(2)));
     MemoryContext spi = MemoryContextSwitchTo(keep);
     TupleDesc sd = CreateTupleDescCopy(lp->tupDesc);

@@ -24,11 +24,12 @@ CREATE FUNCTION feature_ext.training_set(deployment text, source text, row_type 
 -- query over a deployment of a distributed table: the source's rows whose key
 -- one of `shards` (shards of the table this node holds) holds, each shard's
 -- rows against that shard (mode 'batch', 'as_of' or 'insertion'), the source
--- read under the caller's search_path.  As the caller; the calling node sends
--- each node its shards.
-CREATE FUNCTION feature_ext.citus_source_shards(deployment text, shards text[], source text, search_path text,
+-- read under the caller's settings (`settings`: name, value, name, value ...:
+-- search_path, DateStyle, TimeZone, ...).  As the caller; the calling node
+-- sends each node its shards.
+CREATE FUNCTION feature_ext.citus_source_shards(deployment text, shards text[], source text, settings text[],
                                                 mode text) RETURNS SETOF record
   AS 'MODULE_PATHNAME', 'fe_citus_source_shards' LANGUAGE C CALLED ON NULL INPUT VOLATILE;
-CREATE FUNCTION feature_ext.citus_source_shards(deployment text, shards text[], source text, search_path text,
+CREATE FUNCTION feature_ext.citus_source_shards(deployment text, shards text[], source text, settings text[],
                                                 row_type anyelement, mode text) RETURNS SETOF anyelement
   AS 'MODULE_PATHNAME', 'fe_citus_source_shards_typed' LANGUAGE C CALLED ON NULL INPUT VOLATILE;
