@@ -790,3 +790,48 @@ TEST_F(PreaggTest, ConcurrentReadersAndWriter)
 }
 
 }  // namespace
+
+// Memory of the per-value maps (docs/STORAGE.md, "Block summaries"): a key
+// of 65,536 rows in 256-row blocks and 64-block superblocks, 4 summarised
+// columns (int8, int4, int2, float8); the int4 and int2 columns with few
+// values (card_), the int8 one with many.  The directory's bytes follow the
+// layout exactly; printed per block and per row.
+TEST_F(PreaggTest, MapMemoryPerBlock)
+{
+    for (int card : {0, 2, 4, 8}) {
+        SCOPED_TRACE("card " + std::to_string(card));
+        make(64 << 20, 256, 64);
+        card_ = card;
+        std::mt19937_64 rng(7);
+        const int kRows = 65536;
+        for (int i = 0; i < kRows; i++) {
+            MRow r;
+            Vals v = random_vals(rng);
+            v.null[1] = v.null[2] = false;
+            v.i64 = int64_t(rng());  // many values: its map overflows
+            ASSERT_TRUE(put(i, v, TtlRule(), &r));
+        }
+        st.compact_key(s, k, true);
+        const SumDir *d = st.at<SumDir>(k->sums.load());
+        ASSERT_NE(d, nullptr);
+        ASSERT_EQ(d->nblocks, 256u);
+        ASSERT_EQ(d->nsupers, 4u);
+        check_blocks();
+        // card 0: every column overflows; card c: the int4 column has c + 1
+        // values, the int2 column c (card 8: the int4 column's 9 overflow).
+        size_t esz = CondEntry::size_for(4);
+        uint32_t per_block = card == 0 ? 0 : card == 8 ? 8 : uint32_t(2 * card + 1);
+        size_t want = SumDir::size_for(260, 4) + sizeof(CondHdr) * 260 * 4 + size_t(256) * per_block * esz +
+                      size_t(4) * kCondBlockBytes;
+        EXPECT_EQ(d->bytes, want);
+        size_t without_maps = SumDir::size_for(260, 4);
+        std::printf("    maps: %d-valued columns: directory %u bytes for %d rows (%.1f per block, %.2f per row); "
+                    "without maps %zu (%.2f per row)\n",
+                    card, d->bytes, kRows, double(d->bytes) / 256, double(d->bytes) / kRows, without_maps,
+                    double(without_maps) / kRows);
+        st.unpin_key(k);
+        k = nullptr;
+        for (int i = 0; i < 4; i++)
+            st.reclaim();
+    }
+}
