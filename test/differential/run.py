@@ -782,8 +782,9 @@ def error_problem(i, phase, e):
 # (fed only the rows that can reach the request's frame, so that its cost
 # stays linear). The run fails if summaries were taken in too few seeds.
 # 6 pre-aggregate (4 of them with b at the int8 limits), 4 read rows (a
-# *_where condition / a short window beside / a float sum / avg_where of a
-# bigint, whose float8 cast rounds)
+# *_where condition on a column of many values / a short window beside / a
+# float sum / avg_where of a bigint, whose float8 cast rounds); 7 of them
+# also have conditional aggregates on c (LONG_COND)
 CI_LONG_SEEDS = list(range(1, 9)) + [56, 74]
 LONG_AGGS = ["count(*)", "count(v)", "sum(v)", "min(v)", "max(v)", "count(b)", "min(b)", "max(b)",
              "sum(s)", "min(s)", "max(s)", "count(s)",
