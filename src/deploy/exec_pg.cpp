@@ -173,7 +173,12 @@ int64 group_range_lo(const DeployPlan *p, const GroupPlan *g, int64 base, bool *
 // on it is count(*), or count / sum / min / max / avg of an int2, int4 or
 // int8 column without FILTER, or feature_ext's *_where of one with the
 // condition true (AggPlan::pa_kind) (the aggregates whose result does not
-// depend on the order of the rows).
+// depend on the order of the rows); or these with a condition `integer
+// column <op> integer constant` (*_where's, or FILTER's: AggPlan::pa_cop),
+// served by the blocks' per-value maps of the column (a block whose map
+// overflowed is read as rows: Cursor::block's cond_mask).  Such a group on
+// a column of many values qualifies but finds no block: with the JIT on,
+// the miss counter below hands it back to the compiled kernel.
 constexpr int64 kPreaggMinRows = 1024;
 // This backend's totals (feature_ext.preagg_stats()).
 int64 g_preagg_blocks = 0, g_preagg_rows = 0;
