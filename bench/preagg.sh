@@ -5,10 +5,15 @@
 # min / max of int columns; with --aggs numeric: count(*), sum(int8),
 # avg(int4), avg(int8), max(int8), whose sum/avg are numeric results; with
 # --aggs where: feature_ext's count_where(true), sum_where / avg_where /
-# min_where / max_where(col, true), the OpenMLDB dialect's aggregates),
+# min_where / max_where(col, true), the OpenMLDB dialect's aggregates;
+# with --aggs cond: the same *_where functions with real conditions on a
+# column c of 4 values (count_where(c = 1), sum_where(w, c > 0),
+# avg_where(v, c <> 2), min_where(v, c >= 1), max_where(w, c < 3)), taken
+# from the blocks' per-value maps; with --aggs filter: count(*) / sum / min /
+# max / count with FILTER (WHERE c <op> constant)),
 # pre-aggregation on and off, same server, same run.
 #
-#   bash bench/preagg.sh [--rows R] [--reps N] [--port P] [--aggs int|numeric|where]
+#   bash bench/preagg.sh [--rows R] [--reps N] [--port P] [--aggs int|numeric|where|cond|filter]
 #
 # Server-side mean per call from feature_ext.deployment_stats() (the
 # deployment's own timer: no client round trip), over a loop of calls in
@@ -31,7 +36,7 @@ while [ $# -gt 0 ]; do
         --reps) REPS=$2; shift 2 ;;
         --port) PORT=$2; shift 2 ;;
         --aggs) AGGS=$2; shift 2 ;;
-        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1 (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -42,9 +47,11 @@ psqlc() { fe_psql "$PORT" -At "$@"; }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 psqlc -c "CREATE EXTENSION feature_ext" >/dev/null
-psqlc -c "CREATE TABLE pa (k text, ts int8, v int4, w int8) USING feature_store" >/dev/null
+CCOL= CVAL= REQC=
+case "$AGGS" in cond|filter) CCOL=", c int4"; CVAL=", (i % 4)::int4"; REQC=", 1" ;; esac
+psqlc -c "CREATE TABLE pa (k text, ts int8, v int4, w int8$CCOL) USING feature_store" >/dev/null
 psqlc -c "CREATE INDEX pa_k ON pa USING skiplist (k, ts)" >/dev/null
-psqlc -c "INSERT INTO pa SELECT 'a', i, ((i::int8 * 7919) % 1000)::int4, i::int8 * 104729 FROM generate_series(1, $ROWS) i" >/dev/null
+psqlc -c "INSERT INTO pa SELECT 'a', i, ((i::int8 * 7919) % 1000)::int4, i::int8 * 104729$CVAL FROM generate_series(1, $ROWS) i" >/dev/null
 # The GC pass compacts the key into runs and builds its block summaries.
 psqlc -c "SELECT feature_ext.run_gc()" >/dev/null
 
@@ -52,7 +59,9 @@ case "$AGGS" in
     int) FEATS="count(*) OVER w AS n, sum(v) OVER w AS sv, min(v) OVER w AS mv, max(w) OVER w AS mw, count(w) OVER w AS cw" ;;
     numeric) FEATS="count(*) OVER w AS n, sum(w) OVER w AS sw, avg(v) OVER w AS av, avg(w) OVER w AS aw, max(w) OVER w AS mw" ;;
     where) FEATS="feature_ext.count_where(true) OVER w AS n, feature_ext.sum_where(w, true) OVER w AS sw, feature_ext.avg_where(v, true) OVER w AS av, feature_ext.min_where(v, true) OVER w AS mv, feature_ext.max_where(w, true) OVER w AS mw" ;;
-    *) echo "--aggs int|numeric|where" >&2; exit 2 ;;
+    cond) FEATS="feature_ext.count_where(c = 1) OVER w AS n, feature_ext.sum_where(w, c > 0) OVER w AS sw, feature_ext.avg_where(v, c <> 2) OVER w AS av, feature_ext.min_where(v, c >= 1) OVER w AS mv, feature_ext.max_where(w, c < 3) OVER w AS mw" ;;
+    filter) FEATS="count(*) FILTER (WHERE c = 1) OVER w AS n, sum(v) FILTER (WHERE c > 0) OVER w AS sv, min(v) FILTER (WHERE c <> 2) OVER w AS mv, max(w) FILTER (WHERE c >= 1) OVER w AS mw, count(w) FILTER (WHERE c < 3) OVER w AS cw" ;;
+    *) echo "--aggs int|numeric|where|cond|filter" >&2; exit 2 ;;
 esac
 echo "features: $FEATS"
 deploy() {  # name frame
@@ -61,7 +70,7 @@ deploy() {  # name frame
 deploy f_rows1k "ROWS BETWEEN 1000 PRECEDING AND CURRENT ROW"
 deploy f_rows1m "ROWS BETWEEN 1000000 PRECEDING AND CURRENT ROW"
 deploy f_range "RANGE UNBOUNDED PRECEDING"
-REQ="'a', $((ROWS + 1)), 1, 1"
+REQ="'a', $((ROWS + 1)), 1, 1$REQC"
 
 # Same answers with pre-aggregation on and off (and the summaries taken).
 for f in f_rows1k f_rows1m f_range; do

@@ -151,7 +151,9 @@ SELECT 'where true range excl' AS frame, * FROM check_pa('w AS (%1$s RANGE 20000
   'feature_ext.min_where(a, true) OVER w AS mwa, feature_ext.count_where(true) OVER w AS cws',
   native_where => 'ts >= $2 - 20000') WHERE NOT same;
 INSERT INTO taken VALUES ('where true', rows_taken());
--- Any other condition reads rows (docs/DEPLOY.md, "Not yet").
+-- A condition on a column of many values (a: its blocks' per-value maps
+-- overflow) reads rows; sql/deploy_preagg_where.sql has the conditions
+-- that pre-aggregate.
 SELECT 'where cond' AS frame, * FROM check_pa('w AS (%1$s ROWS 3000 PRECEDING)', 'pa',
   'feature_ext.sum_where(b, a > 0) OVER w AS swb, feature_ext.count_where(true) OVER w AS cws', nrows => 3010)
  WHERE NOT same;
@@ -189,7 +191,7 @@ SELECT 'long and short' AS frame, * FROM check_pa(
   'w AS (%1$s ROWS 6000 PRECEDING), w2 AS (%1$s ROWS 10 PRECEDING)', 'pa',
   'count(*) OVER w AS n, sum(a) OVER w AS sa, sum(a) OVER w2 AS sa2', nrows => 6010) WHERE NOT same;
 -- ... and so does an aggregate without summaries (a float sum, an
--- expression, FILTER).
+-- expression; FILTER on a column of many values).
 SELECT 'float' AS frame, * FROM check_pa('w AS (%1$s ROWS 5000 PRECEDING)', 'pa',
   'count(*) OVER w AS n, avg(a) OVER w AS av, sum(b) OVER w AS sb, sum(a::float8) OVER w AS sf', nrows => 5010)
  WHERE NOT same;

@@ -173,17 +173,26 @@ int64 group_range_lo(const DeployPlan *p, const GroupPlan *g, int64 base, bool *
 // on it is count(*), or count / sum / min / max / avg of an int2, int4 or
 // int8 column without FILTER, or feature_ext's *_where of one with the
 // condition true (AggPlan::pa_kind) (the aggregates whose result does not
-// depend on the order of the rows).
+// depend on the order of the rows); or these with a condition `integer
+// column <op> integer constant` (*_where's, or FILTER's: AggPlan::pa_cop),
+// served by the blocks' per-value maps of the column (a block whose map
+// overflowed is read as rows: Cursor::block's cond_mask).  Such a group on
+// a column of many values qualifies but finds no block: with the JIT on,
+// the miss counter below hands it back to the compiled kernel.
 constexpr int64 kPreaggMinRows = 1024;
 // This backend's totals (feature_ext.preagg_stats()).
 int64 g_preagg_blocks = 0, g_preagg_rows = 0;
 
 bool preagg_agg_ok(const AggPlan *a)
 {
-    if (a->wkind != kWinAgg || a->filter_expr)
+    if (a->wkind != kWinAgg)
         return false;
-    if (a->pa_kind != AggPlan::kPaNone)  // sum(int8), avg(int), *_where(int, true): AggPlan::pa_kind
+    // sum(int8), avg(int), *_where(int, true | column <op> constant), and
+    // aggregates with FILTER (WHERE column <op> constant): AggPlan::pa_kind
+    if (a->pa_kind != AggPlan::kPaNone)
         return true;
+    if (a->filter_expr)
+        return false;
     bool is_int = a->fast_argtype == INT2OID || a->fast_argtype == INT4OID || a->fast_argtype == INT8OID;
     switch (a->fast) {
     case kFastCountStar:
@@ -343,12 +352,41 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
             pa->sum[i] = 0;
             pa->min[i] = pa->max[i] = 0;
         }
+        pa->nconds = 0;
+        pa->cond_mask = 0;
         int gi = int(g - p->groups);
         for (int k = 0; k < p->naggs && pa; k++) {
-            const AggPlan *a = &p->aggs[k];
-            if (p->windows[a->window].group == gi && a->fast != kFastCountStar &&
-                a->pa_kind != AggPlan::kPaWhereCountStar && pa->col_of(a->fast_attno) < 0)
+            AggPlan *a = &p->aggs[k];
+            if (p->windows[a->window].group != gi)
+                continue;
+            bool star = a->fast == kFastCountStar || a->pa_kind == AggPlan::kPaWhereCountStar ||
+                        a->pa_kind == AggPlan::kPaCountStar;
+            if (!star && pa->col_of(a->fast_attno) < 0) {
                 pa = nullptr;  // a column without summaries in this index
+                break;
+            }
+            if (a->pa_cop == core::kCondTrue)
+                continue;
+            // A condition: the blocks' per-value maps of its column.
+            int cj = pa->col_of(a->pa_cattno), vi = star ? -1 : pa->col_of(a->fast_attno);
+            if (cj < 0 || cj >= 32) {
+                pa = nullptr;
+                break;
+            }
+            int ci = 0;
+            while (ci < pa->nconds && !(pa->cond[ci].cj == cj && pa->cond[ci].op == a->pa_cop &&
+                                        pa->cond[ci].k == a->pa_ck && pa->cond[ci].vi == vi))
+                ci++;
+            if (ci == pa->nconds) {
+                if (ci == PreaggAcc::kMaxConds) {
+                    pa = nullptr;
+                    break;
+                }
+                PreaggAcc::Cond &cd = pa->cond[pa->nconds++];
+                cd = PreaggAcc::Cond{cj, a->pa_cop, a->pa_ck, vi, 0, 0, 0, 0, 0};
+                pa->cond_mask |= 1u << cj;
+            }
+            a->pa_ci = ci;
         }
     }
     st.reader_enter(reader_id());
@@ -360,7 +398,7 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
             if (pa) {
                 // Whole blocks inside every window: their summaries.
                 while (out->n + pa->rows + int64(kSumBlockRows) <= pa_rows) {
-                    const core::BlockSum *b = c.block(pa_rows - (out->n + pa->rows), pa_lo);
+                    const core::BlockSum *b = c.block(pa_rows - (out->n + pa->rows), pa_lo, pa->cond_mask);
                     if (!b || out->n + pa->rows + int64(b->n) > pa_rows || b->min_order < pa_lo ||
                         b->max_order >= base)
                         break;
@@ -378,6 +416,30 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
                         }
                         pa->count[i] += cs[i].count;
                         pa->sum[i] += cs[i].sum();
+                    }
+                    // Conditions: the map entries whose value satisfies them
+                    // (Cursor::block returned a summary whose maps of
+                    // cond_mask's columns are complete).
+                    for (int ci = 0; ci < pa->nconds; ci++) {
+                        PreaggAcc::Cond &cd = pa->cond[ci];
+                        const core::CondHdr *h = c.dir()->map_of(b, uint32(cd.cj));
+                        if (!h)
+                            elog(ERROR, "feature_ext: block summary without the map of a condition column");
+                        for (uint32 e = 0; e < h->n; e++) {
+                            const core::CondEntry *ce = c.dir()->cond_entry(h, e);
+                            if (!core::cond_holds(cd.op, ce->value, cd.k))
+                                continue;
+                            cd.rows += ce->rows;
+                            if (cd.vi < 0 || cd.vi >= nc)
+                                continue;
+                            const core::ColSum &x = ce->cols()[cd.vi];
+                            if (x.count == 0)
+                                continue;
+                            cd.min = cd.count == 0 ? x.min : Min(cd.min, x.min);
+                            cd.max = cd.count == 0 ? x.max : Max(cd.max, x.max);
+                            cd.count += x.count;
+                            cd.sum += x.sum();
+                        }
                     }
                     pa->rows += b->n;
                     g_preagg_blocks++;
@@ -927,7 +989,9 @@ void run_pa_kind(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f,
                  const bool *reqn, ParamExecData *out)
 {
     int n = r->n, natts = p->natts, col = a->fast_attno - 1;
-    bool star = a->pa_kind == AggPlan::kPaWhereCountStar;
+    bool star = a->pa_kind == AggPlan::kPaWhereCountStar || a->pa_kind == AggPlan::kPaCountStar;
+    bool conditional = a->pa_cop != core::kCondTrue;
+    int ccol = a->pa_cattno - 1;
     int64 cnt = 0, mn = 0, mx = 0;
     __int128 sum = 0;
     for (int pos = Max(f.from, 0); pos <= Min(f.to, n); pos++) {
@@ -936,6 +1000,16 @@ void run_pa_kind(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f,
             continue;
         if (!is_req && f.skip_peers && pos >= f.peers_from)
             continue;
+        if (conditional) {
+            // column <op> constant: NULL never satisfies it (the *_where
+            // kernels' cond && ..., FILTER's WHERE).
+            size_t cidx = is_req ? 0 : size_t(n - 1 - pos) * natts + ccol;
+            if (is_req ? reqn[ccol] : r->isnull[cidx])
+                continue;
+            if (!core::cond_holds(a->pa_cop, int_of(a->pa_ctype, is_req ? reqv[ccol] : r->values[cidx]),
+                                  a->pa_ck))
+                continue;
+        }
         if (star) {
             cnt++;
             continue;
@@ -950,7 +1024,17 @@ void run_pa_kind(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f,
         cnt++;
     }
     const PreaggAcc *pa = r->pa;
-    if (star)
+    if (conditional) {
+        const PreaggAcc::Cond &cd = pa->cond[a->pa_ci];
+        if (star)
+            cnt += cd.rows;
+        else if (cd.count > 0) {
+            mn = cnt == 0 ? cd.min : Min(mn, cd.min);
+            mx = cnt == 0 ? cd.max : Max(mx, cd.max);
+            cnt += cd.count;
+            sum += cd.sum;
+        }
+    } else if (star)
         cnt += pa->rows;
     else {
         int i = pa->col_of(a->fast_attno);
@@ -968,6 +1052,8 @@ void run_pa_kind(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f,
     switch (a->pa_kind) {
     case AggPlan::kPaWhereCount:
     case AggPlan::kPaWhereCountStar:
+    case AggPlan::kPaCount:
+    case AggPlan::kPaCountStar:
         out->value = Int64GetDatum(cnt);
         return;
     default:
@@ -1007,10 +1093,17 @@ void run_pa_kind(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f,
         break;
     }
     case AggPlan::kPaWhereMin:
+    case AggPlan::kPaMin:
         out->value = int_datum(a->fast_argtype, mn);
         break;
     case AggPlan::kPaWhereMax:
+    case AggPlan::kPaMax:
         out->value = int_datum(a->fast_argtype, mx);
+        break;
+    case AggPlan::kPaSumInt:
+        // sum(int2|int4): PostgreSQL's int8 sum (int2_sum / int4_sum and
+        // int2int4_sum add without an overflow check; 2^32 rows away).
+        out->value = Int64GetDatum(int64(uint64(sum)));
         break;
     default:
         elog(ERROR, "feature_ext: aggregate without block summaries in a pre-aggregated window");

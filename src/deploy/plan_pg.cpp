@@ -10,6 +10,7 @@
 #include "feature_ext/base/compat_pg.hpp"
 
 #include <cmath>
+#include <utility>
 #include <cstdlib>
 #include <cstring>
 
@@ -622,25 +623,110 @@ FastAgg fast_kind(WindowFunc *wf, AttrNumber *attno, Oid *argtype)
 // results depend only on the exact 128-bit sum, count, min and max (their
 // kernels: integer sums in 128 bits, avg = double(sum) / n).  Long windows
 // can take these from block summaries (exec_pg.cpp, run_pa_kind).
-uint8 pa_kind_of(WindowFunc *wf, AttrNumber *attno, Oid *argtype)
+// A condition `column <op> constant` the blocks' per-value maps can serve
+// (docs/DEPLOY.md, "Long windows"): an OpExpr of PostgreSQL's own = <> < <=
+// > >= between an int2|int4|int8 column of the table and a non-NULL
+// int2|int4|int8 constant (either side; cross-type operators compare the
+// values exactly as int64).
+bool pa_cond_of(Node *n, uint8 *op, AttrNumber *attno, Oid *type, int64 *k)
 {
-    if (wf->aggfilter || wf->winstar)
-        return AggPlan::kPaNone;
+    if (!n || !IsA(n, OpExpr))
+        return false;
+    OpExpr *oe = reinterpret_cast<OpExpr *>(n);
+    if (list_length(oe->args) != 2 || oe->opresulttype != BOOLOID || oe->opretset)
+        return false;
+    Node *l = static_cast<Node *>(linitial(oe->args)), *r = static_cast<Node *>(lsecond(oe->args));
+    bool commuted = false;
+    if (IsA(l, Const) && IsA(r, Var)) {
+        std::swap(l, r);
+        commuted = true;
+    }
+    if (!IsA(l, Var) || !IsA(r, Const))
+        return false;
+    Var *v = reinterpret_cast<Var *>(l);
+    Const *c = reinterpret_cast<Const *>(r);
+    auto is_int = [](Oid t) { return t == INT2OID || t == INT4OID || t == INT8OID; };
+    if (v->varattno <= 0 || IS_SPECIAL_VARNO(v->varno) || v->varlevelsup != 0 || !is_int(v->vartype) ||
+        c->constisnull || !is_int(c->consttype))
+        return false;
+    Oid fn = get_opcode(oe->opno);
+    if (!OidIsValid(fn) || get_func_namespace(fn) != PG_CATALOG_NAMESPACE)
+        return false;
+    char *name = get_opname(oe->opno);
+    if (!name)
+        return false;
+    static const struct { const char *name; uint8 op, commuted; } ops[] = {
+        {"=", core::kCondEq, core::kCondEq}, {"<>", core::kCondNe, core::kCondNe},
+        {"<", core::kCondLt, core::kCondGt}, {"<=", core::kCondLe, core::kCondGe},
+        {">", core::kCondGt, core::kCondLt}, {">=", core::kCondGe, core::kCondLe}};
+    for (const auto &o : ops)
+        if (strcmp(name, o.name) == 0) {
+            *op = commuted ? o.commuted : o.op;
+            *attno = v->varattno;
+            *type = v->vartype;
+            *k = c->consttype == INT2OID ? int64(DatumGetInt16(c->constvalue))
+                 : c->consttype == INT4OID ? int64(DatumGetInt32(c->constvalue))
+                                           : DatumGetInt64(c->constvalue);
+            return true;
+        }
+    return false;
+}
+
+// sum(int8) and avg(int2|int4|int8) of a column without FILTER: numeric
+// results that depend only on the exact sum and count of the values; and
+// feature_ext's sum/avg/min/max/count_where of an int2|int4|int8 column with
+// the condition the constant true (count_where(true): every row), whose
+// results depend only on the exact 128-bit sum, count, min and max (their
+// kernels: integer sums in 128 bits, avg = double(sum) / n).  Long windows
+// can take these from block summaries (exec_pg.cpp, run_pa_kind).  With a
+// condition `column <op> integer constant` (pa_cond_of) instead of true, or
+// PostgreSQL's count(*) / count / sum / avg / min / max of an integer
+// column with such a FILTER, from the blocks' per-value maps (a->pa_cop).
+uint8 pa_kind_of(WindowFunc *wf, AggPlan *ap)
+{
+    AttrNumber *attno = &ap->fast_attno;
+    Oid *argtype = &ap->fast_argtype;
+    uint8 cop = 0;
+    AttrNumber cattno = InvalidAttrNumber;
+    Oid ctype = InvalidOid;
+    int64 ck = 0;
     Oid nsp = get_func_namespace(wf->winfnoid);
     const char *fn = get_func_name(wf->winfnoid);
     int nargs = list_length(wf->args);
-    bool where = false;
-    if (nsp != PG_CATALOG_NAMESPACE) {
+    bool where = false, filtered = false;
+    if (wf->aggfilter) {
+        // PostgreSQL's aggregates with FILTER (WHERE column <op> constant).
+        if (nsp != PG_CATALOG_NAMESPACE || !pa_cond_of(reinterpret_cast<Node *>(wf->aggfilter), &cop, &cattno, &ctype, &ck))
+            return AggPlan::kPaNone;
+        filtered = true;
+        if (wf->winstar) {
+            if (strcmp(fn, "count") != 0 || nargs != 0)
+                return AggPlan::kPaNone;
+            ap->pa_cop = cop, ap->pa_cattno = cattno, ap->pa_ctype = ctype, ap->pa_ck = ck;
+            return AggPlan::kPaCountStar;
+        }
+        if (nargs != 1)
+            return AggPlan::kPaNone;
+    } else if (wf->winstar)
+        return AggPlan::kPaNone;
+    if (filtered) {
+    } else if (nsp != PG_CATALOG_NAMESPACE) {
         char *nspname = get_namespace_name(nsp);
         if (!nspname || strcmp(nspname, "feature_ext") != 0 || nargs < 1 || nargs > 2)
             return AggPlan::kPaNone;
-        // the condition: the constant true
+        // the condition: the constant true, or column <op> constant
         Node *cond = static_cast<Node *>(llast(wf->args));
         if (!IsA(cond, Const) || reinterpret_cast<Const *>(cond)->consttype != BOOLOID ||
-            reinterpret_cast<Const *>(cond)->constisnull || !DatumGetBool(reinterpret_cast<Const *>(cond)->constvalue))
-            return AggPlan::kPaNone;
-        if (nargs == 1)
-            return strcmp(fn, "count_where") == 0 ? AggPlan::kPaWhereCountStar : AggPlan::kPaNone;
+            reinterpret_cast<Const *>(cond)->constisnull || !DatumGetBool(reinterpret_cast<Const *>(cond)->constvalue)) {
+            if (!pa_cond_of(cond, &cop, &cattno, &ctype, &ck))
+                return AggPlan::kPaNone;
+        }
+        if (nargs == 1) {
+            if (strcmp(fn, "count_where") != 0)
+                return AggPlan::kPaNone;
+            ap->pa_cop = cop, ap->pa_cattno = cattno, ap->pa_ctype = ctype, ap->pa_ck = ck;
+            return AggPlan::kPaWhereCountStar;
+        }
         where = true;
     } else if (nargs != 1 || wf->wintype != NUMERICOID)
         return AggPlan::kPaNone;
@@ -667,7 +753,20 @@ uint8 pa_kind_of(WindowFunc *wf, AttrNumber *attno, Oid *argtype)
     Oid t = v->vartype;
     bool is_int = t == INT2OID || t == INT4OID || t == INT8OID;
     uint8 k = AggPlan::kPaNone;
-    if (!where) {
+    if (filtered) {
+        if (!is_int)
+            return AggPlan::kPaNone;
+        if (strcmp(fn, "count") == 0)
+            k = AggPlan::kPaCount;
+        else if (strcmp(fn, "sum") == 0)
+            k = t == INT8OID ? AggPlan::kPaNumSum : AggPlan::kPaSumInt;
+        else if (strcmp(fn, "avg") == 0)
+            k = AggPlan::kPaNumAvg;
+        else if (strcmp(fn, "min") == 0)
+            k = AggPlan::kPaMin;
+        else if (strcmp(fn, "max") == 0)
+            k = AggPlan::kPaMax;
+    } else if (!where) {
         if (strcmp(fn, "sum") == 0 && t == INT8OID)
             k = AggPlan::kPaNumSum;
         else if (strcmp(fn, "avg") == 0 && is_int)
@@ -684,6 +783,7 @@ uint8 pa_kind_of(WindowFunc *wf, AttrNumber *attno, Oid *argtype)
     if (k != AggPlan::kPaNone) {
         *attno = v->varattno;
         *argtype = t;
+        ap->pa_cop = cop, ap->pa_cattno = cattno, ap->pa_ctype = ctype, ap->pa_ck = ck;
     }
     return k;
 }
@@ -900,7 +1000,7 @@ void plan_agg(PlanBuild *b, WindowFunc *wf, AggPlan *a, int k)
     get_typlenbyval(a->result_type, &a->result_typlen, &a->result_typbyval);
     a->fast = fast_kind(wf, &a->fast_attno, &a->fast_argtype);
     if (a->fast == kFastNone)
-        a->pa_kind = decltype(a->pa_kind)(pa_kind_of(wf, &a->fast_attno, &a->fast_argtype));
+        a->pa_kind = decltype(a->pa_kind)(pa_kind_of(wf, a));
     a->nargs = nargs;
     a->args = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * (nargs + 1)));
     a->arg_exprs = static_cast<Expr **>(palloc0(sizeof(Expr *) * (nargs + 1)));

@@ -2001,6 +2001,194 @@ struct ColAcc {
     double fmin, fmax, fsum;
 };
 
+// Add the row's summarised columns (payload p) to accs[0..nc).
+void acc_row(ColAcc *accs, const SumCol *cols, uint32_t nc, const uint8_t *p)
+{
+    for (uint32_t c = 0; c < nc; c++) {
+        const SumCol &sc = cols[c];
+        if (p[sc.null_bit / 8] & (1 << (sc.null_bit % 8)))
+            continue;
+        ColAcc &a = accs[c];
+        if (sc.kind == kSumF64) {
+            double v;
+            memcpy(&v, p + sc.off, 8);
+            if (a.count == 0)
+                a.fmin = a.fmax = v;
+            else {
+                if (f8cmp(v, a.fmin) < 0)
+                    a.fmin = v;
+                if (f8cmp(v, a.fmax) > 0)
+                    a.fmax = v;
+            }
+            a.fsum += v;
+        } else {
+            int64_t v;
+            if (sc.kind == kSumI16) {
+                int16_t x;
+                memcpy(&x, p + sc.off, 2);
+                v = x;
+            } else if (sc.kind == kSumI32) {
+                int32_t x;
+                memcpy(&x, p + sc.off, 4);
+                v = x;
+            } else
+                memcpy(&v, p + sc.off, 8);
+            if (a.count == 0)
+                a.imin = a.imax = v;
+            else {
+                a.imin = std::min(a.imin, v);
+                a.imax = std::max(a.imax, v);
+            }
+            a.isum += v;
+        }
+        a.count++;
+    }
+}
+
+// The integer value of column sc in payload p; false when NULL.
+bool int_value(const SumCol &sc, const uint8_t *p, int64_t *v)
+{
+    if (p[sc.null_bit / 8] & (1 << (sc.null_bit % 8)))
+        return false;
+    if (sc.kind == kSumI16) {
+        int16_t x;
+        memcpy(&x, p + sc.off, 2);
+        *v = x;
+    } else if (sc.kind == kSumI32) {
+        int32_t x;
+        memcpy(&x, p + sc.off, 4);
+        *v = x;
+    } else
+        memcpy(v, p + sc.off, 8);
+    return true;
+}
+
+void store_colsums(ColSum *cs, const ColAcc *acc, const SumCol *cols, uint32_t nc)
+{
+    for (uint32_t c = 0; c < nc; c++) {
+        const ColAcc &a = acc[c];
+        cs[c].count = a.count;
+        if (cols[c].kind == kSumF64) {
+            memcpy(&cs[c].min, &a.fmin, 8);
+            memcpy(&cs[c].max, &a.fmax, 8);
+            memcpy(&cs[c].sum_lo, &a.fsum, 8);
+            cs[c].sum_hi = 0;
+        } else {
+            cs[c].min = a.imin;
+            cs[c].max = a.imax;
+            cs[c].sum_lo = uint64_t(a.isum);
+            cs[c].sum_hi = int64_t(a.isum >> 64);
+        }
+    }
+}
+
+// Merge summary x into acc (superblocks).
+void merge_colsum(ColAcc &a, const ColSum &x, bool fl)
+{
+    if (x.count == 0)
+        return;
+    if (fl) {
+        if (a.count == 0)
+            a.fmin = x.fmin(), a.fmax = x.fmax();
+        else {
+            if (f8cmp(x.fmin(), a.fmin) < 0)
+                a.fmin = x.fmin();
+            if (f8cmp(x.fmax(), a.fmax) > 0)
+                a.fmax = x.fmax();
+        }
+        a.fsum += x.fsum();
+    } else {
+        if (a.count == 0)
+            a.imin = x.min, a.imax = x.max;
+        else
+            a.imin = std::min(a.imin, x.min), a.imax = std::max(a.imax, x.max);
+        a.isum += x.sum();
+    }
+    a.count += x.count;
+}
+
+// One condition column's per-value map while an entry is built.
+struct MapAcc {
+    uint32_t n;
+    bool over;
+    int64_t val[kCondMapMax];
+    int64_t rows[kCondMapMax];
+    ColAcc acc[kCondMapMax][kMaxSumCols];
+    void reset()
+    {
+        n = 0;
+        over = false;
+    }
+    // The slot for value v (nullptr: the map overflows).
+    int slot(int64_t v, uint32_t nc)
+    {
+        for (uint32_t i = 0; i < n; i++)
+            if (val[i] == v)
+                return int(i);
+        if (n == kCondMapMax) {
+            over = true;
+            return -1;
+        }
+        val[n] = v;
+        rows[n] = 0;
+        for (uint32_t c = 0; c < nc; c++)
+            acc[n][c] = ColAcc{0, 0, 0, 0, 0.0, 0.0, 0.0};
+        return int(n++);
+    }
+};
+
+// Which maps of an entry are kept: kCondBlockBytes of CondEntry bytes,
+// columns in order; others (and float columns) marked over.  Returns the
+// entries kept; kept[j] = entries of column j or -1 (over).
+uint32_t maps_kept(const MapAcc *maps, const SumCol *cols, uint32_t nc, int *kept)
+{
+    size_t esz = CondEntry::size_for(nc), used = 0;
+    uint32_t total = 0;
+    for (uint32_t j = 0; j < nc; j++) {
+        kept[j] = -1;
+        if (cols[j].kind == kSumF64 || maps[j].over)
+            continue;
+        if (used + maps[j].n * esz > kCondBlockBytes)
+            continue;
+        used += maps[j].n * esz;
+        kept[j] = int(maps[j].n);
+        total += maps[j].n;
+    }
+    return total;
+}
+
+// Write entry e's maps into d at *pos (CondEntry bytes), values ascending.
+void write_maps(SumDir *d, uint32_t e, MapAcc *maps, const SumCol *cols, uint32_t nc, const int *kept, uint32_t *pos)
+{
+    size_t esz = CondEntry::size_for(nc);
+    for (uint32_t j = 0; j < d->nconds; j++) {
+        CondHdr *h = d->cond(e, j);
+        h->off = *pos;
+        h->n = 0;
+        h->over = kept[j] < 0 ? 1 : 0;
+        if (kept[j] < 0)
+            continue;
+        MapAcc &m = maps[j];
+        uint32_t ord[kCondMapMax];
+        for (uint32_t i = 0; i < m.n; i++) {
+            uint32_t k = i;
+            while (k > 0 && m.val[ord[k - 1]] > m.val[i]) {
+                ord[k] = ord[k - 1];
+                k--;
+            }
+            ord[k] = i;
+        }
+        for (uint32_t i = 0; i < m.n; i++) {
+            CondEntry *ce = reinterpret_cast<CondEntry *>(reinterpret_cast<uint8_t *>(d) + *pos);
+            ce->value = m.val[ord[i]];
+            ce->rows = m.rows[ord[i]];
+            store_colsums(ce->cols(), m.acc[ord[i]], cols, nc);
+            *pos += uint32_t(esz);
+        }
+        h->n = uint16_t(m.n);
+    }
+}
+
 }  // namespace
 
 void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
@@ -2013,6 +2201,8 @@ void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
     Ref od = k->sums.load(std::memory_order_relaxed);
     SumDir *old = at<SumDir>(od);
     uint32_t nb_old = old ? old->nblocks : 0;
+    bool old_maps = old && old->nconds == nc;  // its blocks' maps can be carried
+    size_t esz = CondEntry::size_for(nc);
     // Can the row's columns be read (the payload holds every bit and value)?
     auto readable = [&](const RowNode *nd) {
         uint32_t len = nd->payload_len();
@@ -2027,11 +2217,16 @@ void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
         return true;
     };
     ColAcc acc[kMaxSumCols];
+    static thread_local MapAcc maps[kMaxSumCols];
     // One walk of the list: count (dst == nullptr) or fill dst.  Returns
-    // the blocks; *carried: how many are old valid blocks.
-    auto walk = [&](SumDir *dst, uint32_t cap, uint32_t *carried) -> uint32_t {
-        uint32_t count = 0, h = 0, run_n = 0;
+    // the blocks; *carried: how many are old valid blocks; *nmap: the
+    // CondEntry count of the blocks' maps.
+    auto walk = [&](SumDir *dst, uint32_t cap, uint32_t *carried, uint32_t *nmap) -> uint32_t {
+        uint32_t count = 0, h = 0, run_n = 0, pos = dst ? dst->cond_off + uint32_t(sizeof(CondHdr)) * (cap + dst->nsupers) * nc : 0;
+        // (dst->nsupers is 0 while filling; the headers of the superblocks
+        // are reserved by cap + ns: see below.)
         *carried = 0;
+        *nmap = 0;
         BlockSum *cur = nullptr;
         for (Ref r = k->head[0].load(std::memory_order_relaxed); r;) {
             const RowNode *nd = at<RowNode>(r);
@@ -2039,20 +2234,34 @@ void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
             while (h < nb_old && old->block(h)->min_order > o)
                 h++;
             const BlockSum *ob = nullptr;
+            uint32_t oj = 0;
             for (uint32_t j = h; j < nb_old && old->block(j)->max_order >= o; j++) {
                 const BlockSum *cand = old->block(j);
-                if (cand->first == r && cand->valid.load(std::memory_order_relaxed)) {
+                if (cand->first == r && cand->valid.load(std::memory_order_relaxed) && old_maps) {
                     ob = cand;
+                    oj = j;
                     h = j + 1;
                     break;
                 }
             }
             if (ob) {
                 run_n = 0;  // a partial block before it is dropped
+                for (uint32_t j = 0; j < nc; j++)
+                    *nmap += old->cond(oj, j)->n;
                 if (dst && count < cap) {
                     BlockSum *nbk = dst->block(count);
                     memcpy(static_cast<void *>(nbk), static_cast<const void *>(ob), dst->block_bytes);
                     nbk->valid.store(1, std::memory_order_relaxed);
+                    for (uint32_t j = 0; j < nc; j++) {
+                        const CondHdr *oh = old->cond(oj, j);
+                        CondHdr *nh = dst->cond(count, j);
+                        nh->off = pos;
+                        nh->n = oh->n;
+                        nh->over = oh->over;
+                        memcpy(reinterpret_cast<uint8_t *>(dst) + pos,
+                               reinterpret_cast<const uint8_t *>(old) + oh->off, oh->n * esz);
+                        pos += uint32_t(oh->n * esz);
+                    }
                 }
                 count++;
                 (*carried)++;
@@ -2071,72 +2280,35 @@ void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
                     cur->first = r;
                     cur->max_order = o;
                 }
-                for (uint32_t c = 0; c < nc; c++)
-                    acc[c] = ColAcc{0, 0, 0, 0, 0.0, 0.0, 0.0};
-            }
-            if (cur) {
-                const uint8_t *p = nd->payload();
                 for (uint32_t c = 0; c < nc; c++) {
-                    const SumCol &sc = cols[c];
-                    if (p[sc.null_bit / 8] & (1 << (sc.null_bit % 8)))
-                        continue;
-                    ColAcc &a = acc[c];
-                    if (sc.kind == kSumF64) {
-                        double v;
-                        memcpy(&v, p + sc.off, 8);
-                        if (a.count == 0)
-                            a.fmin = a.fmax = v;
-                        else {
-                            if (f8cmp(v, a.fmin) < 0)
-                                a.fmin = v;
-                            if (f8cmp(v, a.fmax) > 0)
-                                a.fmax = v;
-                        }
-                        a.fsum += v;
-                    } else {
-                        int64_t v;
-                        if (sc.kind == kSumI16) {
-                            int16_t x;
-                            memcpy(&x, p + sc.off, 2);
-                            v = x;
-                        } else if (sc.kind == kSumI32) {
-                            int32_t x;
-                            memcpy(&x, p + sc.off, 4);
-                            v = x;
-                        } else
-                            memcpy(&v, p + sc.off, 8);
-                        if (a.count == 0)
-                            a.imin = a.imax = v;
-                        else {
-                            a.imin = std::min(a.imin, v);
-                            a.imax = std::max(a.imax, v);
-                        }
-                        a.isum += v;
-                    }
-                    a.count++;
+                    acc[c] = ColAcc{0, 0, 0, 0, 0.0, 0.0, 0.0};
+                    maps[c].reset();
                 }
             }
+            const uint8_t *p = nd->payload();
+            if (cur)
+                acc_row(acc, cols, nc, p);
+            for (uint32_t j = 0; j < nc; j++) {
+                MapAcc &m = maps[j];
+                int64_t v;
+                if (m.over || cols[j].kind == kSumF64 || !int_value(cols[j], p, &v))
+                    continue;  // NULL: in no entry
+                int e = m.slot(v, nc);
+                if (e < 0)
+                    continue;
+                m.rows[e]++;
+                if (dst)
+                    acc_row(m.acc[e], cols, nc, p);
+            }
             if (++run_n == B) {
+                int kept[kMaxSumCols];
+                *nmap += maps_kept(maps, cols, nc, kept);
                 if (cur) {
                     cur->n = B;
                     cur->last = r;
                     cur->min_order = o;
-                    ColSum *cs = cur->cols();
-                    for (uint32_t c = 0; c < nc; c++) {
-                        const ColAcc &a = acc[c];
-                        cs[c].count = a.count;
-                        if (cols[c].kind == kSumF64) {
-                            memcpy(&cs[c].min, &a.fmin, 8);
-                            memcpy(&cs[c].max, &a.fmax, 8);
-                            memcpy(&cs[c].sum_lo, &a.fsum, 8);
-                            cs[c].sum_hi = 0;
-                        } else {
-                            cs[c].min = a.imin;
-                            cs[c].max = a.imax;
-                            cs[c].sum_lo = uint64_t(a.isum);
-                            cs[c].sum_hi = int64_t(a.isum >> 64);
-                        }
-                    }
+                    store_colsums(cur->cols(), acc, cols, nc);
+                    write_maps(dst, count, maps, cols, nc, kept, &pos);
                     cur->valid.store(1, std::memory_order_relaxed);
                 }
                 count++;
@@ -2147,12 +2319,12 @@ void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
         }
         return count;
     };
-    uint32_t carried = 0;
-    uint32_t nb = walk(nullptr, 0, &carried);
+    uint32_t carried = 0, nmap = 0;
+    uint32_t nb = walk(nullptr, 0, &carried, &nmap);
     bool supers_ok = true;
     for (uint32_t i = 0; old && i < old->nsupers; i++)
         supers_ok = supers_ok && old->super(i)->valid.load(std::memory_order_relaxed);
-    if (old && carried == nb_old && nb == nb_old && supers_ok)
+    if (old && old_maps && carried == nb_old && nb == nb_old && supers_ok)
         return;  // the same blocks
     uint32_t G = s->sum_group;
     uint32_t ns = G ? nb / G : 0;
@@ -2163,7 +2335,13 @@ void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
         // (the old directory, its changed blocks invalid, stays meanwhile).
         if (!compaction_room())
             return;
-        bytes = SumDir::size_for(nb + ns, nc);
+        // Layout: the directory, its nb + ns entries, one CondHdr per
+        // (entry, column), the blocks' CondEntries, then room for the
+        // superblocks' (at most kCondBlockBytes each).
+        size_t hdr_bytes = sizeof(CondHdr) * size_t(nb + ns) * nc;
+        bytes = SumDir::size_for(nb + ns, nc) + hdr_bytes + size_t(nmap) * esz + size_t(ns) * kCondBlockBytes;
+        if (bytes > UINT32_MAX)
+            return;
         nd = alloc(bytes);
         if (!nd)
             return;  // memory short: the old directory stays (its invalid blocks read as rows)
@@ -2175,12 +2353,19 @@ void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
         d->block_bytes = uint16_t(BlockSum::size_for(nc));
         d->nsupers = 0;  // none while blocks are filled (super(i) follows the blocks)
         d->group = G;
-        uint32_t c2 = 0;
-        uint32_t filled = walk(d, nb, &c2);
-        if (filled != nb) {  // cannot happen: the list is unchanged under the key lock
+        d->nconds = nc;
+        d->cond_off = uint32_t(SumDir::size_for(nb + ns, nc));
+        uint32_t c2 = 0, nmap2 = 0;
+        // walk's CondEntry area starts after all nb + ns headers: pass
+        // cap = nb and account for ns through nsupers meanwhile.
+        d->nsupers = ns;
+        uint32_t filled = walk(d, nb, &c2, &nmap2);
+        d->nsupers = 0;
+        if (filled != nb || nmap2 != nmap) {  // cannot happen: the list is unchanged under the key lock
             free(nd, bytes);
             return;
         }
+        uint32_t pos = uint32_t(d->cond_off + hdr_bytes + size_t(nmap) * esz);
         d->nsupers = ns;
         for (uint32_t si = 0; si < ns; si++) {
             BlockSum *sb = d->super(si);
@@ -2193,48 +2378,37 @@ void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
             sb->last = d->block((si + 1) * G - 1)->last;
             sb->min_order = d->block((si + 1) * G - 1)->min_order;
             sb->n = 0;
-            ColSum *cs = sb->cols();
+            ColAcc sacc[kMaxSumCols];
             for (uint32_t c = 0; c < nc; c++) {
-                bool fl = cols[c].kind == kSumF64;
-                int64_t cnt = 0, imin = 0, imax = 0;
-                double fmn = 0, fmx = 0, fsm = 0;
-                __int128 isum = 0;
-                for (uint32_t j = si * G; j < (si + 1) * G; j++) {
-                    const ColSum &x = d->block(j)->cols()[c];
-                    if (x.count == 0)
-                        continue;
-                    if (fl) {
-                        if (cnt == 0)
-                            fmn = x.fmin(), fmx = x.fmax();
-                        else {
-                            if (f8cmp(x.fmin(), fmn) < 0)
-                                fmn = x.fmin();
-                            if (f8cmp(x.fmax(), fmx) > 0)
-                                fmx = x.fmax();
-                        }
-                        fsm += x.fsum();
-                    } else {
-                        if (cnt == 0)
-                            imin = x.min, imax = x.max;
-                        else
-                            imin = std::min(imin, x.min), imax = std::max(imax, x.max);
-                        isum += x.sum();
+                sacc[c] = ColAcc{0, 0, 0, 0, 0.0, 0.0, 0.0};
+                for (uint32_t j = si * G; j < (si + 1) * G; j++)
+                    merge_colsum(sacc[c], d->block(j)->cols()[c], cols[c].kind == kSumF64);
+            }
+            store_colsums(sb->cols(), sacc, cols, nc);
+            // The superblock's maps: the union of its blocks' maps.
+            for (uint32_t jc = 0; jc < nc; jc++) {
+                MapAcc &m = maps[jc];
+                m.reset();
+                for (uint32_t j = si * G; j < (si + 1) * G && !m.over; j++) {
+                    const CondHdr *bh = d->cond(j, jc);
+                    if (bh->over) {
+                        m.over = true;
+                        break;
                     }
-                    cnt += x.count;
-                }
-                cs[c].count = cnt;
-                if (fl) {
-                    memcpy(&cs[c].min, &fmn, 8);
-                    memcpy(&cs[c].max, &fmx, 8);
-                    memcpy(&cs[c].sum_lo, &fsm, 8);
-                    cs[c].sum_hi = 0;
-                } else {
-                    cs[c].min = imin;
-                    cs[c].max = imax;
-                    cs[c].sum_lo = uint64_t(isum);
-                    cs[c].sum_hi = int64_t(isum >> 64);
+                    for (uint32_t i = 0; i < bh->n && !m.over; i++) {
+                        const CondEntry *ce = d->cond_entry(bh, i);
+                        int e = m.slot(ce->value, nc);
+                        if (e < 0)
+                            break;
+                        m.rows[e] += ce->rows;
+                        for (uint32_t c = 0; c < nc; c++)
+                            merge_colsum(m.acc[e][c], ce->cols()[c], cols[c].kind == kSumF64);
+                    }
                 }
             }
+            int kept[kMaxSumCols];
+            maps_kept(maps, cols, nc, kept);
+            write_maps(d, nb + si, maps, cols, nc, kept, &pos);
             for (uint32_t j = si * G; j < (si + 1) * G; j++)
                 sb->n += d->block(j)->n;
             sb->valid.store(ok ? 1 : 0, std::memory_order_relaxed);
@@ -2408,8 +2582,15 @@ void Store::Cursor::seek(const Store &st, const KeyEntry *k, int64_t upto, const
     check_ttl();
 }
 
-const BlockSum *Store::Cursor::block(int64_t max_n, int64_t min_lo)
+const BlockSum *Store::Cursor::block(int64_t max_n, int64_t min_lo, uint32_t cond_mask)
 {
+    // Maps of the columns in cond_mask, none overflowed?
+    auto maps_ok = [&](const BlockSum *x) {
+        for (uint32_t m = cond_mask, j = 0; m; m >>= 1, j++)
+            if ((m & 1) && !dir_->map_of(x, j))
+                return false;
+        return true;
+    };
     if (!dir_ || !cur_)
         return nullptr;
     int64_t o = cur_->order;
@@ -2429,14 +2610,15 @@ const BlockSum *Store::Cursor::block(int64_t max_n, int64_t min_lo)
         if (dir_->group && j % dir_->group == 0 && j / dir_->group < dir_->nsupers) {
             const BlockSum *sb = dir_->super(j / dir_->group);
             if (sb->n <= max_n && sb->min_order >= min_lo && sb->valid.load(std::memory_order_seq_cst) &&
-                !(rule_.type != TtlType::kNone && rule_.expired(pos_ + sb->n - 1, sb->min_order, cutoff_))) {
+                !(rule_.type != TtlType::kNone && rule_.expired(pos_ + sb->n - 1, sb->min_order, cutoff_)) &&
+                maps_ok(sb)) {
                 hint_ = j + dir_->group;
                 return sb;
             }
         }
         if (rule_.type != TtlType::kNone && rule_.expired(pos_ + b->n - 1, b->min_order, cutoff_))
             return nullptr;
-        return b;
+        return maps_ok(b) ? b : nullptr;
     }
     return nullptr;
 }

@@ -782,8 +782,9 @@ def error_problem(i, phase, e):
 # (fed only the rows that can reach the request's frame, so that its cost
 # stays linear). The run fails if summaries were taken in too few seeds.
 # 6 pre-aggregate (4 of them with b at the int8 limits), 4 read rows (a
-# *_where condition / a short window beside / a float sum / avg_where of a
-# bigint, whose float8 cast rounds)
+# *_where condition on a column of many values / a short window beside / a
+# float sum / avg_where of a bigint, whose float8 cast rounds); 7 of them
+# also have conditional aggregates on c (LONG_COND)
 CI_LONG_SEEDS = list(range(1, 9)) + [56, 74]
 LONG_AGGS = ["count(*)", "count(v)", "sum(v)", "min(v)", "max(v)", "count(b)", "min(b)", "max(b)",
              "sum(s)", "min(s)", "max(s)", "count(s)",
@@ -796,11 +797,21 @@ LONG_AGGS = ["count(*)", "count(v)", "sum(v)", "min(v)", "max(v)", "count(b)", "
              "feature_ext.count_where(true)"]
 LONG_OTHER = ["avg(v) FILTER (WHERE b > 0)", "sum(b / 2)", "max(v) FILTER (WHERE v > 0)", "sum(f)", "avg(f)",
               "feature_ext.sum_where(v, b > 0)", "feature_ext.avg_where(b, true)"]
-LONG_STATS = {"seeds": 0, "eligible": 0, "took": 0, "requests": 0}
+# Conditions `column <op> constant` on c, an int2 column of 4 values and
+# NULLs (docs/DEPLOY.md, "Long windows": the blocks' per-value maps): drawn
+# from a second generator, so that the other draws of a seed stay as they were.
+LONG_COND = ["feature_ext.sum_where(v, c > 0)", "feature_ext.count_where(c = 1)", "feature_ext.avg_where(v, c <> 2)",
+             "feature_ext.min_where(b, c >= 1)", "feature_ext.max_where(s, c < 2)", "feature_ext.count_where(b, c <= 0)",
+             "feature_ext.sum_where(v, 1 = c)", "count(*) FILTER (WHERE c = 0)", "sum(v) FILTER (WHERE c <> 1)",
+             "avg(b) FILTER (WHERE c > 1)", "min(s) FILTER (WHERE c < 3)", "max(b) FILTER (WHERE c >= 2)",
+             "count(v) FILTER (WHERE c <= 1)", "sum(b) FILTER (WHERE c = 3)"]
+LONG_STATS = {"seeds": 0, "eligible": 0, "took": 0, "requests": 0, "cond_seeds": 0, "cond_took": 0}
 
 
 def rand_long_case(n):
     rng = random.Random(n * 7717 + 3)
+    crng = random.Random(n * 9973 + 11)  # the c column and conditions on it
+    cval = lambda: None if crng.random() < 0.1 else crng.randint(0, 3)
     nrows = rng.randint(2500, 6000)
     ties = rng.choice([1, 2, 3])
     rows = []  # (k, ts, v, b, s, f)
@@ -815,7 +826,7 @@ def rand_long_case(n):
             b = (2 ** 63 - 1 - abs(b) % 1000) if (i // 700) % 2 == 0 else (-2 ** 63 + abs(b) % 1000)
         sm = None if rng.random() < 0.1 else rng.randint(-32768, 32767)
         f = None if rng.random() < 0.1 else round(rng.uniform(-100, 100), 3)
-        rows.append([k, (i // ties) * 10, v, b, sm, f])
+        rows.append([k, (i // ties) * 10, v, b, sm, f, cval()])
     # late rows: some rows arrive after newer ones (they land inside runs)
     for _ in range(nrows // 20):
         j = rng.randrange(nrows)
@@ -843,6 +854,9 @@ def rand_long_case(n):
         feats.append(("x%d" % j, rng.choice(LONG_AGGS), rng.randrange(len(wins))))
     if rng.random() < 0.08:  # an aggregate without summaries: the group reads rows
         feats.append(("o0", rng.choice(LONG_OTHER), 0))
+    if crng.random() < 0.6:  # conditional aggregates on c (per-value maps)
+        for j in range(crng.randint(1, 3)):
+            feats.append(("c%d" % j, crng.choice(LONG_COND), crng.randrange(len(wins))))
     changes = {"delete": rng.sample(range(nrows), rng.choice([0, 3, nrows // 400, nrows // 100])),
                "late": rng.randint(0, 40), "gc_again": rng.random() < 0.6}
     reqs = []
@@ -851,7 +865,13 @@ def rand_long_case(n):
         ts = rng.choice([last + 10, last, rng.randrange(0, last + 1, 10), rng.randrange(0, last + 1)])
         reqs.append(["a" if rng.random() < 0.9 else rng.choice(["b", "zz"]), ts, rng.randint(-5, 5),
                      rng.choice([None, 7]), rng.randint(-3, 3), 1.5])
-    return rows, wins, feats, changes, reqs, rng
+    for r in reqs:
+        r.append(cval())
+    return rows, wins, feats, changes, reqs, rng, crng
+
+
+def cval_of(crng):
+    return None if crng.random() < 0.1 else crng.randint(0, 3)
 
 
 def long_frame_sql(w):
@@ -867,12 +887,13 @@ def long_frame_sql(w):
 
 
 def long_eligible(wins, feats):
-    return all(w["kind"] != "rows" or w["size"] >= 1024 for w in wins) and all(a in LONG_AGGS for _, a, _ in feats)
+    return all(w["kind"] != "rows" or w["size"] >= 1024 for w in wins) and \
+        all(a in LONG_AGGS or a in LONG_COND for _, a, _ in feats)
 
 
 def run_long_seed(cur, n, verbose=False):
     """Problems (strings) of seed longwin:n."""
-    rows, wins, feats, changes, reqs, rng = rand_long_case(n)
+    rows, wins, feats, changes, reqs, rng, crng = rand_long_case(n)
     q = "SELECT %s FROM dl WINDOW %s" % (
         ", ".join("%s OVER w%d AS %s" % (a, w, al) for al, a, w in feats),
         ", ".join("w%d AS (PARTITION BY k ORDER BY ts %s)" % (w["id"], long_frame_sql(w)) for w in wins))
@@ -883,10 +904,11 @@ def run_long_seed(cur, n, verbose=False):
     cur.execute("RESET feature_ext.preaggregate")
     cur.execute("SELECT feature_ext.undeploy('dlong') FROM feature_ext.deployments WHERE name = 'public.dlong'")
     cur.execute("DROP TABLE IF EXISTS dl")
-    cur.execute("CREATE TABLE dl (k text, ts int8, v int, b int8, s int2, f float8, seq serial) USING feature_store")
+    cur.execute("CREATE TABLE dl (k text, ts int8, v int, b int8, s int2, f float8, seq serial, c int2) "
+                "USING feature_store")
     cur.execute("CREATE INDEX dl_k ON dl USING skiplist (k, ts)")
     vals = ", ".join("(%s)" % ", ".join(sql_value(x) for x in r) for r in rows)
-    cur.execute("INSERT INTO dl (k, ts, v, b, s, f) VALUES " + vals)
+    cur.execute("INSERT INTO dl (k, ts, v, b, s, f, c) VALUES " + vals)
     cur.execute("SELECT feature_ext.run_gc()")
     # stored rows as the model knows them: seq -> row
     stored = {i + 1: r for i, r in enumerate(rows)}
@@ -897,8 +919,10 @@ def run_long_seed(cur, n, verbose=False):
     last = max(r[1] for r in rows)
     late = [["a", rng.randrange(0, last, 10) + 5, rng.randint(-9, 9), rng.randint(-9, 9), 1, 0.5]
             for _ in range(changes["late"])]
+    for r in late:
+        r.append(cval_of(crng))
     if late:
-        cur.execute("INSERT INTO dl (k, ts, v, b, s, f) VALUES " +
+        cur.execute("INSERT INTO dl (k, ts, v, b, s, f, c) VALUES " +
                     ", ".join("(%s)" % ", ".join(sql_value(x) for x in r) for r in late))
         for j, r in enumerate(late):
             stored[len(rows) + 1 + j] = r
@@ -922,10 +946,11 @@ def run_long_seed(cur, n, verbose=False):
             else:
                 b = ts - w["size"]
             lb = b if lb is None else min(lb, b)
-        args = "%s::text, %s::int8, %s::int, %s::int8, %s::int2, %s::float8" % tuple(sql_value(x) for x in req)
+        args = "%s::text, %s::int8, %s::int, %s::int8, %s::int2, %s::float8" % tuple(sql_value(x) for x in req[:6])
+        args = "%s, 0, %s::int2" % (args, sql_value(req[6]))  # (seq: not read)
         ref = ("SELECT row(y.*)::text FROM (SELECT %s, is_req FROM (SELECT * FROM ("
-               "SELECT k, ts, seq, v, b, s, f, false AS is_req FROM dl WHERE k = %s AND ts <= %d AND ts >= %d "
-               "UNION ALL SELECT %s, %d, 2147483647, %s, %s, %s, %s, true) u ORDER BY ts, seq) x WINDOW %s) y "
+               "SELECT k, ts, seq, v, b, s, f, c, false AS is_req FROM dl WHERE k = %s AND ts <= %d AND ts >= %d "
+               "UNION ALL SELECT %s, %d, 2147483647, %s, %s, %s, %s, %s, true) u ORDER BY ts, seq) x WINDOW %s) y "
                "WHERE is_req" % (feats_sql, sql_value(k), ts, lb, sql_value(k), ts,
                                  *[sql_value(x) for x in req[2:]], nwins))
         cur.execute(ref)
@@ -933,7 +958,7 @@ def run_long_seed(cur, n, verbose=False):
         for jit in ("on", "off"):
             for pre in ("on", "off"):
                 cur.execute("SET feature_ext.jit = %s; SET feature_ext.preaggregate = %s" % (jit, pre))
-                cur.execute("SELECT row(x.*)::text FROM dlong(%s, 0) x" % args)
+                cur.execute("SELECT row(x.*)::text FROM dlong(%s) x" % args)
                 got = cur.fetchone()[0]
                 if got[:-1] + ",t)" != natv:
                     problems.append("request %s jit %s preaggregate %s: deployed %s, native %s\n  reference: %s"
@@ -946,6 +971,9 @@ def run_long_seed(cur, n, verbose=False):
     if long_eligible(wins, feats):
         LONG_STATS["eligible"] += 1
         LONG_STATS["took"] += took > 0
+        if any(a in LONG_COND for _, a, _ in feats):
+            LONG_STATS["cond_seeds"] += 1
+            LONG_STATS["cond_took"] += took > 0
     elif took:
         problems.append("summaries taken (%d rows) by a deployment that should read rows" % took)
     if verbose:
@@ -1361,6 +1389,11 @@ def main():
                   % (LONG_STATS["seeds"], LONG_STATS["requests"], LONG_STATS["eligible"], LONG_STATS["took"]))
             if LONG_STATS["eligible"] >= 4 and LONG_STATS["took"] * 2 < LONG_STATS["eligible"]:
                 print("FAIL: block summaries were taken in too few long-window seeds for the comparison to mean anything")
+                failed += 1
+            print("long windows with conditions on c (per-value maps): %d could pre-aggregate, summaries taken in %d"
+                  % (LONG_STATS["cond_seeds"], LONG_STATS["cond_took"]))
+            if LONG_STATS["cond_seeds"] >= 4 and LONG_STATS["cond_took"] * 2 < LONG_STATS["cond_seeds"]:
+                print("FAIL: per-value maps were taken in too few long-window seeds with conditions")
                 failed += 1
         print("differential: %d seeds (%d PostgreSQL dialect, %d OpenMLDB dialect), %.1fs; requests ran compiled "
               "code in %d seeds; PostgreSQL dialect: window modifiers in %d seeds, frame model checked against the "

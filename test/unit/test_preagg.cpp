@@ -82,9 +82,12 @@ struct Agg {
     }
     void add_block(const BlockSum *b)
     {
-        rows += b->n;
         blocks++;
-        const ColSum *cs = b->cols();
+        add_cols(b->cols(), b->n);
+    }
+    void add_cols(const ColSum *cs, int64_t n)
+    {
+        rows += n;
         for (int c = 0; c < 3; c++) {
             if (cs[c].count == 0)
                 continue;
@@ -162,6 +165,13 @@ protected:
         v.i64 = rng() % 3 == 0 ? int64_t(rng()) : int64_t(rng() % 2001) - 1000;
         v.i32 = int32_t(rng());
         v.i16 = int16_t(rng());
+        if (card_ > 0) {
+            // Few distinct values: the per-value maps are built (card_ + 1
+            // and card_ values; more than kCondMapMax or past
+            // kCondBlockBytes together: overflowed maps).
+            v.i32 = int32_t(rng() % uint64_t(card_ + 1)) - 1;
+            v.i16 = int16_t(rng() % uint64_t(card_));
+        }
         v.f64 = double(int64_t(rng() % 20001) - 10000) / 8;
         return v;
     }
@@ -235,6 +245,7 @@ protected:
             got.add_block(b);
             got.blocks = 0;
             EXPECT_EQ(got, want) << "valid block " << i;
+            check_maps(d, i, refs, at, b->n);
             EXPECT_EQ(b->max_order, st.at<RowNode>(b->first)->order);
             EXPECT_EQ(b->min_order, st.at<RowNode>(b->last)->order);
             // Float sum in list order, bit for bit.
@@ -268,12 +279,63 @@ protected:
             got.add_block(b);
             got.blocks = 0;
             EXPECT_EQ(got, want) << "valid superblock " << i;
+            check_maps(d, d->nblocks + i, refs, at, b->n);
             for (uint32_t j = i * d->group; j < (i + 1) * d->group; j++)
                 EXPECT_TRUE(d->block(j)->valid.load()) << "valid superblock " << i << " over an invalid block " << j;
         }
         return valid;
     }
     int64_t supers_checked_ = 0;
+    int card_ = 0;
+    int64_t maps_checked_ = 0, maps_over_ = 0, cond_blocks_taken_ = 0;
+
+    // Every map of a valid block or superblock d->block(e) covering rows
+    // at..at+n-1 of refs: each entry stands exactly for the rows whose
+    // column has its value, and the entries cover every non-NULL value.
+    void check_maps(const SumDir *d, uint32_t e, const std::vector<Ref> &refs, size_t at, uint32_t n)
+    {
+        (void)0;
+        ASSERT_EQ(d->nconds, 4u);
+        size_t used = 0;  // the budget rule (blocks: exact; superblocks also overflow with a block)
+        for (uint32_t j = 0; j < d->nconds; j++) {
+            const CondHdr *h = d->cond(e, j);
+            if (j == 3) {
+                EXPECT_EQ(h->over, 1) << "float column with a map";
+                continue;
+            }
+            std::map<int64_t, Agg> want;
+            for (size_t r = at; r < at + n; r++) {
+                Vals v = decode(st.at<RowNode>(refs[r])->payload());
+                int64_t iv[3] = {v.i64, v.i32, v.i16};
+                if (!v.null[j])
+                    want[iv[j]].add_row(v);
+            }
+            bool over = want.size() > kCondMapMax || used + want.size() * CondEntry::size_for(4) > kCondBlockBytes;
+            if (!over)
+                used += want.size() * CondEntry::size_for(4);
+            if (e < d->nblocks)
+                EXPECT_EQ(h->over != 0, over) << "block " << e << " column " << j << ": " << want.size() << " values";
+            if (h->over) {
+                maps_over_++;
+                continue;
+            }
+            maps_checked_++;
+            ASSERT_EQ(size_t(h->n), want.size()) << "entry " << e << " column " << j;
+            int64_t prev = INT64_MIN;
+            for (uint32_t i = 0; i < h->n; i++) {
+                const CondEntry *ce = d->cond_entry(h, i);
+                EXPECT_TRUE(i == 0 || ce->value > prev) << "values not ascending";
+                prev = ce->value;
+                auto w = want.find(ce->value);
+                ASSERT_NE(w, want.end()) << "value " << ce->value << " not in the rows";
+                Agg got;
+                got.add_cols(ce->cols(), ce->rows);
+                w->second.fmin = w->second.fmax = 0;  // float min/max not compared here
+                got.fmin = got.fmax = 0;
+                EXPECT_EQ(got, w->second) << "entry " << e << " column " << j << " value " << ce->value;
+            }
+        }
+    }
 
     // A window from upto on: ROWS (the next `rows` visible rows) or RANGE
     // (visible rows with order >= lo), through the cursor, taking a block
@@ -305,6 +367,50 @@ protected:
         return a;
     }
 
+    // The same window over the rows whose column j satisfies `op kv`,
+    // taking a summary's map entries whose value does (the request path of
+    // sum_where(x, c > 0) and friends).
+    Agg walk_cond(int64_t upto, bool range, int64_t rows, int64_t lo, const TtlRule &rule, bool skip, uint32_t j,
+                  uint8_t op, int64_t kv)
+    {
+        Agg a;
+        ReadGuard g(st, 0);
+        Store::Cursor c;
+        int64_t taken = 0;
+        for (c.seek(st, k, upto, rule); c.valid();) {
+            if (range ? c.row().order < lo : taken >= rows)
+                break;
+            if (skip) {
+                if (const BlockSum *b = c.block(range ? INT64_MAX : rows - taken, range ? lo : INT64_MIN, 1u << j)) {
+                    bool fits = range ? b->min_order >= lo : taken + b->n <= rows;
+                    if (fits) {
+                        const CondHdr *h = c.dir()->map_of(b, j);
+                        EXPECT_NE(h, nullptr);
+                        if (!h)
+                            return a;
+                        for (uint32_t i = 0; i < h->n; i++) {
+                            const CondEntry *ce = c.dir()->cond_entry(h, i);
+                            if (cond_holds(op, ce->value, kv))
+                                a.add_cols(ce->cols(), ce->rows);
+                        }
+                        a.blocks++;
+                        taken += b->n;
+                        c.skip(b);
+                        continue;
+                    }
+                }
+            }
+            Vals v = decode(c.row().payload);
+            int64_t iv[3] = {v.i64, v.i32, v.i16};
+            if (!v.null[j] && cond_holds(op, iv[j], kv))
+                a.add_row(v);
+            taken++;
+            c.next();
+        }
+        a.fmin = a.fmax = 0;  // float min/max of map entries: not compared
+        return a;
+    }
+
     std::unique_ptr<uint8_t, decltype(&std::free)> mem_{nullptr, &std::free};
     Store st;
     IndexSlot *s = nullptr;
@@ -321,6 +427,7 @@ TEST_F(PreaggTest, RandomHistoryAgainstModel)
         SCOPED_TRACE("seed " + std::to_string(seed));
         uint32_t B = 4 + seed % 13;  // small blocks: many of them, many edges
         make(32 << 20, B, 2 + seed % 4);
+        card_ = seed % 4 == 0 ? 0 : seed % 4 == 1 ? 3 : seed % 4 == 2 ? 7 : 12;
         std::mt19937_64 rng(seed);
         std::vector<MRow> model;
         int64_t clock = 1000;
@@ -415,6 +522,20 @@ TEST_F(PreaggTest, RandomHistoryAgainstModel)
                 Agg a1 = walk(upto, range, rows, lo, rule, true), a2 = walk(upto, range, rows, lo, rule, false);
                 total_blocks_taken += a1.blocks;
                 ASSERT_EQ(a1, a2) << "ttl type " << int(rule.type);
+                // A condition on a low-cardinality column: maps vs rows.
+                if (card_ > 0) {
+                    uint32_t j = 1 + uint32_t(rng() % 2);
+                    uint8_t op = uint8_t(kCondEq + rng() % 6);
+                    int64_t kv = int64_t(rng() % uint64_t(card_ + 2)) - 1;
+                    Agg c1 = walk_cond(upto, range, rows, lo, TtlRule(), true, j, op, kv);
+                    Agg c2 = walk_cond(upto, range, rows, lo, TtlRule(), false, j, op, kv);
+                    cond_blocks_taken_ += c1.blocks;
+                    ASSERT_EQ(c1, c2) << "column " << j << " op " << int(op) << " " << kv;
+                    Agg c3 = walk_cond(upto, range, rows, lo, rule, true, j, op, kv);
+                    Agg c4 = walk_cond(upto, range, rows, lo, rule, false, j, op, kv);
+                    cond_blocks_taken_ += c3.blocks;
+                    ASSERT_EQ(c3, c4) << "ttl, column " << j << " op " << int(op) << " " << kv;
+                }
             }
         }
         // Blocks are made again once the key is compacted.
@@ -429,6 +550,10 @@ TEST_F(PreaggTest, RandomHistoryAgainstModel)
     EXPECT_GT(total_valid, 1000);
     EXPECT_GT(supers_checked_, 300);
     EXPECT_GT(total_blocks_taken, 1000);
+    // Per-value maps were built, checked, overflowed and taken.
+    EXPECT_GT(maps_checked_, 1000);
+    EXPECT_GT(maps_over_, 1000);
+    EXPECT_GT(cond_blocks_taken_, 300);
 }
 
 // Changes inside a block invalidate it; the walk then reads its rows, and
@@ -665,3 +790,48 @@ TEST_F(PreaggTest, ConcurrentReadersAndWriter)
 }
 
 }  // namespace
+
+// Memory of the per-value maps (docs/STORAGE.md, "Block summaries"): a key
+// of 65,536 rows in 256-row blocks and 64-block superblocks, 4 summarised
+// columns (int8, int4, int2, float8); the int4 and int2 columns with few
+// values (card_), the int8 one with many.  The directory's bytes follow the
+// layout exactly; printed per block and per row.
+TEST_F(PreaggTest, MapMemoryPerBlock)
+{
+    for (int card : {0, 2, 4, 8}) {
+        SCOPED_TRACE("card " + std::to_string(card));
+        make(64 << 20, 256, 64);
+        card_ = card;
+        std::mt19937_64 rng(7);
+        const int kRows = 65536;
+        for (int i = 0; i < kRows; i++) {
+            MRow r;
+            Vals v = random_vals(rng);
+            v.null[1] = v.null[2] = false;
+            v.i64 = int64_t(rng());  // many values: its map overflows
+            ASSERT_TRUE(put(i, v, TtlRule(), &r));
+        }
+        st.compact_key(s, k, true);
+        const SumDir *d = st.at<SumDir>(k->sums.load());
+        ASSERT_NE(d, nullptr);
+        ASSERT_EQ(d->nblocks, 256u);
+        ASSERT_EQ(d->nsupers, 4u);
+        check_blocks();
+        // card 0: every column overflows; card c: the int4 column has c + 1
+        // values, the int2 column c (card 8: the int4 column's 9 overflow).
+        size_t esz = CondEntry::size_for(4);
+        uint32_t per_block = card == 0 ? 0 : card == 8 ? 8 : uint32_t(2 * card + 1);
+        size_t want = SumDir::size_for(260, 4) + sizeof(CondHdr) * 260 * 4 + size_t(256) * per_block * esz +
+                      size_t(4) * kCondBlockBytes;
+        EXPECT_EQ(d->bytes, want);
+        size_t without_maps = SumDir::size_for(260, 4);
+        std::printf("    maps: %d-valued columns: directory %u bytes for %d rows (%.1f per block, %.2f per row); "
+                    "without maps %zu (%.2f per row)\n",
+                    card, d->bytes, kRows, double(d->bytes) / 256, double(d->bytes) / kRows, without_maps,
+                    double(without_maps) / kRows);
+        st.unpin_key(k);
+        k = nullptr;
+        for (int i = 0; i < 4; i++)
+            st.reclaim();
+    }
+}

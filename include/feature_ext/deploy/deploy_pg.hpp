@@ -83,10 +83,21 @@ struct AggPlan {
     // kPaWhere*: feature_ext.{sum,avg,min,max,count}_where(int column, true)
     // and count_where(true) (the OpenMLDB dialect's sum/avg/min/max/count
     // and *_where with a constant true condition).
+    // With a condition `column <op> integer constant` (pa_cop != 0,
+    // core::CondOp): *_where(x, c > 0), count_where(c = 1), and PostgreSQL's
+    // count(*) / count / sum / avg / min / max of an integer column with
+    // FILTER (WHERE c > 0) (kPaCountStar .. kPaMax); summaries then come from
+    // the blocks' per-value maps of the condition column.
     enum : uint8 {
         kPaNone = 0, kPaNumSum, kPaNumAvg,
-        kPaWhereSum, kPaWhereAvg, kPaWhereMin, kPaWhereMax, kPaWhereCount, kPaWhereCountStar
+        kPaWhereSum, kPaWhereAvg, kPaWhereMin, kPaWhereMax, kPaWhereCount, kPaWhereCountStar,
+        kPaCountStar, kPaCount, kPaSumInt, kPaMin, kPaMax
     } pa_kind;
+    uint8 pa_cop;              // core::CondOp of the condition (0: none, the constant true)
+    AttrNumber pa_cattno;      // the condition's column
+    Oid pa_ctype;              // its type (int2|int4|int8)
+    int64 pa_ck;               // the condition's constant
+    int pa_ci;                 // its accumulator in the group's PreaggAcc (collect)
     Oid fast_argtype;
     Oid aggfnoid;
     Oid collation;             // the aggregate call's input collation (min/max of text, ...)

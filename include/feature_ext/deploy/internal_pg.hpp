@@ -22,6 +22,20 @@ struct PreaggAcc {
     int64 count[core::kMaxSumCols];
     int128_a8 sum[core::kMaxSumCols];
     int64 min[core::kMaxSumCols], max[core::kMaxSumCols];
+    // Conditional aggregates (AggPlan::pa_cop): per distinct (condition,
+    // value column), the summaries' map entries whose value satisfies it.
+    struct Cond {
+        int cj;            // condition column (slot column index)
+        uint8 op;
+        int64 k;
+        int vi;            // value column (slot column index), -1: rows only
+        int64 rows, count, min, max;
+        int128_a8 sum;
+    };
+    static constexpr int kMaxConds = 32;
+    int nconds;
+    uint32 cond_mask;      // condition columns (bit per slot column)
+    Cond cond[kMaxConds];
     int col_of(AttrNumber a) const
     {
         for (int i = 0; i < ncols; i++)

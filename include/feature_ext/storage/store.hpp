@@ -256,6 +256,20 @@
 // cut expired rows themselves, so Cursor::block takes a block only when its
 // last row (the oldest, at position pos + n - 1) is visible; expiry is
 // monotone along the list, so then every row of it is.
+// Per-value maps (conditional pre-aggregation, docs/DEPLOY.md "Long
+// windows"): every block and superblock also holds, per summarised column
+// j (a condition column), a map from each distinct non-null value v of j
+// in its rows to the rows with j = v: their count and, per summarised
+// column, the ColSum over them.  At most kCondMapMax values per column;
+// a column with more (or whose entries would pass kCondBlockBytes of the
+// entry's map bytes, columns in order) has no map in that entry
+// (CondHdr::over = 1; readers needing it read the rows).  The maps live in
+// the same directory after the blocks and superblocks (SumDir::cond_off:
+// one CondHdr per (entry, column), then the CondEntry arrays, all as byte
+// offsets from the directory, position-independent), are immutable once
+// published and are valid exactly when their block is (same valid flag):
+// no protocol beyond the block's.  Rows whose column is NULL are in no
+// map entry (a condition on NULL is never true).
 //
 // ---------------------------------------------------------------- catch-up
 // A load (after a restart) fills a slot from the table while writers go on;
@@ -468,6 +482,40 @@ struct BlockSum {
 };
 static_assert(sizeof(BlockSum) == 32, "BlockSum layout");
 static_assert(sizeof(ColSum) == 40, "ColSum layout");
+// Per-value maps (header comment, "block summaries"): per (entry, column)
+// a CondHdr; its n CondEntry (value ascending) at byte offset off from the
+// directory, each followed by the directory's ncols ColSums.
+constexpr uint32_t kCondMapMax = 8;        // distinct values per column per entry
+constexpr uint32_t kCondBlockBytes = 2048;  // CondEntry bytes per entry (block or superblock)
+// A condition `column <op> k` over an integer column (docs/DEPLOY.md, "Long
+// windows"): a map entry's value satisfies it or not (NULLs are in no entry).
+enum CondOp : uint8_t { kCondTrue = 0, kCondEq, kCondNe, kCondLt, kCondLe, kCondGt, kCondGe };
+inline bool cond_holds(uint8_t op, int64_t v, int64_t k)
+{
+    switch (op) {
+    case kCondEq: return v == k;
+    case kCondNe: return v != k;
+    case kCondLt: return v < k;
+    case kCondLe: return v <= k;
+    case kCondGt: return v > k;
+    case kCondGe: return v >= k;
+    default: return op == kCondTrue;
+    }
+}
+struct CondHdr {
+    uint32_t off;
+    uint16_t n;
+    uint16_t over;  // 1: more values than the bound (no map)
+};
+static_assert(sizeof(CondHdr) == 8, "CondHdr layout");
+struct CondEntry {
+    int64_t value;
+    int64_t rows;  // rows with the column = value
+    const ColSum *cols() const { return reinterpret_cast<const ColSum *>(this + 1); }
+    ColSum *cols() { return reinterpret_cast<ColSum *>(this + 1); }
+    static size_t size_for(uint32_t ncols) { return sizeof(CondEntry) + sizeof(ColSum) * ncols; }
+};
+static_assert(sizeof(CondEntry) == 16, "CondEntry layout");
 // A key's directory of blocks, newest first (list order), then its
 // superblocks (superblock s stands for blocks s*group .. s*group+group-1
 // together, when they were list-adjacent and valid at build time; same
@@ -481,6 +529,35 @@ struct SumDir {
     uint16_t block_bytes;
     uint32_t nsupers;
     uint32_t group;         // blocks per superblock
+    uint32_t nconds;        // columns with per-value maps (the first nconds summarised ones; 0: none)
+    uint32_t cond_off;      // byte offset of the CondHdr array ((nblocks + nsupers) * nconds)
+    uint32_t index_of(const BlockSum *b) const
+    {
+        return uint32_t((reinterpret_cast<const uint8_t *>(b) - reinterpret_cast<const uint8_t *>(this + 1)) /
+                        block_bytes);
+    }
+    const CondHdr *cond(uint32_t entry, uint32_t j) const
+    {
+        return reinterpret_cast<const CondHdr *>(reinterpret_cast<const uint8_t *>(this) + cond_off) +
+               size_t(entry) * nconds + j;
+    }
+    CondHdr *cond(uint32_t entry, uint32_t j)
+    {
+        return reinterpret_cast<CondHdr *>(reinterpret_cast<uint8_t *>(this) + cond_off) + size_t(entry) * nconds + j;
+    }
+    const CondEntry *cond_entry(const CondHdr *h, uint32_t i) const
+    {
+        return reinterpret_cast<const CondEntry *>(reinterpret_cast<const uint8_t *>(this) + h->off +
+                                                   size_t(i) * CondEntry::size_for(ncols));
+    }
+    // The map of column j in the entry of b: nullptr when it overflowed.
+    const CondHdr *map_of(const BlockSum *b, uint32_t j) const
+    {
+        if (j >= nconds)
+            return nullptr;
+        const CondHdr *h = cond(index_of(b), j);
+        return h->over ? nullptr : h;
+    }
     const BlockSum *super(uint32_t i) const { return block(nblocks + i); }
     BlockSum *super(uint32_t i) { return block(nblocks + i); }
     const BlockSum *block(uint32_t i) const
@@ -496,7 +573,7 @@ struct SumDir {
         return sizeof(SumDir) + size_t(nentries) * BlockSum::size_for(ncols);
     }
 };
-static_assert(sizeof(SumDir) == 24, "SumDir layout");
+static_assert(sizeof(SumDir) == 32, "SumDir layout");
 
 // ---------------------------------------------------------------- indexes
 // kSlotFailed: a marker without memory for an index whose load failed
@@ -929,7 +1006,9 @@ public:
         // With max_n / min_lo: the largest such summary (a superblock, else
         // the block) with at most max_n rows and min_order >= min_lo; the
         // block itself may exceed them (the caller checks).
-        const BlockSum *block(int64_t max_n = INT64_MAX, int64_t min_lo = INT64_MIN);
+        // With cond_mask: only summaries whose maps of those columns (bit j:
+        // column j) did not overflow.
+        const BlockSum *block(int64_t max_n = INT64_MAX, int64_t min_lo = INT64_MIN, uint32_t cond_mask = 0);
         // Past block b (from block(), at the current row): its n rows.
         void skip(const BlockSum *b)
         {
