@@ -49,6 +49,7 @@ extern "C" {
 #include "tcop/tcopprot.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -649,18 +650,40 @@ bool pa_cond_of(Node *n, uint8 *op, AttrNumber *attno, Oid *type, int64 *k)
     if (v->varattno <= 0 || IS_SPECIAL_VARNO(v->varno) || v->varlevelsup != 0 || !is_int(v->vartype) ||
         c->constisnull || !is_int(c->consttype))
         return false;
+    // The comparison by the operator's function (PostgreSQL's own integer
+    // comparisons, cross-type ones too), never by the operator's name: an
+    // operator named `<` in another schema may run anything.
+    static const struct { Oid fn; uint8 op, commuted; } ops[] = {
+        {F_INT2EQ, core::kCondEq, core::kCondEq},  {F_INT4EQ, core::kCondEq, core::kCondEq},
+        {F_INT8EQ, core::kCondEq, core::kCondEq},  {F_INT24EQ, core::kCondEq, core::kCondEq},
+        {F_INT42EQ, core::kCondEq, core::kCondEq}, {F_INT28EQ, core::kCondEq, core::kCondEq},
+        {F_INT82EQ, core::kCondEq, core::kCondEq}, {F_INT48EQ, core::kCondEq, core::kCondEq},
+        {F_INT84EQ, core::kCondEq, core::kCondEq}, {F_INT2NE, core::kCondNe, core::kCondNe},
+        {F_INT4NE, core::kCondNe, core::kCondNe},  {F_INT8NE, core::kCondNe, core::kCondNe},
+        {F_INT24NE, core::kCondNe, core::kCondNe}, {F_INT42NE, core::kCondNe, core::kCondNe},
+        {F_INT28NE, core::kCondNe, core::kCondNe}, {F_INT82NE, core::kCondNe, core::kCondNe},
+        {F_INT48NE, core::kCondNe, core::kCondNe}, {F_INT84NE, core::kCondNe, core::kCondNe},
+        {F_INT2LT, core::kCondLt, core::kCondGt},  {F_INT4LT, core::kCondLt, core::kCondGt},
+        {F_INT8LT, core::kCondLt, core::kCondGt},  {F_INT24LT, core::kCondLt, core::kCondGt},
+        {F_INT42LT, core::kCondLt, core::kCondGt}, {F_INT28LT, core::kCondLt, core::kCondGt},
+        {F_INT82LT, core::kCondLt, core::kCondGt}, {F_INT48LT, core::kCondLt, core::kCondGt},
+        {F_INT84LT, core::kCondLt, core::kCondGt}, {F_INT2LE, core::kCondLe, core::kCondGe},
+        {F_INT4LE, core::kCondLe, core::kCondGe},  {F_INT8LE, core::kCondLe, core::kCondGe},
+        {F_INT24LE, core::kCondLe, core::kCondGe}, {F_INT42LE, core::kCondLe, core::kCondGe},
+        {F_INT28LE, core::kCondLe, core::kCondGe}, {F_INT82LE, core::kCondLe, core::kCondGe},
+        {F_INT48LE, core::kCondLe, core::kCondGe}, {F_INT84LE, core::kCondLe, core::kCondGe},
+        {F_INT2GT, core::kCondGt, core::kCondLt},  {F_INT4GT, core::kCondGt, core::kCondLt},
+        {F_INT8GT, core::kCondGt, core::kCondLt},  {F_INT24GT, core::kCondGt, core::kCondLt},
+        {F_INT42GT, core::kCondGt, core::kCondLt}, {F_INT28GT, core::kCondGt, core::kCondLt},
+        {F_INT82GT, core::kCondGt, core::kCondLt}, {F_INT48GT, core::kCondGt, core::kCondLt},
+        {F_INT84GT, core::kCondGt, core::kCondLt}, {F_INT2GE, core::kCondGe, core::kCondLe},
+        {F_INT4GE, core::kCondGe, core::kCondLe},  {F_INT8GE, core::kCondGe, core::kCondLe},
+        {F_INT24GE, core::kCondGe, core::kCondLe}, {F_INT42GE, core::kCondGe, core::kCondLe},
+        {F_INT28GE, core::kCondGe, core::kCondLe}, {F_INT82GE, core::kCondGe, core::kCondLe},
+        {F_INT48GE, core::kCondGe, core::kCondLe}, {F_INT84GE, core::kCondGe, core::kCondLe}};
     Oid fn = get_opcode(oe->opno);
-    if (!OidIsValid(fn) || get_func_namespace(fn) != PG_CATALOG_NAMESPACE)
-        return false;
-    char *name = get_opname(oe->opno);
-    if (!name)
-        return false;
-    static const struct { const char *name; uint8 op, commuted; } ops[] = {
-        {"=", core::kCondEq, core::kCondEq}, {"<>", core::kCondNe, core::kCondNe},
-        {"<", core::kCondLt, core::kCondGt}, {"<=", core::kCondLe, core::kCondGe},
-        {">", core::kCondGt, core::kCondLt}, {">=", core::kCondGe, core::kCondLe}};
     for (const auto &o : ops)
-        if (strcmp(name, o.name) == 0) {
+        if (fn == o.fn) {
             *op = commuted ? o.commuted : o.op;
             *attno = v->varattno;
             *type = v->vartype;
