@@ -335,6 +335,23 @@ void check_ttl(PlanBuild *b, WindowClause *wc, WindowPlan *w, const IndexMeta *o
                    t.type == core::TtlType::kAbsAndLat;
     // (the index's qualified name, for messages and fixes only)
     auto iname = [m]() { return quote_qualified_identifier(get_namespace_name(get_rel_namespace(m->indexoid)), m->name); };
+    // A LAST JOIN subquery's window is that of the row the join takes, which
+    // may be far older than the newest row: a ttl (of rows or of time) may
+    // already have dropped its window's rows, and the check below measures
+    // from the newest row only.
+    if ((b->fix_flags & kPlanSub) && t.type != core::TtlType::kNone) {
+        if (b->fix_flags & kFixAdjustTtl) {
+            b->fixes = lappend(b->fixes, psprintf("ALTER INDEX %s RESET (ttl, ttl_rows, ttl_type)", iname()));
+            return;
+        }
+        fail(b, ERRCODE_INVALID_PARAMETER_VALUE, window_location(b, wc->winref),
+             psprintf("window \"%s\" of a LAST JOIN subquery reads index \"%s\", whose ttl can drop rows of the "
+                      "window of the row the join takes",
+                      wc->name ? wc->name : "", m->name),
+             psprintf("ALTER INDEX %s RESET (ttl, ttl_rows, ttl_type), or deploy with options "
+                      "'{\"adjust_ttl\": true}'.",
+                      iname()));
+    }
     if (w->mode == kRows || w->mode == kGroups) {
         if (!has_rows)
             return;
