@@ -655,9 +655,11 @@ private:
                 w.close = match(i + 1);
                 spec(w);
                 i = w.close;
-            } else if (depth > 0 && !sub_table_.empty() && is_kw(t, "WINDOW")) {
-                // WINDOW of a LAST JOIN's subquery (not among named_: OVER w
-                // of the outer query never names it)
+            } else if (is_kw(t, "WINDOW") && (depth == 0 || !sub_table_.empty())) {
+                // The query's WINDOW clause (its windows are named_), or one
+                // of a LAST JOIN's subquery (not among named_: OVER w of the
+                // outer query never names it).
+                bool outer = depth == 0;
                 size_t j = i + 1;
                 while (j + 2 < toks_.size()) {
                     Window w;
@@ -671,28 +673,8 @@ private:
                     w.open = j + 2;
                     w.close = match(j + 2);
                     spec(w);
-                    j = w.close + 1;
-                    if (j < toks_.size() && is_op(toks_[j], ","))
-                        j++;
-                    else
-                        break;
-                }
-                i = j - 1;
-            } else if (depth == 0 && is_kw(t, "WINDOW")) {
-                size_t j = i + 1;
-                while (j + 2 < toks_.size()) {
-                    Window w;
-                    const Tok &nt = toks_[j];
-                    if (nt.kind != TK::kIdent && nt.kind != TK::kQIdent)
-                        syntax("window name expected", nt.pos);
-                    w.name = nt.kind == TK::kQIdent ? unquote(nt) : lower(nt.text);
-                    w.quoted = nt.kind == TK::kQIdent;
-                    if (!is_kw(toks_[j + 1], "AS") || !is_op(toks_[j + 2], "("))
-                        syntax("AS ( expected after the window name", toks_[j + 1].pos);
-                    w.open = j + 2;
-                    w.close = match(j + 2);
-                    spec(w);
-                    named_.push_back(w);
+                    if (outer)
+                        named_.push_back(w);
                     j = w.close + 1;
                     if (j < toks_.size() && is_op(toks_[j], ","))
                         j++;
