@@ -1706,7 +1706,7 @@ bool source_is_name(const char *src)
 // citus_parallel_batch does for batch(): each node runs training_set() over
 // each of its shards (as the caller; that shard's plan there, its history
 // the shard's rows, which hold every row of its keys), this node its own.
-// The nodes' progress NOTICEs are not relayed.
+// The nodes' progress NOTICEs are relayed by the gather (citus_forward_pg.cpp).
 void citus_parallel_training(fe::DeployPlan *p, ReturnSetInfo *rsi, const char *dep, const char *mode, Oid rowtype)
 {
     fe::CitusRoute *r = p->route;
