@@ -379,7 +379,8 @@ void map_columns(UnionSource *s, Relation u, Relation heap, const char *list, co
             s->comp_cols[s->ncomp] = plain;
             s->comp_all = bms_union(s->comp_all, plain);
             // ExecInitExpr checks EXECUTE on every function it calls.
-            s->comp_state[s->ncomp] = ExecInitExpr(e, nullptr);
+            s->comp_state[s->ncomp] = ExecInitExpr(reinterpret_cast<Expr *>(expand_call_args(reinterpret_cast<Node *>(e))),
+                                                   nullptr);
             s->ncomp++;
             continue;
         }
