@@ -1404,6 +1404,30 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
     memcpy(p->req_slot->tts_values, values, sizeof(Datum) * p->natts);
     memcpy(p->req_slot->tts_isnull, isnull, sizeof(bool) * p->natts);
     ExecStoreVirtualTuple(p->req_slot);
+    if (p->ncomp > 0) {
+        // FROM (SELECT expr AS c FROM t): the computed columns of the request
+        // row, evaluated over the table's columns (plan_pg.cpp).
+        Datum *cv = static_cast<Datum *>(palloc(sizeof(Datum) * p->natts));
+        bool *cn = static_cast<bool *>(palloc(sizeof(bool) * p->natts));
+        memcpy(cv, values, sizeof(Datum) * p->nreal);
+        memcpy(cn, isnull, sizeof(bool) * p->nreal);
+        for (int a = p->nreal; a < p->natts; a++)
+            cv[a] = Datum(0), cn[a] = true;
+        ExecClearTuple(p->req_slot);
+        memcpy(p->req_slot->tts_values, cv, sizeof(Datum) * p->natts);
+        memcpy(p->req_slot->tts_isnull, cn, sizeof(bool) * p->natts);
+        ExecStoreVirtualTuple(p->req_slot);
+        ExprContext *ec = p->econtext;
+        ec->ecxt_scantuple = p->req_slot;
+        for (int c = 0; c < p->ncomp; c++)
+            cv[p->nreal + c] = ExecEvalExpr(p->comp_state[c], ec, &cn[p->nreal + c]);
+        ExecClearTuple(p->req_slot);
+        memcpy(p->req_slot->tts_values, cv, sizeof(Datum) * p->natts);
+        memcpy(p->req_slot->tts_isnull, cn, sizeof(bool) * p->natts);
+        ExecStoreVirtualTuple(p->req_slot);
+        values = cv;
+        isnull = cn;
+    }
 
     for (int g = 0; g < p->ngroups; g++) {
         GroupPlan *gp = &p->groups[g];

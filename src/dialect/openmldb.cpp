@@ -506,23 +506,59 @@ private:
 
     // FROM (SELECT id, int(c3f) AS c3, ... FROM t): the deployment's columns
     // computed from its table's row (OpenMLDB's test_window_union.yaml 14-2..
-    // 14-4) is not supported: a request row is a row of the table.
-    void computed_from(size_t open) const
+    // 14-4): the request row is t's row, the subquery's expressions are
+    // evaluated on it (deploy/union_pg.cpp, from_subquery_rewrite).  Here:
+    // OpenMLDB's cast functions as CAST, and the alias PostgreSQL 15 needs
+    // (the table's name, so that t.c stays valid).
+    void computed_from(size_t open)
     {
         if (open + 1 >= toks_.size() || !is_op(toks_[open], "(") || !is_kw(toks_[open + 1], "SELECT"))
             return;
         size_t close = match(open);
-        for (size_t k = open + 2; k < close; k++)  // other subqueries: refused for what they hold
+        for (size_t k = open + 2; k < close; k++)  // other subqueries: left to the planner
             if (is_kw(toks_[k], "OVER") || is_kw(toks_[k], "WINDOW") || is_kw(toks_[k], "JOIN") ||
                 is_kw(toks_[k], "GROUP") || is_kw(toks_[k], "UNION") || is_kw(toks_[k], "WHERE"))
                 return;
-        for (size_t k = open + 2; k < close && !is_kw(toks_[k], "FROM"); k++)
-            if (is_op(toks_[k], "(") || is_kw(toks_[k], "CAST"))
-                refuse("a FROM subquery that computes the deployment's columns (casts, functions) is not supported",
-                       toks_[open].pos,
-                       "Deploy over the table itself (a request row is a row of the table) and compute in the select "
-                       "list; a union table's columns may be computed (WINDOW w AS (UNION (SELECT bigint(s) AS v FROM "
-                       "t2) ...)).");
+        static const std::map<std::string, std::string> types = {
+            {"bool", "boolean"},   {"smallint", "smallint"}, {"int16", "smallint"},  {"int", "integer"},
+            {"int32", "integer"},  {"integer", "integer"},   {"bigint", "bigint"},    {"int64", "bigint"},
+            {"float", "real"},     {"double", "double precision"}, {"string", "text"}, {"date", "date"},
+            {"timestamp", "timestamp"}};
+        size_t from = close;
+        for (size_t k = open + 2; k < close; k++)
+            if (is_kw(toks_[k], "FROM")) {
+                from = k;
+                break;
+            }
+        for (size_t k = open + 2; k < from; k++) {
+            Tok &t = toks_[k];
+            std::string name = lower(t.text);
+            if (t.kind == TK::kIdent && k + 1 < from && is_op(toks_[k + 1], "(") && types.count(name) &&
+                !is_op(toks_[k - 1], ".")) {
+                size_t c = match(k + 1);
+                t.out = "CAST";
+                toks_[c].out = " AS " + types.at(name) + ")";
+                continue;
+            }
+            if (t.kind == TK::kIdent && is_kw(toks_[k - 1], "AS") && types.count(name) &&
+                (name == "string" || name == "double" || name == "float" || name == "int64" || name == "int32" ||
+                 name == "int16"))
+                t.out = types.at(name);
+        }
+        if (close + 1 < toks_.size() && (toks_[close + 1].kind == TK::kIdent || toks_[close + 1].kind == TK::kQIdent) &&
+            !is_kw(toks_[close + 1], "WINDOW") && !is_kw(toks_[close + 1], "LAST") && !is_kw(toks_[close + 1], "LEFT"))
+            return;  // aliased already (or AS alias)
+        std::string tn;
+        for (size_t k = from + 1; k < close; k++) {
+            if (toks_[k].kind != TK::kIdent && toks_[k].kind != TK::kQIdent)
+                break;
+            tn = toks_[k].kind == TK::kQIdent ? quote(unquote(toks_[k]), '"') : toks_[k].text;
+            if (!(k + 2 < close && is_op(toks_[k + 1], ".")))
+                break;
+            k++;
+        }
+        if (!tn.empty())
+            toks_[close].out += " AS " + tn;
     }
 
     void lexical()

@@ -202,6 +202,13 @@ struct DeployPlan {
     int natts;                 // table columns (incl. dropped)
     TupleDesc heap_desc;
     int nparams;               // request parameters (non-dropped columns)
+    // FROM (SELECT ..., expr AS c FROM t) (from_subquery_rewrite): the
+    // subquery's computed columns are attributes nreal+1..natts of heap_desc,
+    // evaluated over the request row (attributes 1..nreal, the table's) at
+    // every request; never read from stored rows of the table.
+    int nreal;                 // the table's columns (natts without the computed ones)
+    int ncomp;
+    ExprState **comp_state;    // per computed column, over req_slot
     AttrNumber *param_attnos;
     Datum *req_values;         // the request row, reused by every call (natts)
     bool *req_isnull;
