@@ -1848,6 +1848,13 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
 
     if (explain) {
         appendStringInfo(explain, "deployment %s over table %s\n", name, RelationGetRelationName(heap));
+        if (p->ncomp > 0) {
+            appendStringInfoString(explain, "  the request row computes (FROM subquery):");
+            for (int c = 0; c < p->ncomp; c++)
+                appendStringInfo(explain, "%s %s", c ? "," : "",
+                                 quote_identifier(NameStr(TupleDescAttr(p->heap_desc, p->nreal + c)->attname)));
+            appendStringInfoString(explain, "; never read from stored rows\n");
+        }
         if (openmldb)
             appendStringInfo(explain, "  OpenMLDB dialect, planned as: %s\n", b->query);
         join_explain(p, explain, !bound);

@@ -545,6 +545,42 @@ private:
                  name == "int16"))
                 t.out = types.at(name);
         }
+        // The order types of the columns it computes (ROWS_RANGE offsets):
+        // by the cast that makes them ("expr AS c" whose expression is a cast
+        // function or CAST(... AS type)); a renamed column keeps its own.
+        size_t e0 = open + 2;
+        for (size_t k = open + 2; k <= from; k++) {
+            if (k < from && is_op(toks_[k], "(")) {
+                k = match(k);
+                continue;
+            }
+            if (k < from && !is_op(toks_[k], ","))
+                continue;
+            size_t e1 = k;  // entry [e0, e1)
+            if (e1 >= e0 + 3 && is_kw(toks_[e1 - 2], "AS") &&
+                (toks_[e1 - 1].kind == TK::kIdent || toks_[e1 - 1].kind == TK::kQIdent)) {
+                std::string name = column_name(toks_[e1 - 1]);
+                size_t x0 = e0, x1 = e1 - 2;
+                OrderType ot = OrderType::kOther;
+                if (x1 == x0 + 1 && (toks_[x0].kind == TK::kIdent || toks_[x0].kind == TK::kQIdent))
+                    ot = type_of_ ? (*type_of_)(column_name(toks_[x0])) : OrderType::kOther;
+                else if (toks_[x0].kind == TK::kIdent && x0 + 1 < x1 && is_op(toks_[x0 + 1], "(") &&
+                         match(x0 + 1) == x1 - 1) {
+                    std::string f = lower(toks_[x0].text), ty = f;
+                    if (f == "cast" && x1 >= x0 + 4 && is_kw(toks_[x1 - 3], "AS"))
+                        ty = lower(toks_[x1 - 2].text);
+                    if (ty == "timestamp")
+                        ot = OrderType::kTimestamp;
+                    else if (ty == "bigint" || ty == "int64" || ty == "int" || ty == "int32" || ty == "integer" ||
+                             ty == "smallint" || ty == "int16")
+                        ot = OrderType::kEpochMs;
+                }
+                if (ot == OrderType::kNotAColumn)
+                    ot = OrderType::kOther;
+                computed_types_[name] = ot;
+            }
+            e0 = k + 1;
+        }
         if (close + 1 < toks_.size() && (toks_[close + 1].kind == TK::kIdent || toks_[close + 1].kind == TK::kQIdent) &&
             !is_kw(toks_[close + 1], "WINDOW") && !is_kw(toks_[close + 1], "LAST") && !is_kw(toks_[close + 1], "LEFT"))
             return;  // aliased already (or AS alias)
@@ -948,8 +984,9 @@ private:
         bool rows = is_kw(toks_[frame], "ROWS");
         OrderType ot = OrderType::kOther;
         if (!rows)
-            ot = type_of_ ? (*type_of_)(sub_table_.empty() ? w.order_col : sub_table_ + "." + w.order_col)
-                          : OrderType::kOther;
+            ot = sub_table_.empty() && computed_types_.count(w.order_col) ? computed_types_.at(w.order_col)
+                 : type_of_ ? (*type_of_)(sub_table_.empty() ? w.order_col : sub_table_ + "." + w.order_col)
+                            : OrderType::kOther;
         if (ot == OrderType::kNotAColumn)
             ot = OrderType::kOther;
         size_t j = frame + 1;
@@ -1356,6 +1393,7 @@ private:
 
     const std::string &q_;
     const OrderTypeOf *type_of_;
+    std::map<std::string, OrderType> computed_types_;  // computed_from(): the main FROM subquery's computed columns
     std::vector<Tok> toks_;
     std::string trailing_;
     std::vector<Window> named_;

@@ -306,6 +306,8 @@ DeployPlan *plan_sub_query(const char *name, Query *q, MemoryContext parent, int
 void agg_ready(DeployPlan *p, AggPlan *a);
 // Run one request: values/isnull by table attribute number.  Returns the
 // output tuple as a Datum (composite) in the caller's context.
+// The computed columns (DeployPlan::ncomp) of a request row whose table columns are filled.
+void compute_request_columns(DeployPlan *p, Datum *values, bool *isnull);
 Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull);
 // Offline: features of each source row (nrows x natts values, by attribute)
 // against the source rows before it, appended to ts in source order.
