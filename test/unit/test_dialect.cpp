@@ -245,9 +245,7 @@ TEST(Dialect, Refusals)
     EXPECT_EQ(err("SELECT sum(x) OVER w FROM t WINDOW w AS (UNION (SELECT k, ts, bigint(a) FROM t2) PARTITION BY k "
                   "ORDER BY ts ROWS 2 PRECEDING)").substr(0, 6),
               "0A000|");
-    EXPECT_EQ(err("SELECT sum(x) OVER w FROM (SELECT k, ts, int(xf) AS x FROM t) WINDOW w AS (PARTITION BY k "
-                  "ORDER BY ts ROWS 2 PRECEDING)").substr(0, 6),
-              "0A000|");
+    // (a FROM subquery computing columns is translated, see FromSubqueryComputed)
     EXPECT_EQ(err(kHead + "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW)", OrderType::kOther).substr(0, 6), "0A000|");
     EXPECT_EQ(err(kHead + "ROWS BETWEEN 3s PRECEDING AND CURRENT ROW)").substr(0, 6), "42601|");
     EXPECT_EQ(err("SELECT `a FROM t").substr(0, 6), "42601|");
@@ -405,4 +403,30 @@ TEST(Dialect, IsNullAndNot)
               "SELECT CASE WHEN NOT ((c4) IS NULL) THEN 1 ELSE 0 END AS x, count(c4) OVER w AS n FROM t "
               "WINDOW w AS (PARTITION BY c1 ORDER BY c7 RANGE BETWEEN 3000 PRECEDING AND CURRENT ROW)");
     EXPECT_NE(tr(kHead + "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW) -- a != b").find("a != b"), std::string::npos);
+}
+
+// FROM (select id, int(c3f) as c3, timestamp(c7str) as c7 ... from t1)
+// (test_window_union.yaml 14-2..14-4): cast functions as CAST, the table's
+// name as the alias; a computed order column's type from its cast (ROWS_RANGE)
+TEST(Dialect, FromSubqueryComputed)
+{
+    std::string q = tr("SELECT id, sum(c4) OVER w AS s FROM (select id, int(c3f) as c3, c4, timestamp(c7str) as c7 "
+                       "from t1) WINDOW w AS (UNION (select id, c3, c4, c7 from t2) PARTITION BY c3 ORDER BY c7 "
+                       "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW INSTANCE_NOT_IN_WINDOW)",
+                       OrderType::kOther);
+    EXPECT_NE(q.find("CAST(c3f AS integer) as c3"), std::string::npos) << q;
+    EXPECT_NE(q.find("CAST(c7str AS timestamp) as c7"), std::string::npos) << q;
+    EXPECT_NE(q.find("from t1) AS t1"), std::string::npos) << q;
+    EXPECT_NE(q.find("INTERVAL"), std::string::npos) << q;  // c7 is a timestamp: the offset as an interval
+    EXPECT_NE(q.find("feature_ext.instance_not_in_window()"), std::string::npos) << q;
+    // cast(x as int): PostgreSQL's own CAST, an integer order column (epoch ms)
+    std::string q2 = tr("SELECT sum(v) OVER w FROM (select k, cast(tsf as bigint) as ts2, v from t) WINDOW w AS "
+                        "(PARTITION BY k ORDER BY ts2 ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW)",
+                        OrderType::kOther);
+    EXPECT_NE(q2.find("3000 PRECEDING"), std::string::npos) << q2;
+    // an alias written is kept
+    EXPECT_NE(tr("SELECT sum(v) OVER w FROM (select k, ts, int(vf) as v from t) s WINDOW w AS (PARTITION BY k "
+                 "ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)")
+                  .find("from t) s WINDOW"),
+              std::string::npos);
 }
