@@ -143,13 +143,40 @@ SELECT feature_ext.deploy('fsbad', $$
 SELECT feature_ext.deploy('fsbad', $$
   SELECT sum(v2) OVER w FROM (SELECT k, ts, v * 2 AS v2 FROM fm) s
   WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$);
--- Refused: a computed column named as one of the table's
-SELECT feature_ext.deploy('fsbad', $$
-  SELECT sum(v) OVER w FROM (SELECT k, ts, v, v * 2 AS d FROM fm) s
+-- A computed column named as a column of the table shadows it, as in the
+-- subquery: d is v * 2 here, not fm's d
+SELECT feature_ext.deploy('fsd', $$
+  SELECT k, d, sum(v) OVER w AS sv FROM (SELECT k, ts, v, v * 2 AS d FROM fm) s
   WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$);
+SELECT * FROM fsd(1, 'k0', 0, 5000, NULL, 21, '2020-01-01');
+SELECT k, v * 2 AS d, sum(v) OVER w AS sv
+  FROM (SELECT k, ts, v FROM fm WHERE k = 'k0' UNION ALL SELECT 'k0', 5000, 21) x
+WINDOW w AS (ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) ORDER BY ts DESC LIMIT 1;
+
+-- A table that does not exist: PostgreSQL's error (42P01), in the FROM
+-- subquery too, not the ROWS_RANGE offset's type error
+CREATE FUNCTION deploy_err(q text) RETURNS text LANGUAGE plpgsql AS $f$
+BEGIN
+  PERFORM feature_ext.deploy('fsx', q);
+  RETURN 'deployed';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ': ' || SQLERRM;
+END $f$;
+SELECT deploy_err($$SELECT sum(v) OVER w FROM nosuch WINDOW w AS
+  (PARTITION BY k ORDER BY ts ROWS_RANGE BETWEEN 2s PRECEDING AND CURRENT ROW)$$);
+SELECT deploy_err($$SELECT sum(v) OVER w FROM (select k, int(x) as v, ts from nosuch) WINDOW w AS
+  (PARTITION BY k ORDER BY ts ROWS_RANGE BETWEEN 2s PRECEDING AND CURRENT ROW)$$);
+SELECT deploy_err($$SELECT sum(v) OVER w FROM (select * from nosuch) WINDOW w AS
+  (PARTITION BY k ORDER BY ts ROWS_RANGE BETWEEN 2s PRECEDING AND CURRENT ROW)$$);
+SELECT deploy_err($$SELECT fm.k, sum(fm.v) OVER w AS s FROM fm
+  LAST JOIN (select k, ts, sum(v) over w2 as s2 from nosuch2
+             window w2 as (partition by k order by ts rows_range between 2s preceding and current row)) j
+  ON fm.k = j.k WINDOW w AS (PARTITION BY fm.k ORDER BY fm.ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$);
+DROP FUNCTION deploy_err(text);
 
 SELECT feature_ext.undeploy('fsm');
 SELECT feature_ext.undeploy('fsp');
 SELECT feature_ext.undeploy('fsr');
+SELECT feature_ext.undeploy('fsd');
 DROP TABLE fm, fu, freq, results CASCADE;
 DROP FUNCTION native_rows(int8);

@@ -1238,9 +1238,12 @@ const char *translate_openmldb_query(const char *query)
         if (dot)
             *dot = '\0';
         RangeVar *rv = makeRangeVar(dot ? tname : nullptr, dot ? dot + 1 : tname, -1);
-        Oid relid = *tname ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
-        if (!OidIsValid(relid))  // planning the translation reports the missing table
+        if (!*tname)  // (no table found: planning the translation reports it)
             return;
+        // A table that does not exist: PostgreSQL's error (42P01), before the
+        // translation would report its columns' types (a ROWS_RANGE offset
+        // over a column of no known type).
+        Oid relid = RangeVarGetRelid(rv, NoLock, false);
         Relation rel = table_open(relid, AccessShareLock);
         TupleDesc d = RelationGetDescr(rel);
         if (ncols + d->natts > cap) {
@@ -1723,12 +1726,8 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
             TargetEntry *ct = static_cast<TargetEntry *>(list_nth(computed, c));
             Node *e = reinterpret_cast<Node *>(ct->expr);
             const char *cn = ct->resname + strlen(kComputedPrefix);
-            for (int a = 0; a < p->nreal; a++)
-                if (!TupleDescAttr(hd, a)->attisdropped && strcmp(NameStr(TupleDescAttr(hd, a)->attname), cn) == 0)
-                    fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, exprLocation(e),
-                         psprintf("the FROM subquery computes a column named \"%s\", as a column of table \"%s\"", cn,
-                                  RelationGetRelationName(heap)),
-                         "Name the computed column differently from the table's columns.");
+            // (a computed column named as a column of the table shadows it,
+            // as in the subquery: union tables' columns match it by name)
             TupleDescInitEntry(p->heap_desc, AttrNumber(p->nreal + c + 1), cn, exprType(e), exprTypmod(e), 0);
             TupleDescInitEntryCollation(p->heap_desc, AttrNumber(p->nreal + c + 1), exprCollation(e));
             p->comp_state[c] = ExecInitExpr(reinterpret_cast<Expr *>(e), nullptr);

@@ -328,7 +328,7 @@ Expr *parse_computed(Relation u, const char *expr, const char *wname)
 // computed columns), 0 if none.
 AttrNumber desc_attnum(TupleDesc d, const char *name)
 {
-    for (int a = 0; a < d->natts; a++)
+    for (int a = d->natts - 1; a >= 0; a--)  // (a computed column shadows the table's of its name)
         if (!TupleDescAttr(d, a)->attisdropped && strcmp(NameStr(TupleDescAttr(d, a)->attname), name) == 0)
             return AttrNumber(a + 1);
     return 0;
@@ -599,7 +599,10 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
             mcols += !TupleDescAttr(md, b)->attisdropped;
         if (matched != mcols && !uw->cols[r]) {
             for (int b = 0; b < md->natts; b++) {
-                if (TupleDescAttr(md, b)->attisdropped)
+                // (under a FROM subquery that computes columns, the table's
+                // own columns need not all be there: those the windows read
+                // are checked by union_check_held)
+                if (TupleDescAttr(md, b)->attisdropped || (p->ncomp > 0 && b < p->nreal))
                     continue;
                 bool found = false;
                 for (int a = 0; a < ud->natts; a++)

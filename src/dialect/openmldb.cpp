@@ -274,6 +274,8 @@ public:
                 size_t inner = star_subquery(j);  // FROM (SELECT * FROM name)
                 if (inner)
                     j = inner;
+                else if (simple_subquery(j))  // FROM (SELECT a, int(b) AS c FROM name): computed_from()
+                    return subquery_table(j);
                 while (j < toks_.size() && (toks_[j].kind == TK::kIdent || toks_[j].kind == TK::kQIdent)) {
                     name += column_name(toks_[j]);
                     if (j + 2 < toks_.size() && is_op(toks_[j + 1], ".")) {
@@ -504,6 +506,20 @@ private:
         }
     }
 
+    // Is the "(" at open a subquery with a select list over one table only
+    // (no join, WHERE, grouping, window or union)?
+    bool simple_subquery(size_t open) const
+    {
+        if (open + 1 >= toks_.size() || !is_op(toks_[open], "(") || !is_kw(toks_[open + 1], "SELECT"))
+            return false;
+        size_t close = match(open);
+        for (size_t k = open + 2; k < close; k++)
+            if (is_kw(toks_[k], "OVER") || is_kw(toks_[k], "WINDOW") || is_kw(toks_[k], "JOIN") ||
+                is_kw(toks_[k], "GROUP") || is_kw(toks_[k], "UNION") || is_kw(toks_[k], "WHERE"))
+                return false;
+        return true;
+    }
+
     // FROM (SELECT id, int(c3f) AS c3, ... FROM t): the deployment's columns
     // computed from its table's row (OpenMLDB's test_window_union.yaml 14-2..
     // 14-4): the request row is t's row, the subquery's expressions are
@@ -512,13 +528,9 @@ private:
     // (the table's name, so that t.c stays valid).
     void computed_from(size_t open)
     {
-        if (open + 1 >= toks_.size() || !is_op(toks_[open], "(") || !is_kw(toks_[open + 1], "SELECT"))
+        if (!simple_subquery(open))  // other subqueries: left to the planner
             return;
         size_t close = match(open);
-        for (size_t k = open + 2; k < close; k++)  // other subqueries: left to the planner
-            if (is_kw(toks_[k], "OVER") || is_kw(toks_[k], "WINDOW") || is_kw(toks_[k], "JOIN") ||
-                is_kw(toks_[k], "GROUP") || is_kw(toks_[k], "UNION") || is_kw(toks_[k], "WHERE"))
-                return;
         static const std::map<std::string, std::string> types = {
             {"bool", "boolean"},   {"smallint", "smallint"}, {"int16", "smallint"},  {"int", "integer"},
             {"int32", "integer"},  {"integer", "integer"},   {"bigint", "bigint"},    {"int64", "bigint"},
