@@ -174,6 +174,41 @@ SELECT deploy_err($$SELECT fm.k, sum(fm.v) OVER w AS s FROM fm
   ON fm.k = j.k WINDOW w AS (PARTITION BY fm.k ORDER BY fm.ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$);
 DROP FUNCTION deploy_err(text);
 
+-- OpenMLDB: a LAST JOIN inside the table's FROM subquery
+-- (integration_test test_lastjoin_complex.yaml 11): lifted into the query,
+-- s.c3 is lj's c3; against PostgreSQL's LEFT JOIN LATERAL chain (a NULL key
+-- matches a NULL, OpenMLDB's key equality, as IS NOT DISTINCT FROM)
+CREATE TABLE lm (id int4, k text, ts int8) USING feature_store;
+CREATE TABLE lj (k text, c3 int4, ts int8) USING feature_store;
+CREATE TABLE lk (c3 int4, c4 int8, ts int8) USING feature_store;
+CREATE INDEX ON lm USING skiplist (k, ts);
+CREATE INDEX ON lj USING skiplist (k, ts);
+CREATE INDEX ON lk USING skiplist (c3, ts);
+INSERT INTO lm SELECT g, 'k' || (g % 5), g * 10 FROM generate_series(1, 12) g;
+INSERT INTO lj SELECT 'k' || (g % 4), CASE WHEN g % 6 = 0 THEN NULL ELSE g % 3 END, g * 7 FROM generate_series(1, 20) g;
+INSERT INTO lk SELECT CASE WHEN g % 5 = 0 THEN NULL ELSE g % 3 END, g * 100, g * 3 FROM generate_series(1, 15) g;
+SELECT feature_ext.deploy('fsj', $$
+  select s.id, s.k, s.c3, lk.c4 from (select lm.id, lm.k, lj.c3 from lm last join lj order by lj.ts on lm.k = lj.k) as s
+  last join lk order by lk.ts on s.c3 = lk.c3$$);
+SELECT bool_and(d IS NOT DISTINCT FROM n) AS same, count(*) AS n FROM (
+  SELECT (SELECT row(x.*)::text FROM fsj(r.id, r.k, r.ts) x) AS d,
+         (SELECT row(r.id, r.k, j.c3, l.c4)::text
+            FROM (SELECT 1) one
+            LEFT JOIN LATERAL (SELECT * FROM lj WHERE lj.k IS NOT DISTINCT FROM r.k AND lj.ts IS NOT NULL
+                                ORDER BY lj.ts DESC LIMIT 1) j ON true
+            LEFT JOIN LATERAL (SELECT * FROM lk WHERE lk.c3 IS NOT DISTINCT FROM j.c3 AND lk.ts IS NOT NULL
+                                ORDER BY lk.ts DESC LIMIT 1) l ON true) AS n
+    FROM (SELECT * FROM lm UNION ALL SELECT 99, 'k9', 5) r) x;
+SELECT * FROM fsj(1, 'k2', 10);
+SELECT * FROM fsj(2, 'k0', 10);
+-- a column the subquery does not select
+\set VERBOSITY terse
+SELECT feature_ext.deploy('fsj2', $$
+  select s.id, s.nope from (select lm.id, lj.c3 from lm last join lj order by lj.ts on lm.k = lj.k) as s$$);
+\set VERBOSITY default
+SELECT feature_ext.undeploy('fsj');
+DROP TABLE lm, lj, lk;
+
 SELECT feature_ext.undeploy('fsm');
 SELECT feature_ext.undeploy('fsp');
 SELECT feature_ext.undeploy('fsr');

@@ -276,6 +276,11 @@ public:
                     j = inner;
                 else if (simple_subquery(j))  // FROM (SELECT a, int(b) AS c FROM name): computed_from()
                     return subquery_table(j);
+                else {
+                    size_t a = 0;
+                    if (hoistable_join(j, &a))  // FROM (SELECT ... FROM name LAST JOIN ...) s: lifted
+                        return subquery_table(j);
+                }
                 while (j < toks_.size() && (toks_[j].kind == TK::kIdent || toks_[j].kind == TK::kQIdent)) {
                     name += column_name(toks_[j]);
                     if (j + 2 < toks_.size() && is_op(toks_[j + 1], ".")) {
@@ -491,6 +496,10 @@ private:
             else if (is_op(toks_[i], ")"))
                 depth--;
             else if (depth == 0 && is_kw(toks_[i], "FROM")) {
+                if (hoist_join_subquery(i + 1)) {
+                    i = 0, depth = 0;  // (tokens erased: again from the start)
+                    continue;
+                }
                 size_t inner = star_subquery(i + 1);
                 if (!inner) {
                     computed_from(i + 1);
@@ -504,6 +513,138 @@ private:
                 toks_[close].ws.clear();
             }
         }
+    }
+
+    // FROM (SELECT t1.a, t2.b [AS c] ... FROM t1 LAST JOIN t2 ... ON ...) [AS] s
+    // (integration_test test_lastjoin_complex.yaml 11): the subquery's rows
+    // are t1's, one each (a LAST JOIN keeps every left row), so the join is
+    // lifted into the query: FROM t1 LAST JOIN t2 ... and s.x becomes the
+    // select-list entry x stands for (in the select list "AS x" where the
+    // name differs).  Only a select list of plain columns, no WHERE,
+    // grouping, window, union or nested subquery.  The returned bool: done
+    // (tokens erased).
+    size_t hoistable_join(size_t open, size_t *alias) const
+    {
+        if (open + 1 >= toks_.size() || !is_op(toks_[open], "(") || !is_kw(toks_[open + 1], "SELECT"))
+            return 0;
+        size_t close = match(open);
+        size_t from = 0;
+        bool join = false;
+        for (size_t k = open + 2; k < close; k++) {
+            if (is_op(toks_[k], "(") || is_kw(toks_[k], "OVER") || is_kw(toks_[k], "WINDOW") ||
+                is_kw(toks_[k], "GROUP") || is_kw(toks_[k], "UNION") || is_kw(toks_[k], "WHERE") ||
+                is_kw(toks_[k], "LIMIT") || is_kw(toks_[k], "HAVING"))
+                return 0;
+            if (!from && is_kw(toks_[k], "FROM"))
+                from = k;
+            join |= from && is_kw(toks_[k], "LAST") && k + 1 < close && is_kw(toks_[k + 1], "JOIN");
+        }
+        if (!from || !join)
+            return 0;
+        size_t a = close + 1;
+        if (a < toks_.size() && is_kw(toks_[a], "AS"))
+            a++;
+        if (a >= toks_.size() || !ident(toks_[a]) || is_kw(toks_[a], "LAST") || is_kw(toks_[a], "WINDOW") ||
+            is_kw(toks_[a], "LEFT") || is_kw(toks_[a], "JOIN"))
+            return 0;
+        *alias = a;
+        return from;
+    }
+
+    bool hoist_join_subquery(size_t open)
+    {
+        size_t a = 0;
+        size_t from = hoistable_join(open, &a);
+        if (!from)
+            return false;
+        size_t close = match(open);
+        // the select list: name -> the column's tokens (t1 . a), each entry
+        // qualified (an unqualified one may be ambiguous between the joined
+        // tables, which OpenMLDB refuses: test_lastjoin_complex.yaml 11-2)
+        std::map<std::string, std::vector<Tok>> cols;
+        size_t e0 = open + 2;
+        for (size_t k = open + 2; k <= from; k++) {
+            if (k < from && !is_op(toks_[k], ","))
+                continue;
+            size_t e1 = k, x1 = e1;
+            std::string name;
+            if (e1 >= e0 + 3 && is_kw(toks_[e1 - 2], "AS") && ident(toks_[e1 - 1])) {
+                name = column_name(toks_[e1 - 1]);
+                x1 = e1 - 2;
+            }
+            if (x1 < e0 + 3)
+                return false;  // not table.column
+            for (size_t x = e0; x < x1; x++)
+                if ((x - e0) % 2 == 0 ? !ident(toks_[x]) : !is_op(toks_[x], "."))
+                    return false;
+            if ((x1 - e0) % 2 == 0)
+                return false;
+            if (name.empty())
+                name = column_name(toks_[x1 - 1]);
+            if (cols.count(name))
+                return false;
+            std::vector<Tok> v(toks_.begin() + long(e0), toks_.begin() + long(x1));
+            v[0].ws.clear();
+            for (size_t x = 1; x < v.size(); x++)
+                v[x].ws.clear();
+            cols[name] = v;
+            e0 = k + 1;
+        }
+        std::string an = column_name(toks_[a]);
+        std::vector<Tok> out;
+        int depth = 0;
+        bool in_select = true;  // the outer select list (before its FROM)
+        auto emit = [&](size_t k, const std::string &c, size_t last) {
+            std::vector<Tok> v = cols.at(c);
+            v[0].ws = toks_[k].ws;
+            bool aliased = last + 1 < toks_.size() && is_kw(toks_[last + 1], "AS");
+            bool entry_end = last + 1 >= toks_.size() || is_op(toks_[last + 1], ",") || is_kw(toks_[last + 1], "FROM");
+            if (in_select && depth == 0 && !aliased && entry_end && column_name(v.back()) != c)
+                v.back().out += " AS " + quote(c, '"');
+            out.insert(out.end(), v.begin(), v.end());
+        };
+        for (size_t k = 0; k < toks_.size(); k++) {
+            if (k == open) {
+                // FROM t1 LAST JOIN t2 ... ON ...
+                Tok first = toks_[from + 1];
+                first.ws = toks_[open].ws.empty() ? " " : toks_[open].ws;
+                out.push_back(first);
+                for (size_t x = from + 2; x < close; x++)
+                    out.push_back(toks_[x]);
+                k = a;
+                continue;
+            }
+            const Tok &t = toks_[k];
+            if (is_op(t, "("))
+                depth++;
+            else if (is_op(t, ")"))
+                depth--;
+            else if (depth == 0 && is_kw(t, "FROM"))
+                in_select = false;
+            bool after_dot = k > 0 && is_op(toks_[k - 1], ".");
+            if (k + 2 < toks_.size() && ident(t) && column_name(t) == an && is_op(toks_[k + 1], ".") &&
+                ident(toks_[k + 2]) && !after_dot) {  // s.x
+                std::string c = column_name(toks_[k + 2]);
+                if (!cols.count(c))
+                    throw DialectError("42703", "column " + an + "." + c + " does not exist (at character " +
+                                                    std::to_string(toks_[k + 2].pos + 1) + ")",
+                                       int(toks_[k + 2].pos + 1));
+                emit(k, c, k + 2);
+                k += 2;
+                continue;
+            }
+            // x, a column of the subquery, unqualified (not a function, not a
+            // name after AS or a dot)
+            if (ident(t) && !after_dot && cols.count(column_name(t)) &&
+                !(k + 1 < toks_.size() && (is_op(toks_[k + 1], "(") || is_op(toks_[k + 1], "."))) &&
+                !(k > 0 && is_kw(toks_[k - 1], "AS"))) {
+                emit(k, column_name(t), k);
+                continue;
+            }
+            out.push_back(t);
+        }
+        toks_ = out;
+        return true;
     }
 
     // Is the "(" at open a subquery with a select list over one table only

@@ -430,3 +430,32 @@ TEST(Dialect, FromSubqueryComputed)
                   .find("from t) s WINDOW"),
               std::string::npos);
 }
+
+// FROM (SELECT t1.id, t2.c3 FROM t1 LAST JOIN t2 ... ON ...) AS s LAST JOIN t3
+// (integration_test test_lastjoin_complex.yaml 11): the subquery's join is
+// lifted into the query, s.x becomes the column x stands for
+TEST(Dialect, FromSubqueryLastJoinLifted)
+{
+    std::string q = tr("select s.id, s.c1, s.c3, t3.c4 from (select t1.id, t1.c1, t2.c3 from t1 last join t2 "
+                       "ORDER BY t2.c7 on t1.c1 = t2.c1) as s last join t3 ORDER BY t3.c7 on s.c3 = t3.c3");
+    EXPECT_EQ(q.find("s.c3"), std::string::npos) << q;
+    EXPECT_NE(q.find("select t1.id, t1.c1, t2.c3, t3.c4 from t1 LEFT JOIN LATERAL"), std::string::npos) << q;
+    EXPECT_NE(q.find("t2.c3 IS NOT DISTINCT FROM t3.c3"), std::string::npos) << q;
+    // a renamed entry keeps its name in the select list
+    std::string r = tr("select s.id, s.x from (select t1.id, t2.c3 as x from t1 last join t2 ORDER BY t2.c7 "
+                       "on t1.c1 = t2.c1) s");
+    EXPECT_NE(r.find("t2.c3 AS \"x\""), std::string::npos) << r;
+    // unqualified names of its columns, in the window too (11-3)
+    std::string w = tr("select id, c3, sum(c3) OVER w1 as s from (select t1.id as id, t2.c3 as c3, t1.c7 as c7 from t1 "
+                       "last join t2 ORDER BY t2.c7 on t1.c1 = t2.c1) as s WINDOW w1 AS (PARTITION BY id ORDER BY c7 "
+                       "ROWS_RANGE BETWEEN 1s PRECEDING AND CURRENT ROW)");
+    EXPECT_NE(w.find("select t1.id, t2.c3, feature_ext.sum_where(t2.c3, true) OVER w1"), std::string::npos) << w;
+    EXPECT_NE(w.find("PARTITION BY t1.id ORDER BY t1.c7"), std::string::npos) << w;
+    // an unqualified entry (ambiguous between the joined tables, 11-2): not lifted
+    EXPECT_EQ(err("select s.id from (select id from t1 last join t2 ORDER BY t2.c7 on t1.c1 = t2.c1) s").substr(0, 6),
+              "0A000|");
+    // a reference to a column the subquery does not select
+    EXPECT_EQ(err("select s.nope from (select t1.id from t1 last join t2 ORDER BY t2.c7 on t1.c1 = t2.c1) s")
+                  .substr(0, 6),
+              "42703|");
+}
