@@ -592,7 +592,7 @@ private:
         }
         std::string an = column_name(toks_[a]);
         std::vector<Tok> out;
-        int depth = 0;
+        int depth = 0, sub = -1;
         bool in_select = true;  // the outer select list (before its FROM)
         auto emit = [&](size_t k, const std::string &c, size_t last) {
             std::vector<Tok> v = cols.at(c);
@@ -615,11 +615,15 @@ private:
                 continue;
             }
             const Tok &t = toks_[k];
-            if (is_op(t, "("))
+            if (is_op(t, "(")) {
                 depth++;
-            else if (is_op(t, ")"))
+                if (sub < 0 && k + 1 < toks_.size() && is_kw(toks_[k + 1], "SELECT"))
+                    sub = depth;  // another subquery: its own names
+            } else if (is_op(t, ")")) {
+                if (depth == sub)
+                    sub = -1;
                 depth--;
-            else if (depth == 0 && is_kw(t, "FROM"))
+            } else if (depth == 0 && is_kw(t, "FROM"))
                 in_select = false;
             bool after_dot = k > 0 && is_op(toks_[k - 1], ".");
             if (k + 2 < toks_.size() && ident(t) && column_name(t) == an && is_op(toks_[k + 1], ".") &&
@@ -635,7 +639,7 @@ private:
             }
             // x, a column of the subquery, unqualified (not a function, not a
             // name after AS or a dot)
-            if (ident(t) && !after_dot && cols.count(column_name(t)) &&
+            if (sub < 0 && ident(t) && !after_dot && cols.count(column_name(t)) &&
                 !(k + 1 < toks_.size() && (is_op(toks_[k + 1], "(") || is_op(toks_[k + 1], "."))) &&
                 !(k > 0 && is_kw(toks_[k - 1], "AS"))) {
                 emit(k, column_name(t), k);

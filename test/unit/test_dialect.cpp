@@ -451,6 +451,10 @@ TEST(Dialect, FromSubqueryLastJoinLifted)
                        "ROWS_RANGE BETWEEN 1s PRECEDING AND CURRENT ROW)");
     EXPECT_NE(w.find("select t1.id, t2.c3, feature_ext.sum_where(t2.c3, true) OVER w1"), std::string::npos) << w;
     EXPECT_NE(w.find("PARTITION BY t1.id ORDER BY t1.c7"), std::string::npos) << w;
+    // names inside another subquery are its own
+    std::string o = tr("select s.id, x.c3 from (select t1.id, t2.c3 from t1 last join t2 ORDER BY t2.c7 on t1.c1 = "
+                       "t2.c1) as s last join (select c3, c7 from t3) x ORDER BY x.c7 on s.c3 = x.c3");
+    EXPECT_NE(o.find("(SELECT * FROM (select c3, c7 from t3)"), std::string::npos) << o;
     // an unqualified entry (ambiguous between the joined tables, 11-2): not lifted
     EXPECT_EQ(err("select s.id from (select id from t1 last join t2 ORDER BY t2.c7 on t1.c1 = t2.c1) s").substr(0, 6),
               "0A000|");
