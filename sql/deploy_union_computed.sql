@@ -162,7 +162,7 @@ SELECT sum(v) FROM (SELECT 1::int8 AS v UNION ALL SELECT v FROM cm WHERE k = 'k0
   UNION ALL SELECT x * 2 FROM cu2 WHERE k = 'k0' AND ts <= 10) u;
 SELECT feature_ext.undeploy('cx');
 DROP TABLE cu2;
--- the main table's FROM subquery computing the deployment's columns (test_window_union.yaml 14-2)
+-- the main table's FROM subquery computing a column a window function reads over the table's stored rows (refused; docs/DEPLOY.md, "A FROM subquery over the table")
 SELECT feature_ext.deploy('cbad', $$SELECT sum(v) OVER w FROM (select k, ts, bigint(s) as v from cm) WINDOW w AS
   (PARTITION BY k ORDER BY ts ROWS_RANGE BETWEEN 2s PRECEDING AND CURRENT ROW)$$);
 \set VERBOSITY terse

@@ -637,6 +637,8 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
             MemoryContextSwitchTo(work);
             break;
         }
+        if (p->ncomp > 0)  // FROM (SELECT expr AS c FROM t): as for a request
+            compute_request_columns(p, v, nl);
         // A row whose key or order value is NULL can be neither a request
         // (that is an error, 22004) nor an earlier row of one (the index
         // leaves NULL order values out, and no request has a NULL key): it
@@ -1109,6 +1111,8 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
             nl[a] = true;
         }
         bool more = ta->labels(ta->larg, v, nl, sv, sn);
+        if (more && p->ncomp > 0)  // FROM (SELECT expr AS c FROM t): as for a request
+            compute_request_columns(p, v, nl);
         MemoryContextSwitchTo(work);
         if (!more)
             break;
@@ -1147,6 +1151,8 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
                 MemoryContextSwitchTo(work);
                 break;
             }
+            if (p->ncomp > 0)
+                compute_request_columns(p, v, nl);
             int64 seq = nstored++;
             // Stored rows without an order value are in no request's window
             // (the index leaves them out; PostgreSQL sorts them last).

@@ -1393,6 +1393,29 @@ void raise_group_error(DeployPlan *p, JitPlan *jp, int g, const Rows &rows, int6
     raise_kernel_error(rc);
 }
 
+void compute_request_columns(DeployPlan *p, Datum *values, bool *isnull)
+{
+    // FROM (SELECT expr AS c FROM t): the computed columns of the request
+    // row, evaluated over the table's columns (plan_pg.cpp), into
+    // values[nreal..natts) and p->req_slot.
+    for (int a = p->nreal; a < p->natts; a++)
+        values[a] = Datum(0), isnull[a] = true;
+    ExecClearTuple(p->req_slot);
+    memcpy(p->req_slot->tts_values, values, sizeof(Datum) * p->natts);
+    memcpy(p->req_slot->tts_isnull, isnull, sizeof(bool) * p->natts);
+    ExecStoreVirtualTuple(p->req_slot);
+    ExprContext *ec = p->econtext;
+    TupleTableSlot *saved = ec->ecxt_scantuple;
+    ec->ecxt_scantuple = p->req_slot;
+    for (int c = 0; c < p->ncomp; c++)
+        values[p->nreal + c] = ExecEvalExpr(p->comp_state[c], ec, &isnull[p->nreal + c]);
+    ec->ecxt_scantuple = saved;
+    ExecClearTuple(p->req_slot);
+    memcpy(p->req_slot->tts_values, values, sizeof(Datum) * p->natts);
+    memcpy(p->req_slot->tts_isnull, isnull, sizeof(bool) * p->natts);
+    ExecStoreVirtualTuple(p->req_slot);
+}
+
 Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
 {
     MemoryContext caller = CurrentMemoryContext;
@@ -1404,6 +1427,15 @@ Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)
     memcpy(p->req_slot->tts_values, values, sizeof(Datum) * p->natts);
     memcpy(p->req_slot->tts_isnull, isnull, sizeof(bool) * p->natts);
     ExecStoreVirtualTuple(p->req_slot);
+    if (p->ncomp > 0) {
+        Datum *cv = static_cast<Datum *>(palloc(sizeof(Datum) * p->natts));
+        bool *cn = static_cast<bool *>(palloc(sizeof(bool) * p->natts));
+        memcpy(cv, values, sizeof(Datum) * p->natts);
+        memcpy(cn, isnull, sizeof(bool) * p->natts);
+        compute_request_columns(p, cv, cn);
+        values = cv;
+        isnull = cn;
+    }
 
     for (int g = 0; g < p->ngroups; g++) {
         GroupPlan *gp = &p->groups[g];

@@ -113,7 +113,7 @@ void join_fail(void *ctx, int sqlstate, int location, const char *msg, const cha
 
 const char *attname_of(PlanBuild *b, AttrNumber a)
 {
-    return NameStr(TupleDescAttr(RelationGetDescr(b->heap), a - 1)->attname);
+    return NameStr(TupleDescAttr(b->p->heap_desc ? b->p->heap_desc : RelationGetDescr(b->heap), a - 1)->attname);
 }
 
 struct WinLoc {
@@ -240,6 +240,19 @@ int group_for(PlanBuild *b, WindowClause *wc, WindowPlan *w)
     if (!fe::compat::is_ascending_ordering_op(osc->sortop))
         fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, window_location(b, wc->winref), "windows must be ordered ascending (ORDER BY col ASC)",
              "A request is the newest row of its window: drop DESC.");
+    if (!(w->uni && w->uni->no_instance)) {  // the table's stored rows are read through its index
+        List *all = lappend_int(list_copy(keys), order);
+        foreach (lc, all)
+            if (lfirst_int(lc) > b->p->nreal)
+                fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, window_location(b, wc->winref),
+                     psprintf("window \"%s\" is partitioned or ordered by \"%s\", a column the FROM subquery computes, "
+                              "and reads the stored rows of table \"%s\"",
+                              wc->name ? wc->name : "", attname_of(b, AttrNumber(lfirst_int(lc))),
+                              RelationGetRelationName(b->heap)),
+                     "The table's rows are found through its skiplist index on its own columns: partition and order "
+                     "by columns of the table, or add INSTANCE_NOT_IN_WINDOW (OpenMLDB) so that only the request row "
+                     "and union tables are read.");
+    }
     if (w->uni) {  // a union window (deploy/union_pg.cpp); -2: the main table's index is missing
         int g = union_group_for(b->p, b->heap, b->metas, b->nmetas, w, wc->name ? wc->name : "", keys, order,
                                 b->fix_flags, &b->fixes);
@@ -1252,9 +1265,12 @@ const char *translate_openmldb_query(const char *query)
         if (dot)
             *dot = '\0';
         RangeVar *rv = makeRangeVar(dot ? tname : nullptr, dot ? dot + 1 : tname, -1);
-        Oid relid = *tname ? RangeVarGetRelid(rv, NoLock, true) : InvalidOid;
-        if (!OidIsValid(relid))  // planning the translation reports the missing table
+        if (!*tname)  // (no table found: planning the translation reports it)
             return;
+        // A table that does not exist: PostgreSQL's error (42P01), before the
+        // translation would report its columns' types (a ROWS_RANGE offset
+        // over a column of no known type).
+        Oid relid = RangeVarGetRelid(rv, NoLock, false);
         Relation rel = table_open(relid, AccessShareLock);
         TupleDesc d = RelationGetDescr(rel);
         if (ncols + d->natts > cap) {
@@ -1645,8 +1661,19 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
     // was rewritten as it was read).
     if (!tq)
         union_all_rewrite(q);
+    List *computed = NIL;  // FROM (SELECT expr AS c FROM t): from_subquery_rewrite()'s columns
     {  // after the bound text and the dependencies were taken from q
         ListCell *tl;
+        List *keep = NIL;
+        size_t pl = strlen(kComputedPrefix);
+        foreach (tl, q->targetList) {
+            TargetEntry *tle = lfirst_node(TargetEntry, tl);
+            if (tle->resjunk && tle->resname && strncmp(tle->resname, kComputedPrefix, pl) == 0)
+                computed = lappend(computed, tle);
+            else
+                keep = lappend(keep, tle);
+        }
+        q->targetList = keep;
         foreach (tl, q->targetList) {
             TargetEntry *tle = lfirst_node(TargetEntry, tl);
             tle->expr = reinterpret_cast<Expr *>(
@@ -1712,11 +1739,32 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
                         errdetail("Deployments cannot enforce row-level security policies yet, and never bypass them."),
                         errhint("Disable row-level security on the table or deploy over a table without policies.")));
     p->heapoid = rte->relid;
-    p->heap_desc = CreateTupleDescCopy(RelationGetDescr(heap));
+    p->nreal = RelationGetDescr(heap)->natts;
+    p->ncomp = list_length(computed);
+    if (p->ncomp == 0)
+        p->heap_desc = CreateTupleDescCopy(RelationGetDescr(heap));
+    else {
+        // The request row: the table's columns, then the subquery's computed ones.
+        TupleDesc hd = RelationGetDescr(heap);
+        p->heap_desc = CreateTemplateTupleDesc(p->nreal + p->ncomp);
+        for (int a = 0; a < p->nreal; a++)
+            TupleDescCopyEntry(p->heap_desc, AttrNumber(a + 1), hd, AttrNumber(a + 1));
+        p->comp_state = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * p->ncomp));
+        for (int c = 0; c < p->ncomp; c++) {
+            TargetEntry *ct = static_cast<TargetEntry *>(list_nth(computed, c));
+            Node *e = reinterpret_cast<Node *>(ct->expr);
+            const char *cn = ct->resname + strlen(kComputedPrefix);
+            // (a computed column named as a column of the table shadows it,
+            // as in the subquery: union tables' columns match it by name)
+            TupleDescInitEntry(p->heap_desc, AttrNumber(p->nreal + c + 1), cn, exprType(e), exprTypmod(e), 0);
+            TupleDescInitEntryCollation(p->heap_desc, AttrNumber(p->nreal + c + 1), exprCollation(e));
+            p->comp_state[c] = ExecInitExpr(reinterpret_cast<Expr *>(e), nullptr);
+        }
+    }
     p->natts = p->heap_desc->natts;
     p->cols_needed = static_cast<bool *>(palloc0(sizeof(bool) * p->natts));
     p->param_attnos = static_cast<AttrNumber *>(palloc(sizeof(AttrNumber) * p->natts));
-    for (int a = 0; a < p->natts; a++)
+    for (int a = 0; a < p->nreal; a++)
         if (!TupleDescAttr(p->heap_desc, a)->attisdropped)
             p->param_attnos[p->nparams++] = AttrNumber(a + 1);
     b->nmetas = heap_skiplist_indexes(heap, &b->metas);
@@ -1771,6 +1819,13 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
         if (!p->cols_needed[a])
             continue;
         for (int g = 0; g < p->ngroups; g++) {
+            if (a >= p->nreal && !(p->groups[g].uni && p->groups[g].uni->uw->no_instance))
+                fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
+                     psprintf("a window function reads \"%s\", a column the FROM subquery computes, over stored rows "
+                              "of table \"%s\"", attname_of(b, AttrNumber(a + 1)), RelationGetRelationName(heap)),
+                     "Computed columns of the deployment's table are computed for the request row only: compute the "
+                     "aggregate's argument in the call (sum(bigint(x)) OVER w), or add INSTANCE_NOT_IN_WINDOW "
+                     "(OpenMLDB) so that the table's stored rows are not read.");
             if (p->groups[g].uni) {
                 union_check_held(p, g, AttrNumber(a + 1));
                 continue;
@@ -1820,6 +1875,13 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
 
     if (explain) {
         appendStringInfo(explain, "deployment %s over table %s\n", name, RelationGetRelationName(heap));
+        if (p->ncomp > 0) {
+            appendStringInfoString(explain, "  the request row computes (FROM subquery):");
+            for (int c = 0; c < p->ncomp; c++)
+                appendStringInfo(explain, "%s %s", c ? "," : "",
+                                 quote_identifier(NameStr(TupleDescAttr(p->heap_desc, p->nreal + c)->attname)));
+            appendStringInfoString(explain, "; never read from stored rows\n");
+        }
         if (openmldb)
             appendStringInfo(explain, "  OpenMLDB dialect, planned as: %s\n", b->query);
         join_explain(p, explain, !bound);

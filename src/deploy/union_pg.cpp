@@ -324,10 +324,20 @@ Expr *parse_computed(Relation u, const char *expr, const char *wname)
 // of the name after AS (or its own); same types.  An entry that is not a
 // column ("bigint(c4str) AS c4", "date '2020-10-01' AS c8") is computed per
 // row from the table's row (UnionSource::comp_*).
-void map_columns(UnionSource *s, Relation u, Relation heap, const char *list, const char *wname)
+// Column name's attno in desc (the main table's, with a FROM subquery's
+// computed columns), 0 if none.
+AttrNumber desc_attnum(TupleDesc d, const char *name)
+{
+    for (int a = d->natts - 1; a >= 0; a--)  // (a computed column shadows the table's of its name)
+        if (!TupleDescAttr(d, a)->attisdropped && strcmp(NameStr(TupleDescAttr(d, a)->attname), name) == 0)
+            return AttrNumber(a + 1);
+    return 0;
+}
+
+void map_columns(UnionSource *s, Relation u, Relation heap, TupleDesc md, const char *list, const char *wname)
 {
     const char *un = RelationGetRelationName(u);
-    TupleDesc ud = RelationGetDescr(u), md = RelationGetDescr(heap);
+    TupleDesc ud = RelationGetDescr(u);
     const char *twice = nullptr;  // a column of the table listed twice
     List *entries = split_entries(list);
     s->comp_main = static_cast<AttrNumber *>(palloc0(sizeof(AttrNumber) * Max(list_length(entries), 1)));
@@ -345,7 +355,7 @@ void map_columns(UnionSource *s, Relation u, Relation heap, const char *list, co
                                 errhint("Write columns of the table, each optionally followed by AS and a column of the "
                                         "deployment's table, or an expression of the table's row followed by AS and "
                                         "the column it stands for: 'a, b AS c, bigint(s) AS d'.")));
-            AttrNumber ma = get_attnum(RelationGetRelid(heap), dst);
+            AttrNumber ma = desc_attnum(md, dst);
             if (ma <= 0)
                 ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
                                 errmsg("the computed column \"%s\" of table \"%s\" in the union of window \"%s\" stands "
@@ -396,7 +406,7 @@ void map_columns(UnionSource *s, Relation u, Relation heap, const char *list, co
             ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
                             errmsg("column \"%s\" of table \"%s\" in the union of window \"%s\" does not exist", src, un,
                                    wname)));
-        AttrNumber ma = get_attnum(RelationGetRelid(heap), dst);
+        AttrNumber ma = desc_attnum(md, dst);
         if (ma <= 0)
             ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
                             errmsg("column \"%s\" of table \"%s\" in the union of window \"%s\" stands for \"%s\", which "
@@ -498,7 +508,7 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
     ug->order = order;
     ug->uw = uw;
     ug->src = static_cast<UnionSource *>(palloc0(sizeof(UnionSource) * (uw->nrels + 1)));
-    TupleDesc md = RelationGetDescr(heap);
+    TupleDesc md = p->heap_desc;  // (with the FROM subquery's computed columns)
     if (mm) {
         UnionSource *s = &ug->src[ug->nsrc++];
         s->relid = RelationGetRelid(heap);
@@ -544,7 +554,7 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
         s->natts = ud->natts;
         s->to_main = static_cast<AttrNumber *>(palloc0(sizeof(AttrNumber) * Max(ud->natts, 1)));
         if (uw->cols[r])
-            map_columns(s, u, heap, uw->cols[r], wname);
+            map_columns(s, u, heap, p->heap_desc, uw->cols[r], wname);
         // The rows are found through the table's index on its key and order
         // columns: those are the table's own columns, not computed.
         for (int c = 0; c < s->ncomp; c++) {
@@ -590,7 +600,10 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
             mcols += !TupleDescAttr(md, b)->attisdropped;
         if (matched != mcols && !uw->cols[r]) {
             for (int b = 0; b < md->natts; b++) {
-                if (TupleDescAttr(md, b)->attisdropped)
+                // (under a FROM subquery that computes columns, the table's
+                // own columns need not all be there: those the windows read
+                // are checked by union_check_held)
+                if (TupleDescAttr(md, b)->attisdropped || (p->ncomp > 0 && b < p->nreal))
                     continue;
                 bool found = false;
                 for (int a = 0; a < ud->natts; a++)
@@ -1227,8 +1240,95 @@ Node *map_vars(Node *node, void *ctx)
 
 }  // namespace
 
+namespace {
+
+struct SubMap {
+    Query *sq;          // the subquery
+    AttrNumber *attno;  // its output column (1-based) -> attno over the table (virtual ones past nreal)
+    int n;
+};
+
+Node *map_sub_vars(Node *node, void *ctx)
+{
+    if (!node)
+        return nullptr;
+    if (IsA(node, Var)) {
+        auto *m = static_cast<SubMap *>(ctx);
+        Var *v = reinterpret_cast<Var *>(node);
+        if (v->varlevelsup == 0 && v->varno == 1) {
+            if (v->varattno <= 0 || v->varattno > m->n)
+                ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                                errmsg("the deployment's FROM subquery is read as a whole row"),
+                                errhint("Name its columns.")));
+            Var *nv = makeVar(1, m->attno[v->varattno - 1], v->vartype, v->vartypmod, v->varcollid, 0);
+            nv->location = v->location;
+            return reinterpret_cast<Node *>(nv);
+        }
+        return node;
+    }
+    return expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(reinterpret_cast<void (*)()>(map_sub_vars)),
+                                   ctx);
+}
+
+}  // namespace
+
+bool from_subquery_rewrite(Query *q)
+{
+    if (list_length(q->rtable) != 1)
+        return false;
+    RangeTblEntry *rte = linitial_node(RangeTblEntry, q->rtable);
+    if (rte->rtekind != RTE_SUBQUERY || !rte->subquery || rte->subquery->setOperations)
+        return false;
+    Query *in = rte->subquery;
+    if (in->commandType != CMD_SELECT || in->cteList || in->hasSubLinks || in->hasAggs || in->groupClause ||
+        in->havingQual || in->groupingSets || in->hasWindowFuncs || in->distinctClause || in->hasTargetSRFs ||
+        in->sortClause || in->limitCount || in->limitOffset || in->jointree->quals || list_length(in->rtable) != 1 ||
+        linitial_node(RangeTblEntry, in->rtable)->rtekind != RTE_RELATION || list_length(in->jointree->fromlist) != 1 ||
+        !IsA(linitial(in->jointree->fromlist), RangeTblRef) || linitial_node(RangeTblEntry, in->rtable)->tablesample ||
+        contain_vars_of_level(reinterpret_cast<Node *>(in), 1))
+        return false;  // (refused by the planner: "reads exactly one table")
+    RangeTblEntry *rel = linitial_node(RangeTblEntry, in->rtable);
+    Relation rr = table_open(rel->relid, AccessShareLock);
+    int nreal = RelationGetDescr(rr)->natts;
+    table_close(rr, AccessShareLock);
+    SubMap m{in, static_cast<AttrNumber *>(palloc0(sizeof(AttrNumber) * (list_length(in->targetList) + 1))), 0};
+    List *comp = NIL;
+    ListCell *lc;
+    foreach (lc, in->targetList) {
+        TargetEntry *te = lfirst_node(TargetEntry, lc);
+        if (te->resjunk)
+            continue;
+        Node *e = reinterpret_cast<Node *>(te->expr);
+        if (IsA(e, Var) && reinterpret_cast<Var *>(e)->varattno > 0)
+            m.attno[m.n++] = reinterpret_cast<Var *>(e)->varattno;
+        else {
+            // a computed column: a virtual attribute of the request row
+            TargetEntry *ct = makeTargetEntry(static_cast<Expr *>(copyObjectImpl(e)), 0,
+                                              psprintf("%s%s", kComputedPrefix, te->resname ? te->resname : "?column?"),
+                                              true);
+            comp = lappend(comp, ct);
+            m.attno[m.n++] = AttrNumber(nreal + list_length(comp));
+        }
+    }
+    q->targetList = reinterpret_cast<List *>(map_sub_vars(reinterpret_cast<Node *>(q->targetList), &m));
+    if (q->jointree->quals)
+        q->jointree->quals = map_sub_vars(q->jointree->quals, &m);
+    RangeTblEntry *nr = static_cast<RangeTblEntry *>(copyObjectImpl(rel));
+    nr->inFromCl = true;
+    compat::move_relation_rte(q, in, nr);
+    q->rtable = list_make1(nr);
+    foreach (lc, comp) {
+        TargetEntry *ct = lfirst_node(TargetEntry, lc);
+        ct->resno = AttrNumber(list_length(q->targetList) + 1);
+        q->targetList = lappend(q->targetList, ct);
+    }
+    return true;
+}
+
 bool union_all_rewrite(Query *q)
 {
+    if (from_subquery_rewrite(q))
+        return false;
     if (list_length(q->rtable) != 1)
         return false;
     RangeTblEntry *rte = linitial_node(RangeTblEntry, q->rtable);

@@ -274,6 +274,13 @@ public:
                 size_t inner = star_subquery(j);  // FROM (SELECT * FROM name)
                 if (inner)
                     j = inner;
+                else if (simple_subquery(j))  // FROM (SELECT a, int(b) AS c FROM name): computed_from()
+                    return subquery_table(j);
+                else {
+                    size_t a = 0;
+                    if (hoistable_join(j, &a))  // FROM (SELECT ... FROM name LAST JOIN ...) s: lifted
+                        return subquery_table(j);
+                }
                 while (j < toks_.size() && (toks_[j].kind == TK::kIdent || toks_[j].kind == TK::kQIdent)) {
                     name += column_name(toks_[j]);
                     if (j + 2 < toks_.size() && is_op(toks_[j + 1], ".")) {
@@ -489,6 +496,10 @@ private:
             else if (is_op(toks_[i], ")"))
                 depth--;
             else if (depth == 0 && is_kw(toks_[i], "FROM")) {
+                if (hoist_join_subquery(i + 1)) {
+                    i = 0, depth = 0;  // (tokens erased: again from the start)
+                    continue;
+                }
                 size_t inner = star_subquery(i + 1);
                 if (!inner) {
                     computed_from(i + 1);
@@ -504,25 +515,243 @@ private:
         }
     }
 
-    // FROM (SELECT id, int(c3f) AS c3, ... FROM t): the deployment's columns
-    // computed from its table's row (OpenMLDB's test_window_union.yaml 14-2..
-    // 14-4) is not supported: a request row is a row of the table.
-    void computed_from(size_t open) const
+    // FROM (SELECT t1.a, t2.b [AS c] ... FROM t1 LAST JOIN t2 ... ON ...) [AS] s
+    // (integration_test test_lastjoin_complex.yaml 11): the subquery's rows
+    // are t1's, one each (a LAST JOIN keeps every left row), so the join is
+    // lifted into the query: FROM t1 LAST JOIN t2 ... and s.x becomes the
+    // select-list entry x stands for (in the select list "AS x" where the
+    // name differs).  Only a select list of plain columns, no WHERE,
+    // grouping, window, union or nested subquery.  The returned bool: done
+    // (tokens erased).
+    size_t hoistable_join(size_t open, size_t *alias) const
     {
         if (open + 1 >= toks_.size() || !is_op(toks_[open], "(") || !is_kw(toks_[open + 1], "SELECT"))
-            return;
+            return 0;
         size_t close = match(open);
-        for (size_t k = open + 2; k < close; k++)  // other subqueries: refused for what they hold
+        size_t from = 0;
+        bool join = false;
+        for (size_t k = open + 2; k < close; k++) {
+            if (is_op(toks_[k], "(") || is_kw(toks_[k], "OVER") || is_kw(toks_[k], "WINDOW") ||
+                is_kw(toks_[k], "GROUP") || is_kw(toks_[k], "UNION") || is_kw(toks_[k], "WHERE") ||
+                is_kw(toks_[k], "LIMIT") || is_kw(toks_[k], "HAVING"))
+                return 0;
+            if (!from && is_kw(toks_[k], "FROM"))
+                from = k;
+            join |= from && is_kw(toks_[k], "LAST") && k + 1 < close && is_kw(toks_[k + 1], "JOIN");
+        }
+        if (!from || !join)
+            return 0;
+        size_t a = close + 1;
+        if (a < toks_.size() && is_kw(toks_[a], "AS"))
+            a++;
+        if (a >= toks_.size() || !ident(toks_[a]) || is_kw(toks_[a], "LAST") || is_kw(toks_[a], "WINDOW") ||
+            is_kw(toks_[a], "LEFT") || is_kw(toks_[a], "JOIN"))
+            return 0;
+        *alias = a;
+        return from;
+    }
+
+    bool hoist_join_subquery(size_t open)
+    {
+        size_t a = 0;
+        size_t from = hoistable_join(open, &a);
+        if (!from)
+            return false;
+        size_t close = match(open);
+        // the select list: name -> the column's tokens (t1 . a), each entry
+        // qualified (an unqualified one may be ambiguous between the joined
+        // tables, which OpenMLDB refuses: test_lastjoin_complex.yaml 11-2)
+        std::map<std::string, std::vector<Tok>> cols;
+        size_t e0 = open + 2;
+        for (size_t k = open + 2; k <= from; k++) {
+            if (k < from && !is_op(toks_[k], ","))
+                continue;
+            size_t e1 = k, x1 = e1;
+            std::string name;
+            if (e1 >= e0 + 3 && is_kw(toks_[e1 - 2], "AS") && ident(toks_[e1 - 1])) {
+                name = column_name(toks_[e1 - 1]);
+                x1 = e1 - 2;
+            }
+            if (x1 < e0 + 3)
+                return false;  // not table.column
+            for (size_t x = e0; x < x1; x++)
+                if ((x - e0) % 2 == 0 ? !ident(toks_[x]) : !is_op(toks_[x], "."))
+                    return false;
+            if ((x1 - e0) % 2 == 0)
+                return false;
+            if (name.empty())
+                name = column_name(toks_[x1 - 1]);
+            if (cols.count(name))
+                return false;
+            std::vector<Tok> v(toks_.begin() + long(e0), toks_.begin() + long(x1));
+            v[0].ws.clear();
+            for (size_t x = 1; x < v.size(); x++)
+                v[x].ws.clear();
+            cols[name] = v;
+            e0 = k + 1;
+        }
+        std::string an = column_name(toks_[a]);
+        std::vector<Tok> out;
+        int depth = 0, sub = -1;
+        bool in_select = true;  // the outer select list (before its FROM)
+        auto emit = [&](size_t k, const std::string &c, size_t last) {
+            std::vector<Tok> v = cols.at(c);
+            v[0].ws = toks_[k].ws;
+            bool aliased = last + 1 < toks_.size() && is_kw(toks_[last + 1], "AS");
+            bool entry_end = last + 1 >= toks_.size() || is_op(toks_[last + 1], ",") || is_kw(toks_[last + 1], "FROM");
+            if (in_select && depth == 0 && !aliased && entry_end && column_name(v.back()) != c)
+                v.back().out += " AS " + quote(c, '"');
+            out.insert(out.end(), v.begin(), v.end());
+        };
+        for (size_t k = 0; k < toks_.size(); k++) {
+            if (k == open) {
+                // FROM t1 LAST JOIN t2 ... ON ...
+                Tok first = toks_[from + 1];
+                first.ws = toks_[open].ws.empty() ? " " : toks_[open].ws;
+                out.push_back(first);
+                for (size_t x = from + 2; x < close; x++)
+                    out.push_back(toks_[x]);
+                k = a;
+                continue;
+            }
+            const Tok &t = toks_[k];
+            if (is_op(t, "(")) {
+                depth++;
+                if (sub < 0 && k + 1 < toks_.size() && is_kw(toks_[k + 1], "SELECT"))
+                    sub = depth;  // another subquery: its own names
+            } else if (is_op(t, ")")) {
+                if (depth == sub)
+                    sub = -1;
+                depth--;
+            } else if (depth == 0 && is_kw(t, "FROM"))
+                in_select = false;
+            bool after_dot = k > 0 && is_op(toks_[k - 1], ".");
+            if (k + 2 < toks_.size() && ident(t) && column_name(t) == an && is_op(toks_[k + 1], ".") &&
+                ident(toks_[k + 2]) && !after_dot) {  // s.x
+                std::string c = column_name(toks_[k + 2]);
+                if (!cols.count(c))
+                    throw DialectError("42703", "column " + an + "." + c + " does not exist (at character " +
+                                                    std::to_string(toks_[k + 2].pos + 1) + ")",
+                                       int(toks_[k + 2].pos + 1));
+                emit(k, c, k + 2);
+                k += 2;
+                continue;
+            }
+            // x, a column of the subquery, unqualified (not a function, not a
+            // name after AS or a dot)
+            if (sub < 0 && ident(t) && !after_dot && cols.count(column_name(t)) &&
+                !(k + 1 < toks_.size() && (is_op(toks_[k + 1], "(") || is_op(toks_[k + 1], "."))) &&
+                !(k > 0 && is_kw(toks_[k - 1], "AS"))) {
+                emit(k, column_name(t), k);
+                continue;
+            }
+            out.push_back(t);
+        }
+        toks_ = out;
+        return true;
+    }
+
+    // Is the "(" at open a subquery with a select list over one table only
+    // (no join, WHERE, grouping, window or union)?
+    bool simple_subquery(size_t open) const
+    {
+        if (open + 1 >= toks_.size() || !is_op(toks_[open], "(") || !is_kw(toks_[open + 1], "SELECT"))
+            return false;
+        size_t close = match(open);
+        for (size_t k = open + 2; k < close; k++)
             if (is_kw(toks_[k], "OVER") || is_kw(toks_[k], "WINDOW") || is_kw(toks_[k], "JOIN") ||
                 is_kw(toks_[k], "GROUP") || is_kw(toks_[k], "UNION") || is_kw(toks_[k], "WHERE"))
-                return;
-        for (size_t k = open + 2; k < close && !is_kw(toks_[k], "FROM"); k++)
-            if (is_op(toks_[k], "(") || is_kw(toks_[k], "CAST"))
-                refuse("a FROM subquery that computes the deployment's columns (casts, functions) is not supported",
-                       toks_[open].pos,
-                       "Deploy over the table itself (a request row is a row of the table) and compute in the select "
-                       "list; a union table's columns may be computed (WINDOW w AS (UNION (SELECT bigint(s) AS v FROM "
-                       "t2) ...)).");
+                return false;
+        return true;
+    }
+
+    // FROM (SELECT id, int(c3f) AS c3, ... FROM t): the deployment's columns
+    // computed from its table's row (OpenMLDB's test_window_union.yaml 14-2..
+    // 14-4): the request row is t's row, the subquery's expressions are
+    // evaluated on it (deploy/union_pg.cpp, from_subquery_rewrite).  Here:
+    // OpenMLDB's cast functions as CAST, and the alias PostgreSQL 15 needs
+    // (the table's name, so that t.c stays valid).
+    void computed_from(size_t open)
+    {
+        if (!simple_subquery(open))  // other subqueries: left to the planner
+            return;
+        size_t close = match(open);
+        static const std::map<std::string, std::string> types = {
+            {"bool", "boolean"},   {"smallint", "smallint"}, {"int16", "smallint"},  {"int", "integer"},
+            {"int32", "integer"},  {"integer", "integer"},   {"bigint", "bigint"},    {"int64", "bigint"},
+            {"float", "real"},     {"double", "double precision"}, {"string", "text"}, {"date", "date"},
+            {"timestamp", "timestamp"}};
+        size_t from = close;
+        for (size_t k = open + 2; k < close; k++)
+            if (is_kw(toks_[k], "FROM")) {
+                from = k;
+                break;
+            }
+        for (size_t k = open + 2; k < from; k++) {
+            Tok &t = toks_[k];
+            std::string name = lower(t.text);
+            if (t.kind == TK::kIdent && k + 1 < from && is_op(toks_[k + 1], "(") && types.count(name) &&
+                !is_op(toks_[k - 1], ".")) {
+                size_t c = match(k + 1);
+                t.out = "CAST";
+                toks_[c].out = " AS " + types.at(name) + ")";
+                continue;
+            }
+            if (t.kind == TK::kIdent && is_kw(toks_[k - 1], "AS") && types.count(name) &&
+                (name == "string" || name == "double" || name == "float" || name == "int64" || name == "int32" ||
+                 name == "int16"))
+                t.out = types.at(name);
+        }
+        // The order types of the columns it computes (ROWS_RANGE offsets):
+        // by the cast that makes them ("expr AS c" whose expression is a cast
+        // function or CAST(... AS type)); a renamed column keeps its own.
+        size_t e0 = open + 2;
+        for (size_t k = open + 2; k <= from; k++) {
+            if (k < from && is_op(toks_[k], "(")) {
+                k = match(k);
+                continue;
+            }
+            if (k < from && !is_op(toks_[k], ","))
+                continue;
+            size_t e1 = k;  // entry [e0, e1)
+            if (e1 >= e0 + 3 && is_kw(toks_[e1 - 2], "AS") &&
+                (toks_[e1 - 1].kind == TK::kIdent || toks_[e1 - 1].kind == TK::kQIdent)) {
+                std::string name = column_name(toks_[e1 - 1]);
+                size_t x0 = e0, x1 = e1 - 2;
+                OrderType ot = OrderType::kOther;
+                if (x1 == x0 + 1 && (toks_[x0].kind == TK::kIdent || toks_[x0].kind == TK::kQIdent))
+                    ot = type_of_ ? (*type_of_)(column_name(toks_[x0])) : OrderType::kOther;
+                else if (toks_[x0].kind == TK::kIdent && x0 + 1 < x1 && is_op(toks_[x0 + 1], "(") &&
+                         match(x0 + 1) == x1 - 1) {
+                    std::string f = lower(toks_[x0].text), ty = f;
+                    if (f == "cast" && x1 >= x0 + 4 && is_kw(toks_[x1 - 3], "AS"))
+                        ty = lower(toks_[x1 - 2].text);
+                    if (ty == "timestamp")
+                        ot = OrderType::kTimestamp;
+                    else if (ty == "bigint" || ty == "int64" || ty == "int" || ty == "int32" || ty == "integer" ||
+                             ty == "smallint" || ty == "int16")
+                        ot = OrderType::kEpochMs;
+                }
+                if (ot == OrderType::kNotAColumn)
+                    ot = OrderType::kOther;
+                computed_types_[name] = ot;
+            }
+            e0 = k + 1;
+        }
+        if (close + 1 < toks_.size() && (toks_[close + 1].kind == TK::kIdent || toks_[close + 1].kind == TK::kQIdent) &&
+            !is_kw(toks_[close + 1], "WINDOW") && !is_kw(toks_[close + 1], "LAST") && !is_kw(toks_[close + 1], "LEFT"))
+            return;  // aliased already (or AS alias)
+        std::string tn;
+        for (size_t k = from + 1; k < close; k++) {
+            if (toks_[k].kind != TK::kIdent && toks_[k].kind != TK::kQIdent)
+                break;
+            tn = toks_[k].kind == TK::kQIdent ? quote(unquote(toks_[k]), '"') : toks_[k].text;
+            if (!(k + 2 < close && is_op(toks_[k + 1], ".")))
+                break;
+            k++;
+        }
+        if (!tn.empty())
+            toks_[close].out += " AS " + tn;
     }
 
     void lexical()
@@ -912,8 +1141,9 @@ private:
         bool rows = is_kw(toks_[frame], "ROWS");
         OrderType ot = OrderType::kOther;
         if (!rows)
-            ot = type_of_ ? (*type_of_)(sub_table_.empty() ? w.order_col : sub_table_ + "." + w.order_col)
-                          : OrderType::kOther;
+            ot = sub_table_.empty() && computed_types_.count(w.order_col) ? computed_types_.at(w.order_col)
+                 : type_of_ ? (*type_of_)(sub_table_.empty() ? w.order_col : sub_table_ + "." + w.order_col)
+                            : OrderType::kOther;
         if (ot == OrderType::kNotAColumn)
             ot = OrderType::kOther;
         size_t j = frame + 1;
@@ -1320,6 +1550,7 @@ private:
 
     const std::string &q_;
     const OrderTypeOf *type_of_;
+    std::map<std::string, OrderType> computed_types_;  // computed_from(): the main FROM subquery's computed columns
     std::vector<Tok> toks_;
     std::string trailing_;
     std::vector<Window> named_;

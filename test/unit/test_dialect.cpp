@@ -245,9 +245,7 @@ TEST(Dialect, Refusals)
     EXPECT_EQ(err("SELECT sum(x) OVER w FROM t WINDOW w AS (UNION (SELECT k, ts, bigint(a) FROM t2) PARTITION BY k "
                   "ORDER BY ts ROWS 2 PRECEDING)").substr(0, 6),
               "0A000|");
-    EXPECT_EQ(err("SELECT sum(x) OVER w FROM (SELECT k, ts, int(xf) AS x FROM t) WINDOW w AS (PARTITION BY k "
-                  "ORDER BY ts ROWS 2 PRECEDING)").substr(0, 6),
-              "0A000|");
+    // (a FROM subquery computing columns is translated, see FromSubqueryComputed)
     EXPECT_EQ(err(kHead + "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW)", OrderType::kOther).substr(0, 6), "0A000|");
     EXPECT_EQ(err(kHead + "ROWS BETWEEN 3s PRECEDING AND CURRENT ROW)").substr(0, 6), "42601|");
     EXPECT_EQ(err("SELECT `a FROM t").substr(0, 6), "42601|");
@@ -405,4 +403,63 @@ TEST(Dialect, IsNullAndNot)
               "SELECT CASE WHEN NOT ((c4) IS NULL) THEN 1 ELSE 0 END AS x, count(c4) OVER w AS n FROM t "
               "WINDOW w AS (PARTITION BY c1 ORDER BY c7 RANGE BETWEEN 3000 PRECEDING AND CURRENT ROW)");
     EXPECT_NE(tr(kHead + "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW) -- a != b").find("a != b"), std::string::npos);
+}
+
+// FROM (select id, int(c3f) as c3, timestamp(c7str) as c7 ... from t1)
+// (test_window_union.yaml 14-2..14-4): cast functions as CAST, the table's
+// name as the alias; a computed order column's type from its cast (ROWS_RANGE)
+TEST(Dialect, FromSubqueryComputed)
+{
+    std::string q = tr("SELECT id, sum(c4) OVER w AS s FROM (select id, int(c3f) as c3, c4, timestamp(c7str) as c7 "
+                       "from t1) WINDOW w AS (UNION (select id, c3, c4, c7 from t2) PARTITION BY c3 ORDER BY c7 "
+                       "ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW INSTANCE_NOT_IN_WINDOW)",
+                       OrderType::kOther);
+    EXPECT_NE(q.find("CAST(c3f AS integer) as c3"), std::string::npos) << q;
+    EXPECT_NE(q.find("CAST(c7str AS timestamp) as c7"), std::string::npos) << q;
+    EXPECT_NE(q.find("from t1) AS t1"), std::string::npos) << q;
+    EXPECT_NE(q.find("INTERVAL"), std::string::npos) << q;  // c7 is a timestamp: the offset as an interval
+    EXPECT_NE(q.find("feature_ext.instance_not_in_window()"), std::string::npos) << q;
+    // cast(x as int): PostgreSQL's own CAST, an integer order column (epoch ms)
+    std::string q2 = tr("SELECT sum(v) OVER w FROM (select k, cast(tsf as bigint) as ts2, v from t) WINDOW w AS "
+                        "(PARTITION BY k ORDER BY ts2 ROWS_RANGE BETWEEN 3s PRECEDING AND CURRENT ROW)",
+                        OrderType::kOther);
+    EXPECT_NE(q2.find("3000 PRECEDING"), std::string::npos) << q2;
+    // an alias written is kept
+    EXPECT_NE(tr("SELECT sum(v) OVER w FROM (select k, ts, int(vf) as v from t) s WINDOW w AS (PARTITION BY k "
+                 "ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)")
+                  .find("from t) s WINDOW"),
+              std::string::npos);
+}
+
+// FROM (SELECT t1.id, t2.c3 FROM t1 LAST JOIN t2 ... ON ...) AS s LAST JOIN t3
+// (integration_test test_lastjoin_complex.yaml 11): the subquery's join is
+// lifted into the query, s.x becomes the column x stands for
+TEST(Dialect, FromSubqueryLastJoinLifted)
+{
+    std::string q = tr("select s.id, s.c1, s.c3, t3.c4 from (select t1.id, t1.c1, t2.c3 from t1 last join t2 "
+                       "ORDER BY t2.c7 on t1.c1 = t2.c1) as s last join t3 ORDER BY t3.c7 on s.c3 = t3.c3");
+    EXPECT_EQ(q.find("s.c3"), std::string::npos) << q;
+    EXPECT_NE(q.find("select t1.id, t1.c1, t2.c3, t3.c4 from t1 LEFT JOIN LATERAL"), std::string::npos) << q;
+    EXPECT_NE(q.find("t2.c3 IS NOT DISTINCT FROM t3.c3"), std::string::npos) << q;
+    // a renamed entry keeps its name in the select list
+    std::string r = tr("select s.id, s.x from (select t1.id, t2.c3 as x from t1 last join t2 ORDER BY t2.c7 "
+                       "on t1.c1 = t2.c1) s");
+    EXPECT_NE(r.find("t2.c3 AS \"x\""), std::string::npos) << r;
+    // unqualified names of its columns, in the window too (11-3)
+    std::string w = tr("select id, c3, sum(c3) OVER w1 as s from (select t1.id as id, t2.c3 as c3, t1.c7 as c7 from t1 "
+                       "last join t2 ORDER BY t2.c7 on t1.c1 = t2.c1) as s WINDOW w1 AS (PARTITION BY id ORDER BY c7 "
+                       "ROWS_RANGE BETWEEN 1s PRECEDING AND CURRENT ROW)");
+    EXPECT_NE(w.find("select t1.id, t2.c3, feature_ext.sum_where(t2.c3, true) OVER w1"), std::string::npos) << w;
+    EXPECT_NE(w.find("PARTITION BY t1.id ORDER BY t1.c7"), std::string::npos) << w;
+    // names inside another subquery are its own
+    std::string o = tr("select s.id, x.c3 from (select t1.id, t2.c3 from t1 last join t2 ORDER BY t2.c7 on t1.c1 = "
+                       "t2.c1) as s last join (select c3, c7 from t3) x ORDER BY x.c7 on s.c3 = x.c3");
+    EXPECT_NE(o.find("(SELECT * FROM (select c3, c7 from t3)"), std::string::npos) << o;
+    // an unqualified entry (ambiguous between the joined tables, 11-2): not lifted
+    EXPECT_EQ(err("select s.id from (select id from t1 last join t2 ORDER BY t2.c7 on t1.c1 = t2.c1) s").substr(0, 6),
+              "0A000|");
+    // a reference to a column the subquery does not select
+    EXPECT_EQ(err("select s.nope from (select t1.id from t1 last join t2 ORDER BY t2.c7 on t1.c1 = t2.c1) s")
+                  .substr(0, 6),
+              "42703|");
 }

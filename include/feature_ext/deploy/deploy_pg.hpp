@@ -202,6 +202,13 @@ struct DeployPlan {
     int natts;                 // table columns (incl. dropped)
     TupleDesc heap_desc;
     int nparams;               // request parameters (non-dropped columns)
+    // FROM (SELECT ..., expr AS c FROM t) (from_subquery_rewrite): the
+    // subquery's computed columns are attributes nreal+1..natts of heap_desc,
+    // evaluated over the request row (attributes 1..nreal, the table's) at
+    // every request; never read from stored rows of the table.
+    int nreal;                 // the table's columns (natts without the computed ones)
+    int ncomp;
+    ExprState **comp_state;    // per computed column, over req_slot
     AttrNumber *param_attnos;
     Datum *req_values;         // the request row, reused by every call (natts)
     bool *req_isnull;
@@ -299,6 +306,8 @@ DeployPlan *plan_sub_query(const char *name, Query *q, MemoryContext parent, int
 void agg_ready(DeployPlan *p, AggPlan *a);
 // Run one request: values/isnull by table attribute number.  Returns the
 // output tuple as a Datum (composite) in the caller's context.
+// The computed columns (DeployPlan::ncomp) of a request row whose table columns are filled.
+void compute_request_columns(DeployPlan *p, Datum *values, bool *isnull);
 Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull);
 // Offline: features of each source row (nrows x natts values, by attribute)
 // against the source rows before it, appended to ts in source order.

@@ -108,6 +108,14 @@ bool union_batch_rows(DeployPlan *p, int gi, const Rows *mainv, const Datum *req
 // false: not such a query (left as is); errors (0A000) for such a subquery
 // that is not plain columns of one table per branch.
 bool union_all_rewrite(Query *q);
+// Both dialects: a query over FROM (SELECT a, expr AS c, ... FROM t) s
+// (one table, a select list only) becomes, in place, the same query over t;
+// a plain column stands for t's column, a computed one for a virtual
+// attribute t.natts+1.. of the request row, whose expression is kept as a
+// resjunk target entry named kComputedPrefix + name (taken out by the
+// planner: DeployPlan::comp_state).  Called by union_all_rewrite().
+bool from_subquery_rewrite(Query *q);
+constexpr const char *kComputedPrefix = "\x01" "feature_ext computed ";
 // collect() of a union group: rows of every source merged into *out
 // (current memory context); with jit_group >= 0 runs the group's kernel on
 // them inside the read section and returns its code (jit::kNeedInterpreter
