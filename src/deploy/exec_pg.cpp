@@ -183,7 +183,14 @@ constexpr int64 kPreaggMinRows = 1024;
 // This backend's totals (feature_ext.preagg_stats()).
 int64 g_preagg_blocks = 0, g_preagg_rows = 0;
 
-bool preagg_agg_ok(const AggPlan *a)
+// float8 sums and averages (deploy option float_sums = 'approximate'): a
+// block is taken only when its values lie within +-kPreaggFloatBound (so
+// no NaN or infinity: those are read as rows, and PostgreSQL's own
+// additions give them; nor values whose squares could overflow avg's
+// running sum of squared deviations).
+constexpr double kPreaggFloatBound = 1e100;
+
+bool preagg_agg_ok(const DeployPlan *p, const AggPlan *a)
 {
     if (a->wkind != kWinAgg)
         return false;
@@ -198,10 +205,21 @@ bool preagg_agg_ok(const AggPlan *a)
     case kFastCountStar:
         return true;
     case kFastCount:
+        return is_int || a->fast_argtype == FLOAT8OID;  // the summaries' non-null counts
     case kFastSumInt:
     case kFastMaxInt:
     case kFastMinInt:
         return is_int;
+    case kFastMaxF8:
+    case kFastMinF8:
+        // Exact: PostgreSQL's float8 order (NaN above all), the newest of
+        // equal values (-0 / +0) kept as its float8larger / float8smaller do.
+        return a->fast_argtype == FLOAT8OID;
+    case kFastSumF8:
+    case kFastAvgF8:
+        // The rounding rule of docs/DEPLOY.md "Float sums": only when the
+        // deployment asked for it.
+        return a->fast_argtype == FLOAT8OID && p->preagg_float;
     default:
         return false;
     }
@@ -228,7 +246,7 @@ bool preagg_group(const DeployPlan *p, GroupPlan *g)
                 ok = false;
         }
         for (int k = 0; k < p->naggs && ok; k++)
-            if (p->windows[p->aggs[k].window].group == gi && !preagg_agg_ok(&p->aggs[k]))
+            if (p->windows[p->aggs[k].window].group == gi && !preagg_agg_ok(p, &p->aggs[k]))
                 ok = false;
         g->preagg = ok && any ? 2 : 1;
     }
@@ -351,6 +369,10 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
             pa->count[i] = 0;
             pa->sum[i] = 0;
             pa->min[i] = pa->max[i] = 0;
+            pa->is_float[i] = s->sum_cols[i].kind == core::kSumF64;
+            pa->fsum_need[i] = false;
+            pa->fsum[i] = pa->fmin[i] = pa->fmax[i] = 0;
+            pa->fpos_min[i] = pa->fpos_max[i] = 0;
         }
         pa->nconds = 0;
         pa->cond_mask = 0;
@@ -365,6 +387,8 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
                 pa = nullptr;  // a column without summaries in this index
                 break;
             }
+            if (a->fast == kFastSumF8 || a->fast == kFastAvgF8)
+                pa->fsum_need[pa->col_of(a->fast_attno)] = true;
             if (a->pa_cop == core::kCondTrue)
                 continue;
             // A condition: the blocks' per-value maps of its column.
@@ -404,9 +428,33 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
                         break;
                     const core::ColSum *cs = b->cols();
                     int nc = Min(pa->ncols, int(c.dir()->ncols));
+                    bool fok = true;  // float sums: values within the bound (rows otherwise)
+                    for (int i = 0; i < nc && fok; i++)
+                        if (pa->fsum_need[i] && cs[i].count > 0)
+                            fok = cs[i].fmin() >= -kPreaggFloatBound && cs[i].fmax() <= kPreaggFloatBound;
+                    if (!fok)
+                        break;
                     for (int i = 0; i < nc; i++) {
                         if (cs[i].count == 0)
                             continue;
+                        if (pa->is_float[i]) {
+                            // Newest block first: a later (older) one replaces
+                            // min / max only when strictly beyond it.
+                            if (pa->count[i] == 0) {
+                                pa->fmin[i] = cs[i].fmin();
+                                pa->fmax[i] = cs[i].fmax();
+                                pa->fpos_min[i] = pa->fpos_max[i] = out->n;
+                                pa->fsum[i] = cs[i].fsum();
+                            } else {
+                                if (float8_lt(cs[i].fmin(), pa->fmin[i]))
+                                    pa->fmin[i] = cs[i].fmin(), pa->fpos_min[i] = out->n;
+                                if (float8_gt(cs[i].fmax(), pa->fmax[i]))
+                                    pa->fmax[i] = cs[i].fmax(), pa->fpos_max[i] = out->n;
+                                pa->fsum[i] += cs[i].fsum();
+                            }
+                            pa->count[i] += cs[i].count;
+                            continue;
+                        }
                         if (pa->count[i] == 0) {
                             pa->min[i] = cs[i].min;
                             pa->max[i] = cs[i].max;
@@ -823,7 +871,36 @@ void run_fast(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f, co
     double sx = 0, sxx = 0, fstate = 0;
     int64 istate = 0;
     bool have = false;
+    // float8 min / max over block summaries: the blocks' extreme value
+    // enters at its place in frame order (after the rows older than its
+    // block, before the newer ones), so that of equal values (-0, +0) the
+    // newest wins, as float8larger / float8smaller keep it.
+    int fi = -1;
+    double fblk = 0;
+    int fblk_pos = INT_MAX;
+    if (r->skipped > 0 && (a->fast == kFastMaxF8 || a->fast == kFastMinF8)) {
+        fi = r->pa->col_of(a->fast_attno);
+        if (fi < 0 || !r->pa->is_float[fi])
+            elog(ERROR, "feature_ext: aggregate without block summaries in a pre-aggregated window");
+        if (r->pa->count[fi] == 0)
+            fi = -1;
+        else {
+            bool mx = a->fast == kFastMaxF8;
+            fblk = mx ? r->pa->fmax[fi] : r->pa->fmin[fi];
+            fblk_pos = n - (mx ? r->pa->fpos_max[fi] : r->pa->fpos_min[fi]);
+        }
+    }
+    auto merge_fblk = [&]() {
+        if (a->fast == kFastMaxF8)
+            fstate = !have ? fblk : (float8_gt(fstate, fblk) ? fstate : fblk);
+        else
+            fstate = !have ? fblk : (float8_lt(fstate, fblk) ? fstate : fblk);
+        have = true;
+        fi = -1;
+    };
     for (int pos = Max(f.from, 0); pos <= Min(f.to, n); pos++) {
+        if (fi >= 0 && pos >= fblk_pos)
+            merge_fblk();
         bool is_req = pos == n;
         if (is_req && f.skip_request)
             continue;
@@ -895,9 +972,14 @@ void run_fast(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f, co
         }
         have = true;
     }
+    if (fi >= 0)
+        merge_fblk();
     if (r->skipped > 0) {
         // Block summaries inside the frame (collect): order-independent
-        // aggregates only (preagg_agg_ok), so the result is the rows' own.
+        // aggregates (preagg_agg_ok), so the result is the rows' own; float8
+        // min / max merged above; float8 sum / avg (float_sums =
+        // 'approximate') by the rounding rule of docs/DEPLOY.md "Float sums":
+        // the rows in frame order, then the blocks' sum B as one value.
         const PreaggAcc *pa = r->pa;
         int i = a->fast == kFastCountStar ? -1 : pa->col_of(a->fast_attno);
         if (a->fast == kFastCountStar)
@@ -905,6 +987,20 @@ void run_fast(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f, co
         else if (i >= 0 && pa->count[i] > 0) {
             switch (a->fast) {
             case kFastCount:
+                cnt += pa->count[i];
+                break;
+            case kFastMaxF8:
+            case kFastMinF8:
+                break;
+            case kFastSumF8:
+                fstate = have ? float8_pl(fstate, pa->fsum[i]) : pa->fsum[i];
+                have = true;
+                break;
+            case kFastAvgF8:
+                // float8_accum's Sx starts at 0 and N counts every value;
+                // the blocks' part of Sxx (which only raises an overflow
+                // error, impossible within the bound) is not kept.
+                sx = float8_pl(sx, pa->fsum[i]);
                 cnt += pa->count[i];
                 break;
             case kFastSumInt:

@@ -217,15 +217,20 @@ void set_slot_summaries(core::IndexSlot *s, const IndexMeta *m)
     core::SumCol cols[core::kMaxSumCols];
     uint32 n = 0;
     int fixed_start = (m->nstored + 7) / 8;  // after the null bitmap (storage/codec_pg.cpp)
-    for (int i = 0; i < m->nstored && n < uint32(core::kMaxSumCols); i++) {
-        const ColInfo &c = m->stored[i];
-        uint8 kind = c.typid == INT2OID ? core::kSumI16 : c.typid == INT4OID ? core::kSumI32
-                     : c.typid == INT8OID ? core::kSumI64 : core::kSumNone;
-        if (kind == core::kSumNone || c.fixed_off < 0 || fixed_start + c.fixed_off > 0xffff)
-            continue;
-        cols[n] = core::SumCol{uint16(i), uint16(fixed_start + c.fixed_off), kind, {0, 0, 0}};
-        n++;
-    }
+    // The integer columns first (their order fixes the per-value maps'
+    // budget, docs/STORAGE.md), then float8 columns (docs/DEPLOY.md, "Float
+    // sums"), up to kMaxSumCols in all.
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < m->nstored && n < uint32(core::kMaxSumCols); i++) {
+            const ColInfo &c = m->stored[i];
+            uint8 kind = pass == 1 ? (c.typid == FLOAT8OID ? core::kSumF64 : core::kSumNone)
+                         : c.typid == INT2OID ? core::kSumI16 : c.typid == INT4OID ? core::kSumI32
+                         : c.typid == INT8OID ? core::kSumI64 : core::kSumNone;
+            if (kind == core::kSumNone || c.fixed_off < 0 || fixed_start + c.fixed_off > 0xffff)
+                continue;
+            cols[n] = core::SumCol{uint16(i), uint16(fixed_start + c.fixed_off), kind, {0, 0, 0}};
+            n++;
+        }
     store().set_summaries(s, kSumBlockRows, cols, n);
 }
 

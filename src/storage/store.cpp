@@ -2020,7 +2020,9 @@ void acc_row(ColAcc *accs, const SumCol *cols, uint32_t nc, const uint8_t *p)
                 if (f8cmp(v, a.fmax) > 0)
                     a.fmax = v;
             }
-            a.fsum += v;
+            // From the first value, as PostgreSQL's sum(float8) (a block of
+            // -0 values sums to -0).
+            a.fsum = a.count == 0 ? v : a.fsum + v;
         } else {
             int64_t v;
             if (sc.kind == kSumI16) {
@@ -2096,7 +2098,7 @@ void merge_colsum(ColAcc &a, const ColSum &x, bool fl)
             if (f8cmp(x.fmax(), a.fmax) > 0)
                 a.fmax = x.fmax();
         }
-        a.fsum += x.fsum();
+        a.fsum = a.count == 0 ? x.fsum() : a.fsum + x.fsum();
     } else {
         if (a.count == 0)
             a.imin = x.min, a.imax = x.max;

@@ -245,6 +245,10 @@ struct DeployPlan {
     // a NULL key is looked up (the index's NULL key), not refused.
     bool sub_plan;
     bool sub_row;              // set per call: the row below is the request
+    // deploy()'s option float_sums = 'approximate' (docs/DEPLOY.md, "Float
+    // sums"): sum / avg of float8 columns may take block summaries.  Set
+    // from the catalog row's options (plan_row), never from a setting.
+    bool preagg_float;
     uint32 sub_tid_block;
     uint16 sub_tid_off;
 };
