@@ -248,14 +248,16 @@ protected:
             check_maps(d, i, refs, at, b->n);
             EXPECT_EQ(b->max_order, st.at<RowNode>(b->first)->order);
             EXPECT_EQ(b->min_order, st.at<RowNode>(b->last)->order);
-            // Float sum in list order, bit for bit.
+            // Float sum in list order from the first value, bit for bit.
             double fs = 0;
+            bool any = false;
             for (size_t j = at; j < at + b->n; j++) {
                 Vals v = decode(st.at<RowNode>(refs[j])->payload());
                 if (!v.null[3])
-                    fs += v.f64;
+                    fs = any ? fs + v.f64 : v.f64, any = true;
             }
-            EXPECT_EQ(b->cols()[3].fsum(), fs);
+            double got_fs = b->cols()[3].fsum();
+            EXPECT_EQ(memcmp(&got_fs, &fs, 8), 0) << "valid block " << i << ": float sum " << got_fs << " vs " << fs;
         }
         // Superblocks: the rows first..last, contiguous, n of them, their
         // aggregates (the float sum is the blocks' sums added in order).
@@ -613,6 +615,108 @@ TEST_F(PreaggTest, ExtremeIntegerSumsExact)
             want.add_row(vals[size_t(i)]);
         Agg got = walk(INT64_MAX, true, 0, lo, TtlRule(), true);
         EXPECT_EQ(got, want) << "RANGE from " << lo;
+    }
+}
+
+// float8 summaries (docs/DEPLOY.md, "Float sums"): min / max in
+// PostgreSQL's float8 order (NaN above everything, -Infinity below), of
+// equal values (-0, +0, NaNs) the first met in list order (the newest, the
+// one float8larger / float8smaller keep in frame order), bit for bit; the
+// sum in list order from the first value (a block of -0 values sums to
+// -0, as PostgreSQL's sum(float8) of them); superblocks merge their blocks
+// the same way (newest block first).
+TEST_F(PreaggTest, FloatSummariesPostgresOrder)
+{
+    make(16 << 20, 16, 4);
+    const int kRows = 16 * 4 * 3;  // three superblocks of four 16-row blocks
+    std::vector<double> vals(kRows);  // oldest first
+    double nan1 = std::nan(""), nan2 = -std::nan("");
+    for (int i = 0; i < kRows; i++) {
+        int blk = (kRows - 1 - i) / 16;  // block index in list order (newest first)
+        double v = double(i % 7) - 3.5;
+        switch (blk % 6) {
+        case 0: v = (i % 2) ? 0.0 : -0.0; break;           // ties of -0 / +0
+        case 1: v = -0.0; break;                             // sum -0
+        case 2: v = i % 5 == 0 ? nan1 : v; break;            // NaN: max
+        case 3: v = i % 9 == 0 ? -INFINITY : (i % 4 == 0 ? INFINITY : v); break;
+        case 4: v = i % 3 == 0 ? nan2 : (i % 3 == 1 ? nan1 : v); break;  // two NaN payloads
+        default: v = v * 1e-3 + 1e16; break;                // rounding depends on order
+        }
+        vals[size_t(i)] = v;
+        Vals x{};
+        x.null[0] = x.null[1] = x.null[2] = true;
+        x.null[3] = i % 13 == 5;
+        x.f64 = v;
+        MRow r;
+        ASSERT_TRUE(put(int64_t(i) * 10, x, TtlRule(), &r));
+    }
+    ASSERT_TRUE(st.compact_key(s, k, true));
+    const SumDir *d = st.at<SumDir>(k->sums.load());
+    ASSERT_NE(d, nullptr);
+    ASSERT_EQ(d->nblocks, uint32_t(kRows / 16));
+    ASSERT_GT(d->nsupers, 0u);
+    auto lt = [](double a, double b) {  // PostgreSQL's float8_lt
+        return std::isnan(a) ? false : std::isnan(b) ? true : a < b;
+    };
+    auto bits = [](double a) { uint64_t u; memcpy(&u, &a, 8); return u; };
+    // rows [from, to) in list order (newest first), not NULL
+    auto expect = [&](const BlockSum *b, int from, int to, const char *what) -> ColSum {
+        double mn = 0, mx = 0, sum = 0;
+        int64_t n = 0;
+        for (int j = from; j < to; j++) {
+            int i = kRows - 1 - j;
+            if (i % 13 == 5)
+                continue;
+            double v = vals[size_t(i)];
+            if (n == 0)
+                mn = mx = sum = v;
+            else {
+                if (lt(v, mn))
+                    mn = v;
+                if (lt(mx, v))
+                    mx = v;
+                sum += v;
+            }
+            n++;
+        }
+        EXPECT_TRUE(b->valid.load()) << what;
+        const ColSum &c = b->cols()[3];
+        EXPECT_EQ(c.count, n) << what;
+        EXPECT_EQ(bits(c.fmin()), bits(mn)) << what << ": min " << c.fmin() << " vs " << mn;
+        EXPECT_EQ(bits(c.fmax()), bits(mx)) << what << ": max " << c.fmax() << " vs " << mx;
+        // the superblocks add their blocks' sums (each from its first value)
+        return c;
+    };
+    for (uint32_t i = 0; i < d->nblocks; i++) {
+        const ColSum c = expect(d->block(i), int(i) * 16, int(i + 1) * 16, "block");
+        double sum = 0;
+        bool any = false;
+        for (int j = int(i) * 16; j < int(i + 1) * 16; j++) {
+            int r = kRows - 1 - j;
+            if (r % 13 != 5)
+                sum = any ? sum + vals[size_t(r)] : vals[size_t(r)], any = true;
+        }
+        // (NaN + NaN keeps one operand's payload, which the compiler may
+        // commute; PostgreSQL's float8pl alike: NaN is NaN)
+        if (!(std::isnan(c.fsum()) && std::isnan(sum))) {
+            EXPECT_EQ(bits(c.fsum()), bits(sum)) << "block " << i << " sum " << c.fsum() << " vs " << sum;
+        }
+        if (i % 6 == 1) {
+            EXPECT_TRUE(std::signbit(c.fsum()) && c.fsum() == 0) << "a block of -0 sums to -0";
+        }
+    }
+    for (uint32_t i = 0; i < d->nsupers; i++) {
+        const ColSum c = expect(d->super(i), int(i) * 64, int(i + 1) * 64, "superblock");
+        double sum = 0;
+        bool any = false;
+        for (uint32_t j = i * 4; j < i * 4 + 4; j++) {
+            const ColSum &bc = d->block(j)->cols()[3];
+            if (bc.count)
+                sum = any ? sum + bc.fsum() : bc.fsum(), any = true;
+        }
+        if (!(std::isnan(c.fsum()) && std::isnan(sum))) {
+            EXPECT_EQ(bits(c.fsum()), bits(sum)) << "superblock " << i;
+        }
     }
 }
 
