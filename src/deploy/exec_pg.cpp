@@ -398,8 +398,12 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
                 break;
             }
             int ci = 0;
-            while (ci < pa->nconds && !(pa->cond[ci].cj == cj && pa->cond[ci].op == a->pa_cop &&
-                                        pa->cond[ci].k == a->pa_ck && pa->cond[ci].vi == vi))
+            bool is_text = a->pa_ctype == TEXTOID;
+            while (ci < pa->nconds &&
+                   !(pa->cond[ci].cj == cj && pa->cond[ci].op == a->pa_cop && pa->cond[ci].k == a->pa_ck &&
+                     pa->cond[ci].vi == vi && (pa->cond[ci].text != nullptr) == is_text &&
+                     (!is_text || (pa->cond[ci].text_len == a->pa_ctext_len &&
+                                   memcmp(pa->cond[ci].text, a->pa_ctext, size_t(a->pa_ctext_len)) == 0))))
                 ci++;
             if (ci == pa->nconds) {
                 if (ci == PreaggAcc::kMaxConds) {
@@ -407,7 +411,12 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
                     break;
                 }
                 PreaggAcc::Cond &cd = pa->cond[pa->nconds++];
-                cd = PreaggAcc::Cond{cj, a->pa_cop, a->pa_ck, vi, 0, 0, 0, 0, 0};
+                cd = PreaggAcc::Cond{cj, a->pa_cop, a->pa_ck, vi, 0, 0, 0, 0, 0, is_text ? a->pa_ctext : nullptr,
+                                     is_text ? a->pa_ctext_len : 0};
+                if (is_text && (s->sum_cols[cj].kind != core::kSumText || a->pa_ctext == nullptr)) {
+                    pa = nullptr;  // (cannot happen: a text column's summaries are text maps)
+                    break;
+                }
                 pa->cond_mask |= 1u << cj;
             }
             a->pa_ci = ci;
@@ -432,6 +441,32 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
                     for (int i = 0; i < nc && fok; i++)
                         if (pa->fsum_need[i] && cs[i].count > 0)
                             fok = cs[i].fmin() >= -kPreaggFloatBound && cs[i].fmax() <= kPreaggFloatBound;
+                    if (!fok)
+                        break;
+                    // Text conditions: the map entry of the constant's hash,
+                    // if any, must hold the constant itself (its
+                    // representative row's bytes); a collision reads the
+                    // block's rows.
+                    for (int ci = 0; ci < pa->nconds && fok; ci++) {
+                        const PreaggAcc::Cond &cd = pa->cond[ci];
+                        if (!cd.text)
+                            continue;
+                        const core::CondHdr *h = c.dir()->map_of(b, uint32(cd.cj));
+                        if (!h) {
+                            fok = false;
+                            break;
+                        }
+                        for (uint32 e = 0; e < h->n; e++) {
+                            const core::CondEntry *ce = c.dir()->cond_entry(h, e);
+                            if (ce->value != cd.k)
+                                continue;
+                            const core::RowNode *rn = st.at<core::RowNode>(core::Ref(ce->cols()[cd.cj].min));
+                            const uint8 *td;
+                            uint32 tn;
+                            fok = core::text_value(s->sum_cols[cd.cj], rn->payload(), rn->payload_len(), &td, &tn) == 1 &&
+                                  tn == uint32(cd.text_len) && memcmp(td, cd.text, tn) == 0;
+                        }
+                    }
                     if (!fok)
                         break;
                     for (int i = 0; i < nc; i++) {
@@ -1102,8 +1137,15 @@ void run_pa_kind(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f,
             size_t cidx = is_req ? 0 : size_t(n - 1 - pos) * natts + ccol;
             if (is_req ? reqn[ccol] : r->isnull[cidx])
                 continue;
-            if (!core::cond_holds(a->pa_cop, int_of(a->pa_ctype, is_req ? reqv[ccol] : r->values[cidx]),
-                                  a->pa_ck))
+            Datum cv = is_req ? reqv[ccol] : r->values[cidx];
+            if (a->pa_ctype == TEXTOID) {
+                // texteq / textne under a deterministic collation: bytes
+                struct varlena *t = pg_detoast_datum_packed(reinterpret_cast<struct varlena *>(DatumGetPointer(cv)));
+                bool eq = int(VARSIZE_ANY_EXHDR(t)) == a->pa_ctext_len &&
+                          memcmp(VARDATA_ANY(t), a->pa_ctext, size_t(a->pa_ctext_len)) == 0;
+                if (eq != (a->pa_cop == core::kCondEq))
+                    continue;
+            } else if (!core::cond_holds(a->pa_cop, int_of(a->pa_ctype, cv), a->pa_ck))
                 continue;
         }
         if (star) {

@@ -231,6 +231,28 @@ void set_slot_summaries(core::IndexSlot *s, const IndexMeta *m)
             cols[n] = core::SumCol{uint16(i), uint16(fixed_start + c.fixed_off), kind, {0, 0, 0}};
             n++;
         }
+    // Then text / varchar columns among the first three variable-length
+    // stored columns (per-value maps keyed by a hash of their bytes, for
+    // `=` / `<>` conditions; docs/STORAGE.md, "Block summaries").
+    int var_start = fixed_start + m->stored_fixed;
+    int nvar = 0;
+    uint8 varbits[2] = {0, 0};
+    for (int i = 0; i < m->nstored && nvar < 3; i++) {
+        const ColInfo &c = m->stored[i];
+        if (c.typlen > 0)
+            continue;
+        if ((c.typid == TEXTOID || c.typid == VARCHAROID) && c.typlen == -1 && !c.bpchar && i < 256 &&
+            var_start <= 0xffff && n < uint32(core::kMaxSumCols)) {
+            cols[n] = core::SumCol{uint16(i), uint16(var_start), core::kSumText,
+                                   {uint8(nvar), varbits[0], varbits[1]}};
+            n++;
+        }
+        if (i >= 256)
+            break;  // (a later column's walk would need this null bit)
+        if (nvar < 2)
+            varbits[nvar] = uint8(i);
+        nvar++;
+    }
     store().set_summaries(s, kSumBlockRows, cols, n);
 }
 

@@ -95,8 +95,10 @@ struct AggPlan {
     } pa_kind;
     uint8 pa_cop;              // core::CondOp of the condition (0: none, the constant true)
     AttrNumber pa_cattno;      // the condition's column
-    Oid pa_ctype;              // its type (int2|int4|int8)
-    int64 pa_ck;               // the condition's constant
+    Oid pa_ctype;              // its type (int2|int4|int8; TEXTOID: a text / varchar column)
+    int64 pa_ck;               // the condition's constant (text: core::text_hash of its bytes)
+    const char *pa_ctext;      // text: the constant's bytes (pa_ctext_len of them)
+    int pa_ctext_len;
     int pa_ci;                 // its accumulator in the group's PreaggAcc (collect)
     Oid fast_argtype;
     Oid aggfnoid;

@@ -42,6 +42,11 @@ struct PreaggAcc {
         int vi;            // value column (slot column index), -1: rows only
         int64 rows, count, min, max;
         int128_a8 sum;
+        // a text column's condition (k = core::text_hash of these bytes):
+        // a block is taken only when its map entry of hash k, if any, has
+        // a representative row holding exactly these bytes.
+        const char *text;
+        int text_len;
     };
     static constexpr int kMaxConds = 32;
     int nconds;
