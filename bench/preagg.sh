@@ -14,10 +14,12 @@
 # count / sum / avg / min / max of a float8 column, deployed with
 # {"float_sums": "approximate"} (docs/DEPLOY.md, "Float sums"; sum / avg
 # then differ from pre-aggregation off within the documented bound, checked
-# below at a relative 1e-12)),
+# below at a relative 1e-12); with --aggs text: the *_where functions with
+# conditions `c = 'x'` / `c <> 'y'` on a text column c of 4 values, taken
+# from the blocks' text maps),
 # pre-aggregation on and off, same server, same run.
 #
-#   bash bench/preagg.sh [--rows R] [--reps N] [--port P] [--aggs int|numeric|where|cond|filter|float]
+#   bash bench/preagg.sh [--rows R] [--reps N] [--port P] [--aggs int|numeric|where|cond|filter|float|text]
 #
 # Server-side mean per call from feature_ext.deployment_stats() (the
 # deployment's own timer: no client round trip), over a loop of calls in
@@ -40,7 +42,7 @@ while [ $# -gt 0 ]; do
         --reps) REPS=$2; shift 2 ;;
         --port) PORT=$2; shift 2 ;;
         --aggs) AGGS=$2; shift 2 ;;
-        -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1 (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -54,6 +56,7 @@ psqlc -c "CREATE EXTENSION feature_ext" >/dev/null
 CCOL= CVAL= REQC=
 case "$AGGS" in
     cond|filter) CCOL=", c int4"; CVAL=", (i % 4)::int4"; REQC=", 1" ;;
+    text) CCOL=", c text"; CVAL=", (ARRAY['x', 'y', 'zz', ''])[i % 4 + 1]"; REQC=", 'x'" ;;
     float) CCOL=", x float8"; CVAL=", ((i::int8 * 7919) % 100003 - 50000) / 7.0::float8"; REQC=", 1.5" ;;
 esac
 OPTS='{}'
@@ -71,7 +74,8 @@ case "$AGGS" in
     filter) FEATS="count(*) FILTER (WHERE c = 1) OVER w AS n, sum(v) FILTER (WHERE c > 0) OVER w AS sv, min(v) FILTER (WHERE c <> 2) OVER w AS mv, max(w) FILTER (WHERE c >= 1) OVER w AS mw, count(w) FILTER (WHERE c < 3) OVER w AS cw" ;;
     float) FEATS="count(x) OVER w AS n, sum(x) OVER w AS sx, avg(x) OVER w AS ax, min(x) OVER w AS mnx, max(x) OVER w AS mxx"
            OPTS='{"float_sums": "approximate"}' ;;
-    *) echo "--aggs int|numeric|where|cond|filter|float" >&2; exit 2 ;;
+    text) FEATS="feature_ext.count_where(c = 'x') OVER w AS n, feature_ext.sum_where(w, c <> 'y') OVER w AS sw, feature_ext.avg_where(v, c = 'zz') OVER w AS av, feature_ext.min_where(v, c <> '') OVER w AS mv, feature_ext.max_where(w, c = 'x') OVER w AS mw" ;;
+    *) echo "--aggs int|numeric|where|cond|filter|float|text" >&2; exit 2 ;;
 esac
 echo "features: $FEATS"
 deploy() {  # name frame
