@@ -460,6 +460,10 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
                             const core::CondEntry *ce = c.dir()->cond_entry(h, e);
                             if (ce->value != cd.k)
                                 continue;
+                            bool decided;
+                            fok = core::text_entry_short_eq(ce->cols()[cd.cj], cd.text, uint32(cd.text_len), &decided);
+                            if (decided)
+                                continue;
                             const core::RowNode *rn = st.at<core::RowNode>(core::Ref(ce->cols()[cd.cj].min));
                             const uint8 *td;
                             uint32 tn;

@@ -2218,8 +2218,15 @@ void write_maps(SumDir *d, uint32_t e, MapAcc *maps, const SumCol *cols, uint32_
             ce->rows = m.rows[ord[i]];
             store_colsums(ce->cols(), m.acc[ord[i]], cols, nc);
             if (cols[j].kind == kSumText) {
-                ce->cols()[j].min = int64_t(m.rep_ref[ord[i]]);
-                ce->cols()[j].max = int64_t(m.rep_len[ord[i]]);
+                ColSum &t = ce->cols()[j];
+                t.min = int64_t(m.rep_ref[ord[i]]);
+                t.max = int64_t(m.rep_len[ord[i]]);
+                // values of up to 16 bytes also inline (readers compare
+                // them without touching the row)
+                t.sum_lo = 0;
+                t.sum_hi = 0;
+                if (m.rep_len[ord[i]] <= kTextInline)
+                    memcpy(&t.sum_lo, m.rep_data[ord[i]], m.rep_len[ord[i]]);
             }
             *pos += uint32_t(esz);
         }

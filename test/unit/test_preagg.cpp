@@ -788,6 +788,11 @@ TEST_F(PreaggTest, TextMapsForcedCollision)
             uint32_t tn;
             EXPECT_EQ(text_value(cols[1], rn->payload(), rn->payload_len(), &td, &tn), 1);
             EXPECT_EQ(int64_t(tn), ce->cols()[1].max);
+            bool decided;
+            EXPECT_TRUE(text_entry_short_eq(ce->cols()[1], reinterpret_cast<const char *>(td), tn, &decided));
+            EXPECT_TRUE(decided) << "short values are compared inline";
+            EXPECT_FALSE(text_entry_short_eq(ce->cols()[1], "qq", 2, &decided) && tn == 2 &&
+                         memcmp(td, "qq", 2) != 0);
             return std::string(reinterpret_cast<const char *>(td), tn);
         };
         // rows of the block per value (from the list), against the map

@@ -562,7 +562,21 @@ static_assert(sizeof(CondHdr) == 8, "CondHdr layout");
 // A text column's map entries: value = text_hash of the bytes; in the
 // entry's own ColSum of that column (which holds no sum), min = the Ref of
 // a representative row of the entry (one of its rows, inside the block or
-// superblock: allocated while the block is valid), max = its byte length.
+// superblock: allocated while the block is valid), max = its byte length,
+// and for values of at most kTextInline bytes the bytes themselves in
+// sum_lo / sum_hi (zero-padded).
+constexpr uint32_t kTextInline = 16;
+static_assert(offsetof(ColSum, sum_hi) == offsetof(ColSum, sum_lo) + 8, "ColSum: 16 inline bytes");
+// Does a text map entry (its column's ColSum t, in directory d's store)
+// hold exactly the bytes v[0..n)?  The inline bytes when short, else the
+// caller reads the representative row (text_entry_long).
+inline bool text_entry_short_eq(const ColSum &t, const char *v, uint32_t n, bool *decided)
+{
+    *decided = uint64_t(t.max) <= kTextInline || uint64_t(t.max) != n;
+    if (uint64_t(t.max) != n)
+        return false;
+    return uint64_t(t.max) <= kTextInline && memcmp(&t.sum_lo, v, n) == 0;
+}
 struct CondEntry {
     int64_t value;
     int64_t rows;  // rows with the column = value
