@@ -10,10 +10,16 @@
 # column c of 4 values (count_where(c = 1), sum_where(w, c > 0),
 # avg_where(v, c <> 2), min_where(v, c >= 1), max_where(w, c < 3)), taken
 # from the blocks' per-value maps; with --aggs filter: count(*) / sum / min /
-# max / count with FILTER (WHERE c <op> constant)),
+# max / count with FILTER (WHERE c <op> constant); with --aggs float:
+# count / sum / avg / min / max of a float8 column, deployed with
+# {"float_sums": "approximate"} (docs/DEPLOY.md, "Float sums"; sum / avg
+# then differ from pre-aggregation off within the documented bound, checked
+# below at a relative 1e-12); with --aggs text: the *_where functions with
+# conditions `c = 'x'` / `c <> 'y'` on a text column c of 4 values, taken
+# from the blocks' text maps),
 # pre-aggregation on and off, same server, same run.
 #
-#   bash bench/preagg.sh [--rows R] [--reps N] [--port P] [--aggs int|numeric|where|cond|filter]
+#   bash bench/preagg.sh [--rows R] [--reps N] [--port P] [--aggs int|numeric|where|cond|filter|float|text]
 #
 # Server-side mean per call from feature_ext.deployment_stats() (the
 # deployment's own timer: no client round trip), over a loop of calls in
@@ -36,7 +42,7 @@ while [ $# -gt 0 ]; do
         --reps) REPS=$2; shift 2 ;;
         --port) PORT=$2; shift 2 ;;
         --aggs) AGGS=$2; shift 2 ;;
-        -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1 (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -48,7 +54,12 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { prin
 
 psqlc -c "CREATE EXTENSION feature_ext" >/dev/null
 CCOL= CVAL= REQC=
-case "$AGGS" in cond|filter) CCOL=", c int4"; CVAL=", (i % 4)::int4"; REQC=", 1" ;; esac
+case "$AGGS" in
+    cond|filter) CCOL=", c int4"; CVAL=", (i % 4)::int4"; REQC=", 1" ;;
+    text) CCOL=", c text"; CVAL=", (ARRAY['x', 'y', 'zz', ''])[i % 4 + 1]"; REQC=", 'x'" ;;
+    float) CCOL=", x float8"; CVAL=", ((i::int8 * 7919) % 100003 - 50000) / 7.0::float8"; REQC=", 1.5" ;;
+esac
+OPTS='{}'
 psqlc -c "CREATE TABLE pa (k text, ts int8, v int4, w int8$CCOL) USING feature_store" >/dev/null
 psqlc -c "CREATE INDEX pa_k ON pa USING skiplist (k, ts)" >/dev/null
 psqlc -c "INSERT INTO pa SELECT 'a', i, ((i::int8 * 7919) % 1000)::int4, i::int8 * 104729$CVAL FROM generate_series(1, $ROWS) i" >/dev/null
@@ -61,11 +72,14 @@ case "$AGGS" in
     where) FEATS="feature_ext.count_where(true) OVER w AS n, feature_ext.sum_where(w, true) OVER w AS sw, feature_ext.avg_where(v, true) OVER w AS av, feature_ext.min_where(v, true) OVER w AS mv, feature_ext.max_where(w, true) OVER w AS mw" ;;
     cond) FEATS="feature_ext.count_where(c = 1) OVER w AS n, feature_ext.sum_where(w, c > 0) OVER w AS sw, feature_ext.avg_where(v, c <> 2) OVER w AS av, feature_ext.min_where(v, c >= 1) OVER w AS mv, feature_ext.max_where(w, c < 3) OVER w AS mw" ;;
     filter) FEATS="count(*) FILTER (WHERE c = 1) OVER w AS n, sum(v) FILTER (WHERE c > 0) OVER w AS sv, min(v) FILTER (WHERE c <> 2) OVER w AS mv, max(w) FILTER (WHERE c >= 1) OVER w AS mw, count(w) FILTER (WHERE c < 3) OVER w AS cw" ;;
-    *) echo "--aggs int|numeric|where|cond|filter" >&2; exit 2 ;;
+    float) FEATS="count(x) OVER w AS n, sum(x) OVER w AS sx, avg(x) OVER w AS ax, min(x) OVER w AS mnx, max(x) OVER w AS mxx"
+           OPTS='{"float_sums": "approximate"}' ;;
+    text) FEATS="feature_ext.count_where(c = 'x') OVER w AS n, feature_ext.sum_where(w, c <> 'y') OVER w AS sw, feature_ext.avg_where(v, c = 'zz') OVER w AS av, feature_ext.min_where(v, c <> '') OVER w AS mv, feature_ext.max_where(w, c = 'x') OVER w AS mw" ;;
+    *) echo "--aggs int|numeric|where|cond|filter|float|text" >&2; exit 2 ;;
 esac
 echo "features: $FEATS"
 deploy() {  # name frame
-    psqlc -c "SELECT feature_ext.deploy('$1', \$q\$SELECT $FEATS FROM pa WINDOW w AS (PARTITION BY k ORDER BY ts $2)\$q\$)" >/dev/null
+    psqlc -c "SELECT feature_ext.deploy('$1', \$q\$SELECT $FEATS FROM pa WINDOW w AS (PARTITION BY k ORDER BY ts $2)\$q\$, '$OPTS')" >/dev/null
 }
 deploy f_rows1k "ROWS BETWEEN 1000 PRECEDING AND CURRENT ROW"
 deploy f_rows1m "ROWS BETWEEN 1000000 PRECEDING AND CURRENT ROW"
@@ -76,7 +90,15 @@ REQ="'a', $((ROWS + 1)), 1, 1$REQC"
 for f in f_rows1k f_rows1m f_range; do
     on=$(psqlc -c "SELECT row(x.*) FROM $f($REQ) x")
     off=$(psqlc -c "SET feature_ext.preaggregate = off; SELECT row(x.*) FROM $f($REQ) x" | tail -1)
-    [ "$on" = "$off" ] || { echo "MISMATCH $f: on $on off $off" >&2; exit 1; }
+    if [ "$AGGS" = float ]; then
+        # count / min / max equal; sum / avg within a relative 1e-12
+        awk -v a="$on" -v b="$off" 'BEGIN { gsub(/[()]/, "", a); gsub(/[()]/, "", b); split(a, x, ","); split(b, y, ",");
+            ok = x[1] == y[1] && x[4] == y[4] && x[5] == y[5];
+            for (i = 2; i <= 3; i++) { d = x[i] - y[i]; if (d < 0) d = -d; m = y[i] < 0 ? -y[i] : y[i]; if (d > 1e-12 * m) ok = 0 }
+            exit !ok }' || { echo "MISMATCH $f: on $on off $off" >&2; exit 1; }
+    else
+        [ "$on" = "$off" ] || { echo "MISMATCH $f: on $on off $off" >&2; exit 1; }
+    fi
     echo "$f: $on"
 done
 taken=$(psqlc -c "SELECT count(*) FROM f_rows1m($REQ)" -c "SELECT rows_taken FROM feature_ext.preagg_stats()" | tail -1)

@@ -183,7 +183,14 @@ constexpr int64 kPreaggMinRows = 1024;
 // This backend's totals (feature_ext.preagg_stats()).
 int64 g_preagg_blocks = 0, g_preagg_rows = 0;
 
-bool preagg_agg_ok(const AggPlan *a)
+// float8 sums and averages (deploy option float_sums = 'approximate'): a
+// block is taken only when its values lie within +-kPreaggFloatBound (so
+// no NaN or infinity: those are read as rows, and PostgreSQL's own
+// additions give them; nor values whose squares could overflow avg's
+// running sum of squared deviations).
+constexpr double kPreaggFloatBound = 1e100;
+
+bool preagg_agg_ok(const DeployPlan *p, const AggPlan *a)
 {
     if (a->wkind != kWinAgg)
         return false;
@@ -198,10 +205,21 @@ bool preagg_agg_ok(const AggPlan *a)
     case kFastCountStar:
         return true;
     case kFastCount:
+        return is_int || a->fast_argtype == FLOAT8OID;  // the summaries' non-null counts
     case kFastSumInt:
     case kFastMaxInt:
     case kFastMinInt:
         return is_int;
+    case kFastMaxF8:
+    case kFastMinF8:
+        // Exact: PostgreSQL's float8 order (NaN above all), the newest of
+        // equal values (-0 / +0) kept as its float8larger / float8smaller do.
+        return a->fast_argtype == FLOAT8OID;
+    case kFastSumF8:
+    case kFastAvgF8:
+        // The rounding rule of docs/DEPLOY.md "Float sums": only when the
+        // deployment asked for it.
+        return a->fast_argtype == FLOAT8OID && p->preagg_float;
     default:
         return false;
     }
@@ -228,7 +246,7 @@ bool preagg_group(const DeployPlan *p, GroupPlan *g)
                 ok = false;
         }
         for (int k = 0; k < p->naggs && ok; k++)
-            if (p->windows[p->aggs[k].window].group == gi && !preagg_agg_ok(&p->aggs[k]))
+            if (p->windows[p->aggs[k].window].group == gi && !preagg_agg_ok(p, &p->aggs[k]))
                 ok = false;
         g->preagg = ok && any ? 2 : 1;
     }
@@ -351,6 +369,10 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
             pa->count[i] = 0;
             pa->sum[i] = 0;
             pa->min[i] = pa->max[i] = 0;
+            pa->is_float[i] = s->sum_cols[i].kind == core::kSumF64;
+            pa->fsum_need[i] = false;
+            pa->fsum[i] = pa->fmin[i] = pa->fmax[i] = 0;
+            pa->fpos_min[i] = pa->fpos_max[i] = 0;
         }
         pa->nconds = 0;
         pa->cond_mask = 0;
@@ -365,6 +387,8 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
                 pa = nullptr;  // a column without summaries in this index
                 break;
             }
+            if (a->fast == kFastSumF8 || a->fast == kFastAvgF8)
+                pa->fsum_need[pa->col_of(a->fast_attno)] = true;
             if (a->pa_cop == core::kCondTrue)
                 continue;
             // A condition: the blocks' per-value maps of its column.
@@ -374,8 +398,12 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
                 break;
             }
             int ci = 0;
-            while (ci < pa->nconds && !(pa->cond[ci].cj == cj && pa->cond[ci].op == a->pa_cop &&
-                                        pa->cond[ci].k == a->pa_ck && pa->cond[ci].vi == vi))
+            bool is_text = a->pa_ctype == TEXTOID;
+            while (ci < pa->nconds &&
+                   !(pa->cond[ci].cj == cj && pa->cond[ci].op == a->pa_cop && pa->cond[ci].k == a->pa_ck &&
+                     pa->cond[ci].vi == vi && (pa->cond[ci].text != nullptr) == is_text &&
+                     (!is_text || (pa->cond[ci].text_len == a->pa_ctext_len &&
+                                   memcmp(pa->cond[ci].text, a->pa_ctext, size_t(a->pa_ctext_len)) == 0))))
                 ci++;
             if (ci == pa->nconds) {
                 if (ci == PreaggAcc::kMaxConds) {
@@ -383,7 +411,12 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
                     break;
                 }
                 PreaggAcc::Cond &cd = pa->cond[pa->nconds++];
-                cd = PreaggAcc::Cond{cj, a->pa_cop, a->pa_ck, vi, 0, 0, 0, 0, 0};
+                cd = PreaggAcc::Cond{cj, a->pa_cop, a->pa_ck, vi, 0, 0, 0, 0, 0, is_text ? a->pa_ctext : nullptr,
+                                     is_text ? a->pa_ctext_len : 0};
+                if (is_text && (s->sum_cols[cj].kind != core::kSumText || a->pa_ctext == nullptr)) {
+                    pa = nullptr;  // (cannot happen: a text column's summaries are text maps)
+                    break;
+                }
                 pa->cond_mask |= 1u << cj;
             }
             a->pa_ci = ci;
@@ -404,9 +437,63 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
                         break;
                     const core::ColSum *cs = b->cols();
                     int nc = Min(pa->ncols, int(c.dir()->ncols));
+                    bool fok = true;  // float sums: values within the bound (rows otherwise)
+                    for (int i = 0; i < nc && fok; i++)
+                        if (pa->fsum_need[i] && cs[i].count > 0)
+                            fok = cs[i].fmin() >= -kPreaggFloatBound && cs[i].fmax() <= kPreaggFloatBound;
+                    if (!fok)
+                        break;
+                    // Text conditions: the map entry of the constant's hash,
+                    // if any, must hold the constant itself (its
+                    // representative row's bytes); a collision reads the
+                    // block's rows.
+                    for (int ci = 0; ci < pa->nconds && fok; ci++) {
+                        const PreaggAcc::Cond &cd = pa->cond[ci];
+                        if (!cd.text)
+                            continue;
+                        const core::CondHdr *h = c.dir()->map_of(b, uint32(cd.cj));
+                        if (!h) {
+                            fok = false;
+                            break;
+                        }
+                        for (uint32 e = 0; e < h->n; e++) {
+                            const core::CondEntry *ce = c.dir()->cond_entry(h, e);
+                            if (ce->value != cd.k)
+                                continue;
+                            bool decided;
+                            fok = core::text_entry_short_eq(ce->cols()[cd.cj], cd.text, uint32(cd.text_len), &decided);
+                            if (decided)
+                                continue;
+                            const core::RowNode *rn = st.at<core::RowNode>(core::Ref(ce->cols()[cd.cj].min));
+                            const uint8 *td;
+                            uint32 tn;
+                            fok = core::text_value(s->sum_cols[cd.cj], rn->payload(), rn->payload_len(), &td, &tn) == 1 &&
+                                  tn == uint32(cd.text_len) && memcmp(td, cd.text, tn) == 0;
+                        }
+                    }
+                    if (!fok)
+                        break;
                     for (int i = 0; i < nc; i++) {
                         if (cs[i].count == 0)
                             continue;
+                        if (pa->is_float[i]) {
+                            // Newest block first: a later (older) one replaces
+                            // min / max only when strictly beyond it.
+                            if (pa->count[i] == 0) {
+                                pa->fmin[i] = cs[i].fmin();
+                                pa->fmax[i] = cs[i].fmax();
+                                pa->fpos_min[i] = pa->fpos_max[i] = out->n;
+                                pa->fsum[i] = cs[i].fsum();
+                            } else {
+                                if (float8_lt(cs[i].fmin(), pa->fmin[i]))
+                                    pa->fmin[i] = cs[i].fmin(), pa->fpos_min[i] = out->n;
+                                if (float8_gt(cs[i].fmax(), pa->fmax[i]))
+                                    pa->fmax[i] = cs[i].fmax(), pa->fpos_max[i] = out->n;
+                                pa->fsum[i] += cs[i].fsum();
+                            }
+                            pa->count[i] += cs[i].count;
+                            continue;
+                        }
                         if (pa->count[i] == 0) {
                             pa->min[i] = cs[i].min;
                             pa->max[i] = cs[i].max;
@@ -823,7 +910,36 @@ void run_fast(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f, co
     double sx = 0, sxx = 0, fstate = 0;
     int64 istate = 0;
     bool have = false;
+    // float8 min / max over block summaries: the blocks' extreme value
+    // enters at its place in frame order (after the rows older than its
+    // block, before the newer ones), so that of equal values (-0, +0) the
+    // newest wins, as float8larger / float8smaller keep it.
+    int fi = -1;
+    double fblk = 0;
+    int fblk_pos = INT_MAX;
+    if (r->skipped > 0 && (a->fast == kFastMaxF8 || a->fast == kFastMinF8)) {
+        fi = r->pa->col_of(a->fast_attno);
+        if (fi < 0 || !r->pa->is_float[fi])
+            elog(ERROR, "feature_ext: aggregate without block summaries in a pre-aggregated window");
+        if (r->pa->count[fi] == 0)
+            fi = -1;
+        else {
+            bool mx = a->fast == kFastMaxF8;
+            fblk = mx ? r->pa->fmax[fi] : r->pa->fmin[fi];
+            fblk_pos = n - (mx ? r->pa->fpos_max[fi] : r->pa->fpos_min[fi]);
+        }
+    }
+    auto merge_fblk = [&]() {
+        if (a->fast == kFastMaxF8)
+            fstate = !have ? fblk : (float8_gt(fstate, fblk) ? fstate : fblk);
+        else
+            fstate = !have ? fblk : (float8_lt(fstate, fblk) ? fstate : fblk);
+        have = true;
+        fi = -1;
+    };
     for (int pos = Max(f.from, 0); pos <= Min(f.to, n); pos++) {
+        if (fi >= 0 && pos >= fblk_pos)
+            merge_fblk();
         bool is_req = pos == n;
         if (is_req && f.skip_request)
             continue;
@@ -895,9 +1011,14 @@ void run_fast(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f, co
         }
         have = true;
     }
+    if (fi >= 0)
+        merge_fblk();
     if (r->skipped > 0) {
         // Block summaries inside the frame (collect): order-independent
-        // aggregates only (preagg_agg_ok), so the result is the rows' own.
+        // aggregates (preagg_agg_ok), so the result is the rows' own; float8
+        // min / max merged above; float8 sum / avg (float_sums =
+        // 'approximate') by the rounding rule of docs/DEPLOY.md "Float sums":
+        // the rows in frame order, then the blocks' sum B as one value.
         const PreaggAcc *pa = r->pa;
         int i = a->fast == kFastCountStar ? -1 : pa->col_of(a->fast_attno);
         if (a->fast == kFastCountStar)
@@ -905,6 +1026,20 @@ void run_fast(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f, co
         else if (i >= 0 && pa->count[i] > 0) {
             switch (a->fast) {
             case kFastCount:
+                cnt += pa->count[i];
+                break;
+            case kFastMaxF8:
+            case kFastMinF8:
+                break;
+            case kFastSumF8:
+                fstate = have ? float8_pl(fstate, pa->fsum[i]) : pa->fsum[i];
+                have = true;
+                break;
+            case kFastAvgF8:
+                // float8_accum's Sx starts at 0 and N counts every value;
+                // the blocks' part of Sxx (which only raises an overflow
+                // error, impossible within the bound) is not kept.
+                sx = float8_pl(sx, pa->fsum[i]);
                 cnt += pa->count[i];
                 break;
             case kFastSumInt:
@@ -1006,8 +1141,15 @@ void run_pa_kind(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f,
             size_t cidx = is_req ? 0 : size_t(n - 1 - pos) * natts + ccol;
             if (is_req ? reqn[ccol] : r->isnull[cidx])
                 continue;
-            if (!core::cond_holds(a->pa_cop, int_of(a->pa_ctype, is_req ? reqv[ccol] : r->values[cidx]),
-                                  a->pa_ck))
+            Datum cv = is_req ? reqv[ccol] : r->values[cidx];
+            if (a->pa_ctype == TEXTOID) {
+                // texteq / textne under a deterministic collation: bytes
+                struct varlena *t = pg_detoast_datum_packed(reinterpret_cast<struct varlena *>(DatumGetPointer(cv)));
+                bool eq = int(VARSIZE_ANY_EXHDR(t)) == a->pa_ctext_len &&
+                          memcmp(VARDATA_ANY(t), a->pa_ctext, size_t(a->pa_ctext_len)) == 0;
+                if (eq != (a->pa_cop == core::kCondEq))
+                    continue;
+            } else if (!core::cond_holds(a->pa_cop, int_of(a->pa_ctype, cv), a->pa_ck))
                 continue;
         }
         if (star) {

@@ -184,6 +184,7 @@ struct DeploymentRow {
     Oid relid;    // its table
     char *owner;
     JitObject jo;
+    bool float_sums;  // options' float_sums = 'approximate' (docs/DEPLOY.md, "Float sums")
 };
 
 // Whether the catalog has 0.2.0's bound_tree column: the library also serves
@@ -247,6 +248,35 @@ Datum row_datum(HeapTuple tup, TupleDesc td, const char *name, bool *isnull)
     return att > 0 ? heap_getattr(tup, att, td, isnull) : Datum(0);
 }
 
+// deploy()'s float_sums option (docs/DEPLOY.md, "Float sums"): 'exact' (the
+// default: float8 sum / avg read rows, bit-identical to PostgreSQL) or
+// 'approximate' (they may take block summaries, with the rounding rule
+// documented there).  With `check`, anything else raises 22023; otherwise
+// (a catalog row, checked when it was deployed) true only for 'approximate'.
+bool float_sums_option(Datum options, bool check = false)
+{
+    Jsonb *jb = DatumGetJsonbP(options);
+    if (!JB_ROOT_IS_OBJECT(jb))
+        return false;
+    JsonbValue key;
+    key.type = jbvString;
+    key.val.string.val = const_cast<char *>("float_sums");
+    key.val.string.len = strlen("float_sums");
+    JsonbValue *v = findJsonbValueFromContainer(&jb->root, JB_FOBJECT, &key);
+    if (!v)
+        return false;
+    bool approx = v->type == jbvString && v->val.string.len == 11 &&
+                  memcmp(v->val.string.val, "approximate", 11) == 0;
+    bool exact = v->type == jbvString && v->val.string.len == 5 && memcmp(v->val.string.val, "exact", 5) == 0;
+    if (check && !approx && !exact)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("deploy option float_sums must be \"exact\" or \"approximate\""),
+                        errhint("'{\"float_sums\": \"approximate\"}' lets sum / avg of float8 columns in long "
+                                "windows take block summaries (docs/DEPLOY.md, \"Float sums\"); the default is "
+                                "\"exact\".")));
+    return approx;
+}
+
 // One row of feature_ext.deployment, read by its primary key (schema_name,
 // name) with the statement's snapshot.  The table is readable by the extension's owner
 // only; this reads it the way PostgreSQL reads its own catalogs (no SQL, no
@@ -286,6 +316,8 @@ bool lookup_deployment(const char *schema, const char *name, DeploymentRow *row,
         row->relid = isnull ? InvalidOid : DatumGetObjectId(rel_d);
         Datum ow = row_datum(tup, td, "owner", &isnull);
         row->owner = isnull ? nullptr : pstrdup(NameStr(*DatumGetName(ow)));
+        Datum opts = row_datum(tup, td, "options", &isnull);
+        row->float_sums = !isnull && float_sums_option(opts);
         if (want_jit) {
             bool n1, n2, n3;
             Datum obj = row_datum(tup, td, "jit_object", &n1);
@@ -309,7 +341,9 @@ bool lookup_deployment(const char *schema, const char *name, DeploymentRow *row,
 // The plan of a deployment row: its bound tree or query, its table by OID.
 DeployPlan *plan_row(const char *qname, const DeploymentRow *row, MemoryContext cxt, StringInfo explain)
 {
-    return plan_bound(qname, row->bound, row->tree, row->relid, cxt, explain);
+    DeployPlan *p = plan_bound(qname, row->bound, row->tree, row->relid, cxt, explain);
+    p->preagg_float = row->float_sums;
+    return p;
 }
 
 // The request function's arguments must be the table's columns as they are
@@ -2291,6 +2325,7 @@ FE_FUNCTION(fe_deploy)
                                        NameStr(TupleDescAttr(p->out_desc, i)->attname)),
                                 errhint("Give each output column its own name with AS.")));
     check_long_windows(p, options);
+    p->preagg_float = fe::float_sums_option(options, true);
     // Over a Citus distributed table a request reads the shard of its key:
     // every window must be partitioned by the distribution column.
     if (fe::citus_dist_method(p->heapoid) == 'h')

@@ -681,7 +681,7 @@ FastAgg fast_kind(WindowFunc *wf, AttrNumber *attno, Oid *argtype)
 // > >= between an int2|int4|int8 column of the table and a non-NULL
 // int2|int4|int8 constant (either side; cross-type operators compare the
 // values exactly as int64).
-bool pa_cond_of(Node *n, uint8 *op, AttrNumber *attno, Oid *type, int64 *k)
+bool pa_cond_of(Node *n, uint8 *op, AttrNumber *attno, Oid *type, int64 *k, const char **kt, int *ktlen)
 {
     if (!n || !IsA(n, OpExpr))
         return false;
@@ -689,6 +689,42 @@ bool pa_cond_of(Node *n, uint8 *op, AttrNumber *attno, Oid *type, int64 *k)
     if (list_length(oe->args) != 2 || oe->opresulttype != BOOLOID || oe->opretset)
         return false;
     Node *l = static_cast<Node *>(linitial(oe->args)), *r = static_cast<Node *>(lsecond(oe->args));
+    // text / varchar `column = 'constant'` or `<>` (varchar reaches texteq
+    // through a binary-compatible RelabelType): PostgreSQL's texteq /
+    // textne under a deterministic collation, i.e. byte equality; the
+    // blocks' maps of the column are keyed by a hash of the bytes.
+    auto strip = [](Node *x) {
+        while (x && IsA(x, RelabelType))
+            x = reinterpret_cast<Node *>(reinterpret_cast<RelabelType *>(x)->arg);
+        return x;
+    };
+    {
+        Node *tl = strip(l), *tr = strip(r);
+        if (IsA(tl, Const) && IsA(tr, Var))
+            std::swap(tl, tr);
+        Oid fn = get_opcode(oe->opno);
+        if ((fn == F_TEXTEQ || fn == F_TEXTNE) && IsA(tl, Var) && IsA(tr, Const)) {
+            Var *v = reinterpret_cast<Var *>(tl);
+            Const *c = reinterpret_cast<Const *>(tr);
+            if (v->varattno <= 0 || IS_SPECIAL_VARNO(v->varno) || v->varlevelsup != 0 ||
+                (v->vartype != TEXTOID && v->vartype != VARCHAROID) || c->constisnull ||
+                (c->consttype != TEXTOID && c->consttype != VARCHAROID) || !OidIsValid(oe->inputcollid) ||
+                !get_collation_isdeterministic(oe->inputcollid) || !kt)
+                return false;
+            struct varlena *t = pg_detoast_datum_packed(reinterpret_cast<struct varlena *>(DatumGetPointer(c->constvalue)));
+            int len = int(VARSIZE_ANY_EXHDR(t));
+            char *bytes = static_cast<char *>(palloc(len + 1));
+            memcpy(bytes, VARDATA_ANY(t), len);
+            bytes[len] = '\0';
+            *op = fn == F_TEXTEQ ? core::kCondEq : core::kCondNe;
+            *attno = v->varattno;
+            *type = TEXTOID;
+            *k = int64(core::text_hash(reinterpret_cast<const uint8 *>(bytes), uint32(len)));
+            *kt = bytes;
+            *ktlen = len;
+            return true;
+        }
+    }
     bool commuted = false;
     if (IsA(l, Const) && IsA(r, Var)) {
         std::swap(l, r);
@@ -765,19 +801,22 @@ uint8 pa_kind_of(WindowFunc *wf, AggPlan *ap)
     AttrNumber cattno = InvalidAttrNumber;
     Oid ctype = InvalidOid;
     int64 ck = 0;
+    const char *ctext = nullptr;
+    int ctext_len = 0;
     Oid nsp = get_func_namespace(wf->winfnoid);
     const char *fn = get_func_name(wf->winfnoid);
     int nargs = list_length(wf->args);
     bool where = false, filtered = false;
     if (wf->aggfilter) {
         // PostgreSQL's aggregates with FILTER (WHERE column <op> constant).
-        if (nsp != PG_CATALOG_NAMESPACE || !pa_cond_of(reinterpret_cast<Node *>(wf->aggfilter), &cop, &cattno, &ctype, &ck))
+        if (nsp != PG_CATALOG_NAMESPACE || !pa_cond_of(reinterpret_cast<Node *>(wf->aggfilter), &cop, &cattno, &ctype, &ck, &ctext, &ctext_len))
             return AggPlan::kPaNone;
         filtered = true;
         if (wf->winstar) {
             if (strcmp(fn, "count") != 0 || nargs != 0)
                 return AggPlan::kPaNone;
-            ap->pa_cop = cop, ap->pa_cattno = cattno, ap->pa_ctype = ctype, ap->pa_ck = ck;
+            ap->pa_cop = cop, ap->pa_cattno = cattno, ap->pa_ctype = ctype, ap->pa_ck = ck, ap->pa_ctext = ctext,
+            ap->pa_ctext_len = ctext_len;
             return AggPlan::kPaCountStar;
         }
         if (nargs != 1)
@@ -793,13 +832,14 @@ uint8 pa_kind_of(WindowFunc *wf, AggPlan *ap)
         Node *cond = static_cast<Node *>(llast(wf->args));
         if (!IsA(cond, Const) || reinterpret_cast<Const *>(cond)->consttype != BOOLOID ||
             reinterpret_cast<Const *>(cond)->constisnull || !DatumGetBool(reinterpret_cast<Const *>(cond)->constvalue)) {
-            if (!pa_cond_of(cond, &cop, &cattno, &ctype, &ck))
+            if (!pa_cond_of(cond, &cop, &cattno, &ctype, &ck, &ctext, &ctext_len))
                 return AggPlan::kPaNone;
         }
         if (nargs == 1) {
             if (strcmp(fn, "count_where") != 0)
                 return AggPlan::kPaNone;
-            ap->pa_cop = cop, ap->pa_cattno = cattno, ap->pa_ctype = ctype, ap->pa_ck = ck;
+            ap->pa_cop = cop, ap->pa_cattno = cattno, ap->pa_ctype = ctype, ap->pa_ck = ck, ap->pa_ctext = ctext,
+            ap->pa_ctext_len = ctext_len;
             return AggPlan::kPaWhereCountStar;
         }
         where = true;
@@ -858,7 +898,8 @@ uint8 pa_kind_of(WindowFunc *wf, AggPlan *ap)
     if (k != AggPlan::kPaNone) {
         *attno = v->varattno;
         *argtype = t;
-        ap->pa_cop = cop, ap->pa_cattno = cattno, ap->pa_ctype = ctype, ap->pa_ck = ck;
+        ap->pa_cop = cop, ap->pa_cattno = cattno, ap->pa_ctype = ctype, ap->pa_ck = ck, ap->pa_ctext = ctext,
+            ap->pa_ctext_len = ctext_len;
     }
     return k;
 }

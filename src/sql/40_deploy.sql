@@ -59,10 +59,10 @@ BEGIN
         RAISE EXCEPTION 'deploy options must be a JSON object' USING ERRCODE = '22023',
               HINT = 'For example ''{"replace": true}''.';
     END IF;
-    SELECT string_agg(k, ', ') INTO bad FROM jsonb_object_keys(options) k WHERE k NOT IN ('replace', 'create_index', 'adjust_ttl', 'long_windows');
+    SELECT string_agg(k, ', ') INTO bad FROM jsonb_object_keys(options) k WHERE k NOT IN ('replace', 'create_index', 'adjust_ttl', 'long_windows', 'float_sums');
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'unknown deploy option: %', bad USING ERRCODE = '22023',
-              HINT = 'Supported options: replace, create_index, adjust_ttl, long_windows.';
+              HINT = 'Supported options: replace, create_index, adjust_ttl, long_windows, float_sums.';
     END IF;
     RETURN feature_ext._deploy(name, query, options, coalesce((options->>'replace')::bool, false),
                                coalesce((options->>'create_index')::bool, false),

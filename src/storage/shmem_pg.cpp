@@ -217,14 +217,41 @@ void set_slot_summaries(core::IndexSlot *s, const IndexMeta *m)
     core::SumCol cols[core::kMaxSumCols];
     uint32 n = 0;
     int fixed_start = (m->nstored + 7) / 8;  // after the null bitmap (storage/codec_pg.cpp)
-    for (int i = 0; i < m->nstored && n < uint32(core::kMaxSumCols); i++) {
+    // The integer columns first (their order fixes the per-value maps'
+    // budget, docs/STORAGE.md), then float8 columns (docs/DEPLOY.md, "Float
+    // sums"), up to kMaxSumCols in all.
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < m->nstored && n < uint32(core::kMaxSumCols); i++) {
+            const ColInfo &c = m->stored[i];
+            uint8 kind = pass == 1 ? (c.typid == FLOAT8OID ? core::kSumF64 : core::kSumNone)
+                         : c.typid == INT2OID ? core::kSumI16 : c.typid == INT4OID ? core::kSumI32
+                         : c.typid == INT8OID ? core::kSumI64 : core::kSumNone;
+            if (kind == core::kSumNone || c.fixed_off < 0 || fixed_start + c.fixed_off > 0xffff)
+                continue;
+            cols[n] = core::SumCol{uint16(i), uint16(fixed_start + c.fixed_off), kind, {0, 0, 0}};
+            n++;
+        }
+    // Then text / varchar columns among the first three variable-length
+    // stored columns (per-value maps keyed by a hash of their bytes, for
+    // `=` / `<>` conditions; docs/STORAGE.md, "Block summaries").
+    int var_start = fixed_start + m->stored_fixed;
+    int nvar = 0;
+    uint8 varbits[2] = {0, 0};
+    for (int i = 0; i < m->nstored && nvar < 3; i++) {
         const ColInfo &c = m->stored[i];
-        uint8 kind = c.typid == INT2OID ? core::kSumI16 : c.typid == INT4OID ? core::kSumI32
-                     : c.typid == INT8OID ? core::kSumI64 : core::kSumNone;
-        if (kind == core::kSumNone || c.fixed_off < 0 || fixed_start + c.fixed_off > 0xffff)
+        if (c.typlen > 0)
             continue;
-        cols[n] = core::SumCol{uint16(i), uint16(fixed_start + c.fixed_off), kind, {0, 0, 0}};
-        n++;
+        if ((c.typid == TEXTOID || c.typid == VARCHAROID) && c.typlen == -1 && !c.bpchar && i < 256 &&
+            var_start <= 0xffff && n < uint32(core::kMaxSumCols)) {
+            cols[n] = core::SumCol{uint16(i), uint16(var_start), core::kSumText,
+                                   {uint8(nvar), varbits[0], varbits[1]}};
+            n++;
+        }
+        if (i >= 256)
+            break;  // (a later column's walk would need this null bit)
+        if (nvar < 2)
+            varbits[nvar] = uint8(i);
+        nvar++;
     }
     store().set_summaries(s, kSumBlockRows, cols, n);
 }

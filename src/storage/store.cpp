@@ -10,6 +10,9 @@
 
 namespace fe::core {
 
+// (store.hpp: text_hash; unit tests may force collisions)
+uint64_t (*text_hash)(const uint8_t *d, uint32_t n) = text_hash_fnv;
+
 namespace {
 constexpr uint64_t kMagic = 0x4645535452453033ull;  // "FESTRE03"
 
@@ -2009,6 +2012,10 @@ void acc_row(ColAcc *accs, const SumCol *cols, uint32_t nc, const uint8_t *p)
         if (p[sc.null_bit / 8] & (1 << (sc.null_bit % 8)))
             continue;
         ColAcc &a = accs[c];
+        if (sc.kind == kSumText) {  // the non-null count only
+            a.count++;
+            continue;
+        }
         if (sc.kind == kSumF64) {
             double v;
             memcpy(&v, p + sc.off, 8);
@@ -2020,7 +2027,9 @@ void acc_row(ColAcc *accs, const SumCol *cols, uint32_t nc, const uint8_t *p)
                 if (f8cmp(v, a.fmax) > 0)
                     a.fmax = v;
             }
-            a.fsum += v;
+            // From the first value, as PostgreSQL's sum(float8) (a block of
+            // -0 values sums to -0).
+            a.fsum = a.count == 0 ? v : a.fsum + v;
         } else {
             int64_t v;
             if (sc.kind == kSumI16) {
@@ -2096,7 +2105,7 @@ void merge_colsum(ColAcc &a, const ColSum &x, bool fl)
             if (f8cmp(x.fmax(), a.fmax) > 0)
                 a.fmax = x.fmax();
         }
-        a.fsum += x.fsum();
+        a.fsum = a.count == 0 ? x.fsum() : a.fsum + x.fsum();
     } else {
         if (a.count == 0)
             a.imin = x.min, a.imax = x.max;
@@ -2118,6 +2127,31 @@ struct MapAcc {
     {
         n = 0;
         over = false;
+    }
+    // Text columns: each entry's representative (a row of it, its bytes).
+    Ref rep_ref[kCondMapMax];
+    const uint8_t *rep_data[kCondMapMax];
+    uint32_t rep_len[kCondMapMax];
+    // The slot for the text value of hash h, bytes d[0..n) in row r: two
+    // different values of one hash make the map overflow (no map: readers
+    // read the rows), never one entry.
+    int slot_text(int64_t h, const uint8_t *d, uint32_t n, Ref r, uint32_t nc)
+    {
+        for (uint32_t i = 0; i < this->n; i++)
+            if (val[i] == h) {
+                if (rep_len[i] != n || memcmp(rep_data[i], d, n) != 0) {
+                    over = true;  // a hash collision
+                    return -1;
+                }
+                return int(i);
+            }
+        int e = slot(h, nc);
+        if (e >= 0) {
+            rep_ref[e] = r;
+            rep_data[e] = d;
+            rep_len[e] = n;
+        }
+        return e;
     }
     // The slot for value v (nullptr: the map overflows).
     int slot(int64_t v, uint32_t nc)
@@ -2183,6 +2217,17 @@ void write_maps(SumDir *d, uint32_t e, MapAcc *maps, const SumCol *cols, uint32_
             ce->value = m.val[ord[i]];
             ce->rows = m.rows[ord[i]];
             store_colsums(ce->cols(), m.acc[ord[i]], cols, nc);
+            if (cols[j].kind == kSumText) {
+                ColSum &t = ce->cols()[j];
+                t.min = int64_t(m.rep_ref[ord[i]]);
+                t.max = int64_t(m.rep_len[ord[i]]);
+                // values of up to 16 bytes also inline (readers compare
+                // them without touching the row)
+                t.sum_lo = 0;
+                t.sum_hi = 0;
+                if (m.rep_len[ord[i]] <= kTextInline)
+                    memcpy(&t.sum_lo, m.rep_data[ord[i]], m.rep_len[ord[i]]);
+            }
             *pos += uint32_t(esz);
         }
         h->n = uint16_t(m.n);
@@ -2210,6 +2255,13 @@ void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
             const SumCol &sc = cols[c];
             if (uint32_t(sc.null_bit / 8) >= len)
                 return false;
+            if (sc.kind == kSumText) {
+                const uint8_t *d;
+                uint32_t n;
+                if (text_value(sc, nd->payload(), len, &d, &n) < 0)
+                    return false;
+                continue;
+            }
             uint32_t w = sc.kind == kSumI16 ? 2 : sc.kind == kSumI32 ? 4 : 8;
             if (sc.kind == kSumNone || uint32_t(sc.off) + w > len)
                 return false;
@@ -2291,9 +2343,20 @@ void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
             for (uint32_t j = 0; j < nc; j++) {
                 MapAcc &m = maps[j];
                 int64_t v;
-                if (m.over || cols[j].kind == kSumF64 || !int_value(cols[j], p, &v))
-                    continue;  // NULL: in no entry
-                int e = m.slot(v, nc);
+                int e;
+                if (m.over || cols[j].kind == kSumF64)
+                    continue;
+                if (cols[j].kind == kSumText) {
+                    const uint8_t *d;
+                    uint32_t n;
+                    if (text_value(cols[j], p, nd->payload_len(), &d, &n) <= 0)
+                        continue;  // NULL: in no entry
+                    e = m.slot_text(int64_t(text_hash(d, n)), d, n, r, nc);
+                } else {
+                    if (!int_value(cols[j], p, &v))
+                        continue;  // NULL: in no entry
+                    e = m.slot(v, nc);
+                }
                 if (e < 0)
                     continue;
                 m.rows[e]++;
@@ -2397,7 +2460,21 @@ void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
                     }
                     for (uint32_t i = 0; i < bh->n && !m.over; i++) {
                         const CondEntry *ce = d->cond_entry(bh, i);
-                        int e = m.slot(ce->value, nc);
+                        int e;
+                        if (cols[jc].kind == kSumText) {
+                            // the block entry's representative, compared
+                            // with the superblock's entry of the same hash
+                            Ref rr = Ref(ce->cols()[jc].min);
+                            const RowNode *rn = at<RowNode>(rr);
+                            const uint8_t *td;
+                            uint32_t tn;
+                            if (text_value(cols[jc], rn->payload(), rn->payload_len(), &td, &tn) <= 0) {
+                                m.over = true;  // cannot happen: the row holds the value
+                                break;
+                            }
+                            e = m.slot_text(ce->value, td, tn, rr, nc);
+                        } else
+                            e = m.slot(ce->value, nc);
                         if (e < 0)
                             break;
                         m.rows[e] += ce->rows;

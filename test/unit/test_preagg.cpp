@@ -150,6 +150,19 @@ protected:
                        reinterpret_cast<const uint8_t *>("k"), 1);
         ASSERT_NE(k, nullptr);
     }
+    // A store whose slot summarises cols[0..n) (make() uses kCols).
+    void make_cols(size_t bytes, uint32_t block_rows, const SumCol *cols, uint32_t n, uint32_t group)
+    {
+        mem_.reset(static_cast<uint8_t *>(std::aligned_alloc(4096, bytes)));
+        memset(mem_.get(), 0xA5, bytes);
+        st = Store::init(mem_.get(), bytes, 8, 4);
+        s = st.create_slot(SlotId{1, 1, 1}, 1, 16, 0);
+        ASSERT_NE(s, nullptr);
+        st.set_summaries(s, block_rows, cols, n, group);
+        k = st.pin_key(s, Store::hash_key(reinterpret_cast<const uint8_t *>("k"), 1),
+                       reinterpret_cast<const uint8_t *>("k"), 1);
+        ASSERT_NE(k, nullptr);
+    }
     void TearDown() override
     {
         if (k)
@@ -248,14 +261,16 @@ protected:
             check_maps(d, i, refs, at, b->n);
             EXPECT_EQ(b->max_order, st.at<RowNode>(b->first)->order);
             EXPECT_EQ(b->min_order, st.at<RowNode>(b->last)->order);
-            // Float sum in list order, bit for bit.
+            // Float sum in list order from the first value, bit for bit.
             double fs = 0;
+            bool any = false;
             for (size_t j = at; j < at + b->n; j++) {
                 Vals v = decode(st.at<RowNode>(refs[j])->payload());
                 if (!v.null[3])
-                    fs += v.f64;
+                    fs = any ? fs + v.f64 : v.f64, any = true;
             }
-            EXPECT_EQ(b->cols()[3].fsum(), fs);
+            double got_fs = b->cols()[3].fsum();
+            EXPECT_EQ(memcmp(&got_fs, &fs, 8), 0) << "valid block " << i << ": float sum " << got_fs << " vs " << fs;
         }
         // Superblocks: the rows first..last, contiguous, n of them, their
         // aggregates (the float sum is the blocks' sums added in order).
@@ -614,6 +629,232 @@ TEST_F(PreaggTest, ExtremeIntegerSumsExact)
         Agg got = walk(INT64_MAX, true, 0, lo, TtlRule(), true);
         EXPECT_EQ(got, want) << "RANGE from " << lo;
     }
+}
+
+// float8 summaries (docs/DEPLOY.md, "Float sums"): min / max in
+// PostgreSQL's float8 order (NaN above everything, -Infinity below), of
+// equal values (-0, +0, NaNs) the first met in list order (the newest, the
+// one float8larger / float8smaller keep in frame order), bit for bit; the
+// sum in list order from the first value (a block of -0 values sums to
+// -0, as PostgreSQL's sum(float8) of them); superblocks merge their blocks
+// the same way (newest block first).
+TEST_F(PreaggTest, FloatSummariesPostgresOrder)
+{
+    make(16 << 20, 16, 4);
+    const int kRows = 16 * 4 * 3;  // three superblocks of four 16-row blocks
+    std::vector<double> vals(kRows);  // oldest first
+    double nan1 = std::nan(""), nan2 = -std::nan("");
+    for (int i = 0; i < kRows; i++) {
+        int blk = (kRows - 1 - i) / 16;  // block index in list order (newest first)
+        double v = double(i % 7) - 3.5;
+        switch (blk % 6) {
+        case 0: v = (i % 2) ? 0.0 : -0.0; break;           // ties of -0 / +0
+        case 1: v = -0.0; break;                             // sum -0
+        case 2: v = i % 5 == 0 ? nan1 : v; break;            // NaN: max
+        case 3: v = i % 9 == 0 ? -INFINITY : (i % 4 == 0 ? INFINITY : v); break;
+        case 4: v = i % 3 == 0 ? nan2 : (i % 3 == 1 ? nan1 : v); break;  // two NaN payloads
+        default: v = v * 1e-3 + 1e16; break;                // rounding depends on order
+        }
+        vals[size_t(i)] = v;
+        Vals x{};
+        x.null[0] = x.null[1] = x.null[2] = true;
+        x.null[3] = i % 13 == 5;
+        x.f64 = v;
+        MRow r;
+        ASSERT_TRUE(put(int64_t(i) * 10, x, TtlRule(), &r));
+    }
+    ASSERT_TRUE(st.compact_key(s, k, true));
+    const SumDir *d = st.at<SumDir>(k->sums.load());
+    ASSERT_NE(d, nullptr);
+    ASSERT_EQ(d->nblocks, uint32_t(kRows / 16));
+    ASSERT_GT(d->nsupers, 0u);
+    auto lt = [](double a, double b) {  // PostgreSQL's float8_lt
+        return std::isnan(a) ? false : std::isnan(b) ? true : a < b;
+    };
+    auto bits = [](double a) { uint64_t u; memcpy(&u, &a, 8); return u; };
+    // rows [from, to) in list order (newest first), not NULL
+    auto expect = [&](const BlockSum *b, int from, int to, const char *what) -> ColSum {
+        double mn = 0, mx = 0, sum = 0;
+        int64_t n = 0;
+        for (int j = from; j < to; j++) {
+            int i = kRows - 1 - j;
+            if (i % 13 == 5)
+                continue;
+            double v = vals[size_t(i)];
+            if (n == 0)
+                mn = mx = sum = v;
+            else {
+                if (lt(v, mn))
+                    mn = v;
+                if (lt(mx, v))
+                    mx = v;
+                sum += v;
+            }
+            n++;
+        }
+        EXPECT_TRUE(b->valid.load()) << what;
+        const ColSum &c = b->cols()[3];
+        EXPECT_EQ(c.count, n) << what;
+        EXPECT_EQ(bits(c.fmin()), bits(mn)) << what << ": min " << c.fmin() << " vs " << mn;
+        EXPECT_EQ(bits(c.fmax()), bits(mx)) << what << ": max " << c.fmax() << " vs " << mx;
+        // the superblocks add their blocks' sums (each from its first value)
+        return c;
+    };
+    for (uint32_t i = 0; i < d->nblocks; i++) {
+        const ColSum c = expect(d->block(i), int(i) * 16, int(i + 1) * 16, "block");
+        double sum = 0;
+        bool any = false;
+        for (int j = int(i) * 16; j < int(i + 1) * 16; j++) {
+            int r = kRows - 1 - j;
+            if (r % 13 != 5)
+                sum = any ? sum + vals[size_t(r)] : vals[size_t(r)], any = true;
+        }
+        // (NaN + NaN keeps one operand's payload, which the compiler may
+        // commute; PostgreSQL's float8pl alike: NaN is NaN)
+        if (!(std::isnan(c.fsum()) && std::isnan(sum))) {
+            EXPECT_EQ(bits(c.fsum()), bits(sum)) << "block " << i << " sum " << c.fsum() << " vs " << sum;
+        }
+        if (i % 6 == 1) {
+            EXPECT_TRUE(std::signbit(c.fsum()) && c.fsum() == 0) << "a block of -0 sums to -0";
+        }
+    }
+    for (uint32_t i = 0; i < d->nsupers; i++) {
+        const ColSum c = expect(d->super(i), int(i) * 64, int(i + 1) * 64, "superblock");
+        double sum = 0;
+        bool any = false;
+        for (uint32_t j = i * 4; j < i * 4 + 4; j++) {
+            const ColSum &bc = d->block(j)->cols()[3];
+            if (bc.count)
+                sum = any ? sum + bc.fsum() : bc.fsum(), any = true;
+        }
+        if (!(std::isnan(c.fsum()) && std::isnan(sum))) {
+            EXPECT_EQ(bits(c.fsum()), bits(sum)) << "superblock " << i;
+        }
+    }
+}
+
+// Text columns' per-value maps (docs/STORAGE.md, "Block summaries"):
+// keyed by text_hash of the bytes, each entry with a representative row.
+// With a hash forced to collide (the length of the value), two values of
+// one hash in a block make its map overflow (never one entry for both);
+// a superblock over blocks whose entries of one hash hold different values
+// has no map either; an entry's representative holds its value, which is
+// what a request compares with its constant (exec_pg.cpp).
+uint64_t hash_by_length(const uint8_t *, uint32_t n) { return n; }
+
+TEST_F(PreaggTest, TextMapsForcedCollision)
+{
+    // payload: null bitmap in byte 0; int8 at 8; variable section at 16:
+    // column 1 (text) as uint16 length + bytes.
+    const SumCol cols[2] = {{0, 8, kSumI64, {}}, {1, 16, kSumText, {0, 0, 0}}};
+    auto run = [&](bool collide) {
+        make_cols(16 << 20, 16, cols, 2, 4);
+        text_hash = collide ? hash_by_length : text_hash_fnv;
+        // Blocks in list order (newest first): 0: "aa" / "bb" (collide),
+        // 1: "aa", 2: "aa" / "c", 3: "zz" (collides with block 1's "aa").
+        const char *blocks[4][2] = {{"aa", "bb"}, {"aa", "aa"}, {"aa", "c"}, {"zz", "zz"}};
+        const int kRows = 64;
+        for (int i = 0; i < kRows; i++) {
+            int blk = (kRows - 1 - i) / 16;
+            const char *v = blocks[blk][i % 2];
+            bool null = i % 7 == 3;
+            uint16_t len = uint16_t(strlen(v));
+            uint32_t plen = 16 + 2 + len;
+            Ref r = st.alloc_node(plen, int64_t(i) * 10, uint32_t(i + 1), 1);
+            ASSERT_TRUE(r);
+            RowNode *n = st.at<RowNode>(r);
+            uint8_t *p = n->payload();
+            memset(p, 0, plen);
+            int64_t x = i;
+            memcpy(p + 8, &x, 8);
+            if (null)
+                p[0] |= 2;
+            else {
+                memcpy(p + 16, &len, 2);
+                memcpy(p + 18, v, len);
+            }
+            st.publish(s, k, r, TtlRule());
+        }
+        ASSERT_TRUE(st.compact_key(s, k, true));
+        const SumDir *d = st.at<SumDir>(k->sums.load());
+        EXPECT_NE(d, nullptr);
+        if (!d)
+            return;
+        EXPECT_EQ(d->nblocks, 4u);
+        EXPECT_EQ(d->nsupers, 1u);
+        auto rep = [&](const CondEntry *ce) {
+            const RowNode *rn = st.at<RowNode>(Ref(ce->cols()[1].min));
+            const uint8_t *td;
+            uint32_t tn;
+            EXPECT_EQ(text_value(cols[1], rn->payload(), rn->payload_len(), &td, &tn), 1);
+            EXPECT_EQ(int64_t(tn), ce->cols()[1].max);
+            bool decided;
+            EXPECT_TRUE(text_entry_short_eq(ce->cols()[1], reinterpret_cast<const char *>(td), tn, &decided));
+            EXPECT_TRUE(decided) << "short values are compared inline";
+            EXPECT_FALSE(text_entry_short_eq(ce->cols()[1], "qq", 2, &decided) && tn == 2 &&
+                         memcmp(td, "qq", 2) != 0);
+            return std::string(reinterpret_cast<const char *>(td), tn);
+        };
+        // rows of the block per value (from the list), against the map
+        for (uint32_t b = 0; b < 4; b++) {
+            const BlockSum *bs = d->block(b);
+            EXPECT_TRUE(bs->valid.load());
+            const CondHdr *h = d->map_of(bs, 1);
+            if (collide && b == 0) {
+                EXPECT_EQ(h, nullptr) << "two values of one hash in block 0: no map";
+                continue;
+            }
+            EXPECT_NE(h, nullptr) << "block " << b;
+            if (!h)
+                continue;
+            std::map<std::string, int64_t> want;
+            Ref r = bs->first;
+            for (uint32_t j = 0; j < bs->n; j++) {
+                const RowNode *rn = st.at<RowNode>(r);
+                const uint8_t *td;
+                uint32_t tn;
+                if (text_value(cols[1], rn->payload(), rn->payload_len(), &td, &tn) == 1)
+                    want[std::string(reinterpret_cast<const char *>(td), tn)]++;
+                r = rn->next[0].load();
+            }
+            std::map<std::string, int64_t> got;
+            for (uint32_t e = 0; e < h->n; e++) {
+                const CondEntry *ce = d->cond_entry(h, e);
+                std::string v = rep(ce);
+                EXPECT_EQ(uint64_t(ce->value), text_hash(reinterpret_cast<const uint8_t *>(v.data()), uint32_t(v.size())));
+                EXPECT_EQ(got.count(v), 0u) << "one entry per value";
+                got[v] = ce->rows;
+                EXPECT_EQ(ce->cols()[1].count, ce->rows);
+            }
+            EXPECT_EQ(got, want) << "block " << b;
+        }
+        // The superblock: with collisions, blocks 1 and 3 hold "aa" and "zz"
+        // under one hash (and block 0 has no map): no map.
+        const CondHdr *sh = d->map_of(d->super(0), 1);
+        if (collide) {
+            EXPECT_EQ(sh, nullptr);
+        } else {
+            // the union of the blocks' maps: 4 values, each with its rows
+            EXPECT_NE(sh, nullptr);
+            if (sh) {
+                std::map<std::string, int64_t> want, got;
+                for (uint32_t b = 0; b < 4; b++) {
+                    const CondHdr *h = d->map_of(d->block(b), 1);
+                    for (uint32_t e = 0; h && e < h->n; e++)
+                        want[rep(d->cond_entry(h, e))] += d->cond_entry(h, e)->rows;
+                }
+                for (uint32_t e = 0; e < sh->n; e++)
+                    got[rep(d->cond_entry(sh, e))] = d->cond_entry(sh, e)->rows;
+                EXPECT_EQ(got, want);
+                EXPECT_EQ(got.size(), 4u);
+            }
+        }
+        text_hash = text_hash_fnv;
+        st.unpin_key(k);
+        k = nullptr;
+    };
+    run(true);
+    run(false);
 }
 
 TEST_F(PreaggTest, ChangesInvalidateThenRebuild)

@@ -95,8 +95,10 @@ struct AggPlan {
     } pa_kind;
     uint8 pa_cop;              // core::CondOp of the condition (0: none, the constant true)
     AttrNumber pa_cattno;      // the condition's column
-    Oid pa_ctype;              // its type (int2|int4|int8)
-    int64 pa_ck;               // the condition's constant
+    Oid pa_ctype;              // its type (int2|int4|int8; TEXTOID: a text / varchar column)
+    int64 pa_ck;               // the condition's constant (text: core::text_hash of its bytes)
+    const char *pa_ctext;      // text: the constant's bytes (pa_ctext_len of them)
+    int pa_ctext_len;
     int pa_ci;                 // its accumulator in the group's PreaggAcc (collect)
     Oid fast_argtype;
     Oid aggfnoid;
@@ -252,6 +254,10 @@ struct DeployPlan {
     // a NULL key is looked up (the index's NULL key), not refused.
     bool sub_plan;
     bool sub_row;              // set per call: the row below is the request
+    // deploy()'s option float_sums = 'approximate' (docs/DEPLOY.md, "Float
+    // sums"): sum / avg of float8 columns may take block summaries.  Set
+    // from the catalog row's options (plan_row), never from a setting.
+    bool preagg_float;
     uint32 sub_tid_block;
     uint16 sub_tid_off;
 };

@@ -22,6 +22,17 @@ struct PreaggAcc {
     int64 count[core::kMaxSumCols];
     int128_a8 sum[core::kMaxSumCols];
     int64 min[core::kMaxSumCols], max[core::kMaxSumCols];
+    // float8 columns (core::kSumF64; docs/DEPLOY.md, "Float sums"): the
+    // blocks' sums added newest block first (fsum_ok: a sum or avg of the
+    // column needs it, and a block is taken only when its values are finite
+    // and within +-kPreaggFloatBound); min / max in PostgreSQL's float8
+    // order, the newest of ties, and fpos_*: the rows read (newer than it)
+    // when the block giving it was taken, so that a request puts it at its
+    // place in frame order.
+    bool is_float[core::kMaxSumCols];
+    bool fsum_need[core::kMaxSumCols];
+    double fsum[core::kMaxSumCols], fmin[core::kMaxSumCols], fmax[core::kMaxSumCols];
+    int fpos_min[core::kMaxSumCols], fpos_max[core::kMaxSumCols];
     // Conditional aggregates (AggPlan::pa_cop): per distinct (condition,
     // value column), the summaries' map entries whose value satisfies it.
     struct Cond {
@@ -31,6 +42,11 @@ struct PreaggAcc {
         int vi;            // value column (slot column index), -1: rows only
         int64 rows, count, min, max;
         int128_a8 sum;
+        // a text column's condition (k = core::text_hash of these bytes):
+        // a block is taken only when its map entry of hash k, if any, has
+        // a representative row holding exactly these bytes.
+        const char *text;
+        int text_len;
     };
     static constexpr int kMaxConds = 32;
     int nconds;

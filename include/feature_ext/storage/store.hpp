@@ -451,13 +451,64 @@ struct TtlRule {
 // layer describes the fixed-width numeric payload columns to summarise
 // (Store::set_summaries); the core reads them by offset, knowing no type.
 constexpr int kMaxSumCols = 16;
-enum SumKind : uint8_t { kSumNone = 0, kSumI16, kSumI32, kSumI64, kSumF64 };
+enum SumKind : uint8_t { kSumNone = 0, kSumI16, kSumI32, kSumI64, kSumF64, kSumText };
 struct SumCol {
     uint16_t null_bit;  // bit of the payload's null bitmap (byte bit/8, bit bit%8)
-    uint16_t off;       // byte offset of the value in the payload
+    uint16_t off;       // byte offset of the value in the payload (kSumText: of the variable section)
     uint8_t kind;       // SumKind
+    // kSumText: pad_[0] = the variable-length columns stored before it (at
+    // most 2; each a uint16 length + bytes unless NULL), pad_[1..2] their
+    // null bits.
     uint8_t pad_[3];
 };
+// A kSumText column's bytes in payload p of len bytes: 1 (value at *data,
+// *n bytes), 0 (NULL), -1 (the payload does not hold it).
+inline int text_value(const SumCol &sc, const uint8_t *p, uint32_t len, const uint8_t **data, uint32_t *n)
+{
+    if (uint32_t(sc.null_bit / 8) >= len)
+        return -1;
+    uint32_t at = sc.off;
+    for (int q = 0; q < sc.pad_[0] && q < 2; q++) {
+        uint8_t nb = sc.pad_[1 + q];
+        if (uint32_t(nb / 8) >= len)
+            return -1;
+        if (p[nb / 8] & (1 << (nb % 8)))
+            continue;
+        if (at + 2 > len)
+            return -1;
+        uint16_t l;
+        memcpy(&l, p + at, 2);
+        at += 2u + l;
+    }
+    if (p[sc.null_bit / 8] & (1 << (sc.null_bit % 8)))
+        return 0;
+    if (at + 2 > len)
+        return -1;
+    uint16_t l;
+    memcpy(&l, p + at, 2);
+    if (at + 2u + l > len)
+        return -1;
+    *data = p + at + 2;
+    *n = l;
+    return 1;
+}
+// The 64-bit hash keying a text column's per-value maps (FNV-1a, then a
+// final mix).  Equal bytes, equal hashes; different bytes may collide: the
+// maps keep a representative row per entry, and both the GC pass (two
+// values of one hash in an entry: no map) and readers (the condition's
+// constant against the representative) compare the bytes.  A function
+// pointer so that unit tests can force collisions (process-local).
+inline uint64_t text_hash_fnv(const uint8_t *d, uint32_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (uint32_t i = 0; i < n; i++)
+        h = (h ^ d[i]) * 1099511628211ULL;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h;
+}
+extern uint64_t (*text_hash)(const uint8_t *d, uint32_t n);
 // One column over one block.  Integers: count of non-null values, exact
 // 128-bit sum (two words: shared memory is only 8-byte aligned), min, max.
 // Floats: min / max as PostgreSQL orders float8 (NaN above everything; of
@@ -513,6 +564,24 @@ struct CondHdr {
     uint16_t over;  // 1: more values than the bound (no map)
 };
 static_assert(sizeof(CondHdr) == 8, "CondHdr layout");
+// A text column's map entries: value = text_hash of the bytes; in the
+// entry's own ColSum of that column (which holds no sum), min = the Ref of
+// a representative row of the entry (one of its rows, inside the block or
+// superblock: allocated while the block is valid), max = its byte length,
+// and for values of at most kTextInline bytes the bytes themselves in
+// sum_lo / sum_hi (zero-padded).
+constexpr uint32_t kTextInline = 16;
+static_assert(offsetof(ColSum, sum_hi) == offsetof(ColSum, sum_lo) + 8, "ColSum: 16 inline bytes");
+// Does a text map entry (its column's ColSum t, in directory d's store)
+// hold exactly the bytes v[0..n)?  The inline bytes when short, else the
+// caller reads the representative row (text_entry_long).
+inline bool text_entry_short_eq(const ColSum &t, const char *v, uint32_t n, bool *decided)
+{
+    *decided = uint64_t(t.max) <= kTextInline || uint64_t(t.max) != n;
+    if (uint64_t(t.max) != n)
+        return false;
+    return uint64_t(t.max) <= kTextInline && memcmp(&t.sum_lo, v, n) == 0;
+}
 struct CondEntry {
     int64_t value;
     int64_t rows;  // rows with the column = value
