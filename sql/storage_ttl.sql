@@ -59,4 +59,16 @@ CREATE TABLE td (k int, d date) USING feature_store;
 INSERT INTO td SELECT 1, (now() AT TIME ZONE 'UTC')::date - i FROM generate_series(0, 9) i;
 CREATE INDEX td_k ON td USING skiplist (k, d) WITH (ttl = '5 days');
 SELECT count(*) FROM feature_ext.index_scan('td_k', '{1}');
-DROP TABLE tt, te, td;
+-- A row limit evicts when a row is published, and eviction is final while
+-- the server runs: deleting one of a key's newest rows does not bring back
+-- the row evicted before it (as OpenMLDB's latest TTL); REINDEX (or a
+-- restart's load) reads the key's newest rows from the table again.
+CREATE TABLE tl (k text, v int, ts int8) USING feature_store;
+CREATE INDEX tl_lat ON tl USING skiplist (k, ts) WITH (ttl_type = 'latest', ttl_rows = 2);
+INSERT INTO tl VALUES ('a', 1, 1000), ('a', 2, 2000), ('a', 3, 3000);
+SELECT string_agg(split_part(row_data, '=', 2), ',') AS after_insert FROM feature_ext.index_scan('tl_lat', '{a}');
+DELETE FROM tl WHERE v = 3;
+SELECT string_agg(split_part(row_data, '=', 2), ',') AS after_delete FROM feature_ext.index_scan('tl_lat', '{a}');
+REINDEX INDEX tl_lat;
+SELECT string_agg(split_part(row_data, '=', 2), ',') AS after_reindex FROM feature_ext.index_scan('tl_lat', '{a}');
+DROP TABLE tt, te, td, tl;

@@ -5,7 +5,7 @@
 # Usage: test/run_regress.sh [test names...]   (default: every sql/*.sql)
 # Environment: FE_REGRESS_DIR, FE_REGRESS_PORT (55432), FE_REGRESS_DB
 # (contrib_regression), FE_REGRESS_DIFFS (regression.diffs: where a failed
-# run's diffs are copied, relative to the checkout).
+# run's diffs are copied: an absolute path, or one relative to the checkout).
 set -euo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$FE_ROOT/test/lib.sh"
@@ -23,7 +23,8 @@ set +e
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then
-    diffs="$FE_ROOT/${FE_REGRESS_DIFFS:-regression.diffs}"
+    diffs=${FE_REGRESS_DIFFS:-regression.diffs}
+    case "$diffs" in /*) ;; *) diffs="$FE_ROOT/$diffs" ;; esac
     [ -f "$out/regression.diffs" ] && cp "$out/regression.diffs" "$diffs" && head -200 "$out/regression.diffs"
     echo "regression outputs kept in $out"
 else

@@ -192,8 +192,8 @@ int plan_slides(DeployPlan *p, Slide **out, int *slide_of)
     for (int k = 0; k < p->naggs; k++) {
         slide_of[k] = -1;
         AggPlan *a = &p->aggs[k];
-        if (a->wkind != kWinAgg)
-            continue;
+        if (a->wkind != kWinAgg || p->groups[p->windows[a->window].group].uni)
+            continue;  // (a union window's rows are merged per source row: no buffer to slide over)
         auto *wf = static_cast<WindowFunc *>(list_nth(p->agg_exprs, k));
         agg_ready(p, a);
         int nargs = list_length(wf->args);
@@ -490,9 +490,9 @@ void keybuf_grow(KeyBuf *b, int natts)
 // Compute group g for the row (v, nl) against the buffered rows of its key,
 // leaving the results in p->params (call_cxt current).  done[k]: aggregate k
 // is compiled in jp or slides; req_has/req_v: the row's sliding contributions.
-void batch_eval_row(DeployPlan *p, int g, JitPlan *jp, JitGroup *jg, const bool *done, const bool *slid, bool interp,
-                    jit::KFrame *kframes, KeyBuf *kb, int first_older, const Datum *v, const bool *nl, int64 base,
-                    const uint8 *payload, const bool *req_has, const int64 *req_v)
+void batch_eval_row(DeployPlan *p, int g, const IndexMeta *m, JitPlan *jp, JitGroup *jg, const bool *done,
+                    const bool *slid, bool interp, jit::KFrame *kframes, KeyBuf *kb, int first_older, const Datum *v,
+                    const bool *nl, int64 base, const uint8 *payload, const bool *req_has, const int64 *req_v)
 {
     GroupPlan *gp = &p->groups[g];
     int natts = p->natts;
@@ -515,8 +515,20 @@ void batch_eval_row(DeployPlan *p, int g, JitPlan *jp, JitGroup *jg, const bool 
     prepare_bounds(p, g, based, base);
     if (gp->uni) {  // a union window: every table's rows up to this row's time (deploy/union_pg.cpp)
         Rows merged;
-        union_batch_rows(p, g, &view, v, nl, base, &merged);
-        eval_group(p, g, merged, base, based, v, nl);
+        int rc = 0;
+        bool ran = union_batch_rows(p, g, &view, v, nl, base, based, &merged, m, jp, jg, payload, kframes, &rc);
+        if (ran && rc == jit::kNeedInterpreter)  // this row only: merged again, all by the interpreter
+            ran = union_batch_rows(p, g, &view, v, nl, base, based, &merged, nullptr, nullptr, nullptr, nullptr,
+                                   nullptr, &rc);
+        if (!ran) {
+            eval_group(p, g, merged, base, based, v, nl);
+            return;
+        }
+        if (rc != 0)
+            raise_group_error(p, jp, g, merged, base, based, v, nl, rc);
+        take_jit_results(p, jp, g);
+        if (interp)
+            eval_group(p, g, merged, base, based, v, nl, done);
         return;
     }
     int rc = jg ? call_group_kernel(p, jp, jg, &view, base, based, payload, v, nl, kframes) : 0;
@@ -707,7 +719,7 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
     for (int g = 0; g < ngroups; g++) {
         GroupPlan *gp = &p->groups[g];
         const IndexMeta *m = gm[g];
-        JitGroup *jg = !gp->uni && jp && jp->groups[g].fn && m->nstored == jp->groups[g].nstored &&
+        JitGroup *jg = jp && jp->groups[g].fn && m->nstored == jp->groups[g].nstored &&
                                m->stored_fixed == jp->groups[g].stored_fixed
                            ? &jp->groups[g]
                            : nullptr;
@@ -718,7 +730,7 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
         for (int k = 0; k < naggs; k++) {
             done[k] = slide_of[k] >= 0 || (jg && jp->agg_jitted[k]);
             bool in_g = p->windows[p->aggs[k].window].group == g;
-            interp |= (!done[k] || gp->uni) && in_g;  // (union windows: interpreted, no sliding)
+            interp |= !done[k] && in_g;
             may_defer |= in_g && jg && jp->agg_jitted[k] && p->aggs[k].aggfnoid == F_AVG_FLOAT8;
         }
         tuplesort_performsort(sorts[g]);
@@ -754,7 +766,7 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
             // it has nothing to do, by-reference values need not outlive this
             // row (kernels read the encoded payloads, sliding aggregates their
             // contributions).
-            bool keep_values = interp || may_defer;
+            bool keep_values = interp || may_defer || gp->uni;  // (a union row may go to the interpreter)
             for (int a = 0; a < natts; a++) {
                 Form_pg_attribute att = TupleDescAttr(sdesc, kSortCols + a);
                 Datum d = gslot->tts_values[kSortCols + a];
@@ -787,8 +799,8 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
                 for (int i = 0; i < kb.nslides; i++)
                     req_has[i] = slide_contrib(p, &kb.slides[i], &req_v[i]);
             }
-            batch_eval_row(p, g, jp, jg, done, slid, interp, kframes, &kb, first_older, rv, rn, base, payload, req_has,
-                           req_v);
+            batch_eval_row(p, g, m, jp, jg, done, slid, interp, kframes, &kb, first_older, rv, rn, base, payload,
+                           req_has, req_v);
             // The group's results (and, for group 0, the row) into the result sort.
             ExecClearTuple(rslot);
             memset(rslot->tts_isnull, true, sizeof(bool) * rdesc->natts);
@@ -1164,7 +1176,7 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
     for (int g = 0; g < ngroups; g++) {
         GroupPlan *gp = &p->groups[g];
         const IndexMeta *m = gm[g];
-        JitGroup *jg = !gp->uni && jp && jp->groups[g].fn && m->nstored == jp->groups[g].nstored &&
+        JitGroup *jg = jp && jp->groups[g].fn && m->nstored == jp->groups[g].nstored &&
                                m->stored_fixed == jp->groups[g].stored_fixed
                            ? &jp->groups[g]
                            : nullptr;
@@ -1172,7 +1184,7 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
         bool interp = false;
         for (int k = 0; k < naggs; k++) {
             done[k] = jg && jp->agg_jitted[k];
-            interp |= (!done[k] || gp->uni) && p->windows[p->aggs[k].window].group == g;
+            interp |= !done[k] && p->windows[p->aggs[k].window].group == g;
         }
         tuplesort_performsort(sorts[g]);
         KeyBuf kb;
@@ -1244,8 +1256,8 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
                     first_older = kb.front + 1;
                 }
                 MemoryContextSwitchTo(p->call_cxt);
-                batch_eval_row(p, g, jp, jg, done, slid, interp, kframes, &kb, first_older, rv, rn, base, payload,
-                               nullptr, nullptr);
+                batch_eval_row(p, g, m, jp, jg, done, slid, interp, kframes, &kb, first_older, rv, rn, base,
+                               payload, nullptr, nullptr);
                 ExecClearTuple(rslot);
                 memset(rslot->tts_isnull, true, sizeof(bool) * rdesc->natts);
                 rslot->tts_values[0] = Int64GetDatum(seq);

@@ -31,6 +31,11 @@
 // in an unknown state) and raise as usual.  A connection found broken when
 // a call starts (the node restarted) is opened again once.
 //
+// Messages: a node's NOTICE / WARNING / INFO (a batch()'s count of skipped
+// rows, training_set()'s progress) are kept by the connection's notice
+// receiver and relayed to the caller after each result, with the node named
+// in their CONTEXT.
+//
 // C-style zone (CONTRIBUTING.md): no C++ object with a destructor here.
 #include "feature_ext/deploy/deploy_pg.hpp"
 #include "feature_ext/deploy/internal_pg.hpp"
@@ -70,6 +75,16 @@ struct Prepared {
     Prepared *next;
 };
 
+// A node's NOTICE / WARNING / INFO, kept by the connection's notice
+// receiver (inside libpq: malloc only, nothing that can ereport) until the
+// caller relays it (relay_notices) where an ereport is safe.
+struct Notice {
+    int elevel;
+    int code;
+    char *msg, *detail, *hint;  // malloc'd (detail, hint: nullptr when absent)
+    Notice *next;
+};
+
 struct Conn {
     char *host;
     int port;
@@ -79,12 +94,83 @@ struct Conn {
     Prepared *prepared;
     int nprepared;
     char *tz;           // the TimeZone set on the connection (nullptr: its default)
+    Notice *notices;    // received, not relayed yet (oldest first)
+    Notice **notices_tail;
     Conn *next;
 };
 
 Conn *g_conns = nullptr;  // in TopMemoryContext
 // The application_name of forwarded requests' connections.
 const char *const kForwarderName = "feature_ext forwarder";
+
+void free_notice(Notice *n)
+{
+    free(n->msg);
+    free(n->detail);
+    free(n->hint);
+    free(n);
+}
+
+void forget_notices(Conn *c)
+{
+    for (Notice *n = c->notices; n;) {
+        Notice *next = n->next;
+        free_notice(n);
+        n = next;
+    }
+    c->notices = nullptr;
+    c->notices_tail = &c->notices;
+}
+
+// libpq's notice receiver: keeps the node's NOTICE, WARNING and INFO
+// messages (its client_min_messages already applied there); LOG / DEBUG are
+// not sent to clients.  Runs inside libpq: no ereport, no palloc.
+void keep_notice(void *arg, const PGresult *r)
+{
+    Conn *c = static_cast<Conn *>(arg);
+    const char *sev = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+    int elevel = !sev ? NOTICE : strcmp(sev, "WARNING") == 0 ? WARNING : strcmp(sev, "INFO") == 0 ? INFO
+                                                                 : strcmp(sev, "NOTICE") == 0  ? NOTICE : 0;
+    if (elevel == 0)
+        return;
+    const char *st = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+    const char *det = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
+    const char *hint = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT);
+    auto *n = static_cast<Notice *>(malloc(sizeof(Notice)));
+    if (!n)
+        return;  // out of memory: the message is lost, nothing else
+    n->elevel = elevel;
+    n->code = st && strlen(st) == 5 ? MAKE_SQLSTATE(st[0], st[1], st[2], st[3], st[4])
+                                    : (elevel == WARNING ? ERRCODE_WARNING : ERRCODE_SUCCESSFUL_COMPLETION);
+    n->msg = strdup(msg ? msg : "");
+    n->detail = det ? strdup(det) : nullptr;
+    n->hint = hint ? strdup(hint) : nullptr;
+    n->next = nullptr;
+    if (!n->msg) {
+        free_notice(n);
+        return;
+    }
+    *c->notices_tail = n;
+    c->notices_tail = &n->next;
+}
+
+// Relay what c's node said, as this node's messages with the node named.
+void relay_notices(Conn *c)
+{
+    while (Notice *n = c->notices) {
+        c->notices = n->next;
+        if (!c->notices)
+            c->notices_tail = &c->notices;
+        int elevel = n->elevel, code = n->code;
+        char *m = pstrdup(n->msg);
+        char *d = n->detail ? pstrdup(n->detail) : nullptr;
+        char *h = n->hint ? pstrdup(n->hint) : nullptr;
+        free_notice(n);
+        ereport(elevel, (errcode(code), errmsg_internal("%s", m), d ? errdetail_internal("%s", d) : 0,
+                         h ? errhint("%s", h) : 0, errcontext("on Citus node %s:%d", c->host, c->port)));
+    }
+}
 
 void forget_prepared(Conn *c)
 {
@@ -108,6 +194,7 @@ void drop_conn(Conn *c)
         FreeWaitEventSet(c->wes);
     if (c->conn)
         PQfinish(c->conn);
+    forget_notices(c);
     forget_prepared(c);
     if (c->tz)
         pfree(c->tz);
@@ -243,10 +330,12 @@ Conn *get_conn(const char *host, int port, int32 nodeid)
                         errhint("The request's key is held by that node; it is reached as the current role with "
                                 "citus.node_conninfo and pg_dist_authinfo, as Citus reaches it.")));
     }
-    // The node's notices (none are expected) are not written to this
-    // server's stderr.
+    // Until the connection is ours, the node's notices are dropped (not
+    // written to this server's stderr, libpq's default).
     PQsetNoticeReceiver(pc, [](void *, const PGresult *) {}, nullptr);
     auto *c = static_cast<Conn *>(MemoryContextAllocZero(TopMemoryContext, sizeof(Conn)));
+    c->notices_tail = &c->notices;
+    PQsetNoticeReceiver(pc, keep_notice, c);
     c->host = MemoryContextStrdup(TopMemoryContext, host);
     c->port = port;
     c->user = user;
@@ -304,6 +393,7 @@ PGresult *wait_result(Conn *c)
             if (PQstatus(c->conn) == CONNECTION_BAD)
                 break;
         }
+        relay_notices(c);
     }
     PG_CATCH();
     {
@@ -687,6 +777,19 @@ void citus_gather(GatherNode *nodes, int n, TupleDesc td, Tuplestorestate *ts, v
                     continue;
                 progressed = true;
                 PGresult *r = PQgetResult(c->conn);
+                if (c->notices) {  // what the node said before this result (its batch()'s NOTICEs)
+                    PG_TRY();
+                    {
+                        relay_notices(c);
+                    }
+                    PG_CATCH();
+                    {
+                        if (r)
+                            PQclear(r);
+                        PG_RE_THROW();
+                    }
+                    PG_END_TRY();
+                }
                 if (!r) {  // the command is complete: the next one
                     const char *next = nullptr;
                     if (step[i] == 1 && more[i])

@@ -82,6 +82,7 @@ struct PlanEntry {
     bool valid;
     Oid heapoid;
     bool batch;  // the plan of <name>_batch (never compiled)
+    Oid user;    // the role it was made for: its EXECUTE checks were that role's
 };
 HTAB *g_plans = nullptr;
 bool g_plans_stale = false;  // some entry was invalidated: sweep on next use
@@ -795,14 +796,18 @@ DeployPlan *plan_for(FunctionCallInfo fcinfo, const char *suffix = "")
         e->plan = nullptr;
         e->valid = false;
     }
-    if (e->valid && e->plan && (!g_jit || e->plan->jit_tried))
+    // A plan checked EXECUTE on the functions its expressions call (when
+    // their states were made) for the role it was made for: after SET ROLE
+    // (a pooler switching roles) it is made again for the caller.
+    bool same_user = e->user == GetUserId();
+    if (e->valid && e->plan && same_user && (!g_jit || e->plan->jit_tried))
         return e->plan;
     char *fname = get_func_name(fn);
     char *schema = get_namespace_name(get_func_namespace(fn));
     size_t sl = strlen(suffix), fl = strlen(fname);
     if (sl && fl > sl && strcmp(fname + fl - sl, suffix) == 0)
         fname[fl - sl] = '\0';
-    if (e->valid && e->plan) {  // feature_ext.jit was turned on after planning
+    if (e->valid && e->plan && same_user) {  // feature_ext.jit was turned on after planning
         ensure_jit(e->plan, schema, fname);
         return e->plan;
     }
@@ -863,6 +868,7 @@ DeployPlan *plan_for(FunctionCallInfo fcinfo, const char *suffix = "")
     PG_END_TRY();
     e->plan = p;
     e->heapoid = p->heapoid;
+    e->user = GetUserId();
     e->valid = true;
     e->batch = *suffix != '\0';
     if (want_jit)
@@ -1706,7 +1712,7 @@ bool source_is_name(const char *src)
 // citus_parallel_batch does for batch(): each node runs training_set() over
 // each of its shards (as the caller; that shard's plan there, its history
 // the shard's rows, which hold every row of its keys), this node its own.
-// The nodes' progress NOTICEs are not relayed.
+// The nodes' progress NOTICEs are relayed by the gather (citus_forward_pg.cpp).
 void citus_parallel_training(fe::DeployPlan *p, ReturnSetInfo *rsi, const char *dep, const char *mode, Oid rowtype)
 {
     fe::CitusRoute *r = p->route;

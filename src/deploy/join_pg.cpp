@@ -1320,8 +1320,8 @@ void plan_last(JB *b, JoinStep *s, int si, RangeTblEntry *rte, Node *onqual)
     foreach (lc, sq->targetList) {
         TargetEntry *tle = lfirst_node(TargetEntry, lc);
         if (!tle->resjunk)
-            s->outs[i] = ExecInitExpr(reinterpret_cast<Expr *>(remap(b, reinterpret_cast<Node *>(tle->expr), 1, si, 0,
-                                                                     s->need)),
+            s->outs[i] = ExecInitExpr(reinterpret_cast<Expr *>(remap(b, expand_call_args(reinterpret_cast<Node *>(tle->expr)),
+                                                                     1, si, 0, s->need)),
                                       nullptr);
         i++;
     }

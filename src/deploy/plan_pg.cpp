@@ -580,6 +580,28 @@ Node *strip_collate(Node *node, void *ctx)
     return expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(strip_collate), ctx);
 }
 
+Node *expand_args_mutator(Node *node, void *ctx)
+{
+    if (!node)
+        return nullptr;
+    node = expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(reinterpret_cast<void (*)()>(expand_args_mutator)),
+                                   ctx);
+    if (IsA(node, FuncExpr)) {
+        auto *f = reinterpret_cast<FuncExpr *>(node);
+        bool named = false;
+        ListCell *lc;
+        foreach (lc, f->args)
+            named |= IsA(lfirst(lc), NamedArgExpr);
+        HeapTuple tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(f->funcid));
+        if (!HeapTupleIsValid(tup))
+            elog(ERROR, "cache lookup failed for function %u", f->funcid);
+        if (named || list_length(f->args) < reinterpret_cast<Form_pg_proc>(GETSTRUCT(tup))->pronargs)
+            f->args = expand_function_arguments(f->args, false, f->funcresulttype, tup);
+        ReleaseSysCache(tup);
+    }
+    return node;
+}
+
 Node *replace_winfuncs(Node *node, void *ctx)
 {
     if (!node)
@@ -1080,6 +1102,11 @@ void plan_agg(PlanBuild *b, WindowFunc *wf, AggPlan *a, int k)
 }
 
 }  // namespace
+
+Node *expand_call_args(Node *node)
+{
+    return expand_args_mutator(node, nullptr);
+}
 
 void agg_ready(DeployPlan *p, AggPlan *a)
 {
@@ -1649,7 +1676,8 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
         q->targetList = keep;
         foreach (tl, q->targetList) {
             TargetEntry *tle = lfirst_node(TargetEntry, tl);
-            tle->expr = reinterpret_cast<Expr *>(strip_collate(reinterpret_cast<Node *>(tle->expr), nullptr));
+            tle->expr = reinterpret_cast<Expr *>(
+                expand_call_args(strip_collate(reinterpret_cast<Node *>(tle->expr), nullptr)));
         }
     }
     if (q->commandType != CMD_SELECT || q->utilityStmt)

@@ -389,7 +389,8 @@ void map_columns(UnionSource *s, Relation u, Relation heap, TupleDesc md, const 
             s->comp_cols[s->ncomp] = plain;
             s->comp_all = bms_union(s->comp_all, plain);
             // ExecInitExpr checks EXECUTE on every function it calls.
-            s->comp_state[s->ncomp] = ExecInitExpr(e, nullptr);
+            s->comp_state[s->ncomp] = ExecInitExpr(reinterpret_cast<Expr *>(expand_call_args(reinterpret_cast<Node *>(e))),
+                                                   nullptr);
             s->ncomp++;
             continue;
         }
@@ -851,8 +852,8 @@ void resolve(DeployPlan *p, UnionSource *s, const IndexMeta *main_meta)
 {
     if (!cached_slot(p->cxt, s->indexoid, &s->slot, &s->slot_generation, &s->meta))
         return;
-    if (main_meta && s->relid != p->heapoid)
-        s->same_layout = same_layout(main_meta, s->meta, s->to_main);
+    if (main_meta && s->relid != p->heapoid)  // (computed columns are not in the payloads)
+        s->same_layout = s->ncomp == 0 && same_layout(main_meta, s->meta, s->to_main);
 }
 
 
@@ -1101,15 +1102,19 @@ int union_collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *re
 
 namespace fe {
 
-void union_batch_rows(DeployPlan *p, int gi, const Rows *mainv, const Datum *reqv, const bool *reqn, int64 base,
-                      Rows *out)
+bool union_batch_rows(DeployPlan *p, int gi, const Rows *mainv, const Datum *reqv, const bool *reqn, int64 base,
+                      Datum based, Rows *out, const IndexMeta *main_meta, JitPlan *jp, JitGroup *jg,
+                      const uint8 *req, jit::KFrame *kframes, int *rc)
 {
     GroupPlan *g = &p->groups[gi];
     UnionGroup *ug = g->uni;
     int natts = p->natts, ns = ug->nsrc;
+    bool use_jit = jg && main_meta;
     for (int i = 0; i < ns; i++)
-        if (ug->src[i].read && ug->src[i].relid != p->heapoid)
-            resolve(p, &ug->src[i], nullptr);
+        if (ug->src[i].read && ug->src[i].relid != p->heapoid) {
+            resolve(p, &ug->src[i], use_jit ? main_meta : nullptr);
+            use_jit &= ug->src[i].same_layout;
+        }
     auto **sorder = static_cast<int64 **>(palloc0(sizeof(int64 *) * Max(ns, 1)));
     auto ***spay = static_cast<const uint8 ***>(palloc0(sizeof(uint8 **) * Max(ns, 1)));
     auto *scount = static_cast<int *>(palloc0(sizeof(int) * Max(ns, 1)));
@@ -1121,6 +1126,7 @@ void union_batch_rows(DeployPlan *p, int gi, const Rows *mainv, const Datum *req
         sorder[0] = mainv->order;
         scount[0] = mainv->n;
         total += mainv->n;
+        use_jit &= mainv->payloads != nullptr;
     }
     auto *merged = static_cast<UnionRowRef *>(palloc(sizeof(UnionRowRef) * Max(total, 1)));
     int *at = static_cast<int *>(palloc(sizeof(int) * Max(ns, 1)));
@@ -1128,25 +1134,37 @@ void union_batch_rows(DeployPlan *p, int gi, const Rows *mainv, const Datum *req
     out->n = n;
     out->order = static_cast<int64 *>(palloc(sizeof(int64) * Max(n, 1)));
     out->orderd = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
-    out->payloads = nullptr;
-    out->values = static_cast<Datum *>(palloc(sizeof(Datum) * size_t(Max(n, 1)) * natts));
-    out->isnull = static_cast<bool *>(palloc(sizeof(bool) * size_t(Max(n, 1)) * natts));
+    out->payloads = use_jit ? static_cast<const uint8 **>(palloc(sizeof(uint8 *) * Max(n, 1))) : nullptr;
+    // (values only for the interpreter: not when the kernel computes every aggregate of the group)
+    bool decode = !use_jit || !jg->all_jitted;
+    out->values = decode ? static_cast<Datum *>(palloc(sizeof(Datum) * size_t(Max(n, 1)) * natts)) : nullptr;
+    out->isnull = decode ? static_cast<bool *>(palloc(sizeof(bool) * size_t(Max(n, 1)) * natts)) : nullptr;
     Pending pend{0, static_cast<PendingRow *>(palloc(sizeof(PendingRow) * Max(n, 1)))};
     for (int i = 0; i < n; i++) {
         const UnionRowRef &ref = merged[i];
         out->order[i] = sorder[ref.src][ref.idx];
         if (main_in && ref.src == 0) {
             out->orderd[i] = mainv->orderd[ref.idx];
-            memcpy(out->values + size_t(i) * natts, mainv->values + size_t(ref.idx) * natts, sizeof(Datum) * natts);
-            memcpy(out->isnull + size_t(i) * natts, mainv->isnull + size_t(ref.idx) * natts, sizeof(bool) * natts);
+            if (use_jit)
+                out->payloads[i] = mainv->payloads[ref.idx];
+            if (decode) {
+                memcpy(out->values + size_t(i) * natts, mainv->values + size_t(ref.idx) * natts, sizeof(Datum) * natts);
+                memcpy(out->isnull + size_t(i) * natts, mainv->isnull + size_t(ref.idx) * natts, sizeof(bool) * natts);
+            }
             continue;
         }
         out->orderd[i] = order_to_datum(g->order_kind, out->order[i]);
-        decode_row(p, g, &ug->src[ref.src], spay[ref.src][ref.idx], out->orderd[i], reqv, reqn,
-                   out->values + size_t(i) * natts, out->isnull + size_t(i) * natts, &pend);
+        if (use_jit)
+            out->payloads[i] = spay[ref.src][ref.idx];
+        if (decode)
+            decode_row(p, g, &ug->src[ref.src], spay[ref.src][ref.idx], out->orderd[i], reqv, reqn,
+                       out->values + size_t(i) * natts, out->isnull + size_t(i) * natts, &pend);
     }
+    if (use_jit)  // the union tables' payloads are valid only inside the read section
+        *rc = call_group_kernel(p, jp, jg, out, base, based, req, reqv, reqn, kframes);
     st.reader_exit(reader_id());
     compute_pending(p, &pend);
+    return use_jit;
 }
 
 }  // namespace fe

@@ -311,8 +311,42 @@ void free_op(PendingOp &op)
     op.node = 0;
 }
 
+// Read sections and subtransactions.  A read section (Store::reader_enter
+// .. reader_exit) pins the epoch; an error raised inside one unwinds without
+// its exit.  A top-level abort clears the backend's reader slot (abort_all);
+// a subtransaction's abort (a PL/pgSQL EXCEPTION block, a savepoint) brings
+// it back to the depth it had when that subtransaction began, which is 0
+// unless a read section runs code that opens subtransactions (recorded here
+// only then; absent = 0).  Without this, an error caught inside the
+// transaction would keep the epoch pinned, and every index's freed memory
+// unreclaimed, until the transaction ended.
+struct SubDepth {
+    SubTransactionId subid;
+    uint64 depth;
+};
+std::vector<SubDepth> g_sub_depths;
+
+core::ReaderSlot *my_reader_slot()
+{
+    if (!store_ready() || !MyProc)
+        return nullptr;
+    core::Store &st = store();
+    return st.at<core::ReaderSlot>(st.hdr()->readers) + reader_id();
+}
+
+void reader_back_to(uint64 depth)
+{
+    core::ReaderSlot *rs = my_reader_slot();
+    if (rs && rs->depth > depth) {
+        rs->depth = depth;
+        if (depth == 0)
+            rs->epoch.store(0, std::memory_order_release);
+    }
+}
+
 void reset_state()
 {
+    g_sub_depths.clear();
     if (g_spill)
         BufFileClose(g_spill);
     if (g_done)
@@ -688,9 +722,12 @@ void xact_callback(XactEvent event, void *)
             if (!g_ops.empty() || !g_created.empty() || !g_dropped.empty() || !g_decisions.empty())
                 commit_all();
             g_building = nullptr;
+            g_sub_depths.clear();
+            reader_back_to(0);  // no read section spans a commit (one left by a caught error ends here)
             break;
         case XACT_EVENT_ABORT:
             abort_all();
+            g_sub_depths.clear();
             break;
         case XACT_EVENT_PRE_PREPARE:
             if (!RecoveryInProgress())
@@ -711,8 +748,23 @@ void xact_callback(XactEvent event, void *)
 
 void subxact_callback(SubXactEvent event, SubTransactionId mySubid, SubTransactionId, void *)
 {
+    if (event == SUBXACT_EVENT_START_SUB) {
+        core::ReaderSlot *rs = my_reader_slot();
+        if (rs && rs->depth > 0)
+            pg_entry([&]() { g_sub_depths.push_back(SubDepth{mySubid, rs->depth}); });
+        return;
+    }
+    if (event != SUBXACT_EVENT_ABORT_SUB && event != SUBXACT_EVENT_COMMIT_SUB)
+        return;
+    uint64 depth_at_start = 0;
+    while (!g_sub_depths.empty() && g_sub_depths.back().subid >= mySubid) {
+        if (g_sub_depths.back().subid == mySubid)
+            depth_at_start = g_sub_depths.back().depth;
+        g_sub_depths.pop_back();
+    }
     if (event != SUBXACT_EVENT_ABORT_SUB)
         return;
+    reader_back_to(depth_at_start);
     pg_entry([&]() {
         // Operations of the aborted subtransaction and its children (larger ids).
         size_t keep = 0;

@@ -110,5 +110,11 @@ void take_jit_results(DeployPlan *p, JitPlan *jp, int g);
 // Output columns of a row in p->req_slot, aggregate results in p->params.
 // joined: the joins were filled for this row already (join_in_windows).
 void project_row(DeployPlan *p, const Datum *values, const bool *isnull, Datum *ov, bool *on, bool joined = false);
+// What PostgreSQL's planner does to a function call before the executor
+// sees it (eval_const_expressions' expand_function_arguments): named
+// arguments in declaration order, omitted ones filled with their defaults,
+// in every FuncExpr of node (a copy).  Without it a call relying on a
+// default reached the function with an argument missing (deploy/plan_pg.cpp).
+Node *expand_call_args(Node *node);
 
 }  // namespace fe

@@ -15,6 +15,7 @@
 #pragma once
 
 #include "feature_ext/deploy/deploy_pg.hpp"
+#include "feature_ext/jit/spec.hpp"
 
 namespace fe {
 
@@ -91,10 +92,16 @@ void union_batch_check(DeployPlan *p, const char *what);
 // Offline (deploy/batch_pg.cpp): the rows of group gi's window for a source
 // row = the history view of the deployment's table (mainv, newest first;
 // ignored under INSTANCE_NOT_IN_WINDOW) merged with every union table's rows
-// of the key with order value up to base, in the tie order; interpreter
-// only (out->payloads is nullptr).
-void union_batch_rows(DeployPlan *p, int gi, const Rows *mainv, const Datum *reqv, const bool *reqn, int64 base,
-                      Rows *out);
+// of the key with order value up to base, in the tie order.  With a kernel
+// (jg, of jp; main_meta: the layout the deployment's rows were encoded in,
+// mainv->payloads set) and every read source in that layout, the kernel
+// runs on the merged rows inside the read section (request row: req, its
+// frames in kframes) and *rc is its code; returns whether it ran.  The
+// values are decoded unless the kernel ran and computes every aggregate of
+// the group (on kNeedInterpreter the caller merges again without one).
+bool union_batch_rows(DeployPlan *p, int gi, const Rows *mainv, const Datum *reqv, const bool *reqn, int64 base,
+                      Datum based, Rows *out, const IndexMeta *main_meta, JitPlan *jp, JitGroup *jg,
+                      const uint8 *req, jit::KFrame *kframes, int *rc);
 // The PostgreSQL dialect: a query over FROM (SELECT cols FROM t UNION ALL
 // SELECT cols FROM t2 ...) u becomes, in place, the same query over t whose
 // windows carry feature_ext.window_union('t2'::regclass) in PARTITION BY.

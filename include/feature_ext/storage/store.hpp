@@ -215,6 +215,11 @@
 // limbo list of E-1 can have no reader left and is freed.  Advancing and
 // pushing are serialised by limbo_lock.  A reader that dies clears its slot
 // (the PostgreSQL layer does it in on_shmem_exit; a crash resets all memory).
+// Entries nest (a depth count, owner-only).  An error raised inside a read
+// section unwinds past its exit: the PostgreSQL layer clears the slot at the
+// transaction's end and brings the depth back to its value at the start of a
+// subtransaction that aborts (storage/xact_pg.cpp), so a caught error does
+// not keep the epoch from advancing.
 // A dropped index is marked kDropped with the epoch of its drop and freed
 // whole once the epoch has advanced twice past it.
 //

@@ -128,6 +128,21 @@ SELECT * FROM alice.fx('a', 8, 'x', '2026-01-01 00:03+00');
 SET ROLE alice;
 SELECT feature_ext.undeploy('alice.fx');
 RESET ROLE;
+-- ... and again when the session's role changes (SET ROLE, as a pooler
+-- does): a plan made for alice is not mallory's (made again for him).
+SET ROLE alice;
+CREATE FUNCTION alice.priv_fn(x float8) RETURNS float8 LANGUAGE sql IMMUTABLE AS 'SELECT x * 2';
+REVOKE EXECUTE ON FUNCTION alice.priv_fn(float8) FROM PUBLIC;
+SELECT feature_ext.deploy('alice.fy', $q$SELECT k, alice.priv_fn(sum(v) OVER w) AS s
+  FROM alice.ev WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 5 PRECEDING AND CURRENT ROW)$q$);
+SELECT * FROM alice.fy('a', 8, 'x', '2026-01-01 00:03+00');
+SET ROLE mallory;
+SELECT * FROM alice.fy('a', 8, 'x', '2026-01-01 00:03+00');
+SET ROLE alice;
+SELECT * FROM alice.fy('a', 8, 'x', '2026-01-01 00:03+00');
+SELECT feature_ext.undeploy('alice.fy');
+DROP FUNCTION alice.priv_fn(float8);
+RESET ROLE;
 
 -- 4. Replacing or dropping another role's deployment is refused.
 SET ROLE mallory;
