@@ -1151,8 +1151,9 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
                 MemoryContextSwitchTo(work);
                 break;
             }
-            if (p->ncomp > 0)
-                compute_request_columns(p, v, nl);
+            // (the table's stored rows give their computed columns to no
+            // window: plan_impl refuses reading them over stored rows, so
+            // they stay NULL, never evaluated; only requests compute them)
             int64 seq = nstored++;
             // Stored rows without an order value are in no request's window
             // (the index leaves them out; PostgreSQL sorts them last).
