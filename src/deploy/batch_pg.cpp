@@ -938,9 +938,11 @@ TupleDesc train_sort_desc(DeployPlan *p)
 }
 
 // Every column equal (NULL equals NULL), by binary image: the same stored row.
+// (The table's columns: a FROM subquery's computed ones are a request's
+// only, never computed for stored rows.)
 bool same_row(DeployPlan *p, const Datum *a, const bool *an, const Datum *b, const bool *bn)
 {
-    for (int i = 0; i < p->natts; i++) {
+    for (int i = 0; i < p->nreal; i++) {
         Form_pg_attribute att = TupleDescAttr(p->heap_desc, i);
         if (att->attisdropped)
             continue;

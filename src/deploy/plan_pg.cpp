@@ -1817,8 +1817,9 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
         // columns match by name: FROM (SELECT v AS id, ...) reads t.v as id);
         // a column the subquery leaves out is matched by no name.
         if (exposed != NIL) {
+            p->match_desc = CreateTupleDescCopy(p->heap_desc);
             for (int a = 0; a < p->nreal; a++) {
-                Form_pg_attribute att = TupleDescAttr(p->heap_desc, a);
+                Form_pg_attribute att = TupleDescAttr(p->match_desc, a);
                 if (!att->attisdropped)
                     namestrcpy(&att->attname, psprintf("\x01 feature_ext hidden %d", a + 1));
             }
@@ -1826,7 +1827,7 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
             foreach (xc, exposed) {
                 TargetEntry *xt = lfirst_node(TargetEntry, xc);
                 Var *xv = reinterpret_cast<Var *>(xt->expr);
-                Form_pg_attribute att = TupleDescAttr(p->heap_desc, xv->varattno - 1);
+                Form_pg_attribute att = TupleDescAttr(p->match_desc, xv->varattno - 1);
                 if (strncmp(NameStr(att->attname), "\x01", 1) == 0)  // (the first name it has)
                     namestrcpy(&att->attname, xt->resname + strlen(kExposedPrefix));
             }

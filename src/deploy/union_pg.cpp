@@ -508,7 +508,8 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
     ug->order = order;
     ug->uw = uw;
     ug->src = static_cast<UnionSource *>(palloc0(sizeof(UnionSource) * (uw->nrels + 1)));
-    TupleDesc md = p->heap_desc;  // (with the FROM subquery's computed columns)
+    // (with the FROM subquery's computed columns, under its names)
+    TupleDesc md = p->match_desc ? p->match_desc : p->heap_desc;
     if (mm) {
         UnionSource *s = &ug->src[ug->nsrc++];
         s->relid = RelationGetRelid(heap);
@@ -554,7 +555,7 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
         s->natts = ud->natts;
         s->to_main = static_cast<AttrNumber *>(palloc0(sizeof(AttrNumber) * Max(ud->natts, 1)));
         if (uw->cols[r])
-            map_columns(s, u, heap, p->heap_desc, uw->cols[r], wname);
+            map_columns(s, u, heap, md, uw->cols[r], wname);
         // The rows are found through the table's index on its key and order
         // columns: those are the table's own columns, not computed.
         for (int c = 0; c < s->ncomp; c++) {
