@@ -96,9 +96,14 @@ SELECT chk('batch_equals_pg', run($$SELECT row(x.*)::text FROM p_err_batch('SELE
 -- training_set: label rows without v = 3; the table's stored rows never give
 -- their computed columns to anything (refused), so a stored row must not fail it
 SELECT chk('training_set_stored_rows', run($$SELECT count(*) FROM feature_ext.training_set('p_err', 'SELECT * FROM t1 WHERE id <> 7', NULL::p_err_result) x$$), '(19)');
+-- (frfix: a label row that is a row of the table is its own stored copy,
+-- counted once, as of its time: PostgreSQL's window query over the table;
+-- a request p_err(r.*) for a row already stored counts it twice, so the
+-- requests were not the expectation)
 SELECT chk('training_set_equals_requests',
   run($$SELECT row(x.*)::text FROM feature_ext.training_set('p_err', 'SELECT * FROM t1 WHERE id > 7', NULL::p_err_result) x$$),
-  run($$SELECT (SELECT row(x.*)::text FROM p_err(r.id, r.k, r.c3f, r.ts, r.c7str, r.v) x) FROM t1 r WHERE id > 7$$));
+  run($$SELECT row(k, q, sv)::text FROM (SELECT id, k, CASE WHEN id > 7 THEN 10 / (v - 3) END AS q,
+        sum(v) OVER (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS sv FROM t1) y WHERE id > 7$$));
 
 -- ---- refusals where the table's stored rows would be read through a computed column
 SELECT refused('shadow_partition_key', $$SELECT k, sum(v) OVER w AS sv FROM (SELECT upper(k) AS k, ts, v FROM t1) s
