@@ -657,6 +657,19 @@ bool reads_computed_walker(Node *node, void *ctx)
     return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(reads_computed_walker)),
                                   ctx);
 }
+bool reads_attno_walker(Node *node, void *ctx)
+{
+    if (!node)
+        return false;
+    if (IsA(node, Var))
+        return reinterpret_cast<Var *>(node)->varattno == *static_cast<AttrNumber *>(ctx) &&
+               reinterpret_cast<Var *>(node)->varlevelsup == 0 && !IS_SPECIAL_VARNO(reinterpret_cast<Var *>(node)->varno);
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(reads_attno_walker)), ctx);
+}
+bool reads_attno(Node *node, AttrNumber a)
+{
+    return reads_attno_walker(node, &a);
+}
 bool reads_computed(Node *node, int nreal, AttrNumber *found)
 {
     ReadsComputed r{nreal, 0};
@@ -1811,7 +1824,14 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
             // arguments ordered, defaults filled (ExecInitExpr checks
             // EXECUTE on what it calls).
             e = expand_call_args(strip_collate(e, nullptr));
-            p->comp_state[c] = ExecInitExpr(reinterpret_cast<Expr *>(e), nullptr);
+            // Only a column the query reads is computed (PostgreSQL's
+            // planner drops the others: an unread 10 / (v - 3) fails
+            // nothing, an unread volatile call is not made); the others
+            // stay attributes (union tables' columns match them by name),
+            // NULL in every request row.
+            AttrNumber ca = AttrNumber(p->nreal + c + 1);
+            if (reads_attno(reinterpret_cast<Node *>(q->targetList), ca))
+                p->comp_state[c] = ExecInitExpr(reinterpret_cast<Expr *>(e), nullptr);
         }
         // The table's columns under the subquery's names (union tables'
         // columns match by name: FROM (SELECT v AS id, ...) reads t.v as id);

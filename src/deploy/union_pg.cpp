@@ -1278,40 +1278,6 @@ Node *map_sub_vars(Node *node, void *ctx)
 
 namespace {
 
-// Which of the FROM subquery's columns (range table entry 1) the query
-// reads, at any depth (used[1..n]).
-struct SubUse {
-    bool *used;
-    int n;
-    int depth;
-};
-
-bool sub_use_walker(Node *node, void *ctx)
-{
-    if (!node)
-        return false;
-    auto *u = static_cast<SubUse *>(ctx);
-    if (IsA(node, Var)) {
-        Var *v = reinterpret_cast<Var *>(node);
-        if (int(v->varlevelsup) == u->depth && v->varno == 1) {
-            if (v->varattno <= 0)  // a whole row: all of them (refused by map_sub_vars)
-                for (int i = 1; i <= u->n; i++)
-                    u->used[i] = true;
-            else if (v->varattno <= u->n)
-                u->used[v->varattno] = true;
-        }
-        return false;
-    }
-    if (IsA(node, Query)) {
-        u->depth++;
-        bool r = query_tree_walker(reinterpret_cast<Query *>(node),
-                                   reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(sub_use_walker)), ctx, 0);
-        u->depth--;
-        return r;
-    }
-    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(sub_use_walker)), ctx);
-}
-
 // A whole-row or system column reference of the subquery's table.
 bool whole_row_walker(Node *node, void *ctx)
 {
@@ -1391,11 +1357,6 @@ bool from_subquery_rewrite(Query *q)
         }
     }
     table_close(rr, AccessShareLock);
-    // The subquery's columns the query reads: only those are computed
-    // (PostgreSQL never evaluates a column no one reads).
-    int nout = list_length(in->targetList);
-    SubUse use{static_cast<bool *>(palloc0(sizeof(bool) * (nout + 1))), nout, 0};
-    (void) query_tree_walker(q, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(sub_use_walker)), &use, 0);
     SubMap m{in, static_cast<AttrNumber *>(palloc0(sizeof(AttrNumber) * (list_length(in->targetList) + 1))), 0};
     List *comp = NIL;
     ListCell *lc;
@@ -1411,8 +1372,6 @@ bool from_subquery_rewrite(Query *q)
                             errmsg("column \"%s\" of the deployment's FROM subquery reads its table's row as a whole "
                                    "(or a system column)", te->resname ? te->resname : "?column?"),
                             errhint("Name the table's columns it reads (ROW(a, b) or the columns themselves).")));
-        else if (!use.used[te->resno])
-            m.attno[m.n++] = InvalidAttrNumber;  // (read by no one: never computed)
         else {
             // a computed column: a virtual attribute of the request row
             TargetEntry *ct = makeTargetEntry(static_cast<Expr *>(copyObjectImpl(e)), 0,
