@@ -208,6 +208,120 @@ SELECT feature_ext.deploy('fsj2', $$
 \set VERBOSITY default
 SELECT feature_ext.undeploy('fsj');
 DROP TABLE lm, lj, lk;
+-- Review fixes (test/scripts/review_fr.sh), each against PostgreSQL's executor.
+CREATE FUNCTION deploy_err(q text) RETURNS text LANGUAGE plpgsql AS $f$
+BEGIN
+  PERFORM feature_ext.deploy('fsx', q);
+  PERFORM feature_ext.undeploy('fsx');
+  RETURN 'deployed';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ': ' || SQLERRM;
+END $f$;
+-- Computed expressions as PostgreSQL's planner leaves them: a default
+-- argument filled, named arguments ordered, COLLATE (a call relying on the
+-- default crashed the backend; named arguments and COLLATE were errors)
+CREATE FUNCTION fs_def(a int8, s text DEFAULT 'abc') RETURNS int8 LANGUAGE plpgsql IMMUTABLE
+  AS 'BEGIN RETURN a * 1000 + length(s); END';
+SELECT feature_ext.deploy('fsargs', $$
+  SELECT k, x, y, kk, sum(v) OVER w AS sv
+    FROM (SELECT k, ts, v, fs_def(v) AS x, fs_def(s => 'hello', a => v) AS y, k COLLATE "C" AS kk FROM fm) s
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$);
+SELECT * FROM fsargs(1, 'k0', 0, 5000, NULL, 21, NULL);
+SELECT (SELECT row(x.*)::text FROM fsargs(1, 'k0', 0, 5000, NULL, 21, NULL) x) =
+       (SELECT row(k, x, y, kk, sv)::text FROM (
+          SELECT k, ts, fs_def(v) AS x, fs_def(s => 'hello', a => v) AS y, k COLLATE "C" AS kk,
+                 sum(v) OVER (ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS sv
+            FROM (SELECT k, ts, v FROM fm WHERE k = 'k0' UNION ALL SELECT 'k0', 5000, 21) a) b WHERE ts = 5000) AS same;
+-- A plain column the subquery renames: union columns match the subquery's
+-- names (id is fm.v here, v is fm.id), never the table's
+CREATE TABLE fr2 (k text, g int4, t timestamp, v int4, id int8) USING feature_store;
+CREATE INDEX ON fr2 USING skiplist (g, t);
+INSERT INTO fr2 SELECT k, g, t, id, v FROM fu;
+SELECT feature_ext.deploy('fsren', $$
+  SELECT g, t, id, sum(id) OVER w AS sid, count(*) OVER w AS n
+    FROM (select v as id, k, int(gf) as g, timestamp(tstr) as t, id as v from fm)
+  WINDOW w AS (UNION (select k, g, t, v, id from fr2)
+               PARTITION BY g ORDER BY t ROWS BETWEEN 2 PRECEDING AND CURRENT ROW INSTANCE_NOT_IN_WINDOW)$$);
+SELECT * FROM fsren(7, 'k0', 1.2, 500, '2020-05-29 15:04:00', 5, NULL);
+SELECT sid, n FROM (
+  SELECT src, sum(id) OVER w AS sid, count(*) OVER w AS n
+    FROM (SELECT TIMESTAMP '2020-05-29 15:04:00' AS t, 5::int8 AS id, 1 AS src
+          UNION ALL SELECT t, id, 0 FROM fr2 WHERE g = 1 AND t <= '2020-05-29 15:04:00') a
+  WINDOW w AS (ORDER BY t, src ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)) b WHERE src = 1;
+-- (fu's v and id have the table's types, not the subquery's: refused)
+SELECT deploy_err($$SELECT g, sum(id) OVER w AS sid
+    FROM (select v as id, k, int(gf) as g, timestamp(tstr) as t, id as v from fm)
+  WINDOW w AS (UNION (select k, g, t, v, id from fu)
+               PARTITION BY g ORDER BY t ROWS BETWEEN 2 PRECEDING AND CURRENT ROW INSTANCE_NOT_IN_WINDOW)$$);
+-- A computed column the query does not read is never evaluated (fm's row
+-- with v = 21 would divide by zero), in requests and batch; a volatile one
+-- is evaluated once per request only (training_set: the label rows, not the
+-- table's stored rows)
+SELECT feature_ext.deploy('fsun', $$
+  SELECT k, sum(v) OVER w AS sv FROM (SELECT k, ts, v, 10 / (v - 21) AS bad FROM fm) s
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$);
+SELECT sv FROM fsun(1, 'k0', 0, 5000, NULL, 21, NULL);
+SELECT (SELECT array_agg(row(x.*)::text ORDER BY row(x.*)::text) FROM fsun_batch('SELECT * FROM fm') x) =
+       (SELECT array_agg(row(k, sv)::text ORDER BY row(k, sv)::text) FROM (
+          SELECT k, sum(v) OVER w AS sv FROM (SELECT k, ts, v, 10 / (v - 21) AS bad FROM fm) s
+          WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)) y) AS batch_same;
+SELECT feature_ext.deploy('fserr', $$
+  SELECT k, q, sum(v) OVER w AS sv FROM (SELECT k, ts, v, 10 / (v - 21) AS q FROM fm) s
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$);
+SELECT count(*) AS n FROM feature_ext.training_set('fserr', 'SELECT * FROM fm WHERE v <> 21', NULL::fserr_result);
+SELECT (SELECT array_agg(row(x.*)::text ORDER BY row(x.*)::text)
+          FROM feature_ext.training_set('fserr', 'SELECT * FROM fm WHERE v <> 21 AND id > 110', NULL::fserr_result) x) =
+       (SELECT array_agg((SELECT row(x.*)::text FROM fserr(r.id, r.k, r.gf, r.ts, r.tstr, r.v, r.d) x)
+                         ORDER BY (SELECT row(x.*)::text FROM fserr(r.id, r.k, r.gf, r.ts, r.tstr, r.v, r.d) x))
+          FROM fm r WHERE v <> 21 AND id > 110) AS training_same;
+CREATE SEQUENCE fs_seq;
+SELECT feature_ext.deploy('fsseq', $$
+  SELECT k, n, sum(v) OVER w AS sv FROM (SELECT k, ts, v, nextval('fs_seq') AS n, nextval('fs_seq') * 0 AS unused FROM fm) s
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$);
+SELECT n FROM fsseq(1, 'k0', 0, 5000, NULL, 21, NULL);
+SELECT count(*) FROM feature_ext.training_set('fsseq', 'SELECT * FROM fm WHERE id < 103', NULL::fsseq_result);
+SELECT last_value AS calls FROM fs_seq;  -- 1 request + 2 label rows
+-- An aggregate over a computed column in an INSTANCE_NOT_IN_WINDOW union
+-- window beside a window over the table's stored rows (the check is per
+-- window function)
+SELECT feature_ext.deploy('fstwo', $$
+  SELECT g, sum(c) OVER w AS sc, count(*) OVER w2 AS n2
+    FROM (SELECT k, ts, CAST(gf AS int4) AS g, CAST(tstr AS timestamp) AS t, v * 3 AS c, v FROM fm) s
+  WINDOW w AS (PARTITION BY g, feature_ext.window_union('fu'::regclass, 'g, t, v * 3 AS c, v'),
+                            feature_ext.instance_not_in_window()
+               ORDER BY t RANGE BETWEEN INTERVAL '30 seconds' PRECEDING AND CURRENT ROW),
+         w2 AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$);
+SELECT * FROM fstwo(901, 'k1', 1.3, 15, '2020-05-29 15:00:30', 4, NULL);
+SELECT 1 AS g,
+       (SELECT 3 * 4 + sum(v * 3) FROM fu WHERE g = 1 AND t BETWEEN '2020-05-29 15:00:00' AND '2020-05-29 15:00:30') AS sc,
+       1 + (SELECT count(*) FROM (SELECT 1 FROM fm WHERE k = 'k1' AND ts <= 15 ORDER BY ts DESC LIMIT 2) z) AS n2;
+-- ... and over a window that reads the table's stored rows: refused
+SELECT deploy_err($$SELECT g, sum(c) OVER w2 AS sc
+    FROM (SELECT k, ts, CAST(gf AS int4) AS g, CAST(tstr AS timestamp) AS t, v * 3 AS c, v FROM fm) s
+  WINDOW w2 AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$);
+-- Refused at deploy (0A000), saying what: a whole-row reference, and a
+-- subquery that is more than a projection of the table (both dialects)
+SELECT deploy_err($$SELECT k, r, sum(v) OVER w AS sv FROM (SELECT k, ts, v, fm AS r FROM fm) s
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$);
+SELECT n, deploy_err(format($$SELECT k, c, sum(v) OVER w AS sv FROM (%s) s
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$, sub))
+  FROM (VALUES ('where', 'SELECT k, ts, v, v * 2 AS c FROM fm WHERE v > 3'),
+               ('distinct', 'SELECT DISTINCT k, ts, v, v * 2 AS c FROM fm'),
+               ('limit', 'SELECT k, ts, v, v * 2 AS c FROM fm LIMIT 5'),
+               ('order_by', 'SELECT k, ts, v, v * 2 AS c FROM fm ORDER BY ts'),
+               ('aggregate', 'SELECT k, max(ts) AS ts, sum(v) AS v, count(*) AS c FROM fm GROUP BY k'),
+               ('for_update', 'SELECT k, ts, v, v * 2 AS c FROM fm FOR UPDATE'),
+               ('for_share', 'SELECT k, ts, v, v * 2 AS c FROM fm FOR SHARE')) s(n, sub);
+SELECT n, deploy_err(format($$SELECT k, g, sum(v) OVER w AS sv FROM (%s)
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS_RANGE BETWEEN 20 PRECEDING AND CURRENT ROW)$$, sub))
+  FROM (VALUES ('where', 'select k, int(gf) as g, ts, v from fm where v > 3'),
+               ('distinct', 'select distinct k, int(gf) as g, ts, v from fm'),
+               ('limit', 'select k, int(gf) as g, ts, v from fm limit 5')) s(n, sub);
+DROP FUNCTION deploy_err(text);
+SELECT feature_ext.undeploy(n) FROM unnest(ARRAY['fsargs', 'fsren', 'fsun', 'fserr', 'fsseq', 'fstwo']) n;
+DROP FUNCTION fs_def(int8, text);
+DROP SEQUENCE fs_seq;
+DROP TABLE fr2;
 
 SELECT feature_ext.undeploy('fsm');
 SELECT feature_ext.undeploy('fsp');

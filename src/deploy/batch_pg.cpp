@@ -938,9 +938,11 @@ TupleDesc train_sort_desc(DeployPlan *p)
 }
 
 // Every column equal (NULL equals NULL), by binary image: the same stored row.
+// (The table's columns: a FROM subquery's computed ones are a request's
+// only, never computed for stored rows.)
 bool same_row(DeployPlan *p, const Datum *a, const bool *an, const Datum *b, const bool *bn)
 {
-    for (int i = 0; i < p->natts; i++) {
+    for (int i = 0; i < p->nreal; i++) {
         Form_pg_attribute att = TupleDescAttr(p->heap_desc, i);
         if (att->attisdropped)
             continue;
@@ -1151,8 +1153,9 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
                 MemoryContextSwitchTo(work);
                 break;
             }
-            if (p->ncomp > 0)
-                compute_request_columns(p, v, nl);
+            // (the table's stored rows give their computed columns to no
+            // window: plan_impl refuses reading them over stored rows, so
+            // they stay NULL, never evaluated; only requests compute them)
             int64 seq = nstored++;
             // Stored rows without an order value are in no request's window
             // (the index leaves them out; PostgreSQL sorts them last).

@@ -1549,8 +1549,9 @@ void compute_request_columns(DeployPlan *p, Datum *values, bool *isnull)
     ExprContext *ec = p->econtext;
     TupleTableSlot *saved = ec->ecxt_scantuple;
     ec->ecxt_scantuple = p->req_slot;
-    for (int c = 0; c < p->ncomp; c++)
-        values[p->nreal + c] = ExecEvalExpr(p->comp_state[c], ec, &isnull[p->nreal + c]);
+    for (int c = 0; c < p->ncomp; c++)  // (nullptr: a column the query does not read, NULL)
+        if (p->comp_state[c])
+            values[p->nreal + c] = ExecEvalExpr(p->comp_state[c], ec, &isnull[p->nreal + c]);
     ec->ecxt_scantuple = saved;
     ExecClearTuple(p->req_slot);
     memcpy(p->req_slot->tts_values, values, sizeof(Datum) * p->natts);

@@ -636,6 +636,48 @@ bool mark_columns(Node *node, void *ctx)
     return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(mark_columns)), ctx);
 }
 
+// Does node read a computed column (attribute > nreal) of the request row?
+struct ReadsComputed {
+    int nreal;
+    AttrNumber found;
+};
+bool reads_computed_walker(Node *node, void *ctx)
+{
+    if (!node)
+        return false;
+    if (IsA(node, Var)) {
+        auto *r = static_cast<ReadsComputed *>(ctx);
+        Var *v = reinterpret_cast<Var *>(node);
+        if (v->varattno > r->nreal && !IS_SPECIAL_VARNO(v->varno) && v->varlevelsup == 0) {
+            r->found = v->varattno;
+            return true;
+        }
+        return false;
+    }
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(reads_computed_walker)),
+                                  ctx);
+}
+bool reads_attno_walker(Node *node, void *ctx)
+{
+    if (!node)
+        return false;
+    if (IsA(node, Var))
+        return reinterpret_cast<Var *>(node)->varattno == *static_cast<AttrNumber *>(ctx) &&
+               reinterpret_cast<Var *>(node)->varlevelsup == 0 && !IS_SPECIAL_VARNO(reinterpret_cast<Var *>(node)->varno);
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(reads_attno_walker)), ctx);
+}
+bool reads_attno(Node *node, AttrNumber a)
+{
+    return reads_attno_walker(node, &a);
+}
+bool reads_computed(Node *node, int nreal, AttrNumber *found)
+{
+    ReadsComputed r{nreal, 0};
+    bool res = reads_computed_walker(node, &r);
+    *found = r.found;
+    return res;
+}
+
 // Which built-in aggregate a window function is, if it has a typed loop.
 FastAgg fast_kind(WindowFunc *wf, AttrNumber *attno, Oid *argtype)
 {
@@ -1037,6 +1079,23 @@ void plan_agg(PlanBuild *b, WindowFunc *wf, AggPlan *a, int k)
         if (b->p->windows[i].winref == int(wf->winref))
             w = i;
     a->window = w;
+    // FROM (SELECT expr AS c FROM t): c is computed for the request row only;
+    // a window function of a window that reads the table's stored rows
+    // cannot read it (per window: an INSTANCE_NOT_IN_WINDOW union window
+    // reads no stored row of t).
+    if (b->p->ncomp > 0 && w >= 0) {
+        const GroupPlan *gp = &b->p->groups[b->p->windows[w].group];
+        AttrNumber ca = 0;
+        if (!(gp->uni && gp->uni->uw->no_instance) &&
+            (reads_computed(reinterpret_cast<Node *>(wf->args), b->p->nreal, &ca) ||
+             reads_computed(reinterpret_cast<Node *>(wf->aggfilter), b->p->nreal, &ca)))
+            fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, wf->location,
+                 psprintf("a window function reads \"%s\", a column the FROM subquery computes, over stored rows "
+                          "of table \"%s\"", attname_of(b, ca), RelationGetRelationName(b->heap)),
+                 "Computed columns of the deployment's table are computed for the request row only: compute the "
+                 "aggregate's argument in the call (sum(bigint(x)) OVER w), or add INSTANCE_NOT_IN_WINDOW "
+                 "(OpenMLDB) so that the table's stored rows are not read.");
+    }
     a->aggfnoid = wf->winfnoid;
     a->collation = wf->inputcollid;
     if (!wf->winagg) {
@@ -1703,14 +1762,17 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
     if (!tq)
         union_all_rewrite(q);
     List *computed = NIL;  // FROM (SELECT expr AS c FROM t): from_subquery_rewrite()'s columns
+    List *exposed = NIL;   // (and the names it gives the table's columns)
     {  // after the bound text and the dependencies were taken from q
         ListCell *tl;
         List *keep = NIL;
-        size_t pl = strlen(kComputedPrefix);
+        size_t pl = strlen(kComputedPrefix), xl = strlen(kExposedPrefix);
         foreach (tl, q->targetList) {
             TargetEntry *tle = lfirst_node(TargetEntry, tl);
             if (tle->resjunk && tle->resname && strncmp(tle->resname, kComputedPrefix, pl) == 0)
                 computed = lappend(computed, tle);
+            else if (tle->resjunk && tle->resname && strncmp(tle->resname, kExposedPrefix, xl) == 0)
+                exposed = lappend(exposed, tle);
             else
                 keep = lappend(keep, tle);
         }
@@ -1782,7 +1844,7 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
     p->heapoid = rte->relid;
     p->nreal = RelationGetDescr(heap)->natts;
     p->ncomp = list_length(computed);
-    if (p->ncomp == 0)
+    if (p->ncomp == 0 && exposed == NIL)
         p->heap_desc = CreateTupleDescCopy(RelationGetDescr(heap));
     else {
         // The request row: the table's columns, then the subquery's computed ones.
@@ -1799,7 +1861,37 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
             // as in the subquery: union tables' columns match it by name)
             TupleDescInitEntry(p->heap_desc, AttrNumber(p->nreal + c + 1), cn, exprType(e), exprTypmod(e), 0);
             TupleDescInitEntryCollation(p->heap_desc, AttrNumber(p->nreal + c + 1), exprCollation(e));
-            p->comp_state[c] = ExecInitExpr(reinterpret_cast<Expr *>(e), nullptr);
+            // As PostgreSQL's planner leaves it: COLLATE taken out, named
+            // arguments ordered, defaults filled (ExecInitExpr checks
+            // EXECUTE on what it calls).
+            e = expand_call_args(strip_collate(e, nullptr));
+            // Only a column the query reads is computed (PostgreSQL's
+            // planner drops the others: an unread 10 / (v - 3) fails
+            // nothing, an unread volatile call is not made); the others
+            // stay attributes (union tables' columns match them by name),
+            // NULL in every request row.
+            AttrNumber ca = AttrNumber(p->nreal + c + 1);
+            if (reads_attno(reinterpret_cast<Node *>(q->targetList), ca))
+                p->comp_state[c] = ExecInitExpr(reinterpret_cast<Expr *>(e), nullptr);
+        }
+        // The table's columns under the subquery's names (union tables'
+        // columns match by name: FROM (SELECT v AS id, ...) reads t.v as id);
+        // a column the subquery leaves out is matched by no name.
+        if (exposed != NIL) {
+            p->match_desc = CreateTupleDescCopy(p->heap_desc);
+            for (int a = 0; a < p->nreal; a++) {
+                Form_pg_attribute att = TupleDescAttr(p->match_desc, a);
+                if (!att->attisdropped)
+                    namestrcpy(&att->attname, psprintf("\x01 feature_ext hidden %d", a + 1));
+            }
+            ListCell *xc;
+            foreach (xc, exposed) {
+                TargetEntry *xt = lfirst_node(TargetEntry, xc);
+                Var *xv = reinterpret_cast<Var *>(xt->expr);
+                Form_pg_attribute att = TupleDescAttr(p->match_desc, xv->varattno - 1);
+                if (strncmp(NameStr(att->attname), "\x01", 1) == 0)  // (the first name it has)
+                    namestrcpy(&att->attname, xt->resname + strlen(kExposedPrefix));
+            }
         }
     }
     p->natts = p->heap_desc->natts;
@@ -1860,13 +1952,10 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
         if (!p->cols_needed[a])
             continue;
         for (int g = 0; g < p->ngroups; g++) {
+            // (a computed column: plan_agg refused a window function
+            // reading it over a window that reads stored rows of the table)
             if (a >= p->nreal && !(p->groups[g].uni && p->groups[g].uni->uw->no_instance))
-                fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
-                     psprintf("a window function reads \"%s\", a column the FROM subquery computes, over stored rows "
-                              "of table \"%s\"", attname_of(b, AttrNumber(a + 1)), RelationGetRelationName(heap)),
-                     "Computed columns of the deployment's table are computed for the request row only: compute the "
-                     "aggregate's argument in the call (sum(bigint(x)) OVER w), or add INSTANCE_NOT_IN_WINDOW "
-                     "(OpenMLDB) so that the table's stored rows are not read.");
+                continue;
             if (p->groups[g].uni) {
                 union_check_held(p, g, AttrNumber(a + 1));
                 continue;

@@ -508,7 +508,8 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
     ug->order = order;
     ug->uw = uw;
     ug->src = static_cast<UnionSource *>(palloc0(sizeof(UnionSource) * (uw->nrels + 1)));
-    TupleDesc md = p->heap_desc;  // (with the FROM subquery's computed columns)
+    // (with the FROM subquery's computed columns, under its names)
+    TupleDesc md = p->match_desc ? p->match_desc : p->heap_desc;
     if (mm) {
         UnionSource *s = &ug->src[ug->nsrc++];
         s->relid = RelationGetRelid(heap);
@@ -554,7 +555,7 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
         s->natts = ud->natts;
         s->to_main = static_cast<AttrNumber *>(palloc0(sizeof(AttrNumber) * Max(ud->natts, 1)));
         if (uw->cols[r])
-            map_columns(s, u, heap, p->heap_desc, uw->cols[r], wname);
+            map_columns(s, u, heap, md, uw->cols[r], wname);
         // The rows are found through the table's index on its key and order
         // columns: those are the table's own columns, not computed.
         for (int c = 0; c < s->ncomp; c++) {
@@ -603,7 +604,10 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
                 // (under a FROM subquery that computes columns, the table's
                 // own columns need not all be there: those the windows read
                 // are checked by union_check_held)
-                if (TupleDescAttr(md, b)->attisdropped || (p->ncomp > 0 && b < p->nreal))
+                // (nor a column the subquery leaves out: plan_impl named it
+                // so that no union column matches it)
+                if (TupleDescAttr(md, b)->attisdropped || (p->ncomp > 0 && b < p->nreal) ||
+                    NameStr(TupleDescAttr(md, b)->attname)[0] == '\x01')
                     continue;
                 bool found = false;
                 for (int a = 0; a < ud->natts; a++)
@@ -1272,6 +1276,30 @@ Node *map_sub_vars(Node *node, void *ctx)
 
 }  // namespace
 
+namespace {
+
+// A whole-row or system column reference of the subquery's table.
+bool whole_row_walker(Node *node, void *ctx)
+{
+    if (!node)
+        return false;
+    if (IsA(node, Var))
+        return reinterpret_cast<Var *>(node)->varlevelsup == 0 && reinterpret_cast<Var *>(node)->varattno <= 0;
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(whole_row_walker)), ctx);
+}
+
+[[noreturn]] void refuse_sub(const char *what)
+{
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("%s in the deployment's FROM subquery is not supported", what),
+                    errdetail("The FROM subquery of a deployment is a projection of its table: a select list of its "
+                              "columns and expressions over them, evaluated on the request row."),
+                    errhint("Keep only the select list in the subquery (SELECT a, int(b) AS c FROM t); filter the rows "
+                            "you request or train on instead, or use FILTER (WHERE ...) on the aggregates.")));
+}
+
+}  // namespace
+
 bool from_subquery_rewrite(Query *q)
 {
     if (list_length(q->rtable) != 1)
@@ -1280,16 +1308,54 @@ bool from_subquery_rewrite(Query *q)
     if (rte->rtekind != RTE_SUBQUERY || !rte->subquery || rte->subquery->setOperations)
         return false;
     Query *in = rte->subquery;
-    if (in->commandType != CMD_SELECT || in->cteList || in->hasSubLinks || in->hasAggs || in->groupClause ||
-        in->havingQual || in->groupingSets || in->hasWindowFuncs || in->distinctClause || in->hasTargetSRFs ||
-        in->sortClause || in->limitCount || in->limitOffset || in->jointree->quals || list_length(in->rtable) != 1 ||
+    if (in->commandType != CMD_SELECT || list_length(in->rtable) != 1 ||
         linitial_node(RangeTblEntry, in->rtable)->rtekind != RTE_RELATION || list_length(in->jointree->fromlist) != 1 ||
-        !IsA(linitial(in->jointree->fromlist), RangeTblRef) || linitial_node(RangeTblEntry, in->rtable)->tablesample ||
-        contain_vars_of_level(reinterpret_cast<Node *>(in), 1))
+        !IsA(linitial(in->jointree->fromlist), RangeTblRef))
         return false;  // (refused by the planner: "reads exactly one table")
+    // A subquery over one table that is more than a projection of it: what
+    // it holds is refused by name (never partly honoured).
+    if (in->jointree->quals)
+        refuse_sub("WHERE");
+    if (in->distinctClause)
+        refuse_sub("DISTINCT");
+    if (in->limitCount || in->limitOffset)
+        refuse_sub("LIMIT or OFFSET");
+    if (in->sortClause)
+        refuse_sub("ORDER BY");
+    if (in->groupClause || in->groupingSets || in->havingQual || in->hasAggs)
+        refuse_sub("GROUP BY or an aggregate");
+    if (in->hasWindowFuncs)
+        refuse_sub("a window function");
+    if (in->hasTargetSRFs)
+        refuse_sub("a set-returning function");
+    if (in->hasSubLinks || in->cteList)
+        refuse_sub("a subquery or WITH");
+    if (in->rowMarks)
+        refuse_sub("FOR UPDATE or FOR SHARE");
+    if (linitial_node(RangeTblEntry, in->rtable)->tablesample)
+        refuse_sub("TABLESAMPLE");
+    if (contain_vars_of_level(reinterpret_cast<Node *>(in), 1))
+        refuse_sub("a reference to the outer query");
     RangeTblEntry *rel = linitial_node(RangeTblEntry, in->rtable);
     Relation rr = table_open(rel->relid, AccessShareLock);
     int nreal = RelationGetDescr(rr)->natts;
+    List *exposed = NIL;  // the table's columns under the subquery's names
+    bool renamed = false;
+    {
+        ListCell *lc;
+        foreach (lc, in->targetList) {
+            TargetEntry *te = lfirst_node(TargetEntry, lc);
+            Node *e = reinterpret_cast<Node *>(te->expr);
+            if (te->resjunk || !IsA(e, Var) || reinterpret_cast<Var *>(e)->varattno <= 0)
+                continue;
+            AttrNumber a = reinterpret_cast<Var *>(e)->varattno;
+            const char *tn = NameStr(TupleDescAttr(RelationGetDescr(rr), a - 1)->attname);
+            renamed |= te->resname && strcmp(te->resname, tn) != 0;
+            exposed = lappend(exposed, makeTargetEntry(static_cast<Expr *>(copyObjectImpl(e)), 0,
+                                                       psprintf("%s%s", kExposedPrefix, te->resname ? te->resname : tn),
+                                                       true));
+        }
+    }
     table_close(rr, AccessShareLock);
     SubMap m{in, static_cast<AttrNumber *>(palloc0(sizeof(AttrNumber) * (list_length(in->targetList) + 1))), 0};
     List *comp = NIL;
@@ -1301,6 +1367,11 @@ bool from_subquery_rewrite(Query *q)
         Node *e = reinterpret_cast<Node *>(te->expr);
         if (IsA(e, Var) && reinterpret_cast<Var *>(e)->varattno > 0)
             m.attno[m.n++] = reinterpret_cast<Var *>(e)->varattno;
+        else if (whole_row_walker(e, nullptr))
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("column \"%s\" of the deployment's FROM subquery reads its table's row as a whole "
+                                   "(or a system column)", te->resname ? te->resname : "?column?"),
+                            errhint("Name the table's columns it reads (ROW(a, b) or the columns themselves).")));
         else {
             // a computed column: a virtual attribute of the request row
             TargetEntry *ct = makeTargetEntry(static_cast<Expr *>(copyObjectImpl(e)), 0,
@@ -1322,6 +1393,14 @@ bool from_subquery_rewrite(Query *q)
         ct->resno = AttrNumber(list_length(q->targetList) + 1);
         q->targetList = lappend(q->targetList, ct);
     }
+    // (only when names differ from the table's or columns are computed:
+    // union tables' columns match the subquery's names, plan_impl)
+    if (renamed || comp != NIL)
+        foreach (lc, exposed) {
+            TargetEntry *xt = lfirst_node(TargetEntry, lc);
+            xt->resno = AttrNumber(list_length(q->targetList) + 1);
+            q->targetList = lappend(q->targetList, xt);
+        }
     return true;
 }
 

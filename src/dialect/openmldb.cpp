@@ -673,6 +673,33 @@ private:
     // (the table's name, so that t.c stays valid).
     void computed_from(size_t open)
     {
+        if (open + 1 < toks_.size() && is_op(toks_[open], "(") && is_kw(toks_[open + 1], "SELECT")) {
+            // A subquery over one table that is more than a projection of
+            // it: refused by name (before its columns' types are needed).
+            size_t close = match(open);
+            const char *what = nullptr;
+            size_t at = open;
+            bool other = false;
+            for (size_t k = open + 2; k < close; k++) {
+                if (is_kw(toks_[k], "OVER") || is_kw(toks_[k], "WINDOW") || is_kw(toks_[k], "JOIN") ||
+                    is_kw(toks_[k], "UNION"))
+                    other = true;
+                const char *w = is_kw(toks_[k], "WHERE")      ? "WHERE"
+                                : is_kw(toks_[k], "DISTINCT") ? "DISTINCT"
+                                : is_kw(toks_[k], "LIMIT") || is_kw(toks_[k], "OFFSET") ? "LIMIT or OFFSET"
+                                : is_kw(toks_[k], "GROUP") || is_kw(toks_[k], "HAVING") ? "GROUP BY"
+                                : is_kw(toks_[k], "ORDER")                             ? "ORDER BY"
+                                                                                       : nullptr;
+                if (w && !what)
+                    what = w, at = k;
+            }
+            if (what && !other)
+                refuse(std::string(what) + " in the deployment's FROM subquery is not supported (it is a projection "
+                       "of its table: a select list evaluated on the request row)",
+                       toks_[at].pos,
+                       "Keep only the select list in the subquery (select a, int(b) as c from t); filter the rows you "
+                       "request or train on instead, or use FILTER (WHERE ...) on the aggregates.");
+        }
         if (!simple_subquery(open))  // other subqueries: left to the planner
             return;
         size_t close = match(open);

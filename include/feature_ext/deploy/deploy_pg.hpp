@@ -211,6 +211,10 @@ struct DeployPlan {
     int nreal;                 // the table's columns (natts without the computed ones)
     int ncomp;
     ExprState **comp_state;    // per computed column, over req_slot
+    // heap_desc with the table's columns under the subquery's names (a
+    // column it leaves out under a name no union column has): what union
+    // tables' columns match by name; nullptr: heap_desc's names.
+    TupleDesc match_desc;
     AttrNumber *param_attnos;
     Datum *req_values;         // the request row, reused by every call (natts)
     bool *req_isnull;

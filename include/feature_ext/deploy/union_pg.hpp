@@ -116,6 +116,9 @@ bool union_all_rewrite(Query *q);
 // planner: DeployPlan::comp_state).  Called by union_all_rewrite().
 bool from_subquery_rewrite(Query *q);
 constexpr const char *kComputedPrefix = "\x01" "feature_ext computed ";
+// (and resjunk Vars named kExposedPrefix + name: the table's columns under
+// the subquery's names, when it renames or computes any)
+constexpr const char *kExposedPrefix = "\x01" "feature_ext exposed ";
 // collect() of a union group: rows of every source merged into *out
 // (current memory context); with jit_group >= 0 runs the group's kernel on
 // them inside the read section and returns its code (jit::kNeedInterpreter
