@@ -1308,12 +1308,17 @@ bool from_subquery_rewrite(Query *q)
     if (rte->rtekind != RTE_SUBQUERY || !rte->subquery || rte->subquery->setOperations)
         return false;
     Query *in = rte->subquery;
-    if (in->commandType != CMD_SELECT || list_length(in->rtable) != 1 ||
-        linitial_node(RangeTblEntry, in->rtable)->rtekind != RTE_RELATION || list_length(in->jointree->fromlist) != 1 ||
-        !IsA(linitial(in->jointree->fromlist), RangeTblRef))
+    if (in->commandType != CMD_SELECT || list_length(in->jointree->fromlist) != 1 ||
+        !IsA(linitial(in->jointree->fromlist), RangeTblRef) ||
+        rt_fetch(linitial_node(RangeTblRef, in->jointree->fromlist)->rtindex, in->rtable)->rtekind != RTE_RELATION)
         return false;  // (refused by the planner: "reads exactly one table")
     // A subquery over one table that is more than a projection of it: what
-    // it holds is refused by name (never partly honoured).
+    // it holds is refused by name (never partly honoured).  Grouping first:
+    // PostgreSQL 18 gives a grouped query a second range table entry.
+    if (in->groupClause || in->groupingSets || in->havingQual || in->hasAggs)
+        refuse_sub("GROUP BY or an aggregate");
+    if (list_length(in->rtable) != 1)
+        return false;
     if (in->jointree->quals)
         refuse_sub("WHERE");
     if (in->distinctClause)
@@ -1322,8 +1327,6 @@ bool from_subquery_rewrite(Query *q)
         refuse_sub("LIMIT or OFFSET");
     if (in->sortClause)
         refuse_sub("ORDER BY");
-    if (in->groupClause || in->groupingSets || in->havingQual || in->hasAggs)
-        refuse_sub("GROUP BY or an aggregate");
     if (in->hasWindowFuncs)
         refuse_sub("a window function");
     if (in->hasTargetSRFs)
