@@ -188,6 +188,32 @@ protected:
             }
             v.push_back(Row{r.order, r.seq, r.tid_block, r.tid_off, r.payload_len, 0});
         }
+        // Cursor::walk (the request path's loop) visits the same rows, in
+        // pieces: it stops where f says so and next() goes on from there.
+        Store::Cursor w;
+        size_t i = 0;
+        int64_t step = 0;
+        for (w.seek(st, k, upto, rule); w.valid();) {
+            int64_t piece = 0;
+            w.walk([&](const RowNode *nd) {
+                if (piece == 1 + step % 7)
+                    return false;
+                EXPECT_LT(i, v.size());
+                if (i < v.size()) {
+                    EXPECT_EQ(nd->order, v[i].order);
+                    EXPECT_EQ(nd->seq(), v[i].seq);
+                    EXPECT_EQ(nd->tid_block, v[i].tid_block);
+                }
+                i++, piece++;
+                return true;
+            });
+            step++;
+            if (w.valid()) {
+                EXPECT_EQ(w.node()->order, v[i].order);
+                w.next(), i++;
+            }
+        }
+        EXPECT_EQ(i, v.size());
         return v;
     }
 
@@ -2386,6 +2412,21 @@ struct CompactFixture : public ::testing::Test {
             memcpy(&p, c.row().payload, 4);
             out.emplace_back(c.row().order, c.row().seq, c.row().tid_block, p);
         }
+        // Cursor::walk visits the same rows (compacted runs: the guessed stride)
+        fe::core::Store::Cursor w;
+        size_t i = 0;
+        w.seek(st, k, INT64_MAX, fe::core::TtlRule{});
+        w.walk([&](const fe::core::RowNode *nd) {
+            uint32_t p;
+            memcpy(&p, nd->payload(), 4);
+            EXPECT_LT(i, out.size());
+            if (i < out.size())
+                EXPECT_EQ(std::make_tuple(nd->order, nd->seq(), nd->tid_block, p), out[i]);
+            i++;
+            return true;
+        });
+        EXPECT_FALSE(w.valid());
+        EXPECT_EQ(i, out.size());
         return out;
     }
     int64_t scattered(const fe::core::KeyEntry *k)

@@ -1070,6 +1070,44 @@ public:
             if (rule_.type != TtlType::kNone)
                 check_ttl();
         }
+        // A walk of next() steps in a loop that keeps its state in registers:
+        // f(row node) is called on the current row; true steps to the next
+        // row, false stops there (the row stays current).  Rows of a
+        // compacted run lie at ascending addresses in walk order with ~equal
+        // sizes: the next row is guessed at the last gap past this one and
+        // the guess taken when the link confirms it, so the CPU loads row
+        // i+1 before row i's link arrives (a branch, not a data dependency:
+        // no longer one cache latency per row).  The rows are always the
+        // linked ones, checked against the TTL rule as next() does.
+        template <class F>
+        void walk(F &&f)
+        {
+            const RowNode *cur = cur_;
+            int64_t pos = pos_;
+            intptr_t stride = 0;
+            const uint8_t *base = st_->base_;
+            const TtlRule rule = rule_;
+            const int64_t cutoff = cutoff_;
+            while (cur && f(cur)) {
+                const RowNode *guess = reinterpret_cast<const RowNode *>(reinterpret_cast<const char *>(cur) + stride);
+                Ref r = cur->next[0].load(std::memory_order_acquire);
+                const RowNode *linked = r ? reinterpret_cast<const RowNode *>(base + (uint64_t(r) << 3)) : nullptr;
+                if (__builtin_expect(linked == guess, 1)) {
+                    // (opaque to the compiler, which would otherwise use `linked`)
+                    __asm__ volatile("" : "+r"(guess));
+                    cur = guess;
+                } else {
+                    if (linked)
+                        stride = reinterpret_cast<const char *>(linked) - reinterpret_cast<const char *>(cur);
+                    cur = linked;
+                }
+                pos++;
+                if (rule.type != TtlType::kNone && cur && rule.expired(pos, cur->order, cutoff))
+                    cur = nullptr;
+            }
+            cur_ = cur;
+            pos_ = pos;
+        }
         int64_t position() const { return pos_; }  // 0-based position from the key's newest row
 
         // Block skipping (header comment, "block summaries").  The valid
