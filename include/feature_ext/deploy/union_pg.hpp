@@ -54,6 +54,15 @@ struct UnionSource {
     Bitmapset **comp_cols;  // per entry: the table's attnos it reads (plain, 1-based)
     Bitmapset *comp_all;    // all of them
     TupleTableSlot *uslot;
+    // Columns of the union table that the deployment's table has not (a
+    // WINDOW UNION over a LAST JOIN's result: the union table carries the
+    // joined columns).  Per source attribute: 0 none, -1 not the main
+    // table's (bound by union_bind_joins()), > 0 the joined row's attno
+    // whose value this row supplies for itself.
+    AttrNumber *to_join;
+    bool has_extra;
+    bool has_join;
+    const char *wname;     // the (first) window of the group, for messages
 };
 
 // GroupPlan::uni of a union group.
@@ -79,6 +88,16 @@ const IndexMeta **union_metas(DeployPlan *p, int g);
 // Column attno (main), when a window function of group g reads it, must be
 // provided by every table the group reads and held by its index.
 void union_check_held(DeployPlan *p, int g, AttrNumber attno);
+// After join_plan(): binds the union tables' columns that the deployment's
+// table has not to the joined row's columns of the same name and type (jdesc:
+// the joined row, nullptr without joins); any other such column is refused
+// (42804), as is one the union table's index does not hold.
+void union_bind_joins(DeployPlan *p, TupleDesc jdesc);
+// The interpreter, for row idx of r (newest-first index; -1: the request):
+// the expression context's inner tuple is the row's own joined row when the
+// row is a union table's with joined columns of its own (decoded into
+// r->jvalues), else the request's joined row.
+void union_row_inner(DeployPlan *p, const Rows *r, int idx);
 // explain(): the group's tables.
 void union_explain(DeployPlan *p, int g, StringInfo out);
 // Every call: SELECT on every union table, no RLS, tables still there.
