@@ -345,8 +345,15 @@ void map_columns(UnionSource *s, Relation u, Relation heap, TupleDesc md, const 
     s->comp_state = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * Max(list_length(entries), 1)));
     s->comp_cols = static_cast<Bitmapset **>(palloc0(sizeof(Bitmapset *) * Max(list_length(entries), 1)));
     ListCell *lc;
+    bool sub_join = false;
+    foreach (lc, entries)
+        sub_join |= pg_strncasecmp(static_cast<const char *>(lfirst(lc)), "last join ", 10) == 0;
     foreach (lc, entries) {
         const char *entry = static_cast<const char *>(lfirst(lc));
+        if (pg_strncasecmp(entry, "last join ", 10) == 0) {  // OpenMLDB's UNION (SELECT ... FROM t LAST JOIN u ...)
+            s->join_table = pstrdup(entry + 10);
+            continue;
+        }
         if (!plain_entry(entry)) {
             char *expr;
             const char *dst;
@@ -403,6 +410,17 @@ void map_columns(UnionSource *s, Relation u, Relation heap, TupleDesc md, const 
             dst = list_ident(&p);
         }
         AttrNumber ua = get_attnum(RelationGetRelid(u), src);
+        if (ua <= 0 && dst == src && sub_join) {
+            // a column of the subquery's LAST JOIN (union_bind_joins)
+            s->join_cols = lappend(s->join_cols, pstrdup(src));
+            continue;
+        }
+        if (ua > 0 && dst == src && desc_attnum(md, dst) <= 0) {
+            // perhaps a joined column of the deployment (union_bind_joins)
+            s->to_join[ua - 1] = -1;
+            s->has_extra = true;
+            continue;
+        }
         if (ua <= 0)
             ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
                             errmsg("column \"%s\" of table \"%s\" in the union of window \"%s\" does not exist", src, un,
@@ -787,12 +805,87 @@ void union_check_held(DeployPlan *p, int g, AttrNumber attno)
     }
 }
 
-void union_bind_joins(DeployPlan *p, TupleDesc jdesc)
+namespace {
+struct JoinedReads {
+    DeployPlan *p;
+    List *wc;
+    int group;       // the window function's group while inside one, else -1
+    Bitmapset **by_group;  // joined attnos read by each group's window functions
+};
+
+bool joined_reads_walker(Node *node, void *ctx)
 {
+    if (!node)
+        return false;
+    auto *r = static_cast<JoinedReads *>(ctx);
+    if (IsA(node, WindowFunc)) {
+        int outer = r->group, i = 0;
+        ListCell *lc;
+        foreach (lc, r->wc) {
+            if (lfirst_node(WindowClause, lc)->winref == reinterpret_cast<WindowFunc *>(node)->winref &&
+                i < r->p->nwindows)
+                r->group = r->p->windows[i].group;
+            i++;
+        }
+        bool res = expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(joined_reads_walker)),
+                                          ctx);
+        r->group = outer;
+        return res;
+    }
+    if (IsA(node, Var) && reinterpret_cast<Var *>(node)->varno == INNER_VAR && r->group >= 0 &&
+        r->group < r->p->ngroups)
+        r->by_group[r->group] = bms_add_member(r->by_group[r->group], reinterpret_cast<Var *>(node)->varattno);
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(joined_reads_walker)),
+                                  ctx);
+}
+}  // namespace
+
+void union_bind_joins(DeployPlan *p, TupleDesc jdesc, List *tlist, List *window_clause)
+{
+    Bitmapset **reads = nullptr;
     for (int g = 0; g < p->ngroups; g++) {
         UnionGroup *ug = p->groups[g].uni;
         if (!ug)
             continue;
+        for (int i = 0; i < ug->nsrc; i++) {
+            UnionSource *s = &ug->src[i];
+            if (s->join_cols == NIL)
+                continue;
+            // UNION (SELECT ... FROM t LAST JOIN u ...): the columns u
+            // supplies would be one LAST JOIN per union row; not done.
+            // A LAST JOIN keeps every row of t, so while no window function
+            // reads them the union rows are t's rows: the join changes no answer.
+            if (!reads && jdesc) {
+                reads = static_cast<Bitmapset **>(palloc0(sizeof(Bitmapset *) * Max(p->ngroups, 1)));
+                JoinedReads r{p, window_clause, -1, reads};
+                joined_reads_walker(reinterpret_cast<Node *>(tlist), &r);
+            }
+            ListCell *lc;
+            foreach (lc, s->join_cols) {
+                const char *cn = static_cast<const char *>(lfirst(lc));
+                int ja = -1;
+                for (int b = 0; jdesc && b < jdesc->natts; b++)
+                    if (!TupleDescAttr(jdesc, b)->attisdropped && strcmp(NameStr(TupleDescAttr(jdesc, b)->attname), cn) == 0)
+                        ja = b + 1;
+                bool main_col = get_attnum(p->heapoid, cn) > 0;
+                if ((ja > 0 && reads && bms_is_member(ja, reads[g])) || main_col)
+                    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                                    errmsg("window \"%s\" reads column \"%s\", which the union's subquery over table "
+                                           "\"%s\" takes from its LAST JOIN on %s: not supported",
+                                           s->wname, cn, get_rel_name(s->relid), s->join_table ? s->join_table : "?"),
+                                    errdetail("A union subquery with its own LAST JOIN is supported while the window "
+                                              "functions read only its table's own columns (the join then changes no "
+                                              "row of the union)."),
+                                    errhint("Store the column in table \"%s\" (a union table may carry the joined "
+                                            "columns), or leave it out of the window functions.",
+                                            get_rel_name(s->relid))));
+                if (ja < 0)
+                    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                                    errmsg("column \"%s\" of the union's subquery over table \"%s\" is neither a column "
+                                           "of table \"%s\" nor of its joins", cn, get_rel_name(s->relid),
+                                           get_rel_name(p->heapoid))));
+            }
+        }
         for (int i = 0; i < ug->nsrc; i++) {
             UnionSource *s = &ug->src[i];
             if (!s->has_extra)

@@ -63,6 +63,11 @@ struct UnionSource {
     bool has_extra;
     bool has_join;
     const char *wname;     // the (first) window of the group, for messages
+    // OpenMLDB's UNION (SELECT ... FROM t LAST JOIN u ...): the listed
+    // columns t has not, which u supplies (join_table: u's name as written).
+    // Not read: union_bind_joins() refuses a window function reading them.
+    const char *join_table;
+    List *join_cols;
 };
 
 // GroupPlan::uni of a union group.
@@ -92,7 +97,7 @@ void union_check_held(DeployPlan *p, int g, AttrNumber attno);
 // table has not to the joined row's columns of the same name and type (jdesc:
 // the joined row, nullptr without joins); any other such column is refused
 // (42804), as is one the union table's index does not hold.
-void union_bind_joins(DeployPlan *p, TupleDesc jdesc);
+void union_bind_joins(DeployPlan *p, TupleDesc jdesc, List *tlist, List *window_clause);
 // The interpreter, for row idx of r (newest-first index; -1: the request):
 // the expression context's inner tuple is the row's own joined row when the
 // row is a union table's with joined columns of its own (decoded into
