@@ -83,6 +83,15 @@ SELECT row(b.*)::text = o.wide AS same FROM lju_wide_batch() b JOIN ljout o ON o
 SET feature_ext.jit = off;
 SELECT row(b.*)::text = o.sub AS same FROM lju_sub_batch() b JOIN ljout o ON o.id = b.id AND o.jit = 'off' ORDER BY b.id;
 SELECT row(b.*)::text = o.s AS same FROM lju_range_batch() b JOIN ljout o ON o.id = b.id AND o.jit = 'off' ORDER BY b.id;
+-- training_set() (source rows in time order, as of each row's time) equals the replay too
+CREATE TYPE lju_wide_row AS (id int, s bigint, n bigint, m bigint, l1 bigint);
+CREATE TYPE lju_sub_row AS (id int, c1 text, c3 int, d4 bigint, s bigint);
+SET feature_ext.jit = on;
+SELECT t.id, row(t.*)::text = o.wide AS same FROM feature_ext.training_set('lju_wide', 'lj1', NULL::lju_wide_row) t
+  JOIN ljout o ON o.id = t.id AND o.jit = 'on' ORDER BY t.id;
+SET feature_ext.jit = off;
+SELECT t.id, row(t.*)::text = o.sub AS same FROM feature_ext.training_set('lju_sub', 'lj1', NULL::lju_sub_row) t
+  JOIN ljout o ON o.id = t.id AND o.jit = 'off' ORDER BY t.id;
 RESET feature_ext.jit;
 
 -- Refusals.
