@@ -122,3 +122,6 @@ SELECT feature_ext.deploy('ljbad', $$select id, sum(lj2.d4) OVER w1 as s
   from lj1 last join lj2 ORDER BY lj2.d7 on lj1.c1 = lj2.d1
   WINDOW w1 AS (UNION lj7 PARTITION BY lj1.c1 ORDER BY lj1.c7 ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)$$);
 \set VERBOSITY default
+DROP TABLE lj1, lj2, lj3, lj4, lj5, lj6, lj7, ljreq, ljout CASCADE;
+DROP TYPE lju_wide_row, lju_sub_row;
+SELECT count(*) AS deployments_left FROM feature_ext.deployment WHERE name::text LIKE '%lju%';

@@ -842,7 +842,13 @@ bool joined_reads_walker(Node *node, void *ctx)
 
 void union_bind_joins(DeployPlan *p, TupleDesc jdesc, List *tlist, List *window_clause)
 {
+    // The joined columns each group's window functions read.
     Bitmapset **reads = nullptr;
+    if (jdesc) {
+        reads = static_cast<Bitmapset **>(palloc0(sizeof(Bitmapset *) * Max(p->ngroups, 1)));
+        JoinedReads r{p, window_clause, -1, reads};
+        joined_reads_walker(reinterpret_cast<Node *>(tlist), &r);
+    }
     for (int g = 0; g < p->ngroups; g++) {
         UnionGroup *ug = p->groups[g].uni;
         if (!ug)
@@ -855,11 +861,6 @@ void union_bind_joins(DeployPlan *p, TupleDesc jdesc, List *tlist, List *window_
             // supplies would be one LAST JOIN per union row; not done.
             // A LAST JOIN keeps every row of t, so while no window function
             // reads them the union rows are t's rows: the join changes no answer.
-            if (!reads && jdesc) {
-                reads = static_cast<Bitmapset **>(palloc0(sizeof(Bitmapset *) * Max(p->ngroups, 1)));
-                JoinedReads r{p, window_clause, -1, reads};
-                joined_reads_walker(reinterpret_cast<Node *>(tlist), &r);
-            }
             ListCell *lc;
             foreach (lc, s->join_cols) {
                 const char *cn = static_cast<const char *>(lfirst(lc));
@@ -907,9 +908,11 @@ void union_bind_joins(DeployPlan *p, TupleDesc jdesc, List *tlist, List *window_
                                            un, s->wname, an, get_rel_name(p->heapoid),
                                            ja == -2 ? " (and more than one joined column has its name)"
                                            : jdesc ? " nor its joins" : ""),
-                                    errhint("Union tables have the same columns as the deployment's table (by name, same "
-                                            "types), and may carry the columns of its LAST JOINs and dimension lookups "
-                                            "(a WINDOW UNION over a LAST JOIN's result).")));
+                                    errhint(jdesc ? "Union tables have the same columns as the deployment's table (by "
+                                                    "name, same types), and may carry the columns of its LAST JOINs and "
+                                                    "dimension lookups (a WINDOW UNION over a LAST JOIN's result)."
+                                                  : "Union tables have the same columns as the deployment's table (by name, "
+                                                    "same types).")));
                 Form_pg_attribute jatt = TupleDescAttr(jdesc, ja);
                 if (jatt->atttypid != at)
                     ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -919,6 +922,10 @@ void union_bind_joins(DeployPlan *p, TupleDesc jdesc, List *tlist, List *window_
                 bool held = false;
                 for (int k = 0; k < s->meta->nstored; k++)
                     held |= s->meta->stored[k].attno == a + 1;
+                if (!held && !(reads && bms_is_member(ja + 1, reads[g]))) {
+                    s->to_join[a] = 0;  // not read by the group's window functions: not needed
+                    continue;
+                }
                 if (!held)
                     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                                     errmsg("column \"%s\" of table \"%s\" (the union's value of the joined column) is not "
