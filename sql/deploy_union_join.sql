@@ -106,6 +106,25 @@ SELECT feature_ext.deploy('ljbad', $$select id, sum(lj2.d4) OVER w1 as s
   from lj1 last join lj2 ORDER BY lj2.d7 on lj1.c1 = lj2.d1
   WINDOW w1 AS (UNION (select id, c1, c3, c4, c7, d4, zz from lj4 last join lj5 ORDER BY lj5.d7 on lj4.c1 = lj5.d1)
   PARTITION BY lj1.c1 ORDER BY lj1.c7 ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)$$);
+-- the union subquery's LAST JOIN table must exist (bound by OID)
+SELECT feature_ext.deploy('ljbad', $$select id, sum(lj2.d4) OVER w1 as s
+  from lj1 last join lj2 ORDER BY lj2.d7 on lj1.c1 = lj2.d1
+  WINDOW w1 AS (UNION (select id, c1, c3, c4, c7, d1, d4, d7 from lj4 last join lj_none ORDER BY lj_none.d7 on lj4.c1 = lj_none.d1)
+  PARTITION BY lj1.c1 ORDER BY lj1.c7 ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)$$);
+-- and cannot be dropped while the deployment exists
+DROP TABLE lj5;
+-- SELECT on it is checked at every call
+CREATE ROLE lju_reader;
+GRANT SELECT ON lj1, lj2, lj4 TO lju_reader;
+SET ROLE lju_reader;
+SELECT s FROM lju_sub(9, 'aa', 1, 1, 'epoch'::timestamp + interval '1590738990009 ms');
+RESET ROLE;
+GRANT SELECT ON lj5 TO lju_reader;
+SET ROLE lju_reader;
+SELECT s FROM lju_sub(9, 'aa', 1, 1, 'epoch'::timestamp + interval '1590738990009 ms');
+RESET ROLE;
+REVOKE ALL ON lj1, lj2, lj4, lj5 FROM lju_reader;
+DROP ROLE lju_reader;
 -- a union table with the joined columns but no join (42804)
 SELECT feature_ext.deploy('ljbad', $$select id, sum(c4) OVER w1 as s from lj1
   WINDOW w1 AS (UNION lj3 PARTITION BY c1 ORDER BY c7 ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)$$);

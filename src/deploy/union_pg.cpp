@@ -33,7 +33,7 @@ const TableAmRoutine *feature_store_routine();
 int run_jit_group(DeployPlan *p, int gi, const Rows *r, int64 base, Datum based, const Datum *reqv,
                   const bool *reqn);  // deploy/exec_pg.cpp
 
-void union_window_add(DeployPlan *p, WindowPlan *w, Oid rel, bool no_instance, const char *cols)
+void union_window_add(DeployPlan *p, WindowPlan *w, Oid rel, bool no_instance, const char *cols, Oid join_rel)
 {
     if (!w->uni)
         w->uni = static_cast<UnionWindow *>(MemoryContextAllocZero(p->cxt, sizeof(UnionWindow)));
@@ -49,6 +49,7 @@ void union_window_add(DeployPlan *p, WindowPlan *w, Oid rel, bool no_instance, c
         ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
                         errmsg("a window unions at most %d tables", kMaxUnionTables)));
     w->uni->cols[w->uni->nrels] = cols ? MemoryContextStrdup(p->cxt, cols) : nullptr;
+    w->uni->join_rels[w->uni->nrels] = join_rel;
     w->uni->rels[w->uni->nrels++] = rel;
 }
 
@@ -348,12 +349,14 @@ void map_columns(UnionSource *s, Relation u, Relation heap, TupleDesc md, const 
     bool sub_join = false;
     foreach (lc, entries)
         sub_join |= pg_strncasecmp(static_cast<const char *>(lfirst(lc)), "last join ", 10) == 0;
+    if (sub_join && !OidIsValid(s->join_relid))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("the column list of union table \"%s\" names a LAST JOIN, but no LAST JOIN table is given", un),
+                        errhint("Write feature_ext.window_union('t'::regclass, 'columns, last join u', 'u'::regclass).")));
     foreach (lc, entries) {
         const char *entry = static_cast<const char *>(lfirst(lc));
-        if (pg_strncasecmp(entry, "last join ", 10) == 0) {  // OpenMLDB's UNION (SELECT ... FROM t LAST JOIN u ...)
-            s->join_table = pstrdup(entry + 10);
+        if (pg_strncasecmp(entry, "last join ", 10) == 0)  // OpenMLDB's UNION (SELECT ... FROM t LAST JOIN u ...)
             continue;
-        }
         if (!plain_entry(entry)) {
             char *expr;
             const char *dst;
@@ -575,6 +578,9 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
         s->to_main = static_cast<AttrNumber *>(palloc0(sizeof(AttrNumber) * Max(ud->natts, 1)));
         s->to_join = static_cast<AttrNumber *>(palloc0(sizeof(AttrNumber) * Max(ud->natts, 1)));
         s->wname = pstrdup(wname);
+        s->join_relid = uw->join_rels[r];
+        if (OidIsValid(s->join_relid))
+            check_read(s->join_relid);  // SELECT on the union subquery's LAST JOIN table (not read: union_bind_joins)
         if (uw->cols[r])
             map_columns(s, u, heap, md, uw->cols[r], wname);
         // The rows are found through the table's index on its key and order
@@ -873,7 +879,7 @@ void union_bind_joins(DeployPlan *p, TupleDesc jdesc, List *tlist, List *window_
                     ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                                     errmsg("window \"%s\" reads column \"%s\", which the union's subquery over table "
                                            "\"%s\" takes from its LAST JOIN on %s: not supported",
-                                           s->wname, cn, get_rel_name(s->relid), s->join_table ? s->join_table : "?"),
+                                           s->wname, cn, get_rel_name(s->relid), get_rel_name(s->join_relid)),
                                     errdetail("A union subquery with its own LAST JOIN is supported while the window "
                                               "functions read only its table's own columns (the join then changes no "
                                               "row of the union)."),
@@ -992,6 +998,8 @@ void union_check_call(DeployPlan *p)
         for (int i = 0; i < ug->uw->nrels; i++) {
             Oid rel = ug->uw->rels[i];
             check_read(rel);
+            if (OidIsValid(ug->uw->join_rels[i]))
+                check_read(ug->uw->join_rels[i]);  // the union subquery's LAST JOIN table (not read)
             // (RLS turned on after deploy: the relcache callback drops the
             // plan; the next plan refuses.  Checked here as well, cheaply.)
             Relation r = RelationIdGetRelation(rel);

@@ -1081,7 +1081,7 @@ private:
                     syntax("a table expected after UNION", toks_[end].pos);
                 size_t from = j, next = 0;
                 size_t inner = is_op(toks_[j], "(") ? star_subquery(j) : 0;
-                std::string cols;
+                std::string cols, join_lit;
                 if (is_op(toks_[j], "(") && !inner)
                     inner = column_subquery(j, &cols);
                 if (is_op(toks_[j], "(") && !inner) {
@@ -1102,6 +1102,7 @@ private:
                             if (rest + 4 < close && is_op(toks_[rest + 3], ".") && toks_[rest + 4].kind == TK::kIdent)
                                 jt += "." + lower(toks_[rest + 4].text);
                             cols = c2 + ", last join " + jt;
+                            join_lit = table_literal(rest + 2, &next);
                             inner = in2;
                         }
                     }
@@ -1117,7 +1118,8 @@ private:
                     syntax("a table expected after UNION", toks_[j].pos);
                 std::string lit = table_literal(inner ? inner : j, &next);
                 std::string call = ", feature_ext.window_union(" + lit + "::regclass" +
-                                   (cols.empty() ? "" : ", " + quote(cols, '\'')) + ")";
+                                   (cols.empty() ? "" : ", " + quote(cols, '\'')) +
+                                   (join_lit.empty() ? "" : ", " + join_lit + "::regclass") + ")";
                 if (umods.find(", feature_ext.window_union(" + lit + "::regclass") != std::string::npos)
                     call = umods;  // (named twice: refused below)
                 if (call == umods || umods.find(call) != std::string::npos)

@@ -29,6 +29,8 @@ struct UnionWindow {
                            // table's a, b as c; unlisted main columns are not provided), or
                            // nullptr: all the main table's columns, by name
     bool no_instance;      // INSTANCE_NOT_IN_WINDOW
+    Oid join_rels[16];     // per table: the LAST JOIN table of OpenMLDB's UNION (SELECT ... FROM t
+                           // LAST JOIN u ...) (window_union's third argument), or InvalidOid
 };
 constexpr int kMaxUnionTables = 16;
 
@@ -66,7 +68,7 @@ struct UnionSource {
     // OpenMLDB's UNION (SELECT ... FROM t LAST JOIN u ...): the listed
     // columns t has not, which u supplies (join_table: u's name as written).
     // Not read: union_bind_joins() refuses a window function reading them.
-    const char *join_table;
+    Oid join_relid;
     List *join_cols;
 };
 
@@ -81,7 +83,8 @@ struct UnionGroup {
 };
 
 // window_modifiers(): a feature_ext.window_union(rel) / instance_not_in_window() call.
-void union_window_add(DeployPlan *p, WindowPlan *w, Oid rel, bool no_instance, const char *cols = nullptr);
+void union_window_add(DeployPlan *p, WindowPlan *w, Oid rel, bool no_instance, const char *cols = nullptr,
+                      Oid join_rel = InvalidOid);
 // group_for() of a union window: finds or adds its group (checks every
 // table: feature_store, columns, SELECT, RLS, index).  -1: the missing
 // indexes' CREATE INDEX were appended to *fixes (kFixCreateIndex); -2: the
