@@ -1301,7 +1301,12 @@ Datum winfn_arg(DeployPlan *p, AggPlan *a, const Rows *rows, int pos, int i, boo
         set_row_slot(p, rows, asc_to_idx(rows->n, pos));
         ec->ecxt_scantuple = p->row_slot;
     }
-    return ExecEvalExpr(a->args[i], ec, isnull);
+    if (rows->nj > 0)
+        union_row_inner(p, rows, pos == rows->n ? -1 : asc_to_idx(rows->n, pos));
+    Datum v = ExecEvalExpr(a->args[i], ec, isnull);
+    if (rows->nj > 0)
+        union_row_inner(p, rows, -1);
+    return v;
 }
 
 // A non-aggregate window function (WinKind) for the request row: the
@@ -1500,6 +1505,8 @@ void eval_group(DeployPlan *p, int g, const Rows &rows, int64 base, Datum based,
                     set_row_slot(p, &rows, asc_to_idx(rows.n, pos));
                     ec->ecxt_scantuple = p->row_slot;
                 }
+                if (rows.nj > 0)  // a union row's own joined columns
+                    union_row_inner(p, &rows, is_req ? -1 : asc_to_idx(rows.n, pos));
                 if (a->filter) {
                     bool fnull;
                     Datum fv = ExecEvalExpr(a->filter, ec, &fnull);
@@ -1527,6 +1534,8 @@ void eval_group(DeployPlan *p, int g, const Rows &rows, int64 base, Datum based,
                 state = FunctionCallInvoke(fc);
                 state_null = fc->isnull;
             }
+            if (rows.nj > 0)
+                union_row_inner(p, &rows, -1);  // the request's joined row again (outputs read it)
             ParamExecData *pr = &p->params[k];
             if (a->has_final) {
                 if (a->final_strict && state_null) {

@@ -1803,6 +1803,10 @@ void join_fill(DeployPlan *p)
     ec->ecxt_scantuple = p->req_slot;
 }
 
+TupleTableSlot *join_slot(const DeployPlan *p) { return p && p->joins ? p->joins->jslot : nullptr; }
+
+TupleDesc join_desc(const DeployPlan *p) { return p && p->joins ? p->joins->jdesc : nullptr; }
+
 bool join_in_windows(const DeployPlan *p)
 {
     return p && p->joins && p->joins->in_windows;

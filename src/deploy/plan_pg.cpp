@@ -463,7 +463,16 @@ void window_modifiers(PlanBuild *b, WindowClause *wc, WindowPlan *w)
                          "feature_ext.window_union() needs a constant column list", "Write it, e.g. 'k, ts, v AS amount'.");
                 cols = TextDatumGetCString(reinterpret_cast<Const *>(a2)->constvalue);
             }
-            union_window_add(b->p, w, DatumGetObjectId(reinterpret_cast<Const *>(arg)->constvalue), false, cols);
+            Oid join_rel = InvalidOid;  // feature_ext.window_union(rel, 'a, ..., last join u', 'u'::regclass)
+            if (list_length(fe->args) > 2) {
+                Node *a3 = eval_const_expressions(nullptr, reinterpret_cast<Node *>(lthird(fe->args)));
+                if (!IsA(a3, Const) || reinterpret_cast<Const *>(a3)->constisnull)
+                    fail(b, ERRCODE_INVALID_PARAMETER_VALUE, fe->location,
+                         "feature_ext.window_union() needs a constant LAST JOIN table", "Write it, e.g. 't4'::regclass.");
+                join_rel = DatumGetObjectId(reinterpret_cast<Const *>(a3)->constvalue);
+            }
+            union_window_add(b->p, w, DatumGetObjectId(reinterpret_cast<Const *>(arg)->constvalue), false, cols,
+                             join_rel);
             continue;
         }
         if (strcmp(name, "exclude_current_time") == 0) {
@@ -1911,6 +1920,8 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
         plan_window(b, lfirst_node(WindowClause, lc), &p->windows[p->nwindows++]);
     if (join_present(q))  // joined columns now read the joined row
         join_plan(p, q, heap, fix_flags, &b->fixes, join_fail, b);
+    if (b->fixes == NIL)  // union tables carrying joined columns (a WINDOW UNION over a LAST JOIN's result)
+        union_bind_joins(p, join_desc(p), q->targetList, q->windowClause);
     if (b->fixes != NIL) {
         table_close(heap, NoLock);
         MemoryContextSwitchTo(old);

@@ -3,6 +3,7 @@
 #include "feature_ext/base/secure_pg.hpp"
 #include "feature_ext/base/compat_pg.hpp"
 #include "feature_ext/deploy/internal_pg.hpp"
+#include "feature_ext/deploy/join_pg.hpp"
 #include "feature_ext/deploy/union_order.hpp"
 #include "feature_ext/jit/spec.hpp"
 
@@ -32,7 +33,7 @@ const TableAmRoutine *feature_store_routine();
 int run_jit_group(DeployPlan *p, int gi, const Rows *r, int64 base, Datum based, const Datum *reqv,
                   const bool *reqn);  // deploy/exec_pg.cpp
 
-void union_window_add(DeployPlan *p, WindowPlan *w, Oid rel, bool no_instance, const char *cols)
+void union_window_add(DeployPlan *p, WindowPlan *w, Oid rel, bool no_instance, const char *cols, Oid join_rel)
 {
     if (!w->uni)
         w->uni = static_cast<UnionWindow *>(MemoryContextAllocZero(p->cxt, sizeof(UnionWindow)));
@@ -48,6 +49,7 @@ void union_window_add(DeployPlan *p, WindowPlan *w, Oid rel, bool no_instance, c
         ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
                         errmsg("a window unions at most %d tables", kMaxUnionTables)));
     w->uni->cols[w->uni->nrels] = cols ? MemoryContextStrdup(p->cxt, cols) : nullptr;
+    w->uni->join_rels[w->uni->nrels] = join_rel;
     w->uni->rels[w->uni->nrels++] = rel;
 }
 
@@ -344,8 +346,17 @@ void map_columns(UnionSource *s, Relation u, Relation heap, TupleDesc md, const 
     s->comp_state = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * Max(list_length(entries), 1)));
     s->comp_cols = static_cast<Bitmapset **>(palloc0(sizeof(Bitmapset *) * Max(list_length(entries), 1)));
     ListCell *lc;
+    bool sub_join = false;
+    foreach (lc, entries)
+        sub_join |= pg_strncasecmp(static_cast<const char *>(lfirst(lc)), "last join ", 10) == 0;
+    if (sub_join && !OidIsValid(s->join_relid))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("the column list of union table \"%s\" names a LAST JOIN, but no LAST JOIN table is given", un),
+                        errhint("Write feature_ext.window_union('t'::regclass, 'columns, last join u', 'u'::regclass).")));
     foreach (lc, entries) {
         const char *entry = static_cast<const char *>(lfirst(lc));
+        if (pg_strncasecmp(entry, "last join ", 10) == 0)  // OpenMLDB's UNION (SELECT ... FROM t LAST JOIN u ...)
+            continue;
         if (!plain_entry(entry)) {
             char *expr;
             const char *dst;
@@ -402,6 +413,17 @@ void map_columns(UnionSource *s, Relation u, Relation heap, TupleDesc md, const 
             dst = list_ident(&p);
         }
         AttrNumber ua = get_attnum(RelationGetRelid(u), src);
+        if (ua <= 0 && dst == src && sub_join) {
+            // a column of the subquery's LAST JOIN (union_bind_joins)
+            s->join_cols = lappend(s->join_cols, pstrdup(src));
+            continue;
+        }
+        if (ua > 0 && dst == src && desc_attnum(md, dst) <= 0) {
+            // perhaps a joined column of the deployment (union_bind_joins)
+            s->to_join[ua - 1] = -1;
+            s->has_extra = true;
+            continue;
+        }
         if (ua <= 0)
             ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
                             errmsg("column \"%s\" of table \"%s\" in the union of window \"%s\" does not exist", src, un,
@@ -554,6 +576,11 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
         s->read = true;
         s->natts = ud->natts;
         s->to_main = static_cast<AttrNumber *>(palloc0(sizeof(AttrNumber) * Max(ud->natts, 1)));
+        s->to_join = static_cast<AttrNumber *>(palloc0(sizeof(AttrNumber) * Max(ud->natts, 1)));
+        s->wname = pstrdup(wname);
+        s->join_relid = uw->join_rels[r];
+        if (OidIsValid(s->join_relid))
+            check_read(s->join_relid);  // SELECT on the union subquery's LAST JOIN table (not read: union_bind_joins)
         if (uw->cols[r])
             map_columns(s, u, heap, md, uw->cols[r], wname);
         // The rows are found through the table's index on its key and order
@@ -582,11 +609,13 @@ int union_group_for(DeployPlan *p, Relation heap, IndexMeta **metas, int nmetas,
                 if (!TupleDescAttr(md, b)->attisdropped && strcmp(NameStr(TupleDescAttr(md, b)->attname),
                                                                   NameStr(ua->attname)) == 0)
                     ma = b;
-            if (ma < 0)
-                ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-                                errmsg("table \"%s\" in the union of window \"%s\" has column \"%s\", which table \"%s\" has not",
-                                       un, wname, NameStr(ua->attname), RelationGetRelationName(heap)),
-                                errhint("Union tables have the same columns as the deployment's table (by name, same types).")));
+            if (ma < 0) {
+                // Perhaps a joined column (a WINDOW UNION over a LAST JOIN's
+                // result): bound after the joins are planned (union_bind_joins).
+                s->to_join[a] = -1;
+                s->has_extra = true;
+                continue;
+            }
             Form_pg_attribute mattr = TupleDescAttr(md, ma);
             if (mattr->atttypid != ua->atttypid)
                 ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -782,6 +811,168 @@ void union_check_held(DeployPlan *p, int g, AttrNumber attno)
     }
 }
 
+namespace {
+struct JoinedReads {
+    DeployPlan *p;
+    List *wc;
+    int group;       // the window function's group while inside one, else -1
+    Bitmapset **by_group;  // joined attnos read by each group's window functions
+};
+
+bool joined_reads_walker(Node *node, void *ctx)
+{
+    if (!node)
+        return false;
+    auto *r = static_cast<JoinedReads *>(ctx);
+    if (IsA(node, WindowFunc)) {
+        int outer = r->group, i = 0;
+        ListCell *lc;
+        foreach (lc, r->wc) {
+            if (lfirst_node(WindowClause, lc)->winref == reinterpret_cast<WindowFunc *>(node)->winref &&
+                i < r->p->nwindows)
+                r->group = r->p->windows[i].group;
+            i++;
+        }
+        bool res = expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(joined_reads_walker)),
+                                          ctx);
+        r->group = outer;
+        return res;
+    }
+    if (IsA(node, Var) && reinterpret_cast<Var *>(node)->varno == INNER_VAR && r->group >= 0 &&
+        r->group < r->p->ngroups)
+        r->by_group[r->group] = bms_add_member(r->by_group[r->group], reinterpret_cast<Var *>(node)->varattno);
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(joined_reads_walker)),
+                                  ctx);
+}
+}  // namespace
+
+void union_bind_joins(DeployPlan *p, TupleDesc jdesc, List *tlist, List *window_clause)
+{
+    // The joined columns each group's window functions read.
+    Bitmapset **reads = nullptr;
+    if (jdesc) {
+        reads = static_cast<Bitmapset **>(palloc0(sizeof(Bitmapset *) * Max(p->ngroups, 1)));
+        JoinedReads r{p, window_clause, -1, reads};
+        joined_reads_walker(reinterpret_cast<Node *>(tlist), &r);
+    }
+    for (int g = 0; g < p->ngroups; g++) {
+        UnionGroup *ug = p->groups[g].uni;
+        if (!ug)
+            continue;
+        for (int i = 0; i < ug->nsrc; i++) {
+            UnionSource *s = &ug->src[i];
+            if (s->join_cols == NIL)
+                continue;
+            // UNION (SELECT ... FROM t LAST JOIN u ...): the columns u
+            // supplies would be one LAST JOIN per union row; not done.
+            // A LAST JOIN keeps every row of t, so while no window function
+            // reads them the union rows are t's rows: the join changes no answer.
+            ListCell *lc;
+            foreach (lc, s->join_cols) {
+                const char *cn = static_cast<const char *>(lfirst(lc));
+                int ja = -1;
+                for (int b = 0; jdesc && b < jdesc->natts; b++)
+                    if (!TupleDescAttr(jdesc, b)->attisdropped && strcmp(NameStr(TupleDescAttr(jdesc, b)->attname), cn) == 0)
+                        ja = b + 1;
+                bool main_col = get_attnum(p->heapoid, cn) > 0;
+                if ((ja > 0 && reads && bms_is_member(ja, reads[g])) || main_col)
+                    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                                    errmsg("window \"%s\" reads column \"%s\", which the union's subquery over table "
+                                           "\"%s\" takes from its LAST JOIN on %s: not supported",
+                                           s->wname, cn, get_rel_name(s->relid), get_rel_name(s->join_relid)),
+                                    errdetail("A union subquery with its own LAST JOIN is supported while the window "
+                                              "functions read only its table's own columns (the join then changes no "
+                                              "row of the union)."),
+                                    errhint("Store the column in table \"%s\" (a union table may carry the joined "
+                                            "columns), or leave it out of the window functions.",
+                                            get_rel_name(s->relid))));
+                if (ja < 0)
+                    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                                    errmsg("column \"%s\" of the union's subquery over table \"%s\" is neither a column "
+                                           "of table \"%s\" nor of its joins", cn, get_rel_name(s->relid),
+                                           get_rel_name(p->heapoid))));
+            }
+        }
+        for (int i = 0; i < ug->nsrc; i++) {
+            UnionSource *s = &ug->src[i];
+            if (!s->has_extra)
+                continue;
+            const char *un = get_rel_name(s->relid);
+            for (int a = 0; a < s->natts; a++) {
+                if (s->to_join[a] != -1)
+                    continue;
+                const char *an = get_attname(s->relid, AttrNumber(a + 1), false);
+                Oid at = get_atttype(s->relid, AttrNumber(a + 1));
+                int ja = -1;
+                for (int b = 0; jdesc && b < jdesc->natts; b++)
+                    if (!TupleDescAttr(jdesc, b)->attisdropped && strcmp(NameStr(TupleDescAttr(jdesc, b)->attname), an) == 0)
+                        ja = ja == -1 ? b : -2;
+                if (ja < 0)
+                    ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                                    errmsg("table \"%s\" in the union of window \"%s\" has column \"%s\", which table \"%s\" "
+                                           "has not%s",
+                                           un, s->wname, an, get_rel_name(p->heapoid),
+                                           ja == -2 ? " (and more than one joined column has its name)"
+                                           : jdesc ? " nor its joins" : ""),
+                                    errhint(jdesc ? "Union tables have the same columns as the deployment's table (by "
+                                                    "name, same types), and may carry the columns of its LAST JOINs and "
+                                                    "dimension lookups (a WINDOW UNION over a LAST JOIN's result)."
+                                                  : "Union tables have the same columns as the deployment's table (by name, "
+                                                    "same types).")));
+                Form_pg_attribute jatt = TupleDescAttr(jdesc, ja);
+                if (jatt->atttypid != at)
+                    ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                                    errmsg("column \"%s\" of table \"%s\" in the union of window \"%s\" has type %s, not %s "
+                                           "as the joined column \"%s\"",
+                                           an, un, s->wname, format_type_be(at), format_type_be(jatt->atttypid), an)));
+                bool held = false;
+                for (int k = 0; k < s->meta->nstored; k++)
+                    held |= s->meta->stored[k].attno == a + 1;
+                if (!held && !(reads && bms_is_member(ja + 1, reads[g]))) {
+                    s->to_join[a] = 0;  // not read by the group's window functions: not needed
+                    continue;
+                }
+                if (!held)
+                    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                                    errmsg("column \"%s\" of table \"%s\" (the union's value of the joined column) is not "
+                                           "held by skiplist index \"%s\"", an, un, s->meta->name),
+                                    errhint("Add the column to the index's INCLUDE (...) list, or drop INCLUDE to hold all "
+                                            "columns.")));
+                s->to_join[a] = AttrNumber(ja + 1);
+                s->has_join = true;
+                if (!p->row_jslot)  // (in the plan's context)
+                    p->row_jslot = MakeSingleTupleTableSlot(jdesc, &TTSOpsVirtual);
+            }
+        }
+    }
+}
+
+void union_row_inner(DeployPlan *p, const Rows *r, int idx)
+{
+    ExprContext *ec = p->econtext;
+    TupleTableSlot *js = join_slot(p);
+    if (!js)
+        return;
+    if (idx < 0 || r->nj == 0 || !r->jown || !r->jown[idx]) {
+        ec->ecxt_innertuple = js;
+        return;
+    }
+    if (!p->row_jslot)
+        elog(ERROR, "feature_ext: union row with joined columns but no slot for them");
+    TupleTableSlot *rs = p->row_jslot;
+    int nj = r->nj;
+    size_t o = size_t(idx) * nj;
+    slot_getallattrs(js);
+    ExecClearTuple(rs);
+    for (int j = 0; j < nj; j++) {
+        bool own = r->jset[o + j];
+        rs->tts_values[j] = own ? r->jvalues[o + j] : js->tts_values[j];
+        rs->tts_isnull[j] = own ? r->jisnull[o + j] : js->tts_isnull[j];
+    }
+    ExecStoreVirtualTuple(rs);
+    ec->ecxt_innertuple = rs;
+}
+
 void union_explain(DeployPlan *p, int g, StringInfo out)
 {
     UnionGroup *ug = p->groups[g].uni;
@@ -807,6 +998,8 @@ void union_check_call(DeployPlan *p)
         for (int i = 0; i < ug->uw->nrels; i++) {
             Oid rel = ug->uw->rels[i];
             check_read(rel);
+            if (OidIsValid(ug->uw->join_rels[i]))
+                check_read(ug->uw->join_rels[i]);  // the union subquery's LAST JOIN table (not read)
             // (RLS turned on after deploy: the relcache callback drops the
             // plan; the next plan refuses.  Checked here as well, cheaply.)
             Relation r = RelationIdGetRelation(rel);
@@ -945,6 +1138,24 @@ int read_sources(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *req
     return total;
 }
 
+// Rows of a group whose union tables supply joined columns of their own:
+// room for them (decode_row fills it; rows of other tables: jown false).
+void alloc_joined(DeployPlan *p, UnionGroup *ug, Rows *out, int n)
+{
+    bool any = false;
+    for (int i = 0; i < ug->nsrc; i++)
+        any |= ug->src[i].read && ug->src[i].has_join;
+    TupleDesc jd = join_desc(p);
+    if (!any || !jd)
+        return;
+    out->nj = jd->natts;
+    size_t m = size_t(Max(n, 1)) * out->nj;
+    out->jvalues = static_cast<Datum *>(palloc(sizeof(Datum) * m));
+    out->jisnull = static_cast<bool *>(palloc(sizeof(bool) * m));
+    out->jset = static_cast<bool *>(palloc0(sizeof(bool) * m));
+    out->jown = static_cast<bool *>(palloc0(sizeof(bool) * Max(n, 1)));
+}
+
 // Rows whose computed columns are still to be evaluated.
 struct PendingRow {
     const UnionSource *s;
@@ -960,8 +1171,26 @@ struct Pending {
 
 // A union table's row (payload pl of source s) in the main table's layout.
 void decode_row(DeployPlan *p, GroupPlan *g, const UnionSource *s, const uint8 *pl, Datum od, const Datum *reqv,
-                const bool *reqn, Datum *v, bool *nl, Pending *pend)
+                const bool *reqn, Datum *v, bool *nl, Pending *pend, Rows *out = nullptr, int idx = -1)
 {
+    if (out && out->nj > 0) {
+        // Joined columns the row supplies itself (union_bind_joins).
+        size_t o = size_t(idx) * out->nj;
+        out->jown[idx] = s->has_join;
+        for (int j = 0; j < out->nj; j++) {
+            out->jset[o + j] = false;
+            out->jisnull[o + j] = true;
+            out->jvalues[o + j] = Datum(0);
+        }
+        if (s->has_join)
+            for (int sc = 0; sc < s->meta->nstored; sc++) {
+                AttrNumber ja = s->to_join[s->meta->stored[sc].attno - 1];
+                if (ja <= 0)
+                    continue;
+                out->jset[o + ja - 1] = true;
+                out->jvalues[o + ja - 1] = decode_stored(s->meta, pl, sc, &out->jisnull[o + ja - 1]);
+            }
+    }
     int natts = p->natts;
     for (int a = 0; a < natts; a++) {
         v[a] = reqv[a];
@@ -1084,6 +1313,8 @@ int union_collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *re
     out->values = decode ? static_cast<Datum *>(palloc(sizeof(Datum) * size_t(Max(n, 1)) * natts)) : nullptr;
     out->isnull = decode ? static_cast<bool *>(palloc(sizeof(bool) * size_t(Max(n, 1)) * natts)) : nullptr;
     Pending pend{0, static_cast<PendingRow *>(palloc(sizeof(PendingRow) * Max(n, 1)))};
+    if (decode)
+        alloc_joined(p, ug, out, n);
     for (int i = 0; i < n; i++) {
         const UnionRowRef &ref = merged[i];
         int64 ov = sorder[ref.src][ref.idx];
@@ -1093,7 +1324,7 @@ int union_collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *re
         out->payloads[i] = pl;
         if (decode)
             decode_row(p, g, &ug->src[ref.src], pl, out->orderd[i], reqv, reqn, out->values + size_t(i) * natts,
-                       out->isnull + size_t(i) * natts, &pend);
+                       out->isnull + size_t(i) * natts, &pend, out, i);
     }
     if (use_jit)
         rc = run_jit_group(p, jit_group, out, base, based, reqv, reqn);
@@ -1144,6 +1375,8 @@ bool union_batch_rows(DeployPlan *p, int gi, const Rows *mainv, const Datum *req
     out->values = decode ? static_cast<Datum *>(palloc(sizeof(Datum) * size_t(Max(n, 1)) * natts)) : nullptr;
     out->isnull = decode ? static_cast<bool *>(palloc(sizeof(bool) * size_t(Max(n, 1)) * natts)) : nullptr;
     Pending pend{0, static_cast<PendingRow *>(palloc(sizeof(PendingRow) * Max(n, 1)))};
+    if (decode)
+        alloc_joined(p, ug, out, n);
     for (int i = 0; i < n; i++) {
         const UnionRowRef &ref = merged[i];
         out->order[i] = sorder[ref.src][ref.idx];
@@ -1151,6 +1384,8 @@ bool union_batch_rows(DeployPlan *p, int gi, const Rows *mainv, const Datum *req
             out->orderd[i] = mainv->orderd[ref.idx];
             if (use_jit)
                 out->payloads[i] = mainv->payloads[ref.idx];
+            if (decode && out->nj > 0)
+                out->jown[i] = false;
             if (decode) {
                 memcpy(out->values + size_t(i) * natts, mainv->values + size_t(ref.idx) * natts, sizeof(Datum) * natts);
                 memcpy(out->isnull + size_t(i) * natts, mainv->isnull + size_t(ref.idx) * natts, sizeof(bool) * natts);
@@ -1162,7 +1397,7 @@ bool union_batch_rows(DeployPlan *p, int gi, const Rows *mainv, const Datum *req
             out->payloads[i] = spay[ref.src][ref.idx];
         if (decode)
             decode_row(p, g, &ug->src[ref.src], spay[ref.src][ref.idx], out->orderd[i], reqv, reqn,
-                       out->values + size_t(i) * natts, out->isnull + size_t(i) * natts, &pend);
+                       out->values + size_t(i) * natts, out->isnull + size_t(i) * natts, &pend, out, i);
     }
     if (use_jit)  // the union tables' payloads are valid only inside the read section
         *rc = call_group_kernel(p, jp, jg, out, base, based, req, reqv, reqn, kframes);

@@ -368,7 +368,7 @@ private:
     // (SELECT a, b AS c FROM name) at token `open`, plain columns with
     // optional aliases: the name's first token (0 if not such a subquery) and
     // the column list as window_union()'s text ("a, b AS c").
-    size_t column_subquery(size_t open, std::string *cols) const
+    size_t column_subquery(size_t open, std::string *cols, size_t *rest = nullptr) const
     {
         if (open + 4 >= toks_.size() || !is_op(toks_[open], "(") || !is_kw(toks_[open + 1], "SELECT"))
             return 0;
@@ -428,8 +428,10 @@ private:
                 break;
             }
         }
-        if (k != close || name >= close)
+        if ((k != close && !rest) || name >= close || k == name)
             return 0;
+        if (rest)
+            *rest = k;
         *cols = out;
         return name;
     }
@@ -1079,9 +1081,32 @@ private:
                     syntax("a table expected after UNION", toks_[end].pos);
                 size_t from = j, next = 0;
                 size_t inner = is_op(toks_[j], "(") ? star_subquery(j) : 0;
-                std::string cols;
+                std::string cols, join_lit;
                 if (is_op(toks_[j], "(") && !inner)
                     inner = column_subquery(j, &cols);
+                if (is_op(toks_[j], "(") && !inner) {
+                    // (SELECT columns FROM t3 LAST JOIN t4 [ORDER BY ...] ON ...): the
+                    // columns t3 has not come from the LAST JOIN; supported while the
+                    // window functions do not read them (deploy/union_pg.cpp,
+                    // union_bind_joins; docs/DEPLOY.md "Union windows over LAST JOIN results")
+                    size_t rest = 0, close = match(j);
+                    std::string c2;
+                    size_t in2 = column_subquery(j, &c2, &rest);
+                    if (in2 && rest + 2 < close && is_kw(toks_[rest], "LAST") && is_kw(toks_[rest + 1], "JOIN") &&
+                        toks_[rest + 2].kind == TK::kIdent) {
+                        bool on = false;
+                        for (size_t k = rest + 3; k < close; k++)
+                            on |= is_kw(toks_[k], "ON");
+                        if (on) {
+                            std::string jt = lower(toks_[rest + 2].text);
+                            if (rest + 4 < close && is_op(toks_[rest + 3], ".") && toks_[rest + 4].kind == TK::kIdent)
+                                jt += "." + lower(toks_[rest + 4].text);
+                            cols = c2 + ", last join " + jt;
+                            join_lit = table_literal(rest + 2, &next);
+                            inner = in2;
+                        }
+                    }
+                }
                 if (is_op(toks_[j], "(") && !inner)
                     refuse("WINDOW ... UNION of a subquery other than (SELECT columns or expressions FROM table) is "
                            "not supported (a subquery with a join, WHERE, grouping or its own window)",
@@ -1093,7 +1118,8 @@ private:
                     syntax("a table expected after UNION", toks_[j].pos);
                 std::string lit = table_literal(inner ? inner : j, &next);
                 std::string call = ", feature_ext.window_union(" + lit + "::regclass" +
-                                   (cols.empty() ? "" : ", " + quote(cols, '\'')) + ")";
+                                   (cols.empty() ? "" : ", " + quote(cols, '\'')) +
+                                   (join_lit.empty() ? "" : ", " + join_lit + "::regclass") + ")";
                 if (umods.find(", feature_ext.window_union(" + lit + "::regclass") != std::string::npos)
                     call = umods;  // (named twice: refused below)
                 if (call == umods || umods.find(call) != std::string::npos)

@@ -237,9 +237,10 @@ TEST(Dialect, LastJoin)
 
 TEST(Dialect, Refusals)
 {
-    // computed union columns translate (UnionComputed); a union subquery with a join, a computed
+    // computed union columns translate (UnionComputed), so does a union subquery with a LAST JOIN
+    // (UnionSubqueryLastJoin); a union subquery with another join, a computed
     // column without AS, and a FROM subquery computing the deployment's columns are refused
-    EXPECT_EQ(err("SELECT sum(x) OVER w FROM t WINDOW w AS (UNION (SELECT a AS x FROM t2 LAST JOIN t3 ON t2.k = t3.k) "
+    EXPECT_EQ(err("SELECT sum(x) OVER w FROM t WINDOW w AS (UNION (SELECT a AS x FROM t2 JOIN t3 ON t2.k = t3.k) "
                   "PARTITION BY k ORDER BY ts ROWS 2 PRECEDING)").substr(0, 6),
               "0A000|");
     EXPECT_EQ(err("SELECT sum(x) OVER w FROM t WINDOW w AS (UNION (SELECT k, ts, bigint(a) FROM t2) PARTITION BY k "
@@ -267,6 +268,22 @@ TEST(Dialect, UnionComputed)
                      "CAST(CAST(x AS integer) + 1 AS text) AS s, c7')"),
               std::string::npos)
         << q;
+}
+
+// WINDOW ... UNION (SELECT ... FROM t3 LAST JOIN t4 ... ON ...) (test_lastjoin_complex.yaml 3): the
+// column list marks the LAST JOIN, the table is the third argument; without ON it stays refused
+TEST(Dialect, UnionSubqueryLastJoin)
+{
+    std::string q = tr("SELECT sum(t2.d4) OVER w1 AS s FROM t1 LAST JOIN t2 ORDER BY t2.d7 ON t1.c1 = t2.d1 WINDOW w1 AS "
+                       "(UNION (select id, c1, c7, d1, d4 from t3 last join t4 ORDER BY t4.d7 on t3.c1 = t4.d1) "
+                       "PARTITION BY t1.c1 ORDER BY t1.c7 ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)");
+    EXPECT_NE(q.find("feature_ext.window_union('t3'::regclass, 'id, c1, c7, d1, d4, last join t4', 't4'::regclass)"),
+              std::string::npos)
+        << q;
+    EXPECT_EQ(err("SELECT sum(c4) OVER w1 AS s FROM t1 WINDOW w1 AS (UNION (select id, c1 from t3 last join t4) "
+                  "PARTITION BY c1 ORDER BY c7 ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)").substr(0, 6), "0A000|");
+    EXPECT_EQ(err("SELECT sum(c4) OVER w1 AS s FROM t1 WINDOW w1 AS (UNION (select id, c1 from t3 where c1 > 1) "
+                  "PARTITION BY c1 ORDER BY c7 ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)").substr(0, 6), "0A000|");
 }
 
 TEST(Dialect, Lexical)

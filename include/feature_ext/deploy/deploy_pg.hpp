@@ -232,6 +232,7 @@ struct DeployPlan {
     ExprContext *econtext;
     TupleTableSlot *req_slot;
     TupleTableSlot *row_slot;
+    TupleTableSlot *row_jslot = nullptr;  // a union row's own joined row (union_row_inner)
     bool *cols_needed;         // table columns the aggregates read (by attno-1)
     MemoryContext call_cxt;    // reset after every call
     AggState *fake_agg;        // context for transition functions

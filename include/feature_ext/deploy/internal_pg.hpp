@@ -74,6 +74,13 @@ struct Rows {
     const uint8 **payloads;  // JIT groups: the stored rows' payloads
     int64 skipped = 0;
     const PreaggAcc *pa = nullptr;
+    // Union rows with joined columns of their own (union_row_inner()):
+    // per row nj values of the joined row, jset: supplied by the row.
+    int nj = 0;
+    Datum *jvalues = nullptr;
+    bool *jisnull = nullptr;
+    bool *jset = nullptr;
+    bool *jown = nullptr;  // per row
 };
 
 // Frame of a window as ascending positions [from, to] over 0..n (n = the

@@ -38,6 +38,9 @@ void join_plan(DeployPlan *p, Query *q, Relation heap, int fix_flags, List **fix
 // every joined table, then the lookups; sets the expression context's inner
 // tuple to the joined row.
 void join_fill(DeployPlan *p);
+// The joined row's slot and descriptor (nullptr without joins).
+TupleTableSlot *join_slot(const DeployPlan *p);
+TupleDesc join_desc(const DeployPlan *p);
 // Do window functions read joined columns?  Then the joins are filled
 // before the windows are evaluated (requests and batch rows alike): every row
 // of such a window joins the request's joined row (join_plan allows it only

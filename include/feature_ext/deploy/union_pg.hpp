@@ -29,6 +29,8 @@ struct UnionWindow {
                            // table's a, b as c; unlisted main columns are not provided), or
                            // nullptr: all the main table's columns, by name
     bool no_instance;      // INSTANCE_NOT_IN_WINDOW
+    Oid join_rels[16];     // per table: the LAST JOIN table of OpenMLDB's UNION (SELECT ... FROM t
+                           // LAST JOIN u ...) (window_union's third argument), or InvalidOid
 };
 constexpr int kMaxUnionTables = 16;
 
@@ -54,6 +56,20 @@ struct UnionSource {
     Bitmapset **comp_cols;  // per entry: the table's attnos it reads (plain, 1-based)
     Bitmapset *comp_all;    // all of them
     TupleTableSlot *uslot;
+    // Columns of the union table that the deployment's table has not (a
+    // WINDOW UNION over a LAST JOIN's result: the union table carries the
+    // joined columns).  Per source attribute: 0 none, -1 not the main
+    // table's (bound by union_bind_joins()), > 0 the joined row's attno
+    // whose value this row supplies for itself.
+    AttrNumber *to_join;
+    bool has_extra;
+    bool has_join;
+    const char *wname;     // the (first) window of the group, for messages
+    // OpenMLDB's UNION (SELECT ... FROM t LAST JOIN u ...): the listed
+    // columns t has not, which u supplies (join_table: u's name as written).
+    // Not read: union_bind_joins() refuses a window function reading them.
+    Oid join_relid;
+    List *join_cols;
 };
 
 // GroupPlan::uni of a union group.
@@ -67,7 +83,8 @@ struct UnionGroup {
 };
 
 // window_modifiers(): a feature_ext.window_union(rel) / instance_not_in_window() call.
-void union_window_add(DeployPlan *p, WindowPlan *w, Oid rel, bool no_instance, const char *cols = nullptr);
+void union_window_add(DeployPlan *p, WindowPlan *w, Oid rel, bool no_instance, const char *cols = nullptr,
+                      Oid join_rel = InvalidOid);
 // group_for() of a union window: finds or adds its group (checks every
 // table: feature_store, columns, SELECT, RLS, index).  -1: the missing
 // indexes' CREATE INDEX were appended to *fixes (kFixCreateIndex); -2: the
@@ -79,6 +96,16 @@ const IndexMeta **union_metas(DeployPlan *p, int g);
 // Column attno (main), when a window function of group g reads it, must be
 // provided by every table the group reads and held by its index.
 void union_check_held(DeployPlan *p, int g, AttrNumber attno);
+// After join_plan(): binds the union tables' columns that the deployment's
+// table has not to the joined row's columns of the same name and type (jdesc:
+// the joined row, nullptr without joins); any other such column is refused
+// (42804), as is one the union table's index does not hold.
+void union_bind_joins(DeployPlan *p, TupleDesc jdesc, List *tlist, List *window_clause);
+// The interpreter, for row idx of r (newest-first index; -1: the request):
+// the expression context's inner tuple is the row's own joined row when the
+// row is a union table's with joined columns of its own (decoded into
+// r->jvalues), else the request's joined row.
+void union_row_inner(DeployPlan *p, const Rows *r, int idx);
 // explain(): the group's tables.
 void union_explain(DeployPlan *p, int g, StringInfo out);
 // Every call: SELECT on every union table, no RLS, tables still there.

@@ -203,6 +203,18 @@ BEGIN
               HINT = 'Deploy the query with feature_ext.deploy().';
 END $$;
 
+-- feature_ext.window_union(rel, 'a, b, x, last join u', 'u'::regclass):
+-- OpenMLDB's UNION (SELECT a, b, x FROM rel LAST JOIN u ... ON ...); the
+-- listed columns rel has not are u's (accepted while no window function
+-- reads them: docs/DEPLOY.md "Union windows over a LAST JOIN's result").
+CREATE FUNCTION feature_ext.window_union(source regclass, columns text, last_join regclass) RETURNS integer
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    RAISE EXCEPTION 'feature_ext.window_union() only has a meaning in the PARTITION BY of a deployed query'
+        USING ERRCODE = '0A000',
+              HINT = 'Deploy the query with feature_ext.deploy().';
+END $$;
+
 CREATE FUNCTION feature_ext.instance_not_in_window() RETURNS integer
 LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
