@@ -46,7 +46,7 @@ SELECT feature_ext.deploy('cro', $$
   WINDOW w AS (PARTITION BY k ORDER BY ts ROWS_RANGE BETWEEN 95 PRECEDING AND CURRENT ROW),
          w2 AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$);
 SELECT line FROM regexp_split_to_table(feature_ext.explain('crp'), E'\n') line
- WHERE line LIKE '%request row%' OR line LIKE '%compiled%' OR line LIKE '%interpret%';
+ WHERE line LIKE '%request row%' OR line LIKE '%JIT: % aggregates %';
 
 -- PostgreSQL's executor: the request row last among its peers
 CREATE FUNCTION native(dep text, r creq) RETURNS text LANGUAGE plpgsql AS $f$
