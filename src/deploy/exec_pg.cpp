@@ -1582,7 +1582,7 @@ void compute_stored_columns(DeployPlan *p, int n, Datum *values, bool *isnull)
         ExecStoreVirtualTuple(s);
         ec->ecxt_scantuple = s;
         for (int c = 0; c < p->ncomp; c++)
-            if (p->comp_rows[c])
+            if (p->comp_rows[c] && p->comp_state[c])  // (a window function reads it: the query does)
                 v[p->nreal + c] = ExecEvalExpr(p->comp_state[c], ec, &nl[p->nreal + c]);
     }
     ec->ecxt_scantuple = saved;
