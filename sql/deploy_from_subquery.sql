@@ -139,10 +139,15 @@ SELECT feature_ext.deploy('fsbad', $$
 SELECT feature_ext.deploy('fsbad', $$
   SELECT sum(v) OVER w FROM (select k, int(gf) as g, ts, v from fm)
   WINDOW w AS (UNION (select k, g, ts, v from fu) PARTITION BY g ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$);
--- Refused: an aggregate over a computed column of the table's stored rows
-SELECT feature_ext.deploy('fsbad', $$
+-- An aggregate over a computed column of the table's stored rows: computed
+-- for every stored row the window reads (sql/deploy_from_subquery_rows.sql)
+SELECT feature_ext.deploy('fsv2', $$
   SELECT sum(v2) OVER w FROM (SELECT k, ts, v * 2 AS v2 FROM fm) s
   WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$);
+SELECT * FROM fsv2(1, 'k0', 0, 5000, NULL, 21, NULL);
+SELECT sum(v * 2) OVER (ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)
+  FROM (SELECT ts, v FROM fm WHERE k = 'k0' UNION ALL SELECT 5000, 21) x ORDER BY ts DESC LIMIT 1;
+SELECT feature_ext.undeploy('fsv2');
 -- A computed column named as a column of the table shadows it, as in the
 -- subquery: d is v * 2 here, not fm's d
 SELECT feature_ext.deploy('fsd', $$
@@ -295,7 +300,8 @@ SELECT * FROM fstwo(901, 'k1', 1.3, 15, '2020-05-29 15:00:30', 4, NULL);
 SELECT 1 AS g,
        (SELECT 3 * 4 + sum(v * 3) FROM fu WHERE g = 1 AND t BETWEEN '2020-05-29 15:00:00' AND '2020-05-29 15:00:30') AS sc,
        1 + (SELECT count(*) FROM (SELECT 1 FROM fm WHERE k = 'k1' AND ts <= 15 ORDER BY ts DESC LIMIT 2) z) AS n2;
--- ... and over a window that reads the table's stored rows: refused
+-- ... and over a window that reads the table's stored rows: computed per
+-- stored row (sql/deploy_from_subquery_rows.sql)
 SELECT deploy_err($$SELECT g, sum(c) OVER w2 AS sc
     FROM (SELECT k, ts, CAST(gf AS int4) AS g, CAST(tstr AS timestamp) AS t, v * 3 AS c, v FROM fm) s
   WINDOW w2 AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$);

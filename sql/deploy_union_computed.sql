@@ -162,9 +162,19 @@ SELECT sum(v) FROM (SELECT 1::int8 AS v UNION ALL SELECT v FROM cm WHERE k = 'k0
   UNION ALL SELECT x * 2 FROM cu2 WHERE k = 'k0' AND ts <= 10) u;
 SELECT feature_ext.undeploy('cx');
 DROP TABLE cu2;
--- the main table's FROM subquery computing a column a window function reads over the table's stored rows (refused; docs/DEPLOY.md, "A FROM subquery over the table")
+-- the main table's FROM subquery computing a column a window function reads
+-- over the table's stored rows: computed per stored row (docs/DEPLOY.md, "A
+-- FROM subquery over the table"; before 2026-12-05 refused)
+SELECT feature_ext.deploy('cfs', $$SELECT sum(v) OVER w AS sv FROM (select k, ts, bigint(length(s)) as v from cm) WINDOW w AS
+  (PARTITION BY k ORDER BY ts ROWS_RANGE BETWEEN 2s PRECEDING AND CURRENT ROW)$$);
+SELECT sv FROM cfs('k0', 150, 5, NULL, 'r1', 0);
+SELECT 2 + sum(length(s)) AS sv FROM cm WHERE k = 'k0' AND ts <= 150;
+-- a stored row's value that the cast refuses fails the request (22P02, as
+-- PostgreSQL's executor fails the query)
 SELECT feature_ext.deploy('cbad', $$SELECT sum(v) OVER w FROM (select k, ts, bigint(s) as v from cm) WINDOW w AS
   (PARTITION BY k ORDER BY ts ROWS_RANGE BETWEEN 2s PRECEDING AND CURRENT ROW)$$);
+SELECT * FROM cbad('k0', 150, 5, NULL, '12', 0);
+SELECT feature_ext.undeploy(n) FROM unnest(ARRAY['cfs', 'cbad']) n;
 \set VERBOSITY terse
 SELECT feature_ext.undeploy(n) FROM unnest(ARRAY['cpg', 'cml', 'cq']) n;
 DROP FUNCTION check_computed(text, text);

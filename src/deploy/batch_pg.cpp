@@ -938,8 +938,7 @@ TupleDesc train_sort_desc(DeployPlan *p)
 }
 
 // Every column equal (NULL equals NULL), by binary image: the same stored row.
-// (The table's columns: a FROM subquery's computed ones are a request's
-// only, never computed for stored rows.)
+// (The table's columns: a FROM subquery's computed ones follow from them.)
 bool same_row(DeployPlan *p, const Datum *a, const bool *an, const Datum *b, const bool *bn)
 {
     for (int i = 0; i < p->nreal; i++) {
@@ -1153,9 +1152,15 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
                 MemoryContextSwitchTo(work);
                 break;
             }
-            // (the table's stored rows give their computed columns to no
-            // window: plan_impl refuses reading them over stored rows, so
-            // they stay NULL, never evaluated; only requests compute them)
+            // The FROM subquery's columns a window reads of stored rows
+            // (DeployPlan::comp_rows), computed for every row of the table
+            // here (as PostgreSQL's executor does), where a request computes
+            // only the rows it reads.
+            bool in_window = false;
+            for (int g = 0; g < ngroups; g++)
+                in_window |= !nl[p->groups[g].order_attno - 1];
+            if (in_window)
+                compute_stored_columns(p, 1, v, nl);
             int64 seq = nstored++;
             // Stored rows without an order value are in no request's window
             // (the index leaves them out; PostgreSQL sorts them last).

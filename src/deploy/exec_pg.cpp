@@ -230,7 +230,9 @@ bool preagg_group(const DeployPlan *p, GroupPlan *g)
 {
     if (g->preagg == 0) {
         int gi = int(g - p->groups);
-        bool ok = g->uni == nullptr, any = false;
+        // (nor a group reading computed columns of stored rows: blocks
+        // summarise the table's columns only)
+        bool ok = g->uni == nullptr && !g->comp_rows, any = false;
         for (int w = 0; w < p->nwindows && ok; w++) {
             const WindowPlan *wp = &p->windows[w];
             if (wp->group != gi)
@@ -663,6 +665,10 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
     if (use_jit)
         rc = run_jit_group(p, jit_group, out, base, based, reqv, reqn);
     st.reader_exit(reader_id());
+    // The FROM subquery's computed columns of the rows read, now that the
+    // read section is left (their expressions may call any function).
+    if (decode && g->comp_rows)
+        compute_stored_columns(p, out->n, out->values, out->isnull);
     return rc;
 }
 
@@ -1602,6 +1608,29 @@ void compute_request_columns(DeployPlan *p, Datum *values, bool *isnull)
     memcpy(p->req_slot->tts_values, values, sizeof(Datum) * p->natts);
     memcpy(p->req_slot->tts_isnull, isnull, sizeof(bool) * p->natts);
     ExecStoreVirtualTuple(p->req_slot);
+}
+
+void compute_stored_columns(DeployPlan *p, int n, Datum *values, bool *isnull)
+{
+    if (!p->comp_rows || n <= 0)
+        return;
+    ExprContext *ec = p->econtext;
+    TupleTableSlot *saved = ec->ecxt_scantuple;
+    TupleTableSlot *s = p->row_slot;
+    int natts = p->natts;
+    for (int i = 0; i < n; i++) {
+        Datum *v = values + size_t(i) * natts;
+        bool *nl = isnull + size_t(i) * natts;
+        ExecClearTuple(s);
+        memcpy(s->tts_values, v, sizeof(Datum) * natts);
+        memcpy(s->tts_isnull, nl, sizeof(bool) * natts);
+        ExecStoreVirtualTuple(s);
+        ec->ecxt_scantuple = s;
+        for (int c = 0; c < p->ncomp; c++)
+            if (p->comp_rows[c] && p->comp_state[c])  // (a window function reads it: the query does)
+                v[p->nreal + c] = ExecEvalExpr(p->comp_state[c], ec, &nl[p->nreal + c]);
+    }
+    ec->ecxt_scantuple = saved;
 }
 
 Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull)

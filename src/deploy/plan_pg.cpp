@@ -80,6 +80,7 @@ struct PlanBuild {
     int fix_flags;
     List *fixes;  // DDL (char *) that would make the query deployable
     List *execute_checked;  // functions EXECUTE was checked on (check_execute)
+    Node **comp_expr;    // FROM subquery: each computed column's expression (as evaluated)
 };
 
 const char *deparse_tree(const char *tree);
@@ -645,27 +646,6 @@ bool mark_columns(Node *node, void *ctx)
     return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(mark_columns)), ctx);
 }
 
-// Does node read a computed column (attribute > nreal) of the request row?
-struct ReadsComputed {
-    int nreal;
-    AttrNumber found;
-};
-bool reads_computed_walker(Node *node, void *ctx)
-{
-    if (!node)
-        return false;
-    if (IsA(node, Var)) {
-        auto *r = static_cast<ReadsComputed *>(ctx);
-        Var *v = reinterpret_cast<Var *>(node);
-        if (v->varattno > r->nreal && !IS_SPECIAL_VARNO(v->varno) && v->varlevelsup == 0) {
-            r->found = v->varattno;
-            return true;
-        }
-        return false;
-    }
-    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(reads_computed_walker)),
-                                  ctx);
-}
 bool reads_attno_walker(Node *node, void *ctx)
 {
     if (!node)
@@ -678,13 +658,6 @@ bool reads_attno_walker(Node *node, void *ctx)
 bool reads_attno(Node *node, AttrNumber a)
 {
     return reads_attno_walker(node, &a);
-}
-bool reads_computed(Node *node, int nreal, AttrNumber *found)
-{
-    ReadsComputed r{nreal, 0};
-    bool res = reads_computed_walker(node, &r);
-    *found = r.found;
-    return res;
 }
 
 // Which built-in aggregate a window function is, if it has a typed loop.
@@ -1088,22 +1061,39 @@ void plan_agg(PlanBuild *b, WindowFunc *wf, AggPlan *a, int k)
         if (b->p->windows[i].winref == int(wf->winref))
             w = i;
     a->window = w;
-    // FROM (SELECT expr AS c FROM t): c is computed for the request row only;
-    // a window function of a window that reads the table's stored rows
-    // cannot read it (per window: an INSTANCE_NOT_IN_WINDOW union window
-    // reads no stored row of t).
+    // FROM (SELECT expr AS c FROM t): a window function of a window that
+    // reads the table's stored rows and reads c (argument or FILTER) has c
+    // computed for every stored row its window reads, as PostgreSQL's
+    // executor computes the subquery's select list per row (per window: an
+    // INSTANCE_NOT_IN_WINDOW union window reads no stored row of t).
     if (b->p->ncomp > 0 && w >= 0) {
-        const GroupPlan *gp = &b->p->groups[b->p->windows[w].group];
-        AttrNumber ca = 0;
-        if (!(gp->uni && gp->uni->uw->no_instance) &&
-            (reads_computed(reinterpret_cast<Node *>(wf->args), b->p->nreal, &ca) ||
-             reads_computed(reinterpret_cast<Node *>(wf->aggfilter), b->p->nreal, &ca)))
-            fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, wf->location,
-                 psprintf("a window function reads \"%s\", a column the FROM subquery computes, over stored rows "
-                          "of table \"%s\"", attname_of(b, ca), RelationGetRelationName(b->heap)),
-                 "Computed columns of the deployment's table are computed for the request row only: compute the "
-                 "aggregate's argument in the call (sum(bigint(x)) OVER w), or add INSTANCE_NOT_IN_WINDOW "
-                 "(OpenMLDB) so that the table's stored rows are not read.");
+        GroupPlan *gp = &b->p->groups[b->p->windows[w].group];
+        if (!(gp->uni && gp->uni->uw->no_instance)) {
+            Bitmapset *cols = nullptr;
+            pull_varattnos(reinterpret_cast<Node *>(wf->args), 1, &cols);
+            pull_varattnos(reinterpret_cast<Node *>(wf->aggfilter), 1, &cols);
+            for (int c = 0; c < b->p->ncomp; c++) {
+                AttrNumber ca = AttrNumber(b->p->nreal + c + 1);
+                if (!bms_is_member(ca - FirstLowInvalidHeapAttributeNumber, cols))
+                    continue;
+                // Volatile: computed once per stored row by PostgreSQL, here
+                // again at every request that reads the row (random() would
+                // differ from call to call): refused, as for union tables'
+                // computed columns.
+                if (contain_volatile_functions(b->comp_expr[c]))
+                    fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, wf->location,
+                         psprintf("a window function reads \"%s\", a column the FROM subquery computes with a volatile "
+                                  "function, over stored rows of table \"%s\"", attname_of(b, ca),
+                                  RelationGetRelationName(b->heap)),
+                         "Stored rows' computed columns are computed again at every request that reads them: a "
+                         "volatile function (random(), clock_timestamp(), nextval() ...) would give another value each "
+                         "time.  Store the value in a column of the table, or compute it with stable or immutable "
+                         "functions.");
+                b->p->comp_rows[c] = true;
+                gp->comp_rows = true;
+                mark_columns(b->comp_expr[c], b);  // its inputs are decoded for stored rows
+            }
+        }
     }
     a->aggfnoid = wf->winfnoid;
     a->collation = wf->inputcollid;
@@ -1862,6 +1852,8 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
         for (int a = 0; a < p->nreal; a++)
             TupleDescCopyEntry(p->heap_desc, AttrNumber(a + 1), hd, AttrNumber(a + 1));
         p->comp_state = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * p->ncomp));
+        p->comp_rows = static_cast<bool *>(palloc0(sizeof(bool) * p->ncomp));
+        b->comp_expr = static_cast<Node **>(palloc0(sizeof(Node *) * p->ncomp));
         for (int c = 0; c < p->ncomp; c++) {
             TargetEntry *ct = static_cast<TargetEntry *>(list_nth(computed, c));
             Node *e = reinterpret_cast<Node *>(ct->expr);
@@ -1880,6 +1872,7 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
             // stay attributes (union tables' columns match them by name),
             // NULL in every request row.
             AttrNumber ca = AttrNumber(p->nreal + c + 1);
+            b->comp_expr[c] = e;
             if (reads_attno(reinterpret_cast<Node *>(q->targetList), ca))
                 p->comp_state[c] = ExecInitExpr(reinterpret_cast<Expr *>(e), nullptr);
         }
@@ -1963,9 +1956,10 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
         if (!p->cols_needed[a])
             continue;
         for (int g = 0; g < p->ngroups; g++) {
-            // (a computed column: plan_agg refused a window function
-            // reading it over a window that reads stored rows of the table)
-            if (a >= p->nreal && !(p->groups[g].uni && p->groups[g].uni->uw->no_instance))
+            // (a computed column: computed from the table's columns it
+            // reads, marked needed by plan_agg and checked here as such;
+            // union tables provide their own, union_check_held)
+            if (a >= p->nreal && !p->groups[g].uni)
                 continue;
             if (p->groups[g].uni) {
                 union_check_held(p, g, AttrNumber(a + 1));
@@ -1985,6 +1979,36 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
                      psprintf("column \"%s\" is not held by skiplist index \"%s\"", attname_of(b, AttrNumber(a + 1)),
                               m->name),
                      "Add the column to the index's INCLUDE (...) list, or drop INCLUDE to hold all columns.");
+        }
+    }
+    // A union group's main table computes the columns from its own row:
+    // the columns they read are held by its index (union_check_held asks
+    // only for what the window functions read by name).
+    for (int g = 0; g < p->ngroups; g++) {
+        const UnionGroup *ug = p->groups[g].uni;
+        if (!p->groups[g].comp_rows || !ug || ug->nsrc == 0 || !ug->src[0].read || ug->src[0].relid != p->heapoid)
+            continue;
+        const IndexMeta *m = ug->src[0].meta;
+        for (int c = 0; c < p->ncomp; c++) {
+            if (!p->comp_rows[c])
+                continue;
+            Bitmapset *in = nullptr;
+            pull_varattnos(b->comp_expr[c], 1, &in);
+            int x = -1;
+            while ((x = bms_next_member(in, x)) >= 0) {
+                AttrNumber a = AttrNumber(x + FirstLowInvalidHeapAttributeNumber);
+                bool held = m->order.attno == a;
+                for (int k = 0; k < m->nkeys; k++)
+                    held |= m->keys[k].attno == a;
+                for (int k = 0; k < m->nstored; k++)
+                    held |= m->stored[k].attno == a;
+                if (!held)
+                    fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1,
+                         psprintf("column \"%s\" (read by the FROM subquery's computed column \"%s\") is not held by "
+                                  "skiplist index \"%s\"", attname_of(b, a),
+                                  attname_of(b, AttrNumber(p->nreal + c + 1)), m->name),
+                         "Add the column to the index's INCLUDE (...) list, or drop INCLUDE to hold all columns.");
+            }
         }
     }
     // Execution state.
@@ -2021,7 +2045,14 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
             for (int c = 0; c < p->ncomp; c++)
                 appendStringInfo(explain, "%s %s", c ? "," : "",
                                  quote_identifier(NameStr(TupleDescAttr(p->heap_desc, p->nreal + c)->attname)));
-            appendStringInfoString(explain, "; never read from stored rows\n");
+            bool any = false;
+            for (int c = 0; c < p->ncomp; c++)
+                if (p->comp_rows[c])
+                    appendStringInfo(explain, "%s %s", any ? "," : "; and each stored row a window reads:",
+                                     quote_identifier(NameStr(TupleDescAttr(p->heap_desc, p->nreal + c)->attname))),
+                        any = true;
+            appendStringInfoString(explain, any ? " (by PostgreSQL's evaluator: aggregates reading them interpreted)\n"
+                                                : "; never for stored rows\n");
         }
         if (openmldb)
             appendStringInfo(explain, "  OpenMLDB dialect, planned as: %s\n", b->query);

@@ -766,6 +766,8 @@ void union_check_held(DeployPlan *p, int g, AttrNumber attno)
         const UnionSource *s = &ug->src[i];
         if (!s->read)
             continue;
+        if (s->relid == p->heapoid && attno > p->nreal)
+            continue;  // a FROM subquery's computed column: from the columns it reads (plan_impl checks them)
         const IndexMeta *m = s->meta;
         bool held = false, provided = false;
         for (int c = 0; c < s->ncomp; c++) {
@@ -1330,6 +1332,10 @@ int union_collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *re
         rc = run_jit_group(p, jit_group, out, base, based, reqv, reqn);
     st.reader_exit(reader_id());
     compute_pending(p, &pend);
+    if (decode && g->comp_rows && ns > 0 && ug->src[0].read && ug->src[0].relid == p->heapoid)
+        for (int i = 0; i < n; i++)  // the deployment's table's rows: its FROM subquery's columns
+            if (merged[i].src == 0)
+                compute_stored_columns(p, 1, out->values + size_t(i) * natts, out->isnull + size_t(i) * natts);
     return rc;
 }
 

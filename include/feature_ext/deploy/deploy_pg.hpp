@@ -165,6 +165,8 @@ struct GroupPlan {
     int16 pa_misses, pa_backoff;
     struct UnionGroup *uni;    // a union window's group: the tables it merges (deploy/union_pg.hpp),
                                // or nullptr; indexoid is then the main table's index or InvalidOid
+    bool comp_rows;            // its window functions read computed columns of stored rows
+                               // (DeployPlan::comp_rows): never block summaries
     // A LAST JOIN subquery's own window (DeployPlan::sub_row): the stored
     // row's peers inserted after it follow it (are not read): its ROWS
     // windows; else (RANGE / GROUPS) every peer is in the frame.
@@ -207,10 +209,13 @@ struct DeployPlan {
     // FROM (SELECT ..., expr AS c FROM t) (from_subquery_rewrite): the
     // subquery's computed columns are attributes nreal+1..natts of heap_desc,
     // evaluated over the request row (attributes 1..nreal, the table's) at
-    // every request; never read from stored rows of the table.
+    // every request; and over each stored row of the table a window reads
+    // when a window function's argument or FILTER reads them (comp_rows),
+    // after the store's read section is left (compute_stored_columns).
     int nreal;                 // the table's columns (natts without the computed ones)
     int ncomp;
-    ExprState **comp_state;    // per computed column, over req_slot
+    ExprState **comp_state;    // per computed column, over req_slot (or row_slot: same layout)
+    bool *comp_rows;           // per computed column: computed per stored row too (nullptr: none is)
     // heap_desc with the table's columns under the subquery's names (a
     // column it leaves out under a name no union column has): what union
     // tables' columns match by name; nullptr: heap_desc's names.
@@ -319,6 +324,11 @@ void agg_ready(DeployPlan *p, AggPlan *a);
 // output tuple as a Datum (composite) in the caller's context.
 // The computed columns (DeployPlan::ncomp) of a request row whose table columns are filled.
 void compute_request_columns(DeployPlan *p, Datum *values, bool *isnull);
+// The computed columns a window reads of stored rows (DeployPlan::comp_rows)
+// of n stored rows (values/isnull: n * natts, the table's columns they read
+// decoded), evaluated by PostgreSQL's evaluator over p->row_slot.  Never
+// inside a store read section (an expression may call any function).
+void compute_stored_columns(DeployPlan *p, int n, Datum *values, bool *isnull);
 Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull);
 // Offline: features of each source row (nrows x natts values, by attribute)
 // against the source rows before it, appended to ts in source order.
