@@ -911,14 +911,18 @@ uint8 pa_kind_of(WindowFunc *wf, AggPlan *ap)
     bool is_int = t == INT2OID || t == INT4OID || t == INT8OID;
     uint8 k = AggPlan::kPaNone;
     if (filtered) {
-        if (!is_int)
+        // float8 columns: count / min / max exact; sum / avg only under the
+        // deploy option float_sums = 'approximate' (exec_pg.cpp,
+        // preagg_agg_ok; docs/DEPLOY.md, "Float sums").
+        bool is_f8 = t == FLOAT8OID;
+        if (!is_int && !is_f8)
             return AggPlan::kPaNone;
         if (strcmp(fn, "count") == 0)
             k = AggPlan::kPaCount;
         else if (strcmp(fn, "sum") == 0)
-            k = t == INT8OID ? AggPlan::kPaNumSum : AggPlan::kPaSumInt;
+            k = is_f8 ? AggPlan::kPaSumF8 : t == INT8OID ? AggPlan::kPaNumSum : AggPlan::kPaSumInt;
         else if (strcmp(fn, "avg") == 0)
-            k = AggPlan::kPaNumAvg;
+            k = is_f8 ? AggPlan::kPaAvgF8 : AggPlan::kPaNumAvg;
         else if (strcmp(fn, "min") == 0)
             k = AggPlan::kPaMin;
         else if (strcmp(fn, "max") == 0)
@@ -928,7 +932,11 @@ uint8 pa_kind_of(WindowFunc *wf, AggPlan *ap)
             k = AggPlan::kPaNumSum;
         else if (strcmp(fn, "avg") == 0 && is_int)
             k = AggPlan::kPaNumAvg;
-    } else if (is_int) {
+    } else if (is_int || (t == FLOAT8OID && !to_float8)) {
+        // float8 columns (the OpenMLDB dialect's sum / avg / min / max of a
+        // double): min / max / count exact, sum / avg (feature_ext's exact
+        // sum) only under float_sums = 'approximate' (exec_pg.cpp,
+        // run_pa_float).
         static const struct { const char *name; uint8 kind; } fns[] = {
             {"sum_where", AggPlan::kPaWhereSum}, {"avg_where", AggPlan::kPaWhereAvg},
             {"min_where", AggPlan::kPaWhereMin}, {"max_where", AggPlan::kPaWhereMax},
