@@ -42,6 +42,13 @@ SELECT 'z', g * 10,
             WHEN (g / 700) % 2 = 0 THEN '-0'::float8 ELSE 0 END,
        (g % 2)::int2, CASE WHEN g % 3 = 0 THEN 'p' ELSE 'q' END
   FROM generate_series(1, 4000) g;
+-- Key 'y': -0 and +0 up to row 3,000 (c = 1 rows -0, c = 0 rows +0; the
+-- newest of them, row 3,000, is a -0 of the entry c = 1, not the block's
+-- first entry), positive values after: min over c >= 0 is the newest zero.
+INSERT INTO pq (k, ts, x, c, t)
+SELECT 'y', g * 10, CASE WHEN g > 3000 THEN g::float8 WHEN (g + 1) % 2 = 1 THEN '-0'::float8 ELSE 0 END,
+       ((g + 1) % 2)::int2, 'p'
+  FROM generate_series(1, 4000) g;
 -- Key 'n': one NaN; key 'f': +Infinity, later -Infinity; key 'g': values
 -- beyond 1e100 in the older half.
 INSERT INTO pq (k, ts, x, c, t)
@@ -59,6 +66,7 @@ SELECT feature_ext.run_gc() >= 0 AS gc;
 CREATE TABLE pq_req (k text, ts int8, x float8, c int2, t text);
 INSERT INTO pq_req VALUES ('a', 40000, 1.5, 1, 'p'), ('a', 39990, NULL, 2, NULL), ('a', 25000, -2.25, NULL, 'q'),
                           ('a', 9000, '-0', 0, ''),
+                          ('y', 40010, 5, 1, 'p'), ('y', 35000, NULL, 0, 'q'),
                           ('z', 40010, '-0', 0, 'p'), ('z', 30000, 0, 1, 'q'), ('z', 20000, NULL, 1, 'p'),
                           ('n', 40010, 1, 1, 'p'), ('n', 25000, 2, 2, 'p'), ('n', 15000, 'NaN', 3, 'p'),
                           ('f', 40010, 1, 1, 'q'), ('f', 35000, 'NaN', 0, 'p'), ('f', 20000, 2, 2, 'p'),
