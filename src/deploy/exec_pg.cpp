@@ -195,7 +195,7 @@ constexpr double kPreaggFloatBound = 1e100;
 // FILTER): blocks only under float_sums = 'approximate'.
 bool pa_float_sum(const AggPlan *a)
 {
-    return a->fast_argtype == FLOAT8OID &&
+    return (a->fast_argtype == FLOAT8OID || a->fast_argtype == FLOAT4OID) &&
            (a->pa_kind == AggPlan::kPaWhereSum || a->pa_kind == AggPlan::kPaWhereAvg ||
             a->pa_kind == AggPlan::kPaSumF8 || a->pa_kind == AggPlan::kPaAvgF8);
 }
@@ -215,7 +215,7 @@ bool preagg_agg_ok(const DeployPlan *p, const AggPlan *a)
     case kFastCountStar:
         return true;
     case kFastCount:
-        return is_int || a->fast_argtype == FLOAT8OID;  // the summaries' non-null counts
+        return is_int || a->fast_argtype == FLOAT8OID || a->fast_argtype == FLOAT4OID;  // the summaries' non-null counts
     case kFastSumInt:
     case kFastMaxInt:
     case kFastMinInt:
@@ -379,7 +379,7 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
             pa->count[i] = 0;
             pa->sum[i] = 0;
             pa->min[i] = pa->max[i] = 0;
-            pa->is_float[i] = s->sum_cols[i].kind == core::kSumF64;
+            pa->is_float[i] = core::sum_is_float(s->sum_cols[i].kind);
             pa->fsum_need[i] = false;
             pa->fsum[i] = pa->fmin[i] = pa->fmax[i] = 0;
             pa->fpos_min[i] = pa->fpos_max[i] = 0;
@@ -1229,6 +1229,7 @@ void run_pa_float(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f
                   const bool *reqn, ParamExecData *out)
 {
     int n = r->n, natts = p->natts, col = a->fast_attno - 1;
+    bool f4 = a->fast_argtype == FLOAT4OID;  // float4: widened (exact); min / max narrowed back (exact)
     const PreaggAcc *pa = r->pa;
     int64 bcnt = 0;
     double bsum = 0, bmin = 0, bmax = 0;
@@ -1280,7 +1281,8 @@ void run_pa_float(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f
         size_t idx = is_req ? 0 : size_t(n - 1 - pos) * natts + col;
         if (is_req ? reqn[col] : r->isnull[idx])
             continue;
-        double v = DatumGetFloat8(is_req ? reqv[col] : r->values[idx]);
+        Datum vd = is_req ? reqv[col] : r->values[idx];
+        double v = f4 ? double(DatumGetFloat4(vd)) : DatumGetFloat8(vd);  // float4_accum widens too
         switch (kind) {
         case AggPlan::kPaWhereSum:
         case AggPlan::kPaWhereAvg:
@@ -1373,7 +1375,7 @@ void run_pa_float(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f
         break;
     default:  // min / max, sum FILTER
         out->isnull = !have;
-        out->value = Float8GetDatum(fstate);
+        out->value = f4 ? Float4GetDatum(float(fstate)) : Float8GetDatum(fstate);
         break;
     }
 }
@@ -1381,7 +1383,7 @@ void run_pa_float(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f
 void run_pa_kind(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f, const Datum *reqv,
                  const bool *reqn, ParamExecData *out)
 {
-    if (a->fast_argtype == FLOAT8OID && a->pa_kind != AggPlan::kPaWhereCountStar &&
+    if ((a->fast_argtype == FLOAT8OID || a->fast_argtype == FLOAT4OID) && a->pa_kind != AggPlan::kPaWhereCountStar &&
         a->pa_kind != AggPlan::kPaCountStar) {
         run_pa_float(p, a, r, f, reqv, reqn, out);
         return;
