@@ -16,10 +16,13 @@
 # then differ from pre-aggregation off within the documented bound, checked
 # below at a relative 1e-12); with --aggs text: the *_where functions with
 # conditions `c = 'x'` / `c <> 'y'` on a text column c of 4 values, taken
-# from the blocks' text maps),
+# from the blocks' text maps; with --aggs floatcond: conditional float8
+# aggregates, count_where(x, c = 1), sum_where(x, c > 0), avg(x) FILTER
+# (WHERE c <> 2), min_where(x, c >= 1), max(x) FILTER (WHERE c < 3), with
+# {"float_sums": "approximate"}, checked as --aggs float),
 # pre-aggregation on and off, same server, same run.
 #
-#   bash bench/preagg.sh [--rows R] [--reps N] [--port P] [--aggs int|numeric|where|cond|filter|float|text]
+#   bash bench/preagg.sh [--rows R] [--reps N] [--port P] [--aggs int|numeric|where|cond|filter|float|floatcond|text]
 #
 # Server-side mean per call from feature_ext.deployment_stats() (the
 # deployment's own timer: no client round trip), over a loop of calls in
@@ -42,7 +45,7 @@ while [ $# -gt 0 ]; do
         --reps) REPS=$2; shift 2 ;;
         --port) PORT=$2; shift 2 ;;
         --aggs) AGGS=$2; shift 2 ;;
-        -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1 (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -58,6 +61,7 @@ case "$AGGS" in
     cond|filter) CCOL=", c int4"; CVAL=", (i % 4)::int4"; REQC=", 1" ;;
     text) CCOL=", c text"; CVAL=", (ARRAY['x', 'y', 'zz', ''])[i % 4 + 1]"; REQC=", 'x'" ;;
     float) CCOL=", x float8"; CVAL=", ((i::int8 * 7919) % 100003 - 50000) / 7.0::float8"; REQC=", 1.5" ;;
+    floatcond) CCOL=", c int4, x float8"; CVAL=", (i % 4)::int4, ((i::int8 * 7919) % 100003 - 50000) / 7.0::float8"; REQC=", 1, 1.5" ;;
 esac
 OPTS='{}'
 psqlc -c "CREATE TABLE pa (k text, ts int8, v int4, w int8$CCOL) USING feature_store" >/dev/null
@@ -74,8 +78,10 @@ case "$AGGS" in
     filter) FEATS="count(*) FILTER (WHERE c = 1) OVER w AS n, sum(v) FILTER (WHERE c > 0) OVER w AS sv, min(v) FILTER (WHERE c <> 2) OVER w AS mv, max(w) FILTER (WHERE c >= 1) OVER w AS mw, count(w) FILTER (WHERE c < 3) OVER w AS cw" ;;
     float) FEATS="count(x) OVER w AS n, sum(x) OVER w AS sx, avg(x) OVER w AS ax, min(x) OVER w AS mnx, max(x) OVER w AS mxx"
            OPTS='{"float_sums": "approximate"}' ;;
+    floatcond) FEATS="feature_ext.count_where(x, c = 1) OVER w AS n, feature_ext.sum_where(x, c > 0) OVER w AS sx, avg(x) FILTER (WHERE c <> 2) OVER w AS ax, feature_ext.min_where(x, c >= 1) OVER w AS mnx, max(x) FILTER (WHERE c < 3) OVER w AS mxx"
+           OPTS='{"float_sums": "approximate"}' ;;
     text) FEATS="feature_ext.count_where(c = 'x') OVER w AS n, feature_ext.sum_where(w, c <> 'y') OVER w AS sw, feature_ext.avg_where(v, c = 'zz') OVER w AS av, feature_ext.min_where(v, c <> '') OVER w AS mv, feature_ext.max_where(w, c = 'x') OVER w AS mw" ;;
-    *) echo "--aggs int|numeric|where|cond|filter|float|text" >&2; exit 2 ;;
+    *) echo "--aggs int|numeric|where|cond|filter|float|floatcond|text" >&2; exit 2 ;;
 esac
 echo "features: $FEATS"
 deploy() {  # name frame
@@ -90,7 +96,7 @@ REQ="'a', $((ROWS + 1)), 1, 1$REQC"
 for f in f_rows1k f_rows1m f_range; do
     on=$(psqlc -c "SELECT row(x.*) FROM $f($REQ) x")
     off=$(psqlc -c "SET feature_ext.preaggregate = off; SELECT row(x.*) FROM $f($REQ) x" | tail -1)
-    if [ "$AGGS" = float ]; then
+    if [ "$AGGS" = float ] || [ "$AGGS" = floatcond ]; then
         # count / min / max equal; sum / avg within a relative 1e-12
         awk -v a="$on" -v b="$off" 'BEGIN { gsub(/[()]/, "", a); gsub(/[()]/, "", b); split(a, x, ","); split(b, y, ",");
             ok = x[1] == y[1] && x[4] == y[4] && x[5] == y[5];

@@ -190,6 +190,16 @@ int64 g_preagg_blocks = 0, g_preagg_rows = 0;
 // running sum of squared deviations).
 constexpr double kPreaggFloatBound = 1e100;
 
+// A pa_kind aggregate that adds float8 values (feature_ext's exact sum of
+// sum_where / avg_where, or PostgreSQL's float8pl / float8_accum with
+// FILTER): blocks only under float_sums = 'approximate'.
+bool pa_float_sum(const AggPlan *a)
+{
+    return (a->fast_argtype == FLOAT8OID || a->fast_argtype == FLOAT4OID) &&
+           (a->pa_kind == AggPlan::kPaWhereSum || a->pa_kind == AggPlan::kPaWhereAvg ||
+            a->pa_kind == AggPlan::kPaSumF8 || a->pa_kind == AggPlan::kPaAvgF8);
+}
+
 bool preagg_agg_ok(const DeployPlan *p, const AggPlan *a)
 {
     if (a->wkind != kWinAgg)
@@ -197,7 +207,7 @@ bool preagg_agg_ok(const DeployPlan *p, const AggPlan *a)
     // sum(int8), avg(int), *_where(int, true | column <op> constant), and
     // aggregates with FILTER (WHERE column <op> constant): AggPlan::pa_kind
     if (a->pa_kind != AggPlan::kPaNone)
-        return true;
+        return !pa_float_sum(a) || p->preagg_float;  // float8 sums: the rounding rule, when asked
     if (a->filter_expr)
         return false;
     bool is_int = a->fast_argtype == INT2OID || a->fast_argtype == INT4OID || a->fast_argtype == INT8OID;
@@ -205,7 +215,7 @@ bool preagg_agg_ok(const DeployPlan *p, const AggPlan *a)
     case kFastCountStar:
         return true;
     case kFastCount:
-        return is_int || a->fast_argtype == FLOAT8OID;  // the summaries' non-null counts
+        return is_int || a->fast_argtype == FLOAT8OID || a->fast_argtype == FLOAT4OID;  // the summaries' non-null counts
     case kFastSumInt:
     case kFastMaxInt:
     case kFastMinInt:
@@ -371,7 +381,7 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
             pa->count[i] = 0;
             pa->sum[i] = 0;
             pa->min[i] = pa->max[i] = 0;
-            pa->is_float[i] = s->sum_cols[i].kind == core::kSumF64;
+            pa->is_float[i] = core::sum_is_float(s->sum_cols[i].kind);
             pa->fsum_need[i] = false;
             pa->fsum[i] = pa->fmin[i] = pa->fmax[i] = 0;
             pa->fpos_min[i] = pa->fpos_max[i] = 0;
@@ -389,7 +399,7 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
                 pa = nullptr;  // a column without summaries in this index
                 break;
             }
-            if (a->fast == kFastSumF8 || a->fast == kFastAvgF8)
+            if (a->fast == kFastSumF8 || a->fast == kFastAvgF8 || pa_float_sum(a))
                 pa->fsum_need[pa->col_of(a->fast_attno)] = true;
             if (a->pa_cop == core::kCondTrue)
                 continue;
@@ -414,7 +424,7 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
                 }
                 PreaggAcc::Cond &cd = pa->cond[pa->nconds++];
                 cd = PreaggAcc::Cond{cj, a->pa_cop, a->pa_ck, vi, 0, 0, 0, 0, 0, is_text ? a->pa_ctext : nullptr,
-                                     is_text ? a->pa_ctext_len : 0};
+                                     is_text ? a->pa_ctext_len : 0, vi >= 0 && pa->is_float[vi], 0, 0, 0, 0, 0};
                 if (is_text && (s->sum_cols[cj].kind != core::kSumText || a->pa_ctext == nullptr)) {
                     pa = nullptr;  // (cannot happen: a text column's summaries are text maps)
                     break;
@@ -424,6 +434,8 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
             a->pa_ci = ci;
         }
     }
+    double bf_min[PreaggAcc::kMaxConds], bf_max[PreaggAcc::kMaxConds], bf_sum[PreaggAcc::kMaxConds];
+    int64 bf_cnt[PreaggAcc::kMaxConds];
     st.reader_enter(reader_id());
     if (const core::KeyEntry *k = st.find_key(s, hash, key, klen)) {
         core::Store::Cursor c;
@@ -511,6 +523,47 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
                     }
                     if (!fok)
                         break;
+                    // float8 value columns of conditions: this block's
+                    // satisfying entries' count / sum / min / max.  Of
+                    // entries whose extremes tie (-0 / +0, NaNs of other
+                    // bits) the newest row is unknown: the block's rows are
+                    // read.
+                    for (int ci = 0; ci < pa->nconds && fok; ci++) {
+                        const PreaggAcc::Cond &cd = pa->cond[ci];
+                        bf_cnt[ci] = 0;
+                        if (!cd.vf || cd.vi >= nc)
+                            continue;
+                        const core::CondHdr *h = c.dir()->map_of(b, uint32(cd.cj));
+                        if (!h) {
+                            fok = false;
+                            break;
+                        }
+                        for (uint32 e = 0; e < h->n; e++) {
+                            const core::CondEntry *ce = c.dir()->cond_entry(h, e);
+                            if (!core::cond_holds(cd.op, ce->value, cd.k))
+                                continue;
+                            const core::ColSum &x = ce->cols()[cd.vi];
+                            if (x.count == 0)
+                                continue;
+                            double xmn = x.fmin(), xmx = x.fmax();
+                            if (bf_cnt[ci] == 0) {
+                                bf_min[ci] = xmn, bf_max[ci] = xmx, bf_sum[ci] = x.fsum();
+                            } else {
+                                if (float8_lt(xmn, bf_min[ci]))
+                                    bf_min[ci] = xmn;
+                                else if (float8_eq(xmn, bf_min[ci]) && memcmp(&xmn, &bf_min[ci], 8) != 0)
+                                    fok = false;
+                                if (float8_gt(xmx, bf_max[ci]))
+                                    bf_max[ci] = xmx;
+                                else if (float8_eq(xmx, bf_max[ci]) && memcmp(&xmx, &bf_max[ci], 8) != 0)
+                                    fok = false;
+                                bf_sum[ci] += x.fsum();
+                            }
+                            bf_cnt[ci] += x.count;
+                        }
+                    }
+                    if (!fok)
+                        break;
                     for (int i = 0; i < nc; i++) {
                         if (cs[i].count == 0)
                             continue;
@@ -555,7 +608,7 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
                             if (!core::cond_holds(cd.op, ce->value, cd.k))
                                 continue;
                             cd.rows += ce->rows;
-                            if (cd.vi < 0 || cd.vi >= nc)
+                            if (cd.vi < 0 || cd.vi >= nc || cd.vf)
                                 continue;
                             const core::ColSum &x = ce->cols()[cd.vi];
                             if (x.count == 0)
@@ -564,6 +617,21 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
                             cd.max = cd.count == 0 ? x.max : Max(cd.max, x.max);
                             cd.count += x.count;
                             cd.sum += x.sum();
+                        }
+                        if (cd.vf && bf_cnt[ci] > 0) {
+                            // newest block first: an older one replaces
+                            // min / max only when strictly beyond.
+                            if (cd.count == 0) {
+                                cd.fmin = bf_min[ci], cd.fmax = bf_max[ci], cd.fsum = bf_sum[ci];
+                                cd.fpos_min = cd.fpos_max = out->n;
+                            } else {
+                                if (float8_lt(bf_min[ci], cd.fmin))
+                                    cd.fmin = bf_min[ci], cd.fpos_min = out->n;
+                                if (float8_gt(bf_max[ci], cd.fmax))
+                                    cd.fmax = bf_max[ci], cd.fpos_max = out->n;
+                                cd.fsum += bf_sum[ci];
+                            }
+                            cd.count += bf_cnt[ci];
                         }
                     }
                     pa->rows += b->n;
@@ -1162,9 +1230,206 @@ Datum int128_numeric(__int128 v)
 //   float sum (of the exact float8 casts of int2/int4 values) / n,
 //   MinMaxWhere's min / max, CountWhere's count;
 //   NULL without values but for count_where (0).
+// Does the condition of pa_kind aggregate a hold on ascending position pos
+// (n = the request)?  `column <op> constant`: NULL never satisfies it (the
+// *_where kernels' cond && ..., FILTER's WHERE).
+bool pa_cond_at(const DeployPlan *p, const AggPlan *a, const Rows *r, int pos, const Datum *reqv, const bool *reqn)
+{
+    if (a->pa_cop == core::kCondTrue)
+        return true;
+    int n = r->n, ccol = a->pa_cattno - 1;
+    bool is_req = pos == n;
+    size_t cidx = is_req ? 0 : size_t(n - 1 - pos) * p->natts + ccol;
+    if (is_req ? reqn[ccol] : r->isnull[cidx])
+        return false;
+    Datum cv = is_req ? reqv[ccol] : r->values[cidx];
+    if (a->pa_ctype == TEXTOID) {
+        // texteq / textne under a deterministic collation: bytes
+        struct varlena *t = pg_detoast_datum_packed(reinterpret_cast<struct varlena *>(DatumGetPointer(cv)));
+        bool eq = int(VARSIZE_ANY_EXHDR(t)) == a->pa_ctext_len &&
+                  memcmp(VARDATA_ANY(t), a->pa_ctext, size_t(a->pa_ctext_len)) == 0;
+        return eq == (a->pa_cop == core::kCondEq);
+    }
+    return core::cond_holds(a->pa_cop, int_of(a->pa_ctype, cv), a->pa_ck);
+}
+
+// A pa_kind aggregate of a float8 column (fast_argtype FLOAT8OID) over the
+// frame's rows plus the block summaries collect took (docs/DEPLOY.md,
+// "Float sums"):
+// - count_where / count FILTER: counts; min_where / max_where (agg::
+//   MinMaxWhere: DoubleLess, the newest of ties) and min / max FILTER
+//   (float8smaller / float8larger: the same order, the newest of ties):
+//   the blocks' extreme enters the frame-order loop at its place (after
+//   the rows older than its block), so both are exact;
+// - sum_where / avg_where (float_sums = 'approximate' only): feature_ext's
+//   exact sum (agg::ExactSum) of the rows read plus B, the blocks' sums
+//   added into one double, rounded once; avg_where divides it by the count;
+// - sum / avg FILTER (float_sums = 'approximate' only): PostgreSQL's
+//   float8pl / float8_accum over the rows read in frame order, then B added
+//   as one value (as run_fast's kFastSumF8 / kFastAvgF8).
+void run_pa_float(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f, const Datum *reqv,
+                  const bool *reqn, ParamExecData *out)
+{
+    int n = r->n, natts = p->natts, col = a->fast_attno - 1;
+    bool f4 = a->fast_argtype == FLOAT4OID;  // float4: widened (exact); min / max narrowed back (exact)
+    const PreaggAcc *pa = r->pa;
+    int64 bcnt = 0;
+    double bsum = 0, bmin = 0, bmax = 0;
+    int bpos_min = 0, bpos_max = 0;
+    if (a->pa_cop != core::kCondTrue) {
+        const PreaggAcc::Cond &cd = pa->cond[a->pa_ci];
+        if (!cd.vf)
+            elog(ERROR, "feature_ext: float aggregate without float block summaries");
+        bcnt = cd.count, bsum = cd.fsum, bmin = cd.fmin, bmax = cd.fmax;
+        bpos_min = cd.fpos_min, bpos_max = cd.fpos_max;
+    } else {
+        int i = pa->col_of(a->fast_attno);
+        if (i < 0 || !pa->is_float[i])
+            elog(ERROR, "feature_ext: float aggregate without float block summaries");
+        bcnt = pa->count[i], bsum = pa->fsum[i], bmin = pa->fmin[i], bmax = pa->fmax[i];
+        bpos_min = pa->fpos_min[i], bpos_max = pa->fpos_max[i];
+    }
+    uint8 kind = a->pa_kind;
+    bool is_max = kind == AggPlan::kPaWhereMax || kind == AggPlan::kPaMax;
+    bool is_min = kind == AggPlan::kPaWhereMin || kind == AggPlan::kPaMin;
+    bool pending = (is_max || is_min) && bcnt > 0;
+    double bext = is_max ? bmax : bmin;
+    int bpos = n - (is_max ? bpos_max : bpos_min);
+    agg::ExactSum es;
+    int64 cnt = 0;
+    double fstate = 0, sx = 0, sxx = 0;
+    bool have = false;
+    auto extreme = [&](double v) {
+        if (!have)
+            fstate = v;
+        else if (is_max)
+            fstate = float8_gt(fstate, v) ? fstate : v;
+        else
+            fstate = float8_lt(fstate, v) ? fstate : v;
+        have = true;
+    };
+    for (int pos = Max(f.from, 0); pos <= Min(f.to, n); pos++) {
+        if (pending && pos >= bpos) {
+            extreme(bext);
+            pending = false;
+        }
+        bool is_req = pos == n;
+        if (is_req && f.skip_request)
+            continue;
+        if (!is_req && f.skip_peers && pos >= f.peers_from)
+            continue;
+        if (!pa_cond_at(p, a, r, pos, reqv, reqn))
+            continue;
+        size_t idx = is_req ? 0 : size_t(n - 1 - pos) * natts + col;
+        if (is_req ? reqn[col] : r->isnull[idx])
+            continue;
+        Datum vd = is_req ? reqv[col] : r->values[idx];
+        double v = f4 ? double(DatumGetFloat4(vd)) : DatumGetFloat8(vd);  // float4_accum widens too
+        switch (kind) {
+        case AggPlan::kPaWhereSum:
+        case AggPlan::kPaWhereAvg:
+            es.add(v);
+            cnt++;
+            break;
+        case AggPlan::kPaWhereCount:
+        case AggPlan::kPaCount:
+            cnt++;
+            break;
+        case AggPlan::kPaWhereMin:
+        case AggPlan::kPaMin:
+        case AggPlan::kPaWhereMax:
+        case AggPlan::kPaMax:
+            extreme(v);
+            break;
+        case AggPlan::kPaSumF8:
+            fstate = have ? float8_pl(fstate, v) : v;
+            have = true;
+            break;
+        case AggPlan::kPaAvgF8: {  // float8_accum
+            double n0 = double(cnt);
+            cnt++;
+            double N = double(cnt);
+            double oldsx = sx;
+            sx += v;
+            if (n0 > 0.0) {
+                double tmp = v * N - sx;
+                sxx += tmp * tmp / (N * n0);
+                if (isinf(sx) || isinf(sxx)) {
+                    if (!isinf(oldsx) && !isinf(v))
+                        float_overflow_error();
+                    sxx = get_float8_nan();
+                }
+            } else if (isnan(v) || isinf(v)) {
+                sxx = get_float8_nan();
+            }
+            break;
+        }
+        default:
+            elog(ERROR, "feature_ext: aggregate without block summaries in a pre-aggregated window");
+        }
+    }
+    if (pending)
+        extreme(bext);
+    if (bcnt > 0) {
+        switch (kind) {
+        case AggPlan::kPaWhereSum:
+        case AggPlan::kPaWhereAvg:
+            es.add(bsum);
+            cnt += bcnt;
+            break;
+        case AggPlan::kPaWhereCount:
+        case AggPlan::kPaCount:
+            cnt += bcnt;
+            break;
+        case AggPlan::kPaSumF8:
+            fstate = have ? float8_pl(fstate, bsum) : bsum;
+            have = true;
+            break;
+        case AggPlan::kPaAvgF8:
+            // float8_accum's Sx starts at 0 and N counts every value; the
+            // blocks' part of Sxx (only an overflow error, impossible within
+            // kPreaggFloatBound) is not kept.
+            sx = float8_pl(sx, bsum);
+            cnt += bcnt;
+            break;
+        default:
+            break;
+        }
+    }
+    (void) sxx;
+    out->isnull = false;
+    switch (kind) {
+    case AggPlan::kPaWhereCount:
+    case AggPlan::kPaCount:
+        out->value = Int64GetDatum(cnt);
+        break;
+    case AggPlan::kPaWhereSum:
+        out->isnull = cnt == 0;
+        out->value = Float8GetDatum(cnt ? es.value() : 0);
+        break;
+    case AggPlan::kPaWhereAvg:
+        out->isnull = cnt == 0;
+        out->value = Float8GetDatum(cnt ? es.value() / static_cast<double>(cnt) : 0);
+        break;
+    case AggPlan::kPaAvgF8:
+        out->isnull = cnt == 0;
+        out->value = Float8GetDatum(cnt ? sx / double(cnt) : 0);
+        break;
+    default:  // min / max, sum FILTER
+        out->isnull = !have;
+        out->value = f4 ? Float4GetDatum(float(fstate)) : Float8GetDatum(fstate);
+        break;
+    }
+}
+
 void run_pa_kind(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f, const Datum *reqv,
                  const bool *reqn, ParamExecData *out)
 {
+    if ((a->fast_argtype == FLOAT8OID || a->fast_argtype == FLOAT4OID) && a->pa_kind != AggPlan::kPaWhereCountStar &&
+        a->pa_kind != AggPlan::kPaCountStar) {
+        run_pa_float(p, a, r, f, reqv, reqn, out);
+        return;
+    }
     int n = r->n, natts = p->natts, col = a->fast_attno - 1;
     bool star = a->pa_kind == AggPlan::kPaWhereCountStar || a->pa_kind == AggPlan::kPaCountStar;
     bool conditional = a->pa_cop != core::kCondTrue;

@@ -867,7 +867,7 @@ uint8 pa_kind_of(WindowFunc *wf, AggPlan *ap)
             return AggPlan::kPaWhereCountStar;
         }
         where = true;
-    } else if (nargs != 1 || wf->wintype != NUMERICOID)
+    } else if (nargs != 1 || (wf->wintype != NUMERICOID && wf->wintype != FLOAT4OID && wf->wintype != FLOAT8OID))
         return AggPlan::kPaNone;
     Node *arg = static_cast<Node *>(linitial(wf->args));
     bool to_float8 = false;
@@ -893,24 +893,46 @@ uint8 pa_kind_of(WindowFunc *wf, AggPlan *ap)
     bool is_int = t == INT2OID || t == INT4OID || t == INT8OID;
     uint8 k = AggPlan::kPaNone;
     if (filtered) {
-        if (!is_int)
+        // float8 columns: count / min / max exact; sum / avg only under the
+        // deploy option float_sums = 'approximate' (exec_pg.cpp,
+        // preagg_agg_ok; docs/DEPLOY.md, "Float sums").
+        // float4: count / min / max exact; avg (float4_accum: float8_accum
+        // over the widened values) as float8's; sum(float4) (float4pl,
+        // float4 arithmetic) reads rows.
+        bool is_f8 = t == FLOAT8OID, is_f4 = t == FLOAT4OID;
+        if (!is_int && !is_f8 && !is_f4)
             return AggPlan::kPaNone;
         if (strcmp(fn, "count") == 0)
             k = AggPlan::kPaCount;
         else if (strcmp(fn, "sum") == 0)
-            k = t == INT8OID ? AggPlan::kPaNumSum : AggPlan::kPaSumInt;
+            k = is_f4 ? AggPlan::kPaNone : is_f8 ? AggPlan::kPaSumF8 : t == INT8OID ? AggPlan::kPaNumSum : AggPlan::kPaSumInt;
         else if (strcmp(fn, "avg") == 0)
-            k = AggPlan::kPaNumAvg;
+            k = is_f8 || is_f4 ? AggPlan::kPaAvgF8 : AggPlan::kPaNumAvg;
         else if (strcmp(fn, "min") == 0)
             k = AggPlan::kPaMin;
         else if (strcmp(fn, "max") == 0)
             k = AggPlan::kPaMax;
     } else if (!where) {
-        if (strcmp(fn, "sum") == 0 && t == INT8OID)
+        if (t == FLOAT4OID) {
+            // min / max (float4smaller / float4larger, the newest of ties)
+            // exact; avg (float4_accum) under float_sums = 'approximate'.
+            if (strcmp(fn, "min") == 0)
+                k = AggPlan::kPaMin;
+            else if (strcmp(fn, "max") == 0)
+                k = AggPlan::kPaMax;
+            else if (strcmp(fn, "avg") == 0)
+                k = AggPlan::kPaAvgF8;
+        } else if (wf->wintype != NUMERICOID)
+            ;
+        else if (strcmp(fn, "sum") == 0 && t == INT8OID)
             k = AggPlan::kPaNumSum;
         else if (strcmp(fn, "avg") == 0 && is_int)
             k = AggPlan::kPaNumAvg;
-    } else if (is_int) {
+    } else if (is_int || (t == FLOAT8OID && !to_float8)) {
+        // float8 columns (the OpenMLDB dialect's sum / avg / min / max of a
+        // double): min / max / count exact, sum / avg (feature_ext's exact
+        // sum) only under float_sums = 'approximate' (exec_pg.cpp,
+        // run_pa_float).
         static const struct { const char *name; uint8 kind; } fns[] = {
             {"sum_where", AggPlan::kPaWhereSum}, {"avg_where", AggPlan::kPaWhereAvg},
             {"min_where", AggPlan::kPaWhereMin}, {"max_where", AggPlan::kPaWhereMax},

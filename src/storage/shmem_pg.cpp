@@ -223,7 +223,7 @@ void set_slot_summaries(core::IndexSlot *s, const IndexMeta *m)
     for (int pass = 0; pass < 2; pass++)
         for (int i = 0; i < m->nstored && n < uint32(core::kMaxSumCols); i++) {
             const ColInfo &c = m->stored[i];
-            uint8 kind = pass == 1 ? (c.typid == FLOAT8OID ? core::kSumF64 : core::kSumNone)
+            uint8 kind = pass == 1 ? (c.typid == FLOAT8OID ? core::kSumF64 : c.typid == FLOAT4OID ? core::kSumF32 : core::kSumNone)
                          : c.typid == INT2OID ? core::kSumI16 : c.typid == INT4OID ? core::kSumI32
                          : c.typid == INT8OID ? core::kSumI64 : core::kSumNone;
             if (kind == core::kSumNone || c.fixed_off < 0 || fixed_start + c.fixed_off > 0xffff)

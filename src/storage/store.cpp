@@ -2016,9 +2016,14 @@ void acc_row(ColAcc *accs, const SumCol *cols, uint32_t nc, const uint8_t *p)
             a.count++;
             continue;
         }
-        if (sc.kind == kSumF64) {
+        if (sum_is_float(sc.kind)) {
             double v;
-            memcpy(&v, p + sc.off, 8);
+            if (sc.kind == kSumF32) {
+                float x;
+                memcpy(&x, p + sc.off, 4);
+                v = double(x);
+            } else
+                memcpy(&v, p + sc.off, 8);
             if (a.count == 0)
                 a.fmin = a.fmax = v;
             else {
@@ -2077,7 +2082,7 @@ void store_colsums(ColSum *cs, const ColAcc *acc, const SumCol *cols, uint32_t n
     for (uint32_t c = 0; c < nc; c++) {
         const ColAcc &a = acc[c];
         cs[c].count = a.count;
-        if (cols[c].kind == kSumF64) {
+        if (sum_is_float(cols[c].kind)) {
             memcpy(&cs[c].min, &a.fmin, 8);
             memcpy(&cs[c].max, &a.fmax, 8);
             memcpy(&cs[c].sum_lo, &a.fsum, 8);
@@ -2180,7 +2185,7 @@ uint32_t maps_kept(const MapAcc *maps, const SumCol *cols, uint32_t nc, int *kep
     uint32_t total = 0;
     for (uint32_t j = 0; j < nc; j++) {
         kept[j] = -1;
-        if (cols[j].kind == kSumF64 || maps[j].over)
+        if (sum_is_float(cols[j].kind) || maps[j].over)
             continue;
         if (used + maps[j].n * esz > kCondBlockBytes)
             continue;
@@ -2262,7 +2267,7 @@ void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
                     return false;
                 continue;
             }
-            uint32_t w = sc.kind == kSumI16 ? 2 : sc.kind == kSumI32 ? 4 : 8;
+            uint32_t w = sc.kind == kSumI16 ? 2 : (sc.kind == kSumI32 || sc.kind == kSumF32) ? 4 : 8;
             if (sc.kind == kSumNone || uint32_t(sc.off) + w > len)
                 return false;
         }
@@ -2344,7 +2349,7 @@ void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
                 MapAcc &m = maps[j];
                 int64_t v;
                 int e;
-                if (m.over || cols[j].kind == kSumF64)
+                if (m.over || sum_is_float(cols[j].kind))
                     continue;
                 if (cols[j].kind == kSumText) {
                     const uint8_t *d;
@@ -2445,7 +2450,7 @@ void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
             for (uint32_t c = 0; c < nc; c++) {
                 sacc[c] = ColAcc{0, 0, 0, 0, 0.0, 0.0, 0.0};
                 for (uint32_t j = si * G; j < (si + 1) * G; j++)
-                    merge_colsum(sacc[c], d->block(j)->cols()[c], cols[c].kind == kSumF64);
+                    merge_colsum(sacc[c], d->block(j)->cols()[c], sum_is_float(cols[c].kind));
             }
             store_colsums(sb->cols(), sacc, cols, nc);
             // The superblock's maps: the union of its blocks' maps.
@@ -2479,7 +2484,7 @@ void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
                             break;
                         m.rows[e] += ce->rows;
                         for (uint32_t c = 0; c < nc; c++)
-                            merge_colsum(m.acc[e][c], ce->cols()[c], cols[c].kind == kSumF64);
+                            merge_colsum(m.acc[e][c], ce->cols()[c], sum_is_float(cols[c].kind));
                     }
                 }
             }

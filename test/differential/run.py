@@ -202,10 +202,19 @@ def modified(w):
 
 
 # ---------------------------------------------------------------- SQL text
+class FloatLit:
+    """A float8 the Python literal cannot spell (NaN, +-Infinity, -0)."""
+    def __init__(self, text):
+        self.text = text
+
+    def sql(self):
+        return "'%s'::float8" % self.text
+
+
 def sql_value(x):
     if x is None:
         return "NULL"
-    if isinstance(x, Stamp):
+    if isinstance(x, (Stamp, FloatLit)):
         return x.sql()
     if isinstance(x, str):
         return "'%s'" % x
@@ -784,7 +793,8 @@ def error_problem(i, phase, e):
 # 6 pre-aggregate (4 of them with b at the int8 limits), 4 read rows (a
 # *_where condition on a column of many values / a short window beside / a
 # float sum / avg_where of a bigint, whose float8 cast rounds); 7 of them
-# also have conditional aggregates on c (LONG_COND)
+# also have conditional aggregates on c (LONG_COND); 5 of the 6 that
+# pre-aggregate have float8 aggregates too (LONG_FLOAT)
 CI_LONG_SEEDS = list(range(1, 9)) + [56, 74]
 LONG_AGGS = ["count(*)", "count(v)", "sum(v)", "min(v)", "max(v)", "count(b)", "min(b)", "max(b)",
              "sum(s)", "min(s)", "max(s)", "count(s)",
@@ -805,7 +815,15 @@ LONG_COND = ["feature_ext.sum_where(v, c > 0)", "feature_ext.count_where(c = 1)"
              "feature_ext.sum_where(v, 1 = c)", "count(*) FILTER (WHERE c = 0)", "sum(v) FILTER (WHERE c <> 1)",
              "avg(b) FILTER (WHERE c > 1)", "min(s) FILTER (WHERE c < 3)", "max(b) FILTER (WHERE c >= 2)",
              "count(v) FILTER (WHERE c <= 1)", "sum(b) FILTER (WHERE c = 3)"]
-LONG_STATS = {"seeds": 0, "eligible": 0, "took": 0, "requests": 0, "cond_seeds": 0, "cond_took": 0}
+# Aggregates of the float8 column f that pre-aggregate by default (exact:
+# count / min / max, conditional or not; docs/DEPLOY.md, "Float sums"),
+# drawn from a third generator (the other draws of a seed stay as they
+# were), which also puts NaN, +-Infinity and runs of -0 / +0 into f.
+LONG_FLOAT = ["feature_ext.min_where(f, true)", "feature_ext.max_where(f, c > 0)", "feature_ext.count_where(f, c = 1)",
+              "feature_ext.min_where(f, c <> 2)", "min(f) FILTER (WHERE c = 1)", "max(f) FILTER (WHERE c >= 1)",
+              "count(f) FILTER (WHERE c < 2)", "feature_ext.max_where(f, true)", "min(f)", "max(f)", "count(f)"]
+LONG_STATS = {"seeds": 0, "eligible": 0, "took": 0, "requests": 0, "cond_seeds": 0, "cond_took": 0,
+              "float_seeds": 0, "float_took": 0}
 
 
 def rand_long_case(n):
@@ -857,6 +875,19 @@ def rand_long_case(n):
     if crng.random() < 0.6:  # conditional aggregates on c (per-value maps)
         for j in range(crng.randint(1, 3)):
             feats.append(("c%d" % j, crng.choice(LONG_COND), crng.randrange(len(wins))))
+    frng = random.Random(n * 6151 + 17)  # float8 aggregates and special values of f
+    if frng.random() < 0.5:
+        for j in range(frng.randint(1, 3)):
+            feats.append(("f%d" % j, frng.choice(LONG_FLOAT), frng.randrange(len(wins))))
+    if frng.random() < 0.4:
+        # a stretch of -0 / +0 (ties of different bits, across c's entries)
+        # and a few NaN / +-Infinity
+        at = frng.randrange(nrows)
+        for i in range(at, min(nrows, at + frng.choice([300, 1000]))):
+            if rows[i][5] is not None:
+                rows[i][5] = FloatLit(frng.choice(["-0", "0"]))
+        for _ in range(frng.randint(0, 3)):
+            rows[frng.randrange(nrows)][5] = FloatLit(frng.choice(["NaN", "Infinity", "-Infinity"]))
     changes = {"delete": rng.sample(range(nrows), rng.choice([0, 3, nrows // 400, nrows // 100])),
                "late": rng.randint(0, 40), "gc_again": rng.random() < 0.6}
     reqs = []
@@ -888,7 +919,7 @@ def long_frame_sql(w):
 
 def long_eligible(wins, feats):
     return all(w["kind"] != "rows" or w["size"] >= 1024 for w in wins) and \
-        all(a in LONG_AGGS or a in LONG_COND for _, a, _ in feats)
+        all(a in LONG_AGGS or a in LONG_COND or a in LONG_FLOAT for _, a, _ in feats)
 
 
 def run_long_seed(cur, n, verbose=False):
@@ -974,6 +1005,9 @@ def run_long_seed(cur, n, verbose=False):
         if any(a in LONG_COND for _, a, _ in feats):
             LONG_STATS["cond_seeds"] += 1
             LONG_STATS["cond_took"] += took > 0
+        if any(a in LONG_FLOAT for _, a, _ in feats):
+            LONG_STATS["float_seeds"] += 1
+            LONG_STATS["float_took"] += took > 0
     elif took:
         problems.append("summaries taken (%d rows) by a deployment that should read rows" % took)
     if verbose:
@@ -1394,6 +1428,11 @@ def main():
                   % (LONG_STATS["cond_seeds"], LONG_STATS["cond_took"]))
             if LONG_STATS["cond_seeds"] >= 4 and LONG_STATS["cond_took"] * 2 < LONG_STATS["cond_seeds"]:
                 print("FAIL: per-value maps were taken in too few long-window seeds with conditions")
+                failed += 1
+            print("long windows with float8 count / min / max (plain, *_where, FILTER): %d could pre-aggregate, "
+                  "summaries taken in %d" % (LONG_STATS["float_seeds"], LONG_STATS["float_took"]))
+            if LONG_STATS["float_seeds"] >= 4 and LONG_STATS["float_took"] * 2 < LONG_STATS["float_seeds"]:
+                print("FAIL: float8 summaries were taken in too few long-window seeds with float aggregates")
                 failed += 1
         print("differential: %d seeds (%d PostgreSQL dialect, %d OpenMLDB dialect), %.1fs; requests ran compiled "
               "code in %d seeds; PostgreSQL dialect: window modifiers in %d seeds, frame model checked against the "

@@ -733,6 +733,102 @@ TEST_F(PreaggTest, FloatSummariesPostgresOrder)
     }
 }
 
+// The per-value map entries of an integer column carry the float8
+// column's count / min / max / sum of the entry's rows, as the block does
+// (PostgreSQL's float8 order, the newest of equal values, the sum added
+// newest first from the first value): what the conditional float8
+// aggregates take (docs/DEPLOY.md, "Float sums"; exec_pg.cpp).  Entries of
+// one block may hold equal extremes of different bits (-0 in one, +0 in
+// another): each entry's own is its newest.
+TEST_F(PreaggTest, FloatColumnsInMapEntries)
+{
+    make(16 << 20, 16, 4);
+    const int kRows = 16 * 4 * 3;
+    std::vector<double> vals(kRows);
+    std::vector<int16_t> cs(kRows);
+    std::vector<bool> fnull(kRows);
+    for (int i = 0; i < kRows; i++) {
+        int blk = (kRows - 1 - i) / 16;
+        double v = double((i * 7) % 11) - 5.25;
+        switch (blk % 4) {
+        case 0: v = (i % 2) ? 0.0 : -0.0; break;               // -0 / +0 by entry
+        case 1: v = i % 5 == 0 ? std::nan("") : v; break;     // NaN: max
+        case 2: v = v * 1e-3 + 1e16; break;                    // rounding depends on order
+        default: v = i % 3 == 0 ? -0.0 : (i % 3 == 1 ? 0.0 : v); break;
+        }
+        vals[size_t(i)] = v;
+        cs[size_t(i)] = int16_t(i % 3);
+        fnull[size_t(i)] = i % 13 == 5;
+        Vals x{};
+        x.null[0] = x.null[1] = true;
+        x.null[2] = false;
+        x.i16 = cs[size_t(i)];
+        x.null[3] = fnull[size_t(i)];
+        x.f64 = v;
+        MRow r;
+        ASSERT_TRUE(put(int64_t(i) * 10, x, TtlRule(), &r));
+    }
+    ASSERT_TRUE(st.compact_key(s, k, true));
+    const SumDir *d = st.at<SumDir>(k->sums.load());
+    ASSERT_NE(d, nullptr);
+    ASSERT_EQ(d->nblocks, uint32_t(kRows / 16));
+    auto lt = [](double a, double b) { return std::isnan(a) ? false : std::isnan(b) ? true : a < b; };
+    auto bits = [](double a) { uint64_t u; memcpy(&u, &a, 8); return u; };
+    int checked = 0, ties_apart = 0;
+    // rows [from, to) in list order (newest first)
+    auto check = [&](const BlockSum *b, int from, int to, bool exact_sum, const char *what) {
+        const CondHdr *h = d->map_of(b, 2);  // the int16 column (kCols[2])
+        ASSERT_NE(h, nullptr) << what;
+        ASSERT_EQ(h->n, 3u) << what;
+        double emin[3], emax[3];
+        for (uint32_t e = 0; e < h->n; e++) {
+            const CondEntry *ce = d->cond_entry(h, e);
+            double mn = 0, mx = 0, sum = 0;
+            int64_t n = 0, rows = 0;
+            for (int j = from; j < to; j++) {
+                int i = kRows - 1 - j;
+                if (cs[size_t(i)] != ce->value)
+                    continue;
+                rows++;
+                if (fnull[size_t(i)])
+                    continue;
+                double v = vals[size_t(i)];
+                if (n == 0)
+                    mn = mx = sum = v;
+                else {
+                    if (lt(v, mn))
+                        mn = v;
+                    if (lt(mx, v))
+                        mx = v;
+                    sum += v;
+                }
+                n++;
+            }
+            const ColSum &c = ce->cols()[3];
+            EXPECT_EQ(ce->rows, rows) << what << " value " << ce->value;
+            EXPECT_EQ(c.count, n) << what << " value " << ce->value;
+            EXPECT_EQ(bits(c.fmin()), bits(mn)) << what << " value " << ce->value << ": min " << c.fmin() << " vs " << mn;
+            EXPECT_EQ(bits(c.fmax()), bits(mx)) << what << " value " << ce->value << ": max " << c.fmax() << " vs " << mx;
+            if (exact_sum && !(std::isnan(c.fsum()) && std::isnan(sum))) {
+                EXPECT_EQ(bits(c.fsum()), bits(sum)) << what << " value " << ce->value;
+            }
+            emin[e] = c.fmin(), emax[e] = c.fmax();
+            checked++;
+        }
+        for (uint32_t e = 1; e < h->n; e++)
+            ties_apart += (emin[e] == emin[0] && bits(emin[e]) != bits(emin[0])) ||
+                          (emax[e] == emax[0] && bits(emax[e]) != bits(emax[0]));
+    };
+    for (uint32_t i = 0; i < d->nblocks; i++)
+        check(d->block(i), int(i) * 16, int(i + 1) * 16, true, "block");
+    // superblocks: their entries merge the blocks' (sums added block by
+    // block, not row by row: not compared bit for bit here)
+    for (uint32_t i = 0; i < d->nsupers; i++)
+        check(d->super(i), int(i) * 64, int(i + 1) * 64, false, "superblock");
+    EXPECT_GT(checked, 0);
+    EXPECT_GT(ties_apart, 0) << "entries of one block with -0 / +0 extremes (what exec_pg.cpp reads as rows)";
+}
+
 // Text columns' per-value maps (docs/STORAGE.md, "Block summaries"):
 // keyed by text_hash of the bytes, each entry with a representative row.
 // With a hash forced to collide (the length of the value), two values of

@@ -91,7 +91,14 @@ struct AggPlan {
     enum : uint8 {
         kPaNone = 0, kPaNumSum, kPaNumAvg,
         kPaWhereSum, kPaWhereAvg, kPaWhereMin, kPaWhereMax, kPaWhereCount, kPaWhereCountStar,
-        kPaCountStar, kPaCount, kPaSumInt, kPaMin, kPaMax
+        kPaCountStar, kPaCount, kPaSumInt, kPaMin, kPaMax,
+        // sum(float8) / avg(float8) with FILTER (WHERE column <op> constant):
+        // PostgreSQL's float8pl / float8_accum over the rows, the blocks'
+        // sum added as one value (deploy option float_sums = 'approximate'
+        // only; docs/DEPLOY.md, "Float sums").  The *_where kinds and
+        // kPaCount / kPaMin / kPaMax also take a float8 column
+        // (fast_argtype FLOAT8OID: run_pa_float).
+        kPaSumF8, kPaAvgF8
     } pa_kind;
     uint8 pa_cop;              // core::CondOp of the condition (0: none, the constant true)
     AttrNumber pa_cattno;      // the condition's column

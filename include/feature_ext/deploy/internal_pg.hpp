@@ -47,6 +47,15 @@ struct PreaggAcc {
         // a representative row holding exactly these bytes.
         const char *text;
         int text_len;
+        // a float8 value column (vi): the map entries' non-null count is
+        // count; their sums added into fsum (newest block first, a block's
+        // entries as they come), min / max in PostgreSQL's float8 order,
+        // the newest of ties (a block whose satisfying entries tie with
+        // different bits, -0 / +0, is read as rows), and fpos_*: the rows
+        // read (newer) when the block giving it was taken.
+        bool vf;
+        double fsum, fmin, fmax;
+        int fpos_min, fpos_max;
     };
     static constexpr int kMaxConds = 32;
     int nconds;

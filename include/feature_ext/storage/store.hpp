@@ -451,7 +451,10 @@ struct TtlRule {
 // layer describes the fixed-width numeric payload columns to summarise
 // (Store::set_summaries); the core reads them by offset, knowing no type.
 constexpr int kMaxSumCols = 16;
-enum SumKind : uint8_t { kSumNone = 0, kSumI16, kSumI32, kSumI64, kSumF64, kSumText };
+// kSumF32: a float4 column, summarised as its values widened to float8
+// (exact): ColSum as kSumF64's.
+enum SumKind : uint8_t { kSumNone = 0, kSumI16, kSumI32, kSumI64, kSumF64, kSumText, kSumF32 };
+inline bool sum_is_float(uint8_t kind) { return kind == kSumF64 || kind == kSumF32; }
 struct SumCol {
     uint16_t null_bit;  // bit of the payload's null bitmap (byte bit/8, bit bit%8)
     uint16_t off;       // byte offset of the value in the payload (kSumText: of the variable section)
