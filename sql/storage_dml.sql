@@ -156,3 +156,24 @@ END $$;
 SELECT last_gc IS NOT NULL AS gc_ran, rows_in_memory FROM feature_ext.index_stats
  WHERE index_name = 'sd_bulk_k'::regclass;
 DROP TABLE sd_bulk;
+
+-- char(n): a key's trailing blanks are insignificant ('ab' and 'ab   ' are
+-- one key); a held value reads back as the table stores it, blanks
+-- included (before 2026-12-05 they were cut: max(c) gave 'ab1', 3 bytes).
+CREATE TABLE sd_ch (k char(4), ts int8, c char(5)) USING feature_store;
+CREATE INDEX sd_ch_k ON sd_ch USING skiplist (k, ts);
+INSERT INTO sd_ch VALUES ('ab', 1, 'ab1'), ('ab  ', 2, 'ab0'), ('ab', 3, NULL), ('x', 1, 'x');
+SELECT order_value, row_data FROM feature_ext.index_scan('sd_ch_k', '{ab}');
+SELECT feature_ext.deploy('sd_ch_f', $$
+  SELECT k, max(c) OVER w AS mx, octet_length(max(c) OVER w) AS mx_len, min(c || '|') OVER w AS mn,
+         sum(octet_length(c)) OVER w AS bytes
+    FROM sd_ch WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 3 PRECEDING AND CURRENT ROW) $$);
+SELECT * FROM sd_ch_f('ab ', 4, 'ab2');
+-- PostgreSQL's executor over the same rows and request
+SELECT k, max(c) OVER w AS mx, octet_length(max(c) OVER w) AS mx_len, min(c || '|') OVER w AS mn,
+       sum(octet_length(c)) OVER w AS bytes
+  FROM (SELECT k, ts, c, false AS r FROM sd_ch WHERE k = 'ab' UNION ALL SELECT 'ab ', 4, 'ab2', true) s
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)
+  ORDER BY ts DESC LIMIT 1;
+SELECT feature_ext.undeploy('sd_ch_f');
+DROP TABLE sd_ch;

@@ -1883,6 +1883,14 @@ void compute_stored_columns(DeployPlan *p, int n, Datum *values, bool *isnull)
     TupleTableSlot *saved = ec->ecxt_scantuple;
     TupleTableSlot *s = p->row_slot;
     int natts = p->natts;
+    // Each row's evaluation runs in a scratch context reset after the row;
+    // only the values are kept (copied into the request's context), so a
+    // request's memory grows with the values it keeps, not with what the
+    // expressions allocate on the way (repeat(s, 500) per stored row).
+    if (!p->comp_row_cxt)
+        p->comp_row_cxt = AllocSetContextCreate(p->cxt, "feature_ext computed columns", ALLOCSET_SMALL_SIZES);
+    MemoryContext keep = CurrentMemoryContext;
+    TupleDesc td = s->tts_tupleDescriptor;
     for (int i = 0; i < n; i++) {
         Datum *v = values + size_t(i) * natts;
         bool *nl = isnull + size_t(i) * natts;
@@ -1891,9 +1899,17 @@ void compute_stored_columns(DeployPlan *p, int n, Datum *values, bool *isnull)
         memcpy(s->tts_isnull, nl, sizeof(bool) * natts);
         ExecStoreVirtualTuple(s);
         ec->ecxt_scantuple = s;
-        for (int c = 0; c < p->ncomp; c++)
-            if (p->comp_rows[c] && p->comp_state[c])  // (a window function reads it: the query does)
-                v[p->nreal + c] = ExecEvalExpr(p->comp_state[c], ec, &nl[p->nreal + c]);
+        for (int c = 0; c < p->ncomp; c++) {
+            if (!p->comp_rows[c] || !p->comp_state[c])  // (a window function reads it: the query does)
+                continue;
+            int a = p->nreal + c;
+            MemoryContextSwitchTo(p->comp_row_cxt);
+            Datum d = ExecEvalExpr(p->comp_state[c], ec, &nl[a]);
+            MemoryContextSwitchTo(keep);
+            Form_pg_attribute att = TupleDescAttr(td, a);
+            v[a] = nl[a] || att->attbyval ? d : datumCopy(d, false, att->attlen);
+        }
+        MemoryContextReset(p->comp_row_cxt);
     }
     ec->ecxt_scantuple = saved;
 }

@@ -6,7 +6,9 @@
 // Fixed-length columns sit at fixed offsets in the fixed section (a NULL
 // keeps its zeroed bytes), so a reader reaches any of them in O(1).  Each
 // variable-length column adds a 2-byte length and its bytes (detoasted, no
-// varlena header; bpchar without trailing blanks in keys) to the var section.
+// varlena header; bpchar without trailing blanks in keys, where they are
+// insignificant, and as PostgreSQL stores it in payloads, where a value read
+// back must be the table's) to the var section.
 #include "feature_ext/storage/storage_pg.hpp"
 
 extern "C" {
@@ -21,13 +23,13 @@ namespace {
 inline int bitmap_bytes(int n) { return (n + 7) / 8; }
 
 // Bytes of a variable-length value, after detoasting.
-inline void var_bytes(const ColInfo &c, Datum d, const char **data, uint32 *len)
+inline void var_bytes(const ColInfo &c, Datum d, const char **data, uint32 *len, bool key)
 {
     if (c.typlen == -1) {
         struct varlena *v = pg_detoast_datum_packed(reinterpret_cast<struct varlena *>(DatumGetPointer(d)));
         *data = VARDATA_ANY(v);
         *len = VARSIZE_ANY_EXHDR(v);
-        if (c.bpchar)
+        if (c.bpchar && key)
             while (*len > 0 && (*data)[*len - 1] == ' ')
                 (*len)--;
     } else {  // cstring
@@ -72,7 +74,7 @@ inline Datum load_fixed(const ColInfo &c, const uint8 *src)
 
 // Size of the encoding of columns cols[0..n) with values get(i).
 template <typename Get>
-uint32 encoded_size(const ColInfo *cols, int n, int fixed, Get get)
+uint32 encoded_size(const ColInfo *cols, int n, int fixed, Get get, bool key)
 {
     uint32 size = uint32(bitmap_bytes(n) + fixed);
     for (int i = 0; i < n; i++) {
@@ -84,14 +86,14 @@ uint32 encoded_size(const ColInfo *cols, int n, int fixed, Get get)
             continue;
         const char *data;
         uint32 len;
-        var_bytes(cols[i], d, &data, &len);
+        var_bytes(cols[i], d, &data, &len, key);
         size += 2 + len;
     }
     return size;
 }
 
 template <typename Get>
-void encode_cols(const ColInfo *cols, int n, int fixed, Get get, uint8 *dst)
+void encode_cols(const ColInfo *cols, int n, int fixed, Get get, uint8 *dst, bool key)
 {
     int nb = bitmap_bytes(n);
     memset(dst, 0, nb + fixed);
@@ -109,7 +111,7 @@ void encode_cols(const ColInfo *cols, int n, int fixed, Get get, uint8 *dst)
         } else {
             const char *data;
             uint32 len;
-            var_bytes(cols[i], d, &data, &len);
+            var_bytes(cols[i], d, &data, &len, key);
             uint16 l16 = uint16(len);
             memcpy(var, &l16, 2);
             memcpy(var + 2, data, len);
@@ -158,9 +160,9 @@ uint32 encode_key(const IndexMeta *m, const Datum *values, const bool *isnull, u
         *n = isnull[a - 1];
         return values[a - 1];
     };
-    uint32 size = encoded_size(m->keys, m->nkeys, m->key_fixed, get);
+    uint32 size = encoded_size(m->keys, m->nkeys, m->key_fixed, get, true);
     *out = static_cast<uint8 *>(palloc(size));
-    encode_cols(m->keys, m->nkeys, m->key_fixed, get, *out);
+    encode_cols(m->keys, m->nkeys, m->key_fixed, get, *out, true);
     return size;
 }
 
@@ -170,9 +172,9 @@ uint32 encode_key_values(const IndexMeta *m, const Datum *keyvals, const bool *k
         *n = keynulls[i];
         return keyvals[i];
     };
-    uint32 size = encoded_size(m->keys, m->nkeys, m->key_fixed, get);
+    uint32 size = encoded_size(m->keys, m->nkeys, m->key_fixed, get, true);
     *out = static_cast<uint8 *>(palloc(size));
-    encode_cols(m->keys, m->nkeys, m->key_fixed, get, *out);
+    encode_cols(m->keys, m->nkeys, m->key_fixed, get, *out, true);
     return size;
 }
 
@@ -183,7 +185,7 @@ uint32 payload_size(const IndexMeta *m, const Datum *values, const bool *isnull)
         *n = isnull[a - 1];
         return values[a - 1];
     };
-    return encoded_size(m->stored, m->nstored, m->stored_fixed, get);
+    return encoded_size(m->stored, m->nstored, m->stored_fixed, get, false);
 }
 
 void encode_payload(const IndexMeta *m, const Datum *values, const bool *isnull, uint8 *dst)
@@ -193,7 +195,7 @@ void encode_payload(const IndexMeta *m, const Datum *values, const bool *isnull,
         *n = isnull[a - 1];
         return values[a - 1];
     };
-    encode_cols(m->stored, m->nstored, m->stored_fixed, get, dst);
+    encode_cols(m->stored, m->nstored, m->stored_fixed, get, dst, false);
 }
 
 Datum decode_stored(const IndexMeta *m, const uint8 *payload, int i, bool *isnull)

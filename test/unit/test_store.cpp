@@ -2420,8 +2420,9 @@ struct CompactFixture : public ::testing::Test {
             uint32_t p;
             memcpy(&p, nd->payload(), 4);
             EXPECT_LT(i, out.size());
-            if (i < out.size())
+            if (i < out.size()) {
                 EXPECT_EQ(std::make_tuple(nd->order, nd->seq(), nd->tid_block, p), out[i]);
+            }
             i++;
             return true;
         });

@@ -223,6 +223,7 @@ struct DeployPlan {
     int ncomp;
     ExprState **comp_state;    // per computed column, over req_slot (or row_slot: same layout)
     bool *comp_rows;           // per computed column: computed per stored row too (nullptr: none is)
+    MemoryContext comp_row_cxt;  // compute_stored_columns()'s per-row scratch (made on first use)
     // heap_desc with the table's columns under the subquery's names (a
     // column it leaves out under a name no union column has): what union
     // tables' columns match by name; nullptr: heap_desc's names.
