@@ -18,6 +18,9 @@ fe_start_server "$DATA" "$PORT"
 fe_psql "$PORT" -c "CREATE EXTENSION feature_ext" >/dev/null
 fe_psql "$PORT" -At -v ON_ERROR_STOP=0 -f "$FE_ROOT/test/scripts/review_uj.sql" 2>&1 | grep -E '^(ok|BUG|NOTE|ERROR|psql)' | grep -v 'NOTICE' | tee "$DIR/out" || true
 
+# ---- ROWS frames (tie order, lag) over random inserts, JIT on and off
+python3 "$FE_ROOT/test/scripts/review_uj_rows.py" --port "$PORT" --seeds "${FE_REVIEW_SEEDS:-40}" 2>&1 | tee -a "$DIR/out" || true
+
 # ---- pg_dump of deployments using the 3-argument window_union / union tables
 # carrying joined columns, restored into another database: the same answers
 "${RUN_AS[@]}" "$PG_BINDIR/createdb" -h /tmp -p "$PORT" -U postgres rdb

@@ -269,3 +269,32 @@ ALTER TABLE t3 ENABLE ROW LEVEL SECURITY;
 SELECT chk('w1_rls_on_union_table_refused', left(run($$SELECT s FROM w1(99, 'a', 9, 7, ts(70))$$), 11), 'ERROR 0A000');
 ALTER TABLE t3 DISABLE ROW LEVEL SECURITY;
 SELECT chk('w1_after_rls_off', run($$SELECT s FROM w1(99, 'a', 9, 7, ts(70))$$), '(' || ref('sum(d4)', 'a', ts(70), 7) || ')');
+-- ---- PostgreSQL dialect: LEFT JOIN LATERAL + the window_union modifier, t3 carrying d4 (docs/DEPLOY.md says "not expressed")
+SELECT 'NOTE pg_dialect_lateral_union_join: ' || dep('w26', $$SELECT t1.id, sum(j.d4) OVER w AS s FROM t1
+  LEFT JOIN LATERAL (SELECT d1, d4, d7 FROM t2 WHERE t2.d1 = t1.c1 AND t2.d7 IS NOT NULL ORDER BY d7 DESC LIMIT 1) j ON true
+  WINDOW w AS (PARTITION BY t1.c1, feature_ext.window_union('public.t3'::regclass) ORDER BY t1.c7 ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)$$)
+  || ', answers ' || run($$SELECT s FROM w26(99, 'a', 9, 7, ts(70))$$) || ' (the OpenMLDB semantics: union rows own d4)';
+SELECT dep('w27', $$SELECT t1.id, j.d4, sum(t1.c4) OVER w AS s FROM t1
+  LEFT JOIN LATERAL (SELECT d1, d4, d7 FROM t2 WHERE t2.d1 = t1.c1 AND t2.d7 IS NOT NULL ORDER BY d7 DESC LIMIT 1) j ON true
+  WINDOW w AS (PARTITION BY t1.c1, feature_ext.window_union('public.t3'::regclass) ORDER BY t1.c7 ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)$$);
+SELECT chk('w27_pg_dialect_no_joined_read', run($$SELECT d4, s FROM w27(99, 'a', 9, 7, ts(70))$$), '(200,' || ref('sum(c4)', 'a', ts(70), 7) || ')');
+-- a second window partitioned by another column reading the joined column: its stored rows would join other rows
+CREATE INDEX ON t1 USING skiplist (c3, c7);
+SELECT chk('second_window_other_partition_refused', left(dep('w28', $$select id, sum(t2.d4) OVER w as s, sum(t2.d4) OVER w2 as s2
+  from t1 last join t2 ORDER BY t2.d7 on t1.c1 = t2.d1
+  WINDOW w AS (UNION t3 PARTITION BY t1.c1 ORDER BY t1.c7 ROWS BETWEEN 3 PRECEDING AND CURRENT ROW),
+         w2 AS (PARTITION BY t1.c3 ORDER BY t1.c7 ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)$$), 11), 'ERROR 0A000');
+-- expressions mixing the union row's own joined column and its own columns; OpenMLDB's *_where
+SELECT dep('w24', $$select id, sum(case when t2.d4 > 500 then c4 else 0 end) OVER w as s1, sum_where(c4, t2.d4 > 500) OVER w as s2, count_where(c4, t2.d4 is null) OVER w as s3
+  from t1 last join t2 ORDER BY t2.d7 on t1.c1 = t2.d1
+  WINDOW w AS (UNION t3 PARTITION BY t1.c1 ORDER BY t1.c7 ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)$$);
+SET feature_ext.jit = on;
+SELECT chk('w24_expr_jit_on', run($$SELECT s1, s2, s3 FROM w24(99, 'a', 9, 7, ts(70))$$), '(' || ref('sum(case when d4 > 500 then c4 else 0 end)', 'a', ts(70), 7) || ',' || ref('sum(c4) filter (where d4 > 500)', 'a', ts(70), 7) || ',' || ref('count(c4) filter (where d4 is null)', 'a', ts(70), 7) || ')');
+SET feature_ext.jit = off;
+SELECT chk('w24_expr_jit_off', run($$SELECT s1, s2, s3 FROM w24(99, 'a', 9, 7, ts(70))$$), '(' || ref('sum(case when d4 > 500 then c4 else 0 end)', 'a', ts(70), 7) || ',' || ref('sum(c4) filter (where d4 > 500)', 'a', ts(70), 7) || ',' || ref('count(c4) filter (where d4 is null)', 'a', ts(70), 7) || ')');
+RESET feature_ext.jit;
+-- EXCLUDE CURRENT_TIME: rows at the request's time leave (t1 row 7 and t3 row 16 at ts(80), key b): t1 row 3 (300) + request (300)
+SELECT dep('w25', $$select id, sum(t2.d4) OVER w as s, count(*) OVER w as n
+  from t1 last join t2 ORDER BY t2.d7 on t1.c1 = t2.d1
+  WINDOW w AS (UNION t3 PARTITION BY t1.c1 ORDER BY t1.c7 ROWS_RANGE BETWEEN 100s PRECEDING AND CURRENT ROW EXCLUDE CURRENT_TIME)$$);
+SELECT chk('w25_exclude_current_time', run($$SELECT s, n FROM w25(99, 'b', 9, 7, ts(80))$$), '(600,2)');
