@@ -298,3 +298,19 @@ SELECT dep('w25', $$select id, sum(t2.d4) OVER w as s, count(*) OVER w as n
   from t1 last join t2 ORDER BY t2.d7 on t1.c1 = t2.d1
   WINDOW w AS (UNION t3 PARTITION BY t1.c1 ORDER BY t1.c7 ROWS_RANGE BETWEEN 100s PRECEDING AND CURRENT ROW EXCLUDE CURRENT_TIME)$$);
 SELECT chk('w25_exclude_current_time', run($$SELECT s, n FROM w25(99, 'b', 9, 7, ts(80))$$), '(600,2)');
+-- ---- lag over the union rows' own joined column with INSTANCE_NOT_IN_WINDOW; training_set() of the 3-argument form
+SELECT dep('w29', $$select id, lag(t2.d4, 1) OVER w as l1, lag(t2.d4, 2) OVER w as l2, sum(t2.d4) OVER w as s
+  from t1 last join t2 ORDER BY t2.d7 on t1.c1 = t2.d1
+  WINDOW w AS (UNION t3 PARTITION BY t1.c1 ORDER BY t1.c7 ROWS BETWEEN 3 PRECEDING AND CURRENT ROW INSTANCE_NOT_IN_WINDOW)$$);
+SET feature_ext.jit = on;
+SELECT chk('w29_lag_instance_not_in_window_jit_on', run($$SELECT l1, l2, s FROM w29(99, 'a', 9, 7, ts(70))$$), '(,1000,1200)');
+SET feature_ext.jit = off;
+SELECT chk('w29_lag_instance_not_in_window_jit_off', run($$SELECT l1, l2, s FROM w29(99, 'a', 9, 7, ts(70))$$), '(,1000,1200)');
+RESET feature_ext.jit;
+CREATE TYPE w8_row AS (id int, s bigint, sc bigint);
+SET feature_ext.jit = on;
+SELECT chk('w8_training_set_jit_on', run($$SELECT id, s, sc FROM feature_ext.training_set('w8', 't1', NULL::w8_row) WHERE id NOT IN (4, 6)$$), run($$SELECT id, s, sc FROM w8_batch()$$));
+SET feature_ext.jit = off;
+SELECT chk('w8_training_set_jit_off', run($$SELECT id, s, sc FROM feature_ext.training_set('w8', 't1', NULL::w8_row) WHERE id NOT IN (4, 6)$$), run($$SELECT id, s, sc FROM w8_batch()$$));
+RESET feature_ext.jit;
+SELECT chk($$w8_batch_by_hand$$, run($$SELECT id, s, sc FROM w8_batch()$$), $$(1,200,10);(2,7400,730);(3,300,30);(5,,50);(7,600,100)$$);
