@@ -314,3 +314,34 @@ SET feature_ext.jit = off;
 SELECT chk('w8_training_set_jit_off', run($$SELECT id, s, sc FROM feature_ext.training_set('w8', 't1', NULL::w8_row) WHERE id NOT IN (4, 6)$$), run($$SELECT id, s, sc FROM w8_batch()$$));
 RESET feature_ext.jit;
 SELECT chk($$w8_batch_by_hand$$, run($$SELECT id, s, sc FROM w8_batch()$$), $$(1,200,10);(2,7400,730);(3,300,30);(5,,50);(7,600,100)$$);
+-- ---- union column lists: the union table's own joined column listed; renamed / computed into a joined column (refused: 42703)
+SELECT dep('w30', $$select id, sum(t2.d4) OVER w as s
+  from t1 last join t2 ORDER BY t2.d7 on t1.c1 = t2.d1
+  WINDOW w AS (UNION (select id, c1, c3, c4, c7, d4 from t3) PARTITION BY t1.c1 ORDER BY t1.c7 ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)$$);
+SELECT chk('w30_column_list_own_d4', run($$SELECT s FROM w30(99, 'a', 9, 7, ts(70))$$), '(' || ref('sum(d4)', 'a', ts(70), 7) || ')');
+SELECT 'NOTE union_alias_into_joined_column: ' || dep('w31', $$select id, sum(t2.d4) OVER w as s
+  from t1 last join t2 ORDER BY t2.d7 on t1.c1 = t2.d1
+  WINDOW w AS (UNION (select id, c1, c3, c4, c7, c4 as d4 from t3) PARTITION BY t1.c1 ORDER BY t1.c7 ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)$$);
+-- a column added to the union table after deploy (neither t1's nor joined)
+SELECT try_exec('ALTER TABLE t3 ADD COLUMN zz int');
+SELECT 'NOTE w1_after_union_table_add_column: ' || run($$SELECT s FROM w1(99, 'a', 9, 7, ts(70))$$);
+SELECT try_exec('ALTER TABLE t3 DROP COLUMN zz');
+SELECT chk('w1_after_union_table_drop_added_column', run($$SELECT s FROM w1(99, 'a', 9, 7, ts(70))$$), '(' || ref('sum(d4)', 'a', ts(70), 7) || ')');
+-- ---- the union subquery's clauses after its LAST JOIN's ON: a WHERE, an inner JOIN, a LIMIT change the union's rows
+-- (the executor: t7's rows filtered away, so the union adds nothing: t1's a rows at 10, 20 and the request:
+--  sum(t2.d4) = 3 x 200, sum(c4) = 10 + 20 + 7); refusing them (0A000) is the other correct answer
+SELECT dep('w33', $$select id, sum(t2.d4) OVER w as s, sum(c4) OVER w as sc
+  from t1 last join t2 ORDER BY t2.d7 on t1.c1 = t2.d1
+  WINDOW w AS (UNION (select id, c1, c3, c4, c7, d1, d4, d7 from t7 last join t4r ORDER BY t4r.d7 on t7.c1 = t4r.d1 where t7.c3 > 100)
+  PARTITION BY t1.c1 ORDER BY t1.c7 ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)$$);
+SELECT chk('union_sub_join_where_not_dropped', run($$SELECT s, sc FROM w33(99, 'a', 9, 7, ts(70))$$), '(600,37)');
+SELECT dep('w34', $$select id, sum(t2.d4) OVER w as s, sum(c4) OVER w as sc
+  from t1 last join t2 ORDER BY t2.d7 on t1.c1 = t2.d1
+  WINDOW w AS (UNION (select id, c1, c3, c4, c7, d1, d4, d7 from t7 last join t4r ORDER BY t4r.d7 on t7.c1 = t4r.d1 join t8 on t8.e1 = t7.c1 and t8.e5 > 1000)
+  PARTITION BY t1.c1 ORDER BY t1.c7 ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)$$);
+SELECT chk('union_sub_join_inner_join_not_dropped', run($$SELECT s, sc FROM w34(99, 'a', 9, 7, ts(70))$$), '(600,37)');
+SELECT dep('w35', $$select id, sum(t2.d4) OVER w as s, sum(c4) OVER w as sc
+  from t1 last join t2 ORDER BY t2.d7 on t1.c1 = t2.d1
+  WINDOW w AS (UNION (select id, c1, c3, c4, c7, d1, d4, d7 from t7 last join t4r ORDER BY t4r.d7 on t7.c1 = t4r.d1 limit 0)
+  PARTITION BY t1.c1 ORDER BY t1.c7 ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)$$);
+SELECT chk('union_sub_join_limit_not_dropped', run($$SELECT s, sc FROM w35(99, 'a', 9, 7, ts(70))$$), '(600,37)');
