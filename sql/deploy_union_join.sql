@@ -94,6 +94,56 @@ SELECT t.id, row(t.*)::text = o.sub AS same FROM feature_ext.training_set('lju_s
   JOIN ljout o ON o.id = t.id AND o.jit = 'off' ORDER BY t.id;
 RESET feature_ext.jit;
 
+-- Windows reading no joined column over a union table carrying them (lj3's d1 / d4 / d7 are not
+-- decoded; the union rows need no joined row): requests (ROWS frame, keys aa / bb / none; a NULL key, refused in requests, in training_set()),
+-- _batch() and training_set(), JIT on and off, against PostgreSQL's executor over the UNION ALL
+SELECT feature_ext.deploy('lju_nojoin', $$select id, lj2.d4, sum(lj1.c4) OVER w1 as s, count(*) OVER w1 as n, max(c3) OVER w1 as m
+  from lj1 last join lj2 ORDER BY lj2.d7 on lj1.c1 = lj2.d1
+  WINDOW w1 AS (UNION lj3 PARTITION BY lj1.c1 ORDER BY lj1.c7 ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$);
+INSERT INTO lj1 VALUES (7, NULL, 26, 36, 'epoch'::timestamp + interval '1590738990010 ms');
+SET feature_ext.jit = on;
+SELECT k, row(x.s, x.n, x.m)::text = (SELECT row(sum(c4), count(*), max(c3))::text FROM (SELECT c4, c3 FROM (
+    SELECT c4, c3, c7 FROM lj1 WHERE c1 IS NOT DISTINCT FROM k UNION ALL SELECT c4, c3, c7 FROM lj3 WHERE c1 IS NOT DISTINCT FROM k
+    UNION ALL SELECT 37, 27, 'epoch'::timestamp + interval '1590738990020 ms') r ORDER BY c7 DESC LIMIT 3) q) AS same_jit_on, x.*
+  FROM (VALUES ('aa'), ('bb'), ('zz')) v(k), LATERAL lju_nojoin(9, k, 27, 37, 'epoch'::timestamp + interval '1590738990020 ms') x ORDER BY k;
+SET feature_ext.jit = off;
+SELECT k, row(x.s, x.n, x.m)::text = (SELECT row(sum(c4), count(*), max(c3))::text FROM (SELECT c4, c3 FROM (
+    SELECT c4, c3, c7 FROM lj1 WHERE c1 IS NOT DISTINCT FROM k UNION ALL SELECT c4, c3, c7 FROM lj3 WHERE c1 IS NOT DISTINCT FROM k
+    UNION ALL SELECT 37, 27, 'epoch'::timestamp + interval '1590738990020 ms') r ORDER BY c7 DESC LIMIT 3) q) AS same_jit_off
+  FROM (VALUES ('aa'), ('bb'), ('zz')) v(k), LATERAL lju_nojoin(9, k, 27, 37, 'epoch'::timestamp + interval '1590738990020 ms') x ORDER BY k;
+-- _batch() (NULL keys left out) and training_set() (NULL keys partition together) against the executor
+CREATE VIEW lju_nojoin_exec AS SELECT id, d4, s, n, m FROM (SELECT rq, id, d4, sum(c4) OVER w AS s, count(*) OVER w AS n, max(c3) OVER w AS m
+  FROM (SELECT true AS rq, lj1.id, lj1.c1, lj1.c3, lj1.c4, lj1.c7, j.d4 FROM lj1
+          LEFT JOIN LATERAL (SELECT d4 FROM lj2 WHERE lj2.d1 IS NOT DISTINCT FROM lj1.c1 ORDER BY d7 DESC LIMIT 1) j ON true
+        UNION ALL SELECT false, id, c1, c3, c4, c7, NULL FROM lj3) u
+  WINDOW w AS (PARTITION BY c1 ORDER BY c7, rq DESC ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)) x WHERE rq;
+CREATE TYPE lju_nojoin_row AS (id int, d4 bigint, s bigint, n bigint, m int);
+SET feature_ext.jit = on;
+SELECT (SELECT string_agg(row(b.*)::text, ';' ORDER BY b.id) FROM lju_nojoin_batch() b)
+     = (SELECT string_agg(row(e.*)::text, ';' ORDER BY e.id) FROM lju_nojoin_exec e WHERE e.id <> 7) AS batch_jit_on,
+       (SELECT string_agg(row(t.*)::text, ';' ORDER BY t.id) FROM feature_ext.training_set('lju_nojoin', 'lj1', NULL::lju_nojoin_row) t)
+     = (SELECT string_agg(row(e.*)::text, ';' ORDER BY e.id) FROM lju_nojoin_exec e) AS training_set_jit_on;
+SET feature_ext.jit = off;
+SELECT (SELECT string_agg(row(b.*)::text, ';' ORDER BY b.id) FROM lju_nojoin_batch() b)
+     = (SELECT string_agg(row(e.*)::text, ';' ORDER BY e.id) FROM lju_nojoin_exec e WHERE e.id <> 7) AS batch_jit_off,
+       (SELECT string_agg(row(t.*)::text, ';' ORDER BY t.id) FROM feature_ext.training_set('lju_nojoin', 'lj1', NULL::lju_nojoin_row) t)
+     = (SELECT string_agg(row(e.*)::text, ';' ORDER BY e.id) FROM lju_nojoin_exec e) AS training_set_jit_off;
+RESET feature_ext.jit;
+SELECT * FROM lju_nojoin_batch() ORDER BY id;
+DELETE FROM lj1 WHERE id = 7;
+DROP VIEW lju_nojoin_exec;
+-- The PostgreSQL dialect's spelling: LEFT JOIN LATERAL (the newest lj2 row of the key) + the
+-- window_union modifier; lj3's rows read their own d4, lj1's rows and the request the request's
+-- joined row: PostgreSQL's executor over the same rows
+SELECT feature_ext.deploy('lju_pg', $$SELECT lj1.id, sum(j.d4) OVER w AS s, count(j.d7) OVER w AS n FROM lj1
+  LEFT JOIN LATERAL (SELECT d1, d4, d7 FROM lj2 WHERE lj2.d1 = lj1.c1 AND lj2.d7 IS NOT NULL ORDER BY d7 DESC LIMIT 1) j ON true
+  WINDOW w AS (PARTITION BY lj1.c1, feature_ext.window_union('lj3'::regclass) ORDER BY lj1.c7 ROWS BETWEEN 10 PRECEDING AND CURRENT ROW)$$);
+SELECT k, row(x.s, x.n)::text = (SELECT row(sum(d4), count(d7))::text FROM (
+    SELECT j.d4, j.d7 FROM (SELECT c1 FROM lj1 WHERE c1 = k UNION ALL SELECT k) t
+      LEFT JOIN LATERAL (SELECT * FROM lj2 WHERE lj2.d1 = t.c1 ORDER BY d7 DESC LIMIT 1) j ON true
+    UNION ALL SELECT d4, d7 FROM lj3 WHERE c1 = k) u) AS same, x.s, x.n
+  FROM (VALUES ('aa'), ('bb')) v(k), LATERAL lju_pg(9, k, 27, 37, 'epoch'::timestamp + interval '1590738990020 ms') x ORDER BY k;
+
 -- Refusals.
 \set VERBOSITY terse
 -- a union subquery's LAST JOIN column read by a window function (0A000)
@@ -140,7 +190,44 @@ CREATE INDEX ON lj7 USING skiplist (c1, c7) INCLUDE (id, c3, c4);
 SELECT feature_ext.deploy('ljbad', $$select id, sum(lj2.d4) OVER w1 as s
   from lj1 last join lj2 ORDER BY lj2.d7 on lj1.c1 = lj2.d1
   WINDOW w1 AS (UNION lj7 PARTITION BY lj1.c1 ORDER BY lj1.c7 ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)$$);
+-- a union table carrying d4 but not d7 while a window function reads lj2.d7 (42804): its rows
+-- would take the request's joined d7
+SELECT feature_ext.deploy('ljbad', $$select id, sum(lj2.d4) OVER w1 as s, count(lj2.d7) OVER w1 as n
+  from lj1 last join lj2 ORDER BY lj2.d7 on lj1.c1 = lj2.d1
+  WINDOW w1 AS (UNION lj4 PARTITION BY lj1.c1 ORDER BY lj1.c7 ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)$$);
+-- a joined column named like a column of lj1 (lj2c.c4): the union table's c4 is lj1's (42804)
+CREATE TABLE lj2c (d1 text, c4 bigint, d7 timestamp) USING feature_store;
+CREATE INDEX ON lj2c USING skiplist (d1, d7);
+CREATE TABLE ljc (id int, c1 text, c3 int, c4 bigint, c7 timestamp) USING feature_store;
+CREATE INDEX ON ljc USING skiplist (c1, c7);
+SELECT feature_ext.deploy('ljbad', $$select id, sum(lj2c.c4) OVER w1 as s
+  from lj1 last join lj2c ORDER BY lj2c.d7 on lj1.c1 = lj2c.d1
+  WINDOW w1 AS (UNION ljc PARTITION BY lj1.c1 ORDER BY lj1.c7 ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)$$);
+-- a clause after the union subquery's LAST JOIN ON condition (0A000, not dropped)
+SELECT feature_ext.deploy('ljbad', $$select id, sum(lj2.d4) OVER w1 as s
+  from lj1 last join lj2 ORDER BY lj2.d7 on lj1.c1 = lj2.d1
+  WINDOW w1 AS (UNION (select id, c1, c3, c4, c7, d4 from lj4 last join lj5 ORDER BY lj5.d7 on lj4.c1 = lj5.d1 where lj4.c3 > 100)
+  PARTITION BY lj1.c1 ORDER BY lj1.c7 ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)$$);
+SELECT feature_ext.deploy('ljbad', $$select id, sum(lj2.d4) OVER w1 as s
+  from lj1 last join lj2 ORDER BY lj2.d7 on lj1.c1 = lj2.d1
+  WINDOW w1 AS (UNION (select id, c1, c3, c4, c7, d4 from lj4 last join lj5 ORDER BY lj5.d7 on lj4.c1 = lj5.d1 limit 1)
+  PARTITION BY lj1.c1 ORDER BY lj1.c7 ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)$$);
+-- a listed column that the union subquery's LAST JOIN table has not (42703)
+CREATE TABLE lj8 (e1 text, e7 timestamp) USING feature_store;
+SELECT feature_ext.deploy('ljbad', $$select id, sum(lj2.d4) OVER w1 as s
+  from lj1 last join lj2 ORDER BY lj2.d7 on lj1.c1 = lj2.d1
+  WINDOW w1 AS (UNION (select id, c1, c3, c4, c7, d4, d1 from lj4 last join lj8 ORDER BY lj8.e7 on lj4.c1 = lj8.e1)
+  PARTITION BY lj1.c1 ORDER BY lj1.c7 ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)$$);
+-- the union table's joined column dropped after deploy: the next call fails naming it (42804)
+CREATE TABLE lj9 (id int, c1 text, c3 int, c4 bigint, c7 timestamp, d1 text, d4 bigint) USING feature_store;
+CREATE INDEX ON lj9 USING skiplist (c1, c7);
+SELECT feature_ext.deploy('lju_drop', $$select id, sum(lj2.d4) OVER w1 as s
+  from lj1 last join lj2 ORDER BY lj2.d7 on lj1.c1 = lj2.d1
+  WINDOW w1 AS (UNION lj9 PARTITION BY lj1.c1 ORDER BY lj1.c7 ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)$$);
+SELECT s FROM lju_drop(9, 'aa', 1, 1, 'epoch'::timestamp + interval '1590738990009 ms');
+ALTER TABLE lj9 DROP COLUMN d4;
+SELECT s FROM lju_drop(9, 'aa', 1, 1, 'epoch'::timestamp + interval '1590738990009 ms');
 \set VERBOSITY default
-DROP TABLE lj1, lj2, lj3, lj4, lj5, lj6, lj7, ljreq, ljout CASCADE;
-DROP TYPE lju_wide_row, lju_sub_row;
+DROP TABLE lj1, lj2, lj2c, ljc, lj3, lj4, lj5, lj6, lj7, lj8, lj9, ljreq, ljout CASCADE;
+DROP TYPE lju_wide_row, lju_sub_row, lju_nojoin_row;
 SELECT count(*) AS deployments_left FROM feature_ext.deployment WHERE name::text LIKE '%lju%';

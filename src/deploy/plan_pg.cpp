@@ -1936,7 +1936,7 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
     if (join_present(q))  // joined columns now read the joined row
         join_plan(p, q, heap, fix_flags, &b->fixes, join_fail, b);
     if (b->fixes == NIL)  // union tables carrying joined columns (a WINDOW UNION over a LAST JOIN's result)
-        union_bind_joins(p, join_desc(p), q->targetList, q->windowClause);
+        union_bind_joins(p, join_desc(p), q->targetList, q->windowClause, !bound);
     if (b->fixes != NIL) {
         table_close(heap, NoLock);
         MemoryContextSwitchTo(old);

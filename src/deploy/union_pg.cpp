@@ -848,7 +848,7 @@ bool joined_reads_walker(Node *node, void *ctx)
 }
 }  // namespace
 
-void union_bind_joins(DeployPlan *p, TupleDesc jdesc, List *tlist, List *window_clause)
+void union_bind_joins(DeployPlan *p, TupleDesc jdesc, List *tlist, List *window_clause, bool deploying)
 {
     // The joined columns each group's window functions read.
     Bitmapset **reads = nullptr;
@@ -893,6 +893,17 @@ void union_bind_joins(DeployPlan *p, TupleDesc jdesc, List *tlist, List *window_
                                     errmsg("column \"%s\" of the union's subquery over table \"%s\" is neither a column "
                                            "of table \"%s\" nor of its joins", cn, get_rel_name(s->relid),
                                            get_rel_name(p->heapoid))));
+                // The subquery selects it from its LAST JOIN's table, which must
+                // have it (checked at deploy; t4 is not read, so later DDL of
+                // its columns changes no answer).
+                if (deploying && get_attnum(s->join_relid, cn) == InvalidAttrNumber)
+                    ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                                    errmsg("column \"%s\" of the union's subquery over table \"%s\" is neither a column "
+                                           "of table \"%s\" nor of its LAST JOIN's table \"%s\"",
+                                           cn, get_rel_name(s->relid), get_rel_name(s->relid),
+                                           get_rel_name(s->join_relid)),
+                                    errhint("List only columns of table \"%s\" or \"%s\" in the union's subquery.",
+                                            get_rel_name(s->relid), get_rel_name(s->join_relid))));
             }
         }
         for (int i = 0; i < ug->nsrc; i++) {
@@ -930,8 +941,10 @@ void union_bind_joins(DeployPlan *p, TupleDesc jdesc, List *tlist, List *window_
                 bool held = false;
                 for (int k = 0; k < s->meta->nstored; k++)
                     held |= s->meta->stored[k].attno == a + 1;
-                if (!held && !(reads && bms_is_member(ja + 1, reads[g]))) {
-                    s->to_join[a] = 0;  // not read by the group's window functions: not needed
+                if (!(reads && bms_is_member(ja + 1, reads[g]))) {
+                    // Not read by the group's window functions: not decoded (held
+                    // or not), and the union row needs no joined row of its own.
+                    s->to_join[a] = 0;
                     continue;
                 }
                 if (!held)
@@ -944,6 +957,48 @@ void union_bind_joins(DeployPlan *p, TupleDesc jdesc, List *tlist, List *window_
                 s->has_join = true;
                 if (!p->row_jslot)  // (in the plan's context)
                     p->row_jslot = MakeSingleTupleTableSlot(jdesc, &TTSOpsVirtual);
+            }
+        }
+        // Every joined column the group's window functions read must be the
+        // union rows' own: a union table that has not got it would give its
+        // rows the request's joined value (no UNION ALL of the LAST JOIN's
+        // result gives that).  A joined column named like a column of the
+        // deployment's table cannot be a union table's: its column of that
+        // name is the deployment table's.  Checked at every plan, so a union
+        // table's column dropped or renamed after deploy fails the next call.
+        if (!reads || bms_is_empty(reads[g]))
+            continue;
+        int jx = 0;
+        while ((jx = bms_next_member(reads[g], jx)) >= 0) {
+            const char *jn = NameStr(TupleDescAttr(jdesc, jx - 1)->attname);
+            bool clash = get_attnum(p->heapoid, jn) > 0;
+            for (int i = 1; i < ug->nsrc; i++) {  // (src[0]: the deployment's table)
+                UnionSource *s = &ug->src[i];
+                bool has = false;
+                for (int a = 0; a < s->natts && s->to_join; a++)
+                    has |= s->to_join[a] == jx;
+                if (has)
+                    continue;
+                const char *un = get_rel_name(s->relid);
+                if (clash)
+                    ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                                    errmsg("window \"%s\" reads joined column \"%s\", which the rows of table \"%s\" in "
+                                           "its union cannot supply: their column \"%s\" is table \"%s\"'s",
+                                           s->wname, jn, un, jn, get_rel_name(p->heapoid)),
+                                    errdetail("A union table's column stands for the joined column of its name only when "
+                                              "the deployment's table has no column of that name."),
+                                    errhint("Give the joined column another name (LAST JOIN (SELECT ..., %s AS %s_j ...) "
+                                            "AS s ...) and carry it in the union table under that name.",
+                                            jn, jn)));
+                ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                                errmsg("window \"%s\" reads joined column \"%s\", which table \"%s\" in its union has "
+                                       "not",
+                                       s->wname, jn, un),
+                                errdetail("The union's rows are read with their own joined columns; a union row without "
+                                          "it would take the request's joined value."),
+                                errhint("Add column \"%s\" (type %s) to table \"%s\", or leave it out of the window "
+                                        "functions.",
+                                        jn, format_type_be(TupleDescAttr(jdesc, jx - 1)->atttypid), un)));
             }
         }
     }

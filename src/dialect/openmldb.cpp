@@ -1093,14 +1093,53 @@ private:
                     std::string c2;
                     size_t in2 = column_subquery(j, &c2, &rest);
                     if (in2 && rest + 2 < close && is_kw(toks_[rest], "LAST") && is_kw(toks_[rest + 1], "JOIN") &&
-                        toks_[rest + 2].kind == TK::kIdent) {
-                        bool on = false;
-                        for (size_t k = rest + 3; k < close; k++)
-                            on |= is_kw(toks_[k], "ON");
-                        if (on) {
-                            std::string jt = lower(toks_[rest + 2].text);
-                            if (rest + 4 < close && is_op(toks_[rest + 3], ".") && toks_[rest + 4].kind == TK::kIdent)
-                                jt += "." + lower(toks_[rest + 4].text);
+                        (toks_[rest + 2].kind == TK::kIdent || toks_[rest + 2].kind == TK::kQIdent)) {
+                        // exactly LAST JOIN t4 [ORDER BY col] ON <condition>: a clause
+                        // after the condition (WHERE, another JOIN, LIMIT, GROUP BY ...)
+                        // would change the union's rows and is refused, not dropped
+                        size_t k = rest + 3;
+                        auto jident = [&](const Tok &t) {
+                            return t.kind == TK::kQIdent ? quote(unquote(t), '"') : lower(t.text);
+                        };
+                        std::string jt = jident(toks_[rest + 2]);
+                        if (k + 1 < close && is_op(toks_[k], ".") &&
+                            (toks_[k + 1].kind == TK::kIdent || toks_[k + 1].kind == TK::kQIdent)) {
+                            jt += "." + jident(toks_[k + 1]);
+                            k += 2;
+                        }
+                        if (k + 2 < close && is_kw(toks_[k], "ORDER") && is_kw(toks_[k + 1], "BY")) {
+                            k += 2;
+                            while (k < close && (toks_[k].kind == TK::kIdent || toks_[k].kind == TK::kQIdent ||
+                                                 is_op(toks_[k], ".")) &&
+                                   !is_kw(toks_[k], "ON"))
+                                k++;
+                        }
+                        if (k >= close || !is_kw(toks_[k], "ON"))
+                            refuse("WINDOW ... UNION (SELECT ... FROM t3 LAST JOIN t4 ...): expected [ORDER BY column] ON "
+                                   "<condition> after the LAST JOIN's table, found " +
+                                       (k < close ? "\"" + toks_[k].text + "\"" : std::string("the end of the subquery")),
+                                   toks_[k].pos,
+                                   "The union subquery is SELECT <columns> FROM t3 LAST JOIN t4 [ORDER BY t4.col] ON "
+                                   "<condition>, nothing else; see docs/DEPLOY.md \"Union windows over a LAST JOIN's "
+                                   "result\".");
+                        static const char *const kAfter[] = {"WHERE", "JOIN", "LEFT", "RIGHT", "INNER", "FULL",
+                                                             "CROSS", "LAST", "NATURAL", "LIMIT", "OFFSET", "GROUP",
+                                                             "HAVING", "ORDER", "WINDOW", "UNION", "INTERSECT",
+                                                             "EXCEPT", "QUALIFY", "FETCH", "FOR", "USING", "ON"};
+                        for (size_t c = k + 1; c < close; c = is_op(toks_[c], "(") ? match(c) + 1 : c + 1) {
+                            bool clause = is_op(toks_[c], ",") || is_op(toks_[c], ";");
+                            for (const char *kw : kAfter)
+                                clause |= is_kw(toks_[c], kw);
+                            if (clause)
+                                refuse("WINDOW ... UNION (SELECT ... FROM t3 LAST JOIN t4 ... ON <condition> " +
+                                           toks_[c].text + " ...) is not supported: found \"" + toks_[c].text +
+                                           "\" after the LAST JOIN's ON condition",
+                                       toks_[c].pos,
+                                       "The union subquery is SELECT <columns> FROM t3 LAST JOIN t4 [ORDER BY t4.col] "
+                                       "ON <condition>, with no WHERE, other join, grouping, ORDER BY or LIMIT after "
+                                       "it; filter the union table's rows another way (a separate table).");
+                        }
+                        if (k + 1 < close) {
                             cols = c2 + ", last join " + jt;
                             join_lit = table_literal(rest + 2, &next);
                             inner = in2;

@@ -12,7 +12,15 @@ deployment (docs/DEPLOY.md "Union windows over a LAST JOIN's result")
     from m last join t2 as j order by j.ts on m.k = j.k
   window w as (union u partition by m.k order by m.ts rows_range between R preceding and current row)
 
-(RANGE frames: the result does not depend on the tie order).  For every
+(RANGE frames: the result does not depend on the tie order).  A third of
+the seeds use ROWS BETWEEN R PRECEDING instead (tie order, docs/DEPLOY.md:
+the request, then m's rows newest inserted first, then u's rows newest
+inserted first; the reference is computed here from the rows inserted, for
+requests and _batch(), not training_set()); a third read no joined column in
+the window functions (sum(v), count(*), while u still carries x: the shape
+that failed with XX000 before 2026-12-05); about one row in ten of every table
+has a NULL key (requests never do: they are refused; _batch() leaves those
+rows out, training_set() partitions them together, as PostgreSQL does).  For every
 request (JIT on and off, before its row is inserted): PostgreSQL's executor
 over m's rows of the key joined with t2's newest row of the key (every row of
 the partition joins the same row, as SQL's LATERAL join would) plus u's rows
@@ -42,6 +50,8 @@ psycopg = conf.psycopg
 NAME = "dujoin"
 FEATS = ("sum(j.x) over w as sx, count(j.x) over w as cx, max(j.x + v) over w as mx, "
          "sum(v) over w as sv, count(*) over w as c")
+FEATS_NOJOIN = "sum(v) over w as sv, count(*) over w as c"
+JOINED = ("sx", "cx", "mx")
 
 
 def rand_case(seed):
@@ -54,15 +64,32 @@ def rand_case(seed):
         ts = t - rng.choice([0, 0, 0, 0, 3, 7])  # late rows
         x = None if rng.random() < 0.1 else rng.randint(-5, 50)
         r = rng.random()
+        k = None if rng.random() < 0.1 else rng.choice(keys)
         ops.append(("t2" if r < 0.25 else "u" if r < 0.55 else "m",
-                    dict(k=rng.choice(keys), v=rng.randint(-10, 10), x=x, ts=max(ts, 0), seq=seq)))
-    return dict(r=rng.choice([0, 1, 3, 10]), ops=ops)
+                    dict(k=k, v=rng.randint(-10, 10), x=x, ts=max(ts, 0), seq=seq)))
+    return dict(r=rng.choice([0, 1, 3, 10]), ops=ops, rows=rng.random() < 1 / 3, nojoin=rng.random() < 1 / 3)
+
+
+def rows_ref(r, k, v, ts, t2rows, mrows, urows):
+    """ROWS BETWEEN r PRECEDING: the request (k, v, ts), m's rows of the key up to ts (newest inserted
+    first among equal times), then u's; m's rows read t2's newest row of the key, u's their own x."""
+    cand = [z for z in t2rows if z["k"] == k]
+    jx = max(cand, key=lambda z: (z["ts"], z["seq"]))["x"] if cand else None
+    rows = [(ts, 0, 0, v, jx)]
+    rows += [(z["ts"], 1, -z["seq"], z["v"], jx) for z in mrows if z["k"] == k and z["ts"] <= ts]
+    rows += [(z["ts"], 2, -z["seq"], z["v"], z["x"]) for z in urows if z["k"] == k and z["ts"] <= ts]
+    rows.sort(key=lambda z: (-z[0], z[1], z[2]))
+    fr = rows[: r + 1]
+    xs = [z[4] for z in fr if z[4] is not None]
+    xv = [z[4] + z[3] for z in fr if z[4] is not None]
+    return dict(sx=sum(xs) if xs else None, cx=len(xs), mx=max(xv) if xv else None,
+                sv=sum(z[3] for z in fr), c=len(fr))
 
 
 def native(where_m, where_u, r):
     """The reference over rows z (ts, v, x) for one request (key %(k)s, time %(ts)s)."""
     return ("SELECT sum(x) AS sx, count(x) AS cx, max(x + v) AS mx, sum(v) AS sv, count(*) AS c FROM ("
-            " SELECT mm.ts, mm.v, j.x FROM (%s) mm LEFT JOIN LATERAL (SELECT t2.x FROM t2 WHERE t2.k = mm.k"
+            " SELECT mm.ts, mm.v, j.x FROM (%s) mm LEFT JOIN LATERAL (SELECT t2.x FROM t2 WHERE t2.k IS NOT DISTINCT FROM mm.k"
             "  ORDER BY t2.ts DESC, t2.seq DESC LIMIT 1) j ON true"
             " UNION ALL SELECT ts, v, x FROM u WHERE %s) z WHERE z.ts BETWEEN %%(ts)s - %d AND %%(ts)s" % (
                 where_m, where_u, r))
@@ -71,7 +98,14 @@ def native(where_m, where_u, r):
 def run_seed(cur, seed, verbose):
     case = rand_case(seed)
     dq = ("select v, %s from m last join t2 as j order by j.ts on m.k = j.k window w as (union u partition by m.k "
-          "order by m.ts rows_range between %d preceding and current row)" % (FEATS, case["r"]))
+          "order by m.ts %s between %d preceding and current row)" % (
+              FEATS_NOJOIN if case["nojoin"] else FEATS, "rows" if case["rows"] else "rows_range", case["r"]))
+
+    def trim(d):  # the reference's features the deployment has
+        return {a: b for a, b in d.items() if not (case["nojoin"] and a in JOINED)}
+
+    def num(d):  # sums as JSON numbers either way
+        return {a: (None if b is None else int(b)) if a in ("sx", "sv") else b for a, b in d.items()}
     if verbose:
         print(dq)
     cur.execute("SELECT feature_ext.undeploy(%s) FROM feature_ext.deployments WHERE name = %s", (NAME, "public." + NAME))
@@ -88,11 +122,17 @@ def run_seed(cur, seed, verbose):
     req_nat = native("SELECT k, v, ts FROM m WHERE k = %(k)s UNION ALL SELECT %(k)s, %(v)s, %(ts)s",
                      "k = %(k)s", case["r"])
     problems, requests, joined = [], 0, 0
+    t2rows, mrows, urows = [], [], []
     for n, (kind, op) in enumerate(case["ops"]):
         if kind == "t2":
             cur.execute("INSERT INTO t2 VALUES (%(k)s, %(x)s, %(ts)s, %(seq)s)", op)
+            t2rows.append(op)
         elif kind == "u":
             cur.execute("INSERT INTO u VALUES (%(k)s, %(v)s, %(ts)s, %(x)s, %(seq)s)", op)
+            urows.append(op)
+        elif op["k"] is None:  # a request's key must not be NULL: stored only
+            cur.execute("INSERT INTO m VALUES (%(k)s, %(v)s, %(ts)s, %(seq)s)", op)
+            mrows.append(op)
         else:
             args = (op["k"], op["v"], op["ts"], op["seq"])
             cur.execute(call, args)
@@ -101,29 +141,40 @@ def run_seed(cur, seed, verbose):
             cur.execute(call, args)
             interp = cur.fetchone()[0]
             cur.execute("SET feature_ext.jit = on")
-            cur.execute("SELECT to_jsonb(z) FROM (%s) z" % req_nat, op)
-            want = cur.fetchone()[0]
+            if case["rows"]:
+                want = rows_ref(case["r"], op["k"], op["v"], op["ts"], t2rows, mrows, urows)
+            else:
+                cur.execute("SELECT to_jsonb(z) FROM (%s) z" % req_nat, op)
+                want = cur.fetchone()[0]
+            want = num(trim(want))
             cur.execute("SELECT count(*) FROM t2 WHERE k = %(k)s", op)
             joined += cur.fetchone()[0] > 0
             cur.execute("INSERT INTO m VALUES (%(k)s, %(v)s, %(ts)s, %(seq)s)", op)
+            mrows.append(op)
             requests += 1
-            for label, v in (("request", got), ("jit off", interp)):
+            for label, v in (("request", num(got)), ("jit off", num(interp))):
                 if v != want:
                     problems.append("op %d %s: %s %s, native %s" % (n, args, label, json.dumps(v), json.dumps(want)))
     if not problems:
         # batch: each m row sees the m rows before it in (ts, seq) order, of its key
+        # (NULL keys: not batch()'s rows)
         bat_nat = native("SELECT k, v, ts FROM m WHERE k = %(k)s AND (ts, seq) <= (%(ts)s, %(seq)s)", "k = %(k)s",
                          case["r"])
-        cur.execute("SELECT k, v, ts, seq FROM m ORDER BY ts, seq")
+        cur.execute("SELECT k, v, ts, seq FROM m WHERE k IS NOT NULL ORDER BY ts, seq")
         final = []
         for k, v, ts, sq in cur.fetchall():
-            cur.execute("SELECT to_jsonb(z) FROM (%s) z" % bat_nat, dict(k=k, ts=ts, seq=sq))
-            final.append(json.dumps(dict(cur.fetchone()[0], v=v), sort_keys=True))
+            if case["rows"]:
+                before = [z for z in mrows if (z["ts"], z["seq"]) < (ts, sq)]
+                ref = rows_ref(case["r"], k, v, ts, t2rows, before, urows)
+            else:
+                cur.execute("SELECT to_jsonb(z) FROM (%s) z" % bat_nat, dict(k=k, ts=ts, seq=sq))
+                ref = cur.fetchone()[0]
+            final.append(json.dumps(dict(num(trim(ref)), v=v), sort_keys=True))
         final.sort()
         for jit in ("on", "off"):
             cur.execute("SET feature_ext.jit = %s" % jit)
             cur.execute("SELECT to_jsonb(o) FROM %s_batch('SELECT * FROM m ORDER BY ts, seq') o" % NAME)
-            got = sorted(json.dumps(r[0], sort_keys=True) for r in cur.fetchall())
+            got = sorted(json.dumps(num(r[0]), sort_keys=True) for r in cur.fetchall())
             if got != final:
                 problems.append("batch (jit %s) differs: %s" % (jit, next(
                     (("%s vs %s" % (g, f)) for g, f in zip(got, final) if g != f), "row count")))
@@ -133,18 +184,20 @@ def run_seed(cur, seed, verbose):
         cur.execute("CREATE TYPE dujoin_row AS (%s)" % ", ".join(
             '"%s" %s' % (c, cur.connection.execute("SELECT format_type(%s, NULL)", (t,)).fetchone()[0])
             for c, t in cols))
-        # training_set (as_of): each row sees every m row of its key up to its time (later peers too)
-        asof_nat = native("SELECT k, v, ts FROM m WHERE k = %(k)s AND ts <= %(ts)s", "k = %(k)s", case["r"])
+        # training_set (as_of): each row sees every m row of its key up to its time (later peers too);
+        # NULL keys partition together (RANGE frames only: ROWS depends on the tie order of peers)
+        asof_nat = native("SELECT k, v, ts FROM m WHERE k IS NOT DISTINCT FROM %(k)s AND ts <= %(ts)s",
+                          "k IS NOT DISTINCT FROM %(k)s", case["r"])
         cur.execute("SELECT k, v, ts, seq FROM m ORDER BY ts, seq")
         final = []
         for k, v, ts, sq in cur.fetchall():
             cur.execute("SELECT to_jsonb(z) FROM (%s) z" % asof_nat, dict(k=k, ts=ts, seq=sq))
-            final.append(json.dumps(dict(cur.fetchone()[0], v=v), sort_keys=True))
+            final.append(json.dumps(dict(num(trim(cur.fetchone()[0])), v=v), sort_keys=True))
         final.sort()
         cur.execute("SELECT to_jsonb(t) FROM feature_ext.training_set(%s, 'm', NULL::dujoin_row, progress => 0) t",
                     (NAME,))
-        got = sorted(json.dumps(r[0], sort_keys=True) for r in cur.fetchall())
-        if got != final:
+        got = sorted(json.dumps(num(r[0]), sort_keys=True) for r in cur.fetchall())
+        if got != final and not case["rows"]:
             problems.append("training_set differs: %s" % next(
                 (("%s vs %s" % (g, f)) for g, f in zip(got, final) if g != f), "row count"))
     return problems, requests, joined

@@ -100,7 +100,9 @@ void union_check_held(DeployPlan *p, int g, AttrNumber attno);
 // table has not to the joined row's columns of the same name and type (jdesc:
 // the joined row, nullptr without joins); any other such column is refused
 // (42804), as is one the union table's index does not hold.
-void union_bind_joins(DeployPlan *p, TupleDesc jdesc, List *tlist, List *window_clause);
+// deploying: the first plan of deploy() (not a later plan of the bound
+// query): also checks what later DDL of tables not read may change.
+void union_bind_joins(DeployPlan *p, TupleDesc jdesc, List *tlist, List *window_clause, bool deploying = false);
 // The interpreter, for row idx of r (newest-first index; -1: the request):
 // the expression context's inner tuple is the row's own joined row when the
 // row is a union table's with joined columns of its own (decoded into
