@@ -742,6 +742,29 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
 
 
 
+// One row of PostgreSQL's float8_accum (N, Sx, Sxx: avg / variance of
+// float8), with its overflow error and NaN rules, so that an average read
+// from rows equals PostgreSQL's bit for bit.
+inline void float8_accum_step(double v, int64 *cnt, double *sx, double *sxx)
+{
+    double n0 = double(*cnt);
+    (*cnt)++;
+    double N = double(*cnt);
+    double oldsx = *sx;
+    *sx += v;
+    if (n0 > 0.0) {
+        double tmp = v * N - *sx;
+        *sxx += tmp * tmp / (N * n0);
+        if (isinf(*sx) || isinf(*sxx)) {
+            if (!isinf(oldsx) && !isinf(v))
+                float_overflow_error();
+            *sxx = get_float8_nan();
+        }
+    } else if (isnan(v) || isinf(v)) {
+        *sxx = get_float8_nan();
+    }
+}
+
 void compute_frame(WindowPlan *w, const Rows *r, int64 base, Datum based, Frame *f)
 {
     int n = r->n;
@@ -1073,26 +1096,9 @@ void run_fast(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f, co
             fstate = have ? float8_pl(fstate, v) : v;
             break;
         }
-        case kFastAvgF8: {  // float8_accum
-            double v = DatumGetFloat8(d);
-            double n0 = double(cnt);
-            cnt++;
-            double N = double(cnt);
-            double oldsx = sx;
-            sx += v;
-            if (n0 > 0.0) {
-                double tmp = v * N - sx;
-                sxx += tmp * tmp / (N * n0);
-                if (isinf(sx) || isinf(sxx)) {
-                    if (!isinf(oldsx) && !isinf(v))
-                        float_overflow_error();
-                    sxx = get_float8_nan();
-                }
-            } else if (isnan(v) || isinf(v)) {
-                sxx = get_float8_nan();
-            }
+        case kFastAvgF8:
+            float8_accum_step(DatumGetFloat8(d), &cnt, &sx, &sxx);
             break;
-        }
         case kFastMaxF8: {
             double v = DatumGetFloat8(d);
             fstate = !have ? v : (float8_gt(fstate, v) ? fstate : v);
@@ -1345,25 +1351,9 @@ void run_pa_float(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f
             fstate = have ? float8_pl(fstate, v) : v;
             have = true;
             break;
-        case AggPlan::kPaAvgF8: {  // float8_accum
-            double n0 = double(cnt);
-            cnt++;
-            double N = double(cnt);
-            double oldsx = sx;
-            sx += v;
-            if (n0 > 0.0) {
-                double tmp = v * N - sx;
-                sxx += tmp * tmp / (N * n0);
-                if (isinf(sx) || isinf(sxx)) {
-                    if (!isinf(oldsx) && !isinf(v))
-                        float_overflow_error();
-                    sxx = get_float8_nan();
-                }
-            } else if (isnan(v) || isinf(v)) {
-                sxx = get_float8_nan();
-            }
+        case AggPlan::kPaAvgF8:
+            float8_accum_step(v, &cnt, &sx, &sxx);
             break;
-        }
         default:
             elog(ERROR, "feature_ext: aggregate without block summaries in a pre-aggregated window");
         }
