@@ -36,12 +36,13 @@ cd "$FE_ROOT"
 PG_CONFIG=${PG_CONFIG:-pg_config}
 passed=0; failed=0; skipped=0; failures=(); skips=()
 step() {
-    local name=$1 rc; shift
+    local name=$1 rc t0=$SECONDS; shift
     echo "=== $name"
     "$@"; rc=$?
-    if [ $rc = 0 ]; then passed=$((passed + 1)); echo "--- ok: $name"
-    elif [ $rc = 77 ]; then skipped=$((skipped + 1)); skips+=("$name"); echo "--- skipped: $name"
-    else failed=$((failed + 1)); failures+=("$name"); echo "--- FAILED: $name"; fi
+    local took="($((SECONDS - t0)) s)"
+    if [ $rc = 0 ]; then passed=$((passed + 1)); echo "--- ok: $name $took"
+    elif [ $rc = 77 ]; then skipped=$((skipped + 1)); skips+=("$name"); echo "--- skipped: $name $took"
+    else failed=$((failed + 1)); failures+=("$name"); echo "--- FAILED: $name $took"; fi
 }
 # skip_because WHY: a step's command that does not run here (prints why, exits 77).
 skip_because() { echo "skipped: $*"; return 77; }

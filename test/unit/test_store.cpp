@@ -3252,7 +3252,14 @@ TEST_F(StoreTest, ReviewStressWritersReadersGcDrops)
             passes++;
         }
     });
-    while (writers_done.load() < kWriters)
+    // Runs until the writers are done AND the dropper and the GC have done a
+    // minimum of work beside them (a loaded machine can finish the writers
+    // before the dropper's third round: stopping on the writers alone made the
+    // minimums below a race).  The deadline only keeps a hang from blocking the
+    // suite; reaching it without the minimums fails the test.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while ((writers_done.load() < kWriters || drops.load() <= 2 || passes.load() <= 5 || walks.load() <= 5) &&
+           std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     stop = true;
     for (auto &t : th)
@@ -3260,8 +3267,10 @@ TEST_F(StoreTest, ReviewStressWritersReadersGcDrops)
     std::printf("    review stress: %lld GC passes, %lld walks, %lld drops, %lld allocation failures\n",
                 (long long) passes.load(), (long long) walks.load(), (long long) drops.load(),
                 (long long) full.load());
+    ASSERT_EQ(writers_done.load(), kWriters);
     EXPECT_GT(passes.load(), 5);
     EXPECT_GT(drops.load(), 2);
+    EXPECT_GT(walks.load(), 5);
     for (int w = 0; w < kWriters; w++) {
         st.compact_index(ps[w]);
         for (int i = 0; i < kKeysPer; i++) {
