@@ -47,7 +47,7 @@ step() {
 # skip_because WHY: a step's command that does not run here (prints why, exits 77).
 skip_because() { echo "skipped: $*"; return 77; }
 in_major_root=${FE_IN_MAJOR_ROOT:-}
-step "unit tests" make -s unit
+step "unit tests" make -s -j2 unit
 step "pg_regress" bash test/run_regress.sh
 [ -x test/run_isolation.sh ] && step "isolation" bash test/run_isolation.sh
 step "security suite" bash test/security/run.sh
