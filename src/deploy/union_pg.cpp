@@ -19,6 +19,7 @@ extern "C" {
 #include "tcop/tcopprot.h"
 #include "miscadmin.h"
 #include "optimizer/optimizer.h"
+#include "optimizer/clauses.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -1604,6 +1605,9 @@ bool from_subquery_rewrite(Query *q)
     if (rte->rtekind != RTE_SUBQUERY || !rte->subquery || rte->subquery->setOperations)
         return false;
     Query *in = rte->subquery;
+    // (the subquery as written: its own windows are planned over the table
+    // as a sub-plan, DeployPlan::win_sub)
+    Query *win_in = in->hasWindowFuncs ? static_cast<Query *>(copyObjectImpl(in)) : nullptr;
     if (in->commandType != CMD_SELECT || list_length(in->jointree->fromlist) != 1 ||
         !IsA(linitial(in->jointree->fromlist), RangeTblRef) ||
         rt_fetch(linitial_node(RangeTblRef, in->jointree->fromlist)->rtindex, in->rtable)->rtekind != RTE_RELATION)
@@ -1623,8 +1627,6 @@ bool from_subquery_rewrite(Query *q)
         refuse_sub("LIMIT or OFFSET");
     if (in->sortClause)
         refuse_sub("ORDER BY");
-    if (in->hasWindowFuncs)
-        refuse_sub("a window function");
     if (in->hasTargetSRFs)
         refuse_sub("a set-returning function");
     if (in->hasSubLinks || in->cteList)
@@ -1672,7 +1674,27 @@ bool from_subquery_rewrite(Query *q)
                                    "(or a system column)", te->resname ? te->resname : "?column?"),
                             errhint("Name the table's columns it reads (ROW(a, b) or the columns themselves).")));
         else {
-            // a computed column: a virtual attribute of the request row
+            // a computed column: a virtual attribute of the request row.  One
+            // reading the subquery's own window functions is a SubLink
+            // standing for output subLinkId of the subquery (subselect)
+            // planned as a deployment of its own (plan_impl: win_sub).
+            if (win_in && contain_window_function(e)) {
+                SubLink *sl = makeNode(SubLink);
+                sl->subLinkType = EXPR_SUBLINK;
+                int outno = 0;
+                ListCell *oc;
+                foreach (oc, in->targetList) {
+                    if (!lfirst_node(TargetEntry, oc)->resjunk)
+                        outno++;
+                    if (lfirst(oc) == te)
+                        break;
+                }
+                sl->subLinkId = outno;
+                sl->testexpr = static_cast<Node *>(copyObjectImpl(e));
+                sl->subselect = static_cast<Node *>(copyObjectImpl(win_in));
+                sl->location = exprLocation(e);
+                e = reinterpret_cast<Node *>(sl);
+            }
             TargetEntry *ct = makeTargetEntry(static_cast<Expr *>(copyObjectImpl(e)), 0,
                                               psprintf("%s%s", kComputedPrefix, te->resname ? te->resname : "?column?"),
                                               true);
