@@ -1597,9 +1597,65 @@ bool whole_row_walker(Node *node, void *ctx)
 
 }  // namespace
 
+namespace {
+
+// map_sub_vars over a whole query with joins: the subquery's Vars at any
+// level (a LATERAL subquery reads them one level up, a join's alias
+// variables, ON conditions).
+struct SubMapLv {
+    SubMap *m;
+    int level;
+};
+
+Node *map_sub_vars_lv(Node *node, void *ctx)
+{
+    if (!node)
+        return nullptr;
+    auto *c = static_cast<SubMapLv *>(ctx);
+    if (IsA(node, Var)) {
+        Var *v = reinterpret_cast<Var *>(node);
+        if (int(v->varlevelsup) == c->level && v->varno == 1) {
+            if (v->varattno <= 0 || v->varattno > c->m->n)
+                ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                                errmsg("the deployment's FROM subquery is read as a whole row"),
+                                errhint("Name its columns.")));
+            Var *nv = makeVar(1, c->m->attno[v->varattno - 1], v->vartype, v->vartypmod, v->varcollid,
+                              v->varlevelsup);
+            nv->location = v->location;
+            return reinterpret_cast<Node *>(nv);
+        }
+        return node;
+    }
+    if (IsA(node, Query)) {
+        c->level++;
+        Node *r = reinterpret_cast<Node *>(query_tree_mutator(
+            reinterpret_cast<Query *>(node), reinterpret_cast<Node *(*)()>(reinterpret_cast<void (*)()>(map_sub_vars_lv)),
+            ctx, 0));
+        c->level--;
+        return r;
+    }
+    return expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(reinterpret_cast<void (*)()>(map_sub_vars_lv)),
+                                   ctx);
+}
+
+// FROM (subquery) x LEFT JOIN LATERAL (...) ... : the subquery is the
+// first item of the join tree (the deployment's table, then its joins).
+bool sub_first_of_joins(Query *q)
+{
+    if (list_length(q->rtable) < 2 || list_length(q->jointree->fromlist) != 1)
+        return false;
+    Node *n = static_cast<Node *>(linitial(q->jointree->fromlist));
+    while (IsA(n, JoinExpr))
+        n = reinterpret_cast<JoinExpr *>(n)->larg;
+    return IsA(n, RangeTblRef) && reinterpret_cast<RangeTblRef *>(n)->rtindex == 1;
+}
+
+}  // namespace
+
 bool from_subquery_rewrite(Query *q)
 {
-    if (list_length(q->rtable) != 1)
+    bool joins = list_length(q->rtable) != 1;
+    if (joins && !sub_first_of_joins(q))
         return false;
     RangeTblEntry *rte = linitial_node(RangeTblEntry, q->rtable);
     if (rte->rtekind != RTE_SUBQUERY || !rte->subquery || rte->subquery->setOperations)
@@ -1702,13 +1758,29 @@ bool from_subquery_rewrite(Query *q)
             m.attno[m.n++] = AttrNumber(nreal + list_length(comp));
         }
     }
-    q->targetList = reinterpret_cast<List *>(map_sub_vars(reinterpret_cast<Node *>(q->targetList), &m));
-    if (q->jointree->quals)
-        q->jointree->quals = map_sub_vars(q->jointree->quals, &m);
     RangeTblEntry *nr = static_cast<RangeTblEntry *>(copyObjectImpl(rel));
     nr->inFromCl = true;
-    compat::move_relation_rte(q, in, nr);
-    q->rtable = list_make1(nr);
+    if (!joins) {
+        q->targetList = reinterpret_cast<List *>(map_sub_vars(reinterpret_cast<Node *>(q->targetList), &m));
+        if (q->jointree->quals)
+            q->jointree->quals = map_sub_vars(q->jointree->quals, &m);
+        compat::move_relation_rte(q, in, nr);
+        q->rtable = list_make1(nr);
+    } else {
+        // (the subquery's own entry is replaced first: its query is not mapped)
+        linitial(q->rtable) = nr;
+        SubMapLv lv{&m, 0};
+        Query *mq = query_tree_mutator(q, reinterpret_cast<Node *(*)()>(reinterpret_cast<void (*)()>(map_sub_vars_lv)),
+                                       &lv, 0);
+        *q = *mq;
+        linitial(q->rtable) = nr;
+#if PG_VERSION_NUM >= 160000
+        // (appended: a dimension join's table has its own entry)
+        RTEPermissionInfo *pi = getRTEPermissionInfo(in->rteperminfos, nr);
+        q->rteperminfos = lappend(q->rteperminfos, copyObjectImpl(pi));
+        nr->perminfoindex = list_length(q->rteperminfos);
+#endif
+    }
     foreach (lc, comp) {
         TargetEntry *ct = lfirst_node(TargetEntry, lc);
         ct->resno = AttrNumber(list_length(q->targetList) + 1);
