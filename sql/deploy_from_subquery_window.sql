@@ -208,3 +208,110 @@ SELECT bool_and((SELECT row(x.s2)::text FROM wout(r.id, r.k, r.g, r.ts, r.v, r.f
                   SELECT id, src, sum(v) OVER (ORDER BY ts, src, id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS s2
                     FROM (SELECT r.*, 1 AS src UNION ALL SELECT *, 0 FROM wm WHERE k = r.k) a) y WHERE src = 1)) AS same,
        count(*) FROM wreq r;
+
+-- With a LAST JOIN (integration_test/join/test_lastjoin_complex.yaml 6-2):
+-- the FROM subquery's window and a LAST JOIN over a subquery with its own
+-- window, read by the outer window; both dialects, against PostgreSQL's
+-- executor (the LATERAL join of every row of the key, the request row's too)
+CREATE TABLE lm (id int4, c1 text, c3 int4, c4 int8, c7 int8 NOT NULL) USING feature_store;
+CREATE INDEX ON lm USING skiplist (c1, c7);
+CREATE TABLE lr (id int4, c1 text, c4 int8, c7 int8 NOT NULL) USING feature_store;
+CREATE INDEX ON lr USING skiplist (c1, c7);
+INSERT INTO lm SELECT n, 'a' || (n % 3), n % 7, n * 2, (n / 2) * 10 FROM generate_series(1, 40) n;
+INSERT INTO lr SELECT n, 'a' || (n % 4), n * 5 % 11, n * 7 FROM generate_series(1, 30) n;
+CREATE TABLE lreq (id int4, c1 text, c3 int4, c4 int8, c7 int8);
+INSERT INTO lreq SELECT id + 100, c1, c3 + 1, c4, c7 + (id % 2) * 5 FROM lm WHERE id % 3 = 0;
+INSERT INTO lreq VALUES (200, 'a0', 1, 1, 1000), (201, 'zz', 2, 2, 50);
+SELECT feature_ext.deploy('lj_p', $$
+  SELECT x.id, x.c1, x.c3, j.c4, sum(j.c4) OVER w1 AS w1_c4_sum, sum(x.w2_c3_sum) OVER w1 AS w2_c3_sum,
+         sum(j.w3_c4_sum) OVER w1 AS w3_c4_sum
+    FROM (SELECT id, c1, c3, c4, c7, sum(c3) OVER w2 AS w2_c3_sum FROM lm
+          WINDOW w2 AS (PARTITION BY c1 ORDER BY c7 ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)) x
+    LEFT JOIN LATERAL (SELECT * FROM (SELECT c1, c4, c7, sum(c4) OVER w3 AS w3_c4_sum FROM lr
+                                      WINDOW w3 AS (PARTITION BY c1 ORDER BY c7 RANGE BETWEEN 10 PRECEDING AND CURRENT ROW)) t
+                       WHERE t.c1 = x.c1 ORDER BY t.c7 DESC LIMIT 1) j ON true
+  WINDOW w1 AS (PARTITION BY x.c1 ORDER BY x.c7 ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)$$);
+SELECT feature_ext.deploy('lj_o', $$
+  select id,t2.c1,t2.c3,t1.c4, sum(t1.c4) OVER w1 as w1_c4_sum, sum(t2.w2_c3_sum) OVER w1 as w2_c3_sum,
+         sum(t1.w3_c4_sum) OVER w1 as w3_c4_sum
+  from (select id,c1,c3,c4,c7,sum(lm.c3) OVER w2 as w2_c3_sum from lm
+        WINDOW w2 AS (PARTITION BY lm.c1 ORDER BY lm.c7 ROWS_RANGE BETWEEN 10 PRECEDING AND CURRENT ROW)) as t2
+  last join (select c1,c4,c7,sum(lr.c4) OVER w3 as w3_c4_sum from lr
+             WINDOW w3 AS (PARTITION BY lr.c1 ORDER BY lr.c7 ROWS_RANGE BETWEEN 10 PRECEDING AND CURRENT ROW)) as t1
+  ORDER BY t1.c7 on t2.c1=t1.c1
+  WINDOW w1 AS (PARTITION BY t2.c1 ORDER BY t2.c7 ROWS_RANGE BETWEEN 10 PRECEDING AND CURRENT ROW)$$);
+CREATE FUNCTION native_lj(dep text, r lreq) RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE got text;
+BEGIN
+  CREATE TEMP TABLE IF NOT EXISTS la (id int4, c1 text, c3 int4, c4 int8, c7 int8, src int);
+  TRUNCATE la;
+  INSERT INTO la SELECT r.*, 1;
+  INSERT INTO la SELECT *, 0 FROM lm WHERE c1 = r.c1;
+  IF dep = 'lj_p' THEN
+    SELECT row(y.id, y.c1, y.c3, y.c4, y.a, y.b, y.c)::text INTO got FROM (
+      SELECT x.id, x.c1, x.c3, x.src, j.c4, sum(j.c4) OVER w1 AS a, sum(x.w2_c3_sum) OVER w1 AS b,
+             sum(j.w3_c4_sum) OVER w1 AS c
+        FROM (SELECT id, c1, c3, c4, c7, src, sum(c3) OVER w2 AS w2_c3_sum FROM la
+              WINDOW w2 AS (PARTITION BY c1 ORDER BY c7, src, id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)) x
+        LEFT JOIN LATERAL (SELECT * FROM (SELECT c1, c4, c7, sum(c4) OVER w3 AS w3_c4_sum FROM lr
+                                          WINDOW w3 AS (PARTITION BY c1 ORDER BY c7 RANGE BETWEEN 10 PRECEDING AND CURRENT ROW)) t
+                           WHERE t.c1 = x.c1 ORDER BY t.c7 DESC LIMIT 1) j ON true
+      WINDOW w1 AS (PARTITION BY x.c1 ORDER BY x.c7, x.src, x.id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)) y
+     WHERE src = 1;
+  ELSE
+    SELECT row(y.id, y.c1, y.c3, y.c4, y.a, y.b, y.c)::text INTO got FROM (
+      SELECT x.id, x.c1, x.c3, x.src, j.c4, sum(j.c4) OVER w1 AS a, sum(x.w2_c3_sum) OVER w1 AS b,
+             sum(j.w3_c4_sum) OVER w1 AS c
+        FROM (SELECT id, c1, c3, c4, c7, src, sum(c3) OVER w2 AS w2_c3_sum FROM la
+              WINDOW w2 AS (PARTITION BY c1 ORDER BY c7 RANGE BETWEEN 10 PRECEDING AND CURRENT ROW)) x
+        LEFT JOIN LATERAL (SELECT * FROM (SELECT c1, c4, c7, sum(c4) OVER w3 AS w3_c4_sum FROM lr
+                                          WINDOW w3 AS (PARTITION BY c1 ORDER BY c7 RANGE BETWEEN 10 PRECEDING AND CURRENT ROW)) t
+                           WHERE t.c1 = x.c1 ORDER BY t.c7 DESC LIMIT 1) j ON true
+      WINDOW w1 AS (PARTITION BY x.c1 ORDER BY x.c7 RANGE BETWEEN 10 PRECEDING AND CURRENT ROW)) y
+     WHERE src = 1;
+  END IF;
+  RETURN got;
+END $f$;
+CREATE TABLE lresults (jit text, name text, same bool, n int);
+DO $$
+DECLARE j text; dep text; r lreq; got text; want text; n int; ok bool;
+BEGIN
+  FOREACH j IN ARRAY ARRAY['on', 'off'] LOOP
+    PERFORM set_config('feature_ext.jit', j, false);
+    FOREACH dep IN ARRAY ARRAY['lj_p', 'lj_o'] LOOP
+      ok := true; n := 0;
+      FOR r IN SELECT * FROM lreq ORDER BY id LOOP
+        EXECUTE format('SELECT row(x.*)::text FROM %I($1, $2, $3, $4, $5) x', dep) INTO got
+          USING r.id, r.c1, r.c3, r.c4, r.c7;
+        want := native_lj(dep, r);
+        n := n + 1;
+        IF got IS DISTINCT FROM want THEN
+          ok := false;
+          RAISE WARNING '% % jit %: deployed % native %', dep, r.id, j, got, want;
+        END IF;
+      END LOOP;
+      INSERT INTO lresults VALUES (j, dep, ok, n);
+    END LOOP;
+  END LOOP;
+END $$;
+SELECT * FROM lresults ORDER BY jit, name;
+SELECT (lj_o(r.id, r.c1, r.c3, r.c4, r.c7)).* FROM lreq r WHERE r.id IN (103, 112, 200, 201) ORDER BY r.id;
+-- a join reading a computed column of the FROM subquery: refused (0A000)
+SELECT feature_ext.deploy('bad', $$
+  SELECT x.id, j.c4, sum(x.d) OVER w AS sd
+    FROM (SELECT id, c1, c7, c3 * 2 AS d, upper(c1) AS u FROM lm) x
+    LEFT JOIN LATERAL (SELECT * FROM lr WHERE lr.c1 = lower(x.u) ORDER BY lr.c7 DESC LIMIT 1) j ON true
+  WINDOW w AS (PARTITION BY x.c1 ORDER BY x.c7 ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$);
+-- a FROM subquery of computed columns (no window) with a LAST JOIN on a plain column
+SELECT feature_ext.deploy('lj_c', $$
+  SELECT x.id, j.c4, sum(x.d) OVER w AS sd, sum(j.c4) OVER w AS sj
+    FROM (SELECT id, c1, c7, c3 * 2 AS d FROM lm) x
+    LEFT JOIN LATERAL (SELECT * FROM lr WHERE lr.c1 = x.c1 ORDER BY lr.c7 DESC LIMIT 1) j ON true
+  WINDOW w AS (PARTITION BY x.c1 ORDER BY x.c7 ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$);
+SELECT bool_and((SELECT row(x.*)::text FROM lj_c(r.id, r.c1, r.c3, r.c4, r.c7) x) IS NOT DISTINCT FROM (
+         SELECT row(y.id, y.c4, y.sd, y.sj)::text FROM (
+           SELECT a.id, a.src, j.c4, sum(a.c3 * 2) OVER w AS sd, sum(j.c4) OVER w AS sj
+             FROM (SELECT r.*, 1 AS src UNION ALL SELECT *, 0 FROM lm WHERE c1 = r.c1) a
+             LEFT JOIN LATERAL (SELECT * FROM lr WHERE lr.c1 = a.c1 ORDER BY lr.c7 DESC LIMIT 1) j ON true
+           WINDOW w AS (ORDER BY a.c7, a.src, a.id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)) y WHERE src = 1)) AS same,
+       count(*) FROM lreq r;

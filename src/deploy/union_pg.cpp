@@ -1638,6 +1638,38 @@ Node *map_sub_vars_lv(Node *node, void *ctx)
                                    ctx);
 }
 
+// A Var of the deployment's table (varno 1, at the walk's level) past its
+// own columns: a column the FROM subquery computes.
+struct CompVarWalk {
+    int level;
+    int nreal;
+    const Var *found;
+};
+
+bool comp_var_walker(Node *node, void *ctx)
+{
+    if (!node)
+        return false;
+    auto *c = static_cast<CompVarWalk *>(ctx);
+    if (IsA(node, Var)) {
+        const Var *v = reinterpret_cast<Var *>(node);
+        if (int(v->varlevelsup) == c->level && v->varno == 1 && v->varattno > c->nreal) {
+            c->found = v;
+            return true;
+        }
+        return false;
+    }
+    if (IsA(node, Query)) {
+        c->level++;
+        bool r = query_tree_walker(reinterpret_cast<Query *>(node),
+                                   reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(comp_var_walker)), ctx, 0);
+        c->level--;
+        return r;
+    }
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(comp_var_walker)),
+                                  ctx);
+}
+
 // FROM (subquery) x LEFT JOIN LATERAL (...) ... : the subquery is the
 // first item of the join tree (the deployment's table, then its joins).
 bool sub_first_of_joins(Query *q)
@@ -1774,6 +1806,27 @@ bool from_subquery_rewrite(Query *q)
                                        &lv, 0);
         *q = *mq;
         linitial(q->rtable) = nr;
+        // The joins read the table's own columns: a computed one in an ON
+        // condition or a LATERAL subquery is refused (the joins look up
+        // their rows from the table's row).
+        CompVarWalk cw{0, nreal, nullptr};
+        bool found = comp_var_walker(reinterpret_cast<Node *>(q->jointree), &cw);
+        for (int i = 1; !found && i < list_length(q->rtable); i++) {
+            RangeTblEntry *jr = static_cast<RangeTblEntry *>(list_nth(q->rtable, i));
+            if (jr->rtekind == RTE_SUBQUERY && jr->subquery)
+                found = comp_var_walker(reinterpret_cast<Node *>(jr->subquery), &cw);
+        }
+        if (found) {
+            const char *cn = "?column?";
+            int k = 0;
+            foreach (lc, comp) {
+                if (nreal + ++k == cw.found->varattno)
+                    cn = lfirst_node(TargetEntry, lc)->resname + strlen(kComputedPrefix);
+            }
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("a join of the deployment reads \"%s\", a column its FROM subquery computes", cn),
+                            errhint("Join on columns of the table itself (the subquery's plain columns).")));
+        }
 #if PG_VERSION_NUM >= 160000
         // (appended: a dimension join's table has its own entry)
         RTEPermissionInfo *pi = getRTEPermissionInfo(in->rteperminfos, nr);

@@ -923,9 +923,11 @@ private:
             sub_table_ = parens.empty() ? std::string() : parens.back();
             if (is_op(t, "(")) {
                 depth++;
-                bool lj = (i >= 2 && is_kw(toks_[i - 1], "JOIN") && is_kw(toks_[i - 2], "LAST")) ||
-                          (depth == 1 && i >= 1 && is_kw(toks_[i - 1], "FROM") && window_subquery(i));
-                parens.push_back(lj ? subquery_table(i) : std::string());
+                bool lj = i >= 2 && is_kw(toks_[i - 1], "JOIN") && is_kw(toks_[i - 2], "LAST");
+                // (the deployment's FROM subquery with its own window: its
+                // table is the deployment's, whose columns are named alone)
+                bool mainw = depth == 1 && i >= 1 && is_kw(toks_[i - 1], "FROM") && window_subquery(i);
+                parens.push_back(lj ? subquery_table(i) : mainw ? std::string(kMainSub) : std::string());
             } else if (is_op(t, ")")) {
                 depth--;
                 if (!parens.empty())
@@ -1257,7 +1259,8 @@ private:
         OrderType ot = OrderType::kOther;
         if (!rows)
             ot = sub_table_.empty() && computed_types_.count(w.order_col) ? computed_types_.at(w.order_col)
-                 : type_of_ ? (*type_of_)(sub_table_.empty() ? w.order_col : sub_table_ + "." + w.order_col)
+                 : type_of_ ? (*type_of_)(sub_table_.empty() || sub_table_ == kMainSub ? w.order_col
+                                                                                     : sub_table_ + "." + w.order_col)
                             : OrderType::kOther;
         if (ot == OrderType::kNotAColumn)
             ot = OrderType::kOther;
@@ -1670,6 +1673,8 @@ private:
     std::string trailing_;
     std::vector<Window> named_;
     std::string sub_table_;  // windows(): the LAST JOIN subquery's table of the window being translated
+                             // (kMainSub: the deployment's FROM subquery with its own window)
+    static constexpr const char *kMainSub = "\x01main";
 };
 
 }  // namespace
