@@ -315,3 +315,14 @@ SELECT bool_and((SELECT row(x.*)::text FROM lj_c(r.id, r.c1, r.c3, r.c4, r.c7) x
              LEFT JOIN LATERAL (SELECT * FROM lr WHERE lr.c1 = a.c1 ORDER BY lr.c7 DESC LIMIT 1) j ON true
            WINDOW w AS (ORDER BY a.c7, a.src, a.id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)) y WHERE src = 1)) AS same,
        count(*) FROM lreq r;
+-- the inner window's own index (not the outer one's) dropped: named at the next call
+CREATE TABLE di (id int4, k text, g int4, ts int8, v int8) USING feature_store;
+CREATE INDEX di_kgts ON di USING skiplist (k, g, ts);
+CREATE INDEX di_kts ON di USING skiplist (k, ts);
+INSERT INTO di SELECT n, 'k' || (n % 2), n % 3, n, n FROM generate_series(1, 30) n;
+SELECT feature_ext.deploy('dix', $$SELECT id, sum(s2) OVER w AS s FROM (SELECT id, k, g, ts, v, sum(v) OVER w2 AS s2 FROM di
+  WINDOW w2 AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)) x
+  WINDOW w AS (PARTITION BY k, g ORDER BY ts ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)$$);
+SELECT * FROM dix(100, 'k1', 1, 100, 5);
+DROP INDEX di_kts;
+SELECT * FROM dix(100, 'k1', 1, 100, 5);
