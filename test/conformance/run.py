@@ -244,14 +244,6 @@ class Runner:
             if "performance-sensitive-unsupport" in items:
                 raise Skip("mode performance-sensitive-unsupported (a join no index serves: OpenMLDB's online "
                            "default refuses it, as deploy() does)")
-        if expect.get("success") is False and str(case.get("id")) == "6-1" and "w2_c3_sum" in sql:
-            # test_lastjoin_complex.yaml 6-1 is 6-2's query, expected to fail
-            # in OpenMLDB's online engine ("rtidb does not support it");
-            # deploy() computes it (docs/DEPLOY.md, "A FROM subquery with its
-            # own window"; checked against PostgreSQL's executor in
-            # sql/deploy_from_subquery_window.sql): a deliberate difference.
-            raise Skip("deliberate difference: OpenMLDB's online engine refuses a main FROM subquery with its own "
-                       "window, deploy() runs it (same query as 6-2)")
         inputs = case.get("inputs") or []
         if not inputs:
             raise Skip("no input tables")
