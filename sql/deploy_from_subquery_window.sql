@@ -326,3 +326,8 @@ SELECT feature_ext.deploy('dix', $$SELECT id, sum(s2) OVER w AS s FROM (SELECT i
 SELECT * FROM dix(100, 'k1', 1, 100, 5);
 DROP INDEX di_kts;
 SELECT * FROM dix(100, 'k1', 1, 100, 5);
+
+SELECT count(feature_ext.undeploy(n))
+  FROM unnest(ARRAY['wrr', 'wgg', 'wex', 'wsub', 'wom', 'wout', 'lj_p', 'lj_o', 'lj_c', 'dix']) n;
+-- (the functions native() and native_lj() go with the request tables' row types)
+DROP TABLE wm, wreq, results, lm, lr, lreq, lresults, di CASCADE;
