@@ -55,12 +55,15 @@ SELECT feature_ext.run_gc() >= 0 AS gc \g /dev/null
 
 -- rf_native(feats, frame, k, ts, x): PostgreSQL's window over the key's rows
 -- up to ts plus the request row (last among its peers).
+\ir native_frame.sql
 CREATE FUNCTION rf_native(feats text, frame text, k text, ts int8, x float8, extra text DEFAULT 'true') RETURNS text
 LANGUAGE sql AS $$
   SELECT rv_try(format($q$SELECT row(y.*)::text FROM (SELECT %s FROM
       (SELECT * FROM (SELECT k, ts, seq, x FROM rf WHERE k = %L AND ts <= %s AND %s UNION ALL SELECT %L, %s, 2147483647, %L::float8) u0 ORDER BY ts, seq) u
-      WINDOW w AS (ORDER BY ts%s %s) ORDER BY ts DESC, seq DESC LIMIT 1) y$q$, feats, k, ts, extra, k, ts, x,
-      CASE WHEN frame LIKE 'RANGE%' OR frame LIKE '%EXCLUDE GROUP%' OR frame LIKE '%EXCLUDE TIES%' THEN '' ELSE ', seq' END, frame))
+      WINDOW w AS (ORDER BY ts%s %s) ORDER BY ts DESC, seq DESC LIMIT 1) y$q$, feats, k, ts, nf.extra_out, k, ts, x,
+      CASE WHEN nf.rewritten THEN ', seq'
+           WHEN frame LIKE 'RANGE%' OR frame LIKE '%EXCLUDE GROUP%' OR frame LIKE '%EXCLUDE TIES%' THEN '' ELSE ', seq' END, nf.frame_out))
+    FROM native_frame(frame, 'rf', k, ts, extra) nf
 $$;
 CREATE FUNCTION rf_dep(fn text, k text, ts int8, x float8) RETURNS text LANGUAGE sql AS $$
   SELECT rv_try(format('SELECT row(d.*)::text FROM %I(%L, %s, 0, %L::float8) d', fn, k, ts, x))

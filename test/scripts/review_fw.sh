@@ -7,13 +7,8 @@
 # real -> float8, many columns, batch(), concurrent writers.
 # Prints "ok NAME" or "BUG NAME: observed ... / expected ..."; exit 1 on a BUG.
 set -euo pipefail
-# ~5-8 minutes on 2 cores: run once per suite (PostgreSQL 15); the float
-# summaries are the same code on every major.  FE_REVIEW_ALL_MAJORS=1 runs it
-# in the PostgreSQL 17 / 18 roots too.
-if [ "${FE_IN_MAJOR_ROOT:-}" = 1 ] && [ "${FE_REVIEW_ALL_MAJORS:-}" != 1 ]; then
-    echo "review_fw: skipped in the other majors' roots (version-independent code, run on PostgreSQL 15; FE_REVIEW_ALL_MAJORS=1 runs it)"
-    exit 77
-fi
+# Its native window queries feed PostgreSQL only the request's frame
+# (test/scripts/native_frame.sql): ~1-2 minutes on 2 cores, every major.
 FE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$FE_ROOT/test/lib.sh"
 DIR=$(fe_workdir)

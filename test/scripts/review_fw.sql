@@ -55,13 +55,15 @@ INSERT INTO rw SELECT 'big', g * 10, g, 1, g % 3, 'p',
   FROM generate_series(1, 6000) g;
 SELECT feature_ext.run_gc() >= 0 AS gc \g /dev/null
 
+\ir native_frame.sql
 CREATE FUNCTION rw_native(feats text, frame text, k text, ts int8, req text, extra text DEFAULT 'true') RETURNS text
 LANGUAGE sql AS $$
   SELECT rv_try(format($q$SELECT row(y.*)::text FROM (SELECT %s FROM
       (SELECT * FROM (SELECT k, ts, seq, x, c, t, r FROM rw WHERE k = %L AND ts <= %s AND %s
                       UNION ALL SELECT %L, %s, 2147483647, %s) u0 ORDER BY ts, seq) u
-      WINDOW w AS (ORDER BY ts%s %s) ORDER BY ts DESC, seq DESC LIMIT 1) y$q$, feats, k, ts, extra, k, ts, req,
-      CASE WHEN frame LIKE 'RANGE%' THEN '' ELSE ', seq' END, frame))
+      WINDOW w AS (ORDER BY ts%s %s) ORDER BY ts DESC, seq DESC LIMIT 1) y$q$, feats, k, ts, nf.extra_out, k, ts, req,
+      CASE WHEN frame LIKE 'RANGE%' AND NOT nf.rewritten THEN '' ELSE ', seq' END, nf.frame_out))
+    FROM native_frame(frame, 'rw', k, ts, extra) nf
 $$;
 CREATE FUNCTION rw_dep(fn text, k text, ts int8, req text) RETURNS text LANGUAGE sql AS $$
   SELECT rv_try(format('SELECT row(d.*)::text FROM %I(%L, %s, 0, %s) d', fn, k, ts, req))
