@@ -1858,18 +1858,14 @@ void raise_group_error(DeployPlan *p, JitPlan *jp, int g, const Rows &rows, int6
     raise_kernel_error(rc);
 }
 
-// The window columns (DeployPlan::comp_win) of one row (values / isnull:
-// natts, the table's columns the subquery reads filled): a request of the
-// subquery's plan, whose request row is that row; a stored row (tid) is not
-// read again by it (LAST JOIN subqueries' windows do the same, join_pg.cpp).
-void win_sub_row(DeployPlan *p, Datum *values, bool *isnull, bool stored, uint32 tb, uint16 to)
+// A request of sub's plan whose request row is values / isnull (a stored
+// row when stored: its TID tb / to is then not read again), its output row
+// deformed into palloc'd arrays (*v, *nl: sub->out_desc's columns).  Used
+// for the windows of a FROM subquery (win_sub_row) and of a LAST JOIN
+// subquery (join_pg.cpp, fill_sub).
+void run_row_request(DeployPlan *sub, const Datum *values, const bool *isnull, bool stored, uint32 tb, uint16 to,
+                     Datum **v, bool **nl)
 {
-    DeployPlan *sub = p->win_sub;
-    if (g_jit && !sub->jit_tried) {  // compiled on first use, in each backend
-        JitObject none;
-        memset(&none, 0, sizeof(none));
-        jit_attach(sub, &none);
-    }
     sub->sub_row = stored;
     sub->sub_tid_block = tb;
     sub->sub_tid_off = to;
@@ -1890,9 +1886,26 @@ void win_sub_row(DeployPlan *p, Datum *values, bool *isnull, bool stored, uint32
     tup.t_tableOid = InvalidOid;
     tup.t_data = th;
     int n = sub->out_desc->natts;
-    Datum *v = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
-    bool *nl = static_cast<bool *>(palloc(sizeof(bool) * Max(n, 1)));
-    heap_deform_tuple(&tup, sub->out_desc, v, nl);
+    *v = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
+    *nl = static_cast<bool *>(palloc(sizeof(bool) * Max(n, 1)));
+    heap_deform_tuple(&tup, sub->out_desc, *v, *nl);
+}
+
+// The window columns (DeployPlan::comp_win) of one row (values / isnull:
+// natts, the table's columns the subquery reads filled): a request of the
+// subquery's plan, whose request row is that row; a stored row (tid) is not
+// read again by it (LAST JOIN subqueries' windows do the same, join_pg.cpp).
+void win_sub_row(DeployPlan *p, Datum *values, bool *isnull, bool stored, uint32 tb, uint16 to)
+{
+    DeployPlan *sub = p->win_sub;
+    if (g_jit && !sub->jit_tried) {  // compiled on first use, in each backend
+        JitObject none;
+        memset(&none, 0, sizeof(none));
+        jit_attach(sub, &none);
+    }
+    Datum *v;
+    bool *nl;
+    run_row_request(sub, values, isnull, stored, tb, to, &v, &nl);
     for (int c = 0; c < p->ncomp; c++)
         if (p->comp_win[c] >= 0) {
             values[p->nreal + c] = v[p->comp_win[c]];

@@ -1092,25 +1092,7 @@ Query *plan_window_sub(JB *b, JoinStep *s, Query *sq, Query *in)
                   "The row's later peers follow it in the first and are in its frame in the second: give those "
                   "functions a ROWS window of their own.");
     }
-    int ng = sub->ngroups;
-    for (int g = 0; g < ng; g++) {
-        bool any_pos = false, any_peer = false;
-        for (int w = 0; w < sub->nwindows; w++)
-            if (sub->windows[w].group == g) {
-                any_pos |= pos[w];
-                any_peer |= peer[w];
-            }
-        sub->groups[g].peers_follow = any_pos;
-        if (any_pos && any_peer) {
-            int ng2 = sub->ngroups++;
-            sub->groups[ng2] = sub->groups[g];  // (nothing resolved or allocated yet)
-            sub->groups[g].peers_follow = false;
-            sub->groups[ng2].peers_follow = true;
-            for (int w = 0; w < sub->nwindows; w++)
-                if (sub->windows[w].group == g && pos[w])
-                    sub->windows[w].group = ng2;
-        }
-    }
+    split_peer_groups(sub, pos, peer);
     s->sub = sub;
     return q;
 }
@@ -1626,29 +1608,9 @@ void fill_sub(JoinStep *s, TupleTableSlot *js, const core::RowView &r)
 {
     DeployPlan *sub = s->sub;
     TupleTableSlot *rs = s->rslot;
-    sub->sub_row = true;
-    sub->sub_tid_block = r.tid_block;
-    sub->sub_tid_off = r.tid_off;
-    Datum d = Datum(0);
-    PG_TRY();
-    {
-        d = run_request(sub, rs->tts_values, rs->tts_isnull);
-    }
-    PG_FINALLY();
-    {
-        sub->sub_row = false;
-    }
-    PG_END_TRY();
-    HeapTupleHeader th = DatumGetHeapTupleHeader(d);
-    HeapTupleData tup;
-    tup.t_len = HeapTupleHeaderGetDatumLength(th);
-    ItemPointerSetInvalid(&tup.t_self);
-    tup.t_tableOid = InvalidOid;
-    tup.t_data = th;
-    int n = sub->out_desc->natts;
-    Datum *v = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
-    bool *nl = static_cast<bool *>(palloc(sizeof(bool) * Max(n, 1)));
-    heap_deform_tuple(&tup, sub->out_desc, v, nl);
+    Datum *v;
+    bool *nl;
+    run_row_request(sub, rs->tts_values, rs->tts_isnull, true, r.tid_block, r.tid_off, &v, &nl);
     for (int i = 0; i < s->nout; i++)
         if (s->sub_map[i] >= 0) {
             js->tts_values[s->off + i] = v[s->sub_map[i]];

@@ -1161,6 +1161,28 @@ void plan_win_sub(PlanBuild *b, Query *in)
                             "(row_number, lag, first_value, last_value, nth_value) and frames them: not supported",
                          "Give those functions a ROWS window of their own.");
     }
+    split_peer_groups(sub, pos, peer);
+    // One order column for every window of the subquery (the outer
+    // windows' too, checked in plan_agg): a stored row read by an outer
+    // window precedes the request in it.
+    for (int g = 1; g < sub->ngroups; g++)
+        if (sub->groups[g].order_attno != sub->groups[0].order_attno)
+            win_sub_fail(b, "the windows of the deployment's FROM subquery are ordered by different columns",
+                         "Order them by the outer windows' ORDER BY column.");
+    p->win_order_attno = sub->groups[0].order_attno;
+    p->win_sub = sub;
+}
+
+}  // namespace
+
+// The window groups of a subquery whose windows read a row's position
+// among its peers (pos[w]: row_number, lag, ROWS frames) or its peers as a
+// whole (peer[w]: RANGE / GROUPS frames): a group with both is split in
+// two, the position windows in a group of their own whose rows' later peers
+// follow them (peers_follow).  Before anything of the groups is resolved or
+// allocated.  For a FROM subquery's windows and a LAST JOIN subquery's.
+void split_peer_groups(DeployPlan *sub, const bool *pos, const bool *peer)
+{
     int ng = sub->ngroups;
     for (int g = 0; g < ng; g++) {
         bool any_pos = false, any_peer = false;
@@ -1172,7 +1194,7 @@ void plan_win_sub(PlanBuild *b, Query *in)
         sub->groups[g].peers_follow = any_pos;
         if (any_pos && any_peer) {
             int ng2 = sub->ngroups++;
-            sub->groups[ng2] = sub->groups[g];
+            sub->groups[ng2] = sub->groups[g];  // (nothing resolved or allocated yet)
             sub->groups[g].peers_follow = false;
             sub->groups[ng2].peers_follow = true;
             for (int w = 0; w < sub->nwindows; w++)
@@ -1180,16 +1202,9 @@ void plan_win_sub(PlanBuild *b, Query *in)
                     sub->windows[w].group = ng2;
         }
     }
-    // One order column for every window of the subquery (the outer
-    // windows' too, checked in plan_agg): a stored row read by an outer
-    // window precedes the request in it.
-    for (int g = 1; g < sub->ngroups; g++)
-        if (sub->groups[g].order_attno != sub->groups[0].order_attno)
-            win_sub_fail(b, "the windows of the deployment's FROM subquery are ordered by different columns",
-                         "Order them by the outer windows' ORDER BY column.");
-    p->win_order_attno = sub->groups[0].order_attno;
-    p->win_sub = sub;
 }
+
+namespace {
 
 void win_sub_aggs(Node *n, Bitmapset **out)
 {

@@ -355,6 +355,13 @@ void compute_request_columns(DeployPlan *p, Datum *values, bool *isnull);
 void compute_stored_columns(DeployPlan *p, int n, Datum *values, bool *isnull, const uint32 *tidb = nullptr,
                             const uint16 *tido = nullptr);
 Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull);
+// Split a subquery's window groups that hold both windows reading a row's
+// position among its peers and windows framing its peers (plan_pg.cpp).
+void split_peer_groups(DeployPlan *sub, const bool *pos, const bool *peer);
+// A request of sub's plan over one row (exec_pg.cpp, run_row_request): its
+// output columns deformed into palloc'd *v / *nl.
+void run_row_request(DeployPlan *sub, const Datum *values, const bool *isnull, bool stored, uint32 tb, uint16 to,
+                     Datum **v, bool **nl);
 // Offline: features of each source row (nrows x natts values, by attribute)
 // against the source rows before it, appended to ts in source order.
 // Batch source: fills vals/nulls (table attribute layout, natts) with the
