@@ -21,11 +21,9 @@ tolerance of 1e-9, everything else exactly.
   python3 test/differential/from_sub.py                 seeds 1..60
   python3 test/differential/from_sub.py --seed 17 -v    one seed, with its SQL
 """
-import argparse
 import os
 import random
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import union as U  # noqa: E402  (server start, float comparison)
@@ -109,21 +107,13 @@ def run_seed(conn, seed, verbose):
     conn.commit()
     nf = len(c.feats)
     native = c.native_sql("true")
-    for i, r in enumerate(c.main):
-        args = dict(("a%d" % (n + 1), v) for n, v in enumerate(r))
-        ref = tuple(q(native, args)[0][:nf])
-        for jit in ("on", "off"):
-            q("SET feature_ext.jit = " + jit)
-            got = tuple(q("SELECT * FROM fd(%s, %s, %s, %s, %s, %s)", r)[0])
-            if not U.same(got, ref):
-                problems.append("request %d jit %s %r: deployed %r, native %r" % (i, jit, r, got, ref))
-        q("INSERT INTO dm VALUES (%s, %s, %s, %s, %s, %s)", r)
-        conn.commit()
+    U.replay_requests(q, conn, c.main, native, "SELECT * FROM fd(%s, %s, %s, %s, %s, %s)",
+                      "INSERT INTO dm VALUES (%s, %s, %s, %s, %s, %s)", nf, problems)
     for jit in ("on", "off"):
         q("SET feature_ext.jit = " + jit)
         bat = q("SELECT * FROM fd_batch('SELECT * FROM dm ORDER BY seq')")
         for i, r in enumerate(c.main):
-            args = dict(("a%d" % (n + 1), v) for n, v in enumerate(r))
+            args = U.named(r)
             ref = tuple(q(c.native_sql("seq < %(a6)s"), args)[0][:nf])
             if not U.same(tuple(bat[i]), ref):
                 problems.append("batch jit %s row %d %r: batch %r, native %r" % (jit, i, r, tuple(bat[i]), ref))
@@ -133,7 +123,7 @@ def run_seed(conn, seed, verbose):
             q("INSERT INTO dl VALUES (%s, %s, %s, %s, %s, %s)", r)
         tr = q("SELECT * FROM feature_ext.training_set('fd', 'SELECT * FROM dl ORDER BY seq', NULL::fd_result)")
         for i, r in enumerate(c.labels):
-            args = dict(("a%d" % (n + 1), v) for n, v in enumerate(r))
+            args = U.named(r)
             ref = tuple(q(native, args)[0][:nf])
             if not U.same(tuple(tr[i]), ref):
                 problems.append("training_set jit %s row %d %r: %r, native %r" % (jit, i, r, tuple(tr[i]), ref))
@@ -146,50 +136,14 @@ def run_seed(conn, seed, verbose):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seeds", default="1-60", help="a range a-b (default 1-60)")
-    ap.add_argument("--seed", type=int, default=None, help="one seed")
-    ap.add_argument("-v", "--verbose", action="store_true")
-    ap.add_argument("--port", type=int, default=None, help="use a running server on this port (/tmp socket)")
-    args = ap.parse_args()
-    if args.seed is not None:
-        seeds = [args.seed]
-    else:
-        a, b = args.seeds.split("-")
-        seeds = range(int(a), int(b) + 1)
-    stop = None
-    port = args.port
-    if port is None:
-        port = U.free_port(int(os.environ.get("FE_DIFF_PORT", "55481")))
-        stop = U.start_server(port)
-    t0 = time.time()
-    failed = []
-    nreq = 0
-    try:
-        conn = psycopg.connect(host="/tmp", port=port, user="postgres", dbname="postgres")
-        with conn.cursor() as cur:
-            cur.execute("CREATE EXTENSION IF NOT EXISTS feature_ext")
-            cur.execute("SET client_min_messages = warning")
-        conn.commit()
-        for s in seeds:
-            try:
-                c, problems = run_seed(conn, s, args.verbose or args.seed is not None)
-            except psycopg.Error as e:
-                conn.rollback()
-                failed.append((s, ["error: %s %s" % (e.sqlstate, e.diag.message_primary)]))
-                continue
-            nreq += len(c.main)
-            if problems:
-                failed.append((s, problems))
-        conn.close()
-    finally:
-        if stop:
-            stop()
-    for s, p in failed:
-        print("FAIL seed %s: %s" % (s, p[0]))
-    print("from_sub differential: %d seeds, %d requests x jit on/off + batch + training_set (jit on/off); "
-          "%d failed; %.1fs" % (len(seeds), nreq, len(failed), time.time() - t0))
-    return 1 if failed else 0
+    nreq = [0]
+
+    def tally(c):
+        nreq[0] += len(c.main)
+
+    return U.run_seeds(__doc__, run_seed, "1-60", 55481, tally, lambda n, nf, secs: (
+        "from_sub differential: %d seeds, %d requests x jit on/off + batch + training_set (jit on/off); %d failed; %.1fs" 
+        % (n, nreq[0], nf, secs)))
 
 
 if __name__ == "__main__":

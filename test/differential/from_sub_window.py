@@ -21,11 +21,9 @@ everything else exactly.
   python3 test/differential/from_sub_window.py                 seeds 1..40
   python3 test/differential/from_sub_window.py --seed 17 -v    one seed, with its SQL
 """
-import argparse
 import os
 import random
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import union as U  # noqa: E402  (server start, float comparison)
@@ -130,16 +128,8 @@ def run_seed(conn, seed, verbose):
     conn.commit()
     nf = len(c.feats)
     native = c.native_sql()
-    for i, r in enumerate(c.main):
-        args = dict(("a%d" % (n + 1), v) for n, v in enumerate(r))
-        ref = tuple(q(native, args)[0][:nf])
-        for jit in ("on", "off"):
-            q("SET feature_ext.jit = " + jit)
-            got = tuple(q("SELECT * FROM fw(%s, %s, %s, %s, %s, %s)", r)[0])
-            if not U.same(got, ref):
-                problems.append("request %d jit %s %r: deployed %r, native %r" % (i, jit, r, got, ref))
-        q("INSERT INTO dm VALUES (%s, %s, %s, %s, %s, %s)", r)
-        conn.commit()
+    U.replay_requests(q, conn, c.main, native, "SELECT * FROM fw(%s, %s, %s, %s, %s, %s)",
+                      "INSERT INTO dm VALUES (%s, %s, %s, %s, %s, %s)", nf, problems)
     try:
         q("SELECT * FROM fw_batch('SELECT * FROM dm')")
         problems.append("batch() answered (expected 0A000)")
@@ -156,50 +146,14 @@ def run_seed(conn, seed, verbose):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seeds", default="1-40", help="a range a-b (default 1-40)")
-    ap.add_argument("--seed", type=int, default=None, help="one seed")
-    ap.add_argument("-v", "--verbose", action="store_true")
-    ap.add_argument("--port", type=int, default=None, help="use a running server on this port (/tmp socket)")
-    args = ap.parse_args()
-    if args.seed is not None:
-        seeds = [args.seed]
-    else:
-        a, b = args.seeds.split("-")
-        seeds = range(int(a), int(b) + 1)
-    stop = None
-    port = args.port
-    if port is None:
-        port = U.free_port(int(os.environ.get("FE_DIFF_PORT", "55491")))
-        stop = U.start_server(port)
-    t0 = time.time()
-    failed = []
-    nreq = 0
-    try:
-        conn = psycopg.connect(host="/tmp", port=port, user="postgres", dbname="postgres")
-        with conn.cursor() as cur:
-            cur.execute("CREATE EXTENSION IF NOT EXISTS feature_ext")
-            cur.execute("SET client_min_messages = warning")
-        conn.commit()
-        for s in seeds:
-            try:
-                c, problems = run_seed(conn, s, args.verbose or args.seed is not None)
-            except psycopg.Error as e:
-                conn.rollback()
-                failed.append((s, ["error: %s %s" % (e.sqlstate, e.diag.message_primary)]))
-                continue
-            nreq += len(c.main)
-            if problems:
-                failed.append((s, problems))
-        conn.close()
-    finally:
-        if stop:
-            stop()
-    for s, p in failed:
-        print("FAIL seed %s: %s" % (s, p[0]))
-    print("from_sub_window differential: %d seeds, %d requests x jit on/off, batch refused; %d failed; %.1fs"
-          % (len(seeds), nreq, len(failed), time.time() - t0))
-    return 1 if failed else 0
+    nreq = [0]
+
+    def tally(c):
+        nreq[0] += len(c.main)
+
+    return U.run_seeds(__doc__, run_seed, "1-40", 55491, tally, lambda n, nf, secs: (
+        "from_sub_window differential: %d seeds, %d requests x jit on/off, batch refused; %d failed; %.1fs" 
+        % (n, nreq[0], nf, secs)))
 
 
 if __name__ == "__main__":

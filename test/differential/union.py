@@ -287,22 +287,14 @@ def run_seed(conn, seed, verbose):
     conn.commit()
     nf = len(c.feats) + (len(c.join["outs"]) if c.join else 0)
     native = c.native_sql("true")
-    for i, r in enumerate(c.main):
-        args = dict(("a%d" % (n + 1), v) for n, v in enumerate(r))
-        ref = tuple(q(native, args)[0][:nf])
-        for jit in ("on", "off"):
-            q("SET feature_ext.jit = " + jit)
-            got = tuple(q("SELECT * FROM ud(%s, %s, %s, %s, %s)", r)[0])
-            if not same(got, ref):
-                problems.append("request %d jit %s %r: deployed %r, native %r" % (i, jit, r, got, ref))
-        q("INSERT INTO dm (k, ts, v, f, seq) VALUES (%s, %s, %s, %s, %s)", r)
-        conn.commit()
+    replay_requests(q, conn, c.main, native, "SELECT * FROM ud(%s, %s, %s, %s, %s)",
+                    "INSERT INTO dm (k, ts, v, f, seq) VALUES (%s, %s, %s, %s, %s)", nf, problems)
     q("SET feature_ext.jit = on")
     # batch over dm in insertion order: each row against the rows of dm before it
     bat = q("SELECT * FROM ud_batch('SELECT * FROM dm ORDER BY seq')")
     nb = c.native_sql("seq < $5")
     for i, r in enumerate(c.main):
-        args = dict(("a%d" % (n + 1), v) for n, v in enumerate(r))
+        args = named(r)
         ref = tuple(q(nb, args)[0][:nf])
         if not same(tuple(bat[i]), ref):
             problems.append("batch row %d %r: batch %r, native %r" % (i, r, tuple(bat[i]), ref))
@@ -313,7 +305,7 @@ def run_seed(conn, seed, verbose):
         q("INSERT INTO dl VALUES (%s, %s, %s, %s, %s)", r)
     tr = q("SELECT * FROM feature_ext.training_set('ud', 'SELECT * FROM dl ORDER BY seq', NULL::ud_result)")
     for i, r in enumerate(c.labels):
-        args = dict(("a%d" % (n + 1), v) for n, v in enumerate(r))
+        args = named(r)
         ref = tuple(q(native, args)[0][:nf])
         if not same(tuple(tr[i]), ref):
             problems.append("training_set row %d %r: %r, native %r" % (i, r, tuple(tr[i]), ref))
@@ -324,9 +316,34 @@ def run_seed(conn, seed, verbose):
     return c, problems
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seeds", default="1-60", help="a range a-b (default 1-60)")
+def named(r):
+    """A request row's values as the %(aN)s parameters of a native query."""
+    return dict(("a%d" % (n + 1), v) for n, v in enumerate(r))
+
+
+def replay_requests(q, conn, rows, native, call, insert, nf, problems):
+    """Each row as a request (JIT on and off) against the native query (its
+    first nf columns), then stored: the request replay of the differentials
+    built on this module."""
+    for i, r in enumerate(rows):
+        ref = tuple(q(native, named(r))[0][:nf])
+        for jit in ("on", "off"):
+            q("SET feature_ext.jit = " + jit)
+            got = tuple(q(call, r)[0])
+            if not same(got, ref):
+                problems.append("request %d jit %s %r: deployed %r, native %r" % (i, jit, r, got, ref))
+        q(insert, r)
+        conn.commit()
+
+
+def run_seeds(doc, run_seed, default_seeds, default_port, tally, summary):
+    """The command line of the differentials built on this module (--seeds,
+    --seed, -v, --port): a server started unless --port names one, each
+    seed's run_seed(conn, seed, verbose) -> (case, problems); tally(case)
+    counts it; summary(nseeds, nfailed, seconds) is the closing line.
+    Returns the exit code."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--seeds", default=default_seeds, help="a range a-b (default %s)" % default_seeds)
     ap.add_argument("--seed", type=int, default=None, help="one seed")
     ap.add_argument("-v", "--verbose", action="store_true")
     ap.add_argument("--port", type=int, default=None, help="use a running server on this port (/tmp socket)")
@@ -339,11 +356,10 @@ def main():
     stop = None
     port = args.port
     if port is None:
-        port = free_port(int(os.environ.get("FE_DIFF_PORT", "55471")))
+        port = free_port(int(os.environ.get("FE_DIFF_PORT", str(default_port))))
         stop = start_server(port)
     t0 = time.time()
     failed = []
-    counts = {"unionall": 0, "modifier": 0, "no_instance": 0, "reorder": 0, "requests": 0, "join": 0, "computed": 0}
     try:
         conn = psycopg.connect(host="/tmp", port=port, user="postgres", dbname="postgres")
         with conn.cursor() as cur:
@@ -357,12 +373,7 @@ def main():
                 conn.rollback()
                 failed.append((s, ["error: %s %s" % (e.sqlstate, e.diag.message_primary)]))
                 continue
-            counts[c.form] += 1
-            counts["no_instance"] += c.no_instance
-            counts["reorder"] += c.reorder
-            counts["computed"] += c.computed()
-            counts["join"] += c.join is not None
-            counts["requests"] += len(c.main)
+            tally(c)
             if problems:
                 failed.append((s, problems))
         conn.close()
@@ -371,13 +382,27 @@ def main():
             stop()
     for s, p in failed:
         print("FAIL seed %s: %s" % (s, p[0]))
-    print("%d seeds (%d UNION ALL form, %d modifier form, %d INSTANCE_NOT_IN_WINDOW, %d with a reordered union "
-          "table, %d with a LAST JOIN too, %d with computed union columns), %d requests x jit on/off + batch + "
-          "training_set; %d failed; %.1fs"
-          % (len(seeds), counts["unionall"], counts["modifier"], counts["no_instance"], counts["reorder"],
-             counts["join"], counts["computed"], counts["requests"], len(failed), time.time() - t0))
+    print(summary(len(seeds), len(failed), time.time() - t0))
     return 1 if failed else 0
 
+
+def main():
+    counts = {"unionall": 0, "modifier": 0, "no_instance": 0, "reorder": 0, "requests": 0, "join": 0, "computed": 0}
+
+    def tally(c):
+        counts[c.form] += 1
+        counts["no_instance"] += c.no_instance
+        counts["reorder"] += c.reorder
+        counts["computed"] += c.computed()
+        counts["join"] += c.join is not None
+        counts["requests"] += len(c.main)
+
+    return run_seeds(__doc__, run_seed, "1-60", 55471, tally, lambda n, nf, secs: (
+        "%d seeds (%d UNION ALL form, %d modifier form, %d INSTANCE_NOT_IN_WINDOW, %d with a reordered union "
+        "table, %d with a LAST JOIN too, %d with computed union columns), %d requests x jit on/off + batch + "
+        "training_set; %d failed; %.1fs"
+        % (n, counts["unionall"], counts["modifier"], counts["no_instance"], counts["reorder"],
+           counts["join"], counts["computed"], counts["requests"], nf, secs)))
 
 if __name__ == "__main__":
     sys.exit(main())
