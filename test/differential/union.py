@@ -310,9 +310,6 @@ def run_seed(conn, seed, verbose):
         if not same(tuple(tr[i]), ref):
             problems.append("training_set row %d %r: %r, native %r" % (i, r, tuple(tr[i]), ref))
     conn.commit()
-    if problems and verbose:
-        for p in problems[:10]:
-            print("  " + p)
     return c, problems
 
 
@@ -336,11 +333,12 @@ def replay_requests(q, conn, rows, native, call, insert, nf, problems):
         conn.commit()
 
 
-def run_seeds(doc, run_seed, default_seeds, default_port, tally, summary):
+def run_seeds(doc, run_seed, default_seeds, default_port, summary, tally=None):
     """The command line of the differentials built on this module (--seeds,
     --seed, -v, --port): a server started unless --port names one, each
-    seed's run_seed(conn, seed, verbose) -> (case, problems); tally(case)
-    counts it; summary(nseeds, nfailed, seconds) is the closing line.
+    seed's run_seed(conn, seed, verbose) -> (case, problems) (verbose: its
+    problems printed); tally(case), if given, counts more of it;
+    summary(nseeds, nrequests, nfailed, seconds) is the closing line.
     Returns the exit code."""
     ap = argparse.ArgumentParser(description=doc.split("\n")[0])
     ap.add_argument("--seeds", default=default_seeds, help="a range a-b (default %s)" % default_seeds)
@@ -360,6 +358,7 @@ def run_seeds(doc, run_seed, default_seeds, default_port, tally, summary):
         stop = start_server(port)
     t0 = time.time()
     failed = []
+    nreq = 0
     try:
         conn = psycopg.connect(host="/tmp", port=port, user="postgres", dbname="postgres")
         with conn.cursor() as cur:
@@ -373,21 +372,26 @@ def run_seeds(doc, run_seed, default_seeds, default_port, tally, summary):
                 conn.rollback()
                 failed.append((s, ["error: %s %s" % (e.sqlstate, e.diag.message_primary)]))
                 continue
-            tally(c)
+            nreq += len(c.main)
+            if tally:
+                tally(c)
             if problems:
                 failed.append((s, problems))
+                if args.verbose or args.seed is not None:
+                    for p in problems[:10]:
+                        print("  " + p)
         conn.close()
     finally:
         if stop:
             stop()
     for s, p in failed:
         print("FAIL seed %s: %s" % (s, p[0]))
-    print(summary(len(seeds), len(failed), time.time() - t0))
+    print(summary(len(seeds), nreq, len(failed), time.time() - t0))
     return 1 if failed else 0
 
 
 def main():
-    counts = {"unionall": 0, "modifier": 0, "no_instance": 0, "reorder": 0, "requests": 0, "join": 0, "computed": 0}
+    counts = {"unionall": 0, "modifier": 0, "no_instance": 0, "reorder": 0, "join": 0, "computed": 0}
 
     def tally(c):
         counts[c.form] += 1
@@ -395,14 +399,13 @@ def main():
         counts["reorder"] += c.reorder
         counts["computed"] += c.computed()
         counts["join"] += c.join is not None
-        counts["requests"] += len(c.main)
 
-    return run_seeds(__doc__, run_seed, "1-60", 55471, tally, lambda n, nf, secs: (
+    return run_seeds(__doc__, run_seed, "1-60", 55471, lambda n, nreq, nf, secs: (
         "%d seeds (%d UNION ALL form, %d modifier form, %d INSTANCE_NOT_IN_WINDOW, %d with a reordered union "
         "table, %d with a LAST JOIN too, %d with computed union columns), %d requests x jit on/off + batch + "
         "training_set; %d failed; %.1fs"
         % (n, counts["unionall"], counts["modifier"], counts["no_instance"], counts["reorder"],
-           counts["join"], counts["computed"], counts["requests"], nf, secs)))
+           counts["join"], counts["computed"], nreq, nf, secs)), tally)
 
 if __name__ == "__main__":
     sys.exit(main())
