@@ -2413,6 +2413,7 @@ FE_FUNCTION(fe_deploy)
             if (!reused)
                 recordDependencyOn(&obj, &ext, DEPENDENCY_NORMAL);
             recordDependencyOnExpr(&obj, reinterpret_cast<Node *>(p->analyzed), NIL, DEPENDENCY_NORMAL);
+            union_record_depends(p, &obj);
         }
     }
     char *owner = GetUserNameFromId(GetUserId(), false);

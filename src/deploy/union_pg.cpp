@@ -11,6 +11,7 @@
 extern "C" {
 #include "access/genam.h"
 #include "access/table.h"
+#include "catalog/dependency.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "executor/executor.h"
@@ -1086,6 +1087,37 @@ bool union_plan_reads(const DeployPlan *p, Oid relid)
                 return true;
     }
     return false;
+}
+
+void union_record_depends(const DeployPlan *p, const ObjectAddress *dependent)
+{
+    // Every union table column the plan maps (a main table column it
+    // provides by name or by its column list, a joined column it carries, a
+    // column a computed entry reads): a plan made again without one of them
+    // is refused (42703 / 42804), so DROP COLUMN / ALTER COLUMN TYPE of them
+    // are refused instead while the deployment exists, as for a view.
+    for (int g = 0; g < p->ngroups; g++) {
+        const UnionGroup *ug = p->groups[g].uni;
+        if (!ug)
+            continue;
+        for (int i = 0; i < ug->nsrc; i++) {
+            const UnionSource *s = &ug->src[i];
+            if (s->relid == p->heapoid)
+                continue;  // the deployment's own table: recordDependencyOnExpr of its query
+            Bitmapset *need = nullptr;
+            for (int a = 1; a <= s->natts; a++)
+                if (s->to_main[a - 1] > 0 || (s->to_join && s->to_join[a - 1] > 0))
+                    need = bms_add_member(need, a);
+            for (int c = 0; c < s->ncomp; c++)
+                need = bms_union(need, s->comp_cols[c]);
+            int a = -1;
+            while ((a = bms_next_member(need, a)) >= 0) {
+                ObjectAddress col;
+                ObjectAddressSubSet(col, RelationRelationId, s->relid, a);
+                recordDependencyOn(dependent, &col, DEPENDENCY_NORMAL);
+            }
+        }
+    }
 }
 
 void union_batch_check(DeployPlan *p, const char *what)

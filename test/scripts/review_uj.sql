@@ -134,13 +134,13 @@ SELECT dep('w7', $$select id, sum(t2.d4) OVER w as s
 SELECT try_exec('ALTER TABLE t3b RENAME COLUMN d4 TO d4x');
 SELECT chk('w7_after_rename_union_col', left(run($$SELECT s FROM w7(99, 'a', 9, 7, ts(70))$$), 11), 'ERROR 42804');
 SELECT try_exec('ALTER TABLE t3b RENAME COLUMN d4x TO d4');
-SELECT try_exec('ALTER TABLE t3b ALTER COLUMN d4 TYPE int');
-SELECT chk('w7_after_retype_union_col', left(run($$SELECT s FROM w7(99, 'a', 9, 7, ts(70))$$), 11), 'ERROR 42804');
-SELECT try_exec('ALTER TABLE t3b ALTER COLUMN d4 TYPE bigint');
-SELECT chk('w7_after_retype_back', run($$SELECT s FROM w7(99, 'a', 9, 7, ts(70))$$), '(' || ref('sum(d4)', 'a', ts(70), 7, t3n => 't3b') || ')');
-SELECT try_exec('ALTER TABLE t3b DROP COLUMN d4');
--- t3b's d4 dropped after deploy: the next call fails naming it (not the request's joined d4, 4 x 200, silently)
-SELECT chk('w7_after_drop_union_col', (run($$SELECT s FROM w7(99, 'a', 9, 7, ts(70))$$) LIKE 'ERROR 42804: %"d4"%"t3b"%')::text, 'true');
+-- t3b's d4 (a joined column it carries) cannot be retyped or dropped while
+-- w7 exists (pg_depend, as for a view; the request's joined d4, 4 x 200,
+-- never answers silently in its place)
+SELECT chk('w7_retype_union_col_refused', left(try_exec('ALTER TABLE t3b ALTER COLUMN d4 TYPE int'), 11), 'ERROR 0A000');
+SELECT chk('w7_after_retype_refused', run($$SELECT s FROM w7(99, 'a', 9, 7, ts(70))$$), '(' || ref('sum(d4)', 'a', ts(70), 7, t3n => 't3b') || ')');
+SELECT chk('w7_drop_union_col_refused', left(try_exec('ALTER TABLE t3b DROP COLUMN d4'), 11), 'ERROR 2BP01');
+SELECT chk('w7_after_drop_refused', run($$SELECT s FROM w7(99, 'a', 9, 7, ts(70))$$), '(' || ref('sum(d4)', 'a', ts(70), 7, t3n => 't3b') || ')');
 SELECT dep('w4c', $$select id, sum(c4) OVER w as sc
   from t1 last join t2 ORDER BY t2.d7 on t1.c1 = t2.d1
   WINDOW w AS (UNION t3 PARTITION BY t1.c1 ORDER BY t1.c7 ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)$$);

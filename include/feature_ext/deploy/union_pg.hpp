@@ -17,6 +17,10 @@
 #include "feature_ext/deploy/deploy_pg.hpp"
 #include "feature_ext/jit/spec.hpp"
 
+extern "C" {
+#include "catalog/objectaddress.h"
+}
+
 namespace fe {
 
 struct Rows;
@@ -114,6 +118,11 @@ void union_explain(DeployPlan *p, int g, StringInfo out);
 void union_check_call(DeployPlan *p);
 // Plans to drop when relation relid changes.
 bool union_plan_reads(const DeployPlan *p, Oid relid);
+// deploy(): the deployment's function (dependent) depends on each union
+// table column its plan maps (main table columns it provides, joined columns
+// it carries, columns its computed entries read), as a view's on the
+// columns it reads: DROP COLUMN / ALTER COLUMN TYPE of them are refused.
+void union_record_depends(const DeployPlan *p, const ObjectAddress *dependent);
 // batch() / training_set(): SELECT and RLS on every union table; an
 // INSTANCE_NOT_IN_WINDOW group without an index on the deployment's table
 // (which keys the batch's sort) is refused (0A000).
