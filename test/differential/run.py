@@ -857,6 +857,11 @@ LONG_TEXT = ["feature_ext.count_where(t = {C})", "feature_ext.sum_where(v, t <> 
              "count(*) FILTER (WHERE t = {C})", "sum(v) FILTER (WHERE t = {C})", "min(b) FILTER (WHERE t <> {C})",
              "max(f) FILTER (WHERE t <> {C})", "count(v) FILTER (WHERE {C} <> t)", "avg(s) FILTER (WHERE {C} = t)",
              "max(b) FILTER (WHERE t = {C})"]
+# count / min / max of a real column r (seeds without text conditions;
+# rand_long_real): the *_where kernels widen float4 values to double.
+LONG_REAL = ["feature_ext.min_where(r, true)", "feature_ext.max_where(r, c > 0)", "feature_ext.count_where(r, c = 1)",
+             "feature_ext.min_where(r, c <> 2)", "feature_ext.max_where(r, true)", "feature_ext.count_where(r, true)",
+             "min(r) FILTER (WHERE c = 1)", "max(r) FILTER (WHERE c >= 1)", "max(r)", "min(r)", "count(r)"]
 # The OpenMLDB dialect's spellings: (call, model spec (aggregate, column));
 # the model is long_om_model.
 LONG_OM_TEXT = [("count_where(*, t == {C})", ("count*", None)), ("sum_where(v, t != {C})", ("sum", "v")),
@@ -864,7 +869,7 @@ LONG_OM_TEXT = [("count_where(*, t == {C})", ("count*", None)), ("sum_where(v, t
                 ("count_where(b, t == {C})", ("count", "b")), ("avg_where(v, t != {C})", ("avg", "v")),
                 ("count_where(*, {C} != t)", ("count*", None))]
 LONG_STATS = {"seeds": 0, "eligible": 0, "took": 0, "requests": 0, "cond_seeds": 0, "cond_took": 0,
-              "float_seeds": 0, "float_took": 0, "text_seeds": 0, "text_took": 0, "text_batch": 0,
+              "float_seeds": 0, "float_took": 0, "t_seeds": 0, "t_took": 0, "r_seeds": 0, "r_took": 0, "text_batch": 0,
               "om_seeds": 0, "om_took": 0, "om_requests": 0}
 
 
@@ -911,7 +916,26 @@ def rand_long_text(n, rows, nwins):
             c = const()
             ofeats.append(("o%d" % j, call.format(C=om_text_lit(c)), (agg, x, "!=" if "!=" in call else "==", c)))
         om = {"kind": kind, "size": size, "feats": ofeats}
-    return {"type": typ, "draw": lambda: [draw(vals)], "feats": feats, "om": om}
+    return {"col": "t", "type": typ, "draw": lambda: [draw(vals)], "feats": feats, "om": om}
+
+
+def rand_long_real(n, rows, nwins):
+    """Seeds without text conditions, a fifth generator: in 40% of them a
+    column r real, a copy of f (its NaN, +-Infinity, -0 / +0 included) with
+    a few values at float4's limits, and count_where / min_where / max_where
+    (and FILTER, plain) of r: pre-aggregated by default, exact (docs/
+    DEPLOY.md, "Float sums": widened float4 values)."""
+    rrng = random.Random(n * 3571 + 29)
+    if rrng.random() >= 0.4:
+        return None
+    for r in rows:
+        r.append(r[5])
+    for _ in range(rrng.randint(0, 4)):
+        rows[rrng.randrange(len(rows))][7] = rrng.choice([3.4028234663852886e+38, -3.4028234663852886e+38,
+                                                         1.1754943508222875e-38, -0.5, 0.1])
+    feats = [("r%d" % j, rrng.choice(LONG_REAL), rrng.randrange(nwins)) for j in range(rrng.randint(1, 3))]
+    return {"col": "r", "type": "real", "draw": lambda: [rrng.choice([None, 2.5, -0.0, 0.1])], "feats": feats,
+            "om": None}
 
 
 def long_om_sql(om):
@@ -1030,7 +1054,7 @@ def rand_long_case(n):
                      rng.choice([None, 7]), rng.randint(-3, 3), 1.5])
     for r in reqs:
         r.append(cval())
-    text = rand_long_text(n, rows, len(wins))
+    text = rand_long_text(n, rows, len(wins)) or rand_long_real(n, rows, len(wins))
     if text:
         feats += text["feats"]
         for r in reqs:
@@ -1056,13 +1080,14 @@ def long_frame_sql(w):
 
 def long_eligible(wins, feats):
     return all(w["kind"] != "rows" or w["size"] >= 1024 for w in wins) and \
-        all(a in LONG_AGGS or a in LONG_COND or a in LONG_FLOAT or al.startswith("t") for al, a, _ in feats)
+        all(a in LONG_AGGS or a in LONG_COND or a in LONG_FLOAT or a in LONG_REAL or al.startswith("t")
+            for al, a, _ in feats)
 
 
 def run_long_seed(cur, n, verbose=False):
     """Problems (strings) of seed longwin:n."""
     rows, wins, feats, changes, reqs, rng, crng, text = rand_long_case(n)
-    tcols = ", t" if text else ""  # the text column of seeds with text conditions
+    tcols = ", " + text["col"] if text else ""  # the extra column (t or r) of seeds with text / real aggregates
     q = "SELECT %s FROM dl WINDOW %s" % (
         ", ".join("%s OVER w%d AS %s" % (a, w, al) for al, a, w in feats),
         ", ".join("w%d AS (PARTITION BY k ORDER BY ts %s)" % (w["id"], long_frame_sql(w)) for w in wins))
@@ -1074,7 +1099,7 @@ def run_long_seed(cur, n, verbose=False):
     cur.execute("SELECT feature_ext.undeploy('dlong') FROM feature_ext.deployments WHERE name = 'public.dlong'")
     cur.execute("DROP TABLE IF EXISTS dl")
     cur.execute("CREATE TABLE dl (k text, ts int8, v int, b int8, s int2, f float8, seq serial, c int2%s) "
-                "USING feature_store" % ((", t " + text["type"]) if text else ""))
+                "USING feature_store" % ((", %s %s" % (text["col"], text["type"])) if text else ""))
     cur.execute("CREATE INDEX dl_k ON dl USING skiplist (k, ts)")
     vals = ", ".join("(%s)" % ", ".join(sql_value(x) for x in r) for r in rows)
     cur.execute("INSERT INTO dl (k, ts, v, b, s, f, c%s) VALUES %s" % (tcols, vals))
@@ -1148,8 +1173,8 @@ def run_long_seed(cur, n, verbose=False):
         LONG_STATS["eligible"] += 1
         LONG_STATS["took"] += took > 0
         if text:
-            LONG_STATS["text_seeds"] += 1
-            LONG_STATS["text_took"] += took > 0
+            LONG_STATS[text["col"] + "_seeds"] += 1
+            LONG_STATS[text["col"] + "_took"] += took > 0
         if any(a in LONG_COND for _, a, _ in feats):
             LONG_STATS["cond_seeds"] += 1
             LONG_STATS["cond_took"] += took > 0
@@ -1169,7 +1194,7 @@ def long_text_checks(cur, text, stored, reqs, last, feats, verbose):
     long_om_model."""
     problems = []
     req, lb, natv = last
-    cols = "k, ts, v, b, s, f, seq, c, t"
+    cols = "k, ts, v, b, s, f, seq, c, " + text["col"]
     src = ("SELECT %s FROM (SELECT %s FROM dl WHERE k = %s AND ts <= %d AND ts >= %d UNION ALL "
            "SELECT %s::text, %d::int8, %s::int, %s::int8, %s::int2, %s::float8, 2147483647, %s::int2, %s::%s"
            ") x ORDER BY seq" % (cols, cols, sql_value(req[0]), req[1], lb, sql_value(req[0]), req[1],
@@ -1636,11 +1661,16 @@ def main():
                 print("FAIL: float8 summaries were taken in too few long-window seeds with float aggregates")
                 failed += 1
             print("long windows with text conditions (t text or varchar: = / <>, *_where and FILTER): %d could "
-                  "pre-aggregate, summaries taken in %d; last request through _batch() in %d seeds; OpenMLDB "
+                  "pre-aggregate, summaries taken in %d; last request through _batch() (text and real seeds) in %d seeds; OpenMLDB "
                   "dialect: %d seeds (%d requests, each 4 ways, against the model), summaries taken in %d" % (
-                      LONG_STATS["text_seeds"], LONG_STATS["text_took"], LONG_STATS["text_batch"],
+                      LONG_STATS["t_seeds"], LONG_STATS["t_took"], LONG_STATS["text_batch"],
                       LONG_STATS["om_seeds"], LONG_STATS["om_requests"], LONG_STATS["om_took"]))
-            if LONG_STATS["text_seeds"] >= 4 and LONG_STATS["text_took"] * 2 < LONG_STATS["text_seeds"]:
+            print("long windows with count / min / max (plain, *_where, FILTER) of a real column: %d could "
+                  "pre-aggregate, summaries taken in %d" % (LONG_STATS["r_seeds"], LONG_STATS["r_took"]))
+            if LONG_STATS["r_seeds"] >= 4 and LONG_STATS["r_took"] * 2 < LONG_STATS["r_seeds"]:
+                print("FAIL: float4 summaries were taken in too few long-window seeds with real aggregates")
+                failed += 1
+            if LONG_STATS["t_seeds"] >= 4 and LONG_STATS["t_took"] * 2 < LONG_STATS["t_seeds"]:
                 print("FAIL: text maps were taken in too few long-window seeds with text conditions")
                 failed += 1
             if LONG_STATS["om_seeds"] >= 4 and LONG_STATS["om_took"] * 2 < LONG_STATS["om_seeds"]:
