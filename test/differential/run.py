@@ -1142,15 +1142,16 @@ def run_long_seed(cur, n, verbose=False):
             else:
                 b = ts - w["size"]
             lb = b if lb is None else min(lb, b)
-        args = "%s::text, %s::int8, %s::int, %s::int8, %s::int2, %s::float8" % tuple(sql_value(x) for x in req[:6])
-        args = "%s, 0, %s::int2" % (args, sql_value(req[6]))  # (seq: not read)
-        if text:
-            args += ", %s::%s" % (sql_value(req[7]), text["type"])
+        # the request's values, typed, spelled the same way in the call and
+        # in the reference (-0.0::real is -(0.0::real), a -0)
+        typed = ["%s::%s" % (sql_value(x), t) for x, t in zip(
+            req, ["text", "int8", "int", "int8", "int2", "float8", "int2"] + ([text["type"]] if text else []))]
+        args = ", ".join(typed[:6] + ["0"] + typed[6:])  # (seq: not read)
         ref = ("SELECT row(y.*)::text FROM (SELECT %s, is_req FROM (SELECT * FROM ("
                "SELECT k, ts, seq, v, b, s, f, c%s, false AS is_req FROM dl WHERE k = %s AND ts <= %d AND ts >= %d "
-               "UNION ALL SELECT %s, %d, 2147483647, %s, true) rq ORDER BY ts, seq) x WINDOW %s) y "
-               "WHERE is_req" % (feats_sql, tcols, sql_value(k), ts, lb, sql_value(k), ts,
-                                 ", ".join(sql_value(x) for x in req[2:]), nwins))
+               "UNION ALL SELECT %s, 2147483647, %s, true) rq ORDER BY ts, seq) x WINDOW %s) y "
+               "WHERE is_req" % (feats_sql, tcols, sql_value(k), ts, lb, ", ".join(typed[:2]),
+                                 ", ".join(typed[2:]), nwins))
         cur.execute(ref)
         natv = cur.fetchone()[0]
         last = (req, lb, natv)
