@@ -127,3 +127,4 @@ SELECT o.k, o.ts, o.got = f.got AS same, o.got FROM om_on o JOIN om_off f USING 
 SELECT feature_ext.undeploy('pr_om');
 SELECT feature_ext.undeploy('pr_feat');
 DROP TABLE pr, pr_req;
+DROP FUNCTION check_pr, rows_taken;
