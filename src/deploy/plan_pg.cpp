@@ -940,6 +940,19 @@ uint8 pa_kind_of(WindowFunc *wf, AggPlan *ap)
         for (const auto &f : fns)
             if (strcmp(fn, f.name) == 0)
                 k = f.kind;
+    } else if (t == FLOAT4OID && !to_float8) {
+        // float4 columns: the kernels widen each value to double (exact)
+        // and order / count as for float8, min / max narrowing the result
+        // back (exact: a widened float4 narrows to itself); the blocks'
+        // float4 summaries hold the same widened values. So count_where /
+        // min_where / max_where are exact. sum_where / avg_where of a real
+        // read rows (sum_where rounds its exact sum to float4).
+        if (strcmp(fn, "min_where") == 0)
+            k = AggPlan::kPaWhereMin;
+        else if (strcmp(fn, "max_where") == 0)
+            k = AggPlan::kPaWhereMax;
+        else if (strcmp(fn, "count_where") == 0)
+            k = AggPlan::kPaWhereCount;
     }
     if (k != AggPlan::kPaNone) {
         *attno = v->varattno;

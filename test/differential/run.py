@@ -79,6 +79,7 @@ import importlib.util
 import math
 import os
 import random
+import re
 import sys
 import time
 
@@ -794,7 +795,10 @@ def error_problem(i, phase, e):
 # *_where condition on a column of many values / a short window beside / a
 # float sum / avg_where of a bigint, whose float8 cast rounds); 7 of them
 # also have conditional aggregates on c (LONG_COND); 5 of the 6 that
-# pre-aggregate have float8 aggregates too (LONG_FLOAT)
+# pre-aggregate have float8 aggregates too (LONG_FLOAT); 1, 2, 6, 8 have
+# text conditions (LONG_TEXT; t varchar in 1, 8, text in 2, 6; 2, 6, 8 an
+# OpenMLDB-dialect deployment too),
+# 3, 4, 5, 56 a real column (LONG_REAL)
 CI_LONG_SEEDS = list(range(1, 9)) + [56, 74]
 LONG_AGGS = ["count(*)", "count(v)", "sum(v)", "min(v)", "max(v)", "count(b)", "min(b)", "max(b)",
              "sum(s)", "min(s)", "max(s)", "count(s)",
@@ -822,8 +826,164 @@ LONG_COND = ["feature_ext.sum_where(v, c > 0)", "feature_ext.count_where(c = 1)"
 LONG_FLOAT = ["feature_ext.min_where(f, true)", "feature_ext.max_where(f, c > 0)", "feature_ext.count_where(f, c = 1)",
               "feature_ext.min_where(f, c <> 2)", "min(f) FILTER (WHERE c = 1)", "max(f) FILTER (WHERE c >= 1)",
               "count(f) FILTER (WHERE c < 2)", "feature_ext.max_where(f, true)", "min(f)", "max(f)", "count(f)"]
+# Text conditions (docs/DEPLOY.md, "Long windows": `=` / `<>` over text /
+# varchar under a deterministic collation, the blocks' maps keyed by a
+# 64-bit hash of the bytes, values of up to 16 bytes compared inline):
+# drawn from a fourth generator (the other draws of a seed stay as they
+# were). Half the seeds get one more column t, `text` or `varchar(40)`,
+# of a few values drawn from a pool (for text: short strings differing in
+# one byte or in order, the empty string, values of 16 / 17 bytes and
+# longer ones that differ only past byte 16, a multi-byte one; for
+# varchar: values differing only in trailing spaces or case, the empty
+# string, a blank) and NULLs; the rows come in stretches of 1-2 of the
+# seed's values (the table summarises 7 columns, v b s f seq c t, so a
+# block's maps hold 6 entries in all, 4 of them c's: docs/STORAGE.md), a
+# tenth of the stretches of all of them (those blocks' maps of t overflow:
+# rows read beside blocks taken). {C} is a constant drawn from the seed's values, the pool or a
+# value no row holds. Such seeds also check one request through
+# <name>_batch() (a source of the rows that can reach its frame, then the
+# request: the batch path against the native answer; the request needing
+# the fewest such rows among those needing >= 1,100) and, in 70% of them,
+# deploy features of the same kind in the OpenMLDB dialect
+# (count_where(*, t == "x"), sum_where(v, t != "y"), ...) over a ROWS /
+# ROWS_RANGE window, checked JIT on / off x pre-aggregation on / off
+# against the Python model of OpenMLDB's semantics (long_om_model).
+LONG_TEXT_POOL = {
+    "text": ["", "a", "b", "ab", "ba", "A", "abc", "acb", "abcdefghijklmnop", "abcdefghijklmnopq",
+             "abcdefghijklmnopr", "abcdefghijklmnopqrstuvwxyz0123456789", "abcdefghijklmnopqrstuvwxyz0123456788",
+             "\u00e9t\u00e9", "zz"],
+    "varchar(40)": ["x", "x ", "x  ", "X", "", " ", "yy", "abcdefghijklmnopq", "abcdefghijklmnopq ",
+                    "abcdefghijklmnop ", "abcdefghijklmnop", "ab", "ba"]}
+LONG_TEXT = ["feature_ext.count_where(t = {C})", "feature_ext.sum_where(v, t <> {C})",
+             "feature_ext.min_where(b, {C} = t)", "feature_ext.max_where(s, t != {C})",
+             "feature_ext.avg_where(v, t = {C})", "feature_ext.count_where(b, t <> {C})",
+             "feature_ext.count_where({C} <> t)", "feature_ext.max_where(f, t = {C})",
+             "count(*) FILTER (WHERE t = {C})", "sum(v) FILTER (WHERE t = {C})", "min(b) FILTER (WHERE t <> {C})",
+             "max(f) FILTER (WHERE t <> {C})", "count(v) FILTER (WHERE {C} <> t)", "avg(s) FILTER (WHERE {C} = t)",
+             "max(b) FILTER (WHERE t = {C})"]
+# count / min / max of a real column r (seeds without text conditions;
+# rand_long_real): the *_where kernels widen float4 values to double.
+LONG_REAL = ["feature_ext.min_where(r, true)", "feature_ext.max_where(r, c > 0)", "feature_ext.count_where(r, c = 1)",
+             "feature_ext.min_where(r, c <> 2)", "feature_ext.max_where(r, true)", "feature_ext.count_where(r, true)",
+             "min(r) FILTER (WHERE c = 1)", "max(r) FILTER (WHERE c >= 1)", "max(r)", "min(r)", "count(r)"]
+# The OpenMLDB dialect's spellings: (call, model spec (aggregate, column));
+# the model is long_om_model.
+LONG_OM_TEXT = [("count_where(*, t == {C})", ("count*", None)), ("sum_where(v, t != {C})", ("sum", "v")),
+                ("min_where(b, t = {C})", ("min", "b")), ("max_where(s, t != {C})", ("max", "s")),
+                ("count_where(b, t == {C})", ("count", "b")), ("avg_where(v, t != {C})", ("avg", "v")),
+                ("count_where(*, {C} != t)", ("count*", None))]
 LONG_STATS = {"seeds": 0, "eligible": 0, "took": 0, "requests": 0, "cond_seeds": 0, "cond_took": 0,
-              "float_seeds": 0, "float_took": 0}
+              "float_seeds": 0, "float_took": 0, "t_seeds": 0, "t_took": 0, "r_seeds": 0, "r_took": 0, "text_batch": 0,
+              "om_seeds": 0, "om_took": 0, "om_requests": 0}
+
+
+def text_lit(x):
+    return "'%s'" % x.replace("'", "''")
+
+
+def om_text_lit(x):
+    return '"%s"' % x
+
+
+def rand_long_text(n, rows, nwins):
+    """The text part of seed longwin:n (a fourth generator): None, or a dict
+    with the type of t, its values for the rows (appended to them), a draw
+    for late rows and requests, the PostgreSQL-dialect features and the
+    OpenMLDB-dialect deployment."""
+    trng = random.Random(n * 4391 + 23)
+    if trng.random() >= 0.5:
+        return None
+    typ = trng.choice(sorted(LONG_TEXT_POOL))
+    pool = LONG_TEXT_POOL[typ]
+    vals = trng.sample(pool, trng.randint(2, 5))
+    draw = lambda vs: None if trng.random() < 0.07 else trng.choice(vs)
+    i = 0
+    while i < len(rows):
+        run = trng.randint(200, 2000)
+        vs = vals if trng.random() < 0.1 else trng.sample(vals, trng.randint(1, 2))
+        for r in rows[i:i + run]:
+            r.append(draw(vs))
+        i += run
+
+    def const():
+        return trng.choice(vals) if trng.random() < 0.7 else trng.choice(pool + ["no such value", "abcdefghijklmnopqz"])
+    feats = []
+    for j in range(trng.randint(1, 4)):
+        feats.append(("t%d" % j, trng.choice(LONG_TEXT).format(C=text_lit(const())), trng.randrange(nwins)))
+    om = None
+    if trng.random() < 0.7:
+        kind = trng.choice(["rows", "rows", "range", "range_unb"])
+        size = trng.choice([1024, 2000, 4000]) if kind == "rows" else trng.choice([5000, 20000, 40000])
+        ofeats = []
+        for j in range(trng.randint(2, 4)):
+            call, (agg, x) = trng.choice(LONG_OM_TEXT)
+            c = const()
+            ofeats.append(("o%d" % j, call.format(C=om_text_lit(c)), (agg, x, "!=" if "!=" in call else "==", c)))
+        om = {"kind": kind, "size": size, "feats": ofeats}
+    return {"col": "t", "type": typ, "draw": lambda: [draw(vals)], "feats": feats, "om": om}
+
+
+def rand_long_real(n, rows, nwins):
+    """Seeds without text conditions, a fifth generator: in 40% of them a
+    column r real, a copy of f (its NaN, +-Infinity, -0 / +0 included) with
+    a few values at float4's limits, and count_where / min_where / max_where
+    (and FILTER, plain) of r: pre-aggregated by default, exact (docs/
+    DEPLOY.md, "Float sums": widened float4 values)."""
+    rrng = random.Random(n * 3571 + 29)
+    if rrng.random() >= 0.4:
+        return None
+    for r in rows:
+        r.append(r[5])
+    for _ in range(rrng.randint(0, 4)):
+        rows[rrng.randrange(len(rows))][7] = rrng.choice([3.4028234663852886e+38, -3.4028234663852886e+38,
+                                                         1.1754943508222875e-38, -0.5, 0.1])
+    feats = [("r%d" % j, rrng.choice(LONG_REAL), rrng.randrange(nwins)) for j in range(rrng.randint(1, 3))]
+    return {"col": "r", "type": "real", "draw": lambda: [rrng.choice([None, 2.5, -0.0, 0.1])], "feats": feats,
+            "om": None}
+
+
+def long_om_sql(om):
+    if om["kind"] == "rows":
+        fr = "ROWS BETWEEN %d PRECEDING AND CURRENT ROW" % om["size"]
+    elif om["kind"] == "range":
+        fr = "ROWS_RANGE BETWEEN %d PRECEDING AND CURRENT ROW" % om["size"]
+    else:
+        fr = "ROWS_RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+    return "SELECT %s FROM `dl` WINDOW w AS (PARTITION BY `k` ORDER BY `ts` %s)" % (
+        ", ".join("%s OVER w AS %s" % (call, al) for al, call, _ in om["feats"]), fr)
+
+
+def long_om_model(om, stored, req):
+    """OpenMLDB's answers for request req over the stored rows (seq -> row):
+    the candidates are the key's rows with ts <= the request's, oldest first
+    (ties in insertion order), then the request (om_frame's rules)."""
+    cands = [r for _, r in sorted(((r[1], sq), r) for sq, r in stored.items() if r[0] == req[0] and r[1] <= req[1])]
+    cands.append(req)
+    if om["kind"] == "rows":
+        frame = cands[-(om["size"] + 1):]
+    elif om["kind"] == "range":
+        frame = [r for r in cands if r[1] >= req[1] - om["size"]]
+    else:
+        frame = cands
+    col = {"v": 2, "b": 3, "s": 4}
+    out = []
+    for _, _, (agg, x, op, c) in om["feats"]:
+        sel = [r for r in frame if r[7] is not None and (r[7] == c) == (op == "==")]
+        if agg == "count*":
+            out.append(len(sel))
+            continue
+        xs = [r[col[x]] for r in sel if r[col[x]] is not None]
+        if agg == "count":
+            out.append(len(xs))
+        elif not xs:
+            out.append(None)
+        elif agg == "sum":
+            out.append(sum(xs))
+        elif agg == "avg":
+            out.append(math.fsum(float(y) for y in xs) / len(xs))
+        else:
+            out.append(min(xs) if agg == "min" else max(xs))
+    return out
 
 
 def rand_long_case(n):
@@ -898,7 +1058,12 @@ def rand_long_case(n):
                      rng.choice([None, 7]), rng.randint(-3, 3), 1.5])
     for r in reqs:
         r.append(cval())
-    return rows, wins, feats, changes, reqs, rng, crng
+    text = rand_long_text(n, rows, len(wins)) or rand_long_real(n, rows, len(wins))
+    if text:
+        feats += text["feats"]
+        for r in reqs:
+            r += text["draw"]()
+    return rows, wins, feats, changes, reqs, rng, crng, text
 
 
 def cval_of(crng):
@@ -919,12 +1084,14 @@ def long_frame_sql(w):
 
 def long_eligible(wins, feats):
     return all(w["kind"] != "rows" or w["size"] >= 1024 for w in wins) and \
-        all(a in LONG_AGGS or a in LONG_COND or a in LONG_FLOAT for _, a, _ in feats)
+        all(a in LONG_AGGS or a in LONG_COND or a in LONG_FLOAT or a in LONG_REAL or al.startswith("t")
+            for al, a, _ in feats)
 
 
 def run_long_seed(cur, n, verbose=False):
     """Problems (strings) of seed longwin:n."""
-    rows, wins, feats, changes, reqs, rng, crng = rand_long_case(n)
+    rows, wins, feats, changes, reqs, rng, crng, text = rand_long_case(n)
+    tcols = ", " + text["col"] if text else ""  # the extra column (t or r) of seeds with text / real aggregates
     q = "SELECT %s FROM dl WINDOW %s" % (
         ", ".join("%s OVER w%d AS %s" % (a, w, al) for al, a, w in feats),
         ", ".join("w%d AS (PARTITION BY k ORDER BY ts %s)" % (w["id"], long_frame_sql(w)) for w in wins))
@@ -935,11 +1102,11 @@ def run_long_seed(cur, n, verbose=False):
     cur.execute("RESET feature_ext.preaggregate")
     cur.execute("SELECT feature_ext.undeploy('dlong') FROM feature_ext.deployments WHERE name = 'public.dlong'")
     cur.execute("DROP TABLE IF EXISTS dl")
-    cur.execute("CREATE TABLE dl (k text, ts int8, v int, b int8, s int2, f float8, seq serial, c int2) "
-                "USING feature_store")
+    cur.execute("CREATE TABLE dl (k text, ts int8, v int, b int8, s int2, f float8, seq serial, c int2%s) "
+                "USING feature_store" % ((", %s %s" % (text["col"], text["type"])) if text else ""))
     cur.execute("CREATE INDEX dl_k ON dl USING skiplist (k, ts)")
     vals = ", ".join("(%s)" % ", ".join(sql_value(x) for x in r) for r in rows)
-    cur.execute("INSERT INTO dl (k, ts, v, b, s, f, c) VALUES " + vals)
+    cur.execute("INSERT INTO dl (k, ts, v, b, s, f, c%s) VALUES %s" % (tcols, vals))
     cur.execute("SELECT feature_ext.run_gc()")
     # stored rows as the model knows them: seq -> row
     stored = {i + 1: r for i, r in enumerate(rows)}
@@ -952,8 +1119,10 @@ def run_long_seed(cur, n, verbose=False):
             for _ in range(changes["late"])]
     for r in late:
         r.append(cval_of(crng))
+        if text:
+            r += text["draw"]()
     if late:
-        cur.execute("INSERT INTO dl (k, ts, v, b, s, f, c) VALUES " +
+        cur.execute("INSERT INTO dl (k, ts, v, b, s, f, c%s) VALUES " % tcols +
                     ", ".join("(%s)" % ", ".join(sql_value(x) for x in r) for r in late))
         for j, r in enumerate(late):
             stored[len(rows) + 1 + j] = r
@@ -963,6 +1132,7 @@ def run_long_seed(cur, n, verbose=False):
     cur.execute("SELECT rows_taken FROM feature_ext.preagg_stats()")
     taken0 = cur.fetchone()[0]
     feats_sql = ", ".join("%s OVER w%d AS %s" % (a, w, al) for al, a, w in feats)
+    checked = []  # (rows its batch source needs, request, lower bound, native answer)
     nwins = ", ".join("w%d AS (ORDER BY ts %s)" % (w["id"], long_frame_sql(w)) for w in wins)
     for req in reqs:
         k, ts = req[0], req[1]
@@ -977,15 +1147,20 @@ def run_long_seed(cur, n, verbose=False):
             else:
                 b = ts - w["size"]
             lb = b if lb is None else min(lb, b)
-        args = "%s::text, %s::int8, %s::int, %s::int8, %s::int2, %s::float8" % tuple(sql_value(x) for x in req[:6])
-        args = "%s, 0, %s::int2" % (args, sql_value(req[6]))  # (seq: not read)
+        # the request's values, typed, spelled the same way in the call and
+        # in the reference (-0.0::real is -(0.0::real), a -0)
+        typed = ["%s::%s" % (sql_value(x), t) for x, t in zip(
+            req, ["text", "int8", "int", "int8", "int2", "float8", "int2"] + ([text["type"]] if text else []))]
+        args = ", ".join(typed[:6] + ["0"] + typed[6:])  # (seq: not read)
         ref = ("SELECT row(y.*)::text FROM (SELECT %s, is_req FROM (SELECT * FROM ("
-               "SELECT k, ts, seq, v, b, s, f, c, false AS is_req FROM dl WHERE k = %s AND ts <= %d AND ts >= %d "
-               "UNION ALL SELECT %s, %d, 2147483647, %s, %s, %s, %s, %s, true) u ORDER BY ts, seq) x WINDOW %s) y "
-               "WHERE is_req" % (feats_sql, sql_value(k), ts, lb, sql_value(k), ts,
-                                 *[sql_value(x) for x in req[2:]], nwins))
+               "SELECT k, ts, seq, v, b, s, f, c%s, false AS is_req FROM dl WHERE k = %s AND ts <= %d AND ts >= %d "
+               "UNION ALL SELECT %s, 2147483647, %s, true) rq ORDER BY ts, seq) x WINDOW %s) y "
+               "WHERE is_req" % (feats_sql, tcols, sql_value(k), ts, lb, ", ".join(typed[:2]),
+                                 ", ".join(typed[2:]), nwins))
         cur.execute(ref)
         natv = cur.fetchone()[0]
+        nsrc = sum(1 for t, _ in cand if t >= lb)  # the rows a batch source for this request needs
+        checked.append((nsrc, req, lb, natv))
         for jit in ("on", "off"):
             for pre in ("on", "off"):
                 cur.execute("SET feature_ext.jit = %s; SET feature_ext.preaggregate = %s" % (jit, pre))
@@ -998,10 +1173,20 @@ def run_long_seed(cur, n, verbose=False):
     cur.execute("RESET feature_ext.jit; RESET feature_ext.preaggregate")
     cur.execute("SELECT rows_taken FROM feature_ext.preagg_stats()")
     took = cur.fetchone()[0] - taken0
+    if text:
+        # the batch check's request: the one needing the fewest source rows
+        # among those with at least 1,100 (a long frame), else the largest
+        # (batch evaluates every source row: its cost grows with their number)
+        big = [c for c in checked if c[0] >= 1100]
+        pick = min(big, key=lambda c: c[0]) if big else max(checked, key=lambda c: c[0])
+        problems += long_text_checks(cur, text, stored, reqs, pick[1:], feats, verbose)
     LONG_STATS["seeds"] += 1
     if long_eligible(wins, feats):
         LONG_STATS["eligible"] += 1
         LONG_STATS["took"] += took > 0
+        if text:
+            LONG_STATS[text["col"] + "_seeds"] += 1
+            LONG_STATS[text["col"] + "_took"] += took > 0
         if any(a in LONG_COND for _, a, _ in feats):
             LONG_STATS["cond_seeds"] += 1
             LONG_STATS["cond_took"] += took > 0
@@ -1013,6 +1198,58 @@ def run_long_seed(cur, n, verbose=False):
     if verbose:
         print("eligible: %s, rows taken as summaries: %d" % (long_eligible(wins, feats), took))
     return problems
+
+def long_text_checks(cur, text, stored, reqs, last, feats, verbose):
+    """Seeds with text conditions or a real column: one request through <name>_batch()
+    (against the native answer), and the OpenMLDB-dialect deployment's
+    requests (JIT on / off x pre-aggregation on / off) against
+    long_om_model."""
+    problems = []
+    req, lb, natv = last
+    cols = "k, ts, v, b, s, f, seq, c, " + text["col"]
+    src = ("SELECT %s FROM (SELECT %s FROM dl WHERE k = %s AND ts <= %d AND ts >= %d UNION ALL "
+           "SELECT %s::text, %d::int8, %s::int, %s::int8, %s::int2, %s::float8, 2147483647, %s::int2, %s::%s"
+           ") x ORDER BY seq" % (cols, cols, sql_value(req[0]), req[1], lb, sql_value(req[0]), req[1],
+                                 *[sql_value(x) for x in req[2:]], text["type"]))
+    cur.execute("SELECT row(x.*)::text FROM dlong_batch(%s) x", (src,))
+    out = cur.fetchall()
+    got = out[-1][0] if out else None
+    if got is None or got[:-1] + ",t)" != natv:
+        problems.append("request %s through dlong_batch: %s, native %s\n  source: %s" % (req, got, natv, src))
+    LONG_STATS["text_batch"] += 1
+    om = text["om"]
+    if om is None:
+        return problems
+    q = long_om_sql(om)
+    if verbose:
+        print("OpenMLDB dialect:", q)
+    cur.execute("SELECT feature_ext.undeploy('dlongom') FROM feature_ext.deployments WHERE name = 'public.dlongom'")
+    cur.execute("SELECT feature_ext.deploy('dlongom', %s)", (q,))
+    cur.execute("SELECT rows_taken FROM feature_ext.preagg_stats()")
+    taken0 = cur.fetchone()[0]
+    for req in reqs:
+        model = long_om_model(om, stored, req)
+        args = "%s::text, %s::int8, %s::int, %s::int8, %s::int2, %s::float8, 0, %s::int2, %s::%s" % (
+            tuple(sql_value(x) for x in req) + (text["type"],))
+        for jit in ("on", "off"):
+            for pre in ("on", "off"):
+                cur.execute("SET feature_ext.jit = %s; SET feature_ext.preaggregate = %s" % (jit, pre))
+                cur.execute("SELECT * FROM dlongom(%s)" % args)
+                got = list(cur.fetchone())
+                if len(got) != len(model) or not all(same(a, b) for a, b in zip(got, model)):
+                    problems.append("OpenMLDB dialect request %s jit %s preaggregate %s: deployed %s, model %s\n"
+                                    "  query: %s" % (req, jit, pre, got, model, q))
+        LONG_STATS["om_requests"] += 1
+    cur.execute("RESET feature_ext.jit; RESET feature_ext.preaggregate")
+    cur.execute("SELECT rows_taken FROM feature_ext.preagg_stats()")
+    took = cur.fetchone()[0] - taken0
+    LONG_STATS["om_seeds"] += 1
+    LONG_STATS["om_took"] += took > 0
+    if verbose:
+        print("OpenMLDB dialect: rows taken as summaries: %d" % took)
+    cur.execute("SELECT feature_ext.undeploy('dlongom')")
+    return problems
+
 
 # ---------------------------------------------------------------- runs
 def table_ddl(rows):
@@ -1416,6 +1653,7 @@ def main():
         cur.execute("SELECT feature_ext.undeploy('dfeat') FROM feature_ext.deployments WHERE name = 'public.dfeat'")
         cur.execute("DROP TABLE IF EXISTS dt")
         cur.execute("SELECT feature_ext.undeploy('dlong') FROM feature_ext.deployments WHERE name = 'public.dlong'")
+        cur.execute("SELECT feature_ext.undeploy('dlongom') FROM feature_ext.deployments WHERE name = 'public.dlongom'")
         cur.execute("DROP TABLE IF EXISTS dl")
         con.close()
         if LONG_STATS["seeds"]:
@@ -1433,6 +1671,22 @@ def main():
                   "summaries taken in %d" % (LONG_STATS["float_seeds"], LONG_STATS["float_took"]))
             if LONG_STATS["float_seeds"] >= 4 and LONG_STATS["float_took"] * 2 < LONG_STATS["float_seeds"]:
                 print("FAIL: float8 summaries were taken in too few long-window seeds with float aggregates")
+                failed += 1
+            print("long windows with text conditions (t text or varchar: = / <>, *_where and FILTER): %d could "
+                  "pre-aggregate, summaries taken in %d; one request through _batch() (text and real seeds) in %d seeds; OpenMLDB "
+                  "dialect: %d seeds (%d requests, each 4 ways, against the model), summaries taken in %d" % (
+                      LONG_STATS["t_seeds"], LONG_STATS["t_took"], LONG_STATS["text_batch"],
+                      LONG_STATS["om_seeds"], LONG_STATS["om_requests"], LONG_STATS["om_took"]))
+            print("long windows with count / min / max (plain, *_where, FILTER) of a real column: %d could "
+                  "pre-aggregate, summaries taken in %d" % (LONG_STATS["r_seeds"], LONG_STATS["r_took"]))
+            if LONG_STATS["r_seeds"] >= 4 and LONG_STATS["r_took"] * 2 < LONG_STATS["r_seeds"]:
+                print("FAIL: float4 summaries were taken in too few long-window seeds with real aggregates")
+                failed += 1
+            if LONG_STATS["t_seeds"] >= 4 and LONG_STATS["t_took"] * 2 < LONG_STATS["t_seeds"]:
+                print("FAIL: text maps were taken in too few long-window seeds with text conditions")
+                failed += 1
+            if LONG_STATS["om_seeds"] >= 4 and LONG_STATS["om_took"] * 2 < LONG_STATS["om_seeds"]:
+                print("FAIL: summaries were taken in too few OpenMLDB-dialect long-window deployments")
                 failed += 1
         print("differential: %d seeds (%d PostgreSQL dialect, %d OpenMLDB dialect), %.1fs; requests ran compiled "
               "code in %d seeds; PostgreSQL dialect: window modifiers in %d seeds, frame model checked against the "
