@@ -1962,6 +1962,10 @@ void compute_stored_columns(DeployPlan *p, int n, Datum *values, bool *isnull, c
             for (int c = 0; c < p->ncomp; c++)
                 peer_cols |= p->comp_win[c] >= 0 && p->comp_rows[c] && p->comp_win_peer[c];
             for (int i = 0; i < n; i++) {
+                // one request of the subquery's plan per row: a long frame
+                // takes seconds, and statement_timeout / cancel must stop it
+                // (the index's read section is left by now)
+                CHECK_FOR_INTERRUPTS();
                 Datum *v = values + size_t(i) * p->natts;
                 bool *nl = isnull + size_t(i) * p->natts;
                 bool peer = peer_cols && !nl[oa - 1] && !rq->tts_isnull[oa - 1] &&

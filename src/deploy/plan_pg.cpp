@@ -359,8 +359,9 @@ void check_ttl(PlanBuild *b, WindowClause *wc, WindowPlan *w, const IndexMeta *o
             return;
         }
         fail(b, ERRCODE_INVALID_PARAMETER_VALUE, window_location(b, wc->winref),
-             psprintf("window \"%s\" of a LAST JOIN subquery reads index \"%s\", whose ttl can drop rows of the "
-                      "window of the row the join takes",
+             psprintf("window \"%s\" of a subquery computed as of each row it feeds (a joined subquery's or "
+                      "the deployment's FROM subquery's own window) reads index \"%s\", whose ttl can drop rows "
+                      "of the window of an older row",
                       wc->name ? wc->name : "", m->name),
              psprintf("ALTER INDEX %s RESET (ttl, ttl_rows, ttl_type), or deploy with options "
                       "'{\"adjust_ttl\": true}'.",
@@ -1170,9 +1171,11 @@ void plan_win_sub(PlanBuild *b, Query *in)
             }
         }
         if (pos[w] && peer[w])
-            win_sub_fail(b, "a RANGE or GROUPS window of the deployment's FROM subquery both orders the row's peers "
-                            "(row_number, lag, first_value, last_value, nth_value) and frames them: not supported",
-                         "Give those functions a ROWS window of their own.");
+            win_sub_fail(b, "a window of the deployment's FROM subquery both orders the row among its peers (row_number, "
+                            "lag, first_value, last_value, nth_value, or any aggregate over a ROWS frame) and reads its "
+                            "peers as a whole (rank, dense_rank, or an aggregate over a RANGE or GROUPS frame): not "
+                            "supported",
+                         "Give each kind of function a window of its own.");
     }
     split_peer_groups(sub, pos, peer);
     // One order column for every window of the subquery (the outer
