@@ -2206,6 +2206,8 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
         *fixes = NIL;
         foreach (lc, b->fixes)
             *fixes = list_append_unique(*fixes, makeString(pstrdup(static_cast<char *>(lfirst(lc)))));
+        if (bound)
+            safe_leave(&pinned);  // (a subquery's plan: else its pinned search_path outlived it)
         return nullptr;
     }
 
