@@ -223,7 +223,7 @@ struct DeployPlan {
     int ncomp;
     ExprState **comp_state;    // per computed column, over req_slot (or row_slot: same layout)
     bool *comp_rows;           // per computed column: computed per stored row too (nullptr: none is)
-    MemoryContext comp_row_cxt;  // compute_stored_columns()'s per-row scratch (made on first use)
+    MemoryContext comp_row_cxt;  // computed columns' per-row scratch (comp_row_context: made on first use)
     // heap_desc with the table's columns under the subquery's names (a
     // column it leaves out under a name no union column has): what union
     // tables' columns match by name; nullptr: heap_desc's names.
@@ -247,8 +247,13 @@ struct DeployPlan {
     TupleTableSlot *row_slot;
     TupleTableSlot *row_jslot = nullptr;  // a union row's own joined row (union_row_inner)
     bool *cols_needed;         // table columns the aggregates read (by attno-1)
-    MemoryContext call_cxt;    // reset after every call
+    MemoryContext call_cxt;    // reset after every call; the aggregates' context (transition values)
     AggState *fake_agg;        // context for transition functions
+    // eval_group()'s per-row context (made on first use): each row's FILTER,
+    // arguments and transition call run in it, and it is reset after the
+    // row, as PostgreSQL's window executor resets its per-input-tuple
+    // context; fake_agg's tmpcontext.
+    MemoryContext agg_row_cxt;
     const char *name;
     struct DeployStats *stats; // shared call statistics (may be nullptr)
     struct CitusRoute *route;  // a Citus distributed table: shard plans by key (functions_pg.cpp), or nullptr
@@ -337,6 +342,8 @@ void compute_request_columns(DeployPlan *p, Datum *values, bool *isnull);
 // decoded), evaluated by PostgreSQL's evaluator over p->row_slot.  Never
 // inside a store read section (an expression may call any function).
 void compute_stored_columns(DeployPlan *p, int n, Datum *values, bool *isnull);
+// The per-row scratch context of computed columns (compute_stored_columns, union tables' compute_pending).
+MemoryContext comp_row_context(DeployPlan *p);
 Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull);
 // Offline: features of each source row (nrows x natts values, by attribute)
 // against the source rows before it, appended to ts in source order.
