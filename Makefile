@@ -35,7 +35,7 @@ SHLIB_LINK  = -lstdc++
 PG_CPPFLAGS += -I$(shell $(PG_CONFIG) --includedir)
 SHLIB_LINK_INTERNAL = $(libpq)
 
-EXTRA_CLEAN = $(DATA_built) test/unit/unit_tests bench/jit_compile $(wildcard src/*.o src/*/*.o test/unit/*.o)
+EXTRA_CLEAN = $(DATA_built) test/unit/unit_tests test/unit/obj bench/jit_compile $(wildcard src/*.o src/*/*.o test/unit/*.o)
 
 # PostgreSQL's own JIT inlining bitcode is not built for our C++ code; the
 # deploy JIT generates its own IR (see docs/DEPLOY.md, JIT).
@@ -66,9 +66,15 @@ UNIT_SRCS   = $(sort $(wildcard test/unit/*.cpp))
 CORE_SRCS   = $(filter-out %_pg.cpp,$(CPP_SRCS))
 UNIT_CXX    = $(CXX) -std=c++17 -O2 -g -Wall -Wno-missing-field-initializers -I$(CURDIR)/include -pthread
 
-test/unit/unit_tests: $(UNIT_SRCS) $(CORE_SRCS) $(wildcard include/feature_ext/*/*.hpp)
-	@mkdir -p test/unit
-	$(UNIT_CXX) $(JIT_CPPFLAGS) -o $@ $(UNIT_SRCS) $(CORE_SRCS) -lgtest -lgtest_main -lpthread $(JIT_LIBS)
+# One object per source (test/unit/obj/, built without PostgreSQL's flags) so
+# `make -j2 unit` compiles on both cores.
+UNIT_OBJS   = $(patsubst %.cpp,test/unit/obj/%.o,$(UNIT_SRCS) $(CORE_SRCS))
+test/unit/obj/%.o: %.cpp $(wildcard include/feature_ext/*/*.hpp)
+	@mkdir -p $(dir $@)
+	$(UNIT_CXX) $(JIT_CPPFLAGS) -c -o $@ $<
+
+test/unit/unit_tests: $(UNIT_OBJS)
+	$(UNIT_CXX) -o $@ $(UNIT_OBJS) -lgtest -lgtest_main -lpthread $(JIT_LIBS)
 
 .PHONY: unit check-layout bench-jit-compile
 unit: check-layout test/unit/unit_tests

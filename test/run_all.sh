@@ -11,7 +11,8 @@
 #      random LAST JOIN / dimension deployments (request = batch = native)
 #      union windows: test/differential/union.py (random second/third tables);
 #      a union window over a LAST JOIN's result: test/differential/union_join.py;
-#      FROM subqueries computing columns windows read: test/differential/from_sub.py
+#      FROM subqueries computing columns windows read: test/differential/from_sub.py;
+#      FROM subqueries with their own window: test/differential/from_sub_window.py
 #   6. dump/restore, memory limit,         test/scripts/*.sh (each exits 0 = pass,
 #      restart / crash scripts               77 = skipped, saying why)
 #   6b. clients: psycopg, pgJDBC,          test/clients/run.sh (docs/CLIENTS.md; on the
@@ -47,7 +48,7 @@ step() {
 # skip_because WHY: a step's command that does not run here (prints why, exits 77).
 skip_because() { echo "skipped: $*"; return 77; }
 in_major_root=${FE_IN_MAJOR_ROOT:-}
-step "unit tests" make -s unit
+step "unit tests" make -s -j2 unit
 step "pg_regress" bash test/run_regress.sh
 [ -x test/run_isolation.sh ] && step "isolation" bash test/run_isolation.sh
 step "security suite" bash test/security/run.sh
@@ -57,6 +58,7 @@ step "differential: joins (request = batch = training_set = native)" python3 tes
 step "differential: union windows (request = batch = training_set = native)" python3 test/differential/union.py
 step "differential: union windows over a LAST JOIN's result" python3 test/differential/union_join.py
 step "differential: FROM subquery computed columns over stored rows (request = batch = training_set = native)" python3 test/differential/from_sub.py
+step "differential: FROM subquery with its own window (request = native, JIT on/off)" python3 test/differential/from_sub_window.py
 for s in test/scripts/*.sh; do
     [ -e "$s" ] || continue
     step "script $(basename "$s" .sh)" bash "$s"

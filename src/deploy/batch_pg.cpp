@@ -565,6 +565,18 @@ void batch_eval_row(DeployPlan *p, int g, const IndexMeta *m, JitPlan *jp, JitGr
 void check_offline(DeployPlan *p, const char *what)
 {
     union_batch_check(p, what);
+    // FROM (SELECT ..., agg(v) OVER w2 AS c FROM t WINDOW w2 AS (...)): a
+    // row's window value is computed by a request of the subquery's plan
+    // against the table's index (DeployPlan::win_sub); the offline engine
+    // replays source rows, which have no place in that index.
+    if (p->win_sub)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("%s of deployment %s is not supported: its FROM subquery has its own window", what,
+                               p->name),
+                        errdetail("The subquery's window values are computed per request from the table's index, "
+                                  "as of each stored row; offline replay does not compute them yet."),
+                        errhint("Call the deployment per row (each request computes them), or compute the "
+                                "features offline with PostgreSQL's window query.")));
     // Over a Citus distributed table the source rows are read through Citus
     // on this node, but a join or a union window would read this node's
     // empty shells of the other tables (each request reads the shards on

@@ -25,6 +25,7 @@ extern "C" {
 #include "executor/executor.h"
 #include "fmgr.h"
 #include "access/genam.h"
+#include "access/htup_details.h"
 #include "funcapi.h"
 #include "utils/datum.h"
 #include "utils/expandeddatum.h"
@@ -335,7 +336,15 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
             g->buf_order = static_cast<int64 *>(palloc(sizeof(int64) * cap));
             g->buf_orderd = static_cast<Datum *>(palloc(sizeof(Datum) * cap));
             g->buf_payloads = static_cast<const uint8 **>(palloc(sizeof(uint8 *) * cap));
+            if (p->win_sub && g->comp_rows) {
+                g->buf_tidb = static_cast<uint32 *>(palloc(sizeof(uint32) * cap));
+                g->buf_tido = static_cast<uint16 *>(palloc(sizeof(uint16) * cap));
+            }
         } else {
+            if (g->buf_tidb) {
+                g->buf_tidb = static_cast<uint32 *>(repalloc(g->buf_tidb, sizeof(uint32) * cap));
+                g->buf_tido = static_cast<uint16 *>(repalloc(g->buf_tido, sizeof(uint16) * cap));
+            }
             g->buf_order = static_cast<int64 *>(repalloc(g->buf_order, sizeof(int64) * cap));
             g->buf_orderd = static_cast<Datum *>(repalloc(g->buf_orderd, sizeof(Datum) * cap));
             g->buf_payloads = static_cast<const uint8 **>(repalloc(g->buf_payloads, sizeof(uint8 *) * cap));
@@ -360,6 +369,8 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
     out->order = g->buf_order;
     out->orderd = g->buf_orderd;
     out->payloads = g->buf_payloads;
+    out->tidb = g->buf_tidb;
+    out->tido = g->buf_tido;
     out->values = decode ? g->buf_values : nullptr;
     out->isnull = decode ? g->buf_isnull : nullptr;
     // The order value as a Datum is needed only by decoding and by
@@ -691,6 +702,8 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
                 out->order = g->buf_order;
                 out->orderd = g->buf_orderd;
                 out->payloads = g->buf_payloads;
+                out->tidb = g->buf_tidb;
+                out->tido = g->buf_tido;
                 if (decode) {
                     MemoryContext old = MemoryContextSwitchTo(p->cxt);
                     g->buf_values = static_cast<Datum *>(repalloc(g->buf_values, sizeof(Datum) * size_t(g->buf_cap) * natts));
@@ -705,6 +718,10 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
             out->order[i] = r.order;
             out->orderd[i] = od;
             out->payloads[i] = r.payload;
+            if (out->tidb) {
+                out->tidb[i] = r.tid_block;
+                out->tido[i] = r.tid_off;
+            }
             if (!decode)
                 continue;
             Datum *v = out->values + size_t(i) * natts;
@@ -737,7 +754,7 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
     // The FROM subquery's computed columns of the rows read, now that the
     // read section is left (their expressions may call any function).
     if (decode && g->comp_rows)
-        compute_stored_columns(p, out->n, out->values, out->isnull);
+        compute_stored_columns(p, out->n, out->values, out->isnull, out->tidb, out->tido);
     return rc;
 }
 
@@ -1919,6 +1936,48 @@ void raise_group_error(DeployPlan *p, JitPlan *jp, int g, const Rows &rows, int6
     raise_kernel_error(rc);
 }
 
+// The window columns (DeployPlan::comp_win) of one row (values / isnull:
+// natts, the table's columns the subquery reads filled): a request of the
+// subquery's plan, whose request row is that row; a stored row (tid) is not
+// read again by it (LAST JOIN subqueries' windows do the same, join_pg.cpp).
+void win_sub_row(DeployPlan *p, Datum *values, bool *isnull, bool stored, uint32 tb, uint16 to)
+{
+    DeployPlan *sub = p->win_sub;
+    if (g_jit && !sub->jit_tried) {  // compiled on first use, in each backend
+        JitObject none;
+        memset(&none, 0, sizeof(none));
+        jit_attach(sub, &none);
+    }
+    sub->sub_row = stored;
+    sub->sub_tid_block = tb;
+    sub->sub_tid_off = to;
+    Datum d = Datum(0);
+    PG_TRY();
+    {
+        d = run_request(sub, values, isnull);
+    }
+    PG_FINALLY();
+    {
+        sub->sub_row = false;
+    }
+    PG_END_TRY();
+    HeapTupleHeader th = DatumGetHeapTupleHeader(d);
+    HeapTupleData tup;
+    tup.t_len = HeapTupleHeaderGetDatumLength(th);
+    ItemPointerSetInvalid(&tup.t_self);
+    tup.t_tableOid = InvalidOid;
+    tup.t_data = th;
+    int n = sub->out_desc->natts;
+    Datum *v = static_cast<Datum *>(palloc(sizeof(Datum) * Max(n, 1)));
+    bool *nl = static_cast<bool *>(palloc(sizeof(bool) * Max(n, 1)));
+    heap_deform_tuple(&tup, sub->out_desc, v, nl);
+    for (int c = 0; c < p->ncomp; c++)
+        if (p->comp_win[c] >= 0) {
+            values[p->nreal + c] = v[p->comp_win[c]];
+            isnull[p->nreal + c] = nl[p->comp_win[c]];
+        }
+}
+
 void compute_request_columns(DeployPlan *p, Datum *values, bool *isnull)
 {
     // FROM (SELECT expr AS c FROM t): the computed columns of the request
@@ -1937,6 +1996,8 @@ void compute_request_columns(DeployPlan *p, Datum *values, bool *isnull)
         if (p->comp_state[c])
             values[p->nreal + c] = ExecEvalExpr(p->comp_state[c], ec, &isnull[p->nreal + c]);
     ec->ecxt_scantuple = saved;
+    if (p->win_sub)  // the request row is in its own windows (the last of its peers)
+        win_sub_row(p, values, isnull, false, 0, 0);
     ExecClearTuple(p->req_slot);
     memcpy(p->req_slot->tts_values, values, sizeof(Datum) * p->natts);
     memcpy(p->req_slot->tts_isnull, isnull, sizeof(bool) * p->natts);
@@ -1950,10 +2011,57 @@ MemoryContext comp_row_context(DeployPlan *p)
     return p->comp_row_cxt;
 }
 
-void compute_stored_columns(DeployPlan *p, int n, Datum *values, bool *isnull)
+void compute_stored_columns(DeployPlan *p, int n, Datum *values, bool *isnull, const uint32 *tidb,
+                            const uint16 *tido)
 {
     if (!p->comp_rows || n <= 0)
         return;
+    if (p->win_sub) {
+        bool any = false;
+        for (int c = 0; c < p->ncomp; c++)
+            any |= p->comp_win[c] >= 0 && p->comp_rows[c];
+        if (any && !tidb)
+            elog(ERROR, "feature_ext: window columns of stored rows without their TIDs");
+        if (any) {
+            // A stored row that is a peer of the request (its order value)
+            // takes the request's value of the columns reading RANGE / GROUPS
+            // windows (the request row is in its frame, which is the
+            // request's); the others are computed from the row's own window.
+            AttrNumber oa = p->win_order_attno;
+            Form_pg_attribute oatt = TupleDescAttr(p->heap_desc, oa - 1);
+            TupleTableSlot *rq = p->req_slot;
+            bool peer_cols = false;
+            for (int c = 0; c < p->ncomp; c++)
+                peer_cols |= p->comp_win[c] >= 0 && p->comp_rows[c] && p->comp_win_peer[c];
+            for (int i = 0; i < n; i++) {
+                Datum *v = values + size_t(i) * p->natts;
+                bool *nl = isnull + size_t(i) * p->natts;
+                bool peer = peer_cols && !nl[oa - 1] && !rq->tts_isnull[oa - 1] &&
+                            datumIsEqual(v[oa - 1], rq->tts_values[oa - 1], oatt->attbyval, oatt->attlen);
+                bool own = false;
+                for (int c = 0; c < p->ncomp; c++)
+                    if (p->comp_win[c] >= 0 && p->comp_rows[c]) {
+                        if (peer && p->comp_win_peer[c]) {
+                            v[p->nreal + c] = rq->tts_values[p->nreal + c];
+                            nl[p->nreal + c] = rq->tts_isnull[p->nreal + c];
+                        } else
+                            own = true;
+                    }
+                if (own) {
+                    Datum *sv = static_cast<Datum *>(palloc(sizeof(Datum) * p->natts));
+                    bool *sn = static_cast<bool *>(palloc(sizeof(bool) * p->natts));
+                    memcpy(sv, v, sizeof(Datum) * p->natts);
+                    memcpy(sn, nl, sizeof(bool) * p->natts);
+                    win_sub_row(p, sv, sn, true, tidb[i], tido[i]);
+                    for (int c = 0; c < p->ncomp; c++)
+                        if (p->comp_win[c] >= 0 && p->comp_rows[c] && !(peer && p->comp_win_peer[c])) {
+                            v[p->nreal + c] = sv[p->nreal + c];
+                            nl[p->nreal + c] = sn[p->nreal + c];
+                        }
+                }
+            }
+        }
+    }
     ExprContext *ec = p->econtext;
     TupleTableSlot *saved = ec->ecxt_scantuple;
     TupleTableSlot *s = p->row_slot;

@@ -1075,6 +1075,213 @@ bool same_signature(const AggPlan *x, const WindowFunc *xf, const WindowFunc *wf
     return true;
 }
 
+// FROM (SELECT ..., sum(v) OVER w2 AS c FROM t WINDOW w2 AS (...)) s: the
+// subquery planned as a deployment of its own over t (DeployPlan::win_sub).
+// A stored row's value is a request of it whose request row is that stored
+// row (identified by its TID, not read again; its peers inserted after it
+// follow it in a ROWS window, GroupPlan::peers_follow), as a LAST JOIN
+// subquery's window is computed (join_pg.cpp, plan_window_sub).
+[[noreturn]] void win_sub_fail(PlanBuild *b, const char *msg, const char *hint)
+{
+    fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, -1, msg, hint);
+}
+
+void plan_win_sub(PlanBuild *b, Query *in)
+{
+    DeployPlan *p = b->p;
+    List *fx = NIL;
+    DeployPlan *sub = plan_sub_query(b->name, static_cast<Query *>(copyObjectImpl(in)), p->cxt, b->fix_flags, &fx);
+    if (!sub) {
+        ListCell *fl;
+        foreach (fl, fx)
+            b->fixes = lappend(b->fixes, strVal(lfirst(fl)));
+        return;
+    }
+    if (sub->joins)
+        win_sub_fail(b, "a LAST JOIN inside the deployment's FROM subquery with its own window is not supported",
+                     "Compute the window in the FROM subquery over its table alone, and join in the outer query.");
+    if (sub->ngroups < 1)
+        win_sub_fail(b, "the deployment's FROM subquery has window functions but no window over its table", nullptr);
+    bool *pos = static_cast<bool *>(palloc0(sizeof(bool) * Max(sub->nwindows, 1)));
+    bool *peer = static_cast<bool *>(palloc0(sizeof(bool) * Max(sub->nwindows, 1)));
+    for (int w = 0; w < sub->nwindows; w++) {
+        WindowPlan *wp = &sub->windows[w];
+        if (sub->groups[wp->group].uni || wp->uni)
+            win_sub_fail(b, "a union window inside the deployment's FROM subquery is not supported",
+                         "The FROM subquery's own windows read its table's rows only.");
+        if (wp->end_kind == kFollowing || wp->end_kind == kUnbounded)
+            win_sub_fail(b, "a window of the deployment's FROM subquery ends at its current row or before",
+                         "Each stored row's window is computed as of that row; a frame reaching FOLLOWING rows is not "
+                         "supported there.");
+        if (wp->start_kind == kUnbounded)
+            win_sub_fail(b, "a window of the deployment's FROM subquery starting at UNBOUNDED PRECEDING is not supported",
+                         "Every stored row an outer window reads computes its own window: an unbounded one would read "
+                         "the key's whole history for each of them (outer rows x key rows).  Give it a bounded frame "
+                         "(ROWS n PRECEDING or RANGE offset PRECEDING).");
+        if (wp->time_first)
+            win_sub_fail(b, "EXCLUDE CURRENT_TIME in a window of the deployment's FROM subquery is not supported",
+                         nullptr);
+        if (wp->mode != kRows && (wp->excl != kExclNone || wp->maxsize > 0))
+            win_sub_fail(b, "EXCLUDE or MAXSIZE in a RANGE or GROUPS window of the deployment's FROM subquery is not "
+                            "supported",
+                         "A stored row that is a peer of the request has the request row in its frame and takes "
+                         "the request's value; with an exclusion the peers' frames differ.  Use a ROWS frame.");
+        if ((wp->excl == kExclGroup || wp->excl == kExclTies) && wp->mode == kRows)
+            win_sub_fail(b, "EXCLUDE GROUP / EXCLUDE TIES in a ROWS window of the deployment's FROM subquery is not "
+                            "supported",
+                         "The row's peers are ordered by insertion there; use EXCLUDE CURRENT ROW or no exclusion.");
+        for (int k = 0; k < sub->naggs; k++) {
+            AggPlan *a = &sub->aggs[k];
+            if (a->window != w)
+                continue;
+            switch (a->wkind) {
+            case kWinLead: case kWinNtile: case kWinPercentRank: case kWinCumeDist:
+                win_sub_fail(b, psprintf("%s over a window of the deployment's FROM subquery is not supported",
+                                         format_procedure(a->aggfnoid)),
+                             "It reads the rows after the row.");
+            case kWinRowNumber: case kWinLag:
+                pos[w] = true;
+                break;
+            case kWinFirstValue: case kWinLastValue: case kWinNthValue:
+                pos[w] = true;
+                peer[w] |= wp->mode != kRows;
+                break;
+            case kWinRank: case kWinDenseRank:
+                peer[w] = true;
+                break;
+            default:
+                if (wp->mode == kRows)
+                    pos[w] = true;
+                else
+                    peer[w] = true;
+            }
+        }
+        if (pos[w] && peer[w])
+            win_sub_fail(b, "a RANGE or GROUPS window of the deployment's FROM subquery both orders the row's peers "
+                            "(row_number, lag, first_value, last_value, nth_value) and frames them: not supported",
+                         "Give those functions a ROWS window of their own.");
+    }
+    int ng = sub->ngroups;
+    for (int g = 0; g < ng; g++) {
+        bool any_pos = false, any_peer = false;
+        for (int w = 0; w < sub->nwindows; w++)
+            if (sub->windows[w].group == g) {
+                any_pos |= pos[w];
+                any_peer |= peer[w];
+            }
+        sub->groups[g].peers_follow = any_pos;
+        if (any_pos && any_peer) {
+            int ng2 = sub->ngroups++;
+            sub->groups[ng2] = sub->groups[g];
+            sub->groups[g].peers_follow = false;
+            sub->groups[ng2].peers_follow = true;
+            for (int w = 0; w < sub->nwindows; w++)
+                if (sub->windows[w].group == g && pos[w])
+                    sub->windows[w].group = ng2;
+        }
+    }
+    // One order column for every window of the subquery (the outer
+    // windows' too, checked in plan_agg): a stored row read by an outer
+    // window precedes the request in it.
+    for (int g = 1; g < sub->ngroups; g++)
+        if (sub->groups[g].order_attno != sub->groups[0].order_attno)
+            win_sub_fail(b, "the windows of the deployment's FROM subquery are ordered by different columns",
+                         "Order them by the outer windows' ORDER BY column.");
+    p->win_order_attno = sub->groups[0].order_attno;
+    p->win_sub = sub;
+}
+
+void win_sub_aggs(Node *n, Bitmapset **out)
+{
+    if (!n)
+        return;
+    if (IsA(n, Param) && reinterpret_cast<Param *>(n)->paramkind == PARAM_EXEC) {
+        *out = bms_add_member(*out, reinterpret_cast<Param *>(n)->paramid);
+        return;
+    }
+    if (IsA(n, List)) {
+        ListCell *lc;
+        foreach (lc, reinterpret_cast<List *>(n))
+            win_sub_aggs(static_cast<Node *>(lfirst(lc)), out);
+        return;
+    }
+    struct W {
+        static bool walk(Node *x, void *ctx)
+        {
+            if (!x)
+                return false;
+            if (IsA(x, Param) && reinterpret_cast<Param *>(x)->paramkind == PARAM_EXEC) {
+                Bitmapset **o = static_cast<Bitmapset **>(ctx);
+                *o = bms_add_member(*o, reinterpret_cast<Param *>(x)->paramid);
+                return false;
+            }
+            return expression_tree_walker(x, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(walk)), ctx);
+        }
+    };
+    (void) W::walk(n, out);
+}
+
+// Whether computed column c (a window column) takes the request's value in
+// a stored row that is the request's peer: it reads RANGE / GROUPS windows
+// only (a stored peer's frame is the request's, the request row in it, as in
+// PostgreSQL's frame over the table and the request row).  A column reading
+// ROWS windows is computed from the row's own rows (the request row follows
+// it); one reading both is refused.
+bool win_sub_peer_shared(PlanBuild *b, int c)
+{
+    DeployPlan *p = b->p, *sub = p->win_sub;
+    int o = p->comp_win[c];
+    Node *e = static_cast<Node *>(list_nth(sub->out_exprs, o));
+    Bitmapset *aggs = nullptr;
+    win_sub_aggs(e, &aggs);
+    bool rows = false, range = false;
+    int x = -1;
+    while ((x = bms_next_member(aggs, x)) >= 0) {
+        const WindowPlan *wp = &sub->windows[sub->aggs[x].window];
+        if (sub->groups[wp->group].peers_follow)
+            rows = true;
+        else
+            range = true;
+    }
+    if (rows && range)
+        win_sub_fail(b, psprintf("column \"%s\" of the deployment's FROM subquery reads both a ROWS window and a RANGE "
+                                 "or GROUPS window (or functions of the row's position)",
+                                 NameStr(TupleDescAttr(p->heap_desc, p->nreal + c)->attname)),
+                     "Compute them in two columns and combine them in the outer query.");
+    return range;
+}
+
+
+// An outer window's group reading window column c of stored rows: the rows
+// it reads are in the subquery windows' partition of the request (their
+// PARTITION BY columns are among the group's keys) and precede the request
+// in their order (the same ORDER BY column).
+void win_sub_check_group(PlanBuild *b, const GroupPlan *gp, int c)
+{
+    DeployPlan *p = b->p, *sub = p->win_sub;
+    const char *cn = NameStr(TupleDescAttr(p->heap_desc, p->nreal + c)->attname);
+    if (gp->uni)
+        win_sub_fail(b, psprintf("a union window reads \"%s\", a window column of the deployment's FROM subquery", cn),
+                     "Read the FROM subquery's window columns in windows over its table.");
+    if (gp->order_attno != p->win_order_attno)
+        win_sub_fail(b, psprintf("a window reads \"%s\", a window column of the deployment's FROM subquery, and is "
+                                 "ordered by another column than the subquery's windows", cn),
+                     "Order the outer window and the subquery's windows by the same column.");
+    for (int g = 0; g < sub->ngroups; g++)
+        for (int k = 0; k < sub->groups[g].nkeys; k++) {
+            bool in = false;
+            for (int j = 0; j < gp->nkeys; j++)
+                in |= gp->key_attnos[j] == sub->groups[g].key_attnos[k];
+            if (!in)
+                win_sub_fail(b, psprintf("a window reads \"%s\", a window column of the deployment's FROM subquery, "
+                                         "whose window is partitioned by \"%s\", which the outer window's PARTITION "
+                                         "BY does not hold", cn,
+                                         NameStr(TupleDescAttr(p->heap_desc, sub->groups[g].key_attnos[k] - 1)->attname)),
+                             "Partition the subquery's windows by the outer window's PARTITION BY columns (or some "
+                             "of them).");
+        }
+}
+
 void plan_agg(PlanBuild *b, WindowFunc *wf, AggPlan *a, int k)
 {
     memset(a, 0, sizeof(*a));
@@ -1111,6 +1318,8 @@ void plan_agg(PlanBuild *b, WindowFunc *wf, AggPlan *a, int k)
                          "volatile function (random(), clock_timestamp(), nextval() ...) would give another value each "
                          "time.  Store the value in a column of the table, or compute it with stable or immutable "
                          "functions.");
+                if (b->p->comp_win && b->p->comp_win[c] >= 0 && b->p->win_sub)
+                    win_sub_check_group(b, gp, c);
                 b->p->comp_rows[c] = true;
                 gp->comp_rows = true;
                 mark_columns(b->comp_expr[c], b);  // its inputs are decoded for stored rows
@@ -1880,6 +2089,29 @@ DeployPlan *plan_impl(const char *name, const char *query, const char *tree, Que
             TargetEntry *ct = static_cast<TargetEntry *>(list_nth(computed, c));
             Node *e = reinterpret_cast<Node *>(ct->expr);
             const char *cn = ct->resname + strlen(kComputedPrefix);
+            if (IsA(e, SubLink)) {
+                // A column reading the subquery's own window functions
+                // (from_subquery_rewrite): output subLinkId of the subquery
+                // planned as a deployment of its own (plan_win_sub).
+                SubLink *sl = reinterpret_cast<SubLink *>(e);
+                Node *we = sl->testexpr;
+                TupleDescInitEntry(p->heap_desc, AttrNumber(p->nreal + c + 1), cn, exprType(we), exprTypmod(we), 0);
+                TupleDescInitEntryCollation(p->heap_desc, AttrNumber(p->nreal + c + 1), exprCollation(we));
+                if (!p->comp_win) {
+                    p->comp_win = static_cast<int *>(palloc(sizeof(int) * p->ncomp));
+                    p->comp_win_peer = static_cast<bool *>(palloc0(sizeof(bool) * p->ncomp));
+                    for (int x = 0; x < p->ncomp; x++)
+                        p->comp_win[x] = -1;
+                    plan_win_sub(b, reinterpret_cast<Query *>(sl->subselect));
+                }
+                p->comp_win[c] = sl->subLinkId - 1;
+                // (what it reads of the table: every column of the subquery,
+                // its windows' PARTITION BY and ORDER BY too)
+                b->comp_expr[c] = reinterpret_cast<Node *>(copyObjectImpl(reinterpret_cast<Query *>(sl->subselect)->targetList));
+                if (p->win_sub)
+                    p->comp_win_peer[c] = win_sub_peer_shared(b, c);
+                continue;
+            }
             // (a computed column named as a column of the table shadows it,
             // as in the subquery: union tables' columns match it by name)
             TupleDescInitEntry(p->heap_desc, AttrNumber(p->nreal + c + 1), cn, exprType(e), exprTypmod(e), 0);

@@ -19,6 +19,7 @@ extern "C" {
 #include "tcop/tcopprot.h"
 #include "miscadmin.h"
 #include "optimizer/optimizer.h"
+#include "optimizer/clauses.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -1613,14 +1614,105 @@ bool whole_row_walker(Node *node, void *ctx)
 
 }  // namespace
 
+namespace {
+
+// map_sub_vars over a whole query with joins: the subquery's Vars at any
+// level (a LATERAL subquery reads them one level up, a join's alias
+// variables, ON conditions).
+struct SubMapLv {
+    SubMap *m;
+    int level;
+};
+
+Node *map_sub_vars_lv(Node *node, void *ctx)
+{
+    if (!node)
+        return nullptr;
+    auto *c = static_cast<SubMapLv *>(ctx);
+    if (IsA(node, Var)) {
+        Var *v = reinterpret_cast<Var *>(node);
+        if (int(v->varlevelsup) == c->level && v->varno == 1) {
+            if (v->varattno <= 0 || v->varattno > c->m->n)
+                ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                                errmsg("the deployment's FROM subquery is read as a whole row"),
+                                errhint("Name its columns.")));
+            Var *nv = makeVar(1, c->m->attno[v->varattno - 1], v->vartype, v->vartypmod, v->varcollid,
+                              v->varlevelsup);
+            nv->location = v->location;
+            return reinterpret_cast<Node *>(nv);
+        }
+        return node;
+    }
+    if (IsA(node, Query)) {
+        c->level++;
+        Node *r = reinterpret_cast<Node *>(query_tree_mutator(
+            reinterpret_cast<Query *>(node), reinterpret_cast<Node *(*)()>(reinterpret_cast<void (*)()>(map_sub_vars_lv)),
+            ctx, 0));
+        c->level--;
+        return r;
+    }
+    return expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(reinterpret_cast<void (*)()>(map_sub_vars_lv)),
+                                   ctx);
+}
+
+// A Var of the deployment's table (varno 1, at the walk's level) past its
+// own columns: a column the FROM subquery computes.
+struct CompVarWalk {
+    int level;
+    int nreal;
+    const Var *found;
+};
+
+bool comp_var_walker(Node *node, void *ctx)
+{
+    if (!node)
+        return false;
+    auto *c = static_cast<CompVarWalk *>(ctx);
+    if (IsA(node, Var)) {
+        const Var *v = reinterpret_cast<Var *>(node);
+        if (int(v->varlevelsup) == c->level && v->varno == 1 && v->varattno > c->nreal) {
+            c->found = v;
+            return true;
+        }
+        return false;
+    }
+    if (IsA(node, Query)) {
+        c->level++;
+        bool r = query_tree_walker(reinterpret_cast<Query *>(node),
+                                   reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(comp_var_walker)), ctx, 0);
+        c->level--;
+        return r;
+    }
+    return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(comp_var_walker)),
+                                  ctx);
+}
+
+// FROM (subquery) x LEFT JOIN LATERAL (...) ... : the subquery is the
+// first item of the join tree (the deployment's table, then its joins).
+bool sub_first_of_joins(Query *q)
+{
+    if (list_length(q->rtable) < 2 || list_length(q->jointree->fromlist) != 1)
+        return false;
+    Node *n = static_cast<Node *>(linitial(q->jointree->fromlist));
+    while (IsA(n, JoinExpr))
+        n = reinterpret_cast<JoinExpr *>(n)->larg;
+    return IsA(n, RangeTblRef) && reinterpret_cast<RangeTblRef *>(n)->rtindex == 1;
+}
+
+}  // namespace
+
 bool from_subquery_rewrite(Query *q)
 {
-    if (list_length(q->rtable) != 1)
+    bool joins = list_length(q->rtable) != 1;
+    if (joins && !sub_first_of_joins(q))
         return false;
     RangeTblEntry *rte = linitial_node(RangeTblEntry, q->rtable);
     if (rte->rtekind != RTE_SUBQUERY || !rte->subquery || rte->subquery->setOperations)
         return false;
     Query *in = rte->subquery;
+    // (the subquery as written: its own windows are planned over the table
+    // as a sub-plan, DeployPlan::win_sub)
+    Query *win_in = in->hasWindowFuncs ? static_cast<Query *>(copyObjectImpl(in)) : nullptr;
     if (in->commandType != CMD_SELECT || list_length(in->jointree->fromlist) != 1 ||
         !IsA(linitial(in->jointree->fromlist), RangeTblRef) ||
         rt_fetch(linitial_node(RangeTblRef, in->jointree->fromlist)->rtindex, in->rtable)->rtekind != RTE_RELATION)
@@ -1640,8 +1732,6 @@ bool from_subquery_rewrite(Query *q)
         refuse_sub("LIMIT or OFFSET");
     if (in->sortClause)
         refuse_sub("ORDER BY");
-    if (in->hasWindowFuncs)
-        refuse_sub("a window function");
     if (in->hasTargetSRFs)
         refuse_sub("a set-returning function");
     if (in->hasSubLinks || in->cteList)
@@ -1689,7 +1779,27 @@ bool from_subquery_rewrite(Query *q)
                                    "(or a system column)", te->resname ? te->resname : "?column?"),
                             errhint("Name the table's columns it reads (ROW(a, b) or the columns themselves).")));
         else {
-            // a computed column: a virtual attribute of the request row
+            // a computed column: a virtual attribute of the request row.  One
+            // reading the subquery's own window functions is a SubLink
+            // standing for output subLinkId of the subquery (subselect)
+            // planned as a deployment of its own (plan_impl: win_sub).
+            if (win_in && contain_window_function(e)) {
+                SubLink *sl = makeNode(SubLink);
+                sl->subLinkType = EXPR_SUBLINK;
+                int outno = 0;
+                ListCell *oc;
+                foreach (oc, in->targetList) {
+                    if (!lfirst_node(TargetEntry, oc)->resjunk)
+                        outno++;
+                    if (lfirst(oc) == te)
+                        break;
+                }
+                sl->subLinkId = outno;
+                sl->testexpr = static_cast<Node *>(copyObjectImpl(e));
+                sl->subselect = static_cast<Node *>(copyObjectImpl(win_in));
+                sl->location = exprLocation(e);
+                e = reinterpret_cast<Node *>(sl);
+            }
             TargetEntry *ct = makeTargetEntry(static_cast<Expr *>(copyObjectImpl(e)), 0,
                                               psprintf("%s%s", kComputedPrefix, te->resname ? te->resname : "?column?"),
                                               true);
@@ -1697,13 +1807,50 @@ bool from_subquery_rewrite(Query *q)
             m.attno[m.n++] = AttrNumber(nreal + list_length(comp));
         }
     }
-    q->targetList = reinterpret_cast<List *>(map_sub_vars(reinterpret_cast<Node *>(q->targetList), &m));
-    if (q->jointree->quals)
-        q->jointree->quals = map_sub_vars(q->jointree->quals, &m);
     RangeTblEntry *nr = static_cast<RangeTblEntry *>(copyObjectImpl(rel));
     nr->inFromCl = true;
-    compat::move_relation_rte(q, in, nr);
-    q->rtable = list_make1(nr);
+    if (!joins) {
+        q->targetList = reinterpret_cast<List *>(map_sub_vars(reinterpret_cast<Node *>(q->targetList), &m));
+        if (q->jointree->quals)
+            q->jointree->quals = map_sub_vars(q->jointree->quals, &m);
+        compat::move_relation_rte(q, in, nr);
+        q->rtable = list_make1(nr);
+    } else {
+        // (the subquery's own entry is replaced first: its query is not mapped)
+        linitial(q->rtable) = nr;
+        SubMapLv lv{&m, 0};
+        Query *mq = query_tree_mutator(q, reinterpret_cast<Node *(*)()>(reinterpret_cast<void (*)()>(map_sub_vars_lv)),
+                                       &lv, 0);
+        *q = *mq;
+        linitial(q->rtable) = nr;
+        // The joins read the table's own columns: a computed one in an ON
+        // condition or a LATERAL subquery is refused (the joins look up
+        // their rows from the table's row).
+        CompVarWalk cw{0, nreal, nullptr};
+        bool found = comp_var_walker(reinterpret_cast<Node *>(q->jointree), &cw);
+        for (int i = 1; !found && i < list_length(q->rtable); i++) {
+            RangeTblEntry *jr = static_cast<RangeTblEntry *>(list_nth(q->rtable, i));
+            if (jr->rtekind == RTE_SUBQUERY && jr->subquery)
+                found = comp_var_walker(reinterpret_cast<Node *>(jr->subquery), &cw);
+        }
+        if (found) {
+            const char *cn = "?column?";
+            int k = 0;
+            foreach (lc, comp) {
+                if (nreal + ++k == cw.found->varattno)
+                    cn = lfirst_node(TargetEntry, lc)->resname + strlen(kComputedPrefix);
+            }
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("a join of the deployment reads \"%s\", a column its FROM subquery computes", cn),
+                            errhint("Join on columns of the table itself (the subquery's plain columns).")));
+        }
+#if PG_VERSION_NUM >= 160000
+        // (appended: a dimension join's table has its own entry)
+        RTEPermissionInfo *pi = getRTEPermissionInfo(in->rteperminfos, nr);
+        q->rteperminfos = lappend(q->rteperminfos, copyObjectImpl(pi));
+        nr->perminfoindex = list_length(q->rteperminfos);
+#endif
+    }
     foreach (lc, comp) {
         TargetEntry *ct = lfirst_node(TargetEntry, lc);
         ct->resno = AttrNumber(list_length(q->targetList) + 1);

@@ -276,6 +276,8 @@ public:
                     j = inner;
                 else if (simple_subquery(j))  // FROM (SELECT a, int(b) AS c FROM name): computed_from()
                     return subquery_table(j);
+                else if (window_subquery(j))  // FROM (SELECT ..., sum(b) OVER w2 AS c FROM name WINDOW w2 AS ...)
+                    return subquery_table(j);
                 else {
                     size_t a = 0;
                     if (hoistable_join(j, &a))  // FROM (SELECT ... FROM name LAST JOIN ...) s: lifted
@@ -653,6 +655,26 @@ private:
         return true;
     }
 
+    // Is the "(" at open a subquery over one table with its own WINDOW
+    // clause (no join, WHERE, grouping or union)?  The deployment's FROM
+    // subquery with its own window (deploy/union_pg.cpp,
+    // from_subquery_rewrite: DeployPlan::win_sub): its table is the
+    // deployment's, its WINDOW clause translated as the query's.
+    bool window_subquery(size_t open) const
+    {
+        if (open + 1 >= toks_.size() || !is_op(toks_[open], "(") || !is_kw(toks_[open + 1], "SELECT"))
+            return false;
+        size_t close = match(open);
+        bool window = false;
+        for (size_t k = open + 2; k < close; k++) {
+            if (is_kw(toks_[k], "JOIN") || is_kw(toks_[k], "GROUP") || is_kw(toks_[k], "UNION") ||
+                is_kw(toks_[k], "WHERE") || (is_op(toks_[k], "(") && k + 1 < close && is_kw(toks_[k + 1], "SELECT")))
+                return false;
+            window |= is_kw(toks_[k], "WINDOW");
+        }
+        return window;
+    }
+
     // Is the "(" at open a subquery with a select list over one table only
     // (no join, WHERE, grouping, window or union)?
     bool simple_subquery(size_t open) const
@@ -902,7 +924,10 @@ private:
             if (is_op(t, "(")) {
                 depth++;
                 bool lj = i >= 2 && is_kw(toks_[i - 1], "JOIN") && is_kw(toks_[i - 2], "LAST");
-                parens.push_back(lj ? subquery_table(i) : std::string());
+                // (the deployment's FROM subquery with its own window: its
+                // table is the deployment's, whose columns are named alone)
+                bool mainw = depth == 1 && i >= 1 && is_kw(toks_[i - 1], "FROM") && window_subquery(i);
+                parens.push_back(lj ? subquery_table(i) : mainw ? std::string(kMainSub) : std::string());
             } else if (is_op(t, ")")) {
                 depth--;
                 if (!parens.empty())
@@ -1234,7 +1259,8 @@ private:
         OrderType ot = OrderType::kOther;
         if (!rows)
             ot = sub_table_.empty() && computed_types_.count(w.order_col) ? computed_types_.at(w.order_col)
-                 : type_of_ ? (*type_of_)(sub_table_.empty() ? w.order_col : sub_table_ + "." + w.order_col)
+                 : type_of_ ? (*type_of_)(sub_table_.empty() || sub_table_ == kMainSub ? w.order_col
+                                                                                     : sub_table_ + "." + w.order_col)
                             : OrderType::kOther;
         if (ot == OrderType::kNotAColumn)
             ot = OrderType::kOther;
@@ -1647,6 +1673,8 @@ private:
     std::string trailing_;
     std::vector<Window> named_;
     std::string sub_table_;  // windows(): the LAST JOIN subquery's table of the window being translated
+                             // (kMainSub: the deployment's FROM subquery with its own window)
+    static constexpr const char *kMainSub = "\x01main";
 };
 
 }  // namespace

@@ -162,6 +162,8 @@ struct GroupPlan {
     bool *buf_isnull;
     int buf_values_cap;
     const uint8 **buf_payloads;
+    uint32 *buf_tidb;          // the rows' heap TIDs (comp_rows with window columns: DeployPlan::win_sub)
+    uint16 *buf_tido;
     // Pre-aggregation (docs/DEPLOY.md, "Long windows"): 0 not decided yet,
     // 1 never (a short window or an aggregate without summaries), 2 when
     // the request allows; the summaries taken by the last collect.
@@ -224,6 +226,18 @@ struct DeployPlan {
     ExprState **comp_state;    // per computed column, over req_slot (or row_slot: same layout)
     bool *comp_rows;           // per computed column: computed per stored row too (nullptr: none is)
     MemoryContext comp_row_cxt;  // computed columns' per-row scratch (comp_row_context: made on first use)
+    // FROM (SELECT ..., sum(v) OVER w2 AS c FROM t WINDOW w2 AS (...)): the
+    // subquery planned as a deployment of its own over t (sub_plan); a
+    // computed column c with comp_win[c] >= 0 is its output comp_win[c]
+    // (0-based), computed for the request row by a request of win_sub and
+    // for a stored row by a request whose request row is that stored row
+    // (sub_row, its TID); comp_win_peer[c]: a stored row that is a peer of
+    // the request (equal order value) takes the request's value (its
+    // RANGE / GROUPS frame holds the request row, and is the request's).
+    struct DeployPlan *win_sub;
+    int *comp_win;             // nullptr: no window column
+    bool *comp_win_peer;
+    AttrNumber win_order_attno;
     // heap_desc with the table's columns under the subquery's names (a
     // column it leaves out under a name no union column has): what union
     // tables' columns match by name; nullptr: heap_desc's names.
@@ -341,7 +355,10 @@ void compute_request_columns(DeployPlan *p, Datum *values, bool *isnull);
 // of n stored rows (values/isnull: n * natts, the table's columns they read
 // decoded), evaluated by PostgreSQL's evaluator over p->row_slot.  Never
 // inside a store read section (an expression may call any function).
-void compute_stored_columns(DeployPlan *p, int n, Datum *values, bool *isnull);
+// Window columns (comp_win) need the rows' heap TIDs (tidb / tido, or
+// nullptr: an error if the plan has any).
+void compute_stored_columns(DeployPlan *p, int n, Datum *values, bool *isnull, const uint32 *tidb = nullptr,
+                            const uint16 *tido = nullptr);
 // The per-row scratch context of computed columns (compute_stored_columns, union tables' compute_pending).
 MemoryContext comp_row_context(DeployPlan *p);
 Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull);

@@ -81,6 +81,8 @@ struct Rows {
     Datum *values;    // n * natts, by attribute
     bool *isnull;
     const uint8 **payloads;  // JIT groups: the stored rows' payloads
+    uint32 *tidb = nullptr;  // heap TIDs (groups reading window columns of the FROM subquery)
+    uint16 *tido = nullptr;
     int64 skipped = 0;
     const PreaggAcc *pa = nullptr;
     // Union rows with joined columns of their own (union_row_inner()):
