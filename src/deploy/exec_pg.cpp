@@ -28,6 +28,7 @@ extern "C" {
 #include "access/htup_details.h"
 #include "funcapi.h"
 #include "utils/datum.h"
+#include "utils/expandeddatum.h"
 #include "utils/float.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
@@ -1725,10 +1726,156 @@ void eval_winfn(DeployPlan *p, AggPlan *a, const Rows *rows, const Frame &f, Par
     }
 }
 
+// eval_group()'s per-row context: made on first use, with the
+// ExprContext that AggGetTempMemoryContext() reads (fake_agg's tmpcontext).
+MemoryContext agg_row_context(DeployPlan *p)
+{
+    if (!p->agg_row_cxt) {
+        MemoryContext cxt = AllocSetContextCreate(p->cxt, "feature_ext aggregate row", ALLOCSET_DEFAULT_SIZES);
+        ExprContext *tmp = static_cast<ExprContext *>(MemoryContextAllocZero(p->cxt, sizeof(ExprContext)));
+        tmp->type = T_ExprContext;
+        tmp->ecxt_per_tuple_memory = cxt;
+        tmp->ecxt_per_query_memory = p->cxt;
+        p->fake_agg->tmpcontext = tmp;
+        p->agg_row_cxt = cxt;
+    }
+    return p->agg_row_cxt;
+}
+
+// An interpreted aggregate over the frame, in ascending order, with
+// PostgreSQL's transition-value rules (nodeWindowAgg.c's
+// advance_windowaggregate):
+// - each row's FILTER, arguments and transition call run in the per-row
+//   context, reset after the row: a request's memory does not grow with
+//   what the argument expressions allocate (repeat(s, 500) per row);
+// - the transition value lives in the aggregate context (call_cxt, fake_agg's
+//   curaggcontext): a by-reference value the transition function returns
+//   that is not its first input is copied there (it may point into the
+//   row's arguments: text min / max return one of their inputs), unless it
+//   is a read/write expanded object already owned by that context, and the
+//   previous value is freed;
+// - a strict transition function skips rows with a NULL argument; with a
+//   NULL initial value the first row that passes becomes the value (copied);
+//   once it returned NULL the value stays NULL (the rows after are skipped).
+// The final function runs in the caller's context (call_cxt) on the value
+// made read-only, as PostgreSQL's finalize_windowaggregate.
+void advance_aggregate(DeployPlan *p, AggPlan *a, const Rows &rows, const Frame &f, ParamExecData *pr)
+{
+    ExprContext *ec = p->econtext;
+    MemoryContext aggcxt = p->call_cxt;
+    MemoryContext rowcxt = agg_row_context(p);
+    MemoryContext keep = CurrentMemoryContext;
+    MemoryContextReset(rowcxt);  // (what an error left behind)
+    Datum state = Datum(0);
+    bool state_null = a->init_null;
+    if (!a->init_null) {
+        MemoryContextSwitchTo(aggcxt);
+        state = datumCopy(a->init_value, a->transtypbyval, a->transtyplen);
+        MemoryContextSwitchTo(keep);
+    }
+    bool started = false;  // a row reached the transition value (PostgreSQL's transValueCount > 0)
+    LOCAL_FCINFO(fc, FUNC_MAX_ARGS);
+    InitFunctionCallInfoData(*fc, &a->transfn, a->nargs + 1, a->collation, reinterpret_cast<Node *>(p->fake_agg),
+                             nullptr);
+    // One row, in the per-row context.
+    auto advance = [&]() {
+        if (a->filter) {
+            bool fnull;
+            Datum fv = ExecEvalExpr(a->filter, ec, &fnull);
+            if (fnull || !DatumGetBool(fv))
+                return;
+        }
+        bool anynull = false;
+        for (int i = 0; i < a->nargs; i++) {
+            fc->args[i + 1].value = ExecEvalExpr(a->args[i], ec, &fc->args[i + 1].isnull);
+            anynull |= fc->args[i + 1].isnull;
+        }
+        if (a->trans_strict) {
+            if (anynull)
+                return;
+            if (state_null) {
+                if (started)
+                    return;  // the strict function returned NULL: NULL to the end
+                MemoryContextSwitchTo(aggcxt);
+                state = datumCopy(fc->args[1].value, a->transtypbyval, a->transtyplen);
+                MemoryContextSwitchTo(rowcxt);
+                state_null = false;
+                started = true;
+                return;
+            }
+        }
+        fc->args[0].value = state;
+        fc->args[0].isnull = state_null;
+        fc->isnull = false;
+        Datum nv = FunctionCallInvoke(fc);
+        bool nv_null = fc->isnull;
+        started = true;
+        if (!a->transtypbyval && DatumGetPointer(nv) != DatumGetPointer(state)) {
+            if (!nv_null &&
+                !(DatumIsReadWriteExpandedObject(nv, false, a->transtyplen) &&
+                  MemoryContextGetParent(DatumGetEOHP(nv)->eoh_context) == aggcxt)) {
+                MemoryContextSwitchTo(aggcxt);
+                nv = datumCopy(nv, false, a->transtyplen);
+                MemoryContextSwitchTo(rowcxt);
+            }
+            if (!state_null) {
+                if (DatumIsReadWriteExpandedObject(state, false, a->transtyplen))
+                    DeleteExpandedObject(state);
+                else
+                    pfree(DatumGetPointer(state));
+            }
+        }
+        state = nv_null ? Datum(0) : nv;
+        state_null = nv_null;
+    };
+    for (int pos = Max(f.from, 0); pos <= Min(f.to, rows.n); pos++) {
+        bool is_req = pos == rows.n;
+        if (is_req && f.skip_request)
+            continue;
+        if (!is_req && f.skip_peers && pos >= f.peers_from)
+            continue;
+        if (is_req)
+            ec->ecxt_scantuple = p->req_slot;
+        else {
+            set_row_slot(p, &rows, asc_to_idx(rows.n, pos));
+            ec->ecxt_scantuple = p->row_slot;
+        }
+        if (rows.nj > 0)  // a union row's own joined columns
+            union_row_inner(p, &rows, is_req ? -1 : asc_to_idx(rows.n, pos));
+        MemoryContextSwitchTo(rowcxt);
+        advance();
+        MemoryContextSwitchTo(keep);
+        MemoryContextReset(rowcxt);
+    }
+    if (rows.nj > 0)
+        union_row_inner(p, &rows, -1);  // the request's joined row again (outputs read it)
+    if (a->has_final) {
+        if (a->final_strict && state_null) {
+            pr->value = 0;
+            pr->isnull = true;
+        } else {
+            LOCAL_FCINFO(ff, FUNC_MAX_ARGS);
+            InitFunctionCallInfoData(*ff, &a->finalfn, a->nfinalargs, a->collation,
+                                     reinterpret_cast<Node *>(p->fake_agg), nullptr);
+            ff->args[0].value = MakeExpandedObjectReadOnly(state, state_null, a->transtyplen);
+            ff->args[0].isnull = state_null;
+            for (int i = 1; i < a->nfinalargs; i++) {
+                ff->args[i].value = 0;
+                ff->args[i].isnull = true;
+            }
+            Datum r = FunctionCallInvoke(ff);
+            pr->isnull = ff->isnull;
+            pr->value = MakeExpandedObjectReadOnly(r, ff->isnull, a->result_typlen);
+        }
+    } else {
+        pr->value = MakeExpandedObjectReadOnly(state, state_null, a->transtyplen);
+        pr->isnull = state_null;
+    }
+}
+
 void eval_group(DeployPlan *p, int g, const Rows &rows, int64 base, Datum based, const Datum *values,
                 const bool *isnull, const bool *skip)
 {
-    ExprContext *ec = p->econtext;
     for (int w = 0; w < p->nwindows; w++) {
         WindowPlan *wp = &p->windows[w];
         if (wp->group != g)
@@ -1766,76 +1913,7 @@ void eval_group(DeployPlan *p, int g, const Rows &rows, int64 base, Datum based,
             if (rows.skipped > 0)
                 elog(ERROR, "feature_ext: aggregate without block summaries in a pre-aggregated window");
             agg_ready(p, a);
-            Datum state = a->init_null ? Datum(0) : datumCopy(a->init_value, a->transtypbyval, a->transtyplen);
-            bool state_null = a->init_null;
-            LOCAL_FCINFO(fc, FUNC_MAX_ARGS);
-            InitFunctionCallInfoData(*fc, &a->transfn, a->nargs + 1, a->collation,
-                                     reinterpret_cast<Node *>(p->fake_agg), nullptr);
-            for (int pos = Max(f.from, 0); pos <= Min(f.to, rows.n); pos++) {
-                bool is_req = pos == rows.n;
-                if (is_req && f.skip_request)
-                    continue;
-                if (!is_req && f.skip_peers && pos >= f.peers_from)
-                    continue;
-                if (is_req)
-                    ec->ecxt_scantuple = p->req_slot;
-                else {
-                    set_row_slot(p, &rows, asc_to_idx(rows.n, pos));
-                    ec->ecxt_scantuple = p->row_slot;
-                }
-                if (rows.nj > 0)  // a union row's own joined columns
-                    union_row_inner(p, &rows, is_req ? -1 : asc_to_idx(rows.n, pos));
-                if (a->filter) {
-                    bool fnull;
-                    Datum fv = ExecEvalExpr(a->filter, ec, &fnull);
-                    if (fnull || !DatumGetBool(fv))
-                        continue;
-                }
-                bool anynull = false;
-                for (int i = 0; i < a->nargs; i++) {
-                    fc->args[i + 1].value = ExecEvalExpr(a->args[i], ec, &fc->args[i + 1].isnull);
-                    anynull |= fc->args[i + 1].isnull;
-                }
-                if (a->trans_strict) {
-                    if (anynull)
-                        continue;
-                    if (state_null) {
-                        // First non-null input becomes the state (as nodeAgg does).
-                        state = datumCopy(fc->args[1].value, a->transtypbyval, a->transtyplen);
-                        state_null = false;
-                        continue;
-                    }
-                }
-                fc->args[0].value = state;
-                fc->args[0].isnull = state_null;
-                fc->isnull = false;
-                state = FunctionCallInvoke(fc);
-                state_null = fc->isnull;
-            }
-            if (rows.nj > 0)
-                union_row_inner(p, &rows, -1);  // the request's joined row again (outputs read it)
-            ParamExecData *pr = &p->params[k];
-            if (a->has_final) {
-                if (a->final_strict && state_null) {
-                    pr->value = 0;
-                    pr->isnull = true;
-                } else {
-                    LOCAL_FCINFO(ff, FUNC_MAX_ARGS);
-                    InitFunctionCallInfoData(*ff, &a->finalfn, a->nfinalargs, a->collation,
-                                             reinterpret_cast<Node *>(p->fake_agg), nullptr);
-                    ff->args[0].value = state;
-                    ff->args[0].isnull = state_null;
-                    for (int i = 1; i < a->nfinalargs; i++) {
-                        ff->args[i].value = 0;
-                        ff->args[i].isnull = true;
-                    }
-                    pr->value = FunctionCallInvoke(ff);
-                    pr->isnull = ff->isnull;
-                }
-            } else {
-                pr->value = state;
-                pr->isnull = state_null;
-            }
+            advance_aggregate(p, a, rows, f, &p->params[k]);
         }
     }
 }
@@ -1939,6 +2017,13 @@ void compute_request_columns(DeployPlan *p, Datum *values, bool *isnull)
     ExecStoreVirtualTuple(p->req_slot);
 }
 
+MemoryContext comp_row_context(DeployPlan *p)
+{
+    if (!p->comp_row_cxt)
+        p->comp_row_cxt = AllocSetContextCreate(p->cxt, "feature_ext computed columns", ALLOCSET_SMALL_SIZES);
+    return p->comp_row_cxt;
+}
+
 void compute_stored_columns(DeployPlan *p, int n, Datum *values, bool *isnull, const uint32 *tidb,
                             const uint16 *tido)
 {
@@ -2002,9 +2087,9 @@ void compute_stored_columns(DeployPlan *p, int n, Datum *values, bool *isnull, c
     // only the values are kept (copied into the request's context), so a
     // request's memory grows with the values it keeps, not with what the
     // expressions allocate on the way (repeat(s, 500) per stored row).
-    if (!p->comp_row_cxt)
-        p->comp_row_cxt = AllocSetContextCreate(p->cxt, "feature_ext computed columns", ALLOCSET_SMALL_SIZES);
+    MemoryContext scratch = comp_row_context(p);
     MemoryContext keep = CurrentMemoryContext;
+    MemoryContextReset(scratch);  // (what an error left behind)
     TupleDesc td = s->tts_tupleDescriptor;
     for (int i = 0; i < n; i++) {
         Datum *v = values + size_t(i) * natts;
@@ -2018,13 +2103,13 @@ void compute_stored_columns(DeployPlan *p, int n, Datum *values, bool *isnull, c
             if (!p->comp_rows[c] || !p->comp_state[c])  // (a window function reads it: the query does)
                 continue;
             int a = p->nreal + c;
-            MemoryContextSwitchTo(p->comp_row_cxt);
+            MemoryContextSwitchTo(scratch);
             Datum d = ExecEvalExpr(p->comp_state[c], ec, &nl[a]);
             MemoryContextSwitchTo(keep);
             Form_pg_attribute att = TupleDescAttr(td, a);
             v[a] = nl[a] || att->attbyval ? d : datumCopy(d, false, att->attlen);
         }
-        MemoryContextReset(p->comp_row_cxt);
+        MemoryContextReset(scratch);
     }
     ec->ecxt_scantuple = saved;
 }

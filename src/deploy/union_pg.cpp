@@ -23,6 +23,7 @@ extern "C" {
 #include "optimizer/clauses.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -1335,11 +1336,20 @@ void decode_row(DeployPlan *p, GroupPlan *g, const UnionSource *s, const uint8 *
     pr->un[m->order.attno - 1] = false;
 }
 
-// The computed columns of the rows decode_row() left pending.
+// The computed columns of the rows decode_row() left pending.  Each row's
+// evaluation runs in a scratch context reset after the row; only the values
+// are kept (copied into the caller's context), so a request's memory grows
+// with the values it keeps, not with what the expressions allocate on the
+// way (length(repeat(s, 500)) per union row), as compute_stored_columns.
 void compute_pending(DeployPlan *p, const Pending *pend)
 {
+    if (pend->n == 0)
+        return;
     ExprContext *ec = p->econtext;
     TupleTableSlot *saved = ec->ecxt_scantuple;
+    MemoryContext scratch = comp_row_context(p);
+    MemoryContext keep = CurrentMemoryContext;
+    MemoryContextReset(scratch);  // (what an error left behind)
     for (int i = 0; i < pend->n; i++) {
         const PendingRow *pr = &pend->rows[i];
         const UnionSource *s = pr->s;
@@ -1352,9 +1362,16 @@ void compute_pending(DeployPlan *p, const Pending *pend)
         ec->ecxt_scantuple = us;
         for (int c = 0; c < s->ncomp; c++) {
             AttrNumber a = s->comp_main[c];
-            if (p->cols_needed[a - 1])
-                pr->v[a - 1] = ExecEvalExpr(s->comp_state[c], ec, &pr->nl[a - 1]);
+            if (!p->cols_needed[a - 1])
+                continue;
+            MemoryContextSwitchTo(scratch);
+            Datum d = ExecEvalExpr(s->comp_state[c], ec, &pr->nl[a - 1]);
+            MemoryContextSwitchTo(keep);
+            // (the type of the deployment's column a: map_columns checked it)
+            Form_pg_attribute att = TupleDescAttr(p->heap_desc, a - 1);
+            pr->v[a - 1] = pr->nl[a - 1] || att->attbyval ? d : datumCopy(d, false, att->attlen);
         }
+        MemoryContextReset(scratch);
     }
     ec->ecxt_scantuple = saved;
 }

@@ -225,7 +225,7 @@ struct DeployPlan {
     int ncomp;
     ExprState **comp_state;    // per computed column, over req_slot (or row_slot: same layout)
     bool *comp_rows;           // per computed column: computed per stored row too (nullptr: none is)
-    MemoryContext comp_row_cxt;  // compute_stored_columns()'s per-row scratch (made on first use)
+    MemoryContext comp_row_cxt;  // computed columns' per-row scratch (comp_row_context: made on first use)
     // FROM (SELECT ..., sum(v) OVER w2 AS c FROM t WINDOW w2 AS (...)): the
     // subquery planned as a deployment of its own over t (sub_plan); a
     // computed column c with comp_win[c] >= 0 is its output comp_win[c]
@@ -261,8 +261,13 @@ struct DeployPlan {
     TupleTableSlot *row_slot;
     TupleTableSlot *row_jslot = nullptr;  // a union row's own joined row (union_row_inner)
     bool *cols_needed;         // table columns the aggregates read (by attno-1)
-    MemoryContext call_cxt;    // reset after every call
+    MemoryContext call_cxt;    // reset after every call; the aggregates' context (transition values)
     AggState *fake_agg;        // context for transition functions
+    // eval_group()'s per-row context (made on first use): each row's FILTER,
+    // arguments and transition call run in it, and it is reset after the
+    // row, as PostgreSQL's window executor resets its per-input-tuple
+    // context; fake_agg's tmpcontext.
+    MemoryContext agg_row_cxt;
     const char *name;
     struct DeployStats *stats; // shared call statistics (may be nullptr)
     struct CitusRoute *route;  // a Citus distributed table: shard plans by key (functions_pg.cpp), or nullptr
@@ -354,6 +359,8 @@ void compute_request_columns(DeployPlan *p, Datum *values, bool *isnull);
 // nullptr: an error if the plan has any).
 void compute_stored_columns(DeployPlan *p, int n, Datum *values, bool *isnull, const uint32 *tidb = nullptr,
                             const uint16 *tido = nullptr);
+// The per-row scratch context of computed columns (compute_stored_columns, union tables' compute_pending).
+MemoryContext comp_row_context(DeployPlan *p);
 Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull);
 // Split a subquery's window groups that hold both windows reading a row's
 // position among its peers and windows framing its peers (plan_pg.cpp).
