@@ -1829,6 +1829,11 @@ void advance_aggregate(DeployPlan *p, AggPlan *a, const Rows &rows, const Frame 
         state_null = nv_null;
     };
     for (int pos = Max(f.from, 0); pos <= Min(f.to, rows.n); pos++) {
+        // a frame of millions of rows through a slow transition function:
+        // cancel / statement_timeout stop it (as a transition function's
+        // own error can, this loop holds nothing an error would leak)
+        if ((pos & 1023) == 0)
+            CHECK_FOR_INTERRUPTS();
         bool is_req = pos == rows.n;
         if (is_req && f.skip_request)
             continue;

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Adversarial review of branch mem (merge 777cd9b): interpreted aggregates in
+# a per-row memory context (advance_aggregate) and union tables' computed
+# columns in a scratch context.  test/scripts/review_mem.sql against
+# PostgreSQL's own window query (JIT on and off; requests, batch(),
+# training_set(), a union window), then plpgsql transition functions in a
+# session of their own (the backend crashes), then peak memory (VmHWM) of
+# requests whose aggregates keep growing states, against PostgreSQL's executor.
+# Prints "ok NAME" or "BUG NAME: observed ... / expected ..."; exits 1 on any BUG line.
+set -euo pipefail
+FE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$FE_ROOT/test/lib.sh"
+DIR=$(fe_workdir)
+DATA=$DIR/data
+PORT=$(fe_free_port "${FE_REVIEW_PORT:-56520}")
+trap 'fe_stop_server "$DATA" immediate; rm -rf "$DIR"' EXIT
+fe_make_readable "$FE_ROOT"
+fe_start_server "$DATA" "$PORT"
+fe_psql "$PORT" -c "CREATE EXTENSION feature_ext" >/dev/null
+fe_psql "$PORT" -At -v ON_ERROR_STOP=0 -f "$FE_ROOT/test/scripts/review_mem.sql" 2>&1 | grep -E '^(ok|BUG|NOTE|ERROR|psql)' | tee "$DIR/out" || true
+
+# ---- plpgsql transition functions (returning their first input, returning
+# the row's argument, returning an expanded array).  The review found that a
+# deployment calling two of them, then PostgreSQL's own window query calling
+# them from plpgsql, aborted the backend ("double free or corruption"; also
+# before the per-row memory change): such aggregates are refused at deploy
+# (0A000) until the cause is found (docs/DEPLOY.md).  The probe: refused,
+# and the same sequence as the crash (the deployment's refusal, then
+# PostgreSQL's query) leaves the backend alive.
+pl_probe() {  # NAME FEATURES
+    local out
+    out=$(fe_psql "$PORT" -At -v ON_ERROR_STOP=0 2>&1 <<SQL || true
+SET client_min_messages = warning;
+SELECT 'deploy: ' || err(\$q\$SELECT feature_ext.deploy('$1', 'SELECT k, $2 FROM m WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 6 PRECEDING AND CURRENT ROW)')\$q\$);
+SELECT 'native: ' || count(*) FROM mreq q WHERE native('public.agg_pl_keep(upper(s)) OVER w, public.agg_pl_last(s || n) OVER w',
+  'WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 6 PRECEDING AND CURRENT ROW)', q.r) IS NULL;
+SELECT 'alive';
+SQL
+)
+    if [ "$(echo "$out" | tail -1)" = alive ] && echo "$out" | grep -q '^deploy: 0A000 .*PL/pgSQL\|^deploy: 0A000 .*plpgsql'; then echo "ok plpgsql_transition_refused_$1"
+    else echo "BUG plpgsql_transition_refused_$1: observed $(echo "$out" | grep -E 'deploy:|closed|ERROR' | head -2 | tr '\n' ' ') / expected deploy refused (0A000), the backend alive" | tee -a "$DIR/out"; fi
+    for i in 1 2 3 4 5 6 7 8 9 10; do fe_psql "$PORT" -c "SELECT 1" >/dev/null 2>&1 && break; sleep 1; done
+}
+pl_probe pl_keep_alone 'count(*) OVER w AS c, public.agg_pl_keep(upper(s)) OVER w AS a2'
+pl_probe pl_last_alone 'count(*) OVER w AS c, public.agg_pl_last(s || n) OVER w AS a3'
+pl_probe pl_app_alone 'count(*) OVER w AS c, public.agg_pl_app(n) OVER w AS a4'
+pl_probe pl_keep_last 'count(*) OVER w AS c, public.agg_pl_keep(upper(s)) OVER w AS a2, public.agg_pl_last(s || n) OVER w AS a3'
+
+# ---- peak memory: growing states over 40,000 rows of one key; each in a fresh
+# backend; the deployment's request against PostgreSQL's executor over the same
+# rows (a heap copy; the plain aggregate over the frame's rows in order): the
+# deployment may take 3x + 64 MB
+fe_psql "$PORT" -q <<'SQL' >/dev/null
+SET client_min_messages = warning;
+CREATE TABLE big (k int, ts int8, s text, n int, num numeric) USING feature_store;
+CREATE INDEX ON big USING skiplist (k, ts);
+INSERT INTO big SELECT 1, g, 'row' || g || repeat('x', g % 50), g % 1000, g / 7.0 FROM generate_series(1, 40000) g;
+CREATE TABLE bigh AS SELECT * FROM big;
+SQL
+hwm() {  # peak RSS growth (kB) of a fresh backend running $1
+    fe_psql "$PORT" -At -v ON_ERROR_STOP=0 <<SQL 2>&1 | tail -1
+SELECT substring(pg_read_file('/proc/self/status') from 'VmHWM:\s*(\d+)') AS b \gset
+$1 \g /dev/null
+SELECT substring(pg_read_file('/proc/self/status') from 'VmHWM:\s*(\d+)')::int8 - :b;
+SQL
+}
+W='WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)'
+i=0
+for f in "string_agg(s || n, ',')" "public.agg_app(n)" "public.agg_app(repeat(s, 3))" "avg(num * n)" "jsonb_agg(s)" "json_agg(num)" "max(repeat(s, 20))" "public.agg_txt_min(repeat(s, 20))"; do
+    i=$((i + 1))
+    fe_psql "$PORT" -q -c "SELECT feature_ext.deploy('hm$i', \$q\$SELECT k, $f OVER w AS a FROM big $W\$q\$)" >/dev/null
+    for j in on; do
+        dep=$(hwm "SET feature_ext.jit = $j; SELECT length(a::text) FROM hm$i(1, 99999, 'q', 1, 1.5) x;")
+        pg=$(hwm "SELECT length(($f)::text) FROM (SELECT * FROM (SELECT * FROM bigh UNION ALL SELECT 1, 99999, 'q', 1, 1.5) b0 ORDER BY ts) b;")
+        if [[ "$dep" =~ ^[0-9]+$ ]] && [[ "$pg" =~ ^[0-9]+$ ]] && [ "$dep" -lt $((pg * 3 + 65536)) ]; then
+            echo "ok peak_memory_${f%%(*}_$i jit $j (${dep} kB; PostgreSQL's executor ${pg} kB)"
+        else
+            echo "BUG peak_memory_${f%%(*}_$i jit $j ($f over 40,000 rows): observed peak RSS +${dep} kB / expected about PostgreSQL's executor's +${pg} kB" | tee -a "$DIR/out"
+        fi
+    done
+done
+if grep -qE '^(BUG|ERROR|psql)' "$DIR/out"; then echo "FAIL (review_mem): see the BUG lines above"; exit 1; fi
+echo "review_mem: ok"
