@@ -24,16 +24,15 @@ fe_psql "$PORT" -At -v ON_ERROR_STOP=0 -f "$FE_ROOT/test/scripts/review_mem.sql"
 # deployment calling two of them, then PostgreSQL's own window query calling
 # them from plpgsql, aborted the backend ("double free or corruption"; also
 # before the per-row memory change): such aggregates are refused at deploy
-# (0A000) until the cause is found (docs/DEPLOY.md).  The probe: refused,
-# and the same sequence as the crash (the deployment's refusal, then
-# PostgreSQL's query) leaves the backend alive.
+# (0A000) until the cause is found (docs/DEPLOY.md).  The probe: refused.
+# (PostgreSQL's own query of the crash sequence, run alone, aborted the
+# backend on PostgreSQL 17 too, with no deployment involved: not run here;
+# see the issue notes of 2026-12-05.)
 pl_probe() {  # NAME FEATURES
     local out
     out=$(fe_psql "$PORT" -At -v ON_ERROR_STOP=0 2>&1 <<SQL || true
 SET client_min_messages = warning;
 SELECT 'deploy: ' || err(\$q\$SELECT feature_ext.deploy('$1', 'SELECT k, $2 FROM m WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 6 PRECEDING AND CURRENT ROW)')\$q\$);
-SELECT 'native: ' || count(*) FROM mreq q WHERE native('public.agg_pl_keep(upper(s)) OVER w, public.agg_pl_last(s || n) OVER w',
-  'WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 6 PRECEDING AND CURRENT ROW)', q.r) IS NULL;
 SELECT 'alive';
 SQL
 )
