@@ -85,6 +85,9 @@ struct JoinStep {
     // sub-plan's output it is (-1: computed by outs from the row)
     DeployPlan *sub;
     int *sub_map;
+    // LAST JOIN: what decoding and testing one stored row allocates; reset
+    // per row (a key's rows the conditions reject cost no memory)
+    MemoryContext row_cxt;
 };
 
 struct JoinPlan {
@@ -1618,8 +1621,22 @@ void fill_sub(JoinStep *s, TupleTableSlot *js, const core::RowView &r)
         }
 }
 
+// The taken row's columns in the joined row, copied out of the step's
+// per-row context into the caller's (the request's) context.
+void copy_taken(const JoinPlan *jp, const JoinStep *s, TupleTableSlot *js)
+{
+    for (int i = 0; i < s->nout; i++) {
+        Form_pg_attribute att = TupleDescAttr(jp->jdesc, s->off + i);
+        if (!js->tts_isnull[s->off + i] && !att->attbyval)
+            js->tts_values[s->off + i] = datumCopy(js->tts_values[s->off + i], false, att->attlen);
+    }
+}
+
 // Walk the key's rows newest first (equal order values: the row published
 // last first); the first that passes the other conditions is the match.
+// Decoding and testing a row run in the step's per-row context, reset per
+// row; the match's columns are computed in the caller's context and copied
+// there, so nothing points into the per-row context after the walk.
 void fill_last(DeployPlan *p, JoinStep *s, const Datum *kv, const bool *kn)
 {
     ExprContext *ec = p->econtext;
@@ -1641,13 +1658,22 @@ void fill_last(DeployPlan *p, JoinStep *s, const Datum *kv, const bool *kn)
     TupleTableSlot *rs = s->rslot;
     int natts = s->rdesc->natts;
     ec->ecxt_scantuple = rs;
+    if (!s->row_cxt)
+        s->row_cxt = AllocSetContextCreate(p->cxt, "feature_ext LAST JOIN row", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext outer = CurrentMemoryContext;
+    MemoryContextReset(s->row_cxt);  // (what an error left behind)
     st.reader_enter(reader_id());
     PG_TRY();
     {
         if (const core::KeyEntry *k = st.find_key(s->slot, hash, key, klen)) {
             core::Store::Cursor c;
+            uint32 walked = 0;
             for (c.seek(st, k, INT64_MAX, rule); c.valid(); c.next()) {
+                if ((++walked & 1023) == 0)
+                    CHECK_FOR_INTERRUPTS();
                 core::RowView r = c.row();
+                MemoryContextReset(s->row_cxt);
+                MemoryContextSwitchTo(s->row_cxt);
                 ExecClearTuple(rs);
                 for (int a = 0; a < natts; a++) {
                     rs->tts_values[a] = Datum(0);
@@ -1671,11 +1697,13 @@ void fill_last(DeployPlan *p, JoinStep *s, const Datum *kv, const bool *kn)
                     if (qn || !DatumGetBool(ok))
                         continue;
                 }
+                MemoryContextSwitchTo(outer);
                 for (int i = 0; i < s->nout; i++)
                     if (s->outs[i])
                         js->tts_values[s->off + i] = ExecEvalExpr(s->outs[i], ec, &js->tts_isnull[s->off + i]);
                 if (s->sub)
                     fill_sub(s, js, r);
+                copy_taken(p->joins, s, js);
                 ec->ecxt_scantuple = rs;
                 break;
             }
@@ -1683,9 +1711,17 @@ void fill_last(DeployPlan *p, JoinStep *s, const Datum *kv, const bool *kn)
     }
     PG_FINALLY();
     {
+        MemoryContextSwitchTo(outer);
         st.reader_exit(reader_id());
     }
     PG_END_TRY();
+    // the row slot's values pointed into the per-row context
+    MemoryContextReset(s->row_cxt);
+    ExecClearTuple(rs);
+    for (int a = 0; a < natts; a++) {
+        rs->tts_values[a] = Datum(0);
+        rs->tts_isnull[a] = true;
+    }
 }
 
 // One row of dim through its unique btree index, with the caller's snapshot.

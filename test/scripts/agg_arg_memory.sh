@@ -15,8 +15,12 @@
 # Cases: a request (JIT on: count(*) compiled beside the interpreted
 # aggregates; and JIT off), batch() over a union window (each source row reads
 # u's N rows), training_set() with one label row over t's N rows, and a union
-# window whose union branch computes a column (octet_length(repeat(s, 500))).
-# The request's results are checked against PostgreSQL's own window query.
+# window whose union branch computes a column (octet_length(repeat(s, 500))),
+# and a LAST JOIN whose condition allocates per row of the key it walks (the
+# match is the key's oldest row: every row tested; before 2026-12-05 the
+# excess was ~600 MB).
+# The request's results are checked against PostgreSQL's own window query,
+# the LAST JOIN's against the row it must take.
 set -euo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$FE_ROOT/test/lib.sh"
@@ -60,6 +64,9 @@ SELECT feature_ext.deploy('bat_$n', \$q\$SELECT k, count(*) OVER w AS c, sum(oct
   max($a) OVER w AS mx FROM (SELECT k, ts, s, l FROM t2 UNION ALL SELECT k, ts, s, 0 FROM u) x $W\$q\$);
 SELECT feature_ext.deploy('uc_$n', \$q\$SELECT k, count(*) OVER w AS c, sum(l) OVER w AS sl
   FROM (SELECT k, ts, s, l FROM t2 UNION ALL SELECT k, ts, s, octet_length($a) FROM u) x $W\$q\$);
+SET client_min_messages = warning;
+SELECT feature_ext.deploy('lj_$n', \$q\$SELECT t2.k, x.ts AS xts, x.s AS xs FROM t2 LAST JOIN t x ORDER BY x.ts
+  ON t2.k = x.k AND octet_length($a) > 0 AND x.ts = 1\$q\$);
 SQL
 }
 deploy rep 'repeat(s, 500)'
@@ -84,6 +91,7 @@ CASES=(
     "batch() over a union window|on|SELECT * FROM bat_{n}_batch('t2')"
     "training_set(), one label|on|SELECT * FROM feature_ext.training_set('req_{n}', 'SELECT 1 AS k, $N::int8 + 1 AS ts, ''zz''::text AS s', NULL::req_{n}_result)"
     "union window, computed column|on|SELECT * FROM uc_{n}(1, $N + 1, 'zz', 0)"
+    "LAST JOIN condition|on|SELECT * FROM lj_{n}(1, $N + 1, 'zz', 0)"
 )
 bad=0
 for c in "${CASES[@]}"; do
@@ -106,5 +114,7 @@ SELECT (SELECT row(x.*)::text FROM req_rep(1, $N + 1, 'zz') x) =
 SQL
 )
 [ "$same" = t ] || fail "the request's result differs from PostgreSQL's window query"
+got=$(fe_psql "$PORT" -At -c "SELECT row(x.*)::text FROM lj_rep(1, $N + 1, 'zz', 0) x")
+[ "$got" = "(1,1,v7919)" ] || fail "the LAST JOIN took $got, not the key's oldest row (1,1,v7919)"
 [ $bad = 0 ] || exit 1
 echo "agg_arg_memory: ok ($N rows of one key, $((SECONDS - t0)) s)"
