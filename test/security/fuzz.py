@@ -5,7 +5,7 @@ Issue "Safe to install in a shared database": no input a database user can
 type may crash the server, hang a backend or raise an internal error.  This
 script starts its own throwaway server (as test/differential/run.py does: the
 postgres OS user when run as root, a temporary data directory, a free port
-from 55460, socket in /tmp, test/regress.conf), creates the extension, a
+from 55460 or $FE_FUZZ_PORT, socket in /tmp, test/regress.conf), creates the extension, a
 non-superuser role `fuzzer` with schemas of its own, and for a bounded time
 runs statements drawn from a seeded random.Random over two autocommit
 connections (postgres and fuzzer):
@@ -82,7 +82,7 @@ HANG_GRACE = 10                # a statement running STATEMENT_TIMEOUT + HANG_GR
 FAIL_STATES = {"XX000", "XX001", "XX002"}
 MAX_INTERNAL = 10              # internal errors recorded before the run stops
 REPRO_STATEMENTS = 30
-FIRST_PORT = 55460
+FIRST_PORT = int(os.environ.get("FE_FUZZ_PORT", "55460"))  # the first port tried (free ones upward)
 ROLES = ("fuzzer", "postgres")
 
 TYPES = ["int2", "int4", "int8", "float4", "float8", "text", "bool", "timestamptz", "date", "numeric"]
