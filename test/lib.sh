@@ -63,3 +63,47 @@ fe_free_port() {
     while [ -e "/tmp/.s.PGSQL.$p" ] || [ -e "/tmp/.s.PGSQL.$p.lock" ]; do p=$((p + 1)); done
     echo "$p"
 }
+
+# ---- the adversarial review scripts (test/scripts/review_*.sh): each prints
+# "ok NAME" / "BUG NAME: observed ... / expected ..." (and NOTE / known) lines
+# and keeps the lines that decide in $DIR/out.
+# fe_review_start NAME DEFAULT_PORT: a throwaway server (port $FE_REVIEW_PORT
+# or the first free one from DEFAULT_PORT) with the extension in database
+# postgres; sets REVIEW, DIR, DATA, PORT; removes it all on exit.
+fe_review_start() {
+    REVIEW=$1
+    DIR=$(fe_workdir)
+    DATA=$DIR/data
+    PORT=$(fe_free_port "${FE_REVIEW_PORT:-$2}")
+    trap 'fe_stop_server "$DATA" immediate; rm -rf "$DIR"' EXIT
+    fe_make_readable "$FE_ROOT"
+    fe_start_server "$DATA" "$PORT"
+    fe_psql "$PORT" -c "CREATE EXTENSION feature_ext" >/dev/null
+}
+# fe_review_sql FILE [PREFIXES]: runs the review's .sql (not stopping at
+# errors); prints and keeps its lines starting with PREFIXES (an ERE
+# alternation, default ok|BUG|NOTE|ERROR|psql), but psql's NOTICE lines.
+fe_review_sql() {
+    fe_psql "$PORT" -At -v ON_ERROR_STOP=0 -f "$1" 2>&1 | grep -E "^(${2:-ok|BUG|NOTE|ERROR|psql})" | grep -v '^psql:.*NOTICE:' | tee "$DIR/out" || true
+}
+# fe_review_verdict: exits 1 on any BUG / ERROR / psql line kept.
+fe_review_verdict() {
+    if grep -qE '^(BUG|ERROR|psql)' "$DIR/out"; then echo "FAIL ($REVIEW): see the BUG lines above"; exit 1; fi
+    echo "$REVIEW: ok"
+}
+# fe_review_restore: pg_dump of database postgres restored into a new
+# database rdb (the restore's output in $DIR/restore.log).
+fe_review_restore() {
+    "${RUN_AS[@]}" "$PG_BINDIR/createdb" -h /tmp -p "$PORT" -U postgres rdb
+    "${RUN_AS[@]}" "$PG_BINDIR/pg_dump" -h /tmp -p "$PORT" -U postgres postgres > "$DIR/dump.sql"
+    "${RUN_AS[@]}" "$PG_BINDIR/psql" -X -q -h /tmp -p "$PORT" -U postgres -d rdb -f "$DIR/dump.sql" >"$DIR/restore.log" 2>&1 || true
+}
+# fe_review_same_restored NAME SQL: "ok NAME" when SQL answers the same
+# (non-empty, no error) in postgres and in the restored rdb, else a BUG line.
+fe_review_same_restored() {
+    local a b
+    a=$(fe_psql "$PORT" -At -c "$2" 2>&1 || true)
+    b=$("${RUN_AS[@]}" "$PG_BINDIR/psql" -X -At -h /tmp -p "$PORT" -U postgres -d rdb -c "$2" 2>&1 || true)
+    if [ "$a" = "$b" ] && [ -n "$a" ] && [[ "$a" != *ERROR* ]]; then echo "ok $1"
+    else echo "BUG $1: observed $b / expected $a" | tee -a "$DIR/out"; fi
+}

@@ -8,14 +8,8 @@
 set -euo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$FE_ROOT/test/lib.sh"
-DIR=$(fe_workdir)
-DATA=$DIR/data
-PORT=$(fe_free_port "${FE_REVIEW_PORT:-55901}")
-trap 'fe_stop_server "$DATA" immediate; rm -rf "$DIR"' EXIT
-fe_make_readable "$FE_ROOT"
-fe_start_server "$DATA" "$PORT"
-fe_psql "$PORT" -c "CREATE EXTENSION feature_ext" >/dev/null
-fe_psql "$PORT" -At -f "$FE_ROOT/test/scripts/preagg_review.sql" 2>&1 | grep -E '^(ok|BUG|NOTE|ERROR|psql)' | tee "$DIR/out" || true
+fe_review_start preagg_review 55901
+fe_review_sql "$FE_ROOT/test/scripts/preagg_review.sql"
 
 # ---- readers during GC rebuilds (shared-memory publication of the maps)
 q() { fe_psql "$PORT" -At -c "$1"; }
@@ -34,5 +28,4 @@ taken=$(awk -F'|' '$2 > 0' "$W/r.out" | wc -l)
 if [ -n "$bad" ]; then echo "BUG concurrent_gc: observed $bad / expected $exp" | tee -a "$DIR/out"
 elif [ "$taken" -eq 0 ]; then echo "NOTE concurrent_gc: no summaries taken"
 else echo "ok concurrent_gc"; fi
-if grep -qE '^(BUG|ERROR|psql)' "$DIR/out"; then echo "FAIL (preagg_review): see the BUG lines above"; exit 1; fi
-echo "preagg_review: ok"
+fe_review_verdict

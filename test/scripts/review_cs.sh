@@ -8,14 +8,8 @@
 set -euo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$FE_ROOT/test/lib.sh"
-DIR=$(fe_workdir)
-DATA=$DIR/data
-PORT=$(fe_free_port "${FE_REVIEW_PORT:-56520}")
-trap 'fe_stop_server "$DATA" immediate; rm -rf "$DIR"' EXIT
-fe_make_readable "$FE_ROOT"
-fe_start_server "$DATA" "$PORT"
-fe_psql "$PORT" -c "CREATE EXTENSION feature_ext" >/dev/null
-fe_psql "$PORT" -At -v ON_ERROR_STOP=0 -f "$FE_ROOT/test/scripts/review_cs.sql" 2>&1 | grep -E '^(ok|BUG|NOTE|ERROR|psql)' | tee "$DIR/out" || true
+fe_review_start review_cs 56520
+fe_review_sql "$FE_ROOT/test/scripts/review_cs.sql"
 
 # ---- peak memory of one request: a computed column whose expression makes
 # garbage (length(repeat(s, 500)): ~3.5 kB per row) over 100,000 stored rows.
@@ -47,16 +41,10 @@ else
 fi
 
 # ---- dump restored into another database: planned from the bound text
-"${RUN_AS[@]}" "$PG_BINDIR/createdb" -h /tmp -p "$PORT" -U postgres rdb
-"${RUN_AS[@]}" "$PG_BINDIR/pg_dump" -h /tmp -p "$PORT" -U postgres postgres > "$DIR/dump.sql"
-"${RUN_AS[@]}" "$PG_BINDIR/psql" -X -q -h /tmp -p "$PORT" -U postgres -d rdb -f "$DIR/dump.sql" >/dev/null 2>&1 || true
+fe_review_restore
 for call in "SELECT array_agg(row(x.*)::text ORDER BY x.id) FROM drp_batch('SELECT * FROM dr ORDER BY id') x" \
             "SELECT row(x.*)::text FROM drp(1000, 'k1', 2000, 7, 3.5, 'q') x" \
             "SELECT row(x.*)::text FROM sh(1000, 'k1', 55, 5, 2.5, 'a') x"; do
-    a=$(fe_psql "$PORT" -At -c "$call" 2>&1 || true)
-    b=$("${RUN_AS[@]}" "$PG_BINDIR/psql" -X -At -h /tmp -p "$PORT" -U postgres -d rdb -c "$call" 2>&1 || true)
-    if [ "$a" = "$b" ] && [ -n "$a" ] && [[ "$a" != *ERROR* ]]; then echo "ok restored_${call:30:20}"
-    else echo "BUG restored_${call:30:20}: observed $b / expected $a" | tee -a "$DIR/out"; fi
+    fe_review_same_restored "restored_${call:30:20}" "$call"
 done
-if grep -qE '^(BUG|ERROR|psql)' "$DIR/out"; then echo "FAIL (review_cs): see the BUG lines above"; exit 1; fi
-echo "review_cs: ok"
+fe_review_verdict

@@ -8,12 +8,7 @@
 set -euo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$FE_ROOT/test/lib.sh"
-DIR=$(fe_workdir)
-DATA=$DIR/data
-PORT=$(fe_free_port "${FE_REVIEW_PORT:-56410}")
-trap 'fe_stop_server "$DATA" immediate; rm -rf "$DIR"' EXIT
-fe_make_readable "$FE_ROOT"
-fe_start_server "$DATA" "$PORT"
+fe_review_start review_fs 56410
 psql_db() { local db=$1; shift; "${RUN_AS[@]}" "$PG_BINDIR/psql" -X -q -h /tmp -p "$PORT" -U postgres -d "$db" "$@"; }
 "${RUN_AS[@]}" "$PG_BINDIR/createdb" -h /tmp -p "$PORT" -U postgres rv
 psql_db rv -c "CREATE EXTENSION feature_ext" >/dev/null
@@ -87,5 +82,4 @@ if [ -n "$bad" ]; then echo "BUG concurrent_gc_float: observed $bad / expected $
 elif [ "$taken" -eq 0 ]; then echo "NOTE concurrent_gc_float: no summaries taken"
 else echo "ok concurrent_gc_float ($(wc -l < "$W/r.out") calls)"; fi
 
-if grep -qE '^(BUG|ERROR|psql)' "$DIR/out"; then echo "FAIL (review_fs): see the BUG lines above"; exit 1; fi
-echo "review_fs: ok"
+fe_review_verdict

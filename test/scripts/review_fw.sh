@@ -11,12 +11,7 @@ set -euo pipefail
 # (test/scripts/native_frame.sql): ~1-2 minutes on 2 cores, every major.
 FE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$FE_ROOT/test/lib.sh"
-DIR=$(fe_workdir)
-DATA=$DIR/data
-PORT=$(fe_free_port "${FE_REVIEW_PORT:-56710}")
-trap 'fe_stop_server "$DATA" immediate; rm -rf "$DIR"' EXIT
-fe_make_readable "$FE_ROOT"
-fe_start_server "$DATA" "$PORT"
+fe_review_start review_fw 56710
 psql_db() { local db=$1; shift; "${RUN_AS[@]}" "$PG_BINDIR/psql" -X -q -h /tmp -p "$PORT" -U postgres -d "$db" "$@"; }
 "${RUN_AS[@]}" "$PG_BINDIR/createdb" -h /tmp -p "$PORT" -U postgres rv
 psql_db rv -c "CREATE EXTENSION feature_ext" >/dev/null
@@ -45,5 +40,4 @@ taken=$(awk -F'|' '$2 > 0' "$W/r.out" | wc -l)
 if [ -n "$bad" ]; then echo "BUG concurrent_gc_float_filter: observed $bad / expected $nat" | tee -a "$DIR/out"
 elif [ "$taken" -eq 0 ]; then echo "NOTE concurrent_gc_float_filter: no summaries taken"
 else echo "ok concurrent_gc_float_filter ($(wc -l < "$W/r.out") calls, $taken with blocks)"; fi
-if grep -qE '^(BUG|ERROR|psql)' "$DIR/out"; then echo "FAIL (review_fw): see the BUG lines above"; exit 1; fi
-echo "review_fw: ok"
+fe_review_verdict

@@ -10,14 +10,8 @@
 set -euo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$FE_ROOT/test/lib.sh"
-DIR=$(fe_workdir)
-DATA=$DIR/data
-PORT=$(fe_free_port "${FE_REVIEW_PORT:-56520}")
-trap 'fe_stop_server "$DATA" immediate; rm -rf "$DIR"' EXIT
-fe_make_readable "$FE_ROOT"
-fe_start_server "$DATA" "$PORT"
-fe_psql "$PORT" -c "CREATE EXTENSION feature_ext" >/dev/null
-fe_psql "$PORT" -At -v ON_ERROR_STOP=0 -f "$FE_ROOT/test/scripts/review_mem.sql" 2>&1 | grep -E '^(ok|BUG|NOTE|ERROR|psql)' | tee "$DIR/out" || true
+fe_review_start review_mem 56520
+fe_review_sql "$FE_ROOT/test/scripts/review_mem.sql"
 
 # ---- plpgsql transition functions (returning their first input, returning
 # the row's argument, returning an expanded array).  The review found that a
@@ -78,5 +72,4 @@ for f in "string_agg(s || n, ',')" "public.agg_app(n)" "public.agg_app(repeat(s,
         fi
     done
 done
-if grep -qE '^(BUG|ERROR|psql)' "$DIR/out"; then echo "FAIL (review_mem): see the BUG lines above"; exit 1; fi
-echo "review_mem: ok"
+fe_review_verdict

@@ -15,14 +15,8 @@
 set -euo pipefail
 FE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$FE_ROOT/test/lib.sh"
-DIR=$(fe_workdir)
-DATA=$DIR/data
-PORT=$(fe_free_port "${FE_REVIEW_PORT:-56400}")
-trap 'fe_stop_server "$DATA" immediate; rm -rf "$DIR"' EXIT
-fe_make_readable "$FE_ROOT"
-fe_start_server "$DATA" "$PORT"
-fe_psql "$PORT" -c "CREATE EXTENSION feature_ext" >/dev/null
-fe_psql "$PORT" -At -v ON_ERROR_STOP=0 -f "$FE_ROOT/test/scripts/review_nw.sql" 2>&1 | grep -E '^(ok|BUG|NOTE|known|ERROR|psql)' | tee "$DIR/out" || true
+fe_review_start review_nw 56400
+fe_review_sql "$FE_ROOT/test/scripts/review_nw.sql" 'ok|BUG|NOTE|known|ERROR|psql'
 
 # ---- a caller's search_path putting its own operators before pg_catalog (fresh backend: the plan is made from the bound text)
 fe_psql "$PORT" -q <<'SQL' >/dev/null
@@ -121,5 +115,4 @@ SELECT CASE WHEN s = w THEN 'ok after_cancel_big' ELSE 'BUG after_cancel_big: ob
   (SELECT (SELECT row(x.*)::text FROM bigw(99999, 'a', 20000, 5, 'q') x) s,
           (SELECT row(y.id, y.ss, y.mm)::text FROM (SELECT q.*, sum(s2) OVER (ORDER BY ts, src ROWS 10000 PRECEDING) ss, max(ms) OVER (ORDER BY ts, src ROWS 10000 PRECEDING) mm FROM (SELECT id, ts, src, sum(v) OVER (ORDER BY ts, src ROWS 10 PRECEDING) s2, max(s) OVER (ORDER BY ts, src ROWS 10 PRECEDING) ms FROM (SELECT id, ts, v, s, 0 src FROM big UNION ALL SELECT 99999, 20000, 5, 'q', 1) u) q) y WHERE src = 1) w) z;
 SQL
-if grep -qE '^(BUG|ERROR|psql)' "$DIR/out"; then echo "FAIL (review_nw): see the BUG lines above"; exit 1; fi
-echo "review_nw: ok"
+fe_review_verdict
