@@ -24,10 +24,7 @@ import itertools
 import math
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 
 try:
@@ -39,6 +36,8 @@ except ImportError:  # e.g. a pyenv python3 without Debian's python3-psycopg / p
     raise
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "test"))
+import pgserver  # noqa: E402  (the throwaway server)
 GLOBS = ["cases/function/window/*.yaml", "cases/integration_test/window/*.yaml",
          # LAST JOIN (multi-table deployments): the first input table is the request's
          "cases/function/join/*.yaml", "cases/integration_test/join/*.yaml", "cases/query/last_join*.y*ml",
@@ -64,42 +63,12 @@ class Fail(Exception):
 
 
 # ---------------------------------------------------------------- server
-def run_as_postgres(cmd, **kw):
-    if os.geteuid() == 0:
-        cmd = ["runuser", "-u", "postgres", "--"] + cmd
-    return subprocess.run(cmd, check=True, **kw)
-
-
 def free_port():
-    # Several checkouts may run suites at once: take a port whose socket is unused.
-    for port in range(PORT, PORT + 40):
-        if not os.path.exists("/tmp/.s.PGSQL.%d.lock" % port):
-            return port
-    return PORT
+    return pgserver.free_port(PORT)
 
 
 def start_server(port):
-    pg_config = os.environ.get("PG_CONFIG", "pg_config")  # as test/lib.sh
-    bindir = subprocess.check_output([pg_config, "--bindir"], text=True).strip()
-    work = tempfile.mkdtemp(prefix="feature_ext.conf.")
-    os.chmod(work, 0o755)
-    if os.geteuid() == 0:
-        shutil.chown(work, "postgres", "postgres")
-    data = os.path.join(work, "data")
-    run_as_postgres([os.path.join(bindir, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "--no-sync"],
-                    stdout=subprocess.DEVNULL)
-    with open(os.path.join(ROOT, "test", "regress.conf")) as f:
-        conf = f.read()
-    with open(os.path.join(data, "postgresql.conf"), "a") as f:
-        f.write("port = %d\nlisten_addresses = ''\nunix_socket_directories = '/tmp'\nfsync = off\n%s\n" % (port, conf))
-    run_as_postgres([os.path.join(bindir, "pg_ctl"), "-D", data, "-l", os.path.join(data, "server.log"), "-w",
-                     "start"], stdout=subprocess.DEVNULL)
-
-    def stop():
-        run_as_postgres([os.path.join(bindir, "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop"],
-                        stdout=subprocess.DEVNULL)
-        shutil.rmtree(work, ignore_errors=True)
-    return stop
+    return pgserver.start_server(port, "feature_ext.conf.")
 
 
 # ---------------------------------------------------------------- cases

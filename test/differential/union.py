@@ -41,10 +41,7 @@ import math
 import os
 import random
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 
 try:
@@ -55,45 +52,17 @@ except ImportError:
     raise
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "test"))
+import pgserver  # noqa: E402  (the throwaway server)
 COLS = ["k", "ts", "v", "f", "seq"]
 TYPES = {"k": "text", "ts": "bigint", "v": "integer", "f": "double precision", "seq": "integer"}
 
 
-def run_as_postgres(cmd, **kw):
-    if os.geteuid() == 0:
-        cmd = ["runuser", "-u", "postgres", "--"] + cmd
-    return subprocess.run(cmd, check=True, **kw)
-
-
 def start_server(port):
-    pg_config = os.environ.get("PG_CONFIG", "pg_config")
-    bindir = subprocess.check_output([pg_config, "--bindir"], text=True).strip()
-    work = tempfile.mkdtemp(prefix="feature_ext.union.")
-    os.chmod(work, 0o755)
-    if os.geteuid() == 0:
-        shutil.chown(work, "postgres", "postgres")
-    data = os.path.join(work, "data")
-    run_as_postgres([os.path.join(bindir, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "--no-sync"],
-                    stdout=subprocess.DEVNULL)
-    with open(os.path.join(ROOT, "test", "regress.conf")) as f:
-        conf = f.read()
-    with open(os.path.join(data, "postgresql.conf"), "a") as f:
-        f.write("port = %d\nlisten_addresses = ''\nunix_socket_directories = '/tmp'\nfsync = off\n%s\n" % (port, conf))
-    run_as_postgres([os.path.join(bindir, "pg_ctl"), "-D", data, "-l", os.path.join(data, "server.log"), "-w",
-                     "start"], stdout=subprocess.DEVNULL)
-
-    def stop():
-        run_as_postgres([os.path.join(bindir, "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop"],
-                        stdout=subprocess.DEVNULL)
-        shutil.rmtree(work, ignore_errors=True)
-    return stop
+    return pgserver.start_server(port, "feature_ext.union.")
 
 
-def free_port(start):
-    for port in range(start, start + 40):
-        if not os.path.exists("/tmp/.s.PGSQL.%d.lock" % port):
-            return port
-    return start
+free_port = pgserver.free_port
 
 
 FRAMES = [

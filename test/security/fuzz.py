@@ -60,11 +60,8 @@ import json
 import os
 import random
 import re
-import shutil
 import signal
-import subprocess
 import sys
-import tempfile
 import time
 import traceback
 
@@ -76,6 +73,8 @@ except ImportError:  # e.g. a pyenv python3 without Debian's python3-psycopg
     raise
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "test"))
+import pgserver  # noqa: E402  (the throwaway server)
 DEFAULT_SEED = 20261130
 STATEMENT_TIMEOUT = 5          # seconds, server side
 HANG_GRACE = 10                # a statement running STATEMENT_TIMEOUT + HANG_GRACE s is a hang
@@ -94,58 +93,22 @@ CATE_TYPES = {"int2", "int4", "int8", "date", "timestamptz", "text"}
 
 
 # ---------------------------------------------------------------- server
-def run_as_postgres(cmd, **kw):
-    if os.geteuid() == 0:
-        cmd = ["runuser", "-u", "postgres", "--"] + cmd
-    return subprocess.run(cmd, check=True, **kw)
-
-
 def free_port():
-    for port in range(FIRST_PORT, FIRST_PORT + 100):
-        if not os.path.exists("/tmp/.s.PGSQL.%d" % port) and not os.path.exists("/tmp/.s.PGSQL.%d.lock" % port):
-            return port
-    sys.exit("no free port from %d" % FIRST_PORT)
+    port = pgserver.free_port(FIRST_PORT, 100)
+    if port == FIRST_PORT and (os.path.exists("/tmp/.s.PGSQL.%d" % port) or os.path.exists("/tmp/.s.PGSQL.%d.lock" % port)):
+        sys.exit("no free port from %d" % FIRST_PORT)
+    return port
 
 
-class Server:
+class Server(pgserver.Server):
     def __init__(self):
-        self.bindir = subprocess.check_output(["pg_config", "--bindir"], text=True).strip()
-        self.work = tempfile.mkdtemp(prefix="feature_ext.fuzz.")
-        os.chmod(self.work, 0o755)
-        if os.geteuid() == 0:
-            shutil.chown(self.work, "postgres", "postgres")
-        self.data = os.path.join(self.work, "data")
-        self.log = os.path.join(self.work, "server.log")
-        self.port = free_port()
-        self.started = False
+        super().__init__(free_port(), "feature_ext.fuzz.")
 
     def start(self):
-        run_as_postgres([os.path.join(self.bindir, "initdb"), "-D", self.data, "-A", "trust", "-U", "postgres",
-                         "--no-sync"], stdout=subprocess.DEVNULL)
-        with open(os.path.join(ROOT, "test", "regress.conf")) as f:
-            conf = f.read()
-        with open(os.path.join(self.data, "postgresql.conf"), "a") as f:
-            f.write("port = %d\nlisten_addresses = ''\nunix_socket_directories = '/tmp'\nfsync = off\n%s\n"
-                    "log_min_messages = log\nrestart_after_crash = off\n" % (self.port, conf))
-        run_as_postgres([os.path.join(self.bindir, "pg_ctl"), "-D", self.data, "-l", self.log, "-w", "start"],
-                        stdout=subprocess.DEVNULL)
-        self.started = True
-
-    def log_text(self):
-        try:
-            with open(self.log, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return super().start("log_min_messages = log\nrestart_after_crash = off\n")
 
     def stop(self, keep_log=None):
-        if self.started:
-            subprocess.run((["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []) +
-                           [os.path.join(self.bindir, "pg_ctl"), "-D", self.data, "-m", "immediate", "-w", "stop"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if keep_log and os.path.exists(self.log):
-            shutil.copy(self.log, keep_log)
-        shutil.rmtree(self.work, ignore_errors=True)
+        super().stop("immediate", keep_log)
 
 
 # ---------------------------------------------------------------- SQL text helpers
