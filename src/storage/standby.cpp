@@ -32,11 +32,7 @@ void StandbyLog::add_op(Ref er, Ref rec)
 {
     StandbyEntry *e = entry(er);
     st_.at<CatchupOp>(rec)->next = 0;
-    if (e->tail)
-        st_.at<CatchupOp>(e->tail)->next = rec;
-    else
-        e->head = rec;
-    e->tail = rec;
+    st_.chain_catchup(&e->head, &e->tail, rec, rec);
     e->nops++;
 }
 

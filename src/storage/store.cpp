@@ -1044,11 +1044,7 @@ void Store::catchup_append(IndexSlot *s, uint64_t generation, Ref head, Ref tail
                 int64_t n = 0;
                 for (Ref r = head; r; r = at<CatchupOp>(r)->next)
                     n++;
-                if (s->queue_tail)
-                    at<CatchupOp>(s->queue_tail)->next = head;
-                else
-                    s->queue_head = head;
-                s->queue_tail = tail;
+                chain_catchup(&s->queue_head, &s->queue_tail, head, tail);
                 s->queued.fetch_add(n, std::memory_order_relaxed);
                 return;
             }

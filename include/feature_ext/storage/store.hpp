@@ -976,6 +976,17 @@ public:
     // freeing them.  False when memory ran out (the rest is freed).
     bool catchup_apply(IndexSlot *s, Ref list, const TtlRule &rule);
     void free_catchup(Ref list);
+    // Link the chain first..last (CatchupOp::next) after *tail (the list
+    // *head..*tail, empty when *tail is 0); the caller holds whatever guards
+    // the list.
+    void chain_catchup(Ref *head, Ref *tail, Ref first, Ref last)
+    {
+        if (*tail)
+            at<CatchupOp>(*tail)->next = first;
+        else
+            *head = first;
+        *tail = last;
+    }
 
     // ---- keys
     static uint32_t hash_key(const uint8_t *key, uint32_t len);
