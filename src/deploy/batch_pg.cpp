@@ -867,10 +867,25 @@ void ws_recompute(WinSubOff *ws, int64 s, int64 req, bool peers, Datum *v, bool 
                 }
                 if (j >= req)
                     break;  // (a run is in source order)
-                if (j == s || (!peers && j > s && ws->order[j] == ws->order[s]))
+                // (a row after s in the order is in no frame of s: its frames end at s)
+                if (j == s || ws->order[j] > ws->order[s] || (!peers && j > s && ws->order[j] == ws->order[s]))
                     continue;
                 idx[m++] = j;
             }
+    // One partition read by bounded ROWS frames only: the rows just before s
+    // in (order, position) are all its frames read (as a request reads them).
+    bool bounded = ws->nsg == 1 && as_of_without < 0;
+    for (int g = 0; bounded && g < sub->ngroups; g++)
+        bounded = !sub->groups[g].need_all && !sub->groups[g].need_range;
+    for (int w = 0; bounded && w < sub->nwindows; w++)
+        bounded = sub->windows[w].mode == kRows;  // (need_rows counts peer groups for GROUPS)
+    if (bounded && m > sub->groups[0].need_rows) {
+        qsort_arg(idx, size_t(m), sizeof(int64), ws_order_cmp, ws);
+        int64 keep_n = sub->groups[0].need_rows;
+        memmove(idx, idx + (m - keep_n), sizeof(int64) * keep_n);
+        m = keep_n;
+        qsort(idx, size_t(m), sizeof(int64), int64_cmp);  // (fed in source order)
+    }
     if (as_of_without >= 0) {  // by (order, position), once each
         qsort_arg(idx, size_t(m), sizeof(int64), ws_order_cmp, ws);
         int64 u = 0;
