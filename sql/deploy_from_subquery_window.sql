@@ -439,6 +439,59 @@ SELECT * FROM dix(100, 'k1', 1, 100, 5);
 DROP INDEX di_kts;
 SELECT * FROM dix(100, 'k1', 1, 100, 5);
 
+-- offline, inner windows over two partitions (PARTITION BY k, and k, g with
+-- RANGE) under an outer PARTITION BY k, g: _batch(), training_set() in both
+-- modes equal the replayed requests / the requests (late rows, shifted times)
+CREATE TABLE om (id int4, k text, g int4, ts int8, v int8) USING feature_store;
+CREATE INDEX ON om USING skiplist (k, ts);
+CREATE INDEX ON om USING skiplist (k, g, ts);
+CREATE TABLE omsrc AS SELECT n AS id, 'k' || (n % 2) AS k, (n / 2) % 2 AS g,
+   ((CASE WHEN n % 7 = 0 THEN n - 9 ELSE n END / 4) * 10)::int8 AS ts, ((n * 13) % 23)::int8 AS v,
+   row_number() OVER (ORDER BY CASE WHEN n % 5 = 0 THEN n + 7 ELSE n END, n) AS pos FROM generate_series(1, 120) n;
+SELECT count(*) FILTER (WHERE EXISTS (SELECT FROM omsrc b WHERE b.k = a.k AND b.pos < a.pos AND b.ts > a.ts)) AS late,
+       count(*) FILTER (WHERE EXISTS (SELECT FROM omsrc b WHERE b.k = a.k AND b.pos < a.pos AND b.ts = a.ts)) AS peers
+  FROM omsrc a;
+SELECT feature_ext.deploy('omw', $$
+  SELECT id, s2, r3, sum(s2) OVER w AS ss, sum(r3) OVER w AS sr, max(r3) OVER w AS mr, count(*) OVER w AS n
+    FROM (SELECT id, k, g, ts, v, sum(v) OVER w2 AS s2, sum(v) OVER w3 AS r3 FROM om
+          WINDOW w2 AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW),
+                 w3 AS (PARTITION BY k, g ORDER BY ts RANGE BETWEEN 20 PRECEDING AND CURRENT ROW)) x
+  WINDOW w AS (PARTITION BY k, g ORDER BY ts ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)$$);
+CREATE TABLE omrep (id int4, feats text);
+CREATE PROCEDURE omreplay() LANGUAGE plpgsql AS $f$
+DECLARE r record; got text;
+BEGIN
+  FOR r IN SELECT * FROM omsrc ORDER BY pos LOOP
+    SELECT row(x.*)::text INTO got FROM omw(r.id, r.k, r.g, r.ts, r.v) x;
+    INSERT INTO omrep VALUES (r.id, got);
+    INSERT INTO om VALUES (r.id, r.k, r.g, r.ts, r.v);
+    COMMIT;
+  END LOOP;
+END $f$;
+CALL omreplay();
+CREATE TABLE omlab AS SELECT 1000 + n AS id, 'k' || (n % 2) AS k, n % 2 AS g,
+   ((n * 37 % 30) * 10 + (n % 3) * 5)::int8 AS ts, n::int8 AS v FROM generate_series(1, 30) n;
+CREATE TABLE omres (jit text, form text, n bigint, differences bigint);
+DO $$
+DECLARE j text; src text := 'SELECT id, k, g, ts, v FROM omsrc ORDER BY pos';
+BEGIN
+  FOREACH j IN ARRAY ARRAY['on', 'off'] LOOP
+    PERFORM set_config('feature_ext.jit', j, false);
+    INSERT INTO omres SELECT j, '_batch', count(*), count(*) FILTER (WHERE o.feats IS DISTINCT FROM b.feats)
+      FROM omrep o FULL JOIN (SELECT x.id, row(x.*)::text AS feats FROM omw_batch(src) x) b USING (id);
+    INSERT INTO omres SELECT j, 'training insertion', count(*), count(*) FILTER (WHERE o.feats IS DISTINCT FROM b.feats)
+      FROM omrep o FULL JOIN (SELECT x.id, row(x.*)::text AS feats
+                                FROM feature_ext.training_set('omw', src, NULL::omw_result, mode => 'insertion') x) b USING (id);
+    INSERT INTO omres SELECT j, 'training as_of', count(*), count(*) FILTER (WHERE row(x.*)::text IS DISTINCT FROM
+                                (SELECT row(y.*)::text FROM omw(l.id, l.k, l.g, l.ts, l.v) y))
+      FROM feature_ext.training_set('omw', 'SELECT * FROM omlab', NULL::omw_result) x JOIN omlab l USING (id);
+  END LOOP;
+END $$;
+SELECT * FROM omres ORDER BY jit, form;
+SELECT feature_ext.undeploy('omw');
+DROP TABLE om, omsrc, omrep, omlab, omres CASCADE;
+DROP PROCEDURE omreplay();
+
 SELECT count(feature_ext.undeploy(n))
   FROM unnest(ARRAY['wrr', 'wgg', 'wex', 'wsub', 'wom', 'wout', 'lj_p', 'lj_o', 'lj_c', 'dix']) n;
 -- (the functions native() and native_lj() go with the request tables' row types)
