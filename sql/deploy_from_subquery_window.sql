@@ -140,9 +140,104 @@ SELECT (wrr(r.id, r.k, r.g, r.ts, r.v, r.f)).* FROM wreq r WHERE r.id IN (1004, 
 SELECT (wgg(r.id, r.k, r.g, r.ts, r.v, r.f)).* FROM wreq r WHERE r.id IN (1012, 1024, 2003) ORDER BY r.id;
 SELECT (wom(r.id, r.k, r.g, r.ts, r.v, r.f)).* FROM wreq r WHERE r.id IN (1004, 1024, 2000) ORDER BY r.id;
 
--- Offline: not computed yet (0A000), nothing read
-SELECT * FROM wrr_batch('SELECT * FROM wm');
-SELECT * FROM feature_ext.training_set('wrr', 'SELECT * FROM wm', NULL::wrr_result);
+-- Offline (docs/DEPLOY.md, "A FROM subquery with its own window", Offline):
+-- <name>_batch(), feature_ext.batch() and training_set(mode => 'insertion')
+-- equal the requests replayed row by row (each source row a request against
+-- the rows before it, then inserted), over a source whose every 10th row
+-- arrives late (its key's later rows first: stored rows' inner windows then
+-- change with the request) and with ties; training_set() (as_of) equals
+-- requests against the whole table, themselves checked against PostgreSQL's
+-- executor above.  JIT on and off.
+-- (and a peer of every 9th row, same key and time, arriving after its key's next row: id + 500)
+CREATE TABLE wsrc AS
+SELECT x.*, row_number() OVER (ORDER BY CASE WHEN id % 10 = 0 THEN id + 25 WHEN id > 500 THEN id - 500 + 3 ELSE id END,
+                                        id) AS pos
+  FROM (SELECT * FROM wm UNION ALL SELECT id + 500, k, 1 - g, ts, v + 1, f FROM wm WHERE id % 9 = 0) x;
+-- rows arriving after a row of their key with a later time; peers of a row of their key before them
+SELECT count(*) FILTER (WHERE EXISTS (SELECT FROM wsrc b WHERE b.k = a.k AND b.pos < a.pos AND b.ts > a.ts)) AS late,
+       count(*) FILTER (WHERE EXISTS (SELECT FROM wsrc b WHERE b.k = a.k AND b.pos < a.pos AND b.ts = a.ts)) AS peers
+  FROM wsrc a;
+CREATE TABLE replayed (name text, id int4, feats text);
+CREATE PROCEDURE replay_all() LANGUAGE plpgsql AS $f$
+DECLARE r record; dep text; got text;
+BEGIN
+  TRUNCATE wm;
+  COMMIT;
+  FOR r IN SELECT * FROM wsrc ORDER BY pos LOOP
+    IF r.k IS NOT NULL THEN  -- (a NULL key is no request: batch() skips it)
+      FOREACH dep IN ARRAY ARRAY['wrr', 'wgg', 'wex', 'wsub', 'wom'] LOOP
+        EXECUTE format('SELECT row(x.*)::text FROM %I($1, $2, $3, $4, $5, $6) x', dep) INTO got
+          USING r.id, r.k, r.g, r.ts, r.v, r.f;
+        INSERT INTO replayed VALUES (dep, r.id, got);
+      END LOOP;
+    END IF;
+    INSERT INTO wm VALUES (r.id, r.k, r.g, r.ts, r.v, r.f);
+    COMMIT;
+  END LOOP;
+END $f$;
+CALL replay_all();
+-- as_of: requests against the whole table (wm, in the replay's insertion order)
+CREATE TABLE asof (name text, id int4, feats text);
+DO $$
+DECLARE dep text; r wreq; got text;
+BEGIN
+  FOREACH dep IN ARRAY ARRAY['wrr', 'wgg', 'wex', 'wsub', 'wom'] LOOP
+    FOR r IN SELECT * FROM wreq ORDER BY id LOOP
+      EXECUTE format('SELECT row(x.*)::text FROM %I($1, $2, $3, $4, $5, $6) x', dep) INTO got
+        USING r.id, r.k, r.g, r.ts, r.v, r.f;
+      INSERT INTO asof VALUES (dep, r.id, got);
+    END LOOP;
+  END LOOP;
+END $$;
+CREATE TABLE offres (jit text, name text, form text, n bigint, nokey bigint, differences bigint);
+DO $$
+DECLARE j text; dep text; src text := 'SELECT id, k, g, ts, v, f FROM wsrc ORDER BY pos'; cmp text;
+BEGIN
+  -- (a source row with a NULL key is no request: training_set() returns it with NULL features, nokey)
+  cmp := 'INSERT INTO offres SELECT %L, %L, %L, count(*), count(*) FILTER (WHERE b.nokey),
+                 count(*) FILTER (WHERE NOT coalesce(b.nokey, false) AND o.feats IS DISTINCT FROM b.feats)
+            FROM (SELECT * FROM %I WHERE name = %L) o
+            FULL JOIN (SELECT x.id, row(x.*)::text AS feats, x.id IN (SELECT id FROM wsrc WHERE k IS NULL) AS nokey
+                         FROM %s) b USING (id)';
+  FOREACH j IN ARRAY ARRAY['on', 'off'] LOOP
+    PERFORM set_config('feature_ext.jit', j, false);
+    FOREACH dep IN ARRAY ARRAY['wrr', 'wgg', 'wex', 'wsub', 'wom'] LOOP
+      EXECUTE format(cmp, j, dep, '_batch', 'replayed', dep, format('%I(%L) x', dep || '_batch', src));
+      EXECUTE format(cmp, j, dep, 'batch', 'replayed', dep,
+                     format('feature_ext.batch(%L, %L) AS x(%s)', dep, src,
+                            (SELECT string_agg(format('%I %s', a.attname, format_type(a.atttypid, a.atttypmod)), ', '
+                                               ORDER BY a.attnum)
+                               FROM pg_attribute a WHERE a.attrelid = (dep || '_result')::regclass AND a.attnum > 0)));
+      EXECUTE format(cmp, j, dep, 'training insertion', 'replayed', dep,
+                     format('feature_ext.training_set(%L, %L, NULL::%I, mode => %L) x', dep, src, dep || '_result',
+                            'insertion'));
+      EXECUTE format(cmp, j, dep, 'training as_of', 'asof', dep,
+                     format('feature_ext.training_set(%L, %L, NULL::%I) x', dep, 'SELECT * FROM wreq',
+                            dep || '_result'));
+    END LOOP;
+  END LOOP;
+END $$;
+SELECT * FROM offres ORDER BY jit, name, form;
+SELECT * FROM wrr_batch('SELECT id, k, g, ts, v, f FROM wsrc ORDER BY pos') WHERE id IN (10, 20, 30, 31) ORDER BY id;
+-- wm again in its first insertion order (the tests below order ties by id)
+TRUNCATE wm;
+INSERT INTO wm SELECT id, k, g, ts, v, f FROM wsrc WHERE id < 500 ORDER BY id;
+-- training_set() (as_of) against PostgreSQL's executor itself (native(), ties by id: the insertion order again)
+DELETE FROM offres;
+DO $$
+DECLARE j text; dep text;
+BEGIN
+  FOREACH j IN ARRAY ARRAY['on', 'off'] LOOP
+    PERFORM set_config('feature_ext.jit', j, false);
+    FOREACH dep IN ARRAY ARRAY['wrr', 'wgg', 'wex', 'wsub', 'wom'] LOOP
+      EXECUTE format('INSERT INTO offres SELECT %L, %L, %L, count(*), 0,
+                             count(*) FILTER (WHERE row(x.*)::text IS DISTINCT FROM native(%L, r))
+                        FROM feature_ext.training_set(%L, %L, NULL::%I) x JOIN wreq r USING (id)',
+                     j, dep, 'training as_of', dep, dep, 'SELECT * FROM wreq', dep || '_result');
+    END LOOP;
+  END LOOP;
+END $$;
+SELECT * FROM offres ORDER BY jit, name, form;
 -- a NULL key in the request: refused as for any deployment
 SELECT * FROM wrr(1, NULL, 0, 10, 1, 1.0);
 
@@ -296,6 +391,23 @@ BEGIN
 END $$;
 SELECT * FROM lresults ORDER BY jit, name;
 SELECT (lj_o(r.id, r.c1, r.c3, r.c4, r.c7)).* FROM lreq r WHERE r.id IN (103, 112, 200, 201) ORDER BY r.id;
+-- offline, the 6-2 shape: training_set() (as_of) of the request rows equals the requests (JIT on and off;
+-- the features: the row type's c4 is the source row's, the features' c4 the joined row's)
+DO $$
+DECLARE j text; dep text; n int; bad int;
+BEGIN
+  FOREACH j IN ARRAY ARRAY['on', 'off'] LOOP
+    PERFORM set_config('feature_ext.jit', j, false);
+    FOREACH dep IN ARRAY ARRAY['lj_p', 'lj_o'] LOOP
+      EXECUTE format('SELECT count(*), count(*) FILTER (WHERE (x.w1_c4_sum, x.w2_c3_sum, x.w3_c4_sum) IS DISTINCT FROM
+                             (SELECT (y.w1_c4_sum, y.w2_c3_sum, y.w3_c4_sum) FROM %I(r.id, r.c1, r.c3, r.c4, r.c7) y))
+                        FROM feature_ext.training_set(%L, %L, NULL::%I) x JOIN lreq r USING (id)',
+                     dep, dep, 'SELECT * FROM lreq', dep || '_result') INTO n, bad;
+      INSERT INTO lresults VALUES (j, dep || ' training_set', bad = 0, n);
+    END LOOP;
+  END LOOP;
+END $$;
+SELECT * FROM lresults WHERE name LIKE '% training_set' ORDER BY jit, name;
 -- a join reading a computed column of the FROM subquery: refused (0A000)
 SELECT feature_ext.deploy('bad', $$
   SELECT x.id, j.c4, sum(x.d) OVER w AS sd
@@ -327,7 +439,61 @@ SELECT * FROM dix(100, 'k1', 1, 100, 5);
 DROP INDEX di_kts;
 SELECT * FROM dix(100, 'k1', 1, 100, 5);
 
+-- offline, inner windows over two partitions (PARTITION BY k, and k, g with
+-- RANGE) under an outer PARTITION BY k, g: _batch(), training_set() in both
+-- modes equal the replayed requests / the requests (late rows, shifted times)
+CREATE TABLE om (id int4, k text, g int4, ts int8, v int8) USING feature_store;
+CREATE INDEX ON om USING skiplist (k, ts);
+CREATE INDEX ON om USING skiplist (k, g, ts);
+CREATE TABLE omsrc AS SELECT n AS id, 'k' || (n % 2) AS k, (n / 2) % 2 AS g,
+   ((CASE WHEN n % 7 = 0 THEN n - 9 ELSE n END / 4) * 10)::int8 AS ts, ((n * 13) % 23)::int8 AS v,
+   row_number() OVER (ORDER BY CASE WHEN n % 5 = 0 THEN n + 7 ELSE n END, n) AS pos FROM generate_series(1, 120) n;
+SELECT count(*) FILTER (WHERE EXISTS (SELECT FROM omsrc b WHERE b.k = a.k AND b.pos < a.pos AND b.ts > a.ts)) AS late,
+       count(*) FILTER (WHERE EXISTS (SELECT FROM omsrc b WHERE b.k = a.k AND b.pos < a.pos AND b.ts = a.ts)) AS peers
+  FROM omsrc a;
+SELECT feature_ext.deploy('omw', $$
+  SELECT id, s2, r3, sum(s2) OVER w AS ss, sum(r3) OVER w AS sr, max(r3) OVER w AS mr, count(*) OVER w AS n
+    FROM (SELECT id, k, g, ts, v, sum(v) OVER w2 AS s2, sum(v) OVER w3 AS r3 FROM om
+          WINDOW w2 AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW),
+                 w3 AS (PARTITION BY k, g ORDER BY ts RANGE BETWEEN 20 PRECEDING AND CURRENT ROW)) x
+  WINDOW w AS (PARTITION BY k, g ORDER BY ts ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)$$);
+CREATE TABLE omrep (id int4, feats text);
+CREATE PROCEDURE omreplay() LANGUAGE plpgsql AS $f$
+DECLARE r record; got text;
+BEGIN
+  FOR r IN SELECT * FROM omsrc ORDER BY pos LOOP
+    SELECT row(x.*)::text INTO got FROM omw(r.id, r.k, r.g, r.ts, r.v) x;
+    INSERT INTO omrep VALUES (r.id, got);
+    INSERT INTO om VALUES (r.id, r.k, r.g, r.ts, r.v);
+    COMMIT;
+  END LOOP;
+END $f$;
+CALL omreplay();
+CREATE TABLE omlab AS SELECT 1000 + n AS id, 'k' || (n % 2) AS k, n % 2 AS g,
+   ((n * 37 % 30) * 10 + (n % 3) * 5)::int8 AS ts, n::int8 AS v FROM generate_series(1, 30) n;
+CREATE TABLE omres (jit text, form text, n bigint, differences bigint);
+DO $$
+DECLARE j text; src text := 'SELECT id, k, g, ts, v FROM omsrc ORDER BY pos';
+BEGIN
+  FOREACH j IN ARRAY ARRAY['on', 'off'] LOOP
+    PERFORM set_config('feature_ext.jit', j, false);
+    INSERT INTO omres SELECT j, '_batch', count(*), count(*) FILTER (WHERE o.feats IS DISTINCT FROM b.feats)
+      FROM omrep o FULL JOIN (SELECT x.id, row(x.*)::text AS feats FROM omw_batch(src) x) b USING (id);
+    INSERT INTO omres SELECT j, 'training insertion', count(*), count(*) FILTER (WHERE o.feats IS DISTINCT FROM b.feats)
+      FROM omrep o FULL JOIN (SELECT x.id, row(x.*)::text AS feats
+                                FROM feature_ext.training_set('omw', src, NULL::omw_result, mode => 'insertion') x) b USING (id);
+    INSERT INTO omres SELECT j, 'training as_of', count(*), count(*) FILTER (WHERE row(x.*)::text IS DISTINCT FROM
+                                (SELECT row(y.*)::text FROM omw(l.id, l.k, l.g, l.ts, l.v) y))
+      FROM feature_ext.training_set('omw', 'SELECT * FROM omlab', NULL::omw_result) x JOIN omlab l USING (id);
+  END LOOP;
+END $$;
+SELECT * FROM omres ORDER BY jit, form;
+SELECT feature_ext.undeploy('omw');
+DROP TABLE om, omsrc, omrep, omlab, omres CASCADE;
+DROP PROCEDURE omreplay();
+
 SELECT count(feature_ext.undeploy(n))
   FROM unnest(ARRAY['wrr', 'wgg', 'wex', 'wsub', 'wom', 'wout', 'lj_p', 'lj_o', 'lj_c', 'dix']) n;
 -- (the functions native() and native_lj() go with the request tables' row types)
-DROP TABLE wm, wreq, results, lm, lr, lreq, lresults, di CASCADE;
+DROP TABLE wm, wreq, results, lm, lr, lreq, lresults, di, wsrc, replayed, asof, offres CASCADE;
+DROP PROCEDURE replay_all();

@@ -57,6 +57,8 @@ extern "C" {
 #include "portability/instr_time.h"
 }
 
+#include <utility>
+
 namespace fe {
 
 namespace {
@@ -447,6 +449,8 @@ struct KeyBuf {
     Datum *values;
     bool *isnull;
     const uint8 **payloads;
+    int64 *tags;  // per slot, the row's source position (a FROM subquery's own window offline); nullptr: none
+    bool want_tags;
     Slide *slides;
     int nslides;
 };
@@ -462,6 +466,7 @@ void keybuf_reset(KeyBuf *b, int natts, bool payloads, int cap)
     b->values = static_cast<Datum *>(palloc(sizeof(Datum) * size_t(cap) * natts));
     b->isnull = static_cast<bool *>(palloc(sizeof(bool) * size_t(cap) * natts));
     b->payloads = payloads ? static_cast<const uint8 **>(palloc(sizeof(uint8 *) * cap)) : nullptr;
+    b->tags = b->want_tags ? static_cast<int64 *>(palloc(sizeof(int64) * cap)) : nullptr;
 }
 
 // Double the buffer, keeping its rows at the end.
@@ -482,6 +487,8 @@ void keybuf_grow(KeyBuf *b, int natts)
     memcpy(b->isnull + size_t(b->front) * natts, o.isnull + size_t(o.front) * natts, sizeof(bool) * n * natts);
     if (o.payloads)
         memcpy(b->payloads + b->front, o.payloads + o.front, sizeof(uint8 *) * n);
+    if (o.tags)
+        memcpy(b->tags + b->front, o.tags + o.front, sizeof(int64) * n);
     pfree(o.order), pfree(o.orderd), pfree(o.values), pfree(o.isnull);
     if (o.payloads)
         pfree(o.payloads);
@@ -561,22 +568,511 @@ void batch_eval_row(DeployPlan *p, int g, const IndexMeta *m, JitPlan *jp, JitGr
     }
 }
 
+
+// ---- a FROM subquery with its own window, offline (DeployPlan::win_sub)
+//
+// Request replay of row i (its table: the source rows before it, T_i): the
+// request row's window columns are its own window as of T_i (the sub-plan's
+// request, the row last of its peers); a stored row s an outer window reads
+// has its own window as of T_i without s, s last of its peers (ROWS: its
+// peers after it in the source follow it), and a stored peer of the request
+// takes the request's value in a column reading RANGE / GROUPS windows
+// (exec_pg.cpp, compute_stored_columns).  Offline:
+// - every row's own window as of the rows before it is the sub-plan's own
+//   batch over the same source in the same order (run first);
+// - a stored row's value as of T_i is that same value unless a row between
+//   s and i in the source shares a partition of the sub-plan with s and has
+//   an order value <= s's (a late row, or a peer: first_late[s] is the first
+//   such row); then it is computed again by the sub-plan's batch over the
+//   rows of s's partitions in T_i, s moved last (its later peers left out
+//   for ROWS columns): exact, and rare for rows arriving in time order.
+// The source is held in memory (the outer engine's sorts still bound the
+// rest); the outer windows run in the interpreter (their stored rows'
+// window values change with the request: no compiled kernel, no sliding).
+struct WinSubOff {
+    DeployPlan *p, *sub;
+    MemoryContext cxt;      // the rows and their values
+    int64 n, cap;
+    Datum **vals;           // per source row: p->natts values (the table's columns, then the window columns)
+    bool **nulls;
+    bool *has;              // the sub-plan computed its window columns (no NULL key / order of it)
+    int64 *first_late;      // first later row changing its window (n: none)
+    int nsg;                // the sub-plan's groups
+    const IndexMeta **sgm;
+    uint8 ***keys;          // per group, per row: its encoded key (nullptr: NULL order value or key)
+    uint32 **klens;
+    int64 *order;           // per row: its order value (win_order_attno)
+    int64 **runs;           // per group: the rows of each key together, in source order
+    int64 **run_of;         // per group, per row: where its key's run starts in runs[g] (-1: none)
+    int64 **run_end;
+    int64 *src_of_seq;      // the outer batch's position -> source row
+};
+
+// Append one row (values in the current context: copied into ws->cxt).
+void ws_add(WinSubOff *ws, const Datum *v, const bool *nl)
+{
+    MemoryContext old = MemoryContextSwitchTo(ws->cxt);
+    if (ws->n == ws->cap) {
+        int64 nc = ws->cap ? ws->cap * 2 : 1024;
+        ws->vals = static_cast<Datum **>(ws->cap ? repalloc_huge(ws->vals, sizeof(Datum *) * nc)
+                                                 : palloc_extended(sizeof(Datum *) * nc, MCXT_ALLOC_HUGE));
+        ws->nulls = static_cast<bool **>(ws->cap ? repalloc_huge(ws->nulls, sizeof(bool *) * nc)
+                                                 : palloc_extended(sizeof(bool *) * nc, MCXT_ALLOC_HUGE));
+        ws->cap = nc;
+    }
+    DeployPlan *p = ws->p;
+    Datum *rv = static_cast<Datum *>(palloc(sizeof(Datum) * p->natts));
+    bool *rn = static_cast<bool *>(palloc(sizeof(bool) * p->natts));
+    for (int a = 0; a < p->natts; a++) {
+        Form_pg_attribute att = TupleDescAttr(p->heap_desc, a);
+        rn[a] = a >= p->nreal || nl[a];
+        rv[a] = rn[a] ? Datum(0) : att->attisdropped || att->attbyval ? v[a] : datumCopy(v[a], false, att->attlen);
+    }
+    ws->vals[ws->n] = rv;
+    ws->nulls[ws->n] = rn;
+    ws->n++;
+    MemoryContextSwitchTo(old);
+}
+
+// Feeding the sub-plan's batch: rows idx[0..n) of ws.
+struct WsFeed {
+    WinSubOff *ws;
+    const int64 *idx;  // nullptr: every row in turn
+    int64 n, at;
+};
+bool ws_next(void *arg, Datum *v, bool *nl)
+{
+    auto *f = static_cast<WsFeed *>(arg);
+    if (f->at >= f->n)
+        return false;
+    int64 r = f->idx ? f->idx[f->at] : f->at;
+    f->at++;
+    DeployPlan *p = f->ws->p;
+    for (int a = 0; a < f->ws->sub->natts; a++) {
+        bool real = a < p->nreal;
+        nl[a] = !real || f->ws->nulls[r][a];
+        v[a] = nl[a] ? Datum(0) : f->ws->vals[r][a];
+    }
+    return true;
+}
+
+// Would the sub-plan's batch skip row r (NULL key or order value)?
+bool ws_skipped(WinSubOff *ws, int64 r)
+{
+    DeployPlan *sub = ws->sub;
+    const bool *nl = ws->nulls[r];
+    for (int g = 0; g < sub->ngroups; g++) {
+        GroupPlan *gp = &sub->groups[g];
+        if (gp->order_attno > ws->p->nreal || nl[gp->order_attno - 1])
+            return true;
+        for (int k = 0; k < gp->nkeys; k++)
+            if (gp->key_attnos[k] > ws->p->nreal || nl[gp->key_attnos[k] - 1])
+                return true;
+    }
+    return false;
+}
+
+// The sub-plan's batch over rows idx[0..n) (nullptr: all); its window
+// columns of the fed rows it did not skip go to set(row, values, nulls).
+template <typename F>
+void ws_run_sub(WinSubOff *ws, const int64 *idx, int64 n, F set)
+{
+    DeployPlan *sub = ws->sub;
+    if (g_jit && !sub->jit_tried) {  // compiled on first use, in each backend (as win_sub_row)
+        JitObject none;
+        memset(&none, 0, sizeof(none));
+        jit_attach(sub, &none);
+    }
+    Tuplestorestate *ts = tuplestore_begin_heap(false, false, work_mem);
+    WsFeed f{ws, idx, n, 0};
+    run_batch(sub, ws_next, &f, ts, sub->out_desc, true);
+    TupleTableSlot *slot = MakeSingleTupleTableSlot(sub->out_desc, &TTSOpsMinimalTuple);
+    for (int64 i = 0; i < n; i++) {
+        int64 r = idx ? idx[i] : i;
+        if (ws_skipped(ws, r))
+            continue;
+        if (!tuplestore_gettupleslot(ts, true, false, slot))
+            elog(ERROR, "feature_ext: the FROM subquery's batch ended early");
+        slot_getallattrs(slot);
+        set(r, slot->tts_values, slot->tts_isnull);
+    }
+    ExecDropSingleTupleTableSlot(slot);
+    tuplestore_end(ts);
+}
+
+int ws_key_cmp(const void *a, const void *b, void *arg)
+{
+    auto *ctx = static_cast<std::pair<WinSubOff *, int> *>(arg);
+    WinSubOff *ws = ctx->first;
+    int g = ctx->second;
+    int64 x = *static_cast<const int64 *>(a), y = *static_cast<const int64 *>(b);
+    uint32 lx = ws->klens[g][x], ly = ws->klens[g][y];
+    int c = lx != ly ? (lx < ly ? -1 : 1) : memcmp(ws->keys[g][x], ws->keys[g][y], lx);
+    if (c != 0)
+        return c;
+    return x < y ? -1 : x > y ? 1 : 0;
+}
+
+// After the source is read: every row's own window values (the sub-plan's
+// batch), its partitions and first_late.
+// Row r's window columns (want[c]; nullptr: all) from the sub-plan's output row v / nl.
+void ws_set(WinSubOff *ws, int64 r, const Datum *v, const bool *nl, const bool *want)
+{
+    DeployPlan *p = ws->p, *sub = ws->sub;
+    MemoryContext o2 = MemoryContextSwitchTo(ws->cxt);
+    for (int c = 0; c < p->ncomp; c++)
+        if (p->comp_win[c] >= 0 && (!want || want[c])) {
+            int o = p->comp_win[c];
+            Form_pg_attribute att = TupleDescAttr(sub->out_desc, o);
+            ws->nulls[r][p->nreal + c] = nl[o];
+            ws->vals[r][p->nreal + c] = nl[o] ? Datum(0) : datumCopy(v[o], att->attbyval, att->attlen);
+        }
+    MemoryContextSwitchTo(o2);
+}
+
+void ws_prepare(WinSubOff *ws, Relation heap, bool fill = true)
+{
+    DeployPlan *p = ws->p, *sub = ws->sub;
+    int64 n = ws->n;
+    MemoryContext old = MemoryContextSwitchTo(ws->cxt);
+    ws->has = static_cast<bool *>(palloc0(sizeof(bool) * Max(n, 1)));
+    if (fill)
+    ws_run_sub(ws, nullptr, n, [&](int64 r, const Datum *v, const bool *nl) {
+        for (int c = 0; c < p->ncomp; c++)
+            if (p->comp_win[c] >= 0) {
+                int o = p->comp_win[c];
+                Form_pg_attribute att = TupleDescAttr(sub->out_desc, o);
+                MemoryContext o2 = MemoryContextSwitchTo(ws->cxt);
+                ws->nulls[r][p->nreal + c] = nl[o];
+                ws->vals[r][p->nreal + c] = nl[o] ? Datum(0) : datumCopy(v[o], att->attbyval, att->attlen);
+                MemoryContextSwitchTo(o2);
+            }
+        ws->has[r] = true;
+    });
+    MemoryContextSwitchTo(ws->cxt);
+    IndexMeta **metas;
+    int nmetas = heap_skiplist_indexes(heap, &metas);
+    ws->nsg = sub->ngroups;
+    ws->sgm = static_cast<const IndexMeta **>(palloc0(sizeof(IndexMeta *) * Max(ws->nsg, 1)));
+    for (int g = 0; g < ws->nsg; g++) {
+        for (int i = 0; i < nmetas; i++)
+            if (metas[i]->indexoid == sub->groups[g].indexoid)
+                ws->sgm[g] = metas[i];
+        if (!ws->sgm[g])
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+                            errmsg("an index of deployment %s's FROM subquery is gone", p->name),
+                            errhint("Redeploy it.")));
+    }
+    ws->order = static_cast<int64 *>(palloc(sizeof(int64) * Max(n, 1)));
+    ws->first_late = static_cast<int64 *>(palloc(sizeof(int64) * Max(n, 1)));
+    ws->keys = static_cast<uint8 ***>(palloc(sizeof(uint8 **) * Max(ws->nsg, 1)));
+    ws->klens = static_cast<uint32 **>(palloc(sizeof(uint32 *) * Max(ws->nsg, 1)));
+    ws->runs = static_cast<int64 **>(palloc(sizeof(int64 *) * Max(ws->nsg, 1)));
+    ws->run_of = static_cast<int64 **>(palloc(sizeof(int64 *) * Max(ws->nsg, 1)));
+    ws->run_end = static_cast<int64 **>(palloc(sizeof(int64 *) * Max(ws->nsg, 1)));
+    AttrNumber oa = p->win_order_attno;
+    for (int64 r = 0; r < n; r++) {
+        ws->first_late[r] = n;
+        ws->order[r] = ws->nulls[r][oa - 1] ? 0 : order_from_datum(sub->groups[0].order_kind, ws->vals[r][oa - 1]);
+    }
+    int64 *stack = static_cast<int64 *>(palloc(sizeof(int64) * Max(n, 1)));
+    for (int g = 0; g < ws->nsg; g++) {
+        GroupPlan *gp = &sub->groups[g];
+        ws->keys[g] = static_cast<uint8 **>(palloc0(sizeof(uint8 *) * Max(n, 1)));
+        ws->klens[g] = static_cast<uint32 *>(palloc0(sizeof(uint32) * Max(n, 1)));
+        ws->run_of[g] = static_cast<int64 *>(palloc(sizeof(int64) * Max(n, 1)));
+        ws->run_end[g] = static_cast<int64 *>(palloc(sizeof(int64) * Max(n, 1)));
+        int64 *rows = static_cast<int64 *>(palloc(sizeof(int64) * Max(n, 1)));
+        int64 m = 0;
+        for (int64 r = 0; r < n; r++) {
+            ws->run_of[g][r] = -1;
+            bool in = !ws->nulls[r][gp->order_attno - 1];
+            for (int k = 0; in && k < gp->nkeys; k++)
+                in = !ws->nulls[r][gp->key_attnos[k] - 1];
+            if (!in)  // (not in the index: in no row's window)
+                continue;
+            ws->klens[g][r] = encode_key(ws->sgm[g], ws->vals[r], ws->nulls[r], &ws->keys[g][r]);
+            rows[m++] = r;
+        }
+        std::pair<WinSubOff *, int> ctx(ws, g);
+        qsort_arg(rows, size_t(m), sizeof(int64), ws_key_cmp, &ctx);
+        ws->runs[g] = rows;
+        for (int64 a = 0; a < m;) {
+            int64 b = a + 1;
+            while (b < m && ws->klens[g][rows[b]] == ws->klens[g][rows[a]] &&
+                   memcmp(ws->keys[g][rows[b]], ws->keys[g][rows[a]], ws->klens[g][rows[a]]) == 0)
+                b++;
+            // first later row of the key with an order value <= the row's: a
+            // stack of rows still waiting, order values increasing upwards
+            int64 top = 0;
+            for (int64 x = a; x < b; x++) {
+                int64 j = rows[x];
+                ws->run_of[g][j] = a;
+                ws->run_end[g][j] = b;
+                while (top > 0 && ws->order[stack[top - 1]] >= ws->order[j]) {
+                    int64 s = stack[--top];
+                    ws->first_late[s] = Min(ws->first_late[s], j);
+                }
+                stack[top++] = j;
+            }
+            a = b;
+        }
+    }
+    pfree(stack);
+    MemoryContextSwitchTo(old);
+}
+
+int ws_order_cmp(const void *a, const void *b, void *arg)
+{
+    auto *ws = static_cast<WinSubOff *>(arg);
+    int64 x = *static_cast<const int64 *>(a), y = *static_cast<const int64 *>(b);
+    if (ws->order[x] != ws->order[y])
+        return ws->order[x] < ws->order[y] ? -1 : 1;
+    return x < y ? -1 : x > y ? 1 : 0;
+}
+
+int int64_cmp(const void *a, const void *b)
+{
+    int64 x = *static_cast<const int64 *>(a), y = *static_cast<const int64 *>(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+}
+
+// Stored row s's window columns as of the rows before req (peers: its later
+// peers too, for RANGE / GROUPS columns), into v / nl (p->natts layout) for
+// the columns wanted (want[c]).  Allocated in the current context.
+void ws_recompute(WinSubOff *ws, int64 s, int64 req, bool peers, Datum *v, bool *nl, const bool *want,
+                  int64 as_of_without = -1)
+{
+    DeployPlan *p = ws->p, *sub = ws->sub;
+    MemoryContext scratch = AllocSetContextCreate(CurrentMemoryContext, "feature_ext subquery window",
+                                                  ALLOCSET_DEFAULT_SIZES);
+    MemoryContext keep = MemoryContextSwitchTo(scratch);
+    int64 total = 0;
+    for (int g = 0; g < ws->nsg; g++)
+        if (ws->run_of[g][s] >= 0)
+            total += ws->run_end[g][s] - ws->run_of[g][s];
+    int64 *idx = static_cast<int64 *>(palloc(sizeof(int64) * (total + 1)));
+    int64 m = 0;
+    for (int g = 0; g < ws->nsg; g++)
+        if (ws->run_of[g][s] >= 0)
+            for (int64 x = ws->run_of[g][s]; x < ws->run_end[g][s]; x++) {
+                int64 j = ws->runs[g][x];
+                if (as_of_without >= 0) {
+                    // as_of (the table's rows): those before s in (order,
+                    // position), without as_of_without (the label's copy)
+                    if (j != s && j != as_of_without &&
+                        (ws->order[j] < ws->order[s] || (ws->order[j] == ws->order[s] && j < s)))
+                        idx[m++] = j;
+                    continue;
+                }
+                if (j >= req)
+                    break;  // (a run is in source order)
+                // (a row after s in the order is in no frame of s: its frames end at s)
+                if (j == s || ws->order[j] > ws->order[s] || (!peers && j > s && ws->order[j] == ws->order[s]))
+                    continue;
+                idx[m++] = j;
+            }
+    // One partition read by bounded ROWS frames only: the rows just before s
+    // in (order, position) are all its frames read (as a request reads them).
+    bool bounded = ws->nsg == 1 && as_of_without < 0;
+    for (int g = 0; bounded && g < sub->ngroups; g++)
+        bounded = !sub->groups[g].need_all && !sub->groups[g].need_range;
+    for (int w = 0; bounded && w < sub->nwindows; w++)
+        bounded = sub->windows[w].mode == kRows;  // (need_rows counts peer groups for GROUPS)
+    if (bounded && m > sub->groups[0].need_rows) {
+        qsort_arg(idx, size_t(m), sizeof(int64), ws_order_cmp, ws);
+        int64 keep_n = sub->groups[0].need_rows;
+        memmove(idx, idx + (m - keep_n), sizeof(int64) * keep_n);
+        m = keep_n;
+        qsort(idx, size_t(m), sizeof(int64), int64_cmp);  // (fed in source order)
+    }
+    if (as_of_without >= 0) {  // by (order, position), once each
+        qsort_arg(idx, size_t(m), sizeof(int64), ws_order_cmp, ws);
+        int64 u = 0;
+        for (int64 x = 0; x < m; x++)
+            if (u == 0 || idx[u - 1] != idx[x])
+                idx[u++] = idx[x];
+        m = u;
+    } else if (ws->nsg > 1) {  // rows of several partitions: in source order, once each
+        qsort(idx, size_t(m), sizeof(int64), int64_cmp);
+        int64 u = 0;
+        for (int64 x = 0; x < m; x++)
+            if (u == 0 || idx[u - 1] != idx[x])
+                idx[u++] = idx[x];
+        m = u;
+    }
+    idx[m++] = s;  // the row itself, last (of its peers)
+    Datum *rv = static_cast<Datum *>(palloc(sizeof(Datum) * Max(sub->out_desc->natts, 1)));
+    bool *rn = static_cast<bool *>(palloc(sizeof(bool) * Max(sub->out_desc->natts, 1)));
+    bool got = false;
+    ws_run_sub(ws, idx, m, [&](int64 r, const Datum *ov, const bool *on) {
+        if (r != s)
+            return;
+        for (int c = 0; c < sub->out_desc->natts; c++)
+            rv[c] = ov[c], rn[c] = on[c];
+        got = true;
+        MemoryContextSwitchTo(keep);
+        for (int c = 0; c < p->ncomp; c++)
+            if (want[c]) {
+                int o = p->comp_win[c];
+                Form_pg_attribute att = TupleDescAttr(sub->out_desc, o);
+                nl[p->nreal + c] = on[o];
+                v[p->nreal + c] = on[o] ? Datum(0) : datumCopy(ov[o], att->attbyval, att->attlen);
+            }
+        MemoryContextSwitchTo(scratch);
+    });
+    if (!got)
+        elog(ERROR, "feature_ext: the FROM subquery's window of a stored row was not computed");
+    MemoryContextSwitchTo(keep);
+    MemoryContextDelete(scratch);
+}
+
+// Before request req (its values rq / rqn, its own window columns filled) is
+// evaluated over rows [from, from + n) of the key's buffer: their window
+// columns as of the rows before req (see the top of this section).
+// Allocations in the current context (the request's).
+void ws_patch(WinSubOff *ws, KeyBuf *kb, int from, int n, int64 req, const Datum *rq, const bool *rqn)
+{
+    DeployPlan *p = ws->p;
+    int natts = p->natts;
+    AttrNumber oa = p->win_order_attno;
+    Form_pg_attribute oatt = TupleDescAttr(p->heap_desc, oa - 1);
+    bool *want_rows = static_cast<bool *>(palloc0(sizeof(bool) * p->ncomp));
+    bool *want_range = static_cast<bool *>(palloc0(sizeof(bool) * p->ncomp));
+    bool any_rows = false, any_range = false;
+    for (int c = 0; c < p->ncomp; c++)
+        if (p->comp_win[c] >= 0 && p->comp_rows[c]) {
+            (p->comp_win_peer[c] ? want_range : want_rows)[c] = true;
+            (p->comp_win_peer[c] ? any_range : any_rows) = true;
+        }
+    for (int i = from; i < from + n; i++) {
+        CHECK_FOR_INTERRUPTS();
+        int64 s = kb->tags[i];
+        Datum *v = kb->values + size_t(i) * natts;
+        bool *nl = kb->isnull + size_t(i) * natts;
+        bool peer = !nl[oa - 1] && !rqn[oa - 1] && datumIsEqual(v[oa - 1], rq[oa - 1], oatt->attbyval, oatt->attlen);
+        bool fresh = req <= ws->first_late[s];
+        for (int c = 0; c < p->ncomp; c++) {
+            if (p->comp_win[c] < 0 || !p->comp_rows[c])
+                continue;
+            int a = p->nreal + c;
+            if (peer && p->comp_win_peer[c])
+                v[a] = rq[a], nl[a] = rqn[a];
+            else
+                v[a] = ws->vals[s][a], nl[a] = ws->nulls[s][a];
+        }
+        if (!fresh) {
+            if (any_rows)
+                ws_recompute(ws, s, req, false, v, nl, want_rows);
+            if (any_range && !peer)
+                ws_recompute(ws, s, req, true, v, nl, want_range);
+        }
+    }
+}
+
+bool ws_label_next(void *arg, Datum *v, bool *nl, Datum *, bool *)
+{
+    return ws_next(arg, v, nl);
+}
+
+// The sub-plan's training_set() (as_of) of lab's rows against hist's rows
+// (the table); every label row's output goes to set(row, values, nulls).
+template <typename F>
+void ws_run_sub_training(WinSubOff *hist, WinSubOff *lab, F set)
+{
+    DeployPlan *sub = hist->sub;
+    if (g_jit && !sub->jit_tried) {
+        JitObject none;
+        memset(&none, 0, sizeof(none));
+        jit_attach(sub, &none);
+    }
+    Tuplestorestate *ts = tuplestore_begin_heap(false, false, work_mem);
+    WsFeed hf{hist, nullptr, hist->n, 0}, lf{lab, nullptr, lab->n, 0};
+    TrainingArgs ta{true, ws_next, &hf, ws_label_next, &lf, CreateTemplateTupleDesc(0), 0, nullptr};
+    run_training(sub, &ta, ts, sub->out_desc, true);
+    TupleTableSlot *slot = MakeSingleTupleTableSlot(sub->out_desc, &TTSOpsMinimalTuple);
+    for (int64 r = 0; r < lab->n; r++) {
+        if (!tuplestore_gettupleslot(ts, true, false, slot))
+            elog(ERROR, "feature_ext: the FROM subquery's training set ended early");
+        slot_getallattrs(slot);
+        set(r, slot->tts_values, slot->tts_isnull);
+    }
+    ExecDropSingleTupleTableSlot(slot);
+    tuplestore_end(ts);
+}
+
+// as_of: the table's rows' window columns as of the table (RANGE / GROUPS
+// columns: every peer; ROWS columns: the rows before it in (order,
+// position)), and the labels' own (the label last of its peers, its copy
+// left out).
+void ws_prepare_as_of(WinSubOff *hist, WinSubOff *lab, Relation heap)
+{
+    DeployPlan *p = hist->p;
+    ws_prepare(hist, heap, false);
+    bool *want_rows = static_cast<bool *>(palloc0(sizeof(bool) * p->ncomp));
+    bool *want_range = static_cast<bool *>(palloc0(sizeof(bool) * p->ncomp));
+    bool any_rows = false, any_range = false;
+    for (int c = 0; c < p->ncomp; c++)
+        if (p->comp_win[c] >= 0) {
+            (p->comp_win_peer[c] ? want_range : want_rows)[c] = true;
+            (p->comp_win_peer[c] ? any_range : any_rows) = true;
+        }
+    if (any_rows) {
+        int64 *idx = static_cast<int64 *>(palloc(sizeof(int64) * Max(hist->n, 1)));
+        for (int64 r = 0; r < hist->n; r++)
+            idx[r] = r;
+        qsort_arg(idx, size_t(hist->n), sizeof(int64), ws_order_cmp, hist);
+        ws_run_sub(hist, idx, hist->n,
+                   [&](int64 r, const Datum *v, const bool *nl) { ws_set(hist, r, v, nl, want_rows); });
+        pfree(idx);
+    }
+    if (any_range)
+        ws_run_sub_training(hist, hist,
+                            [&](int64 r, const Datum *v, const bool *nl) { ws_set(hist, r, v, nl, want_range); });
+    ws_run_sub_training(hist, lab, [&](int64 r, const Datum *v, const bool *nl) { ws_set(lab, r, v, nl, nullptr); });
+}
+
+// training_set() as_of: before label rq / rqn (its own window columns
+// filled; self: the table row left out as its copy, -1: none) is evaluated
+// over buffered table rows [from, from + n): their window columns as of the
+// table (computed once, ws_prepare_as_of), a peer of the label taking its
+// value in RANGE / GROUPS columns, and a peer after the label's copy
+// computed without that copy in ROWS columns.
+void ws_patch_as_of(WinSubOff *ws, KeyBuf *kb, int from, int n, int64 self, const Datum *rq, const bool *rqn)
+{
+    DeployPlan *p = ws->p;
+    int natts = p->natts;
+    AttrNumber oa = p->win_order_attno;
+    Form_pg_attribute oatt = TupleDescAttr(p->heap_desc, oa - 1);
+    bool *want_rows = static_cast<bool *>(palloc0(sizeof(bool) * p->ncomp));
+    bool any_rows = false;
+    for (int c = 0; c < p->ncomp; c++)
+        if (p->comp_win[c] >= 0 && p->comp_rows[c] && !p->comp_win_peer[c])
+            want_rows[c] = any_rows = true;
+    for (int i = from; i < from + n; i++) {
+        CHECK_FOR_INTERRUPTS();
+        int64 s = kb->tags[i];
+        Datum *v = kb->values + size_t(i) * natts;
+        bool *nl = kb->isnull + size_t(i) * natts;
+        bool peer = !nl[oa - 1] && !rqn[oa - 1] && datumIsEqual(v[oa - 1], rq[oa - 1], oatt->attbyval, oatt->attlen);
+        for (int c = 0; c < p->ncomp; c++) {
+            if (p->comp_win[c] < 0 || !p->comp_rows[c])
+                continue;
+            int a = p->nreal + c;
+            if (peer && p->comp_win_peer[c])
+                v[a] = rq[a], nl[a] = rqn[a];
+            else
+                v[a] = ws->vals[s][a], nl[a] = ws->nulls[s][a];
+        }
+        if (peer && any_rows && self >= 0 && self < s && ws->order[self] == ws->order[s])
+            ws_recompute(ws, s, -1, false, v, nl, want_rows, self);
+    }
+}
+
 // What batch() and training_set() refuse before reading anything.
 void check_offline(DeployPlan *p, const char *what)
 {
     union_batch_check(p, what);
-    // FROM (SELECT ..., agg(v) OVER w2 AS c FROM t WINDOW w2 AS (...)): a
-    // row's window value is computed by a request of the subquery's plan
-    // against the table's index (DeployPlan::win_sub); the offline engine
-    // replays source rows, which have no place in that index.
-    if (p->win_sub)
-        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                        errmsg("%s of deployment %s is not supported: its FROM subquery has its own window", what,
-                               p->name),
-                        errdetail("The subquery's window values are computed per request from the table's index, "
-                                  "as of each stored row; offline replay does not compute them yet."),
-                        errhint("Call the deployment per row (each request computes them), or compute the "
-                                "features offline with PostgreSQL's window query.")));
     // Over a Citus distributed table the source rows are read through Citus
     // on this node, but a join or a union window would read this node's
     // empty shells of the other tables (each request reads the shards on
@@ -597,11 +1093,41 @@ void check_offline(DeployPlan *p, const char *what)
 
 }  // namespace
 
-void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, TupleDesc out)
+void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, TupleDesc out, bool quiet)
 {
     check_offline(p, "batch()");
     int natts = p->natts, naggs = p->naggs, ngroups = p->ngroups;
     Relation heap = table_open(p->heapoid, AccessShareLock);
+    // A FROM subquery with its own window: the source in memory, every
+    // row's own window values first (see WinSubOff).
+    WinSubOff *ws = nullptr;
+    WsFeed wsf{nullptr, nullptr, 0, 0};
+    if (p->win_sub) {
+        ws = static_cast<WinSubOff *>(palloc0(sizeof(WinSubOff)));
+        ws->p = p;
+        ws->sub = p->win_sub;
+        ws->cxt = AllocSetContextCreate(CurrentMemoryContext, "feature_ext batch source", ALLOCSET_DEFAULT_SIZES);
+        MemoryContext rc = AllocSetContextCreate(CurrentMemoryContext, "feature_ext batch source row",
+                                                 ALLOCSET_SMALL_SIZES);
+        Datum *sv = static_cast<Datum *>(palloc(sizeof(Datum) * natts));
+        bool *sn = static_cast<bool *>(palloc(sizeof(bool) * natts));
+        for (;;) {
+            CHECK_FOR_INTERRUPTS();
+            MemoryContextReset(rc);
+            MemoryContext o = MemoryContextSwitchTo(rc);
+            for (int a = 0; a < natts; a++)
+                sv[a] = Datum(0), sn[a] = true;
+            bool more = next(arg, sv, sn);
+            MemoryContextSwitchTo(o);
+            if (!more)
+                break;
+            ws_add(ws, sv, sn);
+        }
+        MemoryContextDelete(rc);
+        ws_prepare(ws, heap);
+        ws->src_of_seq = static_cast<int64 *>(MemoryContextAllocHuge(ws->cxt, sizeof(int64) * Max(ws->n, 1)));
+        wsf = WsFeed{ws, nullptr, ws->n, 0};
+    }
     IndexMeta **metas;
     int nmetas = heap_skiplist_indexes(heap, &metas);
     const IndexMeta **gm = static_cast<const IndexMeta **>(palloc(sizeof(IndexMeta *) * Max(ngroups, 1)));
@@ -645,12 +1171,21 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
             v[a] = Datum(0);
             nl[a] = true;
         }
-        if (!next(arg, v, nl)) {
+        int64 src_at = wsf.at;
+        if (ws) {  // the held source, its window columns filled
+            if (wsf.at >= ws->n) {
+                MemoryContextSwitchTo(work);
+                break;
+            }
+            memcpy(v, ws->vals[wsf.at], sizeof(Datum) * natts);
+            memcpy(nl, ws->nulls[wsf.at], sizeof(bool) * natts);
+            wsf.at++;
+        } else if (!next(arg, v, nl)) {
             MemoryContextSwitchTo(work);
             break;
         }
         if (p->ncomp > 0)  // FROM (SELECT expr AS c FROM t): as for a request
-            compute_request_columns(p, v, nl);
+            compute_request_columns(p, v, nl, ws != nullptr);
         // A row whose key or order value is NULL can be neither a request
         // (that is an error, 22004) nor an earlier row of one (the index
         // leaves NULL order values out, and no request has a NULL key): it
@@ -667,6 +1202,8 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
             continue;
         }
         int64 seq = nrows++;
+        if (ws)
+            ws->src_of_seq[seq] = src_at;
         if (ngroups == 0) {  // no window: projection only
             ExecClearTuple(rslot);
             memset(rslot->tts_isnull, true, sizeof(bool) * rdesc->natts);
@@ -703,12 +1240,21 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
     // Sliding aggregates, and kernels compiled without them (once per plan).
     Slide *slides;
     int *slide_of = static_cast<int *>(palloc(sizeof(int) * Max(naggs, 1)));
+    // (a FROM subquery's own window: the stored rows' window columns change
+    // with the request, so no sliding and no compiled kernel)
     int nslides = plan_slides(p, &slides, slide_of);
+    if (ws) {
+        nslides = 0;
+        for (int k = 0; k < naggs; k++)
+            slide_of[k] = -1;
+    }
     bool *slid = static_cast<bool *>(palloc(sizeof(bool) * Max(naggs, 1)));
     for (int k = 0; k < naggs; k++)
         slid[k] = slide_of[k] >= 0;
     JitPlan *jp = nullptr;
-    if (g_jit && nslides == 0)
+    if (ws)
+        jp = nullptr;
+    else if (g_jit && nslides == 0)
         jp = p->jit;
     else if (g_jit && p->jit) {
         if (!p->jit_batch_tried) {
@@ -747,6 +1293,7 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
         }
         tuplesort_performsort(sorts[g]);
         KeyBuf kb;
+        kb.want_tags = ws != nullptr;
         kb.slides = static_cast<Slide *>(palloc(sizeof(Slide) * Max(nslides, 1)));
         kb.nslides = 0;
         for (int i = 0; i < nslides; i++)
@@ -811,6 +1358,12 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
                 for (int i = 0; i < kb.nslides; i++)
                     req_has[i] = slide_contrib(p, &kb.slides[i], &req_v[i]);
             }
+            if (ws && gp->comp_rows) {
+                int vn = kb.cap - first_older;
+                if (!gp->need_all && !gp->need_range && vn > gp->need_rows)
+                    vn = int(gp->need_rows);
+                ws_patch(ws, &kb, first_older, vn, ws->src_of_seq[seq], rv, rn);
+            }
             batch_eval_row(p, g, m, jp, jg, done, slid, interp, kframes, &kb, first_older, rv, rn, base, payload,
                            req_has, req_v);
             // The group's results (and, for group 0, the row) into the result sort.
@@ -850,6 +1403,8 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
                 memmove(kb.isnull + size_t(f - 1) * natts, kb.isnull + size_t(f) * natts, sizeof(bool) * natts * nnewer);
                 if (jg)
                     memmove(kb.payloads + f - 1, kb.payloads + f, sizeof(uint8 *) * nnewer);
+                if (kb.tags)
+                    memmove(kb.tags + f - 1, kb.tags + f, sizeof(int64) * nnewer);
                 memcpy(kb.values + size_t(first_older - 1) * natts, tv, sizeof(Datum) * natts);
                 memcpy(kb.isnull + size_t(first_older - 1) * natts, tn, sizeof(bool) * natts);
                 pfree(tv), pfree(tn);
@@ -862,6 +1417,8 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
             kb.orderd[at] = kb.values[size_t(at) * natts + gp->order_attno - 1];
             if (jg)
                 kb.payloads[at] = payload;
+            if (kb.tags)
+                kb.tags[at] = ws->src_of_seq[seq];
             MemoryContextSwitchTo(work);
         }
         tuplesort_end(sorts[g]);
@@ -907,7 +1464,9 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
     tuplesort_end(rsort);
     MemoryContextSwitchTo(old);
     MemoryContextDelete(work);
-    if (nskipped > 0)
+    if (ws)
+        MemoryContextDelete(ws->cxt);
+    if (nskipped > 0 && !quiet)
         ereport(NOTICE, (errmsg("batch skipped %lld source rows with a NULL key or order value", (long long) nskipped),
                          errdetail("Such rows are neither requests nor rows a request reads.")));
 }
@@ -989,11 +1548,14 @@ void keybuf_move(KeyBuf *kb, int natts, int from, int to)
     move_elem(kb->isnull, sizeof(bool) * natts, from, to);
     if (kb->payloads)
         move_elem(kb->payloads, sizeof(uint8 *), from, to);
+    if (kb->tags)
+        move_elem(kb->tags, sizeof(int64), from, to);
 }
 
 // Insert the row in the scratch slot (front - 1) before buffered row
 // first_older (the rows newer than it move one slot towards the start).
-void keybuf_insert(KeyBuf *kb, int natts, int first_older, AttrNumber order_attno, int64 base, const uint8 *payload)
+void keybuf_insert(KeyBuf *kb, int natts, int first_older, AttrNumber order_attno, int64 base, const uint8 *payload,
+                   int64 tag = -1)
 {
     int f = kb->front;
     int nnewer = first_older - f;
@@ -1007,6 +1569,8 @@ void keybuf_insert(KeyBuf *kb, int natts, int first_older, AttrNumber order_attn
     kb->orderd[at] = kb->values[size_t(at) * natts + order_attno - 1];
     if (kb->payloads)
         kb->payloads[at] = payload;
+    if (kb->tags)
+        kb->tags[at] = tag;
 }
 
 void progress_notice(const char *phase, int64 done, int64 total, instr_time t0)
@@ -1025,7 +1589,7 @@ void progress_notice(const char *phase, int64 done, int64 total, instr_time t0)
 
 }  // namespace
 
-void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, TupleDesc out)
+void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, TupleDesc out, bool quiet)
 {
     check_offline(p, "training_set()");
     int natts = p->natts, naggs = p->naggs, ngroups = p->ngroups;
@@ -1035,6 +1599,62 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
     instr_time t0;
     INSTR_TIME_SET_CURRENT(t0);
     Relation heap = table_open(p->heapoid, AccessShareLock);
+    // A FROM subquery with its own window: the label rows (and, as_of, the
+    // table's) in memory, their window columns first (see WinSubOff).
+    WinSubOff *ws = nullptr, *wh = nullptr;
+    Tuplestorestate *wsrc = nullptr;
+    TupleTableSlot *wsrc_slot = nullptr;
+    int64 wl_at = 0, wh_at = 0;
+    if (p->win_sub) {
+        auto mk = [&]() {
+            auto *w = static_cast<WinSubOff *>(palloc0(sizeof(WinSubOff)));
+            w->p = p;
+            w->sub = p->win_sub;
+            w->cxt = AllocSetContextCreate(CurrentMemoryContext, "feature_ext training rows", ALLOCSET_DEFAULT_SIZES);
+            return w;
+        };
+        ws = mk();
+        MemoryContext rc = AllocSetContextCreate(CurrentMemoryContext, "feature_ext training source row",
+                                                 ALLOCSET_SMALL_SIZES);
+        Datum *xv = static_cast<Datum *>(palloc(sizeof(Datum) * (natts + nsrc + 1)));
+        bool *xn = static_cast<bool *>(palloc(sizeof(bool) * (natts + nsrc + 1)));
+        wsrc = tuplestore_begin_heap(false, false, work_mem);
+        wsrc_slot = MakeSingleTupleTableSlot(ta->src_desc, &TTSOpsMinimalTuple);
+        for (int64 nread = 0;; nread++) {
+            CHECK_FOR_INTERRUPTS();
+            MemoryContextReset(rc);
+            MemoryContext o = MemoryContextSwitchTo(rc);
+            for (int a = 0; a < natts + nsrc; a++)
+                xv[a] = Datum(0), xn[a] = true;
+            bool more = ta->labels(ta->larg, xv, xn, xv + natts, xn + natts);
+            if (more)
+                tuplestore_putvalues(wsrc, ta->src_desc, xv + natts, xn + natts);
+            MemoryContextSwitchTo(o);
+            if (!more)
+                break;
+            ws_add(ws, xv, xn);
+            if (prog > 0 && (nread + 1) % prog == 0)
+                progress_notice("read source:", nread + 1, 0, t0);
+        }
+        if (as_of) {
+            wh = mk();
+            for (;;) {
+                CHECK_FOR_INTERRUPTS();
+                MemoryContextReset(rc);
+                MemoryContext o = MemoryContextSwitchTo(rc);
+                for (int a = 0; a < natts; a++)
+                    xv[a] = Datum(0), xn[a] = true;
+                bool more = ta->history(ta->harg, xv, xn);
+                MemoryContextSwitchTo(o);
+                if (!more)
+                    break;
+                ws_add(wh, xv, xn);
+            }
+            ws_prepare_as_of(wh, ws, heap);
+        } else
+            ws_prepare(ws, heap);
+        MemoryContextDelete(rc);
+    }
     IndexMeta **metas;
     int nmetas = heap_skiplist_indexes(heap, &metas);
     const IndexMeta **gm = static_cast<const IndexMeta **>(palloc(sizeof(IndexMeta *) * Max(ngroups, 1)));
@@ -1123,9 +1743,23 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
             v[a] = Datum(0);
             nl[a] = true;
         }
-        bool more = ta->labels(ta->larg, v, nl, sv, sn);
+        bool more;
+        if (ws) {  // the held labels, their window columns filled
+            more = wl_at < ws->n;
+            if (more) {
+                memcpy(v, ws->vals[wl_at], sizeof(Datum) * natts);
+                memcpy(nl, ws->nulls[wl_at], sizeof(bool) * natts);
+                if (!tuplestore_gettupleslot(wsrc, true, false, wsrc_slot))
+                    elog(ERROR, "feature_ext: training source store ended early");
+                slot_getallattrs(wsrc_slot);
+                memcpy(sv, wsrc_slot->tts_values, sizeof(Datum) * nsrc);
+                memcpy(sn, wsrc_slot->tts_isnull, sizeof(bool) * nsrc);
+                wl_at++;
+            }
+        } else
+            more = ta->labels(ta->larg, v, nl, sv, sn);
         if (more && p->ncomp > 0)  // FROM (SELECT expr AS c FROM t): as for a request
-            compute_request_columns(p, v, nl);
+            compute_request_columns(p, v, nl, ws != nullptr);
         MemoryContextSwitchTo(work);
         if (!more)
             break;
@@ -1159,7 +1793,16 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
                 v[a] = Datum(0);
                 nl[a] = true;
             }
-            bool more = ta->history(ta->harg, v, nl);
+            bool more;
+            if (wh) {
+                more = wh_at < wh->n;
+                if (more) {
+                    memcpy(v, wh->vals[wh_at], sizeof(Datum) * natts);
+                    memcpy(nl, wh->nulls[wh_at], sizeof(bool) * natts);
+                    wh_at++;
+                }
+            } else
+                more = ta->history(ta->harg, v, nl);
             if (!more) {
                 MemoryContextSwitchTo(work);
                 break;
@@ -1172,7 +1815,7 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
             for (int g = 0; g < ngroups; g++)
                 in_window |= !nl[p->groups[g].order_attno - 1];
             if (in_window)
-                compute_stored_columns(p, 1, v, nl);
+                compute_stored_columns(p, 1, v, nl, nullptr, nullptr, wh != nullptr);
             int64 seq = nstored++;
             // Stored rows without an order value are in no request's window
             // (the index leaves them out; PostgreSQL sorts them last).
@@ -1186,7 +1829,9 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
     }
 
     // ---- 2. per group: keys in turn, rows by order (as_of) or source position
-    JitPlan *jp = g_jit ? p->jit : nullptr;
+    // (a FROM subquery's own window: stored rows' window columns change with
+    // the label, so the interpreter)
+    JitPlan *jp = g_jit && !ws ? p->jit : nullptr;
     bool *done = static_cast<bool *>(palloc(sizeof(bool) * Max(naggs, 1)));
     bool *slid = static_cast<bool *>(palloc0(sizeof(bool) * Max(naggs, 1)));
     int64 total = 0, progressed = 0;
@@ -1208,6 +1853,7 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
         }
         tuplesort_performsort(sorts[g]);
         KeyBuf kb;
+        kb.want_tags = ws != nullptr;
         kb.slides = nullptr;
         kb.nslides = 0;
         bytea *curkey = nullptr;
@@ -1261,7 +1907,7 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
             }
             int first_older = lo;
             if (kind == kTrainStored) {
-                keybuf_insert(&kb, natts, first_older, gp->order_attno, base, payload);
+                keybuf_insert(&kb, natts, first_older, gp->order_attno, base, payload, seq);
             } else {
                 // as_of: the label's stored copy (if any) stands aside, at the front
                 int self = -1;
@@ -1276,6 +1922,15 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
                     first_older = kb.front + 1;
                 }
                 MemoryContextSwitchTo(p->call_cxt);
+                if (ws && gp->comp_rows) {
+                    int vn = kb.cap - first_older;
+                    if (!gp->need_all && !gp->need_range && vn > gp->need_rows)
+                        vn = int(gp->need_rows);
+                    if (as_of)
+                        ws_patch_as_of(wh, &kb, first_older, vn, self >= 0 ? kb.tags[kb.front] : -1, rv, rn);
+                    else
+                        ws_patch(ws, &kb, first_older, vn, seq, rv, rn);
+                }
                 batch_eval_row(p, g, m, jp, jg, done, slid, interp, kframes, &kb, first_older, rv, rn, base,
                                payload, nullptr, nullptr);
                 ExecClearTuple(rslot);
@@ -1296,7 +1951,7 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
                 if (self >= 0)
                     keybuf_move(&kb, natts, kb.front, self);
                 if (kind == kTrainReplay)
-                    keybuf_insert(&kb, natts, first_older, gp->order_attno, base, payload);
+                    keybuf_insert(&kb, natts, first_older, gp->order_attno, base, payload, seq);
             }
             MemoryContextSwitchTo(work);
             if (prog > 0 && ++progressed % prog == 0)
@@ -1375,7 +2030,13 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
     tuplestore_end(lstore);
     MemoryContextSwitchTo(old);
     MemoryContextDelete(work);
-    if (nnull > 0)
+    if (wsrc)
+        tuplestore_end(wsrc);
+    if (ws)
+        MemoryContextDelete(ws->cxt);
+    if (wh)
+        MemoryContextDelete(wh->cxt);
+    if (nnull > 0 && !quiet)
         ereport(NOTICE, (errmsg("training_set: %lld source rows have no features (NULL %s)", (long long) nnull,
                                 as_of ? "order value" : "key or order value"),
                          errdetail("Such a row is returned with NULL feature columns.")));

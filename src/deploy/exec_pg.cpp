@@ -1996,13 +1996,15 @@ void win_sub_row(DeployPlan *p, Datum *values, bool *isnull, bool stored, uint32
         }
 }
 
-void compute_request_columns(DeployPlan *p, Datum *values, bool *isnull)
+void compute_request_columns(DeployPlan *p, Datum *values, bool *isnull, bool win_given)
 {
     // FROM (SELECT expr AS c FROM t): the computed columns of the request
     // row, evaluated over the table's columns (plan_pg.cpp), into
-    // values[nreal..natts) and p->req_slot.
+    // values[nreal..natts) and p->req_slot.  win_given: the window columns
+    // (comp_win) are filled already (offline, batch_pg.cpp) and kept.
     for (int a = p->nreal; a < p->natts; a++)
-        values[a] = Datum(0), isnull[a] = true;
+        if (!win_given || !p->comp_win || p->comp_win[a - p->nreal] < 0)
+            values[a] = Datum(0), isnull[a] = true;
     ExecClearTuple(p->req_slot);
     memcpy(p->req_slot->tts_values, values, sizeof(Datum) * p->natts);
     memcpy(p->req_slot->tts_isnull, isnull, sizeof(bool) * p->natts);
@@ -2014,7 +2016,7 @@ void compute_request_columns(DeployPlan *p, Datum *values, bool *isnull)
         if (p->comp_state[c])
             values[p->nreal + c] = ExecEvalExpr(p->comp_state[c], ec, &isnull[p->nreal + c]);
     ec->ecxt_scantuple = saved;
-    if (p->win_sub)  // the request row is in its own windows (the last of its peers)
+    if (p->win_sub && !win_given)  // the request row is in its own windows (the last of its peers)
         win_sub_row(p, values, isnull, false, 0, 0);
     ExecClearTuple(p->req_slot);
     memcpy(p->req_slot->tts_values, values, sizeof(Datum) * p->natts);
@@ -2030,11 +2032,11 @@ MemoryContext comp_row_context(DeployPlan *p)
 }
 
 void compute_stored_columns(DeployPlan *p, int n, Datum *values, bool *isnull, const uint32 *tidb,
-                            const uint16 *tido)
+                            const uint16 *tido, bool win_given)
 {
     if (!p->comp_rows || n <= 0)
         return;
-    if (p->win_sub) {
+    if (p->win_sub && !win_given) {
         bool any = false;
         for (int c = 0; c < p->ncomp; c++)
             any |= p->comp_win[c] >= 0 && p->comp_rows[c];

@@ -350,15 +350,17 @@ void agg_ready(DeployPlan *p, AggPlan *a);
 // Run one request: values/isnull by table attribute number.  Returns the
 // output tuple as a Datum (composite) in the caller's context.
 // The computed columns (DeployPlan::ncomp) of a request row whose table columns are filled.
-void compute_request_columns(DeployPlan *p, Datum *values, bool *isnull);
+// win_given: the window columns (comp_win) are filled (offline) and kept.
+void compute_request_columns(DeployPlan *p, Datum *values, bool *isnull, bool win_given = false);
 // The computed columns a window reads of stored rows (DeployPlan::comp_rows)
 // of n stored rows (values/isnull: n * natts, the table's columns they read
 // decoded), evaluated by PostgreSQL's evaluator over p->row_slot.  Never
 // inside a store read section (an expression may call any function).
 // Window columns (comp_win) need the rows' heap TIDs (tidb / tido, or
 // nullptr: an error if the plan has any).
+// win_given: the window columns are filled (offline) and kept.
 void compute_stored_columns(DeployPlan *p, int n, Datum *values, bool *isnull, const uint32 *tidb = nullptr,
-                            const uint16 *tido = nullptr);
+                            const uint16 *tido = nullptr, bool win_given = false);
 // The per-row scratch context of computed columns (compute_stored_columns, union tables' compute_pending).
 MemoryContext comp_row_context(DeployPlan *p);
 Datum run_request(DeployPlan *p, const Datum *values, const bool *isnull);
@@ -374,7 +376,8 @@ void run_row_request(DeployPlan *sub, const Datum *values, const bool *isnull, b
 // Batch source: fills vals/nulls (table attribute layout, natts) with the
 // next source row, allocated in the current memory context; false at the end.
 typedef bool (*BatchNext)(void *arg, Datum *vals, bool *nulls);
-void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, TupleDesc out);
+// quiet: no NOTICE for skipped rows (a FROM subquery's own window computed offline).
+void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, TupleDesc out, bool quiet = false);
 
 // Training sets (SPEC §5.1, deploy/batch_pg.cpp run_training): label rows in,
 // each label row's own columns plus its features out, in source order.
@@ -392,7 +395,7 @@ struct TrainingArgs {
     const int *out_map;    // nullptr: out is the source's columns then the features; else, per
                            // column of out, its index in that list (-1: NULL)
 };
-void run_training(DeployPlan *p, const TrainingArgs *a, Tuplestorestate *ts, TupleDesc out);
+void run_training(DeployPlan *p, const TrainingArgs *a, Tuplestorestate *ts, TupleDesc out, bool quiet = false);
 
 // ---- JIT (jit/jit_pg.cpp).  The object compiled at deploy time is kept in
 // feature_ext.deployment (jit_object, jit_hash); a backend loads it on its first
