@@ -29,6 +29,15 @@
 -- nodeAgg.c has the fix (ExecAggTransReparent sets a NULL transValue to 0,
 -- see the comment "It's safe to compare newVal with pergroup->transValue
 -- without regard for either being NULL"); nodeWindowAgg.c lacks it.
+-- Fix (checked on a 15.18 build: both SELECTs answer right, the original
+-- 36-line sequence too), at the end of advance_windowaggregate():
+--   -	peraggstate->transValue = newVal;
+--   +	peraggstate->transValue = fcinfo->isnull ? (Datum) 0 : newVal;
+-- A cassert build shows the dangling pfree directly (second SELECT, run
+-- after the first in one session): SIGSEGV in GetMemoryChunkContext <- pfree
+-- <- advance_windowaggregate (nodeWindowAgg.c:397, pfree of transValue), the
+-- pointer inside the keeper block of the per-row "ExprContext", its chunk
+-- header 0x7f7f7f7f7f7f7f7f (CLOBBER_FREED_MEMORY after the reset).
 --
 -- The lengths are chosen for 16-byte chunk headers (no MEMORY_CONTEXT_CHECKING)
 -- and lc_ctype "C" (COLLATE "C"):
