@@ -1825,6 +1825,12 @@ void advance_aggregate(DeployPlan *p, AggPlan *a, const Rows &rows, const Frame 
                     pfree(DatumGetPointer(state));
             }
         }
+        // A NULL state is kept as 0, never as the Datum the function returned
+        // with it: PL/pgSQL returns a NULL variable's stale Datum (a pointer
+        // into a freed row context), and a later non-NULL result allocated at
+        // that address would pass the "returned its first input" test above
+        // and not be copied (PostgreSQL's nodeWindowAgg.c has that bug;
+        // nodeAgg.c zeroes it as here).  review_mem.sql checks it.
         state = nv_null ? Datum(0) : nv;
         state_null = nv_null;
     };

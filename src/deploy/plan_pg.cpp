@@ -1404,28 +1404,13 @@ void plan_agg(PlanBuild *b, WindowFunc *wf, AggPlan *a, int k)
                  psprintf("aggregate function %s does not support use as a window function",
                           format_procedure(wf->winfnoid)),
                  "Its final function modifies the transition state (FINALFUNC_MODIFY = READ_WRITE).");
-        // Transition and final functions in C, internal or SQL only: calling
-        // PL/pgSQL ones from a deployment was found (2026-12-05, review of
-        // the per-row memory change; also before it) to corrupt the backend's
-        // memory (a later query using the same functions aborted with a
-        // double free).  Refused until the cause is found (docs/DEPLOY.md).
-        for (Oid fn : {agg->aggtransfn, agg->aggfinalfn}) {
-            if (!OidIsValid(fn))
-                continue;
-            HeapTuple pt = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
-            if (!HeapTupleIsValid(pt))
-                elog(ERROR, "cache lookup failed for function %u", fn);
-            Oid lang = reinterpret_cast<Form_pg_proc>(GETSTRUCT(pt))->prolang;
-            ReleaseSysCache(pt);
-            if (lang != INTERNALlanguageId && lang != ClanguageId && lang != SQLlanguageId)
-                fail(b, ERRCODE_FEATURE_NOT_SUPPORTED, wf->location,
-                     psprintf("aggregate function %s: its %s function %s is written in %s, which a deployment does "
-                              "not call",
-                              format_procedure(wf->winfnoid), fn == agg->aggtransfn ? "transition" : "final",
-                              format_procedure(fn), get_language_name(lang, false)),
-                     "Write the aggregate's transition and final functions in SQL or C (a deployment calling "
-                     "PL/pgSQL ones corrupted the backend's memory; see docs/DEPLOY.md).");
-        }
+        // Transition and final functions in any language: procedural ones
+        // (PL/pgSQL) were refused for a while (2026-12-05) after PostgreSQL's
+        // own window query calling them aborted the backend; that is a
+        // PostgreSQL bug (nodeWindowAgg.c keeps the stale Datum of a NULL
+        // transition result, test/scripts/pg_window_plpgsql_crash.sql) which
+        // advance_aggregate (exec_pg.cpp) does not share: it keeps a NULL
+        // state as 0 (docs/DEPLOY.md).
         // Resolve a polymorphic transition type as the executor does.
         Oid inputTypes[FUNC_MAX_ARGS];
         foreach (lc, wf->args)

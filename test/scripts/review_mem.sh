@@ -3,8 +3,8 @@
 # a per-row memory context (advance_aggregate) and union tables' computed
 # columns in a scratch context.  test/scripts/review_mem.sql against
 # PostgreSQL's own window query (JIT on and off; requests, batch(),
-# training_set(), a union window), then plpgsql transition functions in a
-# session of their own (the backend crashes), then peak memory (VmHWM) of
+# training_set(), a union window; plpgsql transition functions against their
+# SQL twins), then peak memory (VmHWM) of
 # requests whose aggregates keep growing states, against PostgreSQL's executor.
 # Prints "ok NAME" or "BUG NAME: observed ... / expected ..."; exits 1 on any BUG line.
 set -euo pipefail
@@ -13,31 +13,9 @@ FE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 fe_review_start review_mem 56520
 fe_review_sql "$FE_ROOT/test/scripts/review_mem.sql"
 
-# ---- plpgsql transition functions (returning their first input, returning
-# the row's argument, returning an expanded array).  The review found that a
-# deployment calling two of them, then PostgreSQL's own window query calling
-# them from plpgsql, aborted the backend ("double free or corruption"; also
-# before the per-row memory change): such aggregates are refused at deploy
-# (0A000) until the cause is found (docs/DEPLOY.md).  The probe: refused.
-# (PostgreSQL's own query of the crash sequence, run alone, aborted the
-# backend on PostgreSQL 17 too, with no deployment involved: not run here;
-# see the issue notes of 2026-12-05.)
-pl_probe() {  # NAME FEATURES
-    local out
-    out=$(fe_psql "$PORT" -At -v ON_ERROR_STOP=0 2>&1 <<SQL || true
-SET client_min_messages = warning;
-SELECT 'deploy: ' || err(\$q\$SELECT feature_ext.deploy('$1', 'SELECT k, $2 FROM m WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 6 PRECEDING AND CURRENT ROW)')\$q\$);
-SELECT 'alive';
-SQL
-)
-    if [ "$(echo "$out" | tail -1)" = alive ] && echo "$out" | grep -q '^deploy: 0A000 .*PL/pgSQL\|^deploy: 0A000 .*plpgsql'; then echo "ok plpgsql_transition_refused_$1"
-    else echo "BUG plpgsql_transition_refused_$1: observed $(echo "$out" | grep -E 'deploy:|closed|ERROR' | head -2 | tr '\n' ' ') / expected deploy refused (0A000), the backend alive" | tee -a "$DIR/out"; fi
-    for i in 1 2 3 4 5 6 7 8 9 10; do fe_psql "$PORT" -c "SELECT 1" >/dev/null 2>&1 && break; sleep 1; done
-}
-pl_probe pl_keep_alone 'count(*) OVER w AS c, public.agg_pl_keep(upper(s)) OVER w AS a2'
-pl_probe pl_last_alone 'count(*) OVER w AS c, public.agg_pl_last(s || n) OVER w AS a3'
-pl_probe pl_app_alone 'count(*) OVER w AS c, public.agg_pl_app(n) OVER w AS a4'
-pl_probe pl_keep_last 'count(*) OVER w AS c, public.agg_pl_keep(upper(s)) OVER w AS a2, public.agg_pl_last(s || n) OVER w AS a3'
+# (plpgsql transition functions: in review_mem.sql, against their SQL twins.
+# PostgreSQL's own window query calling them can abort the backend, a
+# PostgreSQL bug: test/scripts/pg_window_plpgsql_crash.sql, not run here.)
 
 # ---- peak memory: growing states over 40,000 rows of one key; each in a fresh
 # backend; the deployment's request against PostgreSQL's executor over the same

@@ -46,9 +46,13 @@ CREATE AGGREGATE public.agg_pl_keep(text) (sfunc = public.pl_keep, stype = text)
 -- plpgsql returning its argument (the latest row's value: pointer into the row)
 CREATE FUNCTION public.pl_last(a text, b text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS 'BEGIN RETURN coalesce(b, a); END';
 CREATE AGGREGATE public.agg_pl_last(text) (sfunc = public.pl_last, stype = text);
+CREATE FUNCTION public.sql_last(text, text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT coalesce($2, $1)';
+CREATE AGGREGATE public.agg_sql_last(text) (sfunc = public.sql_last, stype = text);
 -- plpgsql array append (expanded array local variable returned)
 CREATE FUNCTION public.pl_app(a int4[], b int4) RETURNS int4[] LANGUAGE plpgsql IMMUTABLE AS 'BEGIN a := a || b; RETURN a; END';
 CREATE AGGREGATE public.agg_pl_app(int4) (sfunc = public.pl_app, stype = int4[], initcond = '{}');
+CREATE FUNCTION public.sql_app(int4[], int4) RETURNS int4[] LANGUAGE sql IMMUTABLE AS 'SELECT $1 || $2';
+CREATE AGGREGATE public.agg_sql_app(int4) (sfunc = public.sql_app, stype = int4[], initcond = '{}');
 -- C transitions returning one of their inputs (by-ref): array_larger, interval_larger, numeric_larger, text_smaller
 CREATE AGGREGATE public.agg_arr_max(int4[]) (sfunc = array_larger, stype = int4[]);
 CREATE AGGREGATE public.agg_ival_max(interval) (sfunc = interval_larger, stype = interval);
@@ -87,9 +91,10 @@ CREATE FUNCTION native_all(feats text, win text) RETURNS SETOF text LANGUAGE plp
 BEGIN RETURN QUERY EXECUTE format('SELECT row(y.*)::text FROM (SELECT k, %s FROM mh %s) y', feats, win); END $f$;
 
 CREATE TABLE res (name text, jit text, what text, n bigint, bad text);
--- probe(name, feats, win): deploy; requests, training_set(), batch() against the oracle, JIT on / off
-CREATE FUNCTION probe(name text, feats text, win text) RETURNS void LANGUAGE plpgsql AS $f$
-DECLARE j text; e text;
+-- probe(name, feats, win [, ofeats]): deploy; requests, training_set(), batch() against the oracle
+-- (PostgreSQL's window query over ofeats if given, else feats), JIT on / off
+CREATE FUNCTION probe(name text, feats text, win text, ofeats text DEFAULT NULL) RETURNS void LANGUAGE plpgsql AS $f$
+DECLARE j text; e text; o text := coalesce(ofeats, feats);
 BEGIN
   BEGIN
     PERFORM feature_ext.deploy(name, format('SELECT k, %s FROM m %s', feats, win));
@@ -103,17 +108,17 @@ BEGIN
     BEGIN
       EXECUTE format($q$INSERT INTO res SELECT %L, %L, 'requests', count(*),
           min(q.g || ': ' || coalesce(t.t, 'NULL') || ' vs ' || coalesce(native(%L, %L, q.r), 'NULL')) FILTER (WHERE t.t IS DISTINCT FROM native(%L, %L, q.r))
-        FROM mreq q, LATERAL (SELECT row(x.*)::text AS t FROM %I(q.r) x) t$q$, name, j, feats, win, feats, win, name);
+        FROM mreq q, LATERAL (SELECT row(x.*)::text AS t FROM %I(q.r) x) t$q$, name, j, o, win, o, win, name);
       EXECUTE format($q$INSERT INTO res SELECT %L, %L, 'training_set', count(*),
           min(q.g || ': ' || t.t) FILTER (WHERE t.t IS DISTINCT FROM native(%L, %L, q.r))
         FROM (SELECT row_number() OVER () AS g, row(x.*)::text AS t
                 FROM feature_ext.training_set(%L, 'SELECT (r).* FROM mreq ORDER BY g', NULL::%I) x) t JOIN mreq q USING (g)$q$,
-        name, j, feats, win, name, name || '_result');
+        name, j, o, win, name, name || '_result');
       EXECUTE format($q$INSERT INTO res SELECT %L, %L, 'batch', (SELECT count(*) FROM m), (SELECT min(z) FROM (
           (SELECT row(b.*)::text AS z FROM %I('SELECT * FROM m ORDER BY k, ts') b EXCEPT ALL SELECT * FROM native_all(%L, %L))
           UNION ALL
           (SELECT * FROM native_all(%L, %L) EXCEPT ALL SELECT row(b.*)::text FROM %I('SELECT * FROM m ORDER BY k, ts') b)) zz)$q$,
-        name, j, name || '_batch', feats, win, feats, win, name || '_batch');
+        name, j, name || '_batch', o, win, o, win, name || '_batch');
     EXCEPTION WHEN OTHERS THEN
       e := SQLSTATE || ' ' || SQLERRM;
       INSERT INTO res VALUES (name, j, 'run', 0, 'error: ' || e);
@@ -127,8 +132,15 @@ END $f$;
 \set w0 'WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN CURRENT ROW AND CURRENT ROW)'
 \set wr 'WINDOW w AS (PARTITION BY k ORDER BY ts RANGE BETWEEN 200 PRECEDING AND CURRENT ROW)'
 
--- (the plpgsql transitions: review_mem.sh, plpgsql_transition_probe, in a
--- session of their own: the backend crashes there)
+-- plpgsql transitions.  The oracle runs their SQL twins: PostgreSQL's own
+-- window query with these plpgsql transitions can crash the backend (a
+-- PostgreSQL bug, nodeWindowAgg.c, test/scripts/pg_window_plpgsql_crash.sql);
+-- a deployment's interpreter keeps a NULL state as 0 (exec_pg.cpp,
+-- advance_aggregate) and is not affected.
+SELECT probe('p_pl6', 'count(*) OVER w AS c, public.agg_pl_keep(upper(s)) OVER w AS a2, public.agg_pl_last(s || n) OVER w AS a3, public.agg_pl_app(n) OVER w AS a4', :'w6',
+             'count(*) OVER w AS c, public.agg_sql_keep(upper(s)) OVER w AS a2, public.agg_sql_last(s || n) OVER w AS a3, public.agg_sql_app(n) OVER w AS a4');
+SELECT probe('p_plu', 'count(*) OVER w AS c, public.agg_pl_keep(upper(s)) OVER w AS a2, public.agg_pl_last(s || n) OVER w AS a3, public.agg_pl_app(n) OVER w AS a4', :'wu',
+             'count(*) OVER w AS c, public.agg_sql_keep(upper(s)) OVER w AS a2, public.agg_sql_last(s || n) OVER w AS a3, public.agg_sql_app(n) OVER w AS a4');
 SELECT probe('p_udf', 'count(*) OVER w AS c, public.agg_sql_keep(s) OVER w AS a1, public.agg_sql_keep(s || n) OVER w AS a2', :'w6');
 SELECT probe('p_cref', 'count(*) OVER w AS c, public.agg_arr_max(arr) OVER w AS a1, public.agg_arr_max(arr || n) OVER w AS a1b, public.agg_ival_max(make_interval(days => n)) OVER w AS a2, public.agg_num_max(num) OVER w AS a3, public.agg_txt_min(s) OVER w AS a4, public.agg_txt_min(lower(s)) FILTER (WHERE length(repeat(s, 2)) > 100) OVER w AS a5', :'w6');
 SELECT probe('p_exp', 'count(*) OVER w AS c, public.agg_app(n) OVER w AS a1, public.agg_app(s) OVER w AS a1s, public.agg_cat(arr) OVER w AS a2, public.agg_cat(array_append(arr, n)) OVER w AS a2b, public.agg_app(array_length(arr, 1)) OVER w AS a3', :'wu');
@@ -143,6 +155,29 @@ SELECT probe('p_many', 'max(s) OVER w AS a1, min(s) OVER w AS a2, max(lower(s)) 
 SELECT chk('finalfunc_read_write_refused_like_postgresql',
   left(err($$SELECT feature_ext.deploy('p_rw', 'SELECT k, public.agg_app_len(n) OVER w AS a FROM m WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 6 PRECEDING AND CURRENT ROW)')$$), 5),
   left(err($$SELECT public.agg_app_len(n) OVER (ORDER BY ts) FROM m$$), 5));
+-- A plpgsql transition returning NULL returns a stale Datum (the argument's
+-- previous value); a later non-NULL result copied to that address must still
+-- be copied into the aggregate context (PostgreSQL's window executor does not:
+-- test/scripts/pg_window_plpgsql_crash.sql).  Key p holds NULL, y * ly,
+-- z * 100; the request row w * lw: 5,200 requests over the lengths that make
+-- the addresses coincide there.
+CREATE TABLE sw (k int, ts int8, s text, n int, x float8, num numeric, arr int4[], dt public.dtext, ai public.dint) USING feature_store;
+CREATE INDEX ON sw USING skiplist (k, ts);
+INSERT INTO sw (k, ts, s) SELECT lw * 100 + ly, o, CASE o WHEN 1 THEN NULL WHEN 2 THEN repeat('y', ly) ELSE repeat('z', 100) END
+  FROM generate_series(1, 130) lw, generate_series(1, 40) ly, generate_series(1, 3) o;
+SELECT feature_ext.deploy('p_plnull', $$SELECT k, public.agg_pl_keep(upper(s COLLATE "C")) OVER w AS a, public.agg_pl_last(s) OVER w AS b
+  FROM sw WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)$$) \g /dev/null
+SET feature_ext.jit = on;
+SELECT chk('plpgsql_transition_stale_null_state_jit_on',
+  (SELECT count(*) FILTER (WHERE (x).a IS DISTINCT FROM upper(repeat('y', ly)) OR (x).b IS DISTINCT FROM repeat('w', lw))
+     FROM generate_series(1, 130) lw, generate_series(1, 40) ly,
+          LATERAL p_plnull(ROW(lw * 100 + ly, 4, repeat('w', lw), NULL, NULL, NULL, NULL, NULL, NULL)::sw) x)::text, '0');
+SET feature_ext.jit = off;
+SELECT chk('plpgsql_transition_stale_null_state_jit_off',
+  (SELECT count(*) FILTER (WHERE (x).a IS DISTINCT FROM upper(repeat('y', ly)) OR (x).b IS DISTINCT FROM repeat('w', lw))
+     FROM generate_series(1, 130) lw, generate_series(1, 40) ly,
+          LATERAL p_plnull(ROW(lw * 100 + ly, 4, repeat('w', lw), NULL, NULL, NULL, NULL, NULL, NULL)::sw) x)::text, '0');
+RESET feature_ext.jit;
 
 SELECT CASE WHEN bad IS NULL THEN 'ok ' ELSE 'BUG ' END || name || '_' || what || '_jit_' || jit ||
        CASE WHEN bad IS NULL THEN ' (' || n || ' rows)' ELSE ': observed ' || left(bad, 400) || ' / expected PostgreSQL''s window answer' END
