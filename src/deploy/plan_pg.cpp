@@ -887,7 +887,8 @@ uint8 pa_kind_of(WindowFunc *wf, AggPlan *ap)
     if (!IsA(arg, Var))
         return AggPlan::kPaNone;
     Var *v = reinterpret_cast<Var *>(arg);
-    if (to_float8 && v->vartype != INT2OID && v->vartype != INT4OID)
+    // (float4 too: float4 -> float8 is exact; avg_where of a real.)
+    if (to_float8 && v->vartype != INT2OID && v->vartype != INT4OID && v->vartype != FLOAT4OID)
         return AggPlan::kPaNone;
     if (v->varattno <= 0 || IS_SPECIAL_VARNO(v->varno))
         return AggPlan::kPaNone;
@@ -942,14 +943,26 @@ uint8 pa_kind_of(WindowFunc *wf, AggPlan *ap)
         for (const auto &f : fns)
             if (strcmp(fn, f.name) == 0)
                 k = f.kind;
-    } else if (t == FLOAT4OID && !to_float8) {
+    } else if (t == FLOAT4OID && to_float8) {
+        // avg_where(float8(real column), cond): the kernel's exact sum of
+        // the widened values / n, as sum_where below.
+        if (strcmp(fn, "avg_where") == 0)
+            k = AggPlan::kPaWhereAvg;
+    } else if (t == FLOAT4OID) {
         // float4 columns: the kernels widen each value to double (exact)
         // and order / count as for float8, min / max narrowing the result
         // back (exact: a widened float4 narrows to itself); the blocks'
         // float4 summaries hold the same widened values. So count_where /
-        // min_where / max_where are exact. sum_where / avg_where of a real
-        // read rows (sum_where rounds its exact sum to float4).
-        if (strcmp(fn, "min_where") == 0)
+        // min_where / max_where are exact. sum_where (the exact sum of the
+        // widened values, rounded to double, then to float4) and avg_where
+        // take only blocks whose double sum is exact (ColSum::sum_hi ==
+        // kFsumExact; exec_pg.cpp, run_pa_float), or any block under
+        // float_sums = 'approximate' (docs/DEPLOY.md, "Float sums").
+        if (strcmp(fn, "sum_where") == 0)
+            k = AggPlan::kPaWhereSum;
+        else if (strcmp(fn, "avg_where") == 0)
+            k = AggPlan::kPaWhereAvg;
+        else if (strcmp(fn, "min_where") == 0)
             k = AggPlan::kPaWhereMin;
         else if (strcmp(fn, "max_where") == 0)
             k = AggPlan::kPaWhereMax;

@@ -2002,7 +2002,21 @@ struct ColAcc {
     int64_t imin, imax;
     __int128 isum;
     double fmin, fmax, fsum;
+    // floats: some addition into fsum rounded, or a value / the sum is not
+    // finite (ColSum::sum_hi != kFsumExact)
+    bool finexact;
 };
+
+// a + b rounded to s: was it exact?  (TwoSum's error term is zero; a
+// non-finite s is never exact: NaN / infinities are read as rows.)
+inline bool fadd_exact(double a, double b, double s)
+{
+    if (!std::isfinite(s))
+        return false;
+    double bb = s - a;
+    double err = (a - (s - bb)) + (b - bb);
+    return err == 0.0;
+}
 
 // Add the row's summarised columns (payload p) to accs[0..nc).
 void acc_row(ColAcc *accs, const SumCol *cols, uint32_t nc, const uint8_t *p)
@@ -2034,7 +2048,10 @@ void acc_row(ColAcc *accs, const SumCol *cols, uint32_t nc, const uint8_t *p)
             }
             // From the first value, as PostgreSQL's sum(float8) (a block of
             // -0 values sums to -0).
-            a.fsum = a.count == 0 ? v : a.fsum + v;
+            double s = a.count == 0 ? v : a.fsum + v;
+            if (a.count == 0 ? !std::isfinite(v) : !fadd_exact(a.fsum, v, s))
+                a.finexact = true;
+            a.fsum = s;
         } else {
             int64_t v;
             if (sc.kind == kSumI16) {
@@ -2086,7 +2103,7 @@ void store_colsums(ColSum *cs, const ColAcc *acc, const SumCol *cols, uint32_t n
             memcpy(&cs[c].min, &a.fmin, 8);
             memcpy(&cs[c].max, &a.fmax, 8);
             memcpy(&cs[c].sum_lo, &a.fsum, 8);
-            cs[c].sum_hi = 0;
+            cs[c].sum_hi = a.finexact ? 0 : kFsumExact;
         } else {
             cs[c].min = a.imin;
             cs[c].max = a.imax;
@@ -2110,7 +2127,10 @@ void merge_colsum(ColAcc &a, const ColSum &x, bool fl)
             if (f8cmp(x.fmax(), a.fmax) > 0)
                 a.fmax = x.fmax();
         }
-        a.fsum = a.count == 0 ? x.fsum() : a.fsum + x.fsum();
+        double s = a.count == 0 ? x.fsum() : a.fsum + x.fsum();
+        if (x.sum_hi != kFsumExact || (a.count == 0 ? !std::isfinite(s) : !fadd_exact(a.fsum, x.fsum(), s)))
+            a.finexact = true;
+        a.fsum = s;
     } else {
         if (a.count == 0)
             a.imin = x.min, a.imax = x.max;
@@ -2171,7 +2191,7 @@ struct MapAcc {
         val[n] = v;
         rows[n] = 0;
         for (uint32_t c = 0; c < nc; c++)
-            acc[n][c] = ColAcc{0, 0, 0, 0, 0.0, 0.0, 0.0};
+            acc[n][c] = ColAcc{0, 0, 0, 0, 0.0, 0.0, 0.0, false};
         return int(n++);
     }
 };
@@ -2338,7 +2358,7 @@ void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
                     cur->max_order = o;
                 }
                 for (uint32_t c = 0; c < nc; c++) {
-                    acc[c] = ColAcc{0, 0, 0, 0, 0.0, 0.0, 0.0};
+                    acc[c] = ColAcc{0, 0, 0, 0, 0.0, 0.0, 0.0, false};
                     maps[c].reset();
                 }
             }
@@ -2448,7 +2468,7 @@ void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
             sb->n = 0;
             ColAcc sacc[kMaxSumCols];
             for (uint32_t c = 0; c < nc; c++) {
-                sacc[c] = ColAcc{0, 0, 0, 0, 0.0, 0.0, 0.0};
+                sacc[c] = ColAcc{0, 0, 0, 0, 0.0, 0.0, 0.0, false};
                 for (uint32_t j = si * G; j < (si + 1) * G; j++)
                     merge_colsum(sacc[c], d->block(j)->cols()[c], sum_is_float(cols[c].kind));
             }

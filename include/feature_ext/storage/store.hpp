@@ -516,12 +516,15 @@ extern uint64_t (*text_hash)(const uint8_t *d, uint32_t n);
 // 128-bit sum (two words: shared memory is only 8-byte aligned), min, max.
 // Floats: min / max as PostgreSQL orders float8 (NaN above everything; of
 // -0 and +0 the first met in list order, newest first), the sum as a double
-// accumulated in list order (not what PostgreSQL's executor would round).
+// accumulated in list order (not what PostgreSQL's executor would round);
+// sum_hi = kFsumExact when that double is the exact sum of the values (no
+// addition rounded, every value and partial sum finite), else 0.
+constexpr int64_t kFsumExact = 1;
 struct ColSum {
     int64_t count;
     int64_t min, max;     // kSumF64: the doubles' bits
     uint64_t sum_lo;      // kSumF64: the double sum's bits
-    int64_t sum_hi;
+    int64_t sum_hi;       // kSumF64 / kSumF32: kFsumExact or 0
     __int128 sum() const { return __int128((unsigned __int128)uint64_t(sum_hi) << 64 | sum_lo); }
     double fsum() const { double d; memcpy(&d, &sum_lo, 8); return d; }
     double fmin() const { double d; memcpy(&d, &min, 8); return d; }
