@@ -436,7 +436,7 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
             pa->fpos_min[i] = pa->fpos_max[i] = 0;
             pa->fx_need[i] = false;
         }
-        pa->fx_strict = !p->preagg_float;
+        pa->fx_strict = false;  // below: when a float4 sum_where / avg_where needs exact block sums
         pa->nconds = 0;
         pa->cond_mask = 0;
         int gi = int(g - p->groups);
@@ -492,6 +492,12 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
             if (pa_f4_where_sum(a) && pa->cond[ci].vf)
                 pa->cond[ci].xneed = true;
             a->pa_ci = ci;
+        }
+        if (pa && !p->preagg_float) {
+            for (int i = 0; i < pa->ncols; i++)
+                pa->fx_strict |= pa->fx_need[i];
+            for (int ci = 0; ci < pa->nconds; ci++)
+                pa->fx_strict |= pa->cond[ci].xneed;
         }
     }
     double bf_min[PreaggAcc::kMaxConds], bf_max[PreaggAcc::kMaxConds], bf_sum[PreaggAcc::kMaxConds];
