@@ -11,7 +11,7 @@
 -- pre-aggregation on and off, JIT on and off, after DELETEs, late rows and
 -- a GC rebuild; summaries are taken (and not for blocks whose double sum
 -- rounded); under float_sums = 'approximate', within the documented bound.
--- Small on purpose (3,000 + 1,200 + 9,000 rows): seconds.
+-- Small on purpose (3,000 + 1,200 + 9,000 + 40,000 rows): seconds.
 SET client_min_messages = warning;
 -- r: float4 values of a few magnitudes with ties, NULLs, a NaN, +-Infinity,
 -- float4's largest and smallest (denormal) values; c: int2 of 4 values
@@ -49,6 +49,13 @@ INSERT INTO pr (k, ts, r, c)
 SELECT 'w', (g / 3) * 10, (((g * 7919) % 2001 - 1000) / 7.0)::real * (ARRAY[1e-3, 1, 1e6])[g % 3 + 1]::real,
        CASE WHEN g % 11 = 0 THEN NULL ELSE (g * 7) % 4 END
   FROM generate_series(1, 3000) g;
+-- 'x': 40,000 rows, so superblocks (64 blocks) too: values near 1 (exact
+-- blocks) with, every 60 blocks or so, a stretch of values near 2^-50
+-- (those blocks, and every superblock, round): a superblock that is not
+-- exact gives way to its blocks one by one.
+INSERT INTO pr (k, ts, r, c)
+SELECT 'x', g * 10, CASE WHEN (g / 200) % 77 = 5 THEN (2 ^ -50 * (g % 7 + 1))::real ELSE (1 + (g % 1000) * 2 ^ -20)::real END, g % 4
+  FROM generate_series(1, 40000) g;
 -- Two passes: a key whose compaction a pass deferred (memory, a reader in an
 -- older epoch) is compacted by the next one (one run in six on a loaded
 -- machine took no summaries at all after a single pass; not explained).
@@ -58,6 +65,8 @@ SELECT feature_ext.run_gc() >= 0 AS gc;
 CREATE TABLE pr_req (k text, ts int8, r real, c int2);
 INSERT INTO pr_req VALUES ('a', 20000, 5, 1), ('a', 9990, NULL, 2), ('a', 4000, '-0', NULL),
                           ('a', 15000, 'NaN', 0), ('z', 12000, '0', 1), ('z', 6050, '-0', 0), ('q', 10, 1, 1);
+CREATE TABLE pr_req3 (k text, ts int8, r real, c int2);
+INSERT INTO pr_req3 VALUES ('x', 500000, 1, 1), ('x', 200005, NULL, 2), ('x', 399990, '1e-30', 0);
 CREATE TABLE pr_req2 (k text, ts int8, r real, c int2);
 INSERT INTO pr_req2 VALUES ('e', 20000, 5, 1), ('e', 9990, NULL, 2), ('e', 4000, '-0', NULL), ('e', 12000, 'Infinity', 1),
                            ('m', 20000, '3.4028235e38', 1), ('m', 7000, '-3.4028235e38', 0),
@@ -140,12 +149,12 @@ SELECT q.k, q.ts, x.* FROM pr_req2 q, LATERAL pr_feat(q.k, q.ts, 0, q.r, q.c) x 
 -- Key 'w': blocks whose double sum rounded are read as rows (a request
 -- takes fewer summaries for sum_where than for min_where), key 'e' takes
 -- every whole block (as for min_where).
-CREATE FUNCTION taken_for(feat text, key text) RETURNS int8 LANGUAGE plpgsql AS $f$
+CREATE FUNCTION taken_for(feat text, key text, at int8 DEFAULT 20000) RETURNS int8 LANGUAGE plpgsql AS $f$
 DECLARE t0 int8;
 BEGIN
   PERFORM feature_ext.deploy('pr_t', format($$SELECT %s OVER w AS v FROM pr WINDOW w AS (PARTITION BY k ORDER BY ts ROWS UNBOUNDED PRECEDING)$$, feat), '{"replace": true}');
   t0 := rows_taken();
-  PERFORM * FROM pr_t(key, 20000::int8, 0, 1::real, 1::int2);
+  PERFORM * FROM pr_t(key, at, 0, 1::real, 1::int2);
   RETURN rows_taken() - t0;
 END $f$;
 SELECT taken_for('feature_ext.sum_where(r, true)', 'w') < taken_for('feature_ext.min_where(r, true)', 'w') AS w_sum_reads_rounded_blocks,
@@ -155,6 +164,12 @@ SELECT taken_for('feature_ext.sum_where(r, true)', 'w') < taken_for('feature_ext
        taken_for('feature_ext.sum_where(r, true)', 'e') > 2500 AS e_took,
        taken_for('feature_ext.sum_where(r, true)', 'm') > 1000 AS m_took,
        taken_for('feature_ext.sum_where(r, true)', 'd') > 1000 AS d_took;
+-- 'x': superblocks that round give way to their exact blocks
+SELECT taken_for('feature_ext.sum_where(r, true)', 'x', 500000) < taken_for('feature_ext.min_where(r, true)', 'x', 500000) AS x_sum_reads_rounded,
+       taken_for('feature_ext.sum_where(r, true)', 'x', 500000) > 30000 AS x_sum_took_exact_blocks,
+       taken_for('feature_ext.avg_where(r, c = 1)', 'x', 500000) > 5000 AS x_avg_cond_took_exact_blocks;
+SELECT 'sums superblocks' AS frame, * FROM check_pr('w AS (%1$s ROWS UNBOUNDED PRECEDING)', :'sfeats', jits => ARRAY[true, false], reqs => 'pr_req3') WHERE NOT same;
+SELECT 'sums superblocks rows 30000' AS frame, * FROM check_pr('w AS (%1$s ROWS 30000 PRECEDING)', :'sfeats3', nrows => 30001, reqs => 'pr_req3') WHERE NOT same;
 SELECT feature_ext.undeploy('pr_t');
 
 -- float_sums = 'approximate': every block (within the float bound) is
@@ -236,5 +251,5 @@ RESET feature_ext.preaggregate;
 SELECT o.k, o.ts, o.got = f.got AS same, o.got FROM om2_on o JOIN om2_off f USING (k, ts) ORDER BY o.k, o.ts;
 SELECT feature_ext.undeploy('pr_om');
 SELECT feature_ext.undeploy('pr_feat');
-DROP TABLE pr, pr_req, pr_req2;
+DROP TABLE pr, pr_req, pr_req2, pr_req3;
 DROP FUNCTION check_pr, rows_taken, taken_for;

@@ -552,7 +552,7 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
                     // whose double sum rounded may have blocks whose sums
                     // did not: the first block alone.
                     if (b && pa->fx_strict && b->n > kSumBlockRows && !fx_exact(pa, c.dir(), b))
-                        b = c.block(int64(kSumBlockRows), pa_lo, pa->cond_mask);
+                        b = c.first_block_of_super(pa->cond_mask);
                     if (!b || out->n + pa->rows + int64(b->n) > pa_rows || b->min_order < pa_lo ||
                         b->max_order >= base)
                         break;

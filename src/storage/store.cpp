@@ -2693,6 +2693,7 @@ const BlockSum *Store::Cursor::block(int64_t max_n, int64_t min_lo, uint32_t con
                 return false;
         return true;
     };
+    super_j_ = UINT32_MAX;
     if (!dir_ || !cur_)
         return nullptr;
     int64_t o = cur_->order;
@@ -2715,6 +2716,7 @@ const BlockSum *Store::Cursor::block(int64_t max_n, int64_t min_lo, uint32_t con
                 !(rule_.type != TtlType::kNone && rule_.expired(pos_ + sb->n - 1, sb->min_order, cutoff_)) &&
                 maps_ok(sb)) {
                 hint_ = j + dir_->group;
+                super_j_ = j;
                 return sb;
             }
         }
@@ -2723,6 +2725,26 @@ const BlockSum *Store::Cursor::block(int64_t max_n, int64_t min_lo, uint32_t con
         return maps_ok(b) ? b : nullptr;
     }
     return nullptr;
+}
+
+const BlockSum *Store::Cursor::first_block_of_super(uint32_t cond_mask)
+{
+    uint32_t j = super_j_;
+    super_j_ = UINT32_MAX;
+    if (!dir_ || !cur_ || j >= dir_->nblocks)
+        return nullptr;
+    const BlockSum *b = dir_->block(j);
+    if (b->first != st_->ref_of(cur_))
+        return nullptr;
+    hint_ = j + 1;
+    if (!b->valid.load(std::memory_order_seq_cst))
+        return nullptr;
+    if (rule_.type != TtlType::kNone && rule_.expired(pos_ + b->n - 1, b->min_order, cutoff_))
+        return nullptr;
+    for (uint32_t m = cond_mask, c = 0; m; m >>= 1, c++)
+        if ((m & 1) && !dir_->map_of(b, c))
+            return nullptr;
+    return b;
 }
 
 void Store::Cursor::check_ttl()

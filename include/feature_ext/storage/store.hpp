@@ -1127,6 +1127,10 @@ public:
         // With cond_mask: only summaries whose maps of those columns (bit j:
         // column j) did not overflow.
         const BlockSum *block(int64_t max_n = INT64_MAX, int64_t min_lo = INT64_MIN, uint32_t cond_mask = 0);
+        // Right after block() returned a superblock (at the current row):
+        // its first block instead, under the same checks (null if it fails
+        // them), for a caller that cannot take the superblock whole.
+        const BlockSum *first_block_of_super(uint32_t cond_mask = 0);
         // Past block b (from block(), at the current row): its n rows.
         void skip(const BlockSum *b)
         {
@@ -1142,6 +1146,7 @@ public:
         void check_ttl();
         const SumDir *dir_ = nullptr;
         uint32_t hint_ = 0;
+        uint32_t super_j_ = UINT32_MAX;  // block() returned the superblock starting at block super_j_
         const Store *st_ = nullptr;
         const RowNode *cur_ = nullptr;
         int64_t pos_ = 0;
