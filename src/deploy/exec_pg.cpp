@@ -199,7 +199,7 @@ bool pa_float_sum(const AggPlan *a)
 {
     return (a->fast_argtype == FLOAT8OID || a->fast_argtype == FLOAT4OID) &&
            (a->pa_kind == AggPlan::kPaWhereSum || a->pa_kind == AggPlan::kPaWhereAvg ||
-            a->pa_kind == AggPlan::kPaSumF8 || a->pa_kind == AggPlan::kPaAvgF8);
+            a->pa_kind == AggPlan::kPaSumF8 || a->pa_kind == AggPlan::kPaAvgF8 || a->pa_kind == AggPlan::kPaSumF4);
 }
 
 // sum_where / avg_where of a float4 column: the kernel's exact sum of the
@@ -1436,6 +1436,12 @@ void run_pa_float(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f
             fstate = have ? float8_pl(fstate, v) : v;
             have = true;
             break;
+        case AggPlan::kPaSumF4:
+            // float4pl in frame order (22003 past float4's range, as
+            // PostgreSQL); fstate holds the float4 widened (exact)
+            fstate = have ? double(float4_pl(float(fstate), float(v))) : v;
+            have = true;
+            break;
         case AggPlan::kPaAvgF8:
             float8_accum_step(v, &cnt, &sx, &sxx);
             break;
@@ -1465,6 +1471,16 @@ void run_pa_float(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f
             fstate = have ? float8_pl(fstate, bsum) : bsum;
             have = true;
             break;
+        case AggPlan::kPaSumF4: {
+            // B rounded to float4 (beyond float4's range: PostgreSQL's
+            // overflow error, 22003), then float4pl
+            float b4 = float(bsum);
+            if (std::isinf(b4))
+                float_overflow_error();
+            fstate = have ? double(float4_pl(float(fstate), b4)) : double(b4);
+            have = true;
+            break;
+        }
         case AggPlan::kPaAvgF8:
             // float8_accum's Sx starts at 0 and N counts every value; the
             // blocks' part of Sxx (only an overflow error, impossible within

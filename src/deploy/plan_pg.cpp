@@ -901,14 +901,15 @@ uint8 pa_kind_of(WindowFunc *wf, AggPlan *ap)
         // preagg_agg_ok; docs/DEPLOY.md, "Float sums").
         // float4: count / min / max exact; avg (float4_accum: float8_accum
         // over the widened values) as float8's; sum(float4) (float4pl,
-        // float4 arithmetic) reads rows.
+        // float4 arithmetic) under the option too, by its own rule
+        // (exec_pg.cpp, run_pa_float).
         bool is_f8 = t == FLOAT8OID, is_f4 = t == FLOAT4OID;
         if (!is_int && !is_f8 && !is_f4)
             return AggPlan::kPaNone;
         if (strcmp(fn, "count") == 0)
             k = AggPlan::kPaCount;
         else if (strcmp(fn, "sum") == 0)
-            k = is_f4 ? AggPlan::kPaNone : is_f8 ? AggPlan::kPaSumF8 : t == INT8OID ? AggPlan::kPaNumSum : AggPlan::kPaSumInt;
+            k = is_f4 ? AggPlan::kPaSumF4 : is_f8 ? AggPlan::kPaSumF8 : t == INT8OID ? AggPlan::kPaNumSum : AggPlan::kPaSumInt;
         else if (strcmp(fn, "avg") == 0)
             k = is_f8 || is_f4 ? AggPlan::kPaAvgF8 : AggPlan::kPaNumAvg;
         else if (strcmp(fn, "min") == 0)
@@ -925,6 +926,8 @@ uint8 pa_kind_of(WindowFunc *wf, AggPlan *ap)
                 k = AggPlan::kPaMax;
             else if (strcmp(fn, "avg") == 0)
                 k = AggPlan::kPaAvgF8;
+            else if (strcmp(fn, "sum") == 0)
+                k = AggPlan::kPaSumF4;  // float4pl: under float_sums = 'approximate' only
         } else if (wf->wintype != NUMERICOID)
             ;
         else if (strcmp(fn, "sum") == 0 && t == INT8OID)
