@@ -21,10 +21,13 @@
 # (WHERE c <> 2), min_where(x, c >= 1), max(x) FILTER (WHERE c < 3), with
 # {"float_sums": "approximate"}, checked as --aggs float; with --aggs real:
 # count_where / min_where / max_where of a real column r with conditions on
-# c and true, exact, by default),
+# c and true, exact, by default; with --aggs realsum: sum_where /
+# avg_where of the real column r, with the condition true and with
+# conditions on c, and count_where(r, c = 1), exact, by default: blocks whose
+# double sum of r is exact, docs/DEPLOY.md "Float sums"),
 # pre-aggregation on and off, same server, same run.
 #
-#   bash bench/preagg.sh [--rows R] [--reps N] [--port P] [--aggs int|numeric|where|cond|filter|float|floatcond|text|real]
+#   bash bench/preagg.sh [--rows R] [--reps N] [--port P] [--aggs int|numeric|where|cond|filter|float|floatcond|text|real|realsum]
 #
 # Server-side mean per call from feature_ext.deployment_stats() (the
 # deployment's own timer: no client round trip), over a loop of calls in
@@ -47,7 +50,7 @@ while [ $# -gt 0 ]; do
         --reps) REPS=$2; shift 2 ;;
         --port) PORT=$2; shift 2 ;;
         --aggs) AGGS=$2; shift 2 ;;
-        -h|--help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown option: $1 (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -64,7 +67,7 @@ case "$AGGS" in
     text) CCOL=", c text"; CVAL=", (ARRAY['x', 'y', 'zz', ''])[i % 4 + 1]"; REQC=", 'x'" ;;
     float) CCOL=", x float8"; CVAL=", ((i::int8 * 7919) % 100003 - 50000) / 7.0::float8"; REQC=", 1.5" ;;
     floatcond) CCOL=", c int4, x float8"; CVAL=", (i % 4)::int4, ((i::int8 * 7919) % 100003 - 50000) / 7.0::float8"; REQC=", 1, 1.5" ;;
-    real) CCOL=", c int4, r real"; CVAL=", (i % 4)::int4, (((i::int8 * 7919) % 100003 - 50000) / 7.0)::real"; REQC=", 1, 1.5" ;;
+    real|realsum) CCOL=", c int4, r real"; CVAL=", (i % 4)::int4, (((i::int8 * 7919) % 100003 - 50000) / 7.0)::real"; REQC=", 1, 1.5" ;;
 esac
 OPTS='{}'
 psqlc -c "CREATE TABLE pa (k text, ts int8, v int4, w int8$CCOL) USING feature_store" >/dev/null
@@ -85,7 +88,8 @@ case "$AGGS" in
            OPTS='{"float_sums": "approximate"}' ;;
     text) FEATS="feature_ext.count_where(c = 'x') OVER w AS n, feature_ext.sum_where(w, c <> 'y') OVER w AS sw, feature_ext.avg_where(v, c = 'zz') OVER w AS av, feature_ext.min_where(v, c <> '') OVER w AS mv, feature_ext.max_where(w, c = 'x') OVER w AS mw" ;;
     real) FEATS="feature_ext.count_where(r, c = 1) OVER w AS n, feature_ext.min_where(r, c >= 1) OVER w AS mn, feature_ext.max_where(r, c < 3) OVER w AS mx, feature_ext.min_where(r, true) OVER w AS mn0, feature_ext.max_where(r, c <> 2) OVER w AS mx2" ;;
-    *) echo "--aggs int|numeric|where|cond|filter|float|floatcond|text|real" >&2; exit 2 ;;
+    realsum) FEATS="feature_ext.sum_where(r, true) OVER w AS s0, feature_ext.avg_where(r, true) OVER w AS a0, feature_ext.sum_where(r, c > 0) OVER w AS s1, feature_ext.avg_where(r, c <> 2) OVER w AS a2, feature_ext.count_where(r, c = 1) OVER w AS n" ;;
+    *) echo "--aggs int|numeric|where|cond|filter|float|floatcond|text|real|realsum" >&2; exit 2 ;;
 esac
 echo "features: $FEATS"
 deploy() {  # name frame

@@ -199,7 +199,15 @@ bool pa_float_sum(const AggPlan *a)
 {
     return (a->fast_argtype == FLOAT8OID || a->fast_argtype == FLOAT4OID) &&
            (a->pa_kind == AggPlan::kPaWhereSum || a->pa_kind == AggPlan::kPaWhereAvg ||
-            a->pa_kind == AggPlan::kPaSumF8 || a->pa_kind == AggPlan::kPaAvgF8);
+            a->pa_kind == AggPlan::kPaSumF8 || a->pa_kind == AggPlan::kPaAvgF8 || a->pa_kind == AggPlan::kPaSumF4);
+}
+
+// sum_where / avg_where of a float4 column: the kernel's exact sum of the
+// widened values; blocks whose double sum is exact by default (bit-identical),
+// any block under float_sums = 'approximate'.
+bool pa_f4_where_sum(const AggPlan *a)
+{
+    return a->fast_argtype == FLOAT4OID && (a->pa_kind == AggPlan::kPaWhereSum || a->pa_kind == AggPlan::kPaWhereAvg);
 }
 
 bool preagg_agg_ok(const DeployPlan *p, const AggPlan *a)
@@ -209,7 +217,7 @@ bool preagg_agg_ok(const DeployPlan *p, const AggPlan *a)
     // sum(int8), avg(int), *_where(int, true | column <op> constant), and
     // aggregates with FILTER (WHERE column <op> constant): AggPlan::pa_kind
     if (a->pa_kind != AggPlan::kPaNone)
-        return !pa_float_sum(a) || p->preagg_float;  // float8 sums: the rounding rule, when asked
+        return !pa_float_sum(a) || p->preagg_float || pa_f4_where_sum(a);  // float8 sums: the rounding rule, when asked
     if (a->filter_expr)
         return false;
     bool is_int = a->fast_argtype == INT2OID || a->fast_argtype == INT4OID || a->fast_argtype == INT8OID;
@@ -294,6 +302,35 @@ bool preagg_limits(const DeployPlan *p, const GroupPlan *g, int64 *rows, int64 *
         *rows = Min(*rows, lw);
     }
     return *rows >= int64(kSumBlockRows);
+}
+
+// Under fx_strict: are the double sums block b gives the float4 sum_where /
+// avg_where of this request (the column's, or its satisfying map entries')
+// exact (core::kFsumExact)?
+bool fx_exact(const PreaggAcc *pa, const core::SumDir *d, const core::BlockSum *b)
+{
+    const core::ColSum *cs = b->cols();
+    int nc = Min(pa->ncols, int(d->ncols));
+    for (int i = 0; i < nc; i++)
+        if (pa->fx_need[i] && cs[i].count > 0 && cs[i].sum_hi != core::kFsumExact)
+            return false;
+    for (int ci = 0; ci < pa->nconds; ci++) {
+        const PreaggAcc::Cond &cd = pa->cond[ci];
+        if (!cd.xneed || cd.vi < 0 || cd.vi >= nc)
+            continue;
+        const core::CondHdr *h = d->map_of(b, uint32(cd.cj));
+        if (!h)
+            return false;
+        for (uint32 e = 0; e < h->n; e++) {
+            const core::CondEntry *ce = d->cond_entry(h, e);
+            if (!core::cond_holds(cd.op, ce->value, cd.k))
+                continue;
+            const core::ColSum &x = ce->cols()[cd.vi];
+            if (x.count > 0 && x.sum_hi != core::kFsumExact)
+                return false;
+        }
+    }
+    return true;
 }
 
 // Read the key's rows.  With `jit_group` >= 0 the group's compiled kernel runs
@@ -397,7 +434,9 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
             pa->fsum_need[i] = false;
             pa->fsum[i] = pa->fmin[i] = pa->fmax[i] = 0;
             pa->fpos_min[i] = pa->fpos_max[i] = 0;
+            pa->fx_need[i] = false;
         }
+        pa->fx_strict = false;  // below: when a float4 sum_where / avg_where needs exact block sums
         pa->nconds = 0;
         pa->cond_mask = 0;
         int gi = int(g - p->groups);
@@ -413,8 +452,15 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
             }
             if (a->fast == kFastSumF8 || a->fast == kFastAvgF8 || pa_float_sum(a))
                 pa->fsum_need[pa->col_of(a->fast_attno)] = true;
-            if (a->pa_cop == core::kCondTrue)
+            if (a->pa_cop == core::kCondTrue) {
+                if (pa_f4_where_sum(a)) {
+                    int i = pa->col_of(a->fast_attno);
+                    if (!pa->fx_need[i])
+                        pa->fx[i].clear();
+                    pa->fx_need[i] = true;
+                }
                 continue;
+            }
             // A condition: the blocks' per-value maps of its column.
             int cj = pa->col_of(a->pa_cattno), vi = star ? -1 : pa->col_of(a->fast_attno);
             if (cj < 0 || cj >= 32) {
@@ -443,7 +489,15 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
                 }
                 pa->cond_mask |= 1u << cj;
             }
+            if (pa_f4_where_sum(a) && pa->cond[ci].vf)
+                pa->cond[ci].xneed = true;
             a->pa_ci = ci;
+        }
+        if (pa && !p->preagg_float) {
+            for (int i = 0; i < pa->ncols; i++)
+                pa->fx_strict |= pa->fx_need[i];
+            for (int ci = 0; ci < pa->nconds; ci++)
+                pa->fx_strict |= pa->cond[ci].xneed;
         }
     }
     double bf_min[PreaggAcc::kMaxConds], bf_max[PreaggAcc::kMaxConds], bf_sum[PreaggAcc::kMaxConds];
@@ -494,11 +548,20 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
                 // Whole blocks inside every window: their summaries.
                 while (out->n + pa->rows + int64(kSumBlockRows) <= pa_rows) {
                     const core::BlockSum *b = c.block(pa_rows - (out->n + pa->rows), pa_lo, pa->cond_mask);
+                    // float4 sum_where / avg_where (fx_strict): a superblock
+                    // whose double sum rounded may have blocks whose sums
+                    // did not: the first block alone.
+                    if (b && pa->fx_strict && b->n > kSumBlockRows && !fx_exact(pa, c.dir(), b))
+                        b = c.first_block_of_super(pa->cond_mask);
                     if (!b || out->n + pa->rows + int64(b->n) > pa_rows || b->min_order < pa_lo ||
                         b->max_order >= base)
                         break;
                     const core::ColSum *cs = b->cols();
                     int nc = Min(pa->ncols, int(c.dir()->ncols));
+                    // float4 sums of the *_where kernels: exact block sums only
+                    // (their rows are read otherwise)
+                    if (pa->fx_strict && !fx_exact(pa, c.dir(), b))
+                        break;
                     bool fok = true;  // float sums: values within the bound (rows otherwise)
                     for (int i = 0; i < nc && fok; i++)
                         if (pa->fsum_need[i] && cs[i].count > 0)
@@ -594,6 +657,8 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
                                     pa->fmax[i] = cs[i].fmax(), pa->fpos_max[i] = out->n;
                                 pa->fsum[i] += cs[i].fsum();
                             }
+                            if (pa->fx_need[i])
+                                pa->fx[i].add(cs[i].fsum());
                             pa->count[i] += cs[i].count;
                             continue;
                         }
@@ -620,6 +685,8 @@ int collect(DeployPlan *p, GroupPlan *g, const Datum *reqv, const bool *reqn, in
                             if (!core::cond_holds(cd.op, ce->value, cd.k))
                                 continue;
                             cd.rows += ce->rows;
+                            if (cd.vi >= 0 && cd.vi < nc && cd.vf && cd.xneed && ce->cols()[cd.vi].count > 0)
+                                cd.fx.add(ce->cols()[cd.vi].fsum());
                             if (cd.vi < 0 || cd.vi >= nc || cd.vf)
                                 continue;
                             const core::ColSum &x = ce->cols()[cd.vi];
@@ -1369,6 +1436,12 @@ void run_pa_float(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f
             fstate = have ? float8_pl(fstate, v) : v;
             have = true;
             break;
+        case AggPlan::kPaSumF4:
+            // float4pl in frame order (22003 past float4's range, as
+            // PostgreSQL); fstate holds the float4 widened (exact)
+            fstate = have ? double(float4_pl(float(fstate), float(v))) : v;
+            have = true;
+            break;
         case AggPlan::kPaAvgF8:
             float8_accum_step(v, &cnt, &sx, &sxx);
             break;
@@ -1382,7 +1455,12 @@ void run_pa_float(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f
         switch (kind) {
         case AggPlan::kPaWhereSum:
         case AggPlan::kPaWhereAvg:
-            es.add(bsum);
+            // float4: the blocks' double sums added exactly (each exact
+            // unless float_sums = 'approximate'); float8: B as one value
+            if (f4)
+                es.merge(a->pa_cop != core::kCondTrue ? pa->cond[a->pa_ci].fx : pa->fx[pa->col_of(a->fast_attno)]);
+            else
+                es.add(bsum);
             cnt += bcnt;
             break;
         case AggPlan::kPaWhereCount:
@@ -1393,6 +1471,16 @@ void run_pa_float(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f
             fstate = have ? float8_pl(fstate, bsum) : bsum;
             have = true;
             break;
+        case AggPlan::kPaSumF4: {
+            // B rounded to float4 (beyond float4's range: PostgreSQL's
+            // overflow error, 22003), then float4pl
+            float b4 = float(bsum);
+            if (std::isinf(b4))
+                float_overflow_error();
+            fstate = have ? double(float4_pl(float(fstate), b4)) : double(b4);
+            have = true;
+            break;
+        }
         case AggPlan::kPaAvgF8:
             // float8_accum's Sx starts at 0 and N counts every value; the
             // blocks' part of Sxx (only an overflow error, impossible within
@@ -1412,8 +1500,10 @@ void run_pa_float(DeployPlan *p, const AggPlan *a, const Rows *r, const Frame &f
         out->value = Int64GetDatum(cnt);
         break;
     case AggPlan::kPaWhereSum:
+        // float4: the kernel's result, its double rounded to float4
+        // (make_datum)
         out->isnull = cnt == 0;
-        out->value = Float8GetDatum(cnt ? es.value() : 0);
+        out->value = f4 ? Float4GetDatum(float(cnt ? es.value() : 0)) : Float8GetDatum(cnt ? es.value() : 0);
         break;
     case AggPlan::kPaWhereAvg:
         out->isnull = cnt == 0;

@@ -887,7 +887,8 @@ uint8 pa_kind_of(WindowFunc *wf, AggPlan *ap)
     if (!IsA(arg, Var))
         return AggPlan::kPaNone;
     Var *v = reinterpret_cast<Var *>(arg);
-    if (to_float8 && v->vartype != INT2OID && v->vartype != INT4OID)
+    // (float4 too: float4 -> float8 is exact; avg_where of a real.)
+    if (to_float8 && v->vartype != INT2OID && v->vartype != INT4OID && v->vartype != FLOAT4OID)
         return AggPlan::kPaNone;
     if (v->varattno <= 0 || IS_SPECIAL_VARNO(v->varno))
         return AggPlan::kPaNone;
@@ -900,14 +901,15 @@ uint8 pa_kind_of(WindowFunc *wf, AggPlan *ap)
         // preagg_agg_ok; docs/DEPLOY.md, "Float sums").
         // float4: count / min / max exact; avg (float4_accum: float8_accum
         // over the widened values) as float8's; sum(float4) (float4pl,
-        // float4 arithmetic) reads rows.
+        // float4 arithmetic) under the option too, by its own rule
+        // (exec_pg.cpp, run_pa_float).
         bool is_f8 = t == FLOAT8OID, is_f4 = t == FLOAT4OID;
         if (!is_int && !is_f8 && !is_f4)
             return AggPlan::kPaNone;
         if (strcmp(fn, "count") == 0)
             k = AggPlan::kPaCount;
         else if (strcmp(fn, "sum") == 0)
-            k = is_f4 ? AggPlan::kPaNone : is_f8 ? AggPlan::kPaSumF8 : t == INT8OID ? AggPlan::kPaNumSum : AggPlan::kPaSumInt;
+            k = is_f4 ? AggPlan::kPaSumF4 : is_f8 ? AggPlan::kPaSumF8 : t == INT8OID ? AggPlan::kPaNumSum : AggPlan::kPaSumInt;
         else if (strcmp(fn, "avg") == 0)
             k = is_f8 || is_f4 ? AggPlan::kPaAvgF8 : AggPlan::kPaNumAvg;
         else if (strcmp(fn, "min") == 0)
@@ -924,6 +926,8 @@ uint8 pa_kind_of(WindowFunc *wf, AggPlan *ap)
                 k = AggPlan::kPaMax;
             else if (strcmp(fn, "avg") == 0)
                 k = AggPlan::kPaAvgF8;
+            else if (strcmp(fn, "sum") == 0)
+                k = AggPlan::kPaSumF4;  // float4pl: under float_sums = 'approximate' only
         } else if (wf->wintype != NUMERICOID)
             ;
         else if (strcmp(fn, "sum") == 0 && t == INT8OID)
@@ -942,14 +946,26 @@ uint8 pa_kind_of(WindowFunc *wf, AggPlan *ap)
         for (const auto &f : fns)
             if (strcmp(fn, f.name) == 0)
                 k = f.kind;
-    } else if (t == FLOAT4OID && !to_float8) {
+    } else if (t == FLOAT4OID && to_float8) {
+        // avg_where(float8(real column), cond): the kernel's exact sum of
+        // the widened values / n, as sum_where below.
+        if (strcmp(fn, "avg_where") == 0)
+            k = AggPlan::kPaWhereAvg;
+    } else if (t == FLOAT4OID) {
         // float4 columns: the kernels widen each value to double (exact)
         // and order / count as for float8, min / max narrowing the result
         // back (exact: a widened float4 narrows to itself); the blocks'
         // float4 summaries hold the same widened values. So count_where /
-        // min_where / max_where are exact. sum_where / avg_where of a real
-        // read rows (sum_where rounds its exact sum to float4).
-        if (strcmp(fn, "min_where") == 0)
+        // min_where / max_where are exact. sum_where (the exact sum of the
+        // widened values, rounded to double, then to float4) and avg_where
+        // take only blocks whose double sum is exact (ColSum::sum_hi ==
+        // kFsumExact; exec_pg.cpp, run_pa_float), or any block under
+        // float_sums = 'approximate' (docs/DEPLOY.md, "Float sums").
+        if (strcmp(fn, "sum_where") == 0)
+            k = AggPlan::kPaWhereSum;
+        else if (strcmp(fn, "avg_where") == 0)
+            k = AggPlan::kPaWhereAvg;
+        else if (strcmp(fn, "min_where") == 0)
             k = AggPlan::kPaWhereMin;
         else if (strcmp(fn, "max_where") == 0)
             k = AggPlan::kPaWhereMax;

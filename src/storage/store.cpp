@@ -1998,7 +1998,21 @@ struct ColAcc {
     int64_t imin, imax;
     __int128 isum;
     double fmin, fmax, fsum;
+    // floats: some addition into fsum rounded, or a value / the sum is not
+    // finite (ColSum::sum_hi != kFsumExact)
+    bool finexact;
 };
+
+// a + b rounded to s: was it exact?  (TwoSum's error term is zero; a
+// non-finite s is never exact: NaN / infinities are read as rows.)
+inline bool fadd_exact(double a, double b, double s)
+{
+    if (!std::isfinite(s))
+        return false;
+    double bb = s - a;
+    double err = (a - (s - bb)) + (b - bb);
+    return err == 0.0;
+}
 
 // Add the row's summarised columns (payload p) to accs[0..nc).
 void acc_row(ColAcc *accs, const SumCol *cols, uint32_t nc, const uint8_t *p)
@@ -2030,7 +2044,10 @@ void acc_row(ColAcc *accs, const SumCol *cols, uint32_t nc, const uint8_t *p)
             }
             // From the first value, as PostgreSQL's sum(float8) (a block of
             // -0 values sums to -0).
-            a.fsum = a.count == 0 ? v : a.fsum + v;
+            double s = a.count == 0 ? v : a.fsum + v;
+            if (a.count == 0 ? !std::isfinite(v) : !fadd_exact(a.fsum, v, s))
+                a.finexact = true;
+            a.fsum = s;
         } else {
             int64_t v;
             if (sc.kind == kSumI16) {
@@ -2082,7 +2099,7 @@ void store_colsums(ColSum *cs, const ColAcc *acc, const SumCol *cols, uint32_t n
             memcpy(&cs[c].min, &a.fmin, 8);
             memcpy(&cs[c].max, &a.fmax, 8);
             memcpy(&cs[c].sum_lo, &a.fsum, 8);
-            cs[c].sum_hi = 0;
+            cs[c].sum_hi = a.finexact ? 0 : kFsumExact;
         } else {
             cs[c].min = a.imin;
             cs[c].max = a.imax;
@@ -2106,7 +2123,10 @@ void merge_colsum(ColAcc &a, const ColSum &x, bool fl)
             if (f8cmp(x.fmax(), a.fmax) > 0)
                 a.fmax = x.fmax();
         }
-        a.fsum = a.count == 0 ? x.fsum() : a.fsum + x.fsum();
+        double s = a.count == 0 ? x.fsum() : a.fsum + x.fsum();
+        if (x.sum_hi != kFsumExact || (a.count == 0 ? !std::isfinite(s) : !fadd_exact(a.fsum, x.fsum(), s)))
+            a.finexact = true;
+        a.fsum = s;
     } else {
         if (a.count == 0)
             a.imin = x.min, a.imax = x.max;
@@ -2167,7 +2187,7 @@ struct MapAcc {
         val[n] = v;
         rows[n] = 0;
         for (uint32_t c = 0; c < nc; c++)
-            acc[n][c] = ColAcc{0, 0, 0, 0, 0.0, 0.0, 0.0};
+            acc[n][c] = ColAcc{0, 0, 0, 0, 0.0, 0.0, 0.0, false};
         return int(n++);
     }
 };
@@ -2334,7 +2354,7 @@ void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
                     cur->max_order = o;
                 }
                 for (uint32_t c = 0; c < nc; c++) {
-                    acc[c] = ColAcc{0, 0, 0, 0, 0.0, 0.0, 0.0};
+                    acc[c] = ColAcc{0, 0, 0, 0, 0.0, 0.0, 0.0, false};
                     maps[c].reset();
                 }
             }
@@ -2444,7 +2464,7 @@ void Store::rebuild_sums(IndexSlot *s, KeyEntry *k)
             sb->n = 0;
             ColAcc sacc[kMaxSumCols];
             for (uint32_t c = 0; c < nc; c++) {
-                sacc[c] = ColAcc{0, 0, 0, 0, 0.0, 0.0, 0.0};
+                sacc[c] = ColAcc{0, 0, 0, 0, 0.0, 0.0, 0.0, false};
                 for (uint32_t j = si * G; j < (si + 1) * G; j++)
                     merge_colsum(sacc[c], d->block(j)->cols()[c], sum_is_float(cols[c].kind));
             }
@@ -2669,6 +2689,7 @@ const BlockSum *Store::Cursor::block(int64_t max_n, int64_t min_lo, uint32_t con
                 return false;
         return true;
     };
+    super_j_ = UINT32_MAX;
     if (!dir_ || !cur_)
         return nullptr;
     int64_t o = cur_->order;
@@ -2691,6 +2712,7 @@ const BlockSum *Store::Cursor::block(int64_t max_n, int64_t min_lo, uint32_t con
                 !(rule_.type != TtlType::kNone && rule_.expired(pos_ + sb->n - 1, sb->min_order, cutoff_)) &&
                 maps_ok(sb)) {
                 hint_ = j + dir_->group;
+                super_j_ = j;
                 return sb;
             }
         }
@@ -2699,6 +2721,26 @@ const BlockSum *Store::Cursor::block(int64_t max_n, int64_t min_lo, uint32_t con
         return maps_ok(b) ? b : nullptr;
     }
     return nullptr;
+}
+
+const BlockSum *Store::Cursor::first_block_of_super(uint32_t cond_mask)
+{
+    uint32_t j = super_j_;
+    super_j_ = UINT32_MAX;
+    if (!dir_ || !cur_ || j >= dir_->nblocks)
+        return nullptr;
+    const BlockSum *b = dir_->block(j);
+    if (b->first != st_->ref_of(cur_))
+        return nullptr;
+    hint_ = j + 1;
+    if (!b->valid.load(std::memory_order_seq_cst))
+        return nullptr;
+    if (rule_.type != TtlType::kNone && rule_.expired(pos_ + b->n - 1, b->min_order, cutoff_))
+        return nullptr;
+    for (uint32_t m = cond_mask, c = 0; m; m >>= 1, c++)
+        if ((m & 1) && !dir_->map_of(b, c))
+            return nullptr;
+    return b;
 }
 
 void Store::Cursor::check_ttl()

@@ -861,11 +861,14 @@ LONG_TEXT = ["feature_ext.count_where(t = {C})", "feature_ext.sum_where(v, t <> 
              "count(*) FILTER (WHERE t = {C})", "sum(v) FILTER (WHERE t = {C})", "min(b) FILTER (WHERE t <> {C})",
              "max(f) FILTER (WHERE t <> {C})", "count(v) FILTER (WHERE {C} <> t)", "avg(s) FILTER (WHERE {C} = t)",
              "max(b) FILTER (WHERE t = {C})"]
-# count / min / max of a real column r (seeds without text conditions;
+# count / min / max / sum_where / avg_where of a real column r (seeds without text conditions;
 # rand_long_real): the *_where kernels widen float4 values to double.
 LONG_REAL = ["feature_ext.min_where(r, true)", "feature_ext.max_where(r, c > 0)", "feature_ext.count_where(r, c = 1)",
              "feature_ext.min_where(r, c <> 2)", "feature_ext.max_where(r, true)", "feature_ext.count_where(r, true)",
-             "min(r) FILTER (WHERE c = 1)", "max(r) FILTER (WHERE c >= 1)", "max(r)", "min(r)", "count(r)"]
+             "min(r) FILTER (WHERE c = 1)", "max(r) FILTER (WHERE c >= 1)", "max(r)", "min(r)", "count(r)",
+             # exact by default: blocks whose double sum is exact (the rest read)
+             "feature_ext.sum_where(r, true)", "feature_ext.avg_where(r, c > 0)", "feature_ext.sum_where(r, c <> 2)",
+             "feature_ext.avg_where(r, true)"]
 # The OpenMLDB dialect's spellings: (call, model spec (aggregate, column));
 # the model is long_om_model.
 LONG_OM_TEXT = [("count_where(*, t == {C})", ("count*", None)), ("sum_where(v, t != {C})", ("sum", "v")),
@@ -926,7 +929,7 @@ def rand_long_text(n, rows, nwins):
 def rand_long_real(n, rows, nwins):
     """Seeds without text conditions, a fifth generator: in 40% of them a
     column r real, a copy of f (its NaN, +-Infinity, -0 / +0 included) with
-    a few values at float4's limits, and count_where / min_where / max_where
+    a few values at float4's limits, and count_where / min_where / max_where / sum_where / avg_where
     (and FILTER, plain) of r: pre-aggregated by default, exact (docs/
     DEPLOY.md, "Float sums": widened float4 values)."""
     rrng = random.Random(n * 3571 + 29)
@@ -1677,7 +1680,7 @@ def main():
                   "dialect: %d seeds (%d requests, each 4 ways, against the model), summaries taken in %d" % (
                       LONG_STATS["t_seeds"], LONG_STATS["t_took"], LONG_STATS["text_batch"],
                       LONG_STATS["om_seeds"], LONG_STATS["om_requests"], LONG_STATS["om_took"]))
-            print("long windows with count / min / max (plain, *_where, FILTER) of a real column: %d could "
+            print("long windows with count / min / max (plain, *_where, FILTER), sum_where / avg_where of a real column: %d could "
                   "pre-aggregate, summaries taken in %d" % (LONG_STATS["r_seeds"], LONG_STATS["r_took"]))
             if LONG_STATS["r_seeds"] >= 4 and LONG_STATS["r_took"] * 2 < LONG_STATS["r_seeds"]:
                 print("FAIL: float4 summaries were taken in too few long-window seeds with real aggregates")

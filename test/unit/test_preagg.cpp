@@ -733,6 +733,61 @@ TEST_F(PreaggTest, FloatSummariesPostgresOrder)
     }
 }
 
+// The exactness mark of float sums (ColSum::sum_hi == kFsumExact: the
+// double is the exact sum of the values; docs/STORAGE.md), which float4
+// sum_where / avg_where rely on to take a block bit-identically: blocks of
+// one scale are exact; a rounding addition, a NaN or an infinity clears
+// it; a superblock is exact only when its blocks are and adding their sums
+// rounded nothing.  (float4 columns run the same code on widened values.)
+TEST_F(PreaggTest, FloatSumExactMarks)
+{
+    make(16 << 20, 16, 4);
+    const int kRows = 16 * 4 * 4;  // four superblocks of four 16-row blocks
+    std::vector<double> vals(kRows);  // oldest first
+    auto kind = [&](int blk) -> int { return blk; };
+    for (int i = 0; i < kRows; i++) {
+        int blk = kind((kRows - 1 - i) / 16);  // block index in list order (newest first)
+        double v = double(i % 7) - 3.5;        // exact in every order
+        if (blk == 4)
+            v = i % 2 ? 1e16 : 1e-3;           // 1e16 + 1e-3 rounds
+        else if (blk == 8)
+            v = i % 5 == 0 ? std::nan("") : v;
+        else if (blk == 9)
+            v = i % 4 == 0 ? INFINITY : v;
+        else if (blk == 10)
+            v = std::ldexp(1.0, 1022) * (i % 2 ? 1.5 : 1.75);  // partial sums overflow to Infinity
+        else if (blk == 12 || blk == 14 || blk == 15)
+            v = 1.0;
+        else if (blk == 13)
+            v = std::ldexp(1.0, -60);          // exact alone; 48 + 2^-56 rounds in the superblock
+        vals[size_t(i)] = v;
+        Vals x{};
+        x.null[0] = x.null[1] = x.null[2] = true;
+        x.null[3] = i % 13 == 5 && blk != 8 && blk != 9;
+        x.f64 = v;
+        MRow r;
+        ASSERT_TRUE(put(int64_t(i) * 10, x, TtlRule(), &r));
+    }
+    ASSERT_TRUE(st.compact_key(s, k, true));
+    const SumDir *d = st.at<SumDir>(k->sums.load());
+    ASSERT_NE(d, nullptr);
+    ASSERT_EQ(d->nblocks, uint32_t(kRows / 16));
+    ASSERT_EQ(d->nsupers, 4u);
+    for (uint32_t i = 0; i < d->nblocks; i++) {
+        bool want = i != 4 && i != 8 && i != 9 && i != 10;
+        const ColSum &c = d->block(i)->cols()[3];
+        EXPECT_EQ(c.sum_hi == kFsumExact, want) << "block " << i << " sum " << c.fsum();
+    }
+    // superblock 0: exact blocks of one scale; 1: block 4 rounded; 2: NaN,
+    // Infinity, overflow; 3: exact blocks whose sums round when added
+    const bool want_super[4] = {true, false, false, false};
+    for (uint32_t j = 0; j < 4; j++) {
+        const ColSum &c = d->super(j)->cols()[3];
+        EXPECT_EQ(c.sum_hi == kFsumExact, want_super[j]) << "superblock " << j << " sum " << c.fsum();
+    }
+    EXPECT_EQ(d->block(13)->cols()[3].fsum(), double(d->block(13)->cols()[3].count) * std::ldexp(1.0, -60));
+}
+
 // The per-value map entries of an integer column carry the float8
 // column's count / min / max / sum of the entry's rows, as the block does
 // (PostgreSQL's float8 order, the newest of equal values, the sum added

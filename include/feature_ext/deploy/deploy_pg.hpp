@@ -98,7 +98,11 @@ struct AggPlan {
         // only; docs/DEPLOY.md, "Float sums").  The *_where kinds and
         // kPaCount / kPaMin / kPaMax also take a float8 column
         // (fast_argtype FLOAT8OID: run_pa_float).
-        kPaSumF8, kPaAvgF8
+        kPaSumF8, kPaAvgF8,
+        // sum(float4), with or without FILTER: PostgreSQL's float4pl over
+        // the rows in frame order, then the blocks' double sum rounded to
+        // float4 and added by float4pl (float_sums = 'approximate' only).
+        kPaSumF4
     } pa_kind;
     uint8 pa_cop;              // core::CondOp of the condition (0: none, the constant true)
     AttrNumber pa_cattno;      // the condition's column

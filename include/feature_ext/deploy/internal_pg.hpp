@@ -4,6 +4,7 @@
 #pragma once
 
 #include "feature_ext/deploy/deploy_pg.hpp"
+#include "feature_ext/agg/common.hpp"
 #include "feature_ext/jit/spec.hpp"
 
 namespace fe {
@@ -33,6 +34,14 @@ struct PreaggAcc {
     bool fsum_need[core::kMaxSumCols];
     double fsum[core::kMaxSumCols], fmin[core::kMaxSumCols], fmax[core::kMaxSumCols];
     int fpos_min[core::kMaxSumCols], fpos_max[core::kMaxSumCols];
+    // float4 columns of sum_where / avg_where (condition true): the blocks'
+    // double sums added exactly (fx); fx_strict: a block is taken only when
+    // its double sum is the exact sum of its values (ColSum::sum_hi ==
+    // core::kFsumExact), so the result is bit-identical to the rows' (not
+    // under float_sums = 'approximate': docs/DEPLOY.md, "Float sums").
+    bool fx_strict;
+    bool fx_need[core::kMaxSumCols];
+    agg::ExactSum fx[core::kMaxSumCols];
     // Conditional aggregates (AggPlan::pa_cop): per distinct (condition,
     // value column), the summaries' map entries whose value satisfies it.
     struct Cond {
@@ -56,6 +65,10 @@ struct PreaggAcc {
         bool vf;
         double fsum, fmin, fmax;
         int fpos_min, fpos_max;
+        // a float4 value column of sum_where / avg_where: the satisfying
+        // entries' double sums added exactly (as PreaggAcc::fx)
+        bool xneed;
+        agg::ExactSum fx;
     };
     static constexpr int kMaxConds = 32;
     int nconds;

@@ -516,12 +516,15 @@ extern uint64_t (*text_hash)(const uint8_t *d, uint32_t n);
 // 128-bit sum (two words: shared memory is only 8-byte aligned), min, max.
 // Floats: min / max as PostgreSQL orders float8 (NaN above everything; of
 // -0 and +0 the first met in list order, newest first), the sum as a double
-// accumulated in list order (not what PostgreSQL's executor would round).
+// accumulated in list order (not what PostgreSQL's executor would round);
+// sum_hi = kFsumExact when that double is the exact sum of the values (no
+// addition rounded, every value and partial sum finite), else 0.
+constexpr int64_t kFsumExact = 1;
 struct ColSum {
     int64_t count;
     int64_t min, max;     // kSumF64: the doubles' bits
     uint64_t sum_lo;      // kSumF64: the double sum's bits
-    int64_t sum_hi;
+    int64_t sum_hi;       // kSumF64 / kSumF32: kFsumExact or 0
     __int128 sum() const { return __int128((unsigned __int128)uint64_t(sum_hi) << 64 | sum_lo); }
     double fsum() const { double d; memcpy(&d, &sum_lo, 8); return d; }
     double fmin() const { double d; memcpy(&d, &min, 8); return d; }
@@ -1135,6 +1138,10 @@ public:
         // With cond_mask: only summaries whose maps of those columns (bit j:
         // column j) did not overflow.
         const BlockSum *block(int64_t max_n = INT64_MAX, int64_t min_lo = INT64_MIN, uint32_t cond_mask = 0);
+        // Right after block() returned a superblock (at the current row):
+        // its first block instead, under the same checks (null if it fails
+        // them), for a caller that cannot take the superblock whole.
+        const BlockSum *first_block_of_super(uint32_t cond_mask = 0);
         // Past block b (from block(), at the current row): its n rows.
         void skip(const BlockSum *b)
         {
@@ -1150,6 +1157,7 @@ public:
         void check_ttl();
         const SumDir *dir_ = nullptr;
         uint32_t hint_ = 0;
+        uint32_t super_j_ = UINT32_MAX;  // block() returned the superblock starting at block super_j_
         const Store *st_ = nullptr;
         const RowNode *cur_ = nullptr;
         int64_t pos_ = 0;
