@@ -328,8 +328,9 @@ protected:
             bool over = want.size() > kCondMapMax || used + want.size() * CondEntry::size_for(4) > kCondBlockBytes;
             if (!over)
                 used += want.size() * CondEntry::size_for(4);
-            if (e < d->nblocks)
+            if (e < d->nblocks) {
                 EXPECT_EQ(h->over != 0, over) << "block " << e << " column " << j << ": " << want.size() << " values";
+            }
             if (h->over) {
                 maps_over_++;
                 continue;
@@ -614,12 +615,14 @@ TEST_F(PreaggTest, ExtremeIntegerSumsExact)
             want.add_row(vals[size_t(kRows - 1 - j)]);
         Agg got = walk(INT64_MAX, false, rows, 0, TtlRule(), true);
         EXPECT_EQ(got, want) << "ROWS " << rows;
-        if (rows >= 16384)
+        if (rows >= 16384) {
             EXPECT_GT(got.blocks, 0) << "ROWS " << rows;
+        }
         // The 128-bit total leaves the int64 range where a stretch of one
         // sign is whole in the window.
-        if (rows >= 5000 && rows < 10000)
+        if (rows >= 5000 && rows < 10000) {
             EXPECT_TRUE(want.sum[0] > __int128(INT64_MAX) || want.sum[0] < __int128(INT64_MIN));
+        }
     }
     // RANGE windows from order values in the middle.
     for (int64_t lo : {int64_t(0), int64_t(12345), int64_t(100000), int64_t(199990)}) {
@@ -935,8 +938,8 @@ TEST_F(PreaggTest, TextMapsForcedCollision)
         EXPECT_EQ(d->nsupers, 1u);
         auto rep = [&](const CondEntry *ce) {
             const RowNode *rn = st.at<RowNode>(Ref(ce->cols()[1].min));
-            const uint8_t *td;
-            uint32_t tn;
+            const uint8_t *td = nullptr;
+            uint32_t tn = 0;
             EXPECT_EQ(text_value(cols[1], rn->payload(), rn->payload_len(), &td, &tn), 1);
             EXPECT_EQ(int64_t(tn), ce->cols()[1].max);
             bool decided;
