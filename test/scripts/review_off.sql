@@ -111,7 +111,7 @@ BEGIN
         -- (as multisets of (n, feats): a source may hold identical rows)
         EXECUTE format('WITH e AS (SELECT n, feats FROM exp WHERE name = %L), o AS (%s),
                              m AS (SELECT * FROM e EXCEPT ALL SELECT * FROM o), x AS (SELECT * FROM o EXCEPT ALL SELECT * FROM e)
-                        SELECT (SELECT count(*) FROM o), (SELECT count(*) FROM m) + (SELECT count(*) FROM x),
+                        SELECT (SELECT count(*) FROM o), greatest((SELECT count(*) FROM m), (SELECT count(*) FROM x)),
                                (SELECT ''n '' || coalesce(x.n, m.n) || '' observed '' || coalesce(x.feats, ''-'') || '' / expected '' || coalesce(m.feats, ''-'')
                                   FROM m FULL JOIN x USING (n) ORDER BY coalesce(x.n, m.n) LIMIT 1)',
                        nm || CASE form WHEN 'as_of' THEN ' lab' WHEN 'as_of_nullkey' THEN ' labn' ELSE '' END, gq) INTO n, ne, bad;
