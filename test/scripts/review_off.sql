@@ -294,3 +294,24 @@ RESET ROLE;
 SELECT chk('rls_like_plain_' || f || ' (' || plain || ')', sub, plain) FROM rlsres ORDER BY f;
 SELECT chk('privileges_like_plain_' || f || ' (' || plain || ')', sub, plain) FROM privres ORDER BY f;
 ALTER TABLE t DISABLE ROW LEVEL SECURITY;
+
+-- ---- 12. a timestamp order column: RANGE interval '20 seconds' inside, ROWS 2 outside, every 4th row late
+CREATE TABLE tt (id int4, k text, ts timestamp, v int8) USING feature_store;
+CREATE INDEX ON tt USING skiplist (k, ts);
+SELECT feature_ext.deploy('o_ts', $$ SELECT id, s2, sum(s2) OVER w AS ss, count(*) OVER w AS c
+  FROM (SELECT id, k, ts, v, sum(v) OVER w2 AS s2 FROM tt WINDOW w2 AS (PARTITION BY k ORDER BY ts RANGE BETWEEN interval '20 seconds' PRECEDING AND CURRENT ROW)) x
+  WINDOW w AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$) \g /dev/null
+CREATE TABLE tsrc AS SELECT i id, 'k' || (i % 2) k, timestamp '2026-01-01' + ((CASE WHEN i % 4 = 0 THEN i - 12 ELSE i END / 3) * 10) * interval '1 second' ts,
+  (1::int8 << i) v, i pos FROM generate_series(1, 40) i;
+CREATE UNLOGGED TABLE ta (id int4, k text, ts timestamp, v int8, seq int, src int);
+CREATE FUNCTION rep_ts() RETURNS TABLE (id int, feats text) LANGUAGE plpgsql AS $f$
+DECLARE r record; got text;
+BEGIN
+  FOR r IN SELECT * FROM tsrc ORDER BY pos LOOP
+    TRUNCATE ta; INSERT INTO ta SELECT s.id, s.k, s.ts, s.v, s.pos, 0 FROM tsrc s WHERE s.pos < r.pos; INSERT INTO ta VALUES (r.id, r.k, r.ts, r.v, r.pos, 1);
+    SELECT row(y.id, y.s2, y.ss, y.c)::text INTO got FROM (SELECT x.*, sum(s2) OVER w AS ss, count(*) OVER w AS c FROM (SELECT a.id, a.k, a.ts, a.src, a.seq, sum(a.v) OVER (PARTITION BY a.k ORDER BY a.ts RANGE BETWEEN interval '20 seconds' PRECEDING AND CURRENT ROW) AS s2 FROM ta a) x WINDOW w AS (PARTITION BY x.k ORDER BY x.ts, x.src, x.seq ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)) y WHERE y.src = 1;
+    id := r.id; feats := got; RETURN NEXT;
+  END LOOP;
+END $f$;
+SELECT chk('timestamp_order_range_interval_batch (40 rows)', (SELECT count(*) FILTER (WHERE e.feats IS DISTINCT FROM row(b.*)::text) || ' of ' || count(*)
+   FROM rep_ts() e FULL JOIN o_ts_batch('SELECT id, k, ts, v FROM tsrc ORDER BY pos') b USING (id)), '0 of 40');
