@@ -1008,6 +1008,32 @@ void ws_run_sub_training(WinSubOff *hist, WinSubOff *lab, F set)
 void ws_prepare_as_of(WinSubOff *hist, WinSubOff *lab, Relation heap)
 {
     DeployPlan *p = hist->p;
+    // A label whose key of the subquery's windows is NULL reads the NULL-key
+    // partition's stored rows, whose ROWS window columns are computed by the
+    // sub-plan's batch(), which skips rows with a NULL key: refused rather
+    // than answered with their columns NULL (review_off.sh, A).
+    bool rows_read = false;
+    for (int c = 0; c < p->ncomp; c++)
+        rows_read |= p->comp_win[c] >= 0 && p->comp_rows && p->comp_rows[c] && !p->comp_win_peer[c];
+    for (int64 r = 0; rows_read && r < lab->n; r++) {
+        if (lab->nulls[r][p->win_order_attno - 1])
+            continue;  // (no features: a NULL order value)
+        for (int g = 0; g < hist->sub->ngroups; g++) {
+            GroupPlan *gp = &hist->sub->groups[g];
+            for (int k = 0; k < gp->nkeys; k++)
+                if (gp->key_attnos[k] <= p->nreal && lab->nulls[r][gp->key_attnos[k] - 1])
+                    ereport(ERROR,
+                            (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                             errmsg("training_set() of deployment %s is not supported for a source row whose column "
+                                    "\"%s\" is NULL",
+                                    p->name, NameStr(TupleDescAttr(p->heap_desc, gp->key_attnos[k] - 1)->attname)),
+                             errdetail("Its FROM subquery's ROWS window partitions by that column; the stored rows of "
+                                       "a NULL partition have no computed window values offline."),
+                             errhint("Leave such rows out of the source (WHERE \"%s\" IS NOT NULL), or use "
+                                     "mode => 'insertion', which returns them with NULL features.",
+                                     NameStr(TupleDescAttr(p->heap_desc, gp->key_attnos[k] - 1)->attname))));
+        }
+    }
     ws_prepare(hist, heap, false);
     bool *want_rows = static_cast<bool *>(palloc0(sizeof(bool) * p->ncomp));
     bool *want_range = static_cast<bool *>(palloc0(sizeof(bool) * p->ncomp));
