@@ -155,3 +155,40 @@ SELECT feature_ext.undeploy('bfeat');
 DROP PROCEDURE replay(text);
 DROP FUNCTION compare_batch(text);
 DROP TABLE online, bt, bsrc;
+
+-- Two index groups and rows with a NULL key in one of them: such a row is
+-- no request (no result) but an earlier row in the other group, as the
+-- index holds it there for later requests (before 2026-12-05 batch() and
+-- the insertion replay left it out of every group).  Against PostgreSQL's
+-- window query over the table (rows in ts order = insertion order).
+CREATE TABLE nk (id int, k text, g int, ts int8, v int8) USING feature_store;
+CREATE INDEX ON nk USING skiplist (k, ts);
+CREATE INDEX ON nk USING skiplist (g, ts);
+INSERT INTO nk SELECT i, CASE WHEN i % 7 = 0 THEN NULL ELSE 'k' || (i % 3) END,
+  CASE WHEN i % 5 = 0 THEN NULL ELSE i % 4 END, i * 10, i FROM generate_series(1, 60) i;
+SELECT feature_ext.deploy('nkd', $$SELECT id, sum(v) OVER w1 AS s1, count(*) OVER w1 AS c1, sum(v) OVER w2 AS s2, max(v) OVER w2 AS m2
+  FROM nk WINDOW w1 AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 5 PRECEDING AND CURRENT ROW),
+                 w2 AS (PARTITION BY g ORDER BY ts RANGE BETWEEN 200 PRECEDING AND CURRENT ROW)$$);
+CREATE VIEW nk_native AS SELECT id, s1, c1, s2, m2 FROM
+  (SELECT id, k, g, sum(v) OVER w1 AS s1, count(*) OVER w1 AS c1, sum(v) OVER w2 AS s2, max(v) OVER w2 AS m2
+     FROM nk WINDOW w1 AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 5 PRECEDING AND CURRENT ROW),
+                    w2 AS (PARTITION BY g ORDER BY ts RANGE BETWEEN 200 PRECEDING AND CURRENT ROW)) z
+  WHERE k IS NOT NULL AND g IS NOT NULL;
+SET feature_ext.jit = on;
+SELECT count(*) AS rows, (SELECT count(*) FROM nk_native) AS native,
+       (SELECT count(*) FROM (SELECT * FROM nkd_batch('SELECT * FROM nk ORDER BY id') EXCEPT SELECT * FROM nk_native) x) AS differ
+  FROM nkd_batch('SELECT * FROM nk ORDER BY id');
+SET feature_ext.jit = off;
+SELECT count(*) AS rows, (SELECT count(*) FROM nk_native) AS native,
+       (SELECT count(*) FROM (SELECT * FROM nkd_batch('SELECT * FROM nk ORDER BY id') EXCEPT SELECT * FROM nk_native) x) AS differ
+  FROM nkd_batch('SELECT * FROM nk ORDER BY id');
+-- the insertion replay of training_set(): the same features, NULL for the
+-- rows with a NULL key
+SELECT count(*) AS rows, count(*) FILTER (WHERE s1 IS NULL AND s2 IS NULL) AS without_features,
+       (SELECT count(*) FROM (SELECT id, s1, c1, s2, m2 FROM feature_ext.training_set('nkd', 'SELECT * FROM nk ORDER BY id', NULL::nkd_result, mode => 'insertion')
+                               WHERE id IN (SELECT id FROM nk WHERE k IS NOT NULL AND g IS NOT NULL) EXCEPT SELECT * FROM nk_native) x) AS differ
+  FROM feature_ext.training_set('nkd', 'SELECT * FROM nk ORDER BY id', NULL::nkd_result, mode => 'insertion');
+RESET feature_ext.jit;
+SELECT feature_ext.undeploy('nkd');
+DROP VIEW nk_native;
+DROP TABLE nk;

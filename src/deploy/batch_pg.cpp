@@ -1189,7 +1189,10 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
     // ---- 1. one pass over the source
     Datum *v = static_cast<Datum *>(palloc(sizeof(Datum) * natts));
     bool *nl = static_cast<bool *>(palloc(sizeof(bool) * natts));
-    int64 nrows = 0, nskipped = 0;
+    int64 nrows = 0, nskipped = 0, nhist = 0;
+    bool *gnull = static_cast<bool *>(palloc(sizeof(bool) * Max(ngroups, 1)));
+    int64 hist_cap = 1024;  // per row: an earlier row only (a NULL key or order value in a group)
+    bool *hist_only = static_cast<bool *>(MemoryContextAllocHuge(work, sizeof(bool) * hist_cap));
     for (;;) {
         MemoryContextReset(rowcxt);
         MemoryContextSwitchTo(rowcxt);
@@ -1212,22 +1215,36 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
         }
         if (p->ncomp > 0)  // FROM (SELECT expr AS c FROM t): as for a request
             compute_request_columns(p, v, nl, ws != nullptr);
-        // A row whose key or order value is NULL can be neither a request
-        // (that is an error, 22004) nor an earlier row of one (the index
-        // leaves NULL order values out, and no request has a NULL key): it
-        // is skipped, and counted in a NOTICE at the end.
-        bool null_key = false;
-        for (int g = 0; g < ngroups && !null_key; g++) {
+        // A row whose key or order value of an index group is NULL is no
+        // request (that is an error, 22004) and no earlier row of one in that
+        // group (the index leaves NULL order values out, and no request has
+        // a NULL key): it gets no result (counted in a NOTICE at the end),
+        // but it is an earlier row in the groups whose key and order value
+        // it has, as the index holds it there for later requests.  (A FROM
+        // subquery's own window: left out altogether, docs/DEPLOY.md.)
+        bool null_key = false, usable = false;
+        for (int g = 0; g < ngroups; g++) {
             GroupPlan *gp = &p->groups[g];
-            null_key = nl[gp->order_attno - 1];
+            bool gn = nl[gp->order_attno - 1];
             for (int k = 0; k < gp->nkeys; k++)
-                null_key |= nl[gp->key_attnos[k] - 1];
+                gn |= nl[gp->key_attnos[k] - 1];
+            gnull[g] = gn;
+            null_key |= gn;
+            usable |= !gn;
         }
         if (null_key) {
             nskipped++;
-            continue;
+            if (ws || !usable)
+                continue;
+            nhist++;
         }
         int64 seq = nrows++;
+        if (seq >= hist_cap) {
+            int64 nc = hist_cap * 2;
+            hist_only = static_cast<bool *>(repalloc_huge(hist_only, sizeof(bool) * nc));
+            hist_cap = nc;
+        }
+        hist_only[seq] = null_key;
         if (ws)
             ws->src_of_seq[seq] = src_at;
         if (ngroups == 0) {  // no window: projection only
@@ -1243,6 +1260,17 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
             tuplesort_puttupleslot(rsort, rslot);
         }
         for (int g = 0; g < ngroups; g++) {
+            if (gnull[g]) {  // not in this group: an empty result part keeps step 3 in step
+                ExecClearTuple(rslot);
+                memset(rslot->tts_isnull, true, sizeof(bool) * rdesc->natts);
+                rslot->tts_values[0] = Int64GetDatum(seq);
+                rslot->tts_isnull[0] = false;
+                rslot->tts_values[1] = Int32GetDatum(g);
+                rslot->tts_isnull[1] = false;
+                ExecStoreVirtualTuple(rslot);
+                tuplesort_puttupleslot(rsort, rslot);
+                continue;
+            }
             uint8 *key;
             uint32 klen = encode_key(gm[g], v, nl, &key);
             bytea *kb = static_cast<bytea *>(palloc(VARHDRSZ + klen));
@@ -1390,8 +1418,10 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
                     vn = int(gp->need_rows);
                 ws_patch(ws, &kb, first_older, vn, ws->src_of_seq[seq], rv, rn);
             }
-            batch_eval_row(p, g, m, jp, jg, done, slid, interp, kframes, &kb, first_older, rv, rn, base, payload,
-                           req_has, req_v);
+            bool hist = hist_only[seq];  // an earlier row only: no result
+            if (!hist)
+                batch_eval_row(p, g, m, jp, jg, done, slid, interp, kframes, &kb, first_older, rv, rn, base, payload,
+                               req_has, req_v);
             // The group's results (and, for group 0, the row) into the result sort.
             ExecClearTuple(rslot);
             memset(rslot->tts_isnull, true, sizeof(bool) * rdesc->natts);
@@ -1399,13 +1429,13 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
             rslot->tts_isnull[0] = false;
             rslot->tts_values[1] = Int32GetDatum(g);
             rslot->tts_isnull[1] = false;
-            if (g == 0)
+            if (g == 0 && !hist)
                 for (int a = 0; a < natts; a++)
                     if (out_need[a]) {
                         rslot->tts_values[2 + a] = rv[a];
                         rslot->tts_isnull[2 + a] = rn[a];
                     }
-            for (int k = 0; k < naggs; k++)
+            for (int k = 0; k < naggs && !hist; k++)
                 if (p->windows[p->aggs[k].window].group == g) {
                     rslot->tts_values[2 + natts + k] = p->params[k].value;
                     rslot->tts_isnull[2 + natts + k] = p->params[k].isnull;
@@ -1470,6 +1500,8 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
             if (DatumGetInt64(parts[g]->tts_values[0]) != r || DatumGetInt32(parts[g]->tts_values[1]) != g)
                 elog(ERROR, "feature_ext: batch result sort out of step");
         }
+        if (hist_only[r])
+            continue;
         for (int k = 0; k < naggs; k++) {
             TupleTableSlot *s = parts[p->windows[p->aggs[k].window].group];
             p->params[k].value = s->tts_values[2 + natts + k];
@@ -1494,7 +1526,10 @@ void run_batch(DeployPlan *p, BatchNext next, void *arg, Tuplestorestate *ts, Tu
         MemoryContextDelete(ws->cxt);
     if (nskipped > 0 && !quiet)
         ereport(NOTICE, (errmsg("batch skipped %lld source rows with a NULL key or order value", (long long) nskipped),
-                         errdetail("Such rows are neither requests nor rows a request reads.")));
+                         nhist == 0 ? errdetail("Such rows are neither requests nor rows a request reads.")
+                                    : errdetail("Such rows are not requests; %lld of them are earlier rows of the requests in "
+                                                "the index groups whose key and order value they have.",
+                                                (long long) nhist)));
 }
 
 // ---- training sets (SPEC §5.1)
@@ -1761,6 +1796,9 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
     Datum *v = lv + 1, *sv = lv + 1 + natts;
     bool *nl = ln + 1, *sn = ln + 1 + natts;
     int64 nlabels = 0, nnull = 0, nstored = 0;
+    bool *gnull = static_cast<bool *>(palloc(sizeof(bool) * Max(ngroups, 1)));
+    int64 hist_cap = 1024;  // per replayed row: an earlier row only (a NULL key or order value in a group)
+    bool *hist_only = static_cast<bool *>(MemoryContextAllocHuge(work, sizeof(bool) * hist_cap));
     for (;;) {
         CHECK_FOR_INTERRUPTS();
         MemoryContextReset(rowcxt);
@@ -1793,10 +1831,18 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
         bool ok = true;
         for (int g = 0; g < ngroups; g++) {
             GroupPlan *gp = &p->groups[g];
-            ok &= !nl[gp->order_attno - 1];
+            bool gn = nl[gp->order_attno - 1];
             for (int k = 0; !as_of && k < gp->nkeys; k++)
-                ok &= !nl[gp->key_attnos[k] - 1];
+                gn |= nl[gp->key_attnos[k] - 1];
+            gnull[g] = gn;
+            ok &= !gn;
         }
+        if (seq >= hist_cap) {
+            int64 nc = hist_cap * 2;
+            hist_only = static_cast<bool *>(repalloc_huge(hist_only, sizeof(bool) * nc));
+            hist_cap = nc;
+        }
+        hist_only[seq] = false;
         lv[0] = BoolGetDatum(ok);
         ln[0] = false;
         MemoryContextSwitchTo(rowcxt);
@@ -1804,8 +1850,19 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
         if (ok)
             for (int g = 0; g < ngroups; g++)
                 put_sorted(g, seq, as_of ? kTrainLabel : kTrainReplay, v, nl);
-        else
+        else {
             nnull++;
+            // The replay: a row without a key or order value in a group is
+            // no request, but an earlier row in the groups whose key and
+            // order value it has (as in batch()).  (Not with a FROM
+            // subquery's own window: left out, docs/DEPLOY.md.)
+            if (!as_of && !ws)
+                for (int g = 0; g < ngroups; g++)
+                    if (!gnull[g]) {
+                        hist_only[seq] = true;
+                        put_sorted(g, seq, kTrainReplay, v, nl);
+                    }
+        }
         MemoryContextSwitchTo(work);
         if (prog > 0 && nlabels % prog == 0)
             progress_notice("read source:", nlabels, 0, t0);
@@ -1932,7 +1989,7 @@ void run_training(DeployPlan *p, const TrainingArgs *ta, Tuplestorestate *ts, Tu
                     hi = mid;
             }
             int first_older = lo;
-            if (kind == kTrainStored) {
+            if (kind == kTrainStored || (kind == kTrainReplay && hist_only[seq])) {
                 keybuf_insert(&kb, natts, first_older, gp->order_attno, base, payload, seq);
             } else {
                 // as_of: the label's stored copy (if any) stands aside, at the front
