@@ -927,6 +927,23 @@ void ws_recompute(WinSubOff *ws, int64 s, int64 req, bool peers, Datum *v, bool 
     MemoryContextDelete(scratch);
 }
 
+// Buffered row s's window columns before request rq: its own (computed as of
+// it), or, for a RANGE / GROUPS column of a peer of the request, the
+// request's (its frame is then the request's).
+void ws_stored_columns(const WinSubOff *ws, int64 s, bool peer, const Datum *rq, const bool *rqn, Datum *v, bool *nl)
+{
+    const DeployPlan *p = ws->p;
+    for (int c = 0; c < p->ncomp; c++) {
+        if (p->comp_win[c] < 0 || !p->comp_rows[c])
+            continue;
+        int a = p->nreal + c;
+        if (peer && p->comp_win_peer[c])
+            v[a] = rq[a], nl[a] = rqn[a];
+        else
+            v[a] = ws->vals[s][a], nl[a] = ws->nulls[s][a];
+    }
+}
+
 // Before request req (its values rq / rqn, its own window columns filled) is
 // evaluated over rows [from, from + n) of the key's buffer: their window
 // columns as of the rows before req (see the top of this section).
@@ -952,15 +969,7 @@ void ws_patch(WinSubOff *ws, KeyBuf *kb, int from, int n, int64 req, const Datum
         bool *nl = kb->isnull + size_t(i) * natts;
         bool peer = !nl[oa - 1] && !rqn[oa - 1] && datumIsEqual(v[oa - 1], rq[oa - 1], oatt->attbyval, oatt->attlen);
         bool fresh = req <= ws->first_late[s];
-        for (int c = 0; c < p->ncomp; c++) {
-            if (p->comp_win[c] < 0 || !p->comp_rows[c])
-                continue;
-            int a = p->nreal + c;
-            if (peer && p->comp_win_peer[c])
-                v[a] = rq[a], nl[a] = rqn[a];
-            else
-                v[a] = ws->vals[s][a], nl[a] = ws->nulls[s][a];
-        }
+        ws_stored_columns(ws, s, peer, rq, rqn, v, nl);
         if (!fresh) {
             if (any_rows)
                 ws_recompute(ws, s, req, false, v, nl, want_rows);
@@ -1081,15 +1090,7 @@ void ws_patch_as_of(WinSubOff *ws, KeyBuf *kb, int from, int n, int64 self, cons
         Datum *v = kb->values + size_t(i) * natts;
         bool *nl = kb->isnull + size_t(i) * natts;
         bool peer = !nl[oa - 1] && !rqn[oa - 1] && datumIsEqual(v[oa - 1], rq[oa - 1], oatt->attbyval, oatt->attlen);
-        for (int c = 0; c < p->ncomp; c++) {
-            if (p->comp_win[c] < 0 || !p->comp_rows[c])
-                continue;
-            int a = p->nreal + c;
-            if (peer && p->comp_win_peer[c])
-                v[a] = rq[a], nl[a] = rqn[a];
-            else
-                v[a] = ws->vals[s][a], nl[a] = ws->nulls[s][a];
-        }
+        ws_stored_columns(ws, s, peer, rq, rqn, v, nl);
         if (peer && any_rows && self >= 0 && self < s && ws->order[self] == ws->order[s])
             ws_recompute(ws, s, -1, false, v, nl, want_rows, self);
     }
