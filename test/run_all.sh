@@ -58,7 +58,7 @@ step "differential: joins (request = batch = training_set = native)" python3 tes
 step "differential: union windows (request = batch = training_set = native)" python3 test/differential/union.py
 step "differential: union windows over a LAST JOIN's result" python3 test/differential/union_join.py
 step "differential: FROM subquery computed columns over stored rows (request = batch = training_set = native)" python3 test/differential/from_sub.py
-step "differential: FROM subquery with its own window (request = native, JIT on/off)" python3 test/differential/from_sub_window.py
+step "differential: FROM subquery with its own window (request = native, offline = replay, JIT on/off)" python3 test/differential/from_sub_window.py
 for s in test/scripts/*.sh; do
     [ -e "$s" ] || continue
     step "script $(basename "$s" .sh)" bash "$s"
