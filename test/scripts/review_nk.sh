@@ -59,6 +59,18 @@ read -r n sc1 kb ms <<<"$out" || true
 if [ "$n" = 1000 ] && [ "$sc1" = 4000 ]; then echo "ok big_null_g (1,000,000 rows: $n results, peak +$kb kB, $ms ms)"
 else bug "big_null_g: observed $out / expected 1000 rows, sum(c1) 4000"; fi
 
+out=$(fe_psql "$PORT" -At -v ON_ERROR_STOP=0 <<'SQL' 2>&1 | tail -1
+SET client_min_messages = warning;
+SET feature_ext.jit = on;
+SELECT substring(pg_read_file('/proc/self/status') from 'VmHWM:\s*(\d+)') AS b, clock_timestamp() AS t0 \gset
+SELECT count(*) AS n, count(c1) AS nf, sum(c1) AS sc1 FROM feature_ext.training_set('n1', 'SELECT * FROM bigsrc', NULL::n1_result, mode => 'insertion') \gset
+SELECT :n || ' ' || :nf || ' ' || :sc1 || ' ' || (substring(pg_read_file('/proc/self/status') from 'VmHWM:\s*(\d+)')::int8 - :b) || ' ' || (extract(epoch FROM clock_timestamp() - :'t0') * 1000)::int;
+SQL
+)
+read -r n nf sc1 kb ms <<<"$out" || true
+if [ "$n" = 1000000 ] && [ "$nf" = 1000 ] && [ "$sc1" = 4000 ]; then echo "ok big_null_g_insertion (1,000,000 rows: $nf with features, peak +$kb kB, $ms ms)"
+else bug "big_null_g_insertion: observed $out / expected 1000000 rows, 1000 with features, sum(c1) 4000"; fi
+
 # ---- statement_timeout during a long LAST JOIN walk (200,000 rows of one key rejected), then the next call
 fe_psql "$PORT" -q <<'SQL' >/dev/null
 SET client_min_messages = warning;

@@ -206,6 +206,50 @@ SELECT replay_pg('n5', $q$SELECT row(y.id, y.s1, y.c2, y.m2, j.x, j.s || '/' || 
   'k IS NOT NULL AND g IS NOT NULL AND ts IS NOT NULL') \g /dev/null
 SELECT offcmp('n5', 'n5');
 
+-- ---- n6: window functions over a LAST JOIN's columns (the join reads only the window's key g), text max
+SELECT feature_ext.deploy('n6', $$ SELECT t.id, max(j.s) OVER w AS ms, sum(j.x) OVER w AS sx, count(*) OVER w AS c, sum(t.v) OVER w1 AS s1, j.s AS js
+  FROM t LEFT JOIN LATERAL (SELECT d.x, d.s FROM dt d WHERE d.g = t.g AND d.ts > 0 AND d.x % 3 = 0 ORDER BY d.ts DESC LIMIT 1) j ON true
+  WINDOW w AS (PARTITION BY t.g ORDER BY t.ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW),
+         w1 AS (PARTITION BY t.k ORDER BY t.ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$) \g /dev/null
+SELECT replay_pg('n6', $q$SELECT row(y.id, y.ms, y.sx, y.c, y.s1, y.js)::text FROM (SELECT id, src,
+    max(j.s) OVER w AS ms, sum(j.x) OVER w AS sx, count(*) OVER w AS c, sum(v) OVER w1 AS s1, j.s AS js
+  FROM a LEFT JOIN LATERAL (SELECT d.x, d.s FROM dt d WHERE d.g = a.g AND d.ts > 0 AND d.x % 3 = 0 ORDER BY d.ts DESC LIMIT 1) j ON true
+  WINDOW w AS (PARTITION BY g ORDER BY ts, src, seq ROWS BETWEEN 2 PRECEDING AND CURRENT ROW),
+         w1 AS (PARTITION BY k ORDER BY ts, src, seq ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)) y WHERE src = 1$q$,
+  'k IS NOT NULL AND g IS NOT NULL AND ts IS NOT NULL') \g /dev/null
+SELECT offcmp('n6', 'n6');
+
+-- ---- n7: positional functions, avg(float8), FILTER, a FROM subquery computing columns, two groups
+SELECT feature_ext.deploy('n7', $$ SELECT id, lag(v2) OVER w1 AS lg, first_value(sv) OVER w2 AS fv, avg(f) OVER w1 AS af,
+    count(*) FILTER (WHERE v2 > 3000) OVER w2 AS cf, sum(v2) OVER w2 AS s2
+  FROM (SELECT id, k, g, ts, f, v * 3 AS v2, s || 'x' AS sv FROM t) x
+  WINDOW w1 AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 3 PRECEDING AND CURRENT ROW),
+         w2 AS (PARTITION BY g ORDER BY ts ROWS BETWEEN 4 PRECEDING AND CURRENT ROW)$$) \g /dev/null
+SELECT replay_pg('n7', $q$SELECT row(y.id, y.lg, y.fv, y.af, y.cf, y.s2)::text FROM (SELECT id, src,
+    lag(v2) OVER w1 AS lg, first_value(sv) OVER w2 AS fv, avg(f) OVER w1 AS af, count(*) FILTER (WHERE v2 > 3000) OVER w2 AS cf, sum(v2) OVER w2 AS s2
+  FROM (SELECT *, v * 3 AS v2, s || 'x' AS sv FROM a) a
+  WINDOW w1 AS (PARTITION BY k ORDER BY ts, src, seq ROWS BETWEEN 3 PRECEDING AND CURRENT ROW),
+         w2 AS (PARTITION BY g ORDER BY ts, src, seq ROWS BETWEEN 4 PRECEDING AND CURRENT ROW)) y WHERE src = 1$q$,
+  'k IS NOT NULL AND g IS NOT NULL AND ts IS NOT NULL') \g /dev/null
+SELECT offcmp('n7', 'n7');
+
+-- ---- n8: a union window over a LAST JOIN's result (union rows carry x; the table's rows read the request's joined x)
+CREATE TABLE uu2 (id int4, k text, g int4, h int4, ts int8, ts2 int8, v int8, f float8, s text, x int8) USING feature_store;
+CREATE INDEX ON uu2 USING skiplist (g, ts);
+INSERT INTO uu2 SELECT 2000 + i, 'k0', i % 2, 0, i * 11, 0, 0, 0, 'u', i * 1000 FROM generate_series(1, 40) i;
+SELECT feature_ext.deploy('n8', $$ SELECT t.id, sum(j.x) OVER w AS sx, count(*) OVER w AS c, sum(t.v) OVER w1 AS s1
+  FROM t LEFT JOIN LATERAL (SELECT d.x FROM dt d WHERE d.g = t.g AND d.ts > 0 AND d.x % 3 = 0 ORDER BY d.ts DESC LIMIT 1) j ON true
+  WINDOW w AS (PARTITION BY t.g, feature_ext.window_union('public.uu2'::regclass) ORDER BY t.ts RANGE BETWEEN 30 PRECEDING AND CURRENT ROW),
+         w1 AS (PARTITION BY t.k ORDER BY t.ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)$$) \g /dev/null
+SELECT replay_pg('n8', $q$SELECT row(y.id, y.sx, y.c, y.s1)::text FROM (SELECT id, src, sum(x) OVER w AS sx, count(*) OVER w AS c, sum(v) OVER w1 AS s1
+  FROM (SELECT a.*, j.x, false AS isu FROM a
+          LEFT JOIN LATERAL (SELECT d.x FROM dt d WHERE d.g = (SELECT g FROM a WHERE src = 1) AND d.ts > 0 AND d.x % 3 = 0 ORDER BY d.ts DESC LIMIT 1) j ON true
+        UNION ALL SELECT id, k, g, h, ts, ts2, v, f, s, 0, 0, x, true FROM uu2) z
+  WINDOW w AS (PARTITION BY g ORDER BY ts RANGE BETWEEN 30 PRECEDING AND CURRENT ROW),
+         w1 AS (PARTITION BY k, isu ORDER BY ts, src, seq ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)) y WHERE src = 1$q$,
+  'k IS NOT NULL AND g IS NOT NULL AND ts IS NOT NULL') \g /dev/null
+SELECT offcmp('n8', 'n8');
+
 -- ---- request replay: the rows inserted one by one, each requested first (the contract's definition)
 CALL replay_req('n1', 'n1', 'k IS NOT NULL AND g IS NOT NULL AND ts IS NOT NULL');
 SELECT onlcmp('n1');
@@ -215,6 +259,12 @@ CALL replay_req('n3', 'n3', 'k IS NOT NULL AND ts IS NOT NULL AND ts2 IS NOT NUL
 SELECT onlcmp('n3');
 CALL replay_req('n5', 'n5', 'k IS NOT NULL AND g IS NOT NULL AND ts IS NOT NULL');
 SELECT onlcmp('n5');
+CALL replay_req('n6', 'n6', 'k IS NOT NULL AND g IS NOT NULL AND ts IS NOT NULL');
+SELECT onlcmp('n6');
+CALL replay_req('n7', 'n7', 'k IS NOT NULL AND g IS NOT NULL AND ts IS NOT NULL');
+SELECT onlcmp('n7');
+CALL replay_req('n8', 'n8', 'k IS NOT NULL AND g IS NOT NULL AND ts IS NOT NULL');
+SELECT onlcmp('n8');
 
 -- ---- PostgreSQL's window query over the whole source (rows in insertion order: ts ties by position)
 SELECT chk('n1_pg_window_query', (SELECT count(*)::text FROM (
