@@ -152,16 +152,20 @@ SELECT chk('n1_probe_can_fail', (SELECT (count(*) > 0)::text FROM (SELECT x.id::
 
 -- ---- n2: three groups (k, g, h): RANGE EXCLUDE CURRENT ROW, GROUPS, ROWS ending before the row
 SELECT feature_ext.deploy('n2', $$ SELECT id, sum(v) OVER w1 AS s1, count(*) OVER w1 AS c1, sum(v) OVER w2 AS s2, max(v) OVER w2 AS m2,
-    sum(v) OVER w3 AS s3, min(s) OVER w3 AS n3, count(*) OVER w3 AS c3
+    sum(v) OVER w3 AS s3, min(s) OVER w3 AS n3, count(*) OVER w3 AS c3, sum(v) OVER w4 AS s4, sum(v) OVER w5 AS s5
   FROM t WINDOW w1 AS (PARTITION BY k ORDER BY ts RANGE BETWEEN 30 PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW),
                 w2 AS (PARTITION BY g ORDER BY ts GROUPS BETWEEN 1 PRECEDING AND CURRENT ROW),
-                w3 AS (PARTITION BY h ORDER BY ts ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING)$$) \g /dev/null
-SELECT replay_pg('n2', $q$SELECT row(y.id, y.s1, y.c1, y.s2, y.m2, y.s3, y.n3, y.c3)::text FROM (SELECT id, src,
+                w3 AS (PARTITION BY h ORDER BY ts ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING),
+                w4 AS (PARTITION BY k ORDER BY ts RANGE BETWEEN 20 PRECEDING AND CURRENT ROW EXCLUDE GROUP),
+                w5 AS (PARTITION BY g ORDER BY ts GROUPS BETWEEN 2 PRECEDING AND CURRENT ROW EXCLUDE TIES)$$) \g /dev/null
+SELECT replay_pg('n2', $q$SELECT row(y.id, y.s1, y.c1, y.s2, y.m2, y.s3, y.n3, y.c3, y.s4, y.s5)::text FROM (SELECT id, src,
     sum(v) OVER w1 AS s1, count(*) OVER w1 AS c1, sum(v) OVER w2 AS s2, max(v) OVER w2 AS m2,
-    sum(v) OVER w3 AS s3, min(s) OVER w3 AS n3, count(*) OVER w3 AS c3
+    sum(v) OVER w3 AS s3, min(s) OVER w3 AS n3, count(*) OVER w3 AS c3, sum(v) OVER w4 AS s4, sum(v) OVER w5 AS s5
   FROM a WINDOW w1 AS (PARTITION BY k ORDER BY ts RANGE BETWEEN 30 PRECEDING AND CURRENT ROW EXCLUDE CURRENT ROW),
                 w2 AS (PARTITION BY g ORDER BY ts GROUPS BETWEEN 1 PRECEDING AND CURRENT ROW),
-                w3 AS (PARTITION BY h ORDER BY ts, src, seq ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING)) y WHERE src = 1$q$,
+                w3 AS (PARTITION BY h ORDER BY ts, src, seq ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING),
+                w4 AS (PARTITION BY k ORDER BY ts RANGE BETWEEN 20 PRECEDING AND CURRENT ROW EXCLUDE GROUP),
+                w5 AS (PARTITION BY g ORDER BY ts GROUPS BETWEEN 2 PRECEDING AND CURRENT ROW EXCLUDE TIES)) y WHERE src = 1$q$,
   'k IS NOT NULL AND g IS NOT NULL AND h IS NOT NULL AND ts IS NOT NULL') \g /dev/null
 SELECT offcmp('n2', 'n2');
 
@@ -312,7 +316,7 @@ BEGIN
   END LOOP;
 END $f$;
 -- jreq: the deployment called once per request row, JIT on / off
-CREATE FUNCTION jcmp(nm text, dep text, q text) RETURNS SETOF text LANGUAGE plpgsql AS $f$
+CREATE FUNCTION jcmp(nm text, dep text, q text, forms text[] DEFAULT ARRAY['request', 'training_set']) RETURNS SETOF text LANGUAGE plpgsql AS $f$
 DECLARE j text; n int8; ne int8; bad text; form text; gq text;
 BEGIN
   CREATE TEMP TABLE IF NOT EXISTS jx (n int8, feats text);
@@ -320,8 +324,9 @@ BEGIN
   INSERT INTO jx SELECT * FROM jexp(q, 'rq WHERE k IS NOT NULL');
   FOREACH j IN ARRAY ARRAY['on', 'off'] LOOP
     PERFORM set_config('feature_ext.jit', j, true);
-    FOREACH form IN ARRAY ARRAY['request', 'training_set'] LOOP
-      gq := CASE form WHEN 'request' THEN format('SELECT r.id::int8 AS n, (SELECT row(x.*)::text FROM %I(r.id, r.k, r.ts) x) AS feats FROM rq r WHERE r.k IS NOT NULL', dep)
+    FOREACH form IN ARRAY forms LOOP
+      gq := CASE form WHEN '_batch' THEN format('SELECT x.id::int8 AS n, row(x.*)::text AS feats FROM %I(%L) x', dep || '_batch', 'SELECT * FROM rq WHERE k IS NOT NULL')
+                      WHEN 'request' THEN format('SELECT r.id::int8 AS n, (SELECT row(x.*)::text FROM %I(r.id, r.k, r.ts) x) AS feats FROM rq r WHERE r.k IS NOT NULL', dep)
                       ELSE format('SELECT x.id::int8 AS n, row(x.*)::text AS feats FROM feature_ext.training_set(%L, %L, NULL::%I) x', dep, 'SELECT * FROM rq WHERE k IS NOT NULL', dep || '_result') END;
       BEGIN
         SELECT * INTO n, ne, bad FROM diffs('SELECT * FROM jx', gq);
@@ -341,12 +346,12 @@ SELECT chk('j1_batch_rows', (SELECT count(*)::text FROM j1_batch('SELECT * FROM 
 -- j2: LAST JOIN over a subquery with LAST JOINs (nested), by-reference outputs from both levels
 \set j2 'SELECT jt.id, tx.s, tx.big, tx.y, tx.y || tx.s AS ys, tx.arr FROM jt LEFT JOIN LATERAL (SELECT * FROM (SELECT d.k, d.ts, d.x, d.s, d.big, d.arr, e.y FROM jd d LEFT JOIN LATERAL (SELECT q.y FROM je q WHERE q.s = d.s ORDER BY q.ts DESC LIMIT 1) e ON true) tx WHERE tx.k = jt.k AND tx.ts <= jt.ts AND tx.x % 3 = 1 ORDER BY tx.ts DESC LIMIT 1) tx ON true'
 SELECT feature_ext.deploy('j2', :'j2') \g /dev/null
-SELECT jcmp('j2', 'j2', :'j2');
+SELECT jcmp('j2', 'j2', :'j2', ARRAY['request', 'training_set', '_batch']);  -- (no window over jt: _batch() over rq = requests)
 
 -- j3: LAST JOIN over a subquery with its own window (fill_sub), text and numeric window values
 \set j3 'SELECT jt.id, tx.s, tx.c, tx.mx, tx.sn, tx.big FROM jt LEFT JOIN LATERAL (SELECT * FROM (SELECT d.k, d.ts, d.x, d.s, d.big, count(*) OVER w AS c, max(d.s) OVER w AS mx, sum(d.n) OVER w AS sn FROM jd d WINDOW w AS (PARTITION BY d.k ORDER BY d.ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW)) tx WHERE tx.k = jt.k AND tx.ts <= jt.ts AND tx.x % 3 = 2 ORDER BY tx.ts DESC LIMIT 1) tx ON true'
 SELECT feature_ext.deploy('j3', :'j3') \g /dev/null
-SELECT jcmp('j3', 'j3', :'j3');
+SELECT jcmp('j3', 'j3', :'j3', ARRAY['request', 'training_set', '_batch']);  -- (no window over jt: _batch() over rq = requests)
 
 -- an error in the condition mid-walk (division by zero at x = 5, reached after rejected rows), then the next call
 \set j4 'SELECT jt.id, j.s, j.big FROM jt LEFT JOIN LATERAL (SELECT d.s, d.big FROM jd d WHERE d.k = jt.k AND d.ts <= jt.ts AND 10 / (d.x - 5) <> 7 AND d.x = 2 ORDER BY d.ts DESC LIMIT 1) j ON true'
