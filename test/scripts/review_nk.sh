@@ -11,7 +11,7 @@
 #     training_set insertion against PostgreSQL's executor replaying each
 #     request, and against request replay (rows inserted one by one); here:
 #     the NOTICE text and a source with 1,000,000 rows whose g is NULL (peak
-#     memory, time).
+#     memory, time; statement_timeout in the middle of its _batch()).
 #  2. a087dbc: LAST JOIN's walk in a per-row memory context.  Part 2: by-ref
 #     outputs (text, numeric, arrays, > 2 kB text), expressions over the
 #     joined row, two steps, nested LAST JOINs, a subquery with its own
@@ -70,6 +70,21 @@ SQL
 read -r n nf sc1 kb ms <<<"$out" || true
 if [ "$n" = 1000000 ] && [ "$nf" = 1000 ] && [ "$sc1" = 4000 ]; then echo "ok big_null_g_insertion (1,000,000 rows: $nf with features, peak +$kb kB, $ms ms)"
 else bug "big_null_g_insertion: observed $out / expected 1000000 rows, 1000 with features, sum(c1) 4000"; fi
+
+# ---- statement_timeout in the middle of _batch() over the 1,000,000 rows, then the same backend goes on
+out=$(fe_psql "$PORT" -At -v ON_ERROR_STOP=0 <<'SQL' 2>&1
+SET client_min_messages = warning;
+SET statement_timeout = '400ms';
+SELECT clock_timestamp() AS t0 \gset
+SELECT sqlstate_of($$SELECT count(*) FROM n1_batch('SELECT * FROM bigsrc')$$);
+SELECT (extract(epoch FROM clock_timestamp() - :'t0') * 1000)::int;
+RESET statement_timeout;
+SELECT count(*) FROM n1_batch('SELECT * FROM bigsrc WHERE id <= 100000');
+SQL
+)
+mapfile -t L <<<"$out"
+if [ "${L[0]}" = 57014 ] && [ "${L[1]}" -lt 3000 ] && [ "${L[2]}" = 100 ]; then echo "ok batch_timeout (${L[1]} ms)"
+else bug "batch_timeout: observed $(tr '\n' ' ' <<<"$out") / expected 57014 within 3 s, then 100 rows"; fi
 
 # ---- statement_timeout during a long LAST JOIN walk (200,000 rows of one key rejected), then the next call
 fe_psql "$PORT" -q <<'SQL' >/dev/null

@@ -25,6 +25,7 @@ CREATE INDEX t_k ON t USING skiplist (k, ts);
 CREATE INDEX t_g ON t USING skiplist (g, ts);
 CREATE INDEX t_h ON t USING skiplist (h, ts);
 CREATE INDEX t_k2 ON t USING skiplist (k, ts2);
+CREATE INDEX t_kg ON t USING skiplist (k, g, ts);
 -- union table (n4) and LAST JOIN table (n4, n5)
 CREATE TABLE uu (id int4, k text, g int4, h int4, ts int8, ts2 int8, v int8, f float8, s text) USING feature_store;
 CREATE INDEX ON uu USING skiplist (k, ts);
@@ -254,6 +255,17 @@ SELECT replay_pg('n8', $q$SELECT row(y.id, y.sx, y.c, y.s1)::text FROM (SELECT i
   'k IS NOT NULL AND g IS NOT NULL AND ts IS NOT NULL') \g /dev/null
 SELECT offcmp('n8', 'n8');
 
+-- ---- n9: nested partitions (k) and (k, g): a NULL g leaves the row in the k windows only
+SELECT feature_ext.deploy('n9', $$ SELECT id, sum(v) OVER w1 AS s1, count(*) OVER w1 AS c1, sum(v) OVER w2 AS s2, min(v) OVER w2 AS m2
+  FROM t WINDOW w1 AS (PARTITION BY k ORDER BY ts ROWS BETWEEN 3 PRECEDING AND CURRENT ROW),
+                w2 AS (PARTITION BY k, g ORDER BY ts RANGE BETWEEN 25 PRECEDING AND CURRENT ROW)$$) \g /dev/null
+SELECT replay_pg('n9', $q$SELECT row(y.id, y.s1, y.c1, y.s2, y.m2)::text FROM (SELECT id, src,
+    sum(v) OVER w1 AS s1, count(*) OVER w1 AS c1, sum(v) OVER w2 AS s2, min(v) OVER w2 AS m2
+  FROM a WINDOW w1 AS (PARTITION BY k ORDER BY ts, src, seq ROWS BETWEEN 3 PRECEDING AND CURRENT ROW),
+                w2 AS (PARTITION BY k, g ORDER BY ts RANGE BETWEEN 25 PRECEDING AND CURRENT ROW)) y WHERE src = 1$q$,
+  'k IS NOT NULL AND g IS NOT NULL AND ts IS NOT NULL') \g /dev/null
+SELECT offcmp('n9', 'n9');
+
 -- ---- request replay: the rows inserted one by one, each requested first (the contract's definition)
 CALL replay_req('n1', 'n1', 'k IS NOT NULL AND g IS NOT NULL AND ts IS NOT NULL');
 SELECT onlcmp('n1');
@@ -269,6 +281,8 @@ CALL replay_req('n7', 'n7', 'k IS NOT NULL AND g IS NOT NULL AND ts IS NOT NULL'
 SELECT onlcmp('n7');
 CALL replay_req('n8', 'n8', 'k IS NOT NULL AND g IS NOT NULL AND ts IS NOT NULL');
 SELECT onlcmp('n8');
+CALL replay_req('n9', 'n9', 'k IS NOT NULL AND g IS NOT NULL AND ts IS NOT NULL');
+SELECT onlcmp('n9');
 
 -- ---- PostgreSQL's window query over the whole source (rows in insertion order: ts ties by position)
 SELECT chk('n1_pg_window_query', (SELECT count(*)::text FROM (
@@ -362,6 +376,10 @@ SELECT chk('j4_after_error_no_match', (SELECT row(x.*)::text FROM j4(2, 'k1', 21
   (SELECT feats FROM jexp(:'j4', '(VALUES (2, ''k1'', 21::int8)) v(id, k, ts)')));
 SELECT chk('j4_after_error_match', (SELECT row(x.*)::text FROM j4(2, 'k1', 24) x),
   (SELECT feats FROM jexp(:'j4', '(VALUES (2, ''k1'', 24::int8)) v(id, k, ts)')));
+SELECT chk('j4_batch_error_mid_walk', sqlstate_of($$SELECT * FROM j4_batch('SELECT 1 AS id, ''k1''::text AS k, 24::int8 AS ts UNION ALL SELECT 2, ''k2'', 60')$$), '22012');
+SELECT chk('j4_batch_after_error', (SELECT string_agg(row(x.*)::text, ';' ORDER BY x.id) FROM j4_batch('SELECT 2 AS id, ''k1''::text AS k, 24::int8 AS ts UNION ALL SELECT 3, ''k1'', 21') x),
+  (SELECT string_agg(feats, ';' ORDER BY n) FROM jexp(:'j4', '(VALUES (2, ''k1'', 24::int8), (3, ''k1'', 21)) v(id, k, ts)')));
+SELECT chk('j4_training_error_mid_walk', sqlstate_of($$SELECT * FROM feature_ext.training_set('j4', 'SELECT 2 AS id, ''k2''::text AS k, 60::int8 AS ts', NULL::j4_result)$$), '22012');
 SELECT chk('j4_error_again', sqlstate_of($$SELECT * FROM j4(1, 'k2', 60)$$), '22012');
 SELECT chk('j1_after_errors', (SELECT count(*)::text FROM (SELECT r.id::int8, (SELECT row(x.*)::text FROM j1(r.id, r.k, r.ts) x) FROM rq r WHERE r.k IS NOT NULL
    EXCEPT ALL SELECT * FROM jexp(:'j1', 'rq WHERE k IS NOT NULL')) d), '0');
