@@ -3,9 +3,7 @@
 -- "ok NAME" or "BUG NAME: observed ... / expected ..." (run by review_cs.sh).
 SET client_min_messages = warning;
 \set QUIET on
-CREATE FUNCTION chk(name text, got text, want text) RETURNS text LANGUAGE sql AS
-  $$ SELECT CASE WHEN got IS NOT DISTINCT FROM want THEN 'ok ' || name
-                 ELSE 'BUG ' || name || ': observed ' || coalesce(got, 'NULL') || ' / expected ' || coalesce(want, 'NULL') END $$;
+\ir review_lib.sql
 CREATE FUNCTION err(q text) RETURNS text LANGUAGE plpgsql AS
   $$ BEGIN EXECUTE q; RETURN 'no error'; EXCEPTION WHEN OTHERS OR query_canceled THEN RETURN SQLSTATE || ' ' || SQLERRM; END $$;
 

@@ -11,11 +11,7 @@
 -- request replay (insert the rows one by one, requesting before each insert).
 SET client_min_messages = warning;
 \set QUIET on
-CREATE FUNCTION chk(name text, got text, want text) RETURNS text LANGUAGE sql AS
-  $$ SELECT CASE WHEN got IS NOT DISTINCT FROM want THEN 'ok ' || name
-                 ELSE 'BUG ' || name || ': observed ' || coalesce(got, 'NULL') || ' / expected ' || coalesce(want, 'NULL') END $$;
-CREATE FUNCTION sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS
-  $$ BEGIN EXECUTE q; RETURN 'no error'; EXCEPTION WHEN OTHERS OR query_canceled THEN RETURN SQLSTATE; END $$;
+\ir review_lib.sql
 
 -- ======================================================================
 -- Part 1: NULL keys / order values in one of several index groups

@@ -6,13 +6,9 @@
 -- by (ts, src, seq), seq the insertion order; RANGE / GROUPS windows by ts.
 SET client_min_messages = warning;
 \set QUIET on
-CREATE FUNCTION chk(name text, got text, want text) RETURNS text LANGUAGE sql AS
-  $$ SELECT CASE WHEN got IS NOT DISTINCT FROM want THEN 'ok ' || name
-                 ELSE 'BUG ' || name || ': observed ' || coalesce(got, 'NULL') || ' / expected ' || coalesce(want, 'NULL') END $$;
+\ir review_lib.sql
 CREATE FUNCTION err(q text) RETURNS text LANGUAGE plpgsql AS
   $$ BEGIN EXECUTE q; RETURN 'no error'; EXCEPTION WHEN OTHERS OR query_canceled THEN RETURN SQLSTATE || ' ' || SQLERRM; END $$;
-CREATE FUNCTION sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS
-  $$ BEGIN EXECUTE q; RETURN 'no error'; EXCEPTION WHEN OTHERS OR query_canceled THEN RETURN SQLSTATE; END $$;
 
 CREATE SEQUENCE ins;
 CREATE TABLE t (id int4, k text, g int4, ts int8, v int8, s text, n numeric, seq int4) USING feature_store;

@@ -11,11 +11,7 @@
 -- GROUPS windows by ts.
 SET client_min_messages = warning;
 \set QUIET on
-CREATE FUNCTION chk(name text, got text, want text) RETURNS text LANGUAGE sql AS
-  $$ SELECT CASE WHEN got IS NOT DISTINCT FROM want THEN 'ok ' || name
-                 ELSE 'BUG ' || name || ': observed ' || coalesce(got, 'NULL') || ' / expected ' || coalesce(want, 'NULL') END $$;
-CREATE FUNCTION sqlstate_of(q text) RETURNS text LANGUAGE plpgsql AS
-  $$ BEGIN EXECUTE q; RETURN 'no error'; EXCEPTION WHEN OTHERS OR query_canceled THEN RETURN SQLSTATE; END $$;
+\ir review_lib.sql
 
 CREATE TABLE t (id int4, k text, g int4, ts int8, v int8, f float8, s text) USING feature_store;
 CREATE INDEX t_k ON t USING skiplist (k, ts);
